@@ -1,0 +1,494 @@
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sess_config_defaults(struct sess_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(cfg->host, sizeof cfg->host, "127.0.0.1");
+	cfg->port = 6379;
+	cfg->connect_timeout_ms = 2000;
+	cfg->command_timeout_ms = 5000;
+	snprintf(cfg->prefix, sizeof cfg->prefix, "sess");
+	cfg->default_ttl = 3600;
+	cfg->grace_ttl = 300;
+	cfg->checkpoint_interval = 10;
+	cfg->max_events = 1000;
+	cfg->failure_snapshots = 1;
+	cfg->cleanup_interval = 3600;
+	cfg->cleanup_batch = 100;
+}
+
+int sess_parse_long(const char *s, long min, long max, const char *what,
+		    enum sess_class cls, long *out, struct sess_err *err)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return sess_err_set(err, cls, NULL, "%s needs a number from %ld to %ld",
+				    what, min, max);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s)
+		return sess_err_set(err, cls, NULL,
+				    "%s: \"%.40s\" is not a whole number; give one from %ld to %ld",
+				    what, s, min, max);
+	if (v < min || v > max)
+		return sess_err_set(err, cls, NULL,
+				    "%s: %ld is out of range; give a number from %ld to %ld",
+				    what, v, min, max);
+	*out = v;
+	return 0;
+}
+
+static int copy_str(char *dst, size_t n, const char *src, const char *what,
+		    enum sess_class cls, struct sess_err *err)
+{
+	size_t len = strlen(src);
+
+	if (len >= n)
+		return sess_err_set(err, cls, NULL, "%s is too long (%zu bytes; the limit is %zu)",
+				    what, len, n - 1);
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+/* Decode %XX escapes in place (user names and passwords in URLs). */
+static int url_unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (*s == '%') {
+			char hex[3] = {0};
+			char *end;
+			if (!s[1] || !s[2])
+				return -1;
+			hex[0] = s[1];
+			hex[1] = s[2];
+			*w++ = (char)strtol(hex, &end, 16);
+			if (*end)
+				return -1;
+			s += 2;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+	return 0;
+}
+
+static int apply_db_query(struct sess_config *cfg, const char *q,
+			  struct sess_err *err)
+{
+	long db;
+
+	if (strncmp(q, "db=", 3) != 0)
+		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
+				    "URL option \"%.40s\" is not known; the only one is ?db=N", q);
+	if (sess_parse_long(q + 3, 0, INT_MAX, "database number in URL",
+			    SESS_E_CONFIG, &db, err))
+		return -1;
+	cfg->db = (int)db;
+	return 0;
+}
+
+static int apply_unix_url(struct sess_config *cfg, const char *rest,
+			  struct sess_err *err)
+{
+	char path[sizeof cfg->unix_path];
+	char *q;
+
+	if (copy_str(path, sizeof path, rest, "unix socket path", SESS_E_CONFIG, err))
+		return -1;
+	q = strchr(path, '?');
+	if (q) {
+		*q++ = '\0';
+		if (apply_db_query(cfg, q, err))
+			return -1;
+	}
+	if (path[0] != '/')
+		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
+				    "unix socket URL needs an absolute path: unix:///path/to/redis.sock");
+	memcpy(cfg->unix_path, path, sizeof path);
+	return 0;
+}
+
+static int apply_userinfo(struct sess_config *cfg, char *ui, struct sess_err *err)
+{
+	char *colon = strchr(ui, ':');
+
+	if (colon)
+		*colon++ = '\0';
+	if (url_unescape(ui) || (colon && url_unescape(colon)))
+		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
+				    "URL user or password has a broken %%XX escape");
+	if (colon) {
+		/* redis://:pass@host is the classic password-only form. */
+		if (*ui && copy_str(cfg->username, sizeof cfg->username, ui,
+				    "URL user name", SESS_E_CONFIG, err))
+			return -1;
+		return copy_str(cfg->password, sizeof cfg->password, colon,
+				"URL password", SESS_E_CONFIG, err);
+	}
+	/* redis://pass@host: a lone userinfo is the password, as redis-cli reads it. */
+	return copy_str(cfg->password, sizeof cfg->password, ui, "URL password",
+			SESS_E_CONFIG, err);
+}
+
+static int apply_hostport(struct sess_config *cfg, char *hp, struct sess_err *err)
+{
+	char *port = NULL;
+	long p;
+
+	if (hp[0] == '[') { /* [::1]:6379 */
+		char *close = strchr(hp, ']');
+		if (!close)
+			return sess_err_set(err, SESS_E_CONFIG, "bad_url",
+					    "URL has an IPv6 address without its closing ']'");
+		*close = '\0';
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1])
+			return sess_err_set(err, SESS_E_CONFIG, "bad_url",
+					    "unexpected \"%s\" after the IPv6 address in the URL", close + 1);
+		hp++;
+	} else {
+		port = strchr(hp, ':');
+		if (port)
+			*port++ = '\0';
+	}
+	if (*hp && copy_str(cfg->host, sizeof cfg->host, hp, "URL host",
+			    SESS_E_CONFIG, err))
+		return -1;
+	if (port) {
+		if (sess_parse_long(port, 1, 65535, "URL port", SESS_E_CONFIG, &p, err))
+			return -1;
+		cfg->port = (int)p;
+	}
+	cfg->unix_path[0] = '\0';
+	return 0;
+}
+
+int sess_config_apply_url(struct sess_config *cfg, const char *url,
+			  struct sess_err *err)
+{
+	char buf[1024];
+	char *rest, *at, *slash, *q;
+	long db;
+
+	if (strncmp(url, "unix://", 7) == 0)
+		return apply_unix_url(cfg, url + 7, err);
+	if (strncmp(url, "redis://", 8) == 0) {
+		rest = (char *)url + 8;
+		cfg->tls = 0;
+	} else if (strncmp(url, "rediss://", 9) == 0) {
+		rest = (char *)url + 9;
+		cfg->tls = 1;
+	} else {
+		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
+				    "URL \"%.60s\" must start with redis://, rediss:// or unix://",
+				    url);
+	}
+	if (copy_str(buf, sizeof buf, rest, "URL", SESS_E_CONFIG, err))
+		return -1;
+	rest = buf;
+	q = strchr(rest, '?');
+	if (q)
+		*q++ = '\0';
+	at = strrchr(rest, '@');
+	if (at) {
+		*at = '\0';
+		if (apply_userinfo(cfg, rest, err))
+			return -1;
+		rest = at + 1;
+	}
+	slash = strchr(rest, '/');
+	if (slash) {
+		*slash++ = '\0';
+		if (*slash) {
+			if (sess_parse_long(slash, 0, INT_MAX, "database number in URL",
+					    SESS_E_CONFIG, &db, err))
+				return -1;
+			cfg->db = (int)db;
+		}
+	}
+	if (apply_hostport(cfg, rest, err))
+		return -1;
+	if (q && apply_db_query(cfg, q, err))
+		return -1;
+	return 0;
+}
+
+/* The settings a config file, the environment and flags may name. */
+enum setting_type { T_STR, T_INT, T_LONG, T_BOOL, T_URL };
+
+struct setting {
+	const char *name;
+	enum setting_type type;
+	size_t off;
+	size_t size;   /* strings: buffer size */
+	long min, max; /* numbers */
+};
+
+#define OFF(f) offsetof(struct sess_config, f)
+#define SZ(f) sizeof(((struct sess_config *)0)->f)
+static const struct setting settings[] = {
+	{"redis.url", T_URL, 0, 0, 0, 0},
+	{"redis.host", T_STR, OFF(host), SZ(host), 0, 0},
+	{"redis.port", T_INT, OFF(port), 0, 1, 65535},
+	{"redis.socket", T_STR, OFF(unix_path), SZ(unix_path), 0, 0},
+	{"redis.db", T_INT, OFF(db), 0, 0, INT_MAX},
+	{"redis.username", T_STR, OFF(username), SZ(username), 0, 0},
+	{"redis.password", T_STR, OFF(password), SZ(password), 0, 0},
+	{"redis.connectTimeout", T_INT, OFF(connect_timeout_ms), 0, 1, 3600000},
+	{"redis.commandTimeout", T_INT, OFF(command_timeout_ms), 0, 1, 3600000},
+	{"prefix", T_STR, OFF(prefix), SZ(prefix), 0, 0},
+	{"defaultTTL", T_LONG, OFF(default_ttl), 0, 1, 315360000},
+	{"graceTTL", T_LONG, OFF(grace_ttl), 0, 1, 315360000},
+	{"checkpointInterval", T_LONG, OFF(checkpoint_interval), 0, 0, 100000000},
+	{"maxEventsPerSession", T_LONG, OFF(max_events), 0, 0, 1000000000},
+	{"enableFailureSnapshots", T_BOOL, OFF(failure_snapshots), 0, 0, 1},
+	{"cleanupInterval", T_LONG, OFF(cleanup_interval), 0, 1, 315360000},
+	{"cleanupBatchSize", T_LONG, OFF(cleanup_batch), 0, 1, 100000},
+};
+#undef OFF
+#undef SZ
+
+static const struct setting *find_setting(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof settings / sizeof settings[0]; i++)
+		if (strcmp(settings[i].name, name) == 0)
+			return &settings[i];
+	return NULL;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on"))
+		*out = 1;
+	else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+int sess_config_set(struct sess_config *cfg, const char *name,
+		    const char *value, const char *source, struct sess_err *err)
+{
+	const struct setting *s = find_setting(name);
+	enum sess_class cls = (source && source[0] == '-') ? SESS_E_USAGE : SESS_E_CONFIG;
+	char *base = (char *)cfg;
+	long v;
+	int b;
+
+	if (!s)
+		return sess_err_set(err, cls, "unknown_setting",
+				    "%s: unknown setting \"%s\"; see sessctl(1) CONFIGURATION for the names",
+				    source, name);
+	switch (s->type) {
+	case T_URL:
+		if (sess_config_apply_url(cfg, value, err)) {
+			err->cls = cls;
+			sess_err_prefix(err, "%s", source);
+			return -1;
+		}
+		return 0;
+	case T_STR:
+		if (copy_str(base + s->off, s->size, value, source, cls, err))
+			return -1;
+		if (s->off == offsetof(struct sess_config, prefix) &&
+		    sess_key_check_prefix(value, err)) {
+			err->cls = cls;
+			sess_err_prefix(err, "%s", source);
+			return -1;
+		}
+		return 0;
+	case T_INT:
+	case T_LONG:
+		if (sess_parse_long(value, s->min, s->max, source, cls, &v, err))
+			return -1;
+		if (s->type == T_INT)
+			*(int *)(base + s->off) = (int)v;
+		else
+			*(long *)(base + s->off) = v;
+		return 0;
+	case T_BOOL:
+		if (parse_bool(value, &b))
+			return sess_err_set(err, cls, NULL,
+					    "%s: \"%.20s\" is not true or false", source, value);
+		*(int *)(base + s->off) = b;
+		return 0;
+	}
+	return 0;
+}
+
+static int load_object(struct sess_config *cfg, const cJSON *obj,
+		       const char *path_prefix, const char *source,
+		       struct sess_err *err)
+{
+	const cJSON *it;
+	char name[128], val[64], where[300];
+	const char *sval;
+
+	cJSON_ArrayForEach(it, obj) {
+		snprintf(name, sizeof name, "%s%s", path_prefix, it->string);
+		snprintf(where, sizeof where, "%s: %s", source, name);
+		if (!*path_prefix && !strcmp(it->string, "redis") && cJSON_IsObject(it)) {
+			if (load_object(cfg, it, "redis.", source, err))
+				return -1;
+			continue;
+		}
+		if (!find_setting(name))
+			return sess_err_set(err, SESS_E_CONFIG, "unknown_setting",
+					    "%s: unknown setting \"%s\"; see sessctl(1) CONFIGURATION for the names",
+					    source, name);
+		if (cJSON_IsString(it)) {
+			sval = it->valuestring;
+		} else if (cJSON_IsNumber(it)) {
+			if (it->valuedouble != (double)(long)it->valuedouble)
+				return sess_err_set(err, SESS_E_CONFIG, NULL,
+						    "%s must be a whole number", where);
+			snprintf(val, sizeof val, "%ld", (long)it->valuedouble);
+			sval = val;
+		} else if (cJSON_IsBool(it)) {
+			sval = cJSON_IsTrue(it) ? "true" : "false";
+		} else {
+			return sess_err_set(err, SESS_E_CONFIG, NULL,
+					    "%s must be a string, number or boolean", where);
+		}
+		if (sess_config_set(cfg, name, sval, where, err))
+			return -1;
+	}
+	return 0;
+}
+
+int sess_config_load_json(struct sess_config *cfg, const char *text,
+			  const char *source, struct sess_err *err)
+{
+	cJSON *root = cJSON_Parse(text);
+	int rc;
+
+	if (!root)
+		return sess_err_set(err, SESS_E_CONFIG, "bad_json",
+				    "%s is not valid JSON (near \"%.20s\"); fix the file or drop --config",
+				    source, cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return sess_err_set(err, SESS_E_CONFIG, "bad_json",
+				    "%s must hold a JSON object", source);
+	}
+	rc = load_object(cfg, root, "", source, err);
+	cJSON_Delete(root);
+	return rc;
+}
+
+static char *read_small_file(const char *path, size_t limit, struct sess_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return sess_err_set(err, SESS_E_NOINPUT, "no_file",
+					    "%s: no such file", path), NULL;
+		return sess_err_set(err, SESS_E_NOINPUT, "no_file", "%s: %s", path,
+				    strerror(errno)), NULL;
+	}
+	buf = malloc(limit + 1);
+	if (!buf) {
+		fclose(f);
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory"), NULL;
+	}
+	n = fread(buf, 1, limit, f);
+	if (ferror(f) || (n == limit && fgetc(f) != EOF)) {
+		fclose(f);
+		free(buf);
+		return sess_err_set(err, SESS_E_CONFIG, NULL,
+				    "%s: cannot read it, or it is larger than %zu bytes", path, limit), NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+int sess_config_load_file(struct sess_config *cfg, const char *path,
+			  struct sess_err *err)
+{
+	char *text = read_small_file(path, 1 << 20, err);
+	int rc;
+
+	if (!text)
+		return -1;
+	rc = sess_config_load_json(cfg, text, path, err);
+	free(text);
+	return rc;
+}
+
+int sess_config_password_file(struct sess_config *cfg, const char *path,
+			      struct sess_err *err)
+{
+	char *text = read_small_file(path, 4096, err);
+	size_t n;
+	int rc;
+
+	if (!text)
+		return -1;
+	n = strcspn(text, "\r\n");
+	text[n] = '\0';
+	rc = copy_str(cfg->password, sizeof cfg->password, text, "password file",
+		      SESS_E_CONFIG, err);
+	memset(text, 0, n);
+	free(text);
+	return rc;
+}
+
+int sess_config_load_env(struct sess_config *cfg, sess_env_fn env,
+			 struct sess_err *err)
+{
+	static const struct { const char *var, *setting; } vars[] = {
+		{"REDIS_URL", "redis.url"},
+		{"REDIS_HOST", "redis.host"},
+		{"REDIS_PORT", "redis.port"},
+		{"REDIS_DB", "redis.db"},
+		{"REDIS_USERNAME", "redis.username"},
+		{"REDIS_PASSWORD", "redis.password"},
+		{"SESSION_TTL", "defaultTTL"},
+		{"SESSION_CLEANUP_INTERVAL", "cleanupInterval"},
+		{"SESSION_CLEANUP_BATCH_SIZE", "cleanupBatchSize"},
+		{"SESSKIT_PREFIX", "prefix"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		const char *v = env(vars[i].var);
+		if (!v || !*v)
+			continue;
+		if (sess_config_set(cfg, vars[i].setting, v, vars[i].var, err))
+			return -1;
+		/* REDIS_HOST after a unix:// REDIS_URL means TCP again. */
+		if (!strcmp(vars[i].var, "REDIS_HOST"))
+			cfg->unix_path[0] = '\0';
+	}
+	return 0;
+}
+
+void sess_config_describe(const struct sess_config *cfg, char *buf, size_t n)
+{
+	if (cfg->unix_path[0])
+		snprintf(buf, n, "unix:%s/%d", cfg->unix_path, cfg->db);
+	else if (strchr(cfg->host, ':'))
+		snprintf(buf, n, "[%s]:%d/%d", cfg->host, cfg->port, cfg->db);
+	else
+		snprintf(buf, n, "%s:%d/%d", cfg->host, cfg->port, cfg->db);
+}

@@ -1,0 +1,81 @@
+/* config.h - settings: defaults < config file (JSON) < environment < flags.
+ *
+ * A struct sess_config is a plain value: fixed-size strings, no pointers to
+ * free. Fill it with sess_config_defaults(), then layer the sources in
+ * order; each layer only overrides what it names. Every setter validates and
+ * names the offending setting and its source in the error.
+ */
+#ifndef SESS_CONFIG_H
+#define SESS_CONFIG_H
+
+#include "err.h"
+#include "keys.h"
+
+struct sess_config {
+	/* connection */
+	char host[256];
+	int port;
+	char unix_path[108];   /* non-empty: connect through this socket */
+	int db;
+	char username[128];
+	char password[512];    /* never printed, never logged */
+	int tls;               /* rediss:// was asked for */
+	int connect_timeout_ms;
+	int command_timeout_ms;
+	/* layout */
+	char prefix[SESS_PREFIX_MAX + 1];
+	/* sessions (names follow the seeds' SessionManager config) */
+	long default_ttl;          /* defaultTTL, seconds, > 0 */
+	long grace_ttl;            /* graceTTL, seconds, > 0 */
+	long checkpoint_interval;  /* checkpointInterval, events; 0 = off */
+	long max_events;           /* maxEventsPerSession; 0 = unlimited */
+	int failure_snapshots;     /* enableFailureSnapshots */
+	long cleanup_interval;     /* SESSION_CLEANUP_INTERVAL, seconds */
+	long cleanup_batch;        /* SESSION_CLEANUP_BATCH_SIZE */
+	int password_on_cmdline;   /* set by binaries to warn */
+};
+
+/* Looks a name up in an environment; getenv fits. Tests pass their own. */
+typedef const char *(*sess_env_fn)(const char *name);
+
+void sess_config_defaults(struct sess_config *cfg);
+
+/* Apply a redis:// or unix:// URL (redis://[user[:pass]@]host[:port][/db],
+ * unix:///path/to.sock[?db=N], rediss:// for TLS). */
+int sess_config_apply_url(struct sess_config *cfg, const char *url,
+			  struct sess_err *err);
+
+/* Set one setting by its config-file name ("defaultTTL", "prefix",
+ * "redis.port", ...) from a string value, as flags and env do. source names
+ * where the value came from, for the message ("--ttl", "SESSION_TTL"). */
+int sess_config_set(struct sess_config *cfg, const char *name,
+		    const char *value, const char *source, struct sess_err *err);
+
+/* Layer a JSON config file. A missing file is SESS_E_NOINPUT, bad JSON or an
+ * unknown key SESS_E_CONFIG. */
+int sess_config_load_file(struct sess_config *cfg, const char *path,
+			  struct sess_err *err);
+
+/* Same from a string (what load_file does after reading). */
+int sess_config_load_json(struct sess_config *cfg, const char *text,
+			  const char *source, struct sess_err *err);
+
+/* Layer the environment: REDIS_URL, then REDIS_HOST, REDIS_PORT, REDIS_DB,
+ * REDIS_USERNAME, REDIS_PASSWORD, SESSION_TTL, SESSION_CLEANUP_INTERVAL,
+ * SESSION_CLEANUP_BATCH_SIZE, SESSKIT_PREFIX. Empty values are ignored. */
+int sess_config_load_env(struct sess_config *cfg, sess_env_fn env,
+			 struct sess_err *err);
+
+/* Read a password from the first line of a file into cfg->password. */
+int sess_config_password_file(struct sess_config *cfg, const char *path,
+			      struct sess_err *err);
+
+/* "host:port/db" or "unix:/path/db", for prompts and messages. */
+void sess_config_describe(const struct sess_config *cfg, char *buf, size_t n);
+
+/* Parse a whole decimal number in [min, max]; what names it in the error,
+ * cls is the class of the error (SESS_E_USAGE for flags, ...). */
+int sess_parse_long(const char *s, long min, long max, const char *what,
+		    enum sess_class cls, long *out, struct sess_err *err);
+
+#endif

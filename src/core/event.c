@@ -1,0 +1,312 @@
+#include "event.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sess_state_valid(const char *s)
+{
+	return !strcmp(s, "working") || !strcmp(s, "broken") || !strcmp(s, "completed");
+}
+
+void sess_event_init(struct sess_event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+}
+
+void sess_event_free(struct sess_event *ev)
+{
+	cJSON_Delete(ev->change);
+	cJSON_Delete(ev->transition);
+	cJSON_Delete(ev->impact);
+	sess_event_init(ev);
+}
+
+static int check_type(const char *t, struct sess_err *err)
+{
+	size_t i, n = strlen(t);
+
+	if (n == 0 || n > SESS_TYPE_MAX)
+		return sess_err_set(err, SESS_E_DATA, "bad_event",
+				    "event type must be 1 to %d characters (modified, broke, fixed, ...)",
+				    SESS_TYPE_MAX);
+	for (i = 0; i < n; i++) {
+		char c = t[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (i > 0 && ((c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))))
+			return sess_err_set(err, SESS_E_DATA, "bad_event",
+					    "event type \"%.40s\" has '%c' at position %zu; use a word such as modified, broke or fixed",
+					    t, c, i + 1);
+	}
+	return 0;
+}
+
+static int copy_field(char *dst, size_t n, const cJSON *v, const char *what,
+		      struct sess_err *err)
+{
+	if (!cJSON_IsString(v))
+		return sess_err_set(err, SESS_E_DATA, "bad_event", "%s must be a string", what);
+	if (strlen(v->valuestring) >= n)
+		return sess_err_set(err, SESS_E_DATA, "bad_event",
+				    "%s is longer than %zu characters", what, n - 1);
+	memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
+	return 0;
+}
+
+static int replace_part(cJSON **slot, const cJSON *v, const char *what,
+			struct sess_err *err)
+{
+	cJSON *dup;
+
+	if (!cJSON_IsObject(v))
+		return sess_err_set(err, SESS_E_DATA, "bad_event", "%s must be a JSON object", what);
+	dup = cJSON_Duplicate(v, 1);
+	if (!dup)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	cJSON_Delete(*slot);
+	*slot = dup;
+	return 0;
+}
+
+int sess_event_from_json(struct sess_event *ev, const cJSON *obj,
+			 struct sess_err *err)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsObject(obj))
+		return sess_err_set(err, SESS_E_DATA, "bad_event", "an event must be a JSON object");
+	cJSON_ArrayForEach(it, obj) {
+		const char *k = it->string;
+		int rc;
+		if (!strcmp(k, "type"))
+			rc = copy_field(ev->type, sizeof ev->type, it, "type", err);
+		else if (!strcmp(k, "actor"))
+			rc = copy_field(ev->actor, sizeof ev->actor, it, "actor", err);
+		else if (!strcmp(k, "eventId"))
+			rc = copy_field(ev->event_id, sizeof ev->event_id, it, "eventId", err);
+		else if (!strcmp(k, "changeInfo"))
+			rc = replace_part(&ev->change, it, "changeInfo", err);
+		else if (!strcmp(k, "stateTransition"))
+			rc = replace_part(&ev->transition, it, "stateTransition", err);
+		else if (!strcmp(k, "impact"))
+			rc = replace_part(&ev->impact, it, "impact", err);
+		else if (!strcmp(k, "seq") || !strcmp(k, "timestamp"))
+			return sess_err_set(err, SESS_E_DATA, "bad_event",
+					    "\"%s\" is assigned by the server; leave it out", k);
+		else
+			return sess_err_set(err, SESS_E_DATA, "bad_event",
+					    "unknown event field \"%.40s\"; the fields are type, actor, changeInfo, stateTransition, impact, eventId",
+					    k);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+int sess_event_set_part(struct sess_event *ev, const char *which,
+			const char *json, struct sess_err *err)
+{
+	cJSON *v = cJSON_Parse(json);
+	int rc;
+
+	if (!v)
+		return sess_err_set(err, SESS_E_DATA, "bad_json",
+				    "%s is not valid JSON (near \"%.20s\"); quote it for the shell, e.g. '{\"operation\":\"modified\"}'",
+				    which, cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+	rc = replace_part(!strcmp(which, "changeInfo") ? &ev->change :
+			  !strcmp(which, "stateTransition") ? &ev->transition : &ev->impact,
+			  v, which, err);
+	cJSON_Delete(v);
+	return rc;
+}
+
+static int check_change(const cJSON *c, struct sess_err *err)
+{
+	const cJSON *it, *ids;
+	int have = 0;
+
+	cJSON_ArrayForEach(it, c) {
+		if (!strcmp(it->string, "elementType") || !strcmp(it->string, "operation")) {
+			if (!cJSON_IsString(it) || !*it->valuestring)
+				return sess_err_set(err, SESS_E_DATA, "bad_event",
+						    "changeInfo.%s must be a non-empty string", it->string);
+			have++;
+		} else if (!strcmp(it->string, "entityIds")) {
+			have++;
+		} else {
+			return sess_err_set(err, SESS_E_DATA, "bad_event",
+					    "unknown changeInfo field \"%.40s\"; the fields are elementType, entityIds, operation",
+					    it->string);
+		}
+	}
+	if (have != 3)
+		return sess_err_set(err, SESS_E_DATA, "bad_event",
+				    "changeInfo needs elementType, entityIds and operation");
+	ids = cJSON_GetObjectItemCaseSensitive(c, "entityIds");
+	if (!cJSON_IsArray(ids))
+		return sess_err_set(err, SESS_E_DATA, "bad_event",
+				    "changeInfo.entityIds must be an array of strings");
+	cJSON_ArrayForEach(it, ids)
+		if (!cJSON_IsString(it))
+			return sess_err_set(err, SESS_E_DATA, "bad_event",
+					    "changeInfo.entityIds must hold only strings");
+	return 0;
+}
+
+static int check_transition(struct sess_event *ev, struct sess_err *err)
+{
+	const cJSON *it;
+
+	ev->from[0] = ev->to[0] = '\0';
+	cJSON_ArrayForEach(it, ev->transition) {
+		const char *k = it->string;
+		if (!strcmp(k, "from") || !strcmp(k, "to")) {
+			char *dst = !strcmp(k, "from") ? ev->from : ev->to;
+			if (!cJSON_IsString(it) || !sess_state_valid(it->valuestring))
+				return sess_err_set(err, SESS_E_DATA, "bad_event",
+						    "stateTransition.%s must be working, broken or completed", k);
+			snprintf(dst, SESS_STATE_MAX + 1, "%s", it->valuestring);
+		} else if (!strcmp(k, "verifiedBy")) {
+			if (!cJSON_IsString(it))
+				return sess_err_set(err, SESS_E_DATA, "bad_event",
+						    "stateTransition.verifiedBy must be a string");
+		} else if (!strcmp(k, "confidence")) {
+			if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 1)
+				return sess_err_set(err, SESS_E_DATA, "bad_event",
+						    "stateTransition.confidence must be a number from 0 to 1");
+		} else {
+			return sess_err_set(err, SESS_E_DATA, "bad_event",
+					    "unknown stateTransition field \"%.40s\"; the fields are from, to, verifiedBy, confidence",
+					    k);
+		}
+	}
+	if (!ev->from[0] || !ev->to[0])
+		return sess_err_set(err, SESS_E_DATA, "bad_event",
+				    "stateTransition needs both from and to (working, broken or completed)");
+	return 0;
+}
+
+int sess_event_validate(struct sess_event *ev, struct sess_err *err)
+{
+	if (!ev->type[0])
+		return sess_err_set(err, SESS_E_DATA, "bad_event",
+				    "the event has no type; give --type (modified, broke, fixed, ...)");
+	if (check_type(ev->type, err))
+		return -1;
+	if (!ev->actor[0])
+		return sess_err_set(err, SESS_E_DATA, "bad_event",
+				    "the event has no actor; give --actor AGENT (a member of the session)");
+	if (sess_key_check_id(ev->actor, "actor", err))
+		return -1;
+	if (ev->event_id[0] && sess_key_check_id(ev->event_id, "event id", err))
+		return -1;
+	if (ev->change && check_change(ev->change, err))
+		return -1;
+	if (ev->transition)
+		return check_transition(ev, err);
+	ev->from[0] = ev->to[0] = '\0';
+	return 0;
+}
+
+/* Append "name": JSON-of-v to a cJSON-printed buffer. */
+static int add_compact(cJSON *out, const char *name, const cJSON *v)
+{
+	cJSON *dup = cJSON_Duplicate(v, 1);
+
+	if (!dup)
+		return -1;
+	cJSON_AddItemToObject(out, name, dup);
+	return 0;
+}
+
+char *sess_event_encode_body(const struct sess_event *ev, struct sess_err *err)
+{
+	cJSON *o = cJSON_CreateObject(), *c = NULL;
+	char *text = NULL, *body = NULL;
+	size_t n;
+
+	if (!o)
+		goto oom;
+	if (!cJSON_AddStringToObject(o, "t", ev->type) ||
+	    !cJSON_AddStringToObject(o, "a", ev->actor))
+		goto oom;
+	if (ev->change) {
+		c = cJSON_AddObjectToObject(o, "c");
+		if (!c ||
+		    add_compact(c, "e", cJSON_GetObjectItemCaseSensitive(ev->change, "elementType")) ||
+		    add_compact(c, "i", cJSON_GetObjectItemCaseSensitive(ev->change, "entityIds")) ||
+		    add_compact(c, "o", cJSON_GetObjectItemCaseSensitive(ev->change, "operation")))
+			goto oom;
+	}
+	if (ev->impact && add_compact(o, "imp", ev->impact))
+		goto oom;
+	if (ev->transition && add_compact(o, "st", ev->transition))
+		goto oom;
+	if (ev->event_id[0] && !cJSON_AddStringToObject(o, "eid", ev->event_id))
+		goto oom;
+	text = cJSON_PrintUnformatted(o);
+	if (!text)
+		goto oom;
+	/* drop the opening brace: the server writes {"s":N,"ts":T, before it */
+	n = strlen(text);
+	body = malloc(n);
+	if (!body)
+		goto oom;
+	memcpy(body, text + 1, n);
+	cJSON_free(text);
+	cJSON_Delete(o);
+	return body;
+oom:
+	cJSON_free(text);
+	cJSON_Delete(o);
+	sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory encoding the event");
+	return NULL;
+}
+
+static int move_item(cJSON *dst, const char *name, cJSON *src, const char *from)
+{
+	cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(src, from);
+
+	if (!v)
+		return 0;
+	cJSON_AddItemToObject(dst, name, v);
+	return 1;
+}
+
+cJSON *sess_event_decode(const char *stored, size_t len, const char *id,
+			 struct sess_err *err)
+{
+	cJSON *in = cJSON_ParseWithLength(stored, len), *out, *c;
+
+	if (!in || !cJSON_IsObject(in)) {
+		cJSON_Delete(in);
+		sess_err_set(err, SESS_E_DATA, "corrupt_event",
+			     "a stored event is not valid JSON (\"%.40s\"); run sess-validate on the session",
+			     stored);
+		return NULL;
+	}
+	out = cJSON_CreateObject();
+	if (!out) {
+		cJSON_Delete(in);
+		sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	if (id)
+		cJSON_AddStringToObject(out, "sessionId", id);
+	move_item(out, "seq", in, "s");
+	move_item(out, "timestamp", in, "ts");
+	move_item(out, "type", in, "t");
+	move_item(out, "actor", in, "a");
+	c = cJSON_GetObjectItemCaseSensitive(in, "c");
+	if (cJSON_IsObject(c)) {
+		cJSON *ci = cJSON_AddObjectToObject(out, "changeInfo");
+		move_item(ci, "elementType", c, "e");
+		move_item(ci, "entityIds", c, "i");
+		move_item(ci, "operation", c, "o");
+	}
+	move_item(out, "stateTransition", in, "st");
+	move_item(out, "impact", in, "imp");
+	move_item(out, "eventId", in, "eid");
+	cJSON_Delete(in);
+	return out;
+}

@@ -1,0 +1,66 @@
+/* event.h - the event model: validation, the compact stored form, and the
+ * seeds' JSON shape.
+ *
+ * An event as users give and get it keeps the TypeScript system's names:
+ *   {"type","seq","timestamp","actor",
+ *    "changeInfo":{"elementType","entityIds":[...],"operation"},
+ *    "stateTransition":{"from","to","verifiedBy","confidence"},
+ *    "impact":{...}, "eventId"}
+ * In Redis it is stored in the seeds' own compact serialisation
+ * (serializeEvent: t, s, ts, a, c{e,i,o}, st, imp) plus "eid", one list
+ * entry per event; seq and timestamp are written by the server.
+ * Pure module: no I/O.
+ */
+#ifndef SESS_EVENT_H
+#define SESS_EVENT_H
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "keys.h"
+
+#define SESS_TYPE_MAX 64
+#define SESS_STATE_MAX 16
+
+struct sess_event {
+	char type[SESS_TYPE_MAX + 1];
+	char actor[SESS_ID_MAX + 1];
+	char event_id[SESS_ID_MAX + 1]; /* "" = none */
+	char from[SESS_STATE_MAX + 1];  /* "" = no state transition */
+	char to[SESS_STATE_MAX + 1];
+	cJSON *change;     /* owned; NULL when absent */
+	cJSON *transition; /* owned; NULL when absent */
+	cJSON *impact;     /* owned; NULL when absent */
+};
+
+/* 1 if s is a session state: working, broken or completed. */
+int sess_state_valid(const char *s);
+
+void sess_event_init(struct sess_event *ev);
+void sess_event_free(struct sess_event *ev);
+
+/* Set fields from a JSON object with the seeds' names (type, actor,
+ * changeInfo, stateTransition, impact, eventId); fields it does not name are
+ * left as they are, unknown fields are an error. obj is borrowed. */
+int sess_event_from_json(struct sess_event *ev, const cJSON *obj,
+			 struct sess_err *err);
+
+/* Set one part from JSON text: which is "changeInfo", "stateTransition" or
+ * "impact" (what --change, --transition and --impact give). */
+int sess_event_set_part(struct sess_event *ev, const char *which,
+			const char *json, struct sess_err *err);
+
+/* Check the whole event (type and actor present, parts well formed) and
+ * fill from/to from the transition. */
+int sess_event_validate(struct sess_event *ev, struct sess_err *err);
+
+/* The stored form after its opening brace and the server's "s" and "ts":
+ * "\"t\":...}" . Caller frees with free(). NULL + err on failure. */
+char *sess_event_encode_body(const struct sess_event *ev, struct sess_err *err);
+
+/* Decode one stored event into the seeds' shape, adding "sessionId" when
+ * id is not NULL. Caller frees with cJSON_Delete. */
+cJSON *sess_event_decode(const char *stored, size_t len, const char *id,
+			 struct sess_err *err);
+
+#endif

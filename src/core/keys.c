@@ -1,0 +1,119 @@
+#include "keys.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int id_char(char c, int first)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	if (c == '_' || c == '-' || c == '.')
+		return 1;
+	return !first && (c == '@' || c == ':');
+}
+
+int sess_key_check_id(const char *id, const char *what, struct sess_err *err)
+{
+	size_t i, n;
+
+	if (!id || !*id)
+		return sess_err_set(err, SESS_E_DATA, "bad_id",
+				    "%s is empty; give 1 to %d characters of A-Z a-z 0-9 . _ -",
+				    what, SESS_ID_MAX);
+	n = strlen(id);
+	if (n > SESS_ID_MAX)
+		return sess_err_set(err, SESS_E_DATA, "bad_id",
+				    "%s is %zu characters long; the limit is %d",
+				    what, n, SESS_ID_MAX);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)id[i];
+		if (id_char((char)c, i == 0))
+			continue;
+		if (c < 0x20 || c == 0x7f)
+			return sess_err_set(err, SESS_E_DATA, "bad_id",
+					    "%s contains a control character (0x%02x) at position %zu; use only A-Z a-z 0-9 . _ - @ :",
+					    what, c, i + 1);
+		return sess_err_set(err, SESS_E_DATA, "bad_id",
+				    "%s \"%.40s\" contains '%c' at position %zu; use only A-Z a-z 0-9 . _ - (and @ : after the first character)",
+				    what, id, c, i + 1);
+	}
+	return 0;
+}
+
+int sess_key_check_prefix(const char *prefix, struct sess_err *err)
+{
+	size_t i, n = prefix ? strlen(prefix) : 0;
+
+	if (n == 0 || n > SESS_PREFIX_MAX)
+		return sess_err_set(err, SESS_E_CONFIG, "bad_prefix",
+				    "key prefix must be 1 to %d characters long",
+				    SESS_PREFIX_MAX);
+	for (i = 0; i < n; i++)
+		if (!id_char(prefix[i], 1))
+			return sess_err_set(err, SESS_E_CONFIG, "bad_prefix",
+					    "key prefix \"%s\" contains '%c'; use only A-Z a-z 0-9 . _ -",
+					    prefix, prefix[i]);
+	return 0;
+}
+
+static void session_key(char *buf, const char *prefix, const char *id,
+			const char *suffix)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:{%s}:%s", prefix, id, suffix);
+}
+
+void sess_key_meta(char *buf, const char *prefix, const char *id)
+{
+	session_key(buf, prefix, id, "meta");
+}
+
+void sess_key_events(char *buf, const char *prefix, const char *id)
+{
+	session_key(buf, prefix, id, "events");
+}
+
+void sess_key_checkpoints(char *buf, const char *prefix, const char *id)
+{
+	session_key(buf, prefix, id, "checkpoints");
+}
+
+void sess_key_dedup(char *buf, const char *prefix, const char *id)
+{
+	session_key(buf, prefix, id, "eventids");
+}
+
+void sess_key_channel(char *buf, const char *prefix, const char *id)
+{
+	session_key(buf, prefix, id, "notify");
+}
+
+void sess_key_index(char *buf, const char *prefix)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:index", prefix);
+}
+
+void sess_key_stats(char *buf, const char *prefix)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:stats", prefix);
+}
+
+void sess_key_layout(char *buf, const char *prefix)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:layout", prefix);
+}
+
+void sess_key_agent(char *buf, const char *prefix, const char *agent)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:agent:%s", prefix, agent);
+}
+
+void sess_key_channel_all(char *buf, const char *prefix)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:notify", prefix);
+}
+
+void sess_key_agent_field(char *buf, const char *agent)
+{
+	snprintf(buf, SESS_KEY_MAX, "agent:%s", agent);
+}

@@ -1,0 +1,49 @@
+/* keys.h - the ONLY place that builds Redis key and channel names.
+ *
+ * Every key of one session carries the session id as a cluster hash tag,
+ * "PREFIX:{ID}:...", so all of a session lives in one slot and one script can
+ * change it atomically on a single server and on Redis Cluster alike. Global
+ * keys (index, stats, agent indexes, layout) live outside any session's slot.
+ * The layout is documented in sesskit-layout(7).
+ */
+#ifndef SESS_KEYS_H
+#define SESS_KEYS_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define SESS_LAYOUT_VERSION "1"
+#define SESS_ID_MAX 128     /* longest session or agent id */
+#define SESS_PREFIX_MAX 32  /* longest key prefix */
+#define SESS_KEY_MAX (SESS_PREFIX_MAX + SESS_ID_MAX + 32)
+
+/* Validate a session, agent or event id: 1..128 characters of
+ * [A-Za-z0-9._-] plus '@' and ':' after the first character. No braces
+ * (hash tags), glob characters, spaces or control characters, so an id can
+ * never widen a pattern or move a key to another slot. what names the id
+ * in the message ("session id", "agent id"). */
+int sess_key_check_id(const char *id, const char *what, struct sess_err *err);
+
+/* Validate a key prefix: 1..32 characters of [A-Za-z0-9._-]. */
+int sess_key_check_prefix(const char *prefix, struct sess_err *err);
+
+/* Per-session keys. buf must hold SESS_KEY_MAX bytes; ids must have passed
+ * sess_key_check_id. */
+void sess_key_meta(char *buf, const char *prefix, const char *id);
+void sess_key_events(char *buf, const char *prefix, const char *id);
+void sess_key_checkpoints(char *buf, const char *prefix, const char *id);
+void sess_key_dedup(char *buf, const char *prefix, const char *id);
+void sess_key_channel(char *buf, const char *prefix, const char *id);
+
+/* Global keys and channels. */
+void sess_key_index(char *buf, const char *prefix);
+void sess_key_stats(char *buf, const char *prefix);
+void sess_key_layout(char *buf, const char *prefix);
+void sess_key_agent(char *buf, const char *prefix, const char *agent);
+void sess_key_channel_all(char *buf, const char *prefix);
+
+/* The meta hash field that marks agent A as a member: "agent:A". */
+void sess_key_agent_field(char *buf, const char *agent);
+
+#endif

@@ -1,0 +1,59 @@
+/* scripts.h - the Lua scripts that change sessions atomically on the server.
+ *
+ * Sources live in src/core/lua/NAME.lua and are embedded at build time with
+ * their SHA1, so a call is EVALSHA; on NOSCRIPT (a fresh or flushed server)
+ * the script is loaded and the call retried once.
+ */
+#ifndef SESS_SCRIPTS_H
+#define SESS_SCRIPTS_H
+
+#include "conn.h"
+
+enum sess_script {
+	SESS_LUA_CREATE,
+	SESS_LUA_JOIN,
+	SESS_LUA_LEAVE,
+	SESS_LUA_EMIT,
+	SESS_LUA_CHECKPOINT,
+	SESS_LUA_COMPLETE,
+	SESS_LUA_TOUCH,
+	SESS_LUA_DELETE,
+	SESS_LUA_EVENTS,
+	SESS_LUA_TRIM,
+	SESS_LUA_COUNT
+};
+
+const char *sess_script_name(enum sess_script s);
+const char *sess_script_sha(enum sess_script s);
+const char *sess_script_source(enum sess_script s);
+
+/* The most arguments (keys + args) any session script takes. */
+#define SESS_SCRIPT_MAXARGS 20
+
+/* Fill argv/lens for EVALSHA sha nkeys keys... args...; argv and lens must
+ * hold 3 + nkeys + nargs entries (<= SESS_SCRIPT_MAXARGS + 3). Returns argc.
+ * Strings are borrowed. */
+int sess_script_argv(enum sess_script s, int nkeys, const char **keys,
+		     int nargs, const char **args, const char **argv,
+		     size_t *lens, char numkeys_buf[8]);
+
+/* EVALSHA, loading the script on NOSCRIPT. Returns the reply (caller frees)
+ * or NULL with err set; error replies from the script are mapped to
+ * session errors (not found, completed, not a member, ...). */
+redisReply *sess_script_call(struct sess_conn *c, enum sess_script s,
+			     int nkeys, const char **keys, int nargs,
+			     const char **args, struct sess_err *err);
+
+/* SCRIPT LOAD every script (before a pipeline, so NOSCRIPT cannot occur
+ * in the middle of it unless the server is flushed meanwhile). */
+int sess_script_load_all(struct sess_conn *c, struct sess_err *err);
+
+/* 1 if r is a NOSCRIPT error reply. */
+int sess_script_is_noscript(const redisReply *r);
+
+/* Map a script's error reply ("SESSNOTFOUND ...") to err; other error
+ * replies go through sess_conn_reply_error. */
+int sess_script_error(const struct sess_conn *c, const redisReply *r,
+		      struct sess_err *err);
+
+#endif

@@ -1,0 +1,143 @@
+/* Event commands: emit, events. */
+#include <string.h>
+
+#include "sessctl.h"
+
+struct emit_st {
+	struct sess_event ev;
+	const char *event_json;
+	const char *change, *transition, *impact;
+	const char *actor, *type, *event_id;
+};
+
+static int emit_opt(struct app *a, int opt, const char *arg, void *p)
+{
+	struct emit_st *st = p;
+
+	(void)a;
+	switch (opt) {
+	case 'a': st->actor = arg; return 0;
+	case 'T': st->type = arg; return 0;
+	case 'C': st->change = arg; return 0;
+	case 'S': st->transition = arg; return 0;
+	case 'P': st->impact = arg; return 0;
+	case 'E': st->event_id = arg; return 0;
+	case 'J': st->event_json = arg; return 0;
+	}
+	return 70;
+}
+
+static int set_str(char *dst, size_t n, const char *v, const char *what, struct sess_err *err)
+{
+	if (strlen(v) >= n)
+		return sess_err_set(err, SESS_E_DATA, "bad_event", "%s is longer than %zu characters", what, n - 1);
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+/* Build the event from --event, then the single-field flags on top. */
+static int build_event(struct emit_st *st, struct sess_err *err)
+{
+	struct sess_event *ev = &st->ev;
+
+	if (st->event_json) {
+		cJSON *j = cJSON_Parse(st->event_json);
+		int rc;
+		if (!j)
+			return sess_err_set(err, SESS_E_DATA, "bad_json",
+					    "--event is not valid JSON (near \"%.20s\")",
+					    cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+		rc = sess_event_from_json(ev, j, err);
+		cJSON_Delete(j);
+		if (rc)
+			return -1;
+	}
+	if (st->actor && set_str(ev->actor, sizeof ev->actor, st->actor, "--actor", err))
+		return -1;
+	if (st->type && set_str(ev->type, sizeof ev->type, st->type, "--type", err))
+		return -1;
+	if (st->event_id && set_str(ev->event_id, sizeof ev->event_id, st->event_id, "--event-id", err))
+		return -1;
+	if (st->change && sess_event_set_part(ev, "changeInfo", st->change, err))
+		return -1;
+	if (st->transition && sess_event_set_part(ev, "stateTransition", st->transition, err))
+		return -1;
+	if (st->impact && sess_event_set_part(ev, "impact", st->impact, err))
+		return -1;
+	return sess_event_validate(ev, err);
+}
+
+int cmd_emit(struct app *a, int argc, char **argv)
+{
+	static const struct option o[] = {
+		{"actor", required_argument, NULL, 'a'},
+		{"type", required_argument, NULL, 'T'},
+		{"change", required_argument, NULL, 'C'},
+		{"transition", required_argument, NULL, 'S'},
+		{"impact", required_argument, NULL, 'P'},
+		{"event-id", required_argument, NULL, 'E'},
+		{"event", required_argument, NULL, 'J'},
+		{NULL, 0, NULL, 0}};
+	const struct cmd *c = sessctl_find("emit");
+	struct emit_st st;
+	cJSON *out = NULL;
+	int first, rc;
+
+	memset(&st, 0, sizeof st);
+	sess_event_init(&st.ev);
+	if ((rc = app_parse(a, c, argc, argv, "a:T:", o, emit_opt, &st, 1, 1, &first)))
+		goto done;
+	if (sess_key_check_id(argv[first], "session id", &a->err) || build_event(&st, &a->err)) {
+		rc = app_fail(a);
+		goto done;
+	}
+	if ((rc = app_connect(a)))
+		goto done;
+	if (sess_emit(&a->ctx, argv[first], &st.ev, &out, &a->err))
+		rc = app_fail(a);
+	else
+		rc = app_print(a, out);
+done:
+	sess_event_free(&st.ev);
+	return rc;
+}
+
+struct events_st {
+	long from, to, limit;
+};
+
+static int events_opt(struct app *a, int opt, const char *arg, void *p)
+{
+	struct events_st *st = p;
+	const char *what = opt == 'F' ? "--from" : opt == 'U' ? "--to" : "--limit";
+	long *dst = opt == 'F' ? &st->from : opt == 'U' ? &st->to : &st->limit;
+
+	if (sess_parse_long(arg, 1, 9007199254740991L, what, SESS_E_USAGE, dst, &a->err))
+		return fprintf(stderr, "%s events: %s\n", a->prog, a->err.msg), 64;
+	return 0;
+}
+
+int cmd_events(struct app *a, int argc, char **argv)
+{
+	static const struct option o[] = {
+		{"from", required_argument, NULL, 'F'},
+		{"to", required_argument, NULL, 'U'},
+		{"limit", required_argument, NULL, 'l'},
+		{NULL, 0, NULL, 0}};
+	const struct cmd *c = sessctl_find("events");
+	struct events_st st = {1, 0, 0};
+	int first, rc;
+
+	if ((rc = app_parse(a, c, argc, argv, "l:", o, events_opt, &st, 1, 1, &first)))
+		return rc;
+	if (st.to && st.to < st.from)
+		return app_usage(a, c, "--to %ld is before --from %ld", st.to, st.from);
+	if (sess_key_check_id(argv[first], "session id", &a->err))
+		return app_fail(a);
+	if ((rc = app_connect(a)))
+		return rc;
+	if (sess_events(&a->ctx, argv[first], st.from, st.to, st.limit, app_each_print, a,
+			NULL, &a->err))
+		return app_fail(a);
+	return 0;
+}

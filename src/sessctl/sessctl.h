@@ -1,0 +1,78 @@
+/* sessctl.h - what sessctl's command files share. */
+#ifndef SESSCTL_H
+#define SESSCTL_H
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+
+#include "cli/cli.h"
+#include "core/conn.h"
+#include "core/session.h"
+
+struct app {
+	const char *prog;       /* "sessctl" */
+	struct cli_common common;
+	struct sess_config cfg;
+	struct sess_conn conn;
+	struct sess_ctx ctx;
+	struct cli_out out;
+	struct sess_err err;
+	int connected;
+};
+
+struct cmd {
+	const char *name;
+	int (*run)(struct app *a, int argc, char **argv);
+	const char *synopsis; /* after "sessctl NAME " */
+	const char *summary;  /* one line */
+	const char *help;     /* the command's own options, or NULL */
+};
+
+/* Called for each of the command's own options; return 0 or an exit code
+ * after printing the problem. */
+typedef int (*opt_fn)(struct app *a, int opt, const char *arg, void *st);
+
+/* Parse a command's arguments (its own options plus the common ones).
+ * Positional arguments are left in argv[*first..argc). Returns 0, -1 when
+ * --help was printed (exit 0), or an exit code after printing the problem.
+ * npos_min/npos_max bound the positional count (-1 = no maximum). */
+int app_parse(struct app *a, const struct cmd *c, int argc, char **argv,
+	      const char *shortopts, const struct option *opts, opt_fn fn,
+	      void *st, int npos_min, int npos_max, int *first);
+
+/* Settings, output and connection; returns 0 or an exit code. */
+int app_connect(struct app *a);
+
+/* Print v as one JSON line and free it. Returns 0. */
+int app_print(struct app *a, cJSON *v);
+
+/* Print a->err and return its exit code. */
+int app_fail(struct app *a);
+
+/* Print a usage problem for command c and return 64. */
+int app_usage(struct app *a, const struct cmd *c, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* sess_each_fn that prints each row to the app's output. */
+int app_each_print(cJSON *row, void *app);
+
+const struct cmd *sessctl_find(const char *name);
+
+/* commands */
+int cmd_create(struct app *, int, char **);
+int cmd_join(struct app *, int, char **);
+int cmd_leave(struct app *, int, char **);
+int cmd_complete(struct app *, int, char **);
+int cmd_delete(struct app *, int, char **);
+int cmd_touch(struct app *, int, char **);
+int cmd_get(struct app *, int, char **);
+int cmd_emit(struct app *, int, char **);
+int cmd_events(struct app *, int, char **);
+int cmd_list(struct app *, int, char **);
+int cmd_agents(struct app *, int, char **);
+int cmd_checkpoint(struct app *, int, char **);
+int cmd_checkpoints(struct app *, int, char **);
+int cmd_stats(struct app *, int, char **);
+int cmd_maintenance(struct app *, int, char **);
+
+#endif

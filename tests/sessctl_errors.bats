@@ -1,0 +1,202 @@
+#!/usr/bin/env bats
+# Bad input and faults: one clear line, the documented exit code, nothing
+# written.
+
+setup_file() { load helpers/redis; common_setup_file; }
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() { load helpers/redis; common_setup; }
+
+assert_one_line_stderr() {
+	# $output mixes stdout and stderr in bats; errors must be one line
+	assert_equal "$(echo "$output" | wc -l)" 1
+}
+
+@test "invalid session ids: glob, braces, control characters, over-long" {
+	for id in 'a*b' 'a?b' 'a[b]' '{x}' 'a}b' "$(printf 'a\tb')" "$(printf 'a%.0s' $(seq 1 129))"; do
+		run sctl create --agent a1 --id "$id"
+		assert_failure 65
+		assert_one_line_stderr
+		assert_output --partial "session id"
+	done
+	assert_equal "$(rcli DBSIZE)" 0
+	run sctl get 'x*'
+	assert_failure 65
+	run sctl join s1 'bad agent'
+	assert_failure 65
+	assert_output --partial "agent id"
+}
+
+@test "malformed event JSON is refused before anything is written" {
+	sctl create --agent a1 --id s1 >/dev/null
+	run sctl emit s1 --actor a1 --type modified --change '{"elementType":'
+	assert_failure 65
+	assert_one_line_stderr
+	assert_output --partial "changeInfo is not valid JSON"
+	run sctl emit s1 --actor a1 --type modified --change '{"elementType":"x","operation":"y"}'
+	assert_failure 65
+	assert_output --partial "entityIds"
+	run sctl emit s1 --actor a1 --type broke --transition '{"from":"working","to":"on fire"}'
+	assert_failure 65
+	run sctl emit s1 --event '{"type":"modified","actor":"a1","seq":9}'
+	assert_failure 65
+	assert_output --partial "assigned by the server"
+	run sctl create --agent a1 --id s2 --metadata '[1,2]'
+	assert_failure 65
+	assert_equal "$(rcli LLEN 'sess:{s1}:events')" 0
+	assert_equal "$(rcli EXISTS 'sess:{s2}:meta')" 0
+}
+
+@test "a missing actor or type is named" {
+	sctl create --agent a1 --id s1 >/dev/null
+	run sctl emit s1 --type modified
+	assert_failure 65
+	assert_output --partial "no actor"
+	run sctl emit s1 --actor a1
+	assert_failure 65
+	assert_output --partial "no type"
+}
+
+@test "zero or negative TTLs are refused" {
+	for t in 0 -5 abc 1.5; do
+		run sctl create --agent a1 --id s1 --ttl "$t"
+		assert_failure 64
+		assert_one_line_stderr
+		assert_output --partial "--ttl"
+	done
+	SESSION_TTL=0 run "$SESSCTL" -p "$REDIS_PORT_T" create --agent a1
+	assert_failure 78
+	assert_output --partial SESSION_TTL
+	assert_equal "$(rcli DBSIZE)" 0
+}
+
+@test "unknown flags and commands, missing arguments" {
+	run sctl create --agent a1 --colour-me-surprised
+	assert_failure 64
+	assert_output --partial "unknown option --colour-me-surprised"
+	run sctl frobnicate
+	assert_failure 64
+	assert_output --partial 'unknown command "frobnicate"'
+	run sctl join s1
+	assert_failure 64
+	assert_output --partial "expects ID AGENT"
+	run sctl create
+	assert_failure 64
+	assert_output --partial "--agent"
+	run "$SESSCTL"
+	assert_failure 64
+}
+
+@test "Redis down: exit 69 with the fix" {
+	run env REDIS_URL="redis://127.0.0.1:$(dead_port)" "$SESSCTL" get s1
+	assert_failure 69
+	assert_one_line_stderr
+	assert_output --partial "connection refused; is redis-server running?"
+	run env REDIS_URL="unix://$BATS_FILE_TMPDIR/nope.sock" "$SESSCTL" get s1
+	assert_failure 69
+}
+
+@test "wrong password and missing password: exit 77" {
+	rcli CONFIG SET requirepass s3cret >/dev/null
+	run env REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" REDIS_PASSWORD=wrong "$SESSCTL" get s1
+	rcli -a s3cret --no-auth-warning CONFIG SET requirepass '' >/dev/null
+	assert_failure 77
+	assert_output --partial "refused the user name or password"
+	rcli CONFIG SET requirepass s3cret >/dev/null
+	run env REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" "$SESSCTL" get s1
+	assert_failure 77
+	assert_output --partial "needs a password"
+	echo s3cret > "$BATS_TEST_TMPDIR/pw"
+	run env REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" "$SESSCTL" --password-file "$BATS_TEST_TMPDIR/pw" create --agent a1 --id p1
+	rcli -a s3cret --no-auth-warning CONFIG SET requirepass '' >/dev/null
+	assert_success
+}
+
+@test "ACL user with AUTH user pass" {
+	rcli ACL SETUSER bob on '>bobpw' '~*' '&*' '+@all' >/dev/null
+	run env REDIS_URL="redis://bob:bobpw@127.0.0.1:$REDIS_PORT_T" "$SESSCTL" create --agent a1 --id acl1
+	assert_success
+	run env REDIS_URL="redis://bob:nope@127.0.0.1:$REDIS_PORT_T" "$SESSCTL" get acl1
+	assert_failure 77
+	rcli ACL DELUSER bob >/dev/null
+}
+
+@test "a password on the command line draws a warning and is never printed" {
+	run sctl --password hunter2 get nope
+	assert_output --partial "warning: a password on the command line"
+	refute_output --partial hunter2
+}
+
+@test "wrong db: exit 78" {
+	run env REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T/99" "$SESSCTL" get s1
+	assert_failure 78
+	assert_output --partial "no database 99"
+}
+
+@test "bad URL and TLS without TLS support: exit 78" {
+	run env REDIS_URL="http://x" "$SESSCTL" get s1
+	assert_failure 78
+	assert_output --partial "redis://"
+	run env REDIS_URL="rediss://127.0.0.1:$REDIS_PORT_T" "$SESSCTL" get s1
+	assert_failure 78
+	assert_output --partial "no TLS"
+}
+
+@test "config file: missing is 66, broken is 78, unknown keys named" {
+	run sctl --config "$BATS_TEST_TMPDIR/none.json" get s1
+	assert_failure 66
+	echo '{"defaultTTL": ' > "$BATS_TEST_TMPDIR/bad.json"
+	run sctl --config "$BATS_TEST_TMPDIR/bad.json" get s1
+	assert_failure 78
+	echo '{"defaultTtl": 5}' > "$BATS_TEST_TMPDIR/typo.json"
+	run sctl --config "$BATS_TEST_TMPDIR/typo.json" get s1
+	assert_failure 78
+	assert_output --partial defaultTtl
+}
+
+@test "settings precedence: flags > environment > config file > defaults" {
+	echo "{\"defaultTTL\": 111, \"redis\": {\"port\": $(dead_port)}}" > "$BATS_TEST_TMPDIR/c.json"
+	# file alone: its port is dead
+	run env -u REDIS_URL SESSKIT_CONFIG="$BATS_TEST_TMPDIR/c.json" "$SESSCTL" create --agent a1
+	assert_failure 69
+	# env beats file
+	run env SESSKIT_CONFIG="$BATS_TEST_TMPDIR/c.json" REDIS_PORT="$REDIS_PORT_T" "$SESSCTL" create --agent a1 --id f1
+	assert_success
+	assert_equal "$(echo "$output" | jq -r .ttl)" 111
+	# flag beats env
+	run env SESSKIT_CONFIG="$BATS_TEST_TMPDIR/c.json" REDIS_PORT="$REDIS_PORT_T" SESSION_TTL=222 "$SESSCTL" create --agent a1 --id f2 --ttl 333
+	assert_equal "$(echo "$output" | jq -r .ttl)" 333
+	run env SESSKIT_CONFIG="$BATS_TEST_TMPDIR/c.json" REDIS_PORT="$REDIS_PORT_T" SESSION_TTL=222 "$SESSCTL" create --agent a1 --id f3
+	assert_equal "$(echo "$output" | jq -r .ttl)" 222
+	run env SESSKIT_CONFIG="$BATS_TEST_TMPDIR/c.json" "$SESSCTL" --port "$REDIS_PORT_T" get f1
+	assert_success
+}
+
+@test "a server that does not answer in time: exit 75" {
+	# DEBUG SLEEP keeps the server busy past our timeout
+	( rcli DEBUG SLEEP 1 >/dev/null 2>&1 & )
+	sleep 0.1
+	run sctl --timeout 100 get s1
+	assert_failure 75
+	assert_output --partial "did not answer in time"
+}
+
+@test "an unknown layout version is refused" {
+	sctl create --agent a1 --id s1 >/dev/null
+	rcli HSET 'sess:{s1}:meta' v 9 >/dev/null
+	run sctl emit s1 --actor a1 --type modified
+	assert_failure 78
+	assert_output --partial "layout version 9"
+	run sctl get s1
+	assert_failure 78
+	rcli SET sess:layout 9 >/dev/null
+	run sctl list
+	assert_failure 78
+}
+
+@test "a closed stdout ends quietly" {
+	sctl create --agent a1 --id s1 >/dev/null
+	for i in $(seq 1 30); do sctl emit s1 --actor a1 --type modified >/dev/null; done
+	run bash -c "'$SESSCTL' -p $REDIS_PORT_T events s1 | head -1"
+	assert_success
+	assert_equal "$(echo "$output" | wc -l)" 1
+}

@@ -1,0 +1,245 @@
+/* Unit tests of the pure core modules: keys, config (URLs, files,
+ * precedence), events (validation, encoding, decoding), errors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "core/event.h"
+#include "core/keys.h"
+#include "tap.h"
+
+static void test_keys(void)
+{
+	char k[SESS_KEY_MAX];
+	struct sess_err err;
+	char longid[SESS_ID_MAX + 2];
+
+	sess_key_meta(k, "sess", "abc");
+	is_str(k, "sess:{abc}:meta", "meta key carries the hash tag");
+	sess_key_events(k, "sess", "abc");
+	is_str(k, "sess:{abc}:events", "events key");
+	sess_key_checkpoints(k, "p", "x-1");
+	is_str(k, "p:{x-1}:checkpoints", "checkpoints key with another prefix");
+	sess_key_dedup(k, "sess", "abc");
+	is_str(k, "sess:{abc}:eventids", "event id key");
+	sess_key_index(k, "sess");
+	is_str(k, "sess:index", "index key");
+	sess_key_agent(k, "sess", "bot@x");
+	is_str(k, "sess:agent:bot@x", "agent index key");
+	sess_key_channel(k, "sess", "abc");
+	is_str(k, "sess:{abc}:notify", "session channel");
+	sess_key_agent_field(k, "a1");
+	is_str(k, "agent:a1", "agent field");
+
+	ok(sess_key_check_id("0193a8f0-7c3e-7abc-8def-0123456789ab", "session id", &err) == 0, "uuid is a valid id");
+	ok(sess_key_check_id("agent.one_2@host:1", "agent id", &err) == 0, "@ and : allowed after the first character");
+	ok(sess_key_check_id("", "session id", &err) == -1 && err.cls == SESS_E_DATA, "empty id refused");
+	ok(sess_key_check_id("a*b", "session id", &err) == -1 && strstr(err.msg, "'*'"), "glob character refused and named");
+	ok(sess_key_check_id("a{b}", "session id", &err) == -1, "brace refused");
+	ok(sess_key_check_id("a\nb", "session id", &err) == -1 && strstr(err.msg, "control"), "control character refused");
+	ok(sess_key_check_id("a b", "session id", &err) == -1, "space refused");
+	ok(sess_key_check_id(":ab", "session id", &err) == -1, "leading colon refused");
+	memset(longid, 'a', sizeof longid - 1);
+	longid[sizeof longid - 1] = '\0';
+	ok(sess_key_check_id(longid, "session id", &err) == -1 && strstr(err.msg, "129"), "over-long id refused with its length");
+	longid[SESS_ID_MAX] = '\0';
+	ok(sess_key_check_id(longid, "session id", &err) == 0, "128 characters accepted");
+	ok(sess_key_check_prefix("sess", &err) == 0, "prefix ok");
+	ok(sess_key_check_prefix("a{b", &err) == -1 && err.cls == SESS_E_CONFIG, "prefix with brace refused");
+}
+
+static void test_urls(void)
+{
+	struct sess_config c;
+	struct sess_err err;
+
+	sess_config_defaults(&c);
+	ok(sess_config_apply_url(&c, "redis://alice:s%40cret@db.example:6380/3", &err) == 0, "full URL parses");
+	is_str(c.host, "db.example", "host");
+	ok(c.port == 6380 && c.db == 3, "port and db");
+	is_str(c.username, "alice", "user");
+	is_str(c.password, "s@cret", "password is %%-decoded");
+
+	sess_config_defaults(&c);
+	ok(sess_config_apply_url(&c, "redis://:pw@h", &err) == 0 && !c.username[0], "password-only form");
+	is_str(c.password, "pw", "password-only form password");
+	ok(c.port == 6379 && c.db == 0, "defaults kept");
+
+	sess_config_defaults(&c);
+	ok(sess_config_apply_url(&c, "redis://[::1]:7000/2", &err) == 0, "IPv6 URL");
+	is_str(c.host, "::1", "IPv6 host");
+	ok(c.port == 7000 && c.db == 2, "IPv6 port and db");
+
+	sess_config_defaults(&c);
+	ok(sess_config_apply_url(&c, "unix:///tmp/r.sock?db=4", &err) == 0, "unix URL");
+	is_str(c.unix_path, "/tmp/r.sock", "socket path");
+	ok(c.db == 4, "unix db");
+
+	ok(sess_config_apply_url(&c, "http://x", &err) == -1 && err.cls == SESS_E_CONFIG, "wrong scheme refused");
+	ok(sess_config_apply_url(&c, "redis://h:99999", &err) == -1 && strstr(err.msg, "port"), "bad port named");
+	ok(sess_config_apply_url(&c, "redis://h/x", &err) == -1 && strstr(err.msg, "database"), "bad db named");
+	ok(sess_config_apply_url(&c, "unix://relative.sock", &err) == -1, "relative socket refused");
+	sess_config_defaults(&c);
+	ok(sess_config_apply_url(&c, "rediss://h", &err) == 0 && c.tls == 1, "rediss sets tls");
+}
+
+static const char *fake_env_vals[][2] = {
+	{"REDIS_URL", "redis://envhost:7001/1"},
+	{"REDIS_PORT", "7002"},
+	{"SESSION_TTL", "120"},
+	{"SESSION_CLEANUP_BATCH_SIZE", "7"},
+	{NULL, NULL},
+};
+
+static const char *fake_env(const char *name)
+{
+	int i;
+
+	for (i = 0; fake_env_vals[i][0]; i++)
+		if (!strcmp(fake_env_vals[i][0], name))
+			return fake_env_vals[i][1];
+	return NULL;
+}
+
+static const char *bad_env(const char *name)
+{
+	return !strcmp(name, "SESSION_TTL") ? "0" : NULL;
+}
+
+static void test_config(void)
+{
+	struct sess_config c;
+	struct sess_err err;
+
+	sess_config_defaults(&c);
+	ok(c.default_ttl == 3600 && c.grace_ttl == 300 && c.checkpoint_interval == 10 &&
+	   c.max_events == 1000 && c.failure_snapshots == 1, "seed defaults");
+	is_str(c.prefix, "sess", "default prefix");
+
+	ok(sess_config_load_json(&c, "{\"defaultTTL\":60,\"graceTTL\":5,\"prefix\":\"x\","
+				 "\"redis\":{\"host\":\"filehost\",\"port\":7000},"
+				 "\"enableFailureSnapshots\":false,\"checkpointInterval\":3}",
+				 "f.json", &err) == 0, "config file loads");
+	ok(c.default_ttl == 60 && c.grace_ttl == 5 && c.checkpoint_interval == 3 && !c.failure_snapshots,
+	   "file values applied");
+	is_str(c.host, "filehost", "file host");
+	ok(c.port == 7000, "file port");
+
+	ok(sess_config_load_env(&c, fake_env, &err) == 0, "env loads");
+	is_str(c.host, "envhost", "env URL beats file");
+	ok(c.port == 7002, "REDIS_PORT beats REDIS_URL's port");
+	ok(c.db == 1 && c.default_ttl == 120 && c.cleanup_batch == 7, "env db, ttl and batch");
+
+	ok(sess_config_set(&c, "redis.port", "7003", "--port", &err) == 0 && c.port == 7003, "flag beats env");
+
+	ok(sess_config_load_json(&c, "{\"defaultTtl\":1}", "f.json", &err) == -1 &&
+	   err.cls == SESS_E_CONFIG && strstr(err.msg, "defaultTtl"), "unknown key named");
+	ok(sess_config_load_json(&c, "{\"defaultTTL\":0}", "f.json", &err) == -1 &&
+	   strstr(err.msg, "defaultTTL"), "zero TTL refused in file");
+	ok(sess_config_load_json(&c, "{\"defaultTTL\":", "f.json", &err) == -1 &&
+	   strstr(err.msg, "not valid JSON"), "broken JSON refused");
+	ok(sess_config_load_json(&c, "{\"prefix\":\"a*\"}", "f.json", &err) == -1, "bad prefix refused");
+	ok(sess_config_load_env(&c, bad_env, &err) == -1 && strstr(err.msg, "SESSION_TTL") &&
+	   err.cls == SESS_E_CONFIG, "bad env value names the variable");
+	ok(sess_config_set(&c, "defaultTTL", "-5", "--ttl", &err) == -1 && err.cls == SESS_E_USAGE,
+	   "negative TTL from a flag is a usage error");
+	ok(sess_config_load_file(&c, "/nonexistent/sesskit.json", &err) == -1 && err.cls == SESS_E_NOINPUT,
+	   "missing config file is no_input");
+}
+
+static void test_events(void)
+{
+	struct sess_event ev;
+	struct sess_err err;
+	cJSON *j, *d;
+	char *body, stored[1024];
+
+	sess_event_init(&ev);
+	ok(sess_event_validate(&ev, &err) == -1 && strstr(err.msg, "type"), "missing type refused");
+	strcpy(ev.type, "modified");
+	ok(sess_event_validate(&ev, &err) == -1 && strstr(err.msg, "actor"), "missing actor refused");
+	strcpy(ev.actor, "a1");
+	ok(sess_event_validate(&ev, &err) == 0, "type + actor is enough");
+	strcpy(ev.type, "mod ified");
+	ok(sess_event_validate(&ev, &err) == -1, "type with a space refused");
+	strcpy(ev.type, "broke");
+
+	ok(sess_event_set_part(&ev, "changeInfo", "{\"elementType\":\"test\"", &err) == -1 &&
+	   err.cls == SESS_E_DATA && !strcmp(err.kind, "bad_json"), "malformed JSON refused");
+	ok(sess_event_set_part(&ev, "changeInfo", "{\"elementType\":\"test\",\"entityIds\":[\"a.ts\"],\"operation\":\"failed\"}", &err) == 0,
+	   "changeInfo set");
+	ok(sess_event_set_part(&ev, "stateTransition", "{\"from\":\"working\",\"to\":\"broken\",\"verifiedBy\":\"ci\",\"confidence\":0.95}", &err) == 0,
+	   "transition set");
+	ok(sess_event_validate(&ev, &err) == 0, "full event valid");
+	is_str(ev.from, "working", "from taken from the transition");
+	is_str(ev.to, "broken", "to taken from the transition");
+
+	body = sess_event_encode_body(&ev, &err);
+	ok(body != NULL && body[strlen(body) - 1] == '}' && body[0] == '"', "body encodes without its opening brace");
+	snprintf(stored, sizeof stored, "{\"s\":7,\"ts\":1700000000000,%s", body);
+	d = sess_event_decode(stored, strlen(stored), "S1", &err);
+	ok(d != NULL, "stored form decodes");
+	ok(cJSON_GetObjectItem(d, "seq")->valuedouble == 7, "seq decoded");
+	is_str(cJSON_GetObjectItem(d, "type")->valuestring, "broke", "type decoded");
+	is_str(cJSON_GetObjectItem(d, "sessionId")->valuestring, "S1", "sessionId added");
+	is_str(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "changeInfo"), "operation")->valuestring,
+	       "failed", "changeInfo.operation decoded");
+	is_str(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "stateTransition"), "to")->valuestring,
+	       "broken", "stateTransition kept");
+	cJSON_Delete(d);
+	free(body);
+
+	ok(sess_event_set_part(&ev, "changeInfo", "{\"elementType\":\"t\",\"operation\":\"x\"}", &err) == 0 &&
+	   sess_event_validate(&ev, &err) == -1 && strstr(err.msg, "entityIds"), "changeInfo without entityIds refused");
+	ok(sess_event_set_part(&ev, "changeInfo", "{\"elementType\":\"t\",\"entityIds\":[1],\"operation\":\"x\"}", &err) == 0 &&
+	   sess_event_validate(&ev, &err) == -1, "non-string entity id refused");
+	ok(sess_event_set_part(&ev, "changeInfo", "[1]", &err) == -1, "changeInfo must be an object");
+	ok(sess_event_set_part(&ev, "changeInfo", "{\"elementType\":\"t\",\"entityIds\":[],\"operation\":\"x\"}", &err) == 0,
+	   "empty entityIds allowed");
+	ok(sess_event_set_part(&ev, "stateTransition", "{\"from\":\"working\",\"to\":\"melted\"}", &err) == 0 &&
+	   sess_event_validate(&ev, &err) == -1 && strstr(err.msg, "to"), "unknown state refused");
+	ok(sess_event_set_part(&ev, "stateTransition", "{\"from\":\"working\",\"to\":\"broken\",\"confidence\":2}", &err) == 0 &&
+	   sess_event_validate(&ev, &err) == -1 && strstr(err.msg, "confidence"), "confidence above 1 refused");
+	sess_event_free(&ev);
+
+	sess_event_init(&ev);
+	j = cJSON_Parse("{\"type\":\"fixed\",\"actor\":\"a\",\"seq\":3}");
+	ok(sess_event_from_json(&ev, j, &err) == -1 && strstr(err.msg, "server"), "client seq refused");
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"type\":\"fixed\",\"actor\":\"a\",\"colour\":3}");
+	ok(sess_event_from_json(&ev, j, &err) == -1 && strstr(err.msg, "colour"), "unknown field named");
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"type\":\"fixed\",\"actor\":\"a\",\"eventId\":\"e-1\",\"impact\":{\"files\":2}}");
+	ok(sess_event_from_json(&ev, j, &err) == 0 && sess_event_validate(&ev, &err) == 0, "whole event from JSON");
+	is_str(ev.event_id, "e-1", "eventId read");
+	cJSON_Delete(j);
+	sess_event_free(&ev);
+
+	d = sess_event_decode("{\"s\":1", 6, NULL, &err);
+	ok(d == NULL && err.cls == SESS_E_DATA, "corrupt stored event reported");
+}
+
+static void test_err(void)
+{
+	struct sess_err err;
+
+	ok(sess_err_exit_code(SESS_E_UNAVAILABLE) == 69 && sess_err_exit_code(SESS_E_AUTH) == 77 &&
+	   sess_err_exit_code(SESS_E_USAGE) == 64 && sess_err_exit_code(SESS_E_NEGATIVE) == 1 &&
+	   sess_err_exit_code(SESS_E_TEMP) == 75 && sess_err_exit_code(SESS_E_CONFIG) == 78,
+	   "sysexits mapping");
+	sess_err_set(&err, SESS_E_DATA, NULL, "x %d", 1);
+	sess_err_prefix(&err, "line %d", 3);
+	is_str(err.msg, "line 3: x 1", "prefix");
+	is_str(err.kind, "bad_input", "default kind");
+}
+
+int main(void)
+{
+	test_keys();
+	test_urls();
+	test_config();
+	test_events();
+	test_err();
+	return done_testing();
+}

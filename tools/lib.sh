@@ -1,0 +1,82 @@
+# tools/lib.sh - shared by tools/check, tools/demo and the benchmarks.
+# Installs missing Debian packages, builds out of tree in build/.
+
+SESSKIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SESSKIT_BUILD=${SESSKIT_BUILD:-$SESSKIT_TOP/build}
+SESSKIT_PACKAGES="gcc make autoconf automake pkg-config libhiredis-dev libcjson-dev
+libedit-dev bats bats-support bats-assert redis-server redis-tools jq"
+
+say() { printf '%s\n' "$*" >&2; }
+
+# Install what is missing (apt-get; sudo when not root).
+sesskit_deps() {
+	local missing="" p
+	for p in $SESSKIT_PACKAGES "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	command -v apt-get >/dev/null || { say "missing packages:$missing (no apt-get here; install them by hand)"; return 1; }
+	say "installing:$missing"
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+		{ say "apt-get install failed for:$missing"; return 1; }
+}
+
+# autoreconf when needed, configure in $SESSKIT_BUILD with "$@", make.
+sesskit_build() {
+	(cd "$SESSKIT_TOP" && { [ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] ||
+		autoreconf -fi >/dev/null 2>&1; }) || { say "autoreconf failed"; return 1; }
+	mkdir -p "$SESSKIT_BUILD"
+	local want="$*" have=""
+	[ -f "$SESSKIT_BUILD/.configured-with" ] && have=$(cat "$SESSKIT_BUILD/.configured-with")
+	if [ ! -f "$SESSKIT_BUILD/Makefile" ] || [ "$want" != "$have" ]; then
+		(cd "$SESSKIT_BUILD" && "$SESSKIT_TOP/configure" "$@" >configure.out 2>&1) ||
+			{ say "configure failed; see $SESSKIT_BUILD/configure.out and config.log"; return 1; }
+		echo "$want" >"$SESSKIT_BUILD/.configured-with"
+	fi
+	make -C "$SESSKIT_BUILD" -j"$(nproc 2>/dev/null || echo 2)" >"$SESSKIT_BUILD/make.out" 2>&1 ||
+		{ cat "$SESSKIT_BUILD/make.out" >&2; say "build failed"; return 1; }
+}
+
+# Start a throwaway redis-server on a free port in a temp dir; sets
+# SESSKIT_REDIS_PORT and SESSKIT_REDIS_DIR. Stop with sesskit_redis_stop.
+sesskit_redis_start() {
+	SESSKIT_REDIS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sesskit-redis.XXXXXX")
+	local try port
+	for try in $(seq 1 40); do
+		port=$(( 20000 + (RANDOM * 7 + try * 131 + $$) % 40000 ))
+		redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+			--dir "$SESSKIT_REDIS_DIR" --daemonize yes \
+			--pidfile "$SESSKIT_REDIS_DIR/redis.pid" --logfile "$SESSKIT_REDIS_DIR/redis.log" \
+			"$@" >/dev/null 2>&1 || continue
+		local i
+		for i in $(seq 1 100); do
+			if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
+				SESSKIT_REDIS_PORT=$port
+				return 0
+			fi
+			sleep 0.02
+		done
+		sesskit_redis_stop
+		SESSKIT_REDIS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sesskit-redis.XXXXXX")
+	done
+	say "could not start redis-server"
+	return 1
+}
+
+sesskit_redis_stop() {
+	[ -n "${SESSKIT_REDIS_DIR:-}" ] || return 0
+	if [ -f "$SESSKIT_REDIS_DIR/redis.pid" ]; then
+		local pid
+		pid=$(cat "$SESSKIT_REDIS_DIR/redis.pid")
+		kill "$pid" 2>/dev/null
+		local i
+		for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+		kill -9 "$pid" 2>/dev/null
+	fi
+	rm -rf "$SESSKIT_REDIS_DIR"
+	SESSKIT_REDIS_DIR=
+}
