@@ -30,6 +30,7 @@ complete_words() { # complete_words WORD... : COMPREPLY for the last word
 	assert_equal "$(complete_words sessctl emit s1 --ev)" "--event --event-id "
 	assert_equal "$(complete_words sessctl list --state b)" "broken "
 	assert_equal "$(complete_words sessctl --color n)" "never "
+	assert_equal "$(complete_words sessctl batch --f)" "--fail-fast "
 }
 
 @test "bash: session ids from the server" {
@@ -41,7 +42,7 @@ complete_words() { # complete_words WORD... : COMPREPLY for the last word
 }
 
 @test "zsh and fish completions name every command" {
-	for c in create join leave emit get events list agents checkpoint checkpoints complete touch delete stats maintenance; do
+	for c in create join leave emit get events list agents checkpoint checkpoints complete touch delete batch stats maintenance; do
 		grep -q "'$c:" "$SESSKIT_SRCDIR/completions/zsh/_sessctl" || { echo "zsh lacks $c"; false; }
 		grep -q " $c" "$SESSKIT_SRCDIR/completions/fish/sessctl.fish" || { echo "fish lacks $c"; false; }
 	done

@@ -53,12 +53,13 @@ sesskit_redis_start() {
 			--pidfile "$SESSKIT_REDIS_DIR/redis.pid" --logfile "$SESSKIT_REDIS_DIR/redis.log" \
 			"$@" >/dev/null 2>&1 || continue
 		local i
-		for i in $(seq 1 100); do
+		for i in $(seq 1 200); do
 			if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
 				SESSKIT_REDIS_PORT=$port
 				return 0
 			fi
-			sleep 0.02
+			grep -qs "Address already in use" "$SESSKIT_REDIS_DIR/redis.log" && break
+			sleep 0.05
 		done
 		sesskit_redis_stop
 		SESSKIT_REDIS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sesskit-redis.XXXXXX")

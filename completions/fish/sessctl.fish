@@ -2,7 +2,7 @@
 function __sessctl_ids
     command sessctl list --limit 100 --color never 2>/dev/null | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'
 end
-set -l cmds create join leave emit get events list agents checkpoint checkpoints complete touch delete stats maintenance help
+set -l cmds create join leave emit get events list agents checkpoint checkpoints complete touch delete batch stats maintenance help
 complete -c sessctl -f
 complete -c sessctl -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
 complete -c sessctl -s u -l url -r -d 'redis:// or unix:// URL'
@@ -40,4 +40,6 @@ complete -c sessctl -n '__fish_seen_subcommand_from list agents' -l cursor -r -d
 complete -c sessctl -n '__fish_seen_subcommand_from checkpoint' -l reason -r -d 'reason'
 complete -c sessctl -n '__fish_seen_subcommand_from maintenance' -l dry-run -d 'change nothing'
 complete -c sessctl -n '__fish_seen_subcommand_from maintenance' -l no-trim -d 'only prune indexes'
+complete -c sessctl -n '__fish_seen_subcommand_from batch' -l pipeline -r -d 'emits in flight'
+complete -c sessctl -n '__fish_seen_subcommand_from batch' -l fail-fast -d 'stop at the first failed line'
 complete -c sessctl -n '__fish_seen_subcommand_from join leave emit get events checkpoint checkpoints complete touch delete' -a '(__sessctl_ids)'

@@ -108,9 +108,9 @@ void sess_key_agent(char *buf, const char *prefix, const char *agent)
 	snprintf(buf, SESS_KEY_MAX, "%s:agent:%s", prefix, agent);
 }
 
-void sess_key_channel_all(char *buf, const char *prefix)
+void sess_key_channel_pattern(char *buf, const char *prefix)
 {
-	snprintf(buf, SESS_KEY_MAX, "%s:notify", prefix);
+	snprintf(buf, SESS_KEY_MAX, "%s:{*}:notify", prefix);
 }
 
 void sess_key_agent_field(char *buf, const char *agent)

@@ -41,7 +41,8 @@ void sess_key_index(char *buf, const char *prefix);
 void sess_key_stats(char *buf, const char *prefix);
 void sess_key_layout(char *buf, const char *prefix);
 void sess_key_agent(char *buf, const char *prefix, const char *agent);
-void sess_key_channel_all(char *buf, const char *prefix);
+/* The pattern matching every session's channel, for PSUBSCRIBE. */
+void sess_key_channel_pattern(char *buf, const char *prefix);
 
 /* The meta hash field that marks agent A as a member: "agent:A". */
 void sess_key_agent_field(char *buf, const char *agent);

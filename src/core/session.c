@@ -451,79 +451,134 @@ int sess_touch(struct sess_ctx *s, const char *id, long ttl, cJSON **out,
 
 /* ---- events ---- */
 
-int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
-	      cJSON **out, struct sess_err *err)
+int sess_emit_prepare(struct sess_ctx *s, const char *id,
+		      const struct sess_event *ev, struct sess_emit_req *req,
+		      struct sess_err *err)
 {
-	char field[SESS_KEY_MAX], interval[24], chan[SESS_KEY_MAX], chan_all[SESS_KEY_MAX];
-	char idx[SESS_KEY_MAX], stats[SESS_KEY_MAX];
-	struct skeys k;
-	const char *args[11];
-	char *body;
-	redisReply *r;
-	long long seq, dup, now, cp, ttl_ms;
-	struct pipe p = {s, 0};
-	cJSON *o;
+	const char *keys[4], *args[10];
+	int i;
 
+	memset(req, 0, sizeof *req);
 	if (check_ids(id, NULL, err))
 		return -1;
-	body = sess_event_encode_body(ev, err);
-	if (!body)
+	req->body = sess_event_encode_body(ev, err);
+	if (!req->body)
 		return -1;
-	skeys_init(&k, s, id);
-	sess_key_agent_field(field, ev->actor);
-	snprintf(interval, sizeof interval, "%ld", s->cfg->checkpoint_interval);
-	sess_key_channel(chan, s->cfg->prefix, id);
-	sess_key_channel_all(chan_all, s->cfg->prefix);
-	args[0] = field;
+	sess_key_meta(req->keys[0], s->cfg->prefix, id);
+	sess_key_events(req->keys[1], s->cfg->prefix, id);
+	sess_key_checkpoints(req->keys[2], s->cfg->prefix, id);
+	sess_key_dedup(req->keys[3], s->cfg->prefix, id);
+	for (i = 0; i < 4; i++)
+		keys[i] = req->keys[i];
+	sess_key_agent_field(req->field, ev->actor);
+	snprintf(req->interval, sizeof req->interval, "%ld", s->cfg->checkpoint_interval);
+	sess_key_channel(req->chan, s->cfg->prefix, id);
+	args[0] = req->field;
 	args[1] = ev->type;
 	args[2] = ev->from;
 	args[3] = ev->to;
 	args[4] = ev->event_id;
-	args[5] = body;
-	args[6] = interval;
+	args[5] = req->body;
+	args[6] = req->interval;
 	args[7] = s->cfg->failure_snapshots ? "1" : "0";
-	args[8] = chan;
-	args[9] = chan_all;
-	args[10] = id;
-	r = sess_script_call(s->conn, SESS_LUA_EMIT, 4, k.v, 11, args, err);
-	free(body);
-	if (!r)
-		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 6) {
-		freeReplyObject(r);
+	args[8] = req->chan;
+	args[9] = id;
+	req->argc = sess_script_argv(SESS_LUA_EMIT, 4, keys, 10, args, req->argv,
+				     req->lens, req->nk);
+	return 0;
+}
+
+void sess_emit_req_free(struct sess_emit_req *req)
+{
+	free(req->body);
+	req->body = NULL;
+}
+
+int sess_emit_parse(struct sess_ctx *s, const redisReply *r,
+		    struct sess_emit_res *res, struct sess_err *err)
+{
+	if (r->type == REDIS_REPLY_ERROR)
+		return sess_script_error(s->conn, r, err);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 6)
 		return bad_reply(err, "emit");
-	}
-	seq = rint_at(r, 0);
-	dup = rint_at(r, 1);
-	now = rint_at(r, 2);
-	cp = rint_at(r, 4);
-	ttl_ms = rint_at(r, 5);
-	if (!(o = new_obj(err))) {
-		freeReplyObject(r);
+	res->seq = rint_at(r, 0);
+	res->duplicate = rint_at(r, 1) == 1;
+	res->timestamp = rint_at(r, 2);
+	res->state = rstr_at(r, 3) ? rstr_at(r, 3) : "";
+	res->checkpoint = rint_at(r, 4);
+	res->expiry_ms = res->timestamp + rint_at(r, 5);
+	return 0;
+}
+
+int sess_emit_result(struct sess_ctx *s, const char *id, const redisReply *r,
+		     cJSON **out, long long *expiry_ms, int *counted,
+		     struct sess_err *err)
+{
+	struct sess_emit_res res;
+	cJSON *o;
+
+	if (sess_emit_parse(s, r, &res, err))
 		return -1;
-	}
+	*expiry_ms = res.expiry_ms;
+	*counted = !res.duplicate;
+	if (!(o = new_obj(err)))
+		return -1;
 	cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddNumberToObject(o, "seq", (double)seq);
-	cJSON_AddBoolToObject(o, "duplicate", dup == 1);
-	if (!dup) {
-		cJSON_AddNumberToObject(o, "timestamp", (double)now);
-		cJSON_AddStringToObject(o, "state", rstr_at(r, 3) ? rstr_at(r, 3) : "");
+	cJSON_AddNumberToObject(o, "seq", (double)res.seq);
+	cJSON_AddBoolToObject(o, "duplicate", res.duplicate);
+	if (!res.duplicate) {
+		cJSON_AddNumberToObject(o, "timestamp", (double)res.timestamp);
+		cJSON_AddStringToObject(o, "state", res.state);
 	}
-	if (cp)
-		cJSON_AddNumberToObject(o, "checkpoint", (double)cp);
+	if (res.checkpoint)
+		cJSON_AddNumberToObject(o, "checkpoint", (double)res.checkpoint);
+	*out = o;
+	return 0;
+}
+
+int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
+	      cJSON **out, struct sess_err *err)
+{
+	struct sess_emit_req req;
+	char idx[SESS_KEY_MAX], stats[SESS_KEY_MAX];
+	redisReply *r = NULL;
+	long long expiry;
+	int counted, attempt, rc;
+	struct pipe p = {s, 0};
+
+	if (sess_emit_prepare(s, id, ev, &req, err))
+		return -1;
+	for (attempt = 0; attempt < 2; attempt++) {
+		r = redisCommandArgv(s->conn->ctx, req.argc, req.argv, req.lens);
+		if (!r) {
+			sess_emit_req_free(&req);
+			return sess_conn_io_error(s->conn, err);
+		}
+		if (!sess_script_is_noscript(r) || attempt == 1)
+			break;
+		freeReplyObject(r);
+		if (sess_script_load_all(s->conn, err)) {
+			sess_emit_req_free(&req);
+			return -1;
+		}
+	}
+	sess_emit_req_free(&req);
+	rc = sess_emit_result(s, id, r, out, &expiry, &counted, err);
 	freeReplyObject(r);
-	if (!dup) {
+	if (rc)
+		return -1;
+	if (counted) {
 		keybuf_index(idx, s);
 		sess_key_stats(stats, s->cfg->prefix);
 		pipe_add(&p, "HINCRBY %s events 1", stats);
 		pipe_add(&p, "HINCRBY %s type:%s 1", stats, ev->type);
-		pipe_add(&p, "ZADD %s XX %lld %s", idx, now + ttl_ms, id);
+		pipe_add(&p, "ZADD %s XX %lld %s", idx, expiry, id);
 		if (pipe_run(&p, err)) {
-			cJSON_Delete(o);
+			cJSON_Delete(*out);
+			*out = NULL;
 			return -1;
 		}
 	}
-	*out = o;
 	return 0;
 }
 

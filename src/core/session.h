@@ -52,6 +52,40 @@ int sess_touch(struct sess_ctx *s, const char *id, long ttl, cJSON **out,
 int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
 	      cJSON **out, struct sess_err *err);
 
+/* Emit in two halves, for pipelines: prepare validates nothing more than
+ * sess_emit does and fills req with the EVALSHA command (req owns its
+ * buffers; release with sess_emit_req_free); result turns the script's
+ * reply into the emit result and tells the caller what the global upkeep
+ * needs (*expiry_ms for the index, *counted 1 if a new event was stored).
+ * sess_emit is prepare + call + result + upkeep. req->argv borrows ev's
+ * strings and id: keep them alive until the command is appended. */
+struct sess_emit_req {
+	char keys[4][SESS_KEY_MAX];
+	char field[SESS_KEY_MAX], interval[24], chan[SESS_KEY_MAX];
+	char nk[8];
+	char *body;
+	const char *argv[3 + 15];
+	size_t lens[3 + 15];
+	int argc;
+};
+int sess_emit_prepare(struct sess_ctx *s, const char *id,
+		      const struct sess_event *ev, struct sess_emit_req *req,
+		      struct sess_err *err);
+void sess_emit_req_free(struct sess_emit_req *req);
+int sess_emit_result(struct sess_ctx *s, const char *id, const redisReply *r,
+		     cJSON **out, long long *expiry_ms, int *counted,
+		     struct sess_err *err);
+
+/* The same result as plain values, for writers that format it themselves.
+ * state points into r. */
+struct sess_emit_res {
+	long long seq, timestamp, checkpoint, expiry_ms;
+	int duplicate;
+	const char *state;
+};
+int sess_emit_parse(struct sess_ctx *s, const redisReply *r,
+		    struct sess_emit_res *res, struct sess_err *err);
+
 /* The session, its agents and last seq; with_events adds "events". */
 int sess_get(struct sess_ctx *s, const char *id, int with_events,
 	     cJSON **out, struct sess_err *err);

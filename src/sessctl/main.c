@@ -52,6 +52,16 @@ static const struct cmd commands[] = {
 	{"touch", cmd_touch, "ID [--ttl SECONDS]", "restart a session's TTL (optionally a new one)",
 	 "      --ttl SECONDS      the new TTL (default: keep the session's)\n"},
 	{"delete", cmd_delete, "ID", "delete a session and its index entries", NULL},
+	{"batch", cmd_batch, "[--pipeline N] [--fail-fast] < OPS.jsonl",
+	 "run many operations from JSON lines on stdin, pipelined",
+	 "  Each line is {\"op\":OP, ...} with OP create, join, leave, emit, get,\n"
+	 "  checkpoint, complete, touch or delete, and the fields named as in the\n"
+	 "  seeds (id, agent, ttl, metadata, actor, type, changeInfo,\n"
+	 "  stateTransition, impact, eventId, reason, events). One result line per\n"
+	 "  input line, in order: {\"ok\":true,\"line\":N,\"op\":OP,\"result\":{...}}\n"
+	 "  or {\"ok\":false,\"line\":N,\"error\":{\"code\",\"message\"}}.\n"
+	 "      --pipeline N       emits in flight at once (default 256)\n"
+	 "      --fail-fast        stop reading at the first failed line\n"},
 	{"stats", cmd_stats, "", "active sessions, events by type, averages", NULL},
 	{"maintenance", cmd_maintenance, "[--dry-run] [--no-trim]",
 	 "prune expired index entries, trim logs to maxEventsPerSession",

@@ -73,6 +73,7 @@ int cmd_agents(struct app *, int, char **);
 int cmd_checkpoint(struct app *, int, char **);
 int cmd_checkpoints(struct app *, int, char **);
 int cmd_stats(struct app *, int, char **);
+int cmd_batch(struct app *, int, char **);
 int cmd_maintenance(struct app *, int, char **);
 
 #endif

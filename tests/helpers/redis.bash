@@ -13,25 +13,27 @@ SESSCTL="$SESSKIT_BUILDDIR/sessctl"
 # Start redis-server on a free port; extra arguments go to redis-server.
 # Sets REDIS_DIR, REDIS_PORT_T, REDIS_SOCK.
 redis_start() {
-	REDIS_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/redis.XXXXXX")
-	REDIS_SOCK="$REDIS_DIR/redis.sock"
-	local try port
-	for try in $(seq 1 40); do
+	local try port i
+	for try in $(seq 1 30); do
+		REDIS_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/redis.XXXXXX")
+		REDIS_SOCK="$REDIS_DIR/redis.sock"
 		port=$(( 20000 + (RANDOM * 7 + try * 131 + $$) % 40000 ))
 		redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$REDIS_SOCK" \
 			--unixsocketperm 700 --save '' --appendonly no --dir "$REDIS_DIR" \
 			--daemonize yes --pidfile "$REDIS_DIR/redis.pid" \
-			--logfile "$REDIS_DIR/redis.log" --enable-debug-command local "$@" >/dev/null 2>&1 || continue
-		local i
-		for i in $(seq 1 50); do
+			--logfile "$REDIS_DIR/redis.log" --enable-debug-command local "$@" >/dev/null 2>&1
+		# up to 10 s for a slow (sanitizer, loaded CI) machine; a port
+		# someone else holds shows in the log at once: try another
+		for i in $(seq 1 200); do
 			if redis-cli -s "$REDIS_SOCK" ping 2>/dev/null | grep -q PONG; then
 				REDIS_PORT_T=$port
 				export REDIS_DIR REDIS_PORT_T REDIS_SOCK
 				return 0
 			fi
-			[ -f "$REDIS_DIR/redis.pid" ] || sleep 0.05
-			sleep 0.02
+			grep -qs -e "Address already in use" -e "Could not create server" "$REDIS_DIR/redis.log" && break
+			sleep 0.05
 		done
+		echo "redis-server on port $port did not start: $(tail -n 2 "$REDIS_DIR/redis.log" 2>/dev/null)" >&2
 		redis_stop
 	done
 	echo "could not start redis-server" >&2

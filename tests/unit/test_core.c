@@ -29,6 +29,8 @@ static void test_keys(void)
 	is_str(k, "sess:agent:bot@x", "agent index key");
 	sess_key_channel(k, "sess", "abc");
 	is_str(k, "sess:{abc}:notify", "session channel");
+	sess_key_channel_pattern(k, "sess");
+	is_str(k, "sess:{*}:notify", "pattern of every session's channel");
 	sess_key_agent_field(k, "a1");
 	is_str(k, "agent:a1", "agent field");
 

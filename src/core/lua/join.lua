@@ -9,5 +9,5 @@ local ttl = tonumber(m[3]) * 1000
 if m[4] then return {0, tonumber(m[5]), now, ttl} end
 redis.call('HSET', KEYS[1], ARGV[1], now, 'updated', now)
 local n = redis.call('HINCRBY', KEYS[1], 'agents', 1)
-expire_all(ttl)
+expire_all(ttl, now)
 return {1, n, now, ttl}

@@ -11,5 +11,5 @@ redis.call('HSET', KEYS[1], 'updated', now)
 local n = redis.call('HINCRBY', KEYS[1], 'agents', -1)
 local ttl = tonumber(m[2]) * 1000
 if n <= 0 then ttl = tonumber(ARGV[2]) * 1000 end
-expire_all(ttl)
+expire_all(ttl, now)
 return {n, now, ttl}

@@ -5,9 +5,11 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Every key of a session expires together.
-local function expire_all(ms)
+-- Every key of a session expires together. 'ref' records when that was
+-- last done, so the emit script can skip it within a second.
+local function expire_all(ms, now)
   for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ms) end
+  redis.call('HSET', KEYS[1], 'ref', now)
 end
 
 -- HMGET the meta hash after its layout version; nil + error reply if the
@@ -34,7 +36,7 @@ local function checkpoint(reason, now, seq)
     end
   end
   table.sort(agents)
-  local n = redis.call('HINCRBY', KEYS[1], 'cps', 1)
+  local n = tonumber(meta.cps or 0) + 1
   local cp = { id = n, seq = seq, timestamp = now, reason = reason,
                state = meta.state, created = tonumber(meta.created),
                creator = meta.creator }
@@ -45,9 +47,11 @@ local function checkpoint(reason, now, seq)
   if meta.metadata then body = body .. ',"metadata":' .. meta.metadata end
   body = body .. '}'
   redis.call('HSET', KEYS[3], n, body)
-  redis.call('HSET', KEYS[1], 'lastcp', seq)
-  -- a new checkpoints hash expires with the rest of the session
-  local pt = redis.call('PTTL', KEYS[1])
-  if pt > 0 then redis.call('PEXPIRE', KEYS[3], pt) end
+  redis.call('HSET', KEYS[1], 'cps', n, 'lastcp', seq)
+  -- the first checkpoint creates the hash: it expires with the session
+  if n == 1 then
+    local pt = redis.call('PTTL', KEYS[1])
+    if pt > 0 then redis.call('PEXPIRE', KEYS[3], pt) end
+  end
   return n
 end

@@ -6,5 +6,6 @@ if tonumber(ARGV[1]) > 0 then
   ttl = tonumber(ARGV[1])
   redis.call('HSET', KEYS[1], 'ttl', ttl)
 end
-expire_all(ttl * 1000)
-return {now_ms(), ttl * 1000}
+local now = now_ms()
+expire_all(ttl * 1000, now)
+return {now, ttl * 1000}

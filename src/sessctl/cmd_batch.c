@@ -1,0 +1,533 @@
+/* sessctl batch: many operations from JSON lines on stdin, one process,
+ * one result line per input line in input order.
+ *
+ * Emits (the hot path) are pipelined: up to --pipeline commands in flight
+ * on the connection, held in a ring in input order. The index and stats
+ * upkeep that single emits do one by one is coalesced here: one index
+ * update per run of emits to the same session, stats counters flushed
+ * every UPKEEP_EVERY events. Any other op first drains the ring, then runs
+ * synchronously, so results stay in input order. Input is streamed with
+ * getline: memory is bounded by the ring, whatever the input size.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/keys.h"
+#include "core/scripts.h"
+#include "sessctl.h"
+
+#define UPKEEP_EVERY 1000
+#define MAX_TYPES 32
+
+enum slot_kind { SLOT_READY, SLOT_EMIT, SLOT_UPKEEP };
+
+struct slot {
+	enum slot_kind kind;
+	long line;
+	cJSON *rec;                 /* SLOT_READY: the record to print */
+	char id[SESS_ID_MAX + 1];   /* SLOT_EMIT */
+	char type[SESS_TYPE_MAX + 1];
+};
+
+struct batch {
+	struct app *a;
+	struct slot *ring;
+	size_t cap, head, n;
+	size_t depth, inflight;     /* emits allowed / now in flight */
+	int fail_fast, first_fail, stop;
+	long ok_lines, failed_lines;
+	/* coalesced upkeep */
+	char last_id[SESS_ID_MAX + 1];
+	long long last_expiry;
+	long events;
+	struct { char type[SESS_TYPE_MAX + 1]; long n; } types[MAX_TYPES];
+	int ntypes;
+	char idx[SESS_KEY_MAX], stats[SESS_KEY_MAX];
+};
+
+static int print_rec(struct batch *b, cJSON *rec)
+{
+	if (cli_out_json(&b->a->out, rec))
+		b->stop = 1; /* reader went away: finish quietly */
+	cJSON_Delete(rec);
+	return 0;
+}
+
+static cJSON *ok_rec(long line, const char *op, cJSON *result)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(r, "ok", 1);
+	cJSON_AddNumberToObject(r, "line", (double)line);
+	cJSON_AddStringToObject(r, "op", op);
+	cJSON_AddItemToObject(r, "result", result);
+	return r;
+}
+
+static void note_fail(struct batch *b, const struct sess_err *err)
+{
+	b->failed_lines++;
+	if (!b->first_fail)
+		b->first_fail = sess_err_exit_code(err->cls);
+	if (b->fail_fast)
+		b->stop = 1;
+}
+
+/* Double the ring, keeping its order. Upkeep commands join the ring while
+ * replies are read, so it may need more than the emit window; it never
+ * overwrites a slot. */
+static void grow(struct batch *b)
+{
+	struct slot *bigger = calloc(b->cap * 2, sizeof *bigger);
+	size_t i;
+
+	if (!bigger) {
+		fprintf(stderr, "%s batch: out of memory\n", b->a->prog);
+		exit(70);
+	}
+	for (i = 0; i < b->n; i++)
+		bigger[i] = b->ring[(b->head + i) % b->cap];
+	free(b->ring);
+	b->ring = bigger;
+	b->head = 0;
+	b->cap *= 2;
+}
+
+static struct slot *push(struct batch *b)
+{
+	struct slot *s;
+
+	if (b->n == b->cap)
+		grow(b);
+	s = &b->ring[(b->head + b->n) % b->cap];
+	memset(s, 0, sizeof *s);
+	b->n++;
+	return s;
+}
+
+static void upkeep_append(struct batch *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void upkeep_append(struct batch *b, const char *fmt, ...)
+{
+	va_list ap;
+	struct slot *s;
+
+	va_start(ap, fmt);
+	if (redisvAppendCommand(b->a->conn.ctx, fmt, ap) == REDIS_OK) {
+		s = push(b);
+		s->kind = SLOT_UPKEEP;
+	}
+	va_end(ap);
+}
+
+static void flush_index(struct batch *b)
+{
+	if (b->last_id[0])
+		upkeep_append(b, "ZADD %s XX %lld %s", b->idx, b->last_expiry, b->last_id);
+	b->last_id[0] = '\0';
+}
+
+static void flush_stats(struct batch *b)
+{
+	int i;
+
+	if (b->events)
+		upkeep_append(b, "HINCRBY %s events %ld", b->stats, b->events);
+	for (i = 0; i < b->ntypes; i++)
+		upkeep_append(b, "HINCRBY %s type:%s %ld", b->stats, b->types[i].type, b->types[i].n);
+	b->events = 0;
+	b->ntypes = 0;
+}
+
+static void count_type(struct batch *b, const char *type)
+{
+	int i;
+
+	b->events++;
+	for (i = 0; i < b->ntypes; i++)
+		if (!strcmp(b->types[i].type, type)) {
+			b->types[i].n++;
+			return;
+		}
+	if (b->ntypes == MAX_TYPES)
+		flush_stats(b);
+	snprintf(b->types[b->ntypes].type, sizeof b->types[0].type, "%s", type);
+	b->types[b->ntypes++].n = 1;
+}
+
+/* The emit result record. Compact output is written directly (the hot
+ * path: cJSON formats every number with sprintf and checks it with sscanf);
+ * ids are validated and states are plain words, so nothing needs escaping.
+ * On a terminal it goes through cJSON for the indented form. */
+static int print_emit(struct batch *b, const struct slot *s,
+		      const struct sess_emit_res *res)
+{
+	FILE *f = b->a->out.f;
+	cJSON *o;
+
+	if (b->a->out.pretty || b->a->out.closed) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", s->id);
+		cJSON_AddNumberToObject(o, "seq", (double)res->seq);
+		cJSON_AddBoolToObject(o, "duplicate", res->duplicate);
+		if (!res->duplicate) {
+			cJSON_AddNumberToObject(o, "timestamp", (double)res->timestamp);
+			cJSON_AddStringToObject(o, "state", res->state);
+		}
+		if (res->checkpoint)
+			cJSON_AddNumberToObject(o, "checkpoint", (double)res->checkpoint);
+		return print_rec(b, ok_rec(s->line, "emit", o));
+	}
+	fprintf(f, "{\"ok\":true,\"line\":%ld,\"op\":\"emit\",\"result\":{\"id\":\"%s\",\"seq\":%lld,\"duplicate\":%s",
+		s->line, s->id, res->seq, res->duplicate ? "true" : "false");
+	if (!res->duplicate)
+		fprintf(f, ",\"timestamp\":%lld,\"state\":\"%s\"", res->timestamp, res->state);
+	if (res->checkpoint)
+		fprintf(f, ",\"checkpoint\":%lld", res->checkpoint);
+	fputs("}}\n", f);
+	/* flush when the pipeline runs dry, not per line */
+	if (ferror(f) || (b->n == 0 && fflush(f) == EOF)) {
+		b->a->out.closed = 1;
+		b->stop = 1;
+	}
+	return 0;
+}
+
+/* Take the head slot off the ring: print it, or read its reply. Returns -1
+ * on a transport failure (fatal). */
+static int pop(struct batch *b)
+{
+	struct slot *s = &b->ring[b->head];
+	struct app *a = b->a;
+	redisReply *r;
+	struct sess_err err;
+	struct sess_emit_res res;
+	int rc;
+
+	b->head = (b->head + 1) % b->cap;
+	b->n--;
+	if (s->kind == SLOT_READY)
+		return print_rec(b, s->rec);
+	if (s->kind == SLOT_EMIT)
+		b->inflight--;
+	if (sess_conn_read(&a->conn, &r, &a->err))
+		return -1;
+	if (s->kind == SLOT_UPKEEP) {
+		if (r->type == REDIS_REPLY_ERROR && !b->first_fail) {
+			sess_conn_reply_error(&a->conn, r, &err);
+			cli_warn(a->prog, "index or stats update failed (%s); sessctl maintenance repairs the index", err.msg);
+		}
+		freeReplyObject(r);
+		return 0;
+	}
+	sess_err_clear(&err);
+	if (sess_script_is_noscript(r)) {
+		/* the server lost our scripts (restart or SCRIPT FLUSH): this
+		 * line was not applied; load them again for the lines after */
+		sess_script_load_all(&a->conn, NULL);
+		sess_err_set(&err, SESS_E_TEMP, "noscript",
+			     "the server had lost sesskit's scripts; this line was not applied, send it again");
+	}
+	if (err.cls || sess_emit_parse(&a->ctx, r, &res, &err)) {
+		freeReplyObject(r);
+		note_fail(b, &err);
+		return print_rec(b, cli_error_record(s->line, &err));
+	}
+	b->ok_lines++;
+	if (!res.duplicate) {
+		if (b->last_id[0] && strcmp(b->last_id, s->id))
+			flush_index(b);
+		snprintf(b->last_id, sizeof b->last_id, "%s", s->id);
+		b->last_expiry = res.expiry_ms;
+		count_type(b, s->type);
+		if (b->events >= UPKEEP_EVERY)
+			flush_stats(b);
+	}
+	rc = print_emit(b, s, &res);
+	freeReplyObject(r);
+	return rc;
+}
+
+/* Read every reply in flight, then send the upkeep they gave rise to and
+ * read its replies too. */
+static int drain(struct batch *b)
+{
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		while (b->n)
+			if (pop(b))
+				return -1;
+		if (round == 0) {
+			flush_index(b);
+			flush_stats(b);
+		}
+	}
+	return 0;
+}
+
+static const char *str_field(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Queue an emit; its result comes from pop(). */
+static int queue_emit(struct batch *b, long line, cJSON *in, const char *id_in,
+		      struct sess_err *err)
+{
+	struct sess_event ev;
+	struct sess_emit_req req;
+	struct slot *s;
+	char id[SESS_ID_MAX + 1];
+	int rc = -1;
+
+	sess_event_init(&ev);
+	if (sess_key_check_id(id_in, "session id", err))
+		goto done;
+	/* copy: id_in lives in the "id" item, which goes before parsing */
+	snprintf(id, sizeof id, "%s", id_in);
+	cJSON_DeleteItemFromObjectCaseSensitive(in, "op");
+	cJSON_DeleteItemFromObjectCaseSensitive(in, "id");
+	if (sess_event_from_json(&ev, in, err) || sess_event_validate(&ev, err) ||
+	    sess_emit_prepare(&b->a->ctx, id, &ev, &req, err))
+		goto done;
+	while (b->inflight >= b->depth || (b->stop && b->n))
+		if (pop(b))
+			goto fatal;
+	if (b->stop) { /* --fail-fast tripped while we waited: send nothing more */
+		sess_emit_req_free(&req);
+		rc = 0;
+		goto done;
+	}
+	if (redisAppendCommandArgv(b->a->conn.ctx, req.argc, req.argv, req.lens) != REDIS_OK) {
+		sess_emit_req_free(&req);
+		sess_conn_io_error(&b->a->conn, &b->a->err);
+		goto fatal;
+	}
+	sess_emit_req_free(&req);
+	s = push(b);
+	b->inflight++;
+	s->kind = SLOT_EMIT;
+	s->line = line;
+	snprintf(s->id, sizeof s->id, "%s", id);
+	snprintf(s->type, sizeof s->type, "%s", ev.type);
+	rc = 0;
+done:
+	sess_event_free(&ev);
+	return rc;
+fatal:
+	sess_event_free(&ev);
+	return -2;
+}
+
+static int get_long(const cJSON *in, const char *name, long min, long *out,
+		    struct sess_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, name);
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble ||
+	    v->valuedouble < (double)min)
+		return sess_err_set(err, SESS_E_DATA, "bad_input",
+				    "\"%s\" must be a whole number of at least %ld", name, min);
+	*out = (long)v->valuedouble;
+	return 0;
+}
+
+/* Run a non-emit op synchronously. */
+static int run_sync(struct batch *b, const char *op, cJSON *in, const char *id,
+		    cJSON **out, struct sess_err *err)
+{
+	static const char *const ops[] = {"create", "join", "leave", "get", "checkpoint",
+					  "complete", "delete", "touch", NULL};
+	struct sess_ctx *c = &b->a->ctx;
+	const char *agent = str_field(in, "agent");
+	long ttl = 0;
+	int i;
+
+	for (i = 0; ops[i] && strcmp(ops[i], op); i++)
+		;
+	if (!ops[i])
+		return sess_err_set(err, SESS_E_DATA, "bad_op",
+				    "unknown op \"%.30s\"; ops are create, join, leave, emit, get, checkpoint, complete, touch, delete",
+				    op);
+
+	if (!strcmp(op, "create")) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(in, "metadata");
+		char *mt = NULL;
+		int rc;
+		if (!agent)
+			return sess_err_set(err, SESS_E_DATA, "bad_input", "create needs \"agent\"");
+		if (get_long(in, "ttl", 1, &ttl, err))
+			return -1;
+		if (m && !cJSON_IsObject(m))
+			return sess_err_set(err, SESS_E_DATA, "bad_json", "\"metadata\" must be a JSON object");
+		mt = m ? cJSON_PrintUnformatted(m) : NULL;
+		rc = sess_create(c, id, agent, ttl, mt, out, err);
+		cJSON_free(mt);
+		return rc;
+	}
+	if (!id)
+		return sess_err_set(err, SESS_E_DATA, "bad_input", "%s needs \"id\" (the session id)", op);
+	if (!strcmp(op, "join") || !strcmp(op, "leave")) {
+		if (!agent)
+			return sess_err_set(err, SESS_E_DATA, "bad_input", "%s needs \"agent\"", op);
+		return op[0] == 'j' ? sess_join(c, id, agent, out, err) : sess_leave(c, id, agent, out, err);
+	}
+	if (!strcmp(op, "get"))
+		return sess_get(c, id, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "events")), out, err);
+	if (!strcmp(op, "checkpoint")) {
+		const char *reason = str_field(in, "reason");
+		return sess_checkpoint(c, id, reason ? reason : "manual", out, err);
+	}
+	if (!strcmp(op, "complete"))
+		return sess_complete(c, id, out, err);
+	if (!strcmp(op, "delete"))
+		return sess_delete(c, id, out, err);
+	if (get_long(in, "ttl", 1, &ttl, err))
+		return -1;
+	return sess_touch(c, id, ttl, out, err);
+}
+
+/* One input line. Returns 0, or -1 on a fatal transport error. */
+static int handle(struct batch *b, long line, const char *text)
+{
+	struct sess_err err;
+	cJSON *in = cJSON_Parse(text), *out = NULL;
+	const char *op, *id;
+	struct slot *s;
+	int rc;
+
+	sess_err_clear(&err);
+	if (!in || !cJSON_IsObject(in)) {
+		sess_err_set(&err, SESS_E_DATA, "bad_json", in ? "a line must be a JSON object" :
+			     "not valid JSON (near \"%.20s\")", cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+		goto record;
+	}
+	op = str_field(in, "op");
+	id = str_field(in, "id");
+	if (!op) {
+		sess_err_set(&err, SESS_E_DATA, "bad_input", "the line has no \"op\"");
+		goto record;
+	}
+	if (!strcmp(op, "emit")) {
+		if (!id) {
+			sess_err_set(&err, SESS_E_DATA, "bad_input", "emit needs \"id\" (the session id)");
+			goto record;
+		}
+		rc = queue_emit(b, line, in, id, &err);
+		if (rc == -2) {
+			cJSON_Delete(in);
+			return -1;
+		}
+		if (rc == 0) {
+			cJSON_Delete(in);
+			return 0;
+		}
+		goto record;
+	}
+	if (drain(b)) {
+		cJSON_Delete(in);
+		return -1;
+	}
+	if (run_sync(b, op, in, id, &out, &err) == 0) {
+		b->ok_lines++;
+		s = push(b);
+		s->kind = SLOT_READY;
+		s->rec = ok_rec(line, op, out);
+		cJSON_Delete(in);
+		return pop(b);
+	}
+	if (err.cls == SESS_E_UNAVAILABLE) {
+		b->a->err = err;
+		cJSON_Delete(in);
+		return -1;
+	}
+record:
+	cJSON_Delete(in);
+	note_fail(b, &err);
+	if (b->n == 0)
+		return print_rec(b, cli_error_record(line, &err));
+	s = push(b);
+	s->kind = SLOT_READY;
+	s->line = line;
+	s->rec = cli_error_record(line, &err);
+	return 0;
+}
+
+static int batch_opt(struct app *a, int opt, const char *arg, void *p)
+{
+	struct batch *b = p;
+	long v;
+
+	if (opt == 'F') {
+		b->fail_fast = 1;
+		return 0;
+	}
+	if (sess_parse_long(arg, 1, 100000, "--pipeline", SESS_E_USAGE, &v, &a->err))
+		return fprintf(stderr, "%s batch: %s\n", a->prog, a->err.msg), 64;
+	b->depth = (size_t)v;
+	return 0;
+}
+
+int cmd_batch(struct app *a, int argc, char **argv)
+{
+	static const struct option o[] = {
+		{"fail-fast", no_argument, NULL, 'F'},
+		{"pipeline", required_argument, NULL, 'P'},
+		{NULL, 0, NULL, 0}};
+	const struct cmd *c = sessctl_find("batch");
+	struct batch b;
+	char *line = NULL;
+	size_t linecap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int first, rc, fatal = 0;
+
+	memset(&b, 0, sizeof b);
+	b.a = a;
+	b.depth = 256;
+	if ((rc = app_parse(a, c, argc, argv, "", o, batch_opt, &b, 0, 0, &first)))
+		return rc;
+	if ((rc = app_connect(a)))
+		return rc;
+	if (sess_script_load_all(&a->conn, &a->err) || sess_check_layout(&a->ctx, &a->err))
+		return app_fail(a);
+	/* the ring holds emits and their coalesced upkeep commands */
+	b.cap = 2 * b.depth + MAX_TYPES + 4;
+	b.ring = calloc(b.cap, sizeof *b.ring);
+	if (!b.ring)
+		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory"), app_fail(a);
+	sess_key_index(b.idx, a->cfg.prefix);
+	sess_key_stats(b.stats, a->cfg.prefix);
+	while (!b.stop && (len = getline(&line, &linecap, stdin)) != -1) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (strspn(line, " \t") == (size_t)len)
+			continue; /* blank lines carry no operation */
+		if (handle(&b, lineno, line)) {
+			fatal = 1;
+			break;
+		}
+	}
+	if (!fatal && drain(&b))
+		fatal = 1;
+	free(line);
+	free(b.ring);
+	if (fatal) {
+		fprintf(stderr, "%s batch: %s; stopped at input line %ld (%ld lines done, %ld failed); results printed so far are final\n",
+			a->prog, a->err.msg, lineno, b.ok_lines, b.failed_lines);
+		return sess_err_exit_code(a->err.cls);
+	}
+	if (ferror(stdin)) {
+		fprintf(stderr, "%s batch: reading stdin failed: %s\n", a->prog, strerror(errno));
+		return 66;
+	}
+	return b.first_fail;
+}
