@@ -2,7 +2,7 @@
 function __sessctl_ids
     command sessctl list --limit 100 --color never 2>/dev/null | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'
 end
-set -l cmds create join leave emit get events list agents checkpoint checkpoints complete touch delete batch stats maintenance help
+set -l cmds create join leave emit get events list agents checkpoint checkpoints complete touch delete batch watch stats maintenance help
 complete -c sessctl -f
 complete -c sessctl -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
 complete -c sessctl -s u -l url -r -d 'redis:// or unix:// URL'
@@ -33,6 +33,7 @@ complete -c sessctl -n '__fish_seen_subcommand_from emit' -l event -r -d 'whole 
 complete -c sessctl -n '__fish_seen_subcommand_from get' -s e -l events -d 'include the log'
 complete -c sessctl -n '__fish_seen_subcommand_from events' -l from -r -d 'first seq'
 complete -c sessctl -n '__fish_seen_subcommand_from events' -l to -r -d 'last seq'
+complete -c sessctl -n '__fish_seen_subcommand_from events' -s f -l follow -d 'wait for new events'
 complete -c sessctl -n '__fish_seen_subcommand_from events list agents' -s l -l limit -r -d 'at most N'
 complete -c sessctl -n '__fish_seen_subcommand_from list' -s a -l agent -r -d 'agent'
 complete -c sessctl -n '__fish_seen_subcommand_from list' -l state -r -a 'working broken completed'
@@ -42,4 +43,4 @@ complete -c sessctl -n '__fish_seen_subcommand_from maintenance' -l dry-run -d '
 complete -c sessctl -n '__fish_seen_subcommand_from maintenance' -l no-trim -d 'only prune indexes'
 complete -c sessctl -n '__fish_seen_subcommand_from batch' -l pipeline -r -d 'emits in flight'
 complete -c sessctl -n '__fish_seen_subcommand_from batch' -l fail-fast -d 'stop at the first failed line'
-complete -c sessctl -n '__fish_seen_subcommand_from join leave emit get events checkpoint checkpoints complete touch delete' -a '(__sessctl_ids)'
+complete -c sessctl -n '__fish_seen_subcommand_from join leave emit get events checkpoint checkpoints complete touch delete watch' -a '(__sessctl_ids)'

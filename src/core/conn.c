@@ -1,6 +1,7 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -210,4 +211,46 @@ int sess_conn_read(struct sess_conn *c, redisReply **out, struct sess_err *err)
 	}
 	*out = r;
 	return 0;
+}
+
+int sess_conn_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
+		   struct sess_err *err)
+{
+	void *r = NULL;
+	struct pollfd p;
+	int n;
+
+	*out = NULL;
+	/* a reply may already sit in hiredis' buffer */
+	if (redisGetReplyFromReader(c->ctx, &r) != REDIS_OK)
+		return sess_conn_io_error(c, err);
+	if (r) {
+		*out = r;
+		return 1;
+	}
+	/* flush anything queued (SUBSCRIBE and friends) */
+	while (c->ctx->obuf && c->ctx->obuf[0]) {
+		int done = 0;
+		if (redisBufferWrite(c->ctx, &done) != REDIS_OK)
+			return sess_conn_io_error(c, err);
+		if (done)
+			break;
+	}
+	p.fd = c->ctx->fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	n = poll(&p, 1, timeout_ms);
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n < 0)
+		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable", "waiting on %s: %s",
+				    c->where, strerror(errno));
+	if (n == 0)
+		return 0;
+	if (redisBufferRead(c->ctx) != REDIS_OK)
+		return sess_conn_io_error(c, err);
+	if (redisGetReplyFromReader(c->ctx, &r) != REDIS_OK)
+		return sess_conn_io_error(c, err);
+	*out = r;
+	return r ? 1 : 0;
 }

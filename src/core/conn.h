@@ -45,6 +45,12 @@ int sess_conn_append(struct sess_conn *c, int argc, const char **argv,
  * pipelines decide per command); only transport failures return -1. */
 int sess_conn_read(struct sess_conn *c, redisReply **out, struct sess_err *err);
 
+/* Wait up to timeout_ms for the next reply (pub/sub messages included).
+ * Returns 1 with *out set (caller frees), 0 on timeout or when a signal
+ * interrupted the wait, -1 with err set when the connection failed. */
+int sess_conn_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
+		   struct sess_err *err);
+
 /* Turn an error reply into err (class from its prefix: LOADING, BUSY and
  * TRYAGAIN are temporary, NOAUTH/WRONGPASS/NOPERM are auth, ...). */
 int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,

@@ -104,13 +104,21 @@ done:
 
 struct events_st {
 	long from, to, limit;
+	int follow;
 };
 
 static int events_opt(struct app *a, int opt, const char *arg, void *p)
 {
 	struct events_st *st = p;
-	const char *what = opt == 'F' ? "--from" : opt == 'U' ? "--to" : "--limit";
-	long *dst = opt == 'F' ? &st->from : opt == 'U' ? &st->to : &st->limit;
+	const char *what;
+	long *dst;
+
+	if (opt == 'f') {
+		st->follow = 1;
+		return 0;
+	}
+	what = opt == 'F' ? "--from" : opt == 'U' ? "--to" : "--limit";
+	dst = opt == 'F' ? &st->from : opt == 'U' ? &st->to : &st->limit;
 
 	if (sess_parse_long(arg, 1, 9007199254740991L, what, SESS_E_USAGE, dst, &a->err))
 		return fprintf(stderr, "%s events: %s\n", a->prog, a->err.msg), 64;
@@ -123,19 +131,24 @@ int cmd_events(struct app *a, int argc, char **argv)
 		{"from", required_argument, NULL, 'F'},
 		{"to", required_argument, NULL, 'U'},
 		{"limit", required_argument, NULL, 'l'},
+		{"follow", no_argument, NULL, 'f'},
 		{NULL, 0, NULL, 0}};
 	const struct cmd *c = sessctl_find("events");
-	struct events_st st = {1, 0, 0};
+	struct events_st st = {1, 0, 0, 0};
 	int first, rc;
 
-	if ((rc = app_parse(a, c, argc, argv, "l:", o, events_opt, &st, 1, 1, &first)))
+	if ((rc = app_parse(a, c, argc, argv, "l:f", o, events_opt, &st, 1, 1, &first)))
 		return rc;
+	if (st.follow && (st.to || st.limit))
+		return app_usage(a, c, "--follow goes on forever; it does not take --to or --limit");
 	if (st.to && st.to < st.from)
 		return app_usage(a, c, "--to %ld is before --from %ld", st.to, st.from);
 	if (sess_key_check_id(argv[first], "session id", &a->err))
 		return app_fail(a);
 	if ((rc = app_connect(a)))
 		return rc;
+	if (st.follow)
+		return live_follow(a, argv[first], st.from);
 	if (sess_events(&a->ctx, argv[first], st.from, st.to, st.limit, app_each_print, a,
 			NULL, &a->err))
 		return app_fail(a);

@@ -29,11 +29,16 @@ static const struct cmd commands[] = {
 	 "      --event JSON       the whole event in the seeds' shape; flags override it\n"},
 	{"get", cmd_get, "ID [--events]", "show a session, its agents and last seq",
 	 "  -e, --events           include the event log\n"},
-	{"events", cmd_events, "ID [--from SEQ] [--to SEQ] [--limit N]",
+	{"events", cmd_events, "ID [--from SEQ] [--to SEQ] [--limit N] [--follow]",
 	 "print a session's events, one per line",
 	 "      --from SEQ         first seq (default 1)\n"
 	 "      --to SEQ           last seq (default: the last)\n"
-	 "  -l, --limit N          at most N events\n"},
+	 "  -l, --limit N          at most N events\n"
+	 "  -f, --follow           then wait for new ones, without gaps or duplicates,\n"
+	 "                         across reconnects (reads the log; pub/sub wakes it)\n"},
+	{"watch", cmd_watch, "[ID...]",
+	 "print live events of some or all sessions (pub/sub; may miss events while disconnected)",
+	 NULL},
 	{"list", cmd_list, "[--agent A] [--state S] [--limit N] [--cursor C]",
 	 "list sessions, most recently active first",
 	 "  -a, --agent AGENT      only this agent's sessions\n"

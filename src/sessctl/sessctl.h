@@ -74,6 +74,10 @@ int cmd_checkpoint(struct app *, int, char **);
 int cmd_checkpoints(struct app *, int, char **);
 int cmd_stats(struct app *, int, char **);
 int cmd_batch(struct app *, int, char **);
+int cmd_watch(struct app *, int, char **);
+
+/* events ID --follow: print the log from seq from on, forever. */
+int live_follow(struct app *a, const char *id, long from);
 int cmd_maintenance(struct app *, int, char **);
 
 #endif

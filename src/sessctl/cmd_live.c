@@ -1,0 +1,235 @@
+/* Live events: `events ID --follow` (gap-free, from the log) and `watch`
+ * (pub/sub, best effort). Both reconnect with backoff and say so on
+ * stderr; SIGINT/SIGTERM end them after the line in hand (exit 130/143);
+ * a closed stdout ends them quietly. */
+#include <signal.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/keys.h"
+#include "sessctl.h"
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* SIGINT/SIGTERM interrupt poll() (no SA_RESTART) and set got_signal. */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int signal_exit(void)
+{
+	return got_signal == SIGINT ? 130 : 143;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (!got_signal && nanosleep(&ts, &ts) == -1)
+		;
+}
+
+/* Reopen conn after a failure, with backoff 0.25 s doubling to 10 s. */
+static int reconnect(struct app *a, struct sess_conn *conn, const char *why)
+{
+	long delay = 250;
+
+	sess_conn_close(conn);
+	fprintf(stderr, "%s: connection to %s lost (%s); reconnecting\n", a->prog,
+		conn->where, why);
+	while (!got_signal) {
+		struct sess_err err;
+		sleep_ms(delay);
+		if (got_signal)
+			break;
+		if (sess_conn_open(conn, &a->cfg, &err) == 0) {
+			fprintf(stderr, "%s: reconnected to %s\n", a->prog, conn->where);
+			return 0;
+		}
+		fprintf(stderr, "%s: still cannot reach %s (%s); next try in %.1f s\n",
+			a->prog, conn->where, err.msg, (delay < 5000 ? delay * 2 : 10000) / 1000.0);
+		delay = delay < 5000 ? delay * 2 : 10000;
+	}
+	return -1;
+}
+
+static int subscribe(struct sess_conn *c, const char *cmd, int n, const char **chans,
+		     struct sess_err *err)
+{
+	const char *argv[64];
+	int i;
+
+	argv[0] = cmd;
+	for (i = 0; i < n && i < 63; i++)
+		argv[i + 1] = chans[i];
+	return sess_conn_append(c, i + 1, argv, NULL, err);
+}
+
+struct follow_st {
+	struct app *a;
+	long last;
+};
+
+static int follow_each(cJSON *ev, void *p)
+{
+	struct follow_st *st = p;
+	cJSON *seq = cJSON_GetObjectItemCaseSensitive(ev, "seq");
+
+	if (cJSON_IsNumber(seq))
+		st->last = (long)seq->valuedouble;
+	return cli_out_json(&st->a->out, ev);
+}
+
+int live_follow(struct app *a, const char *id, long from)
+{
+	struct follow_st st = {a, from - 1};
+	struct sess_conn sub;
+	char chan[SESS_KEY_MAX];
+	const char *chans[1] = {chan};
+	int first = 1;
+
+	catch_signals();
+	sess_key_channel(chan, a->cfg.prefix, id);
+	if (sess_conn_open(&sub, &a->cfg, &a->err))
+		return app_fail(a);
+	if (subscribe(&sub, "SUBSCRIBE", 1, chans, &a->err))
+		return sess_conn_close(&sub), app_fail(a);
+	while (!got_signal && !a->out.closed) {
+		redisReply *r = NULL;
+		int w;
+
+		/* the log is the truth: read everything after the last printed seq */
+		if (sess_events(&a->ctx, id, st.last + 1, 0, 0, follow_each, &st, NULL, &a->err)) {
+			if (a->err.cls == SESS_E_NEGATIVE) {
+				sess_conn_close(&sub);
+				if (!first)
+					fprintf(stderr, "%s: session %s ended (expired or deleted)\n", a->prog, id);
+				return first ? app_fail(a) : 1;
+			}
+			if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP)
+				return sess_conn_close(&sub), app_fail(a);
+			if (reconnect(a, &a->conn, a->err.msg))
+				break;
+			continue;
+		}
+		first = 0;
+		/* pub/sub only wakes us; a quiet second re-reads the log anyway */
+		w = sess_conn_wait(&sub, 1000, &r, &a->err);
+		if (r)
+			freeReplyObject(r);
+		if (w < 0) {
+			if (reconnect(a, &sub, a->err.msg) ||
+			    subscribe(&sub, "SUBSCRIBE", 1, chans, &a->err))
+				break;
+		}
+	}
+	sess_conn_close(&sub);
+	return got_signal ? signal_exit() : 0;
+}
+
+/* A pub/sub message: ["message", chan, payload] or
+ * ["pmessage", pattern, chan, payload]; payload is "ID\nstored-event". */
+static int print_message(struct app *a, const redisReply *r)
+{
+	const redisReply *payload;
+	const char *nl;
+	char id[SESS_ID_MAX + 1];
+	struct sess_err err;
+	cJSON *ev;
+	size_t idlen;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 3)
+		return 0;
+	if (!strcmp(r->element[0]->str, "message"))
+		payload = r->element[2];
+	else if (!strcmp(r->element[0]->str, "pmessage") && r->elements >= 4)
+		payload = r->element[3];
+	else
+		return 0; /* subscribe confirmations */
+	nl = memchr(payload->str, '\n', payload->len);
+	if (!nl || (idlen = (size_t)(nl - payload->str)) > SESS_ID_MAX)
+		return 0;
+	memcpy(id, payload->str, idlen);
+	id[idlen] = '\0';
+	ev = sess_event_decode(nl + 1, payload->len - idlen - 1, id, &err);
+	if (!ev) {
+		fprintf(stderr, "%s: skipped a malformed message on %s: %s\n", a->prog,
+			r->element[r->elements - 2]->str, err.msg);
+		return 0;
+	}
+	cli_out_json(&a->out, ev);
+	cJSON_Delete(ev);
+	return a->out.closed;
+}
+
+int cmd_watch(struct app *a, int argc, char **argv)
+{
+	const struct cmd *c = sessctl_find("watch");
+	char (*chans)[SESS_KEY_MAX] = NULL;
+	const char *names[63];
+	int first, rc, n, i;
+	const char *how;
+
+	if ((rc = app_parse(a, c, argc, argv, "", NULL, NULL, NULL, 0, 63, &first)))
+		return rc;
+	n = argc - first;
+	for (i = 0; i < n; i++)
+		if (sess_key_check_id(argv[first + i], "session id", &a->err))
+			return app_fail(a);
+	if ((rc = app_connect(a)))
+		return rc;
+	chans = calloc(n > 0 ? (size_t)n : 1, sizeof *chans);
+	if (!chans)
+		return 70;
+	if (n == 0) {
+		sess_key_channel_pattern(chans[0], a->cfg.prefix);
+		names[0] = chans[0];
+		how = "PSUBSCRIBE";
+		n = 1;
+	} else {
+		for (i = 0; i < n; i++) {
+			sess_key_channel(chans[i], a->cfg.prefix, argv[first + i]);
+			names[i] = chans[i];
+		}
+		how = "SUBSCRIBE";
+	}
+	catch_signals();
+	rc = 0;
+	if (subscribe(&a->conn, how, n, names, &a->err)) {
+		rc = app_fail(a);
+		goto out;
+	}
+	while (!got_signal && !a->out.closed) {
+		redisReply *r = NULL;
+		int w = sess_conn_wait(&a->conn, 1000, &r, &a->err);
+
+		if (w > 0) {
+			print_message(a, r);
+			freeReplyObject(r);
+		} else if (w < 0) {
+			if (reconnect(a, &a->conn, a->err.msg) ||
+			    subscribe(&a->conn, how, n, names, &a->err))
+				break;
+			fprintf(stderr, "%s: events sent while disconnected are not shown; 'sessctl events ID --from SEQ' has them\n", a->prog);
+		}
+	}
+	if (got_signal)
+		rc = signal_exit();
+out:
+	free(chans);
+	return rc;
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# Live events: events --follow (gap-free from the log) and watch (pub/sub).
+
+setup_file() { load helpers/redis; common_setup_file; }
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() { load helpers/redis; common_setup; }
+teardown() { kill ${bg:-} ${bg2:-} 2>/dev/null; true; }
+
+# sessctl in the background as its own process ($! is sessctl itself, so
+# signals reach it; a function would put a bash subshell in between), with
+# bats' fd 3 closed so bats does not wait for it.
+bg_sessctl() { # bg_sessctl OUT ERR ARGS...
+	local out=$1 err=$2
+	shift 2
+	env REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" SESSKIT_CONFIG= "$SESSCTL" "$@" >"$out" 2>"$err" 3>&- &
+}
+
+# wait_lines FILE N: until FILE has N lines (10 s at most)
+wait_lines() {
+	local i
+	for i in $(seq 1 200); do
+		[ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "only $(wc -l <"$1") of $2 lines in $1:"; cat "$1"
+	return 1
+}
+
+@test "events --follow: old and new events, no gaps or duplicates across a dropped connection" {
+	sctl create --agent a1 --id s1 >/dev/null
+	sctl emit s1 --actor a1 --type modified >/dev/null
+	sctl emit s1 --actor a1 --type modified >/dev/null
+	out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	bg_sessctl "$out" "$err" events s1 --follow --from 2
+	bg=$!
+	wait_lines "$out" 1
+	sctl emit s1 --actor a1 --type fixed >/dev/null
+	wait_lines "$out" 2
+	rcli CLIENT KILL TYPE normal >/dev/null
+	rcli CLIENT KILL TYPE pubsub >/dev/null
+	for i in 1 2 3; do sctl emit s1 --actor a1 --type modified >/dev/null; done
+	wait_lines "$out" 5
+	kill -INT "$bg"
+	wait "$bg" || st=$?
+	bg=
+	assert_equal "${st:-0}" 130
+	assert_equal "$(jq -r .seq <"$out" | tr '\n' ' ')" "2 3 4 5 6 "
+	grep -q "reconnect" "$err"
+}
+
+@test "events --follow on a missing session: exit 1; with --limit: usage" {
+	run sctl events nope --follow
+	assert_failure 1
+	run sctl events s1 --follow --limit 3
+	assert_failure 64
+}
+
+@test "watch: live events of all sessions, or of the ones named" {
+	sctl create --agent a1 --id s1 >/dev/null
+	sctl create --agent a1 --id s2 >/dev/null
+	all=$BATS_TEST_TMPDIR/all one=$BATS_TEST_TMPDIR/one
+	bg_sessctl "$all" /dev/null watch
+	bg=$!
+	bg_sessctl "$one" /dev/null watch s2
+	bg2=$!
+	# subscriptions are in place once the server counts two subscribers
+	for i in $(seq 1 100); do
+		[ "$(rcli CLIENT LIST | grep -c -E 'sub=1|psub=1')" -ge 2 ] && break
+		sleep 0.05
+	done
+	sctl emit s1 --actor a1 --type modified >/dev/null
+	sctl emit s2 --actor a1 --type broke >/dev/null
+	wait_lines "$all" 2
+	wait_lines "$one" 1
+	kill -TERM "$bg" "$bg2"
+	wait "$bg" || st=$?
+	wait "$bg2" || true
+	bg= bg2=
+	assert_equal "${st:-0}" 143
+	assert_equal "$(jq -r '.sessionId + ":" + .type' <"$all" | tr '\n' ' ')" "s1:modified s2:broke "
+	assert_equal "$(jq -r '.sessionId + ":" + (.seq|tostring)' <"$one")" "s2:1"
+}
