@@ -39,6 +39,7 @@ complete -c sessctl -n '__fish_seen_subcommand_from list' -s a -l agent -r -d 'a
 complete -c sessctl -n '__fish_seen_subcommand_from list' -l state -r -a 'working broken completed'
 complete -c sessctl -n '__fish_seen_subcommand_from list agents' -l cursor -r -d 'resume cursor'
 complete -c sessctl -n '__fish_seen_subcommand_from checkpoint' -l reason -r -d 'reason'
+complete -c sessctl -n '__fish_seen_subcommand_from checkpoint' -l all -d 'every session not completed'
 complete -c sessctl -n '__fish_seen_subcommand_from maintenance' -l dry-run -d 'change nothing'
 complete -c sessctl -n '__fish_seen_subcommand_from maintenance' -l no-trim -d 'only prune indexes'
 complete -c sessctl -n '__fish_seen_subcommand_from batch' -l pipeline -r -d 'emits in flight'

@@ -80,6 +80,17 @@ int cli_fail(const char *prog, const struct sess_err *err);
 void cli_warn(const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Long work: SIGINT/SIGTERM set a flag (and interrupt blocking waits, no
+ * SA_RESTART) so the work in hand can finish. cli_stop_signal() is the
+ * signal seen (0 = none); cli_signal_exit() the exit code, 130 or 143. */
+void cli_catch_stop_signals(void);
+int cli_stop_signal(void);
+int cli_signal_exit(void);
+
+/* A progress bar on stderr, only when stderr is a terminal; done = total
+ * clears it. */
+void cli_progress(const char *what, long done, long total);
+
 /* Ignore SIGPIPE (writes then fail with EPIPE, which ends us quietly). */
 void cli_init_signals(void);
 

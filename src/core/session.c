@@ -908,6 +908,20 @@ int sess_list(struct sess_ctx *s, const struct sess_list_opts *o,
 	return 0;
 }
 
+int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err)
+{
+	char idx[SESS_KEY_MAX];
+	redisReply *r;
+
+	keybuf_index(idx, s);
+	r = sess_conn_cmdf(s->conn, err, "ZCARD %s", idx);
+	if (!r)
+		return -1;
+	*n = r->type == REDIS_REPLY_INTEGER ? (long)r->integer : 0;
+	freeReplyObject(r);
+	return 0;
+}
+
 /* ---- checkpoints ---- */
 
 int sess_checkpoint(struct sess_ctx *s, const char *id, const char *reason,

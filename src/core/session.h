@@ -109,6 +109,9 @@ struct sess_list_opts {
 int sess_list(struct sess_ctx *s, const struct sess_list_opts *o,
 	      sess_each_fn each, void *arg, struct sess_err *err);
 
+/* How many sessions the index holds (expired ones not yet pruned included). */
+int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err);
+
 int sess_checkpoint(struct sess_ctx *s, const char *id, const char *reason,
 		    cJSON **out, struct sess_err *err);
 int sess_checkpoints(struct sess_ctx *s, const char *id, sess_each_fn each,

@@ -67,6 +67,17 @@ static int build_event(struct emit_st *st, struct sess_err *err)
 	return sess_event_validate(ev, err);
 }
 
+static int op_emit(struct app *a, const char *id, void *p)
+{
+	struct emit_st *st = p;
+	cJSON *out = NULL;
+
+	if (sess_emit(&a->ctx, id, &st->ev, &out, &a->err))
+		return -1;
+	app_print(a, out);
+	return 0;
+}
+
 int cmd_emit(struct app *a, int argc, char **argv)
 {
 	static const struct option o[] = {
@@ -80,23 +91,17 @@ int cmd_emit(struct app *a, int argc, char **argv)
 		{NULL, 0, NULL, 0}};
 	const struct cmd *c = sessctl_find("emit");
 	struct emit_st st;
-	cJSON *out = NULL;
 	int first, rc;
 
 	memset(&st, 0, sizeof st);
 	sess_event_init(&st.ev);
 	if ((rc = app_parse(a, c, argc, argv, "a:T:", o, emit_opt, &st, 1, 1, &first)))
 		goto done;
-	if (sess_key_check_id(argv[first], "session id", &a->err) || build_event(&st, &a->err)) {
+	if (build_event(&st, &a->err)) {
 		rc = app_fail(a);
 		goto done;
 	}
-	if ((rc = app_connect(a)))
-		goto done;
-	if (sess_emit(&a->ctx, argv[first], &st.ev, &out, &a->err))
-		rc = app_fail(a);
-	else
-		rc = app_print(a, out);
+	rc = app_run_ids(a, argv[first], op_emit, &st);
 done:
 	sess_event_free(&st.ev);
 	return rc;
@@ -125,6 +130,14 @@ static int events_opt(struct app *a, int opt, const char *arg, void *p)
 	return 0;
 }
 
+static int op_events(struct app *a, const char *id, void *p)
+{
+	struct events_st *st = p;
+
+	return sess_events(&a->ctx, id, st->from, st->to, st->limit, app_each_print, a,
+			   NULL, &a->err);
+}
+
 int cmd_events(struct app *a, int argc, char **argv)
 {
 	static const struct option o[] = {
@@ -143,14 +156,14 @@ int cmd_events(struct app *a, int argc, char **argv)
 		return app_usage(a, c, "--follow goes on forever; it does not take --to or --limit");
 	if (st.to && st.to < st.from)
 		return app_usage(a, c, "--to %ld is before --from %ld", st.to, st.from);
-	if (sess_key_check_id(argv[first], "session id", &a->err))
-		return app_fail(a);
-	if ((rc = app_connect(a)))
-		return rc;
-	if (st.follow)
+	if (st.follow) {
+		if (!strcmp(argv[first], "-"))
+			return app_usage(a, c, "--follow takes one session id, not ids on stdin");
+		if (sess_key_check_id(argv[first], "session id", &a->err))
+			return app_fail(a);
+		if ((rc = app_connect(a)))
+			return rc;
 		return live_follow(a, argv[first], st.from);
-	if (sess_events(&a->ctx, argv[first], st.from, st.to, st.limit, app_each_print, a,
-			NULL, &a->err))
-		return app_fail(a);
-	return 0;
+	}
+	return app_run_ids(a, argv[first], op_events, &st);
 }

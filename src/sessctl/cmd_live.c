@@ -11,29 +11,9 @@
 #include "core/keys.h"
 #include "sessctl.h"
 
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
-
-/* SIGINT/SIGTERM interrupt poll() (no SA_RESTART) and set got_signal. */
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-static int signal_exit(void)
-{
-	return got_signal == SIGINT ? 130 : 143;
-}
+#define got_signal cli_stop_signal()
+#define catch_signals cli_catch_stop_signals
+#define signal_exit cli_signal_exit
 
 static void sleep_ms(long ms)
 {

@@ -61,68 +61,95 @@ int cmd_create(struct app *a, int argc, char **argv)
 	return finish(a, sess_create(&a->ctx, st.id, st.agent, st.ttl, st.metadata, &out, &a->err), &out);
 }
 
-/* Commands of the form NAME ID [AGENT] with no options of their own. */
+/* Print an op's cJSON result; the id_op shape for the simple commands. */
+static int emit_out(struct app *a, int rc, cJSON *out)
+{
+	if (rc)
+		return -1;
+	app_print(a, out);
+	return 0;
+}
+
+static int op_join(struct app *a, const char *id, void *agent)
+{
+	cJSON *out = NULL;
+	int rc = sess_join(&a->ctx, id, agent, &out, &a->err);
+	return emit_out(a, rc, out);
+}
+
+static int op_leave(struct app *a, const char *id, void *agent)
+{
+	cJSON *out = NULL;
+	int rc = sess_leave(&a->ctx, id, agent, &out, &a->err);
+	return emit_out(a, rc, out);
+}
+
+static int op_complete(struct app *a, const char *id, void *unused)
+{
+	cJSON *out = NULL;
+	int rc = sess_complete(&a->ctx, id, &out, &a->err);
+	(void)unused;
+	return emit_out(a, rc, out);
+}
+
+static int op_delete(struct app *a, const char *id, void *unused)
+{
+	cJSON *out = NULL;
+	int rc = sess_delete(&a->ctx, id, &out, &a->err);
+	(void)unused;
+	return emit_out(a, rc, out);
+}
+
+static int op_touch(struct app *a, const char *id, void *ttl)
+{
+	cJSON *out = NULL;
+	int rc = sess_touch(&a->ctx, id, *(long *)ttl, &out, &a->err);
+	return emit_out(a, rc, out);
+}
+
+static int op_get(struct app *a, const char *id, void *events)
+{
+	cJSON *out = NULL;
+	int rc = sess_get(&a->ctx, id, *(int *)events, &out, &a->err);
+	return emit_out(a, rc, out);
+}
+
+/* NAME ID|- [AGENT]: no options of their own. */
 static int simple(struct app *a, const char *name, int argc, char **argv,
-		  int with_agent, const char **id, const char **agent)
+		  int with_agent, id_op op)
 {
 	const struct cmd *c = sessctl_find(name);
 	int first, rc, n = with_agent ? 2 : 1;
+	char *agent = NULL;
 
 	if ((rc = app_parse(a, c, argc, argv, "", NULL, NULL, NULL, n, n, &first)))
 		return rc;
-	*id = argv[first];
-	if (sess_key_check_id(*id, "session id", &a->err))
-		return app_fail(a);
 	if (with_agent) {
-		*agent = argv[first + 1];
-		if (sess_key_check_id(*agent, "agent id", &a->err))
+		agent = argv[first + 1];
+		if (sess_key_check_id(agent, "agent id", &a->err))
 			return app_fail(a);
 	}
-	return app_connect(a);
+	return app_run_ids(a, argv[first], op, agent);
 }
 
 int cmd_join(struct app *a, int argc, char **argv)
 {
-	const char *id, *agent;
-	cJSON *out = NULL;
-	int rc = simple(a, "join", argc, argv, 1, &id, &agent);
-
-	if (rc)
-		return rc;
-	return finish(a, sess_join(&a->ctx, id, agent, &out, &a->err), &out);
+	return simple(a, "join", argc, argv, 1, op_join);
 }
 
 int cmd_leave(struct app *a, int argc, char **argv)
 {
-	const char *id, *agent;
-	cJSON *out = NULL;
-	int rc = simple(a, "leave", argc, argv, 1, &id, &agent);
-
-	if (rc)
-		return rc;
-	return finish(a, sess_leave(&a->ctx, id, agent, &out, &a->err), &out);
+	return simple(a, "leave", argc, argv, 1, op_leave);
 }
 
 int cmd_complete(struct app *a, int argc, char **argv)
 {
-	const char *id, *unused;
-	cJSON *out = NULL;
-	int rc = simple(a, "complete", argc, argv, 0, &id, &unused);
-
-	if (rc)
-		return rc;
-	return finish(a, sess_complete(&a->ctx, id, &out, &a->err), &out);
+	return simple(a, "complete", argc, argv, 0, op_complete);
 }
 
 int cmd_delete(struct app *a, int argc, char **argv)
 {
-	const char *id, *unused;
-	cJSON *out = NULL;
-	int rc = simple(a, "delete", argc, argv, 0, &id, &unused);
-
-	if (rc)
-		return rc;
-	return finish(a, sess_delete(&a->ctx, id, &out, &a->err), &out);
+	return simple(a, "delete", argc, argv, 0, op_delete);
 }
 
 static int ttl_opt(struct app *a, int opt, const char *arg, void *p)
@@ -139,16 +166,11 @@ int cmd_touch(struct app *a, int argc, char **argv)
 	static const struct option o[] = {{"ttl", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0}};
 	const struct cmd *c = sessctl_find("touch");
 	long ttl = 0;
-	cJSON *out = NULL;
 	int first, rc;
 
 	if ((rc = app_parse(a, c, argc, argv, "", o, ttl_opt, &ttl, 1, 1, &first)))
 		return rc;
-	if (sess_key_check_id(argv[first], "session id", &a->err))
-		return app_fail(a);
-	if ((rc = app_connect(a)))
-		return rc;
-	return finish(a, sess_touch(&a->ctx, argv[first], ttl, &out, &a->err), &out);
+	return app_run_ids(a, argv[first], op_touch, &ttl);
 }
 
 static int flag_opt(struct app *a, int opt, const char *arg, void *p)
@@ -165,13 +187,8 @@ int cmd_get(struct app *a, int argc, char **argv)
 	static const struct option o[] = {{"events", no_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
 	const struct cmd *c = sessctl_find("get");
 	int events = 0, first, rc;
-	cJSON *out = NULL;
 
 	if ((rc = app_parse(a, c, argc, argv, "e", o, flag_opt, &events, 1, 1, &first)))
 		return rc;
-	if (sess_key_check_id(argv[first], "session id", &a->err))
-		return app_fail(a);
-	if ((rc = app_connect(a)))
-		return rc;
-	return finish(a, sess_get(&a->ctx, argv[first], events, &out, &a->err), &out);
+	return app_run_ids(a, argv[first], op_get, &events);
 }

@@ -49,9 +49,11 @@ static const struct cmd commands[] = {
 	 "list an agent's sessions (same as list --agent)",
 	 "  -l, --limit N          at most N rows\n"
 	 "      --cursor C         resume after the row whose \"cursor\" was C\n"},
-	{"checkpoint", cmd_checkpoint, "ID [--reason TEXT] | checkpoint show ID N",
+	{"checkpoint", cmd_checkpoint, "ID|-|--all [--reason TEXT] | checkpoint show ID N",
 	 "take a checkpoint, or print one",
-	 "      --reason TEXT      recorded with the checkpoint (default manual)\n"},
+	 "      --reason TEXT      recorded with the checkpoint (default manual)\n"
+	 "      --all              every session that is not completed (graceful\n"
+	 "                         shutdown); progress on stderr on a terminal\n"},
 	{"checkpoints", cmd_checkpoints, "ID", "list a session's checkpoints", NULL},
 	{"complete", cmd_complete, "ID", "mark a session completed; it takes no more events", NULL},
 	{"touch", cmd_touch, "ID [--ttl SECONDS]", "restart a session's TTL (optionally a new one)",
@@ -97,6 +99,9 @@ static void usage(FILE *f)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n" CLI_COMMON_HELP
 		   "  --help, --version\n\n"
+		   "Wherever a command takes a session ID, - reads ids from stdin as JSON\n"
+		   "lines ({\"id\":...} objects, strings or bare words):\n"
+		   "  sessctl list --state broken | sessctl checkpoint -\n\n"
 		   "'sessctl COMMAND --help' shows a command's options; man sessctl has it all.\n"
 		   "Exit: 0 ok, 1 not found or refused, 64 usage, 65 bad data, 66 no input,\n"
 		   "69 Redis unreachable, 70 internal, 75 try again, 77 auth, 78 config.\n");
@@ -201,6 +206,88 @@ int app_each_print(cJSON *row, void *app)
 {
 	struct app *a = app;
 	return cli_out_json(&a->out, row);
+}
+
+/* The id on one stdin line: {"id":...}, "id" or id. */
+static int line_id(char *line, char *out, size_t n, struct sess_err *err)
+{
+	cJSON *j = NULL;
+	const char *id = line;
+
+	if (line[0] == '{' || line[0] == '"') {
+		j = cJSON_Parse(line);
+		if (!j)
+			return sess_err_set(err, SESS_E_DATA, "bad_json",
+					    "not valid JSON (near \"%.20s\")",
+					    cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+		if (cJSON_IsObject(j))
+			id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "id"));
+		else
+			id = cJSON_GetStringValue(j);
+		if (!id) {
+			cJSON_Delete(j);
+			return sess_err_set(err, SESS_E_DATA, "bad_input",
+					    "the line has no \"id\" string");
+		}
+	}
+	if (strlen(id) >= n) {
+		cJSON_Delete(j);
+		return sess_err_set(err, SESS_E_DATA, "bad_id", "session id is longer than %d characters",
+				    SESS_ID_MAX);
+	}
+	memcpy(out, id, strlen(id) + 1);
+	cJSON_Delete(j);
+	if (sess_key_check_id(out, "session id", err)) {
+		out[0] = '\0'; /* records name only valid ids */
+		return -1;
+	}
+	return 0;
+}
+
+int app_run_ids(struct app *a, const char *arg, id_op op, void *st)
+{
+	char *line = NULL, id[SESS_ID_MAX + 2];
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int rc, first_fail = 0;
+
+	if (strcmp(arg, "-") != 0) {
+		if (sess_key_check_id(arg, "session id", &a->err))
+			return app_fail(a);
+		if ((rc = app_connect(a)))
+			return rc;
+		return op(a, arg, st) ? app_fail(a) : 0;
+	}
+	if ((rc = app_connect(a)))
+		return rc;
+	while (!a->out.closed && (len = getline(&line, &cap, stdin)) != -1) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+				   line[len - 1] == ' ' || line[len - 1] == '\t'))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		id[0] = '\0';
+		if (line_id(line, id, sizeof id, &a->err) == 0 && op(a, id, st) == 0)
+			continue;
+		if (a->err.cls == SESS_E_UNAVAILABLE) {
+			free(line);
+			fprintf(stderr, "%s: %s; stopped at stdin line %ld\n", a->prog, a->err.msg, lineno);
+			return sess_err_exit_code(a->err.cls);
+		}
+		{
+			cJSON *rec = cli_error_record(lineno, &a->err);
+			if (id[0])
+				cJSON_AddStringToObject(rec, "id", id);
+			cli_out_json(&a->out, rec);
+			cJSON_Delete(rec);
+		}
+		if (!first_fail)
+			first_fail = sess_err_exit_code(a->err.cls);
+	}
+	free(line);
+	return first_fail;
 }
 
 int app_fail(struct app *a)

@@ -53,6 +53,18 @@ int app_fail(struct app *a);
 int app_usage(struct app *a, const struct cmd *c, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* An operation on one session; prints its own result, or returns -1 with
+ * a->err set. */
+typedef int (*id_op)(struct app *a, const char *id, void *st);
+
+/* Run op for the session id arg, or, when arg is "-", for each id read
+ * from stdin as JSON lines (objects with an "id", JSON strings, or bare
+ * words). With "-", a bad line or a failed op gives an error record on
+ * stdout ({"ok":false,"line":N,"id":...,"error":{...}}) and the rest go
+ * on; the exit code is that of the first failure. Connects as needed.
+ * Returns the exit code. */
+int app_run_ids(struct app *a, const char *arg, id_op op, void *st);
+
 /* sess_each_fn that prints each row to the app's output. */
 int app_each_print(cJSON *row, void *app);
 
