@@ -42,7 +42,7 @@ complete_words() { # complete_words WORD... : COMPREPLY for the last word
 }
 
 @test "zsh and fish completions name every command" {
-	for c in create join leave emit get events list agents checkpoint checkpoints complete touch delete batch watch stats maintenance; do
+	for c in create join leave emit get events list agents checkpoint checkpoints complete touch delete batch watch shell stats maintenance; do
 		grep -q "'$c:" "$SESSKIT_SRCDIR/completions/zsh/_sessctl" || { echo "zsh lacks $c"; false; }
 		grep -q " $c" "$SESSKIT_SRCDIR/completions/fish/sessctl.fish" || { echo "fish lacks $c"; false; }
 	done

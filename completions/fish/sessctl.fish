@@ -2,7 +2,7 @@
 function __sessctl_ids
     command sessctl list --limit 100 --color never 2>/dev/null | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'
 end
-set -l cmds create join leave emit get events list agents checkpoint checkpoints complete touch delete batch watch stats maintenance help
+set -l cmds create join leave emit get events list agents checkpoint checkpoints complete touch delete batch watch shell stats maintenance help
 complete -c sessctl -f
 complete -c sessctl -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
 complete -c sessctl -s u -l url -r -d 'redis:// or unix:// URL'

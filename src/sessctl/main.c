@@ -70,6 +70,11 @@ static const struct cmd commands[] = {
 	 "      --pipeline N       emits in flight at once (default 256)\n"
 	 "      --fail-fast        stop reading at the first failed line\n"},
 	{"stats", cmd_stats, "", "active sessions, events by type, averages", NULL},
+	{"shell", cmd_shell, "",
+	 "interactive shell: every command, line editing, history, completion, 'use ID'",
+	 "  In the shell: use ID (current session), help [CMD], quit. History in\n"
+	 "  $SESSCTL_HISTFILE (default ~/.sessctl_history, mode 0600; /dev/null: none).\n"
+	 "  With stdin not a terminal it runs commands line by line (plain JSON lines).\n"},
 	{"maintenance", cmd_maintenance, "[--dry-run] [--no-trim]",
 	 "prune expired index entries, trim logs to maxEventsPerSession",
 	 "      --dry-run          count what would be done, change nothing\n"
@@ -107,7 +112,7 @@ static void usage(FILE *f)
 		   "69 Redis unreachable, 70 internal, 75 try again, 77 auth, 78 config.\n");
 }
 
-static void cmd_usage(FILE *f, const struct cmd *c)
+void sessctl_help(FILE *f, const struct cmd *c)
 {
 	fprintf(f, "usage: sessctl %s %s\n\n%s.\n", c->name, c->synopsis, c->summary);
 	if (c->help)
@@ -148,7 +153,7 @@ int app_parse(struct app *a, const struct cmd *c, int argc, char **argv,
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, sopts, all, NULL)) != -1) {
 		if (opt == 'H') {
-			cmd_usage(stdout, c);
+			sessctl_help(stdout, c);
 			return -1;
 		}
 		if (opt == '?') {
@@ -181,6 +186,16 @@ int app_connect(struct app *a)
 {
 	int warn = 0;
 
+	if (a->connected && a->keep) {
+		/* the shell keeps its connection; a broken one is opened again */
+		if (a->conn.ctx && !a->conn.ctx->err)
+			return 0;
+		sess_conn_close(&a->conn);
+		if (sess_conn_open(&a->conn, &a->cfg, &a->err))
+			return app_fail(a);
+		return 0;
+	}
+
 	if (cli_settings(&a->cfg, &a->common, &warn, &a->err))
 		return app_fail(a);
 	if (warn)
@@ -197,6 +212,8 @@ int app_connect(struct app *a)
 
 int app_print(struct app *a, cJSON *v)
 {
+	if (a->keep)
+		shell_note_ids(v);
 	cli_out_json(&a->out, v);
 	cJSON_Delete(v);
 	return 0;
@@ -205,6 +222,9 @@ int app_print(struct app *a, cJSON *v)
 int app_each_print(cJSON *row, void *app)
 {
 	struct app *a = app;
+
+	if (a->keep)
+		shell_note_ids(row);
 	return cli_out_json(&a->out, row);
 }
 
@@ -338,7 +358,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[optind], "help")) {
 		if (optind + 1 < argc && (c = sessctl_find(argv[optind + 1]))) {
-			cmd_usage(stdout, c);
+			sessctl_help(stdout, c);
 			return 0;
 		}
 		usage(stdout);

@@ -18,6 +18,7 @@ struct app {
 	struct cli_out out;
 	struct sess_err err;
 	int connected;
+	int keep;               /* shell: keep the connection between commands */
 };
 
 struct cmd {
@@ -70,6 +71,12 @@ int app_each_print(cJSON *row, void *app);
 
 const struct cmd *sessctl_find(const char *name);
 
+/* A command's --help text. */
+void sessctl_help(FILE *f, const struct cmd *c);
+
+/* shell.c: remember ids in a printed result, for tab completion. */
+void shell_note_ids(const cJSON *v);
+
 /* commands */
 int cmd_create(struct app *, int, char **);
 int cmd_join(struct app *, int, char **);
@@ -87,6 +94,7 @@ int cmd_checkpoints(struct app *, int, char **);
 int cmd_stats(struct app *, int, char **);
 int cmd_batch(struct app *, int, char **);
 int cmd_watch(struct app *, int, char **);
+int cmd_shell(struct app *, int, char **);
 
 /* events ID --follow: print the log from seq from on, forever. */
 int live_follow(struct app *a, const char *id, long from);

@@ -1,0 +1,402 @@
+/* sessctl shell: the interactive REPL (libedit), and a line-by-line
+ * command runner when stdin is not a terminal.
+ *
+ * Every sessctl command works inside with the same syntax, over one
+ * connection. `use ID` sets a current session that id-taking commands use
+ * when their id is left out. History lives in $SESSCTL_HISTFILE (default
+ * ~/.sessctl_history, mode 0600; /dev/null turns it off); lines that carry
+ * a password are never added to it. Tab completes commands, flags, and the
+ * session and agent ids this shell has seen in results.
+ */
+#include <editline/readline.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sessctl.h"
+
+#define MAX_ARGS 64
+#define MAX_SEEN 512
+
+static struct app *shell_app;
+static char current[SESS_ID_MAX + 1];
+static char *seen[MAX_SEEN]; /* session and agent ids seen, for completion */
+static int nseen;
+
+static void remember(const char *id)
+{
+	int i;
+
+	if (!id || sess_key_check_id(id, "id", NULL) != 0)
+		return;
+	for (i = 0; i < nseen; i++)
+		if (!strcmp(seen[i], id))
+			return;
+	if (nseen == MAX_SEEN) {
+		free(seen[0]);
+		memmove(seen, seen + 1, sizeof seen[0] * (MAX_SEEN - 1));
+		nseen--;
+	}
+	seen[nseen++] = strdup(id);
+}
+
+/* Note the ids in a result, for completion. */
+void shell_note_ids(const cJSON *v)
+{
+	static const char *const names[] = {"id", "sessionId", "agent", "actor", "creator"};
+	const cJSON *it;
+	size_t i;
+
+	if (!shell_app || !cJSON_IsObject(v))
+		return;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		remember(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, names[i])));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(v, "agents"))
+		remember(cJSON_IsString(it) ? it->valuestring :
+			 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id")));
+	it = cJSON_GetObjectItemCaseSensitive(v, "result");
+	if (it)
+		shell_note_ids(it);
+}
+
+/* Split a line into words: whitespace separates, '...' and "..." quote,
+ * backslash escapes the next character. Returns the count, -1 on an
+ * unfinished quote. Words point into buf. */
+static int split(const char *line, char *buf, char **argv, int max)
+{
+	int argc = 0;
+	char *w = buf, quote = 0;
+	const char *p = line;
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		if (argc == max)
+			return -1;
+		argv[argc++] = w;
+		while (*p && (quote || (*p != ' ' && *p != '\t'))) {
+			if (quote) {
+				if (*p == quote)
+					quote = 0;
+				else if (*p == '\\' && quote == '"' && p[1])
+					*w++ = *++p;
+				else
+					*w++ = *p;
+			} else if (*p == '\'' || *p == '"') {
+				quote = *p;
+			} else if (*p == '\\' && p[1]) {
+				*w++ = *++p;
+			} else {
+				*w++ = *p;
+			}
+			p++;
+		}
+		*w++ = '\0';
+	}
+	return quote ? -1 : argc;
+}
+
+/* Lines never to keep in history: they carry a password. */
+static int secret(const char *line)
+{
+	char low[512];
+	size_t i;
+
+	for (i = 0; i < sizeof low - 1 && line[i]; i++)
+		low[i] = (char)((line[i] >= 'A' && line[i] <= 'Z') ? line[i] + 32 : line[i]);
+	low[i] = '\0';
+	return strstr(low, "--password ") || strstr(low, "--password=") ||
+	       !strncmp(low, "auth", 4) || strstr(low, " auth ") ||
+	       strstr(low, "requirepass") || (strstr(low, "://") && strchr(low, '@'));
+}
+
+/* Commands whose first argument is a session id. */
+static int takes_id(const char *cmd)
+{
+	static const char *const c[] = {"join", "leave", "emit", "get", "events", "checkpoint",
+					"checkpoints", "complete", "touch", "delete", NULL};
+	int i;
+
+	for (i = 0; c[i]; i++)
+		if (!strcmp(c[i], cmd))
+			return 1;
+	return 0;
+}
+
+/* With `use ID`, put the current id in where the line leaves it out. */
+static int add_current(int argc, char **argv, char **out)
+{
+	int i, n = 0, bare = 0, at = 1;
+
+	for (i = 1; i < argc; i++)
+		if (argv[i][0] != '-')
+			bare++;
+	if (current[0] && argc >= 1 && takes_id(argv[0])) {
+		if (!strcmp(argv[0], "checkpoint") && argc >= 2 && !strcmp(argv[1], "show")) {
+			if (argc == 3)
+				at = 2;
+			else
+				at = 0;
+		} else if (!strcmp(argv[0], "join") || !strcmp(argv[0], "leave")) {
+			at = bare == 1 ? 1 : 0;
+		} else if (argc > 1 && argv[1][0] != '-') {
+			at = 0; /* an id is there */
+		} else if (!strcmp(argv[0], "checkpoint") && argc > 1 && !strcmp(argv[1], "--all")) {
+			at = 0;
+		}
+	} else {
+		at = 0;
+	}
+	for (i = 0; i < argc; i++) {
+		if (at && i == at)
+			out[n++] = current;
+		out[n++] = argv[i];
+	}
+	if (at && at == argc)
+		out[n++] = current;
+	return n;
+}
+
+static void print_help(const char *topic)
+{
+	if (topic && sessctl_find(topic)) {
+		sessctl_help(stdout, sessctl_find(topic));
+		return;
+	}
+	printf("Commands are sessctl's, without the 'sessctl': create, join, leave, emit, get,\n"
+	       "events, list, agents, checkpoint, checkpoints, complete, touch, delete, batch,\n"
+	       "watch, stats, maintenance. Shell commands:\n"
+	       "  use ID        make ID the current session (commands may then leave it out)\n"
+	       "  use           forget the current session\n"
+	       "  help [CMD]    this text, or a command's options\n"
+	       "  quit, exit    leave (Ctrl-D too)\n"
+	       "Tab completes commands, flags and ids seen here; Ctrl-R searches history.\n");
+}
+
+/* Run one line; returns 1 to quit. */
+static int run_line(struct app *a, char *line, int tty)
+{
+	char *argv[MAX_ARGS + 2], *full[MAX_ARGS + 3], *buf;
+	int argc, n, rc;
+	const struct cmd *c;
+	struct timespec t0, t1;
+
+	buf = malloc(strlen(line) + 1);
+	if (!buf)
+		return 1;
+	argc = split(line, buf, argv, MAX_ARGS);
+	if (argc < 0) {
+		fprintf(stderr, "unfinished quote or too many words; close the quote\n");
+		free(buf);
+		return 0;
+	}
+	if (argc == 0 || argv[0][0] == '#') {
+		free(buf);
+		return 0;
+	}
+	if (!strcmp(argv[0], "quit") || !strcmp(argv[0], "exit")) {
+		free(buf);
+		return 1;
+	}
+	if (!strcmp(argv[0], "help") || !strcmp(argv[0], "?")) {
+		print_help(argc > 1 ? argv[1] : NULL);
+		free(buf);
+		return 0;
+	}
+	if (!strcmp(argv[0], "use")) {
+		if (argc == 1) {
+			current[0] = '\0';
+		} else if (sess_key_check_id(argv[1], "session id", &a->err) == 0) {
+			snprintf(current, sizeof current, "%s", argv[1]);
+			remember(current);
+		} else {
+			fprintf(stderr, "%s\n", a->err.msg);
+		}
+		free(buf);
+		return 0;
+	}
+	c = sessctl_find(argv[0]);
+	if (!c || !strcmp(argv[0], "shell")) {
+		fprintf(stderr, "unknown command \"%s\"; type help\n", argv[0]);
+		free(buf);
+		return 0;
+	}
+	n = add_current(argc, argv, full);
+	full[n] = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = c->run(a, n, full);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (tty) {
+		double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (rc > 0 && rc != 1)
+			fprintf(stderr, "(exit %d)\n", rc);
+		if (s >= 0.1)
+			fprintf(stderr, "(%.2f s)\n", s);
+	}
+	fflush(stdout);
+	free(buf);
+	return 0;
+}
+
+/* ---- completion ---- */
+
+static const char *const shell_words[] = {
+	"create", "join", "leave", "emit", "get", "events", "list", "agents", "checkpoint",
+	"checkpoints", "complete", "touch", "delete", "batch", "watch", "stats",
+	"maintenance", "use", "help", "quit", "exit", NULL};
+
+static const char *const all_flags[] = {
+	"--agent", "--id", "--ttl", "--metadata", "--actor", "--type", "--change",
+	"--transition", "--impact", "--event-id", "--event", "--events", "--from", "--to",
+	"--limit", "--follow", "--state", "--cursor", "--reason", "--all", "--dry-run",
+	"--no-trim", "--pipeline", "--fail-fast", "--help", NULL};
+
+static const char *const *cands;
+static int cand_seen;
+
+static char *gen(const char *text, int state)
+{
+	static int i;
+	size_t len = strlen(text);
+
+	if (!state)
+		i = 0;
+	if (cand_seen) {
+		while (i < nseen)
+			if (!strncmp(seen[i++], text, len))
+				return strdup(seen[i - 1]);
+		return NULL;
+	}
+	while (cands[i])
+		if (!strncmp(cands[i++], text, len))
+			return strdup(cands[i - 1]);
+	return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	(void)end;
+	rl_attempted_completion_over = 1;
+	cand_seen = 0;
+	if (strspn(rl_line_buffer, " \t") >= (size_t)start)
+		cands = shell_words;
+	else if (text[0] == '-')
+		cands = all_flags;
+	else
+		cand_seen = 1;
+	return rl_completion_matches(text, gen);
+}
+
+/* ---- history ---- */
+
+static void hist_path(char *buf, size_t n)
+{
+	const char *p = getenv("SESSCTL_HISTFILE"), *home = getenv("HOME");
+
+	if (p && *p)
+		snprintf(buf, n, "%s", p);
+	else if (home && *home)
+		snprintf(buf, n, "%s/.sessctl_history", home);
+	else
+		buf[0] = '\0';
+}
+
+static int hist_enabled(const char *path)
+{
+	return path[0] && strcmp(path, "/dev/null") != 0;
+}
+
+static void hist_save(const char *path)
+{
+	int fd;
+
+	if (!hist_enabled(path))
+		return;
+	/* create it private before anything is written to it */
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (fd >= 0)
+		close(fd);
+	chmod(path, 0600);
+	if (write_history(path) != 0)
+		fprintf(stderr, "sessctl: cannot write history to %s: %s\n", path, strerror(errno));
+	history_truncate_file(path, 1000);
+	chmod(path, 0600);
+}
+
+static void prompt_text(struct app *a, char *buf, size_t n)
+{
+	char where[300];
+
+	sess_config_describe(&a->cfg, where, sizeof where);
+	if (current[0])
+		snprintf(buf, n, "sessctl %s [%s]> ", where, current);
+	else
+		snprintf(buf, n, "sessctl %s> ", where);
+}
+
+int cmd_shell(struct app *a, int argc, char **argv)
+{
+	const struct cmd *c = sessctl_find("shell");
+	char path[1024], prompt[512];
+	int first, rc, tty = isatty(STDIN_FILENO);
+
+	if ((rc = app_parse(a, c, argc, argv, "", NULL, NULL, NULL, 0, 0, &first)))
+		return rc;
+	if ((rc = app_connect(a)))
+		return rc;
+	if (!tty) {
+		/* scripts: plain JSON lines, no prompt, no colour */
+		a->out.pretty = 0;
+		a->out.color = 0;
+	}
+	a->keep = 1;
+	shell_app = a;
+	if (!tty) {
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t len;
+
+		while (!a->out.closed && (len = getline(&line, &cap, stdin)) != -1) {
+			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+				line[--len] = '\0';
+			if (run_line(a, line, 0))
+				break;
+		}
+		free(line);
+		return 0;
+	}
+	hist_path(path, sizeof path);
+	rl_readline_name = "sessctl";
+	rl_attempted_completion_function = complete;
+	stifle_history(1000);
+	if (hist_enabled(path))
+		read_history(path);
+	for (;;) {
+		char *line;
+
+		prompt_text(a, prompt, sizeof prompt);
+		line = readline(prompt);
+		if (!line) {
+			putchar('\n');
+			break;
+		}
+		if (secret(line))
+			fprintf(stderr, "(this line holds a password: it is not kept in history; connection settings are fixed when the shell starts)\n");
+		else if (line[strspn(line, " \t")])
+			add_history(line);
+		if (run_line(a, line, 1)) {
+			free(line);
+			break;
+		}
+		free(line);
+	}
+	hist_save(path);
+	return 0;
+}
