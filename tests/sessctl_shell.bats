@@ -101,3 +101,25 @@ type_line() { tmux send-keys -t t -l "$1"; tmux send-keys -t t Enter; }
 	assert_equal "$(echo "$output" | sed -n 3p | jq -r .seq)" 1
 	refute_output --partial 'sessctl 127.0.0.1'
 }
+
+@test "REPL: Ctrl-C ends watch and returns to the prompt; at the prompt it drops the line" {
+	sctl create --agent a1 --id w1 >/dev/null
+	start_shell
+	type_line 'watch'
+	for i in $(seq 1 100); do
+		[ "$(rcli CLIENT LIST | grep -c 'psub=1')" -ge 1 ] && break
+		sleep 0.05
+	done
+	sctl emit w1 --actor a1 --type modified >/dev/null
+	wait_screen '"type": "modified"'
+	tmux send-keys -t t C-c
+	wait_screen '(exit 130)'
+	type_line 'stats'
+	wait_screen '"totalEvents": 1'
+	tmux send-keys -t t -l 'half typed'
+	tmux send-keys -t t C-c
+	type_line 'get w1'
+	wait_screen '"firstSeq": 1'
+	run screen
+	refute_output --partial 'SUBSCRIBE'
+}

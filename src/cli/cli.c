@@ -323,6 +323,11 @@ int cli_stop_signal(void)
 	return stop_signal;
 }
 
+void cli_clear_stop_signal(void)
+{
+	stop_signal = 0;
+}
+
 int cli_signal_exit(void)
 {
 	return stop_signal == SIGINT ? 130 : 143;

@@ -85,6 +85,7 @@ void cli_warn(const char *prog, const char *fmt, ...)
  * signal seen (0 = none); cli_signal_exit() the exit code, 130 or 143. */
 void cli_catch_stop_signals(void);
 int cli_stop_signal(void);
+void cli_clear_stop_signal(void);
 int cli_signal_exit(void);
 
 /* A progress bar on stderr, only when stderr is a terminal; done = total

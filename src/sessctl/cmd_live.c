@@ -211,5 +211,8 @@ int cmd_watch(struct app *a, int argc, char **argv)
 		rc = signal_exit();
 out:
 	free(chans);
+	/* the connection is in subscribe mode now: the shell must reconnect */
+	if (a->keep)
+		sess_conn_close(&a->conn);
 	return rc;
 }

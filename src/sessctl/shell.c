@@ -230,6 +230,8 @@ static int run_line(struct app *a, char *line, int tty)
 	}
 	n = add_current(argc, argv, full);
 	full[n] = NULL;
+	/* Ctrl-C ends the command in hand (watch, --follow, --all), not us */
+	cli_clear_stop_signal();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = c->run(a, n, full);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -358,6 +360,7 @@ int cmd_shell(struct app *a, int argc, char **argv)
 	}
 	a->keep = 1;
 	shell_app = a;
+	cli_catch_stop_signals();
 	if (!tty) {
 		char *line = NULL;
 		size_t cap = 0;
@@ -375,6 +378,7 @@ int cmd_shell(struct app *a, int argc, char **argv)
 	hist_path(path, sizeof path);
 	rl_readline_name = "sessctl";
 	rl_attempted_completion_function = complete;
+	rl_catch_signals = 0; /* our SIGINT handler: Ctrl-C must not end the shell */
 	stifle_history(1000);
 	if (hist_enabled(path))
 		read_history(path);
@@ -383,6 +387,12 @@ int cmd_shell(struct app *a, int argc, char **argv)
 
 		prompt_text(a, prompt, sizeof prompt);
 		line = readline(prompt);
+		if (!line && cli_stop_signal()) {
+			/* Ctrl-C at the prompt drops the line, as in other shells */
+			cli_clear_stop_signal();
+			putchar('\n');
+			continue;
+		}
 		if (!line) {
 			putchar('\n');
 			break;
