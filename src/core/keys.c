@@ -8,9 +8,11 @@ static int id_char(char c, int first)
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9'))
 		return 1;
-	if (c == '_' || c == '-' || c == '.')
+	if (c == '_' || c == '.')
 		return 1;
-	return !first && (c == '@' || c == ':');
+	/* '-' never first: such an id would read as a flag, and "-" alone
+	 * means ids on stdin */
+	return !first && (c == '-' || c == '@' || c == ':');
 }
 
 int sess_key_check_id(const char *id, const char *what, struct sess_err *err)
@@ -19,7 +21,7 @@ int sess_key_check_id(const char *id, const char *what, struct sess_err *err)
 
 	if (!id || !*id)
 		return sess_err_set(err, SESS_E_DATA, "bad_id",
-				    "%s is empty; give 1 to %d characters of A-Z a-z 0-9 . _ -",
+				    "%s is empty; give 1 to %d characters of A-Z a-z 0-9 . _ - @ :",
 				    what, SESS_ID_MAX);
 	n = strlen(id);
 	if (n > SESS_ID_MAX)
@@ -32,10 +34,10 @@ int sess_key_check_id(const char *id, const char *what, struct sess_err *err)
 			continue;
 		if (c < 0x20 || c == 0x7f)
 			return sess_err_set(err, SESS_E_DATA, "bad_id",
-					    "%s contains a control character (0x%02x) at position %zu; use only A-Z a-z 0-9 . _ - @ :",
+					    "%s contains a control character (0x%02x) at position %zu; use only A-Z a-z 0-9 . _ (and - @ : after the first character)",
 					    what, c, i + 1);
 		return sess_err_set(err, SESS_E_DATA, "bad_id",
-				    "%s \"%.40s\" contains '%c' at position %zu; use only A-Z a-z 0-9 . _ - (and @ : after the first character)",
+				    "%s \"%.40s\" contains '%c' at position %zu; use only A-Z a-z 0-9 . _ (and - @ : after the first character)",
 				    what, id, c, i + 1);
 	}
 	return 0;
@@ -50,10 +52,10 @@ int sess_key_check_prefix(const char *prefix, struct sess_err *err)
 				    "key prefix must be 1 to %d characters long",
 				    SESS_PREFIX_MAX);
 	for (i = 0; i < n; i++)
-		if (!id_char(prefix[i], 1))
+		if (!id_char(prefix[i], i == 0) || prefix[i] == '@')
 			return sess_err_set(err, SESS_E_CONFIG, "bad_prefix",
-					    "key prefix \"%s\" contains '%c'; use only A-Z a-z 0-9 . _ -",
-					    prefix, prefix[i]);
+					    "key prefix \"%s\" has '%c' at position %zu; use A-Z a-z 0-9 . _ (and - : after the first character)",
+					    prefix, prefix[i], i + 1);
 	return 0;
 }
 

@@ -19,13 +19,14 @@
 #define SESS_KEY_MAX (SESS_PREFIX_MAX + SESS_ID_MAX + 32)
 
 /* Validate a session, agent or event id: 1..128 characters of
- * [A-Za-z0-9._-] plus '@' and ':' after the first character. No braces
+ * [A-Za-z0-9._] plus '-', '@' and ':' after the first character. No braces
  * (hash tags), glob characters, spaces or control characters, so an id can
  * never widen a pattern or move a key to another slot. what names the id
  * in the message ("session id", "agent id"). */
 int sess_key_check_id(const char *id, const char *what, struct sess_err *err);
 
-/* Validate a key prefix: 1..32 characters of [A-Za-z0-9._-]. */
+/* Validate a key prefix: 1..32 characters of [A-Za-z0-9._], plus '-' and
+ * ':' after the first. */
 int sess_key_check_prefix(const char *prefix, struct sess_err *err);
 
 /* Per-session keys. buf must hold SESS_KEY_MAX bytes; ids must have passed

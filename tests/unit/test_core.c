@@ -42,12 +42,15 @@ static void test_keys(void)
 	ok(sess_key_check_id("a\nb", "session id", &err) == -1 && strstr(err.msg, "control"), "control character refused");
 	ok(sess_key_check_id("a b", "session id", &err) == -1, "space refused");
 	ok(sess_key_check_id(":ab", "session id", &err) == -1, "leading colon refused");
+	ok(sess_key_check_id("-ab", "session id", &err) == -1 && sess_key_check_id("-", "session id", &err) == -1,
+	   "leading dash refused (it would read as a flag or as stdin)");
 	memset(longid, 'a', sizeof longid - 1);
 	longid[sizeof longid - 1] = '\0';
 	ok(sess_key_check_id(longid, "session id", &err) == -1 && strstr(err.msg, "129"), "over-long id refused with its length");
 	longid[SESS_ID_MAX] = '\0';
 	ok(sess_key_check_id(longid, "session id", &err) == 0, "128 characters accepted");
 	ok(sess_key_check_prefix("sess", &err) == 0, "prefix ok");
+	ok(sess_key_check_prefix("team-a:sess", &err) == 0, "prefix with - and : ok");
 	ok(sess_key_check_prefix("a{b", &err) == -1 && err.cls == SESS_E_CONFIG, "prefix with brace refused");
 }
 
