@@ -9,11 +9,10 @@ LUA(touch) LUA(delete) LUA(events) LUA(trim)
 #undef LUA
 
 static const struct {
-	const char *name;
 	const char *sha;
 	const char *src;
 } scripts[SESS_LUA_COUNT] = {
-#define ENTRY(id, name) [id] = {#name, sess_lua_##name##_sha, sess_lua_##name##_src}
+#define ENTRY(id, name) [id] = {sess_lua_##name##_sha, sess_lua_##name##_src}
 	ENTRY(SESS_LUA_CREATE, create),
 	ENTRY(SESS_LUA_JOIN, join),
 	ENTRY(SESS_LUA_LEAVE, leave),
@@ -27,9 +26,7 @@ static const struct {
 #undef ENTRY
 };
 
-const char *sess_script_name(enum sess_script s) { return scripts[s].name; }
 const char *sess_script_sha(enum sess_script s) { return scripts[s].sha; }
-const char *sess_script_source(enum sess_script s) { return scripts[s].src; }
 
 int sess_script_argv(enum sess_script s, int nkeys, const char **keys,
 		     int nargs, const char **args, const char **argv,
@@ -109,19 +106,13 @@ int sess_script_error(const struct sess_conn *c, const redisReply *r,
 	return sess_conn_reply_error(c, r, err);
 }
 
-redisReply *sess_script_call(struct sess_conn *c, enum sess_script s,
-			     int nkeys, const char **keys, int nargs,
-			     const char **args, struct sess_err *err)
+redisReply *sess_script_call_argv(struct sess_conn *c, enum sess_script s,
+				  int argc, const char **argv, const size_t *lens,
+				  struct sess_err *err)
 {
-	const char *argv[SESS_SCRIPT_MAXARGS + 3];
-	size_t lens[SESS_SCRIPT_MAXARGS + 3];
-	char nk[8];
-	int argc, attempt;
 	redisReply *r = NULL;
+	int attempt;
 
-	if (nkeys + nargs > SESS_SCRIPT_MAXARGS)
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "too many script arguments"), NULL;
-	argc = sess_script_argv(s, nkeys, keys, nargs, args, argv, lens, nk);
 	for (attempt = 0; attempt < 2; attempt++) {
 		r = redisCommandArgv(c->ctx, argc, argv, lens);
 		if (!r)
@@ -138,4 +129,19 @@ redisReply *sess_script_call(struct sess_conn *c, enum sess_script s,
 		return NULL;
 	}
 	return r;
+}
+
+redisReply *sess_script_call(struct sess_conn *c, enum sess_script s,
+			     int nkeys, const char **keys, int nargs,
+			     const char **args, struct sess_err *err)
+{
+	const char *argv[SESS_SCRIPT_MAXARGS + 3];
+	size_t lens[SESS_SCRIPT_MAXARGS + 3];
+	char nk[8];
+	int argc;
+
+	if (nkeys + nargs > SESS_SCRIPT_MAXARGS)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "too many script arguments"), NULL;
+	argc = sess_script_argv(s, nkeys, keys, nargs, args, argv, lens, nk);
+	return sess_script_call_argv(c, s, argc, argv, lens, err);
 }

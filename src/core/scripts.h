@@ -23,9 +23,7 @@ enum sess_script {
 	SESS_LUA_COUNT
 };
 
-const char *sess_script_name(enum sess_script s);
 const char *sess_script_sha(enum sess_script s);
-const char *sess_script_source(enum sess_script s);
 
 /* The most arguments (keys + args) any session script takes. */
 #define SESS_SCRIPT_MAXARGS 20
@@ -43,6 +41,11 @@ int sess_script_argv(enum sess_script s, int nkeys, const char **keys,
 redisReply *sess_script_call(struct sess_conn *c, enum sess_script s,
 			     int nkeys, const char **keys, int nargs,
 			     const char **args, struct sess_err *err);
+
+/* The same for a command already built with sess_script_argv. */
+redisReply *sess_script_call_argv(struct sess_conn *c, enum sess_script s,
+				  int argc, const char **argv, const size_t *lens,
+				  struct sess_err *err);
 
 /* SCRIPT LOAD every script (before a pipeline, so NOSCRIPT cannot occur
  * in the middle of it unless the server is flushed meanwhile). */

@@ -105,7 +105,6 @@ static cJSON *new_obj(struct sess_err *err)
 
 /* ---- index upkeep: one pipeline after a script succeeded ---- */
 
-#define MAXQ 16
 struct pipe {
 	struct sess_ctx *s;
 	int n;
@@ -541,28 +540,17 @@ int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
 {
 	struct sess_emit_req req;
 	char idx[SESS_KEY_MAX], stats[SESS_KEY_MAX];
-	redisReply *r = NULL;
+	redisReply *r;
 	long long expiry;
-	int counted, attempt, rc;
+	int counted, rc;
 	struct pipe p = {s, 0};
 
 	if (sess_emit_prepare(s, id, ev, &req, err))
 		return -1;
-	for (attempt = 0; attempt < 2; attempt++) {
-		r = redisCommandArgv(s->conn->ctx, req.argc, req.argv, req.lens);
-		if (!r) {
-			sess_emit_req_free(&req);
-			return sess_conn_io_error(s->conn, err);
-		}
-		if (!sess_script_is_noscript(r) || attempt == 1)
-			break;
-		freeReplyObject(r);
-		if (sess_script_load_all(s->conn, err)) {
-			sess_emit_req_free(&req);
-			return -1;
-		}
-	}
+	r = sess_script_call_argv(s->conn, SESS_LUA_EMIT, req.argc, req.argv, req.lens, err);
 	sess_emit_req_free(&req);
+	if (!r)
+		return -1;
 	rc = sess_emit_result(s, id, r, out, &expiry, &counted, err);
 	freeReplyObject(r);
 	if (rc)

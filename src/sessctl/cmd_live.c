@@ -11,15 +11,11 @@
 #include "core/keys.h"
 #include "sessctl.h"
 
-#define got_signal cli_stop_signal()
-#define catch_signals cli_catch_stop_signals
-#define signal_exit cli_signal_exit
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
-	while (!got_signal && nanosleep(&ts, &ts) == -1)
+	while (!cli_stop_signal() && nanosleep(&ts, &ts) == -1)
 		;
 }
 
@@ -31,10 +27,10 @@ static int reconnect(struct app *a, struct sess_conn *conn, const char *why)
 	sess_conn_close(conn);
 	fprintf(stderr, "%s: connection to %s lost (%s); reconnecting\n", a->prog,
 		conn->where, why);
-	while (!got_signal) {
+	while (!cli_stop_signal()) {
 		struct sess_err err;
 		sleep_ms(delay);
-		if (got_signal)
+		if (cli_stop_signal())
 			break;
 		if (sess_conn_open(conn, &a->cfg, &err) == 0) {
 			fprintf(stderr, "%s: reconnected to %s\n", a->prog, conn->where);
@@ -82,13 +78,13 @@ int live_follow(struct app *a, const char *id, long from)
 	const char *chans[1] = {chan};
 	int first = 1;
 
-	catch_signals();
+	cli_catch_stop_signals();
 	sess_key_channel(chan, a->cfg.prefix, id);
 	if (sess_conn_open(&sub, &a->cfg, &a->err))
 		return app_fail(a);
 	if (subscribe(&sub, "SUBSCRIBE", 1, chans, &a->err))
 		return sess_conn_close(&sub), app_fail(a);
-	while (!got_signal && !a->out.closed) {
+	while (!cli_stop_signal() && !a->out.closed) {
 		redisReply *r = NULL;
 		int w;
 
@@ -118,7 +114,7 @@ int live_follow(struct app *a, const char *id, long from)
 		}
 	}
 	sess_conn_close(&sub);
-	return got_signal ? signal_exit() : 0;
+	return cli_stop_signal() ? cli_signal_exit() : 0;
 }
 
 /* A pub/sub message: ["message", chan, payload] or
@@ -187,13 +183,13 @@ int cmd_watch(struct app *a, int argc, char **argv)
 		}
 		how = "SUBSCRIBE";
 	}
-	catch_signals();
+	cli_catch_stop_signals();
 	rc = 0;
 	if (subscribe(&a->conn, how, n, names, &a->err)) {
 		rc = app_fail(a);
 		goto out;
 	}
-	while (!got_signal && !a->out.closed) {
+	while (!cli_stop_signal() && !a->out.closed) {
 		redisReply *r = NULL;
 		int w = sess_conn_wait(&a->conn, 1000, &r, &a->err);
 
@@ -207,8 +203,8 @@ int cmd_watch(struct app *a, int argc, char **argv)
 			fprintf(stderr, "%s: events sent while disconnected are not shown; 'sessctl events ID --from SEQ' has them\n", a->prog);
 		}
 	}
-	if (got_signal)
-		rc = signal_exit();
+	if (cli_stop_signal())
+		rc = cli_signal_exit();
 out:
 	free(chans);
 	/* the connection is in subscribe mode now: the shell must reconnect */
