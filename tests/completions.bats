@@ -31,6 +31,7 @@ complete_words() { # complete_words WORD... : COMPREPLY for the last word
 	assert_equal "$(complete_words sessctl list --state b)" "broken "
 	assert_equal "$(complete_words sessctl --color n)" "never "
 	assert_equal "$(complete_words sessctl batch --f)" "--fail-fast "
+	assert_equal "$(complete_words sessctl batch --g)" "--group "
 }
 
 @test "bash: session ids from the server" {

@@ -72,6 +72,79 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(rcli HGET sess:stats type:fixed)" 1000
 }
 
+# The ops for the grouping tests: two sessions interleaved in runs, with a
+# refusal, duplicates, transitions and checkpoints inside the runs.
+group_ops() {
+	local e='"op":"emit","actor":"a1","type":"modified"' i
+	echo '{"op":"create","id":"g1","agent":"a1"}'
+	echo '{"op":"create","id":"g2","agent":"a1"}'
+	echo "{$e,\"id\":\"g1\",\"eventId\":\"x\"}"
+	echo "{\"op\":\"emit\",\"id\":\"g1\",\"actor\":\"nobody\",\"type\":\"modified\"}"
+	echo "{$e,\"id\":\"g1\",\"eventId\":\"x\"}"
+	echo "{$e,\"id\":\"g1\",\"eventId\":\"y\"}"
+	echo "{$e,\"id\":\"g1\",\"eventId\":\"y\"}"
+	echo '{"op":"emit","id":"g1","actor":"a1","type":"broke","stateTransition":{"from":"working","to":"broken"}}'
+	echo '{"op":"emit","id":"g1","actor":"a1","type":"fixed","stateTransition":{"from":"working","to":"broken"}}'
+	for i in $(seq 1 12); do echo "{$e,\"id\":\"g1\"}"; done
+	for i in $(seq 1 5); do echo "{$e,\"id\":\"g2\"}"; done
+	echo '{"op":"emit","id":"g1","actor":"a1","type":"fixed","stateTransition":{"from":"broken","to":"working"}}'
+	for i in $(seq 1 9); do echo "{$e,\"id\":\"g1\"}"; done
+	echo '{"op":"emit","id":"g2","actor":"a1","type":"done","stateTransition":{"from":"working","to":"completed"}}'
+	echo "{$e,\"id\":\"g2\"}"
+}
+
+# What a run leaves: results and stored data without the clock.
+group_dump() {
+	jq -c 'del(.result.timestamp, .result.created, .result.updated, .result.expiresAt, .result.createdAt, .result.updatedAt)' <<<"$1"
+	rcli LRANGE 'sess:{g1}:events' 0 -1 | sed 's/"ts":[0-9]*,//'
+	rcli HGETALL 'sess:{g1}:checkpoints' | sed 's/"created":[0-9]*,//; s/"timestamp":[0-9]*,//'
+	rcli HMGET 'sess:{g1}:meta' seq state cps lastcp
+	rcli HGETALL 'sess:{g1}:eventids'
+	rcli HMGET 'sess:{g2}:meta' seq state
+	rcli HGETALL sess:stats
+}
+
+@test "grouped emits behave exactly like one emit per call" {
+	echo '{"checkpointInterval": 5}' >"$BATS_TEST_TMPDIR/c.json"
+	group_ops >"$BATS_TEST_TMPDIR/ops"
+	run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' --config '$BATS_TEST_TMPDIR/c.json' batch --group 1 < '$BATS_TEST_TMPDIR/ops'"
+	assert_failure 1
+	one=$(group_dump "$output")
+	rcli FLUSHALL >/dev/null
+	run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' --config '$BATS_TEST_TMPDIR/c.json' batch < '$BATS_TEST_TMPDIR/ops'"
+	assert_failure 1
+	grouped=$(group_dump "$output")
+	assert_equal "$grouped" "$one"
+	# and what that is: per-line refusals and duplicates, checkpoints
+	# taken inside a run with the state at their seq
+	assert_equal "$(echo "$output" | jq -r 'select(.ok | not) | "\(.line):\(.error.code)"' | tr '\n' ' ')" \
+		"4:not_member 9:state_mismatch 38:completed "
+	assert_equal "$(echo "$output" | sed -n 5p | jq -c '[.result.seq, .result.duplicate]')" '[1,true]'
+	assert_equal "$(echo "$output" | sed -n 7p | jq -c '[.result.seq, .result.duplicate]')" '[2,true]'
+	assert_equal "$(rcli HGET 'sess:{g1}:checkpoints' 1 | jq -c '[.seq, .reason, .state]')" '[3,"failure","broken"]'
+	assert_equal "$(rcli HGET 'sess:{g1}:checkpoints' 2 | jq -c '[.seq, .reason, .state]')" '[5,"auto","broken"]'
+	assert_equal "$(rcli HMGET 'sess:{g1}:meta' seq state)" "$(printf '25\nworking')"
+	assert_equal "$(rcli HGET 'sess:{g1}:checkpoints' 6 | jq -c '[.seq, .reason, .state]')" '[25,"auto","working"]'
+	assert_equal "$(rcli HGET 'sess:{g2}:meta' state)" completed
+}
+
+@test "a slow producer gets each result before it sends the next line" {
+	sctl create --agent a1 --id s1 >/dev/null
+	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T "$SESSCTL" batch <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" &
+	# (bats itself uses fd 3)
+	exec 5>"$BATS_TEST_TMPDIR/in" 6<"$BATS_TEST_TMPDIR/out"
+	for i in 1 2 3; do
+		echo '{"op":"emit","id":"s1","actor":"a1","type":"modified"}' >&5
+		# no more input comes until this result is out
+		read -r -t 20 res <&6 || fail "no result for line $i while the producer waits"
+		assert_equal "$(jq -c '[.line, .result.seq]' <<<"$res")" "[$i,$i]"
+	done
+	exec 5>&-
+	wait
+	exec 6<&-
+}
+
 @test "Redis down: exit 69, one line" {
 	run bash -c "echo '{\"op\":\"get\",\"id\":\"s1\"}' | REDIS_URL=redis://127.0.0.1:$(dead_port) '$SESSCTL' batch"
 	assert_failure 69

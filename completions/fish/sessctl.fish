@@ -43,5 +43,6 @@ complete -c sessctl -n '__fish_seen_subcommand_from checkpoint' -l all -d 'every
 complete -c sessctl -n '__fish_seen_subcommand_from maintenance' -l dry-run -d 'change nothing'
 complete -c sessctl -n '__fish_seen_subcommand_from maintenance' -l no-trim -d 'only prune indexes'
 complete -c sessctl -n '__fish_seen_subcommand_from batch' -l pipeline -r -d 'emits in flight'
+complete -c sessctl -n '__fish_seen_subcommand_from batch' -l group -r -d 'most emits per script call'
 complete -c sessctl -n '__fish_seen_subcommand_from batch' -l fail-fast -d 'stop at the first failed line'
 complete -c sessctl -n '__fish_seen_subcommand_from join leave emit get events checkpoint checkpoints complete touch delete watch' -a '(__sessctl_ids)'

@@ -450,78 +450,178 @@ int sess_touch(struct sess_ctx *s, const char *id, long ttl, cJSON **out,
 
 /* ---- events ---- */
 
-int sess_emit_prepare(struct sess_ctx *s, const char *id,
-		      const struct sess_event *ev, struct sess_emit_req *req,
-		      struct sess_err *err)
+/* Append one argument (len bytes of v) to req's buffer. */
+static int req_arg(struct sess_emit_req *req, const char *v, size_t len)
 {
-	const char *keys[4], *args[10];
+	if (req->argc == req->argcap) {
+		int cap = req->argcap ? 2 * req->argcap : 32;
+		size_t *off = realloc(req->off, (size_t)cap * sizeof *off);
+		if (!off)
+			return -1;
+		req->off = off;
+		req->argcap = cap;
+	}
+	if (req->len + len + 1 > req->cap) {
+		size_t cap = req->cap ? 2 * req->cap : 1024;
+		char *buf;
+		while (cap < req->len + len + 1)
+			cap *= 2;
+		if (!(buf = realloc(req->buf, cap)))
+			return -1;
+		req->buf = buf;
+		req->cap = cap;
+	}
+	req->off[req->argc++] = req->len;
+	memcpy(req->buf + req->len, v, len);
+	req->len += len;
+	req->buf[req->len++] = '\0';
+	return 0;
+}
+
+static int req_str(struct sess_emit_req *req, const char *v)
+{
+	return req_arg(req, v, strlen(v));
+}
+
+static int req_oom(struct sess_err *err)
+{
+	return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+}
+
+int sess_emit_req_init(struct sess_ctx *s, const char *id,
+		       struct sess_emit_req *req, struct sess_err *err)
+{
+	struct skeys k;
+	char chan[SESS_KEY_MAX], num[24];
 	int i;
 
 	memset(req, 0, sizeof *req);
 	if (check_ids(id, NULL, err))
 		return -1;
-	req->body = sess_event_encode_body(ev, err);
-	if (!req->body)
-		return -1;
-	sess_key_meta(req->keys[0], s->cfg->prefix, id);
-	sess_key_events(req->keys[1], s->cfg->prefix, id);
-	sess_key_checkpoints(req->keys[2], s->cfg->prefix, id);
-	sess_key_dedup(req->keys[3], s->cfg->prefix, id);
+	/* EVALSHA sha 4 meta events checkpoints eventids  interval snapshots
+	 * channel id  (then six per event) */
+	if (req_str(req, "EVALSHA") || req_str(req, sess_script_sha(SESS_LUA_EMIT)) ||
+	    req_str(req, "4"))
+		goto oom;
+	skeys_init(&k, s, id);
 	for (i = 0; i < 4; i++)
-		keys[i] = req->keys[i];
-	sess_key_agent_field(req->field, ev->actor);
-	snprintf(req->interval, sizeof req->interval, "%ld", s->cfg->checkpoint_interval);
-	sess_key_channel(req->chan, s->cfg->prefix, id);
-	args[0] = req->field;
-	args[1] = ev->type;
-	args[2] = ev->from;
-	args[3] = ev->to;
-	args[4] = ev->event_id;
-	args[5] = req->body;
-	args[6] = req->interval;
-	args[7] = s->cfg->failure_snapshots ? "1" : "0";
-	args[8] = req->chan;
-	args[9] = id;
-	req->argc = sess_script_argv(SESS_LUA_EMIT, 4, keys, 10, args, req->argv,
-				     req->lens, req->nk);
+		if (req_str(req, k.v[i]))
+			goto oom;
+	snprintf(num, sizeof num, "%ld", s->cfg->checkpoint_interval);
+	sess_key_channel(chan, s->cfg->prefix, id);
+	if (req_str(req, num) || req_str(req, s->cfg->failure_snapshots ? "1" : "0") ||
+	    req_str(req, chan) || req_str(req, id))
+		goto oom;
 	return 0;
+oom:
+	sess_emit_req_free(req);
+	return req_oom(err);
+}
+
+int sess_emit_req_add(struct sess_emit_req *req, const struct sess_event *ev,
+		      struct sess_err *err)
+{
+	char field[SESS_KEY_MAX];
+	char *body = sess_event_encode_body(ev, err);
+	int rc, argc = req->argc;
+	size_t len = req->len;
+
+	if (!body)
+		return -1;
+	sess_key_agent_field(field, ev->actor);
+	rc = req_str(req, field) || req_str(req, ev->type) || req_str(req, ev->from) ||
+	     req_str(req, ev->to) || req_str(req, ev->event_id) || req_str(req, body);
+	free(body);
+	if (rc) { /* all six or none: the script counts them */
+		req->argc = argc;
+		req->len = len;
+		return req_oom(err);
+	}
+	req->n++;
+	return 0;
+}
+
+int sess_emit_req_argv(struct sess_emit_req *req)
+{
+	int i;
+
+	free(req->argv);
+	free(req->lens);
+	req->argv = malloc((size_t)req->argc * sizeof *req->argv);
+	req->lens = malloc((size_t)req->argc * sizeof *req->lens);
+	if (!req->argv || !req->lens)
+		return -1;
+	for (i = 0; i < req->argc; i++) {
+		req->argv[i] = req->buf + req->off[i];
+		req->lens[i] = (i + 1 < req->argc ? req->off[i + 1] : req->len) - req->off[i] - 1;
+	}
+	return req->argc;
 }
 
 void sess_emit_req_free(struct sess_emit_req *req)
 {
-	free(req->body);
-	req->body = NULL;
+	free(req->buf);
+	free(req->off);
+	free(req->argv);
+	free(req->lens);
+	memset(req, 0, sizeof *req);
 }
 
-int sess_emit_parse(struct sess_ctx *s, const redisReply *r,
+int sess_emit_parse(struct sess_ctx *s, const redisReply *r, int i,
 		    struct sess_emit_res *res, struct sess_err *err)
 {
+	const redisReply *e;
+
 	if (r->type == REDIS_REPLY_ERROR)
 		return sess_script_error(s->conn, r, err);
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 6)
+	if (r->type != REDIS_REPLY_ARRAY || i < 0 || r->elements < (size_t)i + 3)
 		return bad_reply(err, "emit");
-	res->seq = rint_at(r, 0);
-	res->duplicate = rint_at(r, 1) == 1;
-	res->timestamp = rint_at(r, 2);
-	res->state = rstr_at(r, 3) ? rstr_at(r, 3) : "";
-	res->checkpoint = rint_at(r, 4);
-	res->expiry_ms = res->timestamp + rint_at(r, 5);
+	e = r->element[i + 2];
+	if (e->type == REDIS_REPLY_ERROR)
+		return sess_script_error(s->conn, e, err);
+	if (e->type != REDIS_REPLY_ARRAY || e->elements < 4)
+		return bad_reply(err, "emit");
+	res->seq = rint_at(e, 0);
+	res->duplicate = rint_at(e, 1) == 1;
+	res->state = rstr_at(e, 2) ? rstr_at(e, 2) : "";
+	res->checkpoint = rint_at(e, 3);
+	res->timestamp = rint_at(r, 0);
+	res->expiry_ms = res->timestamp + rint_at(r, 1);
 	return 0;
 }
 
-int sess_emit_result(struct sess_ctx *s, const char *id, const redisReply *r,
-		     cJSON **out, long long *expiry_ms, int *counted,
-		     struct sess_err *err)
+int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
+	      cJSON **out, struct sess_err *err)
 {
+	struct sess_emit_req req;
 	struct sess_emit_res res;
+	char idx[SESS_KEY_MAX], stats[SESS_KEY_MAX];
+	redisReply *r;
 	cJSON *o;
+	int argc, rc;
+	struct pipe p = {s, 0};
 
-	if (sess_emit_parse(s, r, &res, err))
+	if (sess_emit_req_init(s, id, &req, err))
 		return -1;
-	*expiry_ms = res.expiry_ms;
-	*counted = !res.duplicate;
-	if (!(o = new_obj(err)))
+	if (sess_emit_req_add(&req, ev, err)) {
+		sess_emit_req_free(&req);
 		return -1;
+	}
+	if ((argc = sess_emit_req_argv(&req)) < 0) {
+		sess_emit_req_free(&req);
+		return req_oom(err);
+	}
+	r = sess_script_call_argv(s->conn, SESS_LUA_EMIT, argc, req.argv, req.lens, err);
+	sess_emit_req_free(&req);
+	if (!r)
+		return -1;
+	rc = sess_emit_parse(s, r, 0, &res, err);
+	if (rc == 0 && !(o = new_obj(err)))
+		rc = -1;
+	if (rc) {
+		freeReplyObject(r);
+		return -1;
+	}
 	cJSON_AddStringToObject(o, "id", id);
 	cJSON_AddNumberToObject(o, "seq", (double)res.seq);
 	cJSON_AddBoolToObject(o, "duplicate", res.duplicate);
@@ -531,36 +631,14 @@ int sess_emit_result(struct sess_ctx *s, const char *id, const redisReply *r,
 	}
 	if (res.checkpoint)
 		cJSON_AddNumberToObject(o, "checkpoint", (double)res.checkpoint);
-	*out = o;
-	return 0;
-}
-
-int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
-	      cJSON **out, struct sess_err *err)
-{
-	struct sess_emit_req req;
-	char idx[SESS_KEY_MAX], stats[SESS_KEY_MAX];
-	redisReply *r;
-	long long expiry;
-	int counted, rc;
-	struct pipe p = {s, 0};
-
-	if (sess_emit_prepare(s, id, ev, &req, err))
-		return -1;
-	r = sess_script_call_argv(s->conn, SESS_LUA_EMIT, req.argc, req.argv, req.lens, err);
-	sess_emit_req_free(&req);
-	if (!r)
-		return -1;
-	rc = sess_emit_result(s, id, r, out, &expiry, &counted, err);
 	freeReplyObject(r);
-	if (rc)
-		return -1;
-	if (counted) {
+	*out = o;
+	if (!res.duplicate) {
 		keybuf_index(idx, s);
 		sess_key_stats(stats, s->cfg->prefix);
 		pipe_add(&p, "HINCRBY %s events 1", stats);
 		pipe_add(&p, "HINCRBY %s type:%s 1", stats, ev->type);
-		pipe_add(&p, "ZADD %s XX %lld %s", idx, expiry, id);
+		pipe_add(&p, "ZADD %s XX %lld %s", idx, res.expiry_ms, id);
 		if (pipe_run(&p, err)) {
 			cJSON_Delete(*out);
 			*out = NULL;

@@ -52,38 +52,38 @@ int sess_touch(struct sess_ctx *s, const char *id, long ttl, cJSON **out,
 int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
 	      cJSON **out, struct sess_err *err);
 
-/* Emit in two halves, for pipelines: prepare validates nothing more than
- * sess_emit does and fills req with the EVALSHA command (req owns its
- * buffers; release with sess_emit_req_free); result turns the script's
- * reply into the emit result and tells the caller what the global upkeep
- * needs (*expiry_ms for the index, *counted 1 if a new event was stored).
- * sess_emit is prepare + call + result + upkeep. req->argv borrows ev's
- * strings and id: keep them alive until the command is appended. */
+/* An emit request for pipelines: one or more events into one session, sent
+ * as one EVALSHA of the emit script. The events run in order and atomically,
+ * each exactly as its own emit would (refusals are per event), while the
+ * script's fixed costs are paid once. init checks the id; add validates
+ * nothing more than sess_emit does and copies what it needs from ev (req
+ * owns every string); argv lays the command out in req->argv/lens and
+ * returns argc. Release with sess_emit_req_free. */
 struct sess_emit_req {
-	char keys[4][SESS_KEY_MAX];
-	char field[SESS_KEY_MAX], interval[24], chan[SESS_KEY_MAX];
-	char nk[8];
-	char *body;
-	const char *argv[3 + 15];
-	size_t lens[3 + 15];
-	int argc;
+	char *buf;                 /* the arguments, NUL-separated */
+	size_t len, cap;
+	size_t *off;               /* argument k starts at buf + off[k] */
+	const char **argv;         /* filled by sess_emit_req_argv */
+	size_t *lens;
+	int argc, argcap;
+	int n;                     /* events */
 };
-int sess_emit_prepare(struct sess_ctx *s, const char *id,
-		      const struct sess_event *ev, struct sess_emit_req *req,
+int sess_emit_req_init(struct sess_ctx *s, const char *id,
+		       struct sess_emit_req *req, struct sess_err *err);
+int sess_emit_req_add(struct sess_emit_req *req, const struct sess_event *ev,
 		      struct sess_err *err);
+int sess_emit_req_argv(struct sess_emit_req *req);
 void sess_emit_req_free(struct sess_emit_req *req);
-int sess_emit_result(struct sess_ctx *s, const char *id, const redisReply *r,
-		     cJSON **out, long long *expiry_ms, int *counted,
-		     struct sess_err *err);
 
-/* The same result as plain values, for writers that format it themselves.
- * state points into r. */
+/* The result of event i (0-based) in the emit script's reply r, as plain
+ * values for writers that format it themselves; state points into r. An
+ * error for the whole reply (session missing, ...) is every event's error. */
 struct sess_emit_res {
 	long long seq, timestamp, checkpoint, expiry_ms;
 	int duplicate;
 	const char *state;
 };
-int sess_emit_parse(struct sess_ctx *s, const redisReply *r,
+int sess_emit_parse(struct sess_ctx *s, const redisReply *r, int i,
 		    struct sess_emit_res *res, struct sess_err *err);
 
 /* The session, its agents and last seq; with_events adds "events". */

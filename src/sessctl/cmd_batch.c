@@ -1,19 +1,25 @@
 /* sessctl batch: many operations from JSON lines on stdin, one process,
  * one result line per input line in input order.
  *
- * Emits (the hot path) are pipelined: up to --pipeline commands in flight
- * on the connection, held in a ring in input order. The index and stats
- * upkeep that single emits do one by one is coalesced here: one index
- * update per run of emits to the same session, stats counters flushed
- * every UPKEEP_EVERY events. Any other op first drains the ring, then runs
- * synchronously, so results stay in input order. Input is streamed with
- * getline: memory is bounded by the ring, whatever the input size.
+ * Emits (the hot path) are grouped and pipelined. A run of consecutive
+ * emits to the same session (up to --group) goes in one call of the emit
+ * script, which runs them in order as if each were its own call; up to
+ * --pipeline emits are in flight on the connection, in a ring of groups
+ * in input order. The index and stats upkeep that single emits do one by
+ * one is coalesced: one index update per run of emits to a session, stats
+ * counters every UPKEEP_EVERY events. Any other op first drains the ring,
+ * then runs synchronously, so results stay in input order. When the input
+ * has nothing more to read right now, what is pending is sent and its
+ * results printed, so a slow producer gets its results as it goes. Input is
+ * read in chunks: memory is bounded by the ring and the longest line.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/keys.h"
 #include "core/scripts.h"
@@ -24,12 +30,27 @@
 
 enum slot_kind { SLOT_READY, SLOT_EMIT, SLOT_UPKEEP };
 
+/* One emit of a group: its input line and event type (for the stats). */
+struct ev_info {
+	long line;
+	char type[SESS_TYPE_MAX + 1];
+};
+
 struct slot {
 	enum slot_kind kind;
-	long line;
+	long line;                  /* SLOT_READY */
 	cJSON *rec;                 /* SLOT_READY: the record to print */
-	char id[SESS_ID_MAX + 1];   /* SLOT_EMIT */
-	char type[SESS_TYPE_MAX + 1];
+	char id[SESS_ID_MAX + 1];   /* SLOT_EMIT: the session */
+	struct ev_info *ev;         /* SLOT_EMIT: its emits, in order; the */
+	int nev, evcap;             /* array stays with the slot for reuse */
+};
+
+/* Standard input in chunks, so the batch can tell whether another line can
+ * be had without waiting. */
+struct reader {
+	char *buf;
+	size_t cap, start, end;
+	int eof, err;
 };
 
 struct batch {
@@ -37,6 +58,12 @@ struct batch {
 	struct slot *ring;
 	size_t cap, head, n;
 	size_t depth, inflight;     /* emits allowed / now in flight */
+	int group;                  /* most emits in one script call */
+	/* the group being filled: emits to one session not yet sent */
+	struct sess_emit_req req;
+	char req_id[SESS_ID_MAX + 1];
+	struct ev_info *pend;
+	int npend;
 	int fail_fast, first_fail, stop;
 	long ok_lines, failed_lines;
 	/* coalesced upkeep */
@@ -88,7 +115,8 @@ static void grow(struct batch *b)
 		fprintf(stderr, "%s batch: out of memory\n", b->a->prog);
 		exit(70);
 	}
-	for (i = 0; i < b->n; i++)
+	/* every slot moves, idle ones too: they keep their ev arrays */
+	for (i = 0; i < b->cap; i++)
 		bigger[i] = b->ring[(b->head + i) % b->cap];
 	free(b->ring);
 	b->ring = bigger;
@@ -103,7 +131,11 @@ static struct slot *push(struct batch *b)
 	if (b->n == b->cap)
 		grow(b);
 	s = &b->ring[(b->head + b->n) % b->cap];
-	memset(s, 0, sizeof *s);
+	s->kind = SLOT_READY;
+	s->line = 0;
+	s->rec = NULL;
+	s->id[0] = '\0';
+	s->nev = 0; /* s->ev stays: the slot reuses it */
 	b->n++;
 	return s;
 }
@@ -162,7 +194,7 @@ static void count_type(struct batch *b, const char *type)
  * path: cJSON formats every number with sprintf and checks it with sscanf);
  * ids are validated and states are plain words, so nothing needs escaping.
  * On a terminal it goes through cJSON for the indented form. */
-static int print_emit(struct batch *b, const struct slot *s,
+static int print_emit(struct batch *b, const char *id, long line,
 		      const struct sess_emit_res *res)
 {
 	FILE *f = b->a->out.f;
@@ -170,7 +202,7 @@ static int print_emit(struct batch *b, const struct slot *s,
 
 	if (b->a->out.pretty || b->a->out.closed) {
 		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", s->id);
+		cJSON_AddStringToObject(o, "id", id);
 		cJSON_AddNumberToObject(o, "seq", (double)res->seq);
 		cJSON_AddBoolToObject(o, "duplicate", res->duplicate);
 		if (!res->duplicate) {
@@ -179,10 +211,10 @@ static int print_emit(struct batch *b, const struct slot *s,
 		}
 		if (res->checkpoint)
 			cJSON_AddNumberToObject(o, "checkpoint", (double)res->checkpoint);
-		return print_rec(b, ok_rec(s->line, "emit", o));
+		return print_rec(b, ok_rec(line, "emit", o));
 	}
 	fprintf(f, "{\"ok\":true,\"line\":%ld,\"op\":\"emit\",\"result\":{\"id\":\"%s\",\"seq\":%lld,\"duplicate\":%s",
-		s->line, s->id, res->seq, res->duplicate ? "true" : "false");
+		line, id, res->seq, res->duplicate ? "true" : "false");
 	if (!res->duplicate)
 		fprintf(f, ",\"timestamp\":%lld,\"state\":\"%s\"", res->timestamp, res->state);
 	if (res->checkpoint)
@@ -196,6 +228,33 @@ static int print_emit(struct batch *b, const struct slot *s,
 	return 0;
 }
 
+/* One emit's result out of its group's reply. */
+static int emit_result(struct batch *b, const struct slot *s, int i,
+		       const redisReply *r, const struct sess_err *whole)
+{
+	struct sess_err err;
+	struct sess_emit_res res;
+
+	sess_err_clear(&err);
+	if (whole->cls)
+		err = *whole;
+	if (err.cls || sess_emit_parse(&b->a->ctx, r, i, &res, &err)) {
+		note_fail(b, &err);
+		return print_rec(b, cli_error_record(s->ev[i].line, &err));
+	}
+	b->ok_lines++;
+	if (!res.duplicate) {
+		if (b->last_id[0] && strcmp(b->last_id, s->id))
+			flush_index(b);
+		snprintf(b->last_id, sizeof b->last_id, "%s", s->id);
+		b->last_expiry = res.expiry_ms;
+		count_type(b, s->ev[i].type);
+		if (b->events >= UPKEEP_EVERY)
+			flush_stats(b);
+	}
+	return print_emit(b, s->id, s->ev[i].line, &res);
+}
+
 /* Take the head slot off the ring: print it, or read its reply. Returns -1
  * on a transport failure (fatal). */
 static int pop(struct batch *b)
@@ -204,15 +263,14 @@ static int pop(struct batch *b)
 	struct app *a = b->a;
 	redisReply *r;
 	struct sess_err err;
-	struct sess_emit_res res;
-	int rc;
+	int i;
 
 	b->head = (b->head + 1) % b->cap;
 	b->n--;
 	if (s->kind == SLOT_READY)
 		return print_rec(b, s->rec);
 	if (s->kind == SLOT_EMIT)
-		b->inflight--;
+		b->inflight -= (size_t)s->nev;
 	if (sess_conn_read(&a->conn, &r, &a->err))
 		return -1;
 	if (s->kind == SLOT_UPKEEP) {
@@ -225,38 +283,28 @@ static int pop(struct batch *b)
 	}
 	sess_err_clear(&err);
 	if (sess_script_is_noscript(r)) {
-		/* the server lost our scripts (restart or SCRIPT FLUSH): this
-		 * line was not applied; load them again for the lines after */
+		/* the server lost our scripts (restart or SCRIPT FLUSH): these
+		 * lines were not applied; load them again for the lines after */
 		sess_script_load_all(&a->conn, NULL);
 		sess_err_set(&err, SESS_E_TEMP, "noscript",
 			     "the server had lost sesskit's scripts; this line was not applied, send it again");
 	}
-	if (err.cls || sess_emit_parse(&a->ctx, r, &res, &err)) {
-		freeReplyObject(r);
-		note_fail(b, &err);
-		return print_rec(b, cli_error_record(s->line, &err));
-	}
-	b->ok_lines++;
-	if (!res.duplicate) {
-		if (b->last_id[0] && strcmp(b->last_id, s->id))
-			flush_index(b);
-		snprintf(b->last_id, sizeof b->last_id, "%s", s->id);
-		b->last_expiry = res.expiry_ms;
-		count_type(b, s->type);
-		if (b->events >= UPKEEP_EVERY)
-			flush_stats(b);
-	}
-	rc = print_emit(b, s, &res);
+	for (i = 0; i < s->nev; i++)
+		emit_result(b, s, i, r, &err);
 	freeReplyObject(r);
-	return rc;
+	return 0;
 }
 
-/* Read every reply in flight, then send the upkeep they gave rise to and
- * read its replies too. */
+static int send_group(struct batch *b);
+
+/* Send the group being filled, read every reply in flight, then send the
+ * upkeep they gave rise to and read its replies too. */
 static int drain(struct batch *b)
 {
 	int round;
 
+	if (send_group(b))
+		return -1;
 	for (round = 0; round < 2; round++) {
 		while (b->n)
 			if (pop(b))
@@ -275,13 +323,61 @@ static const char *str_field(const cJSON *o, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Queue an emit; its result comes from pop(). */
+/* Send the group being filled: wait until the pipeline has room for it,
+ * append its command and give it a slot. Returns 0, or -1 when fatal. */
+static int send_group(struct batch *b)
+{
+	struct slot *s;
+	int argc, n = b->req.n;
+
+	if (!n)
+		return 0;
+	while (b->inflight && (b->inflight + (size_t)n > b->depth || (b->stop && b->n)))
+		if (pop(b))
+			return -1;
+	if (b->stop) { /* --fail-fast tripped while we waited: send nothing more */
+		sess_emit_req_free(&b->req);
+		b->npend = 0;
+		return 0;
+	}
+	argc = sess_emit_req_argv(&b->req);
+	if (argc < 0) {
+		sess_emit_req_free(&b->req);
+		sess_err_set(&b->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+		return -1;
+	}
+	if (redisAppendCommandArgv(b->a->conn.ctx, argc, b->req.argv, b->req.lens) != REDIS_OK) {
+		sess_emit_req_free(&b->req);
+		sess_conn_io_error(&b->a->conn, &b->a->err);
+		return -1;
+	}
+	sess_emit_req_free(&b->req);
+	s = push(b);
+	s->kind = SLOT_EMIT;
+	snprintf(s->id, sizeof s->id, "%s", b->req_id);
+	if (s->evcap < n) {
+		struct ev_info *ev = realloc(s->ev, (size_t)n * sizeof *ev);
+		if (!ev) {
+			sess_err_set(&b->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+			return -1;
+		}
+		s->ev = ev;
+		s->evcap = n;
+	}
+	memcpy(s->ev, b->pend, (size_t)n * sizeof *s->ev);
+	s->nev = n;
+	b->npend = 0;
+	b->inflight += (size_t)n;
+	return 0;
+}
+
+/* Add an emit to the group being filled (sending that group first if it is
+ * for another session or full); its result comes from pop(). Returns 0, -1
+ * with err for a bad line, or -2 when fatal. */
 static int queue_emit(struct batch *b, long line, cJSON *in, const char *id_in,
 		      struct sess_err *err)
 {
 	struct sess_event ev;
-	struct sess_emit_req req;
-	struct slot *s;
 	char id[SESS_ID_MAX + 1];
 	int rc = -1;
 
@@ -292,36 +388,35 @@ static int queue_emit(struct batch *b, long line, cJSON *in, const char *id_in,
 	snprintf(id, sizeof id, "%s", id_in);
 	cJSON_DeleteItemFromObjectCaseSensitive(in, "op");
 	cJSON_DeleteItemFromObjectCaseSensitive(in, "id");
-	if (sess_event_from_json(&ev, in, err) || sess_event_validate(&ev, err) ||
-	    sess_emit_prepare(&b->a->ctx, id, &ev, &req, err))
+	if (sess_event_from_json(&ev, in, err) || sess_event_validate(&ev, err))
 		goto done;
-	while (b->inflight >= b->depth || (b->stop && b->n))
-		if (pop(b))
-			goto fatal;
-	if (b->stop) { /* --fail-fast tripped while we waited: send nothing more */
-		sess_emit_req_free(&req);
+	if (b->req.n && (b->req.n >= b->group || strcmp(b->req_id, id)) && send_group(b)) {
+		rc = -2;
+		goto done;
+	}
+	if (b->stop) { /* --fail-fast tripped: send nothing more */
 		rc = 0;
 		goto done;
 	}
-	if (redisAppendCommandArgv(b->a->conn.ctx, req.argc, req.argv, req.lens) != REDIS_OK) {
-		sess_emit_req_free(&req);
-		sess_conn_io_error(&b->a->conn, &b->a->err);
-		goto fatal;
+	if (!b->req.n) {
+		if (sess_emit_req_init(&b->a->ctx, id, &b->req, err))
+			goto done;
+		snprintf(b->req_id, sizeof b->req_id, "%s", id);
 	}
-	sess_emit_req_free(&req);
-	s = push(b);
-	b->inflight++;
-	s->kind = SLOT_EMIT;
-	s->line = line;
-	snprintf(s->id, sizeof s->id, "%s", id);
-	snprintf(s->type, sizeof s->type, "%s", ev.type);
+	if (sess_emit_req_add(&b->req, &ev, err)) {
+		if (!b->req.n)
+			sess_emit_req_free(&b->req);
+		goto done;
+	}
+	b->pend[b->npend].line = line;
+	snprintf(b->pend[b->npend].type, sizeof b->pend[0].type, "%s", ev.type);
+	b->npend++;
 	rc = 0;
+	if (b->req.n >= b->group && send_group(b))
+		rc = -2;
 done:
 	sess_event_free(&ev);
 	return rc;
-fatal:
-	sess_event_free(&ev);
-	return -2;
 }
 
 static int get_long(const cJSON *in, const char *name, long min, long *out,
@@ -450,6 +545,9 @@ static int handle(struct batch *b, long line, const char *text)
 	}
 record:
 	cJSON_Delete(in);
+	/* the emits pending before this line come first */
+	if (send_group(b))
+		return -1;
 	note_fail(b, &err);
 	if (b->n == 0)
 		return print_rec(b, cli_error_record(line, &err));
@@ -460,6 +558,69 @@ record:
 	return 0;
 }
 
+/* 1 if the next line can be had without waiting: a whole line is
+ * buffered, or stdin has data or an end to report right now. */
+static int reader_ready(const struct reader *r)
+{
+	struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+
+	if (r->eof || r->err ||
+	    (r->end > r->start && memchr(r->buf + r->start, '\n', r->end - r->start)))
+		return 1;
+	return poll(&p, 1, 0) != 0;
+}
+
+/* The next line, NUL-terminated in place without its line end; *len its
+ * length. Returns 1, 0 at the end of input, -1 on a read error. */
+static int reader_line(struct reader *r, char **line, size_t *len)
+{
+	char *nl;
+	ssize_t got;
+
+	for (;;) {
+		nl = r->end > r->start ? memchr(r->buf + r->start, '\n', r->end - r->start) : NULL;
+		if (nl || (r->eof && r->end > r->start)) {
+			char *l = r->buf + r->start;
+			size_t n = nl ? (size_t)(nl - l) : r->end - r->start;
+			r->start += n + (nl != NULL);
+			l[n] = '\0'; /* the buffer always has a byte to spare */
+			if (n && l[n - 1] == '\r')
+				l[--n] = '\0';
+			*line = l;
+			*len = n;
+			return 1;
+		}
+		if (r->eof)
+			return 0;
+		if (r->err)
+			return -1;
+		/* keep the partial line, make room, read more */
+		if (r->start) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->cap - r->end < 4096 + 1) {
+			size_t cap = r->cap ? 2 * r->cap : 65536;
+			char *buf = realloc(r->buf, cap);
+			if (!buf) {
+				errno = ENOMEM;
+				r->err = 1;
+				return -1;
+			}
+			r->buf = buf;
+			r->cap = cap;
+		}
+		got = read(STDIN_FILENO, r->buf + r->end, r->cap - r->end - 1);
+		if (got > 0)
+			r->end += (size_t)got;
+		else if (got == 0)
+			r->eof = 1;
+		else if (errno != EINTR)
+			r->err = 1;
+	}
+}
+
 static int batch_opt(struct app *a, int opt, const char *arg, void *p)
 {
 	struct batch *b = p;
@@ -467,6 +628,12 @@ static int batch_opt(struct app *a, int opt, const char *arg, void *p)
 
 	if (opt == 'F') {
 		b->fail_fast = 1;
+		return 0;
+	}
+	if (opt == 'G') {
+		if (sess_parse_long(arg, 1, 1000, "--group", SESS_E_USAGE, &v, &a->err))
+			return fprintf(stderr, "%s batch: %s\n", a->prog, a->err.msg), 64;
+		b->group = (int)v;
 		return 0;
 	}
 	if (sess_parse_long(arg, 1, 100000, "--pipeline", SESS_E_USAGE, &v, &a->err))
@@ -479,37 +646,52 @@ int cmd_batch(struct app *a, int argc, char **argv)
 {
 	static const struct option o[] = {
 		{"fail-fast", no_argument, NULL, 'F'},
+		{"group", required_argument, NULL, 'G'},
 		{"pipeline", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0}};
 	const struct cmd *c = sessctl_find("batch");
 	struct batch b;
-	char *line = NULL;
-	size_t linecap = 0;
-	ssize_t len;
+	struct reader in;
+	char *line;
+	size_t len, i;
 	long lineno = 0;
-	int first, rc, fatal = 0;
+	int first, rc, got = 0, fatal = 0;
 
 	memset(&b, 0, sizeof b);
+	memset(&in, 0, sizeof in);
 	b.a = a;
 	b.depth = 256;
+	b.group = 64;
 	if ((rc = app_parse(a, c, argc, argv, "", o, batch_opt, &b, 0, 0, &first)))
 		return rc;
+	if ((size_t)b.group > b.depth)
+		b.group = (int)b.depth;
 	if ((rc = app_connect(a)))
 		return rc;
 	if (sess_script_load_all(&a->conn, &a->err) || sess_check_layout(&a->ctx, &a->err))
 		return app_fail(a);
-	/* the ring holds emits and their coalesced upkeep commands */
+	/* the ring holds groups of emits and their coalesced upkeep commands */
 	b.cap = 2 * b.depth + MAX_TYPES + 4;
 	b.ring = calloc(b.cap, sizeof *b.ring);
-	if (!b.ring)
+	b.pend = calloc((size_t)b.group, sizeof *b.pend);
+	if (!b.ring || !b.pend) {
+		free(b.ring);
+		free(b.pend);
 		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory"), app_fail(a);
+	}
 	sess_key_index(b.idx, a->cfg.prefix);
 	sess_key_stats(b.stats, a->cfg.prefix);
-	while (!b.stop && (len = getline(&line, &linecap, stdin)) != -1) {
+	while (!b.stop) {
+		/* nothing more to read right now: send what is pending and
+		 * print its results before waiting for the producer */
+		if (!reader_ready(&in) && drain(&b)) {
+			fatal = 1;
+			break;
+		}
+		if ((got = reader_line(&in, &line, &len)) != 1)
+			break;
 		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (strspn(line, " \t") == (size_t)len)
+		if (strspn(line, " \t") == len)
 			continue; /* blank lines carry no operation */
 		if (handle(&b, lineno, line)) {
 			fatal = 1;
@@ -518,14 +700,18 @@ int cmd_batch(struct app *a, int argc, char **argv)
 	}
 	if (!fatal && drain(&b))
 		fatal = 1;
-	free(line);
+	for (i = 0; i < b.cap; i++)
+		free(b.ring[i].ev);
 	free(b.ring);
+	free(b.pend);
+	free(in.buf);
+	sess_emit_req_free(&b.req);
 	if (fatal) {
 		fprintf(stderr, "%s batch: %s; stopped at input line %ld (%ld lines done, %ld failed); results printed so far are final\n",
 			a->prog, a->err.msg, lineno, b.ok_lines, b.failed_lines);
 		return sess_err_exit_code(a->err.cls);
 	}
-	if (ferror(stdin)) {
+	if (got < 0) {
 		fprintf(stderr, "%s batch: reading stdin failed: %s\n", a->prog, strerror(errno));
 		return 66;
 	}

@@ -59,7 +59,7 @@ static const struct cmd commands[] = {
 	{"touch", cmd_touch, "ID [--ttl SECONDS]", "restart a session's TTL (optionally a new one)",
 	 "      --ttl SECONDS      the new TTL (default: keep the session's)\n"},
 	{"delete", cmd_delete, "ID", "delete a session and its index entries", NULL},
-	{"batch", cmd_batch, "[--pipeline N] [--fail-fast] < OPS.jsonl",
+	{"batch", cmd_batch, "[--pipeline N] [--group N] [--fail-fast] < OPS.jsonl",
 	 "run many operations from JSON lines on stdin, pipelined",
 	 "  Each line is {\"op\":OP, ...} with OP create, join, leave, emit, get,\n"
 	 "  checkpoint, complete, touch or delete, and the fields named as in the\n"
@@ -67,7 +67,12 @@ static const struct cmd commands[] = {
 	 "  stateTransition, impact, eventId, reason, events). One result line per\n"
 	 "  input line, in order: {\"ok\":true,\"line\":N,\"op\":OP,\"result\":{...}}\n"
 	 "  or {\"ok\":false,\"line\":N,\"error\":{\"code\",\"message\"}}.\n"
+	 "  Consecutive emits to one session go in one script call, run in order\n"
+	 "  exactly as one call each would. When the input pauses, what is pending\n"
+	 "  is sent and its results printed.\n"
 	 "      --pipeline N       emits in flight at once (default 256)\n"
+	 "      --group N          most emits in one script call (default 64;\n"
+	 "                         1 sends each on its own)\n"
 	 "      --fail-fast        stop reading at the first failed line\n"},
 	{"stats", cmd_stats, "", "active sessions, events by type, averages", NULL},
 	{"shell", cmd_shell, "",

@@ -258,7 +258,7 @@ static const char *const all_flags[] = {
 	"--agent", "--id", "--ttl", "--metadata", "--actor", "--type", "--change",
 	"--transition", "--impact", "--event-id", "--event", "--events", "--from", "--to",
 	"--limit", "--follow", "--state", "--cursor", "--reason", "--all", "--dry-run",
-	"--no-trim", "--pipeline", "--fail-fast", "--help", NULL};
+	"--no-trim", "--pipeline", "--group", "--fail-fast", "--help", NULL};
 
 static const char *const *cands;
 static int cand_seen;

@@ -7,12 +7,14 @@
 
 static int tap_n, tap_failed;
 
+/* cond is evaluated once: it may be a call with effects */
 #define ok(cond, ...) do { \
+	int c_ = (cond) ? 1 : 0; \
 	tap_n++; \
-	if (cond) { printf("ok %d - ", tap_n); } \
+	if (c_) { printf("ok %d - ", tap_n); } \
 	else { tap_failed++; printf("not ok %d - ", tap_n); } \
 	printf(__VA_ARGS__); printf("\n"); \
-	if (!(cond)) printf("#   failed at %s:%d\n", __FILE__, __LINE__); \
+	if (!c_) printf("#   failed at %s:%d\n", __FILE__, __LINE__); \
 } while (0)
 
 #define is_str(got, want, ...) do { \

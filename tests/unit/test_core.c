@@ -1,5 +1,6 @@
 /* Unit tests of the pure core modules: keys, config (URLs, files,
- * precedence), events (validation, encoding, decoding), errors. */
+ * precedence), events (validation, encoding, decoding), errors, and the
+ * layout of an emit request (no server needed to build one). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 #include "core/err.h"
 #include "core/event.h"
 #include "core/keys.h"
+#include "core/session.h"
 #include "tap.h"
 
 static void test_keys(void)
@@ -239,6 +241,52 @@ static void test_err(void)
 	is_str(err.kind, "bad_input", "default kind");
 }
 
+static void test_emit_req(void)
+{
+	struct sess_config c;
+	struct sess_ctx ctx = {NULL, &c};
+	struct sess_emit_req req;
+	struct sess_event ev;
+	struct sess_err err;
+	int argc, i, lens_ok = 1;
+
+	sess_config_defaults(&c);
+	ok(sess_emit_req_init(&ctx, "s*", &req, &err) == -1 && !strcmp(err.kind, "bad_id"),
+	   "emit request: a bad session id refused");
+	ok(sess_emit_req_init(&ctx, "s1", &req, &err) == 0, "emit request: init");
+	sess_event_init(&ev);
+	strcpy(ev.type, "modified");
+	strcpy(ev.actor, "a1");
+	ok(sess_emit_req_add(&req, &ev, &err) == 0, "emit request: first event");
+	strcpy(ev.type, "broke");
+	strcpy(ev.actor, "a2");
+	strcpy(ev.event_id, "e-7");
+	strcpy(ev.from, "working");
+	strcpy(ev.to, "broken");
+	ok(sess_emit_req_add(&req, &ev, &err) == 0, "emit request: second event");
+	argc = sess_emit_req_argv(&req);
+	ok(argc == 3 + 4 + 4 + 2 * 6 && req.n == 2, "emit request: 4 keys, 4 header args, 6 per event (argc %d)", argc);
+	is_str(req.argv[0], "EVALSHA", "emit request: EVALSHA");
+	is_str(req.argv[2], "4", "emit request: 4 keys");
+	is_str(req.argv[3], "sess:{s1}:meta", "emit request: meta key first");
+	is_str(req.argv[6], "sess:{s1}:eventids", "emit request: eventids key last");
+	is_str(req.argv[7], "10", "emit request: checkpoint interval");
+	is_str(req.argv[9], "sess:{s1}:notify", "emit request: channel");
+	is_str(req.argv[10], "s1", "emit request: id");
+	is_str(req.argv[11], "agent:a1", "emit request: first event's agent field");
+	is_str(req.argv[13], "", "emit request: no transition, empty from");
+	is_str(req.argv[17], "agent:a2", "emit request: second event's agent field");
+	is_str(req.argv[18], "broke", "emit request: second event's type");
+	is_str(req.argv[20], "broken", "emit request: second event's to");
+	is_str(req.argv[21], "e-7", "emit request: second event's id");
+	is_str(req.argv[22], "\"t\":\"broke\",\"a\":\"a2\",\"eid\":\"e-7\"}", "emit request: body after its brace");
+	for (i = 0; i < argc; i++)
+		lens_ok &= req.lens[i] == strlen(req.argv[i]);
+	ok(lens_ok, "emit request: every length matches its argument");
+	sess_event_free(&ev);
+	sess_emit_req_free(&req);
+}
+
 int main(void)
 {
 	test_keys();
@@ -246,5 +294,6 @@ int main(void)
 	test_config();
 	test_events();
 	test_err();
+	test_emit_req();
 	return done_testing();
 }

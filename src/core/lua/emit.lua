@@ -1,51 +1,83 @@
--- emit: ARGV agent-field, type, from, to, event id, body, checkpoint
--- interval, failure snapshots (1/0), session channel, id.
+-- emit: one or more events into one session, in order, as if each were its
+-- own call (the script is atomic), with the fixed costs paid once.
+-- ARGV: checkpoint interval, failure snapshots (1/0), session channel, id,
+-- then six per event: agent field, type, from, to, event id, body.
 -- body is the stored event's JSON after its opening brace; seq and timestamp
 -- are assigned here, so they are contiguous and never reused.
--- returns {seq, duplicate 1/0, now, state, checkpoint number or 0, ttl ms}
--- This is the hot path: every redis.call costs about a microsecond.
-local m, e = load_meta('state', 'seq', 'ttl', ARGV[1], 'ref')
+-- returns {now, ttl ms, r1, ..., rn}: ri = {seq, duplicate 1/0, state,
+-- checkpoint number or 0}, or an error for an event that was refused.
+-- This is the hot path: every redis.call costs about a microsecond, so the
+-- reads, the log append and the meta write are one call each per script.
+local n = (#ARGV - 4) / 6
+local fields = {'state', 'seq', 'ttl', 'ref'}
+local eids = {}
+for i = 1, n do
+  fields[4 + i] = ARGV[i * 6 - 1]
+  if ARGV[i * 6 + 3] ~= '' then eids[#eids + 1] = ARGV[i * 6 + 3] end
+end
+local m, e = load_meta(unpack(fields))
 if not m then return e end
-if m[2] == 'completed' then
-  return redis.error_reply('SESSCOMPLETED session is completed; it takes no more events')
+-- ids seen before: stored ones, then the ones stored by this call
+local known = {}
+if #eids > 0 then
+  local got = redis.call('HMGET', KEYS[4], unpack(eids))
+  for i = 1, #eids do if got[i] then known[eids[i]] = tonumber(got[i]) end end
 end
-if not m[5] then
-  return redis.error_reply('SESSNOTMEMBER actor is not a member of this session; join it first')
-end
-if ARGV[5] ~= '' then
-  local prev = redis.call('HGET', KEYS[4], ARGV[5])
-  if prev then return {tonumber(prev), 1, 0, m[2], 0, 0} end
-end
-local state = m[2]
-if ARGV[3] ~= '' and ARGV[3] ~= state then
-  return redis.error_reply('SESSSTATE the transition starts from ' .. ARGV[3] ..
-    ' but the session is ' .. state)
-end
+local state, seq = m[2], tonumber(m[3])
+local ttl = tonumber(m[4]) * 1000
+local interval, snap = tonumber(ARGV[1]), ARGV[2] == '1'
+local chan, id = ARGV[3], ARGV[4]
 local now = now_ms()
-local seq = tonumber(m[3]) + 1
-local ev = '{"s":' .. seq .. ',"ts":' .. now .. ',' .. ARGV[6]
-redis.call('RPUSH', KEYS[2], ev)
-if ARGV[4] ~= '' then
-  state = ARGV[4]
+local out = {now, ttl}
+local log, newids = {}, {}
+local moved = false
+for i = 1, n do
+  local a = i * 6 - 1
+  local typ, from, to, eid = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  local r
+  if state == 'completed' then
+    r = redis.error_reply('SESSCOMPLETED session is completed; it takes no more events')
+  elseif not m[5 + i] then
+    r = redis.error_reply('SESSNOTMEMBER actor is not a member of this session; join it first')
+  elseif eid ~= '' and known[eid] then
+    r = {known[eid], 1, state, 0}
+  elseif from ~= '' and from ~= state then
+    r = redis.error_reply('SESSSTATE the transition starts from ' .. from ..
+      ' but the session is ' .. state)
+  else
+    seq = seq + 1
+    local ev = '{"s":' .. seq .. ',"ts":' .. now .. ',' .. ARGV[a + 5]
+    log[#log + 1] = ev
+    if to ~= '' then state = to; moved = true end
+    if eid ~= '' then
+      known[eid] = seq
+      newids[#newids + 1] = eid
+      newids[#newids + 1] = seq
+    end
+    local cp = 0
+    if snap and typ == 'broke' then
+      cp = checkpoint('failure', now, seq, state)
+    elseif interval > 0 and seq % interval == 0 then
+      cp = checkpoint('auto', now, seq, state)
+    end
+    redis.call('PUBLISH', chan, id .. '\n' .. ev)
+    r = {seq, 0, state, cp}
+  end
+  out[2 + i] = r
+end
+if #log == 0 then return out end
+redis.call('RPUSH', KEYS[2], unpack(log))
+if moved then
   redis.call('HSET', KEYS[1], 'seq', seq, 'updated', now, 'state', state)
 else
   redis.call('HSET', KEYS[1], 'seq', seq, 'updated', now)
 end
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[4], ARGV[5], seq) end
-local ttl = tonumber(m[4]) * 1000
+if #newids > 0 then redis.call('HSET', KEYS[4], unpack(newids)) end
 -- restart the TTLs at most once a second (they are whole seconds anyway);
 -- a new eventids hash always gets its TTL at once
-if now - tonumber(m[6] or 0) >= 1000 then
+if now - tonumber(m[5] or 0) >= 1000 then
   expire_all(ttl, now)
-elseif ARGV[5] ~= '' then
+elseif #newids > 0 then
   redis.call('PEXPIRE', KEYS[4], ttl)
 end
-local cp = 0
-local interval = tonumber(ARGV[7])
-if ARGV[8] == '1' and ARGV[2] == 'broke' then
-  cp = checkpoint('failure', now, seq)
-elseif interval > 0 and seq % interval == 0 then
-  cp = checkpoint('auto', now, seq)
-end
-redis.call('PUBLISH', ARGV[9], ARGV[10] .. '\n' .. ev)
-return {seq, 0, now, state, cp, ttl}
+return out

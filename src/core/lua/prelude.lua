@@ -24,7 +24,8 @@ local function load_meta(...)
 end
 
 -- Snapshot the session's state into the checkpoints hash; returns its number.
-local function checkpoint(reason, now, seq)
+-- state: the session's state at seq when the caller has not written it yet.
+local function checkpoint(reason, now, seq, state)
   local h = redis.call('HGETALL', KEYS[1])
   local meta, agents = {}, {}
   for i = 1, #h, 2 do
@@ -38,7 +39,7 @@ local function checkpoint(reason, now, seq)
   table.sort(agents)
   local n = tonumber(meta.cps or 0) + 1
   local cp = { id = n, seq = seq, timestamp = now, reason = reason,
-               state = meta.state, created = tonumber(meta.created),
+               state = state or meta.state, created = tonumber(meta.created),
                creator = meta.creator }
   local body = cjson.encode(cp)
   local agents_json = '[]'
