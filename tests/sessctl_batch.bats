@@ -55,6 +55,59 @@ setup() { load helpers/redis; common_setup; }
 	assert_failure 1
 	assert_equal "$(echo "$output" | jq -r .line | tr '\n' ' ')" "1 2 "
 	assert_equal "$(rcli LLEN 'sess:{s1}:events')" 1
+	# an op after a failed emit is not run either
+	run bash -c "printf '%s\n' \
+		'{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"zz\",\"type\":\"modified\"}' \
+		'{\"op\":\"delete\",\"id\":\"s1\"}' \
+		| REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch --fail-fast"
+	assert_failure 1
+	assert_equal "$(echo "$output" | jq -r .line | tr '\n' ' ')" "1 "
+	assert_equal "$(rcli EXISTS 'sess:{s1}:meta')" 1
+}
+
+@test "text after the JSON, or a NUL byte, makes a line bad" {
+	sctl create --agent a1 --id s1 >/dev/null
+	run bash -c "printf '%s\n' '{\"op\":\"get\",\"id\":\"s1\"} x' '{\"op\":\"get\",\"id\":\"s1\"}  ' \
+		| REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch"
+	assert_failure 65
+	assert_equal "$(echo "$output" | jq -r '"\(.line):\(.ok):\(.error.code)"' | tr '\n' ' ')" "1:false:bad_json 2:true:null "
+	run bash -c "printf '{\"op\":\"get\",\"id\":\"s1\"}\\0junk\n' | REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch"
+	assert_failure 65
+	assert_output --partial "NUL byte"
+}
+
+@test "results land on the right lines when upkeep fills the ring" {
+	sctl create --agent a1 --id s1 >/dev/null
+	sctl create --agent a1 --id s2 >/dev/null
+	# a switch of session queues an index update while the ring is full
+	# of error records; 33 event types queue the stats too (the ring grows)
+	{
+		echo '{"op":"emit","id":"s1","actor":"a1","type":"modified"}'
+		for i in $(seq 1 32); do echo "{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a1\",\"type\":\"t$i\"}"; done
+		echo '{"op":"emit","id":"s2","actor":"a1","type":"t33"}'
+		for i in $(seq 1 40); do echo 'bad'; done
+		echo '{"op":"emit","id":"s1","actor":"a1","type":"modified"}'
+	} >"$BATS_TEST_TMPDIR/ops"
+	for p in 1 2 256; do
+		run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch --pipeline $p --group 2 < '$BATS_TEST_TMPDIR/ops'"
+		assert_failure 65
+		assert_equal "$(echo "$output" | jq -r .line | awk 'NR != $1' | wc -l)" 0
+		assert_equal "$(echo "$output" | wc -l)" 75
+		assert_equal "$(echo "$output" | jq -r 'select(.ok) | .result.id' | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')" "s1=34 s2=1 "
+	done
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' seq)" 102
+	assert_equal "$(rcli HGET sess:stats type:t33)" 3
+	# the ring exactly full of error records when the switch comes
+	{
+		echo '{"op":"emit","id":"s1","actor":"a1","type":"modified"}'
+		echo '{"op":"emit","id":"s2","actor":"a1","type":"modified"}'
+		for i in $(seq 1 37); do echo 'bad'; done
+	} >"$BATS_TEST_TMPDIR/ops"
+	run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch --pipeline 1 < '$BATS_TEST_TMPDIR/ops'"
+	assert_failure 65
+	assert_equal "$(echo "$output" | wc -l)" 39
+	assert_equal "$(echo "$output" | sed -n 2p | jq -c '[.line, .result.id]')" '[2,"s2"]'
+	assert_equal "$(rcli ZSCORE sess:index s2)" "$(echo "$output" | sed -n 2p | jq -r '.result.timestamp + 3600000')"
 }
 
 @test "many pipelined emits: contiguous seqs, counters and index kept" {
@@ -134,11 +187,16 @@ group_dump() {
 	REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T "$SESSCTL" batch <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" &
 	# (bats itself uses fd 3)
 	exec 5>"$BATS_TEST_TMPDIR/in" 6<"$BATS_TEST_TMPDIR/out"
+	sctl create --agent a1 --id s2 >/dev/null
 	for i in 1 2 3; do
-		echo '{"op":"emit","id":"s1","actor":"a1","type":"modified"}' >&5
-		# no more input comes until this result is out
-		read -r -t 20 res <&6 || fail "no result for line $i while the producer waits"
-		assert_equal "$(jq -c '[.line, .result.seq]' <<<"$res")" "[$i,$i]"
+		# two sessions at a time: the switch queues an index update too
+		printf '%s\n' '{"op":"emit","id":"s1","actor":"a1","type":"modified"}' \
+			'{"op":"emit","id":"s2","actor":"a1","type":"modified"}' >&5
+		# no more input comes until these results are out
+		for s in s1 s2; do
+			read -r -t 20 res <&6 || fail "no result for $s in round $i while the producer waits"
+			assert_equal "$(jq -c '[.result.id, .result.seq]' <<<"$res")" "[\"$s\",$i]"
+		done
 	done
 	exec 5>&-
 	wait

@@ -32,6 +32,10 @@ assert_one_line_stderr() {
 	assert_failure 65
 	assert_one_line_stderr
 	assert_output --partial "changeInfo is not valid JSON"
+	# text after the value is not ignored
+	run sctl emit s1 --actor a1 --type modified --change '{"elementType":"f","entityIds":["x"],"operation":"m"} oops'
+	assert_failure 65
+	assert_output --partial 'near "oops"'
 	run sctl emit s1 --actor a1 --type modified --change '{"elementType":"x","operation":"y"}'
 	assert_failure 65
 	assert_output --partial "entityIds"

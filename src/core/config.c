@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
+
 void sess_config_defaults(struct sess_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -375,13 +377,13 @@ static int load_object(struct sess_config *cfg, const cJSON *obj,
 int sess_config_load_json(struct sess_config *cfg, const char *text,
 			  const char *source, struct sess_err *err)
 {
-	cJSON *root = cJSON_Parse(text);
+	cJSON *root = sess_json_parse(text);
 	int rc;
 
 	if (!root)
 		return sess_err_set(err, SESS_E_CONFIG, "bad_json",
 				    "%s is not valid JSON (near \"%.20s\"); fix the file or drop --config",
-				    source, cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+				    source, sess_json_near());
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return sess_err_set(err, SESS_E_CONFIG, "bad_json",

@@ -37,7 +37,7 @@ int sess_conn_io_error(const struct sess_conn *c, struct sess_err *err)
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
 				    "cannot connect to %s: unknown host; check the host name in REDIS_URL or --url",
 				    c->where);
-	if (strstr(e, "closed") || strstr(e, "reset") || strstr(e, "EOF"))
+	if (strstr(e, "closed") || strstr(e, "reset") || strstr(e, "EOF") || strstr(e, "Broken pipe"))
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
 				    "%s closed the connection (%s); is the server restarting or at maxclients?",
 				    c->where, e);

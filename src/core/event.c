@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
+
 int sess_state_valid(const char *s)
 {
 	return !strcmp(s, "working") || !strcmp(s, "broken") || !strcmp(s, "completed");
@@ -106,13 +108,13 @@ int sess_event_from_json(struct sess_event *ev, const cJSON *obj,
 int sess_event_set_part(struct sess_event *ev, const char *which,
 			const char *json, struct sess_err *err)
 {
-	cJSON *v = cJSON_Parse(json);
+	cJSON *v = sess_json_parse(json);
 	int rc;
 
 	if (!v)
 		return sess_err_set(err, SESS_E_DATA, "bad_json",
 				    "%s is not valid JSON (near \"%.20s\"); quote it for the shell, e.g. '{\"operation\":\"modified\"}'",
-				    which, cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+				    which, sess_json_near());
 	rc = replace_part(!strcmp(which, "changeInfo") ? &ev->change :
 			  !strcmp(which, "stateTransition") ? &ev->transition : &ev->impact,
 			  v, which, err);

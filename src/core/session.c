@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "keys.h"
 #include "scripts.h"
 
@@ -182,7 +183,7 @@ int sess_create(struct sess_ctx *s, const char *id, const char *agent,
 	if (ttl < 0)
 		return sess_err_set(err, SESS_E_DATA, "bad_ttl", "TTL must be a positive number of seconds");
 	if (metadata_json) {
-		meta = cJSON_Parse(metadata_json);
+		meta = sess_json_parse(metadata_json);
 		if (!meta || !cJSON_IsObject(meta)) {
 			cJSON_Delete(meta);
 			return sess_err_set(err, SESS_E_DATA, "bad_json",

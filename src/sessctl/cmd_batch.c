@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/json.h"
 #include "core/keys.h"
 #include "core/scripts.h"
 #include "sessctl.h"
@@ -50,8 +51,21 @@ struct slot {
 struct reader {
 	char *buf;
 	size_t cap, start, end;
+	size_t clean;   /* bytes after start known to hold no line end */
 	int eof, err;
 };
+
+/* The next line end in the buffer, or NULL; remembers how far it looked,
+ * so a long line arriving in many reads is scanned once. */
+static char *reader_nl(struct reader *r)
+{
+	char *nl = NULL;
+
+	if (r->end > r->start + r->clean)
+		nl = memchr(r->buf + r->start + r->clean, '\n', r->end - r->start - r->clean);
+	r->clean = nl ? (size_t)(nl - (r->buf + r->start)) : r->end - r->start;
+	return nl;
+}
 
 struct batch {
 	struct app *a;
@@ -259,7 +273,10 @@ static int emit_result(struct batch *b, const struct slot *s, int i,
  * on a transport failure (fatal). */
 static int pop(struct batch *b)
 {
-	struct slot *s = &b->ring[b->head];
+	/* a copy: the slot is free once taken off, and the upkeep that its
+	 * results give rise to may reuse it (or grow the ring) meanwhile; its
+	 * ev array stays put, as only send_group() reallocates one */
+	struct slot cur = b->ring[b->head], *s = &cur;
 	struct app *a = b->a;
 	redisReply *r;
 	struct sess_err err;
@@ -313,6 +330,11 @@ static int drain(struct batch *b)
 			flush_index(b);
 			flush_stats(b);
 		}
+	}
+	/* everything asked so far is answered: let the reader see it */
+	if (!b->a->out.closed && fflush(b->a->out.f) == EOF) {
+		b->a->out.closed = 1;
+		b->stop = 1;
 	}
 	return 0;
 }
@@ -490,18 +512,23 @@ static int run_sync(struct batch *b, const char *op, cJSON *in, const char *id,
 }
 
 /* One input line. Returns 0, or -1 on a fatal transport error. */
-static int handle(struct batch *b, long line, const char *text)
+static int handle(struct batch *b, long line, const char *text, size_t len)
 {
 	struct sess_err err;
-	cJSON *in = cJSON_Parse(text), *out = NULL;
+	cJSON *in = strlen(text) == len ? sess_json_parse(text) : NULL, *out = NULL;
 	const char *op, *id;
 	struct slot *s;
 	int rc;
 
 	sess_err_clear(&err);
 	if (!in || !cJSON_IsObject(in)) {
-		sess_err_set(&err, SESS_E_DATA, "bad_json", in ? "a line must be a JSON object" :
-			     "not valid JSON (near \"%.20s\")", cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+		if (in)
+			sess_err_set(&err, SESS_E_DATA, "bad_json", "a line must be a JSON object");
+		else if (strlen(text) != len)
+			sess_err_set(&err, SESS_E_DATA, "bad_json", "the line has a NUL byte; JSON text has none");
+		else
+			sess_err_set(&err, SESS_E_DATA, "bad_json", "not valid JSON (near \"%.20s\")",
+				     sess_json_near());
 		goto record;
 	}
 	op = str_field(in, "op");
@@ -529,6 +556,10 @@ static int handle(struct batch *b, long line, const char *text)
 	if (drain(b)) {
 		cJSON_Delete(in);
 		return -1;
+	}
+	if (b->stop) { /* --fail-fast tripped on an emit before this line */
+		cJSON_Delete(in);
+		return 0;
 	}
 	if (run_sync(b, op, in, id, &out, &err) == 0) {
 		b->ok_lines++;
@@ -560,29 +591,32 @@ record:
 
 /* 1 if the next line can be had without waiting: a whole line is
  * buffered, or stdin has data or an end to report right now. */
-static int reader_ready(const struct reader *r)
+static int reader_ready(struct reader *r)
 {
 	struct pollfd p = {STDIN_FILENO, POLLIN, 0};
 
-	if (r->eof || r->err ||
-	    (r->end > r->start && memchr(r->buf + r->start, '\n', r->end - r->start)))
+	if (r->eof || r->err || reader_nl(r))
 		return 1;
 	return poll(&p, 1, 0) != 0;
 }
 
 /* The next line, NUL-terminated in place without its line end; *len its
- * length. Returns 1, 0 at the end of input, -1 on a read error. */
+ * length. Returns 1, 0 at the end of input, -1 on a read error, or 2 when
+ * one read brought no whole line (ask reader_ready before calling again:
+ * the rest of the line may be slow to come). */
 static int reader_line(struct reader *r, char **line, size_t *len)
 {
 	char *nl;
 	ssize_t got;
+	int did_read = 0;
 
 	for (;;) {
-		nl = r->end > r->start ? memchr(r->buf + r->start, '\n', r->end - r->start) : NULL;
+		nl = reader_nl(r);
 		if (nl || (r->eof && r->end > r->start)) {
 			char *l = r->buf + r->start;
 			size_t n = nl ? (size_t)(nl - l) : r->end - r->start;
 			r->start += n + (nl != NULL);
+			r->clean = 0;
 			l[n] = '\0'; /* the buffer always has a byte to spare */
 			if (n && l[n - 1] == '\r')
 				l[--n] = '\0';
@@ -594,6 +628,8 @@ static int reader_line(struct reader *r, char **line, size_t *len)
 			return 0;
 		if (r->err)
 			return -1;
+		if (did_read)
+			return 2;
 		/* keep the partial line, make room, read more */
 		if (r->start) {
 			memmove(r->buf, r->buf + r->start, r->end - r->start);
@@ -611,6 +647,7 @@ static int reader_line(struct reader *r, char **line, size_t *len)
 			r->buf = buf;
 			r->cap = cap;
 		}
+		did_read = 1;
 		got = read(STDIN_FILENO, r->buf + r->end, r->cap - r->end - 1);
 		if (got > 0)
 			r->end += (size_t)got;
@@ -688,12 +725,14 @@ int cmd_batch(struct app *a, int argc, char **argv)
 			fatal = 1;
 			break;
 		}
-		if ((got = reader_line(&in, &line, &len)) != 1)
+		if ((got = reader_line(&in, &line, &len)) == 2)
+			continue;
+		if (got != 1)
 			break;
 		lineno++;
 		if (strspn(line, " \t") == len)
 			continue; /* blank lines carry no operation */
-		if (handle(&b, lineno, line)) {
+		if (handle(&b, lineno, line, len)) {
 			fatal = 1;
 			break;
 		}

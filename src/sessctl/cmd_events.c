@@ -1,6 +1,7 @@
 /* Event commands: emit, events. */
 #include <string.h>
 
+#include "core/json.h"
 #include "sessctl.h"
 
 struct emit_st {
@@ -41,12 +42,11 @@ static int build_event(struct emit_st *st, struct sess_err *err)
 	struct sess_event *ev = &st->ev;
 
 	if (st->event_json) {
-		cJSON *j = cJSON_Parse(st->event_json);
+		cJSON *j = sess_json_parse(st->event_json);
 		int rc;
 		if (!j)
 			return sess_err_set(err, SESS_E_DATA, "bad_json",
-					    "--event is not valid JSON (near \"%.20s\")",
-					    cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+					    "--event is not valid JSON (near \"%.20s\")", sess_json_near());
 		rc = sess_event_from_json(ev, j, err);
 		cJSON_Delete(j);
 		if (rc)

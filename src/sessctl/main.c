@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "core/json.h"
 #include "sessctl.h"
 
 static const struct cmd commands[] = {
@@ -68,11 +69,11 @@ static const struct cmd commands[] = {
 	 "  input line, in order: {\"ok\":true,\"line\":N,\"op\":OP,\"result\":{...}}\n"
 	 "  or {\"ok\":false,\"line\":N,\"error\":{\"code\",\"message\"}}.\n"
 	 "  Consecutive emits to one session go in one script call, run in order\n"
-	 "  exactly as one call each would. When the input pauses, what is pending\n"
-	 "  is sent and its results printed.\n"
-	 "      --pipeline N       emits in flight at once (default 256)\n"
-	 "      --group N          most emits in one script call (default 64;\n"
-	 "                         1 sends each on its own)\n"
+	 "  exactly as one call each would (they share one timestamp). When the\n"
+	 "  input pauses, what is pending is sent and its results printed.\n"
+	 "      --pipeline N       emits in flight at once (1-100000, default 256)\n"
+	 "      --group N          most emits in one script call (1-1000, default\n"
+	 "                         64, at most --pipeline; 1 sends each alone)\n"
 	 "      --fail-fast        stop reading at the first failed line\n"},
 	{"stats", cmd_stats, "", "active sessions, events by type, averages", NULL},
 	{"shell", cmd_shell, "",
@@ -240,11 +241,10 @@ static int line_id(char *line, char *out, size_t n, struct sess_err *err)
 	const char *id = line;
 
 	if (line[0] == '{' || line[0] == '"') {
-		j = cJSON_Parse(line);
+		j = sess_json_parse(line);
 		if (!j)
 			return sess_err_set(err, SESS_E_DATA, "bad_json",
-					    "not valid JSON (near \"%.20s\")",
-					    cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+					    "not valid JSON (near \"%.20s\")", sess_json_near());
 		if (cJSON_IsObject(j))
 			id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "id"));
 		else
