@@ -591,6 +591,24 @@ int sess_emit_parse(struct sess_ctx *s, const redisReply *r, int i,
 	return 0;
 }
 
+cJSON *sess_emit_res_json(const char *id, const struct sess_emit_res *res)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddNumberToObject(o, "seq", (double)res->seq);
+	cJSON_AddBoolToObject(o, "duplicate", res->duplicate);
+	if (!res->duplicate) {
+		cJSON_AddNumberToObject(o, "timestamp", (double)res->timestamp);
+		cJSON_AddStringToObject(o, "state", res->state);
+	}
+	if (res->checkpoint)
+		cJSON_AddNumberToObject(o, "checkpoint", (double)res->checkpoint);
+	return o;
+}
+
 int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
 	      cJSON **out, struct sess_err *err)
 {
@@ -617,22 +635,12 @@ int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
 	if (!r)
 		return -1;
 	rc = sess_emit_parse(s, r, 0, &res, err);
-	if (rc == 0 && !(o = new_obj(err)))
-		rc = -1;
-	if (rc) {
-		freeReplyObject(r);
-		return -1;
-	}
-	cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddNumberToObject(o, "seq", (double)res.seq);
-	cJSON_AddBoolToObject(o, "duplicate", res.duplicate);
-	if (!res.duplicate) {
-		cJSON_AddNumberToObject(o, "timestamp", (double)res.timestamp);
-		cJSON_AddStringToObject(o, "state", res.state);
-	}
-	if (res.checkpoint)
-		cJSON_AddNumberToObject(o, "checkpoint", (double)res.checkpoint);
+	o = rc ? NULL : sess_emit_res_json(id, &res); /* res.state points into r */
 	freeReplyObject(r);
+	if (rc)
+		return -1;
+	if (!o)
+		return req_oom(err);
 	*out = o;
 	if (!res.duplicate) {
 		keybuf_index(idx, s);

@@ -85,6 +85,9 @@ struct sess_emit_res {
 };
 int sess_emit_parse(struct sess_ctx *s, const redisReply *r, int i,
 		    struct sess_emit_res *res, struct sess_err *err);
+/* The emit result object {"id","seq","duplicate","timestamp","state",
+ * "checkpoint"} of res (NULL when out of memory); caller owns it. */
+cJSON *sess_emit_res_json(const char *id, const struct sess_emit_res *res);
 
 /* The session, its agents and last seq; with_events adds "events". */
 int sess_get(struct sess_ctx *s, const char *id, int with_events,

@@ -73,11 +73,11 @@ struct batch {
 	size_t cap, head, n;
 	size_t depth, inflight;     /* emits allowed / now in flight */
 	int group;                  /* most emits in one script call */
-	/* the group being filled: emits to one session not yet sent */
+	/* the group being filled: emits to one session not yet sent, and
+	 * their lines (pend[i] belongs to event i of req) */
 	struct sess_emit_req req;
 	char req_id[SESS_ID_MAX + 1];
 	struct ev_info *pend;
-	int npend;
 	int fail_fast, first_fail, stop;
 	long ok_lines, failed_lines;
 	/* coalesced upkeep */
@@ -212,21 +212,9 @@ static int print_emit(struct batch *b, const char *id, long line,
 		      const struct sess_emit_res *res)
 {
 	FILE *f = b->a->out.f;
-	cJSON *o;
 
-	if (b->a->out.pretty || b->a->out.closed) {
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", id);
-		cJSON_AddNumberToObject(o, "seq", (double)res->seq);
-		cJSON_AddBoolToObject(o, "duplicate", res->duplicate);
-		if (!res->duplicate) {
-			cJSON_AddNumberToObject(o, "timestamp", (double)res->timestamp);
-			cJSON_AddStringToObject(o, "state", res->state);
-		}
-		if (res->checkpoint)
-			cJSON_AddNumberToObject(o, "checkpoint", (double)res->checkpoint);
-		return print_rec(b, ok_rec(line, "emit", o));
-	}
+	if (b->a->out.pretty || b->a->out.closed)
+		return print_rec(b, ok_rec(line, "emit", sess_emit_res_json(id, res)));
 	fprintf(f, "{\"ok\":true,\"line\":%ld,\"op\":\"emit\",\"result\":{\"id\":\"%s\",\"seq\":%lld,\"duplicate\":%s",
 		line, id, res->seq, res->duplicate ? "true" : "false");
 	if (!res->duplicate)
@@ -234,8 +222,8 @@ static int print_emit(struct batch *b, const char *id, long line,
 	if (res->checkpoint)
 		fprintf(f, ",\"checkpoint\":%lld", res->checkpoint);
 	fputs("}}\n", f);
-	/* flush when the pipeline runs dry, not per line */
-	if (ferror(f) || (b->n == 0 && fflush(f) == EOF)) {
+	/* buffered: drain() flushes whenever everything asked is answered */
+	if (ferror(f)) {
 		b->a->out.closed = 1;
 		b->stop = 1;
 	}
@@ -359,7 +347,6 @@ static int send_group(struct batch *b)
 			return -1;
 	if (b->stop) { /* --fail-fast tripped while we waited: send nothing more */
 		sess_emit_req_free(&b->req);
-		b->npend = 0;
 		return 0;
 	}
 	argc = sess_emit_req_argv(&b->req);
@@ -388,7 +375,6 @@ static int send_group(struct batch *b)
 	}
 	memcpy(s->ev, b->pend, (size_t)n * sizeof *s->ev);
 	s->nev = n;
-	b->npend = 0;
 	b->inflight += (size_t)n;
 	return 0;
 }
@@ -430,9 +416,8 @@ static int queue_emit(struct batch *b, long line, cJSON *in, const char *id_in,
 			sess_emit_req_free(&b->req);
 		goto done;
 	}
-	b->pend[b->npend].line = line;
-	snprintf(b->pend[b->npend].type, sizeof b->pend[0].type, "%s", ev.type);
-	b->npend++;
+	b->pend[b->req.n - 1].line = line;
+	snprintf(b->pend[b->req.n - 1].type, sizeof b->pend[0].type, "%s", ev.type);
 	rc = 0;
 	if (b->req.n >= b->group && send_group(b))
 		rc = -2;
@@ -667,15 +652,13 @@ static int batch_opt(struct app *a, int opt, const char *arg, void *p)
 		b->fail_fast = 1;
 		return 0;
 	}
-	if (opt == 'G') {
-		if (sess_parse_long(arg, 1, 1000, "--group", SESS_E_USAGE, &v, &a->err))
-			return fprintf(stderr, "%s batch: %s\n", a->prog, a->err.msg), 64;
-		b->group = (int)v;
-		return 0;
-	}
-	if (sess_parse_long(arg, 1, 100000, "--pipeline", SESS_E_USAGE, &v, &a->err))
+	if (sess_parse_long(arg, 1, opt == 'G' ? 1000 : 100000,
+			    opt == 'G' ? "--group" : "--pipeline", SESS_E_USAGE, &v, &a->err))
 		return fprintf(stderr, "%s batch: %s\n", a->prog, a->err.msg), 64;
-	b->depth = (size_t)v;
+	if (opt == 'G')
+		b->group = (int)v;
+	else
+		b->depth = (size_t)v;
 	return 0;
 }
 

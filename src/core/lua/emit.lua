@@ -30,7 +30,6 @@ local chan, id = ARGV[3], ARGV[4]
 local now = now_ms()
 local out = {now, ttl}
 local log, newids = {}, {}
-local moved = false
 for i = 1, n do
   local a = i * 6 - 1
   local typ, from, to, eid = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
@@ -48,7 +47,7 @@ for i = 1, n do
     seq = seq + 1
     local ev = '{"s":' .. seq .. ',"ts":' .. now .. ',' .. ARGV[a + 5]
     log[#log + 1] = ev
-    if to ~= '' then state = to; moved = true end
+    if to ~= '' then state = to end
     if eid ~= '' then
       known[eid] = seq
       newids[#newids + 1] = eid
@@ -67,7 +66,7 @@ for i = 1, n do
 end
 if #log == 0 then return out end
 redis.call('RPUSH', KEYS[2], unpack(log))
-if moved then
+if state ~= m[2] then
   redis.call('HSET', KEYS[1], 'seq', seq, 'updated', now, 'state', state)
 else
   redis.call('HSET', KEYS[1], 'seq', seq, 'updated', now)
