@@ -1,19 +1,122 @@
-/* cli.h - what every sesskit binary shares: the connection flags and the
- * settings layering, JSON-lines output (compact, or indented and coloured
- * on a terminal), error lines and records, exit codes.
+/* cli.h - what every sesskit binary shares: one declarative command
+ * framework, the connection flags and settings layering, JSON-lines output
+ * (compact, or indented and coloured on a terminal), error lines and
+ * records, exit codes, signals and progress.
  *
  * This is the binaries' side: it prints and picks exit codes, so it is kept
- * apart from src/core, which does neither.
+ * apart from src/core, which does neither. Dependencies go one way:
+ * binary -> src/cli -> src/core.
+ *
+ * HOW A BINARY IS BUILT (the models: git's parse-options, tmux's cmd_entry)
+ *
+ * A binary's main.c is its command table and little else:
+ *
+ *	struct touch_opts { long ttl; };
+ *	static const struct cli_opt touch_opts[] = {
+ *		CLI_LONG("ttl", 0, "SECONDS", "the new TTL (default: keep the session's)",
+ *			 struct touch_opts, ttl, 1, SESS_TTL_MAX),
+ *		CLI_END};
+ *	static const struct cli_cmd commands[] = {
+ *		{.name = "touch", .synopsis = "ID [--ttl SECONDS]",
+ *		 .summary = "restart a session's TTL", .opts = touch_opts,
+ *		 .opts_size = sizeof(struct touch_opts), .npos_min = 1, .npos_max = 1,
+ *		 .complete = CLI_COMPLETE_SESSION, .run = cmd_touch},
+ *	};
+ *	static const struct cli_tool tool = {"sessctl", "...", commands, 1, NULL};
+ *	int main(int argc, char **argv) { return cli_main(&tool, argc, argv); }
+ *
+ * and each command is one run function that gets its filled options struct
+ * and its positional arguments:
+ *
+ *	int cmd_touch(struct cli_app *a, void *opts, int argc, char **argv);
+ *
+ * Adding a command is one table entry plus its run function. From the table
+ * come getopt's spec, `--help` of the tool and of each command, `help CMD`,
+ * the shell's dispatch and completion, and the shell completions of bash,
+ * zsh and fish (they ask the binary: `TOOL __complete WORDS...`, see
+ * cli_complete). Common options (--url, --config, ...) are one more table;
+ * a command option whose long name or letter collides with one of them is
+ * refused when the command is parsed (exit 70), and tests run every
+ * command's --help, so a collision cannot ship.
  */
 #ifndef SESS_CLI_H
 #define SESS_CLI_H
 
 #include <cjson/cJSON.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "core/config.h"
+#include "core/conn.h"
 #include "core/err.h"
+#include "core/session.h"
+
+/* ---- the command table ---- */
+
+enum cli_opt_kind {
+	CLI_OPT_FLAG, /* int, set to 1 */
+	CLI_OPT_STR,  /* const char *, borrowed from argv */
+	CLI_OPT_LONG  /* long, parsed whole and checked against [min, max] */
+};
+
+/* What a value or positional argument completes to. */
+#define CLI_COMPLETE_SESSION "@session" /* session ids from the server */
+#define CLI_COMPLETE_FILE "@file"
+
+struct cli_opt {
+	const char *name;        /* long name without "--" */
+	int letter;              /* short letter, 0 for none */
+	enum cli_opt_kind kind;
+	const char *arg;         /* the value's name in help; NULL for flags */
+	const char *help;        /* one line (more lines: "\n" + indent) */
+	size_t off;              /* where the value goes in the options struct */
+	long min, max;           /* CLI_OPT_LONG */
+	const char *values;      /* completion: words separated by spaces, or
+				  * CLI_COMPLETE_*; NULL = nothing to offer */
+};
+
+#define CLI_FLAG(name, letter, help, type, field) \
+	{name, letter, CLI_OPT_FLAG, NULL, help, offsetof(type, field), 0, 0, NULL}
+#define CLI_STR(name, letter, arg, help, type, field, values) \
+	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values}
+#define CLI_LONG(name, letter, arg, help, type, field, min, max) \
+	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL}
+#define CLI_END {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0, 0, 0, NULL}
+
+struct cli_app;
+
+struct cli_cmd {
+	const char *name;
+	const char *synopsis;    /* after "TOOL NAME " */
+	const char *summary;     /* one line, no final period */
+	const char *details;     /* more help text before the options, or NULL */
+	const struct cli_opt *opts;  /* ends with CLI_END; NULL = none */
+	size_t opts_size;        /* sizeof the struct opts fill */
+	const void *defaults;    /* its initial value; NULL = all zero */
+	int npos_min, npos_max;  /* positional count bounds; max -1 = any */
+	const char *complete;    /* what positionals complete to (CLI_COMPLETE_*) */
+	int id_arg;              /* the first positional is a session id (the
+				  * shell fills in its current one) */
+	/* opts is the filled struct (NULL when opts_size is 0); argv[0..argc)
+	 * are the positional arguments. Returns the exit code. */
+	int (*run)(struct cli_app *a, void *opts, int argc, char **argv);
+	int hidden;              /* left out of the command list */
+};
+
+struct cli_tool {
+	const char *name;        /* "sessctl" */
+	const char *about;       /* the paragraph after the usage line */
+	const struct cli_cmd *cmds;
+	size_t ncmds;
+	const char *epilog;      /* after the common options in --help, or NULL */
+};
+
+/* Store arg as option o's value in the struct dst (flags ignore arg).
+ * A number out of range is SESS_E_USAGE naming the option. */
+int cli_opt_set(const struct cli_opt *o, void *dst, const char *arg,
+		struct sess_err *err);
+
+/* ---- the common options ---- */
 
 /* Flags every binary takes (before or after its command). */
 struct cli_common {
@@ -23,36 +126,17 @@ struct cli_common {
 	int askpass;
 };
 
-#define CLI_COMMON_OPTS 15
-extern const struct option cli_common_options[CLI_COMMON_OPTS];
-#define CLI_COMMON_HELP \
-"Connection and settings (any command):\n" \
-"  -u, --url URL          redis://[user[:pass]@]host[:port][/db] or unix:///path.sock\n" \
-"  -h, --host HOST        -p, --port PORT       -n, --db N     -s, --socket PATH\n" \
-"      --user NAME        ACL user name\n" \
-"      --password-file F  read the password from the first line of F\n" \
-"      --askpass          prompt for the password on the terminal\n" \
-"      --password PASS    (visible to other users; prefer the two above)\n" \
-"  -c, --config FILE      JSON config file (default $SESSKIT_CONFIG)\n" \
-"      --prefix P         key prefix (default sess)\n" \
-"  -t, --timeout MS       command timeout in milliseconds\n" \
-"      --color WHEN       auto, always or never (NO_COLOR is honoured)\n"
+/* The common options' table (ends with CLI_END). */
+extern const struct cli_opt cli_common_opts[];
 
 void cli_common_init(struct cli_common *c);
-
-/* If opt is a common option, record it and return 1; 0 if it is not one;
- * -1 with err set on a bad value. */
-int cli_common_take(struct cli_common *c, int opt, const char *arg,
-		    struct sess_err *err);
 
 /* Build the settings: defaults < config file < environment < flags.
  * warn is set when a password came on the command line. */
 int cli_settings(struct sess_config *cfg, const struct cli_common *c,
 		 int *warn, struct sess_err *err);
 
-/* Merge a command's options with the common ones into out (room for
- * ncmd + CLI_COMMON_OPTS + 1 entries). */
-void cli_merge_options(const struct option *cmd, struct option *out);
+/* ---- output ---- */
 
 struct cli_out {
 	FILE *f;
@@ -79,6 +163,79 @@ int cli_fail(const char *prog, const struct sess_err *err);
 /* Print "prog: warning: ..." on stderr. */
 void cli_warn(const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* ---- one run of a binary ---- */
+
+struct cli_app {
+	const char *prog;            /* the tool's name, for messages */
+	const struct cli_tool *tool;
+	const struct cli_cmd *cmd;   /* the command running */
+	struct cli_common common;
+	struct sess_config cfg;
+	struct sess_conn conn;
+	struct sess_ctx ctx;
+	struct cli_out out;
+	struct sess_err err;
+	int connected;
+	int keep;                    /* shell: keep the connection between commands */
+	/* called with every value printed (the shell remembers ids); NULL = none */
+	void (*on_print)(const cJSON *v);
+};
+
+/* The whole of a binary's main: global options, `help [CMD]`, --help,
+ * --version, `__complete`, dispatch, exit code. */
+int cli_main(const struct cli_tool *t, int argc, char **argv);
+
+/* Run command c with argv[0] its name (the shell calls this per line).
+ * Parses the command's and the common options into a fresh options
+ * struct, checks the positional count and calls c->run. */
+int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv);
+
+/* The command named name, or NULL. */
+const struct cli_cmd *cli_find(const struct cli_tool *t, const char *name);
+
+/* Usage texts: the tool's, and one command's (synopsis, summary, details,
+ * its options and the common ones), both generated from the tables. */
+void cli_usage(FILE *f, const struct cli_tool *t);
+void cli_cmd_help(FILE *f, const struct cli_tool *t, const struct cli_cmd *c);
+
+/* Complete the last of words (the words after the tool's name; the last
+ * may be ""): prints candidates one a line as "WORD" or "WORD\tTEXT"; a
+ * first line ":file" asks the shell for file names instead. Session ids
+ * come from the server when one answers (quietly nothing otherwise). */
+int cli_complete(struct cli_app *a, int nwords, char **words);
+
+/* Settings, output and connection; returns 0 or an exit code after
+ * printing the problem. The shell keeps its connection (a->keep). */
+int cli_connect(struct cli_app *a);
+
+/* Print v as one JSON line and free it. Returns 0. */
+int cli_print(struct cli_app *a, cJSON *v);
+
+/* sess_each_fn that prints each row to the app's output. */
+int cli_each_print(cJSON *row, void *app);
+
+/* Print a->err and return its exit code. */
+int cli_app_fail(struct cli_app *a);
+
+/* Print a usage problem of the running command ("prog cmd: ...; see
+ * 'prog cmd --help'") and return 64. */
+int cli_usage_error(struct cli_app *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* An operation on one session; prints its own result, or returns -1 with
+ * a->err set. */
+typedef int (*cli_id_op)(struct cli_app *a, const char *id, void *st);
+
+/* Run op for the session id arg, or, when arg is "-", for each id read
+ * from stdin as JSON lines (objects with an "id", JSON strings, or bare
+ * words). With "-", a bad line or a failed op gives an error record on
+ * stdout ({"ok":false,"line":N,"id":...,"error":{...}}) and the rest go
+ * on; the exit code is that of the first failure. Connects as needed.
+ * Returns the exit code. */
+int cli_run_ids(struct cli_app *a, const char *arg, cli_id_op op, void *st);
+
+/* ---- signals and progress ---- */
 
 /* Long work: SIGINT/SIGTERM set a flag (and interrupt blocking waits, no
  * SA_RESTART) so the work in hand can finish. cli_stop_signal() is the

@@ -295,7 +295,7 @@ int sess_config_set(struct sess_config *cfg, const char *name,
 
 	if (!s)
 		return sess_err_set(err, cls, "unknown_setting",
-				    "%s: unknown setting \"%s\"; see sessctl(1) CONFIGURATION for the names",
+				    "%s: unknown setting \"%s\"; see CONFIGURATION in the man page for the names",
 				    source, name);
 	switch (s->type) {
 	case T_URL:
@@ -352,7 +352,7 @@ static int load_object(struct sess_config *cfg, const cJSON *obj,
 		}
 		if (!find_setting(name))
 			return sess_err_set(err, SESS_E_CONFIG, "unknown_setting",
-					    "%s: unknown setting \"%s\"; see sessctl(1) CONFIGURATION for the names",
+					    "%s: unknown setting \"%s\"; see CONFIGURATION in the man page for the names",
 					    source, name);
 		if (cJSON_IsString(it)) {
 			sval = it->valuestring;

@@ -123,12 +123,11 @@ int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 	memset(c, 0, sizeof *c);
 	c->cfg = cfg;
 	sess_config_describe(cfg, c->where, sizeof c->where);
-	if (cfg->tls) {
-#ifndef HAVE_TLS
+	/* No TLS code exists yet: refuse rather than talk plain text to a
+	 * server the user asked to reach over TLS. */
+	if (cfg->tls)
 		return sess_err_set(err, SESS_E_CONFIG, "no_tls",
 				    "rediss:// asks for TLS, but this build has no TLS (it needs hiredis >= 1.0 with SSL); use redis:// through a TLS tunnel such as stunnel");
-#endif
-	}
 	if (cfg->unix_path[0])
 		c->ctx = redisConnectUnixWithTimeout(cfg->unix_path, ms_tv(cfg->connect_timeout_ms));
 	else
@@ -197,6 +196,14 @@ int sess_conn_append(struct sess_conn *c, int argc, const char **argv,
 		     const size_t *lens, struct sess_err *err)
 {
 	if (redisAppendCommandArgv(c->ctx, argc, argv, lens) != REDIS_OK)
+		return sess_conn_io_error(c, err);
+	return 0;
+}
+
+int sess_conn_append_raw(struct sess_conn *c, const char *cmd, size_t len,
+			 struct sess_err *err)
+{
+	if (redisAppendFormattedCommand(c->ctx, cmd, len) != REDIS_OK)
 		return sess_conn_io_error(c, err);
 	return 0;
 }

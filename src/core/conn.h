@@ -41,6 +41,9 @@ redisReply *sess_conn_cmdf(struct sess_conn *c, struct sess_err *err,
 /* Pipelining: queue commands, then read their replies in order. */
 int sess_conn_append(struct sess_conn *c, int argc, const char **argv,
 		     const size_t *lens, struct sess_err *err);
+/* Queue a command already in the wire format (redisFormatCommand*). */
+int sess_conn_append_raw(struct sess_conn *c, const char *cmd, size_t len,
+			 struct sess_err *err);
 /* Read the next reply. An error *reply* is returned as a reply (callers of
  * pipelines decide per command); only transport failures return -1. */
 int sess_conn_read(struct sess_conn *c, redisReply **out, struct sess_err *err);

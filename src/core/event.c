@@ -283,7 +283,7 @@ cJSON *sess_event_decode(const char *stored, size_t len, const char *id,
 	if (!in || !cJSON_IsObject(in)) {
 		cJSON_Delete(in);
 		sess_err_set(err, SESS_E_DATA, "corrupt_event",
-			     "a stored event is not valid JSON (\"%.40s\"); run sess-validate on the session",
+			     "a stored event is not valid JSON (\"%.40s\"); the session's data is damaged",
 			     stored);
 		return NULL;
 	}

@@ -67,55 +67,79 @@ static void session_key(char *buf, const char *prefix, const char *id,
 
 void sess_key_meta(char *buf, const char *prefix, const char *id)
 {
-	session_key(buf, prefix, id, "meta");
+	session_key(buf, prefix, id, SESS_S_KEY_META);
 }
 
 void sess_key_events(char *buf, const char *prefix, const char *id)
 {
-	session_key(buf, prefix, id, "events");
+	session_key(buf, prefix, id, SESS_S_KEY_EVENTS);
 }
 
 void sess_key_checkpoints(char *buf, const char *prefix, const char *id)
 {
-	session_key(buf, prefix, id, "checkpoints");
+	session_key(buf, prefix, id, SESS_S_KEY_CHECKPOINTS);
 }
 
 void sess_key_dedup(char *buf, const char *prefix, const char *id)
 {
-	session_key(buf, prefix, id, "eventids");
+	session_key(buf, prefix, id, SESS_S_KEY_EVENTIDS);
 }
 
 void sess_key_channel(char *buf, const char *prefix, const char *id)
 {
-	session_key(buf, prefix, id, "notify");
+	session_key(buf, prefix, id, SESS_S_KEY_NOTIFY);
 }
 
 void sess_key_index(char *buf, const char *prefix)
 {
-	snprintf(buf, SESS_KEY_MAX, "%s:index", prefix);
+	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_INDEX, prefix);
 }
 
 void sess_key_stats(char *buf, const char *prefix)
 {
-	snprintf(buf, SESS_KEY_MAX, "%s:stats", prefix);
+	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_STATS, prefix);
 }
 
 void sess_key_layout(char *buf, const char *prefix)
 {
-	snprintf(buf, SESS_KEY_MAX, "%s:layout", prefix);
+	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_LAYOUT, prefix);
 }
 
 void sess_key_agent(char *buf, const char *prefix, const char *agent)
 {
-	snprintf(buf, SESS_KEY_MAX, "%s:agent:%s", prefix, agent);
+	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_AGENT ":%s", prefix, agent);
 }
 
 void sess_key_channel_pattern(char *buf, const char *prefix)
 {
-	snprintf(buf, SESS_KEY_MAX, "%s:{*}:notify", prefix);
+	snprintf(buf, SESS_KEY_MAX, "%s:{*}:" SESS_S_KEY_NOTIFY, prefix);
 }
 
 void sess_key_agent_field(char *buf, const char *agent)
 {
-	snprintf(buf, SESS_KEY_MAX, "agent:%s", agent);
+	snprintf(buf, SESS_KEY_MAX, SESS_S_F_AGENT_PREFIX "%s", agent);
+}
+
+void sess_key_agents(char *buf, const char *prefix)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_AGENTS, prefix);
+}
+
+const char *sess_key_field_agent(const char *field)
+{
+	if (strncmp(field, SESS_S_F_AGENT_PREFIX, SESS_S_F_AGENT_PREFIX_LEN) != 0)
+		return NULL;
+	return field + SESS_S_F_AGENT_PREFIX_LEN;
+}
+
+void sess_keys_init(struct sess_keys *k, const char *prefix, const char *id)
+{
+	sess_key_meta(k->meta, prefix, id);
+	sess_key_events(k->events, prefix, id);
+	sess_key_checkpoints(k->cps, prefix, id);
+	sess_key_dedup(k->dedup, prefix, id);
+	k->v[0] = k->meta;
+	k->v[1] = k->events;
+	k->v[2] = k->cps;
+	k->v[3] = k->dedup;
 }

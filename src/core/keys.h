@@ -12,8 +12,8 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "schema.h"
 
-#define SESS_LAYOUT_VERSION "1"
 #define SESS_ID_MAX 128     /* longest session or agent id */
 #define SESS_PREFIX_MAX 32  /* longest key prefix */
 #define SESS_KEY_MAX (SESS_PREFIX_MAX + SESS_ID_MAX + 32)
@@ -45,7 +45,23 @@ void sess_key_agent(char *buf, const char *prefix, const char *agent);
 /* The pattern matching every session's channel, for PSUBSCRIBE. */
 void sess_key_channel_pattern(char *buf, const char *prefix);
 
+/* The registry of every agent seen (a sorted set by last activity). */
+void sess_key_agents(char *buf, const char *prefix);
+
 /* The meta hash field that marks agent A as a member: "agent:A". */
 void sess_key_agent_field(char *buf, const char *agent);
+
+/* The agent a meta hash field names ("agent:A" -> "A", pointing into
+ * field), or NULL when the field is not an agent's. */
+const char *sess_key_field_agent(const char *field);
+
+/* The four keys every session script receives, in the scripts' KEYS
+ * order: meta, events, checkpoints, eventids. */
+struct sess_keys {
+	char meta[SESS_KEY_MAX], events[SESS_KEY_MAX], cps[SESS_KEY_MAX],
+		dedup[SESS_KEY_MAX];
+	const char *v[4];
+};
+void sess_keys_init(struct sess_keys *k, const char *prefix, const char *id);
 
 #endif

@@ -9,19 +9,10 @@
 
 #include "conn.h"
 
-enum sess_script {
-	SESS_LUA_CREATE,
-	SESS_LUA_JOIN,
-	SESS_LUA_LEAVE,
-	SESS_LUA_EMIT,
-	SESS_LUA_CHECKPOINT,
-	SESS_LUA_COMPLETE,
-	SESS_LUA_TOUCH,
-	SESS_LUA_DELETE,
-	SESS_LUA_EVENTS,
-	SESS_LUA_TRIM,
-	SESS_LUA_COUNT
-};
+/* enum sess_script: SESS_LUA_CREATE, ... one per file in Makefile.am's
+ * SESS_LUA_FILES, in that order, then SESS_LUA_COUNT. Adding a script is
+ * adding its file to that list. */
+#include "core/lua_gen.h"
 
 const char *sess_script_sha(enum sess_script s);
 

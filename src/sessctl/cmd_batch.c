@@ -4,10 +4,12 @@
  * Emits (the hot path) are grouped and pipelined. A run of consecutive
  * emits to the same session (up to --group) goes in one call of the emit
  * script, which runs them in order as if each were its own call; up to
- * --pipeline emits are in flight on the connection, in a ring of groups
- * in input order. The index and stats upkeep that single emits do one by
- * one is coalesced: one index update per run of emits to a session, stats
- * counters every UPKEEP_EVERY events. Any other op first drains the ring,
+ * --pipeline emits are in flight on the connection (a core pipeline, which
+ * reloads scripts the server lost and re-sends what it refused, in order),
+ * and a ring of groups and records keeps the results in input order. The
+ * index and stats upkeep is the core's coalescing mode (sess_upkeep): one
+ * index update per run of emits to a session, counters every 1000 events,
+ * queued on the same pipeline. Any other op first drains the ring,
  * then runs synchronously, so results stay in input order. When the input
  * has nothing more to read right now, what is pending is sent and its
  * results printed, so a slow producer gets its results as it goes. Input is
@@ -23,13 +25,13 @@
 
 #include "core/json.h"
 #include "core/keys.h"
-#include "core/scripts.h"
+#include "core/pipe.h"
 #include "sessctl.h"
 
-#define UPKEEP_EVERY 1000
-#define MAX_TYPES 32
+enum slot_kind { SLOT_READY, SLOT_EMIT };
 
-enum slot_kind { SLOT_READY, SLOT_EMIT, SLOT_UPKEEP };
+/* Tags of the pipeline's replies: upkeep commands carry 0, emit groups 1. */
+#define TAG_EMIT 1
 
 /* One emit of a group: its input line and event type (for the stats). */
 struct ev_info {
@@ -68,7 +70,8 @@ static char *reader_nl(struct reader *r)
 }
 
 struct batch {
-	struct app *a;
+	struct cli_app *a;
+	struct sess_pipe pipe;
 	struct slot *ring;
 	size_t cap, head, n;
 	size_t depth, inflight;     /* emits allowed / now in flight */
@@ -80,13 +83,7 @@ struct batch {
 	struct ev_info *pend;
 	int fail_fast, first_fail, stop;
 	long ok_lines, failed_lines;
-	/* coalesced upkeep */
-	char last_id[SESS_ID_MAX + 1];
-	long long last_expiry;
-	long events;
-	struct { char type[SESS_TYPE_MAX + 1]; long n; } types[MAX_TYPES];
-	int ntypes;
-	char idx[SESS_KEY_MAX], stats[SESS_KEY_MAX];
+	struct sess_upkeep upkeep;
 };
 
 static int print_rec(struct batch *b, cJSON *rec)
@@ -117,8 +114,8 @@ static void note_fail(struct batch *b, const struct sess_err *err)
 		b->stop = 1;
 }
 
-/* Double the ring, keeping its order. Upkeep commands join the ring while
- * replies are read, so it may need more than the emit window; it never
+/* Double the ring, keeping its order (records of failed lines join it
+ * between emits, so it may need more than the emit window); it never
  * overwrites a slot. */
 static void grow(struct batch *b)
 {
@@ -154,54 +151,14 @@ static struct slot *push(struct batch *b)
 	return s;
 }
 
-static void upkeep_append(struct batch *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void upkeep_append(struct batch *b, const char *fmt, ...)
+/* Warn once about failed upkeep: the results stand, the index drifted. */
+static void upkeep_failed(struct batch *b, const struct sess_err *err)
 {
-	va_list ap;
-	struct slot *s;
+	static int warned;
 
-	va_start(ap, fmt);
-	if (redisvAppendCommand(b->a->conn.ctx, fmt, ap) == REDIS_OK) {
-		s = push(b);
-		s->kind = SLOT_UPKEEP;
-	}
-	va_end(ap);
-}
-
-static void flush_index(struct batch *b)
-{
-	if (b->last_id[0])
-		upkeep_append(b, "ZADD %s XX %lld %s", b->idx, b->last_expiry, b->last_id);
-	b->last_id[0] = '\0';
-}
-
-static void flush_stats(struct batch *b)
-{
-	int i;
-
-	if (b->events)
-		upkeep_append(b, "HINCRBY %s events %ld", b->stats, b->events);
-	for (i = 0; i < b->ntypes; i++)
-		upkeep_append(b, "HINCRBY %s type:%s %ld", b->stats, b->types[i].type, b->types[i].n);
-	b->events = 0;
-	b->ntypes = 0;
-}
-
-static void count_type(struct batch *b, const char *type)
-{
-	int i;
-
-	b->events++;
-	for (i = 0; i < b->ntypes; i++)
-		if (!strcmp(b->types[i].type, type)) {
-			b->types[i].n++;
-			return;
-		}
-	if (b->ntypes == MAX_TYPES)
-		flush_stats(b);
-	snprintf(b->types[b->ntypes].type, sizeof b->types[0].type, "%s", type);
-	b->types[b->ntypes++].n = 1;
+	if (!warned++)
+		cli_warn(b->a->prog, "index or stats update failed (%s); maintenance repairs the index",
+			 err->msg);
 }
 
 /* The emit result record. Compact output is written directly (the hot
@@ -245,16 +202,30 @@ static int emit_result(struct batch *b, const struct slot *s, int i,
 		return print_rec(b, cli_error_record(s->ev[i].line, &err));
 	}
 	b->ok_lines++;
-	if (!res.duplicate) {
-		if (b->last_id[0] && strcmp(b->last_id, s->id))
-			flush_index(b);
-		snprintf(b->last_id, sizeof b->last_id, "%s", s->id);
-		b->last_expiry = res.expiry_ms;
-		count_type(b, s->ev[i].type);
-		if (b->events >= UPKEEP_EVERY)
-			flush_stats(b);
-	}
+	if (!res.duplicate &&
+	    sess_upkeep_emitted(&b->upkeep, &b->pipe, s->id, s->ev[i].type, res.expiry_ms, &err))
+		upkeep_failed(b, &err);
 	return print_emit(b, s->id, s->ev[i].line, &res);
+}
+
+/* The next emit group's reply: upkeep replies before it are taken and
+ * dropped (a failed one is warned about). -1 when the connection failed. */
+static int next_emit_reply(struct batch *b, redisReply **r)
+{
+	struct sess_err err;
+	long tag;
+
+	for (;;) {
+		if (sess_pipe_next(&b->pipe, r, &tag, &b->a->err))
+			return -1;
+		if (tag == TAG_EMIT)
+			return 0;
+		if ((*r)->type == REDIS_REPLY_ERROR) {
+			sess_conn_reply_error(&b->a->conn, *r, &err);
+			upkeep_failed(b, &err);
+		}
+		freeReplyObject(*r);
+	}
 }
 
 /* Take the head slot off the ring: print it, or read its reply. Returns -1
@@ -265,37 +236,20 @@ static int pop(struct batch *b)
 	 * results give rise to may reuse it (or grow the ring) meanwhile; its
 	 * ev array stays put, as only send_group() reallocates one */
 	struct slot cur = b->ring[b->head], *s = &cur;
-	struct app *a = b->a;
 	redisReply *r;
-	struct sess_err err;
+	struct sess_err none;
 	int i;
 
 	b->head = (b->head + 1) % b->cap;
 	b->n--;
 	if (s->kind == SLOT_READY)
 		return print_rec(b, s->rec);
-	if (s->kind == SLOT_EMIT)
-		b->inflight -= (size_t)s->nev;
-	if (sess_conn_read(&a->conn, &r, &a->err))
+	b->inflight -= (size_t)s->nev;
+	if (next_emit_reply(b, &r))
 		return -1;
-	if (s->kind == SLOT_UPKEEP) {
-		if (r->type == REDIS_REPLY_ERROR && !b->first_fail) {
-			sess_conn_reply_error(&a->conn, r, &err);
-			cli_warn(a->prog, "index or stats update failed (%s); sessctl maintenance repairs the index", err.msg);
-		}
-		freeReplyObject(r);
-		return 0;
-	}
-	sess_err_clear(&err);
-	if (sess_script_is_noscript(r)) {
-		/* the server lost our scripts (restart or SCRIPT FLUSH): these
-		 * lines were not applied; load them again for the lines after */
-		sess_script_load_all(&a->conn, NULL);
-		sess_err_set(&err, SESS_E_TEMP, "noscript",
-			     "the server had lost sesskit's scripts; this line was not applied, send it again");
-	}
+	sess_err_clear(&none);
 	for (i = 0; i < s->nev; i++)
-		emit_result(b, s, i, r, &err);
+		emit_result(b, s, i, r, &none);
 	freeReplyObject(r);
 	return 0;
 }
@@ -306,18 +260,24 @@ static int send_group(struct batch *b);
  * upkeep they gave rise to and read its replies too. */
 static int drain(struct batch *b)
 {
-	int round;
+	struct sess_err err;
 
 	if (send_group(b))
 		return -1;
-	for (round = 0; round < 2; round++) {
-		while (b->n)
-			if (pop(b))
-				return -1;
-		if (round == 0) {
-			flush_index(b);
-			flush_stats(b);
+	while (b->n)
+		if (pop(b))
+			return -1;
+	if (sess_upkeep_flush(&b->upkeep, &b->pipe, &err))
+		upkeep_failed(b, &err);
+	while (sess_pipe_pending(&b->pipe)) {
+		redisReply *r;
+		if (sess_pipe_next(&b->pipe, &r, NULL, &b->a->err))
+			return -1;
+		if (r->type == REDIS_REPLY_ERROR) {
+			sess_conn_reply_error(&b->a->conn, r, &err);
+			upkeep_failed(b, &err);
 		}
+		freeReplyObject(r);
 	}
 	/* everything asked so far is answered: let the reader see it */
 	if (!b->a->out.closed && fflush(b->a->out.f) == EOF) {
@@ -355,9 +315,9 @@ static int send_group(struct batch *b)
 		sess_err_set(&b->a->err, SESS_E_INTERNAL, NULL, "out of memory");
 		return -1;
 	}
-	if (redisAppendCommandArgv(b->a->conn.ctx, argc, b->req.argv, b->req.lens) != REDIS_OK) {
+	if (sess_pipe_argv(&b->pipe, SESS_LUA_EMIT, TAG_EMIT, argc, b->req.argv, b->req.lens,
+			   &b->a->err)) {
 		sess_emit_req_free(&b->req);
-		sess_conn_io_error(&b->a->conn, &b->a->err);
 		return -1;
 	}
 	sess_emit_req_free(&b->req);
@@ -426,18 +386,49 @@ done:
 	return rc;
 }
 
-static int get_long(const cJSON *in, const char *name, long min, long *out,
+/* A whole number field in [min, max] (absent: *out unchanged). */
+static int get_long(const cJSON *in, const char *name, long min, long max, long *out,
 		    struct sess_err *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, name);
 
 	if (!v)
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble ||
-	    v->valuedouble < (double)min)
+	/* the range first: casting a double out of long's range is undefined */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)min && v->valuedouble <= (double)max) ||
+	    v->valuedouble != (double)(long)v->valuedouble)
 		return sess_err_set(err, SESS_E_DATA, "bad_input",
-				    "\"%s\" must be a whole number of at least %ld", name, min);
+				    "\"%s\" must be a whole number from %ld to %ld", name, min, max);
 	*out = (long)v->valuedouble;
+	return 0;
+}
+
+/* A true/false field (absent: false). */
+static int get_bool(const cJSON *in, const char *name, int *out, struct sess_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, name);
+
+	*out = 0;
+	if (!v)
+		return 0;
+	if (!cJSON_IsBool(v))
+		return sess_err_set(err, SESS_E_DATA, "bad_input",
+				    "\"%s\" must be true or false", name);
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+/* A string field (absent: NULL); another type is refused. */
+static int get_str(const cJSON *in, const char *name, const char **out, struct sess_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, name);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v))
+		return sess_err_set(err, SESS_E_DATA, "bad_input", "\"%s\" must be a string", name);
+	*out = v->valuestring;
 	return 0;
 }
 
@@ -448,9 +439,9 @@ static int run_sync(struct batch *b, const char *op, cJSON *in, const char *id,
 	static const char *const ops[] = {"create", "join", "leave", "get", "checkpoint",
 					  "complete", "delete", "touch", NULL};
 	struct sess_ctx *c = &b->a->ctx;
-	const char *agent = str_field(in, "agent");
+	const char *agent, *reason;
 	long ttl = 0;
-	int i;
+	int i, events;
 
 	for (i = 0; ops[i] && strcmp(ops[i], op); i++)
 		;
@@ -458,6 +449,9 @@ static int run_sync(struct batch *b, const char *op, cJSON *in, const char *id,
 		return sess_err_set(err, SESS_E_DATA, "bad_op",
 				    "unknown op \"%.30s\"; ops are create, join, leave, emit, get, checkpoint, complete, touch, delete",
 				    op);
+	if (get_str(in, "agent", &agent, err) || get_str(in, "reason", &reason, err) ||
+	    get_long(in, "ttl", 1, SESS_TTL_MAX, &ttl, err) || get_bool(in, "events", &events, err))
+		return -1;
 
 	if (!strcmp(op, "create")) {
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(in, "metadata");
@@ -465,8 +459,6 @@ static int run_sync(struct batch *b, const char *op, cJSON *in, const char *id,
 		int rc;
 		if (!agent)
 			return sess_err_set(err, SESS_E_DATA, "bad_input", "create needs \"agent\"");
-		if (get_long(in, "ttl", 1, &ttl, err))
-			return -1;
 		if (m && !cJSON_IsObject(m))
 			return sess_err_set(err, SESS_E_DATA, "bad_json", "\"metadata\" must be a JSON object");
 		mt = m ? cJSON_PrintUnformatted(m) : NULL;
@@ -482,17 +474,13 @@ static int run_sync(struct batch *b, const char *op, cJSON *in, const char *id,
 		return op[0] == 'j' ? sess_join(c, id, agent, out, err) : sess_leave(c, id, agent, out, err);
 	}
 	if (!strcmp(op, "get"))
-		return sess_get(c, id, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "events")), out, err);
-	if (!strcmp(op, "checkpoint")) {
-		const char *reason = str_field(in, "reason");
+		return sess_get(c, id, events, out, err);
+	if (!strcmp(op, "checkpoint"))
 		return sess_checkpoint(c, id, reason ? reason : "manual", out, err);
-	}
 	if (!strcmp(op, "complete"))
 		return sess_complete(c, id, out, err);
 	if (!strcmp(op, "delete"))
 		return sess_delete(c, id, out, err);
-	if (get_long(in, "ttl", 1, &ttl, err))
-		return -1;
 	return sess_touch(c, id, ttl, out, err);
 }
 
@@ -643,64 +631,39 @@ static int reader_line(struct reader *r, char **line, size_t *len)
 	}
 }
 
-static int batch_opt(struct app *a, int opt, const char *arg, void *p)
+int cmd_batch(struct cli_app *a, void *opts, int argc, char **argv)
 {
-	struct batch *b = p;
-	long v;
-
-	if (opt == 'F') {
-		b->fail_fast = 1;
-		return 0;
-	}
-	if (sess_parse_long(arg, 1, opt == 'G' ? 1000 : 100000,
-			    opt == 'G' ? "--group" : "--pipeline", SESS_E_USAGE, &v, &a->err))
-		return fprintf(stderr, "%s batch: %s\n", a->prog, a->err.msg), 64;
-	if (opt == 'G')
-		b->group = (int)v;
-	else
-		b->depth = (size_t)v;
-	return 0;
-}
-
-int cmd_batch(struct app *a, int argc, char **argv)
-{
-	static const struct option o[] = {
-		{"fail-fast", no_argument, NULL, 'F'},
-		{"group", required_argument, NULL, 'G'},
-		{"pipeline", required_argument, NULL, 'P'},
-		{NULL, 0, NULL, 0}};
-	const struct cmd *c = sessctl_find("batch");
+	struct batch_opts *o = opts;
 	struct batch b;
 	struct reader in;
 	char *line;
 	size_t len, i;
 	long lineno = 0;
-	int first, rc, got = 0, fatal = 0;
+	int rc, got = 0, fatal = 0;
 
+	(void)argc;
+	(void)argv;
 	memset(&b, 0, sizeof b);
 	memset(&in, 0, sizeof in);
 	b.a = a;
-	b.depth = 256;
-	b.group = 64;
-	if ((rc = app_parse(a, c, argc, argv, "", o, batch_opt, &b, 0, 0, &first)))
-		return rc;
-	if ((size_t)b.group > b.depth)
-		b.group = (int)b.depth;
-	if ((rc = app_connect(a)))
+	b.depth = (size_t)o->pipeline;
+	b.group = (int)(o->group > o->pipeline ? o->pipeline : o->group);
+	b.fail_fast = o->fail_fast;
+	if ((rc = cli_connect(a)))
 		return rc;
 	if (sess_script_load_all(&a->conn, &a->err) || sess_check_layout(&a->ctx, &a->err))
-		return app_fail(a);
-	/* the ring holds groups of emits and their coalesced upkeep commands */
-	b.cap = 2 * b.depth + MAX_TYPES + 4;
+		return cli_app_fail(a);
+	sess_pipe_init(&b.pipe, &a->conn);
+	sess_upkeep_init(&b.upkeep, &a->cfg);
+	/* the ring holds groups of emits, and records of failed lines */
+	b.cap = 2 * b.depth + 4;
 	b.ring = calloc(b.cap, sizeof *b.ring);
 	b.pend = calloc((size_t)b.group, sizeof *b.pend);
 	if (!b.ring || !b.pend) {
 		free(b.ring);
 		free(b.pend);
-		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory"), app_fail(a);
+		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory"), cli_app_fail(a);
 	}
-	sess_key_index(b.idx, a->cfg.prefix);
-	sess_key_stats(b.stats, a->cfg.prefix);
 	while (!b.stop) {
 		/* nothing more to read right now: send what is pending and
 		 * print its results before waiting for the producer */
@@ -728,6 +691,7 @@ int cmd_batch(struct app *a, int argc, char **argv)
 	free(b.pend);
 	free(in.buf);
 	sess_emit_req_free(&b.req);
+	sess_pipe_free(&b.pipe);
 	if (fatal) {
 		fprintf(stderr, "%s batch: %s; stopped at input line %ld (%ld lines done, %ld failed); results printed so far are final\n",
 			a->prog, a->err.msg, lineno, b.ok_lines, b.failed_lines);

@@ -2,31 +2,13 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/keys.h"
 #include "sessctl.h"
 
 struct emit_st {
 	struct sess_event ev;
-	const char *event_json;
-	const char *change, *transition, *impact;
-	const char *actor, *type, *event_id;
+	const struct emit_opts *o;
 };
-
-static int emit_opt(struct app *a, int opt, const char *arg, void *p)
-{
-	struct emit_st *st = p;
-
-	(void)a;
-	switch (opt) {
-	case 'a': st->actor = arg; return 0;
-	case 'T': st->type = arg; return 0;
-	case 'C': st->change = arg; return 0;
-	case 'S': st->transition = arg; return 0;
-	case 'P': st->impact = arg; return 0;
-	case 'E': st->event_id = arg; return 0;
-	case 'J': st->event_json = arg; return 0;
-	}
-	return 70;
-}
 
 static int set_str(char *dst, size_t n, const char *v, const char *what, struct sess_err *err)
 {
@@ -40,9 +22,10 @@ static int set_str(char *dst, size_t n, const char *v, const char *what, struct 
 static int build_event(struct emit_st *st, struct sess_err *err)
 {
 	struct sess_event *ev = &st->ev;
+	const struct emit_opts *o = st->o;
 
-	if (st->event_json) {
-		cJSON *j = sess_json_parse(st->event_json);
+	if (o->event) {
+		cJSON *j = sess_json_parse(o->event);
 		int rc;
 		if (!j)
 			return sess_err_set(err, SESS_E_DATA, "bad_json",
@@ -52,118 +35,74 @@ static int build_event(struct emit_st *st, struct sess_err *err)
 		if (rc)
 			return -1;
 	}
-	if (st->actor && set_str(ev->actor, sizeof ev->actor, st->actor, "--actor", err))
+	if (o->actor && set_str(ev->actor, sizeof ev->actor, o->actor, "--actor", err))
 		return -1;
-	if (st->type && set_str(ev->type, sizeof ev->type, st->type, "--type", err))
+	if (o->type && set_str(ev->type, sizeof ev->type, o->type, "--type", err))
 		return -1;
-	if (st->event_id && set_str(ev->event_id, sizeof ev->event_id, st->event_id, "--event-id", err))
+	if (o->event_id && set_str(ev->event_id, sizeof ev->event_id, o->event_id, "--event-id", err))
 		return -1;
-	if (st->change && sess_event_set_part(ev, "changeInfo", st->change, err))
+	if (o->change && sess_event_set_part(ev, "changeInfo", o->change, err))
 		return -1;
-	if (st->transition && sess_event_set_part(ev, "stateTransition", st->transition, err))
+	if (o->transition && sess_event_set_part(ev, "stateTransition", o->transition, err))
 		return -1;
-	if (st->impact && sess_event_set_part(ev, "impact", st->impact, err))
+	if (o->impact && sess_event_set_part(ev, "impact", o->impact, err))
 		return -1;
 	return sess_event_validate(ev, err);
 }
 
-static int op_emit(struct app *a, const char *id, void *p)
+static int op_emit(struct cli_app *a, const char *id, void *p)
 {
 	struct emit_st *st = p;
 	cJSON *out = NULL;
 
 	if (sess_emit(&a->ctx, id, &st->ev, &out, &a->err))
 		return -1;
-	app_print(a, out);
+	cli_print(a, out);
 	return 0;
 }
 
-int cmd_emit(struct app *a, int argc, char **argv)
+int cmd_emit(struct cli_app *a, void *opts, int argc, char **argv)
 {
-	static const struct option o[] = {
-		{"actor", required_argument, NULL, 'a'},
-		{"type", required_argument, NULL, 'T'},
-		{"change", required_argument, NULL, 'C'},
-		{"transition", required_argument, NULL, 'S'},
-		{"impact", required_argument, NULL, 'P'},
-		{"event-id", required_argument, NULL, 'E'},
-		{"event", required_argument, NULL, 'J'},
-		{NULL, 0, NULL, 0}};
-	const struct cmd *c = sessctl_find("emit");
 	struct emit_st st;
-	int first, rc;
+	int rc;
 
-	memset(&st, 0, sizeof st);
+	(void)argc;
+	st.o = opts;
 	sess_event_init(&st.ev);
-	if ((rc = app_parse(a, c, argc, argv, "a:T:", o, emit_opt, &st, 1, 1, &first)))
-		goto done;
-	if (build_event(&st, &a->err)) {
-		rc = app_fail(a);
-		goto done;
-	}
-	rc = app_run_ids(a, argv[first], op_emit, &st);
-done:
+	if (build_event(&st, &a->err))
+		rc = cli_app_fail(a);
+	else
+		rc = cli_run_ids(a, argv[0], op_emit, &st);
 	sess_event_free(&st.ev);
 	return rc;
 }
 
-struct events_st {
-	long from, to, limit;
-	int follow;
-};
-
-static int events_opt(struct app *a, int opt, const char *arg, void *p)
+static int op_events(struct cli_app *a, const char *id, void *opts)
 {
-	struct events_st *st = p;
-	const char *what;
-	long *dst;
+	struct events_opts *o = opts;
 
-	if (opt == 'f') {
-		st->follow = 1;
-		return 0;
-	}
-	what = opt == 'F' ? "--from" : opt == 'U' ? "--to" : "--limit";
-	dst = opt == 'F' ? &st->from : opt == 'U' ? &st->to : &st->limit;
-
-	if (sess_parse_long(arg, 1, 9007199254740991L, what, SESS_E_USAGE, dst, &a->err))
-		return fprintf(stderr, "%s events: %s\n", a->prog, a->err.msg), 64;
-	return 0;
+	return sess_log_events(&a->ctx, id, o->from, o->to, o->limit, cli_each_print, a,
+			       NULL, &a->err);
 }
 
-static int op_events(struct app *a, const char *id, void *p)
+int cmd_events(struct cli_app *a, void *opts, int argc, char **argv)
 {
-	struct events_st *st = p;
+	struct events_opts *o = opts;
+	int rc;
 
-	return sess_events(&a->ctx, id, st->from, st->to, st->limit, app_each_print, a,
-			   NULL, &a->err);
-}
-
-int cmd_events(struct app *a, int argc, char **argv)
-{
-	static const struct option o[] = {
-		{"from", required_argument, NULL, 'F'},
-		{"to", required_argument, NULL, 'U'},
-		{"limit", required_argument, NULL, 'l'},
-		{"follow", no_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0}};
-	const struct cmd *c = sessctl_find("events");
-	struct events_st st = {1, 0, 0, 0};
-	int first, rc;
-
-	if ((rc = app_parse(a, c, argc, argv, "l:f", o, events_opt, &st, 1, 1, &first)))
-		return rc;
-	if (st.follow && (st.to || st.limit))
-		return app_usage(a, c, "--follow goes on forever; it does not take --to or --limit");
-	if (st.to && st.to < st.from)
-		return app_usage(a, c, "--to %ld is before --from %ld", st.to, st.from);
-	if (st.follow) {
-		if (!strcmp(argv[first], "-"))
-			return app_usage(a, c, "--follow takes one session id, not ids on stdin");
-		if (sess_key_check_id(argv[first], "session id", &a->err))
-			return app_fail(a);
-		if ((rc = app_connect(a)))
+	(void)argc;
+	if (o->follow && (o->to || o->limit))
+		return cli_usage_error(a, "--follow goes on forever; it does not take --to or --limit");
+	if (o->to && o->to < o->from)
+		return cli_usage_error(a, "--to %ld is before --from %ld", o->to, o->from);
+	if (o->follow) {
+		if (!strcmp(argv[0], "-"))
+			return cli_usage_error(a, "--follow takes one session id, not ids on stdin");
+		if (sess_key_check_id(argv[0], "session id", &a->err))
+			return cli_app_fail(a);
+		if ((rc = cli_connect(a)))
 			return rc;
-		return live_follow(a, argv[first], st.from);
+		return live_follow(a, argv[0], o->from);
 	}
-	return app_run_ids(a, argv[first], op_events, &st);
+	return cli_run_ids(a, argv[0], op_events, o);
 }

@@ -20,7 +20,7 @@ static void sleep_ms(long ms)
 }
 
 /* Reopen conn after a failure, with backoff 0.25 s doubling to 10 s. */
-static int reconnect(struct app *a, struct sess_conn *conn, const char *why)
+static int reconnect(struct cli_app *a, struct sess_conn *conn, const char *why)
 {
 	long delay = 250;
 
@@ -56,7 +56,7 @@ static int subscribe(struct sess_conn *c, const char *cmd, int n, const char **c
 }
 
 struct follow_st {
-	struct app *a;
+	struct cli_app *a;
 	long last;
 };
 
@@ -70,7 +70,7 @@ static int follow_each(cJSON *ev, void *p)
 	return cli_out_json(&st->a->out, ev);
 }
 
-int live_follow(struct app *a, const char *id, long from)
+int live_follow(struct cli_app *a, const char *id, long from)
 {
 	struct follow_st st = {a, from - 1};
 	struct sess_conn sub;
@@ -81,23 +81,23 @@ int live_follow(struct app *a, const char *id, long from)
 	cli_catch_stop_signals();
 	sess_key_channel(chan, a->cfg.prefix, id);
 	if (sess_conn_open(&sub, &a->cfg, &a->err))
-		return app_fail(a);
+		return cli_app_fail(a);
 	if (subscribe(&sub, "SUBSCRIBE", 1, chans, &a->err))
-		return sess_conn_close(&sub), app_fail(a);
+		return sess_conn_close(&sub), cli_app_fail(a);
 	while (!cli_stop_signal() && !a->out.closed) {
 		redisReply *r = NULL;
 		int w;
 
 		/* the log is the truth: read everything after the last printed seq */
-		if (sess_events(&a->ctx, id, st.last + 1, 0, 0, follow_each, &st, NULL, &a->err)) {
+		if (sess_log_events(&a->ctx, id, st.last + 1, 0, 0, follow_each, &st, NULL, &a->err)) {
 			if (a->err.cls == SESS_E_NEGATIVE) {
 				sess_conn_close(&sub);
 				if (!first)
 					fprintf(stderr, "%s: session %s ended (expired or deleted)\n", a->prog, id);
-				return first ? app_fail(a) : 1;
+				return first ? cli_app_fail(a) : 1;
 			}
 			if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP)
-				return sess_conn_close(&sub), app_fail(a);
+				return sess_conn_close(&sub), cli_app_fail(a);
 			if (reconnect(a, &a->conn, a->err.msg))
 				break;
 			continue;
@@ -117,56 +117,34 @@ int live_follow(struct app *a, const char *id, long from)
 	return cli_stop_signal() ? cli_signal_exit() : 0;
 }
 
-/* A pub/sub message: ["message", chan, payload] or
- * ["pmessage", pattern, chan, payload]; payload is "ID\nstored-event". */
-static int print_message(struct app *a, const redisReply *r)
+static int print_message(struct cli_app *a, const redisReply *r)
 {
-	const redisReply *payload;
-	const char *nl;
-	char id[SESS_ID_MAX + 1];
 	struct sess_err err;
-	cJSON *ev;
-	size_t idlen;
+	cJSON *ev = NULL;
 
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 3)
-		return 0;
-	if (!strcmp(r->element[0]->str, "message"))
-		payload = r->element[2];
-	else if (!strcmp(r->element[0]->str, "pmessage") && r->elements >= 4)
-		payload = r->element[3];
-	else
-		return 0; /* subscribe confirmations */
-	nl = memchr(payload->str, '\n', payload->len);
-	if (!nl || (idlen = (size_t)(nl - payload->str)) > SESS_ID_MAX)
-		return 0;
-	memcpy(id, payload->str, idlen);
-	id[idlen] = '\0';
-	ev = sess_event_decode(nl + 1, payload->len - idlen - 1, id, &err);
-	if (!ev) {
-		fprintf(stderr, "%s: skipped a malformed message on %s: %s\n", a->prog,
-			r->element[r->elements - 2]->str, err.msg);
+	if (sess_log_message(r, &ev, &err)) {
+		fprintf(stderr, "%s: skipped a malformed message: %s\n", a->prog, err.msg);
 		return 0;
 	}
+	if (!ev)
+		return 0; /* not an event: subscribe confirmations */
 	cli_out_json(&a->out, ev);
 	cJSON_Delete(ev);
 	return a->out.closed;
 }
 
-int cmd_watch(struct app *a, int argc, char **argv)
+int cmd_watch(struct cli_app *a, void *opts, int argc, char **argv)
 {
-	const struct cmd *c = sessctl_find("watch");
 	char (*chans)[SESS_KEY_MAX] = NULL;
 	const char *names[63];
-	int first, rc, n, i;
+	int rc, n = argc, i;
 	const char *how;
 
-	if ((rc = app_parse(a, c, argc, argv, "", NULL, NULL, NULL, 0, 63, &first)))
-		return rc;
-	n = argc - first;
+	(void)opts;
 	for (i = 0; i < n; i++)
-		if (sess_key_check_id(argv[first + i], "session id", &a->err))
-			return app_fail(a);
-	if ((rc = app_connect(a)))
+		if (sess_key_check_id(argv[i], "session id", &a->err))
+			return cli_app_fail(a);
+	if ((rc = cli_connect(a)))
 		return rc;
 	chans = calloc(n > 0 ? (size_t)n : 1, sizeof *chans);
 	if (!chans)
@@ -178,7 +156,7 @@ int cmd_watch(struct app *a, int argc, char **argv)
 		n = 1;
 	} else {
 		for (i = 0; i < n; i++) {
-			sess_key_channel(chans[i], a->cfg.prefix, argv[first + i]);
+			sess_key_channel(chans[i], a->cfg.prefix, argv[i]);
 			names[i] = chans[i];
 		}
 		how = "SUBSCRIBE";
@@ -186,7 +164,7 @@ int cmd_watch(struct app *a, int argc, char **argv)
 	cli_catch_stop_signals();
 	rc = 0;
 	if (subscribe(&a->conn, how, n, names, &a->err)) {
-		rc = app_fail(a);
+		rc = cli_app_fail(a);
 		goto out;
 	}
 	while (!cli_stop_signal() && !a->out.closed) {

@@ -23,7 +23,7 @@
 #define MAX_ARGS 64
 #define MAX_SEEN 512
 
-static struct app *shell_app;
+static struct cli_app *shell_app;
 static char current[SESS_ID_MAX + 1];
 static char *seen[MAX_SEEN]; /* session and agent ids seen, for completion */
 static int nseen;
@@ -45,8 +45,8 @@ static void remember(const char *id)
 	seen[nseen++] = strdup(id);
 }
 
-/* Note the ids in a result, for completion. */
-void shell_note_ids(const cJSON *v)
+/* Note the ids in a result, for completion (the app's on_print). */
+static void note_ids(const cJSON *v)
 {
 	static const char *const names[] = {"id", "sessionId", "agent", "actor", "creator"};
 	const cJSON *it;
@@ -61,7 +61,7 @@ void shell_note_ids(const cJSON *v)
 			 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id")));
 	it = cJSON_GetObjectItemCaseSensitive(v, "result");
 	if (it)
-		shell_note_ids(it);
+		note_ids(it);
 }
 
 /* Split a line into words: whitespace separates, '...' and "..." quote,
@@ -118,16 +118,11 @@ static int secret(const char *line)
 }
 
 /* Commands whose first argument is a session id. */
-static int takes_id(const char *cmd)
+static int takes_id(const char *name)
 {
-	static const char *const c[] = {"join", "leave", "emit", "get", "events", "checkpoint",
-					"checkpoints", "complete", "touch", "delete", NULL};
-	int i;
+	const struct cli_cmd *c = cli_find(&sessctl_tool, name);
 
-	for (i = 0; c[i]; i++)
-		if (!strcmp(c[i], cmd))
-			return 1;
-	return 0;
+	return c && c->id_arg;
 }
 
 /* With `use ID`, put the current id in where the line leaves it out. */
@@ -166,13 +161,20 @@ static int add_current(int argc, char **argv, char **out)
 
 static void print_help(const char *topic)
 {
-	if (topic && sessctl_find(topic)) {
-		sessctl_help(stdout, sessctl_find(topic));
+	const struct cli_cmd *c = topic ? cli_find(&sessctl_tool, topic) : NULL;
+	size_t i;
+
+	if (c) {
+		cli_cmd_help(stdout, &sessctl_tool, c);
 		return;
 	}
-	printf("Commands are sessctl's, without the 'sessctl': create, join, leave, emit, get,\n"
-	       "events, list, agents, checkpoint, checkpoints, complete, touch, delete, batch,\n"
-	       "watch, stats, maintenance. Shell commands:\n"
+	if (topic)
+		printf("no command \"%s\"\n", topic);
+	printf("Commands are sessctl's, without the 'sessctl':\n");
+	for (i = 0; i < sessctl_tool.ncmds; i++)
+		if (strcmp(sessctl_tool.cmds[i].name, "shell"))
+			printf("  %-12s %s\n", sessctl_tool.cmds[i].name, sessctl_tool.cmds[i].summary);
+	printf("Shell commands:\n"
 	       "  use ID        make ID the current session (commands may then leave it out)\n"
 	       "  use           forget the current session\n"
 	       "  help [CMD]    this text, or a command's options\n"
@@ -180,22 +182,23 @@ static void print_help(const char *topic)
 	       "Tab completes commands, flags and ids seen here; Ctrl-R searches history.\n");
 }
 
-/* Run one line; returns 1 to quit. */
-static int run_line(struct app *a, char *line, int tty)
+/* Run one line. Returns the command's exit code (0 for shell words and
+ * blank lines), or -1 to quit. */
+static int run_line(struct cli_app *a, char *line, int tty)
 {
 	char *argv[MAX_ARGS + 2], *full[MAX_ARGS + 3], *buf;
 	int argc, n, rc;
-	const struct cmd *c;
+	const struct cli_cmd *c;
 	struct timespec t0, t1;
 
 	buf = malloc(strlen(line) + 1);
 	if (!buf)
-		return 1;
+		return 70;
 	argc = split(line, buf, argv, MAX_ARGS);
 	if (argc < 0) {
 		fprintf(stderr, "unfinished quote or too many words; close the quote\n");
 		free(buf);
-		return 0;
+		return 64;
 	}
 	if (argc == 0 || argv[0][0] == '#') {
 		free(buf);
@@ -203,7 +206,7 @@ static int run_line(struct app *a, char *line, int tty)
 	}
 	if (!strcmp(argv[0], "quit") || !strcmp(argv[0], "exit")) {
 		free(buf);
-		return 1;
+		return -1;
 	}
 	if (!strcmp(argv[0], "help") || !strcmp(argv[0], "?")) {
 		print_help(argc > 1 ? argv[1] : NULL);
@@ -211,6 +214,7 @@ static int run_line(struct app *a, char *line, int tty)
 		return 0;
 	}
 	if (!strcmp(argv[0], "use")) {
+		rc = 0;
 		if (argc == 1) {
 			current[0] = '\0';
 		} else if (sess_key_check_id(argv[1], "session id", &a->err) == 0) {
@@ -218,22 +222,23 @@ static int run_line(struct app *a, char *line, int tty)
 			remember(current);
 		} else {
 			fprintf(stderr, "%s\n", a->err.msg);
+			rc = 64;
 		}
 		free(buf);
-		return 0;
+		return rc;
 	}
-	c = sessctl_find(argv[0]);
+	c = cli_find(&sessctl_tool, argv[0]);
 	if (!c || !strcmp(argv[0], "shell")) {
 		fprintf(stderr, "unknown command \"%s\"; type help\n", argv[0]);
 		free(buf);
-		return 0;
+		return 64;
 	}
 	n = add_current(argc, argv, full);
 	full[n] = NULL;
 	/* Ctrl-C ends the command in hand (watch, --follow, --all), not us */
 	cli_clear_stop_signal();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = c->run(a, n, full);
+	rc = cli_run(a, c, n, full);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (tty) {
 		double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -244,55 +249,74 @@ static int run_line(struct app *a, char *line, int tty)
 	}
 	fflush(stdout);
 	free(buf);
-	return 0;
+	return rc < 0 ? 0 : rc;
 }
 
 /* ---- completion ---- */
 
-static const char *const shell_words[] = {
-	"create", "join", "leave", "emit", "get", "events", "list", "agents", "checkpoint",
-	"checkpoints", "complete", "touch", "delete", "batch", "watch", "stats",
-	"maintenance", "use", "help", "quit", "exit", NULL};
+static const char *const shell_words[] = {"use", "help", "quit", "exit", NULL};
 
-static const char *const all_flags[] = {
-	"--agent", "--id", "--ttl", "--metadata", "--actor", "--type", "--change",
-	"--transition", "--impact", "--event-id", "--event", "--events", "--from", "--to",
-	"--limit", "--follow", "--state", "--cursor", "--reason", "--all", "--dry-run",
-	"--no-trim", "--pipeline", "--group", "--fail-fast", "--help", NULL};
+/* What the word being completed can be. */
+enum cand_kind { CAND_COMMAND, CAND_FLAG, CAND_SEEN };
+static enum cand_kind cand_kind;
+static const struct cli_cmd *cand_cmd; /* CAND_FLAG: the line's command */
 
-static const char *const *cands;
-static int cand_seen;
+/* The i-th candidate of the current kind, or NULL past the last. */
+static const char *cand(int i)
+{
+	const struct cli_opt *o;
+	static char flag[64];
+	int k = 0;
+
+	if (cand_kind == CAND_SEEN)
+		return i < nseen ? seen[i] : NULL;
+	if (cand_kind == CAND_COMMAND) {
+		if ((size_t)i < sessctl_tool.ncmds)
+			return sessctl_tool.cmds[i].name;
+		return shell_words[i - (int)sessctl_tool.ncmds];
+	}
+	for (o = cand_cmd ? cand_cmd->opts : NULL; o && o->name; o++)
+		if (o->help && k++ == i)
+			return snprintf(flag, sizeof flag, "--%s", o->name), flag;
+	for (o = cli_common_opts; o->name; o++)
+		if (o->help && k++ == i)
+			return snprintf(flag, sizeof flag, "--%s", o->name), flag;
+	return k == i ? "--help" : NULL;
+}
 
 static char *gen(const char *text, int state)
 {
 	static int i;
 	size_t len = strlen(text);
+	const char *c;
 
 	if (!state)
 		i = 0;
-	if (cand_seen) {
-		while (i < nseen)
-			if (!strncmp(seen[i++], text, len))
-				return strdup(seen[i - 1]);
-		return NULL;
-	}
-	while (cands[i])
-		if (!strncmp(cands[i++], text, len))
-			return strdup(cands[i - 1]);
+	while ((c = cand(i++)))
+		if (!strncmp(c, text, len) && strcmp(c, "shell"))
+			return strdup(c);
 	return NULL;
 }
 
 static char **complete(const char *text, int start, int end)
 {
+	char name[32];
+	size_t n;
+
 	(void)end;
 	rl_attempted_completion_over = 1;
-	cand_seen = 0;
-	if (strspn(rl_line_buffer, " \t") >= (size_t)start)
-		cands = shell_words;
-	else if (text[0] == '-')
-		cands = all_flags;
-	else
-		cand_seen = 1;
+	n = strspn(rl_line_buffer, " \t");
+	if (n >= (size_t)start) {
+		cand_kind = CAND_COMMAND;
+	} else if (text[0] == '-') {
+		size_t w = strcspn(rl_line_buffer + n, " \t");
+		snprintf(name, sizeof name, "%.*s", (int)(w < sizeof name ? w : sizeof name - 1),
+			 rl_line_buffer + n);
+		cand_kind = CAND_FLAG;
+		cand_cmd = cli_find(&sessctl_tool, name);
+	} else {
+		cand_kind = CAND_SEEN;
+	}
 	return rl_completion_matches(text, gen);
 }
 
@@ -332,7 +356,7 @@ static void hist_save(const char *path)
 	chmod(path, 0600);
 }
 
-static void prompt_text(struct app *a, char *buf, size_t n)
+static void prompt_text(struct cli_app *a, char *buf, size_t n)
 {
 	char where[300];
 
@@ -343,38 +367,53 @@ static void prompt_text(struct app *a, char *buf, size_t n)
 		snprintf(buf, n, "sessctl %s> ", where);
 }
 
-int cmd_shell(struct app *a, int argc, char **argv)
+/* Commands from a script (stdin not a terminal): plain JSON lines; the
+ * exit code is the first failing command's, and --fail-fast stops there. */
+static int run_script(struct cli_app *a, int fail_fast)
 {
-	const struct cmd *c = sessctl_find("shell");
-	char path[1024], prompt[512];
-	int first, rc, tty = isatty(STDIN_FILENO);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int rc, first_fail = 0;
 
-	if ((rc = app_parse(a, c, argc, argv, "", NULL, NULL, NULL, 0, 0, &first)))
-		return rc;
-	if ((rc = app_connect(a)))
-		return rc;
-	if (!tty) {
-		/* scripts: plain JSON lines, no prompt, no colour */
-		a->out.pretty = 0;
-		a->out.color = 0;
+	a->out.pretty = 0;
+	a->out.color = 0;
+	while (!a->out.closed && (len = getline(&line, &cap, stdin)) != -1) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		rc = run_line(a, line, 0);
+		if (rc < 0)
+			break;
+		if (rc > 0 && !first_fail) {
+			first_fail = rc;
+			if (fail_fast) {
+				fprintf(stderr, "%s shell: stopped at line %ld (exit %d), --fail-fast\n",
+					a->prog, lineno, rc);
+				break;
+			}
+		}
 	}
+	free(line);
+	return first_fail;
+}
+
+int cmd_shell(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	char path[1024], prompt[512];
+	int rc, tty = isatty(STDIN_FILENO);
+
+	(void)argc;
+	(void)argv;
+	if ((rc = cli_connect(a)))
+		return rc;
 	a->keep = 1;
+	a->on_print = note_ids;
 	shell_app = a;
 	cli_catch_stop_signals();
-	if (!tty) {
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t len;
-
-		while (!a->out.closed && (len = getline(&line, &cap, stdin)) != -1) {
-			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-				line[--len] = '\0';
-			if (run_line(a, line, 0))
-				break;
-		}
-		free(line);
-		return 0;
-	}
+	if (!tty)
+		return run_script(a, ((struct shell_opts *)opts)->fail_fast);
 	hist_path(path, sizeof path);
 	rl_readline_name = "sessctl";
 	rl_attempted_completion_function = complete;
@@ -401,7 +440,7 @@ int cmd_shell(struct app *a, int argc, char **argv)
 			fprintf(stderr, "(this line holds a password: it is not kept in history; connection settings are fixed when the shell starts)\n");
 		else if (line[strspn(line, " \t")])
 			add_history(line);
-		if (run_line(a, line, 1)) {
+		if (run_line(a, line, 1) < 0) {
 			free(line);
 			break;
 		}

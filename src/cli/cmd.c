@@ -1,0 +1,324 @@
+/* cmd.c - the command framework: getopt from the tables, help texts,
+ * dispatch (see the notes at the top of cli.h). */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sesskit-config.h"
+
+#define MAX_OPTS 64
+#define VAL_BASE 256          /* getopt values of long-only options */
+#define VAL_HELP (VAL_BASE + MAX_OPTS)
+#define VAL_VERSION (VAL_HELP + 1)
+
+/* getopt's view of one command's options and the common ones. */
+struct spec {
+	struct option longs[MAX_OPTS + 3];
+	const struct cli_opt *opt[MAX_OPTS];
+	void *dst[MAX_OPTS];       /* the struct each option fills */
+	char shorts[2 * MAX_OPTS + 4];
+	int n;
+};
+
+/* Add table opts (filling dst) to sp. A long name or a letter taken
+ * already is a bug in the tables: refused here, so it cannot ship. */
+static int spec_add(struct spec *sp, const struct cli_opt *opts, void *dst,
+		    struct sess_err *err)
+{
+	const struct cli_opt *o;
+	int i;
+
+	for (o = opts; o && o->name; o++) {
+		size_t len = strlen(sp->shorts);
+
+		if (sp->n == MAX_OPTS)
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "too many options");
+		for (i = 0; i < sp->n; i++)
+			if (!strcmp(sp->opt[i]->name, o->name) ||
+			    (o->letter && sp->opt[i]->letter == o->letter))
+				return sess_err_set(err, SESS_E_INTERNAL, NULL,
+						    "option --%s collides with --%s (a bug in the command table)",
+						    o->name, sp->opt[i]->name);
+		sp->opt[sp->n] = o;
+		sp->dst[sp->n] = dst;
+		sp->longs[sp->n] = (struct option){o->name,
+			o->kind == CLI_OPT_FLAG ? no_argument : required_argument, NULL,
+			o->letter ? o->letter : VAL_BASE + sp->n};
+		if (o->letter) {
+			sp->shorts[len++] = (char)o->letter;
+			if (o->kind != CLI_OPT_FLAG)
+				sp->shorts[len++] = ':';
+			sp->shorts[len] = '\0';
+		}
+		sp->n++;
+	}
+	return 0;
+}
+
+/* Finish: --help (and --version for the global options), then the end. */
+static void spec_end(struct spec *sp, int with_version)
+{
+	int n = sp->n;
+
+	sp->longs[n++] = (struct option){"help", no_argument, NULL, VAL_HELP};
+	if (with_version)
+		sp->longs[n++] = (struct option){"version", no_argument, NULL, VAL_VERSION};
+	memset(&sp->longs[n], 0, sizeof sp->longs[n]);
+}
+
+static int spec_find(const struct spec *sp, int val)
+{
+	int i;
+
+	if (val >= VAL_BASE && val < VAL_BASE + sp->n)
+		return val - VAL_BASE;
+	for (i = 0; i < sp->n; i++)
+		if (sp->opt[i]->letter == val)
+			return i;
+	return -1;
+}
+
+int cli_opt_set(const struct cli_opt *o, void *dst, const char *arg,
+		struct sess_err *err)
+{
+	char *p = (char *)dst + o->off;
+	char what[64];
+
+	switch (o->kind) {
+	case CLI_OPT_FLAG:
+		*(int *)(void *)p = 1;
+		return 0;
+	case CLI_OPT_STR:
+		*(const char **)(void *)p = arg;
+		return 0;
+	case CLI_OPT_LONG:
+		snprintf(what, sizeof what, "--%s", o->name);
+		return sess_parse_long(arg, o->min, o->max, what, SESS_E_USAGE,
+				       (long *)(void *)p, err);
+	}
+	return 0;
+}
+
+static int spec_set(const struct spec *sp, int i, const char *arg,
+		    struct sess_err *err)
+{
+	return cli_opt_set(sp->opt[i], sp->dst[i], arg, err);
+}
+
+const struct cli_cmd *cli_find(const struct cli_tool *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncmds; i++)
+		if (!strcmp(t->cmds[i].name, name))
+			return &t->cmds[i];
+	return NULL;
+}
+
+/* "  -a, --agent AGENT      help" */
+static void opt_line(FILE *f, const struct cli_opt *o)
+{
+	char left[64];
+	int n;
+
+	if (!o->help)
+		return;
+	n = snprintf(left, sizeof left, "  %c%c%c --%s%s%s", o->letter ? '-' : ' ',
+		     o->letter ? o->letter : ' ', o->letter ? ',' : ' ', o->name,
+		     o->arg ? " " : "", o->arg ? o->arg : "");
+	if (n < 25)
+		fprintf(f, "%-25s%s\n", left, o->help);
+	else
+		fprintf(f, "%s\n%25s%s\n", left, "", o->help);
+}
+
+static void common_help(FILE *f)
+{
+	const struct cli_opt *o;
+
+	fputs("Connection and settings (any command):\n", f);
+	for (o = cli_common_opts; o->name; o++)
+		opt_line(f, o);
+}
+
+void cli_cmd_help(FILE *f, const struct cli_tool *t, const struct cli_cmd *c)
+{
+	const struct cli_opt *o;
+
+	fprintf(f, "usage: %s %s%s%s\n\n%s.\n", t->name, c->name,
+		c->synopsis[0] ? " " : "", c->synopsis, c->summary);
+	if (c->details)
+		fprintf(f, "\n%s", c->details);
+	if (c->opts && c->opts->name) {
+		fputs("\nOptions:\n", f);
+		for (o = c->opts; o->name; o++)
+			opt_line(f, o);
+	}
+	fputc('\n', f);
+	common_help(f);
+}
+
+void cli_usage(FILE *f, const struct cli_tool *t)
+{
+	size_t i;
+
+	fprintf(f, "usage: %s [OPTIONS] COMMAND [ARGS]\n\n%s\n\nCommands:\n", t->name, t->about);
+	for (i = 0; i < t->ncmds; i++)
+		if (!t->cmds[i].hidden)
+			fprintf(f, "  %-12s %s\n", t->cmds[i].name, t->cmds[i].summary);
+	fputc('\n', f);
+	common_help(f);
+	fputs("  --help, --version\n", f);
+	if (t->epilog)
+		fprintf(f, "\n%s", t->epilog);
+}
+
+int cli_usage_error(struct cli_app *a, const char *fmt, ...)
+{
+	va_list ap;
+	const char *name = a->cmd ? a->cmd->name : NULL;
+
+	fprintf(stderr, "%s%s%s: ", a->prog, name ? " " : "", name ? name : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see '%s%s%s --help'\n", a->prog, name ? " " : "", name ? name : "");
+	return 64;
+}
+
+int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
+{
+	struct spec sp;
+	void *opts = NULL;
+	int opt, i, npos, rc;
+
+	a->cmd = c;
+	memset(&sp, 0, sizeof sp);
+	if (c->opts_size) {
+		if (!(opts = calloc(1, c->opts_size)))
+			return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory"),
+			       cli_app_fail(a);
+		if (c->defaults)
+			memcpy(opts, c->defaults, c->opts_size);
+	}
+	sp.shorts[0] = ':'; /* report a missing value as ':' */
+	if (spec_add(&sp, c->opts, opts, &a->err) ||
+	    spec_add(&sp, cli_common_opts, &a->common, &a->err)) {
+		rc = cli_app_fail(a);
+		goto done;
+	}
+	spec_end(&sp, 0);
+	optind = 0;
+	opterr = 0;
+	rc = 0;
+	while ((opt = getopt_long(argc, argv, sp.shorts, sp.longs, NULL)) != -1) {
+		if (opt == VAL_HELP) {
+			cli_cmd_help(stdout, a->tool, c);
+			goto done;
+		}
+		if (opt == '?') {
+			rc = optopt && optopt < VAL_BASE
+				     ? cli_usage_error(a, "unknown option -%c", optopt)
+				     : cli_usage_error(a, "unknown option %s", argv[optind - 1]);
+			goto done;
+		}
+		if (opt == ':') {
+			rc = cli_usage_error(a, "%s needs a value", argv[optind - 1]);
+			goto done;
+		}
+		if ((i = spec_find(&sp, opt)) < 0) {
+			rc = 70;
+			goto done;
+		}
+		if (spec_set(&sp, i, optarg, &a->err)) {
+			fprintf(stderr, "%s %s: %s\n", a->prog, c->name, a->err.msg);
+			rc = 64;
+			goto done;
+		}
+	}
+	npos = argc - optind;
+	if (npos < c->npos_min) {
+		rc = cli_usage_error(a, "expects %s", c->synopsis);
+		goto done;
+	}
+	if (c->npos_max >= 0 && npos > c->npos_max) {
+		rc = cli_usage_error(a, "unexpected argument \"%s\"", argv[optind + c->npos_max]);
+		goto done;
+	}
+	rc = c->run(a, opts, npos, argv + optind);
+done:
+	free(opts);
+	return rc;
+}
+
+int cli_main(const struct cli_tool *t, int argc, char **argv)
+{
+	struct cli_app a;
+	struct spec sp;
+	const struct cli_cmd *c;
+	int opt, i, rc;
+
+	memset(&a, 0, sizeof a);
+	memset(&sp, 0, sizeof sp);
+	a.prog = t->name;
+	a.tool = t;
+	cli_common_init(&a.common);
+	cli_init_signals();
+	strcpy(sp.shorts, "+:"); /* options up to the command only */
+	if (spec_add(&sp, cli_common_opts, &a.common, &a.err))
+		return cli_app_fail(&a);
+	spec_end(&sp, 1);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, sp.shorts, sp.longs, NULL)) != -1) {
+		if (opt == VAL_HELP) {
+			cli_usage(stdout, t);
+			return 0;
+		}
+		if (opt == VAL_VERSION) {
+			printf("%s (sesskit) %s\n", t->name, PACKAGE_VERSION);
+			return 0;
+		}
+		if (opt == '?' || opt == ':' || (i = spec_find(&sp, opt)) < 0) {
+			fprintf(stderr, "%s: %s %s; see '%s --help'\n", t->name,
+				opt == ':' ? "missing value for" : "unknown option",
+				argv[optind - 1], t->name);
+			return 64;
+		}
+		if (spec_set(&sp, i, optarg, &a.err)) {
+			fprintf(stderr, "%s: %s\n", t->name, a.err.msg);
+			return 64;
+		}
+	}
+	if (optind >= argc) {
+		cli_usage(stderr, t);
+		return 64;
+	}
+	if (!strcmp(argv[optind], "help")) {
+		if (optind + 1 >= argc) {
+			cli_usage(stdout, t);
+			return 0;
+		}
+		if (!(c = cli_find(t, argv[optind + 1]))) {
+			fprintf(stderr, "%s: no command \"%s\"; see '%s --help' for the list\n",
+				t->name, argv[optind + 1], t->name);
+			return 64;
+		}
+		cli_cmd_help(stdout, t, c);
+		return 0;
+	}
+	if (!strcmp(argv[optind], "__complete"))
+		return cli_complete(&a, argc - optind - 1, argv + optind + 1);
+	if (!(c = cli_find(t, argv[optind]))) {
+		fprintf(stderr, "%s: unknown command \"%s\"; see '%s --help'\n", t->name,
+			argv[optind], t->name);
+		return 64;
+	}
+	rc = cli_run(&a, c, argc - optind, argv + optind);
+	if (a.connected)
+		sess_conn_close(&a.conn);
+	memset(a.cfg.password, 0, sizeof a.cfg.password);
+	return rc < 0 ? 0 : rc;
+}

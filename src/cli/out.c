@@ -1,0 +1,130 @@
+/* out.c - JSON lines on stdout (indented and coloured on a terminal),
+ * error lines and records on stderr. */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_out_init(struct cli_out *o, FILE *f, const char *color,
+		 struct sess_err *err)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	memset(o, 0, sizeof *o);
+	o->f = f;
+	o->pretty = isatty(fileno(f));
+	if (!color || !strcmp(color, "auto"))
+		o->color = o->pretty && !(nc && *nc) && !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
+	else if (!strcmp(color, "always"))
+		o->color = 1;
+	else if (!strcmp(color, "never"))
+		o->color = 0;
+	else
+		return sess_err_set(err, SESS_E_USAGE, NULL,
+				    "--color must be auto, always or never, not \"%.20s\"", color);
+	return 0;
+}
+
+#define C_KEY "\033[34m"
+#define C_STR "\033[32m"
+#define C_NUM "\033[36m"
+#define C_LIT "\033[35m"
+#define C_OFF "\033[0m"
+
+static void put_scalar(struct cli_out *o, const cJSON *v, const char *col)
+{
+	char *s = cJSON_PrintUnformatted(v);
+
+	if (!s)
+		return;
+	if (o->color)
+		fprintf(o->f, "%s%s%s", col, s, C_OFF);
+	else
+		fputs(s, o->f);
+	cJSON_free(s);
+}
+
+static void put_pretty(struct cli_out *o, const cJSON *v, int depth)
+{
+	const cJSON *it;
+	int open = cJSON_IsObject(v) ? '{' : '[';
+
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) {
+		put_scalar(o, v, cJSON_IsString(v) ? C_STR : cJSON_IsNumber(v) ? C_NUM : C_LIT);
+		return;
+	}
+	if (!v->child) {
+		fputs(open == '{' ? "{}" : "[]", o->f);
+		return;
+	}
+	fputc(open, o->f);
+	for (it = v->child; it; it = it->next) {
+		fprintf(o->f, "\n%*s", 2 * (depth + 1), "");
+		if (open == '{') {
+			cJSON key;
+			memset(&key, 0, sizeof key);
+			key.type = cJSON_String;
+			key.valuestring = it->string;
+			put_scalar(o, &key, C_KEY);
+			fputs(": ", o->f);
+		}
+		put_pretty(o, it, depth + 1);
+		if (it->next)
+			fputc(',', o->f);
+	}
+	fprintf(o->f, "\n%*s%c", 2 * depth, "", open == '{' ? '}' : ']');
+}
+
+int cli_out_json(struct cli_out *o, const cJSON *v)
+{
+	if (o->closed)
+		return 1;
+	if (o->pretty) {
+		put_pretty(o, v, 0);
+	} else {
+		char *s = cJSON_PrintUnformatted(v);
+		if (s) {
+			fputs(s, o->f);
+			cJSON_free(s);
+		}
+	}
+	fputc('\n', o->f);
+	if (fflush(o->f) == EOF || ferror(o->f)) {
+		o->closed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+cJSON *cli_error_record(long line, const struct sess_err *err)
+{
+	cJSON *r = cJSON_CreateObject(), *e;
+
+	cJSON_AddBoolToObject(r, "ok", 0);
+	if (line > 0)
+		cJSON_AddNumberToObject(r, "line", (double)line);
+	e = cJSON_AddObjectToObject(r, "error");
+	cJSON_AddStringToObject(e, "code", err->kind[0] ? err->kind : sess_err_class_name(err->cls));
+	cJSON_AddStringToObject(e, "message", err->msg);
+	return r;
+}
+
+int cli_fail(const char *prog, const struct sess_err *err)
+{
+	fprintf(stderr, "%s: %s\n", prog, err->msg);
+	return sess_err_exit_code(err->cls);
+}
+
+void cli_warn(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+

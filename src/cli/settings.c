@@ -1,0 +1,148 @@
+/* settings.c - the common options and the settings layering:
+ * defaults < config file < environment < flags. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* The common options: every binary, before or after its command. */
+const struct cli_opt cli_common_opts[] = {
+	CLI_STR("url", 'u', "URL", "redis://[user[:pass]@]host[:port][/db] or unix:///path.sock",
+		struct cli_common, url, NULL),
+	CLI_STR("host", 'h', "HOST", "Redis host", struct cli_common, host, NULL),
+	CLI_LONG("port", 'p', "PORT", "Redis port", struct cli_common, port, 1, 65535),
+	CLI_LONG("db", 'n', "N", "database number", struct cli_common, db, 0, 1L << 30),
+	CLI_STR("socket", 's', "PATH", "unix socket", struct cli_common, socket, CLI_COMPLETE_FILE),
+	CLI_STR("user", 0, "NAME", "ACL user name", struct cli_common, user, NULL),
+	CLI_STR("password-file", 0, "FILE", "read the password from the first line of FILE",
+		struct cli_common, password_file, CLI_COMPLETE_FILE),
+	CLI_FLAG("askpass", 0, "prompt for the password on the terminal", struct cli_common, askpass),
+	CLI_STR("password", 0, "PASS", "(visible to other users; prefer the two above)",
+		struct cli_common, password, NULL),
+	CLI_STR("config", 'c', "FILE", "JSON config file (default $SESSKIT_CONFIG)",
+		struct cli_common, config, CLI_COMPLETE_FILE),
+	CLI_STR("prefix", 0, "P", "key prefix (default sess)", struct cli_common, prefix, NULL),
+	CLI_LONG("timeout", 't', "MS", "command timeout in milliseconds", struct cli_common, timeout,
+		 1, 3600000),
+	CLI_STR("color", 0, "WHEN", "auto, always or never (NO_COLOR is honoured)",
+		struct cli_common, color, "auto always never"),
+	/* the British spelling, accepted and not shown */
+	CLI_STR("colour", 0, "WHEN", NULL, struct cli_common, color, "auto always never"),
+	CLI_END,
+};
+
+void cli_common_init(struct cli_common *c)
+{
+	memset(c, 0, sizeof *c);
+	c->port = c->db = c->timeout = -1;
+}
+
+static int askpass(struct sess_config *cfg, struct sess_err *err)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	struct termios old, quiet;
+	char buf[sizeof cfg->password + 2];
+	size_t n;
+
+	if (!tty)
+		return sess_err_set(err, SESS_E_USAGE, NULL,
+				    "--askpass needs a terminal; use --password-file or REDIS_PASSWORD instead");
+	fputs("Redis password: ", tty);
+	fflush(tty);
+	tcgetattr(fileno(tty), &old);
+	quiet = old;
+	quiet.c_lflag &= (tcflag_t)~ECHO;
+	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	if (!fgets(buf, sizeof buf, tty))
+		buf[0] = '\0';
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputc('\n', tty);
+	fclose(tty);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	snprintf(cfg->password, sizeof cfg->password, "%s", buf);
+	memset(buf, 0, sizeof buf);
+	return 0;
+}
+
+static const char *default_config_path(char *buf, size_t n)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	struct stat st;
+
+	if (xdg && *xdg)
+		snprintf(buf, n, "%s/sesskit/config.json", xdg);
+	else if (home && *home)
+		snprintf(buf, n, "%s/.config/sesskit/config.json", home);
+	else
+		return NULL;
+	return stat(buf, &st) == 0 ? buf : NULL;
+}
+
+static const char *env_get(const char *name)
+{
+	return getenv(name);
+}
+
+static int set_num(struct sess_config *cfg, const char *name, long v,
+		   const char *flag, struct sess_err *err)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof buf, "%ld", v);
+	return sess_config_set(cfg, name, buf, flag, err);
+}
+
+int cli_settings(struct sess_config *cfg, const struct cli_common *c,
+		 int *warn, struct sess_err *err)
+{
+	const char *path = c->config ? c->config : getenv("SESSKIT_CONFIG");
+	char defpath[512];
+
+	sess_config_defaults(cfg);
+	if (!path || !*path)
+		path = default_config_path(defpath, sizeof defpath);
+	if (path && sess_config_load_file(cfg, path, err))
+		return -1;
+	if (sess_config_load_env(cfg, env_get, err))
+		return -1;
+	*warn = 0;
+	if (c->url) {
+		if (sess_config_set(cfg, "redis.url", c->url, "--url", err))
+			return -1;
+		if (strchr(c->url, '@') && strchr(c->url, ':') != strrchr(c->url, ':'))
+			*warn = 1;
+	}
+	if (c->host) {
+		if (sess_config_set(cfg, "redis.host", c->host, "--host", err))
+			return -1;
+		cfg->unix_path[0] = '\0';
+	}
+	if (c->socket && sess_config_set(cfg, "redis.socket", c->socket, "--socket", err))
+		return -1;
+	if (c->port >= 0 && set_num(cfg, "redis.port", c->port, "--port", err))
+		return -1;
+	if (c->db >= 0 && set_num(cfg, "redis.db", c->db, "--db", err))
+		return -1;
+	if (c->timeout >= 0 && set_num(cfg, "redis.commandTimeout", c->timeout, "--timeout", err))
+		return -1;
+	if (c->user && sess_config_set(cfg, "redis.username", c->user, "--user", err))
+		return -1;
+	if (c->prefix && sess_config_set(cfg, "prefix", c->prefix, "--prefix", err))
+		return -1;
+	if (c->password) {
+		if (sess_config_set(cfg, "redis.password", c->password, "--password", err))
+			return -1;
+		*warn = 1;
+	}
+	if (c->password_file && sess_config_password_file(cfg, c->password_file, err))
+		return -1;
+	if (c->askpass && askpass(cfg, err))
+		return -1;
+	return 0;
+}
+

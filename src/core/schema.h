@@ -1,0 +1,69 @@
+/* schema.h - every name and limit of the data layout, defined once.
+ *
+ * C uses these macros; the Lua scripts get the same values as Lua
+ * constants generated at build time (tools/embed-lua reads every
+ * `#define SESS_S_NAME "value"` and `#define SESS_S_NAME number` line of
+ * this file and prepends `local S_NAME = ...` to each script), so a name
+ * changed here changes everywhere. Only lines of exactly that shape are
+ * read: keep one definition a line. The layout is documented in
+ * sesskit-layout(7); a change here changes the layout version.
+ */
+#ifndef SESS_SCHEMA_H
+#define SESS_SCHEMA_H
+
+/* The layout version stored in each session's meta hash (field v) and in
+ * PREFIX:layout. Tools refuse a version they do not know. */
+#define SESS_S_LAYOUT "1"
+
+/* Per-session key suffixes: PREFIX:{ID}:SUFFIX */
+#define SESS_S_KEY_META "meta"
+#define SESS_S_KEY_EVENTS "events"
+#define SESS_S_KEY_CHECKPOINTS "checkpoints"
+#define SESS_S_KEY_EVENTIDS "eventids"
+#define SESS_S_KEY_NOTIFY "notify"
+
+/* Global key suffixes: PREFIX:SUFFIX (agents: PREFIX:agent:AGENT) */
+#define SESS_S_KEY_INDEX "index"
+#define SESS_S_KEY_STATS "stats"
+#define SESS_S_KEY_LAYOUT "layout"
+#define SESS_S_KEY_AGENTS "agents"
+#define SESS_S_KEY_AGENT "agent"
+
+/* Meta hash fields */
+#define SESS_S_F_VERSION "v"
+#define SESS_S_F_STATE "state"
+#define SESS_S_F_CREATED "created"
+#define SESS_S_F_UPDATED "updated"
+#define SESS_S_F_SEQ "seq"
+#define SESS_S_F_BASE "base"
+#define SESS_S_F_TTL "ttl"
+#define SESS_S_F_AGENTS "agents"
+#define SESS_S_F_CREATOR "creator"
+#define SESS_S_F_CPS "cps"
+#define SESS_S_F_LASTCP "lastcp"
+#define SESS_S_F_REF "ref"
+#define SESS_S_F_METADATA "metadata"
+/* a member agent A is the field "agent:A" (value: when it joined) */
+#define SESS_S_F_AGENT_PREFIX "agent:"
+#define SESS_S_F_AGENT_PREFIX_LEN 6
+
+/* Stats hash fields (events by type: "type:T") */
+#define SESS_S_STAT_SESSIONS "sessions"
+#define SESS_S_STAT_EVENTS "events"
+#define SESS_S_STAT_COMPLETED "completed"
+#define SESS_S_STAT_DELETED "deleted"
+#define SESS_S_STAT_TYPE_PREFIX "type:"
+
+/* Session states */
+#define SESS_S_WORKING "working"
+#define SESS_S_BROKEN "broken"
+#define SESS_S_COMPLETED "completed"
+
+/* Limits, the same for flags, batch fields, config and the scripts */
+#define SESS_S_TTL_MAX 315360000   /* seconds: ten years */
+#define SESS_S_REASON_MAX 64       /* checkpoint reason, characters */
+
+#define SESS_LAYOUT_VERSION SESS_S_LAYOUT
+#define SESS_TTL_MAX SESS_S_TTL_MAX
+
+#endif
