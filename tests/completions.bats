@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# bash completion: load the script, ask compgen-driven _sessctl.
+# Shell completion: the scripts ask the binary (`sessctl __complete`), which
+# answers from its command table; the table is checked against the man page.
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -17,8 +18,17 @@ complete_words() { # complete_words WORD... : COMPREPLY for the last word
 	COMP_WORDS=("$@")
 	COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
 	COMPREPLY=()
-	_sessctl
+	_sesskit_complete
 	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '
+}
+
+# The commands the table has, from `sessctl --help` (one place), and each
+# command's options from its own --help.
+table_commands() {
+	"$SESSCTL" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && $1 != "Commands:" {print $1}'
+}
+command_options() { # command_options CMD: its own options (not the common ones)
+	"$SESSCTL" "$1" --help | sed -n '/^Options:/,/^$/p' | grep -o -- '--[a-z-]*' | sort -u
 }
 
 @test "bash: commands" {
@@ -34,17 +44,72 @@ complete_words() { # complete_words WORD... : COMPREPLY for the last word
 	assert_equal "$(complete_words sessctl batch --g)" "--group "
 }
 
+@test "bash: file names for file options" {
+	touch "$BATS_TEST_TMPDIR/conf-a.json"
+	assert_equal "$(complete_words sessctl -c "$BATS_TEST_TMPDIR/conf-")" "$BATS_TEST_TMPDIR/conf-a.json "
+}
+
 @test "bash: session ids from the server" {
 	"$SESSCTL" create --agent a1 --id alpha-1 >/dev/null
 	"$SESSCTL" create --agent a1 --id alpha-2 >/dev/null
 	"$SESSCTL" create --agent a1 --id beta >/dev/null
 	assert_equal "$(complete_words sessctl get al)" "alpha-1 alpha-2 "
 	assert_equal "$(complete_words sessctl emit b)" "beta "
+	# the server named on the line is the one asked
+	assert_equal "$(REDIS_URL=redis://127.0.0.1:1 complete_words sessctl -u "redis://127.0.0.1:$REDIS_PORT_T" get be)" "beta "
 }
 
-@test "zsh and fish completions name every command" {
-	for c in create join leave emit get events list agents checkpoint checkpoints complete touch delete batch watch shell stats maintenance; do
-		grep -q "'$c:" "$SESSKIT_SRCDIR/completions/zsh/_sessctl" || { echo "zsh lacks $c"; false; }
-		grep -q " $c" "$SESSKIT_SRCDIR/completions/fish/sessctl.fish" || { echo "fish lacks $c"; false; }
+@test "every command in the table completes, with every one of its options" {
+	local n=0 c o
+	for c in $(table_commands); do
+		n=$((n + 1))
+		run complete_words sessctl "$c"
+		[[ " $output " == *" $c "* ]] || { echo "command $c does not complete: $output"; false; }
+		for o in $(command_options "$c"); do
+			run complete_words sessctl "$c" "$o"
+			[[ " $output " == *" $o "* ]] || { echo "$c $o does not complete: $output"; false; }
+		done
 	done
+	[ "$n" -ge 18 ]
+}
+
+# man_has OPTION: the man page names it (roff writes each - as \-)
+man_has() {
+	local pat
+	pat=$(printf '%s' "$1" | sed 's/-/\\\\-/g')
+	grep -q -e "${pat}\\b" "$SESSKIT_SRCDIR/man/sessctl.1"
+}
+
+@test "the man page documents every command and option of the table" {
+	local man="$SESSKIT_SRCDIR/man/sessctl.1" c o
+	for c in $(table_commands); do
+		grep -q -E "^\.B[IR]* \"?$c([ \"]|\$)" "$man" ||
+			{ echo "man page lacks command $c"; false; }
+		for o in $(command_options "$c"); do
+			man_has "$o" || { echo "man page lacks $c $o"; false; }
+		done
+	done
+	for o in $("$SESSCTL" --help | sed -n '/^Connection/,$p' | grep -o -- '--[a-z-]*' | sort -u); do
+		man_has "$o" || { echo "man page lacks $o"; false; }
+	done
+}
+
+@test "every command's --help parses (no option collides with a common one)" {
+	local c
+	for c in $(table_commands); do
+		run "$SESSCTL" "$c" --help
+		assert_success
+		assert_output --partial "usage: sessctl $c"
+	done
+}
+
+@test "zsh and fish completions ask the binary, and parse" {
+	grep -q '__complete' "$SESSKIT_SRCDIR/completions/zsh/_sessctl"
+	grep -q '__complete' "$SESSKIT_SRCDIR/completions/fish/sessctl.fish"
+	if command -v zsh >/dev/null; then
+		zsh -n "$SESSKIT_SRCDIR/completions/zsh/_sessctl"
+	fi
+	if command -v fish >/dev/null; then
+		fish -n "$SESSKIT_SRCDIR/completions/fish/sessctl.fish"
+	fi
 }

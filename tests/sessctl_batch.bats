@@ -208,3 +208,51 @@ group_dump() {
 	assert_failure 69
 	assert_output --partial "connection refused"
 }
+
+# scripts_flushed_midrun GROUP: 30,000 emits to two sessions interleaved in
+# runs, while the server's script cache is flushed again and again; every
+# result line must be the truth about what was stored.
+scripts_flushed_midrun() {
+	local group=$1 n=30000 s
+	sctl create --agent a1 --id sf5 >/dev/null
+	sctl create --agent a1 --id sf6 >/dev/null
+	# runs of 50 lines per session, so groups and session switches mix
+	# (awk: a shell loop under bats' traps is slow)
+	awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i++)
+		printf "{\"op\":\"emit\",\"id\":\"%s\",\"actor\":\"a1\",\"type\":\"modified\",\"eventId\":\"L%d\"}\n",
+			(int(i / 50) % 2 ? "sf6" : "sf5"), i }' > "$BATS_TEST_TMPDIR/in.jsonl"
+	REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" "$SESSCTL" batch --group "$group" \
+		< "$BATS_TEST_TMPDIR/in.jsonl" > "$BATS_TEST_TMPDIR/out.jsonl" 2> "$BATS_TEST_TMPDIR/err" &
+	local pid=$! flushes=0
+	while kill -0 "$pid" 2>/dev/null; do
+		rcli SCRIPT FLUSH >/dev/null
+		flushes=$((flushes + 1))
+		sleep 0.01
+	done
+	wait "$pid" || { cat "$BATS_TEST_TMPDIR/err"; echo "batch failed"; false; }
+	echo "flushed $flushes times" >&3
+	# one result per line, in order, every one ok
+	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/out.jsonl")" "$n"
+	assert_equal "$(jq -r 'select(.ok != true) | .line' "$BATS_TEST_TMPDIR/out.jsonl" | head -3)" ""
+	assert_equal "$(jq -r .line "$BATS_TEST_TMPDIR/out.jsonl" | awk '$1 != NR' | head -1)" ""
+	# each line's seq is the stored seq of that line's event id, per session
+	for s in sf5 sf6; do
+		jq -r "select(.result.id == \"$s\") | \"\(.line) \(.result.seq)\"" "$BATS_TEST_TMPDIR/out.jsonl" \
+			> "$BATS_TEST_TMPDIR/said.$s"
+		sctl events "$s" | jq -r '"\(.eventId | ltrimstr("L")) \(.seq)"' > "$BATS_TEST_TMPDIR/stored.$s"
+		assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/stored.$s")" "$(wc -l < "$BATS_TEST_TMPDIR/said.$s")"
+		cmp "$BATS_TEST_TMPDIR/said.$s" "$BATS_TEST_TMPDIR/stored.$s" ||
+			{ echo "results and stored log differ for $s"; false; }
+		# input order within the session: seqs rise with line numbers
+		assert_equal "$(awk 'NR > 1 && $2 != prev + 1 {print "gap at line " $1} {prev = $2}' "$BATS_TEST_TMPDIR/said.$s" | head -1)" ""
+	done
+	assert_equal "$(rcli HGET sess:stats events)" "$n"
+}
+
+@test "SCRIPT FLUSH in the middle of a pipelined batch: reloaded, re-sent in order, every line true" {
+	scripts_flushed_midrun 64
+}
+
+@test "SCRIPT FLUSH in the middle of a pipelined batch, one emit per call" {
+	scripts_flushed_midrun 1
+}

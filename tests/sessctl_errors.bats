@@ -204,3 +204,30 @@ assert_one_line_stderr() {
 	assert_success
 	assert_equal "$(echo "$output" | wc -l)" 1
 }
+
+@test "help for a command that does not exist: exit 64, naming it" {
+	run "$SESSCTL" help nosuch
+	assert_failure 64
+	assert_output --partial 'no command "nosuch"'
+	run "$SESSCTL" help emit
+	assert_success
+	assert_output --partial "usage: sessctl emit"
+}
+
+@test "batch: fields of the wrong type are bad_input, nothing runs" {
+	sctl create --agent a1 --id t1 >/dev/null
+	run bash -c "printf '%s\n' \
+		'{\"op\":\"get\",\"id\":\"t1\",\"events\":\"yes\"}' \
+		'{\"op\":\"join\",\"id\":\"t1\",\"agent\":7}' \
+		'{\"op\":\"touch\",\"id\":\"t1\",\"ttl\":\"60\"}' \
+		'{\"op\":\"touch\",\"id\":\"t1\",\"ttl\":1e300}' \
+		'{\"op\":\"create\",\"id\":\"z1\",\"agent\":\"a1\",\"ttl\":100000000000000}' \
+		'{\"op\":\"checkpoint\",\"id\":\"t1\",\"reason\":[1]}' \
+		| REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch"
+	assert_failure 65
+	assert_equal "$(echo "$output" | jq -r .error.code | tr '\n' ' ')" "bad_input bad_input bad_input bad_input bad_input bad_input "
+	assert_equal "$(echo "$output" | jq -r .line | tr '\n' ' ')" "1 2 3 4 5 6 "
+	assert_equal "$(rcli EXISTS 'sess:{z1}:meta')" 0
+	assert_equal "$(rcli HGET 'sess:{t1}:meta' ttl)" 3600
+	assert_equal "$(rcli HLEN 'sess:{t1}:checkpoints')" 0
+}

@@ -102,6 +102,28 @@ type_line() { tmux send-keys -t t -l "$1"; tmux send-keys -t t Enter; }
 	refute_output --partial 'sessctl 127.0.0.1'
 }
 
+@test "script mode: the exit code is the first failing command's; the rest still run" {
+	printf '%s\n' 'create --agent a1 --id p2' 'get nosuch' 'frobnicate' 'emit p2 --actor a1 --type fixed' \
+		> "$BATS_TEST_TMPDIR/script.txt"
+	run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T SESSCTL_HISTFILE=/dev/null '$SESSCTL' shell < '$BATS_TEST_TMPDIR/script.txt' 2>/dev/null"
+	assert_failure 1
+	assert_equal "$(rcli LLEN 'sess:{p2}:events')" 1
+	# an unknown command alone: usage (64)
+	run bash -c "printf 'frobnicate\nstats\n' | REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T SESSCTL_HISTFILE=/dev/null '$SESSCTL' shell"
+	assert_failure 64
+	assert_output --partial 'unknown command "frobnicate"'
+	assert_output --partial '"totalSessions"'
+}
+
+@test "script mode with --fail-fast stops at the first failing command" {
+	printf '%s\n' 'create --agent a1 --id p3' 'get nosuch' 'emit p3 --actor a1 --type fixed' \
+		> "$BATS_TEST_TMPDIR/script.txt"
+	run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T SESSCTL_HISTFILE=/dev/null '$SESSCTL' shell --fail-fast < '$BATS_TEST_TMPDIR/script.txt'"
+	assert_failure 1
+	assert_output --partial 'stopped at line 2'
+	assert_equal "$(rcli LLEN 'sess:{p3}:events')" 0
+}
+
 @test "REPL: Ctrl-C ends watch and returns to the prompt; at the prompt it drops the line" {
 	sctl create --agent a1 --id w1 >/dev/null
 	start_shell

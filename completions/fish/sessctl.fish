@@ -1,48 +1,13 @@
-# fish completion for sessctl (sesskit)
-function __sessctl_ids
-    command sessctl list --limit 100 --color never 2>/dev/null | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'
+# fish completion for sessctl (sesskit). The candidates come from the
+# binary's command table (`sessctl __complete WORDS...` prints "WORD<TAB>TEXT"
+# lines, which fish shows as is; ":file" asks for file names).
+function __sesskit_complete
+    set -l words (commandline -opc) (commandline -ct)
+    set -l out (command $words[1] __complete $words[2..-1] 2>/dev/null)
+    if test "$out[1]" = ":file"
+        __fish_complete_path (commandline -ct)
+        return
+    end
+    printf '%s\n' $out
 end
-set -l cmds create join leave emit get events list agents checkpoint checkpoints complete touch delete batch watch shell stats maintenance help
-complete -c sessctl -f
-complete -c sessctl -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
-complete -c sessctl -s u -l url -r -d 'redis:// or unix:// URL'
-complete -c sessctl -s h -l host -r -d 'Redis host'
-complete -c sessctl -s p -l port -r -d 'Redis port'
-complete -c sessctl -s n -l db -r -d 'database number'
-complete -c sessctl -s s -l socket -r -F -d 'unix socket'
-complete -c sessctl -l user -r -d 'ACL user'
-complete -c sessctl -l password -r -d 'password (visible to others)'
-complete -c sessctl -l password-file -r -F -d 'read the password from a file'
-complete -c sessctl -l askpass -d 'prompt for the password'
-complete -c sessctl -s c -l config -r -F -d 'JSON config file'
-complete -c sessctl -l prefix -r -d 'key prefix'
-complete -c sessctl -s t -l timeout -r -d 'command timeout (ms)'
-complete -c sessctl -l color -r -a 'auto always never'
-complete -c sessctl -l help -d 'show help'
-complete -c sessctl -n '__fish_seen_subcommand_from create' -s a -l agent -r -d 'creating agent'
-complete -c sessctl -n '__fish_seen_subcommand_from create' -l id -r -d 'session id'
-complete -c sessctl -n '__fish_seen_subcommand_from create touch' -l ttl -r -d 'seconds'
-complete -c sessctl -n '__fish_seen_subcommand_from create' -l metadata -r -d 'JSON object'
-complete -c sessctl -n '__fish_seen_subcommand_from emit' -s a -l actor -r -d 'emitting agent'
-complete -c sessctl -n '__fish_seen_subcommand_from emit' -s T -l type -r -a 'modified broke fixed'
-complete -c sessctl -n '__fish_seen_subcommand_from emit' -l change -r -d 'changeInfo JSON'
-complete -c sessctl -n '__fish_seen_subcommand_from emit' -l transition -r -d 'stateTransition JSON'
-complete -c sessctl -n '__fish_seen_subcommand_from emit' -l impact -r -d 'impact JSON'
-complete -c sessctl -n '__fish_seen_subcommand_from emit' -l event-id -r -d 'idempotency key'
-complete -c sessctl -n '__fish_seen_subcommand_from emit' -l event -r -d 'whole event JSON'
-complete -c sessctl -n '__fish_seen_subcommand_from get' -s e -l events -d 'include the log'
-complete -c sessctl -n '__fish_seen_subcommand_from events' -l from -r -d 'first seq'
-complete -c sessctl -n '__fish_seen_subcommand_from events' -l to -r -d 'last seq'
-complete -c sessctl -n '__fish_seen_subcommand_from events' -s f -l follow -d 'wait for new events'
-complete -c sessctl -n '__fish_seen_subcommand_from events list agents' -s l -l limit -r -d 'at most N'
-complete -c sessctl -n '__fish_seen_subcommand_from list' -s a -l agent -r -d 'agent'
-complete -c sessctl -n '__fish_seen_subcommand_from list' -l state -r -a 'working broken completed'
-complete -c sessctl -n '__fish_seen_subcommand_from list agents' -l cursor -r -d 'resume cursor'
-complete -c sessctl -n '__fish_seen_subcommand_from checkpoint' -l reason -r -d 'reason'
-complete -c sessctl -n '__fish_seen_subcommand_from checkpoint' -l all -d 'every session not completed'
-complete -c sessctl -n '__fish_seen_subcommand_from maintenance' -l dry-run -d 'change nothing'
-complete -c sessctl -n '__fish_seen_subcommand_from maintenance' -l no-trim -d 'only prune indexes'
-complete -c sessctl -n '__fish_seen_subcommand_from batch' -l pipeline -r -d 'emits in flight'
-complete -c sessctl -n '__fish_seen_subcommand_from batch' -l group -r -d 'most emits per script call'
-complete -c sessctl -n '__fish_seen_subcommand_from batch' -l fail-fast -d 'stop at the first failed line'
-complete -c sessctl -n '__fish_seen_subcommand_from join leave emit get events checkpoint checkpoints complete touch delete watch' -a '(__sessctl_ids)'
+complete -c sessctl -f -a '(__sesskit_complete)'

@@ -107,7 +107,7 @@ static void options(const struct cli_opt *opts, const char *cur)
 		if (o->help && !strncmp(o->name, cur + 2 * (cur[0] == '-' && cur[1] == '-'),
 					strlen(cur) > 2 ? strlen(cur) - 2 : 0) &&
 		    (cur[0] != '-' || cur[1] == '-' || !cur[1]))
-			printf("--%s\t%s\n", o->name, o->help);
+			printf("--%s\t%.*s\n", o->name, (int)strcspn(o->help, "\n"), o->help);
 }
 
 int cli_complete(struct cli_app *a, int nwords, char **words)
