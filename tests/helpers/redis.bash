@@ -10,6 +10,10 @@ load "$BATS_LIB/bats-assert/load.bash"
 : "${SESSKIT_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 SESSCTL="$SESSKIT_BUILDDIR/sessctl"
 
+# The user's own settings never reach a test: tests set what they need.
+unset REDIS_URL REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD \
+	SESSION_TTL SESSION_CLEANUP_INTERVAL SESSION_CLEANUP_BATCH_SIZE SESSKIT_PREFIX
+
 # Start redis-server on a free port; extra arguments go to redis-server.
 # Sets REDIS_DIR, REDIS_PORT_T, REDIS_SOCK.
 redis_start() {
@@ -61,10 +65,46 @@ rcli() {
 	redis-cli -s "$REDIS_SOCK" "$@"
 }
 
-# sessctl against the private server; settings from the environment only.
+# _sk_path BINARY: the built binary's path, or why not.
+_sk_path() {
+	local path="$SESSKIT_BUILDDIR/${1:-}"
+	if [ -z "${1:-}" ] || [ ! -f "$path" ] || [ ! -x "$path" ]; then
+		echo "sk: ${1:-(no binary named)}: not built in $SESSKIT_BUILDDIR (make ${1:-})" >&2
+		return 127
+	fi
+	if [ -z "${REDIS_URL:-}" ] && [ -z "${REDIS_PORT_T:-}" ]; then
+		echo "sk: no private redis-server; call common_setup_file in setup_file" >&2
+		return 127
+	fi
+	echo "$path"
+}
+
+# sk BINARY ARGS...: a sesskit binary against the private server, or the
+# REDIS_URL the test set (the user's own was unset above); settings from
+# the environment only (no user config file, HOME is the file's tmp).
+sk() {
+	local path
+	path=$(_sk_path "${1:-}") || return
+	shift
+	REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT_T}" HOME="$BATS_FILE_TMPDIR" \
+		XDG_CONFIG_HOME= SESSKIT_CONFIG= "$path" "$@"
+}
+
+# sk_bg OUT ERR BINARY ARGS...: sk in the background, stdout to OUT and
+# stderr to ERR. $! is the binary itself (so signals reach it), and bats'
+# fd 3 is closed so bats does not wait for it. Kill it in teardown.
+sk_bg() {
+	local out=$1 err=$2 path
+	shift 2
+	path=$(_sk_path "${1:-}") || return
+	shift
+	env REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT_T}" HOME="$BATS_FILE_TMPDIR" \
+		XDG_CONFIG_HOME= SESSKIT_CONFIG= "$path" "$@" >"$out" 2>"$err" 3>&- &
+}
+
+# sessctl against the private server.
 sctl() {
-	REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" HOME="$BATS_FILE_TMPDIR" \
-		SESSKIT_CONFIG= "$SESSCTL" "$@"
+	sk sessctl "$@"
 }
 
 # A free port nobody listens on (for "Redis down" tests).
