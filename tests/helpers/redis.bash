@@ -14,50 +14,105 @@ SESSCTL="$SESSKIT_BUILDDIR/sessctl"
 unset REDIS_URL REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD \
 	SESSION_TTL SESSION_CLEANUP_INTERVAL SESSION_CLEANUP_BATCH_SIZE SESSKIT_PREFIX
 
-# Start redis-server on a free port; extra arguments go to redis-server.
-# Sets REDIS_DIR, REDIS_PORT_T, REDIS_SOCK.
-redis_start() {
-	local try port i
+# _redis_spawn ARGS...: start one redis-server on a free port; extra
+# arguments go to redis-server. Sets _RS_DIR, _RS_PORT, _RS_SOCK.
+_redis_spawn() {
+	local try port i dir sock
 	for try in $(seq 1 30); do
-		REDIS_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/redis.XXXXXX")
-		REDIS_SOCK="$REDIS_DIR/redis.sock"
+		dir=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/redis.XXXXXX")
+		sock="$dir/redis.sock"
 		port=$(( 20000 + (RANDOM * 7 + try * 131 + $$) % 40000 ))
-		redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$REDIS_SOCK" \
-			--unixsocketperm 700 --save '' --appendonly no --dir "$REDIS_DIR" \
-			--daemonize yes --pidfile "$REDIS_DIR/redis.pid" \
-			--logfile "$REDIS_DIR/redis.log" --enable-debug-command local "$@" >/dev/null 2>&1
+		redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$sock" \
+			--unixsocketperm 700 --save '' --appendonly no --dir "$dir" \
+			--daemonize yes --pidfile "$dir/redis.pid" \
+			--logfile "$dir/redis.log" --enable-debug-command local "$@" >/dev/null 2>&1
 		# up to 10 s for a slow (sanitizer, loaded CI) machine; a port
 		# someone else holds shows in the log at once: try another
 		for i in $(seq 1 200); do
-			if redis-cli -s "$REDIS_SOCK" ping 2>/dev/null | grep -q PONG; then
-				REDIS_PORT_T=$port
-				export REDIS_DIR REDIS_PORT_T REDIS_SOCK
+			if redis-cli -s "$sock" ping 2>/dev/null | grep -q PONG; then
+				_RS_DIR=$dir _RS_PORT=$port _RS_SOCK=$sock
 				return 0
 			fi
-			grep -qs -e "Address already in use" -e "Could not create server" "$REDIS_DIR/redis.log" && break
+			grep -qs -e "Address already in use" -e "Could not create server" "$dir/redis.log" && break
 			sleep 0.05
 		done
-		echo "redis-server on port $port did not start: $(tail -n 2 "$REDIS_DIR/redis.log" 2>/dev/null)" >&2
-		redis_stop
+		echo "redis-server on port $port did not start: $(tail -n 2 "$dir/redis.log" 2>/dev/null)" >&2
+		_redis_kill "$dir"
 	done
 	echo "could not start redis-server" >&2
 	return 1
 }
 
-redis_stop() {
-	if [ -n "${REDIS_DIR:-}" ] && [ -f "$REDIS_DIR/redis.pid" ]; then
-		local pid
-		pid=$(cat "$REDIS_DIR/redis.pid")
+# _redis_kill DIR: stop the server whose pidfile is in DIR; remove DIR.
+_redis_kill() {
+	local dir=${1:-} pid i
+	[ -n "$dir" ] || return 0
+	if [ -f "$dir/redis.pid" ]; then
+		pid=$(cat "$dir/redis.pid")
 		kill "$pid" 2>/dev/null || true
-		local i
 		for i in $(seq 1 100); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.02
 		done
 		kill -9 "$pid" 2>/dev/null || true
 	fi
-	[ -n "${REDIS_DIR:-}" ] && rm -rf "$REDIS_DIR"
+	rm -rf "$dir"
 	return 0
+}
+
+# Start the main private server; extra arguments go to redis-server.
+# Sets REDIS_DIR, REDIS_PORT_T, REDIS_SOCK.
+redis_start() {
+	_redis_spawn "$@" || return 1
+	REDIS_DIR=$_RS_DIR REDIS_PORT_T=$_RS_PORT REDIS_SOCK=$_RS_SOCK
+	export REDIS_DIR REDIS_PORT_T REDIS_SOCK
+}
+
+redis_stop() {
+	_redis_kill "${REDIS_DIR:-}"
+}
+
+# redis_start_named NAME [ARGS...]: another private server (e.g. SRC and
+# DST for a migration). Sets and exports NAME_PORT, NAME_SOCK, NAME_DIR;
+# call it in setup_file, and common_teardown_file stops it (a server
+# started inside a test needs redis_stop_named NAME in teardown).
+redis_start_named() {
+	local name=${1:-}
+	shift || true
+	if ! [[ $name =~ ^[A-Za-z][A-Za-z0-9_]*$ ]] || [ "$name" = REDIS ]; then
+		echo "redis_start_named: '$name' is not a usable NAME (REDIS_PORT is a setting)" >&2
+		return 1
+	fi
+	_redis_spawn "$@" || return 1
+	printf -v "${name}_DIR" %s "$_RS_DIR"
+	printf -v "${name}_PORT" %s "$_RS_PORT"
+	printf -v "${name}_SOCK" %s "$_RS_SOCK"
+	export "${name}_DIR" "${name}_PORT" "${name}_SOCK"
+	SESSKIT_REDIS_NAMES="${SESSKIT_REDIS_NAMES:-} $name"
+	export SESSKIT_REDIS_NAMES
+}
+
+# redis_stop_named [NAME...]: stop those named servers (default: all).
+redis_stop_named() {
+	local name dir keep=""
+	for name in ${SESSKIT_REDIS_NAMES:-}; do
+		if [ $# -eq 0 ] || [[ " $* " == *" $name "* ]]; then
+			dir=${name}_DIR
+			_redis_kill "${!dir:-}"
+		else
+			keep="$keep $name"
+		fi
+	done
+	SESSKIT_REDIS_NAMES=$keep
+	return 0
+}
+
+# redis_url [NAME]: the TCP URL of the main server or of server NAME.
+redis_url() {
+	local port=REDIS_PORT_T
+	[ -z "${1:-}" ] || port=${1}_PORT
+	[ -n "${!port:-}" ] || { echo "redis_url: no server ${1:-(main)} started" >&2; return 1; }
+	echo "redis://127.0.0.1:${!port}"
 }
 
 # redis-cli against the private server.
@@ -121,10 +176,18 @@ common_setup_file() {
 	redis_start
 }
 
+# Stops everything common_setup_file and redis_start_named started, even
+# after a failed setup_file (bats runs teardown_file then too).
 common_teardown_file() {
+	redis_stop_named
 	redis_stop
 }
 
 common_setup() {
+	local name sock
 	rcli FLUSHALL >/dev/null
+	for name in ${SESSKIT_REDIS_NAMES:-}; do
+		sock=${name}_SOCK
+		redis-cli -s "${!sock}" FLUSHALL >/dev/null
+	done
 }
