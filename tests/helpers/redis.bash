@@ -162,9 +162,57 @@ sctl() {
 	sk sessctl "$@"
 }
 
-# A free port nobody listens on (for "Redis down" tests).
+# dead_port_start: hold a TCP socket bound to 127.0.0.1 on a port the OS
+# picks, never listening: connects are refused and nobody else can bind
+# it. Sets DEAD_PORT and DEAD_PORT_PID. The holder also ends by itself
+# when the shell that started it goes away (bats killed).
+dead_port_start() {
+	local f i
+	f=$(mktemp "${BATS_FILE_TMPDIR:-/tmp}/dead_port.XXXXXX")
+	command -v python3 >/dev/null || { echo "dead_port_start: python3 is needed (tools/check installs it)" >&2; return 1; }
+	# (it closes what else it inherits: bats' pipes must not outlive bats)
+	python3 -c 'import os, socket, sys, time
+os.closerange(3, 65536)
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+parent = os.getppid()
+while os.getppid() == parent:
+    time.sleep(0.2)' "$f" </dev/null >/dev/null 2>"$f.err" 3>&- &
+	DEAD_PORT_PID=$!
+	export DEAD_PORT_PID
+	for i in $(seq 1 200); do
+		[ -s "$f" ] && break
+		kill -0 "$DEAD_PORT_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	DEAD_PORT=$(cat "$f" 2>/dev/null) || true
+	if ! [[ $DEAD_PORT =~ ^[0-9]+$ ]]; then
+		echo "dead_port_start: no port held: $(cat "$f.err" 2>/dev/null)" >&2
+		dead_port_stop
+		return 1
+	fi
+	export DEAD_PORT
+}
+
+dead_port_stop() {
+	if [ -n "${DEAD_PORT_PID:-}" ]; then
+		kill "$DEAD_PORT_PID" 2>/dev/null || true
+		wait "$DEAD_PORT_PID" 2>/dev/null || true
+	fi
+	DEAD_PORT= DEAD_PORT_PID=
+	return 0
+}
+
+# A port nobody listens on (for "Redis down" tests).
 dead_port() {
-	echo $(( REDIS_PORT_T + 1 ))
+	if [ -z "${DEAD_PORT:-}" ]; then
+		echo "dead_port: none held; call common_setup_file (or dead_port_start) in setup_file; it needs python3" >&2
+		return 1
+	fi
+	echo "$DEAD_PORT"
 }
 
 # jq is optional on a developer's machine; these read one field.
@@ -174,11 +222,14 @@ json_field() { # json_field FIELD  (stdin: one JSON object)
 
 common_setup_file() {
 	redis_start
+	# without python3 only the tests that use dead_port fail
+	if command -v python3 >/dev/null; then dead_port_start; fi
 }
 
 # Stops everything common_setup_file and redis_start_named started, even
 # after a failed setup_file (bats runs teardown_file then too).
 common_teardown_file() {
+	dead_port_stop
 	redis_stop_named
 	redis_stop
 }
