@@ -25,6 +25,8 @@ wait_lines() {
 	sk_bg "$out" "$err" sessctl events s1 --follow --from 2
 	bg=$!
 	wait_lines "$out" 1
+	# live, not the once-a-second re-read: the follower listens
+	wait_subscribers 'sess:{s1}:notify' 1
 	sctl emit s1 --actor a1 --type fixed >/dev/null
 	wait_lines "$out" 2
 	rcli CLIENT KILL TYPE normal >/dev/null
@@ -54,11 +56,9 @@ wait_lines() {
 	bg=$!
 	sk_bg "$one" /dev/null sessctl watch s2
 	bg2=$!
-	# subscriptions are in place once the server counts two subscribers
-	for i in $(seq 1 100); do
-		[ "$(rcli CLIENT LIST | grep -c -E 'sub=1|psub=1')" -ge 2 ] && break
-		sleep 0.05
-	done
+	# subscriptions in place: watch takes the pattern, watch s2 its channel
+	wait_subscribers 'sess:{*}:notify' 1
+	wait_subscribers 'sess:{s2}:notify' 1
 	sctl emit s1 --actor a1 --type modified >/dev/null
 	sctl emit s2 --actor a1 --type broke >/dev/null
 	wait_lines "$all" 2

@@ -162,6 +162,33 @@ sctl() {
 	sk sessctl "$@"
 }
 
+# _subscribers CHANNEL_OR_PATTERN: how many clients listen. A channel
+# counts its SUBSCRIBE clients (PUBSUB NUMSUB). A pattern (has * ? or [)
+# counts the clients with any PSUBSCRIBE: PUBSUB NUMPAT counts distinct
+# patterns, not clients, and Redis has no per-pattern count.
+_subscribers() {
+	case $1 in
+	*[*?[]*) rcli CLIENT LIST | grep -c ' psub=[1-9]' ;;
+	*) rcli PUBSUB NUMSUB "$1" | sed -n 2p ;;
+	esac
+}
+
+# wait_subscribers CHANNEL_OR_PATTERN N [TIMEOUT_S]: until at least N
+# clients listen on it (TIMEOUT_S whole seconds, 10 by default); on
+# timeout, say so with the server's client list and fail.
+wait_subscribers() {
+	local what=$1 want=$2 timeout=${3:-10} n=0 i
+	for ((i = 0; i < timeout * 20; i++)); do
+		n=$(_subscribers "$what" 2>/dev/null) || true
+		[[ $n =~ ^[0-9]+$ ]] || n=0
+		[ "$n" -ge "$want" ] && return 0
+		sleep 0.05
+	done
+	echo "wait_subscribers: $n of $want subscribers on $what after ${timeout}s; clients:" >&2
+	rcli CLIENT LIST >&2
+	return 1
+}
+
 # dead_port_start: hold a TCP socket bound to 127.0.0.1 on a port the OS
 # picks, never listening: connects are refused and nobody else can bind
 # it. Sets DEAD_PORT and DEAD_PORT_PID. The holder also ends by itself
