@@ -1,6 +1,34 @@
-# Test harness: a private redis-server per test file (temp dir, free TCP
-# port and a unix socket), always stopped; never the user's 6379.
-# Binaries come from $SESSKIT_BUILDDIR (set by `make check`).
+# Test harness for every sesskit binary's bats suite: a private
+# redis-server per test file (temp dir, free TCP port and a unix socket),
+# always stopped; never the user's 6379. Binaries come from
+# $SESSKIT_BUILDDIR (set by `make check`). See tests/README.md.
+#
+# What a suite gets (after `load helpers/redis`):
+#   common_setup_file / common_teardown_file   in setup_file/teardown_file:
+#                      start/stop the private server and the dead port;
+#                      teardown also stops every redis_start_named server
+#   common_setup       in setup: FLUSHALL on every private server
+#   sk BINARY ARGS...  run $SESSKIT_BUILDDIR/BINARY against the private
+#                      server (REDIS_URL set unless the test set one;
+#                      HOME/config kept out); status 127 and a message
+#                      if BINARY is not built
+#   sk_bg OUT ERR BINARY ARGS...   the same in the background, stdout to
+#                      OUT, stderr to ERR; $! is the binary itself
+#   sctl ARGS...       sk sessctl ARGS...
+#   rcli ARGS...       redis-cli on the private server
+#   wait_subscribers CHANNEL_OR_PATTERN N [TIMEOUT_S]   until N clients
+#                      subscribe (default 10 s), else fail with the list
+#   dead_port          a 127.0.0.1 port that refuses connections for the
+#                      whole file (held bound, never listening)
+#   redis_start_named NAME [REDIS-ARGS...]   one more private server (in
+#                      setup_file): sets NAME_PORT, NAME_SOCK, NAME_DIR;
+#                      redis_stop_named [NAME...] stops it early
+#   redis_url [NAME]   redis://127.0.0.1:PORT of the main or a named server
+#   redis_start [REDIS-ARGS...] / redis_stop   the main server by hand
+#   json_field FIELD   one field of the JSON object on stdin (jq)
+#   Variables: REDIS_PORT_T, REDIS_SOCK, REDIS_DIR (main server),
+#   SESSCTL (path of sessctl), SESSKIT_BUILDDIR, SESSKIT_SRCDIR.
+# Loading it unsets the user's REDIS_*, SESSION_* and SESSKIT_PREFIX.
 
 BATS_LIB=${BATS_LIB:-/usr/lib/bats}
 load "$BATS_LIB/bats-support/load.bash"
