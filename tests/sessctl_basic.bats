@@ -13,7 +13,7 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(echo "$output" | jq -r .metadata.feature)" auth
 	assert_equal "$(echo "$output" | jq -c .agents)" '["a1"]'
 	ttl=$(rcli PTTL 'sess:{s1}:meta')
-	[ "$ttl" -gt 590000 ] && [ "$ttl" -le 600000 ]
+	[ "$ttl" -gt 590000 ] && [ "$ttl" -le 600000 ] || fail "PTTL $ttl not in (590000, 600000]"
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' v)" 1
 	assert_equal "$(rcli ZSCORE sess:index s1 | cut -d. -f1 | wc -c)" 14
 }
@@ -24,8 +24,9 @@ setup() { load helpers/redis; common_setup; }
 	id=$(echo "$output" | jq -r .id)
 	[[ "$id" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]]
 	run sctl create --agent a1
+	assert_success
 	id2=$(echo "$output" | jq -r .id)
-	[[ "$id" < "$id2" || "$id" == "$id2" ]] && [ "$id" != "$id2" ]
+	[[ "$id" < "$id2" ]] || fail "ids not increasing: $id then $id2"
 }
 
 @test "create refuses an existing id and leaves it untouched" {

@@ -185,6 +185,7 @@ group_dump() {
 	sctl create --agent a1 --id s1 >/dev/null
 	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
 	REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T "$SESSCTL" batch <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" &
+	pid=$!
 	# (bats itself uses fd 3)
 	exec 5>"$BATS_TEST_TMPDIR/in" 6<"$BATS_TEST_TMPDIR/out"
 	sctl create --agent a1 --id s2 >/dev/null
@@ -199,7 +200,8 @@ group_dump() {
 		done
 	done
 	exec 5>&-
-	wait
+	# batch's own exit status (a bare `wait` is always 0)
+	wait "$pid" || fail "batch exited with status $?"
 	exec 6<&-
 }
 

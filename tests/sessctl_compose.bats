@@ -15,7 +15,8 @@ sctl_in() { # sctl_in INPUT ARGS...: sessctl with INPUT on stdin
 	for i in 1 2 3; do sctl create --agent a1 --id "s$i" >/dev/null; done
 	sctl emit s2 --actor a1 --type broke --transition '{"from":"working","to":"broken"}' >/dev/null
 	sctl emit s3 --actor a1 --type broke --transition '{"from":"working","to":"broken"}' >/dev/null
-	run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' list --state broken | REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' checkpoint --reason triage -"
+	# pipefail: list's own status counts too, not only checkpoint's
+	run bash -c "set -o pipefail; REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' list --state broken | REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' checkpoint --reason triage -"
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .id | sort | tr '\n' ' ')" "s2 s3 "
 	assert_equal "$(rcli HLEN 'sess:{s1}:checkpoints')" 0

@@ -6,15 +6,6 @@ teardown_file() { load helpers/redis; common_teardown_file; }
 setup() { load helpers/redis; common_setup; }
 teardown() { kill ${bg:-} ${bg2:-} 2>/dev/null; true; }
 
-# sessctl in the background as its own process ($! is sessctl itself, so
-# signals reach it; a function would put a bash subshell in between), with
-# bats' fd 3 closed so bats does not wait for it.
-bg_sessctl() { # bg_sessctl OUT ERR ARGS...
-	local out=$1 err=$2
-	shift 2
-	env REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" SESSKIT_CONFIG= "$SESSCTL" "$@" >"$out" 2>"$err" 3>&- &
-}
-
 # wait_lines FILE N: until FILE has N lines (10 s at most)
 wait_lines() {
 	local i
@@ -31,9 +22,11 @@ wait_lines() {
 	sctl emit s1 --actor a1 --type modified >/dev/null
 	sctl emit s1 --actor a1 --type modified >/dev/null
 	out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
-	bg_sessctl "$out" "$err" events s1 --follow --from 2
+	sk_bg "$out" "$err" sessctl events s1 --follow --from 2
 	bg=$!
 	wait_lines "$out" 1
+	# live, not the once-a-second re-read: the follower listens
+	wait_subscribers 'sess:{s1}:notify' 1
 	sctl emit s1 --actor a1 --type fixed >/dev/null
 	wait_lines "$out" 2
 	rcli CLIENT KILL TYPE normal >/dev/null
@@ -59,15 +52,13 @@ wait_lines() {
 	sctl create --agent a1 --id s1 >/dev/null
 	sctl create --agent a1 --id s2 >/dev/null
 	all=$BATS_TEST_TMPDIR/all one=$BATS_TEST_TMPDIR/one
-	bg_sessctl "$all" /dev/null watch
+	sk_bg "$all" /dev/null sessctl watch
 	bg=$!
-	bg_sessctl "$one" /dev/null watch s2
+	sk_bg "$one" /dev/null sessctl watch s2
 	bg2=$!
-	# subscriptions are in place once the server counts two subscribers
-	for i in $(seq 1 100); do
-		[ "$(rcli CLIENT LIST | grep -c -E 'sub=1|psub=1')" -ge 2 ] && break
-		sleep 0.05
-	done
+	# subscriptions in place: watch takes the pattern, watch s2 its channel
+	wait_subscribers 'sess:{*}:notify' 1
+	wait_subscribers 'sess:{s2}:notify' 1
 	sctl emit s1 --actor a1 --type modified >/dev/null
 	sctl emit s2 --actor a1 --type broke >/dev/null
 	wait_lines "$all" 2

@@ -128,10 +128,7 @@ type_line() { tmux send-keys -t t -l "$1"; tmux send-keys -t t Enter; }
 	sctl create --agent a1 --id w1 >/dev/null
 	start_shell
 	type_line 'watch'
-	for i in $(seq 1 100); do
-		[ "$(rcli CLIENT LIST | grep -c 'psub=1')" -ge 1 ] && break
-		sleep 0.05
-	done
+	wait_subscribers 'sess:{*}:notify' 1
 	sctl emit w1 --actor a1 --type modified >/dev/null
 	wait_screen '"type": "modified"'
 	tmux send-keys -t t C-c

@@ -1,6 +1,34 @@
-# Test harness: a private redis-server per test file (temp dir, free TCP
-# port and a unix socket), always stopped; never the user's 6379.
-# Binaries come from $SESSKIT_BUILDDIR (set by `make check`).
+# Test harness for every sesskit binary's bats suite: a private
+# redis-server per test file (temp dir, free TCP port and a unix socket),
+# always stopped; never the user's 6379. Binaries come from
+# $SESSKIT_BUILDDIR (set by `make check`). See tests/README.md.
+#
+# What a suite gets (after `load helpers/redis`):
+#   common_setup_file / common_teardown_file   in setup_file/teardown_file:
+#                      start/stop the private server and the dead port;
+#                      teardown also stops every redis_start_named server
+#   common_setup       in setup: FLUSHALL on every private server
+#   sk BINARY ARGS...  run $SESSKIT_BUILDDIR/BINARY against the private
+#                      server (REDIS_URL set unless the test set one;
+#                      HOME/config kept out); status 127 and a message
+#                      if BINARY is not built
+#   sk_bg OUT ERR BINARY ARGS...   the same in the background, stdout to
+#                      OUT, stderr to ERR; $! is the binary itself
+#   sctl ARGS...       sk sessctl ARGS...
+#   rcli ARGS...       redis-cli on the private server
+#   wait_subscribers CHANNEL_OR_PATTERN N [TIMEOUT_S]   until N clients
+#                      subscribe (default 10 s), else fail with the list
+#   dead_port          a 127.0.0.1 port that refuses connections for the
+#                      whole file (held bound, never listening)
+#   redis_start_named NAME [REDIS-ARGS...]   one more private server (in
+#                      setup_file): sets NAME_PORT, NAME_SOCK, NAME_DIR;
+#                      redis_stop_named [NAME...] stops it early
+#   redis_url [NAME]   redis://127.0.0.1:PORT of the main or a named server
+#   redis_start [REDIS-ARGS...] / redis_stop   the main server by hand
+#   json_field FIELD   one field of the JSON object on stdin (jq)
+#   Variables: REDIS_PORT_T, REDIS_SOCK, REDIS_DIR (main server),
+#   SESSCTL (path of sessctl), SESSKIT_BUILDDIR, SESSKIT_SRCDIR.
+# Loading it unsets the user's REDIS_*, SESSION_* and SESSKIT_PREFIX.
 
 BATS_LIB=${BATS_LIB:-/usr/lib/bats}
 load "$BATS_LIB/bats-support/load.bash"
@@ -10,50 +38,109 @@ load "$BATS_LIB/bats-assert/load.bash"
 : "${SESSKIT_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 SESSCTL="$SESSKIT_BUILDDIR/sessctl"
 
-# Start redis-server on a free port; extra arguments go to redis-server.
-# Sets REDIS_DIR, REDIS_PORT_T, REDIS_SOCK.
-redis_start() {
-	local try port i
+# The user's own settings never reach a test: tests set what they need.
+unset REDIS_URL REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD \
+	SESSION_TTL SESSION_CLEANUP_INTERVAL SESSION_CLEANUP_BATCH_SIZE SESSKIT_PREFIX
+
+# _redis_spawn ARGS...: start one redis-server on a free port; extra
+# arguments go to redis-server. Sets _RS_DIR, _RS_PORT, _RS_SOCK.
+_redis_spawn() {
+	local try port i dir sock
 	for try in $(seq 1 30); do
-		REDIS_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/redis.XXXXXX")
-		REDIS_SOCK="$REDIS_DIR/redis.sock"
+		dir=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/redis.XXXXXX")
+		sock="$dir/redis.sock"
 		port=$(( 20000 + (RANDOM * 7 + try * 131 + $$) % 40000 ))
-		redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$REDIS_SOCK" \
-			--unixsocketperm 700 --save '' --appendonly no --dir "$REDIS_DIR" \
-			--daemonize yes --pidfile "$REDIS_DIR/redis.pid" \
-			--logfile "$REDIS_DIR/redis.log" --enable-debug-command local "$@" >/dev/null 2>&1
+		redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$sock" \
+			--unixsocketperm 700 --save '' --appendonly no --dir "$dir" \
+			--daemonize yes --pidfile "$dir/redis.pid" \
+			--logfile "$dir/redis.log" --enable-debug-command local "$@" >/dev/null 2>&1
 		# up to 10 s for a slow (sanitizer, loaded CI) machine; a port
 		# someone else holds shows in the log at once: try another
 		for i in $(seq 1 200); do
-			if redis-cli -s "$REDIS_SOCK" ping 2>/dev/null | grep -q PONG; then
-				REDIS_PORT_T=$port
-				export REDIS_DIR REDIS_PORT_T REDIS_SOCK
+			if redis-cli -s "$sock" ping 2>/dev/null | grep -q PONG; then
+				_RS_DIR=$dir _RS_PORT=$port _RS_SOCK=$sock
 				return 0
 			fi
-			grep -qs -e "Address already in use" -e "Could not create server" "$REDIS_DIR/redis.log" && break
+			grep -qs -e "Address already in use" -e "Could not create server" "$dir/redis.log" && break
 			sleep 0.05
 		done
-		echo "redis-server on port $port did not start: $(tail -n 2 "$REDIS_DIR/redis.log" 2>/dev/null)" >&2
-		redis_stop
+		echo "redis-server on port $port did not start: $(tail -n 2 "$dir/redis.log" 2>/dev/null)" >&2
+		_redis_kill "$dir"
 	done
 	echo "could not start redis-server" >&2
 	return 1
 }
 
-redis_stop() {
-	if [ -n "${REDIS_DIR:-}" ] && [ -f "$REDIS_DIR/redis.pid" ]; then
-		local pid
-		pid=$(cat "$REDIS_DIR/redis.pid")
+# _redis_kill DIR: stop the server whose pidfile is in DIR; remove DIR.
+_redis_kill() {
+	local dir=${1:-} pid i
+	[ -n "$dir" ] || return 0
+	if [ -f "$dir/redis.pid" ]; then
+		pid=$(cat "$dir/redis.pid")
 		kill "$pid" 2>/dev/null || true
-		local i
 		for i in $(seq 1 100); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.02
 		done
 		kill -9 "$pid" 2>/dev/null || true
 	fi
-	[ -n "${REDIS_DIR:-}" ] && rm -rf "$REDIS_DIR"
+	rm -rf "$dir"
 	return 0
+}
+
+# Start the main private server; extra arguments go to redis-server.
+# Sets REDIS_DIR, REDIS_PORT_T, REDIS_SOCK.
+redis_start() {
+	_redis_spawn "$@" || return 1
+	REDIS_DIR=$_RS_DIR REDIS_PORT_T=$_RS_PORT REDIS_SOCK=$_RS_SOCK
+	export REDIS_DIR REDIS_PORT_T REDIS_SOCK
+}
+
+redis_stop() {
+	_redis_kill "${REDIS_DIR:-}"
+}
+
+# redis_start_named NAME [ARGS...]: another private server (e.g. SRC and
+# DST for a migration). Sets and exports NAME_PORT, NAME_SOCK, NAME_DIR;
+# call it in setup_file, and common_teardown_file stops it (a server
+# started inside a test needs redis_stop_named NAME in teardown).
+redis_start_named() {
+	local name=${1:-}
+	shift || true
+	if ! [[ $name =~ ^[A-Za-z][A-Za-z0-9_]*$ ]] || [ "$name" = REDIS ]; then
+		echo "redis_start_named: '$name' is not a usable NAME (REDIS_PORT is a setting)" >&2
+		return 1
+	fi
+	_redis_spawn "$@" || return 1
+	printf -v "${name}_DIR" %s "$_RS_DIR"
+	printf -v "${name}_PORT" %s "$_RS_PORT"
+	printf -v "${name}_SOCK" %s "$_RS_SOCK"
+	export "${name}_DIR" "${name}_PORT" "${name}_SOCK"
+	SESSKIT_REDIS_NAMES="${SESSKIT_REDIS_NAMES:-} $name"
+	export SESSKIT_REDIS_NAMES
+}
+
+# redis_stop_named [NAME...]: stop those named servers (default: all).
+redis_stop_named() {
+	local name dir keep=""
+	for name in ${SESSKIT_REDIS_NAMES:-}; do
+		if [ $# -eq 0 ] || [[ " $* " == *" $name "* ]]; then
+			dir=${name}_DIR
+			_redis_kill "${!dir:-}"
+		else
+			keep="$keep $name"
+		fi
+	done
+	SESSKIT_REDIS_NAMES=$keep
+	return 0
+}
+
+# redis_url [NAME]: the TCP URL of the main server or of server NAME.
+redis_url() {
+	local port=REDIS_PORT_T
+	[ -z "${1:-}" ] || port=${1}_PORT
+	[ -n "${!port:-}" ] || { echo "redis_url: no server ${1:-(main)} started" >&2; return 1; }
+	echo "redis://127.0.0.1:${!port}"
 }
 
 # redis-cli against the private server.
@@ -61,15 +148,126 @@ rcli() {
 	redis-cli -s "$REDIS_SOCK" "$@"
 }
 
-# sessctl against the private server; settings from the environment only.
-sctl() {
-	REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" HOME="$BATS_FILE_TMPDIR" \
-		SESSKIT_CONFIG= "$SESSCTL" "$@"
+# _sk_path BINARY: the built binary's path, or why not.
+_sk_path() {
+	local path="$SESSKIT_BUILDDIR/${1:-}"
+	if [ -z "${1:-}" ] || [ ! -f "$path" ] || [ ! -x "$path" ]; then
+		echo "sk: ${1:-(no binary named)}: not built in $SESSKIT_BUILDDIR (make ${1:-})" >&2
+		return 127
+	fi
+	if [ -z "${REDIS_URL:-}" ] && [ -z "${REDIS_PORT_T:-}" ]; then
+		echo "sk: no private redis-server; call common_setup_file in setup_file" >&2
+		return 127
+	fi
+	echo "$path"
 }
 
-# A free port nobody listens on (for "Redis down" tests).
+# sk BINARY ARGS...: a sesskit binary against the private server, or the
+# REDIS_URL the test set (the user's own was unset above); settings from
+# the environment only (no user config file, HOME is the file's tmp).
+sk() {
+	local path
+	path=$(_sk_path "${1:-}") || return
+	shift
+	REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT_T}" HOME="$BATS_FILE_TMPDIR" \
+		XDG_CONFIG_HOME= SESSKIT_CONFIG= "$path" "$@"
+}
+
+# sk_bg OUT ERR BINARY ARGS...: sk in the background, stdout to OUT and
+# stderr to ERR. $! is the binary itself (so signals reach it), and bats'
+# fd 3 is closed so bats does not wait for it. Kill it in teardown.
+sk_bg() {
+	local out=$1 err=$2 path
+	shift 2
+	path=$(_sk_path "${1:-}") || return
+	shift
+	env REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT_T}" HOME="$BATS_FILE_TMPDIR" \
+		XDG_CONFIG_HOME= SESSKIT_CONFIG= "$path" "$@" >"$out" 2>"$err" 3>&- &
+}
+
+# sessctl against the private server.
+sctl() {
+	sk sessctl "$@"
+}
+
+# _subscribers CHANNEL_OR_PATTERN: how many clients listen. A channel
+# counts its SUBSCRIBE clients (PUBSUB NUMSUB). A pattern (has * ? or [)
+# counts the clients with any PSUBSCRIBE: PUBSUB NUMPAT counts distinct
+# patterns, not clients, and Redis has no per-pattern count.
+_subscribers() {
+	case $1 in
+	*[*?[]*) rcli CLIENT LIST | grep -c ' psub=[1-9]' ;;
+	*) rcli PUBSUB NUMSUB "$1" | sed -n 2p ;;
+	esac
+}
+
+# wait_subscribers CHANNEL_OR_PATTERN N [TIMEOUT_S]: until at least N
+# clients listen on it (TIMEOUT_S whole seconds, 10 by default); on
+# timeout, say so with the server's client list and fail.
+wait_subscribers() {
+	local what=$1 want=$2 timeout=${3:-10} n=0 i
+	for ((i = 0; i < timeout * 20; i++)); do
+		n=$(_subscribers "$what" 2>/dev/null) || true
+		[[ $n =~ ^[0-9]+$ ]] || n=0
+		[ "$n" -ge "$want" ] && return 0
+		sleep 0.05
+	done
+	echo "wait_subscribers: $n of $want subscribers on $what after ${timeout}s; clients:" >&2
+	rcli CLIENT LIST >&2
+	return 1
+}
+
+# dead_port_start: hold a TCP socket bound to 127.0.0.1 on a port the OS
+# picks, never listening: connects are refused and nobody else can bind
+# it. Sets DEAD_PORT and DEAD_PORT_PID. The holder also ends by itself
+# when the shell that started it goes away (bats killed).
+dead_port_start() {
+	local f i
+	f=$(mktemp "${BATS_FILE_TMPDIR:-/tmp}/dead_port.XXXXXX")
+	command -v python3 >/dev/null || { echo "dead_port_start: python3 is needed (tools/check installs it)" >&2; return 1; }
+	# (it closes what else it inherits: bats' pipes must not outlive bats)
+	python3 -c 'import os, socket, sys, time
+os.closerange(3, 65536)
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+parent = os.getppid()
+while os.getppid() == parent:
+    time.sleep(0.2)' "$f" </dev/null >/dev/null 2>"$f.err" 3>&- &
+	DEAD_PORT_PID=$!
+	export DEAD_PORT_PID
+	for i in $(seq 1 200); do
+		[ -s "$f" ] && break
+		kill -0 "$DEAD_PORT_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	DEAD_PORT=$(cat "$f" 2>/dev/null) || true
+	if ! [[ $DEAD_PORT =~ ^[0-9]+$ ]]; then
+		echo "dead_port_start: no port held: $(cat "$f.err" 2>/dev/null)" >&2
+		dead_port_stop
+		return 1
+	fi
+	export DEAD_PORT
+}
+
+dead_port_stop() {
+	if [ -n "${DEAD_PORT_PID:-}" ]; then
+		kill "$DEAD_PORT_PID" 2>/dev/null || true
+		wait "$DEAD_PORT_PID" 2>/dev/null || true
+	fi
+	DEAD_PORT= DEAD_PORT_PID=
+	return 0
+}
+
+# A port nobody listens on (for "Redis down" tests).
 dead_port() {
-	echo $(( REDIS_PORT_T + 1 ))
+	if [ -z "${DEAD_PORT:-}" ]; then
+		echo "dead_port: none held; call common_setup_file (or dead_port_start) in setup_file; it needs python3" >&2
+		return 1
+	fi
+	echo "$DEAD_PORT"
 }
 
 # jq is optional on a developer's machine; these read one field.
@@ -79,12 +277,23 @@ json_field() { # json_field FIELD  (stdin: one JSON object)
 
 common_setup_file() {
 	redis_start
+	# without python3 only the tests that use dead_port fail
+	if command -v python3 >/dev/null; then dead_port_start; fi
 }
 
+# Stops everything common_setup_file and redis_start_named started, even
+# after a failed setup_file (bats runs teardown_file then too).
 common_teardown_file() {
+	dead_port_stop
+	redis_stop_named
 	redis_stop
 }
 
 common_setup() {
+	local name sock
 	rcli FLUSHALL >/dev/null
+	for name in ${SESSKIT_REDIS_NAMES:-}; do
+		sock=${name}_SOCK
+		redis-cli -s "${!sock}" FLUSHALL >/dev/null
+	done
 }
