@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "keys.h"
+#include "limits.h"
 #include "scripts.h"
 
 #define PAGE 500 /* events and index entries read per round trip */
@@ -180,8 +181,8 @@ int sess_create(struct sess_ctx *s, const char *id, const char *agent,
 		return -1;
 	if (ttl == 0)
 		ttl = s->cfg->default_ttl;
-	if (ttl < 0)
-		return sess_err_set(err, SESS_E_DATA, "bad_ttl", "TTL must be a positive number of seconds");
+	if (sess_check_ttl(ttl, "TTL", err))
+		return -1;
 	if (metadata_json) {
 		meta = sess_json_parse(metadata_json);
 		if (!meta || !cJSON_IsObject(meta)) {
@@ -425,8 +426,8 @@ int sess_touch(struct sess_ctx *s, const char *id, long ttl, cJSON **out,
 
 	if (check_ids(id, NULL, err))
 		return -1;
-	if (ttl < 0)
-		return sess_err_set(err, SESS_E_DATA, "bad_ttl", "TTL must be a positive number of seconds");
+	if (ttl != 0 && sess_check_ttl(ttl, "TTL", err)) /* 0 keeps it */
+		return -1;
 	skeys_init(&k, s, id);
 	snprintf(ttlbuf, sizeof ttlbuf, "%ld", ttl);
 	args[0] = ttlbuf;
@@ -1008,6 +1009,8 @@ int sess_checkpoint(struct sess_ctx *s, const char *id, const char *reason,
 	cJSON *o;
 
 	if (check_ids(id, NULL, err))
+		return -1;
+	if (reason && sess_check_reason(reason, "checkpoint reason", err))
 		return -1;
 	skeys_init(&k, s, id);
 	args[0] = reason ? reason : "manual";

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/limits.h"
 #include "sessctl.h"
 
 static int list_opt(struct app *a, int opt, const char *arg, void *p)
@@ -180,8 +181,8 @@ int cmd_checkpoint(struct app *a, int argc, char **argv)
 	if ((rc = app_parse(a, c, argc, argv, "", o, cp_opt, &st, 0, 3, &first)))
 		return rc;
 	npos = argc - first;
-	if (!*st.reason || strlen(st.reason) > 64)
-		return app_usage(a, c, "--reason must be 1 to 64 characters");
+	if (sess_check_reason(st.reason, "--reason", &a->err))
+		return app_usage(a, c, "%s", a->err.msg);
 	if (st.all) {
 		if (npos)
 			return app_usage(a, c, "--all takes no session id");

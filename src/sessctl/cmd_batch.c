@@ -23,6 +23,7 @@
 
 #include "core/json.h"
 #include "core/keys.h"
+#include "core/limits.h"
 #include "core/scripts.h"
 #include "sessctl.h"
 
@@ -426,18 +427,26 @@ done:
 	return rc;
 }
 
-static int get_long(const cJSON *in, const char *name, long min, long *out,
-		    struct sess_err *err)
+/* "ttl", when the line has one: in the range --ttl takes. */
+static int get_ttl(const cJSON *in, long *out, struct sess_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, "ttl");
+
+	return v ? sess_json_long(v, SESS_TTL_MIN, SESS_TTL_MAX, "\"ttl\" (seconds)", out, err) : 0;
+}
+
+/* A field that must be a string when given; *out stays NULL without it. */
+static int get_str(const cJSON *in, const char *name, const char **out,
+		   struct sess_err *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, name);
 
+	*out = NULL;
 	if (!v)
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble ||
-	    v->valuedouble < (double)min)
-		return sess_err_set(err, SESS_E_DATA, "bad_input",
-				    "\"%s\" must be a whole number of at least %ld", name, min);
-	*out = (long)v->valuedouble;
+	if (!cJSON_IsString(v))
+		return sess_err_set(err, SESS_E_DATA, "bad_input", "\"%s\" must be a string", name);
+	*out = v->valuestring;
 	return 0;
 }
 
@@ -465,7 +474,7 @@ static int run_sync(struct batch *b, const char *op, cJSON *in, const char *id,
 		int rc;
 		if (!agent)
 			return sess_err_set(err, SESS_E_DATA, "bad_input", "create needs \"agent\"");
-		if (get_long(in, "ttl", 1, &ttl, err))
+		if (get_ttl(in, &ttl, err))
 			return -1;
 		if (m && !cJSON_IsObject(m))
 			return sess_err_set(err, SESS_E_DATA, "bad_json", "\"metadata\" must be a JSON object");
@@ -481,17 +490,23 @@ static int run_sync(struct batch *b, const char *op, cJSON *in, const char *id,
 			return sess_err_set(err, SESS_E_DATA, "bad_input", "%s needs \"agent\"", op);
 		return op[0] == 'j' ? sess_join(c, id, agent, out, err) : sess_leave(c, id, agent, out, err);
 	}
-	if (!strcmp(op, "get"))
-		return sess_get(c, id, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "events")), out, err);
+	if (!strcmp(op, "get")) {
+		const cJSON *ev = cJSON_GetObjectItemCaseSensitive(in, "events");
+		if (ev && !cJSON_IsBool(ev))
+			return sess_err_set(err, SESS_E_DATA, "bad_input", "\"events\" must be true or false");
+		return sess_get(c, id, cJSON_IsTrue(ev), out, err);
+	}
 	if (!strcmp(op, "checkpoint")) {
-		const char *reason = str_field(in, "reason");
+		const char *reason;
+		if (get_str(in, "reason", &reason, err))
+			return -1;
 		return sess_checkpoint(c, id, reason ? reason : "manual", out, err);
 	}
 	if (!strcmp(op, "complete"))
 		return sess_complete(c, id, out, err);
 	if (!strcmp(op, "delete"))
 		return sess_delete(c, id, out, err);
-	if (get_long(in, "ttl", 1, &ttl, err))
+	if (get_ttl(in, &ttl, err))
 		return -1;
 	return sess_touch(c, id, ttl, out, err);
 }

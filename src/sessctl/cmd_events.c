@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/limits.h"
 #include "sessctl.h"
 
 struct emit_st {
@@ -125,7 +126,7 @@ static int events_opt(struct app *a, int opt, const char *arg, void *p)
 	what = opt == 'F' ? "--from" : opt == 'U' ? "--to" : "--limit";
 	dst = opt == 'F' ? &st->from : opt == 'U' ? &st->to : &st->limit;
 
-	if (sess_parse_long(arg, 1, 9007199254740991L, what, SESS_E_USAGE, dst, &a->err))
+	if (sess_parse_long(arg, 1, SESS_SEQ_MAX, what, SESS_E_USAGE, dst, &a->err))
 		return fprintf(stderr, "%s events: %s\n", a->prog, a->err.msg), 64;
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* Session lifecycle commands: create, join, leave, complete, delete, touch, get. */
 #include <string.h>
 
+#include "core/limits.h"
 #include "sessctl.h"
 
 /* Print an operation's result, or its error. out is read after the
@@ -26,7 +27,7 @@ static int create_opt(struct app *a, int opt, const char *arg, void *p)
 	case 'I': st->id = arg; return 0;
 	case 'M': st->metadata = arg; return 0;
 	case 'L':
-		if (sess_parse_long(arg, 1, 315360000, "--ttl", SESS_E_USAGE, &st->ttl, &a->err))
+		if (sess_parse_long(arg, SESS_TTL_MIN, SESS_TTL_MAX, "--ttl", SESS_E_USAGE, &st->ttl, &a->err))
 			return fprintf(stderr, "%s create: %s (a TTL is a positive number of seconds)\n",
 				       a->prog, a->err.msg), 64;
 		return 0;
@@ -155,7 +156,7 @@ int cmd_delete(struct app *a, int argc, char **argv)
 static int ttl_opt(struct app *a, int opt, const char *arg, void *p)
 {
 	(void)opt;
-	if (sess_parse_long(arg, 1, 315360000, "--ttl", SESS_E_USAGE, p, &a->err))
+	if (sess_parse_long(arg, SESS_TTL_MIN, SESS_TTL_MAX, "--ttl", SESS_E_USAGE, p, &a->err))
 		return fprintf(stderr, "%s touch: %s (a TTL is a positive number of seconds)\n",
 			       a->prog, a->err.msg), 64;
 	return 0;
