@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/keys.h"
 #include "core/limits.h"
+#include "core/scripts.h"
 #include "core/session.h"
 #include "tap.h"
 
@@ -274,6 +275,42 @@ static void test_limits(void)
 	cJSON_Delete(v);
 }
 
+/* The Lua scripts repeat the ranges of the C headers (prelude.lua); a
+ * change to one side only would let them disagree. */
+extern const char sess_lua_emit_src[];
+
+static void lua_has(const char *name, long v)
+{
+	char want[80];
+
+	snprintf(want, sizeof want, "\nlocal %s = %ld\n", name, v);
+	ok(strstr(sess_lua_emit_src, want) != NULL, "prelude.lua: %s is %ld as in the C headers", name, v);
+}
+
+static void test_lua_limits(void)
+{
+	struct sess_err err;
+	redisReply r;
+	char msg[] = "SESSBADARG ttl (seconds) must be a whole number from 1 to 315360000, not \"x\"";
+
+	lua_has("TTL_MAX", SESS_TTL_MAX);
+	lua_has("SEQ_MAX", SESS_SEQ_MAX);
+	lua_has("REASON_MAX", SESS_REASON_MAX);
+	lua_has("INTERVAL_MAX", SESS_INTERVAL_MAX);
+	lua_has("MAX_EVENTS_MAX", SESS_MAX_EVENTS_MAX);
+	lua_has("ID_MAX", SESS_ID_MAX);
+	lua_has("TYPE_MAX", SESS_TYPE_MAX);
+	ok(SESS_TTL_MIN == 1, "the scripts take TTLs from 1 second");
+
+	memset(&r, 0, sizeof r);
+	r.type = REDIS_REPLY_ERROR;
+	r.str = msg;
+	r.len = strlen(msg);
+	ok(sess_script_error(NULL, &r, &err) == -1 && err.cls == SESS_E_DATA &&
+	   !strcmp(err.kind, "bad_argument") && !strncmp(err.msg, "ttl (seconds) must be", 21),
+	   "a script's SESSBADARG is bad_argument, exit 65, naming the argument");
+}
+
 static void test_emit_req(void)
 {
 	struct sess_config c;
@@ -328,6 +365,7 @@ int main(void)
 	test_events();
 	test_err();
 	test_limits();
+	test_lua_limits();
 	test_emit_req();
 	return done_testing();
 }
