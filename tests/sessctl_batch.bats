@@ -258,3 +258,55 @@ scripts_flushed_midrun() {
 @test "SCRIPT FLUSH in the middle of a pipelined batch, one emit per call" {
 	scripts_flushed_midrun 1
 }
+
+# batch LINE...: run sessctl batch over these lines (stderr dropped).
+batch_lines() {
+	printf '%s\n' "$@" | REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" SESSKIT_CONFIG= "$SESSCTL" batch 2>/dev/null
+}
+
+@test "batch numbers: whole and in the CLI's range, else refused before anything is written" {
+	for ttl in 100000000000000 315360001 0 -1 1.5 '"100"' true 1e400; do
+		run batch_lines "{\"op\":\"create\",\"id\":\"z1\",\"agent\":\"a1\",\"ttl\":$ttl}"
+		assert_failure 65
+		assert_equal "$(echo "$output" | jq -r .error.code)" bad_input
+		run jq -r .error.message <<<"$output"
+		assert_output --partial '"ttl"'
+		assert_output --partial "1 to 315360000"
+	done
+	assert_equal "$(rcli DBSIZE)" 0
+	run batch_lines '{"op":"create","id":"z1","agent":"a1","ttl":315360000}'
+	assert_success
+	# whole numbers print as such, never as 1.0000179544322533e+17
+	assert_output --regexp '"expiresAt":[0-9]+[,}]'
+	assert_equal "$(rcli TTL 'sess:{z1}:meta')" 315360000
+}
+
+@test "batch touch: a ttl out of range changes nothing; emit and join then work" {
+	sctl create --agent a1 --id t1 --ttl 100 >/dev/null
+	run batch_lines '{"op":"touch","id":"t1","ttl":100000000000000}'
+	assert_failure 65
+	assert_equal "$(echo "$output" | jq -r .error.code)" bad_input
+	assert_equal "$(rcli HGET 'sess:{t1}:meta' ttl)" 100
+	run sctl emit t1 --actor a1 --type modified
+	assert_success
+	run sctl join t1 a2
+	assert_success
+	assert_equal "$(rcli HGET 'sess:{t1}:meta' agents)" 2
+}
+
+@test "batch text fields: reason as the CLI's --reason, events a boolean" {
+	sctl create --agent a1 --id c1 >/dev/null
+	long=$(printf 'r%.0s' $(seq 1 65))
+	for line in "{\"op\":\"checkpoint\",\"id\":\"c1\",\"reason\":\"$long\"}" \
+		'{"op":"checkpoint","id":"c1","reason":""}' \
+		'{"op":"checkpoint","id":"c1","reason":7}' \
+		'{"op":"get","id":"c1","events":"yes"}'; do
+		run batch_lines "$line"
+		assert_failure 65
+		assert_equal "$(echo "$output" | jq -r .ok)" false
+	done
+	assert_equal "$(rcli EXISTS 'sess:{c1}:checkpoints')" 0
+	run sctl checkpoint c1 --reason "$long"
+	assert_failure 64
+	assert_output --partial "1 to 64"
+}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "limits.h"
 #include "pipe.h"
 #include "reply.h"
 #include "schema.h"
@@ -19,7 +20,7 @@ int sess_checkpoint(struct sess_ctx *s, const char *id, const char *reason,
 	cJSON *o;
 
 	if (sess_key_check_id(id, "session id", err) ||
-	    sess_check_reason(reason ? reason : "manual", err))
+	    sess_check_reason(reason ? reason : "manual", "checkpoint reason", err))
 		return -1;
 	sess_keys_init(&k, s->cfg->prefix, id);
 	args[0] = reason ? reason : "manual";
@@ -152,16 +153,5 @@ int sess_checkpoint_show(struct sess_ctx *s, const char *id, long number,
 	if (!cp)
 		return -1;
 	*out = cp;
-	return 0;
-}
-
-
-int sess_check_reason(const char *reason, struct sess_err *err)
-{
-	size_t n = strlen(reason);
-
-	if (n < 1 || n > SESS_S_REASON_MAX)
-		return sess_err_set(err, SESS_E_DATA, "bad_reason",
-				    "a checkpoint reason must be 1 to %d characters", SESS_S_REASON_MAX);
 	return 0;
 }

@@ -17,7 +17,4 @@ int sess_checkpoints(struct sess_ctx *s, const char *id, sess_each_fn each,
 int sess_checkpoint_show(struct sess_ctx *s, const char *id, long number,
 			 cJSON **out, struct sess_err *err);
 
-/* A reason is 1..SESS_S_REASON_MAX characters (flags, batch, scripts). */
-int sess_check_reason(const char *reason, struct sess_err *err);
-
 #endif

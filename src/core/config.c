@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "limits.h"
 
 void sess_config_defaults(struct sess_config *cfg)
 {
@@ -252,10 +253,10 @@ static const struct setting settings[] = {
 	{"redis.connectTimeout", T_INT, OFF(connect_timeout_ms), 0, 1, 3600000},
 	{"redis.commandTimeout", T_INT, OFF(command_timeout_ms), 0, 1, 3600000},
 	{"prefix", T_STR, OFF(prefix), SZ(prefix), 0, 0},
-	{"defaultTTL", T_LONG, OFF(default_ttl), 0, 1, 315360000},
-	{"graceTTL", T_LONG, OFF(grace_ttl), 0, 1, 315360000},
-	{"checkpointInterval", T_LONG, OFF(checkpoint_interval), 0, 0, 100000000},
-	{"maxEventsPerSession", T_LONG, OFF(max_events), 0, 0, 1000000000},
+	{"defaultTTL", T_LONG, OFF(default_ttl), 0, SESS_TTL_MIN, SESS_TTL_MAX},
+	{"graceTTL", T_LONG, OFF(grace_ttl), 0, SESS_TTL_MIN, SESS_TTL_MAX},
+	{"checkpointInterval", T_LONG, OFF(checkpoint_interval), 0, 0, SESS_INTERVAL_MAX},
+	{"maxEventsPerSession", T_LONG, OFF(max_events), 0, 0, SESS_MAX_EVENTS_MAX},
 	{"enableFailureSnapshots", T_BOOL, OFF(failure_snapshots), 0, 0, 1},
 	{"cleanupInterval", T_LONG, OFF(cleanup_interval), 0, 1, 315360000},
 	{"cleanupBatchSize", T_LONG, OFF(cleanup_batch), 0, 1, 100000},
@@ -357,10 +358,14 @@ static int load_object(struct sess_config *cfg, const cJSON *obj,
 		if (cJSON_IsString(it)) {
 			sval = it->valuestring;
 		} else if (cJSON_IsNumber(it)) {
-			if (it->valuedouble != (double)(long)it->valuedouble)
-				return sess_err_set(err, SESS_E_CONFIG, NULL,
-						    "%s must be a whole number", where);
-			snprintf(val, sizeof val, "%ld", (long)it->valuedouble);
+			long n;
+			/* the setting checks its own range; this one only
+			 * keeps the conversion exact */
+			if (sess_json_long(it, -SESS_SEQ_MAX, SESS_SEQ_MAX, where, &n, err)) {
+				err->cls = SESS_E_CONFIG;
+				return -1;
+			}
+			snprintf(val, sizeof val, "%ld", n);
 			sval = val;
 		} else if (cJSON_IsBool(it)) {
 			sval = cJSON_IsTrue(it) ? "true" : "false";

@@ -18,8 +18,9 @@
 
 #include "err.h"
 #include "keys.h"
+#include "schema.h"
 
-#define SESS_TYPE_MAX 64
+#define SESS_TYPE_MAX SESS_S_TYPE_MAX
 #define SESS_STATE_MAX 16
 
 struct sess_event {

@@ -14,7 +14,7 @@
 #include "err.h"
 #include "schema.h"
 
-#define SESS_ID_MAX 128     /* longest session or agent id */
+#define SESS_ID_MAX SESS_S_ID_MAX /* longest session or agent id */
 #define SESS_PREFIX_MAX 32  /* longest key prefix */
 #define SESS_KEY_MAX (SESS_PREFIX_MAX + SESS_ID_MAX + 32)
 

@@ -7,6 +7,7 @@
 #include "index.h"
 #include "json.h"
 #include "keys.h"
+#include "limits.h"
 #include "reply.h"
 #include "schema.h"
 #include "scripts.h"
@@ -18,15 +19,6 @@ static int check_ids(const char *id, const char *agent, struct sess_err *err)
 	if (agent && sess_key_check_id(agent, "agent id", err))
 		return -1;
 	return 0;
-}
-
-int sess_check_ttl(long ttl, int zero_ok, const char *what, struct sess_err *err)
-{
-	if ((ttl == 0 && zero_ok) || (ttl >= 1 && ttl <= SESS_TTL_MAX))
-		return 0;
-	return sess_err_set(err, SESS_E_DATA, "bad_ttl",
-			    "%s must be a whole number of seconds from 1 to %d (ten years)",
-			    what, SESS_TTL_MAX);
 }
 
 static void stamp_expiry(cJSON *o, long long now, long long ttl_ms)
@@ -69,7 +61,7 @@ int sess_create(struct sess_ctx *s, const char *id, const char *agent,
 		return -1;
 	if (ttl == 0)
 		ttl = s->cfg->default_ttl;
-	if (sess_check_ttl(ttl, 0, "the TTL", err))
+	if (sess_check_ttl(ttl, "TTL", err))
 		return -1;
 	if (metadata_json) {
 		meta = sess_json_parse(metadata_json);
@@ -299,7 +291,7 @@ int sess_touch(struct sess_ctx *s, const char *id, long ttl, cJSON **out,
 	long long now, ttl_ms;
 	cJSON *o;
 
-	if (check_ids(id, NULL, err) || sess_check_ttl(ttl, 1, "the TTL", err))
+	if (check_ids(id, NULL, err) || (ttl != 0 && sess_check_ttl(ttl, "TTL", err))) /* 0 keeps it */
 		return -1;
 	sess_keys_init(&k, s->cfg->prefix, id);
 	snprintf(ttlbuf, sizeof ttlbuf, "%ld", ttl);

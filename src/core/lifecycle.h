@@ -29,8 +29,4 @@ int sess_delete(struct sess_ctx *s, const char *id, cJSON **out,
 int sess_touch(struct sess_ctx *s, const char *id, long ttl, cJSON **out,
 	       struct sess_err *err);
 
-/* Check a TTL in seconds: 1..SESS_TTL_MAX (0 is allowed where it means
- * "the default" only when zero_ok). what names it in the message. */
-int sess_check_ttl(long ttl, int zero_ok, const char *what, struct sess_err *err);
-
 #endif

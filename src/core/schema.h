@@ -59,11 +59,17 @@
 #define SESS_S_BROKEN "broken"
 #define SESS_S_COMPLETED "completed"
 
-/* Limits, the same for flags, batch fields, config and the scripts */
-#define SESS_S_TTL_MAX 315360000   /* seconds: ten years */
-#define SESS_S_REASON_MAX 64       /* checkpoint reason, characters */
+/* Limits, the same for flags, batch fields, config and the scripts
+ * (limits.h gives C its typed names and the checks) */
+#define SESS_S_TTL_MIN 1
+#define SESS_S_TTL_MAX 315360000
+#define SESS_S_REASON_MAX 64
+#define SESS_S_INTERVAL_MAX 100000000
+#define SESS_S_MAX_EVENTS_MAX 1000000000
+#define SESS_S_SEQ_MAX 9007199254740991
+#define SESS_S_ID_MAX 128
+#define SESS_S_TYPE_MAX 64
 
 #define SESS_LAYOUT_VERSION SESS_S_LAYOUT
-#define SESS_TTL_MAX SESS_S_TTL_MAX
 
 #endif

@@ -80,6 +80,11 @@ int sess_script_error(const struct sess_conn *c, const redisReply *r,
 	if (!strncmp(s, "SESSSTATE", 9))
 		return sess_err_set(err, SESS_E_NEGATIVE, "state_mismatch",
 				    "%s; get the session to see its state", tail(s));
+	/* the script checked its arguments and refused them before writing
+	 * anything: a caller's bug, or a damaged session (the message names
+	 * the argument or stored field) */
+	if (!strncmp(s, "SESSBADARG", 10))
+		return sess_err_set(err, SESS_E_DATA, "bad_argument", "%s", tail(s));
 	if (!strncmp(s, "SESSLAYOUT", 10))
 		return sess_err_set(err, SESS_E_CONFIG, "unknown_layout",
 				    "%s, which this sesskit (layout %s) does not know; upgrade sesskit",

@@ -46,7 +46,9 @@ int sess_script_load_all(struct sess_conn *c, struct sess_err *err);
 int sess_script_is_noscript(const redisReply *r);
 
 /* Map a script's error reply ("SESSNOTFOUND ...") to err; other error
- * replies go through sess_conn_reply_error. */
+ * replies go through sess_conn_reply_error. "SESSBADARG ..." (a script
+ * refused an argument or a damaged meta field, before writing anything)
+ * is SESS_E_DATA, kind "bad_argument". */
 int sess_script_error(const struct sess_conn *c, const redisReply *r,
 		      struct sess_err *err);
 

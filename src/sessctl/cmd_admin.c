@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "core/keys.h"
+#include "core/limits.h"
 #include "sessctl.h"
 
 static int run_list(struct cli_app *a, struct list_opts *o, const char *agent)
@@ -129,7 +130,7 @@ int cmd_checkpoint(struct cli_app *a, void *opts, int argc, char **argv)
 	long number;
 	int rc;
 
-	if (sess_check_reason(st->reason, &a->err))
+	if (sess_check_reason(st->reason, "--reason", &a->err))
 		return cli_usage_error(a, "%s", a->err.msg);
 	if (st->all) {
 		if (argc)

@@ -25,6 +25,7 @@
 
 #include "core/json.h"
 #include "core/keys.h"
+#include "core/limits.h"
 #include "core/pipe.h"
 #include "sessctl.h"
 
@@ -386,21 +387,12 @@ done:
 	return rc;
 }
 
-/* A whole number field in [min, max] (absent: *out unchanged). */
-static int get_long(const cJSON *in, const char *name, long min, long max, long *out,
-		    struct sess_err *err)
+/* "ttl", when the line has one: in the range --ttl takes. */
+static int get_ttl(const cJSON *in, long *out, struct sess_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, name);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, "ttl");
 
-	if (!v)
-		return 0;
-	/* the range first: casting a double out of long's range is undefined */
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)min && v->valuedouble <= (double)max) ||
-	    v->valuedouble != (double)(long)v->valuedouble)
-		return sess_err_set(err, SESS_E_DATA, "bad_input",
-				    "\"%s\" must be a whole number from %ld to %ld", name, min, max);
-	*out = (long)v->valuedouble;
-	return 0;
+	return v ? sess_json_long(v, SESS_TTL_MIN, SESS_TTL_MAX, "\"ttl\" (seconds)", out, err) : 0;
 }
 
 /* A true/false field (absent: false). */
@@ -450,7 +442,7 @@ static int run_sync(struct batch *b, const char *op, cJSON *in, const char *id,
 				    "unknown op \"%.30s\"; ops are create, join, leave, emit, get, checkpoint, complete, touch, delete",
 				    op);
 	if (get_str(in, "agent", &agent, err) || get_str(in, "reason", &reason, err) ||
-	    get_long(in, "ttl", 1, SESS_TTL_MAX, &ttl, err) || get_bool(in, "events", &events, err))
+	    get_ttl(in, &ttl, err) || get_bool(in, "events", &events, err))
 		return -1;
 
 	if (!strcmp(op, "create")) {

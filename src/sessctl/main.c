@@ -1,11 +1,10 @@
 /* sessctl - session lifecycle and inspection for sesskit: its command
  * table. Everything a command is (name, synopsis, options, positional
  * bounds, completion) is declared here once; see src/cli/cli.h. */
-#include "core/schema.h"
+#include "core/limits.h"
 #include "sessctl.h"
 
 #define S CLI_COMPLETE_SESSION
-#define LONG_MAX_SEQ 9007199254740991L /* 2^53 - 1: exact in JSON */
 
 static const struct cli_opt create_o[] = {
 	CLI_STR("agent", 'a', "AGENT", "the creating agent (required)", struct create_opts, agent, NULL),
@@ -38,9 +37,9 @@ static const struct cli_opt get_o[] = {
 	CLI_END};
 
 static const struct cli_opt events_o[] = {
-	CLI_LONG("from", 0, "SEQ", "first seq (default 1)", struct events_opts, from, 1, LONG_MAX_SEQ),
-	CLI_LONG("to", 0, "SEQ", "last seq (default: the last)", struct events_opts, to, 1, LONG_MAX_SEQ),
-	CLI_LONG("limit", 'l', "N", "at most N events", struct events_opts, limit, 1, LONG_MAX_SEQ),
+	CLI_LONG("from", 0, "SEQ", "first seq (default 1)", struct events_opts, from, 1, SESS_SEQ_MAX),
+	CLI_LONG("to", 0, "SEQ", "last seq (default: the last)", struct events_opts, to, 1, SESS_SEQ_MAX),
+	CLI_LONG("limit", 'l', "N", "at most N events", struct events_opts, limit, 1, SESS_SEQ_MAX),
 	CLI_FLAG("follow", 'f', "then wait for new ones, without gaps or duplicates,\n"
 		 "                         across reconnects (reads the log; pub/sub wakes it)",
 		 struct events_opts, follow),

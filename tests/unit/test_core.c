@@ -7,7 +7,10 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/event.h"
+#include "core/json.h"
 #include "core/keys.h"
+#include "core/limits.h"
+#include "core/scripts.h"
 #include "core/session.h"
 #include "tap.h"
 
@@ -241,6 +244,72 @@ static void test_err(void)
 	is_str(err.kind, "bad_input", "default kind");
 }
 
+static void test_limits(void)
+{
+	struct sess_err err;
+	cJSON *v;
+	long n = 0;
+	size_t i;
+	static const char *const bad[] = {"1e14", "315360001", "0", "-1", "1.5", "\"100\"",
+					  "true", "null", "[1]", "1e400", "-1e400"};
+
+	ok(sess_check_ttl(SESS_TTL_MIN, "t", &err) == 0 && sess_check_ttl(SESS_TTL_MAX, "t", &err) == 0,
+	   "TTL range ends accepted");
+	ok(sess_check_ttl(SESS_TTL_MAX + 1, "--ttl", &err) == -1 && err.cls == SESS_E_DATA &&
+	   strstr(err.msg, "--ttl") && strstr(err.msg, "315360000"), "TTL past the range refused, range named");
+	ok(sess_check_ttl(0, "t", &err) == -1, "TTL 0 refused");
+	ok(sess_check_reason("manual", "r", &err) == 0, "reason ok");
+	ok(sess_check_reason("", "--reason", &err) == -1 && strstr(err.msg, "1 to 64"), "empty reason refused");
+	ok(sess_check_reason("a\nb", "r", &err) == -1, "reason with a newline refused");
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		v = cJSON_Parse(bad[i]);
+		ok(v && sess_json_long(v, SESS_TTL_MIN, SESS_TTL_MAX, "\"ttl\"", &n, &err) == -1 &&
+		   !strcmp(err.kind, "bad_input") && strstr(err.msg, "1 to 315360000"),
+		   "JSON ttl %s refused with the range", bad[i]);
+		cJSON_Delete(v);
+	}
+	v = cJSON_Parse("315360000");
+	ok(sess_json_long(v, SESS_TTL_MIN, SESS_TTL_MAX, "t", &n, &err) == 0 && n == SESS_TTL_MAX,
+	   "JSON ttl at the top of the range");
+	cJSON_Delete(v);
+}
+
+/* The Lua scripts get the ranges of the C headers generated from
+ * schema.h (tools/embed-lua): check the generated text carries them. */
+static void lua_has(const char *name, long v)
+{
+	char want[80];
+
+	snprintf(want, sizeof want, "local S_%s = %ld\n", name, v);
+	ok(strstr(sess_lua_scripts[SESS_LUA_EMIT].src, want) != NULL,
+	   "the scripts' %s is %ld as in the C headers", name, v);
+}
+
+static void test_lua_limits(void)
+{
+	struct sess_err err;
+	redisReply r;
+	char msg[] = "SESSBADARG ttl (seconds) must be a whole number from 1 to 315360000, not \"x\"";
+
+	lua_has("TTL_MAX", SESS_TTL_MAX);
+	lua_has("SEQ_MAX", SESS_SEQ_MAX);
+	lua_has("REASON_MAX", SESS_REASON_MAX);
+	lua_has("INTERVAL_MAX", SESS_INTERVAL_MAX);
+	lua_has("MAX_EVENTS_MAX", SESS_MAX_EVENTS_MAX);
+	lua_has("ID_MAX", SESS_ID_MAX);
+	lua_has("TYPE_MAX", SESS_TYPE_MAX);
+	ok(SESS_TTL_MIN == 1, "the scripts take TTLs from 1 second");
+
+	memset(&r, 0, sizeof r);
+	r.type = REDIS_REPLY_ERROR;
+	r.str = msg;
+	r.len = strlen(msg);
+	ok(sess_script_error(NULL, &r, &err) == -1 && err.cls == SESS_E_DATA &&
+	   !strcmp(err.kind, "bad_argument") && !strncmp(err.msg, "ttl (seconds) must be", 21),
+	   "a script's SESSBADARG is bad_argument, exit 65, naming the argument");
+}
+
 static void test_emit_req(void)
 {
 	struct sess_config c;
@@ -294,6 +363,8 @@ int main(void)
 	test_config();
 	test_events();
 	test_err();
+	test_limits();
+	test_lua_limits();
 	test_emit_req();
 	return done_testing();
 }

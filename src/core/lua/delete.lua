@@ -1,5 +1,8 @@
 -- delete: returns the agents that were members (to clean their indexes)
-local m, e = load_meta('state')
+local _, e = check_call(4, 0)
+if e then return e end
+local m
+m, e = load_meta('state')
 if not m then return e end
 local h = redis.call('HKEYS', KEYS[1])
 local agents = {}

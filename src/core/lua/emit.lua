@@ -8,14 +8,74 @@
 -- checkpoint number or 0}, or an error for an event that was refused.
 -- This is the hot path: every redis.call costs about a microsecond, so the
 -- reads, the log append and the meta write are one call each per script.
+local id, e = check_call(4, nil)
+if not id then return e end
 local n = (#ARGV - 4) / 6
-local fields = {'state', 'seq', 'ttl', 'ref'}
+if n < 1 or n ~= math.floor(n) then
+  return badarg(string.format('expects 4 arguments and then 6 per event, got %d', #ARGV))
+end
+local interval
+interval, e = int_arg(ARGV[1], 'checkpoint interval', 0, INTERVAL_MAX)
+if not interval then return e end
+if ARGV[2] ~= '0' and ARGV[2] ~= '1' then
+  return badarg('failure snapshots must be 1 or 0, not ' .. shown(ARGV[2]))
+end
+if ARGV[3] ~= string.sub(KEYS[1], 1, -6) .. ':notify' then
+  return badarg('channel must be the session\'s ' .. string.sub(KEYS[1], 1, -6) ..
+    ':notify, not ' .. shown(ARGV[3]))
+end
+if ARGV[4] ~= id then
+  return badarg('session id ' .. shown(ARGV[4]) .. ' is not the keys\' ' .. shown(id))
+end
+
+-- One event's six arguments; the body must be the stored form of this
+-- very event, so the log only ever holds JSON that says what was checked.
+-- A group repeats its agents and types: each is checked once per call.
+local agent_of, type_ok = {}, {}
+local function check_event(i, field, typ, from, to, eid, body)
+  local agent = agent_of[field]
+  if not agent then
+    local err
+    agent, err = agent_arg(field, 'event ' .. i .. ': ')
+    if not agent then return err end
+    agent_of[field] = agent
+  end
+  if not type_ok[typ] then
+    if #typ > TYPE_MAX or not string.find(typ, '^%a[%w_.%-]*$') then
+      return badarg(string.format('event %d: type must be 1 to %d of A-Z a-z (then 0-9 _ - .), not %s',
+        i, TYPE_MAX, shown(typ)))
+    end
+    type_ok[typ] = true
+  end
+  if (from == '') ~= (to == '') or (from ~= '' and not (STATES[from] and STATES[to])) then
+    return badarg(string.format('event %d: from and to must both be empty or both working, broken or completed, not %s and %s',
+      i, shown(from), shown(to)))
+  end
+  if eid ~= '' and not is_id(eid) then
+    return badarg(string.format('event %d: event id must be empty or a valid id, not %s', i, shown(eid)))
+  end
+  local ok, ev = pcall(cjson.decode, '{' .. body)
+  if not ok or type(ev) ~= 'table' or ev.t ~= typ or ev.a ~= agent or ev.s ~= nil or
+      ev.ts ~= nil or ev.eid ~= (eid ~= '' and eid or nil) or
+      (from == '' and ev.st ~= nil) or
+      (from ~= '' and (type(ev.st) ~= 'table' or ev.st.from ~= from or ev.st.to ~= to)) then
+    return badarg(string.format('event %d: body must be the stored event after its opening brace, ' ..
+      'with this type, actor, transition and event id and without s or ts, not %s', i, shown(body)))
+  end
+end
+
+local fields = {'state', 'seq', 'ttl', 'ref', unpack(CP_FIELDS)}
+local nf = #fields
 local eids = {}
 for i = 1, n do
-  fields[4 + i] = ARGV[i * 6 - 1]
-  if ARGV[i * 6 + 3] ~= '' then eids[#eids + 1] = ARGV[i * 6 + 3] end
+  local a = i * 6 - 1
+  e = check_event(i, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])
+  if e then return e end
+  fields[nf + i] = ARGV[a]
+  if ARGV[a + 4] ~= '' then eids[#eids + 1] = ARGV[a + 4] end
 end
-local m, e = load_meta(unpack(fields))
+local m
+m, e = load_meta(unpack(fields))
 if not m then return e end
 -- ids seen before: stored ones, then the ones stored by this call
 local known = {}
@@ -25,8 +85,8 @@ if #eids > 0 then
 end
 local state, seq = m[2], tonumber(m[3])
 local ttl = tonumber(m[4]) * 1000
-local interval, snap = tonumber(ARGV[1]), ARGV[2] == '1'
-local chan, id = ARGV[3], ARGV[4]
+local snap = ARGV[2] == '1'
+local chan = ARGV[3]
 local now = now_ms()
 local out = {now, ttl}
 local log, newids = {}, {}
@@ -36,7 +96,7 @@ for i = 1, n do
   local r
   if state == 'completed' then
     r = redis.error_reply('SESSCOMPLETED session is completed; it takes no more events')
-  elseif not m[5 + i] then
+  elseif not m[1 + nf + i] then
     r = redis.error_reply('SESSNOTMEMBER actor is not a member of this session; join it first')
   elseif eid ~= '' and known[eid] then
     r = {known[eid], 1, state, 0}

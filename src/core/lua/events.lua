@@ -1,13 +1,20 @@
--- events: ARGV from seq, to seq (0 = last), limit (0 = all)
+-- events: KEYS meta, events; ARGV from seq, to seq (0 = last), limit (0 = all)
 -- returns {base, last seq, stored events...}
-local m, e = load_meta('base', 'seq')
+local _, e = check_call(2, 3)
+if e then return e end
+local from, to, limit
+from, e = int_arg(ARGV[1], 'from (seq)', 0, SEQ_MAX)
+if not from then return e end
+to, e = int_arg(ARGV[2], 'to (seq, 0 = the last)', 0, SEQ_MAX)
+if not to then return e end
+limit, e = int_arg(ARGV[3], 'limit (0 = all)', 0, SEQ_MAX)
+if not limit then return e end
+local m
+m, e = load_meta('base', 'seq')
 if not m then return e end
 local base, last = tonumber(m[2]), tonumber(m[3])
-local from = tonumber(ARGV[1])
 if from <= base then from = base + 1 end
-local to = tonumber(ARGV[2])
 if to <= 0 or to > last then to = last end
-local limit = tonumber(ARGV[3])
 if limit > 0 and to - from + 1 > limit then to = from + limit - 1 end
 local out = {base, last}
 if from > to then return out end

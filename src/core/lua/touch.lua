@@ -1,9 +1,16 @@
 -- touch: ARGV new ttl seconds or 0 to keep it; returns {now, ttl ms}
-local m, e = load_meta('ttl')
+local _, e = check_call(4, 1)
+if e then return e end
+local ttl
+ttl, e = int_arg(ARGV[1], 'ttl (seconds, 0 keeps it)', 0, TTL_MAX)
+if not ttl then return e end
+local m
+-- a new ttl does not read the stored one, so it can repair a damaged one
+if ttl == 0 then m, e = load_meta('ttl') else m, e = load_meta() end
 if not m then return e end
-local ttl = tonumber(m[2])
-if tonumber(ARGV[1]) > 0 then
-  ttl = tonumber(ARGV[1])
+if ttl == 0 then
+  ttl = tonumber(m[2])
+else
   redis.call('HSET', KEYS[1], 'ttl', ttl)
 end
 local now = now_ms()

@@ -1,0 +1,301 @@
+#!/usr/bin/env bats
+# The Lua scripts driven directly (EVALSHA through redis-cli), as another
+# client or a bug in ours could call them: every script checks all its
+# arguments, and the meta fields it computes with, before its first write,
+# so a call it refuses (SESSBADARG) has changed nothing at all.
+
+setup_file() { load helpers/redis; common_setup_file; }
+teardown_file() { load helpers/redis; common_teardown_file; }
+
+setup() {
+	load helpers/redis
+	common_setup
+	# one session with a member, an event, a checkpoint and an event id,
+	# so every kind of key exists; a TTL long enough to compare in buckets
+	sctl create --agent a1 --id s1 --ttl 1000 --metadata '{"f":"x"}' >/dev/null
+	sctl emit s1 --actor a1 --type modified --event-id e1 >/dev/null
+	sctl checkpoint s1 >/dev/null
+	sctl create --agent a1 --id s2 --ttl 1000 >/dev/null
+	K4=('sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids')
+}
+
+# load NAME: SCRIPT LOAD NAME as the build embeds it (the schema's
+# constants, the prelude, the script: lua-full/ in the build); sets SHA.
+load_lua() {
+	SHA=$(rcli -x SCRIPT LOAD < "$SESSKIT_BUILDDIR/src/core/lua-full/$1.lua")
+	[ ${#SHA} -eq 40 ]
+}
+
+# Every key, its serialised value (DUMP: byte for byte, field order and
+# encoding included) and its TTL in 100-second buckets (a script that
+# restarted or changed a TTL moves it; the clock running does not).
+snapshot() {
+	rcli --no-raw EVAL "
+		local ks = redis.call('KEYS', '*')
+		table.sort(ks)
+		local out = {}
+		for _, k in ipairs(ks) do
+			local p = redis.call('PTTL', k)
+			if p > 0 then p = 'b' .. math.floor((p + 50000) / 100000) end
+			out[#out + 1] = k .. ' ' .. p
+			out[#out + 1] = redis.call('DUMP', k)
+		end
+		return out" 0
+}
+
+# refused NKEYS KEY... ARG...: EVALSHA the loaded script; it must answer
+# SESSBADARG (naming what is wrong) and leave every key as it was.
+refused() {
+	local before after
+	before=$(snapshot)
+	run rcli EVALSHA "$SHA" "$@"
+	after=$(snapshot)
+	if [[ $output != SESSBADARG* ]]; then
+		echo "not refused with SESSBADARG: EVALSHA $* -> $output"
+		return 1
+	fi
+	if [ "$before" != "$after" ]; then
+		echo "EVALSHA $* -> $output, but it changed:"
+		diff <(echo "$before") <(echo "$after")
+		return 1
+	fi
+}
+
+# works NKEYS KEY... ARG...: the loaded script accepts this call.
+works() {
+	run rcli EVALSHA "$SHA" "$@"
+	if [[ $output == *ERR* || $output == SESS* ]]; then
+		echo "EVALSHA $* failed: $output"
+		return 1
+	fi
+}
+
+huge=100000000000000
+
+@test "create: checks ttl, agent, metadata, keys and count before writing" {
+	load_lua create
+	local k='sess:{n1}:meta'
+	for ttl in abc -5 0 $huge 315360001 1.5 1e3 ' 5' 0x10 '' inf nan; do
+		refused 1 "$k" agent:a1 a1 "$ttl" ''
+		assert_output --partial ttl
+	done
+	refused 1 "$k" agent:a1 a1 100
+	refused 1 "$k" agent:a1 a1 100 '' extra
+	refused 1 "$k" agent:a2 a1 100 ''
+	refused 1 "$k" 'agent:a b' 'a b' 100 ''
+	refused 1 "$k" agent: '' 100 ''
+	for meta in '[1]' '{bad' '"str"' 7; do
+		refused 1 "$k" agent:a1 a1 100 "$meta"
+		assert_output --partial metadata
+	done
+	refused 0 agent:a1 a1 100 ''
+	refused 1 'sess:{n1}:events' agent:a1 a1 100 ''
+	refused 2 "$k" 'sess:{n1}:events' agent:a1 a1 100 ''
+	assert_equal "$(rcli EXISTS "$k")" 0
+	works 1 "$k" agent:a1 a1 100 '{"f":1}'
+}
+
+@test "join: checks the agent field, keys and the stored ttl and count" {
+	load_lua join
+	refused 4 "${K4[@]}"
+	refused 4 "${K4[@]}" agent:a2 extra
+	for f in '' agent: bogus 'agent:a b' 'agent:-x'; do
+		refused 4 "${K4[@]}" "$f"
+	done
+	refused 3 "${K4[@]:0:3}" agent:a2
+	refused 4 'sess:{s1}:meta' 'sess:{s2}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids' agent:a2
+	refused 4 'sess:{s1}:events' 'sess:{s1}:meta' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids' agent:a2
+	rcli HSET 'sess:{s1}:meta' ttl $huge >/dev/null
+	refused 4 "${K4[@]}" agent:a2
+	assert_output --partial ttl
+	rcli HSET 'sess:{s1}:meta' ttl 100 agents x >/dev/null
+	refused 4 "${K4[@]}" agent:a2
+	assert_output --partial agents
+	rcli HSET 'sess:{s1}:meta' agents 1 >/dev/null
+	works 4 "${K4[@]}" agent:a2
+}
+
+@test "leave: checks the agent field, grace, keys and the stored ttl and count" {
+	load_lua leave
+	rcli HSET 'sess:{s1}:meta' agent:a2 1 agents 2 >/dev/null
+	for grace in x -1 0 $huge 1.5 ''; do
+		refused 4 "${K4[@]}" agent:a2 "$grace"
+		assert_output --partial grace
+	done
+	refused 4 "${K4[@]}" agent:a2
+	refused 4 "${K4[@]}" agent:a2 300 extra
+	refused 4 "${K4[@]}" bogus 300
+	refused 3 "${K4[@]:0:3}" agent:a2 300
+	rcli HSET 'sess:{s1}:meta' ttl -3 >/dev/null
+	refused 4 "${K4[@]}" agent:a2 300
+	rcli HSET 'sess:{s1}:meta' ttl 100 agents -1 >/dev/null
+	refused 4 "${K4[@]}" agent:a2 300
+	rcli HSET 'sess:{s1}:meta' agents 2 >/dev/null
+	works 4 "${K4[@]}" agent:a2 300
+}
+
+@test "emit: checks the header, every event's six arguments and the stored fields" {
+	load_lua emit
+	local H=(10 1 'sess:{s1}:notify' s1)
+	local E=(agent:a1 modified '' '' '' '"t":"modified","a":"a1"}')
+	refused 4 "${K4[@]}" "${H[@]}"
+	refused 4 "${K4[@]}" "${H[@]}" "${E[@]:0:5}"
+	refused 4 "${K4[@]}" "${H[@]}" "${E[@]}" extra
+	refused 4 "${K4[@]}" "${H[@]:0:3}"
+	for interval in x -1 100000001 1.5; do
+		refused 4 "${K4[@]}" "$interval" 1 'sess:{s1}:notify' s1 "${E[@]}"
+		assert_output --partial interval
+	done
+	refused 4 "${K4[@]}" 10 2 'sess:{s1}:notify' s1 "${E[@]}"
+	refused 4 "${K4[@]}" 10 1 'sess:{s2}:notify' s1 "${E[@]}"
+	refused 4 "${K4[@]}" 10 1 'sess:{s1}:notify' s2 "${E[@]}"
+	refused 4 "${K4[@]}" 10 1 'sess:{s1}:notify' 'a b' "${E[@]}"
+	refused 4 'sess:{s1}:meta' 'sess:{s2}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids' "${H[@]}" "${E[@]}"
+	refused 3 "${K4[@]:0:3}" "${H[@]}" "${E[@]}"
+	long=$(printf 't%.0s' $(seq 1 65))
+	for bad in "bogus modified" "agent:a1 ''" "agent:a1 'bad type'" "agent:a1 9lives" "agent:a1 $long"; do
+		eval "set -- $bad"
+		refused 4 "${K4[@]}" "${H[@]}" "$1" "$2" '' '' '' "${E[5]}"
+	done
+	refused 4 "${K4[@]}" "${H[@]}" agent:a1 broke nope broken '' "${E[5]}"
+	refused 4 "${K4[@]}" "${H[@]}" agent:a1 broke working '' '' "${E[5]}"
+	refused 4 "${K4[@]}" "${H[@]}" agent:a1 broke '' broken '' "${E[5]}"
+	refused 4 "${K4[@]}" "${H[@]}" agent:a1 modified '' '' 'e 2' "${E[5]}"
+	for body in garbage '' '"t":"modified"' '"t":"modified","a":"a1"}}' '"t":1}'; do
+		refused 4 "${K4[@]}" "${H[@]}" agent:a1 modified '' '' '' "$body"
+		assert_output --partial body
+	done
+	# a bad second event: the good first one is not applied either
+	refused 4 "${K4[@]}" "${H[@]}" "${E[@]}" agent:a1 modified '' '' '' garbage
+	for f in 'seq x' 'seq -1' 'state weird' "ttl $huge" 'ref x' 'cps x' 'metadata {bad'; do
+		local saved
+		saved=$(rcli HGET 'sess:{s1}:meta' "${f%% *}")
+		rcli HSET 'sess:{s1}:meta' ${f%% *} "${f#* }" >/dev/null
+		refused 4 "${K4[@]}" "${H[@]}" "${E[@]}"
+		assert_output --partial "${f%% *}"
+		rcli HSET 'sess:{s1}:meta' ${f%% *} "$saved" >/dev/null
+	done
+	works 4 "${K4[@]}" "${H[@]}" "${E[@]}"
+}
+
+@test "checkpoint: checks the reason and the stored fields it snapshots" {
+	load_lua checkpoint
+	long=$(printf 'r%.0s' $(seq 1 65))
+	for reason in '' "$long" "$(printf 'a\nb')"; do
+		refused 4 "${K4[@]}" "$reason"
+		assert_output --partial reason
+	done
+	refused 4 "${K4[@]}"
+	refused 4 "${K4[@]}" manual extra
+	refused 3 "${K4[@]:0:3}" manual
+	for f in 'seq x' 'cps -2' 'created x' 'metadata [1' 'state weird'; do
+		local saved
+		saved=$(rcli HGET 'sess:{s1}:meta' "${f%% *}")
+		rcli HSET 'sess:{s1}:meta' ${f%% *} "${f#* }" >/dev/null
+		refused 4 "${K4[@]}" manual
+		assert_output --partial "${f%% *}"
+		rcli HSET 'sess:{s1}:meta' ${f%% *} "$saved" >/dev/null
+	done
+	works 4 "${K4[@]}" manual
+}
+
+@test "complete: takes no arguments; checks keys and the stored state and seq" {
+	load_lua complete
+	refused 4 "${K4[@]}" extra
+	refused 3 "${K4[@]:0:3}"
+	rcli HSET 'sess:{s1}:meta' state weird >/dev/null
+	refused 4 "${K4[@]}"
+	rcli HSET 'sess:{s1}:meta' state working seq 1.5 >/dev/null
+	refused 4 "${K4[@]}"
+	rcli HSET 'sess:{s1}:meta' seq 1 >/dev/null
+	works 4 "${K4[@]}"
+}
+
+@test "touch: checks the new ttl, and the stored one when it keeps it" {
+	load_lua touch
+	for ttl in x -1 $huge 315360001 1.5 ''; do
+		refused 4 "${K4[@]}" "$ttl"
+		assert_output --partial ttl
+	done
+	refused 4 "${K4[@]}"
+	refused 4 "${K4[@]}" 100 extra
+	refused 3 "${K4[@]:0:3}" 100
+	rcli HSET 'sess:{s1}:meta' ttl $huge >/dev/null
+	refused 4 "${K4[@]}" 0
+	assert_output --partial ttl
+	# a new ttl repairs it
+	works 4 "${K4[@]}" 900
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' ttl)" 900
+}
+
+@test "delete: takes no arguments; refuses keys of another session" {
+	load_lua delete
+	refused 4 "${K4[@]}" extra
+	refused 3 "${K4[@]:0:3}"
+	refused 4 'sess:{s1}:meta' 'sess:{s2}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids'
+	refused 4 'sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s2}:meta'
+	rcli HSET 'sess:{s1}:meta' state weird >/dev/null
+	refused 4 "${K4[@]}"
+	rcli HSET 'sess:{s1}:meta' state working >/dev/null
+	works 4 "${K4[@]}"
+	assert_equal "$(rcli EXISTS 'sess:{s2}:meta')" 1
+}
+
+@test "events: checks from, to, limit and the stored base and seq" {
+	load_lua events
+	local K2=("${K4[@]:0:2}")
+	for a in 'x 0 0' '-1 0 0' '1 x 0' '1 -1 0' '1 0 x' '1 0 -1' "1 0 $huge$huge" '1.5 0 0'; do
+		set -- $a
+		refused 2 "${K2[@]}" "$1" "$2" "$3"
+	done
+	refused 2 "${K2[@]}" 1 0
+	refused 2 "${K2[@]}" 1 0 0 extra
+	refused 1 "${K4[0]}" 1 0 0
+	refused 2 "${K4[1]}" "${K4[0]}" 1 0 0
+	rcli HSET 'sess:{s1}:meta' base x >/dev/null
+	refused 2 "${K2[@]}" 1 0 0
+	rcli HSET 'sess:{s1}:meta' base 5 >/dev/null
+	refused 2 "${K2[@]}" 1 0 0
+	assert_output --partial base
+	rcli HSET 'sess:{s1}:meta' base 0 >/dev/null
+	works 2 "${K2[@]}" 1 0 0
+}
+
+@test "trim: checks max and the stored base, seq and lastcp" {
+	load_lua trim
+	local K3=("${K4[@]:0:3}")
+	for max in x -1 1.5 '' 1000000001; do
+		refused 3 "${K3[@]}" "$max"
+		assert_output --partial max
+	done
+	refused 3 "${K3[@]}"
+	refused 3 "${K3[@]}" 5 extra
+	refused 4 "${K4[@]}" 5
+	for f in 'base x' 'base 9' 'seq x' 'lastcp x' 'cps x' 'metadata {'; do
+		local saved
+		saved=$(rcli HGET 'sess:{s1}:meta' "${f%% *}")
+		rcli HSET 'sess:{s1}:meta' ${f%% *} "${f#* }" >/dev/null
+		refused 3 "${K3[@]}" 0
+		assert_output --partial "${f%% *}"
+		rcli HSET 'sess:{s1}:meta' ${f%% *} "$saved" >/dev/null
+	done
+	works 3 "${K3[@]}" 0
+}
+
+@test "sessctl reports a script's refusal as bad_argument, exit 65, nothing written" {
+	rcli HSET 'sess:{s1}:meta' ttl $huge >/dev/null
+	before=$(snapshot)
+	run sctl join s1 a2
+	assert_failure 65
+	assert_output --partial "ttl"
+	[ "$before" = "$(snapshot)" ]
+	echo '{"op":"join","id":"s1","agent":"a2"}' > "$BATS_TEST_TMPDIR/in"
+	run sctl batch < "$BATS_TEST_TMPDIR/in"
+	assert_failure 65
+	assert_equal "$(echo "$output" | jq -r .error.code)" bad_argument
+	# touch with a new ttl repairs the session
+	run sctl touch s1 --ttl 600
+	assert_success
+	run sctl join s1 a2
+	assert_success
+}
