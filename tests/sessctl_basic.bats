@@ -14,7 +14,7 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(echo "$output" | jq -c .agents)" '["a1"]'
 	ttl=$(rcli PTTL 'sess:{s1}:meta')
 	[ "$ttl" -gt 590000 ] && [ "$ttl" -le 600000 ] || fail "PTTL $ttl not in (590000, 600000]"
-	assert_equal "$(rcli HGET 'sess:{s1}:meta' v)" 1
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' v)" 2
 	assert_equal "$(rcli ZSCORE sess:index s1 | cut -d. -f1 | wc -c)" 14
 }
 

@@ -150,7 +150,10 @@ group_ops() {
 group_dump() {
 	jq -c 'del(.result.timestamp, .result.created, .result.updated, .result.expiresAt, .result.createdAt, .result.updatedAt)' <<<"$1"
 	rcli LRANGE 'sess:{g1}:events' 0 -1 | sed 's/"ts":[0-9]*,//'
-	rcli HGETALL 'sess:{g1}:checkpoints' | sed 's/"created":[0-9]*,//; s/"timestamp":[0-9]*,//'
+	# (the chain and state digests cover the timestamps: they differ)
+	rcli HGETALL 'sess:{g1}:checkpoints' |
+		sed 's/"created":[0-9]*,//; s/"timestamp":[0-9]*,//; s/"ch":"[0-9a-f]*",//; s/"sd":"[0-9a-f]*",//'
+	rcli LRANGE 'sess:{g1}:history' 0 -1 | sed 's/"ts":[0-9]*,//; s/,"sd":"[0-9a-f]*"//'
 	rcli HMGET 'sess:{g1}:meta' seq state cps lastcp
 	rcli HGETALL 'sess:{g1}:eventids'
 	rcli HMGET 'sess:{g2}:meta' seq state

@@ -16,7 +16,8 @@ setup() {
 	sctl emit s1 --actor a1 --type modified --event-id e1 >/dev/null
 	sctl checkpoint s1 >/dev/null
 	sctl create --agent a1 --id s2 --ttl 1000 >/dev/null
-	K4=('sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids')
+	K5=('sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids'
+		'sess:{s1}:history')
 }
 
 # load NAME: SCRIPT LOAD NAME as the build embeds it (the schema's
@@ -75,183 +76,190 @@ huge=100000000000000
 @test "create: checks ttl, agent, metadata, keys and count before writing" {
 	load_lua create
 	local k='sess:{n1}:meta'
+	local KN=("$k" 'sess:{n1}:events' 'sess:{n1}:checkpoints' 'sess:{n1}:eventids' 'sess:{n1}:history')
 	for ttl in abc -5 0 $huge 315360001 1.5 1e3 ' 5' 0x10 '' inf nan; do
-		refused 1 "$k" agent:a1 a1 "$ttl" ''
+		refused 5 "${KN[@]}" agent:a1 a1 "$ttl" ''
 		assert_output --partial ttl
 	done
-	refused 1 "$k" agent:a1 a1 100
-	refused 1 "$k" agent:a1 a1 100 '' extra
-	refused 1 "$k" agent:a2 a1 100 ''
-	refused 1 "$k" 'agent:a b' 'a b' 100 ''
-	refused 1 "$k" agent: '' 100 ''
+	refused 5 "${KN[@]}" agent:a1 a1 100
+	refused 5 "${KN[@]}" agent:a1 a1 100 '' extra
+	refused 5 "${KN[@]}" agent:a2 a1 100 ''
+	refused 5 "${KN[@]}" 'agent:a b' 'a b' 100 ''
+	refused 5 "${KN[@]}" agent: '' 100 ''
 	for meta in '[1]' '{bad' '"str"' 7; do
-		refused 1 "$k" agent:a1 a1 100 "$meta"
+		refused 5 "${KN[@]}" agent:a1 a1 100 "$meta"
 		assert_output --partial metadata
 	done
 	refused 0 agent:a1 a1 100 ''
-	refused 1 'sess:{n1}:events' agent:a1 a1 100 ''
-	refused 2 "$k" 'sess:{n1}:events' agent:a1 a1 100 ''
+	refused 1 "$k" agent:a1 a1 100 ''
+	refused 5 'sess:{n1}:events' "${KN[@]:1}" agent:a1 a1 100 ''
+	refused 5 "${KN[@]:0:4}" 'sess:{n2}:history' agent:a1 a1 100 ''
 	assert_equal "$(rcli EXISTS "$k")" 0
-	works 1 "$k" agent:a1 a1 100 '{"f":1}'
+	works 5 "${KN[@]}" agent:a1 a1 100 '{"f":1}'
 }
 
 @test "join: checks the agent field, keys and the stored ttl and count" {
 	load_lua join
-	refused 4 "${K4[@]}"
-	refused 4 "${K4[@]}" agent:a2 extra
+	refused 5 "${K5[@]}"
+	refused 5 "${K5[@]}" agent:a2 extra
 	for f in '' agent: bogus 'agent:a b' 'agent:-x'; do
-		refused 4 "${K4[@]}" "$f"
+		refused 5 "${K5[@]}" "$f"
 	done
-	refused 3 "${K4[@]:0:3}" agent:a2
-	refused 4 'sess:{s1}:meta' 'sess:{s2}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids' agent:a2
-	refused 4 'sess:{s1}:events' 'sess:{s1}:meta' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids' agent:a2
+	refused 4 "${K5[@]:0:4}" agent:a2
+	refused 5 'sess:{s1}:meta' 'sess:{s2}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids' 'sess:{s1}:history' agent:a2
+	refused 5 'sess:{s1}:events' 'sess:{s1}:meta' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids' 'sess:{s1}:history' agent:a2
+	refused 5 "${K5[@]:0:4}" 'sess:{s2}:history' agent:a2
 	rcli HSET 'sess:{s1}:meta' ttl $huge >/dev/null
-	refused 4 "${K4[@]}" agent:a2
+	refused 5 "${K5[@]}" agent:a2
 	assert_output --partial ttl
 	rcli HSET 'sess:{s1}:meta' ttl 100 agents x >/dev/null
-	refused 4 "${K4[@]}" agent:a2
+	refused 5 "${K5[@]}" agent:a2
 	assert_output --partial agents
 	rcli HSET 'sess:{s1}:meta' agents 1 >/dev/null
-	works 4 "${K4[@]}" agent:a2
+	works 5 "${K5[@]}" agent:a2
 }
 
 @test "leave: checks the agent field, grace, keys and the stored ttl and count" {
 	load_lua leave
 	rcli HSET 'sess:{s1}:meta' agent:a2 1 agents 2 >/dev/null
 	for grace in x -1 0 $huge 1.5 ''; do
-		refused 4 "${K4[@]}" agent:a2 "$grace"
+		refused 5 "${K5[@]}" agent:a2 "$grace"
 		assert_output --partial grace
 	done
-	refused 4 "${K4[@]}" agent:a2
-	refused 4 "${K4[@]}" agent:a2 300 extra
-	refused 4 "${K4[@]}" bogus 300
-	refused 3 "${K4[@]:0:3}" agent:a2 300
+	refused 5 "${K5[@]}" agent:a2
+	refused 5 "${K5[@]}" agent:a2 300 extra
+	refused 5 "${K5[@]}" bogus 300
+	refused 4 "${K5[@]:0:4}" agent:a2 300
 	rcli HSET 'sess:{s1}:meta' ttl -3 >/dev/null
-	refused 4 "${K4[@]}" agent:a2 300
+	refused 5 "${K5[@]}" agent:a2 300
 	rcli HSET 'sess:{s1}:meta' ttl 100 agents -1 >/dev/null
-	refused 4 "${K4[@]}" agent:a2 300
+	refused 5 "${K5[@]}" agent:a2 300
 	rcli HSET 'sess:{s1}:meta' agents 2 >/dev/null
-	works 4 "${K4[@]}" agent:a2 300
+	works 5 "${K5[@]}" agent:a2 300
 }
 
-@test "emit: checks the header, every event's six arguments and the stored fields" {
+@test "emit: checks the header, every event's seven arguments and the stored fields" {
 	load_lua emit
 	local H=(10 1 'sess:{s1}:notify' s1)
-	local E=(agent:a1 modified '' '' '' '"t":"modified","a":"a1"}')
-	refused 4 "${K4[@]}" "${H[@]}"
-	refused 4 "${K4[@]}" "${H[@]}" "${E[@]:0:5}"
-	refused 4 "${K4[@]}" "${H[@]}" "${E[@]}" extra
-	refused 4 "${K4[@]}" "${H[@]:0:3}"
+	local E=(agent:a1 modified '' '' '' '' '"t":"modified","a":"a1"}')
+	refused 5 "${K5[@]}" "${H[@]}"
+	refused 5 "${K5[@]}" "${H[@]}" "${E[@]:0:6}"
+	refused 5 "${K5[@]}" "${H[@]}" "${E[@]}" extra
+	refused 5 "${K5[@]}" "${H[@]:0:3}"
 	for interval in x -1 100000001 1.5; do
-		refused 4 "${K4[@]}" "$interval" 1 'sess:{s1}:notify' s1 "${E[@]}"
+		refused 5 "${K5[@]}" "$interval" 1 'sess:{s1}:notify' s1 "${E[@]}"
 		assert_output --partial interval
 	done
-	refused 4 "${K4[@]}" 10 2 'sess:{s1}:notify' s1 "${E[@]}"
-	refused 4 "${K4[@]}" 10 1 'sess:{s2}:notify' s1 "${E[@]}"
-	refused 4 "${K4[@]}" 10 1 'sess:{s1}:notify' s2 "${E[@]}"
-	refused 4 "${K4[@]}" 10 1 'sess:{s1}:notify' 'a b' "${E[@]}"
-	refused 4 'sess:{s1}:meta' 'sess:{s2}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids' "${H[@]}" "${E[@]}"
-	refused 3 "${K4[@]:0:3}" "${H[@]}" "${E[@]}"
+	refused 5 "${K5[@]}" 10 2 'sess:{s1}:notify' s1 "${E[@]}"
+	refused 5 "${K5[@]}" 10 1 'sess:{s2}:notify' s1 "${E[@]}"
+	refused 5 "${K5[@]}" 10 1 'sess:{s1}:notify' s2 "${E[@]}"
+	refused 5 "${K5[@]}" 10 1 'sess:{s1}:notify' 'a b' "${E[@]}"
+	refused 5 'sess:{s1}:meta' 'sess:{s2}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids' 'sess:{s1}:history' "${H[@]}" "${E[@]}"
+	refused 4 "${K5[@]:0:4}" "${H[@]}" "${E[@]}"
 	long=$(printf 't%.0s' $(seq 1 65))
 	for bad in "bogus modified" "agent:a1 ''" "agent:a1 'bad type'" "agent:a1 9lives" "agent:a1 $long"; do
 		eval "set -- $bad"
-		refused 4 "${K4[@]}" "${H[@]}" "$1" "$2" '' '' '' "${E[5]}"
+		refused 5 "${K5[@]}" "${H[@]}" "$1" "$2" '' '' '' '' "${E[6]}"
 	done
-	refused 4 "${K4[@]}" "${H[@]}" agent:a1 broke nope broken '' "${E[5]}"
-	refused 4 "${K4[@]}" "${H[@]}" agent:a1 broke working '' '' "${E[5]}"
-	refused 4 "${K4[@]}" "${H[@]}" agent:a1 broke '' broken '' "${E[5]}"
-	refused 4 "${K4[@]}" "${H[@]}" agent:a1 modified '' '' 'e 2' "${E[5]}"
+	refused 5 "${K5[@]}" "${H[@]}" agent:a1 broke nope broken '' '' "${E[6]}"
+	refused 5 "${K5[@]}" "${H[@]}" agent:a1 broke working '' '' '' "${E[6]}"
+	refused 5 "${K5[@]}" "${H[@]}" agent:a1 broke '' broken '' '' "${E[6]}"
+	refused 5 "${K5[@]}" "${H[@]}" agent:a1 modified '' '' 'e 2' '' "${E[6]}"
+	for expect in x -1 1.5 ' 1' "$huge$huge"; do
+		refused 5 "${K5[@]}" "${H[@]}" agent:a1 modified '' '' '' "$expect" "${E[6]}"
+		assert_output --partial "expected seq"
+	done
 	for body in garbage '' '"t":"modified"' '"t":"modified","a":"a1"}}' '"t":1}'; do
-		refused 4 "${K4[@]}" "${H[@]}" agent:a1 modified '' '' '' "$body"
+		refused 5 "${K5[@]}" "${H[@]}" agent:a1 modified '' '' '' '' "$body"
 		assert_output --partial body
 	done
 	# a bad second event: the good first one is not applied either
-	refused 4 "${K4[@]}" "${H[@]}" "${E[@]}" agent:a1 modified '' '' '' garbage
-	for f in 'seq x' 'seq -1' 'state weird' "ttl $huge" 'ref x' 'cps x' 'metadata {bad'; do
+	refused 5 "${K5[@]}" "${H[@]}" "${E[@]}" agent:a1 modified '' '' '' '' garbage
+	for f in 'seq x' 'seq -1' 'state weird' "ttl $huge" 'ref x' 'cps x' 'metadata {bad' 'h nothex' 'creator a*b'; do
 		local saved
 		saved=$(rcli HGET 'sess:{s1}:meta' "${f%% *}")
 		rcli HSET 'sess:{s1}:meta' ${f%% *} "${f#* }" >/dev/null
-		refused 4 "${K4[@]}" "${H[@]}" "${E[@]}"
+		refused 5 "${K5[@]}" "${H[@]}" "${E[@]}"
 		assert_output --partial "${f%% *}"
 		rcli HSET 'sess:{s1}:meta' ${f%% *} "$saved" >/dev/null
 	done
-	works 4 "${K4[@]}" "${H[@]}" "${E[@]}"
+	works 5 "${K5[@]}" "${H[@]}" "${E[@]}"
 }
 
 @test "checkpoint: checks the reason and the stored fields it snapshots" {
 	load_lua checkpoint
 	long=$(printf 'r%.0s' $(seq 1 65))
 	for reason in '' "$long" "$(printf 'a\nb')"; do
-		refused 4 "${K4[@]}" "$reason"
+		refused 5 "${K5[@]}" "$reason"
 		assert_output --partial reason
 	done
-	refused 4 "${K4[@]}"
-	refused 4 "${K4[@]}" manual extra
-	refused 3 "${K4[@]:0:3}" manual
+	refused 5 "${K5[@]}"
+	refused 5 "${K5[@]}" manual extra
+	refused 4 "${K5[@]:0:4}" manual
 	for f in 'seq x' 'cps -2' 'created x' 'metadata [1' 'state weird'; do
 		local saved
 		saved=$(rcli HGET 'sess:{s1}:meta' "${f%% *}")
 		rcli HSET 'sess:{s1}:meta' ${f%% *} "${f#* }" >/dev/null
-		refused 4 "${K4[@]}" manual
+		refused 5 "${K5[@]}" manual
 		assert_output --partial "${f%% *}"
 		rcli HSET 'sess:{s1}:meta' ${f%% *} "$saved" >/dev/null
 	done
-	works 4 "${K4[@]}" manual
+	works 5 "${K5[@]}" manual
 }
 
 @test "complete: takes no arguments; checks keys and the stored state and seq" {
 	load_lua complete
-	refused 4 "${K4[@]}" extra
-	refused 3 "${K4[@]:0:3}"
+	refused 5 "${K5[@]}" extra
+	refused 4 "${K5[@]:0:4}"
 	rcli HSET 'sess:{s1}:meta' state weird >/dev/null
-	refused 4 "${K4[@]}"
+	refused 5 "${K5[@]}"
 	rcli HSET 'sess:{s1}:meta' state working seq 1.5 >/dev/null
-	refused 4 "${K4[@]}"
+	refused 5 "${K5[@]}"
 	rcli HSET 'sess:{s1}:meta' seq 1 >/dev/null
-	works 4 "${K4[@]}"
+	works 5 "${K5[@]}"
 }
 
 @test "touch: checks the new ttl, and the stored one when it keeps it" {
 	load_lua touch
 	for ttl in x -1 $huge 315360001 1.5 ''; do
-		refused 4 "${K4[@]}" "$ttl"
+		refused 5 "${K5[@]}" "$ttl"
 		assert_output --partial ttl
 	done
-	refused 4 "${K4[@]}"
-	refused 4 "${K4[@]}" 100 extra
-	refused 3 "${K4[@]:0:3}" 100
+	refused 5 "${K5[@]}"
+	refused 5 "${K5[@]}" 100 extra
+	refused 4 "${K5[@]:0:4}" 100
 	rcli HSET 'sess:{s1}:meta' ttl $huge >/dev/null
-	refused 4 "${K4[@]}" 0
+	refused 5 "${K5[@]}" 0
 	assert_output --partial ttl
 	# a new ttl repairs it
-	works 4 "${K4[@]}" 900
+	works 5 "${K5[@]}" 900
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' ttl)" 900
 }
 
 @test "delete: takes no arguments; refuses keys of another session" {
 	load_lua delete
-	refused 4 "${K4[@]}" extra
-	refused 3 "${K4[@]:0:3}"
-	refused 4 'sess:{s1}:meta' 'sess:{s2}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids'
-	refused 4 'sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s2}:meta'
+	refused 5 "${K5[@]}" extra
+	refused 4 "${K5[@]:0:4}"
+	refused 5 'sess:{s1}:meta' 'sess:{s2}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids' 'sess:{s1}:history'
+	refused 5 'sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s2}:meta' 'sess:{s1}:history'
 	rcli HSET 'sess:{s1}:meta' state weird >/dev/null
-	refused 4 "${K4[@]}"
+	refused 5 "${K5[@]}"
 	rcli HSET 'sess:{s1}:meta' state working >/dev/null
-	works 4 "${K4[@]}"
+	works 5 "${K5[@]}"
 	assert_equal "$(rcli EXISTS 'sess:{s2}:meta')" 1
 }
 
 @test "events: checks from, to, limit and the stored base and seq" {
 	load_lua events
-	local K2=("${K4[@]:0:2}")
+	local K2=("${K5[@]:0:2}")
 	for a in 'x 0 0' '-1 0 0' '1 x 0' '1 -1 0' '1 0 x' '1 0 -1' "1 0 $huge$huge" '1.5 0 0'; do
 		set -- $a
 		refused 2 "${K2[@]}" "$1" "$2" "$3"
 	done
 	refused 2 "${K2[@]}" 1 0
 	refused 2 "${K2[@]}" 1 0 0 extra
-	refused 1 "${K4[0]}" 1 0 0
-	refused 2 "${K4[1]}" "${K4[0]}" 1 0 0
+	refused 1 "${K5[0]}" 1 0 0
+	refused 2 "${K5[1]}" "${K5[0]}" 1 0 0
 	rcli HSET 'sess:{s1}:meta' base x >/dev/null
 	refused 2 "${K2[@]}" 1 0 0
 	rcli HSET 'sess:{s1}:meta' base 5 >/dev/null
@@ -263,23 +271,44 @@ huge=100000000000000
 
 @test "trim: checks max and the stored base, seq and lastcp" {
 	load_lua trim
-	local K3=("${K4[@]:0:3}")
 	for max in x -1 1.5 '' 1000000001; do
-		refused 3 "${K3[@]}" "$max"
+		refused 5 "${K5[@]}" "$max"
 		assert_output --partial max
 	done
-	refused 3 "${K3[@]}"
-	refused 3 "${K3[@]}" 5 extra
-	refused 4 "${K4[@]}" 5
+	refused 5 "${K5[@]}"
+	refused 5 "${K5[@]}" 5 extra
+	refused 4 "${K5[@]:0:4}" 5
 	for f in 'base x' 'base 9' 'seq x' 'lastcp x' 'cps x' 'metadata {'; do
 		local saved
 		saved=$(rcli HGET 'sess:{s1}:meta' "${f%% *}")
 		rcli HSET 'sess:{s1}:meta' ${f%% *} "${f#* }" >/dev/null
-		refused 3 "${K3[@]}" 0
+		refused 5 "${K5[@]}" 0
 		assert_output --partial "${f%% *}"
 		rcli HSET 'sess:{s1}:meta' ${f%% *} "$saved" >/dev/null
 	done
-	works 3 "${K3[@]}" 0
+	works 5 "${K5[@]}" 0
+}
+
+@test "upgrade: takes no arguments; checks keys and the fields it snapshots" {
+	load_lua upgrade
+	local KO=('sess:{o1}:meta' 'sess:{o1}:events' 'sess:{o1}:checkpoints' 'sess:{o1}:eventids'
+		'sess:{o1}:history')
+	rcli HSET 'sess:{o1}:meta' v 1 state working created 1 updated 1 seq 0 base 0 ttl 100 \
+		agents 1 creator a1 agent:a1 1 >/dev/null
+	refused 5 "${KO[@]}" extra
+	refused 4 "${KO[@]:0:4}"
+	refused 5 "${KO[@]:0:4}" 'sess:{s1}:history'
+	for f in 'seq x' 'state weird' 'ttl 0' 'creator a*b' 'metadata [1'; do
+		local saved
+		saved=$(rcli HGET 'sess:{o1}:meta' "${f%% *}")
+		rcli HSET 'sess:{o1}:meta' ${f%% *} "${f#* }" >/dev/null
+		refused 5 "${KO[@]}"
+		assert_output --partial "${f%% *}"
+		if [ -n "$saved" ]; then rcli HSET 'sess:{o1}:meta' ${f%% *} "$saved" >/dev/null
+		else rcli HDEL 'sess:{o1}:meta' ${f%% *} >/dev/null; fi
+	done
+	works 5 "${KO[@]}"
+	assert_equal "$(rcli HGET 'sess:{o1}:meta' v)" 2
 }
 
 @test "sessctl reports a script's refusal as bad_argument, exit 65, nothing written" {

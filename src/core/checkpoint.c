@@ -24,7 +24,7 @@ int sess_checkpoint(struct sess_ctx *s, const char *id, const char *reason,
 		return -1;
 	sess_keys_init(&k, s->cfg->prefix, id);
 	args[0] = reason ? reason : "manual";
-	r = sess_script_call(s->conn, SESS_LUA_CHECKPOINT, 4, k.v, 1, args, err);
+	r = sess_script_call(s->conn, SESS_LUA_CHECKPOINT, SESS_NKEYS, k.v, 1, args, err);
 	if (!r)
 		return -1;
 	if (!(o = sess_reply_obj(err))) {

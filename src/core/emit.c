@@ -57,13 +57,14 @@ int sess_emit_req_init(struct sess_ctx *s, const char *id,
 	memset(req, 0, sizeof *req);
 	if (sess_key_check_id(id, "session id", err))
 		return -1;
-	/* EVALSHA sha 4 meta events checkpoints eventids  interval snapshots
-	 * channel id  (then six per event) */
+	/* EVALSHA sha 5 meta events checkpoints eventids history  interval
+	 * snapshots channel id  (then seven per event) */
+	snprintf(num, sizeof num, "%d", SESS_NKEYS);
 	if (req_str(req, "EVALSHA") || req_str(req, sess_script_sha(SESS_LUA_EMIT)) ||
-	    req_str(req, "4"))
+	    req_str(req, num))
 		goto oom;
 	sess_keys_init(&k, s->cfg->prefix, id);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < SESS_NKEYS; i++)
 		if (req_str(req, k.v[i]))
 			goto oom;
 	snprintf(num, sizeof num, "%ld", s->cfg->checkpoint_interval);
@@ -80,7 +81,7 @@ oom:
 int sess_emit_req_add(struct sess_emit_req *req, const struct sess_event *ev,
 		      struct sess_err *err)
 {
-	char field[SESS_KEY_MAX];
+	char field[SESS_KEY_MAX], expect[24] = "";
 	char *body = sess_event_encode_body(ev, err);
 	int rc, argc = req->argc;
 	size_t len = req->len;
@@ -88,10 +89,13 @@ int sess_emit_req_add(struct sess_emit_req *req, const struct sess_event *ev,
 	if (!body)
 		return -1;
 	sess_key_agent_field(field, ev->actor);
+	if (ev->expect_seq >= 0)
+		snprintf(expect, sizeof expect, "%ld", ev->expect_seq);
 	rc = req_str(req, field) || req_str(req, ev->type) || req_str(req, ev->from) ||
-	     req_str(req, ev->to) || req_str(req, ev->event_id) || req_str(req, body);
+	     req_str(req, ev->to) || req_str(req, ev->event_id) || req_str(req, expect) ||
+	     req_str(req, body);
 	free(body);
-	if (rc) { /* all six or none: the script counts them */
+	if (rc) { /* all seven or none: the script counts them */
 		req->argc = argc;
 		req->len = len;
 		return req_oom(err);

@@ -1,5 +1,8 @@
 #include "event.h"
 
+#include "json.h"
+#include "limits.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@ int sess_state_valid(const char *s)
 void sess_event_init(struct sess_event *ev)
 {
 	memset(ev, 0, sizeof *ev);
+	ev->expect_seq = -1;
 }
 
 void sess_event_free(struct sess_event *ev)
@@ -86,6 +90,8 @@ int sess_event_from_json(struct sess_event *ev, const cJSON *obj,
 			rc = copy_field(ev->actor, sizeof ev->actor, it, "actor", err);
 		else if (!strcmp(k, "eventId"))
 			rc = copy_field(ev->event_id, sizeof ev->event_id, it, "eventId", err);
+		else if (!strcmp(k, "expectSeq"))
+			rc = sess_json_long(it, 0, SESS_SEQ_MAX, "\"expectSeq\"", &ev->expect_seq, err);
 		else if (!strcmp(k, "changeInfo"))
 			rc = replace_part(&ev->change, it, "changeInfo", err);
 		else if (!strcmp(k, "stateTransition"))
@@ -97,7 +103,7 @@ int sess_event_from_json(struct sess_event *ev, const cJSON *obj,
 					    "\"%s\" is assigned by the server; leave it out", k);
 		else
 			return sess_err_set(err, SESS_E_DATA, "bad_event",
-					    "unknown event field \"%.40s\"; the fields are type, actor, changeInfo, stateTransition, impact, eventId",
+					    "unknown event field \"%.40s\"; the fields are type, actor, changeInfo, stateTransition, impact, eventId, expectSeq",
 					    k);
 		if (rc)
 			return -1;

@@ -27,6 +27,7 @@ struct sess_event {
 	char type[SESS_TYPE_MAX + 1];
 	char actor[SESS_ID_MAX + 1];
 	char event_id[SESS_ID_MAX + 1]; /* "" = none */
+	long expect_seq;   /* append only if the last seq is this; -1 = any */
 	char from[SESS_STATE_MAX + 1];  /* "" = no state transition */
 	char to[SESS_STATE_MAX + 1];
 	cJSON *change;     /* owned; NULL when absent */
@@ -41,7 +42,7 @@ void sess_event_init(struct sess_event *ev);
 void sess_event_free(struct sess_event *ev);
 
 /* Set fields from a JSON object with the seeds' names (type, actor,
- * changeInfo, stateTransition, impact, eventId); fields it does not name are
+ * changeInfo, stateTransition, impact, eventId, expectSeq); fields it does not name are
  * left as they are, unknown fields are an error. obj is borrowed. */
 int sess_event_from_json(struct sess_event *ev, const cJSON *obj,
 			 struct sess_err *err);

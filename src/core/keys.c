@@ -85,6 +85,11 @@ void sess_key_dedup(char *buf, const char *prefix, const char *id)
 	session_key(buf, prefix, id, SESS_S_KEY_EVENTIDS);
 }
 
+void sess_key_history(char *buf, const char *prefix, const char *id)
+{
+	session_key(buf, prefix, id, SESS_S_KEY_HISTORY);
+}
+
 void sess_key_channel(char *buf, const char *prefix, const char *id)
 {
 	session_key(buf, prefix, id, SESS_S_KEY_NOTIFY);
@@ -138,8 +143,10 @@ void sess_keys_init(struct sess_keys *k, const char *prefix, const char *id)
 	sess_key_events(k->events, prefix, id);
 	sess_key_checkpoints(k->cps, prefix, id);
 	sess_key_dedup(k->dedup, prefix, id);
+	sess_key_history(k->history, prefix, id);
 	k->v[0] = k->meta;
 	k->v[1] = k->events;
 	k->v[2] = k->cps;
 	k->v[3] = k->dedup;
+	k->v[4] = k->history;
 }

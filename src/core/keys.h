@@ -36,6 +36,7 @@ void sess_key_events(char *buf, const char *prefix, const char *id);
 void sess_key_checkpoints(char *buf, const char *prefix, const char *id);
 void sess_key_dedup(char *buf, const char *prefix, const char *id);
 void sess_key_channel(char *buf, const char *prefix, const char *id);
+void sess_key_history(char *buf, const char *prefix, const char *id);
 
 /* Global keys and channels. */
 void sess_key_index(char *buf, const char *prefix);
@@ -55,12 +56,13 @@ void sess_key_agent_field(char *buf, const char *agent);
  * field), or NULL when the field is not an agent's. */
 const char *sess_key_field_agent(const char *field);
 
-/* The four keys every session script receives, in the scripts' KEYS
- * order: meta, events, checkpoints, eventids. */
+/* The keys of one session, in the session scripts' KEYS order: meta,
+ * events, checkpoints, eventids, history (SESS_NKEYS of them). */
+#define SESS_NKEYS 5
 struct sess_keys {
 	char meta[SESS_KEY_MAX], events[SESS_KEY_MAX], cps[SESS_KEY_MAX],
-		dedup[SESS_KEY_MAX];
-	const char *v[4];
+		dedup[SESS_KEY_MAX], history[SESS_KEY_MAX];
+	const char *v[SESS_NKEYS];
 };
 void sess_keys_init(struct sess_keys *k, const char *prefix, const char *id);
 

@@ -79,7 +79,7 @@ int sess_create(struct sess_ctx *s, const char *id, const char *agent,
 	args[1] = agent;
 	args[2] = ttlbuf;
 	args[3] = meta_text ? meta_text : "";
-	r = sess_script_call(s->conn, SESS_LUA_CREATE, 1, k.v, 4, args, err);
+	r = sess_script_call(s->conn, SESS_LUA_CREATE, SESS_NKEYS, k.v, 4, args, err);
 	cJSON_free(meta_text);
 	if (!r) {
 		cJSON_Delete(meta);
@@ -131,7 +131,7 @@ int sess_join(struct sess_ctx *s, const char *id, const char *agent,
 	sess_keys_init(&k, s->cfg->prefix, id);
 	sess_key_agent_field(field, agent);
 	args[0] = field;
-	r = sess_script_call(s->conn, SESS_LUA_JOIN, 4, k.v, 1, args, err);
+	r = sess_script_call(s->conn, SESS_LUA_JOIN, SESS_NKEYS, k.v, 1, args, err);
 	if (!r)
 		return -1;
 	joined = sess_reply_int(r, 0);
@@ -172,7 +172,7 @@ int sess_leave(struct sess_ctx *s, const char *id, const char *agent,
 	snprintf(grace, sizeof grace, "%ld", s->cfg->grace_ttl);
 	args[0] = field;
 	args[1] = grace;
-	r = sess_script_call(s->conn, SESS_LUA_LEAVE, 4, k.v, 2, args, err);
+	r = sess_script_call(s->conn, SESS_LUA_LEAVE, SESS_NKEYS, k.v, 2, args, err);
 	if (!r)
 		return -1;
 	n = sess_reply_int(r, 0);
@@ -207,7 +207,7 @@ int sess_complete(struct sess_ctx *s, const char *id, cJSON **out,
 	if (check_ids(id, NULL, err))
 		return -1;
 	sess_keys_init(&k, s->cfg->prefix, id);
-	r = sess_script_call(s->conn, SESS_LUA_COMPLETE, 4, k.v, 0, NULL, err);
+	r = sess_script_call(s->conn, SESS_LUA_COMPLETE, SESS_NKEYS, k.v, 0, NULL, err);
 	if (!r)
 		return -1;
 	done = sess_reply_int(r, 0);
@@ -243,7 +243,7 @@ int sess_delete(struct sess_ctx *s, const char *id, cJSON **out,
 	if (check_ids(id, NULL, err))
 		return -1;
 	sess_keys_init(&k, s->cfg->prefix, id);
-	r = sess_script_call(s->conn, SESS_LUA_DELETE, 4, k.v, 0, NULL, err);
+	r = sess_script_call(s->conn, SESS_LUA_DELETE, SESS_NKEYS, k.v, 0, NULL, err);
 	if (!r)
 		return -1;
 	if (!(o = sess_reply_obj(err))) {
@@ -296,7 +296,7 @@ int sess_touch(struct sess_ctx *s, const char *id, long ttl, cJSON **out,
 	sess_keys_init(&k, s->cfg->prefix, id);
 	snprintf(ttlbuf, sizeof ttlbuf, "%ld", ttl);
 	args[0] = ttlbuf;
-	r = sess_script_call(s->conn, SESS_LUA_TOUCH, 4, k.v, 1, args, err);
+	r = sess_script_call(s->conn, SESS_LUA_TOUCH, SESS_NKEYS, k.v, 1, args, err);
 	if (!r)
 		return -1;
 	now = sess_reply_int(r, 0);

@@ -168,7 +168,7 @@ static int trim_page(struct sess_ctx *s, const redisReply *ids, int dry,
 			continue;
 		}
 		sess_keys_init(&k, s->cfg->prefix, ids->element[i]->str);
-		argc = sess_script_argv(SESS_LUA_TRIM, 3, k.v, 1, args, argv, lens, nk);
+		argc = sess_script_argv(SESS_LUA_TRIM, SESS_NKEYS, k.v, 1, args, argv, lens, nk);
 		rc = sess_pipe_argv(&p, SESS_LUA_TRIM, 0, argc, argv, lens, err);
 	}
 	while (!rc && sess_pipe_pending(&p)) {

@@ -13,7 +13,9 @@
 
 /* The layout version stored in each session's meta hash (field v) and in
  * PREFIX:layout. Tools refuse a version they do not know. */
-#define SESS_S_LAYOUT "1"
+#define SESS_S_LAYOUT "2"
+/* the layout an in-place upgrade reads (sess_upgrade, upgrade.lua) */
+#define SESS_S_LAYOUT_PREV "1"
 
 /* Per-session key suffixes: PREFIX:{ID}:SUFFIX */
 #define SESS_S_KEY_META "meta"
@@ -21,6 +23,7 @@
 #define SESS_S_KEY_CHECKPOINTS "checkpoints"
 #define SESS_S_KEY_EVENTIDS "eventids"
 #define SESS_S_KEY_NOTIFY "notify"
+#define SESS_S_KEY_HISTORY "history"
 
 /* Global key suffixes: PREFIX:SUFFIX (agents: PREFIX:agent:AGENT) */
 #define SESS_S_KEY_INDEX "index"
@@ -43,6 +46,7 @@
 #define SESS_S_F_LASTCP "lastcp"
 #define SESS_S_F_REF "ref"
 #define SESS_S_F_METADATA "metadata"
+#define SESS_S_F_CHAIN "h"
 /* a member agent A is the field "agent:A" (value: when it joined) */
 #define SESS_S_F_AGENT_PREFIX "agent:"
 #define SESS_S_F_AGENT_PREFIX_LEN 6

@@ -1,6 +1,7 @@
 #include "scripts.h"
 
 #include "schema.h"
+#include "view.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -77,6 +78,10 @@ int sess_script_error(const struct sess_conn *c, const redisReply *r,
 		return sess_err_set(err, SESS_E_NEGATIVE, "completed", "%s", tail(s));
 	if (!strncmp(s, "SESSNOTMEMBER", 13))
 		return sess_err_set(err, SESS_E_NEGATIVE, "not_member", "%s", tail(s));
+	if (!strncmp(s, "SESSSEQ", 7))
+		return sess_err_set(err, SESS_E_NEGATIVE, "seq_mismatch",
+				    "%s; read the events after it, then emit again with the new --expect-seq",
+				    tail(s));
 	if (!strncmp(s, "SESSSTATE", 9))
 		return sess_err_set(err, SESS_E_NEGATIVE, "state_mismatch",
 				    "%s; get the session to see its state", tail(s));
@@ -87,8 +92,8 @@ int sess_script_error(const struct sess_conn *c, const redisReply *r,
 		return sess_err_set(err, SESS_E_DATA, "bad_argument", "%s", tail(s));
 	if (!strncmp(s, "SESSLAYOUT", 10))
 		return sess_err_set(err, SESS_E_CONFIG, "unknown_layout",
-				    "%s, which this sesskit (layout %s) does not know; upgrade sesskit",
-				    tail(s), SESS_S_LAYOUT);
+				    "%s, which this sesskit (layout %s) does not know; %s",
+				    tail(s), SESS_S_LAYOUT, sess_layout_fix(tail(s)));
 	return sess_conn_reply_error(c, r, err);
 }
 

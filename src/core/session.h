@@ -11,6 +11,7 @@
  *   checkpoint.h checkpoints
  *   stats.h      counters
  *   maint.h      maintenance (repairs indexes, trims logs)
+ *   upgrade.h    in-place upgrade from the previous layout
  *   index.h      index and counter upkeep after each change (and the
  *                coalescing mode batch uses)
  * under them: schema.h (every name and limit), keys.h (key names),
@@ -34,6 +35,7 @@
 #include "log.h"
 #include "maint.h"
 #include "stats.h"
+#include "upgrade.h"
 #include "view.h"
 
 #endif

@@ -32,5 +32,9 @@ int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err);
 int sess_check_layout(struct sess_ctx *s, struct sess_err *err);
 /* The same for a version already read (NULL = none stored yet: fine). */
 int sess_layout_ok(const char *v, struct sess_err *err);
+/* What to do about data of layout v (its version, or a message ending in
+ * it): upgrade in place when it is the previous layout, else upgrade
+ * sesskit. */
+const char *sess_layout_fix(const char *v);
 
 #endif

@@ -201,3 +201,21 @@ int cmd_maintenance(struct cli_app *a, void *opts, int argc, char **argv)
 		return cli_app_fail(a);
 	return cli_print(a, out);
 }
+
+int cmd_upgrade(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct upgrade_opts *o = opts;
+	struct sess_upgrade_opts uo = {o->dry_run || o->check};
+	cJSON *out = NULL;
+	long pending = 0;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if ((rc = cli_connect(a)))
+		return rc;
+	if (sess_upgrade(&a->ctx, &uo, &out, &pending, &a->err))
+		return cli_app_fail(a);
+	cli_print(a, out);
+	return o->check && pending > 0 ? 1 : 0;
+}

@@ -47,6 +47,8 @@ static int build_event(struct emit_st *st, struct sess_err *err)
 		return -1;
 	if (o->impact && sess_event_set_part(ev, "impact", o->impact, err))
 		return -1;
+	if (o->expect_seq >= 0)
+		ev->expect_seq = o->expect_seq;
 	return sess_event_validate(ev, err);
 }
 

@@ -30,7 +30,11 @@ static const struct cli_opt emit_o[] = {
 		struct emit_opts, event_id, NULL),
 	CLI_STR("event", 0, "JSON", "the whole event in the seeds' shape; flags override it",
 		struct emit_opts, event, NULL),
+	CLI_LONG("expect-seq", 0, "N", "append only if the session's last seq is N (else\n"
+		 "                         refused, exit 1, naming the current one)",
+		 struct emit_opts, expect_seq, 0, SESS_SEQ_MAX),
 	CLI_END};
+static const struct emit_opts emit_d = {.expect_seq = -1};
 
 static const struct cli_opt get_o[] = {
 	CLI_FLAG("events", 'e', "include the event log", struct get_opts, events),
@@ -92,6 +96,13 @@ static const struct cli_opt maintenance_o[] = {
 	CLI_FLAG("no-trim", 0, "only prune indexes", struct maintenance_opts, no_trim),
 	CLI_END};
 
+static const struct cli_opt upgrade_o[] = {
+	CLI_FLAG("dry-run", 0, "count what would be upgraded, change nothing",
+		 struct upgrade_opts, dry_run),
+	CLI_FLAG("check", 0, "as --dry-run, and exit 1 while an upgrade is pending (CI)",
+		 struct upgrade_opts, check),
+	CLI_END};
+
 static const struct cli_opt shell_o[] = {
 	CLI_FLAG("fail-fast", 0, "with commands on stdin: stop at the first that fails",
 		 struct shell_opts, fail_fast),
@@ -109,9 +120,9 @@ static const struct cli_cmd commands[] = {
 	 .summary = "remove an agent; the last one leaving puts the session on graceTTL",
 	 .npos_min = 2, .npos_max = 2, .complete = S, .id_arg = 1, .run = cmd_leave},
 	{.name = "emit",
-	 .synopsis = "ID --actor AGENT --type TYPE [--change JSON] [--transition JSON] [--impact JSON] [--event-id KEY]",
+	 .synopsis = "ID --actor AGENT --type TYPE [--change JSON] [--transition JSON] [--impact JSON] [--event-id KEY] [--expect-seq N]",
 	 .summary = "append an event; the server assigns seq and timestamp",
-	 OPTS(emit_o, struct emit_opts), .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1,
+	 OPTS(emit_o, struct emit_opts), .defaults = &emit_d, .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1,
 	 .run = cmd_emit},
 	{.name = "get", .synopsis = "ID [--events]", .summary = "show a session, its agents and last seq",
 	 OPTS(get_o, struct get_opts), .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1, .run = cmd_get},
@@ -165,6 +176,13 @@ static const struct cli_cmd commands[] = {
 	{.name = "maintenance", .synopsis = "[--dry-run] [--no-trim]",
 	 .summary = "prune expired index entries, trim logs to maxEventsPerSession",
 	 OPTS(maintenance_o, struct maintenance_opts), .run = cmd_maintenance},
+	{.name = "upgrade", .synopsis = "[--dry-run | --check]",
+	 .summary = "upgrade stored sessions in place to this sesskit's data layout",
+	 .details =
+	 "Every session of the prefix is found with SCAN and upgraded by one script,\n"
+	 "atomically; safe to rerun and to interrupt. History from before the\n"
+	 "upgrade is marked unknown (sesskit-layout(7), UPGRADE).\n",
+	 OPTS(upgrade_o, struct upgrade_opts), .run = cmd_upgrade},
 };
 
 const struct cli_tool sessctl_tool = {

@@ -20,6 +20,7 @@ struct get_opts {
 
 struct emit_opts {
 	const char *actor, *type, *change, *transition, *impact, *event_id, *event;
+	long expect_seq; /* -1: not given */
 };
 
 struct events_opts {
@@ -44,6 +45,10 @@ struct batch_opts {
 
 struct maintenance_opts {
 	int dry_run, no_trim;
+};
+
+struct upgrade_opts {
+	int dry_run, check;
 };
 
 struct shell_opts {
@@ -72,6 +77,7 @@ int cmd_batch(struct cli_app *, void *, int, char **);
 int cmd_watch(struct cli_app *, void *, int, char **);
 int cmd_shell(struct cli_app *, void *, int, char **);
 int cmd_maintenance(struct cli_app *, void *, int, char **);
+int cmd_upgrade(struct cli_app *, void *, int, char **);
 
 /* events ID --follow: print the log from seq from on, forever. */
 int live_follow(struct cli_app *a, const char *id, long from);

@@ -1,10 +1,12 @@
 -- complete: returns {1 if it completed now, 0 if it already was, seq, now}
-local _, e = check_call(4, 0)
+local _, e = check_call(5, 0)
 if e then return e end
 local m
-m, e = load_meta('state', 'seq')
+m, e = load_meta(S_F_STATE, S_F_SEQ, S_F_CHAIN)
 if not m then return e end
 local now = now_ms()
-if m[2] == 'completed' then return {0, tonumber(m[3]), now} end
-redis.call('HSET', KEYS[1], 'state', 'completed', 'updated', now)
-return {1, tonumber(m[3]), now}
+local seq = tonumber(m[3])
+if m[2] == S_COMPLETED then return {0, seq, now} end
+local chain = record(m[4], 'complete', seq, now, '')
+redis.call('HSET', KEYS[1], S_F_STATE, S_COMPLETED, S_F_UPDATED, now, S_F_CHAIN, chain)
+return {1, seq, now}

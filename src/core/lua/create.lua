@@ -1,6 +1,7 @@
--- create: KEYS meta; ARGV agent-field, agent, ttl seconds, metadata JSON or ''
+-- create: KEYS meta, events, checkpoints, eventids, history;
+-- ARGV agent-field, agent, ttl seconds, metadata JSON or ''
 -- returns {created ms, ttl ms}
-local _, e = check_call(1, 4)
+local _, e = check_call(5, 4)
 if e then return e end
 local agent
 agent, e = agent_arg(ARGV[1])
@@ -17,10 +18,17 @@ end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return redis.error_reply('SESSEXISTS a session with this id already exists')
 end
+-- leftovers of a session that expired (or was trimmed) under this id:
+-- a new history starts clean
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
 local now = now_ms()
-redis.call('HSET', KEYS[1], 'v', '1', 'state', 'working', 'created', now,
-  'updated', now, 'seq', 0, 'base', 0, 'ttl', ttl, 'agents', 1,
-  'creator', ARGV[2], 'cps', 0, 'lastcp', 0, 'ref', now, ARGV[1], now)
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'metadata', ARGV[4]) end
+local rest = '"a":"' .. agent .. '","ttl":' .. num(ttl)
+if ARGV[4] ~= '' then rest = rest .. ',"m":' .. ARGV[4] end
+local chain = record('', 'create', 0, now, rest)
+redis.call('HSET', KEYS[1], S_F_VERSION, S_LAYOUT, S_F_STATE, S_WORKING, S_F_CREATED, now,
+  S_F_UPDATED, now, S_F_SEQ, 0, S_F_BASE, 0, S_F_TTL, ttl, S_F_AGENTS, 1,
+  S_F_CREATOR, agent, S_F_CPS, 0, S_F_LASTCP, 0, S_F_REF, now, S_F_CHAIN, chain, ARGV[1], now)
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], S_F_METADATA, ARGV[4]) end
 redis.call('PEXPIRE', KEYS[1], ttl * 1000)
+redis.call('PEXPIRE', KEYS[5], ttl * 1000)
 return {now, ttl * 1000}

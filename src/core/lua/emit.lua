@@ -1,18 +1,21 @@
 -- emit: one or more events into one session, in order, as if each were its
 -- own call (the script is atomic), with the fixed costs paid once.
 -- ARGV: checkpoint interval, failure snapshots (1/0), session channel, id,
--- then six per event: agent field, type, from, to, event id, body.
+-- then seven per event: agent field, type, from, to, event id, expected
+-- seq ('' = any), body.
 -- body is the stored event's JSON after its opening brace; seq and timestamp
--- are assigned here, so they are contiguous and never reused.
+-- are assigned here, so they are contiguous and never reused. Each stored
+-- event extends the hash chain.
 -- returns {now, ttl ms, r1, ..., rn}: ri = {seq, duplicate 1/0, state,
 -- checkpoint number or 0}, or an error for an event that was refused.
 -- This is the hot path: every redis.call costs about a microsecond, so the
 -- reads, the log append and the meta write are one call each per script.
-local id, e = check_call(4, nil)
+local id, e = check_call(5, nil)
 if not id then return e end
-local n = (#ARGV - 4) / 6
+local PER = 7
+local n = (#ARGV - 4) / PER
 if n < 1 or n ~= math.floor(n) then
-  return badarg(string.format('expects 4 arguments and then 6 per event, got %d', #ARGV))
+  return badarg(string.format('expects 4 arguments and then %d per event, got %d', PER, #ARGV))
 end
 local interval
 interval, e = int_arg(ARGV[1], 'checkpoint interval', 0, INTERVAL_MAX)
@@ -20,9 +23,10 @@ if not interval then return e end
 if ARGV[2] ~= '0' and ARGV[2] ~= '1' then
   return badarg('failure snapshots must be 1 or 0, not ' .. shown(ARGV[2]))
 end
-if ARGV[3] ~= string.sub(KEYS[1], 1, -6) .. ':notify' then
-  return badarg('channel must be the session\'s ' .. string.sub(KEYS[1], 1, -6) ..
-    ':notify, not ' .. shown(ARGV[3]))
+local session_base = string.sub(KEYS[1], 1, -(#S_KEY_META + 2))
+if ARGV[3] ~= session_base .. ':' .. S_KEY_NOTIFY then
+  return badarg('channel must be the session\'s ' .. session_base .. ':' .. S_KEY_NOTIFY ..
+    ', not ' .. shown(ARGV[3]))
 end
 if ARGV[4] ~= id then
   return badarg('session id ' .. shown(ARGV[4]) .. ' is not the keys\' ' .. shown(id))
@@ -32,7 +36,7 @@ end
 -- very event, so the log only ever holds JSON that says what was checked.
 -- A group repeats its agents and types: each is checked once per call.
 local agent_of, type_ok = {}, {}
-local function check_event(i, field, typ, from, to, eid, body)
+local function check_event(i, field, typ, from, to, eid, expect, body)
   local agent = agent_of[field]
   if not agent then
     local err
@@ -54,6 +58,10 @@ local function check_event(i, field, typ, from, to, eid, body)
   if eid ~= '' and not is_id(eid) then
     return badarg(string.format('event %d: event id must be empty or a valid id, not %s', i, shown(eid)))
   end
+  if expect ~= '' and not is_whole(expect, 0, SEQ_MAX) then
+    return badarg(string.format('event %d: expected seq must be empty or a whole number from 0 to %d, not %s',
+      i, SEQ_MAX, shown(expect)))
+  end
   local ok, ev = pcall(cjson.decode, '{' .. body)
   if not ok or type(ev) ~= 'table' or ev.t ~= typ or ev.a ~= agent or ev.s ~= nil or
       ev.ts ~= nil or ev.eid ~= (eid ~= '' and eid or nil) or
@@ -64,12 +72,13 @@ local function check_event(i, field, typ, from, to, eid, body)
   end
 end
 
-local fields = {'state', 'seq', 'ttl', 'ref', unpack(CP_FIELDS)}
+local fields = {S_F_STATE, S_F_SEQ, S_F_REF, unpack(CP_FIELDS)}
 local nf = #fields
 local eids = {}
 for i = 1, n do
-  local a = i * 6 - 1
-  e = check_event(i, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])
+  local a = 5 + (i - 1) * PER
+  e = check_event(i, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5],
+    ARGV[a + 6])
   if e then return e end
   fields[nf + i] = ARGV[a]
   if ARGV[a + 4] ~= '' then eids[#eids + 1] = ARGV[a + 4] end
@@ -77,36 +86,45 @@ end
 local m
 m, e = load_meta(unpack(fields))
 if not m then return e end
+local meta = by_name(m, fields)
 -- ids seen before: stored ones, then the ones stored by this call
 local known = {}
 if #eids > 0 then
   local got = redis.call('HMGET', KEYS[4], unpack(eids))
   for i = 1, #eids do if got[i] then known[eids[i]] = tonumber(got[i]) end end
 end
-local state, seq = m[2], tonumber(m[3])
-local ttl = tonumber(m[4]) * 1000
+local state0 = meta[S_F_STATE]
+local state, seq = state0, tonumber(meta[S_F_SEQ])
+local chain = meta[S_F_CHAIN]
+local ttl = tonumber(meta[S_F_TTL]) * 1000
 local snap = ARGV[2] == '1'
 local chan = ARGV[3]
 local now = now_ms()
 local out = {now, ttl}
 local log, newids = {}, {}
+local prefix = '{"s":'
+local mid = ',"ts":' .. num(now) .. ','
 for i = 1, n do
-  local a = i * 6 - 1
-  local typ, from, to, eid = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  local a = 5 + (i - 1) * PER
+  local typ, from, to, eid, expect = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
   local r
-  if state == 'completed' then
+  if state == S_COMPLETED then
     r = redis.error_reply('SESSCOMPLETED session is completed; it takes no more events')
   elseif not m[1 + nf + i] then
     r = redis.error_reply('SESSNOTMEMBER actor is not a member of this session; join it first')
   elseif eid ~= '' and known[eid] then
     r = {known[eid], 1, state, 0}
+  elseif expect ~= '' and tonumber(expect) ~= seq then
+    r = redis.error_reply('SESSSEQ expected the last seq to be ' .. expect ..
+      ' but it is ' .. num(seq))
   elseif from ~= '' and from ~= state then
     r = redis.error_reply('SESSSTATE the transition starts from ' .. from ..
       ' but the session is ' .. state)
   else
     seq = seq + 1
-    local ev = '{"s":' .. seq .. ',"ts":' .. now .. ',' .. ARGV[a + 5]
+    local ev = prefix .. num(seq) .. mid .. ARGV[a + 6]
     log[#log + 1] = ev
+    chain = redis.sha1hex(chain .. ev)
     if to ~= '' then state = to end
     if eid ~= '' then
       known[eid] = seq
@@ -115,9 +133,9 @@ for i = 1, n do
     end
     local cp = 0
     if snap and typ == 'broke' then
-      cp = checkpoint('failure', now, seq, state)
+      cp, chain = checkpoint('failure', now, seq, state, meta, chain)
     elseif interval > 0 and seq % interval == 0 then
-      cp = checkpoint('auto', now, seq, state)
+      cp, chain = checkpoint('auto', now, seq, state, meta, chain)
     end
     redis.call('PUBLISH', chan, id .. '\n' .. ev)
     r = {seq, 0, state, cp}
@@ -126,15 +144,15 @@ for i = 1, n do
 end
 if #log == 0 then return out end
 redis.call('RPUSH', KEYS[2], unpack(log))
-if state ~= m[2] then
-  redis.call('HSET', KEYS[1], 'seq', seq, 'updated', now, 'state', state)
+if state ~= state0 then
+  redis.call('HSET', KEYS[1], S_F_SEQ, seq, S_F_UPDATED, now, S_F_CHAIN, chain, S_F_STATE, state)
 else
-  redis.call('HSET', KEYS[1], 'seq', seq, 'updated', now)
+  redis.call('HSET', KEYS[1], S_F_SEQ, seq, S_F_UPDATED, now, S_F_CHAIN, chain)
 end
 if #newids > 0 then redis.call('HSET', KEYS[4], unpack(newids)) end
 -- restart the TTLs at most once a second (they are whole seconds anyway);
 -- a new eventids hash always gets its TTL at once
-if now - tonumber(m[5] or 0) >= 1000 then
+if now - tonumber(meta[S_F_REF] or 0) >= 1000 then
   expire_all(ttl, now)
 elseif #newids > 0 then
   redis.call('PEXPIRE', KEYS[4], ttl)

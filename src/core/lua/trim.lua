@@ -1,19 +1,27 @@
--- trim: KEYS meta, events, checkpoints; ARGV max events to keep;
--- returns {events trimmed, new base}
--- Before events go, a checkpoint at or past the new base keeps replay possible.
-local _, e = check_call(3, 1)
+-- trim: KEYS meta, events, checkpoints, eventids, history; ARGV max events
+-- to keep; returns {events trimmed, new base}
+-- Before events go, a checkpoint at or past the new base keeps replay
+-- possible (the history, which is small, is kept whole).
+local _, e = check_call(5, 1)
 if e then return e end
 local max
 max, e = int_arg(ARGV[1], 'max (events to keep)', 0, MAX_EVENTS_MAX)
 if not max then return e end
+local names = {S_F_BASE, S_F_SEQ, S_F_LASTCP, S_F_STATE, unpack(CP_FIELDS)}
 local m
-m, e = load_meta('base', 'seq', 'lastcp', 'state', unpack(CP_FIELDS))
+m, e = load_meta(unpack(names))
 if not m then return e end
-local base, seq = tonumber(m[2]), tonumber(m[3])
+local meta = by_name(m, names)
+local base, seq = tonumber(meta[S_F_BASE]), tonumber(meta[S_F_SEQ])
 local excess = (seq - base) - max
 if max <= 0 or excess <= 0 then return {0, base} end
 local newbase = base + excess
-if tonumber(m[4] or 0) < newbase then checkpoint('trim', now_ms(), seq) end
+local now = now_ms()
+local chain = meta[S_F_CHAIN]
+if tonumber(meta[S_F_LASTCP] or 0) < newbase then
+  _, chain = checkpoint('trim', now, seq, meta[S_F_STATE], meta, chain)
+end
+chain = record(chain, 'trim', seq, now, '"base":' .. num(newbase))
 redis.call('LTRIM', KEYS[2], excess, -1)
-redis.call('HSET', KEYS[1], 'base', newbase)
+redis.call('HSET', KEYS[1], S_F_BASE, newbase, S_F_CHAIN, chain)
 return {excess, newbase}
