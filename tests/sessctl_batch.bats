@@ -234,7 +234,7 @@ scripts_flushed_midrun() {
 		flushes=$((flushes + 1))
 		sleep 0.01
 	done
-	wait "$pid" || { cat "$BATS_TEST_TMPDIR/err"; echo "batch failed"; false; }
+	wait "$pid" || { echo "batch failed: exit $?"; cat "$BATS_TEST_TMPDIR/err"; grep -v "\"ok\":true" "$BATS_TEST_TMPDIR/out.jsonl" | head -3; false; }
 	echo "flushed $flushes times" >&3
 	# one result per line, in order, every one ok
 	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/out.jsonl")" "$n"

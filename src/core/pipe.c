@@ -1,10 +1,9 @@
 #include "pipe.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define RELOAD_TRIES 3
 
 void sess_pipe_init(struct sess_pipe *p, struct sess_conn *conn)
 {
@@ -104,36 +103,78 @@ static int refused(const struct sess_pipe_ent *e)
 	return e->script >= 0 && sess_script_is_noscript(e->reply);
 }
 
-/* The server lost the scripts: read every reply in flight, load the
- * scripts, send the refused commands again in order; a few times, in case
- * the server is flushed again meanwhile. */
+/* cmd, an EVALSHA of script sc in the wire format, as an EVAL of the
+ * script's source: "*N\r\n$7\r\nEVALSHA\r\n$40\r\nSHA\r\n" and the rest
+ * become "*N\r\n$4\r\nEVAL\r\n$LEN\r\nSOURCE\r\n" and the same rest.
+ * Returns the new command (caller frees) and its length, or NULL. */
+static char *as_eval(const char *cmd, size_t len, int sc, size_t *outlen)
+{
+	const char *src = sess_script_source((enum sess_script)sc);
+	const char *p = cmd, *end = cmd + len, *rest;
+	size_t srclen = strlen(src), head, n;
+	char *out;
+	int i;
+
+	/* the count line, then two bulk strings to skip */
+	if (!(p = memchr(p, '\n', (size_t)(end - p))))
+		return NULL;
+	head = (size_t)(++p - cmd);
+	rest = p;
+	for (i = 0; i < 2; i++) {
+		long blen;
+		if (rest >= end || *rest != '$')
+			return NULL;
+		blen = strtol(rest + 1, NULL, 10);
+		if (!(rest = memchr(rest, '\n', (size_t)(end - rest))))
+			return NULL;
+		rest += 1 + blen + 2;
+		if (rest > end)
+			return NULL;
+	}
+	n = head + 10 + 24 + srclen + 2 + (size_t)(end - rest);
+	if (!(out = malloc(n + 1)))
+		return NULL;
+	memcpy(out, cmd, head);
+	n = head + (size_t)sprintf(out + head, "$4\r\nEVAL\r\n$%zu\r\n", srclen);
+	memcpy(out + n, src, srclen);
+	n += srclen;
+	memcpy(out + n, "\r\n", 2);
+	n += 2;
+	memcpy(out + n, rest, (size_t)(end - rest));
+	n += (size_t)(end - rest);
+	*outlen = n;
+	return out;
+}
+
+/* The server lost the scripts: read every reply in flight, then send the
+ * refused commands again in order as EVAL with the script's source, which
+ * no flush in between can refuse (and which puts the script back in the
+ * server's cache for the EVALSHAs after them). */
 static int reload(struct sess_pipe *p, struct sess_err *err)
 {
 	size_t i;
-	int try, again = 1;
 
-	for (try = 0; try < RELOAD_TRIES && again; try++) {
-		for (i = 0; i < p->n; i++)
-			if (!at(p, i)->reply && sess_conn_read(p->conn, &at(p, i)->reply, err))
-				return -1;
-		again = 0;
-		for (i = 0; i < p->n && !again; i++)
-			again = refused(at(p, i));
-		if (!again)
-			return 0;
-		if (sess_script_load_all(p->conn, err))
+	for (i = 0; i < p->n; i++)
+		if (!at(p, i)->reply && sess_conn_read(p->conn, &at(p, i)->reply, err))
 			return -1;
-		for (i = 0; i < p->n; i++) {
-			struct sess_pipe_ent *e = at(p, i);
-			if (!refused(e))
-				continue;
-			freeReplyObject(e->reply);
-			e->reply = NULL;
-			if (sess_conn_append_raw(p->conn, e->cmd, e->len, err))
-				return -1;
-		}
+	for (i = 0; i < p->n; i++) {
+		struct sess_pipe_ent *e = at(p, i);
+		size_t len;
+		char *cmd;
+
+		if (!refused(e))
+			continue;
+		if (!(cmd = as_eval(e->cmd, e->len, e->script, &len)))
+			return sess_err_set(err, SESS_E_INTERNAL, NULL,
+					    "cannot send a script again: out of memory or a malformed command");
+		freeReplyObject(e->reply);
+		e->reply = NULL;
+		free(e->cmd);
+		e->cmd = cmd;
+		e->len = len;
+		if (sess_conn_append_raw(p->conn, e->cmd, e->len, err))
+			return -1;
 	}
-	/* the last round's replies: whatever they are, they are the truth */
 	for (i = 0; i < p->n; i++)
 		if (!at(p, i)->reply && sess_conn_read(p->conn, &at(p, i)->reply, err))
 			return -1;

@@ -4,14 +4,16 @@
  * A server forgets its scripts on restart, failover or SCRIPT FLUSH, and
  * then answers EVALSHA with NOSCRIPT. In a pipeline, every EVALSHA after
  * that point is refused too. sess_pipe_next() handles it where it happens:
- * when the oldest reply is NOSCRIPT it reads every reply still in flight,
- * loads the scripts (nothing is in flight then, so no reply can be taken
- * for another's), sends the refused commands again in their original
- * order and reads theirs, so the caller sees each command's one real
- * reply, in order. A command refused with NOSCRIPT did not run, so sending
- * it again never applies it twice. (Only if another client loads the
- * scripts between two of our refused commands can a later one run before
- * an earlier one is re-sent; each reply still says what was stored.)
+ * when the oldest reply is NOSCRIPT it reads every reply still in flight
+ * (so no reply can be taken for another's), sends the refused commands
+ * again in their original order as EVAL with the script's source (which
+ * no further flush can refuse, and which puts the script back in the
+ * server's cache) and reads theirs, so the caller sees each command's one
+ * real reply, in order. A command refused with NOSCRIPT did not run, so
+ * sending it again never applies it twice. (Only if another client loads
+ * the scripts between two of our refused commands can a later one run
+ * before an earlier one is re-sent; each reply still says what was
+ * stored.)
  *
  * Contract: while commands are in flight, the connection is the pipe's:
  * no other command may be sent on it. A struct sess_pipe owns copies of

@@ -10,6 +10,8 @@
  * tools/embed-lua. */
 const char *sess_script_sha(enum sess_script s) { return sess_lua_scripts[s].sha; }
 
+const char *sess_script_source(enum sess_script s) { return sess_lua_scripts[s].src; }
+
 int sess_script_argv(enum sess_script s, int nkeys, const char **keys,
 		     int nargs, const char **args, const char **argv,
 		     size_t *lens, char numkeys_buf[8])

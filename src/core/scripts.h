@@ -15,6 +15,8 @@
 #include "core/lua_gen.h"
 
 const char *sess_script_sha(enum sess_script s);
+/* The script's whole text as Redis gets it (constants, prelude, script). */
+const char *sess_script_source(enum sess_script s);
 
 /* The most arguments (keys + args) any session script takes. */
 #define SESS_SCRIPT_MAXARGS 20

@@ -8,8 +8,10 @@
 -- event extends the hash chain.
 -- returns {now, ttl ms, r1, ..., rn}: ri = {seq, duplicate 1/0, state,
 -- checkpoint number or 0}, or an error for an event that was refused.
--- This is the hot path: every redis.call costs about a microsecond, so the
--- reads, the log append and the meta write are one call each per script.
+-- This is the hot path: every redis.call costs about a microsecond, so it
+-- works in two passes: the first reads, checks every argument and works
+-- out every outcome, stored text and chain link; the second writes them,
+-- one call per key (the log, the checkpoints, the history, the meta).
 local id, e = check_call(5, nil)
 if not id then return e end
 local PER = 7
@@ -32,9 +34,9 @@ if ARGV[4] ~= id then
   return badarg('session id ' .. shown(ARGV[4]) .. ' is not the keys\' ' .. shown(id))
 end
 
--- One event's six arguments; the body must be the stored form of this
--- very event, so the log only ever holds JSON that says what was checked.
--- A group repeats its agents and types: each is checked once per call.
+-- One event's seven arguments, all but the body (checked as it is stored,
+-- below). A group repeats its agents and types: each is checked once per
+-- call.
 local agent_of, type_ok = {}, {}
 local function check_event(i, field, typ, from, to, eid, expect, body)
   local agent = agent_of[field]
@@ -62,9 +64,16 @@ local function check_event(i, field, typ, from, to, eid, expect, body)
     return badarg(string.format('event %d: expected seq must be empty or a whole number from 0 to %d, not %s',
       i, SEQ_MAX, shown(expect)))
   end
-  local ok, ev = pcall(cjson.decode, '{' .. body)
-  if not ok or type(ev) ~= 'table' or ev.t ~= typ or ev.a ~= agent or ev.s ~= nil or
-      ev.ts ~= nil or ev.eid ~= (eid ~= '' and eid or nil) or
+end
+
+-- The body must be the stored form of this very event, so the log only
+-- ever holds JSON that says what was checked: text decodes to an object
+-- with this type, actor, transition and event id, and s and ts as given
+-- (nil for a body alone, which must not carry them).
+local function check_body(i, text, body, s, ts, typ, agent, from, to, eid)
+  local ok, ev = pcall(cjson.decode, text)
+  if not ok or type(ev) ~= 'table' or ev.t ~= typ or ev.a ~= agent or ev.s ~= s or
+      ev.ts ~= ts or ev.eid ~= (eid ~= '' and eid or nil) or
       (from == '' and ev.st ~= nil) or
       (from ~= '' and (type(ev.st) ~= 'table' or ev.st.from ~= from or ev.st.to ~= to)) then
     return badarg(string.format('event %d: body must be the stored event after its opening brace, ' ..
@@ -96,17 +105,20 @@ end
 local state0 = meta[S_F_STATE]
 local state, seq = state0, tonumber(meta[S_F_SEQ])
 local chain = meta[S_F_CHAIN]
-local ttl = tonumber(meta[S_F_TTL]) * 1000
+local ttl = tonumber(meta[S_F_TTL])
 local snap = ARGV[2] == '1'
 local chan = ARGV[3]
 local now = now_ms()
-local out = {now, ttl}
-local log, newids = {}, {}
-local prefix = '{"s":'
-local mid = ',"ts":' .. num(now) .. ','
+local out = {now, ttl * 1000}
+local log, newids, cps, hist = {}, {}, {}, {}
+local first_cp, last_cp_seq, agents = nil, nil, nil
+local prefix, mid = '{"s":', ',"ts":' .. num(now) .. ','
+-- pass 1: outcomes, texts and chain links; no writes
 for i = 1, n do
   local a = 5 + (i - 1) * PER
-  local typ, from, to, eid, expect = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+  local field, typ, from, to, eid, expect, body =
+    ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
+  local agent = agent_of[field]
   local r
   if state == S_COMPLETED then
     r = redis.error_reply('SESSCOMPLETED session is completed; it takes no more events')
@@ -120,9 +132,16 @@ for i = 1, n do
   elseif from ~= '' and from ~= state then
     r = redis.error_reply('SESSSTATE the transition starts from ' .. from ..
       ' but the session is ' .. state)
+  end
+  if r then
+    -- not stored, but its arguments are checked all the same
+    e = check_body(i, '{' .. body, body, nil, nil, typ, agent, from, to, eid)
+    if e then return e end
   else
     seq = seq + 1
-    local ev = prefix .. num(seq) .. mid .. ARGV[a + 6]
+    local ev = prefix .. num(seq) .. mid .. body
+    e = check_body(i, ev, body, seq, now, typ, agent, from, to, eid)
+    if e then return e end
     log[#log + 1] = ev
     chain = redis.sha1hex(chain .. ev)
     if to ~= '' then state = to end
@@ -131,30 +150,52 @@ for i = 1, n do
       newids[#newids + 1] = eid
       newids[#newids + 1] = seq
     end
-    local cp = 0
+    local cp, reason = 0, nil
     if snap and typ == 'broke' then
-      cp, chain = checkpoint('failure', now, seq, state, meta, chain)
+      reason = 'failure'
     elseif interval > 0 and seq % interval == 0 then
-      cp, chain = checkpoint('auto', now, seq, state, meta, chain)
+      reason = 'auto'
     end
-    redis.call('PUBLISH', chan, id .. '\n' .. ev)
+    if reason then
+      local cbody, rec
+      agents = agents or members() -- emits change no membership
+      cp, cbody, rec, chain = checkpoint_texts(reason, now, seq, state, meta, chain, agents)
+      first_cp = first_cp or cp
+      last_cp_seq = seq
+      cps[#cps + 1] = cp
+      cps[#cps + 1] = cbody
+      hist[#hist + 1] = rec
+    end
     r = {seq, 0, state, cp}
   end
   out[2 + i] = r
 end
 if #log == 0 then return out end
+-- pass 2: the writes
 redis.call('RPUSH', KEYS[2], unpack(log))
+for i = 1, #log do redis.call('PUBLISH', chan, id .. '\n' .. log[i]) end
+local set = {S_F_SEQ, seq, S_F_UPDATED, now, S_F_CHAIN, chain}
 if state ~= state0 then
-  redis.call('HSET', KEYS[1], S_F_SEQ, seq, S_F_UPDATED, now, S_F_CHAIN, chain, S_F_STATE, state)
-else
-  redis.call('HSET', KEYS[1], S_F_SEQ, seq, S_F_UPDATED, now, S_F_CHAIN, chain)
+  set[#set + 1] = S_F_STATE
+  set[#set + 1] = state
 end
+if #cps > 0 then
+  redis.call('HSET', KEYS[3], unpack(cps))
+  redis.call('RPUSH', KEYS[5], unpack(hist))
+  set[#set + 1] = S_F_CPS
+  set[#set + 1] = meta[S_F_CPS]
+  set[#set + 1] = S_F_LASTCP
+  set[#set + 1] = last_cp_seq
+end
+redis.call('HSET', KEYS[1], unpack(set))
 if #newids > 0 then redis.call('HSET', KEYS[4], unpack(newids)) end
 -- restart the TTLs at most once a second (they are whole seconds anyway);
--- a new eventids hash always gets its TTL at once
+-- a new eventids hash always gets its TTL at once, and a new checkpoints
+-- hash the session's
 if now - tonumber(meta[S_F_REF] or 0) >= 1000 then
-  expire_all(ttl, now)
-elseif #newids > 0 then
-  redis.call('PEXPIRE', KEYS[4], ttl)
+  expire_all(ttl * 1000, now)
+else
+  if #newids > 0 then redis.call('PEXPIRE', KEYS[4], ttl * 1000) end
+  if first_cp then expire_checkpoints(first_cp) end
 end
 return out

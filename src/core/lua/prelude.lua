@@ -212,32 +212,46 @@ local function members()
   return agents
 end
 
--- Snapshot the session's state at seq into the checkpoints hash, with the
--- chain head before its own record (ch) and the state's digest (sd), and
--- record it. m: what load_meta gave for CP_FIELDS, by name (cps, created,
--- creator, ttl, metadata); state: the state at seq. Returns the
--- checkpoint's number and the new chain head; the caller writes h.
-local function checkpoint(reason, now, seq, state, m, chain)
-  local agents = members()
+-- A checkpoint of the session's state at seq, as texts, writing nothing:
+-- its number, its body for the checkpoints hash (with the chain head
+-- before its own record, ch, and the state's digest, sd), its history
+-- record, and the chain head after that record. m: what load_meta gave
+-- for CP_FIELDS, by name (its cps is advanced); agents: members(); state:
+-- the state at seq.
+local function checkpoint_texts(reason, now, seq, state, m, chain, agents)
   local n = tonumber(m[S_F_CPS] or 0) + 1
   local created, ttl = tonumber(m[S_F_CREATED]), tonumber(m[S_F_TTL])
   local sd = state_digest(state, seq, m[S_F_CREATOR], created, ttl, agents)
+  local reason_json = cjson.encode(reason)
   local body = '{"id":' .. num(n) .. ',"seq":' .. num(seq) .. ',"timestamp":' .. num(now) ..
-    ',"reason":' .. cjson.encode(reason) .. ',"state":"' .. state .. '","created":' .. num(created) ..
+    ',"reason":' .. reason_json .. ',"state":"' .. state .. '","created":' .. num(created) ..
     ',"creator":"' .. m[S_F_CREATOR] .. '","ttl":' .. num(ttl) .. ',"ch":"' .. chain ..
     '","sd":"' .. sd .. '","agents":' .. (#agents > 0 and cjson.encode(agents) or '[]')
   if m[S_F_METADATA] then body = body .. ',"metadata":' .. m[S_F_METADATA] end
   body = body .. '}'
-  redis.call('HSET', KEYS[3], n, body)
   m[S_F_CPS] = n
-  chain = record(chain, 'checkpoint', seq, now, '"n":' .. num(n) .. ',"r":' .. cjson.encode(reason) ..
-    ',"sd":"' .. sd .. '"')
-  redis.call('HSET', KEYS[1], S_F_CPS, n, S_F_LASTCP, seq, S_F_CHAIN, chain)
-  -- the first checkpoint creates the hash: it expires with the session
-  if n == 1 then
+  local rec = '{"k":"checkpoint","at":' .. num(seq) .. ',"ts":' .. num(now) .. ',"n":' .. num(n) ..
+    ',"r":' .. reason_json .. ',"sd":"' .. sd .. '"}'
+  return n, body, rec, redis.sha1hex(chain .. rec)
+end
+
+-- The first checkpoint creates the hash: it expires with the session.
+local function expire_checkpoints(first)
+  if first == 1 then
     local pt = redis.call('PTTL', KEYS[1])
     if pt > 0 then redis.call('PEXPIRE', KEYS[3], pt) end
   end
+end
+
+-- Take a checkpoint now (see checkpoint_texts) and write it; returns its
+-- number and the new chain head, which is written to meta h too.
+local function checkpoint(reason, now, seq, state, m, chain)
+  local n, body, rec
+  n, body, rec, chain = checkpoint_texts(reason, now, seq, state, m, chain, members())
+  redis.call('HSET', KEYS[3], n, body)
+  redis.call('RPUSH', KEYS[5], rec)
+  redis.call('HSET', KEYS[1], S_F_CPS, n, S_F_LASTCP, seq, S_F_CHAIN, chain)
+  expire_checkpoints(n)
   return n, chain
 end
 
