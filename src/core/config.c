@@ -382,13 +382,13 @@ static int load_object(struct sess_config *cfg, const cJSON *obj,
 int sess_config_load_json(struct sess_config *cfg, const char *text,
 			  const char *source, struct sess_err *err)
 {
-	cJSON *root = sess_json_parse(text);
+	cJSON *root = sess_json_parse_err(text, source, "fix the file or drop --config", err);
 	int rc;
 
-	if (!root)
-		return sess_err_set(err, SESS_E_CONFIG, "bad_json",
-				    "%s is not valid JSON (near \"%.20s\"); fix the file or drop --config",
-				    source, sess_json_near());
+	if (!root) {
+		err->cls = SESS_E_CONFIG;
+		return -1;
+	}
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return sess_err_set(err, SESS_E_CONFIG, "bad_json",

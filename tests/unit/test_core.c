@@ -11,6 +11,7 @@
 #include "core/keys.h"
 #include "core/limits.h"
 #include "core/scripts.h"
+#include "core/utf8.h"
 #include "core/session.h"
 #include "tap.h"
 
@@ -311,6 +312,64 @@ static void test_lua_limits(void)
 	   "a script's SESSBADARG is bad_argument, exit 65, naming the argument");
 }
 
+static void test_utf8(void)
+{
+	char out[16];
+
+	ok(sess_utf8_check("caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80", 14) == 14, "valid UTF-8 of 1 to 4 bytes");
+	ok(sess_utf8_check("ab\xff", 3) == 2, "0xff refused at its offset");
+	ok(sess_utf8_check("\xc3", 1) == 0, "truncated sequence refused");
+	ok(sess_utf8_check("\xc0\xaf", 2) == 0 && sess_utf8_check("\xe0\x80\xaf", 3) == 0,
+	   "overlong forms refused");
+	ok(sess_utf8_check("\xed\xa0\x80", 3) == 0, "UTF-16 surrogate refused");
+	ok(sess_utf8_check("\xf4\x90\x80\x80", 4) == 0 && sess_utf8_check("\xf5\x80\x80\x80", 4) == 0,
+	   "past U+10FFFF refused");
+	sess_utf8_escape(out, sizeof out, "a\xff" "b\n\xc3\xa9");
+	is_str(out, "a\\xffb\\x0a\xc3\xa9", "escape: bad byte and newline as \\xNN, UTF-8 kept");
+	sess_utf8_escape(out, 6, "abcd\xc3\xa9");
+	is_str(out, "abcd", "escape: a character that does not fit is left out whole");
+}
+
+static void test_json_text(void)
+{
+	struct sess_err err;
+	cJSON *v;
+	char deep[2 * SESS_JSON_DEPTH_MAX + 8];
+	int i;
+
+	v = sess_json_parse_err("{\"x\":\"\xff\"}", "metadata", NULL, &err);
+	ok(!v && !strcmp(err.kind, "bad_json") && !strcmp(err.msg, "metadata is not valid UTF-8 at byte 7"),
+	   "invalid UTF-8 refused with its byte (%s)", err.msg);
+	v = sess_json_parse_err("{\"x\":\"mo\\u0000dified\"}", "metadata", NULL, &err);
+	ok(!v && strstr(err.msg, "\\u0000") && strstr(err.msg, "byte 9"), "\\u0000 in a value refused (%s)", err.msg);
+	v = sess_json_parse_err("{\"\\u0000key\":1}", NULL, NULL, &err);
+	ok(!v && !strncmp(err.msg, "a \\u0000", 8), "\\u0000 in a key refused, no subject (%s)", err.msg);
+	v = sess_json_parse_err("{\"x\":\"a\\\\u0000\"}", "m", NULL, &err);
+	ok(v && !strcmp(cJSON_GetObjectItem(v, "x")->valuestring, "a\\u0000"), "an escaped backslash before u0000 is text");
+	cJSON_Delete(v);
+	v = sess_json_parse_err("{\"x\":\"\\\"[[[\"}", "m", NULL, &err);
+	ok(v != NULL, "brackets inside strings do not count as nesting");
+	cJSON_Delete(v);
+	for (i = 0; i <= SESS_JSON_DEPTH_MAX; i++)
+		deep[i] = '[';
+	deep[i] = '\0';
+	v = sess_json_parse_err(deep, "impact", NULL, &err);
+	ok(!v && strstr(err.msg, "impact is nested too deeply (limit 100)"), "too deep (%s)", err.msg);
+	deep[SESS_JSON_DEPTH_MAX] = '\0';
+	for (i = 0; i < SESS_JSON_DEPTH_MAX; i++)
+		deep[SESS_JSON_DEPTH_MAX + i] = ']';
+	deep[2 * SESS_JSON_DEPTH_MAX] = '\0';
+	v = sess_json_parse_err(deep, "impact", NULL, &err);
+	ok(v != NULL, "nested exactly to the limit is fine");
+	cJSON_Delete(v);
+	v = sess_json_parse_err("{\"a\":1} x", "--event", "a hint", &err);
+	ok(!v && !strcmp(err.msg, "--event is not valid JSON (near \"x\"); a hint"), "syntax error with the hint (%s)", err.msg);
+	sess_err_set(&err, SESS_E_DATA, NULL, "type \"%s\" is bad", "mo\xff\nx");
+	is_str(err.msg, "type \"mo\\xff\\x0ax\" is bad", "sess_err_set writes bad bytes and newlines as \\xNN");
+	sess_err_prefix(&err, "line %d \xc3", 2);
+	is_str(err.msg, "line 2 \\xc3: type \"mo\\xff\\x0ax\" is bad", "sess_err_prefix too");
+}
+
 static void test_emit_req(void)
 {
 	struct sess_config c;
@@ -366,6 +425,8 @@ int main(void)
 	test_err();
 	test_limits();
 	test_lua_limits();
+	test_utf8();
+	test_json_text();
 	test_emit_req();
 	return done_testing();
 }
