@@ -130,6 +130,32 @@ assert_one_line_stderr() {
 	refute_output --partial hunter2
 }
 
+@test "a URL's password is never printed, even when the URL is malformed" {
+	local urls=('http://u:S3cret@127.0.0.1:6379/0' 'redis//u:S3cret@127.0.0.1:6379/0'
+		'redis://u:S3cret' 'redis://:S3cret/0' 'redis://u:S3c?ret@127.0.0.1:1'
+		'redis://u:S3cret@127.0.0.1:6379/x' 'redis://h?password=S3cret'
+		'redis://u:S3cret@127.0.0.1:99999' 'http://h?password=S3cret')
+	for u in "${urls[@]}"; do
+		run sctl -u "$u" list
+		assert_failure
+		assert_output --partial "URL"
+		refute_output --partial S3c
+		run env REDIS_URL="$u" SESSKIT_CONFIG= "$SESSCTL" list
+		assert_failure
+		refute_output --partial S3c
+		printf '{"redis":{"url":"%s"}}' "$u" > "$BATS_TEST_TMPDIR/c.json"
+		run env -u REDIS_URL "$SESSCTL" --config "$BATS_TEST_TMPDIR/c.json" list
+		assert_failure
+		refute_output --partial S3c
+	done
+	run sctl -u 'http://u:S3cret@127.0.0.1:6379/0' list
+	assert_failure 64
+	assert_output --partial 'URL "http://u:***@127.0.0.1:6379/0" must start with redis://'
+	run env REDIS_URL='redis//:S3cret@h' SESSKIT_CONFIG= "$SESSCTL" list
+	assert_failure 78
+	assert_output --partial '"redis//:***@h"'
+}
+
 @test "wrong db: exit 78" {
 	run env REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T/99" "$SESSCTL" get s1
 	assert_failure 78

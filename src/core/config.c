@@ -62,6 +62,63 @@ static int copy_str(char *dst, size_t n, const char *src, const char *what,
 	return 0;
 }
 
+/* A number from a URL. Its text is not quoted in the message: in a URL
+ * written wrongly (a password without its '@host'), what stands where the
+ * port or the database goes may be the password. */
+static int url_number(const char *s, long min, long max, const char *what,
+		      long *out, struct sess_err *err)
+{
+	if (sess_parse_long(s, min, max, what, SESS_E_CONFIG, out, NULL))
+		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
+				    "%s must be a whole number from %ld to %ld", what, min, max);
+	return 0;
+}
+
+/* The query of a URL in buf: anything but ?db=N (?password=... is a thing
+ * people write) becomes ?***. */
+static void redact_query(char *buf, size_t n)
+{
+	char *q = strchr(buf, '?');
+
+	if (q && !(strncmp(q + 1, "db=", 3) == 0 && q[4] && strspn(q + 4, "0123456789") == strlen(q + 4)))
+		snprintf(q + 1, n - (size_t)(q + 1 - buf), "***");
+}
+
+void sess_config_redact_url(const char *url, char *buf, size_t n)
+{
+	const char *at = strrchr(url, '@'), *scheme = strstr(url, "://");
+	const char *start, *colon, *end;
+
+	if (n == 0)
+		return;
+	if (at) {
+		/* the user info is all before the last '@' (a password may
+		 * hold '/', '?' or '@'), after the scheme if it comes first */
+		start = scheme && scheme < at ? scheme + 3 : url;
+		colon = memchr(start, ':', (size_t)(at - start));
+		if (colon)
+			snprintf(buf, n, "%.*s:***%s", (int)(colon - url), url, at);
+		else
+			snprintf(buf, n, "%.*s***%s", (int)(start - url), url, at);
+		redact_query(buf, n);
+		return;
+	}
+	/* redis://user:pass without its '@host': what stands where the port
+	 * goes is no number, and may be the password */
+	colon = scheme ? strrchr(scheme + 3, ':') : NULL;
+	if (colon && colon[1] && !strchr(colon, ']')) {
+		end = colon + 1 + strcspn(colon + 1, "/?");
+		if (strspn(colon + 1, "0123456789") != (size_t)(end - colon - 1)) {
+			snprintf(buf, n, "%.*s:***%s", (int)(colon - url), url, end);
+			redact_query(buf, n);
+			return;
+		}
+	}
+	snprintf(buf, n, "%s", url);
+	if (scheme)
+		redact_query(buf, n);
+}
+
 /* Decode %XX escapes in place (user names and passwords in URLs). */
 static int url_unescape(char *s)
 {
@@ -92,11 +149,12 @@ static int apply_db_query(struct sess_config *cfg, const char *q,
 {
 	long db;
 
+	/* the option's name only: ?password=... is a thing people write */
 	if (strncmp(q, "db=", 3) != 0)
 		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
-				    "URL option \"%.40s\" is not known; the only one is ?db=N", q);
-	if (sess_parse_long(q + 3, 0, INT_MAX, "database number in URL",
-			    SESS_E_CONFIG, &db, err))
+				    "URL option \"%.*s\" is not known; the only one is ?db=N",
+				    (int)strcspn(q, "=&"), q);
+	if (url_number(q + 3, 0, INT_MAX, "database number in URL", &db, err))
 		return -1;
 	cfg->db = (int)db;
 	return 0;
@@ -171,7 +229,7 @@ static int apply_hostport(struct sess_config *cfg, char *hp, struct sess_err *er
 			    SESS_E_CONFIG, err))
 		return -1;
 	if (port) {
-		if (sess_parse_long(port, 1, 65535, "URL port", SESS_E_CONFIG, &p, err))
+		if (url_number(port, 1, 65535, "URL port", &p, err))
 			return -1;
 		cfg->port = (int)p;
 	}
@@ -182,7 +240,7 @@ static int apply_hostport(struct sess_config *cfg, char *hp, struct sess_err *er
 int sess_config_apply_url(struct sess_config *cfg, const char *url,
 			  struct sess_err *err)
 {
-	char buf[1024];
+	char buf[1024], shown[256];
 	char *rest, *at, *slash, *q;
 	long db;
 
@@ -195,16 +253,16 @@ int sess_config_apply_url(struct sess_config *cfg, const char *url,
 		rest = (char *)url + 9;
 		cfg->tls = 1;
 	} else {
+		sess_config_redact_url(url, shown, sizeof shown);
 		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
-				    "URL \"%.60s\" must start with redis://, rediss:// or unix://",
-				    url);
+				    "URL \"%.80s\" must start with redis://, rediss:// or unix://",
+				    shown);
 	}
 	if (copy_str(buf, sizeof buf, rest, "URL", SESS_E_CONFIG, err))
 		return -1;
 	rest = buf;
-	q = strchr(rest, '?');
-	if (q)
-		*q++ = '\0';
+	/* user info first, up to the last '@': a password may hold '?' or
+	 * '/', which must not be taken for the query or the database */
 	at = strrchr(rest, '@');
 	if (at) {
 		*at = '\0';
@@ -212,12 +270,14 @@ int sess_config_apply_url(struct sess_config *cfg, const char *url,
 			return -1;
 		rest = at + 1;
 	}
+	q = strchr(rest, '?');
+	if (q)
+		*q++ = '\0';
 	slash = strchr(rest, '/');
 	if (slash) {
 		*slash++ = '\0';
 		if (*slash) {
-			if (sess_parse_long(slash, 0, INT_MAX, "database number in URL",
-					    SESS_E_CONFIG, &db, err))
+			if (url_number(slash, 0, INT_MAX, "database number in URL", &db, err))
 				return -1;
 			cfg->db = (int)db;
 		}
@@ -492,10 +552,15 @@ int sess_config_load_env(struct sess_config *cfg, sess_env_fn env,
 
 void sess_config_describe(const struct sess_config *cfg, char *buf, size_t n)
 {
+	char host[sizeof cfg->host];
+
+	/* a URL given as the host (REDIS_HOST=redis://u:pass@h) is shown
+	 * in every connection message */
+	sess_config_redact_url(cfg->host, host, sizeof host);
 	if (cfg->unix_path[0])
 		snprintf(buf, n, "unix:%s/%d", cfg->unix_path, cfg->db);
-	else if (strchr(cfg->host, ':'))
-		snprintf(buf, n, "[%s]:%d/%d", cfg->host, cfg->port, cfg->db);
+	else if (strchr(host, ':'))
+		snprintf(buf, n, "[%s]:%d/%d", host, cfg->port, cfg->db);
 	else
-		snprintf(buf, n, "%s:%d/%d", cfg->host, cfg->port, cfg->db);
+		snprintf(buf, n, "%s:%d/%d", host, cfg->port, cfg->db);
 }

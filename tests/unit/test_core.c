@@ -95,6 +95,43 @@ static void test_urls(void)
 	ok(sess_config_apply_url(&c, "rediss://h", &err) == 0 && c.tls == 1, "rediss sets tls");
 }
 
+static void test_redact(void)
+{
+	static const char *const cases[][2] = {
+		{"http://u:S3cret@127.0.0.1:6379/0", "http://u:***@127.0.0.1:6379/0"},
+		{"redis://:pw@h", "redis://:***@h"},
+		{"redis://pw@h:1/0", "redis://***@h:1/0"},
+		{"redis://u:p@ss/w?rd@h", "redis://u:***@h"},
+		{"redis//u:S3cret@h", "redis//u:***@h"},
+		{"redis://u:S3cret", "redis://u:***"},
+		{"redis://h:6379/0", "redis://h:6379/0"},
+		{"redis://[::1]:7000", "redis://[::1]:7000"},
+		{"unix:///run/redis.sock?db=1", "unix:///run/redis.sock?db=1"},
+		{"u:S3cret@h", "u:***@h"},
+		{"fe80::abcd", "fe80::abcd"},
+		{"http://h?password=S3cret", "http://h?***"},
+		{"redis://u:pw@h/0?db=3", "redis://u:***@h/0?db=3"},
+	};
+	struct sess_config c;
+	struct sess_err err;
+	char buf[300];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sess_config_redact_url(cases[i][0], buf, sizeof buf);
+		is_str(buf, cases[i][1], "redacted: %s", cases[i][1]);
+	}
+	sess_config_defaults(&c);
+	ok(sess_config_apply_url(&c, "redis://u:p?ss@h:7/1", &err) == 0, "a password with ? parses");
+	is_str(c.password, "p?ss", "it is all password");
+	ok(!strcmp(c.host, "h") && c.port == 7 && c.db == 1, "and the host after it");
+	ok(sess_config_apply_url(&c, "redis://h?password=S3cret", &err) == -1 && !strstr(err.msg, "S3cret") &&
+	   strstr(err.msg, "\"password\""), "an unknown URL option is named, not its value (%s)", err.msg);
+	snprintf(c.host, sizeof c.host, "u:S3cret@h");
+	sess_config_describe(&c, buf, sizeof buf);
+	ok(!strstr(buf, "S3cret") && strstr(buf, "u:***@h"), "describe hides a password in the host (%s)", buf);
+}
+
 static const char *fake_env_vals[][2] = {
 	{"REDIS_URL", "redis://envhost:7001/1"},
 	{"REDIS_PORT", "7002"},
@@ -420,6 +457,7 @@ int main(void)
 {
 	test_keys();
 	test_urls();
+	test_redact();
 	test_config();
 	test_events();
 	test_err();
