@@ -48,3 +48,10 @@ complete_words() { # complete_words WORD... : COMPREPLY for the last word
 		grep -q " $c" "$SESSKIT_SRCDIR/completions/fish/sessctl.fish" || { echo "fish lacks $c"; false; }
 	done
 }
+
+@test "every completion offers --insecure-password-file" {
+	assert_equal "$(complete_words sessctl --insec)" "--insecure-password-file "
+	assert_equal "$(complete_words sessctl get s1 --insec)" "--insecure-password-file "
+	grep -q -- "'--insecure-password-file\[" "$SESSKIT_SRCDIR/completions/zsh/_sessctl"
+	grep -q -- "-l insecure-password-file " "$SESSKIT_SRCDIR/completions/fish/sessctl.fish"
+}

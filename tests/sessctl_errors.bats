@@ -110,9 +110,38 @@ assert_one_line_stderr() {
 	assert_failure 77
 	assert_output --partial "needs a password"
 	echo s3cret > "$BATS_TEST_TMPDIR/pw"
+	chmod 600 "$BATS_TEST_TMPDIR/pw"
 	run env REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" "$SESSCTL" --password-file "$BATS_TEST_TMPDIR/pw" create --agent a1 --id p1
 	rcli -a s3cret --no-auth-warning CONFIG SET requirepass '' >/dev/null
 	assert_success
+}
+
+@test "a password file group or others can read is refused unless --insecure-password-file" {
+	local pw="$BATS_TEST_TMPDIR/pw"
+	echo s3cret > "$pw"
+	for mode in 644 666 640 604 620; do
+		chmod "$mode" "$pw"
+		run sctl --password-file "$pw" get s1
+		assert_failure 78
+		assert_one_line_stderr
+		assert_output --partial "chmod 600 $pw"
+		assert_output --partial "--insecure-password-file"
+		refute_output --partial s3cret
+	done
+	rcli CONFIG SET requirepass s3cret >/dev/null
+	chmod 644 "$pw"
+	run sctl --password-file "$pw" --insecure-password-file create --agent a1 --id p1
+	r1=$status
+	run sctl create --agent a1 --id p2 --password-file "$pw" --insecure-password-file
+	r2=$status
+	chmod 600 "$pw"
+	run sctl --password-file "$pw" create --agent a1 --id p3
+	r3=$status
+	# a pipe is no file at rest: nothing to protect
+	run sctl --password-file <(echo s3cret) create --agent a1 --id p4
+	r4=$status
+	rcli -a s3cret --no-auth-warning CONFIG SET requirepass '' >/dev/null
+	assert_equal "$r1 $r2 $r3 $r4" "0 0 0 0"
 }
 
 @test "ACL user with AUTH user pass" {

@@ -12,7 +12,8 @@
 #include "core/utf8.h"
 
 enum {
-	O_USER = 1000, O_PASSWORD, O_PASSWORD_FILE, O_ASKPASS, O_PREFIX, O_COLOR
+	O_USER = 1000, O_PASSWORD, O_PASSWORD_FILE, O_ASKPASS, O_PREFIX, O_COLOR,
+	O_INSECURE_PASSWORD_FILE
 };
 
 const struct option cli_common_options[CLI_COMMON_OPTS] = {
@@ -24,6 +25,7 @@ const struct option cli_common_options[CLI_COMMON_OPTS] = {
 	{"user", required_argument, NULL, O_USER},
 	{"password", required_argument, NULL, O_PASSWORD},
 	{"password-file", required_argument, NULL, O_PASSWORD_FILE},
+	{"insecure-password-file", no_argument, NULL, O_INSECURE_PASSWORD_FILE},
 	{"askpass", no_argument, NULL, O_ASKPASS},
 	{"config", required_argument, NULL, 'c'},
 	{"prefix", required_argument, NULL, O_PREFIX},
@@ -53,6 +55,7 @@ int cli_common_take(struct cli_common *c, int opt, const char *arg,
 	case O_USER: c->user = arg; return 1;
 	case O_PASSWORD: c->password = arg; return 1;
 	case O_PASSWORD_FILE: c->password_file = arg; return 1;
+	case O_INSECURE_PASSWORD_FILE: c->insecure_password_file = 1; return 1;
 	case O_ASKPASS: c->askpass = 1; return 1;
 	case O_PREFIX: c->prefix = arg; return 1;
 	case O_COLOR: c->color = arg; return 1;
@@ -169,7 +172,8 @@ int cli_settings(struct sess_config *cfg, const struct cli_common *c,
 			return -1;
 		*warn = 1;
 	}
-	if (c->password_file && sess_config_password_file(cfg, c->password_file, err))
+	if (c->password_file &&
+	    sess_config_password_file(cfg, c->password_file, c->insecure_password_file, err))
 		return -1;
 	if (c->askpass && askpass(cfg, err))
 		return -1;

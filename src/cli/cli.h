@@ -21,18 +21,20 @@ struct cli_common {
 	const char *config, *prefix, *color;
 	long port, db, timeout; /* -1 = not given */
 	int askpass;
+	int insecure_password_file; /* take a password file others can read */
 };
 
-#define CLI_COMMON_OPTS 15
+#define CLI_COMMON_OPTS 16
 extern const struct option cli_common_options[CLI_COMMON_OPTS];
 #define CLI_COMMON_HELP \
 "Connection and settings (any command):\n" \
 "  -u, --url URL          redis://[user[:pass]@]host[:port][/db] or unix:///path.sock\n" \
 "  -h, --host HOST        -p, --port PORT       -n, --db N     -s, --socket PATH\n" \
 "      --user NAME        ACL user name\n" \
-"      --password-file F  read the password from the first line of F\n" \
+"      --password-file F  read the password from the first line of F (mode 600)\n" \
 "      --askpass          prompt for the password on the terminal\n" \
 "      --password PASS    (visible to other users; prefer the two above)\n" \
+"      --insecure-password-file  use a --password-file group or others can read\n" \
 "  -c, --config FILE      JSON config file (default $SESSKIT_CONFIG)\n" \
 "      --prefix P         key prefix (default sess)\n" \
 "  -t, --timeout MS       command timeout in milliseconds\n" \

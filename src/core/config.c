@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "json.h"
 #include "limits.h"
@@ -459,7 +460,25 @@ int sess_config_load_json(struct sess_config *cfg, const char *text,
 	return rc;
 }
 
-static char *read_small_file(const char *path, size_t limit, struct sess_err *err)
+/* A regular file group or others may read or write holds no secret. Pipes
+ * (--password-file <(pass show redis)) and terminals are not kept. */
+static int check_private(FILE *f, const char *path, struct sess_err *err)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) != 0)
+		return sess_err_set(err, SESS_E_NOINPUT, "no_file", "%s: %s", path, strerror(errno));
+	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)))
+		return sess_err_set(err, SESS_E_CONFIG, "insecure_file",
+				    "password file %s can be read or written by group or others (mode %04o); chmod 600 %s, or give --insecure-password-file to use it anyway",
+				    path, (unsigned)(st.st_mode & 07777), path);
+	return 0;
+}
+
+/* The file's text, at most limit bytes; with private_only, refused before
+ * anything is read when check_private refuses it. */
+static char *read_small_file(const char *path, size_t limit, int private_only,
+			     struct sess_err *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf;
@@ -471,6 +490,10 @@ static char *read_small_file(const char *path, size_t limit, struct sess_err *er
 					    "%s: no such file", path), NULL;
 		return sess_err_set(err, SESS_E_NOINPUT, "no_file", "%s: %s", path,
 				    strerror(errno)), NULL;
+	}
+	if (private_only && check_private(f, path, err)) {
+		fclose(f);
+		return NULL;
 	}
 	buf = malloc(limit + 1);
 	if (!buf) {
@@ -492,7 +515,7 @@ static char *read_small_file(const char *path, size_t limit, struct sess_err *er
 int sess_config_load_file(struct sess_config *cfg, const char *path,
 			  struct sess_err *err)
 {
-	char *text = read_small_file(path, 1 << 20, err);
+	char *text = read_small_file(path, 1 << 20, 0, err);
 	int rc;
 
 	if (!text)
@@ -503,9 +526,9 @@ int sess_config_load_file(struct sess_config *cfg, const char *path,
 }
 
 int sess_config_password_file(struct sess_config *cfg, const char *path,
-			      struct sess_err *err)
+			      int insecure_ok, struct sess_err *err)
 {
-	char *text = read_small_file(path, 4096, err);
+	char *text = read_small_file(path, 4096, !insecure_ok, err);
 	size_t n;
 	int rc;
 

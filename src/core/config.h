@@ -66,9 +66,12 @@ int sess_config_load_json(struct sess_config *cfg, const char *text,
 int sess_config_load_env(struct sess_config *cfg, sess_env_fn env,
 			 struct sess_err *err);
 
-/* Read a password from the first line of a file into cfg->password. */
+/* Read a password from the first line of a file into cfg->password. A
+ * regular file that group or others may read or write is refused
+ * (SESS_E_CONFIG, kind "insecure_file", the message says chmod 600) unless
+ * insecure_ok. */
 int sess_config_password_file(struct sess_config *cfg, const char *path,
-			      struct sess_err *err);
+			      int insecure_ok, struct sess_err *err);
 
 /* url (or a host) for messages, its password hidden: the user info before
  * the last '@' becomes "user:***@" or "***@"; in a URL without '@', text
