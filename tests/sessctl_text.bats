@@ -109,3 +109,22 @@ batch_lines() {
 	run sctl get s1 --color always --events
 	valid_utf8 "$output"
 }
+
+@test "usage errors quoting bad bytes from the command line stay valid UTF-8" {
+	run sctl $'fr\xffob'
+	assert_failure 64
+	assert_output --partial 'fr\xffob'
+	valid_utf8 "$output"
+	run sctl $'--co\xfflor' list
+	assert_failure 64
+	valid_utf8 "$output"
+	run sctl create --agent a1 $'--b\xffad'
+	assert_failure 64
+	assert_output --partial '--b\xffad'
+	valid_utf8 "$output"
+	run sctl join s1 a1 $'extra\xfe'
+	assert_failure 64
+	valid_utf8 "$output"
+	run sctl shell <<<$'fr\xffob'
+	valid_utf8 "$output"
+}

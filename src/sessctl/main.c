@@ -128,13 +128,16 @@ void sessctl_help(FILE *f, const struct cmd *c)
 
 int app_usage(struct app *a, const struct cmd *c, const char *fmt, ...)
 {
+	char buf[SESS_ERR_MSG_MAX];
 	va_list ap;
 
-	fprintf(stderr, "%s %s: ", a->prog, c->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "; see 'sessctl %s --help'\n", c->name);
+	/* through sess_err_set, which escapes the bytes of arguments that
+	 * are not UTF-8 */
+	sess_err_set(&a->err, SESS_E_USAGE, NULL, "%s", buf);
+	fprintf(stderr, "%s %s: %s; see 'sessctl %s --help'\n", a->prog, c->name, a->err.msg, c->name);
 	return 64;
 }
 
@@ -347,9 +350,9 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (opt == '?' || opt == ':') {
-			fprintf(stderr, "sessctl: %s %s; see 'sessctl --help'\n",
-				opt == '?' ? "unknown option" : "missing value for", argv[optind - 1]);
-			return 64;
+			sess_err_set(&a.err, SESS_E_USAGE, NULL, "%s %s; see 'sessctl --help'",
+				     opt == '?' ? "unknown option" : "missing value for", argv[optind - 1]);
+			return cli_fail(a.prog, &a.err);
 		}
 		if (cli_common_take(&a.common, opt, optarg, &a.err) < 0) {
 			fprintf(stderr, "sessctl: %s\n", a.err.msg);
@@ -370,8 +373,9 @@ int main(int argc, char **argv)
 	}
 	c = sessctl_find(argv[optind]);
 	if (!c) {
-		fprintf(stderr, "sessctl: unknown command \"%s\"; see 'sessctl --help'\n", argv[optind]);
-		return 64;
+		sess_err_set(&a.err, SESS_E_USAGE, NULL, "unknown command \"%s\"; see 'sessctl --help'",
+			     argv[optind]);
+		return cli_fail(a.prog, &a.err);
 	}
 	rc = c->run(&a, argc - optind, argv + optind);
 	if (a.connected)
