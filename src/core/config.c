@@ -396,6 +396,26 @@ int sess_config_set(struct sess_config *cfg, const char *name,
 	return 0;
 }
 
+/* A number in a config file, as text for sess_config_set: whole, and for
+ * a numeric setting in its range (named in the message); other settings
+ * (a password of digits) take any whole number. */
+static int file_number(const cJSON *v, const struct setting *s, const char *where,
+		       char *buf, size_t n, struct sess_err *err)
+{
+	long min = -SESS_SEQ_MAX, max = SESS_SEQ_MAX, got;
+
+	if (s->type == T_INT || s->type == T_LONG || s->type == T_BOOL) {
+		min = s->min;
+		max = s->max;
+	}
+	if (sess_json_long(v, min, max, where, &got, err)) {
+		err->cls = SESS_E_CONFIG;
+		return -1;
+	}
+	snprintf(buf, n, "%ld", got);
+	return 0;
+}
+
 static int load_object(struct sess_config *cfg, const cJSON *obj,
 		       const char *path_prefix, const char *source,
 		       struct sess_err *err)
@@ -419,14 +439,8 @@ static int load_object(struct sess_config *cfg, const cJSON *obj,
 		if (cJSON_IsString(it)) {
 			sval = it->valuestring;
 		} else if (cJSON_IsNumber(it)) {
-			long n;
-			/* the setting checks its own range; this one only
-			 * keeps the conversion exact */
-			if (sess_json_long(it, -SESS_SEQ_MAX, SESS_SEQ_MAX, where, &n, err)) {
-				err->cls = SESS_E_CONFIG;
+			if (file_number(it, find_setting(name), where, val, sizeof val, err))
 				return -1;
-			}
-			snprintf(val, sizeof val, "%ld", n);
 			sval = val;
 		} else if (cJSON_IsBool(it)) {
 			sval = cJSON_IsTrue(it) ? "true" : "false";

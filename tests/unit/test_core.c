@@ -188,6 +188,12 @@ static void test_config(void)
 	ok(sess_config_load_json(&c, "{\"defaultTTL\":", "f.json", &err) == -1 &&
 	   strstr(err.msg, "not valid JSON"), "broken JSON refused");
 	ok(sess_config_load_json(&c, "{\"prefix\":\"a*\"}", "f.json", &err) == -1, "bad prefix refused");
+	ok(sess_config_load_json(&c, "{\"defaultTTL\":1e400}", "f.json", &err) == -1 && err.cls == SESS_E_CONFIG &&
+	   strstr(err.msg, "defaultTTL") && strstr(err.msg, "1 to 315360000"), "huge TTL in a file refused with the range (%s)", err.msg);
+	ok(sess_config_load_json(&c, "{\"graceTTL\":1.5}", "f.json", &err) == -1 && strstr(err.msg, "whole number"),
+	   "fractional TTL in a file refused");
+	ok(sess_config_load_json(&c, "{\"redis\":{\"password\":12345}}", "f.json", &err) == 0 &&
+	   !strcmp(c.password, "12345"), "a password of digits as a JSON number");
 	ok(sess_config_load_env(&c, bad_env, &err) == -1 && strstr(err.msg, "SESSION_TTL") &&
 	   err.cls == SESS_E_CONFIG, "bad env value names the variable");
 	ok(sess_config_set(&c, "defaultTTL", "-5", "--ttl", &err) == -1 && err.cls == SESS_E_USAGE,
