@@ -184,7 +184,8 @@ int sess_create(struct sess_ctx *s, const char *id, const char *agent,
 	if (sess_check_ttl(ttl, "TTL", err))
 		return -1;
 	if (metadata_json) {
-		meta = sess_json_parse_err(metadata_json, "metadata", NULL, err);
+		meta = sess_json_parse_err(metadata_json, "metadata",
+					   "give a JSON object, e.g. '{\"feature\":\"login\"}'", err);
 		if (!meta)
 			return -1;
 		if (!cJSON_IsObject(meta)) {
