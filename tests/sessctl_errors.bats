@@ -110,9 +110,38 @@ assert_one_line_stderr() {
 	assert_failure 77
 	assert_output --partial "needs a password"
 	echo s3cret > "$BATS_TEST_TMPDIR/pw"
+	chmod 600 "$BATS_TEST_TMPDIR/pw"
 	run env REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" "$SESSCTL" --password-file "$BATS_TEST_TMPDIR/pw" create --agent a1 --id p1
 	rcli -a s3cret --no-auth-warning CONFIG SET requirepass '' >/dev/null
 	assert_success
+}
+
+@test "a password file group or others can read is refused unless --insecure-password-file" {
+	local pw="$BATS_TEST_TMPDIR/pw"
+	echo s3cret > "$pw"
+	for mode in 644 666 640 604 620; do
+		chmod "$mode" "$pw"
+		run sctl --password-file "$pw" get s1
+		assert_failure 78
+		assert_one_line_stderr
+		assert_output --partial "chmod 600 $pw"
+		assert_output --partial "--insecure-password-file"
+		refute_output --partial s3cret
+	done
+	rcli CONFIG SET requirepass s3cret >/dev/null
+	chmod 644 "$pw"
+	run sctl --password-file "$pw" --insecure-password-file create --agent a1 --id p1
+	r1=$status
+	run sctl create --agent a1 --id p2 --password-file "$pw" --insecure-password-file
+	r2=$status
+	chmod 600 "$pw"
+	run sctl --password-file "$pw" create --agent a1 --id p3
+	r3=$status
+	# a pipe is no file at rest: nothing to protect
+	run sctl --password-file <(echo s3cret) create --agent a1 --id p4
+	r4=$status
+	rcli -a s3cret --no-auth-warning CONFIG SET requirepass '' >/dev/null
+	assert_equal "$r1 $r2 $r3 $r4" "0 0 0 0"
 }
 
 @test "ACL user with AUTH user pass" {
@@ -128,6 +157,32 @@ assert_one_line_stderr() {
 	run sctl --password hunter2 get nope
 	assert_output --partial "warning: a password on the command line"
 	refute_output --partial hunter2
+}
+
+@test "a URL's password is never printed, even when the URL is malformed" {
+	local urls=('http://u:S3cret@127.0.0.1:6379/0' 'redis//u:S3cret@127.0.0.1:6379/0'
+		'redis://u:S3cret' 'redis://:S3cret/0' 'redis://u:S3c?ret@127.0.0.1:1'
+		'redis://u:S3cret@127.0.0.1:6379/x' 'redis://h?password=S3cret'
+		'redis://u:S3cret@127.0.0.1:99999' 'http://h?password=S3cret')
+	for u in "${urls[@]}"; do
+		run sctl -u "$u" list
+		assert_failure
+		assert_output --partial "URL"
+		refute_output --partial S3c
+		run env REDIS_URL="$u" SESSKIT_CONFIG= "$SESSCTL" list
+		assert_failure
+		refute_output --partial S3c
+		printf '{"redis":{"url":"%s"}}' "$u" > "$BATS_TEST_TMPDIR/c.json"
+		run env -u REDIS_URL "$SESSCTL" --config "$BATS_TEST_TMPDIR/c.json" list
+		assert_failure
+		refute_output --partial S3c
+	done
+	run sctl -u 'http://u:S3cret@127.0.0.1:6379/0' list
+	assert_failure 64
+	assert_output --partial 'URL "http://u:***@127.0.0.1:6379/0" must start with redis://'
+	run env REDIS_URL='redis//:S3cret@h' SESSKIT_CONFIG= "$SESSCTL" list
+	assert_failure 78
+	assert_output --partial '"redis//:***@h"'
 }
 
 @test "wrong db: exit 78" {

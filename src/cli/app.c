@@ -62,10 +62,9 @@ static int line_id(char *line, char *out, size_t n, struct sess_err *err)
 	const char *id = line;
 
 	if (line[0] == '{' || line[0] == '"') {
-		j = sess_json_parse(line);
+		j = sess_json_parse_err(line, NULL, NULL, err);
 		if (!j)
-			return sess_err_set(err, SESS_E_DATA, "bad_json",
-					    "not valid JSON (near \"%.20s\")", sess_json_near());
+			return -1;
 		if (cJSON_IsObject(j))
 			id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "id"));
 		else

@@ -124,6 +124,7 @@ struct cli_common {
 	const char *config, *prefix, *color;
 	long port, db, timeout; /* -1 = not given */
 	int askpass;
+	int insecure_password_file; /* take a password file others can read */
 };
 
 /* The common options' table (ends with CLI_END). */

@@ -178,14 +178,18 @@ void cli_usage(FILE *f, const struct cli_tool *t)
 
 int cli_usage_error(struct cli_app *a, const char *fmt, ...)
 {
+	char buf[SESS_ERR_MSG_MAX];
 	va_list ap;
 	const char *name = a->cmd ? a->cmd->name : NULL;
 
-	fprintf(stderr, "%s%s%s: ", a->prog, name ? " " : "", name ? name : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "; see '%s%s%s --help'\n", a->prog, name ? " " : "", name ? name : "");
+	/* through sess_err_set, which escapes the bytes of arguments that
+	 * are not UTF-8 */
+	sess_err_set(&a->err, SESS_E_USAGE, NULL, "%s", buf);
+	fprintf(stderr, "%s%s%s: %s; see '%s%s%s --help'\n", a->prog, name ? " " : "",
+		name ? name : "", a->err.msg, a->prog, name ? " " : "", name ? name : "");
 	return 64;
 }
 
@@ -282,10 +286,10 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 			return 0;
 		}
 		if (opt == '?' || opt == ':' || (i = spec_find(&sp, opt)) < 0) {
-			fprintf(stderr, "%s: %s %s; see '%s --help'\n", t->name,
-				opt == ':' ? "missing value for" : "unknown option",
-				argv[optind - 1], t->name);
-			return 64;
+			sess_err_set(&a.err, SESS_E_USAGE, NULL, "%s %s; see '%s --help'",
+				     opt == ':' ? "missing value for" : "unknown option",
+				     argv[optind - 1], t->name);
+			return cli_fail(t->name, &a.err);
 		}
 		if (spec_set(&sp, i, optarg, &a.err)) {
 			fprintf(stderr, "%s: %s\n", t->name, a.err.msg);
@@ -302,9 +306,10 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 			return 0;
 		}
 		if (!(c = cli_find(t, argv[optind + 1]))) {
-			fprintf(stderr, "%s: no command \"%s\"; see '%s --help' for the list\n",
-				t->name, argv[optind + 1], t->name);
-			return 64;
+			sess_err_set(&a.err, SESS_E_USAGE, NULL,
+				     "no command \"%s\"; see '%s --help' for the list",
+				     argv[optind + 1], t->name);
+			return cli_fail(t->name, &a.err);
 		}
 		cli_cmd_help(stdout, t, c);
 		return 0;
@@ -312,9 +317,9 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 	if (!strcmp(argv[optind], "__complete"))
 		return cli_complete(&a, argc - optind - 1, argv + optind + 1);
 	if (!(c = cli_find(t, argv[optind]))) {
-		fprintf(stderr, "%s: unknown command \"%s\"; see '%s --help'\n", t->name,
-			argv[optind], t->name);
-		return 64;
+		sess_err_set(&a.err, SESS_E_USAGE, NULL, "unknown command \"%s\"; see '%s --help'",
+			     argv[optind], t->name);
+		return cli_fail(t->name, &a.err);
 	}
 	rc = cli_run(&a, c, argc - optind, argv + optind);
 	if (a.connected)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/utf8.h"
+
 int cli_out_init(struct cli_out *o, FILE *f, const char *color,
 		 struct sess_err *err)
 {
@@ -33,6 +35,24 @@ int cli_out_init(struct cli_out *o, FILE *f, const char *color,
 #define C_LIT "\033[35m"
 #define C_OFF "\033[0m"
 
+/* Write JSON text from cJSON as valid UTF-8. cJSON copies the bytes of
+ * strings as they are, and text stored by another client (or before
+ * sesskit checked its input) may hold invalid ones: each becomes \ufffd,
+ * the replacement character. Such bytes are only ever inside strings, as
+ * JSON's own syntax is ASCII, so the escape keeps the JSON valid. */
+static void put_utf8(FILE *f, const char *s)
+{
+	size_t n = strlen(s), ok;
+
+	while ((ok = sess_utf8_check(s, n)) < n) {
+		fwrite(s, 1, ok, f);
+		fputs("\\ufffd", f);
+		s += ok + 1;
+		n -= ok + 1;
+	}
+	fwrite(s, 1, n, f);
+}
+
 static void put_scalar(struct cli_out *o, const cJSON *v, const char *col)
 {
 	char *s = cJSON_PrintUnformatted(v);
@@ -40,9 +60,10 @@ static void put_scalar(struct cli_out *o, const cJSON *v, const char *col)
 	if (!s)
 		return;
 	if (o->color)
-		fprintf(o->f, "%s%s%s", col, s, C_OFF);
-	else
-		fputs(s, o->f);
+		fputs(col, o->f);
+	put_utf8(o->f, s);
+	if (o->color)
+		fputs(C_OFF, o->f);
 	cJSON_free(s);
 }
 
@@ -86,7 +107,7 @@ int cli_out_json(struct cli_out *o, const cJSON *v)
 	} else {
 		char *s = cJSON_PrintUnformatted(v);
 		if (s) {
-			fputs(s, o->f);
+			put_utf8(o->f, s);
 			cJSON_free(s);
 		}
 	}

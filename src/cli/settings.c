@@ -18,8 +18,10 @@ const struct cli_opt cli_common_opts[] = {
 	CLI_LONG("db", 'n', "N", "database number", struct cli_common, db, 0, 1L << 30),
 	CLI_STR("socket", 's', "PATH", "unix socket", struct cli_common, socket, CLI_COMPLETE_FILE),
 	CLI_STR("user", 0, "NAME", "ACL user name", struct cli_common, user, NULL),
-	CLI_STR("password-file", 0, "FILE", "read the password from the first line of FILE",
+	CLI_STR("password-file", 0, "FILE", "read the password from the first line of FILE (mode 600)",
 		struct cli_common, password_file, CLI_COMPLETE_FILE),
+	CLI_FLAG("insecure-password-file", 0, "use a --password-file group or others can read",
+		 struct cli_common, insecure_password_file),
 	CLI_FLAG("askpass", 0, "prompt for the password on the terminal", struct cli_common, askpass),
 	CLI_STR("password", 0, "PASS", "(visible to other users; prefer the two above)",
 		struct cli_common, password, NULL),
@@ -139,7 +141,8 @@ int cli_settings(struct sess_config *cfg, const struct cli_common *c,
 			return -1;
 		*warn = 1;
 	}
-	if (c->password_file && sess_config_password_file(cfg, c->password_file, err))
+	if (c->password_file &&
+	    sess_config_password_file(cfg, c->password_file, c->insecure_password_file, err))
 		return -1;
 	if (c->askpass && askpass(cfg, err))
 		return -1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "json.h"
 #include "limits.h"
@@ -62,6 +63,63 @@ static int copy_str(char *dst, size_t n, const char *src, const char *what,
 	return 0;
 }
 
+/* A number from a URL. Its text is not quoted in the message: in a URL
+ * written wrongly (a password without its '@host'), what stands where the
+ * port or the database goes may be the password. */
+static int url_number(const char *s, long min, long max, const char *what,
+		      long *out, struct sess_err *err)
+{
+	if (sess_parse_long(s, min, max, what, SESS_E_CONFIG, out, NULL))
+		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
+				    "%s must be a whole number from %ld to %ld", what, min, max);
+	return 0;
+}
+
+/* The query of a URL in buf: anything but ?db=N (?password=... is a thing
+ * people write) becomes ?***. */
+static void redact_query(char *buf, size_t n)
+{
+	char *q = strchr(buf, '?');
+
+	if (q && !(strncmp(q + 1, "db=", 3) == 0 && q[4] && strspn(q + 4, "0123456789") == strlen(q + 4)))
+		snprintf(q + 1, n - (size_t)(q + 1 - buf), "***");
+}
+
+void sess_config_redact_url(const char *url, char *buf, size_t n)
+{
+	const char *at = strrchr(url, '@'), *scheme = strstr(url, "://");
+	const char *start, *colon, *end;
+
+	if (n == 0)
+		return;
+	if (at) {
+		/* the user info is all before the last '@' (a password may
+		 * hold '/', '?' or '@'), after the scheme if it comes first */
+		start = scheme && scheme < at ? scheme + 3 : url;
+		colon = memchr(start, ':', (size_t)(at - start));
+		if (colon)
+			snprintf(buf, n, "%.*s:***%s", (int)(colon - url), url, at);
+		else
+			snprintf(buf, n, "%.*s***%s", (int)(start - url), url, at);
+		redact_query(buf, n);
+		return;
+	}
+	/* redis://user:pass without its '@host': what stands where the port
+	 * goes is no number, and may be the password */
+	colon = scheme ? strrchr(scheme + 3, ':') : NULL;
+	if (colon && colon[1] && !strchr(colon, ']')) {
+		end = colon + 1 + strcspn(colon + 1, "/?");
+		if (strspn(colon + 1, "0123456789") != (size_t)(end - colon - 1)) {
+			snprintf(buf, n, "%.*s:***%s", (int)(colon - url), url, end);
+			redact_query(buf, n);
+			return;
+		}
+	}
+	snprintf(buf, n, "%s", url);
+	if (scheme)
+		redact_query(buf, n);
+}
+
 /* Decode %XX escapes in place (user names and passwords in URLs). */
 static int url_unescape(char *s)
 {
@@ -92,11 +150,12 @@ static int apply_db_query(struct sess_config *cfg, const char *q,
 {
 	long db;
 
+	/* the option's name only: ?password=... is a thing people write */
 	if (strncmp(q, "db=", 3) != 0)
 		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
-				    "URL option \"%.40s\" is not known; the only one is ?db=N", q);
-	if (sess_parse_long(q + 3, 0, INT_MAX, "database number in URL",
-			    SESS_E_CONFIG, &db, err))
+				    "URL option \"%.*s\" is not known; the only one is ?db=N",
+				    (int)strcspn(q, "=&"), q);
+	if (url_number(q + 3, 0, INT_MAX, "database number in URL", &db, err))
 		return -1;
 	cfg->db = (int)db;
 	return 0;
@@ -171,7 +230,7 @@ static int apply_hostport(struct sess_config *cfg, char *hp, struct sess_err *er
 			    SESS_E_CONFIG, err))
 		return -1;
 	if (port) {
-		if (sess_parse_long(port, 1, 65535, "URL port", SESS_E_CONFIG, &p, err))
+		if (url_number(port, 1, 65535, "URL port", &p, err))
 			return -1;
 		cfg->port = (int)p;
 	}
@@ -182,7 +241,7 @@ static int apply_hostport(struct sess_config *cfg, char *hp, struct sess_err *er
 int sess_config_apply_url(struct sess_config *cfg, const char *url,
 			  struct sess_err *err)
 {
-	char buf[1024];
+	char buf[1024], shown[256];
 	char *rest, *at, *slash, *q;
 	long db;
 
@@ -195,16 +254,16 @@ int sess_config_apply_url(struct sess_config *cfg, const char *url,
 		rest = (char *)url + 9;
 		cfg->tls = 1;
 	} else {
+		sess_config_redact_url(url, shown, sizeof shown);
 		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
-				    "URL \"%.60s\" must start with redis://, rediss:// or unix://",
-				    url);
+				    "URL \"%.80s\" must start with redis://, rediss:// or unix://",
+				    shown);
 	}
 	if (copy_str(buf, sizeof buf, rest, "URL", SESS_E_CONFIG, err))
 		return -1;
 	rest = buf;
-	q = strchr(rest, '?');
-	if (q)
-		*q++ = '\0';
+	/* user info first, up to the last '@': a password may hold '?' or
+	 * '/', which must not be taken for the query or the database */
 	at = strrchr(rest, '@');
 	if (at) {
 		*at = '\0';
@@ -212,12 +271,14 @@ int sess_config_apply_url(struct sess_config *cfg, const char *url,
 			return -1;
 		rest = at + 1;
 	}
+	q = strchr(rest, '?');
+	if (q)
+		*q++ = '\0';
 	slash = strchr(rest, '/');
 	if (slash) {
 		*slash++ = '\0';
 		if (*slash) {
-			if (sess_parse_long(slash, 0, INT_MAX, "database number in URL",
-					    SESS_E_CONFIG, &db, err))
+			if (url_number(slash, 0, INT_MAX, "database number in URL", &db, err))
 				return -1;
 			cfg->db = (int)db;
 		}
@@ -335,6 +396,26 @@ int sess_config_set(struct sess_config *cfg, const char *name,
 	return 0;
 }
 
+/* A number in a config file, as text for sess_config_set: whole, and for
+ * a numeric setting in its range (named in the message); other settings
+ * (a password of digits) take any whole number. */
+static int file_number(const cJSON *v, const struct setting *s, const char *where,
+		       char *buf, size_t n, struct sess_err *err)
+{
+	long min = -SESS_SEQ_MAX, max = SESS_SEQ_MAX, got;
+
+	if (s->type == T_INT || s->type == T_LONG || s->type == T_BOOL) {
+		min = s->min;
+		max = s->max;
+	}
+	if (sess_json_long(v, min, max, where, &got, err)) {
+		err->cls = SESS_E_CONFIG;
+		return -1;
+	}
+	snprintf(buf, n, "%ld", got);
+	return 0;
+}
+
 static int load_object(struct sess_config *cfg, const cJSON *obj,
 		       const char *path_prefix, const char *source,
 		       struct sess_err *err)
@@ -358,14 +439,8 @@ static int load_object(struct sess_config *cfg, const cJSON *obj,
 		if (cJSON_IsString(it)) {
 			sval = it->valuestring;
 		} else if (cJSON_IsNumber(it)) {
-			long n;
-			/* the setting checks its own range; this one only
-			 * keeps the conversion exact */
-			if (sess_json_long(it, -SESS_SEQ_MAX, SESS_SEQ_MAX, where, &n, err)) {
-				err->cls = SESS_E_CONFIG;
+			if (file_number(it, find_setting(name), where, val, sizeof val, err))
 				return -1;
-			}
-			snprintf(val, sizeof val, "%ld", n);
 			sval = val;
 		} else if (cJSON_IsBool(it)) {
 			sval = cJSON_IsTrue(it) ? "true" : "false";
@@ -382,13 +457,13 @@ static int load_object(struct sess_config *cfg, const cJSON *obj,
 int sess_config_load_json(struct sess_config *cfg, const char *text,
 			  const char *source, struct sess_err *err)
 {
-	cJSON *root = sess_json_parse(text);
+	cJSON *root = sess_json_parse_err(text, source, "fix the file or drop --config", err);
 	int rc;
 
-	if (!root)
-		return sess_err_set(err, SESS_E_CONFIG, "bad_json",
-				    "%s is not valid JSON (near \"%.20s\"); fix the file or drop --config",
-				    source, sess_json_near());
+	if (!root) {
+		err->cls = SESS_E_CONFIG;
+		return -1;
+	}
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return sess_err_set(err, SESS_E_CONFIG, "bad_json",
@@ -399,7 +474,25 @@ int sess_config_load_json(struct sess_config *cfg, const char *text,
 	return rc;
 }
 
-static char *read_small_file(const char *path, size_t limit, struct sess_err *err)
+/* A regular file group or others may read or write holds no secret. Pipes
+ * (--password-file <(pass show redis)) and terminals are not kept. */
+static int check_private(FILE *f, const char *path, struct sess_err *err)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) != 0)
+		return sess_err_set(err, SESS_E_NOINPUT, "no_file", "%s: %s", path, strerror(errno));
+	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)))
+		return sess_err_set(err, SESS_E_CONFIG, "insecure_file",
+				    "password file %s can be read or written by group or others (mode %04o); chmod 600 %s, or give --insecure-password-file to use it anyway",
+				    path, (unsigned)(st.st_mode & 07777), path);
+	return 0;
+}
+
+/* The file's text, at most limit bytes; with private_only, refused before
+ * anything is read when check_private refuses it. */
+static char *read_small_file(const char *path, size_t limit, int private_only,
+			     struct sess_err *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf;
@@ -411,6 +504,10 @@ static char *read_small_file(const char *path, size_t limit, struct sess_err *er
 					    "%s: no such file", path), NULL;
 		return sess_err_set(err, SESS_E_NOINPUT, "no_file", "%s: %s", path,
 				    strerror(errno)), NULL;
+	}
+	if (private_only && check_private(f, path, err)) {
+		fclose(f);
+		return NULL;
 	}
 	buf = malloc(limit + 1);
 	if (!buf) {
@@ -432,7 +529,7 @@ static char *read_small_file(const char *path, size_t limit, struct sess_err *er
 int sess_config_load_file(struct sess_config *cfg, const char *path,
 			  struct sess_err *err)
 {
-	char *text = read_small_file(path, 1 << 20, err);
+	char *text = read_small_file(path, 1 << 20, 0, err);
 	int rc;
 
 	if (!text)
@@ -443,9 +540,9 @@ int sess_config_load_file(struct sess_config *cfg, const char *path,
 }
 
 int sess_config_password_file(struct sess_config *cfg, const char *path,
-			      struct sess_err *err)
+			      int insecure_ok, struct sess_err *err)
 {
-	char *text = read_small_file(path, 4096, err);
+	char *text = read_small_file(path, 4096, !insecure_ok, err);
 	size_t n;
 	int rc;
 
@@ -492,10 +589,15 @@ int sess_config_load_env(struct sess_config *cfg, sess_env_fn env,
 
 void sess_config_describe(const struct sess_config *cfg, char *buf, size_t n)
 {
+	char host[sizeof cfg->host];
+
+	/* a URL given as the host (REDIS_HOST=redis://u:pass@h) is shown
+	 * in every connection message */
+	sess_config_redact_url(cfg->host, host, sizeof host);
 	if (cfg->unix_path[0])
 		snprintf(buf, n, "unix:%s/%d", cfg->unix_path, cfg->db);
-	else if (strchr(cfg->host, ':'))
-		snprintf(buf, n, "[%s]:%d/%d", cfg->host, cfg->port, cfg->db);
+	else if (strchr(host, ':'))
+		snprintf(buf, n, "[%s]:%d/%d", host, cfg->port, cfg->db);
 	else
-		snprintf(buf, n, "%s:%d/%d", cfg->host, cfg->port, cfg->db);
+		snprintf(buf, n, "%s:%d/%d", host, cfg->port, cfg->db);
 }

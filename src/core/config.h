@@ -66,11 +66,22 @@ int sess_config_load_json(struct sess_config *cfg, const char *text,
 int sess_config_load_env(struct sess_config *cfg, sess_env_fn env,
 			 struct sess_err *err);
 
-/* Read a password from the first line of a file into cfg->password. */
+/* Read a password from the first line of a file into cfg->password. A
+ * regular file that group or others may read or write is refused
+ * (SESS_E_CONFIG, kind "insecure_file", the message says chmod 600) unless
+ * insecure_ok. */
 int sess_config_password_file(struct sess_config *cfg, const char *path,
-			      struct sess_err *err);
+			      int insecure_ok, struct sess_err *err);
 
-/* "host:port/db" or "unix:/path/db", for prompts and messages. */
+/* url (or a host) for messages, its password hidden: the user info before
+ * the last '@' becomes "user:***@" or "***@"; in a URL without '@', text
+ * where the port goes that is no number (redis://user:pass, its '@host'
+ * forgotten) becomes "***", and so does a query other than ?db=N
+ * (?password=...). buf holds n bytes. */
+void sess_config_redact_url(const char *url, char *buf, size_t n);
+
+/* "host:port/db" or "unix:/path/db", for prompts and messages; a password
+ * in the host is hidden. */
 void sess_config_describe(const struct sess_config *cfg, char *buf, size_t n);
 
 /* Parse a whole decimal number in [min, max]; what names it in the error,

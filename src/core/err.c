@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 int sess_err_set(struct sess_err *err, enum sess_class cls, const char *kind,
 		 const char *fmt, ...)
 {
+	char buf[SESS_ERR_MSG_MAX];
 	va_list ap;
 
 	if (!err)
@@ -15,8 +18,12 @@ int sess_err_set(struct sess_err *err, enum sess_class cls, const char *kind,
 	snprintf(err->kind, sizeof err->kind, "%s",
 		 kind ? kind : sess_err_class_name(cls));
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	/* messages quote what users gave (ids, types, JSON, URLs), cut to a
+	 * length that may split a character: they go out on one line as
+	 * valid UTF-8 (JSON records need it), bad bytes as \xNN */
+	sess_utf8_escape(err->msg, sizeof err->msg, buf);
 	return -1;
 }
 
@@ -42,7 +49,7 @@ void sess_err_prefix(struct sess_err *err, const char *fmt, ...)
 		memcpy(buf + n, err->msg, m);
 		buf[n + m] = '\0';
 	}
-	memcpy(err->msg, buf, sizeof buf);
+	sess_utf8_escape(err->msg, sizeof err->msg, buf);
 }
 
 void sess_err_clear(struct sess_err *err)

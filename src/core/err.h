@@ -33,11 +33,14 @@ struct sess_err {
 };
 
 /* Fill err (NULL is allowed and ignored) and return -1, so callers can write
- * `return sess_err_set(err, ...);`. */
+ * `return sess_err_set(err, ...);`. The message may quote user text as it
+ * is: invalid UTF-8 and control characters in it are written as \xNN (see
+ * sess_utf8_escape), so it is always one line of valid UTF-8. */
 int sess_err_set(struct sess_err *err, enum sess_class cls, const char *kind,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Prefix err->msg with "context: " (for example the input line or the id). */
+/* Prefix err->msg with "context: " (for example the input line or the id);
+ * cleaned as sess_err_set's. */
 void sess_err_prefix(struct sess_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

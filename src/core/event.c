@@ -114,13 +114,12 @@ int sess_event_from_json(struct sess_event *ev, const cJSON *obj,
 int sess_event_set_part(struct sess_event *ev, const char *which,
 			const char *json, struct sess_err *err)
 {
-	cJSON *v = sess_json_parse(json);
+	cJSON *v = sess_json_parse_err(json, which,
+				       "quote it for the shell, e.g. '{\"operation\":\"modified\"}'", err);
 	int rc;
 
 	if (!v)
-		return sess_err_set(err, SESS_E_DATA, "bad_json",
-				    "%s is not valid JSON (near \"%.20s\"); quote it for the shell, e.g. '{\"operation\":\"modified\"}'",
-				    which, sess_json_near());
+		return -1;
 	rc = replace_part(!strcmp(which, "changeInfo") ? &ev->change :
 			  !strcmp(which, "stateTransition") ? &ev->transition : &ev->impact,
 			  v, which, err);

@@ -1,10 +1,75 @@
 #include "json.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "limits.h"
+#include "utf8.h"
+
+/* The subject of a message, "WHAT is ", or nothing without one. */
+#define SUBJECT(what, verb) (what) ? (what) : "", (what) ? (verb) : ""
+
+/* One pass over the text before cJSON sees it, for what cJSON takes
+ * silently or reports only as "not valid JSON": bytes that are not UTF-8
+ * (cJSON copies them), \u0000 in a string or key (cJSON cuts the string
+ * there), and nesting past SESS_JSON_DEPTH_MAX (cJSON stops at 1000 with
+ * no word why). Offsets in messages count bytes from 1. */
+static int prescan(const char *text, const char *what, struct sess_err *err)
+{
+	size_t i = 0, n = strlen(text), len;
+	int in_str = 0, depth = 0;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)text[i];
+		if (c >= 0x80) {
+			if (!(len = sess_utf8_seq(text + i, n - i)))
+				return sess_err_set(err, SESS_E_DATA, "bad_json",
+						    "%s%snot valid UTF-8 at byte %zu", SUBJECT(what, " is "), i + 1);
+			i += len;
+			continue;
+		}
+		if (in_str && c == '\\') {
+			if (!strncmp(text + i + 1, "u0000", 5))
+				return sess_err_set(err, SESS_E_DATA, "bad_json",
+						    "%s%sa \\u0000 (NUL character) at byte %zu; text in sesskit cannot hold NUL",
+						    SUBJECT(what, " holds "), i + 1);
+			/* skip the escaped character when it is plain ASCII
+			 * (\" must not end the string); anything else is
+			 * checked as it comes */
+			c = (unsigned char)text[i + 1];
+			i += c && c < 0x80 ? 2 : 1;
+			continue;
+		}
+		if (c == '"')
+			in_str = !in_str;
+		else if (!in_str && (c == '[' || c == '{') && ++depth > SESS_JSON_DEPTH_MAX)
+			return sess_err_set(err, SESS_E_DATA, "bad_json",
+					    "%s%snested too deeply (limit %d)", SUBJECT(what, " is "),
+					    SESS_JSON_DEPTH_MAX);
+		else if (!in_str && (c == ']' || c == '}'))
+			depth--;
+		i++;
+	}
+	return 0;
+}
+
+cJSON *sess_json_parse_err(const char *text, const char *what,
+			   const char *hint, struct sess_err *err)
+{
+	cJSON *v;
+
+	if (prescan(text, what, err))
+		return NULL;
+	v = cJSON_ParseWithOpts(text, NULL, 1);
+	if (!v)
+		sess_err_set(err, SESS_E_DATA, "bad_json", "%s%snot valid JSON (near \"%.20s\")%s%s",
+			     SUBJECT(what, " is "), sess_json_near(), hint ? "; " : "", hint ? hint : "");
+	return v;
+}
 
 cJSON *sess_json_parse(const char *text)
 {
-	return cJSON_ParseWithOpts(text, NULL, 1);
+	return sess_json_parse_err(text, NULL, NULL, NULL);
 }
 
 const char *sess_json_near(void)
@@ -13,7 +78,6 @@ const char *sess_json_near(void)
 
 	return p ? p : "";
 }
-
 static const char *type_name(const cJSON *v)
 {
 	if (cJSON_IsString(v))

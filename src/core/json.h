@@ -1,8 +1,11 @@
 /* json.h - strict parsing of JSON text that users give.
  *
- * cJSON_Parse stops after the first value and ignores what follows, so
- * '{"a":1} garbage' would pass; sess_json_parse refuses anything but one
- * value and whitespace. Pure module: no I/O.
+ * Every JSON text users give (flags, batch lines, ids on stdin, config
+ * files) goes through sess_json_parse_err, which takes exactly one value
+ * and whitespace (cJSON_Parse stops after the first value and ignores what
+ * follows, so '{"a":1} garbage' would pass), and only valid UTF-8 without
+ * \u0000 in strings (cJSON would copy bad bytes, and cut a string at
+ * \u0000), nested at most SESS_JSON_DEPTH_MAX deep. Pure module: no I/O.
  */
 #ifndef SESS_JSON_H
 #define SESS_JSON_H
@@ -11,12 +14,22 @@
 
 #include "err.h"
 
-/* The value text holds, or NULL when it is not exactly one JSON value.
- * Caller frees with cJSON_Delete. */
+/* The value text holds, or NULL with err (SESS_E_DATA, kind "bad_json")
+ * saying why: "WHAT is not valid UTF-8 at byte N", "WHAT holds a \u0000
+ * (NUL character) at byte N; ...", "WHAT is nested too deeply (limit N)"
+ * or "WHAT is not valid JSON (near \"...\")" followed by "; HINT" when
+ * hint is given (a syntax error is where a hint helps). what names the
+ * text ("metadata", "--event", the config file's path); with NULL the
+ * message has no subject ("not valid UTF-8 at byte N"). Bytes count from
+ * 1. Caller frees with cJSON_Delete. */
+cJSON *sess_json_parse_err(const char *text, const char *what,
+			   const char *hint, struct sess_err *err);
+
+/* The same without the reason. */
 cJSON *sess_json_parse(const char *text);
 
-/* After a failed sess_json_parse: the text near the problem (never NULL;
- * points into the text given, valid while it is). */
+/* After sess_json_parse failed on a syntax error: the text near the
+ * problem (never NULL; points into the text given, valid while it is). */
 const char *sess_json_near(void);
 
 /* The whole number JSON value v holds, in [min, max] (both within

@@ -64,8 +64,11 @@ int sess_create(struct sess_ctx *s, const char *id, const char *agent,
 	if (sess_check_ttl(ttl, "TTL", err))
 		return -1;
 	if (metadata_json) {
-		meta = sess_json_parse(metadata_json);
-		if (!meta || !cJSON_IsObject(meta)) {
+		meta = sess_json_parse_err(metadata_json, "metadata",
+					   "give a JSON object, e.g. '{\"feature\":\"login\"}'", err);
+		if (!meta)
+			return -1;
+		if (!cJSON_IsObject(meta)) {
 			cJSON_Delete(meta);
 			return sess_err_set(err, SESS_E_DATA, "bad_json",
 					    "metadata must be a JSON object, e.g. '{\"feature\":\"login\"}'");

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "utf8.h"
+
 int sess_check_ttl(long ttl, const char *what, struct sess_err *err)
 {
 	if (ttl < SESS_TTL_MIN || ttl > SESS_TTL_MAX)
@@ -25,5 +27,8 @@ int sess_check_reason(const char *reason, const char *what,
 			return sess_err_set(err, SESS_E_DATA, "bad_input",
 					    "%s has a control character (0x%02x) at byte %zu",
 					    what, (unsigned char)reason[i], i + 1);
+	if ((i = sess_utf8_check(reason, n)) < n)
+		return sess_err_set(err, SESS_E_DATA, "bad_input",
+				    "%s is not valid UTF-8 at byte %zu", what, i + 1);
 	return 0;
 }

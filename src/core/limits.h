@@ -19,12 +19,15 @@
 /* seqs, counts and limits: 2^53 - 1, the largest whole number a JSON
  * reader (and Lua) holds exactly */
 #define SESS_SEQ_MAX ((long)SESS_S_SEQ_MAX)
+/* JSON users give nests at most this deep (cJSON gives up at 1000 without
+ * saying why; printing and Lua's cjson recurse too) */
+#define SESS_JSON_DEPTH_MAX 100
 
 /* A TTL in seconds, SESS_TTL_MIN..SESS_TTL_MAX. what names the value in
  * the message ("--ttl", "\"ttl\""). SESS_E_DATA, kind "bad_ttl". */
 int sess_check_ttl(long ttl, const char *what, struct sess_err *err);
 
-/* A checkpoint's reason: 1..SESS_REASON_MAX bytes without control
+/* A checkpoint's reason: 1..SESS_REASON_MAX bytes of UTF-8 without control
  * characters. SESS_E_DATA, kind "bad_input". */
 int sess_check_reason(const char *reason, const char *what,
 		      struct sess_err *err);

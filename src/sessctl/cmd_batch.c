@@ -480,22 +480,21 @@ static int run_sync(struct batch *b, const char *op, cJSON *in, const char *id,
 static int handle(struct batch *b, long line, const char *text, size_t len)
 {
 	struct sess_err err;
-	cJSON *in = strlen(text) == len ? sess_json_parse(text) : NULL, *out = NULL;
+	cJSON *in = NULL, *out = NULL;
 	const char *op, *id;
 	struct slot *s;
 	int rc;
 
 	sess_err_clear(&err);
-	if (!in || !cJSON_IsObject(in)) {
-		if (in)
-			sess_err_set(&err, SESS_E_DATA, "bad_json", "a line must be a JSON object");
-		else if (strlen(text) != len)
-			sess_err_set(&err, SESS_E_DATA, "bad_json", "the line has a NUL byte; JSON text has none");
-		else
-			sess_err_set(&err, SESS_E_DATA, "bad_json", "not valid JSON (near \"%.20s\")",
-				     sess_json_near());
+	if (strlen(text) != len) {
+		sess_err_set(&err, SESS_E_DATA, "bad_json", "the line has a NUL byte; JSON text has none");
 		goto record;
 	}
+	in = sess_json_parse_err(text, NULL, NULL, &err);
+	if (in && !cJSON_IsObject(in))
+		sess_err_set(&err, SESS_E_DATA, "bad_json", "a line must be a JSON object");
+	if (!in || !cJSON_IsObject(in))
+		goto record;
 	op = str_field(in, "op");
 	id = str_field(in, "id");
 	if (!op) {

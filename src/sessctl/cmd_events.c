@@ -25,11 +25,10 @@ static int build_event(struct emit_st *st, struct sess_err *err)
 	const struct emit_opts *o = st->o;
 
 	if (o->event) {
-		cJSON *j = sess_json_parse(o->event);
+		cJSON *j = sess_json_parse_err(o->event, "--event", NULL, err);
 		int rc;
 		if (!j)
-			return sess_err_set(err, SESS_E_DATA, "bad_json",
-					    "--event is not valid JSON (near \"%.20s\")", sess_json_near());
+			return -1;
 		rc = sess_event_from_json(ev, j, err);
 		cJSON_Delete(j);
 		if (rc)

@@ -229,7 +229,8 @@ static int run_line(struct cli_app *a, char *line, int tty)
 	}
 	c = cli_find(&sessctl_tool, argv[0]);
 	if (!c || !strcmp(argv[0], "shell")) {
-		fprintf(stderr, "unknown command \"%s\"; type help\n", argv[0]);
+		sess_err_set(&a->err, SESS_E_USAGE, NULL, "unknown command \"%s\"; type help", argv[0]);
+		fprintf(stderr, "%s\n", a->err.msg);
 		free(buf);
 		return 64;
 	}

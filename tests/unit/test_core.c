@@ -11,6 +11,7 @@
 #include "core/keys.h"
 #include "core/limits.h"
 #include "core/scripts.h"
+#include "core/utf8.h"
 #include "core/session.h"
 #include "tap.h"
 
@@ -94,6 +95,43 @@ static void test_urls(void)
 	ok(sess_config_apply_url(&c, "rediss://h", &err) == 0 && c.tls == 1, "rediss sets tls");
 }
 
+static void test_redact(void)
+{
+	static const char *const cases[][2] = {
+		{"http://u:S3cret@127.0.0.1:6379/0", "http://u:***@127.0.0.1:6379/0"},
+		{"redis://:pw@h", "redis://:***@h"},
+		{"redis://pw@h:1/0", "redis://***@h:1/0"},
+		{"redis://u:p@ss/w?rd@h", "redis://u:***@h"},
+		{"redis//u:S3cret@h", "redis//u:***@h"},
+		{"redis://u:S3cret", "redis://u:***"},
+		{"redis://h:6379/0", "redis://h:6379/0"},
+		{"redis://[::1]:7000", "redis://[::1]:7000"},
+		{"unix:///run/redis.sock?db=1", "unix:///run/redis.sock?db=1"},
+		{"u:S3cret@h", "u:***@h"},
+		{"fe80::abcd", "fe80::abcd"},
+		{"http://h?password=S3cret", "http://h?***"},
+		{"redis://u:pw@h/0?db=3", "redis://u:***@h/0?db=3"},
+	};
+	struct sess_config c;
+	struct sess_err err;
+	char buf[300];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sess_config_redact_url(cases[i][0], buf, sizeof buf);
+		is_str(buf, cases[i][1], "redacted: %s", cases[i][1]);
+	}
+	sess_config_defaults(&c);
+	ok(sess_config_apply_url(&c, "redis://u:p?ss@h:7/1", &err) == 0, "a password with ? parses");
+	is_str(c.password, "p?ss", "it is all password");
+	ok(!strcmp(c.host, "h") && c.port == 7 && c.db == 1, "and the host after it");
+	ok(sess_config_apply_url(&c, "redis://h?password=S3cret", &err) == -1 && !strstr(err.msg, "S3cret") &&
+	   strstr(err.msg, "\"password\""), "an unknown URL option is named, not its value (%s)", err.msg);
+	snprintf(c.host, sizeof c.host, "u:S3cret@h");
+	sess_config_describe(&c, buf, sizeof buf);
+	ok(!strstr(buf, "S3cret") && strstr(buf, "u:***@h"), "describe hides a password in the host (%s)", buf);
+}
+
 static const char *fake_env_vals[][2] = {
 	{"REDIS_URL", "redis://envhost:7001/1"},
 	{"REDIS_PORT", "7002"},
@@ -150,6 +188,12 @@ static void test_config(void)
 	ok(sess_config_load_json(&c, "{\"defaultTTL\":", "f.json", &err) == -1 &&
 	   strstr(err.msg, "not valid JSON"), "broken JSON refused");
 	ok(sess_config_load_json(&c, "{\"prefix\":\"a*\"}", "f.json", &err) == -1, "bad prefix refused");
+	ok(sess_config_load_json(&c, "{\"defaultTTL\":1e400}", "f.json", &err) == -1 && err.cls == SESS_E_CONFIG &&
+	   strstr(err.msg, "defaultTTL") && strstr(err.msg, "1 to 315360000"), "huge TTL in a file refused with the range (%s)", err.msg);
+	ok(sess_config_load_json(&c, "{\"graceTTL\":1.5}", "f.json", &err) == -1 && strstr(err.msg, "whole number"),
+	   "fractional TTL in a file refused");
+	ok(sess_config_load_json(&c, "{\"redis\":{\"password\":12345}}", "f.json", &err) == 0 &&
+	   !strcmp(c.password, "12345"), "a password of digits as a JSON number");
 	ok(sess_config_load_env(&c, bad_env, &err) == -1 && strstr(err.msg, "SESSION_TTL") &&
 	   err.cls == SESS_E_CONFIG, "bad env value names the variable");
 	ok(sess_config_set(&c, "defaultTTL", "-5", "--ttl", &err) == -1 && err.cls == SESS_E_USAGE,
@@ -310,6 +354,64 @@ static void test_lua_limits(void)
 	   "a script's SESSBADARG is bad_argument, exit 65, naming the argument");
 }
 
+static void test_utf8(void)
+{
+	char out[16];
+
+	ok(sess_utf8_check("caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80", 14) == 14, "valid UTF-8 of 1 to 4 bytes");
+	ok(sess_utf8_check("ab\xff", 3) == 2, "0xff refused at its offset");
+	ok(sess_utf8_check("\xc3", 1) == 0, "truncated sequence refused");
+	ok(sess_utf8_check("\xc0\xaf", 2) == 0 && sess_utf8_check("\xe0\x80\xaf", 3) == 0,
+	   "overlong forms refused");
+	ok(sess_utf8_check("\xed\xa0\x80", 3) == 0, "UTF-16 surrogate refused");
+	ok(sess_utf8_check("\xf4\x90\x80\x80", 4) == 0 && sess_utf8_check("\xf5\x80\x80\x80", 4) == 0,
+	   "past U+10FFFF refused");
+	sess_utf8_escape(out, sizeof out, "a\xff" "b\n\xc3\xa9");
+	is_str(out, "a\\xffb\\x0a\xc3\xa9", "escape: bad byte and newline as \\xNN, UTF-8 kept");
+	sess_utf8_escape(out, 6, "abcd\xc3\xa9");
+	is_str(out, "abcd", "escape: a character that does not fit is left out whole");
+}
+
+static void test_json_text(void)
+{
+	struct sess_err err;
+	cJSON *v;
+	char deep[2 * SESS_JSON_DEPTH_MAX + 8];
+	int i;
+
+	v = sess_json_parse_err("{\"x\":\"\xff\"}", "metadata", NULL, &err);
+	ok(!v && !strcmp(err.kind, "bad_json") && !strcmp(err.msg, "metadata is not valid UTF-8 at byte 7"),
+	   "invalid UTF-8 refused with its byte (%s)", err.msg);
+	v = sess_json_parse_err("{\"x\":\"mo\\u0000dified\"}", "metadata", NULL, &err);
+	ok(!v && strstr(err.msg, "\\u0000") && strstr(err.msg, "byte 9"), "\\u0000 in a value refused (%s)", err.msg);
+	v = sess_json_parse_err("{\"\\u0000key\":1}", NULL, NULL, &err);
+	ok(!v && !strncmp(err.msg, "a \\u0000", 8), "\\u0000 in a key refused, no subject (%s)", err.msg);
+	v = sess_json_parse_err("{\"x\":\"a\\\\u0000\"}", "m", NULL, &err);
+	ok(v && !strcmp(cJSON_GetObjectItem(v, "x")->valuestring, "a\\u0000"), "an escaped backslash before u0000 is text");
+	cJSON_Delete(v);
+	v = sess_json_parse_err("{\"x\":\"\\\"[[[\"}", "m", NULL, &err);
+	ok(v != NULL, "brackets inside strings do not count as nesting");
+	cJSON_Delete(v);
+	for (i = 0; i <= SESS_JSON_DEPTH_MAX; i++)
+		deep[i] = '[';
+	deep[i] = '\0';
+	v = sess_json_parse_err(deep, "impact", NULL, &err);
+	ok(!v && strstr(err.msg, "impact is nested too deeply (limit 100)"), "too deep (%s)", err.msg);
+	deep[SESS_JSON_DEPTH_MAX] = '\0';
+	for (i = 0; i < SESS_JSON_DEPTH_MAX; i++)
+		deep[SESS_JSON_DEPTH_MAX + i] = ']';
+	deep[2 * SESS_JSON_DEPTH_MAX] = '\0';
+	v = sess_json_parse_err(deep, "impact", NULL, &err);
+	ok(v != NULL, "nested exactly to the limit is fine");
+	cJSON_Delete(v);
+	v = sess_json_parse_err("{\"a\":1} x", "--event", "a hint", &err);
+	ok(!v && !strcmp(err.msg, "--event is not valid JSON (near \"x\"); a hint"), "syntax error with the hint (%s)", err.msg);
+	sess_err_set(&err, SESS_E_DATA, NULL, "type \"%s\" is bad", "mo\xff\nx");
+	is_str(err.msg, "type \"mo\\xff\\x0ax\" is bad", "sess_err_set writes bad bytes and newlines as \\xNN");
+	sess_err_prefix(&err, "line %d \xc3", 2);
+	is_str(err.msg, "line 2 \\xc3: type \"mo\\xff\\x0ax\" is bad", "sess_err_prefix too");
+}
+
 static void test_emit_req(void)
 {
 	struct sess_config c;
@@ -364,11 +466,14 @@ int main(void)
 {
 	test_keys();
 	test_urls();
+	test_redact();
 	test_config();
 	test_events();
 	test_err();
 	test_limits();
 	test_lua_limits();
+	test_utf8();
+	test_json_text();
 	test_emit_req();
 	return done_testing();
 }

@@ -150,24 +150,30 @@ local META = {
   [S_F_CHAIN] = {chain = true, required = true},
 }
 
+-- (every emit runs this: the message is only built for a refusal)
 local function check_stored(name, v)
   local r = META[name]
-  local ok, want
+  local want
   if not r then return nil end
   if not v then -- HMGET gives false for a missing field
-    ok, want = not r.required, 'present'
+    if not r.required then return nil end
+    want = 'present'
   elseif r.states then
-    ok, want = STATES[v], 'working, broken or completed'
+    if STATES[v] then return nil end
+    want = 'working, broken or completed'
   elseif r.json then
-    ok, want = is_object_json(v), 'a JSON object'
+    if is_object_json(v) then return nil end
+    want = 'a JSON object'
   elseif r.id then
-    ok, want = is_id(v), 'an id'
+    if is_id(v) then return nil end
+    want = 'an id'
   elseif r.chain then
-    ok, want = v == '' or string.find(v, '^%x+$') and #v == 40, 'a chain digest'
+    if v == '' or (#v == 40 and string.find(v, '^%x+$')) then return nil end
+    want = 'a chain digest'
   else
-    ok, want = is_whole(v, r[1], r[2]), string.format('a whole number from %d to %d', r[1], r[2])
+    if is_whole(v, r[1], r[2]) then return nil end
+    want = string.format('a whole number from %d to %d', r[1], r[2])
   end
-  if ok then return nil end
   return badarg(string.format('stored field %s of %s is %s, not %s; the session is damaged%s',
     name, KEYS[1], shown(v), want, r.fix or ''))
 end
