@@ -3,34 +3,38 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "keys.h"
+#include "pipe.h"
+#include "schema.h"
+#include "view.h"
 #include "reply.h"
 #include "scripts.h"
 
-int sess_log_events(struct sess_ctx *s, const char *id, long from, long to,
-		long limit, sess_each_fn each, void *arg, long *last_seq,
-		struct sess_err *err)
+int sess_log_raw(struct sess_ctx *s, const char *id, long long from, long long to,
+		 long long limit, long page, sess_raw_fn each, void *arg,
+		 long long *last_seq, struct sess_err *err)
 {
 	char a0[24], a1[24], a2[24];
 	struct sess_keys k;
 	const char *args[3] = {a0, a1, a2};
-	long emitted = 0, next = from < 1 ? 1 : from;
+	long long emitted = 0, next = from < 1 ? 1 : from;
 
 	if (sess_key_check_id(id, "session id", err))
 		return -1;
 	sess_keys_init(&k, s->cfg->prefix, id);
 	for (;;) {
-		long want = SESS_LOG_PAGE;
+		long long want = page > 0 ? page : SESS_LOG_PAGE;
 		redisReply *r;
 		size_t i, items;
-		long long last;
-		long base;
+		long long last, base;
 
 		if (limit > 0 && limit - emitted < want)
 			want = limit - emitted;
-		snprintf(a0, sizeof a0, "%ld", next);
-		snprintf(a1, sizeof a1, "%ld", to);
-		snprintf(a2, sizeof a2, "%ld", want);
+		snprintf(a0, sizeof a0, "%lld", next);
+		snprintf(a1, sizeof a1, "%lld", to);
+		snprintf(a2, sizeof a2, "%lld", want);
 		r = sess_script_call(s->conn, SESS_LUA_EVENTS, 2, k.v, 3, args, err);
 		if (!r)
 			return -1;
@@ -39,23 +43,15 @@ int sess_log_events(struct sess_ctx *s, const char *id, long from, long to,
 			return sess_reply_bad(err, "events");
 		}
 		last = sess_reply_int(r, 1);
-		base = (long)sess_reply_int(r, 0);
+		base = sess_reply_int(r, 0);
 		items = r->elements - 2;
 		if (last_seq)
-			*last_seq = (long)last;
+			*last_seq = last;
 		for (i = 2; i < r->elements; i++) {
-			cJSON *ev = sess_event_decode(r->element[i]->str,
-						      r->element[i]->len, id, err);
-			int stop;
-			if (!ev) {
+			int rc = each(r->element[i]->str, r->element[i]->len, arg);
+			if (rc) {
 				freeReplyObject(r);
-				return -1;
-			}
-			stop = each(ev, arg);
-			cJSON_Delete(ev);
-			if (stop) {
-				freeReplyObject(r);
-				return 0;
+				return rc < 0 ? -1 : 0;
 			}
 			emitted++;
 		}
@@ -64,10 +60,218 @@ int sess_log_events(struct sess_ctx *s, const char *id, long from, long to,
 			return 0;
 		if (next <= base)
 			next = base + 1;
-		next += (long)items;
+		next += (long long)items;
 		if (next > last || (to > 0 && next > to) || (limit > 0 && emitted >= limit))
 			return 0;
 	}
+}
+
+struct decode_st {
+	const char *id;
+	sess_each_fn each;
+	void *arg;
+	struct sess_err *err;
+};
+
+static int decode_each(const char *text, size_t len, void *p)
+{
+	struct decode_st *d = p;
+	cJSON *ev = sess_event_decode(text, len, d->id, d->err);
+	int stop;
+
+	if (!ev)
+		return -1;
+	stop = d->each(ev, d->arg);
+	cJSON_Delete(ev);
+	return stop ? 1 : 0;
+}
+
+int sess_log_events(struct sess_ctx *s, const char *id, long from, long to,
+		    long limit, sess_each_fn each, void *arg, long *last_seq,
+		    struct sess_err *err)
+{
+	struct decode_st d = {id, each, arg, err};
+	long long last = 0;
+	int rc = sess_log_raw(s, id, from, to, limit, SESS_LOG_PAGE, decode_each, &d, &last, err);
+
+	if (last_seq)
+		*last_seq = (long)last;
+	return rc;
+}
+
+void sess_log_head_free(struct sess_log_head *h)
+{
+	cJSON_Delete(h->start);
+	h->start = NULL;
+}
+
+/* The earliest checkpoint at or past seq (a trimmed log's start), or NULL. */
+static cJSON *covering_checkpoint(struct sess_ctx *s, const struct sess_keys *k, long long seq,
+				  struct sess_err *err)
+{
+	redisReply *h = sess_conn_cmdf(s->conn, err, "HVALS %s", k->cps);
+	cJSON *best = NULL;
+	size_t i;
+
+	if (!h)
+		return NULL;
+	for (i = 0; h->type == REDIS_REPLY_ARRAY && i < h->elements; i++) {
+		cJSON *cp = cJSON_ParseWithLength(h->element[i]->str, h->element[i]->len);
+		const cJSON *cs = cJSON_GetObjectItemCaseSensitive(cp, "seq");
+		const cJSON *bs = best ? cJSON_GetObjectItemCaseSensitive(best, "seq") : NULL;
+		if (cJSON_IsNumber(cs) && cs->valuedouble >= (double)seq &&
+		    (!best || cs->valuedouble < bs->valuedouble)) {
+			cJSON_Delete(best);
+			best = cp;
+		} else {
+			cJSON_Delete(cp);
+		}
+	}
+	freeReplyObject(h);
+	if (!best)
+		sess_err_set(err, SESS_E_DATA, "no_checkpoint",
+			     "the log was trimmed before seq %lld and no checkpoint covers it; the history before is gone",
+			     seq + 1);
+	return best;
+}
+
+struct merge_st {
+	sess_record_fn fn;
+	void *arg;
+	redisReply *hist;
+	size_t hi;         /* next history record */
+	long long skip_to; /* events up to this seq are before the start */
+	int stop;
+};
+
+static long long at_of(const redisReply *e)
+{
+	const char *p = e->str ? strstr(e->str, "\"at\":") : NULL;
+	return p ? strtoll(p + 5, NULL, 10) : -1;
+}
+
+/* History records that come before event seq (at < seq). */
+static int flush_history(struct merge_st *m, long long before)
+{
+	while (m->hi < m->hist->elements) {
+		const redisReply *e = m->hist->element[m->hi];
+		if (before >= 0 && at_of(e) >= before)
+			break;
+		m->hi++;
+		if (m->fn(SESS_REC_HISTORY, e->str, e->len, m->arg))
+			return m->stop = 1;
+	}
+	return 0;
+}
+
+static int merge_event(const char *text, size_t len, void *p)
+{
+	struct merge_st *m = p;
+	const char *q = text + 5; /* {"s": */
+	long long seq = strtoll(q, NULL, 10);
+
+	if (seq <= m->skip_to)
+		return 0;
+	if (flush_history(m, seq))
+		return 1;
+	if (m->fn(SESS_REC_EVENT, text, len, m->arg))
+		return m->stop = 1;
+	return 0;
+}
+
+int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *head,
+		     sess_record_fn fn, void *arg, struct sess_err *err)
+{
+	struct sess_keys k;
+	struct sess_pipe p;
+	redisReply *meta = NULL, *hlen = NULL, *pttl = NULL, *hist = NULL, *ex = NULL;
+	struct merge_st m = {fn, arg, NULL, 0, 0, 0};
+	int rc = -1;
+
+	memset(head, 0, sizeof *head);
+	if (sess_key_check_id(id, "session id", err))
+		return -1;
+	sess_keys_init(&k, s->cfg->prefix, id);
+	/* one instant: where the log and the history end, and the chain head
+	 * that covers exactly that */
+	sess_pipe_init(&p, s->conn);
+	if (sess_pipe_cmdf(&p, 0, err, "MULTI") ||
+	    sess_pipe_cmdf(&p, 0, err, "HMGET %s " SESS_S_F_VERSION " " SESS_S_F_SEQ " " SESS_S_F_BASE
+			   " " SESS_S_F_CHAIN, k.meta) ||
+	    sess_pipe_cmdf(&p, 0, err, "LLEN %s", k.history) ||
+	    sess_pipe_cmdf(&p, 0, err, "PTTL %s", k.meta) ||
+	    sess_pipe_cmdf(&p, 0, err, "EXEC"))
+		goto done;
+	while (sess_pipe_pending(&p) > 1) {
+		redisReply *r;
+		if (sess_pipe_next(&p, &r, NULL, err))
+			goto done;
+		freeReplyObject(r);
+	}
+	if (sess_pipe_next(&p, &ex, NULL, err))
+		goto done;
+	if (ex->type != REDIS_REPLY_ARRAY || ex->elements != 3) {
+		if (ex->type == REDIS_REPLY_ERROR)
+			sess_conn_reply_error(s->conn, ex, err);
+		else
+			sess_reply_bad(err, "MULTI");
+		goto done;
+	}
+	meta = ex->element[0];
+	hlen = ex->element[1];
+	pttl = ex->element[2];
+	if (!sess_reply_str(meta, 0)) {
+		sess_err_set(err, SESS_E_NEGATIVE, "not_found",
+			     "session %s not found (it never existed, expired or was deleted)", id);
+		goto done;
+	}
+	if (sess_layout_ok(sess_reply_str(meta, 0), err))
+		goto done;
+	head->seq = sess_reply_int(meta, 1);
+	head->base = sess_reply_int(meta, 2);
+	snprintf(head->chain, sizeof head->chain, "%s", sess_reply_str(meta, 3) ? sess_reply_str(meta, 3) : "");
+	head->pttl = pttl->type == REDIS_REPLY_INTEGER ? pttl->integer : -1;
+	head->hlen = hlen->type == REDIS_REPLY_INTEGER ? hlen->integer : 0;
+	if (!(hist = sess_conn_cmdf(s->conn, err, "LRANGE %s 0 %lld", k.history, head->hlen - 1)))
+		goto done;
+	if (hist->type != REDIS_REPLY_ARRAY) {
+		sess_reply_bad(err, "LRANGE");
+		goto done;
+	}
+	m.hist = hist;
+	if (head->base > 0) {
+		/* trimmed: start from the earliest checkpoint covering the first
+		 * event kept, after its own record */
+		const cJSON *cs, *cn;
+		if (!(head->start = covering_checkpoint(s, &k, head->base, err)))
+			goto done;
+		cs = cJSON_GetObjectItemCaseSensitive(head->start, "seq");
+		cn = cJSON_GetObjectItemCaseSensitive(head->start, "id");
+		m.skip_to = (long long)cs->valuedouble;
+		while (m.hi < hist->elements) {
+			const redisReply *e = hist->element[m.hi++];
+			if (at_of(e) == m.skip_to && strstr(e->str, "\"k\":\"checkpoint\"") &&
+			    cJSON_IsNumber(cn) && strstr(e->str, "\"n\":") &&
+			    strtoll(strstr(e->str, "\"n\":") + 4, NULL, 10) == (long long)cn->valuedouble)
+				break;
+		}
+	}
+	if (head->seq > m.skip_to &&
+	    sess_log_raw(s, id, m.skip_to + 1, head->seq, 0, SESS_LOG_REPLAY_PAGE, merge_event, &m,
+			 NULL, err))
+		goto done;
+	if (!m.stop)
+		flush_history(&m, -1);
+	rc = 0;
+done:
+	sess_pipe_free(&p);
+	if (ex)
+		freeReplyObject(ex);
+	if (hist)
+		freeReplyObject(hist);
+	if (rc)
+		sess_log_head_free(head);
+	return rc;
 }
 
 int sess_log_message(const redisReply *r, cJSON **ev, struct sess_err *err)

@@ -15,6 +15,45 @@
 #include "event.h"
 
 #define SESS_LOG_PAGE 500 /* events read per round trip */
+#define SESS_LOG_REPLAY_PAGE 1000 /* the same when replaying a whole log */
+
+/* One stored event's exact text; return 0 to go on, 1 to stop, -1 to fail
+ * (the caller's err is set). */
+typedef int (*sess_raw_fn)(const char *text, size_t len, void *arg);
+
+/* Events with from <= seq <= to (to 0 = the last), at most limit (0 = all),
+ * as stored, page events a round trip. *last_seq gets the session's last
+ * seq. */
+int sess_log_raw(struct sess_ctx *s, const char *id, long long from, long long to,
+		 long long limit, long page, sess_raw_fn each, void *arg,
+		 long long *last_seq, struct sess_err *err);
+
+/* A session's whole history as stored, in the order it was made: each
+ * event (SESS_REC_EVENT) and each lifecycle record (SESS_REC_HISTORY),
+ * exact texts, as sesskit-layout(7) defines the order (an event with seq
+ * N, then the records at N). fn returns 0 to go on, non-zero to stop. */
+#define SESS_REC_EVENT 'E'
+#define SESS_REC_HISTORY 'H'
+typedef int (*sess_record_fn)(int kind, const char *text, size_t len, void *arg);
+
+struct sess_log_head {
+	long long seq, base;          /* the last seq and the trim base, read */
+	char chain[41];               /* the chain head covering exactly that */
+	long long pttl;               /* ms, -1 none */
+	long long hlen;               /* history records then */
+	cJSON *start;                 /* a trimmed log: the checkpoint the
+				       * records start after (owned), else NULL */
+};
+
+/* Read at one instant where the log ends (seq, chain head, history length,
+ * in a MULTI), then stream the records up to there: writes made meanwhile
+ * are not included, so the chain head read covers exactly what was given.
+ * A log trimmed before its first events starts after the earliest
+ * checkpoint covering the first event kept (head->start; fold from it).
+ * Release head with sess_log_head_free. */
+int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *head,
+		     sess_record_fn fn, void *arg, struct sess_err *err);
+void sess_log_head_free(struct sess_log_head *h);
 
 /* Events with from <= seq <= to (to 0 = the last), at most limit (0 = no
  * limit), read in pages so memory stays flat; each goes to each() in the

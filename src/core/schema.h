@@ -31,6 +31,9 @@
 #define SESS_S_KEY_LAYOUT "layout"
 #define SESS_S_KEY_AGENTS "agents"
 #define SESS_S_KEY_AGENT "agent"
+/* saved replays: PREFIX:replay:{ID} (the session's slot) and the index */
+#define SESS_S_KEY_REPLAY "replay"
+#define SESS_S_KEY_REPLAYS "replays"
 
 /* Meta hash fields */
 #define SESS_S_F_VERSION "v"

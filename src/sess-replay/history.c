@@ -1,0 +1,1009 @@
+/* history.c - play, state, diff, verify, fork: a history folded. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/event.h"
+#include "core/ids.h"
+#include "core/index.h"
+#include "core/keys.h"
+#include "core/pipe.h"
+#include "core/reply.h"
+#include "core/replay.h"
+#include "core/schema.h"
+#include "core/view.h"
+#include "replay.h"
+
+/* The seq (events) or at (records) and time of a record. */
+static int position(int kind, const char *text, size_t len, long long *pos, long long *ts,
+		    struct sess_fold_ev *ev, struct sess_err *err)
+{
+	if (kind == SESS_REC_EVENT) {
+		if (sess_fold_scan(text, len, ev, err))
+			return -1;
+		*pos = ev->seq;
+		*ts = ev->ts;
+		return 0;
+	} else {
+		const char *at = strstr(text, "\"at\":"), *t = strstr(text, "\"ts\":");
+		memset(ev, 0, sizeof *ev);
+		*pos = at ? strtoll(at + 5, NULL, 10) : 0;
+		*ts = t ? strtoll(t + 5, NULL, 10) : 0;
+		return 0;
+	}
+}
+
+/* A lifecycle record as a frame: {"frame":"lifecycle","kind",...}. */
+static cJSON *record_frame(const char *id, const char *text, size_t len)
+{
+	static const struct { const char *from, *to; } names[] = {
+		{"a", "agent"}, {"m", "metadata"}, {"n", "checkpoint"}, {"r", "reason"},
+		{"at", "seq"}, {"ts", "timestamp"}, {"k", "kind"}, {NULL, NULL}};
+	cJSON *r = cJSON_ParseWithLength(text, len), *o, *it;
+
+	if (!r || !(o = cJSON_CreateObject())) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	cJSON_AddStringToObject(o, "frame", "lifecycle");
+	cJSON_AddStringToObject(o, "sessionId", id);
+	while ((it = r->child)) {
+		const char *key = it->string;
+		size_t i;
+		cJSON_DetachItemViaPointer(r, it);
+		for (i = 0; names[i].from; i++)
+			if (!strcmp(key, names[i].from))
+				key = names[i].to;
+		cJSON_AddItemToObject(o, key, it);
+	}
+	cJSON_Delete(r);
+	return o;
+}
+
+static cJSON *event_frame(const char *id, const char *text, size_t len, struct sess_err *err)
+{
+	cJSON *ev = sess_event_decode(text, len, id, err), *o;
+
+	if (!ev)
+		return NULL;
+	if (!(o = cJSON_CreateObject())) {
+		cJSON_Delete(ev);
+		return NULL;
+	}
+	cJSON_AddStringToObject(o, "frame", "event");
+	while (ev->child) {
+		cJSON *it = ev->child;
+		cJSON_DetachItemViaPointer(ev, it);
+		cJSON_AddItemToObject(o, it->string, it);
+	}
+	cJSON_Delete(ev);
+	return o;
+}
+
+/* ---- play ---- */
+
+struct play_st {
+	struct cli_app *a;
+	struct play_opts *o;
+	struct point from, to;
+	int has_from, has_to;
+	double speed;
+	long long last_ts;
+	long frames;
+};
+
+static void wait_gap(struct play_st *st, long long ts)
+{
+	long long gap;
+	struct timespec t;
+
+	if (st->speed <= 0 || !st->last_ts || ts <= st->last_ts)
+		return;
+	gap = (long long)((double)(ts - st->last_ts) / st->speed);
+	if (gap > 60000)
+		gap = 60000; /* a long pause shown as a minute at most */
+	t.tv_sec = gap / 1000;
+	t.tv_nsec = (gap % 1000) * 1000000L;
+	while (!cli_stop_signal() && nanosleep(&t, &t) == -1)
+		;
+}
+
+static int play_one(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
+{
+	struct play_st *st = p;
+	struct play_opts *o = st->o;
+	struct sess_fold_ev ev;
+	long long pos, ts;
+	cJSON *frame;
+
+	if (st->a->out.closed || cli_stop_signal())
+		return 1;
+	if (position(kind, text, len, &pos, &ts, &ev, &st->a->err))
+		return 1;
+	if (st->has_from && !(st->from.is_time ? ts >= st->from.v : pos >= st->from.v))
+		return 0;
+	if (st->has_to && !point_covers(&st->to, pos, ts))
+		return 1; /* records only go forward: nothing more to show */
+	if (kind != SESS_REC_EVENT && o->events_only)
+		return 0;
+	if (o->type && (kind != SESS_REC_EVENT || strlen(o->type) != ev.type_len ||
+			memcmp(o->type, ev.type, ev.type_len)))
+		return 0;
+	if (o->actor) {
+		if (kind == SESS_REC_EVENT) {
+			if (strlen(o->actor) != ev.actor_len || memcmp(o->actor, ev.actor, ev.actor_len))
+				return 0;
+		} else {
+			char want[SESS_ID_MAX + 16];
+			snprintf(want, sizeof want, "\"a\":\"%s\"", o->actor);
+			if (!strstr(text, want))
+				return 0;
+		}
+	}
+	frame = kind == SESS_REC_EVENT ? event_frame(f->id, text, len, &st->a->err)
+				       : record_frame(f->id, text, len);
+	if (!frame)
+		return 1;
+	if (o->with_state)
+		cJSON_AddItemToObject(frame, "state", sess_fold_json(f));
+	wait_gap(st, ts);
+	st->last_ts = ts;
+	st->frames++;
+	cli_out_json(&st->a->out, frame);
+	cJSON_Delete(frame);
+	return 0;
+}
+
+int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct play_opts *o = opts;
+	struct play_st st;
+	struct source src;
+	struct sess_fold f;
+	int rc;
+
+	(void)argc;
+	memset(&st, 0, sizeof st);
+	st.a = a;
+	st.o = o;
+	if (o->from && point_parse(o->from, "--from", &st.from, &a->err))
+		return cli_usage_error(a, "%s", a->err.msg);
+	if (o->to && point_parse(o->to, "--to", &st.to, &a->err))
+		return cli_usage_error(a, "%s", a->err.msg);
+	st.has_from = o->from != NULL;
+	st.has_to = o->to != NULL;
+	if (o->speed) {
+		char *end;
+		st.speed = strtod(o->speed, &end);
+		if (*end || !(st.speed > 0) || !isfinite(st.speed))
+			return cli_usage_error(a, "--speed takes a number above 0 (2 = twice as fast), not \"%s\"",
+					       o->speed);
+	} else {
+		st.speed = isatty(STDOUT_FILENO) ? 1 : 0;
+	}
+	if ((rc = cli_connect(a)))
+		return rc;
+	cli_catch_stop_signals();
+	if (source_open(a, argv[0], o->saved, &src))
+		return cli_app_fail(a);
+	rc = source_fold(a, &src, &f, 0, st.has_from && !st.from.is_time ? st.from.v : 0, play_one, &st);
+	if (!rc && src.head.start && !src.saved)
+		cli_warn(a->prog, "the log of %s was trimmed: the history starts at checkpoint %g (seq %g)",
+			 src.id, cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src.head.start, "id")),
+			 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src.head.start, "seq")));
+	sess_fold_free(&f);
+	source_close(&src);
+	if (rc)
+		return cli_app_fail(a);
+	return cli_stop_signal() ? cli_signal_exit() : 0;
+}
+
+/* ---- state ---- */
+
+struct upto_st {
+	struct point at;
+	struct sess_fold snap;  /* the fold at the point */
+	int have;
+	long long records;
+};
+
+/* Stop before the first record past the point; the fold has been
+ * advanced by it already, so the state at the point is kept aside. */
+static int upto_one(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
+{
+	struct upto_st *st = p;
+	long long pos, ts;
+	struct sess_fold_ev ev;
+	struct sess_err err;
+
+	if (position(kind, text, len, &pos, &ts, &ev, &err))
+		return 1;
+	if (!point_covers(&st->at, pos, ts))
+		return 1;
+	sess_fold_free(&st->snap);
+	if (sess_fold_copy(&st->snap, f))
+		return 1;
+	st->have = 1;
+	st->records++;
+	return 0;
+}
+
+/* The fold of src at point at (the copy kept before the first record past
+ * it). proof: keep the chain. Returns 0 with st->snap set. */
+static int fold_upto(struct cli_app *a, struct source *src, struct upto_st *st, int proof)
+{
+	struct sess_fold f;
+	int rc;
+
+	memset(&st->snap, 0, sizeof st->snap);
+	rc = source_fold(a, src, &f, proof, st->at.is_time ? 0 : st->at.v, upto_one, st);
+	if (!rc && !st->have) {
+		/* nothing at or before the point: the state as folding began */
+		if (!f.known && !f.events)
+			rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
+					  "the point is before the history of %s begins", src->id);
+		else
+			rc = sess_fold_copy(&st->snap, &f) ? sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory") : 0;
+		if (!rc && !st->snap.known)
+			rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
+					  "the point is before the history of %s begins", src->id);
+	}
+	sess_fold_free(&f);
+	return rc;
+}
+
+int cmd_state(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct state_opts *o = opts;
+	struct upto_st st;
+	struct source src;
+	cJSON *out;
+	int rc;
+
+	(void)argc;
+	memset(&st, 0, sizeof st);
+	if (!o->at)
+		return cli_usage_error(a, "--at SEQ|TIME is required");
+	if (point_parse(o->at, "--at", &st.at, &a->err))
+		return cli_usage_error(a, "%s", a->err.msg);
+	if ((rc = cli_connect(a)))
+		return rc;
+	if (source_open(a, argv[0], o->saved, &src))
+		return cli_app_fail(a);
+	rc = fold_upto(a, &src, &st, o->proof);
+	if (rc) {
+		source_close(&src);
+		sess_fold_free(&st.snap);
+		return cli_app_fail(a);
+	}
+	if (!st.snap.known)
+		cli_warn(a->prog, "%s has no history before seq %lld (layout 1 data): its state there is unknown",
+			 src.id, st.snap.seq);
+	out = sess_fold_json(&st.snap);
+	if (o->proof) {
+		cJSON *p = cJSON_AddObjectToObject(out, "proof");
+		char sd[SESS_SHA1_HEX];
+		sess_fold_digest(&st.snap, sd);
+		cJSON_AddStringToObject(p, "chain", st.snap.chain);
+		cJSON_AddStringToObject(p, "stateDigest", sd);
+		cJSON_AddNumberToObject(p, "records", (double)(st.snap.events + st.snap.records));
+	}
+	source_close(&src);
+	sess_fold_free(&st.snap);
+	return cli_print(a, out);
+}
+
+/* ---- diff ---- */
+
+struct diff_st {
+	struct point from, to;
+	struct sess_fold at_from;
+	int have_from;
+	cJSON *types, *actors, *kinds;
+	long long events;
+};
+
+static void bump(cJSON *o, const char *k, size_t n)
+{
+	char key[SESS_ID_MAX + 1];
+	cJSON *v;
+
+	snprintf(key, sizeof key, "%.*s", (int)n, k);
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, key)))
+		cJSON_SetNumberValue(v, v->valuedouble + 1);
+	else
+		cJSON_AddNumberToObject(o, key, 1);
+}
+
+static int diff_one(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
+{
+	struct diff_st *st = p;
+	long long pos, ts;
+	struct sess_fold_ev ev;
+	struct sess_err err;
+
+	if (position(kind, text, len, &pos, &ts, &ev, &err))
+		return 1;
+	if (point_covers(&st->from, pos, ts)) {
+		sess_fold_free(&st->at_from);
+		st->have_from = sess_fold_copy(&st->at_from, f) == 0;
+		return 0;
+	}
+	if (!point_covers(&st->to, pos, ts))
+		return 1;
+	if (kind == SESS_REC_EVENT) {
+		st->events++;
+		bump(st->types, ev.type, ev.type_len);
+		bump(st->actors, ev.actor, ev.actor_len);
+	} else {
+		const char *k = strstr(text, "\"k\":\"");
+		if (k)
+			bump(st->kinds, k + 5, strcspn(k + 5, "\""));
+	}
+	return 0;
+}
+
+static cJSON *names(const struct sess_fold *f)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < f->nagents; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(f->agents[i].id));
+	return a;
+}
+
+static int has_agent(const struct sess_fold *f, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < f->nagents; i++)
+		if (!strcmp(f->agents[i].id, id))
+			return 1;
+	return 0;
+}
+
+int cmd_diff(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct diff_opts *o = opts;
+	struct diff_st st;
+	struct source src;
+	struct sess_fold f;
+	cJSON *out, *ag, *joined, *left, *ev;
+	size_t i;
+	int rc;
+
+	(void)argc;
+	memset(&st, 0, sizeof st);
+	if (!o->from || !o->to)
+		return cli_usage_error(a, "diff needs --from A and --to B (seqs or times)");
+	if (point_parse(o->from, "--from", &st.from, &a->err) || point_parse(o->to, "--to", &st.to, &a->err))
+		return cli_usage_error(a, "%s", a->err.msg);
+	if (st.from.is_time == st.to.is_time && st.to.v < st.from.v)
+		return cli_usage_error(a, "--to %s is before --from %s", o->to, o->from);
+	if ((rc = cli_connect(a)))
+		return rc;
+	if (source_open(a, argv[0], o->saved, &src))
+		return cli_app_fail(a);
+	st.types = cJSON_CreateObject();
+	st.actors = cJSON_CreateObject();
+	st.kinds = cJSON_CreateObject();
+	rc = source_fold(a, &src, &f, 0, st.from.is_time ? 0 : st.from.v, diff_one, &st);
+	source_close(&src);
+	if (!rc && !st.have_from)
+		rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
+				  "--from is before the history of %s begins", argv[0]);
+	if (rc) {
+		cJSON_Delete(st.types);
+		cJSON_Delete(st.actors);
+		cJSON_Delete(st.kinds);
+		sess_fold_free(&f);
+		sess_fold_free(&st.at_from);
+		return cli_app_fail(a);
+	}
+	/* f went one record past --to at most; fold_upto's copy is cleaner,
+	 * but the state at --to is the fold before that record: redo it */
+	{
+		struct upto_st up;
+		memset(&up, 0, sizeof up);
+		up.at = st.to;
+		source_open(a, argv[0], o->saved, &src);
+		rc = fold_upto(a, &src, &up, 0);
+		source_close(&src);
+		sess_fold_free(&f);
+		if (rc) {
+			sess_fold_free(&st.at_from);
+			return cli_app_fail(a);
+		}
+		f = up.snap;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "id", argv[0]);
+	cJSON_AddItemToObject(out, "from", sess_fold_json(&st.at_from));
+	cJSON_AddItemToObject(out, "to", sess_fold_json(&f));
+	if (strcmp(st.at_from.state, f.state)) {
+		cJSON *s = cJSON_AddObjectToObject(out, "stateChanged");
+		cJSON_AddStringToObject(s, "from", st.at_from.state);
+		cJSON_AddStringToObject(s, "to", f.state);
+	}
+	ag = cJSON_AddObjectToObject(out, "agents");
+	joined = cJSON_AddArrayToObject(ag, "joined");
+	left = cJSON_AddArrayToObject(ag, "left");
+	for (i = 0; i < f.nagents; i++)
+		if (!has_agent(&st.at_from, f.agents[i].id))
+			cJSON_AddItemToArray(joined, cJSON_CreateString(f.agents[i].id));
+	for (i = 0; i < st.at_from.nagents; i++)
+		if (!has_agent(&f, st.at_from.agents[i].id))
+			cJSON_AddItemToArray(left, cJSON_CreateString(st.at_from.agents[i].id));
+	cJSON_AddItemToObject(ag, "at", names(&f));
+	ev = cJSON_AddObjectToObject(out, "events");
+	cJSON_AddNumberToObject(ev, "count", (double)st.events);
+	cJSON_AddItemToObject(ev, "byType", st.types);
+	cJSON_AddItemToObject(ev, "byActor", st.actors);
+	cJSON_AddItemToObject(out, "lifecycle", st.kinds);
+	sess_fold_free(&f);
+	sess_fold_free(&st.at_from);
+	return cli_print(a, out);
+}
+
+/* ---- verify ---- */
+
+struct verify_st {
+	struct cli_app *a;
+	const char *id;
+	cJSON *cps;       /* the stored checkpoints: number -> object */
+	long findings;
+	int stop;
+};
+
+static void finding(struct cli_app *a, const char *id, const char *code, long long seq,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void finding(struct cli_app *a, const char *id, const char *code, long long seq,
+		    const char *fmt, ...)
+{
+	char msg[SESS_ERR_MSG_MAX];
+	struct sess_err e;
+	va_list ap;
+	cJSON *o = cJSON_CreateObject();
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sess_err_set(&e, SESS_E_DATA, code, "%s", msg); /* escapes what is not UTF-8 */
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "code", code);
+	if (seq >= 0)
+		cJSON_AddNumberToObject(o, "seq", (double)seq);
+	cJSON_AddStringToObject(o, "message", e.msg);
+	cli_out_json(&a->out, o);
+	cJSON_Delete(o);
+}
+
+static int cmp_name(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static cJSON *sorted_names(const struct sess_fold *f)
+{
+	cJSON *a = cJSON_CreateArray();
+	const char **ids = f->nagents ? malloc(f->nagents * sizeof *ids) : NULL;
+	size_t i;
+
+	for (i = 0; ids && i < f->nagents; i++)
+		ids[i] = f->agents[i].id;
+	if (ids)
+		qsort(ids, f->nagents, sizeof *ids, cmp_name);
+	for (i = 0; ids && i < f->nagents; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(ids[i]));
+	free(ids);
+	return a;
+}
+
+/* Before a checkpoint's record is folded: the stored checkpoint must be
+ * the state folded so far, and its ch the chain so far. */
+static void check_checkpoint(struct verify_st *st, const struct sess_fold *before,
+			     const char *chain_before, long long n)
+{
+	char key[24], sd[SESS_SHA1_HEX];
+	const cJSON *cp, *v;
+	cJSON *agents;
+	char *got, *want;
+
+	snprintf(key, sizeof key, "%lld", n);
+	cp = cJSON_GetObjectItemCaseSensitive(st->cps, key);
+	if (!cp) {
+		finding(st->a, st->id, "checkpoint_missing", before->seq,
+			"the history records checkpoint %lld, which is not stored", n);
+		st->findings++;
+		return;
+	}
+	sess_fold_digest(before, sd);
+	v = cJSON_GetObjectItemCaseSensitive(cp, "sd");
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, sd)) {
+		finding(st->a, st->id, "checkpoint_mismatch", before->seq,
+			"checkpoint %lld does not hold the state folded up to seq %lld (state digest %s, stored %s)",
+			n, before->seq, sd, cJSON_IsString(v) ? v->valuestring : "none");
+		st->findings++;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(cp, "ch");
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, chain_before)) {
+		finding(st->a, st->id, "chain_mismatch", before->seq,
+			"checkpoint %lld's chain digest is not the chain of the records before it", n);
+		st->findings++;
+	}
+	/* the plain fields too, so a finding names what differs (a
+	 * checkpoint lists its agents sorted) */
+	agents = sorted_names(before);
+	got = cJSON_PrintUnformatted(agents);
+	want = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(cp, "agents"));
+	if (!got || !want || strcmp(got, want)) {
+		finding(st->a, st->id, "checkpoint_mismatch", before->seq,
+			"checkpoint %lld lists agents %s; the history has %s", n,
+			want ? want : "none", got ? got : "none");
+		st->findings++;
+	}
+	cJSON_free(got);
+	cJSON_free(want);
+	cJSON_Delete(agents);
+	v = cJSON_GetObjectItemCaseSensitive(cp, "state");
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, before->state)) {
+		finding(st->a, st->id, "checkpoint_mismatch", before->seq,
+			"checkpoint %lld holds state %s; the history has %s", n,
+			cJSON_IsString(v) ? v->valuestring : "none", before->state);
+		st->findings++;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(st->cps, key); /* seen */
+}
+
+struct vfold_st {
+	struct verify_st *v;
+	char chain[SESS_SHA1_HEX]; /* the chain before the record in hand */
+};
+
+/* Called after each record is folded. A checkpoint record changes nothing
+ * a checkpoint holds but the chain, so the fold after it, with the chain
+ * kept from before it, is what the stored checkpoint must match. */
+static int vrecord(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
+{
+	struct vfold_st *vs = p;
+	const char *n;
+
+	(void)len;
+	if (kind == SESS_REC_HISTORY && strstr(text, "\"k\":\"checkpoint\"") && f->known &&
+	    (n = strstr(text, "\"n\":")))
+		check_checkpoint(vs->v, f, vs->chain, strtoll(n + 4, NULL, 10));
+	memcpy(vs->chain, f->chain, sizeof vs->chain);
+	return 0;
+}
+
+/* The stored checkpoints: live from the hash, saved from the meta. */
+static cJSON *stored_checkpoints(struct cli_app *a, const struct source *src)
+{
+	cJSON *map = cJSON_CreateObject(), *it;
+
+	if (src->saved) {
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(src->meta, "checkpoints")) {
+			char key[24];
+			snprintf(key, sizeof key, "%g", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "id")));
+			cJSON_AddItemToObject(map, key, cJSON_Duplicate(it, 1));
+		}
+	} else {
+		struct sess_keys k;
+		redisReply *h;
+		size_t i;
+		sess_keys_init(&k, a->cfg.prefix, src->id);
+		if ((h = sess_conn_cmdf(&a->conn, NULL, "HGETALL %s", k.cps))) {
+			for (i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
+				cJSON *cp = cJSON_ParseWithLength(h->element[i + 1]->str, h->element[i + 1]->len);
+				if (cp)
+					cJSON_AddItemToObject(map, h->element[i]->str, cp);
+			}
+			freeReplyObject(h);
+		}
+	}
+	return map;
+}
+
+/* Verify one source; returns its findings, -1 when it could not be read. */
+static long verify_source(struct cli_app *a, const char *id, int saved)
+{
+	struct verify_st v = {a, id, NULL, 0, 0};
+	struct vfold_st vs;
+	struct source src;
+	struct sess_fold f;
+	const char *head;
+	cJSON *sum, *it;
+	int rc;
+
+	if (source_open(a, id, saved, &src)) {
+		if (a->err.cls != SESS_E_NEGATIVE)
+			return -1;
+		finding(a, id, "not_found", -1, "%s", a->err.msg);
+		return 1;
+	}
+	v.cps = stored_checkpoints(a, &src);
+	memset(&vs, 0, sizeof vs);
+	vs.v = &v;
+	rc = source_fold(a, &src, &f, 1, 0, vrecord, &vs);
+	if (src.saved && !src.meta)
+		rc = -1;
+	if (rc) {
+		/* a damaged record, a gap, a bad block: the rest cannot be trusted */
+		if (a->err.cls == SESS_E_UNAVAILABLE || a->err.cls == SESS_E_TEMP || a->err.cls == SESS_E_AUTH) {
+			sess_fold_free(&f);
+			cJSON_Delete(v.cps);
+			source_close(&src);
+			return -1;
+		}
+		finding(a, id, a->err.kind[0] ? a->err.kind : "corrupt", f.seq, "%s", a->err.msg);
+		v.findings++;
+	} else {
+		head = src.saved ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src.meta, "chain"))
+				 : src.head.chain;
+		if (!head || strcmp(head, f.chain)) {
+			finding(a, id, "chain_mismatch", f.seq,
+				"the records fold to chain %s but the %s holds %s: a record was edited, removed or inserted",
+				f.chain, src.saved ? "saved replay" : "session", head ? head : "none");
+			v.findings++;
+		}
+		/* checkpoints no record points at (a trimmed log's are before
+		 * its start, and fine) */
+		cJSON_ArrayForEach(it, v.cps) {
+			double s = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "seq"));
+			if (s >= (double)f.base + 1 && f.known && !(src.head.start &&
+			    s <= cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src.head.start, "seq")))) {
+				finding(a, id, "checkpoint_orphan", (long long)s,
+					"checkpoint %s is stored but no history record took it", it->string);
+				v.findings++;
+			}
+		}
+	}
+	sum = cJSON_CreateObject();
+	cJSON_AddStringToObject(sum, "id", id);
+	cJSON_AddStringToObject(sum, "source", src.saved ? "saved" : "live");
+	cJSON_AddBoolToObject(sum, "ok", v.findings == 0);
+	cJSON_AddNumberToObject(sum, "events", (double)f.events);
+	cJSON_AddNumberToObject(sum, "lifecycle", (double)f.records);
+	cJSON_AddNumberToObject(sum, "lastSeq", (double)f.seq);
+	cJSON_AddStringToObject(sum, "chain", f.chain);
+	cJSON_AddNumberToObject(sum, "findings", (double)v.findings);
+	if (!f.known || (src.head.start && !src.saved))
+		cJSON_AddNumberToObject(sum, "historyFrom", (double)(f.base + 1));
+	cli_out_json(&a->out, sum);
+	cJSON_Delete(sum);
+	sess_fold_free(&f);
+	cJSON_Delete(v.cps);
+	source_close(&src);
+	return v.findings;
+}
+
+struct all_st {
+	struct cli_app *a;
+	long findings;
+	int failed, saved;
+};
+
+static int verify_row(cJSON *row, void *p)
+{
+	struct all_st *st = p;
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "id"));
+	long n;
+
+	if (!id || st->a->out.closed)
+		return st->a->out.closed;
+	n = verify_source(st->a, id, st->saved);
+	if (n < 0)
+		return st->failed = 1;
+	st->findings += n;
+	return 0;
+}
+
+static int verify_op(struct cli_app *a, const char *id, void *p)
+{
+	struct all_st *st = p;
+	long n = verify_source(a, id, st->saved);
+
+	if (n < 0)
+		return -1;
+	st->findings += n;
+	return 0;
+}
+
+int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct verify_opts *o = opts;
+	struct all_st st = {a, 0, 0, o->saved};
+	int rc, i;
+
+	if (o->all == (argc > 0))
+		return cli_usage_error(a, "give session or replay ids (- reads them from stdin), or --all");
+	if ((rc = cli_connect(a)))
+		return rc;
+	if (o->all) {
+		/* every live session the index knows, or (--saved) every
+		 * saved replay */
+		struct sess_list_opts lo = {NULL, NULL, 0, 0};
+		if (o->saved ? sess_replay_list(&a->ctx, 0, verify_row, &st, &a->err)
+			     : sess_list(&a->ctx, &lo, verify_row, &st, &a->err))
+			return cli_app_fail(a);
+		if (st.failed)
+			return cli_app_fail(a);
+		return st.findings ? 1 : 0;
+	}
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-")) {
+			int r = cli_run_ids(a, "-", verify_op, &st);
+			if (r && r != 1)
+				return r;
+			continue;
+		}
+		{
+			long n = verify_source(a, argv[i], o->saved);
+			if (n < 0)
+				return cli_app_fail(a);
+			st.findings += n;
+		}
+	}
+	return st.findings ? 1 : 0;
+}
+
+/* ---- fork ---- */
+
+struct fork_st {
+	struct point at;
+	struct sess_pipe *p;
+	const char *keys[SESS_NKEYS];
+	struct cli_app *a;
+	long long nev, nrec;
+	long eids;
+	int failed;
+};
+
+static int fork_one(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
+{
+	struct fork_st *st = p;
+	long long pos, ts;
+	struct sess_fold_ev ev;
+
+	(void)f;
+	if (position(kind, text, len, &pos, &ts, &ev, &st->a->err))
+		return st->failed = 1;
+	if (!point_covers(&st->at, pos, ts))
+		return 1;
+	/* copied as they are: the fork's chain is the source's up to here */
+	if (sess_pipe_cmdf(st->p, 0, &st->a->err, "RPUSH %s %b",
+			   kind == SESS_REC_EVENT ? st->keys[1] : st->keys[4], text, len))
+		return st->failed = 1;
+	if (kind == SESS_REC_EVENT) {
+		const char *e = strstr(text, "\"eid\":\"");
+		st->nev++;
+		if (e) {
+			size_t n = strcspn(e + 7, "\"");
+			if (sess_pipe_cmdf(st->p, 0, &st->a->err, "HSET %s %b %lld", st->keys[3], e + 7, n,
+					   ev.seq))
+				return st->failed = 1;
+			st->eids++;
+		}
+	} else {
+		st->nrec++;
+	}
+	return 0;
+}
+
+int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct fork_opts *o = opts;
+	struct fork_st st;
+	struct upto_st up;
+	struct source src;
+	struct sess_keys k;
+	struct sess_pipe p;
+	struct sess_conn w; /* writes: WATCH, MULTI and EXEC on their own connection */
+	struct sess_fold f;
+	char newid[SESS_NEW_ID_LEN + 1], rec[512], chain[SESS_SHA1_HEX], num[32];
+	const char *id = o->id;
+	redisReply *r;
+	long long now, ttl_ms;
+	cJSON *out;
+	size_t i;
+	int rc;
+
+	(void)argc;
+	memset(&st, 0, sizeof st);
+	if (!o->at)
+		return cli_usage_error(a, "--at SEQ|TIME is required");
+	if (point_parse(o->at, "--at", &st.at, &a->err))
+		return cli_usage_error(a, "%s", a->err.msg);
+	if (id && sess_key_check_id(id, "session id", &a->err))
+		return cli_app_fail(a);
+	if (!id) {
+		if (sess_new_id(newid, &a->err))
+			return cli_app_fail(a);
+		id = newid;
+	}
+	if ((rc = cli_connect(a)))
+		return rc;
+	/* the state at the point first: what the fork's meta holds */
+	memset(&up, 0, sizeof up);
+	up.at = st.at;
+	if (source_open(a, argv[0], o->saved, &src))
+		return cli_app_fail(a);
+	rc = fold_upto(a, &src, &up, 1);
+	source_close(&src);
+	if (rc)
+		return cli_app_fail(a);
+	if (!up.snap.known) {
+		sess_fold_free(&up.snap);
+		return sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
+				    "the history of %s before seq %lld is unknown (layout 1 data); fork from a later point",
+				    argv[0], up.snap.seq + 1), cli_app_fail(a);
+	}
+	if (up.snap.base > 0 || (src.head.start && !src.saved)) {
+		sess_fold_free(&up.snap);
+		return sess_err_set(&a->err, SESS_E_NEGATIVE, "trimmed",
+				    "the log of %s was trimmed: a fork needs the whole history", argv[0]),
+		       cli_app_fail(a);
+	}
+	sess_keys_init(&k, a->cfg.prefix, id);
+	for (i = 0; i < SESS_NKEYS; i++)
+		st.keys[i] = k.v[i];
+	if (sess_conn_open(&w, &a->cfg, &a->err)) {
+		sess_fold_free(&up.snap);
+		return cli_app_fail(a);
+	}
+	/* one transaction: the fork arrives whole or not at all, and not over
+	 * a session that exists (WATCH: created meanwhile aborts it) */
+	if (!(r = sess_conn_cmdf(&w, &a->err, "WATCH %s", k.meta))) {
+		sess_fold_free(&up.snap);
+		sess_conn_close(&w);
+		return cli_app_fail(a);
+	}
+	freeReplyObject(r);
+	if (!(r = sess_conn_cmdf(&w, &a->err, "EXISTS %s", k.meta))) {
+		sess_fold_free(&up.snap);
+		sess_conn_close(&w);
+		return cli_app_fail(a);
+	}
+	if (r->integer > 0) {
+		freeReplyObject(r);
+		sess_fold_free(&up.snap);
+		if ((r = sess_conn_cmdf(&w, NULL, "UNWATCH")))
+			freeReplyObject(r);
+		sess_conn_close(&w);
+		return sess_err_set(&a->err, SESS_E_NEGATIVE, "exists",
+				    "a session %s exists already; pick another --id or leave it out", id),
+		       cli_app_fail(a);
+	}
+	freeReplyObject(r);
+	if (!(r = sess_conn_cmdf(&w, &a->err, "TIME"))) {
+		sess_fold_free(&up.snap);
+		sess_conn_close(&w);
+		return cli_app_fail(a);
+	}
+	now = sess_reply_int(r, 0) * 1000 + sess_reply_int(r, 1) / 1000;
+	freeReplyObject(r);
+	ttl_ms = up.snap.ttl * 1000;
+	sess_pipe_init(&p, &w);
+	st.p = &p;
+	st.a = a;
+	rc = sess_pipe_cmdf(&p, 0, &a->err, "MULTI");
+	if (!rc && source_open(a, argv[0], o->saved, &src))
+		rc = -1;
+	if (!rc) {
+		rc = source_fold(a, &src, &f, 0, 0, fork_one, &st);
+		source_close(&src);
+		sess_fold_free(&f);
+		if (st.failed)
+			rc = -1;
+	}
+	if (!rc) {
+		/* the checkpoints taken up to the point: the history's records
+		 * of them are copied, so are they */
+		cJSON *cps, *it;
+		long long lastcp = 0;
+		if (!source_open(a, argv[0], o->saved, &src)) {
+			cps = stored_checkpoints(a, &src);
+			source_close(&src);
+			cJSON_ArrayForEach(it, cps) {
+				double cid = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "id"));
+				double cseq = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "seq"));
+				char *body;
+				if (rc || cid > (double)up.snap.cps)
+					continue;
+				body = cJSON_PrintUnformatted(it);
+				rc = !body || sess_pipe_cmdf(&p, 0, &a->err, "HSET %s %s %s", k.cps, it->string, body);
+				cJSON_free(body);
+				if (cseq > (double)lastcp)
+					lastcp = (long long)cseq;
+			}
+			cJSON_Delete(cps);
+			snprintf(num, sizeof num, "%lld", lastcp);
+		} else {
+			rc = -1;
+		}
+	}
+	if (!rc) {
+		/* its own first record: where it came from */
+		snprintf(rec, sizeof rec, "{\"k\":\"fork\",\"at\":%lld,\"ts\":%lld,\"from\":\"%s\",\"chain\":\"%s\"}",
+			 up.snap.seq, now, argv[0], up.snap.chain);
+		sess_sha1_link(up.snap.chain, rec, strlen(rec), chain);
+		rc = sess_pipe_cmdf(&p, 0, &a->err, "RPUSH %s %s", k.history, rec) ||
+		     sess_pipe_cmdf(&p, 0, &a->err,
+				    "HSET %s " SESS_S_F_VERSION " " SESS_S_LAYOUT " " SESS_S_F_STATE " %s "
+				    SESS_S_F_CREATED " %lld " SESS_S_F_UPDATED " %lld " SESS_S_F_SEQ " %lld "
+				    SESS_S_F_BASE " 0 " SESS_S_F_TTL " %lld " SESS_S_F_AGENTS " %lu "
+				    SESS_S_F_CREATOR " %s " SESS_S_F_CPS " %lld " SESS_S_F_LASTCP " %s "
+				    SESS_S_F_REF " %lld " SESS_S_F_CHAIN " %s",
+				    k.meta, up.snap.state, up.snap.created, now, up.snap.seq, up.snap.ttl,
+				    (unsigned long)up.snap.nagents, up.snap.creator, up.snap.cps, num, now, chain);
+		for (i = 0; !rc && i < up.snap.nagents; i++)
+			rc = sess_pipe_cmdf(&p, 0, &a->err, "HSET %s " SESS_S_F_AGENT_PREFIX "%s %lld", k.meta,
+					    up.snap.agents[i].id, up.snap.agents[i].joined ? up.snap.agents[i].joined : now);
+		if (!rc && up.snap.metadata)
+			rc = sess_pipe_cmdf(&p, 0, &a->err, "HSET %s " SESS_S_F_METADATA " %s", k.meta,
+					    up.snap.metadata);
+		for (i = 0; !rc && i < SESS_NKEYS; i++)
+			rc = sess_pipe_cmdf(&p, 0, &a->err, "PEXPIRE %s %lld", k.v[i], ttl_ms);
+		if (!rc)
+			rc = sess_pipe_cmdf(&p, 0, &a->err, "EXEC");
+	}
+	if (!rc) {
+		redisReply *x = NULL;
+		while (sess_pipe_pending(&p) && !rc) {
+			if (x)
+				freeReplyObject(x);
+			x = NULL;
+			rc = sess_pipe_next(&p, &x, NULL, &a->err);
+		}
+		if (!rc && (!x || x->type != REDIS_REPLY_ARRAY))
+			rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "exists",
+					  "a session %s was created meanwhile; nothing was written", id);
+		if (x)
+			freeReplyObject(x);
+	} else {
+		/* drop what was queued: nothing is applied without EXEC */
+		while (sess_pipe_pending(&p)) {
+			redisReply *x;
+			if (sess_pipe_next(&p, &x, NULL, NULL))
+				break;
+			freeReplyObject(x);
+		}
+		if ((r = sess_conn_cmdf(&w, NULL, "DISCARD")))
+			freeReplyObject(r);
+	}
+	sess_pipe_free(&p);
+	sess_conn_close(&w);
+	if (!rc) {
+		/* the indexes, as for a new session */
+		sess_pipe_init(&p, &a->conn);
+		rc = sess_index_created(&p, &a->cfg, id, up.snap.creator, now, now + ttl_ms, &a->err);
+		for (i = 0; !rc && i < up.snap.nagents; i++)
+			if (strcmp(up.snap.agents[i].id, up.snap.creator))
+				rc = sess_index_joined(&p, &a->cfg, id, up.snap.agents[i].id, now, now + ttl_ms, &a->err);
+		if (!rc)
+			rc = sess_pipe_run(&p, &a->err);
+		sess_pipe_free(&p);
+		if (rc)
+			sess_err_prefix(&a->err, "fork %s was written, but its index was not updated (sessctl maintenance repairs it)", id);
+	}
+	if (rc) {
+		sess_fold_free(&up.snap);
+		return cli_app_fail(a);
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "id", id);
+	cJSON_AddStringToObject(out, "from", argv[0]);
+	cJSON_AddNumberToObject(out, "seq", (double)up.snap.seq);
+	cJSON_AddStringToObject(out, "state", up.snap.state);
+	cJSON_AddItemToObject(out, "agents", names(&up.snap));
+	cJSON_AddNumberToObject(out, "events", (double)st.nev);
+	cJSON_AddNumberToObject(out, "records", (double)st.nrec + 1);
+	cJSON_AddStringToObject(out, "chain", chain);
+	cJSON_AddNumberToObject(out, "expiresAt", (double)(now + ttl_ms));
+	sess_fold_free(&up.snap);
+	return cli_print(a, out);
+}

@@ -1,0 +1,94 @@
+/* replay.h - what sess-replay's command files share: each command's
+ * options (filled from the tables in main.c), the source of a history (a
+ * live session or a saved replay) and points in it. */
+#ifndef SESS_REPLAY_BIN_H
+#define SESS_REPLAY_BIN_H
+
+#include "cli/cli.h"
+#include "core/fold.h"
+#include "core/log.h"
+
+struct play_opts {
+	const char *from, *to, *type, *actor, *speed;
+	int events_only, with_state, saved;
+};
+struct state_opts {
+	const char *at;
+	int proof, saved;
+};
+struct diff_opts {
+	const char *from, *to;
+	int saved;
+};
+struct verify_opts {
+	int all, saved;
+};
+struct fork_opts {
+	const char *at, *id;
+	int saved;
+};
+struct save_opts {
+	int completed;
+	long interval;
+};
+struct cleanup_opts {
+	long older_than;
+	int dry_run;
+};
+struct export_opts {
+	const char *output;
+	int saved;
+};
+struct import_opts {
+	const char *id;
+	int replace;
+};
+
+/* A point in a history: a seq, or a time (ms). */
+struct point {
+	int is_time;
+	long long v;
+};
+/* "123" is a seq; "2026-11-23T14:02:00Z" (RFC 3339, any offset, optional
+ * fraction) a time. what names the option in the message. */
+int point_parse(const char *s, const char *what, struct point *p, struct sess_err *err);
+/* Whether a record (kind, seq or at, ts) lies at or before p. */
+int point_covers(const struct point *p, long long pos, long long ts);
+
+/* Where a history comes from. */
+struct source {
+	char id[SESS_ID_MAX + 1];
+	int saved;                 /* a saved replay, else the live session */
+	struct sess_log_head head; /* live: where the log ended when read */
+	cJSON *meta;               /* saved: its meta */
+};
+
+/* Resolve id: the live session unless saved is asked or it is gone and a
+ * saved replay exists. */
+int source_open(struct cli_app *a, const char *id, int saved, struct source *src);
+void source_close(struct source *src);
+
+/* Fold src's records into f (initialised here, chained when asked),
+ * calling fn (may be NULL) after each record is folded; from_seq lets a
+ * saved replay start at the block before it. fn returns non-zero to stop. */
+typedef int (*source_fn)(int kind, const char *text, size_t len, struct sess_fold *f,
+			 void *arg);
+int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int chained,
+		long long from_seq, source_fn fn, void *arg);
+
+/* commands */
+int cmd_play(struct cli_app *, void *, int, char **);
+int cmd_state(struct cli_app *, void *, int, char **);
+int cmd_diff(struct cli_app *, void *, int, char **);
+int cmd_verify(struct cli_app *, void *, int, char **);
+int cmd_fork(struct cli_app *, void *, int, char **);
+int cmd_save(struct cli_app *, void *, int, char **);
+int cmd_list(struct cli_app *, void *, int, char **);
+int cmd_show(struct cli_app *, void *, int, char **);
+int cmd_delete(struct cli_app *, void *, int, char **);
+int cmd_cleanup(struct cli_app *, void *, int, char **);
+int cmd_stats(struct cli_app *, void *, int, char **);
+int cmd_export(struct cli_app *, void *, int, char **);
+int cmd_import(struct cli_app *, void *, int, char **);
+
+#endif

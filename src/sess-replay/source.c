@@ -1,0 +1,156 @@
+/* source.c - a history's source (a live session or a saved replay),
+ * folded record by record; points in it. */
+#define _GNU_SOURCE /* timegm */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/keys.h"
+#include "core/replay.h"
+#include "replay.h"
+
+int point_parse(const char *s, const char *what, struct point *p, struct sess_err *err)
+{
+	struct tm tm;
+	const char *rest;
+	long long ms = 0;
+	int frac = 0, digits = 0;
+
+	memset(p, 0, sizeof *p);
+	if (s[0] && strspn(s, "0123456789") == strlen(s) && strlen(s) < 17) {
+		p->v = strtoll(s, NULL, 10);
+		return 0;
+	}
+	memset(&tm, 0, sizeof tm);
+	if (!(rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) &&
+	    !(rest = strptime(s, "%Y-%m-%d %H:%M:%S", &tm)))
+		goto bad;
+	if (*rest == '.') {
+		for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*rest - '0');
+		while (digits < 3 && digits++ >= 0)
+			frac *= 10;
+	}
+	ms = (long long)timegm(&tm) * 1000 + frac;
+	if (*rest == 'Z' || *rest == 'z') {
+		rest++;
+	} else if (*rest == '+' || *rest == '-') {
+		int hh, mm;
+		if (sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2)
+			goto bad;
+		ms -= (*rest == '+' ? 1 : -1) * (long long)(hh * 60 + mm) * 60000;
+		rest += 6;
+	} else {
+		goto bad;
+	}
+	if (*rest)
+		goto bad;
+	p->is_time = 1;
+	p->v = ms;
+	return 0;
+bad:
+	return sess_err_set(err, SESS_E_USAGE, NULL,
+			    "%s takes a seq (a whole number) or an RFC 3339 time such as 2026-11-23T14:02:00Z, not \"%s\"",
+			    what, s);
+}
+
+int point_covers(const struct point *p, long long pos, long long ts)
+{
+	return p->is_time ? ts <= p->v : pos <= p->v;
+}
+
+int source_open(struct cli_app *a, const char *id, int saved, struct source *src)
+{
+	int live;
+
+	memset(src, 0, sizeof *src);
+	if (sess_key_check_id(id, "session or replay id", &a->err))
+		return -1;
+	snprintf(src->id, sizeof src->id, "%s", id);
+	if (!saved) {
+		struct sess_keys k;
+		redisReply *r;
+		sess_keys_init(&k, a->cfg.prefix, id);
+		if (!(r = sess_conn_cmdf(&a->conn, &a->err, "EXISTS %s", k.meta)))
+			return -1;
+		live = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
+		freeReplyObject(r);
+		if (live)
+			return 0;
+	}
+	if (!(src->meta = sess_replay_meta(&a->ctx, id, &a->err))) {
+		if (a->err.cls == SESS_E_NEGATIVE)
+			sess_err_set(&a->err, SESS_E_NEGATIVE, "not_found",
+				     saved ? "no saved replay %s; 'sess-replay list' shows them"
+					   : "no session %s and no saved replay of it (it never existed, or expired unsaved)",
+				     id);
+		return -1;
+	}
+	src->saved = 1;
+	return 0;
+}
+
+void source_close(struct source *src)
+{
+	sess_log_head_free(&src->head);
+	cJSON_Delete(src->meta);
+	src->meta = NULL;
+}
+
+struct fold_st {
+	struct cli_app *a;
+	struct source *src;
+	struct sess_fold *f;
+	int chained, started;
+	source_fn fn;
+	void *arg;
+	int failed;
+};
+
+static int fold_one(int kind, const char *text, size_t len, void *p)
+{
+	struct fold_st *st = p;
+	int rc;
+
+	if (!st->started) {
+		/* a live log trimmed before its first events starts from the
+		 * checkpoint covering it (known only once the head is read) */
+		st->started = 1;
+		if (!st->src->saved && st->src->head.start &&
+		    sess_fold_from_checkpoint(st->f, st->src->head.start, &st->a->err))
+			return st->failed = 1;
+	}
+	rc = kind == SESS_REC_EVENT ? sess_fold_event(st->f, text, len, &st->a->err)
+				    : sess_fold_record(st->f, text, len, &st->a->err);
+	if (rc)
+		return st->failed = 1;
+	return st->fn ? st->fn(kind, text, len, st->f, st->arg) : 0;
+}
+
+int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int chained,
+		long long from_seq, source_fn fn, void *arg)
+{
+	struct fold_st st = {a, src, f, chained, 0, fn, arg, 0};
+	int rc;
+
+	if (!src->saved) {
+		sess_fold_init(f, src->id, chained);
+		rc = sess_log_records(&a->ctx, src->id, &src->head, fold_one, &st, &a->err);
+		/* a log with no record at all still has its start */
+		if (!rc && !st.started && src->head.start)
+			rc = sess_fold_from_checkpoint(f, src->head.start, &a->err);
+	} else {
+		cJSON *snap = NULL;
+		long block = 0;
+		if (sess_replay_start(&a->ctx, src->id, from_seq, &block, &snap, &a->err))
+			return -1;
+		rc = sess_fold_restore(f, snap, chained, &a->err);
+		cJSON_Delete(snap);
+		st.started = 1;
+		if (!rc)
+			rc = sess_replay_records(&a->ctx, src->id, block, fold_one, &st, &a->err);
+	}
+	return rc || st.failed ? -1 : 0;
+}

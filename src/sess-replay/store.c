@@ -1,0 +1,655 @@
+/* store.c - saved replays: save, list, show, delete, cleanup, stats,
+ * export and import. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/keys.h"
+#include "core/reply.h"
+#include "core/replay.h"
+#include "core/schema.h"
+#include "core/view.h"
+#include "replay.h"
+
+/* The session's checkpoints, in number order (an array; caller owns). */
+static cJSON *checkpoints_of(struct cli_app *a, const char *id)
+{
+	struct sess_keys k;
+	redisReply *h;
+	cJSON *arr = cJSON_CreateArray();
+	size_t i, j, n;
+	cJSON **items;
+
+	sess_keys_init(&k, a->cfg.prefix, id);
+	if (!(h = sess_conn_cmdf(&a->conn, &a->err, "HVALS %s", k.cps))) {
+		cJSON_Delete(arr);
+		return NULL;
+	}
+	n = h->type == REDIS_REPLY_ARRAY ? h->elements : 0;
+	items = calloc(n ? n : 1, sizeof *items);
+	for (i = 0; items && i < n; i++)
+		items[i] = cJSON_ParseWithLength(h->element[i]->str, h->element[i]->len);
+	freeReplyObject(h);
+	/* by number */
+	for (i = 0; items && i < n; i++)
+		for (j = i + 1; j < n; j++) {
+			double x = items[i] ? cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(items[i], "id")) : 0;
+			double y = items[j] ? cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(items[j], "id")) : 0;
+			if (y < x) {
+				cJSON *t = items[i];
+				items[i] = items[j];
+				items[j] = t;
+			}
+		}
+	for (i = 0; items && i < n; i++)
+		if (items[i])
+			cJSON_AddItemToArray(arr, items[i]);
+	free(items);
+	return arr;
+}
+
+struct save_st {
+	struct cli_app *a;
+	struct sess_replay_enc enc;
+	struct sess_log_head *head;
+	const char *id;
+	long interval;
+	int started, failed;
+};
+
+static int save_one(int kind, const char *text, size_t len, void *p)
+{
+	struct save_st *st = p;
+
+	if (!st->started) {
+		st->started = 1;
+		if (sess_replay_enc_init(&st->enc, st->id, (int)st->interval, st->head->start, &st->a->err))
+			return st->failed = 1;
+	}
+	if (sess_replay_enc_add(&st->enc, kind, text, len, &st->a->err))
+		return st->failed = 1;
+	return 0;
+}
+
+static cJSON *summary(const cJSON *meta)
+{
+	cJSON *o = cJSON_CreateObject();
+	static const char *const keys[] = {"id", "savedAt", "state", "firstSeq", "lastSeq", "events",
+					   "records", "blocks", "rawBytes", "storedBytes", "chain", NULL};
+	double raw, stored;
+	size_t i;
+
+	for (i = 0; keys[i]; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, keys[i]);
+		if (v)
+			cJSON_AddItemToObject(o, keys[i], cJSON_Duplicate(v, 1));
+	}
+	raw = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(meta, "rawBytes"));
+	stored = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(meta, "storedBytes"));
+	if (raw > 0)
+		cJSON_AddNumberToObject(o, "ratio", (double)(long long)(stored / raw * 10000 + 0.5) / 10000);
+	return o;
+}
+
+/* Encode e's records (given by the caller) and store them as replay id. */
+static int store(struct cli_app *a, const char *id, struct sess_replay_enc *enc, cJSON *cps,
+		 cJSON **out)
+{
+	redisReply *t;
+	long long now;
+	cJSON *meta;
+	int rc;
+
+	if (sess_replay_enc_finish(enc, &a->err)) {
+		cJSON_Delete(cps);
+		return -1;
+	}
+	if (!(t = sess_conn_cmdf(&a->conn, &a->err, "TIME"))) {
+		cJSON_Delete(cps);
+		return -1;
+	}
+	now = sess_reply_int(t, 0) * 1000 + sess_reply_int(t, 1) / 1000;
+	freeReplyObject(t);
+	if (!(meta = sess_replay_enc_meta(enc, now, cps)))
+		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
+	rc = sess_replay_store(&a->ctx, id, enc, meta, &a->err);
+	if (!rc)
+		*out = summary(meta);
+	cJSON_Delete(meta);
+	return rc;
+}
+
+static int save_op(struct cli_app *a, const char *id, void *p)
+{
+	struct save_opts *o = p;
+	struct sess_log_head head;
+	struct save_st st;
+	cJSON *cps, *out = NULL;
+	int rc;
+
+	memset(&st, 0, sizeof st);
+	st.a = a;
+	st.id = id;
+	st.head = &head;
+	st.interval = o->interval;
+	rc = sess_log_records(&a->ctx, id, &head, save_one, &st, &a->err);
+	if (!rc && !st.failed && !st.started)
+		rc = sess_replay_enc_init(&st.enc, id, (int)st.interval, head.start, &a->err);
+	if (rc || st.failed) {
+		sess_log_head_free(&head);
+		sess_replay_enc_free(&st.enc);
+		return -1;
+	}
+	/* the head read must be the chain the records fold to: a record
+	 * missing or edited is not saved as if it were the history */
+	if (strcmp(st.enc.fold.chain, head.chain)) {
+		sess_err_set(&a->err, SESS_E_DATA, "chain_mismatch",
+			     "the records of %s do not fold to its chain head; run 'sess-replay verify %s' (nothing saved)",
+			     id, id);
+		sess_log_head_free(&head);
+		sess_replay_enc_free(&st.enc);
+		return -1;
+	}
+	cps = checkpoints_of(a, id);
+	rc = cps ? store(a, id, &st.enc, cps, &out) : -1;
+	sess_log_head_free(&head);
+	sess_replay_enc_free(&st.enc);
+	if (rc)
+		return -1;
+	cJSON_AddBoolToObject(out, "saved", 1);
+	return cli_print(a, out);
+}
+
+struct completed_st {
+	struct cli_app *a;
+	struct save_opts *o;
+	char (*ids)[SESS_ID_MAX + 1];
+	long n, cap;
+};
+
+static int collect_completed(cJSON *row, void *p)
+{
+	struct completed_st *st = p;
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "id"));
+
+	if (!id)
+		return 0;
+	if (st->n == st->cap) {
+		long cap = st->cap ? 2 * st->cap : 64;
+		char (*ids)[SESS_ID_MAX + 1] = realloc(st->ids, (size_t)cap * sizeof *ids);
+		if (!ids)
+			return 1;
+		st->ids = ids;
+		st->cap = cap;
+	}
+	snprintf(st->ids[st->n++], SESS_ID_MAX + 1, "%s", id);
+	return 0;
+}
+
+int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct save_opts *o = opts;
+	int rc, i, first_fail = 0;
+
+	if (o->completed == (argc > 0))
+		return cli_usage_error(a, "give session ids (- reads them from stdin), or --completed");
+	if ((rc = cli_connect(a)))
+		return rc;
+	if (o->completed) {
+		/* the cron job: every completed session not saved yet, before
+		 * its TTL takes it */
+		struct sess_list_opts lo = {NULL, SESS_S_COMPLETED, 0, 0};
+		struct completed_st st = {a, o, NULL, 0, 0};
+		long j;
+		if (sess_list(&a->ctx, &lo, collect_completed, &st, &a->err)) {
+			free(st.ids);
+			return cli_app_fail(a);
+		}
+		for (j = 0; j < st.n && !a->out.closed; j++) {
+			int have = sess_replay_exists(&a->ctx, st.ids[j], &a->err);
+			if (have < 0) {
+				free(st.ids);
+				return cli_app_fail(a);
+			}
+			if (have)
+				continue;
+			if (save_op(a, st.ids[j], o)) {
+				cJSON *rec = cli_error_record(0, &a->err);
+				cJSON_AddStringToObject(rec, "id", st.ids[j]);
+				cli_out_json(&a->out, rec);
+				cJSON_Delete(rec);
+				if (!first_fail)
+					first_fail = sess_err_exit_code(a->err.cls);
+				if (a->err.cls == SESS_E_UNAVAILABLE)
+					break;
+			}
+		}
+		free(st.ids);
+		return first_fail;
+	}
+	for (i = 0; i < argc; i++) {
+		rc = cli_run_ids(a, argv[i], save_op, o);
+		if (rc && !first_fail)
+			first_fail = rc;
+	}
+	return first_fail;
+}
+
+static int print_summary(cJSON *meta, void *app)
+{
+	struct cli_app *a = app;
+	cJSON *s = summary(meta);
+
+	cli_out_json(&a->out, s);
+	cJSON_Delete(s);
+	return a->out.closed;
+}
+
+int cmd_list(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	int rc;
+
+	(void)opts;
+	(void)argc;
+	(void)argv;
+	if ((rc = cli_connect(a)))
+		return rc;
+	return sess_replay_list(&a->ctx, 0, print_summary, a, &a->err) ? cli_app_fail(a) : 0;
+}
+
+static int show_op(struct cli_app *a, const char *id, void *p)
+{
+	cJSON *m = sess_replay_meta(&a->ctx, id, &a->err);
+
+	(void)p;
+	if (!m)
+		return -1;
+	return cli_print(a, m);
+}
+
+int cmd_show(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	(void)opts;
+	(void)argc;
+	return cli_run_ids(a, argv[0], show_op, NULL);
+}
+
+static int delete_op(struct cli_app *a, const char *id, void *p)
+{
+	cJSON *o;
+	int gone;
+
+	(void)p;
+	if (sess_replay_delete(&a->ctx, id, &gone, &a->err))
+		return -1;
+	if (!gone)
+		return sess_err_set(&a->err, SESS_E_NEGATIVE, "not_found", "no saved replay %s", id);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddBoolToObject(o, "deleted", 1);
+	return cli_print(a, o);
+}
+
+int cmd_delete(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	int i, rc, first = 0;
+
+	(void)opts;
+	for (i = 0; i < argc; i++)
+		if ((rc = cli_run_ids(a, argv[i], delete_op, NULL)) && !first)
+			first = rc;
+	return first;
+}
+
+struct cleanup_st {
+	struct cli_app *a;
+	int dry_run;
+	long n;
+	long long bytes;
+	int failed;
+};
+
+static int cleanup_one(cJSON *meta, void *p)
+{
+	struct cleanup_st *st = p;
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "id"));
+	cJSON *o;
+	int gone = 1;
+
+	if (!id)
+		return 0;
+	if (!st->dry_run && sess_replay_delete(&st->a->ctx, id, &gone, &st->a->err))
+		return st->failed = 1;
+	if (!gone)
+		return 0;
+	st->n++;
+	st->bytes += (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(meta, "storedBytes"));
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddBoolToObject(o, st->dry_run ? "wouldDelete" : "deleted", 1);
+	cJSON_AddItemToObject(o, "savedAt", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(meta, "savedAt"), 1));
+	cli_out_json(&st->a->out, o);
+	cJSON_Delete(o);
+	return 0;
+}
+
+int cmd_cleanup(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct cleanup_opts *o = opts;
+	struct cleanup_st st = {a, o->dry_run, 0, 0, 0};
+	redisReply *t;
+	long long now;
+	cJSON *sum;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if (o->older_than < 0)
+		return cli_usage_error(a, "--older-than DAYS is required (retention: replays saved longer ago go)");
+	if ((rc = cli_connect(a)))
+		return rc;
+	if (!(t = sess_conn_cmdf(&a->conn, &a->err, "TIME")))
+		return cli_app_fail(a);
+	now = sess_reply_int(t, 0) * 1000 + sess_reply_int(t, 1) / 1000;
+	freeReplyObject(t);
+	if (sess_replay_list(&a->ctx, now - o->older_than * 86400000LL, cleanup_one, &st, &a->err) ||
+	    st.failed)
+		return cli_app_fail(a);
+	sum = cJSON_CreateObject();
+	cJSON_AddBoolToObject(sum, "dryRun", o->dry_run);
+	cJSON_AddNumberToObject(sum, o->dry_run ? "wouldDelete" : "deleted", (double)st.n);
+	cJSON_AddNumberToObject(sum, "storedBytes", (double)st.bytes);
+	cJSON_AddNumberToObject(sum, "olderThanDays", (double)o->older_than);
+	return cli_print(a, sum);
+}
+
+struct stats_st {
+	long n;
+	double raw, stored, events;
+};
+
+static int add_stats(cJSON *meta, void *p)
+{
+	struct stats_st *st = p;
+
+	st->n++;
+	st->raw += cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(meta, "rawBytes"));
+	st->stored += cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(meta, "storedBytes"));
+	st->events += cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(meta, "events"));
+	return 0;
+}
+
+int cmd_stats(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct stats_st st = {0, 0, 0, 0};
+	cJSON *o;
+	int rc;
+
+	(void)opts;
+	(void)argc;
+	(void)argv;
+	if ((rc = cli_connect(a)))
+		return rc;
+	if (sess_replay_list(&a->ctx, 0, add_stats, &st, &a->err))
+		return cli_app_fail(a);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "replays", (double)st.n);
+	cJSON_AddNumberToObject(o, "events", st.events);
+	cJSON_AddNumberToObject(o, "rawBytes", st.raw);
+	cJSON_AddNumberToObject(o, "storedBytes", st.stored);
+	cJSON_AddNumberToObject(o, "ratio", st.raw > 0 ? (double)(long long)(st.stored / st.raw * 10000 + 0.5) / 10000 : 0);
+	return cli_print(a, o);
+}
+
+/* ---- export / import: a history as JSON lines ----
+ * line 1   {"sesskit":"history","v":1,"id":..,"lastSeq":..,"chain":..[,"start":CP]}
+ * then     each record's exact stored text (events {"s":..}, lifecycle {"k":..})
+ * then     {"checkpoint":{...}} per stored checkpoint
+ * last     {"end":true,"records":N,"chain":HEAD}
+ */
+
+struct export_st {
+	FILE *f;
+	long long n;
+	int failed;
+};
+
+static int export_one(int kind, const char *text, size_t len, struct sess_fold *fold, void *p)
+{
+	struct export_st *st = p;
+
+	(void)kind;
+	(void)fold;
+	st->n++;
+	if (fwrite(text, 1, len, st->f) != len || fputc('\n', st->f) == EOF)
+		return st->failed = 1;
+	return 0;
+}
+
+int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct export_opts *o = opts;
+	struct export_st st = {stdout, 0, 0};
+	struct source src;
+	struct sess_fold f;
+	cJSON *hdr, *cps = NULL, *it, *end;
+	char *text;
+	char tmp[4096];
+	int rc;
+
+	(void)argc;
+	if ((rc = cli_connect(a)))
+		return rc;
+	if (source_open(a, argv[0], o->saved, &src))
+		return cli_app_fail(a);
+	if (o->output) {
+		/* a file appears whole or not at all: written aside, renamed */
+		snprintf(tmp, sizeof tmp, "%s.tmp", o->output);
+		if (!(st.f = fopen(tmp, "w"))) {
+			source_close(&src);
+			return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s: %s",
+					    tmp, strerror(errno)), cli_app_fail(a);
+		}
+	}
+	/* the header needs the head: read the records into the file first,
+	 * the header is written... first, from the source's own view */
+	hdr = cJSON_CreateObject();
+	cJSON_AddStringToObject(hdr, "sesskit", "history");
+	cJSON_AddNumberToObject(hdr, "v", 1);
+	cJSON_AddStringToObject(hdr, "id", src.id);
+	cJSON_AddStringToObject(hdr, "source", src.saved ? "saved" : "live");
+	text = cJSON_PrintUnformatted(hdr);
+	fprintf(st.f, "%s\n", text);
+	cJSON_free(text);
+	cJSON_Delete(hdr);
+	rc = source_fold(a, &src, &f, 1, 0, export_one, &st);
+	if (!rc && !st.failed) {
+		cps = src.saved ? cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src.meta, "checkpoints"), 1)
+				: checkpoints_of(a, src.id);
+		cJSON_ArrayForEach(it, cps) {
+			cJSON *line = cJSON_CreateObject();
+			cJSON_AddItemToObject(line, "checkpoint", cJSON_Duplicate(it, 1));
+			text = cJSON_PrintUnformatted(line);
+			fprintf(st.f, "%s\n", text);
+			cJSON_free(text);
+			cJSON_Delete(line);
+		}
+		end = cJSON_CreateObject();
+		cJSON_AddBoolToObject(end, "end", 1);
+		cJSON_AddNumberToObject(end, "records", (double)st.n);
+		cJSON_AddNumberToObject(end, "lastSeq", (double)f.seq);
+		cJSON_AddStringToObject(end, "chain", f.chain);
+		if (src.head.start)
+			cJSON_AddItemToObject(end, "start", cJSON_Duplicate(src.head.start, 1));
+		else if (src.saved && cJSON_GetObjectItemCaseSensitive(src.meta, "start"))
+			cJSON_AddItemToObject(end, "start",
+					      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src.meta, "start"), 1));
+		text = cJSON_PrintUnformatted(end);
+		fprintf(st.f, "%s\n", text);
+		cJSON_free(text);
+		cJSON_Delete(end);
+	}
+	cJSON_Delete(cps);
+	sess_fold_free(&f);
+	source_close(&src);
+	if (fflush(st.f) == EOF || ferror(st.f))
+		st.failed = 1;
+	if (o->output) {
+		if (fclose(st.f) != 0)
+			st.failed = 1;
+		if (rc || st.failed) {
+			remove(tmp);
+		} else if (rename(tmp, o->output) != 0) {
+			remove(tmp);
+			return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s: %s", o->output,
+					    strerror(errno)), cli_app_fail(a);
+		}
+	}
+	if (rc)
+		return cli_app_fail(a);
+	if (st.failed && !o->output)
+		return 0; /* the reader went away */
+	if (st.failed)
+		return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s", o->output), cli_app_fail(a);
+	return 0;
+}
+
+/* The bad line of an import: its number, the problem and the fix. */
+static int bad_line(struct cli_app *a, long line, const char *what, const char *fix)
+{
+	return sess_err_set(&a->err, SESS_E_DATA, "bad_import", "line %ld %s; %s", line, what, fix);
+}
+
+int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct import_opts *o = opts;
+	struct sess_replay_enc enc;
+	FILE *f = stdin;
+	char *line = NULL, id[SESS_ID_MAX + 1] = "";
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	cJSON *cps = cJSON_CreateArray(), *end = NULL, *out = NULL;
+	int rc = -1, started = 0, have;
+
+	memset(&enc, 0, sizeof enc);
+	if (argc > 0 && strcmp(argv[0], "-") && !(f = fopen(argv[0], "r"))) {
+		cJSON_Delete(cps);
+		return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot read %s: %s", argv[0],
+				    strerror(errno)), cli_app_fail(a);
+	}
+	if ((rc = cli_connect(a)))
+		goto out;
+	rc = -1;
+	while ((len = getline(&line, &cap, f)) != -1) {
+		cJSON *j;
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		if (end) {
+			bad_line(a, lineno, "follows the end line", "the file was joined with another: split it");
+			goto out;
+		}
+		if (lineno == 1) {
+			cJSON *h = sess_json_parse(line);
+			const char *hid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "id"));
+			if (!h || strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "sesskit")) ?
+					 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "sesskit")) : "",
+					 "history") || !hid) {
+				cJSON_Delete(h);
+				bad_line(a, lineno, "is not a sesskit history header", "give a file 'sess-replay export' wrote");
+				goto out;
+			}
+			snprintf(id, sizeof id, "%s", o->id ? o->id : hid);
+			cJSON_Delete(h);
+			if (sess_key_check_id(id, "replay id", &a->err))
+				goto out;
+			continue;
+		}
+		if (!strncmp(line, "{\"s\":", 5) || !strncmp(line, "{\"k\":", 5)) {
+			if (!started) {
+				/* a trimmed history's start is in the end line: not known
+				 * yet; such files carry it in the header's stead below */
+				if (sess_replay_enc_init(&enc, id, SESS_REPLAY_INTERVAL, NULL, &a->err))
+					goto out;
+				started = 1;
+			}
+			if (sess_replay_enc_add(&enc, line[2] == 's' ? SESS_REC_EVENT : SESS_REC_HISTORY,
+						line, (size_t)len, &a->err)) {
+				sess_err_prefix(&a->err, "line %ld", lineno);
+				goto out;
+			}
+			continue;
+		}
+		if (!(j = sess_json_parse(line))) {
+			bad_line(a, lineno, "is not JSON", "the file is damaged; export it again");
+			goto out;
+		}
+		if (cJSON_GetObjectItemCaseSensitive(j, "checkpoint")) {
+			cJSON_AddItemToArray(cps, cJSON_DetachItemFromObjectCaseSensitive(j, "checkpoint"));
+			cJSON_Delete(j);
+		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "end"))) {
+			end = j;
+		} else {
+			cJSON_Delete(j);
+			bad_line(a, lineno, "is no record, checkpoint or end line", "the file is damaged; export it again");
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "reading %s failed: %s", argc ? argv[0] : "stdin",
+			     strerror(errno));
+		goto out;
+	}
+	if (!id[0] || !end) {
+		sess_err_set(&a->err, SESS_E_DATA, "bad_import",
+			     "the file ends before its end line (%ld lines): it was cut short; export it again",
+			     lineno);
+		goto out;
+	}
+	if (!started && sess_replay_enc_init(&enc, id, SESS_REPLAY_INTERVAL, NULL, &a->err))
+		goto out;
+	{
+		const char *chain = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(end, "chain"));
+		double n = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(end, "records"));
+		if (cJSON_GetObjectItemCaseSensitive(end, "start")) {
+			sess_err_set(&a->err, SESS_E_DATA, "bad_import",
+				     "this history starts at a checkpoint (its log was trimmed); importing those is not supported");
+			goto out;
+		}
+		if (n != (double)(enc.fold.events + enc.fold.records) || !chain || strcmp(chain, enc.fold.chain)) {
+			sess_err_set(&a->err, SESS_E_DATA, "chain_mismatch",
+				     "the file's records do not fold to its end line's chain and count: it was changed; nothing imported");
+			goto out;
+		}
+	}
+	have = sess_replay_exists(&a->ctx, id, &a->err);
+	if (have < 0)
+		goto out;
+	if (have && !o->replace) {
+		sess_err_set(&a->err, SESS_E_NEGATIVE, "exists",
+			     "a saved replay %s exists; give --replace, or --id NEW", id);
+		goto out;
+	}
+	rc = store(a, id, &enc, cps, &out);
+	cps = NULL;
+	if (!rc) {
+		cJSON_AddBoolToObject(out, "imported", 1);
+		cli_print(a, out);
+	}
+out:
+	if (f != stdin)
+		fclose(f);
+	free(line);
+	cJSON_Delete(cps);
+	cJSON_Delete(end);
+	sess_replay_enc_free(&enc);
+	if (rc > 0)
+		return rc;
+	return rc ? cli_app_fail(a) : 0;
+}
