@@ -4,7 +4,8 @@
 SESSKIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SESSKIT_BUILD=${SESSKIT_BUILD:-$SESSKIT_TOP/build}
 SESSKIT_PACKAGES="gcc make autoconf automake pkg-config libhiredis-dev libcjson-dev
-libedit-dev libzstd-dev bats bats-support bats-assert redis-server redis-tools jq tmux python3"
+libedit-dev libzstd-dev libmicrohttpd-dev bats bats-support bats-assert redis-server redis-tools jq tmux
+python3 curl prometheus"
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -20,9 +21,18 @@ sesskit_deps() {
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
 	command -v apt-get >/dev/null || { say "missing packages:$missing (no apt-get here; install them by hand)"; return 1; }
 	say "installing:$missing"
+	# prometheus (for promtool) ships a service its postinst starts; in a
+	# container or CI there is nothing to start it with, so a policy-rc.d
+	# that refuses service starts is put in place for the install (and
+	# removed after, unless one was there already)
+	local policy=/usr/sbin/policy-rc.d added="" rc=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && added=1
+	fi
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
-		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-		{ say "apt-get install failed for:$missing"; return 1; }
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=1
+	[ -z "$added" ] || $sudo rm -f "$policy"
+	[ $rc -eq 0 ] || { say "apt-get install failed for:$missing"; return 1; }
 }
 
 # autoreconf when needed, configure in $SESSKIT_BUILD with "$@", make.

@@ -109,7 +109,18 @@ struct cli_tool {
 	const struct cli_cmd *cmds;
 	size_t ncmds;
 	const char *epilog;      /* after the common options in --help, or NULL */
+	/* The command run when no command word is given ("sess-health" alone
+	 * or "sess-health --format nagios" is "sess-health check ..."); its
+	 * options may then come first. NULL = a command word is required
+	 * (sessctl). */
+	const char *default_cmd;
+	/* The exit code of a usage error; 0 = 64 (sysexits). sess-health
+	 * uses 3, "could not check", by the monitoring convention. */
+	int usage_exit;
 };
+
+/* t's usage exit code (64 unless the tool says otherwise). */
+int cli_usage_exit(const struct cli_tool *t);
 
 /* Store arg as option o's value in the struct dst (flags ignore arg).
  * A number out of range is SESS_E_USAGE naming the option. */
@@ -220,7 +231,7 @@ int cli_each_print(cJSON *row, void *app);
 int cli_app_fail(struct cli_app *a);
 
 /* Print a usage problem of the running command ("prog cmd: ...; see
- * 'prog cmd --help'") and return 64. */
+ * 'prog cmd --help'") and return the tool's usage exit code (64). */
 int cli_usage_error(struct cli_app *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

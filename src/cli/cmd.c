@@ -108,6 +108,11 @@ static int spec_set(const struct spec *sp, int i, const char *arg,
 	return cli_opt_set(sp->opt[i], sp->dst[i], arg, err);
 }
 
+int cli_usage_exit(const struct cli_tool *t)
+{
+	return t && t->usage_exit ? t->usage_exit : 64;
+}
+
 const struct cli_cmd *cli_find(const struct cli_tool *t, const char *name)
 {
 	size_t i;
@@ -165,7 +170,11 @@ void cli_usage(FILE *f, const struct cli_tool *t)
 {
 	size_t i;
 
-	fprintf(f, "usage: %s [OPTIONS] COMMAND [ARGS]\n\n%s\n\nCommands:\n", t->name, t->about);
+	if (t->default_cmd)
+		fprintf(f, "usage: %s [OPTIONS] [COMMAND] [ARGS]   (no COMMAND: %s)\n\n%s\n\nCommands:\n",
+			t->name, t->default_cmd, t->about);
+	else
+		fprintf(f, "usage: %s [OPTIONS] COMMAND [ARGS]\n\n%s\n\nCommands:\n", t->name, t->about);
 	for (i = 0; i < t->ncmds; i++)
 		if (!t->cmds[i].hidden)
 			fprintf(f, "  %-12s %s\n", t->cmds[i].name, t->cmds[i].summary);
@@ -190,7 +199,7 @@ int cli_usage_error(struct cli_app *a, const char *fmt, ...)
 	sess_err_set(&a->err, SESS_E_USAGE, NULL, "%s", buf);
 	fprintf(stderr, "%s%s%s: %s; see '%s%s%s --help'\n", a->prog, name ? " " : "",
 		name ? name : "", a->err.msg, a->prog, name ? " " : "", name ? name : "");
-	return 64;
+	return cli_usage_exit(a->tool);
 }
 
 int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
@@ -239,7 +248,7 @@ int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
 		}
 		if (spec_set(&sp, i, optarg, &a->err)) {
 			fprintf(stderr, "%s %s: %s\n", a->prog, c->name, a->err.msg);
-			rc = 64;
+			rc = cli_usage_exit(a->tool);
 			goto done;
 		}
 	}
@@ -258,6 +267,72 @@ done:
 	return rc;
 }
 
+/* The option o of table opts matching the word w ("--name", "--name=V",
+ * "-x", "-xV"); *takes_next is set when its value is the next word. */
+static const struct cli_opt *word_opt(const struct cli_opt *opts, const char *w,
+				      int *takes_next)
+{
+	const struct cli_opt *o;
+	size_t n;
+
+	for (o = opts; o && o->name; o++) {
+		if (w[1] == '-') {
+			n = strlen(o->name);
+			if (strncmp(w + 2, o->name, n) || (w[2 + n] && w[2 + n] != '='))
+				continue;
+			*takes_next = o->kind != CLI_OPT_FLAG && !w[2 + n];
+			return o;
+		}
+		if (o->letter && w[1] == o->letter) {
+			*takes_next = o->kind != CLI_OPT_FLAG && !w[2];
+			return o;
+		}
+	}
+	return NULL;
+}
+
+/* With a default command: does argv name a command (or help, __complete,
+ * --help, --version) before its first positional? Options are skipped
+ * with their values as the common table and the default command's own
+ * declare them, so "sess-health --url U --format json" runs the default
+ * command while "sess-health --url U serve" runs serve. */
+static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
+			 int argc, char **argv)
+{
+	int i, next = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (!strcmp(w, "--"))
+			return 0;
+		if (!strcmp(w, "--help") || !strcmp(w, "--version"))
+			return 1;
+		if (w[0] == '-' && w[1]) {
+			if (!word_opt(cli_common_opts, w, &next) && !word_opt(def->opts, w, &next))
+				next = 0; /* unknown: the command's parser says so */
+			i += next;
+			continue;
+		}
+		return !strcmp(w, "help") || !strcmp(w, "__complete") || cli_find(t, w);
+	}
+	return 0;
+}
+
+/* Run the default command with every argument (argv[0] stands for its
+ * name: getopt starts after it). */
+static int run_default(struct cli_app *a, const struct cli_cmd *def, int argc,
+		       char **argv)
+{
+	int rc;
+
+	rc = cli_run(a, def, argc, argv);
+	if (a->connected)
+		sess_conn_close(&a->conn);
+	memset(a->cfg.password, 0, sizeof a->cfg.password);
+	return rc < 0 ? 0 : rc;
+}
+
 int cli_main(const struct cli_tool *t, int argc, char **argv)
 {
 	struct cli_app a;
@@ -271,6 +346,9 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 	a.tool = t;
 	cli_common_init(&a.common);
 	cli_init_signals();
+	if (t->default_cmd && (c = cli_find(t, t->default_cmd)) &&
+	    !names_command(t, c, argc, argv))
+		return run_default(&a, c, argc, argv);
 	strcpy(sp.shorts, "+:"); /* options up to the command only */
 	if (spec_add(&sp, cli_common_opts, &a.common, &a.err))
 		return cli_app_fail(&a);
@@ -289,16 +367,17 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 			sess_err_set(&a.err, SESS_E_USAGE, NULL, "%s %s; see '%s --help'",
 				     opt == ':' ? "missing value for" : "unknown option",
 				     argv[optind - 1], t->name);
-			return cli_fail(t->name, &a.err);
+			cli_fail(t->name, &a.err);
+			return cli_usage_exit(t);
 		}
 		if (spec_set(&sp, i, optarg, &a.err)) {
 			fprintf(stderr, "%s: %s\n", t->name, a.err.msg);
-			return 64;
+			return cli_usage_exit(t);
 		}
 	}
 	if (optind >= argc) {
 		cli_usage(stderr, t);
-		return 64;
+		return cli_usage_exit(t);
 	}
 	if (!strcmp(argv[optind], "help")) {
 		if (optind + 1 >= argc) {
@@ -309,7 +388,8 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 			sess_err_set(&a.err, SESS_E_USAGE, NULL,
 				     "no command \"%s\"; see '%s --help' for the list",
 				     argv[optind + 1], t->name);
-			return cli_fail(t->name, &a.err);
+			cli_fail(t->name, &a.err);
+			return cli_usage_exit(t);
 		}
 		cli_cmd_help(stdout, t, c);
 		return 0;
@@ -319,7 +399,8 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 	if (!(c = cli_find(t, argv[optind]))) {
 		sess_err_set(&a.err, SESS_E_USAGE, NULL, "unknown command \"%s\"; see '%s --help'",
 			     argv[optind], t->name);
-		return cli_fail(t->name, &a.err);
+		cli_fail(t->name, &a.err);
+			return cli_usage_exit(t);
 	}
 	rc = cli_run(&a, c, argc - optind, argv + optind);
 	if (a.connected)

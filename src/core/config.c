@@ -321,6 +321,8 @@ static const struct setting settings[] = {
 	{"enableFailureSnapshots", T_BOOL, OFF(failure_snapshots), 0, 0, 1},
 	{"cleanupInterval", T_LONG, OFF(cleanup_interval), 0, 1, 315360000},
 	{"cleanupBatchSize", T_LONG, OFF(cleanup_batch), 0, 1, 100000},
+	{"health.warn", T_STR, OFF(health_warn), SZ(health_warn), 0, 0},
+	{"health.crit", T_STR, OFF(health_crit), SZ(health_crit), 0, 0},
 };
 #undef OFF
 #undef SZ
@@ -427,8 +429,10 @@ static int load_object(struct sess_config *cfg, const cJSON *obj,
 	cJSON_ArrayForEach(it, obj) {
 		snprintf(name, sizeof name, "%s%s", path_prefix, it->string);
 		snprintf(where, sizeof where, "%s: %s", source, name);
-		if (!*path_prefix && !strcmp(it->string, "redis") && cJSON_IsObject(it)) {
-			if (load_object(cfg, it, "redis.", source, err))
+		if (!*path_prefix && cJSON_IsObject(it) &&
+		    (!strcmp(it->string, "redis") || !strcmp(it->string, "health"))) {
+			snprintf(name, sizeof name, "%s.", it->string);
+			if (load_object(cfg, it, name, source, err))
 				return -1;
 			continue;
 		}

@@ -33,6 +33,11 @@ struct sess_config {
 	long cleanup_interval;     /* SESSION_CLEANUP_INTERVAL, seconds */
 	long cleanup_batch;        /* SESSION_CLEANUP_BATCH_SIZE */
 	int password_on_cmdline;   /* set by binaries to warn */
+	/* sess-health's thresholds, "NAME=RANGE,..." (health.warn and
+	 * health.crit in the config file); checked by sess-health, which
+	 * alone knows the names */
+	char health_warn[512];
+	char health_crit[512];
 };
 
 /* Looks a name up in an environment; getenv fits. Tests pass their own. */

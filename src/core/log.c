@@ -1,4 +1,5 @@
 #include "log.h"
+#include "probe.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -299,6 +300,8 @@ int sess_log_message(const redisReply *r, cJSON **ev, struct sess_err *err)
 				    r->element[r->elements - 2]->str);
 	memcpy(id, payload->str, idlen);
 	id[idlen] = '\0';
+	if (!strcmp(id, SESS_PROBE_ID))
+		return 0; /* sess-health's pub/sub probe, not an event */
 	*ev = sess_event_decode(nl + 1, payload->len - idlen - 1, id, err);
 	return *ev ? 0 : -1;
 }

@@ -67,7 +67,8 @@ int sess_log_events(struct sess_ctx *s, const char *id, long from, long to,
 /* A pub/sub reply on a session channel: ["message", chan, payload] or
  * ["pmessage", pattern, chan, payload], payload "ID\nSTORED-EVENT" as the
  * emit script publishes it. *ev gets the event (caller frees), or NULL for
- * a reply that is no message (subscribe confirmations); -1 with err for a
+ * a reply that is no message (subscribe confirmations, sess-health's
+ * probe message, see probe.h); -1 with err for a
  * malformed one. */
 int sess_log_message(const redisReply *r, cJSON **ev, struct sess_err *err);
 

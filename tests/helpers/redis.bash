@@ -57,7 +57,8 @@ _redis_spawn() {
 		# up to 10 s for a slow (sanitizer, loaded CI) machine; a port
 		# someone else holds shows in the log at once: try another
 		for i in $(seq 1 200); do
-			if redis-cli -s "$sock" ping 2>/dev/null | grep -q PONG; then
+			# NOAUTH: up, with --requirepass (tests of a wrong password)
+			if redis-cli -s "$sock" ping 2>/dev/null | grep -q -e PONG -e NOAUTH; then
 				_RS_DIR=$dir _RS_PORT=$port _RS_SOCK=$sock
 				return 0
 			fi

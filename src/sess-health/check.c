@@ -1,0 +1,622 @@
+/* check.c - one health check: run the core's probes, judge each number
+ * against its thresholds, build the health+json document plus what the
+ * Prometheus and Nagios formats need. Nothing here prints. */
+#include "health.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/ids.h"
+#include "core/probe.h"
+#include "sesskit-config.h"
+
+static const char *const status_names[] = {"healthy", "warning", "unknown", "critical", "down"};
+
+const char *health_status_name(int s)
+{
+	return s >= 0 && s <= H_DOWN ? status_names[s] : "unknown";
+}
+
+int health_exit_code(int s)
+{
+	static const int codes[] = {0, 1, 3, 2, 2};
+
+	return s >= 0 && s <= H_DOWN ? codes[s] : 3;
+}
+
+/* ---- thresholds ---- */
+
+struct metric_def {
+	const char *name, *warn, *crit; /* defaults (NULL: none) */
+};
+
+/* Defaults are documented in sess-health(1), THRESHOLDS. */
+static const struct metric_def metrics[M_COUNT] = {
+	[M_LATENCY] = {"latency", "50", "500"},        /* PING p99, ms */
+	[M_PUBSUB] = {"pubsub", "100", "1000"},        /* round trip, ms */
+	[M_CLIENTS] = {"clients", "80", "95"},         /* % of maxclients */
+	[M_BLOCKED] = {"blocked", NULL, NULL},
+	[M_REJECTED] = {"rejected", NULL, NULL},
+	[M_MEMORY] = {"memory", "80", "95"},           /* % of maxmemory */
+	[M_FRAGMENTATION] = {"fragmentation", NULL, NULL},
+	[M_EVICTED] = {"evicted", NULL, NULL},
+	[M_LAG] = {"lag", "10", "60"},                 /* seconds */
+	[M_SESSIONS] = {"sessions", NULL, NULL},
+	[M_EXPIRING] = {"expiring", NULL, NULL},
+	[M_DRIFT] = {"drift", "10", NULL},             /* % of sampled entries */
+	[M_EVENTS_RATE] = {"events-rate", NULL, NULL},
+	[M_CREATED_RATE] = {"created-rate", NULL, NULL},
+};
+
+const char *health_metric_name(int m)
+{
+	return m >= 0 && m < M_COUNT ? metrics[m].name : NULL;
+}
+
+/* Apply "NAME=RANGE,NAME=RANGE" to ranges (one side: warn or crit). An
+ * empty RANGE removes the threshold. */
+static int apply_list(struct sess_range *ranges, const char *list, const char *side,
+		      const char *source, struct sess_err *err)
+{
+	char buf[512], what[96], *item, *save = NULL, *eq;
+	int m;
+
+	if (!list || !*list)
+		return 0;
+	if (strlen(list) >= sizeof buf)
+		return sess_err_set(err, SESS_E_USAGE, "bad_threshold", "%s is too long", source);
+	strcpy(buf, list);
+	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (!(eq = strchr(item, '=')))
+			return sess_err_set(err, SESS_E_USAGE, "bad_threshold",
+					    "%s: \"%s\" is not NAME=RANGE; write for example latency=50,memory=80:",
+					    source, item);
+		*eq = '\0';
+		for (m = 0; m < M_COUNT && strcmp(metrics[m].name, item); m++)
+			;
+		if (m == M_COUNT)
+			return sess_err_set(err, SESS_E_USAGE, "bad_threshold",
+					    "%s: no metric \"%s\"; the names are latency, pubsub, clients, blocked, rejected, memory, fragmentation, evicted, lag, sessions, expiring, drift, events-rate, created-rate",
+					    source, item);
+		snprintf(what, sizeof what, "%s (%s %s)", item, source, side);
+		if (sess_range_parse(eq + 1, what, &ranges[m], err))
+			return -1;
+	}
+	return 0;
+}
+
+int health_thresholds(struct health_thresholds *th, const struct sess_config *cfg,
+		      const char *warn, const char *crit, struct sess_err *err)
+{
+	int m;
+
+	memset(th, 0, sizeof *th);
+	for (m = 0; m < M_COUNT; m++) {
+		sess_range_parse(metrics[m].warn, metrics[m].name, &th->warn[m], NULL);
+		sess_range_parse(metrics[m].crit, metrics[m].name, &th->crit[m], NULL);
+	}
+	if (apply_list(th->warn, cfg->health_warn, "warning", "config health.warn", err) ||
+	    apply_list(th->crit, cfg->health_crit, "critical", "config health.crit", err) ||
+	    apply_list(th->warn, warn, "warning", "--warn", err) ||
+	    apply_list(th->crit, crit, "critical", "--crit", err))
+		return -1;
+	return 0;
+}
+
+/* ---- building the result ---- */
+
+enum comp { C_REDIS, C_MEMORY, C_PERSISTENCE, C_REPLICATION, C_SESSIONS, C_PUBSUB, C_N };
+static const char *const comp_names[C_N] = {"redis", "memory", "persistence",
+					    "replication", "sessions", "pubsub"};
+
+struct run {
+	const struct health_params *hp;
+	struct health_result *res;
+	cJSON *checks;
+	int comp[C_N], ran[C_N];
+	char time[40];
+	char summary[600];
+};
+
+static void iso_now(char *buf, size_t n)
+{
+	long long ms = sess_now_ms();
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	char b[32];
+
+	gmtime_r(&s, &tm);
+	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%03dZ", b, (int)(ms % 1000));
+}
+
+/* Add one check "comp:meas" (value: a cJSON number, string or bool, owned
+ * by the doc afterwards; unit may be NULL). */
+static void add_check(struct run *r, int comp, const char *meas, int status,
+		      cJSON *value, const char *unit, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+static void add_check(struct run *r, int comp, const char *meas, int status,
+		      cJSON *value, const char *unit, const char *fmt, ...)
+{
+	char key[64], out[SESS_ERR_MSG_MAX + 64] = "";
+	cJSON *arr = cJSON_CreateArray(), *o = cJSON_CreateObject();
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(out, sizeof out, fmt, ap);
+		va_end(ap);
+	}
+	snprintf(key, sizeof key, "%s:%s", comp_names[comp], meas);
+	cJSON_AddStringToObject(o, "componentType", comp == C_SESSIONS || comp == C_PUBSUB ? "system" : "datastore");
+	cJSON_AddStringToObject(o, "status", health_status_name(status));
+	if (value)
+		cJSON_AddItemToObject(o, "observedValue", value);
+	if (unit)
+		cJSON_AddStringToObject(o, "observedUnit", unit);
+	cJSON_AddStringToObject(o, "time", r->time);
+	if (out[0])
+		cJSON_AddStringToObject(o, "output", out);
+	cJSON_AddItemToArray(arr, o);
+	cJSON_AddItemToObject(r->checks, key, arr);
+	r->ran[comp] = 1;
+	if (status > r->comp[comp])
+		r->comp[comp] = status;
+	/* the first problems, for the top-level output and Nagios' line */
+	if (status != H_OK && out[0]) {
+		size_t have = strlen(r->summary), need = strlen(key) + strlen(out) + 4;
+		if (have + need < sizeof r->summary) {
+			char *p = r->summary + have;
+			if (have)
+				p = (char *)memcpy(p, "; ", 2) + 2;
+			p = (char *)memcpy(p, key, strlen(key)) + strlen(key);
+			p = (char *)memcpy(p, ": ", 2) + 2;
+			memcpy(p, out, strlen(out) + 1);
+		}
+	}
+}
+
+static double round3(double v)
+{
+	return round(v * 1000.0) / 1000.0;
+}
+
+/* The status metric m's value v earns, and the output naming the range. */
+static int judge(const struct run *r, int m, double v, char *why, size_t n)
+{
+	const struct health_thresholds *th = &r->hp->th;
+
+	why[0] = '\0';
+	if (sess_range_alert(&th->crit[m], v)) {
+		snprintf(why, n, "%g is outside the critical range %s (%s)", round3(v),
+			 th->crit[m].text, metrics[m].name);
+		return H_CRIT;
+	}
+	if (sess_range_alert(&th->warn[m], v)) {
+		snprintf(why, n, "%g is outside the warning range %s (%s)", round3(v),
+			 th->warn[m].text, metrics[m].name);
+		return H_WARN;
+	}
+	return H_OK;
+}
+
+/* A check of a number under metric m's thresholds, with its perfdata. */
+static void add_metric(struct run *r, int comp, const char *meas, int m, double v,
+		       const char *unit, const char *perf_unit, double min, double max)
+{
+	char why[200];
+	int st = judge(r, m, v, why, sizeof why);
+	cJSON *p = cJSON_CreateArray();
+
+	add_check(r, comp, meas, st, cJSON_CreateNumber(round3(v)), unit, "%s", why[0] ? why : "");
+	cJSON_AddItemToArray(p, cJSON_CreateString(metrics[m].name));
+	cJSON_AddItemToArray(p, cJSON_CreateNumber(round3(v)));
+	cJSON_AddItemToArray(p, cJSON_CreateString(perf_unit ? perf_unit : ""));
+	cJSON_AddItemToArray(p, cJSON_CreateString(r->hp->th.warn[m].text));
+	cJSON_AddItemToArray(p, cJSON_CreateString(r->hp->th.crit[m].text));
+	cJSON_AddItemToArray(p, isnan(min) ? cJSON_CreateNull() : cJSON_CreateNumber(min));
+	cJSON_AddItemToArray(p, isnan(max) ? cJSON_CreateNull() : cJSON_CreateNumber(max));
+	cJSON_AddItemToArray(r->res->perf, p);
+}
+
+/* One Prometheus sample. */
+static void prom(struct run *r, const char *name, const char *type, const char *help,
+		 const char *labels, double v)
+{
+	cJSON *s = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(s, cJSON_CreateString(name));
+	cJSON_AddItemToArray(s, cJSON_CreateString(type));
+	cJSON_AddItemToArray(s, cJSON_CreateString(help));
+	cJSON_AddItemToArray(s, cJSON_CreateString(labels ? labels : ""));
+	cJSON_AddItemToArray(s, cJSON_CreateNumber(v));
+	cJSON_AddItemToArray(r->res->prom, s);
+}
+
+/* The status an error means: could not check (our credentials or
+ * permissions, our settings), down (nothing answers) or critical
+ * (connected, but no answer in time, loading, busy...). */
+static int err_status(const struct sess_err *e)
+{
+	switch (e->cls) {
+	case SESS_E_AUTH:
+	case SESS_E_CONFIG:
+	case SESS_E_USAGE:
+		return H_UNKNOWN;
+	case SESS_E_UNAVAILABLE:
+		return H_DOWN;
+	default:
+		return H_CRIT;
+	}
+}
+
+/* ---- the components ---- */
+
+static double info(const struct sess_info *in, const char *name)
+{
+	double v = NAN;
+
+	sess_info_num(in, name, &v);
+	return v;
+}
+
+static void check_redis_info(struct run *r, const struct sess_info *in)
+{
+	const char *role = sess_info_get(in, "role"), *ver = sess_info_get(in, "redis_version");
+	const char *want = r->hp->role;
+	double clients = info(in, "connected_clients"), maxc = info(in, "maxclients");
+	double blocked = info(in, "blocked_clients"), rejected = info(in, "rejected_connections");
+	int is_master = role && !strcmp(role, "master");
+
+	add_check(r, C_REDIS, "version", H_OK, cJSON_CreateString(ver ? ver : "?"), NULL, NULL);
+	if (!strcmp(want, "any") || (is_master == !strcmp(want, "master")))
+		add_check(r, C_REDIS, "role", H_OK, cJSON_CreateString(role ? role : "?"), NULL, NULL);
+	else if (is_master)
+		add_check(r, C_REDIS, "role", H_CRIT, cJSON_CreateString(role), NULL,
+			  "a master, where a replica was expected (--role %s)", want);
+	else
+		add_check(r, C_REDIS, "role", H_CRIT, cJSON_CreateString(role ? role : "?"), NULL,
+			  "a read-only replica: sessions cannot be written here; point --url at the master (or --role replica)");
+	if (!isnan(clients)) {
+		add_check(r, C_REDIS, "connectedClients", H_OK, cJSON_CreateNumber(clients), NULL, NULL);
+		prom(r, "sess_redis_connected_clients", "gauge", "Clients connected to Redis.", NULL, clients);
+	}
+	if (!isnan(clients) && !isnan(maxc) && maxc > 0)
+		add_metric(r, C_REDIS, "clientsUtilization", M_CLIENTS, clients / maxc * 100, "percent", "%", 0, 100);
+	if (!isnan(blocked)) {
+		add_metric(r, C_REDIS, "blockedClients", M_BLOCKED, blocked, NULL, NULL, 0, NAN);
+		prom(r, "sess_redis_blocked_clients", "gauge", "Clients blocked in a blocking command.", NULL, blocked);
+	}
+	if (!isnan(rejected)) {
+		add_metric(r, C_REDIS, "rejectedConnections", M_REJECTED, rejected, NULL, "c", 0, NAN);
+		prom(r, "sess_redis_rejected_connections_total", "counter",
+		     "Connections Redis rejected (maxclients) since it started.", NULL, rejected);
+	}
+	prom(r, "sess_redis_master", "gauge", "1 when Redis is a master, 0 when a replica.", NULL, is_master);
+}
+
+static void check_memory(struct run *r, const struct sess_info *in)
+{
+	double used = info(in, "used_memory"), peak = info(in, "used_memory_peak");
+	double max = info(in, "maxmemory"), frag = info(in, "mem_fragmentation_ratio");
+	double evicted = info(in, "evicted_keys");
+	const char *policy = sess_info_get(in, "maxmemory_policy");
+
+	if (isnan(used))
+		return;
+	add_check(r, C_MEMORY, "used", H_OK, cJSON_CreateNumber(used), "bytes", NULL);
+	prom(r, "sess_redis_memory_used_bytes", "gauge", "Memory Redis has allocated.", NULL, used);
+	if (!isnan(peak)) {
+		add_check(r, C_MEMORY, "peak", H_OK, cJSON_CreateNumber(peak), "bytes", NULL);
+		prom(r, "sess_redis_memory_peak_bytes", "gauge", "The most memory Redis has allocated.", NULL, peak);
+	}
+	if (!isnan(max)) {
+		add_check(r, C_MEMORY, "maxmemory", H_OK, cJSON_CreateNumber(max), "bytes",
+			  "%s", max > 0 ? "" : "no maxmemory set: the machine's memory is the limit");
+		prom(r, "sess_redis_memory_max_bytes", "gauge", "maxmemory (0: none set).", NULL, max);
+	}
+	if (!isnan(max) && max > 0) {
+		int noevict = policy && !strcmp(policy, "noeviction");
+		add_check(r, C_MEMORY, "headroom", used >= max && noevict ? H_CRIT : H_OK,
+			  cJSON_CreateNumber(max > used ? max - used : 0), "bytes", "%s",
+			  used >= max && noevict ? "maxmemory reached with noeviction: writes are refused (OOM); free memory, raise maxmemory or pick an eviction policy" : "");
+		add_metric(r, C_MEMORY, "utilization", M_MEMORY, used / max * 100, "percent", "%", 0, 100);
+	}
+	if (!isnan(frag)) {
+		add_metric(r, C_MEMORY, "fragmentation", M_FRAGMENTATION, frag, "ratio", NULL, 0, NAN);
+		prom(r, "sess_redis_memory_fragmentation_ratio", "gauge",
+		     "RSS over allocated memory (high: fragmented; below 1: swapping).", NULL, frag);
+	}
+	if (policy)
+		add_check(r, C_MEMORY, "evictionPolicy", H_OK, cJSON_CreateString(policy), NULL, NULL);
+	if (!isnan(evicted)) {
+		add_metric(r, C_MEMORY, "evictedKeys", M_EVICTED, evicted, NULL, "c", 0, NAN);
+		prom(r, "sess_redis_evicted_keys_total", "counter", "Keys evicted under maxmemory.", NULL, evicted);
+	}
+}
+
+static void check_persistence(struct run *r, const struct sess_info *in)
+{
+	const char *bg = sess_info_get(in, "rdb_last_bgsave_status");
+	const char *aofw = sess_info_get(in, "aof_last_write_status");
+	double last = info(in, "rdb_last_save_time"), aof = info(in, "aof_enabled");
+	double loading = info(in, "loading");
+
+	if (!isnan(loading) && loading > 0)
+		add_check(r, C_PERSISTENCE, "loading", H_CRIT, cJSON_CreateBool(1), NULL,
+			  "Redis is loading its dataset and answers nothing else; wait for it");
+	if (bg) {
+		int ok = !strcmp(bg, "ok");
+		add_check(r, C_PERSISTENCE, "rdbLastSave", ok ? H_OK : H_WARN,
+			  cJSON_CreateNumber(isnan(last) ? 0 : last), "unix seconds", "%s",
+			  ok ? "" : "the last RDB save failed; see the Redis log (disk full? permissions?)");
+		prom(r, "sess_redis_rdb_last_bgsave_ok", "gauge", "1 when the last RDB save succeeded.", NULL, ok);
+		if (!isnan(last))
+			prom(r, "sess_redis_rdb_last_save_timestamp_seconds", "gauge",
+			     "When the last RDB save succeeded (unix time).", NULL, last);
+	}
+	if (!isnan(aof)) {
+		int ok = !aofw || !strcmp(aofw, "ok");
+		add_check(r, C_PERSISTENCE, "aof", aof > 0 && !ok ? H_CRIT : H_OK,
+			  cJSON_CreateString(aof > 0 ? (ok ? "on" : "failing") : "off"), NULL, "%s",
+			  aof > 0 && !ok ? "AOF writes fail: Redis refuses writes; see its log (disk full?)" : "");
+		prom(r, "sess_redis_aof_enabled", "gauge", "1 when the append-only file is on.", NULL, aof > 0);
+		prom(r, "sess_redis_aof_last_write_ok", "gauge", "1 when the last AOF write succeeded.", NULL, ok);
+	}
+}
+
+static void check_replication(struct run *r, const struct sess_info *in)
+{
+	const char *role = sess_info_get(in, "role");
+	double replicas = info(in, "connected_slaves");
+	char name[32];
+	int i;
+
+	if (role && strcmp(role, "master")) {
+		const char *link = sess_info_get(in, "master_link_status");
+		double io = info(in, "master_last_io_seconds_ago");
+		int up = link && !strcmp(link, "up");
+		add_check(r, C_REPLICATION, "link", up ? H_OK : H_CRIT, cJSON_CreateString(link ? link : "?"),
+			  NULL, "%s", up ? "" : "the link to the master is down: this replica serves stale data");
+		prom(r, "sess_redis_replication_link_up", "gauge", "1 when a replica's link to its master is up.", NULL, up);
+		if (up && !isnan(io) && io >= 0) {
+			add_metric(r, C_REPLICATION, "lag", M_LAG, io, "s", "s", 0, NAN);
+			prom(r, "sess_redis_replication_lag_seconds", "gauge",
+			     "Seconds since the master was last heard from (replica) or the largest replica lag (master).", NULL, io);
+		}
+		return;
+	}
+	if (isnan(replicas))
+		return;
+	add_check(r, C_REPLICATION, "connectedReplicas", H_OK, cJSON_CreateNumber(replicas), NULL, NULL);
+	prom(r, "sess_redis_connected_replicas", "gauge", "Replicas connected to this master.", NULL, replicas);
+	if (replicas > 0) {
+		double worst = 0, lag;
+		for (i = 0; i < (int)replicas && i < 64; i++) {
+			snprintf(name, sizeof name, "slave%d", i);
+			if (sess_info_get(in, name) && sess_info_sub(sess_info_get(in, name), "lag", &lag) == 0 &&
+			    lag > worst)
+				worst = lag;
+		}
+		add_metric(r, C_REPLICATION, "lag", M_LAG, worst, "s", "s", 0, NAN);
+		prom(r, "sess_redis_replication_lag_seconds", "gauge",
+		     "Seconds since the master was last heard from (replica) or the largest replica lag (master).", NULL, worst);
+	}
+}
+
+static void check_sessions(struct run *r, struct sess_ctx *ctx, const struct sess_counters *c0)
+{
+	struct sess_probe_sessions ps;
+	struct sess_counters c1;
+	struct sess_err e;
+	double dt, wait;
+
+	memset(&e, 0, sizeof e);
+	if (sess_probe_sessions(ctx, r->hp->window * 1000LL, (int)r->hp->drift_sample, &ps, &e)) {
+		add_check(r, C_SESSIONS, "active", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e),
+			  NULL, NULL, "%s", e.msg);
+		return;
+	}
+	add_metric(r, C_SESSIONS, "active", M_SESSIONS, (double)ps.active, NULL, NULL, 0, NAN);
+	prom(r, "sess_sessions_active", "gauge", "Sessions in the index that have not expired.", NULL, (double)ps.active);
+	add_metric(r, C_SESSIONS, "expiring", M_EXPIRING, (double)ps.expiring, NULL, NULL, 0, NAN);
+	prom(r, "sess_sessions_expiring", "gauge", "Active sessions expiring within the --window.", NULL, (double)ps.expiring);
+	prom(r, "sess_sessions_index_entries", "gauge", "Entries in the session index (expired ones not yet pruned included).", NULL, (double)ps.indexed);
+	prom(r, "sess_sessions_index_stale", "gauge", "Expired index entries maintenance has not pruned yet.", NULL, (double)ps.stale);
+	{
+		double pct = ps.sampled ? (double)ps.missing / (double)ps.sampled * 100 : 0;
+		add_metric(r, C_SESSIONS, "indexDrift", M_DRIFT, pct, "percent", "%", 0, 100);
+		prom(r, "sess_sessions_index_drift_ratio", "gauge",
+		     "Share of sampled live index entries whose session is gone (run sessctl maintenance).", NULL, pct / 100);
+	}
+	if (ps.layout_known)
+		add_check(r, C_SESSIONS, "layoutVersion", H_OK, cJSON_CreateString(ps.layout[0] ? ps.layout : "none"), NULL,
+			  "%s", ps.layout[0] ? "" : "no layout version stored yet (no session written)");
+	else
+		add_check(r, C_SESSIONS, "layoutVersion", H_CRIT, cJSON_CreateString(ps.layout), NULL,
+			  "layout version %s is not one this build reads (it reads " SESS_S_LAYOUT "); upgrade sesskit", ps.layout);
+	prom(r, "sess_layout_version", "gauge", "The session layout version stored in Redis (0: none yet).", NULL,
+	     ps.layout[0] ? atof(ps.layout) : 0);
+
+	/* the second sample of the counters: at least --sample-ms after the
+	 * first (the check itself is the interval by default) */
+	wait = (double)r->hp->sample_ms - (sess_probe_clock_ms() - c0->t_ms);
+	if (wait > 0)
+		usleep((useconds_t)(wait * 1000));
+	if (sess_probe_counters(ctx, &c1, &e)) {
+		add_check(r, C_SESSIONS, "eventsPerSecond", H_CRIT, NULL, NULL, "%s", e.msg);
+		return;
+	}
+	dt = (c1.t_ms - c0->t_ms) / 1000.0;
+	if (dt <= 0)
+		dt = 1e-3;
+	add_metric(r, C_SESSIONS, "eventsPerSecond", M_EVENTS_RATE, (double)(c1.events - c0->events) / dt, "per second", NULL, 0, NAN);
+	add_metric(r, C_SESSIONS, "createdPerSecond", M_CREATED_RATE, (double)(c1.sessions - c0->sessions) / dt, "per second", NULL, 0, NAN);
+	prom(r, "sess_events_total", "counter", "Events appended to sessions (the stats hash).", NULL, (double)c1.events);
+	prom(r, "sess_sessions_created_total", "counter", "Sessions created (the stats hash).", NULL, (double)c1.sessions);
+	prom(r, "sess_sessions_completed_total", "counter", "Sessions completed (the stats hash).", NULL, (double)c1.completed);
+	prom(r, "sess_sessions_deleted_total", "counter", "Sessions deleted (the stats hash).", NULL, (double)c1.deleted);
+}
+
+static void check_pubsub(struct run *r, const struct sess_config *cfg, struct sess_conn *conn)
+{
+	struct sess_err e;
+	double ms = 0;
+	long long receivers = 0;
+
+	memset(&e, 0, sizeof e);
+	if (sess_probe_pubsub(cfg, conn, cfg->command_timeout_ms, &ms, &receivers, &e)) {
+		int st = err_status(&e);
+		add_check(r, C_PUBSUB, "roundTrip", st == H_DOWN ? H_CRIT : st, NULL, "ms", "%s", e.msg);
+		return;
+	}
+	add_metric(r, C_PUBSUB, "roundTrip", M_PUBSUB, ms, "ms", "ms", 0, NAN);
+	prom(r, "sess_pubsub_round_trip_seconds", "gauge",
+	     "Time from PUBLISH on a session channel until a subscriber holds the message.", NULL, ms / 1000);
+	prom(r, "sess_pubsub_receivers", "gauge", "Clients that received the probe message (the probe's own subscriber included).", NULL, (double)receivers);
+}
+
+/* ---- the whole check ---- */
+
+static void finish(struct run *r, const struct sess_config *cfg, double t0)
+{
+	struct health_result *res = r->res;
+	cJSON *comps = cJSON_CreateObject();
+	char where[300], labels[64];
+	int i, overall = H_OK;
+
+	for (i = 0; i < C_N; i++) {
+		if (!r->ran[i])
+			continue;
+		if (r->comp[i] > overall)
+			overall = r->comp[i];
+		cJSON_AddStringToObject(comps, comp_names[i], health_status_name(r->comp[i]));
+		snprintf(labels, sizeof labels, "component=\"%s\"", comp_names[i]);
+		prom(r, "sess_health_status", "gauge",
+		     "Health by component and overall: 0 healthy, 1 warning, 2 unknown, 3 critical, 4 down.",
+		     labels, r->comp[i]);
+	}
+	res->status = overall;
+	res->duration_ms = sess_probe_clock_ms() - t0;
+	prom(r, "sess_health_status", "gauge",
+	     "Health by component and overall: 0 healthy, 1 warning, 2 unknown, 3 critical, 4 down.",
+	     "component=\"overall\"", overall);
+	prom(r, "sess_up", "gauge", "1 when Redis answered the health check, 0 when not.", NULL, res->up);
+	prom(r, "sess_health_check_duration_seconds", "gauge", "How long the health check took.", NULL,
+	     res->duration_ms / 1000);
+	sess_config_describe(cfg, where, sizeof where);
+	cJSON_AddStringToObject(res->doc, "status", health_status_name(overall));
+	cJSON_AddStringToObject(res->doc, "version", "1");
+	cJSON_AddStringToObject(res->doc, "releaseId", PACKAGE_VERSION);
+	cJSON_AddStringToObject(res->doc, "serviceId", where);
+	cJSON_AddStringToObject(res->doc, "description", "sesskit sessions on Redis");
+	cJSON_AddStringToObject(res->doc, "time", r->time);
+	cJSON_AddNumberToObject(res->doc, "durationMs", round3(res->duration_ms));
+	if (r->summary[0])
+		cJSON_AddStringToObject(res->doc, "output", r->summary);
+	cJSON_AddItemToObject(res->doc, "components", comps);
+	cJSON_AddItemToObject(res->doc, "checks", r->checks);
+}
+
+void health_result_free(struct health_result *r)
+{
+	cJSON_Delete(r->doc);
+	cJSON_Delete(r->prom);
+	cJSON_Delete(r->perf);
+	memset(r, 0, sizeof *r);
+}
+
+void health_check(const struct health_params *hp, const struct sess_config *cfg_in,
+		  struct health_result *res)
+{
+	struct run r;
+	struct sess_config cfg = *cfg_in;
+	struct sess_conn conn;
+	struct sess_ctx ctx;
+	struct sess_err e;
+	struct sess_latency lat;
+	struct sess_info in;
+	struct sess_counters c0;
+	double t0 = sess_probe_clock_ms();
+	int have_c0 = 0;
+
+	memset(&r, 0, sizeof r);
+	memset(res, 0, sizeof *res);
+	memset(&e, 0, sizeof e);
+	memset(&in, 0, sizeof in);
+	r.hp = hp;
+	r.res = res;
+	res->doc = cJSON_CreateObject();
+	res->prom = cJSON_CreateArray();
+	res->perf = cJSON_CreateArray();
+	r.checks = cJSON_CreateObject();
+	iso_now(r.time, sizeof r.time);
+	/* one bound for everything: connecting may not take longer than a
+	 * command may */
+	if (cfg.connect_timeout_ms > cfg.command_timeout_ms)
+		cfg.connect_timeout_ms = cfg.command_timeout_ms;
+
+	if (sess_conn_open(&conn, &cfg, &e)) {
+		int st = err_status(&e);
+		if (st == H_UNKNOWN)
+			add_check(&r, C_REDIS, "authorised", st, cJSON_CreateBool(0), NULL, "%s", e.msg);
+		else
+			add_check(&r, C_REDIS, "reachable", st, cJSON_CreateBool(0), NULL, "%s", e.msg);
+		finish(&r, &cfg, t0);
+		return;
+	}
+	ctx.conn = &conn;
+	ctx.cfg = &cfg;
+	add_check(&r, C_REDIS, "reachable", H_OK, cJSON_CreateBool(1), NULL, NULL);
+	if (!hp->redis_only && !hp->no_sessions)
+		have_c0 = sess_probe_counters(&ctx, &c0, &e) == 0;
+	if (!have_c0 && e.msg[0]) {
+		/* the first command a server answers: a paused or stopped
+		 * server times out here */
+		add_check(&r, C_REDIS, "responseTime", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e),
+			  NULL, "ms", "%s", e.msg);
+		goto done;
+	}
+	if (sess_probe_ping(&conn, (int)hp->pings, &lat, &e)) {
+		add_check(&r, C_REDIS, "responseTime", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e),
+			  NULL, "ms", "%s", e.msg);
+		goto done;
+	}
+	res->up = 1;
+	add_check(&r, C_REDIS, "authorised", H_OK, cJSON_CreateBool(1), NULL, NULL);
+	add_metric(&r, C_REDIS, "responseTime", M_LATENCY, lat.p99, "ms", "ms", 0, NAN);
+	{
+		cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(r.checks, "redis:responseTime"), 0);
+		cJSON *s = cJSON_AddObjectToObject(p, "ping");
+		cJSON_AddNumberToObject(s, "samples", lat.n);
+		cJSON_AddNumberToObject(s, "p50", round3(lat.p50));
+		cJSON_AddNumberToObject(s, "p99", round3(lat.p99));
+		cJSON_AddNumberToObject(s, "max", round3(lat.max));
+	}
+	prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"p50\"", lat.p50 / 1000);
+	prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"p99\"", lat.p99 / 1000);
+	prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"max\"", lat.max / 1000);
+	if (hp->redis_only)
+		goto done;
+	if (sess_probe_info(&conn, &in, &e)) {
+		add_check(&r, C_REDIS, "info", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e), NULL, NULL, "%s", e.msg);
+		goto done;
+	}
+	check_redis_info(&r, &in);
+	check_memory(&r, &in);
+	check_persistence(&r, &in);
+	check_replication(&r, &in);
+	if (!hp->no_sessions && have_c0 && !conn.ctx->err)
+		check_sessions(&r, &ctx, &c0);
+	if (!hp->no_pubsub && !conn.ctx->err)
+		check_pubsub(&r, &cfg, &conn);
+done:
+	sess_info_free(&in);
+	sess_conn_close(&conn);
+	finish(&r, &cfg, t0);
+}

@@ -1,0 +1,123 @@
+/* health.h - sess-health's parts: the check (check.c), its output formats
+ * (formats.c), the cache and circuit breaker that watch and serve share
+ * (breaker.c), the HTTP endpoint (serve.c) and the command table (main.c).
+ * The measurements themselves are the core's (src/core/probe.h); this
+ * binary judges them against thresholds and reports. */
+#ifndef SESS_HEALTH_H
+#define SESS_HEALTH_H
+
+#include <cjson/cJSON.h>
+
+#include "cli/cli.h"
+#include "core/range.h"
+
+/* Statuses, in order of severity. unknown is "could not check" (bad
+ * credentials, a permission missing): worse than a warning, but it says
+ * nothing about the server, so it ranks below critical. */
+enum health_status { H_OK, H_WARN, H_UNKNOWN, H_CRIT, H_DOWN };
+
+const char *health_status_name(int s);  /* healthy, warning, ... */
+int health_exit_code(int s);            /* 0, 1, 3, 2, 2 */
+
+/* One threshold pair per metric name (latency, memory, ...). */
+enum health_metric {
+	M_LATENCY, M_PUBSUB, M_CLIENTS, M_BLOCKED, M_REJECTED, M_MEMORY,
+	M_FRAGMENTATION, M_EVICTED, M_LAG, M_SESSIONS, M_EXPIRING, M_DRIFT,
+	M_EVENTS_RATE, M_CREATED_RATE, M_COUNT
+};
+
+struct health_thresholds {
+	struct sess_range warn[M_COUNT], crit[M_COUNT];
+};
+
+/* What one check does (flags of check, probe, watch and serve). */
+struct health_params {
+	long pings;          /* PINGs sampled */
+	long sample_ms;      /* least time between the two counter samples */
+	long window;         /* seconds: "expiring within" */
+	long drift_sample;   /* index entries looked up */
+	const char *role;    /* master, replica or any */
+	int redis_only;      /* probe --redis-only: connect, auth, PING */
+	int no_pubsub, no_sessions;
+	struct health_thresholds th;
+};
+
+/* Fill th with the defaults, then cfg's health.warn/health.crit, then the
+ * flags' lists ("NAME=RANGE,..."). A bad name or range is SESS_E_USAGE. */
+int health_thresholds(struct health_thresholds *th, const struct sess_config *cfg,
+		      const char *warn, const char *crit, struct sess_err *err);
+/* The metric names, for help and the man page: "latency", ... */
+const char *health_metric_name(int m);
+
+/* One check's result. doc is the health+json document; prom the samples
+ * for Prometheus ([name, type, help, labels, value] arrays), perf the
+ * Nagios perfdata ([label, value, unit, warn, crit, min, max]). */
+struct health_result {
+	int status;
+	int up;              /* Redis answered (sess_up) */
+	double duration_ms;
+	cJSON *doc, *prom, *perf;
+};
+
+void health_result_free(struct health_result *r);
+
+/* Run one check with cfg's connection settings. Never fails: whatever
+ * goes wrong is a status in the result. */
+void health_check(const struct health_params *hp, const struct sess_config *cfg,
+		  struct health_result *res);
+
+/* ---- formats ---- */
+enum health_format { F_JSON, F_TEXT, F_PROMETHEUS, F_NAGIOS };
+int health_format_parse(const char *s, int tty, int *out, struct sess_err *err);
+/* The whole output text (caller frees). color: ANSI colours (text). */
+char *health_render(const struct health_result *r, int format, int color);
+/* Prometheus text exposition of r. */
+char *health_render_prometheus(const struct health_result *r);
+
+/* ---- the cache and circuit breaker (watch and serve) ---- */
+enum breaker_state { B_CLOSED, B_OPEN, B_HALF_OPEN };
+
+struct health_guard {
+	const struct health_params *hp;
+	const struct sess_config *cfg;
+	double cache_ms;       /* a result younger than this is reused */
+	int threshold;         /* failures in a row that open the breaker */
+	double cooldown_ms;    /* how long it stays open before one trial */
+	int state, failures;
+	double opened_at, checked_at;
+	long long checks;      /* checks that reached Redis */
+	struct health_result last;
+	int have_last;
+};
+
+void health_guard_init(struct health_guard *g, const struct health_params *hp,
+		       const struct sess_config *cfg, double cache_ms,
+		       int threshold, double cooldown_ms);
+/* The current result (borrowed until the next call): cached, or the
+ * breaker's "open" answer without touching Redis, or a fresh check.
+ * *fresh is set when a check ran. The doc carries "breaker". */
+const struct health_result *health_guard_get(struct health_guard *g, int *fresh);
+void health_guard_free(struct health_guard *g);
+const char *health_breaker_name(int state);
+
+/* ---- commands ---- */
+struct check_opts {
+	const char *format, *warn, *crit, *role;
+	long pings, sample_ms, window, drift_sample, watch;
+	long breaker_failures, breaker_cooldown;
+	int no_pubsub, no_sessions, redis_only;
+};
+
+struct serve_opts {
+	struct check_opts c;
+	const char *listen;
+	long cache_ms, threads;
+};
+
+int health_params_from(struct cli_app *a, const struct check_opts *o,
+		       struct health_params *hp);
+int cmd_check(struct cli_app *a, void *opts, int argc, char **argv);
+int cmd_probe(struct cli_app *a, void *opts, int argc, char **argv);
+int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv);
+
+#endif

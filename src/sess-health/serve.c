@@ -1,0 +1,314 @@
+/* serve.c - the HTTP endpoints over GNU libmicrohttpd: the seeds' six
+ * (/health, /health/detailed, /health/metrics, /health/components,
+ * /health/redis, /health/sessions) plus /livez and /readyz.
+ *
+ * Every request asks the guard (breaker.c) under one lock: a result at
+ * most --cache-ms old is reused, so a burst of scrapes costs Redis one
+ * check, and concurrent requests for a stale result wait for the one check
+ * in flight instead of starting their own. /livez never takes the lock: it
+ * answers as long as the process serves, whatever Redis does. */
+#include "health.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/probe.h"
+
+#define CT_HEALTH "application/health+json"
+#define CT_PROM "text/plain; version=0.0.4; charset=utf-8"
+
+struct server {
+	struct health_guard guard;
+	pthread_mutex_t lock;
+};
+
+/* Open, bind and listen on spec: "HOST:PORT", ":PORT", "PORT" or
+ * "[V6]:PORT"; no host means the loopback. shown gets "HOST:PORT" as
+ * bound (the port the OS picked for 0). */
+static int listen_on(const char *spec, char *shown, size_t n, struct sess_err *err)
+{
+	char host[256] = "127.0.0.1", port[16];
+	const char *colon = strrchr(spec, ':');
+	struct addrinfo hints, *ai = NULL, *p;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	int fd = -1, one = 1, e = 0, rc;
+
+	if (!colon) {
+		snprintf(port, sizeof port, "%s", spec);
+	} else {
+		size_t hl = (size_t)(colon - spec);
+		snprintf(port, sizeof port, "%s", colon + 1);
+		if (hl > 0) {
+			if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']')
+				snprintf(host, sizeof host, "%.*s", (int)(hl - 2), spec + 1);
+			else
+				snprintf(host, sizeof host, "%.*s", (int)hl, spec);
+		}
+	}
+	if (!port[0] || strspn(port, "0123456789") != strlen(port) || atol(port) > 65535)
+		return sess_err_set(err, SESS_E_USAGE, NULL,
+				    "--listen \"%s\" has no port number; write ADDR:PORT, for example 127.0.0.1:9188", spec);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, port, &hints, &ai)))
+		return sess_err_set(err, SESS_E_USAGE, NULL, "--listen \"%s\": %s; give an address of this machine",
+				    spec, gai_strerror(rc));
+	for (p = ai; p; p = p->ai_next) {
+		if ((fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC, p->ai_protocol)) < 0) {
+			e = errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, p->ai_addr, p->ai_addrlen) == 0 && listen(fd, 128) == 0)
+			break;
+		e = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		return sess_err_set(err, SESS_E_UNAVAILABLE, NULL,
+				    "cannot listen on %s: %s; %s", spec, strerror(e),
+				    e == EADDRINUSE ? "another process holds the port: pick another with --listen or stop it"
+						    : "check the address and your permissions");
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		char a[INET6_ADDRSTRLEN] = "?";
+		int pn = 0;
+		if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof a);
+			pn = ntohs(s6->sin6_port);
+			snprintf(shown, n, "[%s]:%d", a, pn);
+		} else {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+			inet_ntop(AF_INET, &s4->sin_addr, a, sizeof a);
+			pn = ntohs(s4->sin_port);
+			snprintf(shown, n, "%s:%d", a, pn);
+		}
+	}
+	return fd;
+}
+
+static int ok_status(int s)
+{
+	return s == H_OK || s == H_WARN;
+}
+
+/* A copy of doc with only the checks of the named components. */
+static cJSON *only(const cJSON *doc, const char *const *comps)
+{
+	cJSON *d = cJSON_Duplicate(doc, 1), *checks = cJSON_GetObjectItem(d, "checks"), *c, *next;
+	cJSON *cs = cJSON_GetObjectItem(d, "components"), *cc;
+	int i, keep, worst = H_OK, s;
+
+	for (c = checks ? checks->child : NULL; c; c = next) {
+		next = c->next;
+		for (i = 0, keep = 0; comps[i] && !keep; i++)
+			keep = !strncmp(c->string, comps[i], strlen(comps[i])) && c->string[strlen(comps[i])] == ':';
+		if (!keep)
+			cJSON_DeleteItemFromObject(checks, c->string);
+	}
+	for (cc = cs ? cs->child : NULL; cc; cc = next) {
+		next = cc->next;
+		for (i = 0, keep = 0; comps[i] && !keep; i++)
+			keep = !strcmp(cc->string, comps[i]);
+		if (!keep) {
+			cJSON_DeleteItemFromObject(cs, cc->string);
+			continue;
+		}
+		for (s = 0; s <= H_DOWN && strcmp(health_status_name(s), cc->valuestring); s++)
+			;
+		if (s > worst)
+			worst = s;
+	}
+	cJSON_ReplaceItemInObject(d, "status", cJSON_CreateString(health_status_name(worst)));
+	return d;
+}
+
+static char *print_free(cJSON *d)
+{
+	char *s = cJSON_PrintUnformatted(d);
+
+	cJSON_Delete(d);
+	return s;
+}
+
+/* The body, its type and code for path, from result r. */
+static char *endpoint(const char *path, const struct health_result *r, const char **type, int *code)
+{
+	static const char *const redis_comps[] = {"redis", "memory", "persistence", "replication", NULL};
+	static const char *const sess_comps[] = {"sessions", "pubsub", NULL};
+	const cJSON *doc = r->doc;
+	cJSON *d;
+	int ok = ok_status(r->status);
+
+	*type = CT_HEALTH;
+	*code = ok ? 200 : 503;
+	if (!strcmp(path, "/health") || !strcmp(path, "/health/")) {
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "status", health_status_name(r->status));
+		cJSON_AddItemToObject(d, "time", cJSON_Duplicate(cJSON_GetObjectItem(doc, "time"), 1));
+		if (cJSON_GetObjectItem(doc, "output"))
+			cJSON_AddItemToObject(d, "output", cJSON_Duplicate(cJSON_GetObjectItem(doc, "output"), 1));
+		cJSON_AddItemToObject(d, "breaker", cJSON_Duplicate(cJSON_GetObjectItem(doc, "breaker"), 1));
+		return print_free(d);
+	}
+	if (!strcmp(path, "/health/detailed"))
+		return cJSON_PrintUnformatted(doc);
+	if (!strcmp(path, "/health/metrics")) {
+		*type = CT_PROM;
+		*code = 200; /* a scrape of a sick Redis is a good scrape: sess_up says it */
+		return health_render_prometheus(r);
+	}
+	if (!strcmp(path, "/health/components")) {
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "status", health_status_name(r->status));
+		cJSON_AddItemToObject(d, "components", cJSON_Duplicate(cJSON_GetObjectItem(doc, "components"), 1));
+		cJSON_AddItemToObject(d, "breaker", cJSON_Duplicate(cJSON_GetObjectItem(doc, "breaker"), 1));
+		return print_free(d);
+	}
+	if (!strcmp(path, "/health/redis") || !strcmp(path, "/health/sessions")) {
+		d = only(doc, path[8] == 'r' ? redis_comps : sess_comps);
+		{
+			const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(d, "status"));
+			*code = st && (!strcmp(st, "healthy") || !strcmp(st, "warning")) ? 200 : 503;
+		}
+		return print_free(d);
+	}
+	if (!strcmp(path, "/readyz")) {
+		/* ready = Redis answers; thresholds are /health's business */
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "status", r->up ? "pass" : "fail");
+		if (!r->up && cJSON_GetObjectItem(doc, "output"))
+			cJSON_AddItemToObject(d, "output", cJSON_Duplicate(cJSON_GetObjectItem(doc, "output"), 1));
+		*code = r->up ? 200 : 503;
+		return print_free(d);
+	}
+	*code = 404;
+	return strdup("{\"status\":\"fail\",\"output\":\"no such endpoint; try /health, /health/detailed, /health/metrics, /health/components, /health/redis, /health/sessions, /livez or /readyz\"}");
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, int code, const char *type, char *body)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(body ? strlen(body) : 0, body ? body : (char *)"",
+					       body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (code == 405)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(c, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **req)
+{
+	struct server *sv = cls;
+	const struct health_result *r;
+	const char *type;
+	char *body;
+	int code, fresh;
+
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	(void)req;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply(c, 405, CT_HEALTH, strdup("{\"status\":\"fail\",\"output\":\"only GET and HEAD\"}"));
+	if (!strcmp(url, "/livez"))
+		return reply(c, 200, CT_HEALTH, strdup("{\"status\":\"pass\"}"));
+	if (strcmp(url, "/readyz") && strncmp(url, "/health", 7))
+		return reply(c, 404, CT_HEALTH, strdup("{\"status\":\"fail\",\"output\":\"no such endpoint; try /health, /health/detailed, /health/metrics, /health/components, /health/redis, /health/sessions, /livez or /readyz\"}"));
+	pthread_mutex_lock(&sv->lock);
+	r = health_guard_get(&sv->guard, &fresh);
+	body = endpoint(url, r, &type, &code);
+	pthread_mutex_unlock(&sv->lock);
+	return reply(c, code, type, body);
+}
+
+int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct serve_opts *o = opts;
+	struct health_params hp;
+	struct server sv;
+	struct MHD_Daemon *d;
+	char shown[300] = "?";
+	sigset_t set;
+	int rc, fd, sig = 0, i;
+
+	(void)argc;
+	(void)argv;
+	if ((rc = health_params_from(a, &o->c, &hp)))
+		return rc;
+	if (o->c.format || o->c.watch) {
+		fprintf(stderr, "%s serve: --format does not apply: each endpoint has its own format; see 'sess-health serve --help'\n", a->prog);
+		return 3;
+	}
+	if ((fd = listen_on(o->listen ? o->listen : "127.0.0.1:9188", shown, sizeof shown, &a->err)) < 0) {
+		fprintf(stderr, "%s serve: %s\n", a->prog, a->err.msg);
+		return 3;
+	}
+	memset(&sv, 0, sizeof sv);
+	pthread_mutex_init(&sv.lock, NULL);
+	health_guard_init(&sv.guard, &hp, &a->cfg, (double)o->cache_ms, (int)o->c.breaker_failures,
+			  (double)o->c.breaker_cooldown * 1000);
+	/* the workers inherit this mask: only this thread takes the signals */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC,
+			     0, NULL, NULL, handle, &sv,
+			     MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o->threads,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+			     MHD_OPTION_END);
+	if (!d) {
+		close(fd);
+		fprintf(stderr, "%s serve: the HTTP server did not start on %s (libmicrohttpd); try --threads 1\n",
+			a->prog, shown);
+		health_guard_free(&sv.guard);
+		pthread_mutex_destroy(&sv.lock);
+		return 3;
+	}
+	fprintf(stderr, "%s: serving http://%s (/health, /health/detailed, /health/metrics, /health/components, /health/redis, /health/sessions, /livez, /readyz)\n",
+		a->prog, shown);
+	sigwait(&set, &sig);
+	/* drain: stop accepting, give requests in flight up to 5 s */
+	MHD_quiesce_daemon(d);
+	for (i = 0; i < 100; i++) {
+		const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!info || info->num_connections == 0)
+			break;
+		usleep(50000);
+	}
+	MHD_stop_daemon(d);
+	close(fd);
+	fprintf(stderr, "%s: stopped (%s); %lld checks reached Redis\n", a->prog,
+		sig == SIGTERM ? "SIGTERM" : "SIGINT", sv.guard.checks);
+	health_guard_free(&sv.guard);
+	pthread_mutex_destroy(&sv.lock);
+	return 0;
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# sess-health serve: the endpoints with curl (status codes, content
+# types), the cache, the breaker, SIGTERM, a port in use, and a real
+# Prometheus scrape configuration checked by promtool.
+
+setup_file() { load helpers/redis; common_setup_file; }
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() { load helpers/redis; common_setup; }
+teardown() {
+	[ -z "${SPID:-}" ] || { kill -TERM "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; } || true
+}
+
+# start_serve ARGS...: serve on a free loopback port; sets SPID and BASE
+start_serve() {
+	sk_bg "$BATS_TEST_TMPDIR/s.out" "$BATS_TEST_TMPDIR/s.err" sess-health serve --listen 127.0.0.1:0 "$@"
+	SPID=$!
+	local i
+	for i in $(seq 1 200); do
+		BASE=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$BATS_TEST_TMPDIR/s.err" 2>/dev/null) && return 0
+		kill -0 "$SPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	fail "serve did not start: $(cat "$BATS_TEST_TMPDIR/s.err")"
+}
+
+# get PATH: "CODE CONTENT-TYPE" on the first line, the body after
+get() {
+	curl -s --max-time 30 -w '\n%{http_code} %{content_type}' "$BASE$1" | tail -n 1
+}
+body() { curl -s --max-time 30 "$BASE$1"; }
+
+publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:calls=\([0-9]*\),.*/\1/p'; }
+
+@test "healthy: every endpoint, its status code and content type" {
+	start_serve
+	for p in /health /health/detailed /health/components /health/redis /health/sessions /readyz /livez; do
+		assert_equal "$(get "$p")" "200 application/health+json"
+	done
+	assert_equal "$(get /health/metrics)" "200 text/plain; version=0.0.4; charset=utf-8"
+	assert_equal "$(body /health | jq -r .status)" healthy
+	assert_equal "$(body /health/detailed | jq -r '.checks["pubsub:roundTrip"][0].status')" healthy
+	assert_equal "$(body /health/components | jq -r '.components | keys | join(",")')" \
+		"memory,persistence,pubsub,redis,replication,sessions"
+	assert_equal "$(body /health/redis | jq -r '[.checks | keys[] | split(":")[0]] | unique | join(",")')" \
+		"memory,persistence,redis,replication"
+	assert_equal "$(body /health/sessions | jq -r '[.checks | keys[] | split(":")[0]] | unique | join(",")')" \
+		"pubsub,sessions"
+	assert_equal "$(get /nope)" "404 application/health+json"
+	run curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/health"
+	assert_output 405
+}
+
+@test "metrics endpoint passes promtool check metrics" {
+	start_serve
+	run bash -c "set -o pipefail; curl -sf --max-time 30 $BASE/health/metrics | promtool check metrics"
+	assert_success
+	run body /health/metrics
+	assert_line 'sess_up 1'
+}
+
+@test "the cache: two requests within a second reach Redis once" {
+	start_serve
+	before=$(publishes)
+	before=${before:-0}
+	run curl -s --max-time 30 -o /dev/null -o /dev/null "$BASE/health" "$BASE/health/detailed"
+	assert_success
+	after=$(publishes)
+	assert_equal "$((after - before))" 1
+}
+
+@test "warning still serves (200); critical answers 503" {
+	sctl create --agent a1 --id s1 >/dev/null
+	start_serve --warn sessions=0
+	assert_equal "$(get /health)" "200 application/health+json"
+	assert_equal "$(body /health | jq -r .status)" warning
+	kill -TERM "$SPID"; wait "$SPID" || true
+	start_serve --crit sessions=0
+	assert_equal "$(get /health)" "503 application/health+json"
+	assert_equal "$(get /health/sessions)" "503 application/health+json"
+	assert_equal "$(get /health/redis)" "200 application/health+json"
+	assert_equal "$(get /readyz)" "200 application/health+json"
+}
+
+@test "Redis down: 503, sess_up 0, /livez still 200; the breaker opens" {
+	REDIS_URL="redis://127.0.0.1:$(dead_port)" start_serve --cache-ms 0 --breaker-failures 2 --breaker-cooldown 600
+	assert_equal "$(get /health)" "503 application/health+json"
+	assert_equal "$(get /readyz)" "503 application/health+json"
+	assert_equal "$(get /livez)" "200 application/health+json"
+	assert_equal "$(get /health/metrics)" "200 text/plain; version=0.0.4; charset=utf-8"
+	run body /health/metrics
+	assert_line 'sess_up 0'
+	run body /health
+	assert_equal "$(jq -r .breaker.state <<<"$output")" open
+	assert_output --partial 'circuit breaker open'
+	run bash -c "set -o pipefail; curl -sf --max-time 30 $BASE/health/metrics | promtool check metrics"
+	assert_success
+}
+
+@test "SIGTERM drains and exits 0" {
+	start_serve
+	assert_equal "$(get /health)" "200 application/health+json"
+	kill -TERM "$SPID"
+	rc=0; wait "$SPID" || rc=$?
+	SPID=
+	assert_equal "$rc" 0
+	run cat "$BATS_TEST_TMPDIR/s.err"
+	assert_output --partial 'stopped (SIGTERM)'
+}
+
+@test "a port in use: one line naming the fix, exit 3" {
+	start_serve
+	port=${BASE##*:}
+	run sk sess-health serve --listen "127.0.0.1:$port"
+	assert_failure 3
+	assert_output --partial 'Address already in use'
+	assert_output --partial 'pick another with --listen'
+	run sk sess-health serve --listen 127.0.0.1:http-ish
+	assert_failure 3
+	assert_output --partial 'ADDR:PORT'
+}
+
+@test "the README's Prometheus scrape configuration is valid" {
+	sed -n '/^# prometheus.yml for sess-health serve/,/^```/p' "$SESSKIT_SRCDIR/README.md" | sed '$d' \
+		>"$BATS_TEST_TMPDIR/prometheus.yml"
+	[ -s "$BATS_TEST_TMPDIR/prometheus.yml" ] || fail "no scrape configuration in README.md"
+	run promtool check config "$BATS_TEST_TMPDIR/prometheus.yml"
+	assert_success
+}
