@@ -72,7 +72,8 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 
 /* Start from a stored checkpoint (JSON object as the checkpoints hash
  * holds it): its state, members, seq and chain (ch, the head before the
- * checkpoint's own record). For logs trimmed before their first events. */
+ * checkpoint's own record, which is to be folded next). For logs trimmed
+ * before their first events. */
 int sess_fold_from_checkpoint(struct sess_fold *f, const cJSON *cp,
 			      struct sess_err *err);
 

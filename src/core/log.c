@@ -249,12 +249,15 @@ int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *h
 		cs = cJSON_GetObjectItemCaseSensitive(head->start, "seq");
 		cn = cJSON_GetObjectItemCaseSensitive(head->start, "id");
 		m.skip_to = (long long)cs->valuedouble;
+		/* the records before the checkpoint's own are folded into it;
+		 * its own comes first (it extends the chain from its ch) */
 		while (m.hi < hist->elements) {
-			const redisReply *e = hist->element[m.hi++];
+			const redisReply *e = hist->element[m.hi];
 			if (at_of(e) == m.skip_to && strstr(e->str, "\"k\":\"checkpoint\"") &&
 			    cJSON_IsNumber(cn) && strstr(e->str, "\"n\":") &&
 			    strtoll(strstr(e->str, "\"n\":") + 4, NULL, 10) == (long long)cn->valuedouble)
 				break;
+			m.hi++;
 		}
 	}
 	if (head->seq > m.skip_to &&

@@ -48,8 +48,9 @@ struct sess_log_head {
 /* Read at one instant where the log ends (seq, chain head, history length,
  * in a MULTI), then stream the records up to there: writes made meanwhile
  * are not included, so the chain head read covers exactly what was given.
- * A log trimmed before its first events starts after the earliest
- * checkpoint covering the first event kept (head->start; fold from it).
+ * A log trimmed before its first events starts at the earliest
+ * checkpoint covering the first event kept (head->start: fold from it,
+ * then its own history record comes first).
  * Release head with sess_log_head_free. */
 int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *head,
 		     sess_record_fn fn, void *arg, struct sess_err *err);

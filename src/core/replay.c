@@ -77,6 +77,7 @@ static int block_start(struct sess_replay_enc *e, struct sess_err *err)
 	e->rawlen = 0;
 	e->nrec = 0;
 	e->prev_ts = e->fold.updated;
+	e->block_seq = e->fold.seq;
 	rc = put(e, text, strlen(text)) || put(e, "\n", 1);
 	cJSON_free(text);
 	return rc ? oom(err) : 0;
@@ -126,6 +127,7 @@ static int block_close(struct sess_replay_enc *e, struct sess_err *err)
 	b = &e->blocks[e->nblocks++];
 	b->data = out;
 	b->len = HDR + n;
+	b->seq = e->block_seq;
 	e->nrec = 0;
 	return 0;
 }
@@ -215,6 +217,11 @@ cJSON *sess_replay_enc_meta(const struct sess_replay_enc *e, long long saved_at,
 	if (e->start)
 		cJSON_AddItemToObject(m, "start", cJSON_Duplicate(e->start, 1));
 	cJSON_AddItemToObject(m, "final", sess_fold_snapshot(&e->fold));
+	{
+		cJSON *seqs = cJSON_AddArrayToObject(m, "blockSeqs");
+		for (i = 0; seqs && i < e->nblocks; i++)
+			cJSON_AddItemToArray(seqs, cJSON_CreateNumber((double)e->blocks[i].seq));
+	}
 	if (checkpoints)
 		cJSON_AddItemToObject(m, "checkpoints", checkpoints);
 	return m;
@@ -545,32 +552,24 @@ static cJSON *block_snapshot(struct sess_ctx *s, const char *id, long n, struct 
 int sess_replay_start(struct sess_ctx *s, const char *id, long long from_seq,
 		      long *block, cJSON **snap, struct sess_err *err)
 {
-	cJSON *m = sess_replay_meta(s, id, err), *sn;
-	long n, lo = 0, hi, first = 0;
+	cJSON *m = sess_replay_meta(s, id, err), *it;
+	long n, i = 0, first = 0;
 
 	*snap = NULL;
 	if (!m)
 		return -1;
 	n = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "blocks"));
-	cJSON_Delete(m);
-	if (n <= 0)
+	if (n <= 0) {
+		cJSON_Delete(m);
 		return sess_err_set(err, SESS_E_DATA, "corrupt_replay", "saved replay %s holds no block", id);
-	hi = n - 1;
-	/* snapshots rise with the block number: a binary search reads a few */
-	while (from_seq > 0 && lo <= hi) {
-		long mid = (lo + hi) / 2;
-		long long sseq;
-		if (!(sn = block_snapshot(s, id, mid, err)))
-			return -1;
-		sseq = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sn, "seq"));
-		cJSON_Delete(sn);
-		if (sseq < from_seq) {
-			first = mid;
-			lo = mid + 1;
-		} else {
-			hi = mid - 1;
-		}
 	}
+	/* the last block whose snapshot is before the point */
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(m, "blockSeqs")) {
+		if (from_seq > 0 && i < n && cJSON_GetNumberValue(it) < (double)from_seq)
+			first = i;
+		i++;
+	}
+	cJSON_Delete(m);
 	if (!(*snap = block_snapshot(s, id, first, err)))
 		return -1;
 	*block = first;

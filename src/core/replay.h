@@ -31,6 +31,7 @@
 struct sess_replay_block {
 	unsigned char *data;  /* "SKB1", 20-byte SHA-1 of the rest, zstd frame */
 	size_t len;
+	long long seq;        /* the seq its snapshot is at */
 };
 
 /* Building a replay from records, in order. */
@@ -45,6 +46,7 @@ struct sess_replay_enc {
 	size_t nblocks, capblocks;
 	long long raw_bytes;     /* the records' stored texts */
 	long long first_seq;     /* the first event's seq, 0 before one */
+	long long block_seq;     /* the seq the block being filled starts at */
 	cJSON *start;            /* the checkpoint a trimmed log starts from */
 	int level;               /* zstd level */
 };
@@ -93,7 +95,8 @@ int sess_replay_list(struct sess_ctx *s, long long older_than, sess_each_fn each
 int sess_replay_exists(struct sess_ctx *s, const char *id, struct sess_err *err);
 
 /* Where to start reading replay id to reach a point: the last block whose
- * snapshot is before it (from_seq 0, or a time: the first block). *block
+ * snapshot is before it (from_seq 0, or a time: the first block), found
+ * from the meta's list of block seqs, so no other block is read. *block
  * gets its number and *snap its snapshot (caller frees); a fold restored
  * from it then takes the records from sess_replay_records. */
 int sess_replay_start(struct sess_ctx *s, const char *id, long long from_seq,

@@ -240,17 +240,12 @@ static int fold_upto(struct cli_app *a, struct source *src, struct upto_st *st, 
 
 	memset(&st->snap, 0, sizeof st->snap);
 	rc = source_fold(a, src, &f, proof, st->at.is_time ? 0 : st->at.v, upto_one, st);
-	if (!rc && !st->have) {
-		/* nothing at or before the point: the state as folding began */
-		if (!f.known && !f.events)
-			rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
-					  "the point is before the history of %s begins", src->id);
-		else
-			rc = sess_fold_copy(&st->snap, &f) ? sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory") : 0;
-		if (!rc && !st->snap.known)
-			rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
-					  "the point is before the history of %s begins", src->id);
-	}
+	if (!rc && !st->have)
+		/* even the first record is past the point: before the history
+		 * (a trimmed log's starts at its checkpoint) */
+		rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
+				  "the point is before the history of %s begins%s", src->id,
+				  f.base ? " (its log was trimmed; see 'sess-replay play')" : "");
 	sess_fold_free(&f);
 	return rc;
 }
@@ -279,9 +274,15 @@ int cmd_state(struct cli_app *a, void *opts, int argc, char **argv)
 		sess_fold_free(&st.snap);
 		return cli_app_fail(a);
 	}
-	if (!st.snap.known)
-		cli_warn(a->prog, "%s has no history before seq %lld (layout 1 data): its state there is unknown",
-			 src.id, st.snap.seq);
+	if (!st.snap.known) {
+		/* never invented: layout 1 kept no history before its upgrade */
+		sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
+			     "the state of %s at seq %lld is unknown: its history starts later (it was upgraded from layout 1)",
+			     src.id, st.snap.seq);
+		source_close(&src);
+		sess_fold_free(&st.snap);
+		return cli_app_fail(a);
+	}
 	out = sess_fold_json(&st.snap);
 	if (o->proof) {
 		cJSON *p = cJSON_AddObjectToObject(out, "proof");
@@ -561,6 +562,8 @@ static void check_checkpoint(struct verify_st *st, const struct sess_fold *befor
 
 struct vfold_st {
 	struct verify_st *v;
+	const struct source *src;
+	int started;
 	char chain[SESS_SHA1_HEX]; /* the chain before the record in hand */
 };
 
@@ -573,6 +576,14 @@ static int vrecord(int kind, const char *text, size_t len, struct sess_fold *f, 
 	const char *n;
 
 	(void)len;
+	if (!vs->started) {
+		/* before the first record: the chain a trimmed log starts from */
+		const cJSON *start = vs->src->saved
+			? cJSON_GetObjectItemCaseSensitive(vs->src->meta, "start") : vs->src->head.start;
+		const char *ch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(start, "ch"));
+		snprintf(vs->chain, sizeof vs->chain, "%s", ch ? ch : "");
+		vs->started = 1;
+	}
 	if (kind == SESS_REC_HISTORY && strstr(text, "\"k\":\"checkpoint\"") && f->known &&
 	    (n = strstr(text, "\"n\":")))
 		check_checkpoint(vs->v, f, vs->chain, strtoll(n + 4, NULL, 10));
@@ -628,6 +639,7 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 	v.cps = stored_checkpoints(a, &src);
 	memset(&vs, 0, sizeof vs);
 	vs.v = &v;
+	vs.src = &src;
 	rc = source_fold(a, &src, &f, 1, 0, vrecord, &vs);
 	if (src.saved && !src.meta)
 		rc = -1;
@@ -687,6 +699,58 @@ struct all_st {
 	int failed, saved;
 };
 
+/* A page of ids: listing and verifying share the connection, so a page is
+ * collected before it is worked through (as checkpoint --all does). */
+struct idpage {
+	char (*ids)[SESS_ID_MAX + 1];
+	long n, cursor;
+};
+
+static int collect_id(cJSON *row, void *p)
+{
+	struct idpage *pg = p;
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "id"));
+	const char *cur = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "cursor"));
+
+	if (cur)
+		pg->cursor = atol(cur);
+	if (id)
+		snprintf(pg->ids[pg->n++], SESS_ID_MAX + 1, "%s", id);
+	return 0;
+}
+
+static int verify_live_all(struct all_st *st)
+{
+	enum { PAGE = 200 };
+	struct idpage pg = {calloc(PAGE, SESS_ID_MAX + 1), 0, 0};
+	struct sess_list_opts lo = {NULL, NULL, PAGE, 0};
+	long i, n;
+
+	if (!pg.ids)
+		return sess_err_set(&st->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+	for (;;) {
+		pg.n = 0;
+		lo.cursor = pg.cursor;
+		if (sess_list(&st->a->ctx, &lo, collect_id, &pg, &st->a->err)) {
+			free(pg.ids);
+			return -1;
+		}
+		if (pg.n == 0)
+			break;
+		for (i = 0; i < pg.n && !st->a->out.closed; i++) {
+			if ((n = verify_source(st->a, pg.ids[i], 0)) < 0) {
+				free(pg.ids);
+				return -1;
+			}
+			st->findings += n;
+		}
+		if (st->a->out.closed)
+			break;
+	}
+	free(pg.ids);
+	return 0;
+}
+
 static int verify_row(cJSON *row, void *p)
 {
 	struct all_st *st = p;
@@ -725,10 +789,9 @@ int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv)
 		return rc;
 	if (o->all) {
 		/* every live session the index knows, or (--saved) every
-		 * saved replay */
-		struct sess_list_opts lo = {NULL, NULL, 0, 0};
+		 * saved replay (their list is read whole before the first) */
 		if (o->saved ? sess_replay_list(&a->ctx, 0, verify_row, &st, &a->err)
-			     : sess_list(&a->ctx, &lo, verify_row, &st, &a->err))
+			     : verify_live_all(&st))
 			return cli_app_fail(a);
 		if (st.failed)
 			return cli_app_fail(a);

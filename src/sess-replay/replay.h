@@ -68,7 +68,8 @@ struct source {
 int source_open(struct cli_app *a, const char *id, int saved, struct source *src);
 void source_close(struct source *src);
 
-/* Fold src's records into f (initialised here, chained when asked),
+/* Fold src's records into f (initialised here whatever happens, so the
+ * caller frees it; chained when asked),
  * calling fn (may be NULL) after each record is folded; from_seq lets a
  * saved replay start at the block before it. fn returns non-zero to stop. */
 typedef int (*source_fn)(int kind, const char *text, size_t len, struct sess_fold *f,

@@ -135,8 +135,9 @@ int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int 
 	struct fold_st st = {a, src, f, chained, 0, fn, arg, 0};
 	int rc;
 
+	/* f is always initialised: callers free it whatever happens */
+	sess_fold_init(f, src->id, chained);
 	if (!src->saved) {
-		sess_fold_init(f, src->id, chained);
 		rc = sess_log_records(&a->ctx, src->id, &src->head, fold_one, &st, &a->err);
 		/* a log with no record at all still has its start */
 		if (!rc && !st.started && src->head.start)
@@ -146,6 +147,7 @@ int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int 
 		long block = 0;
 		if (sess_replay_start(&a->ctx, src->id, from_seq, &block, &snap, &a->err))
 			return -1;
+		sess_fold_free(f);
 		rc = sess_fold_restore(f, snap, chained, &a->err);
 		cJSON_Delete(snap);
 		st.started = 1;
