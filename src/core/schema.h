@@ -31,6 +31,9 @@
 #define SESS_S_KEY_LAYOUT "layout"
 #define SESS_S_KEY_AGENTS "agents"
 #define SESS_S_KEY_AGENT "agent"
+/* Migration tasks (sess-migrate), on the target: PREFIX:migrate:TASK[:PART]
+ * and the registry PREFIX:migrate:tasks */
+#define SESS_S_KEY_MIGRATE "migrate"
 
 /* Meta hash fields */
 #define SESS_S_F_VERSION "v"
