@@ -41,8 +41,10 @@ int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
 			return cli_app_fail(a);
 		}
 		sess_config_redact_url(url, s->desc, sizeof s->desc);
+	} else if (s->cfg.unix_path[0]) { /* a URL again, without the password, for resume */
+		snprintf(s->desc, sizeof s->desc, "unix://%s?db=%d", s->cfg.unix_path, s->cfg.db);
 	} else {
-		sess_config_describe(&s->cfg, s->desc, sizeof s->desc);
+		snprintf(s->desc, sizeof s->desc, "redis://%s:%d/%d", s->cfg.host, s->cfg.port, s->cfg.db);
 	}
 	if (sess_conn_open(&s->conn, &s->cfg, &a->err)) {
 		sess_err_prefix(&a->err, "%s", what);
@@ -416,6 +418,7 @@ int mig_stop(struct mig_run *run, const struct sess_err *err)
 static int mig_loop(struct mig_run *run)
 {
 	char **ids;
+	struct sess_conn *sel_conn;
 	long page = run->batch;
 	int n, i;
 	struct sess_err err;
@@ -424,13 +427,15 @@ static int mig_loop(struct mig_run *run)
 	if (!(ids = calloc((size_t)page, sizeof *ids)))
 		return sess_err_set(&run->a->err, SESS_E_INTERNAL, NULL, "out of memory"), cli_app_fail(run->a);
 	run->meter.start_ms = sess_now_ms();
-	run->meter.total = mig_sel_total(&run->sel, &run->src->conn);
+	/* an --ids plan lives on the target with the task */
+	sel_conn = run->sel.kind == SEL_PLAN ? &run->dst->conn : &run->src->conn;
+	run->meter.total = mig_sel_total(&run->sel, sel_conn);
 	run->meter.rate = run->rate;
 	cli_catch_stop_signals();
 	for (;;) {
 		if (cli_stop_signal() || run->a->out.closed)
 			break;
-		if ((n = mig_sel_next(&run->sel, &run->src->conn, ids, (int)page, &err)) < 0)
+		if ((n = mig_sel_next(&run->sel, sel_conn, ids, (int)page, &err)) < 0)
 			goto fail;
 		if (n == 0)
 			break;

@@ -213,9 +213,9 @@ int mig_sel_keep(const struct mig_sel *sel, const struct sess_snap *s)
 	if (sel->state && (!st || strcmp(st, sel->state)))
 		return 0;
 	/* --since: the index only narrows it down; the meta's updated decides
-	 * (the second pass's own bound is its walk's, not the user's) */
-	if (sel->since >= 0 && !sel->second_pass &&
-	    sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0) < sel->since)
+	 * (in the second pass, since is the walk's start: what changed during
+	 * it, which changed after the user's since too) */
+	if (sel->since >= 0 && sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0) < sel->since)
 		return 0;
 	return 1;
 }

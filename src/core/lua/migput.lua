@@ -66,7 +66,10 @@ local function undo(err)
       if d then redis.call('RESTORE', KEYS[i], 0, d) end
     end
   end
-  return redis.error_reply('SESSBADARG ' .. tostring(err.err or err))
+  local msg = tostring(err.err or err)
+  -- the server itself refusing (memory, read-only) is not the data's fault
+  if string.find(msg, '^OOM') or string.find(msg, '^READONLY') then return redis.error_reply(msg) end
+  return redis.error_reply('SESSBADARG ' .. msg)
 end
 local pos = 6
 if form == 'd' then
