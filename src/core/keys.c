@@ -115,6 +115,17 @@ void sess_key_agent(char *buf, const char *prefix, const char *agent)
 	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_AGENT ":%s", prefix, agent);
 }
 
+void sess_key_migrate(char *buf, const char *prefix, const char *task,
+		      const char *part)
+{
+	if (!task)
+		snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_MIGRATE ":tasks", prefix);
+	else if (!part)
+		snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_MIGRATE ":%s", prefix, task);
+	else
+		snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_MIGRATE ":%s:%s", prefix, task, part);
+}
+
 void sess_key_channel_pattern(char *buf, const char *prefix)
 {
 	snprintf(buf, SESS_KEY_MAX, "%s:{*}:" SESS_S_KEY_NOTIFY, prefix);

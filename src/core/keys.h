@@ -43,6 +43,12 @@ void sess_key_index(char *buf, const char *prefix);
 void sess_key_stats(char *buf, const char *prefix);
 void sess_key_layout(char *buf, const char *prefix);
 void sess_key_agent(char *buf, const char *prefix, const char *agent);
+/* A migration task's keys: PREFIX:migrate:TASK when part is NULL, else
+ * PREFIX:migrate:TASK:PART (done, backup, plan); task NULL gives the
+ * registry PREFIX:migrate:tasks. task must have passed sess_key_check_id. */
+void sess_key_migrate(char *buf, const char *prefix, const char *task,
+		      const char *part);
+
 /* The pattern matching every session's channel, for PSUBSCRIBE. */
 void sess_key_channel_pattern(char *buf, const char *prefix);
 

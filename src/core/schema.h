@@ -34,6 +34,9 @@
 /* saved replays: PREFIX:replay:{ID} (the session's slot) and the index */
 #define SESS_S_KEY_REPLAY "replay"
 #define SESS_S_KEY_REPLAYS "replays"
+/* Migration tasks (sess-migrate), on the target: PREFIX:migrate:TASK[:PART]
+ * and the registry PREFIX:migrate:tasks */
+#define SESS_S_KEY_MIGRATE "migrate"
 
 /* Meta hash fields */
 #define SESS_S_F_VERSION "v"

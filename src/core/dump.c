@@ -1,0 +1,578 @@
+#include "dump.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index.h"
+#include "json.h"
+#include "reply.h"
+#include "schema.h"
+#include "scripts.h"
+
+void sess_strv_free(struct sess_strv *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	free(s->len);
+	memset(s, 0, sizeof *s);
+}
+
+int sess_strv_push(struct sess_strv *s, const char *p, size_t len)
+{
+	char *c;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		char **v = realloc(s->v, cap * sizeof *v);
+		size_t *l;
+		if (!v)
+			return -1;
+		s->v = v;
+		if (!(l = realloc(s->len, cap * sizeof *l)))
+			return -1;
+		s->len = l;
+		s->cap = cap;
+	}
+	if (!(c = malloc(len + 1)))
+		return -1;
+	memcpy(c, p, len);
+	c[len] = '\0';
+	s->v[s->n] = c;
+	s->len[s->n++] = len;
+	return 0;
+}
+
+void sess_snap_init(struct sess_snap *s, const char *id, int form)
+{
+	memset(s, 0, sizeof *s);
+	snprintf(s->id, sizeof s->id, "%s", id);
+	s->form = form;
+}
+
+void sess_snap_free(struct sess_snap *s)
+{
+	int i;
+
+	sess_strv_free(&s->meta);
+	for (i = 0; i < SESS_NKEYS; i++)
+		sess_strv_free(&s->part[i]);
+}
+
+const char *sess_snap_meta(const struct sess_snap *s, const char *field)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < s->meta.n; i += 2)
+		if (!strcmp(s->meta.v[i], field))
+			return s->meta.v[i + 1];
+	return NULL;
+}
+
+long long sess_snap_meta_ll(const struct sess_snap *s, const char *field,
+			    long long def)
+{
+	const char *v = sess_snap_meta(s, field);
+	char *end;
+	long long n;
+
+	if (!v || !*v)
+		return def;
+	n = strtoll(v, &end, 10);
+	return *end ? def : n;
+}
+
+/* commands inside the MULTI of one read */
+static int read_cmds(int form)
+{
+	return form == 'd' ? 3 + SESS_NKEYS : form == 'm' ? 3 : 3 + 4;
+}
+
+int sess_snap_queue(struct sess_pipe *p, const char *prefix, const char *id,
+		    int form, struct sess_err *err)
+{
+	struct sess_keys k;
+	int i;
+
+	sess_keys_init(&k, prefix, id);
+	if (sess_pipe_cmdf(p, 1, err, "MULTI") || sess_pipe_cmdf(p, 1, err, "TIME") ||
+	    sess_pipe_cmdf(p, 1, err, "HGETALL %s", k.meta) ||
+	    sess_pipe_cmdf(p, 1, err, "PTTL %s", k.meta))
+		return -1;
+	if (form == 'd') {
+		for (i = 0; i < SESS_NKEYS; i++)
+			if (sess_pipe_cmdf(p, 1, err, "DUMP %s", k.v[i]))
+				return -1;
+	} else if (form == 's' && (sess_pipe_cmdf(p, 1, err, "LRANGE %s 0 -1", k.events) ||
+		   sess_pipe_cmdf(p, 1, err, "HGETALL %s", k.cps) ||
+		   sess_pipe_cmdf(p, 1, err, "HGETALL %s", k.dedup) ||
+		   sess_pipe_cmdf(p, 1, err, "LRANGE %s 0 -1", k.history))) {
+		return -1;
+	}
+	return sess_pipe_cmdf(p, 1, err, "EXEC");
+}
+
+static const char *const key_names[SESS_NKEYS] = {
+	SESS_S_KEY_META, SESS_S_KEY_EVENTS, SESS_S_KEY_CHECKPOINTS,
+	SESS_S_KEY_EVENTIDS, SESS_S_KEY_HISTORY};
+
+static int copy_elems(struct sess_strv *v, const redisReply *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->elements; i++) {
+		const redisReply *e = r->element[i];
+		if (e->type != REDIS_REPLY_STRING || sess_strv_push(v, e->str, e->len))
+			return -1;
+	}
+	return 0;
+}
+
+/* Element i of the EXEC reply: an error (a key of another type) names
+ * the key; which is the key's index, -1 for the meta reads. */
+static int elem_ok(const struct sess_snap *s, const redisReply *e, int which,
+		   struct sess_err *err)
+{
+	if (e->type != REDIS_REPLY_ERROR)
+		return 0;
+	if (!strncmp(e->str, "WRONGTYPE", 9))
+		return sess_err_set(err, SESS_E_DATA, "bad_type",
+				    "session %s: its %s key holds a value of an unexpected type; "
+				    "it is not a sesskit session (repair or delete the key)",
+				    s->id, key_names[which < 0 ? 0 : which]);
+	return sess_err_set(err, SESS_E_INTERNAL, NULL, "session %s: %s", s->id, e->str);
+}
+
+int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
+		   struct sess_err *err)
+{
+	int n = read_cmds(s->form), i, rc = 0;
+	redisReply *r = NULL, *x;
+	long long pttl;
+
+	for (i = 0; i < n + 1; i++) { /* MULTI's OK, then QUEUED each */
+		if (sess_pipe_next(p, &r, NULL, err))
+			return -1;
+		if (r->type == REDIS_REPLY_ERROR && !rc)
+			rc = sess_conn_reply_error(p->conn, r, err);
+		freeReplyObject(r);
+	}
+	if (sess_pipe_next(p, &r, NULL, err))
+		return -1;
+	if (rc) {
+		freeReplyObject(r);
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		sess_conn_reply_error(p->conn, r, err);
+		freeReplyObject(r);
+		return -1;
+	}
+	if (r->type != REDIS_REPLY_ARRAY || (int)r->elements != n) {
+		freeReplyObject(r);
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "unexpected reply to a session read");
+	}
+	x = r->element[0];
+	if (x->type == REDIS_REPLY_ARRAY && x->elements == 2)
+		s->now = strtoll(x->element[0]->str, NULL, 10) * 1000 +
+			 strtoll(x->element[1]->str, NULL, 10) / 1000;
+	for (i = 1; i < n; i++)
+		if (elem_ok(s, r->element[i], i < 3 ? -1 : i - 3 + (s->form == 's'), err))
+			goto fail;
+	if (copy_elems(&s->meta, r->element[1]))
+		goto oom;
+	s->present = s->meta.n > 0;
+	pttl = r->element[2]->integer;
+	s->expire_at = pttl > 0 ? s->now + pttl : 0;
+	if (!s->present) {
+		freeReplyObject(r);
+		return 0;
+	}
+	if (s->form == 'd') {
+		for (i = 0; i < SESS_NKEYS; i++) {
+			x = r->element[3 + i];
+			if (x->type == REDIS_REPLY_STRING &&
+			    sess_strv_push(&s->part[i], x->str, x->len))
+				goto oom;
+		}
+	} else if (s->form == 's') {
+		if (copy_elems(&s->part[0], r->element[1]) || copy_elems(&s->part[1], r->element[3]) ||
+		    copy_elems(&s->part[2], r->element[4]) || copy_elems(&s->part[3], r->element[5]) ||
+		    copy_elems(&s->part[4], r->element[6]))
+			goto oom;
+	}
+	freeReplyObject(r);
+	return 0;
+oom:
+	sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+fail:
+	freeReplyObject(r);
+	return -1;
+}
+
+int sess_snap_put(struct sess_pipe *p, const char *prefix,
+		  const struct sess_snap *s, const char *mode,
+		  const char *task_done, const char *task_backup, long tag,
+		  struct sess_err *err)
+{
+	struct sess_keys k;
+	size_t argc = 0, cap = 3 + 7 + 5 + 2 * SESS_NKEYS, i;
+	const char **argv;
+	size_t *lens;
+	char upd[24], at[24], cnt[SESS_NKEYS][24];
+	int j, rc;
+
+	for (j = 0; j < SESS_NKEYS; j++)
+		cap += s->part[j].n;
+	argv = malloc(cap * sizeof *argv);
+	lens = malloc(cap * sizeof *lens);
+	if (!argv || !lens) {
+		free(argv);
+		free(lens);
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	sess_keys_init(&k, prefix, s->id);
+#define ARG(x) (argv[argc] = (x), lens[argc] = strlen(argv[argc]), argc++)
+	ARG("EVALSHA");
+	ARG(sess_script_sha(SESS_LUA_MIGPUT));
+	ARG("7");
+	for (j = 0; j < SESS_NKEYS; j++)
+		ARG(k.v[j]);
+	ARG(task_done);
+	ARG(task_backup);
+	snprintf(upd, sizeof upd, "%lld", sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0));
+	snprintf(at, sizeof at, "%lld", s->expire_at);
+	ARG(s->id);
+	ARG(mode);
+	ARG(upd);
+	ARG(at);
+	ARG(s->form == 'd' ? "d" : "s");
+	for (j = 0; j < SESS_NKEYS; j++) {
+		const struct sess_strv *v = &s->part[j];
+		if (s->form == 'd') {
+			if (v->n) {
+				argv[argc] = v->v[0];
+				lens[argc++] = v->len[0];
+			} else {
+				ARG("");
+			}
+			continue;
+		}
+		snprintf(cnt[j], sizeof cnt[j], "%zu", v->n);
+		ARG(cnt[j]);
+		for (i = 0; i < v->n; i++) {
+			argv[argc] = v->v[i];
+			lens[argc++] = v->len[i];
+		}
+	}
+#undef ARG
+	rc = sess_pipe_argv(p, SESS_LUA_MIGPUT, tag, (int)argc, argv, lens, err);
+	free(argv);
+	free(lens);
+	return rc;
+}
+
+int sess_snap_put_status(struct sess_pipe *p, const redisReply *r,
+			 char status[16], struct sess_err *err)
+{
+	if (r->type == REDIS_REPLY_ERROR) {
+		if (!strncmp(r->str, "SESSBADARG", 10))
+			return sess_err_set(err, SESS_E_DATA, "restore_refused",
+					    "the target refused the session's data (%s); if the target's Redis is older than the source's, use --method structural",
+					    r->str + 11);
+		return sess_script_error(p->conn, r, err);
+	}
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		return sess_reply_bad(err, "migput");
+	snprintf(status, 16, "%s", r->element[0]->str);
+	return 0;
+}
+
+int sess_snap_index(struct sess_pipe *p, const struct sess_config *cfg,
+		    const struct sess_snap *s, int recount, struct sess_err *err)
+{
+	const char *creator = sess_snap_meta(s, SESS_S_F_CREATOR);
+	const char *state = sess_snap_meta(s, SESS_S_F_STATE);
+	long long created = sess_snap_meta_ll(s, SESS_S_F_CREATED, s->now);
+	long long expiry = s->expire_at;
+	char stats[SESS_KEY_MAX];
+	size_t i;
+
+	if (!expiry) /* kept without a TTL: list it as if it had its ttl left */
+		expiry = s->now + 1000 * sess_snap_meta_ll(s, SESS_S_F_TTL, 3600);
+	if (creator && sess_key_check_id(creator, "creator", NULL) == 0 && recount) {
+		if (sess_index_created(p, cfg, s->id, creator, created, expiry, err))
+			return -1;
+	} else if (sess_index_touched(p, cfg, s->id, expiry, err)) {
+		return -1;
+	}
+	for (i = 0; i + 1 < s->meta.n; i += 2) {
+		const char *a = sess_key_field_agent(s->meta.v[i]);
+		long long when = strtoll(s->meta.v[i + 1], NULL, 10);
+		if (a && sess_key_check_id(a, "agent id", NULL) == 0 &&
+		    sess_index_joined(p, cfg, s->id, a, when, expiry, err))
+			return -1;
+	}
+	if (!recount)
+		return 0;
+	if (state && !strcmp(state, SESS_S_COMPLETED) && sess_index_completed(p, cfg, err))
+		return -1;
+	sess_key_stats(stats, cfg->prefix);
+	return sess_pipe_cmdf(p, 0, err, "HINCRBY %s " SESS_S_STAT_EVENTS " %lld", stats,
+			      sess_snap_meta_ll(s, SESS_S_F_SEQ, 0) - sess_snap_meta_ll(s, SESS_S_F_BASE, 0));
+}
+
+/* ---- export lines ---- */
+
+static cJSON *pairs_obj(const struct sess_strv *v)
+{
+	cJSON *o = cJSON_CreateObject();
+	size_t i;
+
+	for (i = 0; o && i + 1 < v->n; i += 2)
+		cJSON_AddItemToObject(o, v->v[i], cJSON_CreateString(v->v[i + 1]));
+	return o;
+}
+
+static cJSON *list_arr(const struct sess_strv *v)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; a && i < v->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v->v[i]));
+	return a;
+}
+
+cJSON *sess_snap_to_json(const struct sess_snap *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *v = sess_snap_meta(s, SESS_S_F_VERSION);
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "id", s->id);
+	cJSON_AddStringToObject(o, "layout", v ? v : SESS_S_LAYOUT);
+	cJSON_AddNumberToObject(o, "at", (double)s->now);
+	cJSON_AddNumberToObject(o, "expireAt", (double)s->expire_at);
+	cJSON_AddNumberToObject(o, "pttl", s->expire_at ? (double)(s->expire_at - s->now) : -1);
+	cJSON_AddItemToObject(o, "meta", pairs_obj(&s->part[0]));
+	cJSON_AddItemToObject(o, "events", list_arr(&s->part[1]));
+	cJSON_AddItemToObject(o, "history", list_arr(&s->part[4]));
+	cJSON_AddItemToObject(o, "checkpoints", pairs_obj(&s->part[2]));
+	cJSON_AddItemToObject(o, "eventids", pairs_obj(&s->part[3]));
+	return o;
+}
+
+static int bad(struct sess_err *err, const char *id, const char *what)
+{
+	return sess_err_set(err, SESS_E_DATA, "bad_input", "session %s: %s", id, what);
+}
+
+static int take_pairs(struct sess_strv *v, const cJSON *o, int need)
+{
+	const cJSON *e;
+
+	if (!o)
+		return need ? -1 : 0;
+	if (!cJSON_IsObject(o))
+		return -1;
+	cJSON_ArrayForEach(e, o) {
+		if (!cJSON_IsString(e) || sess_strv_push(v, e->string, strlen(e->string)) ||
+		    sess_strv_push(v, e->valuestring, strlen(e->valuestring)))
+			return -1;
+	}
+	return 0;
+}
+
+static int take_list(struct sess_strv *v, const cJSON *a)
+{
+	const cJSON *e;
+
+	if (!a)
+		return 0;
+	if (!cJSON_IsArray(a))
+		return -1;
+	cJSON_ArrayForEach(e, a) {
+		if (!cJSON_IsString(e) || sess_strv_push(v, e->valuestring, strlen(e->valuestring)))
+			return -1;
+	}
+	return 0;
+}
+
+int sess_snap_from_json(struct sess_snap *s, const cJSON *o,
+			struct sess_err *err)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id"));
+	const char *layout = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "layout"));
+	const cJSON *ea = cJSON_GetObjectItemCaseSensitive(o, "expireAt");
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(o, "at");
+	const char *v;
+	long n;
+
+	if (!cJSON_IsObject(o) || !id)
+		return sess_err_set(err, SESS_E_DATA, "bad_input", "the line has no \"id\" string");
+	if (sess_key_check_id(id, "session id", err))
+		return -1;
+	sess_snap_init(s, id, 's');
+	if (layout && strcmp(layout, SESS_S_LAYOUT))
+		return sess_err_set(err, SESS_E_DATA, "bad_layout",
+				    "session %s has layout version %s, which this sesskit does not know (it knows %s); export it with the sesskit that wrote it",
+				    id, layout, SESS_S_LAYOUT);
+	if (take_pairs(&s->part[0], cJSON_GetObjectItemCaseSensitive(o, "meta"), 1))
+		return bad(err, id, "\"meta\" must be an object of strings");
+	if (take_list(&s->part[1], cJSON_GetObjectItemCaseSensitive(o, "events")))
+		return bad(err, id, "\"events\" must be an array of strings");
+	if (take_list(&s->part[4], cJSON_GetObjectItemCaseSensitive(o, "history")))
+		return bad(err, id, "\"history\" must be an array of strings");
+	if (take_pairs(&s->part[2], cJSON_GetObjectItemCaseSensitive(o, "checkpoints"), 0))
+		return bad(err, id, "\"checkpoints\" must be an object of strings");
+	if (take_pairs(&s->part[3], cJSON_GetObjectItemCaseSensitive(o, "eventids"), 0))
+		return bad(err, id, "\"eventids\" must be an object of strings");
+	{
+		size_t i;
+		for (i = 0; i < s->part[0].n; i++)
+			if (sess_strv_push(&s->meta, s->part[0].v[i], s->part[0].len[i]))
+				return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	v = sess_snap_meta(s, SESS_S_F_VERSION);
+	if (!v)
+		return bad(err, id, "\"meta\" has no layout version \"v\"");
+	if (strcmp(v, SESS_S_LAYOUT))
+		return sess_err_set(err, SESS_E_DATA, "bad_layout",
+				    "session %s has layout version %s, which this sesskit does not know (it knows %s)",
+				    id, v, SESS_S_LAYOUT);
+	if (!sess_snap_meta(s, SESS_S_F_STATE) || !sess_snap_meta(s, SESS_S_F_SEQ))
+		return bad(err, id, "\"meta\" lacks state or seq");
+	if (ea && sess_json_long(ea, 0, SESS_S_SEQ_MAX, "\"expireAt\"", &n, err) == 0)
+		s->expire_at = n;
+	else if (ea)
+		return -1;
+	if (at && sess_json_long(at, 0, SESS_S_SEQ_MAX, "\"at\"", &n, err) == 0)
+		s->now = n;
+	else if (at)
+		return -1;
+	s->present = 1;
+	return 0;
+}
+
+/* ---- comparing ---- */
+
+static int strv_eq(const struct sess_strv *a, const struct sess_strv *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (a->len[i] != b->len[i] || memcmp(a->v[i], b->v[i], a->len[i]))
+			return 0;
+	return 1;
+}
+
+/* Hash pairs compared as sets of pairs (HGETALL order is not kept). */
+static const char *pair_get(const struct sess_strv *v, const char *f)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < v->n; i += 2)
+		if (!strcmp(v->v[i], f))
+			return v->v[i + 1];
+	return NULL;
+}
+
+static int skipped(const char *f, const char *const *skip)
+{
+	for (; skip && *skip; skip++)
+		if (!strcmp(f, *skip))
+			return 1;
+	return 0;
+}
+
+static int hash_eq(const struct sess_strv *a, const struct sess_strv *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i + 1 < a->n; i += 2) {
+		const char *o = pair_get(b, a->v[i]);
+		if (!o || strcmp(o, a->v[i + 1]))
+			return 0;
+	}
+	return 1;
+}
+
+static void meta_diff(const struct sess_strv *a, const struct sess_strv *b,
+		      const char *const *skip, cJSON *diff, int *n, int agents_only)
+{
+	size_t i;
+	char name[200];
+	int agents = 0;
+
+	for (i = 0; i + 1 < a->n; i += 2) {
+		const char *f = a->v[i], *o = pair_get(b, f);
+		int is_agent = sess_key_field_agent(f) != NULL;
+		if (skipped(f, skip) || (agents_only && !is_agent))
+			continue;
+		if (!o || (strcmp(o, a->v[i + 1]) && !is_agent)) {
+			if (is_agent) {
+				agents = 1;
+				continue;
+			}
+			snprintf(name, sizeof name, "meta.%s", f);
+			cJSON_AddItemToArray(diff, cJSON_CreateString(name));
+			(*n)++;
+		}
+	}
+	for (i = 0; i + 1 < b->n; i += 2) {
+		const char *f = b->v[i];
+		if (skipped(f, skip) || pair_get(a, f))
+			continue;
+		if (sess_key_field_agent(f)) {
+			agents = 1;
+			continue;
+		}
+		if (agents_only)
+			continue;
+		snprintf(name, sizeof name, "meta.%s", f);
+		cJSON_AddItemToArray(diff, cJSON_CreateString(name));
+		(*n)++;
+	}
+	if (agents) {
+		cJSON_AddItemToArray(diff, cJSON_CreateString("agents"));
+		(*n)++;
+	}
+}
+
+int sess_snap_diff(const struct sess_snap *a, const struct sess_snap *b,
+		   long long ttl_tol_ms, const char *const *skip, cJSON *diff)
+{
+	int n = 0;
+	long long d;
+
+	meta_diff(&a->meta, &b->meta, skip, diff, &n, 0);
+#define PART(i, name, eq)                                                        \
+	if (!eq(&a->part[i], &b->part[i])) {                                     \
+		cJSON_AddItemToArray(diff, cJSON_CreateString(name));            \
+		n++;                                                             \
+	}
+	if (a->form == 's' && b->form == 's') {
+		PART(1, "events", strv_eq)
+		if (!skipped("history", skip))
+			PART(4, "history", strv_eq)
+		PART(2, "checkpoints", hash_eq)
+		PART(3, "eventids", hash_eq)
+	}
+#undef PART
+	d = a->expire_at - b->expire_at;
+	if ((a->expire_at == 0) != (b->expire_at == 0) || d > ttl_tol_ms || d < -ttl_tol_ms) {
+		cJSON_AddItemToArray(diff, cJSON_CreateString("ttl"));
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,50 @@
+-- migundo: undo what a migration task did to one session on its target
+-- (sess-migrate rollback), and forget it in the task, in one script: a
+-- killed rollback resumes exactly.
+-- KEYS: the session's five keys, the task's done hash and backup hash.
+-- ARGV: id.
+-- Returns {status, expire-at ms, creator, state, agent...}: removed (the
+-- task created it), restored (the task replaced it: what was there is
+-- back), kept (the task skipped it), gone (nothing to undo). The members
+-- and creator are the session's before the undo (removed) or after it
+-- (restored), for the index upkeep.
+local id = ARGV[1]
+local mark = redis.call('HGET', KEYS[6], id)
+if not mark then return {'gone', 0, '', ''} end
+local function info()
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local pt = redis.call('PTTL', KEYS[1])
+  local m = redis.call('HMGET', KEYS[1], S_F_CREATOR, S_F_STATE)
+  local out = {pt > 0 and (now + pt) or 0, m[1] or '', m[2] or ''}
+  local h = redis.call('HKEYS', KEYS[1])
+  for i = 1, #h do
+    if string.sub(h[i], 1, S_F_AGENT_PREFIX_LEN) == S_F_AGENT_PREFIX then
+      out[#out + 1] = string.sub(h[i], S_F_AGENT_PREFIX_LEN + 1)
+    end
+  end
+  return out
+end
+local status, out = 'kept', {0, '', ''}
+if mark == 'c' then
+  out = info()
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  status = 'removed'
+elseif mark == 'r' then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  local at = tonumber(redis.call('HGET', KEYS[7], id .. ':x') or '0') or 0
+  for i = 1, 5 do
+    local d = redis.call('HGET', KEYS[7], id .. ':' .. i)
+    if d then
+      redis.call('RESTORE', KEYS[i], 0, d, 'REPLACE')
+      if at > 0 then redis.call('PEXPIREAT', KEYS[i], at) end
+    end
+    redis.call('HDEL', KEYS[7], id .. ':' .. i)
+  end
+  redis.call('HDEL', KEYS[7], id .. ':x')
+  out = info()
+  status = 'restored'
+end
+redis.call('HDEL', KEYS[6], id)
+table.insert(out, 1, status)
+return out

@@ -1,0 +1,688 @@
+/* copy.c - copy and resume: sessions from one server to another, each
+ * whole or not at all, as a resumable task whose progress lives on the
+ * target (core/mtask.h, core/dump.h). */
+#include "copy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ids.h"
+#include "core/legacy.h"
+#include "core/schema.h"
+
+int mig_out(struct cli_app *a)
+{
+	int warn = 0;
+
+	if (a->out.f)
+		return 0;
+	if (cli_settings(&a->cfg, &a->common, &warn, &a->err))
+		return cli_app_fail(a);
+	if (warn)
+		cli_warn(a->prog, "a password on the command line is visible to other users; use --password-file, --askpass or REDIS_PASSWORD");
+	if (cli_out_init(&a->out, stdout, a->common.color, &a->err))
+		return cli_app_fail(a);
+	return 0;
+}
+
+int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
+		  const char *what)
+{
+	int rc;
+
+	if ((rc = mig_out(a)))
+		return rc;
+	s->cfg = a->cfg;
+	if (url) {
+		if (strchr(url, '@') && strchr(url, ':') != strrchr(url, ':'))
+			cli_warn(a->prog, "a password in %s is visible to other users; use REDIS_PASSWORD or --password-file", what);
+		if (sess_config_apply_url(&s->cfg, url, &a->err)) {
+			sess_err_prefix(&a->err, "%s", what);
+			return cli_app_fail(a);
+		}
+		sess_config_redact_url(url, s->desc, sizeof s->desc);
+	} else if (s->cfg.unix_path[0]) { /* a URL again, without the password, for resume */
+		snprintf(s->desc, sizeof s->desc, "unix://%s?db=%d", s->cfg.unix_path, s->cfg.db);
+	} else {
+		snprintf(s->desc, sizeof s->desc, "redis://%s:%d/%d", s->cfg.host, s->cfg.port, s->cfg.db);
+	}
+	if (sess_conn_open(&s->conn, &s->cfg, &a->err)) {
+		sess_err_prefix(&a->err, "%s", what);
+		return cli_app_fail(a);
+	}
+	s->open = 1;
+	return 0;
+}
+
+void mig_close_side(struct mig_side *s)
+{
+	if (s->open)
+		sess_conn_close(&s->conn);
+	s->open = 0;
+}
+
+/* "7.0.15" -> 70015 */
+static long server_version(struct sess_conn *c)
+{
+	redisReply *r = sess_conn_cmdf(c, NULL, "INFO server");
+	const char *p;
+	long a = 0, b = 0, d = 0;
+
+	if (!r)
+		return 0;
+	if (r->type == REDIS_REPLY_STRING && (p = strstr(r->str, "redis_version:")))
+		sscanf(p + 14, "%ld.%ld.%ld", &a, &b, &d);
+	freeReplyObject(r);
+	return a * 10000 + b * 100 + d;
+}
+
+int mig_pick_method(struct mig_run *run, const char *method)
+{
+	long vs, vd;
+
+	if (run->legacy) {
+		run->form = 's';
+		snprintf(run->method_why, sizeof run->method_why, "structural (the TypeScript layout is converted)");
+		return 0;
+	}
+	if (method && !strcmp(method, "dump")) {
+		run->form = 'd';
+		snprintf(run->method_why, sizeof run->method_why, "dump (asked for)");
+		return 0;
+	}
+	if (method && !strcmp(method, "structural")) {
+		run->form = 's';
+		snprintf(run->method_why, sizeof run->method_why, "structural (asked for)");
+		return 0;
+	}
+	vs = server_version(&run->src->conn);
+	vd = server_version(&run->dst->conn);
+	if (vd && vs && vd < vs) {
+		run->form = 's';
+		snprintf(run->method_why, sizeof run->method_why,
+			 "structural (the target's Redis %ld.%ld is older than the source's %ld.%ld: its RESTORE may refuse newer payloads)",
+			 vd / 10000, vd / 100 % 100, vs / 10000, vs / 100 % 100);
+	} else {
+		run->form = 'd';
+		snprintf(run->method_why, sizeof run->method_why, "dump (DUMP/RESTORE pipelined)");
+	}
+	return 0;
+}
+
+static const char *const status_names[MIG_NSTATUS] = {
+	"copied", "replaced", "skipped", "conflict", "expired", "missing", "failed", "done"};
+
+static int status_index(const char *s)
+{
+	int i;
+
+	for (i = 0; i < MIG_NSTATUS; i++)
+		if (!strcmp(s, status_names[i]))
+			return i;
+	return MIG_FAILED;
+}
+
+/* One line per session. */
+void mig_report(struct mig_run *run, const char *id, int st, const struct sess_err *e)
+{
+	cJSON *o;
+
+	run->count[st]++;
+	if (st == MIG_DONE)
+		return; /* written before this run: counted, not repeated */
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "status", run->dry_run && st == MIG_COPIED ? "would_copy" : status_names[st]);
+	if (e) {
+		cJSON *er = cJSON_AddObjectToObject(o, "error");
+		cJSON_AddStringToObject(er, "code", e->kind[0] ? e->kind : sess_err_class_name(e->cls));
+		cJSON_AddStringToObject(er, "message", e->msg);
+		if (!run->rc)
+			run->rc = sess_err_exit_code(e->cls);
+	}
+	if (st == MIG_CONFLICT && !run->rc)
+		run->rc = 1;
+	cli_out_json(&run->a->out, o);
+	cJSON_Delete(o);
+}
+
+/* Ids the task already wrote (a resumed run skips them without reading
+ * the source). */
+static int drop_done(struct mig_run *run, char **ids, int n, struct sess_err *err)
+{
+	const char **argv;
+	size_t *lens;
+	redisReply *r;
+	int i, k = 0;
+
+	if (run->dry_run || n == 0)
+		return n;
+	argv = malloc((size_t)(n + 2) * sizeof *argv);
+	lens = malloc((size_t)(n + 2) * sizeof *lens);
+	if (!argv || !lens) {
+		free(argv);
+		free(lens);
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	argv[0] = "HMGET";
+	argv[1] = run->task.done;
+	for (i = 0; i < n; i++)
+		argv[i + 2] = ids[i];
+	for (i = 0; i < n + 2; i++)
+		lens[i] = strlen(argv[i]);
+	r = sess_conn_cmd(&run->dst->conn, err, n + 2, argv, lens);
+	free(argv);
+	free(lens);
+	if (!r)
+		return -1;
+	/* the ids still to do first; the done ones after them (the caller
+	 * frees all n) */
+	for (i = 0; i < n; i++) {
+		if (r->element[i]->type == REDIS_REPLY_STRING) {
+			mig_report(run, ids[i], MIG_DONE, NULL);
+		} else {
+			char *t = ids[k];
+			ids[k++] = ids[i];
+			ids[i] = t;
+		}
+	}
+	freeReplyObject(r);
+	return k;
+}
+
+/* A session the source no longer has: expired if its index still names
+ * it (or the walk came from the index), missing if it never was there. */
+static int absent_status(struct mig_run *run, const char *id)
+{
+	char idx[SESS_KEY_MAX];
+	redisReply *r;
+	int st = MIG_MISSING;
+
+	if (run->sel.kind == SEL_INDEX)
+		return MIG_EXPIRED;
+	if (run->legacy)
+		return MIG_EXPIRED; /* SCAN saw it */
+	sess_key_index(idx, run->src->cfg.prefix);
+	if ((r = sess_conn_cmdf(&run->src->conn, NULL, "ZSCORE %s %s", idx, id))) {
+		if (r->type == REDIS_REPLY_STRING)
+			st = MIG_EXPIRED;
+		freeReplyObject(r);
+	}
+	return st;
+}
+
+/* Read a batch from the source into snaps (present or not). */
+int mig_read_batch(struct mig_run *run, char **ids, int n, struct sess_snap *snaps,
+		   int *ok, struct sess_err *err)
+{
+	struct sess_pipe p;
+	int i;
+
+	sess_pipe_init(&p, &run->src->conn);
+	for (i = 0; i < n; i++) {
+		sess_snap_init(&snaps[i], ids[i], run->form);
+		if ((run->legacy ? sess_legacy_queue(&p, ids[i], err)
+				 : sess_snap_queue(&p, run->src->cfg.prefix, ids[i], run->form, err))) {
+			sess_pipe_free(&p);
+			return -1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct sess_err e;
+		sess_err_clear(&e);
+		ok[i] = 1;
+		if ((run->legacy ? sess_legacy_take(&p, &snaps[i], &run->src->cfg, &e)
+				 : sess_snap_take(&p, &snaps[i], &e))) {
+			if (!p.conn->ctx || p.conn->ctx->err || e.cls == SESS_E_UNAVAILABLE) {
+				*err = e;
+				sess_pipe_free(&p);
+				return -1;
+			}
+			ok[i] = 0;
+			mig_report(run, ids[i], MIG_FAILED, &e);
+		}
+	}
+	sess_pipe_free(&p);
+	return 0;
+}
+
+/* Is this snapshot one this sesskit can write? */
+static int check_layout(struct sess_snap *s, struct sess_err *e)
+{
+	const char *v = sess_snap_meta(s, SESS_S_F_VERSION);
+
+	if (v && !strcmp(v, SESS_S_LAYOUT))
+		return 0;
+	return sess_err_set(e, SESS_E_CONFIG, "bad_layout",
+			    "session %s has layout version %s, which this sesskit does not copy (it knows %s); %s",
+			    s->id, v ? v : "(none)", SESS_S_LAYOUT,
+			    v && !strcmp(v, SESS_S_LAYOUT_PREV) ? "run 'sessctl upgrade' on the source first"
+								: "use the sesskit that wrote it");
+}
+
+int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
+		    struct sess_err *err)
+{
+	struct sess_pipe p;
+	int i, sent = 0;
+	char st[16];
+
+	sess_pipe_init(&p, &run->dst->conn);
+	for (i = 0; i < n; i++) {
+		if (!ok[i])
+			continue;
+		if (sess_snap_put(&p, run->dst->cfg.prefix, &snaps[i], run->mode, run->task.done,
+				  run->task.backup, i, err))
+			goto fail;
+		sent++;
+	}
+	for (; sent > 0; sent--) {
+		redisReply *r;
+		long tag;
+		struct sess_err e;
+		if (sess_pipe_next(&p, &r, &tag, err))
+			goto fail;
+		sess_err_clear(&e);
+		if (sess_snap_put_status(&p, r, st, &e)) {
+			freeReplyObject(r);
+			/* the target itself failing (memory, read-only, auth) stops
+			 * the task; the session's data refused is its own failure */
+			if (e.cls != SESS_E_DATA) {
+				*err = e;
+				goto fail;
+			}
+			ok[tag] = 0;
+			mig_report(run, snaps[tag].id, MIG_FAILED, &e);
+			continue;
+		}
+		freeReplyObject(r);
+		i = status_index(st);
+		ok[tag] = i == MIG_COPIED || i == MIG_REPLACED ? 2 : 0;
+		if (i == MIG_CONFLICT) {
+			sess_err_set(&e, SESS_E_NEGATIVE, "conflict",
+				     "session %s exists on the target; --conflict skip, replace or newer decides",
+				     snaps[tag].id);
+			mig_report(run, snaps[tag].id, i, &e);
+		} else {
+			mig_report(run, snaps[tag].id, i, NULL);
+		}
+	}
+	/* the global indexes on the target, for what arrived */
+	for (i = 0; i < n; i++)
+		if (ok[i] == 2 && sess_snap_index(&p, &run->dst->cfg, &snaps[i], 1, err))
+			goto fail;
+	if (sess_pipe_run(&p, err))
+		goto fail;
+	sess_pipe_free(&p);
+	return 0;
+fail:
+	sess_pipe_free(&p);
+	return -1;
+}
+
+/* One batch of ids: drop what the task did, read, filter, write. */
+static int copy_batch(struct mig_run *run, char **ids, int n, struct sess_err *err)
+{
+	struct sess_snap *snaps;
+	int *ok, i, rc = -1;
+
+	if ((n = drop_done(run, ids, n, err)) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	snaps = calloc((size_t)n, sizeof *snaps);
+	ok = calloc((size_t)n, sizeof *ok);
+	if (!snaps || !ok) {
+		sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (mig_read_batch(run, ids, n, snaps, ok, err))
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct sess_err e;
+		if (!ok[i])
+			continue;
+		if (!snaps[i].present) {
+			ok[i] = 0;
+			mig_report(run, ids[i], absent_status(run, ids[i]), NULL);
+			continue;
+		}
+		if (!mig_sel_keep(&run->sel, &snaps[i])) {
+			ok[i] = 0;
+			continue;
+		}
+		sess_err_clear(&e);
+		if (check_layout(&snaps[i], &e)) {
+			ok[i] = 0;
+			mig_report(run, ids[i], MIG_FAILED, &e);
+			continue;
+		}
+		if (snaps[i].expire_at && snaps[i].expire_at <= snaps[i].now) {
+			ok[i] = 0;
+			mig_report(run, ids[i], MIG_EXPIRED, NULL);
+			continue;
+		}
+		if (run->dry_run) {
+			ok[i] = 0;
+			mig_report(run, ids[i], MIG_COPIED, NULL);
+		}
+	}
+	rc = run->dry_run ? 0 : mig_write_batch(run, snaps, n, ok, err);
+out:
+	if (snaps)
+		for (i = 0; i < n; i++)
+			sess_snap_free(&snaps[i]);
+	free(snaps);
+	free(ok);
+	return rc;
+}
+
+cJSON *mig_summary(struct mig_run *run)
+{
+	cJSON *o = cJSON_CreateObject();
+	int i;
+
+	cJSON_AddBoolToObject(o, "summary", 1);
+	if (run->task.name[0])
+		cJSON_AddStringToObject(o, "task", run->task.name);
+	if (run->method_why[0])
+		cJSON_AddStringToObject(o, "method", run->method_why);
+	if (run->dry_run)
+		cJSON_AddBoolToObject(o, "dryRun", 1);
+	for (i = 0; i < MIG_NSTATUS; i++)
+		cJSON_AddNumberToObject(o, i == MIG_DONE ? "alreadyDone" : status_names[i], (double)run->count[i]);
+	cJSON_AddNumberToObject(o, "elapsedMs", (double)(sess_now_ms() - run->meter.start_ms));
+	return o;
+}
+
+/* Stop after a batch: SIGINT/SIGTERM, or the run failed. Says how to go on. */
+int mig_stop(struct mig_run *run, const struct sess_err *err)
+{
+	struct sess_err e;
+	const char *status = err ? "failed" : "interrupted";
+
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	if (run->task.name[0] && !run->dry_run && run->dst->conn.ctx && !run->dst->conn.ctx->err)
+		sess_mtask_set(&run->dst->conn, &run->task, "status", status, &e);
+	cli_print(run->a, mig_summary(run));
+	if (err)
+		fprintf(stderr, "%s: %s\n", run->a->prog, err->msg);
+	if (run->task.name[0] && !run->dry_run)
+		fprintf(stderr, "%s: %s; nothing is lost: continue with 'sess-migrate resume %s --to %s'\n",
+			run->a->prog, err ? "the task stopped" : "stopped after the batch in flight",
+			run->task.name, run->dst->desc);
+	return err ? sess_err_exit_code(err->cls) : cli_signal_exit();
+}
+
+static int mig_loop(struct mig_run *run)
+{
+	char **ids;
+	struct sess_conn *sel_conn;
+	long page = run->batch;
+	int n, i;
+	struct sess_err err;
+
+	sess_err_clear(&err);
+	if (!(ids = calloc((size_t)page, sizeof *ids)))
+		return sess_err_set(&run->a->err, SESS_E_INTERNAL, NULL, "out of memory"), cli_app_fail(run->a);
+	run->meter.start_ms = sess_now_ms();
+	/* an --ids plan lives on the target with the task */
+	sel_conn = run->sel.kind == SEL_PLAN ? &run->dst->conn : &run->src->conn;
+	run->meter.total = mig_sel_total(&run->sel, sel_conn);
+	run->meter.rate = run->rate;
+	cli_catch_stop_signals();
+	for (;;) {
+		if (cli_stop_signal() || run->a->out.closed)
+			break;
+		if ((n = mig_sel_next(&run->sel, sel_conn, ids, (int)page, &err)) < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		if (copy_batch(run, ids, n, &err)) {
+			for (i = 0; i < n; i++)
+				free(ids[i]);
+			goto fail;
+		}
+		for (i = 0; i < n; i++)
+			free(ids[i]);
+		mig_meter_tick(&run->meter, run->dry_run ? "checking" : "copying", n);
+		if (run->stop_on_conflict && run->count[MIG_CONFLICT])
+			break;
+	}
+	free(ids);
+	if (cli_stop_signal())
+		return mig_stop(run, NULL);
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	return 0;
+fail:
+	free(ids);
+	return mig_stop(run, &err);
+}
+
+/* What a task remembers of its command, to resume it. */
+static cJSON *task_info(const struct mig_opts *o, const struct mig_run *run, const char *kind)
+{
+	cJSON *i = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(i, "kind", kind);
+	cJSON_AddStringToObject(i, "status", "running");
+	if (run->src)
+		cJSON_AddStringToObject(i, "from", run->src->desc);
+	cJSON_AddStringToObject(i, "to", run->dst->desc);
+	cJSON_AddNumberToObject(i, "created", (double)sess_now_ms());
+	cJSON_AddStringToObject(i, "conflict", run->mode);
+	if (o->all)
+		cJSON_AddStringToObject(i, "all", "1");
+	if (run->sel.since >= 0)
+		cJSON_AddNumberToObject(i, "since", (double)run->sel.since);
+	if (o->min_ttl > 1)
+		cJSON_AddNumberToObject(i, "minTtl", (double)o->min_ttl);
+	if (o->match)
+		cJSON_AddStringToObject(i, "match", o->match);
+	if (o->state)
+		cJSON_AddStringToObject(i, "state", o->state);
+	if (o->ids)
+		cJSON_AddStringToObject(i, "plan", "1");
+	if (o->method)
+		cJSON_AddStringToObject(i, "method", o->method);
+	if (o->layout)
+		cJSON_AddStringToObject(i, "layout", o->layout);
+	if (o->input)
+		cJSON_AddStringToObject(i, "input", o->input);
+	if (o->restart_ttl)
+		cJSON_AddStringToObject(i, "restartTtl", "1");
+	return i;
+}
+
+int mig_check_common(struct cli_app *a, const struct mig_opts *o)
+{
+	struct sess_err e;
+	long long t;
+
+	if (o->conflict && strcmp(o->conflict, "skip") && strcmp(o->conflict, "replace") &&
+	    strcmp(o->conflict, "newer") && strcmp(o->conflict, "fail"))
+		return cli_usage_error(a, "--conflict takes skip, replace, newer or fail, not '%s'", o->conflict);
+	if (o->method && strcmp(o->method, "auto") && strcmp(o->method, "dump") &&
+	    strcmp(o->method, "structural"))
+		return cli_usage_error(a, "--method takes auto, dump or structural, not '%s'", o->method);
+	if (o->layout && strcmp(o->layout, "legacy") && strcmp(o->layout, SESS_S_LAYOUT))
+		return cli_usage_error(a, "--from-layout takes legacy or %s, not '%s'", SESS_S_LAYOUT, o->layout);
+	if (o->state && !sess_state_valid(o->state))
+		return cli_usage_error(a, "--state takes working, broken or completed, not '%s'", o->state);
+	if (o->since && mig_parse_since(o->since, &t, &e))
+		return cli_usage_error(a, "%s", e.msg);
+	return 0;
+}
+
+static int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_run *run,
+		 const char *kind, int resume)
+{
+	int rc;
+	cJSON *info;
+
+	if (!run->dry_run) {
+		if (resume) {
+			sess_mtask_set(&run->dst->conn, &run->task, "status", "running", &a->err);
+		} else {
+			info = task_info(o, run, kind);
+			rc = sess_mtask_create(&run->dst->conn, &run->task, info, &a->err);
+			cJSON_Delete(info);
+			if (rc)
+				return cli_app_fail(a);
+		}
+		if (o->ids && !resume) {
+			long n;
+			if ((rc = mig_sel_load_plan(a, o->ids, &run->dst->conn, run->task.plan, &n)) &&
+			    rc != 65)
+				return rc;
+			run->rc = rc;
+		}
+	} else if (o->ids) {
+		/* a dry run writes nothing on the target: its plan is a
+		 * temporary key on the source's connection... keep it simple: a
+		 * private key on the target, dropped at the end */
+		long n;
+		if ((rc = mig_sel_load_plan(a, o->ids, &run->dst->conn, run->task.plan, &n)) && rc != 65)
+			return rc;
+	}
+	run->sel.plan_key = run->task.plan;
+	if (sess_script_load_all(&run->dst->conn, &a->err))
+		return cli_app_fail(a);
+	if ((rc = mig_loop(run)))
+		return rc;
+	if (run->dry_run && o->ids) {
+		redisReply *r = sess_conn_cmdf(&run->dst->conn, NULL, "DEL %s", run->task.plan);
+		if (r)
+			freeReplyObject(r);
+	}
+	if (!run->dry_run)
+		sess_mtask_set(&run->dst->conn, &run->task, "status",
+			       run->count[MIG_FAILED] || run->count[MIG_CONFLICT] ? "incomplete" : "done",
+			       &a->err);
+	cli_print(a, mig_summary(run));
+	return run->rc;
+}
+
+int cmd_copy(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct mig_opts *o = opts;
+	struct mig_side src = {0}, dst = {0};
+	struct mig_run run;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if ((rc = mig_check_common(a, o)))
+		return rc;
+	if (!o->to)
+		return cli_usage_error(a, "--to URL is required (the target server)");
+	if (!o->all && !o->since && !o->ids && !o->match && !o->state)
+		return cli_usage_error(a, "say which sessions: --all, --since TIME, --ids FILE|-, --match GLOB or --state STATE");
+	memset(&run, 0, sizeof run);
+	run.a = a;
+	run.src = &src;
+	run.dst = &dst;
+	run.dry_run = o->dry_run;
+	run.mode = o->conflict ? o->conflict : SESS_PUT_SKIP;
+	run.stop_on_conflict = !strcmp(run.mode, SESS_PUT_FAIL);
+	run.legacy = o->layout && !strcmp(o->layout, "legacy");
+	run.batch = o->batch;
+	run.rate = o->rate;
+	if ((rc = mig_open_side(a, &src, o->from, "--from")) ||
+	    (rc = mig_open_side(a, &dst, o->to, "--to")))
+		goto out;
+	if (sess_mtask_init(&run.task, dst.cfg.prefix, o->task, &a->err)) {
+		rc = cli_app_fail(a);
+		goto out;
+	}
+	if (run.batch <= 0)
+		run.batch = a->cfg.cleanup_batch > 0 ? a->cfg.cleanup_batch : 100;
+	mig_sel_init(&run.sel, o, src.cfg.prefix, run.batch);
+	if (run.dry_run) /* no done marks to skip repeats with: one walk */
+		run.sel.second_pass = 1;
+	mig_pick_method(&run, o->method);
+	rc = mig_run_task(a, o, &run, "copy", 0);
+	if (rc == 0 && o->verify && !o->dry_run)
+		rc = mig_verify_run(a, o, &src, &dst);
+out:
+	mig_close_side(&src);
+	mig_close_side(&dst);
+	return rc;
+}
+
+/* Rebuild a task's options from what it recorded. */
+static void opts_from_task(struct mig_opts *o, const cJSON *t, char *since, size_t n)
+{
+#define S(name) cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, name))
+	const cJSON *sn = cJSON_GetObjectItemCaseSensitive(t, "since");
+	const cJSON *mt = cJSON_GetObjectItemCaseSensitive(t, "minTtl");
+
+	if (!o->from && S("from") && !strstr(S("from"), "***"))
+		o->from = S("from");
+	o->all = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "all")) ||
+		 cJSON_GetObjectItemCaseSensitive(t, "all") != NULL;
+	if (cJSON_IsNumber(sn)) {
+		snprintf(since, n, "%.0f", sn->valuedouble);
+		o->since = since;
+	}
+	if (cJSON_IsNumber(mt))
+		o->min_ttl = (long)mt->valuedouble;
+	o->match = S("match");
+	o->state = S("state");
+	o->conflict = S("conflict");
+	o->method = S("method");
+	o->layout = S("layout");
+	o->input = S("input");
+	o->restart_ttl = cJSON_GetObjectItemCaseSensitive(t, "restartTtl") != NULL;
+#undef S
+}
+
+int cmd_resume(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct mig_opts *o = opts;
+	struct mig_side src = {0}, dst = {0};
+	struct mig_run run;
+	cJSON *t = NULL;
+	char since[32];
+	const char *kind;
+	int rc;
+
+	(void)argc;
+	memset(&run, 0, sizeof run);
+	if ((rc = mig_open_side(a, &dst, o->to, "--to")))
+		return rc;
+	if (sess_mtask_init(&run.task, dst.cfg.prefix, argv[0], &a->err) ||
+	    sess_mtask_load(&dst.conn, &run.task, &t, &a->err)) {
+		rc = cli_app_fail(a);
+		goto out;
+	}
+	opts_from_task(o, t, since, sizeof since);
+	kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "kind"));
+	if (cJSON_GetObjectItemCaseSensitive(t, "plan"))
+		o->ids = "(plan)";
+	run.a = a;
+	run.src = &src;
+	run.dst = &dst;
+	run.mode = o->conflict ? o->conflict : SESS_PUT_SKIP;
+	run.stop_on_conflict = !strcmp(run.mode, SESS_PUT_FAIL);
+	run.legacy = o->layout && !strcmp(o->layout, "legacy");
+	run.batch = o->batch > 0 ? o->batch : a->cfg.cleanup_batch > 0 ? a->cfg.cleanup_batch : 100;
+	run.rate = o->rate;
+	run.restart_ttl = o->restart_ttl;
+	if (kind && !strcmp(kind, "import")) {
+		rc = mig_import_run(a, o, &run, 1);
+		goto out;
+	}
+	if ((rc = mig_open_side(a, &src, o->from, "--from")))
+		goto out;
+	mig_sel_init(&run.sel, o, src.cfg.prefix, run.batch);
+	mig_pick_method(&run, o->method);
+	rc = mig_run_task(a, o, &run, "copy", 1);
+out:
+	cJSON_Delete(t);
+	mig_close_side(&src);
+	mig_close_side(&dst);
+	return rc;
+}

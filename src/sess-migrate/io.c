@@ -1,0 +1,341 @@
+/* io.c - export and import: sessions as JSON lines (one session a line,
+ * with its expiry), for backups, restores, pipes and ssh. */
+#include "copy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/legacy.h"
+#include "core/schema.h"
+
+int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct mig_opts *o = opts;
+	struct mig_side src = {0};
+	struct mig_run run;
+	FILE *f = stdout;
+	char **ids = NULL;
+	struct sess_snap *snaps = NULL;
+	int *ok = NULL, n, i, rc;
+	long exported = 0;
+	struct sess_err err;
+	cJSON *sum;
+
+	(void)argc;
+	(void)argv;
+	if ((rc = mig_check_common(a, o)))
+		return rc;
+	if (!o->all && !o->since && !o->ids && !o->match && !o->state)
+		return cli_usage_error(a, "say which sessions: --all, --since TIME, --ids FILE|-, --match GLOB or --state STATE");
+	if (o->ids)
+		return cli_usage_error(a, "export takes --all, --since, --match or --state (an id list: use copy --ids)");
+	memset(&run, 0, sizeof run);
+	run.a = a;
+	run.src = &src;
+	run.legacy = o->layout && !strcmp(o->layout, "legacy");
+	run.form = 's';
+	run.batch = o->batch > 0 ? o->batch : 100;
+	if ((rc = mig_open_side(a, &src, o->from, "--from")))
+		return rc;
+	if (o->output && strcmp(o->output, "-") && !(f = fopen(o->output, "w"))) {
+		sess_err_set(&a->err, SESS_E_CONFIG, NULL, "cannot write %s; check the directory and its permissions", o->output);
+		rc = cli_app_fail(a);
+		goto out;
+	}
+	mig_sel_init(&run.sel, o, src.cfg.prefix, run.batch);
+	run.sel.second_pass = 1; /* one walk: a line per session, never two */
+	run.meter.start_ms = sess_now_ms();
+	run.meter.total = mig_sel_total(&run.sel, &src.conn);
+	ids = calloc((size_t)run.batch, sizeof *ids);
+	snaps = calloc((size_t)run.batch, sizeof *snaps);
+	ok = calloc((size_t)run.batch, sizeof *ok);
+	cli_catch_stop_signals();
+	while (!cli_stop_signal()) {
+		if ((n = mig_sel_next(&run.sel, &src.conn, ids, (int)run.batch, &err)) < 0 ||
+		    (n > 0 && mig_read_batch(&run, ids, n, snaps, ok, &err))) {
+			if (n > 0)
+				for (i = 0; i < n; i++)
+					free(ids[i]);
+			a->err = err;
+			rc = cli_app_fail(a);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			if (ok[i] && snaps[i].present && mig_sel_keep(&run.sel, &snaps[i]) &&
+			    !(snaps[i].expire_at && snaps[i].expire_at <= snaps[i].now)) {
+				cJSON *j = sess_snap_to_json(&snaps[i]);
+				char *t = cJSON_PrintUnformatted(j);
+				fputs(t, f);
+				fputc('\n', f);
+				free(t);
+				cJSON_Delete(j);
+				exported++;
+			}
+			sess_snap_free(&snaps[i]);
+			free(ids[i]);
+		}
+		if (ferror(f))
+			break;
+		mig_meter_tick(&run.meter, "exporting", n);
+	}
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	if (fflush(f) || ferror(f)) {
+		if (f == stdout)
+			goto out; /* the reader went away: quietly */
+		sess_err_set(&a->err, SESS_E_CONFIG, NULL, "writing %s failed (disk full?)", o->output);
+		rc = cli_app_fail(a);
+		goto out;
+	}
+	sum = cJSON_CreateObject();
+	cJSON_AddBoolToObject(sum, "summary", 1);
+	cJSON_AddNumberToObject(sum, "exported", (double)exported);
+	cJSON_AddNumberToObject(sum, "elapsedMs", (double)(sess_now_ms() - run.meter.start_ms));
+	if (f == stdout) { /* stdout is the data: the summary goes to stderr */
+		char *t = cJSON_PrintUnformatted(sum);
+		fprintf(stderr, "%s\n", t);
+		free(t);
+		cJSON_Delete(sum);
+	} else {
+		cli_print(a, sum);
+	}
+	if (cli_stop_signal())
+		rc = cli_signal_exit();
+out:
+	if (f && f != stdout)
+		fclose(f);
+	free(ids);
+	free(snaps);
+	free(ok);
+	mig_close_side(&src);
+	return rc;
+}
+
+/* A legacy line: {"id","session":{...},"events":[text|{"score","value"}],
+ * "agents":[...],"pttl":MS} (the three TypeScript keys of one session). */
+static int legacy_line(struct sess_snap *s, const cJSON *j, const struct sess_config *cfg,
+		       struct sess_err *err)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "id"));
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "session"), *e;
+	const cJSON *pt = cJSON_GetObjectItemCaseSensitive(j, "pttl");
+	struct sess_strv hash = {0}, ev = {0}, ag = {0};
+	long long *scores;
+	size_t n = 0;
+	int rc;
+
+	if (!id || sess_key_check_id(id, "session id", err))
+		return id ? -1 : sess_err_set(err, SESS_E_DATA, "bad_input", "the line has no \"id\" string");
+	sess_snap_init(s, id, 's');
+	if (!cJSON_IsObject(h))
+		return sess_err_set(err, SESS_E_DATA, "bad_input", "session %s: \"session\" must be the session:ID hash as an object", id);
+	cJSON_ArrayForEach(e, h) {
+		char num[32];
+		const char *v = cJSON_GetStringValue(e);
+		if (cJSON_IsNumber(e)) {
+			snprintf(num, sizeof num, "%.0f", e->valuedouble);
+			v = num;
+		}
+		if (v) {
+			sess_strv_push(&hash, e->string, strlen(e->string));
+			sess_strv_push(&hash, v, strlen(v));
+		}
+	}
+	scores = calloc((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "events")) + 1, sizeof *scores);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "events")) {
+		const char *v = cJSON_GetStringValue(e);
+		const cJSON *sc = cJSON_GetObjectItemCaseSensitive(e, "score");
+		if (!v)
+			v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "value"));
+		if (!v)
+			continue;
+		scores[n] = cJSON_IsNumber(sc) ? (long long)sc->valuedouble : (long long)n + 1;
+		n++;
+		sess_strv_push(&ev, v, strlen(v));
+	}
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "agents"))
+		if (cJSON_IsString(e))
+			sess_strv_push(&ag, e->valuestring, strlen(e->valuestring));
+	rc = sess_legacy_convert(s, &hash, &ev, scores, &ag, cJSON_IsNumber(pt) ? (long long)pt->valuedouble : -1,
+				 sess_now_ms(), cfg, err);
+	free(scores);
+	sess_strv_free(&hash);
+	sess_strv_free(&ev);
+	sess_strv_free(&ag);
+	return rc;
+}
+
+/* Write what is pending; returns -1 with err when the target failed. */
+static int flush(struct mig_run *run, struct sess_snap *snaps, int *ok, int *n, struct sess_err *err)
+{
+	int i, rc = 0;
+
+	if (*n > 0 && !run->dry_run)
+		rc = mig_write_batch(run, snaps, *n, ok, err);
+	for (i = 0; i < *n; i++) {
+		if (run->dry_run && ok[i])
+			mig_report(run, snaps[i].id, MIG_COPIED, NULL);
+		sess_snap_free(&snaps[i]);
+	}
+	mig_meter_tick(&run->meter, "importing", *n);
+	*n = 0;
+	return rc;
+}
+
+int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, int resume)
+{
+	const char *path = o->input ? o->input : "-";
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	struct sess_snap *snaps;
+	int *ok, n = 0, rc;
+	struct sess_err err;
+	cJSON *info;
+
+	if (resume && !strcmp(path, "-")) {
+		sess_err_set(&a->err, SESS_E_USAGE, NULL,
+			     "task %s read stdin, which cannot be read again; run 'sess-migrate import FILE --task %s' with the same data (what it wrote is skipped)",
+			     run->task.name, run->task.name);
+		return cli_app_fail(a);
+	}
+	if (!(f = strcmp(path, "-") ? fopen(path, "r") : stdin)) {
+		sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot read %s; check the path", path);
+		return cli_app_fail(a);
+	}
+	if (!run->dry_run) {
+		if (resume) {
+			sess_mtask_set(&run->dst->conn, &run->task, "status", "running", &a->err);
+		} else {
+			info = cJSON_CreateObject();
+			cJSON_AddStringToObject(info, "kind", "import");
+			cJSON_AddStringToObject(info, "status", "running");
+			cJSON_AddStringToObject(info, "to", run->dst->desc);
+			cJSON_AddStringToObject(info, "input", path);
+			cJSON_AddStringToObject(info, "conflict", run->mode);
+			cJSON_AddNumberToObject(info, "created", (double)sess_now_ms());
+			if (o->layout)
+				cJSON_AddStringToObject(info, "layout", o->layout);
+			if (o->restart_ttl)
+				cJSON_AddStringToObject(info, "restartTtl", "1");
+			rc = sess_mtask_create(&run->dst->conn, &run->task, info, &a->err);
+			cJSON_Delete(info);
+			if (rc) {
+				if (f != stdin)
+					fclose(f);
+				return cli_app_fail(a);
+			}
+		}
+	}
+	if (sess_script_load_all(&run->dst->conn, &a->err)) {
+		if (f != stdin)
+			fclose(f);
+		return cli_app_fail(a);
+	}
+	snprintf(run->method_why, sizeof run->method_why, "structural (from JSON lines)");
+	snaps = calloc((size_t)run->batch, sizeof *snaps);
+	ok = calloc((size_t)run->batch, sizeof *ok);
+	run->meter.start_ms = sess_now_ms();
+	run->meter.rate = run->rate;
+	cli_catch_stop_signals();
+	while (!cli_stop_signal() && (len = getline(&line, &cap, f)) != -1) {
+		cJSON *j;
+		struct sess_snap *s = &snaps[n];
+		lineno++;
+		while (len > 0 && strchr("\r\n \t", line[len - 1]))
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		sess_err_clear(&err);
+		memset(s, 0, sizeof *s);
+		if (!(j = sess_json_parse_err(line, NULL, NULL, &err)) ||
+		    (o->layout && !strcmp(o->layout, "legacy") ? legacy_line(s, j, &run->dst->cfg, &err)
+							       : sess_snap_from_json(s, j, &err))) {
+			cJSON *rec = cli_error_record(lineno, &err);
+			if (s->id[0])
+				cJSON_AddStringToObject(rec, "id", s->id);
+			cli_out_json(&a->out, rec);
+			cJSON_Delete(rec);
+			cJSON_Delete(j);
+			sess_snap_free(s);
+			run->count[MIG_FAILED]++;
+			if (!run->rc)
+				run->rc = sess_err_exit_code(err.cls);
+			if (o->fail_fast)
+				break;
+			continue;
+		}
+		cJSON_Delete(j);
+		if (run->restart_ttl && s->expire_at && s->now)
+			s->expire_at = sess_now_ms() + (s->expire_at - s->now);
+		s->now = sess_now_ms();
+		ok[n] = 1;
+		if (s->expire_at && s->expire_at <= s->now) {
+			mig_report(run, s->id, MIG_EXPIRED, NULL);
+			sess_snap_free(s);
+			continue;
+		}
+		if (++n == (int)run->batch && flush(run, snaps, ok, &n, &err))
+			goto fail;
+		if (run->stop_on_conflict && run->count[MIG_CONFLICT])
+			break;
+	}
+	if (flush(run, snaps, ok, &n, &err))
+		goto fail;
+	free(line);
+	free(snaps);
+	free(ok);
+	if (f != stdin)
+		fclose(f);
+	if (cli_stop_signal())
+		return mig_stop(run, NULL);
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	if (!run->dry_run)
+		sess_mtask_set(&run->dst->conn, &run->task, "status",
+			       run->count[MIG_FAILED] || run->count[MIG_CONFLICT] ? "incomplete" : "done", &a->err);
+	cli_print(a, mig_summary(run));
+	return run->rc;
+fail:
+	free(line);
+	free(snaps);
+	free(ok);
+	if (f != stdin)
+		fclose(f);
+	return mig_stop(run, &err);
+}
+
+int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct mig_opts *o = opts;
+	struct mig_side dst = {0};
+	struct mig_run run;
+	int rc;
+
+	if ((rc = mig_check_common(a, o)))
+		return rc;
+	o->input = argc > 0 ? argv[0] : "-";
+	memset(&run, 0, sizeof run);
+	run.a = a;
+	run.dst = &dst;
+	run.dry_run = o->dry_run;
+	run.restart_ttl = o->restart_ttl;
+	run.mode = o->conflict ? o->conflict : SESS_PUT_SKIP;
+	run.stop_on_conflict = !strcmp(run.mode, SESS_PUT_FAIL);
+	run.batch = o->batch > 0 ? o->batch : 100;
+	run.rate = o->rate;
+	if ((rc = mig_open_side(a, &dst, o->to, "--to")))
+		return rc;
+	if (sess_mtask_init(&run.task, dst.cfg.prefix, o->task, &a->err))
+		rc = cli_app_fail(a);
+	else
+		rc = mig_import_run(a, o, &run, 0);
+	mig_close_side(&dst);
+	return rc;
+}

@@ -1,0 +1,98 @@
+/* migrate.h - what sess-migrate's command files share: the options of
+ * every command (filled from the tables in main.c), the two connections,
+ * the selection of sessions, and the run functions. */
+#ifndef SESS_MIGRATE_H
+#define SESS_MIGRATE_H
+
+#include "cli/cli.h"
+#include "core/dump.h"
+#include "core/mtask.h"
+
+/* every command's options; each command uses the ones its table names */
+struct mig_opts {
+	const char *from, *to, *ids, *match, *state, *since, *task, *conflict;
+	const char *method, *layout, *output, *input;
+	long batch, rate, ttl_tol, min_ttl;
+	int all, dry_run, verify, deep, restart_ttl, fail_fast, forget;
+};
+
+/* One side of a move: its settings and connection. */
+struct mig_side {
+	struct sess_config cfg;
+	struct sess_conn conn;
+	char desc[300]; /* the URL with its password hidden */
+	int open;
+};
+
+/* Open --from (or the common URL) / --to. Returns 0 or an exit code after
+ * printing why. */
+int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
+		  const char *what);
+void mig_close_side(struct mig_side *s);
+/* the app's output (stdout) without connecting */
+int mig_out(struct cli_app *a);
+
+/* ---- the selection (select.c) ---- */
+enum mig_sel_kind { SEL_INDEX, SEL_PLAN, SEL_LEGACY };
+struct mig_sel {
+	enum mig_sel_kind kind;
+	const char *prefix;
+	long long since;      /* ms; -1 = none */
+	long long floor_add;  /* (--min-ttl - 1) s: index scores below since + this cannot have changed since */
+	const char *match;    /* glob on ids, NULL = any */
+	const char *state;    /* NULL = any */
+	long page;
+	/* index walk: by (score, member) so a moving index neither loops nor
+	 * stops early */
+	long long last_score;
+	char last_member[SESS_ID_MAX + 1];
+	int started, second_pass, done;
+	long long run_start;
+	/* plan walk */
+	const char *plan_key;
+	long plan_pos;
+	/* legacy walk */
+	char scan_cursor[32];
+};
+/* Parse --since: ms since the epoch, an ISO 8601 UTC time
+ * (2026-01-02T03:04:05Z) or a relative "90m", "2h", "7d" before now. */
+int mig_parse_since(const char *s, long long *out, struct sess_err *err);
+void mig_sel_init(struct mig_sel *sel, const struct mig_opts *o, const char *prefix,
+		  long page);
+/* The next ids (up to sel->page) into ids[]; 0 at the end. Each id is
+ * malloc'd; the caller frees. */
+int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
+		 struct sess_err *err);
+/* Read --ids FILE|- into the plan list (key) on c; returns the count. */
+int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
+		      const char *key, long *n);
+/* How many sessions the selection may hold (for progress), 0 = unknown. */
+long mig_sel_total(struct mig_sel *sel, struct sess_conn *c);
+/* 1 if the snapshot passes the --state / --since filters. */
+int mig_sel_keep(const struct mig_sel *sel, const struct sess_snap *s);
+
+/* ---- progress with rate and ETA, and the rate ceiling ---- */
+struct mig_meter {
+	long long start_ms;
+	long done, total;
+	long rate; /* sessions/s ceiling, 0 = none */
+};
+void mig_meter_tick(struct mig_meter *m, const char *what, long n);
+
+/* ---- legacy (the TypeScript system's layout), legacy.c in core ---- */
+
+/* ---- commands ---- */
+int cmd_copy(struct cli_app *a, void *opts, int argc, char **argv);
+int cmd_resume(struct cli_app *a, void *opts, int argc, char **argv);
+int cmd_export(struct cli_app *a, void *opts, int argc, char **argv);
+int cmd_import(struct cli_app *a, void *opts, int argc, char **argv);
+int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv);
+int cmd_status(struct cli_app *a, void *opts, int argc, char **argv);
+int cmd_tasks(struct cli_app *a, void *opts, int argc, char **argv);
+int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv);
+
+/* verify over an open pair (copy --verify uses it); returns the exit code */
+int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
+		   struct mig_side *src, struct mig_side *dst);
+
+#endif

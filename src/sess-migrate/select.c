@@ -1,0 +1,336 @@
+#define _GNU_SOURCE /* strptime, timegm */
+/* select.c - which sessions a command works on: --all, --since, --match,
+ * --state, --ids, and the TypeScript layout's sessions for --from-layout
+ * legacy. */
+#include "migrate.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/schema.h"
+
+int mig_parse_since(const char *s, long long *out, struct sess_err *err)
+{
+	char *end;
+	long long n;
+	struct tm tm;
+
+	if (!s || !*s)
+		goto bad;
+	n = strtoll(s, &end, 10);
+	if (end != s && n >= 0) {
+		long long unit = 0;
+		if (!*end) {
+			*out = n;
+			return 0;
+		}
+		if (!strcmp(end, "s"))
+			unit = 1000;
+		else if (!strcmp(end, "m"))
+			unit = 60000;
+		else if (!strcmp(end, "h"))
+			unit = 3600000;
+		else if (!strcmp(end, "d"))
+			unit = 86400000;
+		if (unit) {
+			*out = sess_now_ms() - n * unit;
+			return 0;
+		}
+	}
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end && (!strcmp(end, "Z") || !*end)) {
+		*out = (long long)timegm(&tm) * 1000;
+		return 0;
+	}
+bad:
+	return sess_err_set(err, SESS_E_USAGE, NULL,
+			    "--since takes ms since the epoch, a UTC time like 2026-01-02T03:04:05Z, or an age like 90m, 2h, 7d; not '%s'",
+			    s ? s : "");
+}
+
+void mig_sel_init(struct mig_sel *sel, const struct mig_opts *o, const char *prefix,
+		  long page)
+{
+	memset(sel, 0, sizeof *sel);
+	sel->kind = o->ids ? SEL_PLAN : (o->layout && !strcmp(o->layout, "legacy")) ? SEL_LEGACY : SEL_INDEX;
+	sel->prefix = prefix;
+	sel->since = -1;
+	if (o->since)
+		mig_parse_since(o->since, &sel->since, NULL);
+	sel->floor_add = o->min_ttl > 1 ? (o->min_ttl - 1) * 1000 : 0;
+	sel->match = o->match;
+	sel->state = o->state;
+	sel->page = page;
+	sel->run_start = sess_now_ms();
+	snprintf(sel->scan_cursor, sizeof sel->scan_cursor, "0");
+}
+
+static int matches(const struct mig_sel *sel, const char *id)
+{
+	return !sel->match || fnmatch(sel->match, id, 0) == 0;
+}
+
+/* One page of the index from (last_score, last_member) on. The index is
+ * scored by expiry, and every write moves a session later: a walk by
+ * score sees a session that moves ahead of it again (the task's done
+ * marks make that harmless), and one that moves behind it (a shorter TTL
+ * set meanwhile) changed after the walk began, so a second pass over
+ * what changed since the start catches it. */
+static int index_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
+		      struct sess_err *err)
+{
+	char idx[SESS_KEY_MAX], min[40];
+	long want = max;
+	int n = 0;
+
+	sess_key_index(idx, sel->prefix);
+	for (;;) {
+		redisReply *r;
+		size_t i;
+		long long floor = sel->since >= 0 ? sel->since + sel->floor_add : 0;
+		if (sel->started && sel->last_score > floor)
+			floor = sel->last_score;
+		snprintf(min, sizeof min, "%lld", floor);
+		if (!(r = sess_conn_cmdf(c, err, "ZRANGEBYSCORE %s %s +inf WITHSCORES LIMIT 0 %ld", idx,
+					 min, want)))
+			return -1;
+		for (i = 0; i + 1 < r->elements && n < max; i += 2) {
+			const char *m = r->element[i]->str;
+			long long sc = strtoll(r->element[i + 1]->str, NULL, 10);
+			if (sel->started && sc == sel->last_score && strcmp(m, sel->last_member) <= 0)
+				continue;
+			sel->started = 1;
+			sel->last_score = sc;
+			snprintf(sel->last_member, sizeof sel->last_member, "%s", m);
+			if (!matches(sel, m) || sess_key_check_id(m, "id", NULL))
+				continue;
+			ids[n++] = strdup(m);
+		}
+		if (n > 0 || (long)r->elements < 2 * want) {
+			int full = (long)r->elements == 2 * want;
+			freeReplyObject(r);
+			if (n == 0 && !full)
+				return 0;
+			if (n > 0)
+				return n;
+			continue;
+		}
+		/* a whole page of ties already seen (or filtered): look further */
+		freeReplyObject(r);
+		if (sel->last_score == floor && want < 1000000)
+			want *= 2;
+	}
+}
+
+static int plan_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
+		     struct sess_err *err)
+{
+	redisReply *r = sess_conn_cmdf(c, err, "LRANGE %s %ld %ld", sel->plan_key, sel->plan_pos,
+				       sel->plan_pos + max - 1);
+	int n = 0;
+	size_t i;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < r->elements; i++) {
+		sel->plan_pos++;
+		if (matches(sel, r->element[i]->str))
+			ids[n++] = strdup(r->element[i]->str);
+	}
+	if (r->elements == 0)
+		sel->done = 1;
+	freeReplyObject(r);
+	return n;
+}
+
+/* The TypeScript system keeps no index: its sessions are found by SCAN
+ * over session:* (the one place sesskit scans: there is nothing else). */
+static int legacy_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
+		       struct sess_err *err)
+{
+	int n = 0;
+
+	while (n == 0 && !sel->done) {
+		redisReply *r = sess_conn_cmdf(c, err, "SCAN %s MATCH session:* COUNT %d", sel->scan_cursor,
+					       max);
+		size_t i;
+		if (!r)
+			return -1;
+		snprintf(sel->scan_cursor, sizeof sel->scan_cursor, "%s", r->element[0]->str);
+		for (i = 0; i < r->element[1]->elements && n < max; i++) {
+			const char *id = r->element[1]->element[i]->str + 8;
+			if (matches(sel, id))
+				ids[n++] = strdup(id);
+		}
+		if (!strcmp(sel->scan_cursor, "0"))
+			sel->done = 1;
+		freeReplyObject(r);
+	}
+	return n;
+}
+
+int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
+		 struct sess_err *err)
+{
+	int n;
+
+	if (sel->done && sel->kind != SEL_INDEX)
+		return 0;
+	if (sel->kind == SEL_PLAN)
+		return sel->done ? 0 : (n = plan_page(sel, c, ids, max, err)) != 0 || sel->done ? n :
+			mig_sel_next(sel, c, ids, max, err);
+	if (sel->kind == SEL_LEGACY)
+		return legacy_page(sel, c, ids, max, err);
+	for (;;) {
+		if (sel->done)
+			return 0;
+		n = index_page(sel, c, ids, max, err);
+		if (n != 0)
+			return n;
+		if (sel->second_pass) {
+			sel->done = 1;
+			return 0;
+		}
+		/* second pass: what changed since the walk began (a session that
+		 * moved behind the walk); done marks skip what was copied */
+		sel->second_pass = 1;
+		sel->started = 0;
+		if (sel->since < sel->run_start - 1000)
+			sel->since = sel->run_start - 1000;
+	}
+}
+
+int mig_sel_keep(const struct mig_sel *sel, const struct sess_snap *s)
+{
+	const char *st = sess_snap_meta(s, SESS_S_F_STATE);
+
+	if (sel->state && (!st || strcmp(st, sel->state)))
+		return 0;
+	/* --since: the index only narrows it down; the meta's updated decides
+	 * (in the second pass, since is the walk's start: what changed during
+	 * it, which changed after the user's since too) */
+	if (sel->since >= 0 && sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0) < sel->since)
+		return 0;
+	return 1;
+}
+
+long mig_sel_total(struct mig_sel *sel, struct sess_conn *c)
+{
+	redisReply *r;
+	char idx[SESS_KEY_MAX];
+	long n = 0;
+
+	if (sel->kind == SEL_PLAN)
+		r = sess_conn_cmdf(c, NULL, "LLEN %s", sel->plan_key);
+	else if (sel->kind == SEL_INDEX) {
+		sess_key_index(idx, sel->prefix);
+		r = sess_conn_cmdf(c, NULL, "ZCOUNT %s %lld +inf", idx,
+				   sel->since >= 0 ? sel->since + sel->floor_add : 0);
+	} else
+		r = sess_conn_cmdf(c, NULL, "DBSIZE");
+	if (r && r->type == REDIS_REPLY_INTEGER)
+		n = (long)r->integer;
+	if (r)
+		freeReplyObject(r);
+	return n;
+}
+
+/* The id on one line: {"id":...}, "id" or a bare id. */
+static int line_id(char *line, char *out, size_t n, struct sess_err *err)
+{
+	cJSON *j = NULL;
+	const char *id = line;
+
+	if (line[0] == '{' || line[0] == '"') {
+		if (!(j = sess_json_parse_err(line, NULL, NULL, err)))
+			return -1;
+		id = cJSON_IsObject(j) ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "id"))
+				       : cJSON_GetStringValue(j);
+		if (!id) {
+			cJSON_Delete(j);
+			return sess_err_set(err, SESS_E_DATA, "bad_input", "the line has no \"id\" string");
+		}
+	}
+	snprintf(out, n, "%s", id);
+	cJSON_Delete(j);
+	return sess_key_check_id(out, "session id", err);
+}
+
+int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
+		      const char *key, long *count)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *line = NULL, id[SESS_ID_MAX + 2];
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0, n = 0;
+	struct sess_pipe p;
+	int rc = 0;
+
+	*count = 0;
+	if (!f) {
+		sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot read --ids file %s; check the path", path);
+		return cli_app_fail(a);
+	}
+	sess_pipe_init(&p, c);
+	while ((len = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		while (len > 0 && strchr("\r\n \t", line[len - 1]))
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		if (line_id(line, id, sizeof id, &a->err)) {
+			cJSON *rec = cli_error_record(lineno, &a->err);
+			cli_out_json(&a->out, rec);
+			cJSON_Delete(rec);
+			if (!rc)
+				rc = sess_err_exit_code(a->err.cls);
+			continue;
+		}
+		if (sess_pipe_cmdf(&p, 0, &a->err, "RPUSH %s %s", key, id))
+			break;
+		n++;
+		if (sess_pipe_pending(&p) >= 1000 && sess_pipe_run(&p, &a->err))
+			break;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	if (sess_pipe_run(&p, &a->err)) {
+		sess_pipe_free(&p);
+		return cli_app_fail(a);
+	}
+	sess_pipe_free(&p);
+	*count = n;
+	return rc;
+}
+
+void mig_meter_tick(struct mig_meter *m, const char *what, long n)
+{
+	long long el;
+	double rate;
+
+	m->done += n;
+	el = sess_now_ms() - m->start_ms;
+	if (m->rate > 0) { /* the ceiling: never ahead of done/rate seconds */
+		long long due = m->done * 1000 / m->rate;
+		if (due > el) {
+			usleep((useconds_t)((due - el) * 1000));
+			el = due;
+		}
+	}
+	if (!isatty(STDERR_FILENO))
+		return;
+	rate = el > 0 ? m->done * 1000.0 / (double)el : 0;
+	if (m->total > 0 && m->done < m->total)
+		fprintf(stderr, "\r\033[K%s %ld/%ld  %.0f/s  ETA %.0fs", what, m->done, m->total, rate,
+			rate > 0 ? (double)(m->total - m->done) / rate : 0.0);
+	else
+		fprintf(stderr, "\r\033[K%s %ld  %.0f/s", what, m->done, rate);
+}

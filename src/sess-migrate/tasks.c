@@ -1,0 +1,244 @@
+/* tasks.c - status, tasks and rollback: what a task did, and undoing it
+ * exactly (only the sessions it wrote; what it replaced put back). */
+#include "copy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ids.h"
+#include "core/index.h"
+#include "core/schema.h"
+
+int cmd_status(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct mig_opts *o = opts;
+	struct mig_side dst = {0};
+	struct sess_mtask t;
+	cJSON *j;
+	int rc;
+
+	(void)argc;
+	if ((rc = mig_open_side(a, &dst, o->to, "--to")))
+		return rc;
+	if (sess_mtask_init(&t, dst.cfg.prefix, argv[0], &a->err) ||
+	    sess_mtask_load(&dst.conn, &t, &j, &a->err))
+		rc = cli_app_fail(a);
+	else
+		cli_print(a, j);
+	mig_close_side(&dst);
+	return rc;
+}
+
+int cmd_tasks(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct mig_opts *o = opts;
+	struct mig_side dst = {0};
+	struct sess_mtask reg;
+	redisReply *r;
+	size_t i;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if ((rc = mig_open_side(a, &dst, o->to, "--to")))
+		return rc;
+	sess_mtask_init(&reg, dst.cfg.prefix, "x", NULL);
+	if (!(r = sess_conn_cmdf(&dst.conn, &a->err, "ZRANGE %s 0 -1", reg.reg))) {
+		rc = cli_app_fail(a);
+		goto out;
+	}
+	for (i = 0; i < r->elements && !a->out.closed; i++) {
+		struct sess_mtask t;
+		cJSON *j;
+		struct sess_err e;
+		if (sess_mtask_init(&t, dst.cfg.prefix, r->element[i]->str, &e) ||
+		    sess_mtask_load(&dst.conn, &t, &j, &e))
+			continue;
+		cli_print(a, j);
+	}
+	freeReplyObject(r);
+out:
+	mig_close_side(&dst);
+	return rc;
+}
+
+static const char *undo_names[] = {"removed", "restored", "kept"};
+
+/* Undo a batch of the done hash's ids; counts into n[3]. */
+static int undo_batch(struct cli_app *a, struct mig_side *dst, const struct sess_mtask *t,
+		      char **ids, int cnt, long n[3], struct sess_err *err)
+{
+	struct sess_pipe p;
+	int i, k;
+
+	sess_pipe_init(&p, &dst->conn);
+	for (i = 0; i < cnt; i++) {
+		struct sess_keys keys;
+		const char *argv[3 + 7 + 1];
+		size_t lens[11];
+		sess_keys_init(&keys, dst->cfg.prefix, ids[i]);
+		argv[0] = "EVALSHA";
+		argv[1] = sess_script_sha(SESS_LUA_MIGUNDO);
+		argv[2] = "7";
+		for (k = 0; k < SESS_NKEYS; k++)
+			argv[3 + k] = keys.v[k];
+		argv[8] = t->done;
+		argv[9] = t->backup;
+		argv[10] = ids[i];
+		for (k = 0; k < 11; k++)
+			lens[k] = strlen(argv[k]);
+		if (sess_pipe_argv(&p, SESS_LUA_MIGUNDO, i, 11, argv, lens, err))
+			goto fail;
+	}
+	for (i = 0; i < cnt; i++) {
+		redisReply *r;
+		long tag;
+		const char *st;
+		if (sess_pipe_next(&p, &r, &tag, err))
+			goto fail;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements < 4) {
+			if (r->type == REDIS_REPLY_ERROR)
+				sess_conn_reply_error(&dst->conn, r, err);
+			else
+				sess_err_set(err, SESS_E_INTERNAL, NULL, "unexpected reply from migundo");
+			freeReplyObject(r);
+			goto fail;
+		}
+		st = r->element[0]->str;
+		for (k = 0; k < 3; k++)
+			if (!strcmp(st, undo_names[k]))
+				break;
+		if (k < 3) {
+			long long at = strtoll(r->element[1]->str ? r->element[1]->str : "0", NULL, 10);
+			const char **agents = calloc(r->elements, sizeof *agents);
+			size_t m, na = 0;
+			cJSON *o;
+			if (r->element[1]->type == REDIS_REPLY_INTEGER)
+				at = r->element[1]->integer;
+			for (m = 4; m < r->elements; m++)
+				agents[na++] = r->element[m]->str;
+			n[k]++;
+			if (k == 0 && sess_index_deleted(&p, &dst->cfg, ids[tag], agents, na, err)) {
+				free(agents);
+				freeReplyObject(r);
+				goto fail;
+			}
+			if (k == 1) {
+				if (!at)
+					at = sess_now_ms() + 3600000;
+				if (sess_index_touched(&p, &dst->cfg, ids[tag], at, err)) {
+					free(agents);
+					freeReplyObject(r);
+					goto fail;
+				}
+				for (m = 0; m < na; m++)
+					if (sess_index_joined(&p, &dst->cfg, ids[tag], agents[m], sess_now_ms(), at, err)) {
+						free(agents);
+						freeReplyObject(r);
+						goto fail;
+					}
+			}
+			free(agents);
+			if (k < 2) {
+				o = cJSON_CreateObject();
+				cJSON_AddStringToObject(o, "id", ids[tag]);
+				cJSON_AddStringToObject(o, "status", st);
+				cli_out_json(&a->out, o);
+				cJSON_Delete(o);
+			}
+		}
+		freeReplyObject(r);
+	}
+	if (sess_pipe_run(&p, err))
+		goto fail;
+	sess_pipe_free(&p);
+	return 0;
+fail:
+	sess_pipe_free(&p);
+	return -1;
+}
+
+int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct mig_opts *o = opts;
+	struct mig_side dst = {0};
+	struct sess_mtask t;
+	cJSON *j = NULL, *sum;
+	long n[3] = {0, 0, 0};
+	char cursor[32] = "0", *ids[1000];
+	long long start = sess_now_ms();
+	struct sess_err err;
+	int rc, cnt;
+
+	(void)argc;
+	if ((rc = mig_open_side(a, &dst, o->to, "--to")))
+		return rc;
+	if (sess_mtask_init(&t, dst.cfg.prefix, argv[0], &a->err) ||
+	    sess_mtask_load(&dst.conn, &t, &j, &a->err)) {
+		rc = cli_app_fail(a);
+		goto out;
+	}
+	if (sess_script_load_all(&dst.conn, &a->err) ||
+	    sess_mtask_set(&dst.conn, &t, "status", "rolling-back", &a->err)) {
+		rc = cli_app_fail(a);
+		goto out;
+	}
+	cli_catch_stop_signals();
+	/* HSCAN the done marks; each undo forgets its mark in the same script,
+	 * so a rerun after a kill undoes exactly what is left */
+	for (;;) {
+		redisReply *r;
+		size_t i;
+		if (cli_stop_signal())
+			break;
+		if (!(r = sess_conn_cmdf(&dst.conn, &err, "HSCAN %s %s COUNT %ld", t.done, cursor,
+					 o->batch > 0 ? o->batch : 100)))
+			goto fail;
+		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+		cnt = 0;
+		for (i = 0; i + 1 < r->element[1]->elements && cnt < 1000; i += 2) {
+			const char *id = r->element[1]->element[i]->str;
+			if (id[0] != '#')
+				ids[cnt++] = strdup(id);
+		}
+		freeReplyObject(r);
+		rc = undo_batch(a, &dst, &t, ids, cnt, n, &err);
+		while (cnt > 0)
+			free(ids[--cnt]);
+		if (rc)
+			goto fail;
+		if (!strcmp(cursor, "0"))
+			break;
+	}
+	sum = cJSON_CreateObject();
+	cJSON_AddBoolToObject(sum, "summary", 1);
+	cJSON_AddStringToObject(sum, "task", t.name);
+	cJSON_AddNumberToObject(sum, "removed", (double)n[0]);
+	cJSON_AddNumberToObject(sum, "restored", (double)n[1]);
+	cJSON_AddNumberToObject(sum, "kept", (double)n[2]);
+	cJSON_AddNumberToObject(sum, "elapsedMs", (double)(sess_now_ms() - start));
+	cli_print(a, sum);
+	if (cli_stop_signal()) {
+		sess_mtask_set(&dst.conn, &t, "status", "rollback-interrupted", &err);
+		fprintf(stderr, "%s: stopped after the batch in flight; continue with 'sess-migrate rollback %s --to %s'\n",
+			a->prog, t.name, dst.desc);
+		rc = cli_signal_exit();
+		goto out;
+	}
+	sess_mtask_set(&dst.conn, &t, "status", "rolled-back", &err);
+	{ /* the counters of what it wrote are undone too */
+		redisReply *r = sess_conn_cmdf(&dst.conn, &err, "DEL %s %s", t.done, t.backup);
+		if (r)
+			freeReplyObject(r);
+	}
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "%s: %s\n%s: the rollback is resumable: run 'sess-migrate rollback %s --to %s' again\n",
+		a->prog, err.msg, a->prog, t.name, dst.desc);
+	rc = sess_err_exit_code(err.cls);
+out:
+	cJSON_Delete(j);
+	mig_close_side(&dst);
+	return rc;
+}

@@ -1,0 +1,341 @@
+#!/usr/bin/env bats
+# sess-migrate: copy, export/import, verify, tasks, resume, rollback,
+# the TypeScript layout and faults, between private redis-servers.
+
+setup_file() {
+	load helpers/redis
+	common_setup_file
+	redis_start_named SRC
+	redis_start_named DST
+}
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() {
+	load helpers/redis
+	common_setup
+	export REDIS_URL=$(redis_url SRC)
+	DST=$(redis_url DST)
+}
+
+src() { redis-cli -s "$SRC_SOCK" "$@"; }
+dst() { redis-cli -s "$DST_SOCK" "$@"; }
+
+# mk N [PREFIX]: N sessions of 3 events and 2 agents on SRC
+mk() {
+	local i n=$1 p=${2:-s}
+	for ((i = 1; i <= n; i++)); do
+		sk sessctl create --agent alice --id "$p$i" >/dev/null
+		sk sessctl join "$p$i" bob >/dev/null
+		printf '%s\n' "{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"modified\"}" \
+			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"bob\",\"type\":\"fixed\"}" \
+			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"verified\"}" | sk sessctl batch >/dev/null
+	done
+}
+
+@test "copy --all: every session arrives whole, indexed, with its expiry; verify agrees" {
+	mk 5
+	sk sessctl checkpoint s1 >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --task t1
+	assert_success
+	[ "$(echo "$output" | grep -c '"status":"copied"')" -eq 5 ] || fail "$output"
+	echo "$output" | tail -n 1 | jq -e '.summary and .copied == 5 and (.method | startswith("dump"))'
+	[ "$(dst ZCARD sess:index)" = 5 ] && [ "$(dst ZCARD sess:agent:bob)" = 5 ] || fail "indexes"
+	[ "$(dst HGET 'sess:{s1}:meta' h)" = "$(src HGET 'sess:{s1}:meta' h)" ] || fail "chain head"
+	# absolute expiry: the target's within a second of the source's
+	a=$(src PEXPIRETIME 'sess:{s3}:meta') b=$(dst PEXPIRETIME 'sess:{s3}:events')
+	[ $((a - b)) -le 1000 ] && [ $((b - a)) -le 1000 ] || fail "expiry $a vs $b"
+	REDIS_URL=$DST run sk sessctl events s2
+	assert_success
+	[ "${#lines[@]}" -eq 3 ]
+	run sk sess-migrate verify --all --to "$DST"
+	assert_success
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_success
+	echo "$output" | jq -e '.equal == 5'
+}
+
+@test "structural method gives the same sessions" {
+	mk 3
+	run sk sess-migrate copy --all --method structural --to "$DST"
+	assert_success
+	echo "$output" | tail -n 1 | jq -e '.method | startswith("structural")'
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_success
+}
+
+@test "selection: --match, --state, --ids from sessctl list, --since" {
+	mk 3 a
+	mk 2 b
+	sk sessctl complete b1 >/dev/null
+	run sk sess-migrate copy --match 'a*' --to "$DST" --dry-run
+	assert_success
+	[ "$(echo "$output" | grep -c would_copy)" -eq 3 ]
+	[ "$(dst DBSIZE)" = 0 ] || fail "dry run wrote"
+	run sk sess-migrate copy --state completed --to "$DST"
+	assert_success
+	[ "$(echo "$output" | grep -c '"status":"copied"')" -eq 1 ]
+	run bash -c "'$SESSKIT_BUILDDIR/sessctl' list --agent bob | '$SESSKIT_BUILDDIR/sess-migrate' copy --ids - --to '$DST' --task ids1"
+	assert_success
+	echo "$output" | tail -n 1 | jq -e '.copied == 4 and .skipped == 1'
+	dst FLUSHALL >/dev/null
+	t=$(( $(date +%s%3N) ))
+	sleep 1.1
+	sk sessctl emit a2 --actor alice --type modified >/dev/null
+	run sk sess-migrate copy --since "$t" --to "$DST"
+	assert_success
+	[ "$(echo "$output" | grep -c '"status":"copied"')" -eq 1 ] || fail "$output"
+	echo "$output" | grep -q '"a2"'
+}
+
+@test "--conflict skip, fail, replace, newer" {
+	mk 2
+	sk sess-migrate copy --all --to "$DST" >/dev/null
+	sk sessctl emit s1 --actor alice --type modified >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --conflict fail
+	assert_failure 1
+	echo "$output" | grep -q '"conflict"'
+	run sk sess-migrate copy --all --to "$DST" --conflict newer
+	assert_success
+	echo "$output" | grep '"s1"' | grep -q replaced
+	echo "$output" | grep '"s2"' | grep -q skipped
+	[ "$(dst HGET 'sess:{s1}:meta' seq)" = 4 ]
+	run sk sess-migrate copy --all --to "$DST" --conflict replace
+	assert_success
+	[ "$(echo "$output" | grep -c '"status":"replaced"')" -eq 2 ]
+	run sk sess-migrate copy --all --to "$DST" --conflict bogus
+	assert_failure 64
+}
+
+@test "expired during the copy is reported expired, never missing; unknown ids are missing" {
+	mk 2
+	src PEXPIRE 'sess:{s2}:meta' 1 >/dev/null
+	sleep 0.05
+	run sk sess-migrate copy --all --to "$DST"
+	assert_success
+	echo "$output" | grep '"s2"' | grep -q '"expired"'
+	printf 's1\nnope\n' >"$BATS_TEST_TMPDIR/ids"
+	run sk sess-migrate copy --ids "$BATS_TEST_TMPDIR/ids" --to "$DST" --conflict replace
+	echo "$output" | grep '"nope"' | grep -q '"missing"'
+}
+
+@test "rollback removes what the task wrote and restores what it replaced, nothing else" {
+	mk 3
+	REDIS_URL=$DST sk sessctl create --agent zed --id s1 >/dev/null
+	REDIS_URL=$DST sk sessctl create --agent zed --id other >/dev/null
+	before=$(dst HGET 'sess:{s1}:meta' h)
+	run sk sess-migrate copy --all --to "$DST" --conflict replace --task rb
+	assert_success
+	[ "$(dst HGET 'sess:{s1}:meta' creator)" = alice ]
+	run sk sess-migrate rollback rb --to "$DST"
+	assert_success
+	echo "$output" | tail -n 1 | jq -e '.removed == 2 and .restored == 1'
+	[ "$(dst HGET 'sess:{s1}:meta' h)" = "$before" ] || fail "s1 not restored"
+	[ "$(dst EXISTS 'sess:{s2}:meta')" = 0 ] && [ "$(dst EXISTS 'sess:{other}:meta')" = 1 ] || fail "wrong keys"
+	[ "$(dst ZSCORE sess:index s2)" = "" ] || fail "index left"
+	run sk sess-migrate rollback rb --to "$DST"
+	assert_success
+	echo "$output" | tail -n 1 | jq -e '.removed == 0'
+}
+
+@test "kill -9 mid-copy, resume: source and target equal, nothing copied twice" {
+	mk 1
+	# many sessions quickly: through the export/import path on SRC itself
+	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/one"
+	python3 - "$BATS_TEST_TMPDIR/one" >"$BATS_TEST_TMPDIR/many" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).readline())
+for i in range(3000):
+    s["id"] = "m%d" % i
+    print(json.dumps(s))
+PY
+	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$REDIS_URL" --task load >/dev/null
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate copy --all --to "$DST" --task k9 --batch 10 --rate 3000
+	pid=$!
+	for i in $(seq 1 100); do [ "$(dst HLEN sess:migrate:k9:done 2>/dev/null)" -gt 50 ] && break; sleep 0.05; done
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	n=$(dst ZCARD sess:index)
+	[ "$n" -lt 3001 ] || fail "finished before the kill"
+	run sk sess-migrate resume k9 --to "$DST"
+	assert_success
+	echo "$output" | tail -n 1 | jq -e '.copied + .alreadyDone >= 3001'
+	! echo "$output" | grep '"status"' | cut -d'"' -f4 | sort | uniq -d | grep -q . || fail "a session twice"
+	run sk sess-migrate status k9 --to "$DST"
+	echo "$output" | jq -e '.copied == 3001 and .status == "done"'
+	run sk sess-migrate verify --all --to "$DST"
+	assert_success
+}
+
+@test "SIGINT finishes the batch, prints the resume command, exits 130; resume completes" {
+	mk 1
+	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/one"
+	python3 -c 'import json,sys
+s=json.loads(open(sys.argv[1]).readline())
+for i in range(2000):
+    s["id"]="q%d"%i; print(json.dumps(s))' "$BATS_TEST_TMPDIR/one" >"$BATS_TEST_TMPDIR/many"
+	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$REDIS_URL" >/dev/null
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate copy --all --to "$DST" --task si --batch 10 --rate 2000
+	pid=$!
+	for i in $(seq 1 100); do [ "$(dst HLEN sess:migrate:si:done 2>/dev/null)" -gt 20 ] && break; sleep 0.05; done
+	kill -INT "$pid"
+	rc=0; wait "$pid" || rc=$?
+	[ "$rc" = 130 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/err")"
+	grep -q "sess-migrate resume si" "$BATS_TEST_TMPDIR/err"
+	run sk sess-migrate resume si --to "$DST"
+	assert_success
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_success
+}
+
+@test "kill -9 mid-rollback, rollback again: exactly the task's sessions gone" {
+	mk 1
+	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/one"
+	python3 -c 'import json,sys
+s=json.loads(open(sys.argv[1]).readline())
+for i in range(3000):
+    s["id"]="r%d"%i; print(json.dumps(s))' "$BATS_TEST_TMPDIR/one" >"$BATS_TEST_TMPDIR/many"
+	REDIS_URL=$DST sk sessctl create --agent zed --id keep >/dev/null
+	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$DST" --task imp >/dev/null
+	[ "$(dst ZCARD sess:index)" = 3001 ]
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate rollback imp --to "$DST" --batch 10
+	pid=$!
+	for i in $(seq 1 100); do [ "$(dst ZCARD sess:index)" -lt 2990 ] && break; sleep 0.02; done
+	kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+	run sk sess-migrate rollback imp --to "$DST"
+	assert_success
+	[ "$(dst ZCARD sess:index)" = 1 ] && [ "$(dst EXISTS 'sess:{keep}:meta')" = 1 ] || fail "left: $(dst ZCARD sess:index)"
+	[ "$(dst --scan --pattern 'sess:{r*' | wc -l)" = 0 ] || fail "keys left"
+}
+
+@test "export | import through a pipe; bad lines are records, the rest go on (65)" {
+	mk 3
+	run bash -c "'$SESSKIT_BUILDDIR/sess-migrate' export --all | { cat; echo 'not json'; echo '{\"id\":\"x\",\"layout\":\"9\",\"meta\":{}}'; } | '$SESSKIT_BUILDDIR/sess-migrate' import - --to '$DST'"
+	assert_failure 65
+	[ "$(echo "$output" | grep -c '"status":"copied"')" -eq 3 ]
+	echo "$output" | grep '"line":4' | grep -q bad_json
+	echo "$output" | grep '"line":5' | grep -q bad_layout
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_success
+	run sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl"
+	assert_success
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/f.jsonl")" = 3 ]
+	run sk sess-migrate import "$BATS_TEST_TMPDIR/nope.jsonl" --to "$DST"
+	assert_failure 66
+}
+
+@test "verify reports missing, extra, different (naming what) and exits 1" {
+	mk 3
+	sk sess-migrate copy --all --to "$DST" >/dev/null
+	dst DEL 'sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:history' >/dev/null
+	dst HSET 'sess:{s2}:meta' state broken >/dev/null
+	REDIS_URL=$DST sk sessctl create --agent zed --id extra1 >/dev/null
+	run sk sess-migrate verify --all --to "$DST"
+	assert_failure 1
+	echo "$output" | grep '"s1"' | grep -q '"missing"'
+	echo "$output" | grep '"s2"' | grep -q 'meta.state'
+	echo "$output" | grep '"extra1"' | grep -q '"extra"'
+	dst RPUSH 'sess:{s3}:events' '{"s":9}' >/dev/null
+	run sk sess-migrate verify --all --deep --match 's3' --to "$DST"
+	assert_failure 1
+	echo "$output" | grep '"s3"' | grep -q '"events"'
+}
+
+# A node-redis client of the seeds writes the TypeScript layout like this
+# (hMSet, zAdd with score seq, sAdd, expire on each key).
+ts_session() { # ID STATE SERIALISATION(full|compact)
+	local id=$1 st=$2 form=$3 i ev
+	src HSET "session:$id" agentIds '["alice","bob"]' state "$st" created 1767225600000 updated 1767225660000 >/dev/null
+	for i in 1 2 3; do
+		if [ "$form" = full ]; then
+			ev="{\"type\":\"modified\",\"seq\":$i,\"timestamp\":$((1767225600000 + i)),\"actor\":\"alice\",\"changeInfo\":{\"elementType\":\"node\",\"entityIds\":[\"n$i\"],\"operation\":\"update\"}}"
+		else
+			ev="{\"t\":\"fixed\",\"s\":$i,\"ts\":$((1767225600000 + i)),\"a\":\"bob\",\"c\":{\"e\":\"node\",\"i\":[\"n$i\"],\"o\":\"update\"},\"imp\":{\"severity\":\"low\"}}"
+		fi
+		src ZADD "events:$id" "$i" "$ev" >/dev/null
+	done
+	src SADD "agents:$id" alice bob >/dev/null
+	for k in session events agents; do src EXPIRE "$k:$id" 7200 >/dev/null; done
+}
+
+@test "--from-layout legacy: the TypeScript layout becomes valid layout-2 sessions" {
+	ts_session ts1 working full
+	ts_session ts2 broken compact
+	src HSET session:bad agentIds '["alice"]' state working created 1 updated 1 >/dev/null
+	src ZADD events:bad 1 '{"type":"modified","seq":1,"timestamp":1,"actor":"alice"}' 5 '{"type":"modified","seq":5,"timestamp":2,"actor":"alice"}' >/dev/null
+	run sk sess-migrate copy --all --from-layout legacy --to "$DST"
+	[ "$status" -eq 65 ] || fail "status $status: $output"
+	[ "$(echo "$output" | grep -c '"status":"copied"')" -eq 2 ]
+	echo "$output" | grep '"bad"' | grep -q contiguous
+	REDIS_URL=$DST run sk sessctl get ts2 --events
+	assert_success
+	echo "$output" | jq -e '.state == "broken" and .seq == 3 and (.agents | length) == 2 and .events[2].impact.severity == "low"'
+	[ "$(dst HGET 'sess:{ts1}:meta' created)" = 1767225600000 ]
+	pt=$(dst PTTL 'sess:{ts1}:meta')
+	[ "$pt" -gt 7000000 ] && [ "$pt" -le 7200000 ] || fail "ttl $pt"
+	# the converted session is a working sesskit session: its chain is valid
+	REDIS_URL=$DST run sk sessctl emit ts1 --actor alice --type modified
+	assert_success
+	echo "$output" | jq -e '.seq == 4'
+	[ "$(dst LINDEX 'sess:{ts1}:history' 0 | jq -r '.k + "/" + .from')" = upgrade/legacy ]
+	run sk sess-migrate verify --all --from-layout legacy --match 'ts*' --to "$DST"
+	assert_failure 1   # ts1 got one more event on the target
+	echo "$output" | grep '"ts1"' | grep -q different
+}
+
+@test "faults: unreachable target 69, wrong password 77, read-only target, bad type, unknown layout" {
+	mk 2
+	run sk sess-migrate copy --all --to "redis://127.0.0.1:$(dead_port)"
+	assert_failure 69
+	[ "${#lines[@]}" -ge 1 ]
+	run sk sess-migrate copy --all --to "redis://:wrong@127.0.0.1:$DST_PORT"
+	assert_failure 77
+	src SET 'sess:{bad}:meta' x >/dev/null
+	src ZADD sess:index 99999999999999 bad >/dev/null
+	src HSET 'sess:{old}:meta' v 9 state working >/dev/null
+	src ZADD sess:index 99999999999999 old >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --task f1
+	echo "$output" | grep '"bad"' | grep -q bad_type
+	echo "$output" | grep '"old"' | grep -q bad_layout
+	[ "$(echo "$output" | grep -c '"status":"copied"')" -eq 2 ]
+	dst CONFIG SET replica-read-only yes >/dev/null
+	dst FLUSHALL >/dev/null
+	dst REPLICAOF 127.0.0.1 "$(dead_port)" >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --task ro
+	dst REPLICAOF NO ONE >/dev/null
+	[ "$status" -ne 0 ] || fail "read-only target accepted"
+	echo "$output" | grep -q "resume ro" || echo "${stderr:-}" | grep -q "resume" || true
+}
+
+@test "target out of memory mid-copy: stops with 75, resumable; resume after more memory" {
+	mk 1
+	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/one"
+	python3 -c 'import json,sys
+s=json.loads(open(sys.argv[1]).readline())
+for i in range(2000):
+    s["id"]="o%d"%i; print(json.dumps(s))' "$BATS_TEST_TMPDIR/one" >"$BATS_TEST_TMPDIR/many"
+	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$REDIS_URL" >/dev/null
+	used=$(dst INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p' | tr -d '\r')
+	dst CONFIG SET maxmemory $((used + 1500000)) >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --task oom
+	dst CONFIG SET maxmemory 0 >/dev/null
+	assert_failure 75
+	echo "$output" | grep -q "resume oom"
+	run sk sess-migrate resume oom --to "$DST"
+	assert_success
+	run sk sess-migrate verify --all --to "$DST"
+	assert_success
+}
+
+@test "help, usage errors and every command's --help" {
+	run sk sess-migrate --help
+	assert_success
+	for c in copy resume status tasks rollback verify export import; do
+		run sk sess-migrate "$c" --help
+		assert_success
+	done
+	run sk sess-migrate copy --all
+	assert_failure 64
+	run sk sess-migrate copy --to "$DST"
+	assert_failure 64
+	run sk sess-migrate status nosuch --to "$DST"
+	assert_failure 1
+}
