@@ -155,6 +155,8 @@ struct cli_out {
 	int pretty; /* indent (stdout is a terminal) */
 	int color;
 	int closed; /* the reader went away (EPIPE) */
+	int bulk;   /* many lines: flush when the buffer fills (and at
+		     * cli_out_flush), not after each line */
 };
 
 /* color: "auto" (NULL), "always" or "never"; NO_COLOR turns auto off. */
@@ -164,6 +166,13 @@ int cli_out_init(struct cli_out *o, FILE *f, const char *color,
 /* Write one JSON value as a line. Returns 0, or 1 once the reader closed
  * the pipe (callers then stop quietly). */
 int cli_out_json(struct cli_out *o, const cJSON *v);
+
+/* Write one line of JSON text that is already valid UTF-8 JSON (on a
+ * terminal it is indented like cli_out_json's). Returns as cli_out_json. */
+int cli_out_text(struct cli_out *o, const char *text, size_t len);
+
+/* Flush what a bulk writer buffered. Returns 1 once the reader went away. */
+int cli_out_flush(struct cli_out *o);
 
 /* An error record {"ok":false,"line":N,"error":{"code","message"}};
  * line 0 leaves "line" out. Caller frees. */

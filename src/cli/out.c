@@ -112,6 +112,39 @@ int cli_out_json(struct cli_out *o, const cJSON *v)
 		}
 	}
 	fputc('\n', o->f);
+	/* a line at a time for people and pipes that wait for each; a bulk
+	 * writer (o->bulk) leaves it to the buffer and cli_out_flush */
+	if ((!o->bulk && fflush(o->f) == EOF) || ferror(o->f)) {
+		o->closed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_out_text(struct cli_out *o, const char *text, size_t len)
+{
+	if (o->closed)
+		return 1;
+	if (o->pretty) {
+		/* on a terminal: the indented form, through cJSON */
+		cJSON *v = cJSON_ParseWithLength(text, len);
+		int rc = v ? cli_out_json(o, v) : 0;
+		cJSON_Delete(v);
+		return rc;
+	}
+	fwrite(text, 1, len, o->f);
+	fputc('\n', o->f);
+	if ((!o->bulk && fflush(o->f) == EOF) || ferror(o->f)) {
+		o->closed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_out_flush(struct cli_out *o)
+{
+	if (o->closed)
+		return 1;
 	if (fflush(o->f) == EOF || ferror(o->f)) {
 		o->closed = 1;
 		return 1;

@@ -1,6 +1,7 @@
 #include "event.h"
 
 #include "json.h"
+#include "jscan.h"
 #include "limits.h"
 
 #include <stdio.h>
@@ -316,4 +317,112 @@ cJSON *sess_event_decode(const char *stored, size_t len, const char *id,
 	move_item(out, "eventId", in, "eid");
 	cJSON_Delete(in);
 	return out;
+}
+
+static int text_put(struct sess_text *t, const char *p, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 4096;
+		char *q;
+		while (cap < t->len + n + 1)
+			cap *= 2;
+		if (!(q = realloc(t->p, cap)))
+			return -1;
+		t->p = q;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, p, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+	return 0;
+}
+
+static int text_str(struct sess_text *t, const char *s)
+{
+	return text_put(t, s, strlen(s));
+}
+
+/* "name":value, with a comma before all but the first member */
+static int member(struct sess_text *t, int *first, const char *name, const char *v, const char *vend)
+{
+	if (!*first && text_put(t, ",", 1))
+		return -1;
+	*first = 0;
+	return text_put(t, "\"", 1) || text_str(t, name) || text_put(t, "\":", 2) ||
+	       text_put(t, v, (size_t)(vend - v));
+}
+
+int sess_event_format(const char *stored, size_t len, const char *id,
+		      const char *frame, struct sess_text *out, struct sess_err *err)
+{
+	enum { S, TS, T, A, C, ST, IMP, EID, N };
+	static const char *const from[N] = {"s", "ts", "t", "a", "c", "st", "imp", "eid"};
+	static const char *const to[N] = {"seq", "timestamp", "type", "actor", "changeInfo",
+					  "stateTransition", "impact", "eventId"};
+	const char *v[N] = {0}, *ve[N] = {0}, *k, *a, *b;
+	struct sess_jscan js;
+	size_t kl, start = out->len;
+	int i, r, first = 1;
+
+	if (sess_jscan_init(&js, stored, len))
+		goto damaged;
+	while ((r = sess_jscan_next(&js, &k, &kl, &a, &b)) == 1)
+		for (i = 0; i < N; i++)
+			if (sess_jscan_is(k, kl, from[i])) {
+				v[i] = a;
+				ve[i] = b;
+			}
+	if (r < 0 || !v[S] || !v[TS])
+		goto damaged;
+	if (text_put(out, "{", 1))
+		goto oom;
+	if (frame && (member(out, &first, "frame", "\"", "\"" + 1) || text_str(out, frame) ||
+		      text_put(out, "\"", 1)))
+		goto oom;
+	if (id && (member(out, &first, "sessionId", "\"", "\"" + 1) || text_str(out, id) ||
+		   text_put(out, "\"", 1)))
+		goto oom;
+	for (i = 0; i < N; i++) {
+		if (!v[i])
+			continue;
+		if (i == C && *v[C] == '{') {
+			/* changeInfo: its own members renamed, in their order */
+			static const char *const cf[3] = {"e", "i", "o"};
+			static const char *const ct[3] = {"elementType", "entityIds", "operation"};
+			const char *cv[3] = {0}, *cve[3] = {0};
+			struct sess_jscan in;
+			int j, cfirst = 1;
+			if (sess_jscan_init(&in, v[C], (size_t)(ve[C] - v[C])))
+				goto damaged;
+			while ((r = sess_jscan_next(&in, &k, &kl, &a, &b)) == 1)
+				for (j = 0; j < 3; j++)
+					if (sess_jscan_is(k, kl, cf[j])) {
+						cv[j] = a;
+						cve[j] = b;
+					}
+			if (r < 0)
+				goto damaged;
+			if (member(out, &first, to[C], "{", "{" + 1))
+				goto oom;
+			for (j = 0; j < 3; j++)
+				if (cv[j] && member(out, &cfirst, ct[j], cv[j], cve[j]))
+					goto oom;
+			if (text_put(out, "}", 1))
+				goto oom;
+			continue;
+		}
+		if (member(out, &first, to[i], v[i], ve[i]))
+			goto oom;
+	}
+	if (text_put(out, "}", 1))
+		goto oom;
+	return 0;
+damaged:
+	out->len = start;
+	return sess_err_set(err, SESS_E_DATA, "corrupt_event",
+			    "a stored event is not valid JSON (\"%.40s\"); the session's data is damaged",
+			    stored);
+oom:
+	out->len = start;
+	return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 }

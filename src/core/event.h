@@ -60,6 +60,21 @@ int sess_event_validate(struct sess_event *ev, struct sess_err *err);
  * "\"t\":...}" . Caller frees with free(). NULL + err on failure. */
 char *sess_event_encode_body(const struct sess_event *ev, struct sess_err *err);
 
+/* A growable text buffer (the caller frees p). */
+struct sess_text {
+	char *p;
+	size_t len, cap;
+};
+
+/* Append to out the seeds' shape of a stored event as one JSON object's
+ * text, exactly what sess_event_decode then cJSON would print: "frame"
+ * first when frame is not NULL, "sessionId" when id is not NULL, then
+ * seq, timestamp, type, actor, changeInfo, stateTransition, impact,
+ * eventId. Values are copied as stored (no tree is built: the fast path of
+ * sess-replay play). -1 with err when the text is damaged. */
+int sess_event_format(const char *stored, size_t len, const char *id,
+		      const char *frame, struct sess_text *out, struct sess_err *err);
+
 /* Decode one stored event into the seeds' shape, adding "sessionId" when
  * id is not NULL. Caller frees with cJSON_Delete. */
 cJSON *sess_event_decode(const char *stored, size_t len, const char *id,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "schema.h"
 
 void sess_fold_init(struct sess_fold *f, const char *id, int chained)
@@ -40,100 +41,6 @@ int sess_fold_copy(struct sess_fold *dst, const struct sess_fold *src)
 	return 0;
 }
 
-/* ---- a small scanner for one level of a JSON object ---- */
-
-/* p at a JSON value: the end of it (one past), or NULL if malformed. */
-static const char *skip_value(const char *p, const char *end)
-{
-	int depth = 0;
-
-	while (p < end) {
-		char c = *p;
-		if (c == '"') {
-			for (p++; p < end && *p != '"'; p++)
-				if (*p == '\\')
-					p++;
-			if (p >= end)
-				return NULL;
-			p++;
-		} else if (c == '{' || c == '[') {
-			depth++;
-			p++;
-		} else if (c == '}' || c == ']') {
-			if (depth == 0)
-				return p; /* the end of the enclosing object */
-			depth--;
-			p++;
-		} else if (c == ',' && depth == 0) {
-			return p;
-		} else {
-			p++;
-		}
-		if (depth == 0 && (p >= end || *p == ',' || *p == '}' || *p == ']'))
-			return p;
-	}
-	return NULL;
-}
-
-/* Next member of the object whose members start at *pp: key (raw, in
- * quotes skipped) and value span. Returns 1, 0 at the end, -1 malformed. */
-static int next_member(const char **pp, const char *end, const char **key, size_t *klen,
-		       const char **val, const char **vend)
-{
-	const char *p = *pp;
-
-	while (p < end && (*p == ' ' || *p == ','))
-		p++;
-	if (p < end && *p == '}')
-		return 0;
-	if (p >= end || *p != '"')
-		return -1;
-	*key = ++p;
-	while (p < end && *p != '"')
-		p += *p == '\\' ? 2 : 1;
-	if (p >= end)
-		return -1;
-	*klen = (size_t)(p - *key);
-	p++;
-	if (p >= end || *p != ':')
-		return -1;
-	*val = ++p;
-	if (!(p = skip_value(p, end)))
-		return -1;
-	*vend = p;
-	*pp = p;
-	return 1;
-}
-
-static int is_key(const char *k, size_t n, const char *want)
-{
-	return strlen(want) == n && !memcmp(k, want, n);
-}
-
-static int whole(const char *v, const char *vend, long long *out)
-{
-	char *e;
-	long long x;
-
-	if (v >= vend || (*v != '-' && (*v < '0' || *v > '9')))
-		return -1;
-	x = strtoll(v, &e, 10);
-	if (e != vend)
-		return -1;
-	*out = x;
-	return 0;
-}
-
-/* A JSON string value's raw contents (between the quotes). */
-static int str(const char *v, const char *vend, const char **s, size_t *n)
-{
-	if (vend - v < 2 || *v != '"' || vend[-1] != '"')
-		return -1;
-	*s = v + 1;
-	*n = (size_t)(vend - v - 2);
-	return 0;
-}
-
 static int damaged(struct sess_err *err, const char *what, const char *text, size_t len)
 {
 	return sess_err_set(err, SESS_E_DATA, "corrupt_record",
@@ -144,36 +51,40 @@ static int damaged(struct sess_err *err, const char *what, const char *text, siz
 int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 		   struct sess_err *err)
 {
-	const char *p = text, *end = text + len, *k, *v, *ve;
+	struct sess_jscan js;
+	const char *k, *v, *ve;
 	size_t kl;
 	int r, have = 0;
 
 	memset(ev, 0, sizeof *ev);
-	if (len < 2 || *p != '{')
+	if (sess_jscan_init(&js, text, len))
 		return damaged(err, "event", text, len);
-	p++;
-	while ((r = next_member(&p, end, &k, &kl, &v, &ve)) == 1) {
-		if (is_key(k, kl, "s")) {
-			if (whole(v, ve, &ev->seq))
+	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+		if (sess_jscan_is(k, kl, "s")) {
+			if (sess_jscan_whole(v, ve, &ev->seq))
 				return damaged(err, "event", text, len);
 			have |= 1;
-		} else if (is_key(k, kl, "ts")) {
-			if (whole(v, ve, &ev->ts))
+		} else if (sess_jscan_is(k, kl, "ts")) {
+			if (sess_jscan_whole(v, ve, &ev->ts))
 				return damaged(err, "event", text, len);
 			have |= 2;
-		} else if (is_key(k, kl, "t")) {
-			if (str(v, ve, &ev->type, &ev->type_len))
+		} else if (sess_jscan_is(k, kl, "t")) {
+			if (sess_jscan_str(v, ve, &ev->type, &ev->type_len))
 				return damaged(err, "event", text, len);
 			have |= 4;
-		} else if (is_key(k, kl, "a")) {
-			if (str(v, ve, &ev->actor, &ev->actor_len))
+		} else if (sess_jscan_is(k, kl, "a")) {
+			if (sess_jscan_str(v, ve, &ev->actor, &ev->actor_len))
 				return damaged(err, "event", text, len);
 			have |= 8;
-		} else if (is_key(k, kl, "st") && *v == '{') {
-			const char *q = v + 1, *k2, *v2, *ve2;
+		} else if (sess_jscan_is(k, kl, "st") && *v == '{') {
+			struct sess_jscan in;
+			const char *k2, *v2, *ve2;
 			size_t kl2;
-			while (next_member(&q, ve, &k2, &kl2, &v2, &ve2) == 1)
-				if (is_key(k2, kl2, "to") && str(v2, ve2, &ev->to, &ev->to_len))
+			if (sess_jscan_init(&in, v, (size_t)(ve - v)))
+				return damaged(err, "event", text, len);
+			while (sess_jscan_next(&in, &k2, &kl2, &v2, &ve2) == 1)
+				if (sess_jscan_is(k2, kl2, "to") &&
+				    sess_jscan_str(v2, ve2, &ev->to, &ev->to_len))
 					return damaged(err, "event", text, len);
 		}
 	}

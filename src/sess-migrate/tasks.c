@@ -151,6 +151,13 @@ static int undo_batch(struct cli_app *a, struct mig_side *dst, const struct sess
 	}
 	if (sess_pipe_run(&p, err))
 		goto fail;
+	/* the indexes are right: now the marks may go (killed before this,
+	 * a rerun redoes the index upkeep from the 'u' marks) */
+	for (i = 0; i < cnt; i++)
+		if (sess_pipe_cmdf(&p, 0, err, "HDEL %s %s", t->done, ids[i]))
+			goto fail;
+	if (sess_pipe_run(&p, err))
+		goto fail;
 	sess_pipe_free(&p);
 	return 0;
 fail:

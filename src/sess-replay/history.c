@@ -17,25 +17,6 @@
 #include "core/view.h"
 #include "replay.h"
 
-/* The seq (events) or at (records) and time of a record. */
-static int position(int kind, const char *text, size_t len, long long *pos, long long *ts,
-		    struct sess_fold_ev *ev, struct sess_err *err)
-{
-	if (kind == SESS_REC_EVENT) {
-		if (sess_fold_scan(text, len, ev, err))
-			return -1;
-		*pos = ev->seq;
-		*ts = ev->ts;
-		return 0;
-	} else {
-		const char *at = strstr(text, "\"at\":"), *t = strstr(text, "\"ts\":");
-		memset(ev, 0, sizeof *ev);
-		*pos = at ? strtoll(at + 5, NULL, 10) : 0;
-		*ts = t ? strtoll(t + 5, NULL, 10) : 0;
-		return 0;
-	}
-}
-
 /* A lifecycle record as a frame: {"frame":"lifecycle","kind",...}. */
 static cJSON *record_frame(const char *id, const char *text, size_t len)
 {
@@ -93,6 +74,8 @@ struct play_st {
 	double speed;
 	long long last_ts;
 	long frames;
+	struct sess_text buf;
+	int failed;
 };
 
 static void wait_gap(struct play_st *st, long long ts)
@@ -117,16 +100,14 @@ static int play_one(int kind, const char *text, size_t len, struct sess_fold *f,
 	struct play_opts *o = st->o;
 	struct sess_fold_ev ev;
 	long long pos, ts;
-	cJSON *frame;
+	int rc;
 
 	if (st->a->out.closed || cli_stop_signal())
 		return 1;
-	if (position(kind, text, len, &pos, &ts, &ev, &st->a->err))
-		return 1;
+	if (record_position(kind, text, len, &pos, &ts, &ev, &st->a->err))
+		return st->failed = 1;
 	if (st->has_from && !(st->from.is_time ? ts >= st->from.v : pos >= st->from.v))
 		return 0;
-	if (st->has_to && !point_covers(&st->to, pos, ts))
-		return 1; /* records only go forward: nothing more to show */
 	if (kind != SESS_REC_EVENT && o->events_only)
 		return 0;
 	if (o->type && (kind != SESS_REC_EVENT || strlen(o->type) != ev.type_len ||
@@ -143,17 +124,28 @@ static int play_one(int kind, const char *text, size_t len, struct sess_fold *f,
 				return 0;
 		}
 	}
-	frame = kind == SESS_REC_EVENT ? event_frame(f->id, text, len, &st->a->err)
-				       : record_frame(f->id, text, len);
-	if (!frame)
-		return 1;
-	if (o->with_state)
-		cJSON_AddItemToObject(frame, "state", sess_fold_json(f));
 	wait_gap(st, ts);
 	st->last_ts = ts;
 	st->frames++;
-	cli_out_json(&st->a->out, frame);
-	cJSON_Delete(frame);
+	if (kind == SESS_REC_EVENT && !o->with_state) {
+		/* the hot path: the frame written from the stored text, no tree */
+		st->buf.len = 0;
+		if (sess_event_format(text, len, f->id, "event", &st->buf, &st->a->err))
+			return st->failed = 1;
+		cli_out_text(&st->a->out, st->buf.p, st->buf.len);
+	} else {
+		cJSON *frame = kind == SESS_REC_EVENT ? event_frame(f->id, text, len, &st->a->err)
+						      : record_frame(f->id, text, len);
+		if (!frame)
+			return st->failed = 1;
+		if (o->with_state)
+			cJSON_AddItemToObject(frame, "state", sess_fold_json(f));
+		rc = cli_out_json(&st->a->out, frame);
+		cJSON_Delete(frame);
+		(void)rc;
+	}
+	if (st->speed > 0)
+		cli_out_flush(&st->a->out); /* paced: show each frame as it comes */
 	return 0;
 }
 
@@ -189,7 +181,14 @@ int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
 	cli_catch_stop_signals();
 	if (source_open(a, argv[0], o->saved, &src))
 		return cli_app_fail(a);
-	rc = source_fold(a, &src, &f, 0, st.has_from && !st.from.is_time ? st.from.v : 0, play_one, &st);
+	a->out.bulk = 1;
+	rc = source_fold(a, &src, &f, o->with_state ? SRC_FOLD : 0,
+			 st.has_from && !st.from.is_time ? st.from.v : 0,
+			 st.has_to ? &st.to : NULL, play_one, &st);
+	if (st.failed)
+		rc = -1;
+	cli_out_flush(&a->out);
+	free(st.buf.p);
 	if (!rc && src.head.start && !src.saved)
 		cli_warn(a->prog, "the log of %s was trimmed: the history starts at checkpoint %g (seq %g)",
 			 src.id, cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src.head.start, "id")),
@@ -206,47 +205,23 @@ int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
 struct upto_st {
 	struct point at;
 	struct sess_fold snap;  /* the fold at the point */
-	int have;
-	long long records;
 };
 
-/* Stop before the first record past the point; the fold has been
- * advanced by it already, so the state at the point is kept aside. */
-static int upto_one(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
-{
-	struct upto_st *st = p;
-	long long pos, ts;
-	struct sess_fold_ev ev;
-	struct sess_err err;
-
-	if (position(kind, text, len, &pos, &ts, &ev, &err))
-		return 1;
-	if (!point_covers(&st->at, pos, ts))
-		return 1;
-	sess_fold_free(&st->snap);
-	if (sess_fold_copy(&st->snap, f))
-		return 1;
-	st->have = 1;
-	st->records++;
-	return 0;
-}
-
-/* The fold of src at point at (the copy kept before the first record past
- * it). proof: keep the chain. Returns 0 with st->snap set. */
+/* The fold of src at point at (chain kept when proof). Returns 0 with
+ * st->snap set (free it), or -1 with a->err. */
 static int fold_upto(struct cli_app *a, struct source *src, struct upto_st *st, int proof)
 {
-	struct sess_fold f;
-	int rc;
+	int rc = source_fold(a, src, &st->snap, SRC_FOLD | (proof ? SRC_CHAIN : 0),
+			     st->at.is_time ? 0 : st->at.v, &st->at, NULL, NULL);
 
-	memset(&st->snap, 0, sizeof st->snap);
-	rc = source_fold(a, src, &f, proof, st->at.is_time ? 0 : st->at.v, upto_one, st);
-	if (!rc && !st->have)
+	if (!rc && src->given == 0)
 		/* even the first record is past the point: before the history
 		 * (a trimmed log's starts at its checkpoint) */
 		rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
 				  "the point is before the history of %s begins%s", src->id,
-				  f.base ? " (its log was trimmed; see 'sess-replay play')" : "");
-	sess_fold_free(&f);
+				  st->snap.base ? " (its log was trimmed; see 'sess-replay play')" : "");
+	if (rc)
+		sess_fold_free(&st->snap);
 	return rc;
 }
 
@@ -326,7 +301,7 @@ static int diff_one(int kind, const char *text, size_t len, struct sess_fold *f,
 	struct sess_fold_ev ev;
 	struct sess_err err;
 
-	if (position(kind, text, len, &pos, &ts, &ev, &err))
+	if (record_position(kind, text, len, &pos, &ts, &ev, &err))
 		return 1;
 	if (point_covers(&st->from, pos, ts)) {
 		sess_fold_free(&st->at_from);
@@ -392,7 +367,7 @@ int cmd_diff(struct cli_app *a, void *opts, int argc, char **argv)
 	st.types = cJSON_CreateObject();
 	st.actors = cJSON_CreateObject();
 	st.kinds = cJSON_CreateObject();
-	rc = source_fold(a, &src, &f, 0, st.from.is_time ? 0 : st.from.v, diff_one, &st);
+	rc = source_fold(a, &src, &f, SRC_FOLD, st.from.is_time ? 0 : st.from.v, NULL, diff_one, &st);
 	source_close(&src);
 	if (!rc && !st.have_from)
 		rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
@@ -411,10 +386,13 @@ int cmd_diff(struct cli_app *a, void *opts, int argc, char **argv)
 		struct upto_st up;
 		memset(&up, 0, sizeof up);
 		up.at = st.to;
-		source_open(a, argv[0], o->saved, &src);
+		sess_fold_free(&f);
+		if (source_open(a, argv[0], o->saved, &src)) {
+			sess_fold_free(&st.at_from);
+			return cli_app_fail(a);
+		}
 		rc = fold_upto(a, &src, &up, 0);
 		source_close(&src);
-		sess_fold_free(&f);
 		if (rc) {
 			sess_fold_free(&st.at_from);
 			return cli_app_fail(a);
@@ -640,7 +618,7 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 	memset(&vs, 0, sizeof vs);
 	vs.v = &v;
 	vs.src = &src;
-	rc = source_fold(a, &src, &f, 1, 0, vrecord, &vs);
+	rc = source_fold(a, &src, &f, SRC_FOLD | SRC_CHAIN, 0, NULL, vrecord, &vs);
 	if (src.saved && !src.meta)
 		rc = -1;
 	if (rc) {
@@ -833,7 +811,7 @@ static int fork_one(int kind, const char *text, size_t len, struct sess_fold *f,
 	struct sess_fold_ev ev;
 
 	(void)f;
-	if (position(kind, text, len, &pos, &ts, &ev, &st->a->err))
+	if (record_position(kind, text, len, &pos, &ts, &ev, &st->a->err))
 		return st->failed = 1;
 	if (!point_covers(&st->at, pos, ts))
 		return 1;
@@ -957,7 +935,7 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 	if (!rc && source_open(a, argv[0], o->saved, &src))
 		rc = -1;
 	if (!rc) {
-		rc = source_fold(a, &src, &f, 0, 0, fork_one, &st);
+		rc = source_fold(a, &src, &f, 0, 0, &st.at, fork_one, &st);
 		source_close(&src);
 		sess_fold_free(&f);
 		if (st.failed)

@@ -61,21 +61,32 @@ struct source {
 	int saved;                 /* a saved replay, else the live session */
 	struct sess_log_head head; /* live: where the log ended when read */
 	cJSON *meta;               /* saved: its meta */
+	long long given;           /* records given to the last source_fold's fn
+				    * (or folded), up to its point */
 };
+
+/* A record's position: its seq (events) or at (lifecycle records), and
+ * its time; an event's scanned fields in *ev. */
+int record_position(int kind, const char *text, size_t len, long long *pos, long long *ts,
+		    struct sess_fold_ev *ev, struct sess_err *err);
 
 /* Resolve id: the live session unless saved is asked or it is gone and a
  * saved replay exists. */
 int source_open(struct cli_app *a, const char *id, int saved, struct source *src);
 void source_close(struct source *src);
 
-/* Fold src's records into f (initialised here whatever happens, so the
- * caller frees it; chained when asked),
- * calling fn (may be NULL) after each record is folded; from_seq lets a
- * saved replay start at the block before it. fn returns non-zero to stop. */
+/* Stream src's records in order to fn (may be NULL), each after it is
+ * folded into f when SRC_FOLD is asked (with the chain when SRC_CHAIN); f
+ * is initialised here whatever happens, so the caller frees it. Records
+ * past upto (when not NULL) end the stream before they are folded, so f is
+ * then the state at that point. from_seq lets a saved replay start at the
+ * block before it. fn returns non-zero to stop. */
+#define SRC_FOLD 1
+#define SRC_CHAIN 2
 typedef int (*source_fn)(int kind, const char *text, size_t len, struct sess_fold *f,
 			 void *arg);
-int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int chained,
-		long long from_seq, source_fn fn, void *arg);
+int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
+		long long from_seq, const struct point *upto, source_fn fn, void *arg);
 
 /* commands */
 int cmd_play(struct cli_app *, void *, int, char **);

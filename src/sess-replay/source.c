@@ -99,11 +99,31 @@ void source_close(struct source *src)
 	src->meta = NULL;
 }
 
+int record_position(int kind, const char *text, size_t len, long long *pos, long long *ts,
+		    struct sess_fold_ev *ev, struct sess_err *err)
+{
+	if (kind == SESS_REC_EVENT) {
+		if (sess_fold_scan(text, len, ev, err))
+			return -1;
+		*pos = ev->seq;
+		*ts = ev->ts;
+		return 0;
+	} else {
+		/* our records begin {"k":KIND,"at":N,"ts":T */
+		const char *at = strstr(text, "\"at\":"), *t = strstr(text, "\"ts\":");
+		memset(ev, 0, sizeof *ev);
+		*pos = at ? strtoll(at + 5, NULL, 10) : 0;
+		*ts = t ? strtoll(t + 5, NULL, 10) : 0;
+		return 0;
+	}
+}
+
 struct fold_st {
 	struct cli_app *a;
 	struct source *src;
 	struct sess_fold *f;
-	int chained, started;
+	int flags, started;
+	const struct point *upto;
 	source_fn fn;
 	void *arg;
 	int failed;
@@ -122,20 +142,32 @@ static int fold_one(int kind, const char *text, size_t len, void *p)
 		    sess_fold_from_checkpoint(st->f, st->src->head.start, &st->a->err))
 			return st->failed = 1;
 	}
-	rc = kind == SESS_REC_EVENT ? sess_fold_event(st->f, text, len, &st->a->err)
-				    : sess_fold_record(st->f, text, len, &st->a->err);
-	if (rc)
-		return st->failed = 1;
+	if (st->upto) {
+		long long pos, ts;
+		struct sess_fold_ev ev;
+		if (record_position(kind, text, len, &pos, &ts, &ev, &st->a->err))
+			return st->failed = 1;
+		if (!point_covers(st->upto, pos, ts))
+			return 1; /* records only go forward */
+	}
+	if (st->flags & SRC_FOLD) {
+		rc = kind == SESS_REC_EVENT ? sess_fold_event(st->f, text, len, &st->a->err)
+					    : sess_fold_record(st->f, text, len, &st->a->err);
+		if (rc)
+			return st->failed = 1;
+	}
+	st->src->given++;
 	return st->fn ? st->fn(kind, text, len, st->f, st->arg) : 0;
 }
 
-int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int chained,
-		long long from_seq, source_fn fn, void *arg)
+int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
+		long long from_seq, const struct point *upto, source_fn fn, void *arg)
 {
-	struct fold_st st = {a, src, f, chained, 0, fn, arg, 0};
-	int rc;
+	struct fold_st st = {a, src, f, flags, 0, upto, fn, arg, 0};
+	int rc, chained = (flags & SRC_CHAIN) != 0;
 
 	/* f is always initialised: callers free it whatever happens */
+	src->given = 0;
 	sess_fold_init(f, src->id, chained);
 	if (!src->saved) {
 		rc = sess_log_records(&a->ctx, src->id, &src->head, fold_one, &st, &a->err);

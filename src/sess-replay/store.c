@@ -465,7 +465,7 @@ int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
 	fprintf(st.f, "%s\n", text);
 	cJSON_free(text);
 	cJSON_Delete(hdr);
-	rc = source_fold(a, &src, &f, 1, 0, export_one, &st);
+	rc = source_fold(a, &src, &f, SRC_FOLD | SRC_CHAIN, 0, NULL, export_one, &st);
 	if (!rc && !st.failed) {
 		cps = src.saved ? cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src.meta, "checkpoints"), 1)
 				: checkpoints_of(a, src.id);

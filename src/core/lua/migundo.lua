@@ -1,6 +1,8 @@
 -- migundo: undo what a migration task did to one session on its target
--- (sess-migrate rollback), and forget it in the task, in one script: a
--- killed rollback resumes exactly.
+-- (sess-migrate rollback). The task's mark becomes 'u' and the reply, in
+-- the same script; the caller deletes it once the indexes are updated
+-- too. A rollback killed in between finds the 'u' mark and gets the same
+-- reply again, so it redoes the index upkeep: it resumes exactly.
 -- KEYS: the session's five keys, the task's done hash and backup hash.
 -- ARGV: id.
 -- Returns {status, expire-at ms, creator, state, agent...}: removed (the
@@ -11,6 +13,7 @@
 local id = ARGV[1]
 local mark = redis.call('HGET', KEYS[6], id)
 if not mark then return {'gone', 0, '', ''} end
+if string.sub(mark, 1, 1) == 'u' then return cjson.decode(string.sub(mark, 2)) end
 local function info()
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -45,6 +48,6 @@ elseif mark == 'r' then
   out = info()
   status = 'restored'
 end
-redis.call('HDEL', KEYS[6], id)
 table.insert(out, 1, status)
+redis.call('HSET', KEYS[6], id, 'u' .. cjson.encode(out))
 return out

@@ -1,0 +1,127 @@
+#include "jscan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+
+/* p at a JSON value: the end of it (one past), or NULL if malformed. */
+static const char *skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	while (p < end) {
+		char c = *p;
+		if (c == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return NULL;
+			p++;
+		} else if (c == '{' || c == '[') {
+			depth++;
+			p++;
+		} else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return p; /* the end of the enclosing object */
+			depth--;
+			p++;
+		} else if (c == ',' && depth == 0) {
+			return p;
+		} else {
+			p++;
+		}
+		if (depth == 0 && (p >= end || *p == ',' || *p == '}' || *p == ']'))
+			return p;
+	}
+	return NULL;
+}
+
+/* Next member of the object whose members start at *pp: key (raw, in
+ * quotes skipped) and value span. Returns 1, 0 at the end, -1 malformed. */
+static int next_member(const char **pp, const char *end, const char **key, size_t *klen,
+		       const char **val, const char **vend)
+{
+	const char *p = *pp;
+
+	while (p < end && (*p == ' ' || *p == ','))
+		p++;
+	if (p < end && *p == '}')
+		return 0;
+	if (p >= end || *p != '"')
+		return -1;
+	*key = ++p;
+	while (p < end && *p != '"')
+		p += *p == '\\' ? 2 : 1;
+	if (p >= end)
+		return -1;
+	*klen = (size_t)(p - *key);
+	p++;
+	if (p >= end || *p != ':')
+		return -1;
+	*val = ++p;
+	if (!(p = skip_value(p, end)))
+		return -1;
+	*vend = p;
+	*pp = p;
+	return 1;
+}
+
+static int is_key(const char *k, size_t n, const char *want)
+{
+	return strlen(want) == n && !memcmp(k, want, n);
+}
+
+static int whole(const char *v, const char *vend, long long *out)
+{
+	char *e;
+	long long x;
+
+	if (v >= vend || (*v != '-' && (*v < '0' || *v > '9')))
+		return -1;
+	x = strtoll(v, &e, 10);
+	if (e != vend)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* A JSON string value's raw contents (between the quotes). */
+static int str(const char *v, const char *vend, const char **s, size_t *n)
+{
+	if (vend - v < 2 || *v != '"' || vend[-1] != '"')
+		return -1;
+	*s = v + 1;
+	*n = (size_t)(vend - v - 2);
+	return 0;
+}
+
+int sess_jscan_init(struct sess_jscan *s, const char *text, size_t len)
+{
+	if (len < 2 || text[0] != '{')
+		return -1;
+	s->p = text + 1;
+	s->end = text + len;
+	return 0;
+}
+
+int sess_jscan_next(struct sess_jscan *s, const char **key, size_t *klen,
+		    const char **v, const char **vend)
+{
+	return next_member(&s->p, s->end, key, klen, v, vend);
+}
+
+int sess_jscan_is(const char *key, size_t klen, const char *want)
+{
+	return is_key(key, klen, want);
+}
+
+int sess_jscan_whole(const char *v, const char *vend, long long *out)
+{
+	return whole(v, vend, out);
+}
+
+int sess_jscan_str(const char *v, const char *vend, const char **s, size_t *n)
+{
+	return str(v, vend, s, n);
+}

@@ -1,0 +1,32 @@
+/* jscan.h - reading one level of a JSON object's text without building a
+ * tree: the members' keys and the spans of their values. For the hot
+ * paths that read sesskit's own stored records (folding, playing), where
+ * cJSON's allocations cost more than the work. Text that is not a well
+ * formed object is reported, not trusted. Pure module: no I/O. */
+#ifndef SESS_JSCAN_H
+#define SESS_JSCAN_H
+
+#include <stddef.h>
+
+struct sess_jscan {
+	const char *p, *end;
+};
+
+/* Start at the object text holds (text must begin with '{'). -1 if not. */
+int sess_jscan_init(struct sess_jscan *s, const char *text, size_t len);
+
+/* The next member: key (raw, between its quotes) and value span [v, vend).
+ * Returns 1, 0 after the last member, -1 on malformed text. */
+int sess_jscan_next(struct sess_jscan *s, const char **key, size_t *klen,
+		    const char **v, const char **vend);
+
+/* 1 when key (klen bytes) is want. */
+int sess_jscan_is(const char *key, size_t klen, const char *want);
+
+/* A whole number value; -1 if it is not one. */
+int sess_jscan_whole(const char *v, const char *vend, long long *out);
+
+/* A string value's raw contents (between its quotes); -1 if not a string. */
+int sess_jscan_str(const char *v, const char *vend, const char **s, size_t *n);
+
+#endif
