@@ -124,6 +124,16 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 	run rp verify s6
 	assert_failure 1
 	assert_equal "$(jq -r 'select(.code) | .code' <<<"$output")" seq_gap
+	# a gap deep in a long log (read in pages, several in flight)
+	sctl create --agent a1 --id s6b >/dev/null
+	awk 'BEGIN { for (i = 1; i <= 3500; i++) print "{\"op\":\"emit\",\"id\":\"s6b\",\"actor\":\"a1\",\"type\":\"modified\"}" }' |
+		sctl batch >/dev/null
+	rcli LREM 'sess:{s6b}:events' 1 "$(rcli --raw LINDEX 'sess:{s6b}:events' 2499)" >/dev/null
+	run rp verify s6b
+	assert_failure 1
+	# (event 2500 took a checkpoint: its record is the first out of place)
+	assert_equal "$(jq -r 'select(.code) | "\(.code) \(.message)"' <<<"$output")" \
+		"seq_gap a checkpoint record at seq 2500 comes after seq 2499; history and log disagree (an event is missing or extra)"
 	# a checkpoint that does not hold the state folded up to it
 	scripted s7
 	rcli HSET 'sess:{s7}:checkpoints' 1 "$(rcli --raw HGET 'sess:{s7}:checkpoints' 1 | sed 's/"state":"broken"/"state":"working"/')" >/dev/null

@@ -171,6 +171,10 @@ int cli_out_json(struct cli_out *o, const cJSON *v);
  * terminal it is indented like cli_out_json's). Returns as cli_out_json. */
 int cli_out_text(struct cli_out *o, const char *text, size_t len);
 
+/* Many lines ahead: write them through a big buffer, flushed when full
+ * (call before the first line; on a terminal lines still go one by one). */
+void cli_out_bulk(struct cli_out *o);
+
 /* Flush what a bulk writer buffered. Returns 1 once the reader went away. */
 int cli_out_flush(struct cli_out *o);
 

@@ -141,6 +141,16 @@ int cli_out_text(struct cli_out *o, const char *text, size_t len)
 	return 0;
 }
 
+void cli_out_bulk(struct cli_out *o)
+{
+	static char buf[1 << 16];
+
+	/* before anything is written: a big buffer, flushed when full */
+	if (!o->pretty)
+		setvbuf(o->f, buf, _IOFBF, sizeof buf);
+	o->bulk = 1;
+}
+
 int cli_out_flush(struct cli_out *o)
 {
 	if (o->closed)

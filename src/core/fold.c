@@ -216,10 +216,11 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 	at = nget(r, "at", 0);
 	a = sget(r, "a");
 	if (at != f->seq && strcmp(k, "create") != 0) {
-		cJSON_Delete(r);
-		return sess_err_set(err, SESS_E_DATA, "seq_gap",
-				    "a %s record at seq %lld comes after seq %lld; history and log disagree",
-				    k, at, f->seq);
+		sess_err_set(err, SESS_E_DATA, "seq_gap",
+			     "a %s record at seq %lld comes after seq %lld; history and log disagree (an event is missing or extra)",
+			     k, at, f->seq);
+		cJSON_Delete(r); /* k points into it */
+		return -1;
 	}
 	if (!strcmp(k, "create") || !strcmp(k, "upgrade")) {
 		int up = k[0] == 'u';

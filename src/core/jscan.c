@@ -12,12 +12,18 @@ static const char *skip_value(const char *p, const char *end)
 	while (p < end) {
 		char c = *p;
 		if (c == '"') {
-			for (p++; p < end && *p != '"'; p++)
-				if (*p == '\\')
-					p++;
-			if (p >= end)
-				return NULL;
-			p++;
+			/* to the closing quote: one not escaped by an odd run of
+			 * backslashes before it */
+			for (p++;;) {
+				const char *q = memchr(p, '"', (size_t)(end - p)), *b;
+				if (!q)
+					return NULL;
+				for (b = q; b > p && b[-1] == '\\'; b--)
+					;
+				p = q + 1;
+				if ((q - b) % 2 == 0)
+					break;
+			}
 		} else if (c == '{' || c == '[') {
 			depth++;
 			p++;

@@ -143,6 +143,7 @@ struct merge_st {
 	size_t hi;         /* next history record */
 	long long skip_to; /* events up to this seq are before the start */
 	int stop;
+	int damaged;       /* the log has a gap: given as it is, once checked */
 };
 
 static long long at_of(const redisReply *e)
@@ -180,13 +181,103 @@ static int merge_event(const char *text, size_t len, void *p)
 	return 0;
 }
 
+/* The events from seq `from` to head->seq as stored: LRANGE pages of the
+ * events list by position (seq - base - 1), a few pages in flight so the
+ * server works on the next while this one is handled. The positions come
+ * from the head read in the same instant; a trim meanwhile shifts them,
+ * which the first seq of a page shows: then it stops, asking for a rerun. */
+static int read_events(struct sess_ctx *s, const struct sess_keys *k,
+		       const struct sess_log_head *head, long long from,
+		       struct merge_st *m, struct sess_err *err)
+{
+	enum { AHEAD = 4 };
+	const long long page = SESS_LOG_REPLAY_PAGE;
+	long long next = from, expect = from;
+	redisReply *held[AHEAD];
+	size_t nheld = 0, hi = 0;
+	struct sess_pipe p;
+	int rc = 0;
+
+	sess_pipe_init(&p, s->conn);
+	while (!rc && !m->stop && (next <= head->seq || sess_pipe_pending(&p) || hi < nheld)) {
+		redisReply *r;
+		size_t i;
+
+		if (hi == nheld)
+			nheld = hi = 0; /* the held pages are done */
+		while (!nheld && next <= head->seq && sess_pipe_pending(&p) < AHEAD) {
+			long long last = next + page - 1 > head->seq ? head->seq : next + page - 1;
+			if ((rc = sess_pipe_cmdf(&p, 0, err, "LRANGE %s %lld %lld", k->events,
+						 next - head->base - 1, last - head->base - 1)))
+				break;
+			next = last + 1;
+		}
+		if (rc)
+			break;
+		if (hi < nheld) {
+			r = held[hi++];
+		} else if (!sess_pipe_pending(&p)) {
+			break;
+		} else if ((rc = sess_pipe_next(&p, &r, NULL, err))) {
+			break;
+		}
+		if (r->type != REDIS_REPLY_ARRAY) {
+			rc = r->type == REDIS_REPLY_ERROR ? sess_conn_reply_error(s->conn, r, err)
+							  : sess_reply_bad(err, "LRANGE");
+			freeReplyObject(r);
+			break;
+		}
+		for (i = 0; i < r->elements && !m->stop && !rc; i++) {
+			const redisReply *e = r->element[i];
+			if (e->type != REDIS_REPLY_STRING || e->len < 6)
+				continue;
+			if (strtoll(e->str + 5, NULL, 10) != expect && !m->damaged) {
+				/* moved by a trim meanwhile (the base changed), or a
+				 * damaged log (it did not: the fold then names the
+				 * gap); the pages in flight are held to ask */
+				redisReply *b;
+				long long base;
+				while (sess_pipe_pending(&p) && nheld < AHEAD &&
+				       !(rc = sess_pipe_next(&p, &held[nheld], NULL, err)))
+					nheld++;
+				if (rc)
+					break;
+				b = sess_conn_cmdf(s->conn, err, "HGET %s " SESS_S_F_BASE, k->meta);
+				base = b && b->type == REDIS_REPLY_STRING ? strtoll(b->str, NULL, 10) : -1;
+				if (b)
+					freeReplyObject(b);
+				if (base != head->base) {
+					rc = sess_err_set(err, SESS_E_TEMP, "log_moved",
+							  "the log of this session was trimmed while it was read; run again");
+					break;
+				}
+				m->damaged = 1;
+			}
+			expect = strtoll(e->str + 5, NULL, 10) + 1;
+			merge_event(e->str, e->len, m);
+		}
+		freeReplyObject(r);
+	}
+	while (hi < nheld)
+		freeReplyObject(held[hi++]);
+	/* stopped early: the pages still owed are read and dropped */
+	while (sess_pipe_pending(&p)) {
+		redisReply *r;
+		if (sess_pipe_next(&p, &r, NULL, NULL))
+			break;
+		freeReplyObject(r);
+	}
+	sess_pipe_free(&p);
+	return rc;
+}
+
 int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *head,
 		     sess_record_fn fn, void *arg, struct sess_err *err)
 {
 	struct sess_keys k;
 	struct sess_pipe p;
 	redisReply *meta = NULL, *hlen = NULL, *pttl = NULL, *hist = NULL, *ex = NULL;
-	struct merge_st m = {fn, arg, NULL, 0, 0, 0};
+	struct merge_st m = {fn, arg, NULL, 0, 0, 0, 0};
 	int rc = -1;
 
 	memset(head, 0, sizeof *head);
@@ -260,9 +351,7 @@ int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *h
 			m.hi++;
 		}
 	}
-	if (head->seq > m.skip_to &&
-	    sess_log_raw(s, id, m.skip_to + 1, head->seq, 0, SESS_LOG_REPLAY_PAGE, merge_event, &m,
-			 NULL, err))
+	if (head->seq > m.skip_to && read_events(s, &k, head, m.skip_to + 1, &m, err))
 		goto done;
 	if (!m.stop)
 		flush_history(&m, -1);

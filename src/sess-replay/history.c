@@ -76,6 +76,7 @@ struct play_st {
 	long frames;
 	struct sess_text buf;
 	int failed;
+	int plain;  /* no filter and no pace: nothing to read from a record */
 };
 
 static void wait_gap(struct play_st *st, long long ts)
@@ -104,7 +105,7 @@ static int play_one(int kind, const char *text, size_t len, struct sess_fold *f,
 
 	if (st->a->out.closed || cli_stop_signal())
 		return 1;
-	if (record_position(kind, text, len, &pos, &ts, &ev, &st->a->err))
+	if (!st->plain && record_position(kind, text, len, &pos, &ts, &ev, &st->a->err))
 		return st->failed = 1;
 	if (st->has_from && !(st->from.is_time ? ts >= st->from.v : pos >= st->from.v))
 		return 0;
@@ -124,8 +125,10 @@ static int play_one(int kind, const char *text, size_t len, struct sess_fold *f,
 				return 0;
 		}
 	}
-	wait_gap(st, ts);
-	st->last_ts = ts;
+	if (!st->plain) {
+		wait_gap(st, ts);
+		st->last_ts = ts;
+	}
 	st->frames++;
 	if (kind == SESS_REC_EVENT && !o->with_state) {
 		/* the hot path: the frame written from the stored text, no tree */
@@ -176,12 +179,13 @@ int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
 	} else {
 		st.speed = isatty(STDOUT_FILENO) ? 1 : 0;
 	}
+	st.plain = !st.has_from && !o->type && !o->actor && st.speed <= 0;
 	if ((rc = cli_connect(a)))
 		return rc;
 	cli_catch_stop_signals();
+	cli_out_bulk(&a->out);
 	if (source_open(a, argv[0], o->saved, &src))
 		return cli_app_fail(a);
-	a->out.bulk = 1;
 	rc = source_fold(a, &src, &f, o->with_state ? SRC_FOLD : 0,
 			 st.has_from && !st.from.is_time ? st.from.v : 0,
 			 st.has_to ? &st.to : NULL, play_one, &st);
