@@ -146,7 +146,7 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 	assert_output --partial '"code":"not_found"'
 	run rp verify --all
 	assert_failure 1
-	assert_equal "$(jq -r 'select(.source) | "\(.id):\(.ok)"' <<<"$output" | sort | tr '\n' ' ')" "s4:false s5:false s6:false s7:false "
+	assert_equal "$(jq -r 'select(.source) | "\(.id):\(.ok)"' <<<"$output" | sort | tr '\n' ' ')" "s4:false s5:false s6:false s6b:false s7:false "
 }
 
 @test "state --proof: the chain digest at that point, which verify's head matches at the end" {
