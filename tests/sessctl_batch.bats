@@ -181,6 +181,64 @@ group_dump() {
 	assert_equal "$(rcli HGET 'sess:{g2}:meta' state)" completed
 }
 
+# Many sessions interleaved line by line (as many agents writing at once
+# produce them), with refusals, duplicates, transitions and checkpoints.
+interleaved_ops() {
+	local i s
+	for s in 1 2 3 4 5 6 7; do echo "{\"op\":\"create\",\"id\":\"m$s\",\"agent\":\"a1\"}"; done
+	for i in $(seq 1 40); do
+		for s in 1 2 3 4 5 6 7; do
+			case $((i * 7 + s)) in
+			*3) echo "{\"op\":\"emit\",\"id\":\"m$s\",\"actor\":\"a1\",\"type\":\"modified\",\"eventId\":\"e$((i / 20))\"}" ;;
+			*5) echo "{\"op\":\"emit\",\"id\":\"m$s\",\"actor\":\"nobody\",\"type\":\"modified\"}" ;;
+			*) echo "{\"op\":\"emit\",\"id\":\"m$s\",\"actor\":\"a1\",\"type\":\"modified\"}" ;;
+			esac
+		done
+		[ "$i" = 11 ] && echo '{"op":"emit","id":"m2","actor":"a1","type":"broke","stateTransition":{"from":"working","to":"broken"}}'
+		[ "$i" = 13 ] && echo '{"op":"emit","id":"m2","actor":"a1","type":"fixed","stateTransition":{"from":"broken","to":"working"}}'
+		[ "$i" = 30 ] && echo '{"op":"emit","id":"m4","actor":"a1","type":"done","stateTransition":{"from":"working","to":"completed"}}'
+		[ "$i" = 20 ] && echo 'not json'
+		[ "$i" = 25 ] && echo '{"op":"get","id":"m1"}'
+	done
+	echo '{"op":"emit","id":"nosuch","actor":"a1","type":"modified"}'
+}
+
+interleaved_dump() {
+	local s
+	jq -c 'del(.result.timestamp, .result.created, .result.updated, .result.expiresAt, .result.createdAt, .result.updatedAt, .result.ttl, .result.expiresIn, .result.agents[]?.joined?)' <<<"$1"
+	for s in 1 2 3 4 5 6 7; do
+		rcli LRANGE "sess:{m$s}:events" 0 -1 | sed 's/"ts":[0-9]*,//'
+		rcli HGETALL "sess:{m$s}:checkpoints" | sed 's/"created":[0-9]*,//; s/"timestamp":[0-9]*,//'
+		rcli HMGET "sess:{m$s}:meta" seq state cps lastcp
+		rcli HGETALL "sess:{m$s}:eventids"
+	done
+	rcli HGETALL sess:stats
+	rcli ZRANGE sess:index 0 -1 | sort
+}
+
+@test "interleaved emits to many sessions behave exactly like one emit per call" {
+	echo '{"checkpointInterval": 5}' >"$BATS_TEST_TMPDIR/c.json"
+	interleaved_ops >"$BATS_TEST_TMPDIR/ops"
+	run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' --config '$BATS_TEST_TMPDIR/c.json' batch --group 1 < '$BATS_TEST_TMPDIR/ops'"
+	assert_failure
+	one=$(interleaved_dump "$output")
+	n=$(wc -l <"$BATS_TEST_TMPDIR/ops")
+	assert_equal "$(echo "$output" | jq -r .line | awk 'NR != $1' | wc -l)" 0
+	assert_equal "$(echo "$output" | wc -l)" "$n"
+	for p in 256 3; do
+		rcli FLUSHALL >/dev/null
+		run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' --config '$BATS_TEST_TMPDIR/c.json' batch --pipeline $p < '$BATS_TEST_TMPDIR/ops'"
+		assert_failure
+		assert_equal "$(interleaved_dump "$output")" "$one"
+	done
+	# and it did see what it should: refusals, duplicates, checkpoints
+	assert_equal "$(echo "$output" | jq -r 'select(.ok | not) | .error.code' | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')" \
+		"bad_json=1 completed=10 not_found=1 not_member=27 "
+	[ "$(echo "$output" | jq -r 'select(.result.duplicate == true) | .line' | wc -l)" -ge 3 ] || fail "no duplicates"
+	assert_equal "$(rcli HGET 'sess:{m2}:meta' state)" working
+	[ "$(rcli HLEN 'sess:{m3}:checkpoints')" -ge 5 ] || fail "no auto checkpoints"
+}
+
 @test "a slow producer gets each result before it sends the next line" {
 	sctl create --agent a1 --id s1 >/dev/null
 	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
