@@ -287,8 +287,6 @@ static int loop(struct worker *w)
 		}
 		if (!busy && !more)
 			break;
-		if (!busy)
-			wait_ns = wait_ns > 0 ? wait_ns : 0;
 		ts.tv_sec = (time_t)(wait_ns / 1000000000ULL);
 		ts.tv_nsec = (long)(wait_ns % 1000000000ULL);
 		if (ppoll(pf, (nfds_t)w->nc, &ts, NULL) < 0 && errno != EINTR) {
