@@ -239,6 +239,35 @@ interleaved_dump() {
 	[ "$(rcli HLEN 'sess:{m3}:checkpoints')" -ge 5 ] || fail "no auto checkpoints"
 }
 
+@test "batch bounds: more open sessions than it keeps groups for, and a line waiting behind 70,000" {
+	# 1,100 sessions written round-robin: more than the 1,024 open groups
+	# batch keeps, so the oldest go early; every result still in order
+	awk 'BEGIN { for (i = 0; i < 1100; i++) printf "{\"op\":\"create\",\"id\":\"b%d\",\"agent\":\"a1\"}\n", i;
+		for (r = 1; r <= 3; r++) for (i = 0; i < 1100; i++)
+			printf "{\"op\":\"emit\",\"id\":\"b%d\",\"actor\":\"a1\",\"type\":\"modified\"}\n", i }' \
+		>"$BATS_TEST_TMPDIR/ops"
+	REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T "$SESSCTL" batch <"$BATS_TEST_TMPDIR/ops" >"$BATS_TEST_TMPDIR/out"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/out")" 4400
+	assert_equal "$(jq -r .line "$BATS_TEST_TMPDIR/out" | awk '$1 != NR' | head -1)" ""
+	# the line of round r has seq r
+	assert_equal "$(jq -r 'select(.op == "emit") | "\(.line) \(.result.seq)"' "$BATS_TEST_TMPDIR/out" |
+		awk '{ r = int(($1 - 1101) / 1100) + 1; if ($2 != r) print }' | head -1)" ""
+	assert_equal "$(rcli HGET sess:stats events)" 3300
+	# one emit to s1 whose group never fills, then 70,000 to s2: the ring
+	# of waiting lines reaches its bound and s1's group goes out alone
+	rcli FLUSHALL >/dev/null
+	sctl create --agent a1 --id s1 >/dev/null
+	sctl create --agent a1 --id s2 >/dev/null
+	awk 'BEGIN { print "{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a1\",\"type\":\"modified\"}";
+		for (i = 0; i < 70000; i++) print "{\"op\":\"emit\",\"id\":\"s2\",\"actor\":\"a1\",\"type\":\"modified\"}";
+		print "{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a1\",\"type\":\"modified\"}" }' >"$BATS_TEST_TMPDIR/ops"
+	REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T "$SESSCTL" batch <"$BATS_TEST_TMPDIR/ops" >"$BATS_TEST_TMPDIR/out"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/out")" 70002
+	assert_equal "$(jq -r 'select(.ok != true or .line != input_line_number) | .line' "$BATS_TEST_TMPDIR/out" | head -1)" ""
+	assert_equal "$(sed -n '1p;$p' "$BATS_TEST_TMPDIR/out" | jq -c '[.result.id, .result.seq]' | tr '\n' ' ')" '["s1",1] ["s1",2] '
+	assert_equal "$(rcli HGET 'sess:{s2}:meta' seq)" 70000
+}
+
 @test "a slow producer gets each result before it sends the next line" {
 	sctl create --agent a1 --id s1 >/dev/null
 	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
