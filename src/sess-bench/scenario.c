@@ -17,6 +17,7 @@
 #include "core/emit.h"
 #include "core/json.h"
 #include "core/keys.h"
+#include "core/schema.h"
 #include "core/scripts.h"
 
 const char *const sb_op_names[SB_NOPS] = {"create", "emit", "get", "list", "checkpoint",
@@ -288,7 +289,8 @@ static int op_get(const struct sb_scn *s, redisContext *ctx, const char *id)
 	return 0;
 }
 
-/* A page of the index, newest first, and each row's meta. */
+/* A page of the index, newest first, and each row's meta fields, as
+ * view.c's list reads them (the rows are ours, so their ids are known). */
 static int op_list(const struct sb_scn *s, redisContext *ctx, int *nreplies)
 {
 	char idx[SESS_KEY_MAX], meta[SESS_KEY_MAX];
@@ -299,8 +301,9 @@ static int op_list(const struct sb_scn *s, redisContext *ctx, int *nreplies)
 		return -1;
 	for (i = 0; i < n; i++) {
 		sess_key_meta(meta, s->cfg->prefix, s->ids[s->o->sessions - 1 - i]);
-		if (redisAppendCommand(ctx, "HMGET %s version state created updated seq agents creator",
-				       meta) != REDIS_OK)
+		if (redisAppendCommand(ctx, "HMGET %s " SESS_S_F_VERSION " " SESS_S_F_STATE " "
+				       SESS_S_F_CREATED " " SESS_S_F_UPDATED " " SESS_S_F_SEQ " "
+				       SESS_S_F_AGENTS " " SESS_S_F_CREATOR, meta) != REDIS_OK)
 			return -1;
 	}
 	*nreplies = 1 + (int)n;
