@@ -184,6 +184,96 @@ group_dump() {
 	assert_equal "$(rcli HGET 'sess:{g2}:meta' state)" completed
 }
 
+# Many sessions interleaved line by line (as many agents writing at once
+# produce them), with refusals, duplicates, transitions and checkpoints.
+interleaved_ops() {
+	local i s
+	for s in 1 2 3 4 5 6 7; do echo "{\"op\":\"create\",\"id\":\"m$s\",\"agent\":\"a1\"}"; done
+	for i in $(seq 1 40); do
+		for s in 1 2 3 4 5 6 7; do
+			case $((i * 7 + s)) in
+			*3) echo "{\"op\":\"emit\",\"id\":\"m$s\",\"actor\":\"a1\",\"type\":\"modified\",\"eventId\":\"e$((i / 20))\"}" ;;
+			*5) echo "{\"op\":\"emit\",\"id\":\"m$s\",\"actor\":\"nobody\",\"type\":\"modified\"}" ;;
+			*) echo "{\"op\":\"emit\",\"id\":\"m$s\",\"actor\":\"a1\",\"type\":\"modified\"}" ;;
+			esac
+		done
+		[ "$i" = 11 ] && echo '{"op":"emit","id":"m2","actor":"a1","type":"broke","stateTransition":{"from":"working","to":"broken"}}'
+		[ "$i" = 13 ] && echo '{"op":"emit","id":"m2","actor":"a1","type":"fixed","stateTransition":{"from":"broken","to":"working"}}'
+		[ "$i" = 30 ] && echo '{"op":"emit","id":"m4","actor":"a1","type":"done","stateTransition":{"from":"working","to":"completed"}}'
+		[ "$i" = 20 ] && echo 'not json'
+		[ "$i" = 25 ] && echo '{"op":"get","id":"m1"}'
+	done
+	echo '{"op":"emit","id":"nosuch","actor":"a1","type":"modified"}'
+}
+
+interleaved_dump() {
+	local s
+	jq -c 'del(.result.timestamp, .result.created, .result.updated, .result.expiresAt, .result.createdAt, .result.updatedAt, .result.ttl, .result.expiresIn, .result.agents[]?.joined?)' <<<"$1"
+	for s in 1 2 3 4 5 6 7; do
+		rcli LRANGE "sess:{m$s}:events" 0 -1 | sed 's/"ts":[0-9]*,//'
+		# (the chain and state digests cover the timestamps: they differ)
+		rcli HGETALL "sess:{m$s}:checkpoints" |
+			sed 's/"created":[0-9]*,//; s/"timestamp":[0-9]*,//; s/"ch":"[0-9a-f]*",//; s/"sd":"[0-9a-f]*",//'
+		rcli LRANGE "sess:{m$s}:history" 0 -1 | sed 's/"ts":[0-9]*,//; s/,"sd":"[0-9a-f]*"//'
+		rcli HMGET "sess:{m$s}:meta" seq state cps lastcp
+		rcli HGETALL "sess:{m$s}:eventids"
+	done
+	rcli HGETALL sess:stats
+	rcli ZRANGE sess:index 0 -1 | sort
+}
+
+@test "interleaved emits to many sessions behave exactly like one emit per call" {
+	echo '{"checkpointInterval": 5}' >"$BATS_TEST_TMPDIR/c.json"
+	interleaved_ops >"$BATS_TEST_TMPDIR/ops"
+	run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' --config '$BATS_TEST_TMPDIR/c.json' batch --group 1 < '$BATS_TEST_TMPDIR/ops'"
+	assert_failure
+	one=$(interleaved_dump "$output")
+	n=$(wc -l <"$BATS_TEST_TMPDIR/ops")
+	assert_equal "$(echo "$output" | jq -r .line | awk 'NR != $1' | wc -l)" 0
+	assert_equal "$(echo "$output" | wc -l)" "$n"
+	for p in 256 3; do
+		rcli FLUSHALL >/dev/null
+		run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' --config '$BATS_TEST_TMPDIR/c.json' batch --pipeline $p < '$BATS_TEST_TMPDIR/ops'"
+		assert_failure
+		assert_equal "$(interleaved_dump "$output")" "$one"
+	done
+	# and it did see what it should: refusals, duplicates, checkpoints
+	assert_equal "$(echo "$output" | jq -r 'select(.ok | not) | .error.code' | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')" \
+		"bad_json=1 completed=10 not_found=1 not_member=27 "
+	[ "$(echo "$output" | jq -r 'select(.result.duplicate == true) | .line' | wc -l)" -ge 3 ] || fail "no duplicates"
+	assert_equal "$(rcli HGET 'sess:{m2}:meta' state)" working
+	[ "$(rcli HLEN 'sess:{m3}:checkpoints')" -ge 5 ] || fail "no auto checkpoints"
+}
+
+@test "batch bounds: more open sessions than it keeps groups for, and a line waiting behind 70,000" {
+	# 1,100 sessions written round-robin: more than the 1,024 open groups
+	# batch keeps, so the oldest go early; every result still in order
+	awk 'BEGIN { for (i = 0; i < 1100; i++) printf "{\"op\":\"create\",\"id\":\"b%d\",\"agent\":\"a1\"}\n", i;
+		for (r = 1; r <= 3; r++) for (i = 0; i < 1100; i++)
+			printf "{\"op\":\"emit\",\"id\":\"b%d\",\"actor\":\"a1\",\"type\":\"modified\"}\n", i }' \
+		>"$BATS_TEST_TMPDIR/ops"
+	REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T "$SESSCTL" batch <"$BATS_TEST_TMPDIR/ops" >"$BATS_TEST_TMPDIR/out"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/out")" 4400
+	assert_equal "$(jq -r .line "$BATS_TEST_TMPDIR/out" | awk '$1 != NR' | head -1)" ""
+	# the line of round r has seq r
+	assert_equal "$(jq -r 'select(.op == "emit") | "\(.line) \(.result.seq)"' "$BATS_TEST_TMPDIR/out" |
+		awk '{ r = int(($1 - 1101) / 1100) + 1; if ($2 != r) print }' | head -1)" ""
+	assert_equal "$(rcli HGET sess:stats events)" 3300
+	# one emit to s1 whose group never fills, then 70,000 to s2: the ring
+	# of waiting lines reaches its bound and s1's group goes out alone
+	rcli FLUSHALL >/dev/null
+	sctl create --agent a1 --id s1 >/dev/null
+	sctl create --agent a1 --id s2 >/dev/null
+	awk 'BEGIN { print "{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a1\",\"type\":\"modified\"}";
+		for (i = 0; i < 70000; i++) print "{\"op\":\"emit\",\"id\":\"s2\",\"actor\":\"a1\",\"type\":\"modified\"}";
+		print "{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a1\",\"type\":\"modified\"}" }' >"$BATS_TEST_TMPDIR/ops"
+	REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T "$SESSCTL" batch <"$BATS_TEST_TMPDIR/ops" >"$BATS_TEST_TMPDIR/out"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/out")" 70002
+	assert_equal "$(jq -r 'select(.ok != true or .line != input_line_number) | .line' "$BATS_TEST_TMPDIR/out" | head -1)" ""
+	assert_equal "$(sed -n '1p;$p' "$BATS_TEST_TMPDIR/out" | jq -c '[.result.id, .result.seq]' | tr '\n' ' ')" '["s1",1] ["s1",2] '
+	assert_equal "$(rcli HGET 'sess:{s2}:meta' seq)" 70000
+}
+
 @test "a slow producer gets each result before it sends the next line" {
 	sctl create --agent a1 --id s1 >/dev/null
 	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"

@@ -1,23 +1,32 @@
 /* sessctl batch: many operations from JSON lines on stdin, one process,
  * one result line per input line in input order.
  *
- * Emits (the hot path) are grouped and pipelined. A run of consecutive
- * emits to the same session (up to --group) goes in one call of the emit
- * script, which runs them in order as if each were its own call; up to
- * --pipeline emits are in flight on the connection (a core pipeline, which
- * reloads scripts the server lost and re-sends what it refused, in order),
- * and a ring of groups and records keeps the results in input order. The
- * index and stats upkeep is the core's coalescing mode (sess_upkeep): one
- * index update per run of emits to a session, counters every 1000 events,
- * queued on the same pipeline. Any other op first drains the ring,
- * then runs synchronously, so results stay in input order. When the input
+ * Emits (the hot path) are grouped and pipelined. Each session being
+ * written to has one open group: its emits not yet sent, in input order,
+ * up to --group. Lines to many sessions interleaved (what many agents
+ * writing at once produce) thus still go many events per call of the emit
+ * script, which runs a group in order as if each were its own call. A
+ * group is sent when it is full, when too many groups are open (the oldest
+ * goes), when its first line is the oldest unprinted one and the ring of
+ * lines is at its bound, or when the input pauses. Groups of one session
+ * are sent one after another and the pipeline keeps their order (a core
+ * pipeline, which reloads scripts the server lost and re-sends what it
+ * refused, in order), so every session's emits apply in input order. Up to
+ * --pipeline emits are in flight. A ring of line slots keeps each line's
+ * place: a line's result is printed once every earlier line's is, from
+ * its group's reply. The index and stats upkeep is the core's coalescing
+ * mode (sess_upkeep), fed group by group as replies arrive: one index
+ * update per group, counters every 1000 events. Any other op first sends
+ * and prints everything pending, then runs synchronously. When the input
  * has nothing more to read right now, what is pending is sent and its
  * results printed, so a slow producer gets its results as it goes. Input is
- * read in chunks: memory is bounded by the ring and the longest line.
+ * read in chunks: memory is bounded by the ring, the open groups and the
+ * longest line.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +38,16 @@
 #include "core/pipe.h"
 #include "sessctl.h"
 
-enum slot_kind { SLOT_READY, SLOT_EMIT };
-
 /* Tags of the pipeline's replies: upkeep commands carry 0, emit groups 1. */
 #define TAG_EMIT 1
+
+/* Most groups open at once (sessions written to and not yet sent): past
+ * it, the oldest open group is sent. */
+#define OPEN_MAX 1024
+/* Most lines waiting in the ring before the oldest line's group is sent
+ * however full it is (bounds memory and how late a result can come). */
+#define RING_MAX 65536
+#define HASH_SIZE 2048 /* open groups by session id; a power of two */
 
 /* One emit of a group: its input line and event type (for the stats). */
 struct ev_info {
@@ -40,13 +55,32 @@ struct ev_info {
 	char type[SESS_TYPE_MAX + 1];
 };
 
+enum group_state { G_OPEN, G_SENT, G_REPLIED, G_DROPPED };
+
+/* The emits to one session that go in one script call. */
+struct group {
+	enum group_state state;
+	char id[SESS_ID_MAX + 1];
+	struct sess_emit_req req;   /* G_OPEN: the call being built */
+	struct ev_info *ev;         /* its emits, in input order */
+	int nev;
+	int left;                   /* lines not yet printed */
+	redisReply *reply;          /* G_REPLIED */
+	struct group *hnext;        /* G_OPEN: hash chain */
+	struct group *prev, *next;  /* G_OPEN: the open list, oldest first;
+				     * G_SENT: the sent queue (next) */
+	struct group *free_next;
+	struct group *all_next;     /* every group allocated, to free at the end */
+};
+
+enum slot_kind { SLOT_READY, SLOT_EMIT };
+
+/* One input line's place in the output. */
 struct slot {
 	enum slot_kind kind;
-	long line;                  /* SLOT_READY */
 	cJSON *rec;                 /* SLOT_READY: the record to print */
-	char id[SESS_ID_MAX + 1];   /* SLOT_EMIT: the session */
-	struct ev_info *ev;         /* SLOT_EMIT: its emits, in order; the */
-	int nev, evcap;             /* array stays with the slot for reuse */
+	struct group *g;            /* SLOT_EMIT: its group, */
+	int i;                      /* and its event there */
 };
 
 /* Standard input in chunks, so the batch can tell whether another line can
@@ -73,19 +107,25 @@ static char *reader_nl(struct reader *r)
 struct batch {
 	struct cli_app *a;
 	struct sess_pipe pipe;
-	struct slot *ring;
+	struct slot *ring;          /* lines not yet printed, in input order */
 	size_t cap, head, n;
 	size_t depth, inflight;     /* emits allowed / now in flight */
 	int group;                  /* most emits in one script call */
-	/* the group being filled: emits to one session not yet sent, and
-	 * their lines (pend[i] belongs to event i of req) */
-	struct sess_emit_req req;
-	char req_id[SESS_ID_MAX + 1];
-	struct ev_info *pend;
+	struct group *hash[HASH_SIZE];
+	struct group *open_head, *open_tail;
+	int nopen;
+	struct group *sent_head, *sent_tail; /* replies come in this order */
+	struct group *free_groups, *all;
 	int fail_fast, first_fail, stop;
 	long ok_lines, failed_lines;
 	struct sess_upkeep upkeep;
 };
+
+static void oom_exit(struct batch *b)
+{
+	fprintf(stderr, "%s batch: out of memory\n", b->a->prog);
+	exit(70);
+}
 
 static int print_rec(struct batch *b, cJSON *rec)
 {
@@ -115,20 +155,17 @@ static void note_fail(struct batch *b, const struct sess_err *err)
 		b->stop = 1;
 }
 
-/* Double the ring, keeping its order (records of failed lines join it
- * between emits, so it may need more than the emit window); it never
- * overwrites a slot. */
+/* ---- the ring of lines ---- */
+
+/* Double the ring, keeping its order. */
 static void grow(struct batch *b)
 {
 	struct slot *bigger = calloc(b->cap * 2, sizeof *bigger);
 	size_t i;
 
-	if (!bigger) {
-		fprintf(stderr, "%s batch: out of memory\n", b->a->prog);
-		exit(70);
-	}
-	/* every slot moves, idle ones too: they keep their ev arrays */
-	for (i = 0; i < b->cap; i++)
+	if (!bigger)
+		oom_exit(b);
+	for (i = 0; i < b->n; i++)
 		bigger[i] = b->ring[(b->head + i) % b->cap];
 	free(b->ring);
 	b->ring = bigger;
@@ -143,13 +180,93 @@ static struct slot *push(struct batch *b)
 	if (b->n == b->cap)
 		grow(b);
 	s = &b->ring[(b->head + b->n) % b->cap];
-	s->kind = SLOT_READY;
-	s->line = 0;
-	s->rec = NULL;
-	s->id[0] = '\0';
-	s->nev = 0; /* s->ev stays: the slot reuses it */
+	memset(s, 0, sizeof *s);
 	b->n++;
 	return s;
+}
+
+/* ---- groups ---- */
+
+static unsigned hash_id(const char *id)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*id)
+		h = (h ^ (unsigned char)*id++) * 16777619u;
+	return h & (HASH_SIZE - 1);
+}
+
+static struct group *group_new(struct batch *b, const char *id)
+{
+	struct group *g = b->free_groups;
+
+	if (g) {
+		b->free_groups = g->free_next;
+	} else {
+		if (!(g = calloc(1, sizeof *g)) || !(g->ev = calloc((size_t)b->group, sizeof *g->ev)))
+			oom_exit(b);
+		g->all_next = b->all;
+		b->all = g;
+	}
+	g->state = G_OPEN;
+	snprintf(g->id, sizeof g->id, "%s", id);
+	memset(&g->req, 0, sizeof g->req);
+	g->nev = g->left = 0;
+	g->reply = NULL;
+	g->hnext = b->hash[hash_id(id)];
+	b->hash[hash_id(id)] = g;
+	g->next = NULL;
+	g->prev = b->open_tail;
+	if (b->open_tail)
+		b->open_tail->next = g;
+	else
+		b->open_head = g;
+	b->open_tail = g;
+	b->nopen++;
+	return g;
+}
+
+static struct group *group_find(struct batch *b, const char *id)
+{
+	struct group *g;
+
+	for (g = b->hash[hash_id(id)]; g; g = g->hnext)
+		if (!strcmp(g->id, id))
+			return g;
+	return NULL;
+}
+
+/* Take an open group out of the hash and the open list. */
+static void group_close(struct batch *b, struct group *g)
+{
+	struct group **pp = &b->hash[hash_id(g->id)];
+
+	while (*pp != g)
+		pp = &(*pp)->hnext;
+	*pp = g->hnext;
+	if (g->prev)
+		g->prev->next = g->next;
+	else
+		b->open_head = g->next;
+	if (g->next)
+		g->next->prev = g->prev;
+	else
+		b->open_tail = g->prev;
+	g->prev = g->next = NULL;
+	b->nopen--;
+}
+
+/* One of g's lines was printed (or dropped); the last one frees it. */
+static void group_done_line(struct batch *b, struct group *g)
+{
+	if (--g->left > 0)
+		return;
+	if (g->reply)
+		freeReplyObject(g->reply);
+	g->reply = NULL;
+	sess_emit_req_free(&g->req);
+	g->free_next = b->free_groups;
+	b->free_groups = g;
 }
 
 /* Warn once about failed upkeep: the results stand, the index drifted. */
@@ -160,6 +277,46 @@ static void upkeep_failed(struct batch *b, const struct sess_err *err)
 	if (!warned++)
 		cli_warn(b->a->prog, "index or stats update failed (%s); maintenance repairs the index",
 			 err->msg);
+}
+
+/* The next reply on the pipeline: an upkeep one is dropped (a failed one
+ * warned about), an emit group's is kept with the group, whose upkeep is
+ * queued. -1 when the connection failed. */
+static int read_reply(struct batch *b)
+{
+	struct sess_err err;
+	struct sess_emit_res res;
+	struct group *g;
+	redisReply *r;
+	long tag;
+	int i;
+
+	if (sess_pipe_next(&b->pipe, &r, &tag, &b->a->err))
+		return -1;
+	if (tag != TAG_EMIT) {
+		if (r->type == REDIS_REPLY_ERROR) {
+			sess_conn_reply_error(&b->a->conn, r, &err);
+			upkeep_failed(b, &err);
+		}
+		freeReplyObject(r);
+		return 0;
+	}
+	g = b->sent_head;
+	b->sent_head = g->next;
+	if (!b->sent_head)
+		b->sent_tail = NULL;
+	g->next = NULL;
+	g->state = G_REPLIED;
+	g->reply = r;
+	b->inflight -= (size_t)g->nev;
+	/* the upkeep in group order: one index update for the group */
+	for (i = 0; i < g->nev; i++) {
+		sess_err_clear(&err);
+		if (sess_emit_parse(&b->a->ctx, r, i, &res, &err) == 0 && !res.duplicate &&
+		    sess_upkeep_emitted(&b->upkeep, &b->pipe, g->id, g->ev[i].type, res.expiry_ms, &err))
+			upkeep_failed(b, &err);
+	}
+	return 0;
 }
 
 /* The emit result record. Compact output is written directly (the hot
@@ -189,101 +346,119 @@ static int print_emit(struct batch *b, const char *id, long line,
 }
 
 /* One emit's result out of its group's reply. */
-static int emit_result(struct batch *b, const struct slot *s, int i,
-		       const redisReply *r, const struct sess_err *whole)
+static int emit_result(struct batch *b, const struct group *g, int i)
 {
 	struct sess_err err;
 	struct sess_emit_res res;
 
 	sess_err_clear(&err);
-	if (whole->cls)
-		err = *whole;
-	if (err.cls || sess_emit_parse(&b->a->ctx, r, i, &res, &err)) {
+	if (sess_emit_parse(&b->a->ctx, g->reply, i, &res, &err)) {
 		note_fail(b, &err);
-		return print_rec(b, cli_error_record(s->ev[i].line, &err));
+		return print_rec(b, cli_error_record(g->ev[i].line, &err));
 	}
 	b->ok_lines++;
-	if (!res.duplicate &&
-	    sess_upkeep_emitted(&b->upkeep, &b->pipe, s->id, s->ev[i].type, res.expiry_ms, &err))
-		upkeep_failed(b, &err);
-	return print_emit(b, s->id, s->ev[i].line, &res);
+	return print_emit(b, g->id, g->ev[i].line, &res);
 }
 
-/* The next emit group's reply: upkeep replies before it are taken and
- * dropped (a failed one is warned about). -1 when the connection failed. */
-static int next_emit_reply(struct batch *b, redisReply **r)
+/* Print the lines at the head of the ring whose results are in. A line of
+ * a group never sent (--fail-fast tripped) is dropped. */
+static void print_ready(struct batch *b)
 {
-	struct sess_err err;
-	long tag;
-
-	for (;;) {
-		if (sess_pipe_next(&b->pipe, r, &tag, &b->a->err))
-			return -1;
-		if (tag == TAG_EMIT)
-			return 0;
-		if ((*r)->type == REDIS_REPLY_ERROR) {
-			sess_conn_reply_error(&b->a->conn, *r, &err);
-			upkeep_failed(b, &err);
+	while (b->n) {
+		struct slot *s = &b->ring[b->head];
+		if (s->kind == SLOT_EMIT && (s->g->state == G_OPEN || s->g->state == G_SENT))
+			return;
+		b->head = (b->head + 1) % b->cap;
+		b->n--;
+		if (s->kind == SLOT_READY) {
+			print_rec(b, s->rec);
+			continue;
 		}
-		freeReplyObject(*r);
+		if (s->g->state == G_REPLIED)
+			emit_result(b, s->g, s->i);
+		group_done_line(b, s->g);
 	}
 }
 
-/* Take the head slot off the ring: print it, or read its reply. Returns -1
- * on a transport failure (fatal). */
-static int pop(struct batch *b)
+/* Send open group g: wait until the pipeline has room for it (printing
+ * what comes in meanwhile), append its command. --fail-fast tripped
+ * meanwhile: drop it instead. Returns 0, or -1 when fatal. */
+static int send_group(struct batch *b, struct group *g)
 {
-	/* a copy: the slot is free once taken off, and the upkeep that its
-	 * results give rise to may reuse it (or grow the ring) meanwhile; its
-	 * ev array stays put, as only send_group() reallocates one */
-	struct slot cur = b->ring[b->head], *s = &cur;
-	redisReply *r;
-	struct sess_err none;
-	int i;
+	int argc;
 
-	b->head = (b->head + 1) % b->cap;
-	b->n--;
-	if (s->kind == SLOT_READY)
-		return print_rec(b, s->rec);
-	b->inflight -= (size_t)s->nev;
-	if (next_emit_reply(b, &r))
+	group_close(b, g);
+	while (b->inflight && b->inflight + (size_t)g->nev > b->depth && !b->stop) {
+		if (read_reply(b))
+			return -1;
+		print_ready(b);
+	}
+	if (b->stop) { /* send nothing more */
+		g->state = G_DROPPED;
+		sess_emit_req_free(&g->req);
+		print_ready(b);
+		return 0;
+	}
+	argc = sess_emit_req_argv(&g->req);
+	if (argc < 0) {
+		sess_err_set(&b->a->err, SESS_E_INTERNAL, NULL, "out of memory");
 		return -1;
-	sess_err_clear(&none);
-	for (i = 0; i < s->nev; i++)
-		emit_result(b, s, i, r, &none);
-	freeReplyObject(r);
+	}
+	if (sess_pipe_argv(&b->pipe, SESS_LUA_EMIT, TAG_EMIT, argc, g->req.argv, g->req.lens,
+			   &b->a->err))
+		return -1;
+	sess_emit_req_free(&g->req);
+	g->state = G_SENT;
+	if (b->sent_tail)
+		b->sent_tail->next = g;
+	else
+		b->sent_head = g;
+	b->sent_tail = g;
+	b->inflight += (size_t)g->nev;
 	return 0;
 }
 
-static int send_group(struct batch *b);
-
-/* Send the group being filled, read every reply in flight, then send the
- * upkeep they gave rise to and read its replies too. */
+/* Send every open group (oldest first), read every reply in flight and
+ * print every line, then send the upkeep they gave rise to and read its
+ * replies too. */
 static int drain(struct batch *b)
 {
 	struct sess_err err;
 
-	if (send_group(b))
-		return -1;
-	while (b->n)
-		if (pop(b))
+	while (b->open_head)
+		if (send_group(b, b->open_head))
 			return -1;
+	while (b->sent_head)
+		if (read_reply(b))
+			return -1;
+	print_ready(b);
 	if (sess_upkeep_flush(&b->upkeep, &b->pipe, &err))
 		upkeep_failed(b, &err);
-	while (sess_pipe_pending(&b->pipe)) {
-		redisReply *r;
-		if (sess_pipe_next(&b->pipe, &r, NULL, &b->a->err))
+	while (sess_pipe_pending(&b->pipe))
+		if (read_reply(b))
 			return -1;
-		if (r->type == REDIS_REPLY_ERROR) {
-			sess_conn_reply_error(&b->a->conn, r, &err);
-			upkeep_failed(b, &err);
-		}
-		freeReplyObject(r);
-	}
 	/* everything asked so far is answered: let the reader see it */
 	if (!b->a->out.closed && fflush(b->a->out.f) == EOF) {
 		b->a->out.closed = 1;
 		b->stop = 1;
+	}
+	return 0;
+}
+
+/* The ring is at its bound: get the oldest line's result (sending its
+ * group however full) and print what is ready. */
+static int make_room(struct batch *b)
+{
+	struct slot *s;
+
+	while (b->n >= RING_MAX) {
+		s = &b->ring[b->head];
+		if (s->kind == SLOT_EMIT && s->g->state == G_OPEN && send_group(b, s->g))
+			return -1;
+		while (b->n && (s = &b->ring[b->head])->kind == SLOT_EMIT && s->g->state == G_SENT)
+			if (read_reply(b))
+				return -1;
+		print_ready(b);
 	}
 	return 0;
 }
@@ -294,60 +469,17 @@ static const char *str_field(const cJSON *o, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Send the group being filled: wait until the pipeline has room for it,
- * append its command and give it a slot. Returns 0, or -1 when fatal. */
-static int send_group(struct batch *b)
-{
-	struct slot *s;
-	int argc, n = b->req.n;
-
-	if (!n)
-		return 0;
-	while (b->inflight && (b->inflight + (size_t)n > b->depth || (b->stop && b->n)))
-		if (pop(b))
-			return -1;
-	if (b->stop) { /* --fail-fast tripped while we waited: send nothing more */
-		sess_emit_req_free(&b->req);
-		return 0;
-	}
-	argc = sess_emit_req_argv(&b->req);
-	if (argc < 0) {
-		sess_emit_req_free(&b->req);
-		sess_err_set(&b->a->err, SESS_E_INTERNAL, NULL, "out of memory");
-		return -1;
-	}
-	if (sess_pipe_argv(&b->pipe, SESS_LUA_EMIT, TAG_EMIT, argc, b->req.argv, b->req.lens,
-			   &b->a->err)) {
-		sess_emit_req_free(&b->req);
-		return -1;
-	}
-	sess_emit_req_free(&b->req);
-	s = push(b);
-	s->kind = SLOT_EMIT;
-	snprintf(s->id, sizeof s->id, "%s", b->req_id);
-	if (s->evcap < n) {
-		struct ev_info *ev = realloc(s->ev, (size_t)n * sizeof *ev);
-		if (!ev) {
-			sess_err_set(&b->a->err, SESS_E_INTERNAL, NULL, "out of memory");
-			return -1;
-		}
-		s->ev = ev;
-		s->evcap = n;
-	}
-	memcpy(s->ev, b->pend, (size_t)n * sizeof *s->ev);
-	s->nev = n;
-	b->inflight += (size_t)n;
-	return 0;
-}
-
-/* Add an emit to the group being filled (sending that group first if it is
- * for another session or full); its result comes from pop(). Returns 0, -1
- * with err for a bad line, or -2 when fatal. */
+/* Add an emit to its session's open group (opening one, and sending the
+ * oldest open group when too many are open); a full group is sent. Its
+ * result comes from print_ready(). Returns 0, -1 with err for a bad line,
+ * or -2 when fatal. */
 static int queue_emit(struct batch *b, long line, cJSON *in, const char *id_in,
 		      struct sess_err *err)
 {
 	struct sess_event ev;
 	char id[SESS_ID_MAX + 1];
+	struct group *g;
+	struct slot *s;
 	int rc = -1;
 
 	sess_event_init(&ev);
@@ -359,29 +491,46 @@ static int queue_emit(struct batch *b, long line, cJSON *in, const char *id_in,
 	cJSON_DeleteItemFromObjectCaseSensitive(in, "id");
 	if (sess_event_from_json(&ev, in, err) || sess_event_validate(&ev, err))
 		goto done;
-	if (b->req.n && (b->req.n >= b->group || strcmp(b->req_id, id)) && send_group(b)) {
-		rc = -2;
-		goto done;
-	}
+	rc = -2;
 	if (b->stop) { /* --fail-fast tripped: send nothing more */
 		rc = 0;
 		goto done;
 	}
-	if (!b->req.n) {
-		if (sess_emit_req_init(&b->a->ctx, id, &b->req, err))
+	if (!(g = group_find(b, id))) {
+		if (b->nopen >= OPEN_MAX && send_group(b, b->open_head))
 			goto done;
-		snprintf(b->req_id, sizeof b->req_id, "%s", id);
+		g = group_new(b, id);
+		if (sess_emit_req_init(&b->a->ctx, id, &g->req, err)) {
+			group_close(b, g);
+			g->left = 1;
+			group_done_line(b, g);
+			rc = -1;
+			goto done;
+		}
 	}
-	if (sess_emit_req_add(&b->req, &ev, err)) {
-		if (!b->req.n)
-			sess_emit_req_free(&b->req);
+	if (sess_emit_req_add(&g->req, &ev, err)) {
+		rc = -1;
+		if (!g->nev) {
+			group_close(b, g);
+			g->left = 1;
+			group_done_line(b, g);
+		}
 		goto done;
 	}
-	b->pend[b->req.n - 1].line = line;
-	snprintf(b->pend[b->req.n - 1].type, sizeof b->pend[0].type, "%s", ev.type);
+	g->ev[g->nev].line = line;
+	snprintf(g->ev[g->nev].type, sizeof g->ev[0].type, "%s", ev.type);
+	s = push(b);
+	s->kind = SLOT_EMIT;
+	s->g = g;
+	s->i = g->nev++;
+	g->left++;
 	rc = 0;
-	if (b->req.n >= b->group && send_group(b))
+	if (g->nev >= b->group && send_group(b, g))
 		rc = -2;
+	else if (b->n >= RING_MAX && make_room(b))
+		rc = -2;
+	else
+		print_ready(b);
 done:
 	sess_event_free(&ev);
 	return rc;
@@ -526,12 +675,11 @@ static int handle(struct batch *b, long line, const char *text, size_t len)
 		return 0;
 	}
 	if (run_sync(b, op, in, id, &out, &err) == 0) {
+		cJSON *rec = ok_rec(line, op, out); /* op lives in in */
 		b->ok_lines++;
-		s = push(b);
-		s->kind = SLOT_READY;
-		s->rec = ok_rec(line, op, out);
 		cJSON_Delete(in);
-		return pop(b);
+		/* drain() printed every earlier line */
+		return print_rec(b, rec);
 	}
 	if (err.cls == SESS_E_UNAVAILABLE) {
 		b->a->err = err;
@@ -540,15 +688,15 @@ static int handle(struct batch *b, long line, const char *text, size_t len)
 	}
 record:
 	cJSON_Delete(in);
-	/* the emits pending before this line come first */
-	if (send_group(b))
-		return -1;
+	/* --fail-fast: the emits pending before this line still go */
+	while (b->fail_fast && b->open_head)
+		if (send_group(b, b->open_head))
+			return -1;
 	note_fail(b, &err);
 	if (b->n == 0)
 		return print_rec(b, cli_error_record(line, &err));
 	s = push(b);
 	s->kind = SLOT_READY;
-	s->line = line;
 	s->rec = cli_error_record(line, &err);
 	return 0;
 }
@@ -646,13 +794,10 @@ int cmd_batch(struct cli_app *a, void *opts, int argc, char **argv)
 		return cli_app_fail(a);
 	sess_pipe_init(&b.pipe, &a->conn);
 	sess_upkeep_init(&b.upkeep, &a->cfg);
-	/* the ring holds groups of emits, and records of failed lines */
+	/* the ring holds lines of emits, and records of failed lines */
 	b.cap = 2 * b.depth + 4;
 	b.ring = calloc(b.cap, sizeof *b.ring);
-	b.pend = calloc((size_t)b.group, sizeof *b.pend);
-	if (!b.ring || !b.pend) {
-		free(b.ring);
-		free(b.pend);
+	if (!b.ring) {
 		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory"), cli_app_fail(a);
 	}
 	while (!b.stop) {
@@ -676,12 +821,20 @@ int cmd_batch(struct cli_app *a, void *opts, int argc, char **argv)
 	}
 	if (!fatal && drain(&b))
 		fatal = 1;
-	for (i = 0; i < b.cap; i++)
-		free(b.ring[i].ev);
+	for (i = 0; i < b.n; i++) /* a fatal error left these */
+		if (b.ring[(b.head + i) % b.cap].kind == SLOT_READY)
+			cJSON_Delete(b.ring[(b.head + i) % b.cap].rec);
 	free(b.ring);
-	free(b.pend);
+	while (b.all) {
+		struct group *g = b.all;
+		b.all = g->all_next;
+		if (g->reply)
+			freeReplyObject(g->reply);
+		sess_emit_req_free(&g->req);
+		free(g->ev);
+		free(g);
+	}
 	free(in.buf);
-	sess_emit_req_free(&b.req);
 	sess_pipe_free(&b.pipe);
 	if (fatal) {
 		fprintf(stderr, "%s batch: %s; stopped at input line %ld (%ld lines done, %ld failed); results printed so far are final\n",

@@ -159,9 +159,10 @@ static const struct cli_cmd commands[] = {
 	 "stateTransition, impact, eventId, reason, events). One result line per\n"
 	 "input line, in order: {\"ok\":true,\"line\":N,\"op\":OP,\"result\":{...}}\n"
 	 "or {\"ok\":false,\"line\":N,\"error\":{\"code\",\"message\"}}.\n"
-	 "Consecutive emits to one session go in one script call, run in order\n"
-	 "exactly as one call each would (they share one timestamp). When the\n"
-	 "input pauses, what is pending is sent and its results printed.\n",
+	 "Emits to one session go in one script call, also when lines to other\n"
+	 "sessions come between them, run in order exactly as one call each would\n"
+	 "(they share one timestamp). When the input pauses, what is pending is\n"
+	 "sent and its results printed.\n",
 	 OPTS(batch_o, struct batch_opts), .defaults = &batch_d, .run = cmd_batch},
 	{.name = "stats", .synopsis = "", .summary = "active sessions, events by type, averages",
 	 .run = cmd_stats},

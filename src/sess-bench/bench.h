@@ -1,0 +1,129 @@
+/* bench.h - sess-bench's parts and the contracts between them:
+ *   scenario.c  what each scenario sends: session setup, the next
+ *               operation of a client, as the core lays commands out
+ *   engine.c    the load generator: threads, each a poll loop over many
+ *               non-blocking connections, pipelining, open-loop rates,
+ *               latency histograms per operation, errors by kind
+ *   report.c    interval lines, the summary, --compare, the live status
+ *   capacity.c  --capacity (server costs and memory per session) and the
+ *               cleanup of the run's prefix
+ *   main.c      the command table: one command per scenario
+ */
+#ifndef SESS_BENCH_H
+#define SESS_BENCH_H
+
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "cli/cli.h"
+#include "core/hist.h"
+
+/* Operations measured, each with its own histogram. */
+enum sb_op { SB_CREATE, SB_EMIT, SB_GET, SB_LIST, SB_CHECKPOINT, SB_JOIN, SB_LEAVE, SB_NOPS };
+extern const char *const sb_op_names[SB_NOPS];
+
+/* The options every scenario takes (main.c's table fills it). */
+struct sb_opts {
+	long clients, pipeline, requests, duration, warmup, sessions, payload, seed;
+	long rate, threads, batch, think, interval, events, target_ms, session_rate;
+	long max_regression;
+	const char *ratios, *compare, *run_id;
+	int keep, capacity;
+};
+
+/* ---- scenario.c ---- */
+
+struct sb_scn {
+	const char *name;            /* "emit", ... */
+	const struct sb_opts *o;
+	const struct sess_config *cfg;
+	int ratio[SB_NOPS];          /* mixed: weights; sum in ratio_sum */
+	int ratio_sum;
+	long think_ns;               /* mean think time between a client's ops */
+	char (*ids)[24];             /* the sessions set up, o->sessions of them */
+	char **emit_cmd;             /* emit: each session's command, formatted */
+	size_t *emit_len;
+	char *event_json;            /* the event every emit sends */
+};
+
+/* Per client: its random state and where it is in its cycle. */
+struct sb_client {
+	uint64_t rng;
+	int thread, index;           /* index: global client number */
+	long made;                   /* operations started */
+	int phase, sess;             /* agents/join-leave: cycle position */
+	char agent[32];
+};
+
+/* Check the scenario's options (name is the command's); usage problems
+ * are SESS_E_USAGE naming the option and the fix. */
+int sb_scn_init(struct sb_scn *s, const char *name, const struct sb_opts *o,
+		const struct sess_config *cfg, struct sess_err *err);
+/* Untimed: load the scripts, create the sessions, build fixed commands. */
+int sb_scn_setup(struct sb_scn *s, struct sess_ctx *ctx, struct sess_err *err);
+void sb_scn_free(struct sb_scn *s);
+void sb_client_init(struct sb_client *c, const struct sb_scn *s, int thread, int index);
+/* Append client c's next operation to ctx's output buffer. Returns its
+ * op and sets *nreplies (replies it waits for), or -1 out of memory. */
+int sb_scn_next(struct sb_scn *s, struct sb_client *c, redisContext *ctx, int *nreplies);
+uint64_t sb_rand(uint64_t *state);
+
+/* ---- engine.c ---- */
+
+#define SB_KINDS 16
+struct sb_stats {
+	struct sess_hist hist[SB_NOPS];  /* latency of ops that succeeded, ns */
+	uint64_t errors[SB_NOPS];
+	struct { char kind[SESS_ERR_KIND_MAX]; uint64_t n; } kinds[SB_KINDS];
+	int nkinds;
+};
+void sb_stats_init(struct sb_stats *st);
+void sb_stats_merge(struct sb_stats *dst, const struct sb_stats *src);
+void sb_stats_error(struct sb_stats *st, int op, const char *kind);
+uint64_t sb_stats_count(const struct sb_stats *st, int op); /* ok + errors */
+
+/* Called by the engine's main thread every interval with what completed
+ * in it (t_s: seconds since measuring began; dt_s: the interval). */
+typedef void (*sb_interval_fn)(const struct sb_stats *iv, double t_s, double dt_s, void *arg);
+
+struct sb_result {
+	struct sb_stats total;
+	double elapsed_s;          /* measured part: warmup end to last reply */
+	uint64_t all_ops;          /* every operation completed, warmup too */
+	int interrupted;           /* SIGINT/SIGTERM stopped it early */
+};
+
+/* Run the scenario's load as the options say; connections are opened with
+ * cfg. -1 with err when connecting failed or the server went away. */
+int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
+	   void *arg, struct sb_result *res, struct sess_err *err);
+uint64_t sb_now_ns(void);
+
+/* ---- report.c ---- */
+
+cJSON *sb_interval_json(const struct sb_stats *iv, double t_s, double dt_s);
+cJSON *sb_summary_json(const struct sb_scn *s, const struct sb_result *r, const char *prefix);
+/* One line on stderr, rewritten in place (only when stderr is a terminal). */
+void sb_status_line(const struct sb_stats *iv, double t_s, double dt_s);
+/* Compare summary with the baseline file's summary: the verdict object
+ * ("regressions": [...]); *regressed set. -1 with err: the file is
+ * missing (SESS_E_NOINPUT) or not a sess-bench summary (SESS_E_DATA). */
+/* The same checks before the run: the file has a summary of scenario. */
+int sb_baseline_check(const char *path, const char *scenario, struct sess_err *err);
+int sb_compare(const cJSON *summary, const char *path, double max_pct, cJSON **out,
+	       int *regressed, struct sess_err *err);
+
+/* ---- capacity.c ---- */
+
+/* INFO commandstats as totals of calls and usec, to diff around a run. */
+struct sb_cmdstats { double calls, usec; };
+int sb_cmdstats(struct sess_conn *c, struct sb_cmdstats *st, struct sess_err *err);
+/* The capacity plan from the run and the server's measured costs. */
+int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *r,
+		const struct sb_cmdstats *before, const struct sb_cmdstats *after,
+		cJSON **out, struct sess_err *err);
+/* Delete every key under prefix (our own run's); *deleted counts them. */
+int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct sess_err *err);
+
+#endif

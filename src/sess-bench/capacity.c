@@ -1,0 +1,217 @@
+/* capacity.c - the seeds' capacity plan (CapacityPlanner) from measured
+ * costs, and the cleanup of the run's own keys.
+ *
+ * Costs come from the server, not from constants: the server time per
+ * operation is INFO commandstats' usec around the run divided by the
+ * operations the run completed (Redis runs commands on one thread, so its
+ * time per operation bounds the rate); memory per session is MEMORY USAGE
+ * of a sample of the run's sessions' keys; the memory limit is maxmemory,
+ * or the machine's memory (INFO total_system_memory) when none is set.
+ * Latency at a load: a single server thread is a queue; with service time
+ * S at utilisation u an M/M/1 queue's p99 sojourn is about 4.6 S / (1 - u),
+ * so the highest load that keeps p99 under the target T is
+ * u = 1 - 4.6 S / T (at most 0.9: the rest is headroom), or u/S operations
+ * a second. That model is stated in the output with its inputs, so a
+ * reader can redo the sums with another.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "core/keys.h"
+
+#define SAMPLE 100
+
+int sb_cmdstats(struct sess_conn *c, struct sb_cmdstats *st, struct sess_err *err)
+{
+	redisReply *r = sess_conn_cmdf(c, err, "INFO commandstats");
+	const char *p;
+
+	st->calls = st->usec = 0;
+	if (!r)
+		return -1;
+	/* cmdstat_NAME:calls=N,usec=N,... */
+	for (p = r->type == REDIS_REPLY_STRING ? r->str : ""; (p = strstr(p, "cmdstat_")); p++) {
+		const char *c1 = strstr(p, "calls="), *u = strstr(p, "usec="), *nl = strchr(p, '\n');
+		if (c1 && u && (!nl || (c1 < nl && u < nl))) {
+			st->calls += strtod(c1 + 6, NULL);
+			st->usec += strtod(u + 5, NULL);
+		}
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+static double info_num(const char *info, const char *field)
+{
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof key, "\n%s:", field);
+	p = strstr(info, key);
+	return p ? strtod(p + strlen(key), NULL) : NAN;
+}
+
+static long long mem_usage(struct sess_conn *c, const char *key, struct sess_err *err)
+{
+	redisReply *r = sess_conn_cmdf(c, err, "MEMORY USAGE %s SAMPLES 0", key);
+	long long v;
+
+	if (!r)
+		return -1;
+	v = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	return v;
+}
+
+int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *res,
+		const struct sb_cmdstats *before, const struct sb_cmdstats *after,
+		cJSON **out, struct sess_err *err)
+{
+	const struct sb_opts *o = s->o;
+	char pattern[SESS_KEY_MAX + 8], key[SESS_KEY_MAX], cursor[32] = "0";
+	char ids[SAMPLE][SESS_ID_MAX + 1];
+	int nids = 0, i;
+	double bytes = 0, events = 0, used, maxmem, sysmem, limit, S, u, T, ops_s, n_ops;
+	const char *limit_src;
+	redisReply *r;
+	cJSON *j, *m, *srv;
+
+	/* a sample of the run's sessions: its meta keys */
+	snprintf(pattern, sizeof pattern, "%s:{*}:meta", ctx->cfg->prefix);
+	do {
+		size_t k;
+		r = sess_conn_cmdf(ctx->conn, err, "SCAN %s MATCH %s COUNT 1000", cursor, pattern);
+		if (!r)
+			return -1;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+			freeReplyObject(r);
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "unexpected SCAN reply");
+		}
+		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+		for (k = 0; k < r->element[1]->elements && nids < SAMPLE; k++) {
+			const char *kk = r->element[1]->element[k]->str, *a = strchr(kk, '{'), *b;
+			if (a && (b = strchr(a, '}')) && (size_t)(b - a - 1) <= SESS_ID_MAX) {
+				memcpy(ids[nids], a + 1, (size_t)(b - a - 1));
+				ids[nids][b - a - 1] = '\0';
+				nids++;
+			}
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") && nids < SAMPLE);
+	for (i = 0; i < nids; i++) {
+		struct sess_keys k;
+		int q;
+		sess_keys_init(&k, ctx->cfg->prefix, ids[i]);
+		for (q = 0; q < 4; q++) {
+			long long b = mem_usage(ctx->conn, k.v[q], err);
+			if (b < 0)
+				return -1;
+			bytes += (double)b;
+		}
+		r = sess_conn_cmdf(ctx->conn, err, "LLEN %s", k.events);
+		if (!r)
+			return -1;
+		events += r->type == REDIS_REPLY_INTEGER ? (double)r->integer : 0;
+		freeReplyObject(r);
+	}
+	(void)key;
+	if (!(r = sess_conn_cmdf(ctx->conn, err, "INFO memory")))
+		return -1;
+	used = info_num(r->str ? r->str : "", "used_memory");
+	maxmem = info_num(r->str ? r->str : "", "maxmemory");
+	sysmem = info_num(r->str ? r->str : "", "total_system_memory");
+	freeReplyObject(r);
+	limit = maxmem > 0 ? maxmem : sysmem;
+	limit_src = maxmem > 0 ? "maxmemory" : "total_system_memory";
+
+	n_ops = (double)res->all_ops;
+	S = n_ops > 0 ? (after->usec - before->usec) / n_ops / 1e6 : NAN; /* seconds per op */
+	T = (double)o->target_ms / 1000.0;
+	u = S > 0 ? 1.0 - 4.6 * S / T : NAN;
+	if (u > 0.9)
+		u = 0.9;
+	ops_s = S > 0 && u > 0 ? u / S : 0;
+
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", "capacity");
+	cJSON_AddStringToObject(j, "scenario", s->name);
+	cJSON_AddNumberToObject(j, "target_p99_ms", (double)o->target_ms);
+	srv = cJSON_AddObjectToObject(j, "server");
+	cJSON_AddNumberToObject(srv, "usec_per_op", S > 0 ? round(S * 1e8) / 100.0 : 0);
+	cJSON_AddNumberToObject(srv, "commands_per_op",
+				n_ops > 0 ? round((after->calls - before->calls) / n_ops * 100) / 100 : 0);
+	cJSON_AddNumberToObject(srv, "utilisation_at_target", u > 0 ? round(u * 1000) / 1000 : 0);
+	cJSON_AddNumberToObject(j, "ops_per_s_at_target", round(ops_s));
+	if (!strcmp(s->name, "agents")) /* of each agent's cycle, --events are emits */
+		cJSON_AddNumberToObject(j, "events_per_s_at_target",
+					round(ops_s * (double)o->events / (double)(o->events + 2)));
+	else if (!strcmp(s->name, "emit") || !strcmp(s->name, "mixed"))
+		cJSON_AddNumberToObject(j, "events_per_s_at_target",
+					round(ops_s * (!strcmp(s->name, "mixed") ? (double)s->ratio[SB_EMIT] / s->ratio_sum : 1)));
+	cJSON_AddNumberToObject(j, "active_sessions_at_target",
+				round(ops_s / (double)o->session_rate));
+	cJSON_AddNumberToObject(j, "session_rate", (double)o->session_rate);
+	m = cJSON_AddObjectToObject(j, "memory");
+	cJSON_AddNumberToObject(m, "sampled_sessions", nids);
+	cJSON_AddNumberToObject(m, "bytes_per_session", nids ? round(bytes / nids) : 0);
+	cJSON_AddNumberToObject(m, "events_per_session", nids ? round(events / nids * 10) / 10 : 0);
+	if (events > 0)
+		cJSON_AddNumberToObject(m, "bytes_per_event", round(bytes / events));
+	cJSON_AddNumberToObject(m, "used_memory", isnan(used) ? 0 : used);
+	cJSON_AddNumberToObject(m, "limit", isnan(limit) ? 0 : limit);
+	cJSON_AddStringToObject(m, "limit_from", limit_src);
+	if (nids && bytes > 0 && limit > 0 && !isnan(used))
+		/* 80% of the limit, less what the server holds besides */
+		cJSON_AddNumberToObject(j, "sessions_by_memory",
+					fmax(0, round((0.8 * limit - used) / (bytes / nids)) + nids));
+	cJSON_AddStringToObject(j, "model",
+				"ops/s at target = u/S with u = min(0.9, 1 - 4.6 S / target) (M/M/1 p99); S = server usec per op from INFO commandstats; sessions by memory = (0.8 limit - used) / bytes per session (MEMORY USAGE)");
+	*out = j;
+	return 0;
+}
+
+int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct sess_err *err)
+{
+	char pattern[SESS_PREFIX_MAX + 48], cursor[32] = "0";
+	redisReply *r;
+
+	*deleted = 0;
+	/* our own run's prefix only ("sessbench:RUNID:"), so a SCAN is what
+	 * finds them all: keys of sessions created mid-run are in no index */
+	snprintf(pattern, sizeof pattern, "%s:*", prefix);
+	do {
+		size_t k;
+		r = sess_conn_cmdf(c, err, "SCAN %s MATCH %s COUNT 1000", cursor, pattern);
+		if (!r)
+			return -1;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+			freeReplyObject(r);
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "unexpected SCAN reply");
+		}
+		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+		if (r->element[1]->elements) {
+			const char **argv = calloc(r->element[1]->elements + 1, sizeof *argv);
+			redisReply *d;
+			if (!argv) {
+				freeReplyObject(r);
+				return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+			}
+			argv[0] = "UNLINK";
+			for (k = 0; k < r->element[1]->elements; k++)
+				argv[k + 1] = r->element[1]->element[k]->str;
+			d = sess_conn_cmd(c, err, (int)k + 1, argv, NULL);
+			free(argv);
+			if (!d) {
+				freeReplyObject(r);
+				return -1;
+			}
+			*deleted += d->type == REDIS_REPLY_INTEGER ? (long)d->integer : 0;
+			freeReplyObject(d);
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0"));
+	return 0;
+}

@@ -1,0 +1,293 @@
+/* report.c - what sess-bench prints: a JSON line per interval, the final
+ * summary, the live status line on a terminal, and --compare's verdict.
+ * Latencies are milliseconds (3 decimals), rates operations per second. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "core/json.h"
+
+static double ms(uint64_t ns)
+{
+	return round((double)ns / 1000.0) / 1000.0;
+}
+
+static double r1(double v)
+{
+	return round(v * 10.0) / 10.0;
+}
+
+cJSON *sb_interval_json(const struct sb_stats *iv, double t_s, double dt_s)
+{
+	cJSON *o = cJSON_CreateObject(), *ops;
+	uint64_t all = 0, errs = 0;
+	int i;
+
+	cJSON_AddStringToObject(o, "type", "interval");
+	cJSON_AddNumberToObject(o, "t", r1(t_s * 10.0) / 10.0);
+	ops = cJSON_AddObjectToObject(o, "ops");
+	for (i = 0; i < SB_NOPS; i++) {
+		const struct sess_hist *h = &iv->hist[i];
+		uint64_t n = sb_stats_count(iv, i);
+		cJSON *x;
+		if (!n)
+			continue;
+		x = cJSON_AddObjectToObject(ops, sb_op_names[i]);
+		cJSON_AddNumberToObject(x, "count", (double)n);
+		cJSON_AddNumberToObject(x, "rate", r1((double)n / dt_s));
+		cJSON_AddNumberToObject(x, "p50_ms", ms(sess_hist_percentile(h, 50)));
+		cJSON_AddNumberToObject(x, "p99_ms", ms(sess_hist_percentile(h, 99)));
+		cJSON_AddNumberToObject(x, "errors", (double)iv->errors[i]);
+		all += n;
+		errs += iv->errors[i];
+	}
+	cJSON_AddNumberToObject(o, "rate", r1((double)all / dt_s));
+	cJSON_AddNumberToObject(o, "errors", (double)errs);
+	return o;
+}
+
+void sb_status_line(const struct sb_stats *iv, double t_s, double dt_s)
+{
+	char line[256];
+	size_t n;
+	uint64_t all = 0, errs = 0;
+	int i, worst = -1;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	for (i = 0; i < SB_NOPS; i++) {
+		all += sb_stats_count(iv, i);
+		errs += iv->errors[i];
+		if (iv->hist[i].count && (worst < 0 || iv->hist[i].max > iv->hist[worst].max))
+			worst = i;
+	}
+	n = (size_t)snprintf(line, sizeof line, "\r%6.1fs  %10.0f ops/s", t_s, (double)all / dt_s);
+	if (worst >= 0 && n < sizeof line)
+		n += (size_t)snprintf(line + n, sizeof line - n, "  %s p50 %.3f p99 %.3f ms", sb_op_names[worst],
+				      ms(sess_hist_percentile(&iv->hist[worst], 50)),
+				      ms(sess_hist_percentile(&iv->hist[worst], 99)));
+	if (n < sizeof line)
+		snprintf(line + n, sizeof line - n, "  errors %llu\033[K", (unsigned long long)errs);
+	fputs(line, stderr);
+	fflush(stderr);
+}
+
+static cJSON *latency_json(const struct sess_hist *h)
+{
+	cJSON *l = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(l, "p50", ms(sess_hist_percentile(h, 50)));
+	cJSON_AddNumberToObject(l, "p90", ms(sess_hist_percentile(h, 90)));
+	cJSON_AddNumberToObject(l, "p99", ms(sess_hist_percentile(h, 99)));
+	cJSON_AddNumberToObject(l, "p99.9", ms(sess_hist_percentile(h, 99.9)));
+	cJSON_AddNumberToObject(l, "max", ms(h->max));
+	cJSON_AddNumberToObject(l, "mean", ms((uint64_t)sess_hist_mean(h)));
+	return l;
+}
+
+cJSON *sb_summary_json(const struct sb_scn *s, const struct sb_result *r, const char *prefix)
+{
+	const struct sb_opts *o = s->o;
+	cJSON *j = cJSON_CreateObject(), *cfg, *ops, *tot, *errs;
+	double el = r->elapsed_s > 0 ? r->elapsed_s : 1e-9;
+	uint64_t all = 0, nerr = 0;
+	struct sess_hist *h = malloc(sizeof *h);
+	int i;
+
+	cJSON_AddStringToObject(j, "type", "summary");
+	cJSON_AddStringToObject(j, "scenario", s->name);
+	cfg = cJSON_AddObjectToObject(j, "config");
+	cJSON_AddNumberToObject(cfg, "clients", (double)o->clients);
+	cJSON_AddNumberToObject(cfg, "threads", (double)o->threads);
+	cJSON_AddNumberToObject(cfg, "pipeline", (double)o->pipeline);
+	if (o->duration)
+		cJSON_AddNumberToObject(cfg, "duration_s", (double)o->duration);
+	else
+		cJSON_AddNumberToObject(cfg, "requests", (double)o->requests);
+	cJSON_AddNumberToObject(cfg, "warmup_s", (double)o->warmup);
+	cJSON_AddNumberToObject(cfg, "sessions", (double)o->sessions);
+	cJSON_AddNumberToObject(cfg, "payload", (double)o->payload);
+	cJSON_AddNumberToObject(cfg, "seed", (double)o->seed);
+	cJSON_AddNumberToObject(cfg, "rate", (double)o->rate);
+	if (!strcmp(s->name, "create"))
+		cJSON_AddNumberToObject(cfg, "batch", (double)o->batch);
+	if (!strcmp(s->name, "agents"))
+		cJSON_AddNumberToObject(cfg, "events", (double)o->events);
+	if (s->think_ns)
+		cJSON_AddNumberToObject(cfg, "think_ms", (double)s->think_ns / 1e6);
+	if (!strcmp(s->name, "mixed")) {
+		cJSON *ra = cJSON_AddObjectToObject(cfg, "ratio");
+		for (i = 0; i < SB_NOPS; i++)
+			if (s->ratio[i])
+				cJSON_AddNumberToObject(ra, sb_op_names[i], s->ratio[i]);
+	}
+	cJSON_AddStringToObject(cfg, "prefix", prefix);
+	cJSON_AddNumberToObject(j, "runtime_s", round(r->elapsed_s * 1000.0) / 1000.0);
+	if (h)
+		sess_hist_init(h);
+	ops = cJSON_AddObjectToObject(j, "ops");
+	for (i = 0; i < SB_NOPS; i++) {
+		uint64_t n = sb_stats_count(&r->total, i);
+		cJSON *x;
+		if (!n)
+			continue;
+		x = cJSON_AddObjectToObject(ops, sb_op_names[i]);
+		cJSON_AddNumberToObject(x, "count", (double)n);
+		cJSON_AddNumberToObject(x, "errors", (double)r->total.errors[i]);
+		cJSON_AddNumberToObject(x, "rate", r1((double)n / el));
+		if (i == SB_CREATE) /* a create operation is a batch */
+			cJSON_AddNumberToObject(x, "sessions_per_s", r1((double)n * (double)o->batch / el));
+		cJSON_AddItemToObject(x, "latency_ms", latency_json(&r->total.hist[i]));
+		all += n;
+		nerr += r->total.errors[i];
+		if (h)
+			sess_hist_merge(h, &r->total.hist[i]);
+	}
+	tot = cJSON_AddObjectToObject(j, "total");
+	cJSON_AddNumberToObject(tot, "count", (double)all);
+	cJSON_AddNumberToObject(tot, "errors", (double)nerr);
+	cJSON_AddNumberToObject(tot, "rate", r1((double)all / el));
+	if (h)
+		cJSON_AddItemToObject(tot, "latency_ms", latency_json(h));
+	errs = cJSON_AddObjectToObject(j, "errors");
+	for (i = 0; i < r->total.nkinds; i++)
+		cJSON_AddNumberToObject(errs, r->total.kinds[i].kind, (double)r->total.kinds[i].n);
+	cJSON_AddBoolToObject(j, "interrupted", r->interrupted);
+	free(h);
+	return j;
+}
+
+/* The last summary line of a file of sess-bench output. */
+static int load_baseline(const char *path, cJSON **out, struct sess_err *err)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	long n = 0, bad = 0;
+	cJSON *best = NULL;
+
+	if (!f)
+		return sess_err_set(err, errno == ENOENT ? SESS_E_NOINPUT : SESS_E_NOINPUT, "no_input",
+				    "cannot read the baseline %s: %s; write one with 'sess-bench SCENARIO ... > %s'",
+				    path, strerror(errno), path);
+	while (getline(&line, &cap, f) != -1) {
+		cJSON *j;
+		const cJSON *t;
+		n++;
+		if (strspn(line, " \t\r\n") == strlen(line))
+			continue;
+		j = sess_json_parse(line);
+		t = j ? cJSON_GetObjectItemCaseSensitive(j, "type") : NULL;
+		if (!j)
+			bad++;
+		if (cJSON_IsString(t) && !strcmp(t->valuestring, "summary") &&
+		    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "ops"))) {
+			cJSON_Delete(best);
+			best = j;
+		} else {
+			cJSON_Delete(j);
+		}
+	}
+	free(line);
+	fclose(f);
+	if (!best)
+		return sess_err_set(err, SESS_E_DATA, "bad_baseline",
+				    "%s has no sess-bench summary (a JSON line with \"type\":\"summary\" and \"ops\")%s; write one with 'sess-bench SCENARIO ... > %s'",
+				    path, bad ? ", and lines that are not JSON" : "", path);
+	*out = best;
+	return 0;
+}
+
+static double num(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
+
+	if (b)
+		v = cJSON_GetObjectItemCaseSensitive(v, b);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+int sb_baseline_check(const char *path, const char *scenario, struct sess_err *err)
+{
+	cJSON *base;
+	const cJSON *bsc;
+	int rc = 0;
+
+	if (load_baseline(path, &base, err))
+		return -1;
+	bsc = cJSON_GetObjectItemCaseSensitive(base, "scenario");
+	if (!cJSON_IsString(bsc) || strcmp(bsc->valuestring, scenario))
+		rc = sess_err_set(err, SESS_E_DATA, "bad_baseline",
+				  "%s is a summary of scenario %s, this run is %s; compare runs of one scenario",
+				  path, cJSON_IsString(bsc) ? bsc->valuestring : "(none)", scenario);
+	cJSON_Delete(base);
+	return rc;
+}
+
+int sb_compare(const cJSON *summary, const char *path, double max_pct, cJSON **out,
+	       int *regressed, struct sess_err *err)
+{
+	cJSON *base, *o, *ops, *regs;
+	const cJSON *bops, *cops, *bo, *bsc, *csc;
+	char msg[200];
+
+	*regressed = 0;
+	if (load_baseline(path, &base, err))
+		return -1;
+	bsc = cJSON_GetObjectItemCaseSensitive(base, "scenario");
+	csc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
+	if (!cJSON_IsString(bsc) || !cJSON_IsString(csc) || strcmp(bsc->valuestring, csc->valuestring)) {
+		sess_err_set(err, SESS_E_DATA, "bad_baseline",
+			     "%s is a summary of scenario %s, this run is %s; compare runs of one scenario",
+			     path, cJSON_IsString(bsc) ? bsc->valuestring : "(none)",
+			     cJSON_IsString(csc) ? csc->valuestring : "(none)");
+		cJSON_Delete(base);
+		return -1;
+	}
+	bops = cJSON_GetObjectItemCaseSensitive(base, "ops");
+	cops = cJSON_GetObjectItemCaseSensitive(summary, "ops");
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "compare");
+	cJSON_AddStringToObject(o, "baseline", path);
+	cJSON_AddNumberToObject(o, "max_regression_pct", max_pct);
+	ops = cJSON_AddObjectToObject(o, "ops");
+	regs = cJSON_CreateArray();
+	cJSON_ArrayForEach(bo, bops) {
+		const cJSON *co = cJSON_GetObjectItemCaseSensitive(cops, bo->string);
+		double br = num(bo, "rate", NULL), bp = num(bo, "latency_ms", "p99");
+		double cr = num(co, "rate", NULL), cp = num(co, "latency_ms", "p99");
+		cJSON *x = cJSON_AddObjectToObject(ops, bo->string);
+		if (!co) {
+			snprintf(msg, sizeof msg, "%s: in the baseline, not in this run", bo->string);
+			cJSON_AddItemToArray(regs, cJSON_CreateString(msg));
+			continue;
+		}
+		/* throughput lower, or p99 higher, by more than max_pct */
+		if (br > 0 && !isnan(cr)) {
+			double pct = (cr - br) / br * 100.0;
+			cJSON_AddNumberToObject(x, "rate_change_pct", r1(pct));
+			if (pct < -max_pct) {
+				snprintf(msg, sizeof msg, "%s rate %.1f%% (%.1f -> %.1f/s)", bo->string, pct, br, cr);
+				cJSON_AddItemToArray(regs, cJSON_CreateString(msg));
+			}
+		}
+		if (bp > 0 && !isnan(cp)) {
+			double pct = (cp - bp) / bp * 100.0;
+			cJSON_AddNumberToObject(x, "p99_change_pct", r1(pct));
+			if (pct > max_pct) {
+				snprintf(msg, sizeof msg, "%s p99 +%.1f%% (%.3f -> %.3f ms)", bo->string, pct, bp, cp);
+				cJSON_AddItemToArray(regs, cJSON_CreateString(msg));
+			}
+		}
+	}
+	*regressed = cJSON_GetArraySize(regs) > 0;
+	cJSON_AddBoolToObject(o, "ok", !*regressed);
+	cJSON_AddItemToObject(o, "regressions", regs);
+	cJSON_Delete(base);
+	*out = o;
+	return 0;
+}

@@ -1,0 +1,197 @@
+#!/usr/bin/env bats
+# sess-bench: every scenario at small sizes, output, --compare both ways,
+# --rate, cleanup (and that nothing else is touched), bad input.
+
+setup_file() { load helpers/redis; common_setup_file; }
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() { load helpers/redis; common_setup; }
+teardown() { redis_stop_named; }
+
+bench() { sk sess-bench "$@"; }
+
+# the summary line of $output
+summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
+
+@test "every scenario runs at a small size: counts, no errors, its keys deleted" {
+	for s in create emit get list checkpoint join-leave mixed agents; do
+		run bench "$s" --clients 4 --pipeline 2 --requests 200 --sessions 5 --think 0 --interval 0
+		assert_success
+		sum=$(summary)
+		[ -n "$sum" ] || fail "$s: no summary"
+		assert_equal "$(jq -r .scenario <<<"$sum")" "$s"
+		assert_equal "$(jq -r .total.count <<<"$sum")" 200
+		assert_equal "$(jq -r .total.errors <<<"$sum")" 0
+		for p in p50 p90 p99 p99.9 max; do
+			[ "$(jq -r ".total.latency_ms[\"$p\"] > 0" <<<"$sum")" = true ] || fail "$s: no $p"
+		done
+		[ "$(jq -r .cleanup.deleted <<<"$sum")" -gt 0 ] || fail "$s: nothing deleted"
+		assert_equal "$(rcli DBSIZE)" 0
+	done
+}
+
+@test "scenarios send what they say: ops per scenario, create batches, agents' cycle" {
+	run bench create --batch 10 --clients 2 --requests 20 --interval 0 --keep --run-id cb
+	assert_success
+	assert_equal "$(summary | jq -r '.ops.create.count')" 20
+	assert_equal "$(rcli --scan --pattern 'sessbench:cb:{*}:meta' | wc -l)" 200
+	# 18 operations per agent: 3 visits of join, 4 emits, leave
+	run bench agents --clients 3 --sessions 2 --events 4 --requests 54 --interval 0
+	assert_success
+	assert_equal "$(summary | jq -c '[.ops.join.count, .ops.emit.count, .ops.leave.count]')" '[9,36,9]'
+	run bench mixed --ratio emit=1,get=1 --think 0 --requests 400 --interval 0
+	assert_success
+	assert_equal "$(summary | jq -c '.ops | keys')" '["emit","get"]'
+	run bench emit --clients 2 --sessions 3 --requests 30 --interval 0 --keep --run-id ev --payload 100
+	total=0
+	for s in 1 2 3; do total=$((total + $(rcli HGET "sessbench:ev:{s$s}:meta" seq))); done
+	assert_equal "$total" 30
+	rcli LINDEX 'sessbench:ev:{s1}:events' 0 | grep -q xxxxxxxxxx || fail "no payload in the event"
+}
+
+@test "cleanup: other data is untouched (default prefix, other prefixes, another run)" {
+	sctl create --agent a1 --id keep1 >/dev/null
+	sctl emit keep1 --actor a1 --type modified >/dev/null
+	sctl --prefix other create --agent a1 --id keep2 >/dev/null
+	rcli SET 'sessbench:otherrun:{s1}:meta' precious >/dev/null
+	rcli SET sessbenchx 1 >/dev/null
+	before=$(rcli --scan | sort; rcli DEBUG DIGEST)
+	for s in emit create agents; do
+		run bench "$s" --clients 3 --requests 100 --sessions 4 --interval 0
+		assert_success
+	done
+	after=$(rcli --scan | sort; rcli DEBUG DIGEST)
+	assert_equal "$after" "$before"
+}
+
+@test "--keep leaves the run's keys; cleanup ID deletes them and nothing else" {
+	rcli SET 'sessbench:other:k' v >/dev/null
+	run bench emit --requests 50 --sessions 3 --interval 0 --keep --run-id kept1
+	assert_success
+	assert_equal "$(summary | jq -r .cleanup.kept)" true
+	n=$(rcli --scan --pattern 'sessbench:kept1:*' | wc -l)
+	[ "$n" -gt 0 ] || fail "nothing kept"
+	run bench cleanup kept1
+	assert_success
+	assert_equal "$(echo "$output" | jq -r .deleted)" "$n"
+	assert_equal "$(rcli --scan --pattern 'sessbench:kept1:*' | wc -l)" 0
+	assert_equal "$(rcli GET 'sessbench:other:k')" v
+}
+
+@test "interval lines while running, then the summary" {
+	run bench emit --duration 1 --interval 200 --clients 2
+	assert_success
+	n=$(echo "$output" | jq -r 'select(.type == "interval") | .ops.emit.count' | wc -l)
+	[ "$n" -ge 2 ] || fail "only $n interval lines"
+	assert_equal "$(echo "$output" | tail -1 | jq -r .type)" summary
+	assert_equal "$(summary | jq -r .config.duration_s)" 1
+}
+
+@test "--compare: the same run passes, a much faster baseline is a regression (exit 1)" {
+	run bench get --requests 300 --interval 0
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/base.json"
+	# itself, with a huge allowance: no regression
+	run bench get --requests 300 --interval 0 --compare "$BATS_TEST_TMPDIR/base.json" --max-regression 100000
+	assert_success
+	assert_equal "$(echo "$output" | jq -r 'select(.type == "compare") | .ok')" true
+	# a baseline 1000x faster with a p99 1000x lower
+	jq -c 'if .type == "summary" then .ops.get.rate *= 1000 | .ops.get.latency_ms.p99 /= 1000 else . end' \
+		"$BATS_TEST_TMPDIR/base.json" >"$BATS_TEST_TMPDIR/fast.json"
+	run bench get --requests 300 --interval 0 --compare "$BATS_TEST_TMPDIR/fast.json" --max-regression 10
+	assert_failure 1
+	cmp=$(echo "$output" | grep '^{' | jq -c 'select(.type == "compare")')
+	assert_equal "$(jq -r .ok <<<"$cmp")" false
+	assert_equal "$(jq -r '.regressions | length' <<<"$cmp")" 2
+	assert_output --partial "slower than the baseline"
+}
+
+@test "--compare: a missing, malformed or other-scenario baseline is one clear line, before any load" {
+	run bench get --requests 10 --compare "$BATS_TEST_TMPDIR/nope.json"
+	assert_failure 66
+	assert_output --partial "cannot read the baseline"
+	echo 'not json' >"$BATS_TEST_TMPDIR/bad.json"
+	run bench get --requests 10 --compare "$BATS_TEST_TMPDIR/bad.json"
+	assert_failure 65
+	assert_output --partial "has no sess-bench summary"
+	assert_equal "${#lines[@]}" 1
+	echo '{"type":"summary","scenario":"emit","ops":{}}' >"$BATS_TEST_TMPDIR/emit.json"
+	run bench get --requests 10 --compare "$BATS_TEST_TMPDIR/emit.json"
+	assert_failure 65
+	assert_output --partial "scenario emit, this run is get"
+	assert_equal "$(rcli DBSIZE)" 0
+}
+
+@test "--rate: open loop sends the rate asked and measures from the intended time" {
+	run bench get --rate 200 --duration 2 --clients 2 --interval 0
+	assert_success
+	n=$(summary | jq -r .ops.get.count)
+	# 400 intended sends; the schedule is kept whatever the latency
+	[ "$n" -ge 380 ] && [ "$n" -le 402 ] || fail "sent $n, not about 400"
+	# a server that stalls: ops meant to go out during the stall wait for
+	# it, and their latency counts from when they were meant to go
+	(sleep 0.5; rcli DEBUG SLEEP 0.6 >/dev/null) &
+	run bench get --rate 200 --duration 2 --clients 1 --interval 0
+	wait
+	assert_success
+	p90=$(summary | jq -r '.ops.get.latency_ms.p90')
+	[ "$(echo "$p90 > 30" | bc)" = 1 ] || fail "p90 $p90 ms hides the stall (coordinated omission)"
+}
+
+@test "--capacity: a plan from measured costs" {
+	run bench emit --requests 2000 --sessions 10 --interval 0 --capacity
+	assert_success
+	cap=$(echo "$output" | jq -c 'select(.type == "capacity")')
+	[ -n "$cap" ] || fail "no capacity line"
+	[ "$(jq -r '.server.usec_per_op > 0 and .ops_per_s_at_target > 0 and .memory.bytes_per_session > 0 and .sessions_by_memory > 0 and .memory.events_per_session > 0' <<<"$cap")" = true ] ||
+		fail "missing measurements: $cap"
+	assert_equal "$(rcli DBSIZE)" 0
+}
+
+@test "bad flags: one line naming the fix, exit 64" {
+	run bench emit --threads 5 --clients 2
+	assert_failure 64
+	assert_output --partial "--threads 5 is more than --clients 2"
+	run bench mixed --ratio emit=x
+	assert_failure 64
+	assert_output --partial "--ratio"
+	run bench emit --requests 5 --duration 1
+	assert_failure 64
+	run bench emit --clients 0
+	assert_failure 64
+	run bench emit --run-id 'a b'
+	assert_failure 64
+	run bench nosuch
+	assert_failure 64
+	assert_equal "$(rcli DBSIZE)" 0
+}
+
+@test "Redis down: exit 69 at the start; lost mid-run: exit 69, one line" {
+	REDIS_URL="redis://127.0.0.1:$(dead_port)" run bench emit --requests 10
+	assert_failure 69
+	assert_output --partial "connection refused"
+	redis_start_named VICTIM
+	REDIS_URL=$(redis_url VICTIM) sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-bench emit --duration 30 --clients 4 --interval 0
+	pid=$!
+	for i in $(seq 1 100); do
+		[ "$(redis-cli -s "$VICTIM_SOCK" DBSIZE 2>/dev/null)" -gt 0 ] 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.3
+	redis_stop_named VICTIM
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 69
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/err")" 1
+	grep -q "lost the connection to" "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+}
+
+@test "--help of every scenario, and completion from the table" {
+	for s in create emit get list checkpoint join-leave mixed agents cleanup; do
+		run bench "$s" --help
+		assert_success
+	done
+	run bench __complete em
+	assert_output --partial emit
+	run bench __complete emit --pipe
+	assert_output --partial -- --pipeline
+}
