@@ -68,11 +68,15 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 	assert_equal "$((after - before))" 1
 }
 
-@test "warning still serves (200); critical answers 503" {
+@test "healthy answers 200; warning and critical 503; readyz stays 200 while Redis answers" {
 	sctl create --agent a1 --id s1 >/dev/null
-	start_serve --warn sessions=0
+	start_serve
 	assert_equal "$(get /health)" "200 application/health+json"
+	kill -TERM "$SPID"; wait "$SPID" || true
+	start_serve --warn sessions=0
+	assert_equal "$(get /health)" "503 application/health+json"
 	assert_equal "$(body /health | jq -r .status)" warning
+	assert_equal "$(get /readyz)" "200 application/health+json"
 	kill -TERM "$SPID"; wait "$SPID" || true
 	start_serve --crit sessions=0
 	assert_equal "$(get /health)" "503 application/health+json"

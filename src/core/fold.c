@@ -106,6 +106,14 @@ int sess_fold_event(struct sess_fold *f, const char *text, size_t len,
 
 	if (sess_fold_scan(text, len, &ev, err))
 		return -1;
+	return sess_fold_event_ev(f, &ev, text, len, err);
+}
+
+int sess_fold_event_ev(struct sess_fold *f, const struct sess_fold_ev *evp,
+		       const char *text, size_t len, struct sess_err *err)
+{
+	struct sess_fold_ev ev = *evp;
+
 	if (f->events == 0 && !f->known && f->seq == 0 && ev.seq > 1) {
 		/* a trimmed log folded without its checkpoint: start there */
 		f->base = f->seq = ev.seq - 1;

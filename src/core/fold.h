@@ -66,6 +66,10 @@ int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 int sess_fold_event(struct sess_fold *f, const char *text, size_t len,
 		    struct sess_err *err);
 
+/* The same for an event already scanned by sess_fold_scan (ev from it). */
+int sess_fold_event_ev(struct sess_fold *f, const struct sess_fold_ev *ev,
+		       const char *text, size_t len, struct sess_err *err);
+
 /* Fold one history record (its exact stored text). */
 int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 		     struct sess_err *err);

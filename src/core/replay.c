@@ -257,6 +257,37 @@ static int get_varint(const unsigned char **p, const unsigned char *end, unsigne
 	return -1;
 }
 
+/* Decimal digits of v (>= 0) at p; returns the count. */
+static size_t put_num(char *p, long long v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* {"s":SEQ,"ts":TS, at text (the hot path of rebuilding events: no
+ * printf); returns its length. */
+static size_t event_prefix(char *text, long long seq, long long ts)
+{
+	size_t n = 0;
+
+	memcpy(text, "{\"s\":", 5);
+	n = 5;
+	n += put_num(text + n, seq);
+	memcpy(text + n, ",\"ts\":", 6);
+	n += 6;
+	n += put_num(text + n, ts);
+	text[n++] = ',';
+	return n;
+}
+
 static int corrupt(struct sess_err *err, const char *what)
 {
 	return sess_err_set(err, SESS_E_DATA, "corrupt_replay",
@@ -335,7 +366,7 @@ int sess_replay_block_each(const unsigned char *data, size_t len, cJSON **snap,
 		}
 		if (kind == 'E') {
 			ts += (long long)((d >> 1) ^ (~(d & 1) + 1));
-			pre = (size_t)snprintf(text, 64, "{\"s\":%lld,\"ts\":%lld,", ++seq, ts);
+			pre = event_prefix(text, ++seq, ts);
 		} else if (kind == 'X') {
 			/* kept whole; its seq still counts */
 			seq++;

@@ -102,9 +102,11 @@ static int listen_on(const char *spec, char *shown, size_t n, struct sess_err *e
 	return fd;
 }
 
+/* 200 only when healthy, as probes and load balancers read it; /readyz
+ * is the endpoint that stays 200 through warnings (Redis answers). */
 static int ok_status(int s)
 {
-	return s == H_OK || s == H_WARN;
+	return s == H_OK;
 }
 
 /* A copy of doc with only the checks of the named components. */
@@ -184,7 +186,7 @@ static char *endpoint(const char *path, const struct health_result *r, const cha
 		d = only(doc, path[8] == 'r' ? redis_comps : sess_comps);
 		{
 			const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(d, "status"));
-			*code = st && (!strcmp(st, "healthy") || !strcmp(st, "warning")) ? 200 : 503;
+			*code = st && !strcmp(st, "healthy") ? 200 : 503;
 		}
 		return print_free(d);
 	}

@@ -149,6 +149,13 @@ static int fold_one(int kind, const char *text, size_t len, void *p)
 			return st->failed = 1;
 		if (!point_covers(st->upto, pos, ts))
 			return 1; /* records only go forward */
+		if ((st->flags & SRC_FOLD) && kind == SESS_REC_EVENT) {
+			/* scanned once: fold what was read */
+			if (sess_fold_event_ev(st->f, &ev, text, len, &st->a->err))
+				return st->failed = 1;
+			st->src->given++;
+			return st->fn ? st->fn(kind, text, len, st->f, st->arg) : 0;
+		}
 	}
 	if (st->flags & SRC_FOLD) {
 		rc = kind == SESS_REC_EVENT ? sess_fold_event(st->f, text, len, &st->a->err)
