@@ -22,13 +22,19 @@ complete_words() { # complete_words WORD... : COMPREPLY for the last word
 	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '
 }
 
+# The option names of an --help's option lines (not what their help text
+# mentions): "  -a, --agent AGENT   ..." and "      --id ID   ..."
+option_names() {
+	sed -n 's/^  \(-[A-Za-z0-9], \|    \)\(--[a-z][a-z0-9-]*\).*/\2/p' | sort -u
+}
+
 # The commands the table has, from `sessctl --help` (one place), and each
 # command's options from its own --help.
 table_commands() {
 	"$SESSCTL" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && $1 != "Commands:" {print $1}'
 }
 command_options() { # command_options CMD: its own options (not the common ones)
-	"$SESSCTL" "$1" --help | sed -n '/^Options:/,/^$/p' | grep -o -- '--[a-z-]*' | sort -u
+	"$SESSCTL" "$1" --help | sed -n '/^Options:/,/^$/p' | option_names
 }
 
 @test "bash: commands" {
@@ -112,4 +118,31 @@ man_has() {
 	if command -v fish >/dev/null; then
 		fish -n "$SESSKIT_SRCDIR/completions/fish/sessctl.fish"
 	fi
+}
+
+# Every binary: its completion script asks it, and its man page documents
+# every command and option of its table.
+@test "every binary: each command and option completes and is in its man page" {
+	local b c o n pat man
+	for b in sess-replay sess-migrate sess-health sess-bench; do
+		ln -sf "$SESSKIT_BUILDDIR/$b" "$BATS_TEST_TMPDIR/bin/$b"
+		source "$SESSKIT_SRCDIR/completions/bash/$b"
+		grep -q '__complete' "$SESSKIT_SRCDIR/completions/zsh/_$b" || fail "zsh $b"
+		grep -q '__complete' "$SESSKIT_SRCDIR/completions/fish/$b.fish" || fail "fish $b"
+		man="$SESSKIT_SRCDIR/man/$b.1"
+		n=0
+		for c in $("$SESSKIT_BUILDDIR/$b" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && $1 != "Commands:" {print $1}'); do
+			n=$((n + 1))
+			run complete_words "$b" "$c"
+			[[ " $output " == *" $c "* ]] || fail "$b: command $c does not complete: $output"
+			grep -q -E "^\.B[IR]* \"?($b )?$c([ \"]|\$)" "$man" || fail "$b(1) lacks command $c"
+			for o in $("$SESSKIT_BUILDDIR/$b" "$c" --help | sed -n '/^Options:/,/^$/p' | option_names); do
+				run complete_words "$b" "$c" "$o"
+				[[ " $output " == *" $o "* ]] || fail "$b $c $o does not complete: $output"
+				pat=$(printf '%s' "$o" | sed 's/-/\\\\-/g')
+				grep -q -e "${pat}\\b" "$man" || fail "$b(1) lacks $c $o"
+			done
+		done
+		[ "$n" -ge 3 ] || fail "$b: $n commands"
+	done
 }
