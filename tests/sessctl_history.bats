@@ -37,6 +37,16 @@ chain_of() {
 	assert_equal "$(sctl get h1 | jq -r .seq)" 2
 }
 
+@test "an emit right after create: the new log gets the session's TTL at once" {
+	sctl create --agent a1 --id q1 --ttl 500 >/dev/null
+	sctl emit q1 --actor a1 --type modified --event-id e1 >/dev/null
+	local k t
+	for k in meta events eventids history; do
+		t=$(rcli PTTL "sess:{q1}:$k")
+		[ "$t" -gt 0 ] && [ "$t" -le 500000 ] || fail "sess:{q1}:$k PTTL $t"
+	done
+}
+
 @test "the hash chain is sha1 over every record in order, as the layout page says" {
 	echo '{"checkpointInterval": 3}' > "$BATS_TEST_TMPDIR/c.json"
 	sctl create --agent a1 --id h2 >/dev/null

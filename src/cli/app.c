@@ -13,6 +13,8 @@ int cli_connect(struct cli_app *a)
 {
 	int warn = 0;
 
+	if (a->connected && !a->keep)
+		return 0; /* connected already: a command may ask twice */
 	if (a->connected && a->keep) {
 		/* the shell keeps its connection; a broken one is opened again */
 		if (a->conn.ctx && !a->conn.ctx->err)

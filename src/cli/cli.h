@@ -231,7 +231,8 @@ void cli_cmd_help(FILE *f, const struct cli_tool *t, const struct cli_cmd *c);
 int cli_complete(struct cli_app *a, int nwords, char **words);
 
 /* Settings, output and connection; returns 0 or an exit code after
- * printing the problem. The shell keeps its connection (a->keep). */
+ * printing the problem. Once connected it returns 0 at once (the shell,
+ * a->keep, reopens a broken connection). */
 int cli_connect(struct cli_app *a);
 
 /* Print v as one JSON line and free it. Returns 0. */

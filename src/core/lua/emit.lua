@@ -172,7 +172,7 @@ for i = 1, n do
 end
 if #log == 0 then return out end
 -- pass 2: the writes
-redis.call('RPUSH', KEYS[2], unpack(log))
+local created_log = redis.call('RPUSH', KEYS[2], unpack(log)) == #log
 for i = 1, #log do redis.call('PUBLISH', chan, id .. '\n' .. log[i]) end
 local set = {S_F_SEQ, seq, S_F_UPDATED, now, S_F_CHAIN, chain}
 if state ~= state0 then
@@ -190,11 +190,12 @@ end
 redis.call('HSET', KEYS[1], unpack(set))
 if #newids > 0 then redis.call('HSET', KEYS[4], unpack(newids)) end
 -- restart the TTLs at most once a second (they are whole seconds anyway);
--- a new eventids hash always gets its TTL at once, and a new checkpoints
--- hash the session's
+-- a key this call created always gets its TTL at once: a new log (the
+-- first events), a new eventids hash, a new checkpoints hash
 if now - tonumber(meta[S_F_REF] or 0) >= 1000 then
   expire_all(ttl * 1000, now)
 else
+  if created_log then redis.call('PEXPIRE', KEYS[2], ttl * 1000) end
   if #newids > 0 then redis.call('PEXPIRE', KEYS[4], ttl * 1000) end
   if first_cp then expire_checkpoints(first_cp) end
 end
