@@ -67,8 +67,3 @@ int cmd_server(struct cli_app *a, void *opts, int argc, char **argv)
 	(void)opts; (void)argc; (void)argv;
 	return cli_usage_error(a, "not yet");
 }
-int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	(void)opts; (void)argc; (void)argv;
-	return cli_usage_error(a, "not yet");
-}
