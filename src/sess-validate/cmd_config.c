@@ -60,10 +60,3 @@ int cmd_schema(struct cli_app *a, void *opts, int argc, char **argv)
 		return cli_app_fail(a);
 	return cli_print(a, sess_cfgcheck_schema());
 }
-
-/* stubs until their commits */
-int cmd_server(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	(void)opts; (void)argc; (void)argv;
-	return cli_usage_error(a, "not yet");
-}
