@@ -279,7 +279,7 @@ struct seen {
 	int tls;           /* rediss:// */
 	const char *env;   /* the file's "environment" */
 	long env_line;
-	char url_ptr[32];
+	char url_ptr[600];
 	long url_line, pw_line;
 };
 
