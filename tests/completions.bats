@@ -124,7 +124,7 @@ man_has() {
 # every command and option of its table.
 @test "every binary: each command and option completes and is in its man page" {
 	local b c o n pat man
-	for b in sess-replay sess-migrate sess-health sess-bench; do
+	for b in sess-replay sess-migrate sess-health sess-bench sess-validate; do
 		ln -sf "$SESSKIT_BUILDDIR/$b" "$BATS_TEST_TMPDIR/bin/$b"
 		source "$SESSKIT_SRCDIR/completions/bash/$b"
 		grep -q '__complete' "$SESSKIT_SRCDIR/completions/zsh/_$b" || fail "zsh $b"

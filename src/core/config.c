@@ -291,43 +291,73 @@ int sess_config_apply_url(struct sess_config *cfg, const char *url,
 }
 
 /* The settings a config file, the environment and flags may name. */
-enum setting_type { T_STR, T_INT, T_LONG, T_BOOL, T_URL };
-
-struct setting {
-	const char *name;
-	enum setting_type type;
-	size_t off;
-	size_t size;   /* strings: buffer size */
-	long min, max; /* numbers */
-};
+#define T_STR SESS_SET_STR
+#define T_INT SESS_SET_INT
+#define T_LONG SESS_SET_LONG
+#define T_BOOL SESS_SET_BOOL
+#define T_URL SESS_SET_URL
 
 #define OFF(f) offsetof(struct sess_config, f)
 #define SZ(f) sizeof(((struct sess_config *)0)->f)
-static const struct setting settings[] = {
-	{"redis.url", T_URL, 0, 0, 0, 0},
-	{"redis.host", T_STR, OFF(host), SZ(host), 0, 0},
-	{"redis.port", T_INT, OFF(port), 0, 1, 65535},
-	{"redis.socket", T_STR, OFF(unix_path), SZ(unix_path), 0, 0},
-	{"redis.db", T_INT, OFF(db), 0, 0, INT_MAX},
-	{"redis.username", T_STR, OFF(username), SZ(username), 0, 0},
-	{"redis.password", T_STR, OFF(password), SZ(password), 0, 0},
-	{"redis.connectTimeout", T_INT, OFF(connect_timeout_ms), 0, 1, 3600000},
-	{"redis.commandTimeout", T_INT, OFF(command_timeout_ms), 0, 1, 3600000},
-	{"prefix", T_STR, OFF(prefix), SZ(prefix), 0, 0},
-	{"defaultTTL", T_LONG, OFF(default_ttl), 0, SESS_TTL_MIN, SESS_TTL_MAX},
-	{"graceTTL", T_LONG, OFF(grace_ttl), 0, SESS_TTL_MIN, SESS_TTL_MAX},
-	{"checkpointInterval", T_LONG, OFF(checkpoint_interval), 0, 0, SESS_INTERVAL_MAX},
-	{"maxEventsPerSession", T_LONG, OFF(max_events), 0, 0, SESS_MAX_EVENTS_MAX},
-	{"enableFailureSnapshots", T_BOOL, OFF(failure_snapshots), 0, 0, 1},
-	{"cleanupInterval", T_LONG, OFF(cleanup_interval), 0, 1, 315360000},
-	{"cleanupBatchSize", T_LONG, OFF(cleanup_batch), 0, 1, 100000},
-	{"health.warn", T_STR, OFF(health_warn), SZ(health_warn), 0, 0},
-	{"health.crit", T_STR, OFF(health_crit), SZ(health_crit), 0, 0},
+#define S(n, f, d, ...) {.name = n, .type = T_STR, .off = OFF(f), .size = SZ(f), .doc = d, __VA_ARGS__}
+#define N(n, t, f, lo, hi, d, ...) {.name = n, .type = t, .off = OFF(f), .min = lo, .max = hi, .doc = d, __VA_ARGS__}
+static const struct sess_setting settings[] = {
+	{.name = "redis.url", .type = T_URL, .size = 1024, .secret = 1,
+	 .pattern = "^(redis|rediss|unix)://",
+	 .doc = "redis://[user[:password]@]host[:port][/db], rediss:// (TLS) or unix:///path.sock[?db=N]"},
+	S("redis.host", host, "Redis host name or address"),
+	N("redis.port", T_INT, port, 1, 65535, "Redis TCP port"),
+	S("redis.socket", unix_path, "Redis unix socket path (instead of host and port)"),
+	N("redis.db", T_INT, db, 0, INT_MAX, "Redis database number"),
+	S("redis.username", username, "Redis ACL user name"),
+	S("redis.password", password, "Redis password (keep the file private: chmod 600)", .secret = 1),
+	N("redis.connectTimeout", T_INT, connect_timeout_ms, 1, 3600000, "connect timeout, milliseconds",
+	  .advise_min = 100, .advise_max = 30000,
+	  .advice = "a connect timeout outside 100 ms to 30 s either fails on a busy network or hangs callers"),
+	N("redis.commandTimeout", T_INT, command_timeout_ms, 1, 3600000, "command timeout, milliseconds",
+	  .advise_min = 100, .advise_max = 60000,
+	  .advice = "a command timeout outside 100 ms to 60 s either fails busy commands or hangs callers"),
+	S("prefix", prefix, "key prefix: 1-32 of [A-Za-z0-9._], then also - and :",
+	  .pattern = "^[A-Za-z0-9._][A-Za-z0-9._:-]{0,31}$"),
+	N("defaultTTL", T_LONG, default_ttl, SESS_TTL_MIN, SESS_TTL_MAX, "session TTL, seconds",
+	  .advise_min = 60, .advise_max = 604800,
+	  .advice = "a TTL over 7 days keeps abandoned sessions in memory; under a minute ends live ones"),
+	N("graceTTL", T_LONG, grace_ttl, SESS_TTL_MIN, SESS_TTL_MAX,
+	  "TTL after the last agent leaves, seconds (below defaultTTL)",
+	  .advise_min = 1, .advise_max = 86400,
+	  .advice = "a grace TTL over a day keeps finished sessions in memory"),
+	N("checkpointInterval", T_LONG, checkpoint_interval, 0, SESS_INTERVAL_MAX,
+	  "events between automatic checkpoints (0: off)",
+	  .advise_min = 5, .advise_max = 10000,
+	  .advice = "a checkpoint every few events costs a snapshot write each time; thousands apart make replays and trims slow"),
+	N("maxEventsPerSession", T_LONG, max_events, 0, SESS_MAX_EVENTS_MAX,
+	  "events a session may hold (0: unlimited)",
+	  .advise_min = 1, .advise_max = 100000,
+	  .advice = "an unlimited or very long log (over 100000 events) costs memory per session"),
+	N("enableFailureSnapshots", T_BOOL, failure_snapshots, 0, 1,
+	  "take a checkpoint when an event breaks the session"),
+	N("cleanupInterval", T_LONG, cleanup_interval, 1, 315360000, "seconds between cleanup runs",
+	  .advise_min = 10, .advise_max = 86400,
+	  .advice = "cleanup more often than every 10 s costs Redis time; less than daily lets indexes grow"),
+	N("cleanupBatchSize", T_LONG, cleanup_batch, 1, 100000, "sessions a cleanup run handles per round trip",
+	  .advise_min = 10, .advise_max = 10000,
+	  .advice = "batches over 10000 block Redis for long; under 10 make cleanup slow"),
+	S("health.warn", health_warn, "sess-health warning thresholds, NAME=RANGE,..."),
+	S("health.crit", health_crit, "sess-health critical thresholds, NAME=RANGE,..."),
+	S("environment", environment, "the deployment the file is for (sess-validate's rules)",
+	  .values = "development staging production"),
 };
 #undef OFF
 #undef SZ
+#undef S
+#undef N
 
-static const struct setting *find_setting(const char *name)
+const struct sess_setting *sess_config_setting(size_t i)
+{
+	return i < sizeof settings / sizeof settings[0] ? &settings[i] : NULL;
+}
+
+static const struct sess_setting *find_setting(const char *name)
 {
 	size_t i;
 
@@ -335,6 +365,24 @@ static const struct setting *find_setting(const char *name)
 		if (strcmp(settings[i].name, name) == 0)
 			return &settings[i];
 	return NULL;
+}
+
+const struct sess_setting *sess_config_find(const char *name)
+{
+	return find_setting(name);
+}
+
+/* A word of a space-separated list. */
+static int in_words(const char *words, const char *w)
+{
+	size_t n = strlen(w);
+	const char *p;
+
+	for (p = words; *p; p += strcspn(p, " "), p += *p == ' ') {
+		if (strcspn(p, " ") == n && !strncmp(p, w, n))
+			return n > 0;
+	}
+	return 0;
 }
 
 static int parse_bool(const char *v, int *out)
@@ -351,7 +399,7 @@ static int parse_bool(const char *v, int *out)
 int sess_config_set(struct sess_config *cfg, const char *name,
 		    const char *value, const char *source, struct sess_err *err)
 {
-	const struct setting *s = find_setting(name);
+	const struct sess_setting *s = find_setting(name);
 	enum sess_class cls = (source && source[0] == '-') ? SESS_E_USAGE : SESS_E_CONFIG;
 	char *base = (char *)cfg;
 	long v;
@@ -370,6 +418,9 @@ int sess_config_set(struct sess_config *cfg, const char *name,
 		}
 		return 0;
 	case T_STR:
+		if (s->values && !in_words(s->values, value))
+			return sess_err_set(err, cls, NULL, "%s: \"%.40s\" is not one of %s",
+					    source, value, s->values);
 		if (copy_str(base + s->off, s->size, value, source, cls, err))
 			return -1;
 		if (s->off == offsetof(struct sess_config, prefix) &&
@@ -401,7 +452,7 @@ int sess_config_set(struct sess_config *cfg, const char *name,
 /* A number in a config file, as text for sess_config_set: whole, and for
  * a numeric setting in its range (named in the message); other settings
  * (a password of digits) take any whole number. */
-static int file_number(const cJSON *v, const struct setting *s, const char *where,
+static int file_number(const cJSON *v, const struct sess_setting *s, const char *where,
 		       char *buf, size_t n, struct sess_err *err)
 {
 	long min = -SESS_SEQ_MAX, max = SESS_SEQ_MAX, got;

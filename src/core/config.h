@@ -38,7 +38,42 @@ struct sess_config {
 	 * alone knows the names */
 	char health_warn[512];
 	char health_crit[512];
+	/* the deployment the file is for: development, staging or
+	 * production ("environment"; sess-validate applies its rules) */
+	char environment[16];
 };
+
+/* The settings table: every key a config file may hold, its type and
+ * range, one line of documentation and the advice sess-validate gives for
+ * production. The loader, the validator and the JSON Schema all read this
+ * one table, so they cannot disagree. */
+enum sess_setting_type {
+	SESS_SET_STR, SESS_SET_INT, SESS_SET_LONG, SESS_SET_BOOL, SESS_SET_URL
+};
+
+struct sess_setting {
+	const char *name;          /* "redis.port": a dot nests an object */
+	enum sess_setting_type type;
+	size_t off;                /* in struct sess_config (not for URL) */
+	size_t size;               /* strings: buffer size (longest + 1) */
+	long min, max;             /* numbers: the accepted range */
+	const char *values;        /* strings: the accepted words, separated
+				    * by spaces, or NULL for any */
+	const char *pattern;       /* strings: the JSON Schema pattern of what
+				    * the setter accepts, or NULL */
+	const char *doc;           /* one line, for the schema and the man page */
+	/* production advice: a value outside [advise_min, advise_max]
+	 * costs memory or speed (advice says how); NULL advice = none */
+	long advise_min, advise_max;
+	const char *advice;
+	int secret;                /* never printed (passwords, URLs) */
+};
+
+/* The i-th setting, or NULL past the last. */
+const struct sess_setting *sess_config_setting(size_t i);
+
+/* The setting a config file names, or NULL. */
+const struct sess_setting *sess_config_find(const char *name);
 
 /* Looks a name up in an environment; getenv fits. Tests pass their own. */
 typedef const char *(*sess_env_fn)(const char *name);

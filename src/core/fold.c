@@ -146,6 +146,16 @@ static int agent_find(const struct sess_fold *f, const char *id)
 	return -1;
 }
 
+int sess_fold_has_agent(const struct sess_fold *f, const char *id, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < f->nagents; i++)
+		if (strlen(f->agents[i].id) == len && !memcmp(f->agents[i].id, id, len))
+			return 1;
+	return 0;
+}
+
 static int agent_add(struct sess_fold *f, const char *id, long long joined, struct sess_err *err)
 {
 	if (agent_find(f, id) >= 0)

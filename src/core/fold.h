@@ -81,6 +81,9 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 int sess_fold_from_checkpoint(struct sess_fold *f, const cJSON *cp,
 			      struct sess_err *err);
 
+/* Is agent id (len bytes, as an event's raw "a") a member now? */
+int sess_fold_has_agent(const struct sess_fold *f, const char *id, size_t len);
+
 /* The state digest (sd) the scripts store with a checkpoint. */
 void sess_fold_digest(const struct sess_fold *f, char out[SESS_SHA1_HEX]);
 

@@ -14,7 +14,7 @@
  * (cJSON copies them), \u0000 in a string or key (cJSON cuts the string
  * there), and nesting past SESS_JSON_DEPTH_MAX (cJSON stops at 1000 with
  * no word why). Offsets in messages count bytes from 1. */
-static int prescan(const char *text, const char *what, struct sess_err *err)
+static int prescan(const char *text, const char *what, size_t *at, struct sess_err *err)
 {
 	size_t i = 0, n = strlen(text), len;
 	int in_str = 0, depth = 0;
@@ -22,14 +22,14 @@ static int prescan(const char *text, const char *what, struct sess_err *err)
 	while (i < n) {
 		unsigned char c = (unsigned char)text[i];
 		if (c >= 0x80) {
-			if (!(len = sess_utf8_seq(text + i, n - i)))
+			if (!(len = sess_utf8_seq(text + i, n - i)) && (*at = i, 1))
 				return sess_err_set(err, SESS_E_DATA, "bad_json",
 						    "%s%snot valid UTF-8 at byte %zu", SUBJECT(what, " is "), i + 1);
 			i += len;
 			continue;
 		}
 		if (in_str && c == '\\') {
-			if (!strncmp(text + i + 1, "u0000", 5))
+			if (!strncmp(text + i + 1, "u0000", 5) && (*at = i, 1))
 				return sess_err_set(err, SESS_E_DATA, "bad_json",
 						    "%s%sa \\u0000 (NUL character) at byte %zu; text in sesskit cannot hold NUL",
 						    SUBJECT(what, " holds "), i + 1);
@@ -42,7 +42,7 @@ static int prescan(const char *text, const char *what, struct sess_err *err)
 		}
 		if (c == '"')
 			in_str = !in_str;
-		else if (!in_str && (c == '[' || c == '{') && ++depth > SESS_JSON_DEPTH_MAX)
+		else if (!in_str && (c == '[' || c == '{') && ++depth > SESS_JSON_DEPTH_MAX && (*at = i, 1))
 			return sess_err_set(err, SESS_E_DATA, "bad_json",
 					    "%s%snested too deeply (limit %d)", SUBJECT(what, " is "),
 					    SESS_JSON_DEPTH_MAX);
@@ -53,18 +53,53 @@ static int prescan(const char *text, const char *what, struct sess_err *err)
 	return 0;
 }
 
+void sess_json_line_col(const char *text, size_t off, long *line, long *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			++*line;
+			*col = 1;
+		} else {
+			++*col;
+		}
+	}
+}
+
+cJSON *sess_json_parse_pos(const char *text, const char *what, const char *hint,
+			   struct sess_json_pos *pos, struct sess_err *err)
+{
+	size_t at = 0;
+	cJSON *v;
+
+	memset(pos, 0, sizeof *pos);
+	if (prescan(text, what, &at, err)) {
+		pos->offset = at;
+		sess_json_line_col(text, at, &pos->line, &pos->col);
+		return NULL;
+	}
+	v = cJSON_ParseWithOpts(text, NULL, 1);
+	if (!v) {
+		const char *near = sess_json_near();
+		/* cJSON points at the byte it stopped at, inside text */
+		at = near >= text && near <= text + strlen(text) ? (size_t)(near - text) : 0;
+		pos->offset = at;
+		sess_json_line_col(text, at, &pos->line, &pos->col);
+		sess_err_set(err, SESS_E_DATA, "bad_json", "%s%snot valid JSON (near \"%.20s\")%s%s",
+			     SUBJECT(what, " is "), near, hint ? "; " : "", hint ? hint : "");
+	}
+	return v;
+}
+
 cJSON *sess_json_parse_err(const char *text, const char *what,
 			   const char *hint, struct sess_err *err)
 {
-	cJSON *v;
+	struct sess_json_pos pos;
 
-	if (prescan(text, what, err))
-		return NULL;
-	v = cJSON_ParseWithOpts(text, NULL, 1);
-	if (!v)
-		sess_err_set(err, SESS_E_DATA, "bad_json", "%s%snot valid JSON (near \"%.20s\")%s%s",
-			     SUBJECT(what, " is "), sess_json_near(), hint ? "; " : "", hint ? hint : "");
-	return v;
+	return sess_json_parse_pos(text, what, hint, &pos, err);
 }
 
 cJSON *sess_json_parse(const char *text)

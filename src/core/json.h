@@ -25,6 +25,21 @@
 cJSON *sess_json_parse_err(const char *text, const char *what,
 			   const char *hint, struct sess_err *err);
 
+/* Where a parse failed: the byte offset (from 0) of the offending byte
+ * and its 1-based line and column (columns count bytes). */
+struct sess_json_pos {
+	size_t offset;
+	long line, col;
+};
+
+/* sess_json_parse_err that also says where it failed (pos is zeroed on
+ * success). For files, where an editor wants the line. */
+cJSON *sess_json_parse_pos(const char *text, const char *what, const char *hint,
+			   struct sess_json_pos *pos, struct sess_err *err);
+
+/* The line and column of byte offset off of text. */
+void sess_json_line_col(const char *text, size_t off, long *line, long *col);
+
 /* The same without the reason. */
 cJSON *sess_json_parse(const char *text);
 

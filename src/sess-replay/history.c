@@ -9,6 +9,7 @@
 #include "core/event.h"
 #include "core/ids.h"
 #include "core/index.h"
+#include "core/integrity.h"
 #include "core/keys.h"
 #include "core/pipe.h"
 #include "core/reply.h"
@@ -465,25 +466,13 @@ static void finding(struct cli_app *a, const char *id, const char *code, long lo
 	cJSON_Delete(o);
 }
 
-static int cmp_name(const void *x, const void *y)
+/* integrity.h's findings, as verify prints them */
+static void vfinding(const char *code, long long seq, const char *msg, void *p)
 {
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
+	struct verify_st *st = p;
 
-static cJSON *sorted_names(const struct sess_fold *f)
-{
-	cJSON *a = cJSON_CreateArray();
-	const char **ids = f->nagents ? malloc(f->nagents * sizeof *ids) : NULL;
-	size_t i;
-
-	for (i = 0; ids && i < f->nagents; i++)
-		ids[i] = f->agents[i].id;
-	if (ids)
-		qsort(ids, f->nagents, sizeof *ids, cmp_name);
-	for (i = 0; ids && i < f->nagents; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(ids[i]));
-	free(ids);
-	return a;
+	finding(st->a, st->id, code, seq, "%s", msg);
+	st->findings++;
 }
 
 /* Before a checkpoint's record is folded: the stored checkpoint must be
@@ -491,55 +480,7 @@ static cJSON *sorted_names(const struct sess_fold *f)
 static void check_checkpoint(struct verify_st *st, const struct sess_fold *before,
 			     const char *chain_before, long long n)
 {
-	char key[24], sd[SESS_SHA1_HEX];
-	const cJSON *cp, *v;
-	cJSON *agents;
-	char *got, *want;
-
-	snprintf(key, sizeof key, "%lld", n);
-	cp = cJSON_GetObjectItemCaseSensitive(st->cps, key);
-	if (!cp) {
-		finding(st->a, st->id, "checkpoint_missing", before->seq,
-			"the history records checkpoint %lld, which is not stored", n);
-		st->findings++;
-		return;
-	}
-	sess_fold_digest(before, sd);
-	v = cJSON_GetObjectItemCaseSensitive(cp, "sd");
-	if (!cJSON_IsString(v) || strcmp(v->valuestring, sd)) {
-		finding(st->a, st->id, "checkpoint_mismatch", before->seq,
-			"checkpoint %lld does not hold the state folded up to seq %lld (state digest %s, stored %s)",
-			n, before->seq, sd, cJSON_IsString(v) ? v->valuestring : "none");
-		st->findings++;
-	}
-	v = cJSON_GetObjectItemCaseSensitive(cp, "ch");
-	if (!cJSON_IsString(v) || strcmp(v->valuestring, chain_before)) {
-		finding(st->a, st->id, "chain_mismatch", before->seq,
-			"checkpoint %lld's chain digest is not the chain of the records before it", n);
-		st->findings++;
-	}
-	/* the plain fields too, so a finding names what differs (a
-	 * checkpoint lists its agents sorted) */
-	agents = sorted_names(before);
-	got = cJSON_PrintUnformatted(agents);
-	want = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(cp, "agents"));
-	if (!got || !want || strcmp(got, want)) {
-		finding(st->a, st->id, "checkpoint_mismatch", before->seq,
-			"checkpoint %lld lists agents %s; the history has %s", n,
-			want ? want : "none", got ? got : "none");
-		st->findings++;
-	}
-	cJSON_free(got);
-	cJSON_free(want);
-	cJSON_Delete(agents);
-	v = cJSON_GetObjectItemCaseSensitive(cp, "state");
-	if (!cJSON_IsString(v) || strcmp(v->valuestring, before->state)) {
-		finding(st->a, st->id, "checkpoint_mismatch", before->seq,
-			"checkpoint %lld holds state %s; the history has %s", n,
-			cJSON_IsString(v) ? v->valuestring : "none", before->state);
-		st->findings++;
-	}
-	cJSON_DeleteItemFromObjectCaseSensitive(st->cps, key); /* seen */
+	sess_integrity_checkpoint(before, chain_before, n, st->cps, vfinding, st);
 }
 
 struct vfold_st {
@@ -609,7 +550,7 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 	struct source src;
 	struct sess_fold f;
 	const char *head;
-	cJSON *sum, *it;
+	cJSON *sum;
 	int rc;
 
 	if (source_open(a, id, saved, &src)) {
@@ -638,23 +579,9 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 	} else {
 		head = src.saved ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src.meta, "chain"))
 				 : src.head.chain;
-		if (!head || strcmp(head, f.chain)) {
-			finding(a, id, "chain_mismatch", f.seq,
-				"the records fold to chain %s but the %s holds %s: a record was edited, removed or inserted",
-				f.chain, src.saved ? "saved replay" : "session", head ? head : "none");
-			v.findings++;
-		}
-		/* checkpoints no record points at (a trimmed log's are before
-		 * its start, and fine) */
-		cJSON_ArrayForEach(it, v.cps) {
-			double s = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "seq"));
-			if (s >= (double)f.base + 1 && f.known && !(src.head.start &&
-			    s <= cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src.head.start, "seq")))) {
-				finding(a, id, "checkpoint_orphan", (long long)s,
-					"checkpoint %s is stored but no history record took it", it->string);
-				v.findings++;
-			}
-		}
+		sess_integrity_finish(&f, head, src.saved ? "saved replay" : "session", v.cps,
+				      src.head.start ? (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src.head.start, "seq"))
+				      : -1, vfinding, &v);
 	}
 	sum = cJSON_CreateObject();
 	cJSON_AddStringToObject(sum, "id", id);

@@ -1,0 +1,376 @@
+/* cmd_server.c - a live Redis checked for this workload: version,
+ * credentials, ACL, eviction, persistence, keyspace notifications,
+ * latency, layout, replication role. */
+#include "validate.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/cfgcheck.h"
+#include "core/keys.h"
+#include "core/schema.h"
+
+#define MIN_MAJOR 6           /* older servers: no ACL, no RESP3 ... */
+#define LATENCY_WARN_MS 10.0
+
+struct srv {
+	struct cli_app *a;
+	struct report *r;
+	int prod, staging;
+	redisReply *info;
+};
+
+static void say(struct srv *s, enum sess_sev sev, const char *code, const char *fix, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void say(struct srv *s, enum sess_sev sev, const char *code, const char *fix, const char *fmt, ...)
+{
+	struct sess_finding f;
+	struct sess_err e;
+	char msg[SESS_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sess_err_set(&e, SESS_E_DATA, NULL, "%s", msg);
+	memset(&f, 0, sizeof f);
+	f.sev = sev;
+	f.code = code;
+	f.message = e.msg;
+	f.fix = fix;
+	f.seq = -1;
+	report_finding(&f, s->r);
+}
+
+/* A field of INFO's text ("name:value\r\n"), copied into buf. */
+static const char *info(struct srv *s, const char *name, char *buf, size_t n)
+{
+	const char *p = s->info && s->info->type == REDIS_REPLY_STRING ? s->info->str : NULL;
+	size_t len = strlen(name);
+
+	while (p && *p) {
+		if (!strncmp(p, name, len) && p[len] == ':') {
+			size_t l = strcspn(p + len + 1, "\r\n");
+			snprintf(buf, n, "%.*s", (int)l, p + len + 1);
+			return buf;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+static redisReply *cmd(struct srv *s, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+
+	va_start(ap, fmt);
+	r = redisvCommand(s->a->conn.ctx, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static void check_version(struct srv *s)
+{
+	char v[64];
+	int major = 0, minor = 0;
+
+	if (!info(s, "redis_version", v, sizeof v)) {
+		say(s, SESS_SEV_WARNING, "server.version", "check that this is Redis", "the server does not say its version");
+		return;
+	}
+	sscanf(v, "%d.%d", &major, &minor);
+	if (major < MIN_MAJOR)
+		say(s, SESS_SEV_ERROR, "server.version", "upgrade Redis to 6.0 or later (sesskit is tested with 7.0)",
+		    "Redis %s is older than %d.0, which sesskit needs", v, MIN_MAJOR);
+}
+
+static const char *const needed[][6] = {
+	/* command and example arguments; %k a session key, %i the index */
+	{"EVALSHA", "0000000000000000000000000000000000000000", "1", "%k", NULL},
+	{"EVAL", "return 1", "1", "%k", NULL},
+	{"SCRIPT", "LOAD", "return 1", NULL},
+	{"HGETALL", "%k", NULL},
+	{"HMGET", "%k", "v", NULL},
+	{"HSET", "%k", "f", "v", NULL},
+	{"HINCRBY", "%s", "events", "1", NULL},
+	{"LRANGE", "%k", "0", "1", NULL},
+	{"LLEN", "%k", NULL},
+	{"ZADD", "%i", "1", "m", NULL},
+	{"ZREM", "%i", "m", NULL},
+	{"ZRANGE", "%i", "0", "1", NULL},
+	{"ZSCORE", "%i", "m", NULL},
+	{"ZSCAN", "%i", "0", NULL},
+	{"ZCARD", "%i", NULL},
+	{"SCAN", "0", NULL},
+	{"EXISTS", "%k", NULL},
+	{"PTTL", "%k", NULL},
+	{"PEXPIRE", "%k", "1000", NULL},
+	{"DEL", "%k", NULL},
+	{"GET", "%l", NULL},
+	{"SET", "%l", "2", NULL},
+	{"PUBLISH", "%c", "m", NULL},
+	{"SUBSCRIBE", "%c", NULL},
+	{"PSUBSCRIBE", "%p", NULL},
+	{"INFO", NULL},
+	{"PING", NULL},
+	{"MULTI", NULL},
+	{"EXEC", NULL},
+	{"WATCH", "%k", NULL},
+	{"TIME", NULL},
+};
+
+static void check_acl(struct srv *s)
+{
+	redisReply *who = cmd(s, "ACL WHOAMI"), *r;
+	char missing[1024] = "", key[SESS_KEY_MAX], idx[SESS_KEY_MAX], stats[SESS_KEY_MAX], lay[SESS_KEY_MAX];
+	char chan[SESS_KEY_MAX], pat[SESS_KEY_MAX];
+	size_t i, j, nmiss = 0;
+
+	if (!who || who->type != REDIS_REPLY_STRING) {
+		say(s, SESS_SEV_RECOMMENDATION, "server.acl_unknown",
+		    "allow ACL WHOAMI and ACL DRYRUN to this user, or check its rules by hand",
+		    "cannot check the ACL: %s", who && who->type == REDIS_REPLY_ERROR ? who->str : "no answer");
+		if (who)
+			freeReplyObject(who);
+		return;
+	}
+	sess_key_meta(key, s->a->cfg.prefix, "sess-validate-probe");
+	sess_key_index(idx, s->a->cfg.prefix);
+	sess_key_stats(stats, s->a->cfg.prefix);
+	sess_key_layout(lay, s->a->cfg.prefix);
+	sess_key_channel(chan, s->a->cfg.prefix, "sess-validate-probe");
+	sess_key_channel_pattern(pat, s->a->cfg.prefix);
+	for (i = 0; i < sizeof needed / sizeof needed[0]; i++) {
+		const char *argv[10];
+		int argc = 0;
+		argv[argc++] = "ACL";
+		argv[argc++] = "DRYRUN";
+		argv[argc++] = who->str;
+		argv[argc++] = needed[i][0];
+		for (j = 1; j < 6 && needed[i][j]; j++) {
+			const char *x = needed[i][j];
+			argv[argc++] = !strcmp(x, "%k") ? key : !strcmp(x, "%i") ? idx : !strcmp(x, "%s") ? stats
+				     : !strcmp(x, "%l") ? lay : !strcmp(x, "%c") ? chan : !strcmp(x, "%p") ? pat : x;
+		}
+		r = redisCommandArgv(s->a->conn.ctx, argc, argv, NULL);
+		if (!r)
+			break;
+		if (r->type == REDIS_REPLY_ERROR && (strstr(r->str, "unknown") || strstr(r->str, "NOPERM this user has no permissions to run the 'acl"))) {
+			/* no DRYRUN (Redis < 7) or not allowed to ask */
+			say(s, SESS_SEV_RECOMMENDATION, "server.acl_unknown",
+			    "allow ACL DRYRUN (Redis 7) to this user, or check its rules by hand",
+			    "cannot check the ACL: %s", r->str);
+			freeReplyObject(r);
+			freeReplyObject(who);
+			return;
+		}
+		if (r->type != REDIS_REPLY_STATUS) {
+			nmiss++;
+			if (strlen(missing) + strlen(needed[i][0]) + 2 < sizeof missing) {
+				if (*missing)
+					strcat(missing, " ");
+				strcat(missing, needed[i][0]);
+			}
+		}
+		freeReplyObject(r);
+	}
+	if (nmiss) {
+		char fix[1200];
+		snprintf(fix, sizeof fix, "ACL SETUSER %s +%s (and keys %s:*, channels %s:*)", who->str, missing,
+			 s->a->cfg.prefix, s->a->cfg.prefix);
+		say(s, SESS_SEV_ERROR, "server.acl", fix, "ACL user %s may not run %zu command%s the tools need: %s",
+		    who->str, nmiss, nmiss == 1 ? "" : "s", missing);
+	}
+	freeReplyObject(who);
+}
+
+static void check_memory(struct srv *s)
+{
+	char pol[64], mm[64];
+
+	if (!info(s, "maxmemory_policy", pol, sizeof pol))
+		return;
+	info(s, "maxmemory", mm, sizeof mm);
+	if (strcmp(pol, "noeviction")) {
+		/* every session key has a TTL, so volatile-* evicts live sessions too */
+		say(s, atoll(mm) > 0 ? SESS_SEV_ERROR : SESS_SEV_WARNING, "server.eviction",
+		    "CONFIG SET maxmemory-policy noeviction (writes then fail loudly instead of losing sessions)",
+		    "maxmemory-policy is %s: when memory fills, Redis evicts live sessions' keys%s", pol,
+		    atoll(mm) > 0 ? "" : " (maxmemory is 0, so not yet)");
+	} else if (atoll(mm) == 0 && s->prod) {
+		say(s, SESS_SEV_RECOMMENDATION, "server.maxmemory",
+		    "set maxmemory below the machine's memory, so Redis refuses writes before the kernel kills it",
+		    "maxmemory is 0 (no limit)");
+	}
+}
+
+static void check_persistence(struct srv *s)
+{
+	char aof[16] = "0", bg[16] = "", aofw[16] = "", save[256] = "";
+	redisReply *r;
+	enum sess_sev sev = s->prod ? SESS_SEV_ERROR : SESS_SEV_WARNING;
+
+	info(s, "aof_enabled", aof, sizeof aof);
+	if (info(s, "rdb_last_bgsave_status", bg, sizeof bg) && strcmp(bg, "ok"))
+		say(s, sev, "server.save_failed", "read the Redis log: disk full or no permission in its dir?",
+		    "the last RDB save failed (rdb_last_bgsave_status:%s)", bg);
+	if (info(s, "aof_last_write_status", aofw, sizeof aofw) && strcmp(aofw, "ok"))
+		say(s, sev, "server.save_failed", "read the Redis log: disk full or no permission in its dir?",
+		    "the last AOF write failed (aof_last_write_status:%s)", aofw);
+	if (!s->prod)
+		return;
+	r = cmd(s, "CONFIG GET save");
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_STRING)
+		snprintf(save, sizeof save, "%s", r->element[1]->str);
+	else
+		snprintf(save, sizeof save, "?");
+	if (r)
+		freeReplyObject(r);
+	if (strcmp(aof, "1") && !*save)
+		say(s, SESS_SEV_ERROR, "server.persistence",
+		    "CONFIG SET appendonly yes (or save 3600 1 300 100 60 10000) and CONFIG REWRITE",
+		    "neither AOF nor RDB snapshots are on: a restart loses every session");
+}
+
+static void check_notifications(struct srv *s)
+{
+	redisReply *r = cmd(s, "CONFIG GET notify-keyspace-events");
+	const char *v = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 ? r->element[1]->str : NULL;
+
+	if (!v)
+		say(s, SESS_SEV_WARNING, "server.notifications", "allow CONFIG GET, or check notify-keyspace-events by hand",
+		    "cannot read notify-keyspace-events: %s", r && r->type == REDIS_REPLY_ERROR ? r->str : "no answer");
+	else if (!(strchr(v, 'K') || strchr(v, 'E')) || !(strchr(v, 'A') || (strchr(v, 'g') && strchr(v, 'l') && strchr(v, 'h'))))
+		say(s, SESS_SEV_ERROR, "server.notifications", "CONFIG SET notify-keyspace-events KEA",
+		    "live sync needs keyspace notifications, and notify-keyspace-events is \"%s\"", v);
+	if (r)
+		freeReplyObject(r);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void check_latency(struct srv *s, long pings)
+{
+	double ms[1000];
+	long i;
+
+	for (i = 0; i < pings; i++) {
+		struct timespec t0, t1;
+		redisReply *r;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = cmd(s, "PING");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (r)
+			freeReplyObject(r);
+		ms[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	}
+	qsort(ms, (size_t)pings, sizeof ms[0], cmp_d);
+	if (ms[pings / 2] > LATENCY_WARN_MS)
+		say(s, SESS_SEV_WARNING, "server.latency", "run the tools near Redis; check its load (redis-cli --latency)",
+		    "PING takes %.1f ms (median of %ld); every session operation pays it", ms[pings / 2], pings);
+}
+
+static void check_layout(struct srv *s)
+{
+	char key[SESS_KEY_MAX];
+	redisReply *r;
+
+	sess_key_layout(key, s->a->cfg.prefix);
+	r = cmd(s, "GET %s", key);
+	if (!r)
+		return;
+	if (r->type == REDIS_REPLY_NIL)
+		say(s, SESS_SEV_RECOMMENDATION, "server.layout_absent",
+		    "nothing to do for a new database; otherwise check --prefix",
+		    "no layout marker %s: no session was ever written with this prefix", key);
+	else if (r->type == REDIS_REPLY_STRING && !strcmp(r->str, SESS_S_LAYOUT_PREV))
+		say(s, SESS_SEV_ERROR, "server.layout", "run sessctl upgrade",
+		    "the data has layout %s; this sesskit reads layout %s", r->str, SESS_S_LAYOUT);
+	else if (r->type != REDIS_REPLY_STRING || strcmp(r->str, SESS_S_LAYOUT))
+		say(s, SESS_SEV_ERROR, "server.layout", "use the sesskit that wrote this data, or another --prefix",
+		    "the data has layout %s, which this sesskit does not know", r->type == REDIS_REPLY_STRING ? r->str : "?");
+	freeReplyObject(r);
+}
+
+static void check_role(struct srv *s)
+{
+	char role[32], slaves[16] = "0";
+
+	if (!info(s, "role", role, sizeof role))
+		return;
+	info(s, "connected_slaves", slaves, sizeof slaves);
+	if (strcmp(role, "master"))
+		say(s, SESS_SEV_ERROR, "server.role", "point the tools at the primary (or use Sentinel to find it)",
+		    "the server is a %s: every write the tools make is refused (READONLY)", role);
+	else if (s->prod && atoi(slaves) == 0)
+		say(s, SESS_SEV_RECOMMENDATION, "server.replication", "add a replica (and Sentinel) for failover",
+		    "no replica is connected: losing this server loses the sessions since the last save");
+}
+
+int cmd_server(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct server_opts *o = opts;
+	struct report r;
+	struct srv s;
+	const char *env;
+	int rc, warn = 0;
+
+	(void)argc;
+	(void)argv;
+	if ((rc = report_init(&r, a, o->format, o->strict, "server")))
+		return rc;
+	if (o->env && !sess_cfgcheck_env_ok(o->env))
+		return cli_usage_error(a, "--env must be development, staging or production, not \"%.20s\"", o->env);
+	if (cli_settings(&a->cfg, &a->common, &warn, &a->err))
+		return cli_app_fail(a);
+	memset(&s, 0, sizeof s);
+	s.a = a;
+	s.r = &r;
+	env = o->env ? o->env : a->cfg.environment[0] ? a->cfg.environment : "development";
+	s.prod = !strcmp(env, "production");
+	s.staging = !strcmp(env, "staging");
+	report_suite(&r, "server");
+	if (sess_conn_open(&a->conn, &a->cfg, &a->err)) {
+		int auth = a->err.cls == SESS_E_AUTH;
+		struct sess_finding f;
+		memset(&f, 0, sizeof f);
+		f.sev = SESS_SEV_ERROR;
+		f.code = auth ? "server.auth" : a->err.cls == SESS_E_UNAVAILABLE ? "server.unreachable" : "server.connect";
+		f.message = a->err.msg;
+		f.fix = auth ? "give the right user and password (--user, --password-file, REDIS_PASSWORD)"
+			     : "is redis-server running? set REDIS_URL or --url";
+		f.seq = -1;
+		report_finding(&f, &r);
+		report_end(&r);
+		return sess_err_exit_code(a->err.cls);
+	}
+	a->connected = 1;
+	s.info = cmd(&s, "INFO");
+	if (!s.info || s.info->type != REDIS_REPLY_STRING) {
+		say(&s, SESS_SEV_ERROR, s.info && s.info->type == REDIS_REPLY_ERROR && strstr(s.info->str, "NOPERM") ? "server.acl" : "server.connect",
+		    "allow INFO to this user", "INFO failed: %s", s.info && s.info->type == REDIS_REPLY_ERROR ? s.info->str : "no answer");
+	} else {
+		check_version(&s);
+		check_memory(&s);
+		check_persistence(&s);
+		check_role(&s);
+	}
+	check_acl(&s);
+	if (o->live_sync)
+		check_notifications(&s);
+	check_latency(&s, o->pings);
+	check_layout(&s);
+	if (s.info)
+		freeReplyObject(s.info);
+	return report_end(&r);
+}

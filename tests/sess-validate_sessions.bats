@@ -1,0 +1,259 @@
+#!/usr/bin/env bats
+# sess-validate sessions: a corrupted-session fixture for each integrity
+# finding, its repair (--repair and --repair --dry-run), --all's stray
+# keys, index and counters, long sessions, ids from stdin, formats.
+
+setup_file() { load helpers/redis; common_setup_file; }
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() { load helpers/redis; common_setup; }
+
+sv() { sk sess-validate "$@"; }
+codes() { jq -r 'select(.code) | .code' <<<"$output" | sort | paste -sd, -; }
+repairs() { jq -r 'select(.repair) | .repair' <<<"$output" | sort | paste -sd, -; }
+
+# mk ID N: a session of N events by two members (auto checkpoints every
+# 10), with its keys' TTLs made whole (a fresh events key may have none:
+# see "a fresh session's events key" below)
+mk() {
+	python3 -c '
+import json, sys
+i, n = sys.argv[1], int(sys.argv[2])
+print(json.dumps({"op": "create", "id": i, "agent": "a1"}))
+print(json.dumps({"op": "join", "id": i, "agent": "a2"}))
+for e in range(n):
+    print(json.dumps({"op": "emit", "id": i, "actor": "a1" if e % 2 else "a2", "type": "note"}))
+' "$1" "$2" | sctl batch >/dev/null
+	local k
+	for k in events checkpoints history; do
+		[ "$(rcli PTTL "sess:{$1}:$k")" != -1 ] || rcli PEXPIRE "sess:{$1}:$k" "$(rcli PTTL "sess:{$1}:meta")" >/dev/null
+	done
+}
+
+# clean ID...: the sessions check clean
+clean() {
+	run sv sessions "$@"
+	assert_success
+	assert_output ""
+}
+
+# ev ID INDEX: the stored event at INDEX
+ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
+
+@test "clean sessions: no findings, exit 0; --all too" {
+	mk s1 25
+	mk s2 3
+	clean s1 s2
+	run sv sessions --all
+	assert_success
+	assert_output ""
+}
+
+@test "a fresh session's events key without a TTL is found (the leak) and repaired" {
+	sctl create --id f1 --agent a >/dev/null
+	sctl emit f1 --actor a --type x >/dev/null
+	rcli PERSIST 'sess:{f1}:events' >/dev/null
+	run sv sessions f1
+	assert_failure 1
+	assert_equal "$(codes)" session.no_ttl
+	run sv sessions --repair --dry-run f1
+	assert_equal "$(repairs)" ttl
+	assert_equal "$(rcli PTTL 'sess:{f1}:events')" -1
+	run sv sessions --repair f1
+	assert_failure 1
+	assert_equal "$(jq -r 'select(.repair) | .command[0]' <<<"$output")" PEXPIRE
+	[ "$(rcli PTTL 'sess:{f1}:events')" -gt 0 ] || fail "no TTL after the repair"
+	clean f1
+}
+
+@test "seq gap: an event renumbered" {
+	mk s1 12
+	rcli LSET 'sess:{s1}:events' 4 "$(ev s1 4 | sed 's/"s":5,/"s":7,/')" >/dev/null
+	run sv sessions s1
+	assert_failure 1
+	[[ $(codes) == *session.seq_gap* ]] || fail "$output"
+	assert_equal "$(jq -r 'select(.code == "session.seq_gap") | .seq' <<<"$output")" 5
+}
+
+@test "events well formed: a damaged event" {
+	mk s1 5
+	rcli LSET 'sess:{s1}:events' 2 'not json' >/dev/null
+	run sv sessions s1
+	assert_failure 1
+	[[ $(codes) == *session.corrupt_record* ]] || fail "$output"
+}
+
+@test "every actor a member when it emitted" {
+	mk s1 5
+	rcli LSET 'sess:{s1}:events' 3 "$(ev s1 3 | sed 's/"a":"a[12]"/"a":"intruder"/')" >/dev/null
+	run sv sessions s1
+	assert_failure 1
+	assert_equal "$(jq -r 'select(.code == "session.not_member") | [.seq, (.message | test("intruder"))] | @text' <<<"$output")" '[4,true]'
+}
+
+@test "state, seq, creator, members, counters: meta against the history; derived ones repaired" {
+	mk s1 12
+	rcli HSET 'sess:{s1}:meta' state broken agents 9 cps 7 >/dev/null
+	run sv sessions s1
+	assert_failure 1
+	assert_equal "$(codes)" "session.agents_count,session.cps_count,session.state_mismatch"
+	run sv sessions --repair --dry-run s1
+	assert_equal "$(repairs)" "agents,cps,state"
+	assert_equal "$(jq -r 'select(.repair) | .dryRun' <<<"$output" | sort -u)" true
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' state)" broken
+	run sv sessions --repair s1
+	assert_equal "$(jq -r 'select(.repair) | .dryRun' <<<"$output" | sort -u)" false
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' state)" working
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' agents)" 2
+	clean s1
+	# not derivable safely: reported, never repaired
+	rcli HSET 'sess:{s1}:meta' seq 99 creator mallory 'agent:ghost' 1 >/dev/null
+	run sv sessions --repair s1
+	assert_failure 1
+	[[ $(codes) == *session.seq_mismatch*session.creator_mismatch* || $(codes) == *session.creator_mismatch*session.seq_mismatch* ]] || fail "$output"
+	[[ $(codes) == *session.members_mismatch* ]] || fail "$output"
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' seq)" 99
+}
+
+@test "checkpoints consistent with the log: missing, mismatched, orphan" {
+	mk s1 25
+	rcli HDEL 'sess:{s1}:checkpoints' 1 >/dev/null
+	run sv sessions s1
+	assert_failure 1
+	assert_equal "$(codes)" session.checkpoint_missing
+	mk s2 25
+	rcli HSET 'sess:{s2}:checkpoints' 2 "$(rcli HGET 'sess:{s2}:checkpoints' 2 | sed 's/"state":"working"/"state":"broken"/')" >/dev/null
+	run sv sessions s2
+	assert_failure 1
+	[[ $(codes) == *session.checkpoint_mismatch* ]] || fail "$output"
+	mk s3 25
+	rcli HSET 'sess:{s3}:checkpoints' 9 '{"id":9,"seq":15,"state":"working"}' >/dev/null
+	run sv sessions s3
+	assert_failure 1
+	assert_equal "$(codes)" session.checkpoint_orphan
+}
+
+@test "the hash chain: a record edited under an intact seq" {
+	mk s1 5
+	rcli LSET 'sess:{s1}:events' 1 "$(ev s1 1 | sed 's/"t":"note"/"t":"edit"/')" >/dev/null
+	run sv sessions s1
+	assert_failure 1
+	assert_equal "$(codes)" session.chain_mismatch
+}
+
+@test "TTLs of one session's keys together: skew found and repaired" {
+	mk s1 12
+	rcli PEXPIRE 'sess:{s1}:history' 99000000 >/dev/null
+	run sv sessions s1
+	assert_success
+	run sv sessions --strict s1
+	assert_failure 1
+	assert_equal "$(codes)" session.ttl_skew
+	assert_equal "$(jq -r .severity <<<"$output")" warning
+	run sv sessions --repair --dry-run s1
+	assert_equal "$(jq -r 'select(.repair) | .key' <<<"$output")" 'sess:{s1}:history'
+	run sv sessions --repair s1
+	clean s1
+}
+
+@test "index: a session missing from it, an entry without a session; both repaired" {
+	mk s1 3
+	mk s2 3
+	rcli ZREM sess:index s1 >/dev/null
+	rcli ZADD sess:index 1 ghost >/dev/null
+	run sv sessions s1
+	assert_failure 1
+	assert_equal "$(codes)" session.index_missing
+	run sv sessions --all
+	assert_failure 1
+	assert_equal "$(codes)" "session.index_missing,session.index_orphan"
+	run sv sessions --all --repair --dry-run
+	assert_equal "$(repairs)" "index_add,index_remove"
+	assert_equal "$(rcli ZSCORE sess:index ghost)" 1
+	run sv sessions --all --repair
+	assert_equal "$(repairs)" "index_add,index_remove"
+	assert_equal "$(rcli ZSCORE sess:index ghost)" ""
+	[ -n "$(rcli ZSCORE sess:index s1)" ] || fail "s1 not indexed"
+	run sv sessions --all
+	assert_success
+}
+
+@test "--all: keys with the prefix that belong to no session, never deleted" {
+	mk s1 3
+	rcli SET 'sess:{gone}:events' x >/dev/null
+	rcli SET 'sess:whatever' 1 >/dev/null
+	rcli SET 'other:key' 1 >/dev/null
+	run sv sessions --all --repair
+	assert_success
+	assert_equal "$(codes)" "session.orphan_key,session.unknown_key"
+	assert_equal "$(rcli EXISTS 'sess:{gone}:events')" 1
+	run sv sessions --all --strict
+	assert_failure 1
+}
+
+@test "--all: counters below what is stored drift; repaired upwards" {
+	mk s1 12
+	rcli HSET sess:stats events 2 type:note 1 sessions 0 >/dev/null
+	run sv sessions --all
+	assert_success
+	assert_equal "$(codes)" "session.stats_drift,session.stats_drift,session.stats_drift"
+	run sv sessions --all --repair
+	assert_equal "$(rcli HGET sess:stats events)" 12
+	assert_equal "$(rcli HGET sess:stats type:note)" 12
+	run sv sessions --all
+	assert_output ""
+}
+
+@test "layout: a session of another layout; an unknown id" {
+	mk s1 2
+	rcli HSET 'sess:{s1}:meta' v 1 >/dev/null
+	run sv sessions s1 nope
+	assert_failure 1
+	assert_equal "$(codes)" "session.layout,session.not_found"
+}
+
+@test "a long session (over a page of records) is streamed and checked the same" {
+	mk big 1500
+	clean big
+	rcli LSET 'sess:{big}:events' 1200 "$(ev big 1200 | sed 's/"t":"note"/"t":"edit"/')" >/dev/null
+	run sv sessions big
+	assert_failure 1
+	# the head, and every checkpoint after the edit
+	assert_equal "$(jq -r .code <<<"$output" | sort -u)" session.chain_mismatch
+	rcli HSET 'sess:{big}:meta' state completed >/dev/null
+	run sv sessions --repair big
+	[[ $(repairs) == state ]] || fail "$output"
+}
+
+@test "many sessions across pages, ids from stdin" {
+	for i in $(seq 1 30); do echo "{\"op\":\"create\",\"id\":\"m$i\",\"agent\":\"a\"}"; done | sctl batch >/dev/null
+	rcli HSET 'sess:{m17}:meta' agents 5 >/dev/null
+	run sv sessions --all --page 7
+	assert_failure 1
+	assert_equal "$(jq -r 'select(.code) | .id + " " + .code' <<<"$output")" "m17 session.agents_count"
+	run bash -c "printf 'm1\n\"m17\"\n{\"id\":\"m3\"}\n' | REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSKIT_BUILDDIR/sess-validate' sessions -"
+	assert_failure 1
+	assert_equal "$(codes)" session.agents_count
+}
+
+@test "formats: text, github and junit for sessions" {
+	mk s1 3
+	rcli HSET 'sess:{s1}:meta' agents 5 >/dev/null
+	run sv sessions --format github s1
+	assert_failure 1
+	assert_line --regexp '^::error title=session\.agents_count::session s1: '
+	run sv sessions --format text s1
+	assert_line --regexp '^session s1: error: .* \[session\.agents_count\]$'
+	run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSKIT_BUILDDIR/sess-validate' sessions --format junit s1 | python3 -c 'import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.stdin).getroot(); print(r.get(\"failures\"), len(r.findall(\"testsuite/testcase/failure\")))'"
+	assert_output "1 1"
+}
+
+@test "usage and Redis down" {
+	run sv sessions
+	assert_failure 64
+	run sv sessions --all s1
+	assert_failure 64
+	run sv sessions --dry-run s1
+	assert_failure 64
+	REDIS_URL="redis://127.0.0.1:$(dead_port)" run sv sessions s1
+	assert_failure 69
+}
