@@ -30,8 +30,9 @@ int sess_log_raw(struct sess_ctx *s, const char *id, long long from, long long t
 
 /* A session's whole history as stored, in the order it was made: each
  * event (SESS_REC_EVENT) and each lifecycle record (SESS_REC_HISTORY),
- * exact texts, as sesskit-layout(7) defines the order (an event with seq
- * N, then the records at N). fn returns 0 to go on, non-zero to stop. */
+ * exact texts (NUL-terminated: len bytes then a NUL), as sesskit-layout(7)
+ * defines the order (an event with seq N, then the records at N). fn
+ * returns 0 to go on, non-zero to stop. */
 #define SESS_REC_EVENT 'E'
 #define SESS_REC_HISTORY 'H'
 typedef int (*sess_record_fn)(int kind, const char *text, size_t len, void *arg);

@@ -372,6 +372,7 @@ int sess_replay_block_each(const unsigned char *data, size_t len, cJSON **snap,
 			seq++;
 		}
 		memcpy(text + pre, p, l);
+		text[pre + l] = '\0'; /* texts are strings, as Redis's replies are */
 		p += l;
 		if (fn(kind == 'H' ? SESS_REC_HISTORY : SESS_REC_EVENT, text, pre + l, arg)) {
 			rc = 1;

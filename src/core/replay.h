@@ -69,7 +69,7 @@ cJSON *sess_replay_enc_meta(const struct sess_replay_enc *e, long long saved_at,
 void sess_replay_enc_free(struct sess_replay_enc *e);
 
 /* Decode one block: check its SHA-1 and content, then call fn for each
- * record with its exact stored text (rebuilt); *snap (NULL to skip) gets
+ * record with its exact stored text (rebuilt, NUL-terminated); *snap (NULL to skip) gets
  * the snapshot before it (caller frees); fn NULL reads the snapshot
  * alone. Returns 0, 1 when fn stopped it, -1 with err. */
 int sess_replay_block_each(const unsigned char *data, size_t len, cJSON **snap,
