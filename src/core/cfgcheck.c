@@ -296,21 +296,6 @@ static const char *type_word(enum sess_setting_type t)
 	}
 }
 
-static const char *json_type(const cJSON *v)
-{
-	if (cJSON_IsString(v))
-		return "a string";
-	if (cJSON_IsNumber(v))
-		return "a number";
-	if (cJSON_IsBool(v))
-		return "a boolean";
-	if (cJSON_IsNull(v))
-		return "null";
-	if (cJSON_IsArray(v))
-		return "an array";
-	return "an object";
-}
-
 static void check_value(struct run *r, struct seen *sn, const struct sess_setting *s,
 			const cJSON *v, const char *ptr, long line)
 {
@@ -325,7 +310,7 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 			snprintf(fix, sizeof fix, "write %s as a number from %ld to %ld, without quotes",
 				 s->name, s->min, s->max);
 			emit(r, SESS_SEV_ERROR, "config.type", ptr, line, 0, fix,
-			     "%s must be %s, not %s", s->name, type_word(s->type), json_type(v));
+			     "%s must be %s, not %s", s->name, type_word(s->type), sess_json_type_name(v));
 			return;
 		}
 		if (sess_json_long(v, s->min, s->max, s->name, &n, &e)) {
@@ -351,7 +336,7 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 	case SESS_SET_BOOL:
 		if (!cJSON_IsBool(v))
 			emit(r, SESS_SEV_ERROR, "config.type", ptr, line, 0, "write true or false, without quotes",
-			     "%s must be true or false, not %s", s->name, json_type(v));
+			     "%s must be true or false, not %s", s->name, sess_json_type_name(v));
 		return;
 	case SESS_SET_STR:
 	case SESS_SET_URL:
@@ -360,7 +345,7 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 	if (!cJSON_IsString(v)) {
 		snprintf(fix, sizeof fix, "write %s as a JSON string, in quotes", s->name);
 		emit(r, SESS_SEV_ERROR, "config.type", ptr, line, 0, fix, "%s must be a string, not %s",
-		     s->name, json_type(v));
+		     s->name, sess_json_type_name(v));
 		return;
 	}
 	if (strlen(v->valuestring) >= s->size) {
@@ -460,7 +445,7 @@ static void check_members(struct run *r, struct seen *sn, const cJSON *obj, cons
 			if (!cJSON_IsObject(it)) {
 				snprintf(fix, sizeof fix, "write %s as an object: \"%s\": {...}", it->string, it->string);
 				emit(r, SESS_SEV_ERROR, "config.type", ptr, line, 0, fix, "%s must be an object, not %s",
-				     it->string, json_type(it));
+				     it->string, sess_json_type_name(it));
 				continue;
 			}
 			check_members(r, sn, it, it->string, nth);
@@ -577,7 +562,7 @@ enum sess_class sess_cfgcheck_text(struct sess_cfgcheck *c, const char *text, si
 	}
 	if (!cJSON_IsObject(root)) {
 		emit(&r, SESS_SEV_ERROR, "config.not_object", "", 1, 1, "write the settings as one JSON object: {\"defaultTTL\": 3600, ...}",
-		     "the file holds %s, not an object of settings", json_type(root));
+		     "the file holds %s, not an object of settings", sess_json_type_name(root));
 		cJSON_Delete(root);
 		return SESS_OK;
 	}

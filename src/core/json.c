@@ -113,10 +113,12 @@ const char *sess_json_near(void)
 
 	return p ? p : "";
 }
-static const char *type_name(const cJSON *v)
+const char *sess_json_type_name(const cJSON *v)
 {
 	if (cJSON_IsString(v))
 		return "a string";
+	if (cJSON_IsNumber(v))
+		return "a number";
 	if (cJSON_IsBool(v))
 		return "a boolean";
 	if (cJSON_IsNull(v))
@@ -134,7 +136,7 @@ int sess_json_long(const cJSON *v, long min, long max, const char *what,
 	if (!cJSON_IsNumber(v))
 		return sess_err_set(err, SESS_E_DATA, "bad_input",
 				    "%s must be a whole number from %ld to %ld, not %s",
-				    what, min, max, type_name(v));
+				    what, min, max, sess_json_type_name(v));
 	/* compare as doubles before any cast: casting an out-of-range
 	 * double (1e400 reads as infinity) to long is undefined */
 	d = v->valuedouble;

@@ -54,4 +54,8 @@ const char *sess_json_near(void);
 int sess_json_long(const cJSON *v, long min, long max, const char *what,
 		   long *out, struct sess_err *err);
 
+/* What kind of JSON value v is, for messages: "a string", "a number",
+ * "a boolean", "null", "an array", "an object". */
+const char *sess_json_type_name(const cJSON *v);
+
 #endif
