@@ -29,6 +29,10 @@ session() {
 	session r1 300
 	for seq in 10 120 151 300; do sctl_state[$seq]=$(rp state r1 --at $seq | jq -c "$shape"); done
 	live_play=$(rp play r1)
+	# diffs within a block, across blocks, over the whole history
+	local diffs=("10 60" "120 151" "1 300") d
+	local -A sctl_diff
+	for d in "${diffs[@]}"; do sctl_diff[$d]=$(rp diff r1 --from ${d% *} --to ${d#* }); done
 	run rp save r1 --interval 64
 	assert_success
 	assert_equal "$(jq -c '[.id, .saved, .events, .lastSeq, .blocks > 1]' <<<"$output")" '["r1",true,300,300,true]'
@@ -40,6 +44,13 @@ session() {
 		assert_equal "$(jq -c "$shape" <<<"$output")" "${sctl_state[$seq]}"
 	done
 	assert_equal "$(rp play r1)" "$live_play"
+	for d in "${diffs[@]}"; do
+		run rp diff r1 --from ${d% *} --to ${d#* }
+		assert_success
+		assert_equal "$output" "${sctl_diff[$d]}"
+	done
+	run rp diff r1 --from 120 --to 151
+	assert_equal "$(jq -c '[.events.count, .from.seq, .to.seq]' <<<"$output")" '[31,120,151]'
 	run rp verify r1
 	assert_success
 	assert_equal "$(jq -c '[.source, .ok, .events]' <<<"$output")" '["saved",true,300]'

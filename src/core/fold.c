@@ -23,24 +23,6 @@ void sess_fold_free(struct sess_fold *f)
 	f->nagents = f->cap = 0;
 }
 
-int sess_fold_copy(struct sess_fold *dst, const struct sess_fold *src)
-{
-	*dst = *src;
-	dst->agents = NULL;
-	dst->metadata = NULL;
-	dst->cap = dst->nagents;
-	if (src->nagents) {
-		if (!(dst->agents = malloc(src->nagents * sizeof *dst->agents)))
-			return -1;
-		memcpy(dst->agents, src->agents, src->nagents * sizeof *dst->agents);
-	}
-	if (src->metadata && !(dst->metadata = strdup(src->metadata))) {
-		sess_fold_free(dst);
-		return -1;
-	}
-	return 0;
-}
-
 static int damaged(struct sess_err *err, const char *what, const char *text, size_t len)
 {
 	return sess_err_set(err, SESS_E_DATA, "corrupt_record",

@@ -98,7 +98,4 @@ cJSON *sess_fold_snapshot(const struct sess_fold *f);
 int sess_fold_restore(struct sess_fold *f, const cJSON *snap, int chained,
 		      struct sess_err *err);
 
-/* A copy of src into dst (dst is initialised here; free it). */
-int sess_fold_copy(struct sess_fold *dst, const struct sess_fold *src);
-
 #endif

@@ -280,9 +280,7 @@ int cmd_state(struct cli_app *a, void *opts, int argc, char **argv)
 /* ---- diff ---- */
 
 struct diff_st {
-	struct point from, to;
-	struct sess_fold at_from;
-	int have_from;
+	struct point from;
 	cJSON *types, *actors, *kinds;
 	long long events;
 };
@@ -306,15 +304,13 @@ static int diff_one(int kind, const char *text, size_t len, struct sess_fold *f,
 	struct sess_fold_ev ev;
 	struct sess_err err;
 
+	(void)f;
+	/* called only for records up to --to; those up to --from are in the
+	 * state at --from already */
 	if (record_position(kind, text, len, &pos, &ts, &ev, &err))
 		return 1;
-	if (point_covers(&st->from, pos, ts)) {
-		sess_fold_free(&st->at_from);
-		st->have_from = sess_fold_copy(&st->at_from, f) == 0;
+	if (point_covers(&st->from, pos, ts))
 		return 0;
-	}
-	if (!point_covers(&st->to, pos, ts))
-		return 1;
 	if (kind == SESS_REC_EVENT) {
 		st->events++;
 		bump(st->types, ev.type, ev.type_len);
@@ -351,6 +347,8 @@ int cmd_diff(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct diff_opts *o = opts;
 	struct diff_st st;
+	struct upto_st from;
+	struct point to;
 	struct source src;
 	struct sess_fold f;
 	cJSON *out, *ag, *joined, *left, *ev;
@@ -359,69 +357,58 @@ int cmd_diff(struct cli_app *a, void *opts, int argc, char **argv)
 
 	(void)argc;
 	memset(&st, 0, sizeof st);
+	memset(&from, 0, sizeof from);
 	if (!o->from || !o->to)
 		return cli_usage_error(a, "diff needs --from A and --to B (seqs or times)");
-	if (point_parse(o->from, "--from", &st.from, &a->err) || point_parse(o->to, "--to", &st.to, &a->err))
+	if (point_parse(o->from, "--from", &from.at, &a->err) || point_parse(o->to, "--to", &to, &a->err))
 		return cli_usage_error(a, "%s", a->err.msg);
-	if (st.from.is_time == st.to.is_time && st.to.v < st.from.v)
+	if (from.at.is_time == to.is_time && to.v < from.at.v)
 		return cli_usage_error(a, "--to %s is before --from %s", o->to, o->from);
 	if ((rc = cli_connect(a)))
 		return rc;
 	if (source_open(a, argv[0], o->saved, &src))
 		return cli_app_fail(a);
+	/* two passes, each stopping at its point: the state at --from, then
+	 * the fold on to --to counting what happened after --from */
+	if (fold_upto(a, &src, &from, 0)) {
+		if (!strcmp(a->err.kind, "before_history"))
+			sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
+				     "--from is before the history of %s begins", argv[0]);
+		source_close(&src);
+		return cli_app_fail(a);
+	}
+	st.from = from.at;
 	st.types = cJSON_CreateObject();
 	st.actors = cJSON_CreateObject();
 	st.kinds = cJSON_CreateObject();
-	rc = source_fold(a, &src, &f, SRC_FOLD, st.from.is_time ? 0 : st.from.v, NULL, diff_one, &st);
+	rc = source_fold(a, &src, &f, SRC_FOLD, from.at.is_time ? 0 : from.at.v, &to, diff_one, &st);
 	source_close(&src);
-	if (!rc && !st.have_from)
-		rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
-				  "--from is before the history of %s begins", argv[0]);
 	if (rc) {
 		cJSON_Delete(st.types);
 		cJSON_Delete(st.actors);
 		cJSON_Delete(st.kinds);
 		sess_fold_free(&f);
-		sess_fold_free(&st.at_from);
+		sess_fold_free(&from.snap);
 		return cli_app_fail(a);
-	}
-	/* f went one record past --to at most; fold_upto's copy is cleaner,
-	 * but the state at --to is the fold before that record: redo it */
-	{
-		struct upto_st up;
-		memset(&up, 0, sizeof up);
-		up.at = st.to;
-		sess_fold_free(&f);
-		if (source_open(a, argv[0], o->saved, &src)) {
-			sess_fold_free(&st.at_from);
-			return cli_app_fail(a);
-		}
-		rc = fold_upto(a, &src, &up, 0);
-		source_close(&src);
-		if (rc) {
-			sess_fold_free(&st.at_from);
-			return cli_app_fail(a);
-		}
-		f = up.snap;
 	}
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "id", argv[0]);
-	cJSON_AddItemToObject(out, "from", sess_fold_json(&st.at_from));
+	cJSON_AddItemToObject(out, "from", sess_fold_json(&from.snap));
 	cJSON_AddItemToObject(out, "to", sess_fold_json(&f));
-	if (strcmp(st.at_from.state, f.state)) {
+	if (strcmp(from.snap.state, f.state)) {
 		cJSON *s = cJSON_AddObjectToObject(out, "stateChanged");
-		cJSON_AddStringToObject(s, "from", st.at_from.state);
+		cJSON_AddStringToObject(s, "from", from.snap.state);
 		cJSON_AddStringToObject(s, "to", f.state);
 	}
 	ag = cJSON_AddObjectToObject(out, "agents");
 	joined = cJSON_AddArrayToObject(ag, "joined");
 	left = cJSON_AddArrayToObject(ag, "left");
 	for (i = 0; i < f.nagents; i++)
-		if (!has_agent(&st.at_from, f.agents[i].id))
+		if (!has_agent(&from.snap, f.agents[i].id))
 			cJSON_AddItemToArray(joined, cJSON_CreateString(f.agents[i].id));
-	for (i = 0; i < st.at_from.nagents; i++)
-		if (!has_agent(&f, st.at_from.agents[i].id))
-			cJSON_AddItemToArray(left, cJSON_CreateString(st.at_from.agents[i].id));
+	for (i = 0; i < from.snap.nagents; i++)
+		if (!has_agent(&f, from.snap.agents[i].id))
+			cJSON_AddItemToArray(left, cJSON_CreateString(from.snap.agents[i].id));
 	cJSON_AddItemToObject(ag, "at", names(&f));
 	ev = cJSON_AddObjectToObject(out, "events");
 	cJSON_AddNumberToObject(ev, "count", (double)st.events);
@@ -429,7 +416,7 @@ int cmd_diff(struct cli_app *a, void *opts, int argc, char **argv)
 	cJSON_AddItemToObject(ev, "byActor", st.actors);
 	cJSON_AddItemToObject(out, "lifecycle", st.kinds);
 	sess_fold_free(&f);
-	sess_fold_free(&st.at_from);
+	sess_fold_free(&from.snap);
 	return cli_print(a, out);
 }
 

@@ -80,7 +80,8 @@ void source_close(struct source *src);
  * is initialised here whatever happens, so the caller frees it. Records
  * past upto (when not NULL) end the stream before they are folded, so f is
  * then the state at that point. from_seq lets a saved replay start at the
- * block before it. fn returns non-zero to stop. */
+ * block before it. fn returns non-zero to stop. A source may be folded
+ * again: each pass reads the log afresh. */
 #define SRC_FOLD 1
 #define SRC_CHAIN 2
 typedef int (*source_fn)(int kind, const char *text, size_t len, struct sess_fold *f,
