@@ -22,6 +22,9 @@ struct sess_config {
 	int tls;               /* rediss:// was asked for */
 	int connect_timeout_ms;
 	int command_timeout_ms;
+	/* the flag that named this server, for the fix in messages ("--to"
+	 * for sess-migrate's target); empty: REDIS_URL or --url */
+	char url_flag[16];
 	/* layout */
 	char prefix[SESS_PREFIX_MAX + 1];
 	/* sessions (names follow the seeds' SessionManager config) */

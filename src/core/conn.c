@@ -15,11 +15,22 @@ static struct timeval ms_tv(int ms)
 	return tv;
 }
 
+/* Where the user named the server, for the fix in a message. */
+static const char *url_flag(const struct sess_conn *c)
+{
+	return c->cfg->url_flag[0] ? c->cfg->url_flag : "REDIS_URL or --url";
+}
+
 int sess_conn_io_error(const struct sess_conn *c, struct sess_err *err)
 {
 	const char *e = c->ctx ? c->ctx->errstr : "cannot allocate a connection";
-	const char *how = c->cfg->unix_path[0] ? "set REDIS_URL=unix:///path or --url" :
-						 "set REDIS_URL or --url";
+	const char *flag = url_flag(c);
+	char how[64];
+
+	if (c->cfg->url_flag[0])
+		snprintf(how, sizeof how, "check %s", flag);
+	else
+		snprintf(how, sizeof how, "set REDIS_URL%s or --url", c->cfg->unix_path[0] ? "=unix:///path" : "");
 
 	if (strstr(e, "refused"))
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
@@ -35,8 +46,8 @@ int sess_conn_io_error(const struct sess_conn *c, struct sess_err *err)
 				    c->where, c->cfg->connect_timeout_ms, c->cfg->command_timeout_ms);
 	if (strstr(e, "Name or service") || strstr(e, "not known") || strstr(e, "resolve"))
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
-				    "cannot connect to %s: unknown host; check the host name in REDIS_URL or --url",
-				    c->where);
+				    "cannot connect to %s: unknown host; check the host name in %s",
+				    c->where, flag);
 	if (strstr(e, "closed") || strstr(e, "reset") || strstr(e, "EOF") || strstr(e, "Broken pipe"))
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
 				    "%s closed the connection (%s); is the server restarting or at maxclients?",
@@ -83,7 +94,8 @@ int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 				    c->where, c->cfg->db);
 	if (!strncmp(s, "READONLY", 8))
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "readonly",
-				    "%s is a read-only replica; point --url at the primary", c->where);
+				    "%s is a read-only replica; point %s at the primary", c->where,
+				    c->cfg->url_flag[0] ? c->cfg->url_flag : "--url");
 	if (!strncmp(s, "OOM", 3))
 		return sess_err_set(err, SESS_E_TEMP, "oom",
 				    "%s is out of memory (maxmemory reached); free memory or raise maxmemory",

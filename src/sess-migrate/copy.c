@@ -41,6 +41,7 @@ int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
 			return cli_app_fail(a);
 		}
 		sess_config_redact_url(url, s->desc, sizeof s->desc);
+		snprintf(s->cfg.url_flag, sizeof s->cfg.url_flag, "%s", what);
 	} else if (s->cfg.unix_path[0]) { /* a URL again, without the password, for resume */
 		snprintf(s->desc, sizeof s->desc, "unix://%s?db=%d", s->cfg.unix_path, s->cfg.db);
 	} else {
