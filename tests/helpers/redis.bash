@@ -177,11 +177,15 @@ sk() {
 # sk_bg OUT ERR BINARY ARGS...: sk in the background, stdout to OUT and
 # stderr to ERR. $! is the binary itself (so signals reach it), and bats'
 # fd 3 is closed so bats does not wait for it. Kill it in teardown.
+# OUT and ERR are emptied before the fork: the child truncates them only
+# when it gets to run, and a caller polling ERR for a restarted process
+# must never read what the previous one wrote there (a stale port).
 sk_bg() {
 	local out=$1 err=$2 path
 	shift 2
 	path=$(_sk_path "${1:-}") || return
 	shift
+	: >"$out" && : >"$err" || return
 	env REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT_T}" HOME="$BATS_FILE_TMPDIR" \
 		XDG_CONFIG_HOME= SESSKIT_CONFIG= "$path" "$@" >"$out" 2>"$err" 3>&- &
 }
