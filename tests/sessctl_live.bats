@@ -71,3 +71,35 @@ wait_lines() {
 	assert_equal "$(jq -r '.sessionId + ":" + .type' <"$all" | tr '\n' ' ')" "s1:modified s2:broke "
 	assert_equal "$(jq -r '.sessionId + ":" + (.seq|tostring)' <"$one")" "s2:1"
 }
+
+@test "watch: a batch call of many events publishes them once, and watch shows each, as events prints them" {
+	sctl create --agent a1 --id g1 >/dev/null
+	sctl create --agent a1 --id g2 >/dev/null
+	out=$BATS_TEST_TMPDIR/w
+	sk_bg "$out" /dev/null sessctl watch
+	bg=$!
+	wait_subscribers 'sess:{*}:notify' 1
+	# 50 emits to g1 then 3 to g2, read at once from a file: two calls at
+	# --group 64, one message each; a body with an escaped newline, quotes
+	# and non-ASCII stays one event
+	{
+		for i in $(seq 1 50); do
+			printf '{"op":"emit","id":"g1","actor":"a1","type":"modified","eventId":"e%d","changeInfo":{"elementType":"file","entityIds":["line\\nbreak \\"%d\\" é"],"operation":"modified"}}\n' "$i" "$i"
+		done
+		printf '{"op":"emit","id":"g2","actor":"a1","type":"t%d"}\n' 1 2 3
+	} >"$BATS_TEST_TMPDIR/in"
+	before=$(rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:calls=\([0-9]*\),.*/\1/p')
+	sctl batch --group 64 <"$BATS_TEST_TMPDIR/in" >/dev/null
+	wait_lines "$out" 53
+	after=$(rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:calls=\([0-9]*\),.*/\1/p')
+	kill -TERM "$bg"
+	wait "$bg" || true
+	bg=
+	assert_equal "$((after - ${before:-0}))" 2
+	sctl events g1 >"$BATS_TEST_TMPDIR/events"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/events")" 50
+	run diff <(jq -c 'select(.sessionId == "g1")' "$out") "$BATS_TEST_TMPDIR/events"
+	assert_success
+	assert_equal "$(jq -r 'select(.sessionId == "g2") | .type' <"$out" | tr '\n' ' ')" "t1 t2 t3 "
+	assert_equal "$(jq -c 'select(.sessionId == "g1") | .changeInfo.entityIds[0]' <"$out" | sed -n 2p)" '"line\nbreak \"2\" é"'
+}

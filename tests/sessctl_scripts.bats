@@ -169,7 +169,11 @@ huge=100000000000000
 		refused 5 "${K5[@]}" "${H[@]}" agent:a1 modified '' '' '' "$expect" "${E[6]}"
 		assert_output --partial "expected seq"
 	done
-	for body in garbage '' '"t":"modified"' '"t":"modified","a":"a1"}}' '"t":1}'; do
+	# not JSON, not this event, carrying the server's s or ts, or more than
+	# one line (a raw newline in a string would split the pub/sub message)
+	for body in garbage '' '}' '"t":"modified"' '"t":"modified","a":"a1"}}' '"t":1}' \
+		'"t":"modified","a":"a1","s":7}' '"t":"modified","a":"a1","ts":7}' \
+		$'"t":"modified","a":"a1","c":"line\nbreak"}' $'"t":"modified",\n"a":"a1"}'; do
 		refused 5 "${K5[@]}" "${H[@]}" agent:a1 modified '' '' '' '' "$body"
 		assert_output --partial body
 	done

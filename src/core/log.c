@@ -367,14 +367,15 @@ done:
 	return rc;
 }
 
-int sess_log_message(const redisReply *r, cJSON **ev, struct sess_err *err)
+int sess_log_message(const redisReply *r, sess_each_fn each, void *arg,
+		     struct sess_err *err)
 {
 	const redisReply *payload;
-	const char *nl;
+	const char *nl, *p, *end;
 	char id[SESS_ID_MAX + 1];
 	size_t idlen;
+	int rc;
 
-	*ev = NULL;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 3 ||
 	    r->element[0]->type != REDIS_REPLY_STRING)
 		return 0;
@@ -388,12 +389,24 @@ int sess_log_message(const redisReply *r, cJSON **ev, struct sess_err *err)
 	    !(nl = memchr(payload->str, '\n', payload->len)) ||
 	    (idlen = (size_t)(nl - payload->str)) > SESS_ID_MAX)
 		return sess_err_set(err, SESS_E_DATA, "bad_message",
-				    "a message on %s is not \"ID\\nEVENT\"",
+				    "a message on %s is not \"ID\\nEVENT...\"",
 				    r->element[r->elements - 2]->str);
 	memcpy(id, payload->str, idlen);
 	id[idlen] = '\0';
 	if (!strcmp(id, SESS_PROBE_ID))
 		return 0; /* sess-health's pub/sub probe, not an event */
-	*ev = sess_event_decode(nl + 1, payload->len - idlen - 1, id, err);
-	return *ev ? 0 : -1;
+	end = payload->str + payload->len;
+	for (p = nl + 1; p <= end; p = nl + 1) {
+		cJSON *ev;
+
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			nl = end;
+		if (!(ev = sess_event_decode(p, (size_t)(nl - p), id, err)))
+			return -1;
+		rc = each(ev, arg);
+		cJSON_Delete(ev);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }

@@ -67,11 +67,15 @@ int sess_log_events(struct sess_ctx *s, const char *id, long from, long to,
 		    struct sess_err *err);
 
 /* A pub/sub reply on a session channel: ["message", chan, payload] or
- * ["pmessage", pattern, chan, payload], payload "ID\nSTORED-EVENT" as the
- * emit script publishes it. *ev gets the event (caller frees), or NULL for
- * a reply that is no message (subscribe confirmations, sess-health's
- * probe message, see probe.h); -1 with err for a
- * malformed one. */
-int sess_log_message(const redisReply *r, cJSON **ev, struct sess_err *err);
+ * ["pmessage", pattern, chan, payload], payload "ID\nEVENT[\nEVENT]..." as
+ * the emit script publishes it (one message per call, its stored events in
+ * order). Each event goes to each() in the seeds' shape with "sessionId"
+ * (borrowed, as sess_each_fn says); each() returning non-zero stops
+ * the walk and is returned. A reply that is no message (subscribe
+ * confirmations, sess-health's probe message, see probe.h) gives nothing
+ * and 0; a malformed one -1 with err, after the events before the damage
+ * went to each(). */
+int sess_log_message(const redisReply *r, sess_each_fn each, void *arg,
+		     struct sess_err *err);
 
 #endif

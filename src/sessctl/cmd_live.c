@@ -117,19 +117,20 @@ int live_follow(struct cli_app *a, const char *id, long from)
 	return cli_stop_signal() ? cli_signal_exit() : 0;
 }
 
+static int print_event(cJSON *ev, void *arg)
+{
+	struct cli_app *a = arg;
+
+	cli_out_json(&a->out, ev);
+	return a->out.closed;
+}
+
 static int print_message(struct cli_app *a, const redisReply *r)
 {
 	struct sess_err err;
-	cJSON *ev = NULL;
 
-	if (sess_log_message(r, &ev, &err)) {
+	if (sess_log_message(r, print_event, a, &err) < 0)
 		fprintf(stderr, "%s: skipped a malformed message: %s\n", a->prog, err.msg);
-		return 0;
-	}
-	if (!ev)
-		return 0; /* not an event: subscribe confirmations */
-	cli_out_json(&a->out, ev);
-	cJSON_Delete(ev);
 	return a->out.closed;
 }
 
