@@ -487,6 +487,9 @@ static const char *pair_get(const struct sess_strv *v, const char *f)
 
 static int skipped(const char *f, const char *const *skip)
 {
+	/* the fence is its server's state, not the session's (fence.h) */
+	if (!strcmp(f, SESS_S_F_MOVED))
+		return 1;
 	for (; skip && *skip; skip++)
 		if (!strcmp(f, *skip))
 			return 1;

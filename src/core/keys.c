@@ -131,6 +131,38 @@ void sess_key_channel_pattern(char *buf, const char *prefix)
 	snprintf(buf, SESS_KEY_MAX, "%s:{*}:" SESS_S_KEY_NOTIFY, prefix);
 }
 
+void sess_key_fence(char *buf, const char *prefix)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_FENCE, prefix);
+}
+
+void sess_key_meta_pattern(char *buf, const char *prefix)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:{*}:" SESS_S_KEY_META, prefix);
+}
+
+void sess_key_keyspace_pattern(char *buf, const char *prefix, int db)
+{
+	snprintf(buf, SESS_KEY_MAX + 32, "__keyspace@%d__:%s:{*}:" SESS_S_KEY_META, db, prefix);
+}
+
+int sess_key_channel_id(const char *channel, const char *prefix, char *id)
+{
+	size_t pl = strlen(prefix), n;
+	const char *p = channel, *end;
+
+	if (!strncmp(p, "__keyspace@", 11) && (p = strstr(p, "__:")))
+		p += 3;
+	if (strncmp(p, prefix, pl) || p[pl] != ':' || p[pl + 1] != '{')
+		return -1;
+	p += pl + 2;
+	if (!(end = strchr(p, '}')) || end[1] != ':' || (n = (size_t)(end - p)) > SESS_ID_MAX)
+		return -1;
+	memcpy(id, p, n);
+	id[n] = '\0';
+	return sess_key_check_id(id, "session id", NULL);
+}
+
 void sess_key_agent_field(char *buf, const char *agent)
 {
 	snprintf(buf, SESS_KEY_MAX, SESS_S_F_AGENT_PREFIX "%s", agent);

@@ -52,6 +52,20 @@ void sess_key_migrate(char *buf, const char *prefix, const char *task,
 /* The pattern matching every session's channel, for PSUBSCRIBE. */
 void sess_key_channel_pattern(char *buf, const char *prefix);
 
+/* The fence of a server whose data moved: PREFIX:fence (fence.h). */
+void sess_key_fence(char *buf, const char *prefix);
+/* The pattern matching every session's meta key, for SCAN MATCH. */
+void sess_key_meta_pattern(char *buf, const char *prefix);
+/* The keyspace-notification pattern of every session's meta key in
+ * database db: __keyspace@DB__:PREFIX:{*}:meta (for PSUBSCRIBE); buf
+ * holds SESS_KEY_MAX + 32 bytes. */
+void sess_key_keyspace_pattern(char *buf, const char *prefix, int db);
+/* The session id a channel names, where the channel is a session's
+ * (PREFIX:{ID}:notify) or a keyspace channel of one of its keys
+ * (__keyspace@DB__:PREFIX:{ID}:...): copied into id (SESS_ID_MAX + 1
+ * bytes). Returns 0, or -1 when the channel names no valid session id. */
+int sess_key_channel_id(const char *channel, const char *prefix, char *id);
+
 /* The registry of every agent seen (a sorted set by last activity). */
 void sess_key_agents(char *buf, const char *prefix);
 

@@ -37,6 +37,11 @@
 /* Migration tasks (sess-migrate), on the target: PREFIX:migrate:TASK[:PART]
  * and the registry PREFIX:migrate:tasks */
 #define SESS_S_KEY_MIGRATE "migrate"
+/* The fence of a source whose data moved (sess-migrate sync --cutover):
+ * PREFIX:fence holds the target's description; create refuses while it
+ * exists. A compatible addition: no layout version change (a tool that
+ * does not know it reads every session as before). */
+#define SESS_S_KEY_FENCE "fence"
 
 /* Meta hash fields */
 #define SESS_S_F_VERSION "v"
@@ -53,6 +58,11 @@
 #define SESS_S_F_REF "ref"
 #define SESS_S_F_METADATA "metadata"
 #define SESS_S_F_CHAIN "h"
+/* Set on each session of a fenced source (value: where the data moved);
+ * every writing script refuses the session while it is there. It is the
+ * server's state, not the session's: migrations neither copy nor compare
+ * it. */
+#define SESS_S_F_MOVED "moved"
 /* a member agent A is the field "agent:A" (value: when it joined) */
 #define SESS_S_F_AGENT_PREFIX "agent:"
 #define SESS_S_F_AGENT_PREFIX_LEN 6

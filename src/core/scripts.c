@@ -92,6 +92,12 @@ int sess_script_error(const struct sess_conn *c, const redisReply *r,
 	 * the argument or stored field) */
 	if (!strncmp(s, "SESSBADARG", 10))
 		return sess_err_set(err, SESS_E_DATA, "bad_argument", "%s", tail(s));
+	/* the server was fenced by sess-migrate sync --cutover: its data
+	 * lives on the target now; reads still work here */
+	if (!strncmp(s, "SESSMOVED", 9))
+		return sess_err_set(err, SESS_E_UNAVAILABLE, "moved",
+				    "%s: this data moved to %s; point clients at it ('sess-migrate unfence' makes this server writable again)",
+				    c->where, tail(s));
 	if (!strncmp(s, "SESSLAYOUT", 10))
 		return sess_err_set(err, SESS_E_CONFIG, "unknown_layout",
 				    "%s, which this sesskit (layout %s) does not know; %s",

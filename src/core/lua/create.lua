@@ -15,6 +15,15 @@ if not ttl then return e end
 if ARGV[4] ~= '' and not is_object_json(ARGV[4]) then
   return badarg('metadata must be a JSON object or empty, not ' .. shown(ARGV[4]))
 end
+-- a fenced server (sess-migrate sync --cutover) takes no new session. The
+-- fence key is global, outside the session's slot, so it is not in KEYS:
+-- a single server answers; a cluster node that does not own its slot
+-- answers with an error, and there only the per-session fence holds
+-- (sesskit-layout(7))
+local fence = redis.pcall('GET', string.match(KEYS[1], '^(.*):{[^{}]+}:') .. ':' .. S_KEY_FENCE)
+if type(fence) == 'string' then
+  return redis.error_reply('SESSMOVED ' .. fence)
+end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return redis.error_reply('SESSEXISTS a session with this id already exists')
 end

@@ -10,7 +10,8 @@ if not to then return e end
 limit, e = int_arg(ARGV[3], 'limit (0 = all)', 0, SEQ_MAX)
 if not limit then return e end
 local m
-m, e = load_meta(S_F_BASE, S_F_SEQ)
+-- a read: a fenced (moved) session still answers
+m, e = read_meta(false, S_F_BASE, S_F_SEQ)
 if not m then return e end
 local base, last = tonumber(m[2]), tonumber(m[3])
 if from <= base then from = base + 1 end

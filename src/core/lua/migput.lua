@@ -96,6 +96,9 @@ else
     pos = pos + n
   end
 end
+-- a fenced source's sessions carry its fence (field moved): the fence is
+-- that server's state, not the session's, and never travels
+redis.call('HDEL', KEYS[1], S_F_MOVED)
 if at > 0 then
   for i = 1, 5 do redis.call('PEXPIREAT', KEYS[i], at) end
 end

@@ -180,15 +180,23 @@ end
 
 -- HMGET the meta hash after its layout version; nil + error reply if the
 -- session is missing, has a layout this script does not know, or holds a
--- field asked for that it could not compute with (see META).
-local function load_meta(...)
+-- field asked for that it could not compute with (see META). writes: the
+-- caller changes the session, so a fenced one (field moved, set by
+-- sess-migrate sync --cutover) is refused with 'SESSMOVED <where>'. The
+-- fence rides in the same HMGET, after the names (so m[i + 1] stays the
+-- i-th name's value): the hot emit path pays no extra call.
+local function read_meta(writes, ...)
   local names = {...}
-  local m = redis.call('HMGET', KEYS[1], S_F_VERSION, ...)
+  local m = redis.call('HMGET', KEYS[1], S_F_VERSION, S_F_MOVED, ...)
   local got = {}
   if not m[1] then return nil, redis.error_reply('SESSNOTFOUND session not found') end
   if m[1] ~= S_LAYOUT then
     return nil, redis.error_reply('SESSLAYOUT session has layout version ' .. m[1])
   end
+  if writes and m[2] then
+    return nil, redis.error_reply('SESSMOVED ' .. m[2])
+  end
+  table.remove(m, 2)
   for i = 1, #names do
     local e = check_stored(names[i], m[i + 1])
     if e then return nil, e end
@@ -199,6 +207,11 @@ local function load_meta(...)
       KEYS[1], got[S_F_BASE], got[S_F_SEQ]))
   end
   return m
+end
+
+-- For a script that writes (every one but events): refuses a fenced session.
+local function load_meta(...)
+  return read_meta(true, ...)
 end
 
 -- The meta fields checkpoint() reads: a script that may take a checkpoint
