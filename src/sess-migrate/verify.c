@@ -119,19 +119,22 @@ int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 			if (n == 0)
 				break;
 			run.form = 'm';
-			if (read_side(&run, src, 0, ids, n, sa, oka, &err)) {
+			if (read_side(&run, src, 0, ids, n, sa, oka, &err) ||
+			    read_side(&run, dst, 0, ids, n, sb, okb, &err)) {
 				for (i = 0; i < n; i++)
 					free(ids[i]);
 				goto fail;
 			}
 			for (i = 0; i < n; i++) {
-				if (oka[i] && !sa[i].present) {
-					/* the target may hold it only because it is
-					 * younger: check it is alive there */
+				/* only a session alive on the target is extra: an
+				 * index entry outliving its session (expired on
+				 * both sides, not yet pruned) is not */
+				if (oka[i] && okb[i] && !sa[i].present && sb[i].present) {
 					c.extra++;
 					vreport(a, ids[i], "extra", NULL);
 				}
 				sess_snap_free(&sa[i]);
+				sess_snap_free(&sb[i]);
 				free(ids[i]);
 			}
 		}
