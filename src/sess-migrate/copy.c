@@ -463,7 +463,7 @@ fail:
 }
 
 /* What a task remembers of its command, to resume it. */
-static cJSON *task_info(const struct mig_opts *o, const struct mig_run *run, const char *kind)
+cJSON *mig_task_info(const struct mig_opts *o, const struct mig_run *run, const char *kind)
 {
 	cJSON *i = cJSON_CreateObject();
 
@@ -527,7 +527,7 @@ static int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_
 		if (resume) {
 			sess_mtask_set(&run->dst->conn, &run->task, "status", "running", &a->err);
 		} else {
-			info = task_info(o, run, kind);
+			info = mig_task_info(o, run, kind);
 			rc = sess_mtask_create(&run->dst->conn, &run->task, info, &a->err);
 			cJSON_Delete(info);
 			if (rc)
@@ -672,6 +672,13 @@ int cmd_resume(struct cli_app *a, void *opts, int argc, char **argv)
 	run.batch = o->batch > 0 ? o->batch : a->cfg.cleanup_batch > 0 ? a->cfg.cleanup_batch : 100;
 	run.rate = o->rate;
 	run.restart_ttl = o->restart_ttl;
+	if (kind && !strcmp(kind, "sync")) {
+		/* a sync goes on from the target's state (sync.c) */
+		mig_close_side(&dst);
+		o->task = argv[0];
+		rc = mig_sync_main(a, o, 1);
+		goto out;
+	}
 	if (kind && !strcmp(kind, "import")) {
 		rc = mig_import_run(a, o, &run, 1);
 		goto out;

@@ -35,6 +35,8 @@ int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok
 cJSON *mig_summary(struct mig_run *run);
 int mig_stop(struct mig_run *run, const struct sess_err *err);
 int mig_check_common(struct cli_app *a, const struct mig_opts *o);
+/* What a task remembers of its command (kind: copy, import, sync). */
+cJSON *mig_task_info(const struct mig_opts *o, const struct mig_run *run, const char *kind);
 int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, int resume);
 
 #endif

@@ -54,6 +54,22 @@ static const struct cli_opt verify_o[] = {
 	CLI_LONG("ttl-tolerance", 0, "MS", "expiries this close are equal (default 2000)", O, ttl_tol, 0,
 		 86400000),
 	CLI_END};
+static const struct cli_opt sync_o[] = {
+	FROM, TO, SELECT,
+	CLI_STR("ids", 0, "FILE", "the ids in FILE (- = stdin): JSON lines with \"id\" or bare ids",
+		O, ids, CLI_COMPLETE_FILE),
+	TASK, BATCH, RATE,
+	CLI_STR("method", 0, "M", "whole copies: auto (default), dump or structural", O, method,
+		"auto dump structural"),
+	CLI_LONG("interval", 0, "SECONDS", "a lag line every SECONDS (default 5)", O, interval, 1, 86400),
+	CLI_LONG("reconcile", 0, "SECONDS", "compare chain heads over the selection every SECONDS\n"
+		 "                         (default 60; catches what no notification announced)",
+		 O, reconcile, 1, 86400),
+	CLI_FLAG("no-keyspace", 0, "do not enable keyspace notifications on the source", O, no_keyspace),
+	CLI_FLAG("cutover", 0, "fence the source, wait until the lag is zero, verify, exit", O, cutover),
+	CLI_FLAG("deep", 0, "with --cutover: verify everything, not only chain heads", O, deep),
+	CLI_END};
+static const struct cli_opt from_o[] = {FROM, CLI_END};
 static const struct cli_opt to_o[] = {TO, CLI_END};
 static const struct cli_opt rollback_o[] = {TO, BATCH, CLI_END};
 
@@ -84,14 +100,27 @@ static const struct cli_cmd commands[] = {
 	{.name = "import", .synopsis = "[FILE|-] [--to URL] [--conflict RULE] [--task NAME]",
 	 .summary = "load sessions from JSON lines (export's, or --from-layout legacy)", OPTS(import_o),
 	 .npos_max = 1, .complete = CLI_COMPLETE_FILE, .run = cmd_import},
+	{.name = "sync",
+	 .synopsis = "--to URL [--from URL] --all|--since TIME|--ids FILE|--match GLOB [--state S] [--task NAME] [--interval S] [--cutover]",
+	 .summary = "copy sessions, then keep the target following every change until stopped",
+	 .details = "Listens to the source before the snapshot, so nothing falls between the\n"
+	 "copy and the live phase; prints lag lines ({\"lag\":true,...}) every --interval.\n"
+	 "SIGINT/SIGTERM stop it (exit 130/143); 'resume TASK' goes on from the target's\n"
+	 "state. --cutover fences the source (writes there fail: \"this data moved\"),\n"
+	 "waits until the lag is zero, verifies and exits 0.",
+	 OPTS(sync_o), .run = cmd_sync},
+	{.name = "unfence", .synopsis = "[--from URL]",
+	 .summary = "lift the fence sync --cutover left: the server takes writes again", OPTS(from_o),
+	 .run = cmd_unfence},
 };
 
 static const struct cli_tool tool = {
 	.name = "sess-migrate",
 	.about = "Move sessions between Redis servers without losing one: copy (all, since a\n"
-	"time, by id), export and import, verify, resume, rollback; each session\n"
-	"arrives whole or not at all, with its absolute expiry. Output: one JSON line\n"
-	"per session and a summary line. See sess-migrate(1).",
+	"time, by id), export and import, verify, resume, rollback, live sync with a\n"
+	"clean cutover; each session arrives whole or not at all, with its absolute\n"
+	"expiry. Output: one JSON line per session and a summary line. See\n"
+	"sess-migrate(1).",
 	.cmds = commands,
 	.ncmds = sizeof commands / sizeof commands[0],
 };

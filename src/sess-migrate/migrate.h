@@ -12,8 +12,8 @@
 struct mig_opts {
 	const char *from, *to, *ids, *match, *state, *since, *task, *conflict;
 	const char *method, *layout, *output, *input;
-	long batch, rate, ttl_tol, min_ttl;
-	int all, dry_run, verify, deep, restart_ttl, fail_fast, forget;
+	long batch, rate, ttl_tol, min_ttl, interval, reconcile;
+	int all, dry_run, verify, deep, restart_ttl, fail_fast, forget, cutover, no_keyspace;
 };
 
 /* One side of a move: its settings and connection. */
@@ -90,6 +90,12 @@ int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv);
 int cmd_status(struct cli_app *a, void *opts, int argc, char **argv);
 int cmd_tasks(struct cli_app *a, void *opts, int argc, char **argv);
 int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv);
+int cmd_sync(struct cli_app *a, void *opts, int argc, char **argv);
+int cmd_unfence(struct cli_app *a, void *opts, int argc, char **argv);
+
+/* sync (sync.c); resume: the task exists (resume TASK, or sync --task of
+ * a sync task). Returns the exit code. */
+int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume);
 
 /* verify over an open pair (copy --verify uses it); returns the exit code */
 int mig_verify_run(struct cli_app *a, const struct mig_opts *o,

@@ -185,6 +185,16 @@ int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 		rc = cli_app_fail(a);
 		goto out;
 	}
+	{
+		const char *k = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "kind"));
+		if (k && !strcmp(k, "sync")) {
+			sess_err_set(&a->err, SESS_E_USAGE, "usage",
+				     "task %s is a live sync, which keeps no backups: there is nothing to roll back; delete what it brought with 'sessctl delete' on the target",
+				     argv[0]);
+			rc = cli_app_fail(a);
+			goto out;
+		}
+	}
 	if (sess_script_load_all(&dst.conn, &a->err) ||
 	    sess_mtask_set(&dst.conn, &t, "status", "rolling-back", &a->err)) {
 		rc = cli_app_fail(a);

@@ -1,0 +1,290 @@
+#!/usr/bin/env bats
+# sess-migrate sync, sync --cutover and unfence, between private
+# redis-servers: the snapshot, the live phase (events, lifecycle, deletes,
+# expiries), no gap between them, a target restart, kill -9 and resume,
+# the fence. Every wait polls with a deadline; nothing is timed.
+
+setup_file() {
+	load helpers/redis
+	common_setup_file
+	redis_start_named SRC
+	redis_start_named DST
+}
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() {
+	load helpers/redis
+	common_setup
+	export REDIS_URL=$(redis_url SRC)
+	DST=$(redis_url DST)
+	PIDS=""
+}
+teardown() {
+	local p
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
+	# the fence is per server: a test that fenced SRC must not leak it
+	src DEL sess:fence >/dev/null 2>&1 || true
+}
+
+src() { redis-cli -s "$SRC_SOCK" "$@"; }
+dst() { redis-cli -s "$DST_SOCK" "$@"; }
+
+# mk N [PREFIX]: N sessions of 3 events and 2 agents on SRC
+mk() {
+	local i n=$1 p=${2:-s}
+	for ((i = 1; i <= n; i++)); do
+		sk sessctl create --agent alice --id "$p$i" >/dev/null
+		sk sessctl join "$p$i" bob >/dev/null
+		printf '%s\n' "{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"modified\"}" \
+			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"bob\",\"type\":\"fixed\"}" \
+			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"verified\"}" | sk sessctl batch >/dev/null
+	done
+}
+
+# many N PREFIX: N copies of one session on SRC, fast (export/import)
+many() {
+	mk 1 "$2seed"
+	sk sess-migrate export --match "$2seed1" >"$BATS_TEST_TMPDIR/one"
+	python3 - "$BATS_TEST_TMPDIR/one" "$1" "$2" >"$BATS_TEST_TMPDIR/many" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).readline())
+for i in range(int(sys.argv[2])):
+    s["id"] = "%s%d" % (sys.argv[3], i)
+    print(json.dumps(s))
+PY
+	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$REDIS_URL" >/dev/null
+}
+
+# same ID: the session has the same seq and chain head on both sides
+same() {
+	[ "$(src HGET "sess:{$1}:meta" h)" = "$(dst HGET "sess:{$1}:meta" h)" ] &&
+		[ "$(src HGET "sess:{$1}:meta" seq)" = "$(dst HGET "sess:{$1}:meta" seq)" ]
+}
+
+# until_ok SECONDS 'SHELL CODE': poll the code every 0.1 s until it
+# succeeds, or fail (the code is evaluated each time: quote it)
+until_ok() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until eval "$*"; do
+		[ "$SECONDS" -lt "$deadline" ] || fail "not within the deadline: $*"
+		sleep 0.1
+	done
+}
+
+# sync_bg ARGS...: sess-migrate sync in the background (out/err in the
+# test's tmpdir); waits for its first lag line (the snapshot is done)
+sync_bg() {
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync --to "$DST" "$@"
+	SYNC=$!
+	PIDS="$PIDS $SYNC"
+	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out"'
+}
+
+stop_sync() {
+	kill -"${1:-INT}" "$SYNC"
+	rc=0
+	wait "$SYNC" || rc=$?
+}
+
+all_same() {
+	local id
+	for id in "$@"; do same "$id" || return 1; done
+}
+
+@test "sync: copies, then follows events, join/leave/complete/touch/checkpoint, a delete and an expiry; SIGINT exits 130 with the resume hint" {
+	mk 3
+	sync_bg --all --interval 1 --task live
+	grep -q '"id":"s1","status":"copied"' "$BATS_TEST_TMPDIR/out"
+	all_same s1 s2 s3
+	sk sessctl emit s1 --actor alice --type modified >/dev/null
+	sk sessctl join s2 carol >/dev/null
+	sk sessctl leave s2 bob >/dev/null
+	sk sessctl complete s3 >/dev/null
+	sk sessctl checkpoint s1 >/dev/null
+	sk sessctl create --agent dave --id fresh >/dev/null
+	sk sessctl create --agent erin --id doomed >/dev/null
+	sk sessctl create --agent erin --id shortlived >/dev/null
+	until_ok 20 all_same s1 s2 s3 fresh doomed shortlived
+	[ "$(dst HGET 'sess:{s2}:meta' agent:carol)" != "" ] && [ "$(dst HEXISTS 'sess:{s2}:meta' agent:bob)" = 0 ] ||
+		fail "members of s2 on the target"
+	[ "$(dst HGET 'sess:{s3}:meta' state)" = completed ] || fail "state of s3"
+	[ "$(dst HLEN 'sess:{s1}:checkpoints')" = 1 ] || fail "checkpoint of s1"
+	sk sessctl delete doomed >/dev/null
+	until_ok 20 '[ "$(dst EXISTS "sess:{doomed}:meta")" = 0 ]'
+	# a touch with a short TTL is followed, and the session expires
+	sk sessctl touch shortlived --ttl 1 >/dev/null
+	until_ok 20 '[ "$(src EXISTS "sess:{shortlived}:meta")" = 0 ]'
+	until_ok 20 '[ "$(dst EXISTS "sess:{shortlived}:meta")" = 0 ]'
+	[ "$(dst ZSCORE sess:index doomed)" = "" ] || fail "the deleted session is still indexed"
+	# the live part ran on the log, not on whole copies
+	grep -q '"id":"s1","status":"appended","events":1' "$BATS_TEST_TMPDIR/out"
+	grep -q '"id":"doomed","status":"removed"' "$BATS_TEST_TMPDIR/out"
+	grep '"lag":true' "$BATS_TEST_TMPDIR/out" | tail -n 1 |
+		jq -e '.pending >= 0 and .eventsBehind >= 0 and .secondsBehind >= 0 and .keyspaceEvents == true'
+	stop_sync INT
+	[ "$rc" = 130 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/err")"
+	grep -q "sess-migrate resume live" "$BATS_TEST_TMPDIR/err"
+	tail -n 1 "$BATS_TEST_TMPDIR/out" | jq -e '.summary and .appended >= 3 and .removed >= 1'
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_success
+}
+
+@test "sync: no gap between snapshot and live phase (events from before the start until after the snapshot all arrive)" {
+	many 300 g
+	# an emitter running before sync starts and until after its snapshot
+	(
+		i=0
+		while [ ! -e "$BATS_TEST_TMPDIR/stop" ]; do
+			for k in 0 1 2 3 4 5 6 7 8 9; do
+				printf '{"op":"emit","id":"g%d","actor":"alice","type":"modified"}\n' $(((i * 10 + k) % 300))
+			done | "$SESSKIT_BUILDDIR/sessctl" batch >/dev/null 2>&1 || true
+			i=$((i + 1))
+		done
+	) 3>&- &
+	EM=$!
+	PIDS="$PIDS $EM"
+	until_ok 30 '[ "$(src HGET "sess:{g0}:meta" seq)" -gt 3 ]'
+	# reconciliation far away: only the listener can carry what changes
+	sync_bg --all --interval 1 --reconcile 3600 --task nogap
+	before=$(src HGET 'sess:{g1}:meta' seq)
+	until_ok 30 '[ "$(src HGET "sess:{g1}:meta" seq)" -gt "$before" ]'
+	touch "$BATS_TEST_TMPDIR/stop"
+	wait "$EM" || true
+	ids=$(for i in $(seq 0 299); do echo "g$i"; done)
+	# verify (meta: seq and chain head h) in one process per poll, then
+	# each session's seq and h by hand
+	until_ok 60 'sk sess-migrate verify --all --to "$DST" >/dev/null'
+	# shellcheck disable=SC2086
+	all_same $ids
+	stop_sync TERM
+	[ "$rc" = 143 ] || fail "exit $rc"
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_success
+	echo "$output" | tail -n 1 | jq -e '.equal == 301'
+}
+
+@test "sync: a target restart mid-sync: it reconnects and catches up" {
+	mk 3
+	sync_bg --all --interval 1 --task restart
+	all_same s1 s2 s3
+	dst SHUTDOWN SAVE >/dev/null 2>&1 || true
+	until_ok 10 '! dst ping >/dev/null 2>&1'
+	for i in 1 2 3 4 5; do sk sessctl emit s2 --actor bob --type modified >/dev/null; done
+	sk sessctl create --agent zed --id whilegone >/dev/null
+	redis-server --port "$DST_PORT" --bind 127.0.0.1 --unixsocket "$DST_SOCK" --unixsocketperm 700 \
+		--save '' --appendonly no --dir "$DST_DIR" --daemonize yes --pidfile "$DST_DIR/redis.pid" \
+		--logfile "$DST_DIR/redis.log" >/dev/null
+	until_ok 10 'dst ping 2>/dev/null | grep -q PONG'
+	until_ok 30 all_same s1 s2 s3 whilegone
+	grep -q "reconnecting" "$BATS_TEST_TMPDIR/err"
+	stop_sync INT
+	[ "$rc" = 130 ]
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_success
+}
+
+@test "sync: kill -9 mid-snapshot, then resume: nothing copied twice, source and target equal" {
+	many 2000 k
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync --all --to "$DST" --task k9 --batch 10 --rate 400
+	pid=$!
+	PIDS="$PIDS $pid"
+	until_ok 30 '[ "$(dst DBSIZE)" -gt 200 ]'
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	n=$(dst ZCARD sess:index)
+	[ "$n" -lt 2001 ] || fail "finished before the kill"
+	dst ZRANGE sess:index 0 -1 | sort >"$BATS_TEST_TMPDIR/there"
+	# a change to a session that is there: resume appends it, never re-copies
+	first=$(head -n 1 "$BATS_TEST_TMPDIR/there")
+	sk sessctl emit "$first" --actor alice --type modified >/dev/null
+	sk_bg "$BATS_TEST_TMPDIR/out2" "$BATS_TEST_TMPDIR/err2" sess-migrate resume k9 --to "$DST"
+	SYNC=$!
+	PIDS="$PIDS $SYNC"
+	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out2"'
+	stop_sync TERM
+	[ "$rc" = 143 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/err2")"
+	grep '"status":"copied"' "$BATS_TEST_TMPDIR/out2" | jq -r .id | sort >"$BATS_TEST_TMPDIR/recopied"
+	dup=$(comm -12 "$BATS_TEST_TMPDIR/there" "$BATS_TEST_TMPDIR/recopied")
+	[ -z "$dup" ] || fail "copied again: $(echo "$dup" | head -n 3)"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/recopied")" -eq $((2001 - n)) ] || fail "copied $(wc -l <"$BATS_TEST_TMPDIR/recopied") of the $((2001 - n)) missing"
+	grep -q "\"id\":\"$first\",\"status\":\"appended\",\"events\":1" "$BATS_TEST_TMPDIR/out2"
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_success
+	echo "$output" | tail -n 1 | jq -e '.equal == 2001'
+}
+
+@test "sync --cutover: fences the source, waits for zero lag, verifies, exits 0; writes there fail with 'moved' (69), reads work; unfence undoes it" {
+	mk 5
+	# an agent writing all through the cutover, until the fence stops it
+	(
+		rc=0
+		while [ "$rc" = 0 ]; do
+			"$SESSKIT_BUILDDIR/sessctl" emit s1 --actor alice --type modified >/dev/null 2>"$BATS_TEST_TMPDIR/emit.err" || rc=$?
+		done
+		echo "$rc" >"$BATS_TEST_TMPDIR/emit.rc"
+	) 3>&- &
+	PIDS="$PIDS $!"
+	until_ok 20 '[ "$(src HGET "sess:{s1}:meta" seq)" -gt 10 ]'
+	run sk sess-migrate sync --all --to "$DST" --cutover --task move
+	assert_success
+	echo "$output" | grep -q '"fenced":true'
+	echo "$output" | grep '"lag":true' | tail -n 1 | jq -e '.phase == "done" and .pending == 0'
+	echo "$output" | tail -n 1 | jq -e '.summary and .equal == 5 and .different == 0'
+	until_ok 20 '[ -e "$BATS_TEST_TMPDIR/emit.rc" ]'
+	[ "$(cat "$BATS_TEST_TMPDIR/emit.rc")" = 69 ] || fail "the agent's emit ended with $(cat "$BATS_TEST_TMPDIR/emit.rc")"
+	grep -q "this data moved to $DST" "$BATS_TEST_TMPDIR/emit.err"
+	all_same s1 s2 s3 s4 s5
+	run sk sessctl emit s2 --actor alice --type modified
+	[ "$status" -eq 69 ] || fail "emit: $status $output"
+	assert_output --partial "this data moved to $DST; point clients at it"
+	run sk sessctl create --agent bob --id newone
+	[ "$status" -eq 69 ] || fail "create: $status $output"
+	assert_output --partial "moved to"
+	run sk sessctl batch <<<'{"op":"emit","id":"s3","actor":"alice","type":"x"}'
+	echo "$output" | jq -e 'select(.ok == false) | .error.code == "moved"'
+	# reads still work
+	run sk sessctl events s2
+	assert_success
+	[ "${#lines[@]}" -eq 3 ]
+	run sk sessctl get s1
+	assert_success
+	# the target takes writes: the fence did not travel
+	REDIS_URL=$DST run sk sessctl emit s1 --actor alice --type modified
+	assert_success
+	[ "$(dst HEXISTS 'sess:{s1}:meta' moved)" = 0 ]
+	run sk sess-migrate unfence
+	assert_success
+	echo "$output" | jq -e '.unfenced and .sessions == 5'
+	run sk sessctl emit s2 --actor alice --type modified
+	assert_success
+	run sk sessctl create --agent bob --id newone
+	assert_success
+}
+
+@test "sync: without keyspace events a deletion is found by the reconciliation pass" {
+	mk 2
+	src CONFIG SET notify-keyspace-events "" >/dev/null
+	sync_bg --all --interval 1 --reconcile 1 --no-keyspace --task nokeys
+	grep '"lag":true' "$BATS_TEST_TMPDIR/out" | head -n 1 | jq -e '.keyspaceEvents == false'
+	[ "$(src CONFIG GET notify-keyspace-events | tail -n 1)" = "" ] || fail "--no-keyspace changed the source's setting"
+	sk sessctl delete s2 >/dev/null
+	until_ok 20 '[ "$(dst EXISTS "sess:{s2}:meta")" = 0 ]'
+	sk sessctl emit s1 --actor bob --type fixed >/dev/null
+	until_ok 20 same s1
+	stop_sync INT
+	[ "$rc" = 130 ]
+}
+
+@test "sync: bad input gets one line naming the fix and exit 64" {
+	run sk sess-migrate sync --all
+	[ "$status" -eq 64 ] && assert_output --partial "--to URL is required"
+	run sk sess-migrate sync --to "$DST"
+	[ "$status" -eq 64 ] && assert_output --partial "say which sessions"
+	run sk sess-migrate sync --to "$DST" --match 'a*' --cutover
+	[ "$status" -eq 64 ] && assert_output --partial "--cutover moves everything"
+	run sk sess-migrate sync --to "$DST" --all --from-layout legacy
+	[ "$status" -eq 64 ] && assert_output --partial "copy --from-layout legacy"
+	run sk sess-migrate unfence
+	assert_success
+	echo "$output" | jq -e '.unfenced and .sessions == 0'
+}
