@@ -735,15 +735,18 @@ static int load_plan(struct sync *s)
 	return 0;
 }
 
-/* Take dirty sessions and sync them until none is left (a batch at a time). */
-static int drain(struct sync *s)
+/* Take dirty sessions and sync them until none is left (a batch at a
+ * time), or for at most max_ms: under a write load that keeps refilling
+ * the set, the caller still gets to print lag lines and run passes. */
+static int drain(struct sync *s, long max_ms)
 {
 	char **ids = calloc((size_t)s->run.batch, sizeof *ids);
+	long long until = sess_now_ms() + max_ms;
 	int n, i, rc = 0;
 
 	if (!ids)
 		return sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "out of memory");
-	while (!rc && s->dirty.n && !cli_stop_signal()) {
+	while (!rc && s->dirty.n && !cli_stop_signal() && sess_now_ms() < until) {
 		n = idset_take(&s->dirty, ids, (int)s->run.batch);
 		rc = sync_ids(s, ids, n, NULL, 0);
 		/* a failed batch stays dirty for after the reconnect */
@@ -764,7 +767,7 @@ static int drain(struct sync *s)
 /* The cutover: fence, drain, a pass that finds nothing to do, verify. */
 static int cutover(struct sync *s)
 {
-	long n = 0, changed;
+	long n = 0, changed, rounds = 0;
 	cJSON *o;
 
 	s->phase = "cutover";
@@ -780,10 +783,16 @@ static int cutover(struct sync *s)
 	 * leaves nothing behind (expiries run on both sides alike) */
 	do {
 		changed = 0;
-		if (listen_sub(s, 0) || drain(s) || pass(s, &changed))
+		if (listen_sub(s, 0) || drain(s, 1000) || pass(s, &changed))
 			return -1;
 		if (cli_stop_signal())
 			return 0;
+		/* nothing can be written any more, so only sessions that keep
+		 * failing (their lines say why) keep a pass busy this long */
+		if (++rounds > 50 && changed)
+			return sess_err_set(&s->err, SESS_E_NEGATIVE, "lag",
+					    "the lag did not reach zero: %ld sessions still differ after 50 passes (see their 'failed' lines); the source stays fenced: fix them and run sync --cutover again, or 'sess-migrate unfence'",
+					    changed);
 	} while (changed || s->dirty.n);
 	s->phase = "done";
 	return lag(s);
@@ -879,7 +888,7 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 		if (cli_stop_signal() || a->out.closed)
 			break;
 		if (o->cutover) {
-			if (drain(&s) || cutover(&s))
+			if (drain(&s, interval) || cutover(&s))
 				goto retry_or_fail;
 			if (cli_stop_signal())
 				break;
@@ -888,7 +897,7 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 			rc = mig_verify_run(a, o, &src, &dst);
 			goto out;
 		}
-		if (listen_sub(&s, s.dirty.n ? 0 : 200) || drain(&s))
+		if (listen_sub(&s, s.dirty.n ? 0 : 200) || drain(&s, interval))
 			goto retry_or_fail;
 		now = sess_now_ms();
 		if (now - s.last_pass >= every && pass(&s, NULL))
