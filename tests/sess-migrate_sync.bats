@@ -9,6 +9,8 @@ setup_file() {
 	common_setup_file
 	redis_start_named SRC
 	redis_start_named DST
+	# a source that refuses CONFIG (a managed Redis)
+	redis_start_named NOCFG --rename-command CONFIG ""
 }
 teardown_file() { load helpers/redis; common_teardown_file; }
 setup() {
@@ -181,6 +183,57 @@ all_same() {
 	[ "$rc" = 130 ]
 	run sk sess-migrate verify --all --deep --to "$DST"
 	assert_success
+}
+
+@test "sync: a source restart mid-sync: it reconnects, subscribes and enables keyspace events again, catches up" {
+	mk 2
+	sync_bg --all --interval 1 --task srcrestart
+	src SHUTDOWN SAVE >/dev/null 2>&1 || true
+	until_ok 10 '! src ping >/dev/null 2>&1'
+	redis-server --port "$SRC_PORT" --bind 127.0.0.1 --unixsocket "$SRC_SOCK" --unixsocketperm 700 \
+		--save '' --appendonly no --dir "$SRC_DIR" --daemonize yes --pidfile "$SRC_DIR/redis.pid" \
+		--logfile "$SRC_DIR/redis.log" >/dev/null
+	until_ok 10 'src ping 2>/dev/null | grep -q PONG'
+	# the restarted source forgot notify-keyspace-events: sync sets it again
+	until_ok 30 'src CONFIG GET notify-keyspace-events | tail -n 1 | grep -q K'
+	sk sessctl emit s1 --actor bob --type fixed >/dev/null
+	sk sessctl delete s2 >/dev/null
+	until_ok 30 same s1
+	until_ok 30 '[ "$(dst EXISTS "sess:{s2}:meta")" = 0 ]'
+	grep -q "reconnecting" "$BATS_TEST_TMPDIR/err"
+	stop_sync INT
+	[ "$rc" = 130 ]
+}
+
+@test "sync --ids: only the listed sessions are copied and followed" {
+	mk 3
+	printf 's1\n{"id":"s3"}\n' >"$BATS_TEST_TMPDIR/ids"
+	sync_bg --ids "$BATS_TEST_TMPDIR/ids" --interval 1 --task picked
+	all_same s1 s3
+	[ "$(dst EXISTS 'sess:{s2}:meta')" = 0 ] || fail "s2 was not listed"
+	sk sessctl emit s2 --actor alice --type modified >/dev/null
+	sk sessctl emit s3 --actor alice --type modified >/dev/null
+	until_ok 20 same s3
+	[ "$(dst EXISTS 'sess:{s2}:meta')" = 0 ] || fail "s2 followed"
+	stop_sync TERM
+	[ "$rc" = 143 ]
+}
+
+@test "sync: a source that refuses CONFIG: says so, and the reconciliation pass finds a deletion" {
+	export REDIS_URL=$(redis_url NOCFG)
+	nocfg() { redis-cli -s "$NOCFG_SOCK" "$@"; }
+	nocfg FLUSHALL >/dev/null
+	sk sessctl create --agent alice --id n1 >/dev/null
+	sk sessctl create --agent alice --id n2 >/dev/null
+	sync_bg --all --interval 1 --reconcile 1 --task nocfg
+	grep -q "refused to enable keyspace notifications" "$BATS_TEST_TMPDIR/err"
+	grep '"lag":true' "$BATS_TEST_TMPDIR/out" | head -n 1 | jq -e '.keyspaceEvents == false'
+	sk sessctl delete n2 >/dev/null
+	until_ok 20 '[ "$(dst EXISTS "sess:{n2}:meta")" = 0 ]'
+	sk sessctl emit n1 --actor alice --type modified >/dev/null
+	until_ok 20 '[ "$(dst HGET "sess:{n1}:meta" seq)" = 1 ]'
+	stop_sync INT
+	[ "$rc" = 130 ]
 }
 
 @test "sync: kill -9 mid-snapshot, then resume: nothing copied twice, source and target equal" {

@@ -155,8 +155,9 @@ struct sync {
 	struct mig_opts *o;
 	struct mig_run run;
 	struct mig_side sub;     /* the source again, subscribed */
-	const char *from_url;
+	int want_keyspace;       /* ask the source for keyspace events */
 	int keyspace;            /* keyspace events on */
+	int keyspace_warned;
 	struct idset dirty, plan;
 	int use_plan;
 	long appended, removed, equal, events;
@@ -656,6 +657,19 @@ static void close_all(struct sync *s)
 	sess_conn_close(&s->run.dst->conn);
 }
 
+/* Keyspace events: deletions, expiries and lifecycle changes without a
+ * publish; the notify channel and the passes work without them. */
+static void keyspace_on(struct sync *s)
+{
+	struct sess_err e;
+
+	sess_err_clear(&e);
+	s->keyspace = sess_msync_keyspace(&s->sub.conn, &e) == 0;
+	if (!s->keyspace && !s->keyspace_warned++)
+		cli_warn(s->a->prog, "the source refused to enable keyspace notifications (%s); deletions and expiries are found by the reconciliation pass every %ld s (--reconcile)",
+			 e.msg, s->o->reconcile > 0 ? s->o->reconcile : 60);
+}
+
 /* (Re)open what is closed: the two sides, then the listener. */
 static int open_all(struct sync *s)
 {
@@ -670,6 +684,9 @@ static int open_all(struct sync *s)
 		if (sess_conn_open(&s->sub.conn, &s->sub.cfg, &s->err))
 			return -1;
 		s->sub.open = 1;
+		/* every time: a restarted source forgot the setting */
+		if (s->want_keyspace)
+			keyspace_on(s);
 		if (subscribe(s))
 			return -1;
 	}
@@ -857,17 +874,7 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 		goto out;
 	}
 	mig_pick_method(&s.run, o->method);
-	/* keyspace events: deletions, expiries and lifecycle changes without
-	 * a publish; the notify channel and the passes work without them */
-	if (!o->no_keyspace) {
-		struct sess_err e;
-		sess_err_clear(&e);
-		if (sess_msync_keyspace(&src.conn, &e))
-			cli_warn(a->prog, "the source refused to enable keyspace notifications (%s); deletions and expiries are found by the reconciliation pass every %ld s (--reconcile)",
-				 e.msg, every / 1000);
-		else
-			s.keyspace = 1;
-	}
+	s.want_keyspace = !o->no_keyspace;
 	cli_catch_stop_signals();
 	s.run.meter.start_ms = sess_now_ms();
 	s.run.meter.rate = o->rate; /* a weak target is not knocked over */
