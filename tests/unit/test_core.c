@@ -39,6 +39,21 @@ static void test_keys(void)
 	is_str(k, "sess:{*}:notify", "pattern of every session's channel");
 	sess_key_agent_field(k, "a1");
 	is_str(k, "agent:a1", "agent field");
+	{
+		/* sync learns the session from the channel's name alone */
+		char id[SESS_ID_MAX + 1], kp[SESS_KEY_MAX + 32];
+		ok(sess_key_channel_id("sess:{abc}:notify", "sess", id) == 0 && !strcmp(id, "abc"),
+		   "session id from a notify channel");
+		ok(sess_key_channel_id("__keyspace@3__:sess:{a-1}:meta", "sess", id) == 0 &&
+		   !strcmp(id, "a-1"), "session id from a keyspace channel");
+		ok(sess_key_channel_id("other:{abc}:notify", "sess", id) == -1, "another prefix names nothing");
+		ok(sess_key_channel_id("sess:{a*b}:notify", "sess", id) == -1, "an invalid id names nothing");
+		ok(sess_key_channel_id("sess:{abc:notify", "sess", id) == -1, "no closing brace names nothing");
+		sess_key_keyspace_pattern(kp, "sess", 2);
+		is_str(kp, "__keyspace@2__:sess:{*}:meta", "keyspace pattern of every meta key");
+		sess_key_fence(k, "sess");
+		is_str(k, "sess:fence", "fence key");
+	}
 
 	ok(sess_key_check_id("0193a8f0-7c3e-7abc-8def-0123456789ab", "session id", &err) == 0, "uuid is a valid id");
 	ok(sess_key_check_id("agent.one_2@host:1", "agent id", &err) == 0, "@ and : allowed after the first character");
