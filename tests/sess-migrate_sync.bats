@@ -316,7 +316,7 @@ all_same() {
 }
 
 @test "sync: without keyspace events a deletion is found by the reconciliation pass" {
-	mk 2
+	mk 3
 	src CONFIG SET notify-keyspace-events "" >/dev/null
 	sync_bg --all --interval 1 --reconcile 1 --no-keyspace --task nokeys
 	grep '"lag":true' "$BATS_TEST_TMPDIR/out" | head -n 1 | jq -e '.keyspaceEvents == false'
@@ -325,6 +325,14 @@ all_same() {
 	until_ok 20 '[ "$(dst EXISTS "sess:{s2}:meta")" = 0 ]'
 	sk sessctl emit s1 --actor bob --type fixed >/dev/null
 	until_ok 20 same s1
+	# keys gone without sessctl (the index still names it): the pass over
+	# the index finds it gone, and removes it, and only it
+	src DEL 'sess:{s3}:meta' 'sess:{s3}:events' 'sess:{s3}:history' >/dev/null
+	until_ok 20 '[ "$(dst EXISTS "sess:{s3}:meta")" = 0 ]'
+	sk sessctl emit s1 --actor bob --type fixed >/dev/null
+	until_ok 20 same s1
+	[ "$(grep -c '"status":"removed"' "$BATS_TEST_TMPDIR/out")" = 2 ] || fail "$(grep removed "$BATS_TEST_TMPDIR/out")"
+	[ "$(dst EXISTS 'sess:{s1}:meta')" = 1 ] || fail "s1 removed from the target"
 	stop_sync INT
 	[ "$rc" = 130 ]
 }

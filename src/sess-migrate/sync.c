@@ -368,9 +368,10 @@ static int sync_ids(struct sync *s, char **ids, int n, long *changed, int mark_a
 	struct sess_msync_head *hs = calloc((size_t)n, sizeof *hs), *hd = calloc((size_t)n, sizeof *hd);
 	int *tail = calloc((size_t)n, sizeof *tail);
 	char **whole = calloc((size_t)n, sizeof *whole), **gone = calloc((size_t)n, sizeof *gone);
+	char **both = calloc((size_t)n, sizeof *both);
 	int i, nt = 0, nw = 0, ng = 0, rc = -1;
 
-	if (!hs || !hd || !tail || !whole || !gone) {
+	if (!hs || !hd || !tail || !whole || !gone || !both) {
 		sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
@@ -416,18 +417,18 @@ state:
 	}
 	if (nt && tails(s, ids, tail, nt, hd, whole, &nw))
 		goto out;
+	if (wholes(s, whole, nw))
+		goto out;
 	if (mark_all) {
 		/* a pass: what the source has and the target holds is this
 		 * task's to follow, even if an earlier copy brought it */
 		int k = 0;
 		for (i = 0; i < n; i++)
 			if (hs[i].present && hd[i].present)
-				gone[k++] = ids[i];
-		if (mark(s, gone, k, "HSET"))
+				both[k++] = ids[i];
+		if (mark(s, both, k, "HSET"))
 			goto out;
 	}
-	if (wholes(s, whole, nw))
-		goto out;
 	if (ng) {
 		/* only what this task brought leaves the target */
 		const char **argv = malloc((size_t)(ng + 2) * sizeof *argv);
@@ -470,6 +471,7 @@ out:
 	free(tail);
 	free(whole);
 	free(gone);
+	free(both);
 	return rc;
 }
 
