@@ -244,9 +244,11 @@ all_same() {
 	until_ok 30 '[ "$(dst DBSIZE)" -gt 200 ]'
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null || true
-	n=$(dst ZCARD sess:index)
+	# what is on the target: its meta keys (a kill between a session's
+	# arrival and its index entry leaves it out of the index)
+	dst --scan --pattern 'sess:{*}:meta' | sed 's/^sess:{\(.*\)}:meta$/\1/' | sort >"$BATS_TEST_TMPDIR/there"
+	n=$(wc -l <"$BATS_TEST_TMPDIR/there")
 	[ "$n" -lt 2001 ] || fail "finished before the kill"
-	dst ZRANGE sess:index 0 -1 | sort >"$BATS_TEST_TMPDIR/there"
 	# a change to a session that is there: resume appends it, never re-copies
 	first=$(head -n 1 "$BATS_TEST_TMPDIR/there")
 	sk sessctl emit "$first" --actor alice --type modified >/dev/null
