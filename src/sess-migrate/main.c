@@ -107,7 +107,7 @@ static const struct cli_cmd commands[] = {
 	 "copy and the live phase; prints lag lines ({\"lag\":true,...}) every --interval.\n"
 	 "SIGINT/SIGTERM stop it (exit 130/143); 'resume TASK' goes on from the target's\n"
 	 "state. --cutover fences the source (writes there fail: \"this data moved\"),\n"
-	 "waits until the lag is zero, verifies and exits 0.",
+	 "waits until the lag is zero, verifies and exits 0.\n",
 	 OPTS(sync_o), .run = cmd_sync},
 	{.name = "unfence", .synopsis = "[--from URL]",
 	 .summary = "lift the fence sync --cutover left: the server takes writes again", OPTS(from_o),
