@@ -252,6 +252,9 @@ all_same() {
 	# a change to a session that is there: resume appends it, never re-copies
 	first=$(head -n 1 "$BATS_TEST_TMPDIR/there")
 	sk sessctl emit "$first" --actor alice --type modified >/dev/null
+	# the kill's window between an arrival and its index entry, for sure
+	second=$(sed -n 2p "$BATS_TEST_TMPDIR/there")
+	dst ZREM sess:index "$second" >/dev/null
 	sk_bg "$BATS_TEST_TMPDIR/out2" "$BATS_TEST_TMPDIR/err2" sess-migrate resume k9 --to "$DST"
 	SYNC=$!
 	PIDS="$PIDS $SYNC"
@@ -267,6 +270,8 @@ all_same() {
 	run sk sess-migrate verify --all --deep --to "$DST"
 	assert_success
 	echo "$output" | tail -n 1 | jq -e '.equal == 2001'
+	# every session indexed on the target, also one the kill left out
+	[ "$(dst ZCARD sess:index)" = 2001 ] || fail "target index: $(dst ZCARD sess:index) of 2001"
 }
 
 @test "sync --cutover: fences the source, waits for zero lag, verifies, exits 0; writes there fail with 'moved' (69), reads work; unfence undoes it" {

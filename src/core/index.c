@@ -69,6 +69,15 @@ int sess_index_touched(struct sess_pipe *p, const struct sess_config *cfg,
 	return sess_pipe_cmdf(p, TAG, err, "ZADD %s %lld %s", idx, expiry, id);
 }
 
+int sess_index_present(struct sess_pipe *p, const struct sess_config *cfg,
+		       const char *id, long long expiry, struct sess_err *err)
+{
+	char idx[SESS_KEY_MAX];
+
+	sess_key_index(idx, cfg->prefix);
+	return sess_pipe_cmdf(p, TAG, err, "ZADD %s NX %lld %s", idx, expiry, id);
+}
+
 int sess_index_completed(struct sess_pipe *p, const struct sess_config *cfg,
 			 struct sess_err *err)
 {

@@ -28,6 +28,11 @@ int sess_index_left(struct sess_pipe *p, const struct sess_config *cfg,
 /* expiry: the session's new expiry (ms); the index entry follows it. */
 int sess_index_touched(struct sess_pipe *p, const struct sess_config *cfg,
 		       const char *id, long long expiry, struct sess_err *err);
+/* The session is there (expiring at expiry, ms): add its index entry if
+ * it has none, leave an existing one alone (a live sync resumed after a
+ * kill between a session's arrival and its index entry). */
+int sess_index_present(struct sess_pipe *p, const struct sess_config *cfg,
+		       const char *id, long long expiry, struct sess_err *err);
 int sess_index_completed(struct sess_pipe *p, const struct sess_config *cfg,
 			 struct sess_err *err);
 /* agents: the members the session had (the delete script returns them). */

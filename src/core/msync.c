@@ -17,7 +17,8 @@ int sess_msync_head_queue(struct sess_pipe *p, const char *prefix, const char *i
 	if (sess_pipe_cmdf(p, 0, err, "HMGET %s " SESS_S_F_VERSION " " SESS_S_F_CHAIN " "
 			   SESS_S_F_SEQ " " SESS_S_F_BASE, k.meta))
 		return -1;
-	return sess_pipe_cmdf(p, 0, err, "LLEN %s", k.history);
+	return sess_pipe_cmdf(p, 0, err, "LLEN %s", k.history) ||
+	       sess_pipe_cmdf(p, 0, err, "PTTL %s", k.meta) ? -1 : 0;
 }
 
 static long long num(const redisReply *r)
@@ -28,13 +29,13 @@ static long long num(const redisReply *r)
 int sess_msync_head_take(struct sess_pipe *p, struct sess_msync_head *h,
 			 struct sess_err *err)
 {
-	redisReply *a = NULL, *b = NULL;
+	redisReply *a = NULL, *b = NULL, *c = NULL;
 	int rc = -1;
 
 	memset(h, 0, sizeof *h);
 	if (sess_pipe_next(p, &a, NULL, err))
 		return -1;
-	if (sess_pipe_next(p, &b, NULL, err))
+	if (sess_pipe_next(p, &b, NULL, err) || sess_pipe_next(p, &c, NULL, err))
 		goto out;
 	if (a->type == REDIS_REPLY_ERROR) {
 		sess_conn_reply_error(p->conn, a, err);
@@ -54,11 +55,14 @@ int sess_msync_head_take(struct sess_pipe *p, struct sess_msync_head *h,
 	}
 	/* WRONGTYPE on the history: the session copy decides what it is */
 	h->hlen = b->type == REDIS_REPLY_INTEGER ? b->integer : -1;
+	h->pttl = c->type == REDIS_REPLY_INTEGER ? c->integer : -2;
 	rc = 0;
 out:
 	freeReplyObject(a);
 	if (b)
 		freeReplyObject(b);
+	if (c)
+		freeReplyObject(c);
 	return rc;
 }
 

@@ -34,9 +34,10 @@ struct sess_msync_head {
 	char h[48];           /* chain head, "" when none */
 	long long seq, base;
 	long long hlen;       /* the history list's length */
+	long long pttl;       /* the meta key's PTTL (ms; -1 none, -2 gone) */
 };
 
-/* Queue the head read of session id on p (two commands); take it with
+/* Queue the head read of session id on p (three commands); take it with
  * sess_msync_head_take, in order. */
 int sess_msync_head_queue(struct sess_pipe *p, const char *prefix, const char *id,
 			  struct sess_err *err);

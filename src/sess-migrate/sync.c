@@ -29,6 +29,7 @@
 
 #include "core/fence.h"
 #include "core/ids.h"
+#include "core/index.h"
 #include "core/msync.h"
 #include "core/schema.h"
 
@@ -423,10 +424,25 @@ state:
 		/* a pass: what the source has and the target holds is this
 		 * task's to follow, even if an earlier copy brought it */
 		int k = 0;
+		struct sess_pipe p;
+		long long now = sess_now_ms();
 		for (i = 0; i < n; i++)
 			if (hs[i].present && hd[i].present)
 				both[k++] = ids[i];
 		if (mark(s, both, k, "HSET"))
+			goto out;
+		/* and indexed there (a kill between a session's arrival and
+		 * its index entry left it out) */
+		sess_pipe_init(&p, &s->run.dst->conn);
+		for (i = 0; i < n; i++)
+			if (hs[i].present && hd[i].present && hd[i].pttl > 0 &&
+			    sess_index_present(&p, &s->run.dst->cfg, ids[i], now + hd[i].pttl, &s->err)) {
+				sess_pipe_free(&p);
+				goto out;
+			}
+		k = sess_pipe_run(&p, &s->err);
+		sess_pipe_free(&p);
+		if (k)
 			goto out;
 	}
 	if (ng) {
