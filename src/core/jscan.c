@@ -73,9 +73,17 @@ static int next_member(const char **pp, const char *end, const char **key, size_
 	return 1;
 }
 
+/* Compared byte by byte, stopping at the first difference: callers try
+ * a key against several names, and most differ in their first byte (a
+ * strlen of each name first cost more than the whole match). */
 static int is_key(const char *k, size_t n, const char *want)
 {
-	return strlen(want) == n && !memcmp(k, want, n);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (want[i] == '\0' || want[i] != k[i])
+			return 0;
+	return want[n] == '\0';
 }
 
 static int whole(const char *v, const char *vend, long long *out)

@@ -457,6 +457,59 @@ static void test_emit_req(void)
 	sess_emit_req_free(&req);
 }
 
+/* sess_event_format (play's fast path, no tree) writes exactly what
+ * decoding into a tree and printing it gives, on stored texts our encoder
+ * makes: every field, escapes, non-ASCII, nested values, a changeInfo
+ * missing a member or in another order, and a text too long for the
+ * buffer's first size. */
+static void test_event_format(void)
+{
+	static const char *const stored[] = {
+		"{\"s\":1,\"ts\":1700000000000,\"t\":\"modified\",\"a\":\"a1\"}",
+		"{\"s\":42,\"ts\":1795468206244,\"t\":\"broke\",\"a\":\"backend-agent\",\"c\":{\"e\":\"test\",\"i\":[\"src/a \\\"q\\\".ts\",\"b\\\\c\"],\"o\":\"failed\"},"
+		"\"st\":{\"from\":\"working\",\"to\":\"broken\",\"verifiedBy\":\"ci\",\"confidence\":0.95},\"imp\":{\"files\":3,\"risk\":\"low\",\"n\":[1,{\"x\":null}]},\"eid\":\"e-7\"}",
+		"{\"s\":3,\"ts\":5,\"t\":\"x.y-z_1\",\"a\":\"a@b:c\",\"c\":{\"o\":\"op\",\"e\":\"\xc3\xa9l\xc3\xa9ment \\u001f \\n\"}}",
+		"{\"s\":4,\"ts\":6,\"t\":\"t\",\"a\":\"a\",\"c\":{}}",
+	};
+	struct sess_text out = {0};
+	struct sess_err err;
+	char big[9000];
+	size_t i;
+
+	for (i = 0; i < sizeof stored / sizeof *stored + 1; i++) {
+		const char *text = i < sizeof stored / sizeof *stored ? stored[i] : big;
+		cJSON *d, *framed;
+		char *want;
+		if (text == big) {
+			memset(big, 0, sizeof big);
+			strcpy(big, "{\"s\":9,\"ts\":9,\"t\":\"t\",\"a\":\"a\",\"imp\":{\"long\":\"");
+			memset(big + strlen(big), 'x', 8000);
+			strcat(big, "\"}}");
+		}
+		out.len = 0;
+		d = sess_event_decode(text, strlen(text), "S1", &err);
+		framed = cJSON_CreateObject();
+		cJSON_AddStringToObject(framed, "frame", "event");
+		while (d && d->child) {
+			cJSON *it = d->child;
+			cJSON_DetachItemViaPointer(d, it);
+			cJSON_AddItemToObject(framed, it->string, it);
+		}
+		want = cJSON_PrintUnformatted(framed);
+		ok(sess_event_format(text, strlen(text), "S1", "event", &out, &err) == 0 && want &&
+		   out.len == strlen(want) && !strcmp(out.p, want),
+		   "event format %zu equals decode then print (%.150s | %.150s)", i, out.p ? out.p : "nothing",
+		   want ? want : "nothing");
+		free(want);
+		cJSON_Delete(framed);
+		cJSON_Delete(d);
+	}
+	out.len = 0;
+	ok(sess_event_format("{\"s\":1,\"ts\":2,\"t\":\"x\",\"c\":{\"e\":", 30, NULL, NULL, &out, &err) == -1 &&
+	   out.len == 0 && !strcmp(err.kind, "corrupt_event"), "a damaged event is reported, nothing written");
+	free(out.p);
+}
+
 int main(void)
 {
 	test_keys();
@@ -470,5 +523,6 @@ int main(void)
 	test_utf8();
 	test_json_text();
 	test_emit_req();
+	test_event_format();
 	return done_testing();
 }
