@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/event.h"
+#include "core/sha1.h"
 #include "core/json.h"
 #include "core/keys.h"
 #include "core/limits.h"
@@ -510,6 +511,42 @@ static void test_event_format(void)
 	free(out.p);
 }
 
+/* SHA-1 against FIPS 180 vectors, fed whole and a byte at a time
+ * (the chain must equal redis.sha1hex byte for byte). */
+static void test_sha1(void)
+{
+	static const struct { const char *in; const char *hex; } v[] = {
+		{"", "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+		{"abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+		{"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+		 "a49b2446a02c645bf419f995b67091253a04a259"},
+	};
+	struct sess_sha1 c;
+	char out[SESS_SHA1_HEX], a[1000];
+	size_t i, j;
+
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		sess_sha1_init(&c);
+		sess_sha1_add(&c, v[i].in, strlen(v[i].in));
+		sess_sha1_hex(&c, out);
+		is_str(out, v[i].hex, "sha1 of a %zu-byte message", strlen(v[i].in));
+		sess_sha1_init(&c);
+		for (j = 0; v[i].in[j]; j++)
+			sess_sha1_add(&c, v[i].in + j, 1);
+		sess_sha1_hex(&c, out);
+		is_str(out, v[i].hex, "the same a byte at a time");
+	}
+	memset(a, 'a', sizeof a);
+	sess_sha1_init(&c);
+	for (i = 0; i < 1000; i++)
+		sess_sha1_add(&c, a, sizeof a);
+	sess_sha1_hex(&c, out);
+	is_str(out, "34aa973cd4c4daa4f61eeb2bdbad27316534016f", "sha1 of a million a");
+	sess_sha1_link("", "abc", 3, out);
+	is_str(out, "a9993e364706816aba3e25717850c26c9cd0d89d", "a chain's first link hashes the record alone");
+}
+
 int main(void)
 {
 	test_keys();
@@ -524,5 +561,6 @@ int main(void)
 	test_json_text();
 	test_emit_req();
 	test_event_format();
+	test_sha1();
 	return done_testing();
 }
