@@ -47,12 +47,13 @@ end
 -- types: each is checked once per call. Returns the event's type, actor,
 -- from, to ('' without a transition), event id ('' for none).
 local actor_ok, type_ok = {}, {}
-local function check_event(i, expect, body)
+local i, body -- the event check_event is at, for bad()
+local function bad(what)
+  return badarg(string.format('event %d: %s; the body is the stored event after its opening brace, ' ..
+    'on one line, without s or ts, not %s', i, what, shown(body)))
+end
+local function check_event(expect)
   local ok, ev = pcall(cjson.decode, '{' .. body)
-  local function bad(what)
-    return badarg(string.format('event %d: %s; the body is the stored event after its opening brace, ' ..
-      'on one line, without s or ts, not %s', i, what, shown(body)))
-  end
   if not ok or type(ev) ~= 'table' then return bad('body is not a JSON object') end
   if string.find(body, '\n', 1, true) then return bad('body has a raw newline') end
   if ev.s ~= nil or ev.ts ~= nil then return bad('body carries s or ts, which the server assigns') end
@@ -90,13 +91,13 @@ end
 -- pass 0: every event checked, and what the reads need (each actor's
 -- membership field once, the event ids); evs holds seven values per event
 local evs, fields, field_of, eids = {}, {S_F_STATE, S_F_SEQ, S_F_REF, unpack(CP_FIELDS)}, {}, {}
-local nf = #fields
-for i = 1, n do
-  local a = 5 + (i - 1) * PER
+for k = 1, n do
+  local a = 5 + (k - 1) * PER
   local typ, agent, from, to, eid
-  e, typ, agent, from, to, eid = check_event(i, ARGV[a], ARGV[a + 1])
+  i, body = k, ARGV[a + 1]
+  e, typ, agent, from, to, eid = check_event(ARGV[a])
   if e then return e end
-  local b = (i - 1) * 7
+  local b = (k - 1) * 7
   evs[b + 1], evs[b + 2], evs[b + 3], evs[b + 4] = typ, agent, from, to
   evs[b + 5], evs[b + 6], evs[b + 7] = eid, ARGV[a], ARGV[a + 1]
   if not field_of[agent] then
