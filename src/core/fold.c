@@ -370,26 +370,40 @@ cJSON *sess_fold_snapshot(const struct sess_fold *f)
 
 	if (!o)
 		return NULL;
+	/* id, state and chain always; the rest only when not zero, which
+	 * sess_fold_restore takes as the default (the first block of every
+	 * replay holds the empty fold: a short session's replay is mostly
+	 * that block) */
+#define NUM(name, v) \
+	do { \
+		if (v) \
+			cJSON_AddNumberToObject(o, name, (double)(v)); \
+	} while (0)
 	cJSON_AddStringToObject(o, "id", f->id);
-	cJSON_AddBoolToObject(o, "known", f->known);
+	if (f->known)
+		cJSON_AddBoolToObject(o, "known", 1);
 	cJSON_AddStringToObject(o, "state", f->state);
-	cJSON_AddNumberToObject(o, "seq", (double)f->seq);
-	cJSON_AddNumberToObject(o, "base", (double)f->base);
-	cJSON_AddNumberToObject(o, "created", (double)f->created);
-	cJSON_AddNumberToObject(o, "updated", (double)f->updated);
-	cJSON_AddNumberToObject(o, "ttl", (double)f->ttl);
-	cJSON_AddStringToObject(o, "creator", f->creator);
-	cJSON_AddNumberToObject(o, "cps", (double)f->cps);
-	cJSON_AddNumberToObject(o, "events", (double)f->events);
-	cJSON_AddNumberToObject(o, "records", (double)f->records);
-	cJSON_AddNumberToObject(o, "completedAt", (double)f->completed_at);
+	NUM("seq", f->seq);
+	NUM("base", f->base);
+	NUM("created", f->created);
+	NUM("updated", f->updated);
+	NUM("ttl", f->ttl);
+	if (f->creator[0])
+		cJSON_AddStringToObject(o, "creator", f->creator);
+	NUM("cps", f->cps);
+	NUM("events", f->events);
+	NUM("records", f->records);
+	NUM("completedAt", f->completed_at);
+#undef NUM
 	cJSON_AddStringToObject(o, "chain", f->chain);
-	agents = cJSON_AddArrayToObject(o, "agents");
-	for (i = 0; agents && i < f->nagents; i++) {
-		cJSON *a = cJSON_CreateArray();
-		cJSON_AddItemToArray(a, cJSON_CreateString(f->agents[i].id));
-		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)f->agents[i].joined));
-		cJSON_AddItemToArray(agents, a);
+	if (f->nagents) {
+		agents = cJSON_AddArrayToObject(o, "agents");
+		for (i = 0; agents && i < f->nagents; i++) {
+			cJSON *a = cJSON_CreateArray();
+			cJSON_AddItemToArray(a, cJSON_CreateString(f->agents[i].id));
+			cJSON_AddItemToArray(a, cJSON_CreateNumber((double)f->agents[i].joined));
+			cJSON_AddItemToArray(agents, a);
+		}
 	}
 	if (f->metadata)
 		cJSON_AddStringToObject(o, "metadata", f->metadata);
