@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/event.h"
 #include "core/sha1.h"
+#include "core/jscan.h"
 #include "core/json.h"
 #include "core/keys.h"
 #include "core/limits.h"
@@ -547,6 +548,38 @@ static void test_sha1(void)
 	is_str(out, "a9993e364706816aba3e25717850c26c9cd0d89d", "a chain's first link hashes the record alone");
 }
 
+/* jscan: keys and value spans of one level, on the shapes stored texts
+ * take, and malformed text refused rather than read past. */
+static void test_jscan(void)
+{
+	const char *t = "{\"s\":12,\"x\":\"a\\\"b\\\\\",\"c\":{\"i\":[\"}\",[1,{\"q\":\"]\"}]],\"o\":null},"
+			"\"n\":-1.5e3,\"b\":true,\"e\":\"\"}";
+	static const char *const keys[] = {"s", "x", "c", "n", "b", "e"};
+	static const char *const vals[] = {"12", "\"a\\\"b\\\\\"", "{\"i\":[\"}\",[1,{\"q\":\"]\"}]],\"o\":null}",
+					   "-1.5e3", "true", "\"\""};
+	static const char *const bad[] = {"{\"a\":\"open", "{\"a\" 1}", "{\"a\":{\"b\":1}", "{a:1}", "[1]"};
+	struct sess_jscan js;
+	const char *k, *v, *ve;
+	size_t kl, i = 0;
+	int r, ok_all = 1;
+
+	ok(sess_jscan_init(&js, t, strlen(t)) == 0, "jscan: an object");
+	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+		ok_all &= i < 6 && sess_jscan_is(k, kl, keys[i]) && (size_t)(ve - v) == strlen(vals[i]) &&
+			  !memcmp(v, vals[i], strlen(vals[i]));
+		i++;
+	}
+	ok(r == 0 && i == 6 && ok_all, "jscan: every member, nested brackets and escapes inside strings skipped (%zu)", i);
+	ok(!sess_jscan_is("st", 2, "s") && !sess_jscan_is("s", 1, "st") && sess_jscan_is("st", 2, "st"),
+	   "jscan: keys match whole");
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		r = sess_jscan_init(&js, bad[i], strlen(bad[i]));
+		while (r == 0 && (r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1)
+			r = 0;
+		ok(r == -1, "jscan: malformed %s refused", bad[i]);
+	}
+}
+
 int main(void)
 {
 	test_keys();
@@ -562,5 +595,6 @@ int main(void)
 	test_emit_req();
 	test_event_format();
 	test_sha1();
+	test_jscan();
 	return done_testing();
 }
