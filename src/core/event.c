@@ -361,16 +361,45 @@ static void add_member(struct sess_text *t, int *first, const struct fmt_name *n
 	text_add(t, v, (size_t)(vend - v));
 }
 
+enum { F_S, F_TS, F_T, F_A, F_C, F_ST, F_IMP, F_EID, F_N };
+
+/* Which stored member key k is (F_*), or -1: by length and bytes, the
+ * hot path of play (a loop of name compares per key cost a tenth of it). */
+static int stored_key(const char *k, size_t kl)
+{
+	switch (kl) {
+	case 1:
+		switch (k[0]) {
+		case 's': return F_S;
+		case 't': return F_T;
+		case 'a': return F_A;
+		case 'c': return F_C;
+		}
+		break;
+	case 2:
+		if (k[0] == 't' && k[1] == 's')
+			return F_TS;
+		if (k[0] == 's' && k[1] == 't')
+			return F_ST;
+		break;
+	case 3:
+		if (!memcmp(k, "imp", 3))
+			return F_IMP;
+		if (!memcmp(k, "eid", 3))
+			return F_EID;
+		break;
+	}
+	return -1;
+}
+
 int sess_event_format(const char *stored, size_t len, const char *id,
 		      const char *frame, struct sess_text *out, struct sess_err *err)
 {
-	enum { S, TS, T, A, C, ST, IMP, EID, N };
-	static const char *const from[N] = {"s", "ts", "t", "a", "c", "st", "imp", "eid"};
+	enum { S = F_S, TS = F_TS, C = F_C, N = F_N };
 	static const struct fmt_name to[N] = {
 		FMT_NAME("seq"), FMT_NAME("timestamp"), FMT_NAME("type"), FMT_NAME("actor"),
 		FMT_NAME("changeInfo"), FMT_NAME("stateTransition"), FMT_NAME("impact"),
 		FMT_NAME("eventId")};
-	static const char *const cf[3] = {"e", "i", "o"};
 	static const struct fmt_name ct[3] = {
 		FMT_NAME("elementType"), FMT_NAME("entityIds"), FMT_NAME("operation")};
 	static const struct fmt_name frame_name = FMT_NAME("frame"), id_name = FMT_NAME("sessionId");
@@ -383,12 +412,10 @@ int sess_event_format(const char *stored, size_t len, const char *id,
 	if (sess_jscan_init(&js, stored, len))
 		goto damaged;
 	while ((r = sess_jscan_next(&js, &k, &kl, &a, &b)) == 1)
-		for (i = 0; i < N; i++)
-			if (sess_jscan_is(k, kl, from[i])) {
-				v[i] = a;
-				ve[i] = b;
-				break;
-			}
+		if ((i = stored_key(k, kl)) >= 0) {
+			v[i] = a;
+			ve[i] = b;
+		}
 	if (r < 0 || !v[S] || !v[TS])
 		goto damaged;
 	if (v[C] && *v[C] == '{') {
@@ -397,12 +424,10 @@ int sess_event_format(const char *stored, size_t len, const char *id,
 		if (sess_jscan_init(&in, v[C], (size_t)(ve[C] - v[C])))
 			goto damaged;
 		while ((r = sess_jscan_next(&in, &k, &kl, &a, &b)) == 1)
-			for (i = 0; i < 3; i++)
-				if (sess_jscan_is(k, kl, cf[i])) {
-					cv[i] = a;
-					cve[i] = b;
-					break;
-				}
+			if (kl == 1 && (i = k[0] == 'e' ? 0 : k[0] == 'i' ? 1 : k[0] == 'o' ? 2 : -1) >= 0) {
+				cv[i] = a;
+				cve[i] = b;
+			}
 		if (r < 0)
 			goto damaged;
 	}
