@@ -293,6 +293,12 @@ static int read_events(struct sess_ctx *s, const struct sess_keys *k,
 int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *head,
 		     sess_record_fn fn, void *arg, struct sess_err *err)
 {
+	return sess_log_records_opt(s, id, head, 0, fn, arg, err);
+}
+
+int sess_log_records_opt(struct sess_ctx *s, const char *id, struct sess_log_head *head,
+			 int flags, sess_record_fn fn, void *arg, struct sess_err *err)
+{
 	struct sess_keys k;
 	struct sess_pipe p;
 	redisReply *meta = NULL, *hlen = NULL, *pttl = NULL, *hist = NULL, *ex = NULL;
@@ -343,7 +349,10 @@ int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *h
 	snprintf(head->chain, sizeof head->chain, "%s", sess_reply_str(meta, 3) ? sess_reply_str(meta, 3) : "");
 	head->pttl = pttl->type == REDIS_REPLY_INTEGER ? pttl->integer : -1;
 	head->hlen = hlen->type == REDIS_REPLY_INTEGER ? hlen->integer : 0;
-	if (!(hist = sess_conn_cmdf(s->conn, err, "LRANGE %s 0 %lld", k.history, head->hlen - 1)))
+	/* events alone: an empty range (1 0), so no record is merged in */
+	if (!(hist = (flags & SESS_LOG_EVENTS)
+			     ? sess_conn_cmdf(s->conn, err, "LRANGE %s 1 0", k.history)
+			     : sess_conn_cmdf(s->conn, err, "LRANGE %s 0 %lld", k.history, head->hlen - 1)))
 		goto done;
 	if (hist->type != REDIS_REPLY_ARRAY) {
 		sess_reply_bad(err, "LRANGE");

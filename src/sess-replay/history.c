@@ -187,7 +187,7 @@ int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
 	cli_out_bulk(&a->out);
 	if (source_open(a, argv[0], o->saved, &src))
 		return cli_app_fail(a);
-	rc = source_fold(a, &src, &f, o->with_state ? SRC_FOLD : 0,
+	rc = source_fold(a, &src, &f, (o->with_state ? SRC_FOLD : 0) | (o->events_only ? SRC_EVENTS : 0),
 			 st.has_from && !st.from.is_time ? st.from.v : 0,
 			 st.has_to ? &st.to : NULL, play_one, &st);
 	if (st.failed)

@@ -84,6 +84,8 @@ void source_close(struct source *src);
  * again: each pass reads the log afresh. */
 #define SRC_FOLD 1
 #define SRC_CHAIN 2
+#define SRC_EVENTS 4 /* the caller wants events alone (no fold): a live
+		      * session's history list is not read */
 typedef int (*source_fn)(int kind, const char *text, size_t len, struct sess_fold *f,
 			 void *arg);
 int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,

@@ -179,7 +179,9 @@ int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int 
 	sess_fold_init(f, src->id, chained);
 	if (!src->saved) {
 		sess_log_head_free(&src->head); /* a second pass reads afresh */
-		rc = sess_log_records(&a->ctx, src->id, &src->head, fold_one, &st, &a->err);
+		rc = sess_log_records_opt(&a->ctx, src->id, &src->head,
+					  (flags & SRC_EVENTS) && !(flags & SRC_FOLD) ? SESS_LOG_EVENTS : 0,
+					  fold_one, &st, &a->err);
 		/* a log with no record at all still has its start */
 		if (!rc && !st.started && src->head.start)
 			rc = sess_fold_from_checkpoint(f, src->head.start, &a->err);
