@@ -41,24 +41,25 @@ int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 	memset(ev, 0, sizeof *ev);
 	if (sess_jscan_init(&js, text, len))
 		return damaged(err, "event", text, len);
+	/* keys told apart by length and first bytes: every event passes here */
 	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
-		if (sess_jscan_is(k, kl, "s")) {
+		if (kl == 1 && k[0] == 's') {
 			if (sess_jscan_whole(v, ve, &ev->seq))
 				return damaged(err, "event", text, len);
 			have |= 1;
-		} else if (sess_jscan_is(k, kl, "ts")) {
+		} else if (kl == 2 && k[0] == 't' && k[1] == 's') {
 			if (sess_jscan_whole(v, ve, &ev->ts))
 				return damaged(err, "event", text, len);
 			have |= 2;
-		} else if (sess_jscan_is(k, kl, "t")) {
+		} else if (kl == 1 && k[0] == 't') {
 			if (sess_jscan_str(v, ve, &ev->type, &ev->type_len))
 				return damaged(err, "event", text, len);
 			have |= 4;
-		} else if (sess_jscan_is(k, kl, "a")) {
+		} else if (kl == 1 && k[0] == 'a') {
 			if (sess_jscan_str(v, ve, &ev->actor, &ev->actor_len))
 				return damaged(err, "event", text, len);
 			have |= 8;
-		} else if (sess_jscan_is(k, kl, "st") && *v == '{') {
+		} else if (kl == 2 && k[0] == 's' && k[1] == 't' && *v == '{') {
 			struct sess_jscan in;
 			const char *k2, *v2, *ve2;
 			size_t kl2;

@@ -101,17 +101,23 @@ static int is_key(const char *k, size_t n, const char *want)
 	return want[n] == '\0';
 }
 
+/* Digits only, at most 18 of them (no overflow: sesskit's numbers are
+ * seqs and ms), an optional minus: strtoll's locale handling cost more
+ * than the fold of an event. */
 static int whole(const char *v, const char *vend, long long *out)
 {
-	char *e;
-	long long x;
+	long long x = 0;
+	int neg = v < vend && *v == '-';
+	const char *p = v + neg;
 
-	if (v >= vend || (*v != '-' && (*v < '0' || *v > '9')))
+	if (p >= vend || vend - p > 18)
 		return -1;
-	x = strtoll(v, &e, 10);
-	if (e != vend)
-		return -1;
-	*out = x;
+	for (; p < vend; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		x = x * 10 + (*p - '0');
+	}
+	*out = neg ? -x : x;
 	return 0;
 }
 

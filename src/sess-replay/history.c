@@ -290,7 +290,10 @@ static void bump(cJSON *o, const char *k, size_t n)
 	char key[SESS_ID_MAX + 1];
 	cJSON *v;
 
-	snprintf(key, sizeof key, "%.*s", (int)n, k);
+	if (n > SESS_ID_MAX)
+		n = SESS_ID_MAX;
+	memcpy(key, k, n);
+	key[n] = '\0';
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, key)))
 		cJSON_SetNumberValue(v, v->valuedouble + 1);
 	else
