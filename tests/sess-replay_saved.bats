@@ -206,6 +206,55 @@ PY
 	assert_equal "$(rcli ZCARD sess:replays)" 0
 }
 
+@test "storedBytes is every byte the replay's hash holds; checkpoints are rebuilt from their records" {
+	session z1 120
+	run rp save z1
+	assert_success
+	stored=$(jq -r .storedBytes <<<"$output")
+	total=0
+	for f in $(rcli HKEYS 'sess:replay:{z1}'); do
+		total=$((total + $(rcli HSTRLEN 'sess:replay:{z1}' "$f")))
+	done
+	assert_equal "$stored" "$total"
+	# no checkpoint bodies stored: show rebuilds them, equal to the session's
+	assert_equal "$(rcli --raw HGET 'sess:replay:{z1}' meta | jq 'has("checkpoints")')" false
+	run rp show z1
+	assert_success
+	assert_equal "$(jq -c '.checkpoints' <<<"$output")" \
+		"$(for n in $(rcli HKEYS 'sess:{z1}:checkpoints' | sort -n); do rcli --raw HGET 'sess:{z1}:checkpoints' "$n"; done | jq -sc .)"
+}
+
+@test "save and import refuse checkpoints their records do not imply, and write nothing" {
+	session c1 40
+	# a stored checkpoint edited: its state is not the one folded up to it
+	cp=$(rcli --raw HGET 'sess:{c1}:checkpoints' 2)
+	rcli HSET 'sess:{c1}:checkpoints' 2 "$(sed 's/"ttl":3600/"ttl":7/' <<<"$cp")" >/dev/null
+	run rp save c1
+	assert_failure 65
+	assert_output --partial "checkpoint 2"
+	assert_output --partial "sess-replay verify c1"
+	assert_equal "$(rcli EXISTS 'sess:replay:{c1}')" 0
+	# a checkpoint no record took
+	rcli HSET 'sess:{c1}:checkpoints' 2 "$cp" >/dev/null
+	rcli HSET 'sess:{c1}:checkpoints' 99 "$(sed 's/"id":2,"seq":[0-9]*/"id":99,"seq":25/' <<<"$cp")" >/dev/null
+	run rp save c1
+	assert_failure 65
+	assert_output --partial "checkpoint 99"
+	rcli HDEL 'sess:{c1}:checkpoints' 99 >/dev/null
+	run rp save c1
+	assert_success
+	# an export whose checkpoint line was changed
+	rp export c1 > "$BATS_TEST_TMPDIR/c1.jsonl"
+	grep -q '^{"checkpoint":{"id":3,' "$BATS_TEST_TMPDIR/c1.jsonl"
+	sed 's/^\({"checkpoint":{"id":3,.*\)"state":"[a-z]*"/\1"state":"completed"/' "$BATS_TEST_TMPDIR/c1.jsonl" > "$BATS_TEST_TMPDIR/cp.jsonl"
+	run cmp -s "$BATS_TEST_TMPDIR/c1.jsonl" "$BATS_TEST_TMPDIR/cp.jsonl"
+	assert_failure
+	run rp import --id c1x "$BATS_TEST_TMPDIR/cp.jsonl"
+	assert_failure 65
+	assert_output --partial "checkpoint 3"
+	assert_equal "$(rcli EXISTS 'sess:replay:{c1x}')" 0
+}
+
 @test "Redis down: exit 69" {
 	REDIS_URL="redis://127.0.0.1:$(dead_port)" run "$SESSKIT_BUILDDIR/sess-replay" list
 	assert_failure 69

@@ -138,12 +138,13 @@ huge=100000000000000
 	works 5 "${K5[@]}" agent:a2 300
 }
 
-@test "emit: checks the header, every event's seven arguments and the stored fields" {
+@test "emit: checks the header, every event's two arguments and body, and the stored fields" {
 	load_lua emit
 	local H=(10 1 'sess:{s1}:notify' s1)
-	local E=(agent:a1 modified '' '' '' '' '"t":"modified","a":"a1"}')
+	local B='"t":"modified","a":"a1"}'
+	local E=('' "$B")
 	refused 5 "${K5[@]}" "${H[@]}"
-	refused 5 "${K5[@]}" "${H[@]}" "${E[@]:0:6}"
+	refused 5 "${K5[@]}" "${H[@]}" ''
 	refused 5 "${K5[@]}" "${H[@]}" "${E[@]}" extra
 	refused 5 "${K5[@]}" "${H[@]:0:3}"
 	for interval in x -1 100000001 1.5; do
@@ -157,28 +158,34 @@ huge=100000000000000
 	refused 5 'sess:{s1}:meta' 'sess:{s2}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids' 'sess:{s1}:history' "${H[@]}" "${E[@]}"
 	refused 4 "${K5[@]:0:4}" "${H[@]}" "${E[@]}"
 	long=$(printf 't%.0s' $(seq 1 65))
-	for bad in "bogus modified" "agent:a1 ''" "agent:a1 'bad type'" "agent:a1 9lives" "agent:a1 $long"; do
-		eval "set -- $bad"
-		refused 5 "${K5[@]}" "${H[@]}" "$1" "$2" '' '' '' '' "${E[6]}"
+	# the type and actor the body names
+	for bad in '"t":"bad type","a":"a1"}' '"t":"9lives","a":"a1"}' "\"t\":\"$long\",\"a\":\"a1\"}" \
+		'"t":"","a":"a1"}' '"t":1,"a":"a1"}' '"a":"a1"}' '"t":"modified","a":"a b"}' \
+		'"t":"modified","a":""}' '"t":"modified"}' '"t":"modified","a":["a1"]}'; do
+		refused 5 "${K5[@]}" "${H[@]}" '' "$bad"
 	done
-	refused 5 "${K5[@]}" "${H[@]}" agent:a1 broke nope broken '' '' "${E[6]}"
-	refused 5 "${K5[@]}" "${H[@]}" agent:a1 broke working '' '' '' "${E[6]}"
-	refused 5 "${K5[@]}" "${H[@]}" agent:a1 broke '' broken '' '' "${E[6]}"
-	refused 5 "${K5[@]}" "${H[@]}" agent:a1 modified '' '' 'e 2' '' "${E[6]}"
+	# the transition and the event id
+	for bad in '"t":"broke","a":"a1","st":{"from":"nope","to":"broken"}}' \
+		'"t":"broke","a":"a1","st":{"to":"broken"}}' '"t":"broke","a":"a1","st":{"from":"working"}}' \
+		'"t":"broke","a":"a1","st":"working"}' '"t":"broke","a":"a1","st":null}' \
+		'"t":"modified","a":"a1","eid":"e 2"}' '"t":"modified","a":"a1","eid":7}' \
+		'"t":"modified","a":"a1","eid":null}'; do
+		refused 5 "${K5[@]}" "${H[@]}" '' "$bad"
+	done
 	for expect in x -1 1.5 ' 1' "$huge$huge"; do
-		refused 5 "${K5[@]}" "${H[@]}" agent:a1 modified '' '' '' "$expect" "${E[6]}"
+		refused 5 "${K5[@]}" "${H[@]}" "$expect" "$B"
 		assert_output --partial "expected seq"
 	done
-	# not JSON, not this event, carrying the server's s or ts, or more than
+	# not JSON, not an object, carrying the server's s or ts, or more than
 	# one line (a raw newline in a string would split the pub/sub message)
-	for body in garbage '' '}' '"t":"modified"' '"t":"modified","a":"a1"}}' '"t":1}' \
-		'"t":"modified","a":"a1","s":7}' '"t":"modified","a":"a1","ts":7}' \
+	for body in garbage '' '}' '1}' '"t":"modified","a":"a1"}}' \
+		'"t":"modified","a":"a1","s":7}' '"t":"modified","a":"a1","ts":7}' '"t":"modified","a":"a1","s":null}' \
 		$'"t":"modified","a":"a1","c":"line\nbreak"}' $'"t":"modified",\n"a":"a1"}'; do
-		refused 5 "${K5[@]}" "${H[@]}" agent:a1 modified '' '' '' '' "$body"
+		refused 5 "${K5[@]}" "${H[@]}" '' "$body"
 		assert_output --partial body
 	done
 	# a bad second event: the good first one is not applied either
-	refused 5 "${K5[@]}" "${H[@]}" "${E[@]}" agent:a1 modified '' '' '' '' garbage
+	refused 5 "${K5[@]}" "${H[@]}" "${E[@]}" '' garbage
 	for f in 'seq x' 'seq -1' 'state weird' "ttl $huge" 'ref x' 'cps x' 'metadata {bad' 'h nothex' 'creator a*b'; do
 		local saved
 		saved=$(rcli HGET 'sess:{s1}:meta' "${f%% *}")
@@ -188,6 +195,13 @@ huge=100000000000000
 		rcli HSET 'sess:{s1}:meta' ${f%% *} "$saved" >/dev/null
 	done
 	works 5 "${K5[@]}" "${H[@]}" "${E[@]}"
+	# the reply: now, ttl, then seq, duplicate, state, checkpoint per event
+	# (seq 1 was emitted in setup, seq 2 just now)
+	run rcli EVALSHA "$SHA" 5 "${K5[@]}" "${H[@]}" '' '"t":"modified","a":"a1","eid":"x1"}' \
+		'' '"t":"modified","a":"a1","eid":"x1"}' '' '"t":"modified","a":"nobody"}'
+	assert_success
+	assert_equal "$(sed -n '3,6p;7,10p' <<<"$output" | tr '\n' ' ')" "3 0 working 0 3 1 working 0 "
+	assert_equal "$(sed -n 11p <<<"$output")" "SESSNOTMEMBER actor is not a member of this session; join it first"
 }
 
 @test "checkpoint: checks the reason and the stored fields it snapshots" {

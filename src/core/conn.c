@@ -220,6 +220,18 @@ int sess_conn_append_raw(struct sess_conn *c, const char *cmd, size_t len,
 	return 0;
 }
 
+int sess_conn_send(struct sess_conn *c, struct sess_err *err)
+{
+	int done = 0;
+
+	/* the socket blocks, so this returns once the kernel holds it all;
+	 * the server reads while it works, so this cannot wait on us */
+	while (!done)
+		if (redisBufferWrite(c->ctx, &done) != REDIS_OK)
+			return sess_conn_io_error(c, err);
+	return 0;
+}
+
 int sess_conn_read(struct sess_conn *c, redisReply **out, struct sess_err *err)
 {
 	void *r = NULL;

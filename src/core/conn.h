@@ -44,6 +44,10 @@ int sess_conn_append(struct sess_conn *c, int argc, const char **argv,
 /* Queue a command already in the wire format (redisFormatCommand*). */
 int sess_conn_append_raw(struct sess_conn *c, const char *cmd, size_t len,
 			 struct sess_err *err);
+/* Write the queued commands to the socket now, without reading: the
+ * server starts on them while the caller prepares more (a read flushes
+ * them anyway, but only once the caller waits). */
+int sess_conn_send(struct sess_conn *c, struct sess_err *err);
 /* Read the next reply. An error *reply* is returned as a reply (callers of
  * pipelines decide per command); only transport failures return -1. */
 int sess_conn_read(struct sess_conn *c, redisReply **out, struct sess_err *err);

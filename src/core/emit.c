@@ -58,7 +58,7 @@ int sess_emit_req_init(struct sess_ctx *s, const char *id,
 	if (sess_key_check_id(id, "session id", err))
 		return -1;
 	/* EVALSHA sha 5 meta events checkpoints eventids history  interval
-	 * snapshots channel id  (then seven per event) */
+	 * snapshots channel id  (then two per event: expected seq, body) */
 	snprintf(num, sizeof num, "%d", SESS_NKEYS);
 	if (req_str(req, "EVALSHA") || req_str(req, sess_script_sha(SESS_LUA_EMIT)) ||
 	    req_str(req, num))
@@ -81,21 +81,20 @@ oom:
 int sess_emit_req_add(struct sess_emit_req *req, const struct sess_event *ev,
 		      struct sess_err *err)
 {
-	char field[SESS_KEY_MAX], expect[24] = "";
+	char expect[24] = "";
 	char *body = sess_event_encode_body(ev, err);
 	int rc, argc = req->argc;
 	size_t len = req->len;
 
 	if (!body)
 		return -1;
-	sess_key_agent_field(field, ev->actor);
+	/* the body says type, actor, transition and event id: the script
+	 * reads them from it */
 	if (ev->expect_seq >= 0)
 		snprintf(expect, sizeof expect, "%ld", ev->expect_seq);
-	rc = req_str(req, field) || req_str(req, ev->type) || req_str(req, ev->from) ||
-	     req_str(req, ev->to) || req_str(req, ev->event_id) || req_str(req, expect) ||
-	     req_str(req, body);
+	rc = req_str(req, expect) || req_str(req, body);
 	free(body);
-	if (rc) { /* all seven or none: the script counts them */
+	if (rc) { /* both or none: the script counts them */
 		req->argc = argc;
 		req->len = len;
 		return req_oom(err);
@@ -137,17 +136,21 @@ int sess_emit_parse(struct sess_ctx *s, const redisReply *r, int i,
 
 	if (r->type == REDIS_REPLY_ERROR)
 		return sess_script_error(s->conn, r, err);
-	if (r->type != REDIS_REPLY_ARRAY || i < 0 || r->elements < (size_t)i + 3)
+	/* {now, ttl ms, then seq, duplicate, state, checkpoint per event; a
+	 * refused event's error in place of its seq} */
+	if (r->type != REDIS_REPLY_ARRAY || i < 0 || r->elements < 2 + 4 * ((size_t)i + 1))
 		return sess_reply_bad(err, "emit");
-	e = r->element[i + 2];
+	e = r->element[2 + 4 * i];
 	if (e->type == REDIS_REPLY_ERROR)
 		return sess_script_error(s->conn, e, err);
-	if (e->type != REDIS_REPLY_ARRAY || e->elements < 4)
+	if (e->type != REDIS_REPLY_INTEGER || r->element[3 + 4 * i]->type != REDIS_REPLY_INTEGER ||
+	    r->element[4 + 4 * i]->type != REDIS_REPLY_STRING ||
+	    r->element[5 + 4 * i]->type != REDIS_REPLY_INTEGER)
 		return sess_reply_bad(err, "emit");
-	res->seq = sess_reply_int(e, 0);
-	res->duplicate = sess_reply_int(e, 1) == 1;
-	res->state = sess_reply_str(e, 2) ? sess_reply_str(e, 2) : "";
-	res->checkpoint = sess_reply_int(e, 3);
+	res->seq = e->integer;
+	res->duplicate = r->element[3 + 4 * i]->integer == 1;
+	res->state = r->element[4 + 4 * i]->str;
+	res->checkpoint = r->element[5 + 4 * i]->integer;
 	res->timestamp = sess_reply_int(r, 0);
 	res->expiry_ms = res->timestamp + sess_reply_int(r, 1);
 	return 0;

@@ -319,103 +319,149 @@ cJSON *sess_event_decode(const char *stored, size_t len, const char *id,
 	return out;
 }
 
-static int text_put(struct sess_text *t, const char *p, size_t n)
+/* Room for n more bytes and a NUL, so the appends after it need no check
+ * (the hot path of play formats every event). */
+static int text_reserve(struct sess_text *t, size_t n)
 {
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 4096;
-		char *q;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		if (!(q = realloc(t->p, cap)))
-			return -1;
-		t->p = q;
-		t->cap = cap;
-	}
-	memcpy(t->p + t->len, p, n);
-	t->len += n;
-	t->p[t->len] = '\0';
+	size_t cap;
+	char *q;
+
+	if (t->len + n + 1 <= t->cap)
+		return 0;
+	cap = t->cap ? 2 * t->cap : 4096;
+	while (cap < t->len + n + 1)
+		cap *= 2;
+	if (!(q = realloc(t->p, cap)))
+		return -1;
+	t->p = q;
+	t->cap = cap;
 	return 0;
 }
 
-static int text_str(struct sess_text *t, const char *s)
+/* Append n bytes where text_reserve made room. */
+static void text_add(struct sess_text *t, const char *p, size_t n)
 {
-	return text_put(t, s, strlen(s));
+	memcpy(t->p + t->len, p, n);
+	t->len += n;
 }
 
-/* "name":value, with a comma before all but the first member */
-static int member(struct sess_text *t, int *first, const char *name, const char *v, const char *vend)
+/* A member name as it is written: ,"name": with its length (the comma is
+ * skipped for the first member). */
+struct fmt_name {
+	const char *text;
+	size_t len;
+};
+#define FMT_NAME(s) {",\"" s "\":", sizeof(",\"" s "\":") - 1}
+
+static void add_member(struct sess_text *t, int *first, const struct fmt_name *n,
+		       const char *v, const char *vend)
 {
-	if (!*first && text_put(t, ",", 1))
-		return -1;
+	text_add(t, n->text + *first, n->len - (size_t)*first);
 	*first = 0;
-	return text_put(t, "\"", 1) || text_str(t, name) || text_put(t, "\":", 2) ||
-	       text_put(t, v, (size_t)(vend - v));
+	text_add(t, v, (size_t)(vend - v));
+}
+
+enum { F_S, F_TS, F_T, F_A, F_C, F_ST, F_IMP, F_EID, F_N };
+
+/* Which stored member key k is (F_*), or -1: by length and bytes, the
+ * hot path of play (a loop of name compares per key cost a tenth of it). */
+static int stored_key(const char *k, size_t kl)
+{
+	switch (kl) {
+	case 1:
+		switch (k[0]) {
+		case 's': return F_S;
+		case 't': return F_T;
+		case 'a': return F_A;
+		case 'c': return F_C;
+		}
+		break;
+	case 2:
+		if (k[0] == 't' && k[1] == 's')
+			return F_TS;
+		if (k[0] == 's' && k[1] == 't')
+			return F_ST;
+		break;
+	case 3:
+		if (!memcmp(k, "imp", 3))
+			return F_IMP;
+		if (!memcmp(k, "eid", 3))
+			return F_EID;
+		break;
+	}
+	return -1;
 }
 
 int sess_event_format(const char *stored, size_t len, const char *id,
 		      const char *frame, struct sess_text *out, struct sess_err *err)
 {
-	enum { S, TS, T, A, C, ST, IMP, EID, N };
-	static const char *const from[N] = {"s", "ts", "t", "a", "c", "st", "imp", "eid"};
-	static const char *const to[N] = {"seq", "timestamp", "type", "actor", "changeInfo",
-					  "stateTransition", "impact", "eventId"};
+	enum { S = F_S, TS = F_TS, C = F_C, N = F_N };
+	static const struct fmt_name to[N] = {
+		FMT_NAME("seq"), FMT_NAME("timestamp"), FMT_NAME("type"), FMT_NAME("actor"),
+		FMT_NAME("changeInfo"), FMT_NAME("stateTransition"), FMT_NAME("impact"),
+		FMT_NAME("eventId")};
+	static const struct fmt_name ct[3] = {
+		FMT_NAME("elementType"), FMT_NAME("entityIds"), FMT_NAME("operation")};
+	static const struct fmt_name frame_name = FMT_NAME("frame"), id_name = FMT_NAME("sessionId");
 	const char *v[N] = {0}, *ve[N] = {0}, *k, *a, *b;
+	const char *cv[3] = {0}, *cve[3] = {0};
 	struct sess_jscan js;
-	size_t kl, start = out->len;
+	size_t kl, start = out->len, flen = frame ? strlen(frame) : 0, idlen = id ? strlen(id) : 0;
 	int i, r, first = 1;
 
 	if (sess_jscan_init(&js, stored, len))
 		goto damaged;
 	while ((r = sess_jscan_next(&js, &k, &kl, &a, &b)) == 1)
-		for (i = 0; i < N; i++)
-			if (sess_jscan_is(k, kl, from[i])) {
-				v[i] = a;
-				ve[i] = b;
-			}
+		if ((i = stored_key(k, kl)) >= 0) {
+			v[i] = a;
+			ve[i] = b;
+		}
 	if (r < 0 || !v[S] || !v[TS])
 		goto damaged;
-	if (text_put(out, "{", 1))
+	if (v[C] && *v[C] == '{') {
+		/* changeInfo: its own members renamed, in their order */
+		struct sess_jscan in;
+		if (sess_jscan_init(&in, v[C], (size_t)(ve[C] - v[C])))
+			goto damaged;
+		while ((r = sess_jscan_next(&in, &k, &kl, &a, &b)) == 1)
+			if (kl == 1 && (i = k[0] == 'e' ? 0 : k[0] == 'i' ? 1 : k[0] == 'o' ? 2 : -1) >= 0) {
+				cv[i] = a;
+				cve[i] = b;
+			}
+		if (r < 0)
+			goto damaged;
+	}
+	/* the output is the stored text with longer names and the frame and
+	 * id added: 256 bytes covers the names */
+	if (text_reserve(out, len + flen + idlen + 256))
 		goto oom;
-	if (frame && (member(out, &first, "frame", "\"", "\"" + 1) || text_str(out, frame) ||
-		      text_put(out, "\"", 1)))
-		goto oom;
-	if (id && (member(out, &first, "sessionId", "\"", "\"" + 1) || text_str(out, id) ||
-		   text_put(out, "\"", 1)))
-		goto oom;
+	text_add(out, "{", 1);
+	if (frame) {
+		add_member(out, &first, &frame_name, "\"", "\"" + 1);
+		text_add(out, frame, flen);
+		text_add(out, "\"", 1);
+	}
+	if (id) {
+		add_member(out, &first, &id_name, "\"", "\"" + 1);
+		text_add(out, id, idlen);
+		text_add(out, "\"", 1);
+	}
 	for (i = 0; i < N; i++) {
 		if (!v[i])
 			continue;
 		if (i == C && *v[C] == '{') {
-			/* changeInfo: its own members renamed, in their order */
-			static const char *const cf[3] = {"e", "i", "o"};
-			static const char *const ct[3] = {"elementType", "entityIds", "operation"};
-			const char *cv[3] = {0}, *cve[3] = {0};
-			struct sess_jscan in;
 			int j, cfirst = 1;
-			if (sess_jscan_init(&in, v[C], (size_t)(ve[C] - v[C])))
-				goto damaged;
-			while ((r = sess_jscan_next(&in, &k, &kl, &a, &b)) == 1)
-				for (j = 0; j < 3; j++)
-					if (sess_jscan_is(k, kl, cf[j])) {
-						cv[j] = a;
-						cve[j] = b;
-					}
-			if (r < 0)
-				goto damaged;
-			if (member(out, &first, to[C], "{", "{" + 1))
-				goto oom;
+			add_member(out, &first, &to[C], "{", "{" + 1);
 			for (j = 0; j < 3; j++)
-				if (cv[j] && member(out, &cfirst, ct[j], cv[j], cve[j]))
-					goto oom;
-			if (text_put(out, "}", 1))
-				goto oom;
+				if (cv[j])
+					add_member(out, &cfirst, &ct[j], cv[j], cve[j]);
+			text_add(out, "}", 1);
 			continue;
 		}
-		if (member(out, &first, to[i], v[i], ve[i]))
-			goto oom;
+		add_member(out, &first, &to[i], v[i], ve[i]);
 	}
-	if (text_put(out, "}", 1))
-		goto oom;
+	text_add(out, "}", 1);
+	out->p[out->len] = '\0';
 	return 0;
 damaged:
 	out->len = start;

@@ -67,7 +67,9 @@ struct sess_text {
 };
 
 /* Append to out the seeds' shape of a stored event as one JSON object's
- * text, exactly what sess_event_decode then cJSON would print: "frame"
+ * text, exactly what sess_event_decode then cJSON would print for texts
+ * our encoder wrote (values are copied, so a \u escape of a printable
+ * character another writer used stays one): "frame"
  * first when frame is not NULL, "sessionId" when id is not NULL, then
  * seq, timestamp, type, actor, changeInfo, stateTransition, impact,
  * eventId. Values are copied as stored (no tree is built: the fast path of

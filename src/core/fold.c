@@ -41,24 +41,25 @@ int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 	memset(ev, 0, sizeof *ev);
 	if (sess_jscan_init(&js, text, len))
 		return damaged(err, "event", text, len);
+	/* keys told apart by length and first bytes: every event passes here */
 	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
-		if (sess_jscan_is(k, kl, "s")) {
+		if (kl == 1 && k[0] == 's') {
 			if (sess_jscan_whole(v, ve, &ev->seq))
 				return damaged(err, "event", text, len);
 			have |= 1;
-		} else if (sess_jscan_is(k, kl, "ts")) {
+		} else if (kl == 2 && k[0] == 't' && k[1] == 's') {
 			if (sess_jscan_whole(v, ve, &ev->ts))
 				return damaged(err, "event", text, len);
 			have |= 2;
-		} else if (sess_jscan_is(k, kl, "t")) {
+		} else if (kl == 1 && k[0] == 't') {
 			if (sess_jscan_str(v, ve, &ev->type, &ev->type_len))
 				return damaged(err, "event", text, len);
 			have |= 4;
-		} else if (sess_jscan_is(k, kl, "a")) {
+		} else if (kl == 1 && k[0] == 'a') {
 			if (sess_jscan_str(v, ve, &ev->actor, &ev->actor_len))
 				return damaged(err, "event", text, len);
 			have |= 8;
-		} else if (sess_jscan_is(k, kl, "st") && *v == '{') {
+		} else if (kl == 2 && k[0] == 's' && k[1] == 't' && *v == '{') {
 			struct sess_jscan in;
 			const char *k2, *v2, *ve2;
 			size_t kl2;
@@ -370,26 +371,40 @@ cJSON *sess_fold_snapshot(const struct sess_fold *f)
 
 	if (!o)
 		return NULL;
+	/* id, state and chain always; the rest only when not zero, which
+	 * sess_fold_restore takes as the default (the first block of every
+	 * replay holds the empty fold: a short session's replay is mostly
+	 * that block) */
+#define NUM(name, v) \
+	do { \
+		if (v) \
+			cJSON_AddNumberToObject(o, name, (double)(v)); \
+	} while (0)
 	cJSON_AddStringToObject(o, "id", f->id);
-	cJSON_AddBoolToObject(o, "known", f->known);
+	if (f->known)
+		cJSON_AddBoolToObject(o, "known", 1);
 	cJSON_AddStringToObject(o, "state", f->state);
-	cJSON_AddNumberToObject(o, "seq", (double)f->seq);
-	cJSON_AddNumberToObject(o, "base", (double)f->base);
-	cJSON_AddNumberToObject(o, "created", (double)f->created);
-	cJSON_AddNumberToObject(o, "updated", (double)f->updated);
-	cJSON_AddNumberToObject(o, "ttl", (double)f->ttl);
-	cJSON_AddStringToObject(o, "creator", f->creator);
-	cJSON_AddNumberToObject(o, "cps", (double)f->cps);
-	cJSON_AddNumberToObject(o, "events", (double)f->events);
-	cJSON_AddNumberToObject(o, "records", (double)f->records);
-	cJSON_AddNumberToObject(o, "completedAt", (double)f->completed_at);
+	NUM("seq", f->seq);
+	NUM("base", f->base);
+	NUM("created", f->created);
+	NUM("updated", f->updated);
+	NUM("ttl", f->ttl);
+	if (f->creator[0])
+		cJSON_AddStringToObject(o, "creator", f->creator);
+	NUM("cps", f->cps);
+	NUM("events", f->events);
+	NUM("records", f->records);
+	NUM("completedAt", f->completed_at);
+#undef NUM
 	cJSON_AddStringToObject(o, "chain", f->chain);
-	agents = cJSON_AddArrayToObject(o, "agents");
-	for (i = 0; agents && i < f->nagents; i++) {
-		cJSON *a = cJSON_CreateArray();
-		cJSON_AddItemToArray(a, cJSON_CreateString(f->agents[i].id));
-		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)f->agents[i].joined));
-		cJSON_AddItemToArray(agents, a);
+	if (f->nagents) {
+		agents = cJSON_AddArrayToObject(o, "agents");
+		for (i = 0; agents && i < f->nagents; i++) {
+			cJSON *a = cJSON_CreateArray();
+			cJSON_AddItemToArray(a, cJSON_CreateString(f->agents[i].id));
+			cJSON_AddItemToArray(a, cJSON_CreateNumber((double)f->agents[i].joined));
+			cJSON_AddItemToArray(agents, a);
+		}
 	}
 	if (f->metadata)
 		cJSON_AddStringToObject(o, "metadata", f->metadata);

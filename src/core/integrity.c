@@ -91,8 +91,76 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 		    n, cJSON_IsString(v) ? v->valuestring : "none", before->state);
 		found++;
 	}
+	/* and the rest of what it holds: a saved replay rebuilds checkpoints
+	 * from the fold, so nothing a checkpoint says may differ from it */
+	{
+		static const char *const nums[] = {"seq", "created", "ttl"};
+		const long long want_n[] = {before->seq, before->created, before->ttl};
+		cJSON *md = before->metadata ? cJSON_Parse(before->metadata) : NULL;
+		size_t i;
+		for (i = 0; i < 3; i++) {
+			v = cJSON_GetObjectItemCaseSensitive(cp, nums[i]);
+			if (!cJSON_IsNumber(v) || (long long)v->valuedouble != want_n[i]) {
+				say(fn, arg, "checkpoint_mismatch", before->seq,
+				    "checkpoint %lld holds %s %.0f; the history has %lld", n, nums[i],
+				    cJSON_IsNumber(v) ? v->valuedouble : -1.0, want_n[i]);
+				found++;
+			}
+		}
+		v = cJSON_GetObjectItemCaseSensitive(cp, "creator");
+		if (!cJSON_IsString(v) || strcmp(v->valuestring, before->creator)) {
+			say(fn, arg, "checkpoint_mismatch", before->seq, "checkpoint %lld names creator %s; the history has %s",
+			    n, cJSON_IsString(v) ? v->valuestring : "none", before->creator);
+			found++;
+		}
+		v = cJSON_GetObjectItemCaseSensitive(cp, "metadata");
+		if (!(md ? v && cJSON_Compare(md, v, 1) : !v)) {
+			say(fn, arg, "checkpoint_mismatch", before->seq,
+			    "checkpoint %lld holds other metadata than the history's", n);
+			found++;
+		}
+		cJSON_Delete(md);
+	}
 	cJSON_DeleteItemFromObjectCaseSensitive(cps, key); /* seen */
 	return found;
+}
+
+cJSON *sess_integrity_checkpoint_body(const struct sess_fold *f, const char *chain_before,
+				      const char *rec, size_t len)
+{
+	cJSON *r = cJSON_ParseWithLength(rec, len), *o = NULL, *meta = NULL;
+	const cJSON *n, *at, *ts, *why, *sd;
+
+	if (!r || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "k")) ||
+	    strcmp(cJSON_GetObjectItemCaseSensitive(r, "k")->valuestring, "checkpoint"))
+		goto done;
+	n = cJSON_GetObjectItemCaseSensitive(r, "n");
+	at = cJSON_GetObjectItemCaseSensitive(r, "at");
+	ts = cJSON_GetObjectItemCaseSensitive(r, "ts");
+	why = cJSON_GetObjectItemCaseSensitive(r, "r");
+	sd = cJSON_GetObjectItemCaseSensitive(r, "sd");
+	if (!cJSON_IsNumber(n) || !cJSON_IsNumber(at) || !cJSON_IsNumber(ts) || !cJSON_IsString(why) ||
+	    !cJSON_IsString(sd) || (f->metadata && !(meta = cJSON_Parse(f->metadata))) || !(o = cJSON_CreateObject()))
+		goto done;
+	cJSON_AddNumberToObject(o, "id", n->valuedouble);
+	cJSON_AddNumberToObject(o, "seq", at->valuedouble);
+	cJSON_AddNumberToObject(o, "timestamp", ts->valuedouble);
+	cJSON_AddStringToObject(o, "reason", why->valuestring);
+	cJSON_AddStringToObject(o, "state", f->state);
+	cJSON_AddNumberToObject(o, "created", (double)f->created);
+	cJSON_AddStringToObject(o, "creator", f->creator);
+	cJSON_AddNumberToObject(o, "ttl", (double)f->ttl);
+	cJSON_AddStringToObject(o, "ch", chain_before);
+	cJSON_AddStringToObject(o, "sd", sd->valuestring);
+	cJSON_AddItemToObject(o, "agents", sorted_names(f));
+	if (meta) {
+		cJSON_AddItemToObject(o, "metadata", meta);
+		meta = NULL;
+	}
+done:
+	cJSON_Delete(meta);
+	cJSON_Delete(r);
+	return o;
 }
 
 long sess_integrity_finish(const struct sess_fold *f, const char *head, const char *what,

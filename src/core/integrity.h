@@ -26,6 +26,17 @@ typedef void (*sess_integrity_fn)(const char *code, long long seq, const char *m
 long sess_integrity_checkpoint(const struct sess_fold *f, const char *chain_before, long long n,
 			       cJSON *cps, sess_integrity_fn fn, void *arg);
 
+/* The checkpoint that checkpoint record rec (its exact text) took, as the
+ * session's scripts stored it (checkpoint_texts in prelude.lua, the same
+ * members in the same order): its number, seq, time, reason and state
+ * digest from the record, everything else from f, the fold before the
+ * record, and chain_before as its ch. A saved replay keeps no checkpoint
+ * bodies: each is exactly this, and the record, which the chain covers,
+ * holds the digest that proves it. NULL when rec is not a checkpoint
+ * record (or is damaged: the fold reports that). Caller owns. */
+cJSON *sess_integrity_checkpoint_body(const struct sess_fold *f, const char *chain_before,
+				      const char *rec, size_t len);
+
 /* After the last record: the chain folded must be head (the stored one;
  * NULL = none), and every checkpoint left in cps at or after the first
  * event folded was taken by a record (start_seq: a trimmed log's start,

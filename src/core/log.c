@@ -1,6 +1,7 @@
 #include "log.h"
 #include "probe.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -144,6 +145,7 @@ struct merge_st {
 	long long skip_to; /* events up to this seq are before the start */
 	int stop;
 	int damaged;       /* the log has a gap: given as it is, once checked */
+	long long next_at; /* hist->element[hi]'s at, LLONG_MIN: not read yet */
 };
 
 static long long at_of(const redisReply *e)
@@ -153,25 +155,40 @@ static long long at_of(const redisReply *e)
 }
 
 /* History records that come before event seq (at < seq). */
+/* A stored event's seq: the digits after its opening {"s": (the emit
+ * script writes it first); -1 if there are none. Inline: it runs for
+ * every event read, where strtoll's locale handling cost a tenth of play. */
+static long long seq_of(const char *text, size_t len)
+{
+	long long v = 0;
+	size_t i = 5;
+
+	if (len < 6 || text[i] < '0' || text[i] > '9')
+		return -1;
+	for (; i < len && i < 5 + 18 && text[i] >= '0' && text[i] <= '9'; i++)
+		v = v * 10 + (text[i] - '0');
+	return v;
+}
+
 static int flush_history(struct merge_st *m, long long before)
 {
 	while (m->hi < m->hist->elements) {
 		const redisReply *e = m->hist->element[m->hi];
-		if (before >= 0 && at_of(e) >= before)
+		/* the next record's at, read once (an event per call asks) */
+		if (m->next_at == LLONG_MIN)
+			m->next_at = at_of(e);
+		if (before >= 0 && m->next_at >= before)
 			break;
 		m->hi++;
+		m->next_at = LLONG_MIN;
 		if (m->fn(SESS_REC_HISTORY, e->str, e->len, m->arg))
 			return m->stop = 1;
 	}
 	return 0;
 }
 
-static int merge_event(const char *text, size_t len, void *p)
+static int merge_event(const char *text, size_t len, long long seq, struct merge_st *m)
 {
-	struct merge_st *m = p;
-	const char *q = text + 5; /* {"s": */
-	long long seq = strtoll(q, NULL, 10);
-
 	if (seq <= m->skip_to)
 		return 0;
 	if (flush_history(m, seq))
@@ -229,9 +246,11 @@ static int read_events(struct sess_ctx *s, const struct sess_keys *k,
 		}
 		for (i = 0; i < r->elements && !m->stop && !rc; i++) {
 			const redisReply *e = r->element[i];
+			long long seq;
 			if (e->type != REDIS_REPLY_STRING || e->len < 6)
 				continue;
-			if (strtoll(e->str + 5, NULL, 10) != expect && !m->damaged) {
+			seq = seq_of(e->str, e->len);
+			if (seq != expect && !m->damaged) {
 				/* moved by a trim meanwhile (the base changed), or a
 				 * damaged log (it did not: the fold then names the
 				 * gap); the pages in flight are held to ask */
@@ -253,8 +272,8 @@ static int read_events(struct sess_ctx *s, const struct sess_keys *k,
 				}
 				m->damaged = 1;
 			}
-			expect = strtoll(e->str + 5, NULL, 10) + 1;
-			merge_event(e->str, e->len, m);
+			expect = seq + 1;
+			merge_event(e->str, e->len, seq, m);
 		}
 		freeReplyObject(r);
 	}
@@ -274,10 +293,16 @@ static int read_events(struct sess_ctx *s, const struct sess_keys *k,
 int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *head,
 		     sess_record_fn fn, void *arg, struct sess_err *err)
 {
+	return sess_log_records_opt(s, id, head, 0, fn, arg, err);
+}
+
+int sess_log_records_opt(struct sess_ctx *s, const char *id, struct sess_log_head *head,
+			 int flags, sess_record_fn fn, void *arg, struct sess_err *err)
+{
 	struct sess_keys k;
 	struct sess_pipe p;
 	redisReply *meta = NULL, *hlen = NULL, *pttl = NULL, *hist = NULL, *ex = NULL;
-	struct merge_st m = {fn, arg, NULL, 0, 0, 0, 0};
+	struct merge_st m = {fn, arg, NULL, 0, 0, 0, 0, LLONG_MIN};
 	int rc = -1;
 
 	memset(head, 0, sizeof *head);
@@ -324,7 +349,10 @@ int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *h
 	snprintf(head->chain, sizeof head->chain, "%s", sess_reply_str(meta, 3) ? sess_reply_str(meta, 3) : "");
 	head->pttl = pttl->type == REDIS_REPLY_INTEGER ? pttl->integer : -1;
 	head->hlen = hlen->type == REDIS_REPLY_INTEGER ? hlen->integer : 0;
-	if (!(hist = sess_conn_cmdf(s->conn, err, "LRANGE %s 0 %lld", k.history, head->hlen - 1)))
+	/* events alone: an empty range (1 0), so no record is merged in */
+	if (!(hist = (flags & SESS_LOG_EVENTS)
+			     ? sess_conn_cmdf(s->conn, err, "LRANGE %s 1 0", k.history)
+			     : sess_conn_cmdf(s->conn, err, "LRANGE %s 0 %lld", k.history, head->hlen - 1)))
 		goto done;
 	if (hist->type != REDIS_REPLY_ARRAY) {
 		sess_reply_bad(err, "LRANGE");

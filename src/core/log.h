@@ -55,6 +55,11 @@ struct sess_log_head {
  * Release head with sess_log_head_free. */
 int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *head,
 		     sess_record_fn fn, void *arg, struct sess_err *err);
+/* The same with flags: SESS_LOG_EVENTS gives the events alone (the
+ * history list is not read: for readers that would skip its records). */
+#define SESS_LOG_EVENTS 1
+int sess_log_records_opt(struct sess_ctx *s, const char *id, struct sess_log_head *head,
+			 int flags, sess_record_fn fn, void *arg, struct sess_err *err);
 void sess_log_head_free(struct sess_log_head *h);
 
 /* Events with from <= seq <= to (to 0 = the last), at most limit (0 = no

@@ -93,6 +93,11 @@ int sess_pipe_cmdf(struct sess_pipe *p, long tag, struct sess_err *err,
 	return push(p, cmd, len, -1, tag, err);
 }
 
+int sess_pipe_send(struct sess_pipe *p, struct sess_err *err)
+{
+	return sess_conn_send(p->conn, err);
+}
+
 size_t sess_pipe_pending(const struct sess_pipe *p)
 {
 	return p->n;

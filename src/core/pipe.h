@@ -54,6 +54,11 @@ int sess_pipe_argv(struct sess_pipe *p, int s, long tag, int argc,
 int sess_pipe_cmdf(struct sess_pipe *p, long tag, struct sess_err *err,
 		   const char *fmt, ...);
 
+/* Put what was queued on the wire now, so the server works on it while
+ * the caller prepares the next commands (sess_pipe_next does it when it
+ * has to wait; calling this after each large command overlaps the two). */
+int sess_pipe_send(struct sess_pipe *p, struct sess_err *err);
+
 /* Commands sent whose replies were not taken yet. */
 size_t sess_pipe_pending(const struct sess_pipe *p);
 

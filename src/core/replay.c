@@ -107,8 +107,10 @@ static int block_close(struct sess_replay_enc *e, struct sess_err *err)
 		free(out);
 		return oom(err);
 	}
-	ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, e->level);
-	ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1);
+	/* a small block (a short session is one) at the highest level: it
+	 * costs little there and is most of what such a replay stores; no
+	 * zstd checksum, the block's SHA-1 covers every byte already */
+	ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, e->rawlen <= 65536 ? 19 : e->level);
 	n = ZSTD_compress2(z, out + HDR, bound, e->raw, e->rawlen);
 	ZSTD_freeCCtx(z);
 	if (ZSTD_isError(n)) {
@@ -190,8 +192,7 @@ int sess_replay_enc_finish(struct sess_replay_enc *e, struct sess_err *err)
 	return block_close(e, err);
 }
 
-cJSON *sess_replay_enc_meta(const struct sess_replay_enc *e, long long saved_at,
-			    cJSON *checkpoints)
+cJSON *sess_replay_enc_meta(const struct sess_replay_enc *e, long long saved_at)
 {
 	cJSON *m = cJSON_CreateObject();
 	long long stored = 0;
@@ -216,14 +217,22 @@ cJSON *sess_replay_enc_meta(const struct sess_replay_enc *e, long long saved_at,
 	cJSON_AddStringToObject(m, "state", e->fold.known ? e->fold.state : "unknown");
 	if (e->start)
 		cJSON_AddItemToObject(m, "start", cJSON_Duplicate(e->start, 1));
-	cJSON_AddItemToObject(m, "final", sess_fold_snapshot(&e->fold));
 	{
 		cJSON *seqs = cJSON_AddArrayToObject(m, "blockSeqs");
 		for (i = 0; seqs && i < e->nblocks; i++)
 			cJSON_AddItemToArray(seqs, cJSON_CreateNumber((double)e->blocks[i].seq));
 	}
-	if (checkpoints)
-		cJSON_AddItemToObject(m, "checkpoints", checkpoints);
+	/* storedBytes: the blocks and this text as it will be stored */
+	for (i = 0; i < 4; i++) {
+		char *text = cJSON_PrintUnformatted(m);
+		long long total = text ? stored + (long long)strlen(text) : stored;
+		cJSON *sb = cJSON_GetObjectItemCaseSensitive(m, "storedBytes");
+		int same = sb && (long long)sb->valuedouble == total;
+		cJSON_free(text);
+		if (same)
+			break;
+		cJSON_SetNumberValue(sb, (double)total);
+	}
 	return m;
 }
 
@@ -342,8 +351,11 @@ int sess_replay_block_each(const unsigned char *data, size_t len, cJSON **snap,
 		rc = 0;
 		goto done;
 	}
-	seq = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "seq"));
-	ts = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "updated"));
+	/* a snapshot leaves out what is zero (sess_fold_snapshot) */
+	seq = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s, "seq"))
+		? (long long)cJSON_GetObjectItemCaseSensitive(s, "seq")->valuedouble : 0;
+	ts = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s, "updated"))
+		? (long long)cJSON_GetObjectItemCaseSensitive(s, "updated")->valuedouble : 0;
 	p = nl + 1;
 	while (p < end) {
 		char kind = (char)*p++;

@@ -11,7 +11,7 @@
  *
  * In Redis a replay is one hash PREFIX:replay:{ID} (its id as hash tag:
  * the session's slot) with field "meta" (JSON: counts, seqs, sizes, chain
- * head, final state, the session's checkpoints) and "b:N" per block, plus
+ * head, block seqs) and "b:N" per block, plus
  * an entry in the index PREFIX:replays (id -> saved at, ms). A save writes
  * it all in one MULTI/EXEC: a replay is complete or absent.
  */
@@ -25,7 +25,7 @@
 #include "fold.h"
 #include "log.h"
 
-#define SESS_REPLAY_VERSION 1
+#define SESS_REPLAY_VERSION 2 /* 1 kept checkpoint bodies in its meta; both are read */
 #define SESS_REPLAY_INTERVAL 1000  /* records per block (snapshotInterval) */
 
 struct sess_replay_block {
@@ -62,10 +62,13 @@ int sess_replay_enc_add(struct sess_replay_enc *e, int kind, const char *text,
 /* Close the last block. */
 int sess_replay_enc_finish(struct sess_replay_enc *e, struct sess_err *err);
 /* The replay's meta object (caller owns): version, id, counts, seqs,
- * sizes, chain, final state; checkpoints (an array of the session's
- * checkpoint objects, may be NULL) is added as "checkpoints". */
-cJSON *sess_replay_enc_meta(const struct sess_replay_enc *e, long long saved_at,
-			    cJSON *checkpoints);
+ * sizes, chain, the block seqs, and a trimmed history's start checkpoint.
+ * No checkpoint bodies: each is rebuilt from its record and the fold
+ * before it (sess_integrity_checkpoint_body). storedBytes counts every
+ * byte the replay stores, this meta's text included: the
+ * meta is printed as it will be stored, and its length added, until the
+ * count no longer changes its own length. */
+cJSON *sess_replay_enc_meta(const struct sess_replay_enc *e, long long saved_at);
 void sess_replay_enc_free(struct sess_replay_enc *e);
 
 /* Decode one block: check its SHA-1 and content, then call fn for each

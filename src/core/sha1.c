@@ -8,47 +8,63 @@ static uint32_t rol(uint32_t x, int n)
 	return (x << n) | (x >> (32 - n));
 }
 
-static void block(struct sess_sha1 *c, const unsigned char *p)
+/* One 64-byte block. The four kinds of round are written out, with the
+ * message schedule kept in 16 words and extended as the rounds go: the
+ * loop with a branch per round and an 80-word schedule cost twice as much,
+ * and every stored record (sess-validate, sess-replay verify) passes here. */
+#define SCHED(i) (w[(i) & 15] = rol(w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ \
+				    w[((i) + 2) & 15] ^ w[(i) & 15], 1))
+#define ROUND(a, b, c, d, e, f, k, x) \
+	do { \
+		e += rol(a, 5) + (f) + (k) + (x); \
+		b = rol(b, 30); \
+	} while (0)
+#define F1(b, c, d) (d ^ (b & (c ^ d)))
+#define F2(b, c, d) (b ^ c ^ d)
+#define F3(b, c, d) ((b & c) | (d & (b | c)))
+/* five rounds, the variables turning one place each round */
+#define FIVE(F, k, i, X) \
+	do { \
+		ROUND(a, b, c, d, e, F(b, c, d), k, X(i)); \
+		ROUND(e, a, b, c, d, F(a, b, c), k, X((i) + 1)); \
+		ROUND(d, e, a, b, c, F(e, a, b), k, X((i) + 2)); \
+		ROUND(c, d, e, a, b, F(d, e, a), k, X((i) + 3)); \
+		ROUND(b, c, d, e, a, F(c, d, e), k, X((i) + 4)); \
+	} while (0)
+#define W0(i) w[i]
+
+static void block(struct sess_sha1 *ctx, const unsigned char *p)
 {
-	uint32_t w[80], a, b, d, e, f, k, t, cc;
+	uint32_t w[16], a, b, c, d, e;
 	int i;
 
 	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-	for (i = 16; i < 80; i++)
-		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	a = c->h[0];
-	b = c->h[1];
-	cc = c->h[2];
-	d = c->h[3];
-	e = c->h[4];
-	for (i = 0; i < 80; i++) {
-		if (i < 20) {
-			f = (b & cc) | (~b & d);
-			k = 0x5a827999;
-		} else if (i < 40) {
-			f = b ^ cc ^ d;
-			k = 0x6ed9eba1;
-		} else if (i < 60) {
-			f = (b & cc) | (b & d) | (cc & d);
-			k = 0x8f1bbcdc;
-		} else {
-			f = b ^ cc ^ d;
-			k = 0xca62c1d6;
-		}
-		t = rol(a, 5) + f + e + k + w[i];
-		e = d;
-		d = cc;
-		cc = rol(b, 30);
-		b = a;
-		a = t;
-	}
-	c->h[0] += a;
-	c->h[1] += b;
-	c->h[2] += cc;
-	c->h[3] += d;
-	c->h[4] += e;
+	a = ctx->h[0];
+	b = ctx->h[1];
+	c = ctx->h[2];
+	d = ctx->h[3];
+	e = ctx->h[4];
+	FIVE(F1, 0x5a827999, 0, W0);
+	FIVE(F1, 0x5a827999, 5, W0);
+	FIVE(F1, 0x5a827999, 10, W0);
+	ROUND(a, b, c, d, e, F1(b, c, d), 0x5a827999, w[15]);
+	ROUND(e, a, b, c, d, F1(a, b, c), 0x5a827999, SCHED(16));
+	ROUND(d, e, a, b, c, F1(e, a, b), 0x5a827999, SCHED(17));
+	ROUND(c, d, e, a, b, F1(d, e, a), 0x5a827999, SCHED(18));
+	ROUND(b, c, d, e, a, F1(c, d, e), 0x5a827999, SCHED(19));
+	for (i = 20; i < 40; i += 5)
+		FIVE(F2, 0x6ed9eba1, i, SCHED);
+	for (i = 40; i < 60; i += 5)
+		FIVE(F3, 0x8f1bbcdc, i, SCHED);
+	for (i = 60; i < 80; i += 5)
+		FIVE(F2, 0xca62c1d6, i, SCHED);
+	ctx->h[0] += a;
+	ctx->h[1] += b;
+	ctx->h[2] += c;
+	ctx->h[3] += d;
+	ctx->h[4] += e;
 }
 
 void sess_sha1_init(struct sess_sha1 *c)
@@ -92,8 +108,9 @@ void sess_sha1_hex(struct sess_sha1 *c, char out[SESS_SHA1_HEX])
 	for (i = 0; i < 8; i++)
 		pad[npad + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
 	sess_sha1_add(c, pad, npad + 8);
-	for (i = 0; i < 5; i++)
-		snprintf(out + 8 * i, 9, "%08x", c->h[i]);
+	for (i = 0; i < 40; i++)
+		out[i] = "0123456789abcdef"[(c->h[i / 8] >> (28 - 4 * (i % 8))) & 15];
+	out[40] = '\0';
 }
 
 void sess_sha1_link(const char *prev, const char *rec, size_t len,

@@ -187,7 +187,7 @@ int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
 	cli_out_bulk(&a->out);
 	if (source_open(a, argv[0], o->saved, &src))
 		return cli_app_fail(a);
-	rc = source_fold(a, &src, &f, o->with_state ? SRC_FOLD : 0,
+	rc = source_fold(a, &src, &f, (o->with_state ? SRC_FOLD : 0) | (o->events_only ? SRC_EVENTS : 0),
 			 st.has_from && !st.from.is_time ? st.from.v : 0,
 			 st.has_to ? &st.to : NULL, play_one, &st);
 	if (st.failed)
@@ -290,7 +290,10 @@ static void bump(cJSON *o, const char *k, size_t n)
 	char key[SESS_ID_MAX + 1];
 	cJSON *v;
 
-	snprintf(key, sizeof key, "%.*s", (int)n, k);
+	if (n > SESS_ID_MAX)
+		n = SESS_ID_MAX;
+	memcpy(key, k, n);
+	key[n] = '\0';
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, key)))
 		cJSON_SetNumberValue(v, v->valuedouble + 1);
 	else
@@ -485,7 +488,6 @@ static int vrecord(int kind, const char *text, size_t len, struct sess_fold *f, 
 	struct vfold_st *vs = p;
 	const char *n;
 
-	(void)len;
 	if (!vs->started) {
 		/* before the first record: the chain a trimmed log starts from */
 		const cJSON *start = vs->src->saved
@@ -495,38 +497,21 @@ static int vrecord(int kind, const char *text, size_t len, struct sess_fold *f, 
 		vs->started = 1;
 	}
 	if (kind == SESS_REC_HISTORY && strstr(text, "\"k\":\"checkpoint\"") && f->known &&
-	    (n = strstr(text, "\"n\":")))
+	    (n = strstr(text, "\"n\":"))) {
+		if (vs->src->saved) {
+			/* a saved replay keeps no bodies: the one this record
+			 * implies is checked, so its digest (in the record, which
+			 * the chain covers) must be the folded state's */
+			cJSON *cp = sess_integrity_checkpoint_body(f, vs->chain, text, len);
+			char key[24];
+			snprintf(key, sizeof key, "%lld", strtoll(n + 4, NULL, 10));
+			if (cp)
+				cJSON_AddItemToObject(vs->v->cps, key, cp);
+		}
 		check_checkpoint(vs->v, f, vs->chain, strtoll(n + 4, NULL, 10));
+	}
 	memcpy(vs->chain, f->chain, sizeof vs->chain);
 	return 0;
-}
-
-/* The stored checkpoints: live from the hash, saved from the meta. */
-static cJSON *stored_checkpoints(struct cli_app *a, const struct source *src)
-{
-	cJSON *map = cJSON_CreateObject(), *it;
-
-	if (src->saved) {
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(src->meta, "checkpoints")) {
-			char key[24];
-			snprintf(key, sizeof key, "%g", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "id")));
-			cJSON_AddItemToObject(map, key, cJSON_Duplicate(it, 1));
-		}
-	} else {
-		struct sess_keys k;
-		redisReply *h;
-		size_t i;
-		sess_keys_init(&k, a->cfg.prefix, src->id);
-		if ((h = sess_conn_cmdf(&a->conn, NULL, "HGETALL %s", k.cps))) {
-			for (i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
-				cJSON *cp = cJSON_ParseWithLength(h->element[i + 1]->str, h->element[i + 1]->len);
-				if (cp)
-					cJSON_AddItemToObject(map, h->element[i]->str, cp);
-			}
-			freeReplyObject(h);
-		}
-	}
-	return map;
 }
 
 /* Verify one source; returns its findings, -1 when it could not be read. */
@@ -546,7 +531,12 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 		finding(a, id, "not_found", -1, "%s", a->err.msg);
 		return 1;
 	}
-	v.cps = stored_checkpoints(a, &src);
+	/* a saved replay's are rebuilt record by record (vrecord) */
+	v.cps = src.saved ? cJSON_CreateObject() : source_checkpoints(a, &src);
+	if (!v.cps) {
+		source_close(&src);
+		return -1;
+	}
 	memset(&vs, 0, sizeof vs);
 	vs.v = &v;
 	vs.src = &src;
@@ -865,7 +855,8 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 		cJSON *cps, *it;
 		long long lastcp = 0;
 		if (!source_open(a, argv[0], o->saved, &src)) {
-			cps = stored_checkpoints(a, &src);
+			if (!(cps = source_checkpoints(a, &src)))
+				rc = -1;
 			source_close(&src);
 			cJSON_ArrayForEach(it, cps) {
 				double cid = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "id"));

@@ -84,10 +84,21 @@ void source_close(struct source *src);
  * again: each pass reads the log afresh. */
 #define SRC_FOLD 1
 #define SRC_CHAIN 2
+#define SRC_EVENTS 4 /* the caller wants events alone (no fold): a live
+		      * session's history list is not read */
 typedef int (*source_fn)(int kind, const char *text, size_t len, struct sess_fold *f,
 			 void *arg);
 int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
 		long long from_seq, const struct point *upto, source_fn fn, void *arg);
+
+/* src's checkpoints as an object: number (as text) -> checkpoint. A live
+ * session's as stored in its hash; a saved replay's rebuilt from its
+ * records (it keeps no bodies: see sess_integrity_checkpoint_body), by
+ * one more pass over it. NULL with a->err on failure. Caller owns. */
+cJSON *source_checkpoints(struct cli_app *a, struct source *src);
+/* The checkpoints of map (from source_checkpoints) as an array in number
+ * order, how export writes them; map's items move into it. */
+cJSON *checkpoints_in_order(cJSON *map);
 
 /* commands */
 int cmd_play(struct cli_app *, void *, int, char **);

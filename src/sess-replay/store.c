@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/ids.h"
+#include "core/integrity.h"
 #include "core/json.h"
 #include "core/keys.h"
 #include "core/reply.h"
@@ -14,41 +15,61 @@
 #include "core/view.h"
 #include "replay.h"
 
-/* The session's checkpoints, in number order (an array; caller owns). */
-static cJSON *checkpoints_of(struct cli_app *a, const char *id)
-{
-	struct sess_keys k;
-	redisReply *h;
-	cJSON *arr = cJSON_CreateArray();
-	size_t i, j, n;
-	cJSON **items;
+/* Findings of the checks a save or an import makes, before it writes:
+ * the first is what the refusal says. */
+struct cp_check {
+	cJSON *cps;          /* number -> the checkpoint given (live or file) */
+	long findings;
+	char first[SESS_ERR_MSG_MAX];
+};
 
-	sess_keys_init(&k, a->cfg.prefix, id);
-	if (!(h = sess_conn_cmdf(&a->conn, &a->err, "HVALS %s", k.cps))) {
-		cJSON_Delete(arr);
-		return NULL;
+static void cp_finding(const char *code, long long seq, const char *msg, void *p)
+{
+	struct cp_check *c = p;
+
+	(void)code;
+	(void)seq;
+	if (!c->findings++)
+		snprintf(c->first, sizeof c->first, "%s", msg);
+}
+
+/* A replay keeps no checkpoint bodies (they are rebuilt from its records,
+ * see sess_integrity_checkpoint_body), so what it is made from must hold
+ * the very ones its records imply: before checkpoint record text is
+ * encoded, the given checkpoint must be the fold so far (e's fold, whose
+ * chain is the chain before the record). A difference is counted, never
+ * saved over. */
+static void cp_check_record(struct cp_check *c, const struct sess_fold *f, int kind,
+			    const char *text)
+{
+	const char *n;
+
+	if (kind == SESS_REC_HISTORY && f->known && strstr(text, "\"k\":\"checkpoint\"") &&
+	    (n = strstr(text, "\"n\":")))
+		sess_integrity_checkpoint(f, f->chain, strtoll(n + 4, NULL, 10), c->cps, cp_finding, c);
+}
+
+/* After the last record: a given checkpoint no record took (one before a
+ * trimmed history's start is not in it, and fine). 0, or -1 with err. */
+static int cp_check_end(struct cli_app *a, struct cp_check *c, const struct sess_fold *f,
+			const cJSON *start, const char *id, const char *what)
+{
+	const cJSON *start_seq = cJSON_GetObjectItemCaseSensitive(start, "seq");
+	cJSON *it = c->cps ? c->cps->child : NULL, *next;
+
+	/* one taken after the records were read is not this history's */
+	for (; it; it = next) {
+		next = it->next;
+		if (cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "seq")) > (double)f->seq)
+			cJSON_DeleteItemFromObjectCaseSensitive(c->cps, it->string);
 	}
-	n = h->type == REDIS_REPLY_ARRAY ? h->elements : 0;
-	items = calloc(n ? n : 1, sizeof *items);
-	for (i = 0; items && i < n; i++)
-		items[i] = cJSON_ParseWithLength(h->element[i]->str, h->element[i]->len);
-	freeReplyObject(h);
-	/* by number */
-	for (i = 0; items && i < n; i++)
-		for (j = i + 1; j < n; j++) {
-			double x = items[i] ? cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(items[i], "id")) : 0;
-			double y = items[j] ? cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(items[j], "id")) : 0;
-			if (y < x) {
-				cJSON *t = items[i];
-				items[i] = items[j];
-				items[j] = t;
-			}
-		}
-	for (i = 0; items && i < n; i++)
-		if (items[i])
-			cJSON_AddItemToArray(arr, items[i]);
-	free(items);
-	return arr;
+	sess_integrity_finish(f, f->chain, what, c->cps,
+			      start_seq ? (long long)start_seq->valuedouble : -1, cp_finding, c);
+	if (!c->findings)
+		return 0;
+	return sess_err_set(&a->err, SESS_E_DATA, "checkpoint_mismatch",
+			    "%s: %s (%ld finding%s); run 'sess-replay verify %s' (nothing saved)", id, c->first,
+			    c->findings, c->findings == 1 ? "" : "s", id);
 }
 
 struct save_st {
@@ -58,6 +79,7 @@ struct save_st {
 	const char *id;
 	long interval;
 	int started, failed;
+	struct cp_check check;
 };
 
 static int save_one(int kind, const char *text, size_t len, void *p)
@@ -69,6 +91,23 @@ static int save_one(int kind, const char *text, size_t len, void *p)
 		if (sess_replay_enc_init(&st->enc, st->id, (int)st->interval, st->head->start, &st->a->err))
 			return st->failed = 1;
 	}
+	if (kind == SESS_REC_HISTORY && strstr(text, "\"k\":\"checkpoint\"")) {
+		/* one taken after the checkpoints were read: read it now */
+		const char *n = strstr(text, "\"n\":");
+		char key[24];
+		snprintf(key, sizeof key, "%lld", n ? strtoll(n + 4, NULL, 10) : -1);
+		if (n && !cJSON_GetObjectItemCaseSensitive(st->check.cps, key)) {
+			struct sess_keys k;
+			redisReply *r;
+			sess_keys_init(&k, st->a->cfg.prefix, st->id);
+			if (!(r = sess_conn_cmdf(&st->a->conn, &st->a->err, "HGET %s %s", k.cps, key)))
+				return st->failed = 1;
+			if (r->type == REDIS_REPLY_STRING)
+				cJSON_AddItemToObject(st->check.cps, key, cJSON_ParseWithLength(r->str, r->len));
+			freeReplyObject(r);
+		}
+	}
+	cp_check_record(&st->check, &st->enc.fold, kind, text);
 	if (sess_replay_enc_add(&st->enc, kind, text, len, &st->a->err))
 		return st->failed = 1;
 	return 0;
@@ -94,26 +133,21 @@ static cJSON *summary(const cJSON *meta)
 	return o;
 }
 
-/* Encode e's records (given by the caller) and store them as replay id. */
-static int store(struct cli_app *a, const char *id, struct sess_replay_enc *enc, cJSON *cps,
-		 cJSON **out)
+/* Store e's records (encoded by the caller) as replay id. */
+static int store(struct cli_app *a, const char *id, struct sess_replay_enc *enc, cJSON **out)
 {
 	redisReply *t;
 	long long now;
 	cJSON *meta;
 	int rc;
 
-	if (sess_replay_enc_finish(enc, &a->err)) {
-		cJSON_Delete(cps);
+	if (sess_replay_enc_finish(enc, &a->err))
 		return -1;
-	}
-	if (!(t = sess_conn_cmdf(&a->conn, &a->err, "TIME"))) {
-		cJSON_Delete(cps);
+	if (!(t = sess_conn_cmdf(&a->conn, &a->err, "TIME")))
 		return -1;
-	}
 	now = sess_reply_int(t, 0) * 1000 + sess_reply_int(t, 1) / 1000;
 	freeReplyObject(t);
-	if (!(meta = sess_replay_enc_meta(enc, now, cps)))
+	if (!(meta = sess_replay_enc_meta(enc, now)))
 		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
 	rc = sess_replay_store(&a->ctx, id, enc, meta, &a->err);
 	if (!rc)
@@ -127,7 +161,8 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 	struct save_opts *o = p;
 	struct sess_log_head head;
 	struct save_st st;
-	cJSON *cps, *out = NULL;
+	struct source live;
+	cJSON *out = NULL;
 	int rc;
 
 	memset(&st, 0, sizeof st);
@@ -135,12 +170,18 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 	st.id = id;
 	st.head = &head;
 	st.interval = o->interval;
+	/* the checkpoints as stored, each checked against its record */
+	memset(&live, 0, sizeof live);
+	snprintf(live.id, sizeof live.id, "%s", id);
+	if (sess_key_check_id(id, "session id", &a->err) || !(st.check.cps = source_checkpoints(a, &live)))
+		return -1;
 	rc = sess_log_records(&a->ctx, id, &head, save_one, &st, &a->err);
 	if (!rc && !st.failed && !st.started)
 		rc = sess_replay_enc_init(&st.enc, id, (int)st.interval, head.start, &a->err);
-	if (rc || st.failed) {
+	if (rc || st.failed || cp_check_end(a, &st.check, &st.enc.fold, st.enc.start, id, "session")) {
 		sess_log_head_free(&head);
 		sess_replay_enc_free(&st.enc);
+		cJSON_Delete(st.check.cps);
 		return -1;
 	}
 	/* the head read must be the chain the records fold to: a record
@@ -151,12 +192,13 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 			     id, id);
 		sess_log_head_free(&head);
 		sess_replay_enc_free(&st.enc);
+		cJSON_Delete(st.check.cps);
 		return -1;
 	}
-	cps = checkpoints_of(a, id);
-	rc = cps ? store(a, id, &st.enc, cps, &out) : -1;
+	rc = store(a, id, &st.enc, &out);
 	sess_log_head_free(&head);
 	sess_replay_enc_free(&st.enc);
+	cJSON_Delete(st.check.cps);
 	if (rc)
 		return -1;
 	cJSON_AddBoolToObject(out, "saved", 1);
@@ -260,13 +302,29 @@ int cmd_list(struct cli_app *a, void *opts, int argc, char **argv)
 	return sess_replay_list(&a->ctx, 0, print_summary, a, &a->err) ? cli_app_fail(a) : 0;
 }
 
+/* The meta, with the checkpoints rebuilt from the records (in number
+ * order), as a replay was shown when it stored them. */
 static int show_op(struct cli_app *a, const char *id, void *p)
 {
-	cJSON *m = sess_replay_meta(&a->ctx, id, &a->err);
+	struct source src;
+	cJSON *m, *map, *cps;
 
 	(void)p;
-	if (!m)
+	if (source_open(a, id, 1, &src))
 		return -1;
+	map = source_checkpoints(a, &src);
+	m = src.meta; /* ours now */
+	src.meta = NULL;
+	source_close(&src);
+	if (!map || !(cps = checkpoints_in_order(map))) {
+		/* a damaged block: the meta is still worth seeing (its block
+		 * seqs say where), the failure is still the exit code */
+		cJSON_Delete(map);
+		cli_print(a, m);
+		return -1;
+	}
+	cJSON_Delete(map);
+	cJSON_AddItemToObject(m, "checkpoints", cps);
 	return cli_print(a, m);
 }
 
@@ -467,8 +525,11 @@ int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
 	cJSON_Delete(hdr);
 	rc = source_fold(a, &src, &f, SRC_FOLD | SRC_CHAIN, 0, NULL, export_one, &st);
 	if (!rc && !st.failed) {
-		cps = src.saved ? cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src.meta, "checkpoints"), 1)
-				: checkpoints_of(a, src.id);
+		cJSON *map = source_checkpoints(a, &src);
+		cps = map ? checkpoints_in_order(map) : NULL;
+		cJSON_Delete(map);
+		if (!cps)
+			st.failed = 1;
 		cJSON_ArrayForEach(it, cps) {
 			cJSON *line = cJSON_CreateObject();
 			cJSON_AddItemToObject(line, "checkpoint", cJSON_Duplicate(it, 1));
@@ -523,6 +584,40 @@ static int bad_line(struct cli_app *a, long line, const char *what, const char *
 	return sess_err_set(&a->err, SESS_E_DATA, "bad_import", "line %ld %s; %s", line, what, fix);
 }
 
+/* An import's checkpoint lines come after its records: once all are
+ * read, the encoded records are folded again to check each against them. */
+struct recheck {
+	struct sess_fold f;
+	struct cp_check *c;
+	struct sess_err *err;
+};
+
+static int recheck_one(int kind, const char *text, size_t len, void *p)
+{
+	struct recheck *r = p;
+
+	cp_check_record(r->c, &r->f, kind, text);
+	return kind == SESS_REC_EVENT ? sess_fold_event(&r->f, text, len, r->err) != 0
+				      : sess_fold_record(&r->f, text, len, r->err) != 0;
+}
+
+static int import_check(struct cli_app *a, const struct sess_replay_enc *enc, struct cp_check *c,
+			const char *id)
+{
+	struct recheck r = {.c = c, .err = &a->err};
+	size_t i;
+	int rc = 0;
+
+	sess_fold_init(&r.f, id, 1);
+	for (i = 0; !rc && i < enc->nblocks; i++)
+		rc = sess_replay_block_each(enc->blocks[i].data, enc->blocks[i].len, NULL, recheck_one, &r,
+					    &a->err) != 0;
+	if (!rc)
+		rc = cp_check_end(a, c, &r.f, NULL, id, "file");
+	sess_fold_free(&r.f);
+	return rc ? -1 : 0;
+}
+
 int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct import_opts *o = opts;
@@ -532,12 +627,13 @@ int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
 	size_t cap = 0;
 	ssize_t len;
 	long lineno = 0;
-	cJSON *cps = cJSON_CreateArray(), *end = NULL, *out = NULL;
+	cJSON *end = NULL, *out = NULL;
+	struct cp_check check = {cJSON_CreateObject(), 0, ""};
 	int rc = -1, started = 0, have;
 
 	memset(&enc, 0, sizeof enc);
 	if (argc > 0 && strcmp(argv[0], "-") && !(f = fopen(argv[0], "r"))) {
-		cJSON_Delete(cps);
+		cJSON_Delete(check.cps);
 		return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot read %s: %s", argv[0],
 				    strerror(errno)), cli_app_fail(a);
 	}
@@ -591,7 +687,12 @@ int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
 			goto out;
 		}
 		if (cJSON_GetObjectItemCaseSensitive(j, "checkpoint")) {
-			cJSON_AddItemToArray(cps, cJSON_DetachItemFromObjectCaseSensitive(j, "checkpoint"));
+			/* export writes them after the records: kept to check
+			 * against the records' at the end */
+			cJSON *cp = cJSON_DetachItemFromObjectCaseSensitive(j, "checkpoint");
+			char key[24];
+			snprintf(key, sizeof key, "%.0f", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cp, "id")));
+			cJSON_AddItemToObject(check.cps, key, cp);
 			cJSON_Delete(j);
 		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "end"))) {
 			end = j;
@@ -628,6 +729,8 @@ int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
 			goto out;
 		}
 	}
+	if (sess_replay_enc_finish(&enc, &a->err) || import_check(a, &enc, &check, id))
+		goto out;
 	have = sess_replay_exists(&a->ctx, id, &a->err);
 	if (have < 0)
 		goto out;
@@ -636,8 +739,7 @@ int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
 			     "a saved replay %s exists; give --replace, or --id NEW", id);
 		goto out;
 	}
-	rc = store(a, id, &enc, cps, &out);
-	cps = NULL;
+	rc = store(a, id, &enc, &out);
 	if (!rc) {
 		cJSON_AddBoolToObject(out, "imported", 1);
 		cli_print(a, out);
@@ -646,7 +748,7 @@ out:
 	if (f != stdin)
 		fclose(f);
 	free(line);
-	cJSON_Delete(cps);
+	cJSON_Delete(check.cps);
 	cJSON_Delete(end);
 	sess_replay_enc_free(&enc);
 	if (rc > 0)

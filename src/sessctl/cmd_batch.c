@@ -404,8 +404,11 @@ static int send_group(struct batch *b, struct group *g)
 		sess_err_set(&b->a->err, SESS_E_INTERNAL, NULL, "out of memory");
 		return -1;
 	}
+	/* on the wire at once: the server runs this group while we parse the
+	 * next (a read would send it only when we next wait on a reply) */
 	if (sess_pipe_argv(&b->pipe, SESS_LUA_EMIT, TAG_EMIT, argc, g->req.argv, g->req.lens,
-			   &b->a->err))
+			   &b->a->err) ||
+	    sess_pipe_send(&b->pipe, &b->a->err))
 		return -1;
 	sess_emit_req_free(&g->req);
 	g->state = G_SENT;

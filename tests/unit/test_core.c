@@ -7,6 +7,8 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/event.h"
+#include "core/sha1.h"
+#include "core/jscan.h"
 #include "core/json.h"
 #include "core/keys.h"
 #include "core/limits.h"
@@ -452,7 +454,7 @@ static void test_emit_req(void)
 	ev.expect_seq = 7;
 	ok(sess_emit_req_add(&req, &ev, &err) == 0, "emit request: second event");
 	argc = sess_emit_req_argv(&req);
-	ok(argc == 3 + 5 + 4 + 2 * 7 && req.n == 2, "emit request: 5 keys, 4 header args, 7 per event (argc %d)", argc);
+	ok(argc == 3 + 5 + 4 + 2 * 2 && req.n == 2, "emit request: 5 keys, 4 header args, 2 per event (argc %d)", argc);
 	is_str(req.argv[0], "EVALSHA", "emit request: EVALSHA");
 	is_str(req.argv[2], "5", "emit request: 5 keys");
 	is_str(req.argv[3], "sess:{s1}:meta", "emit request: meta key first");
@@ -461,20 +463,136 @@ static void test_emit_req(void)
 	is_str(req.argv[8], "10", "emit request: checkpoint interval");
 	is_str(req.argv[10], "sess:{s1}:notify", "emit request: channel");
 	is_str(req.argv[11], "s1", "emit request: id");
-	is_str(req.argv[12], "agent:a1", "emit request: first event's agent field");
-	is_str(req.argv[14], "", "emit request: no transition, empty from");
-	is_str(req.argv[17], "", "emit request: no expected seq");
-	is_str(req.argv[19], "agent:a2", "emit request: second event's agent field");
-	is_str(req.argv[20], "broke", "emit request: second event's type");
-	is_str(req.argv[22], "broken", "emit request: second event's to");
-	is_str(req.argv[23], "e-7", "emit request: second event's id");
-	is_str(req.argv[24], "7", "emit request: second event's expected seq");
-	is_str(req.argv[25], "\"t\":\"broke\",\"a\":\"a2\",\"eid\":\"e-7\"}", "emit request: body after its brace");
+	is_str(req.argv[12], "", "emit request: no expected seq");
+	is_str(req.argv[13], "\"t\":\"modified\",\"a\":\"a1\"}", "emit request: first body after its brace");
+	is_str(req.argv[14], "7", "emit request: second event's expected seq");
+	is_str(req.argv[15], "\"t\":\"broke\",\"a\":\"a2\",\"eid\":\"e-7\"}", "emit request: body after its brace");
 	for (i = 0; i < argc; i++)
 		lens_ok &= req.lens[i] == strlen(req.argv[i]);
 	ok(lens_ok, "emit request: every length matches its argument");
 	sess_event_free(&ev);
 	sess_emit_req_free(&req);
+}
+
+/* sess_event_format (play's fast path, no tree) writes exactly what
+ * decoding into a tree and printing it gives, on stored texts our encoder
+ * makes: every field, escapes, non-ASCII, nested values, a changeInfo
+ * missing a member or in another order, and a text too long for the
+ * buffer's first size. */
+static void test_event_format(void)
+{
+	static const char *const stored[] = {
+		"{\"s\":1,\"ts\":1700000000000,\"t\":\"modified\",\"a\":\"a1\"}",
+		"{\"s\":42,\"ts\":1795468206244,\"t\":\"broke\",\"a\":\"backend-agent\",\"c\":{\"e\":\"test\",\"i\":[\"src/a \\\"q\\\".ts\",\"b\\\\c\"],\"o\":\"failed\"},"
+		"\"st\":{\"from\":\"working\",\"to\":\"broken\",\"verifiedBy\":\"ci\",\"confidence\":0.95},\"imp\":{\"files\":3,\"risk\":\"low\",\"n\":[1,{\"x\":null}]},\"eid\":\"e-7\"}",
+		"{\"s\":3,\"ts\":5,\"t\":\"x.y-z_1\",\"a\":\"a@b:c\",\"c\":{\"o\":\"op\",\"e\":\"\xc3\xa9l\xc3\xa9ment \\u001f \\n\"}}",
+		"{\"s\":4,\"ts\":6,\"t\":\"t\",\"a\":\"a\",\"c\":{}}",
+	};
+	struct sess_text out = {0};
+	struct sess_err err;
+	char big[9000];
+	size_t i;
+
+	for (i = 0; i < sizeof stored / sizeof *stored + 1; i++) {
+		const char *text = i < sizeof stored / sizeof *stored ? stored[i] : big;
+		cJSON *d, *framed;
+		char *want;
+		if (text == big) {
+			memset(big, 0, sizeof big);
+			strcpy(big, "{\"s\":9,\"ts\":9,\"t\":\"t\",\"a\":\"a\",\"imp\":{\"long\":\"");
+			memset(big + strlen(big), 'x', 8000);
+			strcat(big, "\"}}");
+		}
+		out.len = 0;
+		d = sess_event_decode(text, strlen(text), "S1", &err);
+		framed = cJSON_CreateObject();
+		cJSON_AddStringToObject(framed, "frame", "event");
+		while (d && d->child) {
+			cJSON *it = d->child;
+			cJSON_DetachItemViaPointer(d, it);
+			cJSON_AddItemToObject(framed, it->string, it);
+		}
+		want = cJSON_PrintUnformatted(framed);
+		ok(sess_event_format(text, strlen(text), "S1", "event", &out, &err) == 0 && want &&
+		   out.len == strlen(want) && !strcmp(out.p, want),
+		   "event format %zu equals decode then print (%.150s | %.150s)", i, out.p ? out.p : "nothing",
+		   want ? want : "nothing");
+		free(want);
+		cJSON_Delete(framed);
+		cJSON_Delete(d);
+	}
+	out.len = 0;
+	ok(sess_event_format("{\"s\":1,\"ts\":2,\"t\":\"x\",\"c\":{\"e\":", 30, NULL, NULL, &out, &err) == -1 &&
+	   out.len == 0 && !strcmp(err.kind, "corrupt_event"), "a damaged event is reported, nothing written");
+	free(out.p);
+}
+
+/* SHA-1 against FIPS 180 vectors, fed whole and a byte at a time
+ * (the chain must equal redis.sha1hex byte for byte). */
+static void test_sha1(void)
+{
+	static const struct { const char *in; const char *hex; } v[] = {
+		{"", "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+		{"abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+		{"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+		 "a49b2446a02c645bf419f995b67091253a04a259"},
+	};
+	struct sess_sha1 c;
+	char out[SESS_SHA1_HEX], a[1000];
+	size_t i, j;
+
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		sess_sha1_init(&c);
+		sess_sha1_add(&c, v[i].in, strlen(v[i].in));
+		sess_sha1_hex(&c, out);
+		is_str(out, v[i].hex, "sha1 of a %zu-byte message", strlen(v[i].in));
+		sess_sha1_init(&c);
+		for (j = 0; v[i].in[j]; j++)
+			sess_sha1_add(&c, v[i].in + j, 1);
+		sess_sha1_hex(&c, out);
+		is_str(out, v[i].hex, "the same a byte at a time");
+	}
+	memset(a, 'a', sizeof a);
+	sess_sha1_init(&c);
+	for (i = 0; i < 1000; i++)
+		sess_sha1_add(&c, a, sizeof a);
+	sess_sha1_hex(&c, out);
+	is_str(out, "34aa973cd4c4daa4f61eeb2bdbad27316534016f", "sha1 of a million a");
+	sess_sha1_link("", "abc", 3, out);
+	is_str(out, "a9993e364706816aba3e25717850c26c9cd0d89d", "a chain's first link hashes the record alone");
+}
+
+/* jscan: keys and value spans of one level, on the shapes stored texts
+ * take, and malformed text refused rather than read past. */
+static void test_jscan(void)
+{
+	const char *t = "{\"s\":12,\"x\":\"a\\\"b\\\\\",\"c\":{\"i\":[\"}\",[1,{\"q\":\"]\"}]],\"o\":null},"
+			"\"n\":-1.5e3,\"b\":true,\"e\":\"\"}";
+	static const char *const keys[] = {"s", "x", "c", "n", "b", "e"};
+	static const char *const vals[] = {"12", "\"a\\\"b\\\\\"", "{\"i\":[\"}\",[1,{\"q\":\"]\"}]],\"o\":null}",
+					   "-1.5e3", "true", "\"\""};
+	static const char *const bad[] = {"{\"a\":\"open", "{\"a\" 1}", "{\"a\":{\"b\":1}", "{a:1}", "[1]"};
+	struct sess_jscan js;
+	const char *k, *v, *ve;
+	size_t kl, i = 0;
+	int r, ok_all = 1;
+
+	ok(sess_jscan_init(&js, t, strlen(t)) == 0, "jscan: an object");
+	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+		ok_all &= i < 6 && sess_jscan_is(k, kl, keys[i]) && (size_t)(ve - v) == strlen(vals[i]) &&
+			  !memcmp(v, vals[i], strlen(vals[i]));
+		i++;
+	}
+	ok(r == 0 && i == 6 && ok_all, "jscan: every member, nested brackets and escapes inside strings skipped (%zu)", i);
+	ok(!sess_jscan_is("st", 2, "s") && !sess_jscan_is("s", 1, "st") && sess_jscan_is("st", 2, "st"),
+	   "jscan: keys match whole");
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		r = sess_jscan_init(&js, bad[i], strlen(bad[i]));
+		while (r == 0 && (r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1)
+			r = 0;
+		ok(r == -1, "jscan: malformed %s refused", bad[i]);
+	}
 }
 
 int main(void)
@@ -490,5 +608,8 @@ int main(void)
 	test_utf8();
 	test_json_text();
 	test_emit_req();
+	test_event_format();
+	test_sha1();
+	test_jscan();
 	return done_testing();
 }

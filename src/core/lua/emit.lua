@@ -1,23 +1,25 @@
 -- emit: one or more events into one session, in order, as if each were its
 -- own call (the script is atomic), with the fixed costs paid once.
 -- ARGV: checkpoint interval, failure snapshots (1/0), session channel, id,
--- then seven per event: agent field, type, from, to, event id, expected
--- seq ('' = any), body.
--- body is the stored event's JSON after its opening brace; seq and timestamp
--- are assigned here, so they are contiguous and never reused. Each stored
--- event extends the hash chain. The call publishes once on the session's
--- channel: the id, then each stored event, each after a newline (a stored
--- event is one line: JSON escapes newlines, and a body with a raw one is
--- refused).
--- returns {now, ttl ms, r1, ..., rn}: ri = {seq, duplicate 1/0, state,
--- checkpoint number or 0}, or an error for an event that was refused.
+-- then two per event: expected seq ('' = any), body.
+-- body is the stored event's JSON after its opening brace: its type (t),
+-- actor (a), transition (st: from, to) and event id (eid) say what the
+-- event does, so the log holds what was checked and nothing says it twice.
+-- seq and timestamp are assigned here, so they are contiguous and never
+-- reused. Each stored event extends the hash chain. The call publishes
+-- once on the session's channel: the id, then each stored event, each
+-- after a newline (a stored event is one line: JSON escapes newlines, and
+-- a body with a raw one is refused).
+-- returns {now, ttl ms, then four per event: seq, duplicate 1/0, state,
+-- checkpoint number or 0}; a refused event's four are its error and three
+-- zeros. (Flat: a table per event costs the reply twice as much.)
 -- This is the hot path: every redis.call costs about a microsecond, so it
 -- works in two passes: the first reads, checks every argument and works
 -- out every outcome, stored text and chain link; the second writes them,
 -- one call per key (the log, the checkpoints, the history, the meta).
 local id, e = check_call(5, nil)
 if not id then return e end
-local PER = 7
+local PER = 2
 local n = (#ARGV - 4) / PER
 if n < 1 or n ~= math.floor(n) then
   return badarg(string.format('expects 4 arguments and then %d per event, got %d', PER, #ARGV))
@@ -37,67 +39,72 @@ if ARGV[4] ~= id then
   return badarg('session id ' .. shown(ARGV[4]) .. ' is not the keys\' ' .. shown(id))
 end
 
--- One event's seven arguments, all but the body (checked as it is stored,
--- below). A group repeats its agents and types: each is checked once per
--- call.
-local agent_of, type_ok = {}, {}
-local function check_event(i, field, typ, from, to, eid, expect, body)
-  local agent = agent_of[field]
-  if not agent then
-    local err
-    agent, err = agent_arg(field, 'event ' .. i .. ': ')
-    if not agent then return err end
-    agent_of[field] = agent
-  end
-  if not type_ok[typ] then
-    if #typ > TYPE_MAX or not string.find(typ, '^%a[%w_.%-]*$') then
-      return badarg(string.format('event %d: type must be 1 to %d of A-Z a-z (then 0-9 _ - .), not %s',
-        i, TYPE_MAX, shown(typ)))
+-- One event: its expected seq, and its body, which must decode ('{' ..
+-- body) to an object with a type, an actor, an optional transition and
+-- event id of the right shapes, without s or ts, on one line. Then
+-- '{"s":SEQ,"ts":MS,' .. body is that object with s and ts added (it has
+-- a member, t, so the comma is right). A group repeats its actors and
+-- types: each is checked once per call. Returns the event's type, actor,
+-- from, to ('' without a transition), event id ('' for none).
+local actor_ok, type_ok = {}, {}
+local i, body -- the event check_event is at, for bad()
+local function bad(what)
+  return badarg(string.format('event %d: %s; the body is the stored event after its opening brace, ' ..
+    'on one line, without s or ts, not %s', i, what, shown(body)))
+end
+local function check_event(expect)
+  local ok, ev = pcall(cjson.decode, '{' .. body)
+  if not ok or type(ev) ~= 'table' then return bad('body is not a JSON object') end
+  if string.find(body, '\n', 1, true) then return bad('body has a raw newline') end
+  if ev.s ~= nil or ev.ts ~= nil then return bad('body carries s or ts, which the server assigns') end
+  local typ, agent, st, eid = ev.t, ev.a, ev.st, ev.eid
+  if not (type(typ) == 'string' and type_ok[typ]) then
+    if type(typ) ~= 'string' or #typ > TYPE_MAX or not string.find(typ, '^%a[%w_.%-]*$') then
+      return bad(string.format('type (t) must be 1 to %d of A-Z a-z (then 0-9 _ - .), not %s',
+        TYPE_MAX, shown(typ)))
     end
     type_ok[typ] = true
   end
-  if (from == '') ~= (to == '') or (from ~= '' and not (STATES[from] and STATES[to])) then
-    return badarg(string.format('event %d: from and to must both be empty or both working, broken or completed, not %s and %s',
-      i, shown(from), shown(to)))
+  if not (type(agent) == 'string' and actor_ok[agent]) then
+    if not is_id(agent) then return bad('actor (a) must be a valid agent id, not ' .. shown(agent)) end
+    actor_ok[agent] = true
   end
-  if eid ~= '' and not is_id(eid) then
-    return badarg(string.format('event %d: event id must be empty or a valid id, not %s', i, shown(eid)))
+  local from, to = '', ''
+  if st ~= nil then
+    if type(st) ~= 'table' or not (STATES[st.from] and STATES[st.to]) then
+      return bad('transition (st) must have from and to, each working, broken or completed')
+    end
+    from, to = st.from, st.to
+  end
+  if eid == nil then
+    eid = ''
+  elseif not is_id(eid) then
+    return bad('event id (eid) must be a valid id, not ' .. shown(eid))
   end
   if expect ~= '' and not is_whole(expect, 0, SEQ_MAX) then
     return badarg(string.format('event %d: expected seq must be empty or a whole number from 0 to %d, not %s',
       i, SEQ_MAX, shown(expect)))
   end
+  return nil, typ, agent, from, to, eid
 end
 
--- The body must be the stored form of this very event, so the log only
--- ever holds JSON that says what was checked: '{' .. body decodes to an
--- object with this type, actor, transition and event id and without s or
--- ts, and it is one line. Then '{"s":SEQ,"ts":MS,' .. body is that object
--- with s and ts added (it has a member, t, so the comma is right), and
--- decoding the body alone spares parsing the two numbers we wrote.
-local function check_body(i, body, typ, agent, from, to, eid)
-  local ok, ev = pcall(cjson.decode, '{' .. body)
-  if not ok or type(ev) ~= 'table' or ev.t ~= typ or ev.a ~= agent or ev.s ~= nil or
-      ev.ts ~= nil or ev.eid ~= (eid ~= '' and eid or nil) or
-      (from == '' and ev.st ~= nil) or
-      (from ~= '' and (type(ev.st) ~= 'table' or ev.st.from ~= from or ev.st.to ~= to)) or
-      string.find(body, '\n', 1, true) then
-    return badarg(string.format('event %d: body must be the stored event after its opening brace, ' ..
-      'on one line, with this type, actor, transition and event id and without s or ts, not %s',
-      i, shown(body)))
-  end
-end
-
-local fields = {S_F_STATE, S_F_SEQ, S_F_REF, unpack(CP_FIELDS)}
-local nf = #fields
-local eids = {}
-for i = 1, n do
-  local a = 5 + (i - 1) * PER
-  e = check_event(i, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5],
-    ARGV[a + 6])
+-- pass 0: every event checked, and what the reads need (each actor's
+-- membership field once, the event ids); evs holds seven values per event
+local evs, fields, field_of, eids = {}, {S_F_STATE, S_F_SEQ, S_F_REF, unpack(CP_FIELDS)}, {}, {}
+for k = 1, n do
+  local a = 5 + (k - 1) * PER
+  local typ, agent, from, to, eid
+  i, body = k, ARGV[a + 1]
+  e, typ, agent, from, to, eid = check_event(ARGV[a])
   if e then return e end
-  fields[nf + i] = ARGV[a]
-  if ARGV[a + 4] ~= '' then eids[#eids + 1] = ARGV[a + 4] end
+  local b = (k - 1) * 7
+  evs[b + 1], evs[b + 2], evs[b + 3], evs[b + 4] = typ, agent, from, to
+  evs[b + 5], evs[b + 6], evs[b + 7] = eid, ARGV[a], ARGV[a + 1]
+  if not field_of[agent] then
+    fields[#fields + 1] = S_F_AGENT_PREFIX .. agent
+    field_of[agent] = #fields
+  end
+  if eid ~= '' then eids[#eids + 1] = eid end
 end
 local m
 m, e = load_meta(unpack(fields))
@@ -122,17 +129,17 @@ local first_cp, last_cp_seq, agents = nil, nil, nil
 local prefix, mid = '{"s":', ',"ts":' .. num(now) .. ','
 -- pass 1: outcomes, texts and chain links; no writes
 for i = 1, n do
-  local a = 5 + (i - 1) * PER
-  local field, typ, from, to, eid, expect, body =
-    ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
-  local agent = agent_of[field]
-  local r
+  local b = (i - 1) * 7
+  local typ, agent, from, to, eid, expect, body =
+    evs[b + 1], evs[b + 2], evs[b + 3], evs[b + 4], evs[b + 5], evs[b + 6], evs[b + 7]
+  local r, o = nil, 2 + (i - 1) * 4
   if state == S_COMPLETED then
     r = redis.error_reply('SESSCOMPLETED session is completed; it takes no more events')
-  elseif not m[1 + nf + i] then
+  elseif not m[1 + field_of[agent]] then
     r = redis.error_reply('SESSNOTMEMBER actor is not a member of this session; join it first')
   elseif eid ~= '' and known[eid] then
-    r = {known[eid], 1, state, 0}
+    out[o + 1], out[o + 2], out[o + 3], out[o + 4] = known[eid], 1, state, 0
+    r = true
   elseif expect ~= '' and tonumber(expect) ~= seq then
     r = redis.error_reply('SESSSEQ expected the last seq to be ' .. expect ..
       ' but it is ' .. num(seq))
@@ -140,10 +147,9 @@ for i = 1, n do
     r = redis.error_reply('SESSSTATE the transition starts from ' .. from ..
       ' but the session is ' .. state)
   end
-  -- stored or not, its arguments are checked all the same
-  e = check_body(i, body, typ, agent, from, to, eid)
-  if e then return e end
-  if not r then
+  if r then
+    if r ~= true then out[o + 1], out[o + 2], out[o + 3], out[o + 4] = r, 0, 0, 0 end
+  else
     seq = seq + 1
     local ev = prefix .. num(seq) .. mid .. body
     log[#log + 1] = ev
@@ -170,9 +176,8 @@ for i = 1, n do
       cps[#cps + 1] = cbody
       hist[#hist + 1] = rec
     end
-    r = {seq, 0, state, cp}
+    out[o + 1], out[o + 2], out[o + 3], out[o + 4] = seq, 0, state, cp
   end
-  out[2 + i] = r
 end
 if #log == 0 then return out end
 -- pass 2: the writes
