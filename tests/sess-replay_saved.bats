@@ -224,6 +224,27 @@ PY
 		"$(for n in $(rcli HKEYS 'sess:{z1}:checkpoints' | sort -n); do rcli --raw HGET 'sess:{z1}:checkpoints' "$n"; done | jq -sc .)"
 }
 
+@test "a replay of version 1 (checkpoints in its meta) is shown with the rebuilt ones only; a newer version is refused, exit 78" {
+	session v1 30
+	rp save v1 >/dev/null
+	want=$(rp show v1 | jq -c .checkpoints)
+	meta=$(rcli --raw HGET 'sess:replay:{v1}' meta)
+	rcli HSET 'sess:replay:{v1}' meta "$(jq -c '.v = 1 | .checkpoints = [{"id":1,"old":true}] | .final = {"seq":30}' <<<"$meta")" >/dev/null
+	run rp show v1
+	assert_success
+	assert_equal "$(grep -o '"checkpoints"' <<<"$output" | wc -l)" 1
+	assert_equal "$(jq -c .checkpoints <<<"$output")" "$want"
+	assert_equal "$(jq 'has("final")' <<<"$output")" false
+	run rp verify v1 --saved
+	assert_success
+	rcli HSET 'sess:replay:{v1}' meta "$(jq -c '.v = 3' <<<"$meta")" >/dev/null
+	for cmd in "show v1" "play v1 --saved" "verify v1 --saved"; do
+		run rp $cmd
+		assert_failure 78
+		assert_output --partial "format version 3"
+	done
+}
+
 @test "save and import refuse checkpoints their records do not imply, and write nothing" {
 	session c1 40
 	# a stored checkpoint edited: its state is not the one folded up to it

@@ -28,7 +28,8 @@ long sess_integrity_checkpoint(const struct sess_fold *f, const char *chain_befo
 
 /* The checkpoint that checkpoint record rec (its exact text) took, as the
  * session's scripts stored it (checkpoint_texts in prelude.lua, the same
- * members in the same order): its number, seq, time, reason and state
+ * members in the same order; equal as JSON, and byte for byte but where
+ * Lua's cjson escaped a string another way, as "\/" for "/"): its number, seq, time, reason and state
  * digest from the record, everything else from f, the fold before the
  * record, and chain_before as its ch. A saved replay keeps no checkpoint
  * bodies: each is exactly this, and the record, which the chain covers,

@@ -1,5 +1,6 @@
 #include "jscan.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,23 +102,24 @@ static int is_key(const char *k, size_t n, const char *want)
 	return want[n] == '\0';
 }
 
-/* Digits only, at most 18 of them (no overflow: sesskit's numbers are
- * seqs and ms), an optional minus: strtoll's locale handling cost more
- * than the fold of an event. */
+/* Digits only, an optional minus, within a long long (checked as it
+ * goes): strtoll's locale handling cost more than the fold of an event. */
 static int whole(const char *v, const char *vend, long long *out)
 {
-	long long x = 0;
+	unsigned long long x = 0, lim;
 	int neg = v < vend && *v == '-';
 	const char *p = v + neg;
 
-	if (p >= vend || vend - p > 18)
+	if (p >= vend)
 		return -1;
+	lim = neg ? (unsigned long long)LLONG_MAX + 1 : (unsigned long long)LLONG_MAX;
 	for (; p < vend; p++) {
-		if (*p < '0' || *p > '9')
+		unsigned d = (unsigned)(*p - '0');
+		if (d > 9 || x > (lim - d) / 10)
 			return -1;
-		x = x * 10 + (*p - '0');
+		x = x * 10 + d;
 	}
-	*out = neg ? -x : x;
+	*out = neg ? (long long)(0 - x) : (long long)x;
 	return 0;
 }
 

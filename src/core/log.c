@@ -165,8 +165,11 @@ static long long seq_of(const char *text, size_t len)
 
 	if (len < 6 || text[i] < '0' || text[i] > '9')
 		return -1;
-	for (; i < len && i < 5 + 18 && text[i] >= '0' && text[i] <= '9'; i++)
+	for (; i < len && text[i] >= '0' && text[i] <= '9'; i++) {
+		if (v > (LLONG_MAX - (text[i] - '0')) / 10)
+			return -1; /* no seq is that long: a damaged text */
 		v = v * 10 + (text[i] - '0');
+	}
 	return v;
 }
 

@@ -491,6 +491,16 @@ cJSON *sess_replay_meta(struct sess_ctx *s, const char *id, struct sess_err *err
 		sess_err_set(err, SESS_E_DATA, "corrupt_replay", "saved replay %s has a damaged meta field", id);
 		return NULL;
 	}
+	/* a newer format is not read as if it were damaged data */
+	if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "v")) ||
+	    cJSON_GetObjectItemCaseSensitive(m, "v")->valuedouble > SESS_REPLAY_VERSION) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "v");
+		sess_err_set(err, SESS_E_CONFIG, "unknown_replay_version",
+			     "saved replay %s has format version %.0f, which this sesskit (replay version %d) does not know; read it with the sesskit that saved it, or a newer one",
+			     id, cJSON_IsNumber(v) ? v->valuedouble : -1.0, SESS_REPLAY_VERSION);
+		cJSON_Delete(m);
+		return NULL;
+	}
 	return m;
 }
 

@@ -324,6 +324,9 @@ static int show_op(struct cli_app *a, const char *id, void *p)
 		return -1;
 	}
 	cJSON_Delete(map);
+	/* a version 1 meta held them itself: the rebuilt ones replace those */
+	cJSON_DeleteItemFromObjectCaseSensitive(m, "checkpoints");
+	cJSON_DeleteItemFromObjectCaseSensitive(m, "final");
 	cJSON_AddItemToObject(m, "checkpoints", cps);
 	return cli_print(a, m);
 }

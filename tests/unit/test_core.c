@@ -1,6 +1,7 @@
 /* Unit tests of the pure core modules: keys, config (URLs, files,
  * precedence), events (validation, encoding, decoding), errors, and the
  * layout of an emit request (no server needed to build one). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -587,6 +588,15 @@ static void test_jscan(void)
 	ok(r == 0 && i == 6 && ok_all, "jscan: every member, nested brackets and escapes inside strings skipped (%zu)", i);
 	ok(!sess_jscan_is("st", 2, "s") && !sess_jscan_is("s", 1, "st") && sess_jscan_is("st", 2, "st"),
 	   "jscan: keys match whole");
+	{
+		const char *big = "9223372036854775807", *small = "-9223372036854775808", *over = "9223372036854775808";
+		long long x = 0, y = 0, z = 0;
+		ok(sess_jscan_whole(big, big + strlen(big), &x) == 0 && x == LLONG_MAX &&
+		   sess_jscan_whole(small, small + strlen(small), &y) == 0 && y == LLONG_MIN &&
+		   sess_jscan_whole(over, over + strlen(over), &z) == -1 &&
+		   sess_jscan_whole("1.5", "1.5" + 3, &z) == -1 && sess_jscan_whole("-", "-" + 1, &z) == -1,
+		   "jscan: whole numbers to the ends of a long long, and no further");
+	}
 	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
 		r = sess_jscan_init(&js, bad[i], strlen(bad[i]));
 		while (r == 0 && (r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1)
