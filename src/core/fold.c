@@ -442,3 +442,12 @@ int sess_fold_restore(struct sess_fold *f, const cJSON *snap, int chained,
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 	return 0;
 }
+
+long long sess_fold_checkpoint_n(const char *rec)
+{
+	const char *n;
+
+	if (!strstr(rec, "\"k\":\"checkpoint\"") || !(n = strstr(rec, "\"n\":")))
+		return -1;
+	return strtoll(n + 4, NULL, 10);
+}

@@ -70,6 +70,11 @@ int sess_fold_event(struct sess_fold *f, const char *text, size_t len,
 int sess_fold_event_ev(struct sess_fold *f, const struct sess_fold_ev *ev,
 		       const char *text, size_t len, struct sess_err *err);
 
+/* The number of the checkpoint history record rec (its stored text,
+ * NUL-terminated) took, or -1 when it is another kind of record. The one
+ * test every reader that checks checkpoints against the fold makes. */
+long long sess_fold_checkpoint_n(const char *rec);
+
 /* Fold one history record (its exact stored text). */
 int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 		     struct sess_err *err);

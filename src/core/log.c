@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include "fold.h"
 #include "keys.h"
 #include "pipe.h"
 #include "schema.h"
@@ -375,9 +376,8 @@ int sess_log_records_opt(struct sess_ctx *s, const char *id, struct sess_log_hea
 		 * its own comes first (it extends the chain from its ch) */
 		while (m.hi < hist->elements) {
 			const redisReply *e = hist->element[m.hi];
-			if (at_of(e) == m.skip_to && strstr(e->str, "\"k\":\"checkpoint\"") &&
-			    cJSON_IsNumber(cn) && strstr(e->str, "\"n\":") &&
-			    strtoll(strstr(e->str, "\"n\":") + 4, NULL, 10) == (long long)cn->valuedouble)
+			if (at_of(e) == m.skip_to && cJSON_IsNumber(cn) &&
+			    sess_fold_checkpoint_n(e->str) == (long long)cn->valuedouble)
 				break;
 			m.hi++;
 		}

@@ -486,7 +486,7 @@ struct vfold_st {
 static int vrecord(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
 {
 	struct vfold_st *vs = p;
-	const char *n;
+	long long n;
 
 	if (!vs->started) {
 		/* before the first record: the chain a trimmed log starts from */
@@ -496,19 +496,18 @@ static int vrecord(int kind, const char *text, size_t len, struct sess_fold *f, 
 		snprintf(vs->chain, sizeof vs->chain, "%s", ch ? ch : "");
 		vs->started = 1;
 	}
-	if (kind == SESS_REC_HISTORY && strstr(text, "\"k\":\"checkpoint\"") && f->known &&
-	    (n = strstr(text, "\"n\":"))) {
+	if (kind == SESS_REC_HISTORY && f->known && (n = sess_fold_checkpoint_n(text)) >= 0) {
 		if (vs->src->saved) {
 			/* a saved replay keeps no bodies: the one this record
 			 * implies is checked, so its digest (in the record, which
 			 * the chain covers) must be the folded state's */
 			cJSON *cp = sess_integrity_checkpoint_body(f, vs->chain, text, len);
 			char key[24];
-			snprintf(key, sizeof key, "%lld", strtoll(n + 4, NULL, 10));
+			snprintf(key, sizeof key, "%lld", n);
 			if (cp)
 				cJSON_AddItemToObject(vs->v->cps, key, cp);
 		}
-		check_checkpoint(vs->v, f, vs->chain, strtoll(n + 4, NULL, 10));
+		check_checkpoint(vs->v, f, vs->chain, n);
 	}
 	memcpy(vs->chain, f->chain, sizeof vs->chain);
 	return 0;

@@ -42,11 +42,10 @@ static void cp_finding(const char *code, long long seq, const char *msg, void *p
 static void cp_check_record(struct cp_check *c, const struct sess_fold *f, int kind,
 			    const char *text)
 {
-	const char *n;
+	long long n;
 
-	if (kind == SESS_REC_HISTORY && f->known && strstr(text, "\"k\":\"checkpoint\"") &&
-	    (n = strstr(text, "\"n\":")))
-		sess_integrity_checkpoint(f, f->chain, strtoll(n + 4, NULL, 10), c->cps, cp_finding, c);
+	if (kind == SESS_REC_HISTORY && f->known && (n = sess_fold_checkpoint_n(text)) >= 0)
+		sess_integrity_checkpoint(f, f->chain, n, c->cps, cp_finding, c);
 }
 
 /* After the last record: a given checkpoint no record took (one before a
@@ -85,18 +84,18 @@ struct save_st {
 static int save_one(int kind, const char *text, size_t len, void *p)
 {
 	struct save_st *st = p;
+	long long n;
 
 	if (!st->started) {
 		st->started = 1;
 		if (sess_replay_enc_init(&st->enc, st->id, (int)st->interval, st->head->start, &st->a->err))
 			return st->failed = 1;
 	}
-	if (kind == SESS_REC_HISTORY && strstr(text, "\"k\":\"checkpoint\"")) {
+	if (kind == SESS_REC_HISTORY && (n = sess_fold_checkpoint_n(text)) >= 0) {
 		/* one taken after the checkpoints were read: read it now */
-		const char *n = strstr(text, "\"n\":");
 		char key[24];
-		snprintf(key, sizeof key, "%lld", n ? strtoll(n + 4, NULL, 10) : -1);
-		if (n && !cJSON_GetObjectItemCaseSensitive(st->check.cps, key)) {
+		snprintf(key, sizeof key, "%lld", n);
+		if (!cJSON_GetObjectItemCaseSensitive(st->check.cps, key)) {
 			struct sess_keys k;
 			redisReply *r;
 			sess_keys_init(&k, st->a->cfg.prefix, st->id);

@@ -210,6 +210,7 @@ static int run_repairs(struct run *v)
 static void on_record(struct one *s, int kind, const char *text, size_t len)
 {
 	struct sess_err err;
+	long long cp;
 
 	if (s->broken)
 		return;
@@ -238,12 +239,8 @@ static void on_record(struct one *s, int kind, const char *text, size_t len)
 		s->broken = 1;
 		return;
 	}
-	if (s->f.known && strstr(text, "\"k\":\"checkpoint\"")) {
-		const char *n = strstr(text, "\"n\":");
-		if (n)
-			sess_integrity_checkpoint(&s->f, s->chain_before, strtoll(n + 4, NULL, 10), s->cps,
-						  ifinding, s);
-	}
+	if (s->f.known && (cp = sess_fold_checkpoint_n(text)) >= 0)
+		sess_integrity_checkpoint(&s->f, s->chain_before, cp, s->cps, ifinding, s);
 }
 
 /* A trimmed log starts from the checkpoint covering its first event
