@@ -89,7 +89,8 @@ local function check_event(expect)
 end
 
 -- pass 0: every event checked, and what the reads need (each actor's
--- membership field once, the event ids); evs holds seven values per event
+-- membership field once, the event ids); evs holds what each event's
+-- body said: type, actor, from, to, event id (five values per event)
 local evs, fields, field_of, eids = {}, {S_F_STATE, S_F_SEQ, S_F_REF, unpack(CP_FIELDS)}, {}, {}
 for k = 1, n do
   local a = 5 + (k - 1) * PER
@@ -97,9 +98,8 @@ for k = 1, n do
   i, body = k, ARGV[a + 1]
   e, typ, agent, from, to, eid = check_event(ARGV[a])
   if e then return e end
-  local b = (k - 1) * 7
-  evs[b + 1], evs[b + 2], evs[b + 3], evs[b + 4] = typ, agent, from, to
-  evs[b + 5], evs[b + 6], evs[b + 7] = eid, ARGV[a], ARGV[a + 1]
+  local b = (k - 1) * 5
+  evs[b + 1], evs[b + 2], evs[b + 3], evs[b + 4], evs[b + 5] = typ, agent, from, to, eid
   if not field_of[agent] then
     fields[#fields + 1] = S_F_AGENT_PREFIX .. agent
     field_of[agent] = #fields
@@ -129,9 +129,9 @@ local first_cp, last_cp_seq, agents = nil, nil, nil
 local prefix, mid = '{"s":', ',"ts":' .. num(now) .. ','
 -- pass 1: outcomes, texts and chain links; no writes
 for i = 1, n do
-  local b = (i - 1) * 7
+  local a, b = 5 + (i - 1) * PER, (i - 1) * 5
   local typ, agent, from, to, eid, expect, body =
-    evs[b + 1], evs[b + 2], evs[b + 3], evs[b + 4], evs[b + 5], evs[b + 6], evs[b + 7]
+    evs[b + 1], evs[b + 2], evs[b + 3], evs[b + 4], evs[b + 5], ARGV[a], ARGV[a + 1]
   local r, o = nil, 2 + (i - 1) * 4
   if state == S_COMPLETED then
     r = redis.error_reply('SESSCOMPLETED session is completed; it takes no more events')
