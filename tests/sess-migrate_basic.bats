@@ -53,6 +53,42 @@ mk() {
 	echo "$output" | jq -e '.equal == 5'
 }
 
+@test "a batch's index, agent indexes, registry and counters equal one session at a time's" {
+	# sessions interleaving creators and members, one completed, one
+	# without events: agent "c" joins several at different times, so the
+	# registry's last-wins score depends on the order kept
+	local i
+	for i in 1 2 3 4 5 6 7 8 9; do
+		sk sessctl create --agent "a$((i % 3))" --id "m$i" >/dev/null
+		if [ $((i % 2)) = 1 ]; then sk sessctl join "m$i" c >/dev/null; fi
+		if [ "$i" != 9 ]; then
+			printf '{"op":"emit","id":"m%s","actor":"a%s","type":"modified"}\n' "$i" "$((i % 3))" | sk sessctl batch >/dev/null
+		fi
+	done
+	sk sessctl complete m4 >/dev/null
+	state() {
+		dst ZRANGE sess:index 0 -1
+		local k
+		for k in a0 a1 a2 c; do echo "== $k"; dst ZRANGE "sess:agent:$k" 0 -1; done
+		dst ZRANGE sess:agents 0 -1 WITHSCORES
+		dst HGETALL sess:stats | paste - - | sort
+	}
+	run sk sess-migrate copy --all --to "$DST" --batch 1
+	assert_success
+	one=$(state) one_idx=$(dst ZRANGE sess:index 0 -1 WITHSCORES)
+	dst FLUSHALL >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --batch 50
+	assert_success
+	[ "$(state)" = "$one" ] || fail "batched: $(state) vs one at a time: $one"
+	# the expiry scores: absolute, so within a few ms of each other
+	paste <(echo "$one_idx" | paste - -) <(dst ZRANGE sess:index 0 -1 WITHSCORES | paste - -) |
+		awk '$1 != $3 || $2 - $4 > 3 || $4 - $2 > 3 { bad = 1 } END { exit bad }' || fail "index scores"
+	# and both are the source's sessions, members and counters
+	[ "$(dst ZCARD sess:index)" = 9 ] && [ "$(dst ZCARD sess:agent:c)" = 5 ] && [ "$(dst ZCARD sess:agent:a1)" = 3 ] || fail "members: $(state)"
+	[ "$(dst HGET sess:stats events)" = 8 ] && [ "$(dst HGET sess:stats sessions)" = 9 ] && [ "$(dst HGET sess:stats completed)" = 1 ] || fail "counters: $(dst HGETALL sess:stats)"
+	[ "$(dst ZCARD sess:agents)" = 4 ] || fail "registry"
+}
+
 @test "structural method gives the same sessions" {
 	mk 3
 	run sk sess-migrate copy --all --method structural --to "$DST"

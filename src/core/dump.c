@@ -292,38 +292,46 @@ int sess_snap_put_status(struct sess_pipe *p, const redisReply *r,
 	return 0;
 }
 
-int sess_snap_index(struct sess_pipe *p, const struct sess_config *cfg,
-		    const struct sess_snap *s, int recount, struct sess_err *err)
+int sess_snap_arrive(struct sess_arrivals *ar, const struct sess_snap *s,
+		     int recount, struct sess_err *err)
 {
 	const char *creator = sess_snap_meta(s, SESS_S_F_CREATOR);
 	const char *state = sess_snap_meta(s, SESS_S_F_STATE);
 	long long created = sess_snap_meta_ll(s, SESS_S_F_CREATED, s->now);
 	long long expiry = s->expire_at;
-	char stats[SESS_KEY_MAX];
 	size_t i;
 
 	if (!expiry) /* kept without a TTL: list it as if it had its ttl left */
 		expiry = s->now + 1000 * sess_snap_meta_ll(s, SESS_S_F_TTL, 3600);
 	if (creator && sess_key_check_id(creator, "creator", NULL) == 0 && recount) {
-		if (sess_index_created(p, cfg, s->id, creator, created, expiry, err))
+		if (sess_arrivals_created(ar, s->id, creator, created, expiry, err))
 			return -1;
-	} else if (sess_index_touched(p, cfg, s->id, expiry, err)) {
+	} else if (sess_arrivals_touched(ar, s->id, expiry, err)) {
 		return -1;
 	}
 	for (i = 0; i + 1 < s->meta.n; i += 2) {
 		const char *a = sess_key_field_agent(s->meta.v[i]);
 		long long when = strtoll(s->meta.v[i + 1], NULL, 10);
 		if (a && sess_key_check_id(a, "agent id", NULL) == 0 &&
-		    sess_index_joined(p, cfg, s->id, a, when, expiry, err))
+		    sess_arrivals_joined(ar, s->id, a, when, expiry, err))
 			return -1;
 	}
-	if (!recount)
-		return 0;
-	if (state && !strcmp(state, SESS_S_COMPLETED) && sess_index_completed(p, cfg, err))
-		return -1;
-	sess_key_stats(stats, cfg->prefix);
-	return sess_pipe_cmdf(p, 0, err, "HINCRBY %s " SESS_S_STAT_EVENTS " %lld", stats,
-			      sess_snap_meta_ll(s, SESS_S_F_SEQ, 0) - sess_snap_meta_ll(s, SESS_S_F_BASE, 0));
+	if (recount)
+		sess_arrivals_count(ar, sess_snap_meta_ll(s, SESS_S_F_SEQ, 0) - sess_snap_meta_ll(s, SESS_S_F_BASE, 0),
+				    state && !strcmp(state, SESS_S_COMPLETED));
+	return 0;
+}
+
+int sess_snap_index(struct sess_pipe *p, const struct sess_config *cfg,
+		    const struct sess_snap *s, int recount, struct sess_err *err)
+{
+	struct sess_arrivals ar;
+	int rc;
+
+	sess_arrivals_init(&ar, cfg);
+	rc = sess_snap_arrive(&ar, s, recount, err) || sess_arrivals_flush(&ar, p, err) ? -1 : 0;
+	sess_arrivals_free(&ar);
+	return rc;
 }
 
 /* ---- export lines ---- */

@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "index.h"
 #include "keys.h"
 #include "pipe.h"
 
@@ -97,6 +98,10 @@ int sess_snap_put_status(struct sess_pipe *p, const redisReply *r,
  * counters alone (a resumed task redoing an arrival's upkeep). */
 int sess_snap_index(struct sess_pipe *p, const struct sess_config *cfg,
 		    const struct sess_snap *s, int recount, struct sess_err *err);
+/* The same for many sessions: gathered in ar, queued by
+ * sess_arrivals_flush as one command per index key and counter. */
+int sess_snap_arrive(struct sess_arrivals *ar, const struct sess_snap *s,
+		     int recount, struct sess_err *err);
 
 /* The export line of an 's' snapshot:
  * {"id","layout":"2","at":MS,"expireAt":MS|0,"pttl":MS|-1,"meta":{...},

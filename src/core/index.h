@@ -66,4 +66,39 @@ int sess_upkeep_emitted(struct sess_upkeep *u, struct sess_pipe *p,
 int sess_upkeep_flush(struct sess_upkeep *u, struct sess_pipe *p,
 		      struct sess_err *err);
 
+/* Many sessions arriving at once (sess-migrate copy, import, sync): what
+ * sess_index_created, _joined, _touched and _completed would queue per
+ * session, gathered into one ZADD per index key and one HINCRBY per
+ * counter when flushed. Same end state as the per-session calls in the
+ * order added (a later score for one member wins, as it would). The
+ * strings are copied; sess_arrivals_free drops them. */
+struct sess_arrival {
+	int key;              /* 0 the session index, 1 an agent's, 2 the registry */
+	long long score;
+	char *member;         /* owned */
+	char *agent;          /* owned, for key 1; NULL otherwise */
+	size_t order;         /* when added: ties keep it */
+};
+struct sess_arrivals {
+	const struct sess_config *cfg;
+	struct sess_arrival *v;
+	size_t n, cap;
+	long long sessions, events, completed;
+};
+void sess_arrivals_init(struct sess_arrivals *a, const struct sess_config *cfg);
+void sess_arrivals_free(struct sess_arrivals *a);
+/* A new session (the counters and layout marker too) created by agent. */
+int sess_arrivals_created(struct sess_arrivals *a, const char *id, const char *agent,
+			  long long now, long long expiry, struct sess_err *err);
+/* The session's index entry only (its counters were counted elsewhere). */
+int sess_arrivals_touched(struct sess_arrivals *a, const char *id,
+			  long long expiry, struct sess_err *err);
+/* agent is a member of id since when (the session's entry added before). */
+int sess_arrivals_joined(struct sess_arrivals *a, const char *id, const char *agent,
+			 long long when, long long expiry, struct sess_err *err);
+void sess_arrivals_count(struct sess_arrivals *a, long long events, int completed);
+/* Queue it all on p (tag 0) and start again empty. */
+int sess_arrivals_flush(struct sess_arrivals *a, struct sess_pipe *p,
+			struct sess_err *err);
+
 #endif

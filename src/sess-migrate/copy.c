@@ -265,10 +265,12 @@ int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok
 		    struct sess_err *err)
 {
 	struct sess_pipe p;
+	struct sess_arrivals ar;
 	int i, sent = 0;
 	char st[16];
 
 	sess_pipe_init(&p, &run->dst->conn);
+	sess_arrivals_init(&ar, &run->dst->cfg);
 	for (i = 0; i < n; i++) {
 		if (!ok[i])
 			continue;
@@ -308,15 +310,18 @@ int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok
 			mig_report(run, snaps[tag].id, i, NULL);
 		}
 	}
-	/* the global indexes on the target, for what arrived */
+	/* the global indexes on the target, for what arrived: one command
+	 * per index key and counter for the whole batch */
 	for (i = 0; i < n; i++)
-		if (ok[i] == 2 && sess_snap_index(&p, &run->dst->cfg, &snaps[i], 1, err))
+		if (ok[i] == 2 && sess_snap_arrive(&ar, &snaps[i], 1, err))
 			goto fail;
-	if (sess_pipe_run(&p, err))
+	if (sess_arrivals_flush(&ar, &p, err) || sess_pipe_run(&p, err))
 		goto fail;
+	sess_arrivals_free(&ar);
 	sess_pipe_free(&p);
 	return 0;
 fail:
+	sess_arrivals_free(&ar);
 	sess_pipe_free(&p);
 	return -1;
 }

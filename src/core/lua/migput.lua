@@ -40,14 +40,13 @@ if exists then
 end
 -- what was there (a session, or leftovers of an expired one) is kept in
 -- the backup hash so a rollback can put it back
-local any = false
-for i = 1, 5 do
-  local d = redis.call('DUMP', KEYS[i])
-  if d then
-    any = true
-    if mode ~= 'sync' then
-      redis.call('HSET', KEYS[7], id .. ':' .. i, d)
-    end
+-- (one EXISTS first: on a fresh target there is nothing, and five DUMPs
+-- of absent keys would be most of this script's work)
+local any = redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) > 0
+if any and mode ~= 'sync' then
+  for i = 1, 5 do
+    local d = redis.call('DUMP', KEYS[i])
+    if d then redis.call('HSET', KEYS[7], id .. ':' .. i, d) end
   end
 end
 if any and mode ~= 'sync' then
@@ -73,9 +72,15 @@ local function undo(err)
 end
 local pos = 6
 if form == 'd' then
+  -- the expiry goes with the payload (ABSTTL: the absolute time, no drift)
   for i = 1, 5 do
     if ARGV[pos] ~= '' then
-      local r = redis.pcall('RESTORE', KEYS[i], 0, ARGV[pos], 'REPLACE')
+      local r
+      if at > 0 then
+        r = redis.pcall('RESTORE', KEYS[i], at, ARGV[pos], 'REPLACE', 'ABSTTL')
+      else
+        r = redis.pcall('RESTORE', KEYS[i], 0, ARGV[pos], 'REPLACE')
+      end
       if type(r) == 'table' and r.err then return undo(r) end
     end
     pos = pos + 1
@@ -93,15 +98,13 @@ else
       redis.call(cmd, KEYS[i], unpack(ARGV, pos + j, pos + j + k - 1))
       j = j + k
     end
+    if n > 0 and at > 0 then redis.call('PEXPIREAT', KEYS[i], at) end
     pos = pos + n
   end
 end
 -- a fenced source's sessions carry its fence (field moved): the fence is
 -- that server's state, not the session's, and never travels
 redis.call('HDEL', KEYS[1], S_F_MOVED)
-if at > 0 then
-  for i = 1, 5 do redis.call('PEXPIREAT', KEYS[i], at) end
-end
 if mode ~= 'sync' then
   local mark = status == 'replaced' and 'r' or 'c'
   redis.call('HSET', KEYS[6], id, mark)
