@@ -82,23 +82,60 @@ static int matches(const struct mig_sel *sel, const char *id)
  * marks make that harmless), and one that moves behind it (a shorter TTL
  * set meanwhile) changed after the walk began, so a second pass over
  * what changed since the start catches it. */
+/* The page after the last member by rank (ZRANK, then ZRANGE from it):
+ * O(log n) however many sessions share one expiry, as a bulk import's
+ * do; by score every page would re-read all the ties before it. The page
+ * starts with the last member itself: if it is not there with its score,
+ * the index changed under the walk, and *r is NULL for the caller to read
+ * by score. -1 only when the connection failed. */
+static int rank_page(struct mig_sel *sel, struct sess_conn *c, const char *idx,
+		     long want, redisReply **r, struct sess_err *err)
+{
+	redisReply *k = sess_conn_cmdf(c, err, "ZRANK %s %s", idx, sel->last_member);
+	long long at;
+
+	*r = NULL;
+	if (!k)
+		return -1;
+	at = k->type == REDIS_REPLY_INTEGER ? k->integer : -1;
+	freeReplyObject(k);
+	if (at < 0)
+		return 0;
+	if (!(*r = sess_conn_cmdf(c, err, "ZRANGE %s %lld %lld WITHSCORES", idx, at, at + want)))
+		return -1;
+	if ((*r)->type != REDIS_REPLY_ARRAY || (*r)->elements < 2 ||
+	    strcmp((*r)->element[0]->str, sel->last_member) ||
+	    strtoll((*r)->element[1]->str, NULL, 10) != sel->last_score) {
+		freeReplyObject(*r);
+		*r = NULL;
+	}
+	return 0;
+}
+
 static int index_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 		      struct sess_err *err)
 {
 	char idx[SESS_KEY_MAX], min[40];
-	long want = max;
-	int n = 0;
+	long want = max, asked;
+	int n = 0, rank_ok = 1;
 
 	sess_key_index(idx, sel->prefix);
 	for (;;) {
-		redisReply *r;
+		redisReply *r = NULL;
 		size_t i;
 		long long floor = sel->since >= 0 ? sel->since + sel->floor_add : 0;
 		if (sel->started && sel->last_score > floor)
 			floor = sel->last_score;
 		snprintf(min, sizeof min, "%lld", floor);
-		if (!(r = sess_conn_cmdf(c, err, "ZRANGEBYSCORE %s %s +inf WITHSCORES LIMIT 0 %ld", idx,
-					 min, want)))
+		asked = want;
+		if (sel->started && rank_ok && floor == sel->last_score) {
+			if (rank_page(sel, c, idx, want, &r, err))
+				return -1;
+			rank_ok = r != NULL;
+			asked = want + 1; /* the first is the last one again */
+		}
+		if (!r && !(r = sess_conn_cmdf(c, err, "ZRANGEBYSCORE %s %s +inf WITHSCORES LIMIT 0 %ld",
+					       idx, min, asked = want)))
 			return -1;
 		for (i = 0; i + 1 < r->elements && n < max; i += 2) {
 			const char *m = r->element[i]->str;
@@ -112,18 +149,15 @@ static int index_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int 
 				continue;
 			ids[n++] = strdup(m);
 		}
-		if (n > 0 || (long)r->elements < 2 * want) {
-			int full = (long)r->elements == 2 * want;
-			freeReplyObject(r);
-			if (n == 0 && !full)
-				return 0;
-			if (n > 0)
-				return n;
-			continue;
-		}
-		/* a whole page of ties already seen (or filtered): look further */
+		i = r->elements;
 		freeReplyObject(r);
-		if (sel->last_score == floor && want < 1000000)
+		if (n > 0)
+			return n;
+		if ((long)i < 2 * asked)
+			return 0; /* the end of the index */
+		/* a whole page of ties already seen, or filtered: look further
+		 * (by rank, or by score with a longer page when the ties fill it) */
+		if (!rank_ok && sel->last_score == floor && want < 1000000)
 			want *= 2;
 	}
 }

@@ -13,6 +13,7 @@
 -- The task's done mark is written in the same script as the session, so
 -- a kill at any instant leaves both or neither. (Task keys live outside the
 -- session's slot: targets must be one server, not a cluster.)
+-- prelude: none
 local id, mode, src_updated, at, form = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local done = redis.call('HGET', KEYS[6], id)
 if done and mode ~= 'sync' then return {'done', done} end
