@@ -45,6 +45,15 @@ PY
 	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$REDIS_URL" --task load >/dev/null
 }
 
+# copy_bg TASK BATCH RATE MARKS: copy --all to DST in the background (pid
+# in $pid, output in $BATS_TEST_TMPDIR/out and err), slowed by --rate;
+# returns once the task marked more than MARKS sessions done
+copy_bg() {
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate copy --all --to "$DST" --task "$1" --batch "$2" --rate "$3"
+	pid=$!
+	for i in $(seq 1 100); do [ "$(dst HLEN "sess:migrate:$1:done" 2>/dev/null)" -gt "$4" ] && break; sleep 0.05; done
+}
+
 @test "copy --all: every session arrives whole, indexed, with its expiry; verify agrees" {
 	mk 5
 	sk sessctl checkpoint s1 >/dev/null
@@ -205,9 +214,7 @@ PY
 @test "kill -9 mid-copy, resume: source and target equal, nothing copied twice" {
 	mk 1
 	clone 3000
-	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate copy --all --to "$DST" --task k9 --batch 10 --rate 3000
-	pid=$!
-	for i in $(seq 1 100); do [ "$(dst HLEN sess:migrate:k9:done 2>/dev/null)" -gt 50 ] && break; sleep 0.05; done
+	copy_bg k9 10 3000 50
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null || true
 	n=$(dst ZCARD sess:index)
@@ -222,6 +229,39 @@ PY
 	assert_success
 }
 
+@test "the target losing its scripts mid-copy (SCRIPT FLUSH): every session arrives once, nothing staged is left" {
+	mk 1
+	clone 3000
+	copy_bg sf 20 4000 100
+	for i in 1 2 3 4 5; do dst SCRIPT FLUSH >/dev/null; sleep 0.1; done
+	wait "$pid" || fail "copy failed: $(cat "$BATS_TEST_TMPDIR/err")"
+	tail -n 1 "$BATS_TEST_TMPDIR/out" | jq -e '.copied == 3001 and .failed == 0' || fail "$(tail -n 1 "$BATS_TEST_TMPDIR/out")"
+	[ "$(grep -c '"status":"copied"' "$BATS_TEST_TMPDIR/out")" = 3001 ]
+	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left: $(dst --scan --pattern '*arriving*' | head -3)"
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_success
+}
+
+@test "a payload the target refuses: the session is failed, nothing it had is changed, nothing staged is left" {
+	mk 1
+	sha=$(dst -x SCRIPT LOAD <"$SESSKIT_BUILDDIR/src/core/lua-full/migput.lua")
+	dst HSET 'sess:{s1}:meta' v 2 keep me >/dev/null
+	before=$(dst DUMP 'sess:{s1}:meta' | od -c)
+	k='sess:{s1}:'
+	out=$(printf '%s\n' MULTI "DEL ${k}arriving:meta ${k}arriving:events" \
+		"RESTORE ${k}arriving:events 600000 not-a-payload REPLACE" \
+		"EVALSHA $sha 12 ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history sess:migrate:x:done sess:migrate:x:backup ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history s1 replace 0 0 01000 0" \
+		EXEC | dst)
+	echo "$out" | grep -q "^refused$" || fail "$out"
+	[ "$(dst DUMP 'sess:{s1}:meta' | od -c)" = "$before" ] || fail "the target's session changed"
+	[ "$(dst EXISTS 'sess:{s1}:events' sess:migrate:x:done sess:migrate:x:backup)" = 0 ] || fail "written"
+	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left"
+	# the arguments are checked before anything is written
+	out=$(dst EVALSHA "$sha" 12 ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history d b ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history s1 sideways 0 0 01000 0 2>&1)
+	echo "$out" | grep -q "SESSBADARG" || fail "$out"
+	[ "$(dst DUMP 'sess:{s1}:meta' | od -c)" = "$before" ] || fail "changed by a refused call"
+}
+
 @test "SIGINT finishes the batch, prints the resume command, exits 130; resume completes" {
 	mk 1
 	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/one"
@@ -230,9 +270,7 @@ s=json.loads(open(sys.argv[1]).readline())
 for i in range(2000):
     s["id"]="q%d"%i; print(json.dumps(s))' "$BATS_TEST_TMPDIR/one" >"$BATS_TEST_TMPDIR/many"
 	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$REDIS_URL" >/dev/null
-	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate copy --all --to "$DST" --task si --batch 10 --rate 2000
-	pid=$!
-	for i in $(seq 1 100); do [ "$(dst HLEN sess:migrate:si:done 2>/dev/null)" -gt 20 ] && break; sleep 0.05; done
+	copy_bg si 10 2000 20
 	kill -INT "$pid"
 	rc=0; wait "$pid" || rc=$?
 	[ "$rc" = 130 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/err")"

@@ -213,83 +213,182 @@ fail:
 	return -1;
 }
 
+/* A growable argv of borrowed strings. */
+struct put_argv {
+	const char **v;
+	size_t *len, n, cap;
+};
+
+static int put_arg(struct put_argv *a, const char *p, size_t len, struct sess_err *err)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 32;
+		const char **v = realloc(a->v, cap * sizeof *v);
+		size_t *l = v ? realloc(a->len, cap * sizeof *l) : NULL;
+		if (!v || !l) {
+			if (v)
+				a->v = v;
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		}
+		a->v = v;
+		a->len = l;
+		a->cap = cap;
+	}
+	a->v[a->n] = p;
+	a->len[a->n++] = len;
+	return 0;
+}
+
+/* Send one command of the put: argv as gathered, then start again. */
+static int put_send(struct sess_pipe *p, struct put_argv *a, long tag, struct sess_err *err)
+{
+	int rc = sess_pipe_argv(p, -1, tag, (int)a->n, a->v, a->len, err);
+
+	a->n = 0;
+	return rc;
+}
+
+#define PUT_ARG(a, s) put_arg(a, s, strlen(s), err)
+
+/* How many commands a put of s sends inside its MULTI. */
+static int put_cmds(const struct sess_snap *s)
+{
+	int j, n = 2; /* the DEL of the staged keys, the script */
+
+	for (j = 0; j < SESS_NKEYS; j++)
+		if (s->part[j].n)
+			n += s->form == 'd' ? 1 : 2;
+	return n;
+}
+
 int sess_snap_put(struct sess_pipe *p, const char *prefix,
 		  const struct sess_snap *s, const char *mode,
 		  const char *task_done, const char *task_backup, long tag,
 		  struct sess_err *err)
 {
 	struct sess_keys k;
-	size_t argc = 0, cap = 3 + 7 + 5 + 2 * SESS_NKEYS, i;
-	const char **argv;
-	size_t *lens;
-	char upd[24], at[24], cnt[SESS_NKEYS][24];
-	int j, rc;
+	struct put_argv a = {0};
+	char staged[SESS_NKEYS][SESS_KEY_MAX], upd[24], at[24], ttl[24], sent[SESS_NKEYS + 1];
+	/* the staged keys expire with the session (a put that never reaches
+	 * its script leaves nothing that outlives it), or, for a session
+	 * without an expiry, soon (the script makes the real keys persist) */
+	const char *expire = s->expire_at ? at : ttl;
+	int j, rc = -1;
+	size_t i;
 
-	for (j = 0; j < SESS_NKEYS; j++)
-		cap += s->part[j].n;
-	argv = malloc(cap * sizeof *argv);
-	lens = malloc(cap * sizeof *lens);
-	if (!argv || !lens) {
-		free(argv);
-		free(lens);
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-	}
 	sess_keys_init(&k, prefix, s->id);
-#define ARG(x) (argv[argc] = (x), lens[argc] = strlen(argv[argc]), argc++)
-	ARG("EVALSHA");
-	ARG(sess_script_sha(SESS_LUA_MIGPUT));
-	ARG("7");
-	for (j = 0; j < SESS_NKEYS; j++)
-		ARG(k.v[j]);
-	ARG(task_done);
-	ARG(task_backup);
+	for (j = 0; j < SESS_NKEYS; j++) {
+		sess_key_arriving(staged[j], prefix, s->id, j);
+		sent[j] = s->part[j].n ? '1' : '0';
+	}
+	sent[SESS_NKEYS] = '\0';
+	snprintf(ttl, sizeof ttl, "%d", SESS_S_STAGE_TTL);
 	snprintf(upd, sizeof upd, "%lld", sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0));
 	snprintf(at, sizeof at, "%lld", s->expire_at);
-	ARG(s->id);
-	ARG(mode);
-	ARG(upd);
-	ARG(at);
-	ARG(s->form == 'd' ? "d" : "s");
+	if (sess_pipe_cmdf(p, tag, err, "MULTI"))
+		goto out;
+	/* no staged key but this put's (a lost put's could be there) */
+	if ((PUT_ARG(&a, "DEL") || PUT_ARG(&a, staged[0]) || PUT_ARG(&a, staged[1]) || PUT_ARG(&a, staged[2]) ||
+	     PUT_ARG(&a, staged[3]) || PUT_ARG(&a, staged[4]) || put_send(p, &a, tag, err)))
+		goto out;
 	for (j = 0; j < SESS_NKEYS; j++) {
 		const struct sess_strv *v = &s->part[j];
+		if (!v->n)
+			continue;
 		if (s->form == 'd') {
-			if (v->n) {
-				argv[argc] = v->v[0];
-				lens[argc++] = v->len[0];
-			} else {
-				ARG("");
-			}
+			if (PUT_ARG(&a, "RESTORE") || PUT_ARG(&a, staged[j]) || PUT_ARG(&a, expire) ||
+			    put_arg(&a, v->v[0], v->len[0], err) || PUT_ARG(&a, "REPLACE") ||
+			    (s->expire_at && PUT_ARG(&a, "ABSTTL")) || put_send(p, &a, tag, err))
+				goto out;
 			continue;
 		}
-		snprintf(cnt[j], sizeof cnt[j], "%zu", v->n);
-		ARG(cnt[j]);
-		for (i = 0; i < v->n; i++) {
-			argv[argc] = v->v[i];
-			lens[argc++] = v->len[i];
-		}
+		/* meta, checkpoints, eventids are hashes; events, history lists */
+		if (PUT_ARG(&a, j == 1 || j == 4 ? "RPUSH" : "HSET") || PUT_ARG(&a, staged[j]))
+			goto out;
+		for (i = 0; i < v->n; i++)
+			if (put_arg(&a, v->v[i], v->len[i], err))
+				goto out;
+		if (put_send(p, &a, tag, err) ||
+		    sess_pipe_cmdf(p, tag, err, s->expire_at ? "PEXPIREAT %s %s" : "PEXPIRE %s %s",
+				   staged[j], expire))
+			goto out;
 	}
-#undef ARG
-	rc = sess_pipe_argv(p, SESS_LUA_MIGPUT, tag, (int)argc, argv, lens, err);
-	free(argv);
-	free(lens);
+	/* a plain command for the pipe: inside MULTI its reply is QUEUED, and
+	 * a NOSCRIPT comes back inside EXEC's (sess_snap_put_take) */
+	if (PUT_ARG(&a, "EVALSHA") || PUT_ARG(&a, sess_script_sha(SESS_LUA_MIGPUT)) || PUT_ARG(&a, "12"))
+		goto out;
+	for (j = 0; j < SESS_NKEYS; j++)
+		if (PUT_ARG(&a, k.v[j]))
+			goto out;
+	if (PUT_ARG(&a, task_done) || PUT_ARG(&a, task_backup))
+		goto out;
+	for (j = 0; j < SESS_NKEYS; j++)
+		if (PUT_ARG(&a, staged[j]))
+			goto out;
+	if (PUT_ARG(&a, s->id) || PUT_ARG(&a, mode) || PUT_ARG(&a, upd) || PUT_ARG(&a, at) ||
+	    PUT_ARG(&a, sent) || PUT_ARG(&a, sess_snap_meta(s, SESS_S_F_MOVED) ? "1" : "0") ||
+	    put_send(p, &a, tag, err) || sess_pipe_cmdf(p, tag, err, "EXEC"))
+		goto out;
+	rc = 0;
+out:
+	free(a.v);
+	free(a.len);
 	return rc;
 }
 
-int sess_snap_put_status(struct sess_pipe *p, const redisReply *r,
-			 char status[16], struct sess_err *err)
+int sess_snap_put_take(struct sess_pipe *p, const struct sess_snap *s,
+		       char status[16], struct sess_err *err)
 {
-	if (r->type == REDIS_REPLY_ERROR) {
-		if (!strncmp(r->str, "SESSBADARG", 10))
-			return sess_err_set(err, SESS_E_DATA, "restore_refused",
-					    "the target refused the session's data (%s); if the target's Redis is older than the source's, use --method structural",
-					    r->str + 11);
-		return sess_script_error(p->conn, r, err);
+	int n = put_cmds(s), i, rc = 0;
+	redisReply *r, *x, *refused = NULL;
+	struct sess_err first;
+
+	sess_err_clear(&first);
+	/* MULTI's OK, then QUEUED each: an error here (out of memory, a
+	 * read-only replica) aborts the transaction, and EXEC says so */
+	for (i = 0; i < n + 1; i++) {
+		if (sess_pipe_next(p, &r, NULL, err))
+			return -1;
+		if (r->type == REDIS_REPLY_ERROR && !first.msg[0])
+			sess_conn_reply_error(p->conn, r, &first);
+		freeReplyObject(r);
 	}
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-	    r->element[0]->type != REDIS_REPLY_STRING)
+	if (sess_pipe_next(p, &r, NULL, err))
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY) {
+		if (first.msg[0])
+			*err = first;
+		else if (r->type == REDIS_REPLY_ERROR)
+			sess_conn_reply_error(p->conn, r, err);
+		else
+			sess_reply_bad(err, "migput");
+		freeReplyObject(r);
+		return -1;
+	}
+	if ((int)r->elements != n) {
+		freeReplyObject(r);
 		return sess_reply_bad(err, "migput");
-	snprintf(status, 16, "%s", r->element[0]->str);
-	return 0;
+	}
+	for (i = 0; i + 1 < n; i++)
+		if (r->element[i]->type == REDIS_REPLY_ERROR && !refused)
+			refused = r->element[i];
+	x = r->element[n - 1];
+	if (sess_script_is_noscript(x)) {
+		rc = 1; /* the server lost the script: the caller loads it, sends again */
+	} else if (x->type == REDIS_REPLY_ERROR) {
+		rc = sess_script_error(p->conn, x, err);
+	} else if (x->type != REDIS_REPLY_ARRAY || x->elements < 1 ||
+		   x->element[0]->type != REDIS_REPLY_STRING) {
+		rc = sess_reply_bad(err, "migput");
+	} else if (!strcmp(x->element[0]->str, "refused")) {
+		rc = sess_err_set(err, SESS_E_DATA, "restore_refused",
+				  "the target refused the session's data (%s); if the target's Redis is older than the source's, use --method structural",
+				  refused ? refused->str : "a staged key is missing");
+	} else {
+		snprintf(status, 16, "%s", x->element[0]->str);
+	}
+	freeReplyObject(r);
+	return rc;
 }
 
 int sess_snap_arrive(struct sess_arrivals *ar, const struct sess_snap *s,

@@ -19,9 +19,10 @@
  *
  * Reads are one MULTI/EXEC per session (a consistent snapshot even while
  * agents write), sent on a pipeline so many are in flight. Writes are one
- * call of the migput script per session (src/core/lua/migput.lua): the
- * conflict rule, the backup of what it replaces and the task's done mark
- * are in the same atomic step as the session's keys.
+ * MULTI per session: its keys staged, then the migput script
+ * (src/core/lua/migput.lua), so the conflict rule, the backup of what it
+ * replaces and the task's done mark are in the same atomic step as the
+ * session's keys.
  */
 #ifndef SESS_DUMP_H
 #define SESS_DUMP_H
@@ -82,16 +83,23 @@ int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
 
 /* Queue the arrival of s on p (the target): its keys, all or nothing,
  * with the task's done/backup hashes (task_done/task_backup key names).
- * Take the reply with sess_pipe_next and read it with sess_snap_put_status. */
+ * It is one MULTI: each key s has is written to its staged key
+ * (sess_key_arriving: RESTORE in form 'd', HSET/RPUSH in 's', with a TTL
+ * of SESS_S_STAGE_TTL ms), then the migput script puts them in place or
+ * drops them (src/core/lua/migput.lua). Every command carries tag; take
+ * the replies with sess_snap_put_take, in the order the puts were sent. */
 int sess_snap_put(struct sess_pipe *p, const char *prefix,
 		  const struct sess_snap *s, const char *mode,
 		  const char *task_done, const char *task_backup, long tag,
 		  struct sess_err *err);
-/* migput's reply: its status ("copied", "replaced", "skipped", "conflict",
- * "expired", "done") into status (16 bytes), or -1 with err (a refused
- * payload: SESS_E_DATA; an error reply: its class). */
-int sess_snap_put_status(struct sess_pipe *p, const redisReply *r,
-			 char status[16], struct sess_err *err);
+/* One put's replies: its status ("copied", "replaced", "skipped",
+ * "conflict", "expired", "done") into status (16 bytes) and 0; 1 when
+ * the server had lost the script (nothing was changed but staged keys:
+ * sess_script_load_all, then put again, which replaces them); -1 with err
+ * (a refused payload: SESS_E_DATA; the target refusing the transaction,
+ * out of memory or read-only: its class). */
+int sess_snap_put_take(struct sess_pipe *p, const struct sess_snap *s,
+		       char status[16], struct sess_err *err);
 
 /* Queue the global upkeep on the target after s arrived (index entry,
  * agent indexes, registry, counters; index.h). recount 0 leaves the

@@ -70,6 +70,16 @@ void sess_key_meta(char *buf, const char *prefix, const char *id)
 	session_key(buf, prefix, id, SESS_S_KEY_META);
 }
 
+void sess_key_arriving(char *buf, const char *prefix, const char *id, int part)
+{
+	static const char *const sfx[] = {
+		SESS_S_KEY_ARRIVING ":" SESS_S_KEY_META, SESS_S_KEY_ARRIVING ":" SESS_S_KEY_EVENTS,
+		SESS_S_KEY_ARRIVING ":" SESS_S_KEY_CHECKPOINTS, SESS_S_KEY_ARRIVING ":" SESS_S_KEY_EVENTIDS,
+		SESS_S_KEY_ARRIVING ":" SESS_S_KEY_HISTORY};
+
+	session_key(buf, prefix, id, sfx[part]);
+}
+
 void sess_key_events(char *buf, const char *prefix, const char *id)
 {
 	session_key(buf, prefix, id, SESS_S_KEY_EVENTS);

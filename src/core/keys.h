@@ -37,6 +37,9 @@ void sess_key_checkpoints(char *buf, const char *prefix, const char *id);
 void sess_key_dedup(char *buf, const char *prefix, const char *id);
 void sess_key_channel(char *buf, const char *prefix, const char *id);
 void sess_key_history(char *buf, const char *prefix, const char *id);
+/* The staged copy of the session's key number part (0..SESS_NKEYS-1, the
+ * struct sess_keys order) on a migration target (dump.h). */
+void sess_key_arriving(char *buf, const char *prefix, const char *id, int part);
 
 /* Global keys and channels. */
 void sess_key_index(char *buf, const char *prefix);

@@ -24,6 +24,11 @@
 #define SESS_S_KEY_EVENTIDS "eventids"
 #define SESS_S_KEY_NOTIFY "notify"
 #define SESS_S_KEY_HISTORY "history"
+/* a migration's staged copy of one of them: PREFIX:{ID}:arriving:SUFFIX
+ * (only inside the MULTI of a put, dump.h; a lost put's expire in
+ * SESS_S_STAGE_TTL ms) */
+#define SESS_S_KEY_ARRIVING "arriving"
+#define SESS_S_STAGE_TTL 600000
 
 /* Global key suffixes: PREFIX:SUFFIX (agents: PREFIX:agent:AGENT) */
 #define SESS_S_KEY_INDEX "index"

@@ -261,53 +261,70 @@ static int check_layout(struct sess_snap *s, struct sess_err *e)
 								: "use the sesskit that wrote it");
 }
 
+/* ok[i]: 1 to write; 3 to write again (the server lost the script). */
+#define PUT_AGAIN 3
+
 int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
 		    struct sess_err *err)
 {
 	struct sess_pipe p;
 	struct sess_arrivals ar;
-	int i, sent = 0;
+	int i, round, again = 1;
 	char st[16];
 
 	sess_pipe_init(&p, &run->dst->conn);
 	sess_arrivals_init(&ar, &run->dst->cfg);
-	for (i = 0; i < n; i++) {
-		if (!ok[i])
-			continue;
-		if (sess_snap_put(&p, run->dst->cfg.prefix, &snaps[i], run->mode, run->task.done,
-				  run->task.backup, i, err))
+	for (i = 0; i < n; i++)
+		if (ok[i])
+			ok[i] = PUT_AGAIN;
+	/* a SCRIPT FLUSH (a restart, a failover) between puts: the puts it
+	 * refused changed nothing, and are sent again once it is loaded */
+	for (round = 0; again; round++) {
+		if (round == 3) {
+			sess_err_set(err, SESS_E_UNAVAILABLE, NULL,
+				     "the target keeps losing its scripts (SCRIPT FLUSH or restarts); try again when it is stable");
 			goto fail;
-		sent++;
-	}
-	for (; sent > 0; sent--) {
-		redisReply *r;
-		long tag;
-		struct sess_err e;
-		if (sess_pipe_next(&p, &r, &tag, err))
-			goto fail;
-		sess_err_clear(&e);
-		if (sess_snap_put_status(&p, r, st, &e)) {
-			freeReplyObject(r);
-			/* the target itself failing (memory, read-only, auth) stops
-			 * the task; the session's data refused is its own failure */
-			if (e.cls != SESS_E_DATA) {
-				*err = e;
-				goto fail;
-			}
-			ok[tag] = 0;
-			mig_report(run, snaps[tag].id, MIG_FAILED, &e);
-			continue;
 		}
-		freeReplyObject(r);
-		i = status_index(st);
-		ok[tag] = i == MIG_COPIED || i == MIG_REPLACED ? 2 : 0;
-		if (i == MIG_CONFLICT) {
-			sess_err_set(&e, SESS_E_NEGATIVE, "conflict",
-				     "session %s exists on the target; --conflict skip, replace or newer decides",
-				     snaps[tag].id);
-			mig_report(run, snaps[tag].id, i, &e);
-		} else {
-			mig_report(run, snaps[tag].id, i, NULL);
+		if (round > 0 && sess_script_load_all(&run->dst->conn, err))
+			goto fail;
+		for (i = 0; i < n; i++)
+			if (ok[i] == PUT_AGAIN &&
+			    sess_snap_put(&p, run->dst->cfg.prefix, &snaps[i], run->mode, run->task.done,
+					  run->task.backup, i, err))
+				goto fail;
+		again = 0;
+		for (i = 0; i < n; i++) {
+			struct sess_err e;
+			int rc;
+			if (ok[i] != PUT_AGAIN)
+				continue;
+			sess_err_clear(&e);
+			if ((rc = sess_snap_put_take(&p, &snaps[i], st, &e)) == 1) {
+				again = 1;
+				continue;
+			}
+			if (rc) {
+				/* the target itself failing (memory, read-only, auth)
+				 * stops the task; the session's data refused is its
+				 * own failure */
+				if (e.cls != SESS_E_DATA) {
+					*err = e;
+					goto fail;
+				}
+				ok[i] = 0;
+				mig_report(run, snaps[i].id, MIG_FAILED, &e);
+				continue;
+			}
+			rc = status_index(st);
+			ok[i] = rc == MIG_COPIED || rc == MIG_REPLACED ? 2 : 0;
+			if (rc == MIG_CONFLICT) {
+				sess_err_set(&e, SESS_E_NEGATIVE, "conflict",
+					     "session %s exists on the target; --conflict skip, replace or newer decides",
+					     snaps[i].id);
+				mig_report(run, snaps[i].id, rc, &e);
+			} else {
+				mig_report(run, snaps[i].id, rc, NULL);
+			}
 		}
 	}
 	/* the global indexes on the target, for what arrived: one command

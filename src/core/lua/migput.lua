@@ -1,111 +1,100 @@
 -- migput: a whole session arrives on a migration target, all or nothing
 -- (sess-migrate copy/import/sync; src/core/dump.h documents the call).
--- KEYS: the session's meta, events, checkpoints, eventids, history, then
--- the task's done hash and backup hash (PREFIX:migrate:TASK:done|backup).
+-- The session's data is not an argument: the caller writes each key it
+-- has to a staged key (PREFIX:{ID}:arriving:SUFFIX, by RESTORE or
+-- HSET/RPUSH, with a short TTL) in the same MULTI as this call, and this
+-- script puts the staged keys in place or drops them. The data never
+-- passes through Lua (whose garbage collector made big arguments cost
+-- more than the RESTOREs), and the transaction keeps it all or nothing.
+-- KEYS: the session's meta, events, checkpoints, eventids, history, the
+-- task's done hash and backup hash (PREFIX:migrate:TASK:done|backup), then
+-- the five staged keys in the same order.
 -- ARGV: id, conflict mode (skip|replace|newer|fail|sync), the source's
--- updated ms, expire-at ms (0 = none), form ('d': five DUMP payloads,
--- '' for a key that is absent; 's': per key a count then that many items,
--- hash field/value pairs or list entries).
--- Returns {status, previous done mark or ''}: copied, replaced, skipped,
--- conflict, expired, done (the task already wrote it: a resumed task never
--- writes a session twice). The done hash also counts each mark in a field
+-- updated ms, expire-at ms (0 = none), five '0'/'1': which staged keys
+-- the caller wrote (the same MULTI deleted the staged keys first, so no
+-- other is there), and '1' when the meta carries the field moved.
+-- The staged keys already have the session's absolute expiry (or, for a
+-- session without one, a short TTL that this script removes), so a put
+-- that never gets here leaves nothing that outlives its session.
+-- Returns {status, detail}: copied, replaced, skipped, conflict, expired,
+-- done (the task already wrote it, detail its mark: a resumed task never
+-- writes a session twice), or refused (a staged key the caller wrote is
+-- not there: the server refused its RESTORE; detail the key's number;
+-- nothing was changed). The done hash also counts each mark in a field
 -- '#c', '#r', '#s' (ids never start with '#'), so a task's counts are exact.
--- The task's done mark is written in the same script as the session, so
+-- The task's done mark is written in the same step as the session, so
 -- a kill at any instant leaves both or neither. (Task keys live outside the
 -- session's slot: targets must be one server, not a cluster.)
 -- prelude: none
-local id, mode, src_updated, at, form = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+if #KEYS ~= 12 or #ARGV ~= 6 then
+  return redis.error_reply('SESSBADARG migput expects 12 keys and 6 arguments')
+end
+local id, mode, src_updated, at, sent, moved = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6]
+if not (mode == 'skip' or mode == 'replace' or mode == 'newer' or mode == 'fail' or mode == 'sync') then
+  return redis.error_reply('SESSBADARG migput: unknown conflict mode')
+end
+if not src_updated or not at or at < 0 or not string.match(sent, '^[01][01][01][01][01]$') then
+  return redis.error_reply('SESSBADARG migput: bad updated, expire-at or staged-key arguments')
+end
+-- (every redis.call costs about 2 us more than its command: this script
+-- runs once per session copied, so it makes as few as it can)
+local function drop(status, detail)
+  redis.call('DEL', KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12])
+  return {status, detail or ''}
+end
 local done = redis.call('HGET', KEYS[6], id)
-if done and mode ~= 'sync' then return {'done', done} end
+if done and mode ~= 'sync' then return drop('done', done) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if at > 0 and at <= now then return {'expired', ''} end
-local exists = redis.call('EXISTS', KEYS[1]) == 1
+if at > 0 and at <= now then return drop('expired') end
+local _, nsent = string.gsub(sent, '1', '1')
+if redis.call('EXISTS', KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]) ~= nsent then
+  -- a RESTORE the server refused (or a staged key that expired in the
+  -- instant since: the session did)
+  if at > 0 and at <= now + 1000 then return drop('expired') end
+  return drop('refused')
+end
+local any = redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) > 0
+local exists = any and redis.call('EXISTS', KEYS[1]) == 1
 local status = 'copied'
 if exists then
   if mode == 'skip' then
     redis.call('HSET', KEYS[6], id, 's')
     redis.call('HINCRBY', KEYS[6], '#s', 1)
-    return {'skipped', ''}
+    return drop('skipped')
   elseif mode == 'fail' then
-    return {'conflict', ''}
+    return drop('conflict')
   elseif mode == 'newer' then
     local tu = tonumber(redis.call('HGET', KEYS[1], S_F_UPDATED) or '0') or 0
     if tu >= src_updated then
       redis.call('HSET', KEYS[6], id, 's')
       redis.call('HINCRBY', KEYS[6], '#s', 1)
-      return {'skipped', ''}
+      return drop('skipped')
     end
   end
   status = 'replaced'
 end
 -- what was there (a session, or leftovers of an expired one) is kept in
 -- the backup hash so a rollback can put it back
--- (one EXISTS first: on a fresh target there is nothing, and five DUMPs
--- of absent keys would be most of this script's work)
-local any = redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) > 0
 if any and mode ~= 'sync' then
   for i = 1, 5 do
     local d = redis.call('DUMP', KEYS[i])
     if d then redis.call('HSET', KEYS[7], id .. ':' .. i, d) end
   end
-end
-if any and mode ~= 'sync' then
   local pt = redis.call('PTTL', KEYS[1])
-  local old = pt > 0 and (now + pt) or 0
-  redis.call('HSET', KEYS[7], id .. ':x', old)
+  redis.call('HSET', KEYS[7], id .. ':x', pt > 0 and (now + pt) or 0)
 end
 if any then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) end
--- the RESTOREs are checked first by the server (payload version and
--- checksum): a refused payload leaves what was there, put back
-local function undo(err)
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
-  if any and mode ~= 'sync' then
-    for i = 1, 5 do
-      local d = redis.call('HGET', KEYS[7], id .. ':' .. i)
-      if d then redis.call('RESTORE', KEYS[i], 0, d) end
-    end
-  end
-  local msg = tostring(err.err or err)
-  -- the server itself refusing (memory, read-only) is not the data's fault
-  if string.find(msg, '^OOM') or string.find(msg, '^READONLY') then return redis.error_reply(msg) end
-  return redis.error_reply('SESSBADARG ' .. msg)
-end
-local pos = 6
-if form == 'd' then
-  -- the expiry goes with the payload (ABSTTL: the absolute time, no drift)
-  for i = 1, 5 do
-    if ARGV[pos] ~= '' then
-      local r
-      if at > 0 then
-        r = redis.pcall('RESTORE', KEYS[i], at, ARGV[pos], 'REPLACE', 'ABSTTL')
-      else
-        r = redis.pcall('RESTORE', KEYS[i], 0, ARGV[pos], 'REPLACE')
-      end
-      if type(r) == 'table' and r.err then return undo(r) end
-    end
-    pos = pos + 1
-  end
-else
-  for i = 1, 5 do
-    local n = tonumber(ARGV[pos])
-    pos = pos + 1
-    local cmd = (i == 2 or i == 5) and 'RPUSH' or 'HSET'
-    local j = 0
-    while j < n do
-      local k = math.min(n - j, 512)
-      if cmd == 'HSET' and k % 2 == 1 then k = k - 1 end
-      if k <= 0 then k = n - j end
-      redis.call(cmd, KEYS[i], unpack(ARGV, pos + j, pos + j + k - 1))
-      j = j + k
-    end
-    if n > 0 and at > 0 then redis.call('PEXPIREAT', KEYS[i], at) end
-    pos = pos + n
+-- the staged keys take their places (RENAME keeps their expiry)
+for i = 1, 5 do
+  if string.sub(sent, i, i) == '1' then
+    redis.call('RENAME', KEYS[7 + i], KEYS[i])
+    if at == 0 then redis.call('PERSIST', KEYS[i]) end
   end
 end
 -- a fenced source's sessions carry its fence (field moved): the fence is
 -- that server's state, not the session's, and never travels
-redis.call('HDEL', KEYS[1], S_F_MOVED)
+if moved == '1' then redis.call('HDEL', KEYS[1], S_F_MOVED) end
 if mode ~= 'sync' then
   local mark = status == 'replaced' and 'r' or 'c'
   redis.call('HSET', KEYS[6], id, mark)
