@@ -212,39 +212,56 @@ static int absent_status(struct mig_run *run, const char *id)
 	return st;
 }
 
-/* Read a batch from the source into snaps (present or not). */
-int mig_read_batch(struct mig_run *run, char **ids, int n, struct sess_snap *snaps,
-		   int *ok, struct sess_err *err)
+/* Queue the reads of a batch on p (the source). */
+static int read_send(struct mig_run *run, char **ids, int n, struct sess_snap *snaps,
+		     struct sess_pipe *p, struct sess_err *err)
 {
-	struct sess_pipe p;
 	int i;
 
-	sess_pipe_init(&p, &run->src->conn);
 	for (i = 0; i < n; i++) {
 		sess_snap_init(&snaps[i], ids[i], run->form);
-		if ((run->legacy ? sess_legacy_queue(&p, ids[i], err)
-				 : sess_snap_queue(&p, run->src->cfg.prefix, ids[i], run->form, err))) {
-			sess_pipe_free(&p);
+		if ((run->legacy ? sess_legacy_queue(p, ids[i], err)
+				 : sess_snap_queue(p, run->src->cfg.prefix, ids[i], run->form, err)))
 			return -1;
-		}
 	}
+	return 0;
+}
+
+/* Take them into snaps (present or not); ok[i] 0 for a session whose
+ * read failed (reported). */
+static int read_take(struct mig_run *run, char **ids, int n, struct sess_snap *snaps,
+		     int *ok, struct sess_pipe *p, struct sess_err *err)
+{
+	int i;
+
 	for (i = 0; i < n; i++) {
 		struct sess_err e;
 		sess_err_clear(&e);
 		ok[i] = 1;
-		if ((run->legacy ? sess_legacy_take(&p, &snaps[i], &run->src->cfg, &e)
-				 : sess_snap_take(&p, &snaps[i], &e))) {
-			if (!p.conn->ctx || p.conn->ctx->err || e.cls == SESS_E_UNAVAILABLE) {
+		if ((run->legacy ? sess_legacy_take(p, &snaps[i], &run->src->cfg, &e)
+				 : sess_snap_take(p, &snaps[i], &e))) {
+			if (!p->conn->ctx || p->conn->ctx->err || e.cls == SESS_E_UNAVAILABLE) {
 				*err = e;
-				sess_pipe_free(&p);
 				return -1;
 			}
 			ok[i] = 0;
 			mig_report(run, ids[i], MIG_FAILED, &e);
 		}
 	}
-	sess_pipe_free(&p);
 	return 0;
+}
+
+/* Read a batch from the source into snaps (present or not). */
+int mig_read_batch(struct mig_run *run, char **ids, int n, struct sess_snap *snaps,
+		   int *ok, struct sess_err *err)
+{
+	struct sess_pipe p;
+	int rc;
+
+	sess_pipe_init(&p, &run->src->conn);
+	rc = read_send(run, ids, n, snaps, &p, err) || read_take(run, ids, n, snaps, ok, &p, err) ? -1 : 0;
+	sess_pipe_free(&p);
+	return rc;
 }
 
 /* Is this snapshot one this sesskit can write? */
@@ -264,66 +281,82 @@ static int check_layout(struct sess_snap *s, struct sess_err *e)
 /* ok[i]: 1 to write; 3 to write again (the server lost the script). */
 #define PUT_AGAIN 3
 
-int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
-		    struct sess_err *err)
+/* Send the puts of the snapshots whose ok[i] is set, on p (the target). */
+static int write_send(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
+		      struct sess_pipe *p, struct sess_err *err)
 {
-	struct sess_pipe p;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!ok[i])
+			continue;
+		ok[i] = PUT_AGAIN;
+		if (sess_snap_put(p, run->dst->cfg.prefix, &snaps[i], run->mode, run->task.done,
+				  run->task.backup, i, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* Take the puts' replies, report each session, send again what a lost
+ * script refused, then the batch's index upkeep; p is drained after. */
+static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
+			struct sess_pipe *p, struct sess_err *err)
+{
 	struct sess_arrivals ar;
-	int i, round, again = 1;
+	int i, round, again = 1, rc = -1;
 	char st[16];
 
-	sess_pipe_init(&p, &run->dst->conn);
 	sess_arrivals_init(&ar, &run->dst->cfg);
-	for (i = 0; i < n; i++)
-		if (ok[i])
-			ok[i] = PUT_AGAIN;
 	/* a SCRIPT FLUSH (a restart, a failover) between puts: the puts it
 	 * refused changed nothing, and are sent again once it is loaded */
 	for (round = 0; again; round++) {
 		if (round == 3) {
 			sess_err_set(err, SESS_E_UNAVAILABLE, NULL,
 				     "the target keeps losing its scripts (SCRIPT FLUSH or restarts); try again when it is stable");
-			goto fail;
+			goto out;
 		}
-		if (round > 0 && sess_script_load_all(&run->dst->conn, err))
-			goto fail;
-		for (i = 0; i < n; i++)
-			if (ok[i] == PUT_AGAIN &&
-			    sess_snap_put(&p, run->dst->cfg.prefix, &snaps[i], run->mode, run->task.done,
-					  run->task.backup, i, err))
-				goto fail;
+		if (round > 0) {
+			if (sess_script_load_all(&run->dst->conn, err))
+				goto out;
+			for (i = 0; i < n; i++)
+				if (ok[i] == PUT_AGAIN &&
+				    sess_snap_put(p, run->dst->cfg.prefix, &snaps[i], run->mode, run->task.done,
+						  run->task.backup, i, err))
+					goto out;
+		}
 		again = 0;
 		for (i = 0; i < n; i++) {
 			struct sess_err e;
-			int rc;
+			int k;
 			if (ok[i] != PUT_AGAIN)
 				continue;
 			sess_err_clear(&e);
-			if ((rc = sess_snap_put_take(&p, &snaps[i], st, &e)) == 1) {
+			if ((k = sess_snap_put_take(p, &snaps[i], st, &e)) == 1) {
 				again = 1;
 				continue;
 			}
-			if (rc) {
+			if (k) {
 				/* the target itself failing (memory, read-only, auth)
 				 * stops the task; the session's data refused is its
 				 * own failure */
 				if (e.cls != SESS_E_DATA) {
 					*err = e;
-					goto fail;
+					goto out;
 				}
 				ok[i] = 0;
 				mig_report(run, snaps[i].id, MIG_FAILED, &e);
 				continue;
 			}
-			rc = status_index(st);
-			ok[i] = rc == MIG_COPIED || rc == MIG_REPLACED ? 2 : 0;
-			if (rc == MIG_CONFLICT) {
+			k = status_index(st);
+			ok[i] = k == MIG_COPIED || k == MIG_REPLACED ? 2 : 0;
+			if (k == MIG_CONFLICT) {
 				sess_err_set(&e, SESS_E_NEGATIVE, "conflict",
 					     "session %s exists on the target; --conflict skip, replace or newer decides",
 					     snaps[i].id);
-				mig_report(run, snaps[i].id, rc, &e);
+				mig_report(run, snaps[i].id, k, &e);
 			} else {
-				mig_report(run, snaps[i].id, rc, NULL);
+				mig_report(run, snaps[i].id, k, NULL);
 			}
 		}
 	}
@@ -331,36 +364,33 @@ int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok
 	 * per index key and counter for the whole batch */
 	for (i = 0; i < n; i++)
 		if (ok[i] == 2 && sess_snap_arrive(&ar, &snaps[i], 1, err))
-			goto fail;
-	if (sess_arrivals_flush(&ar, &p, err) || sess_pipe_run(&p, err))
-		goto fail;
+			goto out;
+	rc = sess_arrivals_flush(&ar, p, err) || sess_pipe_run(p, err) ? -1 : 0;
+out:
 	sess_arrivals_free(&ar);
-	sess_pipe_free(&p);
-	return 0;
-fail:
-	sess_arrivals_free(&ar);
-	sess_pipe_free(&p);
-	return -1;
+	return rc;
 }
 
-/* One batch of ids: drop what the task did, read, filter, write. */
-static int copy_batch(struct mig_run *run, char **ids, int n, struct sess_err *err)
+int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
+		    struct sess_err *err)
 {
-	struct sess_snap *snaps;
-	int *ok, i, rc = -1;
+	struct sess_pipe p;
+	int rc;
 
-	if ((n = drop_done(run, ids, n, err)) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	snaps = calloc((size_t)n, sizeof *snaps);
-	ok = calloc((size_t)n, sizeof *ok);
-	if (!snaps || !ok) {
-		sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-		goto out;
-	}
-	if (mig_read_batch(run, ids, n, snaps, ok, err))
-		goto out;
+	sess_pipe_init(&p, &run->dst->conn);
+	rc = write_send(run, snaps, n, ok, &p, err) || write_finish(run, snaps, n, ok, &p, err) ? -1 : 0;
+	sess_pipe_free(&p);
+	return rc;
+}
+
+/* What a batch read holds that is not to be written: reported (absent,
+ * expired, of another layout) or filtered out (--state, --since), ok[i]
+ * 0; a dry run reports the rest. */
+static void filter_batch(struct mig_run *run, char **ids, int n, struct sess_snap *snaps,
+			 int *ok)
+{
+	int i;
+
 	for (i = 0; i < n; i++) {
 		struct sess_err e;
 		if (!ok[i])
@@ -390,6 +420,27 @@ static int copy_batch(struct mig_run *run, char **ids, int n, struct sess_err *e
 			mig_report(run, ids[i], MIG_COPIED, NULL);
 		}
 	}
+}
+
+/* One batch of ids: drop what the task did, read, filter, write. */
+static int copy_batch(struct mig_run *run, char **ids, int n, struct sess_err *err)
+{
+	struct sess_snap *snaps;
+	int *ok, i, rc = -1;
+
+	if ((n = drop_done(run, ids, n, err)) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	snaps = calloc((size_t)n, sizeof *snaps);
+	ok = calloc((size_t)n, sizeof *ok);
+	if (!snaps || !ok) {
+		sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (mig_read_batch(run, ids, n, snaps, ok, err))
+		goto out;
+	filter_batch(run, ids, n, snaps, ok);
 	rc = run->dry_run ? 0 : mig_write_batch(run, snaps, n, ok, err);
 out:
 	if (snaps)
@@ -438,6 +489,106 @@ int mig_stop(struct mig_run *run, const struct sess_err *err)
 	return err ? sess_err_exit_code(err->cls) : cli_signal_exit();
 }
 
+/* One batch of the overlapped loop: its ids, snapshots and marks. */
+struct mig_batch {
+	char **ids;
+	struct sess_snap *snaps;
+	int *ok, n;
+};
+
+static void batch_clear(struct mig_batch *b)
+{
+	int i;
+
+	for (i = 0; i < b->n; i++) {
+		free(b->ids[i]);
+		sess_snap_free(&b->snaps[i]);
+	}
+	b->n = 0;
+}
+
+static void drain(struct sess_pipe *p)
+{
+	struct sess_err e;
+	redisReply *r;
+
+	while (sess_pipe_pending(p) && !sess_pipe_next(p, &r, NULL, &e))
+		freeReplyObject(r);
+}
+
+/* A new task's copy with the batches overlapped: while the target writes
+ * one batch, the source is read for the next (each server would
+ * otherwise wait for the other, and the client for both). A resumed task
+ * goes one batch at a time: its done marks are read first so that what it
+ * wrote is not read from the source again. Returns 0 or -1 with err. */
+static int copy_overlapped(struct mig_run *run, long page, struct sess_err *err)
+{
+	struct mig_batch b[2];
+	struct sess_pipe rp, wp;
+	int cur = 0, i, rc = -1;
+
+	memset(b, 0, sizeof b);
+	for (i = 0; i < 2; i++)
+		if (!(b[i].ids = calloc((size_t)page, sizeof *b[i].ids)) ||
+		    !(b[i].snaps = calloc((size_t)page, sizeof *b[i].snaps)) ||
+		    !(b[i].ok = calloc((size_t)page, sizeof *b[i].ok))) {
+			sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+			goto out;
+		}
+	sess_pipe_init(&rp, &run->src->conn);
+	sess_pipe_init(&wp, &run->dst->conn);
+	if ((b[0].n = mig_sel_next(&run->sel, &run->src->conn, b[0].ids, (int)page, err)) < 0)
+		goto out_pipes;
+	if (b[0].n > 0 && (read_send(run, b[0].ids, b[0].n, b[0].snaps, &rp, err) ||
+			   read_take(run, b[0].ids, b[0].n, b[0].snaps, b[0].ok, &rp, err)))
+		goto out_pipes;
+	filter_batch(run, b[0].ids, b[0].n, b[0].snaps, b[0].ok);
+	while (b[cur].n > 0) {
+		struct mig_batch *w = &b[cur], *r = &b[!cur];
+		/* on the wire now (appends only buffer): the target works while
+		 * the source is asked for the next batch */
+		if (write_send(run, w->snaps, w->n, w->ok, &wp, err) || sess_pipe_send(&wp, err))
+			goto out_pipes;
+		if (!cli_stop_signal() && !run->a->out.closed &&
+		    !(run->stop_on_conflict && run->count[MIG_CONFLICT])) {
+			if ((r->n = mig_sel_next(&run->sel, &run->src->conn, r->ids, (int)page, err)) < 0) {
+				r->n = 0;
+				goto out_pipes;
+			}
+			if (r->n > 0 && (read_send(run, r->ids, r->n, r->snaps, &rp, err) ||
+					 sess_pipe_send(&rp, err)))
+				goto out_pipes;
+		}
+		if (write_finish(run, w->snaps, w->n, w->ok, &wp, err))
+			goto out_pipes;
+		mig_meter_tick(&run->meter, "copying", w->n);
+		batch_clear(w);
+		if (r->n > 0) {
+			if (read_take(run, r->ids, r->n, r->snaps, r->ok, &rp, err))
+				goto out_pipes;
+			filter_batch(run, r->ids, r->n, r->snaps, r->ok);
+		}
+		cur = !cur;
+	}
+	rc = 0;
+out_pipes:
+	/* after a failure, the replies still owed are read and dropped, so
+	 * the next command on either connection gets its own */
+	drain(&rp);
+	drain(&wp);
+	sess_pipe_free(&rp);
+	sess_pipe_free(&wp);
+out:
+	for (i = 0; i < 2; i++) {
+		if (b[i].ids && b[i].snaps)
+			batch_clear(&b[i]);
+		free(b[i].ids);
+		free(b[i].snaps);
+		free(b[i].ok);
+	}
+	return rc;
+}
+
 static int mig_loop(struct mig_run *run)
 {
 	char **ids;
@@ -455,7 +606,13 @@ static int mig_loop(struct mig_run *run)
 	run->meter.total = mig_sel_total(&run->sel, sel_conn);
 	run->meter.rate = run->rate;
 	cli_catch_stop_signals();
-	for (;;) {
+	if (run->fresh && !run->dry_run && run->sel.kind != SEL_PLAN) {
+		if (copy_overlapped(run, page, &err))
+			goto fail;
+		free(ids);
+		ids = NULL;
+	}
+	for (; ids;) {
 		if (cli_stop_signal() || run->a->out.closed)
 			break;
 		if ((n = mig_sel_next(&run->sel, sel_conn, ids, (int)page, &err)) < 0)
@@ -571,6 +728,7 @@ static int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_
 			return rc;
 	}
 	run->sel.plan_key = run->task.plan;
+	run->fresh = !resume;
 	if (sess_script_load_all(&run->dst->conn, &a->err))
 		return cli_app_fail(a);
 	if ((rc = mig_loop(run)))

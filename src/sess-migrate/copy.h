@@ -19,6 +19,7 @@ struct mig_run {
 	char method_why[200];
 	const char *mode;       /* --conflict */
 	int dry_run, legacy, stop_on_conflict, restart_ttl;
+	int fresh;              /* a new task: nothing on the target is its yet */
 	long batch, rate;
 	long count[MIG_NSTATUS];
 	int rc;                 /* the first per-session failure's exit code */
