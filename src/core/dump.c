@@ -91,6 +91,21 @@ static int read_cmds(int form)
 	return form == 'd' ? 3 + SESS_NKEYS : form == 'm' ? 3 : 3 + 4;
 }
 
+/* A read's command: name, then key (NULL: none), then "0 -1" when whole
+ * (LRANGE of all). Formatted without printf: copies run it ten times for
+ * every session. */
+static int cmd(struct sess_pipe *p, const char *name, const char *key, int whole,
+	       struct sess_err *err)
+{
+	const char *argv[4] = {name, key, "0", "-1"};
+	size_t lens[4];
+	int argc = key ? (whole ? 4 : 2) : 1, i;
+
+	for (i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	return sess_pipe_argv(p, -1, 1, argc, argv, lens, err);
+}
+
 int sess_snap_queue(struct sess_pipe *p, const char *prefix, const char *id,
 		    int form, struct sess_err *err)
 {
@@ -98,21 +113,19 @@ int sess_snap_queue(struct sess_pipe *p, const char *prefix, const char *id,
 	int i;
 
 	sess_keys_init(&k, prefix, id);
-	if (sess_pipe_cmdf(p, 1, err, "MULTI") || sess_pipe_cmdf(p, 1, err, "TIME") ||
-	    sess_pipe_cmdf(p, 1, err, "HGETALL %s", k.meta) ||
-	    sess_pipe_cmdf(p, 1, err, "PTTL %s", k.meta))
+	if (cmd(p, "MULTI", NULL, 0, err) || cmd(p, "TIME", NULL, 0, err) ||
+	    cmd(p, "HGETALL", k.meta, 0, err) || cmd(p, "PTTL", k.meta, 0, err))
 		return -1;
 	if (form == 'd') {
 		for (i = 0; i < SESS_NKEYS; i++)
-			if (sess_pipe_cmdf(p, 1, err, "DUMP %s", k.v[i]))
+			if (cmd(p, "DUMP", k.v[i], 0, err))
 				return -1;
-	} else if (form == 's' && (sess_pipe_cmdf(p, 1, err, "LRANGE %s 0 -1", k.events) ||
-		   sess_pipe_cmdf(p, 1, err, "HGETALL %s", k.cps) ||
-		   sess_pipe_cmdf(p, 1, err, "HGETALL %s", k.dedup) ||
-		   sess_pipe_cmdf(p, 1, err, "LRANGE %s 0 -1", k.history))) {
+	} else if (form == 's' && (cmd(p, "LRANGE", k.events, 1, err) ||
+		   cmd(p, "HGETALL", k.cps, 0, err) || cmd(p, "HGETALL", k.dedup, 0, err) ||
+		   cmd(p, "LRANGE", k.history, 1, err))) {
 		return -1;
 	}
-	return sess_pipe_cmdf(p, 1, err, "EXEC");
+	return cmd(p, "EXEC", NULL, 0, err);
 }
 
 static const char *const key_names[SESS_NKEYS] = {
@@ -285,7 +298,7 @@ int sess_snap_put(struct sess_pipe *p, const char *prefix,
 	snprintf(ttl, sizeof ttl, "%d", SESS_S_STAGE_TTL);
 	snprintf(upd, sizeof upd, "%lld", sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0));
 	snprintf(at, sizeof at, "%lld", s->expire_at);
-	if (sess_pipe_cmdf(p, tag, err, "MULTI"))
+	if (PUT_ARG(&a, "MULTI") || put_send(p, &a, tag, err))
 		goto out;
 	/* no staged key but this put's (a lost put's could be there) */
 	if ((PUT_ARG(&a, "DEL") || PUT_ARG(&a, staged[0]) || PUT_ARG(&a, staged[1]) || PUT_ARG(&a, staged[2]) ||
@@ -308,9 +321,8 @@ int sess_snap_put(struct sess_pipe *p, const char *prefix,
 		for (i = 0; i < v->n; i++)
 			if (put_arg(&a, v->v[i], v->len[i], err))
 				goto out;
-		if (put_send(p, &a, tag, err) ||
-		    sess_pipe_cmdf(p, tag, err, s->expire_at ? "PEXPIREAT %s %s" : "PEXPIRE %s %s",
-				   staged[j], expire))
+		if (put_send(p, &a, tag, err) || PUT_ARG(&a, s->expire_at ? "PEXPIREAT" : "PEXPIRE") ||
+		    PUT_ARG(&a, staged[j]) || PUT_ARG(&a, expire) || put_send(p, &a, tag, err))
 			goto out;
 	}
 	/* a plain command for the pipe: inside MULTI its reply is QUEUED, and
@@ -327,7 +339,7 @@ int sess_snap_put(struct sess_pipe *p, const char *prefix,
 			goto out;
 	if (PUT_ARG(&a, s->id) || PUT_ARG(&a, mode) || PUT_ARG(&a, upd) || PUT_ARG(&a, at) ||
 	    PUT_ARG(&a, sent) || PUT_ARG(&a, sess_snap_meta(s, SESS_S_F_MOVED) ? "1" : "0") ||
-	    put_send(p, &a, tag, err) || sess_pipe_cmdf(p, tag, err, "EXEC"))
+	    put_send(p, &a, tag, err) || PUT_ARG(&a, "EXEC") || put_send(p, &a, tag, err))
 		goto out;
 	rc = 0;
 out:

@@ -50,6 +50,13 @@ void sess_pipe_free(struct sess_pipe *p);
 int sess_pipe_argv(struct sess_pipe *p, int s, long tag, int argc,
 		   const char **argv, const size_t *lens, struct sess_err *err);
 
+/* The command in the wire format into *out (caller frees), its length
+ * returned, -1 when out of memory: the bytes redisFormatCommandArgv
+ * makes (lens NULL: each argument's strlen), without its sprintf per
+ * argument (a migration formats a dozen commands for every session it
+ * copies). */
+int sess_pipe_format(char **out, int argc, const char **argv, const size_t *lens);
+
 /* Send a plain command, hiredis printf-style (%s, %b, %lld ...). */
 int sess_pipe_cmdf(struct sess_pipe *p, long tag, struct sess_err *err,
 		   const char *fmt, ...);

@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "core/keys.h"
 #include "core/limits.h"
+#include "core/pipe.h"
 #include "core/scripts.h"
 #include "core/utf8.h"
 #include "core/session.h"
@@ -605,6 +606,36 @@ static void test_jscan(void)
 	}
 }
 
+/* Our wire format is hiredis's, byte for byte: empty, binary and long
+ * arguments, and lengths of every digit count. */
+static void test_pipe_format(void)
+{
+	static char big[100001];
+	const char *argv[6] = {"SET", "", "a\0b\r\n", big, "x", big};
+	size_t lens[6] = {3, 0, 5, 100000, 1, 9};
+	int argc, la, lb;
+
+	memset(big, 'q', sizeof big - 1);
+	for (argc = 1; argc <= 6; argc++) {
+		char *a = NULL, *b = NULL;
+		la = sess_pipe_format(&a, argc, argv, lens);
+		lb = redisFormatCommandArgv(&b, argc, argv, lens);
+		ok(la > 0 && la == lb && !memcmp(a, b, (size_t)la),
+		   "pipe format: %d arguments as hiredis formats them", argc);
+		free(a);
+		free(b);
+	}
+	{ /* lens NULL: C strings */
+		const char *cs[3] = {"ZADD", "k", "1"};
+		char *a = NULL, *b = NULL;
+		la = sess_pipe_format(&a, 3, cs, NULL);
+		lb = redisFormatCommandArgv(&b, 3, cs, NULL);
+		ok(la > 0 && la == lb && !memcmp(a, b, (size_t)la), "pipe format: lengths from strlen");
+		free(a);
+		free(b);
+	}
+}
+
 int main(void)
 {
 	test_keys();
@@ -621,5 +652,6 @@ int main(void)
 	test_event_format();
 	test_sha1();
 	test_jscan();
+	test_pipe_format();
 	return done_testing();
 }
