@@ -195,10 +195,16 @@ long sess_integrity_member(const struct sess_fold *f, const char *text, size_t l
 
 	if (!f->known || sess_fold_scan(text, len, &ev, NULL))
 		return 0; /* a damaged event is the fold's finding */
-	if (sess_fold_has_agent(f, ev.actor, ev.actor_len))
+	return sess_integrity_member_ev(f, &ev, fn, arg);
+}
+
+long sess_integrity_member_ev(const struct sess_fold *f, const struct sess_fold_ev *ev,
+			      sess_integrity_fn fn, void *arg)
+{
+	if (!f->known || sess_fold_has_agent(f, ev->actor, ev->actor_len))
 		return 0;
-	say(fn, arg, "not_member", ev.seq, "event %lld was emitted by %.*s, who was not a member then", ev.seq,
-	    (int)(ev.actor_len > 128 ? 128 : ev.actor_len), ev.actor);
+	say(fn, arg, "not_member", ev->seq, "event %lld was emitted by %.*s, who was not a member then", ev->seq,
+	    (int)(ev->actor_len > 128 ? 128 : ev->actor_len), ev->actor);
 	return 1;
 }
 

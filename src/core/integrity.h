@@ -50,6 +50,9 @@ long sess_integrity_finish(const struct sess_fold *f, const char *head, const ch
  * and calls fn when it is not. */
 long sess_integrity_member(const struct sess_fold *f, const char *text, size_t len,
 			   sess_integrity_fn fn, void *arg);
+/* The same for an event already scanned by sess_fold_scan. */
+long sess_integrity_member_ev(const struct sess_fold *f, const struct sess_fold_ev *ev,
+			      sess_integrity_fn fn, void *arg);
 
 /* The meta hash's derived fields, as stored, against the fold of the
  * whole history: state, seq, creator, members (agent:A fields), the

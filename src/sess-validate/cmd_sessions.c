@@ -215,17 +215,24 @@ static void on_record(struct one *s, int kind, const char *text, size_t len)
 	if (s->broken)
 		return;
 	if (kind == SESS_REC_EVENT) {
+		/* scanned once for the member check, the fold and the counts */
 		struct sess_fold_ev ev;
-		s->found += sess_integrity_member(&s->f, text, len, ifinding, s);
-		if (sess_fold_event(&s->f, text, len, &err)) {
+		int bad = sess_fold_scan(text, len, &ev, &err);
+		if (!bad) {
+			s->found += sess_integrity_member_ev(&s->f, &ev, ifinding, s);
+			bad = sess_fold_event_ev(&s->f, &ev, text, len, &err);
+		}
+		if (bad) {
 			ifinding(err.kind[0] ? err.kind : "corrupt_record", s->f.seq + 1, err.msg, s);
 			s->broken = 1;
 			return;
 		}
-		if (s->v->types && !sess_fold_scan(text, len, &ev, NULL)) {
+		if (s->v->types) {
 			char type[SESS_S_TYPE_MAX + 1];
+			size_t tl = ev.type_len > SESS_S_TYPE_MAX ? SESS_S_TYPE_MAX : ev.type_len;
 			cJSON *n;
-			snprintf(type, sizeof type, "%.*s", (int)(ev.type_len > SESS_S_TYPE_MAX ? SESS_S_TYPE_MAX : ev.type_len), ev.type);
+			memcpy(type, ev.type, tl);
+			type[tl] = '\0';
 			if ((n = cJSON_GetObjectItemCaseSensitive(s->v->types, type)))
 				cJSON_SetNumberValue(n, n->valuedouble + 1);
 			else
@@ -654,54 +661,112 @@ static int is_global(const char *rest)
 	       !strncmp(rest, SESS_S_KEY_REPLAY ":", sizeof SESS_S_KEY_REPLAY);
 }
 
+/* Which of the n meta keys are missing: their indexes into miss
+ * (*nmiss of them). One EXISTS of all of them counts them; only when the
+ * count falls short is each asked on its own (a pipeline). */
+static int missing_metas(struct run *v, char (*meta)[SESS_KEY_MAX], size_t n,
+			 size_t *miss, size_t *nmiss)
+{
+	struct sess_pipe p;
+	const char **argv;
+	size_t *lens, i;
+	redisReply *r;
+	long tag;
+	int rc = -1, all;
+
+	*nmiss = 0;
+	if (!n)
+		return 0;
+	argv = malloc((n + 1) * sizeof *argv);
+	lens = malloc((n + 1) * sizeof *lens);
+	if (!argv || !lens) {
+		free(argv);
+		free(lens);
+		return sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	argv[0] = "EXISTS";
+	lens[0] = 6;
+	for (i = 0; i < n; i++) {
+		argv[i + 1] = meta[i];
+		lens[i + 1] = strlen(meta[i]);
+	}
+	sess_pipe_init(&p, &v->a->conn);
+	if (sess_pipe_argv(&p, -1, -1, (int)n + 1, argv, lens, &v->a->err) ||
+	    sess_pipe_next(&p, &r, NULL, &v->a->err))
+		goto done;
+	all = r->type == REDIS_REPLY_INTEGER && (size_t)r->integer == n;
+	freeReplyObject(r);
+	for (i = 0; !all && i < n; i++) {
+		const char *one[2] = {"EXISTS", meta[i]};
+		size_t onel[2] = {6, lens[i + 1]};
+		if (sess_pipe_argv(&p, -1, (long)i, 2, one, onel, &v->a->err))
+			goto done;
+	}
+	while (sess_pipe_pending(&p)) {
+		if (sess_pipe_next(&p, &r, &tag, &v->a->err))
+			goto done;
+		if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
+			miss[(*nmiss)++] = (size_t)tag;
+		freeReplyObject(r);
+	}
+	rc = 0;
+done:
+	free(argv);
+	free(lens);
+	sess_pipe_free(&p);
+	return rc;
+}
+
 /* Keys of one SCAN page: sessions (their meta keys) to check, keys of a
- * session whose meta is gone (asked with EXISTS), keys sesskit does not
+ * session whose meta is gone (missing_metas), keys sesskit does not
  * write. */
 static int scan_page(struct run *v, const redisReply *keys, size_t plen)
 {
-	struct sess_pipe p;
-	size_t i;
+	char (*meta)[SESS_KEY_MAX] = NULL;
+	size_t *at = NULL, *miss = NULL, i, n = 0, nmiss;
 	int rc = -1;
-	long tag;
 
-	sess_pipe_init(&p, &v->a->conn);
+	if (keys->elements &&
+	    (!(meta = malloc(keys->elements * sizeof *meta)) || !(at = malloc(keys->elements * sizeof *at)) ||
+	     !(miss = malloc(keys->elements * sizeof *miss)))) {
+		sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+		goto done;
+	}
 	for (i = 0; i < keys->elements; i++) {
 		const char *key = keys->element[i]->str, *rest = key + plen, *close;
-		char id[SESS_ID_MAX + 1], meta[SESS_KEY_MAX];
+		char id[SESS_ID_MAX + 1];
 		if (keys->element[i]->len <= plen)
 			continue;
 		if (rest[0] == '{' && (close = strchr(rest, '}')) && close[1] == ':' &&
 		    (size_t)(close - rest - 1) <= SESS_ID_MAX && is_session_suffix(close + 2)) {
-			snprintf(id, sizeof id, "%.*s", (int)(close - rest - 1), rest + 1);
 			if (!strcmp(close + 2, SESS_S_KEY_META))
 				continue; /* checked below */
-			sess_key_meta(meta, v->a->cfg.prefix, id);
-			if (sess_pipe_cmdf(&p, (long)i, &v->a->err, "EXISTS %s", meta))
-				goto done;
+			memcpy(id, rest + 1, (size_t)(close - rest - 1));
+			id[close - rest - 1] = '\0';
+			sess_key_meta(meta[n], v->a->cfg.prefix, id);
+			at[n++] = i;
 		} else if (!is_global(rest)) {
 			say(v, NULL, "unknown_key", -1, "%s has the prefix but is no key sesskit writes", key);
 		}
 	}
-	while (sess_pipe_pending(&p)) {
-		redisReply *r;
-		if (sess_pipe_next(&p, &r, &tag, &v->a->err))
-			goto done;
-		if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
-			say(v, NULL, "orphan_key", -1, "%s belongs to no session (its meta hash is gone)",
-			    keys->element[tag]->str);
-		freeReplyObject(r);
-	}
+	if (missing_metas(v, meta, n, miss, &nmiss))
+		goto done;
+	for (i = 0; i < nmiss; i++)
+		say(v, NULL, "orphan_key", -1, "%s belongs to no session (its meta hash is gone)",
+		    keys->element[at[miss[i]]]->str);
 	for (i = 0; i < keys->elements; i++) {
 		const char *rest = keys->element[i]->str + plen, *close;
-		size_t n = keys->element[i]->len;
-		if (n > plen + 6 && rest[0] == '{' && !strcmp(keys->element[i]->str + n - 6, "}:" SESS_S_KEY_META) &&
-		    (close = strchr(rest, '}')) && close == keys->element[i]->str + n - 6 &&
+		size_t kn = keys->element[i]->len;
+		if (kn > plen + 6 && rest[0] == '{' && !strcmp(keys->element[i]->str + kn - 6, "}:" SESS_S_KEY_META) &&
+		    (close = strchr(rest, '}')) && close == keys->element[i]->str + kn - 6 &&
 		    add_id(v, rest + 1, (size_t)(close - rest - 1)))
 			goto done;
 	}
 	rc = 0;
 done:
-	sess_pipe_free(&p);
+	free(meta);
+	free(at);
+	free(miss);
 	return rc;
 }
 
@@ -738,10 +803,9 @@ static int scan_index(struct run *v)
 
 	sess_key_index(idx, v->a->cfg.prefix);
 	do {
-		redisReply *r = sess_conn_cmdf(&v->a->conn, &v->a->err, "ZSCAN %s %s COUNT 500", idx, cursor), *m, *e;
-		struct sess_pipe p;
-		long tag;
-		size_t i;
+		redisReply *r = sess_conn_cmdf(&v->a->conn, &v->a->err, "ZSCAN %s %s COUNT 500", idx, cursor), *m;
+		char (*meta)[SESS_KEY_MAX] = NULL;
+		size_t *at = NULL, *miss = NULL, i, n, nmiss = 0;
 		int rc = 0;
 		if (!r)
 			return -1;
@@ -751,28 +815,31 @@ static int scan_index(struct run *v)
 		}
 		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
 		m = r->element[1];
-		sess_pipe_init(&p, &v->a->conn);
-		for (i = 0; i + 1 < m->elements && !rc; i += 2) {
-			char meta[SESS_KEY_MAX];
+		if (m->elements &&
+		    (!(meta = malloc(m->elements * sizeof *meta)) || !(at = malloc(m->elements * sizeof *at)) ||
+		     !(miss = malloc(m->elements * sizeof *miss))))
+			rc = sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+		for (i = 0, n = 0; i + 1 < m->elements && !rc; i += 2) {
 			if (sess_key_check_id(m->element[i]->str, "session id", NULL)) {
 				say(v, NULL, "index_orphan", -1, "the index holds \"%s\", which is no session id", m->element[i]->str);
 				continue;
 			}
-			sess_key_meta(meta, v->a->cfg.prefix, m->element[i]->str);
-			rc = sess_pipe_cmdf(&p, (long)i, &v->a->err, "EXISTS %s", meta);
+			sess_key_meta(meta[n], v->a->cfg.prefix, m->element[i]->str);
+			at[n++] = i;
 		}
-		while (!rc && sess_pipe_pending(&p)) {
-			if ((rc = sess_pipe_next(&p, &e, &tag, &v->a->err)))
-				break;
-			if (e->type == REDIS_REPLY_INTEGER && e->integer == 0) {
-				const char *id = m->element[tag]->str;
-				say(v, id, "index_orphan", -1, "the index lists session %s, which does not exist", id);
-				if (v->o->repair)
-					repair("index_remove", id, idx, 3, "ZREM", idx, id);
-			}
-			freeReplyObject(e);
+		if (!rc)
+			rc = missing_metas(v, meta, n, miss, &nmiss);
+		for (i = 0; !rc && i < nmiss; i++) {
+			const char *id = m->element[at[miss[i]]]->str;
+			say(v, id, "index_orphan", -1, "the index lists session %s, which does not exist", id);
+			if (v->o->repair)
+				repair("index_remove", id, idx, 3, "ZREM", idx, id);
 		}
-		sess_pipe_free(&p);
+		free(meta);
+		free(at);
+		free(miss);
+		meta = NULL;
+		at = miss = NULL;
 		if (!rc)
 			rc = run_repairs(v);
 		freeReplyObject(r);
