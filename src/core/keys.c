@@ -59,10 +59,26 @@ int sess_key_check_prefix(const char *prefix, struct sess_err *err)
 	return 0;
 }
 
+/* "PREFIX:{ID}:SUFFIX" (without snprintf: readers build five keys for
+ * every session they read) */
 static void session_key(char *buf, const char *prefix, const char *id,
 			const char *suffix)
 {
-	snprintf(buf, SESS_KEY_MAX, "%s:{%s}:%s", prefix, id, suffix);
+	size_t lp = strlen(prefix), li = strlen(id), ls = strlen(suffix);
+
+	if (lp + li + ls + 5 > SESS_KEY_MAX) { /* not a checked id: cut as snprintf would */
+		snprintf(buf, SESS_KEY_MAX, "%s:{%s}:%s", prefix, id, suffix);
+		return;
+	}
+	memcpy(buf, prefix, lp);
+	buf += lp;
+	*buf++ = ':';
+	*buf++ = '{';
+	memcpy(buf, id, li);
+	buf += li;
+	*buf++ = '}';
+	*buf++ = ':';
+	memcpy(buf, suffix, ls + 1);
 }
 
 void sess_key_meta(char *buf, const char *prefix, const char *id)
