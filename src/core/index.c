@@ -346,7 +346,8 @@ int sess_arrivals_flush(struct sess_arrivals *a, struct sess_pipe *p,
 	size_t i, j;
 	int rc = 0;
 
-	qsort(a->v, a->n, sizeof *a->v, arrival_cmp);
+	if (a->n > 1)
+		qsort(a->v, a->n, sizeof *a->v, arrival_cmp);
 	for (i = 0; i < a->n && !rc; i = j) {
 		for (j = i + 1; j < a->n && !arrival_cmp_key(&a->v[i], &a->v[j]); j++)
 			;
