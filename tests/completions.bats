@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Shell completion: the scripts ask the binary (`sessctl __complete`), which
 # answers from its command table; the table is checked against the man page.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -69,10 +70,10 @@ command_options() { # command_options CMD: its own options (not the common ones)
 	local n=0 c o
 	for c in $(table_commands); do
 		n=$((n + 1))
-		run complete_words sessctl "$c"
+		run -0 complete_words sessctl "$c"
 		[[ " $output " == *" $c "* ]] || { echo "command $c does not complete: $output"; false; }
 		for o in $(command_options "$c"); do
-			run complete_words sessctl "$c" "$o"
+			run -0 complete_words sessctl "$c" "$o"
 			[[ " $output " == *" $o "* ]] || { echo "$c $o does not complete: $output"; false; }
 		done
 	done
@@ -133,11 +134,11 @@ man_has() {
 		n=0
 		for c in $("$SESSKIT_BUILDDIR/$b" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && $1 != "Commands:" {print $1}'); do
 			n=$((n + 1))
-			run complete_words "$b" "$c"
+			run -0 complete_words "$b" "$c"
 			[[ " $output " == *" $c "* ]] || fail "$b: command $c does not complete: $output"
 			grep -q -E "^\.B[IR]* \"?($b )?$c([ \"]|\$)" "$man" || fail "$b(1) lacks command $c"
 			for o in $("$SESSKIT_BUILDDIR/$b" "$c" --help | sed -n '/^Options:/,/^$/p' | option_names); do
-				run complete_words "$b" "$c" "$o"
+				run -0 complete_words "$b" "$c" "$o"
 				[[ " $output " == *" $o "* ]] || fail "$b $c $o does not complete: $output"
 				pat=$(printf '%s' "$o" | sed 's/-/\\\\-/g')
 				grep -q -e "${pat}\\b" "$man" || fail "$b(1) lacks $c $o"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # sess-health check: every format, every status level, thresholds, watch,
 # probe and the command line, against a private redis-server.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -62,7 +63,7 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	assert_line --regexp '^healthy +127\.0\.0\.1:'
 	assert_line --regexp '^  healthy +pubsub:roundTrip +[0-9.]+ ms$'
 	[[ $output != *$'\033'* ]] || fail "colour codes with --color never"
-	run hc --format text --color always
+	run -0 hc --format text --color always
 	[[ $output == *$'\033[32m'* ]] || fail "no colour with --color always"
 }
 
@@ -70,7 +71,7 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	sctl create --agent a1 --id s1 >/dev/null
 	run bash -c "set -o pipefail; timeout 60 env REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T SESSKIT_CONFIG= $SESSKIT_BUILDDIR/sess-health --format prometheus | tee $BATS_TEST_TMPDIR/m.prom | promtool check metrics"
 	assert_success
-	run cat "$BATS_TEST_TMPDIR/m.prom"
+	run -0 cat "$BATS_TEST_TMPDIR/m.prom"
 	assert_line 'sess_up 1'
 	assert_line '# TYPE sess_up gauge'
 	assert_line --regexp '^# HELP sess_up .+'
@@ -86,7 +87,7 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	assert_failure 2
 	run promtool check metrics < "$BATS_TEST_TMPDIR/d.prom"
 	assert_success
-	run cat "$BATS_TEST_TMPDIR/d.prom"
+	run -0 cat "$BATS_TEST_TMPDIR/d.prom"
 	assert_line 'sess_up 0'
 	assert_line 'sess_health_status{component="overall"} 4'
 }
@@ -203,10 +204,10 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	sctl emit s1 --actor a1 --type modified >/dev/null
 	for i in $(seq 1 100); do [ -s "$BATS_TEST_TMPDIR/w.out" ] && break; sleep 0.05; done
 	kill "$BGPID"; wait "$BGPID" 2>/dev/null || true; BGPID=
-	run cat "$BATS_TEST_TMPDIR/w.out"
+	run -0 cat "$BATS_TEST_TMPDIR/w.out"
 	[ "${#lines[@]}" -eq 1 ] || fail "the watcher printed more than the one event: $output"
 	assert_equal "$(jq -r .sessionId <<<"$output")" s1
-	run cat "$BATS_TEST_TMPDIR/w.err"
+	run -0 cat "$BATS_TEST_TMPDIR/w.err"
 	refute_output --partial malformed
 }
 
@@ -218,11 +219,11 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	rc=0; wait "$BGPID" || rc=$?
 	BGPID=
 	assert_equal "$rc" 143
-	run head -n 1 "$BATS_TEST_TMPDIR/w.out"
+	run -0 head -n 1 "$BATS_TEST_TMPDIR/w.out"
 	assert_equal "$(jq -r .status <<<"$output")" healthy
 	assert_equal "$(jq -r .breaker.state <<<"$output")" closed
 	assert_equal "$(jq -r '.changed["redis:reachable"].status' <<<"$output")" healthy
-	run sed -n 2p "$BATS_TEST_TMPDIR/w.out"
+	run -0 sed -n 2p "$BATS_TEST_TMPDIR/w.out"
 	[ -n "$output" ] || fail "no second line"
 	assert_equal "$(jq -r '.changed | has("redis:version")' <<<"$output")" false
 }
@@ -233,7 +234,7 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	BGPID=$!
 	for i in $(seq 1 200); do [ "$(wc -l <"$BATS_TEST_TMPDIR/w.out")" -ge 3 ] && break; sleep 0.05; done
 	kill -TERM "$BGPID"; wait "$BGPID" 2>/dev/null || true; BGPID=
-	run jq -r '[.status, .checked, .breaker.state] | join(" ")' "$BATS_TEST_TMPDIR/w.out"
+	run -0 jq -r '[.status, .checked, .breaker.state] | join(" ")' "$BATS_TEST_TMPDIR/w.out"
 	assert_line --index 0 "down true closed"
 	assert_line --index 1 "down true open"
 	assert_line --index 2 "down false open"
@@ -261,8 +262,8 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	assert_output --partial '@10:20'
 	run hc --version
 	assert_success
-	run hc __complete se
+	run -0 hc __complete se
 	assert_equal "$(cut -f1 <<<"$output")" serve
-	run hc __complete check --form
+	run -0 hc __complete check --form
 	assert_output --partial -- --format
 }

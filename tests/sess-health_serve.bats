@@ -2,6 +2,7 @@
 # sess-health serve: the endpoints with curl (status codes, content
 # types), the cache, the breaker, SIGTERM, a port in use, and a real
 # Prometheus scrape configuration checked by promtool.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -46,7 +47,7 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 	assert_equal "$(body /health/sessions | jq -r '[.checks | keys[] | split(":")[0]] | unique | join(",")')" \
 		"pubsub,sessions"
 	assert_equal "$(get /nope)" "404 application/health+json"
-	run curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/health"
+	run -0 curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/health"
 	assert_output 405
 }
 
@@ -54,7 +55,7 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 	start_serve
 	run bash -c "set -o pipefail; curl -sf --max-time 30 $BASE/health/metrics | promtool check metrics"
 	assert_success
-	run body /health/metrics
+	run -0 body /health/metrics
 	assert_line 'sess_up 1'
 }
 
@@ -91,9 +92,9 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 	assert_equal "$(get /readyz)" "503 application/health+json"
 	assert_equal "$(get /livez)" "200 application/health+json"
 	assert_equal "$(get /health/metrics)" "200 text/plain; version=0.0.4; charset=utf-8"
-	run body /health/metrics
+	run -0 body /health/metrics
 	assert_line 'sess_up 0'
-	run body /health
+	run -0 body /health
 	assert_equal "$(jq -r .breaker.state <<<"$output")" open
 	assert_output --partial 'circuit breaker open'
 	run bash -c "set -o pipefail; curl -sf --max-time 30 $BASE/health/metrics | promtool check metrics"
@@ -107,7 +108,7 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 	rc=0; wait "$SPID" || rc=$?
 	SPID=
 	assert_equal "$rc" 0
-	run cat "$BATS_TEST_TMPDIR/s.err"
+	run -0 cat "$BATS_TEST_TMPDIR/s.err"
 	assert_output --partial 'stopped (SIGTERM)'
 }
 

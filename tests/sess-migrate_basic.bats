@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # sess-migrate: copy, export/import, verify, tasks, resume, rollback,
 # the TypeScript layout and faults, between private redis-servers.
+bats_require_minimum_version 1.5.0
 
 setup_file() {
 	load helpers/redis
@@ -172,7 +173,7 @@ copy_bg() {
 	assert_success
 	echo "$output" | grep '"s2"' | grep -q '"expired"'
 	printf 's1\nnope\n' >"$BATS_TEST_TMPDIR/ids"
-	run sk sess-migrate copy --ids "$BATS_TEST_TMPDIR/ids" --to "$DST" --conflict replace
+	run -0 sk sess-migrate copy --ids "$BATS_TEST_TMPDIR/ids" --to "$DST" --conflict replace
 	echo "$output" | grep '"nope"' | grep -q '"missing"'
 }
 
@@ -223,7 +224,7 @@ copy_bg() {
 	assert_success
 	echo "$output" | tail -n 1 | jq -e '.copied + .alreadyDone >= 3001'
 	! echo "$output" | grep '"status"' | cut -d'"' -f4 | sort | uniq -d | grep -q . || fail "a session twice"
-	run sk sess-migrate status k9 --to "$DST"
+	run -0 sk sess-migrate status k9 --to "$DST"
 	echo "$output" | jq -e '.copied == 3001 and .status == "done"'
 	run sk sess-migrate verify --all --to "$DST"
 	assert_success
@@ -387,7 +388,7 @@ ts_session() { # ID STATE SERIALISATION(full|compact)
 	src ZADD sess:index 99999999999999 bad >/dev/null
 	src HSET 'sess:{old}:meta' v 9 state working >/dev/null
 	src ZADD sess:index 99999999999999 old >/dev/null
-	run sk sess-migrate copy --all --to "$DST" --task f1
+	run -65 sk sess-migrate copy --all --to "$DST" --task f1
 	echo "$output" | grep '"bad"' | grep -q bad_type
 	echo "$output" | grep '"old"' | grep -q bad_layout
 	[ "$(echo "$output" | grep -c '"status":"copied"')" -eq 2 ]

@@ -3,6 +3,7 @@
 # redis-servers: the snapshot, the live phase (events, lifecycle, deletes,
 # expiries), no gap between them, a target restart, kill -9 and resume,
 # the fence. Every wait polls with a deadline; nothing is timed.
+bats_require_minimum_version 1.5.0
 
 setup_file() {
 	load helpers/redis
@@ -58,7 +59,7 @@ PY
 
 # same ID: the session has the same seq and chain head on both sides
 same() {
-	[ "$(src HGET "sess:{$1}:meta" h)" = "$(dst HGET "sess:{$1}:meta" h)" ] &&
+	[ "$(src HGET "sess:{$1}:meta" h)" = "$(dst HGET "sess:{$1}:meta" h)" ] && # lint: ok (a predicate: its status is the answer)
 		[ "$(src HGET "sess:{$1}:meta" seq)" = "$(dst HGET "sess:{$1}:meta" seq)" ]
 }
 
@@ -301,7 +302,7 @@ all_same() {
 	run sk sessctl create --agent bob --id newone
 	[ "$status" -eq 69 ] || fail "create: $status $output"
 	assert_output --partial "moved to"
-	run sk sessctl batch <<<'{"op":"emit","id":"s3","actor":"alice","type":"x"}'
+	run -69 sk sessctl batch <<<'{"op":"emit","id":"s3","actor":"alice","type":"x"}'
 	echo "$output" | jq -e 'select(.ok == false) | .error.code == "moved"'
 	# reads still work
 	run sk sessctl events s2
@@ -346,13 +347,13 @@ all_same() {
 
 @test "sync: bad input gets one line naming the fix and exit 64" {
 	run sk sess-migrate sync --all
-	[ "$status" -eq 64 ] && assert_output --partial "--to URL is required"
+	assert_failure 64; assert_output --partial "--to URL is required"
 	run sk sess-migrate sync --to "$DST"
-	[ "$status" -eq 64 ] && assert_output --partial "say which sessions"
+	assert_failure 64; assert_output --partial "say which sessions"
 	run sk sess-migrate sync --to "$DST" --match 'a*' --cutover
-	[ "$status" -eq 64 ] && assert_output --partial "--cutover moves everything"
+	assert_failure 64; assert_output --partial "--cutover moves everything"
 	run sk sess-migrate sync --to "$DST" --all --from-layout legacy
-	[ "$status" -eq 64 ] && assert_output --partial "copy --from-layout legacy"
+	assert_failure 64; assert_output --partial "copy --from-layout legacy"
 	run sk sess-migrate unfence
 	assert_success
 	echo "$output" | jq -e '.unfenced and .sessions == 0'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # sess-replay: play, state, diff, verify, fork over a live session's
 # history (the saved replays are in sess-replay_saved.bats).
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -66,19 +67,19 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 	assert_equal "$(jq -r '.frame + ":" + (.kind // .type)' <<<"$output" | tr '\n' ' ')" \
 		"lifecycle:create lifecycle:join event:modified event:modified lifecycle:join event:broke lifecycle:checkpoint lifecycle:leave event:fixed lifecycle:touch lifecycle:checkpoint event:modified event:modified lifecycle:checkpoint lifecycle:complete "
 	assert_equal "$(jq -r .seq <<<"$output" | tr '\n' ' ')" "0 0 1 2 2 3 3 3 4 4 4 5 6 6 6 "
-	run rp play s2 --events-only
+	run -0 rp play s2 --events-only
 	assert_equal "$(jq -r .seq <<<"$output" | tr '\n' ' ')" "1 2 3 4 5 6 "
-	run rp play s2 --type modified --actor a1
+	run -0 rp play s2 --type modified --actor a1
 	assert_equal "$(jq -r .seq <<<"$output" | tr '\n' ' ')" "1 6 "
-	run rp play s2 --from 3 --to 4 --events-only
+	run -0 rp play s2 --from 3 --to 4 --events-only
 	assert_equal "$(jq -r .seq <<<"$output" | tr '\n' ' ')" "3 4 "
-	run rp play s2 --actor a2
+	run -0 rp play s2 --actor a2
 	assert_equal "$(jq -r '.frame + ":" + (.kind // .type)' <<<"$output" | tr '\n' ' ')" "lifecycle:join event:modified lifecycle:leave "
 	# by time: from the 6th snapshot's time on
 	t=$(sed -n 6p "$BATS_TEST_TMPDIR/snaps" | jq -r .t)
-	run rp play s2 --from "$t" --events-only
+	run -0 rp play s2 --from "$t" --events-only
 	assert_equal "$(jq -r .seq <<<"$output" | tr '\n' ' ')" "4 5 6 "
-	run rp play s2 --with-state --events-only
+	run -0 rp play s2 --with-state --events-only
 	assert_equal "$(jq -c '[.seq, .state.state, (.state.agents | length)]' <<<"$output" | tr '\n' ' ')" \
 		"[1,\"working\",2] [2,\"working\",2] [3,\"broken\",3] [4,\"working\",2] [5,\"working\",2] [6,\"working\",2] "
 	# the event frames are what sessctl events prints, plus the frame
@@ -93,7 +94,7 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 		'[null,[],["a2"],2,{"broke":1,"fixed":1},{"a3":1,"a1":1},{"checkpoint":2,"leave":1,"touch":1}]'
 	# a3 joined after event 2: in the state at 2 already (a record
 	# counts at the seq of the event before it); from 1 it is a change
-	run rp diff s3 --from 1 --to 4
+	run -0 rp diff s3 --from 1 --to 4
 	assert_equal "$(jq -c '[.agents.joined, .agents.left, .events.count]' <<<"$output")" '[["a3"],["a2"],3]'
 }
 
@@ -165,7 +166,7 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 	assert_not_equal "$(jq -r .proof.chain <<<"$output")" "$(rcli HGET 'sess:{s8}:meta' h)"
 	sd=$(rcli --raw HGET 'sess:{s8}:checkpoints' 2 | jq -r .sd)
 	seq=$(rcli --raw HGET 'sess:{s8}:checkpoints' 2 | jq -r .seq)
-	run rp state s8 --at "$seq" --proof
+	run -0 rp state s8 --at "$seq" --proof
 	assert_equal "$(jq -r .proof.stateDigest <<<"$output")" "$sd"
 }
 
@@ -174,11 +175,11 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 	run rp fork s9 --at 3 --id s9-retry
 	assert_success
 	assert_equal "$(jq -c '[.from, .seq, .state, .agents]' <<<"$output")" '["s9",3,"broken",["a1","a3"]]'
-	run sctl get s9-retry
+	run -0 sctl get s9-retry
 	assert_equal "$(jq -c "$shape" <<<"$output")" "$(rp state s9 --at 3 | jq -c "$shape")"
 	assert_equal "$(sctl events s9-retry | jq -c 'del(.sessionId)')" "$(sctl events s9 --to 3 | jq -c 'del(.sessionId)')"
 	# it lives on: emits continue its numbering, and its history verifies
-	run sctl emit s9-retry --actor a1 --type fixed --transition '{"from":"broken","to":"working"}'
+	run -0 sctl emit s9-retry --actor a1 --type fixed --transition '{"from":"broken","to":"working"}'
 	assert_equal "$(jq -r .seq <<<"$output")" 4
 	run rp verify s9-retry
 	assert_success

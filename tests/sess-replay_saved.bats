@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # sess-replay: saved replays (save, list, show, delete, cleanup, stats),
 # export and import, and what they hold after the session is gone.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -49,12 +50,12 @@ session() {
 		assert_success
 		assert_equal "$output" "${sctl_diff[$d]}"
 	done
-	run rp diff r1 --from 120 --to 151
+	run -0 rp diff r1 --from 120 --to 151
 	assert_equal "$(jq -c '[.events.count, .from.seq, .to.seq]' <<<"$output")" '[31,120,151]'
 	run rp verify r1
 	assert_success
 	assert_equal "$(jq -c '[.source, .ok, .events]' <<<"$output")" '["saved",true,300]'
-	run rp show r1
+	run -0 rp show r1
 	assert_equal "$(jq -r '.checkpoints | length' <<<"$output")" 36
 }
 
@@ -62,9 +63,9 @@ session() {
 	session r2 20
 	session r3 40
 	rp save r2 r3 >/dev/null
-	run rp list
+	run -0 rp list
 	assert_equal "$(jq -r .id <<<"$output" | sort | tr '\n' ' ')" "r2 r3 "
-	run rp stats
+	run -0 rp stats
 	assert_equal "$(jq -c '[.replays, .events, .storedBytes < .rawBytes]' <<<"$output")" '[2,60,true]'
 	run rp save nosuch
 	assert_failure 1
@@ -73,7 +74,7 @@ session() {
 	assert_success
 	run rp delete r2
 	assert_failure 1
-	run rp list
+	run -0 rp list
 	assert_equal "$(jq -r .id <<<"$output")" r3
 }
 
@@ -87,7 +88,7 @@ session() {
 	run rp save --completed
 	assert_success
 	assert_equal "$(jq -r .id <<<"$output")" c1
-	run rp save --completed
+	run -0 rp save --completed
 	assert_output ""
 }
 
@@ -97,7 +98,7 @@ session() {
 	rp save k1 k2 >/dev/null
 	# k1 saved ten days ago
 	rcli ZADD sess:replays "$(( $(date +%s) * 1000 - 10 * 86400000 ))" k1 >/dev/null
-	run rp cleanup --older-than 7 --dry-run
+	run -0 rp cleanup --older-than 7 --dry-run
 	assert_equal "$(jq -r 'select(.wouldDelete == true) | .id' <<<"$output")" k1
 	assert_equal "$(rcli EXISTS 'sess:replay:{k1}')" 1
 	run rp cleanup --older-than 7
@@ -161,7 +162,7 @@ PY
 @test "export and import: a round trip gives the same state at every point" {
 	session e1 120
 	rp export e1 > "$BATS_TEST_TMPDIR/e1.jsonl"
-	run head -1 "$BATS_TEST_TMPDIR/e1.jsonl"
+	run -0 head -1 "$BATS_TEST_TMPDIR/e1.jsonl"
 	assert_equal "$(jq -r .sesskit <<<"$output")" history
 	run rp import --id e1copy < "$BATS_TEST_TMPDIR/e1.jsonl"
 	assert_success

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # sess-validate config and schema: every rule with a fixture that breaks
 # it, bad input, every format, and the schema against the validator.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -34,9 +35,9 @@ codes() { jq -r .code <<<"$output" | sort | paste -sd, -; }
 	run sv config f.json
 	assert_failure 1
 	assert_equal "$(codes)" "config.unknown_key,config.unknown_key,config.unknown_key,config.unknown_key"
-	run jq -c 'select(.pointer == "/redis/prot") | [.line, .severity, .file, (.fix | test("redis.port"))]' <<<"$output"
+	run -0 jq -c 'select(.pointer == "/redis/prot") | [.line, .severity, .file, (.fix | test("redis.port"))]' <<<"$output"
 	assert_output '[4,"error","f.json",true]'
-	run sv config f.json
+	run -1 sv config f.json
 	jq -s -e '[.[] | select(.pointer == "/defaultTtl") | .line == 2 and (.message | test("did you mean defaultTTL"))] | any' <<<"$output" >/dev/null ||
 		fail "no suggestion for defaultTtl: $output"
 	jq -s -e '[.[] | select(.pointer == "/host") | .fix | test("redis.host")] | any' <<<"$output" >/dev/null || fail "host: $output"
@@ -154,7 +155,7 @@ codes() { jq -r .code <<<"$output" | sort | paste -sd, -; }
 	assert_success
 	fx u.json '{"redis": {"url": "redis://u:hunter2@db"}}'
 	chmod 640 u.json
-	run sv config u.json
+	run -0 sv config u.json
 	assert_equal "$(jq -r .pointer <<<"$output")" /redis/url
 	[[ $output != *hunter2* ]] || fail "the password was printed"
 }
@@ -163,7 +164,7 @@ codes() { jq -r .code <<<"$output" | sort | paste -sd, -; }
 	fx f.json '{"redis": {"url": "redis://:pw@db"}}'
 	run sv config --env production f.json
 	assert_success
-	run jq -r .code <<<"$output"
+	run -0 jq -r .code <<<"$output"
 	assert_output config.tls_off
 	fx t.json '{"redis": {"url": "rediss://:pw@db"}}'
 	run sv config --env production t.json
@@ -302,7 +303,7 @@ codes() { jq -r .code <<<"$output" | sort | paste -sd, -; }
 	assert_line --regexp '^::warning file=w\.json,line=1,title=config\.duplicate_key::'
 	# a file name with the separators GitHub reserves is escaped
 	printf '{"x": 1}' >'a,b:c.json'
-	run sv config --format github 'a,b:c.json'
+	run -1 sv config --format github 'a,b:c.json'
 	assert_line --regexp '^::error file=a%2Cb%3Ac\.json,line=1,'
 }
 
@@ -328,7 +329,7 @@ assert int(root.get("failures")) == 2
 print("ok")'
 	assert_success
 	assert_output ok
-	run bash -c "REDIS_URL=x '$SESSKIT_BUILDDIR/sess-validate' config --format junit --strict w.json | python3 -c 'import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.stdin).getroot(); print(r.get(\"failures\"))'"
+	run -0 bash -c "REDIS_URL=x '$SESSKIT_BUILDDIR/sess-validate' config --format junit --strict w.json | python3 -c 'import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.stdin).getroot(); print(r.get(\"failures\"))'"
 	assert_output 1
 }
 
@@ -400,8 +401,8 @@ PY
 }
 
 @test "a config the validator accepts loads in sessctl too" {
-	fx ok.json '{"defaultTTL": 7200, "graceTTL": 600, "environment": "production", "prefix": "app"}'
-	run sv config ok.json
+	fx ok.json '{"defaultTTL": 7200, "graceTTL": 600, "environment": "development", "prefix": "app"}'
+	run -0 sv config ok.json
 	run sk sessctl --config ok.json create --agent a1
 	assert_success
 }

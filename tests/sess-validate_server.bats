@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # sess-validate server: each check with a server set up to fail it.
+bats_require_minimum_version 1.5.0
 
 setup_file() {
 	load helpers/redis
@@ -72,7 +73,7 @@ codes() { jq -r 'select(.code) | .code' <<<"$output" | sort | paste -sd, -; }
 	run sv server
 	assert_failure 1
 	rcli SET sess:layout 2 >/dev/null
-	run sv server --prefix other
+	run -0 sv server --prefix other
 	assert_equal "$(codes)" server.layout_absent
 }
 
@@ -115,6 +116,6 @@ codes() { jq -r 'select(.code) | .code' <<<"$output" | sort | paste -sd, -; }
 	run sv server --format github
 	assert_failure 1
 	assert_line --regexp '^::error title=server\.layout::'
-	run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSKIT_BUILDDIR/sess-validate' server --format junit | python3 -c 'import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.stdin).getroot(); print(r.get(\"failures\"))'"
+	run -0 bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSKIT_BUILDDIR/sess-validate' server --format junit | python3 -c 'import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.stdin).getroot(); print(r.get(\"failures\"))'"
 	assert_output 1
 }

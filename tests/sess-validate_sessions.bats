@@ -2,6 +2,7 @@
 # sess-validate sessions: a corrupted-session fixture for each integrity
 # finding, its repair (--repair and --repair --dry-run), --all's stray
 # keys, index and counters, long sessions, ids from stdin, formats.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -55,7 +56,7 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	run sv sessions f1
 	assert_failure 1
 	assert_equal "$(codes)" session.no_ttl
-	run sv sessions --repair --dry-run f1
+	run -1 sv sessions --repair --dry-run f1
 	assert_equal "$(repairs)" ttl
 	assert_equal "$(rcli PTTL 'sess:{f1}:events')" -1
 	run sv sessions --repair f1
@@ -96,11 +97,11 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	run sv sessions s1
 	assert_failure 1
 	assert_equal "$(codes)" "session.agents_count,session.cps_count,session.state_mismatch"
-	run sv sessions --repair --dry-run s1
+	run -1 sv sessions --repair --dry-run s1
 	assert_equal "$(repairs)" "agents,cps,state"
 	assert_equal "$(jq -r 'select(.repair) | .dryRun' <<<"$output" | sort -u)" true
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' state)" broken
-	run sv sessions --repair s1
+	run -1 sv sessions --repair s1
 	assert_equal "$(jq -r 'select(.repair) | .dryRun' <<<"$output" | sort -u)" false
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' state)" working
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' agents)" 2
@@ -149,9 +150,9 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	assert_failure 1
 	assert_equal "$(codes)" session.ttl_skew
 	assert_equal "$(jq -r .severity <<<"$output")" warning
-	run sv sessions --repair --dry-run s1
+	run -0 sv sessions --repair --dry-run s1
 	assert_equal "$(jq -r 'select(.repair) | .key' <<<"$output")" 'sess:{s1}:history'
-	run sv sessions --repair s1
+	run -0 sv sessions --repair s1
 	clean s1
 }
 
@@ -166,10 +167,10 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	run sv sessions --all
 	assert_failure 1
 	assert_equal "$(codes)" "session.index_missing,session.index_orphan"
-	run sv sessions --all --repair --dry-run
+	run -1 sv sessions --all --repair --dry-run
 	assert_equal "$(repairs)" "index_add,index_remove"
 	assert_equal "$(rcli ZSCORE sess:index ghost)" 1
-	run sv sessions --all --repair
+	run -1 sv sessions --all --repair
 	assert_equal "$(repairs)" "index_add,index_remove"
 	assert_equal "$(rcli ZSCORE sess:index ghost)" ""
 	[ -n "$(rcli ZSCORE sess:index s1)" ] || fail "s1 not indexed"
@@ -196,10 +197,10 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	run sv sessions --all
 	assert_success
 	assert_equal "$(codes)" "session.stats_drift,session.stats_drift,session.stats_drift"
-	run sv sessions --all --repair
+	run -0 sv sessions --all --repair
 	assert_equal "$(rcli HGET sess:stats events)" 12
 	assert_equal "$(rcli HGET sess:stats type:note)" 12
-	run sv sessions --all
+	run -0 sv sessions --all
 	assert_output ""
 }
 
@@ -220,7 +221,7 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	# the head, and every checkpoint after the edit
 	assert_equal "$(jq -r .code <<<"$output" | sort -u)" session.chain_mismatch
 	rcli HSET 'sess:{big}:meta' state completed >/dev/null
-	run sv sessions --repair big
+	run -1 sv sessions --repair big
 	[[ $(repairs) == state ]] || fail "$output"
 }
 
@@ -241,9 +242,9 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	run sv sessions --format github s1
 	assert_failure 1
 	assert_line --regexp '^::error title=session\.agents_count::session s1: '
-	run sv sessions --format text s1
+	run -1 sv sessions --format text s1
 	assert_line --regexp '^session s1: error: .* \[session\.agents_count\]$'
-	run bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSKIT_BUILDDIR/sess-validate' sessions --format junit s1 | python3 -c 'import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.stdin).getroot(); print(r.get(\"failures\"), len(r.findall(\"testsuite/testcase/failure\")))'"
+	run -0 bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSKIT_BUILDDIR/sess-validate' sessions --format junit s1 | python3 -c 'import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.stdin).getroot(); print(r.get(\"failures\"), len(r.findall(\"testsuite/testcase/failure\")))'"
 	assert_output "1 1"
 }
 

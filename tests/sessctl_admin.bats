@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # list, agents, checkpoints, stats, maintenance.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -10,10 +11,10 @@ setup() { load helpers/redis; common_setup; }
 	run sctl list
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .id | tr '\n' ' ')" "s5 s4 s3 s2 s1 "
-	run sctl list --limit 2
+	run -0 sctl list --limit 2
 	assert_equal "$(echo "$output" | jq -r .id | tr '\n' ' ')" "s5 s4 "
 	cur=$(echo "$output" | tail -1 | jq -r .cursor)
-	run sctl list --limit 2 --cursor "$cur"
+	run -0 sctl list --limit 2 --cursor "$cur"
 	assert_equal "$(echo "$output" | jq -r .id | tr '\n' ' ')" "s3 s2 "
 	# never KEYS: the server's command stats show no KEYS or SCAN
 	assert_equal "$(rcli INFO commandstats | grep -c -E 'cmdstat_(keys|scan):')" 0
@@ -24,11 +25,11 @@ setup() { load helpers/redis; common_setup; }
 	sctl create --agent a2 --id s2 >/dev/null
 	sctl create --agent a1 --id s3 >/dev/null
 	sctl emit s3 --actor a1 --type broke --transition '{"from":"working","to":"broken"}' >/dev/null
-	run sctl list --state broken
+	run -0 sctl list --state broken
 	assert_equal "$(echo "$output" | jq -r .id)" s3
-	run sctl list --agent a2
+	run -0 sctl list --agent a2
 	assert_equal "$(echo "$output" | jq -r .id)" s2
-	run sctl agents a1
+	run -0 sctl agents a1
 	assert_equal "$(echo "$output" | jq -r .id | sort | tr '\n' ' ')" "s1 s3 "
 	run sctl list --state sleeping
 	assert_failure 64
@@ -38,9 +39,9 @@ setup() { load helpers/redis; common_setup; }
 	sctl create --agent a1 --id short --ttl 1 >/dev/null
 	sctl create --agent a1 --id long >/dev/null
 	sleep 1.2
-	run sctl list
+	run -0 sctl list
 	assert_equal "$(echo "$output" | jq -r .id)" long
-	run sctl maintenance --dry-run
+	run -0 sctl maintenance --dry-run
 	assert_equal "$(echo "$output" | jq -r .prunedIndexEntries)" 1
 	assert_equal "$(rcli ZCARD sess:index)" 2
 	run sctl maintenance
@@ -54,7 +55,7 @@ setup() { load helpers/redis; common_setup; }
 @test "maintenance repairs an index entry that drifted" {
 	sctl create --agent a1 --id s1 >/dev/null
 	rcli ZADD sess:index 1 s1 >/dev/null
-	run sctl maintenance
+	run -0 sctl maintenance
 	assert_equal "$(echo "$output" | jq -r .repairedIndexEntries)" 1
 	[ "$(rcli ZSCORE sess:index s1 | cut -d. -f1)" -gt 1000000 ]
 }
@@ -69,15 +70,15 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(echo "$output" | jq -r .trimmedSessions)" 1
 	assert_equal "$(echo "$output" | jq -r .trimmedEvents)" 3
 	assert_equal "$(rcli LLEN 'sess:{s1}:events')" 5
-	run sctl events s1
+	run -0 sctl events s1
 	assert_equal "$(echo "$output" | jq -r .seq | tr '\n' ' ')" "4 5 6 7 8 "
-	run sctl get s1
+	run -0 sctl get s1
 	assert_equal "$(echo "$output" | jq -r .firstSeq)" 4
-	run sctl checkpoints s1
+	run -0 sctl checkpoints s1
 	assert_equal "$(echo "$output" | jq -r .reason)" trim
 	assert_equal "$(echo "$output" | jq -r .seq)" 8
 	# the next emit continues the sequence
-	run sctl emit s1 --actor a1 --type modified
+	run -0 sctl emit s1 --actor a1 --type modified
 	assert_equal "$(echo "$output" | jq -r .seq)" 9
 }
 
@@ -85,10 +86,10 @@ setup() { load helpers/redis; common_setup; }
 	echo '{"checkpointInterval": 3}' > "$BATS_TEST_TMPDIR/c.json"
 	sctl create --agent a1 --id s1 >/dev/null
 	for i in $(seq 1 7); do sctl --config "$BATS_TEST_TMPDIR/c.json" emit s1 --actor a1 --type modified >/dev/null; done
-	run sctl checkpoints s1
+	run -0 sctl checkpoints s1
 	assert_equal "$(echo "$output" | jq -r .seq | tr '\n' ' ')" "3 6 "
 	assert_equal "$(echo "$output" | jq -r .reason | sort -u)" auto
-	run sctl checkpoint show s1 2
+	run -0 sctl checkpoint show s1 2
 	assert_equal "$(echo "$output" | jq -r .seq)" 6
 	run sctl checkpoint show s1 9
 	assert_failure 1
@@ -97,9 +98,9 @@ setup() { load helpers/redis; common_setup; }
 @test "failure snapshots can be turned off" {
 	echo '{"enableFailureSnapshots": false}' > "$BATS_TEST_TMPDIR/c.json"
 	sctl create --agent a1 --id s1 >/dev/null
-	run sctl --config "$BATS_TEST_TMPDIR/c.json" emit s1 --actor a1 --type broke
+	run -0 sctl --config "$BATS_TEST_TMPDIR/c.json" emit s1 --actor a1 --type broke
 	assert_equal "$(echo "$output" | jq -r .checkpoint)" null
-	run sctl emit s1 --actor a1 --type broke
+	run -0 sctl emit s1 --actor a1 --type broke
 	assert_equal "$(echo "$output" | jq -r .checkpoint)" 1
 }
 
@@ -109,7 +110,7 @@ setup() { load helpers/redis; common_setup; }
 	sctl emit s1 --actor a1 --type modified >/dev/null
 	sctl emit s1 --actor a1 --type modified >/dev/null
 	sctl emit s2 --actor a1 --type broke >/dev/null
-	run sctl emit s2 --actor nobody --type broke
+	run -1 sctl emit s2 --actor nobody --type broke
 	run sctl stats
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .activeSessions)" 2

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # sessctl lifecycle commands against a real redis-server.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -87,7 +88,7 @@ setup() { load helpers/redis; common_setup; }
 		assert_equal "$(echo "$output" | jq -r .seq)" "$i"
 	done
 	assert_equal "$(rcli LLEN 'sess:{s1}:events')" 3
-	run sctl events s1
+	run -0 sctl events s1
 	assert_equal "$(echo "$output" | jq -r .seq | tr '\n' ' ')" "1 2 3 "
 	assert_equal "$(echo "$output" | head -1 | jq -r .changeInfo.entityIds[0])" f
 }
@@ -98,14 +99,14 @@ setup() { load helpers/redis; common_setup; }
 		( for i in $(seq 1 10); do sctl emit s1 --actor a1 --type modified >/dev/null; done ) &
 	done
 	wait
-	run sctl events s1
+	run -0 sctl events s1
 	assert_equal "$(echo "$output" | jq -r .seq | sort -n | uniq | wc -l)" 40
 	assert_equal "$(echo "$output" | jq -r .seq | sort -n | tail -1)" 40
 }
 
 @test "a retried emit with the same event id is a no-op" {
 	sctl create --agent a1 --id s1 >/dev/null
-	run sctl emit s1 --actor a1 --type modified --event-id op-1
+	run -0 sctl emit s1 --actor a1 --type modified --event-id op-1
 	assert_equal "$(echo "$output" | jq -r .duplicate)" false
 	run sctl emit s1 --actor a1 --type modified --event-id op-1
 	assert_success
@@ -117,7 +118,7 @@ setup() { load helpers/redis; common_setup; }
 
 @test "stateTransition moves the state; a wrong 'from' is refused" {
 	sctl create --agent a1 --id s1 >/dev/null
-	run sctl emit s1 --actor a1 --type broke --transition '{"from":"working","to":"broken"}'
+	run -0 sctl emit s1 --actor a1 --type broke --transition '{"from":"working","to":"broken"}'
 	assert_equal "$(echo "$output" | jq -r .state)" broken
 	run sctl emit s1 --actor a1 --type broke --transition '{"from":"working","to":"broken"}'
 	assert_failure 1
@@ -161,7 +162,7 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(echo "$output" | jq -r .seq)" 1
 	assert_equal "$(echo "$output" | jq -r '[.agents[].id]|sort|join(",")')" a1,a2
 	assert_equal "$(echo "$output" | jq -r .events)" null
-	run sctl get s1 --events
+	run -0 sctl get s1 --events
 	assert_equal "$(echo "$output" | jq -r .events[0].type)" fixed
 	assert_equal "$(echo "$output" | jq -r .events[0].actor)" a2
 	assert_equal "$(echo "$output" | wc -l)" 1
@@ -170,9 +171,9 @@ setup() { load helpers/redis; common_setup; }
 @test "events with --from, --to and --limit" {
 	sctl create --agent a1 --id s1 >/dev/null
 	for i in $(seq 1 12); do sctl emit s1 --actor a1 --type modified >/dev/null; done
-	run sctl events s1 --from 3 --to 7
+	run -0 sctl events s1 --from 3 --to 7
 	assert_equal "$(echo "$output" | jq -r .seq | tr '\n' ' ')" "3 4 5 6 7 "
-	run sctl events s1 --from 10 --limit 2
+	run -0 sctl events s1 --from 10 --limit 2
 	assert_equal "$(echo "$output" | jq -r .seq | tr '\n' ' ')" "10 11 "
 	run sctl events s1 --from 20
 	assert_success
@@ -217,7 +218,7 @@ setup() { load helpers/redis; common_setup; }
 	run "$SESSCTL" --help
 	assert_success
 	assert_output --partial "usage: sessctl"
-	run "$SESSCTL" --version
+	run -0 "$SESSCTL" --version
 	assert_output --regexp "^sessctl \(sesskit\) [0-9]"
 	run "$SESSCTL" emit --help
 	assert_success

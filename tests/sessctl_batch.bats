@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # sessctl batch: JSON-lines operations, pipelined, one result per line.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -197,11 +198,11 @@ interleaved_ops() {
 			*) echo "{\"op\":\"emit\",\"id\":\"m$s\",\"actor\":\"a1\",\"type\":\"modified\"}" ;;
 			esac
 		done
-		[ "$i" = 11 ] && echo '{"op":"emit","id":"m2","actor":"a1","type":"broke","stateTransition":{"from":"working","to":"broken"}}'
-		[ "$i" = 13 ] && echo '{"op":"emit","id":"m2","actor":"a1","type":"fixed","stateTransition":{"from":"broken","to":"working"}}'
-		[ "$i" = 30 ] && echo '{"op":"emit","id":"m4","actor":"a1","type":"done","stateTransition":{"from":"working","to":"completed"}}'
-		[ "$i" = 20 ] && echo 'not json'
-		[ "$i" = 25 ] && echo '{"op":"get","id":"m1"}'
+		[ "$i" = 11 ] && echo '{"op":"emit","id":"m2","actor":"a1","type":"broke","stateTransition":{"from":"working","to":"broken"}}' # lint: ok (input)
+		[ "$i" = 13 ] && echo '{"op":"emit","id":"m2","actor":"a1","type":"fixed","stateTransition":{"from":"broken","to":"working"}}' # lint: ok (input)
+		[ "$i" = 30 ] && echo '{"op":"emit","id":"m4","actor":"a1","type":"done","stateTransition":{"from":"working","to":"completed"}}' # lint: ok (input)
+		[ "$i" = 20 ] && echo 'not json' # lint: ok (input)
+		[ "$i" = 25 ] && echo '{"op":"get","id":"m1"}' # lint: ok (input)
 	done
 	echo '{"op":"emit","id":"nosuch","actor":"a1","type":"modified"}'
 }
@@ -362,7 +363,7 @@ batch_lines() {
 		run batch_lines "{\"op\":\"create\",\"id\":\"z1\",\"agent\":\"a1\",\"ttl\":$ttl}"
 		assert_failure 65
 		assert_equal "$(echo "$output" | jq -r .error.code)" bad_input
-		run jq -r .error.message <<<"$output"
+		run -0 jq -r .error.message <<<"$output"
 		assert_output --partial '"ttl"'
 		assert_output --partial "1 to 315360000"
 	done

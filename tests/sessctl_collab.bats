@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # The seeds' "Multi-Agent Collaboration Example", step by step.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -66,7 +67,7 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(echo "$s" | jq -r '.events[2].stateTransition.confidence')" 0.95
 	assert_equal "$(echo "$s" | jq -r '.events[3].actor')" frontend-agent
 
-	run sctl checkpoints "$id"
+	run -0 sctl checkpoints "$id"
 	assert_equal "$(echo "$output" | jq -r .reason | tr '\n' ' ')" "failure manual "
 	assert_equal "$(echo "$output" | head -1 | jq -r .state)" broken
 	assert_equal "$(echo "$output" | tail -1 | jq -r .state)" working

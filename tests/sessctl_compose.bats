@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # Composable: ids on stdin ("-") and checkpoint --all.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -20,7 +21,7 @@ sctl_in() { # sctl_in INPUT ARGS...: sessctl with INPUT on stdin
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .id | sort | tr '\n' ' ')" "s2 s3 "
 	assert_equal "$(rcli HLEN 'sess:{s1}:checkpoints')" 0
-	run sctl checkpoints s3
+	run -0 sctl checkpoints s3
 	assert_equal "$(echo "$output" | jq -r .reason | tail -1)" triage
 }
 
@@ -39,19 +40,19 @@ sctl_in() { # sctl_in INPUT ARGS...: sessctl with INPUT on stdin
 	run sctl_in 's1' join - a2
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .agentCount)" 2
-	run sctl_in 's1' emit - --actor a2 --type modified
+	run -0 sctl_in 's1' emit - --actor a2 --type modified
 	assert_equal "$(echo "$output" | jq -r .seq)" 1
-	run sctl_in 's1' events -
+	run -0 sctl_in 's1' events -
 	assert_equal "$(echo "$output" | jq -r .type)" modified
-	run sctl_in 's1' touch - --ttl 999
+	run -0 sctl_in 's1' touch - --ttl 999
 	assert_equal "$(echo "$output" | jq -r .ttl)" 999
-	run sctl_in 's1' leave - a2
+	run -0 sctl_in 's1' leave - a2
 	assert_equal "$(echo "$output" | jq -r .agentCount)" 1
 	run sctl_in 's1' checkpoints -
 	assert_success
-	run sctl_in 's1' complete -
+	run -0 sctl_in 's1' complete -
 	assert_equal "$(echo "$output" | jq -r .state)" completed
-	run sctl_in 's1' delete -
+	run -0 sctl_in 's1' delete -
 	assert_equal "$(echo "$output" | jq -r .deleted)" true
 	run sctl_in 's1' events s1 --follow
 	assert_failure 1

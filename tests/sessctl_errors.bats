@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Bad input and faults: one clear line, the documented exit code, nothing
 # written.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -154,7 +155,7 @@ assert_one_line_stderr() {
 }
 
 @test "a password on the command line draws a warning and is never printed" {
-	run sctl --password hunter2 get nope
+	run -77 sctl --password hunter2 get nope
 	assert_output --partial "warning: a password on the command line"
 	refute_output --partial hunter2
 }
@@ -222,9 +223,9 @@ assert_one_line_stderr() {
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .ttl)" 111
 	# flag beats env
-	run env SESSKIT_CONFIG="$BATS_TEST_TMPDIR/c.json" REDIS_PORT="$REDIS_PORT_T" SESSION_TTL=222 "$SESSCTL" create --agent a1 --id f2 --ttl 333
+	run -0 env SESSKIT_CONFIG="$BATS_TEST_TMPDIR/c.json" REDIS_PORT="$REDIS_PORT_T" SESSION_TTL=222 "$SESSCTL" create --agent a1 --id f2 --ttl 333
 	assert_equal "$(echo "$output" | jq -r .ttl)" 333
-	run env SESSKIT_CONFIG="$BATS_TEST_TMPDIR/c.json" REDIS_PORT="$REDIS_PORT_T" SESSION_TTL=222 "$SESSCTL" create --agent a1 --id f3
+	run -0 env SESSKIT_CONFIG="$BATS_TEST_TMPDIR/c.json" REDIS_PORT="$REDIS_PORT_T" SESSION_TTL=222 "$SESSCTL" create --agent a1 --id f3
 	assert_equal "$(echo "$output" | jq -r .ttl)" 222
 	run env SESSKIT_CONFIG="$BATS_TEST_TMPDIR/c.json" "$SESSCTL" --port "$REDIS_PORT_T" get f1
 	assert_success

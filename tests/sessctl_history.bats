@@ -2,6 +2,7 @@
 # Layout 2: every change leaves a record (events, and lifecycle records in
 # the history list), the hash chain over them, expected-seq appends, and
 # the in-place upgrade from layout 1.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -25,7 +26,7 @@ chain_of() {
 	sctl emit h1 --actor a1 --type broke --transition '{"from":"working","to":"broken"}' >/dev/null
 	sctl complete h1 >/dev/null
 	sctl complete h1 >/dev/null # already: no record
-	run rcli --raw LRANGE 'sess:{h1}:history' 0 -1
+	run -0 rcli --raw LRANGE 'sess:{h1}:history' 0 -1
 	assert_equal "$(echo "$output" | jq -c '[.k, .at] + ([.a, .ttl, .n, .r] | map(select(. != null)))' | tr '\n' ' ')" \
 		'["create",0,"a1",600] ["join",0,"a2"] ["leave",1,"a2"] ["touch",1,900] ["checkpoint",1,1,"mid"] ["checkpoint",2,2,"failure"] ["complete",2] '
 	assert_equal "$(echo "$output" | head -1 | jq -c .m)" '{"f":"x"}'
@@ -63,7 +64,7 @@ chain_of() {
 	# every checkpoint holds the chain before its own record, which
 	# follows the event at its seq
 	assert_equal "$(rcli HLEN 'sess:{h2}:checkpoints')" 9
-	run rcli HGET 'sess:{h2}:checkpoints' 2
+	run -0 rcli HGET 'sess:{h2}:checkpoints' 2
 	ch=$(echo "$output" | jq -r .ch)
 	[ ${#ch} -eq 40 ] || fail "checkpoint ch '$ch'"
 	# an edited record no longer matches the head
@@ -136,14 +137,14 @@ v1() {
 	assert_equal "$(echo "$output" | jq -c '[.scanned, .upgraded, .layoutBefore, .layout]')" '[2,2,"1","2"]'
 	assert_equal "$(rcli GET sess:layout)" 2
 	# the history starts at the upgrade, with the state then
-	run rcli --raw LRANGE 'sess:{old1}:history' 0 -1
+	run -0 rcli --raw LRANGE 'sess:{old1}:history' 0 -1
 	assert_equal "$(echo "$output" | jq -c '[.k, .at, .from, .state, .agents, .creator, .m]')" \
 		'["upgrade",3,"1","working",["a1","a2"],"a1",{"f":"old"}]'
 	assert_equal "$(rcli HGET 'sess:{old1}:meta' h)" "$(echo -n "$output" | sha1sum | cut -c1-40)"
 	t=$(rcli PTTL 'sess:{old1}:history')
 	[ "$t" -gt 3500000 ] || fail "history PTTL $t"
 	# rerun: nothing to do; check passes
-	run sctl upgrade
+	run -0 sctl upgrade
 	assert_equal "$(echo "$output" | jq -c '[.upgraded, .current]')" '[0,2]'
 	run sctl upgrade --check
 	assert_success

@@ -3,6 +3,7 @@
 # client or a bug in ours could call them: every script checks all its
 # arguments, and the meta fields it computes with, before its first write,
 # so a call it refuses (SESSBADARG) has changed nothing at all.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -49,7 +50,7 @@ snapshot() {
 refused() {
 	local before after
 	before=$(snapshot)
-	run rcli EVALSHA "$SHA" "$@"
+	run -0 rcli EVALSHA "$SHA" "$@"
 	after=$(snapshot)
 	if [[ $output != SESSBADARG* ]]; then
 		echo "not refused with SESSBADARG: EVALSHA $* -> $output"
@@ -64,7 +65,7 @@ refused() {
 
 # works NKEYS KEY... ARG...: the loaded script accepts this call.
 works() {
-	run rcli EVALSHA "$SHA" "$@"
+	run -0 rcli EVALSHA "$SHA" "$@"
 	if [[ $output == *ERR* || $output == SESS* ]]; then
 		echo "EVALSHA $* failed: $output"
 		return 1

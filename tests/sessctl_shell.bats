@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # sessctl shell: the real REPL driven through a terminal (tmux), and the
 # line-by-line mode for scripts.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -66,7 +67,7 @@ type_line() { tmux send-keys -t t -l "$1"; tmux send-keys -t t Enter; }
 	assert_equal "$(stat -c %a "$HIST")" 600
 	# libedit writes spaces as \040
 	grep -q -e 'use alpha-session' -e 'use\\040alpha-session' "$HIST"
-	run grep -c hunter2 "$HIST"
+	run -1 grep -c hunter2 "$HIST"
 	assert_output 0
 }
 
@@ -80,7 +81,7 @@ type_line() { tmux send-keys -t t -l "$1"; tmux send-keys -t t Enter; }
 	start_shell --color never
 	type_line 'get c1'
 	wait_screen '"state"'
-	run bash -c "tmux capture-pane -e -p -t t | grep -c $'\033\\\\[3[0-9]m'"
+	run -1 bash -c "tmux capture-pane -e -p -t t | grep -c $'\033\\\\[3[0-9]m'"
 	assert_output 0
 }
 
@@ -139,6 +140,6 @@ type_line() { tmux send-keys -t t -l "$1"; tmux send-keys -t t Enter; }
 	tmux send-keys -t t C-c
 	type_line 'get w1'
 	wait_screen '"firstSeq": 1'
-	run screen
+	run -0 screen
 	refute_output --partial 'SUBSCRIBE'
 }

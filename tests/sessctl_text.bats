@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Text users give: only valid UTF-8 without NUL is taken, JSON nests at
 # most so deep, and every line sesskit prints is valid UTF-8 (JSON).
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -106,7 +107,7 @@ batch_lines() {
 	run sctl events s1
 	assert_success
 	valid_utf8 "$output"
-	run sctl get s1 --color always --events
+	run -0 sctl get s1 --color always --events
 	valid_utf8 "$output"
 }
 
@@ -125,6 +126,6 @@ batch_lines() {
 	run sctl join s1 a1 $'extra\xfe'
 	assert_failure 64
 	valid_utf8 "$output"
-	run sctl shell <<<$'fr\xffob'
+	run -64 sctl shell <<<$'fr\xffob'
 	valid_utf8 "$output"
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The developer tools in tools/: what they share in tools/lib.sh.
 
+bats_require_minimum_version 1.5.0
 load helpers/redis
 
 @test "lib.sh: a throwaway redis-server stopped from an EXIT trap leaves exit status 0" {
@@ -18,4 +19,34 @@ load helpers/redis
 	dir=$(echo "$output" | sed -n 's/^dir=//p')
 	[ -n "$dir" ]
 	[ ! -e "$dir" ]
+}
+
+@test "lint-bats: every bats file's assertions can fail" {
+	run "$SESSKIT_SRCDIR/tools/lint-bats" "$SESSKIT_SRCDIR"/tests/*.bats
+	assert_success
+	assert_output ""
+}
+
+@test "lint-bats refuses an && chained assertion and a run nothing checks" {
+	# (bats rewrites @test lines even inside a here-document: AT stands in)
+	sed 's/^AT/@test/' >"$BATS_TEST_TMPDIR/t.bats" <<'T'
+AT "x" {
+	run false
+	[ "$status" -eq 64 ] && assert_output --partial "nope"
+	run -0 true
+	run true
+	assert_output ""
+	for i in 1 2; do [ -s f ] && break; done
+	run true
+	[ "$status" -eq 0 ] || fail "why"
+}
+AT "y" {
+	run true
+}
+T
+	run -1 "$SESSKIT_SRCDIR/tools/lint-bats" "$BATS_TEST_TMPDIR/t.bats"
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 --partial "t.bats:3: an && list"
+	assert_line --index 1 --partial "t.bats:5: run without a status check"
+	assert_line --index 2 --partial "t.bats:12: run without a status check"
 }
