@@ -137,7 +137,11 @@ man_has() {
 			run -0 complete_words "$b" "$c"
 			[[ " $output " == *" $c "* ]] || fail "$b: command $c does not complete: $output"
 			grep -q -E "^\.B[IR]* \"?($b )?$c([ \"]|\$)" "$man" || fail "$b(1) lacks command $c"
-			for o in $("$SESSKIT_BUILDDIR/$b" "$c" --help | sed -n '/^Options:/,/^$/p' | option_names); do
+			# --help parses the command's options with the common ones: an
+			# option colliding with a common one is refused here (exit 70)
+			run -0 "$SESSKIT_BUILDDIR/$b" "$c" --help
+			assert_output --partial "usage: $b $c"
+			for o in $(printf '%s\n' "$output" | sed -n '/^Options:/,/^$/p' | option_names); do
 				run -0 complete_words "$b" "$c" "$o"
 				[[ " $output " == *" $o "* ]] || fail "$b $c $o does not complete: $output"
 				pat=$(printf '%s' "$o" | sed 's/-/\\\\-/g')

@@ -292,3 +292,17 @@ assert_one_line_stderr() {
 	assert_equal "$(rcli HGET 'sess:{t1}:meta' ttl)" 3600
 	assert_equal "$(rcli HLEN 'sess:{t1}:checkpoints')" 0
 }
+
+@test "long options only by their whole names: a prefix is refused, naming the option meant" {
+	run -64 sctl get s1 --insec
+	assert_output --partial "unknown option --insec (options are taken by their whole name: did you mean --insecure-password-file?)"
+	run -64 sctl --insec get s1
+	assert_output --partial "did you mean --insecure-password-file?"
+	run -3 sk sess-health --form json
+	assert_output --partial "did you mean --format?"
+	run -64 sk sess-replay play s1 --even
+	assert_output --partial "did you mean --events-only?"
+	# a value that looks like an option is still a value
+	run -65 sctl emit s1 --actor a1 --type --foo
+	assert_output --partial 'event type "--foo"'
+}

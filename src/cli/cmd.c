@@ -69,6 +69,65 @@ static void spec_end(struct spec *sp, int with_version)
 	memset(&sp->longs[n], 0, sizeof sp->longs[n]);
 }
 
+/* getopt_long takes any unambiguous prefix of a long name ("--insec" for
+ * --insecure-password-file); a flag that happens to be a prefix of another
+ * would then change meaning when an option is added. So every "--word" up
+ * to "--" (or up to the first non-option when stop is set) must name an
+ * option whole. Values are skipped: the word after an option that takes
+ * one, unless given as --name=V or -xV. */
+static int spec_exact(const struct spec *sp, int argc, char **argv, int stop,
+		      struct sess_err *err)
+{
+	int i, k;
+
+	for (i = 1; i < argc; i++) {
+		const char *w = argv[i];
+		const struct option *lo = NULL;
+		size_t len;
+
+		if (!strcmp(w, "--"))
+			return 0;
+		if (w[0] != '-' || !w[1]) {
+			if (stop)
+				return 0;
+			continue;
+		}
+		if (w[1] != '-') { /* -x, -xV, -abc */
+			for (k = 0; k < sp->n; k++)
+				if (sp->opt[k]->letter == w[1])
+					break;
+			if (k < sp->n && sp->opt[k]->kind != CLI_OPT_FLAG && !w[2])
+				i++;
+			continue;
+		}
+		len = strcspn(w + 2, "=");
+		for (k = 0; sp->longs[k].name; k++)
+			if (strlen(sp->longs[k].name) == len &&
+			    !strncmp(sp->longs[k].name, w + 2, len)) {
+				lo = &sp->longs[k];
+				break;
+			}
+		if (!lo) {
+			const char *near = NULL;
+
+			for (k = 0; sp->longs[k].name && len; k++)
+				if (!strncmp(sp->longs[k].name, w + 2, len)) {
+					near = sp->longs[k].name;
+					break;
+				}
+			if (near)
+				return sess_err_set(err, SESS_E_USAGE, NULL,
+						    "unknown option --%.*s (options are taken by their whole name: did you mean --%s?)",
+						    (int)len, w + 2, near);
+			return sess_err_set(err, SESS_E_USAGE, NULL, "unknown option --%.*s",
+					    (int)len, w + 2);
+		}
+		if (lo->has_arg == required_argument && !w[2 + len])
+			i++;
+	}
+	return 0;
+}
+
 static int spec_find(const struct spec *sp, int val)
 {
 	int i;
@@ -224,6 +283,10 @@ int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
 		goto done;
 	}
 	spec_end(&sp, 0);
+	if (spec_exact(&sp, argc, argv, 0, &a->err)) {
+		rc = cli_usage_error(a, "%s", a->err.msg);
+		goto done;
+	}
 	optind = 0;
 	opterr = 0;
 	rc = 0;
@@ -353,6 +416,11 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 	if (spec_add(&sp, cli_common_opts, &a.common, &a.err))
 		return cli_app_fail(&a);
 	spec_end(&sp, 1);
+	if (spec_exact(&sp, argc, argv, 1, &a.err)) {
+		sess_err_set(&a.err, SESS_E_USAGE, NULL, "%s; see '%s --help'", a.err.msg, t->name);
+		cli_fail(t->name, &a.err);
+		return cli_usage_exit(t);
+	}
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, sp.shorts, sp.longs, NULL)) != -1) {
 		if (opt == VAL_HELP) {
