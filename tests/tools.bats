@@ -50,3 +50,21 @@ T
 	assert_line --index 1 --partial "t.bats:5: run without a status check"
 	assert_line --index 2 --partial "t.bats:12: run without a status check"
 }
+
+@test "check-layers: every include points down, no cycle" {
+	run -0 "$SESSKIT_SRCDIR/tools/check-layers" "$SESSKIT_SRCDIR/src"
+	assert_output ""
+}
+
+@test "check-layers refuses an include upwards, a cycle and another binary's header" {
+	cp -r "$SESSKIT_SRCDIR/src" "$BATS_TEST_TMPDIR/src"
+	local s="$BATS_TEST_TMPDIR/src"
+	# the cycle this tree once had: scripts -> view -> log -> scripts
+	sed -i '1a #include "core/session/view.h"' "$s/core/redis/scripts.c"
+	sed -i '1a #include "core/session/view.h"' "$s/core/session/log.c"
+	sed -i '1a #include "sess-health/probe.h"' "$s/sess-replay/main.c"
+	run -1 "$SESSKIT_SRCDIR/tools/check-layers" "$s"
+	assert_line "core/redis/scripts.c: includes core/session/view.h: core/session is above core/redis; move the shared part down"
+	assert_line "include cycle: core/session/view -> core/session/log -> core/session/view"
+	assert_line --partial "sess-replay/main.c: includes sess-health/probe.h: a binary's own code is for that binary alone"
+}

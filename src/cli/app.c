@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/json.h"
-#include "core/keys.h"
+#include "core/model/json.h"
+#include "core/model/keys.h"
 
 int cli_connect(struct cli_app *a)
 {

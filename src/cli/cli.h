@@ -46,10 +46,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "core/config.h"
-#include "core/conn.h"
-#include "core/err.h"
-#include "core/session.h"
+#include "core/model/config.h"
+#include "core/redis/conn.h"
+#include "core/base/err.h"
+#include "core/session/session.h"
 
 /* ---- the command table ---- */
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/utf8.h"
+#include "core/base/utf8.h"
 
 int cli_out_init(struct cli_out *o, FILE *f, const char *color,
 		 struct sess_err *err)

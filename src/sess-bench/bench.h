@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "cli/cli.h"
-#include "core/hist.h"
+#include "sess-bench/hist.h"
 
 /* Operations measured, each with its own histogram. */
 enum sb_op { SB_CREATE, SB_EMIT, SB_GET, SB_LIST, SB_CHECKPOINT, SB_JOIN, SB_LEAVE, SB_NOPS };

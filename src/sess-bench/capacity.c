@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "core/keys.h"
+#include "core/model/keys.h"
 
 #define SAMPLE 100
 

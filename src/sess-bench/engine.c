@@ -34,8 +34,8 @@
 #include <time.h>
 
 #include "bench.h"
-#include "core/emit.h"
-#include "core/scripts.h"
+#include "core/session/emit.h"
+#include "core/redis/scripts.h"
 
 uint64_t sb_now_ns(void)
 {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "core/json.h"
+#include "core/model/json.h"
 
 static double ms(uint64_t ns)
 {

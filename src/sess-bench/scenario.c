@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "bench.h"
-#include "core/emit.h"
-#include "core/json.h"
-#include "core/keys.h"
-#include "core/schema.h"
-#include "core/scripts.h"
+#include "core/session/emit.h"
+#include "core/model/json.h"
+#include "core/model/keys.h"
+#include "core/base/schema.h"
+#include "core/redis/scripts.h"
 
 const char *const sb_op_names[SB_NOPS] = {"create", "emit", "get", "list", "checkpoint",
 					    "join", "leave"};

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/probe.h"
+#include "sess-health/probe.h"
 
 static const char *const names[] = {"closed", "open", "half-open"};
 

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/ids.h"
-#include "core/probe.h"
+#include "core/model/ids.h"
+#include "sess-health/probe.h"
 #include "sesskit-config.h"
 
 static const char *const status_names[] = {"healthy", "warning", "unknown", "critical", "down"};

@@ -9,7 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
-#include "core/range.h"
+#include "sess-health/range.h"
 
 /* Statuses, in order of severity. unknown is "could not check" (bad
  * credentials, a permission missing): worse than a warning, but it says

@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/probe.h"
+#include "sess-health/probe.h"
 
 #define CT_HEALTH "application/health+json"
 #define CT_PROM "text/plain; version=0.0.4; charset=utf-8"

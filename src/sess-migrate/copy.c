@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ids.h"
-#include "core/legacy.h"
-#include "core/schema.h"
+#include "core/model/ids.h"
+#include "sess-migrate/legacy.h"
+#include "core/base/schema.h"
 
 int mig_out(struct cli_app *a)
 {

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ids.h"
-#include "core/json.h"
-#include "core/legacy.h"
-#include "core/schema.h"
+#include "core/model/ids.h"
+#include "core/model/json.h"
+#include "sess-migrate/legacy.h"
+#include "core/base/schema.h"
 
 int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
 {

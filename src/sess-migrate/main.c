@@ -2,7 +2,7 @@
  * one: its command table. Everything a command is (name, synopsis,
  * options, positional bounds, completion) is declared here once; see
  * src/cli/cli.h. */
-#include "core/limits.h"
+#include "core/model/limits.h"
 #include "migrate.h"
 
 #define O struct mig_opts

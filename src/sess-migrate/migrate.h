@@ -5,8 +5,8 @@
 #define SESS_MIGRATE_H
 
 #include "cli/cli.h"
-#include "core/dump.h"
-#include "core/mtask.h"
+#include "sess-migrate/dump.h"
+#include "sess-migrate/mtask.h"
 
 /* every command's options; each command uses the ones its table names */
 struct mig_opts {

@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/ids.h"
-#include "core/json.h"
-#include "core/schema.h"
+#include "core/model/ids.h"
+#include "core/model/json.h"
+#include "core/base/schema.h"
 
 int mig_parse_since(const char *s, long long *out, struct sess_err *err)
 {

@@ -27,11 +27,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/fence.h"
-#include "core/ids.h"
-#include "core/index.h"
-#include "core/msync.h"
-#include "core/schema.h"
+#include "sess-migrate/fence.h"
+#include "core/model/ids.h"
+#include "core/session/index.h"
+#include "sess-migrate/msync.h"
+#include "core/base/schema.h"
 
 /* ---- a set of session ids (the dirty ones, the --ids plan) ---- */
 

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ids.h"
-#include "core/index.h"
-#include "core/schema.h"
+#include "core/model/ids.h"
+#include "core/session/index.h"
+#include "core/base/schema.h"
 
 int cmd_status(struct cli_app *a, void *opts, int argc, char **argv)
 {

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ids.h"
-#include "core/schema.h"
+#include "core/model/ids.h"
+#include "core/base/schema.h"
 
 struct vcount {
 	long equal, missing, extra, different, expired, failed;

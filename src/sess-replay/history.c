@@ -6,16 +6,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/event.h"
-#include "core/ids.h"
-#include "core/index.h"
-#include "core/integrity.h"
-#include "core/keys.h"
-#include "core/pipe.h"
-#include "core/reply.h"
-#include "core/replay.h"
-#include "core/schema.h"
-#include "core/view.h"
+#include "core/model/event.h"
+#include "core/model/ids.h"
+#include "core/session/index.h"
+#include "core/history/integrity.h"
+#include "core/model/keys.h"
+#include "core/redis/pipe.h"
+#include "core/redis/reply.h"
+#include "sess-replay/saved.h"
+#include "core/base/schema.h"
+#include "core/session/view.h"
 #include "replay.h"
 
 /* A lifecycle record as a frame: {"frame":"lifecycle","kind",...}. */

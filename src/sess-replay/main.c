@@ -1,6 +1,6 @@
 /* sess-replay - play back, rebuild and verify session history; durable,
  * compressed replays. Its command table (see src/cli/cli.h). */
-#include "core/replay.h"
+#include "sess-replay/saved.h"
 #include "replay.h"
 
 #define S CLI_COMPLETE_SESSION

@@ -5,8 +5,8 @@
 #define SESS_REPLAY_BIN_H
 
 #include "cli/cli.h"
-#include "core/fold.h"
-#include "core/log.h"
+#include "core/history/fold.h"
+#include "core/session/log.h"
 
 struct play_opts {
 	const char *from, *to, *type, *actor, *speed;

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/integrity.h"
-#include "core/keys.h"
-#include "core/replay.h"
+#include "core/history/integrity.h"
+#include "core/model/keys.h"
+#include "sess-replay/saved.h"
 #include "replay.h"
 
 int point_parse(const char *s, const char *what, struct point *p, struct sess_err *err)

@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ids.h"
-#include "core/integrity.h"
-#include "core/json.h"
-#include "core/keys.h"
-#include "core/reply.h"
-#include "core/replay.h"
-#include "core/schema.h"
-#include "core/view.h"
+#include "core/model/ids.h"
+#include "core/history/integrity.h"
+#include "core/model/json.h"
+#include "core/model/keys.h"
+#include "core/redis/reply.h"
+#include "sess-replay/saved.h"
+#include "core/base/schema.h"
+#include "core/session/view.h"
 #include "replay.h"
 
 /* Findings of the checks a save or an import makes, before it writes:

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cfgcheck.h"
+#include "sess-validate/cfgcheck.h"
 #include "sesskit-config.h"
 
 static const char *env_get(const char *name)

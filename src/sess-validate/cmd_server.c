@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/cfgcheck.h"
-#include "core/keys.h"
-#include "core/schema.h"
+#include "sess-validate/cfgcheck.h"
+#include "core/model/keys.h"
+#include "core/base/schema.h"
 
 #define MIN_MAJOR 6           /* older servers: no ACL, no RESP3 ... */
 #define LATENCY_WARN_MS 10.0

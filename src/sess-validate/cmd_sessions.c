@@ -17,13 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ids.h"
-#include "core/index.h"
-#include "core/integrity.h"
-#include "core/keys.h"
-#include "core/pipe.h"
-#include "core/reply.h"
-#include "core/schema.h"
+#include "core/model/ids.h"
+#include "core/session/index.h"
+#include "core/history/integrity.h"
+#include "core/model/keys.h"
+#include "core/redis/pipe.h"
+#include "core/redis/reply.h"
+#include "core/base/schema.h"
 
 #define FAST_MAX 1000   /* records read in the paged pass */
 #define SKEW_MS 5000    /* TTLs of one session further apart than this */

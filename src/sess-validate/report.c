@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/utf8.h"
+#include "core/base/utf8.h"
 
 int report_init(struct report *r, struct cli_app *a, const char *format, int strict,
 		const char *check)

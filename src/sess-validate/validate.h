@@ -3,7 +3,7 @@
 #define SESS_VALIDATE_H
 
 #include "cli/cli.h"
-#include "core/finding.h"
+#include "core/model/finding.h"
 
 /* Options every command shares: the output format and --strict. */
 #define REPORT_FIELDS const char *format; int strict

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/keys.h"
-#include "core/limits.h"
+#include "core/model/keys.h"
+#include "core/model/limits.h"
 #include "sessctl.h"
 
 static int run_list(struct cli_app *a, struct list_opts *o, const char *agent)

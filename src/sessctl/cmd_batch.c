@@ -32,10 +32,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/json.h"
-#include "core/keys.h"
-#include "core/limits.h"
-#include "core/pipe.h"
+#include "core/model/json.h"
+#include "core/model/keys.h"
+#include "core/model/limits.h"
+#include "core/redis/pipe.h"
 #include "sessctl.h"
 
 /* Tags of the pipeline's replies: upkeep commands carry 0, emit groups 1. */

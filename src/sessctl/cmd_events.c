@@ -1,8 +1,8 @@
 /* Event commands: emit, events. */
 #include <string.h>
 
-#include "core/json.h"
-#include "core/keys.h"
+#include "core/model/json.h"
+#include "core/model/keys.h"
 #include "sessctl.h"
 
 struct emit_st {

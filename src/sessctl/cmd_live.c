@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/keys.h"
+#include "core/model/keys.h"
 #include "sessctl.h"
 
 static void sleep_ms(long ms)

@@ -1,7 +1,7 @@
 /* Session lifecycle commands: create, join, leave, complete, delete, touch, get. */
 #include <string.h>
 
-#include "core/keys.h"
+#include "core/model/keys.h"
 #include "sessctl.h"
 
 int cmd_create(struct cli_app *a, void *opts, int argc, char **argv)

@@ -1,7 +1,7 @@
 /* sessctl - session lifecycle and inspection for sesskit: its command
  * table. Everything a command is (name, synopsis, options, positional
  * bounds, completion) is declared here once; see src/cli/cli.h. */
-#include "core/limits.h"
+#include "core/model/limits.h"
 #include "sessctl.h"
 
 #define S CLI_COMPLETE_SESSION

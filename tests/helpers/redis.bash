@@ -26,6 +26,11 @@
 #   redis_url [NAME]   redis://127.0.0.1:PORT of the main or a named server
 #   redis_start [REDIS-ARGS...] / redis_stop   the main server by hand
 #   json_field FIELD   one field of the JSON object on stdin (jq)
+#   port_reserve       a TCP port P with P and P+10000 (a cluster node's
+#                      bus port) free, reserved under a lock for as long
+#                      as this bats process lives (or port_release P), so
+#                      suites run side by side (make -j2 check) never
+#                      pick the same one; every private server uses it
 #   Variables: REDIS_PORT_T, REDIS_SOCK, REDIS_DIR (main server),
 #   SESSCTL (path of sessctl), SESSKIT_BUILDDIR, SESSKIT_SRCDIR.
 # Loading it unsets the user's REDIS_*, SESSION_* and SESSKIT_PREFIX.
@@ -42,6 +47,40 @@ SESSCTL="$SESSKIT_BUILDDIR/sessctl"
 unset REDIS_URL REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD \
 	SESSION_TTL SESSION_CLEANUP_INTERVAL SESSION_CLEANUP_BATCH_SIZE SESSKIT_PREFIX
 
+# Reservations: a file per port in $_SK_PORTS holding the owner's pid;
+# one whose owner is gone is free again. The lock makes pick-and-mark one
+# step across processes.
+_SK_PORTS=${TMPDIR:-/tmp}/sesskit-ports
+
+# _port_listened P: something accepts connections on 127.0.0.1:P.
+_port_listened() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+port_reserve() {
+	local fd try p f owner
+	mkdir -p "$_SK_PORTS" || return 1
+	exec {fd}>>"$_SK_PORTS/.lock" || return 1
+	flock -w 30 "$fd" || { exec {fd}>&-; echo "port_reserve: $_SK_PORTS/.lock held for 30 s" >&2; return 1; }
+	for try in $(seq 1 300); do
+		p=$(( 20000 + (RANDOM * 7 + try * 131 + $$) % 35000 ))
+		f="$_SK_PORTS/$p"
+		if [ -e "$f" ]; then
+			owner=$(cat "$f" 2>/dev/null)
+			[ -n "$owner" ] && kill -0 "$owner" 2>/dev/null && continue
+		fi
+		_port_listened "$p" && continue
+		_port_listened $((p + 10000)) && continue
+		echo "$$" >"$f"
+		exec {fd}>&-
+		echo "$p"
+		return 0
+	done
+	exec {fd}>&-
+	echo "port_reserve: no free port pair found" >&2
+	return 1
+}
+
+port_release() { rm -f "$_SK_PORTS/${1:?port}"; }
+
 # _redis_spawn ARGS...: start one redis-server on a free port; extra
 # arguments go to redis-server. Sets _RS_DIR, _RS_PORT, _RS_SOCK.
 _redis_spawn() {
@@ -49,7 +88,8 @@ _redis_spawn() {
 	for try in $(seq 1 30); do
 		dir=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/redis.XXXXXX")
 		sock="$dir/redis.sock"
-		port=$(( 20000 + (RANDOM * 7 + try * 131 + $$) % 40000 ))
+		port=$(port_reserve) || return 1
+		echo "$port" >"$dir/port"
 		redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$sock" \
 			--unixsocketperm 700 --save '' --appendonly no --dir "$dir" \
 			--daemonize yes --pidfile "$dir/redis.pid" \
@@ -85,6 +125,7 @@ _redis_kill() {
 		done
 		kill -9 "$pid" 2>/dev/null || true
 	fi
+	[ ! -f "$dir/port" ] || port_release "$(cat "$dir/port")"
 	rm -rf "$dir"
 	return 0
 }

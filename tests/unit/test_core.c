@@ -5,18 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "core/err.h"
-#include "core/event.h"
-#include "core/sha1.h"
-#include "core/jscan.h"
-#include "core/json.h"
-#include "core/keys.h"
-#include "core/limits.h"
-#include "core/pipe.h"
-#include "core/scripts.h"
-#include "core/utf8.h"
-#include "core/session.h"
+#include "core/model/config.h"
+#include "core/base/err.h"
+#include "core/model/event.h"
+#include "core/base/sha1.h"
+#include "core/base/jscan.h"
+#include "core/model/json.h"
+#include "core/model/keys.h"
+#include "core/model/limits.h"
+#include "core/redis/pipe.h"
+#include "core/redis/scripts.h"
+#include "core/base/utf8.h"
+#include "core/session/session.h"
 #include "tap.h"
 
 static void test_keys(void)

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/err.h"
-#include "core/probe.h"
-#include "core/range.h"
+#include "core/base/err.h"
+#include "sess-health/probe.h"
+#include "sess-health/range.h"
 #include "tap.h"
 
 static int alerts(const char *spec, double v)

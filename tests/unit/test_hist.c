@@ -1,9 +1,9 @@
-/* test_hist - the latency histogram (src/core/hist.c): buckets, error
+/* test_hist - the latency histogram (src/sess-bench/hist.c): buckets, error
  * bound, percentiles, merge. */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "core/hist.h"
+#include "sess-bench/hist.h"
 #include "tap.h"
 
 static void test_buckets(void)

@@ -1,0 +1,453 @@
+#include "core/history/fold.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/jscan.h"
+#include "core/base/schema.h"
+
+void sess_fold_init(struct sess_fold *f, const char *id, int chained)
+{
+	memset(f, 0, sizeof *f);
+	snprintf(f->id, sizeof f->id, "%s", id ? id : "");
+	f->chained = chained;
+}
+
+void sess_fold_free(struct sess_fold *f)
+{
+	free(f->agents);
+	free(f->metadata);
+	f->agents = NULL;
+	f->metadata = NULL;
+	f->nagents = f->cap = 0;
+}
+
+static int damaged(struct sess_err *err, const char *what, const char *text, size_t len)
+{
+	return sess_err_set(err, SESS_E_DATA, "corrupt_record",
+			    "a stored %s is damaged (\"%.*s\"); the session's data is not what sesskit wrote",
+			    what, (int)(len > 60 ? 60 : len), text);
+}
+
+int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
+		   struct sess_err *err)
+{
+	struct sess_jscan js;
+	const char *k, *v, *ve;
+	size_t kl;
+	int r, have = 0;
+
+	memset(ev, 0, sizeof *ev);
+	if (sess_jscan_init(&js, text, len))
+		return damaged(err, "event", text, len);
+	/* keys told apart by length and first bytes: every event passes here */
+	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+		if (kl == 1 && k[0] == 's') {
+			if (sess_jscan_whole(v, ve, &ev->seq))
+				return damaged(err, "event", text, len);
+			have |= 1;
+		} else if (kl == 2 && k[0] == 't' && k[1] == 's') {
+			if (sess_jscan_whole(v, ve, &ev->ts))
+				return damaged(err, "event", text, len);
+			have |= 2;
+		} else if (kl == 1 && k[0] == 't') {
+			if (sess_jscan_str(v, ve, &ev->type, &ev->type_len))
+				return damaged(err, "event", text, len);
+			have |= 4;
+		} else if (kl == 1 && k[0] == 'a') {
+			if (sess_jscan_str(v, ve, &ev->actor, &ev->actor_len))
+				return damaged(err, "event", text, len);
+			have |= 8;
+		} else if (kl == 2 && k[0] == 's' && k[1] == 't' && *v == '{') {
+			struct sess_jscan in;
+			const char *k2, *v2, *ve2;
+			size_t kl2;
+			if (sess_jscan_init(&in, v, (size_t)(ve - v)))
+				return damaged(err, "event", text, len);
+			while (sess_jscan_next(&in, &k2, &kl2, &v2, &ve2) == 1)
+				if (sess_jscan_is(k2, kl2, "to") &&
+				    sess_jscan_str(v2, ve2, &ev->to, &ev->to_len))
+					return damaged(err, "event", text, len);
+		}
+	}
+	if (r < 0 || have != 15)
+		return damaged(err, "event", text, len);
+	return 0;
+}
+
+static void chain_link(struct sess_fold *f, const char *text, size_t len)
+{
+	if (f->chained)
+		sess_sha1_link(f->chain, text, len, f->chain);
+}
+
+int sess_fold_event(struct sess_fold *f, const char *text, size_t len,
+		    struct sess_err *err)
+{
+	struct sess_fold_ev ev;
+
+	if (sess_fold_scan(text, len, &ev, err))
+		return -1;
+	return sess_fold_event_ev(f, &ev, text, len, err);
+}
+
+int sess_fold_event_ev(struct sess_fold *f, const struct sess_fold_ev *evp,
+		       const char *text, size_t len, struct sess_err *err)
+{
+	struct sess_fold_ev ev = *evp;
+
+	if (f->events == 0 && !f->known && f->seq == 0 && ev.seq > 1) {
+		/* a trimmed log folded without its checkpoint: start there */
+		f->base = f->seq = ev.seq - 1;
+	}
+	if (ev.seq != f->seq + 1)
+		return sess_err_set(err, SESS_E_DATA, "seq_gap",
+				    "event seq %lld follows seq %lld; the log has a gap or a repeat",
+				    ev.seq, f->seq);
+	f->seq = ev.seq;
+	f->updated = ev.ts;
+	if (ev.to && ev.to_len < sizeof f->state) {
+		memcpy(f->state, ev.to, ev.to_len);
+		f->state[ev.to_len] = '\0';
+	}
+	f->events++;
+	/* events before a history starts (an upgraded session's) are not
+	 * chained: the chain begins at the upgrade record */
+	if (f->known)
+		chain_link(f, text, len);
+	return 0;
+}
+
+static int agent_find(const struct sess_fold *f, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < f->nagents; i++)
+		if (!strcmp(f->agents[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+int sess_fold_has_agent(const struct sess_fold *f, const char *id, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < f->nagents; i++)
+		if (strlen(f->agents[i].id) == len && !memcmp(f->agents[i].id, id, len))
+			return 1;
+	return 0;
+}
+
+static int agent_add(struct sess_fold *f, const char *id, long long joined, struct sess_err *err)
+{
+	if (agent_find(f, id) >= 0)
+		return 0;
+	if (f->nagents == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 8;
+		struct sess_fold_agent *a = realloc(f->agents, cap * sizeof *a);
+		if (!a)
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		f->agents = a;
+		f->cap = cap;
+	}
+	snprintf(f->agents[f->nagents].id, sizeof f->agents[0].id, "%s", id);
+	f->agents[f->nagents++].joined = joined;
+	return 0;
+}
+
+static void agent_del(struct sess_fold *f, const char *id)
+{
+	int i = agent_find(f, id);
+
+	if (i < 0)
+		return;
+	memmove(&f->agents[i], &f->agents[i + 1], (f->nagents - (size_t)i - 1) * sizeof f->agents[0]);
+	f->nagents--;
+}
+
+static const char *sget(const cJSON *o, const char *k)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+static long long nget(const cJSON *o, const char *k, long long def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : def;
+}
+
+static int set_metadata(struct sess_fold *f, const cJSON *m, struct sess_err *err)
+{
+	free(f->metadata);
+	f->metadata = NULL;
+	if (!m)
+		return 0;
+	if (!(f->metadata = cJSON_PrintUnformatted(m)))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	return 0;
+}
+
+/* The members of a record's or checkpoint's "agents" array. */
+static int set_agents(struct sess_fold *f, const cJSON *arr, long long joined, struct sess_err *err)
+{
+	const cJSON *it;
+
+	f->nagents = 0;
+	cJSON_ArrayForEach(it, arr)
+		if (cJSON_IsString(it) && agent_add(f, it->valuestring, joined, err))
+			return -1;
+	return 0;
+}
+
+int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
+		     struct sess_err *err)
+{
+	cJSON *r = cJSON_ParseWithLength(text, len);
+	const char *k = r ? sget(r, "k") : NULL, *a;
+	long long ts, at;
+	int rc = 0;
+
+	if (!cJSON_IsObject(r) || !k || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "at")) ||
+	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "ts"))) {
+		cJSON_Delete(r);
+		return damaged(err, "history record", text, len);
+	}
+	ts = nget(r, "ts", 0);
+	at = nget(r, "at", 0);
+	a = sget(r, "a");
+	if (at != f->seq && strcmp(k, "create") != 0) {
+		sess_err_set(err, SESS_E_DATA, "seq_gap",
+			     "a %s record at seq %lld comes after seq %lld; history and log disagree (an event is missing or extra)",
+			     k, at, f->seq);
+		cJSON_Delete(r); /* k points into it */
+		return -1;
+	}
+	if (!strcmp(k, "create") || !strcmp(k, "upgrade")) {
+		int up = k[0] == 'u';
+		f->known = 1;
+		snprintf(f->state, sizeof f->state, "%s", up ? (sget(r, "state") ? sget(r, "state") : "") : SESS_S_WORKING);
+		snprintf(f->creator, sizeof f->creator, "%s", up ? (sget(r, "creator") ? sget(r, "creator") : "") : (a ? a : ""));
+		f->created = up ? nget(r, "created", 0) : ts;
+		f->ttl = nget(r, "ttl", 0);
+		if (!up) {
+			f->updated = ts;
+			f->nagents = 0;
+			if (a)
+				rc = agent_add(f, a, ts, err);
+		} else {
+			f->base = nget(r, "base", f->base);
+			rc = set_agents(f, cJSON_GetObjectItemCaseSensitive(r, "agents"), 0, err);
+		}
+		if (!rc)
+			rc = set_metadata(f, cJSON_GetObjectItemCaseSensitive(r, "m"), err);
+		if (up)
+			f->chain[0] = '\0'; /* the chain starts here */
+	} else if (!f->known) {
+		rc = sess_err_set(err, SESS_E_DATA, "no_history",
+				  "a %s record comes before the session's create or upgrade record", k);
+	} else if (!strcmp(k, "join") && a) {
+		rc = agent_add(f, a, ts, err);
+		f->updated = ts;
+	} else if (!strcmp(k, "leave") && a) {
+		agent_del(f, a);
+		f->updated = ts;
+	} else if (!strcmp(k, "complete")) {
+		snprintf(f->state, sizeof f->state, "%s", SESS_S_COMPLETED);
+		f->updated = ts;
+		f->completed_at = ts;
+	} else if (!strcmp(k, "touch")) {
+		f->ttl = nget(r, "ttl", f->ttl);
+	} else if (!strcmp(k, "checkpoint")) {
+		f->cps = nget(r, "n", f->cps + 1);
+	} else if (!strcmp(k, "trim")) {
+		/* the log's first events are gone; the state is unchanged */
+	} else if (!strcmp(k, "fork")) {
+		/* a fork's first own record: where it came from; no change */
+	} else {
+		rc = damaged(err, "history record of an unknown kind", text, len);
+	}
+	cJSON_Delete(r);
+	if (rc)
+		return -1;
+	f->records++;
+	chain_link(f, text, len);
+	return 0;
+}
+
+int sess_fold_from_checkpoint(struct sess_fold *f, const cJSON *cp, struct sess_err *err)
+{
+	const char *state = sget(cp, "state"), *ch = sget(cp, "ch"), *creator = sget(cp, "creator");
+
+	if (!state || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(cp, "seq")) || !creator)
+		return sess_err_set(err, SESS_E_DATA, "corrupt_checkpoint",
+				    "a stored checkpoint lacks its state, seq or creator");
+	f->known = 1;
+	snprintf(f->state, sizeof f->state, "%s", state);
+	snprintf(f->creator, sizeof f->creator, "%s", creator);
+	f->seq = f->base = nget(cp, "seq", 0);
+	f->created = nget(cp, "created", 0);
+	f->updated = nget(cp, "timestamp", 0);
+	f->ttl = nget(cp, "ttl", 0);
+	/* the checkpoint's own record comes next: cps is one before it */
+	f->cps = nget(cp, "id", 1) - 1;
+	snprintf(f->chain, sizeof f->chain, "%s", ch ? ch : "");
+	if (set_agents(f, cJSON_GetObjectItemCaseSensitive(cp, "agents"), 0, err))
+		return -1;
+	return set_metadata(f, cJSON_GetObjectItemCaseSensitive(cp, "metadata"), err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void sess_fold_digest(const struct sess_fold *f, char out[SESS_SHA1_HEX])
+{
+	struct sess_sha1 c;
+	const char **names = f->nagents ? malloc(f->nagents * sizeof *names) : NULL;
+	char num[80];
+	size_t i;
+
+	sess_sha1_init(&c);
+	sess_sha1_add(&c, f->state, strlen(f->state));
+	snprintf(num, sizeof num, "\n%lld\n", f->seq);
+	sess_sha1_add(&c, num, strlen(num));
+	sess_sha1_add(&c, f->creator, strlen(f->creator));
+	snprintf(num, sizeof num, "\n%lld\n%lld\n", f->created, f->ttl);
+	sess_sha1_add(&c, num, strlen(num));
+	if (names) {
+		for (i = 0; i < f->nagents; i++)
+			names[i] = f->agents[i].id;
+		qsort(names, f->nagents, sizeof *names, cmp_str);
+		for (i = 0; i < f->nagents; i++) {
+			if (i)
+				sess_sha1_add(&c, ",", 1);
+			sess_sha1_add(&c, names[i], strlen(names[i]));
+		}
+		free(names);
+	}
+	sess_sha1_hex(&c, out);
+}
+
+cJSON *sess_fold_json(const struct sess_fold *f)
+{
+	cJSON *o = cJSON_CreateObject(), *agents;
+	size_t i;
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "id", f->id);
+	cJSON_AddStringToObject(o, "state", f->known ? f->state : "unknown");
+	cJSON_AddNumberToObject(o, "seq", (double)f->seq);
+	if (f->known) {
+		cJSON_AddNumberToObject(o, "created", (double)f->created);
+		cJSON_AddNumberToObject(o, "updated", (double)f->updated);
+		cJSON_AddNumberToObject(o, "ttl", (double)f->ttl);
+		cJSON_AddStringToObject(o, "creator", f->creator);
+	}
+	cJSON_AddNumberToObject(o, "checkpoints", (double)f->cps);
+	cJSON_AddNumberToObject(o, "firstSeq", (double)(f->base + 1));
+	agents = cJSON_AddArrayToObject(o, "agents");
+	for (i = 0; agents && i < f->nagents; i++) {
+		cJSON *a = cJSON_CreateObject();
+		cJSON_AddStringToObject(a, "id", f->agents[i].id);
+		if (f->agents[i].joined)
+			cJSON_AddNumberToObject(a, "joined", (double)f->agents[i].joined);
+		cJSON_AddItemToArray(agents, a);
+	}
+	if (f->metadata) {
+		cJSON *m = cJSON_Parse(f->metadata);
+		if (m)
+			cJSON_AddItemToObject(o, "metadata", m);
+	}
+	return o;
+}
+
+cJSON *sess_fold_snapshot(const struct sess_fold *f)
+{
+	cJSON *o = cJSON_CreateObject(), *agents;
+	size_t i;
+
+	if (!o)
+		return NULL;
+	/* id, state and chain always; the rest only when not zero, which
+	 * sess_fold_restore takes as the default (the first block of every
+	 * replay holds the empty fold: a short session's replay is mostly
+	 * that block) */
+#define NUM(name, v) \
+	do { \
+		if (v) \
+			cJSON_AddNumberToObject(o, name, (double)(v)); \
+	} while (0)
+	cJSON_AddStringToObject(o, "id", f->id);
+	if (f->known)
+		cJSON_AddBoolToObject(o, "known", 1);
+	cJSON_AddStringToObject(o, "state", f->state);
+	NUM("seq", f->seq);
+	NUM("base", f->base);
+	NUM("created", f->created);
+	NUM("updated", f->updated);
+	NUM("ttl", f->ttl);
+	if (f->creator[0])
+		cJSON_AddStringToObject(o, "creator", f->creator);
+	NUM("cps", f->cps);
+	NUM("events", f->events);
+	NUM("records", f->records);
+	NUM("completedAt", f->completed_at);
+#undef NUM
+	cJSON_AddStringToObject(o, "chain", f->chain);
+	if (f->nagents) {
+		agents = cJSON_AddArrayToObject(o, "agents");
+		for (i = 0; agents && i < f->nagents; i++) {
+			cJSON *a = cJSON_CreateArray();
+			cJSON_AddItemToArray(a, cJSON_CreateString(f->agents[i].id));
+			cJSON_AddItemToArray(a, cJSON_CreateNumber((double)f->agents[i].joined));
+			cJSON_AddItemToArray(agents, a);
+		}
+	}
+	if (f->metadata)
+		cJSON_AddStringToObject(o, "metadata", f->metadata);
+	return o;
+}
+
+int sess_fold_restore(struct sess_fold *f, const cJSON *snap, int chained,
+		      struct sess_err *err)
+{
+	const cJSON *it;
+
+	sess_fold_init(f, sget(snap, "id"), chained);
+	if (!cJSON_IsObject(snap) || !sget(snap, "state") || !sget(snap, "chain"))
+		return sess_err_set(err, SESS_E_DATA, "corrupt_replay",
+				    "a replay block's snapshot is damaged");
+	f->known = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(snap, "known"));
+	snprintf(f->state, sizeof f->state, "%s", sget(snap, "state"));
+	snprintf(f->creator, sizeof f->creator, "%s", sget(snap, "creator") ? sget(snap, "creator") : "");
+	snprintf(f->chain, sizeof f->chain, "%s", sget(snap, "chain"));
+	f->seq = nget(snap, "seq", 0);
+	f->base = nget(snap, "base", 0);
+	f->created = nget(snap, "created", 0);
+	f->updated = nget(snap, "updated", 0);
+	f->ttl = nget(snap, "ttl", 0);
+	f->cps = nget(snap, "cps", 0);
+	f->events = nget(snap, "events", 0);
+	f->records = nget(snap, "records", 0);
+	f->completed_at = nget(snap, "completedAt", 0);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(snap, "agents")) {
+		const cJSON *id = cJSON_GetArrayItem(it, 0), *j = cJSON_GetArrayItem(it, 1);
+		if (cJSON_IsString(id) && agent_add(f, id->valuestring, cJSON_IsNumber(j) ? (long long)j->valuedouble : 0, err))
+			return -1;
+	}
+	if (sget(snap, "metadata") && !(f->metadata = strdup(sget(snap, "metadata"))))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	return 0;
+}
+
+long long sess_fold_checkpoint_n(const char *rec)
+{
+	const char *n;
+
+	if (!strstr(rec, "\"k\":\"checkpoint\"") || !(n = strstr(rec, "\"n\":")))
+		return -1;
+	return strtoll(n + 4, NULL, 10);
+}

@@ -1,0 +1,275 @@
+#include "core/history/integrity.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/schema.h"
+
+static void say(sess_integrity_fn fn, void *arg, const char *code, long long seq, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void say(sess_integrity_fn fn, void *arg, const char *code, long long seq, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fn(code, seq, msg, arg);
+}
+
+static int cmp_name(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The members' names, sorted, as a JSON array (how a checkpoint lists them). */
+static cJSON *sorted_names(const struct sess_fold *f)
+{
+	cJSON *a = cJSON_CreateArray();
+	const char **ids = f->nagents ? malloc(f->nagents * sizeof *ids) : NULL;
+	size_t i;
+
+	for (i = 0; ids && i < f->nagents; i++)
+		ids[i] = f->agents[i].id;
+	if (ids)
+		qsort(ids, f->nagents, sizeof *ids, cmp_name);
+	for (i = 0; ids && i < f->nagents; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(ids[i]));
+	free(ids);
+	return a;
+}
+
+long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain_before, long long n,
+			       cJSON *cps, sess_integrity_fn fn, void *arg)
+{
+	char key[24], sd[SESS_SHA1_HEX];
+	const cJSON *cp, *v;
+	cJSON *agents;
+	char *got, *want;
+	long found = 0;
+
+	snprintf(key, sizeof key, "%lld", n);
+	cp = cJSON_GetObjectItemCaseSensitive(cps, key);
+	if (!cp) {
+		say(fn, arg, "checkpoint_missing", before->seq,
+		    "the history records checkpoint %lld, which is not stored", n);
+		return 1;
+	}
+	sess_fold_digest(before, sd);
+	v = cJSON_GetObjectItemCaseSensitive(cp, "sd");
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, sd)) {
+		say(fn, arg, "checkpoint_mismatch", before->seq,
+		    "checkpoint %lld does not hold the state folded up to seq %lld (state digest %s, stored %s)",
+		    n, before->seq, sd, cJSON_IsString(v) ? v->valuestring : "none");
+		found++;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(cp, "ch");
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, chain_before)) {
+		say(fn, arg, "chain_mismatch", before->seq,
+		    "checkpoint %lld's chain digest is not the chain of the records before it", n);
+		found++;
+	}
+	/* the plain fields too, so a finding names what differs (a
+	 * checkpoint lists its agents sorted) */
+	agents = sorted_names(before);
+	got = cJSON_PrintUnformatted(agents);
+	want = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(cp, "agents"));
+	if (!got || !want || strcmp(got, want)) {
+		say(fn, arg, "checkpoint_mismatch", before->seq, "checkpoint %lld lists agents %s; the history has %s",
+		    n, want ? want : "none", got ? got : "none");
+		found++;
+	}
+	cJSON_free(got);
+	cJSON_free(want);
+	cJSON_Delete(agents);
+	v = cJSON_GetObjectItemCaseSensitive(cp, "state");
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, before->state)) {
+		say(fn, arg, "checkpoint_mismatch", before->seq, "checkpoint %lld holds state %s; the history has %s",
+		    n, cJSON_IsString(v) ? v->valuestring : "none", before->state);
+		found++;
+	}
+	/* and the rest of what it holds: a saved replay rebuilds checkpoints
+	 * from the fold, so nothing a checkpoint says may differ from it */
+	{
+		static const char *const nums[] = {"seq", "created", "ttl"};
+		const long long want_n[] = {before->seq, before->created, before->ttl};
+		cJSON *md = before->metadata ? cJSON_Parse(before->metadata) : NULL;
+		size_t i;
+		for (i = 0; i < 3; i++) {
+			v = cJSON_GetObjectItemCaseSensitive(cp, nums[i]);
+			if (!cJSON_IsNumber(v) || (long long)v->valuedouble != want_n[i]) {
+				say(fn, arg, "checkpoint_mismatch", before->seq,
+				    "checkpoint %lld holds %s %.0f; the history has %lld", n, nums[i],
+				    cJSON_IsNumber(v) ? v->valuedouble : -1.0, want_n[i]);
+				found++;
+			}
+		}
+		v = cJSON_GetObjectItemCaseSensitive(cp, "creator");
+		if (!cJSON_IsString(v) || strcmp(v->valuestring, before->creator)) {
+			say(fn, arg, "checkpoint_mismatch", before->seq, "checkpoint %lld names creator %s; the history has %s",
+			    n, cJSON_IsString(v) ? v->valuestring : "none", before->creator);
+			found++;
+		}
+		v = cJSON_GetObjectItemCaseSensitive(cp, "metadata");
+		if (!(md ? v && cJSON_Compare(md, v, 1) : !v)) {
+			say(fn, arg, "checkpoint_mismatch", before->seq,
+			    "checkpoint %lld holds other metadata than the history's", n);
+			found++;
+		}
+		cJSON_Delete(md);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(cps, key); /* seen */
+	return found;
+}
+
+cJSON *sess_integrity_checkpoint_body(const struct sess_fold *f, const char *chain_before,
+				      const char *rec, size_t len)
+{
+	cJSON *r = cJSON_ParseWithLength(rec, len), *o = NULL, *meta = NULL;
+	const cJSON *n, *at, *ts, *why, *sd;
+
+	if (!r || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "k")) ||
+	    strcmp(cJSON_GetObjectItemCaseSensitive(r, "k")->valuestring, "checkpoint"))
+		goto done;
+	n = cJSON_GetObjectItemCaseSensitive(r, "n");
+	at = cJSON_GetObjectItemCaseSensitive(r, "at");
+	ts = cJSON_GetObjectItemCaseSensitive(r, "ts");
+	why = cJSON_GetObjectItemCaseSensitive(r, "r");
+	sd = cJSON_GetObjectItemCaseSensitive(r, "sd");
+	if (!cJSON_IsNumber(n) || !cJSON_IsNumber(at) || !cJSON_IsNumber(ts) || !cJSON_IsString(why) ||
+	    !cJSON_IsString(sd) || (f->metadata && !(meta = cJSON_Parse(f->metadata))) || !(o = cJSON_CreateObject()))
+		goto done;
+	cJSON_AddNumberToObject(o, "id", n->valuedouble);
+	cJSON_AddNumberToObject(o, "seq", at->valuedouble);
+	cJSON_AddNumberToObject(o, "timestamp", ts->valuedouble);
+	cJSON_AddStringToObject(o, "reason", why->valuestring);
+	cJSON_AddStringToObject(o, "state", f->state);
+	cJSON_AddNumberToObject(o, "created", (double)f->created);
+	cJSON_AddStringToObject(o, "creator", f->creator);
+	cJSON_AddNumberToObject(o, "ttl", (double)f->ttl);
+	cJSON_AddStringToObject(o, "ch", chain_before);
+	cJSON_AddStringToObject(o, "sd", sd->valuestring);
+	cJSON_AddItemToObject(o, "agents", sorted_names(f));
+	if (meta) {
+		cJSON_AddItemToObject(o, "metadata", meta);
+		meta = NULL;
+	}
+done:
+	cJSON_Delete(meta);
+	cJSON_Delete(r);
+	return o;
+}
+
+long sess_integrity_finish(const struct sess_fold *f, const char *head, const char *what,
+			   cJSON *cps, long long start_seq, sess_integrity_fn fn, void *arg)
+{
+	const cJSON *it;
+	long found = 0;
+
+	if (!head || strcmp(head, f->chain)) {
+		say(fn, arg, "chain_mismatch", f->seq,
+		    "the records fold to chain %s but the %s holds %s: a record was edited, removed or inserted",
+		    f->chain, what, head ? head : "none");
+		found++;
+	}
+	/* checkpoints no record points at (a trimmed log's are before its
+	 * start, and fine) */
+	cJSON_ArrayForEach(it, cps) {
+		double s = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "seq"));
+		if (s >= (double)f->base + 1 && f->known && !(start_seq >= 0 && s <= (double)start_seq)) {
+			say(fn, arg, "checkpoint_orphan", (long long)s,
+			    "checkpoint %s is stored but no history record took it", it->string);
+			found++;
+		}
+	}
+	return found;
+}
+
+long sess_integrity_member(const struct sess_fold *f, const char *text, size_t len,
+			   sess_integrity_fn fn, void *arg)
+{
+	struct sess_fold_ev ev;
+
+	if (!f->known || sess_fold_scan(text, len, &ev, NULL))
+		return 0; /* a damaged event is the fold's finding */
+	return sess_integrity_member_ev(f, &ev, fn, arg);
+}
+
+long sess_integrity_member_ev(const struct sess_fold *f, const struct sess_fold_ev *ev,
+			      sess_integrity_fn fn, void *arg)
+{
+	if (!f->known || sess_fold_has_agent(f, ev->actor, ev->actor_len))
+		return 0;
+	say(fn, arg, "not_member", ev->seq, "event %lld was emitted by %.*s, who was not a member then", ev->seq,
+	    (int)(ev->actor_len > 128 ? 128 : ev->actor_len), ev->actor);
+	return 1;
+}
+
+static const char *field(const char *const *fields, const char *const *values, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(fields[i], name))
+			return values[i];
+	return NULL;
+}
+
+long sess_integrity_meta(const struct sess_fold *f, const char *const *fields,
+			 const char *const *values, size_t n, sess_integrity_fn fn, void *arg)
+{
+	const char *state = field(fields, values, n, SESS_S_F_STATE);
+	const char *seq = field(fields, values, n, SESS_S_F_SEQ);
+	const char *creator = field(fields, values, n, SESS_S_F_CREATOR);
+	const char *agents = field(fields, values, n, SESS_S_F_AGENTS);
+	const char *cps = field(fields, values, n, SESS_S_F_CPS);
+	size_t i, members = 0;
+	long found = 0;
+
+	if (!f->known)
+		return 0; /* nothing folded to compare with */
+	if (!state || strcmp(state, f->state)) {
+		say(fn, arg, "state_mismatch", f->seq, "meta says state %s; the events imply %s",
+		    state ? state : "none", f->state);
+		found++;
+	}
+	if (!seq || strtoll(seq, NULL, 10) != f->seq) {
+		say(fn, arg, "seq_mismatch", f->seq, "meta says seq %s; the log ends at seq %lld",
+		    seq ? seq : "none", f->seq);
+		found++;
+	}
+	if (!creator || strcmp(creator, f->creator)) {
+		say(fn, arg, "creator_mismatch", -1, "meta says creator %s; the history says %s",
+		    creator ? creator : "none", f->creator);
+		found++;
+	}
+	for (i = 0; i < n; i++) {
+		if (strncmp(fields[i], SESS_S_F_AGENT_PREFIX, SESS_S_F_AGENT_PREFIX_LEN))
+			continue;
+		members++;
+		if (!sess_fold_has_agent(f, fields[i] + SESS_S_F_AGENT_PREFIX_LEN,
+					 strlen(fields[i] + SESS_S_F_AGENT_PREFIX_LEN))) {
+			say(fn, arg, "members_mismatch", -1, "meta lists member %s, who the history says is not one",
+			    fields[i] + SESS_S_F_AGENT_PREFIX_LEN);
+			found++;
+		}
+	}
+	if (members < f->nagents) {
+		say(fn, arg, "members_mismatch", -1, "meta lists %zu members; the history has %zu", members, f->nagents);
+		found++;
+	}
+	if (!agents || strtoll(agents, NULL, 10) != (long long)members) {
+		say(fn, arg, "agents_count", -1, "meta's member count is %s; it lists %zu members",
+		    agents ? agents : "none", members);
+		found++;
+	}
+	if (!cps || strtoll(cps, NULL, 10) != f->cps) {
+		say(fn, arg, "cps_count", -1, "meta's checkpoint counter is %s; the history took %lld",
+		    cps ? cps : "none", f->cps);
+		found++;
+	}
+	return found;
+}

@@ -1,0 +1,98 @@
+/* keys.h - the ONLY place that builds Redis key and channel names.
+ *
+ * Every key of one session carries the session id as a cluster hash tag,
+ * "PREFIX:{ID}:...", so all of a session lives in one slot and one script can
+ * change it atomically on a single server and on Redis Cluster alike. Global
+ * keys (index, stats, agent indexes, layout) live outside any session's slot.
+ * The layout is documented in sesskit-layout(7).
+ */
+#ifndef SESS_KEYS_H
+#define SESS_KEYS_H
+
+#include <stddef.h>
+
+#include "core/base/err.h"
+#include "core/base/schema.h"
+
+#define SESS_ID_MAX SESS_S_ID_MAX /* longest session or agent id */
+#define SESS_PREFIX_MAX 32  /* longest key prefix */
+#define SESS_KEY_MAX (SESS_PREFIX_MAX + SESS_ID_MAX + 32)
+
+/* Validate a session, agent or event id: 1..128 characters of
+ * [A-Za-z0-9._] plus '-', '@' and ':' after the first character. No braces
+ * (hash tags), glob characters, spaces or control characters, so an id can
+ * never widen a pattern or move a key to another slot. what names the id
+ * in the message ("session id", "agent id"). */
+int sess_key_check_id(const char *id, const char *what, struct sess_err *err);
+
+/* Validate a key prefix: 1..32 characters of [A-Za-z0-9._], plus '-' and
+ * ':' after the first. */
+int sess_key_check_prefix(const char *prefix, struct sess_err *err);
+
+/* Per-session keys. buf must hold SESS_KEY_MAX bytes; ids must have passed
+ * sess_key_check_id. */
+void sess_key_meta(char *buf, const char *prefix, const char *id);
+void sess_key_events(char *buf, const char *prefix, const char *id);
+void sess_key_checkpoints(char *buf, const char *prefix, const char *id);
+void sess_key_dedup(char *buf, const char *prefix, const char *id);
+void sess_key_channel(char *buf, const char *prefix, const char *id);
+void sess_key_history(char *buf, const char *prefix, const char *id);
+/* The staged copy of the session's key number part (0..SESS_NKEYS-1, the
+ * struct sess_keys order) on a migration target (dump.h). */
+void sess_key_arriving(char *buf, const char *prefix, const char *id, int part);
+
+/* Global keys and channels. */
+void sess_key_index(char *buf, const char *prefix);
+void sess_key_stats(char *buf, const char *prefix);
+void sess_key_layout(char *buf, const char *prefix);
+void sess_key_agent(char *buf, const char *prefix, const char *agent);
+/* A migration task's keys: PREFIX:migrate:TASK when part is NULL, else
+ * PREFIX:migrate:TASK:PART (done, backup, plan); task NULL gives the
+ * registry PREFIX:migrate:tasks. task must have passed sess_key_check_id. */
+void sess_key_migrate(char *buf, const char *prefix, const char *task,
+		      const char *part);
+
+/* The pattern matching every session's channel, for PSUBSCRIBE. */
+void sess_key_channel_pattern(char *buf, const char *prefix);
+
+/* The fence of a server whose data moved: PREFIX:fence (fence.h). */
+void sess_key_fence(char *buf, const char *prefix);
+/* The pattern matching every session's meta key, for SCAN MATCH. */
+void sess_key_meta_pattern(char *buf, const char *prefix);
+/* The keyspace-notification pattern of every session's meta key in
+ * database db: __keyspace@DB__:PREFIX:{*}:meta (for PSUBSCRIBE); buf
+ * holds SESS_KEY_MAX + 32 bytes. */
+void sess_key_keyspace_pattern(char *buf, const char *prefix, int db);
+/* The session id a channel names, where the channel is a session's
+ * (PREFIX:{ID}:notify) or a keyspace channel of one of its keys
+ * (__keyspace@DB__:PREFIX:{ID}:...): copied into id (SESS_ID_MAX + 1
+ * bytes). Returns 0, or -1 when the channel names no valid session id. */
+int sess_key_channel_id(const char *channel, const char *prefix, char *id);
+
+/* The registry of every agent seen (a sorted set by last activity). */
+void sess_key_agents(char *buf, const char *prefix);
+
+/* The meta hash field that marks agent A as a member: "agent:A". */
+void sess_key_agent_field(char *buf, const char *agent);
+
+/* The agent a meta hash field names ("agent:A" -> "A", pointing into
+ * field), or NULL when the field is not an agent's. */
+const char *sess_key_field_agent(const char *field);
+
+/* The keys of one session, in the session scripts' KEYS order: meta,
+ * events, checkpoints, eventids, history (SESS_NKEYS of them). */
+#define SESS_NKEYS 5
+struct sess_keys {
+	char meta[SESS_KEY_MAX], events[SESS_KEY_MAX], cps[SESS_KEY_MAX],
+		dedup[SESS_KEY_MAX], history[SESS_KEY_MAX];
+	const char *v[SESS_NKEYS];
+};
+void sess_keys_init(struct sess_keys *k, const char *prefix, const char *id);
+
+/* The session id of the pub/sub probe: its channel PREFIX:{__sesskit_health__}:notify
+ * matches the session channel pattern, so the round trip crosses the same
+ * path real notifications take, and watchers recognise (and skip) it by
+ * this id. No session of that id is ever created. */
+#define SESS_PROBE_ID "__sesskit_health__"
+
+#endif

@@ -1,0 +1,268 @@
+#include "core/redis/pipe.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sess_pipe_init(struct sess_pipe *p, struct sess_conn *conn)
+{
+	memset(p, 0, sizeof *p);
+	p->conn = conn;
+}
+
+static struct sess_pipe_ent *at(const struct sess_pipe *p, size_t i)
+{
+	return &p->q[(p->head + i) % p->cap];
+}
+
+static void drop(struct sess_pipe_ent *e)
+{
+	free(e->cmd);
+	if (e->reply)
+		freeReplyObject(e->reply);
+	memset(e, 0, sizeof *e);
+}
+
+void sess_pipe_free(struct sess_pipe *p)
+{
+	while (p->n) {
+		drop(at(p, 0));
+		p->head = (p->head + 1) % p->cap;
+		p->n--;
+	}
+	free(p->q);
+	p->q = NULL;
+	p->cap = p->head = 0;
+}
+
+/* Queue cmd (taking it) and send it. */
+static int push(struct sess_pipe *p, char *cmd, int len, int s, long tag,
+		struct sess_err *err)
+{
+	struct sess_pipe_ent *e;
+
+	if (len < 0)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64, i;
+		struct sess_pipe_ent *q = calloc(cap, sizeof *q);
+		if (!q) {
+			free(cmd);
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		}
+		for (i = 0; i < p->n; i++)
+			q[i] = *at(p, i);
+		free(p->q);
+		p->q = q;
+		p->cap = cap;
+		p->head = 0;
+	}
+	if (sess_conn_append_raw(p->conn, cmd, (size_t)len, err)) {
+		free(cmd);
+		return -1;
+	}
+	e = at(p, p->n++);
+	e->cmd = cmd;
+	e->len = (size_t)len;
+	e->script = s;
+	e->tag = tag;
+	e->reply = NULL;
+	return 0;
+}
+
+/* n in decimal at out, then CR LF; returns the bytes written. */
+static size_t put_len(char *out, char lead, size_t n)
+{
+	char tmp[24];
+	size_t k = 0, i = 0;
+
+	do
+		tmp[k++] = (char)('0' + n % 10);
+	while ((n /= 10));
+	out[i++] = lead;
+	while (k)
+		out[i++] = tmp[--k];
+	out[i++] = '\r';
+	out[i++] = '\n';
+	return i;
+}
+
+int sess_pipe_format(char **out, int argc, const char **argv, const size_t *lens)
+{
+	size_t total = 1 + 22, i, pos;
+	char *cmd;
+
+#define LEN(i) (lens ? lens[i] : strlen(argv[i]))
+	for (i = 0; i < (size_t)argc; i++)
+		total += 1 + 22 + LEN(i) + 2;
+	if (total > 0x7fffffff || !(cmd = malloc(total)))
+		return -1;
+	pos = put_len(cmd, '*', (size_t)argc);
+	for (i = 0; i < (size_t)argc; i++) {
+		size_t n = LEN(i);
+		pos += put_len(cmd + pos, '$', n);
+		memcpy(cmd + pos, argv[i], n);
+		pos += n;
+		cmd[pos++] = '\r';
+		cmd[pos++] = '\n';
+	}
+#undef LEN
+	*out = cmd;
+	return (int)pos;
+}
+
+int sess_pipe_argv(struct sess_pipe *p, int s, long tag, int argc,
+		   const char **argv, const size_t *lens, struct sess_err *err)
+{
+	char *cmd = NULL;
+	int len = sess_pipe_format(&cmd, argc, argv, lens);
+
+	return push(p, cmd, len, s, tag, err);
+}
+
+int sess_pipe_cmdf(struct sess_pipe *p, long tag, struct sess_err *err,
+		   const char *fmt, ...)
+{
+	char *cmd = NULL;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = redisvFormatCommand(&cmd, fmt, ap);
+	va_end(ap);
+	return push(p, cmd, len, -1, tag, err);
+}
+
+int sess_pipe_send(struct sess_pipe *p, struct sess_err *err)
+{
+	return sess_conn_send(p->conn, err);
+}
+
+size_t sess_pipe_pending(const struct sess_pipe *p)
+{
+	return p->n;
+}
+
+static int refused(const struct sess_pipe_ent *e)
+{
+	return e->script >= 0 && sess_script_is_noscript(e->reply);
+}
+
+/* cmd, an EVALSHA of script sc in the wire format, as an EVAL of the
+ * script's source: "*N\r\n$7\r\nEVALSHA\r\n$40\r\nSHA\r\n" and the rest
+ * become "*N\r\n$4\r\nEVAL\r\n$LEN\r\nSOURCE\r\n" and the same rest.
+ * Returns the new command (caller frees) and its length, or NULL. */
+static char *as_eval(const char *cmd, size_t len, int sc, size_t *outlen)
+{
+	const char *src = sess_script_source((enum sess_script)sc);
+	const char *p = cmd, *end = cmd + len, *rest;
+	size_t srclen = strlen(src), head, n;
+	char *out;
+	int i;
+
+	/* the count line, then two bulk strings to skip */
+	if (!(p = memchr(p, '\n', (size_t)(end - p))))
+		return NULL;
+	head = (size_t)(++p - cmd);
+	rest = p;
+	for (i = 0; i < 2; i++) {
+		long blen;
+		if (rest >= end || *rest != '$')
+			return NULL;
+		blen = strtol(rest + 1, NULL, 10);
+		if (!(rest = memchr(rest, '\n', (size_t)(end - rest))))
+			return NULL;
+		rest += 1 + blen + 2;
+		if (rest > end)
+			return NULL;
+	}
+	n = head + 10 + 24 + srclen + 2 + (size_t)(end - rest);
+	if (!(out = malloc(n + 1)))
+		return NULL;
+	memcpy(out, cmd, head);
+	n = head + (size_t)sprintf(out + head, "$4\r\nEVAL\r\n$%zu\r\n", srclen);
+	memcpy(out + n, src, srclen);
+	n += srclen;
+	memcpy(out + n, "\r\n", 2);
+	n += 2;
+	memcpy(out + n, rest, (size_t)(end - rest));
+	n += (size_t)(end - rest);
+	*outlen = n;
+	return out;
+}
+
+/* The server lost the scripts: read every reply in flight, then send the
+ * refused commands again in order as EVAL with the script's source, which
+ * no flush in between can refuse (and which puts the script back in the
+ * server's cache for the EVALSHAs after them). */
+static int reload(struct sess_pipe *p, struct sess_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (!at(p, i)->reply && sess_conn_read(p->conn, &at(p, i)->reply, err))
+			return -1;
+	for (i = 0; i < p->n; i++) {
+		struct sess_pipe_ent *e = at(p, i);
+		size_t len;
+		char *cmd;
+
+		if (!refused(e))
+			continue;
+		if (!(cmd = as_eval(e->cmd, e->len, e->script, &len)))
+			return sess_err_set(err, SESS_E_INTERNAL, NULL,
+					    "cannot send a script again: out of memory or a malformed command");
+		freeReplyObject(e->reply);
+		e->reply = NULL;
+		free(e->cmd);
+		e->cmd = cmd;
+		e->len = len;
+		if (sess_conn_append_raw(p->conn, e->cmd, e->len, err))
+			return -1;
+	}
+	for (i = 0; i < p->n; i++)
+		if (!at(p, i)->reply && sess_conn_read(p->conn, &at(p, i)->reply, err))
+			return -1;
+	return 0;
+}
+
+int sess_pipe_next(struct sess_pipe *p, redisReply **r, long *tag,
+		   struct sess_err *err)
+{
+	struct sess_pipe_ent *e;
+
+	*r = NULL;
+	if (!p->n)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "no reply is owed");
+	e = at(p, 0);
+	if (!e->reply) {
+		if (sess_conn_read(p->conn, &e->reply, err))
+			return -1;
+		if (refused(e) && reload(p, err))
+			return -1;
+	}
+	*r = e->reply;
+	if (tag)
+		*tag = e->tag;
+	e->reply = NULL;
+	drop(e);
+	p->head = (p->head + 1) % p->cap;
+	p->n--;
+	return 0;
+}
+
+int sess_pipe_run(struct sess_pipe *p, struct sess_err *err)
+{
+	int rc = 0;
+
+	while (p->n) {
+		redisReply *r;
+		if (sess_pipe_next(p, &r, NULL, err))
+			return -1;
+		if (r->type == REDIS_REPLY_ERROR && rc == 0)
+			rc = sess_script_error(p->conn, r, err);
+		freeReplyObject(r);
+	}
+	return rc;
+}

@@ -1,0 +1,82 @@
+/* pipe.h - pipelines: many commands sent before their replies are read,
+ * every append checked, and scripts the server lost reloaded in order.
+ *
+ * A server forgets its scripts on restart, failover or SCRIPT FLUSH, and
+ * then answers EVALSHA with NOSCRIPT. In a pipeline, every EVALSHA after
+ * that point is refused too. sess_pipe_next() handles it where it happens:
+ * when the oldest reply is NOSCRIPT it reads every reply still in flight
+ * (so no reply can be taken for another's), sends the refused commands
+ * again in their original order as EVAL with the script's source (which
+ * no further flush can refuse, and which puts the script back in the
+ * server's cache) and reads theirs, so the caller sees each command's one
+ * real reply, in order. A command refused with NOSCRIPT did not run, so
+ * sending it again never applies it twice. (Only if another client loads
+ * the scripts between two of our refused commands can a later one run
+ * before an earlier one is re-sent; each reply still says what was
+ * stored.)
+ *
+ * Contract: while commands are in flight, the connection is the pipe's:
+ * no other command may be sent on it. A struct sess_pipe owns copies of
+ * its commands until their replies are taken; sess_pipe_free drops what is
+ * left (the connection must then be closed if replies are still owed).
+ */
+#ifndef SESS_PIPE_H
+#define SESS_PIPE_H
+
+#include <stddef.h>
+
+#include "core/redis/conn.h"
+#include "core/redis/scripts.h"
+
+struct sess_pipe_ent {
+	char *cmd;            /* the command in the wire format, owned */
+	size_t len;
+	int script;           /* enum sess_script, or -1 for a plain command */
+	long tag;             /* the caller's, returned with the reply */
+	redisReply *reply;    /* read ahead during a reload, owned */
+};
+
+struct sess_pipe {
+	struct sess_conn *conn;  /* borrowed, open */
+	struct sess_pipe_ent *q; /* a ring, oldest at head */
+	size_t cap, head, n;
+};
+
+void sess_pipe_init(struct sess_pipe *p, struct sess_conn *conn);
+void sess_pipe_free(struct sess_pipe *p);
+
+/* Send EVALSHA of script s (argv as sess_script_argv lays it out), or a
+ * plain command when s is -1. tag comes back with the reply. */
+int sess_pipe_argv(struct sess_pipe *p, int s, long tag, int argc,
+		   const char **argv, const size_t *lens, struct sess_err *err);
+
+/* The command in the wire format into *out (caller frees), its length
+ * returned, -1 when out of memory: the bytes redisFormatCommandArgv
+ * makes (lens NULL: each argument's strlen), without its sprintf per
+ * argument (a migration formats a dozen commands for every session it
+ * copies). */
+int sess_pipe_format(char **out, int argc, const char **argv, const size_t *lens);
+
+/* Send a plain command, hiredis printf-style (%s, %b, %lld ...). */
+int sess_pipe_cmdf(struct sess_pipe *p, long tag, struct sess_err *err,
+		   const char *fmt, ...);
+
+/* Put what was queued on the wire now, so the server works on it while
+ * the caller prepares the next commands (sess_pipe_next does it when it
+ * has to wait; calling this after each large command overlaps the two). */
+int sess_pipe_send(struct sess_pipe *p, struct sess_err *err);
+
+/* Commands sent whose replies were not taken yet. */
+size_t sess_pipe_pending(const struct sess_pipe *p);
+
+/* The oldest command's reply (the caller frees it) and its tag (may be
+ * NULL). Error replies are returned as replies; -1 with err only when the
+ * connection failed (then every reply still owed is lost). */
+int sess_pipe_next(struct sess_pipe *p, redisReply **r, long *tag,
+		   struct sess_err *err);
+
+/* Take every reply still owed; the first error reply is turned into err
+ * and makes the result -1. */
+int sess_pipe_run(struct sess_pipe *p, struct sess_err *err);
+
+#endif

@@ -1,0 +1,36 @@
+/* view.h - reading sessions: one session (get), the lists (list, an
+ * agent's sessions), the index size, the layout check. */
+#ifndef SESS_VIEW_H
+#define SESS_VIEW_H
+
+#include "core/model/layout.h"
+#include "core/session/ctx.h"
+
+#define SESS_VIEW_PAGE 500 /* index entries read per round trip */
+
+/* The session, its agents and last seq; with_events adds "events" (read
+ * through the paged log reader, up to the seq shown). *out is the
+ * caller's. */
+int sess_get(struct sess_ctx *s, const char *id, int with_events,
+	     cJSON **out, struct sess_err *err);
+
+struct sess_list_opts {
+	const char *agent; /* only this agent's sessions; NULL = all */
+	const char *state; /* only this state; NULL = any */
+	long limit;        /* at most this many rows; 0 = all */
+	long cursor;       /* resume after this many index entries */
+};
+
+/* Sessions, most recently active first (by expiry), each row carrying the
+ * "cursor" to resume after it. */
+int sess_list(struct sess_ctx *s, const struct sess_list_opts *o,
+	      sess_each_fn each, void *arg, struct sess_err *err);
+
+/* How many sessions the index holds (expired ones not yet pruned included). */
+int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err);
+
+/* Refuse a database whose layout version this build does not know. */
+int sess_check_layout(struct sess_ctx *s, struct sess_err *err);
+/* (a version already read: sess_layout_ok in model/layout.h) */
+
+#endif

@@ -1,0 +1,132 @@
+/* dump.h - one whole session as a value that can leave a server and arrive
+ * on another: read atomically from a source, written all-or-nothing on a
+ * target, turned into a JSON line and back (sess-migrate copy, export,
+ * import, verify, sync).
+ *
+ * A struct sess_snap holds a session's five keys (keys.h order: meta,
+ * events, checkpoints, eventids, history) in one of two forms:
+ *   'd'  DUMP payloads, one per key present: the fast path, RESTOREd as
+ *        they are; only a server of the same or a newer RDB format takes
+ *        them;
+ *   's'  the structure: hash field/value pairs (meta, checkpoints,
+ *        eventids) and list entries (events, history), exactly as stored:
+ *        any Redis takes it, and it is what export writes.
+ * It always holds the meta hash's pairs too (filters, conflict "newer",
+ * index upkeep) and the absolute expiry. Expiry is kept absolute (the
+ * source's clock at the read plus the PTTL), so a copy, a pipe or a file
+ * adds no drift: a session arrives expiring when it would have expired at
+ * the source.
+ *
+ * Reads are one MULTI/EXEC per session (a consistent snapshot even while
+ * agents write), sent on a pipeline so many are in flight. Writes are one
+ * MULTI per session: its keys staged, then the migput script
+ * (src/core/lua/migput.lua), so the conflict rule, the backup of what it
+ * replaces and the task's done mark are in the same atomic step as the
+ * session's keys.
+ */
+#ifndef SESS_DUMP_H
+#define SESS_DUMP_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "core/model/config.h"
+#include "core/session/index.h"
+#include "core/model/keys.h"
+#include "core/redis/pipe.h"
+
+/* A growable vector of owned byte strings. */
+struct sess_strv {
+	char **v;
+	size_t *len;
+	size_t n, cap;
+};
+void sess_strv_free(struct sess_strv *s);
+int sess_strv_push(struct sess_strv *s, const char *p, size_t len);
+
+struct sess_snap {
+	char id[SESS_ID_MAX + 1];
+	int present;          /* the meta hash existed at the read */
+	int form;             /* 'd' or 's' */
+	long long now;        /* the source's clock at the read (ms) */
+	long long expire_at;  /* absolute expiry (ms); 0 = none */
+	struct sess_strv meta;            /* meta field/value pairs */
+	struct sess_strv part[SESS_NKEYS]; /* per key: 'd' one payload or none */
+};
+
+void sess_snap_init(struct sess_snap *s, const char *id, int form);
+void sess_snap_free(struct sess_snap *s);
+
+/* The meta field's value (borrowed), or NULL. */
+const char *sess_snap_meta(const struct sess_snap *s, const char *field);
+/* A meta field as a number, def when absent or not a number. */
+long long sess_snap_meta_ll(const struct sess_snap *s, const char *field,
+			    long long def);
+
+/* Queue the read of session id in form ('d' or 's', or 'm' for the meta
+ * hash and expiry only) on p; take it with
+ * sess_snap_take (the replies of one read are consecutive). */
+int sess_snap_queue(struct sess_pipe *p, const char *prefix, const char *id,
+		    int form, struct sess_err *err);
+/* Take one read's replies into s (initialised with the same id and form).
+ * A missing session is not an error: s->present is 0. A key of an
+ * unexpected type is SESS_E_DATA naming it. */
+int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
+		   struct sess_err *err);
+
+/* How migput treats a session already on the target. */
+#define SESS_PUT_SKIP "skip"
+#define SESS_PUT_REPLACE "replace"
+#define SESS_PUT_NEWER "newer"
+#define SESS_PUT_FAIL "fail"
+#define SESS_PUT_SYNC "sync" /* replace, no task marks (live sync) */
+
+/* Queue the arrival of s on p (the target): its keys, all or nothing,
+ * with the task's done/backup hashes (task_done/task_backup key names).
+ * It is one MULTI: each key s has is written to its staged key
+ * (sess_key_arriving: RESTORE in form 'd', HSET/RPUSH in 's', with a TTL
+ * of SESS_S_STAGE_TTL ms), then the migput script puts them in place or
+ * drops them (src/core/lua/migput.lua). Every command carries tag; take
+ * the replies with sess_snap_put_take, in the order the puts were sent. */
+int sess_snap_put(struct sess_pipe *p, const char *prefix,
+		  const struct sess_snap *s, const char *mode,
+		  const char *task_done, const char *task_backup, long tag,
+		  struct sess_err *err);
+/* One put's replies: its status ("copied", "replaced", "skipped",
+ * "conflict", "expired", "done") into status (16 bytes) and 0; 1 when
+ * the server had lost the script (nothing was changed but staged keys:
+ * sess_script_load_all, then put again, which replaces them); -1 with err
+ * (a refused payload: SESS_E_DATA; the target refusing the transaction,
+ * out of memory or read-only: its class). */
+int sess_snap_put_take(struct sess_pipe *p, const struct sess_snap *s,
+		       char status[16], struct sess_err *err);
+
+/* Queue the global upkeep on the target after s arrived (index entry,
+ * agent indexes, registry, counters; index.h). recount 0 leaves the
+ * counters alone (a resumed task redoing an arrival's upkeep). */
+int sess_snap_index(struct sess_pipe *p, const struct sess_config *cfg,
+		    const struct sess_snap *s, int recount, struct sess_err *err);
+/* The same for many sessions: gathered in ar, queued by
+ * sess_arrivals_flush as one command per index key and counter. */
+int sess_snap_arrive(struct sess_arrivals *ar, const struct sess_snap *s,
+		     int recount, struct sess_err *err);
+
+/* The export line of an 's' snapshot:
+ * {"id","layout":"2","at":MS,"expireAt":MS|0,"pttl":MS|-1,"meta":{...},
+ *  "events":[...],"history":[...],"checkpoints":{...},"eventids":{...}}
+ * entries as their stored text. Caller frees. */
+cJSON *sess_snap_to_json(const struct sess_snap *s);
+/* Read an export line back into s ('s' form). Wrong shapes, an invalid id
+ * or an unknown layout are SESS_E_DATA naming the member. */
+int sess_snap_from_json(struct sess_snap *s, const cJSON *o,
+			struct sess_err *err);
+
+/* Compare two 's' snapshots of one session: adds the names of what
+ * differs ("meta.state", "events", "history", "checkpoints", "eventids",
+ * "ttl") to diff (a JSON array). ttl_tol_ms: the expiry tolerance. skip:
+ * meta fields to leave out (NULL-terminated, may be NULL). Returns the
+ * number of differences. */
+int sess_snap_diff(const struct sess_snap *a, const struct sess_snap *b,
+		   long long ttl_tol_ms, const char *const *skip, cJSON *diff);
+
+#endif

@@ -1,0 +1,109 @@
+#include "sess-migrate/fence.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/model/keys.h"
+#include "core/redis/pipe.h"
+#include "core/redis/reply.h"
+#include "core/redis/scripts.h"
+
+/* Run fence.lua with value on every session's meta key (one SCAN page a
+ * pipeline). */
+static int each_session(struct sess_conn *c, const char *prefix, const char *value,
+			long *n, struct sess_err *err)
+{
+	char match[SESS_KEY_MAX], cursor[32] = "0";
+	long count = 0;
+
+	sess_key_meta_pattern(match, prefix);
+	if (sess_script_load_all(c, err))
+		return -1;
+	do {
+		redisReply *r, *keys;
+		struct sess_pipe p;
+		size_t i;
+		int rc = 0;
+
+		if (!(r = sess_conn_cmdf(c, err, "SCAN %s MATCH %s COUNT 500", cursor, match)))
+			return -1;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING ||
+		    r->element[1]->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(r);
+			return sess_reply_bad(err, "SCAN");
+		}
+		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+		keys = r->element[1];
+		sess_pipe_init(&p, c);
+		for (i = 0; i < keys->elements && !rc; i++) {
+			const char *argv[5] = {"EVALSHA", sess_script_sha(SESS_LUA_FENCE), "1",
+					       keys->element[i]->str, value};
+			size_t lens[5];
+			int j;
+			for (j = 0; j < 5; j++)
+				lens[j] = strlen(argv[j]);
+			rc = sess_pipe_argv(&p, SESS_LUA_FENCE, 0, 5, argv, lens, err);
+		}
+		while (!rc && sess_pipe_pending(&p)) {
+			redisReply *x;
+			if ((rc = sess_pipe_next(&p, &x, NULL, err)))
+				break;
+			if (x->type == REDIS_REPLY_ERROR)
+				rc = sess_script_error(c, x, err);
+			else if (x->type == REDIS_REPLY_INTEGER && x->integer == 1)
+				count++;
+			freeReplyObject(x);
+		}
+		sess_pipe_free(&p);
+		freeReplyObject(r);
+		if (rc)
+			return -1;
+	} while (strcmp(cursor, "0") != 0);
+	if (n)
+		*n = count;
+	return 0;
+}
+
+int sess_fence_set(struct sess_conn *c, const char *prefix, const char *where,
+		   long *n, struct sess_err *err)
+{
+	char key[SESS_KEY_MAX];
+	redisReply *r;
+
+	if (!where[0] || strlen(where) > 512)
+		return sess_err_set(err, SESS_E_USAGE, NULL,
+				    "the fence's target description must be 1 to 512 bytes");
+	sess_key_fence(key, prefix);
+	if (!(r = sess_conn_cmdf(c, err, "SET %s %s", key, where)))
+		return -1;
+	freeReplyObject(r);
+	return each_session(c, prefix, where, n, err);
+}
+
+int sess_fence_lift(struct sess_conn *c, const char *prefix, long *n,
+		    struct sess_err *err)
+{
+	char key[SESS_KEY_MAX];
+	redisReply *r;
+
+	sess_key_fence(key, prefix);
+	if (!(r = sess_conn_cmdf(c, err, "DEL %s", key)))
+		return -1;
+	freeReplyObject(r);
+	return each_session(c, prefix, "", n, err);
+}
+
+int sess_fence_get(struct sess_conn *c, const char *prefix, char *buf,
+		   size_t size, struct sess_err *err)
+{
+	char key[SESS_KEY_MAX];
+	redisReply *r;
+
+	sess_key_fence(key, prefix);
+	if (!(r = sess_conn_cmdf(c, err, "GET %s", key)))
+		return -1;
+	snprintf(buf, size, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
+	freeReplyObject(r);
+	return 0;
+}

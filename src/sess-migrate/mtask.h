@@ -1,0 +1,62 @@
+/* mtask.h - a migration task's durable state, kept on the TARGET server
+ * (sess-migrate copy, import, resume, status, tasks, rollback).
+ *
+ *   PREFIX:migrate:TASK         HASH  what the task is (kind, from, to,
+ *                                     selection, conflict, method), its
+ *                                     status and its failure counters
+ *   PREFIX:migrate:TASK:done    HASH  session id -> c (copied), r
+ *                                     (replaced), s (skipped); fields
+ *                                     #c #r #s count them
+ *   PREFIX:migrate:TASK:backup  HASH  ID:1..5 -> DUMP of what a replace
+ *                                     overwrote, ID:x -> its expiry (ms)
+ *   PREFIX:migrate:TASK:plan    LIST  the ids of an --ids selection (stdin
+ *                                     cannot be read twice)
+ *   PREFIX:migrate:tasks        ZSET  task -> when it was created (ms)
+ *
+ * Exactness across kill -9 comes from migput/migundo (dump.h): the done
+ * mark (and the backup) is written in the same script as the session, so
+ * a resumed task skips exactly what was written and writes the rest; a
+ * rollback forgets a mark in the same script that undoes it. Everything
+ * else here is bookkeeping that a rerun corrects.
+ */
+#ifndef SESS_MTASK_H
+#define SESS_MTASK_H
+
+#include <cjson/cJSON.h>
+
+#include "core/redis/conn.h"
+#include "core/model/keys.h"
+
+struct sess_mtask {
+	char name[SESS_ID_MAX + 1];
+	char key[SESS_KEY_MAX], done[SESS_KEY_MAX], backup[SESS_KEY_MAX],
+		plan[SESS_KEY_MAX], reg[SESS_KEY_MAX];
+};
+
+/* name NULL or "": a new name "mig-YYYYMMDD-HHMMSS-XXXX". A bad name is
+ * SESS_E_USAGE. */
+int sess_mtask_init(struct sess_mtask *t, const char *prefix, const char *name,
+		    struct sess_err *err);
+
+/* Register a new task with its description (an object of strings and
+ * numbers, stored as hash fields); a task of that name that exists is
+ * SESS_E_USAGE naming resume. */
+int sess_mtask_create(struct sess_conn *c, const struct sess_mtask *t,
+		      const cJSON *info, struct sess_err *err);
+
+/* The task's hash as an object, with the counts from the done hash
+ * ("copied", "replaced", "skipped") added; a missing task is
+ * SESS_E_NEGATIVE. Caller frees. */
+int sess_mtask_load(struct sess_conn *c, const struct sess_mtask *t,
+		    cJSON **out, struct sess_err *err);
+
+int sess_mtask_set(struct sess_conn *c, const struct sess_mtask *t,
+		   const char *field, const char *value, struct sess_err *err);
+int sess_mtask_add(struct sess_conn *c, const struct sess_mtask *t,
+		   const char *field, long n, struct sess_err *err);
+
+/* Drop a task's keys (after a complete rollback, or `tasks --forget`). */
+int sess_mtask_forget(struct sess_conn *c, const struct sess_mtask *t,
+		      struct sess_err *err);
+
+#endif
