@@ -178,6 +178,27 @@ void cli_out_bulk(struct cli_out *o);
 /* Flush what a bulk writer buffered. Returns 1 once the reader went away. */
 int cli_out_flush(struct cli_out *o);
 
+/* Write text as it is (a format's own text, not JSON), checked as a line
+ * is. Returns as cli_out_json. */
+int cli_out_raw(struct cli_out *o, const char *text, size_t len);
+
+/* Write errors on standard output. A failed write (the above, or found at
+ * the final flush) other than EPIPE is remembered: cli_stdout_error() is
+ * its errno (0 none). The output functions above return 1 after either,
+ * and callers stop quietly; the exit status then says which it was. */
+int cli_stdout_error(void);
+
+/* Before anything opens a file or socket: open /dev/null onto any of fds
+ * 0, 1, 2 that is closed, so none of them becomes a Redis connection
+ * (stdout read-only: what is written fails and is reported). */
+void cli_std_fds(void);
+
+/* At exit: flush stdout and check it. On a write error other than EPIPE
+ * (whoever wrote, raw stdio included) print "prog: write error on standard
+ * output: REASON" on stderr and return 74 (EX_IOERR) in place of an rc
+ * below 64; otherwise return rc. */
+int cli_exit_status(const char *prog, int rc);
+
 /* An error record {"ok":false,"line":N,"error":{"code","message"}};
  * line 0 leaves "line" out. Caller frees. */
 cJSON *cli_error_record(long line, const struct sess_err *err);
@@ -207,8 +228,9 @@ struct cli_app {
 	void (*on_print)(const cJSON *v);
 };
 
-/* The whole of a binary's main: global options, `help [CMD]`, --help,
- * --version, `__complete`, dispatch, exit code. */
+/* The whole of a binary's main: fds 0-2 made safe, global options,
+ * `help [CMD]`, --help, --version, `__complete`, dispatch, exit code
+ * (through cli_exit_status: a write error on stdout is 74). */
 int cli_main(const struct cli_tool *t, int argc, char **argv);
 
 /* Run command c with argv[0] its name (the shell calls this per line).

@@ -333,7 +333,7 @@ static int run_default(struct cli_app *a, const struct cli_cmd *def, int argc,
 	return rc < 0 ? 0 : rc;
 }
 
-int cli_main(const struct cli_tool *t, int argc, char **argv)
+static int main_run(const struct cli_tool *t, int argc, char **argv)
 {
 	struct cli_app a;
 	struct spec sp;
@@ -407,4 +407,10 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 		sess_conn_close(&a.conn);
 	memset(a.cfg.password, 0, sizeof a.cfg.password);
 	return rc < 0 ? 0 : rc;
+}
+
+int cli_main(const struct cli_tool *t, int argc, char **argv)
+{
+	cli_std_fds();
+	return cli_exit_status(t->name, main_run(t, argc, argv));
 }

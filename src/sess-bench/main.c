@@ -235,7 +235,8 @@ static const struct cli_tool tool = {
 	"  sess-bench emit --clients 50 --pipeline 16 --requests 1000000 > base.json\n"
 	"  sess-bench emit --clients 50 --pipeline 16 --compare base.json --max-regression 10\n"
 	"Exit: 0 ok, 1 a regression against --compare, 64 usage, 65 bad baseline,\n"
-	"66 baseline missing, 69 Redis unreachable or lost mid-run, 130/143 interrupted.\n",
+	"66 baseline missing, 69 Redis unreachable or lost mid-run, 74 writing stdout\n"
+	"failed (disk full), 130/143 interrupted.\n",
 };
 
 int main(int argc, char **argv)

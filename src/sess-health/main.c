@@ -108,7 +108,7 @@ static const struct cli_tool tool = {
 	.epilog =
 	"'sess-health COMMAND --help' shows a command's options; man sess-health has it all.\n"
 	"Exit (monitoring convention): 0 healthy, 1 warning, 2 critical or down,\n"
-	"3 could not check (usage, configuration, credentials).\n",
+	"3 could not check (usage, configuration, credentials), 74 writing stdout failed.\n",
 	.default_cmd = "check",
 	.usage_exit = 3,
 };
