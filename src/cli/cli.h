@@ -144,9 +144,23 @@ extern const struct cli_opt cli_common_opts[];
 void cli_common_init(struct cli_common *c);
 
 /* Build the settings: defaults < config file < environment < flags.
- * warn is set when a password came on the command line. */
+ * warn is set when a password came on the command line. Once a password
+ * is loaded the process is made non-dumpable (cli_no_dump). */
 int cli_settings(struct sess_config *cfg, const struct cli_common *c,
 		 int *warn, struct sess_err *err);
+
+/* A password is in memory: no core dump, no ptrace by the same user
+ * (prctl PR_SET_DUMPABLE 0). */
+void cli_no_dump(void);
+
+/* The value arg of option o as it is to be stored. For a password
+ * (--password, or the user info of a URL option such as --url, --from,
+ * --to) a copy, owned here until cli_secrets_free, and the password in
+ * argv overwritten with x's so the process list does not show it (the
+ * process is made non-dumpable too); else arg itself. cli_main frees the
+ * copies at exit. */
+char *cli_secret_arg(const struct cli_opt *o, char *arg);
+void cli_secrets_free(void);
 
 /* ---- output ---- */
 

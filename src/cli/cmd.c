@@ -102,10 +102,11 @@ int cli_opt_set(const struct cli_opt *o, void *dst, const char *arg,
 	return 0;
 }
 
-static int spec_set(const struct spec *sp, int i, const char *arg,
+static int spec_set(const struct spec *sp, int i, char *arg,
 		    struct sess_err *err)
 {
-	return cli_opt_set(sp->opt[i], sp->dst[i], arg, err);
+	/* a password: kept aside, overwritten in argv */
+	return cli_opt_set(sp->opt[i], sp->dst[i], cli_secret_arg(sp->opt[i], arg), err);
 }
 
 int cli_usage_exit(const struct cli_tool *t)
@@ -411,6 +412,10 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 
 int cli_main(const struct cli_tool *t, int argc, char **argv)
 {
+	int rc;
+
 	cli_std_fds();
-	return cli_exit_status(t->name, main_run(t, argc, argv));
+	rc = main_run(t, argc, argv);
+	cli_secrets_free();
+	return cli_exit_status(t->name, rc);
 }
