@@ -7,6 +7,9 @@
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
 setup() { load helpers/redis; common_setup; }
+teardown() {
+	[ -z "${FULLDIR:-}" ] || umount "$FULLDIR" 2>/dev/null || true
+}
 
 # A session with a few events; its id in $ID.
 make_session() {
@@ -20,6 +23,8 @@ make_session() {
 }
 
 sk_full() { sk "$@" >/dev/full; }
+sk_to() { local f=$1; shift; sk "$@" >"$f"; }
+sk_from() { local f=$1; shift; sk "$@" <"$f"; }
 sk_closed_out() { sk "$@" 1>&-; }
 sk_closed_in_err() { sk "$@" 0<&- 2>&-; }
 sk_closed_in() { sk "$@" 0<&-; }
@@ -131,4 +136,23 @@ EOF
 	assert_output ""
 	run rcli info errorstats
 	refute_output --partial errorstat_
+}
+
+@test "a real full disk (a 16 KiB tmpfs): sessctl events, sess-replay export and play, sess-migrate export exit 74" {
+	make_session
+	for i in $(seq 1 600); do
+		echo "{\"op\":\"emit\",\"id\":\"$ID\",\"actor\":\"a\",\"type\":\"type-$i\"}"
+	done >"$BATS_TEST_TMPDIR/batch.jsonl"
+	run sk_from "$BATS_TEST_TMPDIR/batch.jsonl" sessctl batch
+	assert_success
+	FULLDIR=$BATS_TEST_TMPDIR/full
+	mkdir "$FULLDIR"
+	mount -t tmpfs -o size=16k tmpfs "$FULLDIR" 2>/dev/null || { FULLDIR=; skip "cannot mount a tmpfs here"; }
+	for cmd in "sessctl events $ID" "sess-replay export $ID" "sess-replay play $ID" "sess-migrate export --all"; do
+		rm -f "$FULLDIR/out"
+		# shellcheck disable=SC2086
+		run sk_to "$FULLDIR/out" $cmd
+		assert_failure 74
+		assert_output "${cmd%% *}: write error on standard output: No space left on device"
+	done
 }
