@@ -121,6 +121,51 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 	assert_equal "$(rcli DBSIZE)" 0
 }
 
+@test "--compare: a baseline whose rate is 0, negative or a string, or whose ops are {}, is refused (65, one line)" {
+	run bench get --requests 200 --interval 0
+	assert_success
+	echo "$output" | grep '^{' >"$BATS_TEST_TMPDIR/base.json"
+	for edit in '.ops.get.rate = 0' '.ops.get.rate = -5' '.ops.get.rate = "fast"' '.ops = {}' \
+		'.ops.get.latency_ms.p99 = "slow"' '.ops.get = 7'; do
+		jq -c "if .type == \"summary\" then $edit else . end" "$BATS_TEST_TMPDIR/base.json" \
+			>"$BATS_TEST_TMPDIR/b.json"
+		rcli FLUSHALL >/dev/null
+		run bench get --requests 200 --interval 0 --compare "$BATS_TEST_TMPDIR/b.json"
+		assert_failure 65
+		assert_equal "${#lines[@]}" 1
+		case $edit in
+		'.ops = {}') assert_output --partial '"ops" is empty' ;;
+		*p99*) assert_output --partial 'ops.get.latency_ms.p99' ;;
+		'.ops.get = 7') assert_output --partial 'ops.get must be an object' ;;
+		*) assert_output --partial 'ops.get.rate' ;;
+		esac
+		assert_output --partial "sess-bench get"
+		assert_equal "$(rcli DBSIZE)" 0
+	done
+}
+
+@test "a run's id, prefix and cleanup come first, before any key; a kill -9'd run is cleaned up by its id" {
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-bench emit --duration 60 --clients 2 --interval 0
+	pid=$!
+	for i in $(seq 1 200); do
+		[ "$(rcli DBSIZE)" -gt 0 ] && break
+		sleep 0.05
+	done
+	[ "$(rcli DBSIZE)" -gt 0 ] || fail "the run wrote no key"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	run head -n 1 "$BATS_TEST_TMPDIR/out"
+	assert_equal "$(jq -r .type <<<"$output")" run
+	id=$(jq -r .id <<<"$output")
+	assert_equal "$(jq -r .prefix <<<"$output")" "sessbench:$id"
+	assert_equal "$(jq -r .cleanup <<<"$output")" "sess-bench cleanup $id"
+	# every key left is the run's, and its cleanup removes them all
+	assert_equal "$(rcli --scan | grep -vc "^sessbench:$id:")" 0
+	run bench cleanup "$id"
+	assert_success
+	assert_equal "$(rcli DBSIZE)" 0
+}
+
 @test "--rate: open loop sends the rate asked and measures from the intended time" {
 	run bench get --rate 200 --duration 2 --clients 2 --interval 0
 	assert_success

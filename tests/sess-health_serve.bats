@@ -4,10 +4,16 @@
 # Prometheus scrape configuration checked by promtool.
 bats_require_minimum_version 1.5.0
 
-setup_file() { load helpers/redis; common_setup_file; }
+setup_file() {
+	load helpers/redis
+	common_setup_file
+	redis_start_named STOPPABLE # SIGSTOPped by a test
+}
 teardown_file() { load helpers/redis; common_teardown_file; }
 setup() { load helpers/redis; common_setup; }
 teardown() {
+	[ -z "${RPID:-}" ] || kill -CONT "$RPID" 2>/dev/null || true
+	[ -z "${IPID:-}" ] || { kill -KILL "$IPID" 2>/dev/null; wait "$IPID" 2>/dev/null; } || true
 	[ -z "${SPID:-}" ] || { kill -TERM "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; } || true
 }
 
@@ -130,4 +136,63 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 	[ -s "$BATS_TEST_TMPDIR/prometheus.yml" ] || fail "no scrape configuration in README.md"
 	run promtool check config "$BATS_TEST_TMPDIR/prometheus.yml"
 	assert_success
+}
+
+@test "a stopped Redis with /health requests waiting: /livez answers within a second" {
+	REDIS_URL=$(redis_url STOPPABLE) start_serve --cache-ms 0 --timeout 8000
+	assert_equal "$(get /health)" "200 application/health+json"
+	RPID=$(cat "$STOPPABLE_DIR/redis.pid")
+	kill -STOP "$RPID"
+	for i in 1 2 3 4; do
+		curl -s --max-time 30 -o /dev/null -w '%{http_code}\n' "$BASE/health" >>"$BATS_TEST_TMPDIR/health.codes" 3>&- &
+	done
+	# until the four are connected to serve (and so waiting on Redis)
+	port=${BASE##*:}
+	for i in $(seq 1 200); do
+		n=$(ss -Htn state established "( dport = :$port )" | wc -l)
+		[ "$n" -ge 4 ] && break
+		sleep 0.05
+	done
+	[ "$n" -ge 4 ] || fail "the /health requests did not connect ($n)"
+	run curl -s --max-time 1 -o /dev/null -w '%{http_code}' "$BASE/livez"
+	assert_success
+	assert_output 200
+	run curl -s --max-time 1 -o /dev/null -w '%{http_code}' "$BASE/livez"
+	assert_output 200
+	# Redis back: the waiting requests are answered from the one check
+	kill -CONT "$RPID"
+	RPID=
+	wait $(jobs -p | grep -v "^$SPID\$") 2>/dev/null || true
+	run cat "$BATS_TEST_TMPDIR/health.codes"
+	assert_equal "${#lines[@]}" 4
+	refute_output --partial 000
+}
+
+@test "1,100 idle connections from one client: /livez from another still answers" {
+	start_serve
+	port=${BASE##*:}
+	python3 - "$port" >"$BATS_TEST_TMPDIR/idle.out" 3>&- <<'EOF' &
+import socket, sys, time
+socks = []
+for i in range(1100):
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.connect(("127.0.0.1", int(sys.argv[1])))
+        socks.append(s)
+    except OSError:
+        pass
+print(len(socks), flush=True)
+time.sleep(120)
+EOF
+	IPID=$!
+	for i in $(seq 1 400); do
+		[ -s "$BATS_TEST_TMPDIR/idle.out" ] && break
+		sleep 0.05
+	done
+	[ -s "$BATS_TEST_TMPDIR/idle.out" ] || fail "the idle client did not connect"
+	run curl -s --max-time 3 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "$BASE/livez"
+	assert_output 200
+	run curl -s --max-time 3 --interface 127.0.0.3 -o /dev/null -w '%{http_code}' "$BASE/health"
+	assert_output 200
 }

@@ -144,9 +144,23 @@ extern const struct cli_opt cli_common_opts[];
 void cli_common_init(struct cli_common *c);
 
 /* Build the settings: defaults < config file < environment < flags.
- * warn is set when a password came on the command line. */
+ * warn is set when a password came on the command line. Once a password
+ * is loaded the process is made non-dumpable (cli_no_dump). */
 int cli_settings(struct sess_config *cfg, const struct cli_common *c,
 		 int *warn, struct sess_err *err);
+
+/* A password is in memory: no core dump, no ptrace by the same user
+ * (prctl PR_SET_DUMPABLE 0). */
+void cli_no_dump(void);
+
+/* The value arg of option o as it is to be stored. For a password
+ * (--password, or the user info of a URL option such as --url, --from,
+ * --to) a copy, owned here until cli_secrets_free, and the password in
+ * argv overwritten with x's so the process list does not show it (the
+ * process is made non-dumpable too); else arg itself. cli_main frees the
+ * copies at exit. */
+char *cli_secret_arg(const struct cli_opt *o, char *arg);
+void cli_secrets_free(void);
 
 /* ---- output ---- */
 
@@ -178,6 +192,27 @@ void cli_out_bulk(struct cli_out *o);
 /* Flush what a bulk writer buffered. Returns 1 once the reader went away. */
 int cli_out_flush(struct cli_out *o);
 
+/* Write text as it is (a format's own text, not JSON), checked as a line
+ * is. Returns as cli_out_json. */
+int cli_out_raw(struct cli_out *o, const char *text, size_t len);
+
+/* Write errors on standard output. A failed write (the above, or found at
+ * the final flush) other than EPIPE is remembered: cli_stdout_error() is
+ * its errno (0 none). The output functions above return 1 after either,
+ * and callers stop quietly; the exit status then says which it was. */
+int cli_stdout_error(void);
+
+/* Before anything opens a file or socket: open /dev/null onto any of fds
+ * 0, 1, 2 that is closed, so none of them becomes a Redis connection
+ * (stdout read-only: what is written fails and is reported). */
+void cli_std_fds(void);
+
+/* At exit: flush stdout and check it. On a write error other than EPIPE
+ * (whoever wrote, raw stdio included) print "prog: write error on standard
+ * output: REASON" on stderr and return 74 (EX_IOERR) in place of an rc
+ * below 64; otherwise return rc. */
+int cli_exit_status(const char *prog, int rc);
+
 /* An error record {"ok":false,"line":N,"error":{"code","message"}};
  * line 0 leaves "line" out. Caller frees. */
 cJSON *cli_error_record(long line, const struct sess_err *err);
@@ -207,8 +242,9 @@ struct cli_app {
 	void (*on_print)(const cJSON *v);
 };
 
-/* The whole of a binary's main: global options, `help [CMD]`, --help,
- * --version, `__complete`, dispatch, exit code. */
+/* The whole of a binary's main: fds 0-2 made safe, global options,
+ * `help [CMD]`, --help, --version, `__complete`, dispatch, exit code
+ * (through cli_exit_status: a write error on stdout is 74). */
 int cli_main(const struct cli_tool *t, int argc, char **argv);
 
 /* Run command c with argv[0] its name (the shell calls this per line).

@@ -161,10 +161,11 @@ int cli_opt_set(const struct cli_opt *o, void *dst, const char *arg,
 	return 0;
 }
 
-static int spec_set(const struct spec *sp, int i, const char *arg,
+static int spec_set(const struct spec *sp, int i, char *arg,
 		    struct sess_err *err)
 {
-	return cli_opt_set(sp->opt[i], sp->dst[i], arg, err);
+	/* a password: kept aside, overwritten in argv */
+	return cli_opt_set(sp->opt[i], sp->dst[i], cli_secret_arg(sp->opt[i], arg), err);
 }
 
 int cli_usage_exit(const struct cli_tool *t)
@@ -396,7 +397,7 @@ static int run_default(struct cli_app *a, const struct cli_cmd *def, int argc,
 	return rc < 0 ? 0 : rc;
 }
 
-int cli_main(const struct cli_tool *t, int argc, char **argv)
+static int main_run(const struct cli_tool *t, int argc, char **argv)
 {
 	struct cli_app a;
 	struct spec sp;
@@ -475,4 +476,14 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 		sess_conn_close(&a.conn);
 	memset(a.cfg.password, 0, sizeof a.cfg.password);
 	return rc < 0 ? 0 : rc;
+}
+
+int cli_main(const struct cli_tool *t, int argc, char **argv)
+{
+	int rc;
+
+	cli_std_fds();
+	rc = main_run(t, argc, argv);
+	cli_secrets_free();
+	return cli_exit_status(t->name, rc);
 }

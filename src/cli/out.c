@@ -1,10 +1,17 @@
 /* out.c - JSON lines on stdout (indented and coloured on a terminal),
- * error lines and records on stderr. */
+ * error lines and records on stderr, and standard output's write errors:
+ * every line written through here is checked, and cli_exit_status checks
+ * the final flush of whatever any part of a binary wrote to stdout. */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "core/base/utf8.h"
@@ -98,10 +105,122 @@ static void put_pretty(struct cli_out *o, const cJSON *v, int depth)
 	fprintf(o->f, "\n%*s%c", 2 * depth, "", open == '{' ? '}' : ']');
 }
 
+/* ---- write errors on standard output ---- */
+
+static int stdout_errno; /* the first write error other than EPIPE; 0 none */
+
+/* Why stdout's stream has its error flag set, when errno no longer says
+ * (a write failed inside stdio, and later calls may have changed errno).
+ * Nothing is written: a pipe or socket whose reader left polls as an
+ * error; a write of no bytes fails as the last one did on a descriptor
+ * not open for writing and on devices like /dev/full; a regular file on a
+ * filesystem with no block left is a full disk. */
+static int stdout_cause(void)
+{
+	struct stat st;
+	struct statvfs vs;
+	struct pollfd p = {STDOUT_FILENO, POLLOUT, 0};
+
+	if (fstat(STDOUT_FILENO, &st) != 0)
+		return errno;
+	if ((S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) && poll(&p, 1, 0) == 1 &&
+	    (p.revents & (POLLERR | POLLHUP)))
+		return EPIPE;
+	if (write(STDOUT_FILENO, "", 0) < 0)
+		return errno;
+	if (S_ISREG(st.st_mode) && fstatvfs(STDOUT_FILENO, &vs) == 0 && vs.f_bavail == 0)
+		return ENOSPC;
+	return EIO;
+}
+
+/* Note a failed write on f (e: its errno, 0 = not known). EPIPE, the
+ * reader gone, is no error: the tool ends quietly. */
+static void note_failure(FILE *f, int e)
+{
+	if (f != stdout)
+		return;
+	if (!e || e == EINTR || e == EAGAIN)
+		e = stdout_cause();
+	if (e != EPIPE && !stdout_errno)
+		stdout_errno = e;
+}
+
+/* After a line: flushed (unless bulk), and no error on o->f so far. The
+ * writer set errno to 0 first: a write that failed inside stdio set it. */
+static int line_done(struct cli_out *o)
+{
+	int e = errno;
+
+	if (!o->bulk) {
+		errno = 0;
+		if (fflush(o->f) == EOF)
+			e = errno;
+	}
+	if (!ferror(o->f))
+		return 0;
+	note_failure(o->f, e);
+	o->closed = 1;
+	return 1;
+}
+
+int cli_stdout_error(void)
+{
+	return stdout_errno;
+}
+
+void cli_std_fds(void)
+{
+	int fd, nfd;
+
+	/* in order: open() takes the lowest free descriptor */
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* stdin reads nothing; stdout is open for reading only, so
+		 * what is written fails (EBADF) and is reported, never lost
+		 * in silence; stderr: nobody is left to tell */
+		nfd = open("/dev/null", fd == 2 ? O_WRONLY : O_RDONLY);
+		if (nfd < 0)
+			_exit(70); /* no /dev/null: a socket would take the fd */
+		if (nfd != fd) {
+			dup2(nfd, fd);
+			close(nfd);
+		}
+	}
+}
+
+int cli_exit_status(const char *prog, int rc)
+{
+	int failed;
+
+	errno = 0;
+	failed = fflush(stdout) == EOF;
+	if (failed || ferror(stdout))
+		note_failure(stdout, failed ? errno : 0);
+	if (!stdout_errno)
+		return rc;
+	fprintf(stderr, "%s: write error on standard output: %s\n", prog, strerror(stdout_errno));
+	stdout_errno = 0; /* once */
+	clearerr(stdout);
+	/* a negative answer or a check's verdict is worth nothing unprinted;
+	 * usage, data, connection errors and signals keep their own codes */
+	return rc < 64 ? sess_err_exit_code(SESS_E_IO) : rc;
+}
+
+int cli_out_raw(struct cli_out *o, const char *text, size_t len)
+{
+	if (o->closed)
+		return 1;
+	errno = 0;
+	fwrite(text, 1, len, o->f);
+	return line_done(o);
+}
+
 int cli_out_json(struct cli_out *o, const cJSON *v)
 {
 	if (o->closed)
 		return 1;
+	errno = 0;
 	if (o->pretty) {
 		put_pretty(o, v, 0);
 	} else {
@@ -114,11 +233,7 @@ int cli_out_json(struct cli_out *o, const cJSON *v)
 	fputc('\n', o->f);
 	/* a line at a time for people and pipes that wait for each; a bulk
 	 * writer (o->bulk) leaves it to the buffer and cli_out_flush */
-	if ((!o->bulk && fflush(o->f) == EOF) || ferror(o->f)) {
-		o->closed = 1;
-		return 1;
-	}
-	return 0;
+	return line_done(o);
 }
 
 int cli_out_text(struct cli_out *o, const char *text, size_t len)
@@ -132,13 +247,10 @@ int cli_out_text(struct cli_out *o, const char *text, size_t len)
 		cJSON_Delete(v);
 		return rc;
 	}
+	errno = 0;
 	fwrite(text, 1, len, o->f);
 	fputc('\n', o->f);
-	if ((!o->bulk && fflush(o->f) == EOF) || ferror(o->f)) {
-		o->closed = 1;
-		return 1;
-	}
-	return 0;
+	return line_done(o);
 }
 
 void cli_out_bulk(struct cli_out *o)
@@ -153,9 +265,14 @@ void cli_out_bulk(struct cli_out *o)
 
 int cli_out_flush(struct cli_out *o)
 {
+	int failed;
+
 	if (o->closed)
 		return 1;
-	if (fflush(o->f) == EOF || ferror(o->f)) {
+	errno = 0;
+	failed = fflush(o->f) == EOF;
+	if (failed || ferror(o->f)) {
+		note_failure(o->f, failed ? errno : 0);
 		o->closed = 1;
 		return 1;
 	}

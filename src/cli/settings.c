@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -36,6 +37,60 @@ const struct cli_opt cli_common_opts[] = {
 	CLI_STR("colour", 0, "WHEN", NULL, struct cli_common, color, "auto always never"),
 	CLI_END,
 };
+
+void cli_no_dump(void)
+{
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* The copies of passwords taken out of argv (cli_secret_arg). */
+static char *secrets[16];
+static size_t nsecrets;
+
+/* Where the password is in a URL (as sess_config_redact_url finds it: the
+ * user info is all before the last '@'); 0 when there is none. */
+static size_t url_password(char *url, char **p)
+{
+	char *at = strrchr(url, '@'), *scheme = strstr(url, "://"), *start, *colon;
+
+	if (!at)
+		return 0;
+	start = scheme && scheme < at ? scheme + 3 : url;
+	colon = memchr(start, ':', (size_t)(at - start));
+	*p = colon ? colon + 1 : start;
+	return (size_t)(at - *p);
+}
+
+char *cli_secret_arg(const struct cli_opt *o, char *arg)
+{
+	char *p = arg, *copy;
+	size_t n;
+
+	if (o->kind != CLI_OPT_STR || !arg)
+		return arg;
+	if (!strcmp(o->name, "password"))
+		n = strlen(arg);
+	else if (o->arg && !strcmp(o->arg, "URL"))
+		n = url_password(arg, &p);
+	else
+		return arg;
+	if (n == 0 || nsecrets == sizeof secrets / sizeof secrets[0] || !(copy = strdup(arg)))
+		return arg;
+	secrets[nsecrets++] = copy;
+	/* the process list shows argv: the password there becomes x's */
+	memset(p, 'x', n);
+	cli_no_dump();
+	return copy;
+}
+
+void cli_secrets_free(void)
+{
+	while (nsecrets > 0) {
+		char *s = secrets[--nsecrets];
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
 
 void cli_common_init(struct cli_common *c)
 {
@@ -146,6 +201,8 @@ int cli_settings(struct sess_config *cfg, const struct cli_common *c,
 		return -1;
 	if (c->askpass && askpass(cfg, err))
 		return -1;
+	if (cfg->password[0])
+		cli_no_dump(); /* a core dump would hold it */
 	return 0;
 }
 

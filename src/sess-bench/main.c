@@ -80,6 +80,26 @@ static int run_prefix(struct cli_app *a, const struct sb_opts *o, char *id, size
 	return 0;
 }
 
+/* The first line, before any key is written: the run's id, its prefix and
+ * how to delete its keys, so a run killed (kill -9) before its summary
+ * can still be cleaned up. Returns 1 when stdout is gone (nothing to run
+ * for: the exit status says why). */
+static int run_line(struct cli_app *a, const char *id)
+{
+	cJSON *j = cJSON_CreateObject();
+	char cmd[80];
+	int rc;
+
+	snprintf(cmd, sizeof cmd, "sess-bench cleanup %s", id);
+	cJSON_AddStringToObject(j, "type", "run");
+	cJSON_AddStringToObject(j, "id", id);
+	cJSON_AddStringToObject(j, "prefix", a->cfg.prefix);
+	cJSON_AddStringToObject(j, "cleanup", cmd);
+	rc = cli_out_json(&a->out, j); /* flushed: a line at a time */
+	cJSON_Delete(j);
+	return rc;
+}
+
 /* Delete the run's keys (unless --keep); adds "cleanup" to summary. */
 static void cleanup(struct cli_app *a, const struct sb_opts *o, cJSON *summary)
 {
@@ -123,6 +143,10 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		return rc;
 	if (sb_scn_init(&scn, a->cmd->name, o, &a->cfg, &a->err))
 		return cli_app_fail(a);
+	if (run_line(a, id)) {
+		sb_scn_free(&scn);
+		return 0;
+	}
 	cli_catch_stop_signals();
 	if (sb_scn_setup(&scn, &a->ctx, &a->err)) {
 		rc = cli_app_fail(a);
@@ -217,7 +241,7 @@ static const struct cli_cmd commands[] = {
 	SCN("join-leave", "agents join a session and leave it again"),
 	SCN("mixed", "simulated users: --ratio of emit, get, checkpoint, list, with --think"),
 	SCN("agents", "--clients agents sharing --sessions sessions: join, emit --events, leave"),
-	{.name = "cleanup", .synopsis = "ID", .summary = "delete the keys a --keep run left under sessbench:ID",
+	{.name = "cleanup", .synopsis = "ID", .summary = "delete the keys a --keep or a killed run left under sessbench:ID",
 	 .npos_min = 1, .npos_max = 1, .run = cmd_cleanup},
 };
 
@@ -231,11 +255,13 @@ static const struct cli_tool tool = {
 	.ncmds = sizeof commands / sizeof commands[0],
 	.epilog =
 	"A run works under its own prefix sessbench:ID and deletes its keys at the\n"
-	"end unless --keep; it never touches other keys.\n"
+	"end unless --keep; it never touches other keys. Its first line, before any\n"
+	"key is written, names ID: 'sess-bench cleanup ID' deletes what a killed run left.\n"
 	"  sess-bench emit --clients 50 --pipeline 16 --requests 1000000 > base.json\n"
 	"  sess-bench emit --clients 50 --pipeline 16 --compare base.json --max-regression 10\n"
 	"Exit: 0 ok, 1 a regression against --compare, 64 usage, 65 bad baseline,\n"
-	"66 baseline missing, 69 Redis unreachable or lost mid-run, 130/143 interrupted.\n",
+	"66 baseline missing, 69 Redis unreachable or lost mid-run, 74 writing stdout\n"
+	"failed (disk full), 130/143 interrupted.\n",
 };
 
 int main(int argc, char **argv)

@@ -211,6 +211,42 @@ static double num(const cJSON *o, const char *a, const char *b)
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* The baseline's numbers that compare divides by and compares with: ops
+ * a non-empty object of objects, each with a rate above 0 and, when it
+ * has one, a latency_ms.p99 of 0 or more. Anything else would pass every
+ * comparison (a rate of 0 or a string is skipped), so it is refused. */
+static int baseline_numbers(const cJSON *base, const char *path, const char *scenario,
+			    struct sess_err *err)
+{
+	const cJSON *ops = cJSON_GetObjectItemCaseSensitive(base, "ops"), *op, *v, *lat;
+	char fix[200];
+
+	snprintf(fix, sizeof fix, "write a baseline with 'sess-bench %s ... > %s'", scenario, path);
+	if (!ops->child)
+		return sess_err_set(err, SESS_E_DATA, "bad_baseline",
+				    "%s: the summary's \"ops\" is empty: nothing to compare with; %s",
+				    path, fix);
+	cJSON_ArrayForEach(op, ops) {
+		if (!cJSON_IsObject(op))
+			return sess_err_set(err, SESS_E_DATA, "bad_baseline",
+					    "%s: ops.%s must be an object with \"rate\" and \"latency_ms\"; %s",
+					    path, op->string, fix);
+		v = cJSON_GetObjectItemCaseSensitive(op, "rate");
+		if (!cJSON_IsNumber(v) || !(v->valuedouble > 0) || !isfinite(v->valuedouble))
+			return sess_err_set(err, SESS_E_DATA, "bad_baseline",
+					    "%s: ops.%s.rate must be a number above 0 (operations a second); %s",
+					    path, op->string, fix);
+		lat = cJSON_GetObjectItemCaseSensitive(op, "latency_ms");
+		v = cJSON_GetObjectItemCaseSensitive(lat, "p99");
+		if (lat && (!cJSON_IsObject(lat) || (v && (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) ||
+							   !isfinite(v->valuedouble)))))
+			return sess_err_set(err, SESS_E_DATA, "bad_baseline",
+					    "%s: ops.%s.latency_ms.p99 must be a number of milliseconds, 0 or more; %s",
+					    path, op->string, fix);
+	}
+	return 0;
+}
+
 int sb_baseline_check(const char *path, const char *scenario, struct sess_err *err)
 {
 	cJSON *base;
@@ -224,6 +260,8 @@ int sb_baseline_check(const char *path, const char *scenario, struct sess_err *e
 		rc = sess_err_set(err, SESS_E_DATA, "bad_baseline",
 				  "%s is a summary of scenario %s, this run is %s; compare runs of one scenario",
 				  path, cJSON_IsString(bsc) ? bsc->valuestring : "(none)", scenario);
+	else
+		rc = baseline_numbers(base, path, scenario, err);
 	cJSON_Delete(base);
 	return rc;
 }
@@ -245,6 +283,10 @@ int sb_compare(const cJSON *summary, const char *path, double max_pct, cJSON **o
 			     "%s is a summary of scenario %s, this run is %s; compare runs of one scenario",
 			     path, cJSON_IsString(bsc) ? bsc->valuestring : "(none)",
 			     cJSON_IsString(csc) ? csc->valuestring : "(none)");
+		cJSON_Delete(base);
+		return -1;
+	}
+	if (baseline_numbers(base, path, csc->valuestring, err)) {
 		cJSON_Delete(base);
 		return -1;
 	}

@@ -7,7 +7,8 @@
  * after `threshold` checks in a row in which Redis did not answer it
  * opens, and for cooldown_ms answers "down" at once without touching
  * Redis; then one trial check runs (half-open) and its outcome closes or
- * reopens it. Not thread-safe: serve holds its lock around it. */
+ * reopens it. Not thread-safe: serve holds its lock around it, and runs
+ * the check itself (peek, check, put) in its checker thread. */
 #include "health.h"
 
 #include <stdio.h>
@@ -112,11 +113,10 @@ static void open_result(struct health_guard *g, double now)
 	g->have_last = 1;
 }
 
-const struct health_result *health_guard_get(struct health_guard *g, int *fresh)
+const struct health_result *health_guard_peek(struct health_guard *g)
 {
 	double now = sess_probe_clock_ms();
 
-	*fresh = 0;
 	if (g->have_last && now - g->checked_at < g->cache_ms)
 		return &g->last;
 	if (g->state == B_OPEN) {
@@ -128,13 +128,19 @@ const struct health_result *health_guard_get(struct health_guard *g, int *fresh)
 		}
 		g->state = B_HALF_OPEN;
 	}
+	return NULL;
+}
+
+void health_guard_put(struct health_guard *g, struct health_result *fresh)
+{
+	double now = sess_probe_clock_ms();
+
 	if (g->have_last)
 		health_result_free(&g->last);
-	health_check(g->hp, g->cfg, &g->last);
+	g->last = *fresh;
+	memset(fresh, 0, sizeof *fresh);
 	g->have_last = 1;
 	g->checks++;
-	*fresh = 1;
-	now = sess_probe_clock_ms();
 	g->checked_at = now;
 	if (g->last.up) {
 		g->state = B_CLOSED;
@@ -149,5 +155,18 @@ const struct health_result *health_guard_get(struct health_guard *g, int *fresh)
 		}
 	}
 	stamp(g, now);
+}
+
+const struct health_result *health_guard_get(struct health_guard *g, int *fresh)
+{
+	const struct health_result *r = health_guard_peek(g);
+	struct health_result res;
+
+	*fresh = 0;
+	if (r)
+		return r;
+	health_check(g->hp, g->cfg, &res);
+	health_guard_put(g, &res);
+	*fresh = 1;
 	return &g->last;
 }

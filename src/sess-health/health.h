@@ -97,6 +97,12 @@ void health_guard_init(struct health_guard *g, const struct health_params *hp,
  * breaker's "open" answer without touching Redis, or a fresh check.
  * *fresh is set when a check ran. The doc carries "breaker". */
 const struct health_result *health_guard_get(struct health_guard *g, int *fresh);
+/* health_guard_get in two steps, for a caller that checks elsewhere: peek
+ * gives the cached or the breaker's answer, or NULL when a check must run
+ * (the breaker may go half-open); put stores the check's result (taking
+ * fresh's contents) and moves the breaker. */
+const struct health_result *health_guard_peek(struct health_guard *g);
+void health_guard_put(struct health_guard *g, struct health_result *fresh);
 void health_guard_free(struct health_guard *g);
 const char *health_breaker_name(int state);
 
@@ -111,7 +117,7 @@ struct check_opts {
 struct serve_opts {
 	struct check_opts c;
 	const char *listen;
-	long cache_ms, threads;
+	long cache_ms, threads, max_connections, max_per_client, idle_timeout;
 };
 
 int health_params_from(struct cli_app *a, const struct check_opts *o,

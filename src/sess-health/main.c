@@ -56,6 +56,12 @@ static const struct cli_opt serve_o[] = {
 	CLI_LONG("cache-ms", 0, "MS", "reuse a result this long (0-1000, default 1000)",
 		 struct serve_opts, cache_ms, 0, 1000),
 	CLI_LONG("threads", 0, "N", "HTTP worker threads (1-64, default 2)", struct serve_opts, threads, 1, 64),
+	CLI_LONG("max-connections", 0, "N", "open connections in all (default 512)",
+		 struct serve_opts, max_connections, 1, 100000),
+	CLI_LONG("max-per-client", 0, "N", "open connections from one address (default 32)",
+		 struct serve_opts, max_per_client, 1, 100000),
+	CLI_LONG("idle-timeout", 0, "SECONDS", "close a connection idle this long (default 10)",
+		 struct serve_opts, idle_timeout, 1, 3600),
 	CLI_END};
 
 #define CHECK_D .pings = 5, .window = 300, .drift_sample = 50, .breaker_failures = 3, \
@@ -63,7 +69,9 @@ static const struct cli_opt serve_o[] = {
 static const struct check_opts check_d = {CHECK_D};
 static const struct check_opts probe_d = {.pings = 1, .window = 300, .breaker_failures = 3,
 					  .breaker_cooldown = 30};
-static const struct serve_opts serve_d = {.c = {CHECK_D}, .cache_ms = 1000, .threads = 2};
+static const struct serve_opts serve_d = {.c = {CHECK_D}, .cache_ms = 1000, .threads = 2,
+					  .max_connections = 512, .max_per_client = 32,
+					  .idle_timeout = 10};
 
 #define OPTS(o, type) .opts = o, .opts_size = sizeof(type)
 
@@ -88,14 +96,17 @@ static const struct cli_cmd commands[] = {
 	 "Do not make a liveness probe depend on Redis: restarting a pod does not\n"
 	 "mend Redis (use serve's /livez, which never touches it).\n",
 	 OPTS(probe_o, struct check_opts), .defaults = &probe_d, .run = cmd_probe},
-	{.name = "serve", .synopsis = "[--listen ADDR:PORT] [--cache-ms MS] [--threads N]",
+	{.name = "serve", .synopsis = "[--listen ADDR:PORT] [--cache-ms MS] [--threads N] [--max-connections N]\n"
+	 "       [--max-per-client N] [--idle-timeout SECONDS]",
 	 .summary = "HTTP endpoints: /health, /health/{detailed,metrics,components,redis,sessions}, /livez, /readyz",
 	 .details =
 	 "Each request checks Redis for real, behind a cache (at most a second)\n"
 	 "and a circuit breaker. 200 when healthy or warning, 503 otherwise;\n"
 	 "application/health+json, and Prometheus text on /health/metrics.\n"
 	 "The address in use is printed on stderr at start. SIGTERM or SIGINT\n"
-	 "drains the requests in flight and exits 0.\n",
+	 "drains the requests in flight and exits 0. Redis is checked by one\n"
+	 "thread of its own: no HTTP thread waits on it, and /livez never touches it.\n"
+	 "Connections are bounded in all and per client address; more are refused.\n",
 	 OPTS(serve_o, struct serve_opts), .defaults = &serve_d, .run = cmd_serve},
 };
 
@@ -108,7 +119,7 @@ static const struct cli_tool tool = {
 	.epilog =
 	"'sess-health COMMAND --help' shows a command's options; man sess-health has it all.\n"
 	"Exit (monitoring convention): 0 healthy, 1 warning, 2 critical or down,\n"
-	"3 could not check (usage, configuration, credentials).\n",
+	"3 could not check (usage, configuration, credentials), 74 writing stdout failed.\n",
 	.default_cmd = "check",
 	.usage_exit = 3,
 };

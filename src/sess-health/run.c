@@ -55,8 +55,7 @@ static int print_result(struct cli_app *a, const struct health_result *r, int fo
 	}
 	if (!(s = health_render(r, format, a->out.color)))
 		return -1;
-	fputs(s, stdout);
-	fflush(stdout);
+	cli_out_raw(&a->out, s, strlen(s)); /* a write error: the exit status says */
 	free(s);
 	return 0;
 }

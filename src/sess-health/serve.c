@@ -5,8 +5,12 @@
  * Every request asks the guard (breaker.c) under one lock: a result at
  * most --cache-ms old is reused, so a burst of scrapes costs Redis one
  * check, and concurrent requests for a stale result wait for the one check
- * in flight instead of starting their own. /livez never takes the lock: it
- * answers as long as the process serves, whatever Redis does. */
+ * in flight instead of starting their own. No HTTP thread ever waits on
+ * Redis: the check runs in one checker thread, and a request that needs it
+ * is suspended (MHD_suspend_connection) and resumed when it is done, so
+ * /livez, which never takes the lock, answers whatever Redis does. The
+ * connections are bounded in all and per client address, and an idle one
+ * is closed after --idle-timeout. */
 #include "health.h"
 
 #include <arpa/inet.h>
@@ -16,6 +20,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +33,74 @@
 #define CT_PROM "text/plain; version=0.0.4; charset=utf-8"
 
 struct server {
-	struct health_guard guard;
+	struct health_guard guard;   /* under lock */
 	pthread_mutex_t lock;
+	pthread_cond_t wake;         /* the checker: a check is wanted, or stop */
+	int want, busy, stop;
+	unsigned long done;          /* checks completed */
+	/* connections suspended until the next check completes */
+	struct MHD_Connection **waiting;
+	size_t nwaiting, capwaiting;
 };
+
+/* The checker thread: one check at a time, outside the lock; then the
+ * waiting connections are resumed to be answered from its result. */
+static void *checker(void *p)
+{
+	struct server *sv = p;
+	struct health_result res;
+	struct MHD_Connection **w;
+	size_t n, i;
+
+	pthread_mutex_lock(&sv->lock);
+	for (;;) {
+		while (!sv->want && !sv->stop)
+			pthread_cond_wait(&sv->wake, &sv->lock);
+		if (!sv->want)
+			break;
+		sv->want = 0;
+		sv->busy = 1;
+		pthread_mutex_unlock(&sv->lock);
+		health_check(sv->guard.hp, sv->guard.cfg, &res);
+		pthread_mutex_lock(&sv->lock);
+		health_guard_put(&sv->guard, &res);
+		sv->done++;
+		sv->busy = 0;
+		w = sv->waiting;
+		n = sv->nwaiting;
+		sv->waiting = NULL;
+		sv->nwaiting = sv->capwaiting = 0;
+		pthread_mutex_unlock(&sv->lock);
+		for (i = 0; i < n; i++)
+			MHD_resume_connection(w[i]);
+		free(w);
+		pthread_mutex_lock(&sv->lock);
+	}
+	pthread_mutex_unlock(&sv->lock);
+	return NULL;
+}
+
+/* Under the lock: c waits for the next check to complete. */
+static int wait_for_check(struct server *sv, struct MHD_Connection *c, void **req)
+{
+	if (sv->nwaiting == sv->capwaiting) {
+		size_t cap = sv->capwaiting ? 2 * sv->capwaiting : 16;
+		struct MHD_Connection **w = realloc(sv->waiting, cap * sizeof *w);
+		if (!w)
+			return -1;
+		sv->waiting = w;
+		sv->capwaiting = cap;
+	}
+	sv->waiting[sv->nwaiting++] = c;
+	/* answered by the check that completes next: done + 1 (never 0) */
+	*req = (void *)(uintptr_t)(sv->done + 1);
+	if (!sv->busy) {
+		sv->want = 1;
+		pthread_cond_signal(&sv->wake);
+	}
+	MHD_suspend_connection(c);
+	return 0;
+}
 
 /* Open, bind and listen on spec: "HOST:PORT", ":PORT", "PORT" or
  * "[V6]:PORT"; no host means the loopback. shown gets "HOST:PORT" as
@@ -231,12 +301,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	const struct health_result *r;
 	const char *type;
 	char *body;
-	int code, fresh;
+	int code;
 
 	(void)version;
 	(void)upload;
 	(void)upload_size;
-	(void)req;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply(c, 405, CT_HEALTH, strdup("{\"status\":\"fail\",\"output\":\"only GET and HEAD\"}"));
 	if (!strcmp(url, "/livez"))
@@ -244,10 +313,48 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (strcmp(url, "/readyz") && strncmp(url, "/health", 7))
 		return reply(c, 404, CT_HEALTH, strdup("{\"status\":\"fail\",\"output\":\"no such endpoint; try /health, /health/detailed, /health/metrics, /health/components, /health/redis, /health/sessions, /livez or /readyz\"}"));
 	pthread_mutex_lock(&sv->lock);
-	r = health_guard_get(&sv->guard, &fresh);
+	if (*req && sv->done >= (uintptr_t)*req)
+		r = &sv->guard.last; /* resumed: the check it waited for is done */
+	else
+		r = health_guard_peek(&sv->guard);
+	if (!r && sv->stop) {
+		pthread_mutex_unlock(&sv->lock);
+		return reply(c, 503, CT_HEALTH, strdup("{\"status\":\"fail\",\"output\":\"shutting down\"}"));
+	}
+	if (!r) {
+		if (wait_for_check(sv, c, req)) {
+			pthread_mutex_unlock(&sv->lock);
+			return MHD_NO;
+		}
+		pthread_mutex_unlock(&sv->lock);
+		return MHD_YES; /* called again once resumed */
+	}
 	body = endpoint(url, r, &type, &code);
 	pthread_mutex_unlock(&sv->lock);
 	return reply(c, code, type, body);
+}
+
+static void stop_checker_only(struct server *sv, pthread_t chk)
+{
+	pthread_mutex_lock(&sv->lock);
+	sv->stop = 1;
+	pthread_cond_signal(&sv->wake);
+	pthread_mutex_unlock(&sv->lock);
+	pthread_join(chk, NULL);
+}
+
+static void free_server(struct server *sv)
+{
+	free(sv->waiting);
+	health_guard_free(&sv->guard);
+	pthread_cond_destroy(&sv->wake);
+	pthread_mutex_destroy(&sv->lock);
+}
+
+static void stop_checker(struct server *sv, pthread_t chk)
+{
+	stop_checker_only(sv, chk);
+	free_server(sv);
 }
 
 int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv)
@@ -256,6 +363,7 @@ int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv)
 	struct health_params hp;
 	struct server sv;
 	struct MHD_Daemon *d;
+	pthread_t chk;
 	char shown[300] = "?";
 	sigset_t set;
 	int rc, fd, sig = 0, i;
@@ -274,6 +382,7 @@ int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv)
 	}
 	memset(&sv, 0, sizeof sv);
 	pthread_mutex_init(&sv.lock, NULL);
+	pthread_cond_init(&sv.wake, NULL);
 	health_guard_init(&sv.guard, &hp, &a->cfg, (double)o->cache_ms, (int)o->c.breaker_failures,
 			  (double)o->c.breaker_cooldown * 1000);
 	/* the workers inherit this mask: only this thread takes the signals */
@@ -281,18 +390,26 @@ int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC,
+	if ((rc = pthread_create(&chk, NULL, checker, &sv)) != 0) {
+		close(fd);
+		fprintf(stderr, "%s serve: cannot start a thread: %s\n", a->prog, strerror(rc));
+		free_server(&sv);
+		return 3;
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
+			     MHD_ALLOW_SUSPEND_RESUME,
 			     0, NULL, NULL, handle, &sv,
 			     MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o->threads,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_connections,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->max_per_client,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->idle_timeout,
 			     MHD_OPTION_END);
 	if (!d) {
 		close(fd);
 		fprintf(stderr, "%s serve: the HTTP server did not start on %s (libmicrohttpd); try --threads 1\n",
 			a->prog, shown);
-		health_guard_free(&sv.guard);
-		pthread_mutex_destroy(&sv.lock);
+		stop_checker(&sv, chk);
 		return 3;
 	}
 	fprintf(stderr, "%s: serving http://%s (/health, /health/detailed, /health/metrics, /health/components, /health/redis, /health/sessions, /livez, /readyz)\n",
@@ -306,11 +423,13 @@ int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv)
 			break;
 		usleep(50000);
 	}
+	/* the checker ends after the check in flight, whose waiting
+	 * requests it resumes; any later one is answered "shutting down" */
+	stop_checker_only(&sv, chk);
 	MHD_stop_daemon(d);
 	close(fd);
 	fprintf(stderr, "%s: stopped (%s); %lld checks reached Redis\n", a->prog,
 		sig == SIGTERM ? "SIGTERM" : "SIGINT", sv.guard.checks);
-	health_guard_free(&sv.guard);
-	pthread_mutex_destroy(&sv.lock);
+	free_server(&sv);
 	return 0;
 }

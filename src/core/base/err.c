@@ -71,6 +71,7 @@ int sess_err_exit_code(enum sess_class cls)
 	case SESS_E_TEMP: return 75;
 	case SESS_E_AUTH: return 77;
 	case SESS_E_CONFIG: return 78;
+	case SESS_E_IO: return 74;
 	}
 	return 70;
 }
@@ -88,6 +89,7 @@ const char *sess_err_class_name(enum sess_class cls)
 	case SESS_E_TEMP: return "temporary";
 	case SESS_E_AUTH: return "auth";
 	case SESS_E_CONFIG: return "config";
+	case SESS_E_IO: return "io";
 	}
 	return "internal";
 }

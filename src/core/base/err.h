@@ -20,7 +20,8 @@ enum sess_class {
 	SESS_E_INTERNAL,    /* a bug or an unexpected reply: exit 70 */
 	SESS_E_TEMP,        /* timeout, LOADING, BUSY, TRYAGAIN: exit 75 */
 	SESS_E_AUTH,        /* authentication or permission: exit 77 */
-	SESS_E_CONFIG       /* bad configuration: exit 78 */
+	SESS_E_CONFIG,      /* bad configuration: exit 78 */
+	SESS_E_IO           /* writing the output failed (disk full): exit 74 */
 };
 
 #define SESS_ERR_MSG_MAX 512

@@ -2,11 +2,13 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/model/json.h"
 #include "core/model/limits.h"
@@ -531,54 +533,92 @@ int sess_config_load_json(struct sess_config *cfg, const char *text,
 
 /* A regular file group or others may read or write holds no secret. Pipes
  * (--password-file <(pass show redis)) and terminals are not kept. */
-static int check_private(FILE *f, const char *path, struct sess_err *err)
+static int check_private(const struct stat *st, const char *path, struct sess_err *err)
 {
-	struct stat st;
-
-	if (fstat(fileno(f), &st) != 0)
-		return sess_err_set(err, SESS_E_NOINPUT, "no_file", "%s: %s", path, strerror(errno));
-	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)))
+	if (S_ISREG(st->st_mode) && (st->st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)))
 		return sess_err_set(err, SESS_E_CONFIG, "insecure_file",
 				    "password file %s can be read or written by group or others (mode %04o); chmod 600 %s, or give --insecure-password-file to use it anyway",
-				    path, (unsigned)(st.st_mode & 07777), path);
+				    path, (unsigned)(st->st_mode & 07777), path);
 	return 0;
 }
 
-/* The file's text, at most limit bytes; with private_only, refused before
- * anything is read when check_private refuses it. */
+/* The file's text, at most limit bytes; with private_only (a password
+ * file), refused before anything is read when check_private refuses it,
+ * and only a regular file or a pipe. Opening never blocks: a FIFO nothing
+ * writes to is refused at once (a pipe with a writer, <(command), is read
+ * as the writer goes). */
 static char *read_small_file(const char *path, size_t limit, int private_only,
 			     struct sess_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), fl;
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0;
+	ssize_t r;
 
-	if (!f) {
+	if (fd < 0) {
 		if (errno == ENOENT)
 			return sess_err_set(err, SESS_E_NOINPUT, "no_file",
 					    "%s: no such file", path), NULL;
 		return sess_err_set(err, SESS_E_NOINPUT, "no_file", "%s: %s", path,
 				    strerror(errno)), NULL;
 	}
-	if (private_only && check_private(f, path, err)) {
-		fclose(f);
-		return NULL;
+	if (fstat(fd, &st) != 0) {
+		sess_err_set(err, SESS_E_NOINPUT, "no_file", "%s: %s", path, strerror(errno));
+		goto fail;
 	}
-	buf = malloc(limit + 1);
-	if (!buf) {
-		fclose(f);
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory"), NULL;
+	if (S_ISDIR(st.st_mode) ||
+	    (private_only && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))) {
+		sess_err_set(err, SESS_E_CONFIG, NULL,
+			     "%s is not a regular file%s; give a file (chmod 600), a pipe (<(pass show redis)) or --askpass",
+			     path, S_ISDIR(st.st_mode) ? " but a directory" : " or a pipe");
+		goto fail;
 	}
-	n = fread(buf, 1, limit, f);
-	if (ferror(f) || (n == limit && fgetc(f) != EOF)) {
-		fclose(f);
-		free(buf);
-		return sess_err_set(err, SESS_E_CONFIG, NULL,
-				    "%s: cannot read it, or it is larger than %zu bytes", path, limit), NULL;
+	if (private_only && check_private(&st, path, err))
+		goto fail;
+	if (!(buf = malloc(limit + 1))) {
+		sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		goto fail;
 	}
-	fclose(f);
+	if (S_ISFIFO(st.st_mode)) {
+		/* no data and no writer: end of file at once; EAGAIN: a
+		 * writer that has not written yet (wait for it below) */
+		r = read(fd, buf, limit + 1);
+		if (r == 0) {
+			sess_err_set(err, SESS_E_CONFIG, NULL,
+				     "%s is a FIFO that nothing writes to; give a file (chmod 600), or a pipe with its writer: <(pass show redis)",
+				     path);
+			goto fail;
+		}
+		if (r > 0)
+			n = (size_t)r;
+		else if (errno != EAGAIN && errno != EINTR)
+			goto fail_read;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) != -1)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	while (n <= limit && (r = read(fd, buf + n, limit + 1 - n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail_read;
+		}
+		n += (size_t)r;
+	}
+	if (n > limit)
+		goto fail_read;
+	close(fd);
 	buf[n] = '\0';
 	return buf;
+fail_read:
+	sess_err_set(err, SESS_E_CONFIG, NULL,
+		     "%s: cannot read it, or it is larger than %zu bytes", path, limit);
+fail:
+	if (buf)
+		memset(buf, 0, n);
+	free(buf);
+	close(fd);
+	return NULL;
 }
 
 int sess_config_load_file(struct sess_config *cfg, const char *path,
