@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # sess-bench: every scenario at small sizes, output, --compare both ways,
 # --rate, cleanup (and that nothing else is touched), bad input.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -154,7 +155,7 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 	[ "$(rcli DBSIZE)" -gt 0 ] || fail "the run wrote no key"
 	kill -KILL "$pid"
 	wait "$pid" || true
-	run head -n 1 "$BATS_TEST_TMPDIR/out"
+	run -0 head -n 1 "$BATS_TEST_TMPDIR/out"
 	assert_equal "$(jq -r .type <<<"$output")" run
 	id=$(jq -r .id <<<"$output")
 	assert_equal "$(jq -r .prefix <<<"$output")" "sessbench:$id"
@@ -235,8 +236,8 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 		run bench "$s" --help
 		assert_success
 	done
-	run bench __complete em
+	run -0 bench __complete em
 	assert_output --partial emit
-	run bench __complete emit --pipe
+	run -0 bench __complete emit --pipe
 	assert_output --partial -- --pipeline
 }

@@ -157,13 +157,13 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 	run curl -s --max-time 1 -o /dev/null -w '%{http_code}' "$BASE/livez"
 	assert_success
 	assert_output 200
-	run curl -s --max-time 1 -o /dev/null -w '%{http_code}' "$BASE/livez"
+	run -0 curl -s --max-time 1 -o /dev/null -w '%{http_code}' "$BASE/livez"
 	assert_output 200
 	# Redis back: the waiting requests are answered from the one check
 	kill -CONT "$RPID"
 	RPID=
 	wait $(jobs -p | grep -v "^$SPID\$") 2>/dev/null || true
-	run cat "$BATS_TEST_TMPDIR/health.codes"
+	run -0 cat "$BATS_TEST_TMPDIR/health.codes"
 	assert_equal "${#lines[@]}" 4
 	refute_output --partial 000
 }
@@ -191,8 +191,8 @@ EOF
 		sleep 0.05
 	done
 	[ -s "$BATS_TEST_TMPDIR/idle.out" ] || fail "the idle client did not connect"
-	run curl -s --max-time 3 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "$BASE/livez"
+	run -0 curl -s --max-time 3 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "$BASE/livez"
 	assert_output 200
-	run curl -s --max-time 3 --interface 127.0.0.3 -o /dev/null -w '%{http_code}' "$BASE/health"
+	run -0 curl -s --max-time 3 --interface 127.0.0.3 -o /dev/null -w '%{http_code}' "$BASE/health"
 	assert_output 200
 }

@@ -3,6 +3,7 @@
 # closed stdout) are one stderr line and exit 74; a reader that went away
 # (EPIPE) ends the tool quietly; closed fds 0-2 never become a file or a
 # socket the tool then writes its output into.
+bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
@@ -96,12 +97,12 @@ EOF
 	run closed_reader sessctl events "$ID"
 	assert_success
 	assert_output "rc=0"
-	run closed_reader sess-replay export "$ID"
+	run -0 closed_reader sess-replay export "$ID"
 	assert_output "rc=0"
-	run closed_reader sess-migrate export --all
+	run -0 closed_reader sess-migrate export --all
 	assert_output --partial "rc=0"
 	refute_output --partial "write error"
-	run closed_reader sess-health --help
+	run -0 closed_reader sess-health --help
 	assert_output "rc=0"
 }
 
@@ -120,7 +121,7 @@ EOF
 	run rcli info errorstats
 	assert_success
 	refute_output --partial errorstat_
-	run rcli info commandstats
+	run -0 rcli info commandstats
 	refute_output --partial 'failed_calls=1'
 	[ "$(rcli debug digest)" = "$before" ] || fail "the data in Redis changed"
 }
@@ -134,7 +135,7 @@ EOF
 	run sk_closed_in sessctl get -
 	assert_success
 	assert_output ""
-	run rcli info errorstats
+	run -0 rcli info errorstats
 	refute_output --partial errorstat_
 }
 

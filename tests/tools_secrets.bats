@@ -2,6 +2,7 @@
 # Passwords in the common options of every binary: --password-file never
 # blocks on a FIFO nobody writes to, a password given in argv does not stay
 # in the process list, and a process holding one dumps no core.
+bats_require_minimum_version 1.5.0
 
 PW=s3cret-Pw-7781
 
@@ -71,7 +72,7 @@ wait_serving() {
 		sess-health serve --listen 127.0.0.1:0 --password "$PW"
 	SPID=$!
 	wait_serving
-	run tr '\0' ' ' < "/proc/$SPID/cmdline"
+	run -0 tr '\0' ' ' < "/proc/$SPID/cmdline"
 	refute_output --partial "$PW"
 	assert_output --partial "--password"
 	kill -KILL "$SPID"; wait "$SPID" || true
@@ -80,11 +81,11 @@ wait_serving() {
 		sess-health serve --listen 127.0.0.1:0 --url "redis://:$PW@127.0.0.1:$AUTH_PORT"
 	SPID=$!
 	wait_serving
-	run tr '\0' ' ' < "/proc/$SPID/cmdline"
+	run -0 tr '\0' ' ' < "/proc/$SPID/cmdline"
 	refute_output --partial "$PW"
 	assert_output --partial "@127.0.0.1:$AUTH_PORT"
 	# and it connected with the password it read
-	run curl -s --max-time 30 "$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$BATS_TEST_TMPDIR/s.err")/readyz"
+	run -0 curl -s --max-time 30 "$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$BATS_TEST_TMPDIR/s.err")/readyz"
 	assert_output --partial pass
 }
 
@@ -93,7 +94,7 @@ wait_serving() {
 	chmod 600 "$BATS_TEST_TMPDIR/pw"
 	mkdir "$BATS_TEST_TMPDIR/cwd"
 	# a core (core_pattern "core" here, or core.PID) lands in the cwd
-	(cd "$BATS_TEST_TMPDIR/cwd" && ulimit -c unlimited &&
+	(cd "$BATS_TEST_TMPDIR/cwd" && ulimit -c unlimited && # lint: ok (a background subshell)
 		REDIS_URL=$(redis_url AUTH) HOME=$BATS_FILE_TMPDIR exec "$SESSKIT_BUILDDIR/sess-health" serve \
 			--listen 127.0.0.1:0 --password-file "$BATS_TEST_TMPDIR/pw" \
 			>"$BATS_TEST_TMPDIR/s.out" 2>"$BATS_TEST_TMPDIR/s.err" 3>&-) &
@@ -102,7 +103,7 @@ wait_serving() {
 	kill -ABRT "$SPID"
 	wait "$SPID" || true
 	SPID=
-	run bash -c "ls '$BATS_TEST_TMPDIR/cwd'"
+	run -0 bash -c "ls '$BATS_TEST_TMPDIR/cwd'"
 	if [ -n "$output" ]; then
 		grep -l "$PW" "$BATS_TEST_TMPDIR"/cwd/* && fail "the core dump holds the password"
 		fail "a core was dumped: $output"
