@@ -18,193 +18,6 @@
 #include "core/view.h"
 #include "replay.h"
 
-/* A lifecycle record as a frame: {"frame":"lifecycle","kind",...}. */
-static cJSON *record_frame(const char *id, const char *text, size_t len)
-{
-	static const struct { const char *from, *to; } names[] = {
-		{"a", "agent"}, {"m", "metadata"}, {"n", "checkpoint"}, {"r", "reason"},
-		{"at", "seq"}, {"ts", "timestamp"}, {"k", "kind"}, {NULL, NULL}};
-	cJSON *r = cJSON_ParseWithLength(text, len), *o, *it;
-
-	if (!r || !(o = cJSON_CreateObject())) {
-		cJSON_Delete(r);
-		return NULL;
-	}
-	cJSON_AddStringToObject(o, "frame", "lifecycle");
-	cJSON_AddStringToObject(o, "sessionId", id);
-	while ((it = r->child)) {
-		const char *key = it->string;
-		size_t i;
-		cJSON_DetachItemViaPointer(r, it);
-		for (i = 0; names[i].from; i++)
-			if (!strcmp(key, names[i].from))
-				key = names[i].to;
-		cJSON_AddItemToObject(o, key, it);
-	}
-	cJSON_Delete(r);
-	return o;
-}
-
-static cJSON *event_frame(const char *id, const char *text, size_t len, struct sess_err *err)
-{
-	cJSON *ev = sess_event_decode(text, len, id, err), *o;
-
-	if (!ev)
-		return NULL;
-	if (!(o = cJSON_CreateObject())) {
-		cJSON_Delete(ev);
-		return NULL;
-	}
-	cJSON_AddStringToObject(o, "frame", "event");
-	while (ev->child) {
-		cJSON *it = ev->child;
-		cJSON_DetachItemViaPointer(ev, it);
-		cJSON_AddItemToObject(o, it->string, it);
-	}
-	cJSON_Delete(ev);
-	return o;
-}
-
-/* ---- play ---- */
-
-struct play_st {
-	struct cli_app *a;
-	struct play_opts *o;
-	struct point from, to;
-	int has_from, has_to;
-	double speed;
-	long long last_ts;
-	long frames;
-	struct sess_text buf;
-	int failed;
-	int plain;  /* no filter and no pace: nothing to read from a record */
-};
-
-static void wait_gap(struct play_st *st, long long ts)
-{
-	long long gap;
-	struct timespec t;
-
-	if (st->speed <= 0 || !st->last_ts || ts <= st->last_ts)
-		return;
-	gap = (long long)((double)(ts - st->last_ts) / st->speed);
-	if (gap > 60000)
-		gap = 60000; /* a long pause shown as a minute at most */
-	t.tv_sec = gap / 1000;
-	t.tv_nsec = (gap % 1000) * 1000000L;
-	while (!cli_stop_signal() && nanosleep(&t, &t) == -1)
-		;
-}
-
-static int play_one(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
-{
-	struct play_st *st = p;
-	struct play_opts *o = st->o;
-	struct sess_fold_ev ev;
-	long long pos, ts;
-	int rc;
-
-	if (st->a->out.closed || cli_stop_signal())
-		return 1;
-	if (!st->plain && record_position(kind, text, len, &pos, &ts, &ev, &st->a->err))
-		return st->failed = 1;
-	if (st->has_from && !(st->from.is_time ? ts >= st->from.v : pos >= st->from.v))
-		return 0;
-	if (kind != SESS_REC_EVENT && o->events_only)
-		return 0;
-	if (o->type && (kind != SESS_REC_EVENT || strlen(o->type) != ev.type_len ||
-			memcmp(o->type, ev.type, ev.type_len)))
-		return 0;
-	if (o->actor) {
-		if (kind == SESS_REC_EVENT) {
-			if (strlen(o->actor) != ev.actor_len || memcmp(o->actor, ev.actor, ev.actor_len))
-				return 0;
-		} else {
-			char want[SESS_ID_MAX + 16];
-			snprintf(want, sizeof want, "\"a\":\"%s\"", o->actor);
-			if (!strstr(text, want))
-				return 0;
-		}
-	}
-	if (!st->plain) {
-		wait_gap(st, ts);
-		st->last_ts = ts;
-	}
-	st->frames++;
-	if (kind == SESS_REC_EVENT && !o->with_state) {
-		/* the hot path: the frame written from the stored text, no tree */
-		st->buf.len = 0;
-		if (sess_event_format(text, len, f->id, "event", &st->buf, &st->a->err))
-			return st->failed = 1;
-		cli_out_text(&st->a->out, st->buf.p, st->buf.len);
-	} else {
-		cJSON *frame = kind == SESS_REC_EVENT ? event_frame(f->id, text, len, &st->a->err)
-						      : record_frame(f->id, text, len);
-		if (!frame)
-			return st->failed = 1;
-		if (o->with_state)
-			cJSON_AddItemToObject(frame, "state", sess_fold_json(f));
-		rc = cli_out_json(&st->a->out, frame);
-		cJSON_Delete(frame);
-		(void)rc;
-	}
-	if (st->speed > 0)
-		cli_out_flush(&st->a->out); /* paced: show each frame as it comes */
-	return 0;
-}
-
-int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct play_opts *o = opts;
-	struct play_st st;
-	struct source src;
-	struct sess_fold f;
-	int rc;
-
-	(void)argc;
-	memset(&st, 0, sizeof st);
-	st.a = a;
-	st.o = o;
-	if (o->from && point_parse(o->from, "--from", &st.from, &a->err))
-		return cli_usage_error(a, "%s", a->err.msg);
-	if (o->to && point_parse(o->to, "--to", &st.to, &a->err))
-		return cli_usage_error(a, "%s", a->err.msg);
-	st.has_from = o->from != NULL;
-	st.has_to = o->to != NULL;
-	if (o->speed) {
-		char *end;
-		st.speed = strtod(o->speed, &end);
-		if (*end || !(st.speed > 0) || !isfinite(st.speed))
-			return cli_usage_error(a, "--speed takes a number above 0 (2 = twice as fast), not \"%s\"",
-					       o->speed);
-	} else {
-		st.speed = isatty(STDOUT_FILENO) ? 1 : 0;
-	}
-	st.plain = !st.has_from && !o->type && !o->actor && st.speed <= 0;
-	if ((rc = cli_connect(a)))
-		return rc;
-	cli_catch_stop_signals();
-	cli_out_bulk(&a->out);
-	if (source_open(a, argv[0], o->saved, &src))
-		return cli_app_fail(a);
-	rc = source_fold(a, &src, &f, (o->with_state ? SRC_FOLD : 0) | (o->events_only ? SRC_EVENTS : 0),
-			 st.has_from && !st.from.is_time ? st.from.v : 0,
-			 st.has_to ? &st.to : NULL, play_one, &st);
-	if (st.failed)
-		rc = -1;
-	cli_out_flush(&a->out);
-	free(st.buf.p);
-	if (!rc && src.head.start && !src.saved)
-		cli_warn(a->prog, "the log of %s was trimmed: the history starts at checkpoint %g (seq %g)",
-			 src.id, cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src.head.start, "id")),
-			 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src.head.start, "seq")));
-	sess_fold_free(&f);
-	source_close(&src);
-	if (rc)
-		return cli_app_fail(a);
-	return cli_stop_signal() ? cli_signal_exit() : 0;
-}
-
 /* ---- state ---- */
 
 struct upto_st {
@@ -319,9 +132,10 @@ static int diff_one(int kind, const char *text, size_t len, struct sess_fold *f,
 		bump(st->types, ev.type, ev.type_len);
 		bump(st->actors, ev.actor, ev.actor_len);
 	} else {
-		const char *k = strstr(text, "\"k\":\"");
-		if (k)
-			bump(st->kinds, k + 5, strcspn(k + 5, "\""));
+		const char *k;
+		size_t n;
+		if (record_str(text, len, "k", &k, &n) == 1)
+			bump(st->kinds, k, n);
 	}
 	return 0;
 }
@@ -727,12 +541,22 @@ static int fork_one(int kind, const char *text, size_t len, struct sess_fold *f,
 			   kind == SESS_REC_EVENT ? st->keys[1] : st->keys[4], text, len))
 		return st->failed = 1;
 	if (kind == SESS_REC_EVENT) {
-		const char *e = strstr(text, "\"eid\":\"");
+		/* the event's own id: its top-level eid, never a member of an
+		 * impact or a change that happens to be called so */
+		const char *e;
+		size_t n;
+		int r = record_str(text, len, "eid", &e, &n);
+		char eid[SESS_ID_MAX + 1];
 		st->nev++;
-		if (e) {
-			size_t n = strcspn(e + 7, "\"");
-			if (sess_pipe_cmdf(st->p, 0, &st->a->err, "HSET %s %b %lld", st->keys[3], e + 7, n,
-					   ev.seq))
+		if (r < 0 || (r > 0 && (n > SESS_ID_MAX || (memcpy(eid, e, n), eid[n] = '\0',
+							     sess_key_check_id(eid, "event id", &st->a->err))))) {
+			sess_err_set(&st->a->err, SESS_E_DATA, "bad_record",
+				     "event %lld has an event id (eid) sesskit never writes; run 'sess-replay verify' (nothing forked)",
+				     ev.seq);
+			return st->failed = 1;
+		}
+		if (r > 0) {
+			if (sess_pipe_cmdf(st->p, 0, &st->a->err, "HSET %s %s %lld", st->keys[3], eid, ev.seq))
 				return st->failed = 1;
 			st->eids++;
 		}

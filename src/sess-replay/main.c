@@ -13,8 +13,8 @@ static const struct cli_opt play_o[] = {
 		struct play_opts, actor, NULL),
 	CLI_FLAG("events-only", 0, "leave the lifecycle records out", struct play_opts, events_only),
 	CLI_FLAG("with-state", 0, "add the session's state after each frame", struct play_opts, with_state),
-	CLI_STR("speed", 0, "X", "keep the original gaps divided by X (default: 1 on a\n"
-		"                         terminal, as fast as possible otherwise)", struct play_opts, speed, NULL),
+	CLI_STR("speed", 0, "X", "keep the original gaps divided by X, 0.001 to 1e6\n"
+		"                         (default: 1 on a terminal, as fast as possible otherwise)", struct play_opts, speed, NULL),
 	CLI_FLAG("saved", 0, "read the saved replay even while the session lives",
 		 struct play_opts, saved),
 	CLI_END};

@@ -70,6 +70,14 @@ struct source {
 int record_position(int kind, const char *text, size_t len, long long *pos, long long *ts,
 		    struct sess_fold_ev *ev, struct sess_err *err);
 
+/* A record's top-level member key: its value's span in [*v, *vend).
+ * 1 found, 0 absent, -1 when the text is no object or holds key twice.
+ * record_str: the same for a string value's raw contents (-1 when it is
+ * not a string). Never a search of the text: metadata and impacts may
+ * hold members of any name. */
+int record_member(const char *text, size_t len, const char *key, const char **v, const char **vend);
+int record_str(const char *text, size_t len, const char *key, const char **s, size_t *n);
+
 /* Resolve id: the live session unless saved is asked or it is gone and a
  * saved replay exists. */
 int source_open(struct cli_app *a, const char *id, int saved, struct source *src);

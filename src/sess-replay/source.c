@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/integrity.h"
+#include "core/jscan.h"
 #include "core/keys.h"
 #include "core/replay.h"
 #include "replay.h"
@@ -100,6 +101,35 @@ void source_close(struct source *src)
 	src->meta = NULL;
 }
 
+int record_member(const char *text, size_t len, const char *key, const char **v, const char **vend)
+{
+	struct sess_jscan js;
+	const char *k, *a, *b;
+	size_t kl;
+	int r, found = 0;
+
+	if (sess_jscan_init(&js, text, len))
+		return -1;
+	while ((r = sess_jscan_next(&js, &k, &kl, &a, &b)) == 1)
+		if (sess_jscan_is(k, kl, key)) {
+			if (found++)
+				return -1; /* twice: which one is meant is not ours to guess */
+			*v = a;
+			*vend = b;
+		}
+	return r < 0 ? -1 : found;
+}
+
+int record_str(const char *text, size_t len, const char *key, const char **s, size_t *n)
+{
+	const char *v, *vend;
+	int r = record_member(text, len, key, &v, &vend);
+
+	if (r <= 0)
+		return r;
+	return sess_jscan_str(v, vend, s, n) ? -1 : 1;
+}
+
 int record_position(int kind, const char *text, size_t len, long long *pos, long long *ts,
 		    struct sess_fold_ev *ev, struct sess_err *err)
 {
@@ -110,11 +140,15 @@ int record_position(int kind, const char *text, size_t len, long long *pos, long
 		*ts = ev->ts;
 		return 0;
 	} else {
-		/* our records begin {"k":KIND,"at":N,"ts":T */
-		const char *at = strstr(text, "\"at\":"), *t = strstr(text, "\"ts\":");
+		/* our records are {"k":KIND,"at":N,"ts":T,...}: read at the top
+		 * level (metadata may hold members of the same names) */
+		const char *v, *vend;
 		memset(ev, 0, sizeof *ev);
-		*pos = at ? strtoll(at + 5, NULL, 10) : 0;
-		*ts = t ? strtoll(t + 5, NULL, 10) : 0;
+		if (record_member(text, len, "at", &v, &vend) != 1 || sess_jscan_whole(v, vend, pos) ||
+		    record_member(text, len, "ts", &v, &vend) != 1 || sess_jscan_whole(v, vend, ts))
+			return sess_err_set(err, SESS_E_DATA, "bad_record",
+					    "a lifecycle record has no whole \"at\" and \"ts\" (or has one twice): %.80s",
+					    text);
 		return 0;
 	}
 }
