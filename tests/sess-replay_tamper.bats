@@ -84,3 +84,103 @@ PY
 		grep -q 'src/��.ts' "$BATS_TEST_TMPDIR/out" || fail "play $args: no U+FFFD in $(cat "$BATS_TEST_TMPDIR/out")"
 	done
 }
+
+# A session with N events from a1 (one batch).
+many() {
+	local id=$1 n=$2
+	sctl create --agent a1 --id "$id" >/dev/null
+	awk -v n="$n" -v id="$id" 'BEGIN { for (i = 1; i <= n; i++)
+		printf "{\"op\":\"emit\",\"id\":\"%s\",\"actor\":\"a1\",\"type\":\"modified\"}\n", id }' | sctl batch >/dev/null
+}
+
+# replay_edit ID FIELD PYTHON: block FIELD of replay ID decompressed,
+# changed by PYTHON (on `raw`, bytes), compressed again with its SHA-1 made
+# again: what an attacker who knows the format can do.
+replay_edit() {
+	python3 - "$REDIS_SOCK" "$1" "$2" "$3" <<'PY'
+import hashlib, socket, subprocess, sys
+sock, rid, field, code = sys.argv[1:]
+def cli(*a, inp=None):
+    return subprocess.run(["redis-cli", "-s", sock] + list(a), input=inp, capture_output=True).stdout
+blob = cli("--raw", "HGET", "sess:replay:{%s}" % rid, field)[:-1]
+raw = subprocess.run(["zstd", "-dc"], input=blob[24:], capture_output=True).stdout
+exec(code)
+z = subprocess.run(["zstd", "-19", "-c", "--no-check", "--stream-size=%d" % len(raw)], input=raw, capture_output=True).stdout
+cli("-x", "HSET", "sess:replay:{%s}" % rid, field, inp=b"SKB1" + hashlib.sha1(z).digest() + z)
+PY
+}
+
+@test "S2: a block's snapshot edited (SHA-1 made again): verify --saved finds it, state --proof refuses it" {
+	command -v zstd >/dev/null || skip "no zstd command"
+	many s2 300
+	sctl join s2 a2 >/dev/null
+	run rp save s2 --interval 64
+	assert_success
+	want=$(rp state s2 --at 200 | jq -c '{state, agents: [.agents[].id]}')
+	replay_edit s2 b:3 'raw = raw.replace(b"\"state\":\"working\"", b"\"state\":\"broken\"", 1)'
+	run rp state s2 --at 200 --saved
+	assert_success
+	assert_not_equal "$(jq -c '{state, agents: [.agents[].id]}' <<<"$output")" "$want"
+	run rp verify s2 --saved
+	assert_failure 1
+	assert_output --partial '"code":"snapshot_mismatch"'
+	run rp state s2 --at 200 --saved --proof
+	assert_failure 65
+	assert_output --partial "snapshot"
+}
+
+@test "a saved replay's meta.blocks lowered: verify, export and play fail (65), never a shorter history" {
+	many mb 2500
+	rp save mb >/dev/null
+	meta=$(rcli --raw HGET 'sess:replay:{mb}' meta)
+	rcli HSET 'sess:replay:{mb}' meta "$(jq -c '.blocks = 2 | .blockSeqs = .blockSeqs[:2]' <<<"$meta")" >/dev/null
+	run rp verify mb --saved
+	assert_failure 1
+	assert_output --partial "past the 2"
+	run rp export mb --saved -o "$BATS_TEST_TMPDIR/mb.jsonl"
+	assert_failure 65
+	[ ! -e "$BATS_TEST_TMPDIR/mb.jsonl" ] || fail "a partial export was written"
+	run rp play mb --saved
+	assert_failure 65
+	# only the count lowered: the block seqs disagree
+	rcli HSET 'sess:replay:{mb}' meta "$(jq -c '.blocks = 2' <<<"$meta")" >/dev/null
+	run rp verify mb --saved
+	assert_failure 1
+	assert_output --partial '"code":"corrupt_replay"'
+}
+
+@test "verify: meta.seq past the log's end, and an event past meta.seq, are findings" {
+	many ls 26
+	rcli HSET 'sess:{ls}:meta' seq 1000 >/dev/null
+	run rp verify ls
+	assert_failure 1
+	assert_output --partial '"code":"log_short"'
+	run rp state ls --at 5
+	assert_success
+	run rp play ls
+	assert_failure 65
+	run rp export ls
+	assert_failure 65
+	many lx 26
+	rcli RPUSH 'sess:{lx}:events' "$(rcli --raw LINDEX 'sess:{lx}:events' -1 | sed 's/"s":26,/"s":27,/')" >/dev/null
+	run rp verify lx
+	assert_failure 1
+	assert_output --partial '"code":"log_extra"'
+}
+
+@test "state of a tampered live session: refused (65), with or without --proof" {
+	many ts 25
+	rcli LSET 'sess:{ts}:events' 3 "$(rcli --raw LINDEX 'sess:{ts}:events' 3 | sed 's/"a1"/"a9"/')" >/dev/null
+	for args in "--at 5" "--at 5 --proof" "--at 25 --proof" "--at 22"; do
+		run rp state ts $args
+		assert_failure 65
+		assert_output --partial "chain"
+	done
+	# a record past the last checkpoint: the stored head anchors it
+	many tt 25
+	rcli LSET 'sess:{tt}:events' 23 "$(rcli --raw LINDEX 'sess:{tt}:events' 23 | sed 's/"a1"/"a9"/')" >/dev/null
+	run rp state tt --at 24
+	assert_failure 65
+	run rp state tt --at 19
+	assert_success
+}

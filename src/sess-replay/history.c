@@ -29,8 +29,13 @@ struct upto_st {
  * st->snap set (free it), or -1 with a->err. */
 static int fold_upto(struct cli_app *a, struct source *src, struct upto_st *st, int proof)
 {
-	int rc = source_fold(a, src, &st->snap, SRC_FOLD | (proof ? SRC_CHAIN : 0),
-			     st->at.is_time ? 0 : st->at.v, &st->at, NULL, NULL);
+	/* a live session's records are checked on to its next checkpoint
+	 * (few records), a saved replay's with --proof from its first block
+	 * to its head; without, from the snapshot before the point (one
+	 * block decoded: verify checks the snapshots) */
+	int rc = !src->saved || proof
+		? fold_anchored(a, src, &st->at, &st->snap)
+		: source_fold(a, src, &st->snap, SRC_FOLD, st->at.is_time ? 0 : st->at.v, &st->at, NULL, NULL);
 
 	if (!rc && src->given == 0)
 		/* even the first record is past the point: before the history
@@ -367,6 +372,16 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 		finding(a, id, a->err.kind[0] ? a->err.kind : "corrupt", f.seq, "%s", a->err.msg);
 		v.findings++;
 	} else {
+		if (source_check_log(a, &src)) {
+			if (a->err.cls != SESS_E_DATA) {
+				sess_fold_free(&f);
+				cJSON_Delete(v.cps);
+				source_close(&src);
+				return -1;
+			}
+			finding(a, id, a->err.kind, f.seq, "%s", a->err.msg);
+			v.findings++;
+		}
 		head = src.saved ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src.meta, "chain"))
 				 : src.head.chain;
 		sess_integrity_finish(&f, head, src.saved ? "saved replay" : "session", v.cps,

@@ -63,6 +63,13 @@ struct source {
 	cJSON *meta;               /* saved: its meta */
 	long long given;           /* records given to the last source_fold's fn
 				    * (or folded), up to its point */
+	/* mark (set by the caller, used by source_fold without upto): the
+	 * fold at that point is kept in marked (a snapshot, caller frees)
+	 * before the first record past it, and given_at_mark the records
+	 * given by then; the fold itself goes on */
+	const struct point *mark;
+	cJSON *marked;
+	long long given_at_mark;
 };
 
 /* A record's position: its seq (events) or at (lifecycle records), and
@@ -99,6 +106,12 @@ typedef int (*source_fn)(int kind, const char *text, size_t len, struct sess_fol
 int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
 		long long from_seq, const struct point *upto, source_fn fn, void *arg);
 
+/* A live log holds no event past its meta's seq (read at one instant;
+ * the fold reads up to that seq, so it never sees such events). 0, or -1
+ * with a->err: SESS_E_DATA "log_extra", or the connection's. A saved
+ * replay: 0. */
+int source_check_log(struct cli_app *a, struct source *src);
+
 /* src's checkpoints as an object: number (as text) -> checkpoint. A live
  * session's as stored in its hash; a saved replay's rebuilt from its
  * records (it keeps no bodies: see sess_integrity_checkpoint_body), by
@@ -107,6 +120,17 @@ cJSON *source_checkpoints(struct cli_app *a, struct source *src);
 /* The checkpoints of map (from source_checkpoints) as an array in number
  * order, how export writes them; map's items move into it. */
 cJSON *checkpoints_in_order(cJSON *map);
+
+/* The fold of src at point at, checked (anchor.c): the records are
+ * folded with their chain past the point to where the chain is anchored
+ * (a live session's next checkpoint, whose stored chain digest must be
+ * the chain before its record, or the stored head at the end; a saved
+ * replay's head, from its first block on, every snapshot checked), so a
+ * record changed before the point fails, SESS_E_DATA "chain_mismatch".
+ * snap gets the fold at the point (chained; the caller frees it whatever
+ * happens); src->given the records up to it. 0, or -1 with a->err. */
+int fold_anchored(struct cli_app *a, struct source *src, const struct point *at,
+		  struct sess_fold *snap);
 
 /* commands */
 int cmd_play(struct cli_app *, void *, int, char **);

@@ -9,6 +9,8 @@
 #include "core/integrity.h"
 #include "core/jscan.h"
 #include "core/keys.h"
+#include "core/reply.h"
+#include "core/schema.h"
 #include "core/replay.h"
 #include "replay.h"
 
@@ -96,6 +98,8 @@ int source_open(struct cli_app *a, const char *id, int saved, struct source *src
 
 void source_close(struct source *src)
 {
+	cJSON_Delete(src->marked);
+	src->marked = NULL;
 	sess_log_head_free(&src->head);
 	cJSON_Delete(src->meta);
 	src->meta = NULL;
@@ -162,11 +166,96 @@ struct fold_st {
 	source_fn fn;
 	void *arg;
 	int failed;
+	int stopped;        /* by upto or fn: the rest was not read */
+	long first_block;   /* a saved replay's, whose snapshot f starts from */
+	long long nev;      /* events given */
 };
+
+static int fold_one_(int kind, const char *text, size_t len, struct fold_st *st);
 
 static int fold_one(int kind, const char *text, size_t len, void *p)
 {
 	struct fold_st *st = p;
+	int rc;
+
+	if (kind == SESS_REC_EVENT)
+		st->nev++;
+	if ((rc = fold_one_(kind, text, len, st)) && !st->failed)
+		st->stopped = 1;
+	return rc;
+}
+
+/* Before each block of a saved replay after the first read: its snapshot
+ * must be the fold of the records before it (a snapshot edited, with its
+ * block's SHA-1 made again, would otherwise be believed by a point in
+ * it). Without SRC_FOLD there is no fold to compare: nothing is derived
+ * from the snapshot then either. */
+static int snap_check(long block, const cJSON *snap, void *p)
+{
+	struct fold_st *st = p;
+	cJSON *mine, *theirs;
+	int same;
+
+	if (block == st->first_block || !(st->flags & SRC_FOLD))
+		return 0;
+	mine = sess_fold_snapshot(st->f);
+	theirs = cJSON_Duplicate(snap, 1);
+	if (!mine || !theirs) {
+		cJSON_Delete(mine);
+		cJSON_Delete(theirs);
+		return sess_err_set(&st->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	if (!(st->flags & SRC_CHAIN)) {
+		/* not kept on this pass (the records' chain is checked by
+		 * passes that keep it) */
+		cJSON_DeleteItemFromObjectCaseSensitive(mine, "chain");
+		cJSON_DeleteItemFromObjectCaseSensitive(theirs, "chain");
+	}
+	same = cJSON_Compare(mine, theirs, 1);
+	cJSON_Delete(mine);
+	cJSON_Delete(theirs);
+	if (same)
+		return 0;
+	st->failed = 1;
+	return sess_err_set(&st->a->err, SESS_E_DATA, "snapshot_mismatch",
+			    "saved replay %s: the snapshot of block %ld is not the state its records before it fold to (seq %lld); it was changed after it was saved",
+			    st->src->id, block, st->f->seq);
+}
+
+/* After a whole pass: the records given are all the source says it has.
+ * A live log must reach the seq its meta holds (one cut short would
+ * otherwise replay as a shorter, complete history); a saved replay must
+ * give the counts and last seq its meta holds. */
+static int end_check(struct fold_st *st)
+{
+	struct source *src = st->src;
+	struct sess_err *err = &st->a->err;
+
+	if (!src->saved) {
+		long long from = src->head.start
+			? (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src->head.start, "seq")) : 0;
+		if (st->nev != src->head.seq - from)
+			return sess_err_set(err, SESS_E_DATA, "log_short",
+					    "the log of %s holds %lld events after seq %lld, but its meta's seq is %lld: events are missing (see 'sess-replay verify %s')",
+					    src->id, st->nev, from, src->head.seq, src->id);
+		return 0;
+	}
+	if ((st->flags & SRC_FOLD)) {
+		const cJSON *m = src->meta;
+		double ev = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "events"));
+		double rec = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "records"));
+		double last = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "lastSeq"));
+		if (ev != (double)st->f->events || rec != (double)(st->f->events + st->f->records) ||
+		    last != (double)st->f->seq)
+			return sess_err_set(err, SESS_E_DATA, "corrupt_replay",
+					    "saved replay %s gives %lld events and %lld records to seq %lld, but its meta says %.0f, %.0f and %.0f; it was changed after it was saved",
+					    src->id, st->f->events, st->f->events + st->f->records, st->f->seq, ev, rec, last);
+	}
+	return 0;
+}
+
+static int fold_one_(int kind, const char *text, size_t len, struct fold_st *st)
+{
 	int rc;
 
 	if (!st->started) {
@@ -176,6 +265,18 @@ static int fold_one(int kind, const char *text, size_t len, void *p)
 		if (!st->src->saved && st->src->head.start &&
 		    sess_fold_from_checkpoint(st->f, st->src->head.start, &st->a->err))
 			return st->failed = 1;
+	}
+	if (st->src->mark && !st->src->marked) {
+		/* the fold at the mark: taken before the first record past it */
+		long long pos, ts;
+		struct sess_fold_ev ev;
+		if (record_position(kind, text, len, &pos, &ts, &ev, &st->a->err))
+			return st->failed = 1;
+		if (!point_covers(st->src->mark, pos, ts)) {
+			if (!(st->src->marked = sess_fold_snapshot(st->f)))
+				return st->failed = 1, sess_err_set(&st->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+			st->src->given_at_mark = st->src->given;
+		}
 	}
 	if (st->upto) {
 		long long pos, ts;
@@ -205,11 +306,13 @@ static int fold_one(int kind, const char *text, size_t len, void *p)
 int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
 		long long from_seq, const struct point *upto, source_fn fn, void *arg)
 {
-	struct fold_st st = {a, src, f, flags, 0, upto, fn, arg, 0};
+	struct fold_st st = {a, src, f, flags, 0, upto, fn, arg, 0, 0, 0, 0};
 	int rc, chained = (flags & SRC_CHAIN) != 0;
 
 	/* f is always initialised: callers free it whatever happens */
 	src->given = 0;
+	cJSON_Delete(src->marked);
+	src->marked = NULL;
 	sess_fold_init(f, src->id, chained);
 	if (!src->saved) {
 		sess_log_head_free(&src->head); /* a second pass reads afresh */
@@ -219,6 +322,8 @@ int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int 
 		/* a log with no record at all still has its start */
 		if (!rc && !st.started && src->head.start)
 			rc = sess_fold_from_checkpoint(f, src->head.start, &a->err);
+		if (!rc && !st.failed && !st.stopped)
+			rc = end_check(&st);
 	} else {
 		cJSON *snap = NULL;
 		long block = 0;
@@ -228,10 +333,52 @@ int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int 
 		rc = sess_fold_restore(f, snap, chained, &a->err);
 		cJSON_Delete(snap);
 		st.started = 1;
+		st.first_block = block;
 		if (!rc)
-			rc = sess_replay_records(&a->ctx, src->id, block, fold_one, &st, &a->err);
+			rc = sess_replay_records(&a->ctx, src->id, block, snap_check, fold_one, &st, &a->err);
+		if (rc > 0)
+			rc = 0; /* stopped: st says why */
+		if (!rc && !st.failed && !st.stopped)
+			rc = end_check(&st);
 	}
 	return rc || st.failed ? -1 : 0;
+}
+
+int source_check_log(struct cli_app *a, struct source *src)
+{
+	struct sess_keys k;
+	redisReply *r;
+	long long seq, base, len;
+	int rc = 0;
+
+	if (src->saved)
+		return 0;
+	sess_keys_init(&k, a->cfg.prefix, src->id);
+	/* one instant: a live session's emits meanwhile move all three */
+	if (!(r = sess_conn_cmdf(&a->conn, &a->err, "MULTI")))
+		return -1;
+	freeReplyObject(r);
+	if ((r = sess_conn_cmdf(&a->conn, &a->err, "HMGET %s " SESS_S_F_SEQ " " SESS_S_F_BASE, k.meta)))
+		freeReplyObject(r);
+	if ((r = sess_conn_cmdf(&a->conn, &a->err, "LLEN %s", k.events)))
+		freeReplyObject(r);
+	if (!(r = sess_conn_cmdf(&a->conn, &a->err, "EXEC")))
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_ARRAY ||
+	    r->element[0]->elements != 2 || r->element[1]->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(r);
+		return sess_err_set(&a->err, SESS_E_TEMP, NULL, "reading where the log of %s ends failed; run again",
+				    src->id);
+	}
+	seq = sess_reply_int(r->element[0], 0);
+	base = sess_reply_int(r->element[0], 1);
+	len = r->element[1]->integer;
+	freeReplyObject(r);
+	if (len > seq - base)
+		rc = sess_err_set(&a->err, SESS_E_DATA, "log_extra",
+				  "the log of %s holds %lld events past its meta's seq %lld (added outside sesskit: no script wrote them)",
+				  src->id, len - (seq - base), seq);
+	return rc;
 }
 
 struct derive_st {
