@@ -161,11 +161,19 @@ PY
 	assert_failure 65
 	run rp export ls
 	assert_failure 65
+	run rp save ls
+	assert_failure 65
+	assert_output --partial "seq"
+	assert_equal "$(rcli EXISTS 'sess:replay:{ls}')" 0
 	many lx 26
 	rcli RPUSH 'sess:{lx}:events' "$(rcli --raw LINDEX 'sess:{lx}:events' -1 | sed 's/"s":26,/"s":27,/')" >/dev/null
 	run rp verify lx
 	assert_failure 1
 	assert_output --partial '"code":"log_extra"'
+	run rp save lx
+	assert_failure 65
+	run rp export lx
+	assert_failure 65
 }
 
 @test "state of a tampered live session: refused (65), with or without --proof" {
@@ -183,4 +191,56 @@ PY
 	assert_failure 65
 	run rp state tt --at 19
 	assert_success
+}
+
+@test "S3: export of a tampered session fails (65) without an end line; the end line holds the stored head" {
+	many ex 30
+	run rp export ex -o "$BATS_TEST_TMPDIR/ex.jsonl"
+	assert_success
+	assert_equal "$(tail -1 "$BATS_TEST_TMPDIR/ex.jsonl" | jq -r .chain)" "$(rcli HGET 'sess:{ex}:meta' h)"
+	rcli LSET 'sess:{ex}:events' 4 "$(rcli --raw LINDEX 'sess:{ex}:events' 4 | sed 's/"a1"/"a9"/')" >/dev/null
+	rp export ex > "$BATS_TEST_TMPDIR/t.jsonl" 2>"$BATS_TEST_TMPDIR/err" && fail "export of a tampered session exited 0"
+	grep -q chain "$BATS_TEST_TMPDIR/err" || fail "no reason: $(cat "$BATS_TEST_TMPDIR/err")"
+	run grep -c '"end":true' "$BATS_TEST_TMPDIR/t.jsonl"
+	assert_output 0
+	run rp import --id ex2 "$BATS_TEST_TMPDIR/t.jsonl"
+	assert_failure 65
+	run rp export ex -o "$BATS_TEST_TMPDIR/t2.jsonl"
+	assert_failure 65
+	run ls "$BATS_TEST_TMPDIR"
+	refute_output --partial "t2.jsonl"
+	# the head edited to the recomputed chain: the checkpoints after the
+	# edit still hold the chain as it was
+	rechain ex
+	run rp export ex
+	assert_failure 65
+	assert_output --partial "checkpoint"
+}
+
+@test "export -o: a unique temporary file, never a symlink followed, none left after SIGTERM" {
+	many eo 30
+	echo precious > "$BATS_TEST_TMPDIR/victim"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$BATS_TEST_TMPDIR/out.jsonl.tmp"
+	run rp export eo -o "$BATS_TEST_TMPDIR/out.jsonl"
+	assert_success
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/victim")" precious
+	run rp import --id eo2 "$BATS_TEST_TMPDIR/out.jsonl"
+	assert_success
+	rm "$BATS_TEST_TMPDIR/out.jsonl.tmp"
+	# interrupted: the export stops between records, removes its file
+	many big 20000
+	mkdir "$BATS_TEST_TMPDIR/d"
+	sk_bg "$BATS_TEST_TMPDIR/o" "$BATS_TEST_TMPDIR/e" sess-replay export big -o "$BATS_TEST_TMPDIR/d/big.jsonl"
+	pid=$!
+	for i in $(seq 1 500); do
+		[ -z "$(ls "$BATS_TEST_TMPDIR/d")" ] || break
+		sleep 0.01
+	done
+	rcli CLIENT PAUSE 1000 >/dev/null
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 143
+	run ls -A "$BATS_TEST_TMPDIR/d"
+	assert_output ""
 }

@@ -112,6 +112,12 @@ int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int 
  * replay: 0. */
 int source_check_log(struct cli_app *a, struct source *src);
 
+/* source_fold with pre (may be NULL) called before each record is
+ * folded (with the fold before it); pre returning non-zero fails it
+ * (pre sets a->err). */
+int source_fold_pre(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
+		    long long from_seq, const struct point *upto, source_fn pre, source_fn fn, void *arg);
+
 /* src's checkpoints as an object: number (as text) -> checkpoint. A live
  * session's as stored in its hash; a saved replay's rebuilt from its
  * records (it keeps no bodies: see sess_integrity_checkpoint_body), by

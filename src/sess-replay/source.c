@@ -165,6 +165,7 @@ struct fold_st {
 	const struct point *upto;
 	source_fn fn;
 	void *arg;
+	source_fn pre;      /* before each record is folded, or NULL */
 	int failed;
 	int stopped;        /* by upto or fn: the rest was not read */
 	long first_block;   /* a saved replay's, whose snapshot f starts from */
@@ -285,6 +286,8 @@ static int fold_one_(int kind, const char *text, size_t len, struct fold_st *st)
 			return st->failed = 1;
 		if (!point_covers(st->upto, pos, ts))
 			return 1; /* records only go forward */
+		if (st->pre && st->pre(kind, text, len, st->f, st->arg))
+			return st->failed = 1;
 		if ((st->flags & SRC_FOLD) && kind == SESS_REC_EVENT) {
 			/* scanned once: fold what was read */
 			if (sess_fold_event_ev(st->f, &ev, text, len, &st->a->err))
@@ -293,6 +296,8 @@ static int fold_one_(int kind, const char *text, size_t len, struct fold_st *st)
 			return st->fn ? st->fn(kind, text, len, st->f, st->arg) : 0;
 		}
 	}
+	if (!st->upto && st->pre && st->pre(kind, text, len, st->f, st->arg))
+		return st->failed = 1;
 	if (st->flags & SRC_FOLD) {
 		rc = kind == SESS_REC_EVENT ? sess_fold_event(st->f, text, len, &st->a->err)
 					    : sess_fold_record(st->f, text, len, &st->a->err);
@@ -306,7 +311,13 @@ static int fold_one_(int kind, const char *text, size_t len, struct fold_st *st)
 int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
 		long long from_seq, const struct point *upto, source_fn fn, void *arg)
 {
-	struct fold_st st = {a, src, f, flags, 0, upto, fn, arg, 0, 0, 0, 0};
+	return source_fold_pre(a, src, f, flags, from_seq, upto, NULL, fn, arg);
+}
+
+int source_fold_pre(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
+		    long long from_seq, const struct point *upto, source_fn pre, source_fn fn, void *arg)
+{
+	struct fold_st st = {a, src, f, flags, 0, upto, fn, arg, pre, 0, 0, 0, 0};
 	int rc, chained = (flags & SRC_CHAIN) != 0;
 
 	/* f is always initialised: callers free it whatever happens */

@@ -1,6 +1,8 @@
 /* store.c - saved replays: save, list, show, delete, cleanup, stats,
  * export and import. */
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,31 +83,40 @@ struct save_st {
 	struct cp_check check;
 };
 
+/* Before checkpoint record text is checked: its checkpoint, when it was
+ * taken after the checkpoints were read, is read now. 0, or -1 with err. */
+static int cp_fetch(struct cli_app *a, struct cp_check *c, const char *id, int kind, const char *text)
+{
+	long long n;
+	char key[24];
+	struct sess_keys k;
+	redisReply *r;
+
+	if (kind != SESS_REC_HISTORY || (n = sess_fold_checkpoint_n(text)) < 0)
+		return 0;
+	snprintf(key, sizeof key, "%lld", n);
+	if (cJSON_GetObjectItemCaseSensitive(c->cps, key))
+		return 0;
+	sess_keys_init(&k, a->cfg.prefix, id);
+	if (!(r = sess_conn_cmdf(&a->conn, &a->err, "HGET %s %s", k.cps, key)))
+		return -1;
+	if (r->type == REDIS_REPLY_STRING)
+		cJSON_AddItemToObject(c->cps, key, cJSON_ParseWithLength(r->str, r->len));
+	freeReplyObject(r);
+	return 0;
+}
+
 static int save_one(int kind, const char *text, size_t len, void *p)
 {
 	struct save_st *st = p;
-	long long n;
 
 	if (!st->started) {
 		st->started = 1;
 		if (sess_replay_enc_init(&st->enc, st->id, (int)st->interval, st->head->start, &st->a->err))
 			return st->failed = 1;
 	}
-	if (kind == SESS_REC_HISTORY && (n = sess_fold_checkpoint_n(text)) >= 0) {
-		/* one taken after the checkpoints were read: read it now */
-		char key[24];
-		snprintf(key, sizeof key, "%lld", n);
-		if (!cJSON_GetObjectItemCaseSensitive(st->check.cps, key)) {
-			struct sess_keys k;
-			redisReply *r;
-			sess_keys_init(&k, st->a->cfg.prefix, st->id);
-			if (!(r = sess_conn_cmdf(&st->a->conn, &st->a->err, "HGET %s %s", k.cps, key)))
-				return st->failed = 1;
-			if (r->type == REDIS_REPLY_STRING)
-				cJSON_AddItemToObject(st->check.cps, key, cJSON_ParseWithLength(r->str, r->len));
-			freeReplyObject(r);
-		}
-	}
+	if (cp_fetch(st->a, &st->check, st->id, kind, text))
+		return st->failed = 1;
 	cp_check_record(&st->check, &st->enc.fold, kind, text);
 	if (sess_replay_enc_add(&st->enc, kind, text, len, &st->a->err))
 		return st->failed = 1;
@@ -194,7 +205,20 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 		cJSON_Delete(st.check.cps);
 		return -1;
 	}
-	rc = store(a, id, &st.enc, &out);
+	/* every event to the meta's seq, and none past it: a log cut short
+	 * or added to is not saved as the history */
+	live.head = head;
+	if (st.enc.fold.seq != head.seq) {
+		sess_err_set(&a->err, SESS_E_DATA, "log_short",
+			     "the log of %s ends at seq %lld, but its meta's seq is %lld: events are missing; run 'sess-replay verify %s' (nothing saved)",
+			     id, st.enc.fold.seq, head.seq, id);
+		rc = -1;
+	} else {
+		rc = source_check_log(a, &live);
+	}
+	memset(&live.head, 0, sizeof live.head);
+	if (!rc)
+		rc = store(a, id, &st.enc, &out);
 	sess_log_head_free(&head);
 	sess_replay_enc_free(&st.enc);
 	cJSON_Delete(st.check.cps);
@@ -472,9 +496,12 @@ int cmd_stats(struct cli_app *a, void *opts, int argc, char **argv)
  */
 
 struct export_st {
+	struct cli_app *a;
 	FILE *f;
 	long long n;
-	int failed;
+	int failed, stopped;
+	struct cp_check *check;   /* a live session's stored checkpoints */
+	cJSON *derived;           /* number -> the checkpoint its record implies */
 };
 
 static int export_one(int kind, const char *text, size_t len, struct sess_fold *fold, void *p)
@@ -483,101 +510,216 @@ static int export_one(int kind, const char *text, size_t len, struct sess_fold *
 
 	(void)kind;
 	(void)fold;
+	if (cli_stop_signal())
+		return st->stopped = 1;
 	st->n++;
 	if (fwrite(text, 1, len, st->f) != len || fputc('\n', st->f) == EOF)
 		return st->failed = 1;
 	return 0;
 }
 
-int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
+/* Before a record is folded (with the fold before it): a live session's
+ * stored checkpoint is checked against the one its record implies, which
+ * is what is exported (never the stored text unchecked). */
+static int export_pre(int kind, const char *text, size_t len, struct sess_fold *fold, void *p)
 {
-	struct export_opts *o = opts;
-	struct export_st st = {stdout, 0, 0};
-	struct source src;
+	struct export_st *st = p;
+	cJSON *cp;
+
+	if (!st->check)
+		return 0;
+	if (cp_fetch(st->a, st->check, fold->id, kind, text))
+		return -1;
+	cp_check_record(st->check, fold, kind, text);
+	if (kind == SESS_REC_HISTORY && fold->known &&
+	    (cp = sess_integrity_checkpoint_body(fold, fold->chain, text, len))) {
+		char key[24];
+		snprintf(key, sizeof key, "%.0f", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cp, "id")));
+		cJSON_DeleteItemFromObjectCaseSensitive(st->derived, key);
+		cJSON_AddItemToObject(st->derived, key, cp);
+	}
+	return 0;
+}
+
+/* The temporary file export -o writes: unique, beside FILE (so the rename
+ * is atomic), removed on every way out but success. */
+static char export_tmp[4096];
+
+static void export_tmp_remove(void)
+{
+	if (export_tmp[0]) {
+		unlink(export_tmp);
+		export_tmp[0] = '\0';
+	}
+}
+
+static FILE *export_tmp_open(struct cli_app *a, const char *out)
+{
+	int fd;
+	mode_t um;
+	FILE *f;
+
+	if (snprintf(export_tmp, sizeof export_tmp, "%s.XXXXXX", out) >= (int)sizeof export_tmp) {
+		export_tmp[0] = '\0';
+		sess_err_set(&a->err, SESS_E_USAGE, NULL, "--output %s: the path is too long", out);
+		return NULL;
+	}
+	if ((fd = mkstemp(export_tmp)) < 0) {
+		sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write beside %s: %s", out, strerror(errno));
+		export_tmp[0] = '\0';
+		return NULL;
+	}
+	/* the mode a plain create would give (mkstemp's is 0600) */
+	um = umask(0);
+	umask(um);
+	if (fchmod(fd, 0666 & ~um) != 0 || !(f = fdopen(fd, "w"))) {
+		sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s: %s", export_tmp, strerror(errno));
+		close(fd);
+		export_tmp_remove();
+		return NULL;
+	}
+	return f;
+}
+
+static void print_line(FILE *f, cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+
+	if (text)
+		fprintf(f, "%s\n", text);
+	else
+		fputs("\n", f); /* out of memory: the file fails its import */
+	cJSON_free(text);
+	cJSON_Delete(o);
+}
+
+/* Export src into st->f: the header, the records, the checkpoints and
+ * the end line, which is written only when all was read and verified:
+ * the records fold to the stored chain head, a live log holds nothing
+ * past its meta's seq, every stored checkpoint is the one its record
+ * implies. 0, or -1 with a->err. */
+static int export_source(struct cli_app *a, struct source *src, struct export_st *st)
+{
+	struct cp_check check = {NULL, 0, ""};
 	struct sess_fold f;
-	cJSON *hdr, *cps = NULL, *it, *end;
-	char *text;
-	char tmp[4096];
+	cJSON *hdr, *cps = NULL, *it, *end, *map = NULL;
+	const char *head;
 	int rc;
 
-	(void)argc;
-	if ((rc = cli_connect(a)))
-		return rc;
-	if (source_open(a, argv[0], o->saved, &src))
-		return cli_app_fail(a);
-	if (o->output) {
-		/* a file appears whole or not at all: written aside, renamed */
-		snprintf(tmp, sizeof tmp, "%s.tmp", o->output);
-		if (!(st.f = fopen(tmp, "w"))) {
-			source_close(&src);
-			return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s: %s",
-					    tmp, strerror(errno)), cli_app_fail(a);
-		}
-	}
-	/* the header needs the head: read the records into the file first,
-	 * the header is written... first, from the source's own view */
 	hdr = cJSON_CreateObject();
 	cJSON_AddStringToObject(hdr, "sesskit", "history");
 	cJSON_AddNumberToObject(hdr, "v", 1);
-	cJSON_AddStringToObject(hdr, "id", src.id);
-	cJSON_AddStringToObject(hdr, "source", src.saved ? "saved" : "live");
-	text = cJSON_PrintUnformatted(hdr);
-	fprintf(st.f, "%s\n", text);
-	cJSON_free(text);
-	cJSON_Delete(hdr);
-	rc = source_fold(a, &src, &f, SRC_FOLD | SRC_CHAIN, 0, NULL, export_one, &st);
-	if (!rc && !st.failed) {
-		cJSON *map = source_checkpoints(a, &src);
-		cps = map ? checkpoints_in_order(map) : NULL;
+	cJSON_AddStringToObject(hdr, "id", src->id);
+	cJSON_AddStringToObject(hdr, "source", src->saved ? "saved" : "live");
+	print_line(st->f, hdr);
+	if (!src->saved) {
+		/* read first: each is checked against the fold as its record
+		 * comes (one taken while the records are read is read then;
+		 * one taken after the instant they are read up to is dropped at
+		 * the end, as a save does) */
+		if (!(check.cps = source_checkpoints(a, src)) || !(st->derived = cJSON_CreateObject())) {
+			cJSON_Delete(check.cps);
+			return -1;
+		}
+		st->check = &check;
+	}
+	rc = source_fold_pre(a, src, &f, SRC_FOLD | SRC_CHAIN, 0, NULL, export_pre, export_one, st);
+	if (!rc && st->stopped)
+		rc = sess_err_set(&a->err, SESS_E_TEMP, "interrupted", "export of %s interrupted by a signal; nothing kept",
+				  src->id);
+	if (!rc && st->failed)
+		rc = sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "writing the export of %s failed: %s", src->id,
+				  strerror(errno));
+	head = src->saved ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src->meta, "chain"))
+			  : src->head.chain;
+	if (!rc && (!head || strcmp(head, f.chain)))
+		rc = sess_err_set(&a->err, SESS_E_DATA, "chain_mismatch",
+				  "the records of %s do not fold to its stored chain head: it was changed; run 'sess-replay verify %s' (nothing exported)",
+				  src->id, src->id);
+	if (!rc)
+		rc = source_check_log(a, src);
+	if (!rc && st->check)
+		rc = cp_check_end(a, &check, &f, src->head.start, src->id, "session");
+	if (!rc) {
+		map = src->saved ? source_checkpoints(a, src) : st->derived;
+		st->derived = NULL;
+		if (!map || !(cps = checkpoints_in_order(map)))
+			rc = -1;
 		cJSON_Delete(map);
-		if (!cps)
-			st.failed = 1;
+	}
+	if (!rc) {
 		cJSON_ArrayForEach(it, cps) {
 			cJSON *line = cJSON_CreateObject();
+			/* one taken after the records were read is not this history's */
+			if (cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "seq")) > (double)f.seq) {
+				cJSON_Delete(line);
+				continue;
+			}
 			cJSON_AddItemToObject(line, "checkpoint", cJSON_Duplicate(it, 1));
-			text = cJSON_PrintUnformatted(line);
-			fprintf(st.f, "%s\n", text);
-			cJSON_free(text);
-			cJSON_Delete(line);
+			print_line(st->f, line);
 		}
 		end = cJSON_CreateObject();
 		cJSON_AddBoolToObject(end, "end", 1);
-		cJSON_AddNumberToObject(end, "records", (double)st.n);
+		cJSON_AddNumberToObject(end, "records", (double)st->n);
 		cJSON_AddNumberToObject(end, "lastSeq", (double)f.seq);
-		cJSON_AddStringToObject(end, "chain", f.chain);
-		if (src.head.start)
-			cJSON_AddItemToObject(end, "start", cJSON_Duplicate(src.head.start, 1));
-		else if (src.saved && cJSON_GetObjectItemCaseSensitive(src.meta, "start"))
+		cJSON_AddStringToObject(end, "chain", head); /* the stored head (equal, checked) */
+		if (src->head.start)
+			cJSON_AddItemToObject(end, "start", cJSON_Duplicate(src->head.start, 1));
+		else if (src->saved && cJSON_GetObjectItemCaseSensitive(src->meta, "start"))
 			cJSON_AddItemToObject(end, "start",
-					      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src.meta, "start"), 1));
-		text = cJSON_PrintUnformatted(end);
-		fprintf(st.f, "%s\n", text);
-		cJSON_free(text);
-		cJSON_Delete(end);
+					      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src->meta, "start"), 1));
+		print_line(st->f, end);
 	}
 	cJSON_Delete(cps);
+	cJSON_Delete(check.cps);
+	cJSON_Delete(st->derived);
+	st->derived = NULL;
 	sess_fold_free(&f);
-	source_close(&src);
-	if (fflush(st.f) == EOF || ferror(st.f))
-		st.failed = 1;
-	if (o->output) {
-		if (fclose(st.f) != 0)
-			st.failed = 1;
-		if (rc || st.failed) {
-			remove(tmp);
-		} else if (rename(tmp, o->output) != 0) {
-			remove(tmp);
-			return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s: %s", o->output,
-					    strerror(errno)), cli_app_fail(a);
-		}
-	}
-	if (rc)
+	return rc ? -1 : 0;
+}
+
+int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
+{
+	struct export_opts *o = opts;
+	struct export_st st;
+	struct source src;
+	int rc, wfail;
+
+	(void)argc;
+	memset(&st, 0, sizeof st);
+	st.a = a;
+	st.f = stdout;
+	if ((rc = cli_connect(a)))
+		return rc;
+	/* SIGINT/SIGTERM end the export between records: the temporary file
+	 * is removed, nothing is renamed into place */
+	cli_catch_stop_signals();
+	if (source_open(a, argv[0], o->saved, &src))
 		return cli_app_fail(a);
-	if (st.failed && !o->output)
-		return 0; /* the reader went away */
-	if (st.failed)
-		return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s", o->output), cli_app_fail(a);
-	return 0;
+	if (o->output && !(st.f = export_tmp_open(a, o->output))) {
+		source_close(&src);
+		return cli_app_fail(a);
+	}
+	rc = export_source(a, &src, &st);
+	source_close(&src);
+	wfail = fflush(st.f) == EOF || ferror(st.f);
+	if (o->output) {
+		wfail |= fclose(st.f) != 0;
+		if (!rc && wfail)
+			rc = sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s: %s", o->output,
+					  strerror(errno));
+		if (!rc && rename(export_tmp, o->output) != 0)
+			rc = sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s: %s", o->output,
+					  strerror(errno));
+		if (!rc)
+			export_tmp[0] = '\0'; /* renamed: nothing to remove */
+		export_tmp_remove();
+	} else if (st.failed || (!rc && wfail)) {
+		return 0; /* the reader went away: quietly, as play */
+	}
+	if (cli_stop_signal())
+		return cli_signal_exit();
+	return rc ? cli_app_fail(a) : 0;
 }
 
 /* The bad line of an import: its number, the problem and the fix. */
