@@ -244,3 +244,34 @@ PY
 	run ls -A "$BATS_TEST_TMPDIR/d"
 	assert_output ""
 }
+
+@test "one unreadable replay or session: list, stats, verify --all report it, go on, exit non-zero" {
+	many g1 5
+	many g2 5
+	many g3 5
+	rp save g1 g2 g3 >/dev/null
+	rcli HSET 'sess:replay:{g1}' meta 'not json' >/dev/null
+	meta=$(rcli --raw HGET 'sess:replay:{g2}' meta)
+	rcli HSET 'sess:replay:{g2}' meta "$(jq -c '.v = 3' <<<"$meta")" >/dev/null
+	run rp list
+	assert_failure 65
+	assert_equal "$(grep '^{' <<<"$output" | jq -r .id)" g3
+	assert_output --partial "g1 skipped"
+	assert_output --partial "g2 skipped"
+	assert_output --partial "2 saved replays could not be read"
+	run rp stats
+	assert_failure 65
+	assert_equal "$(grep '^{' <<<"$output" | jq -c '[.replays, .unreadable]')" '[1,2]'
+	run rp verify --all --saved
+	assert_failure 1
+	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.code) | "\(.id) \(.code)"' | sort | tr '\n' ' ')" \
+		"g1 corrupt_replay g2 unknown_replay_version "
+	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.source) | "\(.id) \(.ok)"')" "g3 true"
+	# a live session of a layout this sesskit does not know
+	rcli HSET 'sess:{g1}:meta' v 9 >/dev/null
+	run rp verify --all
+	assert_failure 1
+	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.source) | "\(.id) \(.ok)"' | sort | tr '\n' ' ')" \
+		"g1 false g2 true g3 true "
+	assert_output --partial '"code":"unknown_layout"'
+}

@@ -591,6 +591,12 @@ int sess_replay_exists(struct sess_ctx *s, const char *id, struct sess_err *err)
 int sess_replay_list(struct sess_ctx *s, long long older_than, sess_each_fn each, void *arg,
 		     struct sess_err *err)
 {
+	return sess_replay_list_bad(s, older_than, each, NULL, arg, err);
+}
+
+int sess_replay_list_bad(struct sess_ctx *s, long long older_than, sess_each_fn each,
+			 sess_replay_bad_fn bad, void *arg, struct sess_err *err)
+{
 	char idx[SESS_KEY_MAX];
 	redisReply *ids;
 	size_t i;
@@ -608,6 +614,12 @@ int sess_replay_list(struct sess_ctx *s, long long older_than, sess_each_fn each
 		if (!m) {
 			if (err && err->cls == SESS_E_NEGATIVE)
 				continue; /* deleted meanwhile */
+			if (bad && err && (err->cls == SESS_E_DATA || err->cls == SESS_E_CONFIG)) {
+				/* this one is unreadable, the others may not be */
+				if (bad(ids->element[i]->str, err, arg))
+					rc = 1;
+				continue;
+			}
 			rc = -1;
 			break;
 		}

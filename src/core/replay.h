@@ -94,6 +94,13 @@ int sess_replay_delete(struct sess_ctx *s, const char *id, int *gone, struct ses
 /* Saved replays, newest first: each gets its meta (borrowed) to each(). */
 int sess_replay_list(struct sess_ctx *s, long long older_than, sess_each_fn each, void *arg,
 		     struct sess_err *err);
+/* The same, where a replay whose meta cannot be read (damaged, or of a
+ * newer format: SESS_E_DATA or SESS_E_CONFIG in err) goes to bad() with
+ * its id and err, and the list goes on (sess_replay_list stops there,
+ * -1). bad or each returning non-zero stops the list (0 returned). */
+typedef int (*sess_replay_bad_fn)(const char *id, const struct sess_err *err, void *arg);
+int sess_replay_list_bad(struct sess_ctx *s, long long older_than, sess_each_fn each,
+			 sess_replay_bad_fn bad, void *arg, struct sess_err *err);
 /* 1 when replay id exists, 0 when not, -1 on error. */
 int sess_replay_exists(struct sess_ctx *s, const char *id, struct sess_err *err);
 

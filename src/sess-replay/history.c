@@ -332,7 +332,19 @@ static int vrecord(int kind, const char *text, size_t len, struct sess_fold *f, 
 	return 0;
 }
 
-/* Verify one source; returns its findings, -1 when it could not be read. */
+/* Whether a failure ends verify (the server, not this history): else it
+ * is this history's finding, and the next one is verified. */
+static int verify_all; /* --all: a format this sesskit does not know is one finding */
+
+static int verify_fatal(const struct cli_app *a)
+{
+	if (a->err.cls == SESS_E_CONFIG || a->err.cls == SESS_E_USAGE)
+		return !verify_all; /* an unknown format, an id sesskit never writes */
+	return a->err.cls == SESS_E_UNAVAILABLE || a->err.cls == SESS_E_TEMP || a->err.cls == SESS_E_AUTH ||
+	       a->err.cls == SESS_E_INTERNAL;
+}
+
+/* Verify one source; returns its findings, -1 when the server failed. */
 static long verify_source(struct cli_app *a, const char *id, int saved)
 {
 	struct verify_st v = {a, id, NULL, 0, 0};
@@ -344,16 +356,22 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 	int rc;
 
 	if (source_open(a, id, saved, &src)) {
-		if (a->err.cls != SESS_E_NEGATIVE)
+		if (verify_fatal(a))
 			return -1;
-		finding(a, id, "not_found", -1, "%s", a->err.msg);
+		/* not found, or unreadable (a damaged meta, a newer format):
+		 * reported, and the next one is verified */
+		finding(a, id, a->err.cls == SESS_E_NEGATIVE ? "not_found" : a->err.kind[0] ? a->err.kind : "corrupt",
+			-1, "%s", a->err.msg);
 		return 1;
 	}
 	/* a saved replay's are rebuilt record by record (vrecord) */
 	v.cps = src.saved ? cJSON_CreateObject() : source_checkpoints(a, &src);
 	if (!v.cps) {
 		source_close(&src);
-		return -1;
+		if (verify_fatal(a))
+			return -1;
+		finding(a, id, a->err.kind[0] ? a->err.kind : "corrupt", -1, "%s", a->err.msg);
+		return 1;
 	}
 	memset(&vs, 0, sizeof vs);
 	vs.v = &v;
@@ -363,7 +381,7 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 		rc = -1;
 	if (rc) {
 		/* a damaged record, a gap, a bad block: the rest cannot be trusted */
-		if (a->err.cls == SESS_E_UNAVAILABLE || a->err.cls == SESS_E_TEMP || a->err.cls == SESS_E_AUTH) {
+		if (verify_fatal(a)) {
 			sess_fold_free(&f);
 			cJSON_Delete(v.cps);
 			source_close(&src);
@@ -413,55 +431,46 @@ struct all_st {
 	int failed, saved;
 };
 
-/* A page of ids: listing and verifying share the connection, so a page is
- * collected before it is worked through (as checkpoint --all does). */
-struct idpage {
-	char (*ids)[SESS_ID_MAX + 1];
-	long n, cursor;
-};
-
-static int collect_id(cJSON *row, void *p)
-{
-	struct idpage *pg = p;
-	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "id"));
-	const char *cur = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "cursor"));
-
-	if (cur)
-		pg->cursor = atol(cur);
-	if (id)
-		snprintf(pg->ids[pg->n++], SESS_ID_MAX + 1, "%s", id);
-	return 0;
-}
-
+/* Every session the index holds, a page of ids at a time (read whole
+ * before its sessions are verified: they share the connection). Only the
+ * ids: a session the list would refuse (a layout this sesskit does not
+ * know, an id sesskit never writes) is that session's finding, not the
+ * end of the walk. */
 static int verify_live_all(struct all_st *st)
 {
 	enum { PAGE = 200 };
-	struct idpage pg = {calloc(PAGE, SESS_ID_MAX + 1), 0, 0};
-	struct sess_list_opts lo = {NULL, NULL, PAGE, 0};
-	long i, n;
+	struct cli_app *a = st->a;
+	char key[SESS_KEY_MAX];
+	long offset = 0, n;
+	size_t i;
 
-	if (!pg.ids)
-		return sess_err_set(&st->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+	if (sess_check_layout(&a->ctx, &a->err))
+		return -1;
+	sess_key_index(key, a->cfg.prefix);
 	for (;;) {
-		pg.n = 0;
-		lo.cursor = pg.cursor;
-		if (sess_list(&st->a->ctx, &lo, collect_id, &pg, &st->a->err)) {
-			free(pg.ids);
+		redisReply *ids = sess_conn_cmdf(&a->conn, &a->err, "ZREVRANGE %s %ld %ld", key, offset,
+						 offset + PAGE - 1);
+		if (!ids)
 			return -1;
+		if (ids->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(ids);
+			return sess_reply_bad(&a->err, "ZREVRANGE");
 		}
-		if (pg.n == 0)
-			break;
-		for (i = 0; i < pg.n && !st->a->out.closed; i++) {
-			if ((n = verify_source(st->a, pg.ids[i], 0)) < 0) {
-				free(pg.ids);
+		for (i = 0; i < ids->elements && !a->out.closed; i++) {
+			if (ids->element[i]->type != REDIS_REPLY_STRING)
+				continue;
+			if ((n = verify_source(a, ids->element[i]->str, 0)) < 0) {
+				freeReplyObject(ids);
 				return -1;
 			}
 			st->findings += n;
 		}
-		if (st->a->out.closed)
+		offset += (long)ids->elements;
+		n = (long)ids->elements;
+		freeReplyObject(ids);
+		if (n < PAGE || a->out.closed)
 			break;
 	}
-	free(pg.ids);
 	return 0;
 }
 
@@ -478,6 +487,16 @@ static int verify_row(cJSON *row, void *p)
 		return st->failed = 1;
 	st->findings += n;
 	return 0;
+}
+
+/* A saved replay whose meta cannot be read: a finding, and on. */
+static int verify_bad(const char *id, const struct sess_err *err, void *p)
+{
+	struct all_st *st = p;
+
+	finding(st->a, id, err->kind[0] ? err->kind : "corrupt_replay", -1, "%s", err->msg);
+	st->findings++;
+	return st->a->out.closed;
 }
 
 static int verify_op(struct cli_app *a, const char *id, void *p)
@@ -499,12 +518,13 @@ int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv)
 
 	if (o->all == (argc > 0))
 		return cli_usage_error(a, "give session or replay ids (- reads them from stdin), or --all");
+	verify_all = o->all;
 	if ((rc = cli_connect(a)))
 		return rc;
 	if (o->all) {
 		/* every live session the index knows, or (--saved) every
 		 * saved replay (their list is read whole before the first) */
-		if (o->saved ? sess_replay_list(&a->ctx, 0, verify_row, &st, &a->err)
+		if (o->saved ? sess_replay_list_bad(&a->ctx, 0, verify_row, verify_bad, &st, &a->err)
 			     : verify_live_all(&st))
 			return cli_app_fail(a);
 		if (st.failed)

@@ -313,8 +313,46 @@ static int print_summary(cJSON *meta, void *app)
 	return a->out.closed;
 }
 
+/* Replays whose meta cannot be read, while listing the others: each is
+ * named on stderr and skipped; the command then fails (bad_end). */
+struct bad_st {
+	struct cli_app *a;
+	long n;
+	int cls;
+};
+
+static int bad_replay(const char *id, const struct sess_err *err, void *p)
+{
+	struct bad_st *b = p;
+
+	cli_warn(b->a->prog, "saved replay %s skipped: %s", id, err->msg);
+	if (!b->n++ || err->cls == SESS_E_DATA)
+		b->cls = err->cls;
+	return 0;
+}
+
+static int bad_end(struct bad_st *b)
+{
+	if (!b->n)
+		return 0;
+	sess_err_set(&b->a->err, (enum sess_class)b->cls, "unreadable_replays",
+		     "%ld saved replay%s could not be read (named above); 'sess-replay verify --all --saved' says more",
+		     b->n, b->n == 1 ? "" : "s");
+	return cli_app_fail(b->a);
+}
+
+struct list_st {
+	struct bad_st bad; /* first: bad_replay gets the same pointer */
+};
+
+static int print_row(cJSON *meta, void *p)
+{
+	return print_summary(meta, ((struct list_st *)p)->bad.a);
+}
+
 int cmd_list(struct cli_app *a, void *opts, int argc, char **argv)
 {
+	struct list_st st = {{a, 0, 0}};
 	int rc;
 
 	(void)opts;
@@ -322,7 +360,9 @@ int cmd_list(struct cli_app *a, void *opts, int argc, char **argv)
 	(void)argv;
 	if ((rc = cli_connect(a)))
 		return rc;
-	return sess_replay_list(&a->ctx, 0, print_summary, a, &a->err) ? cli_app_fail(a) : 0;
+	if (sess_replay_list_bad(&a->ctx, 0, print_row, bad_replay, &st, &a->err))
+		return cli_app_fail(a);
+	return bad_end(&st.bad);
 }
 
 /* The meta, with the checkpoints rebuilt from the records (in number
@@ -389,6 +429,7 @@ int cmd_delete(struct cli_app *a, void *opts, int argc, char **argv)
 }
 
 struct cleanup_st {
+	struct bad_st bad; /* first: bad_replay gets the same pointer */
 	struct cli_app *a;
 	int dry_run;
 	long n;
@@ -423,7 +464,7 @@ static int cleanup_one(cJSON *meta, void *p)
 int cmd_cleanup(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct cleanup_opts *o = opts;
-	struct cleanup_st st = {a, o->dry_run, 0, 0, 0};
+	struct cleanup_st st = {{a, 0, 0}, a, o->dry_run, 0, 0, 0};
 	redisReply *t;
 	long long now;
 	cJSON *sum;
@@ -439,18 +480,22 @@ int cmd_cleanup(struct cli_app *a, void *opts, int argc, char **argv)
 		return cli_app_fail(a);
 	now = sess_reply_int(t, 0) * 1000 + sess_reply_int(t, 1) / 1000;
 	freeReplyObject(t);
-	if (sess_replay_list(&a->ctx, now - o->older_than * 86400000LL, cleanup_one, &st, &a->err) ||
-	    st.failed)
+	if (sess_replay_list_bad(&a->ctx, now - o->older_than * 86400000LL, cleanup_one, bad_replay, &st,
+				 &a->err) || st.failed)
 		return cli_app_fail(a);
 	sum = cJSON_CreateObject();
 	cJSON_AddBoolToObject(sum, "dryRun", o->dry_run);
 	cJSON_AddNumberToObject(sum, o->dry_run ? "wouldDelete" : "deleted", (double)st.n);
 	cJSON_AddNumberToObject(sum, "storedBytes", (double)st.bytes);
 	cJSON_AddNumberToObject(sum, "olderThanDays", (double)o->older_than);
-	return cli_print(a, sum);
+	if (st.bad.n)
+		cJSON_AddNumberToObject(sum, "skipped", (double)st.bad.n);
+	rc = cli_print(a, sum);
+	return rc ? rc : bad_end(&st.bad);
 }
 
 struct stats_st {
+	struct bad_st bad; /* first: bad_replay gets the same pointer */
 	long n;
 	double raw, stored, events;
 };
@@ -468,7 +513,7 @@ static int add_stats(cJSON *meta, void *p)
 
 int cmd_stats(struct cli_app *a, void *opts, int argc, char **argv)
 {
-	struct stats_st st = {0, 0, 0, 0};
+	struct stats_st st = {{a, 0, 0}, 0, 0, 0, 0};
 	cJSON *o;
 	int rc;
 
@@ -477,7 +522,7 @@ int cmd_stats(struct cli_app *a, void *opts, int argc, char **argv)
 	(void)argv;
 	if ((rc = cli_connect(a)))
 		return rc;
-	if (sess_replay_list(&a->ctx, 0, add_stats, &st, &a->err))
+	if (sess_replay_list_bad(&a->ctx, 0, add_stats, bad_replay, &st, &a->err))
 		return cli_app_fail(a);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "replays", (double)st.n);
@@ -485,7 +530,10 @@ int cmd_stats(struct cli_app *a, void *opts, int argc, char **argv)
 	cJSON_AddNumberToObject(o, "rawBytes", st.raw);
 	cJSON_AddNumberToObject(o, "storedBytes", st.stored);
 	cJSON_AddNumberToObject(o, "ratio", st.raw > 0 ? (double)(long long)(st.stored / st.raw * 10000 + 0.5) / 10000 : 0);
-	return cli_print(a, o);
+	if (st.bad.n)
+		cJSON_AddNumberToObject(o, "unreadable", (double)st.bad.n);
+	rc = cli_print(a, o);
+	return rc ? rc : bad_end(&st.bad);
 }
 
 /* ---- export / import: a history as JSON lines ----
