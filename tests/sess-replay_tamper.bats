@@ -275,3 +275,15 @@ PY
 		"g1 false g2 true g3 true "
 	assert_output --partial '"code":"unknown_layout"'
 }
+
+@test "play --with-state of a tampered history: its frames, then exit 65" {
+	many pw 25
+	run rp play pw --with-state
+	assert_success
+	rcli LSET 'sess:{pw}:events' 3 "$(rcli --raw LINDEX 'sess:{pw}:events' 3 | sed 's/"a1"/"a9"/')" >/dev/null
+	for args in "" "--to 5" "--from 20"; do
+		run rp play pw --with-state $args
+		assert_failure 65
+		assert_output --partial "chain"
+	done
+}

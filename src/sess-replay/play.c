@@ -1,5 +1,6 @@
 /* play.c - play: a history's records as frames, filtered and paced. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,15 @@ int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
 			 st.has_to ? &st.to : NULL, play_one, &st);
 	if (st.failed)
 		rc = -1;
+	if (!rc && o->with_state && !a->out.closed && !cli_stop_signal()) {
+		/* the states shown are derived: the records they came from are
+		 * checked to their chain's anchor (state does the same), and a
+		 * changed record fails the play after its frames, exit 65 */
+		struct point end = {0, LLONG_MAX};
+		struct sess_fold chk;
+		rc = fold_anchored(a, &src, st.has_to ? &st.to : &end, &chk);
+		sess_fold_free(&chk);
+	}
 	cli_out_flush(&a->out);
 	free(st.buf.p);
 	if (!rc && src.head.start && !src.saved)
