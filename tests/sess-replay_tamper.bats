@@ -287,3 +287,80 @@ PY
 		assert_output --partial "chain"
 	done
 }
+
+# refile IN OUT PYTHON: an export with its record lines changed by PYTHON
+# (on `recs`, a list of bytes lines), its end line's count and chain made
+# again to match: a forged file that folds to its own end line.
+refile() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import hashlib, json, sys
+src, dst, code = sys.argv[1:]
+lines = open(src, "rb").read().split(b"\n")
+lines = [l for l in lines if l]
+hdr, rest = lines[0], lines[1:]
+recs = [l for l in rest if l.startswith(b'{"s":') or l.startswith(b'{"k":')]
+cps = [l for l in rest if l.startswith(b'{"checkpoint":')]
+end = json.loads(rest[-1])
+exec(code)
+h = b""
+for r in recs:
+    h = hashlib.sha1(h + r).hexdigest().encode()
+end["records"] = len(recs)
+end["chain"] = h.decode()
+out = [hdr] + recs + cps + [json.dumps(end, separators=(",", ":")).encode()]
+open(dst, "wb").write(b"\n".join(out) + b"\n")
+PY
+}
+
+@test "import refuses what sesskit never writes: NUL, bad UTF-8, bad ids, ttl -5, deep nesting, a huge line, a newer format" {
+	sctl create --agent a1 --id im >/dev/null
+	sctl emit im --actor a1 --type modified --impact '{"x":"y"}' >/dev/null
+	sctl emit im --actor a1 --type modified >/dev/null
+	rp export im > "$BATS_TEST_TMPDIR/im.jsonl"
+	f=$BATS_TEST_TMPDIR/f.jsonl
+	# the refile helper itself: an unchanged file imports
+	refile "$BATS_TEST_TMPDIR/im.jsonl" "$f" 'pass'
+	run rp import --id ok1 "$f"
+	assert_success
+	local -a cases=(
+		'recs[1] = recs[1].replace(b"\"y\"", b"\"y\x00z\"")'
+		'recs[1] = recs[1].replace(b"\"y\"", b"\"\xff\xfe\"")'
+		'recs.append(b"{\"k\":\"join\",\"at\":2,\"ts\":1,\"a\":\"x{y}\"}")'
+		'recs[0] = recs[0].replace(b"\"ttl\":3600", b"\"ttl\":-5")'
+		'recs[1] = recs[1].replace(b"{\"x\":\"y\"}", b"[" * 200000 + b"]" * 200000)'
+		'recs.append(b"{\"k\":\"join\",\"at\":2,\"ts\":1,\"a\":\"a2\",\"zz\":1}")'
+		'recs[2] = recs[2].replace(b"\"t\":\"modified\"", b"\"t\":\"modified\",\"t\":\"broke\"")'
+		'recs[2] = recs[2].replace(b"\"a\":\"a1\"", b"\"a\":\"a1\",\"eid\":\"a b\"")'
+	)
+	local i=0 c
+	for c in "${cases[@]}"; do
+		i=$((i + 1))
+		refile "$BATS_TEST_TMPDIR/im.jsonl" "$f" "$c"
+		run rp import --id "bad$i" "$f"
+		[ "$status" -eq 65 ] || fail "case $i ($c): exit $status, $output"
+		[[ "$output" == *"line "* ]] || fail "case $i: no line named: $output"
+		assert_equal "$(rcli EXISTS "sess:replay:{bad$i}")" 0
+	done
+	# a 60 MB line
+	refile "$BATS_TEST_TMPDIR/im.jsonl" "$f" 'recs[1] = recs[1].replace(b"\"y\"", b"\"" + b"y" * 60000000 + b"\"")'
+	run rp import --id big1 "$f"
+	assert_failure 65
+	assert_output --partial "16 MiB"
+	# a header of a newer format
+	sed '1s/"v":1/"v":2/' "$BATS_TEST_TMPDIR/im.jsonl" > "$f"
+	run rp import --id v2 "$f"
+	assert_failure 78
+	assert_output --partial "version 2"
+	assert_equal "$(rcli ZCARD sess:replays)" 1
+}
+
+@test "fork never writes a member id sesskit would refuse, whatever the history holds" {
+	sctl create --agent a1 --id fk >/dev/null
+	sctl emit fk --actor a1 --type modified >/dev/null
+	rcli RPUSH 'sess:{fk}:history' '{"k":"join","at":1,"ts":1,"a":"x{y}*"}' >/dev/null
+	rechain fk
+	run rp fork fk --at 1 --id fk2
+	assert_failure 65
+	assert_output --partial "nothing forked"
+	assert_equal "$(rcli KEYS 'sess:{fk2}*')" ""
+}

@@ -649,6 +649,22 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 				    "the history of %s before seq %lld is unknown (layout 1 data); fork from a later point",
 				    argv[0], up.snap.seq + 1), cli_app_fail(a);
 	}
+	/* what becomes key names and fields of a live session passes the id
+	 * rules, whatever the history holds (a replay saved by an older
+	 * sesskit, or changed since) */
+	{
+		size_t j;
+		int bad = sess_key_check_id(up.snap.creator, "its creator", &a->err) ||
+			  !sess_state_valid(up.snap.state);
+		for (j = 0; !bad && j < up.snap.nagents; j++)
+			bad = sess_key_check_id(up.snap.agents[j].id, "a member", &a->err);
+		if (bad) {
+			sess_fold_free(&up.snap);
+			return sess_err_set(&a->err, SESS_E_DATA, "bad_record",
+					    "the history of %s holds a member, creator or state sesskit never writes; run 'sess-replay verify %s' (nothing forked)",
+					    argv[0], argv[0]), cli_app_fail(a);
+		}
+	}
 	if (up.snap.base > 0 || (src.head.start && !src.saved)) {
 		sess_fold_free(&up.snap);
 		return sess_err_set(&a->err, SESS_E_NEGATIVE, "trimmed",

@@ -4,6 +4,9 @@
 #ifndef SESS_REPLAY_BIN_H
 #define SESS_REPLAY_BIN_H
 
+#include <stdio.h>
+#include <sys/types.h>
+
 #include "cli/cli.h"
 #include "core/fold.h"
 #include "core/log.h"
@@ -137,6 +140,23 @@ cJSON *checkpoints_in_order(cJSON *map);
  * happens); src->given the records up to it. 0, or -1 with a->err. */
 int fold_anchored(struct cli_app *a, struct source *src, const struct point *at,
 		  struct sess_fold *snap);
+
+/* ---- import's checks (check.c) ---- */
+
+/* The longest line import reads: a record longer is refused. */
+#define IMPORT_LINE_MAX (16L << 20)
+#define IMPORT_LINE_MAX_TEXT "16 MiB"
+
+/* Record text (len bytes, NUL-terminated) as sesskit's scripts write
+ * one of kind (SESS_REC_EVENT or SESS_REC_HISTORY): no NUL, strict JSON
+ * (valid UTF-8, no \u0000, nested at most SESS_JSON_DEPTH_MAX deep), an
+ * object of the members its kind has, each once, ids by the id rules,
+ * values in their ranges. 0, or -1 with err (SESS_E_DATA) saying what. */
+int import_record_check(int kind, const char *text, size_t len, struct sess_err *err);
+
+/* getline that reads at most max bytes of a line: -2 when it is longer
+ * (the rest unread), -1 at the end, else the length (newline kept). */
+ssize_t import_getline(char **buf, size_t *cap, FILE *f, size_t max);
 
 /* commands */
 int cmd_play(struct cli_app *, void *, int, char **);

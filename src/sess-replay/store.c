@@ -832,13 +832,22 @@ int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
 	if ((rc = cli_connect(a)))
 		goto out;
 	rc = -1;
-	while ((len = getline(&line, &cap, f)) != -1) {
+	while ((len = import_getline(&line, &cap, f, IMPORT_LINE_MAX)) != -1) {
 		cJSON *j;
 		lineno++;
+		if (len == -2) {
+			bad_line(a, lineno, "is longer than " IMPORT_LINE_MAX_TEXT " (or memory ran out)",
+				 "sesskit never exports such a record; the file is not an export");
+			goto out;
+		}
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (!len)
 			continue;
+		if (strlen(line) != (size_t)len) {
+			bad_line(a, lineno, "holds a NUL byte", "sesskit never writes one; the file is damaged");
+			goto out;
+		}
 		if (end) {
 			bad_line(a, lineno, "follows the end line", "the file was joined with another: split it");
 			goto out;
@@ -853,6 +862,21 @@ int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
 				bad_line(a, lineno, "is not a sesskit history header", "give a file 'sess-replay export' wrote");
 				goto out;
 			}
+			{
+				/* a newer export format is not read as if it were this one */
+				const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "v");
+				if (!cJSON_IsNumber(v) || v->valuedouble != 1) {
+					if (cJSON_IsNumber(v) && v->valuedouble > 1)
+						sess_err_set(&a->err, SESS_E_CONFIG, "unknown_export_version",
+							     "line 1: the file has export format version %.0f, which this sesskit (version 1) does not know; import it with the sesskit that wrote it, or a newer one",
+							     v->valuedouble);
+					else
+						bad_line(a, lineno, "has no export format version 1 (\"v\")",
+							 "give a file 'sess-replay export' wrote");
+					cJSON_Delete(h);
+					goto out;
+				}
+			}
 			snprintf(id, sizeof id, "%s", o->id ? o->id : hid);
 			cJSON_Delete(h);
 			if (sess_key_check_id(id, "replay id", &a->err))
@@ -866,6 +890,16 @@ int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
 				if (sess_replay_enc_init(&enc, id, SESS_REPLAY_INTERVAL, NULL, &a->err))
 					goto out;
 				started = 1;
+			}
+			/* as the scripts would have written it, or not at all */
+			if (import_record_check(line[2] == 's' ? SESS_REC_EVENT : SESS_REC_HISTORY, line,
+						(size_t)len, &a->err)) {
+				char why[SESS_ERR_MSG_MAX];
+				snprintf(why, sizeof why, "%s", a->err.msg);
+				sess_err_set(&a->err, SESS_E_DATA, "bad_import",
+					     "line %ld: %s; sesskit never writes such a record: the file was changed (nothing imported)",
+					     lineno, why);
+				goto out;
 			}
 			if (sess_replay_enc_add(&enc, line[2] == 's' ? SESS_REC_EVENT : SESS_REC_HISTORY,
 						line, (size_t)len, &a->err)) {
