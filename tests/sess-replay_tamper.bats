@@ -364,3 +364,18 @@ PY
 	assert_output --partial "nothing forked"
 	assert_equal "$(rcli KEYS 'sess:{fk2}*')" ""
 }
+
+@test "save --completed: one session it cannot read is named, the others are saved, exit non-zero, how many said" {
+	many c1 3
+	many c2 3
+	many c3 3
+	for id in c1 c2 c3; do sctl complete $id >/dev/null; done
+	rcli HSET 'sess:{c2}:meta' v 9 >/dev/null
+	rcli HSET 'sess:{c3}:meta' seq 1000 >/dev/null
+	run rp save --completed
+	assert_failure
+	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.saved) | .id')" c1
+	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.ok == false) | .id' | sort | tr '\n' ' ')" "c2 c3 "
+	assert_output --partial "2 completed sessions were not saved"
+	assert_equal "$(rcli EXISTS 'sess:replay:{c1}')" 1
+}

@@ -254,6 +254,74 @@ static int collect_completed(cJSON *row, void *p)
 	return 0;
 }
 
+/* Every completed session the index holds, into st (read page by page,
+ * before any is saved: they share the connection). A session of a
+ * layout this sesskit does not know gets an error record and is counted
+ * in *failed: the others are still saved (sess_list would stop at it). */
+static int completed_walk(struct completed_st *st, long *failed)
+{
+	enum { PAGE = 500 };
+	struct cli_app *a = st->a;
+	char key[SESS_KEY_MAX], meta[SESS_KEY_MAX];
+	long offset = 0;
+	size_t i, n;
+
+	if (sess_check_layout(&a->ctx, &a->err))
+		return -1;
+	sess_key_index(key, a->cfg.prefix);
+	do {
+		struct sess_pipe p;
+		redisReply *ids = sess_conn_cmdf(&a->conn, &a->err, "ZREVRANGE %s %ld %ld", key, offset,
+						 offset + PAGE - 1);
+		int rc = 0;
+		if (!ids)
+			return -1;
+		if (ids->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(ids);
+			return sess_reply_bad(&a->err, "ZREVRANGE");
+		}
+		n = ids->elements;
+		sess_pipe_init(&p, &a->conn);
+		for (i = 0; !rc && i < n; i++) {
+			if (ids->element[i]->type != REDIS_REPLY_STRING ||
+			    sess_key_check_id(ids->element[i]->str, "session id", NULL))
+				continue; /* no key of it can be named */
+			sess_key_meta(meta, a->cfg.prefix, ids->element[i]->str);
+			rc = sess_pipe_cmdf(&p, (long)i, &a->err, "HMGET %s " SESS_S_F_VERSION " " SESS_S_F_STATE, meta);
+		}
+		while (!rc && sess_pipe_pending(&p)) {
+			redisReply *r;
+			long tag;
+			struct sess_err e;
+			const char *id;
+			if ((rc = sess_pipe_next(&p, &r, &tag, &a->err)))
+				break;
+			id = ids->element[tag]->str;
+			if (r->type == REDIS_REPLY_ARRAY && sess_reply_str(r, 0) && sess_layout_ok(sess_reply_str(r, 0), &e)) {
+				cJSON *rec = cli_error_record(0, &e);
+				cJSON_AddStringToObject(rec, "id", id);
+				cli_out_json(&a->out, rec);
+				cJSON_Delete(rec);
+				++*failed;
+			} else if (r->type == REDIS_REPLY_ARRAY && sess_reply_str(r, 1) &&
+				   !strcmp(sess_reply_str(r, 1), SESS_S_COMPLETED)) {
+				cJSON *row = cJSON_CreateObject();
+				cJSON_AddStringToObject(row, "id", id);
+				if (collect_completed(row, st))
+					rc = sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
+				cJSON_Delete(row);
+			}
+			freeReplyObject(r);
+		}
+		sess_pipe_free(&p);
+		freeReplyObject(ids);
+		if (rc)
+			return -1;
+		offset += (long)n;
+	} while (n == PAGE);
+	return 0;
+}
+
 int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct save_opts *o = opts;
@@ -266,13 +334,14 @@ int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 	if (o->completed) {
 		/* the cron job: every completed session not saved yet, before
 		 * its TTL takes it */
-		struct sess_list_opts lo = {NULL, SESS_S_COMPLETED, 0, 0};
 		struct completed_st st = {a, o, NULL, 0, 0};
-		long j;
-		if (sess_list(&a->ctx, &lo, collect_completed, &st, &a->err)) {
+		long j, failed = 0, tried = 0;
+		if (completed_walk(&st, &failed)) {
 			free(st.ids);
 			return cli_app_fail(a);
 		}
+		if (failed)
+			first_fail = sess_err_exit_code(SESS_E_CONFIG);
 		for (j = 0; j < st.n && !a->out.closed; j++) {
 			int have = sess_replay_exists(&a->ctx, st.ids[j], &a->err);
 			if (have < 0) {
@@ -281,7 +350,9 @@ int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 			}
 			if (have)
 				continue;
+			tried++;
 			if (save_op(a, st.ids[j], o)) {
+				failed++;
 				cJSON *rec = cli_error_record(0, &a->err);
 				cJSON_AddStringToObject(rec, "id", st.ids[j]);
 				cli_out_json(&a->out, rec);
@@ -293,6 +364,10 @@ int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 			}
 		}
 		free(st.ids);
+		if (failed)
+			cli_warn(a->prog, "%ld completed session%s not saved (error records above); the others were",
+				 failed, failed == 1 ? " was" : "s were");
+		(void)tried;
 		return first_fail;
 	}
 	for (i = 0; i < argc; i++) {
