@@ -141,6 +141,29 @@ cJSON *checkpoints_in_order(cJSON *map);
 int fold_anchored(struct cli_app *a, struct source *src, const struct point *at,
 		  struct sess_fold *snap);
 
+/* Findings of the checks a save or an import makes, before it writes:
+ * the first is what the refusal says. */
+struct cp_check {
+	cJSON *cps;          /* number -> the checkpoint given (live or file) */
+	long findings;
+	char first[SESS_ERR_MSG_MAX];
+};
+
+/* store.c's checks and writes that export and import share: before
+ * checkpoint record text is encoded or exported, the given checkpoint
+ * must be the one it implies (f: the fold before it); after the last
+ * record, no given checkpoint may be left that no record took
+ * (cp_check_end: 0, or -1 with a->err naming the first finding);
+ * cp_fetch reads a checkpoint taken after the others were read (0, or
+ * -1 with a->err). store: enc finished and saved as replay id, *out its
+ * summary (caller owns). */
+void cp_check_record(struct cp_check *c, const struct sess_fold *f, int kind, const char *text);
+int cp_check_end(struct cli_app *a, struct cp_check *c, const struct sess_fold *f,
+		 const cJSON *start, const char *id, const char *what);
+int cp_fetch(struct cli_app *a, struct cp_check *c, const char *id, int kind, const char *text);
+struct sess_replay_enc;
+int store(struct cli_app *a, const char *id, struct sess_replay_enc *enc, cJSON **out);
+
 /* ---- import's checks (check.c) ---- */
 
 /* The longest line import reads: a record longer is refused. */
@@ -157,6 +180,18 @@ int import_record_check(int kind, const char *text, size_t len, struct sess_err 
 /* getline that reads at most max bytes of a line: -2 when it is longer
  * (the rest unread), -1 at the end, else the length (newline kept). */
 ssize_t import_getline(char **buf, size_t *cap, FILE *f, size_t max);
+
+/* The fold at a point (history.c): checked as fold_anchored checks it
+ * for a live session, or with proof; else from a saved replay's snapshot
+ * before the point. 0 with st->snap set (free it), or -1 with a->err
+ * (kind "before_history" when the point is before the history). */
+struct upto_st {
+	struct point at;
+	struct sess_fold snap;  /* the fold at the point */
+};
+int fold_upto(struct cli_app *a, struct source *src, struct upto_st *st, int proof);
+/* The members of f, in join order, as an array of ids. Caller owns. */
+cJSON *agent_names(const struct sess_fold *f);
 
 /* commands */
 int cmd_play(struct cli_app *, void *, int, char **);
