@@ -379,3 +379,13 @@ PY
 	assert_output --partial "2 completed sessions were not saved"
 	assert_equal "$(rcli EXISTS 'sess:replay:{c1}')" 1
 }
+
+@test "diff of a tampered live session: refused (65), the --to side too" {
+	many dt 25
+	rcli LSET 'sess:{dt}:events' 14 "$(rcli --raw LINDEX 'sess:{dt}:events' 14 | sed 's/"a1"/"a9"/')" >/dev/null
+	run rp diff dt --from 2 --to 5
+	assert_success
+	run rp diff dt --from 2 --to 16
+	assert_failure 65
+	assert_output --partial "chain"
+}

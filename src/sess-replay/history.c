@@ -199,6 +199,14 @@ int cmd_diff(struct cli_app *a, void *opts, int argc, char **argv)
 	st.actors = cJSON_CreateObject();
 	st.kinds = cJSON_CreateObject();
 	rc = source_fold(a, &src, &f, SRC_FOLD, from.at.is_time ? 0 : from.at.v, &to, diff_one, &st);
+	if (!rc && !src.saved) {
+		/* the state at --to is derived too: checked as state checks it */
+		struct upto_st chk;
+		memset(&chk, 0, sizeof chk);
+		chk.at = to;
+		rc = fold_upto(a, &src, &chk, 0);
+		sess_fold_free(&chk.snap);
+	}
 	source_close(&src);
 	if (rc) {
 		cJSON_Delete(st.types);
