@@ -389,3 +389,24 @@ PY
 	assert_failure 65
 	assert_output --partial "chain"
 }
+
+@test "a long log (pages in flight): state anchors, a missing checkpoint is found after the stream, never read in it" {
+	many lg 3000
+	run rp state lg --at 5 --proof
+	assert_success
+	assert_equal "$(jq -r .seq <<<"$output")" 5
+	run rp export lg -o "$BATS_TEST_TMPDIR/lg.jsonl"
+	assert_success
+	rcli HDEL 'sess:{lg}:checkpoints' 150 >/dev/null
+	run rp save lg
+	assert_failure 65
+	assert_output --partial "checkpoint 150"
+	assert_equal "$(rcli EXISTS 'sess:replay:{lg}')" 0
+	run rp export lg
+	assert_failure 65
+	assert_output --partial "checkpoint 150"
+	run rp state lg --at 1495
+	assert_failure 65
+	run rp state lg --at 1505
+	assert_success
+}

@@ -11,8 +11,8 @@ struct anchor_st {
 	struct cli_app *a;
 	struct source *src;
 	char chain[SESS_SHA1_HEX]; /* the chain before the record in hand */
-	int started, anchored, failed;
-	long long cp;              /* the checkpoint anchored at */
+	int started, anchored;
+	long long cp, seq;         /* the checkpoint anchored at, its seq */
 };
 
 /* After each record is folded. Past the mark (a live session), the first
@@ -33,27 +33,11 @@ static int anchor_one(int kind, const char *text, size_t len, struct sess_fold *
 	}
 	if (!st->src->saved && st->src->marked && kind == SESS_REC_HISTORY &&
 	    (n = sess_fold_checkpoint_n(text)) >= 0) {
-		struct sess_keys k;
-		redisReply *r;
-		cJSON *cp;
-		const char *ch;
-		int same;
-		sess_keys_init(&k, st->a->cfg.prefix, st->src->id);
-		if (!(r = sess_conn_cmdf(&st->a->conn, &st->a->err, "HGET %s %lld", k.cps, n)))
-			return st->failed = 1;
-		cp = r->type == REDIS_REPLY_STRING ? cJSON_ParseWithLength(r->str, r->len) : NULL;
-		freeReplyObject(r);
-		ch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cp, "ch"));
-		same = ch && !strcmp(ch, st->chain);
-		cJSON_Delete(cp);
-		if (!same) {
-			sess_err_set(&st->a->err, SESS_E_DATA, "chain_mismatch",
-				     "the records of %s up to checkpoint %lld (seq %lld) do not fold to the chain digest it holds: a record was changed; run 'sess-replay verify %s'",
-				     st->src->id, n, f->seq, st->src->id);
-			return st->failed = 1;
-		}
+		/* compared once the stream has stopped: the connection has the
+		 * log's pages in flight now */
 		st->anchored = 1;
 		st->cp = n;
+		st->seq = f->seq;
 		return 1;
 	}
 	memcpy(st->chain, f->chain, sizeof st->chain);
@@ -77,8 +61,26 @@ int fold_anchored(struct cli_app *a, struct source *src, const struct point *at,
 	 * it checked against the fold) */
 	rc = source_fold(a, src, &f, SRC_FOLD | SRC_CHAIN, 0, NULL, anchor_one, &st);
 	src->mark = NULL;
-	if (st.failed)
-		rc = -1;
+	if (!rc && st.anchored) {
+		/* its stored chain digest must be the chain before its record */
+		struct sess_keys k;
+		redisReply *r;
+		cJSON *cp = NULL;
+		const char *ch;
+		sess_keys_init(&k, a->cfg.prefix, src->id);
+		if (!(r = sess_conn_cmdf(&a->conn, &a->err, "HGET %s %lld", k.cps, st.cp))) {
+			rc = -1;
+		} else {
+			cp = r->type == REDIS_REPLY_STRING ? cJSON_ParseWithLength(r->str, r->len) : NULL;
+			freeReplyObject(r);
+			ch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cp, "ch"));
+			if (!ch || strcmp(ch, st.chain))
+				rc = sess_err_set(&a->err, SESS_E_DATA, "chain_mismatch",
+						  "the records of %s up to checkpoint %lld (seq %lld) do not fold to the chain digest it holds: a record was changed; run 'sess-replay verify %s'",
+						  src->id, st.cp, st.seq, src->id);
+			cJSON_Delete(cp);
+		}
+	}
 	if (!rc && !st.anchored) {
 		/* to the end: the stored head anchors it */
 		head = src->saved ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src->meta, "chain"))

@@ -52,14 +52,13 @@ static int export_pre(int kind, const char *text, size_t len, struct sess_fold *
 
 	if (!st->check)
 		return 0;
-	if (cp_fetch(st->a, st->check, fold->id, kind, text))
-		return -1;
-	cp_check_record(st->check, fold, kind, text);
+	cp_check_record(st->check, fold, kind, text, len);
 	if (kind == SESS_REC_HISTORY && fold->known &&
 	    (cp = sess_integrity_checkpoint_body(fold, fold->chain, text, len))) {
 		char key[24];
 		snprintf(key, sizeof key, "%.0f", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cp, "id")));
-		cJSON_DeleteItemFromObjectCaseSensitive(st->derived, key);
+		/* a number twice is a finding of cp_check (its stored one was
+		 * taken by the first): no lookup here, 10,000 would cost seconds */
 		cJSON_AddItemToObject(st->derived, key, cp);
 	}
 	return 0;
@@ -124,7 +123,7 @@ static void print_line(FILE *f, cJSON *o)
  * implies. 0, or -1 with a->err. */
 static int export_source(struct cli_app *a, struct source *src, struct export_st *st)
 {
-	struct cp_check check = {NULL, 0, ""};
+	struct cp_check check = {NULL, 0, "", src->id, NULL};
 	struct sess_fold f;
 	cJSON *hdr, *cps = NULL, *it, *end, *map = NULL;
 	const char *head;
@@ -196,6 +195,7 @@ static int export_source(struct cli_app *a, struct source *src, struct export_st
 	}
 	cJSON_Delete(cps);
 	cJSON_Delete(check.cps);
+	cJSON_Delete(check.late);
 	cJSON_Delete(st->derived);
 	st->derived = NULL;
 	sess_fold_free(&f);
@@ -264,7 +264,7 @@ static int recheck_one(int kind, const char *text, size_t len, void *p)
 {
 	struct recheck *r = p;
 
-	cp_check_record(r->c, &r->f, kind, text);
+	cp_check_record(r->c, &r->f, kind, text, len);
 	return kind == SESS_REC_EVENT ? sess_fold_event(&r->f, text, len, r->err) != 0
 				      : sess_fold_record(&r->f, text, len, r->err) != 0;
 }
@@ -296,7 +296,7 @@ int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
 	ssize_t len;
 	long lineno = 0;
 	cJSON *end = NULL, *out = NULL;
-	struct cp_check check = {cJSON_CreateObject(), 0, ""};
+	struct cp_check check = {cJSON_CreateObject(), 0, "", NULL, NULL};
 	int rc = -1, started = 0, have;
 
 	memset(&enc, 0, sizeof enc);

@@ -147,20 +147,23 @@ struct cp_check {
 	cJSON *cps;          /* number -> the checkpoint given (live or file) */
 	long findings;
 	char first[SESS_ERR_MSG_MAX];
+	const char *live_id; /* a live session's: one its map lacks is read
+			      * at the end (cp_check_end); NULL: a finding */
+	cJSON *late;         /* number -> the body its record implied */
 };
 
 /* store.c's checks and writes that export and import share: before
  * checkpoint record text is encoded or exported, the given checkpoint
- * must be the one it implies (f: the fold before it); after the last
- * record, no given checkpoint may be left that no record took
- * (cp_check_end: 0, or -1 with a->err naming the first finding);
- * cp_fetch reads a checkpoint taken after the others were read (0, or
- * -1 with a->err). store: enc finished and saved as replay id, *out its
- * summary (caller owns). */
-void cp_check_record(struct cp_check *c, const struct sess_fold *f, int kind, const char *text);
+ * must be the one it implies (f: the fold before it); one a live
+ * session's map lacks (taken after it was read) is read and compared in
+ * cp_check_end, never while records stream. After the last record, no
+ * given checkpoint may be left that no record took (cp_check_end: 0, or
+ * -1 with a->err naming the first finding; it frees late). store: enc
+ * finished and saved as replay id, *out its summary (caller owns). */
+void cp_check_record(struct cp_check *c, const struct sess_fold *f, int kind, const char *text,
+		     size_t len);
 int cp_check_end(struct cli_app *a, struct cp_check *c, const struct sess_fold *f,
 		 const cJSON *start, const char *id, const char *what);
-int cp_fetch(struct cli_app *a, struct cp_check *c, const char *id, int kind, const char *text);
 struct sess_replay_enc;
 int store(struct cli_app *a, const char *id, struct sess_replay_enc *enc, cJSON **out);
 

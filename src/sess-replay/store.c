@@ -34,12 +34,61 @@ static void cp_finding(const char *code, long long seq, const char *msg, void *p
  * chain is the chain before the record). A difference is counted, never
  * saved over. */
 void cp_check_record(struct cp_check *c, const struct sess_fold *f, int kind,
-			    const char *text)
+		     const char *text, size_t len)
 {
 	long long n;
+	char key[24];
+	cJSON *cp;
 
-	if (kind == SESS_REC_HISTORY && f->known && (n = sess_fold_checkpoint_n(text)) >= 0)
-		sess_integrity_checkpoint(f, f->chain, n, c->cps, cp_finding, c);
+	if (kind != SESS_REC_HISTORY || !f->known || (n = sess_fold_checkpoint_n(text)) < 0)
+		return;
+	snprintf(key, sizeof key, "%lld", n);
+	/* the map is in number order and each one checked leaves it: the one
+	 * looked up is first, unless it was taken after the map was read */
+	if (c->live_id && !cJSON_GetObjectItemCaseSensitive(c->cps, key)) {
+		/* read once the records are (never while they are streamed: the
+		 * connection has their pages in flight) */
+		if ((cp = sess_integrity_checkpoint_body(f, f->chain, text, len))) {
+			if (!c->late)
+				c->late = cJSON_CreateObject();
+			cJSON_AddItemToObject(c->late, key, cp);
+		}
+		return;
+	}
+	sess_integrity_checkpoint(f, f->chain, n, c->cps, cp_finding, c);
+}
+
+/* The checkpoints taken after the map was read: each stored one must be
+ * the one its record implied. 0, or -1 with a->err (the server). */
+static int cp_check_late(struct cli_app *a, struct cp_check *c)
+{
+	struct sess_keys k;
+	cJSON *it;
+	int rc = 0;
+
+	if (!c->late)
+		return 0;
+	sess_keys_init(&k, a->cfg.prefix, c->live_id);
+	cJSON_ArrayForEach(it, c->late) {
+		redisReply *r = sess_conn_cmdf(&a->conn, &a->err, "HGET %s %s", k.cps, it->string);
+		cJSON *stored;
+		char msg[160];
+		if (!r) {
+			rc = -1;
+			break;
+		}
+		stored = r->type == REDIS_REPLY_STRING ? cJSON_ParseWithLength(r->str, r->len) : NULL;
+		freeReplyObject(r);
+		if (!cJSON_Compare(stored, it, 1)) {
+			snprintf(msg, sizeof msg, "checkpoint %s is %s", it->string,
+				 stored ? "not the state folded up to its record" : "not stored, though its record is");
+			cp_finding(stored ? "checkpoint_mismatch" : "checkpoint_missing", -1, msg, c);
+		}
+		cJSON_Delete(stored);
+	}
+	cJSON_Delete(c->late);
+	c->late = NULL;
+	return rc;
 }
 
 /* After the last record: a given checkpoint no record took (one before a
@@ -49,6 +98,9 @@ int cp_check_end(struct cli_app *a, struct cp_check *c, const struct sess_fold *
 {
 	const cJSON *start_seq = cJSON_GetObjectItemCaseSensitive(start, "seq");
 	cJSON *it = c->cps ? c->cps->child : NULL, *next;
+
+	if (cp_check_late(a, c))
+		return -1;
 
 	/* one taken after the records were read is not this history's */
 	for (; it; it = next) {
@@ -75,29 +127,6 @@ struct save_st {
 	struct cp_check check;
 };
 
-/* Before checkpoint record text is checked: its checkpoint, when it was
- * taken after the checkpoints were read, is read now. 0, or -1 with err. */
-int cp_fetch(struct cli_app *a, struct cp_check *c, const char *id, int kind, const char *text)
-{
-	long long n;
-	char key[24];
-	struct sess_keys k;
-	redisReply *r;
-
-	if (kind != SESS_REC_HISTORY || (n = sess_fold_checkpoint_n(text)) < 0)
-		return 0;
-	snprintf(key, sizeof key, "%lld", n);
-	if (cJSON_GetObjectItemCaseSensitive(c->cps, key))
-		return 0;
-	sess_keys_init(&k, a->cfg.prefix, id);
-	if (!(r = sess_conn_cmdf(&a->conn, &a->err, "HGET %s %s", k.cps, key)))
-		return -1;
-	if (r->type == REDIS_REPLY_STRING)
-		cJSON_AddItemToObject(c->cps, key, cJSON_ParseWithLength(r->str, r->len));
-	freeReplyObject(r);
-	return 0;
-}
-
 static int save_one(int kind, const char *text, size_t len, void *p)
 {
 	struct save_st *st = p;
@@ -107,9 +136,7 @@ static int save_one(int kind, const char *text, size_t len, void *p)
 		if (sess_replay_enc_init(&st->enc, st->id, (int)st->interval, st->head->start, &st->a->err))
 			return st->failed = 1;
 	}
-	if (cp_fetch(st->a, &st->check, st->id, kind, text))
-		return st->failed = 1;
-	cp_check_record(&st->check, &st->enc.fold, kind, text);
+	cp_check_record(&st->check, &st->enc.fold, kind, text, len);
 	if (sess_replay_enc_add(&st->enc, kind, text, len, &st->a->err))
 		return st->failed = 1;
 	return 0;
@@ -175,6 +202,7 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 	/* the checkpoints as stored, each checked against its record */
 	memset(&live, 0, sizeof live);
 	snprintf(live.id, sizeof live.id, "%s", id);
+	st.check.live_id = id;
 	if (sess_key_check_id(id, "session id", &a->err) || !(st.check.cps = source_checkpoints(a, &live)))
 		return -1;
 	rc = sess_log_records(&a->ctx, id, &head, save_one, &st, &a->err);
@@ -184,6 +212,7 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 		sess_log_head_free(&head);
 		sess_replay_enc_free(&st.enc);
 		cJSON_Delete(st.check.cps);
+		cJSON_Delete(st.check.late);
 		return -1;
 	}
 	/* the head read must be the chain the records fold to: a record
@@ -195,6 +224,7 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 		sess_log_head_free(&head);
 		sess_replay_enc_free(&st.enc);
 		cJSON_Delete(st.check.cps);
+		cJSON_Delete(st.check.late);
 		return -1;
 	}
 	/* every event to the meta's seq, and none past it: a log cut short
@@ -214,6 +244,7 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 	sess_log_head_free(&head);
 	sess_replay_enc_free(&st.enc);
 	cJSON_Delete(st.check.cps);
+		cJSON_Delete(st.check.late);
 	if (rc)
 		return -1;
 	cJSON_AddBoolToObject(out, "saved", 1);
