@@ -410,3 +410,16 @@ PY
 	run rp state lg --at 1505
 	assert_success
 }
+
+@test "save of several ids, some failing: the others saved, exit non-zero, how many said" {
+	many sv1 3
+	many sv2 3
+	rcli HSET 'sess:{sv2}:meta' seq 99 >/dev/null
+	run rp save sv1 sv2 nosuch
+	assert_failure
+	assert_output --partial "2 of 3 sessions were not saved"
+	assert_equal "$(rcli EXISTS 'sess:replay:{sv1}')" 1
+	run bash -c "printf 'sv1\nsv2\n' | REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSKIT_BUILDDIR/sess-replay' save -"
+	assert_failure
+	assert_output --partial "1 of 2 sessions were not saved"
+}

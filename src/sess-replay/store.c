@@ -345,6 +345,23 @@ static int completed_walk(struct completed_st *st, long *failed)
 	return 0;
 }
 
+/* save_op, counted: several ids end with how many failed. */
+struct counted {
+	struct save_opts *o;
+	long tried, failed;
+};
+
+static int save_counted(struct cli_app *a, const char *id, void *p)
+{
+	struct counted *c = p;
+	int rc = save_op(a, id, c->o);
+
+	c->tried++;
+	if (rc)
+		c->failed++;
+	return rc;
+}
+
 int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct save_opts *o = opts;
@@ -393,10 +410,16 @@ int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 		(void)tried;
 		return first_fail;
 	}
-	for (i = 0; i < argc; i++) {
-		rc = cli_run_ids(a, argv[i], save_op, o);
-		if (rc && !first_fail)
-			first_fail = rc;
+	{
+		struct counted c = {o, 0, 0};
+		for (i = 0; i < argc; i++) {
+			rc = cli_run_ids(a, argv[i], save_counted, &c);
+			if (rc && !first_fail)
+				first_fail = rc;
+		}
+		if (c.failed && c.tried > 1)
+			cli_warn(a->prog, "%ld of %ld sessions were not saved (named above); the others were",
+				 c.failed, c.tried);
 	}
 	return first_fail;
 }
