@@ -423,3 +423,19 @@ PY
 	assert_failure
 	assert_output --partial "1 of 2 sessions were not saved"
 }
+
+@test "fork never copies a stored checkpoint its record does not imply" {
+	many fc 25
+	cp=$(rcli --raw HGET 'sess:{fc}:checkpoints' 1)
+	rcli HSET 'sess:{fc}:checkpoints' 1 "$(sed 's/"state":"working"/"state":"completed"/' <<<"$cp")" >/dev/null
+	run rp fork fc --at 22 --id fc2
+	assert_failure 65
+	assert_output --partial "checkpoint 1"
+	assert_equal "$(rcli KEYS 'sess:{fc2}*')" ""
+	rcli HSET 'sess:{fc}:checkpoints' 1 "$cp" >/dev/null
+	run rp fork fc --at 22 --id fc2
+	assert_success
+	assert_equal "$(rcli --raw HGET 'sess:{fc2}:checkpoints' 1 | jq -c .)" "$(jq -c . <<<"$cp")"
+	run rp verify fc2
+	assert_success
+}

@@ -189,11 +189,14 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 	}
 	if (!rc) {
 		/* the checkpoints taken up to the point: the history's records
-		 * of them are copied, so are they */
-		cJSON *cps, *it;
+		 * of them are copied, so are they, as the records imply them
+		 * (a live session's stored ones must be those: never copied
+		 * unchecked) */
+		cJSON *cps = NULL, *stored = NULL, *it;
 		long long lastcp = 0;
 		if (!source_open(a, argv[0], o->saved, &src)) {
-			if (!(cps = source_checkpoints(a, &src)))
+			if (!(cps = source_checkpoints_implied(a, &src)) ||
+			    (!src.saved && !(stored = source_checkpoints(a, &src))))
 				rc = -1;
 			source_close(&src);
 			cJSON_ArrayForEach(it, cps) {
@@ -202,6 +205,12 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 				char *body;
 				if (rc || cid > (double)up.snap.cps)
 					continue;
+				if (stored && !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(stored, it->string), it, 1)) {
+					rc = sess_err_set(&a->err, SESS_E_DATA, "checkpoint_mismatch",
+							  "checkpoint %s of %s is not the one its record implies; run 'sess-replay verify %s' (nothing forked)",
+							  it->string, argv[0], argv[0]);
+					continue;
+				}
 				body = cJSON_PrintUnformatted(it);
 				rc = !body || sess_pipe_cmdf(&p, 0, &a->err, "HSET %s %s %s", k.cps, it->string, body);
 				cJSON_free(body);
@@ -209,6 +218,7 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 					lastcp = (long long)cseq;
 			}
 			cJSON_Delete(cps);
+			cJSON_Delete(stored);
 			snprintf(num, sizeof num, "%lld", lastcp);
 		} else {
 			rc = -1;

@@ -126,6 +126,9 @@ int source_fold_pre(struct cli_app *a, struct source *src, struct sess_fold *f, 
  * records (it keeps no bodies: see sess_integrity_checkpoint_body), by
  * one more pass over it. NULL with a->err on failure. Caller owns. */
 cJSON *source_checkpoints(struct cli_app *a, struct source *src);
+/* The checkpoints src's records imply (rebuilt as a saved replay's are,
+ * live or saved), by one pass; NULL with a->err. Caller owns. */
+cJSON *source_checkpoints_implied(struct cli_app *a, struct source *src);
 /* The checkpoints of map (from source_checkpoints) as an array in number
  * order, how export writes them; map's items move into it. */
 cJSON *checkpoints_in_order(cJSON *map);

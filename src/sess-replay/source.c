@@ -395,7 +395,7 @@ int source_check_log(struct cli_app *a, struct source *src)
 struct derive_st {
 	cJSON *map;
 	int started;
-	const cJSON *start;        /* a trimmed history's first checkpoint */
+	const struct source *src;  /* its start: a trimmed history's first checkpoint */
 	char chain[SESS_SHA1_HEX]; /* the chain before the record in hand */
 };
 
@@ -408,7 +408,10 @@ static int derive_one(int kind, const char *text, size_t len, struct sess_fold *
 	cJSON *cp;
 
 	if (!st->started) {
-		const char *ch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st->start, "ch"));
+		/* a live log's start is known once its head is read: now */
+		const cJSON *start = st->src->saved ? cJSON_GetObjectItemCaseSensitive(st->src->meta, "start")
+						    : st->src->head.start;
+		const char *ch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(start, "ch"));
 		snprintf(st->chain, sizeof st->chain, "%s", ch ? ch : "");
 		st->started = 1;
 	}
@@ -456,10 +459,21 @@ static void order_by_id(cJSON *map)
 	free(items);
 }
 
+static cJSON *derive(struct cli_app *a, struct source *src, cJSON *map);
+
+cJSON *source_checkpoints_implied(struct cli_app *a, struct source *src)
+{
+	cJSON *map = cJSON_CreateObject();
+
+	if (!map) {
+		sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	return derive(a, src, map);
+}
+
 cJSON *source_checkpoints(struct cli_app *a, struct source *src)
 {
-	struct derive_st st;
-	struct sess_fold f;
 	cJSON *map = cJSON_CreateObject();
 
 	if (!map) {
@@ -484,14 +498,24 @@ cJSON *source_checkpoints(struct cli_app *a, struct source *src)
 		order_by_id(map);
 		return map;
 	}
+	return derive(a, src, map);
+}
+
+/* map (consumed) with the checkpoints src's records imply, by one pass. */
+static cJSON *derive(struct cli_app *a, struct source *src, cJSON *map)
+{
+	struct derive_st st;
+	struct sess_fold f;
+	const cJSON *start = cJSON_GetObjectItemCaseSensitive(src->meta, "start");
+
 	/* a trimmed history's start checkpoint is kept whole in the meta */
 	memset(&st, 0, sizeof st);
 	st.map = map;
-	st.start = cJSON_GetObjectItemCaseSensitive(src->meta, "start");
-	if (st.start) {
+	st.src = src;
+	if (src->saved && start) {
 		char key[24];
-		snprintf(key, sizeof key, "%.0f", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st.start, "id")));
-		cJSON_AddItemToObject(map, key, cJSON_Duplicate(st.start, 1));
+		snprintf(key, sizeof key, "%.0f", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(start, "id")));
+		cJSON_AddItemToObject(map, key, cJSON_Duplicate(start, 1));
 	}
 	if (source_fold(a, src, &f, SRC_FOLD | SRC_CHAIN, 0, NULL, derive_one, &st)) {
 		sess_fold_free(&f);
