@@ -95,7 +95,7 @@ static const struct cli_cmd commands[] = {
 	 OPTS(diff_o, struct diff_opts), .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1,
 	 .run = cmd_diff},
 	{.name = "verify", .synopsis = "ID...|-|--all [--saved]",
-	 .summary = "prove a history intact: seq, hash chain, checkpoints, blocks; exit 1 on a finding",
+	 .summary = "prove a history intact (seq, log end, chain, checkpoints, blocks); exit 1 on a finding",
 	 OPTS(verify_o, struct verify_opts), .npos_max = -1, .complete = S, .run = cmd_verify},
 	{.name = "fork", .synopsis = "ID --at SEQ|TIME [--id NEW]",
 	 .summary = "a new live session holding the history up to that point",
