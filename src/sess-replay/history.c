@@ -96,6 +96,8 @@ struct diff_st {
 	struct point from;
 	cJSON *types, *actors, *kinds;
 	long long events;
+	struct sess_err *err;
+	int failed;
 };
 
 static void bump(cJSON *o, const char *k, size_t n)
@@ -118,13 +120,12 @@ static int diff_one(int kind, const char *text, size_t len, struct sess_fold *f,
 	struct diff_st *st = p;
 	long long pos, ts;
 	struct sess_fold_ev ev;
-	struct sess_err err;
 
 	(void)f;
 	/* called only for records up to --to; those up to --from are in the
 	 * state at --from already */
-	if (record_position(kind, text, len, &pos, &ts, &ev, &err))
-		return 1;
+	if (record_position(kind, text, len, &pos, &ts, &ev, st->err))
+		return st->failed = 1; /* never a partial diff shown as whole */
 	if (point_covers(&st->from, pos, ts))
 		return 0;
 	if (kind == SESS_REC_EVENT) {
@@ -198,7 +199,10 @@ int cmd_diff(struct cli_app *a, void *opts, int argc, char **argv)
 	st.types = cJSON_CreateObject();
 	st.actors = cJSON_CreateObject();
 	st.kinds = cJSON_CreateObject();
+	st.err = &a->err;
 	rc = source_fold(a, &src, &f, SRC_FOLD, from.at.is_time ? 0 : from.at.v, &to, diff_one, &st);
+	if (st.failed)
+		rc = -1;
 	if (!rc && !src.saved) {
 		/* the state at --to is derived too: checked as state checks it */
 		struct upto_st chk;
