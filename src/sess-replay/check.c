@@ -199,7 +199,7 @@ ssize_t import_getline(char **buf, size_t *cap, FILE *f, size_t max)
 	size_t n = 0;
 	int c;
 
-	while ((c = getc(f)) != EOF) {
+	while ((c = getc_unlocked(f)) != EOF) {
 		if (n + 2 > *cap) {
 			size_t nc = *cap ? *cap * 2 : 4096;
 			char *b;
