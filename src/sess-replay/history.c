@@ -18,206 +18,19 @@
 #include "core/session/view.h"
 #include "replay.h"
 
-/* A lifecycle record as a frame: {"frame":"lifecycle","kind",...}. */
-static cJSON *record_frame(const char *id, const char *text, size_t len)
-{
-	static const struct { const char *from, *to; } names[] = {
-		{"a", "agent"}, {"m", "metadata"}, {"n", "checkpoint"}, {"r", "reason"},
-		{"at", "seq"}, {"ts", "timestamp"}, {"k", "kind"}, {NULL, NULL}};
-	cJSON *r = cJSON_ParseWithLength(text, len), *o, *it;
-
-	if (!r || !(o = cJSON_CreateObject())) {
-		cJSON_Delete(r);
-		return NULL;
-	}
-	cJSON_AddStringToObject(o, "frame", "lifecycle");
-	cJSON_AddStringToObject(o, "sessionId", id);
-	while ((it = r->child)) {
-		const char *key = it->string;
-		size_t i;
-		cJSON_DetachItemViaPointer(r, it);
-		for (i = 0; names[i].from; i++)
-			if (!strcmp(key, names[i].from))
-				key = names[i].to;
-		cJSON_AddItemToObject(o, key, it);
-	}
-	cJSON_Delete(r);
-	return o;
-}
-
-static cJSON *event_frame(const char *id, const char *text, size_t len, struct sess_err *err)
-{
-	cJSON *ev = sess_event_decode(text, len, id, err), *o;
-
-	if (!ev)
-		return NULL;
-	if (!(o = cJSON_CreateObject())) {
-		cJSON_Delete(ev);
-		return NULL;
-	}
-	cJSON_AddStringToObject(o, "frame", "event");
-	while (ev->child) {
-		cJSON *it = ev->child;
-		cJSON_DetachItemViaPointer(ev, it);
-		cJSON_AddItemToObject(o, it->string, it);
-	}
-	cJSON_Delete(ev);
-	return o;
-}
-
-/* ---- play ---- */
-
-struct play_st {
-	struct cli_app *a;
-	struct play_opts *o;
-	struct point from, to;
-	int has_from, has_to;
-	double speed;
-	long long last_ts;
-	long frames;
-	struct sess_text buf;
-	int failed;
-	int plain;  /* no filter and no pace: nothing to read from a record */
-};
-
-static void wait_gap(struct play_st *st, long long ts)
-{
-	long long gap;
-	struct timespec t;
-
-	if (st->speed <= 0 || !st->last_ts || ts <= st->last_ts)
-		return;
-	gap = (long long)((double)(ts - st->last_ts) / st->speed);
-	if (gap > 60000)
-		gap = 60000; /* a long pause shown as a minute at most */
-	t.tv_sec = gap / 1000;
-	t.tv_nsec = (gap % 1000) * 1000000L;
-	while (!cli_stop_signal() && nanosleep(&t, &t) == -1)
-		;
-}
-
-static int play_one(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
-{
-	struct play_st *st = p;
-	struct play_opts *o = st->o;
-	struct sess_fold_ev ev;
-	long long pos, ts;
-	int rc;
-
-	if (st->a->out.closed || cli_stop_signal())
-		return 1;
-	if (!st->plain && record_position(kind, text, len, &pos, &ts, &ev, &st->a->err))
-		return st->failed = 1;
-	if (st->has_from && !(st->from.is_time ? ts >= st->from.v : pos >= st->from.v))
-		return 0;
-	if (kind != SESS_REC_EVENT && o->events_only)
-		return 0;
-	if (o->type && (kind != SESS_REC_EVENT || strlen(o->type) != ev.type_len ||
-			memcmp(o->type, ev.type, ev.type_len)))
-		return 0;
-	if (o->actor) {
-		if (kind == SESS_REC_EVENT) {
-			if (strlen(o->actor) != ev.actor_len || memcmp(o->actor, ev.actor, ev.actor_len))
-				return 0;
-		} else {
-			char want[SESS_ID_MAX + 16];
-			snprintf(want, sizeof want, "\"a\":\"%s\"", o->actor);
-			if (!strstr(text, want))
-				return 0;
-		}
-	}
-	if (!st->plain) {
-		wait_gap(st, ts);
-		st->last_ts = ts;
-	}
-	st->frames++;
-	if (kind == SESS_REC_EVENT && !o->with_state) {
-		/* the hot path: the frame written from the stored text, no tree */
-		st->buf.len = 0;
-		if (sess_event_format(text, len, f->id, "event", &st->buf, &st->a->err))
-			return st->failed = 1;
-		cli_out_text(&st->a->out, st->buf.p, st->buf.len);
-	} else {
-		cJSON *frame = kind == SESS_REC_EVENT ? event_frame(f->id, text, len, &st->a->err)
-						      : record_frame(f->id, text, len);
-		if (!frame)
-			return st->failed = 1;
-		if (o->with_state)
-			cJSON_AddItemToObject(frame, "state", sess_fold_json(f));
-		rc = cli_out_json(&st->a->out, frame);
-		cJSON_Delete(frame);
-		(void)rc;
-	}
-	if (st->speed > 0)
-		cli_out_flush(&st->a->out); /* paced: show each frame as it comes */
-	return 0;
-}
-
-int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct play_opts *o = opts;
-	struct play_st st;
-	struct source src;
-	struct sess_fold f;
-	int rc;
-
-	(void)argc;
-	memset(&st, 0, sizeof st);
-	st.a = a;
-	st.o = o;
-	if (o->from && point_parse(o->from, "--from", &st.from, &a->err))
-		return cli_usage_error(a, "%s", a->err.msg);
-	if (o->to && point_parse(o->to, "--to", &st.to, &a->err))
-		return cli_usage_error(a, "%s", a->err.msg);
-	st.has_from = o->from != NULL;
-	st.has_to = o->to != NULL;
-	if (o->speed) {
-		char *end;
-		st.speed = strtod(o->speed, &end);
-		if (*end || !(st.speed > 0) || !isfinite(st.speed))
-			return cli_usage_error(a, "--speed takes a number above 0 (2 = twice as fast), not \"%s\"",
-					       o->speed);
-	} else {
-		st.speed = isatty(STDOUT_FILENO) ? 1 : 0;
-	}
-	st.plain = !st.has_from && !o->type && !o->actor && st.speed <= 0;
-	if ((rc = cli_connect(a)))
-		return rc;
-	cli_catch_stop_signals();
-	cli_out_bulk(&a->out);
-	if (source_open(a, argv[0], o->saved, &src))
-		return cli_app_fail(a);
-	rc = source_fold(a, &src, &f, (o->with_state ? SRC_FOLD : 0) | (o->events_only ? SRC_EVENTS : 0),
-			 st.has_from && !st.from.is_time ? st.from.v : 0,
-			 st.has_to ? &st.to : NULL, play_one, &st);
-	if (st.failed)
-		rc = -1;
-	cli_out_flush(&a->out);
-	free(st.buf.p);
-	if (!rc && src.head.start && !src.saved)
-		cli_warn(a->prog, "the log of %s was trimmed: the history starts at checkpoint %g (seq %g)",
-			 src.id, cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src.head.start, "id")),
-			 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src.head.start, "seq")));
-	sess_fold_free(&f);
-	source_close(&src);
-	if (rc)
-		return cli_app_fail(a);
-	return cli_stop_signal() ? cli_signal_exit() : 0;
-}
-
 /* ---- state ---- */
-
-struct upto_st {
-	struct point at;
-	struct sess_fold snap;  /* the fold at the point */
-};
 
 /* The fold of src at point at (chain kept when proof). Returns 0 with
  * st->snap set (free it), or -1 with a->err. */
-static int fold_upto(struct cli_app *a, struct source *src, struct upto_st *st, int proof)
+int fold_upto(struct cli_app *a, struct source *src, struct upto_st *st, int proof)
 {
-	int rc = source_fold(a, src, &st->snap, SRC_FOLD | (proof ? SRC_CHAIN : 0),
-			     st->at.is_time ? 0 : st->at.v, &st->at, NULL, NULL);
+	/* a live session's records are checked on to its next checkpoint
+	 * (few records), a saved replay's with --proof from its first block
+	 * to its head; without, from the snapshot before the point (one
+	 * block decoded: verify checks the snapshots) */
+	int rc = !src->saved || proof
+		? fold_anchored(a, src, &st->at, &st->snap)
+		: source_fold(a, src, &st->snap, SRC_FOLD, st->at.is_time ? 0 : st->at.v, &st->at, NULL, NULL);
 
 	if (!rc && src->given == 0)
 		/* even the first record is past the point: before the history
@@ -283,6 +96,8 @@ struct diff_st {
 	struct point from;
 	cJSON *types, *actors, *kinds;
 	long long events;
+	struct sess_err *err;
+	int failed;
 };
 
 static void bump(cJSON *o, const char *k, size_t n)
@@ -305,13 +120,12 @@ static int diff_one(int kind, const char *text, size_t len, struct sess_fold *f,
 	struct diff_st *st = p;
 	long long pos, ts;
 	struct sess_fold_ev ev;
-	struct sess_err err;
 
 	(void)f;
 	/* called only for records up to --to; those up to --from are in the
 	 * state at --from already */
-	if (record_position(kind, text, len, &pos, &ts, &ev, &err))
-		return 1;
+	if (record_position(kind, text, len, &pos, &ts, &ev, st->err))
+		return st->failed = 1; /* never a partial diff shown as whole */
 	if (point_covers(&st->from, pos, ts))
 		return 0;
 	if (kind == SESS_REC_EVENT) {
@@ -319,14 +133,15 @@ static int diff_one(int kind, const char *text, size_t len, struct sess_fold *f,
 		bump(st->types, ev.type, ev.type_len);
 		bump(st->actors, ev.actor, ev.actor_len);
 	} else {
-		const char *k = strstr(text, "\"k\":\"");
-		if (k)
-			bump(st->kinds, k + 5, strcspn(k + 5, "\""));
+		const char *k;
+		size_t n;
+		if (record_str(text, len, "k", &k, &n) == 1)
+			bump(st->kinds, k, n);
 	}
 	return 0;
 }
 
-static cJSON *names(const struct sess_fold *f)
+cJSON *agent_names(const struct sess_fold *f)
 {
 	cJSON *a = cJSON_CreateArray();
 	size_t i;
@@ -384,7 +199,18 @@ int cmd_diff(struct cli_app *a, void *opts, int argc, char **argv)
 	st.types = cJSON_CreateObject();
 	st.actors = cJSON_CreateObject();
 	st.kinds = cJSON_CreateObject();
+	st.err = &a->err;
 	rc = source_fold(a, &src, &f, SRC_FOLD, from.at.is_time ? 0 : from.at.v, &to, diff_one, &st);
+	if (st.failed)
+		rc = -1;
+	if (!rc && !src.saved) {
+		/* the state at --to is derived too: checked as state checks it */
+		struct upto_st chk;
+		memset(&chk, 0, sizeof chk);
+		chk.at = to;
+		rc = fold_upto(a, &src, &chk, 0);
+		sess_fold_free(&chk.snap);
+	}
 	source_close(&src);
 	if (rc) {
 		cJSON_Delete(st.types);
@@ -412,7 +238,7 @@ int cmd_diff(struct cli_app *a, void *opts, int argc, char **argv)
 	for (i = 0; i < from.snap.nagents; i++)
 		if (!has_agent(&f, from.snap.agents[i].id))
 			cJSON_AddItemToArray(left, cJSON_CreateString(from.snap.agents[i].id));
-	cJSON_AddItemToObject(ag, "at", names(&f));
+	cJSON_AddItemToObject(ag, "at", agent_names(&f));
 	ev = cJSON_AddObjectToObject(out, "events");
 	cJSON_AddNumberToObject(ev, "count", (double)st.events);
 	cJSON_AddItemToObject(ev, "byType", st.types);
@@ -513,7 +339,19 @@ static int vrecord(int kind, const char *text, size_t len, struct sess_fold *f, 
 	return 0;
 }
 
-/* Verify one source; returns its findings, -1 when it could not be read. */
+/* Whether a failure ends verify (the server, not this history): else it
+ * is this history's finding, and the next one is verified. */
+static int verify_all; /* --all: a format this sesskit does not know is one finding */
+
+static int verify_fatal(const struct cli_app *a)
+{
+	if (a->err.cls == SESS_E_CONFIG || a->err.cls == SESS_E_USAGE)
+		return !verify_all; /* an unknown format, an id sesskit never writes */
+	return a->err.cls == SESS_E_UNAVAILABLE || a->err.cls == SESS_E_TEMP || a->err.cls == SESS_E_AUTH ||
+	       a->err.cls == SESS_E_INTERNAL;
+}
+
+/* Verify one source; returns its findings, -1 when the server failed. */
 static long verify_source(struct cli_app *a, const char *id, int saved)
 {
 	struct verify_st v = {a, id, NULL, 0, 0};
@@ -525,16 +363,22 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 	int rc;
 
 	if (source_open(a, id, saved, &src)) {
-		if (a->err.cls != SESS_E_NEGATIVE)
+		if (verify_fatal(a))
 			return -1;
-		finding(a, id, "not_found", -1, "%s", a->err.msg);
+		/* not found, or unreadable (a damaged meta, a newer format):
+		 * reported, and the next one is verified */
+		finding(a, id, a->err.cls == SESS_E_NEGATIVE ? "not_found" : a->err.kind[0] ? a->err.kind : "corrupt",
+			-1, "%s", a->err.msg);
 		return 1;
 	}
 	/* a saved replay's are rebuilt record by record (vrecord) */
 	v.cps = src.saved ? cJSON_CreateObject() : source_checkpoints(a, &src);
 	if (!v.cps) {
 		source_close(&src);
-		return -1;
+		if (verify_fatal(a))
+			return -1;
+		finding(a, id, a->err.kind[0] ? a->err.kind : "corrupt", -1, "%s", a->err.msg);
+		return 1;
 	}
 	memset(&vs, 0, sizeof vs);
 	vs.v = &v;
@@ -544,7 +388,7 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 		rc = -1;
 	if (rc) {
 		/* a damaged record, a gap, a bad block: the rest cannot be trusted */
-		if (a->err.cls == SESS_E_UNAVAILABLE || a->err.cls == SESS_E_TEMP || a->err.cls == SESS_E_AUTH) {
+		if (verify_fatal(a)) {
 			sess_fold_free(&f);
 			cJSON_Delete(v.cps);
 			source_close(&src);
@@ -553,6 +397,16 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 		finding(a, id, a->err.kind[0] ? a->err.kind : "corrupt", f.seq, "%s", a->err.msg);
 		v.findings++;
 	} else {
+		if (source_check_log(a, &src)) {
+			if (a->err.cls != SESS_E_DATA) {
+				sess_fold_free(&f);
+				cJSON_Delete(v.cps);
+				source_close(&src);
+				return -1;
+			}
+			finding(a, id, a->err.kind, f.seq, "%s", a->err.msg);
+			v.findings++;
+		}
 		head = src.saved ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src.meta, "chain"))
 				 : src.head.chain;
 		sess_integrity_finish(&f, head, src.saved ? "saved replay" : "session", v.cps,
@@ -584,55 +438,46 @@ struct all_st {
 	int failed, saved;
 };
 
-/* A page of ids: listing and verifying share the connection, so a page is
- * collected before it is worked through (as checkpoint --all does). */
-struct idpage {
-	char (*ids)[SESS_ID_MAX + 1];
-	long n, cursor;
-};
-
-static int collect_id(cJSON *row, void *p)
-{
-	struct idpage *pg = p;
-	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "id"));
-	const char *cur = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "cursor"));
-
-	if (cur)
-		pg->cursor = atol(cur);
-	if (id)
-		snprintf(pg->ids[pg->n++], SESS_ID_MAX + 1, "%s", id);
-	return 0;
-}
-
+/* Every session the index holds, a page of ids at a time (read whole
+ * before its sessions are verified: they share the connection). Only the
+ * ids: a session the list would refuse (a layout this sesskit does not
+ * know, an id sesskit never writes) is that session's finding, not the
+ * end of the walk. */
 static int verify_live_all(struct all_st *st)
 {
 	enum { PAGE = 200 };
-	struct idpage pg = {calloc(PAGE, SESS_ID_MAX + 1), 0, 0};
-	struct sess_list_opts lo = {NULL, NULL, PAGE, 0};
-	long i, n;
+	struct cli_app *a = st->a;
+	char key[SESS_KEY_MAX];
+	long offset = 0, n;
+	size_t i;
 
-	if (!pg.ids)
-		return sess_err_set(&st->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+	if (sess_check_layout(&a->ctx, &a->err))
+		return -1;
+	sess_key_index(key, a->cfg.prefix);
 	for (;;) {
-		pg.n = 0;
-		lo.cursor = pg.cursor;
-		if (sess_list(&st->a->ctx, &lo, collect_id, &pg, &st->a->err)) {
-			free(pg.ids);
+		redisReply *ids = sess_conn_cmdf(&a->conn, &a->err, "ZREVRANGE %s %ld %ld", key, offset,
+						 offset + PAGE - 1);
+		if (!ids)
 			return -1;
+		if (ids->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(ids);
+			return sess_reply_bad(&a->err, "ZREVRANGE");
 		}
-		if (pg.n == 0)
-			break;
-		for (i = 0; i < pg.n && !st->a->out.closed; i++) {
-			if ((n = verify_source(st->a, pg.ids[i], 0)) < 0) {
-				free(pg.ids);
+		for (i = 0; i < ids->elements && !a->out.closed; i++) {
+			if (ids->element[i]->type != REDIS_REPLY_STRING)
+				continue;
+			if ((n = verify_source(a, ids->element[i]->str, 0)) < 0) {
+				freeReplyObject(ids);
 				return -1;
 			}
 			st->findings += n;
 		}
-		if (st->a->out.closed)
+		offset += (long)ids->elements;
+		n = (long)ids->elements;
+		freeReplyObject(ids);
+		if (n < PAGE || a->out.closed)
 			break;
 	}
-	free(pg.ids);
 	return 0;
 }
 
@@ -649,6 +494,16 @@ static int verify_row(cJSON *row, void *p)
 		return st->failed = 1;
 	st->findings += n;
 	return 0;
+}
+
+/* A saved replay whose meta cannot be read: a finding, and on. */
+static int verify_bad(const char *id, const struct sess_err *err, void *p)
+{
+	struct all_st *st = p;
+
+	finding(st->a, id, err->kind[0] ? err->kind : "corrupt_replay", -1, "%s", err->msg);
+	st->findings++;
+	return st->a->out.closed;
 }
 
 static int verify_op(struct cli_app *a, const char *id, void *p)
@@ -670,12 +525,13 @@ int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv)
 
 	if (o->all == (argc > 0))
 		return cli_usage_error(a, "give session or replay ids (- reads them from stdin), or --all");
+	verify_all = o->all;
 	if ((rc = cli_connect(a)))
 		return rc;
 	if (o->all) {
 		/* every live session the index knows, or (--saved) every
 		 * saved replay (their list is read whole before the first) */
-		if (o->saved ? sess_replay_list(&a->ctx, 0, verify_row, &st, &a->err)
+		if (o->saved ? sess_replay_list_bad(&a->ctx, 0, verify_row, verify_bad, &st, &a->err)
 			     : verify_live_all(&st))
 			return cli_app_fail(a);
 		if (st.failed)
@@ -697,262 +553,4 @@ int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv)
 		}
 	}
 	return st.findings ? 1 : 0;
-}
-
-/* ---- fork ---- */
-
-struct fork_st {
-	struct point at;
-	struct sess_pipe *p;
-	const char *keys[SESS_NKEYS];
-	struct cli_app *a;
-	long long nev, nrec;
-	long eids;
-	int failed;
-};
-
-static int fork_one(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
-{
-	struct fork_st *st = p;
-	long long pos, ts;
-	struct sess_fold_ev ev;
-
-	(void)f;
-	if (record_position(kind, text, len, &pos, &ts, &ev, &st->a->err))
-		return st->failed = 1;
-	if (!point_covers(&st->at, pos, ts))
-		return 1;
-	/* copied as they are: the fork's chain is the source's up to here */
-	if (sess_pipe_cmdf(st->p, 0, &st->a->err, "RPUSH %s %b",
-			   kind == SESS_REC_EVENT ? st->keys[1] : st->keys[4], text, len))
-		return st->failed = 1;
-	if (kind == SESS_REC_EVENT) {
-		const char *e = strstr(text, "\"eid\":\"");
-		st->nev++;
-		if (e) {
-			size_t n = strcspn(e + 7, "\"");
-			if (sess_pipe_cmdf(st->p, 0, &st->a->err, "HSET %s %b %lld", st->keys[3], e + 7, n,
-					   ev.seq))
-				return st->failed = 1;
-			st->eids++;
-		}
-	} else {
-		st->nrec++;
-	}
-	return 0;
-}
-
-int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct fork_opts *o = opts;
-	struct fork_st st;
-	struct upto_st up;
-	struct source src;
-	struct sess_keys k;
-	struct sess_pipe p;
-	struct sess_conn w; /* writes: WATCH, MULTI and EXEC on their own connection */
-	struct sess_fold f;
-	char newid[SESS_NEW_ID_LEN + 1], rec[512], chain[SESS_SHA1_HEX], num[32];
-	const char *id = o->id;
-	redisReply *r;
-	long long now, ttl_ms;
-	cJSON *out;
-	size_t i;
-	int rc;
-
-	(void)argc;
-	memset(&st, 0, sizeof st);
-	if (!o->at)
-		return cli_usage_error(a, "--at SEQ|TIME is required");
-	if (point_parse(o->at, "--at", &st.at, &a->err))
-		return cli_usage_error(a, "%s", a->err.msg);
-	if (id && sess_key_check_id(id, "session id", &a->err))
-		return cli_app_fail(a);
-	if (!id) {
-		if (sess_new_id(newid, &a->err))
-			return cli_app_fail(a);
-		id = newid;
-	}
-	if ((rc = cli_connect(a)))
-		return rc;
-	/* the state at the point first: what the fork's meta holds */
-	memset(&up, 0, sizeof up);
-	up.at = st.at;
-	if (source_open(a, argv[0], o->saved, &src))
-		return cli_app_fail(a);
-	rc = fold_upto(a, &src, &up, 1);
-	source_close(&src);
-	if (rc)
-		return cli_app_fail(a);
-	if (!up.snap.known) {
-		sess_fold_free(&up.snap);
-		return sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
-				    "the history of %s before seq %lld is unknown (layout 1 data); fork from a later point",
-				    argv[0], up.snap.seq + 1), cli_app_fail(a);
-	}
-	if (up.snap.base > 0 || (src.head.start && !src.saved)) {
-		sess_fold_free(&up.snap);
-		return sess_err_set(&a->err, SESS_E_NEGATIVE, "trimmed",
-				    "the log of %s was trimmed: a fork needs the whole history", argv[0]),
-		       cli_app_fail(a);
-	}
-	sess_keys_init(&k, a->cfg.prefix, id);
-	for (i = 0; i < SESS_NKEYS; i++)
-		st.keys[i] = k.v[i];
-	if (sess_conn_open(&w, &a->cfg, &a->err)) {
-		sess_fold_free(&up.snap);
-		return cli_app_fail(a);
-	}
-	/* one transaction: the fork arrives whole or not at all, and not over
-	 * a session that exists (WATCH: created meanwhile aborts it) */
-	if (!(r = sess_conn_cmdf(&w, &a->err, "WATCH %s", k.meta))) {
-		sess_fold_free(&up.snap);
-		sess_conn_close(&w);
-		return cli_app_fail(a);
-	}
-	freeReplyObject(r);
-	if (!(r = sess_conn_cmdf(&w, &a->err, "EXISTS %s", k.meta))) {
-		sess_fold_free(&up.snap);
-		sess_conn_close(&w);
-		return cli_app_fail(a);
-	}
-	if (r->integer > 0) {
-		freeReplyObject(r);
-		sess_fold_free(&up.snap);
-		if ((r = sess_conn_cmdf(&w, NULL, "UNWATCH")))
-			freeReplyObject(r);
-		sess_conn_close(&w);
-		return sess_err_set(&a->err, SESS_E_NEGATIVE, "exists",
-				    "a session %s exists already; pick another --id or leave it out", id),
-		       cli_app_fail(a);
-	}
-	freeReplyObject(r);
-	if (!(r = sess_conn_cmdf(&w, &a->err, "TIME"))) {
-		sess_fold_free(&up.snap);
-		sess_conn_close(&w);
-		return cli_app_fail(a);
-	}
-	now = sess_reply_int(r, 0) * 1000 + sess_reply_int(r, 1) / 1000;
-	freeReplyObject(r);
-	ttl_ms = up.snap.ttl * 1000;
-	sess_pipe_init(&p, &w);
-	st.p = &p;
-	st.a = a;
-	rc = sess_pipe_cmdf(&p, 0, &a->err, "MULTI");
-	if (!rc && source_open(a, argv[0], o->saved, &src))
-		rc = -1;
-	if (!rc) {
-		rc = source_fold(a, &src, &f, 0, 0, &st.at, fork_one, &st);
-		source_close(&src);
-		sess_fold_free(&f);
-		if (st.failed)
-			rc = -1;
-	}
-	if (!rc) {
-		/* the checkpoints taken up to the point: the history's records
-		 * of them are copied, so are they */
-		cJSON *cps, *it;
-		long long lastcp = 0;
-		if (!source_open(a, argv[0], o->saved, &src)) {
-			if (!(cps = source_checkpoints(a, &src)))
-				rc = -1;
-			source_close(&src);
-			cJSON_ArrayForEach(it, cps) {
-				double cid = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "id"));
-				double cseq = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "seq"));
-				char *body;
-				if (rc || cid > (double)up.snap.cps)
-					continue;
-				body = cJSON_PrintUnformatted(it);
-				rc = !body || sess_pipe_cmdf(&p, 0, &a->err, "HSET %s %s %s", k.cps, it->string, body);
-				cJSON_free(body);
-				if (cseq > (double)lastcp)
-					lastcp = (long long)cseq;
-			}
-			cJSON_Delete(cps);
-			snprintf(num, sizeof num, "%lld", lastcp);
-		} else {
-			rc = -1;
-		}
-	}
-	if (!rc) {
-		/* its own first record: where it came from */
-		snprintf(rec, sizeof rec, "{\"k\":\"fork\",\"at\":%lld,\"ts\":%lld,\"from\":\"%s\",\"chain\":\"%s\"}",
-			 up.snap.seq, now, argv[0], up.snap.chain);
-		sess_sha1_link(up.snap.chain, rec, strlen(rec), chain);
-		rc = sess_pipe_cmdf(&p, 0, &a->err, "RPUSH %s %s", k.history, rec) ||
-		     sess_pipe_cmdf(&p, 0, &a->err,
-				    "HSET %s " SESS_S_F_VERSION " " SESS_S_LAYOUT " " SESS_S_F_STATE " %s "
-				    SESS_S_F_CREATED " %lld " SESS_S_F_UPDATED " %lld " SESS_S_F_SEQ " %lld "
-				    SESS_S_F_BASE " 0 " SESS_S_F_TTL " %lld " SESS_S_F_AGENTS " %lu "
-				    SESS_S_F_CREATOR " %s " SESS_S_F_CPS " %lld " SESS_S_F_LASTCP " %s "
-				    SESS_S_F_REF " %lld " SESS_S_F_CHAIN " %s",
-				    k.meta, up.snap.state, up.snap.created, now, up.snap.seq, up.snap.ttl,
-				    (unsigned long)up.snap.nagents, up.snap.creator, up.snap.cps, num, now, chain);
-		for (i = 0; !rc && i < up.snap.nagents; i++)
-			rc = sess_pipe_cmdf(&p, 0, &a->err, "HSET %s " SESS_S_F_AGENT_PREFIX "%s %lld", k.meta,
-					    up.snap.agents[i].id, up.snap.agents[i].joined ? up.snap.agents[i].joined : now);
-		if (!rc && up.snap.metadata)
-			rc = sess_pipe_cmdf(&p, 0, &a->err, "HSET %s " SESS_S_F_METADATA " %s", k.meta,
-					    up.snap.metadata);
-		for (i = 0; !rc && i < SESS_NKEYS; i++)
-			rc = sess_pipe_cmdf(&p, 0, &a->err, "PEXPIRE %s %lld", k.v[i], ttl_ms);
-		if (!rc)
-			rc = sess_pipe_cmdf(&p, 0, &a->err, "EXEC");
-	}
-	if (!rc) {
-		redisReply *x = NULL;
-		while (sess_pipe_pending(&p) && !rc) {
-			if (x)
-				freeReplyObject(x);
-			x = NULL;
-			rc = sess_pipe_next(&p, &x, NULL, &a->err);
-		}
-		if (!rc && (!x || x->type != REDIS_REPLY_ARRAY))
-			rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "exists",
-					  "a session %s was created meanwhile; nothing was written", id);
-		if (x)
-			freeReplyObject(x);
-	} else {
-		/* drop what was queued: nothing is applied without EXEC */
-		while (sess_pipe_pending(&p)) {
-			redisReply *x;
-			if (sess_pipe_next(&p, &x, NULL, NULL))
-				break;
-			freeReplyObject(x);
-		}
-		if ((r = sess_conn_cmdf(&w, NULL, "DISCARD")))
-			freeReplyObject(r);
-	}
-	sess_pipe_free(&p);
-	sess_conn_close(&w);
-	if (!rc) {
-		/* the indexes, as for a new session */
-		sess_pipe_init(&p, &a->conn);
-		rc = sess_index_created(&p, &a->cfg, id, up.snap.creator, now, now + ttl_ms, &a->err);
-		for (i = 0; !rc && i < up.snap.nagents; i++)
-			if (strcmp(up.snap.agents[i].id, up.snap.creator))
-				rc = sess_index_joined(&p, &a->cfg, id, up.snap.agents[i].id, now, now + ttl_ms, &a->err);
-		if (!rc)
-			rc = sess_pipe_run(&p, &a->err);
-		sess_pipe_free(&p);
-		if (rc)
-			sess_err_prefix(&a->err, "fork %s was written, but its index was not updated (sessctl maintenance repairs it)", id);
-	}
-	if (rc) {
-		sess_fold_free(&up.snap);
-		return cli_app_fail(a);
-	}
-	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "id", id);
-	cJSON_AddStringToObject(out, "from", argv[0]);
-	cJSON_AddNumberToObject(out, "seq", (double)up.snap.seq);
-	cJSON_AddStringToObject(out, "state", up.snap.state);
-	cJSON_AddItemToObject(out, "agents", names(&up.snap));
-	cJSON_AddNumberToObject(out, "events", (double)st.nev);
-	cJSON_AddNumberToObject(out, "records", (double)st.nrec + 1);
-	cJSON_AddStringToObject(out, "chain", chain);
-	cJSON_AddNumberToObject(out, "expiresAt", (double)(now + ttl_ms));
-	sess_fold_free(&up.snap);
-	return cli_print(a, out);
 }

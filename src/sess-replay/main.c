@@ -13,8 +13,8 @@ static const struct cli_opt play_o[] = {
 		struct play_opts, actor, NULL),
 	CLI_FLAG("events-only", 0, "leave the lifecycle records out", struct play_opts, events_only),
 	CLI_FLAG("with-state", 0, "add the session's state after each frame", struct play_opts, with_state),
-	CLI_STR("speed", 0, "X", "keep the original gaps divided by X (default: 1 on a\n"
-		"                         terminal, as fast as possible otherwise)", struct play_opts, speed, NULL),
+	CLI_STR("speed", 0, "X", "keep the original gaps divided by X, 0.001 to 1e6\n"
+		"                         (default: 1 on a terminal, as fast as possible otherwise)", struct play_opts, speed, NULL),
 	CLI_FLAG("saved", 0, "read the saved replay even while the session lives",
 		 struct play_opts, saved),
 	CLI_END};
@@ -95,7 +95,7 @@ static const struct cli_cmd commands[] = {
 	 OPTS(diff_o, struct diff_opts), .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1,
 	 .run = cmd_diff},
 	{.name = "verify", .synopsis = "ID...|-|--all [--saved]",
-	 .summary = "prove a history intact: seq, hash chain, checkpoints, blocks; exit 1 on a finding",
+	 .summary = "prove a history intact (seq, log end, chain, checkpoints, blocks); exit 1 on a finding",
 	 OPTS(verify_o, struct verify_opts), .npos_max = -1, .complete = S, .run = cmd_verify},
 	{.name = "fork", .synopsis = "ID --at SEQ|TIME [--id NEW]",
 	 .summary = "a new live session holding the history up to that point",

@@ -4,6 +4,9 @@
 #ifndef SESS_REPLAY_BIN_H
 #define SESS_REPLAY_BIN_H
 
+#include <stdio.h>
+#include <sys/types.h>
+
 #include "cli/cli.h"
 #include "core/history/fold.h"
 #include "core/session/log.h"
@@ -63,12 +66,27 @@ struct source {
 	cJSON *meta;               /* saved: its meta */
 	long long given;           /* records given to the last source_fold's fn
 				    * (or folded), up to its point */
+	/* mark (set by the caller, used by source_fold without upto): the
+	 * fold at that point is kept in marked (a snapshot, caller frees)
+	 * before the first record past it, and given_at_mark the records
+	 * given by then; the fold itself goes on */
+	const struct point *mark;
+	cJSON *marked;
+	long long given_at_mark;
 };
 
 /* A record's position: its seq (events) or at (lifecycle records), and
  * its time; an event's scanned fields in *ev. */
 int record_position(int kind, const char *text, size_t len, long long *pos, long long *ts,
 		    struct sess_fold_ev *ev, struct sess_err *err);
+
+/* A record's top-level member key: its value's span in [*v, *vend).
+ * 1 found, 0 absent, -1 when the text is no object or holds key twice.
+ * record_str: the same for a string value's raw contents (-1 when it is
+ * not a string). Never a search of the text: metadata and impacts may
+ * hold members of any name. */
+int record_member(const char *text, size_t len, const char *key, const char **v, const char **vend);
+int record_str(const char *text, size_t len, const char *key, const char **s, size_t *n);
 
 /* Resolve id: the live session unless saved is asked or it is gone and a
  * saved replay exists. */
@@ -91,14 +109,95 @@ typedef int (*source_fn)(int kind, const char *text, size_t len, struct sess_fol
 int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
 		long long from_seq, const struct point *upto, source_fn fn, void *arg);
 
+/* A live log holds no event past its meta's seq (read at one instant;
+ * the fold reads up to that seq, so it never sees such events). 0, or -1
+ * with a->err: SESS_E_DATA "log_extra", or the connection's. A saved
+ * replay: 0. */
+int source_check_log(struct cli_app *a, struct source *src);
+
+/* source_fold with pre (may be NULL) called before each record is
+ * folded (with the fold before it); pre returning non-zero fails it
+ * (pre sets a->err). */
+int source_fold_pre(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
+		    long long from_seq, const struct point *upto, source_fn pre, source_fn fn, void *arg);
+
 /* src's checkpoints as an object: number (as text) -> checkpoint. A live
  * session's as stored in its hash; a saved replay's rebuilt from its
  * records (it keeps no bodies: see sess_integrity_checkpoint_body), by
  * one more pass over it. NULL with a->err on failure. Caller owns. */
 cJSON *source_checkpoints(struct cli_app *a, struct source *src);
+/* The checkpoints src's records imply (rebuilt as a saved replay's are,
+ * live or saved), by one pass; NULL with a->err. Caller owns. */
+cJSON *source_checkpoints_implied(struct cli_app *a, struct source *src);
 /* The checkpoints of map (from source_checkpoints) as an array in number
  * order, how export writes them; map's items move into it. */
 cJSON *checkpoints_in_order(cJSON *map);
+
+/* The fold of src at point at, checked (anchor.c): the records are
+ * folded with their chain past the point to where the chain is anchored
+ * (a live session's next checkpoint, whose stored chain digest must be
+ * the chain before its record, or the stored head at the end; a saved
+ * replay's head, from its first block on, every snapshot checked), so a
+ * record changed before the point fails, SESS_E_DATA "chain_mismatch".
+ * snap gets the fold at the point (chained; the caller frees it whatever
+ * happens); src->given the records up to it. 0, or -1 with a->err. */
+int fold_anchored(struct cli_app *a, struct source *src, const struct point *at,
+		  struct sess_fold *snap);
+
+/* Findings of the checks a save or an import makes, before it writes:
+ * the first is what the refusal says. */
+struct cp_check {
+	cJSON *cps;          /* number -> the checkpoint given (live or file) */
+	long findings;
+	char first[SESS_ERR_MSG_MAX];
+	const char *live_id; /* a live session's: one its map lacks is read
+			      * at the end (cp_check_end); NULL: a finding */
+	cJSON *late;         /* number -> the body its record implied */
+};
+
+/* store.c's checks and writes that export and import share: before
+ * checkpoint record text is encoded or exported, the given checkpoint
+ * must be the one it implies (f: the fold before it); one a live
+ * session's map lacks (taken after it was read) is read and compared in
+ * cp_check_end, never while records stream. After the last record, no
+ * given checkpoint may be left that no record took (cp_check_end: 0, or
+ * -1 with a->err naming the first finding; it frees late). store: enc
+ * finished and saved as replay id, *out its summary (caller owns). */
+void cp_check_record(struct cp_check *c, const struct sess_fold *f, int kind, const char *text,
+		     size_t len);
+int cp_check_end(struct cli_app *a, struct cp_check *c, const struct sess_fold *f,
+		 const cJSON *start, const char *id, const char *what);
+struct sess_replay_enc;
+int store(struct cli_app *a, const char *id, struct sess_replay_enc *enc, cJSON **out);
+
+/* ---- import's checks (check.c) ---- */
+
+/* The longest line import reads: a record longer is refused. */
+#define IMPORT_LINE_MAX (16L << 20)
+#define IMPORT_LINE_MAX_TEXT "16 MiB"
+
+/* Record text (len bytes, NUL-terminated) as sesskit's scripts write
+ * one of kind (SESS_REC_EVENT or SESS_REC_HISTORY): no NUL, strict JSON
+ * (valid UTF-8, no \u0000, nested at most SESS_JSON_DEPTH_MAX deep), an
+ * object of the members its kind has, each once, ids by the id rules,
+ * values in their ranges. 0, or -1 with err (SESS_E_DATA) saying what. */
+int import_record_check(int kind, const char *text, size_t len, struct sess_err *err);
+
+/* getline that reads at most max bytes of a line: -2 when it is longer
+ * (the rest unread), -1 at the end, else the length (newline kept). */
+ssize_t import_getline(char **buf, size_t *cap, FILE *f, size_t max);
+
+/* The fold at a point (history.c): checked as fold_anchored checks it
+ * for a live session, or with proof; else from a saved replay's snapshot
+ * before the point. 0 with st->snap set (free it), or -1 with a->err
+ * (kind "before_history" when the point is before the history). */
+struct upto_st {
+	struct point at;
+	struct sess_fold snap;  /* the fold at the point */
+};
+int fold_upto(struct cli_app *a, struct source *src, struct upto_st *st, int proof);
+/* The members of f, in join order, as an array of ids. Caller owns. */
+cJSON *agent_names(const struct sess_fold *f);
 
 /* commands */
 int cmd_play(struct cli_app *, void *, int, char **);

@@ -304,8 +304,25 @@ static int corrupt(struct sess_err *err, const char *what)
 			    what);
 }
 
+/* Checked before a block's records are given: its snapshot. */
+struct block_pre {
+	const char *id;
+	long n;             /* the block's number */
+	double want_seq;    /* where the meta says it starts */
+	sess_replay_snap_fn snapfn;
+};
+
+static int block_decode(const unsigned char *data, size_t len, cJSON **snap,
+			const struct block_pre *bp, sess_record_fn fn, void *arg, struct sess_err *err);
+
 int sess_replay_block_each(const unsigned char *data, size_t len, cJSON **snap,
 			   sess_record_fn fn, void *arg, struct sess_err *err)
+{
+	return block_decode(data, len, snap, NULL, fn, arg, err);
+}
+
+static int block_decode(const unsigned char *data, size_t len, cJSON **snap,
+			const struct block_pre *bp, sess_record_fn fn, void *arg, struct sess_err *err)
 {
 	struct sess_sha1 c;
 	char hex[SESS_SHA1_HEX], want[SESS_SHA1_HEX];
@@ -346,6 +363,19 @@ int sess_replay_block_each(const unsigned char *data, size_t len, cJSON **snap,
 	if (!(nl = memchr(p, '\n', n)) || !(s = cJSON_ParseWithLength((const char *)p, (size_t)(nl - p)))) {
 		corrupt(err, "no snapshot");
 		goto done;
+	}
+	if (bp) {
+		/* the snapshot is where the meta says the block starts, and what
+		 * the records before it fold to (snapfn: the caller's fold) */
+		const cJSON *sq = cJSON_GetObjectItemCaseSensitive(s, "seq");
+		if ((cJSON_IsNumber(sq) ? sq->valuedouble : 0) != bp->want_seq) {
+			sess_err_set(err, SESS_E_DATA, "corrupt_replay",
+				     "saved replay %s: block %ld does not start at the seq its meta says; it was changed after it was saved",
+				     bp->id, bp->n);
+			goto done;
+		}
+		if (bp->snapfn && bp->snapfn(bp->n, s, arg))
+			goto done;
 	}
 	if (!fn) { /* the snapshot alone */
 		rc = 0;
@@ -561,6 +591,12 @@ int sess_replay_exists(struct sess_ctx *s, const char *id, struct sess_err *err)
 int sess_replay_list(struct sess_ctx *s, long long older_than, sess_each_fn each, void *arg,
 		     struct sess_err *err)
 {
+	return sess_replay_list_bad(s, older_than, each, NULL, arg, err);
+}
+
+int sess_replay_list_bad(struct sess_ctx *s, long long older_than, sess_each_fn each,
+			 sess_replay_bad_fn bad, void *arg, struct sess_err *err)
+{
 	char idx[SESS_KEY_MAX];
 	redisReply *ids;
 	size_t i;
@@ -578,6 +614,12 @@ int sess_replay_list(struct sess_ctx *s, long long older_than, sess_each_fn each
 		if (!m) {
 			if (err && err->cls == SESS_E_NEGATIVE)
 				continue; /* deleted meanwhile */
+			if (bad && err && (err->cls == SESS_E_DATA || err->cls == SESS_E_CONFIG)) {
+				/* this one is unreadable, the others may not be */
+				if (bad(ids->element[i]->str, err, arg))
+					rc = 1;
+				continue;
+			}
 			rc = -1;
 			break;
 		}
@@ -631,26 +673,58 @@ int sess_replay_start(struct sess_ctx *s, const char *id, long long from_seq,
 }
 
 int sess_replay_records(struct sess_ctx *s, const char *id, long first,
-			sess_record_fn fn, void *arg, struct sess_err *err)
+			sess_replay_snap_fn snapfn, sess_record_fn fn, void *arg, struct sess_err *err)
 {
-	cJSON *m = sess_replay_meta(s, id, err);
+	cJSON *m = sess_replay_meta(s, id, err), *seqs;
+	char key[SESS_KEY_MAX];
+	redisReply *r;
 	long n, i;
+	int more;
 
 	if (!m)
 		return -1;
 	n = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "blocks"));
-	cJSON_Delete(m);
+	seqs = cJSON_GetObjectItemCaseSensitive(m, "blockSeqs");
+	/* the meta's count and list of blocks agree, or which blocks make the
+	 * replay is not known */
+	if (n <= 0 || !cJSON_IsArray(seqs) || cJSON_GetArraySize(seqs) != n) {
+		cJSON_Delete(m);
+		return sess_err_set(err, SESS_E_DATA, "corrupt_replay",
+				    "saved replay %s: its meta's block count and block seqs disagree; it was changed after it was saved",
+				    id);
+	}
 	for (i = first; i < n; i++) {
 		redisReply *b = sess_replay_block(s, id, i, err);
+		cJSON *snap = NULL;
 		int rc;
-		if (!b)
+		if (!b) {
+			cJSON_Delete(m);
 			return -1;
-		rc = sess_replay_block_each((unsigned char *)b->str, b->len, NULL, fn, arg, err);
+		}
+		struct block_pre pre = {id, i, cJSON_GetNumberValue(cJSON_GetArrayItem(seqs, (int)i)), snapfn};
+		rc = block_decode((unsigned char *)b->str, b->len, &snap, &pre, fn, arg, err);
 		freeReplyObject(b);
-		if (rc < 0)
+		cJSON_Delete(snap);
+		if (rc < 0) {
+			cJSON_Delete(m);
 			return -1;
-		if (rc > 0)
-			return 0;
+		}
+		if (rc > 0) {
+			cJSON_Delete(m);
+			return 1;
+		}
 	}
+	cJSON_Delete(m);
+	/* nothing past the last block the meta counts: a count lowered would
+	 * otherwise hide the rest of the history */
+	key_replay(key, s->cfg->prefix, id);
+	if (!(r = sess_conn_cmdf(s->conn, err, "HEXISTS %s b:%ld", key, n)))
+		return -1;
+	more = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
+	freeReplyObject(r);
+	if (more)
+		return sess_err_set(err, SESS_E_DATA, "corrupt_replay",
+				    "saved replay %s holds a block past the %ld its meta counts; it was changed after it was saved",
+				    id, n);
 	return 0;
 }

@@ -94,6 +94,13 @@ int sess_replay_delete(struct sess_ctx *s, const char *id, int *gone, struct ses
 /* Saved replays, newest first: each gets its meta (borrowed) to each(). */
 int sess_replay_list(struct sess_ctx *s, long long older_than, sess_each_fn each, void *arg,
 		     struct sess_err *err);
+/* The same, where a replay whose meta cannot be read (damaged, or of a
+ * newer format: SESS_E_DATA or SESS_E_CONFIG in err) goes to bad() with
+ * its id and err, and the list goes on (sess_replay_list stops there,
+ * -1). bad or each returning non-zero stops the list (0 returned). */
+typedef int (*sess_replay_bad_fn)(const char *id, const struct sess_err *err, void *arg);
+int sess_replay_list_bad(struct sess_ctx *s, long long older_than, sess_each_fn each,
+			 sess_replay_bad_fn bad, void *arg, struct sess_err *err);
 /* 1 when replay id exists, 0 when not, -1 on error. */
 int sess_replay_exists(struct sess_ctx *s, const char *id, struct sess_err *err);
 
@@ -105,9 +112,19 @@ int sess_replay_exists(struct sess_ctx *s, const char *id, struct sess_err *err)
 int sess_replay_start(struct sess_ctx *s, const char *id, long long from_seq,
 		      long *block, cJSON **snap, struct sess_err *err);
 
+/* Before a block's records: its number and snapshot (borrowed). Return
+ * 0 to go on, non-zero to fail (the callee sets the caller's err). */
+typedef int (*sess_replay_snap_fn)(long block, const cJSON *snap, void *arg);
+
 /* Stream the records of replay id from block first on, in order (blocks
- * one at a time, so memory stays flat); fn returns non-zero to stop. */
-int sess_replay_records(struct sess_ctx *s, const char *id, long first,
+ * one at a time, so memory stays flat); fn returns non-zero to stop, and
+ * then 1 is returned. The meta's block count and block seqs must agree,
+ * each block must start at its seq in them, and no block may follow the
+ * last one counted (a lowered count would hide history): else -1 with
+ * err, SESS_E_DATA "corrupt_replay". snapfn (may be NULL) sees each
+ * block's snapshot before its records, so a caller folding them can
+ * check it is what the records before it fold to. 0 when all was read. */
+int sess_replay_records(struct sess_ctx *s, const char *id, long first, sess_replay_snap_fn snapfn,
 			sess_record_fn fn, void *arg, struct sess_err *err);
 
 #endif

@@ -7,7 +7,10 @@
 #include <time.h>
 
 #include "core/history/integrity.h"
+#include "core/base/jscan.h"
 #include "core/model/keys.h"
+#include "core/redis/reply.h"
+#include "core/base/schema.h"
 #include "sess-replay/saved.h"
 #include "replay.h"
 
@@ -95,9 +98,40 @@ int source_open(struct cli_app *a, const char *id, int saved, struct source *src
 
 void source_close(struct source *src)
 {
+	cJSON_Delete(src->marked);
+	src->marked = NULL;
 	sess_log_head_free(&src->head);
 	cJSON_Delete(src->meta);
 	src->meta = NULL;
+}
+
+int record_member(const char *text, size_t len, const char *key, const char **v, const char **vend)
+{
+	struct sess_jscan js;
+	const char *k, *a, *b;
+	size_t kl;
+	int r, found = 0;
+
+	if (sess_jscan_init(&js, text, len))
+		return -1;
+	while ((r = sess_jscan_next(&js, &k, &kl, &a, &b)) == 1)
+		if (sess_jscan_is(k, kl, key)) {
+			if (found++)
+				return -1; /* twice: which one is meant is not ours to guess */
+			*v = a;
+			*vend = b;
+		}
+	return r < 0 ? -1 : found;
+}
+
+int record_str(const char *text, size_t len, const char *key, const char **s, size_t *n)
+{
+	const char *v, *vend;
+	int r = record_member(text, len, key, &v, &vend);
+
+	if (r <= 0)
+		return r;
+	return sess_jscan_str(v, vend, s, n) ? -1 : 1;
 }
 
 int record_position(int kind, const char *text, size_t len, long long *pos, long long *ts,
@@ -110,11 +144,15 @@ int record_position(int kind, const char *text, size_t len, long long *pos, long
 		*ts = ev->ts;
 		return 0;
 	} else {
-		/* our records begin {"k":KIND,"at":N,"ts":T */
-		const char *at = strstr(text, "\"at\":"), *t = strstr(text, "\"ts\":");
+		/* our records are {"k":KIND,"at":N,"ts":T,...}: read at the top
+		 * level (metadata may hold members of the same names) */
+		const char *v, *vend;
 		memset(ev, 0, sizeof *ev);
-		*pos = at ? strtoll(at + 5, NULL, 10) : 0;
-		*ts = t ? strtoll(t + 5, NULL, 10) : 0;
+		if (record_member(text, len, "at", &v, &vend) != 1 || sess_jscan_whole(v, vend, pos) ||
+		    record_member(text, len, "ts", &v, &vend) != 1 || sess_jscan_whole(v, vend, ts))
+			return sess_err_set(err, SESS_E_DATA, "bad_record",
+					    "a lifecycle record has no whole \"at\" and \"ts\" (or has one twice): %.80s",
+					    text);
 		return 0;
 	}
 }
@@ -127,12 +165,98 @@ struct fold_st {
 	const struct point *upto;
 	source_fn fn;
 	void *arg;
+	source_fn pre;      /* before each record is folded, or NULL */
 	int failed;
+	int stopped;        /* by upto or fn: the rest was not read */
+	long first_block;   /* a saved replay's, whose snapshot f starts from */
+	long long nev;      /* events given */
 };
+
+static int fold_one_(int kind, const char *text, size_t len, struct fold_st *st);
 
 static int fold_one(int kind, const char *text, size_t len, void *p)
 {
 	struct fold_st *st = p;
+	int rc;
+
+	if (kind == SESS_REC_EVENT)
+		st->nev++;
+	if ((rc = fold_one_(kind, text, len, st)) && !st->failed)
+		st->stopped = 1;
+	return rc;
+}
+
+/* Before each block of a saved replay after the first read: its snapshot
+ * must be the fold of the records before it (a snapshot edited, with its
+ * block's SHA-1 made again, would otherwise be believed by a point in
+ * it). Without SRC_FOLD there is no fold to compare: nothing is derived
+ * from the snapshot then either. */
+static int snap_check(long block, const cJSON *snap, void *p)
+{
+	struct fold_st *st = p;
+	cJSON *mine, *theirs;
+	int same;
+
+	if (block == st->first_block || !(st->flags & SRC_FOLD))
+		return 0;
+	mine = sess_fold_snapshot(st->f);
+	theirs = cJSON_Duplicate(snap, 1);
+	if (!mine || !theirs) {
+		cJSON_Delete(mine);
+		cJSON_Delete(theirs);
+		return sess_err_set(&st->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	if (!(st->flags & SRC_CHAIN)) {
+		/* not kept on this pass (the records' chain is checked by
+		 * passes that keep it) */
+		cJSON_DeleteItemFromObjectCaseSensitive(mine, "chain");
+		cJSON_DeleteItemFromObjectCaseSensitive(theirs, "chain");
+	}
+	same = cJSON_Compare(mine, theirs, 1);
+	cJSON_Delete(mine);
+	cJSON_Delete(theirs);
+	if (same)
+		return 0;
+	st->failed = 1;
+	return sess_err_set(&st->a->err, SESS_E_DATA, "snapshot_mismatch",
+			    "saved replay %s: the snapshot of block %ld is not the state its records before it fold to (seq %lld); it was changed after it was saved",
+			    st->src->id, block, st->f->seq);
+}
+
+/* After a whole pass: the records given are all the source says it has.
+ * A live log must reach the seq its meta holds (one cut short would
+ * otherwise replay as a shorter, complete history); a saved replay must
+ * give the counts and last seq its meta holds. */
+static int end_check(struct fold_st *st)
+{
+	struct source *src = st->src;
+	struct sess_err *err = &st->a->err;
+
+	if (!src->saved) {
+		long long from = src->head.start
+			? (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src->head.start, "seq")) : 0;
+		if (st->nev != src->head.seq - from)
+			return sess_err_set(err, SESS_E_DATA, "log_short",
+					    "the log of %s holds %lld events after seq %lld, but its meta's seq is %lld: events are missing (see 'sess-replay verify %s')",
+					    src->id, st->nev, from, src->head.seq, src->id);
+		return 0;
+	}
+	if ((st->flags & SRC_FOLD)) {
+		const cJSON *m = src->meta;
+		double ev = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "events"));
+		double rec = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "records"));
+		double last = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "lastSeq"));
+		if (ev != (double)st->f->events || rec != (double)(st->f->events + st->f->records) ||
+		    last != (double)st->f->seq)
+			return sess_err_set(err, SESS_E_DATA, "corrupt_replay",
+					    "saved replay %s gives %lld events and %lld records to seq %lld, but its meta says %.0f, %.0f and %.0f; it was changed after it was saved",
+					    src->id, st->f->events, st->f->events + st->f->records, st->f->seq, ev, rec, last);
+	}
+	return 0;
+}
+
+static int fold_one_(int kind, const char *text, size_t len, struct fold_st *st)
+{
 	int rc;
 
 	if (!st->started) {
@@ -143,6 +267,18 @@ static int fold_one(int kind, const char *text, size_t len, void *p)
 		    sess_fold_from_checkpoint(st->f, st->src->head.start, &st->a->err))
 			return st->failed = 1;
 	}
+	if (st->src->mark && !st->src->marked) {
+		/* the fold at the mark: taken before the first record past it */
+		long long pos, ts;
+		struct sess_fold_ev ev;
+		if (record_position(kind, text, len, &pos, &ts, &ev, &st->a->err))
+			return st->failed = 1;
+		if (!point_covers(st->src->mark, pos, ts)) {
+			if (!(st->src->marked = sess_fold_snapshot(st->f)))
+				return st->failed = 1, sess_err_set(&st->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+			st->src->given_at_mark = st->src->given;
+		}
+	}
 	if (st->upto) {
 		long long pos, ts;
 		struct sess_fold_ev ev;
@@ -150,6 +286,8 @@ static int fold_one(int kind, const char *text, size_t len, void *p)
 			return st->failed = 1;
 		if (!point_covers(st->upto, pos, ts))
 			return 1; /* records only go forward */
+		if (st->pre && st->pre(kind, text, len, st->f, st->arg))
+			return st->failed = 1;
 		if ((st->flags & SRC_FOLD) && kind == SESS_REC_EVENT) {
 			/* scanned once: fold what was read */
 			if (sess_fold_event_ev(st->f, &ev, text, len, &st->a->err))
@@ -158,6 +296,8 @@ static int fold_one(int kind, const char *text, size_t len, void *p)
 			return st->fn ? st->fn(kind, text, len, st->f, st->arg) : 0;
 		}
 	}
+	if (!st->upto && st->pre && st->pre(kind, text, len, st->f, st->arg))
+		return st->failed = 1;
 	if (st->flags & SRC_FOLD) {
 		rc = kind == SESS_REC_EVENT ? sess_fold_event(st->f, text, len, &st->a->err)
 					    : sess_fold_record(st->f, text, len, &st->a->err);
@@ -171,11 +311,19 @@ static int fold_one(int kind, const char *text, size_t len, void *p)
 int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
 		long long from_seq, const struct point *upto, source_fn fn, void *arg)
 {
-	struct fold_st st = {a, src, f, flags, 0, upto, fn, arg, 0};
+	return source_fold_pre(a, src, f, flags, from_seq, upto, NULL, fn, arg);
+}
+
+int source_fold_pre(struct cli_app *a, struct source *src, struct sess_fold *f, int flags,
+		    long long from_seq, const struct point *upto, source_fn pre, source_fn fn, void *arg)
+{
+	struct fold_st st = {a, src, f, flags, 0, upto, fn, arg, pre, 0, 0, 0, 0};
 	int rc, chained = (flags & SRC_CHAIN) != 0;
 
 	/* f is always initialised: callers free it whatever happens */
 	src->given = 0;
+	cJSON_Delete(src->marked);
+	src->marked = NULL;
 	sess_fold_init(f, src->id, chained);
 	if (!src->saved) {
 		sess_log_head_free(&src->head); /* a second pass reads afresh */
@@ -185,6 +333,8 @@ int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int 
 		/* a log with no record at all still has its start */
 		if (!rc && !st.started && src->head.start)
 			rc = sess_fold_from_checkpoint(f, src->head.start, &a->err);
+		if (!rc && !st.failed && !st.stopped)
+			rc = end_check(&st);
 	} else {
 		cJSON *snap = NULL;
 		long block = 0;
@@ -194,16 +344,58 @@ int source_fold(struct cli_app *a, struct source *src, struct sess_fold *f, int 
 		rc = sess_fold_restore(f, snap, chained, &a->err);
 		cJSON_Delete(snap);
 		st.started = 1;
+		st.first_block = block;
 		if (!rc)
-			rc = sess_replay_records(&a->ctx, src->id, block, fold_one, &st, &a->err);
+			rc = sess_replay_records(&a->ctx, src->id, block, snap_check, fold_one, &st, &a->err);
+		if (rc > 0)
+			rc = 0; /* stopped: st says why */
+		if (!rc && !st.failed && !st.stopped)
+			rc = end_check(&st);
 	}
 	return rc || st.failed ? -1 : 0;
+}
+
+int source_check_log(struct cli_app *a, struct source *src)
+{
+	struct sess_keys k;
+	redisReply *r;
+	long long seq, base, len;
+	int rc = 0;
+
+	if (src->saved)
+		return 0;
+	sess_keys_init(&k, a->cfg.prefix, src->id);
+	/* one instant: a live session's emits meanwhile move all three */
+	if (!(r = sess_conn_cmdf(&a->conn, &a->err, "MULTI")))
+		return -1;
+	freeReplyObject(r);
+	if ((r = sess_conn_cmdf(&a->conn, &a->err, "HMGET %s " SESS_S_F_SEQ " " SESS_S_F_BASE, k.meta)))
+		freeReplyObject(r);
+	if ((r = sess_conn_cmdf(&a->conn, &a->err, "LLEN %s", k.events)))
+		freeReplyObject(r);
+	if (!(r = sess_conn_cmdf(&a->conn, &a->err, "EXEC")))
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_ARRAY ||
+	    r->element[0]->elements != 2 || r->element[1]->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(r);
+		return sess_err_set(&a->err, SESS_E_TEMP, NULL, "reading where the log of %s ends failed; run again",
+				    src->id);
+	}
+	seq = sess_reply_int(r->element[0], 0);
+	base = sess_reply_int(r->element[0], 1);
+	len = r->element[1]->integer;
+	freeReplyObject(r);
+	if (len > seq - base)
+		rc = sess_err_set(&a->err, SESS_E_DATA, "log_extra",
+				  "the log of %s holds %lld events past its meta's seq %lld (added outside sesskit: no script wrote them)",
+				  src->id, len - (seq - base), seq);
+	return rc;
 }
 
 struct derive_st {
 	cJSON *map;
 	int started;
-	const cJSON *start;        /* a trimmed history's first checkpoint */
+	const struct source *src;  /* its start: a trimmed history's first checkpoint */
 	char chain[SESS_SHA1_HEX]; /* the chain before the record in hand */
 };
 
@@ -216,7 +408,10 @@ static int derive_one(int kind, const char *text, size_t len, struct sess_fold *
 	cJSON *cp;
 
 	if (!st->started) {
-		const char *ch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st->start, "ch"));
+		/* a live log's start is known once its head is read: now */
+		const cJSON *start = st->src->saved ? cJSON_GetObjectItemCaseSensitive(st->src->meta, "start")
+						    : st->src->head.start;
+		const char *ch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(start, "ch"));
 		snprintf(st->chain, sizeof st->chain, "%s", ch ? ch : "");
 		st->started = 1;
 	}
@@ -264,10 +459,21 @@ static void order_by_id(cJSON *map)
 	free(items);
 }
 
+static cJSON *derive(struct cli_app *a, struct source *src, cJSON *map);
+
+cJSON *source_checkpoints_implied(struct cli_app *a, struct source *src)
+{
+	cJSON *map = cJSON_CreateObject();
+
+	if (!map) {
+		sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	return derive(a, src, map);
+}
+
 cJSON *source_checkpoints(struct cli_app *a, struct source *src)
 {
-	struct derive_st st;
-	struct sess_fold f;
 	cJSON *map = cJSON_CreateObject();
 
 	if (!map) {
@@ -292,14 +498,24 @@ cJSON *source_checkpoints(struct cli_app *a, struct source *src)
 		order_by_id(map);
 		return map;
 	}
+	return derive(a, src, map);
+}
+
+/* map (consumed) with the checkpoints src's records imply, by one pass. */
+static cJSON *derive(struct cli_app *a, struct source *src, cJSON *map)
+{
+	struct derive_st st;
+	struct sess_fold f;
+	const cJSON *start = cJSON_GetObjectItemCaseSensitive(src->meta, "start");
+
 	/* a trimmed history's start checkpoint is kept whole in the meta */
 	memset(&st, 0, sizeof st);
 	st.map = map;
-	st.start = cJSON_GetObjectItemCaseSensitive(src->meta, "start");
-	if (st.start) {
+	st.src = src;
+	if (src->saved && start) {
 		char key[24];
-		snprintf(key, sizeof key, "%.0f", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st.start, "id")));
-		cJSON_AddItemToObject(map, key, cJSON_Duplicate(st.start, 1));
+		snprintf(key, sizeof key, "%.0f", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(start, "id")));
+		cJSON_AddItemToObject(map, key, cJSON_Duplicate(start, 1));
 	}
 	if (source_fold(a, src, &f, SRC_FOLD | SRC_CHAIN, 0, NULL, derive_one, &st)) {
 		sess_fold_free(&f);

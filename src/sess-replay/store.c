@@ -1,6 +1,8 @@
 /* store.c - saved replays: save, list, show, delete, cleanup, stats,
  * export and import. */
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +16,6 @@
 #include "core/base/schema.h"
 #include "core/session/view.h"
 #include "replay.h"
-
-/* Findings of the checks a save or an import makes, before it writes:
- * the first is what the refusal says. */
-struct cp_check {
-	cJSON *cps;          /* number -> the checkpoint given (live or file) */
-	long findings;
-	char first[SESS_ERR_MSG_MAX];
-};
 
 static void cp_finding(const char *code, long long seq, const char *msg, void *p)
 {
@@ -39,22 +33,74 @@ static void cp_finding(const char *code, long long seq, const char *msg, void *p
  * encoded, the given checkpoint must be the fold so far (e's fold, whose
  * chain is the chain before the record). A difference is counted, never
  * saved over. */
-static void cp_check_record(struct cp_check *c, const struct sess_fold *f, int kind,
-			    const char *text)
+void cp_check_record(struct cp_check *c, const struct sess_fold *f, int kind,
+		     const char *text, size_t len)
 {
 	long long n;
+	char key[24];
+	cJSON *cp;
 
-	if (kind == SESS_REC_HISTORY && f->known && (n = sess_fold_checkpoint_n(text)) >= 0)
-		sess_integrity_checkpoint(f, f->chain, n, c->cps, cp_finding, c);
+	if (kind != SESS_REC_HISTORY || !f->known || (n = sess_fold_checkpoint_n(text)) < 0)
+		return;
+	snprintf(key, sizeof key, "%lld", n);
+	/* the map is in number order and each one checked leaves it: the one
+	 * looked up is first, unless it was taken after the map was read */
+	if (c->live_id && !cJSON_GetObjectItemCaseSensitive(c->cps, key)) {
+		/* read once the records are (never while they are streamed: the
+		 * connection has their pages in flight) */
+		if ((cp = sess_integrity_checkpoint_body(f, f->chain, text, len))) {
+			if (!c->late)
+				c->late = cJSON_CreateObject();
+			cJSON_AddItemToObject(c->late, key, cp);
+		}
+		return;
+	}
+	sess_integrity_checkpoint(f, f->chain, n, c->cps, cp_finding, c);
+}
+
+/* The checkpoints taken after the map was read: each stored one must be
+ * the one its record implied. 0, or -1 with a->err (the server). */
+static int cp_check_late(struct cli_app *a, struct cp_check *c)
+{
+	struct sess_keys k;
+	cJSON *it;
+	int rc = 0;
+
+	if (!c->late)
+		return 0;
+	sess_keys_init(&k, a->cfg.prefix, c->live_id);
+	cJSON_ArrayForEach(it, c->late) {
+		redisReply *r = sess_conn_cmdf(&a->conn, &a->err, "HGET %s %s", k.cps, it->string);
+		cJSON *stored;
+		char msg[160];
+		if (!r) {
+			rc = -1;
+			break;
+		}
+		stored = r->type == REDIS_REPLY_STRING ? cJSON_ParseWithLength(r->str, r->len) : NULL;
+		freeReplyObject(r);
+		if (!cJSON_Compare(stored, it, 1)) {
+			snprintf(msg, sizeof msg, "checkpoint %s is %s", it->string,
+				 stored ? "not the state folded up to its record" : "not stored, though its record is");
+			cp_finding(stored ? "checkpoint_mismatch" : "checkpoint_missing", -1, msg, c);
+		}
+		cJSON_Delete(stored);
+	}
+	cJSON_Delete(c->late);
+	c->late = NULL;
+	return rc;
 }
 
 /* After the last record: a given checkpoint no record took (one before a
  * trimmed history's start is not in it, and fine). 0, or -1 with err. */
-static int cp_check_end(struct cli_app *a, struct cp_check *c, const struct sess_fold *f,
+int cp_check_end(struct cli_app *a, struct cp_check *c, const struct sess_fold *f,
 			const cJSON *start, const char *id, const char *what)
 {
 	const cJSON *start_seq = cJSON_GetObjectItemCaseSensitive(start, "seq");
 	cJSON *it = c->cps ? c->cps->child : NULL, *next;
+
+	if (cp_check_late(a, c))
+		return -1;
 
 	/* one taken after the records were read is not this history's */
 	for (; it; it = next) {
@@ -84,29 +130,13 @@ struct save_st {
 static int save_one(int kind, const char *text, size_t len, void *p)
 {
 	struct save_st *st = p;
-	long long n;
 
 	if (!st->started) {
 		st->started = 1;
 		if (sess_replay_enc_init(&st->enc, st->id, (int)st->interval, st->head->start, &st->a->err))
 			return st->failed = 1;
 	}
-	if (kind == SESS_REC_HISTORY && (n = sess_fold_checkpoint_n(text)) >= 0) {
-		/* one taken after the checkpoints were read: read it now */
-		char key[24];
-		snprintf(key, sizeof key, "%lld", n);
-		if (!cJSON_GetObjectItemCaseSensitive(st->check.cps, key)) {
-			struct sess_keys k;
-			redisReply *r;
-			sess_keys_init(&k, st->a->cfg.prefix, st->id);
-			if (!(r = sess_conn_cmdf(&st->a->conn, &st->a->err, "HGET %s %s", k.cps, key)))
-				return st->failed = 1;
-			if (r->type == REDIS_REPLY_STRING)
-				cJSON_AddItemToObject(st->check.cps, key, cJSON_ParseWithLength(r->str, r->len));
-			freeReplyObject(r);
-		}
-	}
-	cp_check_record(&st->check, &st->enc.fold, kind, text);
+	cp_check_record(&st->check, &st->enc.fold, kind, text, len);
 	if (sess_replay_enc_add(&st->enc, kind, text, len, &st->a->err))
 		return st->failed = 1;
 	return 0;
@@ -133,7 +163,7 @@ static cJSON *summary(const cJSON *meta)
 }
 
 /* Store e's records (encoded by the caller) as replay id. */
-static int store(struct cli_app *a, const char *id, struct sess_replay_enc *enc, cJSON **out)
+int store(struct cli_app *a, const char *id, struct sess_replay_enc *enc, cJSON **out)
 {
 	redisReply *t;
 	long long now;
@@ -172,6 +202,7 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 	/* the checkpoints as stored, each checked against its record */
 	memset(&live, 0, sizeof live);
 	snprintf(live.id, sizeof live.id, "%s", id);
+	st.check.live_id = id;
 	if (sess_key_check_id(id, "session id", &a->err) || !(st.check.cps = source_checkpoints(a, &live)))
 		return -1;
 	rc = sess_log_records(&a->ctx, id, &head, save_one, &st, &a->err);
@@ -181,6 +212,7 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 		sess_log_head_free(&head);
 		sess_replay_enc_free(&st.enc);
 		cJSON_Delete(st.check.cps);
+		cJSON_Delete(st.check.late);
 		return -1;
 	}
 	/* the head read must be the chain the records fold to: a record
@@ -192,12 +224,27 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 		sess_log_head_free(&head);
 		sess_replay_enc_free(&st.enc);
 		cJSON_Delete(st.check.cps);
+		cJSON_Delete(st.check.late);
 		return -1;
 	}
-	rc = store(a, id, &st.enc, &out);
+	/* every event to the meta's seq, and none past it: a log cut short
+	 * or added to is not saved as the history */
+	live.head = head;
+	if (st.enc.fold.seq != head.seq) {
+		sess_err_set(&a->err, SESS_E_DATA, "log_short",
+			     "the log of %s ends at seq %lld, but its meta's seq is %lld: events are missing; run 'sess-replay verify %s' (nothing saved)",
+			     id, st.enc.fold.seq, head.seq, id);
+		rc = -1;
+	} else {
+		rc = source_check_log(a, &live);
+	}
+	memset(&live.head, 0, sizeof live.head);
+	if (!rc)
+		rc = store(a, id, &st.enc, &out);
 	sess_log_head_free(&head);
 	sess_replay_enc_free(&st.enc);
 	cJSON_Delete(st.check.cps);
+		cJSON_Delete(st.check.late);
 	if (rc)
 		return -1;
 	cJSON_AddBoolToObject(out, "saved", 1);
@@ -230,6 +277,91 @@ static int collect_completed(cJSON *row, void *p)
 	return 0;
 }
 
+/* Every completed session the index holds, into st (read page by page,
+ * before any is saved: they share the connection). A session of a
+ * layout this sesskit does not know gets an error record and is counted
+ * in *failed: the others are still saved (sess_list would stop at it). */
+static int completed_walk(struct completed_st *st, long *failed)
+{
+	enum { PAGE = 500 };
+	struct cli_app *a = st->a;
+	char key[SESS_KEY_MAX], meta[SESS_KEY_MAX];
+	long offset = 0;
+	size_t i, n;
+
+	if (sess_check_layout(&a->ctx, &a->err))
+		return -1;
+	sess_key_index(key, a->cfg.prefix);
+	do {
+		struct sess_pipe p;
+		redisReply *ids = sess_conn_cmdf(&a->conn, &a->err, "ZREVRANGE %s %ld %ld", key, offset,
+						 offset + PAGE - 1);
+		int rc = 0;
+		if (!ids)
+			return -1;
+		if (ids->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(ids);
+			return sess_reply_bad(&a->err, "ZREVRANGE");
+		}
+		n = ids->elements;
+		sess_pipe_init(&p, &a->conn);
+		for (i = 0; !rc && i < n; i++) {
+			if (ids->element[i]->type != REDIS_REPLY_STRING ||
+			    sess_key_check_id(ids->element[i]->str, "session id", NULL))
+				continue; /* no key of it can be named */
+			sess_key_meta(meta, a->cfg.prefix, ids->element[i]->str);
+			rc = sess_pipe_cmdf(&p, (long)i, &a->err, "HMGET %s " SESS_S_F_VERSION " " SESS_S_F_STATE, meta);
+		}
+		while (!rc && sess_pipe_pending(&p)) {
+			redisReply *r;
+			long tag;
+			struct sess_err e;
+			const char *id;
+			if ((rc = sess_pipe_next(&p, &r, &tag, &a->err)))
+				break;
+			id = ids->element[tag]->str;
+			if (r->type == REDIS_REPLY_ARRAY && sess_reply_str(r, 0) && sess_layout_ok(sess_reply_str(r, 0), &e)) {
+				cJSON *rec = cli_error_record(0, &e);
+				cJSON_AddStringToObject(rec, "id", id);
+				cli_out_json(&a->out, rec);
+				cJSON_Delete(rec);
+				++*failed;
+			} else if (r->type == REDIS_REPLY_ARRAY && sess_reply_str(r, 1) &&
+				   !strcmp(sess_reply_str(r, 1), SESS_S_COMPLETED)) {
+				cJSON *row = cJSON_CreateObject();
+				cJSON_AddStringToObject(row, "id", id);
+				if (collect_completed(row, st))
+					rc = sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
+				cJSON_Delete(row);
+			}
+			freeReplyObject(r);
+		}
+		sess_pipe_free(&p);
+		freeReplyObject(ids);
+		if (rc)
+			return -1;
+		offset += (long)n;
+	} while (n == PAGE);
+	return 0;
+}
+
+/* save_op, counted: several ids end with how many failed. */
+struct counted {
+	struct save_opts *o;
+	long tried, failed;
+};
+
+static int save_counted(struct cli_app *a, const char *id, void *p)
+{
+	struct counted *c = p;
+	int rc = save_op(a, id, c->o);
+
+	c->tried++;
+	if (rc)
+		c->failed++;
+	return rc;
+}
+
 int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct save_opts *o = opts;
@@ -242,13 +374,14 @@ int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 	if (o->completed) {
 		/* the cron job: every completed session not saved yet, before
 		 * its TTL takes it */
-		struct sess_list_opts lo = {NULL, SESS_S_COMPLETED, 0, 0};
 		struct completed_st st = {a, o, NULL, 0, 0};
-		long j;
-		if (sess_list(&a->ctx, &lo, collect_completed, &st, &a->err)) {
+		long j, failed = 0, tried = 0;
+		if (completed_walk(&st, &failed)) {
 			free(st.ids);
 			return cli_app_fail(a);
 		}
+		if (failed)
+			first_fail = sess_err_exit_code(SESS_E_CONFIG);
 		for (j = 0; j < st.n && !a->out.closed; j++) {
 			int have = sess_replay_exists(&a->ctx, st.ids[j], &a->err);
 			if (have < 0) {
@@ -257,7 +390,9 @@ int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 			}
 			if (have)
 				continue;
+			tried++;
 			if (save_op(a, st.ids[j], o)) {
+				failed++;
 				cJSON *rec = cli_error_record(0, &a->err);
 				cJSON_AddStringToObject(rec, "id", st.ids[j]);
 				cli_out_json(&a->out, rec);
@@ -269,12 +404,22 @@ int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 			}
 		}
 		free(st.ids);
+		if (failed)
+			cli_warn(a->prog, "%ld completed session%s not saved (error records above); the others were",
+				 failed, failed == 1 ? " was" : "s were");
+		(void)tried;
 		return first_fail;
 	}
-	for (i = 0; i < argc; i++) {
-		rc = cli_run_ids(a, argv[i], save_op, o);
-		if (rc && !first_fail)
-			first_fail = rc;
+	{
+		struct counted c = {o, 0, 0};
+		for (i = 0; i < argc; i++) {
+			rc = cli_run_ids(a, argv[i], save_counted, &c);
+			if (rc && !first_fail)
+				first_fail = rc;
+		}
+		if (c.failed && c.tried > 1)
+			cli_warn(a->prog, "%ld of %ld sessions were not saved (named above); the others were",
+				 c.failed, c.tried);
 	}
 	return first_fail;
 }
@@ -289,8 +434,46 @@ static int print_summary(cJSON *meta, void *app)
 	return a->out.closed;
 }
 
+/* Replays whose meta cannot be read, while listing the others: each is
+ * named on stderr and skipped; the command then fails (bad_end). */
+struct bad_st {
+	struct cli_app *a;
+	long n;
+	int cls;
+};
+
+static int bad_replay(const char *id, const struct sess_err *err, void *p)
+{
+	struct bad_st *b = p;
+
+	cli_warn(b->a->prog, "saved replay %s skipped: %s", id, err->msg);
+	if (!b->n++ || err->cls == SESS_E_DATA)
+		b->cls = err->cls;
+	return 0;
+}
+
+static int bad_end(struct bad_st *b)
+{
+	if (!b->n)
+		return 0;
+	sess_err_set(&b->a->err, (enum sess_class)b->cls, "unreadable_replays",
+		     "%ld saved replay%s could not be read (named above); 'sess-replay verify --all --saved' says more",
+		     b->n, b->n == 1 ? "" : "s");
+	return cli_app_fail(b->a);
+}
+
+struct list_st {
+	struct bad_st bad; /* first: bad_replay gets the same pointer */
+};
+
+static int print_row(cJSON *meta, void *p)
+{
+	return print_summary(meta, ((struct list_st *)p)->bad.a);
+}
+
 int cmd_list(struct cli_app *a, void *opts, int argc, char **argv)
 {
+	struct list_st st = {{a, 0, 0}};
 	int rc;
 
 	(void)opts;
@@ -298,7 +481,9 @@ int cmd_list(struct cli_app *a, void *opts, int argc, char **argv)
 	(void)argv;
 	if ((rc = cli_connect(a)))
 		return rc;
-	return sess_replay_list(&a->ctx, 0, print_summary, a, &a->err) ? cli_app_fail(a) : 0;
+	if (sess_replay_list_bad(&a->ctx, 0, print_row, bad_replay, &st, &a->err))
+		return cli_app_fail(a);
+	return bad_end(&st.bad);
 }
 
 /* The meta, with the checkpoints rebuilt from the records (in number
@@ -365,6 +550,7 @@ int cmd_delete(struct cli_app *a, void *opts, int argc, char **argv)
 }
 
 struct cleanup_st {
+	struct bad_st bad; /* first: bad_replay gets the same pointer */
 	struct cli_app *a;
 	int dry_run;
 	long n;
@@ -399,7 +585,7 @@ static int cleanup_one(cJSON *meta, void *p)
 int cmd_cleanup(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct cleanup_opts *o = opts;
-	struct cleanup_st st = {a, o->dry_run, 0, 0, 0};
+	struct cleanup_st st = {{a, 0, 0}, a, o->dry_run, 0, 0, 0};
 	redisReply *t;
 	long long now;
 	cJSON *sum;
@@ -415,18 +601,22 @@ int cmd_cleanup(struct cli_app *a, void *opts, int argc, char **argv)
 		return cli_app_fail(a);
 	now = sess_reply_int(t, 0) * 1000 + sess_reply_int(t, 1) / 1000;
 	freeReplyObject(t);
-	if (sess_replay_list(&a->ctx, now - o->older_than * 86400000LL, cleanup_one, &st, &a->err) ||
-	    st.failed)
+	if (sess_replay_list_bad(&a->ctx, now - o->older_than * 86400000LL, cleanup_one, bad_replay, &st,
+				 &a->err) || st.failed)
 		return cli_app_fail(a);
 	sum = cJSON_CreateObject();
 	cJSON_AddBoolToObject(sum, "dryRun", o->dry_run);
 	cJSON_AddNumberToObject(sum, o->dry_run ? "wouldDelete" : "deleted", (double)st.n);
 	cJSON_AddNumberToObject(sum, "storedBytes", (double)st.bytes);
 	cJSON_AddNumberToObject(sum, "olderThanDays", (double)o->older_than);
-	return cli_print(a, sum);
+	if (st.bad.n)
+		cJSON_AddNumberToObject(sum, "skipped", (double)st.bad.n);
+	rc = cli_print(a, sum);
+	return rc ? rc : bad_end(&st.bad);
 }
 
 struct stats_st {
+	struct bad_st bad; /* first: bad_replay gets the same pointer */
 	long n;
 	double raw, stored, events;
 };
@@ -444,7 +634,7 @@ static int add_stats(cJSON *meta, void *p)
 
 int cmd_stats(struct cli_app *a, void *opts, int argc, char **argv)
 {
-	struct stats_st st = {0, 0, 0, 0};
+	struct stats_st st = {{a, 0, 0}, 0, 0, 0, 0};
 	cJSON *o;
 	int rc;
 
@@ -453,7 +643,7 @@ int cmd_stats(struct cli_app *a, void *opts, int argc, char **argv)
 	(void)argv;
 	if ((rc = cli_connect(a)))
 		return rc;
-	if (sess_replay_list(&a->ctx, 0, add_stats, &st, &a->err))
+	if (sess_replay_list_bad(&a->ctx, 0, add_stats, bad_replay, &st, &a->err))
 		return cli_app_fail(a);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "replays", (double)st.n);
@@ -461,299 +651,8 @@ int cmd_stats(struct cli_app *a, void *opts, int argc, char **argv)
 	cJSON_AddNumberToObject(o, "rawBytes", st.raw);
 	cJSON_AddNumberToObject(o, "storedBytes", st.stored);
 	cJSON_AddNumberToObject(o, "ratio", st.raw > 0 ? (double)(long long)(st.stored / st.raw * 10000 + 0.5) / 10000 : 0);
-	return cli_print(a, o);
-}
-
-/* ---- export / import: a history as JSON lines ----
- * line 1   {"sesskit":"history","v":1,"id":..,"lastSeq":..,"chain":..[,"start":CP]}
- * then     each record's exact stored text (events {"s":..}, lifecycle {"k":..})
- * then     {"checkpoint":{...}} per stored checkpoint
- * last     {"end":true,"records":N,"chain":HEAD}
- */
-
-struct export_st {
-	FILE *f;
-	long long n;
-	int failed;
-};
-
-static int export_one(int kind, const char *text, size_t len, struct sess_fold *fold, void *p)
-{
-	struct export_st *st = p;
-
-	(void)kind;
-	(void)fold;
-	st->n++;
-	if (fwrite(text, 1, len, st->f) != len || fputc('\n', st->f) == EOF)
-		return st->failed = 1;
-	return 0;
-}
-
-int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct export_opts *o = opts;
-	struct export_st st = {stdout, 0, 0};
-	struct source src;
-	struct sess_fold f;
-	cJSON *hdr, *cps = NULL, *it, *end;
-	char *text;
-	char tmp[4096];
-	int rc;
-
-	(void)argc;
-	if ((rc = cli_connect(a)))
-		return rc;
-	if (source_open(a, argv[0], o->saved, &src))
-		return cli_app_fail(a);
-	if (o->output) {
-		/* a file appears whole or not at all: written aside, renamed */
-		snprintf(tmp, sizeof tmp, "%s.tmp", o->output);
-		if (!(st.f = fopen(tmp, "w"))) {
-			source_close(&src);
-			return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s: %s",
-					    tmp, strerror(errno)), cli_app_fail(a);
-		}
-	}
-	/* the header needs the head: read the records into the file first,
-	 * the header is written... first, from the source's own view */
-	hdr = cJSON_CreateObject();
-	cJSON_AddStringToObject(hdr, "sesskit", "history");
-	cJSON_AddNumberToObject(hdr, "v", 1);
-	cJSON_AddStringToObject(hdr, "id", src.id);
-	cJSON_AddStringToObject(hdr, "source", src.saved ? "saved" : "live");
-	text = cJSON_PrintUnformatted(hdr);
-	fprintf(st.f, "%s\n", text);
-	cJSON_free(text);
-	cJSON_Delete(hdr);
-	rc = source_fold(a, &src, &f, SRC_FOLD | SRC_CHAIN, 0, NULL, export_one, &st);
-	if (!rc && !st.failed) {
-		cJSON *map = source_checkpoints(a, &src);
-		cps = map ? checkpoints_in_order(map) : NULL;
-		cJSON_Delete(map);
-		if (!cps)
-			st.failed = 1;
-		cJSON_ArrayForEach(it, cps) {
-			cJSON *line = cJSON_CreateObject();
-			cJSON_AddItemToObject(line, "checkpoint", cJSON_Duplicate(it, 1));
-			text = cJSON_PrintUnformatted(line);
-			fprintf(st.f, "%s\n", text);
-			cJSON_free(text);
-			cJSON_Delete(line);
-		}
-		end = cJSON_CreateObject();
-		cJSON_AddBoolToObject(end, "end", 1);
-		cJSON_AddNumberToObject(end, "records", (double)st.n);
-		cJSON_AddNumberToObject(end, "lastSeq", (double)f.seq);
-		cJSON_AddStringToObject(end, "chain", f.chain);
-		if (src.head.start)
-			cJSON_AddItemToObject(end, "start", cJSON_Duplicate(src.head.start, 1));
-		else if (src.saved && cJSON_GetObjectItemCaseSensitive(src.meta, "start"))
-			cJSON_AddItemToObject(end, "start",
-					      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src.meta, "start"), 1));
-		text = cJSON_PrintUnformatted(end);
-		fprintf(st.f, "%s\n", text);
-		cJSON_free(text);
-		cJSON_Delete(end);
-	}
-	cJSON_Delete(cps);
-	sess_fold_free(&f);
-	source_close(&src);
-	if (fflush(st.f) == EOF || ferror(st.f))
-		st.failed = 1;
-	if (o->output) {
-		if (fclose(st.f) != 0)
-			st.failed = 1;
-		if (rc || st.failed) {
-			remove(tmp);
-		} else if (rename(tmp, o->output) != 0) {
-			remove(tmp);
-			return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s: %s", o->output,
-					    strerror(errno)), cli_app_fail(a);
-		}
-	}
-	if (rc)
-		return cli_app_fail(a);
-	if (st.failed && !o->output)
-		return 0; /* the reader went away */
-	if (st.failed)
-		return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s", o->output), cli_app_fail(a);
-	return 0;
-}
-
-/* The bad line of an import: its number, the problem and the fix. */
-static int bad_line(struct cli_app *a, long line, const char *what, const char *fix)
-{
-	return sess_err_set(&a->err, SESS_E_DATA, "bad_import", "line %ld %s; %s", line, what, fix);
-}
-
-/* An import's checkpoint lines come after its records: once all are
- * read, the encoded records are folded again to check each against them. */
-struct recheck {
-	struct sess_fold f;
-	struct cp_check *c;
-	struct sess_err *err;
-};
-
-static int recheck_one(int kind, const char *text, size_t len, void *p)
-{
-	struct recheck *r = p;
-
-	cp_check_record(r->c, &r->f, kind, text);
-	return kind == SESS_REC_EVENT ? sess_fold_event(&r->f, text, len, r->err) != 0
-				      : sess_fold_record(&r->f, text, len, r->err) != 0;
-}
-
-static int import_check(struct cli_app *a, const struct sess_replay_enc *enc, struct cp_check *c,
-			const char *id)
-{
-	struct recheck r = {.c = c, .err = &a->err};
-	size_t i;
-	int rc = 0;
-
-	sess_fold_init(&r.f, id, 1);
-	for (i = 0; !rc && i < enc->nblocks; i++)
-		rc = sess_replay_block_each(enc->blocks[i].data, enc->blocks[i].len, NULL, recheck_one, &r,
-					    &a->err) != 0;
-	if (!rc)
-		rc = cp_check_end(a, c, &r.f, NULL, id, "file");
-	sess_fold_free(&r.f);
-	return rc ? -1 : 0;
-}
-
-int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct import_opts *o = opts;
-	struct sess_replay_enc enc;
-	FILE *f = stdin;
-	char *line = NULL, id[SESS_ID_MAX + 1] = "";
-	size_t cap = 0;
-	ssize_t len;
-	long lineno = 0;
-	cJSON *end = NULL, *out = NULL;
-	struct cp_check check = {cJSON_CreateObject(), 0, ""};
-	int rc = -1, started = 0, have;
-
-	memset(&enc, 0, sizeof enc);
-	if (argc > 0 && strcmp(argv[0], "-") && !(f = fopen(argv[0], "r"))) {
-		cJSON_Delete(check.cps);
-		return sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot read %s: %s", argv[0],
-				    strerror(errno)), cli_app_fail(a);
-	}
-	if ((rc = cli_connect(a)))
-		goto out;
-	rc = -1;
-	while ((len = getline(&line, &cap, f)) != -1) {
-		cJSON *j;
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (!len)
-			continue;
-		if (end) {
-			bad_line(a, lineno, "follows the end line", "the file was joined with another: split it");
-			goto out;
-		}
-		if (lineno == 1) {
-			cJSON *h = sess_json_parse(line);
-			const char *hid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "id"));
-			if (!h || strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "sesskit")) ?
-					 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "sesskit")) : "",
-					 "history") || !hid) {
-				cJSON_Delete(h);
-				bad_line(a, lineno, "is not a sesskit history header", "give a file 'sess-replay export' wrote");
-				goto out;
-			}
-			snprintf(id, sizeof id, "%s", o->id ? o->id : hid);
-			cJSON_Delete(h);
-			if (sess_key_check_id(id, "replay id", &a->err))
-				goto out;
-			continue;
-		}
-		if (!strncmp(line, "{\"s\":", 5) || !strncmp(line, "{\"k\":", 5)) {
-			if (!started) {
-				/* a trimmed history's start is in the end line: not known
-				 * yet; such files carry it in the header's stead below */
-				if (sess_replay_enc_init(&enc, id, SESS_REPLAY_INTERVAL, NULL, &a->err))
-					goto out;
-				started = 1;
-			}
-			if (sess_replay_enc_add(&enc, line[2] == 's' ? SESS_REC_EVENT : SESS_REC_HISTORY,
-						line, (size_t)len, &a->err)) {
-				sess_err_prefix(&a->err, "line %ld", lineno);
-				goto out;
-			}
-			continue;
-		}
-		if (!(j = sess_json_parse(line))) {
-			bad_line(a, lineno, "is not JSON", "the file is damaged; export it again");
-			goto out;
-		}
-		if (cJSON_GetObjectItemCaseSensitive(j, "checkpoint")) {
-			/* export writes them after the records: kept to check
-			 * against the records' at the end */
-			cJSON *cp = cJSON_DetachItemFromObjectCaseSensitive(j, "checkpoint");
-			char key[24];
-			snprintf(key, sizeof key, "%.0f", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cp, "id")));
-			cJSON_AddItemToObject(check.cps, key, cp);
-			cJSON_Delete(j);
-		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "end"))) {
-			end = j;
-		} else {
-			cJSON_Delete(j);
-			bad_line(a, lineno, "is no record, checkpoint or end line", "the file is damaged; export it again");
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "reading %s failed: %s", argc ? argv[0] : "stdin",
-			     strerror(errno));
-		goto out;
-	}
-	if (!id[0] || !end) {
-		sess_err_set(&a->err, SESS_E_DATA, "bad_import",
-			     "the file ends before its end line (%ld lines): it was cut short; export it again",
-			     lineno);
-		goto out;
-	}
-	if (!started && sess_replay_enc_init(&enc, id, SESS_REPLAY_INTERVAL, NULL, &a->err))
-		goto out;
-	{
-		const char *chain = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(end, "chain"));
-		double n = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(end, "records"));
-		if (cJSON_GetObjectItemCaseSensitive(end, "start")) {
-			sess_err_set(&a->err, SESS_E_DATA, "bad_import",
-				     "this history starts at a checkpoint (its log was trimmed); importing those is not supported");
-			goto out;
-		}
-		if (n != (double)(enc.fold.events + enc.fold.records) || !chain || strcmp(chain, enc.fold.chain)) {
-			sess_err_set(&a->err, SESS_E_DATA, "chain_mismatch",
-				     "the file's records do not fold to its end line's chain and count: it was changed; nothing imported");
-			goto out;
-		}
-	}
-	if (sess_replay_enc_finish(&enc, &a->err) || import_check(a, &enc, &check, id))
-		goto out;
-	have = sess_replay_exists(&a->ctx, id, &a->err);
-	if (have < 0)
-		goto out;
-	if (have && !o->replace) {
-		sess_err_set(&a->err, SESS_E_NEGATIVE, "exists",
-			     "a saved replay %s exists; give --replace, or --id NEW", id);
-		goto out;
-	}
-	rc = store(a, id, &enc, &out);
-	if (!rc) {
-		cJSON_AddBoolToObject(out, "imported", 1);
-		cli_print(a, out);
-	}
-out:
-	if (f != stdin)
-		fclose(f);
-	free(line);
-	cJSON_Delete(check.cps);
-	cJSON_Delete(end);
-	sess_replay_enc_free(&enc);
-	if (rc > 0)
-		return rc;
-	return rc ? cli_app_fail(a) : 0;
+	if (st.bad.n)
+		cJSON_AddNumberToObject(o, "unreadable", (double)st.bad.n);
+	rc = cli_print(a, o);
+	return rc ? rc : bad_end(&st.bad);
 }
