@@ -143,7 +143,14 @@ void mig_report(struct mig_run *run, const char *id, int st, const struct sess_e
 	}
 	if (st == MIG_CONFLICT && !run->rc)
 		run->rc = 1;
-	cli_out_json(&run->a->out, o);
+	if (run->report_stderr) {
+		char *t = cJSON_PrintUnformatted(o);
+		if (t)
+			fprintf(stderr, "%s\n", t);
+		free(t);
+	} else {
+		cli_out_json(&run->a->out, o);
+	}
 	cJSON_Delete(o);
 }
 
@@ -240,7 +247,10 @@ static int read_take(struct mig_run *run, char **ids, int n, struct sess_snap *s
 		ok[i] = 1;
 		if ((run->legacy ? sess_legacy_take(p, &snaps[i], &run->src->cfg, &e)
 				 : sess_snap_take(p, &snaps[i], &e))) {
-			if (!p->conn->ctx || p->conn->ctx->err || e.cls == SESS_E_UNAVAILABLE) {
+			/* the server refusing reads (unreachable, a permission
+			 * this user lacks) fails every session alike: stop */
+			if (!p->conn->ctx || p->conn->ctx->err || e.cls == SESS_E_UNAVAILABLE ||
+			    e.cls == SESS_E_AUTH) {
 				*err = e;
 				return -1;
 			}

@@ -23,6 +23,7 @@ struct mig_run {
 	long batch, rate;
 	long count[MIG_NSTATUS];
 	int rc;                 /* the first per-session failure's exit code */
+	int report_stderr;      /* session lines to stderr (stdout is export's data) */
 	struct mig_meter meter;
 };
 

@@ -1,5 +1,5 @@
-/* io.c - export and import: sessions as JSON lines (one session a line,
- * with its expiry), for backups, restores, pipes and ssh. */
+/* io.c - import: sessions from JSON lines (export's, export.c, or the
+ * TypeScript layout's), for restores, pipes and ssh. */
 #include "copy.h"
 
 #include <stdlib.h>
@@ -9,111 +9,6 @@
 #include "core/json.h"
 #include "core/legacy.h"
 #include "core/schema.h"
-
-int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct mig_opts *o = opts;
-	struct mig_side src = {0};
-	struct mig_run run;
-	FILE *f = stdout;
-	char **ids = NULL;
-	struct sess_snap *snaps = NULL;
-	int *ok = NULL, n, i, rc;
-	long exported = 0;
-	struct sess_err err;
-	cJSON *sum;
-
-	(void)argc;
-	(void)argv;
-	if ((rc = mig_check_common(a, o)))
-		return rc;
-	if (!o->all && !o->since && !o->ids && !o->match && !o->state)
-		return cli_usage_error(a, "say which sessions: --all, --since TIME, --ids FILE|-, --match GLOB or --state STATE");
-	if (o->ids)
-		return cli_usage_error(a, "export takes --all, --since, --match or --state (an id list: use copy --ids)");
-	memset(&run, 0, sizeof run);
-	run.a = a;
-	run.src = &src;
-	run.legacy = o->layout && !strcmp(o->layout, "legacy");
-	run.form = 's';
-	run.batch = o->batch > 0 ? o->batch : 100;
-	if ((rc = mig_open_side(a, &src, o->from, "--from")))
-		return rc;
-	if (o->output && strcmp(o->output, "-") && !(f = fopen(o->output, "w"))) {
-		sess_err_set(&a->err, SESS_E_CONFIG, NULL, "cannot write %s; check the directory and its permissions", o->output);
-		rc = cli_app_fail(a);
-		goto out;
-	}
-	mig_sel_init(&run.sel, o, src.cfg.prefix, run.batch);
-	run.sel.second_pass = 1; /* one walk: a line per session, never two */
-	run.meter.start_ms = sess_now_ms();
-	run.meter.total = mig_sel_total(&run.sel, &src.conn);
-	ids = calloc((size_t)run.batch, sizeof *ids);
-	snaps = calloc((size_t)run.batch, sizeof *snaps);
-	ok = calloc((size_t)run.batch, sizeof *ok);
-	cli_catch_stop_signals();
-	while (!cli_stop_signal()) {
-		if ((n = mig_sel_next(&run.sel, &src.conn, ids, (int)run.batch, &err)) < 0 ||
-		    (n > 0 && mig_read_batch(&run, ids, n, snaps, ok, &err))) {
-			if (n > 0)
-				for (i = 0; i < n; i++)
-					free(ids[i]);
-			a->err = err;
-			rc = cli_app_fail(a);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		for (i = 0; i < n; i++) {
-			if (ok[i] && snaps[i].present && mig_sel_keep(&run.sel, &snaps[i]) &&
-			    !(snaps[i].expire_at && snaps[i].expire_at <= snaps[i].now)) {
-				cJSON *j = sess_snap_to_json(&snaps[i]);
-				char *t = cJSON_PrintUnformatted(j);
-				fputs(t, f);
-				fputc('\n', f);
-				free(t);
-				cJSON_Delete(j);
-				exported++;
-			}
-			sess_snap_free(&snaps[i]);
-			free(ids[i]);
-		}
-		if (ferror(f))
-			break;
-		mig_meter_tick(&run.meter, "exporting", n);
-	}
-	if (isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
-	if (fflush(f) || ferror(f)) {
-		if (f == stdout)
-			goto out; /* the reader went away: quietly */
-		sess_err_set(&a->err, SESS_E_CONFIG, NULL, "writing %s failed (disk full?)", o->output);
-		rc = cli_app_fail(a);
-		goto out;
-	}
-	sum = cJSON_CreateObject();
-	cJSON_AddBoolToObject(sum, "summary", 1);
-	cJSON_AddNumberToObject(sum, "exported", (double)exported);
-	cJSON_AddNumberToObject(sum, "elapsedMs", (double)(sess_now_ms() - run.meter.start_ms));
-	if (f == stdout) { /* stdout is the data: the summary goes to stderr */
-		char *t = cJSON_PrintUnformatted(sum);
-		fprintf(stderr, "%s\n", t);
-		free(t);
-		cJSON_Delete(sum);
-	} else {
-		cli_print(a, sum);
-	}
-	if (cli_stop_signal())
-		rc = cli_signal_exit();
-out:
-	if (f && f != stdout)
-		fclose(f);
-	free(ids);
-	free(snaps);
-	free(ok);
-	mig_close_side(&src);
-	return rc;
-}
 
 /* A legacy line: {"id","session":{...},"events":[text|{"score","value"}],
  * "agents":[...],"pttl":MS} (the three TypeScript keys of one session). */

@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# sess-migrate: what the adversarial report of issue 17 found. Every
+# printed result line is the truth about what was stored; partial results
+# are never success; nothing unverified is written as verified.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load helpers/redis
+	common_setup_file
+	redis_start_named SRC
+	redis_start_named DST
+}
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() {
+	load helpers/redis
+	common_setup
+	export REDIS_URL=$(redis_url SRC)
+	DST=$(redis_url DST)
+}
+
+src() { redis-cli -s "$SRC_SOCK" "$@"; }
+dst() { redis-cli -s "$DST_SOCK" "$@"; }
+
+# mk N [PREFIX]: N sessions of 3 events and 2 agents on SRC
+mk() {
+	local i n=$1 p=${2:-s}
+	for ((i = 1; i <= n; i++)); do
+		sk sessctl create --agent alice --id "$p$i" >/dev/null
+		sk sessctl join "$p$i" bob >/dev/null
+		printf '%s\n' "{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"modified\"}" \
+			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"bob\",\"type\":\"fixed\"}" \
+			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"fixed\"}" | sk sessctl batch >/dev/null
+	done
+}
+
+# clone N [PREFIX]: N copies of SRC's first session, loaded through
+# export/import on SRC itself (quick)
+clone() {
+	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/one"
+	python3 - "$BATS_TEST_TMPDIR/one" "$1" "${2:-m}" >"$BATS_TEST_TMPDIR/many" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).readline())
+for i in range(int(sys.argv[2])):
+    s["id"] = "%s%d" % (sys.argv[3], i)
+    print(json.dumps(s))
+PY
+	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$REDIS_URL" --task load >/dev/null
+}
+
+# the summary line of $output, by its structure
+summary() { printf '%s\n' "$output" | jq -c 'select(.summary)'; }
+
+@test "export: a session that cannot be read is a failure: named in the summary, exit non-zero (S9)" {
+	mk 3
+	src DEL 'sess:{s2}:events' >/dev/null
+	src SET 'sess:{s2}:events' notalist >/dev/null
+	run sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl"
+	assert_failure 65
+	summary | jq -e '.exported == 2 and .failed == 1' || fail "$output"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/f.jsonl")" = 2 ] || fail "lines"
+	# to stdout: the data stays data, the failure and summary go to stderr
+	run --separate-stderr sk sess-migrate export --all
+	assert_failure 65
+	[ "$(printf '%s\n' "$output" | jq -r .id | sort | tr '\n' ' ')" = "s1 s3 " ] || fail "stdout: $output"
+	printf '%s\n' "$stderr" | grep -v '^sess-migrate:' | jq -e 'select(.summary) | .failed == 1' || fail "stderr: $stderr"
+}
+
+@test "export: a user who may not read (no MULTI) exports nothing and says so, exit 77 (S9)" {
+	mk 2
+	src ACL SETUSER nomulti on '>pw' '~*' '+@all' '-multi' >/dev/null
+	run sk sess-migrate export --all --from "redis://nomulti:pw@$(echo "$REDIS_URL" | sed 's|^redis://||')" -o "$BATS_TEST_TMPDIR/f.jsonl"
+	src ACL DELUSER nomulti >/dev/null
+	assert_failure 77
+	[ ! -e "$BATS_TEST_TMPDIR/f.jsonl" ] || fail "a file of nothing was written"
+}
+
+@test "export -o FILE on a full disk: the old file is kept, no temp file left, exit 66" {
+	mk 1
+	clone 200
+	echo OLD >"$BATS_TEST_TMPDIR/backup.jsonl"
+	mkdir -p "$BATS_TEST_TMPDIR/d" && echo OLD >"$BATS_TEST_TMPDIR/d/backup.jsonl"
+	# a file size limit: writes past 16 KiB fail (EFBIG) as on a full disk
+	run bash -c "trap '' XFSZ; ulimit -f 16; exec '$SESSKIT_BUILDDIR/sess-migrate' export --all -o '$BATS_TEST_TMPDIR/d/backup.jsonl'"
+	assert_failure 66
+	[ "$(cat "$BATS_TEST_TMPDIR/d/backup.jsonl")" = OLD ] || fail "the old backup was overwritten"
+	[ "$(ls -A "$BATS_TEST_TMPDIR/d")" = backup.jsonl ] || fail "left: $(ls -A "$BATS_TEST_TMPDIR/d")"
+	assert_output --partial "backup.jsonl"
+	# and with room, the new file replaces the old one whole
+	run sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/d/backup.jsonl"
+	assert_success
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/d/backup.jsonl")" = 201 ] || fail "lines"
+	[ "$(ls -A "$BATS_TEST_TMPDIR/d")" = backup.jsonl ] || fail "left: $(ls -A "$BATS_TEST_TMPDIR/d")"
+}
