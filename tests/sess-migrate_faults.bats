@@ -5,6 +5,8 @@
 
 bats_require_minimum_version 1.5.0
 
+bats_require_minimum_version 1.5.0
+
 setup_file() {
 	load helpers/redis
 	common_setup_file
