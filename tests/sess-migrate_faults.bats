@@ -94,3 +94,30 @@ summary() { printf '%s\n' "$output" | jq -c 'select(.summary)'; }
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/d/backup.jsonl")" = 201 ] || fail "lines"
 	[ "$(ls -A "$BATS_TEST_TMPDIR/d")" = backup.jsonl ] || fail "left: $(ls -A "$BATS_TEST_TMPDIR/d")"
 }
+
+# calls of CMD on SRC since the last CONFIG RESETSTAT (0 when none)
+calls() {
+	src INFO commandstats | tr -d '\r' | sed -n "s/^cmdstat_$1:calls=\([0-9]*\),.*/\1/p" | grep . || echo 0
+}
+
+@test "copy reads every source session once (one MULTI each), the counts add up" {
+	mk 1
+	clone 300
+	src CONFIG RESETSTAT >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --batch 40 --task once
+	assert_success
+	[ "$(calls multi)" = 301 ] || fail "the source was read $(calls multi) times for 301 sessions"
+	summary | jq -e '.copied == 301 and .alreadyDone == 0 and .expired == 0' || fail "$(summary)"
+	[ "$(printf '%s\n' "$output" | jq -r 'select(.status) | .id' | sort | uniq -d | wc -l)" = 0 ] || fail "a session reported twice"
+	# resumed when done: nothing read again, each counted once
+	src CONFIG RESETSTAT >/dev/null
+	run sk sess-migrate resume once --to "$DST" --batch 40
+	assert_success
+	[ "$(calls multi)" = 0 ] || fail "resume read $(calls multi) sessions again"
+	summary | jq -e '.copied == 0 and .alreadyDone == 301' || fail "$(summary)"
+	# a dry run too
+	src CONFIG RESETSTAT >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --batch 40 --dry-run
+	assert_success
+	[ "$(calls multi)" = 301 ] || fail "dry run: $(calls multi) reads"
+}

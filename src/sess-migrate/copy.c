@@ -155,8 +155,9 @@ void mig_report(struct mig_run *run, const char *id, int st, const struct sess_e
 }
 
 /* Ids the task already wrote (a resumed run skips them without reading
- * the source). */
-static int drop_done(struct mig_run *run, char **ids, int n, struct sess_err *err)
+ * the source); report: count each as alreadyDone (not in a second pass,
+ * whose ids the first one counted). */
+static int drop_done(struct mig_run *run, char **ids, int n, int report, struct sess_err *err)
 {
 	const char **argv;
 	size_t *lens;
@@ -187,7 +188,8 @@ static int drop_done(struct mig_run *run, char **ids, int n, struct sess_err *er
 	 * frees all n) */
 	for (i = 0; i < n; i++) {
 		if (r->element[i]->type == REDIS_REPLY_STRING) {
-			mig_report(run, ids[i], MIG_DONE, NULL);
+			if (report)
+				mig_report(run, ids[i], MIG_DONE, NULL);
 		} else {
 			char *t = ids[k];
 			ids[k++] = ids[i];
@@ -432,14 +434,54 @@ static void filter_batch(struct mig_run *run, char **ids, int n, struct sess_sna
 	}
 }
 
-/* One batch of ids: drop what the task did, read, filter, write. */
-static int copy_batch(struct mig_run *run, char **ids, int n, struct sess_err *err)
+/* The second pass of an index walk looks for what changed since the walk
+ * began (a session a write moved behind it): of its ids, keep those whose
+ * meta updated is at or after sel.since (one HGET each, not a read of the
+ * session: the first pass read the others, and reading them again would
+ * count them twice). Reordered as drop_done does; the caller frees all n. */
+static int drop_unchanged(struct mig_run *run, char **ids, int n, struct sess_err *err)
+{
+	struct sess_pipe p;
+	struct sess_keys k;
+	int i, keep = 0, rc = 0;
+
+	if (n == 0 || run->legacy)
+		return n;
+	sess_pipe_init(&p, &run->src->conn);
+	for (i = 0; i < n && !rc; i++) {
+		sess_keys_init(&k, run->src->cfg.prefix, ids[i]);
+		rc = sess_pipe_cmdf(&p, i, err, "HGET %s " SESS_S_F_UPDATED, k.meta);
+	}
+	for (i = 0; i < n && !rc; i++) {
+		redisReply *r;
+		long tag;
+		if ((rc = sess_pipe_next(&p, &r, &tag, err)))
+			break;
+		if (r->type == REDIS_REPLY_STRING && strtoll(r->str, NULL, 10) >= run->sel.since) {
+			char *t = ids[keep];
+			ids[keep++] = ids[i];
+			ids[i] = t;
+		}
+		freeReplyObject(r);
+	}
+	sess_pipe_free(&p);
+	return rc ? -1 : keep;
+}
+
+/* One batch of ids: drop what the task did, read, filter, write; *nread:
+ * how many sessions were read from the source. */
+static int copy_batch(struct mig_run *run, char **ids, int n, long *nread, struct sess_err *err)
 {
 	struct sess_snap *snaps;
 	int *ok, i, rc = -1;
 
-	if ((n = drop_done(run, ids, n, err)) < 0)
+	*nread = 0;
+	if ((n = drop_done(run, ids, n, !run->sel.second_pass, err)) < 0)
 		return -1;
+	if (run->sel.second_pass && run->sel.kind == SEL_INDEX && !run->dry_run &&
+	    (n = drop_unchanged(run, ids, n, err)) < 0)
+		return -1;
+	*nread = n;
 	if (n == 0)
 		return 0;
 	snaps = calloc((size_t)n, sizeof *snaps);
@@ -616,29 +658,34 @@ static int mig_loop(struct mig_run *run)
 	run->meter.total = mig_sel_total(&run->sel, sel_conn);
 	run->meter.rate = run->rate;
 	cli_catch_stop_signals();
-	if (run->fresh && !run->dry_run && run->sel.kind != SEL_PLAN) {
-		if (copy_overlapped(run, page, &err))
-			goto fail;
-		free(ids);
-		ids = NULL;
-	}
-	for (; ids;) {
-		if (cli_stop_signal() || run->a->out.closed)
+	/* an index walk's second pass (what changed during the first) goes
+	 * batch by batch: its ids are first narrowed by the done marks and the
+	 * meta's updated, so no session is read twice */
+	run->sel.pause = run->sel.kind == SEL_INDEX;
+	if (run->fresh && !run->dry_run && run->sel.kind != SEL_PLAN && copy_overlapped(run, page, &err))
+		goto fail;
+	for (;;) {
+		long nread;
+		if (cli_stop_signal() || run->a->out.closed ||
+		    (run->stop_on_conflict && run->count[MIG_CONFLICT]))
 			break;
 		if ((n = mig_sel_next(&run->sel, sel_conn, ids, (int)page, &err)) < 0)
 			goto fail;
+		if (n == 0 && run->sel.kind == SEL_INDEX && !run->sel.done)
+			continue; /* the pause between the passes */
 		if (n == 0)
 			break;
-		if (copy_batch(run, ids, n, &err)) {
+		if (copy_batch(run, ids, n, &nread, &err)) {
 			for (i = 0; i < n; i++)
 				free(ids[i]);
 			goto fail;
 		}
 		for (i = 0; i < n; i++)
 			free(ids[i]);
-		mig_meter_tick(&run->meter, run->dry_run ? "checking" : "copying", n);
-		if (run->stop_on_conflict && run->count[MIG_CONFLICT])
-			break;
+		/* the first pass's ids are the progress; the second's only count
+		 * what was read (against --rate too) */
+		mig_meter_tick(&run->meter, run->dry_run ? "checking" : "copying",
+			       run->sel.second_pass && run->sel.kind == SEL_INDEX ? nread : n);
 	}
 	free(ids);
 	if (cli_stop_signal())

@@ -47,6 +47,7 @@ struct mig_sel {
 	long long last_score;
 	char last_member[SESS_ID_MAX + 1];
 	int started, second_pass, done;
+	int pause;            /* copy: mig_sel_next returns 0 once between the passes */
 	long long run_start;
 	/* plan walk */
 	const char *plan_key;
@@ -59,7 +60,9 @@ struct mig_sel {
 int mig_parse_since(const char *s, long long *out, struct sess_err *err);
 void mig_sel_init(struct mig_sel *sel, const struct mig_opts *o, const char *prefix,
 		  long page);
-/* The next ids (up to sel->page) into ids[]; 0 at the end. Each id is
+/* The next ids (up to sel->page) into ids[]; 0 at the end (with
+ * sel->pause, also once at the end of an index walk's first pass: then
+ * sel->done is 0 and the next call starts the second). Each id is
  * malloc'd; the caller frees. */
 int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 		 struct sess_err *err);

@@ -237,6 +237,8 @@ int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 		sel->started = 0;
 		if (sel->since < sel->run_start - 1000)
 			sel->since = sel->run_start - 1000;
+		if (sel->pause)
+			return 0;
 	}
 }
 
