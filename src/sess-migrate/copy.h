@@ -23,7 +23,8 @@ struct mig_run {
 	long batch, rate;
 	long count[MIG_NSTATUS];
 	int rc;                 /* the first per-session failure's exit code */
-	int report_stderr;      /* session lines to stderr (stdout is export's data) */
+	int report_stderr;
+	long upkept;            /* sessions whose pending upkeep a resume completed */      /* session lines to stderr (stdout is export's data) */
 	struct mig_meter meter;
 };
 

@@ -1,6 +1,7 @@
 /* io.c - import: sessions from JSON lines (export's, export.c, or the
  * TypeScript layout's), for restores, pipes and ssh. */
 #include "copy.h"
+#include "upkeep.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +129,8 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 			}
 		}
 	}
-	if (sess_script_load_all(&run->dst->conn, &a->err)) {
+	if (sess_script_load_all(&run->dst->conn, &a->err) ||
+	    (resume && !run->dry_run && mig_upkeep_pending(run, &run->upkept, &a->err))) {
 		if (f != stdin)
 			fclose(f);
 		return cli_app_fail(a);

@@ -1,6 +1,7 @@
 /* tasks.c - status, tasks and rollback: what a task did, and undoing it
  * exactly (only the sessions it wrote; what it replaced put back). */
 #include "copy.h"
+#include "upkeep.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,20 @@ int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 	    sess_mtask_set(&dst.conn, &t, "status", "rolling-back", &a->err)) {
 		rc = cli_app_fail(a);
 		goto out;
+	}
+	{ /* a killed run's pending upkeep first, so the undo's upkeep (index
+	   * entries removed, 'deleted' counted) undoes a complete arrival */
+		struct mig_run run;
+		long upkept;
+		memset(&run, 0, sizeof run);
+		run.a = a;
+		run.dst = &dst;
+		run.task = t;
+		run.batch = o->batch;
+		if (mig_upkeep_pending(&run, &upkept, &a->err)) {
+			rc = cli_app_fail(a);
+			goto out;
+		}
 	}
 	cli_catch_stop_signals();
 	/* HSCAN the done marks; each undo forgets its mark in the same script,

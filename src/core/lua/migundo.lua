@@ -29,11 +29,13 @@ local function info()
   return out
 end
 local status, out = 'kept', {0, '', ''}
-if mark == 'c' then
+-- (a mark is 'c' or 'r', then the chain head the session arrived with)
+local kind = string.sub(mark, 1, 1)
+if kind == 'c' then
   out = info()
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
   status = 'removed'
-elseif mark == 'r' then
+elseif kind == 'r' then
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
   local at = tonumber(redis.call('HGET', KEYS[7], id .. ':x') or '0') or 0
   for i = 1, 5 do

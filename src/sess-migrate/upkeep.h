@@ -1,0 +1,20 @@
+/* upkeep.h - a task's global upkeep on the target, exact across kills
+ * (upkeep.c). */
+#ifndef SESS_MIGRATE_UPKEEP_H
+#define SESS_MIGRATE_UPKEEP_H
+
+#include "copy.h"
+
+/* Queue on p, as one MULTI, the upkeep of snaps[i] where arrived[i] (put
+ * by migput: copied or replaced, s->types from its reply) and their
+ * removal from the task's upkeep set; nothing when none arrived. The
+ * caller takes the replies (sess_pipe_run). */
+int mig_upkeep_send(struct mig_run *run, struct sess_pipe *p, struct sess_snap *snaps,
+		    int n, const int *arrived, struct sess_err *err);
+
+/* Complete the upkeep of the sessions a killed run put but did not
+ * upkeep (the task's upkeep set), reading each from the target; *done
+ * gets how many were indexed. Nothing may be in flight on run->dst. */
+int mig_upkeep_pending(struct mig_run *run, long *done, struct sess_err *err);
+
+#endif
