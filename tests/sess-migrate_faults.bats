@@ -179,3 +179,32 @@ calls() {
 	REDIS_URL=$DST run sk sess-validate sessions --all
 	assert_success
 }
+
+@test "rollback keeps a session changed on the target since the copy, and says so" {
+	mk 3
+	REDIS_URL=$DST sk sessctl create --agent zed --id s3 >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --task rb2 --conflict replace
+	assert_success
+	# written on the target after the copy: an event in s2, a join in s3
+	printf '{"op":"emit","id":"s2","actor":"bob","type":"late"}\n' | REDIS_URL=$DST sk sessctl batch >/dev/null
+	REDIS_URL=$DST sk sessctl join s3 carol >/dev/null
+	h2=$(dst HGET 'sess:{s2}:meta' h)
+	run --separate-stderr sk sess-migrate rollback rb2 --to "$DST"
+	assert_failure 1
+	summary | jq -e '.removed == 1 and .kept == 2 and .restored == 0' || fail "$(summary)"
+	printf '%s\n' "$output" | jq -se 'any(.[]; .id == "s2" and .status == "kept")' || fail "$output"
+	printf '%s\n' "$output" | jq -se 'any(.[]; .id == "s3" and .status == "kept")' || fail "$output"
+	[ "$(dst HGET 'sess:{s2}:meta' h)" = "$h2" ] || fail "s2 was touched"
+	[ "$(dst ZSCORE sess:index s2)" != "" ] || fail "s2's index entry went"
+	[ "$(dst HGET 'sess:{s3}:meta' agent:carol)" != "" ] || fail "s3 was restored over the change"
+	[ "$(dst EXISTS 'sess:{s1}:meta')" = 0 ] || fail "s1 not removed"
+	REDIS_URL=$DST run sk sessctl events s2
+	assert_success
+	assert_output --partial late
+	[ "$(dst HGET sess:migrate:rb2 status)" = rolled-back-partly ] || fail "status"
+	# run again: the same answer, nothing more undone
+	run --separate-stderr sk sess-migrate rollback rb2 --to "$DST"
+	assert_failure 1
+	summary | jq -e '.removed == 0 and .kept == 2' || fail "$(summary)"
+	[ "$(dst HGET 'sess:{s2}:meta' h)" = "$h2" ] || fail "s2 was touched"
+}
