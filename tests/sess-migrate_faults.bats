@@ -208,3 +208,76 @@ calls() {
 	summary | jq -e '.removed == 0 and .kept == 2' || fail "$(summary)"
 	[ "$(dst HGET 'sess:{s2}:meta' h)" = "$h2" ] || fail "s2 was touched"
 }
+
+@test "import: a duplicate id is an error record for its line, even the newer one under --conflict newer" {
+	mk 2
+	sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl" >/dev/null
+	printf '{"op":"emit","id":"s1","actor":"bob","type":"late"}\n' | sk sessctl batch >/dev/null
+	sk sess-migrate export --match s1 >"$BATS_TEST_TMPDIR/newer" 2>/dev/null
+	cat "$BATS_TEST_TMPDIR/newer" >>"$BATS_TEST_TMPDIR/f.jsonl"
+	run --separate-stderr sk sess-migrate import "$BATS_TEST_TMPDIR/f.jsonl" --to "$DST" --conflict newer
+	assert_failure 65
+	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .line == 3 and .id == "s1" and .error.code == "duplicate")' || fail "$output"
+	summary | jq -e '.copied == 2 and .failed == 1' || fail "$(summary)"
+}
+
+@test "import verifies each session's hash chain and refuses one that fails" {
+	mk 3
+	sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl" >/dev/null
+	# s2: an event's text changed (its type), the chain no longer holds
+	python3 - "$BATS_TEST_TMPDIR/f.jsonl" >"$BATS_TEST_TMPDIR/bad.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    if s["id"] == "s2":
+        s["events"][0] = s["events"][0].replace('"modified"', '"deleted"')
+    print(json.dumps(s))
+PY
+	run --separate-stderr sk sess-migrate import "$BATS_TEST_TMPDIR/bad.jsonl" --to "$DST"
+	assert_failure 65
+	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .id == "s2" and (.error.code | test("chain")))' || fail "$output"
+	[ "$(dst EXISTS 'sess:{s2}:meta')" = 0 ] || fail "s2 was written"
+	summary | jq -e '.copied == 2 and .failed == 1' || fail "$(summary)"
+	# a meta without a chain head cannot be verified: refused too
+	python3 - "$BATS_TEST_TMPDIR/f.jsonl" >"$BATS_TEST_TMPDIR/noh.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    s["id"] = "n" + s["id"]
+    if s["id"] == "ns3":
+        del s["meta"]["h"]
+    print(json.dumps(s))
+PY
+	run --separate-stderr sk sess-migrate import "$BATS_TEST_TMPDIR/noh.jsonl" --to "$DST"
+	assert_failure 65
+	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .id == "ns3" and .error.code == "no_chain")' || fail "$output"
+	# a trimmed log with checkpoints verifies too
+	dst FLUSHALL >/dev/null
+	for i in $(seq 1 12); do printf '{"op":"emit","id":"s1","actor":"bob","type":"more"}\n'; done | sk sessctl batch >/dev/null
+	echo '{"maxEventsPerSession": 5}' >"$BATS_TEST_TMPDIR/t.json"
+	sk sessctl --config "$BATS_TEST_TMPDIR/t.json" maintenance >/dev/null
+	[ "$(src HGET 'sess:{s1}:meta' base)" -gt 0 ] || fail "not trimmed"
+	sk sess-migrate export --match s1 -o "$BATS_TEST_TMPDIR/t.jsonl" >/dev/null
+	run sk sess-migrate import "$BATS_TEST_TMPDIR/t.jsonl" --to "$DST"
+	assert_success
+	run sk sess-migrate verify --match s1 --deep --to "$DST"
+	assert_success
+}
+
+@test "import: a line without expiry gets the session's ttl from now, never an immortal session" {
+	mk 1
+	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/f.jsonl" 2>/dev/null
+	python3 - "$BATS_TEST_TMPDIR/f.jsonl" >"$BATS_TEST_TMPDIR/noexp.jsonl" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).readline())
+del s["expireAt"]; del s["pttl"]
+print(json.dumps(s))
+PY
+	run sk sess-migrate import "$BATS_TEST_TMPDIR/noexp.jsonl" --to "$DST"
+	assert_success
+	ttl=$(src HGET 'sess:{s1}:meta' ttl)
+	for k in meta events history; do
+		t=$(dst PTTL "sess:{s1}:$k")
+		[ "$t" -gt 0 ] && [ "$t" -le $((ttl * 1000)) ] && [ "$t" -gt $((ttl * 1000 - 60000)) ] || fail "$k: pttl $t (ttl ${ttl}s)"
+	done
+}

@@ -1,6 +1,7 @@
 /* io.c - import: sessions from JSON lines (export's, export.c, or the
  * TypeScript layout's), for restores, pipes and ssh. */
 #include "copy.h"
+#include "chain.h"
 #include "upkeep.h"
 
 #include <stdlib.h>
@@ -65,6 +66,100 @@ static int legacy_line(struct sess_snap *s, const cJSON *j, const struct sess_co
 	return rc;
 }
 
+/* The ids of one import, with the line each was first on: a second line
+ * of one id is an error record, never a silent drop (an open-addressing
+ * hash set; strings owned). */
+struct idset {
+	char **id;
+	long *line;
+	size_t n, cap;
+};
+
+static size_t id_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* 0 when id is new (added, line kept), else the line it was first on;
+ * -1 when out of memory. */
+static long idset_add(struct idset *s, const char *id, long line)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct idset b = {0};
+		b.cap = s->cap ? 2 * s->cap : 1024;
+		if (!(b.id = calloc(b.cap, sizeof *b.id)) || !(b.line = calloc(b.cap, sizeof *b.line))) {
+			free(b.id);
+			return -1;
+		}
+		for (i = 0; i < s->cap; i++) {
+			size_t j;
+			if (!s->id[i])
+				continue;
+			for (j = id_hash(s->id[i]) % b.cap; b.id[j]; j = (j + 1) % b.cap)
+				;
+			b.id[j] = s->id[i];
+			b.line[j] = s->line[i];
+		}
+		free(s->id);
+		free(s->line);
+		b.n = s->n;
+		*s = b;
+	}
+	for (i = id_hash(id) % s->cap; s->id[i]; i = (i + 1) % s->cap)
+		if (!strcmp(s->id[i], id))
+			return s->line[i];
+	if (!(s->id[i] = strdup(id)))
+		return -1;
+	s->line[i] = line;
+	s->n++;
+	return 0;
+}
+
+static void idset_free(struct idset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		free(s->id[i]);
+	free(s->id);
+	free(s->line);
+	memset(s, 0, sizeof *s);
+}
+
+/* What a line holds beyond its shape, checked before it is written: a
+ * second line of one id (an error, whatever --conflict says), a history
+ * whose chain does not hold (chain.c), and no expiry (the session's ttl,
+ * else SESSION_TTL, from now: a session never outlives its TTL). */
+static int line_checks(struct mig_run *run, struct idset *seen, struct sess_snap *s, long lineno,
+		       int legacy, struct sess_err *err)
+{
+	long first = idset_add(seen, s->id, lineno);
+
+	if (first < 0)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	if (first > 0)
+		return sess_err_set(err, SESS_E_DATA, "duplicate",
+				    "session %s was on line %ld already; one line per session (the later line is not imported: remove one of them)",
+				    s->id, first);
+	if (!legacy && mig_chain_check(s, err))
+		return -1;
+	if (run->restart_ttl && s->expire_at && s->now)
+		s->expire_at = sess_now_ms() + (s->expire_at - s->now);
+	if (!s->expire_at) {
+		long long ttl = sess_snap_meta_ll(s, SESS_S_F_TTL, 0);
+		if (ttl <= 0)
+			ttl = run->dst->cfg.default_ttl;
+		s->expire_at = sess_now_ms() + ttl * 1000;
+	}
+	return 0;
+}
+
 /* Write what is pending; returns -1 with err when the target failed. */
 static int flush(struct mig_run *run, struct sess_snap *snaps, int *ok, int *n, struct sess_err *err)
 {
@@ -94,6 +189,8 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 	int *ok, n = 0, rc;
 	struct sess_err err;
 	cJSON *info;
+	struct idset seen = {0};
+	int legacy = o->layout && !strcmp(o->layout, "legacy");
 
 	if (resume && !strcmp(path, "-")) {
 		sess_err_set(&a->err, SESS_E_USAGE, NULL,
@@ -152,8 +249,13 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 		sess_err_clear(&err);
 		memset(s, 0, sizeof *s);
 		if (!(j = sess_json_parse_err(line, NULL, NULL, &err)) ||
-		    (o->layout && !strcmp(o->layout, "legacy") ? legacy_line(s, j, &run->dst->cfg, &err)
-							       : sess_snap_from_json(s, j, &err))) {
+		    (legacy ? legacy_line(s, j, &run->dst->cfg, &err) : sess_snap_from_json(s, j, &err)) ||
+		    line_checks(run, &seen, s, lineno, legacy, &err)) {
+			if (err.cls == SESS_E_INTERNAL) {
+				cJSON_Delete(j);
+				sess_snap_free(s);
+				goto fail;
+			}
 			cJSON *rec = cli_error_record(lineno, &err);
 			if (s->id[0])
 				cJSON_AddStringToObject(rec, "id", s->id);
@@ -169,8 +271,6 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 			continue;
 		}
 		cJSON_Delete(j);
-		if (run->restart_ttl && s->expire_at && s->now)
-			s->expire_at = sess_now_ms() + (s->expire_at - s->now);
 		s->now = sess_now_ms();
 		ok[n] = 1;
 		if (s->expire_at && s->expire_at <= s->now) {
@@ -185,6 +285,7 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 	}
 	if (flush(run, snaps, ok, &n, &err))
 		goto fail;
+	idset_free(&seen);
 	free(line);
 	free(snaps);
 	free(ok);
@@ -200,6 +301,7 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 	cli_print(a, mig_summary(run));
 	return run->rc;
 fail:
+	idset_free(&seen);
 	free(line);
 	free(snaps);
 	free(ok);
