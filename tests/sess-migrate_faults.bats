@@ -281,3 +281,13 @@ PY
 		[ "$t" -gt 0 ] && [ "$t" -le $((ttl * 1000)) ] && [ "$t" -gt $((ttl * 1000 - 60000)) ] || fail "$k: pttl $t (ttl ${ttl}s)"
 	done
 }
+
+@test "a session expired before the copy reads it is reported once, as expired" {
+	mk 3
+	src PEXPIRE 'sess:{s2}:meta' 1 >/dev/null
+	sleep 0.05
+	run sk sess-migrate copy --all --to "$DST"
+	assert_success
+	[ "$(printf '%s\n' "$output" | jq -r 'select(.id == "s2") | .status' | tr '\n' ' ')" = "expired " ] || fail "$output"
+	summary | jq -e '.copied == 2 and .expired == 1' || fail "$(summary)"
+}
