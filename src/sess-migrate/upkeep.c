@@ -57,8 +57,7 @@ out:
 	return rc;
 }
 
-/* A target session's events by type into s->types (as migput's reply). */
-static int count_types(struct sess_snap *s, struct sess_err *err)
+int mig_snap_count_types(struct sess_snap *s, struct sess_err *err)
 {
 	struct sess_arrivals t;
 	size_t i;
@@ -113,7 +112,7 @@ static int pending_page(struct mig_run *run, char **ids, int n, long *done, stru
 		/* gone since (expired, deleted): nothing to index, only the
 		 * set's entry to drop */
 		arrived[i] = 1;
-		if (snaps[i].present && count_types(&snaps[i], err))
+		if (snaps[i].present && mig_snap_count_types(&snaps[i], err))
 			goto out;
 	}
 	for (i = 0; i < n; i++)

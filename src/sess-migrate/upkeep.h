@@ -12,6 +12,10 @@
 int mig_upkeep_send(struct mig_run *run, struct sess_pipe *p, struct sess_snap *snaps,
 		    int n, const int *arrived, struct sess_err *err);
 
+/* s's events (part[1], form 's') by type into s->types, as migput's
+ * reply gives them (a damaged event counts nothing). */
+int mig_snap_count_types(struct sess_snap *s, struct sess_err *err);
+
 /* Complete the upkeep of the sessions a killed run put but did not
  * upkeep (the task's upkeep set), reading each from the target; *done
  * gets how many were indexed. Nothing may be in flight on run->dst. */
