@@ -238,6 +238,21 @@ PY
 	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .id == "s2" and (.error.code | test("chain")))' || fail "$output"
 	[ "$(dst EXISTS 'sess:{s2}:meta')" = 0 ] || fail "s2 was written"
 	summary | jq -e '.copied == 2 and .failed == 1' || fail "$(summary)"
+	# the meta's derived fields must be what the history says: a state
+	# edited in the line (not in the chain) is refused
+	python3 - "$BATS_TEST_TMPDIR/f.jsonl" >"$BATS_TEST_TMPDIR/state.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    s["id"] = "m" + s["id"]
+    if s["id"] == "ms1":
+        s["meta"]["state"] = "completed"
+    print(json.dumps(s))
+PY
+	run --separate-stderr sk sess-migrate import "$BATS_TEST_TMPDIR/state.jsonl" --to "$DST"
+	assert_failure 65
+	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .id == "ms1" and .error.code == "state_mismatch")' || fail "$output"
+	[ "$(dst EXISTS 'sess:{ms1}:meta')" = 0 ] || fail "ms1 was written"
 	# a meta without a chain head cannot be verified: refused too
 	python3 - "$BATS_TEST_TMPDIR/f.jsonl" >"$BATS_TEST_TMPDIR/noh.jsonl" <<'PY'
 import json, sys

@@ -2,7 +2,8 @@
  * its records folded in the order they were made (an event with seq N,
  * then the history records at N; a trimmed log from the checkpoint that
  * covers its first event), each stored checkpoint against the fold, and
- * the chain folded against the meta's head h (core/fold.h, integrity.h:
+ * the chain folded against the meta's head h, and the meta's derived
+ * fields against the fold (core/fold.h, integrity.h:
  * what sess-replay verify and sess-validate check). A line whose chain
  * does not hold is refused: nothing unverified is written as verified. */
 #include "chain.h"
@@ -132,6 +133,25 @@ int mig_chain_check(const struct sess_snap *s, struct sess_err *err)
 		record(&c, hist->v[h], hist->len[h]);
 	if (!c.bad)
 		sess_integrity_finish(&c.f, head, "session", c.cps, start_seq, finding, &c);
+	if (!c.bad) {
+		/* the meta's derived fields (state, seq, creator, members, counts)
+		 * must be what the verified history implies */
+		const char **fields = malloc((s->meta.n / 2 + 1) * sizeof *fields);
+		const char **values = malloc((s->meta.n / 2 + 1) * sizeof *values);
+		size_t m = 0;
+		if (!fields || !values) {
+			sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+			c.bad = 1;
+		} else {
+			for (i = 0; i + 1 < s->meta.n; i += 2, m++) {
+				fields[m] = s->meta.v[i];
+				values[m] = s->meta.v[i + 1];
+			}
+			sess_integrity_meta(&c.f, fields, values, m, finding, &c);
+		}
+		free(fields);
+		free(values);
+	}
 out:
 	rc = c.bad ? -1 : 0;
 	sess_fold_free(&c.f);
