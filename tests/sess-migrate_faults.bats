@@ -306,3 +306,12 @@ PY
 	[ "$(printf '%s\n' "$output" | jq -r 'select(.id == "s2") | .status' | tr '\n' ' ')" = "expired " ] || fail "$output"
 	summary | jq -e '.copied == 2 and .expired == 1' || fail "$(summary)"
 }
+
+@test "copy --ids: an id listed twice is an error record for its line, copied once, never counted as already done" {
+	mk 2
+	printf 's1\ns2\n{"id":"s1"}\n' >"$BATS_TEST_TMPDIR/ids"
+	run sk sess-migrate copy --ids "$BATS_TEST_TMPDIR/ids" --to "$DST" --task dup
+	assert_failure 65
+	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .line == 3 and .error.code == "duplicate")' || fail "$output"
+	summary | jq -e '.copied == 2 and .alreadyDone == 0' || fail "$(summary)"
+}

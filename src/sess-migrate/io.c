@@ -2,6 +2,7 @@
  * TypeScript layout's), for restores, pipes and ssh. */
 #include "copy.h"
 #include "chain.h"
+#include "idset.h"
 #include "upkeep.h"
 
 #include <stdlib.h>
@@ -66,80 +67,14 @@ static int legacy_line(struct sess_snap *s, const cJSON *j, const struct sess_co
 	return rc;
 }
 
-/* The ids of one import, with the line each was first on: a second line
- * of one id is an error record, never a silent drop (an open-addressing
- * hash set; strings owned). */
-struct idset {
-	char **id;
-	long *line;
-	size_t n, cap;
-};
-
-static size_t id_hash(const char *s)
-{
-	size_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-/* 0 when id is new (added, line kept), else the line it was first on;
- * -1 when out of memory. */
-static long idset_add(struct idset *s, const char *id, long line)
-{
-	size_t i;
-
-	if (2 * (s->n + 1) > s->cap) {
-		struct idset b = {0};
-		b.cap = s->cap ? 2 * s->cap : 1024;
-		if (!(b.id = calloc(b.cap, sizeof *b.id)) || !(b.line = calloc(b.cap, sizeof *b.line))) {
-			free(b.id);
-			return -1;
-		}
-		for (i = 0; i < s->cap; i++) {
-			size_t j;
-			if (!s->id[i])
-				continue;
-			for (j = id_hash(s->id[i]) % b.cap; b.id[j]; j = (j + 1) % b.cap)
-				;
-			b.id[j] = s->id[i];
-			b.line[j] = s->line[i];
-		}
-		free(s->id);
-		free(s->line);
-		b.n = s->n;
-		*s = b;
-	}
-	for (i = id_hash(id) % s->cap; s->id[i]; i = (i + 1) % s->cap)
-		if (!strcmp(s->id[i], id))
-			return s->line[i];
-	if (!(s->id[i] = strdup(id)))
-		return -1;
-	s->line[i] = line;
-	s->n++;
-	return 0;
-}
-
-static void idset_free(struct idset *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->cap; i++)
-		free(s->id[i]);
-	free(s->id);
-	free(s->line);
-	memset(s, 0, sizeof *s);
-}
-
 /* What a line holds beyond its shape, checked before it is written: a
  * second line of one id (an error, whatever --conflict says), a history
  * whose chain does not hold (chain.c), and no expiry (the session's ttl,
  * else SESSION_TTL, from now: a session never outlives its TTL). */
-static int line_checks(struct mig_run *run, struct idset *seen, struct sess_snap *s, long lineno,
+static int line_checks(struct mig_run *run, struct mig_idset *seen, struct sess_snap *s, long lineno,
 		       int legacy, struct sess_err *err)
 {
-	long first = idset_add(seen, s->id, lineno);
+	long first = mig_idset_add(seen, s->id, lineno);
 
 	if (first < 0)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
@@ -189,7 +124,7 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 	int *ok, n = 0, rc;
 	struct sess_err err;
 	cJSON *info;
-	struct idset seen = {0};
+	struct mig_idset seen = {0};
 	int legacy = o->layout && !strcmp(o->layout, "legacy");
 
 	if (resume && !strcmp(path, "-")) {
@@ -285,7 +220,7 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 	}
 	if (flush(run, snaps, ok, &n, &err))
 		goto fail;
-	idset_free(&seen);
+	mig_idset_free(&seen);
 	free(line);
 	free(snaps);
 	free(ok);
@@ -301,7 +236,7 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 	cli_print(a, mig_summary(run));
 	return run->rc;
 fail:
-	idset_free(&seen);
+	mig_idset_free(&seen);
 	free(line);
 	free(snaps);
 	free(ok);

@@ -3,6 +3,7 @@
  * --state, --ids, and the TypeScript layout's sessions for --from-layout
  * legacy. */
 #include "migrate.h"
+#include "idset.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -307,9 +308,11 @@ int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
 	ssize_t len;
 	long lineno = 0, n = 0;
 	struct sess_pipe p;
+	struct mig_idset seen = {0};
 	int rc = 0;
 
 	*count = 0;
+	sess_err_clear(&a->err);
 	if (!f) {
 		sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot read --ids file %s; check the path", path);
 		return cli_app_fail(a);
@@ -321,14 +324,28 @@ int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
 			line[--len] = '\0';
 		if (!len)
 			continue;
-		if (line_id(line, id, sizeof id, &a->err)) {
+		if (line_id(line, id, sizeof id, &a->err) == 0) {
+			long first = mig_idset_add(&seen, id, lineno);
+			if (first < 0) {
+				sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
+				break;
+			}
+			if (first > 0)
+				sess_err_set(&a->err, SESS_E_DATA, "duplicate",
+					     "session %s was on line %ld already; it is copied once", id, first);
+		}
+		if (a->err.msg[0] && a->err.cls != SESS_E_INTERNAL) {
+			/* a bad line, or an id again: its record, the rest go on */
 			cJSON *rec = cli_error_record(lineno, &a->err);
 			cli_out_json(&a->out, rec);
 			cJSON_Delete(rec);
 			if (!rc)
 				rc = sess_err_exit_code(a->err.cls);
+			sess_err_clear(&a->err);
 			continue;
 		}
+		if (a->err.msg[0])
+			break;
 		if (sess_pipe_cmdf(&p, 0, &a->err, "RPUSH %s %s", key, id))
 			break;
 		n++;
@@ -336,9 +353,10 @@ int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
 			break;
 	}
 	free(line);
+	mig_idset_free(&seen);
 	if (f != stdin)
 		fclose(f);
-	if (sess_pipe_run(&p, &a->err)) {
+	if (a->err.msg[0] || sess_pipe_run(&p, &a->err)) {
 		sess_pipe_free(&p);
 		return cli_app_fail(a);
 	}
