@@ -340,6 +340,7 @@ int sess_snap_put(struct sess_pipe *p, const char *prefix,
 			goto out;
 	if (PUT_ARG(&a, task_upkeep) || PUT_ARG(&a, s->id) || PUT_ARG(&a, mode) || PUT_ARG(&a, upd) || PUT_ARG(&a, at) ||
 	    PUT_ARG(&a, sent) || PUT_ARG(&a, sess_snap_meta(s, SESS_S_F_MOVED) ? "1" : "0") ||
+	    PUT_ARG(&a, s->form == 'd' ? "1" : "0") ||
 	    put_send(p, &a, tag, err) || PUT_ARG(&a, "EXEC") || put_send(p, &a, tag, err))
 		goto out;
 	rc = 0;

@@ -97,7 +97,8 @@ int sess_snap_put(struct sess_pipe *p, const char *prefix,
 		  const char *task_upkeep, long tag, struct sess_err *err);
 /* One put's replies: its status ("copied", "replaced", "skipped",
  * "conflict", "expired", "done") into status (16 bytes) and 0, and for
- * copied or replaced its events' types and counts into s->types; 1 when
+ * copied or replaced in form 'd' its events' types and counts into
+ * s->types (form 's': the caller has the events and counts them); 1 when
  * the server had lost the script (nothing was changed but staged keys:
  * sess_script_load_all, then put again, which replaces them); -1 with err
  * (a refused payload: SESS_E_DATA; the target refusing the transaction,

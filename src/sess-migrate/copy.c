@@ -394,6 +394,10 @@ static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int
 	for (i = 0, round = 0; i < n; i++) {
 		round += ok[i] == 2;
 		arrived[i] = ok[i] == 2;
+		/* the events by type: migput counted a payload's, a structure's
+		 * text is here */
+		if (arrived[i] && snaps[i].form == 's' && mig_snap_count_types(&snaps[i], err))
+			goto out;
 	}
 	fault_after_puts(round);
 	/* the global indexes on the target, for what arrived: one command

@@ -13,7 +13,9 @@
 -- ARGV: id, conflict mode (skip|replace|newer|fail|sync), the source's
 -- updated ms, expire-at ms (0 = none), five '0'/'1': which staged keys
 -- the caller wrote (the same MULTI deleted the staged keys first, so no
--- other is there), and '1' when the meta carries the field moved.
+-- other is there), '1' when the meta carries the field moved, and '1' to
+-- count the session's events by type in the reply ('0': the caller has
+-- their text and counts them itself).
 -- The staged keys already have the session's absolute expiry (or, for a
 -- session without one, a short TTL that this script removes), so a put
 -- that never gets here leaves nothing that outlives its session.
@@ -38,10 +40,11 @@
 -- a kill at any instant leaves both or neither. (Task keys live outside the
 -- session's slot: targets must be one server, not a cluster.)
 -- prelude: none
-if #KEYS ~= 13 or #ARGV ~= 6 then
-  return redis.error_reply('SESSBADARG migput expects 13 keys and 6 arguments')
+if #KEYS ~= 13 or #ARGV ~= 7 then
+  return redis.error_reply('SESSBADARG migput expects 13 keys and 7 arguments')
 end
 local id, mode, src_updated, at, sent, moved = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local types = ARGV[7] == '1'
 if not (mode == 'skip' or mode == 'replace' or mode == 'newer' or mode == 'fail' or mode == 'sync') then
   return redis.error_reply('SESSBADARG migput: unknown conflict mode')
 end
@@ -115,7 +118,7 @@ if mode ~= 'sync' then
 end
 -- the events by type (a stored event starts {"s":N,"ts":N,"t":"TYPE")
 local out, seen = {status, ''}, {}
-if string.sub(sent, 2, 2) == '1' then
+if types and string.sub(sent, 2, 2) == '1' then
   local evs = redis.call('LRANGE', KEYS[2], 0, -1)
   for i = 1, #evs do
     local t = string.match(evs[i], '^{"s":%d+,"ts":%d+,"t":"([^"\\]+)"')
