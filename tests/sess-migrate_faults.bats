@@ -315,3 +315,62 @@ PY
 	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .line == 3 and .error.code == "duplicate")' || fail "$output"
 	summary | jq -e '.copied == 2 and .alreadyDone == 0' || fail "$(summary)"
 }
+
+# fake_target SOCK ERROR: a stand-in target on a unix socket that answers
+# like a Redis until a transaction's EXEC, which it refuses with ERROR
+# (what a real server says when a transaction is refused at EXEC time:
+# memory crossed maxmemory while it was queued, a replica, ...). Real
+# servers do that only by timing; this one does it every time.
+fake_target() {
+	python3 - "$1" "$2" <<'PY' &
+import os, socket, sys
+path, err = sys.argv[1], sys.argv[2]
+srv = socket.socket(socket.AF_UNIX); srv.bind(path); srv.listen(4)
+def commands(buf):
+    out = []
+    while buf.startswith(b"*"):
+        try:
+            n, rest = buf[1:].split(b"\r\n", 1); args = []
+            for _ in range(int(n)):
+                ln, rest = rest[1:].split(b"\r\n", 1); ln = int(ln)
+                if len(rest) < ln + 2: raise ValueError
+                args.append(rest[:ln]); rest = rest[ln + 2:]
+        except ValueError:
+            break
+        out.append(args); buf = rest
+    return out, buf
+while True:
+    c, _ = srv.accept(); buf = b""; multi = False
+    while True:
+        d = c.recv(65536)
+        if not d: break
+        cmds, buf = commands(buf + d); rep = b""
+        for a in cmds:
+            name = a[0].upper()
+            if multi and name != b"EXEC": rep += b"+QUEUED\r\n"
+            elif name == b"MULTI": multi = True; rep += b"+OK\r\n"
+            elif name == b"EXEC": multi = False; rep += b"-" + err.encode() + b"\r\n"
+            elif name == b"INFO": v = b"redis_version:7.0.15\r\n"; rep += b"$%d\r\n%s\r\n" % (len(v), v)
+            elif name in (b"ZADD", b"HSET", b"DEL"): rep += b":1\r\n"
+            else: rep += b"+OK\r\n"
+        c.sendall(rep)
+    c.close()
+PY
+	FAKE=$!
+	for i in $(seq 1 50); do [ -S "$1" ] && break; sleep 0.05; done
+}
+
+@test "a transaction refused at EXEC (EXECABORT ... because of: OOM / NOPERM) exits by its cause: 75 / 77, resumable" {
+	mk 3
+	fake_target "$BATS_TEST_TMPDIR/oom.sock" "EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'."
+	run sk sess-migrate copy --all --to "unix://$BATS_TEST_TMPDIR/oom.sock" --task ex
+	kill "$FAKE"
+	assert_failure 75
+	assert_output --partial "out of memory"
+	assert_output --partial "resume ex"
+	fake_target "$BATS_TEST_TMPDIR/perm.sock" "EXECABORT Transaction discarded because of: NOPERM this user has no permissions to run the 'evalsha' command"
+	run sk sess-migrate copy --all --to "unix://$BATS_TEST_TMPDIR/perm.sock" --task ex
+	kill "$FAKE"
+	assert_failure 77
+	assert_output --partial "lacks a permission"
+}
