@@ -311,23 +311,6 @@ static int write_send(struct mig_run *run, struct sess_snap *snaps, int n, int *
 	return 0;
 }
 
-/* A test hook, not a feature: SESSKIT_FAULT_EXIT_AFTER_PUTS=N makes the
- * tool exit at once (as kill -9 would) when N sessions were put, after
- * their puts and before their batch's index upkeep: the one instant where
- * a crash leaves sessions stored but not yet indexed (tests/sess-migrate_faults.bats). */
-static void fault_after_puts(long n)
-{
-	static long total, limit = -1;
-
-	if (limit == -1) {
-		const char *e = getenv("SESSKIT_FAULT_EXIT_AFTER_PUTS");
-		limit = e && *e ? strtol(e, NULL, 10) : 0;
-	}
-	total += n;
-	if (limit > 0 && total >= limit)
-		_exit(137);
-}
-
 /* Take the puts' replies, report each session, send again what a lost
  * script refused, then the batch's index upkeep; p is drained after. */
 static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
@@ -399,7 +382,7 @@ static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int
 		if (arrived[i] && snaps[i].form == 's' && mig_snap_count_types(&snaps[i], err))
 			goto out;
 	}
-	fault_after_puts(round);
+	mig_fault_after_puts(round);
 	/* the global indexes on the target, for what arrived: one command
 	 * per index key and counter for the whole batch, in one transaction
 	 * with their removal from the task's upkeep set (upkeep.c) */
@@ -460,40 +443,6 @@ static void filter_batch(struct mig_run *run, char **ids, int n, struct sess_sna
 	}
 }
 
-/* The second pass of an index walk looks for what changed since the walk
- * began (a session a write moved behind it): of its ids, keep those whose
- * meta updated is at or after sel.since (one HGET each, not a read of the
- * session: the first pass read the others, and reading them again would
- * count them twice). Reordered as drop_done does; the caller frees all n. */
-static int drop_unchanged(struct mig_run *run, char **ids, int n, struct sess_err *err)
-{
-	struct sess_pipe p;
-	struct sess_keys k;
-	int i, keep = 0, rc = 0;
-
-	if (n == 0 || run->legacy)
-		return n;
-	sess_pipe_init(&p, &run->src->conn);
-	for (i = 0; i < n && !rc; i++) {
-		sess_keys_init(&k, run->src->cfg.prefix, ids[i]);
-		rc = sess_pipe_cmdf(&p, i, err, "HGET %s " SESS_S_F_UPDATED, k.meta);
-	}
-	for (i = 0; i < n && !rc; i++) {
-		redisReply *r;
-		long tag;
-		if ((rc = sess_pipe_next(&p, &r, &tag, err)))
-			break;
-		if (r->type == REDIS_REPLY_STRING && strtoll(r->str, NULL, 10) >= run->sel.since) {
-			char *t = ids[keep];
-			ids[keep++] = ids[i];
-			ids[i] = t;
-		}
-		freeReplyObject(r);
-	}
-	sess_pipe_free(&p);
-	return rc ? -1 : keep;
-}
-
 /* One batch of ids: drop what the task did, read, filter, write; *nread:
  * how many sessions were read from the source. */
 static int copy_batch(struct mig_run *run, char **ids, int n, long *nread, struct sess_err *err)
@@ -505,7 +454,7 @@ static int copy_batch(struct mig_run *run, char **ids, int n, long *nread, struc
 	if ((n = drop_done(run, ids, n, !run->sel.second_pass, err)) < 0)
 		return -1;
 	if (run->sel.second_pass && run->sel.kind == SEL_INDEX && !run->dry_run &&
-	    (n = drop_unchanged(run, ids, n, err)) < 0)
+	    (n = mig_sel_drop_unchanged(&run->sel, &run->src->conn, ids, n, err)) < 0)
 		return -1;
 	*nread = n;
 	if (n == 0)

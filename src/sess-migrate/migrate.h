@@ -71,6 +71,11 @@ int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
 		      const char *key, long *n);
 /* How many sessions the selection may hold (for progress), 0 = unknown. */
 long mig_sel_total(struct mig_sel *sel, struct sess_conn *c);
+/* An index walk's second pass: of ids, keep first (reordered; the caller
+ * frees all n) those whose meta updated is at or after sel->since, one
+ * HGET each on src; returns how many, -1 with err. */
+int mig_sel_drop_unchanged(struct mig_sel *sel, struct sess_conn *src, char **ids, int n,
+			   struct sess_err *err);
 /* 1 if the snapshot passes the --state / --since filters. */
 int mig_sel_keep(const struct mig_sel *sel, const struct sess_snap *s);
 

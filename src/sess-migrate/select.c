@@ -243,6 +243,41 @@ int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 	}
 }
 
+/* The second pass of an index walk looks for what changed since the walk
+ * began (a session a write moved behind it): of its ids, keep those whose
+ * meta updated is at or after sel.since (one HGET each, not a read of the
+ * session: the first pass read the others, and reading them again would
+ * count them twice). */
+int mig_sel_drop_unchanged(struct mig_sel *sel, struct sess_conn *src, char **ids, int n,
+			    struct sess_err *err)
+{
+	struct sess_pipe p;
+	struct sess_keys k;
+	int i, keep = 0, rc = 0;
+
+	if (n == 0)
+		return n;
+	sess_pipe_init(&p, src);
+	for (i = 0; i < n && !rc; i++) {
+		sess_keys_init(&k, sel->prefix, ids[i]);
+		rc = sess_pipe_cmdf(&p, i, err, "HGET %s " SESS_S_F_UPDATED, k.meta);
+	}
+	for (i = 0; i < n && !rc; i++) {
+		redisReply *r;
+		long tag;
+		if ((rc = sess_pipe_next(&p, &r, &tag, err)))
+			break;
+		if (r->type == REDIS_REPLY_STRING && strtoll(r->str, NULL, 10) >= sel->since) {
+			char *t = ids[keep];
+			ids[keep++] = ids[i];
+			ids[i] = t;
+		}
+		freeReplyObject(r);
+	}
+	sess_pipe_free(&p);
+	return rc ? -1 : keep;
+}
+
 int mig_sel_keep(const struct mig_sel *sel, const struct sess_snap *s)
 {
 	const char *st = sess_snap_meta(s, SESS_S_F_STATE);

@@ -16,6 +16,10 @@ int mig_upkeep_send(struct mig_run *run, struct sess_pipe *p, struct sess_snap *
  * reply gives them (a damaged event counts nothing). */
 int mig_snap_count_types(struct sess_snap *s, struct sess_err *err);
 
+/* After n more sessions were put, before their upkeep: the test hook
+ * SESSKIT_FAULT_EXIT_AFTER_PUTS (upkeep.c). */
+void mig_fault_after_puts(long n);
+
 /* Complete the upkeep of the sessions a killed run put but did not
  * upkeep (the task's upkeep set), reading each from the target; *done
  * gets how many were indexed. Nothing may be in flight on run->dst. */
