@@ -358,3 +358,14 @@ all_same() {
 	assert_success
 	echo "$output" | jq -e '.unfenced and .sessions == 0'
 }
+
+@test "sync carries the type:* counters, for whole copies and for appended tails" {
+	mk 2
+	sync_bg --all --interval 1 --task types
+	sk sessctl emit s1 --actor alice --type modified >/dev/null
+	sk sessctl emit s1 --actor bob --type reviewed >/dev/null
+	until_ok 20 all_same s1 s2
+	stop_sync
+	[ "$(dst HGET sess:stats type:modified)" = 3 ] && [ "$(dst HGET sess:stats type:reviewed)" = 1 ] &&
+		[ "$(dst HGET sess:stats type:fixed)" = 2 ] || fail "$(dst HGETALL sess:stats)"
+}

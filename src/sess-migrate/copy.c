@@ -2,6 +2,7 @@
  * whole or not at all, as a resumable task whose progress lives on the
  * target (core/mtask.h, core/dump.h). */
 #include "copy.h"
+#include "upkeep.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -143,13 +144,21 @@ void mig_report(struct mig_run *run, const char *id, int st, const struct sess_e
 	}
 	if (st == MIG_CONFLICT && !run->rc)
 		run->rc = 1;
-	cli_out_json(&run->a->out, o);
+	if (run->report_stderr) {
+		char *t = cJSON_PrintUnformatted(o);
+		if (t)
+			fprintf(stderr, "%s\n", t);
+		free(t);
+	} else {
+		cli_out_json(&run->a->out, o);
+	}
 	cJSON_Delete(o);
 }
 
 /* Ids the task already wrote (a resumed run skips them without reading
- * the source). */
-static int drop_done(struct mig_run *run, char **ids, int n, struct sess_err *err)
+ * the source); report: count each as alreadyDone (not in a second pass,
+ * whose ids the first one counted). */
+static int drop_done(struct mig_run *run, char **ids, int n, int report, struct sess_err *err)
 {
 	const char **argv;
 	size_t *lens;
@@ -180,7 +189,8 @@ static int drop_done(struct mig_run *run, char **ids, int n, struct sess_err *er
 	 * frees all n) */
 	for (i = 0; i < n; i++) {
 		if (r->element[i]->type == REDIS_REPLY_STRING) {
-			mig_report(run, ids[i], MIG_DONE, NULL);
+			if (report)
+				mig_report(run, ids[i], MIG_DONE, NULL);
 		} else {
 			char *t = ids[k];
 			ids[k++] = ids[i];
@@ -240,7 +250,10 @@ static int read_take(struct mig_run *run, char **ids, int n, struct sess_snap *s
 		ok[i] = 1;
 		if ((run->legacy ? sess_legacy_take(p, &snaps[i], &run->src->cfg, &e)
 				 : sess_snap_take(p, &snaps[i], &e))) {
-			if (!p->conn->ctx || p->conn->ctx->err || e.cls == SESS_E_UNAVAILABLE) {
+			/* the server refusing reads (unreachable, a permission
+			 * this user lacks) fails every session alike: stop */
+			if (!p->conn->ctx || p->conn->ctx->err || e.cls == SESS_E_UNAVAILABLE ||
+			    e.cls == SESS_E_AUTH) {
 				*err = e;
 				return -1;
 			}
@@ -292,7 +305,7 @@ static int write_send(struct mig_run *run, struct sess_snap *snaps, int n, int *
 			continue;
 		ok[i] = PUT_AGAIN;
 		if (sess_snap_put(p, run->dst->cfg.prefix, &snaps[i], run->mode, run->task.done,
-				  run->task.backup, i, err))
+				  run->task.backup, run->task.upkeep, i, err))
 			return -1;
 	}
 	return 0;
@@ -303,11 +316,12 @@ static int write_send(struct mig_run *run, struct sess_snap *snaps, int n, int *
 static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
 			struct sess_pipe *p, struct sess_err *err)
 {
-	struct sess_arrivals ar;
 	int i, round, again = 1, rc = -1;
+	int *arrived = calloc((size_t)n + 1, sizeof *arrived);
 	char st[16];
 
-	sess_arrivals_init(&ar, &run->dst->cfg);
+	if (!arrived)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 	/* a SCRIPT FLUSH (a restart, a failover) between puts: the puts it
 	 * refused changed nothing, and are sent again once it is loaded */
 	for (round = 0; again; round++) {
@@ -322,7 +336,7 @@ static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int
 			for (i = 0; i < n; i++)
 				if (ok[i] == PUT_AGAIN &&
 				    sess_snap_put(p, run->dst->cfg.prefix, &snaps[i], run->mode, run->task.done,
-						  run->task.backup, i, err))
+						  run->task.backup, run->task.upkeep, i, err))
 					goto out;
 		}
 		again = 0;
@@ -360,14 +374,21 @@ static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int
 			}
 		}
 	}
-	/* the global indexes on the target, for what arrived: one command
-	 * per index key and counter for the whole batch */
-	for (i = 0; i < n; i++)
-		if (ok[i] == 2 && sess_snap_arrive(&ar, &snaps[i], 1, err))
+	for (i = 0, round = 0; i < n; i++) {
+		round += ok[i] == 2;
+		arrived[i] = ok[i] == 2;
+		/* the events by type: migput counted a payload's, a structure's
+		 * text is here */
+		if (arrived[i] && snaps[i].form == 's' && mig_snap_count_types(&snaps[i], err))
 			goto out;
-	rc = sess_arrivals_flush(&ar, p, err) || sess_pipe_run(p, err) ? -1 : 0;
+	}
+	mig_fault_after_puts(round);
+	/* the global indexes on the target, for what arrived: one command
+	 * per index key and counter for the whole batch, in one transaction
+	 * with their removal from the task's upkeep set (upkeep.c) */
+	rc = mig_upkeep_send(run, p, snaps, n, arrived, err) || sess_pipe_run(p, err) ? -1 : 0;
 out:
-	sess_arrivals_free(&ar);
+	free(arrived);
 	return rc;
 }
 
@@ -422,14 +443,20 @@ static void filter_batch(struct mig_run *run, char **ids, int n, struct sess_sna
 	}
 }
 
-/* One batch of ids: drop what the task did, read, filter, write. */
-static int copy_batch(struct mig_run *run, char **ids, int n, struct sess_err *err)
+/* One batch of ids: drop what the task did, read, filter, write; *nread:
+ * how many sessions were read from the source. */
+static int copy_batch(struct mig_run *run, char **ids, int n, long *nread, struct sess_err *err)
 {
 	struct sess_snap *snaps;
 	int *ok, i, rc = -1;
 
-	if ((n = drop_done(run, ids, n, err)) < 0)
+	*nread = 0;
+	if ((n = drop_done(run, ids, n, !run->sel.second_pass, err)) < 0)
 		return -1;
+	if (run->sel.second_pass && run->sel.kind == SEL_INDEX && !run->dry_run &&
+	    (n = mig_sel_drop_unchanged(&run->sel, &run->src->conn, ids, n, err)) < 0)
+		return -1;
+	*nread = n;
 	if (n == 0)
 		return 0;
 	snaps = calloc((size_t)n, sizeof *snaps);
@@ -465,6 +492,8 @@ cJSON *mig_summary(struct mig_run *run)
 		cJSON_AddBoolToObject(o, "dryRun", 1);
 	for (i = 0; i < MIG_NSTATUS; i++)
 		cJSON_AddNumberToObject(o, i == MIG_DONE ? "alreadyDone" : status_names[i], (double)run->count[i]);
+	if (run->upkept)
+		cJSON_AddNumberToObject(o, "upkeepCompleted", (double)run->upkept);
 	cJSON_AddNumberToObject(o, "elapsedMs", (double)(sess_now_ms() - run->meter.start_ms));
 	return o;
 }
@@ -606,29 +635,34 @@ static int mig_loop(struct mig_run *run)
 	run->meter.total = mig_sel_total(&run->sel, sel_conn);
 	run->meter.rate = run->rate;
 	cli_catch_stop_signals();
-	if (run->fresh && !run->dry_run && run->sel.kind != SEL_PLAN) {
-		if (copy_overlapped(run, page, &err))
-			goto fail;
-		free(ids);
-		ids = NULL;
-	}
-	for (; ids;) {
-		if (cli_stop_signal() || run->a->out.closed)
+	/* an index walk's second pass (what changed during the first) goes
+	 * batch by batch: its ids are first narrowed by the done marks and the
+	 * meta's updated, so no session is read twice */
+	run->sel.pause = run->sel.kind == SEL_INDEX;
+	if (run->fresh && !run->dry_run && run->sel.kind != SEL_PLAN && copy_overlapped(run, page, &err))
+		goto fail;
+	for (;;) {
+		long nread;
+		if (cli_stop_signal() || run->a->out.closed ||
+		    (run->stop_on_conflict && run->count[MIG_CONFLICT]))
 			break;
 		if ((n = mig_sel_next(&run->sel, sel_conn, ids, (int)page, &err)) < 0)
 			goto fail;
+		if (n == 0 && run->sel.kind == SEL_INDEX && !run->sel.done)
+			continue; /* the pause between the passes */
 		if (n == 0)
 			break;
-		if (copy_batch(run, ids, n, &err)) {
+		if (copy_batch(run, ids, n, &nread, &err)) {
 			for (i = 0; i < n; i++)
 				free(ids[i]);
 			goto fail;
 		}
 		for (i = 0; i < n; i++)
 			free(ids[i]);
-		mig_meter_tick(&run->meter, run->dry_run ? "checking" : "copying", n);
-		if (run->stop_on_conflict && run->count[MIG_CONFLICT])
-			break;
+		/* the first pass's ids are the progress; the second's only count
+		 * what was read (against --rate too) */
+		mig_meter_tick(&run->meter, run->dry_run ? "checking" : "copying",
+			       run->sel.second_pass && run->sel.kind == SEL_INDEX ? nread : n);
 	}
 	free(ids);
 	if (cli_stop_signal())
@@ -730,6 +764,9 @@ static int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_
 	run->sel.plan_key = run->task.plan;
 	run->fresh = !resume;
 	if (sess_script_load_all(&run->dst->conn, &a->err))
+		return cli_app_fail(a);
+	/* what a killed run put but did not index: indexed first */
+	if (resume && !run->dry_run && mig_upkeep_pending(run, &run->upkept, &a->err))
 		return cli_app_fail(a);
 	if ((rc = mig_loop(run)))
 		return rc;

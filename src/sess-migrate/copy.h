@@ -7,24 +7,8 @@
 
 #include "migrate.h"
 
-enum { MIG_COPIED, MIG_REPLACED, MIG_SKIPPED, MIG_CONFLICT, MIG_EXPIRED,
-       MIG_MISSING, MIG_FAILED, MIG_DONE, MIG_NSTATUS };
-
-struct mig_run {
-	struct cli_app *a;
-	struct mig_side *src, *dst;
-	struct sess_mtask task;
-	struct mig_sel sel;
-	int form;               /* 'd' or 's' */
-	char method_why[200];
-	const char *mode;       /* --conflict */
-	int dry_run, legacy, stop_on_conflict, restart_ttl;
-	int fresh;              /* a new task: nothing on the target is its yet */
-	long batch, rate;
-	long count[MIG_NSTATUS];
-	int rc;                 /* the first per-session failure's exit code */
-	struct mig_meter meter;
-};
+/* (struct mig_run and the statuses are in migrate.h, so the engines
+ * copy calls can read a run without including copy.h) */
 
 int mig_pick_method(struct mig_run *run, const char *method);
 void mig_report(struct mig_run *run, const char *id, int st, const struct sess_err *e);

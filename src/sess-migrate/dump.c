@@ -58,6 +58,7 @@ void sess_snap_free(struct sess_snap *s)
 	int i;
 
 	sess_strv_free(&s->meta);
+	sess_strv_free(&s->types);
 	for (i = 0; i < SESS_NKEYS; i++)
 		sess_strv_free(&s->part[i]);
 }
@@ -276,8 +277,8 @@ static int put_cmds(const struct sess_snap *s)
 
 int sess_snap_put(struct sess_pipe *p, const char *prefix,
 		  const struct sess_snap *s, const char *mode,
-		  const char *task_done, const char *task_backup, long tag,
-		  struct sess_err *err)
+		  const char *task_done, const char *task_backup,
+		  const char *task_upkeep, long tag, struct sess_err *err)
 {
 	struct sess_keys k;
 	struct put_argv a = {0};
@@ -327,7 +328,7 @@ int sess_snap_put(struct sess_pipe *p, const char *prefix,
 	}
 	/* a plain command for the pipe: inside MULTI its reply is QUEUED, and
 	 * a NOSCRIPT comes back inside EXEC's (sess_snap_put_take) */
-	if (PUT_ARG(&a, "EVALSHA") || PUT_ARG(&a, sess_script_sha(SESS_LUA_MIGPUT)) || PUT_ARG(&a, "12"))
+	if (PUT_ARG(&a, "EVALSHA") || PUT_ARG(&a, sess_script_sha(SESS_LUA_MIGPUT)) || PUT_ARG(&a, "13"))
 		goto out;
 	for (j = 0; j < SESS_NKEYS; j++)
 		if (PUT_ARG(&a, k.v[j]))
@@ -337,8 +338,9 @@ int sess_snap_put(struct sess_pipe *p, const char *prefix,
 	for (j = 0; j < SESS_NKEYS; j++)
 		if (PUT_ARG(&a, staged[j]))
 			goto out;
-	if (PUT_ARG(&a, s->id) || PUT_ARG(&a, mode) || PUT_ARG(&a, upd) || PUT_ARG(&a, at) ||
+	if (PUT_ARG(&a, task_upkeep) || PUT_ARG(&a, s->id) || PUT_ARG(&a, mode) || PUT_ARG(&a, upd) || PUT_ARG(&a, at) ||
 	    PUT_ARG(&a, sent) || PUT_ARG(&a, sess_snap_meta(s, SESS_S_F_MOVED) ? "1" : "0") ||
+	    PUT_ARG(&a, s->form == 'd' ? "1" : "0") ||
 	    put_send(p, &a, tag, err) || PUT_ARG(&a, "EXEC") || put_send(p, &a, tag, err))
 		goto out;
 	rc = 0;
@@ -348,7 +350,7 @@ out:
 	return rc;
 }
 
-int sess_snap_put_take(struct sess_pipe *p, const struct sess_snap *s,
+int sess_snap_put_take(struct sess_pipe *p, struct sess_snap *s,
 		       char status[16], struct sess_err *err)
 {
 	int n = put_cmds(s), i, rc = 0;
@@ -397,7 +399,18 @@ int sess_snap_put_take(struct sess_pipe *p, const struct sess_snap *s,
 				  "the target refused the session's data (%s); if the target's Redis is older than the source's, use --method structural",
 				  refused ? refused->str : "a staged key is missing");
 	} else {
+		size_t j;
 		snprintf(status, 16, "%s", x->element[0]->str);
+		sess_strv_free(&s->types);
+		for (j = 2; j + 1 < x->elements && !rc; j += 2) {
+			char num[24];
+			int k = snprintf(num, sizeof num, "%lld", x->element[j + 1]->integer);
+			if (x->element[j]->type != REDIS_REPLY_STRING || x->element[j + 1]->type != REDIS_REPLY_INTEGER)
+				rc = sess_reply_bad(err, "migput");
+			else if (sess_strv_push(&s->types, x->element[j]->str, x->element[j]->len) ||
+				 sess_strv_push(&s->types, num, (size_t)k))
+				rc = sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		}
 	}
 	freeReplyObject(r);
 	return rc;
@@ -430,6 +443,9 @@ int sess_snap_arrive(struct sess_arrivals *ar, const struct sess_snap *s,
 	if (recount)
 		sess_arrivals_count(ar, sess_snap_meta_ll(s, SESS_S_F_SEQ, 0) - sess_snap_meta_ll(s, SESS_S_F_BASE, 0),
 				    state && !strcmp(state, SESS_S_COMPLETED));
+	for (i = 0; recount && i + 1 < s->types.n; i += 2)
+		if (sess_arrivals_type(ar, s->types.v[i], strtoll(s->types.v[i + 1], NULL, 10), err))
+			return -1;
 	return 0;
 }
 

@@ -52,6 +52,8 @@ struct sess_snap {
 	long long expire_at;  /* absolute expiry (ms); 0 = none */
 	struct sess_strv meta;            /* meta field/value pairs */
 	struct sess_strv part[SESS_NKEYS]; /* per key: 'd' one payload or none */
+	struct sess_strv types;           /* after a put: type, count (text) pairs
+					   * of its events (the type:* counters) */
 };
 
 void sess_snap_init(struct sess_snap *s, const char *id, int form);
@@ -82,7 +84,8 @@ int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
 #define SESS_PUT_SYNC "sync" /* replace, no task marks (live sync) */
 
 /* Queue the arrival of s on p (the target): its keys, all or nothing,
- * with the task's done/backup hashes (task_done/task_backup key names).
+ * with the task's done/backup hashes and upkeep set (task_done,
+ * task_backup, task_upkeep key names: mtask.h).
  * It is one MULTI: each key s has is written to its staged key
  * (sess_key_arriving: RESTORE in form 'd', HSET/RPUSH in 's', with a TTL
  * of SESS_S_STAGE_TTL ms), then the migput script puts them in place or
@@ -90,20 +93,22 @@ int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
  * the replies with sess_snap_put_take, in the order the puts were sent. */
 int sess_snap_put(struct sess_pipe *p, const char *prefix,
 		  const struct sess_snap *s, const char *mode,
-		  const char *task_done, const char *task_backup, long tag,
-		  struct sess_err *err);
+		  const char *task_done, const char *task_backup,
+		  const char *task_upkeep, long tag, struct sess_err *err);
 /* One put's replies: its status ("copied", "replaced", "skipped",
- * "conflict", "expired", "done") into status (16 bytes) and 0; 1 when
+ * "conflict", "expired", "done") into status (16 bytes) and 0, and for
+ * copied or replaced in form 'd' its events' types and counts into
+ * s->types (form 's': the caller has the events and counts them); 1 when
  * the server had lost the script (nothing was changed but staged keys:
  * sess_script_load_all, then put again, which replaces them); -1 with err
  * (a refused payload: SESS_E_DATA; the target refusing the transaction,
  * out of memory or read-only: its class). */
-int sess_snap_put_take(struct sess_pipe *p, const struct sess_snap *s,
+int sess_snap_put_take(struct sess_pipe *p, struct sess_snap *s,
 		       char status[16], struct sess_err *err);
 
 /* Queue the global upkeep on the target after s arrived (index entry,
- * agent indexes, registry, counters; index.h). recount 0 leaves the
- * counters alone (a resumed task redoing an arrival's upkeep). */
+ * agent indexes, registry, counters, s->types' type:* counters; index.h).
+ * recount 0 leaves the counters alone. */
 int sess_snap_index(struct sess_pipe *p, const struct sess_config *cfg,
 		    const struct sess_snap *s, int recount, struct sess_err *err);
 /* The same for many sessions: gathered in ar, queued by

@@ -1,6 +1,9 @@
-/* io.c - export and import: sessions as JSON lines (one session a line,
- * with its expiry), for backups, restores, pipes and ssh. */
+/* io.c - import: sessions from JSON lines (export's, export.c, or the
+ * TypeScript layout's), for restores, pipes and ssh. */
 #include "copy.h"
+#include "chain.h"
+#include "idset.h"
+#include "upkeep.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,111 +12,6 @@
 #include "core/model/json.h"
 #include "sess-migrate/legacy.h"
 #include "core/base/schema.h"
-
-int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct mig_opts *o = opts;
-	struct mig_side src = {0};
-	struct mig_run run;
-	FILE *f = stdout;
-	char **ids = NULL;
-	struct sess_snap *snaps = NULL;
-	int *ok = NULL, n, i, rc;
-	long exported = 0;
-	struct sess_err err;
-	cJSON *sum;
-
-	(void)argc;
-	(void)argv;
-	if ((rc = mig_check_common(a, o)))
-		return rc;
-	if (!o->all && !o->since && !o->ids && !o->match && !o->state)
-		return cli_usage_error(a, "say which sessions: --all, --since TIME, --ids FILE|-, --match GLOB or --state STATE");
-	if (o->ids)
-		return cli_usage_error(a, "export takes --all, --since, --match or --state (an id list: use copy --ids)");
-	memset(&run, 0, sizeof run);
-	run.a = a;
-	run.src = &src;
-	run.legacy = o->layout && !strcmp(o->layout, "legacy");
-	run.form = 's';
-	run.batch = o->batch > 0 ? o->batch : 100;
-	if ((rc = mig_open_side(a, &src, o->from, "--from")))
-		return rc;
-	if (o->output && strcmp(o->output, "-") && !(f = fopen(o->output, "w"))) {
-		sess_err_set(&a->err, SESS_E_CONFIG, NULL, "cannot write %s; check the directory and its permissions", o->output);
-		rc = cli_app_fail(a);
-		goto out;
-	}
-	mig_sel_init(&run.sel, o, src.cfg.prefix, run.batch);
-	run.sel.second_pass = 1; /* one walk: a line per session, never two */
-	run.meter.start_ms = sess_now_ms();
-	run.meter.total = mig_sel_total(&run.sel, &src.conn);
-	ids = calloc((size_t)run.batch, sizeof *ids);
-	snaps = calloc((size_t)run.batch, sizeof *snaps);
-	ok = calloc((size_t)run.batch, sizeof *ok);
-	cli_catch_stop_signals();
-	while (!cli_stop_signal()) {
-		if ((n = mig_sel_next(&run.sel, &src.conn, ids, (int)run.batch, &err)) < 0 ||
-		    (n > 0 && mig_read_batch(&run, ids, n, snaps, ok, &err))) {
-			if (n > 0)
-				for (i = 0; i < n; i++)
-					free(ids[i]);
-			a->err = err;
-			rc = cli_app_fail(a);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		for (i = 0; i < n; i++) {
-			if (ok[i] && snaps[i].present && mig_sel_keep(&run.sel, &snaps[i]) &&
-			    !(snaps[i].expire_at && snaps[i].expire_at <= snaps[i].now)) {
-				cJSON *j = sess_snap_to_json(&snaps[i]);
-				char *t = cJSON_PrintUnformatted(j);
-				fputs(t, f);
-				fputc('\n', f);
-				free(t);
-				cJSON_Delete(j);
-				exported++;
-			}
-			sess_snap_free(&snaps[i]);
-			free(ids[i]);
-		}
-		if (ferror(f))
-			break;
-		mig_meter_tick(&run.meter, "exporting", n);
-	}
-	if (isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
-	if (fflush(f) || ferror(f)) {
-		if (f == stdout)
-			goto out; /* the reader went away: quietly */
-		sess_err_set(&a->err, SESS_E_CONFIG, NULL, "writing %s failed (disk full?)", o->output);
-		rc = cli_app_fail(a);
-		goto out;
-	}
-	sum = cJSON_CreateObject();
-	cJSON_AddBoolToObject(sum, "summary", 1);
-	cJSON_AddNumberToObject(sum, "exported", (double)exported);
-	cJSON_AddNumberToObject(sum, "elapsedMs", (double)(sess_now_ms() - run.meter.start_ms));
-	if (f == stdout) { /* stdout is the data: the summary goes to stderr */
-		char *t = cJSON_PrintUnformatted(sum);
-		fprintf(stderr, "%s\n", t);
-		free(t);
-		cJSON_Delete(sum);
-	} else {
-		cli_print(a, sum);
-	}
-	if (cli_stop_signal())
-		rc = cli_signal_exit();
-out:
-	if (f && f != stdout)
-		fclose(f);
-	free(ids);
-	free(snaps);
-	free(ok);
-	mig_close_side(&src);
-	return rc;
-}
 
 /* A legacy line: {"id","session":{...},"events":[text|{"score","value"}],
  * "agents":[...],"pttl":MS} (the three TypeScript keys of one session). */
@@ -169,6 +67,34 @@ static int legacy_line(struct sess_snap *s, const cJSON *j, const struct sess_co
 	return rc;
 }
 
+/* What a line holds beyond its shape, checked before it is written: a
+ * second line of one id (an error, whatever --conflict says), a history
+ * whose chain does not hold (chain.c), and no expiry (the session's ttl,
+ * else SESSION_TTL, from now: a session never outlives its TTL). */
+static int line_checks(struct mig_run *run, struct mig_idset *seen, struct sess_snap *s, long lineno,
+		       int legacy, struct sess_err *err)
+{
+	long first = mig_idset_add(seen, s->id, lineno);
+
+	if (first < 0)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	if (first > 0)
+		return sess_err_set(err, SESS_E_DATA, "duplicate",
+				    "session %s was on line %ld already; one line per session (the later line is not imported: remove one of them)",
+				    s->id, first);
+	if (!legacy && mig_chain_check(s, err))
+		return -1;
+	if (run->restart_ttl && s->expire_at && s->now)
+		s->expire_at = sess_now_ms() + (s->expire_at - s->now);
+	if (!s->expire_at) {
+		long long ttl = sess_snap_meta_ll(s, SESS_S_F_TTL, 0);
+		if (ttl <= 0)
+			ttl = run->dst->cfg.default_ttl;
+		s->expire_at = sess_now_ms() + ttl * 1000;
+	}
+	return 0;
+}
+
 /* Write what is pending; returns -1 with err when the target failed. */
 static int flush(struct mig_run *run, struct sess_snap *snaps, int *ok, int *n, struct sess_err *err)
 {
@@ -198,6 +124,8 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 	int *ok, n = 0, rc;
 	struct sess_err err;
 	cJSON *info;
+	struct mig_idset seen = {0};
+	int legacy = o->layout && !strcmp(o->layout, "legacy");
 
 	if (resume && !strcmp(path, "-")) {
 		sess_err_set(&a->err, SESS_E_USAGE, NULL,
@@ -233,7 +161,8 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 			}
 		}
 	}
-	if (sess_script_load_all(&run->dst->conn, &a->err)) {
+	if (sess_script_load_all(&run->dst->conn, &a->err) ||
+	    (resume && !run->dry_run && mig_upkeep_pending(run, &run->upkept, &a->err))) {
 		if (f != stdin)
 			fclose(f);
 		return cli_app_fail(a);
@@ -255,8 +184,13 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 		sess_err_clear(&err);
 		memset(s, 0, sizeof *s);
 		if (!(j = sess_json_parse_err(line, NULL, NULL, &err)) ||
-		    (o->layout && !strcmp(o->layout, "legacy") ? legacy_line(s, j, &run->dst->cfg, &err)
-							       : sess_snap_from_json(s, j, &err))) {
+		    (legacy ? legacy_line(s, j, &run->dst->cfg, &err) : sess_snap_from_json(s, j, &err)) ||
+		    line_checks(run, &seen, s, lineno, legacy, &err)) {
+			if (err.cls == SESS_E_INTERNAL) {
+				cJSON_Delete(j);
+				sess_snap_free(s);
+				goto fail;
+			}
 			cJSON *rec = cli_error_record(lineno, &err);
 			if (s->id[0])
 				cJSON_AddStringToObject(rec, "id", s->id);
@@ -272,8 +206,6 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 			continue;
 		}
 		cJSON_Delete(j);
-		if (run->restart_ttl && s->expire_at && s->now)
-			s->expire_at = sess_now_ms() + (s->expire_at - s->now);
 		s->now = sess_now_ms();
 		ok[n] = 1;
 		if (s->expire_at && s->expire_at <= s->now) {
@@ -288,6 +220,7 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 	}
 	if (flush(run, snaps, ok, &n, &err))
 		goto fail;
+	mig_idset_free(&seen);
 	free(line);
 	free(snaps);
 	free(ok);
@@ -303,6 +236,7 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 	cli_print(a, mig_summary(run));
 	return run->rc;
 fail:
+	mig_idset_free(&seen);
 	free(line);
 	free(snaps);
 	free(ok);

@@ -47,6 +47,7 @@ struct mig_sel {
 	long long last_score;
 	char last_member[SESS_ID_MAX + 1];
 	int started, second_pass, done;
+	int pause;            /* copy: mig_sel_next returns 0 once between the passes */
 	long long run_start;
 	/* plan walk */
 	const char *plan_key;
@@ -59,7 +60,9 @@ struct mig_sel {
 int mig_parse_since(const char *s, long long *out, struct sess_err *err);
 void mig_sel_init(struct mig_sel *sel, const struct mig_opts *o, const char *prefix,
 		  long page);
-/* The next ids (up to sel->page) into ids[]; 0 at the end. Each id is
+/* The next ids (up to sel->page) into ids[]; 0 at the end (with
+ * sel->pause, also once at the end of an index walk's first pass: then
+ * sel->done is 0 and the next call starts the second). Each id is
  * malloc'd; the caller frees. */
 int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 		 struct sess_err *err);
@@ -68,6 +71,11 @@ int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
 		      const char *key, long *n);
 /* How many sessions the selection may hold (for progress), 0 = unknown. */
 long mig_sel_total(struct mig_sel *sel, struct sess_conn *c);
+/* An index walk's second pass: of ids, keep first (reordered; the caller
+ * frees all n) those whose meta updated is at or after sel->since, one
+ * HGET each on src; returns how many, -1 with err. */
+int mig_sel_drop_unchanged(struct mig_sel *sel, struct sess_conn *src, char **ids, int n,
+			   struct sess_err *err);
 /* 1 if the snapshot passes the --state / --since filters. */
 int mig_sel_keep(const struct mig_sel *sel, const struct sess_snap *s);
 
@@ -100,5 +108,28 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume);
 /* verify over an open pair (copy --verify uses it); returns the exit code */
 int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 		   struct mig_side *src, struct mig_side *dst);
+
+/* ---- one run of the copy engine (copy.c; upkeep.c reads it) ---- */
+
+enum { MIG_COPIED, MIG_REPLACED, MIG_SKIPPED, MIG_CONFLICT, MIG_EXPIRED,
+       MIG_MISSING, MIG_FAILED, MIG_DONE, MIG_NSTATUS };
+
+struct mig_run {
+	struct cli_app *a;
+	struct mig_side *src, *dst;
+	struct sess_mtask task;
+	struct mig_sel sel;
+	int form;               /* 'd' or 's' */
+	char method_why[200];
+	const char *mode;       /* --conflict */
+	int dry_run, legacy, stop_on_conflict, restart_ttl;
+	int fresh;              /* a new task: nothing on the target is its yet */
+	long batch, rate;
+	long count[MIG_NSTATUS];
+	int rc;                 /* the first per-session failure's exit code */
+	int report_stderr;      /* session lines to stderr (stdout is export's data) */
+	long upkept;            /* sessions whose pending upkeep a resume completed */
+	struct mig_meter meter;
+};
 
 #endif

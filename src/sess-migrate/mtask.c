@@ -30,6 +30,7 @@ int sess_mtask_init(struct sess_mtask *t, const char *prefix, const char *name,
 	sess_key_migrate(t->done, prefix, t->name, "done");
 	sess_key_migrate(t->backup, prefix, t->name, "backup");
 	sess_key_migrate(t->plan, prefix, t->name, "plan");
+	sess_key_migrate(t->upkeep, prefix, t->name, "upkeep");
 	sess_key_migrate(t->reg, prefix, NULL, NULL);
 	return 0;
 }
@@ -144,8 +145,8 @@ int sess_mtask_add(struct sess_conn *c, const struct sess_mtask *t,
 int sess_mtask_forget(struct sess_conn *c, const struct sess_mtask *t,
 		      struct sess_err *err)
 {
-	redisReply *r = sess_conn_cmdf(c, err, "DEL %s %s %s %s", t->key, t->done,
-				       t->backup, t->plan);
+	redisReply *r = sess_conn_cmdf(c, err, "DEL %s %s %s %s %s", t->key, t->done,
+				       t->backup, t->plan, t->upkeep);
 
 	if (!r)
 		return -1;

@@ -5,8 +5,13 @@
  *                                     selection, conflict, method), its
  *                                     status and its failure counters
  *   PREFIX:migrate:TASK:done    HASH  session id -> c (copied), r
- *                                     (replaced), s (skipped); fields
- *                                     #c #r #s count them
+ *                                     (replaced), each followed by the
+ *                                     chain head it arrived with, or s
+ *                                     (skipped); fields #c #r #s count them
+ *   PREFIX:migrate:TASK:upkeep  SET   sessions put whose global index
+ *                                     entries and counters are not
+ *                                     written yet (migput adds, the
+ *                                     upkeep's transaction removes)
  *   PREFIX:migrate:TASK:backup  HASH  ID:1..5 -> DUMP of what a replace
  *                                     overwrote, ID:x -> its expiry (ms)
  *   PREFIX:migrate:TASK:plan    LIST  the ids of an --ids selection (stdin
@@ -30,7 +35,7 @@
 struct sess_mtask {
 	char name[SESS_ID_MAX + 1];
 	char key[SESS_KEY_MAX], done[SESS_KEY_MAX], backup[SESS_KEY_MAX],
-		plan[SESS_KEY_MAX], reg[SESS_KEY_MAX];
+		plan[SESS_KEY_MAX], reg[SESS_KEY_MAX], upkeep[SESS_KEY_MAX];
 };
 
 /* name NULL or "": a new name "mig-YYYYMMDD-HHMMSS-XXXX". A bad name is

@@ -3,6 +3,7 @@
  * --state, --ids, and the TypeScript layout's sessions for --from-layout
  * legacy. */
 #include "migrate.h"
+#include "idset.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -237,7 +238,44 @@ int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 		sel->started = 0;
 		if (sel->since < sel->run_start - 1000)
 			sel->since = sel->run_start - 1000;
+		if (sel->pause)
+			return 0;
 	}
+}
+
+/* The second pass of an index walk looks for what changed since the walk
+ * began (a session a write moved behind it): of its ids, keep those whose
+ * meta updated is at or after sel.since (one HGET each, not a read of the
+ * session: the first pass read the others, and reading them again would
+ * count them twice). */
+int mig_sel_drop_unchanged(struct mig_sel *sel, struct sess_conn *src, char **ids, int n,
+			    struct sess_err *err)
+{
+	struct sess_pipe p;
+	struct sess_keys k;
+	int i, keep = 0, rc = 0;
+
+	if (n == 0)
+		return n;
+	sess_pipe_init(&p, src);
+	for (i = 0; i < n && !rc; i++) {
+		sess_keys_init(&k, sel->prefix, ids[i]);
+		rc = sess_pipe_cmdf(&p, i, err, "HGET %s " SESS_S_F_UPDATED, k.meta);
+	}
+	for (i = 0; i < n && !rc; i++) {
+		redisReply *r;
+		long tag;
+		if ((rc = sess_pipe_next(&p, &r, &tag, err)))
+			break;
+		if (r->type == REDIS_REPLY_STRING && strtoll(r->str, NULL, 10) >= sel->since) {
+			char *t = ids[keep];
+			ids[keep++] = ids[i];
+			ids[i] = t;
+		}
+		freeReplyObject(r);
+	}
+	sess_pipe_free(&p);
+	return rc ? -1 : keep;
 }
 
 int mig_sel_keep(const struct mig_sel *sel, const struct sess_snap *s)
@@ -305,9 +343,11 @@ int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
 	ssize_t len;
 	long lineno = 0, n = 0;
 	struct sess_pipe p;
+	struct mig_idset seen = {0};
 	int rc = 0;
 
 	*count = 0;
+	sess_err_clear(&a->err);
 	if (!f) {
 		sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot read --ids file %s; check the path", path);
 		return cli_app_fail(a);
@@ -319,14 +359,28 @@ int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
 			line[--len] = '\0';
 		if (!len)
 			continue;
-		if (line_id(line, id, sizeof id, &a->err)) {
+		if (line_id(line, id, sizeof id, &a->err) == 0) {
+			long first = mig_idset_add(&seen, id, lineno);
+			if (first < 0) {
+				sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
+				break;
+			}
+			if (first > 0)
+				sess_err_set(&a->err, SESS_E_DATA, "duplicate",
+					     "session %s was on line %ld already; it is copied once", id, first);
+		}
+		if (a->err.msg[0] && a->err.cls != SESS_E_INTERNAL) {
+			/* a bad line, or an id again: its record, the rest go on */
 			cJSON *rec = cli_error_record(lineno, &a->err);
 			cli_out_json(&a->out, rec);
 			cJSON_Delete(rec);
 			if (!rc)
 				rc = sess_err_exit_code(a->err.cls);
+			sess_err_clear(&a->err);
 			continue;
 		}
+		if (a->err.msg[0])
+			break;
 		if (sess_pipe_cmdf(&p, 0, &a->err, "RPUSH %s %s", key, id))
 			break;
 		n++;
@@ -334,9 +388,10 @@ int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
 			break;
 	}
 	free(line);
+	mig_idset_free(&seen);
 	if (f != stdin)
 		fclose(f);
-	if (sess_pipe_run(&p, &a->err)) {
+	if (a->err.msg[0] || sess_pipe_run(&p, &a->err)) {
 		sess_pipe_free(&p);
 		return cli_app_fail(a);
 	}

@@ -21,6 +21,7 @@
  * from the target when the source loses them.
  */
 #include "copy.h"
+#include "upkeep.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -255,6 +256,7 @@ static int tails(struct sync *s, char **ids, const int *idx, int n,
 	struct sess_pipe p;
 	char stats[SESS_KEY_MAX];
 	int i, rc = -1, sent = 0;
+	size_t k;
 
 	if (!snaps)
 		return sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "out of memory");
@@ -299,11 +301,17 @@ static int tails(struct sync *s, char **ids, const int *idx, int n,
 			s->appended++;
 			s->events += ev;
 			line(s, snaps[tag].id, "appended", ev);
-			/* the global indexes follow (expiry, members, event count) */
+			/* the global indexes follow (expiry, members, event count,
+			 * the events by type: the tail's events are those appended) */
 			if (sess_snap_index(&p, &s->run.dst->cfg, &snaps[tag], 0, &s->err) ||
 			    (ev && sess_pipe_cmdf(&p, -1, &s->err, "HINCRBY %s " SESS_S_STAT_EVENTS " %ld",
-						  stats, ev)))
+						  stats, ev)) ||
+			    (ev && mig_snap_count_types(&snaps[tag], &s->err)))
 				goto out;
+			for (k = 0; ev && k + 1 < snaps[tag].types.n; k += 2)
+				if (sess_pipe_cmdf(&p, -1, &s->err, "HINCRBY %s " SESS_S_STAT_TYPE_PREFIX "%s %s", stats,
+						   snaps[tag].types.v[k], snaps[tag].types.v[k + 1]))
+					goto out;
 		} else if (!strcmp(st, "stale")) {
 			whole[(*nwhole)++] = ids[idx[tag]]; /* the caller's, alive after snaps */
 		}

@@ -1,6 +1,7 @@
 /* tasks.c - status, tasks and rollback: what a task did, and undoing it
  * exactly (only the sessions it wrote; what it replaced put back). */
 #include "copy.h"
+#include "upkeep.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -62,12 +63,17 @@ out:
 	return rc;
 }
 
-static const char *undo_names[] = {"removed", "restored", "kept"};
+static const char *undo_names[] = {"removed", "restored", "kept", "changed"};
 
-/* Undo a batch of the done hash's ids; counts into n[3]. */
+/* Undo a batch of the done hash's ids; counts into n[4] (n[3]: kept
+ * because changed on the target since the task wrote them, also in n[2]). */
 static int undo_batch(struct cli_app *a, struct mig_side *dst, const struct sess_mtask *t,
-		      char **ids, int cnt, long n[3], struct sess_err *err)
+		      char **ids, int cnt, long n[4], struct sess_err *err)
 {
+	char *changed = calloc((size_t)cnt + 1, 1);
+
+	if (!changed)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 	struct sess_pipe p;
 	int i, k;
 
@@ -105,10 +111,22 @@ static int undo_batch(struct cli_app *a, struct mig_side *dst, const struct sess
 			goto fail;
 		}
 		st = r->element[0]->str;
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < 4; k++)
 			if (!strcmp(st, undo_names[k]))
 				break;
-		if (k < 3) {
+		if (k == 3) {
+			/* written on the target since: kept as it is, and said */
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "id", ids[tag]);
+			cJSON_AddStringToObject(o, "status", "kept");
+			cJSON_AddStringToObject(o, "reason",
+						"changed on the target since the task wrote it; delete or restore it yourself");
+			cli_out_json(&a->out, o);
+			cJSON_Delete(o);
+			n[2]++;
+			n[3]++;
+			changed[tag] = 1;
+		} else if (k < 3) {
 			long long at = strtoll(r->element[1]->str ? r->element[1]->str : "0", NULL, 10);
 			const char **agents = calloc(r->elements, sizeof *agents);
 			size_t m, na = 0;
@@ -154,14 +172,16 @@ static int undo_batch(struct cli_app *a, struct mig_side *dst, const struct sess
 	/* the indexes are right: now the marks may go (killed before this,
 	 * a rerun redoes the index upkeep from the 'u' marks) */
 	for (i = 0; i < cnt; i++)
-		if (sess_pipe_cmdf(&p, 0, err, "HDEL %s %s", t->done, ids[i]))
+		if (!changed[i] && sess_pipe_cmdf(&p, 0, err, "HDEL %s %s", t->done, ids[i]))
 			goto fail;
 	if (sess_pipe_run(&p, err))
 		goto fail;
 	sess_pipe_free(&p);
+	free(changed);
 	return 0;
 fail:
 	sess_pipe_free(&p);
+	free(changed);
 	return -1;
 }
 
@@ -171,7 +191,7 @@ int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 	struct mig_side dst = {0};
 	struct sess_mtask t;
 	cJSON *j = NULL, *sum;
-	long n[3] = {0, 0, 0};
+	long n[4] = {0, 0, 0, 0};
 	char cursor[32] = "0", *ids[1000];
 	long long start = sess_now_ms();
 	struct sess_err err;
@@ -199,6 +219,20 @@ int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 	    sess_mtask_set(&dst.conn, &t, "status", "rolling-back", &a->err)) {
 		rc = cli_app_fail(a);
 		goto out;
+	}
+	{ /* a killed run's pending upkeep first, so the undo's upkeep (index
+	   * entries removed, 'deleted' counted) undoes a complete arrival */
+		struct mig_run run;
+		long upkept;
+		memset(&run, 0, sizeof run);
+		run.a = a;
+		run.dst = &dst;
+		run.task = t;
+		run.batch = o->batch;
+		if (mig_upkeep_pending(&run, &upkept, &a->err)) {
+			rc = cli_app_fail(a);
+			goto out;
+		}
 	}
 	cli_catch_stop_signals();
 	/* HSCAN the done marks; each undo forgets its mark in the same script,
@@ -242,9 +276,18 @@ int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 		rc = cli_signal_exit();
 		goto out;
 	}
+	if (n[3]) {
+		/* the marks (and backups) of the sessions kept stay: a rollback
+		 * run again once they are dealt with finishes the task */
+		sess_mtask_set(&dst.conn, &t, "status", "rolled-back-partly", &err);
+		fprintf(stderr, "%s: %ld session%s changed on the target since task %s wrote %s: kept, not rolled back (the \"kept\" lines)\n",
+			a->prog, n[3], n[3] == 1 ? "" : "s", t.name, n[3] == 1 ? "it" : "them");
+		rc = 1;
+		goto out;
+	}
 	sess_mtask_set(&dst.conn, &t, "status", "rolled-back", &err);
 	{ /* the counters of what it wrote are undone too */
-		redisReply *r = sess_conn_cmdf(&dst.conn, &err, "DEL %s %s", t.done, t.backup);
+		redisReply *r = sess_conn_cmdf(&dst.conn, &err, "DEL %s %s %s", t.done, t.backup, t.upkeep);
 		if (r)
 			freeReplyObject(r);
 	}

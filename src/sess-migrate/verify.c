@@ -24,6 +24,38 @@ static void vreport(struct cli_app *a, const char *id, const char *st, cJSON *wh
 	cJSON_Delete(o);
 }
 
+/* indexed[i]: 1 when the target's index holds ids[i] (a session stored
+ * but not indexed is invisible to sessctl list and to maintenance). */
+static int read_indexed(struct mig_side *dst, char **ids, int n, int *indexed,
+			struct sess_err *err)
+{
+	struct sess_pipe p;
+	char idx[SESS_KEY_MAX];
+	int i, rc = 0;
+
+	sess_key_index(idx, dst->cfg.prefix);
+	sess_pipe_init(&p, &dst->conn);
+	for (i = 0; i < n && !rc; i++)
+		rc = sess_pipe_cmdf(&p, i, err, "ZSCORE %s %s", idx, ids[i]);
+	for (i = 0; i < n && !rc; i++) {
+		redisReply *r;
+		if ((rc = sess_pipe_next(&p, &r, NULL, err)))
+			break;
+		if (r->type == REDIS_REPLY_ERROR)
+			rc = sess_conn_reply_error(&dst->conn, r, err);
+		indexed[i] = r->type == REDIS_REPLY_STRING;
+		freeReplyObject(r);
+	}
+	while (sess_pipe_pending(&p)) {
+		redisReply *r;
+		if (sess_pipe_next(&p, &r, NULL, NULL))
+			break;
+		freeReplyObject(r);
+	}
+	sess_pipe_free(&p);
+	return rc;
+}
+
 static int read_side(struct mig_run *run, struct mig_side *side, int legacy, char **ids, int n,
 		     struct sess_snap *snaps, int *ok, struct sess_err *err)
 {
@@ -54,6 +86,7 @@ int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 	char **ids = calloc((size_t)page, sizeof *ids);
 	struct sess_snap *sa = calloc((size_t)page, sizeof *sa), *sb = calloc((size_t)page, sizeof *sb);
 	int *oka = calloc((size_t)page, sizeof *oka), *okb = calloc((size_t)page, sizeof *okb);
+	int *indexed = calloc((size_t)page, sizeof *indexed);
 	int n, i, rc = 0;
 	struct sess_err err;
 	cJSON *sum;
@@ -72,7 +105,8 @@ int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 		if (n == 0)
 			break;
 		if (read_side(&run, src, legacy, ids, n, sa, oka, &err) ||
-		    read_side(&run, dst, 0, ids, n, sb, okb, &err)) {
+		    read_side(&run, dst, 0, ids, n, sb, okb, &err) ||
+		    read_indexed(dst, ids, n, indexed, &err)) {
 			for (i = 0; i < n; i++)
 				free(ids[i]);
 			goto fail;
@@ -94,7 +128,12 @@ int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 				vreport(a, ids[i], exp ? "expired" : "missing", NULL);
 			} else {
 				cJSON *what = cJSON_CreateArray();
-				if (sess_snap_diff(x, y, tol, legacy ? skip_legacy : NULL, what)) {
+				int d = sess_snap_diff(x, y, tol, legacy ? skip_legacy : NULL, what);
+				if (!indexed[i]) {
+					cJSON_AddItemToArray(what, cJSON_CreateString("index"));
+					d++;
+				}
+				if (d) {
 					c.different++;
 					vreport(a, ids[i], "different", what);
 				} else {
@@ -161,6 +200,7 @@ out:
 	free(sb);
 	free(oka);
 	free(okb);
+	free(indexed);
 	return rc;
 }
 

@@ -307,6 +307,36 @@ static void test_err(void)
 	is_str(err.kind, "bad_input", "default kind");
 }
 
+/* An error inside MULTI that the server gives at EXEC ("EXECABORT
+ * Transaction discarded because of: CAUSE") is its cause's class. */
+static void test_execabort(void)
+{
+	struct sess_config cfg;
+	struct sess_conn c;
+	struct sess_err err;
+	redisReply r;
+
+	memset(&cfg, 0, sizeof cfg);
+	memset(&c, 0, sizeof c);
+	c.cfg = &cfg;
+	snprintf(c.where, sizeof c.where, "t:1/0");
+	memset(&r, 0, sizeof r);
+	r.type = REDIS_REPLY_ERROR;
+	r.str = (char *)"EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.";
+	r.len = strlen(r.str);
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_TEMP && !strcmp(err.kind, "oom"), "EXECABORT because of OOM: temporary (75)");
+	r.str = (char *)"EXECABORT Transaction discarded because of: NOPERM this user has no permissions to run the 'evalsha' command";
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_AUTH, "EXECABORT because of NOPERM: permission (77)");
+	r.str = (char *)"EXECABORT Transaction discarded because of: READONLY You can't write against a read only replica.";
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_UNAVAILABLE && !strcmp(err.kind, "readonly"), "EXECABORT because of READONLY: unavailable (69)");
+	r.str = (char *)"EXECABORT Transaction discarded because of previous errors.";
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_INTERNAL, "EXECABORT without a cause: internal");
+}
+
 static void test_limits(void)
 {
 	struct sess_err err;
@@ -644,6 +674,7 @@ int main(void)
 	test_config();
 	test_events();
 	test_err();
+	test_execabort();
 	test_limits();
 	test_lua_limits();
 	test_utf8();

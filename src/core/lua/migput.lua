@@ -8,28 +8,43 @@
 -- more than the RESTOREs), and the transaction keeps it all or nothing.
 -- KEYS: the session's meta, events, checkpoints, eventids, history, the
 -- task's done hash and backup hash (PREFIX:migrate:TASK:done|backup), then
--- the five staged keys in the same order.
+-- the five staged keys in the same order, then the task's upkeep set
+-- (PREFIX:migrate:TASK:upkeep).
 -- ARGV: id, conflict mode (skip|replace|newer|fail|sync), the source's
 -- updated ms, expire-at ms (0 = none), five '0'/'1': which staged keys
 -- the caller wrote (the same MULTI deleted the staged keys first, so no
--- other is there), and '1' when the meta carries the field moved.
+-- other is there), '1' when the meta carries the field moved, and '1' to
+-- count the session's events by type in the reply ('0': the caller has
+-- their text and counts them itself).
 -- The staged keys already have the session's absolute expiry (or, for a
 -- session without one, a short TTL that this script removes), so a put
 -- that never gets here leaves nothing that outlives its session.
--- Returns {status, detail}: copied, replaced, skipped, conflict, expired,
+-- Returns {status, detail, type, n, type, n, ...}: copied, replaced,
+-- skipped, conflict, expired,
 -- done (the task already wrote it, detail its mark: a resumed task never
 -- writes a session twice), or refused (a staged key the caller wrote is
 -- not there: the server refused its RESTORE; detail the key's number;
 -- nothing was changed). The done hash also counts each mark in a field
 -- '#c', '#r', '#s' (ids never start with '#'), so a task's counts are exact.
+-- A session copied or replaced is also added to the upkeep set: its global
+-- index entries and counters are not written yet (they are outside this
+-- slot); the client removes it from the set in the same transaction as
+-- that upkeep, and a resumed task completes the upkeep of what is left,
+-- so a kill between the two loses no index entry and counts none twice.
+-- For that upkeep, a copied or replaced session's reply also counts its
+-- events by type (the stats' type:* counters), after status and detail.
+-- The mark of a copied or replaced session is 'c' or 'r' then the chain
+-- head h it arrived with, so a rollback can tell a session changed on the
+-- target since (migundo keeps it).
 -- The task's done mark is written in the same step as the session, so
 -- a kill at any instant leaves both or neither. (Task keys live outside the
 -- session's slot: targets must be one server, not a cluster.)
 -- prelude: none
-if #KEYS ~= 12 or #ARGV ~= 6 then
-  return redis.error_reply('SESSBADARG migput expects 12 keys and 6 arguments')
+if #KEYS ~= 13 or #ARGV ~= 7 then
+  return redis.error_reply('SESSBADARG migput expects 13 keys and 7 arguments')
 end
 local id, mode, src_updated, at, sent, moved = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local types = ARGV[7] == '1'
 if not (mode == 'skip' or mode == 'replace' or mode == 'newer' or mode == 'fail' or mode == 'sync') then
   return redis.error_reply('SESSBADARG migput: unknown conflict mode')
 end
@@ -97,7 +112,24 @@ end
 if moved == '1' then redis.call('HDEL', KEYS[1], S_F_MOVED) end
 if mode ~= 'sync' then
   local mark = status == 'replaced' and 'r' or 'c'
-  redis.call('HSET', KEYS[6], id, mark)
+  redis.call('HSET', KEYS[6], id, mark .. (redis.call('HGET', KEYS[1], S_F_CHAIN) or ''))
   redis.call('HINCRBY', KEYS[6], '#' .. mark, 1)
+  redis.call('SADD', KEYS[13], id)
 end
-return {status, ''}
+-- the events by type (a stored event starts {"s":N,"ts":N,"t":"TYPE")
+local out, seen = {status, ''}, {}
+if types and string.sub(sent, 2, 2) == '1' then
+  local evs = redis.call('LRANGE', KEYS[2], 0, -1)
+  for i = 1, #evs do
+    local t = string.match(evs[i], '^{"s":%d+,"ts":%d+,"t":"([^"\\]+)"')
+    if t then
+      if not seen[t] then
+        out[#out + 1] = t
+        out[#out + 1] = 0
+        seen[t] = #out
+      end
+      out[seen[t]] = out[seen[t]] + 1
+    end
+  end
+end
+return out

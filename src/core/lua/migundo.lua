@@ -7,7 +7,10 @@
 -- ARGV: id.
 -- Returns {status, expire-at ms, creator, state, agent...}: removed (the
 -- task created it), restored (the task replaced it: what was there is
--- back), kept (the task skipped it), gone (nothing to undo). The members
+-- back), kept (the task skipped it), changed (the session was written on
+-- the target since the task put it: its chain head is not the one the
+-- mark recorded; nothing is undone and the mark stays, so the backup of
+-- what it replaced is kept), gone (nothing to undo). The members
 -- and creator are the session's before the undo (removed) or after it
 -- (restored), for the index upkeep.
 local id = ARGV[1]
@@ -29,11 +32,18 @@ local function info()
   return out
 end
 local status, out = 'kept', {0, '', ''}
-if mark == 'c' then
+-- (a mark is 'c' or 'r', then the chain head the session arrived with;
+-- a mark of an older sesskit has no head, and is undone as before)
+local kind, head = string.sub(mark, 1, 1), string.sub(mark, 2)
+if (kind == 'c' or kind == 'r') and head ~= '' then
+  local now = redis.call('HGET', KEYS[1], S_F_CHAIN)
+  if now and now ~= head then return {'changed', 0, '', ''} end
+end
+if kind == 'c' then
   out = info()
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
   status = 'removed'
-elseif mark == 'r' then
+elseif kind == 'r' then
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
   local at = tonumber(redis.call('HGET', KEYS[7], id .. ':x') or '0') or 0
   for i = 1, 5 do

@@ -60,7 +60,12 @@ int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 			  struct sess_err *err)
 {
 	const char *s = r->str ? r->str : "";
+	static const char abort_cause[] = "EXECABORT Transaction discarded because of: ";
 
+	/* a refusal at EXEC time (out of memory, a replica, a permission)
+	 * comes wrapped: the cause decides, as if it came alone */
+	if (!strncmp(s, abort_cause, sizeof abort_cause - 1) && s[sizeof abort_cause - 1])
+		s += sizeof abort_cause - 1;
 	if (!strncmp(s, "LOADING", 7))
 		return sess_err_set(err, SESS_E_TEMP, "loading",
 				    "%s is loading its dataset; try again in a moment", c->where);

@@ -222,6 +222,9 @@ static void arrivals_clear(struct sess_arrivals *a)
 	}
 	a->n = 0;
 	a->sessions = a->events = a->completed = 0;
+	for (i = 0; i < a->ntypes; i++)
+		free(a->types[i].type);
+	a->ntypes = 0;
 }
 
 void sess_arrivals_free(struct sess_arrivals *a)
@@ -230,6 +233,9 @@ void sess_arrivals_free(struct sess_arrivals *a)
 	free(a->v);
 	a->v = NULL;
 	a->cap = 0;
+	free(a->types);
+	a->types = NULL;
+	a->captypes = 0;
 }
 
 static int arrive(struct sess_arrivals *a, int key, const char *agent,
@@ -287,6 +293,32 @@ void sess_arrivals_count(struct sess_arrivals *a, long long events, int complete
 {
 	a->events += events;
 	a->completed += completed != 0;
+}
+
+int sess_arrivals_type(struct sess_arrivals *a, const char *type, long long n,
+		       struct sess_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < a->ntypes; i++)
+		if (!strcmp(a->types[i].type, type))
+			break;
+	if (i == a->ntypes) {
+		if (a->ntypes == a->captypes) {
+			size_t cap = a->captypes ? a->captypes * 2 : 16;
+			void *v = realloc(a->types, cap * sizeof *a->types);
+			if (!v)
+				return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+			a->types = v;
+			a->captypes = cap;
+		}
+		if (!(a->types[i].type = strdup(type)))
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		a->types[i].n = 0;
+		a->ntypes++;
+	}
+	a->types[i].n += n;
+	return 0;
 }
 
 static int arrival_cmp_key(const struct sess_arrival *a, const struct sess_arrival *b)
@@ -370,6 +402,10 @@ int sess_arrivals_flush(struct sess_arrivals *a, struct sess_pipe *p,
 		rc = sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_COMPLETED " %lld", stats, a->completed);
 	if (!rc && a->events)
 		rc = sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_EVENTS " %lld", stats, a->events);
+	for (i = 0; !rc && i < a->ntypes; i++)
+		if (a->types[i].n)
+			rc = sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_TYPE_PREFIX "%s %lld", stats,
+					    a->types[i].type, a->types[i].n);
 	arrivals_clear(a);
 	return rc;
 }

@@ -84,6 +84,8 @@ struct sess_arrivals {
 	struct sess_arrival *v;
 	size_t n, cap;
 	long long sessions, events, completed;
+	struct { char *type; long long n; } *types; /* type:* counters; owned */
+	size_t ntypes, captypes;
 };
 void sess_arrivals_init(struct sess_arrivals *a, const struct sess_config *cfg);
 void sess_arrivals_free(struct sess_arrivals *a);
@@ -97,6 +99,9 @@ int sess_arrivals_touched(struct sess_arrivals *a, const char *id,
 int sess_arrivals_joined(struct sess_arrivals *a, const char *id, const char *agent,
 			 long long when, long long expiry, struct sess_err *err);
 void sess_arrivals_count(struct sess_arrivals *a, long long events, int completed);
+/* n more events of type (the stats' type:TYPE counter). */
+int sess_arrivals_type(struct sess_arrivals *a, const char *type, long long n,
+		       struct sess_err *err);
 /* Queue it all on p (tag 0) and start again empty. */
 int sess_arrivals_flush(struct sess_arrivals *a, struct sess_pipe *p,
 			struct sess_err *err);

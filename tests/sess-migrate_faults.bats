@@ -1,0 +1,377 @@
+#!/usr/bin/env bats
+# sess-migrate: what the adversarial report of issue 17 found. Every
+# printed result line is the truth about what was stored; partial results
+# are never success; nothing unverified is written as verified.
+
+bats_require_minimum_version 1.5.0
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load helpers/redis
+	common_setup_file
+	redis_start_named SRC
+	redis_start_named DST
+}
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() {
+	load helpers/redis
+	common_setup
+	export REDIS_URL=$(redis_url SRC)
+	DST=$(redis_url DST)
+}
+
+src() { redis-cli -s "$SRC_SOCK" "$@"; }
+dst() { redis-cli -s "$DST_SOCK" "$@"; }
+
+# mk N [PREFIX]: N sessions of 3 events and 2 agents on SRC
+mk() {
+	local i n=$1 p=${2:-s}
+	for ((i = 1; i <= n; i++)); do
+		sk sessctl create --agent alice --id "$p$i" >/dev/null
+		sk sessctl join "$p$i" bob >/dev/null
+		printf '%s\n' "{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"modified\"}" \
+			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"bob\",\"type\":\"fixed\"}" \
+			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"fixed\"}" | sk sessctl batch >/dev/null
+	done
+}
+
+# clone N [PREFIX]: N copies of SRC's first session, loaded through
+# export/import on SRC itself (quick)
+clone() {
+	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/one"
+	python3 - "$BATS_TEST_TMPDIR/one" "$1" "${2:-m}" >"$BATS_TEST_TMPDIR/many" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).readline())
+for i in range(int(sys.argv[2])):
+    s["id"] = "%s%d" % (sys.argv[3], i)
+    print(json.dumps(s))
+PY
+	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$REDIS_URL" --task load >/dev/null
+}
+
+# the summary line of $output, by its structure
+summary() { printf '%s\n' "$output" | jq -c 'select(.summary)'; }
+
+@test "export: a session that cannot be read is a failure: named in the summary, exit non-zero (S9)" {
+	mk 3
+	src DEL 'sess:{s2}:events' >/dev/null
+	src SET 'sess:{s2}:events' notalist >/dev/null
+	run sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl"
+	assert_failure 65
+	summary | jq -e '.exported == 2 and .failed == 1' || fail "$output"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/f.jsonl")" = 2 ] || fail "lines"
+	# to stdout: the data stays data, the failure and summary go to stderr
+	run --separate-stderr sk sess-migrate export --all
+	assert_failure 65
+	[ "$(printf '%s\n' "$output" | jq -r .id | sort | tr '\n' ' ')" = "s1 s3 " ] || fail "stdout: $output"
+	printf '%s\n' "$stderr" | grep -v '^sess-migrate:' | jq -e 'select(.summary) | .failed == 1' || fail "stderr: $stderr"
+}
+
+@test "export: a user who may not read (no MULTI) exports nothing and says so, exit 77 (S9)" {
+	mk 2
+	src ACL SETUSER nomulti on '>pw' '~*' '+@all' '-multi' >/dev/null
+	run sk sess-migrate export --all --from "redis://nomulti:pw@$(echo "$REDIS_URL" | sed 's|^redis://||')" -o "$BATS_TEST_TMPDIR/f.jsonl"
+	src ACL DELUSER nomulti >/dev/null
+	assert_failure 77
+	[ ! -e "$BATS_TEST_TMPDIR/f.jsonl" ] || fail "a file of nothing was written"
+}
+
+@test "export -o FILE on a full disk: the old file is kept, no temp file left, exit 66" {
+	mk 1
+	clone 200
+	echo OLD >"$BATS_TEST_TMPDIR/backup.jsonl"
+	mkdir -p "$BATS_TEST_TMPDIR/d"
+	echo OLD >"$BATS_TEST_TMPDIR/d/backup.jsonl"
+	# a file size limit: writes past 16 KiB fail (EFBIG) as on a full disk
+	run bash -c "trap '' XFSZ; ulimit -f 16; exec '$SESSKIT_BUILDDIR/sess-migrate' export --all -o '$BATS_TEST_TMPDIR/d/backup.jsonl'"
+	assert_failure 66
+	[ "$(cat "$BATS_TEST_TMPDIR/d/backup.jsonl")" = OLD ] || fail "the old backup was overwritten"
+	[ "$(ls -A "$BATS_TEST_TMPDIR/d")" = backup.jsonl ] || fail "left: $(ls -A "$BATS_TEST_TMPDIR/d")"
+	assert_output --partial "backup.jsonl"
+	# and with room, the new file replaces the old one whole
+	run sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/d/backup.jsonl"
+	assert_success
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/d/backup.jsonl")" = 201 ] || fail "lines"
+	[ "$(ls -A "$BATS_TEST_TMPDIR/d")" = backup.jsonl ] || fail "left: $(ls -A "$BATS_TEST_TMPDIR/d")"
+}
+
+# calls of CMD on SRC since the last CONFIG RESETSTAT (0 when none)
+calls() {
+	src INFO commandstats | tr -d '\r' | sed -n "s/^cmdstat_$1:calls=\([0-9]*\),.*/\1/p" | grep . || echo 0
+}
+
+@test "copy reads every source session once (one MULTI each), the counts add up" {
+	mk 1
+	clone 300
+	src CONFIG RESETSTAT >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --batch 40 --task once
+	assert_success
+	[ "$(calls multi)" = 301 ] || fail "the source was read $(calls multi) times for 301 sessions"
+	summary | jq -e '.copied == 301 and .alreadyDone == 0 and .expired == 0' || fail "$(summary)"
+	[ "$(printf '%s\n' "$output" | jq -r 'select(.status) | .id' | sort | uniq -d | wc -l)" = 0 ] || fail "a session reported twice"
+	# resumed when done: nothing read again, each counted once
+	src CONFIG RESETSTAT >/dev/null
+	run sk sess-migrate resume once --to "$DST" --batch 40
+	assert_success
+	[ "$(calls multi)" = 0 ] || fail "resume read $(calls multi) sessions again"
+	summary | jq -e '.copied == 0 and .alreadyDone == 301' || fail "$(summary)"
+	# a dry run too
+	src CONFIG RESETSTAT >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --batch 40 --dry-run
+	assert_success
+	[ "$(calls multi)" = 301 ] || fail "dry run: $(calls multi) reads"
+}
+
+@test "killed between a batch's puts and its index upkeep, resume: every session indexed and counted (S6)" {
+	mk 1
+	clone 300
+	# exits hard once 150 sessions were put, before their batch's upkeep
+	SESSKIT_FAULT_EXIT_AFTER_PUTS=150 run sk sess-migrate copy --all --to "$DST" --task s6 --batch 40
+	assert_failure 137
+	marks=$(dst HLEN sess:migrate:s6:done)
+	[ "$marks" -ge 150 ] && [ "$(dst ZCARD sess:index)" -lt "$marks" ] || fail "the fault did not hit between put and upkeep"
+	src CONFIG RESETSTAT >/dev/null
+	run sk sess-migrate resume s6 --to "$DST" --batch 40
+	assert_success
+	summary | jq -e '.copied + .alreadyDone == 301' || fail "$(summary)"
+	done=$(summary | jq .alreadyDone)
+	[ "$(calls multi)" = $((301 - done)) ] || fail "resume read $(calls multi) sessions for $((301 - done)) to copy"
+	[ "$(dst ZCARD sess:index)" = 301 ] || fail "index: $(dst ZCARD sess:index) of 301"
+	[ "$(dst ZCARD sess:agent:bob)" = 301 ] || fail "agent index: $(dst ZCARD sess:agent:bob)"
+	[ "$(dst HGET sess:stats sessions)" = 301 ] && [ "$(dst HGET sess:stats events)" = 903 ] || fail "counters: $(dst HGETALL sess:stats)"
+	[ "$(dst HGET sess:stats type:fixed)" = 602 ] && [ "$(dst HGET sess:stats type:modified)" = 301 ] || fail "type counters: $(dst HGETALL sess:stats)"
+	[ "$(dst SCARD sess:migrate:s6:upkeep)" = 0 ] || fail "upkeep still pending"
+	REDIS_URL=$DST run sk sessctl list --limit 1000
+	assert_success
+	[ "$(printf '%s\n' "$output" | jq -r .id | sort -u | wc -l)" = 301 ] || fail "sessctl list"
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_success
+}
+
+@test "verify notices a session on the target that the target's index lacks (S6)" {
+	mk 3
+	run sk sess-migrate copy --all --to "$DST"
+	assert_success
+	dst ZREM sess:index s2 >/dev/null
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_failure 1
+	printf '%s\n' "$output" | jq -se 'any(.[]; .id == "s2" and .status == "different" and any(.what[]?; . == "index"))' || fail "$output"
+	run sk sess-migrate verify --all --to "$DST"
+	assert_failure 1
+}
+
+@test "copy and import carry the type:* counters (events per type)" {
+	mk 2
+	sk sessctl create --agent zed --id e0 >/dev/null
+	run sk sess-migrate copy --all --to "$DST"
+	assert_success
+	[ "$(dst HGET sess:stats type:fixed)" = 4 ] && [ "$(dst HGET sess:stats type:modified)" = 2 ] || fail "copy: $(dst HGETALL sess:stats)"
+	dst FLUSHALL >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --method structural
+	assert_success
+	[ "$(dst HGET sess:stats type:fixed)" = 4 ] && [ "$(dst HGET sess:stats type:modified)" = 2 ] || fail "structural: $(dst HGETALL sess:stats)"
+	dst FLUSHALL >/dev/null
+	sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl" >/dev/null
+	run sk sess-migrate import "$BATS_TEST_TMPDIR/f.jsonl" --to "$DST"
+	assert_success
+	[ "$(dst HGET sess:stats type:fixed)" = 4 ] && [ "$(dst HGET sess:stats type:modified)" = 2 ] || fail "import: $(dst HGETALL sess:stats)"
+	# and sess-validate finds no counter drift on the target
+	REDIS_URL=$DST run sk sess-validate sessions --all
+	assert_success
+}
+
+@test "rollback keeps a session changed on the target since the copy, and says so" {
+	mk 3
+	REDIS_URL=$DST sk sessctl create --agent zed --id s3 >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --task rb2 --conflict replace
+	assert_success
+	# written on the target after the copy: an event in s2, a join in s3
+	printf '{"op":"emit","id":"s2","actor":"bob","type":"late"}\n' | REDIS_URL=$DST sk sessctl batch >/dev/null
+	REDIS_URL=$DST sk sessctl join s3 carol >/dev/null
+	h2=$(dst HGET 'sess:{s2}:meta' h)
+	run --separate-stderr sk sess-migrate rollback rb2 --to "$DST"
+	assert_failure 1
+	summary | jq -e '.removed == 1 and .kept == 2 and .restored == 0' || fail "$(summary)"
+	printf '%s\n' "$output" | jq -se 'any(.[]; .id == "s2" and .status == "kept")' || fail "$output"
+	printf '%s\n' "$output" | jq -se 'any(.[]; .id == "s3" and .status == "kept")' || fail "$output"
+	[ "$(dst HGET 'sess:{s2}:meta' h)" = "$h2" ] || fail "s2 was touched"
+	[ "$(dst ZSCORE sess:index s2)" != "" ] || fail "s2's index entry went"
+	[ "$(dst HGET 'sess:{s3}:meta' agent:carol)" != "" ] || fail "s3 was restored over the change"
+	[ "$(dst EXISTS 'sess:{s1}:meta')" = 0 ] || fail "s1 not removed"
+	REDIS_URL=$DST run sk sessctl events s2
+	assert_success
+	assert_output --partial late
+	[ "$(dst HGET sess:migrate:rb2 status)" = rolled-back-partly ] || fail "status"
+	# run again: the same answer, nothing more undone
+	run --separate-stderr sk sess-migrate rollback rb2 --to "$DST"
+	assert_failure 1
+	summary | jq -e '.removed == 0 and .kept == 2' || fail "$(summary)"
+	[ "$(dst HGET 'sess:{s2}:meta' h)" = "$h2" ] || fail "s2 was touched"
+}
+
+@test "import: a duplicate id is an error record for its line, even the newer one under --conflict newer" {
+	mk 2
+	sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl" >/dev/null
+	printf '{"op":"emit","id":"s1","actor":"bob","type":"late"}\n' | sk sessctl batch >/dev/null
+	sk sess-migrate export --match s1 >"$BATS_TEST_TMPDIR/newer" 2>/dev/null
+	cat "$BATS_TEST_TMPDIR/newer" >>"$BATS_TEST_TMPDIR/f.jsonl"
+	run --separate-stderr sk sess-migrate import "$BATS_TEST_TMPDIR/f.jsonl" --to "$DST" --conflict newer
+	assert_failure 65
+	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .line == 3 and .id == "s1" and .error.code == "duplicate")' || fail "$output"
+	summary | jq -e '.copied == 2 and .failed == 1' || fail "$(summary)"
+}
+
+@test "import verifies each session's hash chain and refuses one that fails" {
+	mk 3
+	sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl" >/dev/null
+	# s2: an event's text changed (its type), the chain no longer holds
+	python3 - "$BATS_TEST_TMPDIR/f.jsonl" >"$BATS_TEST_TMPDIR/bad.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    if s["id"] == "s2":
+        s["events"][0] = s["events"][0].replace('"modified"', '"deleted"')
+    print(json.dumps(s))
+PY
+	run --separate-stderr sk sess-migrate import "$BATS_TEST_TMPDIR/bad.jsonl" --to "$DST"
+	assert_failure 65
+	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .id == "s2" and (.error.code | test("chain")))' || fail "$output"
+	[ "$(dst EXISTS 'sess:{s2}:meta')" = 0 ] || fail "s2 was written"
+	summary | jq -e '.copied == 2 and .failed == 1' || fail "$(summary)"
+	# the meta's derived fields must be what the history says: a state
+	# edited in the line (not in the chain) is refused
+	python3 - "$BATS_TEST_TMPDIR/f.jsonl" >"$BATS_TEST_TMPDIR/state.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    s["id"] = "m" + s["id"]
+    if s["id"] == "ms1":
+        s["meta"]["state"] = "completed"
+    print(json.dumps(s))
+PY
+	run --separate-stderr sk sess-migrate import "$BATS_TEST_TMPDIR/state.jsonl" --to "$DST"
+	assert_failure 65
+	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .id == "ms1" and .error.code == "state_mismatch")' || fail "$output"
+	[ "$(dst EXISTS 'sess:{ms1}:meta')" = 0 ] || fail "ms1 was written"
+	# a meta without a chain head cannot be verified: refused too
+	python3 - "$BATS_TEST_TMPDIR/f.jsonl" >"$BATS_TEST_TMPDIR/noh.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    s["id"] = "n" + s["id"]
+    if s["id"] == "ns3":
+        del s["meta"]["h"]
+    print(json.dumps(s))
+PY
+	run --separate-stderr sk sess-migrate import "$BATS_TEST_TMPDIR/noh.jsonl" --to "$DST"
+	assert_failure 65
+	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .id == "ns3" and .error.code == "no_chain")' || fail "$output"
+	# a trimmed log with checkpoints verifies too
+	dst FLUSHALL >/dev/null
+	for i in $(seq 1 12); do printf '{"op":"emit","id":"s1","actor":"bob","type":"more"}\n'; done | sk sessctl batch >/dev/null
+	echo '{"maxEventsPerSession": 5}' >"$BATS_TEST_TMPDIR/t.json"
+	sk sessctl --config "$BATS_TEST_TMPDIR/t.json" maintenance >/dev/null
+	[ "$(src HGET 'sess:{s1}:meta' base)" -gt 0 ] || fail "not trimmed"
+	sk sess-migrate export --match s1 -o "$BATS_TEST_TMPDIR/t.jsonl" >/dev/null
+	run sk sess-migrate import "$BATS_TEST_TMPDIR/t.jsonl" --to "$DST"
+	assert_success
+	run sk sess-migrate verify --match s1 --deep --to "$DST"
+	assert_success
+}
+
+@test "import: a line without expiry gets the session's ttl from now, never an immortal session" {
+	mk 1
+	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/f.jsonl" 2>/dev/null
+	python3 - "$BATS_TEST_TMPDIR/f.jsonl" >"$BATS_TEST_TMPDIR/noexp.jsonl" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).readline())
+del s["expireAt"]; del s["pttl"]
+print(json.dumps(s))
+PY
+	run sk sess-migrate import "$BATS_TEST_TMPDIR/noexp.jsonl" --to "$DST"
+	assert_success
+	ttl=$(src HGET 'sess:{s1}:meta' ttl)
+	for k in meta events history; do
+		t=$(dst PTTL "sess:{s1}:$k")
+		[ "$t" -gt 0 ] && [ "$t" -le $((ttl * 1000)) ] && [ "$t" -gt $((ttl * 1000 - 60000)) ] || fail "$k: pttl $t (ttl ${ttl}s)"
+	done
+}
+
+@test "a session expired before the copy reads it is reported once, as expired" {
+	mk 3
+	src PEXPIRE 'sess:{s2}:meta' 1 >/dev/null
+	sleep 0.05
+	run sk sess-migrate copy --all --to "$DST"
+	assert_success
+	[ "$(printf '%s\n' "$output" | jq -r 'select(.id == "s2") | .status' | tr '\n' ' ')" = "expired " ] || fail "$output"
+	summary | jq -e '.copied == 2 and .expired == 1' || fail "$(summary)"
+}
+
+@test "copy --ids: an id listed twice is an error record for its line, copied once, never counted as already done" {
+	mk 2
+	printf 's1\ns2\n{"id":"s1"}\n' >"$BATS_TEST_TMPDIR/ids"
+	run sk sess-migrate copy --ids "$BATS_TEST_TMPDIR/ids" --to "$DST" --task dup
+	assert_failure 65
+	printf '%s\n' "$output" | jq -se 'any(.[]; .ok == false and .line == 3 and .error.code == "duplicate")' || fail "$output"
+	summary | jq -e '.copied == 2 and .alreadyDone == 0' || fail "$(summary)"
+}
+
+# fake_target SOCK ERROR: a stand-in target on a unix socket that answers
+# like a Redis until a transaction's EXEC, which it refuses with ERROR
+# (what a real server says when a transaction is refused at EXEC time:
+# memory crossed maxmemory while it was queued, a replica, ...). Real
+# servers do that only by timing; this one does it every time.
+fake_target() {
+	python3 - "$1" "$2" <<'PY' &
+import os, socket, sys
+path, err = sys.argv[1], sys.argv[2]
+srv = socket.socket(socket.AF_UNIX); srv.bind(path); srv.listen(4)
+def commands(buf):
+    out = []
+    while buf.startswith(b"*"):
+        try:
+            n, rest = buf[1:].split(b"\r\n", 1); args = []
+            for _ in range(int(n)):
+                ln, rest = rest[1:].split(b"\r\n", 1); ln = int(ln)
+                if len(rest) < ln + 2: raise ValueError
+                args.append(rest[:ln]); rest = rest[ln + 2:]
+        except ValueError:
+            break
+        out.append(args); buf = rest
+    return out, buf
+while True:
+    c, _ = srv.accept(); buf = b""; multi = False
+    while True:
+        d = c.recv(65536)
+        if not d: break
+        cmds, buf = commands(buf + d); rep = b""
+        for a in cmds:
+            name = a[0].upper()
+            if multi and name != b"EXEC": rep += b"+QUEUED\r\n"
+            elif name == b"MULTI": multi = True; rep += b"+OK\r\n"
+            elif name == b"EXEC": multi = False; rep += b"-" + err.encode() + b"\r\n"
+            elif name == b"INFO": v = b"redis_version:7.0.15\r\n"; rep += b"$%d\r\n%s\r\n" % (len(v), v)
+            elif name in (b"ZADD", b"HSET", b"DEL"): rep += b":1\r\n"
+            else: rep += b"+OK\r\n"
+        c.sendall(rep)
+    c.close()
+PY
+	FAKE=$!
+	for i in $(seq 1 50); do [ -S "$1" ] && break; sleep 0.05; done
+}
+
+@test "a transaction refused at EXEC (EXECABORT ... because of: OOM / NOPERM) exits by its cause: 75 / 77, resumable" {
+	mk 3
+	fake_target "$BATS_TEST_TMPDIR/oom.sock" "EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'."
+	run sk sess-migrate copy --all --to "unix://$BATS_TEST_TMPDIR/oom.sock" --task ex
+	kill "$FAKE"
+	assert_failure 75
+	assert_output --partial "out of memory"
+	assert_output --partial "resume ex"
+	fake_target "$BATS_TEST_TMPDIR/perm.sock" "EXECABORT Transaction discarded because of: NOPERM this user has no permissions to run the 'evalsha' command"
+	run sk sess-migrate copy --all --to "unix://$BATS_TEST_TMPDIR/perm.sock" --task ex
+	kill "$FAKE"
+	assert_failure 77
+	assert_output --partial "lacks a permission"
+}
