@@ -240,7 +240,7 @@ static int read_take(struct mig_run *run, char **ids, int n, struct sess_snap *s
 		ok[i] = 1;
 		if ((run->legacy ? sess_legacy_take(p, &snaps[i], &run->src->cfg, &e)
 				 : sess_snap_take(p, &snaps[i], &e))) {
-			if (!p->conn->ctx || p->conn->ctx->err || e.cls == SESS_E_UNAVAILABLE) {
+			if (!sess_conn_ok(p->conn) || e.cls == SESS_E_UNAVAILABLE) {
 				*err = e;
 				return -1;
 			}
@@ -477,7 +477,7 @@ int mig_stop(struct mig_run *run, const struct sess_err *err)
 
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
-	if (run->task.name[0] && !run->dry_run && run->dst->conn.ctx && !run->dst->conn.ctx->err)
+	if (run->task.name[0] && !run->dry_run && sess_conn_ok(&run->dst->conn))
 		sess_mtask_set(&run->dst->conn, &run->task, "status", status, &e);
 	cli_print(run->a, mig_summary(run));
 	if (err)
