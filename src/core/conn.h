@@ -11,6 +11,14 @@
  * transport's files (stream.c, conn.c) touches the socket.
  * Blocking calls wait with poll() (connect timeout, command timeout).
  *
+ * Where the next pieces go: TLS is a stream layer (stream.h), nothing
+ * here changes; Sentinel asks a sentinel for the primary and opens there
+ * with sess_conn_open_at, and after a failover sess_conn_reopen (or
+ * open_at the new primary); the cluster slot map keeps one conn per node
+ * (open_at) and routes by slot, seeing MOVED/ASK as error replies
+ * (sess_conn_read returns them; sess_conn_reply_error does not know them
+ * yet).
+ *
  * A struct sess_conn is owned by its caller: open it with sess_conn_open
  * and release it with sess_conn_close (also safe on a zeroed or closed
  * conn). Replies returned to the caller are theirs to free with

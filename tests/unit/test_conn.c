@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -85,6 +86,7 @@ static pid_t fake_server(script_fn fn, int accepts)
 		exit(2);
 	}
 	if ((pid = fork()) == 0) {
+		alarm(30); /* never outlive a test run that went wrong */
 		for (i = 0; i < accepts; i++) {
 			int fd = accept(l, NULL, NULL);
 			if (fd < 0)
@@ -463,7 +465,9 @@ static int redis_start(void)
 
 	snprintf(rsock, sizeof rsock, "%.80s/redis.sock", dir);
 	if ((redis_pid = fork()) == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
+		int devnull;
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with the test */
+		devnull = open("/dev/null", O_WRONLY);
 		dup2(devnull, 1);
 		dup2(devnull, 2);
 		execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", rsock,
