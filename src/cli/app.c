@@ -17,7 +17,7 @@ int cli_connect(struct cli_app *a)
 		return 0; /* connected already: a command may ask twice */
 	if (a->connected && a->keep) {
 		/* the shell keeps its connection; a broken one is opened again */
-		if (a->conn.ctx && !a->conn.ctx->err)
+		if (sess_conn_ok(&a->conn))
 			return 0;
 		sess_conn_close(&a->conn);
 		if (sess_conn_open(&a->conn, &a->cfg, &a->err))

@@ -64,9 +64,10 @@ int sb_scn_init(struct sb_scn *s, const char *name, const struct sb_opts *o,
 int sb_scn_setup(struct sb_scn *s, struct sess_ctx *ctx, struct sess_err *err);
 void sb_scn_free(struct sb_scn *s);
 void sb_client_init(struct sb_client *c, const struct sb_scn *s, int thread, int index);
-/* Append client c's next operation to ctx's output buffer. Returns its
- * op and sets *nreplies (replies it waits for), or -1 out of memory. */
-int sb_scn_next(struct sb_scn *s, struct sb_client *c, redisContext *ctx, int *nreplies);
+/* Queue client c's next operation on conn (sess_conn_append: no I/O).
+ * Returns its op and sets *nreplies (replies it waits for), or -1 out of
+ * memory. */
+int sb_scn_next(struct sb_scn *s, struct sb_client *c, struct sess_conn *conn, int *nreplies);
 uint64_t sb_rand(uint64_t *state);
 
 /* ---- engine.c ---- */

@@ -2,11 +2,12 @@
  *
  * --threads workers, each one poll loop over its share of --clients
  * connections. A connection is opened like every sesskit connection
- * (sess_conn_open: URL, AUTH, SELECT) and then switched to non-blocking,
- * so hiredis only formats commands into its output buffer and parses
- * replies from its reader while this loop does the I/O: no thread or
- * blocking call per client, and no allocation per command beyond hiredis's
- * own, so the client is not what is measured.
+ * (sess_conn_open: URL, AUTH, SELECT) and then driven through the
+ * transport's non-blocking calls: commands are queued in its output
+ * buffer, flushed as the socket takes them, and replies parsed from what
+ * arrived, while this loop polls: no thread or blocking call per client,
+ * and no allocation per command beyond the reply objects, so the client
+ * is not what is measured.
  *
  * Closed loop (the default): each connection keeps --pipeline operations
  * in flight and sends the next as soon as one completes; latency runs from
@@ -25,7 +26,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -145,19 +145,6 @@ struct run {
 	int nw;
 };
 
-/* Switch an open blocking connection to non-blocking for the loop. */
-static int set_nonblocking(struct conn *c, struct sess_err *err)
-{
-	redisContext *ctx = c->sc.ctx;
-	int fl = fcntl(ctx->fd, F_GETFL);
-
-	if (fl < 0 || fcntl(ctx->fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "cannot make the connection non-blocking: %s",
-				    strerror(errno));
-	ctx->flags &= ~REDIS_BLOCK;
-	return 0;
-}
-
 static void op_done(struct worker *w, struct conn *c, struct flight *f, uint64_t now)
 {
 	(void)c;
@@ -226,7 +213,7 @@ static int fill(struct worker *w, struct conn *c, uint64_t now, int stopping, ui
 			t0 = c->due;
 			c->due = run->every_ns ? c->due + run->every_ns : UINT64_MAX;
 		}
-		op = sb_scn_next(run->s, &c->cl, c->sc.ctx, &nrep);
+		op = sb_scn_next(run->s, &c->cl, &c->sc, &nrep);
 		if (op < 0)
 			return sess_err_set(&w->err, SESS_E_INTERNAL, NULL, "out of memory");
 		f = &c->q[(c->head + c->n) % (int)o->pipeline];
@@ -242,10 +229,10 @@ static int fill(struct worker *w, struct conn *c, uint64_t now, int stopping, ui
 	return 0;
 }
 
-/* The connection failed: say so as sesskit does everywhere. */
+/* The connection failed (w->err says how): say so as sesskit does
+ * everywhere. */
 static int conn_lost(struct worker *w, struct conn *c)
 {
-	sess_conn_io_error(&c->sc, &w->err);
 	if (w->err.cls != SESS_E_UNAVAILABLE && w->err.cls != SESS_E_TEMP)
 		w->err.cls = SESS_E_UNAVAILABLE;
 	sess_err_prefix(&w->err, "lost the connection to %s mid-run", c->sc.where);
@@ -263,30 +250,29 @@ static int loop(struct worker *w)
 	for (;;) {
 		uint64_t now = sb_now_ns(), wait_ns = 100000000ULL; /* look at stop at least every 100 ms */
 		int stopping = run->stop || cli_stop_signal() || (run->t_stop && now >= run->t_stop);
-		int busy = 0, more = 0;
+		int busy = 0, more = 0, held = 0;
 		struct timespec ts;
 
 		for (i = 0; i < w->nc; i++) {
 			struct conn *c = &w->c[i];
-			int done = 1;
 			if (fill(w, c, now, stopping, &wait_ns))
 				goto out;
-			pf[i].fd = c->sc.ctx->fd;
-			pf[i].events = POLLIN;
-			pf[i].revents = 0;
-			if (sdslen(c->sc.ctx->obuf) > 0) {
-				if (redisBufferWrite(c->sc.ctx, &done) != REDIS_OK) {
-					conn_lost(w, c);
-					goto out;
-				}
-				if (!done)
-					pf[i].events |= POLLOUT;
+			if (sess_conn_flush(&c->sc, &w->err) < 0) {
+				conn_lost(w, c);
+				goto out;
 			}
+			pf[i].fd = sess_conn_fd(&c->sc);
+			pf[i].events = sess_conn_events(&c->sc);
+			pf[i].revents = 0;
+			/* input the transport holds already: no waiting for it */
+			held += sess_conn_buffered(&c->sc);
 			busy += c->n > 0;
 			more += !stopping && c->quota != 0;
 		}
 		if (!busy && !more)
 			break;
+		if (held)
+			wait_ns = 0;
 		ts.tv_sec = (time_t)(wait_ns / 1000000000ULL);
 		ts.tv_nsec = (long)(wait_ns % 1000000000ULL);
 		if (ppoll(pf, (nfds_t)w->nc, &ts, NULL) < 0 && errno != EINTR) {
@@ -296,19 +282,20 @@ static int loop(struct worker *w)
 		now = sb_now_ns();
 		for (i = 0; i < w->nc; i++) {
 			struct conn *c = &w->c[i];
-			void *r;
-			if (!(pf[i].revents & (POLLIN | POLLERR | POLLHUP)))
+			redisReply *r;
+			int got;
+			if (!(pf[i].revents & (POLLIN | POLLERR | POLLHUP)) && !sess_conn_buffered(&c->sc))
 				continue;
-			if (redisBufferRead(c->sc.ctx) != REDIS_OK) {
+			if (sess_conn_fill(&c->sc, &w->err)) {
 				conn_lost(w, c);
 				goto out;
 			}
 			for (;;) {
-				if (redisGetReplyFromReader(c->sc.ctx, &r) != REDIS_OK) {
+				if ((got = sess_conn_take(&c->sc, &r, &w->err)) < 0) {
 					conn_lost(w, c);
 					goto out;
 				}
-				if (!r)
+				if (!got)
 					break;
 				if (!c->n) { /* nothing asked: a protocol error */
 					freeReplyObject(r);
@@ -409,7 +396,7 @@ int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
 			}
 			sb_client_init(&c->cl, s, i, idx);
 			c->quota = o->duration ? -1 : per_conn + (idx < extra);
-			if (sess_conn_open(&c->sc, cfg, err) || set_nonblocking(c, err))
+			if (sess_conn_open(&c->sc, cfg, err))
 				goto done;
 		}
 	}

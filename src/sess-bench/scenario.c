@@ -231,8 +231,8 @@ static int pick_session(const struct sb_scn *s, struct sb_client *c)
 	return (int)(sb_rand(&c->rng) % (uint64_t)s->o->sessions);
 }
 
-/* EVALSHA of script sc on session id with args, appended to ctx. */
-static int script(const struct sb_scn *s, redisContext *ctx, enum sess_script sc, int nkeys,
+/* EVALSHA of script sc on session id with args, queued on conn. */
+static int script(const struct sb_scn *s, struct sess_conn *conn, enum sess_script sc, int nkeys,
 		  const char *id, int nargs, const char **args)
 {
 	struct sess_keys k;
@@ -243,10 +243,10 @@ static int script(const struct sb_scn *s, redisContext *ctx, enum sess_script sc
 
 	sess_keys_init(&k, s->cfg->prefix, id);
 	argc = sess_script_argv(sc, nkeys, k.v, nargs, args, argv, lens, nk);
-	return redisAppendCommandArgv(ctx, argc, argv, lens) == REDIS_OK ? 0 : -1;
+	return sess_conn_append(conn, argc, argv, lens, NULL);
 }
 
-static int op_join_leave(const struct sb_scn *s, redisContext *ctx, int op, const char *id,
+static int op_join_leave(const struct sb_scn *s, struct sess_conn *conn, int op, const char *id,
 			 const char *agent)
 {
 	char field[SESS_KEY_MAX], grace[24];
@@ -254,11 +254,11 @@ static int op_join_leave(const struct sb_scn *s, redisContext *ctx, int op, cons
 
 	sess_key_agent_field(field, agent);
 	snprintf(grace, sizeof grace, "%ld", s->cfg->grace_ttl);
-	return script(s, ctx, op == SB_JOIN ? SESS_LUA_JOIN : SESS_LUA_LEAVE, SESS_NKEYS, id,
+	return script(s, conn, op == SB_JOIN ? SESS_LUA_JOIN : SESS_LUA_LEAVE, SESS_NKEYS, id,
 		      op == SB_JOIN ? 1 : 2, args);
 }
 
-static int op_emit(struct sb_scn *s, struct sb_client *c, redisContext *ctx, int sess,
+static int op_emit(struct sb_scn *s, struct sb_client *c, struct sess_conn *conn, int sess,
 		   const char *actor)
 {
 	struct sess_err err;
@@ -267,43 +267,42 @@ static int op_emit(struct sb_scn *s, struct sb_client *c, redisContext *ctx, int
 	int rc;
 
 	if (!actor) /* the fixed event: built once */
-		return redisAppendFormattedCommand(ctx, s->emit_cmd[sess], s->emit_len[sess]) ==
-		       REDIS_OK ? 0 : -1;
+		return sess_conn_append_raw(conn, s->emit_cmd[sess], s->emit_len[sess], NULL);
 	(void)c;
 	sess_err_clear(&err);
 	if (emit_cmd(s, s->ids[sess], actor, &cmd, &len, &err))
 		return -1;
-	rc = redisAppendFormattedCommand(ctx, cmd, len) == REDIS_OK ? 0 : -1;
+	rc = sess_conn_append_raw(conn, cmd, len, NULL);
 	redisFreeCommand(cmd);
 	return rc;
 }
 
-static int op_get(const struct sb_scn *s, redisContext *ctx, const char *id)
+static int op_get(const struct sb_scn *s, struct sess_conn *conn, const char *id)
 {
 	char meta[SESS_KEY_MAX];
 
 	sess_key_meta(meta, s->cfg->prefix, id);
-	if (redisAppendCommand(ctx, "HGETALL %s", meta) != REDIS_OK ||
-	    redisAppendCommand(ctx, "PTTL %s", meta) != REDIS_OK)
+	if (sess_conn_appendf(conn, NULL, "HGETALL %s", meta) ||
+	    sess_conn_appendf(conn, NULL, "PTTL %s", meta))
 		return -1;
 	return 0;
 }
 
 /* A page of the index, newest first, and each row's meta fields, as
  * view.c's list reads them (the rows are ours, so their ids are known). */
-static int op_list(const struct sb_scn *s, redisContext *ctx, int *nreplies)
+static int op_list(const struct sb_scn *s, struct sess_conn *conn, int *nreplies)
 {
 	char idx[SESS_KEY_MAX], meta[SESS_KEY_MAX];
 	long i, n = s->o->sessions < LIST_PAGE ? s->o->sessions : LIST_PAGE;
 
 	sess_key_index(idx, s->cfg->prefix);
-	if (redisAppendCommand(ctx, "ZREVRANGE %s 0 %ld WITHSCORES", idx, n - 1) != REDIS_OK)
+	if (sess_conn_appendf(conn, NULL, "ZREVRANGE %s 0 %ld WITHSCORES", idx, n - 1))
 		return -1;
 	for (i = 0; i < n; i++) {
 		sess_key_meta(meta, s->cfg->prefix, s->ids[s->o->sessions - 1 - i]);
-		if (redisAppendCommand(ctx, "HMGET %s " SESS_S_F_VERSION " " SESS_S_F_STATE " "
+		if (sess_conn_appendf(conn, NULL, "HMGET %s " SESS_S_F_VERSION " " SESS_S_F_STATE " "
 				       SESS_S_F_CREATED " " SESS_S_F_UPDATED " " SESS_S_F_SEQ " "
-				       SESS_S_F_AGENTS " " SESS_S_F_CREATOR, meta) != REDIS_OK)
+				       SESS_S_F_AGENTS " " SESS_S_F_CREATOR, meta))
 			return -1;
 	}
 	*nreplies = 1 + (int)n;
@@ -311,7 +310,7 @@ static int op_list(const struct sb_scn *s, redisContext *ctx, int *nreplies)
 }
 
 /* create: --batch new sessions, pipelined, as one operation. */
-static int op_create(const struct sb_scn *s, struct sb_client *c, redisContext *ctx, int *nreplies)
+static int op_create(const struct sb_scn *s, struct sb_client *c, struct sess_conn *conn, int *nreplies)
 {
 	char id[48], field[SESS_KEY_MAX], ttl[24];
 	const char *args[4] = {field, "a1", ttl, ""};
@@ -321,14 +320,14 @@ static int op_create(const struct sb_scn *s, struct sb_client *c, redisContext *
 	snprintf(ttl, sizeof ttl, "%ld", s->cfg->default_ttl);
 	for (i = 0; i < s->o->batch; i++) {
 		snprintf(id, sizeof id, "c%d-%ld-%ld", c->index, c->made, i);
-		if (script(s, ctx, SESS_LUA_CREATE, SESS_NKEYS, id, 4, args))
+		if (script(s, conn, SESS_LUA_CREATE, SESS_NKEYS, id, 4, args))
 			return -1;
 	}
 	*nreplies = (int)s->o->batch;
 	return 0;
 }
 
-int sb_scn_next(struct sb_scn *s, struct sb_client *c, redisContext *ctx, int *nreplies)
+int sb_scn_next(struct sb_scn *s, struct sb_client *c, struct sess_conn *conn, int *nreplies)
 {
 	const char *n = s->name;
 	int op, rc = 0;
@@ -337,41 +336,41 @@ int sb_scn_next(struct sb_scn *s, struct sb_client *c, redisContext *ctx, int *n
 	c->made++;
 	if (!strcmp(n, "create")) {
 		op = SB_CREATE;
-		rc = op_create(s, c, ctx, nreplies);
+		rc = op_create(s, c, conn, nreplies);
 	} else if (!strcmp(n, "emit")) {
 		op = SB_EMIT;
-		rc = op_emit(s, c, ctx, pick_session(s, c), NULL);
+		rc = op_emit(s, c, conn, pick_session(s, c), NULL);
 	} else if (!strcmp(n, "get")) {
 		op = SB_GET;
 		*nreplies = 2;
-		rc = op_get(s, ctx, s->ids[pick_session(s, c)]);
+		rc = op_get(s, conn, s->ids[pick_session(s, c)]);
 	} else if (!strcmp(n, "list")) {
 		op = SB_LIST;
-		rc = op_list(s, ctx, nreplies);
+		rc = op_list(s, conn, nreplies);
 	} else if (!strcmp(n, "checkpoint")) {
 		const char *args[1] = {"bench"};
 		op = SB_CHECKPOINT;
-		rc = script(s, ctx, SESS_LUA_CHECKPOINT, SESS_NKEYS, s->ids[pick_session(s, c)], 1, args);
+		rc = script(s, conn, SESS_LUA_CHECKPOINT, SESS_NKEYS, s->ids[pick_session(s, c)], 1, args);
 	} else if (!strcmp(n, "join-leave")) {
 		/* join a session, then leave it */
 		if (c->phase == 0)
 			c->sess = pick_session(s, c);
 		op = c->phase == 0 ? SB_JOIN : SB_LEAVE;
 		c->phase = !c->phase;
-		rc = op_join_leave(s, ctx, op, s->ids[c->sess], c->agent);
+		rc = op_join_leave(s, conn, op, s->ids[c->sess], c->agent);
 	} else if (!strcmp(n, "agents")) {
 		/* the seeds' collaboration: an agent joins a shared session,
 		 * emits --events events as itself, leaves, and goes on */
 		if (c->phase == 0) {
 			c->sess = pick_session(s, c);
 			op = SB_JOIN;
-			rc = op_join_leave(s, ctx, op, s->ids[c->sess], c->agent);
+			rc = op_join_leave(s, conn, op, s->ids[c->sess], c->agent);
 		} else if (c->phase <= s->o->events) {
 			op = SB_EMIT;
-			rc = op_emit(s, c, ctx, c->sess, c->agent);
+			rc = op_emit(s, c, conn, c->sess, c->agent);
 		} else {
 			op = SB_LEAVE;
-			rc = op_join_leave(s, ctx, op, s->ids[c->sess], c->agent);
+			rc = op_join_leave(s, conn, op, s->ids[c->sess], c->agent);
 		}
 		c->phase = c->phase > s->o->events ? 0 : c->phase + 1;
 	} else { /* mixed */
@@ -379,13 +378,13 @@ int sb_scn_next(struct sb_scn *s, struct sb_client *c, redisContext *ctx, int *n
 		for (op = 0; op < SB_NOPS - 1 && r >= s->ratio[op]; op++)
 			r -= s->ratio[op];
 		switch (op) {
-		case SB_EMIT: rc = op_emit(s, c, ctx, sess, NULL); break;
-		case SB_GET: *nreplies = 2; rc = op_get(s, ctx, s->ids[sess]); break;
-		case SB_LIST: rc = op_list(s, ctx, nreplies); break;
+		case SB_EMIT: rc = op_emit(s, c, conn, sess, NULL); break;
+		case SB_GET: *nreplies = 2; rc = op_get(s, conn, s->ids[sess]); break;
+		case SB_LIST: rc = op_list(s, conn, nreplies); break;
 		default: {
 			const char *args[1] = {"bench"};
 			op = SB_CHECKPOINT;
-			rc = script(s, ctx, SESS_LUA_CHECKPOINT, SESS_NKEYS, s->ids[sess], 1, args);
+			rc = script(s, conn, SESS_LUA_CHECKPOINT, SESS_NKEYS, s->ids[sess], 1, args);
 		}
 		}
 	}

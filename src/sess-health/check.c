@@ -611,9 +611,9 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	check_memory(&r, &in);
 	check_persistence(&r, &in);
 	check_replication(&r, &in);
-	if (!hp->no_sessions && have_c0 && !conn.ctx->err)
+	if (!hp->no_sessions && have_c0 && sess_conn_ok(&conn))
 		check_sessions(&r, &ctx, &c0);
-	if (!hp->no_pubsub && !conn.ctx->err)
+	if (!hp->no_pubsub && sess_conn_ok(&conn))
 		check_pubsub(&r, &cfg, &conn);
 done:
 	sess_info_free(&in);

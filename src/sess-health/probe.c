@@ -224,10 +224,8 @@ int sess_probe_pubsub(const struct sess_config *cfg, struct sess_conn *pub,
 	deadline = sess_probe_clock_ms() + timeout_ms;
 	if (sess_conn_open(&sub, cfg, err))
 		return -1;
-	if (redisAppendCommand(sub.ctx, "SUBSCRIBE %s", chan) != REDIS_OK) {
-		sess_conn_io_error(&sub, err);
+	if (sess_conn_appendf(&sub, err, "SUBSCRIBE %s", chan))
 		goto done;
-	}
 	if (wait_kind(&sub, "subscribe", deadline, err))
 		goto done;
 	t0 = sess_probe_clock_ms();

@@ -252,7 +252,7 @@ static int read_take(struct mig_run *run, char **ids, int n, struct sess_snap *s
 				 : sess_snap_take(p, &snaps[i], &e))) {
 			/* the server refusing reads (unreachable, a permission
 			 * this user lacks) fails every session alike: stop */
-			if (!p->conn->ctx || p->conn->ctx->err || e.cls == SESS_E_UNAVAILABLE ||
+			if (!sess_conn_ok(p->conn) || e.cls == SESS_E_UNAVAILABLE ||
 			    e.cls == SESS_E_AUTH) {
 				*err = e;
 				return -1;
@@ -506,7 +506,7 @@ int mig_stop(struct mig_run *run, const struct sess_err *err)
 
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
-	if (run->task.name[0] && !run->dry_run && run->dst->conn.ctx && !run->dst->conn.ctx->err)
+	if (run->task.name[0] && !run->dry_run && sess_conn_ok(&run->dst->conn))
 		sess_mtask_set(&run->dst->conn, &run->task, "status", status, &e);
 	cli_print(run->a, mig_summary(run));
 	if (err)

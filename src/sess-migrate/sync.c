@@ -509,12 +509,12 @@ static int subscribe(struct sync *s)
 	struct sess_err e;
 
 	sess_key_channel_pattern(pat, s->sub.cfg.prefix);
-	if (redisAppendCommand(s->sub.conn.ctx, "PSUBSCRIBE %s", pat) != REDIS_OK)
-		return sess_conn_io_error(&s->sub.conn, &s->err);
+	if (sess_conn_appendf(&s->sub.conn, &s->err, "PSUBSCRIBE %s", pat))
+		return -1;
 	if (s->keyspace) {
 		sess_key_keyspace_pattern(pat, s->sub.cfg.prefix, s->sub.cfg.db);
-		if (redisAppendCommand(s->sub.conn.ctx, "PSUBSCRIBE %s", pat) != REDIS_OK)
-			return sess_conn_io_error(&s->sub.conn, &s->err);
+		if (sess_conn_appendf(&s->sub.conn, &s->err, "PSUBSCRIBE %s", pat))
+			return -1;
 		want = 2;
 	}
 	/* subscribed for sure before the snapshot starts */
@@ -699,9 +699,9 @@ static void keyspace_on(struct sync *s)
 /* (Re)open what is closed: the two sides, then the listener. */
 static int open_all(struct sync *s)
 {
-	if (!s->run.src->conn.ctx && sess_conn_open(&s->run.src->conn, &s->run.src->cfg, &s->err))
+	if (!sess_conn_is_open(&s->run.src->conn) && sess_conn_open(&s->run.src->conn, &s->run.src->cfg, &s->err))
 		return -1;
-	if (!s->run.dst->conn.ctx && sess_conn_open(&s->run.dst->conn, &s->run.dst->cfg, &s->err))
+	if (!sess_conn_is_open(&s->run.dst->conn) && sess_conn_open(&s->run.dst->conn, &s->run.dst->cfg, &s->err))
 		return -1;
 	if (sess_script_load_all(&s->run.dst->conn, &s->err))
 		return -1;

@@ -70,7 +70,7 @@ static redisReply *cmd(struct srv *s, const char *fmt, ...)
 	redisReply *r;
 
 	va_start(ap, fmt);
-	r = redisvCommand(s->a->conn.ctx, fmt, ap);
+	r = sess_conn_callv(&s->a->conn, NULL, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -158,7 +158,7 @@ static void check_acl(struct srv *s)
 			argv[argc++] = !strcmp(x, "%k") ? key : !strcmp(x, "%i") ? idx : !strcmp(x, "%s") ? stats
 				     : !strcmp(x, "%l") ? lay : !strcmp(x, "%c") ? chan : !strcmp(x, "%p") ? pat : x;
 		}
-		r = redisCommandArgv(s->a->conn.ctx, argc, argv, NULL);
+		r = sess_conn_call(&s->a->conn, NULL, argc, argv, NULL);
 		if (!r)
 			break;
 		if (r->type == REDIS_REPLY_ERROR && (strstr(r->str, "unknown") || strstr(r->str, "NOPERM this user has no permissions to run the 'acl"))) {

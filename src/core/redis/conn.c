@@ -4,56 +4,78 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static struct timeval ms_tv(int ms)
-{
-	struct timeval tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	return tv;
-}
+#define READ_CHUNK 16384    /* bytes per read (hiredis reads as much) */
+#define OBUF_MIN 16384
 
 /* Where the user named the server, for the fix in a message. */
 static const char *url_flag(const struct sess_conn *c)
 {
-	return c->cfg->url_flag[0] ? c->cfg->url_flag : "REDIS_URL or --url";
+	return c->cfg && c->cfg->url_flag[0] ? c->cfg->url_flag : "REDIS_URL or --url";
+}
+
+/* Record the first failure; later ones are its consequences. -1. */
+static int set_fail(struct sess_conn *c, enum sess_io_fail f, const char *what)
+{
+	if (c->fail == SESS_IO_OK) {
+		c->fail = f;
+		snprintf(c->errstr, sizeof c->errstr, "%s", what);
+	}
+	return -1;
+}
+
+static int stream_fail(struct sess_conn *c)
+{
+	return set_fail(c, c->st.fail != SESS_IO_OK ? c->st.fail : SESS_IO_OTHER, c->st.errstr);
 }
 
 int sess_conn_io_error(const struct sess_conn *c, struct sess_err *err)
 {
-	const char *e = c->ctx ? c->ctx->errstr : "cannot allocate a connection";
+	enum sess_io_fail f = c->fail;
+	const char *e = c->errstr;
 	const char *flag = url_flag(c);
 	char how[64];
 
-	if (c->cfg->url_flag[0])
+	if (f == SESS_IO_OK && !c->st.ops) {
+		f = SESS_IO_NOTCONN;
+		e = "not connected";
+	}
+	if (c->cfg && c->cfg->url_flag[0])
 		snprintf(how, sizeof how, "check %s", flag);
 	else
-		snprintf(how, sizeof how, "set REDIS_URL%s or --url", c->cfg->unix_path[0] ? "=unix:///path" : "");
+		snprintf(how, sizeof how, "set REDIS_URL%s or --url",
+			 c->cfg && c->cfg->unix_path[0] ? "=unix:///path" : "");
 
-	if (strstr(e, "refused"))
+	switch (f) {
+	case SESS_IO_REFUSED:
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
 				    "cannot connect to %s: connection refused; is redis-server running? %s",
 				    c->where, how);
-	if (strstr(e, "No such file"))
+	case SESS_IO_NOSOCK:
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
 				    "cannot connect to %s: no such socket; is redis-server running? %s",
 				    c->where, how);
-	if (strstr(e, "timed out") || strstr(e, "temporarily unavailable"))
+	case SESS_IO_TIMEOUT:
 		return sess_err_set(err, SESS_E_TEMP, "timeout",
 				    "%s did not answer in time (connect %d ms, command %d ms); check the server or raise --timeout",
-				    c->where, c->cfg->connect_timeout_ms, c->cfg->command_timeout_ms);
-	if (strstr(e, "Name or service") || strstr(e, "not known") || strstr(e, "resolve"))
+				    c->where, c->cfg ? c->cfg->connect_timeout_ms : 0,
+				    c->cfg ? c->cfg->command_timeout_ms : 0);
+	case SESS_IO_RESOLVE:
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
 				    "cannot connect to %s: unknown host; check the host name in %s",
 				    c->where, flag);
-	if (strstr(e, "closed") || strstr(e, "reset") || strstr(e, "EOF") || strstr(e, "Broken pipe"))
+	case SESS_IO_CLOSED:
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
 				    "%s closed the connection (%s); is the server restarting or at maxclients?",
 				    c->where, e);
-	return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
-			    "cannot talk to %s: %s; %s", c->where, e, how);
+	case SESS_IO_NOMEM:
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "talking to %s: out of memory", c->where);
+	default:
+		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
+				    "cannot talk to %s: %s; %s", c->where, e[0] ? e : "unknown failure", how);
+	}
 }
 
 int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
@@ -134,27 +156,444 @@ static int hello(struct sess_conn *c, struct sess_err *err)
 	return 0;
 }
 
-int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
+/* ---- the wire format ---- */
+
+/* n in decimal after lead, then CR LF, at out; returns the bytes written. */
+static size_t put_len(char *out, char lead, size_t n)
+{
+	char tmp[24];
+	size_t k = 0, i = 0;
+
+	do
+		tmp[k++] = (char)('0' + n % 10);
+	while ((n /= 10));
+	out[i++] = lead;
+	while (k)
+		out[i++] = tmp[--k];
+	out[i++] = '\r';
+	out[i++] = '\n';
+	return i;
+}
+
+#define ARGLEN(i) (lens ? lens[i] : strlen(argv[i]))
+
+size_t sess_cmd_format_max(int argc, const char **argv, const size_t *lens)
+{
+	size_t total = 1 + 22, i;
+
+	for (i = 0; i < (size_t)argc; i++)
+		total += 1 + 22 + ARGLEN(i) + 2;
+	return total;
+}
+
+size_t sess_cmd_format(char *dst, int argc, const char **argv, const size_t *lens)
+{
+	size_t pos = put_len(dst, '*', (size_t)argc), i;
+
+	for (i = 0; i < (size_t)argc; i++) {
+		size_t n = ARGLEN(i);
+		pos += put_len(dst + pos, '$', n);
+		memcpy(dst + pos, argv[i], n);
+		pos += n;
+		dst[pos++] = '\r';
+		dst[pos++] = '\n';
+	}
+	return pos;
+}
+
+#undef ARGLEN
+
+/* ---- the output buffer ---- */
+
+/* Room for n more bytes at obuf + olen; 0, or -1 (out of memory). */
+static int reserve(struct sess_conn *c, size_t n)
+{
+	size_t cap;
+	char *b;
+
+	if (c->opos == c->olen)
+		c->opos = c->olen = 0;
+	if (c->olen + n <= c->ocap)
+		return 0;
+	if (c->opos) {
+		memmove(c->obuf, c->obuf + c->opos, c->olen - c->opos);
+		c->olen -= c->opos;
+		c->opos = 0;
+		if (c->olen + n <= c->ocap)
+			return 0;
+	}
+	cap = c->ocap ? c->ocap : OBUF_MIN;
+	while (cap < c->olen + n)
+		cap *= 2;
+	if (!(b = realloc(c->obuf, cap)))
+		return set_fail(c, SESS_IO_NOMEM, "out of memory");
+	c->obuf = b;
+	c->ocap = cap;
+	return 0;
+}
+
+/* 0 when c may do I/O, else -1 with err. */
+static int usable(struct sess_conn *c, struct sess_err *err)
+{
+	if (c->st.ops && c->fail == SESS_IO_OK)
+		return 0;
+	return sess_conn_io_error(c, err);
+}
+
+int sess_conn_append_raw(struct sess_conn *c, const char *cmd, size_t len,
+			 struct sess_err *err)
+{
+	if (usable(c, err))
+		return -1;
+	if (reserve(c, len))
+		return sess_conn_io_error(c, err);
+	memcpy(c->obuf + c->olen, cmd, len);
+	c->olen += len;
+	return 0;
+}
+
+int sess_conn_append(struct sess_conn *c, int argc, const char **argv,
+		     const size_t *lens, struct sess_err *err)
+{
+	if (usable(c, err))
+		return -1;
+	if (reserve(c, sess_cmd_format_max(argc, argv, lens)))
+		return sess_conn_io_error(c, err);
+	c->olen += sess_cmd_format(c->obuf + c->olen, argc, argv, lens);
+	return 0;
+}
+
+static int appendv(struct sess_conn *c, struct sess_err *err, const char *fmt, va_list ap)
+{
+	char *cmd = NULL;
+	int len, rc;
+
+	if (usable(c, err))
+		return -1;
+	if ((len = redisvFormatCommand(&cmd, fmt, ap)) < 0)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "cannot format a command: out of memory or a bad format");
+	rc = sess_conn_append_raw(c, cmd, (size_t)len, err);
+	free(cmd);
+	return rc;
+}
+
+int sess_conn_appendf(struct sess_conn *c, struct sess_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = appendv(c, err, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* ---- I/O steps (never blocking) ---- */
+
+/* Write what the stream takes: 1 all written, 0 it would block (*want:
+ * the poll events), -1 failed. */
+static int write_some(struct sess_conn *c, short *want)
+{
+	while (c->opos < c->olen) {
+		ssize_t n = c->st.ops->write(&c->st, c->obuf + c->opos, c->olen - c->opos);
+		if (n > 0) {
+			c->opos += (size_t)n;
+			continue;
+		}
+		if (n == SESS_IO_WANT_WRITE || n == SESS_IO_WANT_READ) {
+			*want = n == SESS_IO_WANT_WRITE ? POLLOUT : POLLIN;
+			return 0;
+		}
+		return stream_fail(c);
+	}
+	c->opos = c->olen = 0;
+	return 1;
+}
+
+/* Read once from the stream into the reader: 1 read something, 0 it
+ * would block (*want: the poll events), -1 failed (end of stream too). */
+static int read_some(struct sess_conn *c, short *want)
+{
+	char buf[READ_CHUNK];
+	ssize_t n = c->st.ops->read(&c->st, buf, sizeof buf);
+
+	if (n > 0) {
+		if (redisReaderFeed(c->reader, buf, (size_t)n) != REDIS_OK)
+			return set_fail(c, SESS_IO_PROTOCOL, c->reader->errstr);
+		return 1;
+	}
+	if (n == 0)
+		return set_fail(c, SESS_IO_CLOSED, "Server closed the connection");
+	if (n == SESS_IO_WANT_READ || n == SESS_IO_WANT_WRITE) {
+		*want = n == SESS_IO_WANT_READ ? POLLIN : POLLOUT;
+		return 0;
+	}
+	return stream_fail(c);
+}
+
+/* A reply the reader holds: 1 with *out, 0 none, -1 not RESP. */
+static int take(struct sess_conn *c, redisReply **out)
+{
+	void *r = NULL;
+
+	*out = NULL;
+	if (redisReaderGetReply(c->reader, &r) != REDIS_OK)
+		return set_fail(c, SESS_IO_PROTOCOL, c->reader->errstr);
+	*out = r;
+	return r != NULL;
+}
+
+/* Wait for want up to timeout_ms: 1 ready, 0 timed out (or a signal when
+ * intr), -1 failed. */
+static int await(struct sess_conn *c, short want, int timeout_ms, int intr)
+{
+	int n = sess_stream_poll(&c->st, want, timeout_ms, intr);
+
+	if (n < 0)
+		return stream_fail(c);
+	return n > 0;
+}
+
+/* ---- blocking ---- */
+
+/* Write everything queued, waiting up to the command timeout each time
+ * the socket is full; replies that arrive meanwhile are read into the
+ * reader, so neither side can wait on the other. */
+static int flush_all(struct sess_conn *c)
+{
+	for (;;) {
+		short want = 0;
+		int n = write_some(c, &want);
+		if (n)
+			return n < 0 ? -1 : 0;
+		n = sess_stream_poll(&c->st, (short)(want | POLLIN), c->cfg->command_timeout_ms, 0);
+		if (n < 0)
+			return stream_fail(c);
+		if (n == 0)
+			return set_fail(c, SESS_IO_TIMEOUT, "timed out writing");
+		if ((n & (POLLIN | POLLHUP | POLLERR)) && !(want & POLLIN) &&
+		    read_some(c, &want) < 0)
+			return -1;
+	}
+}
+
+/* The next reply, waiting up to the command timeout for each read. */
+static int read_reply(struct sess_conn *c, redisReply **out)
+{
+	int n;
+
+	if ((n = take(c, out)))
+		return n < 0 ? -1 : 0;
+	if (flush_all(c))
+		return -1;
+	for (;;) {
+		short want = 0;
+		if ((n = take(c, out)))
+			return n < 0 ? -1 : 0;
+		if ((n = read_some(c, &want)) < 0)
+			return -1;
+		if (n > 0)
+			continue;
+		if ((n = await(c, want, c->cfg->command_timeout_ms, 0)) < 0)
+			return -1;
+		if (n == 0)
+			return set_fail(c, SESS_IO_TIMEOUT, "timed out reading");
+	}
+}
+
+int sess_conn_send(struct sess_conn *c, struct sess_err *err)
+{
+	if (usable(c, err))
+		return -1;
+	if (flush_all(c))
+		return sess_conn_io_error(c, err);
+	return 0;
+}
+
+int sess_conn_read(struct sess_conn *c, redisReply **out, struct sess_err *err)
+{
+	*out = NULL;
+	if (usable(c, err))
+		return -1;
+	if (read_reply(c, out))
+		return sess_conn_io_error(c, err);
+	return 0;
+}
+
+redisReply *sess_conn_call(struct sess_conn *c, struct sess_err *err, int argc,
+			   const char **argv, const size_t *lens)
+{
+	redisReply *r;
+
+	if (sess_conn_append(c, argc, argv, lens, err) || sess_conn_read(c, &r, err))
+		return NULL;
+	return r;
+}
+
+redisReply *sess_conn_callv(struct sess_conn *c, struct sess_err *err, const char *fmt, va_list ap)
+{
+	redisReply *r;
+
+	if (appendv(c, err, fmt, ap) || sess_conn_read(c, &r, err))
+		return NULL;
+	return r;
+}
+
+redisReply *sess_conn_callf(struct sess_conn *c, struct sess_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+
+	va_start(ap, fmt);
+	r = sess_conn_callv(c, err, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* r, or NULL with err when it is an error reply (then freed). */
+static redisReply *checked(struct sess_conn *c, redisReply *r, struct sess_err *err)
+{
+	if (r && r->type == REDIS_REPLY_ERROR) {
+		sess_conn_reply_error(c, r, err);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+redisReply *sess_conn_cmd(struct sess_conn *c, struct sess_err *err, int argc,
+			  const char **argv, const size_t *lens)
+{
+	if (!c->st.ops)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "not connected"), NULL;
+	return checked(c, sess_conn_call(c, err, argc, argv, lens), err);
+}
+
+redisReply *sess_conn_cmdf(struct sess_conn *c, struct sess_err *err,
+			   const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r = NULL;
+	int rc;
+
+	if (!c->st.ops)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "not connected"), NULL;
+	va_start(ap, fmt);
+	rc = appendv(c, err, fmt, ap);
+	va_end(ap);
+	if (rc || sess_conn_read(c, &r, err))
+		return NULL;
+	return checked(c, r, err);
+}
+
+int sess_conn_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
 		   struct sess_err *err)
 {
-	memset(c, 0, sizeof *c);
-	c->cfg = cfg;
-	sess_config_describe(cfg, c->where, sizeof c->where);
+	long long deadline = sess_stream_now_ms() + timeout_ms;
+	int n;
+
+	*out = NULL;
+	if (usable(c, err))
+		return -1;
+	/* a reply may already sit in the reader */
+	if ((n = take(c, out)))
+		return n < 0 ? sess_conn_io_error(c, err) : 1;
+	/* flush anything queued (SUBSCRIBE and friends) */
+	if (flush_all(c))
+		return sess_conn_io_error(c, err);
+	for (;;) {
+		short want = 0;
+		long long left;
+		if ((n = read_some(c, &want)) < 0)
+			return sess_conn_io_error(c, err);
+		if (n > 0) {
+			if ((n = take(c, out)))
+				return n < 0 ? sess_conn_io_error(c, err) : 1;
+			continue; /* a part of a reply: read on */
+		}
+		left = deadline - sess_stream_now_ms();
+		if (left <= 0)
+			return 0;
+		/* a signal ends the wait: the caller looks at its flags */
+		if ((n = await(c, want, (int)left, 1)) < 0)
+			return sess_conn_io_error(c, err);
+		if (n == 0)
+			return 0;
+	}
+}
+
+/* ---- non-blocking ---- */
+
+int sess_conn_fd(const struct sess_conn *c)
+{
+	return c->st.ops ? c->st.fd : -1;
+}
+
+short sess_conn_events(const struct sess_conn *c)
+{
+	return (short)(POLLIN | (c->opos < c->olen ? POLLOUT : 0));
+}
+
+int sess_conn_buffered(const struct sess_conn *c)
+{
+	return c->st.ops && c->st.ops->pending(&c->st) > 0;
+}
+
+int sess_conn_flush(struct sess_conn *c, struct sess_err *err)
+{
+	short want = 0;
+	int n;
+
+	if (usable(c, err))
+		return -1;
+	if ((n = write_some(c, &want)) < 0)
+		return sess_conn_io_error(c, err);
+	return n;
+}
+
+int sess_conn_fill(struct sess_conn *c, struct sess_err *err)
+{
+	short want = 0;
+	int n;
+
+	if (usable(c, err))
+		return -1;
+	/* what the socket has now, and what the stream still holds */
+	while ((n = read_some(c, &want)) > 0 && sess_conn_buffered(c))
+		;
+	return n < 0 ? sess_conn_io_error(c, err) : 0;
+}
+
+int sess_conn_take(struct sess_conn *c, redisReply **out, struct sess_err *err)
+{
+	int n;
+
+	if (!c->reader)
+		return *out = NULL, sess_conn_io_error(c, err);
+	if ((n = take(c, out)) < 0)
+		return sess_conn_io_error(c, err);
+	return n;
+}
+
+/* Connect c (cfg and ep set) and say hello; on failure c is closed. */
+static int connect_ep(struct sess_conn *c, struct sess_err *err)
+{
+	const struct sess_config *cfg = c->cfg;
+
 	/* No TLS code exists yet: refuse rather than talk plain text to a
 	 * server the user asked to reach over TLS. */
-	if (cfg->tls)
+	if (c->ep.tls)
 		return sess_err_set(err, SESS_E_CONFIG, "no_tls",
 				    "rediss:// asks for TLS, but this build has no TLS (it needs hiredis >= 1.0 with SSL); use redis:// through a TLS tunnel such as stunnel");
-	if (cfg->unix_path[0])
-		c->ctx = redisConnectUnixWithTimeout(cfg->unix_path, ms_tv(cfg->connect_timeout_ms));
-	else
-		c->ctx = redisConnectWithTimeout(cfg->host, cfg->port, ms_tv(cfg->connect_timeout_ms));
-	if (!c->ctx || c->ctx->err) {
-		sess_conn_io_error(c, err);
-		sess_conn_close(c);
-		return -1;
+	c->fail = SESS_IO_OK;
+	c->errstr[0] = '\0';
+	c->opos = c->olen = 0;
+	if (!(c->reader = redisReaderCreate())) {
+		set_fail(c, SESS_IO_NOMEM, "out of memory");
+		return sess_conn_io_error(c, err);
 	}
-	if (redisSetTimeout(c->ctx, ms_tv(cfg->command_timeout_ms)) != REDIS_OK) {
+	if (sess_stream_connect(&c->st, &c->ep, cfg->connect_timeout_ms)) {
+		stream_fail(c);
 		sess_conn_io_error(c, err);
 		sess_conn_close(c);
 		return -1;
@@ -166,127 +605,68 @@ int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 	return 0;
 }
 
-void sess_conn_close(struct sess_conn *c)
+int sess_conn_open_at(struct sess_conn *c, const struct sess_config *cfg,
+		      const struct sess_endpoint *ep, struct sess_err *err)
 {
-	if (c->ctx)
-		redisFree(c->ctx);
-	c->ctx = NULL;
+	struct sess_config *at = malloc(sizeof *at);
+
+	memset(c, 0, sizeof *c);
+	c->st.fd = -1;
+	c->cfg = cfg;
+	c->ep = *ep;
+	if (!at)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	/* the endpoint described as the config would describe it */
+	*at = *cfg;
+	memcpy(at->host, ep->host, sizeof at->host);
+	memcpy(at->unix_path, ep->unix_path, sizeof at->unix_path);
+	at->port = ep->port;
+	sess_config_describe(at, c->where, sizeof c->where);
+	free(at);
+	return connect_ep(c, err);
 }
 
-static redisReply *checked(struct sess_conn *c, redisReply *r, struct sess_err *err)
-{
-	if (!r) {
-		sess_conn_io_error(c, err);
-		return NULL;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		sess_conn_reply_error(c, r, err);
-		freeReplyObject(r);
-		return NULL;
-	}
-	return r;
-}
-
-redisReply *sess_conn_cmd(struct sess_conn *c, struct sess_err *err, int argc,
-			  const char **argv, const size_t *lens)
-{
-	if (!c->ctx)
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "not connected"), NULL;
-	return checked(c, redisCommandArgv(c->ctx, argc, argv, lens), err);
-}
-
-redisReply *sess_conn_cmdf(struct sess_conn *c, struct sess_err *err,
-			   const char *fmt, ...)
-{
-	va_list ap;
-	redisReply *r;
-
-	if (!c->ctx)
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "not connected"), NULL;
-	va_start(ap, fmt);
-	r = redisvCommand(c->ctx, fmt, ap);
-	va_end(ap);
-	return checked(c, r, err);
-}
-
-int sess_conn_append(struct sess_conn *c, int argc, const char **argv,
-		     const size_t *lens, struct sess_err *err)
-{
-	if (redisAppendCommandArgv(c->ctx, argc, argv, lens) != REDIS_OK)
-		return sess_conn_io_error(c, err);
-	return 0;
-}
-
-int sess_conn_append_raw(struct sess_conn *c, const char *cmd, size_t len,
-			 struct sess_err *err)
-{
-	if (redisAppendFormattedCommand(c->ctx, cmd, len) != REDIS_OK)
-		return sess_conn_io_error(c, err);
-	return 0;
-}
-
-int sess_conn_send(struct sess_conn *c, struct sess_err *err)
-{
-	int done = 0;
-
-	/* the socket blocks, so this returns once the kernel holds it all;
-	 * the server reads while it works, so this cannot wait on us */
-	while (!done)
-		if (redisBufferWrite(c->ctx, &done) != REDIS_OK)
-			return sess_conn_io_error(c, err);
-	return 0;
-}
-
-int sess_conn_read(struct sess_conn *c, redisReply **out, struct sess_err *err)
-{
-	void *r = NULL;
-
-	if (redisGetReply(c->ctx, &r) != REDIS_OK || !r) {
-		*out = NULL;
-		return sess_conn_io_error(c, err);
-	}
-	*out = r;
-	return 0;
-}
-
-int sess_conn_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
+int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 		   struct sess_err *err)
 {
-	void *r = NULL;
-	struct pollfd p;
-	int n;
+	memset(c, 0, sizeof *c);
+	c->st.fd = -1;
+	c->cfg = cfg;
+	memcpy(c->ep.host, cfg->host, sizeof c->ep.host);
+	memcpy(c->ep.unix_path, cfg->unix_path, sizeof c->ep.unix_path);
+	c->ep.port = cfg->port;
+	c->ep.tls = cfg->tls;
+	sess_config_describe(cfg, c->where, sizeof c->where);
+	return connect_ep(c, err);
+}
 
-	*out = NULL;
-	/* a reply may already sit in hiredis' buffer */
-	if (redisGetReplyFromReader(c->ctx, &r) != REDIS_OK)
-		return sess_conn_io_error(c, err);
-	if (r) {
-		*out = r;
-		return 1;
-	}
-	/* flush anything queued (SUBSCRIBE and friends) */
-	while (c->ctx->obuf && c->ctx->obuf[0]) {
-		int done = 0;
-		if (redisBufferWrite(c->ctx, &done) != REDIS_OK)
-			return sess_conn_io_error(c, err);
-		if (done)
-			break;
-	}
-	p.fd = c->ctx->fd;
-	p.events = POLLIN;
-	p.revents = 0;
-	n = poll(&p, 1, timeout_ms);
-	if (n < 0 && errno == EINTR)
-		return 0;
-	if (n < 0)
-		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable", "waiting on %s: %s",
-				    c->where, strerror(errno));
-	if (n == 0)
-		return 0;
-	if (redisBufferRead(c->ctx) != REDIS_OK)
-		return sess_conn_io_error(c, err);
-	if (redisGetReplyFromReader(c->ctx, &r) != REDIS_OK)
-		return sess_conn_io_error(c, err);
-	*out = r;
-	return r ? 1 : 0;
+int sess_conn_reopen(struct sess_conn *c, struct sess_err *err)
+{
+	if (!c->cfg)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "reopening a connection never opened");
+	sess_conn_close(c);
+	return connect_ep(c, err);
+}
+
+void sess_conn_close(struct sess_conn *c)
+{
+	sess_stream_close(&c->st);
+	if (c->reader)
+		redisReaderFree(c->reader);
+	c->reader = NULL;
+	free(c->obuf);
+	c->obuf = NULL;
+	c->opos = c->olen = c->ocap = 0;
+	c->fail = SESS_IO_OK;
+	c->errstr[0] = '\0';
+}
+
+int sess_conn_ok(const struct sess_conn *c)
+{
+	return c->st.ops && c->fail == SESS_IO_OK;
+}
+
+int sess_conn_is_open(const struct sess_conn *c)
+{
+	return c->st.ops != NULL;
 }

@@ -71,45 +71,15 @@ static int push(struct sess_pipe *p, char *cmd, int len, int s, long tag,
 	return 0;
 }
 
-/* n in decimal at out, then CR LF; returns the bytes written. */
-static size_t put_len(char *out, char lead, size_t n)
-{
-	char tmp[24];
-	size_t k = 0, i = 0;
-
-	do
-		tmp[k++] = (char)('0' + n % 10);
-	while ((n /= 10));
-	out[i++] = lead;
-	while (k)
-		out[i++] = tmp[--k];
-	out[i++] = '\r';
-	out[i++] = '\n';
-	return i;
-}
-
 int sess_pipe_format(char **out, int argc, const char **argv, const size_t *lens)
 {
-	size_t total = 1 + 22, i, pos;
+	size_t max = sess_cmd_format_max(argc, argv, lens);
 	char *cmd;
 
-#define LEN(i) (lens ? lens[i] : strlen(argv[i]))
-	for (i = 0; i < (size_t)argc; i++)
-		total += 1 + 22 + LEN(i) + 2;
-	if (total > 0x7fffffff || !(cmd = malloc(total)))
+	if (max > 0x7fffffff || !(cmd = malloc(max)))
 		return -1;
-	pos = put_len(cmd, '*', (size_t)argc);
-	for (i = 0; i < (size_t)argc; i++) {
-		size_t n = LEN(i);
-		pos += put_len(cmd + pos, '$', n);
-		memcpy(cmd + pos, argv[i], n);
-		pos += n;
-		cmd[pos++] = '\r';
-		cmd[pos++] = '\n';
-	}
-#undef LEN
 	*out = cmd;
-	return (int)pos;
+	return (int)sess_cmd_format(cmd, argc, argv, lens);
 }
 
 int sess_pipe_argv(struct sess_pipe *p, int s, long tag, int argc,

@@ -113,9 +113,8 @@ redisReply *sess_script_call_argv(struct sess_conn *c, enum sess_script s,
 	int attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
-		r = redisCommandArgv(c->ctx, argc, argv, lens);
-		if (!r)
-			return sess_conn_io_error(c, err), NULL;
+		if (!(r = sess_conn_call(c, err, argc, argv, lens)))
+			return NULL;
 		if (!sess_script_is_noscript(r) || attempt == 1)
 			break;
 		freeReplyObject(r);

@@ -15,9 +15,10 @@
  *   index.h      index and counter upkeep after each change (and the
  *                coalescing mode batch uses)
  * under them: schema.h (every name and limit), keys.h (key names),
- * scripts.h (the Lua scripts), pipe.h (pipelines), conn.h (the only module
- * that touches hiredis's context), reply.h, event.h, json.h, config.h,
- * err.h.
+ * scripts.h (the Lua scripts), pipe.h (pipelines), conn.h and stream.h
+ * (the transport: the only modules that touch a socket or hiredis's
+ * reader; tools/check-layers checks it), reply.h, event.h, json.h,
+ * config.h, err.h.
  *
  * Every change to a session runs as one Lua script on the server (atomic,
  * seq assigned there); the global indexes are updated right after (index.h)
