@@ -195,10 +195,16 @@ static void long_range(char *buf, size_t n, const struct cli_opt *o,
 
 	if (defaults)
 		memcpy(&d, (const char *)defaults + o->off, sizeof d);
-	if ((defaults || o->min <= 0) && d >= o->min && d <= o->max)
-		snprintf(buf, n, " (%ld-%ld, default %ld)", o->min, o->max, d);
+	char range[64];
+
+	if (o->max >= 1000000000000L) /* a bound nobody reaches: say so */
+		snprintf(range, sizeof range, "%ld or more", o->min);
 	else
-		snprintf(buf, n, " (%ld-%ld)", o->min, o->max);
+		snprintf(range, sizeof range, "%ld-%ld", o->min, o->max);
+	if ((defaults || o->min <= 0) && d >= o->min && d <= o->max)
+		snprintf(buf, n, " (%s, default %ld)", range, d);
+	else
+		snprintf(buf, n, " (%s)", range);
 }
 
 static void opt_line(FILE *f, const struct cli_opt *o, const void *defaults)
