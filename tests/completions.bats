@@ -151,3 +151,22 @@ man_has() {
 		[ "$n" -ge 3 ] || fail "$b: $n commands"
 	done
 }
+
+@test "help comes from the table: ranges and defaults as checked, required options named" {
+	# the default printed is the one the command starts with (it said 5)
+	run -0 sk sess-health probe --help
+	assert_line --regexp '^ +--pings N +PINGs sampled for the latency \(1-1000, default 1\)$'
+	run -0 sk sess-health check --help
+	assert_line --regexp '^ +--pings N +PINGs sampled for the latency \(1-1000, default 5\)$'
+	# the synopsis names every way in (it left out --event)
+	run -0 "$SESSCTL" emit --help
+	assert_line --index 0 "usage: sessctl emit ID --actor AGENT --type TYPE | ID --event JSON [OPTIONS]"
+	# a required option: in the synopsis, marked in the list, checked once for all
+	run -0 sk sess-replay diff --help
+	assert_line --index 0 "usage: sess-replay diff ID --from SEQ|TIME --to SEQ|TIME [OPTIONS]"
+	assert_line --regexp '^ +--to SEQ\|TIME +the later point \(required\)$'
+	run -64 sk sess-replay diff s1 --from 1
+	assert_output --partial "--to SEQ|TIME is required"
+	run -64 sk sess-replay cleanup
+	assert_output --partial "--older-than DAYS is required"
+}

@@ -73,15 +73,23 @@ struct cli_opt {
 	long min, max;           /* CLI_OPT_LONG */
 	const char *values;      /* completion: words separated by spaces, or
 				  * CLI_COMPLETE_*; NULL = nothing to offer */
+	int required;            /* the command refuses to run without it
+				  * ("--to URL is required"), and its
+				  * synopsis shows it outside [OPTIONS] */
 };
 
 #define CLI_FLAG(name, letter, help, type, field) \
-	{name, letter, CLI_OPT_FLAG, NULL, help, offsetof(type, field), 0, 0, NULL}
+	{name, letter, CLI_OPT_FLAG, NULL, help, offsetof(type, field), 0, 0, NULL, 0}
 #define CLI_STR(name, letter, arg, help, type, field, values) \
-	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values}
+	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values, 0}
 #define CLI_LONG(name, letter, arg, help, type, field, min, max) \
-	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL}
-#define CLI_END {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0, 0, 0, NULL}
+	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL, 0}
+/* The same, for an option the command cannot run without. */
+#define CLI_STR_REQ(name, letter, arg, help, type, field, values) \
+	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values, 1}
+#define CLI_LONG_REQ(name, letter, arg, help, type, field, min, max) \
+	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL, 1}
+#define CLI_END {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0, 0, 0, NULL, 0}
 
 struct cli_app;
 

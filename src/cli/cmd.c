@@ -184,20 +184,67 @@ const struct cli_cmd *cli_find(const struct cli_tool *t, const char *name)
 }
 
 /* "  -a, --agent AGENT      help" */
-static void opt_line(FILE *f, const struct cli_opt *o)
+/* What the table says of a whole-number option's value, generated so help
+ * cannot drift from what is checked: " (MIN-MAX, default D)"; the default
+ * only when the command's defaults hold one inside the range (a value
+ * outside it means "not given": the help text says what happens then). */
+static void long_range(char *buf, size_t n, const struct cli_opt *o,
+		       const void *defaults)
 {
-	char left[64];
+	long d = 0;
+
+	if (defaults)
+		memcpy(&d, (const char *)defaults + o->off, sizeof d);
+	char range[64];
+
+	if (o->max >= 1000000000000L) /* a bound nobody reaches: say so */
+		snprintf(range, sizeof range, "%ld or more", o->min);
+	else
+		snprintf(range, sizeof range, "%ld-%ld", o->min, o->max);
+	if ((defaults || o->min <= 0) && d >= o->min && d <= o->max)
+		snprintf(buf, n, " (%s, default %ld)", range, d);
+	else
+		snprintf(buf, n, " (%s)", range);
+}
+
+static void opt_line(FILE *f, const struct cli_opt *o, const void *defaults)
+{
+	char left[64], range[96] = "";
 	int n;
 
 	if (!o->help)
 		return;
+	if (o->kind == CLI_OPT_LONG)
+		long_range(range, sizeof range, o, defaults);
 	n = snprintf(left, sizeof left, "  %c%c%c --%s%s%s", o->letter ? '-' : ' ',
 		     o->letter ? o->letter : ' ', o->letter ? ',' : ' ', o->name,
 		     o->arg ? " " : "", o->arg ? o->arg : "");
 	if (n < 25)
-		fprintf(f, "%-25s%s\n", left, o->help);
+		fprintf(f, "%-25s%s%s%s\n", left, o->help, range, o->required ? " (required)" : "");
 	else
-		fprintf(f, "%s\n%25s%s\n", left, "", o->help);
+		fprintf(f, "%s\n%25s%s%s%s\n", left, "", o->help, range,
+			o->required ? " (required)" : "");
+}
+
+/* "usage: TOOL CMD" with the positionals, each required option, and
+ * [OPTIONS] when there are others: all from the table. */
+static void synopsis(FILE *f, const struct cli_tool *t, const struct cli_cmd *c)
+{
+	const struct cli_opt *o;
+	int optional = 0;
+
+	fprintf(f, "usage: %s %s%s%s", t->name, c->name, c->synopsis[0] ? " " : "", c->synopsis);
+	for (o = c->opts; o && o->name; o++) {
+		if (!o->required) {
+			optional += o->help != NULL;
+			continue;
+		}
+		if (o->arg)
+			fprintf(f, " --%s %s", o->name, o->arg);
+		else
+			fprintf(f, " --%s", o->name);
+	}
+	fputs(optional ? " [OPTIONS]\n" : "\n", f);
 }
 
 static void common_help(FILE *f)
@@ -206,21 +253,21 @@ static void common_help(FILE *f)
 
 	fputs("Connection and settings (any command):\n", f);
 	for (o = cli_common_opts; o->name; o++)
-		opt_line(f, o);
+		opt_line(f, o, NULL);
 }
 
 void cli_cmd_help(FILE *f, const struct cli_tool *t, const struct cli_cmd *c)
 {
 	const struct cli_opt *o;
 
-	fprintf(f, "usage: %s %s%s%s\n\n%s.\n", t->name, c->name,
-		c->synopsis[0] ? " " : "", c->synopsis, c->summary);
+	synopsis(f, t, c);
+	fprintf(f, "\n%s.\n", c->summary);
 	if (c->details)
 		fprintf(f, "\n%s", c->details);
 	if (c->opts && c->opts->name) {
 		fputs("\nOptions:\n", f);
 		for (o = c->opts; o->name; o++)
-			opt_line(f, o);
+			opt_line(f, o, c->defaults);
 	}
 	fputc('\n', f);
 	common_help(f);
@@ -265,6 +312,7 @@ int cli_usage_error(struct cli_app *a, const char *fmt, ...)
 int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
 {
 	struct spec sp;
+	unsigned char seen[MAX_OPTS] = {0};
 	void *opts = NULL;
 	int opt, i, npos, rc;
 
@@ -315,7 +363,15 @@ int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
 			rc = cli_usage_exit(a->tool);
 			goto done;
 		}
+		seen[i] = 1;
 	}
+	for (i = 0; i < sp.n; i++)
+		if (sp.opt[i]->required && !seen[i]) {
+			rc = sp.opt[i]->arg
+				     ? cli_usage_error(a, "--%s %s is required", sp.opt[i]->name, sp.opt[i]->arg)
+				     : cli_usage_error(a, "--%s is required", sp.opt[i]->name);
+			goto done;
+		}
 	npos = argc - optind;
 	if (npos < c->npos_min) {
 		rc = cli_usage_error(a, "expects %s", c->synopsis);

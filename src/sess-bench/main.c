@@ -11,36 +11,36 @@
 
 #define T struct sb_opts
 static const struct cli_opt opts[] = {
-	CLI_LONG("clients", 'C', "N", "connections, each a simulated client (default 50)", T, clients, 1, 10000),
-	CLI_LONG("pipeline", 'P', "N", "operations in flight per connection (default 1)", T, pipeline, 1, 10000),
+	CLI_LONG("clients", 'C', "N", "connections, each a simulated client", T, clients, 1, 10000),
+	CLI_LONG("pipeline", 'P', "N", "operations in flight per connection", T, pipeline, 1, 10000),
 	CLI_LONG("requests", 'N', "N", "measured operations in all (default 100000; not with --duration)",
 		 T, requests, 1, 1L << 40),
 	CLI_LONG("duration", 'd', "SECONDS", "run this long instead of --requests", T, duration, 1, 86400 * 7),
-	CLI_LONG("warmup", 0, "SECONDS", "run unmeasured first (default 0)", T, warmup, 0, 3600),
-	CLI_LONG("sessions", 'S', "N", "sessions to spread operations over (default 100)", T, sessions, 1, 10000000),
-	CLI_LONG("payload", 0, "BYTES", "bytes of impact data in each event (default 0)", T, payload, 0, 1000000),
+	CLI_LONG("warmup", 0, "SECONDS", "run unmeasured first", T, warmup, 0, 3600),
+	CLI_LONG("sessions", 'S', "N", "sessions to spread operations over", T, sessions, 1, 10000000),
+	CLI_LONG("payload", 0, "BYTES", "bytes of impact data in each event", T, payload, 0, 1000000),
 	CLI_LONG("seed", 0, "N", "seed of the random choices (default 1: runs repeat)", T, seed, 0, 1L << 40),
 	CLI_LONG("rate", 'r', "OPS", "open loop: this many operations a second in all, latency\n"
 		 "                         from each one's intended send time (default 0: closed loop)",
 		 T, rate, 0, 100000000),
-	CLI_LONG("threads", 0, "N", "threads sharing the clients, for more cores (default 1)", T, threads, 1, 256),
-	CLI_LONG("batch", 'b', "N", "create: sessions per operation, pipelined (default 1)", T, batch, 1, 100000),
+	CLI_LONG("threads", 0, "N", "threads sharing the clients, for more cores", T, threads, 1, 256),
+	CLI_LONG("batch", 'b', "N", "create: sessions per operation, pipelined", T, batch, 1, 100000),
 	CLI_STR("ratio", 0, "OP=W,...", "mixed: weights (default emit=70,get=20,checkpoint=10)", T, ratios,
 		"emit=70,get=20,checkpoint=10"),
 	CLI_LONG("think", 0, "MS", "mean think time between a client's operations, random\n"
 		 "                         0..2x (default: 100 for mixed, else 0)", T, think, 0, 3600000),
-	CLI_LONG("events", 0, "N", "agents: events each agent emits per visit (default 10)", T, events, 1, 1000000),
-	CLI_LONG("interval", 'i', "MS", "a JSON line every MS while running; 0 none (default 1000)",
+	CLI_LONG("events", 0, "N", "agents: events each agent emits per visit", T, events, 1, 1000000),
+	CLI_LONG("interval", 'i', "MS", "a JSON line every MS while running; 0 none",
 		 T, interval, 0, 3600000),
 	CLI_STR("compare", 0, "BASELINE.json", "compare with an earlier summary; exit 1 on a regression",
 		T, compare, CLI_COMPLETE_FILE),
 	CLI_LONG("max-regression", 0, "PCT", "with --compare: the most a rate may fall or a p99 rise\n"
-		 "                         (default 10)", T, max_regression, 0, 1000000),
+		 "                        ", T, max_regression, 0, 1000000),
 	CLI_FLAG("capacity", 0, "print the capacity plan from the run's measured costs", T, capacity),
-	CLI_LONG("target-ms", 0, "MS", "with --capacity: the p99 latency to plan for (default 10)",
+	CLI_LONG("target-ms", 0, "MS", "with --capacity: the p99 latency to plan for",
 		 T, target_ms, 1, 3600000),
 	CLI_LONG("session-rate", 0, "OPS", "with --capacity: operations a second of one active\n"
-		 "                         session (default 1)", T, session_rate, 1, 1000000),
+		 "                         session", T, session_rate, 1, 1000000),
 	CLI_STR("run-id", 0, "ID", "the run's id: keys go under sessbench:ID (default: new)", T, run_id, NULL),
 	CLI_FLAG("keep", 0, "leave the run's keys (delete later: sess-bench cleanup ID)", T, keep),
 	CLI_END};
@@ -228,7 +228,7 @@ static int cmd_cleanup(struct cli_app *a, void *opts_v, int argc, char **argv)
 }
 
 #define SCN(n, sum) \
-	{.name = n, .synopsis = "[--clients N] [--pipeline N] [--requests N | --duration S] [OPTIONS]", \
+	{.name = n, .synopsis = "", \
 	 .summary = sum, .opts = opts, .opts_size = sizeof(struct sb_opts), .defaults = &defaults, \
 	 .run = cmd_scenario}
 

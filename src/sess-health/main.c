@@ -14,7 +14,7 @@
 	CLI_STR("crit", 'C', "LIST", "critical thresholds, NAME=RANGE,...", T, P crit, NULL),    \
 	CLI_STR("role", 0, "ROLE", "the role Redis must have: master (default),\n"              \
 		"                         replica or any", T, P role, "master replica any"),      \
-	CLI_LONG("pings", 0, "N", "PINGs sampled for the latency (1-1000, default 5)",          \
+	CLI_LONG("pings", 0, "N", "PINGs sampled for the latency",          \
 		 T, P pings, 1, 1000),                                                             \
 	CLI_FLAG("no-pubsub", 0, "skip the publish/subscribe round trip", T, P no_pubsub),     \
 	CLI_FLAG("no-sessions", 0, "skip the session metrics", T, P no_sessions)
@@ -24,14 +24,14 @@
 		 "                         the rates (default 0: the check's own duration)",      \
 		 T, P sample_ms, 0, 60000),                                                       \
 	CLI_LONG("window", 0, "SECONDS", "\"expiring\" counts sessions expiring within this\n" \
-		 "                         (default 300)", T, P window, 1, 315360000),             \
-	CLI_LONG("drift-sample", 0, "N", "index entries checked for drift (0-1000, default 50)",\
+		 "                        ", T, P window, 1, 315360000),             \
+	CLI_LONG("drift-sample", 0, "N", "index entries checked for drift",\
 		 T, P drift_sample, 0, 1000),                                                      \
 	CLI_LONG("breaker-failures", 0, "N", "failed checks in a row that open the circuit\n"  \
 		 "                         breaker (watch, serve; default 3)",                   \
 		 T, P breaker_failures, 1, 1000),                                                  \
 	CLI_LONG("breaker-cooldown", 0, "SECONDS", "how long an open breaker keeps checks off\n"\
-		 "                         Redis (default 30)", T, P breaker_cooldown, 1, 86400)
+		 "                         Redis", T, P breaker_cooldown, 1, 86400)
 
 #define NOPFX
 
@@ -53,14 +53,14 @@ static const struct cli_opt serve_o[] = {
 	RATE_OPTS(struct serve_opts, c.),
 	CLI_STR("listen", 'l', "ADDR:PORT", "where to listen (default 127.0.0.1:9188;\n"
 		"                         port 0 picks a free one)", struct serve_opts, listen, NULL),
-	CLI_LONG("cache-ms", 0, "MS", "reuse a result this long (0-1000, default 1000)",
+	CLI_LONG("cache-ms", 0, "MS", "reuse a result this long",
 		 struct serve_opts, cache_ms, 0, 1000),
-	CLI_LONG("threads", 0, "N", "HTTP worker threads (1-64, default 2)", struct serve_opts, threads, 1, 64),
-	CLI_LONG("max-connections", 0, "N", "open connections in all (default 512)",
+	CLI_LONG("threads", 0, "N", "HTTP worker threads", struct serve_opts, threads, 1, 64),
+	CLI_LONG("max-connections", 0, "N", "open connections in all",
 		 struct serve_opts, max_connections, 1, 100000),
-	CLI_LONG("max-per-client", 0, "N", "open connections from one address (default 32)",
+	CLI_LONG("max-per-client", 0, "N", "open connections from one address",
 		 struct serve_opts, max_per_client, 1, 100000),
-	CLI_LONG("idle-timeout", 0, "SECONDS", "close a connection idle this long (default 10)",
+	CLI_LONG("idle-timeout", 0, "SECONDS", "close a connection idle this long",
 		 struct serve_opts, idle_timeout, 1, 3600),
 	CLI_END};
 
@@ -77,7 +77,7 @@ static const struct serve_opts serve_d = {.c = {CHECK_D}, .cache_ms = 1000, .thr
 
 static const struct cli_cmd commands[] = {
 	{.name = "check",
-	 .synopsis = "[--format json|text|prometheus|nagios] [--warn LIST] [--crit LIST] [--watch SECONDS]",
+	 .synopsis = "",
 	 .summary = "check Redis and the session system once (the default command)",
 	 .details =
 	 "Components: redis (reachable, authorised, PING latency p50/p99/max, version,\n"
@@ -89,15 +89,14 @@ static const struct cli_cmd commands[] = {
 	 "Ranges: 10 (alert above 10 or below 0), 10: (below 10), ~:10 (above 10),\n"
 	 "10:20 (outside), @10:20 (inside). Example: --warn latency=20,memory=70\n",
 	 OPTS(check_o, struct check_opts), .defaults = &check_d, .run = cmd_check},
-	{.name = "probe", .synopsis = "[--redis-only] [--no-pubsub] [--no-sessions]",
+	{.name = "probe", .synopsis = "",
 	 .summary = "a narrow, quick check for Kubernetes probes and scripts",
 	 .details =
 	 "--redis-only connects, authenticates and PINGs once: a readiness probe.\n"
 	 "Do not make a liveness probe depend on Redis: restarting a pod does not\n"
 	 "mend Redis (use serve's /livez, which never touches it).\n",
 	 OPTS(probe_o, struct check_opts), .defaults = &probe_d, .run = cmd_probe},
-	{.name = "serve", .synopsis = "[--listen ADDR:PORT] [--cache-ms MS] [--threads N] [--max-connections N]\n"
-	 "       [--max-per-client N] [--idle-timeout SECONDS]",
+	{.name = "serve", .synopsis = "",
 	 .summary = "HTTP endpoints: /health, /health/{detailed,metrics,components,redis,sessions}, /livez, /readyz",
 	 .details =
 	 "Each request checks Redis for real, behind a cache (at most a second)\n"

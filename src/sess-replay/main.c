@@ -20,7 +20,7 @@ static const struct cli_opt play_o[] = {
 	CLI_END};
 
 static const struct cli_opt state_o[] = {
-	CLI_STR("at", 0, "SEQ|TIME", "the point (required)", struct state_opts, at, NULL),
+	CLI_STR_REQ("at", 0, "SEQ|TIME", "the point", struct state_opts, at, NULL),
 	CLI_FLAG("proof", 0, "add the chain digest and state digest at that point",
 		 struct state_opts, proof),
 	CLI_FLAG("saved", 0, "read the saved replay even while the session lives",
@@ -28,8 +28,8 @@ static const struct cli_opt state_o[] = {
 	CLI_END};
 
 static const struct cli_opt diff_o[] = {
-	CLI_STR("from", 0, "SEQ|TIME", "the earlier point (required)", struct diff_opts, from, NULL),
-	CLI_STR("to", 0, "SEQ|TIME", "the later point (required)", struct diff_opts, to, NULL),
+	CLI_STR_REQ("from", 0, "SEQ|TIME", "the earlier point", struct diff_opts, from, NULL),
+	CLI_STR_REQ("to", 0, "SEQ|TIME", "the later point", struct diff_opts, to, NULL),
 	CLI_FLAG("saved", 0, "read the saved replay even while the session lives",
 		 struct diff_opts, saved),
 	CLI_END};
@@ -41,7 +41,7 @@ static const struct cli_opt verify_o[] = {
 	CLI_END};
 
 static const struct cli_opt fork_o[] = {
-	CLI_STR("at", 0, "SEQ|TIME", "the point to fork at (required)", struct fork_opts, at, NULL),
+	CLI_STR_REQ("at", 0, "SEQ|TIME", "the point to fork at", struct fork_opts, at, NULL),
 	CLI_STR("id", 0, "ID", "the new session's id (default: a new time-ordered UUID)",
 		struct fork_opts, id, NULL),
 	CLI_FLAG("saved", 0, "fork from the saved replay", struct fork_opts, saved),
@@ -50,13 +50,13 @@ static const struct cli_opt fork_o[] = {
 static const struct cli_opt save_o[] = {
 	CLI_FLAG("completed", 0, "every completed session not saved yet (for cron)",
 		 struct save_opts, completed),
-	CLI_LONG("interval", 0, "N", "records between snapshots (default 1000)", struct save_opts,
+	CLI_LONG("interval", 0, "N", "records between snapshots", struct save_opts,
 		 interval, 16, 1000000),
 	CLI_END};
 static const struct save_opts save_d = {0, SESS_REPLAY_INTERVAL};
 
 static const struct cli_opt cleanup_o[] = {
-	CLI_LONG("older-than", 0, "DAYS", "delete replays saved more than DAYS days ago (required)",
+	CLI_LONG_REQ("older-than", 0, "DAYS", "delete replays saved more than DAYS days ago",
 		 struct cleanup_opts, older_than, 0, 100000),
 	CLI_FLAG("dry-run", 0, "list what would go, delete nothing", struct cleanup_opts, dry_run),
 	CLI_END};
@@ -78,7 +78,7 @@ static const struct cli_opt import_o[] = {
 
 static const struct cli_cmd commands[] = {
 	{.name = "play",
-	 .synopsis = "ID [--from SEQ|TIME] [--to SEQ|TIME] [--type T] [--actor A] [--events-only] [--with-state] [--speed X]",
+	 .synopsis = "ID",
 	 .summary = "the history as JSON-line frames, in order",
 	 .details = "A frame is an event ({\"frame\":\"event\",...}, as 'sessctl events' prints it) or a\n"
 		    "lifecycle record ({\"frame\":\"lifecycle\",\"kind\":create|join|leave|complete|touch|\n"
@@ -86,22 +86,22 @@ static const struct cli_cmd commands[] = {
 		    "session or, once it is gone, its saved replay.\n",
 	 OPTS(play_o, struct play_opts), .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1,
 	 .run = cmd_play},
-	{.name = "state", .synopsis = "ID --at SEQ|TIME [--proof]",
+	{.name = "state", .synopsis = "ID",
 	 .summary = "the session as 'sessctl get' showed it at that point, rebuilt",
 	 OPTS(state_o, struct state_opts), .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1,
 	 .run = cmd_state},
-	{.name = "diff", .synopsis = "ID --from SEQ|TIME --to SEQ|TIME",
+	{.name = "diff", .synopsis = "ID",
 	 .summary = "what changed between two points: state, agents, events by type and actor",
 	 OPTS(diff_o, struct diff_opts), .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1,
 	 .run = cmd_diff},
-	{.name = "verify", .synopsis = "ID...|-|--all [--saved]",
+	{.name = "verify", .synopsis = "ID...|-|--all",
 	 .summary = "prove a history intact (seq, log end, chain, checkpoints, blocks); exit 1 on a finding",
 	 OPTS(verify_o, struct verify_opts), .npos_max = -1, .complete = S, .run = cmd_verify},
-	{.name = "fork", .synopsis = "ID --at SEQ|TIME [--id NEW]",
+	{.name = "fork", .synopsis = "ID",
 	 .summary = "a new live session holding the history up to that point",
 	 OPTS(fork_o, struct fork_opts), .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1,
 	 .run = cmd_fork},
-	{.name = "save", .synopsis = "ID...|-|--completed [--interval N]",
+	{.name = "save", .synopsis = "ID...|-|--completed",
 	 .summary = "keep a session's history as a compressed replay that outlives its TTL",
 	 OPTS(save_o, struct save_opts), .defaults = &save_d, .npos_max = -1, .complete = S,
 	 .run = cmd_save},
@@ -110,16 +110,16 @@ static const struct cli_cmd commands[] = {
 	 .npos_min = 1, .npos_max = 1, .run = cmd_show},
 	{.name = "delete", .synopsis = "ID...|-", .summary = "delete saved replays",
 	 .npos_min = 1, .npos_max = -1, .run = cmd_delete},
-	{.name = "cleanup", .synopsis = "--older-than DAYS [--dry-run]",
+	{.name = "cleanup", .synopsis = "",
 	 .summary = "retention: delete replays saved more than DAYS days ago",
 	 OPTS(cleanup_o, struct cleanup_opts), .defaults = &cleanup_d, .run = cmd_cleanup},
 	{.name = "stats", .synopsis = "", .summary = "saved replays: count, bytes stored and raw, ratio",
 	 .run = cmd_stats},
-	{.name = "export", .synopsis = "ID [--output FILE]",
+	{.name = "export", .synopsis = "ID",
 	 .summary = "a history as a JSON-lines file (records as stored, checkpoints, its chain)",
 	 OPTS(export_o, struct export_opts), .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1,
 	 .run = cmd_export},
-	{.name = "import", .synopsis = "[FILE|-] [--id ID] [--replace]",
+	{.name = "import", .synopsis = "[FILE|-]",
 	 .summary = "an exported history back, as a saved replay, checked against its chain",
 	 OPTS(import_o, struct import_opts), .npos_max = 1, .complete = CLI_COMPLETE_FILE,
 	 .run = cmd_import},

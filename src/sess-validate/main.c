@@ -23,7 +23,7 @@ static const struct cli_opt server_o[] = {
 		struct server_opts, env, "development staging production"),
 	CLI_FLAG("live-sync", 0, "live sync is used: keyspace notifications must be on",
 		 struct server_opts, live_sync),
-	CLI_LONG("pings", 0, "N", "PINGs sampled for the latency (1-1000, default 5)",
+	CLI_LONG("pings", 0, "N", "PINGs sampled for the latency",
 		 struct server_opts, pings, 1, 1000),
 	CLI_END};
 
@@ -35,7 +35,7 @@ static const struct cli_opt sessions_o[] = {
 		 struct sessions_opts, repair),
 	CLI_FLAG("dry-run", 0, "with --repair: show the changes, make none",
 		 struct sessions_opts, dry_run),
-	CLI_LONG("page", 0, "N", "sessions read per round trip (1-10000, default 200)",
+	CLI_LONG("page", 0, "N", "sessions read per round trip",
 		 struct sessions_opts, page, 1, 10000),
 	CLI_END};
 
@@ -45,7 +45,7 @@ static const struct sessions_opts sessions_d = {.page = 200};
 #define OPTS(o, type) .opts = o, .opts_size = sizeof(type)
 
 static const struct cli_cmd commands[] = {
-	{.name = "config", .synopsis = "FILE...|- [--env ENV] [--format FMT] [--strict]",
+	{.name = "config", .synopsis = "FILE...|-",
 	 .summary = "check JSON config files: types, ranges, keys, environment rules",
 	 .details =
 	 "Each finding is one JSON line: file, pointer, line, severity (error,\n"
@@ -56,7 +56,7 @@ static const struct cli_cmd commands[] = {
 	{.name = "schema", .synopsis = "",
 	 .summary = "print the JSON Schema (draft 2020-12) of the config file",
 	 .npos_min = 0, .npos_max = 0, .run = cmd_schema},
-	{.name = "server", .synopsis = "[--url URL] [--env ENV] [--live-sync] [--format FMT]",
+	{.name = "server", .synopsis = "",
 	 .summary = "check a live Redis for this workload",
 	 .details =
 	 "Version, reachable and authorised, the ACL (which commands are missing),\n"
@@ -64,7 +64,7 @@ static const struct cli_cmd commands[] = {
 	 "(--live-sync), latency, the layout version, the replication role.\n"
 	 "Exit as config; 69 unreachable, 77 refused credentials.\n",
 	 OPTS(server_o, struct server_opts), .defaults = &server_d, .run = cmd_server},
-	{.name = "sessions", .synopsis = "[ID...|-|--all] [--repair [--dry-run]] [--format FMT]",
+	{.name = "sessions", .synopsis = "[ID...|-|--all]",
 	 .summary = "check stored sessions' integrity; repair what is safe",
 	 .details =
 	 "Per session: seq contiguous, events well formed, every actor a member\n"

@@ -7,7 +7,7 @@
 #define S CLI_COMPLETE_SESSION
 
 static const struct cli_opt create_o[] = {
-	CLI_STR("agent", 'a', "AGENT", "the creating agent (required)", struct create_opts, agent, NULL),
+	CLI_STR_REQ("agent", 'a', "AGENT", "the creating agent", struct create_opts, agent, NULL),
 	CLI_STR("id", 0, "ID", "the session id (default: a new time-ordered UUID)",
 		struct create_opts, id, NULL),
 	CLI_LONG("ttl", 0, "SECONDS", "time to live (default defaultTTL, 3600)",
@@ -41,7 +41,7 @@ static const struct cli_opt get_o[] = {
 	CLI_END};
 
 static const struct cli_opt events_o[] = {
-	CLI_LONG("from", 0, "SEQ", "first seq (default 1)", struct events_opts, from, 1, SESS_SEQ_MAX),
+	CLI_LONG("from", 0, "SEQ", "first seq", struct events_opts, from, 1, SESS_SEQ_MAX),
 	CLI_LONG("to", 0, "SEQ", "last seq (default: the last)", struct events_opts, to, 1, SESS_SEQ_MAX),
 	CLI_LONG("limit", 'l', "N", "at most N events", struct events_opts, limit, 1, SESS_SEQ_MAX),
 	CLI_FLAG("follow", 'f', "then wait for new ones, without gaps or duplicates,\n"
@@ -81,10 +81,10 @@ static const struct cli_opt touch_o[] = {
 	CLI_END};
 
 static const struct cli_opt batch_o[] = {
-	CLI_LONG("pipeline", 0, "N", "emits in flight at once (1-100000, default 256)",
+	CLI_LONG("pipeline", 0, "N", "emits in flight at once",
 		 struct batch_opts, pipeline, 1, 100000),
-	CLI_LONG("group", 0, "N", "most emits in one script call (1-1000, default\n"
-		 "                         64, at most --pipeline; 1 sends each alone)",
+	CLI_LONG("group", 0, "N", "most emits in one script call, at most --pipeline;\n"
+		 "                         1 sends each alone",
 		 struct batch_opts, group, 1, 1000),
 	CLI_FLAG("fail-fast", 0, "stop reading at the first failed line", struct batch_opts, fail_fast),
 	CLI_END};
@@ -111,7 +111,7 @@ static const struct cli_opt shell_o[] = {
 #define OPTS(o, type) .opts = o, .opts_size = sizeof(type)
 
 static const struct cli_cmd commands[] = {
-	{.name = "create", .synopsis = "--agent AGENT [--id ID] [--ttl SECONDS] [--metadata JSON]",
+	{.name = "create", .synopsis = "",
 	 .summary = "create a session with its first agent", OPTS(create_o, struct create_opts),
 	 .run = cmd_create},
 	{.name = "join", .synopsis = "ID AGENT", .summary = "add an agent to a session",
@@ -120,37 +120,37 @@ static const struct cli_cmd commands[] = {
 	 .summary = "remove an agent; the last one leaving puts the session on graceTTL",
 	 .npos_min = 2, .npos_max = 2, .complete = S, .id_arg = 1, .run = cmd_leave},
 	{.name = "emit",
-	 .synopsis = "ID --actor AGENT --type TYPE [--change JSON] [--transition JSON] [--impact JSON] [--event-id KEY] [--expect-seq N]",
+	 .synopsis = "ID --actor AGENT --type TYPE | ID --event JSON",
 	 .summary = "append an event; the server assigns seq and timestamp",
 	 OPTS(emit_o, struct emit_opts), .defaults = &emit_d, .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1,
 	 .run = cmd_emit},
-	{.name = "get", .synopsis = "ID [--events]", .summary = "show a session, its agents and last seq",
+	{.name = "get", .synopsis = "ID", .summary = "show a session, its agents and last seq",
 	 OPTS(get_o, struct get_opts), .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1, .run = cmd_get},
-	{.name = "events", .synopsis = "ID [--from SEQ] [--to SEQ] [--limit N] [--follow]",
+	{.name = "events", .synopsis = "ID",
 	 .summary = "print a session's events, one per line", OPTS(events_o, struct events_opts),
 	 .defaults = &events_d, .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1, .run = cmd_events},
 	{.name = "watch", .synopsis = "[ID...]",
 	 .summary = "print live events of some or all sessions (pub/sub; may miss events while disconnected)",
 	 .npos_max = 63, .complete = S, .run = cmd_watch},
-	{.name = "list", .synopsis = "[--agent A] [--state S] [--limit N] [--cursor C]",
+	{.name = "list", .synopsis = "",
 	 .summary = "list sessions, most recently active first", OPTS(list_o, struct list_opts),
 	 .run = cmd_list},
-	{.name = "agents", .synopsis = "AGENT [--limit N] [--cursor C]",
+	{.name = "agents", .synopsis = "AGENT",
 	 .summary = "list an agent's sessions (same as list --agent)", OPTS(agents_o, struct list_opts),
 	 .npos_min = 1, .npos_max = 1, .run = cmd_agents},
-	{.name = "checkpoint", .synopsis = "ID|-|--all [--reason TEXT] | checkpoint show ID N",
+	{.name = "checkpoint", .synopsis = "ID|-|--all | checkpoint show ID N",
 	 .summary = "take a checkpoint, or print one", OPTS(checkpoint_o, struct checkpoint_opts),
 	 .defaults = &checkpoint_d, .npos_max = 3, .complete = S, .id_arg = 1, .run = cmd_checkpoint},
 	{.name = "checkpoints", .synopsis = "ID", .summary = "list a session's checkpoints",
 	 .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1, .run = cmd_checkpoints},
 	{.name = "complete", .synopsis = "ID", .summary = "mark a session completed; it takes no more events",
 	 .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1, .run = cmd_complete},
-	{.name = "touch", .synopsis = "ID [--ttl SECONDS]",
+	{.name = "touch", .synopsis = "ID",
 	 .summary = "restart a session's TTL (optionally a new one)", OPTS(touch_o, struct touch_opts),
 	 .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1, .run = cmd_touch},
 	{.name = "delete", .synopsis = "ID", .summary = "delete a session and its index entries",
 	 .npos_min = 1, .npos_max = 1, .complete = S, .id_arg = 1, .run = cmd_delete},
-	{.name = "batch", .synopsis = "[--pipeline N] [--group N] [--fail-fast] < OPS.jsonl",
+	{.name = "batch", .synopsis = "< OPS.jsonl",
 	 .summary = "run many operations from JSON lines on stdin, pipelined",
 	 .details =
 	 "Each line is {\"op\":OP, ...} with OP create, join, leave, emit, get,\n"
@@ -166,7 +166,7 @@ static const struct cli_cmd commands[] = {
 	 OPTS(batch_o, struct batch_opts), .defaults = &batch_d, .run = cmd_batch},
 	{.name = "stats", .synopsis = "", .summary = "active sessions, events by type, averages",
 	 .run = cmd_stats},
-	{.name = "shell", .synopsis = "[--fail-fast]",
+	{.name = "shell", .synopsis = "",
 	 .summary = "interactive shell: every command, line editing, history, completion, 'use ID'",
 	 .details =
 	 "In the shell: use ID (current session), help [CMD], quit. History in\n"
@@ -174,10 +174,10 @@ static const struct cli_cmd commands[] = {
 	 "With stdin not a terminal it runs commands line by line (plain JSON lines)\n"
 	 "and exits with the first failing command's code.\n",
 	 OPTS(shell_o, struct shell_opts), .run = cmd_shell},
-	{.name = "maintenance", .synopsis = "[--dry-run] [--no-trim]",
+	{.name = "maintenance", .synopsis = "",
 	 .summary = "prune expired index entries, trim logs to maxEventsPerSession",
 	 OPTS(maintenance_o, struct maintenance_opts), .run = cmd_maintenance},
-	{.name = "upgrade", .synopsis = "[--dry-run | --check]",
+	{.name = "upgrade", .synopsis = "",
 	 .summary = "upgrade stored sessions in place to this sesskit's data layout",
 	 .details =
 	 "Every session of the prefix is found with SCAN and upgraded by one script,\n"
