@@ -70,6 +70,31 @@ static void num(struct buf *b, double v)
 		put(b, "%.6g", v);
 }
 
+void health_prom_label(char *buf, size_t n, const char *name, const char *value)
+{
+	size_t o, i;
+
+	if (n == 0)
+		return;
+	o = (size_t)snprintf(buf, n, "%s=\"", name);
+	if (o >= n) {
+		buf[0] = '\0';
+		return;
+	}
+	/* room is left for the closing quote and the NUL */
+	for (i = 0; value[i] && o + 4 <= n; i++) {
+		const char *esc = value[i] == '\\' ? "\\\\" : value[i] == '"' ? "\\\"" : value[i] == '\n' ? "\\n" : NULL;
+		if (esc) {
+			buf[o++] = esc[0];
+			buf[o++] = esc[1];
+		} else {
+			buf[o++] = value[i];
+		}
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+}
+
 char *health_render_prometheus(const struct health_result *r)
 {
 	struct buf b = {0};

@@ -73,6 +73,10 @@ int health_format_parse(const char *s, int tty, int *out, struct sess_err *err);
 char *health_render(const struct health_result *r, int format, int color);
 /* Prometheus text exposition of r. */
 char *health_render_prometheus(const struct health_result *r);
+/* name="value" into buf (n bytes, n >= name + 4), value escaped as the
+ * exposition format wants (backslash, double quote, newline); a value too
+ * long for buf is cut, never inside an escape. */
+void health_prom_label(char *buf, size_t n, const char *name, const char *value);
 
 /* ---- the cache and circuit breaker (watch and serve) ---- */
 enum breaker_state { B_CLOSED, B_OPEN, B_HALF_OPEN };

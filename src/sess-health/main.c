@@ -98,11 +98,13 @@ static const struct cli_cmd commands[] = {
 	 OPTS(probe_o, struct check_opts), .defaults = &probe_d, .run = cmd_probe},
 	{.name = "serve", .synopsis = "[--listen ADDR:PORT] [--cache-ms MS] [--threads N] [--max-connections N]\n"
 	 "       [--max-per-client N] [--idle-timeout SECONDS]",
-	 .summary = "HTTP endpoints: /health, /health/{detailed,metrics,components,redis,sessions}, /livez, /readyz",
+	 .summary = "HTTP endpoints: /metrics, /health, /health/{detailed,metrics,components,redis,sessions}, /livez, /readyz",
 	 .details =
 	 "Each request checks Redis for real, behind a cache (at most a second)\n"
-	 "and a circuit breaker. 200 when healthy or warning, 503 otherwise;\n"
-	 "application/health+json, and Prometheus text on /health/metrics.\n"
+	 "and a circuit breaker. 200 when healthy, 503 otherwise (/readyz: 200\n"
+	 "while Redis answers); application/health+json, and Prometheus text on\n"
+	 "/metrics and /health/metrics (the metrics: man sess-health, METRICS).\n"
+	 "Connections are kept alive between requests (HTTP/1.1).\n"
 	 "The address in use is printed on stderr at start. SIGTERM or SIGINT\n"
 	 "drains the requests in flight and exits 0. Redis is checked by one\n"
 	 "thread of its own: no HTTP thread waits on it, and /livez never touches it.\n"
