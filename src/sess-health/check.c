@@ -22,6 +22,17 @@ const char *health_status_name(int s)
 	return s >= 0 && s <= H_DOWN ? status_names[s] : "unknown";
 }
 
+const char *health_status_hc(int s)
+{
+	return s == H_OK ? "pass" : s == H_WARN ? "warn" : "fail";
+}
+
+void health_json_status(cJSON *o, int s)
+{
+	cJSON_AddStringToObject(o, "status", health_status_hc(s));
+	cJSON_AddStringToObject(o, "level", health_status_name(s));
+}
+
 int health_exit_code(int s)
 {
 	static const int codes[] = {0, 1, 3, 2, 2};
@@ -154,7 +165,7 @@ static void add_check(struct run *r, int comp, const char *meas, int status,
 	}
 	snprintf(key, sizeof key, "%s:%s", comp_names[comp], meas);
 	cJSON_AddStringToObject(o, "componentType", comp == C_SESSIONS || comp == C_PUBSUB ? "system" : "datastore");
-	cJSON_AddStringToObject(o, "status", health_status_name(status));
+	health_json_status(o, status);
 	if (value)
 		cJSON_AddItemToObject(o, "observedValue", value);
 	if (unit)
@@ -532,7 +543,7 @@ static void finish(struct run *r, const struct sess_config *cfg, double t0)
 		prom(r, "sesskit_build_info", "gauge", "The sesskit version of this sess-health, always 1.", label, 1);
 	}
 	sess_config_describe(cfg, where, sizeof where);
-	cJSON_AddStringToObject(res->doc, "status", health_status_name(overall));
+	health_json_status(res->doc, overall);
 	cJSON_AddStringToObject(res->doc, "version", "1");
 	cJSON_AddStringToObject(res->doc, "releaseId", PACKAGE_VERSION);
 	cJSON_AddStringToObject(res->doc, "serviceId", where);

@@ -185,12 +185,14 @@ static char *render_text(const struct health_result *r, int color)
 	    cJSON_GetStringValue(cJSON_GetObjectItem(r->doc, "serviceId")), r->duration_ms);
 	cJSON_ArrayForEach(c, checks) {
 		const cJSON *o = cJSON_GetArrayItem(c, 0), *v = cJSON_GetObjectItem(o, "observedValue");
-		const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(o, "status"));
+		const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(o, "level"));
 		const char *unit = cJSON_GetStringValue(cJSON_GetObjectItem(o, "observedUnit"));
 		const char *out = cJSON_GetStringValue(cJSON_GetObjectItem(o, "output"));
 		int s;
 		char val[64] = "";
 
+		if (!st)
+			st = "unknown";
 		for (s = 0; s <= H_DOWN && strcmp(health_status_name(s), st); s++)
 			;
 		if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) < 1e15)

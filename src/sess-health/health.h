@@ -17,6 +17,12 @@
 enum health_status { H_OK, H_WARN, H_UNKNOWN, H_CRIT, H_DOWN };
 
 const char *health_status_name(int s);  /* healthy, warning, ... */
+/* The status as application/health+json has it: pass, warn or fail
+ * (unknown, critical and down are all fail). */
+const char *health_status_hc(int s);
+/* Add "status" (pass, warn, fail) and "level" (healthy, ..., down) for s
+ * to the object o: health+json's word, and sesskit's finer one. */
+void health_json_status(cJSON *o, int s);
 int health_exit_code(int s);            /* 0, 1, 3, 2, 2 */
 
 /* One threshold pair per metric name (latency, memory, ...). */

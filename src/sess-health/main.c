@@ -84,6 +84,8 @@ static const struct cli_cmd commands[] = {
 	 "role, clients), memory, persistence, replication, sessions (active,\n"
 	 "expiring, events/s, created/s, index drift, layout) and pubsub (a real\n"
 	 "publish/subscribe round trip on a session channel).\n"
+	 "JSON is application/health+json: status pass, warn or fail; level healthy,\n"
+	 "warning, unknown, critical or down.\n"
 	 "Threshold names: latency pubsub clients blocked rejected memory\n"
 	 "fragmentation evicted lag sessions expiring drift events-rate created-rate.\n"
 	 "Ranges: 10 (alert above 10 or below 0), 10: (below 10), ~:10 (above 10),\n"

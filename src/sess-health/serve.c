@@ -207,7 +207,8 @@ static cJSON *only(const cJSON *doc, const char *const *comps)
 		if (s > worst)
 			worst = s;
 	}
-	cJSON_ReplaceItemInObject(d, "status", cJSON_CreateString(health_status_name(worst)));
+	cJSON_ReplaceItemInObject(d, "status", cJSON_CreateString(health_status_hc(worst)));
+	cJSON_ReplaceItemInObject(d, "level", cJSON_CreateString(health_status_name(worst)));
 	return d;
 }
 
@@ -232,7 +233,7 @@ static char *endpoint(const char *path, const struct health_result *r, const cha
 	*code = ok ? 200 : 503;
 	if (!strcmp(path, "/health") || !strcmp(path, "/health/")) {
 		d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "status", health_status_name(r->status));
+		health_json_status(d, r->status);
 		cJSON_AddItemToObject(d, "time", cJSON_Duplicate(cJSON_GetObjectItem(doc, "time"), 1));
 		if (cJSON_GetObjectItem(doc, "output"))
 			cJSON_AddItemToObject(d, "output", cJSON_Duplicate(cJSON_GetObjectItem(doc, "output"), 1));
@@ -248,7 +249,7 @@ static char *endpoint(const char *path, const struct health_result *r, const cha
 	}
 	if (!strcmp(path, "/health/components")) {
 		d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "status", health_status_name(r->status));
+		health_json_status(d, r->status);
 		cJSON_AddItemToObject(d, "components", cJSON_Duplicate(cJSON_GetObjectItem(doc, "components"), 1));
 		cJSON_AddItemToObject(d, "breaker", cJSON_Duplicate(cJSON_GetObjectItem(doc, "breaker"), 1));
 		return print_free(d);
@@ -257,7 +258,7 @@ static char *endpoint(const char *path, const struct health_result *r, const cha
 		d = only(doc, path[8] == 'r' ? redis_comps : sess_comps);
 		{
 			const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(d, "status"));
-			*code = st && !strcmp(st, "healthy") ? 200 : 503;
+			*code = st && !strcmp(st, "pass") ? 200 : 503;
 		}
 		return print_free(d);
 	}
