@@ -295,3 +295,14 @@ all_hc() {
 	all_hc "$output"
 	assert_equal "$(jq -r '[.status, .level] | join(" ")' <<<"$output")" "pass healthy"
 }
+
+@test "health+json: a check that passes has no output; its remark is a note" {
+	run -0 hc --format json
+	jq -e '[.checks[][0] | select(.status == "pass") | has("output")] | any | not' <<<"$output" >/dev/null ||
+		fail "a passing check has output: $output"
+	jq -e 'has("output") | not' <<<"$output" >/dev/null || fail "a passing document has output: $output"
+	assert_equal "$(jq -r '.checks["memory:maxmemory"][0].note' <<<"$output")" \
+		"no maxmemory set: the machine's memory is the limit"
+	run -0 hc --format text --color never
+	assert_line --regexp "^  healthy +memory:maxmemory +0 bytes  no maxmemory set: the machine's memory is the limit$"
+}

@@ -171,8 +171,10 @@ static void add_check(struct run *r, int comp, const char *meas, int status,
 	if (unit)
 		cJSON_AddStringToObject(o, "observedUnit", unit);
 	cJSON_AddStringToObject(o, "time", r->time);
+	/* health+json: output is for warn and fail; a pass says its remark
+	 * in note */
 	if (out[0])
-		cJSON_AddStringToObject(o, "output", out);
+		cJSON_AddStringToObject(o, status == H_OK ? "note" : "output", out);
 	cJSON_AddItemToArray(arr, o);
 	cJSON_AddItemToObject(r->checks, key, arr);
 	r->ran[comp] = 1;

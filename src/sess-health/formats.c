@@ -188,9 +188,12 @@ static char *render_text(const struct health_result *r, int color)
 		const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(o, "level"));
 		const char *unit = cJSON_GetStringValue(cJSON_GetObjectItem(o, "observedUnit"));
 		const char *out = cJSON_GetStringValue(cJSON_GetObjectItem(o, "output"));
+		const char *note = cJSON_GetStringValue(cJSON_GetObjectItem(o, "note"));
 		int s;
 		char val[64] = "";
 
+		if (!out)
+			out = note;
 		if (!st)
 			st = "unknown";
 		for (s = 0; s <= H_DOWN && strcmp(health_status_name(s), st); s++)

@@ -83,6 +83,8 @@ static cJSON *changes(const cJSON *prev, const cJSON *cur)
 			cJSON_AddItemToObject(e, "observedValue", cJSON_Duplicate(cJSON_GetObjectItem(co, "observedValue"), 1));
 		if (cJSON_GetObjectItem(co, "output"))
 			cJSON_AddItemToObject(e, "output", cJSON_Duplicate(cJSON_GetObjectItem(co, "output"), 1));
+		if (cJSON_GetObjectItem(co, "note"))
+			cJSON_AddItemToObject(e, "note", cJSON_Duplicate(cJSON_GetObjectItem(co, "note"), 1));
 		if (po) {
 			cJSON *was = cJSON_AddObjectToObject(e, "was");
 			cJSON_AddItemToObject(was, "status", cJSON_Duplicate(cJSON_GetObjectItem(po, "status"), 1));
