@@ -17,15 +17,15 @@ hc() {
 		XDG_CONFIG_HOME= SESSKIT_CONFIG= "$SESSKIT_BUILDDIR/sess-health" "$@"
 }
 
-check_status() { # check_status JSON: the value of .checks[KEY][0].status
-	jq -r --arg k "$2" '.checks[$k][0].status' <<<"$1"
+check_status() { # check_status JSON KEY: the level of .checks[KEY][0] (healthy, warning, ...)
+	jq -r --arg k "$2" '.checks[$k][0].level' <<<"$1"
 }
 
 @test "healthy: JSON in the health+json shape, exit 0" {
 	sctl create --agent a1 --id s1 >/dev/null
 	run hc
 	assert_success
-	assert_equal "$(jq -r .status <<<"$output")" healthy
+	assert_equal "$(jq -r .level <<<"$output")" healthy
 	for k in redis:reachable redis:authorised redis:responseTime redis:version redis:role \
 		redis:connectedClients redis:blockedClients redis:rejectedConnections memory:used memory:peak \
 		memory:maxmemory memory:fragmentation memory:evictionPolicy memory:evictedKeys \
@@ -48,7 +48,7 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 @test "no command word is the check command; options may come first" {
 	run hc check --format json
 	assert_success
-	assert_equal "$(jq -r .status <<<"$output")" healthy
+	assert_equal "$(jq -r .level <<<"$output")" healthy
 	run hc --format json --pings 2
 	assert_success
 	assert_equal "$(jq -r '.checks["redis:responseTime"][0].ping.samples' <<<"$output")" 2
@@ -106,7 +106,7 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	sctl create --agent a1 --id s1 >/dev/null
 	run hc --warn sessions=0
 	assert_failure 1
-	assert_equal "$(jq -r .status <<<"$output")" warning
+	assert_equal "$(jq -r .level <<<"$output")" warning
 	assert_equal "$(check_status "$output" sessions:active)" warning
 	assert_output --partial 'outside the warning range 0 (sessions)'
 	run hc --warn sessions=0 --format nagios
@@ -122,7 +122,7 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	sctl create --agent a1 --id s1 >/dev/null
 	run hc --warn sessions=0 --crit sessions=@1:5
 	assert_failure 2
-	assert_equal "$(jq -r .status <<<"$output")" critical
+	assert_equal "$(jq -r .level <<<"$output")" critical
 	run hc --format nagios --crit sessions=@2:5
 	assert_success
 }
@@ -200,7 +200,7 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	run hc
 	assert_success
 	# the watcher's pattern received the probe too
-	jq -e '.checks["pubsub:roundTrip"][0].status == "healthy"' <<<"$output" >/dev/null || fail "$output"
+	jq -e '.checks["pubsub:roundTrip"][0].level == "healthy"' <<<"$output" >/dev/null || fail "$output"
 	sctl emit s1 --actor a1 --type modified >/dev/null
 	for i in $(seq 1 100); do [ -s "$BATS_TEST_TMPDIR/w.out" ] && break; sleep 0.05; done
 	kill "$BGPID"; wait "$BGPID" 2>/dev/null || true; BGPID=
@@ -220,9 +220,9 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	BGPID=
 	assert_equal "$rc" 143
 	run -0 head -n 1 "$BATS_TEST_TMPDIR/w.out"
-	assert_equal "$(jq -r .status <<<"$output")" healthy
+	assert_equal "$(jq -r .level <<<"$output")" healthy
 	assert_equal "$(jq -r .breaker.state <<<"$output")" closed
-	assert_equal "$(jq -r '.changed["redis:reachable"].status' <<<"$output")" healthy
+	assert_equal "$(jq -r '.changed["redis:reachable"].level' <<<"$output")" healthy
 	run -0 sed -n 2p "$BATS_TEST_TMPDIR/w.out"
 	[ -n "$output" ] || fail "no second line"
 	assert_equal "$(jq -r '.changed | has("redis:version")' <<<"$output")" false
@@ -234,7 +234,7 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	BGPID=$!
 	for i in $(seq 1 200); do [ "$(wc -l <"$BATS_TEST_TMPDIR/w.out")" -ge 3 ] && break; sleep 0.05; done
 	kill -TERM "$BGPID"; wait "$BGPID" 2>/dev/null || true; BGPID=
-	run -0 jq -r '[.status, .checked, .breaker.state] | join(" ")' "$BATS_TEST_TMPDIR/w.out"
+	run -0 jq -r '[.level, .checked, .breaker.state] | join(" ")' "$BATS_TEST_TMPDIR/w.out"
 	assert_line --index 0 "down true closed"
 	assert_line --index 1 "down true open"
 	assert_line --index 2 "down false open"
@@ -246,7 +246,7 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	[ "${#lines[@]}" -eq 1 ] || fail "$output"
 	REDIS_URL="redis://127.0.0.1:$(dead_port)" run hc probe --redis-only
 	assert_failure 2
-	assert_equal "$(jq -r .status <<<"$output")" down
+	assert_equal "$(jq -r .level <<<"$output")" down
 }
 
 @test "help, version and completion" {
@@ -266,4 +266,43 @@ check_status() { # check_status JSON: the value of .checks[KEY][0].status
 	assert_equal "$(cut -f1 <<<"$output")" serve
 	run -0 hc __complete check --form
 	assert_output --partial -- --format
+}
+
+# all_hc JSON: every status in a health+json document is pass, warn or fail
+all_hc() {
+	jq -e '[.status, (.checks // {} | .[][0].status)] | all(. == "pass" or . == "warn" or . == "fail")' <<<"$1" >/dev/null ||
+		fail "a status is not pass, warn or fail: $1"
+}
+
+@test "health+json: status is pass, warn or fail; level keeps healthy ... down" {
+	sctl create --agent a1 --id s1 >/dev/null
+	run -0 hc
+	all_hc "$output"
+	assert_equal "$(jq -r '[.status, .level, .checks["sessions:active"][0].status] | join(" ")' <<<"$output")" \
+		"pass healthy pass"
+	run -1 hc --warn sessions=0
+	all_hc "$output"
+	assert_equal "$(jq -r '[.status, .level, .checks["sessions:active"][0].status] | join(" ")' <<<"$output")" \
+		"warn warning warn"
+	run -2 hc --crit sessions=0
+	all_hc "$output"
+	assert_equal "$(jq -r '[.status, .level, .checks["sessions:active"][0].status] | join(" ")' <<<"$output")" \
+		"fail critical fail"
+	REDIS_URL="redis://127.0.0.1:$(dead_port)" run -2 hc
+	all_hc "$output"
+	assert_equal "$(jq -r '[.status, .level] | join(" ")' <<<"$output")" "fail down"
+	run -0 hc probe
+	all_hc "$output"
+	assert_equal "$(jq -r '[.status, .level] | join(" ")' <<<"$output")" "pass healthy"
+}
+
+@test "health+json: a check that passes has no output; its remark is a note" {
+	run -0 hc --format json
+	jq -e '[.checks[][0] | select(.status == "pass") | has("output")] | any | not' <<<"$output" >/dev/null ||
+		fail "a passing check has output: $output"
+	jq -e 'has("output") | not' <<<"$output" >/dev/null || fail "a passing document has output: $output"
+	assert_equal "$(jq -r '.checks["memory:maxmemory"][0].note' <<<"$output")" \
+		"no maxmemory set: the machine's memory is the limit"
+	run -0 hc --format text --color never
+	assert_line --regexp "^  healthy +memory:maxmemory +0 bytes  no maxmemory set: the machine's memory is the limit$"
 }

@@ -25,7 +25,7 @@ hc() {
 	export REDIS_URL="redis://127.0.0.1:$(dead_port)"
 	run hc
 	assert_failure 2
-	assert_equal "$(jq -r .status <<<"$output")" down
+	assert_equal "$(jq -r .level <<<"$output")" down
 	assert_equal "$(jq -r '.checks["redis:reachable"][0].observedValue' <<<"$output")" false
 	assert_output --partial 'is redis-server running?'
 	run hc --format nagios
@@ -42,7 +42,7 @@ hc() {
 	run hc --timeout 300
 	kill -CONT "$STOPPED"; STOPPED=
 	assert_failure 2
-	assert_equal "$(jq -r .status <<<"$output")" critical
+	assert_equal "$(jq -r .level <<<"$output")" critical
 	assert_output --partial 'did not answer in time'
 	assert_output --partial 'raise --timeout'
 }
@@ -52,7 +52,7 @@ hc() {
 	run hc --timeout 300
 	rcli CLIENT UNPAUSE >/dev/null
 	assert_failure 2
-	assert_equal "$(jq -r .status <<<"$output")" critical
+	assert_equal "$(jq -r .level <<<"$output")" critical
 	assert_output --partial 'did not answer in time'
 	run hc
 	assert_success
@@ -74,7 +74,7 @@ sleep_server() {
 	sleep_server 3
 	run hc --timeout 300
 	assert_failure 2
-	assert_equal "$(jq -r .status <<<"$output")" critical
+	assert_equal "$(jq -r .level <<<"$output")" critical
 	assert_output --partial 'did not answer in time'
 }
 
@@ -82,7 +82,7 @@ sleep_server() {
 	sleep_server 2
 	run hc --timeout 10000 --no-sessions --pings 1 --warn latency=300 --crit latency=9000
 	assert_failure 1
-	assert_equal "$(jq -r '.checks["redis:responseTime"][0].status' <<<"$output")" warning
+	assert_equal "$(jq -r '.checks["redis:responseTime"][0].level' <<<"$output")" warning
 	assert_output --partial 'outside the warning range 300 (latency)'
 }
 
@@ -90,7 +90,7 @@ sleep_server() {
 	redis_start_named AUTHD --requirepass sekret
 	REDIS_URL="redis://:wrong@127.0.0.1:$AUTHD_PORT" run hc
 	assert_failure 3
-	assert_equal "$(jq -r .status <<<"$output")" unknown
+	assert_equal "$(jq -r .level <<<"$output")" unknown
 	assert_equal "$(jq -r '.checks["redis:authorised"][0].observedValue' <<<"$output")" false
 	assert_output --partial 'REDIS_PASSWORD'
 	REDIS_URL="redis://127.0.0.1:$AUTHD_PORT" run hc --format nagios
@@ -106,7 +106,7 @@ sleep_server() {
 	redis_start_named REPL --replicaof 127.0.0.1 "$REDIS_PORT_T"
 	REDIS_URL="redis://127.0.0.1:$REPL_PORT" run hc --no-sessions
 	assert_failure 2
-	assert_equal "$(jq -r '.checks["redis:role"][0].status' <<<"$output")" critical
+	assert_equal "$(jq -r '.checks["redis:role"][0].level' <<<"$output")" critical
 	assert_output --partial 'point --url at the master'
 	for i in $(seq 1 200); do
 		redis-cli -p "$REPL_PORT" INFO replication | grep -q 'master_link_status:up' && break
@@ -132,8 +132,8 @@ sleep_server() {
 	[[ $out == *OOM* ]] || fail "the server never refused a write: $out"
 	run hc
 	assert_failure 2
-	assert_equal "$(jq -r '.checks["memory:headroom"][0].status' <<<"$output")" critical
-	assert_equal "$(jq -r '.checks["memory:utilization"][0].status' <<<"$output")" critical
+	assert_equal "$(jq -r '.checks["memory:headroom"][0].level' <<<"$output")" critical
+	assert_equal "$(jq -r '.checks["memory:utilization"][0].level' <<<"$output")" critical
 	assert_output --partial 'writes are refused (OOM)'
 }
 
@@ -142,5 +142,5 @@ sleep_server() {
 	rcli CONFIG SET maxmemory $((used * 10)) >/dev/null
 	run hc --warn memory=1 --no-pubsub --no-sessions
 	assert_failure 1
-	assert_equal "$(jq -r '.checks["memory:utilization"][0].status' <<<"$output")" warning
+	assert_equal "$(jq -r '.checks["memory:utilization"][0].level' <<<"$output")" warning
 }

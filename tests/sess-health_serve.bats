@@ -44,8 +44,13 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 		assert_equal "$(get "$p")" "200 application/health+json"
 	done
 	assert_equal "$(get /health/metrics)" "200 text/plain; version=0.0.4; charset=utf-8"
-	assert_equal "$(body /health | jq -r .status)" healthy
-	assert_equal "$(body /health/detailed | jq -r '.checks["pubsub:roundTrip"][0].status')" healthy
+	assert_equal "$(body /health | jq -r .level)" healthy
+	# health+json's words: pass, warn, fail
+	for p in /health /health/detailed /health/components /health/redis /health/sessions /readyz /livez; do
+		assert_equal "$(body "$p" | jq -r .status)" pass
+	done
+	assert_equal "$(body /health/detailed | jq -r '[.checks[][0].status] | unique | join(",")')" pass
+	assert_equal "$(body /health/detailed | jq -r '.checks["pubsub:roundTrip"][0].level')" healthy
 	assert_equal "$(body /health/components | jq -r '.components | keys | join(",")')" \
 		"memory,persistence,pubsub,redis,replication,sessions"
 	assert_equal "$(body /health/redis | jq -r '[.checks | keys[] | split(":")[0]] | unique | join(",")')" \
@@ -82,12 +87,15 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 	kill -TERM "$SPID"; wait "$SPID" || true
 	start_serve --warn sessions=0
 	assert_equal "$(get /health)" "503 application/health+json"
-	assert_equal "$(body /health | jq -r .status)" warning
+	assert_equal "$(body /health | jq -r .level)" warning
+	assert_equal "$(body /health | jq -r .status)" warn
 	assert_equal "$(get /readyz)" "200 application/health+json"
 	kill -TERM "$SPID"; wait "$SPID" || true
 	start_serve --crit sessions=0
 	assert_equal "$(get /health)" "503 application/health+json"
 	assert_equal "$(get /health/sessions)" "503 application/health+json"
+	assert_equal "$(body /health/sessions | jq -r '[.status, .level] | join(" ")')" "fail critical"
+	assert_equal "$(body /health/redis | jq -r '[.status, .level] | join(" ")')" "pass healthy"
 	assert_equal "$(get /health/redis)" "200 application/health+json"
 	assert_equal "$(get /readyz)" "200 application/health+json"
 }
@@ -102,7 +110,10 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 	assert_line 'sess_up 0'
 	run -0 body /health
 	assert_equal "$(jq -r .breaker.state <<<"$output")" open
+	assert_equal "$(jq -r '[.status, .level] | join(" ")' <<<"$output")" "fail down"
 	assert_output --partial 'circuit breaker open'
+	run -0 body /health/metrics
+	assert_line --regexp '^sesskit_build_info\{version="[0-9.]+"\} 1$'
 	run bash -c "set -o pipefail; curl -sf --max-time 30 $BASE/health/metrics | promtool check metrics"
 	assert_success
 }

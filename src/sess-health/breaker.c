@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sess-health/probe.h"
+#include "sesskit-config.h"
 
 static const char *const names[] = {"closed", "open", "half-open"};
 
@@ -80,7 +81,7 @@ static void open_result(struct health_guard *g, double now)
 	snprintf(msg, sizeof msg,
 		 "circuit breaker open after %d failed checks in a row; Redis is not asked again for %.0f ms",
 		 g->failures, g->opened_at + g->cooldown_ms - now);
-	cJSON_AddStringToObject(r->doc, "status", health_status_name(H_DOWN));
+	health_json_status(r->doc, H_DOWN);
 	if (prev_time)
 		cJSON_AddStringToObject(r->doc, "lastCheck", prev_time);
 	free(prev_time);
@@ -89,12 +90,13 @@ static void open_result(struct health_guard *g, double now)
 	checks = cJSON_AddObjectToObject(r->doc, "checks");
 	arr = cJSON_AddArrayToObject(checks, "redis:reachable");
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "status", "down");
+	health_json_status(o, H_DOWN);
 	cJSON_AddBoolToObject(o, "observedValue", 0);
 	cJSON_AddStringToObject(o, "output", msg);
 	cJSON_AddItemToArray(arr, o);
 	{
 		cJSON *s;
+		char label[100];
 		s = cJSON_CreateArray();
 		cJSON_AddItemToArray(s, cJSON_CreateString("sess_up"));
 		cJSON_AddItemToArray(s, cJSON_CreateString("gauge"));
@@ -107,6 +109,14 @@ static void open_result(struct health_guard *g, double now)
 		cJSON_AddItemToArray(s, cJSON_CreateString("gauge"));
 		cJSON_AddItemToArray(s, cJSON_CreateString("1 while the circuit breaker keeps checks off Redis."));
 		cJSON_AddItemToArray(s, cJSON_CreateString(""));
+		cJSON_AddItemToArray(s, cJSON_CreateNumber(1));
+		cJSON_AddItemToArray(r->prom, s);
+		s = cJSON_CreateArray();
+		health_prom_label(label, sizeof label, "version", PACKAGE_VERSION);
+		cJSON_AddItemToArray(s, cJSON_CreateString("sesskit_build_info"));
+		cJSON_AddItemToArray(s, cJSON_CreateString("gauge"));
+		cJSON_AddItemToArray(s, cJSON_CreateString("The sesskit version of this sess-health, always 1."));
+		cJSON_AddItemToArray(s, cJSON_CreateString(label));
 		cJSON_AddItemToArray(s, cJSON_CreateNumber(1));
 		cJSON_AddItemToArray(r->prom, s);
 	}

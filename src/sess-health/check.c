@@ -22,6 +22,17 @@ const char *health_status_name(int s)
 	return s >= 0 && s <= H_DOWN ? status_names[s] : "unknown";
 }
 
+const char *health_status_hc(int s)
+{
+	return s == H_OK ? "pass" : s == H_WARN ? "warn" : "fail";
+}
+
+void health_json_status(cJSON *o, int s)
+{
+	cJSON_AddStringToObject(o, "status", health_status_hc(s));
+	cJSON_AddStringToObject(o, "level", health_status_name(s));
+}
+
 int health_exit_code(int s)
 {
 	static const int codes[] = {0, 1, 3, 2, 2};
@@ -154,14 +165,16 @@ static void add_check(struct run *r, int comp, const char *meas, int status,
 	}
 	snprintf(key, sizeof key, "%s:%s", comp_names[comp], meas);
 	cJSON_AddStringToObject(o, "componentType", comp == C_SESSIONS || comp == C_PUBSUB ? "system" : "datastore");
-	cJSON_AddStringToObject(o, "status", health_status_name(status));
+	health_json_status(o, status);
 	if (value)
 		cJSON_AddItemToObject(o, "observedValue", value);
 	if (unit)
 		cJSON_AddStringToObject(o, "observedUnit", unit);
 	cJSON_AddStringToObject(o, "time", r->time);
+	/* health+json: output is for warn and fail; a pass says its remark
+	 * in note */
 	if (out[0])
-		cJSON_AddStringToObject(o, "output", out);
+		cJSON_AddStringToObject(o, status == H_OK ? "note" : "output", out);
 	cJSON_AddItemToArray(arr, o);
 	cJSON_AddItemToObject(r->checks, key, arr);
 	r->ran[comp] = 1;
@@ -442,13 +455,23 @@ static void check_sessions(struct run *r, struct sess_ctx *ctx, const struct ses
 			  "layout version %s is not one this build reads (it reads " SESS_S_LAYOUT "); upgrade sesskit", ps.layout);
 	prom(r, "sess_layout_version", "gauge", "The session layout version stored in Redis (0: none yet).", NULL,
 	     ps.layout[0] ? atof(ps.layout) : 0);
+	add_check(r, C_SESSIONS, "fence", H_OK, ps.fenced ? cJSON_CreateString(ps.fence) : cJSON_CreateBool(0), NULL,
+		  "%s", ps.fenced ? "fenced by a sess-migrate cutover: writes are refused here ('sess-migrate unfence' lifts it)" : "");
+	prom(r, "sess_fence_active", "gauge",
+	     "1 when a sess-migrate cutover fenced this server (writes refused), 0 when not.", NULL, ps.fenced);
+	if (ps.fenced) {
+		char label[1100];
+		health_prom_label(label, sizeof label, "target", ps.fence);
+		prom(r, "sess_fence_info", "gauge", "Where a fenced server's data went (the fence's text), always 1.",
+		     label, 1);
+	}
 
 	/* the second sample of the counters: at least --sample-ms after the
 	 * first (the check itself is the interval by default) */
 	wait = (double)r->hp->sample_ms - (sess_probe_clock_ms() - c0->t_ms);
 	if (wait > 0)
 		usleep((useconds_t)(wait * 1000));
-	if (sess_probe_counters(ctx, &c1, &e)) {
+	if (sess_probe_counters(ctx, 1, &c1, &e)) {
 		add_check(r, C_SESSIONS, "eventsPerSecond", H_CRIT, NULL, NULL, "%s", e.msg);
 		return;
 	}
@@ -461,6 +484,13 @@ static void check_sessions(struct run *r, struct sess_ctx *ctx, const struct ses
 	prom(r, "sess_sessions_created_total", "counter", "Sessions created (the stats hash).", NULL, (double)c1.sessions);
 	prom(r, "sess_sessions_completed_total", "counter", "Sessions completed (the stats hash).", NULL, (double)c1.completed);
 	prom(r, "sess_sessions_deleted_total", "counter", "Sessions deleted (the stats hash).", NULL, (double)c1.deleted);
+	for (size_t i = 0; i < c1.ntypes; i++) {
+		char label[1100];
+		health_prom_label(label, sizeof label, "type", c1.types[i].type);
+		prom(r, "sess_events_by_type_total", "counter", "Events appended, by event type (the stats hash).",
+		     label, (double)c1.types[i].n);
+	}
+	sess_counters_free(&c1);
 }
 
 static void check_pubsub(struct run *r, const struct sess_config *cfg, struct sess_conn *conn)
@@ -509,8 +539,13 @@ static void finish(struct run *r, const struct sess_config *cfg, double t0)
 	prom(r, "sess_up", "gauge", "1 when Redis answered the health check, 0 when not.", NULL, res->up);
 	prom(r, "sess_health_check_duration_seconds", "gauge", "How long the health check took.", NULL,
 	     res->duration_ms / 1000);
+	{
+		char label[100];
+		health_prom_label(label, sizeof label, "version", PACKAGE_VERSION);
+		prom(r, "sesskit_build_info", "gauge", "The sesskit version of this sess-health, always 1.", label, 1);
+	}
 	sess_config_describe(cfg, where, sizeof where);
-	cJSON_AddStringToObject(res->doc, "status", health_status_name(overall));
+	health_json_status(res->doc, overall);
 	cJSON_AddStringToObject(res->doc, "version", "1");
 	cJSON_AddStringToObject(res->doc, "releaseId", PACKAGE_VERSION);
 	cJSON_AddStringToObject(res->doc, "serviceId", where);
@@ -574,7 +609,7 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	ctx.cfg = &cfg;
 	add_check(&r, C_REDIS, "reachable", H_OK, cJSON_CreateBool(1), NULL, NULL);
 	if (!hp->redis_only && !hp->no_sessions)
-		have_c0 = sess_probe_counters(&ctx, &c0, &e) == 0;
+		have_c0 = sess_probe_counters(&ctx, 0, &c0, &e) == 0;
 	if (!have_c0 && e.msg[0]) {
 		/* the first command a server answers: a paused or stopped
 		 * server times out here */

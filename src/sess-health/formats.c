@@ -70,6 +70,31 @@ static void num(struct buf *b, double v)
 		put(b, "%.6g", v);
 }
 
+void health_prom_label(char *buf, size_t n, const char *name, const char *value)
+{
+	size_t o, i;
+
+	if (n == 0)
+		return;
+	o = (size_t)snprintf(buf, n, "%s=\"", name);
+	if (o >= n) {
+		buf[0] = '\0';
+		return;
+	}
+	/* room is left for the closing quote and the NUL */
+	for (i = 0; value[i] && o + 4 <= n; i++) {
+		const char *esc = value[i] == '\\' ? "\\\\" : value[i] == '"' ? "\\\"" : value[i] == '\n' ? "\\n" : NULL;
+		if (esc) {
+			buf[o++] = esc[0];
+			buf[o++] = esc[1];
+		} else {
+			buf[o++] = value[i];
+		}
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+}
+
 char *health_render_prometheus(const struct health_result *r)
 {
 	struct buf b = {0};
@@ -160,12 +185,17 @@ static char *render_text(const struct health_result *r, int color)
 	    cJSON_GetStringValue(cJSON_GetObjectItem(r->doc, "serviceId")), r->duration_ms);
 	cJSON_ArrayForEach(c, checks) {
 		const cJSON *o = cJSON_GetArrayItem(c, 0), *v = cJSON_GetObjectItem(o, "observedValue");
-		const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(o, "status"));
+		const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(o, "level"));
 		const char *unit = cJSON_GetStringValue(cJSON_GetObjectItem(o, "observedUnit"));
 		const char *out = cJSON_GetStringValue(cJSON_GetObjectItem(o, "output"));
+		const char *note = cJSON_GetStringValue(cJSON_GetObjectItem(o, "note"));
 		int s;
 		char val[64] = "";
 
+		if (!out)
+			out = note;
+		if (!st)
+			st = "unknown";
 		for (s = 0; s <= H_DOWN && strcmp(health_status_name(s), st); s++)
 			;
 		if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) < 1e15)

@@ -17,6 +17,12 @@
 enum health_status { H_OK, H_WARN, H_UNKNOWN, H_CRIT, H_DOWN };
 
 const char *health_status_name(int s);  /* healthy, warning, ... */
+/* The status as application/health+json has it: pass, warn or fail
+ * (unknown, critical and down are all fail). */
+const char *health_status_hc(int s);
+/* Add "status" (pass, warn, fail) and "level" (healthy, ..., down) for s
+ * to the object o: health+json's word, and sesskit's finer one. */
+void health_json_status(cJSON *o, int s);
 int health_exit_code(int s);            /* 0, 1, 3, 2, 2 */
 
 /* One threshold pair per metric name (latency, memory, ...). */
@@ -73,6 +79,10 @@ int health_format_parse(const char *s, int tty, int *out, struct sess_err *err);
 char *health_render(const struct health_result *r, int format, int color);
 /* Prometheus text exposition of r. */
 char *health_render_prometheus(const struct health_result *r);
+/* name="value" into buf (n bytes, n >= name + 4), value escaped as the
+ * exposition format wants (backslash, double quote, newline); a value too
+ * long for buf is cut, never inside an escape. */
+void health_prom_label(char *buf, size_t n, const char *name, const char *value);
 
 /* ---- the cache and circuit breaker (watch and serve) ---- */
 enum breaker_state { B_CLOSED, B_OPEN, B_HALF_OPEN };

@@ -84,6 +84,8 @@ static const struct cli_cmd commands[] = {
 	 "role, clients), memory, persistence, replication, sessions (active,\n"
 	 "expiring, events/s, created/s, index drift, layout) and pubsub (a real\n"
 	 "publish/subscribe round trip on a session channel).\n"
+	 "JSON is application/health+json: status pass, warn or fail; level healthy,\n"
+	 "warning, unknown, critical or down.\n"
 	 "Threshold names: latency pubsub clients blocked rejected memory\n"
 	 "fragmentation evicted lag sessions expiring drift events-rate created-rate.\n"
 	 "Ranges: 10 (alert above 10 or below 0), 10: (below 10), ~:10 (above 10),\n"
@@ -97,11 +99,13 @@ static const struct cli_cmd commands[] = {
 	 "mend Redis (use serve's /livez, which never touches it).\n",
 	 OPTS(probe_o, struct check_opts), .defaults = &probe_d, .run = cmd_probe},
 	{.name = "serve", .synopsis = "",
-	 .summary = "HTTP endpoints: /health, /health/{detailed,metrics,components,redis,sessions}, /livez, /readyz",
+	 .summary = "HTTP endpoints: /metrics, /health, /health/{detailed,metrics,components,redis,sessions}, /livez, /readyz",
 	 .details =
 	 "Each request checks Redis for real, behind a cache (at most a second)\n"
-	 "and a circuit breaker. 200 when healthy or warning, 503 otherwise;\n"
-	 "application/health+json, and Prometheus text on /health/metrics.\n"
+	 "and a circuit breaker. 200 when healthy, 503 otherwise (/readyz: 200\n"
+	 "while Redis answers); application/health+json, and Prometheus text on\n"
+	 "/metrics and /health/metrics (the metrics: man sess-health, METRICS).\n"
+	 "Connections are kept alive between requests (HTTP/1.1).\n"
 	 "The address in use is printed on stderr at start. SIGTERM or SIGINT\n"
 	 "drains the requests in flight and exits 0. Redis is checked by one\n"
 	 "thread of its own: no HTTP thread waits on it, and /livez never touches it.\n"

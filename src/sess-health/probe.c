@@ -256,28 +256,88 @@ static long long int_reply(const redisReply *r)
 	return 0;
 }
 
-int sess_probe_counters(struct sess_ctx *s, struct sess_counters *out,
-			struct sess_err *err)
+/* The per-type fields of an HGETALL reply into out (all or nothing). */
+static int take_types(const redisReply *r, struct sess_counters *out, struct sess_err *err)
+{
+	const size_t plen = sizeof SESS_S_STAT_TYPE_PREFIX - 1;
+	size_t i, n = 0;
+
+	for (i = 0; i + 1 < r->elements; i += 2)
+		n += r->element[i]->type == REDIS_REPLY_STRING &&
+		     !strncmp(r->element[i]->str, SESS_S_STAT_TYPE_PREFIX, plen);
+	if (n && !(out->types = calloc(n, sizeof *out->types)))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *f = r->element[i];
+		if (f->type != REDIS_REPLY_STRING || strncmp(f->str, SESS_S_STAT_TYPE_PREFIX, plen))
+			continue;
+		if (!(out->types[out->ntypes].type = strdup(f->str + plen))) {
+			sess_counters_free(out);
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		}
+		out->types[out->ntypes++].n = int_reply(r->element[i + 1]);
+	}
+	return 0;
+}
+
+/* The value of field name in an HGETALL reply (0 when absent). */
+static long long field(const redisReply *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING && !strcmp(r->element[i]->str, name))
+			return int_reply(r->element[i + 1]);
+	return 0;
+}
+
+int sess_probe_counters(struct sess_ctx *s, int with_types,
+			struct sess_counters *out, struct sess_err *err)
 {
 	char stats[SESS_KEY_MAX];
 	redisReply *r;
+	int rc = 0;
 
+	memset(out, 0, sizeof *out);
 	sess_key_stats(stats, s->cfg->prefix);
-	r = sess_conn_cmdf(s->conn, err, "HMGET %s " SESS_S_STAT_SESSIONS " " SESS_S_STAT_EVENTS
-			   " " SESS_S_STAT_COMPLETED " " SESS_S_STAT_DELETED, stats);
+	if (with_types)
+		r = sess_conn_cmdf(s->conn, err, "HGETALL %s", stats);
+	else
+		r = sess_conn_cmdf(s->conn, err, "HMGET %s " SESS_S_STAT_SESSIONS " " SESS_S_STAT_EVENTS
+				   " " SESS_S_STAT_COMPLETED " " SESS_S_STAT_DELETED, stats);
 	if (!r)
 		return -1;
 	out->t_ms = sess_probe_clock_ms();
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
-		freeReplyObject(r);
-		return sess_err_set(err, SESS_E_INTERNAL, "bad_reply", "HMGET of %s gave no array", stats);
+	if (r->type == REDIS_REPLY_ERROR) {
+		rc = sess_conn_reply_error(s->conn, r, err);
+	} else if (r->type != REDIS_REPLY_ARRAY || (!with_types && r->elements != 4)) {
+		rc = sess_err_set(err, SESS_E_INTERNAL, "bad_reply", "%s of %s gave no array",
+				  with_types ? "HGETALL" : "HMGET", stats);
+	} else if (with_types) {
+		out->sessions = field(r, SESS_S_STAT_SESSIONS);
+		out->events = field(r, SESS_S_STAT_EVENTS);
+		out->completed = field(r, SESS_S_STAT_COMPLETED);
+		out->deleted = field(r, SESS_S_STAT_DELETED);
+		rc = take_types(r, out, err);
+	} else {
+		out->sessions = int_reply(r->element[0]);
+		out->events = int_reply(r->element[1]);
+		out->completed = int_reply(r->element[2]);
+		out->deleted = int_reply(r->element[3]);
 	}
-	out->sessions = int_reply(r->element[0]);
-	out->events = int_reply(r->element[1]);
-	out->completed = int_reply(r->element[2]);
-	out->deleted = int_reply(r->element[3]);
 	freeReplyObject(r);
-	return 0;
+	return rc;
+}
+
+void sess_counters_free(struct sess_counters *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ntypes; i++)
+		free(c->types[i].type);
+	free(c->types);
+	c->types = NULL;
+	c->ntypes = 0;
 }
 
 static int check_int(redisReply *r, long long *out, const char *what,
@@ -333,8 +393,8 @@ done:
 int sess_probe_sessions(struct sess_ctx *s, long long window_ms, int sample,
 			struct sess_probe_sessions *out, struct sess_err *err)
 {
-	char idx[SESS_KEY_MAX], layout[SESS_KEY_MAX];
-	redisReply *r[5] = {0}, *m = NULL;
+	char idx[SESS_KEY_MAX], layout[SESS_KEY_MAX], fence[SESS_KEY_MAX];
+	redisReply *r[6] = {0}, *m = NULL;
 	struct sess_pipe p;
 	long long now = sess_now_ms();
 	int rc = -1, i;
@@ -344,14 +404,16 @@ int sess_probe_sessions(struct sess_ctx *s, long long window_ms, int sample,
 		return sess_err_set(err, SESS_E_USAGE, NULL, "the drift sample must be 0 to 1000, not %d", sample);
 	sess_key_index(idx, s->cfg->prefix);
 	sess_key_layout(layout, s->cfg->prefix);
+	sess_key_fence(fence, s->cfg->prefix);
 	sess_pipe_init(&p, s->conn);
 	if (sess_pipe_cmdf(&p, 0, err, "ZCOUNT %s (%lld +inf", idx, now) ||
 	    sess_pipe_cmdf(&p, 0, err, "ZCOUNT %s (%lld %lld", idx, now, now + window_ms) ||
 	    sess_pipe_cmdf(&p, 0, err, "ZCARD %s", idx) ||
 	    sess_pipe_cmdf(&p, 0, err, "ZCOUNT %s -inf %lld", idx, now) ||
-	    sess_pipe_cmdf(&p, 0, err, "GET %s", layout))
+	    sess_pipe_cmdf(&p, 0, err, "GET %s", layout) ||
+	    sess_pipe_cmdf(&p, 0, err, "GET %s", fence))
 		goto done;
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		if (sess_pipe_next(&p, &r[i], NULL, err))
 			goto done;
 	if (check_int(r[0], &out->active, "ZCOUNT", s->conn, err) ||
@@ -362,6 +424,10 @@ int sess_probe_sessions(struct sess_ctx *s, long long window_ms, int sample,
 	if (r[4]->type == REDIS_REPLY_STRING)
 		snprintf(out->layout, sizeof out->layout, "%s", r[4]->str);
 	out->layout_known = sess_layout_ok(out->layout[0] ? out->layout : NULL, NULL) == 0;
+	if (r[5]->type == REDIS_REPLY_STRING) {
+		out->fenced = 1;
+		snprintf(out->fence, sizeof out->fence, "%s", r[5]->str);
+	}
 	if (sample > 0 && out->active > 0) {
 		/* ZRANDMEMBER (6.2+) samples the whole index; ZRANGE (older
 		 * servers) only its soonest-expiring entries */
@@ -374,7 +440,7 @@ int sess_probe_sessions(struct sess_ctx *s, long long window_ms, int sample,
 	rc = 0;
 done:
 	sess_pipe_free(&p);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		if (r[i])
 			freeReplyObject(r[i]);
 	if (m)

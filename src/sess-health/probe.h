@@ -82,13 +82,25 @@ int sess_probe_pubsub(const struct sess_config *cfg, struct sess_conn *pub,
 
 /* ---- the session system ---- */
 
-/* The stats hash's counters at one moment (a monotonic time in ms). */
+/* One per-type event counter of the stats hash (its "type:TYPE" field). */
+struct sess_type_count {
+	char *type;          /* owned */
+	long long n;
+};
+
+/* The stats hash's counters at one moment (a monotonic time in ms), and
+ * with_types, its per-type counters too (types, ntypes: owned, released
+ * by sess_counters_free; NULL and 0 otherwise). Without types it is one
+ * HMGET; with them one HGETALL of the hash (a field per event type). */
 struct sess_counters {
 	double t_ms;
 	long long sessions, events, completed, deleted;
+	struct sess_type_count *types;
+	size_t ntypes;
 };
-int sess_probe_counters(struct sess_ctx *s, struct sess_counters *out,
-			struct sess_err *err);
+int sess_probe_counters(struct sess_ctx *s, int with_types,
+			struct sess_counters *out, struct sess_err *err);
+void sess_counters_free(struct sess_counters *c);
 
 struct sess_probe_sessions {
 	long long active;    /* index entries not expired */
@@ -99,10 +111,12 @@ struct sess_probe_sessions {
 	long long missing;   /* of those, with no meta key: index drift */
 	char layout[16];     /* the layout version stored, "" when none */
 	int layout_known;    /* this build reads it (none stored counts) */
+	int fenced;          /* PREFIX:fence is set (sess-migrate cutover) */
+	char fence[520];     /* its text: where the data went ("" if none) */
 };
 
 /* Index counts, a drift sample of up to sample (0..1000) random live
- * index entries, and the layout version. */
+ * index entries, the layout version and the fence (one GET each). */
 int sess_probe_sessions(struct sess_ctx *s, long long window_ms, int sample,
 			struct sess_probe_sessions *out, struct sess_err *err);
 

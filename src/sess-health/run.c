@@ -60,7 +60,8 @@ static int print_result(struct cli_app *a, const struct health_result *r, int fo
 	return 0;
 }
 
-/* What changed in checks since prev: {key: {status, observedValue, was}},
+/* What changed in checks since prev: {key: {status, level, observedValue,
+ * was}},
  * with null for a check that went away. prev NULL: every check. */
 static cJSON *changes(const cJSON *prev, const cJSON *cur)
 {
@@ -72,18 +73,22 @@ static cJSON *changes(const cJSON *prev, const cJSON *cur)
 		cJSON *e;
 		p = prev ? cJSON_GetObjectItem(prev, c->string) : NULL;
 		po = p ? cJSON_GetArrayItem(p, 0) : NULL;
-		if (po && cJSON_Compare(cJSON_GetObjectItem(co, "status"), cJSON_GetObjectItem(po, "status"), 1) &&
+		if (po && cJSON_Compare(cJSON_GetObjectItem(co, "level"), cJSON_GetObjectItem(po, "level"), 1) &&
 		    cJSON_Compare(cJSON_GetObjectItem(co, "observedValue"), cJSON_GetObjectItem(po, "observedValue"), 1))
 			continue;
 		e = cJSON_AddObjectToObject(out, c->string);
 		cJSON_AddItemToObject(e, "status", cJSON_Duplicate(cJSON_GetObjectItem(co, "status"), 1));
+		cJSON_AddItemToObject(e, "level", cJSON_Duplicate(cJSON_GetObjectItem(co, "level"), 1));
 		if (cJSON_GetObjectItem(co, "observedValue"))
 			cJSON_AddItemToObject(e, "observedValue", cJSON_Duplicate(cJSON_GetObjectItem(co, "observedValue"), 1));
 		if (cJSON_GetObjectItem(co, "output"))
 			cJSON_AddItemToObject(e, "output", cJSON_Duplicate(cJSON_GetObjectItem(co, "output"), 1));
+		if (cJSON_GetObjectItem(co, "note"))
+			cJSON_AddItemToObject(e, "note", cJSON_Duplicate(cJSON_GetObjectItem(co, "note"), 1));
 		if (po) {
 			cJSON *was = cJSON_AddObjectToObject(e, "was");
 			cJSON_AddItemToObject(was, "status", cJSON_Duplicate(cJSON_GetObjectItem(po, "status"), 1));
+			cJSON_AddItemToObject(was, "level", cJSON_Duplicate(cJSON_GetObjectItem(po, "level"), 1));
 			if (cJSON_GetObjectItem(po, "observedValue"))
 				cJSON_AddItemToObject(was, "observedValue", cJSON_Duplicate(cJSON_GetObjectItem(po, "observedValue"), 1));
 		}
@@ -113,7 +118,7 @@ static int watch(struct cli_app *a, const struct check_opts *o, const struct hea
 		double end;
 
 		cJSON_AddItemToObject(line, "time", cJSON_Duplicate(cJSON_GetObjectItem(r->doc, "time"), 1));
-		cJSON_AddStringToObject(line, "status", health_status_name(r->status));
+		health_json_status(line, r->status);
 		cJSON_AddBoolToObject(line, "checked", fresh);
 		cJSON_AddItemToObject(line, "changed", changes(prev, checks));
 		cJSON_AddItemToObject(line, "breaker", cJSON_Duplicate(cJSON_GetObjectItem(r->doc, "breaker"), 1));
@@ -185,7 +190,7 @@ int cmd_probe(struct cli_app *a, void *opts, int argc, char **argv)
 	if (format == F_JSON) {
 		/* one short line: a probe's log should not fill a pod's */
 		cJSON *line = cJSON_CreateObject();
-		cJSON_AddStringToObject(line, "status", health_status_name(r.status));
+		health_json_status(line, r.status);
 		cJSON_AddNumberToObject(line, "durationMs", (double)(long long)(r.duration_ms * 1000) / 1000);
 		cJSON_AddItemToObject(line, "components", cJSON_Duplicate(cJSON_GetObjectItem(r.doc, "components"), 1));
 		if (cJSON_GetObjectItem(r.doc, "output"))

@@ -1,6 +1,7 @@
 /* serve.c - the HTTP endpoints over GNU libmicrohttpd: the seeds' six
  * (/health, /health/detailed, /health/metrics, /health/components,
- * /health/redis, /health/sessions) plus /livez and /readyz.
+ * /health/redis, /health/sessions) plus /livez, /readyz and /metrics (the
+ * Prometheus path, the same text as /health/metrics).
  *
  * Every request asks the guard (breaker.c) under one lock: a result at
  * most --cache-ms old is reused, so a burst of scrapes costs Redis one
@@ -206,7 +207,8 @@ static cJSON *only(const cJSON *doc, const char *const *comps)
 		if (s > worst)
 			worst = s;
 	}
-	cJSON_ReplaceItemInObject(d, "status", cJSON_CreateString(health_status_name(worst)));
+	cJSON_ReplaceItemInObject(d, "status", cJSON_CreateString(health_status_hc(worst)));
+	cJSON_ReplaceItemInObject(d, "level", cJSON_CreateString(health_status_name(worst)));
 	return d;
 }
 
@@ -231,7 +233,7 @@ static char *endpoint(const char *path, const struct health_result *r, const cha
 	*code = ok ? 200 : 503;
 	if (!strcmp(path, "/health") || !strcmp(path, "/health/")) {
 		d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "status", health_status_name(r->status));
+		health_json_status(d, r->status);
 		cJSON_AddItemToObject(d, "time", cJSON_Duplicate(cJSON_GetObjectItem(doc, "time"), 1));
 		if (cJSON_GetObjectItem(doc, "output"))
 			cJSON_AddItemToObject(d, "output", cJSON_Duplicate(cJSON_GetObjectItem(doc, "output"), 1));
@@ -240,14 +242,14 @@ static char *endpoint(const char *path, const struct health_result *r, const cha
 	}
 	if (!strcmp(path, "/health/detailed"))
 		return cJSON_PrintUnformatted(doc);
-	if (!strcmp(path, "/health/metrics")) {
+	if (!strcmp(path, "/metrics") || !strcmp(path, "/health/metrics")) {
 		*type = CT_PROM;
 		*code = 200; /* a scrape of a sick Redis is a good scrape: sess_up says it */
 		return health_render_prometheus(r);
 	}
 	if (!strcmp(path, "/health/components")) {
 		d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "status", health_status_name(r->status));
+		health_json_status(d, r->status);
 		cJSON_AddItemToObject(d, "components", cJSON_Duplicate(cJSON_GetObjectItem(doc, "components"), 1));
 		cJSON_AddItemToObject(d, "breaker", cJSON_Duplicate(cJSON_GetObjectItem(doc, "breaker"), 1));
 		return print_free(d);
@@ -256,7 +258,7 @@ static char *endpoint(const char *path, const struct health_result *r, const cha
 		d = only(doc, path[8] == 'r' ? redis_comps : sess_comps);
 		{
 			const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(d, "status"));
-			*code = st && !strcmp(st, "healthy") ? 200 : 503;
+			*code = st && !strcmp(st, "pass") ? 200 : 503;
 		}
 		return print_free(d);
 	}
@@ -270,7 +272,7 @@ static char *endpoint(const char *path, const struct health_result *r, const cha
 		return print_free(d);
 	}
 	*code = 404;
-	return strdup("{\"status\":\"fail\",\"output\":\"no such endpoint; try /health, /health/detailed, /health/metrics, /health/components, /health/redis, /health/sessions, /livez or /readyz\"}");
+	return strdup("{\"status\":\"fail\",\"output\":\"no such endpoint; try /metrics, /health, /health/detailed, /health/metrics, /health/components, /health/redis, /health/sessions, /livez or /readyz\"}");
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, int code, const char *type, char *body)
@@ -293,6 +295,10 @@ static enum MHD_Result reply(struct MHD_Connection *c, int code, const char *typ
 	return ret;
 }
 
+/* *req of a request past its first call that is not waiting for a check
+ * (a waiting one holds the number of the check it waits for) */
+static char headers_seen;
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **req)
@@ -306,14 +312,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	(void)version;
 	(void)upload;
 	(void)upload_size;
+	/* answer from the second call on: libmicrohttpd closes a connection
+	 * whose response is queued in the first one (the headers alone, the
+	 * body not yet read), which would defeat keep-alive */
+	if (!*req) {
+		*req = (void *)&headers_seen;
+		return MHD_YES;
+	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply(c, 405, CT_HEALTH, strdup("{\"status\":\"fail\",\"output\":\"only GET and HEAD\"}"));
 	if (!strcmp(url, "/livez"))
 		return reply(c, 200, CT_HEALTH, strdup("{\"status\":\"pass\"}"));
-	if (strcmp(url, "/readyz") && strncmp(url, "/health", 7))
-		return reply(c, 404, CT_HEALTH, strdup("{\"status\":\"fail\",\"output\":\"no such endpoint; try /health, /health/detailed, /health/metrics, /health/components, /health/redis, /health/sessions, /livez or /readyz\"}"));
+	if (strcmp(url, "/readyz") && strcmp(url, "/metrics") && strncmp(url, "/health", 7))
+		return reply(c, 404, CT_HEALTH, strdup("{\"status\":\"fail\",\"output\":\"no such endpoint; try /metrics, /health, /health/detailed, /health/metrics, /health/components, /health/redis, /health/sessions, /livez or /readyz\"}"));
 	pthread_mutex_lock(&sv->lock);
-	if (*req && sv->done >= (uintptr_t)*req)
+	if (*req != &headers_seen && sv->done >= (uintptr_t)*req)
 		r = &sv->guard.last; /* resumed: the check it waited for is done */
 	else
 		r = health_guard_peek(&sv->guard);
@@ -412,7 +425,7 @@ int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv)
 		stop_checker(&sv, chk);
 		return 3;
 	}
-	fprintf(stderr, "%s: serving http://%s (/health, /health/detailed, /health/metrics, /health/components, /health/redis, /health/sessions, /livez, /readyz)\n",
+	fprintf(stderr, "%s: serving http://%s (/metrics, /health, /health/detailed, /health/metrics, /health/components, /health/redis, /health/sessions, /livez, /readyz)\n",
 		a->prog, shown);
 	sigwait(&set, &sig);
 	/* drain: stop accepting, give requests in flight up to 5 s */
