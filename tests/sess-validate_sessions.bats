@@ -82,6 +82,55 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	[[ $(codes) == *session.corrupt_record* ]] || fail "$output"
 }
 
+# append ID TEXT: store TEXT as the session's next event as an emit would
+# (seq, chain head and all), so only the text itself can be found wrong
+append() {
+	rcli EVAL "
+		local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+		local ev = string.gsub(ARGV[1], 'SEQ', seq)
+		redis.call('RPUSH', KEYS[2], ev)
+		redis.call('HSET', KEYS[1], 'h', redis.sha1hex(redis.call('HGET', KEYS[1], 'h') .. ev))
+		return ev" 2 "sess:{$1}:meta" "sess:{$1}:events" "$2" >/dev/null
+}
+
+@test "a stored text naming a key twice is damaged: every reader says so (issue 17, S1)" {
+	local body
+	for body in '"t":"modified","a":"intruder","a":"a1"' '"t":"broke","a":"a1","st":{"from":"working","to":"completed"},"st":{"from":"working","to":"broken"}' \
+		'"t":"note","a":"a1","c":{"e":"x","\u0065":"y"}' '"t":"note","a":"a1","imp":[{"k":1,"k":2}]'; do
+		rcli DEL 'sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:history' >/dev/null
+		mk s1 3
+		append s1 "{\"s\":SEQ,\"ts\":1,$body}"
+		run sv sessions s1
+		assert_failure 1
+		[[ $(codes) == *session.corrupt_record* ]] || fail "$body: $output"
+		jq -r 'select(.code == "session.corrupt_record") | .message' <<<"$output" | grep -q 'names a key twice' || fail "$output"
+		run sctl events s1
+		assert_failure 65
+		assert_output --partial 'names a key twice'
+		[[ $output != *intruder* ]] || fail "shown: $output"
+		run sk sess-replay verify s1
+		assert_failure
+		# the same event named once is clean
+	done
+	rcli DEL 'sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:history' >/dev/null
+	mk s1 3
+	append s1 '{"s":SEQ,"ts":1,"t":"note","a":"a1","c":{"e":"x","a":"y"},"imp":[{"k":1},{"k":2}]}'
+	clean s1
+	run sk sess-replay verify s1
+	assert_success
+}
+
+@test "metadata holding a checkpoint record's words is no checkpoint (issue 17, S5)" {
+	sctl create --id m1 --agent a1 --metadata '{"task":{"k":"checkpoint","n":7,"at":3},"x":"\"k\":\"checkpoint\",\"n\":2"}' >/dev/null
+	sctl emit m1 --actor a1 --type note >/dev/null
+	sctl checkpoint m1 >/dev/null
+	sctl emit m1 --actor a1 --type note >/dev/null
+	rcli PEXPIRE 'sess:{m1}:events' "$(rcli PTTL 'sess:{m1}:meta')" >/dev/null
+	clean m1
+	run sk sess-replay verify m1
+	assert_success
+}
+
 @test "every actor a member when it emitted" {
 	mk s1 5
 	rcli LSET 'sess:{s1}:events' 3 "$(ev s1 3 | sed 's/"a":"a[12]"/"a":"intruder"/')" >/dev/null

@@ -90,12 +90,18 @@ huge=100000000000000
 		refused 5 "${KN[@]}" agent:a1 a1 100 "$meta"
 		assert_output --partial metadata
 	done
+	# a key twice in one object, at any depth or spelt another way: Lua's
+	# cjson keeps the last, the C readers the first (issue 17, S1)
+	for meta in '{"f":1,"f":2}' '{"o":{"x":1,"x":2}}' '{"l":[{"x":1,"\u0078":2}]}'; do
+		refused 5 "${KN[@]}" agent:a1 a1 100 "$meta"
+		assert_output --partial "names each key once"
+	done
 	refused 0 agent:a1 a1 100 ''
 	refused 1 "$k" agent:a1 a1 100 ''
 	refused 5 'sess:{n1}:events' "${KN[@]:1}" agent:a1 a1 100 ''
 	refused 5 "${KN[@]:0:4}" 'sess:{n2}:history' agent:a1 a1 100 ''
 	assert_equal "$(rcli EXISTS "$k")" 0
-	works 5 "${KN[@]}" agent:a1 a1 100 '{"f":1}'
+	works 5 "${KN[@]}" agent:a1 a1 100 '{"f":1,"o":{"f":1},"l":[{"f":1},{"f":2}],"s":"\\\":"}'
 }
 
 @test "join: checks the agent field, keys and the stored ttl and count" {
@@ -184,6 +190,21 @@ huge=100000000000000
 		refused 5 "${K5[@]}" "${H[@]}" '' "$body"
 		assert_output --partial body
 	done
+	# a key twice in one object (issue 17, S1): stored, the emit script
+	# checked one actor or transition and sessctl events would show the other
+	for body in '"t":"modified","a":"intruder","a":"a1"}' '"t":"modified","a":"a1","a":"intruder"}' \
+		'"t":"broke","a":"a1","st":{"from":"working","to":"broken"},"st":{"from":"working","to":"completed"}}' \
+		'"t":"broke","a":"a1","st":{"from":"working","to":"broken","to":"completed"}}' \
+		'"t":"modified","a":"a1","\u0061":"intruder"}' '"t":"modified","a":"a1","c":{"e":"x","e":"y"}}' \
+		'"t":"modified","a":"a1","imp":[1,{"k":{"z":1,"z":2}}]}' '"t":"modified","t":"modified","a":"a1"}'; do
+		refused 5 "${K5[@]}" "${H[@]}" '' "$body"
+		assert_output --partial "names a key twice"
+	done
+	# the same names in different objects, and keys' text inside strings
+	# (in s2: s1's seqs are asserted below)
+	works 5 "${K5[@]//s1/s2}" 10 1 'sess:{s2}:notify' s2 '' \
+		'"t":"modified","a":"a1","c":{"a":"a1","t":"x"},"imp":[{"e":1},{"e":2}],"x":"\\\"a\":"}'
+	assert_equal "$(rcli LINDEX 'sess:{s2}:events' -1 | jq -c .imp)" '[{"e":1},{"e":2}]'
 	# a bad second event: the good first one is not applied either
 	refused 5 "${K5[@]}" "${H[@]}" "${E[@]}" '' garbage
 	for f in 'seq x' 'seq -1' 'state weird' "ttl $huge" 'ref x' 'cps x' 'metadata {bad' 'h nothex' 'creator a*b'; do

@@ -284,12 +284,12 @@ static int move_item(cJSON *dst, const char *name, cJSON *src, const char *from)
 cJSON *sess_event_decode(const char *stored, size_t len, const char *id,
 			 struct sess_err *err)
 {
-	cJSON *in = cJSON_ParseWithLength(stored, len), *out, *c;
+	cJSON *in = sess_json_parse_stored(stored, len), *out, *c;
 
 	if (!in || !cJSON_IsObject(in)) {
 		cJSON_Delete(in);
 		sess_err_set(err, SESS_E_DATA, "corrupt_event",
-			     "a stored event is not valid JSON (\"%.40s\"); the session's data is damaged",
+			     "a stored event is not valid JSON or names a key twice (\"%.40s\"); the session's data is damaged",
 			     stored);
 		return NULL;
 	}
@@ -409,7 +409,7 @@ int sess_event_format(const char *stored, size_t len, const char *id,
 	size_t kl, start = out->len, flen = frame ? strlen(frame) : 0, idlen = id ? strlen(id) : 0;
 	int i, r, first = 1;
 
-	if (sess_jscan_init(&js, stored, len))
+	if (sess_jscan_init(&js, stored, len) || sess_jscan_dup(stored, len) != 0)
 		goto damaged;
 	while ((r = sess_jscan_next(&js, &k, &kl, &a, &b)) == 1)
 		if ((i = stored_key(k, kl)) >= 0) {
@@ -466,7 +466,7 @@ int sess_event_format(const char *stored, size_t len, const char *id,
 damaged:
 	out->len = start;
 	return sess_err_set(err, SESS_E_DATA, "corrupt_event",
-			    "a stored event is not valid JSON (\"%.40s\"); the session's data is damaged",
+			    "a stored event is not valid JSON or names a key twice (\"%.40s\"); the session's data is damaged",
 			    stored);
 oom:
 	out->len = start;

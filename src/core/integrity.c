@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "schema.h"
 
 static void say(sess_integrity_fn fn, void *arg, const char *code, long long seq, const char *fmt, ...)
@@ -128,7 +129,7 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 cJSON *sess_integrity_checkpoint_body(const struct sess_fold *f, const char *chain_before,
 				      const char *rec, size_t len)
 {
-	cJSON *r = cJSON_ParseWithLength(rec, len), *o = NULL, *meta = NULL;
+	cJSON *r = sess_json_parse_stored(rec, len), *o = NULL, *meta = NULL;
 	const cJSON *n, *at, *ts, *why, *sd;
 
 	if (!r || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "k")) ||

@@ -162,3 +162,173 @@ int sess_jscan_str(const char *v, const char *vend, const char **s, size_t *n)
 {
 	return str(v, vend, s, n);
 }
+
+/* ---- duplicate keys ----
+ * cJSON keeps every member and finds the first of a name, Lua's cjson
+ * keeps the last: a stored text naming a key twice in one object reads
+ * differently in two tools, so it is damaged. Keys compare as decoded
+ * (a "\u0061" is an "a"). */
+
+static int hex4(const char *p, const char *end, unsigned *out)
+{
+	unsigned x = 0;
+	int i;
+
+	if (end - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		unsigned c = (unsigned char)p[i], d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		x = x * 16 + d;
+	}
+	*out = x;
+	return 0;
+}
+
+/* The next byte of a key's decoded UTF-8 at *p (raw key text up to end):
+ * buf holds the rest of a multi-byte escape. -1 at the end or on a bad
+ * escape (then the key compares as raw text, which is no worse). */
+struct kit {
+	const char *p, *end;
+	unsigned char buf[4];
+	int nbuf, at;
+};
+
+static int kit_next(struct kit *k)
+{
+	unsigned cp, lo;
+
+	if (k->at < k->nbuf)
+		return k->buf[k->at++];
+	if (k->p >= k->end)
+		return -1;
+	if (*k->p != '\\')
+		return (unsigned char)*k->p++;
+	if (k->end - k->p < 2)
+		return (unsigned char)*k->p++;
+	switch (k->p[1]) {
+	case 'b': k->p += 2; return '\b';
+	case 'f': k->p += 2; return '\f';
+	case 'n': k->p += 2; return '\n';
+	case 'r': k->p += 2; return '\r';
+	case 't': k->p += 2; return '\t';
+	case 'u': break;
+	default: k->p += 2; return (unsigned char)k->p[-1]; /* \" \\ \/ */
+	}
+	if (hex4(k->p + 2, k->end, &cp))
+		return (unsigned char)*k->p++;
+	k->p += 6;
+	if (cp >= 0xd800 && cp < 0xdc00 && k->end - k->p >= 6 && k->p[0] == '\\' &&
+	    k->p[1] == 'u' && !hex4(k->p + 2, k->end, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		k->p += 6;
+	}
+	k->at = 0;
+	if (cp < 0x80) {
+		k->nbuf = 0;
+		return (int)cp;
+	}
+	if (cp < 0x800) {
+		k->buf[0] = (unsigned char)(0xc0 | (cp >> 6));
+		k->buf[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		k->nbuf = 2;
+	} else if (cp < 0x10000) {
+		k->buf[0] = (unsigned char)(0xe0 | (cp >> 12));
+		k->buf[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		k->buf[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		k->nbuf = 3;
+	} else {
+		k->buf[0] = (unsigned char)(0xf0 | (cp >> 18));
+		k->buf[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		k->buf[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		k->buf[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		k->nbuf = 4;
+	}
+	k->at = 1;
+	return k->buf[0];
+}
+
+static int same_key(const char *a, size_t an, const char *b, size_t bn)
+{
+	struct kit x = {a, a + an, {0}, 0, 0}, y = {b, b + bn, {0}, 0, 0};
+	int c;
+
+	if (!memchr(a, '\\', an) && !memchr(b, '\\', bn))
+		return an == bn && !memcmp(a, b, an);
+	do {
+		c = kit_next(&x);
+		if (c != kit_next(&y))
+			return 0;
+	} while (c >= 0);
+	return 1;
+}
+
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static int dup_in(const char *v, const char *vend, int depth);
+
+/* The object whose text starts at v ('{'): 1 if it or an object inside
+ * it names a key twice. */
+static int dup_object(const char *v, const char *vend, int depth)
+{
+	const char *p = v + 1, *k, *val, *ve;
+	size_t kl;
+	int r, n = 0;
+
+	while ((r = next_member(&p, vend, &k, &kl, &val, &ve)) == 1) {
+		const char *q = v + 1, *k2, *v2, *ve2;
+		size_t kl2;
+		int i, d;
+		/* against each key before it (objects are small; a text
+		 * made to be large costs time, not a wrong answer) */
+		for (i = 0; i < n && next_member(&q, vend, &k2, &kl2, &v2, &ve2) == 1; i++)
+			if (same_key(k, kl, k2, kl2))
+				return 1;
+		n++;
+		if ((d = dup_in(val, ve, depth + 1)) != 0)
+			return d;
+		p = skip_ws(p, vend);
+	}
+	return r < 0 ? -1 : 0;
+}
+
+static int dup_in(const char *v, const char *vend, int depth)
+{
+	const char *p;
+	int d;
+
+	v = skip_ws(v, vend);
+	if (v >= vend || (*v != '{' && *v != '['))
+		return 0;
+	if (depth > 1000)
+		return -1;
+	if (*v == '{')
+		return dup_object(v, vend, depth);
+	/* an array: each element */
+	for (p = skip_ws(v + 1, vend); p < vend && *p != ']';) {
+		const char *e = skip_value(p, vend);
+		if (!e)
+			return -1;
+		if ((d = dup_in(p, e, depth + 1)) != 0)
+			return d;
+		p = skip_ws(e, vend);
+		if (p < vend && *p == ',')
+			p = skip_ws(p + 1, vend);
+	}
+	return 0;
+}
+
+int sess_jscan_dup(const char *text, size_t len)
+{
+	return dup_in(text, text + len, 0);
+}

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "limits.h"
 #include "utf8.h"
 
@@ -105,6 +106,17 @@ cJSON *sess_json_parse_err(const char *text, const char *what,
 cJSON *sess_json_parse(const char *text)
 {
 	return sess_json_parse_err(text, NULL, NULL, NULL);
+}
+
+cJSON *sess_json_parse_stored(const char *text, size_t len)
+{
+	cJSON *v = cJSON_ParseWithLength(text, len);
+
+	if (v && sess_jscan_dup(text, len) != 0) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
 }
 
 const char *sess_json_near(void)

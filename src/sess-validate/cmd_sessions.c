@@ -20,6 +20,7 @@
 #include "core/ids.h"
 #include "core/index.h"
 #include "core/integrity.h"
+#include "core/json.h"
 #include "core/keys.h"
 #include "core/pipe.h"
 #include "core/reply.h"
@@ -274,8 +275,7 @@ static int rec_cb(int kind, const char *text, size_t len, void *p)
 
 static long long at_of(const char *text)
 {
-	const char *p = strstr(text, "\"at\":");
-	return p ? strtoll(p + 5, NULL, 10) : -1;
+	return sess_fold_record_at(text, strlen(text));
 }
 
 /* The checkpoints hash (HGETALL) as number -> object. */
@@ -285,7 +285,7 @@ static cJSON *cps_map(const redisReply *h)
 	size_t i;
 
 	for (i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
-		cJSON *cp = cJSON_ParseWithLength(h->element[i + 1]->str, h->element[i + 1]->len);
+		cJSON *cp = sess_json_parse_stored(h->element[i + 1]->str, h->element[i + 1]->len);
 		if (cp)
 			cJSON_AddItemToObject(map, h->element[i]->str, cp);
 	}

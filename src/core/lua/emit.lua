@@ -53,8 +53,10 @@ local function bad(what)
     'on one line, without s or ts, not %s', i, what, shown(body)))
 end
 local function check_event(expect)
-  local ok, ev = pcall(cjson.decode, '{' .. body)
+  local text = '{' .. body
+  local ok, ev = pcall(cjson.decode, text)
   if not ok or type(ev) ~= 'table' then return bad('body is not a JSON object') end
+  if has_dup_key(text, ev) then return bad('body names a key twice in one object') end
   if string.find(body, '\n', 1, true) then return bad('body has a raw newline') end
   if ev.s ~= nil or ev.ts ~= nil then return bad('body carries s or ts, which the server assigns') end
   local typ, agent, st, eid = ev.t, ev.a, ev.st, ev.eid

@@ -98,10 +98,39 @@ local function agent_arg(field, at)
   return a
 end
 
-local function is_object_json(v)
+-- The object members in a value cjson decoded (an array's indices are
+-- numbers, an object's keys strings, even "1").
+local function count_members(t)
+  local n = 0
+  for k, v in next, t do
+    if type(k) == 'string' then n = n + 1 end
+    if type(v) == 'table' then n = n + count_members(v) end
+  end
+  return n
+end
+
+-- Does JSON text, which cjson decoded to t, name a key twice in one
+-- object? cjson keeps the last of two, the C readers the first: stored,
+-- it would be two different records. Every key is followed by a colon,
+-- and outside strings only keys are: with escapes gone (so no string
+-- holds a quote) and then every string, the colons left count the keys
+-- the text names, against the members decoded. Fewer decoded means a
+-- repeat, also one spelt another way ("a" and "\u0061"). It runs for
+-- every event emitted: gsubs in C, each string skipped in
+-- one match, no Lua loop over the bytes.
+local function has_dup_key(text, t)
+  if type(t) ~= 'table' then return false end
+  if string.find(text, '\\', 1, true) then text = string.gsub(text, '\\.', '') end
+  local _, keys = string.gsub((string.gsub(text, '"[^"]*"', '')), ':', '')
+  return keys ~= count_members(t)
+end
+
+-- A JSON object's text; once: that names no key twice (what a script
+-- stores from its arguments must; a stored one was checked then).
+local function is_object_json(v, once)
   if type(v) ~= 'string' or string.sub(v, 1, 1) ~= '{' then return false end
   local ok, t = pcall(cjson.decode, v)
-  return ok and type(t) == 'table'
+  return ok and type(t) == 'table' and not (once and has_dup_key(v, t))
 end
 
 local STATES = {[S_WORKING] = true, [S_BROKEN] = true, [S_COMPLETED] = true}
