@@ -141,7 +141,7 @@ append() {
 
 @test "state, seq, creator, members, counters: meta against the history; derived ones repaired" {
 	mk s1 12
-	rcli HSET 'sess:{s1}:meta' state broken agents 9 cps 7 >/dev/null
+	rcli HSET 'sess:{s1}:meta' state broken agents 9 cps 0 >/dev/null
 	run sv sessions s1
 	assert_failure 1
 	assert_equal "$(codes)" "session.agents_count,session.cps_count,session.state_mismatch"
@@ -153,7 +153,16 @@ append() {
 	assert_equal "$(jq -r 'select(.repair) | .dryRun' <<<"$output" | sort -u)" false
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' state)" working
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' agents)" 2
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' cps)" 1
 	clean s1
+	# a counter above the history's is never lowered: the next checkpoint
+	# would take a number a stored one may have (issue 17, S8)
+	rcli HSET 'sess:{s1}:meta' cps 7 >/dev/null
+	run sv sessions --repair s1
+	assert_failure 1
+	assert_equal "$(codes)" session.cps_count
+	assert_equal "$(repairs)" ""
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' cps)" 7
 	# not derivable safely: reported, never repaired
 	rcli HSET 'sess:{s1}:meta' seq 99 creator mallory 'agent:ghost' 1 >/dev/null
 	run sv sessions --repair s1
@@ -161,6 +170,40 @@ append() {
 	[[ $(codes) == *session.seq_mismatch*session.creator_mismatch* || $(codes) == *session.creator_mismatch*session.seq_mismatch* ]] || fail "$output"
 	[[ $(codes) == *session.members_mismatch* ]] || fail "$output"
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' seq)" 99
+}
+
+@test "--repair derives nothing from a history that does not verify (issue 17, S7, S8)" {
+	# S7: an event edited to complete the session: the chain fails, and
+	# the state it implies must not be written (the session would refuse
+	# every write)
+	mk s1 12
+	rcli LSET 'sess:{s1}:events' 5 "$(ev s1 5 | sed 's/"t":"note"/"t":"done","st":{"from":"working","to":"completed"}/')" >/dev/null
+	run sv sessions --repair s1
+	assert_failure 1
+	[[ $(codes) == *session.chain_mismatch* && $(codes) == *session.repair_refused* ]] || fail "$output"
+	assert_equal "$(repairs)" ""
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' state)" working
+	run sctl emit s1 --actor a1 --type note
+	assert_success
+	# S8: a checkpoint's history record removed: the counter stays, so
+	# the next checkpoint cannot overwrite a stored one
+	mk s2 25
+	rcli LREM 'sess:{s2}:history' 1 "$(rcli LRANGE 'sess:{s2}:history' 0 -1 | grep '"n":2,')" >/dev/null
+	local cp2
+	cp2=$(rcli HGET 'sess:{s2}:checkpoints' 2)
+	run sv sessions --repair s2
+	assert_failure 1
+	[[ $(codes) == *session.cps_count* && $(codes) == *session.repair_refused* ]] || fail "$output"
+	assert_equal "$(rcli HGET 'sess:{s2}:meta' cps)" 2
+	sctl checkpoint s2 >/dev/null
+	assert_equal "$(rcli HGET 'sess:{s2}:checkpoints' 2)" "$cp2"
+	# the same counter lowered by hand below a stored checkpoint, the
+	# history intact: raised to the highest stored number
+	mk s3 25
+	rcli HSET 'sess:{s3}:meta' cps 1 >/dev/null
+	run sv sessions --repair s3
+	assert_equal "$(rcli HGET 'sess:{s3}:meta' cps)" 2
+	clean s3
 }
 
 @test "checkpoints consistent with the log: missing, mismatched, orphan" {
@@ -198,10 +241,22 @@ append() {
 	assert_failure 1
 	assert_equal "$(codes)" session.ttl_skew
 	assert_equal "$(jq -r .severity <<<"$output")" warning
+	# repaired to the longest: the others raised, the history untouched
 	run sv sessions --repair --dry-run s1
-	assert_equal "$(jq -r 'select(.repair) | .key' <<<"$output")" 'sess:{s1}:history'
+	assert_equal "$(jq -r 'select(.repair) | .key' <<<"$output" | sort | paste -sd, -)" 'sess:{s1}:checkpoints,sess:{s1}:events,sess:{s1}:meta'
 	run sv sessions --repair s1
 	clean s1
+	[ "$(rcli PTTL 'sess:{s1}:meta')" -gt 90000000 ] || fail "not raised: $(rcli PTTL 'sess:{s1}:meta')"
+	# a live session's meta cut to 60 s: its keys are never cut to it
+	# (the session expired a minute later, issue 17)
+	mk s2 12
+	rcli EXPIRE 'sess:{s2}:meta' 60 >/dev/null
+	run sv sessions --repair s2
+	local k
+	for k in meta events checkpoints history; do
+		[ "$(rcli PTTL "sess:{s2}:$k")" -gt 3000000 ] || fail "$k: $(rcli PTTL "sess:{s2}:$k")"
+	done
+	clean s2
 }
 
 @test "index: a session missing from it, an entry without a session; both repaired" {
@@ -263,14 +318,22 @@ append() {
 @test "a long session (over a page of records) is streamed and checked the same" {
 	mk big 1500
 	clean big
-	rcli LSET 'sess:{big}:events' 1200 "$(ev big 1200 | sed 's/"t":"note"/"t":"edit"/')" >/dev/null
+	local orig
+	orig=$(ev big 1200)
+	rcli LSET 'sess:{big}:events' 1200 "$(sed 's/"t":"note"/"t":"edit"/' <<<"$orig")" >/dev/null
 	run sv sessions big
 	assert_failure 1
 	# the head, and every checkpoint after the edit
 	assert_equal "$(jq -r .code <<<"$output" | sort -u)" session.chain_mismatch
 	rcli HSET 'sess:{big}:meta' state completed >/dev/null
+	# nothing derived from a history that does not verify
+	run sv sessions --repair big
+	[[ $(codes) == *session.repair_refused* ]] || fail "$output"
+	assert_equal "$(repairs)" ""
+	rcli LSET 'sess:{big}:events' 1200 "$orig" >/dev/null
 	run sv sessions --repair big
 	[[ $(repairs) == state ]] || fail "$output"
+	clean big
 }
 
 @test "many sessions across pages, ids from stdin" {
