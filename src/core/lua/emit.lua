@@ -202,12 +202,12 @@ redis.call('HSET', KEYS[1], unpack(set))
 if #newids > 0 then redis.call('HSET', KEYS[4], unpack(newids)) end
 -- restart the TTLs at most once a second (they are whole seconds anyway);
 -- a key this call created always gets its TTL at once: a new log (the
--- first events), a new eventids hash, a new checkpoints hash
+-- first events), a new eventids hash, the checkpoints hash (it may be new)
 if now - tonumber(meta[S_F_REF] or 0) >= 1000 then
   expire_all(ttl * 1000, now)
 else
   if created_log then redis.call('PEXPIRE', KEYS[2], ttl * 1000) end
   if #newids > 0 then redis.call('PEXPIRE', KEYS[4], ttl * 1000) end
-  if first_cp then expire_checkpoints(first_cp) end
+  if first_cp then expire_checkpoints() end
 end
 return out

@@ -283,12 +283,13 @@ local function checkpoint_texts(reason, now, seq, state, m, chain, agents)
   return n, body, rec, redis.sha1hex(chain .. rec)
 end
 
--- The first checkpoint creates the hash: it expires with the session.
-local function expire_checkpoints(first)
-  if first == 1 then
-    local pt = redis.call('PTTL', KEYS[1])
-    if pt > 0 then redis.call('PEXPIRE', KEYS[3], pt) end
-  end
+-- After a checkpoint is written: the hash expires with the session. Not
+-- only the first creates it: one taken after the hash was lost (deleted,
+-- evicted) does too, and a key without a TTL never expires. (Checkpoints
+-- are rare: the two calls are paid once per checkpoint.)
+local function expire_checkpoints()
+  local pt = redis.call('PTTL', KEYS[1])
+  if pt > 0 then redis.call('PEXPIRE', KEYS[3], pt) end
 end
 
 -- Take a checkpoint now (see checkpoint_texts) and write it; returns its
@@ -299,7 +300,7 @@ local function checkpoint(reason, now, seq, state, m, chain)
   redis.call('HSET', KEYS[3], n, body)
   redis.call('RPUSH', KEYS[5], rec)
   redis.call('HSET', KEYS[1], S_F_CPS, n, S_F_LASTCP, seq, S_F_CHAIN, chain)
-  expire_checkpoints(n)
+  expire_checkpoints()
   return n, chain
 end
 
