@@ -112,6 +112,14 @@ append() {
 		assert_failure
 		# the same event named once is clean
 	done
+	# a stored checkpoint naming a key twice: damaged, not merely missing
+	mk s2 12
+	rcli HSET 'sess:{s2}:checkpoints' 1 "$(rcli HGET 'sess:{s2}:checkpoints' 1 | sed 's/^{/{"state":"broken",/')" >/dev/null
+	run sv sessions s2
+	assert_failure 1
+	assert_equal "$(codes)" session.corrupt_record
+	run sctl checkpoint show s2 1
+	assert_failure 65
 	rcli DEL 'sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:history' >/dev/null
 	mk s1 3
 	append s1 '{"s":SEQ,"ts":1,"t":"note","a":"a1","c":{"e":"x","a":"y"},"imp":[{"k":1},{"k":2}]}'

@@ -59,6 +59,12 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 		    "the history records checkpoint %lld, which is not stored", n);
 		return 1;
 	}
+	if (!cJSON_IsObject(cp)) { /* the reader could not take its text */
+		say(fn, arg, "corrupt_record", before->seq,
+		    "stored checkpoint %lld is not a JSON object, or names a key twice", n);
+		cJSON_DeleteItemFromObjectCaseSensitive(cps, key);
+		return 1;
+	}
 	sess_fold_digest(before, sd);
 	v = cJSON_GetObjectItemCaseSensitive(cp, "sd");
 	if (!cJSON_IsString(v) || strcmp(v->valuestring, sd)) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "keys.h"
 #include "log.h"
 #include "pipe.h"
@@ -94,7 +95,7 @@ static cJSON *meta_to_json(const char *id, const redisReply *h, long long pttl,
 		cJSON_AddNumberToObject(o, "expiresIn", (double)pttl);
 	for (i = 0; i + 1 < h->elements; i += 2) {
 		if (!strcmp(h->element[i]->str, SESS_S_F_METADATA)) {
-			cJSON *m = cJSON_Parse(h->element[i + 1]->str);
+			cJSON *m = sess_json_parse_stored(h->element[i + 1]->str, h->element[i + 1]->len);
 			if (m)
 				cJSON_AddItemToObject(o, "metadata", m);
 		}
