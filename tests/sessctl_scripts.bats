@@ -367,3 +367,24 @@ huge=100000000000000
 	run sctl join s1 a2
 	assert_success
 }
+
+@test "sessctl refuses a key named twice before sending: emit, batch, create (issue 17, S1)" {
+	before=$(snapshot)
+	run sctl emit s1 --actor a1 --type modified --change '{"elementType":"x","elementType":"y"}'
+	assert_failure 65
+	assert_output --partial '"elementType" twice'
+	run sctl emit s1 --event '{"type":"modified","actor":"intruder","actor":"a1"}'
+	assert_failure 65
+	assert_output --partial '"actor" twice'
+	run sctl emit s1 --actor a1 --type modified --impact '{"k":{"z":1,"\u007a":2}}'
+	assert_failure 65
+	assert_output --partial '"z" twice'
+	echo '{"op":"emit","id":"s1","actor":"a1","type":"modified","impact":{"a":1,"a":2}}' > "$BATS_TEST_TMPDIR/in"
+	run sctl batch < "$BATS_TEST_TMPDIR/in"
+	assert_failure 65
+	[[ $output == *twice* ]] || fail "$output"
+	run sctl create --id n9 --agent a1 --metadata '{"task":"a","task":"b"}'
+	assert_failure 65
+	assert_output --partial '"task" twice'
+	[ "$before" = "$(snapshot)" ] || fail "something was written"
+}

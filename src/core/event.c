@@ -79,9 +79,13 @@ int sess_event_from_json(struct sess_event *ev, const cJSON *obj,
 			 struct sess_err *err)
 {
 	const cJSON *it;
+	const char *twice;
 
 	if (!cJSON_IsObject(obj))
 		return sess_err_set(err, SESS_E_DATA, "bad_event", "an event must be a JSON object");
+	if ((twice = sess_json_dup_key(obj)))
+		return sess_err_set(err, SESS_E_DATA, "bad_event",
+				    "the event names \"%.40s\" twice in one object; give each key once", twice);
 	cJSON_ArrayForEach(it, obj) {
 		const char *k = it->string;
 		int rc;
@@ -117,10 +121,17 @@ int sess_event_set_part(struct sess_event *ev, const char *which,
 {
 	cJSON *v = sess_json_parse_err(json, which,
 				       "quote it for the shell, e.g. '{\"operation\":\"modified\"}'", err);
+	const char *twice = v ? sess_json_dup_key(v) : NULL;
 	int rc;
 
 	if (!v)
 		return -1;
+	if (twice) {
+		sess_err_set(err, SESS_E_DATA, "bad_event", "%s names \"%.40s\" twice in one object; give each key once",
+			     which, twice);
+		cJSON_Delete(v);
+		return -1;
+	}
 	rc = replace_part(!strcmp(which, "changeInfo") ? &ev->change :
 			  !strcmp(which, "stateTransition") ? &ev->transition : &ev->impact,
 			  v, which, err);

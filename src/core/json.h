@@ -47,6 +47,12 @@ void sess_json_line_col(const char *text, size_t off, long *line, long *col);
  * Caller frees with cJSON_Delete. */
 cJSON *sess_json_parse_stored(const char *text, size_t len);
 
+/* The first key an object in v (at any depth) names twice, or NULL when
+ * none does. cJSON keeps both members and finds the first, the server's
+ * Lua the last: what sesskit sends to be stored names each key once (the
+ * scripts refuse it otherwise). Points into v. */
+const char *sess_json_dup_key(const cJSON *v);
+
 /* The same without the reason. */
 cJSON *sess_json_parse(const char *text);
 

@@ -629,6 +629,14 @@ static void test_jscan_dup(void)
 		ok(sess_jscan_dup(once[i], strlen(once[i])) == 0, "jscan dup: none in %s", once[i]);
 	ok(sess_jscan_dup("{\"a\":{\"b\":1", 12) == -1, "jscan dup: malformed text reported");
 	ok(!sess_json_parse_stored("{\"a\":1,\"a\":2}", 13) , "stored JSON naming a key twice is not read");
+	{
+		cJSON *t = cJSON_Parse("{\"a\":{\"x\":1},\"b\":[{\"y\":1,\"\\u0079\":2}]}");
+		cJSON *u = cJSON_Parse("{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}]}");
+		const char *d = sess_json_dup_key(t);
+		ok(d && !strcmp(d, "y") && !sess_json_dup_key(u), "json dup key: in a tree, decoded, at any depth");
+		cJSON_Delete(t);
+		cJSON_Delete(u);
+	}
 }
 
 /* A history record read by its members: text inside a value (metadata)
