@@ -337,7 +337,7 @@ huge=100000000000000
 	refused 5 "${KO[@]}" extra
 	refused 4 "${KO[@]:0:4}"
 	refused 5 "${KO[@]:0:4}" 'sess:{s1}:history'
-	for f in 'seq x' 'state weird' 'ttl 0' 'creator a*b' 'metadata [1'; do
+	for f in 'seq x' 'state weird' 'ttl 0' 'creator a*b' 'metadata [1' 'metadata {"a":1,"a":2}'; do
 		local saved
 		saved=$(rcli HGET 'sess:{o1}:meta' "${f%% *}")
 		rcli HSET 'sess:{o1}:meta' ${f%% *} "${f#* }" >/dev/null
