@@ -64,9 +64,12 @@ static const char *skip_value(const char *p, const char *end)
 static int next_member(const char **pp, const char *end, const char **key, size_t *klen,
 		       const char **val, const char **vend)
 {
-	const char *p = *pp;
+	const char *p = *pp, *e;
 
-	while (p < end && (*p == ' ' || *p == ','))
+	/* JSON's whitespace may stand around every token: the emit script
+	 * stores the text a client gave as cjson accepted it, and a reader
+	 * that read less than cjson would see another record */
+	while (p < end && (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t' || *p == '\r'))
 		p++;
 	if (p < end && *p == '}')
 		return 0;
@@ -79,12 +82,20 @@ static int next_member(const char **pp, const char *end, const char **key, size_
 		return -1;
 	*klen = (size_t)(p - *key);
 	p++;
+	if (p < end && *p != ':')
+		while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+			p++;
 	if (p >= end || *p != ':')
 		return -1;
-	*val = ++p;
+	p++;
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+		p++;
+	*val = p;
 	if (!(p = skip_value(p, end)))
 		return -1;
-	*vend = p;
+	for (e = p; e > *val && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t' || e[-1] == '\r'); e--)
+		;
+	*vend = e;
 	*pp = p;
 	return 1;
 }

@@ -628,6 +628,27 @@ static void test_jscan_dup(void)
 	for (i = 0; i < sizeof once / sizeof *once; i++)
 		ok(sess_jscan_dup(once[i], strlen(once[i])) == 0, "jscan dup: none in %s", once[i]);
 	ok(sess_jscan_dup("{\"a\":{\"b\":1", 12) == -1, "jscan dup: malformed text reported");
+	{ /* JSON's whitespace around every token, as cjson takes it */
+		const char *t = "{ \"a\" : 1 ,\n\t\"b\" :\"x\" , \"c\":{ \"d\" : [ 1 , {\"e\" :2} ] } }";
+		struct sess_jscan js;
+		const char *k, *v, *ve, *sv;
+		size_t kl, sl;
+		long long n = 0;
+		int r, all = 1, m = 0;
+		sess_jscan_init(&js, t, strlen(t));
+		while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+			if (m == 0)
+				all &= sess_jscan_is(k, kl, "a") && sess_jscan_whole(v, ve, &n) == 0 && n == 1;
+			else if (m == 1)
+				all &= sess_jscan_is(k, kl, "b") && sess_jscan_str(v, ve, &sv, &sl) == 0 && sl == 1;
+			else
+				all &= sess_jscan_is(k, kl, "c") && *v == '{' && ve[-1] == '}';
+			m++;
+		}
+		ok(r == 0 && m == 3 && all, "jscan: whitespace around keys, colons and values");
+		ok(sess_jscan_dup(t, strlen(t)) == 0 && sess_jscan_dup("{ \"a\" :1, \"a\" : 2 }", 21) == 1,
+		   "jscan dup: through whitespace");
+	}
 	ok(!sess_json_parse_stored("{\"a\":1,\"a\":2}", 13) , "stored JSON naming a key twice is not read");
 	{
 		cJSON *t = cJSON_Parse("{\"a\":{\"x\":1},\"b\":[{\"y\":1,\"\\u0079\":2}]}");
