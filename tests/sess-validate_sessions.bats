@@ -96,7 +96,8 @@ append() {
 @test "a stored text naming a key twice is damaged: every reader says so (issue 17, S1)" {
 	local body
 	for body in '"t":"modified","a":"intruder","a":"a1"' '"t":"broke","a":"a1","st":{"from":"working","to":"completed"},"st":{"from":"working","to":"broken"}' \
-		'"t":"note","a":"a1","c":{"e":"x","\u0065":"y"}' '"t":"note","a":"a1","imp":[{"k":1,"k":2}]'; do
+		'"t":"note","a":"a1","c":{"e":"x","\u0065":"y"}' '"t":"note","a":"a1","imp":[{"k":1,"k":2}]' \
+		'"t":"note","a":"a1","imp":{"n":0x10}' '"t":"note","a":"a1","imp":[1,inf]'; do
 		rcli DEL 'sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:history' >/dev/null
 		mk s1 3
 		append s1 "{\"s\":SEQ,\"ts\":1,$body}"

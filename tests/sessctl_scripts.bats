@@ -92,7 +92,7 @@ huge=100000000000000
 	done
 	# a key twice in one object, at any depth or spelt another way: Lua's
 	# cjson keeps the last, the C readers the first (issue 17, S1)
-	for meta in '{"f":1,"f":2}' '{"o":{"x":1,"x":2}}' '{"l":[{"x":1,"\u0078":2}]}'; do
+	for meta in '{"f":1,"f":2}' '{"o":{"x":1,"x":2}}' '{"l":[{"x":1,"\u0078":2}]}' '{"n":0x1F}' '{"n":[nan]}'; do
 		refused 5 "${KN[@]}" agent:a1 a1 100 "$meta"
 		assert_output --partial "names each key once"
 	done
@@ -200,11 +200,23 @@ huge=100000000000000
 		refused 5 "${K5[@]}" "${H[@]}" '' "$body"
 		assert_output --partial "names a key twice"
 	done
+	# what cjson takes and the C readers refuse or read otherwise: numbers
+	# that are no JSON numbers, infinite ones, a NUL in a string
+	for body in '"t":"modified","a":"a1","imp":0x10}' '"t":"modified","a":"a1","imp":[inf]}' \
+		'"t":"modified","a":"a1","imp":{"n":nan}}' '"t":"modified","a":"a1","imp":01}' \
+		'"t":"modified","a":"a1","imp":+1}' '"t":"modified","a":"a1","imp":1e999}' \
+		'"t":"modified","a":"a1","imp":1.}' '"t":"modified","a":"a1","imp":"x\u0000y"}' '"t":"modified","a":"a1","i\u0000":1}'; do
+		refused 5 "${K5[@]}" "${H[@]}" '' "$body"
+		assert_output --partial "body holds"
+	done
 	# the same names in different objects, and keys' text inside strings
 	# (in s2: s1's seqs are asserted below)
 	works 5 "${K5[@]//s1/s2}" 10 1 'sess:{s2}:notify' s2 '' \
 		'"t":"modified","a":"a1","c":{"a":"a1","t":"x"},"imp":[{"e":1},{"e":2}],"x":"\\\"a\":"}'
 	assert_equal "$(rcli LINDEX 'sess:{s2}:events' -1 | jq -c .imp)" '[{"e":1},{"e":2}]'
+	works 5 "${K5[@]//s1/s2}" 10 1 'sess:{s2}:notify' s2 '' \
+		'"t":"modified","a":"a1","imp":[-0,0,1.5e-3,2E+2,-12.25,true,false,null,"\\u0000"]}'
+	assert_equal "$(rcli LINDEX 'sess:{s2}:events' -1 | jq -c .imp)" '[-0,0,0.0015,200,-12.25,true,false,null,"\\u0000"]'
 	# a bad second event: the good first one is not applied either
 	refused 5 "${K5[@]}" "${H[@]}" "${E[@]}" '' garbage
 	for f in 'seq x' 'seq -1' 'state weird' "ttl $huge" 'ref x' 'cps x' 'metadata {bad' 'h nothex' 'creator a*b'; do

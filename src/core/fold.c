@@ -35,7 +35,7 @@ static int damaged(struct sess_err *err, const char *what, const char *text, siz
 static int twice(struct sess_err *err, const char *what, const char *text, size_t len)
 {
 	return sess_err_set(err, SESS_E_DATA, "corrupt_record",
-			    "a stored %s names a key twice in one object (\"%.*s\"); readers would disagree on it, so it is damaged",
+			    "a stored %s names a key twice in one object, or holds a value that is no JSON (\"%.*s\"); readers would disagree on it, so it is damaged",
 			    what, (int)(len > 60 ? 60 : len), text);
 }
 

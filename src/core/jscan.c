@@ -313,21 +313,61 @@ static int dup_object(const char *v, const char *vend, int depth)
 	return r < 0 ? -1 : 0;
 }
 
+/* A scalar as JSON writes it: a string (skip_value found its end), a
+ * literal, or a decimal number (Lua's cjson also took 0x10, inf, +1, 01,
+ * which cJSON refuses: a reader would see another record, or none). */
+static int scalar_ok(const char *v, const char *vend)
+{
+	size_t n = (size_t)(vend - v);
+	const char *p = v;
+
+	if (n == 0)
+		return 0;
+	if (*v == '"')
+		return 1;
+	if ((n == 4 && (!memcmp(v, "true", 4) || !memcmp(v, "null", 4))) || (n == 5 && !memcmp(v, "false", 5)))
+		return 1;
+	if (*p == '-')
+		p++;
+	if (p >= vend || *p < '0' || *p > '9' || (*p == '0' && p + 1 < vend && p[1] >= '0' && p[1] <= '9'))
+		return 0;
+	while (p < vend && *p >= '0' && *p <= '9')
+		p++;
+	if (p < vend && *p == '.') {
+		if (++p >= vend || *p < '0' || *p > '9')
+			return 0;
+		while (p < vend && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < vend && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < vend && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= vend || *p < '0' || *p > '9')
+			return 0;
+		while (p < vend && *p >= '0' && *p <= '9')
+			p++;
+	}
+	return p == vend;
+}
+
 static int dup_in(const char *v, const char *vend, int depth)
 {
-	const char *p;
+	const char *p, *e;
 	int d;
 
 	v = skip_ws(v, vend);
+	for (e = vend; e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'); e--)
+		;
 	if (v >= vend || (*v != '{' && *v != '['))
-		return 0;
+		return scalar_ok(v, e) ? 0 : -1;
 	if (depth > 1000)
 		return -1;
 	if (*v == '{')
 		return dup_object(v, vend, depth);
 	/* an array: each element */
 	for (p = skip_ws(v + 1, vend); p < vend && *p != ']';) {
-		const char *e = skip_value(p, vend);
+		e = skip_value(p, vend);
 		if (!e)
 			return -1;
 		if ((d = dup_in(p, e, depth + 1)) != 0)

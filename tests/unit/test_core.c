@@ -628,6 +628,18 @@ static void test_jscan_dup(void)
 	for (i = 0; i < sizeof once / sizeof *once; i++)
 		ok(sess_jscan_dup(once[i], strlen(once[i])) == 0, "jscan dup: none in %s", once[i]);
 	ok(sess_jscan_dup("{\"a\":{\"b\":1", 12) == -1, "jscan dup: malformed text reported");
+	{ /* scalars as JSON writes them, not as Lua's cjson also takes them */
+		static const char *const bad[] = {"{\"a\":0x10}", "{\"a\":[inf]}", "{\"a\":nan}", "{\"a\":01}",
+						  "{\"a\":+1}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":tru}",
+						  "{\"a\":}", "{\"a\":-}"};
+		static const char *const good[] = {"{\"a\":-0}", "{\"a\":[0,1.5e-3,2E+2,-12.25]}",
+						   "{\"a\":[true,false,null]}", "{\"a\" : 10 }"};
+		size_t j;
+		for (j = 0; j < sizeof bad / sizeof *bad; j++)
+			ok(sess_jscan_dup(bad[j], strlen(bad[j])) == -1, "jscan dup: %s is no JSON", bad[j]);
+		for (j = 0; j < sizeof good / sizeof *good; j++)
+			ok(sess_jscan_dup(good[j], strlen(good[j])) == 0, "jscan dup: %s is JSON", good[j]);
+	}
 	{ /* JSON's whitespace around every token, as cjson takes it */
 		const char *t = "{ \"a\" : 1 ,\n\t\"b\" :\"x\" , \"c\":{ \"d\" : [ 1 , {\"e\" :2} ] } }";
 		struct sess_jscan js;

@@ -56,7 +56,8 @@ local function check_event(expect)
   local text = '{' .. body
   local ok, ev = pcall(cjson.decode, text)
   if not ok or type(ev) ~= 'table' then return bad('body is not a JSON object') end
-  if has_dup_key(text, ev) then return bad('body names a key twice in one object') end
+  local problem = json_problem(text, ev)
+  if problem then return bad('body ' .. problem) end
   if string.find(body, '\n', 1, true) then return bad('body has a raw newline') end
   if ev.s ~= nil or ev.ts ~= nil then return bad('body carries s or ts, which the server assigns') end
   local typ, agent, st, eid = ev.t, ev.a, ev.st, ev.eid

@@ -109,28 +109,65 @@ local function count_members(t)
   return n
 end
 
--- Does JSON text, which cjson decoded to t, name a key twice in one
--- object? cjson keeps the last of two, the C readers the first: stored,
--- it would be two different records. Every key is followed by a colon,
--- and outside strings only keys are: with escapes gone (so no string
--- holds a quote) and then every string, the colons left count the keys
--- the text names, against the members decoded. Fewer decoded means a
--- repeat, also one spelt another way ("a" and "\u0061"). It runs for
--- every event emitted: gsubs in C, each string skipped in
--- one match, no Lua loop over the bytes.
-local function has_dup_key(text, t)
-  if type(t) ~= 'table' then return false end
-  if string.find(text, '\\', 1, true) then text = string.gsub(text, '\\.', '') end
-  local _, keys = string.gsub((string.gsub(text, '"[^"]*"', '')), ':', '')
-  return keys ~= count_members(t)
+-- A number token as JSON writes one (cjson also takes 0x10, 01, +1, inf,
+-- nan and 1e999, which the C readers refuse or read otherwise), finite.
+local function json_number(tok)
+  local int, frac, exp = string.match(tok, '^%-?(%d+)(%.?%d*)([eE]?[%+%-]?%d*)$')
+  if not int or (#int > 1 and string.sub(int, 1, 1) == '0') or frac == '.' or
+    (exp ~= '' and not string.find(exp, '^[eE][%+%-]?%d+$')) then
+    return false
+  end
+  local v = tonumber(tok)
+  return v ~= nil and v == v and v ~= math.huge and v ~= -math.huge
 end
 
--- A JSON object's text; once: that names no key twice (what a script
--- stores from its arguments must; a stored one was checked then).
+-- Does a string in t (keys and values, at any depth) hold a NUL?
+local function holds_nul(t)
+  for k, v in next, t do
+    if (type(k) == 'string' and string.find(k, '\0', 1, true)) or
+      (type(v) == 'string' and string.find(v, '\0', 1, true)) or
+      (type(v) == 'table' and holds_nul(v)) then
+      return true
+    end
+  end
+  return false
+end
+
+-- What in JSON text, which cjson decoded to t, the C readers would read
+-- otherwise, or nil. cjson keeps the last of two members of a name, the C
+-- readers the first: a key named twice in one object. Every key is
+-- followed by a colon, and outside strings only keys are: with escapes
+-- gone (so no string holds a quote) and then every string, the colons
+-- left count the keys the text names, against the members decoded (fewer
+-- decoded: a repeat, also one spelt another way, "a" and "\u0061"). The
+-- tokens left besides the brackets must be JSON's literals and numbers,
+-- and no string may hold a NUL (cJSON cuts it there). It runs for every
+-- event emitted: gsubs in C, each string skipped in one match, a Lua loop
+-- only over the few bare tokens.
+local function json_problem(text, t)
+  if type(t) ~= 'table' then return nil end
+  if string.find(text, '\\', 1, true) then
+    if string.find(text, '\\u0000', 1, true) and holds_nul(t) then return 'holds a \\u0000 (NUL)' end
+    text = string.gsub(text, '\\.', '')
+  end
+  local rest = string.gsub(text, '"[^"]*"', '')
+  local _, keys = string.gsub(rest, ':', '')
+  if keys ~= count_members(t) then return 'names a key twice in one object' end
+  for tok in string.gmatch(rest, '[^%s%[%]{}:,]+') do
+    if tok ~= 'true' and tok ~= 'false' and tok ~= 'null' and not json_number(tok) then
+      return 'holds ' .. string.sub(tok, 1, 20) .. ', which is no JSON value (numbers are decimal and finite)'
+    end
+  end
+  return nil
+end
+
+-- A JSON object's text; once: one the C readers read as cjson does
+-- (json_problem: what a script stores from its arguments must be; a
+-- stored one was checked then).
 local function is_object_json(v, once)
   if type(v) ~= 'string' or string.sub(v, 1, 1) ~= '{' then return false end
   local ok, t = pcall(cjson.decode, v)
-  return ok and type(t) == 'table' and not (once and has_dup_key(v, t))
+  return ok and type(t) == 'table' and not (once and json_problem(v, t))
 end
 
 local STATES = {[S_WORKING] = true, [S_BROKEN] = true, [S_COMPLETED] = true}
