@@ -98,12 +98,12 @@ local function agent_arg(field, at)
   return a
 end
 
--- The object members in a value cjson decoded (an array's indices are
--- numbers, an object's keys strings, even "1").
+-- The object members in a value cjson decoded: an object's keys are
+-- strings (even "1"), an array's are 1..#t and it has no other.
 local function count_members(t)
-  local n = 0
-  for k, v in next, t do
-    if type(k) == 'string' then n = n + 1 end
+  local n = -#t
+  for _, v in next, t do
+    n = n + 1
     if type(v) == 'table' then n = n + count_members(v) end
   end
   return n
@@ -112,6 +112,7 @@ end
 -- A number token as JSON writes one (cjson also takes 0x10, 01, +1, inf,
 -- nan and 1e999, which the C readers refuse or read otherwise), finite.
 local function json_number(tok)
+  if #tok < 16 and string.find(tok, '^%-?[1-9]%d*$') then return true end -- the usual
   local int, frac, exp = string.match(tok, '^%-?(%d+)(%.?%d*)([eE]?[%+%-]?%d*)$')
   if not int or (#int > 1 and string.sub(int, 1, 1) == '0') or frac == '.' or
     (exp ~= '' and not string.find(exp, '^[eE][%+%-]?%d+$')) then
@@ -133,32 +134,44 @@ local function holds_nul(t)
   return false
 end
 
--- What in JSON text, which cjson decoded to t, the C readers would read
--- otherwise, or nil. cjson keeps the last of two members of a name, the C
--- readers the first: a key named twice in one object. Every key is
--- followed by a colon, and outside strings only keys are: with escapes
--- gone (so no string holds a quote) and then every string, the colons
--- left count the keys the text names, against the members decoded (fewer
--- decoded: a repeat, also one spelt another way, "a" and "\u0061"). The
--- tokens left besides the brackets must be JSON's literals and numbers,
--- and no string may hold a NUL (cJSON cuts it there). It runs for every
--- event emitted: gsubs in C, each string skipped in one match, a Lua loop
--- only over the few bare tokens.
-local function json_problem(text, t)
-  if type(t) ~= 'table' then return nil end
+-- What in JSON text (one or more texts, joined by newlines), from which
+-- cjson decoded members object members in all (count_members), the C
+-- readers would read otherwise, or nil. cjson keeps the last of two
+-- members of a name, the C readers the first: a key named twice in one
+-- object. Every key is followed by a colon, and outside strings only keys
+-- are: with escapes gone (so no string holds a quote) and then every
+-- string, the colons left count the keys the text names, against the
+-- members decoded (fewer decoded: a repeat, also one spelt another way,
+-- "a" and "\u0061"). The tokens left besides the brackets must be JSON's
+-- literals and numbers. A \u0000 escape gives 'nul?': the tables say
+-- whether a string holds a NUL (cJSON cuts it there). The emit script
+-- runs this once per call over all its bodies: gsubs in C, each string
+-- skipped in one match, a Lua loop only over the few bare tokens.
+local function text_problem(text, members)
   if string.find(text, '\\', 1, true) then
-    if string.find(text, '\\u0000', 1, true) and holds_nul(t) then return 'holds a \\u0000 (NUL)' end
+    if string.find(text, '\\u0000', 1, true) then return 'nul?' end
     text = string.gsub(text, '\\.', '')
   end
   local rest = string.gsub(text, '"[^"]*"', '')
   local _, keys = string.gsub(rest, ':', '')
-  if keys ~= count_members(t) then return 'names a key twice in one object' end
-  for tok in string.gmatch(rest, '[^%s%[%]{}:,]+') do
-    if tok ~= 'true' and tok ~= 'false' and tok ~= 'null' and not json_number(tok) then
-      return 'holds ' .. string.sub(tok, 1, 20) .. ', which is no JSON value (numbers are decimal and finite)'
+  if keys ~= members then return 'names a key twice in one object' end
+  if string.find(rest, '[^%[%]{}:,\n]') then
+    for tok in string.gmatch(rest, '[^%s%[%]{}:,]+') do
+      if tok ~= 'true' and tok ~= 'false' and tok ~= 'null' and not json_number(tok) then
+        return 'holds ' .. string.sub(tok, 1, 20) .. ', which is no JSON value (numbers are decimal and finite)'
+      end
     end
   end
   return nil
+end
+
+-- text_problem for one text that cjson decoded to t.
+local function json_problem(text, t)
+  if type(t) ~= 'table' then return nil end
+  local p = text_problem(text, count_members(t))
+  if p ~= 'nul?' then return p end
+  if holds_nul(t) then return 'holds a \\u0000 (NUL)' end
+  return text_problem(string.gsub(text, '\\u0000', '\\u0001'), count_members(t))
 end
 
 -- A JSON object's text; once: one the C readers read as cjson does
