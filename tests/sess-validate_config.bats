@@ -307,6 +307,69 @@ codes() { jq -r .code <<<"$output" | sort | paste -sd, -; }
 	assert_line --regexp '^::error file=a%2Cb%3Ac\.json,line=1,'
 }
 
+@test "control characters in file and key names are escaped in text and github (issue 17)" {
+	local nl=$'n\n::error title=forged::x.json' esc=$'e\e[31mred.json' c1=$'c\xc2\x9b2J.json'
+	printf '{"x\\u001b[2J\\n::error title=forged::k": 1, "y\\u0001": 2}' >"$nl"
+	cp "$nl" "$esc"
+	cp "$nl" "$c1"
+	chmod 600 "$nl" "$esc" "$c1"
+	for fmt in text github; do
+		run sv config --format "$fmt" "$nl" "$esc" "$c1"
+		assert_failure 1
+		! grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$output" || fail "$fmt: a raw control character: $(od -c <<<"$output" | head)"
+		! grep -q $'\xc2\x9b' <<<"$output" || fail "$fmt: a raw C1 control"
+		! grep -q '^::error title=forged' <<<"$output" || fail "$fmt: a forged line: $output"
+		[ "$(grep -c . <<<"$output")" -eq "$(grep -c -e '^    fix:' -e '^::' -e 'unknown key' -e '^config:' <<<"$output")" ] ||
+			fail "$fmt: a line that is no finding: $output"
+		assert_output --partial '\x1b'
+	done
+}
+
+@test "a path to a file that is no config file: its content is never quoted (issue 17)" {
+	# a symlink to a secret (as to /etc/shadow)
+	printf 'root:$6$s3cr3tsalt$hashhashhash:19000:0:99999:7:::\n' >secret
+	chmod 600 secret
+	ln -s secret link.json
+	for fmt in json text github junit; do
+		run sv config --format "$fmt" link.json
+		assert_failure 65
+		[[ $output != *s3cr3t* && $output != *root:* ]] || fail "$fmt quotes the file: $output"
+	done
+	run -65 sv config link.json
+	assert_equal "$(codes)" config.bad_json
+	# a config file with a syntax error is still quoted near it, escaped
+	printf '{"defaultTTL": 10,\n "x": oo\x01ps}' >f.json
+	run sv config f.json
+	assert_failure 65
+	[[ $(jq -r .message <<<"$output") == *'near "oo\x01ps}"'* ]] || fail "$output"
+	# a device is not read
+	run sv config /dev/zero
+	assert_failure 66
+	assert_equal "$(codes)" config.unreadable
+}
+
+@test "health.warn and health.crit: the rule sess-health applies them by (issue 17)" {
+	local v
+	for v in 'latency' 'nosuch=5' 'latency=abc' 'memory=10:5' 'latency=5,=3'; do
+		fx h.json "{\"health\": {\"warn\": \"$v\"}}"
+		run sv config h.json
+		assert_failure 1
+		assert_equal "$(codes)" config.bad_value
+		# and sess-health refuses it too
+		run sk sess-health --config h.json
+		[ "$status" -ne 0 ] && [ "$status" -ne 1 ] || fail "sess-health took health.warn=$v (exit $status)"
+		fx c.json "{\"health\": {\"crit\": \"$v\"}}"
+		run sv config c.json
+		assert_failure 1
+		assert_equal "$(codes)" config.bad_value
+	done
+	fx h.json '{"health": {"warn": "latency=100,memory=70:,drift=", "crit": "lag=@5:10"}}'
+	run sv config h.json
+	assert_success
+	run sk sess-health --config h.json
+	[ "$status" -le 1 ] || fail "sess-health refused a list sess-validate took: $output"
+}
+
 @test "format junit: well-formed XML, a failure per error, a passing case per clean file" {
 	fx ok.json '{}'
 	printf '{"graceTTL": 9999, "redis": {"prot": "<&>\\"x"}}' >bad.json

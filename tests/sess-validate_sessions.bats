@@ -83,6 +83,73 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	[[ $(codes) == *session.corrupt_record* ]] || fail "$output"
 }
 
+# append ID TEXT: store TEXT as the session's next event as an emit would
+# (seq, chain head and all), so only the text itself can be found wrong
+append() {
+	rcli EVAL "
+		local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+		local ev = string.gsub(ARGV[1], 'SEQ', seq)
+		redis.call('RPUSH', KEYS[2], ev)
+		redis.call('HSET', KEYS[1], 'h', redis.sha1hex(redis.call('HGET', KEYS[1], 'h') .. ev))
+		return ev" 2 "sess:{$1}:meta" "sess:{$1}:events" "$2" >/dev/null
+}
+
+@test "a stored text naming a key twice is damaged: every reader says so (issue 17, S1)" {
+	local body
+	for body in '"t":"modified","a":"intruder","a":"a1"' '"t":"broke","a":"a1","st":{"from":"working","to":"completed"},"st":{"from":"working","to":"broken"}' \
+		'"t":"note","a":"a1","c":{"e":"x","\u0065":"y"}' '"t":"note","a":"a1","imp":[{"k":1,"k":2}]' \
+		'"t":"note","a":"a1","imp":{"n":0x10}' '"t":"note","a":"a1","imp":[1,inf]'; do
+		rcli DEL 'sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:history' >/dev/null
+		mk s1 3
+		append s1 "{\"s\":SEQ,\"ts\":1,$body}"
+		run sv sessions s1
+		assert_failure 1
+		[[ $(codes) == *session.corrupt_record* ]] || fail "$body: $output"
+		jq -r 'select(.code == "session.corrupt_record") | .message' <<<"$output" | grep -q 'names a key twice' || fail "$output"
+		run sctl events s1
+		assert_failure 65
+		assert_output --partial 'names a key twice'
+		[[ $output != *intruder* ]] || fail "shown: $output"
+		run sk sess-replay verify s1
+		assert_failure
+		# the same event named once is clean
+	done
+	# a stored checkpoint naming a key twice: damaged, not merely missing
+	mk s2 12
+	rcli HSET 'sess:{s2}:checkpoints' 1 "$(rcli HGET 'sess:{s2}:checkpoints' 1 | sed 's/^{/{"state":"broken",/')" >/dev/null
+	run sv sessions s2
+	assert_failure 1
+	assert_equal "$(codes)" session.corrupt_record
+	run sctl checkpoint show s2 1
+	assert_failure 65
+	rcli DEL 'sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:history' >/dev/null
+	mk s1 3
+	append s1 '{"s":SEQ,"ts":1,"t":"note","a":"a1","c":{"e":"x","a":"y"},"imp":[{"k":1},{"k":2}]}'
+	clean s1
+	run sk sess-replay verify s1
+	assert_success
+	# JSON's whitespace between tokens, which the emit script's cjson
+	# takes: the C readers read the same record, not a damaged one
+	append s1 $'{"s":SEQ,"ts":1, "t" : "note" ,\t"a" :"a2" ,"c" : { "e" : "x" , "o":"y" } , "imp" : [ {"k" : 1} ] }'
+	clean s1
+	run sctl events s1 --from 5
+	assert_success
+	assert_equal "$(jq -c '[.seq, .type, .actor, .changeInfo.elementType, .impact[0].k]' <<<"$output")" '[5,"note","a2","x",1]'
+	run sk sess-replay verify s1
+	assert_success
+}
+
+@test "metadata holding a checkpoint record's words is no checkpoint (issue 17, S5)" {
+	sctl create --id m1 --agent a1 --metadata '{"task":{"k":"checkpoint","n":7,"at":3},"x":"\"k\":\"checkpoint\",\"n\":2"}' >/dev/null
+	sctl emit m1 --actor a1 --type note >/dev/null
+	sctl checkpoint m1 >/dev/null
+	sctl emit m1 --actor a1 --type note >/dev/null
+	rcli PEXPIRE 'sess:{m1}:events' "$(rcli PTTL 'sess:{m1}:meta')" >/dev/null
+	clean m1
+	run sk sess-replay verify m1
+	assert_success
+}
+
 @test "every actor a member when it emitted" {
 	mk s1 5
 	rcli LSET 'sess:{s1}:events' 3 "$(ev s1 3 | sed 's/"a":"a[12]"/"a":"intruder"/')" >/dev/null
@@ -93,7 +160,7 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 
 @test "state, seq, creator, members, counters: meta against the history; derived ones repaired" {
 	mk s1 12
-	rcli HSET 'sess:{s1}:meta' state broken agents 9 cps 7 >/dev/null
+	rcli HSET 'sess:{s1}:meta' state broken agents 9 cps 0 >/dev/null
 	run sv sessions s1
 	assert_failure 1
 	assert_equal "$(codes)" "session.agents_count,session.cps_count,session.state_mismatch"
@@ -105,7 +172,16 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	assert_equal "$(jq -r 'select(.repair) | .dryRun' <<<"$output" | sort -u)" false
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' state)" working
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' agents)" 2
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' cps)" 1
 	clean s1
+	# a counter above the history's is never lowered: the next checkpoint
+	# would take a number a stored one may have (issue 17, S8)
+	rcli HSET 'sess:{s1}:meta' cps 7 >/dev/null
+	run sv sessions --repair s1
+	assert_failure 1
+	assert_equal "$(codes)" session.cps_count
+	assert_equal "$(repairs)" ""
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' cps)" 7
 	# not derivable safely: reported, never repaired
 	rcli HSET 'sess:{s1}:meta' seq 99 creator mallory 'agent:ghost' 1 >/dev/null
 	run sv sessions --repair s1
@@ -113,6 +189,40 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	[[ $(codes) == *session.seq_mismatch*session.creator_mismatch* || $(codes) == *session.creator_mismatch*session.seq_mismatch* ]] || fail "$output"
 	[[ $(codes) == *session.members_mismatch* ]] || fail "$output"
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' seq)" 99
+}
+
+@test "--repair derives nothing from a history that does not verify (issue 17, S7, S8)" {
+	# S7: an event edited to complete the session: the chain fails, and
+	# the state it implies must not be written (the session would refuse
+	# every write)
+	mk s1 12
+	rcli LSET 'sess:{s1}:events' 5 "$(ev s1 5 | sed 's/"t":"note"/"t":"done","st":{"from":"working","to":"completed"}/')" >/dev/null
+	run sv sessions --repair s1
+	assert_failure 1
+	[[ $(codes) == *session.chain_mismatch* && $(codes) == *session.repair_refused* ]] || fail "$output"
+	assert_equal "$(repairs)" ""
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' state)" working
+	run sctl emit s1 --actor a1 --type note
+	assert_success
+	# S8: a checkpoint's history record removed: the counter stays, so
+	# the next checkpoint cannot overwrite a stored one
+	mk s2 25
+	rcli LREM 'sess:{s2}:history' 1 "$(rcli LRANGE 'sess:{s2}:history' 0 -1 | grep '"n":2,')" >/dev/null
+	local cp2
+	cp2=$(rcli HGET 'sess:{s2}:checkpoints' 2)
+	run sv sessions --repair s2
+	assert_failure 1
+	[[ $(codes) == *session.cps_count* && $(codes) == *session.repair_refused* ]] || fail "$output"
+	assert_equal "$(rcli HGET 'sess:{s2}:meta' cps)" 2
+	sctl checkpoint s2 >/dev/null
+	assert_equal "$(rcli HGET 'sess:{s2}:checkpoints' 2)" "$cp2"
+	# the same counter lowered by hand below a stored checkpoint, the
+	# history intact: raised to the highest stored number
+	mk s3 25
+	rcli HSET 'sess:{s3}:meta' cps 1 >/dev/null
+	run -1 sv sessions --repair s3
+	assert_equal "$(rcli HGET 'sess:{s3}:meta' cps)" 2
+	clean s3
 }
 
 @test "checkpoints consistent with the log: missing, mismatched, orphan" {
@@ -150,10 +260,22 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	assert_failure 1
 	assert_equal "$(codes)" session.ttl_skew
 	assert_equal "$(jq -r .severity <<<"$output")" warning
+	# repaired to the longest: the others raised, the history untouched
 	run -0 sv sessions --repair --dry-run s1
-	assert_equal "$(jq -r 'select(.repair) | .key' <<<"$output")" 'sess:{s1}:history'
+	assert_equal "$(jq -r 'select(.repair) | .key' <<<"$output" | sort | paste -sd, -)" 'sess:{s1}:checkpoints,sess:{s1}:events,sess:{s1}:meta'
 	run -0 sv sessions --repair s1
 	clean s1
+	[ "$(rcli PTTL 'sess:{s1}:meta')" -gt 90000000 ] || fail "not raised: $(rcli PTTL 'sess:{s1}:meta')"
+	# a live session's meta cut to 60 s: its keys are never cut to it
+	# (the session expired a minute later, issue 17)
+	mk s2 12
+	rcli EXPIRE 'sess:{s2}:meta' 60 >/dev/null
+	run -0 sv sessions --repair s2
+	local k
+	for k in meta events checkpoints history; do
+		[ "$(rcli PTTL "sess:{s2}:$k")" -gt 3000000 ] || fail "$k: $(rcli PTTL "sess:{s2}:$k")"
+	done
+	clean s2
 }
 
 @test "index: a session missing from it, an entry without a session; both repaired" {
@@ -215,14 +337,22 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 @test "a long session (over a page of records) is streamed and checked the same" {
 	mk big 1500
 	clean big
-	rcli LSET 'sess:{big}:events' 1200 "$(ev big 1200 | sed 's/"t":"note"/"t":"edit"/')" >/dev/null
+	local orig
+	orig=$(ev big 1200)
+	rcli LSET 'sess:{big}:events' 1200 "$(sed 's/"t":"note"/"t":"edit"/' <<<"$orig")" >/dev/null
 	run sv sessions big
 	assert_failure 1
 	# the head, and every checkpoint after the edit
 	assert_equal "$(jq -r .code <<<"$output" | sort -u)" session.chain_mismatch
 	rcli HSET 'sess:{big}:meta' state completed >/dev/null
+	# nothing derived from a history that does not verify
+	run -1 sv sessions --repair big
+	[[ $(codes) == *session.repair_refused* ]] || fail "$output"
+	assert_equal "$(repairs)" ""
+	rcli LSET 'sess:{big}:events' 1200 "$orig" >/dev/null
 	run -1 sv sessions --repair big
 	[[ $(repairs) == state ]] || fail "$output"
+	clean big
 }
 
 @test "many sessions across pages, ids from stdin" {

@@ -91,12 +91,18 @@ huge=100000000000000
 		refused 5 "${KN[@]}" agent:a1 a1 100 "$meta"
 		assert_output --partial metadata
 	done
+	# a key twice in one object, at any depth or spelt another way: Lua's
+	# cjson keeps the last, the C readers the first (issue 17, S1)
+	for meta in '{"f":1,"f":2}' '{"o":{"x":1,"x":2}}' '{"l":[{"x":1,"\u0078":2}]}' '{"n":0x1F}' '{"n":[nan]}'; do
+		refused 5 "${KN[@]}" agent:a1 a1 100 "$meta"
+		assert_output --partial "names each key once"
+	done
 	refused 0 agent:a1 a1 100 ''
 	refused 1 "$k" agent:a1 a1 100 ''
 	refused 5 'sess:{n1}:events' "${KN[@]:1}" agent:a1 a1 100 ''
 	refused 5 "${KN[@]:0:4}" 'sess:{n2}:history' agent:a1 a1 100 ''
 	assert_equal "$(rcli EXISTS "$k")" 0
-	works 5 "${KN[@]}" agent:a1 a1 100 '{"f":1}'
+	works 5 "${KN[@]}" agent:a1 a1 100 '{"f":1,"o":{"f":1},"l":[{"f":1},{"f":2}],"s":"\\\":"}'
 }
 
 @test "join: checks the agent field, keys and the stored ttl and count" {
@@ -185,6 +191,33 @@ huge=100000000000000
 		refused 5 "${K5[@]}" "${H[@]}" '' "$body"
 		assert_output --partial body
 	done
+	# a key twice in one object (issue 17, S1): stored, the emit script
+	# checked one actor or transition and sessctl events would show the other
+	for body in '"t":"modified","a":"intruder","a":"a1"}' '"t":"modified","a":"a1","a":"intruder"}' \
+		'"t":"broke","a":"a1","st":{"from":"working","to":"broken"},"st":{"from":"working","to":"completed"}}' \
+		'"t":"broke","a":"a1","st":{"from":"working","to":"broken","to":"completed"}}' \
+		'"t":"modified","a":"a1","\u0061":"intruder"}' '"t":"modified","a":"a1","c":{"e":"x","e":"y"}}' \
+		'"t":"modified","a":"a1","imp":[1,{"k":{"z":1,"z":2}}]}' '"t":"modified","t":"modified","a":"a1"}'; do
+		refused 5 "${K5[@]}" "${H[@]}" '' "$body"
+		assert_output --partial "names a key twice"
+	done
+	# what cjson takes and the C readers refuse or read otherwise: numbers
+	# that are no JSON numbers, infinite ones, a NUL in a string
+	for body in '"t":"modified","a":"a1","imp":0x10}' '"t":"modified","a":"a1","imp":[inf]}' \
+		'"t":"modified","a":"a1","imp":{"n":nan}}' '"t":"modified","a":"a1","imp":01}' \
+		'"t":"modified","a":"a1","imp":+1}' '"t":"modified","a":"a1","imp":1e999}' \
+		'"t":"modified","a":"a1","imp":1.}' '"t":"modified","a":"a1","imp":"x\u0000y"}' '"t":"modified","a":"a1","i\u0000":1}'; do
+		refused 5 "${K5[@]}" "${H[@]}" '' "$body"
+		assert_output --partial "body holds"
+	done
+	# the same names in different objects, and keys' text inside strings
+	# (in s2: s1's seqs are asserted below)
+	works 5 "${K5[@]//s1/s2}" 10 1 'sess:{s2}:notify' s2 '' \
+		'"t":"modified","a":"a1","c":{"a":"a1","t":"x"},"imp":[{"e":1},{"e":2}],"x":"\\\"a\":"}'
+	assert_equal "$(rcli LINDEX 'sess:{s2}:events' -1 | jq -c .imp)" '[{"e":1},{"e":2}]'
+	works 5 "${K5[@]//s1/s2}" 10 1 'sess:{s2}:notify' s2 '' \
+		'"t":"modified","a":"a1","imp":[-0,0,1.5e-3,2E+2,-12.25,true,false,null,"\\u0000"]}'
+	assert_equal "$(rcli LINDEX 'sess:{s2}:events' -1 | jq -c .imp)" '[-0,0,0.0015,200,-12.25,true,false,null,"\\u0000"]'
 	# a bad second event: the good first one is not applied either
 	refused 5 "${K5[@]}" "${H[@]}" "${E[@]}" '' garbage
 	for f in 'seq x' 'seq -1' 'state weird' "ttl $huge" 'ref x' 'cps x' 'metadata {bad' 'h nothex' 'creator a*b'; do
@@ -317,7 +350,7 @@ huge=100000000000000
 	refused 5 "${KO[@]}" extra
 	refused 4 "${KO[@]:0:4}"
 	refused 5 "${KO[@]:0:4}" 'sess:{s1}:history'
-	for f in 'seq x' 'state weird' 'ttl 0' 'creator a*b' 'metadata [1'; do
+	for f in 'seq x' 'state weird' 'ttl 0' 'creator a*b' 'metadata [1' 'metadata {"a":1,"a":2}'; do
 		local saved
 		saved=$(rcli HGET 'sess:{o1}:meta' "${f%% *}")
 		rcli HSET 'sess:{o1}:meta' ${f%% *} "${f#* }" >/dev/null
@@ -346,4 +379,25 @@ huge=100000000000000
 	assert_success
 	run sctl join s1 a2
 	assert_success
+}
+
+@test "sessctl refuses a key named twice before sending: emit, batch, create (issue 17, S1)" {
+	before=$(snapshot)
+	run sctl emit s1 --actor a1 --type modified --change '{"elementType":"x","elementType":"y"}'
+	assert_failure 65
+	assert_output --partial '"elementType" twice'
+	run sctl emit s1 --event '{"type":"modified","actor":"intruder","actor":"a1"}'
+	assert_failure 65
+	assert_output --partial '"actor" twice'
+	run sctl emit s1 --actor a1 --type modified --impact '{"k":{"z":1,"\u007a":2}}'
+	assert_failure 65
+	assert_output --partial '"z" twice'
+	echo '{"op":"emit","id":"s1","actor":"a1","type":"modified","impact":{"a":1,"a":2}}' > "$BATS_TEST_TMPDIR/in"
+	run sctl batch < "$BATS_TEST_TMPDIR/in"
+	assert_failure 65
+	[[ $output == *twice* ]] || fail "$output"
+	run sctl create --id n9 --agent a1 --metadata '{"task":"a","task":"b"}'
+	assert_failure 65
+	assert_output --partial '"task" twice'
+	[ "$before" = "$(snapshot)" ] || fail "something was written"
 }

@@ -42,79 +42,20 @@ int health_exit_code(int s)
 
 /* ---- thresholds ---- */
 
-struct metric_def {
-	const char *name, *warn, *crit; /* defaults (NULL: none) */
-};
-
-/* Defaults are documented in sess-health(1), THRESHOLDS. */
-static const struct metric_def metrics[M_COUNT] = {
-	[M_LATENCY] = {"latency", "50", "500"},        /* PING p99, ms */
-	[M_PUBSUB] = {"pubsub", "100", "1000"},        /* round trip, ms */
-	[M_CLIENTS] = {"clients", "80", "95"},         /* % of maxclients */
-	[M_BLOCKED] = {"blocked", NULL, NULL},
-	[M_REJECTED] = {"rejected", NULL, NULL},
-	[M_MEMORY] = {"memory", "80", "95"},           /* % of maxmemory */
-	[M_FRAGMENTATION] = {"fragmentation", NULL, NULL},
-	[M_EVICTED] = {"evicted", NULL, NULL},
-	[M_LAG] = {"lag", "10", "60"},                 /* seconds */
-	[M_SESSIONS] = {"sessions", NULL, NULL},
-	[M_EXPIRING] = {"expiring", NULL, NULL},
-	[M_DRIFT] = {"drift", "10", NULL},             /* % of sampled entries */
-	[M_EVENTS_RATE] = {"events-rate", NULL, NULL},
-	[M_CREATED_RATE] = {"created-rate", NULL, NULL},
-};
-
 const char *health_metric_name(int m)
 {
-	return m >= 0 && m < M_COUNT ? metrics[m].name : NULL;
-}
-
-/* Apply "NAME=RANGE,NAME=RANGE" to ranges (one side: warn or crit). An
- * empty RANGE removes the threshold. */
-static int apply_list(struct sess_range *ranges, const char *list, const char *side,
-		      const char *source, struct sess_err *err)
-{
-	char buf[512], what[96], *item, *save = NULL, *eq;
-	int m;
-
-	if (!list || !*list)
-		return 0;
-	if (strlen(list) >= sizeof buf)
-		return sess_err_set(err, SESS_E_USAGE, "bad_threshold", "%s is too long", source);
-	strcpy(buf, list);
-	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		if (!(eq = strchr(item, '=')))
-			return sess_err_set(err, SESS_E_USAGE, "bad_threshold",
-					    "%s: \"%s\" is not NAME=RANGE; write for example latency=50,memory=80:",
-					    source, item);
-		*eq = '\0';
-		for (m = 0; m < M_COUNT && strcmp(metrics[m].name, item); m++)
-			;
-		if (m == M_COUNT)
-			return sess_err_set(err, SESS_E_USAGE, "bad_threshold",
-					    "%s: no metric \"%s\"; the names are latency, pubsub, clients, blocked, rejected, memory, fragmentation, evicted, lag, sessions, expiring, drift, events-rate, created-rate",
-					    source, item);
-		snprintf(what, sizeof what, "%s (%s %s)", item, source, side);
-		if (sess_range_parse(eq + 1, what, &ranges[m], err))
-			return -1;
-	}
-	return 0;
+	return sess_thresh_name(m);
 }
 
 int health_thresholds(struct health_thresholds *th, const struct sess_config *cfg,
 		      const char *warn, const char *crit, struct sess_err *err)
 {
-	int m;
-
 	memset(th, 0, sizeof *th);
-	for (m = 0; m < M_COUNT; m++) {
-		sess_range_parse(metrics[m].warn, metrics[m].name, &th->warn[m], NULL);
-		sess_range_parse(metrics[m].crit, metrics[m].name, &th->crit[m], NULL);
-	}
-	if (apply_list(th->warn, cfg->health_warn, "warning", "config health.warn", err) ||
-	    apply_list(th->crit, cfg->health_crit, "critical", "config health.crit", err) ||
-	    apply_list(th->warn, warn, "warning", "--warn", err) ||
-	    apply_list(th->crit, crit, "critical", "--crit", err))
+	sess_thresh_defaults(th->warn, th->crit);
+	if (sess_thresh_apply(th->warn, cfg->health_warn, "warning", "config health.warn", err) ||
+	    sess_thresh_apply(th->crit, cfg->health_crit, "critical", "config health.crit", err) ||
+	    sess_thresh_apply(th->warn, warn, "warning", "--warn", err) ||
+	    sess_thresh_apply(th->crit, crit, "critical", "--crit", err))
 		return -1;
 	return 0;
 }
@@ -207,12 +148,12 @@ static int judge(const struct run *r, int m, double v, char *why, size_t n)
 	why[0] = '\0';
 	if (sess_range_alert(&th->crit[m], v)) {
 		snprintf(why, n, "%g is outside the critical range %s (%s)", round3(v),
-			 th->crit[m].text, metrics[m].name);
+			 th->crit[m].text, sess_thresh_name(m));
 		return H_CRIT;
 	}
 	if (sess_range_alert(&th->warn[m], v)) {
 		snprintf(why, n, "%g is outside the warning range %s (%s)", round3(v),
-			 th->warn[m].text, metrics[m].name);
+			 th->warn[m].text, sess_thresh_name(m));
 		return H_WARN;
 	}
 	return H_OK;
@@ -227,7 +168,7 @@ static void add_metric(struct run *r, int comp, const char *meas, int m, double 
 	cJSON *p = cJSON_CreateArray();
 
 	add_check(r, comp, meas, st, cJSON_CreateNumber(round3(v)), unit, "%s", why[0] ? why : "");
-	cJSON_AddItemToArray(p, cJSON_CreateString(metrics[m].name));
+	cJSON_AddItemToArray(p, cJSON_CreateString(sess_thresh_name(m)));
 	cJSON_AddItemToArray(p, cJSON_CreateNumber(round3(v)));
 	cJSON_AddItemToArray(p, cJSON_CreateString(perf_unit ? perf_unit : ""));
 	cJSON_AddItemToArray(p, cJSON_CreateString(r->hp->th.warn[m].text));

@@ -9,7 +9,8 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
-#include "sess-health/range.h"
+#include "core/model/range.h"
+#include "core/model/thresh.h"
 
 /* Statuses, in order of severity. unknown is "could not check" (bad
  * credentials, a permission missing): worse than a warning, but it says
@@ -31,6 +32,8 @@ enum health_metric {
 	M_FRAGMENTATION, M_EVICTED, M_LAG, M_SESSIONS, M_EXPIRING, M_DRIFT,
 	M_EVENTS_RATE, M_CREATED_RATE, M_COUNT
 };
+/* names, defaults and lists: core/thresh.h, in this order */
+_Static_assert(M_COUNT == SESS_THRESH_METRICS, "core/thresh.h's metrics are these");
 
 struct health_thresholds {
 	struct sess_range warn[M_COUNT], crit[M_COUNT];

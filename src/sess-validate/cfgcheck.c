@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "core/model/json.h"
+#include "core/model/thresh.h"
+#include "core/base/utf8.h"
 #include "core/model/keys.h"
 #include "core/model/limits.h"
 
@@ -385,6 +387,18 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 		     "use 1-32 of A-Z a-z 0-9 . _ (and - : after the first character)", "prefix: %s", e.msg);
 		return;
 	}
+	if (!strncmp(s->name, "health.", 7)) {
+		/* the rule sess-health applies the list by (core/thresh.h) */
+		struct sess_range rs[SESS_THRESH_METRICS];
+		memset(rs, 0, sizeof rs);
+		if (sess_thresh_apply(rs, v->valuestring, !strcmp(s->name, "health.warn") ? "warning" : "critical",
+				      s->name, &e)) {
+			emit(r, SESS_SEV_ERROR, "config.bad_value", ptr, line, 0,
+			     "write NAME=RANGE,... with the names and ranges of sess-health(1), THRESHOLDS",
+			     "%s", e.msg);
+			return;
+		}
+	}
 	if (!strcmp(s->name, "redis.password") && v->valuestring[0])
 		sn->password = 1, sn->pw_line = line;
 	if (!strcmp(s->name, "environment"))
@@ -532,6 +546,33 @@ static void check_rules(struct run *r, struct seen *sn, unsigned mode)
 	}
 }
 
+/* A file that is not JSON. Its bytes are quoted only when it looks like a
+ * JSON config file (its first character is '{'), at most 20 of them and
+ * escaped: a path naming another file (a symlink to /etc/shadow, a key
+ * file) must not have its content printed into a CI log. */
+static enum sess_class bad_json(struct run *r, const char *text, const struct sess_json_pos *pos)
+{
+	const char *p = text;
+	char raw[21], shown[100];
+
+	if (!strncmp(p, "\xef\xbb\xbf", 3))
+		p += 3; /* a UTF-8 byte order mark */
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (*p != '{') {
+		emit(r, SESS_SEV_ERROR, "config.bad_json", "", 0, 0,
+		     "give the JSON config file: one object of settings, {\"defaultTTL\": 3600, ...}",
+		     "not a JSON config file: it does not start with '{' (its content is not shown)");
+		return SESS_E_DATA;
+	}
+	snprintf(raw, sizeof raw, "%s", text + pos->offset);
+	sess_utf8_escape(shown, sizeof shown, raw);
+	emit(r, SESS_SEV_ERROR, "config.bad_json", "", pos->line, pos->col,
+	     "fix the JSON syntax at that line and column",
+	     "line %ld, column %ld: not valid JSON (near \"%s\")", pos->line, pos->col, shown);
+	return SESS_E_DATA;
+}
+
 enum sess_class sess_cfgcheck_text(struct sess_cfgcheck *c, const char *text, size_t len,
 				   const char *file, unsigned mode)
 {
@@ -553,10 +594,11 @@ enum sess_class sess_cfgcheck_text(struct sess_cfgcheck *c, const char *text, si
 		const char *code = strstr(e.msg, "UTF-8") ? "config.not_utf8"
 				   : strstr(e.msg, "nested") ? "config.too_deep"
 				   : strstr(e.msg, "NUL") ? "config.not_text" : "config.bad_json";
+		if (!strcmp(code, "config.bad_json"))
+			return bad_json(&r, text, &pos);
 		emit(&r, SESS_SEV_ERROR, code, "", pos.line, pos.col,
 		     !strcmp(code, "config.not_utf8") ? "save the file as UTF-8"
-		     : !strcmp(code, "config.too_deep") ? "a config file is one object of settings, nested at most two deep"
-		     : "fix the JSON syntax at that line and column",
+		     : "a config file is one object of settings, nested at most two deep",
 		     "line %ld, column %ld: %s", pos.line, pos.col, e.msg);
 		return SESS_E_DATA;
 	}
@@ -582,7 +624,7 @@ enum sess_class sess_cfgcheck_text(struct sess_cfgcheck *c, const char *text, si
 enum sess_class sess_cfgcheck_file(struct sess_cfgcheck *c, const char *path)
 {
 	struct run r = {c, path, "", ENV_DEV, 0};
-	struct stat st;
+	struct stat st = {0};
 	char *buf = NULL;
 	size_t n = 0, cap;
 	enum sess_class rc;
@@ -599,9 +641,13 @@ enum sess_class sess_cfgcheck_file(struct sess_cfgcheck *c, const char *path)
 		     "%s: %s", path, strerror(errno));
 		return SESS_E_NOINPUT;
 	}
-	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-		emit(&r, SESS_SEV_ERROR, "config.unreadable", "", 0, 0, "give the config file, not a directory",
-		     "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ||
+	    S_ISSOCK(st.st_mode)) {
+		int err = errno;
+		emit(&r, SESS_SEV_ERROR, "config.unreadable", "", 0, 0, "give the config file, not a directory or device",
+		     "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory"
+				     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode) ? "is a device or socket, not a file"
+				     : strerror(err));
 		if (!from_stdin)
 			close(fd);
 		return SESS_E_NOINPUT;

@@ -20,6 +20,7 @@
 #include "core/model/ids.h"
 #include "core/session/index.h"
 #include "core/history/integrity.h"
+#include "core/model/json.h"
 #include "core/model/keys.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
@@ -53,6 +54,7 @@ struct one {
 	struct sess_fold f;
 	char chain_before[SESS_SHA1_HEX];
 	cJSON *cps;
+	long long max_cp;            /* the highest checkpoint number stored */
 	int broken;
 	long found;
 	struct sess_log_head *head;  /* streamed: where the records start */
@@ -81,9 +83,10 @@ static const struct code_info codes[] = {
 	{"creator_mismatch", SESS_SEV_ERROR, "meta's creator was changed from outside sesskit; restore it from the create record"},
 	{"members_mismatch", SESS_SEV_ERROR, "meta's members disagree with the joins and leaves; restore the session"},
 	{"agents_count", SESS_SEV_ERROR, "sess-validate sessions --repair sets the count of the listed members"},
-	{"cps_count", SESS_SEV_ERROR, "sess-validate sessions --repair sets the count the history took"},
+	{"cps_count", SESS_SEV_ERROR, "sess-validate sessions --repair raises the counter to what the history took (never lowers it)"},
 	{"no_ttl", SESS_SEV_ERROR, "sess-validate sessions --repair gives the key the session's TTL"},
-	{"ttl_skew", SESS_SEV_WARNING, "sess-validate sessions --repair gives every key the meta's TTL"},
+	{"ttl_skew", SESS_SEV_WARNING, "sess-validate sessions --repair gives every key the longest TTL among them"},
+	{"repair_refused", SESS_SEV_ERROR, "the history does not verify, so nothing is derived from it; restore the session from an export or backup"},
 	{"index_missing", SESS_SEV_ERROR, "sess-validate sessions --repair (or sessctl maintenance) adds it"},
 	{"index_orphan", SESS_SEV_ERROR, "sess-validate sessions --repair (or sessctl maintenance) removes it"},
 	{"orphan_key", SESS_SEV_WARNING, "inspect it, then DEL it: no session owns it (repair does not delete data)"},
@@ -274,20 +277,25 @@ static int rec_cb(int kind, const char *text, size_t len, void *p)
 
 static long long at_of(const char *text)
 {
-	const char *p = strstr(text, "\"at\":");
-	return p ? strtoll(p + 5, NULL, 10) : -1;
+	return sess_fold_record_at(text, strlen(text));
 }
 
-/* The checkpoints hash (HGETALL) as number -> object. */
-static cJSON *cps_map(const redisReply *h)
+/* The checkpoints hash (HGETALL) as number -> object; *max: the highest
+ * number among its fields (damaged bodies too: a counter set below it
+ * would make the next checkpoint overwrite one). */
+static cJSON *cps_map(const redisReply *h, long long *max)
 {
 	cJSON *map = cJSON_CreateObject();
 	size_t i;
 
+	*max = 0;
 	for (i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
-		cJSON *cp = cJSON_ParseWithLength(h->element[i + 1]->str, h->element[i + 1]->len);
-		if (cp)
-			cJSON_AddItemToObject(map, h->element[i]->str, cp);
+		long long n = h->element[i]->str ? strtoll(h->element[i]->str, NULL, 10) : 0;
+		if (n > *max)
+			*max = n;
+		cJSON *cp = sess_json_parse_stored(h->element[i + 1]->str, h->element[i + 1]->len);
+		/* damaged: null, which the checkpoint check reports as such */
+		cJSON_AddItemToObject(map, h->element[i]->str, cp ? cp : cJSON_CreateNull());
 	}
 	return map;
 }
@@ -320,61 +328,78 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 	size_t n = 0, i;
 	long long lo = -1, hi = -1, ref = ki->pttl[0];
 	char num[32], exp[32];
+	long history_found;
 
 	sess_keys_init(&k, v->a->cfg.prefix, s->id);
 	if (!s->broken) {
 		sess_integrity_finish(&s->f, head, "session", s->cps, start_seq, ifinding, s);
+		history_found = s->found; /* the log, history, chain, checkpoints */
 		for (i = 0; m->type == REDIS_REPLY_ARRAY && i + 1 < m->elements && n < 256; i += 2, n++) {
 			fields[n] = m->element[i]->str;
 			values[n] = m->element[i + 1]->str;
 		}
 		if (n < 256)
 			sess_integrity_meta(&s->f, fields, values, n, ifinding, s);
-		/* the derived fields a repair may set: what the history implies */
-		if (v->o->repair && s->f.known) {
+		/* the derived fields a repair may set: what the history implies,
+		 * only when all of it verified (a state taken from an event
+		 * the chain does not cover could complete a live session) */
+		if (v->o->repair && s->f.known && history_found > 0 && s->found > history_found) {
+			s->found++;
+			say(v, s->id, "repair_refused", -1,
+			    "meta's derived fields are not repaired: the session's history has %ld finding%s of its own",
+			    history_found, history_found == 1 ? "" : "s");
+		} else if (v->o->repair && s->f.known) {
 			const char *st = hget(m, SESS_S_F_STATE), *cps = hget(m, SESS_S_F_CPS), *ag = hget(m, SESS_S_F_AGENTS);
+			long long cps_want = s->f.cps > s->max_cp ? s->f.cps : s->max_cp;
 			size_t members = 0;
 			for (i = 0; i < n; i++)
 				members += !strncmp(fields[i], SESS_S_F_AGENT_PREFIX, SESS_S_F_AGENT_PREFIX_LEN);
 			if (!st || strcmp(st, s->f.state))
 				repair("state", s->id, k.meta, 4, "HSET", k.meta, SESS_S_F_STATE, s->f.state);
-			snprintf(num, sizeof num, "%lld", s->f.cps);
-			if (!cps || strcmp(cps, num))
+			/* raised only: below a stored checkpoint's number, the next
+			 * checkpoint would overwrite it */
+			snprintf(num, sizeof num, "%lld", cps_want);
+			if (!cps || strtoll(cps, NULL, 10) < cps_want)
 				repair("cps", s->id, k.meta, 4, "HSET", k.meta, SESS_S_F_CPS, num);
 			snprintf(num, sizeof num, "%zu", members);
 			if (!ag || strcmp(ag, num))
 				repair("agents", s->id, k.meta, 4, "HSET", k.meta, SESS_S_F_AGENTS, num);
 		}
 	}
-	/* TTLs: every key has one, all about the same */
-	if (ref < 0) {
+	/* TTLs: every key has one, all about the same. A repair gives a
+	 * key the longest TTL among them (the session's own ttl when none
+	 * has one): it never shortens a live session's life */
+	for (i = 0; i < SESS_NKEYS; i++) {
+		long long t = ki->pttl[i];
+		if (t < 0)
+			continue;
+		if (lo < 0 || t < lo)
+			lo = t;
+		if (t > hi)
+			hi = t;
+	}
+	if (hi > 0) {
+		ref = hi;
+	} else {
 		const char *t = hget(m, SESS_S_F_TTL);
 		ref = t ? strtoll(t, NULL, 10) * 1000 : 0;
 	}
 	snprintf(num, sizeof num, "%lld", ref);
 	for (i = 0; i < SESS_NKEYS; i++) {
-		long long t = ki->pttl[i];
-		if (t == -2)
+		if (ki->pttl[i] != -1)
 			continue;
-		if (t == -1) {
-			s->found++;
-			say(v, s->id, "no_ttl", -1, "%s has no TTL: it will never expire (the leak session stores report)",
-			    k.v[i]);
-			if (v->o->repair && ref > 0)
-				repair("ttl", s->id, k.v[i], 3, "PEXPIRE", k.v[i], num);
-			continue;
-		}
-		if (lo < 0 || t < lo)
-			lo = t;
-		if (t > hi)
-			hi = t;
+		s->found++;
+		say(v, s->id, "no_ttl", -1, "%s has no TTL: it will never expire (the leak session stores report)",
+		    k.v[i]);
+		if (v->o->repair && ref > 0)
+			repair("ttl", s->id, k.v[i], 3, "PEXPIRE", k.v[i], num);
 	}
 	if (lo >= 0 && hi - lo > SKEW_MS) {
 		s->found++;
 		say(v, s->id, "ttl_skew", -1, "the TTLs of the session's keys differ by %lld ms (%lld to %lld); they expire together",
 		    hi - lo, lo, hi);
 		for (i = 0; v->o->repair && ref > 0 && i < SESS_NKEYS; i++)
-			if (ki->pttl[i] >= 0 && (ki->pttl[i] < ref - SKEW_MS || ki->pttl[i] > ref + SKEW_MS))
+			if (ki->pttl[i] >= 0 && ki->pttl[i] < ref - SKEW_MS)
 				repair("ttl", s->id, k.v[i], 3, "PEXPIRE", k.v[i], num);
 	}
 	if (!ki->indexed) {
@@ -394,12 +419,13 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 	}
 }
 
-static void one_init(struct one *s, struct run *v, const char *id, cJSON *cps)
+/* cps: the checkpoints hash (HGETALL), read here. */
+static void one_init(struct one *s, struct run *v, const char *id, const redisReply *cps)
 {
 	memset(s, 0, sizeof *s);
 	s->v = v;
 	s->id = id;
-	s->cps = cps;
+	s->cps = cps_map(cps, &s->max_cp);
 	sess_fold_init(&s->f, id, 1);
 }
 
@@ -418,7 +444,7 @@ static void check_fast(struct run *v, const char *id, const redisReply *x, const
 	struct one s;
 	size_t i, h = 0;
 
-	one_init(&s, v, id, cps_map(x->element[3]));
+	one_init(&s, v, id, x->element[3]);
 	for (i = 0; i < ev->elements; i++) {
 		long long seq = strtoll(ev->element[i]->str + (ev->element[i]->len > 5 ? 5 : 0), NULL, 10);
 		while (h < hist->elements && at_of(hist->element[h]->str) < seq) {
@@ -493,7 +519,7 @@ static int check_slow(struct run *v, const char *id)
 	sess_keys_init(&k, v->a->cfg.prefix, id);
 	if (!(cps = sess_conn_cmdf(&v->a->conn, &v->a->err, "HGETALL %s", k.cps)))
 		return -1;
-	one_init(&s, v, id, cps_map(cps));
+	one_init(&s, v, id, cps);
 	freeReplyObject(cps);
 	s.head = &head;
 	if (sess_log_records(&v->a->ctx, id, &head, rec_cb, &s, &v->a->err)) {

@@ -66,10 +66,48 @@ static cJSON *finding_json(const struct sess_finding *f)
 	return o;
 }
 
-/* GitHub's workflow command escapes: data %, CR, LF; properties also : , */
+/* The length of the printable UTF-8 sequence at s (1 to 4), or 0 for a
+ * byte to write as \xNN: a control character (C0, DEL, and C1, which
+ * some terminals obey like ESC) or one that is not UTF-8. Names and
+ * messages carry key names, ids and file names from outside: printed raw,
+ * an ESC would drive a terminal and a newline start a forged line. */
+static size_t printable(const char *s)
+{
+	unsigned char c = (unsigned char)*s;
+	size_t len;
+
+	if (c < 0x80)
+		return c < 0x20 || c == 0x7f ? 0 : 1;
+	len = sess_utf8_seq(s, strnlen(s, 4));
+	if (len == 2 && c == 0xc2 && (unsigned char)s[1] < 0xa0)
+		return 0; /* U+0080..U+009F */
+	return len;
+}
+
+/* s for a text line: every byte printable() refuses as \xNN. */
+static void text_put(FILE *out, const char *s)
+{
+	size_t len;
+
+	for (; s && *s; s += len) {
+		if (!(len = printable(s))) {
+			fprintf(out, "\\x%02x", (unsigned char)*s);
+			len = 1;
+			continue;
+		}
+		fwrite(s, 1, len, out);
+	}
+}
+
+/* GitHub's workflow command escapes: data %, CR, LF; properties also : ,
+ * and any other control character or byte that is not UTF-8 as \xNN
+ * (GitHub passes them on to the log and the browser) */
 static void gh_put(FILE *out, const char *s, int prop)
 {
-	for (; s && *s; s++) {
+	size_t len;
+
+	for (; s && *s; s += len) {
+		len = 1;
 		if (*s == '%')
 			fputs("%25", out);
 		else if (*s == '\r')
@@ -80,8 +118,10 @@ static void gh_put(FILE *out, const char *s, int prop)
 			fputs("%3A", out);
 		else if (prop && *s == ',')
 			fputs("%2C", out);
+		else if (!(len = printable(s)))
+			fprintf(out, "\\x%02x", (unsigned char)*s), len = 1;
 		else
-			fputc(*s, out);
+			fwrite(s, 1, len, out);
 	}
 }
 
@@ -127,26 +167,35 @@ static void write_text(struct report *r, const struct sess_finding *f)
 	const char *col = f->sev == SESS_SEV_ERROR ? "\033[31m" : f->sev == SESS_SEV_WARNING ? "\033[33m" : "\033[36m";
 
 	if (f->file) {
-		fputs(f->file, out);
+		text_put(out, f->file);
 		if (f->line > 0)
 			fprintf(out, ":%ld", f->line);
 		if (f->col > 0)
 			fprintf(out, ":%ld", f->col);
 		fputs(": ", out);
 	} else if (f->id) {
-		fprintf(out, "session %s", f->id);
+		fputs("session ", out);
+		text_put(out, f->id);
 		if (f->seq >= 0)
 			fprintf(out, " (seq %lld)", f->seq);
 		fputs(": ", out);
 	} else {
 		fprintf(out, "%s: ", r->check);
 	}
-	fprintf(out, "%s%s%s: %s [%s", c ? col : "", sess_sev_name(f->sev), c ? "\033[0m" : "", f->message, f->code);
-	if (f->pointer && *f->pointer)
-		fprintf(out, " at %s", f->pointer);
+	fprintf(out, "%s%s%s: ", c ? col : "", sess_sev_name(f->sev), c ? "\033[0m" : "");
+	text_put(out, f->message);
+	fputs(" [", out);
+	text_put(out, f->code);
+	if (f->pointer && *f->pointer) {
+		fputs(" at ", out);
+		text_put(out, f->pointer);
+	}
 	fputs("]\n", out);
-	if (f->fix)
-		fprintf(out, "    fix: %s\n", f->fix);
+	if (f->fix) {
+		fputs("    fix: ", out);
+		text_put(out, f->fix);
+		fputc('\n', out);
+	}
 }
 
 int report_finding(const struct sess_finding *f, void *p)
@@ -190,9 +239,10 @@ void report_change(struct report *r, cJSON *change)
 		cli_out_json(&r->a->out, change);
 	} else if (r->fmt == FMT_TEXT) {
 		char *s = cJSON_PrintUnformatted(change);
-		fprintf(r->a->out.f, "%s: %s\n",
-			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(change, "dryRun")) ? "would repair" : "repaired",
-			s ? s : "");
+		fprintf(r->a->out.f, "%s: ",
+			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(change, "dryRun")) ? "would repair" : "repaired");
+		text_put(r->a->out.f, s ? s : "");
+		fputc('\n', r->a->out.f);
 		cJSON_free(s);
 	}
 }

@@ -7,9 +7,42 @@
 #include "core/model/limits.h"
 #include "sessctl.h"
 
+/* What list and checkpoint --all could not take (a session of a layout
+ * this build does not know): each named on stderr and skipped, so one bad
+ * session hides no other; the exit code is the worst one's. */
+struct skipped {
+	struct cli_app *a;
+	const char *what;
+	long n;
+	int exit;
+};
+
+static void skipped_one(struct skipped *sk, const char *id, const struct sess_err *why)
+{
+	int code = sess_err_exit_code(why->cls);
+
+	fprintf(stderr, "%s: %s: skipped session %.*s: %s\n", sk->a->prog, sk->what, SESS_ID_MAX, id, why->msg);
+	sk->n++;
+	if (code > sk->exit)
+		sk->exit = code;
+}
+
+static void list_skip(const char *id, const struct sess_err *why, void *p)
+{
+	skipped_one(p, id, why);
+}
+
+static int list_print(cJSON *row, void *p)
+{
+	struct skipped *sk = p;
+
+	return cli_each_print(row, sk->a);
+}
+
 static int run_list(struct cli_app *a, struct list_opts *o, const char *agent)
 {
 	struct sess_list_opts lo = {agent ? agent : o->agent, o->state, o->limit, o->cursor};
+	struct skipped sk = {a, "list", 0, 0};
 	int rc;
 
 	if (lo.state && !sess_state_valid(lo.state))
@@ -18,9 +51,9 @@ static int run_list(struct cli_app *a, struct list_opts *o, const char *agent)
 		return cli_app_fail(a);
 	if ((rc = cli_connect(a)))
 		return rc;
-	if (sess_list(&a->ctx, &lo, cli_each_print, a, &a->err))
+	if (sess_list_skip(&a->ctx, &lo, list_print, list_skip, &sk, &a->err))
 		return cli_app_fail(a);
-	return 0;
+	return sk.exit;
 }
 
 int cmd_list(struct cli_app *a, void *opts, int argc, char **argv)
@@ -50,7 +83,15 @@ static int op_checkpoint(struct cli_app *a, const char *id, void *p)
 struct idpage {
 	char (*ids)[SESS_ID_MAX + 1];
 	long n, cursor;
+	struct skipped sk;
 };
+
+static void page_skip(const char *id, const struct sess_err *why, void *p)
+{
+	struct idpage *pg = p;
+
+	skipped_one(&pg->sk, id, why);
+}
 
 static int collect_active(cJSON *row, void *p)
 {
@@ -72,7 +113,7 @@ static int collect_active(cJSON *row, void *p)
 static int checkpoint_all(struct cli_app *a, struct checkpoint_opts *st)
 {
 	enum { PAGE_IDS = 200 };
-	struct idpage pg = {NULL, 0, 0};
+	struct idpage pg = {NULL, 0, 0, {a, "checkpoint --all", 0, 0}};
 	struct sess_list_opts lo = {NULL, NULL, PAGE_IDS, 0};
 	long total = 0, done = 0, skipped = 0, seen = 0, i;
 	int rc;
@@ -88,7 +129,7 @@ static int checkpoint_all(struct cli_app *a, struct checkpoint_opts *st)
 	for (;;) {
 		pg.n = 0;
 		lo.cursor = pg.cursor;
-		if (sess_list(&a->ctx, &lo, collect_active, &pg, &a->err)) {
+		if (sess_list_skip(&a->ctx, &lo, collect_active, page_skip, &pg, &a->err)) {
 			cli_progress("checkpoint", total, total);
 			free(pg.ids);
 			return cli_app_fail(a);
@@ -101,6 +142,8 @@ static int checkpoint_all(struct cli_app *a, struct checkpoint_opts *st)
 				done++;
 			else if (a->err.cls == SESS_E_NEGATIVE)
 				skipped++; /* expired or deleted meanwhile */
+			else if (a->err.cls == SESS_E_DATA || a->err.cls == SESS_E_CONFIG)
+				skipped_one(&pg.sk, pg.ids[i], &a->err); /* this one's data: the others go on */
 			else {
 				cli_progress("checkpoint", total, total);
 				free(pg.ids);
@@ -118,9 +161,10 @@ static int checkpoint_all(struct cli_app *a, struct checkpoint_opts *st)
 			a->prog, done, seen, total);
 		return cli_signal_exit();
 	}
-	if (isatty(STDERR_FILENO))
-		fprintf(stderr, "%s: %ld sessions checkpointed, %ld gone meanwhile\n", a->prog, done, skipped);
-	return 0;
+	if (isatty(STDERR_FILENO) || pg.sk.n)
+		fprintf(stderr, "%s: %ld sessions checkpointed, %ld gone meanwhile, %ld skipped (named above)\n",
+			a->prog, done, skipped, pg.sk.n);
+	return pg.sk.exit;
 }
 
 int cmd_checkpoint(struct cli_app *a, void *opts, int argc, char **argv)

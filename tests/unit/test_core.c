@@ -8,6 +8,7 @@
 #include "core/model/config.h"
 #include "core/base/err.h"
 #include "core/model/event.h"
+#include "core/history/fold.h"
 #include "core/base/sha1.h"
 #include "core/base/jscan.h"
 #include "core/model/json.h"
@@ -636,6 +637,87 @@ static void test_jscan(void)
 	}
 }
 
+/* A key twice in one object, at any depth, compared as decoded (issue
+ * 17, S1): what Lua's cjson and cJSON would read differently. */
+static void test_jscan_dup(void)
+{
+	static const char *const twice[] = {
+		"{\"a\":1,\"a\":2}", "{\"t\":\"x\",\"a\":\"i\",\"a\":\"a1\"}",
+		"{\"st\":{\"to\":\"a\",\"to\":\"b\"}}", "{\"l\":[1,{\"x\":{\"y\":1,\"y\":1}}]}",
+		"{\"a\":1,\"\\u0061\":2}", "{\"\\u00e9\":1,\"\xc3\xa9\":2}",
+		"{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}", "{\"q\\\"\":1,\"q\\u0022\":2}",
+		"[{\"a\":1},{\"b\":1,\"b\":2}]"};
+	static const char *const once[] = {
+		"{\"a\":1,\"b\":{\"a\":1},\"c\":[{\"a\":1},{\"a\":2}]}", "{}", "[]", "7",
+		"{\"a\":\"\\\"a\\\":1\",\"b\":\"x\"}", "{\"a\":1,\"A\":2,\"\\u0062\":3}",
+		"{\"s\":1,\"ts\":2,\"t\":\"x\",\"a\":\"y\",\"st\":{\"from\":\"working\",\"to\":\"broken\"}}"};
+	size_t i;
+
+	for (i = 0; i < sizeof twice / sizeof *twice; i++)
+		ok(sess_jscan_dup(twice[i], strlen(twice[i])) == 1, "jscan dup: found in %s", twice[i]);
+	for (i = 0; i < sizeof once / sizeof *once; i++)
+		ok(sess_jscan_dup(once[i], strlen(once[i])) == 0, "jscan dup: none in %s", once[i]);
+	ok(sess_jscan_dup("{\"a\":{\"b\":1", 12) == -1, "jscan dup: malformed text reported");
+	{ /* scalars as JSON writes them, not as Lua's cjson also takes them */
+		static const char *const bad[] = {"{\"a\":0x10}", "{\"a\":[inf]}", "{\"a\":nan}", "{\"a\":01}",
+						  "{\"a\":+1}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":tru}",
+						  "{\"a\":}", "{\"a\":-}"};
+		static const char *const good[] = {"{\"a\":-0}", "{\"a\":[0,1.5e-3,2E+2,-12.25]}",
+						   "{\"a\":[true,false,null]}", "{\"a\" : 10 }"};
+		size_t j;
+		for (j = 0; j < sizeof bad / sizeof *bad; j++)
+			ok(sess_jscan_dup(bad[j], strlen(bad[j])) == -1, "jscan dup: %s is no JSON", bad[j]);
+		for (j = 0; j < sizeof good / sizeof *good; j++)
+			ok(sess_jscan_dup(good[j], strlen(good[j])) == 0, "jscan dup: %s is JSON", good[j]);
+	}
+	{ /* JSON's whitespace around every token, as cjson takes it */
+		const char *t = "{ \"a\" : 1 ,\n\t\"b\" :\"x\" , \"c\":{ \"d\" : [ 1 , {\"e\" :2} ] } }";
+		struct sess_jscan js;
+		const char *k, *v, *ve, *sv;
+		size_t kl, sl;
+		long long n = 0;
+		int r, all = 1, m = 0;
+		sess_jscan_init(&js, t, strlen(t));
+		while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+			if (m == 0)
+				all &= sess_jscan_is(k, kl, "a") && sess_jscan_whole(v, ve, &n) == 0 && n == 1;
+			else if (m == 1)
+				all &= sess_jscan_is(k, kl, "b") && sess_jscan_str(v, ve, &sv, &sl) == 0 && sl == 1;
+			else
+				all &= sess_jscan_is(k, kl, "c") && *v == '{' && ve[-1] == '}';
+			m++;
+		}
+		ok(r == 0 && m == 3 && all, "jscan: whitespace around keys, colons and values");
+		ok(sess_jscan_dup(t, strlen(t)) == 0 && sess_jscan_dup("{ \"a\" :1, \"a\" : 2 }", 21) == 1,
+		   "jscan dup: through whitespace");
+	}
+	ok(!sess_json_parse_stored("{\"a\":1,\"a\":2}", 13) , "stored JSON naming a key twice is not read");
+	{
+		cJSON *t = cJSON_Parse("{\"a\":{\"x\":1},\"b\":[{\"y\":1,\"\\u0079\":2}]}");
+		cJSON *u = cJSON_Parse("{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}]}");
+		const char *d = sess_json_dup_key(t);
+		ok(d && !strcmp(d, "y") && !sess_json_dup_key(u), "json dup key: in a tree, decoded, at any depth");
+		cJSON_Delete(t);
+		cJSON_Delete(u);
+	}
+}
+
+/* A history record read by its members: text inside a value (metadata)
+ * is not the record's kind or number (issue 17, S5). */
+static void test_record_members(void)
+{
+	const char *cp = "{\"k\":\"checkpoint\",\"at\":10,\"ts\":5,\"n\":3,\"r\":\"auto\",\"sd\":\"x\"}";
+	const char *create = "{\"k\":\"create\",\"at\":0,\"ts\":5,\"a\":\"a1\",\"ttl\":9,"
+			     "\"m\":{\"task\":{\"k\":\"checkpoint\",\"n\":7,\"at\":4}}}";
+	const char *sneaky = "{\"k\":\"join\",\"r\":\"\\\"k\\\":\\\"checkpoint\\\",\\\"n\\\":7\",\"at\":2,\"ts\":1}";
+
+	ok(sess_fold_checkpoint_n(cp) == 3, "checkpoint_n: a checkpoint record's number");
+	ok(sess_fold_checkpoint_n(create) == -1, "checkpoint_n: metadata holding k and n is no checkpoint");
+	ok(sess_fold_checkpoint_n(sneaky) == -1, "checkpoint_n: a string holding them neither");
+	ok(sess_fold_record_at(create, strlen(create)) == 0 && sess_fold_record_at(cp, strlen(cp)) == 10 &&
+	   sess_fold_record_at(sneaky, strlen(sneaky)) == 2, "record_at: the record's own at");
+}
+
 /* Our wire format is hiredis's, byte for byte: empty, binary and long
  * arguments, and lengths of every digit count. */
 static void test_pipe_format(void)
@@ -683,6 +765,8 @@ int main(void)
 	test_event_format();
 	test_sha1();
 	test_jscan();
+	test_jscan_dup();
+	test_record_members();
 	test_pipe_format();
 	return done_testing();
 }

@@ -6,7 +6,7 @@
 
 #include "core/base/err.h"
 #include "sess-health/probe.h"
-#include "sess-health/range.h"
+#include "core/model/range.h"
 #include "tap.h"
 
 static int alerts(const char *spec, double v)

@@ -29,4 +29,12 @@ int sess_jscan_whole(const char *v, const char *vend, long long *out);
 /* A string value's raw contents (between its quotes); -1 if not a string. */
 int sess_jscan_str(const char *v, const char *vend, const char **s, size_t *n);
 
+/* 1 when an object in the JSON value text holds (at any depth) names a
+ * key twice (keys compared as decoded: "a" and "\u0061" are one), 0 when
+ * none does, -1 when the text is malformed (a scalar JSON does not write
+ * as such, as 0x10, +1, 01 or inf, included). cJSON finds the first of two
+ * members of a name and Lua's cjson keeps the last, so a stored text with
+ * a duplicate key is damaged: two tools would show two different records. */
+int sess_jscan_dup(const char *text, size_t len);
+
 #endif

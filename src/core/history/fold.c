@@ -30,6 +30,15 @@ static int damaged(struct sess_err *err, const char *what, const char *text, siz
 			    what, (int)(len > 60 ? 60 : len), text);
 }
 
+/* A stored text that names a key twice in one object: cJSON and this
+ * scan read the first, Lua's cjson the last (two tools, two records). */
+static int twice(struct sess_err *err, const char *what, const char *text, size_t len)
+{
+	return sess_err_set(err, SESS_E_DATA, "corrupt_record",
+			    "a stored %s names a key twice in one object, or holds a value that is no JSON (\"%.*s\"); readers would disagree on it, so it is damaged",
+			    what, (int)(len > 60 ? 60 : len), text);
+}
+
 int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 		   struct sess_err *err)
 {
@@ -41,6 +50,8 @@ int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 	memset(ev, 0, sizeof *ev);
 	if (sess_jscan_init(&js, text, len))
 		return damaged(err, "event", text, len);
+	if (sess_jscan_dup(text, len) != 0)
+		return twice(err, "event", text, len);
 	/* keys told apart by length and first bytes: every event passes here */
 	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
 		if (kl == 1 && k[0] == 's') {
@@ -208,6 +219,10 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 	long long ts, at;
 	int rc = 0;
 
+	if (r && sess_jscan_dup(text, len) != 0) {
+		cJSON_Delete(r);
+		return twice(err, "history record", text, len);
+	}
 	if (!cJSON_IsObject(r) || !k || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "at")) ||
 	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "ts"))) {
 		cJSON_Delete(r);
@@ -445,9 +460,36 @@ int sess_fold_restore(struct sess_fold *f, const cJSON *snap, int chained,
 
 long long sess_fold_checkpoint_n(const char *rec)
 {
-	const char *n;
+	struct sess_jscan js;
+	const char *k, *v, *ve, *s;
+	size_t kl, sl;
+	long long n = -1;
+	int r, is_cp = 0;
 
-	if (!strstr(rec, "\"k\":\"checkpoint\"") || !(n = strstr(rec, "\"n\":")))
+	/* the record's own top-level members, never text inside a value (a
+	 * create record's metadata may hold "k":"checkpoint" and "n":7) */
+	if (sess_jscan_init(&js, rec, strlen(rec)))
 		return -1;
-	return strtoll(n + 4, NULL, 10);
+	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+		if (sess_jscan_is(k, kl, "k"))
+			is_cp = !sess_jscan_str(v, ve, &s, &sl) && sl == 10 && !memcmp(s, "checkpoint", 10);
+		else if (sess_jscan_is(k, kl, "n") && sess_jscan_whole(v, ve, &n))
+			n = -1;
+	}
+	return r == 0 && is_cp && n >= 0 ? n : -1;
+}
+
+long long sess_fold_record_at(const char *rec, size_t len)
+{
+	struct sess_jscan js;
+	const char *k, *v, *ve;
+	size_t kl;
+	long long at;
+
+	if (!rec || sess_jscan_init(&js, rec, len))
+		return -1;
+	while (sess_jscan_next(&js, &k, &kl, &v, &ve) == 1)
+		if (sess_jscan_is(k, kl, "at"))
+			return sess_jscan_whole(v, ve, &at) || at < 0 ? -1 : at;
+	return -1;
 }

@@ -75,6 +75,10 @@ int sess_fold_event_ev(struct sess_fold *f, const struct sess_fold_ev *ev,
  * test every reader that checks checkpoints against the fold makes. */
 long long sess_fold_checkpoint_n(const char *rec);
 
+/* A history record's "at" (its top-level member, read by structure), or
+ * -1 when it has none or the text is damaged. */
+long long sess_fold_record_at(const char *rec, size_t len);
+
 /* Fold one history record (its exact stored text). */
 int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 		     struct sess_err *err);

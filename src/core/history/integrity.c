@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model/json.h"
 #include "core/base/schema.h"
 
 static void say(sess_integrity_fn fn, void *arg, const char *code, long long seq, const char *fmt, ...)
@@ -56,6 +57,12 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 	if (!cp) {
 		say(fn, arg, "checkpoint_missing", before->seq,
 		    "the history records checkpoint %lld, which is not stored", n);
+		return 1;
+	}
+	if (!cJSON_IsObject(cp)) { /* the reader could not take its text */
+		say(fn, arg, "corrupt_record", before->seq,
+		    "stored checkpoint %lld is not a JSON object, or names a key twice", n);
+		cJSON_DeleteItemFromObjectCaseSensitive(cps, key);
 		return 1;
 	}
 	sess_fold_digest(before, sd);
@@ -128,7 +135,7 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 cJSON *sess_integrity_checkpoint_body(const struct sess_fold *f, const char *chain_before,
 				      const char *rec, size_t len)
 {
-	cJSON *r = cJSON_ParseWithLength(rec, len), *o = NULL, *meta = NULL;
+	cJSON *r = sess_json_parse_stored(rec, len), *o = NULL, *meta = NULL;
 	const cJSON *n, *at, *ts, *why, *sd;
 
 	if (!r || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "k")) ||

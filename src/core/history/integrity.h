@@ -20,7 +20,8 @@ typedef void (*sess_integrity_fn)(const char *code, long long seq, const char *m
 
 /* After checkpoint record n was folded into f (chain_before: the chain
  * head before that record): the stored checkpoint n (cps maps a
- * checkpoint's number, as text, to its stored object) must hold the state
+ * checkpoint's number, as text, to its stored object, or to anything
+ * else when its text could not be read: corrupt_record) must hold the state
  * folded so far, its ch that chain and its sd that state's digest. The
  * checkpoint is removed from cps (seen). Returns the findings made. */
 long sess_integrity_checkpoint(const struct sess_fold *f, const char *chain_before, long long n,

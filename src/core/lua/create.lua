@@ -12,8 +12,9 @@ end
 local ttl
 ttl, e = int_arg(ARGV[3], 'ttl (seconds)', 1, TTL_MAX)
 if not ttl then return e end
-if ARGV[4] ~= '' and not is_object_json(ARGV[4]) then
-  return badarg('metadata must be a JSON object or empty, not ' .. shown(ARGV[4]))
+if ARGV[4] ~= '' and not is_object_json(ARGV[4], true) then
+  return badarg('metadata must be a JSON object that names each key once in each object, with decimal numbers, or empty, not ' ..
+    shown(ARGV[4]))
 end
 -- a fenced server (sess-migrate sync --cutover) takes no new session. The
 -- fence key is global, outside the session's slot, so it is not in KEYS:

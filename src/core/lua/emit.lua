@@ -48,14 +48,20 @@ end
 -- from, to ('' without a transition), event id ('' for none).
 local actor_ok, type_ok = {}, {}
 local i, body -- the event check_event is at, for bad()
+-- the bodies as decoded texts, and the object members cjson found in
+-- them: text_problem checks them all at once after pass 0
+local texts, nmembers = {}, 0
 local function bad(what)
   return badarg(string.format('event %d: %s; the body is the stored event after its opening brace, ' ..
     'on one line, without s or ts, not %s', i, what, shown(body)))
 end
 local function check_event(expect)
-  local ok, ev = pcall(cjson.decode, '{' .. body)
+  local text = '{' .. body
+  local ok, ev = pcall(cjson.decode, text)
   if not ok or type(ev) ~= 'table' then return bad('body is not a JSON object') end
   if string.find(body, '\n', 1, true) then return bad('body has a raw newline') end
+  texts[#texts + 1] = text
+  nmembers = nmembers + count_members(ev)
   if ev.s ~= nil or ev.ts ~= nil then return bad('body carries s or ts, which the server assigns') end
   local typ, agent, st, eid = ev.t, ev.a, ev.st, ev.eid
   if not (type(typ) == 'string' and type_ok[typ]) then
@@ -105,6 +111,16 @@ for k = 1, n do
     field_of[agent] = #fields
   end
   if eid ~= '' then eids[#eids + 1] = eid end
+end
+-- what the C readers would read otherwise (a key twice, a number cjson
+-- alone takes): one pass over all the bodies; the event it is in is
+-- looked for only when there is one
+if text_problem(table.concat(texts, "\n"), nmembers) then
+  for k = 1, n do
+    i, body = k, ARGV[5 + (k - 1) * PER + 1]
+    local problem = json_problem(texts[k], cjson.decode(texts[k]))
+    if problem then return bad('body ' .. problem) end
+  end
 end
 local m
 m, e = load_meta(unpack(fields))
@@ -200,12 +216,12 @@ redis.call('HSET', KEYS[1], unpack(set))
 if #newids > 0 then redis.call('HSET', KEYS[4], unpack(newids)) end
 -- restart the TTLs at most once a second (they are whole seconds anyway);
 -- a key this call created always gets its TTL at once: a new log (the
--- first events), a new eventids hash, a new checkpoints hash
+-- first events), a new eventids hash, the checkpoints hash (it may be new)
 if now - tonumber(meta[S_F_REF] or 0) >= 1000 then
   expire_all(ttl * 1000, now)
 else
   if created_log then redis.call('PEXPIRE', KEYS[2], ttl * 1000) end
   if #newids > 0 then redis.call('PEXPIRE', KEYS[4], ttl * 1000) end
-  if first_cp then expire_checkpoints(first_cp) end
+  if first_cp then expire_checkpoints() end
 end
 return out

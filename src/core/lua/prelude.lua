@@ -98,10 +98,89 @@ local function agent_arg(field, at)
   return a
 end
 
-local function is_object_json(v)
+-- The object members in a value cjson decoded: an object's keys are
+-- strings (even "1"), an array's are 1..#t and it has no other.
+local function count_members(t)
+  local n = -#t
+  for _, v in next, t do
+    n = n + 1
+    if type(v) == 'table' then n = n + count_members(v) end
+  end
+  return n
+end
+
+-- A number token as JSON writes one (cjson also takes 0x10, 01, +1, inf,
+-- nan and 1e999, which the C readers refuse or read otherwise), finite.
+local function json_number(tok)
+  if #tok < 16 and string.find(tok, '^%-?[1-9]%d*$') then return true end -- the usual
+  local int, frac, exp = string.match(tok, '^%-?(%d+)(%.?%d*)([eE]?[%+%-]?%d*)$')
+  if not int or (#int > 1 and string.sub(int, 1, 1) == '0') or frac == '.' or
+    (exp ~= '' and not string.find(exp, '^[eE][%+%-]?%d+$')) then
+    return false
+  end
+  local v = tonumber(tok)
+  return v ~= nil and v == v and v ~= math.huge and v ~= -math.huge
+end
+
+-- Does a string in t (keys and values, at any depth) hold a NUL?
+local function holds_nul(t)
+  for k, v in next, t do
+    if (type(k) == 'string' and string.find(k, '\0', 1, true)) or
+      (type(v) == 'string' and string.find(v, '\0', 1, true)) or
+      (type(v) == 'table' and holds_nul(v)) then
+      return true
+    end
+  end
+  return false
+end
+
+-- What in JSON text (one or more texts, joined by newlines), from which
+-- cjson decoded members object members in all (count_members), the C
+-- readers would read otherwise, or nil. cjson keeps the last of two
+-- members of a name, the C readers the first: a key named twice in one
+-- object. Every key is followed by a colon, and outside strings only keys
+-- are: with escapes gone (so no string holds a quote) and then every
+-- string, the colons left count the keys the text names, against the
+-- members decoded (fewer decoded: a repeat, also one spelt another way,
+-- "a" and "\u0061"). The tokens left besides the brackets must be JSON's
+-- literals and numbers. A \u0000 escape gives 'nul?': the tables say
+-- whether a string holds a NUL (cJSON cuts it there). The emit script
+-- runs this once per call over all its bodies: gsubs in C, each string
+-- skipped in one match, a Lua loop only over the few bare tokens.
+local function text_problem(text, members)
+  if string.find(text, '\\', 1, true) then
+    if string.find(text, '\\u0000', 1, true) then return 'nul?' end
+    text = string.gsub(text, '\\.', '')
+  end
+  local rest = string.gsub(text, '"[^"]*"', '')
+  local _, keys = string.gsub(rest, ':', '')
+  if keys ~= members then return 'names a key twice in one object' end
+  if string.find(rest, '[^%[%]{}:,\n]') then
+    for tok in string.gmatch(rest, '[^%s%[%]{}:,]+') do
+      if tok ~= 'true' and tok ~= 'false' and tok ~= 'null' and not json_number(tok) then
+        return 'holds ' .. string.sub(tok, 1, 20) .. ', which is no JSON value (numbers are decimal and finite)'
+      end
+    end
+  end
+  return nil
+end
+
+-- text_problem for one text that cjson decoded to t.
+local function json_problem(text, t)
+  if type(t) ~= 'table' then return nil end
+  local p = text_problem(text, count_members(t))
+  if p ~= 'nul?' then return p end
+  if holds_nul(t) then return 'holds a \\u0000 (NUL)' end
+  return text_problem(string.gsub(text, '\\u0000', '\\u0001'), count_members(t))
+end
+
+-- A JSON object's text; once: one the C readers read as cjson does
+-- (json_problem: what a script stores from its arguments must be; a
+-- stored one was checked then).
+local function is_object_json(v, once)
   if type(v) ~= 'string' or string.sub(v, 1, 1) ~= '{' then return false end
   local ok, t = pcall(cjson.decode, v)
-  return ok and type(t) == 'table'
+  return ok and type(t) == 'table' and not (once and json_problem(v, t))
 end
 
 local STATES = {[S_WORKING] = true, [S_BROKEN] = true, [S_COMPLETED] = true}
@@ -254,12 +333,13 @@ local function checkpoint_texts(reason, now, seq, state, m, chain, agents)
   return n, body, rec, redis.sha1hex(chain .. rec)
 end
 
--- The first checkpoint creates the hash: it expires with the session.
-local function expire_checkpoints(first)
-  if first == 1 then
-    local pt = redis.call('PTTL', KEYS[1])
-    if pt > 0 then redis.call('PEXPIRE', KEYS[3], pt) end
-  end
+-- After a checkpoint is written: the hash expires with the session. Not
+-- only the first creates it: one taken after the hash was lost (deleted,
+-- evicted) does too, and a key without a TTL never expires. (Checkpoints
+-- are rare: the two calls are paid once per checkpoint.)
+local function expire_checkpoints()
+  local pt = redis.call('PTTL', KEYS[1])
+  if pt > 0 then redis.call('PEXPIRE', KEYS[3], pt) end
 end
 
 -- Take a checkpoint now (see checkpoint_texts) and write it; returns its
@@ -270,7 +350,7 @@ local function checkpoint(reason, now, seq, state, m, chain)
   redis.call('HSET', KEYS[3], n, body)
   redis.call('RPUSH', KEYS[5], rec)
   redis.call('HSET', KEYS[1], S_F_CPS, n, S_F_LASTCP, seq, S_F_CHAIN, chain)
-  expire_checkpoints(n)
+  expire_checkpoints()
   return n, chain
 end
 

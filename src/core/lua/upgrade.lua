@@ -21,6 +21,11 @@ for i = 1, #names do
 end
 local meta = {}
 for i = 1, #names do meta[names[i]] = got[i] end
+-- the metadata is copied into the upgrade record: a key named twice there
+-- would read one way in Lua and another in C (prelude: json_problem)
+if meta[S_F_METADATA] and not is_object_json(meta[S_F_METADATA], true) then
+  return badarg('stored field metadata of ' .. KEYS[1] .. ' names a key twice or holds what is no JSON; the session is damaged')
+end
 local agents = members()
 local seq = tonumber(meta[S_F_SEQ])
 local now = now_ms()

@@ -79,9 +79,13 @@ int sess_event_from_json(struct sess_event *ev, const cJSON *obj,
 			 struct sess_err *err)
 {
 	const cJSON *it;
+	const char *twice;
 
 	if (!cJSON_IsObject(obj))
 		return sess_err_set(err, SESS_E_DATA, "bad_event", "an event must be a JSON object");
+	if ((twice = sess_json_dup_key(obj)))
+		return sess_err_set(err, SESS_E_DATA, "bad_event",
+				    "the event names \"%.40s\" twice in one object; give each key once", twice);
 	cJSON_ArrayForEach(it, obj) {
 		const char *k = it->string;
 		int rc;
@@ -117,10 +121,17 @@ int sess_event_set_part(struct sess_event *ev, const char *which,
 {
 	cJSON *v = sess_json_parse_err(json, which,
 				       "quote it for the shell, e.g. '{\"operation\":\"modified\"}'", err);
+	const char *twice = v ? sess_json_dup_key(v) : NULL;
 	int rc;
 
 	if (!v)
 		return -1;
+	if (twice) {
+		sess_err_set(err, SESS_E_DATA, "bad_event", "%s names \"%.40s\" twice in one object; give each key once",
+			     which, twice);
+		cJSON_Delete(v);
+		return -1;
+	}
 	rc = replace_part(!strcmp(which, "changeInfo") ? &ev->change :
 			  !strcmp(which, "stateTransition") ? &ev->transition : &ev->impact,
 			  v, which, err);
@@ -284,12 +295,12 @@ static int move_item(cJSON *dst, const char *name, cJSON *src, const char *from)
 cJSON *sess_event_decode(const char *stored, size_t len, const char *id,
 			 struct sess_err *err)
 {
-	cJSON *in = cJSON_ParseWithLength(stored, len), *out, *c;
+	cJSON *in = sess_json_parse_stored(stored, len), *out, *c;
 
 	if (!in || !cJSON_IsObject(in)) {
 		cJSON_Delete(in);
 		sess_err_set(err, SESS_E_DATA, "corrupt_event",
-			     "a stored event is not valid JSON (\"%.40s\"); the session's data is damaged",
+			     "a stored event is not valid JSON or names a key twice (\"%.40s\"); the session's data is damaged",
 			     stored);
 		return NULL;
 	}
@@ -409,7 +420,7 @@ int sess_event_format(const char *stored, size_t len, const char *id,
 	size_t kl, start = out->len, flen = frame ? strlen(frame) : 0, idlen = id ? strlen(id) : 0;
 	int i, r, first = 1;
 
-	if (sess_jscan_init(&js, stored, len))
+	if (sess_jscan_init(&js, stored, len) || sess_jscan_dup(stored, len) != 0)
 		goto damaged;
 	while ((r = sess_jscan_next(&js, &k, &kl, &a, &b)) == 1)
 		if ((i = stored_key(k, kl)) >= 0) {
@@ -466,7 +477,7 @@ int sess_event_format(const char *stored, size_t len, const char *id,
 damaged:
 	out->len = start;
 	return sess_err_set(err, SESS_E_DATA, "corrupt_event",
-			    "a stored event is not valid JSON (\"%.40s\"); the session's data is damaged",
+			    "a stored event is not valid JSON or names a key twice (\"%.40s\"); the session's data is damaged",
 			    stored);
 oom:
 	out->len = start;

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/base/jscan.h"
 #include "core/model/limits.h"
 #include "core/base/utf8.h"
 
@@ -105,6 +106,33 @@ cJSON *sess_json_parse_err(const char *text, const char *what,
 cJSON *sess_json_parse(const char *text)
 {
 	return sess_json_parse_err(text, NULL, NULL, NULL);
+}
+
+const char *sess_json_dup_key(const cJSON *v)
+{
+	const cJSON *it, *b;
+	const char *d;
+
+	for (it = v ? v->child : NULL; it; it = it->next) {
+		if (cJSON_IsObject(v) && it->string)
+			for (b = v->child; b != it; b = b->next)
+				if (b->string && !strcmp(b->string, it->string))
+					return it->string;
+		if ((d = sess_json_dup_key(it)))
+			return d;
+	}
+	return NULL;
+}
+
+cJSON *sess_json_parse_stored(const char *text, size_t len)
+{
+	cJSON *v = cJSON_ParseWithLength(text, len);
+
+	if (v && sess_jscan_dup(text, len) != 0) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
 }
 
 const char *sess_json_near(void)

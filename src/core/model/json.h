@@ -40,6 +40,19 @@ cJSON *sess_json_parse_pos(const char *text, const char *what, const char *hint,
 /* The line and column of byte offset off of text. */
 void sess_json_line_col(const char *text, size_t off, long *line, long *col);
 
+/* A text sesskit stored (an event, a history record, a checkpoint, a
+ * session's metadata), parsed as it is read back: NULL when it is not
+ * valid JSON or when an object in it names a key twice (sess_jscan_dup:
+ * two readers would see two different records; the text is damaged).
+ * Caller frees with cJSON_Delete. */
+cJSON *sess_json_parse_stored(const char *text, size_t len);
+
+/* The first key an object in v (at any depth) names twice, or NULL when
+ * none does. cJSON keeps both members and finds the first, the server's
+ * Lua the last: what sesskit sends to be stored names each key once (the
+ * scripts refuse it otherwise). Points into v. */
+const char *sess_json_dup_key(const cJSON *v);
+
 /* The same without the reason. */
 cJSON *sess_json_parse(const char *text);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model/json.h"
 #include "core/model/keys.h"
 #include "core/model/limits.h"
 #include "core/redis/pipe.h"
@@ -44,12 +45,12 @@ int sess_checkpoint(struct sess_ctx *s, const char *id, const char *reason,
 static cJSON *checkpoint_json(const char *id, const char *text, size_t len,
 			      struct sess_err *err)
 {
-	cJSON *cp = cJSON_ParseWithLength(text, len);
+	cJSON *cp = sess_json_parse_stored(text, len);
 
 	if (!cp || !cJSON_IsObject(cp)) {
 		cJSON_Delete(cp);
 		sess_err_set(err, SESS_E_DATA, "corrupt_checkpoint",
-			     "a stored checkpoint of %s is not valid JSON; the session's data is damaged", id);
+			     "a stored checkpoint of %s is not valid JSON or names a key twice; the session's data is damaged", id);
 		return NULL;
 	}
 	cJSON_AddStringToObject(cp, "sessionId", id);

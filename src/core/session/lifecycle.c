@@ -73,6 +73,13 @@ int sess_create(struct sess_ctx *s, const char *id, const char *agent,
 			return sess_err_set(err, SESS_E_DATA, "bad_json",
 					    "metadata must be a JSON object, e.g. '{\"feature\":\"login\"}'");
 		}
+		if (sess_json_dup_key(meta)) {
+			sess_err_set(err, SESS_E_DATA, "bad_json",
+				     "metadata names \"%.40s\" twice in one object; give each key once",
+				     sess_json_dup_key(meta));
+			cJSON_Delete(meta);
+			return -1;
+		}
 		meta_text = cJSON_PrintUnformatted(meta);
 	}
 	sess_keys_init(&k, s->cfg->prefix, id);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "core/history/fold.h"
+#include "core/model/json.h"
 #include "core/model/keys.h"
 #include "core/redis/pipe.h"
 #include "core/base/schema.h"
@@ -118,7 +119,7 @@ static cJSON *covering_checkpoint(struct sess_ctx *s, const struct sess_keys *k,
 	if (!h)
 		return NULL;
 	for (i = 0; h->type == REDIS_REPLY_ARRAY && i < h->elements; i++) {
-		cJSON *cp = cJSON_ParseWithLength(h->element[i]->str, h->element[i]->len);
+		cJSON *cp = sess_json_parse_stored(h->element[i]->str, h->element[i]->len);
 		const cJSON *cs = cJSON_GetObjectItemCaseSensitive(cp, "seq");
 		const cJSON *bs = best ? cJSON_GetObjectItemCaseSensitive(best, "seq") : NULL;
 		if (cJSON_IsNumber(cs) && cs->valuedouble >= (double)seq &&
@@ -150,8 +151,7 @@ struct merge_st {
 
 static long long at_of(const redisReply *e)
 {
-	const char *p = e->str ? strstr(e->str, "\"at\":") : NULL;
-	return p ? strtoll(p + 5, NULL, 10) : -1;
+	return e->str ? sess_fold_record_at(e->str, e->len) : -1;
 }
 
 /* History records that come before event seq (at < seq). */

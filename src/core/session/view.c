@@ -10,6 +10,7 @@
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
 #include "core/base/schema.h"
+#include "core/model/json.h"
 
 int sess_check_layout(struct sess_ctx *s, struct sess_err *err)
 {
@@ -76,7 +77,7 @@ static cJSON *meta_to_json(const char *id, const redisReply *h, long long pttl,
 		cJSON_AddNumberToObject(o, "expiresIn", (double)pttl);
 	for (i = 0; i + 1 < h->elements; i += 2) {
 		if (!strcmp(h->element[i]->str, SESS_S_F_METADATA)) {
-			cJSON *m = cJSON_Parse(h->element[i + 1]->str);
+			cJSON *m = sess_json_parse_stored(h->element[i + 1]->str, h->element[i + 1]->len);
 			if (m)
 				cJSON_AddItemToObject(o, "metadata", m);
 		}
@@ -159,7 +160,7 @@ static const char *const list_fields[] = {SESS_S_F_VERSION, SESS_S_F_STATE, SESS
 
 /* One page of index entries -> rows (pipelined HMGET of their meta). */
 static int list_page(struct sess_ctx *s, const redisReply *ids, long offset,
-		     const struct sess_list_opts *o, sess_each_fn each, void *arg,
+		     const struct sess_list_opts *o, sess_each_fn each, sess_skip_fn skip, void *arg,
 		     long *emitted, int *stop, struct sess_err *err)
 {
 	char key[SESS_KEY_MAX];
@@ -195,7 +196,11 @@ static int list_page(struct sess_ctx *s, const redisReply *ids, long offset,
 			continue;
 		}
 		if (sess_layout_ok(sess_reply_str(r, 0), err)) {
-			rc = -1;
+			/* one bad session need not hide the others */
+			if (skip)
+				skip(ids->element[i]->str, err, arg);
+			else
+				rc = -1;
 			freeReplyObject(r);
 			continue;
 		}
@@ -224,6 +229,12 @@ static int list_page(struct sess_ctx *s, const redisReply *ids, long offset,
 
 int sess_list(struct sess_ctx *s, const struct sess_list_opts *o,
 	      sess_each_fn each, void *arg, struct sess_err *err)
+{
+	return sess_list_skip(s, o, each, NULL, arg, err);
+}
+
+int sess_list_skip(struct sess_ctx *s, const struct sess_list_opts *o,
+		   sess_each_fn each, sess_skip_fn skip, void *arg, struct sess_err *err)
 {
 	char key[SESS_KEY_MAX], start[24], stop_s[24];
 	long offset = o->cursor > 0 ? o->cursor : 0, emitted = 0;
@@ -262,7 +273,7 @@ int sess_list(struct sess_ctx *s, const struct sess_list_opts *o,
 			freeReplyObject(ids);
 			break;
 		}
-		if (list_page(s, ids, offset, o, each, arg, &emitted, &stop, err)) {
+		if (list_page(s, ids, offset, o, each, skip, arg, &emitted, &stop, err)) {
 			freeReplyObject(ids);
 			return -1;
 		}

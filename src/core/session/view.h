@@ -26,6 +26,13 @@ struct sess_list_opts {
 int sess_list(struct sess_ctx *s, const struct sess_list_opts *o,
 	      sess_each_fn each, void *arg, struct sess_err *err);
 
+/* The same, where a session that cannot be listed (a layout this build
+ * does not know) is passed to skip (why says what is wrong, arg is each's)
+ * and the listing goes on: sess_list fails with it instead. */
+typedef void (*sess_skip_fn)(const char *id, const struct sess_err *why, void *arg);
+int sess_list_skip(struct sess_ctx *s, const struct sess_list_opts *o,
+		   sess_each_fn each, sess_skip_fn skip, void *arg, struct sess_err *err);
+
 /* How many sessions the index holds (expired ones not yet pruned included). */
 int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err);
 

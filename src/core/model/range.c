@@ -1,4 +1,4 @@
-#include "sess-health/range.h"
+#include "core/model/range.h"
 
 #include <math.h>
 #include <stdio.h>
