@@ -1,26 +1,22 @@
 #!/usr/bin/env bats
 # Shell completion: the scripts ask the binary (`sessctl __complete`), which
 # answers from its command table; the table is checked against the man page.
+# Here bash completes (tests/helpers/complete.bash); completions_shells.bats
+# runs bash, zsh and fish on every binary.
 bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
 setup() {
 	load helpers/redis
+	load helpers/complete
 	common_setup
-	source "$SESSKIT_SRCDIR/completions/bash/sessctl"
-	# the completion calls `sessctl`: put the built one first on PATH
-	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	ln -sf "$SESSCTL" "$BATS_TEST_TMPDIR/bin/sessctl"
-	export PATH="$BATS_TEST_TMPDIR/bin:$PATH" REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T"
+	completion_path
+	export REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T"
 }
 
-complete_words() { # complete_words WORD... : COMPREPLY for the last word
-	COMP_WORDS=("$@")
-	COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
-	COMPREPLY=()
-	_sesskit_complete
-	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '
+complete_words() { # complete_words WORD...: bash's candidates for the line "WORD..."
+	bash_complete "$*" | tr '\n' ' '
 }
 
 # The option names of an --help's option lines (not what their help text
@@ -110,24 +106,11 @@ man_has() {
 	done
 }
 
-@test "zsh and fish completions ask the binary, and parse" {
-	grep -q '__complete' "$SESSKIT_SRCDIR/completions/zsh/_sessctl"
-	grep -q '__complete' "$SESSKIT_SRCDIR/completions/fish/sessctl.fish"
-	if command -v zsh >/dev/null; then
-		zsh -n "$SESSKIT_SRCDIR/completions/zsh/_sessctl"
-	fi
-	if command -v fish >/dev/null; then
-		fish -n "$SESSKIT_SRCDIR/completions/fish/sessctl.fish"
-	fi
-}
-
 # Every binary: its completion script asks it, and its man page documents
 # every command and option of its table.
 @test "every binary: each command and option completes and is in its man page" {
 	local b c o n pat man
 	for b in sess-replay sess-migrate sess-health sess-bench sess-validate; do
-		ln -sf "$SESSKIT_BUILDDIR/$b" "$BATS_TEST_TMPDIR/bin/$b"
-		source "$SESSKIT_SRCDIR/completions/bash/$b"
 		grep -q '__complete' "$SESSKIT_SRCDIR/completions/zsh/_$b" || fail "zsh $b"
 		grep -q '__complete' "$SESSKIT_SRCDIR/completions/fish/$b.fish" || fail "fish $b"
 		man="$SESSKIT_SRCDIR/man/$b.1"
