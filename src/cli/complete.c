@@ -104,8 +104,8 @@ static void ids_with_prefix(struct cli_app *a, const char *key, const char *cur,
 	if (!ids)
 		return;
 	r = sess_conn_cmdf(&a->conn, &a->err, "ZSCORE %s %s", key, cur);
-	if (r && r->str && strtod(r->str, NULL) >= now)
-		ids[n++] = strdup(cur);
+	if (r && r->str && strtod(r->str, NULL) >= now && (ids[n] = strdup(cur)))
+		n++;
 	if (r)
 		freeReplyObject(r);
 	snprintf(pat, sizeof pat, "%s*", cur);
@@ -120,14 +120,14 @@ static void ids_with_prefix(struct cli_app *a, const char *key, const char *cur,
 		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
 		for (i = 0; i + 1 < r->element[1]->elements && n < IDS_MAX; i += 2) {
 			const redisReply *m = r->element[1]->element[i], *s = r->element[1]->element[i + 1];
-			if (m->str && s->str && strtod(s->str, NULL) >= now)
-				ids[n++] = strdup(m->str);
+			if (m->str && s->str && strtod(s->str, NULL) >= now && (ids[n] = strdup(m->str)))
+				n++;
 		}
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") && n < IDS_MAX && now_ms() < deadline);
 	qsort(ids, n, sizeof *ids, by_name);
 	for (i = 0; i < n; i++)
-		if (ids[i] && (!i || !ids[i - 1] || strcmp(ids[i], ids[i - 1])))
+		if (!i || strcmp(ids[i], ids[i - 1]))
 			printf("%s%s\n", pfx, ids[i]);
 	for (i = 0; i < n; i++)
 		free(ids[i]);
