@@ -115,6 +115,8 @@ zpty -n -w sk "$line"$'\t'
 integer i
 for (( i = 0; i < 600; i++ )); do
 	[[ -e $out.done ]] && break
+	# what zsh writes to the terminal is read, so it never waits on it
+	while zpty -r -t sk _sk_junk 2>/dev/null; do :; done
 	sleep 0.05
 done
 zpty -d sk
