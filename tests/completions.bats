@@ -62,6 +62,31 @@ command_options() { # command_options CMD: its own options (not the common ones)
 	assert_equal "$(REDIS_URL=redis://127.0.0.1:1 complete_words sessctl -u "redis://127.0.0.1:$REDIS_PORT_T" get be)" "beta "
 }
 
+@test "bash: an id only where the command takes one" {
+	"$SESSCTL" create --agent a1 --id alpha-1 >/dev/null
+	"$SESSCTL" create --agent a1 --id alpha-2 >/dev/null
+	# get takes one id; join ID AGENT's second word is an agent
+	assert_equal "$(complete_words sessctl get alpha-1 al)" ""
+	assert_equal "$(complete_words sessctl join alpha-1 al)" ""
+	# watch takes many
+	assert_equal "$(complete_words sessctl watch alpha-1 al)" "alpha-1 alpha-2 "
+	# after --, words are arguments, not options
+	assert_equal "$(complete_words sessctl get -- --h)" ""
+	# help takes one command
+	assert_equal "$(complete_words sessctl help ge)" "get "
+	assert_equal "$(complete_words sessctl help get ge)" ""
+}
+
+@test "bash: the default command (sess-health check) before any command word" {
+	# its options, and their values; a command word after its options is
+	# no command any more (the line is check's)
+	assert_equal "$(complete_words sess-health --wat)" "--watch "
+	assert_equal "$(complete_words sess-health -f p)" "prometheus "
+	assert_equal "$(complete_words sess-health --format json pr)" ""
+	assert_equal "$(complete_words sess-health --url redis://127.0.0.1:1 pr)" "probe "
+	assert_equal "$(complete_words sess-health --role=r)" "--role=replica "
+}
+
 @test "every command in the table completes, with every one of its options" {
 	local n=0 c o
 	for c in $(table_commands); do
