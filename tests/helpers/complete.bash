@@ -127,7 +127,9 @@ ZSH
 }
 
 fish_complete() {
+	# its own config and data dirs: nothing is written to the user's
 	# shellcheck disable=SC2016
-	fish --no-config -c 'for f in $argv[1]/*.fish; source $f; end; complete -C $argv[2]' \
+	XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/fish-config" XDG_DATA_HOME="$BATS_TEST_TMPDIR/fish-data" \
+		fish --no-config -c 'for f in $argv[1]/*.fish; source $f; end; complete -C $argv[2]' \
 		"$SESSKIT_SRCDIR/completions/fish" "$1" | cut -f1 | sort -u
 }
