@@ -62,6 +62,17 @@ command_options() { # command_options CMD: its own options (not the common ones)
 	assert_equal "$(REDIS_URL=redis://127.0.0.1:1 complete_words sessctl -u "redis://127.0.0.1:$REDIS_PORT_T" get be)" "beta "
 }
 
+@test "bash: ids with @ and :, and a COMP_WORDBREAKS without : and =" {
+	"$SESSCTL" create --agent a1 --id bot@host:1 >/dev/null
+	"$SESSCTL" create --agent a1 --id bot@host:2 >/dev/null
+	assert_equal "$(complete_words sessctl get bot@h)" "bot@host:1 bot@host:2 "
+	assert_equal "$(complete_words sessctl get bot@host:)" "bot@host:1 bot@host:2 "
+	assert_equal "$(complete_words sessctl --url=redis://127.0.0.1:$REDIS_PORT_T get bot@host:2)" "bot@host:2 "
+	# many users take : out of COMP_WORDBREAKS; then bash splits less
+	assert_equal "$(COMP_WORDBREAKS=$' \t\n"\'><;|&(' complete_words sessctl --url redis://127.0.0.1:$REDIS_PORT_T get bot@host:)" "bot@host:1 bot@host:2 "
+	assert_equal "$(COMP_WORDBREAKS=$' \t\n"\'><;|&(' complete_words sessctl list --state=w)" "--state=working "
+}
+
 @test "bash: an id only where the command takes one" {
 	"$SESSCTL" create --agent a1 --id alpha-1 >/dev/null
 	"$SESSCTL" create --agent a1 --id alpha-2 >/dev/null

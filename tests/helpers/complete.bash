@@ -6,7 +6,8 @@
 #   bash_complete LINE   bash as readline runs it: COMP_LINE, COMP_POINT,
 #                        COMP_WORDS and COMP_CWORD set as bash sets them
 #                        (split at blanks and at runs of COMP_WORDBREAKS
-#                        characters: "--url redis://h:1" is "--url" "redis"
+#                        characters, bash's or the caller's: "--url
+#                        redis://h:1" is "--url" "redis"
 #                        ":" "//h" ":" "1", "--format=" ends in the word
 #                        "="), the function `complete -p TOOL` names called
 #                        with TOOL CUR PREV; readline then replaces only what
@@ -39,7 +40,10 @@ need_shell() {
 }
 
 bash_complete() {
-	local line=$1 breaks=$'"\'><=;|&(:' tool fn i c prev kept=
+	local line=$1 tool fn i c prev kept=
+	# bash's own (" ' @ > < = ; | & ( : and blanks), or what the test set
+	local breaks=${COMP_WORDBREAKS-$' \t\n"\'@><=;|&(:'}
+	breaks=${breaks//[[:space:]]/}
 	local -a words=()
 	# the words as bash splits them
 	local word="" kind="" # kind: b (break characters) or w (others)
