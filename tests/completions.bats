@@ -1,26 +1,22 @@
 #!/usr/bin/env bats
 # Shell completion: the scripts ask the binary (`sessctl __complete`), which
 # answers from its command table; the table is checked against the man page.
+# Here bash completes (tests/helpers/complete.bash); completions_shells.bats
+# runs bash, zsh and fish on every binary.
 bats_require_minimum_version 1.5.0
 
 setup_file() { load helpers/redis; common_setup_file; }
 teardown_file() { load helpers/redis; common_teardown_file; }
 setup() {
 	load helpers/redis
+	load helpers/complete
 	common_setup
-	source "$SESSKIT_SRCDIR/completions/bash/sessctl"
-	# the completion calls `sessctl`: put the built one first on PATH
-	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	ln -sf "$SESSCTL" "$BATS_TEST_TMPDIR/bin/sessctl"
-	export PATH="$BATS_TEST_TMPDIR/bin:$PATH" REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T"
+	completion_path
+	export REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T"
 }
 
-complete_words() { # complete_words WORD... : COMPREPLY for the last word
-	COMP_WORDS=("$@")
-	COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
-	COMPREPLY=()
-	_sesskit_complete
-	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '
+complete_words() { # complete_words WORD...: bash's candidates for the line "WORD..."
+	bash_complete "$*" | tr '\n' ' '
 }
 
 # The option names of an --help's option lines (not what their help text
@@ -64,6 +60,42 @@ command_options() { # command_options CMD: its own options (not the common ones)
 	assert_equal "$(complete_words sessctl emit b)" "beta "
 	# the server named on the line is the one asked
 	assert_equal "$(REDIS_URL=redis://127.0.0.1:1 complete_words sessctl -u "redis://127.0.0.1:$REDIS_PORT_T" get be)" "beta "
+}
+
+@test "bash: ids with @ and :, and a COMP_WORDBREAKS without : and =" {
+	"$SESSCTL" create --agent a1 --id bot@host:1 >/dev/null
+	"$SESSCTL" create --agent a1 --id bot@host:2 >/dev/null
+	assert_equal "$(complete_words sessctl get bot@h)" "bot@host:1 bot@host:2 "
+	assert_equal "$(complete_words sessctl get bot@host:)" "bot@host:1 bot@host:2 "
+	assert_equal "$(complete_words sessctl --url=redis://127.0.0.1:$REDIS_PORT_T get bot@host:2)" "bot@host:2 "
+	# many users take : out of COMP_WORDBREAKS; then bash splits less
+	assert_equal "$(COMP_WORDBREAKS=$' \t\n"\'><;|&(' complete_words sessctl --url redis://127.0.0.1:$REDIS_PORT_T get bot@host:)" "bot@host:1 bot@host:2 "
+	assert_equal "$(COMP_WORDBREAKS=$' \t\n"\'><;|&(' complete_words sessctl list --state=w)" "--state=working "
+}
+
+@test "bash: an id only where the command takes one" {
+	"$SESSCTL" create --agent a1 --id alpha-1 >/dev/null
+	"$SESSCTL" create --agent a1 --id alpha-2 >/dev/null
+	# get takes one id; join ID AGENT's second word is an agent
+	assert_equal "$(complete_words sessctl get alpha-1 al)" ""
+	assert_equal "$(complete_words sessctl join alpha-1 al)" ""
+	# watch takes many
+	assert_equal "$(complete_words sessctl watch alpha-1 al)" "alpha-1 alpha-2 "
+	# after --, words are arguments, not options
+	assert_equal "$(complete_words sessctl get -- --h)" ""
+	# help takes one command
+	assert_equal "$(complete_words sessctl help ge)" "get "
+	assert_equal "$(complete_words sessctl help get ge)" ""
+}
+
+@test "bash: the default command (sess-health check) before any command word" {
+	# its options, and their values; a command word after its options is
+	# no command any more (the line is check's)
+	assert_equal "$(complete_words sess-health --wat)" "--watch "
+	assert_equal "$(complete_words sess-health -f p)" "prometheus "
+	assert_equal "$(complete_words sess-health --format json pr)" ""
+	assert_equal "$(complete_words sess-health --url redis://127.0.0.1:1 pr)" "probe "
+	assert_equal "$(complete_words sess-health --role=r)" "--role=replica "
 }
 
 @test "every command in the table completes, with every one of its options" {
@@ -110,24 +142,11 @@ man_has() {
 	done
 }
 
-@test "zsh and fish completions ask the binary, and parse" {
-	grep -q '__complete' "$SESSKIT_SRCDIR/completions/zsh/_sessctl"
-	grep -q '__complete' "$SESSKIT_SRCDIR/completions/fish/sessctl.fish"
-	if command -v zsh >/dev/null; then
-		zsh -n "$SESSKIT_SRCDIR/completions/zsh/_sessctl"
-	fi
-	if command -v fish >/dev/null; then
-		fish -n "$SESSKIT_SRCDIR/completions/fish/sessctl.fish"
-	fi
-}
-
 # Every binary: its completion script asks it, and its man page documents
 # every command and option of its table.
 @test "every binary: each command and option completes and is in its man page" {
 	local b c o n pat man
 	for b in sess-replay sess-migrate sess-health sess-bench sess-validate; do
-		ln -sf "$SESSKIT_BUILDDIR/$b" "$BATS_TEST_TMPDIR/bin/$b"
-		source "$SESSKIT_SRCDIR/completions/bash/$b"
 		grep -q '__complete' "$SESSKIT_SRCDIR/completions/zsh/_$b" || fail "zsh $b"
 		grep -q '__complete' "$SESSKIT_SRCDIR/completions/fish/$b.fish" || fail "fish $b"
 		man="$SESSKIT_SRCDIR/man/$b.1"

@@ -4,31 +4,49 @@
  * `TOOL __complete WORDS...` and offer what it prints, so a command or an
  * option added to a table is completed everywhere at once (cobra's
  * __complete is the model).
+ *
+ * WORDS are whole shell words as the command will get them (bash's
+ * COMP_WORDBREAKS split is undone by its script), the last one up to the
+ * cursor. Each line printed is one whole word, "WORD" or "WORD\tTEXT":
+ * for "--format=js" that is "--format=json" (bash's script drops what
+ * readline keeps itself). A first line ":file" asks the shell for file
+ * names instead, ":file\tPREFIX" for file names after PREFIX
+ * ("--config=").
  */
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#define MAX_IDS 100
+#include "core/model/keys.h"
 
-/* The option of opts (or the common ones) that word names, or NULL;
- * *inline_value is set for "--name=value". */
+#define IDS_RECENT 100    /* ids offered for an empty word: the most recent */
+#define IDS_MAX 1000      /* ids offered for a typed prefix, at most */
+#define IDS_SCAN_MS 1000  /* how long the index scan for a prefix may take */
+#define IDS_TIMEOUT_MS 1000 /* connect and command timeouts, at most */
+
+/* The option of opts (or the common ones) that word names, or NULL.
+ * *value is its value when the word holds one ("--name=value", "-xvalue"),
+ * else NULL; *common says it is a common option. */
 static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *word,
-				      int *inline_value)
+				      const char **value, int *common)
 {
 	const struct cli_opt *sets[2] = {opts, cli_common_opts}, *o;
 	size_t len;
 	int i;
 
-	*inline_value = 0;
+	*value = NULL;
 	if (word[0] != '-' || !word[1])
 		return NULL;
 	for (i = 0; i < 2; i++)
 		for (o = sets[i]; o && o->name; o++) {
+			*common = i == 1;
 			if (word[1] != '-') {
 				if (o->letter && word[1] == o->letter) {
-					*inline_value = word[2] != '\0';
+					if (word[2] && o->kind != CLI_OPT_FLAG)
+						*value = word + 2;
 					return o;
 				}
 				continue;
@@ -36,119 +54,260 @@ static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *wo
 			len = strlen(o->name);
 			if (!strncmp(word + 2, o->name, len) &&
 			    (word[2 + len] == '\0' || word[2 + len] == '=')) {
-				*inline_value = word[2 + len] == '=';
+				if (word[2 + len] == '=')
+					*value = word + 3 + len;
 				return o;
 			}
 		}
 	return NULL;
 }
 
-/* Remember the connection options given so far, so ids come from the
- * server the command will talk to. */
-static void note_common(struct cli_app *a, const struct cli_opt *o, const char *v)
+static long long now_ms(void)
 {
-	const struct cli_opt *c;
+	struct timespec ts;
 
-	for (c = cli_common_opts; c->name; c++)
-		if (c == o)
-			cli_opt_set(o, &a->common, v, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int print_id(cJSON *row, void *arg)
+static int by_name(const void *x, const void *y)
 {
-	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "id"));
-	const char *prefix = arg;
-
-	if (id && !strncmp(id, prefix, strlen(prefix)))
-		printf("%s\n", id);
-	return 0;
+	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-/* Session ids from the server; quietly none when it does not answer. */
-static void session_ids(struct cli_app *a, const char *cur)
+/* The server's clock in ms (the index is scored by expiry in ms), or -1. */
+static double server_ms(struct cli_app *a)
 {
-	struct sess_list_opts lo = {NULL, NULL, MAX_IDS, 0};
+	redisReply *r = sess_conn_cmdf(&a->conn, &a->err, "TIME");
+	double ms = -1;
+
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->str &&
+	    r->element[1]->str)
+		ms = strtod(r->element[0]->str, NULL) * 1000 + strtod(r->element[1]->str, NULL) / 1000;
+	if (r)
+		freeReplyObject(r);
+	return ms;
+}
+
+/* The live ids of the index that start with cur: the exact one if it is
+ * there (so a whole id always completes), then a ZSCAN MATCH cur* of the
+ * index, bounded by IDS_MAX ids and IDS_SCAN_MS. Sorted, each once. */
+static void ids_with_prefix(struct cli_app *a, const char *key, const char *cur,
+			    double now, const char *pfx)
+{
+	char cursor[32] = "0", pat[SESS_ID_MAX + 2];
+	char **ids = calloc(IDS_MAX + 1, sizeof *ids);
+	long long deadline = now_ms() + IDS_SCAN_MS;
+	redisReply *r;
+	size_t n = 0, i;
+
+	if (!ids)
+		return;
+	r = sess_conn_cmdf(&a->conn, &a->err, "ZSCORE %s %s", key, cur);
+	if (r && r->str && strtod(r->str, NULL) >= now && (ids[n] = strdup(cur)))
+		n++;
+	if (r)
+		freeReplyObject(r);
+	snprintf(pat, sizeof pat, "%s*", cur);
+	do {
+		r = sess_conn_cmdf(&a->conn, &a->err, "ZSCAN %s %s MATCH %s COUNT 1000", key, cursor, pat);
+		if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 || !r->element[0]->str ||
+		    r->element[1]->type != REDIS_REPLY_ARRAY) {
+			if (r)
+				freeReplyObject(r);
+			break;
+		}
+		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+		for (i = 0; i + 1 < r->element[1]->elements && n < IDS_MAX; i += 2) {
+			const redisReply *m = r->element[1]->element[i], *s = r->element[1]->element[i + 1];
+			if (m->str && s->str && strtod(s->str, NULL) >= now && (ids[n] = strdup(m->str)))
+				n++;
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") && n < IDS_MAX && now_ms() < deadline);
+	qsort(ids, n, sizeof *ids, by_name);
+	for (i = 0; i < n; i++)
+		if (!i || strcmp(ids[i], ids[i - 1]))
+			printf("%s%s\n", pfx, ids[i]);
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+/* Session ids from the server; quietly none when it does not answer.
+ * For an empty word the IDS_RECENT most recently active; for a prefix
+ * any id of the index that starts so, whatever its age. */
+static void session_ids(struct cli_app *a, const char *cur, const char *pfx)
+{
+	char key[SESS_KEY_MAX], min[48];
+	redisReply *r;
+	double now;
+	size_t i;
 	int warn;
 
-	if (cli_settings(&a->cfg, &a->common, &warn, &a->err) ||
-	    sess_conn_open(&a->conn, &a->cfg, &a->err))
+	if (*cur && sess_key_check_id(cur, "session id", &a->err))
+		return; /* no id starts so (and no glob can reach MATCH) */
+	if (cli_settings(&a->cfg, &a->common, &warn, &a->err))
 		return;
-	a->ctx.conn = &a->conn;
-	a->ctx.cfg = &a->cfg;
-	sess_list(&a->ctx, &lo, print_id, (void *)cur, &a->err);
+	/* a shell waits for this: never long */
+	if (a->cfg.connect_timeout_ms <= 0 || a->cfg.connect_timeout_ms > IDS_TIMEOUT_MS)
+		a->cfg.connect_timeout_ms = IDS_TIMEOUT_MS;
+	if (a->cfg.command_timeout_ms <= 0 || a->cfg.command_timeout_ms > IDS_TIMEOUT_MS)
+		a->cfg.command_timeout_ms = IDS_TIMEOUT_MS;
+	if (sess_conn_open(&a->conn, &a->cfg, &a->err))
+		return;
+	sess_key_index(key, a->cfg.prefix);
+	if ((now = server_ms(a)) < 0)
+		goto out;
+	if (*cur) {
+		ids_with_prefix(a, key, cur, now, pfx);
+		goto out;
+	}
+	snprintf(min, sizeof min, "%.0f", now);
+	r = sess_conn_cmdf(&a->conn, &a->err, "ZREVRANGEBYSCORE %s +inf %s LIMIT 0 %d", key, min,
+			   IDS_RECENT);
+	if (r && r->type == REDIS_REPLY_ARRAY) {
+		const char **ids = calloc(r->elements + 1, sizeof *ids);
+		size_t n = 0;
+		for (i = 0; ids && i < r->elements; i++)
+			if (r->element[i]->str)
+				ids[n++] = r->element[i]->str;
+		if (ids)
+			qsort(ids, n, sizeof *ids, by_name);
+		for (i = 0; ids && i < n; i++)
+			printf("%s%s\n", pfx, ids[i]);
+		free(ids);
+	}
+	if (r)
+		freeReplyObject(r);
+out:
 	sess_conn_close(&a->conn);
 }
 
-static void values(struct cli_app *a, const char *what, const char *cur)
+/* The candidates for cur, the value of an option that completes to what
+ * (its table's values); pfx goes before each ("--format=" for
+ * "--format=js"). */
+static void values(struct cli_app *a, const char *what, const char *cur, const char *pfx)
 {
 	char buf[256], *w, *save = NULL;
 
 	if (!what)
 		return;
 	if (!strcmp(what, CLI_COMPLETE_FILE)) {
-		puts(":file");
+		printf(":file%s%s\n", *pfx ? "\t" : "", pfx);
 		return;
 	}
 	if (!strcmp(what, CLI_COMPLETE_SESSION)) {
-		session_ids(a, cur);
+		session_ids(a, cur, pfx);
 		return;
 	}
 	snprintf(buf, sizeof buf, "%s", what);
 	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
 		if (!strncmp(w, cur, strlen(cur)))
-			puts(w);
+			printf("%s%s\n", pfx, w);
 }
 
+/* The long options of opts that cur ("-", "--", "--fo") starts. */
 static void options(const struct cli_opt *opts, const char *cur)
 {
 	const struct cli_opt *o;
+	const char *name = cur[1] == '-' ? cur + 2 : cur + 1;
 
+	if (strcmp(cur, "-") && strncmp(cur, "--", 2))
+		return;
 	for (o = opts; o && o->name; o++)
-		if (o->help && !strncmp(o->name, cur + 2 * (cur[0] == '-' && cur[1] == '-'),
-					strlen(cur) > 2 ? strlen(cur) - 2 : 0) &&
-		    (cur[0] != '-' || cur[1] == '-' || !cur[1]))
+		if (o->help && !strncmp(o->name, name, strlen(name)))
 			printf("--%s\t%.*s\n", o->name, (int)strcspn(o->help, "\n"), o->help);
+}
+
+static void commands(const struct cli_tool *t, const char *cur, int with_help)
+{
+	size_t k;
+
+	for (k = 0; k < t->ncmds; k++)
+		if (!t->cmds[k].hidden && !strncmp(t->cmds[k].name, cur, strlen(cur)))
+			printf("%s\t%s\n", t->cmds[k].name, t->cmds[k].summary);
+	if (with_help && !strncmp("help", cur, strlen(cur)))
+		printf("help\tshow a command's options\n");
+}
+
+/* cur holds an option and its value ("--format=js", "-fjs"): the value's
+ * candidates, each with the option before it. 1 when it did. */
+static int inline_value(struct cli_app *a, const struct cli_opt *opts, const char *cur)
+{
+	const struct cli_opt *o;
+	const char *v;
+	char pfx[128];
+	int common;
+
+	if (!(o = find_opt(opts, cur, &v, &common)) || !v || o->kind == CLI_OPT_FLAG ||
+	    (size_t)(v - cur) >= sizeof pfx)
+		return 0;
+	snprintf(pfx, sizeof pfx, "%.*s", (int)(v - cur), cur);
+	values(a, o->values, v, pfx);
+	return 1;
 }
 
 int cli_complete(struct cli_app *a, int nwords, char **words)
 {
 	const struct cli_tool *t = a->tool;
-	const struct cli_cmd *c = NULL;
+	const struct cli_cmd *c = NULL, *def = t->default_cmd ? cli_find(t, t->default_cmd) : NULL;
 	const struct cli_opt *o;
-	const char *cur = nwords > 0 ? words[nwords - 1] : "";
-	int i, inl, help = 0;
-	size_t k;
+	const char *cur = nwords > 0 ? words[nwords - 1] : "", *v;
+	int i, help = 0, npos = 0, dashdash = 0, common;
 
 	for (i = 0; i < nwords - 1; i++) {
 		const char *w = words[i];
-		if (w[0] == '-') {
-			o = find_opt(c ? c->opts : NULL, w, &inl);
-			if (o && o->kind != CLI_OPT_FLAG && !inl) {
+
+		if (!dashdash && !strcmp(w, "--")) {
+			dashdash = 1;
+			continue;
+		}
+		if (!dashdash && w[0] == '-' && w[1]) {
+			o = find_opt(c ? c->opts : def ? def->opts : NULL, w, &v, &common);
+			if (!o)
+				continue;
+			/* an option only the default command has: the line is
+			 * that command ("sess-health --format json") */
+			if (!c && !help && def && !common)
+				c = def;
+			if (o->kind == CLI_OPT_FLAG)
+				continue;
+			if (!v) {
 				if (i + 1 == nwords - 1) { /* cur is this option's value */
-					values(a, o->values, cur);
+					values(a, o->values, cur, "");
 					return 0;
 				}
-				note_common(a, o, words[i + 1]);
-				i++;
+				v = words[++i];
 			}
+			if (common) /* ids come from the server the line names */
+				cli_opt_set(o, &a->common, v, NULL);
 			continue;
 		}
 		if (!c && !help) {
 			if (!strcmp(w, "help"))
 				help = 1;
-			else if (!(c = cli_find(t, w)))
+			else if ((c = cli_find(t, w)))
+				continue;
+			else if (def)
+				c = def; /* the default command's argument */
+			else
 				return 0; /* not a command: nothing to offer */
+			if (help)
+				continue;
 		}
+		npos++;
 	}
 	if (help) {
-		for (k = 0; k < t->ncmds; k++)
-			if (!t->cmds[k].hidden && !strncmp(t->cmds[k].name, cur, strlen(cur)))
-				printf("%s\t%s\n", t->cmds[k].name, t->cmds[k].summary);
+		if (!npos)
+			commands(t, cur, 0);
 		return 0;
 	}
-	if (cur[0] == '-') {
-		if (c)
-			options(c->opts, cur);
+	if (!dashdash && cur[0] == '-') {
+		const struct cli_opt *own = c ? c->opts : def ? def->opts : NULL;
+		if (inline_value(a, own, cur))
+			return 0;
+		options(own, cur);
 		options(cli_common_opts, cur);
 		if (!strncmp("--help", cur, strlen(cur)))
 			puts("--help");
@@ -157,13 +316,13 @@ int cli_complete(struct cli_app *a, int nwords, char **words)
 		return 0;
 	}
 	if (!c) {
-		for (k = 0; k < t->ncmds; k++)
-			if (!t->cmds[k].hidden && !strncmp(t->cmds[k].name, cur, strlen(cur)))
-				printf("%s\t%s\n", t->cmds[k].name, t->cmds[k].summary);
-		if (!strncmp("help", cur, strlen(cur)))
-			printf("help\tshow a command's options\n");
-		return 0;
+		commands(t, cur, 1);
+		c = def; /* and what the default command's argument takes */
 	}
-	values(a, c->complete, cur);
+	/* only as many arguments as the command takes; of a command on one
+	 * session (id_arg) only the first is an id */
+	if (!c || (c->id_arg && npos > 0) || (c->npos_max >= 0 && npos >= c->npos_max))
+		return 0;
+	values(a, c->complete, cur, "");
 	return 0;
 }
