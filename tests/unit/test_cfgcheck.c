@@ -107,7 +107,6 @@ static void run_case(const struct tcase *c, const char *tmpdir)
 	enum sess_class rc;
 	char *text = config_text(c, &len);
 
-	tap_todo = !strncmp(c->name, "TODO:", 5) ? "known defect, see its case in cfgcheck.test" : NULL;
 	memset(&g, 0, sizeof g);
 	g.secret = tcase_get(c, "secret");
 	g.stop_after = stop ? atoi(stop) : 0;
@@ -160,7 +159,10 @@ static void run_case(const struct tcase *c, const char *tmpdir)
 		if (strcmp(path, "dir"))
 			unlink(file);
 	}
+	/* a case named "TODO: ..." is a known defect (see its comment) */
+	tap_todo = !strncmp(c->name, "TODO:", 5) ? "known defect, see its case in cfgcheck.test" : NULL;
 	ok(!strcmp(g.list, want), "%s: findings", c->name);
+	tap_todo = NULL;
 	if (strcmp(g.list, want)) {
 		char *p;
 		for (p = strtok(g.list, "\n"); p; p = strtok(NULL, "\n"))
@@ -176,7 +178,6 @@ static void run_case(const struct tcase *c, const char *tmpdir)
 	if (want_class)
 		is_str(class_name(rc), want_class, "%s: returns %s", c->name, want_class);
 	free(text);
-	tap_todo = NULL;
 }
 
 int main(void)

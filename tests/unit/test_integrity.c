@@ -41,7 +41,6 @@ static void run_case(const struct tcase *c)
 	struct got g;
 	int stopped = 0;
 
-	tap_todo = !strncmp(c->name, "TODO:", 5) ? "known defect, see its case in integrity.test" : NULL;
 	memset(&g, 0, sizeof g);
 	sess_fold_init(&f, "s1", 1);
 	for (i = 0; i < c->n; i++) {
@@ -139,7 +138,10 @@ static void run_case(const struct tcase *c)
 		sess_integrity_finish(&f, head, "session", cps, start ? strtoll(start, NULL, 10) : -1, collect, &g);
 	if (nmeta)
 		sess_integrity_meta(&f, fields, values, nmeta, collect, &g);
+	/* a case named "TODO: ..." is a known defect (see its comment) */
+	tap_todo = !strncmp(c->name, "TODO:", 5) ? "known defect, see its case in integrity.test" : NULL;
 	ok(!strcmp(g.list, want), "%s: findings", c->name);
+	tap_todo = NULL;
 	if (strcmp(g.list, want)) {
 		char *p;
 		for (p = strtok(g.list, "\n"); p; p = strtok(NULL, "\n"))
@@ -149,7 +151,6 @@ static void run_case(const struct tcase *c)
 	}
 	sess_fold_free(&f);
 	cJSON_Delete(cps);
-	tap_todo = NULL;
 }
 
 int main(void)
