@@ -28,6 +28,7 @@ static const char *fake_getenv(const char *name)
 
 struct got {
 	char list[8192];
+	char fixes[8192];   /* every finding's fix, one a line */
 	const char *secret;
 	int bad;            /* a finding without a message, a fix, or with the secret */
 	int stop_after;     /* the callback stops the check after this many (0: never) */
@@ -44,6 +45,7 @@ static int collect(const struct sess_finding *f, void *arg)
 	if (!strcmp(f->code, "config.bad_json"))
 		snprintf(g->list + strlen(g->list), sizeof g->list - strlen(g->list), ":%ld", f->col);
 	snprintf(g->list + strlen(g->list), sizeof g->list - strlen(g->list), "\n");
+	snprintf(g->fixes + strlen(g->fixes), sizeof g->fixes - strlen(g->fixes), "%s\n", f->fix ? f->fix : "");
 	if (!f->message || !f->message[0] || strchr(f->message, '\n') || !f->fix || !f->fix[0] ||
 	    strchr(f->fix, '\n') || (g->secret && (strstr(f->message, g->secret) || strstr(f->fix, g->secret))))
 		g->bad = 1;
@@ -170,6 +172,9 @@ static void run_case(const struct tcase *c, const char *tmpdir)
 		for (p = strtok(want, "\n"); p; p = strtok(NULL, "\n"))
 			printf("#   want %s\n", p);
 	}
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->l[i].tag, "fix"))
+			ok(strstr(g.fixes, c->l[i].text) != NULL, "%s: a fix says \"%s\"", c->name, c->l[i].text);
 	ok(!g.bad, "%s: each finding has one line of message and fix%s", c->name,
 	   g.secret ? ", and neither shows the secret" : "");
 	if (!stop)
