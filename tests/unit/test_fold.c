@@ -14,7 +14,7 @@
 
 static int is_input(const char *tag)
 {
-	return !strcmp(tag, "E") || !strcmp(tag, "H") || !strcmp(tag, "CP");
+	return !strcmp(tag, "E") || !strcmp(tag, "H") || !strcmp(tag, "CP") || !strcmp(tag, "SNAP");
 }
 
 /* Fold line t into f. */
@@ -28,7 +28,19 @@ static int fold_line(struct sess_fold *f, const struct tline *t, struct sess_err
 		cJSON *cp = cJSON_ParseWithLength(t->text, t->len);
 		int rc;
 		if (!cp)
-			return sess_err_set(err, SESS_E_DATA, "test_bad_cp", "CP line is not JSON");
+			return sess_err_set(err, SESS_E_DATA, "test_bad_json", "%s line is not JSON", t->tag);
+		if (!strcmp(t->tag, "SNAP")) {
+			/* a saved replay's block snapshot (restore starts afresh) */
+			int chained = f->chained;
+			char id[sizeof f->id];
+			memcpy(id, f->id, sizeof id);
+			sess_fold_free(f);
+			rc = sess_fold_restore(f, cp, chained, err);
+			if (!rc && !f->id[0])
+				memcpy(f->id, id, sizeof id);
+			cJSON_Delete(cp);
+			return rc;
+		}
 		rc = sess_fold_from_checkpoint(f, cp, err);
 		cJSON_Delete(cp);
 		return rc;
