@@ -6,14 +6,21 @@
 #include <string.h>
 
 static int tap_n, tap_failed;
+/* While set, each test is a TAP TODO with this reason: a known defect,
+ * kept as a failing case; a failure does not count, and a pass shows as
+ * an unexpected pass (XPASS), which fails `make check` until the TODO is
+ * removed. */
+static const char *tap_todo;
 
 /* cond is evaluated once: it may be a call with effects */
 #define ok(cond, ...) do { \
 	int c_ = (cond) ? 1 : 0; \
 	tap_n++; \
 	if (c_) { printf("ok %d - ", tap_n); } \
-	else { tap_failed++; printf("not ok %d - ", tap_n); } \
-	printf(__VA_ARGS__); printf("\n"); \
+	else { if (!tap_todo) tap_failed++; printf("not ok %d - ", tap_n); } \
+	printf(__VA_ARGS__); \
+	if (tap_todo) printf(" # TODO %s", tap_todo); \
+	printf("\n"); \
 	if (!c_) printf("#   failed at %s:%d\n", __FILE__, __LINE__); \
 } while (0)
 
