@@ -1,0 +1,81 @@
+/* sessions.h - what the files of `sess-validate sessions` share (the
+ * command is cmd_sessions.c; one session's checks sessions_check.c; the
+ * --all sweep of keys, index and counters sessions_sweep.c; findings and
+ * repairs sessions_findings.c). */
+#ifndef SESS_VALIDATE_SESSIONS_H
+#define SESS_VALIDATE_SESSIONS_H
+
+#include "validate.h"
+
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+
+#include "core/base/schema.h"
+#include "core/history/fold.h"
+#include "core/session/log.h"
+
+#define FAST_MAX 1000   /* records read in the paged pass */
+#define SKEW_MS 5000    /* TTLs of one session further apart than this */
+#define NREAD 9         /* commands in one session's MULTI */
+
+struct run {
+	struct cli_app *a;
+	struct report *r;
+	const struct sessions_opts *o;
+	long long now;
+	long sessions;
+	/* --all: what the live sessions add up to, for the counters */
+	long long live, completed, events;
+	cJSON *types;
+	/* ids of a page, and those to stream after it */
+	char (*ids)[SESS_ID_MAX + 1];
+	size_t nids;
+	char (*slow)[SESS_ID_MAX + 1];
+	size_t nslow;
+	int explicit_ids;   /* ids were named: a missing one is a finding */
+};
+
+/* One session being checked. */
+struct one {
+	struct run *v;
+	const char *id;
+	struct sess_fold f;
+	char chain_before[SESS_SHA1_HEX];
+	cJSON *cps;
+	long long max_cp;            /* the highest checkpoint number stored */
+	int broken;
+	long found;
+	struct sess_log_head *head;  /* streamed: where the records start */
+	int started;
+};
+
+/* ---- findings and repairs (sessions_findings.c) ---- */
+
+/* A finding on session id (NULL: none) at seq (0: none): its severity and
+ * fix come from the code's entry. */
+void vs_say(struct run *v, const char *id, const char *code, long long seq, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* integrity.h's finding callback; p is a struct one. */
+void vs_ifinding(const char *code, long long seq, const char *msg, void *p);
+/* A repair record {"repair": what, "id", "key", "command": [argc words]}:
+ * kept until vs_run_repairs applies (or, with --dry-run, lists) it. */
+cJSON *vs_repair(const char *what, const char *id, const char *key, int argc, ...);
+int vs_run_repairs(struct run *v);
+
+/* ---- one session, and pages of them (sessions_check.c) ---- */
+
+/* The value of field name in an HGETALL reply, or NULL. */
+const char *vs_hget(const redisReply *h, const char *name);
+/* Check the sessions in v->ids: one pipeline, then the long ones. */
+int vs_check_page(struct run *v);
+/* Add an id to the page (a page full is checked first). */
+int vs_add_id(struct run *v, const char *id, size_t len);
+
+/* ---- --all: the keys of the prefix, the index, the counters
+ * (sessions_sweep.c) ---- */
+
+int vs_scan_keys(struct run *v);
+int vs_scan_index(struct run *v);
+int vs_check_stats(struct run *v);
+
+#endif

@@ -1,0 +1,485 @@
+/* sessions_check.c - one stored session checked: its records folded and
+ * checked by integrity.h, its keys' TTLs and index entry; a page of
+ * sessions per round trip, long or trimmed ones streamed (sessions.h). */
+#include "sessions.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/model/ids.h"
+#include "core/session/index.h"
+#include "core/history/integrity.h"
+#include "core/model/json.h"
+#include "core/model/keys.h"
+#include "core/redis/pipe.h"
+#include "core/redis/reply.h"
+#include "core/base/schema.h"
+
+/* ---- one session's records ---- */
+
+static void on_record(struct one *s, int kind, const char *text, size_t len)
+{
+	struct sess_err err;
+	long long cp;
+
+	if (s->broken)
+		return;
+	if (kind == SESS_REC_EVENT) {
+		/* scanned once for the member check, the fold and the counts */
+		struct sess_fold_ev ev;
+		int bad = sess_fold_scan(text, len, &ev, &err);
+		if (!bad) {
+			s->found += sess_integrity_member_ev(&s->f, &ev, vs_ifinding, s);
+			bad = sess_fold_event_ev(&s->f, &ev, text, len, &err);
+		}
+		if (bad) {
+			vs_ifinding(err.kind[0] ? err.kind : "corrupt_record", s->f.seq + 1, err.msg, s);
+			s->broken = 1;
+			return;
+		}
+		if (s->v->types) {
+			char type[SESS_S_TYPE_MAX + 1];
+			size_t tl = ev.type_len > SESS_S_TYPE_MAX ? SESS_S_TYPE_MAX : ev.type_len;
+			cJSON *n;
+			memcpy(type, ev.type, tl);
+			type[tl] = '\0';
+			if ((n = cJSON_GetObjectItemCaseSensitive(s->v->types, type)))
+				cJSON_SetNumberValue(n, n->valuedouble + 1);
+			else
+				cJSON_AddNumberToObject(s->v->types, type, 1);
+		}
+		return;
+	}
+	memcpy(s->chain_before, s->f.chain, sizeof s->chain_before);
+	if (sess_fold_record(&s->f, text, len, &err)) {
+		vs_ifinding(err.kind[0] ? err.kind : "corrupt_record", s->f.seq, err.msg, s);
+		s->broken = 1;
+		return;
+	}
+	if (s->f.known && (cp = sess_fold_checkpoint_n(text)) >= 0)
+		sess_integrity_checkpoint(&s->f, s->chain_before, cp, s->cps, vs_ifinding, s);
+}
+
+/* A trimmed log starts from the checkpoint covering its first event
+ * (known once sess_log_records read the head). */
+static void start(struct one *s)
+{
+	struct sess_err err;
+
+	if (s->started)
+		return;
+	s->started = 1;
+	if (s->head && s->head->start && sess_fold_from_checkpoint(&s->f, s->head->start, &err)) {
+		vs_ifinding(err.kind[0] ? err.kind : "checkpoint_mismatch", -1, err.msg, s);
+		s->broken = 1;
+	}
+}
+
+static int rec_cb(int kind, const char *text, size_t len, void *p)
+{
+	start(p);
+	on_record(p, kind, text, len);
+	return 0;
+}
+
+static long long at_of(const char *text)
+{
+	return sess_fold_record_at(text, strlen(text));
+}
+
+/* The checkpoints hash (HGETALL) as number -> object; *max: the highest
+ * number among its fields (damaged bodies too: a counter set below it
+ * would make the next checkpoint overwrite one). */
+static cJSON *cps_map(const redisReply *h, long long *max)
+{
+	cJSON *map = cJSON_CreateObject();
+	size_t i;
+
+	*max = 0;
+	for (i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
+		long long n = h->element[i]->str ? strtoll(h->element[i]->str, NULL, 10) : 0;
+		if (n > *max)
+			*max = n;
+		cJSON *cp = sess_json_parse_stored(h->element[i + 1]->str, h->element[i + 1]->len);
+		/* damaged: null, which the checkpoint check reports as such */
+		cJSON_AddItemToObject(map, h->element[i]->str, cp ? cp : cJSON_CreateNull());
+	}
+	return map;
+}
+
+const char *vs_hget(const redisReply *h, const char *name)
+{
+	size_t i;
+
+	for (i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2)
+		if (h->element[i]->type == REDIS_REPLY_STRING && !strcmp(h->element[i]->str, name))
+			return h->element[i + 1]->str;
+	return NULL;
+}
+
+/* What the page read (or the stream's own read) gives about the keys. */
+struct keyinfo {
+	const redisReply *meta;      /* HGETALL */
+	long long pttl[SESS_NKEYS];  /* meta, events, checkpoints, eventids, history */
+	int indexed;
+};
+
+/* The checks after the records: chain, checkpoints no record took, meta
+ * against the fold, TTLs, the index; and their repairs. */
+static void finish(struct one *s, const struct keyinfo *ki, const char *head, long long start_seq)
+{
+	struct run *v = s->v;
+	struct sess_keys k;
+	const redisReply *m = ki->meta;
+	const char *fields[256], *values[256];
+	size_t n = 0, i;
+	long long lo = -1, hi = -1, ref = ki->pttl[0];
+	char num[32], exp[32];
+	long history_found;
+
+	sess_keys_init(&k, v->a->cfg.prefix, s->id);
+	if (!s->broken) {
+		sess_integrity_finish(&s->f, head, "session", s->cps, start_seq, vs_ifinding, s);
+		history_found = s->found; /* the log, history, chain, checkpoints */
+		for (i = 0; m->type == REDIS_REPLY_ARRAY && i + 1 < m->elements && n < 256; i += 2, n++) {
+			fields[n] = m->element[i]->str;
+			values[n] = m->element[i + 1]->str;
+		}
+		if (n < 256)
+			sess_integrity_meta(&s->f, fields, values, n, vs_ifinding, s);
+		/* the derived fields a repair may set: what the history implies,
+		 * only when all of it verified (a state taken from an event
+		 * the chain does not cover could complete a live session) */
+		if (v->o->repair && s->f.known && history_found > 0 && s->found > history_found) {
+			s->found++;
+			vs_say(v, s->id, "repair_refused", -1,
+			    "meta's derived fields are not repaired: the session's history has %ld finding%s of its own",
+			    history_found, history_found == 1 ? "" : "s");
+		} else if (v->o->repair && s->f.known) {
+			const char *st = vs_hget(m, SESS_S_F_STATE), *cps = vs_hget(m, SESS_S_F_CPS), *ag = vs_hget(m, SESS_S_F_AGENTS);
+			long long cps_want = s->f.cps > s->max_cp ? s->f.cps : s->max_cp;
+			size_t members = 0;
+			for (i = 0; i < n; i++)
+				members += !strncmp(fields[i], SESS_S_F_AGENT_PREFIX, SESS_S_F_AGENT_PREFIX_LEN);
+			if (!st || strcmp(st, s->f.state))
+				vs_repair("state", s->id, k.meta, 4, "HSET", k.meta, SESS_S_F_STATE, s->f.state);
+			/* raised only: below a stored checkpoint's number, the next
+			 * checkpoint would overwrite it */
+			snprintf(num, sizeof num, "%lld", cps_want);
+			if (!cps || strtoll(cps, NULL, 10) < cps_want)
+				vs_repair("cps", s->id, k.meta, 4, "HSET", k.meta, SESS_S_F_CPS, num);
+			snprintf(num, sizeof num, "%zu", members);
+			if (!ag || strcmp(ag, num))
+				vs_repair("agents", s->id, k.meta, 4, "HSET", k.meta, SESS_S_F_AGENTS, num);
+		}
+	}
+	/* TTLs: every key has one, all about the same. A repair gives a
+	 * key the longest TTL among them (the session's own ttl when none
+	 * has one): it never shortens a live session's life */
+	for (i = 0; i < SESS_NKEYS; i++) {
+		long long t = ki->pttl[i];
+		if (t < 0)
+			continue;
+		if (lo < 0 || t < lo)
+			lo = t;
+		if (t > hi)
+			hi = t;
+	}
+	if (hi > 0) {
+		ref = hi;
+	} else {
+		const char *t = vs_hget(m, SESS_S_F_TTL);
+		ref = t ? strtoll(t, NULL, 10) * 1000 : 0;
+	}
+	snprintf(num, sizeof num, "%lld", ref);
+	for (i = 0; i < SESS_NKEYS; i++) {
+		if (ki->pttl[i] != -1)
+			continue;
+		s->found++;
+		vs_say(v, s->id, "no_ttl", -1, "%s has no TTL: it will never expire (the leak session stores report)",
+		    k.v[i]);
+		if (v->o->repair && ref > 0)
+			vs_repair("ttl", s->id, k.v[i], 3, "PEXPIRE", k.v[i], num);
+	}
+	if (lo >= 0 && hi - lo > SKEW_MS) {
+		s->found++;
+		vs_say(v, s->id, "ttl_skew", -1, "the TTLs of the session's keys differ by %lld ms (%lld to %lld); they expire together",
+		    hi - lo, lo, hi);
+		for (i = 0; v->o->repair && ref > 0 && i < SESS_NKEYS; i++)
+			if (ki->pttl[i] >= 0 && ki->pttl[i] < ref - SKEW_MS)
+				vs_repair("ttl", s->id, k.v[i], 3, "PEXPIRE", k.v[i], num);
+	}
+	if (!ki->indexed) {
+		char idx[SESS_KEY_MAX];
+		s->found++;
+		vs_say(v, s->id, "index_missing", -1, "the session is not in the index: list and maintenance cannot see it");
+		sess_key_index(idx, v->a->cfg.prefix);
+		snprintf(exp, sizeof exp, "%lld", v->now + (ref > 0 ? ref : 0));
+		if (v->o->repair)
+			vs_repair("index_add", s->id, idx, 4, "ZADD", idx, exp, s->id);
+	}
+	if (v->types) {
+		const char *st = vs_hget(m, SESS_S_F_STATE), *sq = vs_hget(m, SESS_S_F_SEQ);
+		v->live++;
+		v->completed += st && !strcmp(st, SESS_S_COMPLETED);
+		v->events += sq ? strtoll(sq, NULL, 10) : 0;
+	}
+}
+
+/* cps: the checkpoints hash (HGETALL), read here. */
+static void one_init(struct one *s, struct run *v, const char *id, const redisReply *cps)
+{
+	memset(s, 0, sizeof *s);
+	s->v = v;
+	s->id = id;
+	s->cps = cps_map(cps, &s->max_cp);
+	sess_fold_init(&s->f, id, 1);
+}
+
+static void one_free(struct one *s)
+{
+	sess_fold_free(&s->f);
+	cJSON_Delete(s->cps);
+}
+
+/* A session read whole in the page: fold its events and records in the
+ * order they were made (an event with seq N, then the records at N). */
+static void check_fast(struct run *v, const char *id, const redisReply *x, const redisReply *z)
+{
+	const redisReply *ev = x->element[1], *hist = x->element[2];
+	struct keyinfo ki;
+	struct one s;
+	size_t i, h = 0;
+
+	one_init(&s, v, id, x->element[3]);
+	for (i = 0; i < ev->elements; i++) {
+		long long seq = strtoll(ev->element[i]->str + (ev->element[i]->len > 5 ? 5 : 0), NULL, 10);
+		while (h < hist->elements && at_of(hist->element[h]->str) < seq) {
+			on_record(&s, SESS_REC_HISTORY, hist->element[h]->str, hist->element[h]->len);
+			h++;
+		}
+		on_record(&s, SESS_REC_EVENT, ev->element[i]->str, ev->element[i]->len);
+	}
+	for (; h < hist->elements; h++)
+		on_record(&s, SESS_REC_HISTORY, hist->element[h]->str, hist->element[h]->len);
+	ki.meta = x->element[0];
+	for (i = 0; i < SESS_NKEYS; i++)
+		ki.pttl[i] = x->element[4 + i]->type == REDIS_REPLY_INTEGER ? x->element[4 + i]->integer : -2;
+	ki.indexed = z->type != REDIS_REPLY_NIL;
+	finish(&s, &ki, vs_hget(x->element[0], SESS_S_F_CHAIN), -1);
+	one_free(&s);
+}
+
+/* Queue one session's reads on p: in one MULTI (one instant) its meta,
+ * records, checkpoints and the PTTL of each key, then its index entry.
+ * Built from argument vectors: formatting 13 commands a session with
+ * printf-style formats cost more than reading their replies. */
+static int send_reads(struct run *v, struct sess_pipe *p, const char *id, struct sess_err *err)
+{
+	static const char *const pttl[SESS_NKEYS] = {"PTTL", "PTTL", "PTTL", "PTTL", "PTTL"};
+	struct sess_keys k;
+	char idx[SESS_KEY_MAX], most[24];
+	const char *argv[4];
+	size_t lens[4];
+	int i;
+
+#define CMD(n, ...) \
+	do { \
+		const char *a_[] = {__VA_ARGS__}; \
+		int j_; \
+		for (j_ = 0; j_ < (n); j_++) { \
+			argv[j_] = a_[j_]; \
+			lens[j_] = strlen(a_[j_]); \
+		} \
+		if (sess_pipe_argv(p, -1, 0, (n), argv, lens, err)) \
+			return -1; \
+	} while (0)
+	sess_keys_init(&k, v->a->cfg.prefix, id);
+	sess_key_index(idx, v->a->cfg.prefix);
+	snprintf(most, sizeof most, "%d", FAST_MAX - 1);
+	CMD(1, "MULTI");
+	CMD(2, "HGETALL", k.meta);
+	CMD(4, "LRANGE", k.events, "0", most);
+	CMD(4, "LRANGE", k.history, "0", most);
+	CMD(2, "HGETALL", k.cps);
+	for (i = 0; i < SESS_NKEYS; i++)
+		CMD(2, pttl[i], k.v[i]);
+	CMD(1, "EXEC");
+	CMD(3, "ZSCORE", idx, id);
+#undef CMD
+	return 0;
+}
+
+/* A long or trimmed session: streamed on its own (log.h). */
+static int check_slow(struct run *v, const char *id)
+{
+	struct sess_log_head head;
+	struct sess_keys k;
+	struct sess_pipe p;
+	struct keyinfo ki;
+	struct one s;
+	redisReply *cps, *x = NULL, *z = NULL, *r;
+	char idx[SESS_KEY_MAX];
+	size_t i;
+	int rc = -1;
+
+	sess_keys_init(&k, v->a->cfg.prefix, id);
+	if (!(cps = sess_conn_cmdf(&v->a->conn, &v->a->err, "HGETALL %s", k.cps)))
+		return -1;
+	one_init(&s, v, id, cps);
+	freeReplyObject(cps);
+	s.head = &head;
+	if (sess_log_records(&v->a->ctx, id, &head, rec_cb, &s, &v->a->err)) {
+		if (v->a->err.cls == SESS_E_NEGATIVE) { /* gone meanwhile */
+			one_free(&s);
+			return 0;
+		}
+		if (v->a->err.cls == SESS_E_DATA) {
+			vs_ifinding(v->a->err.kind[0] ? v->a->err.kind : "corrupt_record", -1, v->a->err.msg, &s);
+			s.broken = 1;
+		} else {
+			one_free(&s);
+			return -1;
+		}
+	}
+	start(&s); /* a log with no record after its start */
+	sess_pipe_init(&p, &v->a->conn);
+	sess_key_index(idx, v->a->cfg.prefix);
+	if (sess_pipe_cmdf(&p, 0, &v->a->err, "MULTI") || sess_pipe_cmdf(&p, 0, &v->a->err, "HGETALL %s", k.meta) ||
+	    sess_pipe_cmdf(&p, 0, &v->a->err, "PTTL %s", k.meta) || sess_pipe_cmdf(&p, 0, &v->a->err, "PTTL %s", k.events) ||
+	    sess_pipe_cmdf(&p, 0, &v->a->err, "PTTL %s", k.cps) || sess_pipe_cmdf(&p, 0, &v->a->err, "PTTL %s", k.dedup) ||
+	    sess_pipe_cmdf(&p, 0, &v->a->err, "PTTL %s", k.history) || sess_pipe_cmdf(&p, 0, &v->a->err, "EXEC") ||
+	    sess_pipe_cmdf(&p, 0, &v->a->err, "ZSCORE %s %s", idx, id))
+		goto done;
+	while (sess_pipe_pending(&p) > 2) {
+		if (sess_pipe_next(&p, &r, NULL, &v->a->err))
+			goto done;
+		freeReplyObject(r);
+	}
+	if (sess_pipe_next(&p, &x, NULL, &v->a->err) || sess_pipe_next(&p, &z, NULL, &v->a->err))
+		goto done;
+	if (x->type != REDIS_REPLY_ARRAY || x->elements != 6) {
+		sess_reply_bad(&v->a->err, "EXEC");
+		goto done;
+	}
+	ki.meta = x->element[0];
+	for (i = 0; i < SESS_NKEYS; i++)
+		ki.pttl[i] = x->element[1 + i]->type == REDIS_REPLY_INTEGER ? x->element[1 + i]->integer : -2;
+	ki.indexed = z->type != REDIS_REPLY_NIL;
+	/* the meta changed since the records were read: compare what
+	 * cannot have changed only */
+	if (vs_hget(ki.meta, SESS_S_F_SEQ) &&
+	    strtoll(vs_hget(ki.meta, SESS_S_F_SEQ), NULL, 10) != head.seq)
+		s.broken = 1;
+	finish(&s, &ki, head.chain,
+	       head.start ? (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(head.start, "seq")) : -1);
+	rc = 0;
+done:
+	sess_pipe_free(&p);
+	if (x)
+		freeReplyObject(x);
+	if (z)
+		freeReplyObject(z);
+	sess_log_head_free(&head);
+	one_free(&s);
+	return rc;
+}
+
+/* ---- pages of sessions ---- */
+
+/* Check the sessions in v->ids: one pipeline, then the long ones. */
+int vs_check_page(struct run *v)
+{
+	struct sess_pipe p;
+	size_t i, j;
+	int rc = -1;
+
+	if (!v->nids)
+		return 0;
+	v->nslow = 0;
+	sess_pipe_init(&p, &v->a->conn);
+	/* on the wire as they are made: the server reads while we format */
+	for (i = 0; i < v->nids; i++)
+		if (send_reads(v, &p, v->ids[i], &v->a->err) ||
+		    (i % 16 == 15 && sess_pipe_send(&p, &v->a->err)))
+			goto done;
+	v->now = sess_now_ms();
+	for (i = 0; i < v->nids; i++) {
+		redisReply *x = NULL, *z = NULL, *r;
+		for (j = 0; j < NREAD + 1; j++) { /* +OK and QUEUED */
+			if (sess_pipe_next(&p, &r, NULL, &v->a->err))
+				goto done;
+			freeReplyObject(r);
+		}
+		if (sess_pipe_next(&p, &x, NULL, &v->a->err))
+			goto done;
+		if (sess_pipe_next(&p, &z, NULL, &v->a->err)) {
+			freeReplyObject(x);
+			goto done;
+		}
+		if (x->type != REDIS_REPLY_ARRAY || x->elements != NREAD) {
+			if (x->type == REDIS_REPLY_ERROR)
+				sess_conn_reply_error(&v->a->conn, x, &v->a->err);
+			else
+				sess_reply_bad(&v->a->err, "EXEC");
+			freeReplyObject(x);
+			freeReplyObject(z);
+			goto done;
+		}
+		v->sessions++;
+		if (x->element[0]->type != REDIS_REPLY_ARRAY || x->element[0]->elements == 0) {
+			if (v->explicit_ids)
+				vs_say(v, v->ids[i], "not_found", -1, "session %s not found (it never existed, expired or was deleted)",
+				    v->ids[i]);
+			else
+				v->sessions--; /* gone since the scan saw it */
+		} else {
+			const char *ver = vs_hget(x->element[0], SESS_S_F_VERSION), *base = vs_hget(x->element[0], SESS_S_F_BASE);
+			if (!ver || strcmp(ver, SESS_S_LAYOUT))
+				vs_say(v, v->ids[i], "layout", -1, "the session has layout %s; this sesskit reads layout %s",
+				    ver ? ver : "none", SESS_S_LAYOUT);
+			else if ((base && strtoll(base, NULL, 10) > 0) || x->element[1]->elements >= FAST_MAX ||
+				 x->element[2]->elements >= FAST_MAX)
+				memcpy(v->slow[v->nslow++], v->ids[i], sizeof v->slow[0]);
+			else
+				check_fast(v, v->ids[i], x, z);
+		}
+		freeReplyObject(x);
+		freeReplyObject(z);
+		if (v->a->out.closed)
+			break;
+	}
+	rc = 0;
+done:
+	if (rc == 0 && sess_pipe_pending(&p)) {
+		/* the reader went away mid-page: drop the rest */
+		redisReply *r;
+		while (sess_pipe_pending(&p) && !sess_pipe_next(&p, &r, NULL, &v->a->err))
+			freeReplyObject(r);
+	}
+	sess_pipe_free(&p);
+	for (i = 0; rc == 0 && i < v->nslow; i++)
+		if (check_slow(v, v->slow[i]))
+			rc = -1;
+	v->nids = 0;
+	if (rc == 0 && vs_run_repairs(v))
+		rc = -1;
+	return rc;
+}
+
+int vs_add_id(struct run *v, const char *id, size_t len)
+{
+	if (len == 0 || len > SESS_ID_MAX)
+		return 0;
+	memcpy(v->ids[v->nids], id, len);
+	v->ids[v->nids++][len] = '\0';
+	if (v->nids >= (size_t)v->o->page)
+		return vs_check_page(v);
+	return 0;
+}

@@ -1,0 +1,284 @@
+/* sessions_sweep.c - `sess-validate sessions --all`: the keys of the
+ * prefix (SCAN: the one way to find keys no session owns), the index
+ * (ZSCAN) and the counters (sessions.h). */
+#include "sessions.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/model/ids.h"
+#include "core/session/index.h"
+#include "core/history/integrity.h"
+#include "core/model/json.h"
+#include "core/model/keys.h"
+#include "core/redis/pipe.h"
+#include "core/redis/reply.h"
+#include "core/base/schema.h"
+
+/* ---- --all: the keys of the prefix, the index, the counters ---- */
+
+static int is_session_suffix(const char *s)
+{
+	return !strcmp(s, SESS_S_KEY_META) || !strcmp(s, SESS_S_KEY_EVENTS) || !strcmp(s, SESS_S_KEY_CHECKPOINTS) ||
+	       !strcmp(s, SESS_S_KEY_EVENTIDS) || !strcmp(s, SESS_S_KEY_HISTORY);
+}
+
+static int is_global(const char *rest)
+{
+	return !strcmp(rest, SESS_S_KEY_INDEX) || !strcmp(rest, SESS_S_KEY_STATS) ||
+	       !strcmp(rest, SESS_S_KEY_LAYOUT) || !strcmp(rest, SESS_S_KEY_AGENTS) ||
+	       !strcmp(rest, SESS_S_KEY_REPLAYS) || !strncmp(rest, SESS_S_KEY_AGENT ":", sizeof SESS_S_KEY_AGENT) ||
+	       !strncmp(rest, SESS_S_KEY_REPLAY ":", sizeof SESS_S_KEY_REPLAY);
+}
+
+/* Which of the n meta keys are missing: their indexes into miss
+ * (*nmiss of them). One EXISTS of all of them counts them; only when the
+ * count falls short is each asked on its own (a pipeline). */
+static int missing_metas(struct run *v, char (*meta)[SESS_KEY_MAX], size_t n,
+			 size_t *miss, size_t *nmiss)
+{
+	struct sess_pipe p;
+	const char **argv;
+	size_t *lens, i;
+	redisReply *r;
+	long tag;
+	int rc = -1, all;
+
+	*nmiss = 0;
+	if (!n)
+		return 0;
+	argv = malloc((n + 1) * sizeof *argv);
+	lens = malloc((n + 1) * sizeof *lens);
+	if (!argv || !lens) {
+		free(argv);
+		free(lens);
+		return sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	argv[0] = "EXISTS";
+	lens[0] = 6;
+	for (i = 0; i < n; i++) {
+		argv[i + 1] = meta[i];
+		lens[i + 1] = strlen(meta[i]);
+	}
+	sess_pipe_init(&p, &v->a->conn);
+	if (sess_pipe_argv(&p, -1, -1, (int)n + 1, argv, lens, &v->a->err) ||
+	    sess_pipe_next(&p, &r, NULL, &v->a->err))
+		goto done;
+	all = r->type == REDIS_REPLY_INTEGER && (size_t)r->integer == n;
+	freeReplyObject(r);
+	for (i = 0; !all && i < n; i++) {
+		const char *one[2] = {"EXISTS", meta[i]};
+		size_t onel[2] = {6, lens[i + 1]};
+		if (sess_pipe_argv(&p, -1, (long)i, 2, one, onel, &v->a->err))
+			goto done;
+	}
+	while (sess_pipe_pending(&p)) {
+		if (sess_pipe_next(&p, &r, &tag, &v->a->err))
+			goto done;
+		if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
+			miss[(*nmiss)++] = (size_t)tag;
+		freeReplyObject(r);
+	}
+	rc = 0;
+done:
+	free(argv);
+	free(lens);
+	sess_pipe_free(&p);
+	return rc;
+}
+
+/* Keys of one SCAN page: sessions (their meta keys) to check, keys of a
+ * session whose meta is gone (missing_metas), keys sesskit does not
+ * write. */
+static int scan_page(struct run *v, const redisReply *keys, size_t plen)
+{
+	char (*meta)[SESS_KEY_MAX] = NULL;
+	size_t *at = NULL, *miss = NULL, i, n = 0, nmiss;
+	int rc = -1;
+
+	if (keys->elements &&
+	    (!(meta = malloc(keys->elements * sizeof *meta)) || !(at = malloc(keys->elements * sizeof *at)) ||
+	     !(miss = malloc(keys->elements * sizeof *miss)))) {
+		sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < keys->elements; i++) {
+		const char *key = keys->element[i]->str, *rest = key + plen, *close;
+		char id[SESS_ID_MAX + 1];
+		if (keys->element[i]->len <= plen)
+			continue;
+		if (rest[0] == '{' && (close = strchr(rest, '}')) && close[1] == ':' &&
+		    (size_t)(close - rest - 1) <= SESS_ID_MAX && is_session_suffix(close + 2)) {
+			if (!strcmp(close + 2, SESS_S_KEY_META))
+				continue; /* checked below */
+			memcpy(id, rest + 1, (size_t)(close - rest - 1));
+			id[close - rest - 1] = '\0';
+			sess_key_meta(meta[n], v->a->cfg.prefix, id);
+			at[n++] = i;
+		} else if (!is_global(rest)) {
+			vs_say(v, NULL, "unknown_key", -1, "%s has the prefix but is no key sesskit writes", key);
+		}
+	}
+	if (missing_metas(v, meta, n, miss, &nmiss))
+		goto done;
+	for (i = 0; i < nmiss; i++)
+		vs_say(v, NULL, "orphan_key", -1, "%s belongs to no session (its meta hash is gone)",
+		    keys->element[at[miss[i]]]->str);
+	for (i = 0; i < keys->elements; i++) {
+		const char *rest = keys->element[i]->str + plen, *close;
+		size_t kn = keys->element[i]->len;
+		if (kn > plen + 6 && rest[0] == '{' && !strcmp(keys->element[i]->str + kn - 6, "}:" SESS_S_KEY_META) &&
+		    (close = strchr(rest, '}')) && close == keys->element[i]->str + kn - 6 &&
+		    vs_add_id(v, rest + 1, (size_t)(close - rest - 1)))
+			goto done;
+	}
+	rc = 0;
+done:
+	free(meta);
+	free(at);
+	free(miss);
+	return rc;
+}
+
+int vs_scan_keys(struct run *v)
+{
+	char pattern[SESS_KEY_MAX + 2], cursor[32] = "0";
+	size_t plen = strlen(v->a->cfg.prefix) + 1;
+
+	snprintf(pattern, sizeof pattern, "%s:*", v->a->cfg.prefix);
+	do {
+		redisReply *r = sess_conn_cmdf(&v->a->conn, &v->a->err, "SCAN %s MATCH %s COUNT 1000", cursor, pattern);
+		int rc;
+		if (!r)
+			return -1;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[1]->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(r);
+			return sess_reply_bad(&v->a->err, "SCAN");
+		}
+		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+		rc = scan_page(v, r->element[1], plen);
+		freeReplyObject(r);
+		if (rc)
+			return -1;
+		if (cli_stop_signal() || v->a->out.closed)
+			break;
+	} while (strcmp(cursor, "0"));
+	return vs_check_page(v);
+}
+
+/* Index entries whose session is gone. */
+int vs_scan_index(struct run *v)
+{
+	char idx[SESS_KEY_MAX], cursor[32] = "0";
+
+	sess_key_index(idx, v->a->cfg.prefix);
+	do {
+		redisReply *r = sess_conn_cmdf(&v->a->conn, &v->a->err, "ZSCAN %s %s COUNT 500", idx, cursor), *m;
+		char (*meta)[SESS_KEY_MAX] = NULL;
+		size_t *at = NULL, *miss = NULL, i, n, nmiss = 0;
+		int rc = 0;
+		if (!r)
+			return -1;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+			freeReplyObject(r);
+			return sess_reply_bad(&v->a->err, "ZSCAN");
+		}
+		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+		m = r->element[1];
+		if (m->elements &&
+		    (!(meta = malloc(m->elements * sizeof *meta)) || !(at = malloc(m->elements * sizeof *at)) ||
+		     !(miss = malloc(m->elements * sizeof *miss))))
+			rc = sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+		for (i = 0, n = 0; i + 1 < m->elements && !rc; i += 2) {
+			if (sess_key_check_id(m->element[i]->str, "session id", NULL)) {
+				vs_say(v, NULL, "index_orphan", -1, "the index holds \"%s\", which is no session id", m->element[i]->str);
+				continue;
+			}
+			sess_key_meta(meta[n], v->a->cfg.prefix, m->element[i]->str);
+			at[n++] = i;
+		}
+		if (!rc)
+			rc = missing_metas(v, meta, n, miss, &nmiss);
+		for (i = 0; !rc && i < nmiss; i++) {
+			const char *id = m->element[at[miss[i]]]->str;
+			vs_say(v, id, "index_orphan", -1, "the index lists session %s, which does not exist", id);
+			if (v->o->repair)
+				vs_repair("index_remove", id, idx, 3, "ZREM", idx, id);
+		}
+		free(meta);
+		free(at);
+		free(miss);
+		meta = NULL;
+		at = miss = NULL;
+		if (!rc)
+			rc = vs_run_repairs(v);
+		freeReplyObject(r);
+		if (rc)
+			return -1;
+	} while (strcmp(cursor, "0"));
+	return 0;
+}
+
+/* Counters that count less than the sessions stored hold. They count
+ * what was ever made (expired sessions stay counted), so only a counter
+ * below what is stored now is drift. */
+int vs_check_stats(struct run *v)
+{
+	char key[SESS_KEY_MAX], num[32];
+	redisReply *h;
+	const cJSON *t;
+
+	sess_key_stats(key, v->a->cfg.prefix);
+	if (!(h = sess_conn_cmdf(&v->a->conn, &v->a->err, "HGETALL %s", key)))
+		return -1;
+	{
+		const char *s = vs_hget(h, SESS_S_STAT_SESSIONS), *d = vs_hget(h, SESS_S_STAT_DELETED);
+		const char *c = vs_hget(h, SESS_S_STAT_COMPLETED), *e = vs_hget(h, SESS_S_STAT_EVENTS);
+		long long sv = s ? strtoll(s, NULL, 10) : 0, dv = d ? strtoll(d, NULL, 10) : 0;
+		long long cv = c ? strtoll(c, NULL, 10) : 0, ev = e ? strtoll(e, NULL, 10) : 0;
+		if (sv - dv < v->live) {
+			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld sessions made and %lld deleted, but %lld are stored",
+			    key, sv, dv, v->live);
+			snprintf(num, sizeof num, "%lld", v->live - (sv - dv));
+			if (v->o->repair)
+				vs_repair("stats", NULL, key, 4, "HINCRBY", key, SESS_S_STAT_SESSIONS, num);
+		}
+		if (cv < v->completed) {
+			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld completed sessions, but %lld are stored", key, cv,
+			    v->completed);
+			snprintf(num, sizeof num, "%lld", v->completed - cv);
+			if (v->o->repair)
+				vs_repair("stats", NULL, key, 4, "HINCRBY", key, SESS_S_STAT_COMPLETED, num);
+		}
+		if (ev < v->events) {
+			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld events, but the stored sessions hold %lld", key, ev,
+			    v->events);
+			snprintf(num, sizeof num, "%lld", v->events - ev);
+			if (v->o->repair)
+				vs_repair("stats", NULL, key, 4, "HINCRBY", key, SESS_S_STAT_EVENTS, num);
+		}
+	}
+	cJSON_ArrayForEach(t, v->types) {
+		char field[SESS_S_TYPE_MAX + 8];
+		const char *c;
+		long long have;
+		snprintf(field, sizeof field, SESS_S_STAT_TYPE_PREFIX "%s", t->string);
+		c = vs_hget(h, field);
+		have = c ? strtoll(c, NULL, 10) : 0;
+		if (have < (long long)t->valuedouble) {
+			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld events of type %s, but the stored sessions hold %.0f", key,
+			    have, t->string, t->valuedouble);
+			snprintf(num, sizeof num, "%lld", (long long)t->valuedouble - have);
+			if (v->o->repair)
+				vs_repair("stats", NULL, key, 4, "HINCRBY", key, field, num);
+		}
+	}
+	freeReplyObject(h);
+	return vs_run_repairs(v);
+}
