@@ -346,6 +346,10 @@ int sess_replay_block_each(const unsigned char *data, size_t len, cJSON **snap,
 	size = ZSTD_getFrameContentSize(data + HDR, len - HDR);
 	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ULL << 32))
 		return corrupt(err, "no content size");
+	/* a zstd block gives at most 128 KiB from at least 4 bytes (an RLE
+	 * block): a larger size is a lie, not memory to ask for */
+	if (size > (unsigned long long)(len - HDR) * 32768)
+		return corrupt(err, "content size beyond what the frame can hold");
 	if (!(raw = malloc(size ? size : 1)))
 		return oom(err);
 	n = ZSTD_decompress(raw, size, data + HDR, len - HDR);
