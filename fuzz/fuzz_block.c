@@ -56,8 +56,7 @@ static void read_block(const unsigned char *blk, size_t len)
 		snap = NULL;
 		sess_replay_block_each(blk, len, &snap, each, &s, &s.err);
 		cJSON_Delete(snap);
-		if (s.restored)
-			sess_fold_free(&s.f);
+		sess_fold_free(&s.f); /* restore initialised it whatever happened */
 	}
 }
 
