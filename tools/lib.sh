@@ -94,3 +94,25 @@ sesskit_redis_stop() {
 	SESSKIT_REDIS_DIR=
 	return 0
 }
+
+# ---- fuzzing (tools/fuzz, make fuzz): not part of tools/check or CI ----
+SESSKIT_FUZZ_PACKAGES="clang libclang-rt-14-dev"
+
+# The libraries built with clang for libFuzzer, in $SESSKIT_FUZZ_BUILD
+# (default build-fuzz/ beside the source): a configure of its own with
+# -fsanitize=fuzzer-no-link,address,undefined; only libsesscore.a and
+# libsesscli.a are made (the targets link them; tools/fuzz links those).
+sesskit_fuzz_build() {
+	SESSKIT_FUZZ_BUILD=${SESSKIT_FUZZ_BUILD:-$SESSKIT_TOP/build-fuzz}
+	sesskit_deps $SESSKIT_FUZZ_PACKAGES || return 1
+	(cd "$SESSKIT_TOP" && { [ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] ||
+		autoreconf -fi >/dev/null 2>&1; }) || { say "autoreconf failed"; return 1; }
+	mkdir -p "$SESSKIT_FUZZ_BUILD"
+	local flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
+	if [ ! -f "$SESSKIT_FUZZ_BUILD/Makefile" ]; then
+		(cd "$SESSKIT_FUZZ_BUILD" && "$SESSKIT_TOP/configure" CC=clang CFLAGS="$flags" >configure.out 2>&1) ||
+			{ say "configure (clang) failed; see $SESSKIT_FUZZ_BUILD/configure.out and config.log"; return 1; }
+	fi
+	make -C "$SESSKIT_FUZZ_BUILD" -j2 libsesscore.a libsesscli.a >"$SESSKIT_FUZZ_BUILD/make.out" 2>&1 ||
+		{ cat "$SESSKIT_FUZZ_BUILD/make.out" >&2; say "build (clang) failed"; return 1; }
+}

@@ -55,8 +55,8 @@ static long long parse_time(const char *s)
 
 static long long json_time(const cJSON *v)
 {
-	if (cJSON_IsNumber(v))
-		return (long long)v->valuedouble;
+	if (cJSON_IsNumber(v)) /* out of range (1e300) converts to nothing */
+		return v->valuedouble >= 0 && v->valuedouble <= (double)SESS_S_SEQ_MAX ? (long long)v->valuedouble : -1;
 	return parse_time(cJSON_GetStringValue(v));
 }
 
@@ -105,6 +105,14 @@ static char *convert_event(const char *text, long long score, long long *seq_out
 	x = cJSON_GetObjectItemCaseSensitive(j, "seq");
 	if (!x)
 		x = cJSON_GetObjectItemCaseSensitive(j, "s");
+	if (cJSON_IsNumber(x) ? !(x->valuedouble >= 1 && x->valuedouble <= (double)SESS_S_SEQ_MAX)
+			      : score < 1 || score > SESS_S_SEQ_MAX) {
+		/* checked as a double: 1e300 does not convert, and a seq near
+		 * the long long ends would overflow the contiguity sums */
+		sess_err_set(err, SESS_E_DATA, "bad_event", "an event's seq (%.0f) is not a whole number from 1 to %lld",
+			     cJSON_IsNumber(x) ? x->valuedouble : (double)score, (long long)SESS_S_SEQ_MAX);
+		goto done;
+	}
 	seq = cJSON_IsNumber(x) ? (long long)x->valuedouble : score;
 	x = cJSON_GetObjectItemCaseSensitive(j, "timestamp");
 	if (!x)
@@ -173,6 +181,8 @@ int sess_legacy_convert(struct sess_snap *s, const struct sess_strv *hash,
 	s->form = 's';
 	s->present = 1;
 	s->now = now;
+	if (pttl > (long long)SESS_S_TTL_MAX * 1000) /* the TTL is capped below anyway */
+		pttl = (long long)SESS_S_TTL_MAX * 1000;
 	s->expire_at = pttl > 0 ? now + pttl : 0;
 	if (!state || !sess_state_valid(state))
 		return sess_err_set(err, SESS_E_DATA, "bad_legacy", "session %s: state %s is not working, broken or completed",

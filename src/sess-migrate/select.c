@@ -6,6 +6,7 @@
 #include "idset.h"
 
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,6 +39,8 @@ int mig_parse_since(const char *s, long long *out, struct sess_err *err)
 			unit = 3600000;
 		else if (!strcmp(end, "d"))
 			unit = 86400000;
+		if (unit && n > LLONG_MAX / unit)
+			goto bad; /* older than any clock: n * unit would overflow */
 		if (unit) {
 			*out = sess_now_ms() - n * unit;
 			return 0;

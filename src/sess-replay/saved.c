@@ -297,6 +297,18 @@ static size_t event_prefix(char *text, long long seq, long long ts)
 	return n;
 }
 
+/* A snapshot's number: 0 when absent, -1 when not one in +-2^53-1. */
+static int snap_num(const cJSON *v, long long *out)
+{
+	*out = 0;
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= -(double)SESS_S_SEQ_MAX && v->valuedouble <= (double)SESS_S_SEQ_MAX))
+		return -1;
+	*out = (long long)v->valuedouble;
+	return 0;
+}
+
 static int corrupt(struct sess_err *err, const char *what)
 {
 	return sess_err_set(err, SESS_E_DATA, "corrupt_replay",
@@ -351,6 +363,10 @@ static int block_decode(const unsigned char *data, size_t len, cJSON **snap,
 	size = ZSTD_getFrameContentSize(data + HDR, len - HDR);
 	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ULL << 32))
 		return corrupt(err, "no content size");
+	/* a zstd block gives at most 128 KiB from at least 4 bytes (an RLE
+	 * block): a larger size is a lie, not memory to ask for */
+	if (size > (unsigned long long)(len - HDR) * 32768)
+		return corrupt(err, "content size beyond what the frame can hold");
 	if (!(raw = malloc(size ? size : 1)))
 		return oom(err);
 	n = ZSTD_decompress(raw, size, data + HDR, len - HDR);
@@ -381,11 +397,13 @@ static int block_decode(const unsigned char *data, size_t len, cJSON **snap,
 		rc = 0;
 		goto done;
 	}
-	/* a snapshot leaves out what is zero (sess_fold_snapshot) */
-	seq = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s, "seq"))
-		? (long long)cJSON_GetObjectItemCaseSensitive(s, "seq")->valuedouble : 0;
-	ts = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s, "updated"))
-		? (long long)cJSON_GetObjectItemCaseSensitive(s, "updated")->valuedouble : 0;
+	/* a snapshot leaves out what is zero (sess_fold_snapshot); one out
+	 * of range is damage (1e300 does not convert, 2^63 - 1 overflows) */
+	if (snap_num(cJSON_GetObjectItemCaseSensitive(s, "seq"), &seq) ||
+	    snap_num(cJSON_GetObjectItemCaseSensitive(s, "updated"), &ts)) {
+		corrupt(err, "bad snapshot");
+		goto done;
+	}
 	p = nl + 1;
 	while (p < end) {
 		char kind = (char)*p++;
@@ -407,7 +425,8 @@ static int block_decode(const unsigned char *data, size_t len, cJSON **snap,
 			cap = l + 64;
 		}
 		if (kind == 'E') {
-			ts += (long long)((d >> 1) ^ (~(d & 1) + 1));
+			/* wrapping, not overflowing, on a damaged delta */
+			ts = (long long)((unsigned long long)ts + ((d >> 1) ^ (~(d & 1) + 1)));
 			pre = event_prefix(text, ++seq, ts);
 		} else if (kind == 'X') {
 			/* kept whole; its seq still counts */

@@ -42,7 +42,10 @@ int point_parse(const char *s, const char *what, struct point *p, struct sess_er
 		rest++;
 	} else if (*rest == '+' || *rest == '-') {
 		int hh, mm;
-		if (sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2)
+		/* exactly HH:MM: sscanf alone takes "+1:2", and the 6 bytes
+		 * skipped below then went past the end of the text */
+		if (strspn(rest + 1, "0123456789") != 2 || rest[3] != ':' ||
+		    strspn(rest + 4, "0123456789") < 2 || sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2)
 			goto bad;
 		ms -= (*rest == '+' ? 1 : -1) * (long long)(hh * 60 + mm) * 60000;
 		rest += 6;

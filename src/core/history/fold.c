@@ -82,7 +82,10 @@ int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 					return damaged(err, "event", text, len);
 		}
 	}
-	if (r < 0 || have != 15)
+	/* seq and ms as the server writes them: the fold and a replay's
+	 * encoder add to and subtract them (no overflow at the long long ends) */
+	if (r < 0 || have != 15 || ev->seq < 0 || ev->seq > SESS_S_SEQ_MAX || ev->ts < 0 ||
+	    ev->ts > SESS_S_SEQ_MAX)
 		return damaged(err, "event", text, len);
 	return 0;
 }
@@ -182,10 +185,18 @@ static const char *sget(const cJSON *o, const char *k)
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
 
+/* A number, or def; one out of range (1e300) does not convert: taken as
+ * absent. */
+static long long num(const cJSON *v, long long def)
+{
+	return cJSON_IsNumber(v) && v->valuedouble >= -(double)SESS_S_SEQ_MAX &&
+			       v->valuedouble <= (double)SESS_S_SEQ_MAX
+		       ? (long long)v->valuedouble : def;
+}
+
 static long long nget(const cJSON *o, const char *k, long long def)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? (long long)v->valuedouble : def;
+	return num(cJSON_GetObjectItemCaseSensitive(o, k), def);
 }
 
 static int set_metadata(struct sess_fold *f, const cJSON *m, struct sess_err *err)
@@ -449,8 +460,8 @@ int sess_fold_restore(struct sess_fold *f, const cJSON *snap, int chained,
 	f->records = nget(snap, "records", 0);
 	f->completed_at = nget(snap, "completedAt", 0);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(snap, "agents")) {
-		const cJSON *id = cJSON_GetArrayItem(it, 0), *j = cJSON_GetArrayItem(it, 1);
-		if (cJSON_IsString(id) && agent_add(f, id->valuestring, cJSON_IsNumber(j) ? (long long)j->valuedouble : 0, err))
+		const cJSON *id = cJSON_GetArrayItem(it, 0);
+		if (cJSON_IsString(id) && agent_add(f, id->valuestring, num(cJSON_GetArrayItem(it, 1), 0), err))
 			return -1;
 	}
 	if (sget(snap, "metadata") && !(f->metadata = strdup(sget(snap, "metadata"))))

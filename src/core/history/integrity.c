@@ -107,7 +107,7 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 		size_t i;
 		for (i = 0; i < 3; i++) {
 			v = cJSON_GetObjectItemCaseSensitive(cp, nums[i]);
-			if (!cJSON_IsNumber(v) || (long long)v->valuedouble != want_n[i]) {
+			if (!cJSON_IsNumber(v) || v->valuedouble != (double)want_n[i]) { /* 1e300 does not convert */
 				say(fn, arg, "checkpoint_mismatch", before->seq,
 				    "checkpoint %lld holds %s %.0f; the history has %lld", n, nums[i],
 				    cJSON_IsNumber(v) ? v->valuedouble : -1.0, want_n[i]);
