@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model/json.h"
 #include "core/history/fold.h"
 #include "core/history/integrity.h"
 #include "core/base/schema.h"
@@ -116,9 +117,9 @@ int mig_chain_check(const struct sess_snap *s, struct sess_err *err)
 			goto out;
 		}
 		cn = cJSON_GetObjectItemCaseSensitive(best, "id");
-		skip_to = start_seq = (long long)cJSON_GetObjectItemCaseSensitive(best, "seq")->valuedouble;
+		skip_to = start_seq = sess_json_ll(cJSON_GetObjectItemCaseSensitive(best, "seq"), -1);
 		while (h < hist->n && !(at_of(hist->v[h]) == skip_to && cJSON_IsNumber(cn) &&
-					sess_fold_checkpoint_n(hist->v[h]) == (long long)cn->valuedouble))
+					sess_fold_checkpoint_n(hist->v[h]) == sess_json_ll(cn, -2)))
 			h++;
 	}
 	for (i = 0; i < ev->n && !c.bad; i++) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model/json.h"
 #include "core/model/ids.h"
 #include "sess-migrate/legacy.h"
 #include "core/base/schema.h"
@@ -846,7 +847,7 @@ static void opts_from_task(struct mig_opts *o, const cJSON *t, char *since, size
 		o->since = since;
 	}
 	if (cJSON_IsNumber(mt))
-		o->min_ttl = (long)mt->valuedouble;
+		o->min_ttl = (long)sess_json_ll(mt, 0);
 	o->match = S("match");
 	o->state = S("state");
 	o->conflict = S("conflict");

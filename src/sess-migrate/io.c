@@ -51,14 +51,14 @@ static int legacy_line(struct sess_snap *s, const cJSON *j, const struct sess_co
 			v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "value"));
 		if (!v)
 			continue;
-		scores[n] = cJSON_IsNumber(sc) ? (long long)sc->valuedouble : (long long)n + 1;
+		scores[n] = sess_json_ll(sc, (long long)n + 1);
 		n++;
 		sess_strv_push(&ev, v, strlen(v));
 	}
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "agents"))
 		if (cJSON_IsString(e))
 			sess_strv_push(&ag, e->valuestring, strlen(e->valuestring));
-	rc = sess_legacy_convert(s, &hash, &ev, scores, &ag, cJSON_IsNumber(pt) ? (long long)pt->valuedouble : -1,
+	rc = sess_legacy_convert(s, &hash, &ev, scores, &ag, sess_json_ll(pt, -1),
 				 sess_now_ms(), cfg, err);
 	free(scores);
 	sess_strv_free(&hash);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "core/model/json.h"
 #include "core/model/keys.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
@@ -227,7 +228,7 @@ cJSON *sess_replay_enc_meta(const struct sess_replay_enc *e, long long saved_at)
 		char *text = cJSON_PrintUnformatted(m);
 		long long total = text ? stored + (long long)strlen(text) : stored;
 		cJSON *sb = cJSON_GetObjectItemCaseSensitive(m, "storedBytes");
-		int same = sb && (long long)sb->valuedouble == total;
+		int same = sb && sess_json_ll(sb, -1) == total;
 		cJSON_free(text);
 		if (same)
 			break;
@@ -673,7 +674,7 @@ int sess_replay_start(struct sess_ctx *s, const char *id, long long from_seq,
 	*snap = NULL;
 	if (!m)
 		return -1;
-	n = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "blocks"));
+	n = (long)sess_json_ll(cJSON_GetObjectItemCaseSensitive(m, "blocks"), 0);
 	if (n <= 0) {
 		cJSON_Delete(m);
 		return sess_err_set(err, SESS_E_DATA, "corrupt_replay", "saved replay %s holds no block", id);
@@ -702,7 +703,7 @@ int sess_replay_records(struct sess_ctx *s, const char *id, long first,
 
 	if (!m)
 		return -1;
-	n = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "blocks"));
+	n = (long)sess_json_ll(cJSON_GetObjectItemCaseSensitive(m, "blocks"), 0);
 	seqs = cJSON_GetObjectItemCaseSensitive(m, "blockSeqs");
 	/* the meta's count and list of blocks agree, or which blocks make the
 	 * replay is not known */

@@ -109,7 +109,7 @@ int cp_check_end(struct cli_app *a, struct cp_check *c, const struct sess_fold *
 			cJSON_DeleteItemFromObjectCaseSensitive(c->cps, it->string);
 	}
 	sess_integrity_finish(f, f->chain, what, c->cps,
-			      start_seq ? (long long)start_seq->valuedouble : -1, cp_finding, c);
+			      sess_json_ll(start_seq, -1), cp_finding, c);
 	if (!c->findings)
 		return 0;
 	return sess_err_set(&a->err, SESS_E_DATA, "checkpoint_mismatch",

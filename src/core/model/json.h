@@ -71,4 +71,15 @@ int sess_json_long(const cJSON *v, long min, long max, const char *what,
  * "a boolean", "null", "an array", "an object". */
 const char *sess_json_type_name(const cJSON *v);
 
+/* v's number as a long long when it is a number within +-2^53 (what a
+ * JSON number holds exactly), else dflt: stored or given numbers are never
+ * converted out of range (undefined behaviour in C). */
+static inline long long sess_json_ll(const cJSON *v, long long dflt)
+{
+	if (!cJSON_IsNumber(v) ||
+	    !(v->valuedouble >= -9007199254740992.0 && v->valuedouble <= 9007199254740992.0))
+		return dflt;
+	return (long long)v->valuedouble;
+}
+
 #endif

@@ -370,13 +370,13 @@ int sess_log_records_opt(struct sess_ctx *s, const char *id, struct sess_log_hea
 			goto done;
 		cs = cJSON_GetObjectItemCaseSensitive(head->start, "seq");
 		cn = cJSON_GetObjectItemCaseSensitive(head->start, "id");
-		m.skip_to = (long long)cs->valuedouble;
+		m.skip_to = sess_json_ll(cs, -1);
 		/* the records before the checkpoint's own are folded into it;
 		 * its own comes first (it extends the chain from its ch) */
 		while (m.hi < hist->elements) {
 			const redisReply *e = hist->element[m.hi];
 			if (at_of(e) == m.skip_to && cJSON_IsNumber(cn) &&
-			    sess_fold_checkpoint_n(e->str) == (long long)cn->valuedouble)
+			    sess_fold_checkpoint_n(e->str) == sess_json_ll(cn, -2))
 				break;
 			m.hi++;
 		}

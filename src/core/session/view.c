@@ -136,8 +136,8 @@ int sess_get(struct sess_ctx *s, const char *id, int with_events,
 		/* up to the seq just read, so events and seq agree */
 		seq = cJSON_GetObjectItemCaseSensitive(o, "seq");
 		arr = cJSON_AddArrayToObject(o, "events");
-		if (cJSON_IsNumber(seq) && seq->valuedouble >= 1 &&
-		    sess_log_events(s, id, 1, (long)seq->valuedouble, 0, add_event, arr, NULL, err)) {
+		if (sess_json_ll(seq, 0) >= 1 &&
+		    sess_log_events(s, id, 1, (long)sess_json_ll(seq, 0), 0, add_event, arr, NULL, err)) {
 			cJSON_Delete(o);
 			o = NULL;
 			goto done;
