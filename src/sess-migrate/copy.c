@@ -795,8 +795,7 @@ int cmd_copy(struct cli_app *a, void *opts, int argc, char **argv)
 	(void)argv;
 	if ((rc = mig_check_common(a, o)))
 		return rc;
-	if (!o->to)
-		return cli_usage_error(a, "--to URL is required (the target server)");
+	/* --to: required in the table */
 	if (!o->all && !o->since && !o->ids && !o->match && !o->state)
 		return cli_usage_error(a, "say which sessions: --all, --since TIME, --ids FILE|-, --match GLOB or --state STATE");
 	memset(&run, 0, sizeof run);

@@ -7,7 +7,8 @@
 
 #define O struct mig_opts
 #define FROM CLI_STR("from", 0, "URL", "the source server (default: --url / REDIS_URL)", O, from, NULL)
-#define TO CLI_STR("to", 0, "URL", "the target server (holds the task's state)", O, to, NULL)
+#define TO CLI_STR("to", 0, "URL", "the target server (default: --url / REDIS_URL)", O, to, NULL)
+#define TO_REQ CLI_STR_REQ("to", 0, "URL", "the target server (holds the task's state)", O, to, NULL)
 #define SELECT                                                                                     \
 	CLI_FLAG("all", 0, "every session", O, all),                                                \
 	CLI_STR("since", 0, "TIME", "sessions changed since TIME (ms, 2026-01-02T03:04:05Z, 90m, 2h, 7d)", \
@@ -27,7 +28,7 @@
 #define TASK CLI_STR("task", 0, "NAME", "the task's name (default: generated)", O, task, NULL)
 
 static const struct cli_opt copy_o[] = {
-	FROM, TO, SELECT,
+	FROM, TO_REQ, SELECT,
 	CLI_STR("ids", 0, "FILE", "the ids in FILE (- = stdin): JSON lines with \"id\" or bare ids",
 		O, ids, CLI_COMPLETE_FILE),
 	CONFLICT, TASK, BATCH, RATE,
@@ -36,7 +37,7 @@ static const struct cli_opt copy_o[] = {
 	CLI_FLAG("verify", 0, "verify the selection after the copy", O, verify),
 	CLI_FLAG("deep", 0, "with --verify: compare everything, not only chain heads", O, deep),
 	CLI_END};
-static const struct cli_opt resume_o[] = {FROM, TO, BATCH, RATE, CLI_END};
+static const struct cli_opt resume_o[] = {FROM, TO_REQ, BATCH, RATE, CLI_END};
 static const struct cli_opt export_o[] = {
 	FROM, SELECT, BATCH,
 	CLI_STR("output", 'o', "FILE", "write to FILE instead of stdout", O, output, CLI_COMPLETE_FILE),
@@ -49,59 +50,59 @@ static const struct cli_opt import_o[] = {
 	CLI_FLAG("fail-fast", 0, "stop at the first bad line", O, fail_fast),
 	CLI_END};
 static const struct cli_opt verify_o[] = {
-	FROM, TO, SELECT, BATCH,
+	FROM, TO_REQ, SELECT, BATCH,
 	CLI_FLAG("deep", 0, "compare everything, not only chain heads and meta", O, deep),
-	CLI_LONG("ttl-tolerance", 0, "MS", "expiries this close are equal (default 2000)", O, ttl_tol, 0,
+	CLI_LONG("ttl-tolerance", 0, "MS", "expiries this close are equal", O, ttl_tol, 0,
 		 86400000),
 	CLI_END};
 static const struct cli_opt sync_o[] = {
-	FROM, TO, SELECT,
+	FROM, TO_REQ, SELECT,
 	CLI_STR("ids", 0, "FILE", "the ids in FILE (- = stdin): JSON lines with \"id\" or bare ids",
 		O, ids, CLI_COMPLETE_FILE),
 	TASK, BATCH, RATE,
 	CLI_STR("method", 0, "M", "whole copies: auto (default), dump or structural", O, method,
 		"auto dump structural"),
-	CLI_LONG("interval", 0, "SECONDS", "a lag line every SECONDS (default 5)", O, interval, 1, 86400),
+	CLI_LONG("interval", 0, "SECONDS", "a lag line every SECONDS", O, interval, 1, 86400),
 	CLI_LONG("reconcile", 0, "SECONDS", "compare chain heads over the selection every SECONDS\n"
-		 "                         (default 60; catches what no notification announced)",
+		 "                         (catches what no notification announced)",
 		 O, reconcile, 1, 86400),
 	CLI_FLAG("no-keyspace", 0, "do not enable keyspace notifications on the source", O, no_keyspace),
 	CLI_FLAG("cutover", 0, "fence the source, wait until the lag is zero, verify, exit", O, cutover),
 	CLI_FLAG("deep", 0, "with --cutover: verify everything, not only chain heads", O, deep),
 	CLI_END};
 static const struct cli_opt from_o[] = {FROM, CLI_END};
-static const struct cli_opt to_o[] = {TO, CLI_END};
-static const struct cli_opt rollback_o[] = {TO, BATCH, CLI_END};
+static const struct cli_opt to_o[] = {TO_REQ, CLI_END};
+static const struct cli_opt rollback_o[] = {TO_REQ, BATCH, CLI_END};
 
-static const struct mig_opts defaults = {.ttl_tol = -1, .min_ttl = 1};
+static const struct mig_opts defaults = {.ttl_tol = 2000, .min_ttl = 1, .interval = 5, .reconcile = 60};
 
 #define OPTS(o) .opts = o, .opts_size = sizeof(struct mig_opts), .defaults = &defaults
 
 static const struct cli_cmd commands[] = {
 	{.name = "copy",
-	 .synopsis = "--to URL [--from URL] --all|--since TIME|--ids FILE|--match GLOB [--state S] [--conflict RULE] [--task NAME] [--dry-run] [--verify]",
+	 .synopsis = "--all|--since TIME|--ids FILE|--match GLOB",
 	 .summary = "copy sessions to another server as a resumable task", OPTS(copy_o), .run = cmd_copy},
-	{.name = "resume", .synopsis = "TASK --to URL [--from URL]",
+	{.name = "resume", .synopsis = "TASK",
 	 .summary = "continue a task where it stopped (nothing twice, nothing missed)", OPTS(resume_o),
 	 .npos_min = 1, .npos_max = 1, .run = cmd_resume},
-	{.name = "status", .synopsis = "TASK --to URL", .summary = "a task's progress", OPTS(to_o),
+	{.name = "status", .synopsis = "TASK", .summary = "a task's progress", OPTS(to_o),
 	 .npos_min = 1, .npos_max = 1, .run = cmd_status},
-	{.name = "tasks", .synopsis = "--to URL", .summary = "list the tasks a target holds", OPTS(to_o),
+	{.name = "tasks", .synopsis = "", .summary = "list the tasks a target holds", OPTS(to_o),
 	 .run = cmd_tasks},
-	{.name = "rollback", .synopsis = "TASK --to URL",
+	{.name = "rollback", .synopsis = "TASK",
 	 .summary = "remove what a task wrote and restore what it replaced (resumable)", OPTS(rollback_o),
 	 .npos_min = 1, .npos_max = 1, .run = cmd_rollback},
-	{.name = "verify", .synopsis = "--to URL [--from URL] --all|--since TIME|--match GLOB [--deep]",
+	{.name = "verify", .synopsis = "--all|--since TIME|--match GLOB",
 	 .summary = "compare sessions on two servers: missing, extra, different, expired", OPTS(verify_o),
 	 .run = cmd_verify},
-	{.name = "export", .synopsis = "[--from URL] --all|--since TIME|--match GLOB [-o FILE]",
+	{.name = "export", .synopsis = "--all|--since TIME|--match GLOB",
 	 .summary = "write sessions as JSON lines (one a line, with expiry)", OPTS(export_o),
 	 .run = cmd_export},
-	{.name = "import", .synopsis = "[FILE|-] [--to URL] [--conflict RULE] [--task NAME]",
+	{.name = "import", .synopsis = "[FILE|-]",
 	 .summary = "load sessions from JSON lines (export's, or --from-layout legacy)", OPTS(import_o),
 	 .npos_max = 1, .complete = CLI_COMPLETE_FILE, .run = cmd_import},
 	{.name = "sync",
-	 .synopsis = "--to URL [--from URL] --all|--since TIME|--ids FILE|--match GLOB [--state S] [--task NAME] [--interval S] [--cutover]",
+	 .synopsis = "--all|--since TIME|--ids FILE|--match GLOB",
 	 .summary = "copy sessions, then keep the target following every change until stopped",
 	 .details = "Listens to the source before the snapshot, so nothing falls between the\n"
 	 "copy and the live phase; prints lag lines ({\"lag\":true,...}) every --interval.\n"
@@ -109,7 +110,7 @@ static const struct cli_cmd commands[] = {
 	 "state. --cutover fences the source (writes there fail: \"this data moved\"),\n"
 	 "waits until the lag is zero, verifies and exits 0.\n",
 	 OPTS(sync_o), .run = cmd_sync},
-	{.name = "unfence", .synopsis = "[--from URL]",
+	{.name = "unfence", .synopsis = "",
 	 .summary = "lift the fence sync --cutover left: the server takes writes again", OPTS(from_o),
 	 .run = cmd_unfence},
 };

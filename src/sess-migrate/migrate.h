@@ -13,7 +13,7 @@ struct mig_opts {
 	const char *from, *to, *ids, *match, *state, *since, *task, *conflict;
 	const char *method, *layout, *output, *input;
 	long batch, rate, ttl_tol, min_ttl, interval, reconcile;
-	int all, dry_run, verify, deep, restart_ttl, fail_fast, forget, cutover, no_keyspace;
+	int all, dry_run, verify, deep, restart_ttl, fail_fast, cutover, no_keyspace;
 };
 
 /* One side of a move: its settings and connection. */

@@ -214,8 +214,7 @@ int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv)
 	(void)argv;
 	if ((rc = mig_check_common(a, o)))
 		return rc;
-	if (!o->to)
-		return cli_usage_error(a, "--to URL is required (the server to compare with)");
+	/* --to: required in the table */
 	if (!o->all && !o->since && !o->ids && !o->match && !o->state)
 		return cli_usage_error(a, "say which sessions: --all, --since TIME, --match GLOB or --state STATE");
 	if (o->ids)
