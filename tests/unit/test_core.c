@@ -688,7 +688,7 @@ static void test_jscan_dup(void)
 			m++;
 		}
 		ok(r == 0 && m == 3 && all, "jscan: whitespace around keys, colons and values");
-		ok(sess_jscan_dup(t, strlen(t)) == 0 && sess_jscan_dup("{ \"a\" :1, \"a\" : 2 }", 21) == 1,
+		ok(sess_jscan_dup(t, strlen(t)) == 0 && sess_jscan_dup("{ \"a\" :1, \"a\" : 2 }", strlen("{ \"a\" :1, \"a\" : 2 }")) == 1,
 		   "jscan dup: through whitespace");
 	}
 	ok(!sess_json_parse_stored("{\"a\":1,\"a\":2}", 13) , "stored JSON naming a key twice is not read");
