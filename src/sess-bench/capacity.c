@@ -80,7 +80,7 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	cJSON *j, *m, *srv;
 
 	/* a sample of the run's sessions: its meta keys */
-	snprintf(pattern, sizeof pattern, "%s:{*}:meta", ctx->cfg->prefix);
+	sess_key_meta_pattern(pattern, ctx->cfg->prefix);
 	do {
 		size_t k;
 		r = sess_conn_cmdf(ctx->conn, err, "SCAN %s MATCH %s COUNT 1000", cursor, pattern);

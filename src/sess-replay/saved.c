@@ -19,16 +19,6 @@ static int oom(struct sess_err *err)
 	return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 }
 
-static void key_replay(char *buf, const char *prefix, const char *id)
-{
-	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_REPLAY ":{%s}", prefix, id);
-}
-
-static void key_replays(char *buf, const char *prefix)
-{
-	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_REPLAYS, prefix);
-}
-
 /* ---- encoding ---- */
 
 static int put(struct sess_replay_enc *e, const void *p, size_t n)
@@ -466,8 +456,8 @@ int sess_replay_store(struct sess_ctx *s, const char *id, const struct sess_repl
 
 	if (!mtext)
 		return oom(err);
-	key_replay(key, s->cfg->prefix, id);
-	key_replays(idx, s->cfg->prefix);
+	sess_key_replay(key, s->cfg->prefix, id);
+	sess_key_replays(idx, s->cfg->prefix);
 	sess_pipe_init(&p, s->conn);
 	/* all or nothing: a replay is complete or absent */
 	if (sess_pipe_cmdf(&p, 0, err, "MULTI") || sess_pipe_cmdf(&p, 0, err, "DEL %s", key) ||
@@ -524,7 +514,7 @@ cJSON *sess_replay_meta(struct sess_ctx *s, const char *id, struct sess_err *err
 
 	if (sess_key_check_id(id, "replay id", err))
 		return NULL;
-	key_replay(key, s->cfg->prefix, id);
+	sess_key_replay(key, s->cfg->prefix, id);
 	if (!(r = sess_conn_cmdf(s->conn, err, "HGET %s meta", key)))
 		return NULL;
 	if (r->type != REDIS_REPLY_STRING) {
@@ -559,7 +549,7 @@ redisReply *sess_replay_block(struct sess_ctx *s, const char *id, long n, struct
 	char key[SESS_KEY_MAX];
 	redisReply *r;
 
-	key_replay(key, s->cfg->prefix, id);
+	sess_key_replay(key, s->cfg->prefix, id);
 	if (!(r = sess_conn_cmdf(s->conn, err, "HGET %s b:%ld", key, n)))
 		return NULL;
 	if (r->type != REDIS_REPLY_STRING) {
@@ -580,8 +570,8 @@ int sess_replay_delete(struct sess_ctx *s, const char *id, int *gone, struct ses
 
 	if (sess_key_check_id(id, "replay id", err))
 		return -1;
-	key_replay(key, s->cfg->prefix, id);
-	key_replays(idx, s->cfg->prefix);
+	sess_key_replay(key, s->cfg->prefix, id);
+	sess_key_replays(idx, s->cfg->prefix);
 	sess_pipe_init(&p, s->conn);
 	rc = sess_pipe_cmdf(&p, 0, err, "DEL %s", key) || sess_pipe_cmdf(&p, 0, err, "ZREM %s %s", idx, id) ||
 	     sess_pipe_next(&p, &r1, NULL, err) || sess_pipe_next(&p, &r2, NULL, err) ? -1 : 0;
@@ -600,7 +590,7 @@ int sess_replay_exists(struct sess_ctx *s, const char *id, struct sess_err *err)
 	redisReply *r;
 	int rc;
 
-	key_replay(key, s->cfg->prefix, id);
+	sess_key_replay(key, s->cfg->prefix, id);
 	if (!(r = sess_conn_cmdf(s->conn, err, "EXISTS %s", key)))
 		return -1;
 	rc = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
@@ -622,7 +612,7 @@ int sess_replay_list_bad(struct sess_ctx *s, long long older_than, sess_each_fn 
 	size_t i;
 	int rc = 0;
 
-	key_replays(idx, s->cfg->prefix);
+	sess_key_replays(idx, s->cfg->prefix);
 	if (older_than > 0)
 		ids = sess_conn_cmdf(s->conn, err, "ZRANGEBYSCORE %s -inf (%lld", idx, older_than);
 	else
@@ -737,7 +727,7 @@ int sess_replay_records(struct sess_ctx *s, const char *id, long first,
 	cJSON_Delete(m);
 	/* nothing past the last block the meta counts: a count lowered would
 	 * otherwise hide the rest of the history */
-	key_replay(key, s->cfg->prefix, id);
+	sess_key_replay(key, s->cfg->prefix, id);
 	if (!(r = sess_conn_cmdf(s->conn, err, "HEXISTS %s b:%ld", key, n)))
 		return -1;
 	more = r->type == REDIS_REPLY_INTEGER && r->integer > 0;

@@ -167,6 +167,16 @@ void sess_key_meta_pattern(char *buf, const char *prefix)
 	snprintf(buf, SESS_KEY_MAX, "%s:{*}:" SESS_S_KEY_META, prefix);
 }
 
+void sess_key_replay(char *buf, const char *prefix, const char *id)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_REPLAY ":{%s}", prefix, id);
+}
+
+void sess_key_replays(char *buf, const char *prefix)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_REPLAYS, prefix);
+}
+
 void sess_key_keyspace_pattern(char *buf, const char *prefix, int db)
 {
 	snprintf(buf, SESS_KEY_MAX + 32, "__keyspace@%d__:%s:{*}:" SESS_S_KEY_META, db, prefix);

@@ -59,6 +59,10 @@ void sess_key_channel_pattern(char *buf, const char *prefix);
 void sess_key_fence(char *buf, const char *prefix);
 /* The pattern matching every session's meta key, for SCAN MATCH. */
 void sess_key_meta_pattern(char *buf, const char *prefix);
+/* A saved replay: PREFIX:replay:{ID} (the session's slot), and the index
+ * of saved replays PREFIX:replays (sess-replay/saved.h). */
+void sess_key_replay(char *buf, const char *prefix, const char *id);
+void sess_key_replays(char *buf, const char *prefix);
 /* The keyspace-notification pattern of every session's meta key in
  * database db: __keyspace@DB__:PREFIX:{*}:meta (for PSUBSCRIBE); buf
  * holds SESS_KEY_MAX + 32 bytes. */

@@ -103,7 +103,7 @@ int sess_upgrade(struct sess_ctx *s, const struct sess_upgrade_opts *o,
 	marker_old = !strcmp(before, SESS_S_LAYOUT_PREV);
 	if (before[0] && !marker_old && sess_layout_ok(before, err))
 		return -1;
-	snprintf(match, sizeof match, "%s:{*}:" SESS_S_KEY_META, s->cfg->prefix);
+	sess_key_meta_pattern(match, s->cfg->prefix);
 	do {
 		redisReply *keys;
 		int rc;
