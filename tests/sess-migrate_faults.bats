@@ -375,3 +375,17 @@ PY
 	assert_failure 77
 	assert_output --partial "lacks a permission"
 }
+
+@test "rollback with a --batch larger than a run of undos: every mark undone, none skipped" {
+	# an HSCAN page of --batch 5000 holds far more marks than one run of
+	# undos (1000): the rest of the page used to be skipped, the task
+	# reported rolled back with sessions still on the target
+	mk 1
+	clone 1500
+	run -0 sk sess-migrate copy --all --to "$DST" --task big --batch 2000
+	[ "$(dst ZCARD sess:index)" -ge 1500 ] || fail "copy: $(dst ZCARD sess:index)"
+	run -0 sk sess-migrate rollback big --to "$DST" --batch 5000
+	summary | jq -e '.removed == 1501' >/dev/null || fail "$(summary)"
+	assert_equal "$(dst ZCARD sess:index)" 0
+	assert_equal "$(dst --scan --pattern 'sess:{*}:meta' | wc -l)" 0
+}

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "core/redis/scan.h"
 #include "core/model/keys.h"
 
 #define SAMPLE 100
@@ -71,9 +72,11 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 		cJSON **out, struct sess_err *err)
 {
 	const struct sb_opts *o = s->o;
-	char pattern[SESS_KEY_MAX + 8], key[SESS_KEY_MAX], cursor[32] = "0";
+	char pattern[SESS_KEY_MAX + 8], key[SESS_KEY_MAX];
 	char ids[SAMPLE][SESS_ID_MAX + 1];
-	int nids = 0, i;
+	struct sess_scan it;
+	const redisReply *page;
+	int nids = 0, i, more = 0;
 	double bytes = 0, events = 0, used, maxmem, sysmem, limit, S, u, T, ops_s, n_ops;
 	const char *limit_src;
 	redisReply *r;
@@ -81,26 +84,21 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 
 	/* a sample of the run's sessions: its meta keys */
 	sess_key_meta_pattern(pattern, ctx->cfg->prefix);
-	do {
+	sess_scan_init(&it, ctx->conn, "SCAN", NULL, pattern, 1000);
+	while (nids < SAMPLE && (more = sess_scan_next(&it, &page, err)) == 1) {
 		size_t k;
-		r = sess_conn_cmdf(ctx->conn, err, "SCAN %s MATCH %s COUNT 1000", cursor, pattern);
-		if (!r)
-			return -1;
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-			freeReplyObject(r);
-			return sess_err_set(err, SESS_E_INTERNAL, NULL, "unexpected SCAN reply");
-		}
-		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-		for (k = 0; k < r->element[1]->elements && nids < SAMPLE; k++) {
-			const char *kk = r->element[1]->element[k]->str, *a = strchr(kk, '{'), *b;
+		for (k = 0; k < page->elements && nids < SAMPLE; k++) {
+			const char *kk = page->element[k]->str, *a = strchr(kk, '{'), *b;
 			if (a && (b = strchr(a, '}')) && (size_t)(b - a - 1) <= SESS_ID_MAX) {
 				memcpy(ids[nids], a + 1, (size_t)(b - a - 1));
 				ids[nids][b - a - 1] = '\0';
 				nids++;
 			}
 		}
-		freeReplyObject(r);
-	} while (strcmp(cursor, "0") && nids < SAMPLE);
+	}
+	sess_scan_free(&it);
+	if (more < 0)
+		return -1;
 	for (i = 0; i < nids; i++) {
 		struct sess_keys k;
 		int q;
@@ -175,43 +173,38 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 
 int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct sess_err *err)
 {
-	char pattern[SESS_PREFIX_MAX + 48], cursor[32] = "0";
-	redisReply *r;
+	char pattern[SESS_PREFIX_MAX + 48];
+	struct sess_scan it;
+	const redisReply *page;
+	int more;
 
 	*deleted = 0;
 	/* our own run's prefix only ("sessbench:RUNID:"), so a SCAN is what
 	 * finds them all: keys of sessions created mid-run are in no index */
 	snprintf(pattern, sizeof pattern, "%s:*", prefix);
-	do {
+	sess_scan_init(&it, c, "SCAN", NULL, pattern, 1000);
+	while ((more = sess_scan_next(&it, &page, err)) == 1) {
 		size_t k;
-		r = sess_conn_cmdf(c, err, "SCAN %s MATCH %s COUNT 1000", cursor, pattern);
-		if (!r)
-			return -1;
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-			freeReplyObject(r);
-			return sess_err_set(err, SESS_E_INTERNAL, NULL, "unexpected SCAN reply");
-		}
-		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-		if (r->element[1]->elements) {
-			const char **argv = calloc(r->element[1]->elements + 1, sizeof *argv);
+		if (page->elements) {
+			const char **argv = calloc(page->elements + 1, sizeof *argv);
 			redisReply *d;
 			if (!argv) {
-				freeReplyObject(r);
+				sess_scan_free(&it);
 				return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 			}
 			argv[0] = "UNLINK";
-			for (k = 0; k < r->element[1]->elements; k++)
-				argv[k + 1] = r->element[1]->element[k]->str;
+			for (k = 0; k < page->elements; k++)
+				argv[k + 1] = page->element[k]->str;
 			d = sess_conn_cmd(c, err, (int)k + 1, argv, NULL);
 			free(argv);
 			if (!d) {
-				freeReplyObject(r);
+				sess_scan_free(&it);
 				return -1;
 			}
 			*deleted += d->type == REDIS_REPLY_INTEGER ? (long)d->integer : 0;
 			freeReplyObject(d);
 		}
-		freeReplyObject(r);
-	} while (strcmp(cursor, "0"));
-	return 0;
+	}
+	sess_scan_free(&it);
+	return more < 0 ? -1 : 0;
 }

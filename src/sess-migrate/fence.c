@@ -6,6 +6,7 @@
 #include "core/model/keys.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
+#include "core/redis/scan.h"
 #include "core/redis/scripts.h"
 
 /* Run fence.lua with value on every session's meta key (one SCAN page a
@@ -13,28 +14,21 @@
 static int each_session(struct sess_conn *c, const char *prefix, const char *value,
 			long *n, struct sess_err *err)
 {
-	char match[SESS_KEY_MAX], cursor[32] = "0";
+	char match[SESS_KEY_MAX];
+	struct sess_scan it;
+	const redisReply *keys;
 	long count = 0;
+	int more;
 
 	sess_key_meta_pattern(match, prefix);
 	if (sess_script_load_all(c, err))
 		return -1;
-	do {
-		redisReply *r, *keys;
+	sess_scan_init(&it, c, "SCAN", NULL, match, 500);
+	while ((more = sess_scan_next(&it, &keys, err)) == 1) {
 		struct sess_pipe p;
 		size_t i;
 		int rc = 0;
 
-		if (!(r = sess_conn_cmdf(c, err, "SCAN %s MATCH %s COUNT 500", cursor, match)))
-			return -1;
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-		    r->element[0]->type != REDIS_REPLY_STRING ||
-		    r->element[1]->type != REDIS_REPLY_ARRAY) {
-			freeReplyObject(r);
-			return sess_reply_bad(err, "SCAN");
-		}
-		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-		keys = r->element[1];
 		sess_pipe_init(&p, c);
 		for (i = 0; i < keys->elements && !rc; i++) {
 			const char *argv[5] = {"EVALSHA", sess_script_sha(SESS_LUA_FENCE), "1",
@@ -56,10 +50,14 @@ static int each_session(struct sess_conn *c, const char *prefix, const char *val
 			freeReplyObject(x);
 		}
 		sess_pipe_free(&p);
-		freeReplyObject(r);
-		if (rc)
+		if (rc) {
+			sess_scan_free(&it);
 			return -1;
-	} while (strcmp(cursor, "0") != 0);
+		}
+	}
+	sess_scan_free(&it);
+	if (more < 0)
+		return -1;
 	if (n)
 		*n = count;
 	return 0;

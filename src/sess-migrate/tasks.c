@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/redis/scan.h"
 #include "core/model/ids.h"
 #include "core/session/index.h"
 #include "core/base/schema.h"
@@ -192,7 +193,10 @@ int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 	struct sess_mtask t;
 	cJSON *j = NULL, *sum;
 	long n[4] = {0, 0, 0, 0};
-	char cursor[32] = "0", *ids[1000];
+	char *ids[1000];
+	struct sess_scan it;
+	const redisReply *page;
+	int more = 0;
 	long long start = sess_now_ms();
 	struct sess_err err;
 	int rc, cnt;
@@ -237,30 +241,34 @@ int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 	cli_catch_stop_signals();
 	/* HSCAN the done marks; each undo forgets its mark in the same script,
 	 * so a rerun after a kill undoes exactly what is left */
-	for (;;) {
-		redisReply *r;
-		size_t i;
-		if (cli_stop_signal())
-			break;
-		if (!(r = sess_conn_cmdf(&dst.conn, &err, "HSCAN %s %s COUNT %ld", t.done, cursor,
-					 o->batch > 0 ? o->batch : 100)))
-			goto fail;
-		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-		cnt = 0;
-		for (i = 0; i + 1 < r->element[1]->elements && cnt < 1000; i += 2) {
-			const char *id = r->element[1]->element[i]->str;
-			if (id[0] != '#')
-				ids[cnt++] = strdup(id);
+	sess_scan_init(&it, &dst.conn, "HSCAN", t.done, NULL, o->batch > 0 ? o->batch : 100);
+	while (!cli_stop_signal() && (more = sess_scan_next(&it, &page, &err)) == 1) {
+		size_t i = 0;
+		/* a page holds up to about COUNT marks (--batch may be far more
+		 * than ids holds): undone in runs of at most 1000, every one */
+		while (i + 1 < page->elements) {
+			cnt = 0;
+			for (; i + 1 < page->elements && cnt < 1000; i += 2) {
+				const char *id = page->element[i]->str;
+				if (id[0] != '#' && !(ids[cnt++] = strdup(id))) {
+					cnt--;
+					break;
+				}
+			}
+			rc = i + 1 < page->elements && cnt < 1000
+				     ? sess_err_set(&err, SESS_E_INTERNAL, NULL, "out of memory")
+				     : undo_batch(a, &dst, &t, ids, cnt, n, &err);
+			while (cnt > 0)
+				free(ids[--cnt]);
+			if (rc) {
+				sess_scan_free(&it);
+				goto fail;
+			}
 		}
-		freeReplyObject(r);
-		rc = undo_batch(a, &dst, &t, ids, cnt, n, &err);
-		while (cnt > 0)
-			free(ids[--cnt]);
-		if (rc)
-			goto fail;
-		if (!strcmp(cursor, "0"))
-			break;
 	}
+	sess_scan_free(&it);
+	if (more < 0)
+		goto fail;
 	sum = cJSON_CreateObject();
 	cJSON_AddBoolToObject(sum, "summary", 1);
 	cJSON_AddStringToObject(sum, "task", t.name);

@@ -19,6 +19,7 @@
 #include "core/model/keys.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
+#include "core/redis/scan.h"
 #include "core/base/schema.h"
 
 /* ---- --all: the keys of the prefix, the index, the counters ---- */
@@ -148,49 +149,42 @@ done:
 
 int vs_scan_keys(struct run *v)
 {
-	char pattern[SESS_KEY_MAX + 2], cursor[32] = "0";
+	char pattern[SESS_KEY_MAX + 2];
 	size_t plen = strlen(v->a->cfg.prefix) + 1;
+	struct sess_scan it;
+	const redisReply *page;
+	int more;
 
 	snprintf(pattern, sizeof pattern, "%s:*", v->a->cfg.prefix);
-	do {
-		redisReply *r = sess_conn_cmdf(&v->a->conn, &v->a->err, "SCAN %s MATCH %s COUNT 1000", cursor, pattern);
-		int rc;
-		if (!r)
-			return -1;
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[1]->type != REDIS_REPLY_ARRAY) {
-			freeReplyObject(r);
-			return sess_reply_bad(&v->a->err, "SCAN");
+	sess_scan_init(&it, &v->a->conn, "SCAN", NULL, pattern, 1000);
+	while ((more = sess_scan_next(&it, &page, &v->a->err)) == 1) {
+		if (scan_page(v, page, plen)) {
+			more = -1;
+			break;
 		}
-		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-		rc = scan_page(v, r->element[1], plen);
-		freeReplyObject(r);
-		if (rc)
-			return -1;
 		if (cli_stop_signal() || v->a->out.closed)
 			break;
-	} while (strcmp(cursor, "0"));
+	}
+	sess_scan_free(&it);
+	if (more < 0)
+		return -1;
 	return vs_check_page(v);
 }
 
 /* Index entries whose session is gone. */
 int vs_scan_index(struct run *v)
 {
-	char idx[SESS_KEY_MAX], cursor[32] = "0";
+	char idx[SESS_KEY_MAX];
+	struct sess_scan it;
+	const redisReply *m;
+	int more;
 
 	sess_key_index(idx, v->a->cfg.prefix);
-	do {
-		redisReply *r = sess_conn_cmdf(&v->a->conn, &v->a->err, "ZSCAN %s %s COUNT 500", idx, cursor), *m;
+	sess_scan_init(&it, &v->a->conn, "ZSCAN", idx, NULL, 500);
+	while ((more = sess_scan_next(&it, &m, &v->a->err)) == 1) {
 		char (*meta)[SESS_KEY_MAX] = NULL;
 		size_t *at = NULL, *miss = NULL, i, n, nmiss = 0;
 		int rc = 0;
-		if (!r)
-			return -1;
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-			freeReplyObject(r);
-			return sess_reply_bad(&v->a->err, "ZSCAN");
-		}
-		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-		m = r->element[1];
 		if (m->elements &&
 		    (!(meta = malloc(m->elements * sizeof *meta)) || !(at = malloc(m->elements * sizeof *at)) ||
 		     !(miss = malloc(m->elements * sizeof *miss))))
@@ -218,11 +212,13 @@ int vs_scan_index(struct run *v)
 		at = miss = NULL;
 		if (!rc)
 			rc = vs_run_repairs(v);
-		freeReplyObject(r);
-		if (rc)
-			return -1;
-	} while (strcmp(cursor, "0"));
-	return 0;
+		if (rc) {
+			more = -1;
+			break;
+		}
+	}
+	sess_scan_free(&it);
+	return more < 0 ? -1 : 0;
 }
 
 /* Counters that count less than the sessions stored hold. They count

@@ -6,6 +6,7 @@
 #include "core/model/keys.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
+#include "core/redis/scan.h"
 #include "core/base/schema.h"
 #include "core/redis/scripts.h"
 #include "core/session/view.h"
@@ -88,9 +89,12 @@ static int page(struct sess_ctx *s, const redisReply *keys, int dry, struct coun
 int sess_upgrade(struct sess_ctx *s, const struct sess_upgrade_opts *o,
 		 cJSON **report, long *pending, struct sess_err *err)
 {
-	char layout[SESS_KEY_MAX], match[SESS_KEY_MAX + 8], cursor[32] = "0", before[16] = "";
+	char layout[SESS_KEY_MAX], match[SESS_KEY_MAX + 8], before[16] = "";
 	struct counts c = {0, 0, 0, 0, 0};
+	struct sess_scan it;
+	const redisReply *keys;
 	redisReply *r;
+	int more;
 	cJSON *out;
 	int marker_old;
 
@@ -104,27 +108,15 @@ int sess_upgrade(struct sess_ctx *s, const struct sess_upgrade_opts *o,
 	if (before[0] && !marker_old && sess_layout_ok(before, err))
 		return -1;
 	sess_key_meta_pattern(match, s->cfg->prefix);
-	do {
-		redisReply *keys;
-		int rc;
-
-		r = sess_conn_cmdf(s->conn, err, "SCAN %s MATCH %s COUNT %ld", cursor, match,
-				   s->cfg->cleanup_batch);
-		if (!r)
-			return -1;
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-		    r->element[0]->type != REDIS_REPLY_STRING ||
-		    r->element[1]->type != REDIS_REPLY_ARRAY) {
-			freeReplyObject(r);
-			return sess_reply_bad(err, "SCAN");
+	sess_scan_init(&it, s->conn, "SCAN", NULL, match, s->cfg->cleanup_batch);
+	while ((more = sess_scan_next(&it, &keys, err)) == 1)
+		if (page(s, keys, o->dry_run, &c, err)) {
+			more = -1;
+			break;
 		}
-		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-		keys = r->element[1];
-		rc = page(s, keys, o->dry_run, &c, err);
-		freeReplyObject(r);
-		if (rc)
-			return -1;
-	} while (strcmp(cursor, "0") != 0);
+	sess_scan_free(&it);
+	if (more < 0)
+		return -1;
 	/* the marker last: tools that check it see the new layout only once
 	 * every session has it */
 	if (!o->dry_run && (marker_old || (!before[0] && c.scanned))) {
