@@ -389,3 +389,19 @@ PY
 	assert_equal "$(dst ZCARD sess:index)" 0
 	assert_equal "$(dst --scan --pattern 'sess:{*}:meta' | wc -l)" 0
 }
+
+@test "each side's password is its own: the source's is never sent to the target" {
+	redis_start_named PWSRC --requirepass srcpw
+	redis_start_named PWDST --requirepass dstpw
+	local from="redis://127.0.0.1:$PWSRC_PORT"
+	REDIS_PASSWORD=srcpw run -0 sk sessctl --url "$from" create --agent a --id p1
+	# a target without a password: the source's REDIS_PASSWORD used to be
+	# sent to it too (77, "has no password set")
+	REDIS_PASSWORD=srcpw run -0 sk sess-migrate copy --all --url "$from" --to "$DST"
+	assert_equal "$(dst EXISTS 'sess:{p1}:meta')" 1
+	# a target with its own password: REDIS_TO_PASSWORD, not the source's
+	REDIS_PASSWORD=srcpw run -77 sk sess-migrate copy --all --url "$from" --to "redis://127.0.0.1:$PWDST_PORT"
+	REDIS_PASSWORD=srcpw REDIS_TO_PASSWORD=dstpw run -0 sk sess-migrate copy --all --url "$from" --to "redis://127.0.0.1:$PWDST_PORT"
+	assert_equal "$(redis-cli -s "$PWDST_SOCK" -a dstpw --no-auth-warning EXISTS 'sess:{p1}:meta')" 1
+	redis_stop_named PWSRC PWDST
+}

@@ -36,8 +36,17 @@ int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
 		return rc;
 	s->cfg = a->cfg;
 	if (url) {
+		/* another server: the common credentials (--password,
+		 * REDIS_PASSWORD, the config file) are --url's, never sent to a
+		 * side named by its own URL; its own come from that URL or from
+		 * REDIS_FROM_PASSWORD / REDIS_TO_PASSWORD (sess-migrate(1)) */
+		const char *env = getenv(!strcmp(what, "--to") ? "REDIS_TO_PASSWORD" : "REDIS_FROM_PASSWORD");
+		s->cfg.username[0] = s->cfg.password[0] = '\0';
+		if (env && strlen(env) < sizeof s->cfg.password)
+			memcpy(s->cfg.password, env, strlen(env) + 1);
 		if (strchr(url, '@') && strchr(url, ':') != strrchr(url, ':'))
-			cli_warn(a->prog, "a password in %s is visible to other users; use REDIS_PASSWORD or --password-file", what);
+			cli_warn(a->prog, "a password in %s is visible to other users; use %s instead", what,
+				 !strcmp(what, "--to") ? "REDIS_TO_PASSWORD" : "REDIS_FROM_PASSWORD");
 		if (sess_config_apply_url(&s->cfg, url, &a->err)) {
 			sess_err_prefix(&a->err, "%s", what);
 			return cli_app_fail(a);

@@ -113,7 +113,7 @@ int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 	if (strstr(s, "AUTH <password> called without any password configured") ||
 	    strstr(s, "without any password configured"))
 		return sess_err_set(err, SESS_E_AUTH, "auth",
-				    "%s has no password set but one was given; drop REDIS_PASSWORD",
+				    "%s has no password set but one was given; drop the password (--password, --password-file, REDIS_PASSWORD, the URL's)",
 				    c->where);
 	if (strstr(s, "DB index is out of range") || strstr(s, "invalid DB index"))
 		return sess_err_set(err, SESS_E_CONFIG, "bad_db",
