@@ -40,7 +40,7 @@ int sess_conn_io_error(const struct sess_conn *c, struct sess_err *err)
 	const char *flag = url_flag(c);
 	char how[64];
 
-	if (sess_conn_tls_error(c, err))
+	if (sess_conn_tls_error(f, c->where, e, err))
 		return -1;
 	if (f == SESS_IO_OK && !c->st.ops) {
 		f = SESS_IO_NOTCONN;
@@ -599,7 +599,7 @@ static int connect_ep(struct sess_conn *c, struct sess_err *err)
 		set_fail(c, SESS_IO_NOMEM, "out of memory");
 		return sess_conn_io_error(c, err);
 	}
-	if (sess_conn_stream_open(c)) {
+	if (sess_conn_stream_open(&c->st, &c->ep, c->cfg)) {
 		stream_fail(c);
 		sess_conn_io_error(c, err);
 		sess_conn_close(c);

@@ -4,13 +4,13 @@
 
 #include "core/redis/stream_tls.h"
 
-int sess_conn_stream_open(struct sess_conn *c)
+int sess_conn_stream_open(struct sess_stream *st, const struct sess_endpoint *ep,
+			  const struct sess_config *cfg)
 {
-	const struct sess_config *cfg = c->cfg;
 	struct sess_tls_opts o;
 
-	if (!c->ep.tls)
-		return sess_stream_connect(&c->st, &c->ep, cfg->connect_timeout_ms);
+	if (!ep->tls)
+		return sess_stream_connect(st, ep, cfg->connect_timeout_ms);
 	o.cacert = cfg->tls_cacert;
 	o.cacertdir = cfg->tls_cacertdir;
 	o.cert = cfg->tls_cert;
@@ -20,14 +20,13 @@ int sess_conn_stream_open(struct sess_conn *c)
 	o.ciphersuites = cfg->tls_ciphersuites;
 	o.insecure = cfg->tls_insecure;
 	o.insecure_key = cfg->tls_insecure_key;
-	return sess_stream_tls_connect(&c->st, &c->ep, &o, cfg->connect_timeout_ms);
+	return sess_stream_tls_connect(st, ep, &o, cfg->connect_timeout_ms);
 }
 
-int sess_conn_tls_error(const struct sess_conn *c, struct sess_err *err)
+int sess_conn_tls_error(enum sess_io_fail f, const char *w, const char *e,
+			struct sess_err *err)
 {
-	const char *w = c->where, *e = c->errstr;
-
-	switch (c->fail) {
+	switch (f) {
 	case SESS_IO_TLS_UNTRUSTED:
 		return sess_err_set(err, SESS_E_AUTH, "tls_untrusted",
 				    "%s: TLS: the server's certificate is not trusted (%s); give the CA that signed it with --cacert (REDIS_CACERT, tls.cacert)",
@@ -42,7 +41,7 @@ int sess_conn_tls_error(const struct sess_conn *c, struct sess_err *err)
 				    w, e);
 	case SESS_IO_TLS_REJECTED:
 		return sess_err_set(err, SESS_E_AUTH, "tls_rejected",
-				    "%s: TLS: the server refused our client certificate (%s); give one its CA trusts with --cert and --key",
+				    "%s: TLS: the server wants a client certificate it trusts (%s); give one its CA signed with --cert and --key",
 				    w, e);
 	case SESS_IO_TLS_KEYPERM:
 		return sess_err_set(err, SESS_E_CONFIG, "insecure_file",

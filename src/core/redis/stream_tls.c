@@ -19,7 +19,33 @@ struct tls {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	int dead; /* a fatal error: no close_notify */
+	int cert_asked; /* the server asked for a certificate we lack */
+	int got_data;   /* application data came */
 };
+
+/* The server asks for a client certificate and we have none: say so
+ * (a TLS 1.3 server refuses it after our handshake is done, and its
+ * alert may be lost to the connection's reset). */
+static int no_cert(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	struct tls *t = SSL_get_app_data(ssl);
+
+	(void)x509;
+	(void)pkey;
+	if (t)
+		t->cert_asked = 1;
+	return 0;
+}
+
+/* The server ended the connection before any reply after asking for a
+ * certificate we did not give: it refused us. */
+static int refused_us(struct sess_stream *s, struct tls *t)
+{
+	s->fail = SESS_IO_TLS_REJECTED;
+	snprintf(s->errstr, sizeof s->errstr, "it asked for a client certificate and closed the connection");
+	t->dead = 1;
+	return SESS_IO_ERR;
+}
 
 static int fail(struct sess_stream *s, enum sess_io_fail f, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -105,12 +131,20 @@ static ssize_t ssl_fail(struct sess_stream *s, struct tls *t, int rc)
 static ssize_t tls_read(struct sess_stream *s, void *buf, size_t n)
 {
 	struct tls *t = s->impl;
+	ssize_t r;
 	int k;
 
 	ERR_clear_error();
 	errno = 0;
 	k = SSL_read(t->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
-	return k > 0 ? k : ssl_fail(s, t, k);
+	if (k > 0) {
+		t->got_data = 1;
+		return k;
+	}
+	r = ssl_fail(s, t, k);
+	if (t->cert_asked && !t->got_data && (r == 0 || (r == SESS_IO_ERR && s->fail == SESS_IO_CLOSED)))
+		return refused_us(s, t);
+	return r;
 }
 
 static ssize_t tls_write(struct sess_stream *s, const void *buf, size_t n)
@@ -125,6 +159,8 @@ static ssize_t tls_write(struct sess_stream *s, const void *buf, size_t n)
 	if (k > 0)
 		return k;
 	r = ssl_fail(s, t, k);
+	if (t->cert_asked && !t->got_data && (r == 0 || (r == SESS_IO_ERR && s->fail == SESS_IO_CLOSED)))
+		return refused_us(s, t);
 	/* no end of stream when writing: the peer went away */
 	return r == 0 ? fail(s, SESS_IO_CLOSED, "the server closed the TLS connection") : r;
 }
@@ -206,6 +242,7 @@ static int make_ctx(struct sess_stream *s, struct tls *t, const struct sess_tls_
 			    ssl_reason(ERR_peek_last_error()));
 	}
 	SSL_CTX_set_verify(t->ctx, o->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_client_cert_cb(t->ctx, no_cert);
 	if (set(o->cert) != set(o->key))
 		return fail(s, SESS_IO_TLS_FILE, "%s", set(o->cert) ? "--cert needs its --key" : "--key needs its --cert");
 	if (set(o->cert)) {
@@ -252,6 +289,7 @@ static int make_ssl(struct sess_stream *s, struct tls *t, const struct sess_endp
 
 	if (!(t->ssl = SSL_new(t->ctx)) || SSL_set_fd(t->ssl, s->fd) != 1)
 		return fail(s, SESS_IO_NOMEM, "cannot set up TLS: %s", ssl_reason(ERR_peek_last_error()));
+	SSL_set_app_data(t->ssl, t);
 	if (!o->insecure) {
 		param = SSL_get0_param(t->ssl);
 		X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
