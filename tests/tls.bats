@@ -220,4 +220,11 @@ no_stdout() { [ -z "$output" ] || fail "stdout: $output"; }
 	run -0 bare sessctl --config "$BATS_TEST_TMPDIR/c.json" create --agent a1 --id f1
 	assert_equal "$(mtls EXISTS 'sess:{f1}:meta')" 1
 	run -0 sk sess-validate config "$BATS_TEST_TMPDIR/c.json"
+	# tls.enabled holds whatever comes after it: a redis:// URL stays TLS
+	cat >"$BATS_TEST_TMPDIR/d.json" <<-EOF
+		{"tls": {"enabled": true, "cacert": "$TLS_DIR/ca.crt", "cert": "$TLS_DIR/client.crt",
+		         "key": "$TLS_DIR/client.key"},
+		 "redis": {"url": "redis://localhost:$MTLS_TLS_PORT"}}
+	EOF
+	run -0 bare sessctl --config "$BATS_TEST_TMPDIR/d.json" get f1
 }

@@ -188,7 +188,7 @@ static int cli_tls_settings(struct sess_config *cfg, const struct cli_common *c,
 		if (strs[i].v && sess_config_set(cfg, strs[i].name, strs[i].v, strs[i].flag, err))
 			return -1;
 	if (c->tls)
-		cfg->tls = 1;
+		cfg->tls_enabled = 1;
 	if (c->insecure)
 		cfg->tls_insecure = 1;
 	if (c->insecure_key_file)

@@ -19,7 +19,9 @@ struct sess_config {
 	int db;
 	char username[128];
 	char password[512];    /* never printed, never logged */
-	int tls;               /* rediss://, --tls, tls.enabled */
+	int tls;               /* the URL is rediss:// */
+	int tls_enabled;       /* --tls, REDIS_TLS, tls.enabled: every
+				* connection TLS whatever its URL's scheme */
 	/* TLS (tls.* in the config file; see stream_tls.h) */
 	char tls_cacert[1024];
 	char tls_cacertdir[1024];

@@ -642,7 +642,7 @@ int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 	memcpy(c->ep.host, cfg->host, sizeof c->ep.host);
 	memcpy(c->ep.unix_path, cfg->unix_path, sizeof c->ep.unix_path);
 	c->ep.port = cfg->port;
-	c->ep.tls = cfg->tls;
+	c->ep.tls = cfg->tls || cfg->tls_enabled;
 	sess_config_describe(cfg, c->where, sizeof c->where);
 	return connect_ep(c, err);
 }
