@@ -12,7 +12,7 @@
 
 /* The common options: every binary, before or after its command. */
 const struct cli_opt cli_common_opts[] = {
-	CLI_STR("url", 'u', "URL", "redis://[user[:pass]@]host[:port][/db] or unix:///path.sock",
+	CLI_STR("url", 'u', "URL", "redis://[user[:pass]@]host[:port][/db], rediss://... (TLS) or unix:///path.sock",
 		struct cli_common, url, NULL),
 	CLI_STR("host", 'h', "HOST", "Redis host", struct cli_common, host, NULL),
 	CLI_LONG("port", 'p', "PORT", "Redis port", struct cli_common, port, 1, 65535),
@@ -26,7 +26,7 @@ const struct cli_opt cli_common_opts[] = {
 	CLI_FLAG("askpass", 0, "prompt for the password on the terminal", struct cli_common, askpass),
 	CLI_STR("password", 0, "PASS", "(visible to other users; prefer the two above)",
 		struct cli_common, password, NULL),
-	CLI_FLAG("tls", 0, "connect with TLS (as rediss:// does)", struct cli_common, tls),
+	CLI_FLAG("tls", 0, "connect with TLS whatever the URL's scheme", struct cli_common, tls),
 	CLI_STR("cacert", 0, "FILE", "CA bundle to verify the server with (default: the system's)",
 		struct cli_common, cacert, CLI_COMPLETE_FILE),
 	CLI_STR("cacertdir", 0, "DIR", "directory of CA certificates", struct cli_common, cacertdir,

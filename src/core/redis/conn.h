@@ -58,7 +58,9 @@ int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 		   struct sess_err *err);
 
 /* The same to another endpoint with cfg's credentials, database and
- * timeouts (a Sentinel's primary, a cluster node). */
+ * timeouts (a Sentinel's primary, a cluster node); with cfg's TLS
+ * settings when ep->tls (which the caller sets: cfg->tls ||
+ * cfg->tls_enabled for a server of the same deployment). */
 int sess_conn_open_at(struct sess_conn *c, const struct sess_config *cfg,
 		      const struct sess_endpoint *ep, struct sess_err *err);
 
