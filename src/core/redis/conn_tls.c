@@ -49,7 +49,7 @@ int sess_conn_tls_error(enum sess_io_fail f, const char *w, const char *e,
 				    e);
 	case SESS_IO_TLS_FILE:
 		return sess_err_set(err, SESS_E_CONFIG, "tls_config",
-				    "TLS settings: %s; fix the file or setting (--cacert, --cert, --key)", e);
+				    "TLS settings: %s", e);
 	case SESS_IO_TLS_NOTTLS:
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "tls_not_tls",
 				    "%s: the server did not answer TLS (%s): is it a plain-text port? drop --tls (or use redis:// instead of rediss://)",

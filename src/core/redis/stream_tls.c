@@ -208,12 +208,12 @@ static int check_file(struct sess_stream *s, const char *path, const char *what,
 	struct stat st;
 
 	if (stat(path, &st) != 0)
-		return fail(s, SESS_IO_TLS_FILE, "%s %s: %s", what, path, strerror(errno));
+		return fail(s, SESS_IO_TLS_FILE, "%s %s: %s; give one that exists", what, path, strerror(errno));
 	if (dir ? !S_ISDIR(st.st_mode) : S_ISDIR(st.st_mode))
 		return fail(s, SESS_IO_TLS_FILE, "%s %s is %s", what, path,
 			    dir ? "not a directory" : "a directory");
 	if (access(path, R_OK | (dir ? X_OK : 0)) != 0)
-		return fail(s, SESS_IO_TLS_FILE, "%s %s: %s", what, path, strerror(errno));
+		return fail(s, SESS_IO_TLS_FILE, "%s %s: %s; make it readable to this user", what, path, strerror(errno));
 	return 0;
 }
 
@@ -235,16 +235,16 @@ static int make_ctx(struct sess_stream *s, struct tls *t, const struct sess_tls_
 	if (set(o->cacert) || set(o->cacertdir)) {
 		if (SSL_CTX_load_verify_locations(t->ctx, set(o->cacert) ? o->cacert : NULL,
 						  set(o->cacertdir) ? o->cacertdir : NULL) != 1)
-			return fail(s, SESS_IO_TLS_FILE, "CA %s holds no usable certificate (%s)",
+			return fail(s, SESS_IO_TLS_FILE, "CA %s holds no usable certificate (%s); give the CA's PEM certificate",
 				    set(o->cacert) ? o->cacert : o->cacertdir, ssl_reason(ERR_peek_last_error()));
 	} else if (SSL_CTX_set_default_verify_paths(t->ctx) != 1) {
-		return fail(s, SESS_IO_TLS_FILE, "cannot load the system's CA store (%s); give --cacert",
+		return fail(s, SESS_IO_TLS_FILE, "cannot load the system's CA store (%s); give the server's CA with --cacert",
 			    ssl_reason(ERR_peek_last_error()));
 	}
 	SSL_CTX_set_verify(t->ctx, o->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_client_cert_cb(t->ctx, no_cert);
 	if (set(o->cert) != set(o->key))
-		return fail(s, SESS_IO_TLS_FILE, "%s", set(o->cert) ? "--cert needs its --key" : "--key needs its --cert");
+		return fail(s, SESS_IO_TLS_FILE, "%s", set(o->cert) ? "--cert needs its --key: give both" : "--key needs its --cert: give both");
 	if (set(o->cert)) {
 		if (check_file(s, o->cert, "certificate (--cert)", 0) || check_file(s, o->key, "key (--key)", 0))
 			return -1;
@@ -252,23 +252,23 @@ static int make_ctx(struct sess_stream *s, struct tls *t, const struct sess_tls_
 		    (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)))
 			return fail(s, SESS_IO_TLS_KEYPERM, "%s (mode %04o)", o->key, (unsigned)(st.st_mode & 07777));
 		if (SSL_CTX_use_certificate_chain_file(t->ctx, o->cert) != 1)
-			return fail(s, SESS_IO_TLS_FILE, "certificate (--cert) %s is not a PEM certificate (%s)",
+			return fail(s, SESS_IO_TLS_FILE, "certificate (--cert) %s is not a PEM certificate (%s); give the client certificate in PEM",
 				    o->cert, ssl_reason(ERR_peek_last_error()));
 		if (SSL_CTX_use_PrivateKey_file(t->ctx, o->key, SSL_FILETYPE_PEM) != 1 &&
 		    ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH)
-			return fail(s, SESS_IO_TLS_FILE, "key (--key) %s does not match certificate (--cert) %s",
+			return fail(s, SESS_IO_TLS_FILE, "key (--key) %s does not match certificate (--cert) %s; give the key the certificate was made for",
 				    o->key, o->cert);
 		if (ERR_peek_last_error())
-			return fail(s, SESS_IO_TLS_FILE, "key (--key) %s is not an unencrypted PEM private key (%s)",
+			return fail(s, SESS_IO_TLS_FILE, "key (--key) %s is not an unencrypted PEM private key (%s); give one (openssl pkey -in KEY -out KEY.pem)",
 				    o->key, ssl_reason(ERR_peek_last_error()));
 		if (SSL_CTX_check_private_key(t->ctx) != 1)
-			return fail(s, SESS_IO_TLS_FILE, "key (--key) %s does not match certificate (--cert) %s",
+			return fail(s, SESS_IO_TLS_FILE, "key (--key) %s does not match certificate (--cert) %s; give the key the certificate was made for",
 				    o->key, o->cert);
 	}
 	if (set(o->ciphers) && SSL_CTX_set_cipher_list(t->ctx, o->ciphers) != 1)
-		return fail(s, SESS_IO_TLS_FILE, "--tls-ciphers \"%.60s\" names no cipher OpenSSL knows", o->ciphers);
+		return fail(s, SESS_IO_TLS_FILE, "--tls-ciphers \"%.60s\" names no cipher OpenSSL knows; see openssl ciphers", o->ciphers);
 	if (set(o->ciphersuites) && SSL_CTX_set_ciphersuites(t->ctx, o->ciphersuites) != 1)
-		return fail(s, SESS_IO_TLS_FILE, "--tls-ciphersuites \"%.60s\" names no TLS 1.3 suite OpenSSL knows",
+		return fail(s, SESS_IO_TLS_FILE, "--tls-ciphersuites \"%.60s\" names no TLS 1.3 suite OpenSSL knows; see openssl ciphers -s -tls1_3",
 			    o->ciphersuites);
 	return 0;
 }
@@ -367,7 +367,7 @@ int sess_stream_tls_connect(struct sess_stream *s, const struct sess_endpoint *e
 	memset(s, 0, sizeof *s);
 	s->fd = -1;
 	if (ep->unix_path[0])
-		return fail(s, SESS_IO_TLS_FILE, "TLS is for TCP connections, not a unix socket");
+		return fail(s, SESS_IO_TLS_FILE, "TLS is for TCP connections, not a unix socket: drop --tls, or connect by host and port");
 	if (!(t = calloc(1, sizeof *t)))
 		return fail(s, SESS_IO_NOMEM, "out of memory");
 	/* the files first: a bad setting is found without a server */
