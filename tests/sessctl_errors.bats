@@ -192,13 +192,13 @@ assert_one_line_stderr() {
 	assert_output --partial "no database 99"
 }
 
-@test "bad URL and TLS without TLS support: exit 78" {
+@test "bad URL: exit 78; rediss:// to a plain port never falls back to plain text" {
 	run env REDIS_URL="http://x" "$SESSCTL" get s1
 	assert_failure 78
 	assert_output --partial "redis://"
 	run env REDIS_URL="rediss://127.0.0.1:$REDIS_PORT_T" "$SESSCTL" get s1
-	assert_failure 78
-	assert_output --partial "no TLS"
+	assert_failure 69
+	assert_output --partial "did not answer TLS"
 }
 
 @test "config file: missing is 66, broken is 78, unknown keys named" {

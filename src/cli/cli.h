@@ -144,6 +144,9 @@ struct cli_common {
 	long port, db, timeout; /* -1 = not given */
 	int askpass;
 	int insecure_password_file; /* take a password file others can read */
+	/* TLS (tls.* settings); NULL / 0 = not given */
+	const char *cacert, *cacertdir, *cert, *key, *sni, *tls_ciphers, *tls_ciphersuites;
+	int tls, insecure, insecure_key_file;
 };
 
 /* The common options' table (ends with CLI_END). */

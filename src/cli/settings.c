@@ -12,7 +12,7 @@
 
 /* The common options: every binary, before or after its command. */
 const struct cli_opt cli_common_opts[] = {
-	CLI_STR("url", 'u', "URL", "redis://[user[:pass]@]host[:port][/db] or unix:///path.sock",
+	CLI_STR("url", 'u', "URL", "redis://[user[:pass]@]host[:port][/db], rediss://... (TLS) or unix:///path.sock",
 		struct cli_common, url, NULL),
 	CLI_STR("host", 'h', "HOST", "Redis host", struct cli_common, host, NULL),
 	CLI_LONG("port", 'p', "PORT", "Redis port", struct cli_common, port, 1, 65535),
@@ -26,6 +26,21 @@ const struct cli_opt cli_common_opts[] = {
 	CLI_FLAG("askpass", 0, "prompt for the password on the terminal", struct cli_common, askpass),
 	CLI_STR("password", 0, "PASS", "(visible to other users; prefer the two above)",
 		struct cli_common, password, NULL),
+	CLI_FLAG("tls", 0, "connect with TLS whatever the URL's scheme", struct cli_common, tls),
+	CLI_STR("cacert", 0, "FILE", "CA bundle to verify the server with (default: the system's)",
+		struct cli_common, cacert, CLI_COMPLETE_FILE),
+	CLI_STR("cacertdir", 0, "DIR", "directory of CA certificates", struct cli_common, cacertdir,
+		CLI_COMPLETE_FILE),
+	CLI_STR("cert", 0, "FILE", "client certificate (PEM)", struct cli_common, cert, CLI_COMPLETE_FILE),
+	CLI_STR("key", 0, "FILE", "its private key (PEM, mode 600)", struct cli_common, key, CLI_COMPLETE_FILE),
+	CLI_FLAG("insecure-key-file", 0, "use a --key group or others can read",
+		 struct cli_common, insecure_key_file),
+	CLI_STR("sni", 0, "NAME", "server name to send (default: the host)", struct cli_common, sni, NULL),
+	CLI_FLAG("insecure", 0, "do not verify the server's certificate (testing only)",
+		 struct cli_common, insecure),
+	CLI_STR("tls-ciphers", 0, "LIST", "TLS 1.2 ciphers (OpenSSL syntax)", struct cli_common, tls_ciphers, NULL),
+	CLI_STR("tls-ciphersuites", 0, "LIST", "TLS 1.3 cipher suites (OpenSSL syntax)",
+		struct cli_common, tls_ciphersuites, NULL),
 	CLI_STR("config", 'c', "FILE", "JSON config file (default $SESSKIT_CONFIG)",
 		struct cli_common, config, CLI_COMPLETE_FILE),
 	CLI_STR("prefix", 0, "P", "key prefix (default sess)", struct cli_common, prefix, NULL),
@@ -154,6 +169,33 @@ static int set_num(struct sess_config *cfg, const char *name, long v,
 	return sess_config_set(cfg, name, buf, flag, err);
 }
 
+/* The TLS flags, over what the file and the environment said. */
+static int cli_tls_settings(struct sess_config *cfg, const struct cli_common *c,
+			    struct sess_err *err)
+{
+	const struct { const char *v, *name, *flag; } strs[] = {
+		{c->cacert, "tls.cacert", "--cacert"},
+		{c->cacertdir, "tls.cacertdir", "--cacertdir"},
+		{c->cert, "tls.cert", "--cert"},
+		{c->key, "tls.key", "--key"},
+		{c->sni, "tls.sni", "--sni"},
+		{c->tls_ciphers, "tls.ciphers", "--tls-ciphers"},
+		{c->tls_ciphersuites, "tls.ciphersuites", "--tls-ciphersuites"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		if (strs[i].v && sess_config_set(cfg, strs[i].name, strs[i].v, strs[i].flag, err))
+			return -1;
+	if (c->tls)
+		cfg->tls_enabled = 1;
+	if (c->insecure)
+		cfg->tls_insecure = 1;
+	if (c->insecure_key_file)
+		cfg->tls_insecure_key = 1;
+	return 0;
+}
+
 int cli_settings(struct sess_config *cfg, const struct cli_common *c,
 		 int *warn, struct sess_err *err)
 {
@@ -196,6 +238,8 @@ int cli_settings(struct sess_config *cfg, const struct cli_common *c,
 			return -1;
 		*warn = 1;
 	}
+	if (cli_tls_settings(cfg, c, err))
+		return -1;
 	if (c->password_file &&
 	    sess_config_password_file(cfg, c->password_file, c->insecure_password_file, err))
 		return -1;

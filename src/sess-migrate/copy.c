@@ -56,7 +56,8 @@ int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
 	} else if (s->cfg.unix_path[0]) { /* a URL again, without the password, for resume */
 		snprintf(s->desc, sizeof s->desc, "unix://%s?db=%d", s->cfg.unix_path, s->cfg.db);
 	} else {
-		snprintf(s->desc, sizeof s->desc, "redis://%s:%d/%d", s->cfg.host, s->cfg.port, s->cfg.db);
+		snprintf(s->desc, sizeof s->desc, "%s://%s:%d/%d", s->cfg.tls || s->cfg.tls_enabled ? "rediss" : "redis",
+			 s->cfg.host, s->cfg.port, s->cfg.db);
 	}
 	if (sess_conn_open(&s->conn, &s->cfg, &a->err)) {
 		sess_err_prefix(&a->err, "%s", what);

@@ -278,7 +278,9 @@ struct seen {
 	long default_ttl, grace_ttl, interval, max_events;
 	int has_default, has_grace, has_interval, has_max;
 	int password;      /* a password in the file (field or URL) */
-	int tls;           /* rediss:// */
+	int tls;           /* rediss:// or tls.enabled */
+	int tls_insecure;  /* tls.insecure */
+	long tls_line;
 	const char *env;   /* the file's "environment" */
 	long env_line;
 	char url_ptr[600];
@@ -339,6 +341,10 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 		if (!cJSON_IsBool(v))
 			emit(r, SESS_SEV_ERROR, "config.type", ptr, line, 0, "write true or false, without quotes",
 			     "%s must be true or false, not %s", s->name, sess_json_type_name(v));
+		else if (!strcmp(s->name, "tls.enabled") && cJSON_IsTrue(v))
+			sn->tls = 1;
+		else if (!strcmp(s->name, "tls.insecure") && cJSON_IsTrue(v))
+			sn->tls_insecure = 1, sn->tls_line = line;
 		return;
 	case SESS_SET_STR:
 	case SESS_SET_URL:
@@ -365,7 +371,7 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 			     "%s: %s", s->name, e.msg);
 			return;
 		}
-		sn->tls = tmp.tls;
+		sn->tls |= tmp.tls;
 		if (tmp.password[0])
 			sn->password = 1, sn->pw_line = line;
 		snprintf(sn->url_ptr, sizeof sn->url_ptr, "%s", ptr);
@@ -530,20 +536,14 @@ static void check_rules(struct run *r, struct seen *sn, unsigned mode)
 		     "set a password (redis.password in a private file, REDIS_PASSWORD, or --password-file) and requirepass or an ACL user on the server",
 		     "%s requires authentication, and neither the file nor REDIS_PASSWORD gives a password",
 		     envs[r->level]);
-	if (sn->tls && !r->c->have_tls)
-		emit(r, SESS_SEV_ERROR, "config.tls_unavailable", sn->url_ptr, sn->url_line, 0,
-		     "build sesskit with hiredis >= 1.0 and SSL, or use redis:// over a trusted network",
-		     "redis.url asks for TLS (rediss://) but this build has no TLS");
-	else if (!sn->tls && r->level == ENV_PROD) {
-		if (r->c->have_tls)
-			emit(r, SESS_SEV_WARNING, "config.tls_off", sn->url_ptr[0] ? sn->url_ptr : "", sn->url_line, 0,
-			     "use a rediss:// URL", "TLS is off in production: passwords and session data cross the network in clear");
-		else
-			emit(r, SESS_SEV_RECOMMENDATION, "config.tls_off", sn->url_ptr[0] ? sn->url_ptr : "",
-			     sn->url_line, 0,
-			     "keep Redis on a trusted network, or build with hiredis >= 1.0 and SSL for rediss://",
-			     "TLS is off in production, and this build cannot use it (hiredis without SSL)");
-	}
+	if (!sn->tls && r->level == ENV_PROD)
+		emit(r, SESS_SEV_WARNING, "config.tls_off", sn->url_ptr[0] ? sn->url_ptr : "", sn->url_line, 0,
+		     "use a rediss:// URL or \"tls\": {\"enabled\": true} (and tls-port on the server)",
+		     "TLS is off in production: passwords and session data cross the network in clear");
+	if (sn->tls_insecure && r->level >= ENV_STAGING)
+		emit(r, r->level == ENV_PROD ? SESS_SEV_ERROR : SESS_SEV_WARNING, "config.tls_insecure",
+		     "/tls/insecure", sn->tls_line, 0, "drop tls.insecure and give the server's CA in tls.cacert",
+		     "tls.insecure accepts any server's certificate: anyone on the path can read and change the traffic");
 }
 
 /* A file that is not JSON. Its bytes are quoted only when it looks like a

@@ -25,7 +25,6 @@
 struct sess_cfgcheck {
 	const char *env;     /* "development", "staging", "production"; NULL:
 			      * the file's "environment", else development */
-	int have_tls;        /* this build can connect with rediss:// */
 	sess_env_fn getenv;  /* the environment the tools will run in (a
 			      * password from REDIS_PASSWORD counts); may be NULL */
 	sess_finding_fn fn;

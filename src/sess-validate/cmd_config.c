@@ -25,9 +25,6 @@ int cmd_config(struct cli_app *a, void *opts, int argc, char **argv)
 		return cli_usage_error(a, "--env must be development, staging or production, not \"%.20s\"", o->env);
 	memset(&c, 0, sizeof c);
 	c.env = o->env;
-#ifdef HAVE_TLS
-	c.have_tls = 1;
-#endif
 	c.getenv = env_get;
 	c.fn = report_finding;
 	c.arg = &r;

@@ -113,6 +113,24 @@ static void test_urls(void)
 	ok(sess_config_apply_url(&c, "unix://relative.sock", &err) == -1, "relative socket refused");
 	sess_config_defaults(&c);
 	ok(sess_config_apply_url(&c, "rediss://h", &err) == 0 && c.tls == 1, "rediss sets tls");
+
+	/* a rediss:// URL's query carries its TLS settings */
+	sess_config_defaults(&c);
+	ok(sess_config_apply_url(&c, "rediss://u:p@h:6380/1?cacert=/a/ca.pem&cert=/a/c.pem&key=/a/c.key&sni=n.example&insecure&db=3",
+				 &err) == 0, "rediss query parses");
+	is_str(c.tls_cacert, "/a/ca.pem", "query cacert");
+	is_str(c.tls_cert, "/a/c.pem", "query cert");
+	is_str(c.tls_key, "/a/c.key", "query key");
+	is_str(c.tls_sni, "n.example", "query sni");
+	ok(c.tls_insecure == 1 && c.db == 3 && c.port == 6380, "query insecure (bare) and db");
+	ok(sess_config_apply_url(&c, "rediss://h?insecure=0", &err) == 0 && c.tls_insecure == 0, "insecure=0");
+	ok(sess_config_apply_url(&c, "rediss://h?insecure=maybe", &err) == -1 && strstr(err.msg, "insecure"),
+	   "a bad TLS query value named");
+	ok(sess_config_apply_url(&c, "rediss://h?nosuch=1", &err) == -1 && strstr(err.msg, "nosuch") &&
+	   strstr(err.msg, "cacert"), "an unknown query option named, the TLS ones listed");
+	ok(sess_config_apply_url(&c, "redis://h?cacert=/a", &err) == -1 && strstr(err.msg, "cacert"),
+	   "TLS options only on rediss://");
+	ok(sess_config_apply_url(&c, "rediss://h?enabled=0", &err) == -1, "enabled is no query option");
 }
 
 static void test_redact(void)
@@ -157,6 +175,15 @@ static const char *fake_env_vals[][2] = {
 	{"REDIS_PORT", "7002"},
 	{"SESSION_TTL", "120"},
 	{"SESSION_CLEANUP_BATCH_SIZE", "7"},
+	{"REDIS_TLS", "1"},
+	{"REDIS_CACERT", "/e/ca.pem"},
+	{"REDIS_CACERTDIR", "/e/cas"},
+	{"REDIS_CERT", "/e/c.pem"},
+	{"REDIS_KEY", "/e/c.key"},
+	{"REDIS_SNI", "sni.example"},
+	{"REDIS_INSECURE", "true"},
+	{"REDIS_TLS_CIPHERS", "HIGH"},
+	{"REDIS_TLS_CIPHERSUITES", "TLS_AES_128_GCM_SHA256"},
 	{NULL, NULL},
 };
 
@@ -198,6 +225,16 @@ static void test_config(void)
 	is_str(c.host, "envhost", "env URL beats file");
 	ok(c.port == 7002, "REDIS_PORT beats REDIS_URL's port");
 	ok(c.db == 1 && c.default_ttl == 120 && c.cleanup_batch == 7, "env db, ttl and batch");
+	ok(c.tls_enabled == 1 && c.tls == 0 && c.tls_insecure == 1, "REDIS_TLS and REDIS_INSECURE");
+	ok(!strcmp(c.tls_cacert, "/e/ca.pem") && !strcmp(c.tls_cacertdir, "/e/cas") &&
+	   !strcmp(c.tls_cert, "/e/c.pem") && !strcmp(c.tls_key, "/e/c.key") && !strcmp(c.tls_sni, "sni.example") &&
+	   !strcmp(c.tls_ciphers, "HIGH") && !strcmp(c.tls_ciphersuites, "TLS_AES_128_GCM_SHA256"),
+	   "REDIS_CACERT, _CACERTDIR, _CERT, _KEY, _SNI, _TLS_CIPHERS, _TLS_CIPHERSUITES");
+	ok(sess_config_load_json(&c, "{\"tls\":{\"cacert\":\"/f/ca.pem\",\"insecure\":false,\"insecureKeyFile\":true}}",
+				 "f.json", &err) == 0 && !strcmp(c.tls_cacert, "/f/ca.pem") && !c.tls_insecure &&
+	   c.tls_insecure_key, "the file's tls group");
+	ok(sess_config_load_json(&c, "{\"tls\":{\"cafile\":\"x\"}}", "f.json", &err) == -1 &&
+	   strstr(err.msg, "tls.cafile"), "an unknown tls key named");
 
 	ok(sess_config_set(&c, "redis.port", "7003", "--port", &err) == 0 && c.port == 7003, "flag beats env");
 

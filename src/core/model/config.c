@@ -147,19 +147,36 @@ static int url_unescape(char *s)
 	return 0;
 }
 
-static int apply_db_query(struct sess_config *cfg, const char *q,
+/* The query of a URL: db=N, and for rediss:// the tls.* settings by
+ * their last name, joined by '&' (sess_config_tls_query). */
+static int apply_db_query(struct sess_config *cfg, char *q, int tls,
 			  struct sess_err *err)
 {
 	long db;
+	char *next;
 
-	/* the option's name only: ?password=... is a thing people write */
-	if (strncmp(q, "db=", 3) != 0)
+	for (; q; q = next) {
+		if ((next = strchr(q, '&')))
+			*next++ = '\0';
+		if (!strncmp(q, "db=", 3)) {
+			if (url_number(q + 3, 0, INT_MAX, "database number in URL", &db, err))
+				return -1;
+			cfg->db = (int)db;
+			continue;
+		}
+		if (tls) {
+			int r = sess_config_tls_query(cfg, q, err);
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				continue;
+		}
+		/* the option's name only: ?password=... is a thing people write */
 		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
-				    "URL option \"%.*s\" is not known; the only one is ?db=N",
-				    (int)strcspn(q, "=&"), q);
-	if (url_number(q + 3, 0, INT_MAX, "database number in URL", &db, err))
-		return -1;
-	cfg->db = (int)db;
+				    "URL option \"%.*s\" is not known; a URL takes ?db=N%s",
+				    (int)strcspn(q, "="), q,
+				    tls ? " and rediss:// the TLS settings (cacert, cacertdir, cert, key, sni, insecure, ciphers, ciphersuites, insecureKeyFile)" : "");
+	}
 	return 0;
 }
 
@@ -174,7 +191,7 @@ static int apply_unix_url(struct sess_config *cfg, const char *rest,
 	q = strchr(path, '?');
 	if (q) {
 		*q++ = '\0';
-		if (apply_db_query(cfg, q, err))
+		if (apply_db_query(cfg, q, 0, err))
 			return -1;
 	}
 	if (path[0] != '/')
@@ -287,7 +304,7 @@ int sess_config_apply_url(struct sess_config *cfg, const char *url,
 	}
 	if (apply_hostport(cfg, rest, err))
 		return -1;
-	if (q && apply_db_query(cfg, q, err))
+	if (q && apply_db_query(cfg, q, cfg->tls, err))
 		return -1;
 	return 0;
 }
@@ -344,6 +361,17 @@ static const struct sess_setting settings[] = {
 	N("cleanupBatchSize", T_LONG, cleanup_batch, 1, 100000, "sessions a cleanup run handles per round trip",
 	  .advise_min = 10, .advise_max = 10000,
 	  .advice = "batches over 10000 block Redis for long; under 10 make cleanup slow"),
+	N("tls.enabled", T_BOOL, tls_enabled, 0, 1,
+	  "connect with TLS whatever the URL's scheme (rediss:// alone does too; never falls back to plain text)"),
+	S("tls.cacert", tls_cacert, "CA bundle (PEM) to verify the server with (default: the system's)"),
+	S("tls.cacertdir", tls_cacertdir, "directory of CA certificates (c_rehash) to verify the server with"),
+	S("tls.cert", tls_cert, "client certificate (PEM), for servers with tls-auth-clients"),
+	S("tls.key", tls_key, "the client certificate's private key (PEM; chmod 600)"),
+	S("tls.sni", tls_sni, "server name to send (default: the host name)"),
+	N("tls.insecure", T_BOOL, tls_insecure, 0, 1, "do not verify the server's certificate (testing only)"),
+	N("tls.insecureKeyFile", T_BOOL, tls_insecure_key, 0, 1, "take a tls.key group or others can read"),
+	S("tls.ciphers", tls_ciphers, "TLS 1.2 cipher list (OpenSSL syntax)"),
+	S("tls.ciphersuites", tls_ciphersuites, "TLS 1.3 cipher suites (OpenSSL syntax)"),
 	S("health.warn", health_warn, "sess-health warning thresholds, NAME=RANGE,..."),
 	S("health.crit", health_crit, "sess-health critical thresholds, NAME=RANGE,..."),
 	S("environment", environment, "the deployment the file is for (sess-validate's rules)",
@@ -483,7 +511,8 @@ static int load_object(struct sess_config *cfg, const cJSON *obj,
 		snprintf(name, sizeof name, "%s%s", path_prefix, it->string);
 		snprintf(where, sizeof where, "%s: %s", source, name);
 		if (!*path_prefix && cJSON_IsObject(it) &&
-		    (!strcmp(it->string, "redis") || !strcmp(it->string, "health"))) {
+		    (!strcmp(it->string, "redis") || !strcmp(it->string, "health") ||
+		     !strcmp(it->string, "tls"))) {
 			snprintf(name, sizeof name, "%s.", it->string);
 			if (load_object(cfg, it, name, source, err))
 				return -1;
@@ -662,6 +691,15 @@ int sess_config_load_env(struct sess_config *cfg, sess_env_fn env,
 		{"REDIS_DB", "redis.db"},
 		{"REDIS_USERNAME", "redis.username"},
 		{"REDIS_PASSWORD", "redis.password"},
+		{"REDIS_TLS", "tls.enabled"},
+		{"REDIS_CACERT", "tls.cacert"},
+		{"REDIS_CACERTDIR", "tls.cacertdir"},
+		{"REDIS_CERT", "tls.cert"},
+		{"REDIS_KEY", "tls.key"},
+		{"REDIS_SNI", "tls.sni"},
+		{"REDIS_INSECURE", "tls.insecure"},
+		{"REDIS_TLS_CIPHERS", "tls.ciphers"},
+		{"REDIS_TLS_CIPHERSUITES", "tls.ciphersuites"},
 		{"SESSION_TTL", "defaultTTL"},
 		{"SESSION_CLEANUP_INTERVAL", "cleanupInterval"},
 		{"SESSION_CLEANUP_BATCH_SIZE", "cleanupBatchSize"},

@@ -19,7 +19,19 @@ struct sess_config {
 	int db;
 	char username[128];
 	char password[512];    /* never printed, never logged */
-	int tls;               /* rediss:// was asked for */
+	int tls;               /* the URL is rediss:// */
+	int tls_enabled;       /* --tls, REDIS_TLS, tls.enabled: every
+				* connection TLS whatever its URL's scheme */
+	/* TLS (tls.* in the config file; see stream_tls.h) */
+	char tls_cacert[1024];
+	char tls_cacertdir[1024];
+	char tls_cert[1024];
+	char tls_key[1024];
+	char tls_sni[256];
+	char tls_ciphers[512];
+	char tls_ciphersuites[512];
+	int tls_insecure;      /* no verification of the server */
+	int tls_insecure_key;  /* take a key file others can read */
 	int connect_timeout_ms;
 	int command_timeout_ms;
 	/* the flag that named this server, for the fix in messages ("--to"
@@ -84,9 +96,16 @@ typedef const char *(*sess_env_fn)(const char *name);
 void sess_config_defaults(struct sess_config *cfg);
 
 /* Apply a redis:// or unix:// URL (redis://[user[:pass]@]host[:port][/db],
- * unix:///path/to.sock[?db=N], rediss:// for TLS). */
+ * unix:///path/to.sock[?db=N], rediss:// for TLS). The query holds
+ * db=N and, for rediss://, the tls.* settings by their last name
+ * (?cacert=FILE&cert=FILE&key=FILE&sni=NAME&insecure=1...), joined by &. */
 int sess_config_apply_url(struct sess_config *cfg, const char *url,
 			  struct sess_err *err);
+
+/* One NAME=VALUE of a rediss:// URL's query (q, changed in place): the
+ * setting tls.NAME (cacert=FILE, insecure=1; "insecure" alone is true).
+ * 0 set, 1 NAME is no TLS setting, -1 with err (a bad value). */
+int sess_config_tls_query(struct sess_config *cfg, char *q, struct sess_err *err);
 
 /* Set one setting by its config-file name ("defaultTTL", "prefix",
  * "redis.port", ...) from a string value, as flags and env do. source names
@@ -104,7 +123,9 @@ int sess_config_load_json(struct sess_config *cfg, const char *text,
 			  const char *source, struct sess_err *err);
 
 /* Layer the environment: REDIS_URL, then REDIS_HOST, REDIS_PORT, REDIS_DB,
- * REDIS_USERNAME, REDIS_PASSWORD, SESSION_TTL, SESSION_CLEANUP_INTERVAL,
+ * REDIS_USERNAME, REDIS_PASSWORD, REDIS_TLS, REDIS_CACERT, REDIS_CACERTDIR,
+ * REDIS_CERT, REDIS_KEY, REDIS_SNI, REDIS_INSECURE, REDIS_TLS_CIPHERS,
+ * REDIS_TLS_CIPHERSUITES, SESSION_TTL, SESSION_CLEANUP_INTERVAL,
  * SESSION_CLEANUP_BATCH_SIZE, SESSKIT_PREFIX. Empty values are ignored. */
 int sess_config_load_env(struct sess_config *cfg, sess_env_fn env,
 			 struct sess_err *err);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/redis/conn_tls.h"
+
 #define READ_CHUNK 16384    /* bytes per read (hiredis reads as much) */
 #define OBUF_MIN 16384
 
@@ -38,6 +40,8 @@ int sess_conn_io_error(const struct sess_conn *c, struct sess_err *err)
 	const char *flag = url_flag(c);
 	char how[64];
 
+	if (sess_conn_tls_error(f, c->where, e, err))
+		return -1;
 	if (f == SESS_IO_OK && !c->st.ops) {
 		f = SESS_IO_NOTCONN;
 		e = "not connected";
@@ -67,6 +71,11 @@ int sess_conn_io_error(const struct sess_conn *c, struct sess_err *err)
 				    "cannot connect to %s: unknown host; check the host name in %s",
 				    c->where, flag);
 	case SESS_IO_CLOSED:
+		/* a TLS port drops plain text without a word */
+		if (!c->ep.tls && !c->answered && !c->ep.unix_path[0])
+			return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
+					    "%s closed the connection before answering (%s): is it a TLS port? add --tls (or use rediss://); else is the server restarting or at maxclients?",
+					    c->where, e);
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
 				    "%s closed the connection (%s); is the server restarting or at maxclients?",
 				    c->where, e);
@@ -318,6 +327,10 @@ static int read_some(struct sess_conn *c, short *want)
 	ssize_t n = c->st.ops->read(&c->st, buf, sizeof buf);
 
 	if (n > 0) {
+		/* a TLS record (alert, handshake) where a reply begins */
+		if (!c->ep.tls && (buf[0] == 0x15 || buf[0] == 0x16) && c->reader->pos == c->reader->len)
+			return set_fail(c, SESS_IO_TLS_PLAIN, "TLS record");
+		c->answered = 1;
 		if (redisReaderFeed(c->reader, buf, (size_t)n) != REDIS_OK)
 			return set_fail(c, SESS_IO_PROTOCOL, c->reader->errstr);
 		return 1;
@@ -578,21 +591,15 @@ int sess_conn_take(struct sess_conn *c, redisReply **out, struct sess_err *err)
 /* Connect c (cfg and ep set) and say hello; on failure c is closed. */
 static int connect_ep(struct sess_conn *c, struct sess_err *err)
 {
-	const struct sess_config *cfg = c->cfg;
-
-	/* No TLS code exists yet: refuse rather than talk plain text to a
-	 * server the user asked to reach over TLS. */
-	if (c->ep.tls)
-		return sess_err_set(err, SESS_E_CONFIG, "no_tls",
-				    "rediss:// asks for TLS, but this build has no TLS (it needs hiredis >= 1.0 with SSL); use redis:// through a TLS tunnel such as stunnel");
 	c->fail = SESS_IO_OK;
 	c->errstr[0] = '\0';
 	c->opos = c->olen = 0;
+	c->answered = 0;
 	if (!(c->reader = redisReaderCreate())) {
 		set_fail(c, SESS_IO_NOMEM, "out of memory");
 		return sess_conn_io_error(c, err);
 	}
-	if (sess_stream_connect(&c->st, &c->ep, cfg->connect_timeout_ms)) {
+	if (sess_conn_stream_open(&c->st, &c->ep, c->cfg)) {
 		stream_fail(c);
 		sess_conn_io_error(c, err);
 		sess_conn_close(c);
@@ -635,7 +642,7 @@ int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 	memcpy(c->ep.host, cfg->host, sizeof c->ep.host);
 	memcpy(c->ep.unix_path, cfg->unix_path, sizeof c->ep.unix_path);
 	c->ep.port = cfg->port;
-	c->ep.tls = cfg->tls;
+	c->ep.tls = cfg->tls || cfg->tls_enabled;
 	sess_config_describe(cfg, c->where, sizeof c->where);
 	return connect_ep(c, err);
 }

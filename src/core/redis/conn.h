@@ -4,15 +4,15 @@
  * ACL user), selects the database, applies timeouts and turns every
  * failure into a struct sess_err that names the problem and the fix.
  *
- * Layers: a stream (stream.h: a non-blocking socket, TCP or unix; TLS
- * later) carries the bytes; this file keeps the output buffer and
+ * Layers: a stream (stream.h: a non-blocking socket, TCP or unix; TLS in
+ * stream_tls.h, opened from the config's tls_* settings by conn_tls.c)
+ * carries the bytes; this file keeps the output buffer and
  * hiredis's reply reader (redisReader) and nothing else of hiredis: no
  * redisContext exists anywhere in sesskit, and nothing outside the
  * transport's files (stream.c, conn.c) touches the socket.
  * Blocking calls wait with poll() (connect timeout, command timeout).
  *
- * Where the next pieces go: TLS is a stream layer (stream.h), nothing
- * here changes; Sentinel asks a sentinel for the primary and opens there
+ * Where the next pieces go: Sentinel asks a sentinel for the primary and opens there
  * with sess_conn_open_at, and after a failover sess_conn_reopen (or
  * open_at the new primary); the cluster slot map keeps one conn per node
  * (open_at) and routes by slot, seeing MOVED/ASK as error replies
@@ -43,20 +43,24 @@ struct sess_conn {
 	char *obuf;                    /* commands not written yet: [opos, olen) */
 	size_t opos, olen, ocap;
 	enum sess_io_fail fail;        /* the first transport failure; OK none */
-	char errstr[128];              /* its detail */
+	char errstr[320];              /* its detail */
+	int answered;                  /* bytes came from the server */
 	struct sess_endpoint ep;       /* where it connects (reopen goes there) */
 	const struct sess_config *cfg; /* borrowed; must outlive the conn */
 	char where[300];               /* "127.0.0.1:6379/0", for messages */
 };
 
 /* Connect, authenticate and select the database. On failure the conn is
- * left closed and err says why: unreachable (69), timeout (75), auth (77),
- * bad db or TLS not built in (78). */
+ * left closed and err says why: unreachable (69; a plain/TLS mismatch
+ * too), timeout (75), auth or a server certificate we do not trust (77),
+ * bad db or unusable TLS files (78). */
 int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 		   struct sess_err *err);
 
 /* The same to another endpoint with cfg's credentials, database and
- * timeouts (a Sentinel's primary, a cluster node). */
+ * timeouts (a Sentinel's primary, a cluster node); with cfg's TLS
+ * settings when ep->tls (which the caller sets: cfg->tls ||
+ * cfg->tls_enabled for a server of the same deployment). */
 int sess_conn_open_at(struct sess_conn *c, const struct sess_config *cfg,
 		      const struct sess_endpoint *ep, struct sess_err *err);
 

@@ -251,8 +251,6 @@ int sess_stream_connect(struct sess_stream *s, const struct sess_endpoint *ep,
 
 	memset(s, 0, sizeof *s);
 	s->fd = -1;
-	if (ep->tls)
-		return fail(s, SESS_IO_OTHER, "no TLS layer in this build");
 	return ep->unix_path[0] ? connect_unix(s, ep, deadline) : connect_tcp(s, ep, deadline);
 }
 

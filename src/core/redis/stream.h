@@ -4,9 +4,9 @@
  * has no I/O hooks, so TLS could not sit under a redisContext).
  *
  * A stream is a non-blocking socket and a small table of operations. The
- * plain one (this file) reads and writes the socket; a TLS layer (later)
- * will connect the socket with sess_stream_connect, run its handshake and
- * replace ops and impl with its own, and nothing above the stream changes.
+ * plain one (this file) reads and writes the socket; the TLS layer
+ * (stream_tls.h) connects the socket with sess_stream_connect, runs its handshake and
+ * replaces ops and impl with its own, and nothing above the stream changes.
  * Its three duties towards conn.c:
  *   - read and write never block: they return SESS_IO_WANT_READ or
  *     SESS_IO_WANT_WRITE for what to poll the fd for (TLS may need to
@@ -39,7 +39,17 @@ enum sess_io_fail {
 	SESS_IO_CLOSED,     /* end of stream, reset or broken pipe */
 	SESS_IO_PROTOCOL,   /* the bytes are not RESP */
 	SESS_IO_NOMEM,
-	SESS_IO_OTHER       /* anything else; errstr says what */
+	SESS_IO_OTHER,      /* anything else; errstr says what */
+	/* TLS (stream_tls.h); errstr says what OpenSSL said */
+	SESS_IO_TLS_UNTRUSTED, /* no CA we trust vouches for the server */
+	SESS_IO_TLS_EXPIRED,   /* its certificate expired or is not valid yet */
+	SESS_IO_TLS_NAME,      /* its certificate is for another name */
+	SESS_IO_TLS_FILE,      /* a CA, certificate or key file we cannot use */
+	SESS_IO_TLS_KEYPERM,   /* the key file is readable by others */
+	SESS_IO_TLS_NOTTLS,    /* the server did not answer TLS */
+	SESS_IO_TLS_PLAIN,     /* the server answered TLS to plain text */
+	SESS_IO_TLS_REJECTED,  /* the server refused our certificate (or none) */
+	SESS_IO_TLS            /* any other TLS failure */
 };
 
 /* Where a connection goes: what sess_config names today; what Sentinel
@@ -48,13 +58,13 @@ struct sess_endpoint {
 	char host[256];
 	int port;
 	char unix_path[108];  /* non-empty: this unix socket, host unused */
-	int tls;              /* wrap the socket in TLS (no layer yet) */
+	int tls;              /* wrap the socket in TLS (stream_tls.h) */
 };
 
 struct sess_stream;
 
 struct sess_stream_ops {
-	const char *name;  /* "tcp", "unix"; "tls" later */
+	const char *name;  /* "tcp", "unix", "tls" */
 	/* > 0 bytes, 0 end of stream, or SESS_IO_WANT_* / SESS_IO_ERR */
 	ssize_t (*read)(struct sess_stream *s, void *buf, size_t n);
 	/* > 0 bytes written, or SESS_IO_WANT_* / SESS_IO_ERR */
@@ -70,10 +80,11 @@ struct sess_stream {
 	int fd;                            /* non-blocking, for poll() */
 	void *impl;                        /* the layer's own state */
 	enum sess_io_fail fail;            /* set with SESS_IO_ERR */
-	char errstr[128];
+	char errstr[320];
 };
 
-/* Connect to ep within timeout_ms, resolving its host now (every call
+/* Connect to ep within timeout_ms (a plain socket: ep->tls is the
+ * caller's, see sess_stream_tls_connect), resolving its host now (every call
  * resolves again, so a moved DNS name is followed on reconnect): a
  * non-blocking, close-on-exec socket; TCP gets TCP_NODELAY and keepalive.
  * IPv4 addresses are tried before IPv6 ones. Returns 0, or -1 with
