@@ -68,6 +68,18 @@ summary() { printf '%s\n' "$output" | jq -c 'select(.summary)'; }
 	printf '%s\n' "$stderr" | grep -v '^sess-migrate:' | jq -e 'select(.summary) | .failed == 1' || fail "stderr: $stderr"
 }
 
+@test "export verifies each session's hash chain: a tampered session is a failed line, not backed up, exit 65" {
+	mk 3
+	ev=$(src LINDEX 'sess:{s2}:events' 0)
+	src LSET 'sess:{s2}:events' 0 "${ev/modified/deleted}" >/dev/null
+	run sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl"
+	assert_failure 65
+	summary | jq -e '.exported == 2 and .failed == 1' || fail "$output"
+	printf '%s\n' "$output" | grep -v '^sess-migrate:' | jq -se 'any(.[]; .id == "s2" and .status == "failed" and (.error.code | test("chain")))' || fail "$output"
+	[ "$(jq -r .id "$BATS_TEST_TMPDIR/f.jsonl" | sort | tr '\n' ' ')" = "s1 s3 " ] || fail "file: $(cat "$BATS_TEST_TMPDIR/f.jsonl")"
+	printf '%s\n' "$output" | grep -v '^sess-migrate:' | jq -se 'all(.[]; .error.message == null or (.error.message | test("backup")))' || fail "advice: $output"
+}
+
 @test "export: a user who may not read (no MULTI) exports nothing and says so, exit 77 (S9)" {
 	mk 2
 	src ACL SETUSER nomulti on '>pw' '~*' '+@all' '-multi' >/dev/null
