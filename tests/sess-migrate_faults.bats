@@ -222,6 +222,31 @@ calls() {
 	[ "$(dst HGET 'sess:{s2}:meta' h)" = "$h2" ] || fail "s2 was touched"
 }
 
+@test "rollback: a kept session deleted on the target since is gone, not removed: not counted deleted again" {
+	mk 3
+	REDIS_URL=$DST sk sessctl create --agent zed --id s3 >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --task rbg --conflict replace
+	assert_success
+	# s1 (created by the task) and s3 (replaced by it) changed on the target
+	printf '{"op":"emit","id":"s1","actor":"bob","type":"late"}\n{"op":"emit","id":"s3","actor":"bob","type":"late"}\n' |
+		REDIS_URL=$DST sk sessctl batch >/dev/null
+	run --separate-stderr sk sess-migrate rollback rbg --to "$DST"
+	assert_failure 1
+	summary | jq -e '.removed == 1 and .kept == 2' || fail "$(summary)"
+	# the user deals with them as the kept lines say: deletes them
+	REDIS_URL=$DST sk sessctl delete s1 >/dev/null
+	REDIS_URL=$DST sk sessctl delete s3 >/dev/null
+	del=$(dst HGET sess:stats deleted)
+	run --separate-stderr sk sess-migrate rollback rbg --to "$DST"
+	assert_success
+	summary | jq -e '.removed == 0 and .restored == 0 and .kept == 0 and .gone == 2' || fail "$(summary)"
+	printf '%s\n' "$output" | jq -se '[.[] | select(.status == "gone") | .id] | sort == ["s1", "s3"]' || fail "$output"
+	[ "$(dst HGET sess:stats deleted)" = "$del" ] || fail "deleted counted again: $del -> $(dst HGET sess:stats deleted)"
+	[ "$(dst EXISTS 'sess:{s3}:meta')" = 0 ] || fail "s3 was restored over the user's delete"
+	[ "$(dst EXISTS sess:migrate:rbg:backup)" = 0 ] || fail "backup left: $(dst HKEYS sess:migrate:rbg:backup)"
+	[ "$(dst HGET sess:migrate:rbg status)" = rolled-back ] || fail "status"
+}
+
 @test "import: a duplicate id is an error record for its line, even the newer one under --conflict newer" {
 	mk 2
 	sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl" >/dev/null
