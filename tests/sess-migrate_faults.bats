@@ -247,6 +247,19 @@ calls() {
 	[ "$(dst HGET sess:migrate:rbg status)" = rolled-back ] || fail "status"
 }
 
+@test "rollback: sessions the task skipped are counted skipped, not kept: exit 0, status rolled-back" {
+	mk 3
+	REDIS_URL=$DST sk sessctl create --agent zed --id s3 >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --task rbs --conflict skip
+	assert_success
+	summary | jq -e '.copied == 2 and .skipped == 1' || fail "$(summary)"
+	run --separate-stderr sk sess-migrate rollback rbs --to "$DST"
+	assert_success
+	summary | jq -e '.removed == 2 and .kept == 0 and .skipped == 1' || fail "$(summary)"
+	[ "$(dst HGET 'sess:{s3}:meta' creator)" = zed ] || fail "s3 was touched: $(dst HGETALL 'sess:{s3}:meta')"
+	[ "$(dst HGET sess:migrate:rbs status)" = rolled-back ] || fail "status"
+}
+
 @test "import: a duplicate id is an error record for its line, even the newer one under --conflict newer" {
 	mk 2
 	sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl" >/dev/null

@@ -66,8 +66,9 @@ out:
 
 static const char *undo_names[] = {"removed", "restored", "kept", "changed", "gone"};
 
-/* Undo a batch of the done hash's ids; counts into n[5] (n[3]: kept
- * because changed on the target since the task wrote them, also in n[2];
+/* Undo a batch of the done hash's ids; counts into n[5] (n[2]: skipped
+ * by the task, nothing to undo (the script's "kept"); n[3]: kept because
+ * changed on the target since the task wrote them;
  * n[4]: gone, no longer on the target: nothing undone, nothing counted). */
 static int undo_batch(struct cli_app *a, struct mig_side *dst, const struct sess_mtask *t,
 		      char **ids, int cnt, long n[5], struct sess_err *err)
@@ -134,7 +135,6 @@ static int undo_batch(struct cli_app *a, struct mig_side *dst, const struct sess
 						"changed on the target since the task wrote it; delete or restore it yourself");
 			cli_out_json(&a->out, o);
 			cJSON_Delete(o);
-			n[2]++;
 			n[3]++;
 			changed[tag] = 1;
 		} else if (k < 3) {
@@ -284,7 +284,8 @@ int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 	cJSON_AddStringToObject(sum, "task", t.name);
 	cJSON_AddNumberToObject(sum, "removed", (double)n[0]);
 	cJSON_AddNumberToObject(sum, "restored", (double)n[1]);
-	cJSON_AddNumberToObject(sum, "kept", (double)n[2]);
+	cJSON_AddNumberToObject(sum, "kept", (double)n[3]);
+	cJSON_AddNumberToObject(sum, "skipped", (double)n[2]);
 	cJSON_AddNumberToObject(sum, "gone", (double)n[4]);
 	cJSON_AddNumberToObject(sum, "elapsedMs", (double)(sess_now_ms() - start));
 	cli_print(a, sum);
