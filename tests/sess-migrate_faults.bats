@@ -68,6 +68,18 @@ summary() { printf '%s\n' "$output" | jq -c 'select(.summary)'; }
 	printf '%s\n' "$stderr" | grep -v '^sess-migrate:' | jq -e 'select(.summary) | .failed == 1' || fail "stderr: $stderr"
 }
 
+@test "export verifies each session's hash chain: a tampered session is a failed line, not backed up, exit 65" {
+	mk 3
+	ev=$(src LINDEX 'sess:{s2}:events' 0)
+	src LSET 'sess:{s2}:events' 0 "${ev/modified/deleted}" >/dev/null
+	run sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl"
+	assert_failure 65
+	summary | jq -e '.exported == 2 and .failed == 1' || fail "$output"
+	printf '%s\n' "$output" | grep -v '^sess-migrate:' | jq -se 'any(.[]; .id == "s2" and .status == "failed" and (.error.code | test("chain")))' || fail "$output"
+	[ "$(jq -r .id "$BATS_TEST_TMPDIR/f.jsonl" | sort | tr '\n' ' ')" = "s1 s3 " ] || fail "file: $(cat "$BATS_TEST_TMPDIR/f.jsonl")"
+	printf '%s\n' "$output" | grep -v '^sess-migrate:' | jq -se 'all(.[]; .error.message == null or (.error.message | test("backup")))' || fail "advice: $output"
+}
+
 @test "export: a user who may not read (no MULTI) exports nothing and says so, exit 77 (S9)" {
 	mk 2
 	src ACL SETUSER nomulti on '>pw' '~*' '+@all' '-multi' >/dev/null
@@ -208,6 +220,44 @@ calls() {
 	assert_failure 1
 	summary | jq -e '.removed == 0 and .kept == 2' || fail "$(summary)"
 	[ "$(dst HGET 'sess:{s2}:meta' h)" = "$h2" ] || fail "s2 was touched"
+}
+
+@test "rollback: a kept session deleted on the target since is gone, not removed: not counted deleted again" {
+	mk 3
+	REDIS_URL=$DST sk sessctl create --agent zed --id s3 >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --task rbg --conflict replace
+	assert_success
+	# s1 (created by the task) and s3 (replaced by it) changed on the target
+	printf '{"op":"emit","id":"s1","actor":"bob","type":"late"}\n{"op":"emit","id":"s3","actor":"bob","type":"late"}\n' |
+		REDIS_URL=$DST sk sessctl batch >/dev/null
+	run --separate-stderr sk sess-migrate rollback rbg --to "$DST"
+	assert_failure 1
+	summary | jq -e '.removed == 1 and .kept == 2' || fail "$(summary)"
+	# the user deals with them as the kept lines say: deletes them
+	REDIS_URL=$DST sk sessctl delete s1 >/dev/null
+	REDIS_URL=$DST sk sessctl delete s3 >/dev/null
+	del=$(dst HGET sess:stats deleted)
+	run --separate-stderr sk sess-migrate rollback rbg --to "$DST"
+	assert_success
+	summary | jq -e '.removed == 0 and .restored == 0 and .kept == 0 and .gone == 2' || fail "$(summary)"
+	printf '%s\n' "$output" | jq -se '[.[] | select(.status == "gone") | .id] | sort == ["s1", "s3"]' || fail "$output"
+	[ "$(dst HGET sess:stats deleted)" = "$del" ] || fail "deleted counted again: $del -> $(dst HGET sess:stats deleted)"
+	[ "$(dst EXISTS 'sess:{s3}:meta')" = 0 ] || fail "s3 was restored over the user's delete"
+	[ "$(dst EXISTS sess:migrate:rbg:backup)" = 0 ] || fail "backup left: $(dst HKEYS sess:migrate:rbg:backup)"
+	[ "$(dst HGET sess:migrate:rbg status)" = rolled-back ] || fail "status"
+}
+
+@test "rollback: sessions the task skipped are counted skipped, not kept: exit 0, status rolled-back" {
+	mk 3
+	REDIS_URL=$DST sk sessctl create --agent zed --id s3 >/dev/null
+	run sk sess-migrate copy --all --to "$DST" --task rbs --conflict skip
+	assert_success
+	summary | jq -e '.copied == 2 and .skipped == 1' || fail "$(summary)"
+	run --separate-stderr sk sess-migrate rollback rbs --to "$DST"
+	assert_success
+	summary | jq -e '.removed == 2 and .kept == 0 and .skipped == 1' || fail "$(summary)"
+	[ "$(dst HGET 'sess:{s3}:meta' creator)" = zed ] || fail "s3 was touched: $(dst HGETALL 'sess:{s3}:meta')"
+	[ "$(dst HGET sess:migrate:rbs status)" = rolled-back ] || fail "status"
 }
 
 @test "import: a duplicate id is an error record for its line, even the newer one under --conflict newer" {

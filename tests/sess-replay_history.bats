@@ -194,6 +194,25 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 	assert_equal "$(sctl get s9 | jq -r .seq)" 6
 }
 
+@test "fork counts its events: the stats' events and type:* counters, as for events emitted; validate finds no drift" {
+	scripted s10
+	ev=$(rcli HGET sess:stats events)
+	mod=$(rcli HGET sess:stats type:modified)
+	run -0 rp fork s10 --at 4 --id s10-f
+	n=$(jq -r .events <<<"$output")
+	nmod=$(sctl events s10-f | jq -s '[.[] | select(.type == "modified")] | length')
+	[ "$n" -gt 0 ] && [ "$nmod" -gt 0 ] || fail "fork holds $n events, $nmod modified"
+	assert_equal "$(rcli HGET sess:stats events)" "$((ev + n))"
+	assert_equal "$(rcli HGET sess:stats type:modified)" "$((mod + nmod))"
+	run -0 sk sess-validate sessions --all --strict
+	# a fork of a completed session is a completed session, counted so
+	cd=$(rcli HGET sess:stats completed)
+	run -0 rp fork s10 --at "$(sctl get s10 | jq .seq)" --id s10-g
+	assert_equal "$(jq -r .state <<<"$output")" completed
+	assert_equal "$(rcli HGET sess:stats completed)" "$((cd + 1))"
+	run -0 sk sess-validate sessions --all --strict
+}
+
 @test "a trimmed log replays from the checkpoint covering its first event, and says so" {
 	# the default checkpointInterval (10) takes one at seq 10
 	echo '{"maxEventsPerSession": 5}' > "$BATS_TEST_TMPDIR/t.json"

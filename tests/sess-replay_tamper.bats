@@ -204,18 +204,24 @@ PY
 	grep -q chain "$BATS_TEST_TMPDIR/err" || fail "no reason: $(cat "$BATS_TEST_TMPDIR/err")"
 	run -1 grep -c '"end":true' "$BATS_TEST_TMPDIR/t.jsonl"
 	assert_output 0
+	# to stdout the lines before were written: the message says so, never "nothing exported"
+	[ -s "$BATS_TEST_TMPDIR/t.jsonl" ] || fail "no lines streamed"
+	run -1 grep -c 'nothing exported' "$BATS_TEST_TMPDIR/err"
+	run -0 grep -c 'incomplete: no end line was written; discard it' "$BATS_TEST_TMPDIR/err"
 	run rp import --id ex2 "$BATS_TEST_TMPDIR/t.jsonl"
 	assert_failure 65
 	run rp export ex -o "$BATS_TEST_TMPDIR/t2.jsonl"
 	assert_failure 65
+	assert_output --partial "nothing exported"
 	run -0 ls "$BATS_TEST_TMPDIR"
 	refute_output --partial "t2.jsonl"
 	# the head edited to the recomputed chain: the checkpoints after the
 	# edit still hold the chain as it was
 	rechain ex
-	run rp export ex
+	run --separate-stderr rp export ex
 	assert_failure 65
-	assert_output --partial "checkpoint"
+	[[ $stderr == *checkpoint* ]] || fail "$stderr"
+	[[ $stderr == *"incomplete: no end line was written; discard it"* ]] || fail "$stderr"
 }
 
 @test "export -o: a unique temporary file, never a symlink followed, none left after SIGTERM" {

@@ -32,10 +32,10 @@ static void finding(const char *code, long long seq, const char *msg, void *p)
 	if (c->bad++)
 		return;
 	if (seq >= 0)
-		sess_err_set(c->err, SESS_E_DATA, code, "session %s: at seq %lld: %s; the line is refused (export it again from its source)",
+		sess_err_set(c->err, SESS_E_DATA, code, "session %s: at seq %lld: %s; refused (restore the session from a backup; check its source with sess-validate sessions)",
 			     c->f.id, seq, msg);
 	else
-		sess_err_set(c->err, SESS_E_DATA, code, "session %s: %s; the line is refused (export it again from its source)",
+		sess_err_set(c->err, SESS_E_DATA, code, "session %s: %s; refused (restore the session from a backup; check its source with sess-validate sessions)",
 			     c->f.id, msg);
 }
 

@@ -5,10 +5,12 @@
  * file in the same directory, every write checked, flushed and fsync'd,
  * then renamed over FILE; on a failure to write (a full disk), a server
  * that refuses the reads, or a signal, the temporary file is removed and
- * FILE, an older backup, is left as it was. A session that cannot be read
+ * FILE, an older backup, is left as it was. A session that cannot be read,
+ * or whose hash chain does not verify (chain.c, as import checks it),
  * is a failed line (on stderr when the data goes to stdout), counted in
  * the summary, and makes the exit non-zero (65). */
 #include "copy.h"
+#include "chain.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -162,9 +164,15 @@ int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			if (ok[i] && snaps[i].present && mig_sel_keep(&run.sel, &snaps[i]) &&
 			    !(snaps[i].expire_at && snaps[i].expire_at <= snaps[i].now)) {
-				cJSON *j = sess_snap_to_json(&snaps[i]);
+				/* a backup that import would refuse is no backup:
+				 * its chain is checked as import checks it */
+				struct sess_err ce;
+				int bad = mig_chain_check(&snaps[i], &ce);
+				cJSON *j = bad ? NULL : sess_snap_to_json(&snaps[i]);
 				char *t = j ? cJSON_PrintUnformatted(j) : NULL;
-				if (t) {
+				if (bad) {
+					mig_report(&run, snaps[i].id, MIG_FAILED, &ce);
+				} else if (t) {
 					out_line(&x, t);
 					exported++;
 				} else {
@@ -209,7 +217,7 @@ int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
 	if (cli_stop_signal())
 		rc = cli_signal_exit();
 	else if (failed) {
-		fprintf(stderr, "%s: %d session%s could not be read and %s not exported (see the failed lines)\n",
+		fprintf(stderr, "%s: %d session%s could not be read or did not verify and %s not exported (see the failed lines)\n",
 			a->prog, failed, failed == 1 ? "" : "s", failed == 1 ? "is" : "are");
 		rc = run.rc ? run.rc : 65;
 	}

@@ -64,12 +64,14 @@ out:
 	return rc;
 }
 
-static const char *undo_names[] = {"removed", "restored", "kept", "changed"};
+static const char *undo_names[] = {"removed", "restored", "kept", "changed", "gone"};
 
-/* Undo a batch of the done hash's ids; counts into n[4] (n[3]: kept
- * because changed on the target since the task wrote them, also in n[2]). */
+/* Undo a batch of the done hash's ids; counts into n[5] (n[2]: skipped
+ * by the task, nothing to undo (the script's "kept"); n[3]: kept because
+ * changed on the target since the task wrote them;
+ * n[4]: gone, no longer on the target: nothing undone, nothing counted). */
 static int undo_batch(struct cli_app *a, struct mig_side *dst, const struct sess_mtask *t,
-		      char **ids, int cnt, long n[4], struct sess_err *err)
+		      char **ids, int cnt, long n[5], struct sess_err *err)
 {
 	char *changed = calloc((size_t)cnt + 1, 1);
 
@@ -112,10 +114,19 @@ static int undo_batch(struct cli_app *a, struct mig_side *dst, const struct sess
 			goto fail;
 		}
 		st = r->element[0]->str;
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < 5; k++)
 			if (!strcmp(st, undo_names[k]))
 				break;
-		if (k == 3) {
+		if (k == 4) {
+			/* deleted (or expired) on the target since: its index
+			 * entries and counters went with it */
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "id", ids[tag]);
+			cJSON_AddStringToObject(o, "status", "gone");
+			cli_out_json(&a->out, o);
+			cJSON_Delete(o);
+			n[4]++;
+		} else if (k == 3) {
 			/* written on the target since: kept as it is, and said */
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "id", ids[tag]);
@@ -124,7 +135,6 @@ static int undo_batch(struct cli_app *a, struct mig_side *dst, const struct sess
 						"changed on the target since the task wrote it; delete or restore it yourself");
 			cli_out_json(&a->out, o);
 			cJSON_Delete(o);
-			n[2]++;
 			n[3]++;
 			changed[tag] = 1;
 		} else if (k < 3) {
@@ -192,7 +202,7 @@ int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 	struct mig_side dst = {0};
 	struct sess_mtask t;
 	cJSON *j = NULL, *sum;
-	long n[4] = {0, 0, 0, 0};
+	long n[5] = {0, 0, 0, 0, 0};
 	char *ids[1000];
 	struct sess_scan it;
 	const redisReply *page;
@@ -274,7 +284,9 @@ int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 	cJSON_AddStringToObject(sum, "task", t.name);
 	cJSON_AddNumberToObject(sum, "removed", (double)n[0]);
 	cJSON_AddNumberToObject(sum, "restored", (double)n[1]);
-	cJSON_AddNumberToObject(sum, "kept", (double)n[2]);
+	cJSON_AddNumberToObject(sum, "kept", (double)n[3]);
+	cJSON_AddNumberToObject(sum, "skipped", (double)n[2]);
+	cJSON_AddNumberToObject(sum, "gone", (double)n[4]);
 	cJSON_AddNumberToObject(sum, "elapsedMs", (double)(sess_now_ms() - start));
 	cli_print(a, sum);
 	if (cli_stop_signal()) {

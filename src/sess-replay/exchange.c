@@ -24,6 +24,7 @@ struct export_st {
 	FILE *f;
 	long long n;
 	int failed, stopped;
+	const char *lost;         /* what a failure leaves: "nothing exported" */
 	struct cp_check *check;   /* a live session's stored checkpoints */
 	cJSON *derived;           /* number -> the checkpoint its record implies */
 };
@@ -148,8 +149,8 @@ static int export_source(struct cli_app *a, struct source *src, struct export_st
 	}
 	rc = source_fold_pre(a, src, &f, SRC_FOLD | SRC_CHAIN, 0, NULL, export_pre, export_one, st);
 	if (!rc && st->stopped)
-		rc = sess_err_set(&a->err, SESS_E_TEMP, "interrupted", "export of %s interrupted by a signal; nothing kept",
-				  src->id);
+		rc = sess_err_set(&a->err, SESS_E_TEMP, "interrupted", "export of %s interrupted by a signal (%s)",
+				  src->id, st->lost);
 	if (!rc && st->failed)
 		rc = sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "writing the export of %s failed: %s", src->id,
 				  strerror(errno));
@@ -157,12 +158,12 @@ static int export_source(struct cli_app *a, struct source *src, struct export_st
 			  : src->head.chain;
 	if (!rc && (!head || strcmp(head, f.chain)))
 		rc = sess_err_set(&a->err, SESS_E_DATA, "chain_mismatch",
-				  "the records of %s do not fold to its stored chain head: it was changed; run 'sess-replay verify %s' (nothing exported)",
-				  src->id, src->id);
+				  "the records of %s do not fold to its stored chain head: it was changed; run 'sess-replay verify %s' (%s)",
+				  src->id, src->id, st->lost);
 	if (!rc)
 		rc = source_check_log(a, src);
 	if (!rc && st->check)
-		rc = cp_check_end(a, &check, &f, src->head.start, src->id, "session");
+		rc = cp_check_end(a, &check, &f, src->head.start, src->id, "session", st->lost);
 	if (!rc) {
 		map = src->saved ? source_checkpoints(a, src) : st->derived;
 		st->derived = NULL;
@@ -213,6 +214,9 @@ int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
 	memset(&st, 0, sizeof st);
 	st.a = a;
 	st.f = stdout;
+	/* to stdout, the lines before a failure were written */
+	st.lost = o->output ? "nothing exported"
+			    : "the output is incomplete: no end line was written; discard it";
 	if ((rc = cli_connect(a)))
 		return rc;
 	/* SIGINT/SIGTERM end the export between records: the temporary file
@@ -281,7 +285,7 @@ static int import_check(struct cli_app *a, const struct sess_replay_enc *enc, st
 		rc = sess_replay_block_each(enc->blocks[i].data, enc->blocks[i].len, NULL, recheck_one, &r,
 					    &a->err) != 0;
 	if (!rc)
-		rc = cp_check_end(a, c, &r.f, NULL, id, "file");
+		rc = cp_check_end(a, c, &r.f, NULL, id, "file", "nothing saved");
 	sess_fold_free(&r.f);
 	return rc ? -1 : 0;
 }

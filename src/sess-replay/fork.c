@@ -22,6 +22,7 @@ struct fork_st {
 	long long nev, nrec;
 	long eids;
 	int failed;
+	struct sess_arrivals ar; /* the events' counters (stats), owned */
 };
 
 static int fork_one(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
@@ -45,8 +46,15 @@ static int fork_one(int kind, const char *text, size_t len, struct sess_fold *f,
 		const char *e;
 		size_t n;
 		int r = record_str(text, len, "eid", &e, &n);
-		char eid[SESS_ID_MAX + 1];
+		char eid[SESS_ID_MAX + 1], type[SESS_S_TYPE_MAX + 1];
 		st->nev++;
+		/* counted as an emit counts it: events and type:TYPE */
+		if (ev.type_len && ev.type_len <= SESS_S_TYPE_MAX) {
+			memcpy(type, ev.type, ev.type_len);
+			type[ev.type_len] = '\0';
+			if (sess_arrivals_type(&st->ar, type, 1, &st->a->err))
+				return st->failed = 1;
+		}
 		if (r < 0 || (r > 0 && (n > SESS_ID_MAX || (memcpy(eid, e, n), eid[n] = '\0',
 							     sess_key_check_id(eid, "event id", &st->a->err))))) {
 			sess_err_set(&st->a->err, SESS_E_DATA, "bad_record",
@@ -177,6 +185,7 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 	sess_pipe_init(&p, &w);
 	st.p = &p;
 	st.a = a;
+	sess_arrivals_init(&st.ar, &a->cfg);
 	rc = sess_pipe_cmdf(&p, 0, &a->err, "MULTI");
 	if (!rc && source_open(a, argv[0], o->saved, &src))
 		rc = -1;
@@ -246,6 +255,13 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 					    up.snap.metadata);
 		for (i = 0; !rc && i < SESS_NKEYS; i++)
 			rc = sess_pipe_cmdf(&p, 0, &a->err, "PEXPIRE %s %lld", k.v[i], ttl_ms);
+		/* its events counted in the stats (events, type:*, and a
+		 * completed session as completed) with the session itself,
+		 * as the emits that made them counted them */
+		if (!rc) {
+			sess_arrivals_count(&st.ar, st.nev, !strcmp(up.snap.state, SESS_S_COMPLETED));
+			rc = sess_arrivals_flush(&st.ar, &p, &a->err);
+		}
 		if (!rc)
 			rc = sess_pipe_cmdf(&p, 0, &a->err, "EXEC");
 	}
@@ -275,6 +291,7 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 	}
 	sess_pipe_free(&p);
 	sess_conn_close(&w);
+	sess_arrivals_free(&st.ar);
 	if (!rc) {
 		/* the indexes, as for a new session */
 		sess_pipe_init(&p, &a->conn);

@@ -161,12 +161,13 @@ struct cp_check {
  * session's map lacks (taken after it was read) is read and compared in
  * cp_check_end, never while records stream. After the last record, no
  * given checkpoint may be left that no record took (cp_check_end: 0, or
- * -1 with a->err naming the first finding; it frees late). store: enc
+ * -1 with a->err naming the first finding and ending "(lost)": what
+ * became of the output, "nothing saved"; it frees late). store: enc
  * finished and saved as replay id, *out its summary (caller owns). */
 void cp_check_record(struct cp_check *c, const struct sess_fold *f, int kind, const char *text,
 		     size_t len);
 int cp_check_end(struct cli_app *a, struct cp_check *c, const struct sess_fold *f,
-		 const cJSON *start, const char *id, const char *what);
+		 const cJSON *start, const char *id, const char *what, const char *lost);
 struct sess_replay_enc;
 int store(struct cli_app *a, const char *id, struct sess_replay_enc *enc, cJSON **out);
 

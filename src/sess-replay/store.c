@@ -94,7 +94,7 @@ static int cp_check_late(struct cli_app *a, struct cp_check *c)
 /* After the last record: a given checkpoint no record took (one before a
  * trimmed history's start is not in it, and fine). 0, or -1 with err. */
 int cp_check_end(struct cli_app *a, struct cp_check *c, const struct sess_fold *f,
-			const cJSON *start, const char *id, const char *what)
+			const cJSON *start, const char *id, const char *what, const char *lost)
 {
 	const cJSON *start_seq = cJSON_GetObjectItemCaseSensitive(start, "seq");
 	cJSON *it = c->cps ? c->cps->child : NULL, *next;
@@ -113,8 +113,8 @@ int cp_check_end(struct cli_app *a, struct cp_check *c, const struct sess_fold *
 	if (!c->findings)
 		return 0;
 	return sess_err_set(&a->err, SESS_E_DATA, "checkpoint_mismatch",
-			    "%s: %s (%ld finding%s); run 'sess-replay verify %s' (nothing saved)", id, c->first,
-			    c->findings, c->findings == 1 ? "" : "s", id);
+			    "%s: %s (%ld finding%s); run 'sess-replay verify %s' (%s)", id, c->first,
+			    c->findings, c->findings == 1 ? "" : "s", id, lost);
 }
 
 struct save_st {
@@ -208,7 +208,7 @@ static int save_op(struct cli_app *a, const char *id, void *p)
 	rc = sess_log_records(&a->ctx, id, &head, save_one, &st, &a->err);
 	if (!rc && !st.failed && !st.started)
 		rc = sess_replay_enc_init(&st.enc, id, (int)st.interval, head.start, &a->err);
-	if (rc || st.failed || cp_check_end(a, &st.check, &st.enc.fold, st.enc.start, id, "session")) {
+	if (rc || st.failed || cp_check_end(a, &st.check, &st.enc.fold, st.enc.start, id, "session", "nothing saved")) {
 		sess_log_head_free(&head);
 		sess_replay_enc_free(&st.enc);
 		cJSON_Delete(st.check.cps);

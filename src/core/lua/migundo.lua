@@ -10,7 +10,8 @@
 -- back), kept (the task skipped it), changed (the session was written on
 -- the target since the task put it: its chain head is not the one the
 -- mark recorded; nothing is undone and the mark stays, so the backup of
--- what it replaced is kept), gone (nothing to undo). The members
+-- what it replaced is kept), gone (nothing to undo: no mark, or the
+-- session is no longer on the target; the caller drops the mark). The members
 -- and creator are the session's before the undo (removed) or after it
 -- (restored), for the index upkeep.
 local id = ARGV[1]
@@ -35,6 +36,15 @@ local status, out = 'kept', {0, '', ''}
 -- (a mark is 'c' or 'r', then the chain head the session arrived with;
 -- a mark of an older sesskit has no head, and is undone as before)
 local kind, head = string.sub(mark, 1, 1), string.sub(mark, 2)
+-- deleted on the target since the task put it (or expired): nothing to
+-- undo, and nothing to count; a replaced one's backup is dropped (its
+-- session was dealt with on the target: restoring it would undo that)
+if (kind == 'c' or kind == 'r') and redis.call('EXISTS', KEYS[1]) == 0 then
+  if kind == 'r' then
+    redis.call('HDEL', KEYS[7], id .. ':1', id .. ':2', id .. ':3', id .. ':4', id .. ':5', id .. ':x')
+  end
+  return {'gone', 0, '', ''}
+end
 if (kind == 'c' or kind == 'r') and head ~= '' then
   local now = redis.call('HGET', KEYS[1], S_F_CHAIN)
   if now and now ~= head then return {'changed', 0, '', ''} end
