@@ -389,3 +389,23 @@ PY
 	assert_equal "$(dst ZCARD sess:index)" 0
 	assert_equal "$(dst --scan --pattern 'sess:{*}:meta' | wc -l)" 0
 }
+
+@test "import: a checkpoint that names a key twice, or is no JSON, is refused as corrupt_record (65), nothing written" {
+	mk 1
+	sk sessctl checkpoint s1 >/dev/null
+	sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl" >/dev/null
+	for bad in twice garbage; do
+		python3 - "$BATS_TEST_TMPDIR/f.jsonl" "$bad" >"$BATS_TEST_TMPDIR/$bad.jsonl" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).readline())
+s["id"] = "c" + sys.argv[2]
+cp = s["checkpoints"]["1"]
+s["checkpoints"]["1"] = cp[:-1] + ',"state":"completed"}' if sys.argv[2] == "twice" else "{garbage"
+print(json.dumps(s))
+PY
+		run --separate-stderr sk sess-migrate import "$BATS_TEST_TMPDIR/$bad.jsonl" --to "$DST"
+		assert_failure 65
+		printf '%s\n' "$output" | jq -se "any(.[]; .ok == false and .id == \"c$bad\" and .error.code == \"corrupt_record\")" || fail "$bad: $output"
+		[ "$(dst EXISTS "sess:{c$bad}:meta")" = 0 ] || fail "c$bad was written"
+	done
+}

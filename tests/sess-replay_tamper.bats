@@ -440,3 +440,35 @@ PY
 	run rp verify fc2
 	assert_success
 }
+
+@test "a stored checkpoint that names a key twice, or is no JSON, is damaged (corrupt_record): verify, state and sess-validate agree" {
+	many cd 25
+	cp=$(rcli --raw HGET 'sess:{cd}:checkpoints' 2)
+	[ -n "$cp" ] || fail "no checkpoint 2 stored"
+	run rp verify cd
+	assert_success
+	# "state" twice: cJSON reads the first, Lua's cjson the last
+	rcli HSET 'sess:{cd}:checkpoints' 2 "${cp%\}},\"state\":\"completed\"}" >/dev/null
+	run rp verify cd
+	assert_failure 1
+	assert_output --partial corrupt_record
+	assert_output --partial "checkpoint 2"
+	run rp state cd --at 15 --proof
+	assert_failure 65
+	assert_output --partial "checkpoint 2"
+	run sk sess-validate sessions cd
+	assert_failure
+	assert_output --partial corrupt_record
+	# stored, but no JSON: damaged, not "not stored"
+	rcli HSET 'sess:{cd}:checkpoints' 2 '{garbage' >/dev/null
+	run rp verify cd
+	assert_failure 1
+	assert_output --partial corrupt_record
+	refute_output --partial "not stored"
+	run rp state cd --at 15 --proof
+	assert_failure 65
+	refute_output --partial "not stored"
+	rcli HSET 'sess:{cd}:checkpoints' 2 "$cp" >/dev/null
+	run rp verify cd
+	assert_success
+}
