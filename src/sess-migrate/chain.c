@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model/event.h"
 #include "core/model/json.h"
 #include "core/history/fold.h"
 #include "core/history/integrity.h"
@@ -47,6 +48,9 @@ static void event(struct chk *c, const char *text, size_t len)
 		return;
 	if (sess_fold_event(&c->f, text, len, &e))
 		finding(e.kind[0] ? e.kind : "corrupt_record", c->f.seq + 1, e.msg, c);
+	/* its parts by emit's rules: what emit never stores is not imported */
+	else if (sess_event_check_stored_text(text, len, &e))
+		finding(e.kind[0] ? e.kind : "bad_event", c->f.seq, e.msg, c);
 }
 
 static void record(struct chk *c, const char *text, size_t len)
