@@ -455,3 +455,53 @@ PY
 	assert_equal "$(redis-cli -s "$PWDST_SOCK" -a dstpw --no-auth-warning EXISTS 'sess:{p1}:meta')" 1
 	redis_stop_named PWSRC PWDST
 }
+
+@test "import: a checkpoint that names a key twice, or is no JSON, is refused as corrupt_record (65), nothing written" {
+	mk 1
+	sk sessctl checkpoint s1 >/dev/null
+	sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl" >/dev/null
+	for bad in twice garbage; do
+		python3 - "$BATS_TEST_TMPDIR/f.jsonl" "$bad" >"$BATS_TEST_TMPDIR/$bad.jsonl" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).readline())
+s["id"] = "c" + sys.argv[2]
+cp = s["checkpoints"]["1"]
+s["checkpoints"]["1"] = cp[:-1] + ',"state":"completed"}' if sys.argv[2] == "twice" else "{garbage"
+print(json.dumps(s))
+PY
+		run --separate-stderr sk sess-migrate import "$BATS_TEST_TMPDIR/$bad.jsonl" --to "$DST"
+		assert_failure 65
+		printf '%s\n' "$output" | jq -se "any(.[]; .ok == false and .id == \"c$bad\" and .error.code == \"corrupt_record\")" || fail "$bad: $output"
+		[ "$(dst EXISTS "sess:{c$bad}:meta")" = 0 ] || fail "c$bad was written"
+	done
+}
+
+@test "import: an event part emit refuses (\"c\":{}, a confidence of 9) is refused (65), nothing written, even with the chain made again" {
+	mk 1
+	sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl" >/dev/null
+	for bad in c st; do
+		python3 - "$BATS_TEST_TMPDIR/f.jsonl" "$bad" >"$BATS_TEST_TMPDIR/$bad.jsonl" <<'PY'
+import hashlib, json, sys
+s = json.loads(open(sys.argv[1]).readline())
+s["id"] = "e" + sys.argv[2]
+ev = s["events"][0]
+assert ev.endswith("}")
+s["events"][0] = ev[:-1] + (',"c":{}}' if sys.argv[2] == "c" else ',"st":{"from":"working","to":"working","confidence":9}}')
+# the chain head made again, as an attacker who knows the layout would
+recs = [((json.loads(e)["s"], 0, i), e) for i, e in enumerate(s["events"])]
+recs += [((json.loads(h)["at"], 1, i), h) for i, h in enumerate(s["history"])]
+h = ""
+for _, r in sorted(recs, key=lambda x: x[0]):
+    h = hashlib.sha1((h + r).encode()).hexdigest()
+s["meta"]["h"] = h
+print(json.dumps(s))
+PY
+		run --separate-stderr sk sess-migrate import "$BATS_TEST_TMPDIR/$bad.jsonl" --to "$DST"
+		assert_failure 65
+		printf '%s\n' "$output" | jq -se "any(.[]; .ok == false and .id == \"e$bad\" and .error.code == \"bad_event\")" || fail "$bad: $output"
+		[ "$(dst EXISTS "sess:{e$bad}:meta")" = 0 ] || fail "e$bad was written"
+	done
+	# the file unedited imports (the check takes what emit stores)
+	run sk sess-migrate import "$BATS_TEST_TMPDIR/f.jsonl" --to "$DST"
+	assert_success
+}

@@ -446,3 +446,66 @@ PY
 	run rp verify fc2
 	assert_success
 }
+
+@test "a stored checkpoint that names a key twice, or is no JSON, is damaged (corrupt_record): verify, state and sess-validate agree" {
+	many cd 25
+	cp=$(rcli --raw HGET 'sess:{cd}:checkpoints' 2)
+	[ -n "$cp" ] || fail "no checkpoint 2 stored"
+	run rp verify cd
+	assert_success
+	# "state" twice: cJSON reads the first, Lua's cjson the last
+	rcli HSET 'sess:{cd}:checkpoints' 2 "${cp%\}},\"state\":\"completed\"}" >/dev/null
+	run rp verify cd
+	assert_failure 1
+	assert_output --partial corrupt_record
+	assert_output --partial "checkpoint 2"
+	run rp state cd --at 15 --proof
+	assert_failure 65
+	assert_output --partial "checkpoint 2"
+	run sk sess-validate sessions cd
+	assert_failure
+	assert_output --partial corrupt_record
+	# stored, but no JSON: damaged, not "not stored"
+	rcli HSET 'sess:{cd}:checkpoints' 2 '{garbage' >/dev/null
+	run rp verify cd
+	assert_failure 1
+	assert_output --partial corrupt_record
+	refute_output --partial "not stored"
+	run rp state cd --at 15 --proof
+	assert_failure 65
+	refute_output --partial "not stored"
+	rcli HSET 'sess:{cd}:checkpoints' 2 "$cp" >/dev/null
+	run rp verify cd
+	assert_success
+}
+
+@test "import refuses an event part emit refuses: \"c\":{} (changeInfo without its fields), a confidence of 9" {
+	sctl create --agent a1 --id ip >/dev/null
+	sctl emit ip --actor a1 --type modified --change '{"elementType":"node","entityIds":["n1"],"operation":"add"}' >/dev/null
+	sctl emit ip --actor a1 --type checked --transition '{"from":"working","to":"working","verifiedBy":"ci","confidence":0.5}' >/dev/null
+	rp export ip > "$BATS_TEST_TMPDIR/ip.jsonl"
+	[ "$(jq -s '[.[] | select(.k == "checkpoint" or has("checkpoint"))] | length' "$BATS_TEST_TMPDIR/ip.jsonl")" = 0 ] || fail "a checkpoint was taken: an edit would break its chain digest instead"
+	f=$BATS_TEST_TMPDIR/f.jsonl
+	# what emit stored imports, and so does the file refile writes unchanged
+	run rp import --id ipok "$BATS_TEST_TMPDIR/ip.jsonl"
+	assert_success
+	refile "$BATS_TEST_TMPDIR/ip.jsonl" "$f" 'pass'
+	run rp import --id ipok2 "$f"
+	assert_success
+	# edit|what the refusal names
+	local -a cases=(
+		'recs[1] = recs[1][:recs[1].index(b",\"c\":")] + b",\"c\":{}}"|changeInfo needs'
+		'recs[2] = recs[2].replace(b"\"confidence\":0.5", b"\"confidence\":9")|confidence'
+		'recs[2] = recs[2].replace(b"\"verifiedBy\":\"ci\"", b"\"by\":\"ci\"")|stateTransition field'
+		'recs[1] = recs[1].replace(b"\"o\":\"add\"", b"\"o\":\"\"")|non-empty'
+	)
+	local i=0 c
+	for c in "${cases[@]}"; do
+		i=$((i + 1))
+		refile "$BATS_TEST_TMPDIR/ip.jsonl" "$f" "${c%|*}"
+		run rp import --id "ipbad$i" "$f"
+		[ "$status" -eq 65 ] || fail "case $i (${c%|*}): exit $status, $output"
+		[[ "$output" == *"line "*"${c#*|}"* ]] || fail "case $i: not refused for ${c#*|}: $output"
+		assert_equal "$(rcli EXISTS "sess:replay:{ipbad$i}")" 0
+	done
+}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model/event.h"
 #include "core/model/json.h"
 #include "core/history/fold.h"
 #include "core/history/integrity.h"
@@ -47,6 +48,9 @@ static void event(struct chk *c, const char *text, size_t len)
 		return;
 	if (sess_fold_event(&c->f, text, len, &e))
 		finding(e.kind[0] ? e.kind : "corrupt_record", c->f.seq + 1, e.msg, c);
+	/* its parts by emit's rules: what emit never stores is not imported */
+	else if (sess_event_check_stored_text(text, len, &e))
+		finding(e.kind[0] ? e.kind : "bad_event", c->f.seq, e.msg, c);
 }
 
 static void record(struct chk *c, const char *text, size_t len)
@@ -94,9 +98,10 @@ int mig_chain_check(const struct sess_snap *s, struct sess_err *err)
 	sess_fold_init(&c.f, s->id, 1);
 	c.cps = cJSON_CreateObject();
 	for (i = 0; i + 1 < cp->n; i += 2) {
-		cJSON *o = cJSON_ParseWithLength(cp->v[i + 1], cp->len[i + 1]);
-		if (o)
-			cJSON_AddItemToObject(c.cps, cp->v[i], o);
+		cJSON *o = sess_json_parse_stored(cp->v[i + 1], cp->len[i + 1]);
+		/* damaged (no JSON, a key twice): null, which the checkpoint
+		 * check reports as corrupt_record */
+		cJSON_AddItemToObject(c.cps, cp->v[i], o ? o : cJSON_CreateNull());
 	}
 	if (base > 0) {
 		/* trimmed: from the earliest checkpoint covering the first event

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/model/json.h"
 #include "core/model/keys.h"
 #include "sess-replay/saved.h"
 #include "replay.h"
@@ -71,10 +72,15 @@ int fold_anchored(struct cli_app *a, struct source *src, const struct point *at,
 		if (!(r = sess_conn_cmdf(&a->conn, &a->err, "HGET %s %lld", k.cps, st.cp))) {
 			rc = -1;
 		} else {
-			cp = r->type == REDIS_REPLY_STRING ? cJSON_ParseWithLength(r->str, r->len) : NULL;
+			int stored = r->type == REDIS_REPLY_STRING;
+			cp = stored ? sess_json_parse_stored(r->str, r->len) : NULL;
 			freeReplyObject(r);
 			ch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cp, "ch"));
-			if (!ch || strcmp(ch, st.chain))
+			if (stored && !cJSON_IsObject(cp))
+				rc = sess_err_set(&a->err, SESS_E_DATA, "corrupt_record",
+						  "stored checkpoint %lld of %s is not a JSON object, or names a key twice: it is damaged; run 'sess-replay verify %s'",
+						  st.cp, src->id, src->id);
+			else if (!ch || strcmp(ch, st.chain))
 				rc = sess_err_set(&a->err, SESS_E_DATA, "chain_mismatch",
 						  "the records of %s up to checkpoint %lld (seq %lld) do not fold to the chain digest it holds: a record was changed; run 'sess-replay verify %s'",
 						  src->id, st.cp, st.seq, src->id);

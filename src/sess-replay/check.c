@@ -111,7 +111,8 @@ static int event_check(const cJSON *o, struct sess_err *err)
 		return bad(err, "\"c\" (changeInfo) must be an object");
 	if (get(o, "imp") && !cJSON_IsObject(get(o, "imp")))
 		return bad(err, "\"imp\" (impact) must be an object");
-	return 0;
+	/* its parts by emit's rules ("c":{} or a confidence of 9 never stored) */
+	return sess_event_check_stored(get(o, "c"), st, err);
 }
 
 static int ttl(const cJSON *o, struct sess_err *err)

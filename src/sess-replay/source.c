@@ -8,6 +8,7 @@
 
 #include "core/history/integrity.h"
 #include "core/base/jscan.h"
+#include "core/model/json.h"
 #include "core/model/keys.h"
 #include "core/redis/reply.h"
 #include "core/base/schema.h"
@@ -429,10 +430,11 @@ static int derive_one(int kind, const char *text, size_t len, struct sess_fold *
 	return 0;
 }
 
+/* by the field's number (a damaged checkpoint, null, has no "id") */
 static int by_id(const void *x, const void *y)
 {
-	double a = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(*(cJSON *const *)x, "id"));
-	double b = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(*(cJSON *const *)y, "id"));
+	long long a = strtoll((*(cJSON *const *)x)->string, NULL, 10);
+	long long b = strtoll((*(cJSON *const *)y)->string, NULL, 10);
 
 	return (a > b) - (a < b);
 }
@@ -493,9 +495,10 @@ cJSON *source_checkpoints(struct cli_app *a, struct source *src)
 			return NULL;
 		}
 		for (i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
-			cJSON *cp = cJSON_ParseWithLength(h->element[i + 1]->str, h->element[i + 1]->len);
-			if (cp)
-				cJSON_AddItemToObject(map, h->element[i]->str, cp);
+			cJSON *cp = sess_json_parse_stored(h->element[i + 1]->str, h->element[i + 1]->len);
+			/* damaged (no JSON, a key twice): null, which the
+			 * checkpoint check reports as corrupt_record */
+			cJSON_AddItemToObject(map, h->element[i]->str, cp ? cp : cJSON_CreateNull());
 		}
 		freeReplyObject(h);
 		order_by_id(map);

@@ -77,13 +77,16 @@ static int cp_check_late(struct cli_app *a, struct cp_check *c)
 			rc = -1;
 			break;
 		}
-		stored = r->type == REDIS_REPLY_STRING ? cJSON_ParseWithLength(r->str, r->len) : NULL;
-		freeReplyObject(r);
-		if (!cJSON_Compare(stored, it, 1)) {
+		stored = r->type == REDIS_REPLY_STRING ? sess_json_parse_stored(r->str, r->len) : NULL;
+		if (r->type == REDIS_REPLY_STRING && !stored) {
+			snprintf(msg, sizeof msg, "stored checkpoint %s is not a JSON object, or names a key twice", it->string);
+			cp_finding("corrupt_record", -1, msg, c);
+		} else if (!cJSON_Compare(stored, it, 1)) {
 			snprintf(msg, sizeof msg, "checkpoint %s is %s", it->string,
 				 stored ? "not the state folded up to its record" : "not stored, though its record is");
 			cp_finding(stored ? "checkpoint_mismatch" : "checkpoint_missing", -1, msg, c);
 		}
+		freeReplyObject(r);
 		cJSON_Delete(stored);
 	}
 	cJSON_Delete(c->late);

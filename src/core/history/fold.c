@@ -83,8 +83,12 @@ int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 		}
 	}
 	/* seq and ms as the server writes them: the fold and a replay's
-	 * encoder add to and subtract them (no overflow at the long long ends) */
-	if (r < 0 || have != 15 || ev->seq < 0 || ev->seq > SESS_S_SEQ_MAX || ev->ts < 0 ||
+	 * encoder add to and subtract them (no overflow at the long long ends);
+	 * nothing but whitespace after the closing brace */
+	if (r == 0)
+		for (js.p++; js.p < js.end && *js.p && strchr(" \t\r\n", *js.p); js.p++)
+			;
+	if (r < 0 || js.p != js.end || have != 15 || ev->seq < 0 || ev->seq > SESS_S_SEQ_MAX || ev->ts < 0 ||
 	    ev->ts > SESS_S_SEQ_MAX)
 		return damaged(err, "event", text, len);
 	return 0;
@@ -199,6 +203,22 @@ static long long nget(const cJSON *o, const char *k, long long def)
 	return num(cJSON_GetObjectItemCaseSensitive(o, k), def);
 }
 
+/* A record's whole-number field k into *out: 0 if absent (*out as it
+ * was) or a whole number in 0..2^53-1; -1 for anything else (1e300, 0.5,
+ * -1, "5"), which is damage: never a default. */
+static int wget(const cJSON *o, const char *k, long long *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= (double)SESS_S_SEQ_MAX) ||
+	    (double)(long long)v->valuedouble != v->valuedouble)
+		return -1;
+	*out = (long long)v->valuedouble;
+	return 0;
+}
+
 static int set_metadata(struct sess_fold *f, const cJSON *m, struct sess_err *err)
 {
 	free(f->metadata);
@@ -227,20 +247,21 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 {
 	cJSON *r = cJSON_ParseWithLength(text, len);
 	const char *k = r ? sget(r, "k") : NULL, *a;
-	long long ts, at;
+	long long ts = -1, at = -1, created = -1, ttl = -1, base = -1, n = -1;
 	int rc = 0;
 
 	if (r && sess_jscan_dup(text, len) != 0) {
 		cJSON_Delete(r);
 		return twice(err, "history record", text, len);
 	}
-	if (!cJSON_IsObject(r) || !k || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "at")) ||
-	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "ts"))) {
+	/* at and ts required; every whole number read checked before any is
+	 * applied (-1: absent) */
+	if (!cJSON_IsObject(r) || !k || wget(r, "at", &at) || wget(r, "ts", &ts) || at < 0 ||
+	    ts < 0 || wget(r, "created", &created) || wget(r, "ttl", &ttl) ||
+	    wget(r, "base", &base) || wget(r, "n", &n)) {
 		cJSON_Delete(r);
 		return damaged(err, "history record", text, len);
 	}
-	ts = nget(r, "ts", 0);
-	at = nget(r, "at", 0);
 	a = sget(r, "a");
 	if (at != f->seq && strcmp(k, "create") != 0) {
 		sess_err_set(err, SESS_E_DATA, "seq_gap",
@@ -254,15 +275,16 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 		f->known = 1;
 		snprintf(f->state, sizeof f->state, "%s", up ? (sget(r, "state") ? sget(r, "state") : "") : SESS_S_WORKING);
 		snprintf(f->creator, sizeof f->creator, "%s", up ? (sget(r, "creator") ? sget(r, "creator") : "") : (a ? a : ""));
-		f->created = up ? nget(r, "created", 0) : ts;
-		f->ttl = nget(r, "ttl", 0);
+		f->created = up ? (created < 0 ? 0 : created) : ts;
+		f->ttl = ttl < 0 ? 0 : ttl;
 		if (!up) {
 			f->updated = ts;
 			f->nagents = 0;
 			if (a)
 				rc = agent_add(f, a, ts, err);
 		} else {
-			f->base = nget(r, "base", f->base);
+			if (base >= 0)
+				f->base = base;
 			rc = set_agents(f, cJSON_GetObjectItemCaseSensitive(r, "agents"), 0, err);
 		}
 		if (!rc)
@@ -283,9 +305,10 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 		f->updated = ts;
 		f->completed_at = ts;
 	} else if (!strcmp(k, "touch")) {
-		f->ttl = nget(r, "ttl", f->ttl);
+		if (ttl >= 0)
+			f->ttl = ttl;
 	} else if (!strcmp(k, "checkpoint")) {
-		f->cps = nget(r, "n", f->cps + 1);
+		f->cps = n < 0 ? f->cps + 1 : n;
 	} else if (!strcmp(k, "trim")) {
 		/* the log's first events are gone; the state is unchanged */
 	} else if (!strcmp(k, "fork")) {

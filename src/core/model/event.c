@@ -139,44 +139,53 @@ int sess_event_set_part(struct sess_event *ev, const char *which,
 	return rc;
 }
 
-static int check_change(const cJSON *c, struct sess_err *err)
+/* names: elementType, entityIds, operation as c names them (the given
+ * long ones, or the stored short e, i, o) */
+static int check_change(const cJSON *c, const char *const names[3], struct sess_err *err)
 {
 	const cJSON *it, *ids;
 	int have = 0;
 
+	if (!cJSON_IsObject(c))
+		return sess_err_set(err, SESS_E_DATA, "bad_event", "changeInfo must be an object");
 	cJSON_ArrayForEach(it, c) {
-		if (!strcmp(it->string, "elementType") || !strcmp(it->string, "operation")) {
+		if (!strcmp(it->string, names[0]) || !strcmp(it->string, names[2])) {
 			if (!cJSON_IsString(it) || !*it->valuestring)
 				return sess_err_set(err, SESS_E_DATA, "bad_event",
 						    "changeInfo.%s must be a non-empty string", it->string);
 			have++;
-		} else if (!strcmp(it->string, "entityIds")) {
+		} else if (!strcmp(it->string, names[1])) {
 			have++;
 		} else {
 			return sess_err_set(err, SESS_E_DATA, "bad_event",
-					    "unknown changeInfo field \"%.40s\"; the fields are elementType, entityIds, operation",
-					    it->string);
+					    "unknown changeInfo field \"%.40s\"; the fields are %s, %s, %s",
+					    it->string, names[0], names[1], names[2]);
 		}
 	}
 	if (have != 3)
 		return sess_err_set(err, SESS_E_DATA, "bad_event",
-				    "changeInfo needs elementType, entityIds and operation");
-	ids = cJSON_GetObjectItemCaseSensitive(c, "entityIds");
+				    "changeInfo needs %s, %s and %s", names[0], names[1], names[2]);
+	ids = cJSON_GetObjectItemCaseSensitive(c, names[1]);
 	if (!cJSON_IsArray(ids))
 		return sess_err_set(err, SESS_E_DATA, "bad_event",
-				    "changeInfo.entityIds must be an array of strings");
+				    "changeInfo.%s must be an array of strings", names[1]);
 	cJSON_ArrayForEach(it, ids)
 		if (!cJSON_IsString(it))
 			return sess_err_set(err, SESS_E_DATA, "bad_event",
-					    "changeInfo.entityIds must hold only strings");
+					    "changeInfo.%s must hold only strings", names[1]);
 	return 0;
 }
+
+static const char *const change_long[3] = {"elementType", "entityIds", "operation"};
+static const char *const change_short[3] = {"e", "i", "o"};
 
 static int check_transition(struct sess_event *ev, struct sess_err *err)
 {
 	const cJSON *it;
 
 	ev->from[0] = ev->to[0] = '\0';
+	if (!cJSON_IsObject(ev->transition))
+		return sess_err_set(err, SESS_E_DATA, "bad_event", "stateTransition must be an object");
 	cJSON_ArrayForEach(it, ev->transition) {
 		const char *k = it->string;
 		if (!strcmp(k, "from") || !strcmp(k, "to")) {
@@ -219,12 +228,50 @@ int sess_event_validate(struct sess_event *ev, struct sess_err *err)
 		return -1;
 	if (ev->event_id[0] && sess_key_check_id(ev->event_id, "event id", err))
 		return -1;
-	if (ev->change && check_change(ev->change, err))
+	if (ev->change && check_change(ev->change, change_long, err))
 		return -1;
 	if (ev->transition)
 		return check_transition(ev, err);
 	ev->from[0] = ev->to[0] = '\0';
 	return 0;
+}
+
+int sess_event_check_stored(const cJSON *c, const cJSON *st, struct sess_err *err)
+{
+	struct sess_event ev;
+
+	if (c && check_change(c, change_short, err))
+		return -1;
+	if (!st)
+		return 0;
+	sess_event_init(&ev);
+	ev.transition = (cJSON *)st; /* only read; not freed here */
+	return check_transition(&ev, err);
+}
+
+int sess_event_check_stored_text(const char *text, size_t len, struct sess_err *err)
+{
+	struct sess_jscan js;
+	const char *k, *v, *ve;
+	size_t kl;
+	int r = 0, rc = 0;
+
+	if (sess_jscan_init(&js, text, len))
+		return sess_err_set(err, SESS_E_DATA, "bad_event", "a stored event is not a JSON object");
+	while (!rc && (r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+		int is_c = sess_jscan_is(k, kl, "c");
+		cJSON *part;
+		if (!is_c && !sess_jscan_is(k, kl, "st"))
+			continue;
+		if (!(part = sess_json_parse_stored(v, (size_t)(ve - v))))
+			return sess_err_set(err, SESS_E_DATA, "bad_event", "a stored event's \"%s\" is damaged",
+					    is_c ? "c" : "st");
+		rc = is_c ? sess_event_check_stored(part, NULL, err) : sess_event_check_stored(NULL, part, err);
+		cJSON_Delete(part);
+	}
+	if (!rc && r < 0)
+		return sess_err_set(err, SESS_E_DATA, "bad_event", "a stored event is not a JSON object");
+	return rc;
 }
 
 /* Append "name": JSON-of-v to a cJSON-printed buffer. */

@@ -56,6 +56,17 @@ int sess_event_set_part(struct sess_event *ev, const char *which,
  * fill from/to from the transition. */
 int sess_event_validate(struct sess_event *ev, struct sess_err *err);
 
+/* A stored event's parts by sess_event_validate's rules, in their stored
+ * short form: c ({"e","i","o"}: all three, e and o non-empty strings, i an
+ * array of strings) and st (from and to states, verifiedBy a string,
+ * confidence 0..1, nothing else); either NULL when absent. What import
+ * takes must be what emit could have stored. 0, or -1 with err
+ * (SESS_E_DATA, "bad_event"). */
+int sess_event_check_stored(const cJSON *c, const cJSON *st, struct sess_err *err);
+
+/* The same on a stored event's text (its "c" and "st" read by structure). */
+int sess_event_check_stored_text(const char *text, size_t len, struct sess_err *err);
+
 /* The stored form after its opening brace and the server's "s" and "ts":
  * "\"t\":...}" . Caller frees with free(). NULL + err on failure. */
 char *sess_event_encode_body(const struct sess_event *ev, struct sess_err *err);
