@@ -49,7 +49,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sess_cfgcheck c;
 		memset(&c, 0, sizeof c);
 		c.env = envs[i];
-		c.have_tls = (int)(i & 1);
 		c.getenv = i & 2 ? some_env : no_env;
 		c.fn = finding;
 		c.arg = &n;

@@ -100,7 +100,7 @@ static const char *class_name(enum sess_class k)
 static void run_case(const struct tcase *c, const char *tmpdir)
 {
 	const char *envs[16], *path = tcase_get(c, "path"), *mode = tcase_get(c, "mode");
-	const char *want_class = tcase_get(c, "class"), *tls = tcase_get(c, "tls"), *stop = tcase_get(c, "stop");
+	const char *want_class = tcase_get(c, "class"), *stop = tcase_get(c, "stop");
 	struct sess_cfgcheck chk;
 	char want[8192] = "", file[4200];
 	size_t i, ne = 0, len = 0;
@@ -127,7 +127,6 @@ static void run_case(const struct tcase *c, const char *tmpdir)
 	env_now = envs;
 	memset(&chk, 0, sizeof chk);
 	chk.env = tcase_get(c, "env");
-	chk.have_tls = tls ? atoi(tls) : 1;
 	chk.getenv = fake_getenv;
 	chk.fn = collect;
 	chk.arg = &g;
