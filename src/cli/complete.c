@@ -83,7 +83,7 @@ static void values(struct cli_app *a, const char *what, const char *cur)
 {
 	char buf[256], *w, *save = NULL;
 
-	if (!what)
+	if (!what || !strcmp(what, CLI_LIST))
 		return;
 	if (!strcmp(what, CLI_COMPLETE_FILE)) {
 		puts(":file");

@@ -1,0 +1,69 @@
+#!/usr/bin/env bats
+# Sentinel: the primary found through sentinels (redis+sentinel:// URLs,
+# --sentinel), failover under batch and follow, durable writes (WAIT).
+# A primary, a replica and three sentinels for the whole file
+# (helpers/sentinel.bash); tests that fail over leave it settled.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load helpers/redis
+	load helpers/sentinel
+	dead_port_start
+	sentinel_start mymaster
+}
+teardown_file() {
+	load helpers/redis
+	load helpers/sentinel
+	sentinel_stop
+	dead_port_stop
+}
+setup() {
+	load helpers/redis
+	load helpers/sentinel
+	sentinel_settled 60
+	sentinel_cli FLUSHALL >/dev/null
+	sentinel_cli WAIT 1 5000 >/dev/null
+	export REDIS_URL=$SENT_URL
+}
+teardown() { kill ${bg:-} 2>/dev/null; true; }
+
+@test "redis+sentinel:// finds the primary: create, then get" {
+	run -0 sctl create --agent a1 --id s1
+	run -0 sctl get s1
+	[ "$(echo "$output" | jq -r .creator)" = a1 ] || fail "get did not read the session back: $output"
+	# it was written to the primary the sentinels name
+	run -0 redis-cli -p "$(sentinel_primary)" exists 'sess:{s1}:meta'
+	[ "$output" = 1 ] || fail "the session is not on the primary"
+}
+
+@test "--sentinel (repeated) and --sentinel-master (and Lettuce's redis-sentinel://...#NAME) resolve too" {
+	local first=${SENT_PORTS%% *}
+	# the flags win over a plain REDIS_URL (a port nothing listens on)
+	REDIS_URL="redis://127.0.0.1:$(dead_port)" run -0 sctl --sentinel "127.0.0.1:$(dead_port)" --sentinel-master mymaster create --agent a1 --id s2 --sentinel "127.0.0.1:$first"
+	REDIS_URL="redis-sentinel://127.0.0.1:$first#mymaster" run -0 sctl get s2
+	[ "$(echo "$output" | jq -r .id)" = s2 ] || fail "$output"
+	REDIS_URL="redis://127.0.0.1:$(dead_port)" REDIS_SENTINELS="127.0.0.1:$first" REDIS_SENTINEL_MASTER=mymaster run -0 sctl get s2
+	[ "$(echo "$output" | jq -r .id)" = s2 ] || fail "$output"
+}
+
+@test "one sentinel down: the next one answers" {
+	local url="redis+sentinel://127.0.0.1:$(dead_port),127.0.0.1:${SENT_PORTS// /,127.0.0.1:}/?master=mymaster"
+	REDIS_URL=$url run -0 sctl create --agent a1 --id s3
+	REDIS_URL=$url run -0 sctl get s3
+}
+
+@test "an unknown master name: exit 78 naming it" {
+	REDIS_URL=${SENT_URL/master=mymaster/master=nosuch} run -78 sctl get s1
+	assert_output --partial 'know no master named "nosuch"'
+}
+
+@test "no sentinel reachable: exit 69 naming them" {
+	REDIS_URL="redis+sentinel://127.0.0.1:$(dead_port)/?master=mymaster" run -69 sctl get s1
+	assert_output --partial "no sentinel answered (127.0.0.1:$(dead_port))"
+}
+
+@test "a Sentinel URL without a master name: exit 78" {
+	REDIS_URL="redis+sentinel://127.0.0.1:${SENT_PORTS%% *}" run -78 sctl get s1
+	assert_output --partial "no master name"
+}
