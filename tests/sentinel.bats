@@ -26,7 +26,17 @@ setup() {
 	sentinel_cli WAIT 1 5000 >/dev/null
 	export REDIS_URL=$SENT_URL
 }
-teardown() { kill ${bg:-} 2>/dev/null; true; }
+teardown() {
+	kill ${bg:-} 2>/dev/null
+	[ -z "${stopped:-}" ] || kill -CONT "$stopped" 2>/dev/null
+	true
+}
+
+# events_ids ID: the eventIds of a session's log, one a line (read by
+# structure with jq from sessctl events)
+event_ids() {
+	sctl events "$1" --from 1 | jq -r '.eventId // empty'
+}
 
 @test "redis+sentinel:// finds the primary: create, then get" {
 	run -0 sctl create --agent a1 --id s1
@@ -66,4 +76,38 @@ teardown() { kill ${bg:-} 2>/dev/null; true; }
 @test "a Sentinel URL without a master name: exit 78" {
 	REDIS_URL="redis+sentinel://127.0.0.1:${SENT_PORTS%% *}" run -78 sctl get s1
 	assert_output --partial "no master name"
+}
+
+@test "durable: writes through Sentinel send WAIT to the primary (cmdstat_wait)" {
+	sentinel_cli CONFIG RESETSTAT >/dev/null
+	run -0 sctl create --agent a1 --id d1
+	run -0 sctl emit d1 --actor a1 --type modified --event-id e1
+	printf '%s\n' '{"op":"emit","id":"d1","actor":"a1","type":"modified","eventId":"e2"}' \
+		'{"op":"join","id":"d1","agent":"a2"}' >"$BATS_TEST_TMPDIR/in"
+	run -0 sctl batch <"$BATS_TEST_TMPDIR/in"
+	[ "$(echo "$output" | jq -s 'map(select(.ok)) | length')" = 2 ] || fail "$output"
+	calls=$(sentinel_cli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_wait:calls=\([0-9]*\),.*/\1/p')
+	[ "${calls:-0}" -ge 4 ] || fail "WAIT was called ${calls:-0} times, not after every write"
+	# --wait-replicas 0 turns it off
+	sentinel_cli CONFIG RESETSTAT >/dev/null
+	run -0 sctl --wait-replicas 0 emit d1 --actor a1 --type modified
+	calls=$(sentinel_cli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_wait:calls=\([0-9]*\),.*/\1/p')
+	[ "${calls:-0}" = 0 ] || fail "WAIT was sent with --wait-replicas 0"
+}
+
+@test "durable: with the replica stopped a write is not_durable (exit 75), in batch each line says so" {
+	run -0 sctl create --agent a1 --id d2
+	stopped=$(sentinel_replica_pid)
+	kill -STOP "$stopped"
+	run -75 sctl --wait-timeout 200 emit d2 --actor a1 --type modified --event-id x1
+	assert_output --partial "may have been stored: re-run with the same --event-id"
+	printf '%s\n' '{"op":"emit","id":"d2","actor":"a1","type":"modified","eventId":"x2"}' \
+		'{"op":"emit","id":"d2","actor":"a1","type":"modified"}' >"$BATS_TEST_TMPDIR/in"
+	run -75 sctl --wait-timeout 200 batch <"$BATS_TEST_TMPDIR/in"
+	[ "$(echo "$output" | jq -s 'map(select(.ok == false and .error.code == "not_durable")) | length')" = 2 ] ||
+		fail "both lines should be not_durable: $output"
+	[ "$(echo "$output" | jq -s -r '.[0].error.message')" != "$(echo "$output" | jq -s -r '.[1].error.message')" ] ||
+		fail "a line with an eventId and one without need different advice: $output"
+	kill -CONT "$stopped"
+	stopped=
 }

@@ -55,6 +55,12 @@ struct shell_opts {
 	int fail_fast;
 };
 
+/* Durable writes (durable.c): WAIT for the replicas --wait-replicas asks
+ * (nothing when it is 0). 0, or -1 with a->err (not_durable: the message
+ * ends with hint, what to do) and *out (if out) freed and NULL. */
+#define SESSCTL_HINT_WRITE "the write may have been applied: check the session (sessctl get) before re-running"
+int sessctl_durable(struct cli_app *a, const char *hint, cJSON **out);
+
 /* The command table (main.c), for the shell. */
 extern const struct cli_tool sessctl_tool;
 

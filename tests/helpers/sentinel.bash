@@ -10,6 +10,7 @@
 #   sentinel_stop      stops all five (safe after a failed start)
 #   sentinel_primary   the port the sentinels name as the primary now
 #   sentinel_replica   the port of the other data server
+#   sentinel_replica_pid   its pid (kill -STOP / -CONT it)
 #   sentinel_cli ARGS  redis-cli on the current primary
 #   sentinel_settled [TIMEOUT_S]  until every sentinel names the same
 #                      primary, that server says ROLE master and the
@@ -54,7 +55,7 @@ sentinel_start() {
 			$([ $role = replica ] && echo "--replicaof 127.0.0.1 $SENT_MASTER_PORT") \
 			>/dev/null 2>&1 3>&- || return 1
 		_sent_wait_ping "$port" "$dir" || return 1
-		if [ $role = master ]; then SENT_MASTER_PORT=$port; else SENT_REPLICA_PORT=$port; fi
+		if [ $role = master ]; then SENT_MASTER_PORT=$port SENT_MASTER_DIR=$dir; else SENT_REPLICA_PORT=$port SENT_REPLICA_DIR=$dir; fi
 	done
 	for i in 1 2 3; do
 		read -r dir port < <(_sent_dir_port) || return 1
@@ -77,7 +78,8 @@ sentinel_start() {
 	done
 	SENT_PORTS=${ports# }
 	SENT_URL="redis+sentinel://127.0.0.1:${SENT_PORTS// /,127.0.0.1:}/?master=$name"
-	export SENT_MASTER_PORT SENT_REPLICA_PORT SENT_PORTS SENT_URL SENT_NAME _SENT_DIRS
+	export SENT_MASTER_PORT SENT_REPLICA_PORT SENT_PORTS SENT_URL SENT_NAME _SENT_DIRS \
+		SENT_MASTER_DIR SENT_REPLICA_DIR
 	# every sentinel knows the replica and the two others (a failover
 	# needs both); up to 30 s
 	for i in $(seq 1 600); do
@@ -115,6 +117,13 @@ sentinel_replica() {
 	local p
 	p=$(sentinel_primary) || return 1
 	if [ "$p" = "$SENT_MASTER_PORT" ]; then echo "$SENT_REPLICA_PORT"; else echo "$SENT_MASTER_PORT"; fi
+}
+
+# sentinel_replica_pid: the pid of the data server that is not the primary
+sentinel_replica_pid() {
+	local p
+	p=$(sentinel_replica) || return 1
+	if [ "$p" = "$SENT_MASTER_PORT" ]; then cat "$SENT_MASTER_DIR/redis.pid"; else cat "$SENT_REPLICA_DIR/redis.pid"; fi
 }
 
 sentinel_cli() {

@@ -26,7 +26,7 @@ int sess_sentinel_parse(const char *list, struct sess_endpoint *eps, int max,
 
 	while (*p) {
 		size_t len = strcspn(p, ",");
-		char item[300], *colon;
+		char item[sizeof eps[0].host], *colon;
 		long port = 26379;
 		if (len == 0 || len >= sizeof item || n == max)
 			return sess_err_set(err, SESS_E_CONFIG, "bad_sentinels",
@@ -264,4 +264,55 @@ int sess_sentinel_open_any(struct sess_conn *sc, struct sess_config *scfg,
 		if (sess_conn_open_at(sc, scfg, &eps[order[i]], err) == 0)
 			return 0;
 	return -1;
+}
+
+/* ---- durable writes ---- */
+
+int sess_durable_on(const struct sess_config *cfg)
+{
+	return sess_config_wait_replicas(cfg) > 0;
+}
+
+int sess_durable_argv(const struct sess_config *cfg, const char **argv,
+		      char *nbuf, char *tbuf)
+{
+	snprintf(nbuf, 24, "%d", sess_config_wait_replicas(cfg));
+	snprintf(tbuf, 24, "%d", cfg->wait_timeout_ms);
+	argv[0] = "WAIT";
+	argv[1] = nbuf;
+	argv[2] = tbuf;
+	return 3;
+}
+
+int sess_durable_check(const struct sess_config *cfg, const redisReply *r,
+		       struct sess_err *err)
+{
+	int want = sess_config_wait_replicas(cfg);
+
+	if (r->type == REDIS_REPLY_INTEGER && r->integer >= want)
+		return 0;
+	if (r->type == REDIS_REPLY_INTEGER)
+		return sess_err_set(err, SESS_E_TEMP, "not_durable",
+				    "only %lld of %d replicas acknowledged the write within %d ms: it was applied on the primary and may be lost in a failover",
+				    r->integer, want, cfg->wait_timeout_ms);
+	return sess_err_set(err, SESS_E_TEMP, "not_durable",
+			    "WAIT failed (%.200s): the write was applied on the primary and may be lost in a failover",
+			    r->type == REDIS_REPLY_ERROR && r->str ? r->str : "no number of replicas");
+}
+
+int sess_durable_wait(struct sess_conn *c, struct sess_err *err)
+{
+	const char *argv[3];
+	char n[24], t[24];
+	redisReply *r;
+	int rc;
+
+	if (!c->cfg || !sess_durable_on(c->cfg))
+		return 0;
+	sess_durable_argv(c->cfg, argv, n, t);
+	if (!(r = sess_conn_call(c, err, 3, argv, NULL)))
+		return -1;
+	rc = sess_durable_check(c->cfg, r, err);
+	freeReplyObject(r);
+	return rc;
 }

@@ -45,4 +45,24 @@ int sess_sentinel_ask(const struct sess_config *cfg, struct sess_endpoint *out,
 int sess_sentinel_open_any(struct sess_conn *sc, struct sess_config *scfg,
 			   const struct sess_config *cfg, struct sess_err *err);
 
+/* ---- durable writes: WAIT ---- */
+
+/* Whether writes wait for replicas: sess_config_wait_replicas(cfg) > 0. */
+int sess_durable_on(const struct sess_config *cfg);
+
+/* Append "WAIT n timeout" for cfg to a pipeline or a conn: the argv
+ * (argv[0..2], buffers nbuf and tbuf of 24 bytes each are the caller's). */
+int sess_durable_argv(const struct sess_config *cfg, const char **argv,
+		      char *nbuf, char *tbuf);
+
+/* Judge WAIT's reply r: 0 when enough replicas acknowledged, else -1 with
+ * err SESS_E_TEMP, kind "not_durable" ("only K of N replicas ... the
+ * write was applied on the primary and may be lost in a failover"); an
+ * error reply or a reply that is no integer too (then err says it). */
+int sess_durable_check(const struct sess_config *cfg, const redisReply *r,
+		       struct sess_err *err);
+
+/* Send WAIT on c and judge it (no-op returning 0 when off). */
+int sess_durable_wait(struct sess_conn *c, struct sess_err *err);
+
 #endif
