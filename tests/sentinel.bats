@@ -111,3 +111,54 @@ event_ids() {
 	kill -CONT "$stopped"
 	stopped=
 }
+
+# batch_until_ok IN OUT: re-run the same input (up to 6 times, the
+# sentinels settling between runs) until batch exits 0; OUT holds the
+# last run's output
+batch_until_ok() {
+	local try rc
+	for try in 1 2 3 4 5 6; do
+		rc=0
+		timeout 60 "$SESSKIT_BUILDDIR/sessctl" batch <"$1" >"$2" 2>>"$BATS_TEST_TMPDIR/rerun.err" || rc=$?
+		[ $rc = 0 ] && return 0
+		sentinel_settled 60 || true
+	done
+	echo "batch did not succeed in 6 runs (last exit $rc):"; cat "$BATS_TEST_TMPDIR/rerun.err"
+	return 1
+}
+
+@test "SENTINEL FAILOVER during batch: every ok line is in the final log, a re-run makes each eventId exactly once" {
+	local n=400 i first
+	run -0 sctl create --agent a1 --id f1
+	for ((i = 1; i <= n; i++)); do
+		printf '{"op":"emit","id":"f1","actor":"a1","type":"modified","eventId":"ev%d"}\n' "$i"
+	done >"$BATS_TEST_TMPDIR/in"
+	first=$(sentinel_primary)
+	# a slow producer (about 4 s), the failover asked for in the middle
+	(while IFS= read -r l; do printf '%s\n' "$l"; sleep 0.01; done <"$BATS_TEST_TMPDIR/in") |
+		timeout 90 "$SESSKIT_BUILDDIR/sessctl" batch >"$BATS_TEST_TMPDIR/out1" 2>"$BATS_TEST_TMPDIR/err1" &
+	bg=$!
+	for i in $(seq 1 200); do
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/out1")" -ge 20 ] && break
+		sleep 0.05
+	done
+	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	assert_output OK
+	wait "$bg" || true
+	bg=
+	sentinel_settled 60
+	[ "$(sentinel_primary)" != "$first" ] || fail "no failover happened"
+	# every line the first run called ok is in the log
+	jq -r 'select(.ok == true) | .line' "$BATS_TEST_TMPDIR/out1" >"$BATS_TEST_TMPDIR/ok1"
+	run -0 event_ids f1
+	echo "$output" >"$BATS_TEST_TMPDIR/ids1"
+	while IFS= read -r i; do
+		grep -qx "ev$i" "$BATS_TEST_TMPDIR/ids1" || fail "line $i was ok but ev$i is not in the log after the failover"
+	done <"$BATS_TEST_TMPDIR/ok1"
+	# the same input again, until it runs through: each id exactly once
+	batch_until_ok "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out2"
+	[ "$(jq -s 'map(select(.ok)) | length' "$BATS_TEST_TMPDIR/out2")" = $n ] || fail "the re-run was not ok throughout"
+	run -0 event_ids f1
+	[ "$(echo "$output" | wc -l)" = $n ] || fail "$(echo "$output" | wc -l) events, not $n"
+	[ "$(echo "$output" | sort -u | wc -l)" = $n ] || fail "an eventId is in the log twice"
+}

@@ -290,6 +290,29 @@ static void upkeep_failed(struct batch *b, const struct sess_err *err)
 			 err->msg);
 }
 
+/* Through Sentinel, after a WAIT fell short: 1 with a->err set when the
+ * sentinels name another primary than the one we write to (asked at most
+ * every 500 ms). */
+static int sess_moved(struct batch *b)
+{
+	static long long last;
+	struct sess_endpoint ep;
+	struct sess_err e;
+	const struct sess_conn *c = &b->a->conn;
+
+	if (!b->a->cfg.sentinels[0] || sess_stream_now_ms() - last < 500)
+		return 0;
+	last = sess_stream_now_ms();
+	if (sess_sentinel_ask(&b->a->cfg, &ep, &e))
+		return 0;
+	if (ep.port == c->ep.port && !strcmp(ep.host, c->ep.host))
+		return 0;
+	sess_err_set(&b->a->err, SESS_E_UNAVAILABLE, "failover",
+		     "failover: the sentinels name %s:%d as the primary now, not %s; re-run the same input (emits with an eventId are not stored twice)",
+		     ep.host, ep.port, c->where);
+	return 1;
+}
+
 /* The next reply on the pipeline: an upkeep one is dropped (a failed one
  * warned about), an emit group's is kept with the group, whose upkeep is
  * queued. -1 when the connection failed. */
@@ -314,6 +337,10 @@ static int read_reply(struct batch *b)
 		sess_durable_check(&b->a->cfg, r, &g->durable);
 		g->state = G_REPLIED;
 		freeReplyObject(r);
+		/* short of replicas through Sentinel: a failover? then stop
+		 * here, the lines not printed are for a re-run */
+		if (g->durable.cls != SESS_OK && sess_moved(b))
+			return -1;
 		return 0;
 	}
 	if (tag != TAG_EMIT) {
