@@ -27,7 +27,7 @@ setup() {
 	export REDIS_URL=$SENT_URL
 }
 teardown() {
-	kill ${bg:-} 2>/dev/null
+	kill ${bg:-} ${writer:-} 2>/dev/null
 	[ -z "${stopped:-}" ] || kill -CONT "$stopped" 2>/dev/null
 	true
 }
@@ -161,4 +161,50 @@ batch_until_ok() {
 	run -0 event_ids f1
 	[ "$(echo "$output" | wc -l)" = $n ] || fail "$(echo "$output" | wc -l) events, not $n"
 	[ "$(echo "$output" | sort -u | wc -l)" = $n ] || fail "an eventId is in the log twice"
+}
+
+@test "events --follow across a failover: each event printed is the log's, or it stops: history diverged (65)" {
+	local i out=$BATS_TEST_TMPDIR/fout err=$BATS_TEST_TMPDIR/ferr rc=running
+	run -0 sctl create --agent a1 --id f2
+	sk_bg "$out" "$err" sessctl events f2 --follow --from 1
+	bg=$!
+	# a writer without WAIT: what reaches the old primary after the
+	# promotion is lost when it is demoted, and the follower has seen it
+	(for ((i = 1; i <= 600; i++)); do
+		printf '{"op":"emit","id":"f2","actor":"a1","type":"modified","eventId":"w%d"}\n' "$i"
+		sleep 0.01
+	done) | timeout 90 "$SESSKIT_BUILDDIR/sessctl" --wait-replicas 0 batch >/dev/null 2>&1 &
+	writer=$!
+	for i in $(seq 1 200); do
+		[ "$(wc -l <"$out")" -ge 20 ] && break
+		sleep 0.05
+	done
+	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	wait "$writer" || true
+	sentinel_settled 60
+	run -0 sctl emit f2 --actor a1 --type modified --event-id after
+	# until the follower prints that event or stops (60 s at most)
+	for i in $(seq 1 600); do
+		if ! kill -0 "$bg" 2>/dev/null; then
+			rc=0
+			wait "$bg" || rc=$?
+			bg=
+			break
+		fi
+		jq -e 'select(.eventId == "after")' "$out" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	if [ "$rc" != running ]; then
+		[ "$rc" = 65 ] || fail "the follower ended with $rc: $(cat "$err")"
+		grep -q 'history diverged at seq [0-9]' "$err" || fail "no divergence message: $(cat "$err")"
+		return 0
+	fi
+	jq -e 'select(.eventId == "after")' "$out" >/dev/null || fail "the follower neither printed the last event nor stopped: $(cat "$err")"
+	# each event printed once, and as the log holds it
+	[ "$(jq -r .seq "$out" | sort -n | uniq -d | wc -l)" = 0 ] || fail "an event was printed twice"
+	run -0 sctl events f2 --from 1
+	jq -c . <<<"$output" >"$BATS_TEST_TMPDIR/log"
+	while IFS= read -r line; do
+		grep -Fxq -- "$line" "$BATS_TEST_TMPDIR/log" || fail "printed but not in the log: $line"
+	done < <(jq -c . "$out")
 }

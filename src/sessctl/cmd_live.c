@@ -58,6 +58,8 @@ static int subscribe(struct sess_conn *c, const char *cmd, int n, const char **c
 struct follow_st {
 	struct cli_app *a;
 	long last;
+	char *last_text;  /* the last event printed, as JSON text (owned) */
+	int same;         /* check_last: the server's event at last matched */
 };
 
 static int follow_each(cJSON *ev, void *p)
@@ -67,16 +69,47 @@ static int follow_each(cJSON *ev, void *p)
 
 	if (cJSON_IsNumber(seq))
 		st->last = (long)seq->valuedouble;
+	free(st->last_text);
+	st->last_text = cJSON_PrintUnformatted(ev);
 	return cli_out_json(&st->a->out, ev);
+}
+
+static int same_each(cJSON *ev, void *p)
+{
+	struct follow_st *st = p;
+	char *text = cJSON_PrintUnformatted(ev);
+
+	st->same = text && st->last_text && !strcmp(text, st->last_text);
+	free(text);
+	return 0;
+}
+
+/* After a reconnect (a failover may have lost writes the old server had):
+ * the event last printed must still be there, byte for byte. 0 it is,
+ * 1 it is not (a->err says "history diverged at seq N"), -1 the read
+ * failed (a->err). */
+static int check_last(struct cli_app *a, const char *id, struct follow_st *st)
+{
+	if (!st->last_text)
+		return 0;
+	st->same = 0;
+	if (sess_log_events(&a->ctx, id, st->last, st->last, 1, same_each, st, NULL, &a->err))
+		return a->err.cls == SESS_E_NEGATIVE ? 0 : -1; /* ended: said below */
+	if (st->same)
+		return 0;
+	sess_err_set(&a->err, SESS_E_DATA, "diverged",
+		     "history diverged at seq %ld: the server no longer holds the event printed there (lost in a failover?); what was printed from seq %ld on may not be in the log",
+		     st->last, st->last);
+	return 1;
 }
 
 int live_follow(struct cli_app *a, const char *id, long from)
 {
-	struct follow_st st = {a, from - 1};
+	struct follow_st st = {a, from - 1, NULL, 0};
 	struct sess_conn sub;
 	char chan[SESS_KEY_MAX];
 	const char *chans[1] = {chan};
-	int first = 1;
+	int first = 1, check = 0, d;
 
 	cli_catch_stop_signals();
 	sess_key_channel(chan, a->cfg.prefix, id);
@@ -88,18 +121,32 @@ int live_follow(struct cli_app *a, const char *id, long from)
 		redisReply *r = NULL;
 		int w;
 
+		/* reconnected: the history we printed must still be the server's */
+		if (check && (d = check_last(a, id, &st)) != 0) {
+			if (d > 0) {
+				free(st.last_text);
+				sess_conn_close(&sub);
+				return cli_app_fail(a);
+			}
+			if (reconnect(a, &a->conn, a->err.msg))
+				break;
+			continue;
+		}
+		check = 0;
 		/* the log is the truth: read everything after the last printed seq */
 		if (sess_log_events(&a->ctx, id, st.last + 1, 0, 0, follow_each, &st, NULL, &a->err)) {
 			if (a->err.cls == SESS_E_NEGATIVE) {
 				sess_conn_close(&sub);
+				free(st.last_text);
 				if (!first)
 					fprintf(stderr, "%s: session %s ended (expired or deleted)\n", a->prog, id);
 				return first ? cli_app_fail(a) : 1;
 			}
 			if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP)
-				return sess_conn_close(&sub), cli_app_fail(a);
+				return free(st.last_text), sess_conn_close(&sub), cli_app_fail(a);
 			if (reconnect(a, &a->conn, a->err.msg))
 				break;
+			check = 1;
 			continue;
 		}
 		first = 0;
@@ -114,6 +161,7 @@ int live_follow(struct cli_app *a, const char *id, long from)
 		}
 	}
 	sess_conn_close(&sub);
+	free(st.last_text);
 	return cli_stop_signal() ? cli_signal_exit() : 0;
 }
 

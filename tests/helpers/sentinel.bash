@@ -31,50 +31,65 @@ _sent_dir_port() {
 	echo "$dir $port"
 }
 
-_sent_wait_ping() { # PORT DIR
-	local i
-	for i in $(seq 1 200); do
-		redis-cli -p "$1" ping 2>/dev/null | grep -q PONG && return 0
-		sleep 0.05
+# _sent_spawn KIND [ARGS...]: one server (KIND data: redis-server ARGS;
+# KIND sentinel: a sentinel monitoring ARGS = "NAME PRIMARY_PORT") on a
+# reserved port; a port someone took meanwhile (an ephemeral one) is
+# given up and another tried. Sets _SP_DIR and _SP_PORT.
+_sent_spawn() {
+	local kind=$1 try dir port i
+	shift
+	for try in $(seq 1 20); do
+		read -r dir port < <(_sent_dir_port) || return 1
+		_SENT_DIRS="$_SENT_DIRS $dir"
+		if [ "$kind" = sentinel ]; then
+			cat >"$dir/sentinel.conf" <<-CONF
+			port $port
+			bind 127.0.0.1
+			daemonize yes
+			pidfile $dir/redis.pid
+			logfile $dir/redis.log
+			dir $dir
+			sentinel monitor $1 127.0.0.1 $2 2
+			sentinel down-after-milliseconds $1 1000
+			sentinel failover-timeout $1 10000
+			sentinel parallel-syncs $1 1
+			CONF
+			redis-server "$dir/sentinel.conf" --sentinel >/dev/null 2>&1 3>&-
+		else
+			redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+				--dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" \
+				--logfile "$dir/redis.log" "$@" >/dev/null 2>&1 3>&-
+		fi
+		for i in $(seq 1 200); do
+			if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
+				_SP_DIR=$dir _SP_PORT=$port
+				return 0
+			fi
+			grep -qs -e "Address already in use" -e "Failed listening" "$dir/redis.log" && break
+			sleep 0.05
+		done
+		grep -qs -e "Address already in use" -e "Failed listening" "$dir/redis.log" || {
+			echo "server on port $port did not start: $(tail -n 3 "$dir/redis.log" 2>/dev/null)" >&2
+			return 1
+		}
+		_redis_kill "$dir"
 	done
-	echo "server on port $1 did not start: $(tail -n 3 "$2/redis.log" 2>/dev/null)" >&2
+	echo "_sent_spawn: no free port in 20 tries" >&2
 	return 1
 }
 
 sentinel_start() {
-	local name=${1:-mymaster} dir port i s ports="" ok
+	local name=${1:-mymaster} i s ports="" ok
 	SENT_NAME=$name
 	_SENT_DIRS=""
 	export _SENT_DIRS # teardown_file stops what a failed start left
-	for role in master replica; do
-		read -r dir port < <(_sent_dir_port) || return 1
-		_SENT_DIRS="$_SENT_DIRS $dir"
-		redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-			--dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" \
-			--logfile "$dir/redis.log" \
-			$([ $role = replica ] && echo "--replicaof 127.0.0.1 $SENT_MASTER_PORT") \
-			>/dev/null 2>&1 3>&- || return 1
-		_sent_wait_ping "$port" "$dir" || return 1
-		if [ $role = master ]; then SENT_MASTER_PORT=$port SENT_MASTER_DIR=$dir; else SENT_REPLICA_PORT=$port SENT_REPLICA_DIR=$dir; fi
-	done
+	_sent_spawn data || return 1
+	SENT_MASTER_PORT=$_SP_PORT SENT_MASTER_DIR=$_SP_DIR
+	_sent_spawn data --replicaof 127.0.0.1 "$SENT_MASTER_PORT" || return 1
+	SENT_REPLICA_PORT=$_SP_PORT SENT_REPLICA_DIR=$_SP_DIR
 	for i in 1 2 3; do
-		read -r dir port < <(_sent_dir_port) || return 1
-		_SENT_DIRS="$_SENT_DIRS $dir"
-		cat >"$dir/sentinel.conf" <<-CONF
-		port $port
-		bind 127.0.0.1
-		daemonize yes
-		pidfile $dir/redis.pid
-		logfile $dir/redis.log
-		dir $dir
-		sentinel monitor $name 127.0.0.1 $SENT_MASTER_PORT 2
-		sentinel down-after-milliseconds $name 1000
-		sentinel failover-timeout $name 10000
-		sentinel parallel-syncs $name 1
-		CONF
-		redis-server "$dir/sentinel.conf" --sentinel >/dev/null 2>&1 3>&- || return 1
-		_sent_wait_ping "$port" "$dir" || return 1
-		ports="$ports $port"
+		_sent_spawn sentinel "$name" "$SENT_MASTER_PORT" || return 1
+		ports="$ports $_SP_PORT"
 	done
 	SENT_PORTS=${ports# }
 	SENT_URL="redis+sentinel://127.0.0.1:${SENT_PORTS// /,127.0.0.1:}/?master=$name"
