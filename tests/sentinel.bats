@@ -208,3 +208,29 @@ batch_until_ok() {
 		grep -Fxq -- "$line" "$BATS_TEST_TMPDIR/log" || fail "printed but not in the log: $line"
 	done < <(jq -c . "$out")
 }
+
+@test "watch hears +switch-master from the sentinels and moves to the new primary" {
+	local i out=$BATS_TEST_TMPDIR/wout err=$BATS_TEST_TMPDIR/werr first
+	run -0 sctl create --agent a1 --id w1
+	sk_bg "$out" "$err" sessctl watch w1
+	bg=$!
+	first=$(sentinel_primary)
+	for i in $(seq 1 200); do
+		[ "$(redis-cli -p "$first" CLIENT LIST | grep -c 'psub=1\|sub=1')" -ge 1 ] && break
+		sleep 0.05
+	done
+	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	for i in $(seq 1 300); do
+		grep -q "the sentinels switched the primary of mymaster" "$err" && break
+		sleep 0.1
+	done
+	grep -q "the sentinels switched the primary of mymaster" "$err" || fail "no switch noticed: $(cat "$err")"
+	sentinel_settled 60
+	# events on the new primary reach it (emitted until one is seen, 30 s)
+	for i in $(seq 1 60); do
+		sctl emit w1 --actor a1 --type modified >/dev/null
+		[ -s "$out" ] && break
+		sleep 0.5
+	done
+	[ "$(jq -r '.sessionId // .id' "$out" | head -n 1)" = w1 ] || fail "watch printed nothing after the failover: $(cat "$err")"
+}
