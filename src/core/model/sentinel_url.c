@@ -70,7 +70,7 @@ static int set_param(struct sess_config *cfg, char *kv, struct sess_err *err)
 int sess_config_apply_sentinel_url(struct sess_config *cfg, const char *url,
 				   struct sess_err *err)
 {
-	char buf[2048], plain[1100], list[sizeof cfg->sentinels];
+	char buf[2048], plain[2048 + 32], list[sizeof cfg->sentinels];
 	char *rest, *at, *frag, *q, *slash, *tok, *save = NULL;
 	size_t n = 0;
 
