@@ -293,7 +293,7 @@ static void upkeep_failed(struct batch *b, const struct sess_err *err)
 /* Through Sentinel, after a WAIT fell short: 1 with a->err set when the
  * sentinels name another primary than the one we write to (asked at most
  * every 500 ms). */
-static int sess_moved(struct batch *b)
+static int primary_moved(struct batch *b)
 {
 	static long long last;
 	struct sess_endpoint ep;
@@ -339,7 +339,7 @@ static int read_reply(struct batch *b)
 		freeReplyObject(r);
 		/* short of replicas through Sentinel: a failover? then stop
 		 * here, the lines not printed are for a re-run */
-		if (g->durable.cls != SESS_OK && sess_moved(b))
+		if (g->durable.cls != SESS_OK && primary_moved(b))
 			return -1;
 		return 0;
 	}
