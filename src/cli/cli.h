@@ -62,6 +62,9 @@ enum cli_opt_kind {
 /* What a value or positional argument completes to. */
 #define CLI_COMPLETE_SESSION "@session" /* session ids from the server */
 #define CLI_COMPLETE_FILE "@file"
+/* A string option that may be repeated: its values joined with commas
+ * (--sentinel a:1 --sentinel b:2 is "a:1,b:2"); completes to nothing. */
+#define CLI_LIST "@list"
 
 struct cli_opt {
 	const char *name;        /* long name without "--" */
@@ -142,6 +145,9 @@ struct cli_common {
 	const char *url, *host, *socket, *user, *password, *password_file;
 	const char *config, *prefix, *color;
 	long port, db, timeout; /* -1 = not given */
+	/* Sentinel and durable writes (settings.c) */
+	const char *sentinel, *sentinel_master, *sentinel_user, *sentinel_password;
+	long wait_replicas, wait_timeout; /* -1 = not given */
 	int askpass;
 	int insecure_password_file; /* take a password file others can read */
 	/* TLS (tls.* settings); NULL / 0 = not given */

@@ -140,17 +140,30 @@ static int spec_find(const struct spec *sp, int val)
 	return -1;
 }
 
+/* The values of repeated CLI_LIST options, joined (kept to the end). */
+static char *joined[16];
+static size_t njoined;
+
 int cli_opt_set(const struct cli_opt *o, void *dst, const char *arg,
 		struct sess_err *err)
 {
 	char *p = (char *)dst + o->off;
-	char what[64];
+	const char *prev = *(const char **)(void *)p;
+	char what[64], *j;
 
 	switch (o->kind) {
 	case CLI_OPT_FLAG:
 		*(int *)(void *)p = 1;
 		return 0;
 	case CLI_OPT_STR:
+		if (o->values && !strcmp(o->values, CLI_LIST) && prev && arg) {
+			if (njoined == sizeof joined / sizeof joined[0] ||
+			    !(j = malloc(strlen(prev) + strlen(arg) + 2)))
+				return sess_err_set(err, SESS_E_USAGE, NULL, "--%s given too often", o->name);
+			sprintf(j, "%s,%s", prev, arg);
+			joined[njoined++] = j;
+			arg = j;
+		}
 		*(const char **)(void *)p = arg;
 		return 0;
 	case CLI_OPT_LONG:

@@ -191,7 +191,7 @@ static void values(struct cli_app *a, const char *what, const char *cur, const c
 {
 	char buf[256], *w, *save = NULL;
 
-	if (!what)
+	if (!what || !strcmp(what, CLI_LIST))
 		return;
 	if (!strcmp(what, CLI_COMPLETE_FILE)) {
 		printf(":file%s%s\n", *pfx ? "\t" : "", pfx);

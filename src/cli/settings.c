@@ -46,6 +46,18 @@ const struct cli_opt cli_common_opts[] = {
 	CLI_STR("prefix", 0, "P", "key prefix (default sess)", struct cli_common, prefix, NULL),
 	CLI_LONG("timeout", 't', "MS", "command timeout in milliseconds", struct cli_common, timeout,
 		 1, 3600000),
+	CLI_STR("sentinel", 0, "HOST:PORT[,...]", "find the primary through these sentinels (repeatable)",
+		struct cli_common, sentinel, CLI_LIST),
+	CLI_STR("sentinel-master", 0, "NAME", "the master name the sentinels monitor",
+		struct cli_common, sentinel_master, NULL),
+	CLI_STR("sentinel-user", 0, "NAME", "ACL user name for the sentinels",
+		struct cli_common, sentinel_user, NULL),
+	CLI_STR("sentinel-password", 0, "PASS", "password for the sentinels (prefer REDIS_SENTINEL_PASSWORD)",
+		struct cli_common, sentinel_password, NULL),
+	CLI_LONG("wait-replicas", 0, "N", "writes wait for N replicas (WAIT) before ok; default 1 through Sentinel, else 0",
+		 struct cli_common, wait_replicas, 0, 1000),
+	CLI_LONG("wait-timeout", 0, "MS", "how long a write waits for its replicas (default 1000)",
+		 struct cli_common, wait_timeout, 1, 3600000),
 	CLI_STR("color", 0, "WHEN", "auto, always or never (NO_COLOR is honoured)",
 		struct cli_common, color, "auto always never"),
 	/* the British spelling, accepted and not shown */
@@ -83,7 +95,7 @@ char *cli_secret_arg(const struct cli_opt *o, char *arg)
 
 	if (o->kind != CLI_OPT_STR || !arg)
 		return arg;
-	if (!strcmp(o->name, "password"))
+	if (!strcmp(o->name, "password") || !strcmp(o->name, "sentinel-password"))
 		n = strlen(arg);
 	else if (o->arg && !strcmp(o->arg, "URL"))
 		n = url_password(arg, &p);
@@ -111,6 +123,7 @@ void cli_common_init(struct cli_common *c)
 {
 	memset(c, 0, sizeof *c);
 	c->port = c->db = c->timeout = -1;
+	c->wait_replicas = c->wait_timeout = -1;
 }
 
 static int askpass(struct sess_config *cfg, struct sess_err *err)
@@ -239,6 +252,26 @@ int cli_settings(struct sess_config *cfg, const struct cli_common *c,
 		*warn = 1;
 	}
 	if (cli_tls_settings(cfg, c, err))
+		return -1;
+	if (c->sentinel && sess_config_set(cfg, "redis.sentinels", c->sentinel, "--sentinel", err))
+		return -1;
+	if (c->sentinel_master &&
+	    sess_config_set(cfg, "redis.sentinelMaster", c->sentinel_master, "--sentinel-master", err))
+		return -1;
+	if (c->sentinel_user &&
+	    sess_config_set(cfg, "redis.sentinelUsername", c->sentinel_user, "--sentinel-user", err))
+		return -1;
+	if (c->sentinel_password) {
+		if (sess_config_set(cfg, "redis.sentinelPassword", c->sentinel_password,
+				    "--sentinel-password", err))
+			return -1;
+		*warn = 1;
+	}
+	if (c->wait_replicas >= 0 &&
+	    set_num(cfg, "redis.waitReplicas", c->wait_replicas, "--wait-replicas", err))
+		return -1;
+	if (c->wait_timeout >= 0 &&
+	    set_num(cfg, "redis.waitTimeout", c->wait_timeout, "--wait-timeout", err))
 		return -1;
 	if (c->password_file &&
 	    sess_config_password_file(cfg, c->password_file, c->insecure_password_file, err))

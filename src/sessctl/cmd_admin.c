@@ -74,7 +74,8 @@ static int op_checkpoint(struct cli_app *a, const char *id, void *p)
 	struct checkpoint_opts *st = p;
 	cJSON *out = NULL;
 
-	if (sess_checkpoint(&a->ctx, id, st->reason, &out, &a->err))
+	if (sess_checkpoint(&a->ctx, id, st->reason, &out, &a->err) ||
+	    sessctl_durable(a, SESSCTL_HINT_WRITE, &out))
 		return -1;
 	cli_print(a, out);
 	return 0;

@@ -36,10 +36,13 @@
 #include "core/model/keys.h"
 #include "core/model/limits.h"
 #include "core/redis/pipe.h"
+#include "core/redis/sentinel.h"
 #include "sessctl.h"
 
-/* Tags of the pipeline's replies: upkeep commands carry 0, emit groups 1. */
+/* Tags of the pipeline's replies: upkeep commands carry 0, emit groups 1,
+ * the WAIT after a group (durable writes) 2. */
 #define TAG_EMIT 1
+#define TAG_WAIT 2
 
 /* Most groups open at once (sessions written to and not yet sent): past
  * it, the oldest open group is sent. */
@@ -53,9 +56,11 @@
 struct ev_info {
 	long line;
 	char type[SESS_TYPE_MAX + 1];
+	int has_event_id;           /* a re-run is deduplicated */
 };
 
-enum group_state { G_OPEN, G_SENT, G_REPLIED, G_DROPPED };
+/* G_WAITING: replied, its WAIT not yet (durable writes) */
+enum group_state { G_OPEN, G_SENT, G_WAITING, G_REPLIED, G_DROPPED };
 
 /* The emits to one session that go in one script call. */
 struct group {
@@ -65,7 +70,9 @@ struct group {
 	struct ev_info *ev;         /* its emits, in input order */
 	int nev;
 	int left;                   /* lines not yet printed */
-	redisReply *reply;          /* G_REPLIED */
+	redisReply *reply;          /* G_WAITING, G_REPLIED */
+	struct sess_err durable;    /* G_REPLIED: its WAIT fell short (cls set) */
+	struct group *wnext;        /* G_WAITING: the queue for WAIT replies */
 	struct group *hnext;        /* G_OPEN: hash chain */
 	struct group *prev, *next;  /* G_OPEN: the open list, oldest first;
 				     * G_SENT: the sent queue (next) */
@@ -115,6 +122,8 @@ struct batch {
 	struct group *open_head, *open_tail;
 	int nopen;
 	struct group *sent_head, *sent_tail; /* replies come in this order */
+	struct group *wait_head, *wait_tail; /* and WAIT's after them */
+	int durable;                /* WAIT after each group */
 	struct group *free_groups, *all;
 	int fail_fast, first_fail, stop;
 	long ok_lines, failed_lines;
@@ -213,6 +222,8 @@ static struct group *group_new(struct batch *b, const char *id)
 	memset(&g->req, 0, sizeof g->req);
 	g->nev = g->left = 0;
 	g->reply = NULL;
+	g->wnext = NULL;
+	sess_err_clear(&g->durable);
 	g->hnext = b->hash[hash_id(id)];
 	b->hash[hash_id(id)] = g;
 	g->next = NULL;
@@ -279,6 +290,29 @@ static void upkeep_failed(struct batch *b, const struct sess_err *err)
 			 err->msg);
 }
 
+/* Through Sentinel, after a WAIT fell short: 1 with a->err set when the
+ * sentinels name another primary than the one we write to (asked at most
+ * every 500 ms). */
+static int primary_moved(struct batch *b)
+{
+	static long long last;
+	struct sess_endpoint ep;
+	struct sess_err e;
+	const struct sess_conn *c = &b->a->conn;
+
+	if (!b->a->cfg.sentinels[0] || sess_stream_now_ms() - last < 500)
+		return 0;
+	last = sess_stream_now_ms();
+	if (sess_sentinel_ask(&b->a->cfg, &ep, &e))
+		return 0;
+	if (ep.port == c->ep.port && !strcmp(ep.host, c->ep.host))
+		return 0;
+	sess_err_set(&b->a->err, SESS_E_UNAVAILABLE, "failover",
+		     "failover: the sentinels name %s:%d as the primary now, not %s; re-run the same input (emits with an eventId are not stored twice)",
+		     ep.host, ep.port, c->where);
+	return 1;
+}
+
 /* The next reply on the pipeline: an upkeep one is dropped (a failed one
  * warned about), an emit group's is kept with the group, whose upkeep is
  * queued. -1 when the connection failed. */
@@ -293,6 +327,22 @@ static int read_reply(struct batch *b)
 
 	if (sess_pipe_next(&b->pipe, &r, &tag, &b->a->err))
 		return -1;
+	if (tag == TAG_WAIT) {
+		/* the oldest group waiting: its lines may be printed now */
+		g = b->wait_head;
+		b->wait_head = g->wnext;
+		if (!b->wait_head)
+			b->wait_tail = NULL;
+		g->wnext = NULL;
+		sess_durable_check(&b->a->cfg, r, &g->durable);
+		g->state = G_REPLIED;
+		freeReplyObject(r);
+		/* short of replicas through Sentinel: a failover? then stop
+		 * here, the lines not printed are for a re-run */
+		if (g->durable.cls != SESS_OK && primary_moved(b))
+			return -1;
+		return 0;
+	}
 	if (tag != TAG_EMIT) {
 		if (r->type == REDIS_REPLY_ERROR) {
 			sess_conn_reply_error(&b->a->conn, r, &err);
@@ -308,6 +358,14 @@ static int read_reply(struct batch *b)
 	g->next = NULL;
 	g->state = G_REPLIED;
 	g->reply = r;
+	if (b->durable) {
+		g->state = G_WAITING;
+		if (b->wait_tail)
+			b->wait_tail->wnext = g;
+		else
+			b->wait_head = g;
+		b->wait_tail = g;
+	}
 	b->inflight -= (size_t)g->nev;
 	/* the upkeep in group order: one index update for the group */
 	for (i = 0; i < g->nev; i++) {
@@ -356,6 +414,15 @@ static int emit_result(struct batch *b, const struct group *g, int i)
 		note_fail(b, &err);
 		return print_rec(b, cli_error_record(g->ev[i].line, &err));
 	}
+	if (g->durable.cls != SESS_OK) {
+		/* stored on the primary, maybe not on a replica: never ok */
+		sess_err_set(&err, SESS_E_TEMP, "not_durable", "%.300s; %s", g->durable.msg,
+			     g->ev[i].has_event_id ?
+			     "the event may have been stored: re-run with the same eventId (a duplicate is dropped)" :
+			     "the event may have been stored, and it has no eventId: a re-run may store it twice");
+		note_fail(b, &err);
+		return print_rec(b, cli_error_record(g->ev[i].line, &err));
+	}
 	b->ok_lines++;
 	return print_emit(b, g->id, g->ev[i].line, &res);
 }
@@ -366,7 +433,8 @@ static void print_ready(struct batch *b)
 {
 	while (b->n) {
 		struct slot *s = &b->ring[b->head];
-		if (s->kind == SLOT_EMIT && (s->g->state == G_OPEN || s->g->state == G_SENT))
+		if (s->kind == SLOT_EMIT && (s->g->state == G_OPEN || s->g->state == G_SENT ||
+					     s->g->state == G_WAITING))
 			return;
 		b->head = (b->head + 1) % b->cap;
 		b->n--;
@@ -407,8 +475,16 @@ static int send_group(struct batch *b, struct group *g)
 	/* on the wire at once: the server runs this group while we parse the
 	 * next (a read would send it only when we next wait on a reply) */
 	if (sess_pipe_argv(&b->pipe, SESS_LUA_EMIT, TAG_EMIT, argc, g->req.argv, g->req.lens,
-			   &b->a->err) ||
-	    sess_pipe_send(&b->pipe, &b->a->err))
+			   &b->a->err))
+		return -1;
+	if (b->durable) { /* before the group's lines are printed */
+		const char *wargv[3];
+		char n[24], t[24];
+		sess_durable_argv(&b->a->cfg, wargv, n, t);
+		if (sess_pipe_argv(&b->pipe, -1, TAG_WAIT, 3, wargv, NULL, &b->a->err))
+			return -1;
+	}
+	if (sess_pipe_send(&b->pipe, &b->a->err))
 		return -1;
 	sess_emit_req_free(&g->req);
 	g->state = G_SENT;
@@ -431,7 +507,7 @@ static int drain(struct batch *b)
 	while (b->open_head)
 		if (send_group(b, b->open_head))
 			return -1;
-	while (b->sent_head)
+	while (b->sent_head || b->wait_head)
 		if (read_reply(b))
 			return -1;
 	print_ready(b);
@@ -521,6 +597,7 @@ static int queue_emit(struct batch *b, long line, cJSON *in, const char *id_in,
 		goto done;
 	}
 	g->ev[g->nev].line = line;
+	g->ev[g->nev].has_event_id = ev.event_id[0] != '\0';
 	snprintf(g->ev[g->nev].type, sizeof g->ev[0].type, "%s", ev.type);
 	s = push(b);
 	s->kind = SLOT_EMIT;
@@ -677,7 +754,16 @@ static int handle(struct batch *b, long line, const char *text, size_t len)
 		cJSON_Delete(in);
 		return 0;
 	}
-	if (run_sync(b, op, in, id, &out, &err) == 0) {
+	rc = run_sync(b, op, in, id, &out, &err);
+	if (rc == 0 && strcmp(op, "get") && sess_durable_wait(&b->a->conn, &err)) {
+		cJSON_Delete(out);
+		out = NULL;
+		rc = -1;
+		if (!strcmp(err.kind, "not_durable"))
+			sess_err_set(&err, SESS_E_TEMP, "not_durable", "%.300s; %s", err.msg,
+				     SESSCTL_HINT_WRITE);
+	}
+	if (rc == 0) {
 		cJSON *rec = ok_rec(line, op, out); /* op lives in in */
 		b->ok_lines++;
 		cJSON_Delete(in);
@@ -793,6 +879,7 @@ int cmd_batch(struct cli_app *a, void *opts, int argc, char **argv)
 	b.fail_fast = o->fail_fast;
 	if ((rc = cli_connect(a)))
 		return rc;
+	b.durable = sess_durable_on(&a->cfg);
 	if (sess_script_load_all(&a->conn, &a->err) || sess_check_layout(&a->ctx, &a->err))
 		return cli_app_fail(a);
 	sess_pipe_init(&b.pipe, &a->conn);

@@ -56,7 +56,11 @@ static int op_emit(struct cli_app *a, const char *id, void *p)
 	struct emit_st *st = p;
 	cJSON *out = NULL;
 
-	if (sess_emit(&a->ctx, id, &st->ev, &out, &a->err))
+	if (sess_emit(&a->ctx, id, &st->ev, &out, &a->err) ||
+	    sessctl_durable(a, st->ev.event_id[0] ?
+			    "the event may have been stored: re-run with the same --event-id (a duplicate is dropped)" :
+			    "the event may have been stored, and without --event-id a re-run may store it twice: check sessctl events first",
+			    &out))
 		return -1;
 	cli_print(a, out);
 	return 0;

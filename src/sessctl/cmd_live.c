@@ -58,6 +58,8 @@ static int subscribe(struct sess_conn *c, const char *cmd, int n, const char **c
 struct follow_st {
 	struct cli_app *a;
 	long last;
+	char *last_text;  /* the last event printed, as JSON text (owned) */
+	int same;         /* check_last: the server's event at last matched */
 };
 
 static int follow_each(cJSON *ev, void *p)
@@ -67,16 +69,48 @@ static int follow_each(cJSON *ev, void *p)
 
 	if (cJSON_IsNumber(seq))
 		st->last = (long)seq->valuedouble;
+	free(st->last_text);
+	st->last_text = cJSON_PrintUnformatted(ev);
 	return cli_out_json(&st->a->out, ev);
+}
+
+static int same_each(cJSON *ev, void *p)
+{
+	struct follow_st *st = p;
+	char *text = cJSON_PrintUnformatted(ev);
+
+	st->same = text && st->last_text && !strcmp(text, st->last_text);
+	free(text);
+	return 0;
+}
+
+/* After a reconnect (a failover may have lost writes the old server had):
+ * the event last printed must still be there, byte for byte. 0 it is,
+ * 1 it is not (a->err says "history diverged at seq N"), -1 the read
+ * failed (a->err). */
+static int check_last(struct cli_app *a, const char *id, struct follow_st *st)
+{
+	if (!st->last_text)
+		return 0;
+	st->same = 0;
+	if (sess_log_events(&a->ctx, id, st->last, st->last, 1, same_each, st, NULL, &a->err))
+		return a->err.cls == SESS_E_NEGATIVE ? 0 : -1; /* ended: said below */
+	if (st->same)
+		return 0;
+	sess_err_set(&a->err, SESS_E_DATA, "diverged",
+		     "history diverged at seq %ld: the server no longer holds the event printed there (lost in a failover?); what was printed from seq %ld on may not be in the log",
+		     st->last, st->last);
+	return 1;
 }
 
 int live_follow(struct cli_app *a, const char *id, long from)
 {
-	struct follow_st st = {a, from - 1};
+	struct follow_st st = {a, from - 1, NULL, 0};
+	struct sessctl_switch sw;
 	struct sess_conn sub;
 	char chan[SESS_KEY_MAX];
 	const char *chans[1] = {chan};
-	int first = 1;
+	int first = 1, check = 0, d;
 
 	cli_catch_stop_signals();
 	sess_key_channel(chan, a->cfg.prefix, id);
@@ -84,22 +118,48 @@ int live_follow(struct cli_app *a, const char *id, long from)
 		return cli_app_fail(a);
 	if (subscribe(&sub, "SUBSCRIBE", 1, chans, &a->err))
 		return sess_conn_close(&sub), cli_app_fail(a);
+	sessctl_switch_open(a, &sw);
 	while (!cli_stop_signal() && !a->out.closed) {
 		redisReply *r = NULL;
 		int w;
 
+		/* the sentinels switched the primary: leave the old one now */
+		if (sessctl_switch_poll(a, &sw)) {
+			fprintf(stderr, "%s: the sentinels switched the primary of %s; leaving %s\n",
+				a->prog, a->cfg.sentinel_master, a->conn.where);
+			if (reconnect(a, &a->conn, "failover") ||
+			    reconnect(a, &sub, "failover") ||
+			    subscribe(&sub, "SUBSCRIBE", 1, chans, &a->err))
+				break;
+			check = 1;
+		}
+
+		/* reconnected: the history we printed must still be the server's */
+		if (check && (d = check_last(a, id, &st)) != 0) {
+			if (d > 0) {
+				free(st.last_text);
+				sessctl_switch_close(&sw), sess_conn_close(&sub);
+				return cli_app_fail(a);
+			}
+			if (reconnect(a, &a->conn, a->err.msg))
+				break;
+			continue;
+		}
+		check = 0;
 		/* the log is the truth: read everything after the last printed seq */
 		if (sess_log_events(&a->ctx, id, st.last + 1, 0, 0, follow_each, &st, NULL, &a->err)) {
 			if (a->err.cls == SESS_E_NEGATIVE) {
-				sess_conn_close(&sub);
+				sessctl_switch_close(&sw), sess_conn_close(&sub);
+				free(st.last_text);
 				if (!first)
 					fprintf(stderr, "%s: session %s ended (expired or deleted)\n", a->prog, id);
 				return first ? cli_app_fail(a) : 1;
 			}
 			if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP)
-				return sess_conn_close(&sub), cli_app_fail(a);
+				return free(st.last_text), sessctl_switch_close(&sw), sess_conn_close(&sub), cli_app_fail(a);
 			if (reconnect(a, &a->conn, a->err.msg))
 				break;
+			check = 1;
 			continue;
 		}
 		first = 0;
@@ -113,7 +173,8 @@ int live_follow(struct cli_app *a, const char *id, long from)
 				break;
 		}
 	}
-	sess_conn_close(&sub);
+	sessctl_switch_close(&sw), sess_conn_close(&sub);
+	free(st.last_text);
 	return cli_stop_signal() ? cli_signal_exit() : 0;
 }
 
@@ -140,8 +201,11 @@ int cmd_watch(struct cli_app *a, void *opts, int argc, char **argv)
 	const char *names[63];
 	int rc, n = argc, i;
 	const char *how;
+	struct sessctl_switch sw;
 
 	(void)opts;
+	memset(&sw, 0, sizeof sw);
+	sw.c.st.fd = -1;
 	for (i = 0; i < n; i++)
 		if (sess_key_check_id(argv[i], "session id", &a->err))
 			return cli_app_fail(a);
@@ -168,9 +232,20 @@ int cmd_watch(struct cli_app *a, void *opts, int argc, char **argv)
 		rc = cli_app_fail(a);
 		goto out;
 	}
+	sessctl_switch_open(a, &sw);
 	while (!cli_stop_signal() && !a->out.closed) {
 		redisReply *r = NULL;
-		int w = sess_conn_wait(&a->conn, 1000, &r, &a->err);
+		int w;
+
+		if (sessctl_switch_poll(a, &sw)) {
+			fprintf(stderr, "%s: the sentinels switched the primary of %s; leaving %s\n",
+				a->prog, a->cfg.sentinel_master, a->conn.where);
+			sess_conn_close(&a->conn);
+			w = -1; /* reconnect below, through the sentinels */
+			sess_err_set(&a->err, SESS_E_UNAVAILABLE, "failover", "failover");
+		} else {
+			w = sess_conn_wait(&a->conn, 1000, &r, &a->err);
+		}
 
 		if (w > 0) {
 			print_message(a, r);
@@ -185,6 +260,7 @@ int cmd_watch(struct cli_app *a, void *opts, int argc, char **argv)
 	if (cli_stop_signal())
 		rc = cli_signal_exit();
 out:
+	sessctl_switch_close(&sw);
 	free(chans);
 	/* the connection is in subscribe mode now: the shell must reconnect */
 	if (a->keep)

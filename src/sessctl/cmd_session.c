@@ -21,7 +21,8 @@ int cmd_create(struct cli_app *a, void *opts, int argc, char **argv)
 		return cli_app_fail(a);
 	if ((rc = cli_connect(a)))
 		return rc;
-	if (sess_create(&a->ctx, o->id, o->agent, o->ttl, o->metadata, &out, &a->err))
+	if (sess_create(&a->ctx, o->id, o->agent, o->ttl, o->metadata, &out, &a->err) ||
+	    sessctl_durable(a, SESSCTL_HINT_WRITE, &out))
 		return cli_app_fail(a);
 	return cli_print(a, out);
 }
@@ -35,18 +36,26 @@ static int print_out(struct cli_app *a, int rc, cJSON *out)
 	return 0;
 }
 
+/* The same for a write: durable first (--wait-replicas). */
+static int print_written(struct cli_app *a, int rc, cJSON *out)
+{
+	if (rc || sessctl_durable(a, SESSCTL_HINT_WRITE, &out))
+		return -1;
+	return print_out(a, 0, out);
+}
+
 static int op_join(struct cli_app *a, const char *id, void *agent)
 {
 	cJSON *out = NULL;
 	int rc = sess_join(&a->ctx, id, agent, &out, &a->err);
-	return print_out(a, rc, out);
+	return print_written(a, rc, out);
 }
 
 static int op_leave(struct cli_app *a, const char *id, void *agent)
 {
 	cJSON *out = NULL;
 	int rc = sess_leave(&a->ctx, id, agent, &out, &a->err);
-	return print_out(a, rc, out);
+	return print_written(a, rc, out);
 }
 
 static int op_complete(struct cli_app *a, const char *id, void *unused)
@@ -54,7 +63,7 @@ static int op_complete(struct cli_app *a, const char *id, void *unused)
 	cJSON *out = NULL;
 	int rc = sess_complete(&a->ctx, id, &out, &a->err);
 	(void)unused;
-	return print_out(a, rc, out);
+	return print_written(a, rc, out);
 }
 
 static int op_delete(struct cli_app *a, const char *id, void *unused)
@@ -62,14 +71,14 @@ static int op_delete(struct cli_app *a, const char *id, void *unused)
 	cJSON *out = NULL;
 	int rc = sess_delete(&a->ctx, id, &out, &a->err);
 	(void)unused;
-	return print_out(a, rc, out);
+	return print_written(a, rc, out);
 }
 
 static int op_touch(struct cli_app *a, const char *id, void *opts)
 {
 	cJSON *out = NULL;
 	int rc = sess_touch(&a->ctx, id, ((struct touch_opts *)opts)->ttl, &out, &a->err);
-	return print_out(a, rc, out);
+	return print_written(a, rc, out);
 }
 
 static int op_get(struct cli_app *a, const char *id, void *opts)

@@ -131,6 +131,27 @@ static void test_urls(void)
 	ok(sess_config_apply_url(&c, "redis://h?cacert=/a", &err) == -1 && strstr(err.msg, "cacert"),
 	   "TLS options only on rediss://");
 	ok(sess_config_apply_url(&c, "rediss://h?enabled=0", &err) == -1, "enabled is no query option");
+	/* Sentinel */
+	sess_config_defaults(&c);
+	ok(sess_config_apply_url(&c, "redis+sentinel://u:p%40w@s1:26380,s2,[::1]:5/2?master=mm&sentinelPassword=sp",
+				 &err) == 0, "redis+sentinel URL parses");
+	is_str(c.sentinels, "s1:26380,s2:26379,[::1]:5", "sentinels, default port 26379");
+	is_str(c.sentinel_master, "mm", "master name");
+	is_str(c.sentinel_password, "sp", "sentinel password from the query");
+	is_str(c.username, "u", "data user");
+	is_str(c.password, "p@w", "data password %%-decoded");
+	ok(c.db == 2 && sess_config_wait_replicas(&c) == 1, "db, and WAIT 1 by default through Sentinel");
+	sess_config_defaults(&c);
+	ok(sess_config_apply_url(&c, "redis-sentinel://pw@h1:1,h2:2/3#name", &err) == 0, "Lettuce's form");
+	ok(!strcmp(c.sentinel_master, "name") && !strcmp(c.password, "pw") && c.db == 3, "its #NAME, password, db");
+	ok(sess_config_apply_url(&c, "redis://h", &err) == 0 && !c.sentinels[0] &&
+	   sess_config_wait_replicas(&c) == 0, "a plain URL after it: no Sentinel, no WAIT");
+	sess_config_defaults(&c);
+	ok(sess_config_apply_url(&c, "redis+sentinel://h1:1", &err) == -1 && err.cls == SESS_E_CONFIG &&
+	   strstr(err.msg, "master name"), "no master name: refused");
+	ok(sess_config_apply_url(&c, "redis+sentinel://h1:x?master=m", &err) == -1, "a bad sentinel port refused");
+	ok(sess_config_apply_url(&c, "redis+sentinel://h1?master=m&nope=1", &err) == -1 &&
+	   strstr(err.msg, "nope"), "an unknown option named");
 }
 
 static void test_redact(void)

@@ -28,6 +28,8 @@ void sess_config_defaults(struct sess_config *cfg)
 	cfg->failure_snapshots = 1;
 	cfg->cleanup_interval = 3600;
 	cfg->cleanup_batch = 100;
+	cfg->wait_replicas = -1;
+	cfg->wait_timeout_ms = 1000;
 }
 
 int sess_parse_long(const char *s, long min, long max, const char *what,
@@ -264,6 +266,9 @@ int sess_config_apply_url(struct sess_config *cfg, const char *url,
 	char *rest, *at, *slash, *q;
 	long db;
 
+	if (!strncmp(url, "redis+sentinel://", 17) || !strncmp(url, "redis-sentinel://", 17))
+		return sess_config_apply_sentinel_url(cfg, url, err);
+	cfg->sentinels[0] = '\0'; /* a plain URL names the server itself */
 	if (strncmp(url, "unix://", 7) == 0)
 		return apply_unix_url(cfg, url + 7, err);
 	if (strncmp(url, "redis://", 8) == 0) {
@@ -275,7 +280,7 @@ int sess_config_apply_url(struct sess_config *cfg, const char *url,
 	} else {
 		sess_config_redact_url(url, shown, sizeof shown);
 		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
-				    "URL \"%.80s\" must start with redis://, rediss:// or unix://",
+				    "URL \"%.80s\" must start with redis://, rediss://, unix:// or redis+sentinel://",
 				    shown);
 	}
 	if (copy_str(buf, sizeof buf, rest, "URL", SESS_E_CONFIG, err))
@@ -322,8 +327,8 @@ int sess_config_apply_url(struct sess_config *cfg, const char *url,
 #define N(n, t, f, lo, hi, d, ...) {.name = n, .type = t, .off = OFF(f), .min = lo, .max = hi, .doc = d, __VA_ARGS__}
 static const struct sess_setting settings[] = {
 	{.name = "redis.url", .type = T_URL, .size = 1024, .secret = 1,
-	 .pattern = "^(redis|rediss|unix)://",
-	 .doc = "redis://[user[:password]@]host[:port][/db], rediss:// (TLS) or unix:///path.sock[?db=N]"},
+	 .pattern = "^(redis|rediss|unix|redis\\+sentinel|redis-sentinel)://",
+	 .doc = "redis://[user[:password]@]host[:port][/db], rediss:// (TLS), unix:///path.sock[?db=N] or redis+sentinel://[user:pass@]host:port[,host:port...][/db]?master=NAME"},
 	S("redis.host", host, "Redis host name or address"),
 	N("redis.port", T_INT, port, 1, 65535, "Redis TCP port"),
 	S("redis.socket", unix_path, "Redis unix socket path (instead of host and port)"),
@@ -372,6 +377,14 @@ static const struct sess_setting settings[] = {
 	N("tls.insecureKeyFile", T_BOOL, tls_insecure_key, 0, 1, "take a tls.key group or others can read"),
 	S("tls.ciphers", tls_ciphers, "TLS 1.2 cipher list (OpenSSL syntax)"),
 	S("tls.ciphersuites", tls_ciphersuites, "TLS 1.3 cipher suites (OpenSSL syntax)"),
+	S("redis.sentinels", sentinels, "Sentinels to ask for the primary, host:port[,host:port...] (port 26379 by default)",
+	  .pattern = "^[^,]+(,[^,]+)*$"),
+	S("redis.sentinelMaster", sentinel_master, "the master name the sentinels monitor"),
+	S("redis.sentinelUsername", sentinel_username, "ACL user name for the sentinels"),
+	S("redis.sentinelPassword", sentinel_password, "password for the sentinels", .secret = 1),
+	N("redis.waitReplicas", T_INT, wait_replicas, 0, 1000,
+	  "replicas a write waits for (WAIT) before it is ok; default 1 through Sentinel, else 0"),
+	N("redis.waitTimeout", T_INT, wait_timeout_ms, 1, 3600000, "how long WAIT waits, milliseconds"),
 	S("health.warn", health_warn, "sess-health warning thresholds, NAME=RANGE,..."),
 	S("health.crit", health_crit, "sess-health critical thresholds, NAME=RANGE,..."),
 	S("environment", environment, "the deployment the file is for (sess-validate's rules)",
@@ -704,6 +717,12 @@ int sess_config_load_env(struct sess_config *cfg, sess_env_fn env,
 		{"SESSION_CLEANUP_INTERVAL", "cleanupInterval"},
 		{"SESSION_CLEANUP_BATCH_SIZE", "cleanupBatchSize"},
 		{"SESSKIT_PREFIX", "prefix"},
+		{"REDIS_SENTINELS", "redis.sentinels"},
+		{"REDIS_SENTINEL_MASTER", "redis.sentinelMaster"},
+		{"REDIS_SENTINEL_USERNAME", "redis.sentinelUsername"},
+		{"REDIS_SENTINEL_PASSWORD", "redis.sentinelPassword"},
+		{"REDIS_WAIT_REPLICAS", "redis.waitReplicas"},
+		{"REDIS_WAIT_TIMEOUT", "redis.waitTimeout"},
 	};
 	size_t i;
 

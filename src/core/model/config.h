@@ -56,6 +56,17 @@ struct sess_config {
 	/* the deployment the file is for: development, staging or
 	 * production ("environment"; sess-validate applies its rules) */
 	char environment[16];
+	/* Sentinel (sentinel_url.c): non-empty sentinels = ask them for the
+	 * primary of sentinel_master ("host:port,host:port"); host and port
+	 * above are then unused */
+	char sentinels[1024];
+	char sentinel_master[128];
+	char sentinel_username[128];
+	char sentinel_password[512]; /* never printed */
+	/* durable writes: WAIT for this many replicas after writes; -1 (the
+	 * default): 1 through Sentinel, else off (sess_config_wait_replicas) */
+	int wait_replicas;
+	int wait_timeout_ms;
 };
 
 /* The settings table: every key a config file may hold, its type and
@@ -107,6 +118,15 @@ int sess_config_apply_url(struct sess_config *cfg, const char *url,
  * 0 set, 1 NAME is no TLS setting, -1 with err (a bad value). */
 int sess_config_tls_query(struct sess_config *cfg, char *q, struct sess_err *err);
 
+/* The redis+sentinel:// (or Lettuce's redis-sentinel://...#NAME) part of
+ * sess_config_apply_url (sentinel_url.c). */
+int sess_config_apply_sentinel_url(struct sess_config *cfg, const char *url,
+				   struct sess_err *err);
+
+/* The replicas a write waits for: wait_replicas, or when not set 1
+ * through Sentinel and 0 (no WAIT) otherwise. */
+int sess_config_wait_replicas(const struct sess_config *cfg);
+
 /* Set one setting by its config-file name ("defaultTTL", "prefix",
  * "redis.port", ...) from a string value, as flags and env do. source names
  * where the value came from, for the message ("--ttl", "SESSION_TTL"). */
@@ -126,7 +146,9 @@ int sess_config_load_json(struct sess_config *cfg, const char *text,
  * REDIS_USERNAME, REDIS_PASSWORD, REDIS_TLS, REDIS_CACERT, REDIS_CACERTDIR,
  * REDIS_CERT, REDIS_KEY, REDIS_SNI, REDIS_INSECURE, REDIS_TLS_CIPHERS,
  * REDIS_TLS_CIPHERSUITES, SESSION_TTL, SESSION_CLEANUP_INTERVAL,
- * SESSION_CLEANUP_BATCH_SIZE, SESSKIT_PREFIX. Empty values are ignored. */
+ * SESSION_CLEANUP_BATCH_SIZE, SESSKIT_PREFIX, REDIS_SENTINELS,
+ * REDIS_SENTINEL_MASTER, REDIS_SENTINEL_USERNAME, REDIS_SENTINEL_PASSWORD,
+ * REDIS_WAIT_REPLICAS, REDIS_WAIT_TIMEOUT. Empty values are ignored. */
 int sess_config_load_env(struct sess_config *cfg, sess_env_fn env,
 			 struct sess_err *err);
 

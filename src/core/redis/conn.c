@@ -353,6 +353,12 @@ static int take(struct sess_conn *c, redisReply **out)
 	if (redisReaderGetReply(c->reader, &r) != REDIS_OK)
 		return set_fail(c, SESS_IO_PROTOCOL, c->reader->errstr);
 	*out = r;
+	/* through Sentinel, a primary turned replica (READONLY) or a server
+	 * reloading (LOADING) is left: the next use or reopen asks the
+	 * sentinels again */
+	if (r && c->cfg && c->cfg->sentinels[0] && (*out)->type == REDIS_REPLY_ERROR &&
+	    (*out)->str && (!strncmp((*out)->str, "READONLY", 8) || !strncmp((*out)->str, "LOADING", 7)))
+		set_fail(c, SESS_IO_CLOSED, "the server is no longer the primary (READONLY or LOADING)");
 	return r != NULL;
 }
 
@@ -636,6 +642,8 @@ int sess_conn_open_at(struct sess_conn *c, const struct sess_config *cfg,
 int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 		   struct sess_err *err)
 {
+	if (cfg->sentinels[0])
+		return sess_conn_open_sentinel(c, cfg, err);
 	memset(c, 0, sizeof *c);
 	c->st.fd = -1;
 	c->cfg = cfg;
@@ -652,6 +660,8 @@ int sess_conn_reopen(struct sess_conn *c, struct sess_err *err)
 	if (!c->cfg)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "reopening a connection never opened");
 	sess_conn_close(c);
+	if (c->cfg->sentinels[0])
+		return sess_conn_open_sentinel(c, c->cfg, err);
 	return connect_ep(c, err);
 }
 

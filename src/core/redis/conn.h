@@ -64,8 +64,15 @@ int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 int sess_conn_open_at(struct sess_conn *c, const struct sess_config *cfg,
 		      const struct sess_endpoint *ep, struct sess_err *err);
 
+/* Through Sentinel (sentinel.c, sentinel.h): ask cfg's sentinels for the
+ * primary, open there, check ROLE. sess_conn_open and sess_conn_reopen
+ * call it when cfg->sentinels is set. */
+int sess_conn_open_sentinel(struct sess_conn *c, const struct sess_config *cfg,
+			    struct sess_err *err);
+
 /* Close and connect again to the same endpoint (its name resolved again),
- * with AUTH and SELECT; what was queued or owed is dropped. */
+ * with AUTH and SELECT; what was queued or owed is dropped. Through
+ * Sentinel: the sentinels are asked again (never the old address). */
 int sess_conn_reopen(struct sess_conn *c, struct sess_err *err);
 
 void sess_conn_close(struct sess_conn *c);

@@ -1,0 +1,318 @@
+#include "core/redis/sentinel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A sentinel's connect and command timeouts: short, the next one is
+ * asked when one does not answer. */
+#define ASK_TIMEOUT_MS 500
+/* How long a failover may take to settle: rounds over the sentinels
+ * until then (a primary that is down or not yet promoted). */
+#define SETTLE_MS 6000
+#define ROUND_PAUSE_MS 200
+
+/* The order the sentinels are asked in, the last one that answered first:
+ * per process, for the list it was made for. */
+static char order_for[sizeof ((struct sess_config *)0)->sentinels];
+static int order[SESS_SENTINELS_MAX];
+
+int sess_sentinel_parse(const char *list, struct sess_endpoint *eps, int max,
+			struct sess_err *err)
+{
+	const char *p = list;
+	int n = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		char item[sizeof eps[0].host], *colon;
+		long port = 26379;
+		if (len == 0 || len >= sizeof item || n == max)
+			return sess_err_set(err, SESS_E_CONFIG, "bad_sentinels",
+					    "sentinel list \"%.80s\" is not host:port[,host:port...] (at most %d); check --sentinel or REDIS_SENTINELS",
+					    list, max);
+		memcpy(item, p, len);
+		item[len] = '\0';
+		colon = strrchr(item, ':');
+		if (colon && !strchr(colon, ']')) {
+			*colon++ = '\0';
+			if (sess_parse_long(colon, 1, 65535, "sentinel port", SESS_E_CONFIG, &port, err))
+				return -1;
+		}
+		memset(&eps[n], 0, sizeof eps[n]);
+		if (item[0] == '[' && item[strlen(item) - 1] == ']') {
+			item[strlen(item) - 1] = '\0';
+			snprintf(eps[n].host, sizeof eps[n].host, "%s", item + 1);
+		} else {
+			snprintf(eps[n].host, sizeof eps[n].host, "%s", item);
+		}
+		eps[n].port = (int)port;
+		n++;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (n == 0)
+		return sess_err_set(err, SESS_E_CONFIG, "bad_sentinels",
+				    "no sentinel given; set --sentinel HOST:PORT or REDIS_SENTINELS");
+	return n;
+}
+
+/* The settings a sentinel connection uses: the sentinels' credentials, no
+ * database, short timeouts. */
+static void sentinel_cfg(struct sess_config *s, const struct sess_config *cfg)
+{
+	*s = *cfg;
+	memcpy(s->username, cfg->sentinel_username, sizeof s->username);
+	memcpy(s->password, cfg->sentinel_password, sizeof s->password);
+	s->db = 0;
+	s->sentinels[0] = '\0';
+	s->tls = 0;
+	if (s->connect_timeout_ms > ASK_TIMEOUT_MS)
+		s->connect_timeout_ms = ASK_TIMEOUT_MS;
+	if (s->command_timeout_ms > ASK_TIMEOUT_MS)
+		s->command_timeout_ms = ASK_TIMEOUT_MS;
+	snprintf(s->url_flag, sizeof s->url_flag, "--sentinel");
+}
+
+static void pause_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static void names(const struct sess_endpoint *eps, int n, char *buf, size_t len)
+{
+	size_t used = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s:%d", i ? ", " : "", eps[i].host, eps[i].port);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* The order for this list (reset when the list changed). */
+static void load_order(const struct sess_config *cfg, int n)
+{
+	int i;
+
+	if (strcmp(order_for, cfg->sentinels)) {
+		memcpy(order_for, cfg->sentinels, sizeof order_for);
+		for (i = 0; i < n; i++)
+			order[i] = i;
+	}
+}
+
+static void to_front(int pos)
+{
+	int k = order[pos];
+
+	memmove(order + 1, order, (size_t)pos * sizeof order[0]);
+	order[0] = k;
+}
+
+/* One sentinel asked: 1 with *out, 0 it knows no such master, -1 it did
+ * not answer (e says why). */
+static int ask_one(const struct sess_config *scfg, const struct sess_endpoint *ep,
+		   const char *master, struct sess_endpoint *out, struct sess_err *e)
+{
+	struct sess_conn s;
+	redisReply *r;
+	int rc = -1;
+	long port;
+
+	if (sess_conn_open_at(&s, scfg, ep, e))
+		return -1;
+	r = sess_conn_cmdf(&s, e, "SENTINEL GET-MASTER-ADDR-BY-NAME %s", master);
+	if (r && r->type == REDIS_REPLY_NIL) {
+		rc = 0;
+	} else if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+		   r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING &&
+		   sess_parse_long(r->element[1]->str, 1, 65535, "port", SESS_E_INTERNAL, &port, NULL) == 0 &&
+		   r->element[0]->len < sizeof out->host) {
+		memset(out, 0, sizeof *out);
+		memcpy(out->host, r->element[0]->str, r->element[0]->len);
+		out->port = (int)port;
+		rc = 1;
+	} else if (r) {
+		sess_err_set(e, SESS_E_INTERNAL, "bad_reply",
+			     "%s:%d is no sentinel (SENTINEL GET-MASTER-ADDR-BY-NAME gave no address)",
+			     ep->host, ep->port);
+	}
+	if (r)
+		freeReplyObject(r);
+	sess_conn_close(&s);
+	return rc;
+}
+
+int sess_sentinel_ask(const struct sess_config *cfg, struct sess_endpoint *out,
+		      struct sess_err *err)
+{
+	struct sess_endpoint eps[SESS_SENTINELS_MAX];
+	struct sess_config *scfg;
+	struct sess_err e, last;
+	char list[1024];
+	int n, i, unknown = 0, rc;
+
+	if ((n = sess_sentinel_parse(cfg->sentinels, eps, SESS_SENTINELS_MAX, err)) < 0)
+		return -1;
+	if (!cfg->sentinel_master[0])
+		return sess_err_set(err, SESS_E_CONFIG, "no_master",
+				    "Sentinel needs the master name; set --sentinel-master NAME, REDIS_SENTINEL_MASTER or ?master=NAME");
+	if (!(scfg = malloc(sizeof *scfg)))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	sentinel_cfg(scfg, cfg);
+	load_order(cfg, n);
+	sess_err_clear(&last);
+	for (i = 0; i < n; i++) {
+		sess_err_clear(&e);
+		rc = ask_one(scfg, &eps[order[i]], cfg->sentinel_master, out, &e);
+		if (rc == 1) {
+			to_front(i);
+			free(scfg);
+			return 0;
+		}
+		if (rc == 0)
+			unknown++;
+		else if (last.cls == SESS_OK || e.cls == SESS_E_AUTH)
+			last = e;
+	}
+	free(scfg);
+	names(eps, n, list, sizeof list);
+	if (unknown)
+		return sess_err_set(err, SESS_E_CONFIG, "unknown_master",
+				    "the sentinels (%s) know no master named \"%s\"; check --sentinel-master, REDIS_SENTINEL_MASTER or ?master=",
+				    list, cfg->sentinel_master);
+	if (last.cls == SESS_E_AUTH)
+		return *err = last, -1;
+	return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
+			    "no sentinel answered (%s): %s",
+			    list, last.msg);
+}
+
+/* 1 when c's server says it is a master, 0 not (e says what it is), -1
+ * the connection failed. */
+static int is_master(struct sess_conn *c, struct sess_err *e)
+{
+	redisReply *r = sess_conn_cmdf(c, e, "ROLE");
+	int ok;
+
+	if (!r)
+		return -1;
+	ok = r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+	     r->element[0]->type == REDIS_REPLY_STRING && !strcmp(r->element[0]->str, "master");
+	if (!ok)
+		sess_err_set(e, SESS_E_TEMP, "not_master",
+			     "%s is not the primary yet (ROLE says %s); a failover is under way, try again",
+			     c->where, r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+			     r->element[0]->type == REDIS_REPLY_STRING ? r->element[0]->str : "something else");
+	freeReplyObject(r);
+	return ok;
+}
+
+int sess_conn_open_sentinel(struct sess_conn *c, const struct sess_config *cfg,
+			    struct sess_err *err)
+{
+	long long deadline = sess_stream_now_ms() + SETTLE_MS;
+	struct sess_endpoint ep;
+	struct sess_err e;
+	int rc;
+
+	for (;;) {
+		if (sess_sentinel_ask(cfg, &ep, err)) {
+			memset(c, 0, sizeof *c);
+			c->st.fd = -1;
+			c->cfg = cfg;
+			return -1; /* no sentinel, or no such master: final */
+		}
+		ep.tls = cfg->tls;
+		sess_err_clear(&e);
+		if (sess_conn_open_at(c, cfg, &ep, &e) == 0) {
+			if ((rc = is_master(c, &e)) == 1)
+				return 0;
+			sess_conn_close(c);
+		}
+		/* auth and configuration faults do not settle with time */
+		if (e.cls == SESS_E_AUTH || e.cls == SESS_E_CONFIG ||
+		    sess_stream_now_ms() + ROUND_PAUSE_MS > deadline) {
+			*err = e;
+			if (err->cls == SESS_E_UNAVAILABLE)
+				sess_err_prefix(err, "the primary of \"%s\" the sentinels name", cfg->sentinel_master);
+			return -1;
+		}
+		pause_ms(ROUND_PAUSE_MS);
+	}
+}
+
+int sess_sentinel_open_any(struct sess_conn *sc, struct sess_config *scfg,
+			   const struct sess_config *cfg, struct sess_err *err)
+{
+	struct sess_endpoint eps[SESS_SENTINELS_MAX];
+	int n, i;
+
+	if ((n = sess_sentinel_parse(cfg->sentinels, eps, SESS_SENTINELS_MAX, err)) < 0)
+		return -1;
+	sentinel_cfg(scfg, cfg);
+	load_order(cfg, n);
+	for (i = 0; i < n; i++)
+		if (sess_conn_open_at(sc, scfg, &eps[order[i]], err) == 0)
+			return 0;
+	return -1;
+}
+
+/* ---- durable writes ---- */
+
+int sess_durable_on(const struct sess_config *cfg)
+{
+	return sess_config_wait_replicas(cfg) > 0;
+}
+
+int sess_durable_argv(const struct sess_config *cfg, const char **argv,
+		      char *nbuf, char *tbuf)
+{
+	snprintf(nbuf, 24, "%d", sess_config_wait_replicas(cfg));
+	snprintf(tbuf, 24, "%d", cfg->wait_timeout_ms);
+	argv[0] = "WAIT";
+	argv[1] = nbuf;
+	argv[2] = tbuf;
+	return 3;
+}
+
+int sess_durable_check(const struct sess_config *cfg, const redisReply *r,
+		       struct sess_err *err)
+{
+	int want = sess_config_wait_replicas(cfg);
+
+	if (r->type == REDIS_REPLY_INTEGER && r->integer >= want)
+		return 0;
+	if (r->type == REDIS_REPLY_INTEGER)
+		return sess_err_set(err, SESS_E_TEMP, "not_durable",
+				    "only %lld of %d replicas acknowledged the write within %d ms: it was applied on the primary and may be lost in a failover",
+				    r->integer, want, cfg->wait_timeout_ms);
+	return sess_err_set(err, SESS_E_TEMP, "not_durable",
+			    "WAIT failed (%.200s): the write was applied on the primary and may be lost in a failover",
+			    r->type == REDIS_REPLY_ERROR && r->str ? r->str : "no number of replicas");
+}
+
+int sess_durable_wait(struct sess_conn *c, struct sess_err *err)
+{
+	const char *argv[3];
+	char n[24], t[24];
+	redisReply *r;
+	int rc;
+
+	if (!c->cfg || !sess_durable_on(c->cfg))
+		return 0;
+	sess_durable_argv(c->cfg, argv, n, t);
+	if (!(r = sess_conn_call(c, err, 3, argv, NULL)))
+		return -1;
+	rc = sess_durable_check(c->cfg, r, err);
+	freeReplyObject(r);
+	return rc;
+}

@@ -1,0 +1,68 @@
+/* sentinel.h - Redis Sentinel: which server is the primary, asked of the
+ * sentinels the settings name (config.h: sentinels, sentinel_master and
+ * the sentinels' own credentials), as the Sentinel client spec says:
+ * each sentinel in turn, with a short timeout, SENTINEL
+ * GET-MASTER-ADDR-BY-NAME; connect there; ROLE must say master, else ask
+ * again (the next sentinel, then another round while a failover settles);
+ * the sentinel that answered moves to the front for the next time.
+ *
+ * conn.c opens through here whenever cfg->sentinels is set
+ * (sess_conn_open_sentinel, declared in conn.h), in sess_conn_open and
+ * sess_conn_reopen alike, so every tool gets it and a reconnect never goes
+ * back to the old address without asking. A connection through Sentinel
+ * that gets READONLY or LOADING is marked failed (conn.c), so its next use
+ * or reopen asks again.
+ *
+ * Errors: no sentinel reachable: SESS_E_UNAVAILABLE (69), naming them;
+ * no sentinel knows the master name: SESS_E_CONFIG (78, kind
+ * "unknown_master"); the primary they name unreachable or no primary after
+ * the retries: SESS_E_TEMP (75).
+ */
+#ifndef SESS_SENTINEL_H
+#define SESS_SENTINEL_H
+
+#include "core/base/err.h"
+#include "core/model/config.h"
+#include "core/redis/conn.h"
+#include "core/redis/stream.h"
+
+/* Most sentinels a setting may list. */
+#define SESS_SENTINELS_MAX 16
+
+/* Parse "host:port,host:port" into eps (up to max); returns how many, or
+ * -1 with err (SESS_E_CONFIG). */
+int sess_sentinel_parse(const char *list, struct sess_endpoint *eps, int max,
+			struct sess_err *err);
+
+/* Ask the sentinels for the primary's address (no ROLE check): 0 with
+ * *out, or -1 with err as above. */
+int sess_sentinel_ask(const struct sess_config *cfg, struct sess_endpoint *out,
+		      struct sess_err *err);
+
+/* Open a connection to a sentinel of cfg (the first that answers PING),
+ * with the sentinels' credentials; scfg is filled and must outlive sc.
+ * For a subscriber to +switch-master. */
+int sess_sentinel_open_any(struct sess_conn *sc, struct sess_config *scfg,
+			   const struct sess_config *cfg, struct sess_err *err);
+
+/* ---- durable writes: WAIT ---- */
+
+/* Whether writes wait for replicas: sess_config_wait_replicas(cfg) > 0. */
+int sess_durable_on(const struct sess_config *cfg);
+
+/* Append "WAIT n timeout" for cfg to a pipeline or a conn: the argv
+ * (argv[0..2], buffers nbuf and tbuf of 24 bytes each are the caller's). */
+int sess_durable_argv(const struct sess_config *cfg, const char **argv,
+		      char *nbuf, char *tbuf);
+
+/* Judge WAIT's reply r: 0 when enough replicas acknowledged, else -1 with
+ * err SESS_E_TEMP, kind "not_durable" ("only K of N replicas ... the
+ * write was applied on the primary and may be lost in a failover"); an
+ * error reply or a reply that is no integer too (then err says it). */
+int sess_durable_check(const struct sess_config *cfg, const redisReply *r,
+		       struct sess_err *err);
+
+/* Send WAIT on c and judge it (no-op returning 0 when off). */
+int sess_durable_wait(struct sess_conn *c, struct sess_err *err);
+
+#endif

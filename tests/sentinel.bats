@@ -1,0 +1,236 @@
+#!/usr/bin/env bats
+# Sentinel: the primary found through sentinels (redis+sentinel:// URLs,
+# --sentinel), failover under batch and follow, durable writes (WAIT).
+# A primary, a replica and three sentinels for the whole file
+# (helpers/sentinel.bash); tests that fail over leave it settled.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load helpers/redis
+	load helpers/sentinel
+	dead_port_start
+	sentinel_start mymaster
+}
+teardown_file() {
+	load helpers/redis
+	load helpers/sentinel
+	sentinel_stop
+	dead_port_stop
+}
+setup() {
+	load helpers/redis
+	load helpers/sentinel
+	sentinel_settled 60
+	sentinel_cli FLUSHALL >/dev/null
+	sentinel_cli WAIT 1 5000 >/dev/null
+	export REDIS_URL=$SENT_URL
+}
+teardown() {
+	kill ${bg:-} ${writer:-} 2>/dev/null
+	[ -z "${stopped:-}" ] || kill -CONT "$stopped" 2>/dev/null
+	true
+}
+
+# events_ids ID: the eventIds of a session's log, one a line (read by
+# structure with jq from sessctl events)
+event_ids() {
+	sctl events "$1" --from 1 | jq -r '.eventId // empty'
+}
+
+@test "redis+sentinel:// finds the primary: create, then get" {
+	run -0 sctl create --agent a1 --id s1
+	run -0 sctl get s1
+	[ "$(echo "$output" | jq -r .creator)" = a1 ] || fail "get did not read the session back: $output"
+	# it was written to the primary the sentinels name
+	run -0 redis-cli -p "$(sentinel_primary)" exists 'sess:{s1}:meta'
+	[ "$output" = 1 ] || fail "the session is not on the primary"
+}
+
+@test "--sentinel (repeated) and --sentinel-master (and Lettuce's redis-sentinel://...#NAME) resolve too" {
+	local first=${SENT_PORTS%% *}
+	# the flags win over a plain REDIS_URL (a port nothing listens on)
+	REDIS_URL="redis://127.0.0.1:$(dead_port)" run -0 sctl --sentinel "127.0.0.1:$(dead_port)" --sentinel-master mymaster create --agent a1 --id s2 --sentinel "127.0.0.1:$first"
+	REDIS_URL="redis-sentinel://127.0.0.1:$first#mymaster" run -0 sctl get s2
+	[ "$(echo "$output" | jq -r .id)" = s2 ] || fail "$output"
+	REDIS_URL="redis://127.0.0.1:$(dead_port)" REDIS_SENTINELS="127.0.0.1:$first" REDIS_SENTINEL_MASTER=mymaster run -0 sctl get s2
+	[ "$(echo "$output" | jq -r .id)" = s2 ] || fail "$output"
+}
+
+@test "one sentinel down: the next one answers" {
+	local url="redis+sentinel://127.0.0.1:$(dead_port),127.0.0.1:${SENT_PORTS// /,127.0.0.1:}/?master=mymaster"
+	REDIS_URL=$url run -0 sctl create --agent a1 --id s3
+	REDIS_URL=$url run -0 sctl get s3
+}
+
+@test "an unknown master name: exit 78 naming it" {
+	REDIS_URL=${SENT_URL/master=mymaster/master=nosuch} run -78 sctl get s1
+	assert_output --partial 'know no master named "nosuch"'
+}
+
+@test "no sentinel reachable: exit 69 naming them" {
+	REDIS_URL="redis+sentinel://127.0.0.1:$(dead_port)/?master=mymaster" run -69 sctl get s1
+	assert_output --partial "no sentinel answered (127.0.0.1:$(dead_port))"
+}
+
+@test "a Sentinel URL without a master name: exit 78" {
+	REDIS_URL="redis+sentinel://127.0.0.1:${SENT_PORTS%% *}" run -78 sctl get s1
+	assert_output --partial "no master name"
+}
+
+@test "durable: writes through Sentinel send WAIT to the primary (cmdstat_wait)" {
+	sentinel_cli CONFIG RESETSTAT >/dev/null
+	run -0 sctl create --agent a1 --id d1
+	run -0 sctl emit d1 --actor a1 --type modified --event-id e1
+	printf '%s\n' '{"op":"emit","id":"d1","actor":"a1","type":"modified","eventId":"e2"}' \
+		'{"op":"join","id":"d1","agent":"a2"}' >"$BATS_TEST_TMPDIR/in"
+	run -0 sctl batch <"$BATS_TEST_TMPDIR/in"
+	[ "$(echo "$output" | jq -s 'map(select(.ok)) | length')" = 2 ] || fail "$output"
+	calls=$(sentinel_cli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_wait:calls=\([0-9]*\),.*/\1/p')
+	[ "${calls:-0}" -ge 4 ] || fail "WAIT was called ${calls:-0} times, not after every write"
+	# --wait-replicas 0 turns it off
+	sentinel_cli CONFIG RESETSTAT >/dev/null
+	run -0 sctl --wait-replicas 0 emit d1 --actor a1 --type modified
+	calls=$(sentinel_cli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_wait:calls=\([0-9]*\),.*/\1/p')
+	[ "${calls:-0}" = 0 ] || fail "WAIT was sent with --wait-replicas 0"
+}
+
+@test "durable: with the replica stopped a write is not_durable (exit 75), in batch each line says so" {
+	run -0 sctl create --agent a1 --id d2
+	stopped=$(sentinel_replica_pid)
+	kill -STOP "$stopped"
+	run -75 sctl --wait-timeout 200 emit d2 --actor a1 --type modified --event-id x1
+	assert_output --partial "may have been stored: re-run with the same --event-id"
+	printf '%s\n' '{"op":"emit","id":"d2","actor":"a1","type":"modified","eventId":"x2"}' \
+		'{"op":"emit","id":"d2","actor":"a1","type":"modified"}' >"$BATS_TEST_TMPDIR/in"
+	run -75 sctl --wait-timeout 200 batch <"$BATS_TEST_TMPDIR/in"
+	[ "$(echo "$output" | jq -s 'map(select(.ok == false and .error.code == "not_durable")) | length')" = 2 ] ||
+		fail "both lines should be not_durable: $output"
+	[ "$(echo "$output" | jq -s -r '.[0].error.message')" != "$(echo "$output" | jq -s -r '.[1].error.message')" ] ||
+		fail "a line with an eventId and one without need different advice: $output"
+	kill -CONT "$stopped"
+	stopped=
+}
+
+# batch_until_ok IN OUT: re-run the same input (up to 6 times, the
+# sentinels settling between runs) until batch exits 0; OUT holds the
+# last run's output
+batch_until_ok() {
+	local try rc
+	for try in 1 2 3 4 5 6; do
+		rc=0
+		timeout 60 "$SESSKIT_BUILDDIR/sessctl" batch <"$1" >"$2" 2>>"$BATS_TEST_TMPDIR/rerun.err" || rc=$?
+		[ $rc = 0 ] && return 0
+		sentinel_settled 60 || true
+	done
+	echo "batch did not succeed in 6 runs (last exit $rc):"; cat "$BATS_TEST_TMPDIR/rerun.err"
+	return 1
+}
+
+@test "SENTINEL FAILOVER during batch: every ok line is in the final log, a re-run makes each eventId exactly once" {
+	local n=400 i first
+	run -0 sctl create --agent a1 --id f1
+	for ((i = 1; i <= n; i++)); do
+		printf '{"op":"emit","id":"f1","actor":"a1","type":"modified","eventId":"ev%d"}\n' "$i"
+	done >"$BATS_TEST_TMPDIR/in"
+	first=$(sentinel_primary)
+	# a slow producer (about 4 s), the failover asked for in the middle
+	(while IFS= read -r l; do printf '%s\n' "$l"; sleep 0.01; done <"$BATS_TEST_TMPDIR/in") |
+		timeout 90 "$SESSKIT_BUILDDIR/sessctl" batch >"$BATS_TEST_TMPDIR/out1" 2>"$BATS_TEST_TMPDIR/err1" &
+	bg=$!
+	for i in $(seq 1 200); do
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/out1")" -ge 20 ] && break
+		sleep 0.05
+	done
+	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	assert_output OK
+	wait "$bg" || true
+	bg=
+	sentinel_settled 60
+	[ "$(sentinel_primary)" != "$first" ] || fail "no failover happened"
+	# every line the first run called ok is in the log
+	jq -r 'select(.ok == true) | .line' "$BATS_TEST_TMPDIR/out1" >"$BATS_TEST_TMPDIR/ok1"
+	run -0 event_ids f1
+	echo "$output" >"$BATS_TEST_TMPDIR/ids1"
+	while IFS= read -r i; do
+		grep -qx "ev$i" "$BATS_TEST_TMPDIR/ids1" || fail "line $i was ok but ev$i is not in the log after the failover"
+	done <"$BATS_TEST_TMPDIR/ok1"
+	# the same input again, until it runs through: each id exactly once
+	batch_until_ok "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out2"
+	[ "$(jq -s 'map(select(.ok)) | length' "$BATS_TEST_TMPDIR/out2")" = $n ] || fail "the re-run was not ok throughout"
+	run -0 event_ids f1
+	[ "$(echo "$output" | wc -l)" = $n ] || fail "$(echo "$output" | wc -l) events, not $n"
+	[ "$(echo "$output" | sort -u | wc -l)" = $n ] || fail "an eventId is in the log twice"
+}
+
+@test "events --follow across a failover: each event printed is the log's, or it stops: history diverged (65)" {
+	local i out=$BATS_TEST_TMPDIR/fout err=$BATS_TEST_TMPDIR/ferr rc=running
+	run -0 sctl create --agent a1 --id f2
+	sk_bg "$out" "$err" sessctl events f2 --follow --from 1
+	bg=$!
+	# a writer without WAIT: what reaches the old primary after the
+	# promotion is lost when it is demoted, and the follower has seen it
+	(for ((i = 1; i <= 600; i++)); do
+		printf '{"op":"emit","id":"f2","actor":"a1","type":"modified","eventId":"w%d"}\n' "$i"
+		sleep 0.01
+	done) | timeout 90 "$SESSKIT_BUILDDIR/sessctl" --wait-replicas 0 batch >/dev/null 2>&1 &
+	writer=$!
+	for i in $(seq 1 200); do
+		[ "$(wc -l <"$out")" -ge 20 ] && break
+		sleep 0.05
+	done
+	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	wait "$writer" || true
+	sentinel_settled 60
+	run -0 sctl emit f2 --actor a1 --type modified --event-id after
+	# until the follower prints that event or stops (60 s at most)
+	for i in $(seq 1 600); do
+		if ! kill -0 "$bg" 2>/dev/null; then
+			rc=0
+			wait "$bg" || rc=$?
+			bg=
+			break
+		fi
+		jq -e 'select(.eventId == "after")' "$out" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	if [ "$rc" != running ]; then
+		[ "$rc" = 65 ] || fail "the follower ended with $rc: $(cat "$err")"
+		grep -q 'history diverged at seq [0-9]' "$err" || fail "no divergence message: $(cat "$err")"
+		return 0
+	fi
+	jq -e 'select(.eventId == "after")' "$out" >/dev/null || fail "the follower neither printed the last event nor stopped: $(cat "$err")"
+	# each event printed once, and as the log holds it
+	[ "$(jq -r .seq "$out" | sort -n | uniq -d | wc -l)" = 0 ] || fail "an event was printed twice"
+	run -0 sctl events f2 --from 1
+	jq -c . <<<"$output" >"$BATS_TEST_TMPDIR/log"
+	while IFS= read -r line; do
+		grep -Fxq -- "$line" "$BATS_TEST_TMPDIR/log" || fail "printed but not in the log: $line"
+	done < <(jq -c . "$out")
+}
+
+@test "watch hears +switch-master from the sentinels and moves to the new primary" {
+	local i out=$BATS_TEST_TMPDIR/wout err=$BATS_TEST_TMPDIR/werr first
+	run -0 sctl create --agent a1 --id w1
+	sk_bg "$out" "$err" sessctl watch w1
+	bg=$!
+	first=$(sentinel_primary)
+	for i in $(seq 1 200); do
+		[ "$(redis-cli -p "$first" CLIENT LIST | grep -c 'psub=1\|sub=1')" -ge 1 ] && break
+		sleep 0.05
+	done
+	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	for i in $(seq 1 300); do
+		grep -q "the sentinels switched the primary of mymaster" "$err" && break
+		sleep 0.1
+	done
+	grep -q "the sentinels switched the primary of mymaster" "$err" || fail "no switch noticed: $(cat "$err")"
+	sentinel_settled 60
+	# events on the new primary reach it (emitted until one is seen, 30 s)
+	for i in $(seq 1 60); do
+		sctl emit w1 --actor a1 --type modified >/dev/null
+		[ -s "$out" ] && break
+		sleep 0.5
+	done
+	[ "$(jq -r '.sessionId // .id' "$out" | head -n 1)" = w1 ] || fail "watch printed nothing after the failover: $(cat "$err")"
+}
