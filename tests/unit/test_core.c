@@ -394,6 +394,19 @@ static void test_execabort(void)
 	r.str = (char *)"EXECABORT Transaction discarded because of previous errors.";
 	sess_conn_reply_error(&c, &r, &err);
 	ok(err.cls == SESS_E_INTERNAL, "EXECABORT without a cause: internal");
+	/* the server's state, not ours: temporary (75), never internal */
+	r.str = (char *)"ERR max number of clients reached";
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_TEMP && !strcmp(err.kind, "maxclients"), "maxclients: temporary (75)");
+	r.str = (char *)"MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk.";
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_TEMP && !strcmp(err.kind, "misconf"), "MISCONF: temporary (75)");
+	r.str = (char *)"MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_TEMP && !strcmp(err.kind, "masterdown"), "MASTERDOWN: temporary (75)");
+	r.str = (char *)"NOREPLICAS Not enough good replicas to write.";
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_TEMP && !strcmp(err.kind, "noreplicas"), "NOREPLICAS: temporary (75)");
 }
 
 static void test_limits(void)

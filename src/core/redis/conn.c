@@ -128,6 +128,22 @@ int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 		return sess_err_set(err, SESS_E_CONFIG, "bad_db",
 				    "%s has no database %d; pick one the server has (see its 'databases' setting)",
 				    c->where, c->cfg->db);
+	if (strstr(s, "max number of clients reached"))
+		return sess_err_set(err, SESS_E_TEMP, "maxclients",
+				    "%s has as many clients as its maxclients allows; try again later, or raise maxclients",
+				    c->where);
+	if (!strncmp(s, "MISCONF", 7))
+		return sess_err_set(err, SESS_E_TEMP, "misconf",
+				    "%s refuses writes: it cannot save its snapshot (%s); fix its disk or save settings",
+				    c->where, s);
+	if (!strncmp(s, "MASTERDOWN", 10))
+		return sess_err_set(err, SESS_E_TEMP, "masterdown",
+				    "%s is a replica whose link to its primary is down; try again, or point %s at the primary",
+				    c->where, c->cfg->url_flag[0] ? c->cfg->url_flag : "--url");
+	if (!strncmp(s, "NOREPLICAS", 10))
+		return sess_err_set(err, SESS_E_TEMP, "noreplicas",
+				    "%s has too few good replicas to take writes (min-replicas-to-write); try again later",
+				    c->where);
 	if (!strncmp(s, "READONLY", 8))
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "readonly",
 				    "%s is a read-only replica; point %s at the primary", c->where,
