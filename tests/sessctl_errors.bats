@@ -302,6 +302,9 @@ assert_one_line_stderr() {
 	assert_output --partial "did you mean --format?"
 	run -64 sk sess-replay play s1 --even
 	assert_output --partial "did you mean --events-only?"
+	# a flag given a value is named as such (it said "unknown option -e")
+	run -64 sctl get s1 --events=yes
+	assert_output --partial "--events takes no value"
 	# a value that looks like an option is still a value
 	run -65 sctl emit s1 --actor a1 --type --foo
 	assert_output --partial 'event type "--foo"'

@@ -358,9 +358,14 @@ int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
 			goto done;
 		}
 		if (opt == '?') {
-			rc = optopt && optopt < VAL_BASE
-				     ? cli_usage_error(a, "unknown option -%c", optopt)
-				     : cli_usage_error(a, "unknown option %s", argv[optind - 1]);
+			const char *w = argv[optind - 1];
+			/* every --name was checked whole (spec_exact): "--flag=V" */
+			if (!strncmp(w, "--", 2) && strchr(w, '='))
+				rc = cli_usage_error(a, "--%.*s takes no value", (int)strcspn(w + 2, "="), w + 2);
+			else
+				rc = optopt && optopt < VAL_BASE
+					     ? cli_usage_error(a, "unknown option -%c", optopt)
+					     : cli_usage_error(a, "unknown option %s", w);
 			goto done;
 		}
 		if (opt == ':') {
@@ -502,9 +507,13 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 			return 0;
 		}
 		if (opt == '?' || opt == ':' || (i = spec_find(&sp, opt)) < 0) {
-			sess_err_set(&a.err, SESS_E_USAGE, NULL, "%s %s; see '%s --help'",
-				     opt == ':' ? "missing value for" : "unknown option",
-				     argv[optind - 1], t->name);
+			const char *w = argv[optind - 1];
+			if (opt == '?' && !strncmp(w, "--", 2) && strchr(w, '='))
+				sess_err_set(&a.err, SESS_E_USAGE, NULL, "--%.*s takes no value; see '%s --help'",
+					     (int)strcspn(w + 2, "="), w + 2, t->name);
+			else
+				sess_err_set(&a.err, SESS_E_USAGE, NULL, "%s %s; see '%s --help'",
+					     opt == ':' ? "missing value for" : "unknown option", w, t->name);
 			cli_fail(t->name, &a.err);
 			return cli_usage_exit(t);
 		}
