@@ -214,7 +214,7 @@ static void long_range(char *buf, size_t n, const struct cli_opt *o,
 		snprintf(range, sizeof range, "%ld or more", o->min);
 	else
 		snprintf(range, sizeof range, "%ld-%ld", o->min, o->max);
-	if ((defaults || o->min <= 0) && d >= o->min && d <= o->max)
+	if (defaults && d >= o->min && d <= o->max)
 		snprintf(buf, n, " (%s, default %ld)", range, d);
 	else
 		snprintf(buf, n, " (%s)", range);
@@ -229,14 +229,20 @@ static void opt_line(FILE *f, const struct cli_opt *o, const void *defaults)
 		return;
 	if (o->kind == CLI_OPT_LONG)
 		long_range(range, sizeof range, o, defaults);
+	if (o->required) { /* one parenthesis: " (1-10, required)" */
+		size_t n0 = strlen(range);
+		if (n0)
+			snprintf(range + n0 - 1, sizeof range - n0 + 1, ", required)");
+		else
+			snprintf(range, sizeof range, " (required)");
+	}
 	n = snprintf(left, sizeof left, "  %c%c%c --%s%s%s", o->letter ? '-' : ' ',
 		     o->letter ? o->letter : ' ', o->letter ? ',' : ' ', o->name,
 		     o->arg ? " " : "", o->arg ? o->arg : "");
 	if (n < 25)
-		fprintf(f, "%-25s%s%s%s\n", left, o->help, range, o->required ? " (required)" : "");
+		fprintf(f, "%-25s%s%s\n", left, o->help, range);
 	else
-		fprintf(f, "%s\n%25s%s%s%s\n", left, "", o->help, range,
-			o->required ? " (required)" : "");
+		fprintf(f, "%s\n%25s%s%s\n", left, "", o->help, range);
 }
 
 /* "usage: TOOL CMD" with the positionals, each required option, and

@@ -19,9 +19,9 @@ static const struct cli_opt opts[] = {
 	CLI_LONG("warmup", 0, "SECONDS", "run unmeasured first", T, warmup, 0, 3600),
 	CLI_LONG("sessions", 'S', "N", "sessions to spread operations over", T, sessions, 1, 10000000),
 	CLI_LONG("payload", 0, "BYTES", "bytes of impact data in each event", T, payload, 0, 1000000),
-	CLI_LONG("seed", 0, "N", "seed of the random choices (default 1: runs repeat)", T, seed, 0, 1L << 40),
+	CLI_LONG("seed", 0, "N", "seed of the random choices (the same seed, the same run)", T, seed, 0, 1L << 40),
 	CLI_LONG("rate", 'r', "OPS", "open loop: this many operations a second in all, latency\n"
-		 "                         from each one's intended send time (default 0: closed loop)",
+		 "                         from each one's intended send time (0: closed loop)",
 		 T, rate, 0, 100000000),
 	CLI_LONG("threads", 0, "N", "threads sharing the clients, for more cores", T, threads, 1, 256),
 	CLI_LONG("batch", 'b', "N", "create: sessions per operation, pipelined", T, batch, 1, 100000),

@@ -21,14 +21,14 @@
 
 #define RATE_OPTS(T, P)                                                                         \
 	CLI_LONG("sample-ms", 0, "MS", "least time between the two counter samples of\n"       \
-		 "                         the rates (default 0: the check's own duration)",      \
+		 "                         the rates (0: the check's own duration)",                \
 		 T, P sample_ms, 0, 60000),                                                       \
 	CLI_LONG("window", 0, "SECONDS", "\"expiring\" counts sessions expiring within this\n" \
 		 "                        ", T, P window, 1, 315360000),             \
 	CLI_LONG("drift-sample", 0, "N", "index entries checked for drift",\
 		 T, P drift_sample, 0, 1000),                                                      \
 	CLI_LONG("breaker-failures", 0, "N", "failed checks in a row that open the circuit\n"  \
-		 "                         breaker (watch, serve; default 3)",                   \
+		 "                         breaker (watch, serve)",                              \
 		 T, P breaker_failures, 1, 1000),                                                  \
 	CLI_LONG("breaker-cooldown", 0, "SECONDS", "how long an open breaker keeps checks off\n"\
 		 "                         Redis", T, P breaker_cooldown, 1, 86400)

@@ -14,7 +14,7 @@
 	CLI_STR("since", 0, "TIME", "sessions changed since TIME (ms, 2026-01-02T03:04:05Z, 90m, 2h, 7d)", \
 		O, since, NULL),                                                                    \
 	CLI_LONG("min-ttl", 0, "SECONDS", "with --since: no session has a TTL below this\n"        \
-		 "                         (narrows the candidates read; default 1)", O, min_ttl, 1, SESS_TTL_MAX), \
+		 "                         (narrows the candidates read)", O, min_ttl, 1, SESS_TTL_MAX), \
 	CLI_STR("match", 0, "GLOB", "only ids matching GLOB", O, match, NULL),                      \
 	CLI_STR("state", 0, "STATE", "only working, broken or completed sessions", O, state,        \
 		"working broken completed"),                                                        \
@@ -124,6 +124,12 @@ static const struct cli_tool tool = {
 	"sess-migrate(1).",
 	.cmds = commands,
 	.ncmds = sizeof commands / sizeof commands[0],
+	.epilog =
+	"'sess-migrate COMMAND --help' shows a command's options; man sess-migrate has\n"
+	"it all. Exit: 0 ok, 1 a difference or a rollback that kept sessions, 64 usage,\n"
+	"65 bad sessions or lines, 66 no input or output file, 69 a server unreachable,\n"
+	"70 internal, 74 writing stdout failed, 75 try again (resume the task), 77 auth\n"
+	"or permission, 78 config.\n",
 };
 
 int main(int argc, char **argv)

@@ -137,8 +137,8 @@ static const struct cli_tool tool = {
 	"  sess-replay state S1 --at 2026-11-23T14:02:00Z\n"
 	"  sessctl list --state completed | sess-replay save -\n\n"
 	"man sess-replay has it all. Exit: 0 ok, 1 not found or a verify finding, 64 usage,\n"
-	"65 bad or damaged data, 66 no input, 69 Redis unreachable, 70 internal, 75 try again,\n"
-	"77 auth, 78 config.\n",
+	"65 bad or damaged data, 66 no input, 69 Redis unreachable, 70 internal,\n"
+	"74 writing stdout failed, 75 try again, 77 auth, 78 config.\n",
 };
 
 int main(int argc, char **argv)

@@ -85,7 +85,8 @@ static const struct cli_tool tool = {
 	.epilog =
 	"'sess-validate COMMAND --help' shows a command's options; man sess-validate\n"
 	"lists every finding code. Exit: 0 clean, 1 findings, 64 usage, 65 not\n"
-	"JSON, 66 missing file, 69 Redis unreachable, 77 credentials refused.\n",
+	"JSON, 66 missing file, 69 Redis unreachable, 70 internal, 74 writing\n"
+	"stdout failed, 75 try again, 77 credentials refused, 78 config.\n",
 };
 
 int main(int argc, char **argv)

@@ -46,7 +46,7 @@ static const struct code_info codes[] = {
 	{"no_ttl", SESS_SEV_ERROR, "sess-validate sessions --repair gives the key the session's TTL"},
 	{"ttl_skew", SESS_SEV_WARNING, "sess-validate sessions --repair gives every key the longest TTL among them"},
 	{"repair_refused", SESS_SEV_ERROR, "the history does not verify, so nothing is derived from it; restore the session from an export or backup"},
-	{"index_missing", SESS_SEV_ERROR, "sess-validate sessions --repair (or sessctl maintenance) adds it"},
+	{"index_missing", SESS_SEV_ERROR, "sess-validate sessions --repair adds it"},
 	{"index_orphan", SESS_SEV_ERROR, "sess-validate sessions --repair (or sessctl maintenance) removes it"},
 	{"orphan_key", SESS_SEV_WARNING, "inspect it, then DEL it: no session owns it (repair does not delete data)"},
 	{"unknown_key", SESS_SEV_WARNING, "a key with the prefix that sesskit does not write; move other data to another prefix"},

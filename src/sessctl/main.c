@@ -198,7 +198,8 @@ const struct cli_tool sessctl_tool = {
 	"  sessctl list --state broken | sessctl checkpoint -\n\n"
 	"'sessctl COMMAND --help' shows a command's options; man sessctl has it all.\n"
 	"Exit: 0 ok, 1 not found or refused, 64 usage, 65 bad data, 66 no input,\n"
-	"69 Redis unreachable, 70 internal, 75 try again, 77 auth, 78 config.\n",
+	"69 Redis unreachable, 70 internal, 74 writing stdout failed, 75 try again,\n"
+	"77 auth, 78 config.\n",
 };
 
 int main(int argc, char **argv)

@@ -87,7 +87,8 @@ struct sess_stream {
  * caller's, see sess_stream_tls_connect), resolving its host now (every call
  * resolves again, so a moved DNS name is followed on reconnect): a
  * non-blocking, close-on-exec socket; TCP gets TCP_NODELAY and keepalive.
- * IPv4 addresses are tried before IPv6 ones. Returns 0, or -1 with
+ * The name is looked up for IPv4 first and only when that finds nothing
+ * for IPv6 (as hiredis 0.14 does). Returns 0, or -1 with
  * s->fail and s->errstr set (s left unconnected). */
 int sess_stream_connect(struct sess_stream *s, const struct sess_endpoint *ep,
 			int timeout_ms);
