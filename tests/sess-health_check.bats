@@ -244,6 +244,11 @@ check_status() { # check_status JSON KEY: the level of .checks[KEY][0] (healthy,
 	run hc probe --redis-only
 	assert_success
 	[ "${#lines[@]}" -eq 1 ] || fail "$output"
+	# a slow round trip is reported, not judged: ready all the same (a
+	# latency warning made a loaded machine's pods unready)
+	run -0 hc probe --redis-only --warn latency=0:0.000001
+	assert_equal "$(jq -r .level <<<"$output")" healthy
+	run -1 hc probe --warn latency=0:0.000001 --no-sessions --no-pubsub
 	REDIS_URL="redis://127.0.0.1:$(dead_port)" run hc probe --redis-only
 	assert_failure 2
 	assert_equal "$(jq -r .level <<<"$output")" down
