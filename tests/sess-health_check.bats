@@ -311,3 +311,13 @@ all_hc() {
 	run -0 hc --format text --color never
 	assert_line --regexp "^  healthy +memory:maxmemory +0 bytes  no maxmemory set: the machine's memory is the limit$"
 }
+
+@test "options before the command word are the command's: sess-health --format nagios probe" {
+	# they were refused as unknown (exit 3) though probe takes them
+	run -0 hc --format nagios probe --redis-only
+	assert_output --partial "SESS-HEALTH OK"
+	run -0 hc --pings 2 probe --redis-only
+	assert_equal "$(jq -r .level <<<"$output")" healthy
+	run -3 hc --no-such-thing probe
+	assert_output --partial "unknown option --no-such-thing"
+}

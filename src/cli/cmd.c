@@ -441,10 +441,11 @@ static const struct cli_opt *word_opt(const struct cli_opt *opts, const char *w,
  * declare them, so "sess-health --url U --format json" runs the default
  * command while "sess-health --url U serve" runs serve. */
 static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
-			 int argc, char **argv)
+			 int argc, char **argv, int *at)
 {
 	int i, next = 0;
 
+	*at = 0;
 	for (i = 1; i < argc; i++) {
 		const char *w = argv[i];
 
@@ -458,6 +459,7 @@ static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
 			i += next;
 			continue;
 		}
+		*at = i;
 		return !strcmp(w, "help") || !strcmp(w, "__complete") || cli_find(t, w);
 	}
 	return 0;
@@ -490,9 +492,20 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 	a.tool = t;
 	cli_common_init(&a.common);
 	cli_init_signals();
-	if (t->default_cmd && (c = cli_find(t, t->default_cmd)) &&
-	    !names_command(t, c, argc, argv))
-		return run_default(&a, c, argc, argv);
+	if (t->default_cmd && (c = cli_find(t, t->default_cmd))) {
+		int at;
+
+		if (!names_command(t, c, argc, argv, &at))
+			return run_default(&a, c, argc, argv);
+		/* "sess-health --format nagios probe": the options before the
+		 * command word are the command's too; the word goes first so
+		 * its parser reads them all */
+		if (at > 1 && cli_find(t, argv[at])) {
+			char *w = argv[at];
+			memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
+			argv[1] = w;
+		}
+	}
 	strcpy(sp.shorts, "+:"); /* options up to the command only */
 	if (spec_add(&sp, cli_common_opts, &a.common, &a.err))
 		return cli_app_fail(&a);
