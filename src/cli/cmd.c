@@ -148,7 +148,7 @@ int cli_opt_set(const struct cli_opt *o, void *dst, const char *arg,
 		struct sess_err *err)
 {
 	char *p = (char *)dst + o->off;
-	const char *prev = *(const char **)(void *)p;
+	const char *prev;
 	char what[64], *j;
 
 	switch (o->kind) {
@@ -156,6 +156,9 @@ int cli_opt_set(const struct cli_opt *o, void *dst, const char *arg,
 		*(int *)(void *)p = 1;
 		return 0;
 	case CLI_OPT_STR:
+		/* only a string option's slot holds a pointer (a flag's is an
+		 * int: reading 8 bytes there overran the struct) */
+		prev = *(const char **)(void *)p;
 		if (o->values && !strcmp(o->values, CLI_LIST) && prev && arg) {
 			if (njoined == sizeof joined / sizeof joined[0] ||
 			    !(j = malloc(strlen(prev) + strlen(arg) + 2)))
