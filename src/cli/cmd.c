@@ -203,16 +203,16 @@ const struct cli_cmd *cli_find(const struct cli_tool *t, const char *name)
 /* What the table says of a whole-number option's value, generated so help
  * cannot drift from what is checked: " (MIN-MAX, default D)"; the default
  * only when the command's defaults hold one inside the range (a value
- * outside it means "not given": the help text says what happens then). */
+ * outside it means "not given": the help text says what happens then;
+ * common options have no defaults struct: their defaults are settings). */
 static void long_range(char *buf, size_t n, const struct cli_opt *o,
 		       const void *defaults)
 {
+	char range[64];
 	long d = 0;
 
 	if (defaults)
 		memcpy(&d, (const char *)defaults + o->off, sizeof d);
-	char range[64];
-
 	if (o->max >= 1000000000000L) /* a bound nobody reaches: say so */
 		snprintf(range, sizeof range, "%ld or more", o->min);
 	else
