@@ -125,7 +125,7 @@ void sess_config_redact_url(const char *url, char *buf, size_t n)
 }
 
 /* Decode %XX escapes in place (user names and passwords in URLs). */
-static int url_unescape(char *s)
+int sess_config_url_unescape(char *s)
 {
 	char *w = s;
 
@@ -209,7 +209,7 @@ static int apply_userinfo(struct sess_config *cfg, char *ui, struct sess_err *er
 
 	if (colon)
 		*colon++ = '\0';
-	if (url_unescape(ui) || (colon && url_unescape(colon)))
+	if (sess_config_url_unescape(ui) || (colon && sess_config_url_unescape(colon)))
 		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
 				    "URL user or password has a broken %%XX escape");
 	if (colon) {

@@ -175,4 +175,7 @@ void sess_config_describe(const struct sess_config *cfg, char *buf, size_t n);
 int sess_parse_long(const char *s, long min, long max, const char *what,
 		    enum sess_class cls, long *out, struct sess_err *err);
 
+/* Decode a URL part's %XX escapes in place: 0, or -1 on a bad escape. */
+int sess_config_url_unescape(char *s);
+
 #endif

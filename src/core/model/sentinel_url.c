@@ -18,30 +18,6 @@ static int bad(struct sess_err *err, const char *what)
 }
 
 /* %XX escapes decoded in place; -1 on a broken one. */
-static int unescape(char *s)
-{
-	char *w = s;
-
-	for (; *s; s++) {
-		if (*s == '%') {
-			char hex[3] = {0};
-			char *end;
-			if (!s[1] || !s[2])
-				return -1;
-			hex[0] = s[1];
-			hex[1] = s[2];
-			*w++ = (char)strtol(hex, &end, 16);
-			if (*end)
-				return -1;
-			s += 2;
-		} else {
-			*w++ = *s;
-		}
-	}
-	*w = '\0';
-	return 0;
-}
-
 static int set_param(struct sess_config *cfg, char *kv, struct sess_err *err)
 {
 	char *v = strchr(kv, '=');
@@ -50,7 +26,7 @@ static int set_param(struct sess_config *cfg, char *kv, struct sess_err *err)
 	if (!v)
 		return bad(err, "a query option without '=value'");
 	*v++ = '\0';
-	if (unescape(v))
+	if (sess_config_url_unescape(v))
 		return bad(err, "a broken %XX escape in the query");
 	if (!strcmp(kv, "master") || !strcmp(kv, "masterName") || !strcmp(kv, "sentinelMasterId"))
 		name = "redis.sentinelMaster";
@@ -115,7 +91,7 @@ int sess_config_apply_sentinel_url(struct sess_config *cfg, const char *url,
 		if (set_param(cfg, tok, err))
 			return -1;
 	if (frag && *frag) {
-		if (unescape(frag))
+		if (sess_config_url_unescape(frag))
 			return bad(err, "a broken %XX escape in the master name");
 		if (sess_config_set(cfg, "redis.sentinelMaster", frag, "Sentinel URL", err))
 			return -1;
