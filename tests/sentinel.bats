@@ -234,3 +234,62 @@ batch_until_ok() {
 	done
 	[ "$(jq -r '.sessionId // .id' "$out" | head -n 1)" = w1 ] || fail "watch printed nothing after the failover: $(cat "$err")"
 }
+
+# check_of JSON NAME: the first entry of check NAME in a health+json doc
+check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
+
+@test "sess-health check through Sentinel reports the sentinels' view in every format; a silent sentinel warns, fewer than the quorum is critical" {
+	local p1 p2 pid1 pid2
+	run -0 sk sess-health check --format json --no-sessions --no-pubsub
+	[ "$(jq -r .components.sentinel <<<"$output")" = healthy ] || fail "$output"
+	[ "$(check_of "$output" sentinel:reachable | jq .observedValue)" = 3 ] || fail "$output"
+	[ "$(check_of "$output" sentinel:master | jq -r .observedValue)" = "127.0.0.1:$(sentinel_primary)" ] || fail "$output"
+	[ "$(check_of "$output" sentinel:quorum | jq .observedValue)" = 2 ] || fail "$output"
+	[ "$(check_of "$output" sentinel:replicas | jq .observedValue)" = 1 ] || fail "$output"
+	[ "$(check_of "$output" sentinel:failover | jq -r .observedValue)" = none ] || fail "$output"
+	run -0 sk sess-health check --format prometheus --no-sessions --no-pubsub
+	grep -qx 'sess_sentinel_reachable 3' <<<"$output" || fail "$output"
+	grep -qx 'sess_sentinel_quorum_ok 1' <<<"$output" || fail "$output"
+	run -0 sk sess-health check --format nagios --no-sessions --no-pubsub
+	assert_output --partial "sentinels=3;;;0;3"
+
+	# one sentinel stopped (it accepts, never answers): a warning naming it
+	p1=${SENT_PORTS%% *}
+	pid1=$(redis-cli -p "$p1" INFO server | tr -d '\r' | sed -n 's/^process_id://p')
+	stopped=$pid1
+	kill -STOP "$pid1"
+	run -1 sk sess-health check --format json --no-sessions --no-pubsub
+	[ "$(jq -r .components.sentinel <<<"$output")" = warning ] || fail "$output"
+	check_of "$output" sentinel:reachable | jq -r .output | grep -qF "2 of 3 sentinels monitor \"mymaster\"; not answering: 127.0.0.1:$p1" ||
+		fail "$output"
+	# two stopped: one answers, quorum 2 cannot be reached: critical
+	p2=$(echo "$SENT_PORTS" | cut -d' ' -f2)
+	pid2=$(redis-cli -p "$p2" INFO server | tr -d '\r' | sed -n 's/^process_id://p')
+	kill -STOP "$pid2"
+	run -2 sk sess-health check --format json --no-sessions --no-pubsub
+	kill -CONT "$pid2"
+	[ "$(jq -r .components.sentinel <<<"$output")" = critical ] || fail "$output"
+	check_of "$output" sentinel:quorum | jq -r .output | grep -qF "fewer sentinels answer than the quorum" || fail "$output"
+	kill -CONT "$pid1"
+	stopped=
+}
+
+@test "sess-validate server through Sentinel: no sentinel finding when all is well; a silent sentinel and a lost quorum are named" {
+	local p1 p2 pid1 pid2
+	run -0 sk sess-validate server --format json
+	[ "$(jq -rs '[.[] | select((.code // "") | startswith("server.sentinel"))] | length' <<<"$output")" = 0 ] ||
+		fail "findings about healthy sentinels: $output"
+	p1=${SENT_PORTS%% *}
+	p2=$(echo "$SENT_PORTS" | cut -d' ' -f2)
+	pid1=$(redis-cli -p "$p1" INFO server | tr -d '\r' | sed -n 's/^process_id://p')
+	pid2=$(redis-cli -p "$p2" INFO server | tr -d '\r' | sed -n 's/^process_id://p')
+	stopped=$pid1
+	kill -STOP "$pid1" "$pid2"
+	run -1 sk sess-validate server --format json
+	kill -CONT "$pid1" "$pid2"
+	stopped=
+	[ "$(jq -rs '[.[] | select(.code == "server.sentinel.unreachable")] | length' <<<"$output")" = 2 ] || fail "$output"
+	jq -rs '.[] | select(.code == "server.sentinel.unreachable") | .message' <<<"$output" | grep -qF "sentinel 127.0.0.1:$p1 does not answer" ||
+		fail "$output"
+	[ "$(jq -rs '[.[] | select(.code == "server.sentinel.quorum")] | length' <<<"$output")" = 1 ] || fail "$output"
+}

@@ -1,7 +1,7 @@
 /* check.c - one health check: run the core's probes, judge each number
  * against its thresholds, build the health+json document plus what the
  * Prometheus and Nagios formats need. Nothing here prints. */
-#include "health.h"
+#include "sess-health/check.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -62,18 +62,8 @@ int health_thresholds(struct health_thresholds *th, const struct sess_config *cf
 
 /* ---- building the result ---- */
 
-enum comp { C_REDIS, C_MEMORY, C_PERSISTENCE, C_REPLICATION, C_SESSIONS, C_PUBSUB, C_N };
 static const char *const comp_names[C_N] = {"redis", "memory", "persistence",
-					    "replication", "sessions", "pubsub"};
-
-struct run {
-	const struct health_params *hp;
-	struct health_result *res;
-	cJSON *checks;
-	int comp[C_N], ran[C_N];
-	char time[40];
-	char summary[600];
-};
+					    "replication", "sentinel", "sessions", "pubsub"};
 
 static void iso_now(char *buf, size_t n)
 {
@@ -89,10 +79,7 @@ static void iso_now(char *buf, size_t n)
 
 /* Add one check "comp:meas" (value: a cJSON number, string or bool, owned
  * by the doc afterwards; unit may be NULL). */
-static void add_check(struct run *r, int comp, const char *meas, int status,
-		      cJSON *value, const char *unit, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
-static void add_check(struct run *r, int comp, const char *meas, int status,
+void check_add(struct run *r, int comp, const char *meas, int status,
 		      cJSON *value, const char *unit, const char *fmt, ...)
 {
 	char key[64], out[SESS_ERR_MSG_MAX + 64] = "";
@@ -160,14 +147,14 @@ static int judge(const struct run *r, int m, double v, char *why, size_t n)
 }
 
 /* A check of a number under metric m's thresholds, with its perfdata. */
-static void add_metric(struct run *r, int comp, const char *meas, int m, double v,
+void check_metric(struct run *r, int comp, const char *meas, int m, double v,
 		       const char *unit, const char *perf_unit, double min, double max)
 {
 	char why[200];
 	int st = judge(r, m, v, why, sizeof why);
 	cJSON *p = cJSON_CreateArray();
 
-	add_check(r, comp, meas, st, cJSON_CreateNumber(round3(v)), unit, "%s", why[0] ? why : "");
+	check_add(r, comp, meas, st, cJSON_CreateNumber(round3(v)), unit, "%s", why[0] ? why : "");
 	cJSON_AddItemToArray(p, cJSON_CreateString(sess_thresh_name(m)));
 	cJSON_AddItemToArray(p, cJSON_CreateNumber(round3(v)));
 	cJSON_AddItemToArray(p, cJSON_CreateString(perf_unit ? perf_unit : ""));
@@ -179,7 +166,7 @@ static void add_metric(struct run *r, int comp, const char *meas, int m, double 
 }
 
 /* One Prometheus sample. */
-static void prom(struct run *r, const char *name, const char *type, const char *help,
+void check_prom(struct run *r, const char *name, const char *type, const char *help,
 		 const char *labels, double v)
 {
 	cJSON *s = cJSON_CreateArray();
@@ -190,6 +177,20 @@ static void prom(struct run *r, const char *name, const char *type, const char *
 	cJSON_AddItemToArray(s, cJSON_CreateString(labels ? labels : ""));
 	cJSON_AddItemToArray(s, cJSON_CreateNumber(v));
 	cJSON_AddItemToArray(r->res->prom, s);
+}
+
+void check_perf(struct run *r, const char *label, double v, double min, double max)
+{
+	cJSON *p = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(p, cJSON_CreateString(label));
+	cJSON_AddItemToArray(p, cJSON_CreateNumber(v));
+	cJSON_AddItemToArray(p, cJSON_CreateString(""));
+	cJSON_AddItemToArray(p, cJSON_CreateString(""));
+	cJSON_AddItemToArray(p, cJSON_CreateString(""));
+	cJSON_AddItemToArray(p, isnan(min) ? cJSON_CreateNull() : cJSON_CreateNumber(min));
+	cJSON_AddItemToArray(p, isnan(max) ? cJSON_CreateNull() : cJSON_CreateNumber(max));
+	cJSON_AddItemToArray(r->res->perf, p);
 }
 
 /* The status an error means: could not check (our credentials or
@@ -227,31 +228,31 @@ static void check_redis_info(struct run *r, const struct sess_info *in)
 	double blocked = info(in, "blocked_clients"), rejected = info(in, "rejected_connections");
 	int is_master = role && !strcmp(role, "master");
 
-	add_check(r, C_REDIS, "version", H_OK, cJSON_CreateString(ver ? ver : "?"), NULL, NULL);
+	check_add(r, C_REDIS, "version", H_OK, cJSON_CreateString(ver ? ver : "?"), NULL, NULL);
 	if (!strcmp(want, "any") || (is_master == !strcmp(want, "master")))
-		add_check(r, C_REDIS, "role", H_OK, cJSON_CreateString(role ? role : "?"), NULL, NULL);
+		check_add(r, C_REDIS, "role", H_OK, cJSON_CreateString(role ? role : "?"), NULL, NULL);
 	else if (is_master)
-		add_check(r, C_REDIS, "role", H_CRIT, cJSON_CreateString(role), NULL,
+		check_add(r, C_REDIS, "role", H_CRIT, cJSON_CreateString(role), NULL,
 			  "a master, where a replica was expected (--role %s)", want);
 	else
-		add_check(r, C_REDIS, "role", H_CRIT, cJSON_CreateString(role ? role : "?"), NULL,
+		check_add(r, C_REDIS, "role", H_CRIT, cJSON_CreateString(role ? role : "?"), NULL,
 			  "a read-only replica: sessions cannot be written here; point --url at the master (or --role replica)");
 	if (!isnan(clients)) {
-		add_check(r, C_REDIS, "connectedClients", H_OK, cJSON_CreateNumber(clients), NULL, NULL);
-		prom(r, "sess_redis_connected_clients", "gauge", "Clients connected to Redis.", NULL, clients);
+		check_add(r, C_REDIS, "connectedClients", H_OK, cJSON_CreateNumber(clients), NULL, NULL);
+		check_prom(r, "sess_redis_connected_clients", "gauge", "Clients connected to Redis.", NULL, clients);
 	}
 	if (!isnan(clients) && !isnan(maxc) && maxc > 0)
-		add_metric(r, C_REDIS, "clientsUtilization", M_CLIENTS, clients / maxc * 100, "percent", "%", 0, 100);
+		check_metric(r, C_REDIS, "clientsUtilization", M_CLIENTS, clients / maxc * 100, "percent", "%", 0, 100);
 	if (!isnan(blocked)) {
-		add_metric(r, C_REDIS, "blockedClients", M_BLOCKED, blocked, NULL, NULL, 0, NAN);
-		prom(r, "sess_redis_blocked_clients", "gauge", "Clients blocked in a blocking command.", NULL, blocked);
+		check_metric(r, C_REDIS, "blockedClients", M_BLOCKED, blocked, NULL, NULL, 0, NAN);
+		check_prom(r, "sess_redis_blocked_clients", "gauge", "Clients blocked in a blocking command.", NULL, blocked);
 	}
 	if (!isnan(rejected)) {
-		add_metric(r, C_REDIS, "rejectedConnections", M_REJECTED, rejected, NULL, "c", 0, NAN);
-		prom(r, "sess_redis_rejected_connections_total", "counter",
+		check_metric(r, C_REDIS, "rejectedConnections", M_REJECTED, rejected, NULL, "c", 0, NAN);
+		check_prom(r, "sess_redis_rejected_connections_total", "counter",
 		     "Connections Redis rejected (maxclients) since it started.", NULL, rejected);
 	}
-	prom(r, "sess_redis_master", "gauge", "1 when Redis is a master, 0 when a replica.", NULL, is_master);
+	check_prom(r, "sess_redis_master", "gauge", "1 when Redis is a master, 0 when a replica.", NULL, is_master);
 }
 
 static void check_memory(struct run *r, const struct sess_info *in)
@@ -263,34 +264,34 @@ static void check_memory(struct run *r, const struct sess_info *in)
 
 	if (isnan(used))
 		return;
-	add_check(r, C_MEMORY, "used", H_OK, cJSON_CreateNumber(used), "bytes", NULL);
-	prom(r, "sess_redis_memory_used_bytes", "gauge", "Memory Redis has allocated.", NULL, used);
+	check_add(r, C_MEMORY, "used", H_OK, cJSON_CreateNumber(used), "bytes", NULL);
+	check_prom(r, "sess_redis_memory_used_bytes", "gauge", "Memory Redis has allocated.", NULL, used);
 	if (!isnan(peak)) {
-		add_check(r, C_MEMORY, "peak", H_OK, cJSON_CreateNumber(peak), "bytes", NULL);
-		prom(r, "sess_redis_memory_peak_bytes", "gauge", "The most memory Redis has allocated.", NULL, peak);
+		check_add(r, C_MEMORY, "peak", H_OK, cJSON_CreateNumber(peak), "bytes", NULL);
+		check_prom(r, "sess_redis_memory_peak_bytes", "gauge", "The most memory Redis has allocated.", NULL, peak);
 	}
 	if (!isnan(max)) {
-		add_check(r, C_MEMORY, "maxmemory", H_OK, cJSON_CreateNumber(max), "bytes",
+		check_add(r, C_MEMORY, "maxmemory", H_OK, cJSON_CreateNumber(max), "bytes",
 			  "%s", max > 0 ? "" : "no maxmemory set: the machine's memory is the limit");
-		prom(r, "sess_redis_memory_max_bytes", "gauge", "maxmemory (0: none set).", NULL, max);
+		check_prom(r, "sess_redis_memory_max_bytes", "gauge", "maxmemory (0: none set).", NULL, max);
 	}
 	if (!isnan(max) && max > 0) {
 		int noevict = policy && !strcmp(policy, "noeviction");
-		add_check(r, C_MEMORY, "headroom", used >= max && noevict ? H_CRIT : H_OK,
+		check_add(r, C_MEMORY, "headroom", used >= max && noevict ? H_CRIT : H_OK,
 			  cJSON_CreateNumber(max > used ? max - used : 0), "bytes", "%s",
 			  used >= max && noevict ? "maxmemory reached with noeviction: writes are refused (OOM); free memory, raise maxmemory or pick an eviction policy" : "");
-		add_metric(r, C_MEMORY, "utilization", M_MEMORY, used / max * 100, "percent", "%", 0, 100);
+		check_metric(r, C_MEMORY, "utilization", M_MEMORY, used / max * 100, "percent", "%", 0, 100);
 	}
 	if (!isnan(frag)) {
-		add_metric(r, C_MEMORY, "fragmentation", M_FRAGMENTATION, frag, "ratio", NULL, 0, NAN);
-		prom(r, "sess_redis_memory_fragmentation_ratio", "gauge",
+		check_metric(r, C_MEMORY, "fragmentation", M_FRAGMENTATION, frag, "ratio", NULL, 0, NAN);
+		check_prom(r, "sess_redis_memory_fragmentation_ratio", "gauge",
 		     "RSS over allocated memory (high: fragmented; below 1: swapping).", NULL, frag);
 	}
 	if (policy)
-		add_check(r, C_MEMORY, "evictionPolicy", H_OK, cJSON_CreateString(policy), NULL, NULL);
+		check_add(r, C_MEMORY, "evictionPolicy", H_OK, cJSON_CreateString(policy), NULL, NULL);
 	if (!isnan(evicted)) {
-		add_metric(r, C_MEMORY, "evictedKeys", M_EVICTED, evicted, NULL, "c", 0, NAN);
-		prom(r, "sess_redis_evicted_keys_total", "counter", "Keys evicted under maxmemory.", NULL, evicted);
+		check_metric(r, C_MEMORY, "evictedKeys", M_EVICTED, evicted, NULL, "c", 0, NAN);
+		check_prom(r, "sess_redis_evicted_keys_total", "counter", "Keys evicted under maxmemory.", NULL, evicted);
 	}
 }
 
@@ -302,25 +303,25 @@ static void check_persistence(struct run *r, const struct sess_info *in)
 	double loading = info(in, "loading");
 
 	if (!isnan(loading) && loading > 0)
-		add_check(r, C_PERSISTENCE, "loading", H_CRIT, cJSON_CreateBool(1), NULL,
+		check_add(r, C_PERSISTENCE, "loading", H_CRIT, cJSON_CreateBool(1), NULL,
 			  "Redis is loading its dataset and answers nothing else; wait for it");
 	if (bg) {
 		int ok = !strcmp(bg, "ok");
-		add_check(r, C_PERSISTENCE, "rdbLastSave", ok ? H_OK : H_WARN,
+		check_add(r, C_PERSISTENCE, "rdbLastSave", ok ? H_OK : H_WARN,
 			  cJSON_CreateNumber(isnan(last) ? 0 : last), "unix seconds", "%s",
 			  ok ? "" : "the last RDB save failed; see the Redis log (disk full? permissions?)");
-		prom(r, "sess_redis_rdb_last_bgsave_ok", "gauge", "1 when the last RDB save succeeded.", NULL, ok);
+		check_prom(r, "sess_redis_rdb_last_bgsave_ok", "gauge", "1 when the last RDB save succeeded.", NULL, ok);
 		if (!isnan(last))
-			prom(r, "sess_redis_rdb_last_save_timestamp_seconds", "gauge",
+			check_prom(r, "sess_redis_rdb_last_save_timestamp_seconds", "gauge",
 			     "When the last RDB save succeeded (unix time).", NULL, last);
 	}
 	if (!isnan(aof)) {
 		int ok = !aofw || !strcmp(aofw, "ok");
-		add_check(r, C_PERSISTENCE, "aof", aof > 0 && !ok ? H_CRIT : H_OK,
+		check_add(r, C_PERSISTENCE, "aof", aof > 0 && !ok ? H_CRIT : H_OK,
 			  cJSON_CreateString(aof > 0 ? (ok ? "on" : "failing") : "off"), NULL, "%s",
 			  aof > 0 && !ok ? "AOF writes fail: Redis refuses writes; see its log (disk full?)" : "");
-		prom(r, "sess_redis_aof_enabled", "gauge", "1 when the append-only file is on.", NULL, aof > 0);
-		prom(r, "sess_redis_aof_last_write_ok", "gauge", "1 when the last AOF write succeeded.", NULL, ok);
+		check_prom(r, "sess_redis_aof_enabled", "gauge", "1 when the append-only file is on.", NULL, aof > 0);
+		check_prom(r, "sess_redis_aof_last_write_ok", "gauge", "1 when the last AOF write succeeded.", NULL, ok);
 	}
 }
 
@@ -335,20 +336,20 @@ static void check_replication(struct run *r, const struct sess_info *in)
 		const char *link = sess_info_get(in, "master_link_status");
 		double io = info(in, "master_last_io_seconds_ago");
 		int up = link && !strcmp(link, "up");
-		add_check(r, C_REPLICATION, "link", up ? H_OK : H_CRIT, cJSON_CreateString(link ? link : "?"),
+		check_add(r, C_REPLICATION, "link", up ? H_OK : H_CRIT, cJSON_CreateString(link ? link : "?"),
 			  NULL, "%s", up ? "" : "the link to the master is down: this replica serves stale data");
-		prom(r, "sess_redis_replication_link_up", "gauge", "1 when a replica's link to its master is up.", NULL, up);
+		check_prom(r, "sess_redis_replication_link_up", "gauge", "1 when a replica's link to its master is up.", NULL, up);
 		if (up && !isnan(io) && io >= 0) {
-			add_metric(r, C_REPLICATION, "lag", M_LAG, io, "s", "s", 0, NAN);
-			prom(r, "sess_redis_replication_lag_seconds", "gauge",
+			check_metric(r, C_REPLICATION, "lag", M_LAG, io, "s", "s", 0, NAN);
+			check_prom(r, "sess_redis_replication_lag_seconds", "gauge",
 			     "Seconds since the master was last heard from (replica) or the largest replica lag (master).", NULL, io);
 		}
 		return;
 	}
 	if (isnan(replicas))
 		return;
-	add_check(r, C_REPLICATION, "connectedReplicas", H_OK, cJSON_CreateNumber(replicas), NULL, NULL);
-	prom(r, "sess_redis_connected_replicas", "gauge", "Replicas connected to this master.", NULL, replicas);
+	check_add(r, C_REPLICATION, "connectedReplicas", H_OK, cJSON_CreateNumber(replicas), NULL, NULL);
+	check_prom(r, "sess_redis_connected_replicas", "gauge", "Replicas connected to this master.", NULL, replicas);
 	if (replicas > 0) {
 		double worst = 0, lag;
 		for (i = 0; i < (int)replicas && i < 64; i++) {
@@ -357,8 +358,8 @@ static void check_replication(struct run *r, const struct sess_info *in)
 			    lag > worst)
 				worst = lag;
 		}
-		add_metric(r, C_REPLICATION, "lag", M_LAG, worst, "s", "s", 0, NAN);
-		prom(r, "sess_redis_replication_lag_seconds", "gauge",
+		check_metric(r, C_REPLICATION, "lag", M_LAG, worst, "s", "s", 0, NAN);
+		check_prom(r, "sess_redis_replication_lag_seconds", "gauge",
 		     "Seconds since the master was last heard from (replica) or the largest replica lag (master).", NULL, worst);
 	}
 }
@@ -372,38 +373,38 @@ static void check_sessions(struct run *r, struct sess_ctx *ctx, const struct ses
 
 	memset(&e, 0, sizeof e);
 	if (sess_probe_sessions(ctx, r->hp->window * 1000LL, (int)r->hp->drift_sample, &ps, &e)) {
-		add_check(r, C_SESSIONS, "active", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e),
+		check_add(r, C_SESSIONS, "active", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e),
 			  NULL, NULL, "%s", e.msg);
 		return;
 	}
-	add_metric(r, C_SESSIONS, "active", M_SESSIONS, (double)ps.active, NULL, NULL, 0, NAN);
-	prom(r, "sess_sessions_active", "gauge", "Sessions in the index that have not expired.", NULL, (double)ps.active);
-	add_metric(r, C_SESSIONS, "expiring", M_EXPIRING, (double)ps.expiring, NULL, NULL, 0, NAN);
-	prom(r, "sess_sessions_expiring", "gauge", "Active sessions expiring within the --window.", NULL, (double)ps.expiring);
-	prom(r, "sess_sessions_index_entries", "gauge", "Entries in the session index (expired ones not yet pruned included).", NULL, (double)ps.indexed);
-	prom(r, "sess_sessions_index_stale", "gauge", "Expired index entries maintenance has not pruned yet.", NULL, (double)ps.stale);
+	check_metric(r, C_SESSIONS, "active", M_SESSIONS, (double)ps.active, NULL, NULL, 0, NAN);
+	check_prom(r, "sess_sessions_active", "gauge", "Sessions in the index that have not expired.", NULL, (double)ps.active);
+	check_metric(r, C_SESSIONS, "expiring", M_EXPIRING, (double)ps.expiring, NULL, NULL, 0, NAN);
+	check_prom(r, "sess_sessions_expiring", "gauge", "Active sessions expiring within the --window.", NULL, (double)ps.expiring);
+	check_prom(r, "sess_sessions_index_entries", "gauge", "Entries in the session index (expired ones not yet pruned included).", NULL, (double)ps.indexed);
+	check_prom(r, "sess_sessions_index_stale", "gauge", "Expired index entries maintenance has not pruned yet.", NULL, (double)ps.stale);
 	{
 		double pct = ps.sampled ? (double)ps.missing / (double)ps.sampled * 100 : 0;
-		add_metric(r, C_SESSIONS, "indexDrift", M_DRIFT, pct, "percent", "%", 0, 100);
-		prom(r, "sess_sessions_index_drift_ratio", "gauge",
+		check_metric(r, C_SESSIONS, "indexDrift", M_DRIFT, pct, "percent", "%", 0, 100);
+		check_prom(r, "sess_sessions_index_drift_ratio", "gauge",
 		     "Share of sampled live index entries whose session is gone (run sessctl maintenance).", NULL, pct / 100);
 	}
 	if (ps.layout_known)
-		add_check(r, C_SESSIONS, "layoutVersion", H_OK, cJSON_CreateString(ps.layout[0] ? ps.layout : "none"), NULL,
+		check_add(r, C_SESSIONS, "layoutVersion", H_OK, cJSON_CreateString(ps.layout[0] ? ps.layout : "none"), NULL,
 			  "%s", ps.layout[0] ? "" : "no layout version stored yet (no session written)");
 	else
-		add_check(r, C_SESSIONS, "layoutVersion", H_CRIT, cJSON_CreateString(ps.layout), NULL,
+		check_add(r, C_SESSIONS, "layoutVersion", H_CRIT, cJSON_CreateString(ps.layout), NULL,
 			  "layout version %s is not one this build reads (it reads " SESS_S_LAYOUT "); upgrade sesskit", ps.layout);
-	prom(r, "sess_layout_version", "gauge", "The session layout version stored in Redis (0: none yet).", NULL,
+	check_prom(r, "sess_layout_version", "gauge", "The session layout version stored in Redis (0: none yet).", NULL,
 	     ps.layout[0] ? atof(ps.layout) : 0);
-	add_check(r, C_SESSIONS, "fence", H_OK, ps.fenced ? cJSON_CreateString(ps.fence) : cJSON_CreateBool(0), NULL,
+	check_add(r, C_SESSIONS, "fence", H_OK, ps.fenced ? cJSON_CreateString(ps.fence) : cJSON_CreateBool(0), NULL,
 		  "%s", ps.fenced ? "fenced by a sess-migrate cutover: writes are refused here ('sess-migrate unfence' lifts it)" : "");
-	prom(r, "sess_fence_active", "gauge",
+	check_prom(r, "sess_fence_active", "gauge",
 	     "1 when a sess-migrate cutover fenced this server (writes refused), 0 when not.", NULL, ps.fenced);
 	if (ps.fenced) {
 		char label[1100];
 		health_prom_label(label, sizeof label, "target", ps.fence);
-		prom(r, "sess_fence_info", "gauge", "Where a fenced server's data went (the fence's text), always 1.",
+		check_prom(r, "sess_fence_info", "gauge", "Where a fenced server's data went (the fence's text), always 1.",
 		     label, 1);
 	}
 
@@ -413,22 +414,22 @@ static void check_sessions(struct run *r, struct sess_ctx *ctx, const struct ses
 	if (wait > 0)
 		usleep((useconds_t)(wait * 1000));
 	if (sess_probe_counters(ctx, 1, &c1, &e)) {
-		add_check(r, C_SESSIONS, "eventsPerSecond", H_CRIT, NULL, NULL, "%s", e.msg);
+		check_add(r, C_SESSIONS, "eventsPerSecond", H_CRIT, NULL, NULL, "%s", e.msg);
 		return;
 	}
 	dt = (c1.t_ms - c0->t_ms) / 1000.0;
 	if (dt <= 0)
 		dt = 1e-3;
-	add_metric(r, C_SESSIONS, "eventsPerSecond", M_EVENTS_RATE, (double)(c1.events - c0->events) / dt, "per second", NULL, 0, NAN);
-	add_metric(r, C_SESSIONS, "createdPerSecond", M_CREATED_RATE, (double)(c1.sessions - c0->sessions) / dt, "per second", NULL, 0, NAN);
-	prom(r, "sess_events_total", "counter", "Events appended to sessions (the stats hash).", NULL, (double)c1.events);
-	prom(r, "sess_sessions_created_total", "counter", "Sessions created (the stats hash).", NULL, (double)c1.sessions);
-	prom(r, "sess_sessions_completed_total", "counter", "Sessions completed (the stats hash).", NULL, (double)c1.completed);
-	prom(r, "sess_sessions_deleted_total", "counter", "Sessions deleted (the stats hash).", NULL, (double)c1.deleted);
+	check_metric(r, C_SESSIONS, "eventsPerSecond", M_EVENTS_RATE, (double)(c1.events - c0->events) / dt, "per second", NULL, 0, NAN);
+	check_metric(r, C_SESSIONS, "createdPerSecond", M_CREATED_RATE, (double)(c1.sessions - c0->sessions) / dt, "per second", NULL, 0, NAN);
+	check_prom(r, "sess_events_total", "counter", "Events appended to sessions (the stats hash).", NULL, (double)c1.events);
+	check_prom(r, "sess_sessions_created_total", "counter", "Sessions created (the stats hash).", NULL, (double)c1.sessions);
+	check_prom(r, "sess_sessions_completed_total", "counter", "Sessions completed (the stats hash).", NULL, (double)c1.completed);
+	check_prom(r, "sess_sessions_deleted_total", "counter", "Sessions deleted (the stats hash).", NULL, (double)c1.deleted);
 	for (size_t i = 0; i < c1.ntypes; i++) {
 		char label[1100];
 		health_prom_label(label, sizeof label, "type", c1.types[i].type);
-		prom(r, "sess_events_by_type_total", "counter", "Events appended, by event type (the stats hash).",
+		check_prom(r, "sess_events_by_type_total", "counter", "Events appended, by event type (the stats hash).",
 		     label, (double)c1.types[i].n);
 	}
 	sess_counters_free(&c1);
@@ -443,13 +444,13 @@ static void check_pubsub(struct run *r, const struct sess_config *cfg, struct se
 	memset(&e, 0, sizeof e);
 	if (sess_probe_pubsub(cfg, conn, cfg->command_timeout_ms, &ms, &receivers, &e)) {
 		int st = err_status(&e);
-		add_check(r, C_PUBSUB, "roundTrip", st == H_DOWN ? H_CRIT : st, NULL, "ms", "%s", e.msg);
+		check_add(r, C_PUBSUB, "roundTrip", st == H_DOWN ? H_CRIT : st, NULL, "ms", "%s", e.msg);
 		return;
 	}
-	add_metric(r, C_PUBSUB, "roundTrip", M_PUBSUB, ms, "ms", "ms", 0, NAN);
-	prom(r, "sess_pubsub_round_trip_seconds", "gauge",
+	check_metric(r, C_PUBSUB, "roundTrip", M_PUBSUB, ms, "ms", "ms", 0, NAN);
+	check_prom(r, "sess_pubsub_round_trip_seconds", "gauge",
 	     "Time from PUBLISH on a session channel until a subscriber holds the message.", NULL, ms / 1000);
-	prom(r, "sess_pubsub_receivers", "gauge", "Clients that received the probe message (the probe's own subscriber included).", NULL, (double)receivers);
+	check_prom(r, "sess_pubsub_receivers", "gauge", "Clients that received the probe message (the probe's own subscriber included).", NULL, (double)receivers);
 }
 
 /* ---- the whole check ---- */
@@ -468,22 +469,22 @@ static void finish(struct run *r, const struct sess_config *cfg, double t0)
 			overall = r->comp[i];
 		cJSON_AddStringToObject(comps, comp_names[i], health_status_name(r->comp[i]));
 		snprintf(labels, sizeof labels, "component=\"%s\"", comp_names[i]);
-		prom(r, "sess_health_status", "gauge",
+		check_prom(r, "sess_health_status", "gauge",
 		     "Health by component and overall: 0 healthy, 1 warning, 2 unknown, 3 critical, 4 down.",
 		     labels, r->comp[i]);
 	}
 	res->status = overall;
 	res->duration_ms = sess_probe_clock_ms() - t0;
-	prom(r, "sess_health_status", "gauge",
+	check_prom(r, "sess_health_status", "gauge",
 	     "Health by component and overall: 0 healthy, 1 warning, 2 unknown, 3 critical, 4 down.",
 	     "component=\"overall\"", overall);
-	prom(r, "sess_up", "gauge", "1 when Redis answered the health check, 0 when not.", NULL, res->up);
-	prom(r, "sess_health_check_duration_seconds", "gauge", "How long the health check took.", NULL,
+	check_prom(r, "sess_up", "gauge", "1 when Redis answered the health check, 0 when not.", NULL, res->up);
+	check_prom(r, "sess_health_check_duration_seconds", "gauge", "How long the health check took.", NULL,
 	     res->duration_ms / 1000);
 	{
 		char label[100];
 		health_prom_label(label, sizeof label, "version", PACKAGE_VERSION);
-		prom(r, "sesskit_build_info", "gauge", "The sesskit version of this sess-health, always 1.", label, 1);
+		check_prom(r, "sesskit_build_info", "gauge", "The sesskit version of this sess-health, always 1.", label, 1);
 	}
 	sess_config_describe(cfg, where, sizeof where);
 	health_json_status(res->doc, overall);
@@ -540,37 +541,39 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	if (sess_conn_open(&conn, &cfg, &e)) {
 		int st = err_status(&e);
 		if (st == H_UNKNOWN)
-			add_check(&r, C_REDIS, "authorised", st, cJSON_CreateBool(0), NULL, "%s", e.msg);
+			check_add(&r, C_REDIS, "authorised", st, cJSON_CreateBool(0), NULL, "%s", e.msg);
 		else
-			add_check(&r, C_REDIS, "reachable", st, cJSON_CreateBool(0), NULL, "%s", e.msg);
+			check_add(&r, C_REDIS, "reachable", st, cJSON_CreateBool(0), NULL, "%s", e.msg);
+		if (cfg.sentinels[0] && !hp->redis_only)
+			check_sentinel(&r, &cfg); /* why the primary cannot be had */
 		finish(&r, &cfg, t0);
 		return;
 	}
 	ctx.conn = &conn;
 	ctx.cfg = &cfg;
-	add_check(&r, C_REDIS, "reachable", H_OK, cJSON_CreateBool(1), NULL, NULL);
+	check_add(&r, C_REDIS, "reachable", H_OK, cJSON_CreateBool(1), NULL, NULL);
 	if (!hp->redis_only && !hp->no_sessions)
 		have_c0 = sess_probe_counters(&ctx, 0, &c0, &e) == 0;
 	if (!have_c0 && e.msg[0]) {
 		/* the first command a server answers: a paused or stopped
 		 * server times out here */
-		add_check(&r, C_REDIS, "responseTime", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e),
+		check_add(&r, C_REDIS, "responseTime", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e),
 			  NULL, "ms", "%s", e.msg);
 		goto done;
 	}
 	if (sess_probe_ping(&conn, (int)hp->pings, &lat, &e)) {
-		add_check(&r, C_REDIS, "responseTime", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e),
+		check_add(&r, C_REDIS, "responseTime", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e),
 			  NULL, "ms", "%s", e.msg);
 		goto done;
 	}
 	res->up = 1;
-	add_check(&r, C_REDIS, "authorised", H_OK, cJSON_CreateBool(1), NULL, NULL);
+	check_add(&r, C_REDIS, "authorised", H_OK, cJSON_CreateBool(1), NULL, NULL);
 	if (hp->redis_only) /* readiness: reachable and authorised is the
 			     * answer; a slow round trip is reported, not
 			     * judged (a loaded machine is still ready) */
-		add_check(&r, C_REDIS, "responseTime", H_OK, cJSON_CreateNumber(round3(lat.p99)), "ms", NULL);
+		check_add(&r, C_REDIS, "responseTime", H_OK, cJSON_CreateNumber(round3(lat.p99)), "ms", NULL);
 	else
-		add_metric(&r, C_REDIS, "responseTime", M_LATENCY, lat.p99, "ms", "ms", 0, NAN);
+		check_metric(&r, C_REDIS, "responseTime", M_LATENCY, lat.p99, "ms", "ms", 0, NAN);
 	{
 		cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(r.checks, "redis:responseTime"), 0);
 		cJSON *s = cJSON_AddObjectToObject(p, "ping");
@@ -579,19 +582,21 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 		cJSON_AddNumberToObject(s, "p99", round3(lat.p99));
 		cJSON_AddNumberToObject(s, "max", round3(lat.max));
 	}
-	prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"p50\"", lat.p50 / 1000);
-	prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"p99\"", lat.p99 / 1000);
-	prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"max\"", lat.max / 1000);
+	check_prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"p50\"", lat.p50 / 1000);
+	check_prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"p99\"", lat.p99 / 1000);
+	check_prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"max\"", lat.max / 1000);
 	if (hp->redis_only)
 		goto done;
 	if (sess_probe_info(&conn, &in, &e)) {
-		add_check(&r, C_REDIS, "info", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e), NULL, NULL, "%s", e.msg);
+		check_add(&r, C_REDIS, "info", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e), NULL, NULL, "%s", e.msg);
 		goto done;
 	}
 	check_redis_info(&r, &in);
 	check_memory(&r, &in);
 	check_persistence(&r, &in);
 	check_replication(&r, &in);
+	if (cfg.sentinels[0])
+		check_sentinel(&r, &cfg);
 	if (!hp->no_sessions && have_c0 && sess_conn_ok(&conn))
 		check_sessions(&r, &ctx, &c0);
 	if (!hp->no_pubsub && sess_conn_ok(&conn))

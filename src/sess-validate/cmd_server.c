@@ -11,6 +11,7 @@
 
 #include "sess-validate/cfgcheck.h"
 #include "core/model/keys.h"
+#include "core/redis/sentinel.h"
 #include "core/base/schema.h"
 
 #define MIN_MAJOR 6           /* older servers: no ACL, no RESP3 ... */
@@ -317,6 +318,61 @@ static void check_role(struct srv *s)
 		    "no replica is connected: losing this server loses the sessions since the last save");
 }
 
+/* Through Sentinel: what every listed sentinel says about the master
+ * (the same view sess-health reports: core/redis/sentinel.h). */
+static void check_sentinel(struct srv *s)
+{
+	struct sess_sentinel_seen v[SESS_SENTINELS_MAX];
+	const struct sess_sentinel_seen *first = NULL;
+	struct sess_err e;
+	int n, i, knows = 0, quorum_bad = 0, failover = 0;
+
+	sess_err_clear(&e);
+	if ((n = sess_sentinel_view(&s->a->cfg, v, SESS_SENTINELS_MAX, &e)) < 0)
+		return; /* the connection above said it already */
+	for (i = 0; i < n; i++) {
+		if (!v[i].reachable) {
+			say(s, SESS_SEV_WARNING, "server.sentinel.unreachable", "start it, or take it out of --sentinel / REDIS_SENTINELS",
+			    "sentinel %.255s:%d does not answer: %s", v[i].ep.host, v[i].ep.port, v[i].error);
+			continue;
+		}
+		if (!v[i].knows) {
+			say(s, SESS_SEV_ERROR, "server.sentinel.unknown_master",
+			    "SENTINEL MONITOR the master there, or check --sentinel-master",
+			    "sentinel %.255s:%d does not monitor \"%s\": %s", v[i].ep.host, v[i].ep.port,
+			    s->a->cfg.sentinel_master, v[i].error);
+			continue;
+		}
+		knows++;
+		if (!first) {
+			first = &v[i];
+		} else if (first->master.port != v[i].master.port || strcmp(first->master.host, v[i].master.host)) {
+			say(s, SESS_SEV_WARNING, "server.sentinel.disagree", "wait for the failover to settle; check the sentinels' network",
+			    "sentinel %.255s:%d names %.255s:%d as the primary, %.255s:%d names %.255s:%d",
+			    first->ep.host, first->ep.port, first->master.host, first->master.port,
+			    v[i].ep.host, v[i].ep.port, v[i].master.host, v[i].master.port);
+		}
+		if (!v[i].quorum_ok && !quorum_bad++)
+			say(s, SESS_SEV_ERROR, "server.sentinel.quorum", "run at least quorum sentinels that see each other",
+			    "sentinel %.255s:%d: no failover can be authorised now (%s)", v[i].ep.host, v[i].ep.port, v[i].quorum_msg);
+		if (v[i].failover[0] && !failover++)
+			say(s, SESS_SEV_WARNING, "server.sentinel.failover", "wait for it to finish, then check again",
+			    "a failover of \"%s\" is under way (%s)", s->a->cfg.sentinel_master, v[i].failover);
+	}
+	if (!first)
+		return;
+	if (strstr(first->flags, "s_down") || strstr(first->flags, "o_down"))
+		say(s, SESS_SEV_ERROR, "server.sentinel.down", "bring the primary back or let Sentinel fail over",
+		    "the sentinels see the primary %.255s:%d as down (flags %s)", first->master.host, first->master.port, first->flags);
+	if (first->quorum > knows && !quorum_bad)
+		say(s, SESS_SEV_ERROR, "server.sentinel.quorum", "run at least quorum sentinels that see each other",
+		    "%d sentinels monitor \"%s\" but its quorum is %ld: no failover can be agreed", knows,
+		    s->a->cfg.sentinel_master, first->quorum);
+	if (first->replicas == 0)
+		say(s, s->prod ? SESS_SEV_ERROR : SESS_SEV_WARNING, "server.sentinel.replicas", "add a replica of the primary",
+		    "the sentinels know no replica of \"%s\": a failover has nothing to promote", s->a->cfg.sentinel_master);
+}
+
 int cmd_server(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct server_opts *o = opts;
@@ -366,6 +422,8 @@ int cmd_server(struct cli_app *a, void *opts, int argc, char **argv)
 		check_role(&s);
 	}
 	check_acl(&s);
+	if (a->cfg.sentinels[0])
+		check_sentinel(&s);
 	if (o->live_sync)
 		check_notifications(&s);
 	check_latency(&s, o->pings);

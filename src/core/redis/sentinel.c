@@ -266,6 +266,105 @@ int sess_sentinel_open_any(struct sess_conn *sc, struct sess_config *scfg,
 	return -1;
 }
 
+/* ---- the sentinels' view ---- */
+
+/* The value of field name in a flat field/value array reply, or NULL. */
+static const char *field(const redisReply *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING && r->element[i + 1]->type == REDIS_REPLY_STRING &&
+		    !strcmp(r->element[i]->str, name))
+			return r->element[i + 1]->str;
+	return NULL;
+}
+
+static long field_long(const redisReply *r, const char *name)
+{
+	const char *v = field(r, name);
+	long n = -1;
+
+	if (v)
+		sess_parse_long(v, 0, 1L << 30, name, SESS_E_INTERNAL, &n, NULL);
+	return n;
+}
+
+/* SENTINEL MASTER and CKQUORUM of one sentinel into s. */
+static void view_one(const struct sess_config *scfg, const char *master,
+		     struct sess_sentinel_seen *s)
+{
+	struct sess_conn c;
+	struct sess_err e;
+	redisReply *r;
+	const char *ip, *port;
+	long p = 0;
+
+	sess_err_clear(&e);
+	if (sess_conn_open_at(&c, scfg, &s->ep, &e)) {
+		snprintf(s->error, sizeof s->error, "%.199s", e.msg);
+		return;
+	}
+	if (!(r = sess_conn_callf(&c, &e, "SENTINEL MASTER %s", master))) {
+		snprintf(s->error, sizeof s->error, "%.199s", e.msg);
+		sess_conn_close(&c);
+		return;
+	}
+	s->reachable = 1;
+	if (r->type == REDIS_REPLY_ERROR) {
+		/* "ERR No such master with that name", or no sentinel at all */
+		snprintf(s->error, sizeof s->error, "%.199s", r->str);
+	} else if (r->type == REDIS_REPLY_ARRAY) {
+		s->knows = 1;
+		ip = field(r, "ip");
+		port = field(r, "port");
+		if (ip && port && sess_parse_long(port, 1, 65535, "port", SESS_E_INTERNAL, &p, NULL) == 0) {
+			snprintf(s->master.host, sizeof s->master.host, "%s", ip);
+			s->master.port = (int)p;
+		}
+		snprintf(s->flags, sizeof s->flags, "%s", field(r, "flags") ? field(r, "flags") : "");
+		snprintf(s->failover, sizeof s->failover, "%s",
+			 field(r, "failover-state") ? field(r, "failover-state") : "");
+		s->quorum = field_long(r, "quorum");
+		s->other_sentinels = field_long(r, "num-other-sentinels");
+		s->replicas = field_long(r, "num-slaves");
+	}
+	freeReplyObject(r);
+	if (s->knows && (r = sess_conn_callf(&c, &e, "SENTINEL CKQUORUM %s", master))) {
+		s->quorum_ok = r->type == REDIS_REPLY_STATUS;
+		snprintf(s->quorum_msg, sizeof s->quorum_msg, "%.199s", r->str ? r->str : "");
+		freeReplyObject(r);
+	}
+	sess_conn_close(&c);
+}
+
+int sess_sentinel_view(const struct sess_config *cfg, struct sess_sentinel_seen *out,
+		       int max, struct sess_err *err)
+{
+	struct sess_endpoint eps[SESS_SENTINELS_MAX];
+	struct sess_config *scfg;
+	int n, i;
+
+	if ((n = sess_sentinel_parse(cfg->sentinels, eps, SESS_SENTINELS_MAX, err)) < 0)
+		return -1;
+	if (!cfg->sentinel_master[0])
+		return sess_err_set(err, SESS_E_CONFIG, "no_master",
+				    "Sentinel needs the master name; set --sentinel-master NAME, REDIS_SENTINEL_MASTER or ?master=NAME");
+	if (!(scfg = malloc(sizeof *scfg)))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	sentinel_cfg(scfg, cfg);
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		out[i].ep = eps[i];
+		out[i].quorum = out[i].other_sentinels = out[i].replicas = -1;
+		view_one(scfg, cfg->sentinel_master, &out[i]);
+	}
+	free(scfg);
+	return n;
+}
+
 /* ---- durable writes ---- */
 
 int sess_durable_on(const struct sess_config *cfg)

@@ -45,6 +45,31 @@ int sess_sentinel_ask(const struct sess_config *cfg, struct sess_endpoint *out,
 int sess_sentinel_open_any(struct sess_conn *sc, struct sess_config *scfg,
 			   const struct sess_config *cfg, struct sess_err *err);
 
+/* ---- what the sentinels see (sess-health, sess-validate server) ---- */
+
+/* One sentinel's view of cfg's master, as SENTINEL MASTER and SENTINEL
+ * CKQUORUM tell it. */
+struct sess_sentinel_seen {
+	struct sess_endpoint ep;     /* the sentinel */
+	int reachable;               /* it answered */
+	int knows;                   /* it monitors cfg->sentinel_master */
+	char error[200];             /* why not reachable, or what it said */
+	struct sess_endpoint master; /* the primary it names (knows) */
+	long quorum, other_sentinels, replicas;
+	char flags[100];             /* "master", "master,s_down", ... */
+	char failover[48];           /* failover-state; empty: none under way */
+	int quorum_ok;               /* CKQUORUM said OK */
+	char quorum_msg[200];        /* CKQUORUM's answer, either way */
+};
+
+/* Ask every sentinel cfg names (each with the short timeout, in the order
+ * listed) about cfg->sentinel_master; fills out[0..n) and returns n (how
+ * many are listed, at most max), or -1 with err when the settings are bad
+ * (no list, no master name). A sentinel that does not answer is an entry
+ * with reachable 0, never an error. */
+int sess_sentinel_view(const struct sess_config *cfg, struct sess_sentinel_seen *out,
+		       int max, struct sess_err *err);
+
 /* ---- durable writes: WAIT ---- */
 
 /* Whether writes wait for replicas: sess_config_wait_replicas(cfg) > 0. */

@@ -1,0 +1,40 @@
+/* check.h - the parts of one health check (check.c) that its components
+ * in other files (check_sentinel.c) use: the run being built and the
+ * calls that add a check, a judged metric and a Prometheus sample to it.
+ * Private to sess-health. */
+#ifndef SESS_HEALTH_CHECK_H
+#define SESS_HEALTH_CHECK_H
+
+#include "sess-health/health.h"
+
+/* The components, in the order they are reported. */
+enum comp { C_REDIS, C_MEMORY, C_PERSISTENCE, C_REPLICATION, C_SENTINEL, C_SESSIONS, C_PUBSUB, C_N };
+
+struct run {
+	const struct health_params *hp;
+	struct health_result *res;
+	cJSON *checks;
+	int comp[C_N], ran[C_N];
+	char time[40];
+	char summary[600];
+};
+
+/* Add one check "comp:meas" with its status (value: a cJSON number,
+ * string or bool the doc owns afterwards; unit may be NULL; fmt the
+ * output or note, NULL none). */
+void check_add(struct run *r, int comp, const char *meas, int status,
+	       cJSON *value, const char *unit, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+/* A number judged under metric m's thresholds, with its perfdata. */
+void check_metric(struct run *r, int comp, const char *meas, int m, double v,
+		  const char *unit, const char *perf_unit, double min, double max);
+/* One Prometheus sample (labels NULL: none). */
+void check_prom(struct run *r, const char *name, const char *type, const char *help,
+		const char *labels, double v);
+/* Perfdata for Nagios without thresholds: label=value;;;min;max. */
+void check_perf(struct run *r, const char *label, double v, double min, double max);
+
+/* Sentinel's view of the master (cfg->sentinels set): check_sentinel.c. */
+void check_sentinel(struct run *r, const struct sess_config *cfg);
+
+#endif
