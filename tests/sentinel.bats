@@ -11,12 +11,14 @@ setup_file() {
 	load helpers/sentinel
 	dead_port_start
 	sentinel_start mymaster
+	redis_start_named SRC
 }
 teardown_file() {
 	load helpers/redis
 	load helpers/sentinel
 	sentinel_stop
 	dead_port_stop
+	redis_stop_named
 }
 setup() {
 	load helpers/redis
@@ -292,4 +294,42 @@ check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
 	jq -rs '.[] | select(.code == "server.sentinel.unreachable") | .message' <<<"$output" | grep -qF "sentinel 127.0.0.1:$p1 does not answer" ||
 		fail "$output"
 	[ "$(jq -rs '[.[] | select(.code == "server.sentinel.quorum")] | length' <<<"$output")" = 1 ] || fail "$output"
+}
+
+@test "SENTINEL FAILOVER during sess-migrate copy: every copied line holds on the new primary; resume makes the target equal" {
+	local srcurl i try rc out=$BATS_TEST_TMPDIR/mout err=$BATS_TEST_TMPDIR/merr n want primary
+	srcurl=$(redis_url SRC)
+	redis-cli -p "$SRC_PORT" FLUSHALL >/dev/null
+	for ((i = 1; i <= 1500; i++)); do
+		printf '{"op":"create","id":"m%d","agent":"a1"}\n{"op":"emit","id":"m%d","actor":"a1","type":"modified"}\n' "$i" "$i"
+	done >"$BATS_TEST_TMPDIR/load"
+	REDIS_URL=$srcurl sctl batch <"$BATS_TEST_TMPDIR/load" >/dev/null || fail "loading the source failed"
+	REDIS_URL=$srcurl sk_bg "$out" "$err" sess-migrate copy --all --to "$SENT_URL" --task fo --batch 20 --rate 400
+	bg=$!
+	for i in $(seq 1 200); do
+		[ "$(grep -c '"status":"copied"' "$out")" -ge 100 ] && break
+		sleep 0.05
+	done
+	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	rc=0
+	wait "$bg" || rc=$?
+	bg=
+	sentinel_settled 60
+	# what the first run called copied is on the primary after the failover
+	primary=$(sentinel_primary)
+	jq -r 'select(.status == "copied") | .id' "$out" | sort -u >"$BATS_TEST_TMPDIR/copied"
+	want=$(wc -l <"$BATS_TEST_TMPDIR/copied")
+	[ "$want" -ge 100 ] || fail "too few copied lines: $(head -c 600 "$out")"
+	n=$(sed 's/.*/EXISTS sess:{&}:meta/' "$BATS_TEST_TMPDIR/copied" | redis-cli -p "$primary" | grep -cx 1)
+	[ "$n" = "$want" ] || fail "$((want - n)) of $want sessions printed as copied are not on the new primary (exit $rc)"
+	# resumed until it completes (the sentinels settling between tries)
+	for try in 1 2 3 4 5 6; do
+		rc=0
+		REDIS_URL=$srcurl timeout 120 "$SESSKIT_BUILDDIR/sess-migrate" resume fo --to "$SENT_URL" \
+			>>"$out" 2>>"$err" || rc=$?
+		[ $rc = 0 ] && break
+		sentinel_settled 60 || true
+	done
+	[ $rc = 0 ] || fail "resume did not complete (exit $rc): $(tail -n 5 "$err")"
+	REDIS_URL=$srcurl run -0 sk sess-migrate verify --all --to "$SENT_URL"
 }

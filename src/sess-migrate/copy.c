@@ -9,6 +9,7 @@
 
 #include "core/model/json.h"
 #include "core/model/ids.h"
+#include "core/redis/sentinel.h"
 #include "sess-migrate/legacy.h"
 #include "core/base/schema.h"
 
@@ -322,17 +323,40 @@ static int write_send(struct mig_run *run, struct sess_snap *snaps, int n, int *
 	return 0;
 }
 
-/* Take the puts' replies, report each session, send again what a lost
- * script refused, then the batch's index upkeep; p is drained after. */
+/* Report the sessions a batch wrote (done[i]: MIG_COPIED or
+ * MIG_REPLACED, -1 none) once what makes them true is known: e NULL,
+ * copied; else each a failed line with e (written on the target's
+ * primary, not confirmed). */
+static void report_written(struct mig_run *run, struct sess_snap *snaps, int n, const int *done,
+			   const struct sess_err *e)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (done[i] >= 0)
+			mig_report(run, snaps[i].id, e ? MIG_FAILED : done[i], e);
+}
+
+/* Take the puts' replies, send again what a lost script refused, then
+ * the batch's index upkeep and, with durable writes on (WAIT), the
+ * replicas' acknowledgement; only then is a session reported copied
+ * (a line printed is what the target keeps across a failover, as the
+ * durability setting defines). p is drained after. */
 static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
 			struct sess_pipe *p, struct sess_err *err)
 {
 	int i, round, again = 1, rc = -1;
 	int *arrived = calloc((size_t)n + 1, sizeof *arrived);
+	int *done = malloc(((size_t)n + 1) * sizeof *done);
 	char st[16];
 
-	if (!arrived)
+	if (!arrived || !done) {
+		free(arrived);
+		free(done);
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		done[i] = -1;
 	/* a SCRIPT FLUSH (a restart, a failover) between puts: the puts it
 	 * refused changed nothing, and are sent again once it is loaded */
 	for (round = 0; again; round++) {
@@ -380,6 +404,8 @@ static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int
 					     "session %s exists on the target; --conflict skip, replace or newer decides",
 					     snaps[i].id);
 				mig_report(run, snaps[i].id, k, &e);
+			} else if (ok[i] == 2) {
+				done[i] = k; /* reported below, once it is known to hold */
 			} else {
 				mig_report(run, snaps[i].id, k, NULL);
 			}
@@ -397,9 +423,19 @@ static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int
 	/* the global indexes on the target, for what arrived: one command
 	 * per index key and counter for the whole batch, in one transaction
 	 * with their removal from the task's upkeep set (upkeep.c) */
-	rc = mig_upkeep_send(run, p, snaps, n, arrived, err) || sess_pipe_run(p, err) ? -1 : 0;
+	if (mig_upkeep_send(run, p, snaps, n, arrived, err) || sess_pipe_run(p, err))
+		goto out;
+	if (round > 0 && sess_durable_wait(&run->dst->conn, err)) {
+		if (!strcmp(err->kind, "not_durable"))
+			sess_err_prefix(err, "copied to the target's primary but not confirmed (a resume checks it again)");
+		goto out;
+	}
+	rc = 0;
 out:
+	/* written but not known to hold: said so, never "copied" */
+	report_written(run, snaps, n, done, rc ? err : NULL);
 	free(arrived);
+	free(done);
 	return rc;
 }
 
