@@ -333,3 +333,35 @@ check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
 	[ $rc = 0 ] || fail "resume did not complete (exit $rc): $(tail -n 5 "$err")"
 	REDIS_URL=$srcurl run -0 sk sess-migrate verify --all --to "$SENT_URL"
 }
+
+@test "SENTINEL FAILOVER during sess-bench: it hears +switch-master, goes on at the new primary and reports the failover" {
+	local out=$BATS_TEST_TMPDIR/bout err=$BATS_TEST_TMPDIR/berr i first n0 rc=0
+	first=$(sentinel_primary)
+	sk_bg "$out" "$err" sess-bench emit --duration 120 --clients 4 --sessions 20 --interval 500 --wait-replicas 0
+	bg=$!
+	for i in $(seq 1 100); do
+		[ "$(wc -l <"$out")" -ge 3 ] && break
+		sleep 0.1
+	done
+	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	for i in $(seq 1 600); do
+		[ "$(sentinel_primary)" != "$first" ] && break
+		sleep 0.1
+	done
+	[ "$(sentinel_primary)" != "$first" ] || fail "no failover within 60 s"
+	# three more intervals at the new primary, then stopped (exit 130)
+	n0=$(wc -l <"$out")
+	for i in $(seq 1 100); do
+		[ "$(wc -l <"$out")" -ge $((n0 + 3)) ] && break
+		sleep 0.1
+	done
+	kill -INT "$bg"
+	wait "$bg" || rc=$?
+	bg=
+	[ "$rc" = 130 ] || fail "sess-bench exit $rc, not 130 (SIGINT): $(cat "$err")"
+	tail -n 1 "$out" | jq -e '.type == "summary" and .failovers >= 1 and .reconnects >= 4 and .total.count > 0' >/dev/null ||
+		fail "the summary does not report the failover: $(tail -n 1 "$out") $(cat "$err")"
+	# operations completed at the new primary: the intervals after it
+	[ "$(tail -n 3 "$out" | head -n 2 | jq -s 'map(.ops.emit.count // 0) | add')" -gt 0 ] ||
+		fail "nothing completed after the failover: $(tail -n 4 "$out")"
+}

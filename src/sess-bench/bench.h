@@ -93,6 +93,8 @@ struct sb_result {
 	double elapsed_s;          /* measured part: warmup end to last reply */
 	uint64_t all_ops;          /* every operation completed, warmup too */
 	int interrupted;           /* SIGINT/SIGTERM stopped it early */
+	int failovers;             /* +switch-master heard (through Sentinel) */
+	long reconnects;           /* connections opened again after one */
 };
 
 /* Run the scenario's load as the options say; connections are opened with

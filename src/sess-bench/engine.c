@@ -36,6 +36,7 @@
 #include "bench.h"
 #include "core/session/emit.h"
 #include "core/redis/scripts.h"
+#include "core/redis/sentinel.h"
 
 uint64_t sb_now_ns(void)
 {
@@ -117,6 +118,7 @@ struct conn {
 	int head, n;
 	uint64_t due;           /* open loop / think: next send time */
 	long quota;             /* measured operations still to send; -1 = no limit */
+	int stale;              /* READONLY through Sentinel: the primary moved */
 };
 
 struct run;
@@ -131,6 +133,8 @@ struct worker {
 	pthread_mutex_t mu;
 	uint64_t last_ns;              /* when its last measured op completed */
 	uint64_t all_ops;              /* every op completed, warmup included */
+	int gen;                       /* the failovers it has acted on */
+	long reconnects;               /* connections opened again (failover) */
 	int finished, fatal;
 	struct sess_err err;
 };
@@ -141,6 +145,9 @@ struct run {
 	uint64_t t_start, t_measure, t_stop; /* t_stop 0 = by --requests */
 	uint64_t every_ns;       /* open loop: one connection's interval */
 	volatile int stop;
+	volatile int gen;        /* failovers heard (+switch-master): the
+				  * workers open their connections again */
+	const struct sess_config *cfg;
 	struct worker *w;
 	int nw;
 };
@@ -173,6 +180,8 @@ static void on_reply(struct worker *w, struct conn *c, redisReply *r, uint64_t n
 	if (!f->kind[0]) {
 		sess_err_clear(&err);
 		if (r->type == REDIS_REPLY_ERROR) {
+			if (run->cfg->sentinels[0] && !strncmp(r->str, "READONLY", 8))
+				c->stale = 1; /* demoted: the new primary is asked for */
 			sess_script_error(&c->sc, r, &err);
 			snprintf(f->kind, sizeof f->kind, "%s", err.kind[0] ? err.kind : "error");
 		} else if (f->op == SB_EMIT) {
@@ -239,6 +248,37 @@ static int conn_lost(struct worker *w, struct conn *c)
 	return -1;
 }
 
+/* Through Sentinel, a connection that failed, was demoted (READONLY) or
+ * whose master the sentinels switched is opened again where they say the
+ * primary is now (sess_conn_reopen asks them, ROLE checked) and its
+ * scripts loaded: its operations in flight count as errors of kind
+ * "failover" and the run goes on; the report counts the reconnects. Not
+ * through Sentinel, or no primary found in time: the run stops (-1). */
+static int reconnect(struct worker *w, struct conn *c, uint64_t now)
+{
+	struct run *run = w->run;
+
+	if (!run->cfg->sentinels[0])
+		return conn_lost(w, c);
+	while (c->n > 0) {
+		struct flight *f = &c->q[c->head];
+		if (!f->kind[0])
+			snprintf(f->kind, sizeof f->kind, "failover");
+		op_done(w, c, f, now);
+		c->head = (c->head + 1) % (int)run->o->pipeline;
+		c->n--;
+	}
+	c->head = 0;
+	c->stale = 0;
+	sess_err_clear(&w->err);
+	if (sess_conn_reopen(&c->sc, &w->err) || sess_script_load_all(&c->sc, &w->err)) {
+		sess_err_prefix(&w->err, "after a failover, no primary to go on with");
+		return -1;
+	}
+	w->reconnects++;
+	return 0;
+}
+
 static int loop(struct worker *w)
 {
 	struct run *run = w->run;
@@ -253,14 +293,20 @@ static int loop(struct worker *w)
 		int busy = 0, more = 0, held = 0;
 		struct timespec ts;
 
+		if (w->gen != run->gen) { /* the sentinels switched the master */
+			w->gen = run->gen;
+			for (i = 0; i < w->nc; i++)
+				w->c[i].stale = 1;
+		}
 		for (i = 0; i < w->nc; i++) {
 			struct conn *c = &w->c[i];
+			if (c->stale && reconnect(w, c, now))
+				goto out;
 			if (fill(w, c, now, stopping, &wait_ns))
 				goto out;
-			if (sess_conn_flush(&c->sc, &w->err) < 0) {
-				conn_lost(w, c);
+			/* after a reconnect nothing is queued: polled as new */
+			if (sess_conn_flush(&c->sc, &w->err) < 0 && reconnect(w, c, now))
 				goto out;
-			}
 			pf[i].fd = sess_conn_fd(&c->sc);
 			pf[i].events = sess_conn_events(&c->sc);
 			pf[i].revents = 0;
@@ -287,13 +333,15 @@ static int loop(struct worker *w)
 			if (!(pf[i].revents & (POLLIN | POLLERR | POLLHUP)) && !sess_conn_buffered(&c->sc))
 				continue;
 			if (sess_conn_fill(&c->sc, &w->err)) {
-				conn_lost(w, c);
-				goto out;
+				if (reconnect(w, c, now))
+					goto out;
+				continue;
 			}
 			for (;;) {
 				if ((got = sess_conn_take(&c->sc, &r, &w->err)) < 0) {
-					conn_lost(w, c);
-					goto out;
+					if (reconnect(w, c, now))
+						goto out;
+					break;
 				}
 				if (!got)
 					break;
@@ -353,19 +401,25 @@ int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
 {
 	const struct sb_opts *o = s->o;
 	struct run run;
+	struct sess_switch sw;
 	struct sb_stats *iv = malloc(sizeof *iv);
 	long per_conn, extra;
 	uint64_t next_tick, last_tick, interval_ns = (uint64_t)o->interval * 1000000ULL;
 	int i, k, idx = 0, started = 0, rc = -1;
 
 	memset(&run, 0, sizeof run);
+	memset(&sw, 0, sizeof sw);
+	sw.c.st.fd = -1; /* closed: safe to close before it is opened */
 	run.s = s;
 	run.o = o;
+	run.cfg = cfg;
 	run.nw = (int)o->threads;
 	sb_stats_init(&res->total);
 	res->elapsed_s = 0;
 	res->interrupted = 0;
 	res->all_ops = 0;
+	res->failovers = 0;
+	res->reconnects = 0;
 	if (!iv || !(run.w = calloc((size_t)run.nw, sizeof *run.w))) {
 		free(iv);
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
@@ -417,7 +471,9 @@ int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
 		}
 		started++;
 	}
-	/* the main thread reports every interval until the workers are done */
+	/* the main thread hears the sentinels (no-op without them) and
+	 * reports every interval until the workers are done */
+	sess_switch_open(&sw, cfg);
 	last_tick = run.t_measure;
 	next_tick = run.t_measure + (interval_ns ? interval_ns : 100000000ULL);
 	for (;;) {
@@ -428,6 +484,10 @@ int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
 		if (cli_stop_signal()) {
 			run.stop = 1;
 			res->interrupted = 1;
+		}
+		if (sess_switch_poll(&sw)) {
+			res->failovers++;
+			__atomic_add_fetch(&run.gen, 1, __ATOMIC_RELEASE);
 		}
 		if (done == started || now >= next_tick) {
 			if (interval_ns && each && now > run.t_measure && !run.stop) {
@@ -467,12 +527,14 @@ int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
 		}
 		sb_stats_merge(&res->total, w->total);
 		res->all_ops += w->all_ops;
+		res->reconnects += w->reconnects;
 		if (w->last_ns > run.t_measure && (double)(w->last_ns - run.t_measure) / 1e9 > res->elapsed_s)
 			res->elapsed_s = (double)(w->last_ns - run.t_measure) / 1e9;
 	}
 	if (started < run.nw)
 		rc = -1;
 done:
+	sess_switch_close(&sw);
 	free_workers(&run);
 	free(iv);
 	return rc;

@@ -157,6 +157,12 @@ cJSON *sb_summary_json(const struct sb_scn *s, const struct sb_result *r, const 
 	for (i = 0; i < r->total.nkinds; i++)
 		cJSON_AddNumberToObject(errs, r->total.kinds[i].kind, (double)r->total.kinds[i].n);
 	cJSON_AddBoolToObject(j, "interrupted", r->interrupted);
+	if (r->failovers || r->reconnects) {
+		/* through Sentinel: the primary moved mid-run and the run went
+		 * on there; the operations in flight are errors "failover" */
+		cJSON_AddNumberToObject(j, "failovers", r->failovers);
+		cJSON_AddNumberToObject(j, "reconnects", (double)r->reconnects);
+	}
 	free(h);
 	return j;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/model/keys.h"
+#include "core/redis/sentinel.h"
 #include "sessctl.h"
 
 static void sleep_ms(long ms)
@@ -106,7 +107,7 @@ static int check_last(struct cli_app *a, const char *id, struct follow_st *st)
 int live_follow(struct cli_app *a, const char *id, long from)
 {
 	struct follow_st st = {a, from - 1, NULL, 0};
-	struct sessctl_switch sw;
+	struct sess_switch sw;
 	struct sess_conn sub;
 	char chan[SESS_KEY_MAX];
 	const char *chans[1] = {chan};
@@ -118,13 +119,13 @@ int live_follow(struct cli_app *a, const char *id, long from)
 		return cli_app_fail(a);
 	if (subscribe(&sub, "SUBSCRIBE", 1, chans, &a->err))
 		return sess_conn_close(&sub), cli_app_fail(a);
-	sessctl_switch_open(a, &sw);
+	sess_switch_open(&sw, &a->cfg);
 	while (!cli_stop_signal() && !a->out.closed) {
 		redisReply *r = NULL;
 		int w;
 
 		/* the sentinels switched the primary: leave the old one now */
-		if (sessctl_switch_poll(a, &sw)) {
+		if (sess_switch_poll(&sw)) {
 			fprintf(stderr, "%s: the sentinels switched the primary of %s; leaving %s\n",
 				a->prog, a->cfg.sentinel_master, a->conn.where);
 			if (reconnect(a, &a->conn, "failover") ||
@@ -138,7 +139,7 @@ int live_follow(struct cli_app *a, const char *id, long from)
 		if (check && (d = check_last(a, id, &st)) != 0) {
 			if (d > 0) {
 				free(st.last_text);
-				sessctl_switch_close(&sw), sess_conn_close(&sub);
+				sess_switch_close(&sw), sess_conn_close(&sub);
 				return cli_app_fail(a);
 			}
 			if (reconnect(a, &a->conn, a->err.msg))
@@ -149,14 +150,14 @@ int live_follow(struct cli_app *a, const char *id, long from)
 		/* the log is the truth: read everything after the last printed seq */
 		if (sess_log_events(&a->ctx, id, st.last + 1, 0, 0, follow_each, &st, NULL, &a->err)) {
 			if (a->err.cls == SESS_E_NEGATIVE) {
-				sessctl_switch_close(&sw), sess_conn_close(&sub);
+				sess_switch_close(&sw), sess_conn_close(&sub);
 				free(st.last_text);
 				if (!first)
 					fprintf(stderr, "%s: session %s ended (expired or deleted)\n", a->prog, id);
 				return first ? cli_app_fail(a) : 1;
 			}
 			if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP)
-				return free(st.last_text), sessctl_switch_close(&sw), sess_conn_close(&sub), cli_app_fail(a);
+				return free(st.last_text), sess_switch_close(&sw), sess_conn_close(&sub), cli_app_fail(a);
 			if (reconnect(a, &a->conn, a->err.msg))
 				break;
 			check = 1;
@@ -173,7 +174,7 @@ int live_follow(struct cli_app *a, const char *id, long from)
 				break;
 		}
 	}
-	sessctl_switch_close(&sw), sess_conn_close(&sub);
+	sess_switch_close(&sw), sess_conn_close(&sub);
 	free(st.last_text);
 	return cli_stop_signal() ? cli_signal_exit() : 0;
 }
@@ -201,7 +202,7 @@ int cmd_watch(struct cli_app *a, void *opts, int argc, char **argv)
 	const char *names[63];
 	int rc, n = argc, i;
 	const char *how;
-	struct sessctl_switch sw;
+	struct sess_switch sw;
 
 	(void)opts;
 	memset(&sw, 0, sizeof sw);
@@ -232,12 +233,12 @@ int cmd_watch(struct cli_app *a, void *opts, int argc, char **argv)
 		rc = cli_app_fail(a);
 		goto out;
 	}
-	sessctl_switch_open(a, &sw);
+	sess_switch_open(&sw, &a->cfg);
 	while (!cli_stop_signal() && !a->out.closed) {
 		redisReply *r = NULL;
 		int w;
 
-		if (sessctl_switch_poll(a, &sw)) {
+		if (sess_switch_poll(&sw)) {
 			fprintf(stderr, "%s: the sentinels switched the primary of %s; leaving %s\n",
 				a->prog, a->cfg.sentinel_master, a->conn.where);
 			sess_conn_close(&a->conn);
@@ -260,7 +261,7 @@ int cmd_watch(struct cli_app *a, void *opts, int argc, char **argv)
 	if (cli_stop_signal())
 		rc = cli_signal_exit();
 out:
-	sessctl_switch_close(&sw);
+	sess_switch_close(&sw);
 	free(chans);
 	/* the connection is in subscribe mode now: the shell must reconnect */
 	if (a->keep)

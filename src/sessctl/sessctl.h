@@ -61,20 +61,6 @@ struct shell_opts {
 #define SESSCTL_HINT_WRITE "the write may have been applied: check the session (sessctl get) before re-running"
 int sessctl_durable(struct cli_app *a, const char *hint, cJSON **out);
 
-/* +switch-master from the sentinels (failover.c), for long-lived
- * commands: open (a no-op without Sentinel; a sentinel that does not
- * answer is tried again at each poll), poll without waiting (1: the
- * sentinels switched our master: drop the connections to the old one),
- * close. */
-struct sessctl_switch {
-	struct sess_conn c;
-	struct sess_config scfg; /* c's settings (the sentinels') */
-	int on;
-};
-void sessctl_switch_open(struct cli_app *a, struct sessctl_switch *s);
-int sessctl_switch_poll(struct cli_app *a, struct sessctl_switch *s);
-void sessctl_switch_close(struct sessctl_switch *s);
-
 /* The command table (main.c), for the shell. */
 extern const struct cli_tool sessctl_tool;
 

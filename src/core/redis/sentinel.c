@@ -266,6 +266,60 @@ int sess_sentinel_open_any(struct sess_conn *sc, struct sess_config *scfg,
 	return -1;
 }
 
+/* ---- +switch-master ---- */
+
+void sess_switch_open(struct sess_switch *s, const struct sess_config *cfg)
+{
+	struct sess_err err;
+
+	memset(s, 0, sizeof *s);
+	s->c.st.fd = -1;
+	s->cfg = cfg;
+	if (!cfg->sentinels[0])
+		return;
+	s->on = 1;
+	if (sess_sentinel_open_any(&s->c, &s->scfg, cfg, &err) ||
+	    sess_conn_appendf(&s->c, &err, "SUBSCRIBE +switch-master") ||
+	    sess_conn_send(&s->c, &err))
+		sess_conn_close(&s->c); /* polled again later */
+}
+
+int sess_switch_poll(struct sess_switch *s)
+{
+	const struct sess_config *cfg = s->cfg;
+	struct sess_err err;
+	redisReply *r = NULL;
+	int w, hit = 0;
+
+	if (!s->on)
+		return 0;
+	if (!sess_conn_ok(&s->c)) {
+		sess_conn_close(&s->c);
+		sess_switch_open(s, cfg);
+		return 0;
+	}
+	while ((w = sess_conn_wait(&s->c, 0, &r, &err)) > 0) {
+		/* ["message", "+switch-master", "NAME OLDIP OLDPORT NEWIP NEWPORT"] */
+		if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+		    r->element[2]->type == REDIS_REPLY_STRING) {
+			size_t n = strlen(cfg->sentinel_master);
+			if (!strncmp(r->element[2]->str, cfg->sentinel_master, n) &&
+			    r->element[2]->str[n] == ' ')
+				hit = 1;
+		}
+		freeReplyObject(r);
+		r = NULL;
+	}
+	if (w < 0)
+		sess_conn_close(&s->c);
+	return hit;
+}
+
+void sess_switch_close(struct sess_switch *s)
+{
+	sess_conn_close(&s->c);
+}
+
 /* ---- the sentinels' view ---- */
 
 /* The value of field name in a flat field/value array reply, or NULL. */

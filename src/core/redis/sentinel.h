@@ -45,6 +45,25 @@ int sess_sentinel_ask(const struct sess_config *cfg, struct sess_endpoint *out,
 int sess_sentinel_open_any(struct sess_conn *sc, struct sess_config *scfg,
 			   const struct sess_config *cfg, struct sess_err *err);
 
+/* ---- +switch-master: a failover heard at once ---- */
+
+/* For long-lived commands (follow, watch, sess-bench): a second
+ * connection, to a sentinel, subscribed to +switch-master and polled
+ * (never waited on) beside their own. open is a no-op without Sentinel
+ * (cfg->sentinels empty); a sentinel that does not answer is tried again
+ * at each poll. poll returns 1 when the sentinels switched cfg's master
+ * (drop the connections to the old one and open again), else 0. cfg is
+ * borrowed and must outlive s; close is safe on an opened-as-no-op s. */
+struct sess_switch {
+	struct sess_conn c;
+	struct sess_config scfg; /* c's settings (the sentinels') */
+	const struct sess_config *cfg;
+	int on;
+};
+void sess_switch_open(struct sess_switch *s, const struct sess_config *cfg);
+int sess_switch_poll(struct sess_switch *s);
+void sess_switch_close(struct sess_switch *s);
+
 /* ---- what the sentinels see (sess-health, sess-validate server) ---- */
 
 /* One sentinel's view of cfg's master, as SENTINEL MASTER and SENTINEL
