@@ -25,32 +25,22 @@ static void line(struct sync *s, const char *id, const char *status, long events
 /* Mark ids as brought by this task (removed from the target only if so). */
 static int mark(struct sync *s, char **ids, int n, const char *op)
 {
-	const char **argv;
-	size_t *lens;
+	struct sess_argv av;
 	redisReply *r;
-	int i, k = 2;
+	int i;
 
 	if (n == 0)
 		return 0;
-	argv = malloc((size_t)(2 * n + 2) * sizeof *argv);
-	lens = malloc((size_t)(2 * n + 2) * sizeof *lens);
-	if (!argv || !lens) {
-		free(argv);
-		free(lens);
-		return sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "out of memory");
-	}
-	argv[0] = op;
-	argv[1] = s->run.task.done;
+	sess_argv_init(&av);
+	sess_argv_add(&av, op);
+	sess_argv_add(&av, s->run.task.done);
 	for (i = 0; i < n; i++) {
-		argv[k++] = ids[i];
+		sess_argv_add(&av, ids[i]);
 		if (!strcmp(op, "HSET"))
-			argv[k++] = "y";
+			sess_argv_add(&av, "y");
 	}
-	for (i = 0; i < k; i++)
-		lens[i] = strlen(argv[i]);
-	r = sess_conn_cmd(&s->run.dst->conn, &s->err, k, argv, lens);
-	free(argv);
-	free(lens);
+	r = sess_argv_cmd(&s->run.dst->conn, &av, &s->err);
+	sess_argv_free(&av);
 	if (!r)
 		return -1;
 	freeReplyObject(r);
@@ -152,12 +142,8 @@ static int tails(struct sync *s, char **ids, const int *idx, int n,
 		}
 	}
 	/* the index upkeep's replies (tags 0 and -1) */
-	while (sess_pipe_pending(&p)) {
-		redisReply *r;
-		if (sess_pipe_next(&p, &r, NULL, &s->err))
-			goto out;
-		freeReplyObject(r);
-	}
+	if (sess_pipe_drain(&p, SESS_PIPE_ALL, &s->err))
+		goto out;
 	rc = 0;
 out:
 	sess_pipe_free(&p);
@@ -290,24 +276,15 @@ state:
 	}
 	if (ng) {
 		/* only what this task brought leaves the target */
-		const char **argv = malloc((size_t)(ng + 2) * sizeof *argv);
-		size_t *lens = malloc((size_t)(ng + 2) * sizeof *lens);
-		redisReply *r = NULL;
-		if (argv && lens) {
-			argv[0] = "HMGET";
-			argv[1] = s->run.task.done;
-			lens[0] = 5;
-			lens[1] = strlen(argv[1]);
-			for (i = 0; i < ng; i++) {
-				argv[i + 2] = gone[i];
-				lens[i + 2] = strlen(gone[i]);
-			}
-			r = sess_conn_cmd(&s->run.dst->conn, &s->err, ng + 2, argv, lens);
-		} else {
-			sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "out of memory");
-		}
-		free(argv);
-		free(lens);
+		struct sess_argv av;
+		redisReply *r;
+		sess_argv_init(&av);
+		sess_argv_add(&av, "HMGET");
+		sess_argv_add(&av, s->run.task.done);
+		for (i = 0; i < ng; i++)
+			sess_argv_add(&av, gone[i]);
+		r = sess_argv_cmd(&s->run.dst->conn, &av, &s->err);
+		sess_argv_free(&av);
 		if (!r)
 			goto out;
 		for (i = 0; i < ng; i++) {
