@@ -119,18 +119,39 @@ man_has() {
 	grep -q -e "${pat}\\b" "$SESSKIT_SRCDIR/man/sessctl.1"
 }
 
+# check_man BINARY: tools/check-man on it and its man page (each command's
+# options in that command's own section, and only those)
+check_man() {
+	"$SESSKIT_SRCDIR/tools/check-man" "$SESSKIT_BUILDDIR/$1" "${2:-$SESSKIT_SRCDIR/man/$1.1}"
+}
+
 @test "the man page documents every command and option of the table" {
 	local man="$SESSKIT_SRCDIR/man/sessctl.1" c o
 	for c in $(table_commands); do
 		grep -q -E "^\.B[IR]* \"?$c([ \"]|\$)" "$man" ||
 			{ echo "man page lacks command $c"; false; }
-		for o in $(command_options "$c"); do
-			man_has "$o" || { echo "man page lacks $c $o"; false; }
-		done
 	done
+	# each command's options in its own section
+	run -0 check_man sessctl
+	# the common options, which every command takes, in OPTIONS
 	for o in $("$SESSCTL" --help | sed -n '/^Connection/,$p' | grep -o -- '--[a-z-]*' | sort -u); do
 		man_has "$o" || { echo "man page lacks $o"; false; }
 	done
+}
+
+@test "the man page check fails on an option gone from its command's section, or named in the wrong one" {
+	local man="$SESSKIT_SRCDIR/man/sess-migrate.1" mut="$BATS_TEST_TMPDIR/sess-migrate.1"
+	run -0 check_man sess-migrate
+	# unfence's section without its --from (named elsewhere in the page)
+	awk '/^\.\\" command: unfence/ { u = 1 } u && /^\.BR \\-\\-from \.$/ { u = 0; next } { print }' "$man" >"$mut"
+	[ "$(wc -l <"$mut")" -eq $(($(wc -l <"$man") - 1)) ] || fail "the mutation did not apply"
+	grep -q -e '\\-\\-from' "$mut" || fail "--from should still be named in the page"
+	run -1 check_man sess-migrate "$mut"
+	assert_output --partial "sess-migrate unfence: its section does not name --from"
+	# and naming --to there, which unfence does not take
+	awk '/^\.\\" command: unfence/ { u = 1 } u && /^\.BR \\-\\-from \.$/ { u = 0; print ".BR \\-\\-from \", \" \\-\\-to ."; next } { print }' "$man" >"$mut"
+	run -1 check_man sess-migrate "$mut"
+	assert_output --regexp 'sess-migrate.1:[0-9]+: --to in the section of "unfence", which takes no such option'
 }
 
 @test "every command's --help parses (no option collides with a common one)" {
@@ -143,9 +164,9 @@ man_has() {
 }
 
 # Every binary: its completion script asks it, and its man page documents
-# every command and option of its table.
+# every command of its table, each command's options in its own section.
 @test "every binary: each command and option completes and is in its man page" {
-	local b c o n pat man
+	local b c o n man
 	for b in sess-replay sess-migrate sess-health sess-bench sess-validate; do
 		grep -q '__complete' "$SESSKIT_SRCDIR/completions/zsh/_$b" || fail "zsh $b"
 		grep -q '__complete' "$SESSKIT_SRCDIR/completions/fish/$b.fish" || fail "fish $b"
@@ -163,11 +184,11 @@ man_has() {
 			for o in $(printf '%s\n' "$output" | sed -n '/^Options:/,/^$/p' | option_names); do
 				run -0 complete_words "$b" "$c" "$o"
 				[[ " $output " == *" $o "* ]] || fail "$b $c $o does not complete: $output"
-				pat=$(printf '%s' "$o" | sed 's/-/\\\\-/g')
-				grep -q -e "${pat}\\b" "$man" || fail "$b(1) lacks $c $o"
 			done
 		done
 		[ "$n" -ge 3 ] || fail "$b: $n commands"
+		# each command's options in its own section of the man page
+		run -0 check_man "$b"
 	done
 }
 

@@ -2,6 +2,7 @@
 # sess-migrate: copy, export/import, verify, tasks, resume, rollback,
 # the TypeScript layout and faults, between private redis-servers.
 bats_require_minimum_version 1.5.0
+load helpers/migrate
 
 setup_file() {
 	load helpers/redis
@@ -15,35 +16,6 @@ setup() {
 	common_setup
 	export REDIS_URL=$(redis_url SRC)
 	DST=$(redis_url DST)
-}
-
-src() { redis-cli -s "$SRC_SOCK" "$@"; }
-dst() { redis-cli -s "$DST_SOCK" "$@"; }
-
-# mk N [PREFIX]: N sessions of 3 events and 2 agents on SRC
-mk() {
-	local i n=$1 p=${2:-s}
-	for ((i = 1; i <= n; i++)); do
-		sk sessctl create --agent alice --id "$p$i" >/dev/null
-		sk sessctl join "$p$i" bob >/dev/null
-		printf '%s\n' "{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"modified\"}" \
-			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"bob\",\"type\":\"fixed\"}" \
-			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"verified\"}" | sk sessctl batch >/dev/null
-	done
-}
-
-# clone N: N copies of SRC's one session (m0..), all sharing its expiry,
-# loaded through the export/import path on SRC itself (quick)
-clone() {
-	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/one"
-	python3 - "$BATS_TEST_TMPDIR/one" "$1" >"$BATS_TEST_TMPDIR/many" <<'PY'
-import json, sys
-s = json.loads(open(sys.argv[1]).readline())
-for i in range(int(sys.argv[2])):
-    s["id"] = "m%d" % i
-    print(json.dumps(s))
-PY
-	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$REDIS_URL" --task load >/dev/null
 }
 
 # copy_bg TASK BATCH RATE MARKS: copy --all to DST in the background (pid

@@ -4,8 +4,7 @@
 # are never success; nothing unverified is written as verified.
 
 bats_require_minimum_version 1.5.0
-
-bats_require_minimum_version 1.5.0
+load helpers/migrate
 
 setup_file() {
 	load helpers/redis
@@ -19,35 +18,6 @@ setup() {
 	common_setup
 	export REDIS_URL=$(redis_url SRC)
 	DST=$(redis_url DST)
-}
-
-src() { redis-cli -s "$SRC_SOCK" "$@"; }
-dst() { redis-cli -s "$DST_SOCK" "$@"; }
-
-# mk N [PREFIX]: N sessions of 3 events and 2 agents on SRC
-mk() {
-	local i n=$1 p=${2:-s}
-	for ((i = 1; i <= n; i++)); do
-		sk sessctl create --agent alice --id "$p$i" >/dev/null
-		sk sessctl join "$p$i" bob >/dev/null
-		printf '%s\n' "{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"modified\"}" \
-			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"bob\",\"type\":\"fixed\"}" \
-			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"fixed\"}" | sk sessctl batch >/dev/null
-	done
-}
-
-# clone N [PREFIX]: N copies of SRC's first session, loaded through
-# export/import on SRC itself (quick)
-clone() {
-	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/one"
-	python3 - "$BATS_TEST_TMPDIR/one" "$1" "${2:-m}" >"$BATS_TEST_TMPDIR/many" <<'PY'
-import json, sys
-s = json.loads(open(sys.argv[1]).readline())
-for i in range(int(sys.argv[2])):
-    s["id"] = "%s%d" % (sys.argv[3], i)
-    print(json.dumps(s))
-PY
-	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$REDIS_URL" --task load >/dev/null
 }
 
 # the summary line of $output, by its structure
@@ -136,7 +106,7 @@ calls() {
 }
 
 @test "killed between a batch's puts and its index upkeep, resume: every session indexed and counted (S6)" {
-	mk 1
+	mk 1 s fixed
 	clone 300
 	# exits hard once 150 sessions were put, before their batch's upkeep
 	SESSKIT_FAULT_EXIT_AFTER_PUTS=150 run sk sess-migrate copy --all --to "$DST" --task s6 --batch 40
@@ -174,7 +144,7 @@ calls() {
 }
 
 @test "copy and import carry the type:* counters (events per type)" {
-	mk 2
+	mk 2 s fixed
 	sk sessctl create --agent zed --id e0 >/dev/null
 	run sk sess-migrate copy --all --to "$DST"
 	assert_success

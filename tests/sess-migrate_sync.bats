@@ -4,6 +4,7 @@
 # expiries), no gap between them, a target restart, kill -9 and resume,
 # the fence. Every wait polls with a deadline; nothing is timed.
 bats_require_minimum_version 1.5.0
+load helpers/migrate
 
 setup_file() {
 	load helpers/redis
@@ -28,33 +29,11 @@ teardown() {
 	src DEL sess:fence >/dev/null 2>&1 || true
 }
 
-src() { redis-cli -s "$SRC_SOCK" "$@"; }
-dst() { redis-cli -s "$DST_SOCK" "$@"; }
-
-# mk N [PREFIX]: N sessions of 3 events and 2 agents on SRC
-mk() {
-	local i n=$1 p=${2:-s}
-	for ((i = 1; i <= n; i++)); do
-		sk sessctl create --agent alice --id "$p$i" >/dev/null
-		sk sessctl join "$p$i" bob >/dev/null
-		printf '%s\n' "{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"modified\"}" \
-			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"bob\",\"type\":\"fixed\"}" \
-			"{\"op\":\"emit\",\"id\":\"$p$i\",\"actor\":\"alice\",\"type\":\"verified\"}" | sk sessctl batch >/dev/null
-	done
-}
-
 # many N PREFIX: N copies of one session on SRC, fast (export/import)
 many() {
 	mk 1 "$2seed"
 	sk sess-migrate export --match "$2seed1" >"$BATS_TEST_TMPDIR/one"
-	python3 - "$BATS_TEST_TMPDIR/one" "$1" "$2" >"$BATS_TEST_TMPDIR/many" <<'PY'
-import json, sys
-s = json.loads(open(sys.argv[1]).readline())
-for i in range(int(sys.argv[2])):
-    s["id"] = "%s%d" % (sys.argv[3], i)
-    print(json.dumps(s))
-PY
-	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$REDIS_URL" >/dev/null
+	copies "$1" "$2"
 }
 
 # same ID: the session has the same seq and chain head on both sides

@@ -186,17 +186,14 @@ int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct se
 	while ((more = sess_scan_next(&it, &page, err)) == 1) {
 		size_t k;
 		if (page->elements) {
-			const char **argv = calloc(page->elements + 1, sizeof *argv);
+			struct sess_argv av;
 			redisReply *d;
-			if (!argv) {
-				sess_scan_free(&it);
-				return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-			}
-			argv[0] = "UNLINK";
+			sess_argv_init(&av);
+			sess_argv_add(&av, "UNLINK");
 			for (k = 0; k < page->elements; k++)
-				argv[k + 1] = page->element[k]->str;
-			d = sess_conn_cmd(c, err, (int)k + 1, argv, NULL);
-			free(argv);
+				sess_argv_addb(&av, page->element[k]->str, page->element[k]->len);
+			d = sess_argv_cmd(c, &av, err);
+			sess_argv_free(&av);
 			if (!d) {
 				sess_scan_free(&it);
 				return -1;

@@ -172,29 +172,19 @@ void mig_report(struct mig_run *run, const char *id, int st, const struct sess_e
  * whose ids the first one counted). */
 static int drop_done(struct mig_run *run, char **ids, int n, int report, struct sess_err *err)
 {
-	const char **argv;
-	size_t *lens;
+	struct sess_argv av;
 	redisReply *r;
 	int i, k = 0;
 
 	if (run->dry_run || n == 0)
 		return n;
-	argv = malloc((size_t)(n + 2) * sizeof *argv);
-	lens = malloc((size_t)(n + 2) * sizeof *lens);
-	if (!argv || !lens) {
-		free(argv);
-		free(lens);
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-	}
-	argv[0] = "HMGET";
-	argv[1] = run->task.done;
+	sess_argv_init(&av);
+	sess_argv_add(&av, "HMGET");
+	sess_argv_add(&av, run->task.done);
 	for (i = 0; i < n; i++)
-		argv[i + 2] = ids[i];
-	for (i = 0; i < n + 2; i++)
-		lens[i] = strlen(argv[i]);
-	r = sess_conn_cmd(&run->dst->conn, err, n + 2, argv, lens);
-	free(argv);
-	free(lens);
+		sess_argv_add(&av, ids[i]);
+	r = sess_argv_cmd(&run->dst->conn, &av, err);
+	sess_argv_free(&av);
 	if (!r)
 		return -1;
 	/* the ids still to do first; the done ones after them (the caller
@@ -583,15 +573,6 @@ static void batch_clear(struct mig_batch *b)
 	b->n = 0;
 }
 
-static void drain(struct sess_pipe *p)
-{
-	struct sess_err e;
-	redisReply *r;
-
-	while (sess_pipe_pending(p) && !sess_pipe_next(p, &r, NULL, &e))
-		freeReplyObject(r);
-}
-
 /* A new task's copy with the batches overlapped: while the target writes
  * one batch, the source is read for the next (each server would
  * otherwise wait for the other, and the client for both). A resumed task
@@ -650,8 +631,8 @@ static int copy_overlapped(struct mig_run *run, long page, struct sess_err *err)
 out_pipes:
 	/* after a failure, the replies still owed are read and dropped, so
 	 * the next command on either connection gets its own */
-	drain(&rp);
-	drain(&wp);
+	sess_pipe_drain(&rp, SESS_PIPE_ALL, NULL);
+	sess_pipe_drain(&wp, SESS_PIPE_ALL, NULL);
 	sess_pipe_free(&rp);
 	sess_pipe_free(&wp);
 out:

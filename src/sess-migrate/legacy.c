@@ -323,12 +323,8 @@ int sess_legacy_take(struct sess_pipe *p, struct sess_snap *s,
 	long long *scores = NULL, now;
 	int i, rc = -1;
 
-	for (i = 0; i < 6; i++) {
-		if (sess_pipe_next(p, &r, NULL, err))
-			return -1;
-		freeReplyObject(r);
-	}
-	if (sess_pipe_next(p, &r, NULL, err))
+	/* MULTI's +OK and five QUEUED, then EXEC's */
+	if (sess_pipe_drain(p, 6, err) || sess_pipe_next(p, &r, NULL, err))
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 5) {
 		if (r->type == REDIS_REPLY_ERROR)

@@ -106,69 +106,55 @@ int sess_msync_tail_put(struct sess_pipe *p, const char *prefix,
 			const struct sess_snap *s, const struct sess_msync_head *dst,
 			long tag, struct sess_err *err)
 {
+	static const int order[SESS_NKEYS] = {0, 1, 4, 2, 3};
 	struct sess_keys k;
-	size_t argc = 0, cap = 3 + SESS_NKEYS + 4 + SESS_NKEYS, i;
-	const char **argv;
-	size_t *lens;
+	struct sess_argv av;
+	size_t i;
 	char seq[24], hlen[24], at[24], cnt[SESS_NKEYS][24];
 	int j, rc;
 
-	for (j = 0; j < SESS_NKEYS; j++)
-		cap += s->part[j].n;
-	argv = malloc(cap * sizeof *argv);
-	lens = malloc(cap * sizeof *lens);
-	if (!argv || !lens) {
-		free(argv);
-		free(lens);
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-	}
+	sess_argv_init(&av);
 	sess_keys_init(&k, prefix, s->id);
-#define ARG(x) (argv[argc] = (x), lens[argc] = strlen(argv[argc]), argc++)
-	ARG("EVALSHA");
-	ARG(sess_script_sha(SESS_LUA_MIGTAIL));
-	ARG("5");
+	sess_argv_add(&av, "EVALSHA");
+	sess_argv_add(&av, sess_script_sha(SESS_LUA_MIGTAIL));
+	sess_argv_add(&av, "5");
 	for (j = 0; j < SESS_NKEYS; j++)
-		ARG(k.v[j]);
+		sess_argv_add(&av, k.v[j]);
 	snprintf(seq, sizeof seq, "%lld", dst->seq);
 	snprintf(hlen, sizeof hlen, "%lld", dst->hlen);
 	snprintf(at, sizeof at, "%lld", s->expire_at);
-	ARG(dst->h);
-	ARG(seq);
-	ARG(hlen);
-	ARG(at);
+	sess_argv_add(&av, dst->h);
+	sess_argv_add(&av, seq);
+	sess_argv_add(&av, hlen);
+	sess_argv_add(&av, at);
 	/* migtail's order: meta, events, history, checkpoints, event ids */
-	{
-		static const int order[SESS_NKEYS] = {0, 1, 4, 2, 3};
-		for (j = 0; j < SESS_NKEYS; j++) {
-			const struct sess_strv *v = &s->part[order[j]];
-			size_t at_cnt = argc, n = 0;
-			ARG("");
-			for (i = 0; i < v->n; i++) {
-				/* the event ids the target has (seq <= its seq) stay */
-				if (order[j] == 3) {
-					if (i % 2 == 1 || i + 1 >= v->n ||
-					    strtoll(v->v[i + 1], NULL, 10) <= dst->seq)
-						continue;
-					argv[argc] = v->v[i];
-					lens[argc++] = v->len[i];
-					argv[argc] = v->v[i + 1];
-					lens[argc++] = v->len[i + 1];
-					n += 2;
+	for (j = 0; j < SESS_NKEYS; j++) {
+		const struct sess_strv *v = &s->part[order[j]];
+		int at_cnt = av.n;
+		size_t n = 0;
+		sess_argv_add(&av, ""); /* the count, set below */
+		for (i = 0; i < v->n; i++) {
+			/* the event ids the target has (seq <= its seq) stay */
+			if (order[j] == 3) {
+				if (i % 2 == 1 || i + 1 >= v->n ||
+				    strtoll(v->v[i + 1], NULL, 10) <= dst->seq)
 					continue;
-				}
-				argv[argc] = v->v[i];
-				lens[argc++] = v->len[i];
-				n++;
+				sess_argv_addb(&av, v->v[i], v->len[i]);
+				sess_argv_addb(&av, v->v[i + 1], v->len[i + 1]);
+				n += 2;
+				continue;
 			}
-			snprintf(cnt[j], sizeof cnt[j], "%zu", n);
-			argv[at_cnt] = cnt[j];
-			lens[at_cnt] = strlen(cnt[j]);
+			sess_argv_addb(&av, v->v[i], v->len[i]);
+			n++;
+		}
+		snprintf(cnt[j], sizeof cnt[j], "%zu", n);
+		if (!av.oom) {
+			av.v[at_cnt] = cnt[j];
+			av.len[at_cnt] = strlen(cnt[j]);
 		}
 	}
-#undef ARG
-	rc = sess_pipe_argv(p, SESS_LUA_MIGTAIL, tag, (int)argc, argv, lens, err);
-	free(argv);
-	free(lens);
+	rc = sess_argv_pipe(p, SESS_LUA_MIGTAIL, tag, &av, err);
+	sess_argv_free(&av);
 	return rc;
 }
 

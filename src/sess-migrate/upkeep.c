@@ -39,39 +39,30 @@ int mig_upkeep_send(struct mig_run *run, struct sess_pipe *p, struct sess_snap *
 		    int n, const int *arrived, struct sess_err *err)
 {
 	struct sess_arrivals ar;
-	const char **argv = NULL;
-	size_t *lens = NULL;
-	int i, k = 2, rc = -1;
+	struct sess_argv av;
+	int i, rc = -1;
 
 	for (i = 0; i < n && !arrived[i]; i++)
 		;
 	if (i == n)
 		return 0;
 	sess_arrivals_init(&ar, &run->dst->cfg);
-	argv = malloc((size_t)(n + 2) * sizeof *argv);
-	lens = malloc((size_t)(n + 2) * sizeof *lens);
-	if (!argv || !lens) {
-		sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-		goto out;
-	}
-	argv[0] = "SREM";
-	argv[1] = run->task.upkeep;
+	sess_argv_init(&av);
+	sess_argv_add(&av, "SREM");
+	sess_argv_add(&av, run->task.upkeep);
 	for (i = 0; i < n; i++) {
 		if (!arrived[i])
 			continue;
 		if (sess_snap_arrive(&ar, &snaps[i], 1, err))
 			goto out;
-		argv[k++] = snaps[i].id;
+		sess_argv_add(&av, snaps[i].id);
 	}
-	for (i = 0; i < k; i++)
-		lens[i] = strlen(argv[i]);
 	if (sess_pipe_cmdf(p, 0, err, "MULTI") || sess_arrivals_flush(&ar, p, err) ||
-	    sess_pipe_argv(p, -1, 0, k, argv, lens, err) || sess_pipe_cmdf(p, 0, err, "EXEC"))
+	    sess_argv_pipe(p, -1, 0, &av, err) || sess_pipe_cmdf(p, 0, err, "EXEC"))
 		goto out;
 	rc = 0;
 out:
-	free(argv);
-	free(lens);
+	sess_argv_free(&av);
 	sess_arrivals_free(&ar);
 	return rc;
 }
@@ -147,12 +138,7 @@ static int pending_page(struct mig_run *run, char **ids, int n, long *done, stru
 		goto out;
 	rc = 0;
 out:
-	while (sess_pipe_pending(&p)) {
-		redisReply *r;
-		if (sess_pipe_next(&p, &r, NULL, NULL))
-			break;
-		freeReplyObject(r);
-	}
+	sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
 	sess_pipe_free(&p);
 	for (i = 0; snaps && i < n; i++)
 		sess_snap_free(&snaps[i]);

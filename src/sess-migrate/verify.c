@@ -46,12 +46,7 @@ static int read_indexed(struct mig_side *dst, char **ids, int n, int *indexed,
 		indexed[i] = r->type == REDIS_REPLY_STRING;
 		freeReplyObject(r);
 	}
-	while (sess_pipe_pending(&p)) {
-		redisReply *r;
-		if (sess_pipe_next(&p, &r, NULL, NULL))
-			break;
-		freeReplyObject(r);
-	}
+	sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
 	sess_pipe_free(&p);
 	return rc;
 }

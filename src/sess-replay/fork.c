@@ -267,12 +267,9 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 	}
 	if (!rc) {
 		redisReply *x = NULL;
-		while (sess_pipe_pending(&p) && !rc) {
-			if (x)
-				freeReplyObject(x);
-			x = NULL;
-			rc = sess_pipe_next(&p, &x, NULL, &a->err);
-		}
+		/* +OK and QUEUED, then EXEC's: nil when the WATCH tripped */
+		rc = sess_pipe_drain(&p, sess_pipe_pending(&p) - 1, &a->err) ||
+		     sess_pipe_next(&p, &x, NULL, &a->err) ? -1 : 0;
 		if (!rc && (!x || x->type != REDIS_REPLY_ARRAY))
 			rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "exists",
 					  "a session %s was created meanwhile; nothing was written", id);
@@ -280,12 +277,7 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 			freeReplyObject(x);
 	} else {
 		/* drop what was queued: nothing is applied without EXEC */
-		while (sess_pipe_pending(&p)) {
-			redisReply *x;
-			if (sess_pipe_next(&p, &x, NULL, NULL))
-				break;
-			freeReplyObject(x);
-		}
+		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
 		if ((r = sess_conn_cmdf(&w, NULL, "DISCARD")))
 			freeReplyObject(r);
 	}

@@ -473,15 +473,14 @@ int sess_replay_store(struct sess_ctx *s, const char *id, const struct sess_repl
 			   (long long)cJSON_GetNumberValue(saved), id) ||
 	    sess_pipe_cmdf(&p, 0, err, "EXEC"))
 		goto done;
-	while (sess_pipe_pending(&p)) {
+	/* +OK and QUEUED (or a refusal EXEC reports), then EXEC's */
+	if (sess_pipe_drain(&p, sess_pipe_pending(&p) - 1, err))
+		goto done;
+	{
 		redisReply *r;
 		size_t j;
 		if (sess_pipe_next(&p, &r, NULL, err))
 			goto done;
-		if (sess_pipe_pending(&p) > 0) { /* +QUEUED, or a refusal EXEC reports */
-			freeReplyObject(r);
-			continue;
-		}
 		if (r->type != REDIS_REPLY_ARRAY) { /* EXECABORT (OOM, ...): nothing applied */
 			if (r->type == REDIS_REPLY_ERROR)
 				sess_conn_reply_error(s->conn, r, err);

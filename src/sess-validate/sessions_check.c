@@ -324,7 +324,7 @@ static int check_slow(struct run *v, const char *id)
 	struct sess_pipe p;
 	struct keyinfo ki;
 	struct one s;
-	redisReply *cps, *x = NULL, *z = NULL, *r;
+	redisReply *cps, *x = NULL, *z = NULL;
 	char idx[SESS_KEY_MAX];
 	size_t i;
 	int rc = -1;
@@ -357,12 +357,8 @@ static int check_slow(struct run *v, const char *id)
 	    sess_pipe_cmdf(&p, 0, &v->a->err, "PTTL %s", k.history) || sess_pipe_cmdf(&p, 0, &v->a->err, "EXEC") ||
 	    sess_pipe_cmdf(&p, 0, &v->a->err, "ZSCORE %s %s", idx, id))
 		goto done;
-	while (sess_pipe_pending(&p) > 2) {
-		if (sess_pipe_next(&p, &r, NULL, &v->a->err))
-			goto done;
-		freeReplyObject(r);
-	}
-	if (sess_pipe_next(&p, &x, NULL, &v->a->err) || sess_pipe_next(&p, &z, NULL, &v->a->err))
+	if (sess_pipe_drain(&p, sess_pipe_pending(&p) - 2, &v->a->err) || /* +OK, QUEUED */
+	    sess_pipe_next(&p, &x, NULL, &v->a->err) || sess_pipe_next(&p, &z, NULL, &v->a->err))
 		goto done;
 	if (x->type != REDIS_REPLY_ARRAY || x->elements != 6) {
 		sess_reply_bad(&v->a->err, "EXEC");
@@ -397,7 +393,7 @@ done:
 int vs_check_page(struct run *v)
 {
 	struct sess_pipe p;
-	size_t i, j;
+	size_t i;
 	int rc = -1;
 
 	if (!v->nids)
@@ -411,13 +407,9 @@ int vs_check_page(struct run *v)
 			goto done;
 	v->now = sess_now_ms();
 	for (i = 0; i < v->nids; i++) {
-		redisReply *x = NULL, *z = NULL, *r;
-		for (j = 0; j < NREAD + 1; j++) { /* +OK and QUEUED */
-			if (sess_pipe_next(&p, &r, NULL, &v->a->err))
-				goto done;
-			freeReplyObject(r);
-		}
-		if (sess_pipe_next(&p, &x, NULL, &v->a->err))
+		redisReply *x = NULL, *z = NULL;
+		if (sess_pipe_drain(&p, NREAD + 1, &v->a->err) || /* +OK and QUEUED */
+		    sess_pipe_next(&p, &x, NULL, &v->a->err))
 			goto done;
 		if (sess_pipe_next(&p, &z, NULL, &v->a->err)) {
 			freeReplyObject(x);
@@ -457,12 +449,8 @@ int vs_check_page(struct run *v)
 	}
 	rc = 0;
 done:
-	if (rc == 0 && sess_pipe_pending(&p)) {
-		/* the reader went away mid-page: drop the rest */
-		redisReply *r;
-		while (sess_pipe_pending(&p) && !sess_pipe_next(&p, &r, NULL, &v->a->err))
-			freeReplyObject(r);
-	}
+	if (rc == 0) /* the reader went away mid-page: drop the rest */
+		sess_pipe_drain(&p, SESS_PIPE_ALL, &v->a->err);
 	sess_pipe_free(&p);
 	for (i = 0; rc == 0 && i < v->nslow; i++)
 		if (check_slow(v, v->slow[i]))

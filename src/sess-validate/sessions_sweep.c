@@ -45,8 +45,8 @@ static int missing_metas(struct run *v, char (*meta)[SESS_KEY_MAX], size_t n,
 			 size_t *miss, size_t *nmiss)
 {
 	struct sess_pipe p;
-	const char **argv;
-	size_t *lens, i;
+	struct sess_argv av;
+	size_t i;
 	redisReply *r;
 	long tag;
 	int rc = -1, all;
@@ -54,28 +54,19 @@ static int missing_metas(struct run *v, char (*meta)[SESS_KEY_MAX], size_t n,
 	*nmiss = 0;
 	if (!n)
 		return 0;
-	argv = malloc((n + 1) * sizeof *argv);
-	lens = malloc((n + 1) * sizeof *lens);
-	if (!argv || !lens) {
-		free(argv);
-		free(lens);
-		return sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
-	}
-	argv[0] = "EXISTS";
-	lens[0] = 6;
-	for (i = 0; i < n; i++) {
-		argv[i + 1] = meta[i];
-		lens[i + 1] = strlen(meta[i]);
-	}
+	sess_argv_init(&av);
+	sess_argv_add(&av, "EXISTS");
+	for (i = 0; i < n; i++)
+		sess_argv_add(&av, meta[i]);
 	sess_pipe_init(&p, &v->a->conn);
-	if (sess_pipe_argv(&p, -1, -1, (int)n + 1, argv, lens, &v->a->err) ||
+	if (sess_argv_pipe(&p, -1, -1, &av, &v->a->err) ||
 	    sess_pipe_next(&p, &r, NULL, &v->a->err))
 		goto done;
 	all = r->type == REDIS_REPLY_INTEGER && (size_t)r->integer == n;
 	freeReplyObject(r);
 	for (i = 0; !all && i < n; i++) {
 		const char *one[2] = {"EXISTS", meta[i]};
-		size_t onel[2] = {6, lens[i + 1]};
+		size_t onel[2] = {6, av.len[i + 1]};
 		if (sess_pipe_argv(&p, -1, (long)i, 2, one, onel, &v->a->err))
 			goto done;
 	}
@@ -88,8 +79,7 @@ static int missing_metas(struct run *v, char (*meta)[SESS_KEY_MAX], size_t n,
 	}
 	rc = 0;
 done:
-	free(argv);
-	free(lens);
+	sess_argv_free(&av);
 	sess_pipe_free(&p);
 	return rc;
 }

@@ -10,7 +10,7 @@
  * The files are found in $SESSKIT_SRCDIR/tests/unit (make check and make
  * distcheck export it), else beside this source file (a binary run by
  * hand from the build directory). Header only: each driver includes it
- * once.
+ * once, and runs its file with tcase_run_all.
  */
 #ifndef SESS_TEST_CASES_H
 #define SESS_TEST_CASES_H
@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tap.h"
 
 struct tline {
 	char tag[16];
@@ -146,6 +148,30 @@ static const char *tcase_get(const struct tcase *c, const char *tag)
 		if (!strcmp(c->l[i].tag, tag))
 			return c->l[i].text;
 	return NULL;
+}
+
+/* Run every case of file through run (arg passed on), in order; then one
+ * test that the file held at least min cases. 0, or 1 when the file cannot
+ * be opened (a "Bail out!" line says so). The case given to run is freed
+ * after it returns. */
+static int tcase_run_all(const char *file, int min,
+			 void (*run)(const struct tcase *c, void *arg), void *arg)
+{
+	FILE *fp = tcase_open(file);
+	struct tcase c;
+	int lineno = 0, ncases = 0;
+
+	if (!fp)
+		return 1;
+	memset(&c, 0, sizeof c);
+	while (tcase_next(fp, &c, &lineno)) {
+		run(&c, arg);
+		ncases++;
+	}
+	tcase_free(&c);
+	fclose(fp);
+	ok(ncases >= min, "%s holds its cases (%d)", file, ncases);
+	return 0;
 }
 
 #endif

@@ -97,8 +97,9 @@ static const char *class_name(enum sess_class k)
 	return k == SESS_OK ? "ok" : k == SESS_E_DATA ? "data" : k == SESS_E_NOINPUT ? "noinput" : "other";
 }
 
-static void run_case(const struct tcase *c, const char *tmpdir)
+static void run_case(const struct tcase *c, void *arg)
 {
+	const char *tmpdir = arg;
 	const char *envs[16], *path = tcase_get(c, "path"), *mode = tcase_get(c, "mode");
 	const char *want_class = tcase_get(c, "class"), *stop = tcase_get(c, "stop");
 	struct sess_cfgcheck chk;
@@ -186,27 +187,16 @@ static void run_case(const struct tcase *c, const char *tmpdir)
 
 int main(void)
 {
-	FILE *fp = tcase_open("cfgcheck.test");
 	char tmpdir[4096];
 	const char *t = getenv("TMPDIR");
-	struct tcase c;
-	int lineno = 0, ncases = 0;
+	int rc;
 
-	if (!fp)
-		return 1;
 	snprintf(tmpdir, sizeof tmpdir, "%s/test_cfgcheck.XXXXXX", t && *t ? t : "/tmp");
 	if (!mkdtemp(tmpdir)) {
 		printf("Bail out! cannot make a temporary directory\n");
 		return 1;
 	}
-	memset(&c, 0, sizeof c);
-	while (tcase_next(fp, &c, &lineno)) {
-		run_case(&c, tmpdir);
-		ncases++;
-	}
-	tcase_free(&c);
-	fclose(fp);
+	rc = tcase_run_all("cfgcheck.test", 20, run_case, tmpdir);
 	rmdir(tmpdir);
-	ok(ncases >= 20, "cfgcheck.test holds its cases (%d)", ncases);
-	return done_testing();
+	return rc ? rc : done_testing();
 }

@@ -500,6 +500,52 @@ static int redis_start(void)
 	return -1;
 }
 
+/* pipe.h's helpers on c: a command built by sess_argv (grown past its
+ * first arrays), sess_pipe_drain over replies of every kind. */
+static void test_pipe_helpers(struct sess_conn *c)
+{
+	struct sess_argv av;
+	struct sess_pipe p;
+	struct sess_err err;
+	char items[40][8];
+	redisReply *r = NULL;
+	int i;
+
+	sess_argv_init(&av);
+	sess_argv_add(&av, "RPUSH");
+	sess_argv_addb(&av, "listXYZ", 4); /* "list" */
+	for (i = 0; i < 40; i++) {
+		snprintf(items[i], sizeof items[i], "i%d", i);
+		sess_argv_add(&av, items[i]);
+	}
+	ok(av.n == 42 && !av.oom, "argv: 42 arguments added (%d)", av.n);
+	sess_pipe_init(&p, c);
+	ok(sess_argv_pipe(&p, -1, 0, &av, &err) == 0 && sess_pipe_cmdf(&p, 0, &err, "NOSUCHCOMMAND") == 0 &&
+	   sess_pipe_cmdf(&p, 0, &err, "PING") == 0 && sess_pipe_cmdf(&p, 0, &err, "LRANGE list 39 39") == 0,
+	   "pipe: four commands queued");
+	sess_argv_free(&av);
+	ok(sess_pipe_drain(&p, 3, &err) == 0 && sess_pipe_pending(&p) == 1,
+	   "drain: three replies taken, an error reply among them, one still owed");
+	ok(sess_pipe_next(&p, &r, NULL, &err) == 0 && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	   !strcmp(r->element[0]->str, "i39"), "drain: the fourth reply is the next one, the list whole");
+	if (r)
+		freeReplyObject(r);
+	ok(sess_pipe_cmdf(&p, 0, &err, "PING") == 0 && sess_pipe_cmdf(&p, 0, &err, "DEL list") == 0 &&
+	   sess_pipe_drain(&p, SESS_PIPE_ALL, &err) == 0 && sess_pipe_pending(&p) == 0,
+	   "drain: SESS_PIPE_ALL takes every reply owed");
+	sess_pipe_free(&p);
+	sess_argv_init(&av);
+	sess_argv_add(&av, "PING");
+	av.oom = 1; /* as after an add that could not grow the arrays */
+	ok(!sess_argv_cmd(c, &av, &err) && !strcmp(err.msg, "out of memory"),
+	   "argv: a command that lost an argument is never sent: %s", err.msg);
+	sess_argv_free(&av);
+	r = sess_conn_cmdf(c, &err, "EXISTS list");
+	ok(r && r->integer == 0, "pipe: nothing left behind");
+	if (r)
+		freeReplyObject(r);
+}
+
 static void test_redis(void)
 {
 	struct sess_config cfg;
@@ -550,6 +596,7 @@ static void test_redis(void)
 	if (r)
 		freeReplyObject(r);
 	free(big);
+	test_pipe_helpers(&c);
 	/* an error reply: cmd turns it into err, call returns it */
 	r = sess_conn_cmdf(&c, &err, "NOSUCHCOMMAND");
 	ok(!r && err.cls == SESS_E_INTERNAL && strstr(err.msg, "unknown command"),

@@ -86,7 +86,7 @@ static void roundtrip(const struct sess_fold *f, const char *name)
 	cJSON_Delete(j2);
 }
 
-static void run_case(const struct tcase *c)
+static void run_case(const struct tcase *c, void *arg)
 {
 	const char *id = tcase_get(c, "id"), *ch = tcase_get(c, "chained"), *want_err = tcase_get(c, "error");
 	struct sess_fold f;
@@ -95,6 +95,7 @@ static void run_case(const struct tcase *c)
 	int failed_at = -1, folded = 0;
 	const char *todo;
 
+	(void)arg;
 	for (i = 0; i < c->n; i++)
 		if (is_input(c->l[i].tag))
 			last = i;
@@ -174,19 +175,7 @@ static void run_case(const struct tcase *c)
 
 int main(void)
 {
-	FILE *fp = tcase_open("fold.test");
-	struct tcase c;
-	int lineno = 0, ncases = 0;
-
-	if (!fp)
+	if (tcase_run_all("fold.test", 20, run_case, NULL))
 		return 1;
-	memset(&c, 0, sizeof c);
-	while (tcase_next(fp, &c, &lineno)) {
-		run_case(&c);
-		ncases++;
-	}
-	tcase_free(&c);
-	fclose(fp);
-	ok(ncases >= 20, "fold.test holds its cases (%d)", ncases);
 	return done_testing();
 }

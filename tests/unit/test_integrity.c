@@ -28,7 +28,7 @@ static void collect(const char *code, long long seq, const char *msg, void *arg)
 		snprintf(g->list + strlen(g->list), sizeof g->list - strlen(g->list), "BAD-MESSAGE\n");
 }
 
-static void run_case(const struct tcase *c)
+static void run_case(const struct tcase *c, void *arg)
 {
 	const char *head = tcase_get(c, "head"), *start = tcase_get(c, "start");
 	int saved = tcase_get(c, "saved") != NULL;
@@ -41,6 +41,7 @@ static void run_case(const struct tcase *c)
 	struct got g;
 	int stopped = 0;
 
+	(void)arg;
 	memset(&g, 0, sizeof g);
 	sess_fold_init(&f, "s1", 1);
 	for (i = 0; i < c->n; i++) {
@@ -165,19 +166,7 @@ static void run_case(const struct tcase *c)
 
 int main(void)
 {
-	FILE *fp = tcase_open("integrity.test");
-	struct tcase c;
-	int lineno = 0, ncases = 0;
-
-	if (!fp)
+	if (tcase_run_all("integrity.test", 20, run_case, NULL))
 		return 1;
-	memset(&c, 0, sizeof c);
-	while (tcase_next(fp, &c, &lineno)) {
-		run_case(&c);
-		ncases++;
-	}
-	tcase_free(&c);
-	fclose(fp);
-	ok(ncases >= 20, "integrity.test holds its cases (%d)", ncases);
 	return done_testing();
 }

@@ -92,7 +92,7 @@ static void same_text(const char *got, const char *want, const char *what, const
 	}
 }
 
-static void run_case(const struct tcase *c)
+static void run_case(const struct tcase *c, void *arg)
 {
 	const char *id = tcase_get(c, "id"), *pttl = tcase_get(c, "pttl"), *now = tcase_get(c, "now");
 	const char *ttl = tcase_get(c, "ttl"), *want_err = tcase_get(c, "error"), *expire = tcase_get(c, "expire");
@@ -105,6 +105,7 @@ static void run_case(const struct tcase *c)
 	size_t i;
 	int rc;
 
+	(void)arg;
 	memset(&err, 0, sizeof err);
 	for (i = 0; i < c->n; i++) {
 		const struct tline *t = &c->l[i];
@@ -167,19 +168,7 @@ static void run_case(const struct tcase *c)
 
 int main(void)
 {
-	FILE *fp = tcase_open("legacy.test");
-	struct tcase c;
-	int lineno = 0, ncases = 0;
-
-	if (!fp)
+	if (tcase_run_all("legacy.test", 10, run_case, NULL))
 		return 1;
-	memset(&c, 0, sizeof c);
-	while (tcase_next(fp, &c, &lineno)) {
-		run_case(&c);
-		ncases++;
-	}
-	tcase_free(&c);
-	fclose(fp);
-	ok(ncases >= 10, "legacy.test holds its cases (%d)", ncases);
 	return done_testing();
 }

@@ -236,3 +236,71 @@ int sess_pipe_run(struct sess_pipe *p, struct sess_err *err)
 	}
 	return rc;
 }
+
+int sess_pipe_drain(struct sess_pipe *p, size_t n, struct sess_err *err)
+{
+	redisReply *r;
+
+	for (; n && p->n; n--) {
+		if (sess_pipe_next(p, &r, NULL, err))
+			return -1;
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+void sess_argv_init(struct sess_argv *a)
+{
+	memset(a, 0, sizeof *a);
+}
+
+void sess_argv_free(struct sess_argv *a)
+{
+	free(a->v);
+	free(a->len);
+	memset(a, 0, sizeof *a);
+}
+
+void sess_argv_addb(struct sess_argv *a, const char *s, size_t len)
+{
+	if (a->oom)
+		return;
+	if ((size_t)a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 16;
+		const char **v = realloc(a->v, cap * sizeof *v);
+		size_t *l;
+		if (v)
+			a->v = v;
+		if (!v || !(l = realloc(a->len, cap * sizeof *l))) {
+			a->oom = 1;
+			return;
+		}
+		a->len = l;
+		a->cap = cap;
+	}
+	a->v[a->n] = s;
+	a->len[a->n++] = len;
+}
+
+void sess_argv_add(struct sess_argv *a, const char *s)
+{
+	sess_argv_addb(a, s, strlen(s));
+}
+
+redisReply *sess_argv_cmd(struct sess_conn *c, const struct sess_argv *a,
+			  struct sess_err *err)
+{
+	if (a->oom || !a->n) {
+		sess_err_set(err, SESS_E_INTERNAL, NULL, a->oom ? "out of memory" : "an empty command");
+		return NULL;
+	}
+	return sess_conn_cmd(c, err, a->n, a->v, a->len);
+}
+
+int sess_argv_pipe(struct sess_pipe *p, int s, long tag, const struct sess_argv *a,
+		   struct sess_err *err)
+{
+	if (a->oom || !a->n)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, a->oom ? "out of memory" : "an empty command");
+	return sess_pipe_argv(p, s, tag, a->n, a->v, a->len, err);
+}

@@ -79,4 +79,41 @@ int sess_pipe_next(struct sess_pipe *p, redisReply **r, long *tag,
  * and makes the result -1. */
 int sess_pipe_run(struct sess_pipe *p, struct sess_err *err);
 
+/* Take and free the next n replies (all of them when fewer are owed;
+ * SESS_PIPE_ALL: every one), error replies alike: for replies nobody
+ * reads (MULTI's +OK and QUEUED before the EXEC that says what happened,
+ * the rest of a batch stopped early). 0, or -1 with err (may be NULL) when
+ * the connection failed: then every reply still owed is lost. */
+#define SESS_PIPE_ALL ((size_t)-1)
+int sess_pipe_drain(struct sess_pipe *p, size_t n, struct sess_err *err);
+
+/* ---- a command built argument by argument ---- */
+
+/* For commands whose length is known only at run time (HMGET KEY ID...,
+ * UNLINK KEY...). Ownership: the struct owns its arrays (v, len), freed by
+ * sess_argv_free; the arguments are borrowed, each must stay alive and
+ * unchanged until the command is sent (sending copies them into the wire
+ * format). Start with sess_argv_init. An add that cannot grow the arrays
+ * is remembered, and the command is then never sent: sess_argv_cmd and
+ * sess_argv_pipe fail with "out of memory". */
+struct sess_argv {
+	const char **v;
+	size_t *len;
+	int n;
+	size_t cap;
+	int oom;
+};
+void sess_argv_init(struct sess_argv *a);
+void sess_argv_free(struct sess_argv *a);
+/* Append s (its strlen) / len bytes at s. */
+void sess_argv_add(struct sess_argv *a, const char *s);
+void sess_argv_addb(struct sess_argv *a, const char *s, size_t len);
+/* Run it on c: as sess_conn_cmd (the reply, the caller frees; NULL with
+ * err on failure or an error reply). */
+redisReply *sess_argv_cmd(struct sess_conn *c, const struct sess_argv *a,
+			  struct sess_err *err);
+/* Send it on p: as sess_pipe_argv. */
+int sess_argv_pipe(struct sess_pipe *p, int s, long tag, const struct sess_argv *a,
+		   struct sess_err *err);
+
 #endif

@@ -283,12 +283,7 @@ static int read_events(struct sess_ctx *s, const struct sess_keys *k,
 	while (hi < nheld)
 		freeReplyObject(held[hi++]);
 	/* stopped early: the pages still owed are read and dropped */
-	while (sess_pipe_pending(&p)) {
-		redisReply *r;
-		if (sess_pipe_next(&p, &r, NULL, NULL))
-			break;
-		freeReplyObject(r);
-	}
+	sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
 	sess_pipe_free(&p);
 	return rc;
 }
@@ -322,13 +317,8 @@ int sess_log_records_opt(struct sess_ctx *s, const char *id, struct sess_log_hea
 	    sess_pipe_cmdf(&p, 0, err, "PTTL %s", k.meta) ||
 	    sess_pipe_cmdf(&p, 0, err, "EXEC"))
 		goto done;
-	while (sess_pipe_pending(&p) > 1) {
-		redisReply *r;
-		if (sess_pipe_next(&p, &r, NULL, err))
-			goto done;
-		freeReplyObject(r);
-	}
-	if (sess_pipe_next(&p, &ex, NULL, err))
+	if (sess_pipe_drain(&p, sess_pipe_pending(&p) - 1, err) || /* +OK, QUEUED */
+	    sess_pipe_next(&p, &ex, NULL, err))
 		goto done;
 	if (ex->type != REDIS_REPLY_ARRAY || ex->elements != 3) {
 		if (ex->type == REDIS_REPLY_ERROR)

@@ -191,12 +191,8 @@ static int trim_page(struct sess_ctx *s, const redisReply *ids, int dry,
 		freeReplyObject(r);
 	}
 	/* on an error, the replies still owed are read and dropped */
-	while (rc && sess_pipe_pending(&p)) {
-		redisReply *r;
-		if (sess_pipe_next(&p, &r, NULL, NULL))
-			break;
-		freeReplyObject(r);
-	}
+	if (rc)
+		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
 	sess_pipe_free(&p);
 	return rc;
 }
