@@ -365,3 +365,42 @@ check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
 	[ "$(tail -n 3 "$out" | head -n 2 | jq -s 'map(.ops.emit.count // 0) | add')" -gt 0 ] ||
 		fail "nothing completed after the failover: $(tail -n 4 "$out")"
 }
+
+@test "SENTINEL FAILOVER of sess-migrate sync's target: it hears +switch-master, reconnects, and the target ends equal to the source" {
+	local srcurl i rc=0 out=$BATS_TEST_TMPDIR/sout err=$BATS_TEST_TMPDIR/serr first
+	srcurl=$(redis_url SRC)
+	redis-cli -p "$SRC_PORT" FLUSHALL >/dev/null
+	for ((i = 1; i <= 20; i++)); do
+		printf '{"op":"create","id":"y%d","agent":"a1"}\n' "$i"
+	done | REDIS_URL=$srcurl sctl batch >/dev/null || fail "loading the source failed"
+	first=$(sentinel_primary)
+	REDIS_URL=$srcurl sk_bg "$out" "$err" sess-migrate sync --all --to "$SENT_URL" --task sy --interval 1
+	bg=$!
+	for i in $(seq 1 300); do
+		[ "$(redis-cli -p "$first" ZCARD sess:index)" = 20 ] && break
+		sleep 0.1
+	done
+	# events keep coming on the source through the failover
+	( for ((i = 0; i < 150; i++)); do
+		REDIS_URL=$srcurl "$SESSKIT_BUILDDIR/sessctl" emit "y$((i % 20 + 1))" --actor a1 --type modified >/dev/null
+		sleep 0.02
+	done ) 3>&- &
+	writer=$!
+	sleep 0.5
+	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	wait "$writer"
+	writer=
+	sentinel_settled 60
+	# caught up: source and target equal (sync still running)
+	for i in $(seq 1 60); do
+		REDIS_URL=$srcurl sk sess-migrate verify --all --to "$SENT_URL" >"$BATS_TEST_TMPDIR/v" 2>&1 && break
+		sleep 0.5
+	done
+	REDIS_URL=$srcurl run -0 sk sess-migrate verify --all --to "$SENT_URL"
+	kill -0 "$bg" || fail "sync died at the failover: $(cat "$err")"
+	kill -INT "$bg"
+	wait "$bg" || rc=$?
+	bg=
+	[ "$rc" = 130 ] || fail "sync exit $rc after SIGINT: $(cat "$err")"
+	grep -q "the sentinels switched the primary of the target" "$err" || fail "the switch was not heard: $(cat "$err")"
+}

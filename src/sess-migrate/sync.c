@@ -295,6 +295,9 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 	}
 	mig_pick_method(&s.run, o->method);
 	s.want_keyspace = !o->no_keyspace;
+	/* a side through Sentinel: its failover heard at once */
+	sess_switch_open(&s.sw_src, &src.cfg);
+	sess_switch_open(&s.sw_dst, &dst.cfg);
 	cli_catch_stop_signals();
 	s.run.meter.start_ms = sess_now_ms();
 	s.run.meter.rate = o->rate; /* a weak target is not knocked over */
@@ -312,6 +315,7 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 		goto retry_or_fail;
 	for (;;) {
 		long long now;
+		int switched;
 		if (cli_stop_signal() || a->out.closed)
 			break;
 		if (o->cutover) {
@@ -323,6 +327,12 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 			cli_print(a, summary(&s));
 			rc = mig_verify_run(a, o, &src, &dst);
 			goto out;
+		}
+		switched = sess_switch_poll(&s.sw_src) | sess_switch_poll(&s.sw_dst) << 1;
+		if (switched) {
+			sess_err_set(&s.err, SESS_E_TEMP, "failover", "the sentinels switched the primary of the %s",
+				     switched == 3 ? "source and the target" : switched == 2 ? "target" : "source");
+			goto retry_or_fail;
 		}
 		if (sync_listen(&s, s.dirty.n ? 0 : 200) || drain(&s, interval))
 			goto retry_or_fail;
@@ -360,6 +370,9 @@ failed:
 out:
 	mig_syncset_free(&s.dirty);
 	mig_syncset_free(&s.plan);
+	sess_switch_close(&s.sw_src);
+	sess_switch_close(&s.sw_dst);
+	cJSON_Delete(s.pending);
 	mig_close_side(&s.sub);
 	mig_close_side(&src);
 	mig_close_side(&dst);

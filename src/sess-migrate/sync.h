@@ -14,6 +14,7 @@
 #include "copy.h"
 #include "syncset.h"
 #include "sess-migrate/msync.h"
+#include "core/redis/sentinel.h"
 
 struct sync {
 	struct cli_app *a;
@@ -28,6 +29,8 @@ struct sync {
 	long appended, removed, equal, events;
 	long long last_lag, last_pass;
 	const char *phase;
+	cJSON *pending;          /* a step's lines, printed once it holds */
+	struct sess_switch sw_src, sw_dst; /* +switch-master of each side */
 	struct sess_err err;     /* the failure that stopped a step */
 };
 

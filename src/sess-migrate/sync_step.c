@@ -10,6 +10,8 @@
 #include "core/session/index.h"
 #include "core/base/schema.h"
 
+/* A line about one session, kept until its step is known to hold on the
+ * target (lines_flush). */
 static void line(struct sync *s, const char *id, const char *status, long events)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -18,8 +20,30 @@ static void line(struct sync *s, const char *id, const char *status, long events
 	cJSON_AddStringToObject(o, "status", status);
 	if (events >= 0)
 		cJSON_AddNumberToObject(o, "events", (double)events);
-	cli_out_json(&s->a->out, o);
-	cJSON_Delete(o);
+	if (!s->pending)
+		s->pending = cJSON_CreateArray();
+	cJSON_AddItemToArray(s->pending, o);
+}
+
+/* The step's lines, printed once the target's replicas acknowledged it
+ * (WAIT, when durable writes are on: through Sentinel by default). Not
+ * acknowledged: nothing printed, -1 with s->err (not_durable, temporary:
+ * the sync reconnects and its pass brings on what a failover lost). */
+static int lines_flush(struct sync *s, int ok)
+{
+	cJSON *o;
+	int rc = 0;
+
+	if (!s->pending)
+		return 0;
+	if (ok && cJSON_GetArraySize(s->pending) > 0 && sess_durable_wait(&s->run.dst->conn, &s->err))
+		rc = -1;
+	if (ok && rc == 0)
+		cJSON_ArrayForEach(o, s->pending)
+			cli_out_json(&s->a->out, o);
+	cJSON_Delete(s->pending);
+	s->pending = NULL;
+	return rc;
 }
 
 /* Mark ids as brought by this task (removed from the target only if so). */
@@ -302,6 +326,10 @@ state:
 	}
 	rc = 0;
 out:
+	/* a step that failed prints nothing of itself: its sessions are
+	 * looked at again after the reconnect */
+	if (lines_flush(s, rc == 0))
+		rc = -1;
 	free(hs);
 	free(hd);
 	free(tail);
