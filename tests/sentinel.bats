@@ -404,3 +404,35 @@ check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
 	[ "$rc" = 130 ] || fail "sync exit $rc after SIGINT: $(cat "$err")"
 	grep -q "the sentinels switched the primary of the target" "$err" || fail "the switch was not heard: $(cat "$err")"
 }
+
+@test "sessctl shell through Sentinel: a failover between two commands is heard; the next command goes to the new primary" {
+	local fifo=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/shout err=$BATS_TEST_TMPDIR/sherr first i rc=0
+	mkfifo "$fifo"
+	first=$(sentinel_primary)
+	exec 5<>"$fifo" # open both ways: neither side waits for the other
+	# (not sk_bg: a background job's stdin is /dev/null unless redirected
+	# on the job itself; fd 5 is not passed on, so closing it is EOF)
+	REDIS_URL=$SENT_URL HOME=$BATS_FILE_TMPDIR XDG_CONFIG_HOME= SESSKIT_CONFIG= \
+		"$SESSKIT_BUILDDIR/sessctl" shell <"$fifo" >"$out" 2>"$err" 3>&- 5>&- &
+	bg=$!
+	echo "create --agent a1 --id sh1" >&5
+	for i in $(seq 1 100); do
+		[ -s "$out" ] && break
+		sleep 0.1
+	done
+	[ -s "$out" ] || fail "the shell did not create sh1: $(cat "$err")"
+	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	for i in $(seq 1 600); do
+		[ "$(sentinel_primary)" != "$first" ] && break
+		sleep 0.1
+	done
+	[ "$(sentinel_primary)" != "$first" ] || fail "no failover within 60 s"
+	sentinel_settled 60 # the old primary replicates from the new one: writes can be durable
+	echo "emit sh1 --actor a1 --type modified" >&5
+	exec 5>&-
+	wait "$bg" || rc=$?
+	bg=
+	[ "$rc" = 0 ] || fail "the shell's emit after the failover failed (exit $rc): $(cat "$err")"
+	grep -qF "the sentinels switched the primary of mymaster" "$err" || fail "not heard: $(cat "$err")"
+	[ "$(redis-cli -p "$(sentinel_primary)" HGET 'sess:{sh1}:meta' seq)" = 1 ] || fail "the event is not on the new primary"
+}

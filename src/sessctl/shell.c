@@ -18,12 +18,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/redis/sentinel.h"
 #include "sessctl.h"
 
 #define MAX_ARGS 64
 #define MAX_SEEN 512
 
 static struct cli_app *shell_app;
+/* Through Sentinel: +switch-master heard between commands (the next
+ * command then connects where the sentinels say the primary is now). */
+static struct sess_switch shell_sw;
 static char current[SESS_ID_MAX + 1];
 static char *seen[MAX_SEEN]; /* session and agent ids seen, for completion */
 static int nseen;
@@ -190,6 +194,13 @@ static int run_line(struct cli_app *a, char *line, int tty)
 	int argc, n, rc;
 	const struct cli_cmd *c;
 	struct timespec t0, t1;
+
+	if (sess_switch_poll(&shell_sw) && sess_conn_is_open(&a->conn)) {
+		/* cli_connect opens it again, asking the sentinels */
+		sess_conn_close(&a->conn);
+		fprintf(stderr, "(the sentinels switched the primary of %s: the next command connects to the new one)\n",
+			a->cfg.sentinel_master);
+	}
 
 	buf = malloc(strlen(line) + 1);
 	if (!buf)
@@ -412,9 +423,13 @@ int cmd_shell(struct cli_app *a, void *opts, int argc, char **argv)
 	a->keep = 1;
 	a->on_print = note_ids;
 	shell_app = a;
+	sess_switch_open(&shell_sw, &a->cfg); /* no-op without Sentinel */
 	cli_catch_stop_signals();
-	if (!tty)
-		return run_script(a, ((struct shell_opts *)opts)->fail_fast);
+	if (!tty) {
+		rc = run_script(a, ((struct shell_opts *)opts)->fail_fast);
+		sess_switch_close(&shell_sw);
+		return rc;
+	}
 	hist_path(path, sizeof path);
 	rl_readline_name = "sessctl";
 	rl_attempted_completion_function = complete;
@@ -448,5 +463,6 @@ int cmd_shell(struct cli_app *a, void *opts, int argc, char **argv)
 		free(line);
 	}
 	hist_save(path);
+	sess_switch_close(&shell_sw);
 	return 0;
 }
