@@ -148,6 +148,22 @@ int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "readonly",
 				    "%s is a read-only replica; point %s at the primary", c->where,
 				    c->cfg->url_flag[0] ? c->cfg->url_flag : "--url");
+	if (!strncmp(s, "CROSSSLOT", 9))
+		return sess_err_set(err, SESS_E_CONFIG, "crossslot",
+				    "%s is a Redis Cluster node and refused a command whose keys live in different hash slots (CROSSSLOT): this command's keys do not share a {hash tag} in this key layout; run it on a standalone server (see sesskit-layout(7))",
+				    c->where);
+	if (!strncmp(s, "CLUSTERDOWN", 11))
+		return sess_err_set(err, SESS_E_TEMP, "clusterdown",
+				    "CLUSTERDOWN on %s: the cluster is down or has uncovered slots (%s); check `redis-cli -p PORT cluster info` and retry",
+				    c->where, s);
+	if (!strncmp(s, "MOVED ", 6) || !strncmp(s, "ASK ", 4))
+		return sess_err_set(err, SESS_E_CONFIG, "cluster",
+				    "%s is a Redis Cluster node and the key lives on another node (%s); set redis.cluster=yes (REDIS_CLUSTER=yes) so sesskit follows the cluster's slots",
+				    c->where, s);
+	if (strstr(s, "SELECT is not allowed in cluster mode"))
+		return sess_err_set(err, SESS_E_CONFIG, "cluster_db",
+				    "%s is a Redis Cluster node, and a cluster has only database 0; drop the /%d from the URL (or REDIS_DB)",
+				    c->where, c->cfg->db);
 	if (!strncmp(s, "OOM", 3))
 		return sess_err_set(err, SESS_E_TEMP, "oom",
 				    "%s is out of memory (maxmemory reached); free memory or raise maxmemory",
@@ -268,23 +284,47 @@ static int usable(struct sess_conn *c, struct sess_err *err)
 int sess_conn_append_raw(struct sess_conn *c, const char *cmd, size_t len,
 			 struct sess_err *err)
 {
+	if (c->cl)
+		return sess_cluster_append_raw(c, cmd, len, err);
 	if (usable(c, err))
 		return -1;
 	if (reserve(c, len))
 		return sess_conn_io_error(c, err);
 	memcpy(c->obuf + c->olen, cmd, len);
 	c->olen += len;
+	c->owed++;
 	return 0;
+}
+
+/* The command in the wire format, malloc'ed, or NULL. */
+static char *format_argv(int argc, const char **argv, const size_t *lens, size_t *len)
+{
+	char *cmd = malloc(sess_cmd_format_max(argc, argv, lens));
+
+	if (cmd)
+		*len = sess_cmd_format(cmd, argc, argv, lens);
+	return cmd;
 }
 
 int sess_conn_append(struct sess_conn *c, int argc, const char **argv,
 		     const size_t *lens, struct sess_err *err)
 {
+	if (c->cl) {
+		size_t len;
+		char *cmd = format_argv(argc, argv, lens, &len);
+		int rc;
+		if (!cmd)
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		rc = sess_cluster_append_raw(c, cmd, len, err);
+		free(cmd);
+		return rc;
+	}
 	if (usable(c, err))
 		return -1;
 	if (reserve(c, sess_cmd_format_max(argc, argv, lens)))
 		return sess_conn_io_error(c, err);
 	c->olen += sess_cmd_format(c->obuf + c->olen, argc, argv, lens);
+	c->owed++;
 	return 0;
 }
 
@@ -293,7 +333,7 @@ static int appendv(struct sess_conn *c, struct sess_err *err, const char *fmt, v
 	char *cmd = NULL;
 	int len, rc;
 
-	if (usable(c, err))
+	if (!c->cl && usable(c, err))
 		return -1;
 	if ((len = redisvFormatCommand(&cmd, fmt, ap)) < 0)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "cannot format a command: out of memory or a bad format");
@@ -438,6 +478,8 @@ static int read_reply(struct sess_conn *c, redisReply **out)
 
 int sess_conn_send(struct sess_conn *c, struct sess_err *err)
 {
+	if (c->cl)
+		return sess_cluster_send(c, err);
 	if (usable(c, err))
 		return -1;
 	if (flush_all(c))
@@ -448,29 +490,63 @@ int sess_conn_send(struct sess_conn *c, struct sess_err *err)
 int sess_conn_read(struct sess_conn *c, redisReply **out, struct sess_err *err)
 {
 	*out = NULL;
+	if (c->cl)
+		return sess_cluster_read(c, out, err);
 	if (usable(c, err))
 		return -1;
 	if (read_reply(c, out))
 		return sess_conn_io_error(c, err);
+	if (c->owed)
+		c->owed--;
 	return 0;
+}
+
+/* One command in the wire format, its reply whatever it is. On a conn
+ * with nothing else in flight, a cluster's redirection makes it a cluster
+ * conn (redis.cluster auto) and the command goes where it belongs. */
+static redisReply *call_raw(struct sess_conn *c, struct sess_err *err, const char *cmd, size_t len)
+{
+	int idle = !c->cl && c->owed == 0;
+	redisReply *r, *o;
+	int n;
+
+	if (sess_conn_append_raw(c, cmd, len, err) || sess_conn_read(c, &r, err))
+		return NULL;
+	if (!idle || r->type != REDIS_REPLY_ERROR)
+		return r;
+	if ((n = sess_cluster_redirected(c, r, cmd, len, &o, err)) < 0)
+		return NULL;
+	return n ? o : r;
 }
 
 redisReply *sess_conn_call(struct sess_conn *c, struct sess_err *err, int argc,
 			   const char **argv, const size_t *lens)
 {
 	redisReply *r;
+	size_t len;
+	char *cmd;
 
-	if (sess_conn_append(c, argc, argv, lens, err) || sess_conn_read(c, &r, err))
+	if (!c->cl && usable(c, err))
 		return NULL;
+	if (!(cmd = format_argv(argc, argv, lens, &len)))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory"), NULL;
+	r = call_raw(c, err, cmd, len);
+	free(cmd);
 	return r;
 }
 
 redisReply *sess_conn_callv(struct sess_conn *c, struct sess_err *err, const char *fmt, va_list ap)
 {
 	redisReply *r;
+	char *cmd = NULL;
+	int len;
 
-	if (appendv(c, err, fmt, ap) || sess_conn_read(c, &r, err))
+	if (!c->cl && usable(c, err))
 		return NULL;
+	if ((len = redisvFormatCommand(&cmd, fmt, ap)) < 0)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "cannot format a command: out of memory or a bad format"), NULL;
+	r = call_raw(c, err, cmd, (size_t)len);
+	free(cmd);
 	return r;
 }
 
@@ -499,7 +575,7 @@ static redisReply *checked(struct sess_conn *c, redisReply *r, struct sess_err *
 redisReply *sess_conn_cmd(struct sess_conn *c, struct sess_err *err, int argc,
 			  const char **argv, const size_t *lens)
 {
-	if (!c->st.ops)
+	if (!c->st.ops && !c->cl)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "not connected"), NULL;
 	return checked(c, sess_conn_call(c, err, argc, argv, lens), err);
 }
@@ -508,16 +584,13 @@ redisReply *sess_conn_cmdf(struct sess_conn *c, struct sess_err *err,
 			   const char *fmt, ...)
 {
 	va_list ap;
-	redisReply *r = NULL;
-	int rc;
+	redisReply *r;
 
-	if (!c->st.ops)
+	if (!c->st.ops && !c->cl)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "not connected"), NULL;
 	va_start(ap, fmt);
-	rc = appendv(c, err, fmt, ap);
+	r = sess_conn_callv(c, err, fmt, ap);
 	va_end(ap);
-	if (rc || sess_conn_read(c, &r, err))
-		return NULL;
 	return checked(c, r, err);
 }
 
@@ -528,11 +601,16 @@ int sess_conn_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
 	int n;
 
 	*out = NULL;
+	if (c->cl)
+		return sess_cluster_wait(c, timeout_ms, out, err);
 	if (usable(c, err))
 		return -1;
 	/* a reply may already sit in the reader */
-	if ((n = take(c, out)))
+	if ((n = take(c, out))) {
+		if (n > 0 && c->owed)
+			c->owed--;
 		return n < 0 ? sess_conn_io_error(c, err) : 1;
+	}
 	/* flush anything queued (SUBSCRIBE and friends) */
 	if (flush_all(c))
 		return sess_conn_io_error(c, err);
@@ -542,8 +620,11 @@ int sess_conn_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
 		if ((n = read_some(c, &want)) < 0)
 			return sess_conn_io_error(c, err);
 		if (n > 0) {
-			if ((n = take(c, out)))
+			if ((n = take(c, out))) {
+				if (n > 0 && c->owed)
+					c->owed--;
 				return n < 0 ? sess_conn_io_error(c, err) : 1;
+			}
 			continue; /* a part of a reply: read on */
 		}
 		left = deadline - sess_stream_now_ms();
@@ -558,6 +639,14 @@ int sess_conn_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
 }
 
 /* ---- non-blocking ---- */
+
+/* The non-blocking calls are not routed on a cluster conn (cluster.h). */
+static int not_routed(const struct sess_conn *c, struct sess_err *err)
+{
+	return sess_err_set(err, SESS_E_INTERNAL, NULL,
+			    "%s: a cluster connection has no one socket to poll; use each master's (sess_cluster_master)",
+			    c->where);
+}
 
 int sess_conn_fd(const struct sess_conn *c)
 {
@@ -579,6 +668,8 @@ int sess_conn_flush(struct sess_conn *c, struct sess_err *err)
 	short want = 0;
 	int n;
 
+	if (c->cl)
+		return not_routed(c, err);
 	if (usable(c, err))
 		return -1;
 	if ((n = write_some(c, &want)) < 0)
@@ -591,6 +682,8 @@ int sess_conn_fill(struct sess_conn *c, struct sess_err *err)
 	short want = 0;
 	int n;
 
+	if (c->cl)
+		return not_routed(c, err);
 	if (usable(c, err))
 		return -1;
 	/* what the socket has now, and what the stream still holds */
@@ -603,10 +696,14 @@ int sess_conn_take(struct sess_conn *c, redisReply **out, struct sess_err *err)
 {
 	int n;
 
+	if (c->cl)
+		return *out = NULL, not_routed(c, err);
 	if (!c->reader)
 		return *out = NULL, sess_conn_io_error(c, err);
 	if ((n = take(c, out)) < 0)
 		return sess_conn_io_error(c, err);
+	if (n > 0 && c->owed)
+		c->owed--;
 	return n;
 }
 
@@ -616,6 +713,7 @@ static int connect_ep(struct sess_conn *c, struct sess_err *err)
 	c->fail = SESS_IO_OK;
 	c->errstr[0] = '\0';
 	c->opos = c->olen = 0;
+	c->owed = 0;
 	c->answered = 0;
 	if (!(c->reader = redisReaderCreate())) {
 		set_fail(c, SESS_IO_NOMEM, "out of memory");
@@ -668,7 +766,9 @@ int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 	c->ep.port = cfg->port;
 	c->ep.tls = cfg->tls || cfg->tls_enabled;
 	sess_config_describe(cfg, c->where, sizeof c->where);
-	return connect_ep(c, err);
+	if (connect_ep(c, err))
+		return -1;
+	return sess_cluster_on_open(c, err);
 }
 
 int sess_conn_reopen(struct sess_conn *c, struct sess_err *err)
@@ -678,11 +778,15 @@ int sess_conn_reopen(struct sess_conn *c, struct sess_err *err)
 	sess_conn_close(c);
 	if (c->cfg->sentinels[0])
 		return sess_conn_open_sentinel(c, c->cfg, err);
-	return connect_ep(c, err);
+	if (connect_ep(c, err))
+		return -1;
+	return sess_cluster_on_open(c, err);
 }
 
 void sess_conn_close(struct sess_conn *c)
 {
+	sess_cluster_free(c);
+	c->owed = 0;
 	sess_stream_close(&c->st);
 	if (c->reader)
 		redisReaderFree(c->reader);
@@ -696,10 +800,12 @@ void sess_conn_close(struct sess_conn *c)
 
 int sess_conn_ok(const struct sess_conn *c)
 {
+	if (c->cl)
+		return sess_cluster_ok(c);
 	return c->st.ops && c->fail == SESS_IO_OK;
 }
 
 int sess_conn_is_open(const struct sess_conn *c)
 {
-	return c->st.ops != NULL;
+	return c->st.ops != NULL || c->cl != NULL;
 }
