@@ -1,0 +1,583 @@
+/* test_cluster - the Redis Cluster client (core/redis/cluster*.c) against
+ * a real cluster: a driver run by tests/cluster.bats, one case per run
+ * (`test_cluster CASE`), with CLUSTER_URL and CLUSTER_PORTS (the three
+ * masters) from helpers/cluster.bash. Prints TAP; exits 1 on a failure.
+ * `test_cluster slot` needs no server. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/redis/cluster.h"
+#include "core/redis/conn.h"
+#include "core/redis/scan.h"
+#include "core/redis/scripts.h"
+#include "tap.h"
+
+static struct sess_config cfg, plain_cfg;
+static int ports[3];
+
+static void ms_sleep(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static int setup(const char *mode, int timeout_ms)
+{
+	const char *url = getenv("CLUSTER_URL"), *p = getenv("CLUSTER_PORTS");
+	struct sess_err err;
+
+	if (!url || !p || sscanf(p, "%d %d %d", &ports[0], &ports[1], &ports[2]) != 3) {
+		printf("Bail out! CLUSTER_URL and CLUSTER_PORTS must be set (helpers/cluster.bash)\n");
+		return -1;
+	}
+	sess_config_defaults(&cfg);
+	if (sess_config_apply_url(&cfg, url, &err)) {
+		printf("Bail out! %s\n", err.msg);
+		return -1;
+	}
+	cfg.command_timeout_ms = timeout_ms;
+	snprintf(cfg.cluster, sizeof cfg.cluster, "%s", mode);
+	plain_cfg = cfg;
+	snprintf(plain_cfg.cluster, sizeof plain_cfg.cluster, "no");
+	return 0;
+}
+
+/* A plain conn to the master on port (no routing). */
+static int node(struct sess_conn *c, int port)
+{
+	struct sess_endpoint ep;
+	struct sess_err err;
+
+	memset(&ep, 0, sizeof ep);
+	snprintf(ep.host, sizeof ep.host, "127.0.0.1");
+	ep.port = port;
+	if (sess_conn_open_at(c, &plain_cfg, &ep, &err)) {
+		printf("# node %d: %s\n", port, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The reply of one command on the master on port, as a string ("" when
+ * not a string; an integer in decimal). */
+static char *on_node(int port, const char *fmt, const char *a, const char *b)
+{
+	static char out[600];
+	struct sess_conn c;
+	struct sess_err err;
+	redisReply *r;
+
+	out[0] = '\0';
+	if (node(&c, port))
+		return out;
+	if ((r = sess_conn_callf(&c, &err, fmt, a, b))) {
+		if (r->type == REDIS_REPLY_INTEGER)
+			snprintf(out, sizeof out, "%lld", r->integer);
+		else if (r->str)
+			snprintf(out, sizeof out, "%s", r->str);
+		freeReplyObject(r);
+	} else
+		snprintf(out, sizeof out, "(%s)", err.msg);
+	sess_conn_close(&c);
+	return out;
+}
+
+/* The port of the node c's map says serves slot. */
+static int port_of(struct sess_conn *c, int slot)
+{
+	int n = sess_cluster_slot_node(c, slot);
+	return n < 0 ? -1 : c->cl->nodes[n].ep.port;
+}
+
+static int case_slot(void)
+{
+	const char *eval[] = {"EVALSHA", "abc", "2", "{u1}a", "{u1}b", "x"};
+	const char *get[] = {"get", "somekey"};
+	const char *ping[] = {"PING"};
+	const char *xr[] = {"XREAD", "COUNT", "2", "STREAMS", "foo{hash_tag}", "0"};
+	const char *argv[8];
+	size_t lens[8];
+	char wire[128];
+	size_t n;
+
+	/* the spec's example, and CLUSTER KEYSLOT's documented ones */
+	ok(sess_cluster_crc16("123456789", 9) == 0x31C3, "CRC16 of 123456789 is 0x31C3");
+	ok(sess_cluster_keyslot("123456789", 9) == (0x31C3 & 16383), "its slot is 0x31C3 mod 16384");
+	ok(sess_cluster_keyslot("somekey", 7) == 11058, "somekey: slot 11058");
+	ok(sess_cluster_keyslot("foo{hash_tag}", 13) == 2515, "foo{hash_tag}: slot 2515 (the tag's)");
+	ok(sess_cluster_keyslot("hash_tag", 8) == 2515, "hash_tag: the same slot");
+	/* the spec's tag rules */
+	ok(sess_cluster_keyslot("{user1000}.following", 20) == sess_cluster_keyslot("{user1000}.followers", 20),
+	   "{user1000}.following and .followers share a slot");
+	ok(sess_cluster_keyslot("foo{}{bar}", 10) == sess_cluster_keyslot("foo{}{bar}", 10) &&
+	   sess_cluster_keyslot("foo{}{bar}", 10) == (int)(sess_cluster_crc16("foo{}{bar}", 10) & 16383),
+	   "foo{}{bar}: an empty tag hashes the whole key");
+	ok(sess_cluster_keyslot("foo{{bar}}zap", 13) == sess_cluster_keyslot("{bar", 4),
+	   "foo{{bar}}zap: the tag is {bar");
+	ok(sess_cluster_keyslot("foo{bar}{zap}", 13) == sess_cluster_keyslot("bar", 3),
+	   "foo{bar}{zap}: the first tag, bar");
+	ok(sess_cluster_keyslot("foo{bar", 7) == (int)(sess_cluster_crc16("foo{bar", 7) & 16383),
+	   "foo{bar: no closing brace, the whole key");
+	ok(sess_cluster_cmd_slot(6, eval, NULL) == sess_cluster_keyslot("u1", 2), "EVALSHA: the first key after numkeys");
+	ok(sess_cluster_cmd_slot(2, get, NULL) == 11058, "GET: argv[1]");
+	ok(sess_cluster_cmd_slot(1, ping, NULL) == -1, "PING: no key");
+	ok(sess_cluster_cmd_slot(6, xr, NULL) == 2515, "XREAD: the key after STREAMS");
+	n = sess_cmd_format(wire, 2, get, NULL);
+	ok(sess_cluster_parse_wire(wire, n, argv, lens, 8) == 2 && lens[1] == 7 &&
+	   !memcmp(argv[1], "somekey", 7), "the wire format parsed back");
+	ok(sess_cluster_parse_wire(wire, n - 1, argv, lens, 8) == -1, "a truncated command refused");
+	return 0;
+}
+
+/* Keys written through the router: printed for the bats file to check on
+ * each owner with redis-cli (no -c). */
+static int case_route(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	char key[32], val[32];
+	int i, bad = 0;
+
+	if (setup("yes", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0 && c.cl, "a cluster conn (redis.cluster yes)");
+	for (i = 0; i < 30; i++) {
+		redisReply *r;
+		snprintf(key, sizeof key, "route:%d", i);
+		snprintf(val, sizeof val, "v%d", i);
+		if (!(r = sess_conn_cmdf(&c, &err, "SET %s %s", key, val))) {
+			printf("# SET %s: %s\n", key, err.msg);
+			bad++;
+			continue;
+		}
+		freeReplyObject(r);
+		printf("# KEY %s %s\n", key, val);
+	}
+	ok(bad == 0, "30 SETs through the router");
+	sess_conn_close(&c);
+	return 0;
+}
+
+static int case_pipeline(void)
+{
+	enum { N = 600 };
+	struct sess_conn c;
+	struct sess_err err;
+	char key[32], val[32];
+	int i, bad = 0, seen[3] = {0}, k;
+
+	if (setup("yes", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0 && c.cl, "connected");
+	for (i = 0; i < N; i++) {
+		snprintf(key, sizeof key, "pipe:%d", i);
+		snprintf(val, sizeof val, "%d", i);
+		if (sess_conn_appendf(&c, &err, "SET %s %s", key, val) ||
+		    sess_conn_appendf(&c, &err, "INCR %s", key) ||
+		    sess_conn_appendf(&c, &err, "GET %s", key))
+			bad++;
+		for (k = 0; k < 3; k++)
+			if (port_of(&c, sess_cluster_keyslot(key, strlen(key))) == ports[k])
+				seen[k] = 1;
+	}
+	ok(bad == 0, "%d commands queued", 3 * N);
+	ok(seen[0] && seen[1] && seen[2], "their keys are on all three masters");
+	ok(sess_conn_send(&c, &err) == 0, "sent");
+	for (i = 0; i < N; i++) {
+		redisReply *r[3];
+		char want[32];
+		for (k = 0; k < 3; k++)
+			if (sess_conn_read(&c, &r[k], &err)) {
+				printf("# read %d: %s\n", i, err.msg);
+				return 1;
+			}
+		snprintf(want, sizeof want, "%d", i + 1);
+		if (!(r[0]->type == REDIS_REPLY_STATUS && !strcmp(r[0]->str, "OK") &&
+		      r[1]->type == REDIS_REPLY_INTEGER && r[1]->integer == i + 1 &&
+		      r[2]->type == REDIS_REPLY_STRING && !strcmp(r[2]->str, want)))
+			bad++;
+		for (k = 0; k < 3; k++)
+			freeReplyObject(r[k]);
+	}
+	ok(bad == 0, "every reply in input order (OK, i+1, \"i+1\" for key i)");
+	sess_conn_close(&c);
+	return 0;
+}
+
+/* SETSLOT slot NODE id on every master (the new owner first). */
+static void setslot_node(int slot, int owner)
+{
+	char s[16];
+	char id[64];
+	int k;
+
+	snprintf(s, sizeof s, "%d", slot);
+	snprintf(id, sizeof id, "%s", on_node(owner, "CLUSTER MYID", NULL, NULL));
+	on_node(owner, "CLUSTER SETSLOT %s NODE %s", s, id);
+	for (k = 0; k < 3; k++)
+		if (ports[k] != owner)
+			on_node(ports[k], "CLUSTER SETSLOT %s NODE %s", s, id);
+}
+
+static int other(int port)
+{
+	return port == ports[0] ? ports[1] : ports[0];
+}
+
+static int is_str_reply(const redisReply *r, const char *s)
+{
+	return r->str && !strcmp(r->str, s);
+}
+
+static int case_moved(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	const char *key = "moved:1";
+	int slot = sess_cluster_keyslot(key, strlen(key)), a, b;
+	char s[16];
+	redisReply *r;
+
+	if (setup("yes", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0 && c.cl, "connected, the map read");
+	a = port_of(&c, slot);
+	b = other(a);
+	snprintf(s, sizeof s, "%d", slot);
+	ok(!strcmp(on_node(a, "CLUSTER COUNTKEYSINSLOT %s", s, NULL), "0"), "slot %d is empty on %d", slot, a);
+	setslot_node(slot, b);
+	r = sess_conn_cmdf(&c, &err, "SET %s moved", key);
+	ok(r != NULL, "SET after the slot moved: %s", r ? "ok" : err.msg);
+	if (r)
+		freeReplyObject(r);
+	ok(port_of(&c, slot) == b, "MOVED updated the map: slot %d on %d", slot, b);
+	is_str(on_node(b, "GET %s", key, NULL), "moved", "the key is on the new owner");
+	sess_conn_close(&c);
+	return 0;
+}
+
+static int case_ask(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	const char *k1 = "ask{t}1", *k2 = "ask{t}2";
+	int slot = sess_cluster_keyslot(k1, strlen(k1)), a, b;
+	char s[16], ida[64], idb[64], bport[16];
+	redisReply *r;
+
+	if (setup("yes", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0 && c.cl, "connected");
+	a = port_of(&c, slot);
+	b = other(a);
+	snprintf(s, sizeof s, "%d", slot);
+	snprintf(bport, sizeof bport, "%d", b);
+	snprintf(ida, sizeof ida, "%s", on_node(a, "CLUSTER MYID", NULL, NULL));
+	snprintf(idb, sizeof idb, "%s", on_node(b, "CLUSTER MYID", NULL, NULL));
+	r = sess_conn_cmdf(&c, &err, "MSET %s one %s two", k1, k2);
+	ok(r != NULL, "two keys of one slot written");
+	if (r)
+		freeReplyObject(r);
+	on_node(b, "CLUSTER SETSLOT %s IMPORTING %s", s, ida);
+	on_node(a, "CLUSTER SETSLOT %s MIGRATING %s", s, idb);
+	{
+		struct sess_conn n;
+		if (!node(&n, a)) {
+			r = sess_conn_cmdf(&n, &err, "MIGRATE 127.0.0.1 %s %s 0 5000 KEYS %s", bport, "", k1);
+			/* OK, not NOKEY: it moved */
+			ok(r != NULL && is_str_reply(r, "OK"), "%s migrated to %d: %s", k1, b,
+			   r ? (r->str ? r->str : "?") : err.msg);
+			if (r)
+				freeReplyObject(r);
+			sess_conn_close(&n);
+		}
+	}
+	r = sess_conn_cmdf(&c, &err, "GET %s", k1);
+	ok(r && r->str && !strcmp(r->str, "one"), "GET of the migrated key follows ASK: %s", r ? (r->str ? r->str : "?") : err.msg);
+	if (r)
+		freeReplyObject(r);
+	ok(port_of(&c, slot) == a, "ASK leaves the map alone");
+	r = sess_conn_cmdf(&c, &err, "GET %s", k2);
+	ok(r && r->str && !strcmp(r->str, "two"), "the key not migrated yet is read at the source");
+	if (r)
+		freeReplyObject(r);
+	/* finish the migration */
+	{
+		struct sess_conn n;
+		if (!node(&n, a)) {
+			r = sess_conn_cmdf(&n, &err, "MIGRATE 127.0.0.1 %s %s 0 5000 KEYS %s", bport, "", k2);
+			if (r)
+				freeReplyObject(r);
+			sess_conn_close(&n);
+		}
+	}
+	setslot_node(slot, b);
+	r = sess_conn_cmdf(&c, &err, "GET %s", k2);
+	ok(r && r->str && !strcmp(r->str, "two") && port_of(&c, slot) == b, "after the migration: MOVED to %d", b);
+	if (r)
+		freeReplyObject(r);
+	sess_conn_close(&c);
+	return 0;
+}
+
+static int case_down(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	const char *key = "down:1";
+	int slot = sess_cluster_keyslot(key, strlen(key)), a, k;
+	char s[16];
+	redisReply *r;
+	long long t0;
+	pid_t pid;
+
+	if (setup("yes", 15000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0 && c.cl, "connected");
+	a = port_of(&c, slot);
+	snprintf(s, sizeof s, "%d", slot);
+	for (k = 0; k < 3; k++)
+		on_node(ports[k], "CLUSTER DELSLOTS %s", s, NULL);
+	/* the slot served again 700 ms later */
+	if ((pid = fork()) == 0) {
+		ms_sleep(700);
+		on_node(a, "CLUSTER ADDSLOTS %s", s, NULL);
+		_exit(0);
+	}
+	t0 = sess_stream_now_ms();
+	r = sess_conn_cmdf(&c, &err, "SET %s up", key);
+	ok(r != NULL, "SET waits out CLUSTERDOWN until the slot is back: %s", r ? "ok" : err.msg);
+	ok(sess_stream_now_ms() - t0 >= 600, "it waited (%lld ms)", sess_stream_now_ms() - t0);
+	if (r)
+		freeReplyObject(r);
+	waitpid(pid, NULL, 0);
+	sess_conn_close(&c);
+
+	/* and gives up at the command timeout, naming the problem */
+	cfg.command_timeout_ms = 400;
+	ok(sess_conn_open(&c, &cfg, &err) == 0, "connected again (400 ms command timeout)");
+	for (k = 0; k < 3; k++)
+		on_node(ports[k], "CLUSTER DELSLOTS %s", s, NULL);
+	ms_sleep(100);
+	r = sess_conn_cmdf(&c, &err, "SET %s up", key);
+	ok(!r && err.cls == SESS_E_TEMP && strstr(err.msg, "CLUSTERDOWN"), "an uncovered slot: 75, %s", r ? "(a reply)" : err.msg);
+	if (r)
+		freeReplyObject(r);
+	on_node(a, "CLUSTER ADDSLOTS %s", s, NULL);
+	sess_conn_close(&c);
+	return 0;
+}
+
+/* cache PHASE: write (cluster yes writes the file), use (auto opens
+ * through it without CLUSTER SLOTS), stale/bad (auto: read again). */
+static int case_cache(const char *phase)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	char path[1100], line[256], id[64], before[64];
+	struct stat st;
+	FILE *f;
+	redisReply *r;
+
+	if (setup(!strcmp(phase, "write") ? "yes" : "auto", 5000))
+		return 1;
+	{
+		/* CLUSTER SLOTS calls on the seed so far */
+		struct sess_conn n;
+		before[0] = '\0';
+		if (!node(&n, ports[0])) {
+			const char *p;
+			r = sess_conn_cmdf(&n, &err, "INFO commandstats");
+			p = r && r->str ? strstr(r->str, "cmdstat_cluster|slots:calls=") : NULL;
+			snprintf(before, sizeof before, "%ld", p ? atol(p + 28) : 0L);
+			if (r)
+				freeReplyObject(r);
+			sess_conn_close(&n);
+		}
+	}
+	ok(sess_conn_open(&c, &cfg, &err) == 0, "connected (%s)", cfg.cluster);
+	ok(c.cl != NULL, "a cluster conn");
+	ok(sess_cluster_cache_path(&c, path, sizeof path) == 0, "a cache path: %s", path);
+	r = sess_conn_cmdf(&c, &err, "SET cache:%s x", phase);
+	ok(r != NULL, "a command routed");
+	if (r)
+		freeReplyObject(r);
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "the file is there, mode 0600");
+	snprintf(id, sizeof id, "%s", on_node(ports[0], "CLUSTER MYID", NULL, NULL));
+	ok((f = fopen(path, "r")) && fgets(line, sizeof line, f) && fgets(line, sizeof line, f) &&
+	   !strncmp(line, "seed ", 5) && !strncmp(line + 5, id, 40), "it names the seed's node id now");
+	if (f)
+		fclose(f);
+	{
+		struct sess_conn n;
+		long after = -1;
+		if (!node(&n, ports[0])) {
+			const char *p;
+			r = sess_conn_cmdf(&n, &err, "INFO commandstats");
+			p = r && r->str ? strstr(r->str, "cmdstat_cluster|slots:calls=") : NULL;
+			after = p ? atol(p + 28) : 0L;
+			if (r)
+				freeReplyObject(r);
+			sess_conn_close(&n);
+		}
+		printf("# CLUSTER SLOTS on the seed: %s before, %ld after\n", before, after);
+		if (!strcmp(phase, "use"))
+			ok(after == atol(before), "the cache was used: no CLUSTER SLOTS");
+		else
+			ok(after > atol(before), "the map was read (CLUSTER SLOTS)");
+	}
+	sess_conn_close(&c);
+	return 0;
+}
+
+static int case_scan(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	struct sess_scan it;
+	const redisReply *page;
+	char key[32];
+	int i, rc, n = 0;
+	size_t j;
+
+	if (setup("yes", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0, "connected");
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof key, "scan:%d", i);
+		sess_conn_appendf(&c, &err, "SET %s 1", key);
+	}
+	for (i = 0; i < 100; i++) {
+		redisReply *r;
+		if (!sess_conn_read(&c, &r, &err))
+			freeReplyObject(r);
+	}
+	ok(sess_cluster_masters(&c, &err) == 3, "three masters");
+	sess_scan_init(&it, &c, "SCAN", NULL, "scan:*", 10);
+	while ((rc = sess_scan_next(&it, &page, &err)) == 1)
+		for (j = 0; j < page->elements; j++)
+			n++;
+	sess_scan_free(&it);
+	ok(rc == 0, "the walk ended");
+	ok(n >= 100, "SCAN over every master saw the 100 keys (%d, duplicates allowed)", n);
+	sess_conn_close(&c);
+	return 0;
+}
+
+/* redis.cluster auto without a cache: a standalone conn until the first
+ * redirection, then a cluster conn. */
+static int case_auto(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	char key[32];
+	int i, slot = -1;
+	redisReply *r;
+
+	if (setup("auto", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0 && !c.cl, "auto without a cache: no probe, a plain conn");
+	/* a key on another master than the seed */
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof key, "auto:%d", i);
+		slot = sess_cluster_keyslot(key, strlen(key));
+		if (strstr(on_node(ports[0], "GET %s", key, NULL), "MOVED"))
+			break;
+	}
+	r = sess_conn_cmdf(&c, &err, "SET %s auto", key);
+	ok(r != NULL && c.cl, "a key of another master: the redirection made it a cluster conn (%s)", r ? "ok" : err.msg);
+	if (r)
+		freeReplyObject(r);
+	is_str(on_node(port_of(&c, slot), "GET %s", key, NULL), "auto", "the key is on its owner");
+	sess_conn_close(&c);
+	return 0;
+}
+
+static int case_scripts(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	const char *key = "{scr}k";
+	const char *sha = sess_script_sha(SESS_LUA_CREATE);
+	int slot = sess_cluster_keyslot(key, strlen(key)), k, owner, loaded = 0;
+	redisReply *r;
+
+	if (setup("yes", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0, "connected");
+	owner = port_of(&c, slot);
+	for (k = 0; k < 3; k++)
+		on_node(ports[k], "SCRIPT FLUSH", NULL, NULL);
+	r = sess_script_call(&c, SESS_LUA_CREATE, 1, &key, 0, NULL, &err);
+	ok(r || !strstr(err.msg, "NOSCRIPT"), "EVALSHA after SCRIPT FLUSH ran (%s)", r ? "a reply" : err.msg);
+	if (r)
+		freeReplyObject(r);
+	for (k = 0; k < 3; k++) {
+		struct sess_conn n;
+		if (node(&n, ports[k]))
+			continue;
+		r = sess_conn_cmdf(&n, &err, "SCRIPT EXISTS %s", sha);
+		if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->integer == 1)
+			loaded |= 1 << k;
+		if (r)
+			freeReplyObject(r);
+		sess_conn_close(&n);
+	}
+	ok(loaded == 1 << (owner == ports[0] ? 0 : owner == ports[1] ? 1 : 2),
+	   "it was loaded on the node of its key only (mask %d)", loaded);
+	ok(sess_script_load_all(&c, &err) == 0, "sess_script_load_all");
+	loaded = 0;
+	for (k = 0; k < 3; k++) {
+		struct sess_conn n;
+		if (node(&n, ports[k]))
+			continue;
+		r = sess_conn_cmdf(&n, &err, "SCRIPT EXISTS %s", sha);
+		if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->integer == 1)
+			loaded |= 1 << k;
+		if (r)
+			freeReplyObject(r);
+		sess_conn_close(&n);
+	}
+	ok(loaded == 7, "then on every master (mask %d)", loaded);
+	sess_conn_close(&c);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "slot";
+	int rc = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(what, "slot"))
+		rc = case_slot();
+	else if (!strcmp(what, "route"))
+		rc = case_route();
+	else if (!strcmp(what, "pipeline"))
+		rc = case_pipeline();
+	else if (!strcmp(what, "moved"))
+		rc = case_moved();
+	else if (!strcmp(what, "ask"))
+		rc = case_ask();
+	else if (!strcmp(what, "down"))
+		rc = case_down();
+	else if (!strcmp(what, "cache"))
+		rc = case_cache(argc > 2 ? argv[2] : "write");
+	else if (!strcmp(what, "scan"))
+		rc = case_scan();
+	else if (!strcmp(what, "auto"))
+		rc = case_auto();
+	else if (!strcmp(what, "scripts"))
+		rc = case_scripts();
+	else {
+		printf("Bail out! unknown case %s\n", what);
+		return 2;
+	}
+	return rc || done_testing() ? 1 : 0;
+}
