@@ -420,6 +420,9 @@ void sess_cluster_free(struct sess_conn *c)
 
 	if (!cl)
 		return;
+	/* what MOVED taught since the last write, for the next process */
+	if (cl->dirty)
+		sess_cluster_cache_save(c);
 	for (j = 0; j < cl->nnodes; j++) {
 		sess_conn_close(&cl->nodes[j].conn);
 		free(cl->nodes[j].fifo);

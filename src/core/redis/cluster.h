@@ -127,6 +127,7 @@ struct sess_cluster {
 	struct sess_cluster_cmd *q;              /* ring, oldest at qhead */
 	size_t qcap, qhead, qn, qsent;           /* [0, qsent) given to nodes */
 	unsigned long long qbase;                /* sequence number of q[qhead] */
+	int dirty;                               /* the map changed since the cache was written */
 	int failed;                              /* err below, every call */
 	struct sess_err fail_err;
 };

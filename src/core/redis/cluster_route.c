@@ -264,8 +264,10 @@ static void refresh_soon(struct sess_conn *c, int force)
 	struct sess_err ignored;
 
 	if (force || sess_stream_now_ms() - c->cl->refreshed_ms >= SESS_CLUSTER_REFRESH_MS) {
-		if (!sess_cluster_refresh(c, &ignored))
+		if (!sess_cluster_refresh(c, &ignored)) {
 			sess_cluster_cache_save(c);
+			c->cl->dirty = 0;
+		}
 		c->cl->refreshed_ms = sess_stream_now_ms();
 	}
 }
@@ -336,6 +338,7 @@ int sess_cluster_read(struct sess_conn *c, redisReply **out, struct sess_err *er
 			if (!ask) {
 				cl->slot[slot] = (short)node;
 				cl->nodes[node].master = 1;
+				cl->dirty = 1;
 				refresh_soon(c, 0);
 			}
 			freeReplyObject(r);
