@@ -13,6 +13,7 @@ teardown_file() {
 	load helpers/redis
 	load helpers/cluster
 	cluster_stop
+	redis_stop_named
 }
 setup() {
 	load helpers/redis
@@ -88,4 +89,48 @@ drive() {
 
 @test "scripts are per node: NOSCRIPT reloads on the key's node; load_all loads on every master" {
 	drive scripts
+}
+
+@test "sessctl on the cluster: create, emit, get and events through the routing" {
+	local id
+	export REDIS_URL=$CLUSTER_URL REDIS_CLUSTER=yes
+	run -0 sctl create --agent a
+	id=$(json_field id <<<"$output")
+	[ -n "$id" ] && [ "$id" != null ] || fail "no id: $output"
+	run -0 sctl emit "$id" --actor a --type modified
+	run -0 sctl emit "$id" --actor a --type fixed
+	run -0 sctl get "$id"
+	[ "$(json_field seq <<<"$output")" = 2 ] || fail "seq: $output"
+	run -0 sctl events "$id"
+	[ "${#lines[@]}" -eq 2 ] || fail "two events expected: $output"
+	run -1 sctl get nosuch
+	assert_output --partial "not found"
+	# the session's keys are on the master serving its slot
+	[ "$(redis-cli -p "$(cluster_owner "$(redis-cli -p "${CLUSTER_PORTS%% *}" cluster keyslot "$id")")" --scan --pattern "*$id*" | wc -l)" -gt 0 ] ||
+		fail "no key of $id on its slot's master"
+}
+
+@test "sessctl on the cluster: a /db refused (78), redis.cluster=no names the setting on MOVED (78)" {
+	local p k
+	REDIS_URL=$CLUSTER_URL/1 REDIS_CLUSTER=yes run -78 sctl get nosuch
+	assert_output --partial "a cluster has only database 0; drop the /1"
+	REDIS_URL=$CLUSTER_URL/1 run -78 sctl get nosuch
+	assert_output --partial "a cluster has only database 0"
+	# a session id whose slot the seed does not serve
+	p=${CLUSTER_PORTS%% *}
+	for k in a b c d e f g h; do
+		[ "$(cluster_owner "$(redis-cli -p "$p" cluster keyslot "$k")")" != "$p" ] && break
+	done
+	REDIS_URL=$CLUSTER_URL REDIS_CLUSTER=no run -78 sctl get "$k"
+	assert_output --partial "REDIS_CLUSTER=yes"
+	REDIS_URL=$CLUSTER_URL REDIS_CLUSTER=maybe run -78 sctl get "$k"
+}
+
+@test "redis.cluster yes on a standalone server: 78 naming the setting" {
+	load helpers/redis
+	redis_start_named SOLO
+	REDIS_URL=$(redis_url SOLO) REDIS_CLUSTER=yes run -78 sctl get x
+	assert_output --partial "not a Redis Cluster node"
+	REDIS_URL=$(redis_url SOLO) run -1 sctl get x
+	redis_stop_named SOLO
 }
