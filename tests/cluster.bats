@@ -79,6 +79,10 @@ drive() {
 	drive cache bad
 }
 
+@test "a node's connection lost: reconnected and the commands sent again" {
+	drive lost
+}
+
 @test "SCAN walks every master" {
 	drive scan
 }

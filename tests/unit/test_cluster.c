@@ -542,6 +542,39 @@ static int case_auto(void)
 	return 0;
 }
 
+/* A node's connection lost between two commands: sent again there. */
+static int case_lost(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	const char *key = "lost:1";
+	int slot = sess_cluster_keyslot(key, strlen(key)), owner;
+	redisReply *r, *g;
+
+	if (setup("yes", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0, "connected");
+	r = sess_conn_cmdf(&c, &err, "SET %s 1", key);
+	ok(r != NULL, "a first command opened its node's connection");
+	if (r)
+		freeReplyObject(r);
+	owner = port_of(&c, slot);
+	on_node(owner, "CLIENT KILL TYPE normal", NULL, NULL);
+	sess_conn_appendf(&c, &err, "INCR %s", key);
+	sess_conn_appendf(&c, &err, "GET %s", key);
+	r = g = NULL;
+	ok(sess_conn_read(&c, &r, &err) == 0 && sess_conn_read(&c, &g, &err) == 0 &&
+	   r->type == REDIS_REPLY_INTEGER && r->integer == 2 && g->str && !strcmp(g->str, "2"),
+	   "after its node closed the connection: reconnected, sent again (%s)", err.msg);
+	if (r)
+		freeReplyObject(r);
+	if (g)
+		freeReplyObject(g);
+	ok(sess_conn_ok(&c), "the cluster conn is fine");
+	sess_conn_close(&c);
+	return 0;
+}
+
 static int case_scripts(void)
 {
 	struct sess_conn c;
@@ -616,6 +649,8 @@ int main(int argc, char **argv)
 		rc = case_scan();
 	else if (!strcmp(what, "auto"))
 		rc = case_auto();
+	else if (!strcmp(what, "lost"))
+		rc = case_lost();
 	else if (!strcmp(what, "scripts"))
 		rc = case_scripts();
 	else {

@@ -110,6 +110,7 @@ struct sess_cluster_cmd {
 	int slot;                 /* -1 keyless */
 	int node;                 /* where it was sent; -1 not (yet, again) */
 	int asking;               /* send ASKING first */
+	int txn;                  /* 1 MULTI, 2 EXEC or DISCARD, else 0 */
 	int redirects;
 	long long deadline;       /* retries stop here; 0 none yet */
 	int backoff_ms;

@@ -70,6 +70,11 @@ int sess_cluster_append_raw(struct sess_conn *c, const char *cmd, size_t len,
 	e->len = len;
 	e->slot = sess_cluster_cmd_slot(argc, argv, lens);
 	e->node = -1;
+	if (lens[0] == 5 && !strncasecmp(argv[0], "MULTI", 5))
+		e->txn = 1;
+	else if ((lens[0] == 4 && !strncasecmp(argv[0], "EXEC", 4)) ||
+		 (lens[0] == 7 && !strncasecmp(argv[0], "DISCARD", 7)))
+		e->txn = 2;
 	cl->qn++;
 	return 0;
 }
@@ -101,16 +106,6 @@ static unsigned long long fifo_pop(struct sess_cluster_node *n)
 	return s;
 }
 
-/* The verb of a queued command, upper-case compared. */
-static int verb_is(const struct sess_cluster_cmd *e, const char *w)
-{
-	const char *argv[1];
-	size_t lens[1];
-
-	return sess_cluster_parse_wire(e->cmd, e->len, argv, lens, 1) == 1 &&
-	       lens[0] == strlen(w) && !strncasecmp(argv[0], w, lens[0]);
-}
-
 /* The node for command i (queued at i from the head). */
 static int node_for(struct sess_cluster *cl, size_t i)
 {
@@ -120,9 +115,9 @@ static int node_for(struct sess_cluster *cl, size_t i)
 
 	if (cl->txn_node >= 0)
 		return cl->txn_node;
-	if (slot < 0 && verb_is(e, "MULTI"))
+	if (slot < 0 && e->txn == 1)
 		for (j = i + 1; j < cl->qn && slot < 0; j++) {
-			if (verb_is(qat(cl, j), "EXEC") || verb_is(qat(cl, j), "DISCARD"))
+			if (qat(cl, j)->txn == 2)
 				break;
 			slot = qat(cl, j)->slot;
 		}
@@ -191,22 +186,29 @@ static void node_lost(struct sess_cluster *cl, int node)
 static int dispatch(struct sess_conn *c, struct sess_err *err)
 {
 	struct sess_cluster *cl = c->cl;
+	int k;
 
 	while (cl->qsent < cl->qn) {
 		size_t i = cl->qsent;
 		struct sess_cluster_cmd *e = qat(cl, i);
-		int node = node_for(cl, i), multi = verb_is(e, "MULTI");
+		int node = node_for(cl, i);
 		if (send_to(c, i, node, err)) {
 			/* sent at read time, through the retry path */
 			e->node = -1;
 			if (!e->deadline)
 				e->deadline = sess_stream_now_ms() + cl->cfg->command_timeout_ms;
 		}
-		if (multi)
+		if (e->txn == 1)
 			cl->txn_node = node;
-		else if (verb_is(e, "EXEC") || verb_is(e, "DISCARD"))
+		else if (e->txn == 2)
 			cl->txn_node = -1;
 		cl->qsent++;
+	}
+	/* every node starts on its part now (a read waits on one node only) */
+	for (k = 0; k < cl->nnodes; k++) {
+		struct sess_cluster_node *n = &cl->nodes[k];
+		if (n->fn && n->conn.opos < n->conn.olen && sess_conn_flush(&n->conn, err) < 0)
+			node_lost(cl, k);
 	}
 	return 0;
 }
