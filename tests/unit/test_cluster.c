@@ -206,6 +206,31 @@ static int case_pipeline(void)
 			freeReplyObject(r[k]);
 	}
 	ok(bad == 0, "every reply in input order (OK, i+1, \"i+1\" for key i)");
+
+	/* a transaction goes whole to the node of its keys */
+	{
+		char tk[32];
+		redisReply *r[5];
+		int got = 0, t;
+		/* a key the seed (the node of keyless commands) does not serve */
+		for (t = 0; t < 100; t++) {
+			snprintf(tk, sizeof tk, "{t%d}a", t);
+			if (port_of(&c, sess_cluster_keyslot(tk, strlen(tk))) != ports[0])
+				break;
+		}
+		sess_conn_appendf(&c, &err, "PING");
+		sess_conn_appendf(&c, &err, "MULTI");
+		sess_conn_appendf(&c, &err, "SET %s 1", tk);
+		sess_conn_appendf(&c, &err, "INCR %s", tk);
+		sess_conn_appendf(&c, &err, "EXEC");
+		for (; got < 5 && !sess_conn_read(&c, &r[got], &err); got++)
+			;
+		ok(got == 5 && r[1]->type == REDIS_REPLY_STATUS && r[2]->type == REDIS_REPLY_STATUS &&
+		   !strcmp(r[2]->str, "QUEUED") && r[4]->type == REDIS_REPLY_ARRAY && r[4]->elements == 2 &&
+		   r[4]->element[1]->integer == 2, "MULTI, SET, INCR, EXEC on the key's node: [OK, 2]");
+		while (got > 0)
+			freeReplyObject(r[--got]);
+	}
 	sess_conn_close(&c);
 	return 0;
 }

@@ -16,7 +16,9 @@
  *   pipeline is split per node) and read replies in input order: the
  *   reply of command i is read from its node, replies that node owes for
  *   earlier-queued commands are kept with those. MULTI...EXEC go to the
- *   node of the first key inside them.
+ *   node of the first key inside them, and are never redirected or sent
+ *   again (a command alone outside its transaction would run unguarded):
+ *   their replies (MOVED, EXECABORT) are the caller's.
  * - Redirections (cluster_route.c): MOVED: the slot is mapped to the
  *   node named, the command sent there, the whole map read again (at
  *   most every SESS_CLUSTER_REFRESH_MS); ASK: ASKING + the command once
@@ -111,6 +113,7 @@ struct sess_cluster_cmd {
 	int node;                 /* where it was sent; -1 not (yet, again) */
 	int asking;               /* send ASKING first */
 	int txn;                  /* 1 MULTI, 2 EXEC or DISCARD, else 0 */
+	int in_txn;               /* sent inside MULTI...EXEC: never sent again */
 	int redirects;
 	long long deadline;       /* retries stop here; 0 none yet */
 	int backoff_ms;

@@ -192,6 +192,7 @@ static int dispatch(struct sess_conn *c, struct sess_err *err)
 		size_t i = cl->qsent;
 		struct sess_cluster_cmd *e = qat(cl, i);
 		int node = node_for(cl, i);
+		e->in_txn = e->txn || cl->txn_node >= 0;
 		if (send_to(c, i, node, err)) {
 			/* sent at read time, through the retry path */
 			e->node = -1;
@@ -314,6 +315,17 @@ int sess_cluster_read(struct sess_conn *c, redisReply **out, struct sess_err *er
 	e = qat(cl, 0);
 	for (;;) {
 		redisReply *r;
+		if (e->in_txn && !e->reply) {
+			/* inside a transaction: its own node, once */
+			if (e->node >= 0 && !read_for(c, e, &last) && e->reply)
+				break;
+			if (!last.msg[0])
+				sess_err_set(&last, SESS_E_UNAVAILABLE, "unavailable",
+					     "a transaction's node was lost; its commands were not sent again");
+			return fail_all(c, (*err = last, err));
+		}
+		if (e->in_txn)
+			break;
 		if (e->node < 0 && !e->reply) {
 			/* not sent, or its node was lost: the map again */
 			node = e->slot >= 0 && cl->slot[e->slot] >= 0 ? cl->slot[e->slot] : cl->any;
