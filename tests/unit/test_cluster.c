@@ -534,6 +534,20 @@ static int case_scan(void)
 	sess_scan_free(&it);
 	ok(rc == 0, "the walk ended");
 	ok(n >= 100, "SCAN over every master saw the 100 keys (%d, duplicates allowed)", n);
+	{
+		const char *dbsize[] = {"DBSIZE"};
+		redisReply **rs;
+		long long sum = 0;
+		int m = 0, k;
+		ok(sess_cluster_each(&c, 1, dbsize, NULL, &rs, &m, &err) == 0 && m == 3, "DBSIZE on every master");
+		for (k = 0; k < m; k++) {
+			sum += rs[k]->type == REDIS_REPLY_INTEGER ? rs[k]->integer : 0;
+			freeReplyObject(rs[k]);
+		}
+		if (m)
+			free(rs);
+		ok(sum == 100, "their sum is the 100 keys (%lld)", sum);
+	}
 	sess_conn_close(&c);
 	return 0;
 }
