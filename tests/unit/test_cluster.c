@@ -231,6 +231,40 @@ static int case_pipeline(void)
 		while (got > 0)
 			freeReplyObject(r[--got]);
 	}
+	/* a transaction over two slots: EXEC names why it was discarded */
+	{
+		redisReply *r[4];
+		struct sess_err e2;
+		char xk[32];
+		int got = 0, t, pass;
+		/* 0: queued whole (the server answers EXEC with CROSSSLOT);
+		 * 1: MULTI sent before its keys were known, so it went to the
+		 * keyless node, which refuses a key of another (MOVED at queue
+		 * time, then "EXECABORT ... previous errors") */
+		for (pass = 0; pass < 2; pass++) {
+			for (t = 0; t < 100; t++) {
+				snprintf(xk, sizeof xk, "{x%d}a", t);
+				if (port_of(&c, sess_cluster_keyslot(xk, strlen(xk))) != ports[0])
+					break;
+			}
+			got = 0;
+			sess_conn_appendf(&c, &err, "MULTI");
+			if (pass)
+				sess_conn_send(&c, &err);
+			sess_conn_appendf(&c, &err, "SET %s 1", xk);
+			sess_conn_appendf(&c, &err, "SET {y%d}b 1", t);
+			sess_conn_appendf(&c, &err, "EXEC");
+			for (; got < 4 && !sess_conn_read(&c, &r[got], &err); got++)
+				;
+			ok(got == 4 && r[3]->type == REDIS_REPLY_ERROR && strstr(r[3]->str, "CROSSSLOT"),
+			   "EXEC of a transaction over two slots (%s): %s", pass ? "MULTI sent first" : "queued whole",
+			   got == 4 && r[3]->str ? r[3]->str : "?");
+			ok(got == 4 && sess_conn_reply_error(&c, r[3], &e2) == -1 && !strcmp(e2.kind, "crossslot") &&
+			   e2.cls == SESS_E_CONFIG, "mapped to the CROSSSLOT message (78): %s", got == 4 ? e2.msg : "");
+			while (got > 0)
+				freeReplyObject(r[--got]);
+		}
+	}
 	sess_conn_close(&c);
 	return 0;
 }

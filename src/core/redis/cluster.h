@@ -18,7 +18,9 @@
  *   earlier-queued commands are kept with those. MULTI...EXEC go to the
  *   node of the first key inside them, and are never redirected or sent
  *   again (a command alone outside its transaction would run unguarded):
- *   their replies (MOVED, EXECABORT) are the caller's.
+ *   their replies are the caller's (EXEC's "EXECABORT ... previous errors"
+ *   names the first refusal instead: "EXECABORT ... because of: CROSSSLOT
+ *   ...", which sess_conn_reply_error maps).
  * - Redirections (cluster_route.c): MOVED: the slot is mapped to the
  *   node named, the command sent there, the whole map read again (at
  *   most every SESS_CLUSTER_REFRESH_MS); ASK: ASKING + the command once
@@ -132,6 +134,7 @@ struct sess_cluster {
 	size_t qcap, qhead, qn, qsent;           /* [0, qsent) given to nodes */
 	unsigned long long qbase;                /* sequence number of q[qhead] */
 	int dirty;                               /* the map changed since the cache was written */
+	char txn_err[256];                       /* a command refused inside MULTI, for EXECABORT */
 	int failed;                              /* err below, every call */
 	struct sess_err fail_err;
 };

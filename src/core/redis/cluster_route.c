@@ -275,6 +275,45 @@ static void refresh_soon(struct sess_conn *c, int force)
 	}
 }
 
+/* A transaction's replies: the first command refused is kept, and EXEC's
+ * "EXECABORT ... previous errors" becomes "EXECABORT ... because of: that
+ * refusal". */
+static void note_txn(struct sess_cluster *cl, struct sess_cluster_cmd *e)
+{
+	static const char head[] = "EXECABORT Transaction discarded because of: ";
+	redisReply *r = e->reply, *made;
+	char line[sizeof head + sizeof cl->txn_err];
+	size_t i;
+
+	if (e->txn == 1) {
+		cl->txn_err[0] = '\0';
+		return;
+	}
+	if (r->type != REDIS_REPLY_ERROR || !r->str)
+		return;
+	if (e->txn == 0) {
+		/* a key of another node than the transaction's: as CROSSSLOT,
+		 * which it is for a transaction (not the caller's settings) */
+		if (!cl->txn_err[0] && (starts(r, "MOVED") || starts(r, "ASK")))
+			snprintf(cl->txn_err, sizeof cl->txn_err,
+				 "CROSSSLOT a transaction's keys are served by different nodes (%s)", r->str);
+		else if (!cl->txn_err[0])
+			snprintf(cl->txn_err, sizeof cl->txn_err, "%s", r->str);
+		return;
+	}
+	if (!cl->txn_err[0] || strncmp(r->str, "EXECABORT", 9) || strstr(r->str, "because of:"))
+		return;
+	for (i = 0; cl->txn_err[i]; i++)
+		if (cl->txn_err[i] == '\r' || cl->txn_err[i] == '\n')
+			cl->txn_err[i] = ' ';
+	snprintf(line, sizeof line, "%s%s", head, cl->txn_err);
+	cl->txn_err[0] = '\0';
+	if ((made = sess_reply_error_new(line))) {
+		freeReplyObject(r);
+		e->reply = made;
+	}
+}
+
 /* Read replies from the node of command e until e has its own. 0, or -1
  * (the node was lost: e->node is -1 then) with err. */
 static int read_for(struct sess_conn *c, struct sess_cluster_cmd *e, struct sess_err *err)
@@ -317,15 +356,19 @@ int sess_cluster_read(struct sess_conn *c, redisReply **out, struct sess_err *er
 		redisReply *r;
 		if (e->in_txn && !e->reply) {
 			/* inside a transaction: its own node, once */
-			if (e->node >= 0 && !read_for(c, e, &last) && e->reply)
+			if (e->node >= 0 && !read_for(c, e, &last) && e->reply) {
+				note_txn(cl, e);
 				break;
+			}
 			if (!last.msg[0])
 				sess_err_set(&last, SESS_E_UNAVAILABLE, "unavailable",
 					     "a transaction's node was lost; its commands were not sent again");
 			return fail_all(c, (*err = last, err));
 		}
-		if (e->in_txn)
+		if (e->in_txn) {
+			note_txn(cl, e);
 			break;
+		}
 		if (e->node < 0 && !e->reply) {
 			/* not sent, or its node was lost: the map again */
 			node = e->slot >= 0 && cl->slot[e->slot] >= 0 ? cl->slot[e->slot] : cl->any;

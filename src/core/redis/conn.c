@@ -52,6 +52,28 @@ static int hello(struct sess_conn *c, struct sess_err *err)
 	return 0;
 }
 
+redisReply *sess_reply_error_new(const char *msg)
+{
+	redisReader *rd = redisReaderCreate();
+	void *r = NULL;
+	char *line;
+	size_t n = strlen(msg);
+
+	if (!rd || !(line = malloc(n + 3))) {
+		if (rd)
+			redisReaderFree(rd);
+		return NULL;
+	}
+	line[0] = '-';
+	memcpy(line + 1, msg, n);
+	memcpy(line + 1 + n, "\r\n", 2);
+	if (redisReaderFeed(rd, line, n + 3) != REDIS_OK || redisReaderGetReply(rd, &r) != REDIS_OK)
+		r = NULL;
+	free(line);
+	redisReaderFree(rd);
+	return r;
+}
+
 /* ---- the wire format ---- */
 
 /* n in decimal after lead, then CR LF, at out; returns the bytes written. */

@@ -186,6 +186,9 @@ int sess_cluster_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
  * is freed unless 0. */
 int sess_cluster_redirected(struct sess_conn *c, redisReply *r, const char *cmd,
 			    size_t len, redisReply **out, struct sess_err *err);
+/* An error reply holding msg (one line), made by hiredis's reader so
+ * freeReplyObject frees it; NULL when out of memory. */
+redisReply *sess_reply_error_new(const char *msg);
 /* Free c's cluster state (no-op when c->cl is NULL). */
 void sess_cluster_free(struct sess_conn *c);
 
