@@ -46,13 +46,18 @@ _cluster_spawn_at() {
 
 # _cluster_create: join the nodes of CLUSTER_PORTS into one cluster.
 _cluster_create() {
-	local p addrs="" reps=0
+	local p addrs="" reps=0 m="" r=""
 	for p in $CLUSTER_PORTS; do addrs="$addrs 127.0.0.1:$p"; done
 	[ "$(echo "$CLUSTER_PORTS" | wc -w)" -eq 6 ] && reps=1
 	# shellcheck disable=SC2086
 	redis-cli --cluster create $addrs --cluster-replicas "$reps" --cluster-yes >/dev/null 2>&1 ||
 		{ echo "redis-cli --cluster create failed" >&2; return 1; }
-	cluster_ok 30
+	cluster_ok 30 || return 1
+	# the masters first, whichever redis-cli chose
+	for p in $CLUSTER_PORTS; do
+		if [ "$(redis-cli -p "$p" role | head -n 1)" = master ]; then m="$m $p"; else r="$r $p"; fi
+	done
+	CLUSTER_PORTS=$(echo $m $r)
 }
 
 cluster_start() {
@@ -67,11 +72,11 @@ cluster_start() {
 		CLUSTER_PORTS="$CLUSTER_PORTS $_RS_PORT"
 	done
 	CLUSTER_DIRS=${CLUSTER_DIRS# } CLUSTER_PORTS=${CLUSTER_PORTS# }
+	_cluster_create || return 1
 	p=$(echo "$CLUSTER_PORTS" | cut -d' ' -f1)
 	CLUSTER_URL="redis://127.0.0.1:$p"
 	CLUSTER_NODES=$(echo "$CLUSTER_PORTS" | cut -d' ' -f1-3 | sed 's/\([0-9]*\)/127.0.0.1:\1/g; s/ /,/g')
-	export CLUSTER_URL CLUSTER_NODES
-	_cluster_create
+	export CLUSTER_URL CLUSTER_NODES CLUSTER_PORTS
 }
 
 cluster_stop() {
