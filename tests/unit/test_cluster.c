@@ -648,6 +648,47 @@ static int case_lost(void)
 	return 0;
 }
 
+/* The master of a key killed (kill -9): its replica is promoted, the
+ * map is read again from the other nodes, the command goes there. */
+static int case_failover(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	const char *key = "fo:1";
+	int slot = sess_cluster_keyslot(key, strlen(key)), owner, now;
+	char info[600];
+	const char *pp;
+	long pid;
+	redisReply *r;
+
+	if (setup("yes", 30000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0, "connected");
+	r = sess_conn_cmdf(&c, &err, "SET %s before", key);
+	ok(r != NULL, "written on its master");
+	if (r)
+		freeReplyObject(r);
+	owner = port_of(&c, slot);
+	/* the write reached the replica before the kill */
+	on_node(owner, "WAIT 1 5000", NULL, NULL);
+	snprintf(info, sizeof info, "%s", on_node(owner, "INFO server", NULL, NULL));
+	pp = strstr(info, "process_id:");
+	pid = pp ? atol(pp + 11) : 0;
+	ok(pid > 0 && kill((pid_t)pid, SIGKILL) == 0, "master %d (pid %ld) killed", owner, pid);
+	r = sess_conn_cmdf(&c, &err, "INCR fo:n");
+	if (r)
+		freeReplyObject(r);
+	r = sess_conn_cmdf(&c, &err, "APPEND %s +after", key);
+	ok(r != NULL, "a write to its slot waits for the failover and lands (%s)", r ? "ok" : err.msg);
+	if (r)
+		freeReplyObject(r);
+	now = port_of(&c, slot);
+	ok(now > 0 && now != owner, "the slot is served by the promoted replica (%d)", now);
+	is_str(on_node(now, "GET %s", key, NULL), "before+after", "the value there holds both writes");
+	sess_conn_close(&c);
+	return 0;
+}
+
 static int case_scripts(void)
 {
 	struct sess_conn c;
@@ -722,6 +763,8 @@ int main(int argc, char **argv)
 		rc = case_scan();
 	else if (!strcmp(what, "auto"))
 		rc = case_auto();
+	else if (!strcmp(what, "failover"))
+		rc = case_failover();
 	else if (!strcmp(what, "lost"))
 		rc = case_lost();
 	else if (!strcmp(what, "scripts"))
