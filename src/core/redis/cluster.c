@@ -116,29 +116,30 @@ int sess_cluster_slot_node(const struct sess_conn *c, int slot)
 	return c->cl && slot >= 0 && slot < SESS_CLUSTER_SLOTS ? c->cl->slot[slot] : -1;
 }
 
-/* The map from a CLUSTER SLOTS reply r, asked of host (for an empty ip). */
+/* The map from a CLUSTER SLOTS reply r, asked of host (for an empty ip);
+ * the map is changed only when the whole reply is understood. */
 static int apply_slots(struct sess_cluster *cl, const redisReply *r, const char *host)
 {
+	short map[SESS_CLUSTER_SLOTS];
 	size_t i;
 	int j;
 
 	if (r->type != REDIS_REPLY_ARRAY)
 		return -1;
 	for (j = 0; j < SESS_CLUSTER_SLOTS; j++)
-		cl->slot[j] = -1;
-	for (j = 0; j < cl->nnodes; j++)
-		cl->nodes[j].master = 0;
+		map[j] = -1;
 	for (i = 0; i < r->elements; i++) {
 		const redisReply *e = r->element[i], *m;
 		const char *ip;
-		long long lo, hi, s;
+		long long lo, hi, sl;
 		int node;
 		if (e->type != REDIS_REPLY_ARRAY || e->elements < 3 ||
 		    e->element[0]->type != REDIS_REPLY_INTEGER || e->element[1]->type != REDIS_REPLY_INTEGER)
 			return -1;
 		m = e->element[2];
 		if (m->type != REDIS_REPLY_ARRAY || m->elements < 2 || m->element[0]->type != REDIS_REPLY_STRING ||
-		    m->element[1]->type != REDIS_REPLY_INTEGER)
+		    m->element[1]->type != REDIS_REPLY_INTEGER || m->element[1]->integer < 1 ||
+		    m->element[1]->integer > 65535)
 			return -1;
 		lo = e->element[0]->integer;
 		hi = e->element[1]->integer;
@@ -154,11 +155,17 @@ static int apply_slots(struct sess_cluster *cl, const redisReply *r, const char 
 						    ? m->element[2]->str : NULL);
 		if (node < 0)
 			return -1;
-		cl->nodes[node].master = 1;
-		cl->nodes[node].verify = 0;
-		for (s = lo; s <= hi; s++)
-			cl->slot[s] = (short)node;
+		for (sl = lo; sl <= hi; sl++)
+			map[sl] = (short)node;
 	}
+	memcpy(cl->slot, map, sizeof map);
+	for (j = 0; j < cl->nnodes; j++)
+		cl->nodes[j].master = 0;
+	for (j = 0; j < SESS_CLUSTER_SLOTS; j++)
+		if (map[j] >= 0 && !cl->nodes[map[j]].master) {
+			cl->nodes[map[j]].master = 1;
+			cl->nodes[map[j]].verify = 0;
+		}
 	return 0;
 }
 
@@ -194,38 +201,43 @@ static void add_seeds(struct sess_cluster *cl)
 		sess_cluster_node_at(cl, eps[i].host, eps[i].port, NULL);
 }
 
+/* CLUSTER SLOTS of node i into the map: 0, or -1 with err. A node with
+ * nothing in flight asks on its own conn; else a short-lived one (its
+ * replies must not mix with a pipeline's). */
+static int slots_of(struct sess_conn *c, int i, struct sess_err *err)
+{
+	struct sess_cluster_node *n = &c->cl->nodes[i];
+	struct sess_conn tmp;
+	char host[sizeof n->ep.host];
+	int rc;
+
+	snprintf(host, sizeof host, "%s", n->ep.host);
+	if (sess_conn_ok(&n->conn) && n->fn == 0 && n->conn.olen == n->conn.opos)
+		return slots_from(c, &n->conn, host, err);
+	if (sess_conn_open_at(&tmp, c->cl->cfg, &n->ep, err))
+		return -1;
+	rc = slots_from(c, &tmp, host, err);
+	sess_conn_close(&tmp);
+	return rc;
+}
+
 int sess_cluster_refresh(struct sess_conn *c, struct sess_err *err)
 {
 	struct sess_cluster *cl = c->cl;
 	struct sess_err last = {0};
-	int i, tried = 0, nn = cl->nnodes;
+	int i, pass, nn;
 
 	add_seeds(cl);
 	nn = cl->nnodes;
-	/* a node with nothing in flight asks on its own conn; else a
-	 * short-lived one (its replies must not mix with the pipeline's) */
-	for (i = 0; i < nn; i++) {
-		struct sess_cluster_node *n = &cl->nodes[i];
-		struct sess_conn tmp;
-		char host[sizeof n->ep.host];
-		int rc;
-		if (!n->master && tried && i < nn - 1 && n->id[0])
-			continue; /* replicas and old masters last */
-		tried++;
-		snprintf(host, sizeof host, "%s", n->ep.host);
-		if (sess_conn_ok(&n->conn) && n->fn == 0 && n->conn.olen == n->conn.opos) {
-			if (!slots_from(c, &n->conn, host, &last))
+	/* the masters (and seeds never mapped) first; then the others, a
+	 * master of before a failover among them */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < nn; i++) {
+			int first = cl->nodes[i].master || !cl->nodes[i].id[0];
+			if (first == (pass == 0) && !slots_of(c, i, &last))
 				return 0;
-			continue;
 		}
-		if (sess_conn_open_at(&tmp, cl->cfg, &n->ep, &last))
-			continue;
-		rc = slots_from(c, &tmp, host, &last);
-		sess_conn_close(&tmp);
-		if (!rc)
-			return 0;
-	}
-	if (!tried || !last.msg[0])
+	if (!last.msg[0])
 		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
 				    "no cluster node answered CLUSTER SLOTS; check the cluster's nodes (redis.clusterNodes)");
 	*err = last;
