@@ -409,17 +409,32 @@ static int case_ask(void)
 	ok(r && r->str && !strcmp(r->str, "two"), "the key not migrated yet is read at the source");
 	if (r)
 		freeReplyObject(r);
-	/* finish the migration */
+	/* a request for both keys mid-migration is TRYAGAIN until the
+	 * migration ends (here 600 ms later, in a child) */
 	{
-		struct sess_conn n;
-		if (!node(&n, a)) {
-			r = sess_conn_cmdf(&n, &err, "MIGRATE 127.0.0.1 %s %s 0 5000 KEYS %s", bport, "", k2);
-			if (r)
-				freeReplyObject(r);
-			sess_conn_close(&n);
+		pid_t pid;
+		long long t0 = sess_stream_now_ms();
+		if ((pid = fork()) == 0) {
+			struct sess_conn n;
+			ms_sleep(600);
+			if (!node(&n, a)) {
+				r = sess_conn_cmdf(&n, &err, "MIGRATE 127.0.0.1 %s %s 0 5000 KEYS %s", bport, "", k2);
+				if (r)
+					freeReplyObject(r);
+				sess_conn_close(&n);
+			}
+			setslot_node(slot, b);
+			_exit(0);
 		}
+		r = sess_conn_cmdf(&c, &err, "MGET %s %s", k1, k2);
+		ok(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->str &&
+		   !strcmp(r->element[0]->str, "one") && r->element[1]->str && !strcmp(r->element[1]->str, "two"),
+		   "MGET of both keys mid-migration waits out TRYAGAIN: %s", r ? "[one, two]" : err.msg);
+		ok(sess_stream_now_ms() - t0 >= 500, "it waited for the migration (%lld ms)", sess_stream_now_ms() - t0);
+		if (r)
+			freeReplyObject(r);
+		waitpid(pid, NULL, 0);
 	}
-	setslot_node(slot, b);
 	r = sess_conn_cmdf(&c, &err, "GET %s", k2);
 	ok(r && r->str && !strcmp(r->str, "two") && port_of(&c, slot) == b, "after the migration: MOVED to %d", b);
 	if (r)
