@@ -14,6 +14,7 @@
 
 #include "core/redis/cluster.h"
 #include "core/redis/conn.h"
+#include "core/redis/pipe.h"
 #include "core/redis/scan.h"
 #include "core/redis/scripts.h"
 #include "tap.h"
@@ -750,6 +751,39 @@ static int case_scripts(void)
 		sess_conn_close(&n);
 	}
 	ok(loaded == 7, "then on every master (mask %d)", loaded);
+
+	/* a pipeline of EVALSHAs over every master after SCRIPT FLUSH: each
+	 * node's NOSCRIPT is met by EVAL there (pipe.c through the router) */
+	{
+		struct sess_pipe p;
+		const char *argv[SESS_SCRIPT_MAXARGS + 3];
+		size_t lens[SESS_SCRIPT_MAXARGS + 3];
+		char nk[8], keys[30][32];
+		int i, argc, bad = 0, nos = 0;
+		for (k = 0; k < 3; k++)
+			on_node(ports[k], "SCRIPT FLUSH", NULL, NULL);
+		sess_pipe_init(&p, &c);
+		for (i = 0; i < 30; i++) {
+			const char *kp = keys[i];
+			snprintf(keys[i], sizeof keys[i], "{p%d}k", i);
+			argc = sess_script_argv(SESS_LUA_CREATE, 1, &kp, 0, NULL, argv, lens, nk);
+			if (sess_pipe_argv(&p, SESS_LUA_CREATE, i, argc, argv, lens, &err))
+				bad++;
+		}
+		for (i = 0; i < 30; i++) {
+			long tag = -1;
+			if (sess_pipe_next(&p, &r, &tag, &err)) {
+				bad++;
+				break;
+			}
+			bad += tag != i;
+			nos += sess_script_is_noscript(r);
+			freeReplyObject(r);
+		}
+		sess_pipe_free(&p);
+		ok(bad == 0 && nos == 0, "30 EVALSHAs over 3 flushed masters: every one ran, in order (%d bad, %d NOSCRIPT)",
+		   bad, nos);
+	}
 	sess_conn_close(&c);
 	return 0;
 }
