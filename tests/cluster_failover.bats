@@ -21,7 +21,7 @@ setup() {
 	[ -x "$DRIVER" ] || skip "tests/unit/test_cluster is not built (make check builds it)"
 }
 
-@test "a master killed: the command waits for its replica's promotion and lands there" {
+@test "the seed master killed: reopen finds another master; the command waits for the promotion and lands there" {
 	run -0 "$DRIVER" failover
 	refute_output --partial "not ok"
 }

@@ -350,6 +350,27 @@ fail:
 	return -1;
 }
 
+int sess_cluster_endpoints(const struct sess_conn *c, struct sess_endpoint *eps, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; c->cl && i < c->cl->nnodes && n < max; i++) {
+		const struct sess_cluster_node *nd = &c->cl->nodes[i];
+		if (nd->master && !(nd->ep.port == c->ep.port && !strcmp(nd->ep.host, c->ep.host)))
+			eps[n++] = nd->ep;
+	}
+	return n;
+}
+
+int sess_cluster_reattach(struct sess_conn *c, struct sess_err *err)
+{
+	if (sess_cluster_attach(c, NULL, err)) {
+		sess_conn_close(c);
+		return -1;
+	}
+	return 0;
+}
+
 int sess_cluster_masters(struct sess_conn *c, struct sess_err *err)
 {
 	int i, n = 0, rc;

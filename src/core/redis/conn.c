@@ -652,12 +652,26 @@ int sess_conn_reopen(struct sess_conn *c, struct sess_err *err)
 {
 	if (!c->cfg)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "reopening a connection never opened");
+	struct sess_endpoint eps[SESS_CLUSTER_REOPEN_MAX];
+	int n = c->cl ? sess_cluster_endpoints(c, eps, SESS_CLUSTER_REOPEN_MAX) : 0, i;
+	struct sess_err other;
+
 	sess_conn_close(c);
 	if (c->cfg->sentinels[0])
 		return sess_conn_open_sentinel(c, c->cfg, err);
-	if (connect_ep(c, err))
-		return -1;
-	return sess_cluster_on_open(c, err);
+	if (!connect_ep(c, err))
+		return n ? sess_cluster_reattach(c, err) : sess_cluster_on_open(c, err);
+	/* a cluster conn whose seed is gone: another master it knew */
+	for (i = 0; i < n; i++) {
+		struct sess_endpoint seed = c->ep;
+		c->ep = eps[i];
+		if (!connect_ep(c, &other)) {
+			snprintf(c->where, sizeof c->where, "%s:%d/0", eps[i].host, eps[i].port);
+			return sess_cluster_reattach(c, err);
+		}
+		c->ep = seed;
+	}
+	return -1;
 }
 
 void sess_conn_close(struct sess_conn *c)

@@ -77,7 +77,9 @@ int sess_conn_open_sentinel(struct sess_conn *c, const struct sess_config *cfg,
 
 /* Close and connect again to the same endpoint (its name resolved again),
  * with AUTH and SELECT; what was queued or owed is dropped. Through
- * Sentinel: the sentinels are asked again (never the old address). */
+ * Sentinel: the sentinels are asked again (never the old address). A
+ * cluster conn whose seed does not answer opens at another master it
+ * knew (which becomes its seed). */
 int sess_conn_reopen(struct sess_conn *c, struct sess_err *err);
 
 void sess_conn_close(struct sess_conn *c);
@@ -189,6 +191,13 @@ int sess_cluster_redirected(struct sess_conn *c, redisReply *r, const char *cmd,
 /* An error reply holding msg (one line), made by hiredis's reader so
  * freeReplyObject frees it; NULL when out of memory. */
 redisReply *sess_reply_error_new(const char *msg);
+/* The masters a cluster conn knows (its seed excluded), for a reopen
+ * when the seed is gone: up to max into eps; returns how many. */
+#define SESS_CLUSTER_REOPEN_MAX 16
+int sess_cluster_endpoints(const struct sess_conn *c, struct sess_endpoint *eps, int max);
+/* c was a cluster conn and is open again (to its seed or another
+ * master): a cluster conn again. 0, or -1 with err (c closed). */
+int sess_cluster_reattach(struct sess_conn *c, struct sess_err *err);
 /* Free c's cluster state (no-op when c->cl is NULL). */
 void sess_cluster_free(struct sess_conn *c);
 
