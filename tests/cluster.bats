@@ -130,6 +130,15 @@ drive() {
 	REDIS_URL=$CLUSTER_URL REDIS_CLUSTER=maybe run -78 sctl get "$k"
 }
 
+@test "the node named is down: REDIS_CLUSTER_NODES' others are asked" {
+	local dead
+	dead=$(port_reserve)
+	REDIS_URL=redis://127.0.0.1:$dead run -69 sctl get nosuch
+	REDIS_URL=redis://127.0.0.1:$dead REDIS_CLUSTER_NODES=$CLUSTER_NODES run -1 sctl get nosuch
+	assert_output --partial "not found"
+	port_release "$dead"
+}
+
 @test "redis.cluster yes on a standalone server: 78 naming the setting" {
 	load helpers/redis
 	redis_start_named SOLO

@@ -133,6 +133,15 @@ static int case_slot(void)
 	ok(sess_cluster_parse_wire(wire, n, argv, lens, 8) == 2 && lens[1] == 7 &&
 	   !memcmp(argv[1], "somekey", 7), "the wire format parsed back");
 	ok(sess_cluster_parse_wire(wire, n - 1, argv, lens, 8) == -1, "a truncated command refused");
+	{
+		struct sess_config sc;
+		struct sess_endpoint eps[4];
+		sess_config_defaults(&sc);
+		snprintf(sc.cluster_nodes, sizeof sc.cluster_nodes, "10.0.0.1:7000,[::1]:7001,node3");
+		ok(sess_cluster_seeds(&sc, eps, 4) == 3 && !strcmp(eps[0].host, "10.0.0.1") && eps[0].port == 7000 &&
+		   !strcmp(eps[1].host, "::1") && eps[1].port == 7001 && !strcmp(eps[2].host, "node3") &&
+		   eps[2].port == 6379, "redis.clusterNodes: host:port, [v6]:port, a host alone on 6379");
+	}
 	return 0;
 }
 

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/redis/sentinel.h"
 
 int sess_cluster_node_at(struct sess_cluster *cl, const char *host, int port, const char *id)
 {
@@ -187,16 +186,53 @@ static int slots_from(struct sess_conn *c, struct sess_conn *conn, const char *h
 	return 0;
 }
 
+int sess_cluster_seeds(const struct sess_config *cfg, struct sess_endpoint *eps, int max)
+{
+	const char *p = cfg->cluster_nodes;
+	int n = 0;
+
+	/* host:port[,host:port...]; a port left out is 6379; [v6]:port */
+	while (*p && n < max) {
+		const char *end = strchr(p, ','), *colon, *rb;
+		size_t len = end ? (size_t)(end - p) : strlen(p), hl;
+		struct sess_endpoint *e = &eps[n];
+		char item[300];
+		if (len && len < sizeof item) {
+			memcpy(item, p, len);
+			item[len] = '\0';
+			memset(e, 0, sizeof *e);
+			e->port = 6379;
+			colon = strrchr(item, ':');
+			rb = strchr(item, ']');
+			if (colon && (item[0] != '[' || (rb && colon > rb))) {
+				e->port = atoi(colon + 1);
+				hl = (size_t)(colon - item);
+			} else
+				hl = len;
+			if (item[0] == '[' && hl >= 2 && item[hl - 1] == ']') {
+				memmove(item, item + 1, hl - 2);
+				hl -= 2;
+			}
+			if (hl && hl < sizeof e->host && e->port > 0 && e->port <= 65535) {
+				memcpy(e->host, item, hl);
+				e->host[hl] = '\0';
+				e->tls = cfg->tls || cfg->tls_enabled;
+				n++;
+			}
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return n;
+}
+
 /* Add the configured seeds (cfg->cluster_nodes) to the node table. */
 static void add_seeds(struct sess_cluster *cl)
 {
-	struct sess_endpoint eps[SESS_SENTINELS_MAX];
-	struct sess_err ignored;
-	int n, i;
+	struct sess_endpoint eps[SESS_CLUSTER_REOPEN_MAX];
+	int n = sess_cluster_seeds(cl->cfg, eps, SESS_CLUSTER_REOPEN_MAX), i;
 
-	if (!cl->cfg->cluster_nodes[0])
-		return;
-	n = sess_sentinel_parse(cl->cfg->cluster_nodes, eps, SESS_SENTINELS_MAX, &ignored);
 	for (i = 0; i < n; i++)
 		sess_cluster_node_at(cl, eps[i].host, eps[i].port, NULL);
 }

@@ -643,9 +643,23 @@ int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 	c->ep.port = cfg->port;
 	c->ep.tls = cfg->tls || cfg->tls_enabled;
 	sess_config_describe(cfg, c->where, sizeof c->where);
-	if (connect_ep(c, err))
-		return -1;
-	return sess_cluster_on_open(c, err);
+	if (!connect_ep(c, err))
+		return sess_cluster_on_open(c, err);
+	/* the node named is down: the cluster's other seeds */
+	if (cfg->cluster_nodes[0] && strcmp(cfg->cluster, "no")) {
+		struct sess_endpoint eps[SESS_CLUSTER_REOPEN_MAX], seed = c->ep;
+		struct sess_err other;
+		int n = sess_cluster_seeds(cfg, eps, SESS_CLUSTER_REOPEN_MAX), i;
+		for (i = 0; i < n; i++) {
+			c->ep = eps[i];
+			if (!connect_ep(c, &other)) {
+				snprintf(c->where, sizeof c->where, "%s:%d/%d", eps[i].host, eps[i].port, cfg->db);
+				return sess_cluster_on_open(c, err);
+			}
+		}
+		c->ep = seed;
+	}
+	return -1;
 }
 
 int sess_conn_reopen(struct sess_conn *c, struct sess_err *err)

@@ -195,6 +195,9 @@ redisReply *sess_reply_error_new(const char *msg);
  * when the seed is gone: up to max into eps; returns how many. */
 #define SESS_CLUSTER_REOPEN_MAX 16
 int sess_cluster_endpoints(const struct sess_conn *c, struct sess_endpoint *eps, int max);
+/* cfg's redis.clusterNodes as endpoints (up to max; TLS as cfg says);
+ * returns how many. */
+int sess_cluster_seeds(const struct sess_config *cfg, struct sess_endpoint *eps, int max);
 /* c was a cluster conn and is open again (to its seed or another
  * master): a cluster conn again. 0, or -1 with err (c closed). */
 int sess_cluster_reattach(struct sess_conn *c, struct sess_err *err);
