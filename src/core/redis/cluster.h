@@ -29,9 +29,12 @@
  *   again until the command timeout has passed since the first failure;
  *   then the last error reply is returned (or the transport error).
  *   A command whose node was lost may have run before the loss: it is
- *   sent again (sesskit's scripts are idempotent by their sequence
- *   checks; a caller that cannot accept a second run must not pipeline
- *   on a cluster).
+ *   sent again, as a reconnecting caller would (an emit with an eventId
+ *   is dropped the second time; one without may be stored twice, as
+ *   after a Sentinel failover).
+ * - Seeds: the node named (URL, host, port), then redis.clusterNodes
+ *   when it is down; sess_conn_reopen of a cluster conn whose seed is
+ *   gone opens at another master it knew.
  * - Scripts are per node: EVALSHA refused with NOSCRIPT is sent again as
  *   EVAL (scripts.c, pipe.c), which routes by its keys to the same node
  *   and loads the script there; sess_script_load_all loads on every
