@@ -653,7 +653,7 @@ int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 		for (i = 0; i < n; i++) {
 			c->ep = eps[i];
 			if (!connect_ep(c, &other)) {
-				snprintf(c->where, sizeof c->where, "%s:%d/%d", eps[i].host, eps[i].port, cfg->db);
+				snprintf(c->where, sizeof c->where, "%.200s:%d/%d", eps[i].host, eps[i].port, cfg->db);
 				return sess_cluster_on_open(c, err);
 			}
 		}
@@ -680,7 +680,7 @@ int sess_conn_reopen(struct sess_conn *c, struct sess_err *err)
 		struct sess_endpoint seed = c->ep;
 		c->ep = eps[i];
 		if (!connect_ep(c, &other)) {
-			snprintf(c->where, sizeof c->where, "%s:%d/0", eps[i].host, eps[i].port);
+			snprintf(c->where, sizeof c->where, "%.200s:%d/0", eps[i].host, eps[i].port);
 			return sess_cluster_reattach(c, err);
 		}
 		c->ep = seed;
