@@ -55,7 +55,7 @@ const struct cli_opt cli_common_opts[] = {
 	CLI_STR("sentinel-password", 0, "PASS", "password for the sentinels (prefer REDIS_SENTINEL_PASSWORD)",
 		struct cli_common, sentinel_password, NULL),
 	CLI_STR("cluster", 0, "MODE", "Redis Cluster: yes, no or auto (default: a cluster is followed from its first redirection)",
-		struct cli_common, cluster, NULL),
+		struct cli_common, cluster, "auto yes no"),
 	CLI_STR("cluster-nodes", 0, "HOST:PORT[,...]", "more cluster nodes to read the slot map from (repeatable)",
 		struct cli_common, cluster_nodes, CLI_LIST),
 	CLI_LONG("wait-replicas", 0, "N", "writes wait for N replicas (WAIT) before ok; default 1 through Sentinel, else 0",
