@@ -43,6 +43,7 @@ command_options() { # command_options CMD: its own options (not the common ones)
 	assert_equal "$(complete_words sessctl emit s1 --ev)" "--event --event-id "
 	assert_equal "$(complete_words sessctl list --state b)" "broken "
 	assert_equal "$(complete_words sessctl --color n)" "never "
+	assert_equal "$(complete_words sessctl --cluster y)" "yes "
 	assert_equal "$(complete_words sessctl batch --f)" "--fail-fast "
 	assert_equal "$(complete_words sessctl batch --g)" "--group "
 }

@@ -148,6 +148,8 @@ struct cli_common {
 	/* Sentinel and durable writes (settings.c) */
 	const char *sentinel, *sentinel_master, *sentinel_user, *sentinel_password;
 	long wait_replicas, wait_timeout; /* -1 = not given */
+	/* Redis Cluster (redis.cluster, redis.clusterNodes) */
+	const char *cluster, *cluster_nodes;
 	int askpass;
 	int insecure_password_file; /* take a password file others can read */
 	/* TLS (tls.* settings); NULL / 0 = not given */

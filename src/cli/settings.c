@@ -54,6 +54,10 @@ const struct cli_opt cli_common_opts[] = {
 		struct cli_common, sentinel_user, NULL),
 	CLI_STR("sentinel-password", 0, "PASS", "password for the sentinels (prefer REDIS_SENTINEL_PASSWORD)",
 		struct cli_common, sentinel_password, NULL),
+	CLI_STR("cluster", 0, "MODE", "Redis Cluster: yes, no or auto (default: a cluster is followed from its first redirection)",
+		struct cli_common, cluster, "auto yes no"),
+	CLI_STR("cluster-nodes", 0, "HOST:PORT[,...]", "more cluster nodes to read the slot map from (repeatable)",
+		struct cli_common, cluster_nodes, CLI_LIST),
 	CLI_LONG("wait-replicas", 0, "N", "writes wait for N replicas (WAIT) before ok; default 1 through Sentinel, else 0",
 		 struct cli_common, wait_replicas, 0, 1000),
 	CLI_LONG("wait-timeout", 0, "MS", "how long a write waits for its replicas (default 1000)",
@@ -267,6 +271,11 @@ int cli_settings(struct sess_config *cfg, const struct cli_common *c,
 			return -1;
 		*warn = 1;
 	}
+	if (c->cluster && sess_config_set(cfg, "redis.cluster", c->cluster, "--cluster", err))
+		return -1;
+	if (c->cluster_nodes &&
+	    sess_config_set(cfg, "redis.clusterNodes", c->cluster_nodes, "--cluster-nodes", err))
+		return -1;
 	if (c->wait_replicas >= 0 &&
 	    set_num(cfg, "redis.waitReplicas", c->wait_replicas, "--wait-replicas", err))
 		return -1;

@@ -67,6 +67,11 @@ struct sess_config {
 	 * default): 1 through Sentinel, else off (sess_config_wait_replicas) */
 	int wait_replicas;
 	int wait_timeout_ms;
+	/* Redis Cluster (core/redis/cluster.h): "yes", "no", or "auto"
+	 * (also ""): a cluster is known by its slot-map cache or its first
+	 * redirection; cluster_nodes: more seeds, "host:port,host:port" */
+	char cluster[8];
+	char cluster_nodes[1024];
 };
 
 /* The settings table: every key a config file may hold, its type and

@@ -12,12 +12,6 @@
 #define READ_CHUNK 16384    /* bytes per read (hiredis reads as much) */
 #define OBUF_MIN 16384
 
-/* Where the user named the server, for the fix in a message. */
-static const char *url_flag(const struct sess_conn *c)
-{
-	return c->cfg && c->cfg->url_flag[0] ? c->cfg->url_flag : "REDIS_URL or --url";
-}
-
 /* Record the first failure; later ones are its consequences. -1. */
 static int set_fail(struct sess_conn *c, enum sess_io_fail f, const char *what)
 {
@@ -31,129 +25,6 @@ static int set_fail(struct sess_conn *c, enum sess_io_fail f, const char *what)
 static int stream_fail(struct sess_conn *c)
 {
 	return set_fail(c, c->st.fail != SESS_IO_OK ? c->st.fail : SESS_IO_OTHER, c->st.errstr);
-}
-
-int sess_conn_io_error(const struct sess_conn *c, struct sess_err *err)
-{
-	enum sess_io_fail f = c->fail;
-	const char *e = c->errstr;
-	const char *flag = url_flag(c);
-	char how[64];
-
-	if (sess_conn_tls_error(f, c->where, e, err))
-		return -1;
-	if (f == SESS_IO_OK && !c->st.ops) {
-		f = SESS_IO_NOTCONN;
-		e = "not connected";
-	}
-	if (c->cfg && c->cfg->url_flag[0])
-		snprintf(how, sizeof how, "check %s", flag);
-	else
-		snprintf(how, sizeof how, "set REDIS_URL%s or --url",
-			 c->cfg && c->cfg->unix_path[0] ? "=unix:///path" : "");
-
-	switch (f) {
-	case SESS_IO_REFUSED:
-		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
-				    "cannot connect to %s: connection refused; is redis-server running? %s",
-				    c->where, how);
-	case SESS_IO_NOSOCK:
-		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
-				    "cannot connect to %s: no such socket; is redis-server running? %s",
-				    c->where, how);
-	case SESS_IO_TIMEOUT:
-		return sess_err_set(err, SESS_E_TEMP, "timeout",
-				    "%s did not answer in time (connect %d ms, command %d ms); check the server or raise --timeout",
-				    c->where, c->cfg ? c->cfg->connect_timeout_ms : 0,
-				    c->cfg ? c->cfg->command_timeout_ms : 0);
-	case SESS_IO_RESOLVE:
-		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
-				    "cannot connect to %s: unknown host; check the host name in %s",
-				    c->where, flag);
-	case SESS_IO_CLOSED:
-		/* a TLS port drops plain text without a word */
-		if (!c->ep.tls && !c->answered && !c->ep.unix_path[0])
-			return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
-					    "%s closed the connection before answering (%s): is it a TLS port? add --tls (or use rediss://); else is the server restarting or at maxclients?",
-					    c->where, e);
-		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
-				    "%s closed the connection (%s); is the server restarting or at maxclients?",
-				    c->where, e);
-	case SESS_IO_NOMEM:
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "talking to %s: out of memory", c->where);
-	default:
-		return sess_err_set(err, SESS_E_UNAVAILABLE, "unavailable",
-				    "cannot talk to %s: %s; %s", c->where, e[0] ? e : "unknown failure", how);
-	}
-}
-
-int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
-			  struct sess_err *err)
-{
-	const char *s = r->str ? r->str : "";
-	static const char abort_cause[] = "EXECABORT Transaction discarded because of: ";
-
-	/* a refusal at EXEC time (out of memory, a replica, a permission)
-	 * comes wrapped: the cause decides, as if it came alone */
-	if (!strncmp(s, abort_cause, sizeof abort_cause - 1) && s[sizeof abort_cause - 1])
-		s += sizeof abort_cause - 1;
-	if (!strncmp(s, "LOADING", 7))
-		return sess_err_set(err, SESS_E_TEMP, "loading",
-				    "%s is loading its dataset; try again in a moment", c->where);
-	if (!strncmp(s, "BUSY", 4))
-		return sess_err_set(err, SESS_E_TEMP, "busy",
-				    "%s is busy running a script; try again later or SCRIPT KILL it", c->where);
-	if (!strncmp(s, "TRYAGAIN", 8))
-		return sess_err_set(err, SESS_E_TEMP, "tryagain",
-				    "%s asks to try again (%s)", c->where, s);
-	if (!strncmp(s, "NOAUTH", 6))
-		return sess_err_set(err, SESS_E_AUTH, "auth",
-				    "%s needs a password; set REDIS_PASSWORD, --password-file or --askpass",
-				    c->where);
-	if (!strncmp(s, "WRONGPASS", 9) || strstr(s, "invalid password") ||
-	    strstr(s, "invalid username-password"))
-		return sess_err_set(err, SESS_E_AUTH, "auth",
-				    "%s refused the user name or password; check REDIS_USERNAME and REDIS_PASSWORD",
-				    c->where);
-	if (!strncmp(s, "NOPERM", 6))
-		return sess_err_set(err, SESS_E_AUTH, "permission",
-				    "%s: this user lacks a permission (%s); grant it with ACL SETUSER",
-				    c->where, s);
-	if (strstr(s, "AUTH <password> called without any password configured") ||
-	    strstr(s, "without any password configured"))
-		return sess_err_set(err, SESS_E_AUTH, "auth",
-				    "%s has no password set but one was given; drop the password (--password, --password-file, REDIS_PASSWORD, the URL's)",
-				    c->where);
-	if (strstr(s, "DB index is out of range") || strstr(s, "invalid DB index"))
-		return sess_err_set(err, SESS_E_CONFIG, "bad_db",
-				    "%s has no database %d; pick one the server has (see its 'databases' setting)",
-				    c->where, c->cfg->db);
-	if (strstr(s, "max number of clients reached"))
-		return sess_err_set(err, SESS_E_TEMP, "maxclients",
-				    "%s has as many clients as its maxclients allows; try again later, or raise maxclients",
-				    c->where);
-	if (!strncmp(s, "MISCONF", 7))
-		return sess_err_set(err, SESS_E_TEMP, "misconf",
-				    "%s refuses writes: it cannot save its snapshot (%s); fix its disk or save settings",
-				    c->where, s);
-	if (!strncmp(s, "MASTERDOWN", 10))
-		return sess_err_set(err, SESS_E_TEMP, "masterdown",
-				    "%s is a replica whose link to its primary is down; try again, or point %s at the primary",
-				    c->where, c->cfg->url_flag[0] ? c->cfg->url_flag : "--url");
-	if (!strncmp(s, "NOREPLICAS", 10))
-		return sess_err_set(err, SESS_E_TEMP, "noreplicas",
-				    "%s has too few good replicas to take writes (min-replicas-to-write); try again later",
-				    c->where);
-	if (!strncmp(s, "READONLY", 8))
-		return sess_err_set(err, SESS_E_UNAVAILABLE, "readonly",
-				    "%s is a read-only replica; point %s at the primary", c->where,
-				    c->cfg->url_flag[0] ? c->cfg->url_flag : "--url");
-	if (!strncmp(s, "OOM", 3))
-		return sess_err_set(err, SESS_E_TEMP, "oom",
-				    "%s is out of memory (maxmemory reached); free memory or raise maxmemory",
-				    c->where);
-	return sess_err_set(err, SESS_E_INTERNAL, "redis_error", "%s answered: %s",
-			    c->where, s);
 }
 
 static int hello(struct sess_conn *c, struct sess_err *err)
@@ -181,52 +52,27 @@ static int hello(struct sess_conn *c, struct sess_err *err)
 	return 0;
 }
 
-/* ---- the wire format ---- */
-
-/* n in decimal after lead, then CR LF, at out; returns the bytes written. */
-static size_t put_len(char *out, char lead, size_t n)
+redisReply *sess_reply_error_new(const char *msg)
 {
-	char tmp[24];
-	size_t k = 0, i = 0;
+	redisReader *rd = redisReaderCreate();
+	void *r = NULL;
+	char *line;
+	size_t n = strlen(msg);
 
-	do
-		tmp[k++] = (char)('0' + n % 10);
-	while ((n /= 10));
-	out[i++] = lead;
-	while (k)
-		out[i++] = tmp[--k];
-	out[i++] = '\r';
-	out[i++] = '\n';
-	return i;
-}
-
-#define ARGLEN(i) (lens ? lens[i] : strlen(argv[i]))
-
-size_t sess_cmd_format_max(int argc, const char **argv, const size_t *lens)
-{
-	size_t total = 1 + 22, i;
-
-	for (i = 0; i < (size_t)argc; i++)
-		total += 1 + 22 + ARGLEN(i) + 2;
-	return total;
-}
-
-size_t sess_cmd_format(char *dst, int argc, const char **argv, const size_t *lens)
-{
-	size_t pos = put_len(dst, '*', (size_t)argc), i;
-
-	for (i = 0; i < (size_t)argc; i++) {
-		size_t n = ARGLEN(i);
-		pos += put_len(dst + pos, '$', n);
-		memcpy(dst + pos, argv[i], n);
-		pos += n;
-		dst[pos++] = '\r';
-		dst[pos++] = '\n';
+	if (!rd || !(line = malloc(n + 3))) {
+		if (rd)
+			redisReaderFree(rd);
+		return NULL;
 	}
-	return pos;
+	line[0] = '-';
+	memcpy(line + 1, msg, n);
+	memcpy(line + 1 + n, "\r\n", 2);
+	if (redisReaderFeed(rd, line, n + 3) != REDIS_OK || redisReaderGetReply(rd, &r) != REDIS_OK)
+		r = NULL;
+	free(line);
+	redisReaderFree(rd);
+	return r;
 }
-
-#undef ARGLEN
 
 /* ---- the output buffer ---- */
 
@@ -268,23 +114,47 @@ static int usable(struct sess_conn *c, struct sess_err *err)
 int sess_conn_append_raw(struct sess_conn *c, const char *cmd, size_t len,
 			 struct sess_err *err)
 {
+	if (c->cl)
+		return sess_cluster_append_raw(c, cmd, len, err);
 	if (usable(c, err))
 		return -1;
 	if (reserve(c, len))
 		return sess_conn_io_error(c, err);
 	memcpy(c->obuf + c->olen, cmd, len);
 	c->olen += len;
+	c->owed++;
 	return 0;
+}
+
+/* The command in the wire format, malloc'ed, or NULL. */
+static char *format_argv(int argc, const char **argv, const size_t *lens, size_t *len)
+{
+	char *cmd = malloc(sess_cmd_format_max(argc, argv, lens));
+
+	if (cmd)
+		*len = sess_cmd_format(cmd, argc, argv, lens);
+	return cmd;
 }
 
 int sess_conn_append(struct sess_conn *c, int argc, const char **argv,
 		     const size_t *lens, struct sess_err *err)
 {
+	if (c->cl) {
+		size_t len;
+		char *cmd = format_argv(argc, argv, lens, &len);
+		int rc;
+		if (!cmd)
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		rc = sess_cluster_append_raw(c, cmd, len, err);
+		free(cmd);
+		return rc;
+	}
 	if (usable(c, err))
 		return -1;
 	if (reserve(c, sess_cmd_format_max(argc, argv, lens)))
 		return sess_conn_io_error(c, err);
 	c->olen += sess_cmd_format(c->obuf + c->olen, argc, argv, lens);
+	c->owed++;
 	return 0;
 }
 
@@ -293,7 +163,7 @@ static int appendv(struct sess_conn *c, struct sess_err *err, const char *fmt, v
 	char *cmd = NULL;
 	int len, rc;
 
-	if (usable(c, err))
+	if (!c->cl && usable(c, err))
 		return -1;
 	if ((len = redisvFormatCommand(&cmd, fmt, ap)) < 0)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "cannot format a command: out of memory or a bad format");
@@ -438,6 +308,8 @@ static int read_reply(struct sess_conn *c, redisReply **out)
 
 int sess_conn_send(struct sess_conn *c, struct sess_err *err)
 {
+	if (c->cl)
+		return sess_cluster_send(c, err);
 	if (usable(c, err))
 		return -1;
 	if (flush_all(c))
@@ -448,29 +320,63 @@ int sess_conn_send(struct sess_conn *c, struct sess_err *err)
 int sess_conn_read(struct sess_conn *c, redisReply **out, struct sess_err *err)
 {
 	*out = NULL;
+	if (c->cl)
+		return sess_cluster_read(c, out, err);
 	if (usable(c, err))
 		return -1;
 	if (read_reply(c, out))
 		return sess_conn_io_error(c, err);
+	if (c->owed)
+		c->owed--;
 	return 0;
+}
+
+/* One command in the wire format, its reply whatever it is. On a conn
+ * with nothing else in flight, a cluster's redirection makes it a cluster
+ * conn (redis.cluster auto) and the command goes where it belongs. */
+static redisReply *call_raw(struct sess_conn *c, struct sess_err *err, const char *cmd, size_t len)
+{
+	int idle = !c->cl && c->owed == 0;
+	redisReply *r, *o;
+	int n;
+
+	if (sess_conn_append_raw(c, cmd, len, err) || sess_conn_read(c, &r, err))
+		return NULL;
+	if (!idle || r->type != REDIS_REPLY_ERROR)
+		return r;
+	if ((n = sess_cluster_redirected(c, r, cmd, len, &o, err)) < 0)
+		return NULL;
+	return n ? o : r;
 }
 
 redisReply *sess_conn_call(struct sess_conn *c, struct sess_err *err, int argc,
 			   const char **argv, const size_t *lens)
 {
 	redisReply *r;
+	size_t len;
+	char *cmd;
 
-	if (sess_conn_append(c, argc, argv, lens, err) || sess_conn_read(c, &r, err))
+	if (!c->cl && usable(c, err))
 		return NULL;
+	if (!(cmd = format_argv(argc, argv, lens, &len)))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory"), NULL;
+	r = call_raw(c, err, cmd, len);
+	free(cmd);
 	return r;
 }
 
 redisReply *sess_conn_callv(struct sess_conn *c, struct sess_err *err, const char *fmt, va_list ap)
 {
 	redisReply *r;
+	char *cmd = NULL;
+	int len;
 
-	if (appendv(c, err, fmt, ap) || sess_conn_read(c, &r, err))
+	if (!c->cl && usable(c, err))
 		return NULL;
+	if ((len = redisvFormatCommand(&cmd, fmt, ap)) < 0)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "cannot format a command: out of memory or a bad format"), NULL;
+	r = call_raw(c, err, cmd, (size_t)len);
+	free(cmd);
 	return r;
 }
 
@@ -499,7 +405,7 @@ static redisReply *checked(struct sess_conn *c, redisReply *r, struct sess_err *
 redisReply *sess_conn_cmd(struct sess_conn *c, struct sess_err *err, int argc,
 			  const char **argv, const size_t *lens)
 {
-	if (!c->st.ops)
+	if (!c->st.ops && !c->cl)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "not connected"), NULL;
 	return checked(c, sess_conn_call(c, err, argc, argv, lens), err);
 }
@@ -508,16 +414,13 @@ redisReply *sess_conn_cmdf(struct sess_conn *c, struct sess_err *err,
 			   const char *fmt, ...)
 {
 	va_list ap;
-	redisReply *r = NULL;
-	int rc;
+	redisReply *r;
 
-	if (!c->st.ops)
+	if (!c->st.ops && !c->cl)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "not connected"), NULL;
 	va_start(ap, fmt);
-	rc = appendv(c, err, fmt, ap);
+	r = sess_conn_callv(c, err, fmt, ap);
 	va_end(ap);
-	if (rc || sess_conn_read(c, &r, err))
-		return NULL;
 	return checked(c, r, err);
 }
 
@@ -528,11 +431,16 @@ int sess_conn_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
 	int n;
 
 	*out = NULL;
+	if (c->cl)
+		return sess_cluster_wait(c, timeout_ms, out, err);
 	if (usable(c, err))
 		return -1;
 	/* a reply may already sit in the reader */
-	if ((n = take(c, out)))
+	if ((n = take(c, out))) {
+		if (n > 0 && c->owed)
+			c->owed--;
 		return n < 0 ? sess_conn_io_error(c, err) : 1;
+	}
 	/* flush anything queued (SUBSCRIBE and friends) */
 	if (flush_all(c))
 		return sess_conn_io_error(c, err);
@@ -542,8 +450,11 @@ int sess_conn_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
 		if ((n = read_some(c, &want)) < 0)
 			return sess_conn_io_error(c, err);
 		if (n > 0) {
-			if ((n = take(c, out)))
+			if ((n = take(c, out))) {
+				if (n > 0 && c->owed)
+					c->owed--;
 				return n < 0 ? sess_conn_io_error(c, err) : 1;
+			}
 			continue; /* a part of a reply: read on */
 		}
 		left = deadline - sess_stream_now_ms();
@@ -558,6 +469,14 @@ int sess_conn_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
 }
 
 /* ---- non-blocking ---- */
+
+/* The non-blocking calls are not routed on a cluster conn (cluster.h). */
+static int not_routed(const struct sess_conn *c, struct sess_err *err)
+{
+	return sess_err_set(err, SESS_E_INTERNAL, NULL,
+			    "%s: a cluster connection has no one socket to poll; use each master's (sess_cluster_master)",
+			    c->where);
+}
 
 int sess_conn_fd(const struct sess_conn *c)
 {
@@ -579,6 +498,8 @@ int sess_conn_flush(struct sess_conn *c, struct sess_err *err)
 	short want = 0;
 	int n;
 
+	if (c->cl)
+		return not_routed(c, err);
 	if (usable(c, err))
 		return -1;
 	if ((n = write_some(c, &want)) < 0)
@@ -591,6 +512,8 @@ int sess_conn_fill(struct sess_conn *c, struct sess_err *err)
 	short want = 0;
 	int n;
 
+	if (c->cl)
+		return not_routed(c, err);
 	if (usable(c, err))
 		return -1;
 	/* what the socket has now, and what the stream still holds */
@@ -603,10 +526,14 @@ int sess_conn_take(struct sess_conn *c, redisReply **out, struct sess_err *err)
 {
 	int n;
 
+	if (c->cl)
+		return *out = NULL, not_routed(c, err);
 	if (!c->reader)
 		return *out = NULL, sess_conn_io_error(c, err);
 	if ((n = take(c, out)) < 0)
 		return sess_conn_io_error(c, err);
+	if (n > 0 && c->owed)
+		c->owed--;
 	return n;
 }
 
@@ -616,6 +543,7 @@ static int connect_ep(struct sess_conn *c, struct sess_err *err)
 	c->fail = SESS_IO_OK;
 	c->errstr[0] = '\0';
 	c->opos = c->olen = 0;
+	c->owed = 0;
 	c->answered = 0;
 	if (!(c->reader = redisReaderCreate())) {
 		set_fail(c, SESS_IO_NOMEM, "out of memory");
@@ -668,21 +596,55 @@ int sess_conn_open(struct sess_conn *c, const struct sess_config *cfg,
 	c->ep.port = cfg->port;
 	c->ep.tls = cfg->tls || cfg->tls_enabled;
 	sess_config_describe(cfg, c->where, sizeof c->where);
-	return connect_ep(c, err);
+	if (!connect_ep(c, err))
+		return sess_cluster_on_open(c, err);
+	/* the node named is down: the cluster's other seeds */
+	if (cfg->cluster_nodes[0] && strcmp(cfg->cluster, "no")) {
+		struct sess_endpoint eps[SESS_CLUSTER_REOPEN_MAX], seed = c->ep;
+		struct sess_err other;
+		int n = sess_cluster_seeds(cfg, eps, SESS_CLUSTER_REOPEN_MAX), i;
+		for (i = 0; i < n; i++) {
+			c->ep = eps[i];
+			if (!connect_ep(c, &other)) {
+				snprintf(c->where, sizeof c->where, "%.200s:%d/%d", eps[i].host, eps[i].port, cfg->db);
+				return sess_cluster_on_open(c, err);
+			}
+		}
+		c->ep = seed;
+	}
+	return -1;
 }
 
 int sess_conn_reopen(struct sess_conn *c, struct sess_err *err)
 {
 	if (!c->cfg)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "reopening a connection never opened");
+	struct sess_endpoint eps[SESS_CLUSTER_REOPEN_MAX];
+	int n = c->cl ? sess_cluster_endpoints(c, eps, SESS_CLUSTER_REOPEN_MAX) : 0, i;
+	struct sess_err other;
+
 	sess_conn_close(c);
 	if (c->cfg->sentinels[0])
 		return sess_conn_open_sentinel(c, c->cfg, err);
-	return connect_ep(c, err);
+	if (!connect_ep(c, err))
+		return n ? sess_cluster_reattach(c, err) : sess_cluster_on_open(c, err);
+	/* a cluster conn whose seed is gone: another master it knew */
+	for (i = 0; i < n; i++) {
+		struct sess_endpoint seed = c->ep;
+		c->ep = eps[i];
+		if (!connect_ep(c, &other)) {
+			snprintf(c->where, sizeof c->where, "%.200s:%d/0", eps[i].host, eps[i].port);
+			return sess_cluster_reattach(c, err);
+		}
+		c->ep = seed;
+	}
+	return -1;
 }
 
 void sess_conn_close(struct sess_conn *c)
 {
+	sess_cluster_free(c);
+	c->owed = 0;
 	sess_stream_close(&c->st);
 	if (c->reader)
 		redisReaderFree(c->reader);
@@ -696,10 +658,12 @@ void sess_conn_close(struct sess_conn *c)
 
 int sess_conn_ok(const struct sess_conn *c)
 {
+	if (c->cl)
+		return sess_cluster_ok(c);
 	return c->st.ops && c->fail == SESS_IO_OK;
 }
 
 int sess_conn_is_open(const struct sess_conn *c)
 {
-	return c->st.ops != NULL;
+	return c->st.ops != NULL || c->cl != NULL;
 }

@@ -12,12 +12,13 @@
  * transport's files (stream.c, conn.c) touches the socket.
  * Blocking calls wait with poll() (connect timeout, command timeout).
  *
- * Where the next pieces go: Sentinel asks a sentinel for the primary and opens there
- * with sess_conn_open_at, and after a failover sess_conn_reopen (or
- * open_at the new primary); the cluster slot map keeps one conn per node
- * (open_at) and routes by slot, seeing MOVED/ASK as error replies
- * (sess_conn_read returns them; sess_conn_reply_error does not know them
- * yet).
+ * Sentinel asks a sentinel for the primary and opens there with
+ * sess_conn_open_at, and after a failover sess_conn_reopen (or open_at
+ * the new primary). Redis Cluster (cluster.h): a conn may be a cluster
+ * conn (c->cl set, per the "redis.cluster" setting), which keeps one conn
+ * per node (open_at) and routes every command by its key's slot; the
+ * blocking calls below work on it unchanged, the non-blocking ones do
+ * not (see cluster.h).
  *
  * A struct sess_conn is owned by its caller: open it with sess_conn_open
  * and release it with sess_conn_close (also safe on a zeroed or closed
@@ -37,6 +38,8 @@
 #include "core/base/err.h"
 #include "core/redis/stream.h"
 
+struct sess_cluster;
+
 struct sess_conn {
 	struct sess_stream st;         /* st.ops NULL: closed */
 	redisReader *reader;           /* replies parsed from st */
@@ -48,6 +51,8 @@ struct sess_conn {
 	struct sess_endpoint ep;       /* where it connects (reopen goes there) */
 	const struct sess_config *cfg; /* borrowed; must outlive the conn */
 	char where[300];               /* "127.0.0.1:6379/0", for messages */
+	unsigned long owed;            /* commands queued or sent, replies not read */
+	struct sess_cluster *cl;       /* non-NULL: a cluster conn (cluster.h) */
 };
 
 /* Connect, authenticate and select the database. On failure the conn is
@@ -72,7 +77,9 @@ int sess_conn_open_sentinel(struct sess_conn *c, const struct sess_config *cfg,
 
 /* Close and connect again to the same endpoint (its name resolved again),
  * with AUTH and SELECT; what was queued or owed is dropped. Through
- * Sentinel: the sentinels are asked again (never the old address). */
+ * Sentinel: the sentinels are asked again (never the old address). A
+ * cluster conn whose seed does not answer opens at another master it
+ * knew (which becomes its seed). */
 int sess_conn_reopen(struct sess_conn *c, struct sess_err *err);
 
 void sess_conn_close(struct sess_conn *c);
@@ -160,6 +167,42 @@ size_t sess_cmd_format_max(int argc, const char **argv, const size_t *lens);
  * holds sess_cmd_format_max bytes; returns its length. lens NULL:
  * strlen of each argument. */
 size_t sess_cmd_format(char *dst, int argc, const char **argv, const size_t *lens);
+
+/* ---- Redis Cluster: the routed calls (cluster.c, cluster_route.c;
+ * cluster.h says how a cluster conn works) ---- */
+
+/* After c's open or reopen: per cfg->cluster, the probe and attach. 0,
+ * or -1 with err (c closed). */
+int sess_cluster_on_open(struct sess_conn *c, struct sess_err *err);
+/* 1 while a cluster conn has not failed. */
+int sess_cluster_ok(const struct sess_conn *c);
+int sess_cluster_append_raw(struct sess_conn *c, const char *cmd, size_t len,
+			    struct sess_err *err);
+int sess_cluster_send(struct sess_conn *c, struct sess_err *err);
+int sess_cluster_read(struct sess_conn *c, redisReply **out, struct sess_err *err);
+int sess_cluster_wait(struct sess_conn *c, int timeout_ms, redisReply **out,
+		      struct sess_err *err);
+/* A single command on a conn not (yet) in cluster mode got reply r: when
+ * it is a redirection and the settings allow, attach and run cmd through
+ * the router; returns 1 with *out, 0 (r is the answer), -1 with err; r
+ * is freed unless 0. */
+int sess_cluster_redirected(struct sess_conn *c, redisReply *r, const char *cmd,
+			    size_t len, redisReply **out, struct sess_err *err);
+/* An error reply holding msg (one line), made by hiredis's reader so
+ * freeReplyObject frees it; NULL when out of memory. */
+redisReply *sess_reply_error_new(const char *msg);
+/* The masters a cluster conn knows (its seed excluded), for a reopen
+ * when the seed is gone: up to max into eps; returns how many. */
+#define SESS_CLUSTER_REOPEN_MAX 16
+int sess_cluster_endpoints(const struct sess_conn *c, struct sess_endpoint *eps, int max);
+/* cfg's redis.clusterNodes as endpoints (up to max; TLS as cfg says);
+ * returns how many. */
+int sess_cluster_seeds(const struct sess_config *cfg, struct sess_endpoint *eps, int max);
+/* c was a cluster conn and is open again (to its seed or another
+ * master): a cluster conn again. 0, or -1 with err (c closed). */
+int sess_cluster_reattach(struct sess_conn *c, struct sess_err *err);
+/* Free c's cluster state (no-op when c->cl is NULL). */
+void sess_cluster_free(struct sess_conn *c);
 
 /* ---- errors ---- */
 

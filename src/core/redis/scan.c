@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/redis/cluster.h"
 #include "core/redis/reply.h"
 
 void sess_scan_init(struct sess_scan *it, struct sess_conn *c, const char *verb,
@@ -24,11 +25,18 @@ int sess_scan_next(struct sess_scan *it, const redisReply **items, struct sess_e
 	size_t lens[8];
 	char count[24];
 	int argc = 0, i;
+	struct sess_conn *conn = it->conn;
 	redisReply *r;
 
 	sess_scan_free(it);
 	if (it->done)
 		return 0;
+	if (!it->key) {
+		if (!it->masters && (it->masters = sess_cluster_masters(it->conn, err)) < 0)
+			return it->masters = 0, -1;
+		if (!(conn = sess_cluster_master(it->conn, it->master, err)))
+			return -1;
+	}
 	argv[argc++] = it->verb;
 	if (it->key)
 		argv[argc++] = it->key;
@@ -44,7 +52,7 @@ int sess_scan_next(struct sess_scan *it, const redisReply **items, struct sess_e
 	}
 	for (i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
-	if (!(r = sess_conn_cmd(it->conn, err, argc, argv, lens)))
+	if (!(r = sess_conn_cmd(conn, err, argc, argv, lens)))
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING || r->element[0]->len >= sizeof it->cursor ||
@@ -54,6 +62,11 @@ int sess_scan_next(struct sess_scan *it, const redisReply **items, struct sess_e
 	}
 	memcpy(it->cursor, r->element[0]->str, r->element[0]->len + 1);
 	it->done = !strcmp(it->cursor, "0");
+	/* the next master's keys, from its first page */
+	if (it->done && !it->key && it->master + 1 < it->masters) {
+		it->master++;
+		it->done = 0;
+	}
 	it->reply = r;
 	*items = r->element[1];
 	return 1;

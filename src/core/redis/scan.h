@@ -12,7 +12,11 @@
  *	if (rc < 0) ... err says why ...
  *
  * As SCAN promises: an element present for the whole walk is seen at least
- * once (maybe more than once); callers that must not act twice dedupe. */
+ * once (maybe more than once); callers that must not act twice dedupe.
+ *
+ * On a Redis Cluster (cluster.h), SCAN walks every master in turn (each
+ * holds only its slots' keys); the first page asks which masters there
+ * are (in redis.cluster auto, whether the server is a cluster node). */
 #ifndef SESS_SCAN_H
 #define SESS_SCAN_H
 
@@ -30,6 +34,7 @@ struct sess_scan {
 	char cursor[32];
 	int done;
 	redisReply *reply;       /* the current page's reply; owned */
+	int master, masters;     /* SCAN: the master walked, of how many (0: not asked yet) */
 };
 
 /* Start a walk. Nothing is sent until sess_scan_next. */

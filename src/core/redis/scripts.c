@@ -1,6 +1,7 @@
 #include "core/redis/scripts.h"
 
 #include "core/base/schema.h"
+#include "core/redis/cluster.h"
 #include "core/model/layout.h"
 
 #include <stdio.h>
@@ -49,11 +50,19 @@ static int load_one(struct sess_conn *c, enum sess_script s, struct sess_err *er
 
 int sess_script_load_all(struct sess_conn *c, struct sess_err *err)
 {
-	int s;
+	int s, m = c->cl ? sess_cluster_masters(c, err) : 1, i;
 
-	for (s = 0; s < SESS_LUA_COUNT; s++)
-		if (load_one(c, (enum sess_script)s, err))
+	if (m < 0)
+		return -1;
+	/* scripts are per node: on a cluster, every master loads them */
+	for (i = 0; i < m; i++) {
+		struct sess_conn *mc = c->cl ? sess_cluster_master(c, i, err) : c;
+		if (!mc)
 			return -1;
+		for (s = 0; s < SESS_LUA_COUNT; s++)
+			if (load_one(mc, (enum sess_script)s, err))
+				return -1;
+	}
 	return 0;
 }
 
@@ -109,16 +118,27 @@ redisReply *sess_script_call_argv(struct sess_conn *c, enum sess_script s,
 				  int argc, const char **argv, const size_t *lens,
 				  struct sess_err *err)
 {
-	redisReply *r = NULL;
-	int attempt;
+	const char *eargv[SESS_SCRIPT_MAXARGS + 3];
+	size_t elens[SESS_SCRIPT_MAXARGS + 3];
+	redisReply *r;
+	int i;
 
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (!(r = sess_conn_call(c, err, argc, argv, lens)))
-			return NULL;
-		if (!sess_script_is_noscript(r) || attempt == 1)
-			break;
+	if (!(r = sess_conn_call(c, err, argc, argv, lens)))
+		return NULL;
+	/* the server lost the script: EVAL with its source, which runs it
+	 * and caches it there (on a cluster, on the node of its keys, where
+	 * SCRIPT LOAD on any node would not help) */
+	if (sess_script_is_noscript(r) && argc >= 2 && argc <= SESS_SCRIPT_MAXARGS + 3) {
 		freeReplyObject(r);
-		if (load_one(c, s, err))
+		eargv[0] = "EVAL";
+		elens[0] = 4;
+		eargv[1] = sess_lua_scripts[s].src;
+		elens[1] = strlen(eargv[1]);
+		for (i = 2; i < argc; i++) {
+			eargv[i] = argv[i];
+			elens[i] = lens ? lens[i] : strlen(argv[i]);
+		}
+		if (!(r = sess_conn_call(c, err, argc, eargv, elens)))
 			return NULL;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {

@@ -1,0 +1,154 @@
+# Redis Cluster harness (load after helpers/redis): a real cluster of
+# three masters (and optionally one replica each), every node a
+# redis-server --cluster-enabled yes in its own temp dir on a port from
+# port_reserve (whose bus port, +10000, is free too), always stopped.
+# One cluster per test file: start it in setup_file, stop it in
+# teardown_file.
+#   cluster_start [--replicas]   three masters with the 16384 slots split
+#                      as redis-cli --cluster create splits them (with
+#                      --replicas: three more nodes, one replica each);
+#                      waits until every node says cluster_state:ok and
+#                      agrees on the slots. Sets and exports
+#                      CLUSTER_PORTS ("p1 p2 p3": the masters, then the
+#                      replicas), CLUSTER_DIRS, CLUSTER_URL
+#                      (redis://127.0.0.1:p1) and CLUSTER_NODES
+#                      (127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3)
+#   cluster_stop       stops every node (safe after a failed start)
+#   cluster_cli PORT ARGS...   redis-cli -c on node PORT
+#   cluster_ok [TIMEOUT_S]     until every node says cluster_state:ok
+#                      and answers the same CLUSTER SLOTS (default 30 s)
+#   cluster_owner SLOT         the port of the master serving SLOT
+#   cluster_node_id PORT       CLUSTER MYID of node PORT
+#   cluster_flushall   FLUSHALL on every master (in setup)
+#   cluster_restart_fresh      stop every node, forget the cluster
+#                      (nodes.conf) and make a new cluster on the same
+#                      ports: new node ids, same addresses
+# Nodes time out after 2 s (cluster-node-timeout 2000) so a failover test
+# does not wait long.
+
+: "${CLUSTER_DIRS:=}"
+
+# _cluster_spawn_at DIR PORT: (re)start the node of DIR on PORT.
+_cluster_spawn_at() {
+	local dir=$1 port=$2 i
+	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+		--dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" \
+		--logfile "$dir/redis.log" --enable-debug-command local \
+		--cluster-enabled yes --cluster-config-file nodes.conf \
+		--cluster-node-timeout 2000 >/dev/null 2>&1 3>&-
+	for i in $(seq 1 200); do
+		redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && return 0
+		sleep 0.05
+	done
+	echo "cluster node on port $port did not start: $(tail -n 3 "$dir/redis.log" 2>/dev/null)" >&2
+	return 1
+}
+
+# _cluster_create: join the nodes of CLUSTER_PORTS into one cluster.
+_cluster_create() {
+	local p addrs="" reps=0 m="" r=""
+	for p in $CLUSTER_PORTS; do addrs="$addrs 127.0.0.1:$p"; done
+	[ "$(echo "$CLUSTER_PORTS" | wc -w)" -eq 6 ] && reps=1
+	# shellcheck disable=SC2086
+	redis-cli --cluster create $addrs --cluster-replicas "$reps" --cluster-yes >/dev/null 2>&1 ||
+		{ echo "redis-cli --cluster create failed" >&2; return 1; }
+	cluster_ok 30 || return 1
+	# the masters first, whichever redis-cli chose
+	for p in $CLUSTER_PORTS; do
+		if [ "$(redis-cli -p "$p" role | head -n 1)" = master ]; then m="$m $p"; else r="$r $p"; fi
+	done
+	CLUSTER_PORTS=$(echo $m $r)
+}
+
+cluster_start() {
+	local n=3 i p
+	[ "${1:-}" = --replicas ] && n=6
+	CLUSTER_DIRS="" CLUSTER_PORTS=""
+	export CLUSTER_DIRS CLUSTER_PORTS # teardown_file stops what a failed start left
+	for i in $(seq 1 "$n"); do
+		_redis_spawn --cluster-enabled yes --cluster-config-file nodes.conf \
+			--cluster-node-timeout 2000 || return 1
+		CLUSTER_DIRS="$CLUSTER_DIRS $_RS_DIR"
+		CLUSTER_PORTS="$CLUSTER_PORTS $_RS_PORT"
+	done
+	CLUSTER_DIRS=${CLUSTER_DIRS# } CLUSTER_PORTS=${CLUSTER_PORTS# }
+	_cluster_create || return 1
+	p=$(echo "$CLUSTER_PORTS" | cut -d' ' -f1)
+	CLUSTER_URL="redis://127.0.0.1:$p"
+	CLUSTER_NODES=$(echo "$CLUSTER_PORTS" | cut -d' ' -f1-3 | sed 's/\([0-9]*\)/127.0.0.1:\1/g; s/ /,/g')
+	export CLUSTER_URL CLUSTER_NODES CLUSTER_PORTS
+}
+
+cluster_stop() {
+	local dir
+	for dir in $CLUSTER_DIRS; do
+		_redis_kill "$dir"
+	done
+	CLUSTER_DIRS=""
+	return 0
+}
+
+cluster_cli() {
+	local port=$1
+	shift
+	redis-cli -c -p "$port" "$@"
+}
+
+cluster_ok() {
+	local timeout=${1:-30} i p ok first cur
+	for i in $(seq 1 $((timeout * 20))); do
+		ok=1 first=""
+		for p in $CLUSTER_PORTS; do
+			redis-cli -p "$p" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || { ok=0; break; }
+			cur=$(redis-cli -p "$p" cluster slots 2>/dev/null | md5sum)
+			[ -z "$first" ] && first=$cur
+			[ "$cur" = "$first" ] || { ok=0; break; }
+		done
+		[ $ok = 1 ] && return 0
+		sleep 0.05
+	done
+	echo "cluster_ok: the cluster is not ok after $timeout s" >&2
+	return 1
+}
+
+cluster_owner() {
+	local slot=$1 p
+	p=$(echo "$CLUSTER_PORTS" | cut -d' ' -f1)
+	redis-cli -p "$p" cluster slots |
+		awk -v s="$slot" 'BEGIN{n=0} {v[n++]=$0} END{
+			# flat output: start, end, ip, port, id, [replica ip, port, id]...
+			for (i = 0; i + 4 < n; i++)
+				if (v[i] ~ /^[0-9]+$/ && v[i+1] ~ /^[0-9]+$/ && v[i+2] ~ /\./ &&
+				    v[i] + 0 <= s && s <= v[i+1] + 0) { print v[i+3]; exit }
+		}'
+}
+
+cluster_node_id() {
+	redis-cli -p "$1" cluster myid
+}
+
+cluster_flushall() {
+	local p
+	for p in $CLUSTER_PORTS; do
+		redis-cli -p "$p" flushall >/dev/null 2>&1 || true
+	done
+}
+
+cluster_restart_fresh() {
+	local dir port pid i
+	for dir in $CLUSTER_DIRS; do
+		pid=$(cat "$dir/redis.pid")
+		kill "$pid" 2>/dev/null || true
+		for i in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.02
+		done
+		kill -9 "$pid" 2>/dev/null || true
+		rm -f "$dir/nodes.conf" "$dir/redis.pid"
+	done
+	for dir in $CLUSTER_DIRS; do
+		port=$(cat "$dir/port")
+		_cluster_spawn_at "$dir" "$port" || return 1
+	done
+	_cluster_create
+}
