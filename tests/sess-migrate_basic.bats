@@ -94,6 +94,30 @@ copy_bg() {
 	assert_success
 }
 
+@test "--dry-run asks the target: would_copy, would_skip, would_replace or conflict as --conflict decides; nothing written" {
+	mk 3 d
+	printf 'd1\nd2\n' >"$BATS_TEST_TMPDIR/ids"
+	run -0 sk sess-migrate copy --ids "$BATS_TEST_TMPDIR/ids" --to "$DST"
+	sk sessctl emit d2 --actor alice --type modified >/dev/null # the source's d2 is newer now
+	local digest
+	digest=$(dst DEBUG DIGEST)
+	# status_of OUTPUT ID: the status of ID's line
+	status_of() { jq -r --arg id "$2" 'select(.id == $id) | .status' <<<"$1"; }
+	run -0 sk sess-migrate copy --all --to "$DST" --dry-run
+	[ "$(status_of "$output" d1)/$(status_of "$output" d2)/$(status_of "$output" d3)" = would_skip/would_skip/would_copy ] || fail "$output"
+	run -0 sk sess-migrate copy --all --to "$DST" --dry-run --conflict newer
+	[ "$(status_of "$output" d1)/$(status_of "$output" d2)/$(status_of "$output" d3)" = would_skip/would_replace/would_copy ] || fail "$output"
+	run -0 sk sess-migrate copy --all --to "$DST" --dry-run --conflict replace
+	[ "$(status_of "$output" d1)/$(status_of "$output" d2)" = would_replace/would_replace ] || fail "$output"
+	run -1 sk sess-migrate copy --all --to "$DST" --dry-run --conflict fail
+	[ "$(echo "$output" | jq -rs 'map(select(.status == "conflict")) | length')" -ge 1 ] || fail "$output"
+	# the import's dry run asks the target the same way
+	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/all"
+	run -0 sk sess-migrate import "$BATS_TEST_TMPDIR/all" --to "$DST" --dry-run
+	[ "$(status_of "$output" d1)/$(status_of "$output" d3)" = would_skip/would_copy ] || fail "$output"
+	[ "$(dst DEBUG DIGEST)" = "$digest" ] || fail "a dry run wrote to the target"
+}
+
 @test "selection: --match, --state, --ids from sessctl list, --since" {
 	mk 3 a
 	mk 2 b

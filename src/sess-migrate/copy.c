@@ -146,7 +146,10 @@ void mig_report(struct mig_run *run, const char *id, int st, const struct sess_e
 		return; /* written before this run: counted, not repeated */
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddStringToObject(o, "status", run->dry_run && st == MIG_COPIED ? "would_copy" : status_names[st]);
+	cJSON_AddStringToObject(o, "status", !run->dry_run ? status_names[st]
+					     : st == MIG_COPIED ? "would_copy"
+					     : st == MIG_REPLACED ? "would_replace"
+					     : st == MIG_SKIPPED ? "would_skip" : status_names[st]);
 	if (e) {
 		cJSON *er = cJSON_AddObjectToObject(o, "error");
 		cJSON_AddStringToObject(er, "code", e->kind[0] ? e->kind : sess_err_class_name(e->cls));
@@ -473,10 +476,6 @@ static void filter_batch(struct mig_run *run, char **ids, int n, struct sess_sna
 			mig_report(run, ids[i], MIG_EXPIRED, NULL);
 			continue;
 		}
-		if (run->dry_run) {
-			ok[i] = 0;
-			mig_report(run, ids[i], MIG_COPIED, NULL);
-		}
 	}
 }
 
@@ -505,7 +504,7 @@ static int copy_batch(struct mig_run *run, char **ids, int n, long *nread, struc
 	if (mig_read_batch(run, ids, n, snaps, ok, err))
 		goto out;
 	filter_batch(run, ids, n, snaps, ok);
-	rc = run->dry_run ? 0 : mig_write_batch(run, snaps, n, ok, err);
+	rc = run->dry_run ? mig_dry_report(run, snaps, n, ok, err) : mig_write_batch(run, snaps, n, ok, err);
 out:
 	if (snaps)
 		for (i = 0; i < n; i++)

@@ -15,6 +15,12 @@ void mig_report(struct mig_run *run, const char *id, int st, const struct sess_e
 int mig_read_batch(struct mig_run *run, char **ids, int n, struct sess_snap *snaps,
 		   int *ok, struct sess_err *err);
 /* Write the snapshots whose ok[i] is set; ok[i] becomes 2 for arrivals. */
+/* --dry-run: report what writing snaps[i] (ok[i] set) would do on the
+ * target, judged by --conflict as the put script would: would_copy,
+ * would_replace, would_skip, or conflict (dryrun.c). Writes nothing; 0,
+ * or -1 with err when the target failed. */
+int mig_dry_report(struct mig_run *run, struct sess_snap *snaps, int n, const int *ok,
+		   struct sess_err *err);
 int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
 		    struct sess_err *err);
 cJSON *mig_summary(struct mig_run *run);

@@ -100,13 +100,11 @@ static int flush(struct mig_run *run, struct sess_snap *snaps, int *ok, int *n, 
 {
 	int i, rc = 0;
 
-	if (*n > 0 && !run->dry_run)
-		rc = mig_write_batch(run, snaps, *n, ok, err);
-	for (i = 0; i < *n; i++) {
-		if (run->dry_run && ok[i])
-			mig_report(run, snaps[i].id, MIG_COPIED, NULL);
+	if (*n > 0)
+		rc = run->dry_run ? mig_dry_report(run, snaps, *n, ok, err)
+				  : mig_write_batch(run, snaps, *n, ok, err);
+	for (i = 0; i < *n; i++)
 		sess_snap_free(&snaps[i]);
-	}
 	mig_meter_tick(&run->meter, "importing", *n);
 	*n = 0;
 	return rc;
