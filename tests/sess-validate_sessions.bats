@@ -191,6 +191,26 @@ append() {
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' seq)" 99
 }
 
+@test "metadata edited from outside sesskit is found (compared with the create record as JSON, key order aside); never repaired" {
+	run -0 sctl create --agent a1 --id md1 --metadata '{"team":"red","n":[1,2]}'
+	run -0 sv sessions md1
+	# the same object written with other spacing and key order: the same
+	rcli HSET 'sess:{md1}:meta' metadata '{ "n" : [1,2], "team":"red" }' >/dev/null
+	run -0 sv sessions md1
+	rcli HSET 'sess:{md1}:meta' metadata '{"team":"blue","n":[1,2]}' >/dev/null
+	run -1 sv sessions --repair md1
+	assert_equal "$(codes)" session.metadata_mismatch
+	assert_equal "$(repairs)" ""
+	rcli HDEL 'sess:{md1}:meta' metadata >/dev/null
+	run -1 sv sessions md1
+	assert_equal "$(codes)" session.metadata_mismatch
+	# a session created without metadata that gained some
+	run -0 sctl create --agent a1 --id md2
+	rcli HSET 'sess:{md2}:meta' metadata '{"x":1}' >/dev/null
+	run -1 sv sessions md2
+	assert_equal "$(codes)" session.metadata_mismatch
+}
+
 @test "--repair derives nothing from a history that does not verify (issue 17, S7, S8)" {
 	# S7: an event edited to complete the session: the chain fails, and
 	# the state it implies must not be written (the session would refuse

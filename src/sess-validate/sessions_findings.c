@@ -40,6 +40,7 @@ static const struct code_info codes[] = {
 	{"state_mismatch", SESS_SEV_ERROR, "sess-validate sessions --repair sets the state the events imply"},
 	{"seq_mismatch", SESS_SEV_ERROR, "meta's seq and the log disagree; restore the session from an export or backup"},
 	{"creator_mismatch", SESS_SEV_ERROR, "meta's creator was changed from outside sesskit; restore it from the create record"},
+	{"metadata_mismatch", SESS_SEV_ERROR, "meta's metadata was changed from outside sesskit; restore it from the create record (sess-replay state shows it)"},
 	{"members_mismatch", SESS_SEV_ERROR, "meta's members disagree with the joins and leaves; restore the session"},
 	{"agents_count", SESS_SEV_ERROR, "sess-validate sessions --repair sets the count of the listed members"},
 	{"cps_count", SESS_SEV_ERROR, "sess-validate sessions --repair raises the counter to what the history took (never lowers it)"},

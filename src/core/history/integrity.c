@@ -225,6 +225,26 @@ static const char *field(const char *const *fields, const char *const *values, s
 	return NULL;
 }
 
+/* 1 when the meta's metadata text and the fold's hold the same JSON
+ * object (read by structure: key order and spacing aside), or neither
+ * has one; a text that is no object, or a key named twice, is never
+ * the same. */
+static int metadata_same(const char *stored, const char *folded)
+{
+	struct sess_err e;
+	cJSON *a, *b;
+	int same;
+
+	if (!stored || !folded)
+		return !stored && !folded;
+	a = sess_json_parse_err(stored, "metadata", NULL, &e);
+	b = sess_json_parse_err(folded, "metadata", NULL, &e);
+	same = a && b && cJSON_IsObject(a) && cJSON_Compare(a, b, 1);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	return same;
+}
+
 long sess_integrity_meta(const struct sess_fold *f, const char *const *fields,
 			 const char *const *values, size_t n, sess_integrity_fn fn, void *arg)
 {
@@ -233,6 +253,7 @@ long sess_integrity_meta(const struct sess_fold *f, const char *const *fields,
 	const char *creator = field(fields, values, n, SESS_S_F_CREATOR);
 	const char *agents = field(fields, values, n, SESS_S_F_AGENTS);
 	const char *cps = field(fields, values, n, SESS_S_F_CPS);
+	const char *metadata = field(fields, values, n, SESS_S_F_METADATA);
 	size_t i, members = 0;
 	long found = 0;
 
@@ -276,6 +297,12 @@ long sess_integrity_meta(const struct sess_fold *f, const char *const *fields,
 	if (!cps || strtoll(cps, NULL, 10) != f->cps) {
 		say(fn, arg, "cps_count", -1, "meta's checkpoint counter is %s; the history took %lld",
 		    cps ? cps : "none", f->cps);
+		found++;
+	}
+	if (!metadata_same(metadata, f->metadata)) {
+		say(fn, arg, "metadata_mismatch", -1,
+		    "meta's metadata is %s; the history's create record says %s",
+		    metadata ? "not the create record's" : "absent", f->metadata ? "an object" : "none");
 		found++;
 	}
 	return found;

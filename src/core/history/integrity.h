@@ -58,8 +58,10 @@ long sess_integrity_member_ev(const struct sess_fold *f, const struct sess_fold_
 /* The meta hash's derived fields, as stored, against the fold of the
  * whole history: state, seq, creator, members (agent:A fields), the
  * member count (agents) and the checkpoint counter (cps). fields[i] has
- * values[i]. Codes: state_mismatch, seq_mismatch, creator_mismatch,
- * members_mismatch, agents_count, cps_count. Returns the findings made. */
+ * values[i]; and the metadata object, compared by structure with the
+ * create record's. Codes: state_mismatch, seq_mismatch, creator_mismatch,
+ * members_mismatch, agents_count, cps_count, metadata_mismatch. Returns
+ * the findings made. */
 long sess_integrity_meta(const struct sess_fold *f, const char *const *fields,
 			 const char *const *values, size_t n, sess_integrity_fn fn, void *arg);
 
