@@ -48,6 +48,7 @@ struct sess_conn {
 	struct sess_endpoint ep;       /* where it connects (reopen goes there) */
 	const struct sess_config *cfg; /* borrowed; must outlive the conn */
 	char where[300];               /* "127.0.0.1:6379/0", for messages */
+	char last_err[200];            /* the last error reply read (EXECABORT's cause) */
 };
 
 /* Connect, authenticate and select the database. On failure the conn is
@@ -164,7 +165,11 @@ size_t sess_cmd_format(char *dst, int argc, const char **argv, const size_t *len
 /* ---- errors ---- */
 
 /* Turn an error reply into err (class from its prefix: LOADING, BUSY and
- * TRYAGAIN are temporary, NOAUTH/WRONGPASS/NOPERM are auth, ...). */
+ * TRYAGAIN are temporary, NOAUTH/WRONGPASS/NOPERM are auth, ...). A
+ * permission refused (NOPERM, or the ACL refusing a command a sesskit
+ * script calls) names the command, the user and the ACL SETUSER rule;
+ * EXECABORT "previous errors" is mapped as the last error reply c read
+ * (a command refused while queued). */
 int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 			  struct sess_err *err);
 
