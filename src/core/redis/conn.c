@@ -137,6 +137,10 @@ static int noperm(const struct sess_conn *c, const char *s, struct sess_err *err
 		const char *l = strstr(at, "@user_script:");
 		script_command(at + 8, l ? atol(l + 13) : 0, cmd, sizeof cmd);
 	}
+	if (cmd[0] && strstr(s, "or on its keys")) /* a sesskit script's own check */
+		return sess_err_set(err, SESS_E_AUTH, "permission",
+				    "%s: ACL user %s may not run %s on sesskit's keys or channels; grant it: ACL SETUSER %s +%s ~%s:* &%s:* (sesskit-acl(7) lists every command each tool needs)",
+				    c->where, user, cmd, user, cmd, prefix, prefix);
 	if (cmd[0])
 		return sess_err_set(err, SESS_E_AUTH, "permission",
 				    "%s: ACL user %s may not run %s%s; grant it: ACL SETUSER %s +%s (sesskit-acl(7) lists every command each tool needs)",
