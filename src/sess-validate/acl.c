@@ -17,32 +17,36 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	{"sessctl", "read", "get, events (--follow), list, agents, checkpoints, checkpoint show, stats, watch",
 	 "evalsha script|load eval? exists get hget hgetall hmget lrange pttl zcard zcount zrevrange"
 	 " subscribe psubscribe" SOMETIMES,
-	 "~%p:*", "&%p:* &%p:{*}:notify"},
+	 "~%p:*", "&%p:* &%n"},
 	{"sessctl", "write", "create, join, leave, emit, checkpoint, touch, complete, delete, batch, shell",
-	 "evalsha script|load eval? del exists get hdel hgetall hincrby hkeys hmget hset pexpire pttl"
+	 "evalsha script|load eval? del exists get hdel hincrby hkeys hmget hset pexpire pttl"
 	 " publish rpush set time zadd zrem wait?" SOMETIMES,
 	 "~%p:*", "&%p:*"},
 	{"sessctl", "maintenance", "maintenance (prune the index, trim logs)",
-	 "evalsha eval script|load? get hmget zcard zrange zrangebyscore zrem? hset? ltrim? wait?" SOMETIMES,
+	 "evalsha eval script|load? get hmget pttl zcard zrange zrangebyscore zrem? hset? ltrim? pexpire? rpush? wait?"
+	 SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-replay", "read", "play, state, diff, verify, export, list, show, stats",
 	 "multi exec exists hexists hget hgetall hmget llen lrange pttl zrevrange" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-replay", "save", "save, import, fork, delete, cleanup",
-	 "multi exec watch unwatch? discard? del exists hgetall hincrby hmget hset llen lrange pexpire pttl"
+	 "multi exec watch unwatch? discard? del exists hget hgetall hincrby hmget hset llen lrange pexpire pttl"
 	 " rpush set time zadd zrangebyscore zrem wait?" SOMETIMES,
 	 "~%p:*", ""},
-	{"sess-migrate", "source", "--from of copy, resume, verify, export, sync (sync --cutover: add the cutover line)",
-	 "multi exec dump hgetall hmget info llen lrange pttl time zcount zrange zrangebyscore zrank"
-	 " psubscribe config|get? config|set? scan?" SOMETIMES,
-	 "~%p:*", "&%p:{*}:notify &__keyspace@%d__:%p:{*}:meta"},
-	{"sess-migrate", "cutover", "--from of sync --cutover and unfence (fences the source)",
+	{"sess-migrate", "source", "--from of copy, resume, verify, export",
+	 "multi exec dump hgetall info lrange pttl time zcount zrange zrangebyscore zrank scan?" SOMETIMES,
+	 "~%p:*", ""},
+	{"sess-migrate", "sync-source", "--from of sync (its target: the target line; --cutover: add the cutover line)",
+	 "multi exec dump hgetall hmget llen pttl time zrange zrangebyscore zrank psubscribe config|get"
+	 " config|set? info? lrange? zcount? scan?" SOMETIMES,
+	 "~%p:*", "&%n &%m"},
+	{"sess-migrate", "cutover", "--from of sync --cutover (with the sync-source line) and unfence: fences the source",
 	 "evalsha script|load eval? exists hdel hset del set scan" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-migrate", "target", "--to of copy, resume, import, sync, rollback, status, tasks, verify",
 	 "evalsha script|load eval? multi exec del dump? exists hdel hget hgetall hincrby hkeys hmget hscan hset"
-	 " info llen lrange pexpireat pttl rename restore rpush sadd set srem sscan time zadd zrange"
-	 " zrangebyscore zrank zrem zscore wait?" SOMETIMES,
+	 " info llen? lrange pexpireat pttl rename restore rpush sadd set srem sscan time zadd zrange"
+	 " zrangebyscore zrank zrem zscore persist? wait?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-validate", "sessions", "sessions (checks only)",
 	 "multi exec exists get hgetall lrange pttl scan zscan zscore" SOMETIMES,
@@ -58,7 +62,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "~%p:*", "&%p:*"},
 	{"sess-bench", "run", "every scenario and cleanup (keys under sessbench:)",
 	 "evalsha script|load eval? del exists get hdel hgetall hincrby hkeys hmget hset llen pexpire pttl"
-	 " publish rpush scan set time unlink zadd zrevrange info? memory|usage? wait?" SOMETIMES,
+	 " publish rpush scan set time unlink zadd zrevrange llen? info? memory|usage? wait?" SOMETIMES,
 	 "~sessbench:*", "&sessbench:*"},
 };
 const size_t sv_acl_nmodes = sizeof sv_acl_modes / sizeof sv_acl_modes[0];
@@ -74,6 +78,14 @@ static void put(char *buf, size_t n, size_t *len, const char *s, size_t sl, cons
 			w = snprintf(buf + *len, n - *len, "%s", prefix);
 		else if (s[i] == '%' && i + 1 < sl && s[i + 1] == 'd')
 			w = snprintf(buf + *len, n - *len, "%d", db);
+		else if (s[i] == '%' && i + 1 < sl && (s[i + 1] == 'n' || s[i + 1] == 'm')) {
+			char pat[SESS_KEY_MAX + 32];
+			if (s[i + 1] == 'n')
+				sess_key_channel_pattern(pat, prefix);
+			else
+				sess_key_keyspace_pattern(pat, prefix, db);
+			w = snprintf(buf + *len, n - *len, "%s", pat);
+		}
 		else {
 			buf[(*len)++] = s[i];
 			buf[*len] = '\0';
@@ -237,7 +249,7 @@ static int dryrun(struct cli_app *a, const struct sv_acl_mode *m, const char *wh
 		sess_key_channel(chan, a->cfg.prefix, "sess-validate-probe");
 	while (*c && np < 8) { /* the patterns PSUBSCRIBE uses: all but the catch-all */
 		size_t cl = strcspn(c, " "), len = 0;
-		if (cl > 1 && strncmp(c, "&%p:*", cl)) {
+		if (cl > 1 && (cl != 5 || strncmp(c, "&%p:*", cl))) {
 			pats[np][0] = '\0';
 			put(pats[np], sizeof pats[np], &len, c + 1, cl - 1, a->cfg.prefix, a->cfg.db);
 			np++;
@@ -294,7 +306,7 @@ static void finding(struct report *r, enum sess_sev sev, const char *code, const
 void sv_acl_check(struct cli_app *a, struct report *r)
 {
 	redisReply *who = sess_conn_callf(&a->conn, &a->err, "ACL WHOAMI");
-	char can[1024] = "", msg[SESS_ERR_MSG_MAX], fix[2048], why[256];
+	char can[1024] = "", msg[SESS_ERR_MSG_MAX], fix[4400], why[256];
 	size_t i, ncan = 0;
 
 	if (!who)
