@@ -349,10 +349,10 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	REDIS_URL= run -0 sk sess-validate server
 	[ -z "$(jq -r 'select(.code | test("acl")) | .code' <<<"$output")" ] || fail "$output"
 	# DRYRUN refused to the user itself: an info, not an error
-	mkuser rcli ops sessctl read
-	rcli ACL SETUSER ops +info +ping +get >/dev/null
+	mkuser rcli ops sess-validate server '-acl|dryrun'
 	REDIS_URL=$(url "$REDIS_PORT_T" ops) run -0 sk sess-validate server
 	assert_equal "$(jq -r 'select(.code == "server.acl_unknown") | .severity' <<<"$output")" info
+	[[ $(jq -r 'select(.code == "server.acl_unknown") | .message' <<<"$output") == *"ACL DRYRUN"* ]] || fail "$output"
 }
 
 @test "sess-health check, probe and serve" {
