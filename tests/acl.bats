@@ -158,8 +158,15 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	assert_refused lrange reader
 	mkuser rcli reader sessctl read
 	rcli ACL SETUSER reader resetchannels '&sess:*' >/dev/null
-	REDIS_URL=$(url "$REDIS_PORT_T" reader) run -77 --separate-stderr sctl watch
+	# (timeout: before the fix, a refused PSUBSCRIBE left watch waiting forever)
+	run -77 --separate-stderr timeout 20 env REDIS_URL="$(url "$REDIS_PORT_T" reader)" HOME="$BATS_TEST_TMPDIR" \
+		"$SESSKIT_BUILDDIR/sessctl" watch
 	[[ $stderr == *"ACL user reader may not use a channel"*"sesskit-acl(7)"* ]] || fail "$stderr"
+	mkuser rcli reader sessctl read -subscribe
+	run -77 --separate-stderr timeout 20 env REDIS_URL="$(url "$REDIS_PORT_T" reader)" HOME="$BATS_TEST_TMPDIR" \
+		"$SESSKIT_BUILDDIR/sessctl" events s1 --follow
+	[[ $stderr == *"ACL user reader may not run subscribe"* ]] || fail "$stderr"
+	[ "$(wc -l <<<"$output")" -eq 2 ] || fail "the events before the refusal: $output"
 }
 
 @test "sessctl write: create, join, emit, checkpoint, touch, leave, complete, delete, batch, shell" {
