@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/model/json.h"
+#include "core/redis/sentinel.h"
 #include "core/model/ids.h"
 #include "sess-migrate/legacy.h"
 #include "core/base/schema.h"
@@ -329,10 +330,14 @@ static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int
 {
 	int i, round, again = 1, rc = -1;
 	int *arrived = calloc((size_t)n + 1, sizeof *arrived);
+	int *late = calloc((size_t)n + 1, sizeof *late); /* copied/replaced: reported after WAIT */
 	char st[16];
 
-	if (!arrived)
+	if (!arrived || !late) {
+		free(arrived);
+		free(late);
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
 	/* a SCRIPT FLUSH (a restart, a failover) between puts: the puts it
 	 * refused changed nothing, and are sent again once it is loaded */
 	for (round = 0; again; round++) {
@@ -380,6 +385,8 @@ static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int
 					     "session %s exists on the target; --conflict skip, replace or newer decides",
 					     snaps[i].id);
 				mig_report(run, snaps[i].id, k, &e);
+			} else if (ok[i] == 2) {
+				late[i] = k + 1;
 			} else {
 				mig_report(run, snaps[i].id, k, NULL);
 			}
@@ -398,8 +405,20 @@ static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int
 	 * per index key and counter for the whole batch, in one transaction
 	 * with their removal from the task's upkeep set (upkeep.c) */
 	rc = mig_upkeep_send(run, p, snaps, n, arrived, err) || sess_pipe_run(p, err) ? -1 : 0;
+	/* "copied" means copied as the durability setting defines: the
+	 * batch's lines (and counts) only once its replicas have it (WAIT,
+	 * --wait-replicas); not confirmed, the task stops (75) and a resume
+	 * goes on from the marks the primary holds */
+	if (!rc && sess_durable_wait(&run->dst->conn, err)) {
+		sess_err_prefix(err, "the target's last %d session%s", round, round == 1 ? "" : "s");
+		rc = -1;
+	}
+	for (i = 0; !rc && i < n; i++)
+		if (late[i])
+			mig_report(run, snaps[i].id, late[i] - 1, NULL);
 out:
 	free(arrived);
+	free(late);
 	return rc;
 }
 
