@@ -213,13 +213,19 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	assert_equal "$(rcli LLEN 'sess:{s1}:events')" 2
 }
 
-@test "sessctl maintenance" {
+@test "sessctl maintenance; a refused PTTL is named, exit 77" {
 	seed
 	rcli ZADD sess:index 1 gone >/dev/null
 	mkuser rcli admin sessctl maintenance
 	begin_flow rcli
 	REDIS_URL=$(url "$REDIS_PORT_T" admin) run -0 sctl maintenance
 	check_listed rcli sessctl maintenance
+	# a refused PTTL was taken for "kept" and the run said ok
+	rcli ZADD sess:index 1 gone >/dev/null
+	mkuser rcli admin sessctl maintenance -pttl
+	REDIS_URL=$(url "$REDIS_PORT_T" admin) run -77 --separate-stderr sctl maintenance
+	assert_refused pttl admin
+	assert_equal "$(rcli ZSCORE sess:index gone)" 1
 }
 
 @test "sess-replay read: play, state, diff, verify, export, list, show, stats" {
