@@ -406,6 +406,11 @@ static void test_execabort(void)
 	r.str = (char *)"EXECABORT Transaction discarded because of previous errors.";
 	sess_conn_reply_error(&c, &r, &err);
 	ok(err.cls == SESS_E_AUTH && strstr(err.msg, "may not run zadd"), "EXECABORT after a queued NOPERM: permission (77), named");
+	/* MULTI itself refused: EXEC's "without MULTI" is that refusal */
+	snprintf(c.last_err, sizeof c.last_err, "NOPERM this user has no permissions to run the 'multi' command");
+	r.str = (char *)"ERR EXEC without MULTI";
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_AUTH && strstr(err.msg, "may not run multi"), "EXEC without MULTI after a refused MULTI: permission (77), named");
 	c.last_err[0] = '\0';
 	/* the ACL refusing a command inside a sesskit script: found by its line */
 	{

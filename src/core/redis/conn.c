@@ -102,6 +102,9 @@ int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 		s += sizeof abort_cause - 1;
 	else if (!strncmp(s, "EXECABORT", 9) && c->last_err[0])
 		s = c->last_err;
+	/* MULTI itself refused: EXEC finds no transaction */
+	else if (strstr(s, "EXEC without MULTI") && !strncmp(c->last_err, "NOPERM", 6))
+		s = c->last_err;
 	if (!strncmp(s, "LOADING", 7))
 		return sess_err_set(err, SESS_E_TEMP, "loading",
 				    "%s is loading its dataset; try again in a moment", c->where);
@@ -373,7 +376,8 @@ static int take(struct sess_conn *c, redisReply **out)
 		return set_fail(c, SESS_IO_PROTOCOL, c->reader->errstr);
 	*out = r;
 	/* an error reply is kept: EXEC's "previous errors" names no cause */
-	if (r && (*out)->type == REDIS_REPLY_ERROR && (*out)->str && strncmp((*out)->str, "EXECABORT", 9))
+	if (r && (*out)->type == REDIS_REPLY_ERROR && (*out)->str && strncmp((*out)->str, "EXECABORT", 9) &&
+	    !strstr((*out)->str, "EXEC without MULTI"))
 		snprintf(c->last_err, sizeof c->last_err, "%s", (*out)->str);
 	/* through Sentinel, a primary turned replica (READONLY) or a server
 	 * reloading (LOADING) is left: the next use or reopen asks the
