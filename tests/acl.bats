@@ -264,6 +264,19 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	REDIS_URL=$(url "$REDIS_PORT_T" saver) run -77 --separate-stderr sk sess-replay save s1
 	assert_refused zadd saver
 	assert_equal "$(rcli --scan --pattern 'sess:replay*' | wc -l)" 0
+	# fork's transaction refused: named (it said "created meanwhile", exit 1)
+	mkuser rcli saver sess-replay save -rpush
+	REDIS_URL=$(url "$REDIS_PORT_T" saver) run -77 --separate-stderr sk sess-replay fork s1 --at 1 --id s1-f2
+	assert_refused rpush saver
+	assert_equal "$(rcli EXISTS 'sess:{s1-f2}:meta')" 0
+	# delete's ZREM refused: named, and the replay kept with its index entry
+	# (it said deleted and left the entry)
+	sk sess-replay save s1 >/dev/null
+	mkuser rcli saver sess-replay save -zrem
+	REDIS_URL=$(url "$REDIS_PORT_T" saver) run -77 --separate-stderr sk sess-replay delete s1
+	assert_refused zrem saver
+	assert_equal "$(rcli EXISTS 'sess:replay:{s1}')" 1
+	[ -n "$(rcli ZSCORE sess:replays s1)" ] || fail "the index entry is gone"
 }
 
 @test "sess-migrate: source and target sides of copy, verify, resume, status, tasks, rollback, export, import" {
