@@ -34,7 +34,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 " rpush set time zadd zrangebyscore zrem wait?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-migrate", "source", "--from of copy, resume, verify, export",
-	 "multi exec dump hgetall info lrange pttl time zcount zrange zrangebyscore zrank scan?" SOMETIMES,
+	 "multi exec dump hgetall lrange pttl time zrange zrangebyscore zrank info? zcount? scan?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-migrate", "sync-source", "--from of sync (its target: the target line; --cutover: add the cutover line)",
 	 "multi exec dump hgetall hmget llen pttl time zrange zrangebyscore zrank psubscribe config|get"
@@ -45,7 +45,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "~%p:*", ""},
 	{"sess-migrate", "target", "--to of copy, resume, import, sync, rollback, status, tasks, verify",
 	 "evalsha script|load eval? multi exec del dump? exists hdel hget hgetall hincrby hkeys hmget hscan hset"
-	 " info llen? lrange pexpireat pttl rename restore rpush sadd set srem sscan time zadd zrange"
+	 " info? llen? lrange pexpireat pttl rename restore rpush sadd set srem sscan time zadd zrange"
 	 " zrangebyscore zrank zrem zscore persist? wait?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-validate", "sessions", "sessions (checks only)",
