@@ -374,6 +374,13 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	# the full user: nothing to say
 	REDIS_URL= run -0 sk sess-validate server
 	[ -z "$(jq -r 'select(.code | test("acl")) | .code' <<<"$output")" ] || fail "$output"
+	# GET refused: the layout marker unread is said so (it said "a layout
+	# this sesskit does not know")
+	mkuser rcli ops sess-validate server -get
+	REDIS_URL=$(url "$REDIS_PORT_T" ops) run -1 sk sess-validate server
+	[[ $(jq -r 'select(.code == "server.acl" and (.message | test("layout marker"))) | .message' <<<"$output") == *"may not run get"* ]] \
+		|| fail "$output"
+	[[ $output != *"does not know"* ]] || fail "$output"
 	# DRYRUN refused to the user itself: an info, not an error
 	mkuser rcli ops sess-validate server '-acl|dryrun'
 	REDIS_URL=$(url "$REDIS_PORT_T" ops) run -0 sk sess-validate server

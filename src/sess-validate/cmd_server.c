@@ -171,6 +171,14 @@ static void check_latency(struct srv *s, long pings)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		r = cmd(s, "PING");
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (r && r->type == REDIS_REPLY_ERROR) { /* refused (the ACL): no latency to measure */
+			struct sess_err e;
+			sess_conn_reply_error(&s->a->conn, r, &e);
+			say(s, SESS_SEV_WARNING, "server.latency", "allow PING to this user (sesskit-acl(7), sess-validate server)",
+			    "cannot measure the latency: %s", e.msg);
+			freeReplyObject(r);
+			return;
+		}
 		if (r)
 			freeReplyObject(r);
 		ms[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -190,7 +198,12 @@ static void check_layout(struct srv *s)
 	r = cmd(s, "GET %s", key);
 	if (!r)
 		return;
-	if (r->type == REDIS_REPLY_NIL)
+	if (r->type == REDIS_REPLY_ERROR) { /* refused (the ACL): not a layout */
+		struct sess_err e;
+		sess_conn_reply_error(&s->a->conn, r, &e);
+		say(s, SESS_SEV_ERROR, "server.acl", "allow GET on the prefix's keys (sesskit-acl(7), sess-validate server)",
+		    "cannot read the layout marker %s: %s", key, e.msg);
+	} else if (r->type == REDIS_REPLY_NIL)
 		say(s, SESS_SEV_RECOMMENDATION, "server.layout_absent",
 		    "nothing to do for a new database; otherwise check --prefix",
 		    "no layout marker %s: no session was ever written with this prefix", key);
