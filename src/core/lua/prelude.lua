@@ -366,11 +366,12 @@ end
 -- leaves half a change (Redis does not roll a script back). The reply is
 -- NOPERM naming the command, as Redis's own. chan: the channel PUBLISH
 -- uses, if any; KEYS[1] stands for the keys (they share the prefix).
-local ACL_ARGS = {hset = {'f', 'v'}, hdel = {'f'}, hincrby = {'f', '1'}, rpush = {'v'},
-  pexpire = {'1'}, pexpireat = {'1'}, ltrim = {'0', '1'}, sadd = {'m'}, restore = {'0', 'x'},
-  del = {}, persist = {}}
 local function acl_refused(chan, ...)
   if not redis.acl_check_cmd then return nil end
+  -- built here, not with the prelude: scripts that do not write never pay
+  local ACL_ARGS = {hset = {'f', 'v'}, hdel = {'f'}, hincrby = {'f', '1'}, rpush = {'v'},
+    pexpire = {'1'}, pexpireat = {'1'}, ltrim = {'0', '1'}, sadd = {'m'}, restore = {'0', 'x'},
+    del = {}, persist = {}}
   for _, c in ipairs({...}) do
     local ok
     if c == 'publish' then ok = redis.acl_check_cmd(c, chan, 'm')
