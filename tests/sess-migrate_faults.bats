@@ -393,7 +393,7 @@ PY
 	run sk sess-migrate copy --all --to "unix://$BATS_TEST_TMPDIR/perm.sock" --task ex
 	kill "$FAKE"
 	assert_failure 77
-	assert_output --partial "lacks a permission"
+	assert_output --partial "may not run evalsha"
 }
 
 @test "rollback with a --batch larger than a run of undos: every mark undone, none skipped" {

@@ -270,7 +270,9 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 		/* +OK and QUEUED, then EXEC's: nil when the WATCH tripped */
 		rc = sess_pipe_drain(&p, sess_pipe_pending(&p) - 1, &a->err) ||
 		     sess_pipe_next(&p, &x, NULL, &a->err) ? -1 : 0;
-		if (!rc && (!x || x->type != REDIS_REPLY_ARRAY))
+		if (!rc && x && x->type == REDIS_REPLY_ERROR) /* EXECABORT: a command refused (the ACL) */
+			rc = sess_conn_reply_error(&w, x, &a->err);
+		else if (!rc && (!x || x->type != REDIS_REPLY_ARRAY))
 			rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "exists",
 					  "a session %s was created meanwhile; nothing was written", id);
 		if (x)

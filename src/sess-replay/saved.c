@@ -564,21 +564,30 @@ int sess_replay_delete(struct sess_ctx *s, const char *id, int *gone, struct ses
 {
 	char key[SESS_KEY_MAX], idx[SESS_KEY_MAX];
 	struct sess_pipe p;
-	redisReply *r1 = NULL, *r2 = NULL;
-	int rc;
+	redisReply *r[4] = {NULL, NULL, NULL, NULL};
+	int rc, i;
 
+	*gone = 0;
 	if (sess_key_check_id(id, "replay id", err))
 		return -1;
 	sess_key_replay(key, s->cfg->prefix, id);
 	sess_key_replays(idx, s->cfg->prefix);
 	sess_pipe_init(&p, s->conn);
-	rc = sess_pipe_cmdf(&p, 0, err, "DEL %s", key) || sess_pipe_cmdf(&p, 0, err, "ZREM %s %s", idx, id) ||
-	     sess_pipe_next(&p, &r1, NULL, err) || sess_pipe_next(&p, &r2, NULL, err) ? -1 : 0;
-	*gone = !rc && r1->type == REDIS_REPLY_INTEGER && r1->integer > 0;
-	if (r1)
-		freeReplyObject(r1);
-	if (r2)
-		freeReplyObject(r2);
+	/* one transaction: a refused DEL or ZREM (the ACL) aborts both, so
+	 * the index never names a deleted replay or misses a kept one */
+	rc = sess_pipe_cmdf(&p, 0, err, "MULTI") || sess_pipe_cmdf(&p, 0, err, "DEL %s", key) ||
+	     sess_pipe_cmdf(&p, 0, err, "ZREM %s %s", idx, id) || sess_pipe_cmdf(&p, 0, err, "EXEC") ? -1 : 0;
+	for (i = 0; i < 4 && !rc; i++)
+		rc = sess_pipe_next(&p, &r[i], NULL, err);
+	if (!rc && r[3]->type == REDIS_REPLY_ERROR)
+		rc = sess_conn_reply_error(s->conn, r[3], err);
+	else if (!rc && (r[3]->type != REDIS_REPLY_ARRAY || r[3]->elements != 2))
+		rc = sess_reply_bad(err, "EXEC");
+	else if (!rc)
+		*gone = r[3]->element[0]->type == REDIS_REPLY_INTEGER && r[3]->element[0]->integer > 0;
+	for (i = 0; i < 4; i++)
+		if (r[i])
+			freeReplyObject(r[i]);
 	sess_pipe_free(&p);
 	return rc;
 }

@@ -1,5 +1,5 @@
 /* cmd_server.c - a live Redis checked for this workload: version,
- * credentials, ACL, eviction, persistence, keyspace notifications,
+ * credentials, ACL per tool and mode (acl.c), eviction, persistence, keyspace notifications,
  * latency, layout, replication role. */
 #include "validate.h"
 
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sess-validate/acl.h"
 #include "sess-validate/cfgcheck.h"
 #include "core/model/keys.h"
 #include "core/redis/sentinel.h"
@@ -91,106 +92,6 @@ static void check_version(struct srv *s)
 		    "Redis %s is older than %d.0, which sesskit needs", v, MIN_MAJOR);
 }
 
-static const char *const needed[][6] = {
-	/* command and example arguments; %k a session key, %i the index */
-	{"EVALSHA", "0000000000000000000000000000000000000000", "1", "%k", NULL},
-	{"EVAL", "return 1", "1", "%k", NULL},
-	{"SCRIPT", "LOAD", "return 1", NULL},
-	{"HGETALL", "%k", NULL},
-	{"HMGET", "%k", "v", NULL},
-	{"HSET", "%k", "f", "v", NULL},
-	{"HINCRBY", "%s", "events", "1", NULL},
-	{"LRANGE", "%k", "0", "1", NULL},
-	{"LLEN", "%k", NULL},
-	{"ZADD", "%i", "1", "m", NULL},
-	{"ZREM", "%i", "m", NULL},
-	{"ZRANGE", "%i", "0", "1", NULL},
-	{"ZSCORE", "%i", "m", NULL},
-	{"ZSCAN", "%i", "0", NULL},
-	{"ZCARD", "%i", NULL},
-	{"SCAN", "0", NULL},
-	{"EXISTS", "%k", NULL},
-	{"PTTL", "%k", NULL},
-	{"PEXPIRE", "%k", "1000", NULL},
-	{"DEL", "%k", NULL},
-	{"GET", "%l", NULL},
-	{"SET", "%l", "2", NULL},
-	{"PUBLISH", "%c", "m", NULL},
-	{"SUBSCRIBE", "%c", NULL},
-	{"PSUBSCRIBE", "%p", NULL},
-	{"INFO", NULL},
-	{"PING", NULL},
-	{"MULTI", NULL},
-	{"EXEC", NULL},
-	{"WATCH", "%k", NULL},
-	{"TIME", NULL},
-};
-
-static void check_acl(struct srv *s)
-{
-	redisReply *who = cmd(s, "ACL WHOAMI"), *r;
-	char missing[1024] = "", key[SESS_KEY_MAX], idx[SESS_KEY_MAX], stats[SESS_KEY_MAX], lay[SESS_KEY_MAX];
-	char chan[SESS_KEY_MAX], pat[SESS_KEY_MAX];
-	size_t i, j, nmiss = 0;
-
-	if (!who || who->type != REDIS_REPLY_STRING) {
-		say(s, SESS_SEV_RECOMMENDATION, "server.acl_unknown",
-		    "allow ACL WHOAMI and ACL DRYRUN to this user, or check its rules by hand",
-		    "cannot check the ACL: %s", who && who->type == REDIS_REPLY_ERROR ? who->str : "no answer");
-		if (who)
-			freeReplyObject(who);
-		return;
-	}
-	sess_key_meta(key, s->a->cfg.prefix, "sess-validate-probe");
-	sess_key_index(idx, s->a->cfg.prefix);
-	sess_key_stats(stats, s->a->cfg.prefix);
-	sess_key_layout(lay, s->a->cfg.prefix);
-	sess_key_channel(chan, s->a->cfg.prefix, "sess-validate-probe");
-	sess_key_channel_pattern(pat, s->a->cfg.prefix);
-	for (i = 0; i < sizeof needed / sizeof needed[0]; i++) {
-		const char *argv[10];
-		int argc = 0;
-		argv[argc++] = "ACL";
-		argv[argc++] = "DRYRUN";
-		argv[argc++] = who->str;
-		argv[argc++] = needed[i][0];
-		for (j = 1; j < 6 && needed[i][j]; j++) {
-			const char *x = needed[i][j];
-			argv[argc++] = !strcmp(x, "%k") ? key : !strcmp(x, "%i") ? idx : !strcmp(x, "%s") ? stats
-				     : !strcmp(x, "%l") ? lay : !strcmp(x, "%c") ? chan : !strcmp(x, "%p") ? pat : x;
-		}
-		r = sess_conn_call(&s->a->conn, NULL, argc, argv, NULL);
-		if (!r)
-			break;
-		if (r->type == REDIS_REPLY_ERROR && (strstr(r->str, "unknown") || strstr(r->str, "NOPERM this user has no permissions to run the 'acl"))) {
-			/* no DRYRUN (Redis < 7) or not allowed to ask */
-			say(s, SESS_SEV_RECOMMENDATION, "server.acl_unknown",
-			    "allow ACL DRYRUN (Redis 7) to this user, or check its rules by hand",
-			    "cannot check the ACL: %s", r->str);
-			freeReplyObject(r);
-			freeReplyObject(who);
-			return;
-		}
-		if (r->type != REDIS_REPLY_STATUS) {
-			nmiss++;
-			if (strlen(missing) + strlen(needed[i][0]) + 2 < sizeof missing) {
-				if (*missing)
-					strcat(missing, " ");
-				strcat(missing, needed[i][0]);
-			}
-		}
-		freeReplyObject(r);
-	}
-	if (nmiss) {
-		char fix[1200];
-		snprintf(fix, sizeof fix, "ACL SETUSER %s +%s (and keys %s:*, channels %s:*)", who->str, missing,
-			 s->a->cfg.prefix, s->a->cfg.prefix);
-		say(s, SESS_SEV_ERROR, "server.acl", fix, "ACL user %s may not run %zu command%s the tools need: %s",
-		    who->str, nmiss, nmiss == 1 ? "" : "s", missing);
-	}
-	freeReplyObject(who);
-}
-
 static void check_memory(struct srv *s)
 {
 	char pol[64], mm[64];
@@ -271,6 +172,14 @@ static void check_latency(struct srv *s, long pings)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		r = cmd(s, "PING");
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (r && r->type == REDIS_REPLY_ERROR) { /* refused (the ACL): no latency to measure */
+			struct sess_err e;
+			sess_conn_reply_error(&s->a->conn, r, &e);
+			say(s, SESS_SEV_WARNING, "server.latency", "allow PING to this user (sesskit-acl(7), sess-validate server)",
+			    "cannot measure the latency: %s", e.msg);
+			freeReplyObject(r);
+			return;
+		}
 		if (r)
 			freeReplyObject(r);
 		ms[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -290,7 +199,12 @@ static void check_layout(struct srv *s)
 	r = cmd(s, "GET %s", key);
 	if (!r)
 		return;
-	if (r->type == REDIS_REPLY_NIL)
+	if (r->type == REDIS_REPLY_ERROR) { /* refused (the ACL): not a layout */
+		struct sess_err e;
+		sess_conn_reply_error(&s->a->conn, r, &e);
+		say(s, SESS_SEV_ERROR, "server.acl", "allow GET on the prefix's keys (sesskit-acl(7), sess-validate server)",
+		    "cannot read the layout marker %s: %s", key, e.msg);
+	} else if (r->type == REDIS_REPLY_NIL)
 		say(s, SESS_SEV_RECOMMENDATION, "server.layout_absent",
 		    "nothing to do for a new database; otherwise check --prefix",
 		    "no layout marker %s: no session was ever written with this prefix", key);
@@ -421,7 +335,7 @@ int cmd_server(struct cli_app *a, void *opts, int argc, char **argv)
 		check_persistence(&s);
 		check_role(&s);
 	}
-	check_acl(&s);
+	sv_acl_check(a, &r);
 	if (a->cfg.sentinels[0])
 		check_sentinel(&s);
 	if (o->live_sync)

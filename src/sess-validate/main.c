@@ -2,6 +2,7 @@
  * pipelines gate on: its command table. See src/cli/cli.h for the
  * framework and sess-validate(1) for the rest. */
 #include "validate.h"
+#include "acl.h"
 
 #define FORMAT_OPTS(T)                                                                          \
 	CLI_STR("format", 'f', "FMT", "json (default when piped), text (on a terminal),\n"      \
@@ -64,6 +65,13 @@ static const struct cli_cmd commands[] = {
 	 "(--live-sync), latency, the layout version, the replication role.\n"
 	 "Exit as config; 69 unreachable, 77 refused credentials.\n",
 	 OPTS(server_o, struct server_opts), .defaults = &server_d, .run = cmd_server},
+	{.name = "acl", .synopsis = "[TOOL [MODE]]",
+	 .summary = "the ACL rules each tool and mode needs, for this --prefix and --user",
+	 .details =
+	 "One JSON line per tool and mode: its commands (\"sometimes\": only in some\n"
+	 "setups), key and channel patterns, and the ACL SETUSER line to paste after\n"
+	 "ACL SETUSER NAME reset on >PASSWORD (lines add up). sesskit-acl(7) says more.\n",
+	 .npos_min = 0, .npos_max = 2, .run = cmd_acl},
 	{.name = "sessions", .synopsis = "[ID...|-|--all]",
 	 .summary = "check stored sessions' integrity; repair what is safe",
 	 .details =

@@ -207,7 +207,7 @@ int report_finding(const struct sess_finding *f, void *p)
 		r->errors++;
 	else if (f->sev == SESS_SEV_WARNING)
 		r->warnings++;
-	else
+	else if (f->sev == SESS_SEV_RECOMMENDATION)
 		r->recommendations++;
 	switch (r->fmt) {
 	case FMT_JSON:

@@ -360,6 +360,10 @@ static int check_slow(struct run *v, const char *id)
 	if (sess_pipe_drain(&p, sess_pipe_pending(&p) - 2, &v->a->err) || /* +OK, QUEUED */
 	    sess_pipe_next(&p, &x, NULL, &v->a->err) || sess_pipe_next(&p, &z, NULL, &v->a->err))
 		goto done;
+	if (x->type == REDIS_REPLY_ERROR || z->type == REDIS_REPLY_ERROR) { /* refused (the ACL, ...) */
+		sess_conn_reply_error(&v->a->conn, x->type == REDIS_REPLY_ERROR ? x : z, &v->a->err);
+		goto done;
+	}
 	if (x->type != REDIS_REPLY_ARRAY || x->elements != 6) {
 		sess_reply_bad(&v->a->err, "EXEC");
 		goto done;
@@ -420,6 +424,12 @@ int vs_check_page(struct run *v)
 				sess_conn_reply_error(&v->a->conn, x, &v->a->err);
 			else
 				sess_reply_bad(&v->a->err, "EXEC");
+			freeReplyObject(x);
+			freeReplyObject(z);
+			goto done;
+		}
+		if (z->type == REDIS_REPLY_ERROR) { /* ZSCORE refused (the ACL): never "not indexed" */
+			sess_conn_reply_error(&v->a->conn, z, &v->a->err);
 			freeReplyObject(x);
 			freeReplyObject(z);
 			goto done;

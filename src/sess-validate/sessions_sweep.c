@@ -62,6 +62,11 @@ static int missing_metas(struct run *v, char (*meta)[SESS_KEY_MAX], size_t n,
 	if (sess_argv_pipe(&p, -1, -1, &av, &v->a->err) ||
 	    sess_pipe_next(&p, &r, NULL, &v->a->err))
 		goto done;
+	if (r->type == REDIS_REPLY_ERROR) { /* refused (the ACL): never "all there" */
+		sess_conn_reply_error(&v->a->conn, r, &v->a->err);
+		freeReplyObject(r);
+		goto done;
+	}
 	all = r->type == REDIS_REPLY_INTEGER && (size_t)r->integer == n;
 	freeReplyObject(r);
 	for (i = 0; !all && i < n; i++) {

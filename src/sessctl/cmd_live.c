@@ -166,6 +166,13 @@ int live_follow(struct cli_app *a, const char *id, long from)
 		first = 0;
 		/* pub/sub only wakes us; a quiet second re-reads the log anyway */
 		w = sess_conn_wait(&sub, 1000, &r, &a->err);
+		if (r && r->type == REDIS_REPLY_ERROR) { /* SUBSCRIBE refused (the ACL) */
+			sess_conn_reply_error(&sub, r, &a->err);
+			freeReplyObject(r);
+			free(st.last_text);
+			sessctl_switch_close(&sw), sess_conn_close(&sub);
+			return cli_app_fail(a);
+		}
 		if (r)
 			freeReplyObject(r);
 		if (w < 0) {
@@ -248,6 +255,12 @@ int cmd_watch(struct cli_app *a, void *opts, int argc, char **argv)
 			w = sess_conn_wait(&a->conn, 1000, &r, &a->err);
 		}
 
+		if (w > 0 && r->type == REDIS_REPLY_ERROR) { /* (P)SUBSCRIBE refused (the ACL) */
+			sess_conn_reply_error(&a->conn, r, &a->err);
+			freeReplyObject(r);
+			rc = cli_app_fail(a);
+			break;
+		}
 		if (w > 0) {
 			print_message(a, r);
 			freeReplyObject(r);

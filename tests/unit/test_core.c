@@ -394,6 +394,39 @@ static void test_execabort(void)
 	r.str = (char *)"EXECABORT Transaction discarded because of previous errors.";
 	sess_conn_reply_error(&c, &r, &err);
 	ok(err.cls == SESS_E_INTERNAL, "EXECABORT without a cause: internal");
+	/* a permission: the command, the user and the rule, in one line */
+	snprintf(cfg.username, sizeof cfg.username, "ops");
+	r.str = (char *)"NOPERM this user has no permissions to run the 'config|get' command";
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_AUTH && !strcmp(err.kind, "permission") &&
+	   strstr(err.msg, "ACL user ops may not run config|get") && strstr(err.msg, "ACL SETUSER ops +config|get") &&
+	   strstr(err.msg, "sesskit-acl(7)") && !strchr(err.msg, '\n'), "NOPERM: names the command, the user and the fix");
+	/* refused while queued in a MULTI: EXEC's "previous errors" is that refusal */
+	snprintf(c.last_err, sizeof c.last_err, "NOPERM this user has no permissions to run the 'zadd' command");
+	r.str = (char *)"EXECABORT Transaction discarded because of previous errors.";
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_AUTH && strstr(err.msg, "may not run zadd"), "EXECABORT after a queued NOPERM: permission (77), named");
+	/* MULTI itself refused: EXEC's "without MULTI" is that refusal */
+	snprintf(c.last_err, sizeof c.last_err, "NOPERM this user has no permissions to run the 'multi' command");
+	r.str = (char *)"ERR EXEC without MULTI";
+	sess_conn_reply_error(&c, &r, &err);
+	ok(err.cls == SESS_E_AUTH && strstr(err.msg, "may not run multi"), "EXEC without MULTI after a refused MULTI: permission (77), named");
+	c.last_err[0] = '\0';
+	/* the ACL refusing a command inside a sesskit script: found by its line */
+	{
+		const char *src = sess_lua_scripts[SESS_LUA_EMIT].src, *at = strstr(src, "redis.call('PUBLISH'"), *p;
+		char e[300];
+		long line = 1;
+		for (p = src; at && p < at; p++)
+			line += *p == '\n';
+		snprintf(e, sizeof e, "ERR The user executing the script can't run this command or subcommand script: %s, on @user_script:%ld.",
+			 sess_lua_scripts[SESS_LUA_EMIT].sha, line);
+		r.str = e;
+		sess_conn_reply_error(&c, &r, &err);
+		ok(at && err.cls == SESS_E_AUTH && strstr(err.msg, "may not run publish (in a sesskit script)"),
+		   "a script refused by the ACL: the command on its line is named");
+	}
+	cfg.username[0] = '\0';
 	/* the server's state, not ours: temporary (75), never internal */
 	r.str = (char *)"ERR max number of clients reached";
 	sess_conn_reply_error(&c, &r, &err);

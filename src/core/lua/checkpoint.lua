@@ -1,6 +1,7 @@
 -- checkpoint: ARGV reason; returns {checkpoint number, seq, now}
 local _, e = check_call(5, 1)
 if e then return e end
+do local refused = acl_refused(nil, 'hset', 'pexpire', 'rpush') if refused then return refused end end
 local reason = ARGV[1]
 if #reason < 1 or #reason > REASON_MAX or string.find(reason, '%c') then
   return badarg(string.format('reason must be 1 to %d bytes without control characters, not %s',

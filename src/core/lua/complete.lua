@@ -1,6 +1,7 @@
 -- complete: returns {1 if it completed now, 0 if it already was, seq, now}
 local _, e = check_call(5, 0)
 if e then return e end
+do local refused = acl_refused(nil, 'hset', 'rpush') if refused then return refused end end
 local m
 m, e = load_meta(S_F_STATE, S_F_SEQ, S_F_CHAIN)
 if not m then return e end

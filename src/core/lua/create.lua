@@ -3,6 +3,7 @@
 -- returns {created ms, ttl ms}
 local _, e = check_call(5, 4)
 if e then return e end
+do local refused = acl_refused(nil, 'del', 'hset', 'pexpire', 'rpush') if refused then return refused end end
 local agent
 agent, e = agent_arg(ARGV[1])
 if not agent then return e end

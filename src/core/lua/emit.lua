@@ -138,6 +138,7 @@ local chain = meta[S_F_CHAIN]
 local ttl = tonumber(meta[S_F_TTL])
 local snap = ARGV[2] == '1'
 local chan = ARGV[3]
+do local refused = acl_refused(chan, 'rpush', 'hset', 'pexpire', 'publish') if refused then return refused end end
 local now = now_ms()
 local out = {now, ttl * 1000}
 local log, newids, cps, hist = {}, {}, {}, {}

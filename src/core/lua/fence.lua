@@ -5,6 +5,7 @@
 -- Returns 1 if the session exists, 0 if not.
 local _, e = check_call(1, 1)
 if e then return e end
+do local refused = acl_refused(nil, 'hdel', 'hset') if refused then return refused end end
 if #ARGV[1] > 512 then
   return badarg('the target description is longer than 512 bytes: ' .. shown(ARGV[1]))
 end

@@ -1,6 +1,7 @@
 -- join: ARGV agent-field; returns {1 if newly joined else 0, agents, now, ttl ms}
 local _, e = check_call(5, 1)
 if e then return e end
+do local refused = acl_refused(nil, 'hset', 'hincrby', 'pexpire', 'rpush') if refused then return refused end end
 local agent
 agent, e = agent_arg(ARGV[1])
 if not agent then return e end

@@ -2,6 +2,7 @@
 -- The last agent leaving puts the whole session on the grace TTL.
 local _, e = check_call(5, 2)
 if e then return e end
+do local refused = acl_refused(nil, 'hdel', 'hset', 'pexpire', 'rpush') if refused then return refused end end
 local agent
 agent, e = agent_arg(ARGV[1])
 if not agent then return e end

@@ -40,6 +40,17 @@
 -- a kill at any instant leaves both or neither. (Task keys live outside the
 -- session's slot: targets must be one server, not a cluster.)
 -- prelude: none
+-- The ACL (as the prelude's acl_refused): refused before the first write.
+if redis.acl_check_cmd then
+  local k = KEYS[1]
+  for _, c in ipairs({{'del', k}, {'hset', k, 'f', 'v'}, {'hincrby', k, 'f', '1'}, {'hdel', k, 'f'},
+                      {'rename', k, k}, {'persist', k}, {'sadd', k, 'm'}}) do
+    if not redis.acl_check_cmd(unpack(c)) then
+      return redis.error_reply("NOPERM this user has no permissions to run the '" .. c[1] ..
+        "' command (or on its keys or channel)")
+    end
+  end
+end
 if #KEYS ~= 13 or #ARGV ~= 7 then
   return redis.error_reply('SESSBADARG migput expects 13 keys and 7 arguments')
 end

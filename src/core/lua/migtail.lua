@@ -15,6 +15,7 @@
 -- All is checked, the chain recomputed, before the first write.
 local _, e = check_call(5, nil)
 if e then return e end
+do local refused = acl_refused(nil, 'rpush', 'del', 'hset', 'hdel', 'pexpireat', 'persist') if refused then return refused end end
 if #ARGV < 9 then return badarg('expects at least 9 arguments, got ' .. #ARGV) end
 local th = ARGV[1]
 local tseq, thlen, at

@@ -14,6 +14,7 @@
 -- session is no longer on the target; the caller drops the mark). The members
 -- and creator are the session's before the undo (removed) or after it
 -- (restored), for the index upkeep.
+do local refused = acl_refused(nil, 'hdel', 'del', 'restore', 'pexpireat', 'hset') if refused then return refused end end
 local id = ARGV[1]
 local mark = redis.call('HGET', KEYS[6], id)
 if not mark then return {'gone', 0, '', ''} end

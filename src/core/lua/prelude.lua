@@ -360,3 +360,27 @@ local function by_name(m, names)
   for i = 1, #names do t[names[i]] = m[i + 1] end
   return t
 end
+
+-- The ACL (Redis 7: redis.acl_check_cmd): a user who may not run one of
+-- the script's writes is refused before the first, so a permission never
+-- leaves half a change (Redis does not roll a script back). The reply is
+-- NOPERM naming the command, as Redis's own. chan: the channel PUBLISH
+-- uses, if any; KEYS[1] stands for the keys (they share the prefix).
+local function acl_refused(chan, ...)
+  if not redis.acl_check_cmd then return nil end
+  -- built here, not with the prelude: scripts that do not write never pay
+  local ACL_ARGS = {hset = {'f', 'v'}, hdel = {'f'}, hincrby = {'f', '1'}, rpush = {'v'},
+    pexpire = {'1'}, pexpireat = {'1'}, ltrim = {'0', '1'}, sadd = {'m'}, restore = {'0', 'x'},
+    del = {}, persist = {}}
+  for _, c in ipairs({...}) do
+    local ok
+    if c == 'publish' then ok = redis.acl_check_cmd(c, chan, 'm')
+    elseif c == 'rename' then ok = redis.acl_check_cmd(c, KEYS[1], KEYS[1])
+    else ok = redis.acl_check_cmd(c, KEYS[1], unpack(ACL_ARGS[c])) end
+    if not ok then
+      return redis.error_reply("NOPERM this user has no permissions to run the '" .. c ..
+        "' command (or on its keys or channel)")
+    end
+  end
+  return nil
+end

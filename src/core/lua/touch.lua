@@ -1,6 +1,7 @@
 -- touch: ARGV new ttl seconds or 0 to keep it; returns {now, ttl ms}
 local _, e = check_call(5, 1)
 if e then return e end
+do local refused = acl_refused(nil, 'hset', 'pexpire', 'rpush') if refused then return refused end end
 local ttl
 ttl, e = int_arg(ARGV[1], 'ttl (seconds, 0 keeps it)', 0, TTL_MAX)
 if not ttl then return e end

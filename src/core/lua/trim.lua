@@ -4,6 +4,7 @@
 -- possible (the history, which is small, is kept whole).
 local _, e = check_call(5, 1)
 if e then return e end
+do local refused = acl_refused(nil, 'hset', 'ltrim', 'pexpire', 'rpush') if refused then return refused end end
 local max
 max, e = int_arg(ARGV[1], 'max (events to keep)', 0, MAX_EVENTS_MAX)
 if not max then return e end

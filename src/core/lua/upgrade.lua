@@ -6,6 +6,7 @@
 -- starts at that record (events before it are kept but not chained).
 local _, e = check_call(5, 0)
 if e then return e end
+do local refused = acl_refused(nil, 'del', 'hset', 'pexpire', 'rpush') if refused then return refused end end
 local v = redis.call('HGET', KEYS[1], S_F_VERSION)
 if not v then return redis.error_reply('SESSNOTFOUND session not found') end
 if v == S_LAYOUT then return {0} end

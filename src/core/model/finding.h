@@ -12,7 +12,8 @@
 enum sess_sev {
 	SESS_SEV_ERROR,
 	SESS_SEV_WARNING,
-	SESS_SEV_RECOMMENDATION
+	SESS_SEV_RECOMMENDATION,
+	SESS_SEV_INFO           /* a fact worth knowing: never fails a check */
 };
 
 struct sess_finding {
@@ -32,7 +33,8 @@ typedef int (*sess_finding_fn)(const struct sess_finding *f, void *arg);
 
 static inline const char *sess_sev_name(enum sess_sev s)
 {
-	return s == SESS_SEV_ERROR ? "error" : s == SESS_SEV_WARNING ? "warning" : "recommendation";
+	return s == SESS_SEV_ERROR ? "error" : s == SESS_SEV_WARNING ? "warning"
+	     : s == SESS_SEV_INFO ? "info" : "recommendation";
 }
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/redis/conn_acl.h"
 #include "core/redis/conn_tls.h"
 
 #define READ_CHUNK 16384    /* bytes per read (hiredis reads as much) */
@@ -239,6 +240,10 @@ static int take(struct sess_conn *c, redisReply **out)
 	if (redisReaderGetReply(c->reader, &r) != REDIS_OK)
 		return set_fail(c, SESS_IO_PROTOCOL, c->reader->errstr);
 	*out = r;
+	/* an error reply is kept: EXEC's "previous errors" names no cause */
+	if (r && (*out)->type == REDIS_REPLY_ERROR && (*out)->str && strncmp((*out)->str, "EXECABORT", 9) &&
+	    !strstr((*out)->str, "EXEC without MULTI"))
+		snprintf(c->last_err, sizeof c->last_err, "%s", (*out)->str);
 	/* through Sentinel, a primary turned replica (READONLY) or a server
 	 * reloading (LOADING) is left: the next use or reopen asks the
 	 * sentinels again */

@@ -53,6 +53,7 @@ struct sess_conn {
 	char where[300];               /* "127.0.0.1:6379/0", for messages */
 	unsigned long owed;            /* commands queued or sent, replies not read */
 	struct sess_cluster *cl;       /* non-NULL: a cluster conn (cluster.h) */
+	char last_err[200];            /* the last error reply read (EXECABORT's cause) */
 };
 
 /* Connect, authenticate and select the database. On failure the conn is
@@ -207,7 +208,11 @@ void sess_cluster_free(struct sess_conn *c);
 /* ---- errors ---- */
 
 /* Turn an error reply into err (class from its prefix: LOADING, BUSY and
- * TRYAGAIN are temporary, NOAUTH/WRONGPASS/NOPERM are auth, ...). */
+ * TRYAGAIN are temporary, NOAUTH/WRONGPASS/NOPERM are auth, ...). A
+ * permission refused (NOPERM, or the ACL refusing a command a sesskit
+ * script calls) names the command, the user and the ACL SETUSER rule;
+ * EXECABORT "previous errors" is mapped as the last error reply c read
+ * (a command refused while queued). */
 int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 			  struct sess_err *err);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/redis/conn_acl.h"
 #include "core/redis/conn_tls.h"
 
 /* Where the user named the server, for the fix in a message. */
@@ -75,9 +76,16 @@ int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 	static const char abort_cause[] = "EXECABORT Transaction discarded because of: ";
 
 	/* a refusal at EXEC time (out of memory, a replica, a permission)
-	 * comes wrapped: the cause decides, as if it came alone */
+	 * comes wrapped: the cause decides, as if it came alone; a command
+	 * refused while queued (a permission) is the cause of "previous
+	 * errors" */
 	if (!strncmp(s, abort_cause, sizeof abort_cause - 1) && s[sizeof abort_cause - 1])
 		s += sizeof abort_cause - 1;
+	else if (!strncmp(s, "EXECABORT", 9) && c->last_err[0])
+		s = c->last_err;
+	/* MULTI itself refused: EXEC finds no transaction */
+	else if (strstr(s, "EXEC without MULTI") && !strncmp(c->last_err, "NOPERM", 6))
+		s = c->last_err;
 	if (!strncmp(s, "LOADING", 7))
 		return sess_err_set(err, SESS_E_TEMP, "loading",
 				    "%s is loading its dataset; try again in a moment", c->where);
@@ -96,10 +104,8 @@ int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 		return sess_err_set(err, SESS_E_AUTH, "auth",
 				    "%s refused the user name or password; check REDIS_USERNAME and REDIS_PASSWORD",
 				    c->where);
-	if (!strncmp(s, "NOPERM", 6))
-		return sess_err_set(err, SESS_E_AUTH, "permission",
-				    "%s: this user lacks a permission (%s); grant it with ACL SETUSER",
-				    c->where, s);
+	if (!strncmp(s, "NOPERM", 6) || strstr(s, "The user executing the script can't"))
+		return sess_conn_noperm(c->where, c->cfg, s, err);
 	if (strstr(s, "AUTH <password> called without any password configured") ||
 	    strstr(s, "without any password configured"))
 		return sess_err_set(err, SESS_E_AUTH, "auth",

@@ -87,6 +87,10 @@ int sess_checkpoints(struct sess_ctx *s, const char *id, sess_each_fn each,
 	    sess_pipe_cmdf(&p, 0, err, "HGETALL %s", k.cps) ||
 	    sess_pipe_next(&p, &ex, NULL, err) || sess_pipe_next(&p, &h, NULL, err))
 		goto done;
+	if (ex->type == REDIS_REPLY_ERROR || h->type == REDIS_REPLY_ERROR) { /* refused (the ACL, ...) */
+		sess_conn_reply_error(s->conn, ex->type == REDIS_REPLY_ERROR ? ex : h, err);
+		goto done;
+	}
 	if (ex->type != REDIS_REPLY_INTEGER || h->type != REDIS_REPLY_ARRAY) {
 		sess_reply_bad(err, "HGETALL");
 		goto done;

@@ -60,7 +60,7 @@ static int prune_index(struct sess_ctx *s, const char *key, int dry,
 		redisReply *ids = NULL;
 		size_t i;
 		long kept = 0;
-		int rc = 0;
+		int rc = 0, refused = 0;
 
 		if ((more = zpage(s, key, now, offset, &ids, err)) <= 0)
 			return more;
@@ -83,14 +83,23 @@ static int prune_index(struct sess_ctx *s, const char *key, int dry,
 				if (!dry)
 					rc = sess_pipe_cmdf(&p, -1, err, "ZADD %s %lld %s", key, exp,
 							    ids->element[i]->str);
+			} else if (r->type == REDIS_REPLY_ERROR) {
+				/* refused (the ACL, ...): said, never taken for "kept" */
+				if (!refused++)
+					sess_conn_reply_error(s->conn, r, err);
 			} else {
 				kept++;
 			}
 			freeReplyObject(r);
 		}
 		/* the ZREMs and ZADDs, queued behind the PTTLs */
-		if (!rc)
+		if (!rc && refused) {
+			struct sess_err e2;
+			sess_pipe_run(&p, &e2);
+			rc = -1;
+		} else if (!rc) {
 			rc = sess_pipe_run(&p, err);
+		}
 		sess_pipe_free(&p);
 		offset += dry ? (long)ids->elements : kept;
 		freeReplyObject(ids);

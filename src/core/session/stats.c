@@ -37,8 +37,10 @@ int sess_stats(struct sess_ctx *s, cJSON **out, struct sess_err *err)
 		goto done;
 	if (h->type != REDIS_REPLY_ARRAY || act->type != REDIS_REPLY_INTEGER ||
 	    all->type != REDIS_REPLY_INTEGER) {
-		if (h->type == REDIS_REPLY_ERROR)
-			sess_conn_reply_error(s->conn, h, err);
+		const redisReply *e = h->type == REDIS_REPLY_ERROR ? h : act->type == REDIS_REPLY_ERROR ? act
+				    : all->type == REDIS_REPLY_ERROR ? all : NULL;
+		if (e) /* refused (the ACL, ...): said as such */
+			sess_conn_reply_error(s->conn, e, err);
 		else
 			sess_reply_bad(err, "stats");
 		goto done;

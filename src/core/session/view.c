@@ -116,8 +116,8 @@ int sess_get(struct sess_ctx *s, const char *id, int with_events,
 	    sess_pipe_cmdf(&p, 0, err, "PTTL %s", k.meta) ||
 	    sess_pipe_next(&p, &h, NULL, err) || sess_pipe_next(&p, &t, NULL, err))
 		goto done;
-	if (h->type == REDIS_REPLY_ERROR) {
-		sess_conn_reply_error(s->conn, h, err);
+	if (h->type == REDIS_REPLY_ERROR || t->type == REDIS_REPLY_ERROR) {
+		sess_conn_reply_error(s->conn, h->type == REDIS_REPLY_ERROR ? h : t, err);
 		goto done;
 	}
 	if (h->type != REDIS_REPLY_ARRAY) {

@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# sess-migrate with --wait-replicas: a "copied" line (and the summary's
+# count) only once the target's replicas have the session (WAIT).
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load helpers/redis
+	common_setup_file
+	redis_start_named DST
+	redis_start_named REPL --replicaof 127.0.0.1 "$DST_PORT"
+	local i
+	for i in $(seq 200); do
+		redis-cli -s "$REPL_SOCK" INFO replication | grep -q 'master_link_status:up' && return 0
+		sleep 0.05
+	done
+	echo "the replica did not connect" >&2
+	return 1
+}
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() {
+	load helpers/redis
+	common_setup
+	DST=$(redis_url DST)
+	local i
+	for i in 1 2 3; do
+		sctl create --agent a --id "d$i" >/dev/null
+		sctl emit "d$i" --actor a --type t >/dev/null
+	done
+}
+
+dcli() { redis-cli -s "$DST_SOCK" "$@"; }
+waits() { dcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_wait:calls=\([0-9]*\),.*/\1/p'; }
+
+@test "--wait-replicas 1 with a replica: every copied line after its batch's WAIT" {
+	dcli CONFIG RESETSTAT >/dev/null
+	run -0 sk sess-migrate copy --all --to "$DST" --task w1 --batch 2 --wait-replicas 1
+	assert_equal "$(jq -r 'select(.status) | .status' <<<"$output" | sort | uniq -c | awk '{print $1, $2}')" "3 copied"
+	assert_equal "$(jq -r 'select(.summary) | .copied' <<<"$output")" 3
+	assert_equal "$(waits)" 2
+	assert_equal "$(redis-cli -s "$REPL_SOCK" EXISTS 'sess:{d1}:meta' 'sess:{d2}:meta' 'sess:{d3}:meta')" 3
+}
+
+@test "--wait-replicas 2 with one replica: no copied line, exit 75, and resume completes it" {
+	run -75 --separate-stderr sk sess-migrate copy --all --to "$DST" --task w2 --wait-replicas 2 --wait-timeout 100
+	[ -z "$(jq -r 'select(.status == "copied") | .id' <<<"$output")" ] || fail "copied lines printed: $output"
+	# the cause, then (as every stopped task) how to go on
+	[[ $(sed -n 1p <<<"$stderr") == *"last 3 sessions: only 1 of 2 replicas acknowledged"* ]] || fail "$stderr"
+	[[ $(sed -n 2p <<<"$stderr") == *"resume w2"* ]] || fail "$stderr"
+	assert_equal "$(jq -r 'select(.summary) | .copied' <<<"$output")" 0
+	run -0 sk sess-migrate resume w2 --to "$DST" --wait-replicas 1
+	run -0 sk sess-migrate verify --all --to "$DST"
+}
+
+@test "without --wait-replicas (no Sentinel): no WAIT" {
+	dcli CONFIG RESETSTAT >/dev/null
+	run -0 sk sess-migrate copy --all --to "$DST" --task w3
+	assert_equal "$(waits)" ""
+}
