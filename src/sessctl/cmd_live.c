@@ -170,7 +170,7 @@ int live_follow(struct cli_app *a, const char *id, long from)
 			sess_conn_reply_error(&sub, r, &a->err);
 			freeReplyObject(r);
 			free(st.last_text);
-			sessctl_switch_close(&sw), sess_conn_close(&sub);
+			sess_switch_close(&sw), sess_conn_close(&sub);
 			return cli_app_fail(a);
 		}
 		if (r)
