@@ -44,7 +44,9 @@ waits() { dcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_wait:calls=\(
 	run -75 --separate-stderr sk sess-migrate copy --all --to "$DST" --task w2 --wait-replicas 2 --wait-timeout 100
 	[ -z "$(jq -r 'select(.status == "copied") | .id' <<<"$output")" ] || fail "copied lines printed: $output"
 	# the cause, then (as every stopped task) how to go on
-	[[ $(sed -n 1p <<<"$stderr") == *"last 3 sessions: only 1 of 2 replicas acknowledged"* ]] || fail "$stderr"
+	[[ $(sed -n 1p <<<"$stderr") == *"copied to the target's primary but not confirmed"*"only 1 of 2 replicas acknowledged"* ]] || fail "$stderr"
+	# each session of the batch is a failed line saying so (not_durable)
+	assert_equal "$(jq -s 'map(select(.status == "failed" and .error.code == "not_durable")) | length' <<<"$output")" 3
 	[[ $(sed -n 2p <<<"$stderr") == *"resume w2"* ]] || fail "$stderr"
 	assert_equal "$(jq -r 'select(.summary) | .copied' <<<"$output")" 0
 	run -0 sk sess-migrate resume w2 --to "$DST" --wait-replicas 1

@@ -11,15 +11,18 @@
 
 #include "core/model/keys.h"
 
-#define SOMETIMES " role? select?"  /* through Sentinel; a database other than 0 */
+/* through Sentinel; a database other than 0; on a Redis Cluster (the
+ * slot map, ASK redirections, and the CLUSTER MYID a SCAN asks to know
+ * whether it walks one server or every master) */
+#define SOMETIMES " role? select? cluster|myid? cluster|slots? asking?"
 
 const struct sv_acl_mode sv_acl_modes[] = {
 	{"sessctl", "read", "get, events (--follow), list, agents, checkpoints, checkpoint show, stats, watch",
-	 "evalsha script|load eval? exists get hget hgetall hmget lrange pttl zcard zcount zrevrange"
+	 "evalsha script|load? eval? exists get hget hgetall hmget lrange pttl zcard zcount zrevrange"
 	 " subscribe psubscribe" SOMETIMES,
 	 "~%p:*", "&%p:* &%n"},
 	{"sessctl", "write", "create, join, leave, emit, checkpoint, touch, complete, delete, batch, shell",
-	 "evalsha script|load eval? del exists get hdel hincrby hkeys hmget hset pexpire pttl"
+	 "evalsha script|load? eval? del exists get hdel hincrby hkeys hmget hset pexpire pttl"
 	 " publish rpush set time zadd zrem wait?" SOMETIMES,
 	 "~%p:*", "&%p:*"},
 	{"sessctl", "maintenance", "maintenance (prune the index, trim logs)",
@@ -41,10 +44,10 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 " config|set? info? lrange? zcount? scan?" SOMETIMES,
 	 "~%p:*", "&%n &%m"},
 	{"sess-migrate", "cutover", "--from of sync --cutover (with the sync-source line) and unfence: fences the source",
-	 "evalsha script|load eval? exists hdel hset del set scan" SOMETIMES,
+	 "evalsha script|load? eval? exists hdel hset del set scan" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-migrate", "target", "--to of copy, resume, import, sync, rollback, status, tasks, verify",
-	 "evalsha script|load eval? multi exec del dump? exists hdel hget hgetall hincrby hkeys hmget hscan hset"
+	 "evalsha script|load? eval? multi exec del dump? exists hdel hget hgetall hincrby hkeys hmget hscan hset"
 	 " info? llen? lrange pexpireat pttl rename restore rpush sadd set srem sscan time zadd zrange"
 	 " zrangebyscore zrank zrem zscore persist? wait?" SOMETIMES,
 	 "~%p:*", ""},
