@@ -157,6 +157,40 @@ static int case_route(void)
 	return 0;
 }
 
+/* The real server's CLUSTER KEYSLOT of "{tag}" for every slot's tag
+ * (core/model/slot.h), in one pipeline: the generated table agrees. */
+static int case_tags(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	char key[SESS_SLOT_TAG_MAX + 3];
+	int s, bad = 0;
+
+	if (setup("yes", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0 && c.cl, "connected");
+	for (s = 0; s < SESS_SLOTS; s++) {
+		snprintf(key, sizeof key, "{%s}", sess_slot_tag(s));
+		if (sess_conn_appendf(&c, &err, "CLUSTER KEYSLOT %s", key))
+			bad++;
+	}
+	ok(bad == 0 && sess_conn_send(&c, &err) == 0, "%d CLUSTER KEYSLOT sent", SESS_SLOTS);
+	for (s = 0; s < SESS_SLOTS; s++) {
+		redisReply *r;
+		if (sess_conn_read(&c, &r, &err)) {
+			printf("# read %d: %s\n", s, err.msg);
+			return 1;
+		}
+		if (!(r->type == REDIS_REPLY_INTEGER && r->integer == s) && bad++ < 3)
+			printf("# slot %d: the server puts {%s} in %lld\n", s, sess_slot_tag(s),
+			       r->type == REDIS_REPLY_INTEGER ? r->integer : -1LL);
+		freeReplyObject(r);
+	}
+	ok(bad == 0, "the server puts {tag} in its slot, for every slot (%d wrong)", bad);
+	sess_conn_close(&c);
+	return 0;
+}
+
 static int case_pipeline(void)
 {
 	enum { N = 600 };
@@ -794,6 +828,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(what, "slot"))
 		rc = case_slot();
+	else if (!strcmp(what, "tags"))
+		rc = case_tags();
 	else if (!strcmp(what, "route"))
 		rc = case_route();
 	else if (!strcmp(what, "pipeline"))
