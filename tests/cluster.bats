@@ -41,6 +41,11 @@ drive() {
 		fail "the server's foo{{bar}}zap"
 }
 
+@test "slot tags (core/model/slot.h): the server puts every slot's {tag} in that slot" {
+	drive tags
+	assert_output --partial "for every slot (0 wrong)"
+}
+
 @test "commands go to the master serving their key's slot" {
 	local line key val owner
 	drive route

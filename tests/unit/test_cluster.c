@@ -107,25 +107,8 @@ static int case_slot(void)
 	char wire[128];
 	size_t n;
 
-	/* the spec's example, and CLUSTER KEYSLOT's documented ones */
-	ok(sess_cluster_crc16("123456789", 9) == 0x31C3, "CRC16 of 123456789 is 0x31C3");
-	ok(sess_cluster_keyslot("123456789", 9) == (0x31C3 & 16383), "its slot is 0x31C3 mod 16384");
-	ok(sess_cluster_keyslot("somekey", 7) == 11058, "somekey: slot 11058");
-	ok(sess_cluster_keyslot("foo{hash_tag}", 13) == 2515, "foo{hash_tag}: slot 2515 (the tag's)");
-	ok(sess_cluster_keyslot("hash_tag", 8) == 2515, "hash_tag: the same slot");
-	/* the spec's tag rules */
-	ok(sess_cluster_keyslot("{user1000}.following", 20) == sess_cluster_keyslot("{user1000}.followers", 20),
-	   "{user1000}.following and .followers share a slot");
-	ok(sess_cluster_keyslot("foo{}{bar}", 10) == sess_cluster_keyslot("foo{}{bar}", 10) &&
-	   sess_cluster_keyslot("foo{}{bar}", 10) == (int)(sess_cluster_crc16("foo{}{bar}", 10) & 16383),
-	   "foo{}{bar}: an empty tag hashes the whole key");
-	ok(sess_cluster_keyslot("foo{{bar}}zap", 13) == sess_cluster_keyslot("{bar", 4),
-	   "foo{{bar}}zap: the tag is {bar");
-	ok(sess_cluster_keyslot("foo{bar}{zap}", 13) == sess_cluster_keyslot("bar", 3),
-	   "foo{bar}{zap}: the first tag, bar");
-	ok(sess_cluster_keyslot("foo{bar", 7) == (int)(sess_cluster_crc16("foo{bar", 7) & 16383),
-	   "foo{bar: no closing brace, the whole key");
-	ok(sess_cluster_cmd_slot(6, eval, NULL) == sess_cluster_keyslot("u1", 2), "EVALSHA: the first key after numkeys");
+	/* the slot of a key alone: tests/unit/test_slot */
+	ok(sess_cluster_cmd_slot(6, eval, NULL) == sess_slot_of_key("u1", 2), "EVALSHA: the first key after numkeys");
 	ok(sess_cluster_cmd_slot(2, get, NULL) == 11058, "GET: argv[1]");
 	ok(sess_cluster_cmd_slot(1, ping, NULL) == -1, "PING: no key");
 	ok(sess_cluster_cmd_slot(6, xr, NULL) == 2515, "XREAD: the key after STREAMS");
@@ -174,6 +157,40 @@ static int case_route(void)
 	return 0;
 }
 
+/* The real server's CLUSTER KEYSLOT of "{tag}" for every slot's tag
+ * (core/model/slot.h), in one pipeline: the generated table agrees. */
+static int case_tags(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	char key[SESS_SLOT_TAG_MAX + 3];
+	int s, bad = 0;
+
+	if (setup("yes", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0 && c.cl, "connected");
+	for (s = 0; s < SESS_SLOTS; s++) {
+		snprintf(key, sizeof key, "{%s}", sess_slot_tag(s));
+		if (sess_conn_appendf(&c, &err, "CLUSTER KEYSLOT %s", key))
+			bad++;
+	}
+	ok(bad == 0 && sess_conn_send(&c, &err) == 0, "%d CLUSTER KEYSLOT sent", SESS_SLOTS);
+	for (s = 0; s < SESS_SLOTS; s++) {
+		redisReply *r;
+		if (sess_conn_read(&c, &r, &err)) {
+			printf("# read %d: %s\n", s, err.msg);
+			return 1;
+		}
+		if (!(r->type == REDIS_REPLY_INTEGER && r->integer == s) && bad++ < 3)
+			printf("# slot %d: the server puts {%s} in %lld\n", s, sess_slot_tag(s),
+			       r->type == REDIS_REPLY_INTEGER ? r->integer : -1LL);
+		freeReplyObject(r);
+	}
+	ok(bad == 0, "the server puts {tag} in its slot, for every slot (%d wrong)", bad);
+	sess_conn_close(&c);
+	return 0;
+}
+
 static int case_pipeline(void)
 {
 	enum { N = 600 };
@@ -193,7 +210,7 @@ static int case_pipeline(void)
 		    sess_conn_appendf(&c, &err, "GET %s", key))
 			bad++;
 		for (k = 0; k < 3; k++)
-			if (port_of(&c, sess_cluster_keyslot(key, strlen(key))) == ports[k])
+			if (port_of(&c, sess_slot_of_key(key, strlen(key))) == ports[k])
 				seen[k] = 1;
 	}
 	ok(bad == 0, "%d commands queued", 3 * N);
@@ -225,7 +242,7 @@ static int case_pipeline(void)
 		/* a key the seed (the node of keyless commands) does not serve */
 		for (t = 0; t < 100; t++) {
 			snprintf(tk, sizeof tk, "{t%d}a", t);
-			if (port_of(&c, sess_cluster_keyslot(tk, strlen(tk))) != ports[0])
+			if (port_of(&c, sess_slot_of_key(tk, strlen(tk))) != ports[0])
 				break;
 		}
 		sess_conn_appendf(&c, &err, "PING");
@@ -254,7 +271,7 @@ static int case_pipeline(void)
 		for (pass = 0; pass < 2; pass++) {
 			for (t = 0; t < 100; t++) {
 				snprintf(xk, sizeof xk, "{x%d}a", t);
-				if (port_of(&c, sess_cluster_keyslot(xk, strlen(xk))) != ports[0])
+				if (port_of(&c, sess_slot_of_key(xk, strlen(xk))) != ports[0])
 					break;
 			}
 			got = 0;
@@ -309,7 +326,7 @@ static int case_moved(void)
 	struct sess_conn c;
 	struct sess_err err;
 	const char *key = "moved:1";
-	int slot = sess_cluster_keyslot(key, strlen(key)), a, b;
+	int slot = sess_slot_of_key(key, strlen(key)), a, b;
 	char s[16];
 	redisReply *r;
 
@@ -379,7 +396,7 @@ static int case_ask(void)
 	struct sess_conn c;
 	struct sess_err err;
 	const char *k1 = "ask{t}1", *k2 = "ask{t}2";
-	int slot = sess_cluster_keyslot(k1, strlen(k1)), a, b;
+	int slot = sess_slot_of_key(k1, strlen(k1)), a, b;
 	char s[16], ida[64], idb[64], bport[16];
 	redisReply *r;
 
@@ -458,7 +475,7 @@ static int case_down(void)
 	struct sess_conn c;
 	struct sess_err err;
 	const char *key = "down:1";
-	int slot = sess_cluster_keyslot(key, strlen(key)), a, k;
+	int slot = sess_slot_of_key(key, strlen(key)), a, k;
 	char s[16];
 	redisReply *r;
 	long long t0;
@@ -627,7 +644,7 @@ static int case_auto(void)
 	/* a key on another master than the seed */
 	for (i = 0; i < 100; i++) {
 		snprintf(key, sizeof key, "auto:%d", i);
-		slot = sess_cluster_keyslot(key, strlen(key));
+		slot = sess_slot_of_key(key, strlen(key));
 		if (strstr(on_node(ports[0], "GET %s", key, NULL), "MOVED"))
 			break;
 	}
@@ -646,7 +663,7 @@ static int case_lost(void)
 	struct sess_conn c;
 	struct sess_err err;
 	const char *key = "lost:1";
-	int slot = sess_cluster_keyslot(key, strlen(key)), owner;
+	int slot = sess_slot_of_key(key, strlen(key)), owner;
 	redisReply *r, *g;
 
 	if (setup("yes", 5000))
@@ -692,7 +709,7 @@ static int case_failover(void)
 	/* a key of the seed's, so the seed itself goes */
 	for (i = 0; i < 1000; i++) {
 		snprintf(key, sizeof key, "fo:%d", i);
-		slot = sess_cluster_keyslot(key, strlen(key));
+		slot = sess_slot_of_key(key, strlen(key));
 		if (port_of(&c, slot) == ports[0])
 			break;
 	}
@@ -726,7 +743,7 @@ static int case_scripts(void)
 	struct sess_err err;
 	const char *key = "{scr}k";
 	const char *sha = sess_script_sha(SESS_LUA_CREATE);
-	int slot = sess_cluster_keyslot(key, strlen(key)), k, owner, loaded = 0;
+	int slot = sess_slot_of_key(key, strlen(key)), k, owner, loaded = 0;
 	redisReply *r;
 
 	if (setup("yes", 5000))
@@ -811,6 +828,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(what, "slot"))
 		rc = case_slot();
+	else if (!strcmp(what, "tags"))
+		rc = case_tags();
 	else if (!strcmp(what, "route"))
 		rc = case_route();
 	else if (!strcmp(what, "pipeline"))

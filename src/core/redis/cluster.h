@@ -72,22 +72,17 @@
 
 #include "core/base/err.h"
 #include "core/model/config.h"
+#include "core/model/slot.h"
 #include "core/redis/conn.h"
 
-#define SESS_CLUSTER_SLOTS 16384
+#define SESS_CLUSTER_SLOTS SESS_SLOTS
 /* MOVED reads the whole map again at most this often */
 #define SESS_CLUSTER_REFRESH_MS 250
 /* most redirections of one command before its reply is returned as is */
 #define SESS_CLUSTER_MAX_REDIRECTS 16
 
-/* ---- pure: the slot of a key, the key of a command ---- */
+/* ---- pure: the key of a command (the slot of a key: model/slot.h) ---- */
 
-/* CRC16/XMODEM as Redis Cluster uses it ("123456789" -> 0x31C3). */
-unsigned sess_cluster_crc16(const char *buf, size_t len);
-/* The hash slot of a key: CRC16 of the hash tag (the bytes between the
- * first '{' and the first '}' after it, when not empty), else of the
- * whole key, modulo 16384. */
-int sess_cluster_keyslot(const char *key, size_t len);
 /* The slot of the command argv: its first key's (argv[1] for most;
  * after numkeys for EVAL, EVALSHA, FCALL and their _RO forms; after
  * STREAMS for XREAD/XREADGROUP; argv[2] for MEMORY USAGE, OBJECT),

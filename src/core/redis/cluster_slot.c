@@ -1,40 +1,10 @@
-/* cluster_slot.c - the hash slot of a key and the key of a command (see
- * cluster.h); pure functions, no I/O. */
+/* cluster_slot.c - the key of a command and its slot (see cluster.h;
+ * the slot of a key is model/slot.c); pure functions, no I/O. */
 #include "core/redis/cluster.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* CRC16-CCITT (XMODEM): polynomial 0x1021, initial 0, no reflection, as
- * the Redis Cluster specification defines it; computed bit by bit (a
- * key is short, and this needs no table). */
-unsigned sess_cluster_crc16(const char *buf, size_t len)
-{
-	unsigned crc = 0;
-	size_t i;
-	int b;
-
-	for (i = 0; i < len; i++) {
-		crc ^= (unsigned)(unsigned char)buf[i] << 8;
-		for (b = 0; b < 8; b++)
-			crc = (crc & 0x8000) ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-	}
-	return crc;
-}
-
-int sess_cluster_keyslot(const char *key, size_t len)
-{
-	const char *open = memchr(key, '{', len), *close;
-
-	if (open) {
-		size_t after = (size_t)(open - key) + 1;
-		close = memchr(open + 1, '}', len - after);
-		if (close && close > open + 1)
-			return (int)(sess_cluster_crc16(open + 1, (size_t)(close - open - 1)) & 16383);
-	}
-	return (int)(sess_cluster_crc16(key, len) & 16383);
-}
 
 #define LEN(i) (lens ? lens[i] : strlen(argv[i]))
 
@@ -91,7 +61,7 @@ int sess_cluster_cmd_slot(int argc, const char **argv, const size_t *lens)
 {
 	int k = first_key(argc, argv, lens);
 
-	return k < 0 ? -1 : sess_cluster_keyslot(argv[k], LEN(k));
+	return k < 0 ? -1 : sess_slot_of_key(argv[k], LEN(k));
 }
 
 #undef LEN
