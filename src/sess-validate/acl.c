@@ -12,8 +12,9 @@
 #include "core/model/keys.h"
 
 /* through Sentinel; a database other than 0; on a Redis Cluster (the
- * slot map, ASK redirections, and the CLUSTER MYID a SCAN asks to know
- * whether it walks one server or every master) */
+ * slot map, ASK redirections; a SCAN asks INFO cluster, then CLUSTER
+ * MYID on a cluster, to know whether it walks one server or every
+ * master: the modes that SCAN list info?) */
 #define SOMETIMES " role? select? cluster|myid? cluster|slots? asking?"
 
 const struct sv_acl_mode sv_acl_modes[] = {
@@ -44,7 +45,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 " config|set? info? lrange? zcount? scan?" SOMETIMES,
 	 "~%p:*", "&%n &%m"},
 	{"sess-migrate", "cutover", "--from of sync --cutover (with the sync-source line) and unfence: fences the source",
-	 "evalsha script|load? eval? exists hdel hset del set scan" SOMETIMES,
+	 "evalsha script|load? eval? exists hdel hset del set scan info?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-migrate", "target", "--to of copy, resume, import, sync, rollback, status, tasks, verify",
 	 "evalsha script|load? eval? multi exec del dump? exists hdel hget hgetall hincrby hkeys hmget hscan hset"
@@ -52,10 +53,10 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 " zrangebyscore zrank zrem zscore persist? wait?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-validate", "sessions", "sessions (checks only)",
-	 "multi exec exists get hgetall lrange pttl scan zscan zscore" SOMETIMES,
+	 "multi exec exists get hgetall lrange pttl scan zscan zscore info?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-validate", "repair", "sessions --repair",
-	 "multi exec exists get hgetall lrange pttl scan zscan zscore hset pexpire zadd zrem hincrby?" SOMETIMES,
+	 "multi exec exists get hgetall lrange pttl scan zscan zscore hset pexpire zadd zrem hincrby? info?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-validate", "server", "server",
 	 "acl|whoami acl|dryrun get info ping config|get?" SOMETIMES,

@@ -407,6 +407,24 @@ int sess_cluster_reattach(struct sess_conn *c, struct sess_err *err)
 	return 0;
 }
 
+/* Whether conn's server runs in cluster mode, asked without an error
+ * reply on a standalone server (CLUSTER MYID there answers ERR, which
+ * its error statistics and monitoring would count for every SCAN):
+ * INFO cluster's cluster_enabled. 0 it says not, 1 it says so or INFO is
+ * refused (CLUSTER MYID then decides), -1 err. */
+static int maybe_cluster(struct sess_conn *conn, struct sess_err *err)
+{
+	redisReply *r = sess_conn_callf(conn, err, "INFO cluster");
+	int rc = 1;
+
+	if (!r)
+		return -1;
+	if (r->type == REDIS_REPLY_STRING)
+		rc = strstr(r->str, "cluster_enabled:1") != NULL;
+	freeReplyObject(r);
+	return rc;
+}
+
 int sess_cluster_masters(struct sess_conn *c, struct sess_err *err)
 {
 	int i, n = 0, rc;
@@ -415,6 +433,8 @@ int sess_cluster_masters(struct sess_conn *c, struct sess_err *err)
 	if (!c->cl) {
 		if (!strcmp(c->cfg->cluster, "no") || c->cfg->sentinels[0] || c->ep.unix_path[0])
 			return 1;
+		if ((rc = maybe_cluster(c, err)) <= 0)
+			return rc < 0 ? -1 : 1;
 		if ((rc = ask_id(c, id, err)) < 0)
 			return -1;
 		if (rc == 0)
