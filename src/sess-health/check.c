@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/model/ids.h"
+#include "core/redis/cluster.h"
 #include "sess-health/probe.h"
 #include "sesskit-config.h"
 
@@ -63,7 +64,7 @@ int health_thresholds(struct health_thresholds *th, const struct sess_config *cf
 /* ---- building the result ---- */
 
 static const char *const comp_names[C_N] = {"redis", "memory", "persistence",
-					    "replication", "sentinel", "sessions", "pubsub"};
+					    "replication", "sentinel", "cluster", "sessions", "pubsub"};
 
 static void iso_now(char *buf, size_t n)
 {
@@ -82,7 +83,7 @@ static void iso_now(char *buf, size_t n)
 void check_add(struct run *r, int comp, const char *meas, int status,
 		      cJSON *value, const char *unit, const char *fmt, ...)
 {
-	char key[64], out[SESS_ERR_MSG_MAX + 64] = "";
+	char key[400], out[SESS_ERR_MSG_MAX + 64] = "";
 	cJSON *arr = cJSON_CreateArray(), *o = cJSON_CreateObject();
 	va_list ap;
 
@@ -150,12 +151,19 @@ static int judge(const struct run *r, int m, double v, char *why, size_t n)
 void check_metric(struct run *r, int comp, const char *meas, int m, double v,
 		       const char *unit, const char *perf_unit, double min, double max)
 {
+	check_metric_as(r, comp, meas, m, v, unit, NULL, perf_unit, min, max);
+}
+
+void check_metric_as(struct run *r, int comp, const char *meas, int m, double v,
+		     const char *unit, const char *perf_label, const char *perf_unit,
+		     double min, double max)
+{
 	char why[200];
 	int st = judge(r, m, v, why, sizeof why);
 	cJSON *p = cJSON_CreateArray();
 
 	check_add(r, comp, meas, st, cJSON_CreateNumber(round3(v)), unit, "%s", why[0] ? why : "");
-	cJSON_AddItemToArray(p, cJSON_CreateString(sess_thresh_name(m)));
+	cJSON_AddItemToArray(p, cJSON_CreateString(perf_label ? perf_label : sess_thresh_name(m)));
 	cJSON_AddItemToArray(p, cJSON_CreateNumber(round3(v)));
 	cJSON_AddItemToArray(p, cJSON_CreateString(perf_unit ? perf_unit : ""));
 	cJSON_AddItemToArray(p, cJSON_CreateString(r->hp->th.warn[m].text));
@@ -520,7 +528,7 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	struct sess_info in;
 	struct sess_counters c0;
 	double t0 = sess_probe_clock_ms();
-	int have_c0 = 0;
+	int have_c0 = 0, cluster_bad = 0;
 
 	memset(&r, 0, sizeof r);
 	memset(res, 0, sizeof *res);
@@ -552,7 +560,17 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	ctx.conn = &conn;
 	ctx.cfg = &cfg;
 	check_add(&r, C_REDIS, "reachable", H_OK, cJSON_CreateBool(1), NULL, NULL);
-	if (!hp->redis_only && !hp->no_sessions)
+	if (!hp->redis_only && strcmp(cfg.cluster, "no")) {
+		/* a cluster node? (asked now in "auto": the session probes must
+		 * follow the slots, and the cluster has its own component) */
+		if (sess_cluster_masters(&conn, &e) < 0) {
+			check_add(&r, C_REDIS, "responseTime", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e),
+				  NULL, "ms", "%s", e.msg);
+			goto done;
+		}
+		cluster_bad = check_cluster(&r, &conn) != 0;
+	}
+	if (!hp->redis_only && !hp->no_sessions && !cluster_bad)
 		have_c0 = sess_probe_counters(&ctx, 0, &c0, &e) == 0;
 	if (!have_c0 && e.msg[0]) {
 		/* the first command a server answers: a paused or stopped
@@ -597,9 +615,14 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	check_replication(&r, &in);
 	if (cfg.sentinels[0])
 		check_sentinel(&r, &cfg);
+	/* keys on a failing cluster wait for the command timeout each:
+	 * the cluster component has said why */
+	if (!hp->no_sessions && cluster_bad)
+		check_add(&r, C_SESSIONS, "active", H_UNKNOWN, NULL, NULL,
+			  "not checked: the cluster does not serve every slot (see the cluster checks)");
 	if (!hp->no_sessions && have_c0 && sess_conn_ok(&conn))
 		check_sessions(&r, &ctx, &c0);
-	if (!hp->no_pubsub && sess_conn_ok(&conn))
+	if (!hp->no_pubsub && !cluster_bad && sess_conn_ok(&conn))
 		check_pubsub(&r, &cfg, &conn);
 done:
 	sess_info_free(&in);
