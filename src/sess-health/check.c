@@ -619,7 +619,7 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	 * the cluster component has said why */
 	if (!hp->no_sessions && cluster_bad)
 		check_add(&r, C_SESSIONS, "active", H_UNKNOWN, NULL, NULL,
-			  "not checked: the cluster does not serve every slot (see the cluster checks)");
+			  "not checked: the cluster is failing (see the cluster checks)");
 	if (!hp->no_sessions && have_c0 && sess_conn_ok(&conn))
 		check_sessions(&r, &ctx, &c0);
 	if (!hp->no_pubsub && !cluster_bad && sess_conn_ok(&conn))
