@@ -516,6 +516,23 @@ void health_result_free(struct health_result *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* The cluster component when conn is (in "auto": turns out to be) a
+ * cluster conn; *bad when it fails. -1 when the node named does not
+ * answer (reported). */
+static int cluster_first(struct run *r, const struct sess_config *cfg, struct sess_conn *conn,
+			 int *bad, struct sess_err *e)
+{
+	if (!strcmp(cfg->cluster, "no"))
+		return 0;
+	if (sess_cluster_masters(conn, e) < 0) {
+		check_add(r, C_REDIS, "responseTime", err_status(e) == H_DOWN ? H_CRIT : err_status(e),
+			  NULL, "ms", "%s", e->msg);
+		return -1;
+	}
+	*bad = check_cluster(r, conn) != 0;
+	return 0;
+}
+
 void health_check(const struct health_params *hp, const struct sess_config *cfg_in,
 		  struct health_result *res)
 {
@@ -560,16 +577,11 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	ctx.conn = &conn;
 	ctx.cfg = &cfg;
 	check_add(&r, C_REDIS, "reachable", H_OK, cJSON_CreateBool(1), NULL, NULL);
-	if (!hp->redis_only && strcmp(cfg.cluster, "no")) {
-		/* a cluster node? (asked now in "auto": the session probes must
-		 * follow the slots, and the cluster has its own component) */
-		if (sess_cluster_masters(&conn, &e) < 0) {
-			check_add(&r, C_REDIS, "responseTime", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e),
-				  NULL, "ms", "%s", e.msg);
-			goto done;
-		}
-		cluster_bad = check_cluster(&r, &conn) != 0;
-	}
+	/* a cluster node? asked first when the session probes follow (they
+	 * must follow the slots; the first command absorbs a slow server's
+	 * delay, as the counters did), else after the PINGs they time */
+	if (!hp->redis_only && !hp->no_sessions && cluster_first(&r, &cfg, &conn, &cluster_bad, &e))
+		goto done;
 	if (!hp->redis_only && !hp->no_sessions && !cluster_bad)
 		have_c0 = sess_probe_counters(&ctx, 0, &c0, &e) == 0;
 	if (!have_c0 && e.msg[0]) {
@@ -604,6 +616,8 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	check_prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"p99\"", lat.p99 / 1000);
 	check_prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"max\"", lat.max / 1000);
 	if (hp->redis_only)
+		goto done;
+	if (hp->no_sessions && cluster_first(&r, &cfg, &conn, &cluster_bad, &e))
 		goto done;
 	if (sess_probe_info(&conn, &in, &e)) {
 		check_add(&r, C_REDIS, "info", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e), NULL, NULL, "%s", e.msg);
