@@ -22,10 +22,11 @@ setup() {
 	cluster_flushall
 	# no slot-map cache: "auto" must find the cluster by itself
 	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
-	STOPPED="" DELETED=""
+	STOPPED="" DELETED="" SPID=""
 }
 teardown() {
 	local p
+	[ -z "${SPID:-}" ] || { kill -TERM "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; } || true
 	[ -z "${STOPPED:-}" ] || kill -CONT "$STOPPED" 2>/dev/null || true
 	if [ -n "${DELETED:-}" ]; then
 		for p in $CLUSTER_PORTS; do redis-cli -p "$p" cluster delslots $DELETED >/dev/null 2>&1 || true; done
@@ -133,4 +134,27 @@ level() { # level JSON KEY: .checks[KEY][0].level
 	while read -r m; do
 		grep -qx "\.B $m" "$SESSKIT_SRCDIR/man/sess-health.1" || fail "$m is not in man/sess-health.1's METRICS"
 	done < <(grep -v '^#' "$BATS_TEST_TMPDIR/m.txt" | sed 's/[{ ].*//' | sort -u)
+}
+
+@test "serve: /health/redis carries the cluster's checks, and fails with its slots" {
+	local i p base=""
+	REDIS_URL=$CLUSTER_URL sk_bg "$BATS_TEST_TMPDIR/s.out" "$BATS_TEST_TMPDIR/s.err" sess-health serve \
+		--listen 127.0.0.1:0 --timeout 1000 --cache-ms 0
+	SPID=$!
+	for i in $(seq 1 200); do
+		base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$BATS_TEST_TMPDIR/s.err" 2>/dev/null) && break
+		sleep 0.05
+	done
+	[ -n "$base" ] || fail "serve did not start: $(cat "$BATS_TEST_TMPDIR/s.err")"
+	run -0 curl -s --max-time 30 -o "$BATS_TEST_TMPDIR/r.json" -w '%{http_code}' "$base/health/redis"
+	assert_output 200
+	assert_equal "$(jq -r '.checks["cluster:state"][0].level' "$BATS_TEST_TMPDIR/r.json")" healthy
+	DELETED="0 1 2"
+	DELETED_OWNER=$(cluster_owner 0)
+	for p in $CLUSTER_PORTS; do
+		redis-cli -p "$p" cluster delslots $DELETED >/dev/null 2>&1 || true
+	done
+	run -0 curl -s --max-time 30 -o "$BATS_TEST_TMPDIR/r.json" -w '%{http_code}' "$base/health/redis"
+	assert_output 503
+	assert_equal "$(jq -r '.checks["cluster:slots"][0].level' "$BATS_TEST_TMPDIR/r.json")" critical
 }
