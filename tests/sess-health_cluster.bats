@@ -83,6 +83,10 @@ level() { # level JSON KEY: .checks[KEY][0].level
 		run -0 hc "$p" check --format nagios
 		assert_output --regexp '^SESS-HEALTH OK - .*slots_ok=16384;;;0;16384 .*masters_up=3;;;0;3 '
 	done
+	# without the session checks, the cluster is still checked (after the PINGs)
+	run -0 hc "${CLUSTER_PORTS##* }" check --no-sessions --format json
+	assert_equal "$(jq -r .components.cluster <<<"$output")" healthy
+	assert_equal "$(level "$output" cluster:slots)" healthy
 }
 
 @test "a stopped master: critical, named, within the command timeout; then the cluster's own verdict" {
