@@ -96,6 +96,18 @@ promtool_clean() {
 	assert_equal "$(jq -r '.checks["sessions:fence"][0].observedValue' <<<"$output")" 'redis://new:6379 "b"'
 }
 
+@test "every metric of a standalone check is documented in man/sess-health.1's METRICS" {
+	local m
+	sctl create --agent a1 --id s1 >/dev/null
+	sctl emit s1 --actor a1 --type modified >/dev/null
+	rcli SET sess:fence redis://new:6379 >/dev/null
+	sk sess-health --format prometheus >"$BATS_TEST_TMPDIR/m.txt" || true
+	grep -q '^sess_up 1' "$BATS_TEST_TMPDIR/m.txt" || fail "no scrape: $(cat "$BATS_TEST_TMPDIR/m.txt")"
+	while read -r m; do
+		grep -qx "\.B $m" "$SESSKIT_SRCDIR/man/sess-health.1" || fail "$m is not in man/sess-health.1's METRICS"
+	done < <(grep -v '^#' "$BATS_TEST_TMPDIR/m.txt" | sed 's/[{ ].*//' | sort -u)
+}
+
 @test "the README's scrape configuration names a path serve answers with metrics" {
 	path=$(sed -n '/^# prometheus.yml for sess-health serve/,/^```/s/^ *metrics_path: *//p' "$SESSKIT_SRCDIR/README.md")
 	[ -n "$path" ] || fail "no metrics_path in README.md's scrape configuration"

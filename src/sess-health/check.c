@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/model/ids.h"
+#include "core/redis/cluster.h"
 #include "sess-health/probe.h"
 #include "sesskit-config.h"
 
@@ -63,7 +64,7 @@ int health_thresholds(struct health_thresholds *th, const struct sess_config *cf
 /* ---- building the result ---- */
 
 static const char *const comp_names[C_N] = {"redis", "memory", "persistence",
-					    "replication", "sentinel", "sessions", "pubsub"};
+					    "replication", "sentinel", "cluster", "sessions", "pubsub"};
 
 static void iso_now(char *buf, size_t n)
 {
@@ -82,7 +83,7 @@ static void iso_now(char *buf, size_t n)
 void check_add(struct run *r, int comp, const char *meas, int status,
 		      cJSON *value, const char *unit, const char *fmt, ...)
 {
-	char key[64], out[SESS_ERR_MSG_MAX + 64] = "";
+	char key[400], out[SESS_ERR_MSG_MAX + 64] = "";
 	cJSON *arr = cJSON_CreateArray(), *o = cJSON_CreateObject();
 	va_list ap;
 
@@ -150,12 +151,19 @@ static int judge(const struct run *r, int m, double v, char *why, size_t n)
 void check_metric(struct run *r, int comp, const char *meas, int m, double v,
 		       const char *unit, const char *perf_unit, double min, double max)
 {
+	check_metric_as(r, comp, meas, m, v, unit, NULL, perf_unit, min, max);
+}
+
+void check_metric_as(struct run *r, int comp, const char *meas, int m, double v,
+		     const char *unit, const char *perf_label, const char *perf_unit,
+		     double min, double max)
+{
 	char why[200];
 	int st = judge(r, m, v, why, sizeof why);
 	cJSON *p = cJSON_CreateArray();
 
 	check_add(r, comp, meas, st, cJSON_CreateNumber(round3(v)), unit, "%s", why[0] ? why : "");
-	cJSON_AddItemToArray(p, cJSON_CreateString(sess_thresh_name(m)));
+	cJSON_AddItemToArray(p, cJSON_CreateString(perf_label ? perf_label : sess_thresh_name(m)));
 	cJSON_AddItemToArray(p, cJSON_CreateNumber(round3(v)));
 	cJSON_AddItemToArray(p, cJSON_CreateString(perf_unit ? perf_unit : ""));
 	cJSON_AddItemToArray(p, cJSON_CreateString(r->hp->th.warn[m].text));
@@ -508,6 +516,23 @@ void health_result_free(struct health_result *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* The cluster component when conn is (in "auto": turns out to be) a
+ * cluster conn; *bad when it fails. -1 when the node named does not
+ * answer (reported). */
+static int cluster_first(struct run *r, const struct sess_config *cfg, struct sess_conn *conn,
+			 int *bad, struct sess_err *e)
+{
+	if (!strcmp(cfg->cluster, "no"))
+		return 0;
+	if (sess_cluster_masters(conn, e) < 0) {
+		check_add(r, C_REDIS, "responseTime", err_status(e) == H_DOWN ? H_CRIT : err_status(e),
+			  NULL, "ms", "%s", e->msg);
+		return -1;
+	}
+	*bad = check_cluster(r, conn) != 0;
+	return 0;
+}
+
 void health_check(const struct health_params *hp, const struct sess_config *cfg_in,
 		  struct health_result *res)
 {
@@ -520,7 +545,7 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	struct sess_info in;
 	struct sess_counters c0;
 	double t0 = sess_probe_clock_ms();
-	int have_c0 = 0;
+	int have_c0 = 0, cluster_bad = 0;
 
 	memset(&r, 0, sizeof r);
 	memset(res, 0, sizeof *res);
@@ -552,7 +577,12 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	ctx.conn = &conn;
 	ctx.cfg = &cfg;
 	check_add(&r, C_REDIS, "reachable", H_OK, cJSON_CreateBool(1), NULL, NULL);
-	if (!hp->redis_only && !hp->no_sessions)
+	/* a cluster node? asked first when the session probes follow (they
+	 * must follow the slots; the first command absorbs a slow server's
+	 * delay, as the counters did), else after the PINGs they time */
+	if (!hp->redis_only && !hp->no_sessions && cluster_first(&r, &cfg, &conn, &cluster_bad, &e))
+		goto done;
+	if (!hp->redis_only && !hp->no_sessions && !cluster_bad)
 		have_c0 = sess_probe_counters(&ctx, 0, &c0, &e) == 0;
 	if (!have_c0 && e.msg[0]) {
 		/* the first command a server answers: a paused or stopped
@@ -587,6 +617,8 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	check_prom(&r, "sess_redis_ping_seconds", "gauge", "PING round trips sampled by the check.", "stat=\"max\"", lat.max / 1000);
 	if (hp->redis_only)
 		goto done;
+	if (hp->no_sessions && cluster_first(&r, &cfg, &conn, &cluster_bad, &e))
+		goto done;
 	if (sess_probe_info(&conn, &in, &e)) {
 		check_add(&r, C_REDIS, "info", err_status(&e) == H_DOWN ? H_CRIT : err_status(&e), NULL, NULL, "%s", e.msg);
 		goto done;
@@ -597,9 +629,14 @@ void health_check(const struct health_params *hp, const struct sess_config *cfg_
 	check_replication(&r, &in);
 	if (cfg.sentinels[0])
 		check_sentinel(&r, &cfg);
+	/* keys on a failing cluster wait for the command timeout each:
+	 * the cluster component has said why */
+	if (!hp->no_sessions && cluster_bad)
+		check_add(&r, C_SESSIONS, "active", H_UNKNOWN, NULL, NULL,
+			  "not checked: the cluster is failing (see the cluster checks)");
 	if (!hp->no_sessions && have_c0 && sess_conn_ok(&conn))
 		check_sessions(&r, &ctx, &c0);
-	if (!hp->no_pubsub && sess_conn_ok(&conn))
+	if (!hp->no_pubsub && !cluster_bad && sess_conn_ok(&conn))
 		check_pubsub(&r, &cfg, &conn);
 done:
 	sess_info_free(&in);

@@ -5,10 +5,11 @@
 #ifndef SESS_HEALTH_CHECK_H
 #define SESS_HEALTH_CHECK_H
 
+#include "core/redis/conn.h"
 #include "sess-health/health.h"
 
 /* The components, in the order they are reported. */
-enum comp { C_REDIS, C_MEMORY, C_PERSISTENCE, C_REPLICATION, C_SENTINEL, C_SESSIONS, C_PUBSUB, C_N };
+enum comp { C_REDIS, C_MEMORY, C_PERSISTENCE, C_REPLICATION, C_SENTINEL, C_CLUSTER, C_SESSIONS, C_PUBSUB, C_N };
 
 struct run {
 	const struct health_params *hp;
@@ -28,6 +29,10 @@ void check_add(struct run *r, int comp, const char *meas, int status,
 /* A number judged under metric m's thresholds, with its perfdata. */
 void check_metric(struct run *r, int comp, const char *meas, int m, double v,
 		  const char *unit, const char *perf_unit, double min, double max);
+/* The same with its own perfdata label (NULL: the metric's name). */
+void check_metric_as(struct run *r, int comp, const char *meas, int m, double v,
+		     const char *unit, const char *perf_label, const char *perf_unit,
+		     double min, double max);
 /* One Prometheus sample (labels NULL: none). */
 void check_prom(struct run *r, const char *name, const char *type, const char *help,
 		const char *labels, double v);
@@ -36,5 +41,10 @@ void check_perf(struct run *r, const char *label, double v, double min, double m
 
 /* Sentinel's view of the master (cfg->sentinels set): check_sentinel.c. */
 void check_sentinel(struct run *r, const struct sess_config *cfg);
+/* A cluster conn's state, slots and masters (check_cluster.c); nothing
+ * for a standalone conn. 0 when all is well, -1 when the cluster is down,
+ * slots are not served or a master does not answer (commands on keys
+ * would then wait for the command timeout: the caller skips them). */
+int check_cluster(struct run *r, struct sess_conn *c);
 
 #endif

@@ -81,7 +81,9 @@ static const struct cli_cmd commands[] = {
 	 .summary = "check Redis and the session system once (the default command)",
 	 .details =
 	 "Components: redis (reachable, authorised, PING latency p50/p99/max, version,\n"
-	 "role, clients), memory, persistence, replication, sessions (active,\n"
+	 "role, clients), memory, persistence, replication, sentinel (through it),\n"
+	 "cluster (on a Redis Cluster: state, slots, each master's reachability,\n"
+	 "latency, memory, role), sessions (active,\n"
 	 "expiring, events/s, created/s, index drift, layout) and pubsub (a real\n"
 	 "publish/subscribe round trip on a session channel).\n"
 	 "JSON is application/health+json: status pass, warn or fail; level healthy,\n"

@@ -223,7 +223,7 @@ static char *print_free(cJSON *d)
 /* The body, its type and code for path, from result r. */
 static char *endpoint(const char *path, const struct health_result *r, const char **type, int *code)
 {
-	static const char *const redis_comps[] = {"redis", "memory", "persistence", "replication", NULL};
+	static const char *const redis_comps[] = {"redis", "memory", "persistence", "replication", "cluster", NULL};
 	static const char *const sess_comps[] = {"sessions", "pubsub", NULL};
 	const cJSON *doc = r->doc;
 	cJSON *d;
