@@ -194,6 +194,33 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 	assert_equal "$(sctl get s9 | jq -r .seq)" 6
 }
 
+@test "fork at the last seq stores the source's records byte for byte: events, event ids, checkpoints, history (and its own fork record after)" {
+	run -0 sctl create --agent a1 --id s11 --metadata '{"feature":"auth","n":[1,2]}'
+	run -0 sctl join s11 a2
+	run -0 sctl emit s11 --actor a1 --type modified --event-id retry-1
+	run -0 sctl emit s11 --actor a2 --type broke --transition '{"from":"working","to":"broken"}'
+	run -0 sctl checkpoint s11 --reason mid
+	run -0 sctl leave s11 a2
+	run -0 sctl emit s11 --actor a1 --type fixed --transition '{"from":"broken","to":"working"}' --event-id retry-2
+	last=$(sctl get s11 | jq .seq)
+	run -0 rp fork s11 --at "$last" --id s11f
+	local k
+	[ "$(rcli LRANGE 'sess:{s11}:events' 0 -1)" = "$(rcli LRANGE 'sess:{s11f}:events' 0 -1)" ] || fail "events differ"
+	[ "$(rcli LRANGE 'sess:{s11}:history' 0 -1)" = "$(rcli LRANGE 'sess:{s11f}:history' 0 -2)" ] || fail "history differs"
+	[ "$(rcli LINDEX 'sess:{s11f}:history' -1 | jq -r .k)" = fork ] || fail "no fork record last"
+	for k in checkpoints eventids; do
+		[ "$(rcli HGETALL "sess:{s11}:$k" | paste - - | sort)" = "$(rcli HGETALL "sess:{s11f}:$k" | paste - - | sort)" ] ||
+			fail "$k differs"
+	done
+	[ "$(rcli HLEN 'sess:{s11f}:eventids')" = 2 ] || fail "the event ids were not carried"
+	# the meta the fold gives: every field but the fork's own (updated,
+	# ref, chain: its record is one more)
+	[ "$(rcli HGETALL 'sess:{s11}:meta' | paste - - | grep -v -e '^updated' -e '^ref' -e '^h	' | sort)" = \
+	  "$(rcli HGETALL 'sess:{s11f}:meta' | paste - - | grep -v -e '^updated' -e '^ref' -e '^h	' | sort)" ] ||
+		fail "meta differs: $(diff <(rcli HGETALL 'sess:{s11}:meta' | paste - - | sort) <(rcli HGETALL 'sess:{s11f}:meta' | paste - - | sort))"
+	run -0 rp verify s11f
+}
+
 @test "fork counts its events: the stats' events and type:* counters, as for events emitted; validate finds no drift" {
 	scripted s10
 	ev=$(rcli HGET sess:stats events)

@@ -5,7 +5,7 @@
 
 #include "core/model/event.h"
 #include "core/model/ids.h"
-#include "core/session/index.h"
+#include "core/session/whole.h"
 #include "core/model/keys.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
@@ -16,13 +16,10 @@
 
 struct fork_st {
 	struct point at;
-	struct sess_pipe *p;
-	const char *keys[SESS_NKEYS];
+	struct sess_whole *w;
 	struct cli_app *a;
 	long long nev, nrec;
-	long eids;
 	int failed;
-	struct sess_arrivals ar; /* the events' counters (stats), owned */
 };
 
 static int fork_one(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
@@ -30,31 +27,20 @@ static int fork_one(int kind, const char *text, size_t len, struct sess_fold *f,
 	struct fork_st *st = p;
 	long long pos, ts;
 	struct sess_fold_ev ev;
+	const char *e = NULL;
+	size_t n = 0;
+	char eid[SESS_ID_MAX + 1];
+	int r = 0;
 
 	(void)f;
 	if (record_position(kind, text, len, &pos, &ts, &ev, &st->a->err))
 		return st->failed = 1;
 	if (!point_covers(&st->at, pos, ts))
 		return 1;
-	/* copied as they are: the fork's chain is the source's up to here */
-	if (sess_pipe_cmdf(st->p, 0, &st->a->err, "RPUSH %s %b",
-			   kind == SESS_REC_EVENT ? st->keys[1] : st->keys[4], text, len))
-		return st->failed = 1;
 	if (kind == SESS_REC_EVENT) {
 		/* the event's own id: its top-level eid, never a member of an
 		 * impact or a change that happens to be called so */
-		const char *e;
-		size_t n;
-		int r = record_str(text, len, "eid", &e, &n);
-		char eid[SESS_ID_MAX + 1], type[SESS_S_TYPE_MAX + 1];
-		st->nev++;
-		/* counted as an emit counts it: events and type:TYPE */
-		if (ev.type_len && ev.type_len <= SESS_S_TYPE_MAX) {
-			memcpy(type, ev.type, ev.type_len);
-			type[ev.type_len] = '\0';
-			if (sess_arrivals_type(&st->ar, type, 1, &st->a->err))
-				return st->failed = 1;
-		}
+		r = record_str(text, len, "eid", &e, &n);
 		if (r < 0 || (r > 0 && (n > SESS_ID_MAX || (memcpy(eid, e, n), eid[n] = '\0',
 							     sess_key_check_id(eid, "event id", &st->a->err))))) {
 			sess_err_set(&st->a->err, SESS_E_DATA, "bad_record",
@@ -62,14 +48,14 @@ static int fork_one(int kind, const char *text, size_t len, struct sess_fold *f,
 				     ev.seq);
 			return st->failed = 1;
 		}
-		if (r > 0) {
-			if (sess_pipe_cmdf(st->p, 0, &st->a->err, "HSET %s %s %lld", st->keys[3], eid, ev.seq))
-				return st->failed = 1;
-			st->eids++;
-		}
+		st->nev++;
 	} else {
 		st->nrec++;
 	}
+	/* copied as they are: the fork's chain is the source's up to here */
+	if (sess_whole_record(st->w, kind, text, len, kind == SESS_REC_EVENT ? ev.type : NULL,
+			      kind == SESS_REC_EVENT ? ev.type_len : 0, r > 0 ? eid : NULL, ev.seq, &st->a->err))
+		return st->failed = 1;
 	return 0;
 }
 
@@ -79,16 +65,12 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 	struct fork_st st;
 	struct upto_st up;
 	struct source src;
-	struct sess_keys k;
-	struct sess_pipe p;
-	struct sess_conn w; /* writes: WATCH, MULTI and EXEC on their own connection */
+	struct sess_whole w; /* the fork, written in one transaction (core) */
 	struct sess_fold f;
-	char newid[SESS_NEW_ID_LEN + 1], rec[512], chain[SESS_SHA1_HEX], num[32];
+	char newid[SESS_NEW_ID_LEN + 1], rec[512], chain[SESS_SHA1_HEX];
 	const char *id = o->id;
-	redisReply *r;
-	long long now, ttl_ms;
+	long long lastcp = 0;
 	cJSON *out;
-	size_t i;
 	int rc;
 
 	(void)argc;
@@ -143,52 +125,16 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 				    "the log of %s was trimmed: a fork needs the whole history", argv[0]),
 		       cli_app_fail(a);
 	}
-	sess_keys_init(&k, a->cfg.prefix, id);
-	for (i = 0; i < SESS_NKEYS; i++)
-		st.keys[i] = k.v[i];
-	if (sess_conn_open(&w, &a->cfg, &a->err)) {
-		sess_fold_free(&up.snap);
-		return cli_app_fail(a);
-	}
 	/* one transaction: the fork arrives whole or not at all, and not over
-	 * a session that exists (WATCH: created meanwhile aborts it) */
-	if (!(r = sess_conn_cmdf(&w, &a->err, "WATCH %s", k.meta))) {
+	 * a session that exists */
+	if (sess_whole_begin(&w, &a->cfg, id, &a->err)) {
+		sess_whole_abort(&w);
 		sess_fold_free(&up.snap);
-		sess_conn_close(&w);
 		return cli_app_fail(a);
 	}
-	freeReplyObject(r);
-	if (!(r = sess_conn_cmdf(&w, &a->err, "EXISTS %s", k.meta))) {
-		sess_fold_free(&up.snap);
-		sess_conn_close(&w);
-		return cli_app_fail(a);
-	}
-	if (r->integer > 0) {
-		freeReplyObject(r);
-		sess_fold_free(&up.snap);
-		if ((r = sess_conn_cmdf(&w, NULL, "UNWATCH")))
-			freeReplyObject(r);
-		sess_conn_close(&w);
-		return sess_err_set(&a->err, SESS_E_NEGATIVE, "exists",
-				    "a session %s exists already; pick another --id or leave it out", id),
-		       cli_app_fail(a);
-	}
-	freeReplyObject(r);
-	if (!(r = sess_conn_cmdf(&w, &a->err, "TIME"))) {
-		sess_fold_free(&up.snap);
-		sess_conn_close(&w);
-		return cli_app_fail(a);
-	}
-	now = sess_reply_int(r, 0) * 1000 + sess_reply_int(r, 1) / 1000;
-	freeReplyObject(r);
-	ttl_ms = up.snap.ttl * 1000;
-	sess_pipe_init(&p, &w);
-	st.p = &p;
+	st.w = &w;
 	st.a = a;
-	sess_arrivals_init(&st.ar, &a->cfg);
-	rc = sess_pipe_cmdf(&p, 0, &a->err, "MULTI");
-	if (!rc && source_open(a, argv[0], o->saved, &src))
-		rc = -1;
+	rc = source_open(a, argv[0], o->saved, &src) ? -1 : 0;
 	if (!rc) {
 		rc = source_fold(a, &src, &f, 0, 0, &st.at, fork_one, &st);
 		source_close(&src);
@@ -202,7 +148,6 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 		 * (a live session's stored ones must be those: never copied
 		 * unchecked) */
 		cJSON *cps = NULL, *stored = NULL, *it;
-		long long lastcp = 0;
 		if (!source_open(a, argv[0], o->saved, &src)) {
 			if (!(cps = source_checkpoints_implied(a, &src)) ||
 			    (!src.saved && !(stored = source_checkpoints(a, &src))))
@@ -221,83 +166,24 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 					continue;
 				}
 				body = cJSON_PrintUnformatted(it);
-				rc = !body || sess_pipe_cmdf(&p, 0, &a->err, "HSET %s %s %s", k.cps, it->string, body);
+				rc = !body || sess_whole_checkpoint(&w, it->string, body, &a->err);
 				cJSON_free(body);
 				if (cseq > (double)lastcp)
 					lastcp = (long long)cseq;
 			}
 			cJSON_Delete(cps);
 			cJSON_Delete(stored);
-			snprintf(num, sizeof num, "%lld", lastcp);
 		} else {
 			rc = -1;
 		}
 	}
 	if (!rc) {
-		/* its own first record: where it came from */
+		/* its own last record: where it came from */
 		snprintf(rec, sizeof rec, "{\"k\":\"fork\",\"at\":%lld,\"ts\":%lld,\"from\":\"%s\",\"chain\":\"%s\"}",
-			 up.snap.seq, now, argv[0], up.snap.chain);
-		sess_sha1_link(up.snap.chain, rec, strlen(rec), chain);
-		rc = sess_pipe_cmdf(&p, 0, &a->err, "RPUSH %s %s", k.history, rec) ||
-		     sess_pipe_cmdf(&p, 0, &a->err,
-				    "HSET %s " SESS_S_F_VERSION " " SESS_S_LAYOUT " " SESS_S_F_STATE " %s "
-				    SESS_S_F_CREATED " %lld " SESS_S_F_UPDATED " %lld " SESS_S_F_SEQ " %lld "
-				    SESS_S_F_BASE " 0 " SESS_S_F_TTL " %lld " SESS_S_F_AGENTS " %lu "
-				    SESS_S_F_CREATOR " %s " SESS_S_F_CPS " %lld " SESS_S_F_LASTCP " %s "
-				    SESS_S_F_REF " %lld " SESS_S_F_CHAIN " %s",
-				    k.meta, up.snap.state, up.snap.created, now, up.snap.seq, up.snap.ttl,
-				    (unsigned long)up.snap.nagents, up.snap.creator, up.snap.cps, num, now, chain);
-		for (i = 0; !rc && i < up.snap.nagents; i++)
-			rc = sess_pipe_cmdf(&p, 0, &a->err, "HSET %s " SESS_S_F_AGENT_PREFIX "%s %lld", k.meta,
-					    up.snap.agents[i].id, up.snap.agents[i].joined ? up.snap.agents[i].joined : now);
-		if (!rc && up.snap.metadata)
-			rc = sess_pipe_cmdf(&p, 0, &a->err, "HSET %s " SESS_S_F_METADATA " %s", k.meta,
-					    up.snap.metadata);
-		for (i = 0; !rc && i < SESS_NKEYS; i++)
-			rc = sess_pipe_cmdf(&p, 0, &a->err, "PEXPIRE %s %lld", k.v[i], ttl_ms);
-		/* its events counted in the stats (events, type:*, and a
-		 * completed session as completed) with the session itself,
-		 * as the emits that made them counted them */
-		if (!rc) {
-			sess_arrivals_count(&st.ar, st.nev, !strcmp(up.snap.state, SESS_S_COMPLETED));
-			rc = sess_arrivals_flush(&st.ar, &p, &a->err);
-		}
-		if (!rc)
-			rc = sess_pipe_cmdf(&p, 0, &a->err, "EXEC");
-	}
-	if (!rc) {
-		redisReply *x = NULL;
-		/* +OK and QUEUED, then EXEC's: nil when the WATCH tripped */
-		rc = sess_pipe_drain(&p, sess_pipe_pending(&p) - 1, &a->err) ||
-		     sess_pipe_next(&p, &x, NULL, &a->err) ? -1 : 0;
-		if (!rc && x && x->type == REDIS_REPLY_ERROR) /* EXECABORT: a command refused (the ACL) */
-			rc = sess_conn_reply_error(&w, x, &a->err);
-		else if (!rc && (!x || x->type != REDIS_REPLY_ARRAY))
-			rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "exists",
-					  "a session %s was created meanwhile; nothing was written", id);
-		if (x)
-			freeReplyObject(x);
+			 up.snap.seq, w.now, argv[0], up.snap.chain);
+		rc = sess_whole_commit(&w, &up.snap, rec, lastcp, &a->conn, chain, &a->err);
 	} else {
-		/* drop what was queued: nothing is applied without EXEC */
-		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
-		if ((r = sess_conn_cmdf(&w, NULL, "DISCARD")))
-			freeReplyObject(r);
-	}
-	sess_pipe_free(&p);
-	sess_conn_close(&w);
-	sess_arrivals_free(&st.ar);
-	if (!rc) {
-		/* the indexes, as for a new session */
-		sess_pipe_init(&p, &a->conn);
-		rc = sess_index_created(&p, &a->cfg, id, up.snap.creator, now, now + ttl_ms, &a->err);
-		for (i = 0; !rc && i < up.snap.nagents; i++)
-			if (strcmp(up.snap.agents[i].id, up.snap.creator))
-				rc = sess_index_joined(&p, &a->cfg, id, up.snap.agents[i].id, now, now + ttl_ms, &a->err);
-		if (!rc)
-			rc = sess_pipe_run(&p, &a->err);
-		sess_pipe_free(&p);
-		if (rc)
-			sess_err_prefix(&a->err, "fork %s was written, but its index was not updated (sessctl maintenance repairs it)", id);
+		sess_whole_abort(&w);
 	}
 	if (rc) {
 		sess_fold_free(&up.snap);
@@ -312,7 +198,7 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 	cJSON_AddNumberToObject(out, "events", (double)st.nev);
 	cJSON_AddNumberToObject(out, "records", (double)st.nrec + 1);
 	cJSON_AddStringToObject(out, "chain", chain);
-	cJSON_AddNumberToObject(out, "expiresAt", (double)(now + ttl_ms));
+	cJSON_AddNumberToObject(out, "expiresAt", (double)(w.now + up.snap.ttl * 1000));
 	sess_fold_free(&up.snap);
 	return cli_print(a, out);
 }
