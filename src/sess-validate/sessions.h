@@ -5,6 +5,8 @@
 #ifndef SESS_VALIDATE_SESSIONS_H
 #define SESS_VALIDATE_SESSIONS_H
 
+#include "core/session/repair.h"
+
 #include "validate.h"
 
 #include <cjson/cJSON.h>
@@ -57,9 +59,10 @@ void vs_say(struct run *v, const char *id, const char *code, long long seq, cons
 	__attribute__((format(printf, 5, 6)));
 /* integrity.h's finding callback; p is a struct one. */
 void vs_ifinding(const char *code, long long seq, const char *msg, void *p);
-/* A repair record {"repair": what, "id", "key", "command": [argc words]}:
- * kept until vs_run_repairs applies (or, with --dry-run, lists) it. */
-cJSON *vs_repair(const char *what, const char *id, const char *key, int argc, ...);
+/* A repair record {"repair": what, "id", "key", "command": [its words]}
+ * for the command core built (core/session/repair.h): kept until
+ * vs_run_repairs applies (or, with --dry-run, lists) it. */
+cJSON *vs_repair(const char *what, const char *id, const struct sess_cmd *c);
 int vs_run_repairs(struct run *v);
 
 /* ---- one session, and pages of them (sessions_check.c) ---- */

@@ -140,7 +140,8 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 	const char *fields[256], *values[256];
 	size_t n = 0, i;
 	long long lo = -1, hi = -1, ref = ki->pttl[0];
-	char num[32], exp[32];
+	char num[32];
+	struct sess_cmd rc;
 	long history_found;
 
 	sess_keys_init(&k, v->a->cfg.prefix, s->id);
@@ -168,15 +169,15 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 			for (i = 0; i < n; i++)
 				members += !strncmp(fields[i], SESS_S_F_AGENT_PREFIX, SESS_S_F_AGENT_PREFIX_LEN);
 			if (!st || strcmp(st, s->f.state))
-				vs_repair("state", s->id, k.meta, 4, "HSET", k.meta, SESS_S_F_STATE, s->f.state);
+				vs_repair("state", s->id, sess_repair_meta(&rc, v->a->cfg.prefix, s->id, SESS_S_F_STATE, s->f.state));
 			/* raised only: below a stored checkpoint's number, the next
 			 * checkpoint would overwrite it */
 			snprintf(num, sizeof num, "%lld", cps_want);
 			if (!cps || strtoll(cps, NULL, 10) < cps_want)
-				vs_repair("cps", s->id, k.meta, 4, "HSET", k.meta, SESS_S_F_CPS, num);
+				vs_repair("cps", s->id, sess_repair_meta(&rc, v->a->cfg.prefix, s->id, SESS_S_F_CPS, num));
 			snprintf(num, sizeof num, "%zu", members);
 			if (!ag || strcmp(ag, num))
-				vs_repair("agents", s->id, k.meta, 4, "HSET", k.meta, SESS_S_F_AGENTS, num);
+				vs_repair("agents", s->id, sess_repair_meta(&rc, v->a->cfg.prefix, s->id, SESS_S_F_AGENTS, num));
 		}
 	}
 	/* TTLs: every key has one, all about the same. A repair gives a
@@ -205,7 +206,7 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 		vs_say(v, s->id, "no_ttl", -1, "%s has no TTL: it will never expire (the leak session stores report)",
 		    k.v[i]);
 		if (v->o->repair && ref > 0)
-			vs_repair("ttl", s->id, k.v[i], 3, "PEXPIRE", k.v[i], num);
+			vs_repair("ttl", s->id, sess_repair_ttl(&rc, k.v[i], ref));
 	}
 	if (lo >= 0 && hi - lo > SKEW_MS) {
 		s->found++;
@@ -213,16 +214,14 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 		    hi - lo, lo, hi);
 		for (i = 0; v->o->repair && ref > 0 && i < SESS_NKEYS; i++)
 			if (ki->pttl[i] >= 0 && ki->pttl[i] < ref - SKEW_MS)
-				vs_repair("ttl", s->id, k.v[i], 3, "PEXPIRE", k.v[i], num);
+				vs_repair("ttl", s->id, sess_repair_ttl(&rc, k.v[i], ref));
 	}
 	if (!ki->indexed) {
-		char idx[SESS_KEY_MAX];
 		s->found++;
 		vs_say(v, s->id, "index_missing", -1, "the session is not in the index: list and maintenance cannot see it");
-		sess_key_index(idx, v->a->cfg.prefix);
-		snprintf(exp, sizeof exp, "%lld", v->now + (ref > 0 ? ref : 0));
 		if (v->o->repair)
-			vs_repair("index_add", s->id, idx, 4, "ZADD", idx, exp, s->id);
+			vs_repair("index_add", s->id,
+				  sess_repair_index_add(&rc, v->a->cfg.prefix, s->id, v->now + (ref > 0 ? ref : 0)));
 	}
 	if (v->types) {
 		const char *st = vs_hget(m, SESS_S_F_STATE), *sq = vs_hget(m, SESS_S_F_SEQ);

@@ -105,22 +105,18 @@ void vs_ifinding(const char *code, long long seq, const char *msg, void *p)
  * run by run_repairs. */
 static cJSON *pending;
 
-cJSON *vs_repair(const char *what, const char *id, const char *key, int argc, ...)
+cJSON *vs_repair(const char *what, const char *id, const struct sess_cmd *rc)
 {
 	cJSON *c = cJSON_CreateObject(), *cmd;
-	va_list ap;
 	int i;
 
 	cJSON_AddStringToObject(c, "repair", what);
 	if (id)
 		cJSON_AddStringToObject(c, "id", id);
-	if (key)
-		cJSON_AddStringToObject(c, "key", key);
+	cJSON_AddStringToObject(c, "key", sess_cmd_key(rc));
 	cmd = cJSON_AddArrayToObject(c, "command");
-	va_start(ap, argc);
-	for (i = 0; i < argc; i++)
-		cJSON_AddItemToArray(cmd, cJSON_CreateString(va_arg(ap, const char *)));
-	va_end(ap);
+	for (i = 0; i < rc->argc; i++)
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(rc->w[i]));
 	if (!pending)
 		pending = cJSON_CreateArray();
 	cJSON_AddItemToArray(pending, c);

@@ -170,6 +170,7 @@ int vs_scan_keys(struct run *v)
 int vs_scan_index(struct run *v)
 {
 	char idx[SESS_KEY_MAX];
+	struct sess_cmd fix;
 	struct sess_scan it;
 	const redisReply *m;
 	int more;
@@ -198,7 +199,7 @@ int vs_scan_index(struct run *v)
 			const char *id = m->element[at[miss[i]]]->str;
 			vs_say(v, id, "index_orphan", -1, "the index lists session %s, which does not exist", id);
 			if (v->o->repair)
-				vs_repair("index_remove", id, idx, 3, "ZREM", idx, id);
+				vs_repair("index_remove", id, sess_repair_index_remove(&fix, v->a->cfg.prefix, id));
 		}
 		free(meta);
 		free(at);
@@ -221,7 +222,8 @@ int vs_scan_index(struct run *v)
  * below what is stored now is drift. */
 int vs_check_stats(struct run *v)
 {
-	char key[SESS_KEY_MAX], num[32];
+	char key[SESS_KEY_MAX];
+	struct sess_cmd rc;
 	redisReply *h;
 	const cJSON *t;
 
@@ -236,23 +238,23 @@ int vs_check_stats(struct run *v)
 		if (sv - dv < v->live) {
 			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld sessions made and %lld deleted, but %lld are stored",
 			    key, sv, dv, v->live);
-			snprintf(num, sizeof num, "%lld", v->live - (sv - dv));
 			if (v->o->repair)
-				vs_repair("stats", NULL, key, 4, "HINCRBY", key, SESS_S_STAT_SESSIONS, num);
+				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, SESS_S_STAT_SESSIONS,
+									   v->live - (sv - dv)));
 		}
 		if (cv < v->completed) {
 			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld completed sessions, but %lld are stored", key, cv,
 			    v->completed);
-			snprintf(num, sizeof num, "%lld", v->completed - cv);
 			if (v->o->repair)
-				vs_repair("stats", NULL, key, 4, "HINCRBY", key, SESS_S_STAT_COMPLETED, num);
+				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, SESS_S_STAT_COMPLETED,
+									   v->completed - cv));
 		}
 		if (ev < v->events) {
 			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld events, but the stored sessions hold %lld", key, ev,
 			    v->events);
-			snprintf(num, sizeof num, "%lld", v->events - ev);
 			if (v->o->repair)
-				vs_repair("stats", NULL, key, 4, "HINCRBY", key, SESS_S_STAT_EVENTS, num);
+				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, SESS_S_STAT_EVENTS,
+									   v->events - ev));
 		}
 	}
 	cJSON_ArrayForEach(t, v->types) {
@@ -265,9 +267,9 @@ int vs_check_stats(struct run *v)
 		if (have < (long long)t->valuedouble) {
 			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld events of type %s, but the stored sessions hold %.0f", key,
 			    have, t->string, t->valuedouble);
-			snprintf(num, sizeof num, "%lld", (long long)t->valuedouble - have);
 			if (v->o->repair)
-				vs_repair("stats", NULL, key, 4, "HINCRBY", key, field, num);
+				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, field,
+									   (long long)t->valuedouble - have));
 		}
 	}
 	freeReplyObject(h);
