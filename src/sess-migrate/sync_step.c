@@ -103,12 +103,13 @@ static int tails(struct sync *s, char **ids, const int *idx, int n,
 {
 	struct sess_snap *snaps = calloc((size_t)n, sizeof *snaps);
 	struct sess_pipe p;
-	char stats[SESS_KEY_MAX];
+	struct sess_arrivals ar; /* the stats of the events appended (core) */
 	int i, rc = -1, sent = 0;
 	size_t k;
 
 	if (!snaps)
 		return sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "out of memory");
+	sess_arrivals_init(&ar, &s->run.dst->cfg);
 	sess_pipe_init(&p, &s->run.src->conn);
 	for (i = 0; i < n; i++) {
 		sess_snap_init(&snaps[i], ids[idx[i]], 's');
@@ -127,7 +128,6 @@ static int tails(struct sync *s, char **ids, const int *idx, int n,
 			goto out;
 		sent++;
 	}
-	sess_key_stats(stats, s->run.dst->cfg.prefix);
 	for (; sent > 0; sent--) {
 		redisReply *r;
 		long tag, ev = 0;
@@ -153,23 +153,23 @@ static int tails(struct sync *s, char **ids, const int *idx, int n,
 			/* the global indexes follow (expiry, members, event count,
 			 * the events by type: the tail's events are those appended) */
 			if (sess_snap_index(&p, &s->run.dst->cfg, &snaps[tag], 0, &s->err) ||
-			    (ev && sess_pipe_cmdf(&p, -1, &s->err, "HINCRBY %s " SESS_S_STAT_EVENTS " %ld",
-						  stats, ev)) ||
 			    (ev && mig_snap_count_types(&snaps[tag], &s->err)))
 				goto out;
+			sess_arrivals_count(&ar, ev, 0);
 			for (k = 0; ev && k + 1 < snaps[tag].types.n; k += 2)
-				if (sess_pipe_cmdf(&p, -1, &s->err, "HINCRBY %s " SESS_S_STAT_TYPE_PREFIX "%s %s", stats,
-						   snaps[tag].types.v[k], snaps[tag].types.v[k + 1]))
+				if (sess_arrivals_type(&ar, snaps[tag].types.v[k],
+						       strtoll(snaps[tag].types.v[k + 1], NULL, 10), &s->err))
 					goto out;
 		} else if (!strcmp(st, "stale")) {
 			whole[(*nwhole)++] = ids[idx[tag]]; /* the caller's, alive after snaps */
 		}
 	}
-	/* the index upkeep's replies (tags 0 and -1) */
-	if (sess_pipe_drain(&p, SESS_PIPE_ALL, &s->err))
+	/* the counters, then the index upkeep's replies (tags 0 and -1) */
+	if (sess_arrivals_flush(&ar, &p, &s->err) || sess_pipe_drain(&p, SESS_PIPE_ALL, &s->err))
 		goto out;
 	rc = 0;
 out:
+	sess_arrivals_free(&ar);
 	sess_pipe_free(&p);
 	for (i = 0; i < n; i++)
 		sess_snap_free(&snaps[i]);
