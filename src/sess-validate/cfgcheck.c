@@ -129,6 +129,29 @@ static const char *skip_any(const char *p, long *line)
 	return p;
 }
 
+/* 1 when the raw text of a member's name (between its quotes, escapes as
+ * written) names key: compared as written, or decoded when it holds an
+ * escape ("\u0070ort" is port), as the loader reads it. */
+static int key_is(const char *raw, size_t len, const char *key, size_t klen)
+{
+	char buf[512];
+	cJSON *v;
+	int same;
+
+	if (!memchr(raw, '\\', len))
+		return len == klen && !memcmp(raw, key, klen);
+	if (len + 3 > sizeof buf)
+		return 0;
+	buf[0] = '"';
+	memcpy(buf + 1, raw, len);
+	buf[len + 1] = '"';
+	buf[len + 2] = '\0';
+	v = cJSON_Parse(buf);
+	same = v && cJSON_IsString(v) && !strcmp(v->valuestring, key);
+	cJSON_Delete(v);
+	return same;
+}
+
 /* The line of the nth (from 0) member named key of the object at p, and
  * *val where its value starts; 0 when there is none. */
 static long member_line(const char *p, long line, const char *key, int nth, const char **val)
@@ -148,7 +171,7 @@ static long member_line(const char *p, long line, const char *key, int nth, cons
 		k = p + 1;
 		kline = line;
 		p = skip_string(p);
-		if ((size_t)(p - 1 - k) == klen && !memcmp(k, key, klen) && nth-- == 0) {
+		if (key_is(k, (size_t)(p - 1 - k), key, klen) && nth-- == 0) {
 			p = skip_ws(p, &line);
 			if (*p == ':')
 				p++;
@@ -444,7 +467,8 @@ static void check_members(struct run *r, struct seen *sn, const cJSON *obj, cons
 	/* a file of thousands of keys is no config file (and finding each
 	 * key's line is linear: keep the whole check linear too) */
 	if (cJSON_GetArraySize(obj) > 256) {
-		emit(r, SESS_SEV_ERROR, "config.too_many_keys", group ? "/" : "", 0, 0,
+		pointer(ptr, sizeof ptr, group, NULL);
+		emit(r, SESS_SEV_ERROR, "config.too_many_keys", ptr, group ? key_line(r, group, gnth, NULL, 0) : 0, 0,
 		     "a config file holds a few dozen settings; give the right file",
 		     "%s holds %d keys; a config file has at most a few dozen", group ? group : "the file",
 		     cJSON_GetArraySize(obj));

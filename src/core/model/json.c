@@ -70,6 +70,47 @@ void sess_json_line_col(const char *text, size_t off, long *line, long *col)
 	}
 }
 
+/* 1 when the byte at pos lies directly inside an array (the innermost
+ * open container before it is '['), strings skipped. */
+static int in_array(const char *text, size_t pos)
+{
+	char stack[128];
+	int depth = 0;
+	size_t i;
+
+	for (i = 0; i < pos && text[i]; i++) {
+		char ch = text[i];
+		if (ch == '"') {
+			for (i++; i < pos && text[i] && text[i] != '"'; i++)
+				if (text[i] == '\\' && text[i + 1])
+					i++;
+		} else if (ch == '{' || ch == '[') {
+			if (depth < (int)sizeof stack)
+				stack[depth] = ch;
+			depth++;
+		} else if ((ch == '}' || ch == ']') && depth > 0) {
+			depth--;
+		}
+	}
+	return depth > 0 && depth <= (int)sizeof stack && stack[depth - 1] == '[';
+}
+
+/* Where a key was expected in an object (after '{' or ','), cJSON's
+ * string parser fails one byte past the byte that is no '"': the error
+ * is at that byte. at is cJSON's offset; returns the one to report. */
+static size_t key_expected_at(const char *text, size_t at)
+{
+	size_t i;
+
+	if (at == 0 || text[at - 1] == '"')
+		return at;
+	for (i = at - 1; i > 0 && strchr(" \t\r\n", text[i - 1]); i--)
+		;
+	if (i > 0 && (text[i - 1] == '{' || (text[i - 1] == ',' && !in_array(text, i - 1))))
+		return at - 1;
+	return at;
+}
+
 cJSON *sess_json_parse_pos(const char *text, const char *what, const char *hint,
 			   struct sess_json_pos *pos, struct sess_err *err)
 {
@@ -87,6 +128,7 @@ cJSON *sess_json_parse_pos(const char *text, const char *what, const char *hint,
 		const char *near = sess_json_near();
 		/* cJSON points at the byte it stopped at, inside text */
 		at = near >= text && near <= text + strlen(text) ? (size_t)(near - text) : 0;
+		at = key_expected_at(text, at);
 		pos->offset = at;
 		sess_json_line_col(text, at, &pos->line, &pos->col);
 		sess_err_set(err, SESS_E_DATA, "bad_json", "%s%snot valid JSON (near \"%.20s\")%s%s",
