@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/model/json.h"
+#include "core/model/keys.h"
 #include "replay.h"
 
 struct anchor_st {

@@ -2,6 +2,7 @@
  * agents, events by type and actor. */
 #include <string.h>
 
+#include "core/model/keys.h"
 #include "replay.h"
 
 struct diff_opts {

@@ -2,7 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/model/event.h"
+#include "core/model/ids.h"
+#include "core/session/index.h"
+#include "core/model/keys.h"
+#include "core/redis/pipe.h"
 #include "core/redis/reply.h"
+#include "core/base/schema.h"
 #include "replay.h"
 
 struct fork_opts {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/model/json.h"
+#include "core/model/keys.h"
 #include "sess-replay/saved.h"
 #include "replay.h"
 

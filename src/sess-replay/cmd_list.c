@@ -37,4 +37,5 @@ static int cmd_list(struct cli_app *a, void *opts, int argc, char **argv)
 }
 
 const struct cli_cmd replay_cmd_list = {
-	.name = "list", .synopsis = "", .summary = "saved replays, newest first", .run = cmd_list};
+	.name = "list", .synopsis = "", .summary = "saved replays, newest first",
+	.run = cmd_list};

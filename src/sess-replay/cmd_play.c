@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/model/event.h"
 #include "core/base/utf8.h"
 #include "replay.h"
 

@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model/keys.h"
 #include "core/redis/reply.h"
 #include "sess-replay/saved.h"
+#include "core/base/schema.h"
+#include "core/session/view.h"
 #include "replay.h"
 
 struct save_opts {

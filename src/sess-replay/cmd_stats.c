@@ -45,5 +45,6 @@ static int cmd_stats(struct cli_app *a, void *opts, int argc, char **argv)
 }
 
 const struct cli_cmd replay_cmd_stats = {
-	.name = "stats", .synopsis = "", .summary = "saved replays: count, bytes stored and raw, ratio",
+	.name = "stats", .synopsis = "",
+	.summary = "saved replays: count, bytes stored and raw, ratio",
 	.run = cmd_stats};

@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "core/history/integrity.h"
+#include "core/model/keys.h"
 #include "core/redis/reply.h"
 #include "sess-replay/saved.h"
+#include "core/session/view.h"
 #include "replay.h"
 
 struct verify_opts {

@@ -6,6 +6,7 @@
 
 #include "core/history/integrity.h"
 #include "core/model/json.h"
+#include "core/model/keys.h"
 #include "core/redis/reply.h"
 #include "sess-replay/saved.h"
 #include "replay.h"

@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "core/model/json.h"
-#include "core/model/keys.h"
 #include "core/model/limits.h"
 #include "sessctl.h"
 
