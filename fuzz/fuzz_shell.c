@@ -1,6 +1,6 @@
 /* fuzz_shell.c - what a `sessctl shell` line reaches without a server.
  *
- * The shell's tokenizer (split() in src/sessctl/shell.c: quotes and
+ * The shell's tokenizer (split() in src/sessctl/cmd_shell.c: quotes and
  * backslashes) and its line handling (run_line, add_current) are static
  * in the sessctl binary and are not reachable from a library: they are
  * NOT fuzzed here. What they hand on is: the words of the line, parsed as
