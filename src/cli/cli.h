@@ -125,10 +125,9 @@ struct cli_cmd {
 struct cli_tool {
 	const char *name;        /* "sessctl" */
 	const char *about;       /* the paragraph after the usage line */
-	/* The commands as one array (cmds[0..ncmds)); NULL when entries
-	 * lists them instead. */
-	const struct cli_cmd *cmds;
-	size_t ncmds;
+	/* The commands in order, each its own cmd_NAME.c's entry, NULL at
+	 * the end. */
+	const struct cli_cmd *const *entries;
 	const char *epilog;      /* after the common options in --help, or NULL */
 	/* The command run when no command word is given ("sess-health" alone
 	 * or "sess-health --format nagios" is "sess-health check ..."); its
@@ -138,9 +137,6 @@ struct cli_tool {
 	/* The exit code of a usage error; 0 = 64 (sysexits). sess-health
 	 * uses 3, "could not check", by the monitoring convention. */
 	int usage_exit;
-	/* The commands in order, each its own cmd_NAME.c's entry, NULL at
-	 * the end (used when cmds is NULL). */
-	const struct cli_cmd *const *entries;
 };
 
 /* t's i-th command (in --help's order), or NULL past the last (any i). */

@@ -193,8 +193,6 @@ const struct cli_cmd *cli_tool_cmd(const struct cli_tool *t, size_t i)
 {
 	size_t k;
 
-	if (t->cmds)
-		return i < t->ncmds ? &t->cmds[i] : NULL;
 	/* any i: the list is not read past its NULL */
 	for (k = 0; t->entries && t->entries[k]; k++)
 		if (k == i)
