@@ -1,5 +1,5 @@
 /* fuzz_history.c - a history file as `sess-replay import` reads it
- * (src/sess-replay/store.c, cmd_import): a header line
+ * (src/sess-replay/cmd_import.c): a header line
  * {"sesskit":"history","id":...}, records ({"s":... events, {"k":...
  * lifecycle records) each folded and encoded by sess_replay_enc_add,
  * checkpoint lines kept to check, and an end line with the chain and the

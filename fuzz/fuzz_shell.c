@@ -1,6 +1,6 @@
 /* fuzz_shell.c - what a `sessctl shell` line reaches without a server.
  *
- * The shell's tokenizer (split() in src/sessctl/shell.c: quotes and
+ * The shell's tokenizer (split() in src/sessctl/cmd_shell.c: quotes and
  * backslashes) and its line handling (run_line, add_current) are static
  * in the sessctl binary and are not reachable from a library: they are
  * NOT fuzzed here. What they hand on is: the words of the line, parsed as
@@ -60,8 +60,9 @@ static const struct cli_cmd cmds[] = {
 	 .opts_size = sizeof(struct opts), .npos_min = 0, .npos_max = -1, .run = run},
 	{.name = "ping", .synopsis = "", .summary = "ping", .run = run},
 };
-static const struct cli_tool tool = {"sessctl", "fuzzing the command framework", cmds,
-				     sizeof cmds / sizeof *cmds, NULL, NULL, 0};
+static const struct cli_cmd *const entries[] = {&cmds[0], &cmds[1], &cmds[2], NULL};
+static const struct cli_tool tool = {.name = "sessctl", .about = "fuzzing the command framework",
+				     .entries = entries};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

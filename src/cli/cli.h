@@ -9,28 +9,36 @@
  *
  * HOW A BINARY IS BUILT (the models: git's parse-options, tmux's cmd_entry)
  *
- * A binary's main.c is its command table and little else:
+ * Each command is one file, cmd_NAME.c beside its binary's main.c (tmux's
+ * cmd-*.c is the model): its options struct, their table and defaults, its
+ * run function and one exported entry:
  *
  *	struct touch_opts { long ttl; };
  *	static const struct cli_opt touch_opts[] = {
  *		CLI_LONG("ttl", 0, "SECONDS", "the new TTL (default: keep the session's)",
  *			 struct touch_opts, ttl, 1, SESS_TTL_MAX),
  *		CLI_END};
- *	static const struct cli_cmd commands[] = {
- *		{.name = "touch", .synopsis = "ID [--ttl SECONDS]",
- *		 .summary = "restart a session's TTL", .opts = touch_opts,
- *		 .opts_size = sizeof(struct touch_opts), .npos_min = 1, .npos_max = 1,
- *		 .complete = CLI_COMPLETE_SESSION, .run = cmd_touch},
- *	};
- *	static const struct cli_tool tool = {"sessctl", "...", commands, 1, NULL};
+ *	static int run(struct cli_app *a, void *opts, int argc, char **argv)
+ *	{ ...opts is the filled struct touch_opts, argv the positionals... }
+ *	const struct cli_cmd sessctl_cmd_touch = {
+ *		.name = "touch", .synopsis = "ID",
+ *		.summary = "restart a session's TTL", .opts = touch_opts,
+ *		.opts_size = sizeof(struct touch_opts), .npos_min = 1, .npos_max = 1,
+ *		.complete = CLI_COMPLETE_SESSION, .run = run};
+ *
+ * and the binary's main.c only lists the entries, in the order --help
+ * shows them, with the binary's description:
+ *
+ *	static const struct cli_cmd *const commands[] = {
+ *		&sessctl_cmd_create, ..., &sessctl_cmd_touch, NULL};
+ *	static const struct cli_tool tool = {.name = "sessctl", .about = "...",
+ *		.entries = commands};
  *	int main(int argc, char **argv) { return cli_main(&tool, argc, argv); }
  *
- * and each command is one run function that gets its filled options struct
- * and its positional arguments:
+ * What several commands of a binary share lives in a file of that binary
+ * named for its job (sessctl's idops.c, live.c, ...).
  *
- *	int cmd_touch(struct cli_app *a, void *opts, int argc, char **argv);
- *
- * Adding a command is one table entry plus its run function. From the table
+ * Adding a command is one file and one line in main.c. From the table
  * come getopt's spec, `--help` of the tool and of each command, `help CMD`,
  * the shell's dispatch and completion, and the shell completions of bash,
  * zsh and fish (they ask the binary: `TOOL __complete WORDS...`, see
@@ -117,8 +125,9 @@ struct cli_cmd {
 struct cli_tool {
 	const char *name;        /* "sessctl" */
 	const char *about;       /* the paragraph after the usage line */
-	const struct cli_cmd *cmds;
-	size_t ncmds;
+	/* The commands in order, each its own cmd_NAME.c's entry, NULL at
+	 * the end. */
+	const struct cli_cmd *const *entries;
 	const char *epilog;      /* after the common options in --help, or NULL */
 	/* The command run when no command word is given ("sess-health" alone
 	 * or "sess-health --format nagios" is "sess-health check ..."); its
@@ -129,6 +138,9 @@ struct cli_tool {
 	 * uses 3, "could not check", by the monitoring convention. */
 	int usage_exit;
 };
+
+/* t's i-th command (in --help's order), or NULL past the last (any i). */
+const struct cli_cmd *cli_tool_cmd(const struct cli_tool *t, size_t i);
 
 /* t's usage exit code (64 unless the tool says otherwise). */
 int cli_usage_exit(const struct cli_tool *t);

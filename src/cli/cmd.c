@@ -189,13 +189,25 @@ int cli_usage_exit(const struct cli_tool *t)
 	return t && t->usage_exit ? t->usage_exit : 64;
 }
 
+const struct cli_cmd *cli_tool_cmd(const struct cli_tool *t, size_t i)
+{
+	size_t k;
+
+	/* any i: the list is not read past its NULL */
+	for (k = 0; t->entries && t->entries[k]; k++)
+		if (k == i)
+			return t->entries[k];
+	return NULL;
+}
+
 const struct cli_cmd *cli_find(const struct cli_tool *t, const char *name)
 {
+	const struct cli_cmd *c;
 	size_t i;
 
-	for (i = 0; i < t->ncmds; i++)
-		if (!strcmp(t->cmds[i].name, name))
-			return &t->cmds[i];
+	for (i = 0; (c = cli_tool_cmd(t, i)); i++)
+		if (!strcmp(c->name, name))
+			return c;
 	return NULL;
 }
 
@@ -297,6 +309,7 @@ void cli_cmd_help(FILE *f, const struct cli_tool *t, const struct cli_cmd *c)
 
 void cli_usage(FILE *f, const struct cli_tool *t)
 {
+	const struct cli_cmd *c;
 	size_t i;
 
 	if (t->default_cmd)
@@ -304,9 +317,9 @@ void cli_usage(FILE *f, const struct cli_tool *t)
 			t->name, t->default_cmd, t->about);
 	else
 		fprintf(f, "usage: %s [OPTIONS] COMMAND [ARGS]\n\n%s\n\nCommands:\n", t->name, t->about);
-	for (i = 0; i < t->ncmds; i++)
-		if (!t->cmds[i].hidden)
-			fprintf(f, "  %-12s %s\n", t->cmds[i].name, t->cmds[i].summary);
+	for (i = 0; (c = cli_tool_cmd(t, i)); i++)
+		if (!c->hidden)
+			fprintf(f, "  %-12s %s\n", c->name, c->summary);
 	fputc('\n', f);
 	common_help(f);
 	fputs("  --help, --version\n", f);

@@ -222,11 +222,12 @@ static void options(const struct cli_opt *opts, const char *cur)
 
 static void commands(const struct cli_tool *t, const char *cur, int with_help)
 {
+	const struct cli_cmd *c;
 	size_t k;
 
-	for (k = 0; k < t->ncmds; k++)
-		if (!t->cmds[k].hidden && !strncmp(t->cmds[k].name, cur, strlen(cur)))
-			printf("%s\t%s\n", t->cmds[k].name, t->cmds[k].summary);
+	for (k = 0; (c = cli_tool_cmd(t, k)); k++)
+		if (!c->hidden && !strncmp(c->name, cur, strlen(cur)))
+			printf("%s\t%s\n", c->name, c->summary);
 	if (with_help && !strncmp("help", cur, strlen(cur)))
 		printf("help\tshow a command's options\n");
 }

@@ -7,7 +7,10 @@
  *   report.c    interval lines, the summary, --compare, the live status
  *   capacity.c  --capacity (server costs and memory per session) and the
  *               cleanup of the run's prefix
- *   main.c      the command table: one command per scenario
+ *   prefix.c    the run's prefix sessbench:ID (scenario runs, cleanup)
+ *   cmd_scenario.c  the scenario commands: their options, their run
+ *   cmd_cleanup.c   cleanup ID
+ *   main.c      the list of commands
  */
 #ifndef SESS_BENCH_H
 #define SESS_BENCH_H
@@ -23,7 +26,7 @@
 enum sb_op { SB_CREATE, SB_EMIT, SB_GET, SB_LIST, SB_CHECKPOINT, SB_JOIN, SB_LEAVE, SB_NOPS };
 extern const char *const sb_op_names[SB_NOPS];
 
-/* The options every scenario takes (main.c's table fills it). */
+/* The options every scenario takes (cmd_scenario.c's table fills it). */
 struct sb_opts {
 	long clients, pipeline, requests, duration, warmup, sessions, payload, seed;
 	long rate, threads, batch, think, interval, events, target_ms, session_rate;
@@ -128,5 +131,15 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 		cJSON **out, struct sess_err *err);
 /* Delete every key under prefix (our own run's); *deleted counts them. */
 int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct sess_err *err);
+
+/* ---- prefix.c ---- */
+
+/* The run's prefix: sessbench:ID in a->cfg.prefix, ID (o->run_id, or a
+ * new one) in id. 0, or the usage exit code after saying why. */
+int sb_run_prefix(struct cli_app *a, const struct sb_opts *o, char *id, size_t idsz);
+
+/* ---- the commands, in --help's order (main.c lists them) ---- */
+extern const struct cli_cmd bench_cmd_create, bench_cmd_emit, bench_cmd_get, bench_cmd_list,
+	bench_cmd_checkpoint, bench_cmd_join_leave, bench_cmd_mixed, bench_cmd_agents, bench_cmd_cleanup;
 
 #endif

@@ -1,249 +1,20 @@
 /* sess-bench - load generator and latency/throughput benchmark of session
- * operations: its command table, one command per scenario, and the run
- * that every scenario shares (setup, load, report, compare, cleanup). */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
+ * operations. Its commands in --help's order (the scenarios, one command
+ * under eight names, are cmd_scenario.c; cleanup is cmd_cleanup.c; see
+ * src/cli/cli.h) and the tool's description. */
 #include "bench.h"
 
-#define T struct sb_opts
-static const struct cli_opt opts[] = {
-	CLI_LONG("clients", 'C', "N", "connections, each a simulated client", T, clients, 1, 10000),
-	CLI_LONG("pipeline", 'P', "N", "operations in flight per connection", T, pipeline, 1, 10000),
-	CLI_LONG("requests", 'N', "N", "measured operations in all (default 100000; not with --duration)",
-		 T, requests, 1, 1L << 40),
-	CLI_LONG("duration", 'd', "SECONDS", "run this long instead of --requests", T, duration, 1, 86400 * 7),
-	CLI_LONG("warmup", 0, "SECONDS", "run unmeasured first", T, warmup, 0, 3600),
-	CLI_LONG("sessions", 'S', "N", "sessions to spread operations over", T, sessions, 1, 10000000),
-	CLI_LONG("payload", 0, "BYTES", "bytes of impact data in each event", T, payload, 0, 1000000),
-	CLI_LONG("seed", 0, "N", "seed of the random choices (the same seed, the same run)", T, seed, 0, 1L << 40),
-	CLI_LONG("rate", 'r', "OPS", "open loop: this many operations a second in all, latency\n"
-		 "                         from each one's intended send time (0: closed loop)",
-		 T, rate, 0, 100000000),
-	CLI_LONG("threads", 0, "N", "threads sharing the clients, for more cores", T, threads, 1, 256),
-	CLI_LONG("batch", 'b', "N", "create: sessions per operation, pipelined", T, batch, 1, 100000),
-	CLI_STR("ratio", 0, "OP=W,...", "mixed: weights (default emit=70,get=20,checkpoint=10)", T, ratios,
-		"emit=70,get=20,checkpoint=10"),
-	CLI_LONG("think", 0, "MS", "mean think time between a client's operations, random\n"
-		 "                         0..2x (default: 100 for mixed, else 0)", T, think, 0, 3600000),
-	CLI_LONG("events", 0, "N", "agents: events each agent emits per visit", T, events, 1, 1000000),
-	CLI_LONG("interval", 'i', "MS", "a JSON line every MS while running; 0 none",
-		 T, interval, 0, 3600000),
-	CLI_STR("compare", 0, "BASELINE.json", "compare with an earlier summary; exit 1 on a regression",
-		T, compare, CLI_COMPLETE_FILE),
-	CLI_LONG("max-regression", 0, "PCT", "with --compare: the most a rate may fall or a p99 rise\n"
-		 "                        ", T, max_regression, 0, 1000000),
-	CLI_FLAG("capacity", 0, "print the capacity plan from the run's measured costs", T, capacity),
-	CLI_LONG("target-ms", 0, "MS", "with --capacity: the p99 latency to plan for",
-		 T, target_ms, 1, 3600000),
-	CLI_LONG("session-rate", 0, "OPS", "with --capacity: operations a second of one active\n"
-		 "                         session", T, session_rate, 1, 1000000),
-	CLI_STR("run-id", 0, "ID", "the run's id: keys go under sessbench:ID (default: new)", T, run_id, NULL),
-	CLI_FLAG("keep", 0, "leave the run's keys (delete later: sess-bench cleanup ID)", T, keep),
-	CLI_END};
-static const struct sb_opts defaults = {
-	.clients = 50, .pipeline = 1, .requests = 0, .sessions = 100, .seed = 1, .threads = 1,
-	.batch = 1, .think = -1, .events = 10, .interval = 1000, .target_ms = 10, .session_rate = 1,
-	.max_regression = 10};
-#undef T
-
-static void on_interval(const struct sb_stats *iv, double t_s, double dt_s, void *arg)
-{
-	struct cli_app *a = arg;
-	cJSON *j = sb_interval_json(iv, t_s, dt_s);
-
-	sb_status_line(iv, t_s, dt_s);
-	cli_out_json(&a->out, j);
-	fflush(a->out.f);
-	cJSON_Delete(j);
-}
-
-/* The run's prefix: its own, so cleanup can never reach other data. */
-static int run_prefix(struct cli_app *a, const struct sb_opts *o, char *id, size_t idsz)
-{
-	struct sess_err err;
-
-	if (o->run_id)
-		snprintf(id, idsz, "%s", o->run_id);
-	else
-		snprintf(id, idsz, "%08lx", (unsigned long)(((unsigned long)time(NULL) << 12) ^
-							    (unsigned long)getpid()) & 0xffffffffUL);
-	if (a->common.prefix)
-		cli_warn(a->prog, "--prefix is not used: a run works under its own prefix sessbench:ID");
-	snprintf(a->cfg.prefix, sizeof a->cfg.prefix, "sessbench:%s", id);
-	sess_err_clear(&err);
-	if (strlen(id) > SESS_PREFIX_MAX - 10 || sess_key_check_prefix(a->cfg.prefix, &err))
-		return cli_usage_error(a, "--run-id must be 1-22 characters of A-Z a-z 0-9 . _ - :");
-	return 0;
-}
-
-/* The first line, before any key is written: the run's id, its prefix and
- * how to delete its keys, so a run killed (kill -9) before its summary
- * can still be cleaned up. Returns 1 when stdout is gone (nothing to run
- * for: the exit status says why). */
-static int run_line(struct cli_app *a, const char *id)
-{
-	cJSON *j = cJSON_CreateObject();
-	char cmd[80];
-	int rc;
-
-	snprintf(cmd, sizeof cmd, "sess-bench cleanup %s", id);
-	cJSON_AddStringToObject(j, "type", "run");
-	cJSON_AddStringToObject(j, "id", id);
-	cJSON_AddStringToObject(j, "prefix", a->cfg.prefix);
-	cJSON_AddStringToObject(j, "cleanup", cmd);
-	rc = cli_out_json(&a->out, j); /* flushed: a line at a time */
-	cJSON_Delete(j);
-	return rc;
-}
-
-/* Delete the run's keys (unless --keep); adds "cleanup" to summary. */
-static void cleanup(struct cli_app *a, const struct sb_opts *o, cJSON *summary)
-{
-	struct sess_err err;
-	long deleted = 0;
-	cJSON *c = summary ? cJSON_AddObjectToObject(summary, "cleanup") : NULL;
-
-	cJSON_AddStringToObject(c, "prefix", a->cfg.prefix);
-	if (o->keep) {
-		cJSON_AddBoolToObject(c, "kept", 1);
-		return;
-	}
-	sess_err_clear(&err);
-	if (sb_cleanup(&a->conn, a->cfg.prefix, &deleted, &err))
-		cli_warn(a->prog, "could not delete the run's keys under %s: %s; delete them with 'sess-bench cleanup %s'",
-			 a->cfg.prefix, err.msg, a->cfg.prefix + 10);
-	cJSON_AddNumberToObject(c, "deleted", (double)deleted);
-}
-
-static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
-{
-	struct sb_opts *o = opts_v;
-	struct sb_scn scn;
-	struct sb_result res;
-	struct sb_cmdstats before = {0, 0}, after = {0, 0};
-	cJSON *summary, *cap = NULL, *cmp = NULL;
-	char id[40];
-	int rc, regressed = 0;
-
-	(void)argc;
-	(void)argv;
-	if (o->duration && o->requests)
-		return cli_usage_error(a, "--requests and --duration both given; a run ends by one of them");
-	if (!o->duration && !o->requests)
-		o->requests = 100000;
-	if (o->compare && sb_baseline_check(o->compare, a->cmd->name, &a->err))
-		return cli_app_fail(a);
-	if ((rc = cli_connect(a)))
-		return rc;
-	if ((rc = run_prefix(a, o, id, sizeof id)))
-		return rc;
-	if (sb_scn_init(&scn, a->cmd->name, o, &a->cfg, &a->err))
-		return cli_app_fail(a);
-	if (run_line(a, id)) {
-		sb_scn_free(&scn);
-		return 0;
-	}
-	cli_catch_stop_signals();
-	if (sb_scn_setup(&scn, &a->ctx, &a->err)) {
-		rc = cli_app_fail(a);
-		cleanup(a, o, NULL);
-		sb_scn_free(&scn);
-		return rc;
-	}
-	if (o->capacity && sb_cmdstats(&a->conn, &before, &a->err)) {
-		rc = cli_app_fail(a);
-		cleanup(a, o, NULL);
-		sb_scn_free(&scn);
-		return rc;
-	}
-	if (sb_run(&scn, &a->cfg, o->interval ? on_interval : NULL, a, &res, &a->err)) {
-		if (isatty(STDERR_FILENO))
-			fputs("\r\033[K", stderr);
-		fprintf(stderr, "%s %s: %s; is redis-server running? no summary; the run's keys under %s may remain (sess-bench cleanup %s)\n",
-			a->prog, scn.name, a->err.msg, a->cfg.prefix, id);
-		sb_scn_free(&scn);
-		return sess_err_exit_code(a->err.cls);
-	}
-	if (o->interval && isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
-	if (o->capacity && (sb_cmdstats(&a->conn, &after, &a->err) ||
-			    sb_capacity(&a->ctx, &scn, &res, &before, &after, &cap, &a->err))) {
-		rc = cli_app_fail(a);
-		cleanup(a, o, NULL);
-		sb_scn_free(&scn);
-		return rc;
-	}
-	summary = sb_summary_json(&scn, &res, a->cfg.prefix);
-	cleanup(a, o, summary);
-	if (o->compare && sb_compare(summary, o->compare, (double)o->max_regression, &cmp, &regressed,
-				     &a->err)) {
-		cJSON_Delete(summary);
-		cJSON_Delete(cap);
-		sb_scn_free(&scn);
-		return cli_app_fail(a);
-	}
-	cli_out_json(&a->out, summary);
-	cJSON_Delete(summary);
-	if (cap) {
-		cli_out_json(&a->out, cap);
-		cJSON_Delete(cap);
-	}
-	if (cmp) {
-		cli_out_json(&a->out, cmp);
-		cJSON_Delete(cmp);
-		if (regressed)
-			fprintf(stderr, "%s %s: slower than the baseline %s by more than %ld%%; see the \"compare\" line\n",
-				a->prog, scn.name, o->compare, o->max_regression);
-	}
-	sb_scn_free(&scn);
-	if (res.interrupted)
-		return cli_signal_exit();
-	return regressed ? 1 : 0;
-}
-
-static int cmd_cleanup(struct cli_app *a, void *opts_v, int argc, char **argv)
-{
-	struct sb_opts o;
-	char id[40];
-	long deleted = 0;
-	cJSON *j;
-	int rc;
-
-	(void)opts_v;
-	(void)argc;
-	memset(&o, 0, sizeof o);
-	o.run_id = argv[0];
-	if ((rc = cli_connect(a)) || (rc = run_prefix(a, &o, id, sizeof id)))
-		return rc;
-	if (sb_cleanup(&a->conn, a->cfg.prefix, &deleted, &a->err))
-		return cli_app_fail(a);
-	j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "prefix", a->cfg.prefix);
-	cJSON_AddNumberToObject(j, "deleted", (double)deleted);
-	return cli_print(a, j);
-}
-
-#define SCN(n, sum) \
-	{.name = n, .synopsis = "", \
-	 .summary = sum, .opts = opts, .opts_size = sizeof(struct sb_opts), .defaults = &defaults, \
-	 .run = cmd_scenario}
-
-static const struct cli_cmd commands[] = {
-	SCN("create", "create sessions, --batch of them per operation"),
-	SCN("emit", "append events to --sessions sessions"),
-	SCN("get", "read sessions as sessctl get does"),
-	SCN("list", "read a page of the session index and its rows"),
-	SCN("checkpoint", "take checkpoints"),
-	SCN("join-leave", "agents join a session and leave it again"),
-	SCN("mixed", "simulated users: --ratio of emit, get, checkpoint, list, with --think"),
-	SCN("agents", "--clients agents sharing --sessions sessions: join, emit --events, leave"),
-	{.name = "cleanup", .synopsis = "ID", .summary = "delete the keys a --keep or a killed run left under sessbench:ID",
-	 .npos_min = 1, .npos_max = 1, .run = cmd_cleanup},
-};
+static const struct cli_cmd *const commands[] = {
+	&bench_cmd_create,
+	&bench_cmd_emit,
+	&bench_cmd_get,
+	&bench_cmd_list,
+	&bench_cmd_checkpoint,
+	&bench_cmd_join_leave,
+	&bench_cmd_mixed,
+	&bench_cmd_agents,
+	&bench_cmd_cleanup,
+	NULL};
 
 static const struct cli_tool tool = {
 	.name = "sess-bench",
@@ -251,8 +22,7 @@ static const struct cli_tool tool = {
 		 "Many connections over non-blocking I/O, pipelining, an open-loop --rate\n"
 		 "without coordinated omission, latency percentiles per operation. JSON lines\n"
 		 "on stdout: one per interval, then a summary (and --capacity, --compare).",
-	.cmds = commands,
-	.ncmds = sizeof commands / sizeof commands[0],
+	.entries = commands,
 	.epilog =
 	"A run works under its own prefix sessbench:ID and deletes its keys at the\n"
 	"end unless --keep; it never touches other keys. Its first line, before any\n"

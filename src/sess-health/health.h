@@ -1,6 +1,8 @@
 /* health.h - sess-health's parts: the check (check.c), its output formats
  * (formats.c), the cache and circuit breaker that watch and serve share
- * (breaker.c), the HTTP endpoint (serve.c) and the command table (main.c).
+ * (breaker.c), what the commands share (run.c), the commands (cmd_check.c
+ * with --watch, cmd_probe.c, cmd_serve.c: the HTTP endpoint) and their
+ * list (main.c).
  * The measurements themselves are the core's (src/core/probe.h); this
  * binary judges them against thresholds and reports. */
 #ifndef SESS_HEALTH_H
@@ -120,6 +122,8 @@ void health_guard_free(struct health_guard *g);
 const char *health_breaker_name(int state);
 
 /* ---- commands ---- */
+/* check's and probe's options; serve's hold them (the check-running
+ * commands share them, options.h) */
 struct check_opts {
 	const char *format, *warn, *crit, *role;
 	long pings, sample_ms, window, drift_sample, watch;
@@ -135,8 +139,14 @@ struct serve_opts {
 
 int health_params_from(struct cli_app *a, const struct check_opts *o,
 		       struct health_params *hp);
-int cmd_check(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_probe(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv);
+/* Anything wrong before a check can run (settings, flags) is "could not
+ * check": a->err printed as one line naming the fix; returns 3. */
+int health_could_not(struct cli_app *a);
+/* r printed in format (F_*); -1 when it could not be rendered. */
+int health_print_result(struct cli_app *a, const struct health_result *r, int format);
+
+/* The commands, in --help's order (main.c lists them; one cmd_NAME.c
+ * each). */
+extern const struct cli_cmd health_cmd_check, health_cmd_probe, health_cmd_serve;
 
 #endif

@@ -1,79 +1,16 @@
-/* copy.c - copy and resume: sessions from one server to another, each
- * whole or not at all, as a resumable task whose progress lives on the
- * target (core/mtask.h, core/dump.h). */
+/* copy.c - the copy engine that copy and resume run (and import and sync
+ * use): sessions from one server to another, each whole or not at all, as
+ * a resumable task whose progress lives on the target (mtask.h, dump.h). */
 #include "copy.h"
 #include "upkeep.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model/json.h"
-#include "core/model/ids.h"
 #include "core/redis/sentinel.h"
 #include "sess-migrate/legacy.h"
+#include "core/model/ids.h"
 #include "core/base/schema.h"
-
-int mig_out(struct cli_app *a)
-{
-	int warn = 0;
-
-	if (a->out.f)
-		return 0;
-	if (cli_settings(&a->cfg, &a->common, &warn, &a->err))
-		return cli_app_fail(a);
-	if (warn)
-		cli_warn(a->prog, "a password on the command line is visible to other users; use --password-file, --askpass or REDIS_PASSWORD");
-	if (cli_out_init(&a->out, stdout, a->common.color, &a->err))
-		return cli_app_fail(a);
-	return 0;
-}
-
-int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
-		  const char *what)
-{
-	int rc;
-
-	if ((rc = mig_out(a)))
-		return rc;
-	s->cfg = a->cfg;
-	if (url) {
-		/* another server: the common credentials (--password,
-		 * REDIS_PASSWORD, the config file) are --url's, never sent to a
-		 * side named by its own URL; its own come from that URL or from
-		 * REDIS_FROM_PASSWORD / REDIS_TO_PASSWORD (sess-migrate(1)) */
-		const char *env = getenv(!strcmp(what, "--to") ? "REDIS_TO_PASSWORD" : "REDIS_FROM_PASSWORD");
-		s->cfg.username[0] = s->cfg.password[0] = '\0';
-		if (env && strlen(env) < sizeof s->cfg.password)
-			memcpy(s->cfg.password, env, strlen(env) + 1);
-		if (strchr(url, '@') && strchr(url, ':') != strrchr(url, ':'))
-			cli_warn(a->prog, "a password in %s is visible to other users; use %s instead", what,
-				 !strcmp(what, "--to") ? "REDIS_TO_PASSWORD" : "REDIS_FROM_PASSWORD");
-		if (sess_config_apply_url(&s->cfg, url, &a->err)) {
-			sess_err_prefix(&a->err, "%s", what);
-			return cli_app_fail(a);
-		}
-		sess_config_redact_url(url, s->desc, sizeof s->desc);
-		snprintf(s->cfg.url_flag, sizeof s->cfg.url_flag, "%s", what);
-	} else if (s->cfg.unix_path[0]) { /* a URL again, without the password, for resume */
-		snprintf(s->desc, sizeof s->desc, "unix://%s?db=%d", s->cfg.unix_path, s->cfg.db);
-	} else {
-		snprintf(s->desc, sizeof s->desc, "%s://%s:%d/%d", s->cfg.tls || s->cfg.tls_enabled ? "rediss" : "redis",
-			 s->cfg.host, s->cfg.port, s->cfg.db);
-	}
-	if (sess_conn_open(&s->conn, &s->cfg, &a->err)) {
-		sess_err_prefix(&a->err, "%s", what);
-		return cli_app_fail(a);
-	}
-	s->open = 1;
-	return 0;
-}
-
-void mig_close_side(struct mig_side *s)
-{
-	if (s->open)
-		sess_conn_close(&s->conn);
-	s->open = 0;
-}
 
 /* "7.0.15" -> 70015 */
 static long server_version(struct sess_conn *c)
@@ -757,7 +694,7 @@ int mig_check_common(struct cli_app *a, const struct mig_opts *o)
 	return 0;
 }
 
-static int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_run *run,
+int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_run *run,
 		 const char *kind, int resume)
 {
 	int rc;
@@ -808,132 +745,4 @@ static int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_
 			       &a->err);
 	cli_print(a, mig_summary(run));
 	return run->rc;
-}
-
-int cmd_copy(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct mig_opts *o = opts;
-	struct mig_side src = {0}, dst = {0};
-	struct mig_run run;
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if ((rc = mig_check_common(a, o)))
-		return rc;
-	/* --to: required in the table */
-	if (!o->all && !o->since && !o->ids && !o->match && !o->state)
-		return cli_usage_error(a, "say which sessions: --all, --since TIME, --ids FILE|-, --match GLOB or --state STATE");
-	memset(&run, 0, sizeof run);
-	run.a = a;
-	run.src = &src;
-	run.dst = &dst;
-	run.dry_run = o->dry_run;
-	run.mode = o->conflict ? o->conflict : SESS_PUT_SKIP;
-	run.stop_on_conflict = !strcmp(run.mode, SESS_PUT_FAIL);
-	run.legacy = o->layout && !strcmp(o->layout, "legacy");
-	run.batch = o->batch;
-	run.rate = o->rate;
-	if ((rc = mig_open_side(a, &src, o->from, "--from")) ||
-	    (rc = mig_open_side(a, &dst, o->to, "--to")))
-		goto out;
-	if (sess_mtask_init(&run.task, dst.cfg.prefix, o->task, &a->err)) {
-		rc = cli_app_fail(a);
-		goto out;
-	}
-	if (run.batch <= 0)
-		run.batch = a->cfg.cleanup_batch > 0 ? a->cfg.cleanup_batch : 100;
-	mig_sel_init(&run.sel, o, src.cfg.prefix, run.batch);
-	if (run.dry_run) /* no done marks to skip repeats with: one walk */
-		run.sel.second_pass = 1;
-	mig_pick_method(&run, o->method);
-	rc = mig_run_task(a, o, &run, "copy", 0);
-	if (rc == 0 && o->verify && !o->dry_run)
-		rc = mig_verify_run(a, o, &src, &dst);
-out:
-	mig_close_side(&src);
-	mig_close_side(&dst);
-	return rc;
-}
-
-/* Rebuild a task's options from what it recorded. */
-static void opts_from_task(struct mig_opts *o, const cJSON *t, char *since, size_t n)
-{
-#define S(name) cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, name))
-	const cJSON *sn = cJSON_GetObjectItemCaseSensitive(t, "since");
-	const cJSON *mt = cJSON_GetObjectItemCaseSensitive(t, "minTtl");
-
-	if (!o->from && S("from") && !strstr(S("from"), "***"))
-		o->from = S("from");
-	o->all = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "all")) ||
-		 cJSON_GetObjectItemCaseSensitive(t, "all") != NULL;
-	if (cJSON_IsNumber(sn)) {
-		snprintf(since, n, "%.0f", sn->valuedouble);
-		o->since = since;
-	}
-	if (cJSON_IsNumber(mt))
-		o->min_ttl = (long)sess_json_ll(mt, 0);
-	o->match = S("match");
-	o->state = S("state");
-	o->conflict = S("conflict");
-	o->method = S("method");
-	o->layout = S("layout");
-	o->input = S("input");
-	o->restart_ttl = cJSON_GetObjectItemCaseSensitive(t, "restartTtl") != NULL;
-#undef S
-}
-
-int cmd_resume(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct mig_opts *o = opts;
-	struct mig_side src = {0}, dst = {0};
-	struct mig_run run;
-	cJSON *t = NULL;
-	char since[32];
-	const char *kind;
-	int rc;
-
-	(void)argc;
-	memset(&run, 0, sizeof run);
-	if ((rc = mig_open_side(a, &dst, o->to, "--to")))
-		return rc;
-	if (sess_mtask_init(&run.task, dst.cfg.prefix, argv[0], &a->err) ||
-	    sess_mtask_load(&dst.conn, &run.task, &t, &a->err)) {
-		rc = cli_app_fail(a);
-		goto out;
-	}
-	opts_from_task(o, t, since, sizeof since);
-	kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "kind"));
-	if (cJSON_GetObjectItemCaseSensitive(t, "plan"))
-		o->ids = "(plan)";
-	run.a = a;
-	run.src = &src;
-	run.dst = &dst;
-	run.mode = o->conflict ? o->conflict : SESS_PUT_SKIP;
-	run.stop_on_conflict = !strcmp(run.mode, SESS_PUT_FAIL);
-	run.legacy = o->layout && !strcmp(o->layout, "legacy");
-	run.batch = o->batch > 0 ? o->batch : a->cfg.cleanup_batch > 0 ? a->cfg.cleanup_batch : 100;
-	run.rate = o->rate;
-	run.restart_ttl = o->restart_ttl;
-	if (kind && !strcmp(kind, "sync")) {
-		/* a sync goes on from the target's state (sync.c) */
-		mig_close_side(&dst);
-		o->task = argv[0];
-		rc = mig_sync_main(a, o, 1);
-		goto out;
-	}
-	if (kind && !strcmp(kind, "import")) {
-		rc = mig_import_run(a, o, &run, 1);
-		goto out;
-	}
-	if ((rc = mig_open_side(a, &src, o->from, "--from")))
-		goto out;
-	mig_sel_init(&run.sel, o, src.cfg.prefix, run.batch);
-	mig_pick_method(&run, o->method);
-	rc = mig_run_task(a, o, &run, "copy", 1);
-out:
-	cJSON_Delete(t);
-	mig_close_side(&src);
-	mig_close_side(&dst);
-	return rc;
 }

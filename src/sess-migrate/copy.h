@@ -29,5 +29,10 @@ int mig_check_common(struct cli_app *a, const struct mig_opts *o);
 /* What a task remembers of its command (kind: copy, import, sync). */
 cJSON *mig_task_info(const struct mig_opts *o, const struct mig_run *run, const char *kind);
 int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, int resume);
+/* Run a copy task (kind "copy"; resume: it exists) over run, set up by
+ * copy or resume: create or restart the task, load --ids, copy, mark it
+ * done or incomplete and print the summary. Returns the exit code. */
+int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_run *run,
+		 const char *kind, int resume);
 
 #endif

@@ -1,4 +1,5 @@
-/* io.c - import: sessions from JSON lines (export's, export.c, or the
+/* io.c - the import engine (import, and resume of an import task):
+ * sessions from JSON lines (export's, cmd_export.c, or the
  * TypeScript layout's), for restores, pipes and ssh. */
 #include "copy.h"
 #include "chain.h"
@@ -8,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model/ids.h"
 #include "core/model/json.h"
 #include "sess-migrate/legacy.h"
+#include "core/model/ids.h"
 #include "core/base/schema.h"
 
 /* A legacy line: {"id","session":{...},"events":[text|{"score","value"}],
@@ -241,33 +242,4 @@ fail:
 	if (f != stdin)
 		fclose(f);
 	return mig_stop(run, &err);
-}
-
-int cmd_import(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct mig_opts *o = opts;
-	struct mig_side dst = {0};
-	struct mig_run run;
-	int rc;
-
-	if ((rc = mig_check_common(a, o)))
-		return rc;
-	o->input = argc > 0 ? argv[0] : "-";
-	memset(&run, 0, sizeof run);
-	run.a = a;
-	run.dst = &dst;
-	run.dry_run = o->dry_run;
-	run.restart_ttl = o->restart_ttl;
-	run.mode = o->conflict ? o->conflict : SESS_PUT_SKIP;
-	run.stop_on_conflict = !strcmp(run.mode, SESS_PUT_FAIL);
-	run.batch = o->batch > 0 ? o->batch : 100;
-	run.rate = o->rate;
-	if ((rc = mig_open_side(a, &dst, o->to, "--to")))
-		return rc;
-	if (sess_mtask_init(&run.task, dst.cfg.prefix, o->task, &a->err))
-		rc = cli_app_fail(a);
-	else
-		rc = mig_import_run(a, o, &run, 0);
-	mig_close_side(&dst);
-	return rc;
 }

@@ -1,6 +1,7 @@
-/* migrate.h - what sess-migrate's command files share: the options of
- * every command (filled from the tables in main.c), the two connections,
- * the selection of sessions, and the run functions. */
+/* migrate.h - what sess-migrate's files share: the options of every
+ * command (filled from the tables in the cmd_NAME.c files, options.h), the
+ * two connections, the selection of sessions, the engines' entry points
+ * and the command entries. */
 #ifndef SESS_MIGRATE_H
 #define SESS_MIGRATE_H
 
@@ -8,7 +9,8 @@
 #include "sess-migrate/dump.h"
 #include "sess-migrate/mtask.h"
 
-/* every command's options; each command uses the ones its table names */
+/* every command's options; each command uses the ones its table names
+ * (the engines read them, so the commands share one struct) */
 struct mig_opts {
 	const char *from, *to, *ids, *match, *state, *since, *task, *conflict;
 	const char *method, *layout, *output, *input;
@@ -24,8 +26,8 @@ struct mig_side {
 	int open;
 };
 
-/* Open --from (or the common URL) / --to. Returns 0 or an exit code after
- * printing why. */
+/* Open --from (or the common URL) / --to (sides.c). Returns 0 or an exit
+ * code after printing why. */
 int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
 		  const char *what);
 void mig_close_side(struct mig_side *s);
@@ -89,17 +91,11 @@ void mig_meter_tick(struct mig_meter *m, const char *what, long n);
 
 /* ---- legacy (the TypeScript system's layout), legacy.c in core ---- */
 
-/* ---- commands ---- */
-int cmd_copy(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_resume(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_export(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_import(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_status(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_tasks(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_sync(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_unfence(struct cli_app *a, void *opts, int argc, char **argv);
+/* ---- the commands, in --help's order (main.c lists them; one
+ * cmd_NAME.c each) ---- */
+extern const struct cli_cmd migrate_cmd_copy, migrate_cmd_resume, migrate_cmd_status,
+	migrate_cmd_tasks, migrate_cmd_rollback, migrate_cmd_verify, migrate_cmd_export,
+	migrate_cmd_import, migrate_cmd_sync, migrate_cmd_unfence;
 
 /* sync (sync.c); resume: the task exists (resume TASK, or sync --task of
  * a sync task). Returns the exit code. */

@@ -1,5 +1,6 @@
-/* sync.c - sync, sync --cutover and unfence: keep a target following a
- * source until stopped, then end the move cleanly.
+/* sync.c - the sync engine (sync and sync --cutover, cmd_sync.c; resume
+ * of a sync task): keep a target following a source until stopped, then
+ * end the move cleanly.
  *
  * No gap between snapshot and live phase: the listener subscribes (the
  * sessions' notify channels, and the meta keys' keyspace events when the
@@ -20,8 +21,8 @@
  * marks the sessions the sync brought (value "y"): only those are removed
  * from the target when the source loses them.
  *
- * The command is in three files (sync.h says what they share): this one
- * (the command, its passes, lag lines, drain and cutover), sync_step.c
+ * The engine is in three files (sync.h says what they share): this one
+ * (its run, its passes, lag lines, drain and cutover), sync_step.c
  * (one batch of ids brought to the source's state) and sync_conn.c (the
  * listener and reconnects); the dirty set is syncset.c.
  */
@@ -32,7 +33,6 @@
 
 #include "sess-migrate/fence.h"
 #include "core/model/ids.h"
-#include "core/base/schema.h"
 
 /* ---- passes and lag ---- */
 
@@ -376,49 +376,5 @@ out:
 	mig_close_side(&s.sub);
 	mig_close_side(&src);
 	mig_close_side(&dst);
-	return rc;
-}
-
-int cmd_sync(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct mig_opts *o = opts;
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if ((rc = mig_check_common(a, o)))
-		return rc;
-	/* --to: required in the table */
-	if (!o->all && !o->since && !o->ids && !o->match && !o->state)
-		return cli_usage_error(a, "say which sessions: --all, --since TIME, --ids FILE|-, --match GLOB or --state STATE");
-	if (o->cutover && (!o->all || o->since || o->ids || o->match || o->state))
-		return cli_usage_error(a, "--cutover moves everything (it fences the whole source): use it with --all alone");
-	if (o->layout && strcmp(o->layout, SESS_S_LAYOUT))
-		return cli_usage_error(a, "sync follows sesskit sessions only; copy the TypeScript layout with 'copy --from-layout legacy' first");
-	return mig_sync_main(a, o, 0);
-}
-
-int cmd_unfence(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct mig_opts *o = opts;
-	struct mig_side src = {0};
-	long n = 0;
-	int rc;
-	cJSON *out;
-
-	(void)argc;
-	(void)argv;
-	if ((rc = mig_open_side(a, &src, o->from, "--from")))
-		return rc;
-	if (sess_fence_lift(&src.conn, src.cfg.prefix, &n, &a->err)) {
-		rc = cli_app_fail(a);
-	} else {
-		out = cJSON_CreateObject();
-		cJSON_AddBoolToObject(out, "unfenced", 1);
-		cJSON_AddStringToObject(out, "server", src.desc);
-		cJSON_AddNumberToObject(out, "sessions", (double)n);
-		rc = cli_print(a, out);
-	}
-	mig_close_side(&src);
 	return rc;
 }

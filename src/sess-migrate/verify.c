@@ -1,12 +1,12 @@
-/* verify.c - compare sessions between two servers, per session, in
+/* verify.c - the verify engine (verify, copy --verify, sync --cutover):
+ * compare sessions between two servers, per session, in
  * constant memory: missing, extra, different (naming what), expired. */
 #include "copy.h"
+#include "core/model/ids.h"
+#include "core/base/schema.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#include "core/model/ids.h"
-#include "core/base/schema.h"
 
 struct vcount {
 	long equal, missing, extra, different, expired, failed;
@@ -196,28 +196,5 @@ out:
 	free(oka);
 	free(okb);
 	free(indexed);
-	return rc;
-}
-
-int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct mig_opts *o = opts;
-	struct mig_side src = {0}, dst = {0};
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if ((rc = mig_check_common(a, o)))
-		return rc;
-	/* --to: required in the table */
-	if (!o->all && !o->since && !o->ids && !o->match && !o->state)
-		return cli_usage_error(a, "say which sessions: --all, --since TIME, --match GLOB or --state STATE");
-	if (o->ids)
-		return cli_usage_error(a, "verify takes --all, --since, --match or --state");
-	if (!(rc = mig_open_side(a, &src, o->from, "--from")) &&
-	    !(rc = mig_open_side(a, &dst, o->to, "--to")))
-		rc = mig_verify_run(a, o, &src, &dst);
-	mig_close_side(&src);
-	mig_close_side(&dst);
 	return rc;
 }

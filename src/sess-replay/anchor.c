@@ -1,11 +1,11 @@
 /* anchor.c - a point's state, checked: the records up to it folded
- * with their chain on to where the chain is anchored. */
+ * with their chain on to where the chain is anchored; the fold at a point
+ * that state, diff and fork share (fold_upto), and its agents' names. */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/model/json.h"
 #include "core/model/keys.h"
-#include "sess-replay/saved.h"
 #include "replay.h"
 
 struct anchor_st {
@@ -108,4 +108,37 @@ int fold_anchored(struct cli_app *a, struct source *src, const struct point *at,
 	}
 	sess_fold_free(&f);
 	return rc ? -1 : 0;
+}
+
+/* The fold of src at point at (chain kept when proof). Returns 0 with
+ * st->snap set (free it), or -1 with a->err. */
+int fold_upto(struct cli_app *a, struct source *src, struct upto_st *st, int proof)
+{
+	/* a live session's records are checked on to its next checkpoint
+	 * (few records), a saved replay's with --proof from its first block
+	 * to its head; without, from the snapshot before the point (one
+	 * block decoded: verify checks the snapshots) */
+	int rc = !src->saved || proof
+		? fold_anchored(a, src, &st->at, &st->snap)
+		: source_fold(a, src, &st->snap, SRC_FOLD, st->at.is_time ? 0 : st->at.v, &st->at, NULL, NULL);
+
+	if (!rc && src->given == 0)
+		/* even the first record is past the point: before the history
+		 * (a trimmed log's starts at its checkpoint) */
+		rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
+				  "the point is before the history of %s begins%s", src->id,
+				  st->snap.base ? " (its log was trimmed; see 'sess-replay play')" : "");
+	if (rc)
+		sess_fold_free(&st->snap);
+	return rc;
+}
+
+cJSON *agent_names(const struct sess_fold *f)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < f->nagents; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(f->agents[i].id));
+	return a;
 }

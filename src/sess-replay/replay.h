@@ -1,6 +1,6 @@
-/* replay.h - what sess-replay's command files share: each command's
- * options (filled from the tables in main.c), the source of a history (a
- * live session or a saved replay) and points in it. */
+/* replay.h - what sess-replay's command files (cmd_NAME.c) share: their
+ * entries, the source of a history (a live session or a saved replay) and
+ * points in it, and the helpers several commands use. */
 #ifndef SESS_REPLAY_BIN_H
 #define SESS_REPLAY_BIN_H
 
@@ -11,41 +11,6 @@
 #include "core/history/fold.h"
 #include "core/session/log.h"
 
-struct play_opts {
-	const char *from, *to, *type, *actor, *speed;
-	int events_only, with_state, saved;
-};
-struct state_opts {
-	const char *at;
-	int proof, saved;
-};
-struct diff_opts {
-	const char *from, *to;
-	int saved;
-};
-struct verify_opts {
-	int all, saved;
-};
-struct fork_opts {
-	const char *at, *id;
-	int saved;
-};
-struct save_opts {
-	int completed;
-	long interval;
-};
-struct cleanup_opts {
-	long older_than;
-	int dry_run;
-};
-struct export_opts {
-	const char *output;
-	int saved;
-};
-struct import_opts {
-	const char *id;
-	int replace;
-};
 
 /* A point in a history: a seq, or a time (ms). */
 struct point {
@@ -188,7 +153,7 @@ int import_record_check(int kind, const char *text, size_t len, struct sess_err 
  * (the rest unread), -1 at the end, else the length (newline kept). */
 ssize_t import_getline(char **buf, size_t *cap, FILE *f, size_t max);
 
-/* The fold at a point (history.c): checked as fold_anchored checks it
+/* The fold at a point (anchor.c): checked as fold_anchored checks it
  * for a live session, or with proof; else from a saved replay's snapshot
  * before the point. 0 with st->snap set (free it), or -1 with a->err
  * (kind "before_history" when the point is before the history). */
@@ -200,19 +165,26 @@ int fold_upto(struct cli_app *a, struct source *src, struct upto_st *st, int pro
 /* The members of f, in join order, as an array of ids. Caller owns. */
 cJSON *agent_names(const struct sess_fold *f);
 
-/* commands */
-int cmd_play(struct cli_app *, void *, int, char **);
-int cmd_state(struct cli_app *, void *, int, char **);
-int cmd_diff(struct cli_app *, void *, int, char **);
-int cmd_verify(struct cli_app *, void *, int, char **);
-int cmd_fork(struct cli_app *, void *, int, char **);
-int cmd_save(struct cli_app *, void *, int, char **);
-int cmd_list(struct cli_app *, void *, int, char **);
-int cmd_show(struct cli_app *, void *, int, char **);
-int cmd_delete(struct cli_app *, void *, int, char **);
-int cmd_cleanup(struct cli_app *, void *, int, char **);
-int cmd_stats(struct cli_app *, void *, int, char **);
-int cmd_export(struct cli_app *, void *, int, char **);
-int cmd_import(struct cli_app *, void *, int, char **);
+/* A saved replay's meta summed up as list and save print it (store.c).
+ * Caller owns. */
+cJSON *replay_summary(const cJSON *meta);
+
+/* Replays whose meta cannot be read, while listing the others (store.c):
+ * bad_replay (a sess_replay_list_bad callback, p a struct bad_st or a
+ * struct that starts with one) names each on stderr and counts it;
+ * bad_end then fails the command (its exit code) when there were any. */
+struct bad_st {
+	struct cli_app *a;
+	long n;
+	int cls;
+};
+int bad_replay(const char *id, const struct sess_err *err, void *p);
+int bad_end(struct bad_st *b);
+
+/* The commands, in --help's order (main.c lists them; one cmd_NAME.c each). */
+extern const struct cli_cmd replay_cmd_play, replay_cmd_state, replay_cmd_diff,
+	replay_cmd_verify, replay_cmd_fork, replay_cmd_save, replay_cmd_list, replay_cmd_show,
+	replay_cmd_delete, replay_cmd_cleanup, replay_cmd_stats, replay_cmd_export,
+	replay_cmd_import;
 
 #endif

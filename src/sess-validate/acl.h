@@ -28,7 +28,6 @@ extern const size_t sv_acl_nmodes;
 void sv_acl_rules(const struct sv_acl_mode *m, const char *prefix, int db, char *buf, size_t n);
 
 /* sess-validate acl [TOOL [MODE]]: the table as JSON lines (or text). */
-int cmd_acl(struct cli_app *a, void *opts, int argc, char **argv);
 
 /* sess-validate server's ACL check: ACL DRYRUN of every mode's commands
  * for the connected user; findings go to r. */

@@ -1,18 +1,27 @@
-/* cmd_config.c - config files and their JSON Schema. */
+/* sess-validate config: check JSON config files (types, ranges, keys,
+ * environment rules); the checks are cfgcheck.c. */
 #include "validate.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "sess-validate/cfgcheck.h"
-#include "sesskit-config.h"
+
+struct config_opts { REPORT_FIELDS; const char *env; };
+
+static const struct cli_opt config_o[] = {
+	FORMAT_OPTS(struct config_opts),
+	CLI_STR("env", 'e', "ENV", "development, staging or production (default: the\n"
+		"                         file's \"environment\", else development)",
+		struct config_opts, env, "development staging production"),
+	CLI_END};
 
 static const char *env_get(const char *name)
 {
 	return getenv(name);
 }
 
-int cmd_config(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_config(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct config_opts *o = opts;
 	struct sess_cfgcheck c;
@@ -48,12 +57,13 @@ int cmd_config(struct cli_app *a, void *opts, int argc, char **argv)
 	return worst ? worst : rc;
 }
 
-int cmd_schema(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	(void)opts;
-	(void)argc;
-	(void)argv;
-	if (cli_out_init(&a->out, stdout, a->common.color, &a->err))
-		return cli_app_fail(a);
-	return cli_print(a, sess_cfgcheck_schema());
-}
+const struct cli_cmd validate_cmd_config = {
+	.name = "config", .synopsis = "FILE...|-",
+	.summary = "check JSON config files: types, ranges, keys, environment rules",
+	.details =
+	"Each finding is one JSON line: file, pointer, line, severity (error,\n"
+	"warning, recommendation), code, message and fix. Exit 0 clean, 1 on\n"
+	"errors (and warnings with --strict), 65 a file is not JSON, 66 missing.\n",
+	.opts = config_o, .opts_size = sizeof(struct config_opts), .npos_min = 1,
+	.npos_max = -1,
+	.complete = CLI_COMPLETE_FILE, .run = cmd_config};

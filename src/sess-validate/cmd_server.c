@@ -15,6 +15,20 @@
 #include "core/redis/sentinel.h"
 #include "core/base/schema.h"
 
+struct server_opts { REPORT_FIELDS; const char *env; int live_sync; long pings; };
+
+static const struct cli_opt server_o[] = {
+	FORMAT_OPTS(struct server_opts),
+	CLI_STR("env", 'e', "ENV", "development, staging or production (default:\n"
+		"                         the config's \"environment\", else development)",
+		struct server_opts, env, "development staging production"),
+	CLI_FLAG("live-sync", 0, "live sync is used: keyspace notifications must be on",
+		 struct server_opts, live_sync),
+	CLI_LONG("pings", 0, "N", "PINGs sampled for the latency",
+		 struct server_opts, pings, 1, 1000),
+	CLI_END};
+static const struct server_opts server_d = {.pings = 5};
+
 #define MIN_MAJOR 6           /* older servers: no ACL, no RESP3 ... */
 #define LATENCY_WARN_MS 10.0
 
@@ -287,7 +301,7 @@ static void check_sentinel(struct srv *s)
 		    "the sentinels know no replica of \"%s\": a failover has nothing to promote", s->a->cfg.sentinel_master);
 }
 
-int cmd_server(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_server(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct server_opts *o = opts;
 	struct report r;
@@ -346,3 +360,14 @@ int cmd_server(struct cli_app *a, void *opts, int argc, char **argv)
 		freeReplyObject(s.info);
 	return report_end(&r);
 }
+
+const struct cli_cmd validate_cmd_server = {
+	.name = "server", .synopsis = "",
+	.summary = "check a live Redis for this workload",
+	.details =
+	"Version, reachable and authorised, the ACL (which commands are missing),\n"
+	"maxmemory-policy, persistence (production), keyspace notifications\n"
+	"(--live-sync), latency, the layout version, the replication role.\n"
+	"Exit as config; 69 unreachable, 77 refused credentials.\n",
+	.opts = server_o, .opts_size = sizeof(struct server_opts), .defaults = &server_d,
+	.run = cmd_server};

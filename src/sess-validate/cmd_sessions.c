@@ -30,6 +30,19 @@
 #include "core/redis/reply.h"
 #include "core/base/schema.h"
 
+static const struct cli_opt sessions_o[] = {
+	FORMAT_OPTS(struct sessions_opts),
+	CLI_FLAG("all", 'a', "every session of the prefix, the indexes, stray keys\n"
+		 "                         and the counters (SCAN)", struct sessions_opts, all),
+	CLI_FLAG("repair", 0, "fix what is safe to fix (indexes, derived fields, TTLs)",
+		 struct sessions_opts, repair),
+	CLI_FLAG("dry-run", 0, "with --repair: show the changes, make none",
+		 struct sessions_opts, dry_run),
+	CLI_LONG("page", 0, "N", "sessions read per round trip",
+		 struct sessions_opts, page, 1, 10000),
+	CLI_END};
+static const struct sessions_opts sessions_d = {.page = 200};
+
 /* ---- ids from stdin: JSON lines ({"id":...} or "id") or bare words ---- */
 
 static int read_ids(struct run *v, FILE *in)
@@ -69,7 +82,7 @@ static int read_ids(struct run *v, FILE *in)
 	return 0;
 }
 
-int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct sessions_opts *o = opts;
 	struct report r;
@@ -129,3 +142,16 @@ int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 		return cli_signal_exit();
 	return rc;
 }
+
+const struct cli_cmd validate_cmd_sessions = {
+	.name = "sessions", .synopsis = "[ID...|-|--all]",
+	.summary = "check stored sessions' integrity; repair what is safe",
+	.details =
+	"Per session: seq contiguous, events well formed, every actor a member\n"
+	"when it emitted, state and counters equal to what the history implies,\n"
+	"checkpoints consistent with the log, the hash chain, every key with the\n"
+	"same TTL, the index entry. --all also: index entries without sessions,\n"
+	"keys of the prefix that belong to no session, the counters (SCAN).\n",
+	.opts = sessions_o, .opts_size = sizeof(struct sessions_opts), .defaults = &sessions_d,
+	.npos_min = 0, .npos_max = -1,
+	.complete = CLI_COMPLETE_SESSION, .run = cmd_sessions};

@@ -1,22 +1,27 @@
-/* validate.h - sess-validate's commands and its report writer. */
+/* validate.h - what sess-validate's files share: the command entries,
+ * the report options, and the report writer. */
 #ifndef SESS_VALIDATE_H
 #define SESS_VALIDATE_H
 
 #include "cli/cli.h"
 #include "core/model/finding.h"
 
-/* Options every command shares: the output format and --strict. */
+/* Options every command that reports shares: the output format and
+ * --strict, as struct fields and as table rows (T: the options struct). */
 #define REPORT_FIELDS const char *format; int strict
+#define FORMAT_OPTS(T)                                                                          \
+	CLI_STR("format", 'f', "FMT", "json (default when piped), text (on a terminal),\n"      \
+		"                         github (workflow annotations) or junit (XML)",           \
+		T, format, "json text github junit"),                                              \
+	CLI_FLAG("strict", 0, "exit 1 on warnings too", T, strict)
 
-struct config_opts { REPORT_FIELDS; const char *env; };
-struct schema_opts { int unused; };
-struct server_opts { REPORT_FIELDS; const char *env; int live_sync; long pings; };
+/* sessions' options (cmd_sessions.c); the sessions_*.c files read them */
 struct sessions_opts { REPORT_FIELDS; int all, repair, dry_run; long page; };
 
-int cmd_config(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_schema(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_server(struct cli_app *a, void *opts, int argc, char **argv);
-int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv);
+/* The commands, in --help's order (main.c lists them; one cmd_NAME.c
+ * each). */
+extern const struct cli_cmd validate_cmd_config, validate_cmd_schema, validate_cmd_server, validate_cmd_acl,
+	validate_cmd_sessions;
 
 /* ---- the report: findings in the format asked for ---- */
 

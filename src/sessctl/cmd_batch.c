@@ -1,7 +1,7 @@
 /* sessctl batch: many operations from JSON lines on stdin, one process,
- * one result line per input line in input order. This file reads the
- * lines and runs the ops; emits are grouped and pipelined by batch_emit.c
- * (batch.h tells how). */
+ * one result line per input line in input order. This file is the
+ * command: its options, and the lines read and their ops run; emits are
+ * grouped and pipelined by batch_emit.c (batch.h tells how). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,21 @@
 #include "core/model/json.h"
 #include "core/model/keys.h"
 #include "core/redis/sentinel.h"
+
+struct batch_opts {
+	long pipeline, group;
+	int fail_fast;
+};
+
+static const struct cli_opt batch_o[] = {
+	CLI_LONG("pipeline", 0, "N", "emits in flight at once",
+		 struct batch_opts, pipeline, 1, 100000),
+	CLI_LONG("group", 0, "N", "most emits in one script call, at most --pipeline;\n"
+		 "                         1 sends each alone",
+		 struct batch_opts, group, 1, 1000),
+	CLI_FLAG("fail-fast", 0, "stop reading at the first failed line", struct batch_opts, fail_fast),
+	CLI_END};
+static const struct batch_opts batch_d = {256, 64, 0};
 
 static const char *str_field(const cJSON *o, const char *name)
 {
@@ -193,7 +208,7 @@ record:
 	return 0;
 }
 
-int cmd_batch(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_batch(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct batch_opts *o = opts;
 	struct batch b;
@@ -258,3 +273,20 @@ int cmd_batch(struct cli_app *a, void *opts, int argc, char **argv)
 	}
 	return b.first_fail;
 }
+
+const struct cli_cmd sessctl_cmd_batch = {
+	.name = "batch", .synopsis = "< OPS.jsonl",
+	.summary = "run many operations from JSON lines on stdin, pipelined",
+	.details =
+	"Each line is {\"op\":OP, ...} with OP create, join, leave, emit, get,\n"
+	"checkpoint, complete, touch or delete, and the fields named as in the\n"
+	"seeds (id, agent, ttl, metadata, actor, type, changeInfo,\n"
+	"stateTransition, impact, eventId, reason, events). One result line per\n"
+	"input line, in order: {\"ok\":true,\"line\":N,\"op\":OP,\"result\":{...}}\n"
+	"or {\"ok\":false,\"line\":N,\"error\":{\"code\",\"message\"}}.\n"
+	"Emits to one session go in one script call, also when lines to other\n"
+	"sessions come between them, run in order exactly as one call each would\n"
+	"(they share one timestamp). When the input pauses, what is pending is\n"
+	"sent and its results printed.\n",
+	.opts = batch_o, .opts_size = sizeof(struct batch_opts), .defaults = &batch_d,
+	.run = cmd_batch};

@@ -1,59 +1,22 @@
-/* sessctl.h - what sessctl's command files share: each command's options
- * struct (filled from the tables in main.c) and its run function. */
+/* sessctl.h - what sessctl's files share: the command entries (one
+ * cmd_NAME.c each: its options, their table, its run function) that
+ * main.c lists, and the helpers several commands use. */
 #ifndef SESSCTL_H
 #define SESSCTL_H
 
 #include "cli/cli.h"
+#include "core/session/view.h"
 
-struct create_opts {
-	const char *agent, *id, *metadata;
-	long ttl;
-};
+/* The commands, in --help's order (main.c lists them). */
+extern const struct cli_cmd sessctl_cmd_create, sessctl_cmd_join, sessctl_cmd_leave,
+	sessctl_cmd_emit, sessctl_cmd_get, sessctl_cmd_events, sessctl_cmd_watch,
+	sessctl_cmd_list, sessctl_cmd_agents, sessctl_cmd_checkpoint,
+	sessctl_cmd_checkpoints, sessctl_cmd_complete, sessctl_cmd_touch,
+	sessctl_cmd_delete, sessctl_cmd_batch, sessctl_cmd_stats, sessctl_cmd_shell,
+	sessctl_cmd_maintenance, sessctl_cmd_upgrade;
 
-struct touch_opts {
-	long ttl;
-};
-
-struct get_opts {
-	int events;
-};
-
-struct emit_opts {
-	const char *actor, *type, *change, *transition, *impact, *event_id, *event;
-	long expect_seq; /* -1: not given */
-};
-
-struct events_opts {
-	long from, to, limit;
-	int follow;
-};
-
-struct list_opts {
-	const char *agent, *state;
-	long limit, cursor;
-};
-
-struct checkpoint_opts {
-	const char *reason;
-	int all;
-};
-
-struct batch_opts {
-	long pipeline, group;
-	int fail_fast;
-};
-
-struct maintenance_opts {
-	int dry_run, no_trim;
-};
-
-struct upgrade_opts {
-	int dry_run, check;
-};
-
-struct shell_opts {
-	int fail_fast;
-};
+/* The tool (main.c), for the shell. */
+extern const struct cli_tool sessctl_tool;
 
 /* Durable writes (durable.c): WAIT for the replicas --wait-replicas asks
  * (nothing when it is 0). 0, or -1 with a->err (not_durable: the message
@@ -61,31 +24,39 @@ struct shell_opts {
 #define SESSCTL_HINT_WRITE "the write may have been applied: check the session (sessctl get) before re-running"
 int sessctl_durable(struct cli_app *a, const char *hint, cJSON **out);
 
-/* The command table (main.c), for the shell. */
-extern const struct cli_tool sessctl_tool;
+/* One-session ops (idops.c), in the cli_id_op shape: print an op's result
+ * out (rc 0) or return -1 (rc not 0, a->err says why); the written form
+ * waits for the replicas first (sessctl_durable). */
+int sessctl_print_result(struct cli_app *a, int rc, cJSON *out);
+int sessctl_print_written(struct cli_app *a, int rc, cJSON *out);
 
-/* commands: run functions of the table's entries */
-int cmd_create(struct cli_app *, void *, int, char **);
-int cmd_join(struct cli_app *, void *, int, char **);
-int cmd_leave(struct cli_app *, void *, int, char **);
-int cmd_complete(struct cli_app *, void *, int, char **);
-int cmd_delete(struct cli_app *, void *, int, char **);
-int cmd_touch(struct cli_app *, void *, int, char **);
-int cmd_get(struct cli_app *, void *, int, char **);
-int cmd_emit(struct cli_app *, void *, int, char **);
-int cmd_events(struct cli_app *, void *, int, char **);
-int cmd_list(struct cli_app *, void *, int, char **);
-int cmd_agents(struct cli_app *, void *, int, char **);
-int cmd_checkpoint(struct cli_app *, void *, int, char **);
-int cmd_checkpoints(struct cli_app *, void *, int, char **);
-int cmd_stats(struct cli_app *, void *, int, char **);
-int cmd_batch(struct cli_app *, void *, int, char **);
-int cmd_watch(struct cli_app *, void *, int, char **);
-int cmd_shell(struct cli_app *, void *, int, char **);
-int cmd_maintenance(struct cli_app *, void *, int, char **);
-int cmd_upgrade(struct cli_app *, void *, int, char **);
+/* ID|- AGENT (join, leave): check the agent id argv[1], then op for each id
+ * (cli_run_ids) with the agent as its argument. Returns the exit code. */
+int sessctl_with_agent(struct cli_app *a, char **argv, cli_id_op op);
 
-/* events ID --follow: print the log from seq from on, forever. */
-int live_follow(struct cli_app *a, const char *id, long from);
+/* Listings (listing.c). What list and checkpoint --all could not take (a
+ * session of a layout this build does not know): each named on stderr and
+ * skipped, so one bad session hides no other; exit is the worst one's. */
+struct sessctl_skipped {
+	struct cli_app *a;
+	const char *what;
+	long n;
+	int exit;
+};
+void sessctl_skipped_one(struct sessctl_skipped *sk, const char *id,
+			 const struct sess_err *why);
+
+/* list and agents: check lo's state and agent, connect and print the
+ * rows. Returns the exit code. */
+int sessctl_list(struct cli_app *a, const struct sess_list_opts *lo);
+
+/* Live connections (live.c), for events --follow and watch. Reopen conn
+ * after a failure, with backoff 0.25 s doubling to 10 s, saying so on
+ * stderr: 0, or -1 once a stop signal came. */
+int sessctl_reconnect(struct cli_app *a, struct sess_conn *conn, const char *why);
+
+/* Send cmd (SUBSCRIBE, PSUBSCRIBE) for n channels (at most 63). */
+int sessctl_subscribe(struct sess_conn *c, const char *cmd, int n, const char **chans,
+		      struct sess_err *err);
 
 #endif

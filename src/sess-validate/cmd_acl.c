@@ -1,4 +1,4 @@
-/* acl.c - the least-privilege ACL of every tool and mode (the table
+/* cmd_acl.c - the least-privilege ACL of every tool and mode (the table
  * sesskit-acl(7) documents and tests/acl.bats holds to: a user with exactly
  * a mode's rules runs its flows, and every command listed without "?" is
  * one the flows send), `sess-validate acl` that prints it, and the per-mode
@@ -146,7 +146,7 @@ static cJSON *words(const char *s, int sometimes, const char *prefix, int db)
 	return arr;
 }
 
-int cmd_acl(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_acl(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	size_t i, shown = 0;
 	char rules[4096];
@@ -382,3 +382,12 @@ void sv_acl_check(struct cli_app *a, struct report *r)
 	}
 	freeReplyObject(who);
 }
+
+const struct cli_cmd validate_cmd_acl = {
+	.name = "acl", .synopsis = "[TOOL [MODE]]",
+	.summary = "the ACL rules each tool and mode needs, for this --prefix and --user",
+	.details =
+	"One JSON line per tool and mode: its commands (\"sometimes\": only in some\n"
+	"setups), key and channel patterns, and the ACL SETUSER line to paste after\n"
+	"ACL SETUSER NAME reset on >PASSWORD (lines add up). sesskit-acl(7) says more.\n",
+	.npos_min = 0, .npos_max = 2, .run = cmd_acl};

@@ -1,6 +1,5 @@
-/* fork.c - fork: a new live session holding a history up to a point. */
+/* sess-replay fork: a new live session holding a history up to a point. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/model/event.h"
@@ -12,7 +11,17 @@
 #include "core/base/schema.h"
 #include "replay.h"
 
-/* ---- fork ---- */
+struct fork_opts {
+	const char *at, *id;
+	int saved;
+};
+
+static const struct cli_opt fork_o[] = {
+	CLI_STR_REQ("at", 0, "SEQ|TIME", "the point to fork at", struct fork_opts, at, NULL),
+	CLI_STR("id", 0, "ID", "the new session's id (default: a new time-ordered UUID)",
+		struct fork_opts, id, NULL),
+	CLI_FLAG("saved", 0, "fork from the saved replay", struct fork_opts, saved),
+	CLI_END};
 
 struct fork_st {
 	struct point at;
@@ -59,7 +68,7 @@ static int fork_one(int kind, const char *text, size_t len, struct sess_fold *f,
 	return 0;
 }
 
-int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct fork_opts *o = opts;
 	struct fork_st st;
@@ -202,3 +211,10 @@ int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 	sess_fold_free(&up.snap);
 	return cli_print(a, out);
 }
+
+const struct cli_cmd replay_cmd_fork = {
+	.name = "fork", .synopsis = "ID",
+	.summary = "a new live session holding the history up to that point",
+	.opts = fork_o, .opts_size = sizeof(struct fork_opts), .npos_min = 1, .npos_max = 1,
+	.complete = CLI_COMPLETE_SESSION, .id_arg = 1,
+	.run = cmd_fork};

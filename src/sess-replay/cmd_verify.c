@@ -1,255 +1,24 @@
-/* history.c - play, state, diff, verify, fork: a history folded. */
-#include <math.h>
+/* sess-replay verify: prove histories intact (seq, log end, chain,
+ * checkpoints, blocks); a finding is a line and exit 1. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "core/model/event.h"
-#include "core/model/ids.h"
-#include "core/session/index.h"
 #include "core/history/integrity.h"
 #include "core/model/keys.h"
-#include "core/redis/pipe.h"
 #include "core/redis/reply.h"
 #include "sess-replay/saved.h"
-#include "core/base/schema.h"
 #include "core/session/view.h"
 #include "replay.h"
 
-/* ---- state ---- */
-
-/* The fold of src at point at (chain kept when proof). Returns 0 with
- * st->snap set (free it), or -1 with a->err. */
-int fold_upto(struct cli_app *a, struct source *src, struct upto_st *st, int proof)
-{
-	/* a live session's records are checked on to its next checkpoint
-	 * (few records), a saved replay's with --proof from its first block
-	 * to its head; without, from the snapshot before the point (one
-	 * block decoded: verify checks the snapshots) */
-	int rc = !src->saved || proof
-		? fold_anchored(a, src, &st->at, &st->snap)
-		: source_fold(a, src, &st->snap, SRC_FOLD, st->at.is_time ? 0 : st->at.v, &st->at, NULL, NULL);
-
-	if (!rc && src->given == 0)
-		/* even the first record is past the point: before the history
-		 * (a trimmed log's starts at its checkpoint) */
-		rc = sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
-				  "the point is before the history of %s begins%s", src->id,
-				  st->snap.base ? " (its log was trimmed; see 'sess-replay play')" : "");
-	if (rc)
-		sess_fold_free(&st->snap);
-	return rc;
-}
-
-int cmd_state(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct state_opts *o = opts;
-	struct upto_st st;
-	struct source src;
-	cJSON *out;
-	int rc;
-
-	(void)argc;
-	memset(&st, 0, sizeof st);
-	if (!o->at)
-		return cli_usage_error(a, "--at SEQ|TIME is required");
-	if (point_parse(o->at, "--at", &st.at, &a->err))
-		return cli_usage_error(a, "%s", a->err.msg);
-	if ((rc = cli_connect(a)))
-		return rc;
-	if (source_open(a, argv[0], o->saved, &src))
-		return cli_app_fail(a);
-	rc = fold_upto(a, &src, &st, o->proof);
-	if (rc) {
-		source_close(&src);
-		sess_fold_free(&st.snap);
-		return cli_app_fail(a);
-	}
-	if (!st.snap.known) {
-		/* never invented: layout 1 kept no history before its upgrade */
-		sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
-			     "the state of %s at seq %lld is unknown: its history starts later (it was upgraded from layout 1)",
-			     src.id, st.snap.seq);
-		source_close(&src);
-		sess_fold_free(&st.snap);
-		return cli_app_fail(a);
-	}
-	out = sess_fold_json(&st.snap);
-	if (o->proof) {
-		cJSON *p = cJSON_AddObjectToObject(out, "proof");
-		char sd[SESS_SHA1_HEX];
-		sess_fold_digest(&st.snap, sd);
-		cJSON_AddStringToObject(p, "chain", st.snap.chain);
-		cJSON_AddStringToObject(p, "stateDigest", sd);
-		cJSON_AddNumberToObject(p, "records", (double)(st.snap.events + st.snap.records));
-	}
-	source_close(&src);
-	sess_fold_free(&st.snap);
-	return cli_print(a, out);
-}
-
-/* ---- diff ---- */
-
-struct diff_st {
-	struct point from;
-	cJSON *types, *actors, *kinds;
-	long long events;
-	struct sess_err *err;
-	int failed;
+struct verify_opts {
+	int all, saved;
 };
 
-static void bump(cJSON *o, const char *k, size_t n)
-{
-	char key[SESS_ID_MAX + 1];
-	cJSON *v;
-
-	if (n > SESS_ID_MAX)
-		n = SESS_ID_MAX;
-	memcpy(key, k, n);
-	key[n] = '\0';
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, key)))
-		cJSON_SetNumberValue(v, v->valuedouble + 1);
-	else
-		cJSON_AddNumberToObject(o, key, 1);
-}
-
-static int diff_one(int kind, const char *text, size_t len, struct sess_fold *f, void *p)
-{
-	struct diff_st *st = p;
-	long long pos, ts;
-	struct sess_fold_ev ev;
-
-	(void)f;
-	/* called only for records up to --to; those up to --from are in the
-	 * state at --from already */
-	if (record_position(kind, text, len, &pos, &ts, &ev, st->err))
-		return st->failed = 1; /* never a partial diff shown as whole */
-	if (point_covers(&st->from, pos, ts))
-		return 0;
-	if (kind == SESS_REC_EVENT) {
-		st->events++;
-		bump(st->types, ev.type, ev.type_len);
-		bump(st->actors, ev.actor, ev.actor_len);
-	} else {
-		const char *k;
-		size_t n;
-		if (record_str(text, len, "k", &k, &n) == 1)
-			bump(st->kinds, k, n);
-	}
-	return 0;
-}
-
-cJSON *agent_names(const struct sess_fold *f)
-{
-	cJSON *a = cJSON_CreateArray();
-	size_t i;
-
-	for (i = 0; i < f->nagents; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(f->agents[i].id));
-	return a;
-}
-
-static int has_agent(const struct sess_fold *f, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < f->nagents; i++)
-		if (!strcmp(f->agents[i].id, id))
-			return 1;
-	return 0;
-}
-
-int cmd_diff(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct diff_opts *o = opts;
-	struct diff_st st;
-	struct upto_st from;
-	struct point to;
-	struct source src;
-	struct sess_fold f;
-	cJSON *out, *ag, *joined, *left, *ev;
-	size_t i;
-	int rc;
-
-	(void)argc;
-	memset(&st, 0, sizeof st);
-	memset(&from, 0, sizeof from);
-	if (!o->from || !o->to)
-		return cli_usage_error(a, "diff needs --from A and --to B (seqs or times)");
-	if (point_parse(o->from, "--from", &from.at, &a->err) || point_parse(o->to, "--to", &to, &a->err))
-		return cli_usage_error(a, "%s", a->err.msg);
-	if (from.at.is_time == to.is_time && to.v < from.at.v)
-		return cli_usage_error(a, "--to %s is before --from %s", o->to, o->from);
-	if ((rc = cli_connect(a)))
-		return rc;
-	if (source_open(a, argv[0], o->saved, &src))
-		return cli_app_fail(a);
-	/* two passes, each stopping at its point: the state at --from, then
-	 * the fold on to --to counting what happened after --from */
-	if (fold_upto(a, &src, &from, 0)) {
-		if (!strcmp(a->err.kind, "before_history"))
-			sess_err_set(&a->err, SESS_E_NEGATIVE, "before_history",
-				     "--from is before the history of %s begins", argv[0]);
-		source_close(&src);
-		return cli_app_fail(a);
-	}
-	st.from = from.at;
-	st.types = cJSON_CreateObject();
-	st.actors = cJSON_CreateObject();
-	st.kinds = cJSON_CreateObject();
-	st.err = &a->err;
-	rc = source_fold(a, &src, &f, SRC_FOLD, from.at.is_time ? 0 : from.at.v, &to, diff_one, &st);
-	if (st.failed)
-		rc = -1;
-	if (!rc && !src.saved) {
-		/* the state at --to is derived too: checked as state checks it */
-		struct upto_st chk;
-		memset(&chk, 0, sizeof chk);
-		chk.at = to;
-		rc = fold_upto(a, &src, &chk, 0);
-		sess_fold_free(&chk.snap);
-	}
-	source_close(&src);
-	if (rc) {
-		cJSON_Delete(st.types);
-		cJSON_Delete(st.actors);
-		cJSON_Delete(st.kinds);
-		sess_fold_free(&f);
-		sess_fold_free(&from.snap);
-		return cli_app_fail(a);
-	}
-	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "id", argv[0]);
-	cJSON_AddItemToObject(out, "from", sess_fold_json(&from.snap));
-	cJSON_AddItemToObject(out, "to", sess_fold_json(&f));
-	if (strcmp(from.snap.state, f.state)) {
-		cJSON *s = cJSON_AddObjectToObject(out, "stateChanged");
-		cJSON_AddStringToObject(s, "from", from.snap.state);
-		cJSON_AddStringToObject(s, "to", f.state);
-	}
-	ag = cJSON_AddObjectToObject(out, "agents");
-	joined = cJSON_AddArrayToObject(ag, "joined");
-	left = cJSON_AddArrayToObject(ag, "left");
-	for (i = 0; i < f.nagents; i++)
-		if (!has_agent(&from.snap, f.agents[i].id))
-			cJSON_AddItemToArray(joined, cJSON_CreateString(f.agents[i].id));
-	for (i = 0; i < from.snap.nagents; i++)
-		if (!has_agent(&f, from.snap.agents[i].id))
-			cJSON_AddItemToArray(left, cJSON_CreateString(from.snap.agents[i].id));
-	cJSON_AddItemToObject(ag, "at", agent_names(&f));
-	ev = cJSON_AddObjectToObject(out, "events");
-	cJSON_AddNumberToObject(ev, "count", (double)st.events);
-	cJSON_AddItemToObject(ev, "byType", st.types);
-	cJSON_AddItemToObject(ev, "byActor", st.actors);
-	cJSON_AddItemToObject(out, "lifecycle", st.kinds);
-	sess_fold_free(&f);
-	sess_fold_free(&from.snap);
-	return cli_print(a, out);
-}
-
-/* ---- verify ---- */
+static const struct cli_opt verify_o[] = {
+	CLI_FLAG("all", 0, "every session the index holds (with --saved: every saved replay)",
+		 struct verify_opts, all),
+	CLI_FLAG("saved", 0, "verify saved replays", struct verify_opts, saved),
+	CLI_END};
 
 struct verify_st {
 	struct cli_app *a;
@@ -517,7 +286,7 @@ static int verify_op(struct cli_app *a, const char *id, void *p)
 	return 0;
 }
 
-int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct verify_opts *o = opts;
 	struct all_st st = {a, 0, 0, o->saved};
@@ -554,3 +323,9 @@ int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv)
 	}
 	return st.findings ? 1 : 0;
 }
+
+const struct cli_cmd replay_cmd_verify = {
+	.name = "verify", .synopsis = "ID...|-|--all",
+	.summary = "prove a history intact (seq, log end, chain, checkpoints, blocks); exit 1 on a finding",
+	.opts = verify_o, .opts_size = sizeof(struct verify_opts), .npos_max = -1,
+	.complete = CLI_COMPLETE_SESSION, .run = cmd_verify};

@@ -1,4 +1,6 @@
-/* Listing and upkeep: list, agents, checkpoint(s), stats, maintenance. */
+/* sessctl checkpoint: take a checkpoint of sessions (ID, - or --all: every
+ * session not completed, the seeds' graceful shutdown), or print one
+ * (checkpoint show ID N). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,67 +9,19 @@
 #include "core/model/limits.h"
 #include "sessctl.h"
 
-/* What list and checkpoint --all could not take (a session of a layout
- * this build does not know): each named on stderr and skipped, so one bad
- * session hides no other; the exit code is the worst one's. */
-struct skipped {
-	struct cli_app *a;
-	const char *what;
-	long n;
-	int exit;
+struct checkpoint_opts {
+	const char *reason;
+	int all;
 };
 
-static void skipped_one(struct skipped *sk, const char *id, const struct sess_err *why)
-{
-	int code = sess_err_exit_code(why->cls);
-
-	fprintf(stderr, "%s: %s: skipped session %.*s: %s\n", sk->a->prog, sk->what, SESS_ID_MAX, id, why->msg);
-	sk->n++;
-	if (code > sk->exit)
-		sk->exit = code;
-}
-
-static void list_skip(const char *id, const struct sess_err *why, void *p)
-{
-	skipped_one(p, id, why);
-}
-
-static int list_print(cJSON *row, void *p)
-{
-	struct skipped *sk = p;
-
-	return cli_each_print(row, sk->a);
-}
-
-static int run_list(struct cli_app *a, struct list_opts *o, const char *agent)
-{
-	struct sess_list_opts lo = {agent ? agent : o->agent, o->state, o->limit, o->cursor};
-	struct skipped sk = {a, "list", 0, 0};
-	int rc;
-
-	if (lo.state && !sess_state_valid(lo.state))
-		return cli_usage_error(a, "--state must be working, broken or completed");
-	if (lo.agent && sess_key_check_id(lo.agent, "agent id", &a->err))
-		return cli_app_fail(a);
-	if ((rc = cli_connect(a)))
-		return rc;
-	if (sess_list_skip(&a->ctx, &lo, list_print, list_skip, &sk, &a->err))
-		return cli_app_fail(a);
-	return sk.exit;
-}
-
-int cmd_list(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return run_list(a, opts, NULL);
-}
-
-int cmd_agents(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	(void)argc;
-	return run_list(a, opts, argv[0]);
-}
+static const struct cli_opt checkpoint_o[] = {
+	CLI_STR("reason", 0, "TEXT", "recorded with the checkpoint (default manual)",
+		struct checkpoint_opts, reason, NULL),
+	CLI_FLAG("all", 0, "every session that is not completed (graceful\n"
+		 "                         shutdown); progress on stderr on a terminal",
+		 struct checkpoint_opts, all),
+	CLI_END};
+static const struct checkpoint_opts checkpoint_d = {"manual", 0};
 
 static int op_checkpoint(struct cli_app *a, const char *id, void *p)
 {
@@ -84,14 +38,14 @@ static int op_checkpoint(struct cli_app *a, const char *id, void *p)
 struct idpage {
 	char (*ids)[SESS_ID_MAX + 1];
 	long n, cursor;
-	struct skipped sk;
+	struct sessctl_skipped sk;
 };
 
 static void page_skip(const char *id, const struct sess_err *why, void *p)
 {
 	struct idpage *pg = p;
 
-	skipped_one(&pg->sk, id, why);
+	sessctl_skipped_one(&pg->sk, id, why);
 }
 
 static int collect_active(cJSON *row, void *p)
@@ -144,7 +98,7 @@ static int checkpoint_all(struct cli_app *a, struct checkpoint_opts *st)
 			else if (a->err.cls == SESS_E_NEGATIVE)
 				skipped++; /* expired or deleted meanwhile */
 			else if (a->err.cls == SESS_E_DATA || a->err.cls == SESS_E_CONFIG)
-				skipped_one(&pg.sk, pg.ids[i], &a->err); /* this one's data: the others go on */
+				sessctl_skipped_one(&pg.sk, pg.ids[i], &a->err); /* this one's data: the others go on */
 			else {
 				cli_progress("checkpoint", total, total);
 				free(pg.ids);
@@ -168,7 +122,7 @@ static int checkpoint_all(struct cli_app *a, struct checkpoint_opts *st)
 	return pg.sk.exit;
 }
 
-int cmd_checkpoint(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_checkpoint(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct checkpoint_opts *st = opts;
 	cJSON *out = NULL;
@@ -203,64 +157,8 @@ int cmd_checkpoint(struct cli_app *a, void *opts, int argc, char **argv)
 	return cli_run_ids(a, argv[0], op_checkpoint, st);
 }
 
-static int op_checkpoints(struct cli_app *a, const char *id, void *unused)
-{
-	(void)unused;
-	return sess_checkpoints(&a->ctx, id, cli_each_print, a, &a->err);
-}
-
-int cmd_checkpoints(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	(void)opts;
-	(void)argc;
-	return cli_run_ids(a, argv[0], op_checkpoints, NULL);
-}
-
-int cmd_stats(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	cJSON *out = NULL;
-	int rc;
-
-	(void)opts;
-	(void)argc;
-	(void)argv;
-	if ((rc = cli_connect(a)))
-		return rc;
-	if (sess_stats(&a->ctx, &out, &a->err))
-		return cli_app_fail(a);
-	return cli_print(a, out);
-}
-
-int cmd_maintenance(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct maintenance_opts *o = opts;
-	struct sess_maint_opts mo = {o->dry_run, o->no_trim};
-	cJSON *out = NULL;
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if ((rc = cli_connect(a)))
-		return rc;
-	if (sess_maintenance(&a->ctx, &mo, &out, &a->err))
-		return cli_app_fail(a);
-	return cli_print(a, out);
-}
-
-int cmd_upgrade(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct upgrade_opts *o = opts;
-	struct sess_upgrade_opts uo = {o->dry_run || o->check};
-	cJSON *out = NULL;
-	long pending = 0;
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if ((rc = cli_connect(a)))
-		return rc;
-	if (sess_upgrade(&a->ctx, &uo, &out, &pending, &a->err))
-		return cli_app_fail(a);
-	cli_print(a, out);
-	return o->check && pending > 0 ? 1 : 0;
-}
+const struct cli_cmd sessctl_cmd_checkpoint = {
+	.name = "checkpoint", .synopsis = "ID|-|--all | checkpoint show ID N",
+	.summary = "take a checkpoint, or print one",
+	.opts = checkpoint_o, .opts_size = sizeof(struct checkpoint_opts), .defaults = &checkpoint_d,
+	.npos_max = 3, .complete = CLI_COMPLETE_SESSION, .id_arg = 1, .run = cmd_checkpoint};

@@ -1,4 +1,4 @@
-/* serve.c - the HTTP endpoints over GNU libmicrohttpd: the seeds' six
+/* sess-health serve: the HTTP endpoints over GNU libmicrohttpd: the seeds' six
  * (/health, /health/detailed, /health/metrics, /health/components,
  * /health/redis, /health/sessions) plus /livez, /readyz and /metrics (the
  * Prometheus path, the same text as /health/metrics).
@@ -28,7 +28,26 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sess-health/probe.h"
+#include "options.h"
+
+static const struct cli_opt serve_o[] = {
+	CHECK_OPTS(struct serve_opts, c.),
+	RATE_OPTS(struct serve_opts, c.),
+	CLI_STR("listen", 'l', "ADDR:PORT", "where to listen (default 127.0.0.1:9188;\n"
+		"                         port 0 picks a free one)", struct serve_opts, listen, NULL),
+	CLI_LONG("cache-ms", 0, "MS", "reuse a result this long",
+		 struct serve_opts, cache_ms, 0, 1000),
+	CLI_LONG("threads", 0, "N", "HTTP worker threads", struct serve_opts, threads, 1, 64),
+	CLI_LONG("max-connections", 0, "N", "open connections in all",
+		 struct serve_opts, max_connections, 1, 100000),
+	CLI_LONG("max-per-client", 0, "N", "open connections from one address",
+		 struct serve_opts, max_per_client, 1, 100000),
+	CLI_LONG("idle-timeout", 0, "SECONDS", "close a connection idle this long",
+		 struct serve_opts, idle_timeout, 1, 3600),
+	CLI_END};
+static const struct serve_opts serve_d = {.c = {CHECK_D}, .cache_ms = 1000, .threads = 2,
+					  .max_connections = 512, .max_per_client = 32,
+					  .idle_timeout = 10};
 
 #define CT_HEALTH "application/health+json"
 #define CT_PROM "text/plain; version=0.0.4; charset=utf-8"
@@ -370,7 +389,7 @@ static void stop_checker(struct server *sv, pthread_t chk)
 	free_server(sv);
 }
 
-int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct serve_opts *o = opts;
 	struct health_params hp;
@@ -446,3 +465,19 @@ int cmd_serve(struct cli_app *a, void *opts, int argc, char **argv)
 	free_server(&sv);
 	return 0;
 }
+
+const struct cli_cmd health_cmd_serve = {
+	.name = "serve", .synopsis = "",
+	.summary = "HTTP endpoints: /metrics, /health, /health/{detailed,metrics,components,redis,sessions}, /livez, /readyz",
+	.details =
+	"Each request checks Redis for real, behind a cache (at most a second)\n"
+	"and a circuit breaker. 200 when healthy, 503 otherwise (/readyz: 200\n"
+	"while Redis answers); application/health+json, and Prometheus text on\n"
+	"/metrics and /health/metrics (the metrics: man sess-health, METRICS).\n"
+	"Connections are kept alive between requests (HTTP/1.1).\n"
+	"The address in use is printed on stderr at start. SIGTERM or SIGINT\n"
+	"drains the requests in flight and exits 0. Redis is checked by one\n"
+	"thread of its own: no HTTP thread waits on it, and /livez never touches it.\n"
+	"Connections are bounded in all and per client address; more are refused.\n",
+	.opts = serve_o, .opts_size = sizeof(struct serve_opts), .defaults = &serve_d,
+	.run = cmd_serve};

@@ -1,6 +1,5 @@
-/* tasks.c - status, tasks and rollback: what a task did, and undoing it
- * exactly (only the sessions it wrote; what it replaced put back). */
-#include "copy.h"
+/* sess-migrate rollback: what a task did, undone exactly (only the
+ * sessions it wrote; what it replaced put back); resumable. */
 #include "upkeep.h"
 
 #include <stdlib.h>
@@ -9,60 +8,10 @@
 #include "core/redis/scan.h"
 #include "core/model/ids.h"
 #include "core/session/index.h"
-#include "core/base/schema.h"
+#include "options.h"
 
-int cmd_status(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct mig_opts *o = opts;
-	struct mig_side dst = {0};
-	struct sess_mtask t;
-	cJSON *j;
-	int rc;
-
-	(void)argc;
-	if ((rc = mig_open_side(a, &dst, o->to, "--to")))
-		return rc;
-	if (sess_mtask_init(&t, dst.cfg.prefix, argv[0], &a->err) ||
-	    sess_mtask_load(&dst.conn, &t, &j, &a->err))
-		rc = cli_app_fail(a);
-	else
-		cli_print(a, j);
-	mig_close_side(&dst);
-	return rc;
-}
-
-int cmd_tasks(struct cli_app *a, void *opts, int argc, char **argv)
-{
-	struct mig_opts *o = opts;
-	struct mig_side dst = {0};
-	struct sess_mtask reg;
-	redisReply *r;
-	size_t i;
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if ((rc = mig_open_side(a, &dst, o->to, "--to")))
-		return rc;
-	sess_mtask_init(&reg, dst.cfg.prefix, "x", NULL);
-	if (!(r = sess_conn_cmdf(&dst.conn, &a->err, "ZRANGE %s 0 -1", reg.reg))) {
-		rc = cli_app_fail(a);
-		goto out;
-	}
-	for (i = 0; i < r->elements && !a->out.closed; i++) {
-		struct sess_mtask t;
-		cJSON *j;
-		struct sess_err e;
-		if (sess_mtask_init(&t, dst.cfg.prefix, r->element[i]->str, &e) ||
-		    sess_mtask_load(&dst.conn, &t, &j, &e))
-			continue;
-		cli_print(a, j);
-	}
-	freeReplyObject(r);
-out:
-	mig_close_side(&dst);
-	return rc;
-}
+static const struct cli_opt rollback_o[] = {TO_REQ, BATCH, CLI_END};
+static const struct mig_opts defaults = MIG_DEFAULTS;
 
 static const char *undo_names[] = {"removed", "restored", "kept", "changed", "gone"};
 
@@ -196,7 +145,7 @@ fail:
 	return -1;
 }
 
-int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct mig_opts *o = opts;
 	struct mig_side dst = {0};
@@ -322,3 +271,9 @@ out:
 	mig_close_side(&dst);
 	return rc;
 }
+
+const struct cli_cmd migrate_cmd_rollback = {
+	.name = "rollback", .synopsis = "TASK",
+	.summary = "remove what a task wrote and restore what it replaced (resumable)",
+	.opts = rollback_o, .opts_size = sizeof(struct mig_opts), .defaults = &defaults,
+	.npos_min = 1, .npos_max = 1, .run = cmd_rollback};

@@ -21,6 +21,15 @@
 #include "core/redis/sentinel.h"
 #include "sessctl.h"
 
+struct shell_opts {
+	int fail_fast;
+};
+
+static const struct cli_opt shell_o[] = {
+	CLI_FLAG("fail-fast", 0, "with commands on stdin: stop at the first that fails",
+		 struct shell_opts, fail_fast),
+	CLI_END};
+
 #define MAX_ARGS 64
 #define MAX_SEEN 512
 
@@ -175,9 +184,9 @@ static void print_help(const char *topic)
 	if (topic)
 		printf("no command \"%s\"\n", topic);
 	printf("Commands are sessctl's, without the 'sessctl':\n");
-	for (i = 0; i < sessctl_tool.ncmds; i++)
-		if (strcmp(sessctl_tool.cmds[i].name, "shell"))
-			printf("  %-12s %s\n", sessctl_tool.cmds[i].name, sessctl_tool.cmds[i].summary);
+	for (i = 0; (c = cli_tool_cmd(&sessctl_tool, i)); i++)
+		if (strcmp(c->name, "shell"))
+			printf("  %-12s %s\n", c->name, c->summary);
 	printf("Shell commands:\n"
 	       "  use ID        make ID the current session (commands may then leave it out)\n"
 	       "  use           forget the current session\n"
@@ -283,9 +292,13 @@ static const char *cand(int i)
 	if (cand_kind == CAND_SEEN)
 		return i < nseen ? seen[i] : NULL;
 	if (cand_kind == CAND_COMMAND) {
-		if ((size_t)i < sessctl_tool.ncmds)
-			return sessctl_tool.cmds[i].name;
-		return shell_words[i - (int)sessctl_tool.ncmds];
+		const struct cli_cmd *c = cli_tool_cmd(&sessctl_tool, (size_t)i);
+
+		if (c)
+			return c->name;
+		while (cli_tool_cmd(&sessctl_tool, (size_t)k))
+			k++; /* the shell's own words come after the commands */
+		return shell_words[i - k];
 	}
 	for (o = cand_cmd ? cand_cmd->opts : NULL; o && o->name; o++)
 		if (o->help && k++ == i)
@@ -411,7 +424,7 @@ static int run_script(struct cli_app *a, int fail_fast)
 	return first_fail;
 }
 
-int cmd_shell(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_shell(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	char path[1024], prompt[512];
 	int rc, tty = isatty(STDIN_FILENO);
@@ -466,3 +479,13 @@ int cmd_shell(struct cli_app *a, void *opts, int argc, char **argv)
 	sess_switch_close(&shell_sw);
 	return 0;
 }
+
+const struct cli_cmd sessctl_cmd_shell = {
+	.name = "shell", .synopsis = "",
+	.summary = "interactive shell: every command, line editing, history, completion, 'use ID'",
+	.details =
+	"In the shell: use ID (current session), help [CMD], quit. History in\n"
+	"$SESSCTL_HISTFILE (default ~/.sessctl_history, mode 0600; /dev/null: none).\n"
+	"With stdin not a terminal it runs commands line by line (plain JSON lines)\n"
+	"and exits with the first failing command's code.\n",
+	.opts = shell_o, .opts_size = sizeof(struct shell_opts), .run = cmd_shell};

@@ -1,4 +1,4 @@
-/* export.c - export: sessions as JSON lines (one session a line, with
+/* sess-migrate export: sessions as JSON lines (one session a line, with
  * its expiry), for backups, pipes and ssh.
  *
  * A file (-o) appears whole or not at all: the lines go to a temporary
@@ -13,9 +13,15 @@
 #include "chain.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include "options.h"
+
+static const struct cli_opt export_o[] = {
+	FROM, SELECT, BATCH,
+	CLI_STR("output", 'o', "FILE", "write to FILE instead of stdout", O, output, CLI_COMPLETE_FILE),
+	CLI_END};
+static const struct mig_opts defaults = MIG_DEFAULTS;
 
 /* Where the lines go: stdout, or a temporary file renamed over path. */
 struct exp_out {
@@ -98,7 +104,7 @@ static int out_close(struct exp_out *x, int ok, struct sess_err *err)
 	return rc;
 }
 
-int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct mig_opts *o = opts;
 	struct mig_side src = {0};
@@ -231,3 +237,9 @@ out:
 	mig_close_side(&src);
 	return rc;
 }
+
+const struct cli_cmd migrate_cmd_export = {
+	.name = "export", .synopsis = "--all|--since TIME|--match GLOB",
+	.summary = "write sessions as JSON lines (one a line, with expiry)", .opts = export_o,
+	.opts_size = sizeof(struct mig_opts), .defaults = &defaults,
+	.run = cmd_export};

@@ -1,8 +1,6 @@
-/* play.c - play: a history's records as frames, filtered and paced. */
+/* sess-replay play: a history's records as frames, filtered and paced. */
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +9,25 @@
 #include "core/model/event.h"
 #include "core/base/utf8.h"
 #include "replay.h"
+
+struct play_opts {
+	const char *from, *to, *type, *actor, *speed;
+	int events_only, with_state, saved;
+};
+
+static const struct cli_opt play_o[] = {
+	CLI_STR("from", 0, "SEQ|TIME", "start at this seq or RFC 3339 time", struct play_opts, from, NULL),
+	CLI_STR("to", 0, "SEQ|TIME", "stop after this seq or time", struct play_opts, to, NULL),
+	CLI_STR("type", 0, "TYPE", "only events of this type", struct play_opts, type, NULL),
+	CLI_STR("actor", 0, "AGENT", "only this agent's events and lifecycle records",
+		struct play_opts, actor, NULL),
+	CLI_FLAG("events-only", 0, "leave the lifecycle records out", struct play_opts, events_only),
+	CLI_FLAG("with-state", 0, "add the session's state after each frame", struct play_opts, with_state),
+	CLI_STR("speed", 0, "X", "keep the original gaps divided by X, 0.001 to 1e6\n"
+		"                         (default: 1 on a terminal, as fast as possible otherwise)", struct play_opts, speed, NULL),
+	CLI_FLAG("saved", 0, "read the saved replay even while the session lives",
+		 struct play_opts, saved),
+	CLI_END};
 
 /* A lifecycle record as a frame: {"frame":"lifecycle","kind",...}. */
 static cJSON *record_frame(const char *id, const char *text, size_t len)
@@ -228,7 +245,7 @@ static int play_one(int kind, const char *text, size_t len, struct sess_fold *f,
 	return 0;
 }
 
-int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
+static int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct play_opts *o = opts;
 	struct play_st st;
@@ -289,3 +306,14 @@ int cmd_play(struct cli_app *a, void *opts, int argc, char **argv)
 	return cli_stop_signal() ? cli_signal_exit() : 0;
 }
 
+const struct cli_cmd replay_cmd_play = {
+	.name = "play",
+	.synopsis = "ID",
+	.summary = "the history as JSON-line frames, in order",
+	.details = "A frame is an event ({\"frame\":\"event\",...}, as 'sessctl events' prints it) or a\n"
+		    "lifecycle record ({\"frame\":\"lifecycle\",\"kind\":create|join|leave|complete|touch|\n"
+		    "checkpoint|trim|upgrade|fork,\"seq\":the event it follows,...}). ID is a live\n"
+		    "session or, once it is gone, its saved replay.\n",
+	.opts = play_o, .opts_size = sizeof(struct play_opts), .npos_min = 1, .npos_max = 1,
+	.complete = CLI_COMPLETE_SESSION, .id_arg = 1,
+	.run = cmd_play};

@@ -1,0 +1,70 @@
+/* sides.c - the two sides of a move, which every sess-migrate command
+ * opens: --from and --to (or the common URL), each with its own settings,
+ * credentials and connection; and the output, opened without connecting. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate.h"
+
+int mig_out(struct cli_app *a)
+{
+	int warn = 0;
+
+	if (a->out.f)
+		return 0;
+	if (cli_settings(&a->cfg, &a->common, &warn, &a->err))
+		return cli_app_fail(a);
+	if (warn)
+		cli_warn(a->prog, "a password on the command line is visible to other users; use --password-file, --askpass or REDIS_PASSWORD");
+	if (cli_out_init(&a->out, stdout, a->common.color, &a->err))
+		return cli_app_fail(a);
+	return 0;
+}
+
+int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
+		  const char *what)
+{
+	int rc;
+
+	if ((rc = mig_out(a)))
+		return rc;
+	s->cfg = a->cfg;
+	if (url) {
+		/* another server: the common credentials (--password,
+		 * REDIS_PASSWORD, the config file) are --url's, never sent to a
+		 * side named by its own URL; its own come from that URL or from
+		 * REDIS_FROM_PASSWORD / REDIS_TO_PASSWORD (sess-migrate(1)) */
+		const char *env = getenv(!strcmp(what, "--to") ? "REDIS_TO_PASSWORD" : "REDIS_FROM_PASSWORD");
+		s->cfg.username[0] = s->cfg.password[0] = '\0';
+		if (env && strlen(env) < sizeof s->cfg.password)
+			memcpy(s->cfg.password, env, strlen(env) + 1);
+		if (strchr(url, '@') && strchr(url, ':') != strrchr(url, ':'))
+			cli_warn(a->prog, "a password in %s is visible to other users; use %s instead", what,
+				 !strcmp(what, "--to") ? "REDIS_TO_PASSWORD" : "REDIS_FROM_PASSWORD");
+		if (sess_config_apply_url(&s->cfg, url, &a->err)) {
+			sess_err_prefix(&a->err, "%s", what);
+			return cli_app_fail(a);
+		}
+		sess_config_redact_url(url, s->desc, sizeof s->desc);
+		snprintf(s->cfg.url_flag, sizeof s->cfg.url_flag, "%s", what);
+	} else if (s->cfg.unix_path[0]) { /* a URL again, without the password, for resume */
+		snprintf(s->desc, sizeof s->desc, "unix://%s?db=%d", s->cfg.unix_path, s->cfg.db);
+	} else {
+		snprintf(s->desc, sizeof s->desc, "%s://%s:%d/%d", s->cfg.tls || s->cfg.tls_enabled ? "rediss" : "redis",
+			 s->cfg.host, s->cfg.port, s->cfg.db);
+	}
+	if (sess_conn_open(&s->conn, &s->cfg, &a->err)) {
+		sess_err_prefix(&a->err, "%s", what);
+		return cli_app_fail(a);
+	}
+	s->open = 1;
+	return 0;
+}
+
+void mig_close_side(struct mig_side *s)
+{
+	if (s->open)
+		sess_conn_close(&s->conn);
+	s->open = 0;
+}
