@@ -30,7 +30,8 @@ setup() {
 }
 teardown() {
 	kill ${bg:-} ${writer:-} 2>/dev/null
-	[ -z "${stopped:-}" ] || kill -CONT "$stopped" 2>/dev/null
+	# shellcheck disable=SC2086 # one pid or several
+	[ -z "${stopped:-}" ] || kill -CONT $stopped 2>/dev/null
 	true
 }
 
@@ -267,9 +268,11 @@ check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
 	# two stopped: one answers, quorum 2 cannot be reached: critical
 	p2=$(echo "$SENT_PORTS" | cut -d' ' -f2)
 	pid2=$(redis-cli -p "$p2" INFO server | tr -d '\r' | sed -n 's/^process_id://p')
+	stopped="$pid1 $pid2" # teardown resumes them if an assertion fails here
 	kill -STOP "$pid2"
 	run -2 sk sess-health check --format json --no-sessions --no-pubsub
 	kill -CONT "$pid2"
+	stopped=$pid1
 	[ "$(jq -r .components.sentinel <<<"$output")" = critical ] || fail "$output"
 	check_of "$output" sentinel:quorum | jq -r .output | grep -qF "fewer sentinels answer than the quorum" || fail "$output"
 	kill -CONT "$pid1"
@@ -285,7 +288,7 @@ check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
 	p2=$(echo "$SENT_PORTS" | cut -d' ' -f2)
 	pid1=$(redis-cli -p "$p1" INFO server | tr -d '\r' | sed -n 's/^process_id://p')
 	pid2=$(redis-cli -p "$p2" INFO server | tr -d '\r' | sed -n 's/^process_id://p')
-	stopped=$pid1
+	stopped="$pid1 $pid2" # teardown resumes them if an assertion fails here
 	kill -STOP "$pid1" "$pid2"
 	run -1 sk sess-validate server --format json
 	kill -CONT "$pid1" "$pid2"
@@ -294,6 +297,25 @@ check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
 	jq -rs '.[] | select(.code == "server.sentinel.unreachable") | .message' <<<"$output" | grep -qF "sentinel 127.0.0.1:$p1 does not answer" ||
 		fail "$output"
 	[ "$(jq -rs '[.[] | select(.code == "server.sentinel.quorum")] | length' <<<"$output")" = 1 ] || fail "$output"
+}
+
+# failover_now: SENTINEL FAILOVER until a sentinel takes it (right after
+# another failover it may answer INPROG or NOGOODSLAVE for a while), then
+# until the sentinels name another primary (60 s); fails otherwise
+failover_now() {
+	local first i out
+	first=$(sentinel_primary)
+	for i in $(seq 1 30); do
+		out=$(redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster 2>&1)
+		[ "$out" = OK ] && break
+		sleep 1
+	done
+	[ "$out" = OK ] || fail "SENTINEL FAILOVER kept answering: $out"
+	for i in $(seq 1 600); do
+		[ "$(sentinel_primary)" != "$first" ] && return 0
+		sleep 0.1
+	done
+	fail "the sentinels still name $first as the primary 60 s after SENTINEL FAILOVER"
 }
 
 @test "SENTINEL FAILOVER during sess-migrate copy: every copied line holds on the new primary; resume makes the target equal" {
@@ -310,7 +332,7 @@ check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
 		[ "$(grep -c '"status":"copied"' "$out")" -ge 100 ] && break
 		sleep 0.05
 	done
-	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	failover_now
 	rc=0
 	wait "$bg" || rc=$?
 	bg=
@@ -343,18 +365,14 @@ check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
 		[ "$(wc -l <"$out")" -ge 3 ] && break
 		sleep 0.1
 	done
-	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
-	for i in $(seq 1 600); do
-		[ "$(sentinel_primary)" != "$first" ] && break
-		sleep 0.1
-	done
-	[ "$(sentinel_primary)" != "$first" ] || fail "no failover within 60 s"
+	failover_now
 	# three more intervals at the new primary, then stopped (exit 130)
 	n0=$(wc -l <"$out")
 	for i in $(seq 1 100); do
 		[ "$(wc -l <"$out")" -ge $((n0 + 3)) ] && break
 		sleep 0.1
 	done
+	[ "$(wc -l <"$out")" -ge $((n0 + 3)) ] || fail "no intervals after the failover: $(tail -n 3 "$out") $(cat "$err")"
 	kill -INT "$bg"
 	wait "$bg" || rc=$?
 	bg=
@@ -387,7 +405,7 @@ check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
 	done ) 3>&- &
 	writer=$!
 	sleep 0.5
-	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
+	failover_now
 	wait "$writer"
 	writer=
 	sentinel_settled 60
@@ -421,12 +439,7 @@ check_of() { jq -c --arg n "$2" '.checks[$n][0]' <<<"$1"; }
 		sleep 0.1
 	done
 	[ -s "$out" ] || fail "the shell did not create sh1: $(cat "$err")"
-	run -0 redis-cli -p "${SENT_PORTS%% *}" SENTINEL FAILOVER mymaster
-	for i in $(seq 1 600); do
-		[ "$(sentinel_primary)" != "$first" ] && break
-		sleep 0.1
-	done
-	[ "$(sentinel_primary)" != "$first" ] || fail "no failover within 60 s"
+	failover_now
 	sentinel_settled 60 # the old primary replicates from the new one: writes can be durable
 	echo "emit sh1 --actor a1 --type modified" >&5
 	exec 5>&-

@@ -36,7 +36,8 @@ waits() { dcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_wait:calls=\(
 	run -0 sk sess-migrate copy --all --to "$DST" --task w1 --batch 2 --wait-replicas 1
 	assert_equal "$(jq -r 'select(.status) | .status' <<<"$output" | sort | uniq -c | awk '{print $1, $2}')" "3 copied"
 	assert_equal "$(jq -r 'select(.summary) | .copied' <<<"$output")" 3
-	assert_equal "$(waits)" 2
+	# one WAIT per batch, and one after the task's last write (its status)
+	assert_equal "$(waits)" 3
 	assert_equal "$(redis-cli -s "$REPL_SOCK" EXISTS 'sess:{d1}:meta' 'sess:{d2}:meta' 'sess:{d3}:meta')" 3
 }
 
@@ -49,6 +50,10 @@ waits() { dcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_wait:calls=\(
 	assert_equal "$(jq -s 'map(select(.status == "failed" and .error.code == "not_durable")) | length' <<<"$output")" 3
 	[[ $(sed -n 2p <<<"$stderr") == *"resume w2"* ]] || fail "$stderr"
 	assert_equal "$(jq -r 'select(.summary) | .copied' <<<"$output")" 0
+	# a resume that cannot confirm either ends 75, never "done" (its puts
+	# skip the done sessions; its last write is waited for)
+	run -75 --separate-stderr sk sess-migrate resume w2 --to "$DST" --wait-replicas 2 --wait-timeout 100
+	[[ $stderr == *"not confirmed by its replicas"* ]] || fail "$stderr"
 	run -0 sk sess-migrate resume w2 --to "$DST" --wait-replicas 1
 	run -0 sk sess-migrate verify --all --to "$DST"
 }

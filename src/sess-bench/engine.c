@@ -119,6 +119,7 @@ struct conn {
 	uint64_t due;           /* open loop / think: next send time */
 	long quota;             /* measured operations still to send; -1 = no limit */
 	int stale;              /* READONLY through Sentinel: the primary moved */
+	int gen;                /* the failovers heard when it was last opened */
 };
 
 struct run;
@@ -147,6 +148,8 @@ struct run {
 	volatile int stop;
 	volatile int gen;        /* failovers heard (+switch-master): the
 				  * workers open their connections again */
+	char primary[280];       /* "host:port" the last switch named; written
+				  * before gen is raised, read after it is seen */
 	const struct sess_config *cfg;
 	struct worker *w;
 	int nw;
@@ -271,12 +274,27 @@ static int reconnect(struct worker *w, struct conn *c, uint64_t now)
 	c->head = 0;
 	c->stale = 0;
 	sess_err_clear(&w->err);
+	/* opened after the failovers heard so far: a switch heard before
+	 * this reopen must not reopen it again */
+	c->gen = __atomic_load_n(&run->gen, __ATOMIC_ACQUIRE);
 	if (sess_conn_reopen(&c->sc, &w->err) || sess_script_load_all(&c->sc, &w->err)) {
 		sess_err_prefix(&w->err, "after a failover, no primary to go on with");
 		return -1;
 	}
 	w->reconnects++;
 	return 0;
+}
+
+/* 1 when c is open at "host:port" (the primary a switch named): a
+ * connection that went there already is not opened again. */
+static int at_primary(const struct conn *c, const char *primary)
+{
+	char here[300];
+
+	if (!primary[0] || !sess_conn_ok(&c->sc))
+		return 0;
+	snprintf(here, sizeof here, "%.255s:%d", c->sc.ep.host, c->sc.ep.port);
+	return !strcmp(here, primary);
 }
 
 static int loop(struct worker *w)
@@ -294,9 +312,10 @@ static int loop(struct worker *w)
 		struct timespec ts;
 
 		if (w->gen != run->gen) { /* the sentinels switched the master */
-			w->gen = run->gen;
+			w->gen = __atomic_load_n(&run->gen, __ATOMIC_ACQUIRE);
 			for (i = 0; i < w->nc; i++)
-				w->c[i].stale = 1;
+				if (w->c[i].gen != w->gen && !at_primary(&w->c[i], run->primary))
+					w->c[i].stale = 1;
 		}
 		for (i = 0; i < w->nc; i++) {
 			struct conn *c = &w->c[i];
@@ -486,6 +505,7 @@ int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
 			res->interrupted = 1;
 		}
 		if (sess_switch_poll(&sw)) {
+			snprintf(run.primary, sizeof run.primary, "%s", sw.primary);
 			res->failovers++;
 			__atomic_add_fetch(&run.gen, 1, __ATOMIC_RELEASE);
 		}

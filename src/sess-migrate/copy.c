@@ -363,7 +363,14 @@ static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int
 	rc = 0;
 out:
 	/* written but not known to hold: said so, never "copied" */
-	report_written(run, snaps, n, done, rc ? err : NULL);
+	if (rc) {
+		struct sess_err e = *err;
+		if (strcmp(e.kind, "not_durable"))
+			sess_err_prefix(&e, "written to the target's primary, not confirmed (a resume checks it again)");
+		report_written(run, snaps, n, done, &e);
+	} else {
+		report_written(run, snaps, n, done, NULL);
+	}
 	free(arrived);
 	free(done);
 	return rc;
@@ -469,6 +476,27 @@ cJSON *mig_summary(struct mig_run *run)
 		cJSON_AddNumberToObject(o, "upkeepCompleted", (double)run->upkept);
 	cJSON_AddNumberToObject(o, "elapsedMs", (double)(sess_now_ms() - run->meter.start_ms));
 	return o;
+}
+
+int mig_finish(struct mig_run *run)
+{
+	struct sess_err e;
+
+	sess_err_clear(&e);
+	if (run->dry_run) {
+		cli_print(run->a, mig_summary(run));
+		return run->rc;
+	}
+	sess_mtask_set(&run->dst->conn, &run->task, "status",
+		       run->count[MIG_FAILED] || run->count[MIG_CONFLICT] ? "incomplete" : "done", &run->a->err);
+	/* replication is ordered: the replicas acknowledging this last write
+	 * hold every earlier one, also those a resume skipped as done */
+	if (sess_durable_wait(&run->dst->conn, &e)) {
+		sess_err_prefix(&e, "the task's sessions are on the target's primary, not confirmed by its replicas");
+		return mig_stop(run, &e);
+	}
+	cli_print(run->a, mig_summary(run));
+	return run->rc;
 }
 
 /* Stop after a batch: SIGINT/SIGTERM, or the run failed. Says how to go on. */
@@ -739,10 +767,5 @@ int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_run *ru
 		if (r)
 			freeReplyObject(r);
 	}
-	if (!run->dry_run)
-		sess_mtask_set(&run->dst->conn, &run->task, "status",
-			       run->count[MIG_FAILED] || run->count[MIG_CONFLICT] ? "incomplete" : "done",
-			       &a->err);
-	cli_print(a, mig_summary(run));
-	return run->rc;
+	return mig_finish(run);
 }

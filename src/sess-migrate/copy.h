@@ -25,6 +25,11 @@ int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok
 		    struct sess_err *err);
 cJSON *mig_summary(struct mig_run *run);
 int mig_stop(struct mig_run *run, const struct sess_err *err);
+/* The end of a copy, import or resume that ran through: its status on the
+ * target, then (durable writes on) WAIT for the replicas, which confirms
+ * every session the task wrote, also those a resume found done; not
+ * confirmed: mig_stop with the error (75). The summary, the exit code. */
+int mig_finish(struct mig_run *run);
 int mig_check_common(struct cli_app *a, const struct mig_opts *o);
 /* What a task remembers of its command (kind: copy, import, sync). */
 cJSON *mig_task_info(const struct mig_opts *o, const struct mig_run *run, const char *kind);

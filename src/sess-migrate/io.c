@@ -229,11 +229,7 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 		return mig_stop(run, NULL);
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
-	if (!run->dry_run)
-		sess_mtask_set(&run->dst->conn, &run->task, "status",
-			       run->count[MIG_FAILED] || run->count[MIG_CONFLICT] ? "incomplete" : "done", &a->err);
-	cli_print(a, mig_summary(run));
-	return run->rc;
+	return mig_finish(run);
 fail:
 	mig_idset_free(&seen);
 	free(line);

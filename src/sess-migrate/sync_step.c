@@ -38,9 +38,21 @@ static int lines_flush(struct sync *s, int ok)
 		return 0;
 	if (ok && cJSON_GetArraySize(s->pending) > 0 && sess_durable_wait(&s->run.dst->conn, &s->err))
 		rc = -1;
+	/* counted as printed: the summary and lag lines agree with the lines
+	 * (a step not confirmed is brought again by the pass, and counted
+	 * then if it still differs) */
 	if (ok && rc == 0)
-		cJSON_ArrayForEach(o, s->pending)
+		cJSON_ArrayForEach(o, s->pending) {
+			const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "status"));
+			const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "events");
+			if (st && !strcmp(st, "appended")) {
+				s->appended++;
+				s->events += (long)cJSON_GetNumberValue(ev);
+			} else if (st && !strcmp(st, "removed")) {
+				s->removed++;
+			}
 			cli_out_json(&s->a->out, o);
+		}
 	cJSON_Delete(s->pending);
 	s->pending = NULL;
 	return rc;
@@ -147,8 +159,6 @@ static int tails(struct sync *s, char **ids, const int *idx, int n,
 		}
 		freeReplyObject(r);
 		if (!strcmp(st, "appended")) {
-			s->appended++;
-			s->events += ev;
 			line(s, snaps[tag].id, "appended", ev);
 			/* the global indexes follow (expiry, members, event count,
 			 * the events by type: the tail's events are those appended) */
@@ -319,7 +329,6 @@ state:
 				freeReplyObject(r);
 				goto out;
 			}
-			s->removed++;
 			line(s, gone[i], "removed", -1);
 		}
 		freeReplyObject(r);

@@ -268,20 +268,43 @@ int sess_sentinel_open_any(struct sess_conn *sc, struct sess_config *scfg,
 
 /* ---- +switch-master ---- */
 
-void sess_switch_open(struct sess_switch *s, const struct sess_config *cfg)
+/* Connect s to a sentinel: the primary it names now into s->primary
+ * (have_primary), then SUBSCRIBE +switch-master. Left closed when no
+ * sentinel answers. */
+static void switch_connect(struct sess_switch *s)
 {
 	struct sess_err err;
+	redisReply *r;
 
+	s->last_try = sess_stream_now_ms();
+	if (sess_sentinel_open_any(&s->c, &s->scfg, s->cfg, &err)) {
+		sess_conn_close(&s->c);
+		return;
+	}
+	r = sess_conn_cmdf(&s->c, &err, "SENTINEL GET-MASTER-ADDR-BY-NAME %s", s->cfg->sentinel_master);
+	s->now_known = 0;
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_STRING &&
+	    r->element[1]->type == REDIS_REPLY_STRING) {
+		snprintf(s->now_primary, sizeof s->now_primary, "%.255s:%.10s", r->element[0]->str, r->element[1]->str);
+		s->now_known = 1;
+	}
+	if (r)
+		freeReplyObject(r);
+	if (sess_conn_appendf(&s->c, &err, "SUBSCRIBE +switch-master") || sess_conn_send(&s->c, &err))
+		sess_conn_close(&s->c); /* polled again later */
+}
+
+void sess_switch_open(struct sess_switch *s, const struct sess_config *cfg)
+{
 	memset(s, 0, sizeof *s);
 	s->c.st.fd = -1;
 	s->cfg = cfg;
 	if (!cfg->sentinels[0])
 		return;
 	s->on = 1;
-	if (sess_sentinel_open_any(&s->c, &s->scfg, cfg, &err) ||
-	    sess_conn_appendf(&s->c, &err, "SUBSCRIBE +switch-master") ||
-	    sess_conn_send(&s->c, &err))
-		sess_conn_close(&s->c); /* polled again later */
+	switch_connect(s);
+	if (s->now_known)
+		memcpy(s->primary, s->now_primary, sizeof s->primary);
 }
 
 int sess_switch_poll(struct sess_switch *s)
@@ -294,18 +317,32 @@ int sess_switch_poll(struct sess_switch *s)
 	if (!s->on)
 		return 0;
 	if (!sess_conn_ok(&s->c)) {
+		/* at most one try a second: a sentinel that does not answer
+		 * must not stall the caller's loop */
+		if (sess_stream_now_ms() - s->last_try < 1000)
+			return 0;
 		sess_conn_close(&s->c);
-		sess_switch_open(s, cfg);
-		return 0;
+		switch_connect(s);
+		/* a switch while no sentinel was heard: the primary they name
+		 * now is not the one known */
+		if (s->now_known) {
+			hit = s->primary[0] && strcmp(s->primary, s->now_primary) != 0;
+			memcpy(s->primary, s->now_primary, sizeof s->primary);
+		}
+		return hit;
 	}
 	while ((w = sess_conn_wait(&s->c, 0, &r, &err)) > 0) {
 		/* ["message", "+switch-master", "NAME OLDIP OLDPORT NEWIP NEWPORT"] */
 		if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
 		    r->element[2]->type == REDIS_REPLY_STRING) {
 			size_t n = strlen(cfg->sentinel_master);
-			if (!strncmp(r->element[2]->str, cfg->sentinel_master, n) &&
-			    r->element[2]->str[n] == ' ')
+			const char *m = r->element[2]->str;
+			if (!strncmp(m, cfg->sentinel_master, n) && m[n] == ' ') {
+				char oip[256], oport[16], nip[256], nport[16];
 				hit = 1;
+				if (sscanf(m + n + 1, "%255s %15s %255s %15s", oip, oport, nip, nport) == 4)
+					snprintf(s->primary, sizeof s->primary, "%.255s:%.10s", nip, nport);
+			}
 		}
 		freeReplyObject(r);
 		r = NULL;

@@ -52,13 +52,19 @@ int sess_sentinel_open_any(struct sess_conn *sc, struct sess_config *scfg,
  * (never waited on) beside their own. open is a no-op without Sentinel
  * (cfg->sentinels empty); a sentinel that does not answer is tried again
  * at each poll. poll returns 1 when the sentinels switched cfg's master
- * (drop the connections to the old one and open again), else 0. cfg is
+ * (drop the connections to the old one and open again), else 0; also when
+ * the watcher's own connection was lost and, connected again (at most
+ * once a second), the sentinels name another primary than before. cfg is
  * borrowed and must outlive s; close is safe on an opened-as-no-op s. */
 struct sess_switch {
 	struct sess_conn c;
 	struct sess_config scfg; /* c's settings (the sentinels') */
 	const struct sess_config *cfg;
 	int on;
+	long long last_try;      /* when a sentinel was last connected to (ms) */
+	char primary[280];       /* "host:port" the sentinels named last; "" unknown */
+	char now_primary[280];   /* what a (re)connect was told */
+	int now_known;
 };
 void sess_switch_open(struct sess_switch *s, const struct sess_config *cfg);
 int sess_switch_poll(struct sess_switch *s);
