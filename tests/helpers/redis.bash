@@ -60,20 +60,21 @@ _SK_PORTS=${TMPDIR:-/tmp}/sesskit-ports
 _port_listened() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 port_reserve() {
-	local fd try p f owner
+	local fd try p
 	mkdir -p "$_SK_PORTS" || return 1
 	exec {fd}>>"$_SK_PORTS/.lock" || return 1
 	flock -w 30 "$fd" || { exec {fd}>&-; echo "port_reserve: $_SK_PORTS/.lock held for 30 s" >&2; return 1; }
 	for try in $(seq 1 300); do
 		p=$(( 20000 + (RANDOM * 7 + try * 131 + $$) % 35000 ))
-		f="$_SK_PORTS/$p"
-		if [ -e "$f" ]; then
-			owner=$(cat "$f" 2>/dev/null)
-			[ -n "$owner" ] && kill -0 "$owner" 2>/dev/null && continue
-		fi
+		# p and p+10000 (a cluster node's bus port) are both marked: a
+		# port another suite reserved as a bus port, before its node
+		# listens there, is taken too
+		_port_marked "$p" && continue
+		_port_marked $((p + 10000)) && continue
 		_port_listened "$p" && continue
 		_port_listened $((p + 10000)) && continue
-		echo "$$" >"$f"
+		echo "$$" >"$_SK_PORTS/$p"
+		echo "$$" >"$_SK_PORTS/$((p + 10000))"
 		exec {fd}>&-
 		echo "$p"
 		return 0
@@ -83,7 +84,15 @@ port_reserve() {
 	return 1
 }
 
-port_release() { rm -f "$_SK_PORTS/${1:?port}"; }
+port_release() { rm -f "$_SK_PORTS/${1:?port}" "$_SK_PORTS/$((${1:?port} + 10000))"; }
+
+# _port_marked P: a live process reserved P (as a port or a bus port).
+_port_marked() {
+	local owner
+	[ -e "$_SK_PORTS/$1" ] || return 1
+	owner=$(cat "$_SK_PORTS/$1" 2>/dev/null)
+	[ -n "$owner" ] && kill -0 "$owner" 2>/dev/null
+}
 
 # _redis_spawn ARGS...: start one redis-server on a free port; extra
 # arguments go to redis-server. Sets _RS_DIR, _RS_PORT, _RS_SOCK.

@@ -70,12 +70,21 @@ tls_make_certs() {
 }
 
 tls_redis_start() {
-	local name=${1:?name} cert=${2:?cert} auth=${3:-no} port dir oldport
-	port=$(port_reserve) || return 1
-	if ! redis_start_named "$name" --port 0 --tls-port "$port" \
-		--tls-cert-file "$TLS_DIR/$cert.crt" --tls-key-file "$TLS_DIR/$cert.key" \
-		--tls-ca-cert-file "$TLS_DIR/ca.crt" --tls-auth-clients "$auth"; then
+	local name=${1:?name} cert=${2:?cert} auth=${3:-no} port dir oldport try started=""
+	# a TLS port someone else took meanwhile (an ephemeral port) is given
+	# up and another reserved
+	for try in 1 2 3 4 5; do
+		port=$(port_reserve) || return 1
+		if redis_start_named "$name" --port 0 --tls-port "$port" \
+			--tls-cert-file "$TLS_DIR/$cert.crt" --tls-key-file "$TLS_DIR/$cert.key" \
+			--tls-ca-cert-file "$TLS_DIR/ca.crt" --tls-auth-clients "$auth" 2>"${BATS_FILE_TMPDIR:-/tmp}/tls-start.err"; then
+			started=1
+			break
+		fi
 		port_release "$port"
+	done
+	if [ -z "$started" ]; then
+		cat "${BATS_FILE_TMPDIR:-/tmp}/tls-start.err" >&2
 		echo "tls_redis_start: redis-server would not start with --tls-port (built without TLS?)" >&2
 		return 1
 	fi
