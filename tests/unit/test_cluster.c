@@ -703,7 +703,9 @@ static int case_failover(void)
 	long pid;
 	redisReply *r;
 
-	if (setup("yes", 30000))
+	/* 60 s for the promotion: node timeout 2 s, then the election, slower
+	 * on a loaded 2-core machine */
+	if (setup("yes", 60000))
 		return 1;
 	ok(sess_conn_open(&c, &cfg, &err) == 0, "connected");
 	/* a key of the seed's, so the seed itself goes */
