@@ -720,8 +720,24 @@ static int case_failover(void)
 	if (r)
 		freeReplyObject(r);
 	owner = port_of(&c, slot);
-	/* the write reached the replica before the kill */
-	on_node(owner, "WAIT 1 5000", NULL, NULL);
+	/* the write reached the replica before the kill: WAIT counts the
+	 * writes of its own connection, so the value is written again on a
+	 * plain connection to the owner, and WAIT asked there (a WAIT on a
+	 * fresh connection answered at once, and under load the replica could
+	 * be promoted without the value) */
+	{
+		struct sess_conn pc;
+		redisReply *w = NULL;
+		if (node(&pc, owner) == 0) {
+			if ((w = sess_conn_callf(&pc, &err, "SET %s before", key)))
+				freeReplyObject(w);
+			w = sess_conn_callf(&pc, &err, "WAIT 1 20000");
+		}
+		ok(w && w->type == REDIS_REPLY_INTEGER && w->integer >= 1, "the replica acknowledged the write");
+		if (w)
+			freeReplyObject(w);
+		sess_conn_close(&pc);
+	}
 	snprintf(info, sizeof info, "%s", on_node(owner, "INFO server", NULL, NULL));
 	pp = strstr(info, "process_id:");
 	pid = pp ? atol(pp + 11) : 0;
