@@ -151,6 +151,25 @@ static int ask_one(const struct sess_config *scfg, const struct sess_endpoint *e
 	return rc;
 }
 
+/* The sentinels cfg names (into eps) and the settings to ask them with
+ * (*scfg, the caller frees): their number, or -1 with err (no list, no
+ * master name, out of memory). */
+static int sentinels_of(const struct sess_config *cfg, struct sess_endpoint *eps,
+			struct sess_config **scfg, struct sess_err *err)
+{
+	int n;
+
+	if ((n = sess_sentinel_parse(cfg->sentinels, eps, SESS_SENTINELS_MAX, err)) < 0)
+		return -1;
+	if (!cfg->sentinel_master[0])
+		return sess_err_set(err, SESS_E_CONFIG, "no_master",
+				    "Sentinel needs the master name; set --sentinel-master NAME, REDIS_SENTINEL_MASTER or ?master=NAME");
+	if (!(*scfg = malloc(sizeof **scfg)))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	sentinel_cfg(*scfg, cfg);
+	return n;
+}
+
 int sess_sentinel_ask(const struct sess_config *cfg, struct sess_endpoint *out,
 		      struct sess_err *err)
 {
@@ -160,14 +179,8 @@ int sess_sentinel_ask(const struct sess_config *cfg, struct sess_endpoint *out,
 	char list[1024];
 	int n, i, unknown = 0, rc;
 
-	if ((n = sess_sentinel_parse(cfg->sentinels, eps, SESS_SENTINELS_MAX, err)) < 0)
+	if ((n = sentinels_of(cfg, eps, &scfg, err)) < 0)
 		return -1;
-	if (!cfg->sentinel_master[0])
-		return sess_err_set(err, SESS_E_CONFIG, "no_master",
-				    "Sentinel needs the master name; set --sentinel-master NAME, REDIS_SENTINEL_MASTER or ?master=NAME");
-	if (!(scfg = malloc(sizeof *scfg)))
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-	sentinel_cfg(scfg, cfg);
 	load_order(cfg, n);
 	sess_err_clear(&last);
 	for (i = 0; i < n; i++) {
@@ -436,14 +449,8 @@ int sess_sentinel_view(const struct sess_config *cfg, struct sess_sentinel_seen 
 	struct sess_config *scfg;
 	int n, i;
 
-	if ((n = sess_sentinel_parse(cfg->sentinels, eps, SESS_SENTINELS_MAX, err)) < 0)
+	if ((n = sentinels_of(cfg, eps, &scfg, err)) < 0)
 		return -1;
-	if (!cfg->sentinel_master[0])
-		return sess_err_set(err, SESS_E_CONFIG, "no_master",
-				    "Sentinel needs the master name; set --sentinel-master NAME, REDIS_SENTINEL_MASTER or ?master=NAME");
-	if (!(scfg = malloc(sizeof *scfg)))
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-	sentinel_cfg(scfg, cfg);
 	if (n > max)
 		n = max;
 	for (i = 0; i < n; i++) {
