@@ -71,6 +71,10 @@ print(t, f)' "$1"
 }
 
 @test "junit: two findings of one code on one session, or two stray keys, never share a test case name" {
+	# clean: one passing case, not an empty report
+	run -0 bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSKIT_BUILDDIR/sess-validate' sessions --all --format junit >clean.xml"
+	junit_check clean.xml
+	assert_output "1 0"
 	sctl create --id s1 --agent a1 >/dev/null
 	local i
 	for i in 1 2 3; do sctl emit s1 --actor a1 --type note >/dev/null; done
@@ -215,4 +219,21 @@ print("ok")'
 	[ "$(grep -c . <<<"$output")" -eq 3 ] || fail "the report is not whole: $output"
 	[ "$(grep -c . <<<"$stderr")" -eq 1 ] || fail "$stderr"
 	[[ $stderr == *GITHUB_STEP_SUMMARY* ]] || fail "$stderr"
+}
+
+@test "sessions that cannot be checked (Redis down): junit has an error case, the job summary says stopped, exit 69" {
+	local url
+	url="redis://127.0.0.1:$(dead_port)"
+	run -69 bash -c "GITHUB_STEP_SUMMARY='$PWD/summary.md' REDIS_URL=$url '$SESSKIT_BUILDDIR/sess-validate' sessions --all --format junit >down.xml"
+	assert_output --partial 'cannot connect'
+	junit_check down.xml
+	assert_output "1 0"
+	run -0 python3 -c '
+import xml.etree.ElementTree as ET
+r = ET.parse("down.xml").getroot()
+assert r.get("errors") == "1" and len(r.findall("testsuite/testcase/error")) == 1, ET.tostring(r)
+print("ok")'
+	assert_output ok
+	run -0 grep -c '^### sess-validate sessions: stopped' summary.md
+	assert_output 1
 }

@@ -48,6 +48,8 @@ int report_init(struct report *r, struct cli_app *a, const char *format, int str
 	if (r->fmt == FMT_JUNIT || r->fmt == FMT_SARIF || r->fmt == FMT_CODEQUALITY || r->summary)
 		r->suites = cJSON_CreateObject();
 	r->suite = check;
+	if (r->suites && strcmp(check, "config"))
+		report_suite(r, check); /* clean, it is one passing case */
 	return 0;
 }
 
@@ -253,6 +255,12 @@ int report_finding(const struct sess_finding *f, void *p)
 	return 0;
 }
 
+void report_abort(struct report *r, const char *why)
+{
+	if (!r->aborted)
+		r->aborted = strdup(why && *why ? why : "stopped");
+}
+
 void report_change(struct report *r, cJSON *change)
 {
 	r->changes++;
@@ -345,6 +353,8 @@ int report_end(struct report *r)
 		rc = 74;
 	}
 	r->summary = NULL; /* once */
+	free(r->aborted);
+	r->aborted = NULL;
 	cJSON_Delete(r->suites);
 	r->suites = NULL;
 	return rc;

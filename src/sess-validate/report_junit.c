@@ -2,7 +2,8 @@
  * schema Jenkins' xUnit plugin reads JUnit with (tests/data/junit-10.xsd;
  * GitLab reads the same): a testsuite per file (or server, or sessions),
  * a testcase per finding with a name unique in its suite, one passing
- * case for a clean suite; each count is the number of cases it counts. */
+ * case for a clean suite, an error case when the check could not run to
+ * its end (report_abort); each count is the number of cases it counts. */
 #include "validate.h"
 
 #include <stdio.h>
@@ -103,7 +104,7 @@ void report_write_junit(struct report *r)
 	long tests = 0, failures = 0;
 
 	cJSON_ArrayForEach(suite, r->suites) {
-		int n = cJSON_GetArraySize(suite);
+		int n = cJSON_GetArraySize(suite) + (r->aborted && !strcmp(suite->string, r->check));
 		tests += n ? n : 1;
 		cJSON_ArrayForEach(f, suite)
 			failures += report_fails(r, f);
@@ -111,16 +112,17 @@ void report_write_junit(struct report *r)
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fputs("<testsuites name=\"sess-validate ", out);
 	xml_put(out, r->check);
-	fprintf(out, "\" tests=\"%ld\" failures=\"%ld\" errors=\"0\">\n", tests, failures);
+	fprintf(out, "\" tests=\"%ld\" failures=\"%ld\" errors=\"%d\">\n", tests, failures, r->aborted ? 1 : 0);
 	cJSON_ArrayForEach(suite, r->suites) {
-		long st = cJSON_GetArraySize(suite), sf = 0;
+		int aborted = r->aborted && !strcmp(suite->string, r->check);
+		long st = cJSON_GetArraySize(suite) + aborted, sf = 0;
 		cJSON *seen = cJSON_CreateObject();
 
 		cJSON_ArrayForEach(f, suite)
 			sf += report_fails(r, f);
 		fputs("  <testsuite name=\"", out);
 		xml_put(out, suite->string);
-		fprintf(out, "\" tests=\"%ld\" failures=\"%ld\" errors=\"0\" skipped=\"0\"", st ? st : 1, sf);
+		fprintf(out, "\" tests=\"%ld\" failures=\"%ld\" errors=\"%d\" skipped=\"0\"", st ? st : 1, sf, aborted);
 		if (!strcmp(r->check, "config") && strcmp(suite->string, "<stdin>")) {
 			fputs(" file=\"", out);
 			xml_put(out, report_path(suite->string));
@@ -136,6 +138,17 @@ void report_write_junit(struct report *r)
 		}
 		cJSON_ArrayForEach(f, suite)
 			write_case(r, out, suite, f, seen);
+		if (aborted) {
+			fputs("    <testcase classname=\"sess-validate.", out);
+			xml_put(out, r->check);
+			fputs("\" name=\"", out);
+			xml_put(out, r->check);
+			fputs(": not checked to the end\">\n      <error type=\"stopped\" message=\"", out);
+			xml_put(out, r->aborted);
+			fputs("\">", out);
+			xml_put(out, r->aborted);
+			fputs("</error>\n    </testcase>\n", out);
+		}
 		cJSON_Delete(seen);
 		fputs("  </testsuite>\n", out);
 	}

@@ -59,8 +59,13 @@ static void write_summary(FILE *out, const struct report *r)
 	int failed = r->errors || (r->strict && r->warnings);
 
 	fprintf(out, "\n### sess-validate %s: %s (%ld error%s, %ld warning%s, %ld recommendation%s)\n\n", r->check,
-		failed ? "failed" : "passed", r->errors, r->errors == 1 ? "" : "s", r->warnings,
+		r->aborted ? "stopped" : failed ? "failed" : "passed", r->errors, r->errors == 1 ? "" : "s", r->warnings,
 		r->warnings == 1 ? "" : "s", r->recommendations, r->recommendations == 1 ? "" : "s");
+	if (r->aborted) {
+		fputs("Not checked to the end: ", out);
+		md_put(out, r->aborted);
+		fputs("\n\n", out);
+	}
 	if (!r->findings) {
 		fputs("No findings.\n", out);
 		return;

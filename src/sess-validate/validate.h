@@ -47,6 +47,8 @@ struct report {
 	const char *suite;    /* the suite findings go to now */
 	const char *summary;  /* $GITHUB_STEP_SUMMARY, or NULL */
 	long findings, kept;  /* all findings; those in suites */
+	char *aborted;        /* why the check could not run (report_abort),
+			       * or NULL; owned */
 };
 
 /* The job summary's table shows this many findings at most (GitHub takes
@@ -63,6 +65,11 @@ void report_suite(struct report *r, const char *name);
 /* sess_finding_fn: write (or, for a report written at the end, keep)
  * one finding. */
 int report_finding(const struct sess_finding *f, void *r);
+/* The check could not run to its end (Redis unreachable, credentials
+ * refused, another layout): why, for the reports written at the end (an
+ * error case in junit, a line in the job summary); json, text and github
+ * leave it to the message on stderr. */
+void report_abort(struct report *r, const char *why);
 /* One repair, done or (dry_run) planned: a JSON line in json, a line in
  * text, nothing in github and junit (they report findings). */
 void report_change(struct report *r, cJSON *change);
