@@ -4,7 +4,7 @@
 SESSKIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SESSKIT_BUILD=${SESSKIT_BUILD:-$SESSKIT_TOP/build}
 SESSKIT_PACKAGES="gcc make autoconf automake pkg-config libhiredis-dev libcjson-dev
-libedit-dev libzstd-dev libmicrohttpd-dev libssl-dev openssl bats bats-support bats-assert redis-server redis-tools jq tmux
+libedit-dev libzstd-dev libmicrohttpd-dev libssl-dev openssl bats bats-support bats-assert redis-server redis-tools jq tmux libxml2-utils
 python3 curl prometheus zsh fish
 dpkg-dev binutils lintian"
 # dpkg-dev, binutils and lintian: make deb and tests/deb.bats (lintian is

@@ -10,7 +10,7 @@
 struct config_opts { REPORT_FIELDS; const char *env; };
 
 static const struct cli_opt config_o[] = {
-	FORMAT_OPTS(struct config_opts),
+	CONFIG_FORMAT_OPTS(struct config_opts),
 	CLI_STR("env", 'e', "ENV", "development, staging or production (default: the\n"
 		"                         file's \"environment\", else development)",
 		struct config_opts, env, "development staging production"),
@@ -63,7 +63,9 @@ const struct cli_cmd validate_cmd_config = {
 	.details =
 	"Each finding is one JSON line: file, pointer, line, severity (error,\n"
 	"warning, recommendation), code, message and fix. Exit 0 clean, 1 on\n"
-	"errors (and warnings with --strict), 65 a file is not JSON, 66 missing.\n",
+	"errors (and warnings with --strict), 65 a file is not JSON, 66 missing.\n"
+	"--format sarif (GitHub code scanning) and codequality (GitLab) are\n"
+	"config's alone; every format writes its report whatever the exit.\n",
 	.opts = config_o, .opts_size = sizeof(struct config_opts), .npos_min = 1,
 	.npos_max = -1,
 	.complete = CLI_COMPLETE_FILE, .run = cmd_config};

@@ -98,11 +98,17 @@ static int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		if (strcmp(argv[i], "-") && sess_key_check_id(argv[i], "session id", &a->err))
 			return cli_usage_error(a, "%s", a->err.msg);
-	if ((rc = cli_connect(a)))
+	if ((rc = cli_connect(a))) {
+		report_abort(&r, a->err.msg);
+		report_end(&r);
 		return rc;
+	}
 	/* the layout marker: refuse a database of another layout at once */
-	if (sess_check_layout(&a->ctx, &a->err))
+	if (sess_check_layout(&a->ctx, &a->err)) {
+		report_abort(&r, a->err.msg);
+		report_end(&r);
 		return cli_app_fail(a);
+	}
 	memset(&v, 0, sizeof v);
 	v.a = a;
 	v.r = &r;
@@ -134,6 +140,7 @@ static int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 	free(v.ids);
 	free(v.slow);
 	if (rc) {
+		report_abort(&r, a->err.msg);
 		report_end(&r);
 		return cli_app_fail(a);
 	}

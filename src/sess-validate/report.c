@@ -1,7 +1,10 @@
-/* report.c - findings as JSON lines, text, GitHub workflow annotations or
- * JUnit XML. */
+/* report.c - findings as JSON lines, text or GitHub workflow annotations,
+ * or kept for a report written at the end (report_junit.c, report_sarif.c,
+ * report_codequality.c, report_summary.c). */
 #include "validate.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,11 +30,26 @@ int report_init(struct report *r, struct cli_app *a, const char *format, int str
 		r->fmt = FMT_GITHUB;
 	else if (!strcmp(format, "junit"))
 		r->fmt = FMT_JUNIT;
+	else if (!strcmp(format, "sarif"))
+		r->fmt = FMT_SARIF;
+	else if (!strcmp(format, "codequality"))
+		r->fmt = FMT_CODEQUALITY;
+	else if (!strcmp(check, "config"))
+		return cli_usage_error(a, "--format must be json, text, github, junit, sarif or codequality, not \"%.20s\"",
+				       format);
 	else
 		return cli_usage_error(a, "--format must be json, text, github or junit, not \"%.20s\"", format);
-	if (r->fmt == FMT_JUNIT)
+	if ((r->fmt == FMT_SARIF || r->fmt == FMT_CODEQUALITY) && strcmp(check, "config"))
+		return cli_usage_error(a, "--format %s is for config's findings (a file and a line); use junit or github for %s",
+				       format, check);
+	r->summary = getenv("GITHUB_STEP_SUMMARY");
+	if (r->summary && !*r->summary)
+		r->summary = NULL;
+	if (r->fmt == FMT_JUNIT || r->fmt == FMT_SARIF || r->fmt == FMT_CODEQUALITY || r->summary)
 		r->suites = cJSON_CreateObject();
 	r->suite = check;
+	if (r->suites && strcmp(check, "config"))
+		report_suite(r, check); /* clean, it is one passing case */
 	return 0;
 }
 
@@ -221,15 +239,26 @@ int report_finding(const struct sess_finding *f, void *p)
 	case FMT_GITHUB:
 		write_github(r->a->out.f, f);
 		break;
-	case FMT_JUNIT:
-		report_suite(r, r->suite ? r->suite : r->check);
-		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r->suites, r->suite ? r->suite : r->check),
-				     finding_json(f));
+	default:
 		break;
+	}
+	r->findings++;
+	if (r->suites && (r->fmt == FMT_JUNIT || r->fmt == FMT_SARIF || r->fmt == FMT_CODEQUALITY ||
+			  r->kept < REPORT_SUMMARY_ROWS)) {
+		const char *suite = r->suite ? r->suite : r->check;
+		r->kept++;
+		report_suite(r, suite);
+		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r->suites, suite), finding_json(f));
 	}
 	if (ferror(r->a->out.f) || r->a->out.closed)
 		return 1;
 	return 0;
+}
+
+void report_abort(struct report *r, const char *why)
+{
+	if (!r->aborted)
+		r->aborted = strdup(why && *why ? why : "stopped");
 }
 
 void report_change(struct report *r, cJSON *change)
@@ -247,123 +276,67 @@ void report_change(struct report *r, cJSON *change)
 	}
 }
 
-/* XML text: the five entities; characters XML 1.0 cannot hold (controls
- * other than tab, LF, CR) as \xNN; invalid UTF-8 as U+FFFD */
-static void xml_put(FILE *out, const char *s)
+const char *report_str(const cJSON *f, const char *k)
 {
-	char buf[4 * 1024];
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, k));
+}
 
-	if (!s)
+int report_fails(const struct report *r, const cJSON *f)
+{
+	const char *sev = report_str(f, "severity");
+
+	return sev && (!strcmp(sev, "error") || (r->strict && !strcmp(sev, "warning")));
+}
+
+void report_clean(char *dst, size_t size, const char *s)
+{
+	char buf[4 * 1024], esc[16];
+	const char *p, *put;
+	size_t n = 0, len, add;
+
+	if (!size)
 		return;
-	sess_utf8_escape(buf, sizeof buf, s); /* one line of valid UTF-8 */
-	for (s = buf; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&apos;", out); break;
-		default:
-			if ((unsigned char)*s < 0x20 && *s != '\t')
-				fprintf(out, "\\x%02X", (unsigned char)*s);
-			else
-				fputc(*s, out);
+	sess_utf8_escape(buf, sizeof buf, s ? s : ""); /* valid UTF-8, no C0 or DEL */
+	for (p = buf; *p; p += add) {
+		unsigned char c0 = (unsigned char)p[0], c1 = (unsigned char)p[1];
+		add = len = c0 < 0x80 ? 1 : sess_utf8_seq(p, strnlen(p, 4));
+		put = p;
+		if (c0 == 0xef && c1 == 0xbf && ((unsigned char)p[2] == 0xbe || (unsigned char)p[2] == 0xbf)) {
+			len = (size_t)snprintf(esc, sizeof esc, "\\xef\\xbf\\x%02x", (unsigned char)p[2]);
+			put = esc; /* U+FFFE, U+FFFF */
+		} else if (c0 == 0xc2 && c1 < 0xa0) {
+			len = (size_t)snprintf(esc, sizeof esc, "\\xc2\\x%02x", c1);
+			put = esc; /* C1 controls */
 		}
+		if (!add || n + len >= size)
+			break;
+		memcpy(dst + n, put, len);
+		n += len;
 	}
+	dst[n] = '\0';
 }
 
-static const char *jstr(const cJSON *o, const char *k)
+const char *report_path(const char *file)
 {
-	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-}
-
-static void write_junit(struct report *r)
-{
-	FILE *out = r->a->out.f;
-	const cJSON *suite, *f;
-	long tests = 0, failures = 0;
-
-	cJSON_ArrayForEach(suite, r->suites) {
-		int n = cJSON_GetArraySize(suite);
-		tests += n ? n : 1;
-		cJSON_ArrayForEach(f, suite) {
-			const char *sev = jstr(f, "severity");
-			failures += !strcmp(sev, "error") || (r->strict && !strcmp(sev, "warning"));
-		}
+	while (file && file[0] == '.' && file[1] == '/') {
+		file += 2;
+		while (*file == '/')
+			file++;
 	}
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-	fprintf(out, "<testsuites name=\"sess-validate %s\" tests=\"%ld\" failures=\"%ld\" errors=\"0\">\n",
-		r->check, tests, failures);
-	cJSON_ArrayForEach(suite, r->suites) {
-		long st = 0, sf = 0;
-		cJSON_ArrayForEach(f, suite) {
-			const char *sev = jstr(f, "severity");
-			st++;
-			sf += !strcmp(sev, "error") || (r->strict && !strcmp(sev, "warning"));
-		}
-		fputs("  <testsuite name=\"", out);
-		xml_put(out, suite->string);
-		fprintf(out, "\" tests=\"%ld\" failures=\"%ld\" errors=\"0\" skipped=\"0\">\n", st ? st : 1, sf);
-		if (!st) {
-			fputs("    <testcase classname=\"sess-validate.", out);
-			xml_put(out, r->check);
-			fputs("\" name=\"", out);
-			xml_put(out, suite->string);
-			fputs(": clean\"/>\n", out);
-		}
-		cJSON_ArrayForEach(f, suite) {
-			const char *sev = jstr(f, "severity"), *ptr = jstr(f, "pointer"), *id = jstr(f, "id");
-			const cJSON *line = cJSON_GetObjectItemCaseSensitive(f, "line");
-			int fail = !strcmp(sev, "error") || (r->strict && !strcmp(sev, "warning"));
-			fputs("    <testcase classname=\"sess-validate.", out);
-			xml_put(out, r->check);
-			fputs(".", out);
-			xml_put(out, suite->string);
-			fputs("\" name=\"", out);
-			xml_put(out, jstr(f, "code"));
-			if (id) {
-				fputs(" session ", out);
-				xml_put(out, id);
-			}
-			if (ptr && *ptr) {
-				fputs(" at ", out);
-				xml_put(out, ptr);
-			}
-			if (cJSON_IsNumber(line))
-				fprintf(out, " line %d", line->valueint);
-			fputs("\"", out);
-			if (jstr(f, "file")) {
-				fputs(" file=\"", out);
-				xml_put(out, jstr(f, "file"));
-				fputs("\"", out);
-			}
-			fputs(">\n", out);
-			if (fail) {
-				fprintf(out, "      <failure type=\"%s\" message=\"", sev);
-				xml_put(out, jstr(f, "message"));
-				fputs("\">", out);
-			} else {
-				fprintf(out, "      <system-out>%s: ", sev);
-			}
-			xml_put(out, jstr(f, "message"));
-			if (jstr(f, "fix")) {
-				fputs("\nfix: ", out);
-				xml_put(out, jstr(f, "fix"));
-			}
-			fprintf(out, "</%s>\n    </testcase>\n", fail ? "failure" : "system-out");
-		}
-		fputs("  </testsuite>\n", out);
-	}
-	fputs("</testsuites>\n", out);
+	return file;
 }
 
 int report_end(struct report *r)
 {
-	if (r->fmt == FMT_JUNIT) {
-		write_junit(r);
-		cJSON_Delete(r->suites);
-		r->suites = NULL;
-	} else if (r->fmt == FMT_TEXT) {
+	int rc = r->errors || (r->strict && r->warnings) ? 1 : 0;
+
+	if (r->fmt == FMT_JUNIT)
+		report_write_junit(r);
+	else if (r->fmt == FMT_SARIF)
+		report_write_sarif(r);
+	else if (r->fmt == FMT_CODEQUALITY)
+		report_write_codequality(r);
+	else if (r->fmt == FMT_TEXT) {
 		fprintf(r->a->out.f, "%s: %ld error%s, %ld warning%s, %ld recommendation%s", r->check, r->errors,
 			r->errors == 1 ? "" : "s", r->warnings, r->warnings == 1 ? "" : "s", r->recommendations,
 			r->recommendations == 1 ? "" : "s");
@@ -372,5 +345,17 @@ int report_end(struct report *r)
 		fputc('\n', r->a->out.f);
 	}
 	fflush(r->a->out.f);
-	return r->errors || (r->strict && r->warnings) ? 1 : 0;
+	if (r->summary && report_write_summary(r, r->summary)) {
+		char path[512];
+		report_clean(path, sizeof path, r->summary);
+		fprintf(stderr, "%s: cannot append the job summary to GITHUB_STEP_SUMMARY (%s): %s\n", r->a->prog, path,
+			strerror(errno));
+		rc = 74;
+	}
+	r->summary = NULL; /* once */
+	free(r->aborted);
+	r->aborted = NULL;
+	cJSON_Delete(r->suites);
+	r->suites = NULL;
+	return rc;
 }

@@ -33,7 +33,8 @@
 #                      pick the same one; every private server uses it
 #   Variables: REDIS_PORT_T, REDIS_SOCK, REDIS_DIR (main server),
 #   SESSCTL (path of sessctl), SESSKIT_BUILDDIR, SESSKIT_SRCDIR.
-# Loading it unsets the user's REDIS_*, SESSION_* and SESSKIT_PREFIX.
+# Loading it unsets the user's REDIS_*, SESSION_* and SESSKIT_PREFIX, and
+# GITHUB_STEP_SUMMARY (sess-validate appends to it: a test sets its own).
 
 BATS_LIB=${BATS_LIB:-/usr/lib/bats}
 load "$BATS_LIB/bats-support/load.bash"
@@ -49,7 +50,8 @@ unset REDIS_URL REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD \
 	REDIS_TLS_CIPHERS REDIS_TLS_CIPHERSUITES \
 	REDIS_SENTINELS REDIS_SENTINEL_MASTER REDIS_SENTINEL_USERNAME REDIS_SENTINEL_PASSWORD \
 	REDIS_WAIT_REPLICAS REDIS_WAIT_TIMEOUT REDIS_CLUSTER REDIS_CLUSTER_NODES \
-	SESSION_TTL SESSION_CLEANUP_INTERVAL SESSION_CLEANUP_BATCH_SIZE SESSKIT_PREFIX
+	SESSION_TTL SESSION_CLEANUP_INTERVAL SESSION_CLEANUP_BATCH_SIZE SESSKIT_PREFIX \
+	GITHUB_STEP_SUMMARY
 
 # Reservations: a file per port in $_SK_PORTS holding the owner's pid;
 # one whose owner is gone is free again. The lock makes pick-and-mark one
