@@ -120,6 +120,9 @@ stop_server() {
 	assert_output --regexp '^sess-health \(sesskit\) [0-9]'
 	run -0 plugin -V
 	assert_output --regexp '^check_sesskit \(sesskit\) [0-9]'
+	# as plugins are asked: whatever the options around it
+	run -0 plugin -H 127.0.0.1 -w 10 -V
+	assert_output --regexp '^check_sesskit \(sesskit\) [0-9]'
 }
 
 @test "check_sesskit defaults to the nagios format in a pipe; sess-health stays JSON" {

@@ -499,7 +499,7 @@ static const struct cli_opt *word_opt(const struct cli_opt *opts, const char *w,
 }
 
 /* With a default command: does argv name a command (or help, __complete,
- * --help, --version) before its first positional? Options are skipped
+ * --help) before its first positional? 2 when it asks for the version. Options are skipped
  * with their values as the common table and the default command's own
  * declare them, so "sess-health --url U --format json" runs the default
  * command while "sess-health --url U serve" runs serve. */
@@ -514,9 +514,13 @@ static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
 
 		if (!strcmp(w, "--"))
 			return 0;
-		if (!strcmp(w, "--help") || !strcmp(w, "--version") ||
-		    (t->version_letter && w[0] == '-' && w[1] == t->version_letter && !w[2]))
+		if (!strcmp(w, "--help"))
 			return 1;
+		/* the version whatever the options around it ("check_sesskit
+		 * -H h -V", as plugins are asked) */
+		if (!strcmp(w, "--version") ||
+		    (t->version_letter && w[0] == '-' && w[1] == t->version_letter && !w[2]))
+			return 2;
 		if (w[0] == '-' && w[1]) {
 			const struct cli_opt *o;
 			struct cli_opt tmp;
@@ -575,8 +579,14 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 	if (t->default_cmd && (c = cli_find(t, t->default_cmd))) {
 		int at;
 
-		if (!names_command(t, c, argc, argv, &at))
+		int named = names_command(t, c, argc, argv, &at);
+
+		if (!named)
 			return run_default(&a, c, argc, argv);
+		if (named == 2) {
+			printf("%s (sesskit) %s\n", t->name, PACKAGE_VERSION);
+			return 0;
+		}
 		/* "sess-health --format nagios probe": the options before the
 		 * command word are the command's too; the word goes first so
 		 * its parser reads them all */
