@@ -194,3 +194,15 @@ stop_server() {
 	run -0 hc __complete --config ''
 	assert_line ':file'
 }
+
+@test "completion: check_sesskit is registered beside sess-health and completes from the same table" {
+	# shellcheck disable=SC1091
+	source "$SESSKIT_SRCDIR/completions/bash/sess-health"
+	run -0 complete -p check_sesskit
+	assert_output --partial '-F _sesskit_complete'
+	run -0 head -n 1 "$SESSKIT_SRCDIR/completions/zsh/_sess-health"
+	assert_output '#compdef sess-health check_sesskit'
+	run -0 grep -c '^complete -c check_sesskit ' "$SESSKIT_SRCDIR/completions/fish/sess-health.fish"
+	run -0 plugin __complete --crit
+	assert_output --regexp $'^--critical\t'
+}
