@@ -102,6 +102,9 @@ stop_server() {
 	[ -z "$stderr" ] || fail "--config warned: $stderr"
 	run -3 hc -c "$BATS_TEST_TMPDIR/c.json" --config "$BATS_TEST_TMPDIR/c.json"
 	assert_output --partial 'give --config once'
+	# a config file that is not there: what -c is now, and the fix
+	run -3 hc -c "$BATS_TEST_TMPDIR/none.json"
+	assert_output "sess-health: -c $BATS_TEST_TMPDIR/none.json: no such file; -c is --critical now, the config file is --config FILE"
 }
 
 @test "-H HOST is the Redis host (with -p PORT)" {

@@ -106,9 +106,17 @@ static int old_config(struct cli_app *a, const char **crit)
 	struct stat st;
 	const char *v = *crit;
 
-	if (!v || strchr(v, '=') || !sess_range_parse(v, "-c", &r, &e) ||
-	    stat(v, &st) || !S_ISREG(st.st_mode))
+	size_t n = v ? strlen(v) : 0;
+
+	if (!v || strchr(v, '=') || !sess_range_parse(v, "-c", &r, &e))
 		return 0;
+	if (stat(v, &st) || !S_ISREG(st.st_mode)) {
+		/* a config file that is not there: say what -c is now */
+		if (strchr(v, '/') || (n > 5 && !strcmp(v + n - 5, ".json")))
+			return sess_err_set(&a->err, SESS_E_USAGE, NULL,
+					    "-c %.200s: no such file; -c is --critical now, the config file is --config FILE", v);
+		return 0;
+	}
 	if (a->common.config)
 		return sess_err_set(&a->err, SESS_E_USAGE, NULL,
 				    "-c %.200s is the old letter of --config: give --config once", v);
