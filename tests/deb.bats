@@ -122,6 +122,13 @@ pk() {
 	run -0 pk sess-migrate export --all
 	[ "$(head -n 1 <<<"$output" | json_field id)" = deb1 ] || fail "sess-migrate export: $output"
 	run -0 pk sess-health
+	# the monitoring plugin's name: a link to sess-health, nagios by default
+	assert_equal "$(readlink "$ROOT/usr/bin/check_sesskit")" sess-health
+	assert_equal "$(readlink "$ROOT/usr/share/man/man1/check_sesskit.1.gz")" sess-health.1.gz
+	assert_equal "$(readlink "$ROOT/usr/share/bash-completion/completions/check_sesskit")" sess-health
+	assert_equal "$(readlink "$ROOT/usr/share/fish/vendor_completions.d/check_sesskit.fish")" sess-health.fish
+	run -0 pk check_sesskit
+	assert_output --regexp '^SESS-HEALTH OK - '
 	run -0 pk sess-bench emit -N 20 -C 1 -S 2 -i 0 --think 0
 	assert_output --partial '"type":"summary"'
 }

@@ -94,11 +94,11 @@ level() { # level JSON KEY: .checks[KEY][0].level
 	p3=$(echo "$CLUSTER_PORTS" | cut -d' ' -f3)
 	STOPPED=$(cat "$(echo "$CLUSTER_DIRS" | cut -d' ' -f3)/redis.pid")
 	kill -STOP "$STOPPED"
-	run -2 hc "${CLUSTER_PORTS%% *}" check --format json --timeout 1000
+	run -2 hc "${CLUSTER_PORTS%% *}" check --format json --timeout 1
 	assert_equal "$(jq -r .level <<<"$output")" critical
 	assert_equal "$(level "$output" "cluster:127.0.0.1:$p3:reachable")" critical
 	jq -r .output <<<"$output" | grep -q "master 127.0.0.1:$p3 does not answer" || fail "not named: $output"
-	run -2 hc "${CLUSTER_PORTS%% *}" check --format prometheus --timeout 1000
+	run -2 hc "${CLUSTER_PORTS%% *}" check --format prometheus --timeout 1
 	assert_line "sess_cluster_node_up{node=\"127.0.0.1:$p3\"} 0"
 	assert_line 'sess_health_status{component="cluster"} 3'
 	# cluster-node-timeout is 2 s: the others agree it failed soon after
@@ -106,11 +106,11 @@ level() { # level JSON KEY: .checks[KEY][0].level
 		redis-cli -p "${CLUSTER_PORTS%% *}" cluster info | grep -q '^cluster_state:fail' && break
 		sleep 0.05
 	done
-	run -2 hc "${CLUSTER_PORTS%% *}" check --format json --timeout 1000
+	run -2 hc "${CLUSTER_PORTS%% *}" check --format json --timeout 1
 	assert_equal "$(level "$output" cluster:state)" critical
 	assert_equal "$(jq -r '.checks["cluster:state"][0].observedValue' <<<"$output")" fail
 	assert_equal "$(level "$output" cluster:slots)" critical
-	run -2 hc "${CLUSTER_PORTS%% *}" check --format nagios --timeout 1000
+	run -2 hc "${CLUSTER_PORTS%% *}" check --format nagios --timeout 1
 	assert_output --regexp '^SESS-HEALTH CRITICAL - .*cluster:state: the cluster is down'
 }
 
@@ -121,12 +121,12 @@ level() { # level JSON KEY: .checks[KEY][0].level
 	for p in $CLUSTER_PORTS; do
 		redis-cli -p "$p" cluster delslots $DELETED >/dev/null 2>&1 || true
 	done
-	run -2 hc "${CLUSTER_PORTS%% *}" check --format json --timeout 1000
+	run -2 hc "${CLUSTER_PORTS%% *}" check --format json --timeout 1
 	assert_equal "$(level "$output" cluster:slots)" critical
 	assert_equal "$(jq -r '.checks["cluster:slots"][0].observedValue' <<<"$output")" 16381
 	jq -r '.checks["cluster:slots"][0].output' <<<"$output" | grep -q '^3 of 16384 slots are not served: 3 assigned to no master' ||
 		fail "no count: $output"
-	run -2 hc "${CLUSTER_PORTS%% *}" check --format prometheus --timeout 1000
+	run -2 hc "${CLUSTER_PORTS%% *}" check --format prometheus --timeout 1
 	assert_line 'sess_cluster_slots_assigned 16381'
 	assert_line 'sess_cluster_state_ok 0'
 }
@@ -143,7 +143,7 @@ level() { # level JSON KEY: .checks[KEY][0].level
 @test "serve: /health/redis carries the cluster's checks, and fails with its slots" {
 	local i p base=""
 	REDIS_URL=$CLUSTER_URL sk_bg "$BATS_TEST_TMPDIR/s.out" "$BATS_TEST_TMPDIR/s.err" sess-health serve \
-		--listen 127.0.0.1:0 --timeout 1000 --cache-ms 0
+		--listen 127.0.0.1:0 --timeout 1 --cache-ms 0
 	SPID=$!
 	for i in $(seq 1 200); do
 		base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$BATS_TEST_TMPDIR/s.err" 2>/dev/null) && break

@@ -39,7 +39,7 @@ hc() {
 @test "stopped server (SIGSTOP): critical within the timeout, exit 2" {
 	STOPPED=$(cat "$REDIS_DIR/redis.pid")
 	kill -STOP "$STOPPED"
-	run hc --timeout 300
+	run hc --timeout 0.3
 	kill -CONT "$STOPPED"; STOPPED=
 	assert_failure 2
 	assert_equal "$(jq -r .level <<<"$output")" critical
@@ -49,7 +49,7 @@ hc() {
 
 @test "paused server (CLIENT PAUSE ALL): critical within the timeout, exit 2" {
 	rcli CLIENT PAUSE 20000 ALL >/dev/null
-	run hc --timeout 300
+	run hc --timeout 0.3
 	rcli CLIENT UNPAUSE >/dev/null
 	assert_failure 2
 	assert_equal "$(jq -r .level <<<"$output")" critical
@@ -72,7 +72,7 @@ sleep_server() {
 
 @test "busy server (DEBUG SLEEP past the timeout): critical, exit 2" {
 	sleep_server 3
-	run hc --timeout 300
+	run hc --timeout 0.3
 	assert_failure 2
 	assert_equal "$(jq -r .level <<<"$output")" critical
 	assert_output --partial 'did not answer in time'
@@ -80,7 +80,7 @@ sleep_server() {
 
 @test "slow server (DEBUG SLEEP within the timeout): the latency threshold warns, exit 1" {
 	sleep_server 2
-	run hc --timeout 10000 --no-sessions --pings 1 --warn latency=300 --crit latency=9000
+	run hc --timeout 10 --no-sessions --pings 1 --warn latency=300 --crit latency=9000
 	assert_failure 1
 	assert_equal "$(jq -r '.checks["redis:responseTime"][0].level' <<<"$output")" warning
 	assert_output --partial 'outside the warning range 300 (latency)'

@@ -150,7 +150,7 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 }
 
 @test "a stopped Redis with /health requests waiting: /livez answers within a second" {
-	REDIS_URL=$(redis_url STOPPABLE) start_serve --cache-ms 0 --timeout 8000
+	REDIS_URL=$(redis_url STOPPABLE) start_serve --cache-ms 0 --timeout 8
 	assert_equal "$(get /health)" "200 application/health+json"
 	RPID=$(cat "$STOPPABLE_DIR/redis.pid")
 	kill -STOP "$RPID"

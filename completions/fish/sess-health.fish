@@ -17,3 +17,4 @@ function __sesskit_complete
     printf '%s\n' $out
 end
 complete -c sess-health -f -a '(__sesskit_complete)'
+complete -c check_sesskit -f -a '(__sesskit_complete)'

@@ -46,6 +46,13 @@
  * a command option whose long name or letter collides with one of them is
  * refused when the command is parsed (exit 70), and tests run every
  * command's --help, so a collision cannot ship.
+ *
+ * Unless the command says its table wins (.own_common = 1): then its
+ * options give common letters and long names their own meaning (a
+ * monitoring plugin's -c critical, -t timeout in seconds), and in that
+ * command a common option whose letter it takes keeps only its long name
+ * (--config), one whose long name it takes is left out. Parsing, help and
+ * completion all see the common table through cli_common_for.
  */
 #ifndef SESS_CLI_H
 #define SESS_CLI_H
@@ -120,6 +127,8 @@ struct cli_cmd {
 	 * are the positional arguments. Returns the exit code. */
 	int (*run)(struct cli_app *a, void *opts, int argc, char **argv);
 	int hidden;              /* left out of the command list */
+	int own_common;          /* its options win over common ones of the
+				  * same letter or long name (see the top) */
 };
 
 struct cli_tool {
@@ -137,6 +146,13 @@ struct cli_tool {
 	/* The exit code of a usage error; 0 = 64 (sysexits). sess-health
 	 * uses 3, "could not check", by the monitoring convention. */
 	int usage_exit;
+	/* A letter that is --version too ('V' for a monitoring plugin), taken
+	 * before any command word; 0 = none. */
+	int version_letter;
+	/* Called after a usage error's line on stderr, with the problem
+	 * (sess-health prints a plugin status line when its output is to be
+	 * Nagios's); NULL = nothing more. */
+	void (*on_usage_error)(struct cli_app *a, const char *problem);
 };
 
 /* t's i-th command (in --help's order), or NULL past the last (any i). */
@@ -173,6 +189,12 @@ struct cli_common {
 extern const struct cli_opt cli_common_opts[];
 
 void cli_common_init(struct cli_common *c);
+
+/* The common option o as command c (NULL: none) takes it: NULL when one
+ * of c's own options takes its long name (c->own_common), a copy of o
+ * without its letter in *tmp when one takes its letter, else o itself. */
+const struct cli_opt *cli_common_for(const struct cli_cmd *c, const struct cli_opt *o,
+				     struct cli_opt *tmp);
 
 /* Build the settings: defaults < config file < environment < flags.
  * warn is set when a password came on the command line. Once a password
@@ -271,6 +293,8 @@ struct cli_app {
 	int keep;                    /* shell: keep the connection between commands */
 	/* called with every value printed (the shell remembers ids); NULL = none */
 	void (*on_print)(const cJSON *v);
+	int argc;                    /* the process's arguments (cli_main's) */
+	char **argv;
 };
 
 /* The whole of a binary's main: fds 0-2 made safe, global options,

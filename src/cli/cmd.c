@@ -18,24 +18,50 @@
 struct spec {
 	struct option longs[MAX_OPTS + 3];
 	const struct cli_opt *opt[MAX_OPTS];
+	struct cli_opt copy[MAX_OPTS]; /* common options without their letter */
 	void *dst[MAX_OPTS];       /* the struct each option fills */
 	char shorts[2 * MAX_OPTS + 4];
 	int n;
 };
 
-/* Add table opts (filling dst) to sp. A long name or a letter taken
- * already is a bug in the tables: refused here, so it cannot ship. */
-static int spec_add(struct spec *sp, const struct cli_opt *opts, void *dst,
-		    struct sess_err *err)
+const struct cli_opt *cli_common_for(const struct cli_cmd *c, const struct cli_opt *o,
+				     struct cli_opt *tmp)
 {
-	const struct cli_opt *o;
+	const struct cli_opt *m;
+	int letter = 0;
+
+	if (!c || !c->own_common)
+		return o;
+	for (m = c->opts; m && m->name; m++) {
+		if (!strcmp(m->name, o->name))
+			return NULL;
+		if (o->letter && m->letter == o->letter)
+			letter = 1;
+	}
+	if (!letter)
+		return o;
+	*tmp = *o;
+	tmp->letter = 0;
+	return tmp;
+}
+
+/* Add table opts (filling dst) to sp; for the common table (own, the
+ * command, not NULL) as that command takes it (cli_common_for). A long
+ * name or a letter taken already is a bug in the tables: refused here, so
+ * it cannot ship. */
+static int spec_add(struct spec *sp, const struct cli_opt *opts, void *dst,
+		    const struct cli_cmd *own, struct sess_err *err)
+{
+	const struct cli_opt *o0, *o;
 	int i;
 
-	for (o = opts; o && o->name; o++) {
+	for (o0 = opts; o0 && o0->name; o0++) {
 		size_t len = strlen(sp->shorts);
 
 		if (sp->n == MAX_OPTS)
 			return sess_err_set(err, SESS_E_INTERNAL, NULL, "too many options");
+		if (!(o = own ? cli_common_for(own, o0, &sp->copy[sp->n]) : o0))
+			continue;
 		for (i = 0; i < sp->n; i++)
 			if (!strcmp(sp->opt[i]->name, o->name) ||
 			    (o->letter && sp->opt[i]->letter == o->letter))
@@ -281,13 +307,16 @@ static void synopsis(FILE *f, const struct cli_tool *t, const struct cli_cmd *c)
 	fputs(optional ? " [OPTIONS]\n" : "\n", f);
 }
 
-static void common_help(FILE *f)
+/* The common options as command c takes them (NULL: as they are). */
+static void common_help(FILE *f, const struct cli_cmd *c)
 {
-	const struct cli_opt *o;
+	const struct cli_opt *o, *as;
+	struct cli_opt tmp;
 
 	fputs("Connection and settings (any command):\n", f);
 	for (o = cli_common_opts; o->name; o++)
-		opt_line(f, o, NULL);
+		if ((as = cli_common_for(c, o, &tmp)))
+			opt_line(f, as, NULL);
 }
 
 void cli_cmd_help(FILE *f, const struct cli_tool *t, const struct cli_cmd *c)
@@ -304,7 +333,7 @@ void cli_cmd_help(FILE *f, const struct cli_tool *t, const struct cli_cmd *c)
 			opt_line(f, o, c->defaults);
 	}
 	fputc('\n', f);
-	common_help(f);
+	common_help(f, c);
 }
 
 void cli_usage(FILE *f, const struct cli_tool *t)
@@ -321,8 +350,12 @@ void cli_usage(FILE *f, const struct cli_tool *t)
 		if (!c->hidden)
 			fprintf(f, "  %-12s %s\n", c->name, c->summary);
 	fputc('\n', f);
-	common_help(f);
-	fputs("  --help, --version\n", f);
+	/* before a command word the options are the default command's */
+	common_help(f, t->default_cmd ? cli_find(t, t->default_cmd) : NULL);
+	if (t->version_letter)
+		fprintf(f, "  --help, -%c, --version\n", t->version_letter);
+	else
+		fputs("  --help, --version\n", f);
 	if (t->epilog)
 		fprintf(f, "\n%s", t->epilog);
 }
@@ -341,6 +374,18 @@ int cli_usage_error(struct cli_app *a, const char *fmt, ...)
 	sess_err_set(&a->err, SESS_E_USAGE, NULL, "%s", buf);
 	fprintf(stderr, "%s%s%s: %s; see '%s%s%s --help'\n", a->prog, name ? " " : "",
 		name ? name : "", a->err.msg, a->prog, name ? " " : "", name ? name : "");
+	if (a->tool && a->tool->on_usage_error)
+		a->tool->on_usage_error(a, a->err.msg);
+	return cli_usage_exit(a->tool);
+}
+
+/* A usage problem in err (main_run's): its line, the tool's hook, the
+ * tool's usage exit code. */
+static int main_usage_fail(struct cli_app *a)
+{
+	cli_fail(a->prog, &a->err);
+	if (a->tool->on_usage_error)
+		a->tool->on_usage_error(a, a->err.msg);
 	return cli_usage_exit(a->tool);
 }
 
@@ -361,8 +406,8 @@ int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
 			memcpy(opts, c->defaults, c->opts_size);
 	}
 	sp.shorts[0] = ':'; /* report a missing value as ':' */
-	if (spec_add(&sp, c->opts, opts, &a->err) ||
-	    spec_add(&sp, cli_common_opts, &a->common, &a->err)) {
+	if (spec_add(&sp, c->opts, opts, NULL, &a->err) ||
+	    spec_add(&sp, cli_common_opts, &a->common, c, &a->err)) {
 		rc = cli_app_fail(a);
 		goto done;
 	}
@@ -400,6 +445,8 @@ int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
 		}
 		if (spec_set(&sp, i, optarg, &a->err)) {
 			fprintf(stderr, "%s %s: %s\n", a->prog, c->name, a->err.msg);
+			if (a->tool->on_usage_error)
+				a->tool->on_usage_error(a, a->err.msg);
 			rc = cli_usage_exit(a->tool);
 			goto done;
 		}
@@ -452,7 +499,7 @@ static const struct cli_opt *word_opt(const struct cli_opt *opts, const char *w,
 }
 
 /* With a default command: does argv name a command (or help, __complete,
- * --help, --version) before its first positional? Options are skipped
+ * --help) before its first positional? 2 when it asks for the version. Options are skipped
  * with their values as the common table and the default command's own
  * declare them, so "sess-health --url U --format json" runs the default
  * command while "sess-health --url U serve" runs serve. */
@@ -467,11 +514,30 @@ static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
 
 		if (!strcmp(w, "--"))
 			return 0;
-		if (!strcmp(w, "--help") || !strcmp(w, "--version"))
+		if (!strcmp(w, "--help"))
 			return 1;
+		/* the version whatever the options around it ("check_sesskit
+		 * -H h -V", as plugins are asked) */
+		if (!strcmp(w, "--version") ||
+		    (t->version_letter && w[0] == '-' && w[1] == t->version_letter && !w[2]))
+			return 2;
 		if (w[0] == '-' && w[1]) {
-			if (!word_opt(cli_common_opts, w, &next) && !word_opt(def->opts, w, &next))
+			const struct cli_opt *o;
+			struct cli_opt tmp;
+
+			/* the command's first: its table may win (own_common) */
+			if (!word_opt(def->opts, w, &next)) {
 				next = 0; /* unknown: the command's parser says so */
+				for (o = cli_common_opts; o->name; o++) {
+					const struct cli_opt *as = cli_common_for(def, o, &tmp);
+					struct cli_opt one[2] = {{0}, {0}};
+					if (!as)
+						continue;
+					one[0] = *as;
+					if (word_opt(one, w, &next))
+						break;
+				}
+			}
 			i += next;
 			continue;
 		}
@@ -506,13 +572,21 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 	memset(&sp, 0, sizeof sp);
 	a.prog = t->name;
 	a.tool = t;
+	a.argc = argc;
+	a.argv = argv;
 	cli_common_init(&a.common);
 	cli_init_signals();
 	if (t->default_cmd && (c = cli_find(t, t->default_cmd))) {
 		int at;
 
-		if (!names_command(t, c, argc, argv, &at))
+		int named = names_command(t, c, argc, argv, &at);
+
+		if (!named)
 			return run_default(&a, c, argc, argv);
+		if (named == 2) {
+			printf("%s (sesskit) %s\n", t->name, PACKAGE_VERSION);
+			return 0;
+		}
 		/* "sess-health --format nagios probe": the options before the
 		 * command word are the command's too; the word goes first so
 		 * its parser reads them all */
@@ -523,13 +597,20 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 		}
 	}
 	strcpy(sp.shorts, "+:"); /* options up to the command only */
-	if (spec_add(&sp, cli_common_opts, &a.common, &a.err))
+	/* before a command word: the common options as the default command
+	 * takes them (a tool without one: as they are) */
+	if (spec_add(&sp, cli_common_opts, &a.common,
+		     t->default_cmd ? cli_find(t, t->default_cmd) : NULL, &a.err))
 		return cli_app_fail(&a);
+	if (t->version_letter) {
+		size_t n = strlen(sp.shorts);
+		sp.shorts[n] = (char)t->version_letter;
+		sp.shorts[n + 1] = '\0';
+	}
 	spec_end(&sp, 1);
 	if (spec_exact(&sp, argc, argv, 1, &a.err)) {
 		sess_err_set(&a.err, SESS_E_USAGE, NULL, "%s; see '%s --help'", a.err.msg, t->name);
-		cli_fail(t->name, &a.err);
-		return cli_usage_exit(t);
+		return main_usage_fail(&a);
 	}
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, sp.shorts, sp.longs, NULL)) != -1) {
@@ -537,7 +618,7 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 			cli_usage(stdout, t);
 			return 0;
 		}
-		if (opt == VAL_VERSION) {
+		if (opt == VAL_VERSION || (t->version_letter && opt == t->version_letter)) {
 			printf("%s (sesskit) %s\n", t->name, PACKAGE_VERSION);
 			return 0;
 		}
@@ -549,16 +630,19 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 			else
 				sess_err_set(&a.err, SESS_E_USAGE, NULL, "%s %s; see '%s --help'",
 					     opt == ':' ? "missing value for" : "unknown option", w, t->name);
-			cli_fail(t->name, &a.err);
-			return cli_usage_exit(t);
+			return main_usage_fail(&a);
 		}
 		if (spec_set(&sp, i, optarg, &a.err)) {
 			fprintf(stderr, "%s: %s\n", t->name, a.err.msg);
+			if (t->on_usage_error)
+				t->on_usage_error(&a, a.err.msg);
 			return cli_usage_exit(t);
 		}
 	}
 	if (optind >= argc) {
 		cli_usage(stderr, t);
+		if (t->on_usage_error)
+			t->on_usage_error(&a, "no command given");
 		return cli_usage_exit(t);
 	}
 	if (!strcmp(argv[optind], "help")) {
@@ -570,8 +654,7 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 			sess_err_set(&a.err, SESS_E_USAGE, NULL,
 				     "no command \"%s\"; see '%s --help' for the list",
 				     argv[optind + 1], t->name);
-			cli_fail(t->name, &a.err);
-			return cli_usage_exit(t);
+			return main_usage_fail(&a);
 		}
 		cli_cmd_help(stdout, t, c);
 		return 0;
@@ -581,8 +664,7 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 	if (!(c = cli_find(t, argv[optind]))) {
 		sess_err_set(&a.err, SESS_E_USAGE, NULL, "unknown command \"%s\"; see '%s --help'",
 			     argv[optind], t->name);
-		cli_fail(t->name, &a.err);
-			return cli_usage_exit(t);
+		return main_usage_fail(&a);
 	}
 	rc = cli_run(&a, c, argc - optind, argv + optind);
 	if (a.connected)

@@ -27,13 +27,15 @@
 #define IDS_SCAN_MS 1000  /* how long the index scan for a prefix may take */
 #define IDS_TIMEOUT_MS 1000 /* connect and command timeouts, at most */
 
-/* The option of opts (or the common ones) that word names, or NULL.
- * *value is its value when the word holds one ("--name=value", "-xvalue"),
- * else NULL; *common says it is a common option. */
-static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *word,
+/* The option of command c (NULL: none) or the common ones (as c takes
+ * them, cli_common_for) that word names, or NULL. *value is its value when
+ * the word holds one ("--name=value", "-xvalue"), else NULL; *common says
+ * it is a common option. */
+static const struct cli_opt *find_opt(const struct cli_cmd *c, const char *word,
 				      const char **value, int *common)
 {
-	const struct cli_opt *sets[2] = {opts, cli_common_opts}, *o;
+	const struct cli_opt *sets[2] = {c ? c->opts : NULL, cli_common_opts}, *o0, *o;
+	static struct cli_opt tmp; /* a common option without its letter */
 	size_t len;
 	int i;
 
@@ -41,7 +43,9 @@ static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *wo
 	if (word[0] != '-' || !word[1])
 		return NULL;
 	for (i = 0; i < 2; i++)
-		for (o = sets[i]; o && o->name; o++) {
+		for (o0 = sets[i]; o0 && o0->name; o0++) {
+			if (!(o = i == 1 ? cli_common_for(c, o0, &tmp) : o0))
+				continue;
 			*common = i == 1;
 			if (word[1] != '-') {
 				if (o->letter && word[1] == o->letter) {
@@ -207,16 +211,19 @@ static void values(struct cli_app *a, const char *what, const char *cur, const c
 			printf("%s%s\n", pfx, w);
 }
 
-/* The long options of opts that cur ("-", "--", "--fo") starts. */
-static void options(const struct cli_opt *opts, const char *cur)
+/* The long options of opts that cur ("-", "--", "--fo") starts; of the
+ * common table (own: the command, or NULL) those command own takes. */
+static void options(const struct cli_opt *opts, const struct cli_cmd *own, const char *cur)
 {
 	const struct cli_opt *o;
+	struct cli_opt tmp;
 	const char *name = cur[1] == '-' ? cur + 2 : cur + 1;
 
 	if (strcmp(cur, "-") && strncmp(cur, "--", 2))
 		return;
 	for (o = opts; o && o->name; o++)
-		if (o->help && !strncmp(o->name, name, strlen(name)))
+		if (o->help && (!own || cli_common_for(own, o, &tmp)) &&
+		    !strncmp(o->name, name, strlen(name)))
 			printf("--%s\t%.*s\n", o->name, (int)strcspn(o->help, "\n"), o->help);
 }
 
@@ -234,14 +241,14 @@ static void commands(const struct cli_tool *t, const char *cur, int with_help)
 
 /* cur holds an option and its value ("--format=js", "-fjs"): the value's
  * candidates, each with the option before it. 1 when it did. */
-static int inline_value(struct cli_app *a, const struct cli_opt *opts, const char *cur)
+static int inline_value(struct cli_app *a, const struct cli_cmd *c, const char *cur)
 {
 	const struct cli_opt *o;
 	const char *v;
 	char pfx[128];
 	int common;
 
-	if (!(o = find_opt(opts, cur, &v, &common)) || !v || o->kind == CLI_OPT_FLAG ||
+	if (!(o = find_opt(c, cur, &v, &common)) || !v || o->kind == CLI_OPT_FLAG ||
 	    (size_t)(v - cur) >= sizeof pfx)
 		return 0;
 	snprintf(pfx, sizeof pfx, "%.*s", (int)(v - cur), cur);
@@ -265,7 +272,7 @@ int cli_complete(struct cli_app *a, int nwords, char **words)
 			continue;
 		}
 		if (!dashdash && w[0] == '-' && w[1]) {
-			o = find_opt(c ? c->opts : def ? def->opts : NULL, w, &v, &common);
+			o = find_opt(c ? c : def, w, &v, &common);
 			if (!o)
 				continue;
 			/* an option only the default command has: the line is
@@ -305,11 +312,11 @@ int cli_complete(struct cli_app *a, int nwords, char **words)
 		return 0;
 	}
 	if (!dashdash && cur[0] == '-') {
-		const struct cli_opt *own = c ? c->opts : def ? def->opts : NULL;
+		const struct cli_cmd *own = c ? c : def;
 		if (inline_value(a, own, cur))
 			return 0;
-		options(own, cur);
-		options(cli_common_opts, cur);
+		options(own ? own->opts : NULL, NULL, cur);
+		options(cli_common_opts, own, cur);
 		if (!strncmp("--help", cur, strlen(cur)))
 			puts("--help");
 		if (!c && !strncmp("--version", cur, strlen(cur)))

@@ -55,8 +55,8 @@ int health_thresholds(struct health_thresholds *th, const struct sess_config *cf
 	sess_thresh_defaults(th->warn, th->crit);
 	if (sess_thresh_apply(th->warn, cfg->health_warn, "warning", "config health.warn", err) ||
 	    sess_thresh_apply(th->crit, cfg->health_crit, "critical", "config health.crit", err) ||
-	    sess_thresh_apply(th->warn, warn, "warning", "--warn", err) ||
-	    sess_thresh_apply(th->crit, crit, "critical", "--crit", err))
+	    sess_thresh_apply(th->warn, warn, "warning", "--warning", err) ||
+	    sess_thresh_apply(th->crit, crit, "critical", "--critical", err))
 		return -1;
 	return 0;
 }

@@ -10,6 +10,7 @@
 static const struct cli_opt check_o[] = {
 	CHECK_OPTS(struct check_opts, NOPFX),
 	RATE_OPTS(struct check_opts, NOPFX),
+	VERBOSE_OPT(struct check_opts, NOPFX),
 	CLI_LONG("watch", 0, "SECONDS", "check every SECONDS; one JSON line each with what\n"
 		 "                         changed and the breaker's state", struct check_opts, watch, 1, 86400),
 	CLI_END};
@@ -119,7 +120,7 @@ static int cmd_check(struct cli_app *a, void *opts, int argc, char **argv)
 		return watch(a, o, &hp);
 	}
 	health_check(&hp, &a->cfg, &r);
-	if (health_print_result(a, &r, format)) {
+	if (health_print_result(a, &r, format, o->verbose)) {
 		health_result_free(&r);
 		return 3;
 	}
@@ -144,6 +145,7 @@ const struct cli_cmd health_cmd_check = {
 	"Threshold names: latency pubsub clients blocked rejected memory\n"
 	"fragmentation evicted lag sessions expiring drift events-rate created-rate.\n"
 	"Ranges: 10 (alert above 10 or below 0), 10: (below 10), ~:10 (above 10),\n"
-	"10:20 (outside), @10:20 (inside). Example: --warn latency=20,memory=70\n",
+	"10:20 (outside), @10:20 (inside). Example: -w latency=20,memory=70\n",
 	.opts = check_o, .opts_size = sizeof(struct check_opts), .defaults = &check_d,
+	.own_common = 1, /* -c critical, -t seconds, ... (options.h) */
 	.run = cmd_check};

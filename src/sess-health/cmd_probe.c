@@ -6,6 +6,7 @@
 
 static const struct cli_opt probe_o[] = {
 	CHECK_OPTS(struct check_opts, NOPFX),
+	VERBOSE_OPT(struct check_opts, NOPFX),
 	CLI_FLAG("redis-only", 0, "only connect, authenticate and PING (readiness)",
 		 struct check_opts, redis_only),
 	CLI_END};
@@ -38,7 +39,7 @@ static int cmd_probe(struct cli_app *a, void *opts, int argc, char **argv)
 		cli_out_json(&a->out, line);
 		cJSON_Delete(line);
 	} else {
-		health_print_result(a, &r, format);
+		health_print_result(a, &r, format, o->verbose);
 	}
 	rc = health_exit_code(r.status);
 	health_result_free(&r);
@@ -53,4 +54,5 @@ const struct cli_cmd health_cmd_probe = {
 	"Do not make a liveness probe depend on Redis: restarting a pod does not\n"
 	"mend Redis (use serve's /livez, which never touches it).\n",
 	.opts = probe_o, .opts_size = sizeof(struct check_opts), .defaults = &probe_d,
+	.own_common = 1, /* -c critical, -t seconds, ... (options.h) */
 	.run = cmd_probe};

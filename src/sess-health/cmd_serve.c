@@ -480,4 +480,5 @@ const struct cli_cmd health_cmd_serve = {
 	"thread of its own: no HTTP thread waits on it, and /livez never touches it.\n"
 	"Connections are bounded in all and per client address; more are refused.\n",
 	.opts = serve_o, .opts_size = sizeof(struct serve_opts), .defaults = &serve_d,
+	.own_common = 1, /* -c critical, -t seconds, ... (options.h) */
 	.run = cmd_serve};

@@ -11,7 +11,9 @@
 
 int health_format_parse(const char *s, int tty, int *out, struct sess_err *err)
 {
-	if (!s)
+	if (!s && health_as_plugin) /* run as check_sesskit */
+		*out = F_NAGIOS;
+	else if (!s)
 		*out = tty ? F_TEXT : F_JSON;
 	else if (!strcmp(s, "json"))
 		*out = F_JSON;
@@ -211,6 +213,38 @@ static char *render_text(const struct health_result *r, int color)
 		    out ? "  " : "", out ? out : "");
 	}
 	return b.s;
+}
+
+char *health_render_nagios_long(const struct health_result *r)
+{
+	char *head = render_nagios(r), *text = render_text(r, 0), *checks, *s, *p;
+	size_t n;
+
+	if (!head || !text) {
+		free(head);
+		free(text);
+		return NULL;
+	}
+	/* the text's lines but its first (the status, said already), each
+	 * unindented; no pipe: after the first line one starts perfdata */
+	checks = strchr(text, '\n');
+	checks = checks ? checks + 1 : text + strlen(text);
+	n = strlen(head) + strlen(checks) + 1;
+	if ((s = malloc(n))) {
+		char *o = s + strlen(head);
+		memcpy(s, head, strlen(head));
+		for (p = checks; *p; p++) {
+			if (*p == ' ' && p[1] == ' ' && (p == checks || p[-1] == '\n')) {
+				p++; /* the two spaces that start each line */
+				continue;
+			}
+			*o++ = *p == '|' ? '/' : *p;
+		}
+		*o = '\0';
+	}
+	free(head);
+	free(text);
+	return s;
 }
 
 char *health_render(const struct health_result *r, int format, int color)

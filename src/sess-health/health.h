@@ -82,6 +82,9 @@ enum health_format { F_JSON, F_TEXT, F_PROMETHEUS, F_NAGIOS };
 int health_format_parse(const char *s, int tty, int *out, struct sess_err *err);
 /* The whole output text (caller frees). color: ANSI colours (text). */
 char *health_render(const struct health_result *r, int format, int color);
+/* The nagios format with each check's line after the status line (caller
+ * frees). */
+char *health_render_nagios_long(const struct health_result *r);
 /* Prometheus text exposition of r. */
 char *health_render_prometheus(const struct health_result *r);
 /* name="value" into buf (n bytes, n >= name + 4), value escaped as the
@@ -126,6 +129,8 @@ const char *health_breaker_name(int state);
  * commands share them, options.h) */
 struct check_opts {
 	const char *format, *warn, *crit, *role;
+	const char *timeout, *hostname; /* -t SECONDS, -H HOST */
+	int verbose;
 	long pings, sample_ms, window, drift_sample, watch;
 	long breaker_failures, breaker_cooldown;
 	int no_pubsub, no_sessions, redis_only;
@@ -142,8 +147,25 @@ int health_params_from(struct cli_app *a, const struct check_opts *o,
 /* Anything wrong before a check can run (settings, flags) is "could not
  * check": a->err printed as one line naming the fix; returns 3. */
 int health_could_not(struct cli_app *a);
-/* r printed in format (F_*); -1 when it could not be rendered. */
-int health_print_result(struct cli_app *a, const struct health_result *r, int format);
+/* r printed in format (F_*); verbose: the nagios format's long output,
+ * one line per check. -1 when it could not be rendered. */
+int health_print_result(struct cli_app *a, const struct health_result *r, int format,
+			int verbose);
+
+/* ---- the monitoring plugin (plugin.c) ---- */
+/* Set when run as check_sesskit: no --format is nagios. */
+extern int health_as_plugin;
+/* After a usage problem (the tool's on_usage_error; health_could_not too):
+ * in the nagios format, "SESS-HEALTH UNKNOWN - problem" on stdout. */
+void health_usage_status(struct cli_app *a, const char *problem);
+/* The plugin options into the common ones, before the settings are
+ * built: -t SECONDS (above 60 the old ms, warned), -H HOST, and -c FILE
+ * (the old --config letter, warned: *crit is then NULL). SESS_E_USAGE in
+ * a->err on a bad value. */
+int health_plugin_opts(struct cli_app *a, const struct check_opts *o, const char **crit);
+/* A threshold list that is one bare RANGE is latency's: "latency=RANGE"
+ * in buf (n bytes); any other list is returned as it is. */
+const char *health_bare_range(char *buf, size_t n, const char *list);
 
 /* The commands, in --help's order (main.c lists them; one cmd_NAME.c
  * each). */

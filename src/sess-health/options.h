@@ -12,15 +12,30 @@
 	CLI_STR("format", 'f', "FMT", "json (default when piped), text (on a terminal),\n"      \
 		"                         prometheus or nagios",                                   \
 		T, P format, "json text prometheus nagios"),                                     \
-	CLI_STR("warn", 'w', "LIST", "warning thresholds, NAME=RANGE,... (Nagios ranges)",     \
-		T, P warn, NULL),                                                                  \
-	CLI_STR("crit", 'C', "LIST", "critical thresholds, NAME=RANGE,...", T, P crit, NULL),    \
+	CLI_STR("warning", 'w', "LIST", "warning thresholds, NAME=RANGE,... (Nagios ranges)\n" \
+		"                         or one RANGE: latency's, in ms", T, P warn, NULL),      \
+	CLI_STR("critical", 'c', "LIST", "critical thresholds, as --warning (-c FILE, the\n"    \
+		"                         old --config letter, still reads FILE and warns)",      \
+		T, P crit, NULL),                                                                  \
+	/* the old names, kept and not shown */                                                 \
+	CLI_STR("warn", 0, "LIST", NULL, T, P warn, NULL),                                       \
+	CLI_STR("crit", 'C', "LIST", NULL, T, P crit, NULL),                                     \
+	CLI_STR("timeout", 't', "SECONDS", "give up on Redis after SECONDS (fractional)\n"     \
+		"                         (default redis.commandTimeout; above 60: the old\n"   \
+		"                         milliseconds, warns)", T, P timeout, NULL),             \
+	CLI_STR("hostname", 'H', "HOST", "the Redis host (the plugins' -H; as --host)",        \
+		T, P hostname, NULL),                                                              \
 	CLI_STR("role", 0, "ROLE", "the role Redis must have: master (default),\n"              \
 		"                         replica or any", T, P role, "master replica any"),      \
 	CLI_LONG("pings", 0, "N", "PINGs sampled for the latency",          \
 		 T, P pings, 1, 1000),                                                             \
 	CLI_FLAG("no-pubsub", 0, "skip the publish/subscribe round trip", T, P no_pubsub),     \
 	CLI_FLAG("no-sessions", 0, "skip the session metrics", T, P no_sessions)
+
+/* check's and probe's (serve has no status line to add to) */
+#define VERBOSE_OPT(T, P)                                                                       \
+	CLI_FLAG("verbose", 'v', "nagios format: a line per check after the status line", \
+		 T, P verbose)
 
 #define RATE_OPTS(T, P)                                                                         \
 	CLI_LONG("sample-ms", 0, "MS", "least time between the two counter samples of\n"       \

@@ -6,18 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-int health_could_not(struct cli_app *a)
-{
-	fprintf(stderr, "%s: %s\n", a->prog, a->err.msg);
-	return 3;
-}
-
 int health_params_from(struct cli_app *a, const struct check_opts *o,
 		       struct health_params *hp)
 {
 	int warn = 0;
+	const char *crit = o->crit;
+	char wbuf[SESS_RANGE_TEXT_MAX + 16], cbuf[SESS_RANGE_TEXT_MAX + 16];
 
 	memset(hp, 0, sizeof *hp);
+	if (health_plugin_opts(a, o, &crit))
+		return health_could_not(a);
 	if (cli_settings(&a->cfg, &a->common, &warn, &a->err))
 		return health_could_not(a);
 	if (warn)
@@ -36,12 +34,14 @@ int health_params_from(struct cli_app *a, const struct check_opts *o,
 		sess_err_set(&a->err, SESS_E_USAGE, NULL, "--role must be master, replica or any, not \"%.30s\"", hp->role);
 		return health_could_not(a);
 	}
-	if (health_thresholds(&hp->th, &a->cfg, o->warn, o->crit, &a->err))
+	if (health_thresholds(&hp->th, &a->cfg, health_bare_range(wbuf, sizeof wbuf, o->warn),
+			      health_bare_range(cbuf, sizeof cbuf, crit), &a->err))
 		return health_could_not(a);
 	return 0;
 }
 
-int health_print_result(struct cli_app *a, const struct health_result *r, int format)
+int health_print_result(struct cli_app *a, const struct health_result *r, int format,
+			int verbose)
 {
 	char *s;
 
@@ -49,7 +49,8 @@ int health_print_result(struct cli_app *a, const struct health_result *r, int fo
 		cli_out_json(&a->out, r->doc);
 		return 0;
 	}
-	if (!(s = health_render(r, format, a->out.color)))
+	if (!(s = format == F_NAGIOS && verbose ? health_render_nagios_long(r)
+						: health_render(r, format, a->out.color)))
 		return -1;
 	cli_out_raw(&a->out, s, strlen(s)); /* a write error: the exit status says */
 	free(s);
