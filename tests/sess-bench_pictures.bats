@@ -126,7 +126,9 @@ EOF
 	assert_equal "$ops" "checkpoint emit get "
 	assert_equal "$(cd "$T/h" && ls -A | tr '\n' ' ')" "checkpoint.hgrm emit.hgrm get.hgrm "
 	total=0
+	touch "$T/t"
 	for op in $ops; do
+		assert_equal "$(stat -c %a "$T/h/$op.hgrm")" "$(stat -c %a "$T/t")"
 		n=$(jq -r ".ops.$op.count - .ops.$op.errors" <<<"$sum")
 		check_hgrm "$T/h/$op.hgrm" "$n" || fail "$op.hgrm"
 		total=$((total + n))
@@ -140,6 +142,9 @@ EOF
 @test "--svg FILE: well-formed, renders to an 800x480 PNG that is not blank" {
 	run -0 bench emit --clients 4 --requests 500 --interval 0 --svg "$T/p.svg"
 	run -0 xmllint --noout "$T/p.svg"
+	# the mode a new file gets (umask), not the temporary file's 0600
+	touch "$T/t"
+	assert_equal "$(stat -c %a "$T/p.svg")" "$(stat -c %a "$T/t")"
 	run -0 rsvg-convert -o "$T/p.png" "$T/p.svg"
 	png_check "$T/p.png" 800 480 || fail "the plot renders blank"
 	# one line, the run's operation, labelled; axes from 0% to 99%+

@@ -39,7 +39,8 @@ static FILE *tmp_beside(const char *path, char *tmp, size_t n)
 {
 	const char *slash = strrchr(path, '/');
 	int fd, len;
-	FILE *f;
+	mode_t um;
+	FILE *f = NULL;
 
 	if (slash)
 		len = snprintf(tmp, n, "%.*s.%s.XXXXXX", (int)(slash - path + 1), path, slash + 1);
@@ -51,7 +52,11 @@ static FILE *tmp_beside(const char *path, char *tmp, size_t n)
 	}
 	if ((fd = mkstemp(tmp)) < 0)
 		return NULL;
-	if (!(f = fdopen(fd, "w"))) {
+	/* the mode a new file gets, not mkstemp's 0600: the pictures are
+	 * for others to read */
+	um = umask(0);
+	umask(um);
+	if (fchmod(fd, 0666 & ~um) || !(f = fdopen(fd, "w"))) {
 		int e = errno;
 		close(fd);
 		unlink(tmp);
