@@ -125,7 +125,7 @@ static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"
 
 /* the plot area */
 #define PL 76.0
-#define PR (SB_SVG_WIDTH - 24.0)
+#define PR (SB_SVG_WIDTH - 40.0)
 #define PT 48.0
 #define PB (SB_SVG_HEIGHT - 64.0)
 

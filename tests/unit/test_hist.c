@@ -202,6 +202,18 @@ static void test_svg(void)
 	   "invalid UTF-8 and control characters become U+FFFD");
 	ok(a && strstr(a, ">99.9%</text>") && strstr(a, ">0%</text>") && strstr(a, "stroke-dasharray"),
 	   "percentile ticks; the baseline dashed");
+	{
+		/* the last tick's label, centred on the plot's right edge, fits
+		 * in the picture even when it is 99.999% (7 px a character) */
+		const char *t = a ? strstr(a, ">99.99%</text>") : NULL;
+		double x = -1;
+		while (t && t > a && strncmp(t, "<text x=\"", 9))
+			t--;
+		if (t && sscanf(t, "<text x=\"%lf\"", &x) == 1)
+			ok(x + 3.5 * 7 <= SB_SVG_WIDTH - 2, "the last tick label fits (x %.1f)", x);
+		else
+			ok(0, "the last tick label is a <text x=...>");
+	}
 	free(a);
 	free(b);
 	cJSON_Delete(op);
