@@ -228,6 +228,52 @@ check_status() { # check_status JSON KEY: the level of .checks[KEY][0] (healthy,
 	assert_equal "$(jq -r '.changed | has("redis:version")' <<<"$output")" false
 }
 
+# watch_pty LOCALE OUT: sess-health --watch 1 on a terminal (script's pty)
+# for 2.5 s, in LOCALE; what the terminal got into OUT
+watch_pty() {
+	LC_ALL=$1 REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" HOME="$BATS_FILE_TMPDIR" XDG_CONFIG_HOME= SESSKIT_CONFIG= \
+		script -qfec "timeout -s TERM 2.5 $SESSKIT_BUILDDIR/sess-health --watch 1" "$2" >/dev/null || true
+}
+
+# live_spark OUT RAMP: the sparkline of the last live line's latency,
+# checked to be 2 or more characters of RAMP (and the file to be ASCII when
+# RAMP is); says why not
+live_spark() {
+	python3 - "$@" <<'EOF'
+import sys
+data, ramp = open(sys.argv[1], "rb").read().decode("utf-8"), sys.argv[2]
+at = data.rfind("PING p99 ms ")
+if at < 0:
+    sys.exit("no live line in %r" % data[-300:])
+spark = data[at + len("PING p99 ms "):].split(" ")[0]
+if len(spark) < 2 or any(c not in ramp for c in spark):
+    sys.exit("sparkline %r is not 2 or more of %r" % (spark, ramp))
+if ramp.isascii() and not data.isascii():
+    sys.exit("not ASCII in a locale that is not UTF-8")
+if "events/s " not in data[at:]:
+    sys.exit("no events/s sparkline")
+print(spark)
+EOF
+}
+
+@test "--watch on a terminal: a live line of sparklines, UTF-8 blocks or ASCII by the locale; a pipe gets the JSON lines alone" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	watch_pty C.UTF-8 "$BATS_TEST_TMPDIR/utf8"
+	live_spark "$BATS_TEST_TMPDIR/utf8" "▁▂▃▄▅▆▇█" || fail "UTF-8"
+	# the JSON lines are still there, the live line erased before each
+	grep -q '{"time":.*"breaker":' "$BATS_TEST_TMPDIR/utf8" || fail "no JSON line"
+	watch_pty C "$BATS_TEST_TMPDIR/ascii"
+	live_spark "$BATS_TEST_TMPDIR/ascii" "_.-:=+*#" || fail "ASCII"
+	# not a terminal: JSON lines only, no escape, whatever the locale
+	LC_ALL=C.UTF-8 sk_bg "$BATS_TEST_TMPDIR/w.out" "$BATS_TEST_TMPDIR/w.err" sess-health --watch 1
+	BGPID=$!
+	for i in $(seq 1 200); do [ "$(wc -l <"$BATS_TEST_TMPDIR/w.out")" -ge 2 ] && break; sleep 0.05; done
+	kill -TERM "$BGPID"; wait "$BGPID" 2>/dev/null || true; BGPID=
+	run -0 jq -c -e .time "$BATS_TEST_TMPDIR/w.out"
+	[ "${#lines[@]}" -ge 2 ] || fail "fewer than 2 JSON lines: $output"
+	run -1 grep -c $'\033\\|PING p99' "$BATS_TEST_TMPDIR/w.out"
+}
+
 @test "--watch against a dead Redis: the breaker opens and spares it" {
 	REDIS_URL="redis://127.0.0.1:$(dead_port)" sk_bg "$BATS_TEST_TMPDIR/w.out" "$BATS_TEST_TMPDIR/w.err" \
 		sess-health --watch 1 --breaker-failures 2 --breaker-cooldown 600

@@ -5,6 +5,7 @@
  *               non-blocking connections, pipelining, open-loop rates,
  *               latency histograms per operation, errors by kind
  *   report.c    interval lines, the summary, --compare, the live status
+ *   pictures.c  --hgrm and --svg: the histograms as files (plot.c draws)
  *   capacity.c  --capacity (server costs and memory per session) and the
  *               cleanup of the run's prefix
  *   prefix.c    the run's prefix sessbench:ID (scenario runs, cleanup)
@@ -31,7 +32,7 @@ struct sb_opts {
 	long clients, pipeline, requests, duration, warmup, sessions, payload, seed;
 	long rate, threads, batch, think, interval, events, target_ms, session_rate;
 	long max_regression;
-	const char *ratios, *compare, *run_id;
+	const char *ratios, *compare, *run_id, *hgrm, *svg;
 	int keep, capacity;
 };
 
@@ -117,8 +118,22 @@ void sb_status_line(const struct sb_stats *iv, double t_s, double dt_s);
  * missing (SESS_E_NOINPUT) or not a sess-bench summary (SESS_E_DATA). */
 /* The same checks before the run: the file has a summary of scenario. */
 int sb_baseline_check(const char *path, const char *scenario, struct sess_err *err);
+/* The last summary line of a file of sess-bench output (the caller
+ * deletes it); -1 with err as sb_compare's. */
+int sb_baseline_load(const char *path, cJSON **out, struct sess_err *err);
 int sb_compare(const cJSON *summary, const char *path, double max_pct, cJSON **out,
 	       int *regressed, struct sess_err *err);
+
+/* ---- pictures.c ---- */
+
+/* Before the run: --hgrm's directory and --svg's can be written in
+ * (SESS_E_NOINPUT naming the path and the fix; SESS_E_USAGE for a name
+ * that is no file). */
+int sb_pictures_check(const struct sb_opts *o, struct sess_err *err);
+/* After it: DIR/OP.hgrm for each operation with latencies, and the SVG
+ * plot (with --compare, the baseline's lines beside); each file whole
+ * or not at all. -1 with err (SESS_E_NOINPUT when writing failed). */
+int sb_pictures_write(const struct sb_scn *s, const struct sb_result *r, struct sess_err *err);
 
 /* ---- capacity.c ---- */
 

@@ -35,6 +35,11 @@ static const struct cli_opt opts[] = {
 		T, compare, CLI_COMPLETE_FILE),
 	CLI_LONG("max-regression", 0, "PCT", "with --compare: the most a rate may fall or a p99 rise\n"
 		 "                        ", T, max_regression, 0, 1000000),
+	CLI_STR("hgrm", 0, "DIR", "write DIR/OP.hgrm: each operation's latencies in\n"
+		"                         HdrHistogram's percentile distribution format", T, hgrm,
+		CLI_COMPLETE_FILE),
+	CLI_STR("svg", 0, "FILE", "plot latency by percentile to FILE (with --compare:\n"
+		"                         the baseline's beside, dashed)", T, svg, CLI_COMPLETE_FILE),
 	CLI_FLAG("capacity", 0, "print the capacity plan from the run's measured costs", T, capacity),
 	CLI_LONG("target-ms", 0, "MS", "with --capacity: the p99 latency to plan for",
 		 T, target_ms, 1, 3600000),
@@ -117,6 +122,8 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		o->requests = 100000;
 	if (o->compare && sb_baseline_check(o->compare, a->cmd->name, &a->err))
 		return cli_app_fail(a);
+	if (sb_pictures_check(o, &a->err))
+		return cli_app_fail(a);
 	if ((rc = cli_connect(a)))
 		return rc;
 	if ((rc = sb_run_prefix(a, o, id, sizeof id)))
@@ -178,6 +185,11 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		if (regressed)
 			fprintf(stderr, "%s %s: slower than the baseline %s by more than %ld%%; see the \"compare\" line\n",
 				a->prog, scn.name, o->compare, o->max_regression);
+	}
+	/* after the lines: a picture that cannot be written loses no number */
+	if ((o->hgrm || o->svg) && sb_pictures_write(&scn, &res, &a->err)) {
+		sb_scn_free(&scn);
+		return cli_app_fail(a);
 	}
 	sb_scn_free(&scn);
 	if (res.interrupted)

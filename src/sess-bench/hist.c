@@ -1,5 +1,6 @@
 #include "sess-bench/hist.h"
 
+#include <math.h>
 #include <string.h>
 
 void sess_hist_init(struct sess_hist *h)
@@ -93,4 +94,70 @@ uint64_t sess_hist_percentile(const struct sess_hist *h, double p)
 double sess_hist_mean(const struct sess_hist *h)
 {
 	return h->count ? (double)h->sum / (double)h->count : 0;
+}
+
+double sess_hist_stddev(const struct sess_hist *h)
+{
+	double mean = sess_hist_mean(h), sq = 0;
+	uint64_t lo = 0;
+	int i;
+
+	if (!h->count)
+		return 0;
+	for (i = 0; i < SESS_HIST_BUCKETS; i++) {
+		uint64_t top = sess_hist_bucket_top(i);
+		if (h->b[i]) {
+			double d = ((double)lo + (double)(top - lo) / 2.0) - mean;
+			sq += (double)h->b[i] * d * d;
+		}
+		lo = top + 1;
+	}
+	return sqrt(sq / (double)h->count);
+}
+
+static uint64_t clamp(const struct sess_hist *h, uint64_t v)
+{
+	return v > h->max ? h->max : v < h->min ? h->min : v;
+}
+
+/* HdrHistogram's percentile iterator: a row when the count so far reaches
+ * the next percentile to report; the step to the next one halves each
+ * time the distance to 100% does (ticks steps per halving). */
+int sess_hist_rows(const struct sess_hist *h, int ticks,
+		   void (*fn)(const struct sess_hist_row *row, void *arg), void *arg)
+{
+	struct sess_hist_row row;
+	double to = 0;
+	uint64_t seen = 0;
+	int i, n = 0;
+
+	if (!h->count)
+		return 0;
+	if (ticks < 1)
+		ticks = 1;
+	for (i = 0; i < SESS_HIST_BUCKETS; i++) {
+		double cur;
+		if (!h->b[i])
+			continue;
+		seen += h->b[i];
+		cur = 100.0 * (double)seen / (double)h->count;
+		row.value = clamp(h, sess_hist_bucket_top(i));
+		row.total = seen;
+		while (to <= cur) {
+			long long halves = (long long)(log(100.0 / (100.0 - to)) / log(2.0)) + 1;
+			row.pct = to;
+			fn(&row, arg);
+			n++;
+			to += 100.0 / ((double)ticks * pow(2.0, (double)halves));
+			if (seen >= h->count)
+				break; /* the last bucket gives one row, then 100% */
+		}
+		if (seen >= h->count)
+			break;
+	}
+	row.value = h->max;
+	row.pct = 100.0;
+	row.total = h->count;
+	fn(&row, arg);
+	return n + 1;
 }

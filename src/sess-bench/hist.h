@@ -37,6 +37,27 @@ void sess_hist_merge(struct sess_hist *dst, const struct sess_hist *src);
  * the histogram is empty. p = 100 is max. */
 uint64_t sess_hist_percentile(const struct sess_hist *h, double p);
 double sess_hist_mean(const struct sess_hist *h);
+/* The standard deviation around the exact mean, each value taken as the
+ * middle of its bucket (as HdrHistogram does); 0 when empty. */
+double sess_hist_stddev(const struct sess_hist *h);
+
+/* The percentile distribution as HdrHistogram's percentile iterator
+ * (outputPercentileDistribution) steps through it: from percentile 0,
+ * ticks rows per halving of the distance to 100% (HdrHistogram's
+ * default is 5), each row the value of the bucket that reaches the
+ * percentile and the count at or below it; the last row is percentile
+ * 100 with the whole count. Values are the bucket's highest value, kept
+ * within [min, max] as sess_hist_percentile keeps them, so the rows and
+ * the summary's percentiles agree. fn is called once a row, in order of
+ * percentile (never decreasing) and value (never decreasing); nothing is
+ * called for an empty histogram. Returns the rows given. */
+struct sess_hist_row {
+	uint64_t value;  /* ns */
+	double pct;      /* 0..100 */
+	uint64_t total;  /* values at or below value */
+};
+int sess_hist_rows(const struct sess_hist *h, int ticks,
+		   void (*fn)(const struct sess_hist_row *row, void *arg), void *arg);
 
 /* The bucket of v, and the highest value that bucket holds (exposed for
  * the unit tests). */

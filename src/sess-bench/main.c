@@ -29,9 +29,10 @@ static const struct cli_tool tool = {
 	"key is written, names ID: 'sess-bench cleanup ID' deletes what a killed run left.\n"
 	"  sess-bench emit --clients 50 --pipeline 16 --requests 1000000 > base.json\n"
 	"  sess-bench emit --clients 50 --pipeline 16 --compare base.json --max-regression 10\n"
+	"  sess-bench emit --compare base.json --svg emit.svg --hgrm .\n"
 	"Exit: 0 ok, 1 a regression against --compare, 64 usage, 65 bad baseline,\n"
-	"66 baseline missing, 69 Redis unreachable or lost mid-run, 74 writing stdout\n"
-	"failed (disk full), 130/143 interrupted.\n",
+	"66 baseline missing or --svg/--hgrm not writable, 69 Redis unreachable\n"
+	"or lost mid-run, 74 writing stdout failed (disk full), 130/143 interrupted.\n",
 };
 
 int main(int argc, char **argv)

@@ -168,7 +168,7 @@ cJSON *sb_summary_json(const struct sb_scn *s, const struct sb_result *r, const 
 }
 
 /* The last summary line of a file of sess-bench output. */
-static int load_baseline(const char *path, cJSON **out, struct sess_err *err)
+int sb_baseline_load(const char *path, cJSON **out, struct sess_err *err)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
@@ -259,7 +259,7 @@ int sb_baseline_check(const char *path, const char *scenario, struct sess_err *e
 	const cJSON *bsc;
 	int rc = 0;
 
-	if (load_baseline(path, &base, err))
+	if (sb_baseline_load(path, &base, err))
 		return -1;
 	bsc = cJSON_GetObjectItemCaseSensitive(base, "scenario");
 	if (!cJSON_IsString(bsc) || strcmp(bsc->valuestring, scenario))
@@ -280,7 +280,7 @@ int sb_compare(const cJSON *summary, const char *path, double max_pct, cJSON **o
 	char msg[200];
 
 	*regressed = 0;
-	if (load_baseline(path, &base, err))
+	if (sb_baseline_load(path, &base, err))
 		return -1;
 	bsc = cJSON_GetObjectItemCaseSensitive(base, "scenario");
 	csc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");

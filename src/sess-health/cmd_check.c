@@ -3,9 +3,15 @@
 #include "health.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "options.h"
+#include "sess-health/spark.h"
 
 static const struct cli_opt check_o[] = {
 	CHECK_OPTS(struct check_opts, NOPFX),
@@ -56,13 +62,73 @@ static cJSON *changes(const cJSON *prev, const cJSON *cur)
 	return out;
 }
 
+/* --watch on a terminal: under the JSON lines, one live line of
+ * sparklines of the PING latency (redis:responseTime, ms) and events/s
+ * (sessions:eventsPerSecond) over the last intervals, rewritten in place
+ * each interval; as wide as the terminal allows. Not on a pipe or file:
+ * there the output is the JSON lines alone. */
+struct live {
+	int on, utf8, width;
+	struct spark lat, ev;
+};
+
+static void live_init(struct live *l, FILE *f)
+{
+	struct winsize ws;
+	int cols = 80;
+
+	memset(l, 0, sizeof *l);
+	if (!isatty(fileno(f)))
+		return;
+	l->on = 1;
+	l->utf8 = spark_utf8_env();
+	if (!ioctl(fileno(f), TIOCGWINSZ, &ws) && ws.ws_col > 0)
+		cols = ws.ws_col;
+	/* two labels and numbers take about 56 columns */
+	l->width = (cols - 56) / 2;
+	l->width = l->width < 8 ? 8 : l->width > 60 ? 60 : l->width;
+}
+
+/* checks[key][0].observedValue when a number, else NAN (not measured) */
+static double observed(const cJSON *checks, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
+		cJSON_GetObjectItemCaseSensitive(checks, key), 0), "observedValue");
+
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void live_show(struct live *l, FILE *f, const cJSON *checks)
+{
+	char a[SPARK_MAX * 3 + 1], b[SPARK_MAX * 3 + 1], la[24] = "-", lb[24] = "-", ma[24] = "-", mb[24] = "-";
+	double amax, bmax;
+
+	spark_push(&l->lat, observed(checks, "redis:responseTime"));
+	spark_push(&l->ev, observed(checks, "sessions:eventsPerSecond"));
+	spark_render(&l->lat, l->width, l->utf8, a, sizeof a, &amax);
+	spark_render(&l->ev, l->width, l->utf8, b, sizeof b, &bmax);
+	if (!isnan(spark_last(&l->lat)))
+		snprintf(la, sizeof la, "%.2f", spark_last(&l->lat));
+	if (!isnan(amax))
+		snprintf(ma, sizeof ma, "%.2f", amax);
+	if (!isnan(spark_last(&l->ev)))
+		snprintf(lb, sizeof lb, "%.1f", spark_last(&l->ev));
+	if (!isnan(bmax))
+		snprintf(mb, sizeof mb, "%.1f", bmax);
+	fprintf(f, "PING p99 ms %s %s (max %s)  events/s %s %s (max %s)\033[K", a, la, ma, b, lb, mb);
+	fflush(f);
+}
+
 /* --watch: one line per interval until SIGINT/SIGTERM (exit 130/143). */
 static int watch(struct cli_app *a, const struct check_opts *o, const struct health_params *hp)
 {
 	struct health_guard g;
+	struct live *live = calloc(1, sizeof *live);
 	cJSON *prev = NULL;
 	int fresh;
 
+	if (live)
+		live_init(live, a->out.f);
 	cli_catch_stop_signals();
 	/* no cache: each interval is a new check; the breaker spares a dead
 	 * Redis a timeout per line */
@@ -81,7 +147,11 @@ static int watch(struct cli_app *a, const struct check_opts *o, const struct hea
 		if (cJSON_GetObjectItem(r->doc, "output"))
 			cJSON_AddItemToObject(line, "output", cJSON_Duplicate(cJSON_GetObjectItem(r->doc, "output"), 1));
 		a->out.pretty = 0; /* a stream: one line each, even on a terminal */
+		if (live && live->on)
+			fputs("\r\033[K", a->out.f); /* the live line gives way */
 		cli_out_json(&a->out, line);
+		if (live && live->on)
+			live_show(live, a->out.f, checks);
 		cJSON_Delete(line);
 		cJSON_Delete(prev);
 		prev = cJSON_Duplicate(checks, 1);
@@ -94,6 +164,9 @@ static int watch(struct cli_app *a, const struct check_opts *o, const struct hea
 			end -= ms;
 		}
 	}
+	if (live && live->on)
+		fputs("\n", a->out.f); /* the last live line stays */
+	free(live);
 	cJSON_Delete(prev);
 	health_guard_free(&g);
 	return cli_stop_signal() ? cli_signal_exit() : 0;
@@ -145,7 +218,10 @@ const struct cli_cmd health_cmd_check = {
 	"Threshold names: latency pubsub clients blocked rejected memory\n"
 	"fragmentation evicted lag sessions expiring drift events-rate created-rate.\n"
 	"Ranges: 10 (alert above 10 or below 0), 10: (below 10), ~:10 (above 10),\n"
-	"10:20 (outside), @10:20 (inside). Example: -w latency=20,memory=70\n",
+	"10:20 (outside), @10:20 (inside). Example: -w latency=20,memory=70\n"
+	"--watch on a terminal adds a live line under the JSON lines: sparklines of\n"
+	"PING p99 latency and events/s over the last intervals (ASCII unless the\n"
+	"locale is UTF-8); piped, the JSON lines alone.\n",
 	.opts = check_o, .opts_size = sizeof(struct check_opts), .defaults = &check_d,
 	.own_common = 1, /* -c critical, -t seconds, ... (options.h) */
 	.run = cmd_check};

@@ -1,11 +1,13 @@
 /* Unit tests of sess-health's pure core modules: Nagios ranges (range.h),
- * INFO parsing and latency statistics (probe.h). */
+ * INFO parsing and latency statistics (probe.h), --watch's sparklines
+ * (spark.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/base/err.h"
 #include "sess-health/probe.h"
+#include "sess-health/spark.h"
 #include "core/model/range.h"
 #include "tap.h"
 
@@ -102,10 +104,54 @@ static void test_latency(void)
 	ok(l.n == 0 && l.max == 0, "no samples");
 }
 
+static void test_spark(void)
+{
+	struct spark s;
+	char buf[SPARK_MAX * 3 + 1], small[8];
+	double max;
+	int i;
+
+	memset(&s, 0, sizeof s);
+	spark_render(&s, 10, 1, buf, sizeof buf, &max);
+	ok(!strcmp(buf, "") && isnan(max), "nothing pushed: empty, no max");
+	for (i = 0; i <= 7; i++)
+		spark_push(&s, i);
+	spark_render(&s, 10, 1, buf, sizeof buf, &max);
+	is_str(buf, "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588", "UTF-8: 0..7 is the eight blocks");
+	ok(max == 7, "max is the largest value shown");
+	spark_render(&s, 10, 0, buf, sizeof buf, NULL);
+	is_str(buf, "_.-:=+*#", "ASCII: the ramp");
+	spark_push(&s, NAN);
+	spark_push(&s, 14);
+	spark_render(&s, 4, 0, buf, sizeof buf, &max);
+	is_str(buf, ":= #", "the last width values, a gap is a space, scaled to the largest shown");
+	ok(max == 14 && spark_last(&s) == 14, "last and max");
+	spark_render(&s, 10, 1, small, sizeof small, NULL);
+	ok(strlen(small) == 6, "a short buffer is cut at a character (%zu bytes)", strlen(small));
+	for (i = 0; i < 3 * SPARK_MAX; i++)
+		spark_push(&s, 0);
+	spark_render(&s, SPARK_MAX, 0, buf, sizeof buf, &max);
+	ok(s.n == SPARK_MAX && strspn(buf, "_") == SPARK_MAX && max == 0,
+	   "at most SPARK_MAX kept; all 0 is all lowest");
+	setenv("LC_ALL", "", 1);
+	setenv("LC_CTYPE", "en_US.UTF-8", 1);
+	setenv("LANG", "C", 1);
+	ok(spark_utf8_env() == 1, "LC_CTYPE's UTF-8 when LC_ALL is empty");
+	setenv("LC_ALL", "C", 1);
+	ok(spark_utf8_env() == 0, "LC_ALL=C wins: ASCII");
+	setenv("LC_ALL", "C.utf8", 1);
+	ok(spark_utf8_env() == 1, "C.utf8 is UTF-8");
+	unsetenv("LC_ALL");
+	unsetenv("LC_CTYPE");
+	unsetenv("LANG");
+	ok(spark_utf8_env() == 0, "nothing set: ASCII");
+}
+
 int main(void)
 {
 	test_ranges();
 	test_info();
 	test_latency();
+	test_spark();
 	return done_testing();
 }
