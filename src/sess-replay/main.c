@@ -8,6 +8,7 @@ static const struct cli_cmd *const commands[] = {
 	&replay_cmd_play,
 	&replay_cmd_state,
 	&replay_cmd_diff,
+	&replay_cmd_timeline,
 	&replay_cmd_verify,
 	&replay_cmd_fork,
 	&replay_cmd_save,

@@ -1,0 +1,84 @@
+/* timeline.h - what sess-replay timeline (cmd_timeline.c) gathers from a
+ * history and how timeline.c draws it: one lane per actor over time, the
+ * session's state as bands, joins and leaves, checkpoints; as an SVG
+ * picture or a compact text picture. */
+#ifndef SESS_REPLAY_TIMELINE_H
+#define SESS_REPLAY_TIMELINE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/base/err.h"
+#include "core/model/event.h"
+#include "core/model/keys.h"
+
+/* Lanes drawn: the first TL_LANES_MAX actors (in the order they first
+ * appear); the others share one more lane. The buckets events, spans,
+ * states and checkpoints are drawn in: an SVG's and a text's. */
+#define TL_LANES_MAX 50
+#define TL_SVG_BUCKETS 200
+#define TL_TEXT_BUCKETS 60
+
+enum { TL_END_OPEN, TL_END_LEAVE, TL_END_COMPLETE };
+
+/* A stretch of membership: from a join (joined) or the start of what is
+ * known, to a leave, the completion or the end (to = -1 while open). */
+struct tl_span {
+	long long from, to;
+	int joined, end;
+};
+
+struct tl_actor {
+	char *name;          /* decoded, owned */
+	struct tl_span *spans;
+	size_t nspans, cap;
+	int open;            /* the last span is open */
+	long long events;    /* in the window */
+	long long first;     /* order of first appearance */
+};
+
+struct tl_event {
+	long long ts, seq;
+	unsigned actor, type;
+};
+
+struct tl_state {
+	long long from, to;  /* to = -1: to the end */
+	char name[SESS_STATE_MAX + 1];
+};
+
+struct tl_cp {
+	long long n, seq, ts;
+};
+
+struct timeline {
+	char id[SESS_ID_MAX + 1];
+	int saved;
+	int verified;              /* the records fold to the stored head */
+	char why[SESS_ERR_MSG_MAX]; /* when not: what failed */
+	long long t0, t1;          /* the window (ms), t1 > t0 */
+	struct tl_actor *actors;
+	size_t nactors, acap;
+	char **types;              /* decoded event types, owned */
+	size_t ntypes, tcap;
+	struct tl_event *events;   /* in the window, in order */
+	size_t nevents, ecap;
+	struct tl_state *states;   /* the whole history's, in order */
+	size_t nstates, scap;
+	struct tl_cp *cps;         /* in the window */
+	size_t ncps, ccap;
+};
+
+void timeline_free(struct timeline *t);
+
+/* The SVG picture of t, written to f (deterministic: the same t gives the
+ * same bytes). */
+void timeline_svg(const struct timeline *t, FILE *f);
+
+/* The text picture of t, written to f: plain ASCII unless utf8. */
+void timeline_text(const struct timeline *t, FILE *f, int utf8);
+
+/* A time as RFC 3339 UTC with milliseconds: buf holds 32 bytes. */
+void timeline_time(long long ms, char *buf, size_t n);
+
+#endif
