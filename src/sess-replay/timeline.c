@@ -382,7 +382,7 @@ void timeline_svg(const struct timeline *t, FILE *f)
 	struct tl_grid g;
 	struct type_ct *ct = zalloc(t->ntypes, sizeof *ct);
 	size_t l, i, *first;
-	int b, h, y, cpy, legy;
+	int b, h, y, cpy, legy, lines;
 	long long step, tk;
 	char a[32], z[32], d[48], lab[32];
 
@@ -424,7 +424,7 @@ void timeline_svg(const struct timeline *t, FILE *f)
 	if (t->verified) {
 		fputs(", verified</text>\n", f);
 	} else {
-		fputs("</text>\n<text x=\"10\" y=\"36\" class=\"bad\">NOT VERIFIED: ", f);
+		fputs(", NOT VERIFIED</text>\n<text x=\"10\" y=\"36\" class=\"bad\">NOT VERIFIED: ", f);
 		xml_text(f, t->why, 150);
 		fputs("</text>\n", f);
 	}
@@ -522,6 +522,9 @@ void timeline_svg(const struct timeline *t, FILE *f)
 	}
 	/* the checkpoints */
 	fprintf(f, "<text class=\"nm\" x=\"10\" y=\"%d\">checkpoints</text>\n", cpy + 11);
+	for (b = 0, i = 0; b < g.nb; b++)
+		i += g.cpn[b] > 0;
+	lines = i <= 40; /* a line across the lanes while they are few */
 	for (b = 0; b < g.nb; b++) {
 		const struct tl_cp *c;
 		int x;
@@ -530,8 +533,9 @@ void timeline_svg(const struct timeline *t, FILE *f)
 		c = &t->cps[g.cpfirst[b]];
 		x = tx(t, c->ts);
 		timeline_time(c->ts, a, sizeof a);
-		fprintf(f, "<line class=\"cl\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
-			   "<path class=\"cp\" d=\"M%d %dl5 6l-5 6l-5 -6z\"><title>", x, SVG_TOP, x, cpy, x, cpy + 1);
+		if (lines)
+			fprintf(f, "<line class=\"cl\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", x, SVG_TOP, x, cpy);
+		fprintf(f, "<path class=\"cp\" d=\"M%d %dl5 6l-5 6l-5 -6z\"><title>", x, cpy + 1);
 		if (g.cpn[b] == 1)
 			fprintf(f, "checkpoint %lld (seq %lld) at %s", c->n, c->seq, a);
 		else
