@@ -265,3 +265,17 @@ for i in range(100000):
 	run -66 rp timeline w1 -o "$BATS_TEST_TMPDIR/no/such/dir.svg"
 	assert_output --partial "cannot write beside"
 }
+
+@test "timeline: completion offers it and its options; README's picture is a well-formed SVG that renders" {
+	run -0 "$SESSKIT_BUILDDIR/sess-replay" __complete ti
+	assert_output --partial "timeline"$'\t'
+	run -0 "$SESSKIT_BUILDDIR/sess-replay" __complete timeline s1 --sv
+	assert_output --partial "--svg"$'\t'
+	run -0 "$SESSKIT_BUILDDIR/sess-replay" __complete timeline s1 --svg ""
+	assert_output ":file"
+	run -0 xmllint --noout "$SESSKIT_SRCDIR/docs/timeline.svg"
+	run -0 grep -c 'docs/timeline.svg' "$SESSKIT_SRCDIR/README.md"
+	run -0 rsvg-convert "$SESSKIT_SRCDIR/docs/timeline.svg" -o "$BATS_TEST_TMPDIR/readme.png"
+	read -r w h colours nonwhite red green < <(png_stats "$BATS_TEST_TMPDIR/readme.png")
+	[ "$w" = 1030 ] && [ "$red" -ge 500 ] || fail "${w}x$h, $red red pixels"
+}
