@@ -279,3 +279,21 @@ for i in range(100000):
 	read -r w h colours nonwhite red green < <(png_stats "$BATS_TEST_TMPDIR/readme.png")
 	[ "$w" = 1030 ] && [ "$red" -ge 500 ] || fail "${w}x$h, $red red pixels"
 }
+
+@test "timeline of a trimmed log: its members from the checkpoint it starts at, marked trimmed, with play's warning" {
+	echo '{"maxEventsPerSession": 5, "checkpointInterval": 3}' > "$BATS_TEST_TMPDIR/tr.json"
+	sctl --config "$BATS_TEST_TMPDIR/tr.json" create --agent a1 --id tr1 >/dev/null
+	sctl --config "$BATS_TEST_TMPDIR/tr.json" join tr1 a2 >/dev/null
+	for i in $(seq 1 12); do
+		sctl --config "$BATS_TEST_TMPDIR/tr.json" emit tr1 --actor "a$((i % 2 + 1))" --type modified >/dev/null
+	done
+	sctl --config "$BATS_TEST_TMPDIR/tr.json" leave tr1 a2 >/dev/null
+	sctl --config "$BATS_TEST_TMPDIR/tr.json" maintenance >/dev/null
+	run -0 --separate-stderr rp timeline tr1
+	assert_equal "$(head -1 <<<"$output" | jq -c '[.verified, .trimmed.checkpoint > 0, .trimmed.seq > 0, .events < 12]')" '[true,true,true,true]'
+	assert_equal "$(jq -c 'select(.actor) | [.actor, [.spans[] | [.joined, .end]]]' <<<"$output" | tr '\n' ' ')" \
+		'["a1",[[false,"open"]]] ["a2",[[false,"leave"]]] '
+	[[ $stderr == *"the log of tr1 was trimmed: the history starts at checkpoint"* ]] || fail "stderr: $stderr"
+	run -0 --separate-stderr rp timeline tr1 --text
+	assert_line --index 0 --partial "(trimmed), verified"
+}

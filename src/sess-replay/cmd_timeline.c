@@ -318,6 +318,11 @@ static void print_json(struct cli_app *a, struct timeline *t)
 	cJSON_AddNumberToObject(o, "to", (double)t->t1);
 	cJSON_AddNumberToObject(o, "events", (double)t->nevents);
 	cJSON_AddNumberToObject(o, "checkpoints", (double)t->ncps);
+	if (t->start_cp >= 0) {
+		it = cJSON_AddObjectToObject(o, "trimmed");
+		cJSON_AddNumberToObject(it, "checkpoint", (double)t->start_cp);
+		cJSON_AddNumberToObject(it, "seq", (double)t->start_seq);
+	}
 	cli_out_json(&a->out, o);
 	cJSON_Delete(o);
 	by = calloc(t->ntypes ? t->ntypes : 1, sizeof *by);
@@ -489,6 +494,14 @@ static int cmd_timeline(struct cli_app *a, void *opts, int argc, char **argv)
 		timeline_free(&t);
 		return cli_signal_exit();
 	}
+	{
+		const cJSON *start = src.saved ? cJSON_GetObjectItemCaseSensitive(src.meta, "start") : src.head.start;
+		t.start_cp = start ? (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(start, "id")) : -1;
+		t.start_seq = start ? (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(start, "seq")) : 0;
+	}
+	if (t.start_cp >= 0)
+		cli_warn(a->prog, "the log of %s was trimmed: the history starts at checkpoint %lld (seq %lld)",
+			 src.id, t.start_cp, t.start_seq);
 	head = src.saved ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src.meta, "chain"))
 			 : src.head.chain;
 	if (!rc && (!head || strcmp(head, f.chain)))

@@ -421,6 +421,8 @@ void timeline_svg(const struct timeline *t, FILE *f)
 	xml_text(f, t->id, (size_t)-1);
 	fprintf(f, " (%s): %s to %s (%s), %zu events, %zu checkpoints", t->saved ? "saved replay" : "live",
 		a, z, d, t->nevents, t->ncps);
+	if (t->start_cp >= 0)
+		fprintf(f, ", history from checkpoint %lld (trimmed)", t->start_cp);
 	if (t->verified) {
 		fputs(", verified</text>\n", f);
 	} else {
@@ -616,9 +618,11 @@ void timeline_text(const struct timeline *t, FILE *f, int utf8)
 	timeline_time(t->t1, z, sizeof z);
 	duration(t->t1 - t->t0, d, sizeof d);
 	text_put(f, t->id, SESS_ID_MAX, utf8);
-	fprintf(f, " (%s): %s to %s (%s), %zu events, %zu checkpoints, %s\n",
-		t->saved ? "saved replay" : "live", a, z, d, t->nevents, t->ncps,
-		t->verified ? "verified" : "NOT VERIFIED");
+	fprintf(f, " (%s): %s to %s (%s), %zu events, %zu checkpoints", t->saved ? "saved replay" : "live",
+		a, z, d, t->nevents, t->ncps);
+	if (t->start_cp >= 0)
+		fprintf(f, ", history from checkpoint %lld (trimmed)", t->start_cp);
+	fprintf(f, ", %s\n", t->verified ? "verified" : "NOT VERIFIED");
 	if (!t->verified) {
 		fputs("NOT VERIFIED: ", f);
 		text_put(f, t->why, 200, utf8);

@@ -57,6 +57,8 @@ struct timeline {
 	int verified;              /* the records fold to the stored head */
 	char why[SESS_ERR_MSG_MAX]; /* when not: what failed */
 	long long t0, t1;          /* the window (ms), t1 > t0 */
+	long long start_cp, start_seq; /* a trimmed log's history starts at
+					* that checkpoint; start_cp -1: whole */
 	struct tl_actor *actors;
 	size_t nactors, acap;
 	char **types;              /* decoded event types, owned */
