@@ -77,23 +77,90 @@ static char *json_unescape(const char *s, size_t n)
 	return r;
 }
 
+/* ---- names: actors' and types', each once, found by hash ---- */
+
+static size_t name_hash(const char *s, size_t n)
+{
+	size_t h = 14695981039346656037ULL & (size_t)-1, i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * (1099511628211ULL & (size_t)-1);
+	return h;
+}
+
+static const char *actor_name(const struct timeline *t, size_t i)
+{
+	return t->actors[i].name;
+}
+
+static const char *type_name(const struct timeline *t, size_t i)
+{
+	return t->types[i];
+}
+
+/* The slot of name s (n bytes) in idx (cap a power of two, less than
+ * half full): where its index + 1 is, or the free slot it would take. */
+static size_t name_slot(const struct timeline *t, const size_t *idx, size_t cap, const char *s, size_t n,
+			const char *(*nm)(const struct timeline *, size_t))
+{
+	size_t i = name_hash(s, n) & (cap - 1);
+
+	while (idx[i]) {
+		const char *have = nm(t, idx[i] - 1);
+		if (strlen(have) == n && !memcmp(have, s, n))
+			break;
+		i = (i + 1) & (cap - 1);
+	}
+	return i;
+}
+
+/* The index of name s among count names (nm), added as index count by
+ * add when new; idx grows to stay under half full. */
+static size_t name_find(struct timeline *t, size_t **idx, size_t *cap, size_t count, const char *s, size_t n,
+			const char *(*nm)(const struct timeline *, size_t), int *added)
+{
+	size_t i, k;
+
+	if ((count + 1) * 2 > *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64, *nidx = calloc(ncap, sizeof *nidx);
+		if (!nidx) {
+			fputs("sess-replay: out of memory\n", stderr);
+			exit(70);
+		}
+		for (i = 0; i < *cap; i++)
+			if ((*idx)[i]) {
+				const char *have = nm(t, (*idx)[i] - 1);
+				nidx[name_slot(t, nidx, ncap, have, strlen(have), nm)] = (*idx)[i];
+			}
+		free(*idx);
+		*idx = nidx;
+		*cap = ncap;
+	}
+	k = name_slot(t, *idx, *cap, s, n, nm);
+	*added = !(*idx)[k];
+	if (*added)
+		(*idx)[k] = count + 1;
+	return (*idx)[k] - 1;
+}
+
 /* The actor named name (decoded), added when new. */
 static size_t actor_at(struct timeline *t, const char *name, long long order)
 {
-	size_t i;
+	int added;
+	size_t i = name_find(t, &t->aidx, &t->aidx_cap, t->nactors, name, strlen(name), actor_name, &added);
 
-	for (i = 0; i < t->nactors; i++)
-		if (!strcmp(t->actors[i].name, name))
-			return i;
+	if (!added)
+		return i;
 	t->actors = grow(t->actors, &t->acap, t->nactors + 1, sizeof *t->actors);
 	memset(&t->actors[i], 0, sizeof t->actors[i]);
 	if (!(t->actors[i].name = strdup(name)))
 		exit(70);
 	t->actors[i].first = order;
-	return t->nactors++;
+	t->nactors++;
+	return i;
 }
 
-/* The same by a raw JSON string (an event's "a" or "t"). */
+/* The same by a raw JSON string (an event's "a"). */
 static size_t raw_actor(struct timeline *t, const char *raw, size_t n, long long order)
 {
 	char buf[SESS_ID_MAX + 1], *d;
@@ -110,25 +177,32 @@ static size_t raw_actor(struct timeline *t, const char *raw, size_t n, long long
 	return i;
 }
 
+/* An event's type by its raw JSON string ("t"), added when new. */
 static unsigned raw_type(struct timeline *t, const char *raw, size_t n)
 {
+	char *d = NULL;
+	const char *s = raw;
 	size_t i;
-	char *d;
+	int added;
 
-	for (i = 0; i < t->ntypes; i++)
-		if (strlen(t->types[i]) == n && !memcmp(t->types[i], raw, n) && !memchr(raw, '\\', n))
-			return (unsigned)i;
-	d = memchr(raw, '\\', n) ? json_unescape(raw, n) : strndup(raw, n);
-	if (!d && !(d = strdup("?")))
-		exit(70);
-	for (i = 0; i < t->ntypes; i++)
-		if (!strcmp(t->types[i], d)) {
-			free(d);
-			return (unsigned)i;
-		}
+	if (memchr(raw, '\\', n)) {
+		s = d = json_unescape(raw, n);
+		if (!d)
+			s = "?";
+		n = strlen(s);
+	}
+	/* the slot is taken before the name is stored: it is stored next */
 	t->types = grow(t->types, &t->tcap, t->ntypes + 1, sizeof *t->types);
-	t->types[t->ntypes] = d;
-	return (unsigned)t->ntypes++;
+	t->types[t->ntypes] = NULL;
+	i = name_find(t, &t->tidx, &t->tidx_cap, t->ntypes, s, n, type_name, &added);
+	if (added) {
+		if (!(t->types[i] = d ? d : strndup(s, n)))
+			exit(70);
+		t->ntypes++;
+		return (unsigned)i;
+	}
+	free(d);
+	return (unsigned)i;
 }
 
 static void span_open(struct tl_actor *ac, long long ts, int joined)
@@ -303,11 +377,18 @@ static const char *end_name(int end)
 	return end == TL_END_LEAVE ? "leave" : end == TL_END_COMPLETE ? "complete" : "open";
 }
 
+static int ull_cmp(const void *x, const void *y)
+{
+	unsigned long long a = *(const unsigned long long *)x, b = *(const unsigned long long *)y;
+
+	return a < b ? -1 : a > b;
+}
+
 static void print_json(struct cli_app *a, struct timeline *t)
 {
 	cJSON *o = cJSON_CreateObject(), *arr, *it;
-	size_t i, j;
-	long long *by;
+	size_t i, j, k;
+	unsigned long long *by;
 
 	cJSON_AddStringToObject(o, "timeline", t->id);
 	cJSON_AddStringToObject(o, "source", t->saved ? "saved" : "live");
@@ -325,23 +406,27 @@ static void print_json(struct cli_app *a, struct timeline *t)
 	}
 	cli_out_json(&a->out, o);
 	cJSON_Delete(o);
-	by = calloc(t->ntypes ? t->ntypes : 1, sizeof *by);
-	for (i = 0; i < t->nactors && by; i++) {
+	/* the events by actor, then type: each actor's counts are one run */
+	by = malloc((t->nevents ? t->nevents : 1) * sizeof *by);
+	for (j = 0; j < t->nevents && by; j++)
+		by[j] = (unsigned long long)t->events[j].actor << 32 | t->events[j].type;
+	if (by)
+		qsort(by, t->nevents, sizeof *by, ull_cmp);
+	for (i = 0, j = 0; i < t->nactors && by; i++) {
 		struct tl_actor *ac = &t->actors[i];
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "actor", ac->name);
 		cJSON_AddNumberToObject(o, "events", (double)ac->events);
-		memset(by, 0, t->ntypes * sizeof *by);
-		for (j = 0; j < t->nevents; j++)
-			if (t->events[j].actor == i)
-				by[t->events[j].type]++;
 		it = cJSON_AddObjectToObject(o, "types");
-		for (j = 0; j < t->ntypes; j++)
-			if (by[j])
-				cJSON_AddNumberToObject(it, t->types[j], (double)by[j]);
+		while (j < t->nevents && by[j] >> 32 == i) {
+			size_t e = j;
+			while (j < t->nevents && by[j] == by[e])
+				j++;
+			cJSON_AddNumberToObject(it, t->types[by[e] & 0xffffffffu], (double)(j - e));
+		}
 		arr = cJSON_AddArrayToObject(o, "spans");
-		for (j = 0; j < ac->nspans; j++) {
-			const struct tl_span *s = &ac->spans[j];
+		for (k = 0; k < ac->nspans; k++) {
+			const struct tl_span *s = &ac->spans[k];
 			long long to = s->to < 0 ? t->t1 : s->to;
 			if (to < t->t0 || s->from > t->t1)
 				continue;
@@ -562,6 +647,8 @@ void timeline_free(struct timeline *t)
 	free(t->events);
 	free(t->states);
 	free(t->cps);
+	free(t->aidx);
+	free(t->tidx);
 }
 
 const struct cli_cmd replay_cmd_timeline = {

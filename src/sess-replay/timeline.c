@@ -337,56 +337,71 @@ static int type_ct_cmp(const void *x, const void *y)
 
 /* The tooltip of lane l's bucket b: one event's type, actor, time and
  * seq, or the count and the most frequent types. */
+static int uint_cmp(const void *x, const void *y)
+{
+	unsigned a = *(const unsigned *)x, b = *(const unsigned *)y;
+
+	return a < b ? -1 : a > b;
+}
+
 static void mark_title(FILE *f, const struct tl_grid *g, size_t l, int b, struct type_ct *ct,
-		       const size_t *first)
+		       unsigned *ty, const size_t *first)
 {
 	const struct timeline *t = g->t;
-	size_t i, n = 0, k;
+	long long want = g->count[l * (size_t)g->nb + (size_t)b];
+	size_t i, n = 0, k, nct = 0;
 	char a[32], z[32];
 
-	memset(ct, 0, t->ntypes * sizeof *ct);
-	for (i = first[l * (size_t)g->nb + (size_t)b]; i < t->nevents; i++) {
+	/* its events (want of them, from the first on): their types */
+	for (i = first[l * (size_t)g->nb + (size_t)b]; i < t->nevents && (long long)n < want; i++) {
 		const struct tl_event *e = &t->events[i];
 		if (g->lane[e->actor] != (int)l || bucket(g, e->ts) != b)
 			continue;
-		if (!n++)
+		if (!n)
 			timeline_time(e->ts, a, sizeof a);
 		timeline_time(e->ts, z, sizeof z);
-		ct[e->type].type = e->type;
-		ct[e->type].n++;
-		if (n == 1 && g->count[l * (size_t)g->nb + (size_t)b] == 1) {
+		if (want == 1) {
 			xml_text(f, t->types[e->type], (size_t)-1);
 			fputs(" by ", f);
 			xml_text(f, t->actors[e->actor].name, (size_t)-1);
 			fprintf(f, " at %s (seq %lld)", a, e->seq);
 			return;
 		}
-		if ((long long)n == g->count[l * (size_t)g->nb + (size_t)b])
-			break;
+		ty[n++] = e->type;
 	}
-	for (i = 0; i < t->ntypes; i++)
-		ct[i].type = (unsigned)i;
-	qsort(ct, t->ntypes, sizeof *ct, type_ct_cmp);
+	/* counted by type, the most frequent first (then by first seen) */
+	qsort(ty, n, sizeof *ty, uint_cmp);
+	for (i = 0; i < n; nct++) {
+		k = i;
+		while (i < n && ty[i] == ty[k])
+			i++;
+		ct[nct].type = ty[k];
+		ct[nct].n = (long long)(i - k);
+	}
+	qsort(ct, nct, sizeof *ct, type_ct_cmp);
 	fprintf(f, "%zu events, %s to %s:", n, a, z);
-	for (k = 0; k < t->ntypes && k < 4 && ct[k].n; k++) {
+	for (k = 0; k < nct && k < 4; k++) {
 		fputs(k ? ", " : " ", f);
 		xml_text(f, t->types[ct[k].type], (size_t)-1);
 		fprintf(f, " %lld", ct[k].n);
 	}
-	if (k < t->ntypes && ct[k].n)
+	if (k < nct)
 		fputs(", ...", f);
 }
 
 void timeline_svg(const struct timeline *t, FILE *f)
 {
 	struct tl_grid g;
-	struct type_ct *ct = zalloc(t->ntypes, sizeof *ct);
+	struct type_ct *ct;
+	unsigned *ty;
 	size_t l, i, *first;
 	int b, h, y, cpy, legy, lines;
 	long long step, tk;
 	char a[32], z[32], d[48], lab[32];
 
 	grid_make(&g, t, TL_SVG_BUCKETS);
+	ct = zalloc((size_t)g.maxcount, sizeof *ct);
+	ty = zalloc((size_t)g.maxcount, sizeof *ty);
 	/* each lane's bucket's first event: where mark_title starts looking */
 	first = zalloc(g.nlanes * (size_t)g.nb, sizeof *first);
 	for (i = 0; i < g.nlanes * (size_t)g.nb; i++)
@@ -517,7 +532,7 @@ void timeline_svg(const struct timeline *t, FILE *f)
 					x = SVG_X0 + SVG_PW - 3;
 				fprintf(f, "<rect class=\"ev\" x=\"%d\" y=\"%d\" width=\"3\" height=\"%d\"><title>", x,
 					y + 11 - bh / 2, bh);
-				mark_title(f, &g, l, b, ct, first);
+				mark_title(f, &g, l, b, ct, ty, first);
 				fputs("</title></rect>\n", f);
 			}
 		}
@@ -559,6 +574,7 @@ void timeline_svg(const struct timeline *t, FILE *f)
 		legy, (int)((t->t1 - t->t0 + g.nb - 1) / g.nb));
 	free(first);
 	free(ct);
+	free(ty);
 	grid_free(&g);
 }
 

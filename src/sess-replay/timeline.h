@@ -69,6 +69,10 @@ struct timeline {
 	size_t nstates, scap;
 	struct tl_cp *cps;         /* in the window */
 	size_t ncps, ccap;
+	/* name -> actor / type index + 1 (0: a free slot), open addressing:
+	 * gathering is linear in the records whatever the ids' count */
+	size_t *aidx, *tidx;
+	size_t aidx_cap, tidx_cap;
 };
 
 void timeline_free(struct timeline *t);
