@@ -1,6 +1,6 @@
 /* timeline.c - sess-replay timeline's pictures: what cmd_timeline.c
  * gathered, put into buckets (the window cut into equal slices of time),
- * drawn as SVG or text. Deterministic: integers and fixed formats only,
+ * drawn as SVG (here) or text (timeline_text.c). Deterministic: integers and fixed formats only,
  * times in UTC, nothing from the clock or the locale. */
 #include <stdlib.h>
 #include <string.h>
@@ -11,21 +11,6 @@
 
 /* ---- buckets ---- */
 
-struct tl_grid {
-	const struct timeline *t;
-	int nb;
-	size_t nlanes, others;    /* lanes drawn; actors in the last one when > 0 */
-	int *lane;                /* actor -> lane, -1 when not drawn */
-	long long *count;         /* lane * nb: events */
-	long long *mfrom, *mto;   /* lane * nb: membership's first and last instant, -1 none */
-	long long *jts, *lts;     /* lane * nb: the first join, the last leave, -1 none */
-	int *sprio;               /* nb: the state drawn (its priority), 0 none */
-	const char **sname;
-	long long *sfrom, *sto;
-	long long *cpn;           /* nb: checkpoints, and the first one's index */
-	size_t *cpfirst;
-	long long maxcount;
-};
 
 static void *zalloc(size_t n, size_t size)
 {
@@ -89,7 +74,7 @@ static void mark_span(struct tl_grid *g, size_t l, long long from, long long to)
 	}
 }
 
-static void grid_make(struct tl_grid *g, const struct timeline *t, int nb)
+void tl_grid_make(struct tl_grid *g, const struct timeline *t, int nb)
 {
 	size_t i, j, n;
 
@@ -197,7 +182,7 @@ static void grid_make(struct tl_grid *g, const struct timeline *t, int nb)
 	}
 }
 
-static void grid_free(struct tl_grid *g)
+void tl_grid_free(struct tl_grid *g)
 {
 	free(g->lane);
 	free(g->count);
@@ -226,7 +211,7 @@ void timeline_time(long long ms, char *buf, size_t n)
 }
 
 /* A tick's label: as much of the time as the step needs. */
-static void tick_label(long long ms, long long step, char *buf, size_t n)
+void tl_tick_label(long long ms, long long step, char *buf, size_t n)
 {
 	char full[32];
 
@@ -242,7 +227,7 @@ static void tick_label(long long ms, long long step, char *buf, size_t n)
 }
 
 /* The round step that cuts span into at most max ticks. */
-static long long tick_step(long long span, int max)
+long long tl_tick_step(long long span, int max)
 {
 	static const long long steps[] = {
 		1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000,
@@ -256,7 +241,7 @@ static long long tick_step(long long span, int max)
 	return steps[i] * (span / (steps[i] * max) + 1);
 }
 
-static void duration(long long ms, char *buf, size_t n)
+void tl_duration(long long ms, char *buf, size_t n)
 {
 	if (ms < 60000)
 		snprintf(buf, n, "%lld.%03lld s", ms / 1000, ms % 1000);
@@ -399,7 +384,7 @@ void timeline_svg(const struct timeline *t, FILE *f)
 	long long step, tk;
 	char a[32], z[32], d[48], lab[32];
 
-	grid_make(&g, t, TL_SVG_BUCKETS);
+	tl_grid_make(&g, t, TL_SVG_BUCKETS);
 	ct = zalloc((size_t)g.maxcount, sizeof *ct);
 	ty = zalloc((size_t)g.maxcount, sizeof *ty);
 	/* each lane's bucket's first event: where mark_title starts looking */
@@ -416,7 +401,7 @@ void timeline_svg(const struct timeline *t, FILE *f)
 	h = legy + 26;
 	timeline_time(t->t0, a, sizeof a);
 	timeline_time(t->t1, z, sizeof z);
-	duration(t->t1 - t->t0, d, sizeof d);
+	tl_duration(t->t1 - t->t0, d, sizeof d);
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		   "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\">\n",
@@ -446,10 +431,10 @@ void timeline_svg(const struct timeline *t, FILE *f)
 		fputs("</text>\n", f);
 	}
 	/* the time axis: grid lines, ticks, labels */
-	step = tick_step(t->t1 - t->t0, 8);
+	step = tl_tick_step(t->t1 - t->t0, 8);
 	for (tk = (t->t0 / step + (t->t0 % step > 0)) * step; tk <= t->t1; tk += step) {
 		int x = tx(t, tk);
-		tick_label(tk, step, lab, sizeof lab);
+		tl_tick_label(tk, step, lab, sizeof lab);
 		fprintf(f, "<line class=\"gr\" x1=\"%d\" y1=\"56\" x2=\"%d\" y2=\"%d\"/>"
 			   "<line class=\"tk\" x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"56\"/>"
 			   "<text class=\"ax\" x=\"%d\" y=\"47\" text-anchor=\"middle\">%s</text>\n",
@@ -575,130 +560,5 @@ void timeline_svg(const struct timeline *t, FILE *f)
 	free(first);
 	free(ct);
 	free(ty);
-	grid_free(&g);
-}
-
-/* ---- text ---- */
-
-#define TXT_NAME 16
-
-/* s in at most w columns: ASCII, or UTF-8 when utf8; what cannot be
- * shown as '?'; cut with '~' (or '…'). Returns the columns written. */
-static int text_put(FILE *f, const char *s, int w, int utf8)
-{
-	size_t n = strlen(s), i = 0, l;
-	int col = 0;
-
-	while (i < n && col < w) {
-		unsigned char c = (unsigned char)s[i];
-		l = sess_utf8_seq(s + i, n - i);
-		if (col == w - 1 && i + (l ? l : 1) < n) {
-			fputs(utf8 ? "\xe2\x80\xa6" : "~", f);
-			col++;
-			break;
-		}
-		if (!l || c < 0x20 || c == 0x7f || (!utf8 && l > 1))
-			fputc('?', f);
-		else
-			fwrite(s + i, 1, l, f);
-		i += l ? l : 1;
-		col++;
-	}
-	return col;
-}
-
-/* The same padded to w columns and one space. */
-static void text_name(FILE *f, const char *s, int w, int utf8)
-{
-	int col;
-
-	for (col = text_put(f, s, w, utf8); col < w + 1; col++)
-		fputc(' ', f);
-}
-
-void timeline_text(const struct timeline *t, FILE *f, int utf8)
-{
-	struct tl_grid g;
-	char a[32], z[32], d[48], lab[32], axis[TL_TEXT_BUCKETS + 1], ticks[TL_TEXT_BUCKETS + 1];
-	long long step, tk;
-	size_t l, i;
-	int b, nb = TL_TEXT_BUCKETS;
-	const char *member = utf8 ? "\xe2\x94\x80" : "-", *join = utf8 ? "\xe2\x94\x9c" : "[",
-		   *leave = utf8 ? "\xe2\x94\xa4" : "]", *cp = utf8 ? "\xe2\x96\xb2" : "^";
-	/* states: working, broken, completed, other */
-	const char *st_w = utf8 ? "\xe2\x96\x91" : "w", *st_b = utf8 ? "\xe2\x96\x88" : "B",
-		   *st_c = utf8 ? "\xe2\x96\x92" : "C", *st_o = "?";
-
-	grid_make(&g, t, nb);
-	timeline_time(t->t0, a, sizeof a);
-	timeline_time(t->t1, z, sizeof z);
-	duration(t->t1 - t->t0, d, sizeof d);
-	text_put(f, t->id, SESS_ID_MAX, utf8);
-	fprintf(f, " (%s): %s to %s (%s), %zu events, %zu checkpoints", t->saved ? "saved replay" : "live",
-		a, z, d, t->nevents, t->ncps);
-	if (t->start_cp >= 0)
-		fprintf(f, ", history from checkpoint %lld (trimmed)", t->start_cp);
-	fprintf(f, ", %s\n", t->verified ? "verified" : "NOT VERIFIED");
-	if (!t->verified) {
-		fputs("NOT VERIFIED: ", f);
-		text_put(f, t->why, 200, utf8);
-		fputc('\n', f);
-	}
-	/* the axis: labels where they fit, ticks under them */
-	memset(axis, ' ', sizeof axis);
-	memset(ticks, ' ', sizeof ticks);
-	step = tick_step(t->t1 - t->t0, nb / 15);
-	for (tk = (t->t0 / step + (t->t0 % step > 0)) * step; tk <= t->t1; tk += step) {
-		int c = (int)((double)(tk - t->t0) * nb / (double)(t->t1 - t->t0));
-		size_t ln;
-		if (c >= nb)
-			c = nb - 1;
-		ticks[c] = '|';
-		tick_label(tk, step, lab, sizeof lab);
-		ln = strlen(lab);
-		if ((size_t)c + ln <= (size_t)nb && (c == 0 || axis[c - 1] == ' ')) {
-			for (i = 0; i < ln && axis[c + (int)i] == ' '; i++)
-				;
-			if (i == ln)
-				memcpy(axis + c, lab, ln);
-		}
-	}
-	axis[nb] = ticks[nb] = '\0';
-	fprintf(f, "%*s%s\n%*s%s\n", TXT_NAME + 1, "", axis, TXT_NAME + 1, "", ticks);
-	text_name(f, "state", TXT_NAME, utf8);
-	for (b = 0; b < nb; b++)
-		fputs(!g.sprio[b] ? " " : g.sprio[b] == 4 ? st_b : g.sprio[b] == 3 ? st_c : g.sprio[b] == 2 ? st_w : st_o, f);
-	fputc('\n', f);
-	for (l = 0; l < g.nlanes; l++) {
-		size_t row = l * (size_t)nb;
-		if (g.others && l == g.nlanes - 1) {
-			char buf[40];
-			snprintf(buf, sizeof buf, "%zu more actors", g.others);
-			text_name(f, buf, TXT_NAME, utf8);
-		} else {
-			for (i = 0; g.lane[i] != (int)l; i++)
-				;
-			text_name(f, t->actors[i].name, TXT_NAME, utf8);
-		}
-		for (b = 0; b < nb; b++) {
-			size_t k = row + (size_t)b;
-			if (g.count[k])
-				fputc(g.count[k] > 9 ? '+' : (char)('0' + g.count[k]), f);
-			else if (g.jts[k] >= 0)
-				fputs(join, f);
-			else if (g.lts[k] >= 0)
-				fputs(leave, f);
-			else
-				fputs(g.mfrom[k] >= 0 ? member : " ", f);
-		}
-		fputc('\n', f);
-	}
-	text_name(f, "checkpoints", TXT_NAME, utf8);
-	for (b = 0; b < nb; b++)
-		fputs(g.cpn[b] ? cp : " ", f);
-	fprintf(f, "\n%s working  %s broken  %s completed  %s joined  %s left  %s member  "
-		   "1-9 events (+ more)  %s checkpoint; a column is %s\n",
-		st_w, st_b, st_c, join, leave, member, cp,
-		(duration((t->t1 - t->t0 + nb - 1) / nb, d, sizeof d), d));
-	grid_free(&g);
+	tl_grid_free(&g);
 }

@@ -87,4 +87,32 @@ void timeline_text(const struct timeline *t, FILE *f, int utf8);
 /* A time as RFC 3339 UTC with milliseconds: buf holds 32 bytes. */
 void timeline_time(long long ms, char *buf, size_t n);
 
+/* ---- shared by timeline.c and timeline_text.c ---- */
+
+/* The window cut into nb buckets: per lane (actor, or the others' lane)
+ * and bucket what is drawn there. */
+struct tl_grid {
+	const struct timeline *t;
+	int nb;
+	size_t nlanes, others;    /* lanes drawn; actors in the last one when > 0 */
+	int *lane;                /* actor -> lane, -1 when not drawn */
+	long long *count;         /* lane * nb: events */
+	long long *mfrom, *mto;   /* lane * nb: membership's first and last instant, -1 none */
+	long long *jts, *lts;     /* lane * nb: the first join, the last leave, -1 none */
+	int *sprio;               /* nb: the state drawn (its priority), 0 none */
+	const char **sname;
+	long long *sfrom, *sto;
+	long long *cpn;           /* nb: checkpoints, and the first one's index */
+	size_t *cpfirst;
+	long long maxcount;
+};
+
+void tl_grid_make(struct tl_grid *g, const struct timeline *t, int nb);
+void tl_grid_free(struct tl_grid *g);
+/* The round step (ms) that cuts span into at most max ticks; a tick's
+ * label with as much of the time as the step needs; a duration. */
+long long tl_tick_step(long long span, int max);
+void tl_tick_label(long long ms, long long step, char *buf, size_t n);
+void tl_duration(long long ms, char *buf, size_t n);
+
 #endif
