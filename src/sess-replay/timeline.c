@@ -453,8 +453,12 @@ void timeline_svg(const struct timeline *t, FILE *f)
 			e++;
 		x0 = tx(t, g.sfrom[b]);
 		x1 = tx(t, g.sto[e]);
-		if (x1 <= x0)
-			x1 = x0 + 1;
+		if (x1 - x0 < 3) { /* a moment (a completion at the end) stays visible */
+			if (x0 + 3 > SVG_X0 + SVG_PW)
+				x0 = x1 - 3;
+			else
+				x1 = x0 + 3;
+		}
 		timeline_time(g.sfrom[b], a, sizeof a);
 		timeline_time(g.sto[e], z, sizeof z);
 		fprintf(f, "<rect class=\"b%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>", band_class(g.sprio[b]) + 1,

@@ -81,7 +81,10 @@ void timeline_text(const struct timeline *t, FILE *f, int utf8)
 		ticks[c] = '|';
 		tl_tick_label(tk, step, lab, sizeof lab);
 		ln = strlen(lab);
-		if ((size_t)c + ln <= (size_t)nb && (c == 0 || axis[c - 1] == ' ')) {
+		/* at its tick, or ending at the axis' end; never over another */
+		if ((size_t)c + ln > (size_t)nb)
+			c = nb - (int)ln;
+		if (c >= 0 && (c == 0 || axis[c - 1] == ' ')) {
 			for (i = 0; i < ln && axis[c + (int)i] == ' '; i++)
 				;
 			if (i == ln)
