@@ -179,9 +179,16 @@ xp() {
 	LC_ALL=C grep -q '[^ -~]' <<<"$output" && fail "not ASCII: $output"
 	run -0 rpl C.UTF-8 timeline t4 --text
 	assert_line --index 4 --regexp '^a1 +├─*1─*1─*1─* *$'
-	# on a terminal it is the text picture too
+	# colours: the state row's stretches and the verdict, when asked (or on
+	# a terminal without NO_COLOR); none piped
+	run -0 rpl C timeline t4 --text --color always
+	assert_line --index 3 --regexp $'^state +\e\\[32mw+\e\\[31;1mB+\e\\[32mw+\e\\[90mC+\e\\[0m$'
+	assert_line --index 0 --partial $'\e[32mverified\e[0m'
+	run -0 rpl C timeline t4 --text
+	[[ $output != *$'\e'* ]] || fail "colour when piped: $output"
+	# on a terminal it is the text picture too, coloured
 	run -0 script -qec "env REDIS_URL=$(redis_url) SESSKIT_CONFIG= HOME=$BATS_FILE_TMPDIR LC_ALL=C $SESSKIT_BUILDDIR/sess-replay timeline t4" /dev/null
-	assert_line --index 3 --regexp '^state +w+B+w+C'
+	assert_line --index 3 --regexp $'^state +\e\\[32mw+\e\\[31;1mB+'
 }
 
 @test "timeline piped: JSON lines: a header, an actor's spans and events by type, state intervals, checkpoints" {

@@ -500,7 +500,7 @@ static int write_picture(struct cli_app *a, struct timeline *t, const char *file
 	if (svg)
 		timeline_svg(t, m);
 	else
-		timeline_text(t, m, utf8_locale());
+		timeline_text(t, m, utf8_locale(), a->out.color);
 	if (fclose(m)) {
 		free(buf);
 		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");

@@ -81,8 +81,9 @@ void timeline_free(struct timeline *t);
  * same bytes). */
 void timeline_svg(const struct timeline *t, FILE *f);
 
-/* The text picture of t, written to f: plain ASCII unless utf8. */
-void timeline_text(const struct timeline *t, FILE *f, int utf8);
+/* The text picture of t, written to f: plain ASCII unless utf8; the
+ * state row and the verdict in ANSI colours when color. */
+void timeline_text(const struct timeline *t, FILE *f, int utf8, int color);
 
 /* A time as RFC 3339 UTC with milliseconds: buf holds 32 bytes. */
 void timeline_time(long long ms, char *buf, size_t n);

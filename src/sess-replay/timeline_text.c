@@ -41,7 +41,11 @@ static void text_name(FILE *f, const char *s, int w, int utf8)
 		fputc(' ', f);
 }
 
-void timeline_text(const struct timeline *t, FILE *f, int utf8)
+/* ANSI colours of the state row (priority 1 other .. 4 broken) */
+static const char *const st_color[] = {"", "\033[33m", "\033[32m", "\033[90m", "\033[31;1m"};
+#define C_OFF "\033[0m"
+
+void timeline_text(const struct timeline *t, FILE *f, int utf8, int color)
 {
 	struct tl_grid g;
 	char a[32], z[32], d[48], lab[32], axis[TL_TEXT_BUCKETS + 1], ticks[TL_TEXT_BUCKETS + 1];
@@ -63,9 +67,10 @@ void timeline_text(const struct timeline *t, FILE *f, int utf8)
 		a, z, d, t->nevents, t->ncps);
 	if (t->start_cp >= 0)
 		fprintf(f, ", history from checkpoint %lld (trimmed)", t->start_cp);
-	fprintf(f, ", %s\n", t->verified ? "verified" : "NOT VERIFIED");
+	fprintf(f, ", %s%s%s\n", color ? (t->verified ? "\033[32m" : "\033[31;1m") : "",
+		t->verified ? "verified" : "NOT VERIFIED", color ? C_OFF : "");
 	if (!t->verified) {
-		fputs("NOT VERIFIED: ", f);
+		fputs(color ? "\033[31;1mNOT VERIFIED:" C_OFF " " : "NOT VERIFIED: ", f);
 		text_put(f, t->why, 200, utf8);
 		fputc('\n', f);
 	}
@@ -94,9 +99,12 @@ void timeline_text(const struct timeline *t, FILE *f, int utf8)
 	axis[nb] = ticks[nb] = '\0';
 	fprintf(f, "%*s%s\n%*s%s\n", TXT_NAME + 1, "", axis, TXT_NAME + 1, "", ticks);
 	text_name(f, "state", TXT_NAME, utf8);
-	for (b = 0; b < nb; b++)
+	for (b = 0; b < nb; b++) {
+		if (color && (b == 0 ? g.sprio[b] != 0 : g.sprio[b] != g.sprio[b - 1]))
+			fputs(g.sprio[b] ? st_color[g.sprio[b]] : C_OFF, f);
 		fputs(!g.sprio[b] ? " " : g.sprio[b] == 4 ? st_b : g.sprio[b] == 3 ? st_c : g.sprio[b] == 2 ? st_w : st_o, f);
-	fputc('\n', f);
+	}
+	fputs(color ? C_OFF "\n" : "\n", f);
 	for (l = 0; l < g.nlanes; l++) {
 		size_t row = l * (size_t)nb;
 		if (g.others && l == g.nlanes - 1) {
