@@ -4,14 +4,15 @@
 SESSKIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SESSKIT_BUILD=${SESSKIT_BUILD:-$SESSKIT_TOP/build}
 SESSKIT_PACKAGES="gcc make autoconf automake pkg-config libhiredis-dev libcjson-dev
-libedit-dev libzstd-dev libmicrohttpd-dev libssl-dev openssl bats bats-support bats-assert redis-server redis-tools jq tmux libxml2-utils
+libedit-dev libzstd-dev libmicrohttpd-dev libssl-dev openssl bats bats-support bats-assert redis-server redis-tools jq tmux
 python3 curl prometheus zsh fish
 dpkg-dev binutils lintian
 libxml2-utils librsvg2-bin"
 # dpkg-dev, binutils and lintian: make deb and tests/deb.bats (lintian is
 # ~60 s to install on a fresh machine, ~6 s a run of the test)
 # libxml2-utils (xmllint) and librsvg2-bin (rsvg-convert): the picture tests
-# check sess-bench --svg is well-formed XML and renders
+# check and render the SVGs of sess-bench --svg and sess-replay timeline
+# (tests/sess-bench_pictures.bats, tests/sess-replay_timeline.bats)
 
 say() { printf '%s\n' "$*" >&2; }
 

@@ -8,6 +8,7 @@ static const struct cli_cmd *const commands[] = {
 	&replay_cmd_play,
 	&replay_cmd_state,
 	&replay_cmd_diff,
+	&replay_cmd_timeline,
 	&replay_cmd_verify,
 	&replay_cmd_fork,
 	&replay_cmd_save,
@@ -29,7 +30,8 @@ static const struct cli_tool tool = {
 	"A point is a seq (the events' numbering) or an RFC 3339 time; a lifecycle\n"
 	"record counts at the seq of the event before it.\n"
 	"  sess-replay state S1 --at 2026-11-23T14:02:00Z\n"
-	"  sessctl list --state completed | sess-replay save -\n\n"
+	"  sessctl list --state completed | sess-replay save -\n"
+	"  sess-replay timeline S1 --svg s1.svg\n\n"
 	"man sess-replay has it all. Exit: 0 ok, 1 not found or a verify finding, 64 usage,\n"
 	"65 bad or damaged data, 66 no input, 69 Redis unreachable, 70 internal,\n"
 	"74 writing stdout failed, 75 try again, 77 auth, 78 config.\n",

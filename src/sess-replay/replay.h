@@ -185,6 +185,6 @@ int bad_end(struct bad_st *b);
 extern const struct cli_cmd replay_cmd_play, replay_cmd_state, replay_cmd_diff,
 	replay_cmd_verify, replay_cmd_fork, replay_cmd_save, replay_cmd_list, replay_cmd_show,
 	replay_cmd_delete, replay_cmd_cleanup, replay_cmd_stats, replay_cmd_export,
-	replay_cmd_import;
+	replay_cmd_import, replay_cmd_timeline;
 
 #endif
