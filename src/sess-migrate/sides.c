@@ -59,7 +59,20 @@ int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
 		return cli_app_fail(a);
 	}
 	s->open = 1;
-	return 0;
+	/* layout 3 on a cluster keeps a slot's index beside its sessions:
+	 * sess-migrate reads and writes the one set of a standalone server */
+	switch (sess_conn_cluster(&s->conn, &a->err)) {
+	case 0:
+		return 0;
+	case 1:
+		sess_err_set(&a->err, SESS_E_CONFIG, "cluster",
+			     "%s is a Redis Cluster, which sess-migrate does not read or write yet; migrate through a standalone server (or set REDIS_CLUSTER=no to talk to one node as a plain server)",
+			     what);
+		break;
+	default:
+		sess_err_prefix(&a->err, "%s", what);
+	}
+	return cli_app_fail(a);
 }
 
 void mig_close_side(struct mig_side *s)
