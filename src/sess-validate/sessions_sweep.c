@@ -18,6 +18,7 @@
 #include "core/history/integrity.h"
 #include "core/model/json.h"
 #include "core/model/keys.h"
+#include "core/model/slot.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
 #include "core/redis/scan.h"
@@ -33,10 +34,24 @@ static int is_session_suffix(const char *s)
 
 static int is_global(const char *rest)
 {
-	return !strcmp(rest, SESS_S_KEY_INDEX) || !strcmp(rest, SESS_S_KEY_STATS) ||
-	       !strcmp(rest, SESS_S_KEY_LAYOUT) || !strcmp(rest, SESS_S_KEY_AGENTS) ||
-	       !strcmp(rest, SESS_S_KEY_REPLAYS) || !strncmp(rest, SESS_S_KEY_AGENT ":", sizeof SESS_S_KEY_AGENT) ||
-	       !strncmp(rest, SESS_S_KEY_REPLAY ":", sizeof SESS_S_KEY_REPLAY);
+	char tag[SESS_SLOT_TAG_MAX + 4];
+	const char *end, *sfx;
+	size_t n;
+
+	if (!strcmp(rest, SESS_S_KEY_LAYOUT) || !strncmp(rest, SESS_S_KEY_REPLAY ":", sizeof SESS_S_KEY_REPLAY))
+		return 1;
+	/* a companion (layout 3): #{TAG}:SUFFIX, TAG the one or a slot's */
+	if (strncmp(rest, SESS_S_COMPANION "{", 2) || !(end = strchr(rest + 2, '}')) || end[1] != ':' ||
+	    (n = (size_t)(end - rest - 2)) == 0 || n >= sizeof tag)
+		return 0;
+	memcpy(tag, rest + 2, n);
+	tag[n] = '\0';
+	if (strcmp(tag, SESS_S_TAG_ONE) && !sess_slot_tag_ok(tag))
+		return 0;
+	sfx = end + 2;
+	return !strcmp(sfx, SESS_S_KEY_INDEX) || !strcmp(sfx, SESS_S_KEY_STATS) ||
+	       !strcmp(sfx, SESS_S_KEY_AGENTS) || !strcmp(sfx, SESS_S_KEY_REPLAYS) ||
+	       !strcmp(sfx, SESS_S_KEY_FENCE) || !strncmp(sfx, SESS_S_KEY_AGENT ":", sizeof SESS_S_KEY_AGENT);
 }
 
 /* Which of the n meta keys are missing: their indexes into miss

@@ -162,7 +162,7 @@ int sess_merged_read(struct sess_ctx *s, enum sess_comp which, const char *agent
 	}
 	for (i = 0; i < m->nparts; i++) {
 		size_t j;
-		for (j = 0; j + 1 < m->parts[i]->elements; j++)
+		for (j = 0; j < m->parts[i]->elements; j++)
 			m->all.element[k++] = m->parts[i]->element[j];
 	}
 	m->all.elements = k - k % 2;
