@@ -350,7 +350,7 @@ ts_session() { # ID STATE SERIALISATION(full|compact)
 	for k in session events agents; do src EXPIRE "$k:$id" 7200 >/dev/null; done
 }
 
-@test "--from-layout legacy: the TypeScript layout becomes valid layout-2 sessions" {
+@test "--from-layout legacy: the TypeScript layout becomes valid layout-3 sessions" {
 	ts_session ts1 working full
 	ts_session ts2 broken compact
 	src HSET session:bad agentIds '["alice"]' state working created 1 updated 1 >/dev/null
@@ -433,4 +433,21 @@ for i in range(2000):
 	assert_failure 64
 	run sk sess-migrate status nosuch --to "$DST"
 	assert_failure 1
+}
+
+@test "a side with layout-2 data: refused (78) naming sessctl upgrade, nothing written; after the upgrade the copy runs" {
+	mk 2
+	src SET sess:layout 2 >/dev/null
+	run -78 sk sess-migrate copy --all --to "$DST"
+	assert_output --partial "--from"
+	assert_output --partial "sessctl upgrade"
+	assert_equal "$(dst DBSIZE)" 0
+	src SET sess:layout 3 >/dev/null
+	dst SET sess:layout 2 >/dev/null
+	run -78 sk sess-migrate copy --all --to "$DST"
+	assert_output --partial "--to"
+	assert_equal "$(dst DBSIZE)" 1
+	dst SET sess:layout 3 >/dev/null
+	run -0 sk sess-migrate copy --all --to "$DST"
+	assert_equal "$(dst ZCARD 'sess:#{all}:index')" 2
 }

@@ -42,17 +42,17 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 " rpush set time zadd zrange zrevrange? zrem wait?" SOMETIMES_INFO,
 	 "~%p:*", ""},
 	{"sess-migrate", "source", "--from of copy, resume, verify, export",
-	 "multi exec dump hgetall lrange pttl time zrange zrangebyscore zrank info? zcount? scan?" SOMETIMES,
+	 "multi exec dump get hgetall lrange pttl time zrange zrangebyscore zrank info? zcount? scan?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-migrate", "sync-source", "--from of sync (its target: the target line; --cutover: add the cutover line)",
-	 "multi exec dump hgetall hmget llen pttl time zrange zrangebyscore zrank psubscribe config|get"
+	 "multi exec dump get hgetall hmget llen pttl time zrange zrangebyscore zrank psubscribe config|get"
 	 " config|set? info? lrange? zcount? scan?" SOMETIMES,
 	 "~%p:*", "&%n &%m"},
 	{"sess-migrate", "cutover", "--from of sync --cutover (with the sync-source line) and unfence: fences the source",
-	 "evalsha script|load? eval? exists hdel hset del set scan info?" SOMETIMES,
+	 "evalsha script|load? eval? exists get hdel hset del set scan info?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-migrate", "target", "--to of copy, resume, import, sync, rollback, status, tasks, verify",
-	 "evalsha script|load? eval? multi exec del dump? exists hdel hget hgetall hincrby hkeys hmget hscan hset"
+	 "evalsha script|load? eval? multi exec del dump? exists get hdel hget hgetall hincrby hkeys hmget hscan hset"
 	 " info? llen? lrange pexpireat pttl rename restore rpush sadd set srem sscan time zadd zrange"
 	 " zrangebyscore zrank zrem zscore persist? wait?" SOMETIMES,
 	 "~%p:*", ""},

@@ -20,9 +20,16 @@ end
 -- its entries in the companions: the index and each member's index by
 -- its expiry, the registry by the latest join it knows
 local function index_it()
-  local pt = redis.call('PTTL', KEYS[1])
   local now = now_ms()
-  local exp = pt > 0 and now + pt or now
+  -- the keys' own expiry (PEXPIRETIME, Redis 7; before it the clock and
+  -- PTTL, within a millisecond)
+  local exp = redis.pcall('PEXPIRETIME', KEYS[1])
+  if type(exp) ~= 'number' then
+    local pt = redis.call('PTTL', KEYS[1])
+    exp = pt > 0 and now + pt or now
+  elseif exp <= 0 then
+    exp = now
+  end
   redis.call('ZADD', KEYS[6], exp, id)
   local h = redis.call('HGETALL', KEYS[1])
   for i = 1, #h, 2 do
