@@ -19,13 +19,15 @@
 
 static void emit_line(const struct sess_config *cfg, cJSON *in, const char *id_in)
 {
-	struct sess_ctx ctx = {NULL, cfg};
+	struct sess_conn none = {0};
+	struct sess_ctx ctx = {&none, cfg};
 	struct sess_emit_req req;
 	struct sess_event ev;
 	struct sess_err err;
 	char id[SESS_ID_MAX + 1];
 	char *body;
 
+	none.standalone = 1; /* no server: the one tag */
 	sess_event_init(&ev);
 	if (sess_key_check_id(id_in, "session id", &err))
 		goto done;

@@ -117,7 +117,7 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	mkuser rcli every $(sk sess-validate acl | jq -r '.tool + " " + .mode')
 	run -0 sk sess-validate acl --prefix app --user ops --db 3 sess-migrate sync-source
 	assert_equal "$(jq -r .setuser <<<"$output")" \
-		"ACL SETUSER ops +multi +exec +dump +hgetall +hmget +llen +pttl +time +zrange +zrangebyscore +zrank +psubscribe +config|get +config|set +info +lrange +zcount +scan +role +select +cluster|myid +cluster|slots +asking ~app:* &app:{*}:notify &__keyspace@3__:app:{*}:meta"
+		"ACL SETUSER ops +multi +exec +dump +get +hgetall +hmget +llen +pttl +time +zrange +zrangebyscore +zrank +psubscribe +config|get +config|set +info +lrange +zcount +scan +role +select +cluster|myid +cluster|slots +asking ~app:* &app:{*}:notify &__keyspace@3__:app:{*}:meta"
 	run -64 sk sess-validate acl sessctl nope
 }
 
@@ -215,17 +215,17 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 
 @test "sessctl maintenance; a refused PTTL is named, exit 77" {
 	seed
-	rcli ZADD sess:index 1 gone >/dev/null
+	rcli ZADD sess:#{all}:index 1 gone >/dev/null
 	mkuser rcli admin sessctl maintenance
 	begin_flow rcli
 	REDIS_URL=$(url "$REDIS_PORT_T" admin) run -0 sctl maintenance
 	check_listed rcli sessctl maintenance
 	# a refused PTTL was taken for "kept" and the run said ok
-	rcli ZADD sess:index 1 gone >/dev/null
+	rcli ZADD sess:#{all}:index 1 gone >/dev/null
 	mkuser rcli admin sessctl maintenance -pttl
 	REDIS_URL=$(url "$REDIS_PORT_T" admin) run -77 --separate-stderr sctl maintenance
 	assert_refused pttl admin
-	assert_equal "$(rcli ZSCORE sess:index gone)" 1
+	assert_equal "$(rcli ZSCORE sess:#{all}:index gone)" 1
 }
 
 @test "sess-replay read: play, state, diff, verify, export, list, show, stats" {
@@ -276,7 +276,7 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	REDIS_URL=$(url "$REDIS_PORT_T" saver) run -77 --separate-stderr sk sess-replay delete s1
 	assert_refused zrem saver
 	assert_equal "$(rcli EXISTS 'sess:replay:{s1}')" 1
-	[ -n "$(rcli ZSCORE sess:replays s1)" ] || fail "the index entry is gone"
+	[ -n "$(rcli ZSCORE sess:#{all}:replays s1)" ] || fail "the index entry is gone"
 }
 
 @test "sess-migrate: source and target sides of copy, verify, resume, status, tasks, rollback, export, import" {
@@ -343,19 +343,19 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	check_listed rcli sess-validate sessions
 	rcli PERSIST 'sess:{s1}:events' >/dev/null
 	rcli HSET 'sess:{s1}:meta' agents 9 >/dev/null
-	rcli ZREM sess:index s1 >/dev/null
-	rcli ZADD sess:index 1 ghost >/dev/null
+	rcli ZREM sess:#{all}:index s1 >/dev/null
+	rcli ZADD sess:#{all}:index 1 ghost >/dev/null
 	mkuser rcli repairer sess-validate repair
 	begin_flow rcli
 	REDIS_URL=$(url "$REDIS_PORT_T" repairer) run -1 sk sess-validate sessions --all --repair
 	check_listed rcli sess-validate repair
 	REDIS_URL= run -0 sk sess-validate sessions --all
 	# a repair refused: named, exit 77, the index left as it was
-	rcli ZREM sess:index s1 >/dev/null
+	rcli ZREM sess:#{all}:index s1 >/dev/null
 	mkuser rcli repairer sess-validate repair -zadd
 	REDIS_URL=$(url "$REDIS_PORT_T" repairer) run -77 --separate-stderr sk sess-validate sessions --all --repair
 	[[ $stderr == *"ACL user repairer may not run zadd"*"ACL SETUSER repairer +zadd"* ]] || fail "$stderr"
-	assert_equal "$(rcli ZSCORE sess:index s1)" ""
+	assert_equal "$(rcli ZSCORE sess:#{all}:index s1)" ""
 }
 
 @test "sess-validate server: per tool and mode, what this user may run" {

@@ -152,3 +152,53 @@ drive() {
 	REDIS_URL=$(redis_url SOLO) run -1 sctl get x
 	redis_stop_named SOLO
 }
+
+@test "layout 3 on the cluster: each session's companions in its own slot; list, stats, agents, maintenance and save across the masters" {
+	local num p k slot id n
+	export REDIS_URL=$CLUSTER_URL
+	# (not $i: bats' run -N assigns an i of its own in the caller's scope)
+	for num in $(seq 1 30); do
+		run -0 sctl create --id "s$num" --agent "a$((num % 2 + 1))"
+		run -0 sctl emit "s$num" --actor "a$((num % 2 + 1))" --type modified
+	done
+	run -0 sctl join s1 a1
+	run -0 sctl emit s1 --actor a1 --type viewed
+	for num in 2 3 4; do
+		run -0 sctl complete "s$num"
+	done
+	run -0 sctl delete s5
+	# no global key anywhere; every index entry in a companion of its
+	# session's own slot, on that slot's master
+	n=0
+	for p in $CLUSTER_PORTS; do
+		for k in sess:index sess:stats sess:agents sess:agent:a1 sess:agent:a2; do
+			[ "$(redis-cli -p "$p" --scan --pattern "$k" | wc -l)" = 0 ] || fail "the global key $k on $p"
+		done
+		for k in $(redis-cli -p "$p" --scan --pattern 'sess:#{*}:index'); do
+			slot=$(redis-cli -p "$p" cluster keyslot "$k")
+			for id in $(redis-cli -p "$p" zrange "$k" 0 -1); do
+				[ "$(redis-cli -p "$p" cluster keyslot "{$id}")" = "$slot" ] ||
+					fail "$id is indexed in $k, another slot than its own"
+				n=$((n + 1))
+			done
+		done
+	done
+	[ "$n" -eq 29 ] || fail "29 index entries expected, $n found"
+	run -0 sctl list
+	[ "${#lines[@]}" -eq 29 ] || fail "list: ${#lines[@]} rows: $output"
+	refute_output --partial '"s5"'
+	# a1 made the 15 even ones and joined s1; a2 the odd ones but s5
+	run -0 sctl list --agent a1
+	[ "${#lines[@]}" -eq 16 ] || fail "a1's sessions: ${#lines[@]}: $output"
+	run -0 sctl list --agent a2
+	[ "${#lines[@]}" -eq 14 ] || fail "a2's sessions: ${#lines[@]}: $output"
+	run -0 sctl stats
+	assert_equal "$(jq -c '[.totalSessions, .deletedSessions, .completedSessions, .totalEvents, .eventsByType.modified, .eventsByType.viewed]' <<<"$output")" \
+		'[30,1,3,31,30,1]'
+	run -0 sctl maintenance --dry-run
+	run -0 sctl upgrade --check
+	# a saved replay and its index entry: one slot, one MULTI
+	run -0 sk sess-replay save s2
+	run -0 sk sess-replay list
+	assert_output --partial '"s2"'
+}

@@ -107,9 +107,9 @@ many_sessions() {
 		printf '{"op":"create","id":"s-%03d","agent":"a1"}\n' "$i"
 	done >"$BATS_TEST_TMPDIR/ops.jsonl"
 	run -0 "$SESSCTL" --url "$URL" batch <"$BATS_TEST_TMPDIR/ops.jsonl"
-	run -0 rcli ZCARD sess:index
+	run -0 rcli ZCARD sess:#{all}:index
 	[ "$output" -gt 100 ] || fail "the index holds $output sessions"
-	run -0 rcli ZREVRANGE sess:index 0 99
+	run -0 rcli ZREVRANGE sess:#{all}:index 0 99
 	[[ $'\n'"$output"$'\n' != *$'\n'first-zq$'\n'* ]] || fail "first-zq is among the 100 most recent"
 }
 
@@ -176,7 +176,7 @@ check() {
 	run -0 sessctl __complete --url "$URL" get ""
 	[ "${#lines[@]}" -eq 100 ] || fail "${#lines[@]} ids offered"
 	# expired sessions the index still holds are not offered
-	run -0 rcli ZADD sess:index 1000 first-gone
+	run -0 rcli ZADD sess:#{all}:index 1000 first-gone
 	run -0 sessctl __complete --url "$URL" get first-
 	assert_output "first-zq"
 }

@@ -395,7 +395,7 @@ failover_now() {
 	REDIS_URL=$srcurl sk_bg "$out" "$err" sess-migrate sync --all --to "$SENT_URL" --task sy --interval 1
 	bg=$!
 	for i in $(seq 1 300); do
-		[ "$(redis-cli -p "$first" ZCARD sess:index)" = 20 ] && break
+		[ "$(redis-cli -p "$first" ZCARD sess:#{all}:index)" = 20 ] && break
 		sleep 0.1
 	done
 	# events keep coming on the source through the failover

@@ -71,7 +71,7 @@ promtool_clean() {
 	sctl emit s1 --actor a1 --type modified >/dev/null
 	sctl emit s1 --actor a1 --type fixed >/dev/null
 	# a field no sesskit writer makes, as an older client or a hand may
-	rcli HSET sess:stats "$(printf 'type:we"ird\\x\nnl')" 7 >/dev/null
+	rcli HSET sess:#{all}:stats "$(printf 'type:we"ird\\x\nnl')" 7 >/dev/null
 	sk sess-health --format prometheus >"$BATS_TEST_TMPDIR/m.txt"
 	run -0 cat "$BATS_TEST_TMPDIR/m.txt"
 	assert_line '# TYPE sess_events_by_type_total counter'
@@ -86,7 +86,7 @@ promtool_clean() {
 	run -0 sk sess-health --format prometheus
 	assert_line 'sess_fence_active 0'
 	refute_line --partial 'sess_fence_info{'
-	rcli SET sess:fence 'redis://new:6379 "b"' >/dev/null
+	rcli SET sess:#{all}:fence 'redis://new:6379 "b"' >/dev/null
 	sk sess-health --format prometheus >"$BATS_TEST_TMPDIR/m.txt"
 	run -0 cat "$BATS_TEST_TMPDIR/m.txt"
 	assert_line 'sess_fence_active 1'
@@ -100,7 +100,7 @@ promtool_clean() {
 	local m
 	sctl create --agent a1 --id s1 >/dev/null
 	sctl emit s1 --actor a1 --type modified >/dev/null
-	rcli SET sess:fence redis://new:6379 >/dev/null
+	rcli SET sess:#{all}:fence redis://new:6379 >/dev/null
 	sk sess-health --format prometheus >"$BATS_TEST_TMPDIR/m.txt" || true
 	grep -q '^sess_up 1' "$BATS_TEST_TMPDIR/m.txt" || fail "no scrape: $(cat "$BATS_TEST_TMPDIR/m.txt")"
 	while read -r m; do
@@ -188,7 +188,7 @@ EOF
 	sctl create --agent a1 --id s1 >/dev/null
 	sctl emit s1 --actor a1 --type modified >/dev/null
 	sctl emit s1 --actor a1 --type fixed >/dev/null
-	rcli SET sess:fence redis://new:6379 >/dev/null
+	rcli SET sess:#{all}:fence redis://new:6379 >/dev/null
 	start_serve
 	curl -sf --max-time 30 "$BASE/metrics" >"$BATS_TEST_TMPDIR/m.txt" || fail "no scrape"
 	promtool_clean "$BATS_TEST_TMPDIR/m.txt"

@@ -34,7 +34,7 @@ copy_bg() {
 	assert_success
 	[ "$(echo "$output" | grep -c '"status":"copied"')" -eq 5 ] || fail "$output"
 	echo "$output" | tail -n 1 | jq -e '.summary and .copied == 5 and (.method | startswith("dump"))'
-	[ "$(dst ZCARD sess:index)" = 5 ] && [ "$(dst ZCARD sess:agent:bob)" = 5 ] || fail "indexes"
+	[ "$(dst ZCARD sess:#{all}:index)" = 5 ] && [ "$(dst ZCARD sess:#{all}:agent:bob)" = 5 ] || fail "indexes"
 	[ "$(dst HGET 'sess:{s1}:meta' h)" = "$(src HGET 'sess:{s1}:meta' h)" ] || fail "chain head"
 	# absolute expiry: the target's within a second of the source's
 	a=$(src PEXPIRETIME 'sess:{s3}:meta') b=$(dst PEXPIRETIME 'sess:{s3}:events')
@@ -63,26 +63,26 @@ copy_bg() {
 	done
 	sk sessctl complete m4 >/dev/null
 	state() {
-		dst ZRANGE sess:index 0 -1
+		dst ZRANGE sess:#{all}:index 0 -1
 		local k
-		for k in a0 a1 a2 c; do echo "== $k"; dst ZRANGE "sess:agent:$k" 0 -1; done
-		dst ZRANGE sess:agents 0 -1 WITHSCORES
-		dst HGETALL sess:stats | paste - - | sort
+		for k in a0 a1 a2 c; do echo "== $k"; dst ZRANGE "sess:#{all}:agent:$k" 0 -1; done
+		dst ZRANGE sess:#{all}:agents 0 -1 WITHSCORES
+		dst HGETALL sess:#{all}:stats | paste - - | sort
 	}
 	run sk sess-migrate copy --all --to "$DST" --batch 1
 	assert_success
-	one=$(state) one_idx=$(dst ZRANGE sess:index 0 -1 WITHSCORES)
+	one=$(state) one_idx=$(dst ZRANGE sess:#{all}:index 0 -1 WITHSCORES)
 	dst FLUSHALL >/dev/null
 	run sk sess-migrate copy --all --to "$DST" --batch 50
 	assert_success
 	[ "$(state)" = "$one" ] || fail "batched: $(state) vs one at a time: $one"
 	# the expiry scores: absolute, so within a few ms of each other
-	paste <(echo "$one_idx" | paste - -) <(dst ZRANGE sess:index 0 -1 WITHSCORES | paste - -) |
+	paste <(echo "$one_idx" | paste - -) <(dst ZRANGE sess:#{all}:index 0 -1 WITHSCORES | paste - -) |
 		awk '$1 != $3 || $2 - $4 > 3 || $4 - $2 > 3 { bad = 1 } END { exit bad }' || fail "index scores"
 	# and both are the source's sessions, members and counters
-	[ "$(dst ZCARD sess:index)" = 9 ] && [ "$(dst ZCARD sess:agent:c)" = 5 ] && [ "$(dst ZCARD sess:agent:a1)" = 3 ] || fail "members: $(state)"
-	[ "$(dst HGET sess:stats events)" = 8 ] && [ "$(dst HGET sess:stats sessions)" = 9 ] && [ "$(dst HGET sess:stats completed)" = 1 ] || fail "counters: $(dst HGETALL sess:stats)"
-	[ "$(dst ZCARD sess:agents)" = 4 ] || fail "registry"
+	[ "$(dst ZCARD sess:#{all}:index)" = 9 ] && [ "$(dst ZCARD sess:#{all}:agent:c)" = 5 ] && [ "$(dst ZCARD sess:#{all}:agent:a1)" = 3 ] || fail "members: $(state)"
+	[ "$(dst HGET sess:#{all}:stats events)" = 8 ] && [ "$(dst HGET sess:#{all}:stats sessions)" = 9 ] && [ "$(dst HGET sess:#{all}:stats completed)" = 1 ] || fail "counters: $(dst HGETALL sess:#{all}:stats)"
+	[ "$(dst ZCARD sess:#{all}:agents)" = 4 ] || fail "registry"
 }
 
 @test "structural method gives the same sessions" {
@@ -186,7 +186,7 @@ copy_bg() {
 	echo "$output" | tail -n 1 | jq -e '.removed == 2 and .restored == 1'
 	[ "$(dst HGET 'sess:{s1}:meta' h)" = "$before" ] || fail "s1 not restored"
 	[ "$(dst EXISTS 'sess:{s2}:meta')" = 0 ] && [ "$(dst EXISTS 'sess:{other}:meta')" = 1 ] || fail "wrong keys"
-	[ "$(dst ZSCORE sess:index s2)" = "" ] || fail "index left"
+	[ "$(dst ZSCORE sess:#{all}:index s2)" = "" ] || fail "index left"
 	run sk sess-migrate rollback rb --to "$DST"
 	assert_success
 	echo "$output" | tail -n 1 | jq -e '.removed == 0'
@@ -195,7 +195,9 @@ copy_bg() {
 @test "sessions sharing one expiry (a bulk import's): the walk takes each once, filtered or not" {
 	mk 1
 	clone 2000
-	[ "$(src ZCOUNT sess:index "$(src ZSCORE sess:index m0)" "$(src ZSCORE sess:index m0)")" = 2000 ] || fail "not tied"
+	# the 2000 clones and their original (its index entry is its keys'
+	# expiry, which the export carries) share one score
+	[ "$(src ZCOUNT sess:#{all}:index "$(src ZSCORE sess:#{all}:index m0)" "$(src ZSCORE sess:#{all}:index m0)")" = 2001 ] || fail "not tied"
 	# --match: most pages hold nothing wanted (m1, m10-m19, m100-m199, m1000-m1999)
 	run sk sess-migrate copy --all --match 'm1*' --to "$DST" --batch 7
 	assert_success
@@ -205,7 +207,7 @@ copy_bg() {
 	assert_success
 	echo "$output" | tail -n 1 | jq -e '.copied == 890 and .skipped == 1111'
 	! echo "$output" | grep '"status"' | cut -d'"' -f4 | sort | uniq -d | grep -q . || fail "a session twice"
-	[ "$(dst ZCARD sess:index)" = 2001 ]
+	[ "$(dst ZCARD sess:#{all}:index)" = 2001 ]
 }
 
 @test "kill -9 mid-copy, resume: source and target equal, nothing copied twice" {
@@ -214,7 +216,7 @@ copy_bg() {
 	copy_bg k9 10 3000 50
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null || true
-	n=$(dst ZCARD sess:index)
+	n=$(dst ZCARD sess:#{all}:index)
 	[ "$n" -lt 3001 ] || fail "finished before the kill"
 	run sk sess-migrate resume k9 --to "$DST"
 	assert_success
@@ -287,14 +289,14 @@ for i in range(3000):
     s["id"]="r%d"%i; print(json.dumps(s))' "$BATS_TEST_TMPDIR/one" >"$BATS_TEST_TMPDIR/many"
 	REDIS_URL=$DST sk sessctl create --agent zed --id keep >/dev/null
 	sk sess-migrate import "$BATS_TEST_TMPDIR/many" --to "$DST" --task imp >/dev/null
-	[ "$(dst ZCARD sess:index)" = 3001 ]
+	[ "$(dst ZCARD sess:#{all}:index)" = 3001 ]
 	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate rollback imp --to "$DST" --batch 10
 	pid=$!
-	for i in $(seq 1 100); do [ "$(dst ZCARD sess:index)" -lt 2990 ] && break; sleep 0.02; done
+	for i in $(seq 1 100); do [ "$(dst ZCARD sess:#{all}:index)" -lt 2990 ] && break; sleep 0.02; done
 	kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 	run sk sess-migrate rollback imp --to "$DST"
 	assert_success
-	[ "$(dst ZCARD sess:index)" = 1 ] && [ "$(dst EXISTS 'sess:{keep}:meta')" = 1 ] || fail "left: $(dst ZCARD sess:index)"
+	[ "$(dst ZCARD sess:#{all}:index)" = 1 ] && [ "$(dst EXISTS 'sess:{keep}:meta')" = 1 ] || fail "left: $(dst ZCARD sess:#{all}:index)"
 	[ "$(dst --scan --pattern 'sess:{r*' | wc -l)" = 0 ] || fail "keys left"
 }
 
@@ -348,7 +350,7 @@ ts_session() { # ID STATE SERIALISATION(full|compact)
 	for k in session events agents; do src EXPIRE "$k:$id" 7200 >/dev/null; done
 }
 
-@test "--from-layout legacy: the TypeScript layout becomes valid layout-2 sessions" {
+@test "--from-layout legacy: the TypeScript layout becomes valid layout-3 sessions" {
 	ts_session ts1 working full
 	ts_session ts2 broken compact
 	src HSET session:bad agentIds '["alice"]' state working created 1 updated 1 >/dev/null
@@ -381,9 +383,9 @@ ts_session() { # ID STATE SERIALISATION(full|compact)
 	run sk sess-migrate copy --all --to "redis://:wrong@127.0.0.1:$DST_PORT"
 	assert_failure 77
 	src SET 'sess:{bad}:meta' x >/dev/null
-	src ZADD sess:index 99999999999999 bad >/dev/null
+	src ZADD sess:#{all}:index 99999999999999 bad >/dev/null
 	src HSET 'sess:{old}:meta' v 9 state working >/dev/null
-	src ZADD sess:index 99999999999999 old >/dev/null
+	src ZADD sess:#{all}:index 99999999999999 old >/dev/null
 	run -65 sk sess-migrate copy --all --to "$DST" --task f1
 	echo "$output" | grep '"bad"' | grep -q bad_type
 	echo "$output" | grep '"old"' | grep -q bad_layout
@@ -431,4 +433,21 @@ for i in range(2000):
 	assert_failure 64
 	run sk sess-migrate status nosuch --to "$DST"
 	assert_failure 1
+}
+
+@test "a side with layout-2 data: refused (78) naming sessctl upgrade, nothing written; after the upgrade the copy runs" {
+	mk 2
+	src SET sess:layout 2 >/dev/null
+	run -78 sk sess-migrate copy --all --to "$DST"
+	assert_output --partial "--from"
+	assert_output --partial "sessctl upgrade"
+	assert_equal "$(dst DBSIZE)" 0
+	src SET sess:layout 3 >/dev/null
+	dst SET sess:layout 2 >/dev/null
+	run -78 sk sess-migrate copy --all --to "$DST"
+	assert_output --partial "--to"
+	assert_equal "$(dst DBSIZE)" 1
+	dst SET sess:layout 3 >/dev/null
+	run -0 sk sess-migrate copy --all --to "$DST"
+	assert_equal "$(dst ZCARD 'sess:#{all}:index')" 2
 }

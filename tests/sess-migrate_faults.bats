@@ -112,17 +112,17 @@ calls() {
 	SESSKIT_FAULT_EXIT_AFTER_PUTS=150 run sk sess-migrate copy --all --to "$DST" --task s6 --batch 40
 	assert_failure 137
 	marks=$(dst HLEN sess:migrate:s6:done)
-	[ "$marks" -ge 150 ] && [ "$(dst ZCARD sess:index)" -lt "$marks" ] || fail "the fault did not hit between put and upkeep"
+	[ "$marks" -ge 150 ] && [ "$(dst ZCARD sess:#{all}:index)" -lt "$marks" ] || fail "the fault did not hit between put and upkeep"
 	src CONFIG RESETSTAT >/dev/null
 	run sk sess-migrate resume s6 --to "$DST" --batch 40
 	assert_success
 	summary | jq -e '.copied + .alreadyDone == 301' || fail "$(summary)"
 	done=$(summary | jq .alreadyDone)
 	[ "$(calls multi)" = $((301 - done)) ] || fail "resume read $(calls multi) sessions for $((301 - done)) to copy"
-	[ "$(dst ZCARD sess:index)" = 301 ] || fail "index: $(dst ZCARD sess:index) of 301"
-	[ "$(dst ZCARD sess:agent:bob)" = 301 ] || fail "agent index: $(dst ZCARD sess:agent:bob)"
-	[ "$(dst HGET sess:stats sessions)" = 301 ] && [ "$(dst HGET sess:stats events)" = 903 ] || fail "counters: $(dst HGETALL sess:stats)"
-	[ "$(dst HGET sess:stats type:fixed)" = 602 ] && [ "$(dst HGET sess:stats type:modified)" = 301 ] || fail "type counters: $(dst HGETALL sess:stats)"
+	[ "$(dst ZCARD sess:#{all}:index)" = 301 ] || fail "index: $(dst ZCARD sess:#{all}:index) of 301"
+	[ "$(dst ZCARD sess:#{all}:agent:bob)" = 301 ] || fail "agent index: $(dst ZCARD sess:#{all}:agent:bob)"
+	[ "$(dst HGET sess:#{all}:stats sessions)" = 301 ] && [ "$(dst HGET sess:#{all}:stats events)" = 903 ] || fail "counters: $(dst HGETALL sess:#{all}:stats)"
+	[ "$(dst HGET sess:#{all}:stats type:fixed)" = 602 ] && [ "$(dst HGET sess:#{all}:stats type:modified)" = 301 ] || fail "type counters: $(dst HGETALL sess:#{all}:stats)"
 	[ "$(dst SCARD sess:migrate:s6:upkeep)" = 0 ] || fail "upkeep still pending"
 	REDIS_URL=$DST run sk sessctl list --limit 1000
 	assert_success
@@ -135,7 +135,7 @@ calls() {
 	mk 3
 	run sk sess-migrate copy --all --to "$DST"
 	assert_success
-	dst ZREM sess:index s2 >/dev/null
+	dst ZREM sess:#{all}:index s2 >/dev/null
 	run sk sess-migrate verify --all --deep --to "$DST"
 	assert_failure 1
 	printf '%s\n' "$output" | jq -se 'any(.[]; .id == "s2" and .status == "different" and any(.what[]?; . == "index"))' || fail "$output"
@@ -148,16 +148,16 @@ calls() {
 	sk sessctl create --agent zed --id e0 >/dev/null
 	run sk sess-migrate copy --all --to "$DST"
 	assert_success
-	[ "$(dst HGET sess:stats type:fixed)" = 4 ] && [ "$(dst HGET sess:stats type:modified)" = 2 ] || fail "copy: $(dst HGETALL sess:stats)"
+	[ "$(dst HGET sess:#{all}:stats type:fixed)" = 4 ] && [ "$(dst HGET sess:#{all}:stats type:modified)" = 2 ] || fail "copy: $(dst HGETALL sess:#{all}:stats)"
 	dst FLUSHALL >/dev/null
 	run sk sess-migrate copy --all --to "$DST" --method structural
 	assert_success
-	[ "$(dst HGET sess:stats type:fixed)" = 4 ] && [ "$(dst HGET sess:stats type:modified)" = 2 ] || fail "structural: $(dst HGETALL sess:stats)"
+	[ "$(dst HGET sess:#{all}:stats type:fixed)" = 4 ] && [ "$(dst HGET sess:#{all}:stats type:modified)" = 2 ] || fail "structural: $(dst HGETALL sess:#{all}:stats)"
 	dst FLUSHALL >/dev/null
 	sk sess-migrate export --all -o "$BATS_TEST_TMPDIR/f.jsonl" >/dev/null
 	run sk sess-migrate import "$BATS_TEST_TMPDIR/f.jsonl" --to "$DST"
 	assert_success
-	[ "$(dst HGET sess:stats type:fixed)" = 4 ] && [ "$(dst HGET sess:stats type:modified)" = 2 ] || fail "import: $(dst HGETALL sess:stats)"
+	[ "$(dst HGET sess:#{all}:stats type:fixed)" = 4 ] && [ "$(dst HGET sess:#{all}:stats type:modified)" = 2 ] || fail "import: $(dst HGETALL sess:#{all}:stats)"
 	# and sess-validate finds no counter drift on the target
 	REDIS_URL=$DST run sk sess-validate sessions --all
 	assert_success
@@ -178,7 +178,7 @@ calls() {
 	printf '%s\n' "$output" | jq -se 'any(.[]; .id == "s2" and .status == "kept")' || fail "$output"
 	printf '%s\n' "$output" | jq -se 'any(.[]; .id == "s3" and .status == "kept")' || fail "$output"
 	[ "$(dst HGET 'sess:{s2}:meta' h)" = "$h2" ] || fail "s2 was touched"
-	[ "$(dst ZSCORE sess:index s2)" != "" ] || fail "s2's index entry went"
+	[ "$(dst ZSCORE sess:#{all}:index s2)" != "" ] || fail "s2's index entry went"
 	[ "$(dst HGET 'sess:{s3}:meta' agent:carol)" != "" ] || fail "s3 was restored over the change"
 	[ "$(dst EXISTS 'sess:{s1}:meta')" = 0 ] || fail "s1 not removed"
 	REDIS_URL=$DST run sk sessctl events s2
@@ -206,12 +206,12 @@ calls() {
 	# the user deals with them as the kept lines say: deletes them
 	REDIS_URL=$DST sk sessctl delete s1 >/dev/null
 	REDIS_URL=$DST sk sessctl delete s3 >/dev/null
-	del=$(dst HGET sess:stats deleted)
+	del=$(dst HGET sess:#{all}:stats deleted)
 	run --separate-stderr sk sess-migrate rollback rbg --to "$DST"
 	assert_success
 	summary | jq -e '.removed == 0 and .restored == 0 and .kept == 0 and .gone == 2' || fail "$(summary)"
 	printf '%s\n' "$output" | jq -se '[.[] | select(.status == "gone") | .id] | sort == ["s1", "s3"]' || fail "$output"
-	[ "$(dst HGET sess:stats deleted)" = "$del" ] || fail "deleted counted again: $del -> $(dst HGET sess:stats deleted)"
+	[ "$(dst HGET sess:#{all}:stats deleted)" = "$del" ] || fail "deleted counted again: $del -> $(dst HGET sess:#{all}:stats deleted)"
 	[ "$(dst EXISTS 'sess:{s3}:meta')" = 0 ] || fail "s3 was restored over the user's delete"
 	[ "$(dst EXISTS sess:migrate:rbg:backup)" = 0 ] || fail "backup left: $(dst HKEYS sess:migrate:rbg:backup)"
 	[ "$(dst HGET sess:migrate:rbg status)" = rolled-back ] || fail "status"
@@ -403,10 +403,10 @@ PY
 	mk 1
 	clone 1500
 	run -0 sk sess-migrate copy --all --to "$DST" --task big --batch 2000
-	[ "$(dst ZCARD sess:index)" -ge 1500 ] || fail "copy: $(dst ZCARD sess:index)"
+	[ "$(dst ZCARD sess:#{all}:index)" -ge 1500 ] || fail "copy: $(dst ZCARD sess:#{all}:index)"
 	run -0 sk sess-migrate rollback big --to "$DST" --batch 5000
 	summary | jq -e '.removed == 1501' >/dev/null || fail "$(summary)"
-	assert_equal "$(dst ZCARD sess:index)" 0
+	assert_equal "$(dst ZCARD sess:#{all}:index)" 0
 	assert_equal "$(dst --scan --pattern 'sess:{*}:meta' | wc -l)" 0
 }
 

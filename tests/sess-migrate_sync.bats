@@ -26,7 +26,7 @@ teardown() {
 	local p
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
 	# the fence is per server: a test that fenced SRC must not leak it
-	src DEL sess:fence >/dev/null 2>&1 || true
+	src DEL sess:#{all}:fence >/dev/null 2>&1 || true
 }
 
 # many N PREFIX: N copies of one session on SRC, fast (export/import)
@@ -97,7 +97,7 @@ all_same() {
 	sk sessctl touch shortlived --ttl 1 >/dev/null
 	until_ok 20 '[ "$(src EXISTS "sess:{shortlived}:meta")" = 0 ]'
 	until_ok 20 '[ "$(dst EXISTS "sess:{shortlived}:meta")" = 0 ]'
-	[ "$(dst ZSCORE sess:index doomed)" = "" ] || fail "the deleted session is still indexed"
+	[ "$(dst ZSCORE sess:#{all}:index doomed)" = "" ] || fail "the deleted session is still indexed"
 	# the live part ran on the log, not on whole copies
 	grep -q '"id":"s1","status":"appended","events":1' "$BATS_TEST_TMPDIR/out"
 	grep -q '"id":"doomed","status":"removed"' "$BATS_TEST_TMPDIR/out"
@@ -234,7 +234,7 @@ all_same() {
 	sk sessctl emit "$first" --actor alice --type modified >/dev/null
 	# the kill's window between an arrival and its index entry, for sure
 	second=$(sed -n 2p "$BATS_TEST_TMPDIR/there")
-	dst ZREM sess:index "$second" >/dev/null
+	dst ZREM sess:#{all}:index "$second" >/dev/null
 	sk_bg "$BATS_TEST_TMPDIR/out2" "$BATS_TEST_TMPDIR/err2" sess-migrate resume k9 --to "$DST"
 	SYNC=$!
 	PIDS="$PIDS $SYNC"
@@ -251,7 +251,7 @@ all_same() {
 	assert_success
 	echo "$output" | tail -n 1 | jq -e '.equal == 2001'
 	# every session indexed on the target, also one the kill left out
-	[ "$(dst ZCARD sess:index)" = 2001 ] || fail "target index: $(dst ZCARD sess:index) of 2001"
+	[ "$(dst ZCARD sess:#{all}:index)" = 2001 ] || fail "target index: $(dst ZCARD sess:#{all}:index) of 2001"
 }
 
 @test "sync --cutover: fences the source, waits for zero lag, verifies, exits 0; writes there fail with 'moved' (69), reads work; unfence undoes it" {
@@ -345,6 +345,6 @@ all_same() {
 	sk sessctl emit s1 --actor bob --type reviewed >/dev/null
 	until_ok 20 all_same s1 s2
 	stop_sync
-	[ "$(dst HGET sess:stats type:modified)" = 3 ] && [ "$(dst HGET sess:stats type:reviewed)" = 1 ] &&
-		[ "$(dst HGET sess:stats type:fixed)" = 2 ] || fail "$(dst HGETALL sess:stats)"
+	[ "$(dst HGET sess:#{all}:stats type:modified)" = 3 ] && [ "$(dst HGET sess:#{all}:stats type:reviewed)" = 1 ] &&
+		[ "$(dst HGET sess:#{all}:stats type:fixed)" = 2 ] || fail "$(dst HGETALL sess:#{all}:stats)"
 }

@@ -223,20 +223,20 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 
 @test "fork counts its events: the stats' events and type:* counters, as for events emitted; validate finds no drift" {
 	scripted s10
-	ev=$(rcli HGET sess:stats events)
-	mod=$(rcli HGET sess:stats type:modified)
+	ev=$(rcli HGET sess:#{all}:stats events)
+	mod=$(rcli HGET sess:#{all}:stats type:modified)
 	run -0 rp fork s10 --at 4 --id s10-f
 	n=$(jq -r .events <<<"$output")
 	nmod=$(sctl events s10-f | jq -s '[.[] | select(.type == "modified")] | length')
 	[ "$n" -gt 0 ] && [ "$nmod" -gt 0 ] || fail "fork holds $n events, $nmod modified"
-	assert_equal "$(rcli HGET sess:stats events)" "$((ev + n))"
-	assert_equal "$(rcli HGET sess:stats type:modified)" "$((mod + nmod))"
+	assert_equal "$(rcli HGET sess:#{all}:stats events)" "$((ev + n))"
+	assert_equal "$(rcli HGET sess:#{all}:stats type:modified)" "$((mod + nmod))"
 	run -0 sk sess-validate sessions --all --strict
 	# a fork of a completed session is a completed session, counted so
-	cd=$(rcli HGET sess:stats completed)
+	cd=$(rcli HGET sess:#{all}:stats completed)
 	run -0 rp fork s10 --at "$(sctl get s10 | jq .seq)" --id s10-g
 	assert_equal "$(jq -r .state <<<"$output")" completed
-	assert_equal "$(rcli HGET sess:stats completed)" "$((cd + 1))"
+	assert_equal "$(rcli HGET sess:#{all}:stats completed)" "$((cd + 1))"
 	run -0 sk sess-validate sessions --all --strict
 }
 

@@ -97,7 +97,7 @@ session() {
 	session k2 5
 	rp save k1 k2 >/dev/null
 	# k1 saved ten days ago
-	rcli ZADD sess:replays "$(( $(date +%s) * 1000 - 10 * 86400000 ))" k1 >/dev/null
+	rcli ZADD sess:#{all}:replays "$(( $(date +%s) * 1000 - 10 * 86400000 ))" k1 >/dev/null
 	run -0 rp cleanup --older-than 7 --dry-run
 	assert_equal "$(jq -r 'select(.wouldDelete == true) | .id' <<<"$output")" k1
 	assert_equal "$(rcli EXISTS 'sess:replay:{k1}')" 1
@@ -204,7 +204,7 @@ PY
 	run rp import --id x4 "$BATS_TEST_TMPDIR/nosuch.jsonl"
 	assert_failure 66
 	assert_equal "$(rcli KEYS 'sess:replay:*')" ""
-	assert_equal "$(rcli ZCARD sess:replays)" 0
+	assert_equal "$(rcli ZCARD sess:#{all}:replays)" 0
 }
 
 @test "storedBytes is every byte the replay's hash holds; checkpoints are rebuilt from their records" {

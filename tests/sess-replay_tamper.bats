@@ -358,7 +358,7 @@ PY
 	run rp import --id v2 "$f"
 	assert_failure 78
 	assert_output --partial "version 2"
-	assert_equal "$(rcli ZCARD sess:replays)" 1
+	assert_equal "$(rcli ZCARD sess:#{all}:replays)" 1
 }
 
 @test "fork never writes a member id sesskit would refuse, whatever the history holds" {

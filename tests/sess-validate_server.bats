@@ -69,16 +69,20 @@ codes() { jq -r 'select(.code) | .code' <<<"$output" | sort | paste -sd, -; }
 	assert_failure 1
 	assert_equal "$(codes)" server.layout
 	assert_equal "$(jq -r .fix <<<"$output")" "run sessctl upgrade"
+	rcli SET sess:layout 2 >/dev/null
+	run -1 sv server
+	assert_equal "$(codes)" server.layout
+	assert_equal "$(jq -r .fix <<<"$output")" "run sessctl upgrade"
 	rcli SET sess:layout 9 >/dev/null
 	run sv server
 	assert_failure 1
-	rcli SET sess:layout 2 >/dev/null
+	rcli SET sess:layout 3 >/dev/null
 	run -0 sv server --prefix other
 	assert_equal "$(codes)" server.layout_absent
 }
 
 @test "a replica: every write would be refused" {
-	rcli SET sess:layout 2 >/dev/null
+	rcli SET sess:layout 3 >/dev/null
 	rcli REPLICAOF 127.0.0.1 "$(dead_port)" >/dev/null
 	run sv server
 	assert_failure 1
@@ -86,7 +90,7 @@ codes() { jq -r 'select(.code) | .code' <<<"$output" | sort | paste -sd, -; }
 }
 
 @test "the ACL: which commands the tools need are missing, per tool and mode" {
-	rcli SET sess:layout 2 >/dev/null
+	rcli SET sess:layout 3 >/dev/null
 	rcli ACL SETUSER limited on '>pw' '~*' '&*' +@read +ping +info '+acl|whoami' '+acl|dryrun' >/dev/null
 	printf 'pw\n' >"$BATS_TEST_TMPDIR/pw"
 	chmod 600 "$BATS_TEST_TMPDIR/pw"

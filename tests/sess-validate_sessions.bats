@@ -301,8 +301,8 @@ append() {
 @test "index: a session missing from it, an entry without a session; both repaired" {
 	mk s1 3
 	mk s2 3
-	rcli ZREM sess:index s1 >/dev/null
-	rcli ZADD sess:index 1 ghost >/dev/null
+	rcli ZREM sess:#{all}:index s1 >/dev/null
+	rcli ZADD sess:#{all}:index 1 ghost >/dev/null
 	run sv sessions s1
 	assert_failure 1
 	assert_equal "$(codes)" session.index_missing
@@ -311,11 +311,11 @@ append() {
 	assert_equal "$(codes)" "session.index_missing,session.index_orphan"
 	run -1 sv sessions --all --repair --dry-run
 	assert_equal "$(repairs)" "index_add,index_remove"
-	assert_equal "$(rcli ZSCORE sess:index ghost)" 1
+	assert_equal "$(rcli ZSCORE sess:#{all}:index ghost)" 1
 	run -1 sv sessions --all --repair
 	assert_equal "$(repairs)" "index_add,index_remove"
-	assert_equal "$(rcli ZSCORE sess:index ghost)" ""
-	[ -n "$(rcli ZSCORE sess:index s1)" ] || fail "s1 not indexed"
+	assert_equal "$(rcli ZSCORE sess:#{all}:index ghost)" ""
+	[ -n "$(rcli ZSCORE sess:#{all}:index s1)" ] || fail "s1 not indexed"
 	run sv sessions --all
 	assert_success
 }
@@ -335,13 +335,13 @@ append() {
 
 @test "--all: counters below what is stored drift; repaired upwards" {
 	mk s1 12
-	rcli HSET sess:stats events 2 type:note 1 sessions 0 >/dev/null
+	rcli HSET sess:#{all}:stats events 2 type:note 1 sessions 0 >/dev/null
 	run sv sessions --all
 	assert_success
 	assert_equal "$(codes)" "session.stats_drift,session.stats_drift,session.stats_drift"
 	run -0 sv sessions --all --repair
-	assert_equal "$(rcli HGET sess:stats events)" 12
-	assert_equal "$(rcli HGET sess:stats type:note)" 12
+	assert_equal "$(rcli HGET sess:#{all}:stats events)" 12
+	assert_equal "$(rcli HGET sess:#{all}:stats type:note)" 12
 	run -0 sv sessions --all
 	assert_output ""
 }

@@ -43,21 +43,21 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(echo "$output" | jq -r .id)" long
 	run -0 sctl maintenance --dry-run
 	assert_equal "$(echo "$output" | jq -r .prunedIndexEntries)" 1
-	assert_equal "$(rcli ZCARD sess:index)" 2
+	assert_equal "$(rcli ZCARD sess:#{all}:index)" 2
 	run sctl maintenance
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .prunedIndexEntries)" 1
 	assert_equal "$(echo "$output" | jq -r .prunedAgentEntries)" 1
-	assert_equal "$(rcli ZCARD sess:index)" 1
-	assert_equal "$(rcli ZSCORE sess:agent:a1 short)" ""
+	assert_equal "$(rcli ZCARD sess:#{all}:index)" 1
+	assert_equal "$(rcli ZSCORE sess:#{all}:agent:a1 short)" ""
 }
 
 @test "maintenance repairs an index entry that drifted" {
 	sctl create --agent a1 --id s1 >/dev/null
-	rcli ZADD sess:index 1 s1 >/dev/null
+	rcli ZADD sess:#{all}:index 1 s1 >/dev/null
 	run -0 sctl maintenance
 	assert_equal "$(echo "$output" | jq -r .repairedIndexEntries)" 1
-	[ "$(rcli ZSCORE sess:index s1 | cut -d. -f1)" -gt 1000000 ]
+	[ "$(rcli ZSCORE sess:#{all}:index s1 | cut -d. -f1)" -gt 1000000 ]
 }
 
 @test "maintenance trims logs to maxEventsPerSession, checkpointing first" {

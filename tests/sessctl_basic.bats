@@ -15,8 +15,8 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(echo "$output" | jq -c .agents)" '["a1"]'
 	ttl=$(rcli PTTL 'sess:{s1}:meta')
 	[ "$ttl" -gt 590000 ] && [ "$ttl" -le 600000 ] || fail "PTTL $ttl not in (590000, 600000]"
-	assert_equal "$(rcli HGET 'sess:{s1}:meta' v)" 2
-	assert_equal "$(rcli ZSCORE sess:index s1 | cut -d. -f1 | wc -c)" 14
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' v)" 3
+	assert_equal "$(rcli ZSCORE sess:#{all}:index s1 | cut -d. -f1 | wc -c)" 14
 }
 
 @test "create without an id makes a time-ordered UUID" {
@@ -48,7 +48,7 @@ setup() { load helpers/redis; common_setup; }
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .joined)" false
 	assert_equal "$(echo "$output" | jq -r .agentCount)" 2
-	assert_equal "$(rcli ZSCORE sess:agent:a2 s1 | wc -c)" 14
+	assert_equal "$(rcli ZSCORE sess:#{all}:agent:a2 s1 | wc -c)" 14
 }
 
 @test "join a missing session is refused and creates nothing" {
@@ -113,7 +113,7 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(echo "$output" | jq -r .duplicate)" true
 	assert_equal "$(echo "$output" | jq -r .seq)" 1
 	assert_equal "$(rcli LLEN 'sess:{s1}:events')" 1
-	assert_equal "$(rcli HGET sess:stats events)" 1
+	assert_equal "$(rcli HGET sess:#{all}:stats events)" 1
 }
 
 @test "stateTransition moves the state; a wrong 'from' is refused" {
@@ -195,8 +195,8 @@ setup() { load helpers/redis; common_setup; }
 	run sctl delete s1
 	assert_success
 	assert_equal "$(rcli EXISTS 'sess:{s1}:meta' 'sess:{s1}:events')" 0
-	assert_equal "$(rcli ZSCORE sess:index s1)" ""
-	assert_equal "$(rcli ZSCORE sess:agent:a2 s1)" ""
+	assert_equal "$(rcli ZSCORE sess:#{all}:index s1)" ""
+	assert_equal "$(rcli ZSCORE sess:#{all}:agent:a2 s1)" ""
 	run sctl delete s1
 	assert_failure 1
 }

@@ -112,6 +112,7 @@ v1() {
 	done
 	rcli EXPIRE "sess:{$id}:meta" 3600 >/dev/null
 	rcli EXPIRE "sess:{$id}:events" 3600 >/dev/null
+	# layout 1's global index
 	rcli ZADD sess:index 9999999999999 "$id" >/dev/null
 }
 
@@ -134,8 +135,12 @@ v1() {
 	assert_equal "$(rcli HGET 'sess:{old1}:meta' v)" 1
 	run sctl upgrade
 	assert_success
-	assert_equal "$(echo "$output" | jq -c '[.scanned, .upgraded, .layoutBefore, .layout]')" '[2,2,"1","2"]'
-	assert_equal "$(rcli GET sess:layout)" 2
+	assert_equal "$(echo "$output" | jq -c '[.scanned, .upgraded, .layoutBefore, .layout]')" '[2,2,"1","3"]'
+	assert_equal "$(rcli GET sess:layout)" 3
+	# the global index became the companion index (layout 3)
+	assert_equal "$(rcli EXISTS sess:index)" 0
+	assert_equal "$(rcli ZCARD 'sess:#{all}:index')" 2
+	assert_equal "$(rcli ZRANGE 'sess:#{all}:agent:a2' 0 -1 | sort | tr '\n' ' ')" "old1 old2 "
 	# the history starts at the upgrade, with the state then
 	run -0 rcli --raw LRANGE 'sess:{old1}:history' 0 -1
 	assert_equal "$(echo "$output" | jq -c '[.k, .at, .from, .state, .agents, .creator, .m]')" \
@@ -153,6 +158,59 @@ v1() {
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .seq)" 4
 	assert_equal "$(sctl events old1 | jq -r .seq | tr '\n' ' ')" "1 2 3 4 "
+}
+
+# to_layout2: this server's layout-3 data as layout 2 stored it: meta v 2,
+# the companions as global keys (sess:index, sess:stats, sess:agents,
+# sess:agent:A, sess:replays, sess:fence), the marker 2.
+to_layout2() {
+	local k id
+	for k in $(rcli --scan --pattern 'sess:{*}:meta'); do rcli HSET "$k" v 2 >/dev/null; done
+	for k in $(rcli --scan --pattern 'sess:#{all}:*'); do
+		rcli RENAME "$k" "sess:${k#sess:#\{all\}:}" >/dev/null
+	done
+	rcli SET sess:layout 2 >/dev/null
+}
+
+@test "layout 2 data: upgraded to 3 in place, the global keys moved into the companions, every answer the same" {
+	sctl create --id l1 --agent a1 >/dev/null
+	sctl create --id l2 --agent a2 >/dev/null
+	sctl join l1 a2 >/dev/null
+	sctl emit l1 --actor a1 --type modified >/dev/null
+	sctl emit l1 --actor a2 --type viewed >/dev/null
+	sctl emit l2 --actor a2 --type modified >/dev/null
+	sctl complete l2 >/dev/null
+	sctl create --id l3 --agent a1 >/dev/null
+	sctl delete l3 >/dev/null
+	before_list=$(sctl list | jq -c 'del(.cursor)')
+	before_agent=$(sctl list --agent a2 | jq -c 'del(.cursor)')
+	before_stats=$(sctl stats | jq -cS 'del(.activeSessions)')
+	before_h=$(rcli HGET 'sess:{l1}:meta' h)
+	before_hist=$(rcli LRANGE 'sess:{l1}:history' 0 -1)
+	to_layout2
+	assert_equal "$(rcli EXISTS 'sess:#{all}:index' sess:index sess:stats 'sess:agent:a2')" 3
+	run sctl emit l1 --actor a1 --type modified
+	assert_failure 78
+	assert_output --partial "sessctl upgrade"
+	run sctl upgrade --check
+	assert_failure 1
+	assert_equal "$(jq -c '[.scanned, .pending, .layoutBefore]' <<<"$output")" '[2,2,"2"]'
+	run -0 sctl upgrade
+	assert_equal "$(jq -c '[.scanned, .upgraded, .layoutBefore, .layout]' <<<"$output")" '[2,2,"2","3"]'
+	# no global key left; the companions hold what they held
+	assert_equal "$(rcli EXISTS sess:index sess:stats sess:agents 'sess:agent:a1' 'sess:agent:a2')" 0
+	assert_equal "$(rcli GET sess:layout)" 3
+	assert_equal "$(sctl list | jq -c 'del(.cursor)')" "$before_list"
+	assert_equal "$(sctl list --agent a2 | jq -c 'del(.cursor)')" "$before_agent"
+	assert_equal "$(sctl stats | jq -cS 'del(.activeSessions)')" "$before_stats"
+	# the sessions themselves unchanged: no record, the same chain
+	assert_equal "$(rcli HGET 'sess:{l1}:meta' h)" "$before_h"
+	assert_equal "$(rcli LRANGE 'sess:{l1}:history' 0 -1)" "$before_hist"
+	assert_equal "$(rcli HGET 'sess:{l1}:meta' v)" 3
+	run -0 sctl upgrade --check
+	run -0 sctl emit l1 --actor a1 --type modified
+	assert_equal "$(jq -r .seq <<<"$output")" 3
+	assert_equal "$(rcli HGET 'sess:#{all}:stats' events)" 4
 }
 
 @test "upgrade: a layout it does not know is refused, nothing changed" {

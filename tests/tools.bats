@@ -51,6 +51,25 @@ T
 	assert_line --index 2 --partial "t.bats:12: run without a status check"
 }
 
+@test "lint-bats refuses \$i after a run -N (bats 1.8's run -N sets the caller's i), not before it or after i is set again" {
+	sed 's/^AT/@test/' >"$BATS_TEST_TMPDIR/t.bats" <<'T'
+AT "x" {
+	local i
+	for i in 1 2; do
+		run -0 sctl create --id "s$i"
+		run -0 sctl emit "s$i"
+	done
+	for ((i = 1; i <= 3; i++)); do
+		echo "$i"
+	done
+	while read -r i; do echo "$i"; done <f
+}
+T
+	run -1 "$SESSKIT_SRCDIR/tools/lint-bats" "$BATS_TEST_TMPDIR/t.bats"
+	assert_equal "${#lines[@]}" 1
+	assert_line --index 0 --partial "t.bats:5: \$i after a run -N"
+}
+
 @test "check-layers: every include points down, no cycle" {
 	run -0 "$SESSKIT_SRCDIR/tools/check-layers" "$SESSKIT_SRCDIR/src"
 	assert_output ""

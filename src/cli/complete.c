@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/base/schema.h"
 #include "core/model/keys.h"
 
 #define IDS_RECENT 100    /* ids offered for an empty word: the most recent */
@@ -160,7 +161,11 @@ static void session_ids(struct cli_app *a, const char *cur, const char *pfx)
 		a->cfg.command_timeout_ms = IDS_TIMEOUT_MS;
 	if (sess_conn_open(&a->conn, &a->cfg, &a->err))
 		return;
-	sess_key_index(key, a->cfg.prefix);
+	/* the one index of a standalone server (a cluster's are one per slot:
+	 * 16,384 reads are too many for a shell waiting on a Tab) */
+	if (sess_conn_cluster(&a->conn, &a->err) != 0)
+		goto out;
+	sess_key_index(key, a->cfg.prefix, SESS_S_TAG_ONE);
 	if ((now = server_ms(a)) < 0)
 		goto out;
 	if (*cur) {

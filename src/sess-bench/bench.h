@@ -49,6 +49,7 @@ struct sb_scn {
 	char **emit_cmd;             /* emit: each session's command, formatted */
 	size_t *emit_len;
 	char *event_json;            /* the event every emit sends */
+	int per_slot;                /* a cluster: each session's companions are its slot's */
 };
 
 /* Per client: its random state and where it is in its cycle. */

@@ -5,9 +5,8 @@
  * running the same EVALSHA is like for like), the other changes are the
  * same session scripts with the same keys and arguments as lifecycle.c
  * and checkpoint.c pass them, get is view.c's HGETALL + PTTL, list is one
- * page of the index and its rows' meta. What sess-bench leaves out is the
- * global index upkeep sessctl queues after a change (index.h): it is
- * another slot's work, and the scripts are what a session costs.
+ * page of the index and its rows' meta. The scripts keep the companion
+ * index and counters themselves (layout 3), so their cost is included.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,9 +138,8 @@ static char *event_json(const struct sb_opts *o, const char *actor)
 static int emit_cmd(const struct sb_scn *s, const char *id, const char *actor,
 		    char **cmd, size_t *len, struct sess_err *err)
 {
-	struct sess_conn none = {0};
-	struct sess_ctx ctx = {&none, s->cfg};
 	struct sess_emit_req req;
+	struct sess_keys k;
 	struct sess_event ev;
 	cJSON *j = NULL;
 	char *text = actor ? event_json(s->o, actor) : NULL;
@@ -152,7 +150,9 @@ static int emit_cmd(const struct sb_scn *s, const char *id, const char *actor,
 	free(text);
 	if (!j || sess_event_from_json(&ev, j, err) || sess_event_validate(&ev, err))
 		goto done;
-	if (sess_emit_req_init(&ctx, id, &req, err))
+	sess_keys_init(&k, s->cfg->prefix, id);
+	sess_keys_tag(&k, s->cfg->prefix, sess_key_tag(id, s->per_slot));
+	if (sess_emit_req_init_keys(s->cfg, id, &k, &req, err))
 		goto done;
 	if (sess_emit_req_add(&req, &ev, err) == 0 && (argc = sess_emit_req_argv(&req)) > 0) {
 		n = redisFormatCommandArgv(cmd, argc, req.argv, req.lens);
@@ -175,7 +175,7 @@ int sb_scn_setup(struct sb_scn *s, struct sess_ctx *ctx, struct sess_err *err)
 	long i, n = s->o->sessions;
 	int need_emit = !strcmp(s->name, "emit") || !strcmp(s->name, "mixed");
 
-	if (sess_script_load_all(ctx->conn, err))
+	if (sess_script_load_all(ctx->conn, err) || (s->per_slot = sess_conn_cluster(ctx->conn, err)) < 0)
 		return -1;
 	s->event_json = event_json(s->o, "a1");
 	if (!(s->ids = calloc((size_t)n, sizeof *s->ids)) || !s->event_json)
@@ -242,6 +242,7 @@ static int script(const struct sb_scn *s, struct sess_conn *conn, enum sess_scri
 	int argc;
 
 	sess_keys_init(&k, s->cfg->prefix, id);
+	sess_keys_tag(&k, s->cfg->prefix, sess_key_tag(id, s->per_slot));
 	argc = sess_script_argv(sc, nkeys, k.v, nargs, args, argv, lens, nk);
 	return sess_conn_append(conn, argc, argv, lens, NULL);
 }
@@ -254,7 +255,7 @@ static int op_join_leave(const struct sb_scn *s, struct sess_conn *conn, int op,
 
 	sess_key_agent_field(field, agent);
 	snprintf(grace, sizeof grace, "%ld", s->cfg->grace_ttl);
-	return script(s, conn, op == SB_JOIN ? SESS_LUA_JOIN : SESS_LUA_LEAVE, SESS_NKEYS, id,
+	return script(s, conn, op == SB_JOIN ? SESS_LUA_JOIN : SESS_LUA_LEAVE, SESS_NKEYS_ALL, id,
 		      op == SB_JOIN ? 1 : 2, args);
 }
 
@@ -295,7 +296,9 @@ static int op_list(const struct sb_scn *s, struct sess_conn *conn, int *nreplies
 	char idx[SESS_KEY_MAX], meta[SESS_KEY_MAX];
 	long i, n = s->o->sessions < LIST_PAGE ? s->o->sessions : LIST_PAGE;
 
-	sess_key_index(idx, s->cfg->prefix);
+	/* the standalone server's one index (list on a cluster reads every
+	 * slot's: sess-bench's list is a standalone figure) */
+	sess_key_index(idx, s->cfg->prefix, SESS_S_TAG_ONE);
 	if (sess_conn_appendf(conn, NULL, "ZREVRANGE %s 0 %ld WITHSCORES", idx, n - 1))
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -320,7 +323,7 @@ static int op_create(const struct sb_scn *s, struct sb_client *c, struct sess_co
 	snprintf(ttl, sizeof ttl, "%ld", s->cfg->default_ttl);
 	for (i = 0; i < s->o->batch; i++) {
 		snprintf(id, sizeof id, "c%d-%ld-%ld", c->index, c->made, i);
-		if (script(s, conn, SESS_LUA_CREATE, SESS_NKEYS, id, 4, args))
+		if (script(s, conn, SESS_LUA_CREATE, SESS_NKEYS_ALL, id, 4, args))
 			return -1;
 	}
 	*nreplies = (int)s->o->batch;

@@ -7,6 +7,7 @@
 
 #include "core/model/ids.h"
 #include "core/model/keys.h"
+#include "core/session/tags.h"
 #include "core/redis/pipe.h"
 #include "core/session/view.h"
 
@@ -256,26 +257,31 @@ static long long int_reply(const redisReply *r)
 	return 0;
 }
 
-/* The per-type fields of an HGETALL reply into out (all or nothing). */
+/* The per-type fields of an HGETALL reply added into out (a type seen
+ * in an earlier tag's hash adds up). */
 static int take_types(const redisReply *r, struct sess_counters *out, struct sess_err *err)
 {
 	const size_t plen = sizeof SESS_S_STAT_TYPE_PREFIX - 1;
-	size_t i, n = 0;
+	size_t i, j;
 
-	for (i = 0; i + 1 < r->elements; i += 2)
-		n += r->element[i]->type == REDIS_REPLY_STRING &&
-		     !strncmp(r->element[i]->str, SESS_S_STAT_TYPE_PREFIX, plen);
-	if (n && !(out->types = calloc(n, sizeof *out->types)))
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 	for (i = 0; i + 1 < r->elements; i += 2) {
 		const redisReply *f = r->element[i];
 		if (f->type != REDIS_REPLY_STRING || strncmp(f->str, SESS_S_STAT_TYPE_PREFIX, plen))
 			continue;
-		if (!(out->types[out->ntypes].type = strdup(f->str + plen))) {
-			sess_counters_free(out);
-			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		for (j = 0; j < out->ntypes; j++)
+			if (!strcmp(out->types[j].type, f->str + plen))
+				break;
+		if (j == out->ntypes) {
+			void *v = realloc(out->types, (out->ntypes + 1) * sizeof *out->types);
+			if (!v)
+				return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+			out->types = v;
+			out->types[j].n = 0;
+			if (!(out->types[j].type = strdup(f->str + plen)))
+				return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+			out->ntypes++;
 		}
-		out->types[out->ntypes++].n = int_reply(r->element[i + 1]);
+		out->types[j].n += int_reply(r->element[i + 1]);
 	}
 	return 0;
 }
@@ -295,37 +301,44 @@ int sess_probe_counters(struct sess_ctx *s, int with_types,
 			struct sess_counters *out, struct sess_err *err)
 {
 	char stats[SESS_KEY_MAX];
-	redisReply *r;
-	int rc = 0;
+	const char **tags;
+	struct sess_pipe p;
+	int ntags, i, rc = 0;
 
 	memset(out, 0, sizeof *out);
-	sess_key_stats(stats, s->cfg->prefix);
-	if (with_types)
-		r = sess_conn_cmdf(s->conn, err, "HGETALL %s", stats);
-	else
-		r = sess_conn_cmdf(s->conn, err, "HMGET %s " SESS_S_STAT_SESSIONS " " SESS_S_STAT_EVENTS
-				   " " SESS_S_STAT_COMPLETED " " SESS_S_STAT_DELETED, stats);
-	if (!r)
+	if (sess_tags_used(s, &tags, &ntags, err))
 		return -1;
-	out->t_ms = sess_probe_clock_ms();
-	if (r->type == REDIS_REPLY_ERROR) {
-		rc = sess_conn_reply_error(s->conn, r, err);
-	} else if (r->type != REDIS_REPLY_ARRAY || (!with_types && r->elements != 4)) {
-		rc = sess_err_set(err, SESS_E_INTERNAL, "bad_reply", "%s of %s gave no array",
-				  with_types ? "HGETALL" : "HMGET", stats);
-	} else if (with_types) {
-		out->sessions = field(r, SESS_S_STAT_SESSIONS);
-		out->events = field(r, SESS_S_STAT_EVENTS);
-		out->completed = field(r, SESS_S_STAT_COMPLETED);
-		out->deleted = field(r, SESS_S_STAT_DELETED);
-		rc = take_types(r, out, err);
-	} else {
-		out->sessions = int_reply(r->element[0]);
-		out->events = int_reply(r->element[1]);
-		out->completed = int_reply(r->element[2]);
-		out->deleted = int_reply(r->element[3]);
+	/* every tag's counters (one hash on a standalone server) */
+	sess_pipe_init(&p, s->conn);
+	for (i = 0; i < ntags && !rc; i++) {
+		sess_key_stats(stats, s->cfg->prefix, tags[i]);
+		rc = sess_pipe_cmdf(&p, 0, err, "HGETALL %s", stats);
 	}
-	freeReplyObject(r);
+	free(tags);
+	while (!rc && sess_pipe_pending(&p)) {
+		redisReply *r;
+		if ((rc = sess_pipe_next(&p, &r, NULL, err)))
+			break;
+		if (r->type == REDIS_REPLY_ERROR) {
+			rc = sess_conn_reply_error(s->conn, r, err);
+		} else if (r->type != REDIS_REPLY_ARRAY) {
+			rc = sess_err_set(err, SESS_E_INTERNAL, "bad_reply", "HGETALL of %s gave no array", stats);
+		} else {
+			out->sessions += field(r, SESS_S_STAT_SESSIONS);
+			out->events += field(r, SESS_S_STAT_EVENTS);
+			out->completed += field(r, SESS_S_STAT_COMPLETED);
+			out->deleted += field(r, SESS_S_STAT_DELETED);
+			if (with_types)
+				rc = take_types(r, out, err);
+		}
+		freeReplyObject(r);
+	}
+	if (rc) {
+		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+		sess_counters_free(out);
+	}
+	sess_pipe_free(&p);
+	out->t_ms = sess_probe_clock_ms();
 	return rc;
 }
 
@@ -390,47 +403,78 @@ done:
 	return rc;
 }
 
+/* Four counts of one tag's index (its replies next on p) added into out. */
+static int add_index(struct sess_pipe *p, struct sess_ctx *s, struct sess_probe_sessions *out,
+		     struct sess_err *err)
+{
+	redisReply *r[4] = {0};
+	long long v[4] = {0, 0, 0, 0};
+	int i, rc = 0;
+
+	for (i = 0; i < 4 && !rc; i++)
+		rc = sess_pipe_next(p, &r[i], NULL, err);
+	for (i = 0; i < 4 && !rc; i++)
+		rc = check_int(r[i], &v[i], i == 2 ? "ZCARD" : "ZCOUNT", s->conn, err);
+	if (!rc) {
+		out->active += v[0];
+		out->expiring += v[1];
+		out->indexed += v[2];
+		out->stale += v[3];
+	}
+	for (i = 0; i < 4; i++)
+		if (r[i])
+			freeReplyObject(r[i]);
+	return rc;
+}
+
 int sess_probe_sessions(struct sess_ctx *s, long long window_ms, int sample,
 			struct sess_probe_sessions *out, struct sess_err *err)
 {
 	char idx[SESS_KEY_MAX], layout[SESS_KEY_MAX], fence[SESS_KEY_MAX];
-	redisReply *r[6] = {0}, *m = NULL;
+	redisReply *r[2] = {0}, *m = NULL;
 	struct sess_pipe p;
+	const char **tags = NULL;
 	long long now = sess_now_ms();
-	int rc = -1, i;
+	int rc = -1, i, ntags, all;
 
 	memset(out, 0, sizeof *out);
 	if (sample < 0 || sample > 1000)
 		return sess_err_set(err, SESS_E_USAGE, NULL, "the drift sample must be 0 to 1000, not %d", sample);
-	sess_key_index(idx, s->cfg->prefix);
+	if (sess_tags_count(s, &all, err) || sess_tags_used(s, &tags, &ntags, err))
+		return -1;
 	sess_key_layout(layout, s->cfg->prefix);
-	sess_key_fence(fence, s->cfg->prefix);
+	/* a cutover fences every tag at once: the first one tells */
+	sess_key_fence(fence, s->cfg->prefix, sess_tag_at(all, 0));
 	sess_pipe_init(&p, s->conn);
-	if (sess_pipe_cmdf(&p, 0, err, "ZCOUNT %s (%lld +inf", idx, now) ||
-	    sess_pipe_cmdf(&p, 0, err, "ZCOUNT %s (%lld %lld", idx, now, now + window_ms) ||
-	    sess_pipe_cmdf(&p, 0, err, "ZCARD %s", idx) ||
-	    sess_pipe_cmdf(&p, 0, err, "ZCOUNT %s -inf %lld", idx, now) ||
-	    sess_pipe_cmdf(&p, 0, err, "GET %s", layout) ||
+	if (sess_pipe_cmdf(&p, 0, err, "GET %s", layout) ||
 	    sess_pipe_cmdf(&p, 0, err, "GET %s", fence))
 		goto done;
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < ntags; i++) {
+		sess_key_index(idx, s->cfg->prefix, tags[i]);
+		if (sess_pipe_cmdf(&p, 0, err, "ZCOUNT %s (%lld +inf", idx, now) ||
+		    sess_pipe_cmdf(&p, 0, err, "ZCOUNT %s (%lld %lld", idx, now, now + window_ms) ||
+		    sess_pipe_cmdf(&p, 0, err, "ZCARD %s", idx) ||
+		    sess_pipe_cmdf(&p, 0, err, "ZCOUNT %s -inf %lld", idx, now))
+			goto done;
+	}
+	for (i = 0; i < 2; i++)
 		if (sess_pipe_next(&p, &r[i], NULL, err))
 			goto done;
-	if (check_int(r[0], &out->active, "ZCOUNT", s->conn, err) ||
-	    check_int(r[1], &out->expiring, "ZCOUNT", s->conn, err) ||
-	    check_int(r[2], &out->indexed, "ZCARD", s->conn, err) ||
-	    check_int(r[3], &out->stale, "ZCOUNT", s->conn, err))
-		goto done;
-	if (r[4]->type == REDIS_REPLY_STRING)
-		snprintf(out->layout, sizeof out->layout, "%s", r[4]->str);
+	for (i = 0; i < ntags; i++)
+		if (add_index(&p, s, out, err))
+			goto done;
+	if (r[0]->type == REDIS_REPLY_STRING)
+		snprintf(out->layout, sizeof out->layout, "%s", r[0]->str);
 	out->layout_known = sess_layout_ok(out->layout[0] ? out->layout : NULL, NULL) == 0;
-	if (r[5]->type == REDIS_REPLY_STRING) {
+	if (r[1]->type == REDIS_REPLY_STRING) {
 		out->fenced = 1;
-		snprintf(out->fence, sizeof out->fence, "%s", r[5]->str);
+		snprintf(out->fence, sizeof out->fence, "%s", r[1]->str);
 	}
-	if (sample > 0 && out->active > 0) {
-		/* ZRANDMEMBER (6.2+) samples the whole index; ZRANGE (older
-		 * servers) only its soonest-expiring entries */
+	if (sample > 0 && out->active > 0 && ntags > 0) {
+		/* ZRANDMEMBER (6.2+) samples the whole index (on a cluster,
+		 * the first slot's in use); ZRANGE (older servers) only its
+		 * soonest-expiring entries */
+		sess_key_index(idx, s->cfg->prefix, tags[0]);
 		m = sess_conn_cmdf(s->conn, NULL, "ZRANDMEMBER %s %d WITHSCORES", idx, sample);
 		if (!m && !(m = sess_conn_cmdf(s->conn, err, "ZRANGE %s 0 %d WITHSCORES", idx, sample - 1)))
 			goto done;
@@ -439,11 +483,14 @@ int sess_probe_sessions(struct sess_ctx *s, long long window_ms, int sample,
 	}
 	rc = 0;
 done:
+	if (rc)
+		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
 	sess_pipe_free(&p);
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 2; i++)
 		if (r[i])
 			freeReplyObject(r[i]);
 	if (m)
 		freeReplyObject(m);
+	free(tags);
 	return rc;
 }

@@ -155,7 +155,7 @@ static int absent_status(struct mig_run *run, const char *id)
 		return MIG_EXPIRED;
 	if (run->legacy)
 		return MIG_EXPIRED; /* SCAN saw it */
-	sess_key_index(idx, run->src->cfg.prefix);
+	sess_key_index(idx, run->src->cfg.prefix, SESS_S_TAG_ONE);
 	if ((r = sess_conn_cmdf(&run->src->conn, NULL, "ZSCORE %s %s", idx, id))) {
 		if (r->type == REDIS_REPLY_STRING)
 			st = MIG_EXPIRED;

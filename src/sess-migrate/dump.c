@@ -440,9 +440,10 @@ int sess_snap_arrive(struct sess_arrivals *ar, const struct sess_snap *s,
 		    sess_arrivals_joined(ar, s->id, a, when, expiry, err))
 			return -1;
 	}
-	if (recount)
-		sess_arrivals_count(ar, sess_snap_meta_ll(s, SESS_S_F_SEQ, 0) - sess_snap_meta_ll(s, SESS_S_F_BASE, 0),
-				    state && !strcmp(state, SESS_S_COMPLETED));
+	if (recount &&
+	    sess_arrivals_count(ar, sess_snap_meta_ll(s, SESS_S_F_SEQ, 0) - sess_snap_meta_ll(s, SESS_S_F_BASE, 0),
+				state && !strcmp(state, SESS_S_COMPLETED), err))
+		return -1;
 	for (i = 0; recount && i + 1 < s->types.n; i += 2)
 		if (sess_arrivals_type(ar, s->types.v[i], strtoll(s->types.v[i + 1], NULL, 10), err))
 			return -1;

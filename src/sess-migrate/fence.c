@@ -72,7 +72,7 @@ int sess_fence_set(struct sess_conn *c, const char *prefix, const char *where,
 	if (!where[0] || strlen(where) > 512)
 		return sess_err_set(err, SESS_E_USAGE, NULL,
 				    "the fence's target description must be 1 to 512 bytes");
-	sess_key_fence(key, prefix);
+	sess_key_fence(key, prefix, SESS_S_TAG_ONE);
 	if (!(r = sess_conn_cmdf(c, err, "SET %s %s", key, where)))
 		return -1;
 	freeReplyObject(r);
@@ -85,7 +85,7 @@ int sess_fence_lift(struct sess_conn *c, const char *prefix, long *n,
 	char key[SESS_KEY_MAX];
 	redisReply *r;
 
-	sess_key_fence(key, prefix);
+	sess_key_fence(key, prefix, SESS_S_TAG_ONE);
 	if (!(r = sess_conn_cmdf(c, err, "DEL %s", key)))
 		return -1;
 	freeReplyObject(r);
@@ -98,7 +98,7 @@ int sess_fence_get(struct sess_conn *c, const char *prefix, char *buf,
 	char key[SESS_KEY_MAX];
 	redisReply *r;
 
-	sess_key_fence(key, prefix);
+	sess_key_fence(key, prefix, SESS_S_TAG_ONE);
 	if (!(r = sess_conn_cmdf(c, err, "GET %s", key)))
 		return -1;
 	snprintf(buf, size, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");

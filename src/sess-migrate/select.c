@@ -123,7 +123,7 @@ static int index_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int 
 	long want = max, asked;
 	int n = 0, rank_ok = 1;
 
-	sess_key_index(idx, sel->prefix);
+	sess_key_index(idx, sel->prefix, SESS_S_TAG_ONE);
 	for (;;) {
 		redisReply *r = NULL;
 		size_t i;
@@ -304,7 +304,7 @@ long mig_sel_total(struct mig_sel *sel, struct sess_conn *c)
 	if (sel->kind == SEL_PLAN)
 		r = sess_conn_cmdf(c, NULL, "LLEN %s", sel->plan_key);
 	else if (sel->kind == SEL_INDEX) {
-		sess_key_index(idx, sel->prefix);
+		sess_key_index(idx, sel->prefix, SESS_S_TAG_ONE);
 		r = sess_conn_cmdf(c, NULL, "ZCOUNT %s %lld +inf", idx,
 				   sel->since >= 0 ? sel->since + sel->floor_add : 0);
 	} else

@@ -7,6 +7,9 @@
 
 #include "migrate.h"
 
+#include "core/model/keys.h"
+#include "core/model/layout.h"
+
 int mig_out(struct cli_app *a)
 {
 	int warn = 0;
@@ -20,6 +23,29 @@ int mig_out(struct cli_app *a)
 	if (cli_out_init(&a->out, stdout, a->common.color, &a->err))
 		return cli_app_fail(a);
 	return 0;
+}
+
+/* Data of an older layout (2, 1) on a side: its sessions and its global
+ * index would be read as absent, or written beside sessions of another
+ * layout; sessctl upgrade brings it to this one first. A newer layout:
+ * this sesskit does not know it. 0, or the exit code (78). */
+static int layout_side(struct cli_app *a, struct mig_side *s, const char *what)
+{
+	char key[SESS_KEY_MAX];
+	redisReply *r;
+	int rc = 0;
+
+	sess_key_layout(key, s->cfg.prefix);
+	if (!(r = sess_conn_cmdf(&s->conn, &a->err, "GET %s", key))) {
+		sess_err_prefix(&a->err, "%s", what);
+		return cli_app_fail(a);
+	}
+	if (r->type == REDIS_REPLY_STRING && sess_layout_ok(r->str, &a->err)) {
+		sess_err_prefix(&a->err, "%s", what);
+		rc = cli_app_fail(a);
+	}
+	freeReplyObject(r);
+	return rc;
 }
 
 int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
@@ -59,7 +85,20 @@ int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
 		return cli_app_fail(a);
 	}
 	s->open = 1;
-	return 0;
+	/* layout 3 on a cluster keeps a slot's index beside its sessions:
+	 * sess-migrate reads and writes the one set of a standalone server */
+	switch (sess_conn_cluster(&s->conn, &a->err)) {
+	case 0:
+		return layout_side(a, s, what);
+	case 1:
+		sess_err_set(&a->err, SESS_E_CONFIG, "cluster",
+			     "%s is a Redis Cluster, which sess-migrate does not read or write yet; migrate through a standalone server (or set REDIS_CLUSTER=no to talk to one node as a plain server)",
+			     what);
+		break;
+	default:
+		sess_err_prefix(&a->err, "%s", what);
+	}
+	return cli_app_fail(a);
 }
 
 void mig_close_side(struct mig_side *s)

@@ -165,7 +165,9 @@ static int tails(struct sync *s, char **ids, const int *idx, int n,
 			if (sess_snap_index(&p, &s->run.dst->cfg, &snaps[tag], 0, &s->err) ||
 			    (ev && mig_snap_count_types(&snaps[tag], &s->err)))
 				goto out;
-			sess_arrivals_count(&ar, ev, 0);
+			sess_arrivals_about(&ar, snaps[tag].id);
+			if (sess_arrivals_count(&ar, ev, 0, &s->err))
+				goto out;
 			for (k = 0; ev && k + 1 < snaps[tag].types.n; k += 2)
 				if (sess_arrivals_type(&ar, snaps[tag].types.v[k],
 						       strtoll(snaps[tag].types.v[k + 1], NULL, 10), &s->err))

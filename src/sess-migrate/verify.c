@@ -33,7 +33,7 @@ static int read_indexed(struct mig_side *dst, char **ids, int n, int *indexed,
 	char idx[SESS_KEY_MAX];
 	int i, rc = 0;
 
-	sess_key_index(idx, dst->cfg.prefix);
+	sess_key_index(idx, dst->cfg.prefix, SESS_S_TAG_ONE);
 	sess_pipe_init(&p, &dst->conn);
 	for (i = 0; i < n && !rc; i++)
 		rc = sess_pipe_cmdf(&p, i, err, "ZSCORE %s %s", idx, ids[i]);

@@ -190,7 +190,7 @@ static int cmd_fork(struct cli_app *a, void *opts, int argc, char **argv)
 		/* its own last record: where it came from */
 		snprintf(rec, sizeof rec, "{\"k\":\"fork\",\"at\":%lld,\"ts\":%lld,\"from\":\"%s\",\"chain\":\"%s\"}",
 			 up.snap.seq, w.now, argv[0], up.snap.chain);
-		rc = sess_whole_commit(&w, &up.snap, rec, lastcp, &a->conn, chain, &a->err);
+		rc = sess_whole_commit(&w, &up.snap, rec, lastcp, chain, &a->err);
 	} else {
 		sess_whole_abort(&w);
 	}

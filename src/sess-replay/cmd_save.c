@@ -149,31 +149,27 @@ static int completed_walk(struct completed_st *st, long *failed)
 {
 	enum { PAGE = 500 };
 	struct cli_app *a = st->a;
-	char key[SESS_KEY_MAX], meta[SESS_KEY_MAX];
-	long offset = 0;
-	size_t i, n;
+	struct sess_index_iter it;
+	char meta[SESS_KEY_MAX];
+	const char **ids;
+	long i, n;
+	int rc = 0;
 
-	if (sess_check_layout(&a->ctx, &a->err))
+	if (sess_check_layout(&a->ctx, &a->err) || sess_index_iter_init(&it, &a->ctx, &a->err)) {
+		sess_index_iter_free(&it);
 		return -1;
-	sess_key_index(key, a->cfg.prefix);
-	do {
+	}
+	while (!rc && (n = sess_index_iter_next(&it, PAGE, &ids, &a->err)) != 0) {
 		struct sess_pipe p;
-		redisReply *ids = sess_conn_cmdf(&a->conn, &a->err, "ZREVRANGE %s %ld %ld", key, offset,
-						 offset + PAGE - 1);
-		int rc = 0;
-		if (!ids)
-			return -1;
-		if (ids->type != REDIS_REPLY_ARRAY) {
-			freeReplyObject(ids);
-			return sess_reply_bad(&a->err, "ZREVRANGE");
+		if (n < 0) {
+			rc = -1;
+			break;
 		}
-		n = ids->elements;
 		sess_pipe_init(&p, &a->conn);
 		for (i = 0; !rc && i < n; i++) {
-			if (ids->element[i]->type != REDIS_REPLY_STRING ||
-			    sess_key_check_id(ids->element[i]->str, "session id", NULL))
+			if (sess_key_check_id(ids[i], "session id", NULL))
 				continue; /* no key of it can be named */
-			sess_key_meta(meta, a->cfg.prefix, ids->element[i]->str);
+			sess_key_meta(meta, a->cfg.prefix, ids[i]);
 			rc = sess_pipe_cmdf(&p, (long)i, &a->err, "HMGET %s " SESS_S_F_VERSION " " SESS_S_F_STATE, meta);
 		}
 		while (!rc && sess_pipe_pending(&p)) {
@@ -183,7 +179,7 @@ static int completed_walk(struct completed_st *st, long *failed)
 			const char *id;
 			if ((rc = sess_pipe_next(&p, &r, &tag, &a->err)))
 				break;
-			id = ids->element[tag]->str;
+			id = ids[tag];
 			if (r->type == REDIS_REPLY_ARRAY && sess_reply_str(r, 0) && sess_layout_ok(sess_reply_str(r, 0), &e)) {
 				cJSON *rec = cli_error_record(0, &e);
 				cJSON_AddStringToObject(rec, "id", id);
@@ -201,12 +197,9 @@ static int completed_walk(struct completed_st *st, long *failed)
 			freeReplyObject(r);
 		}
 		sess_pipe_free(&p);
-		freeReplyObject(ids);
-		if (rc)
-			return -1;
-		offset += (long)n;
-	} while (n == PAGE);
-	return 0;
+	}
+	sess_index_iter_free(&it);
+	return rc ? -1 : 0;
 }
 
 /* save_op, counted: several ids end with how many failed. */

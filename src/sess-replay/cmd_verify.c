@@ -216,38 +216,30 @@ static int verify_live_all(struct all_st *st)
 {
 	enum { PAGE = 200 };
 	struct cli_app *a = st->a;
-	char key[SESS_KEY_MAX];
-	long offset = 0, n;
-	size_t i;
+	struct sess_index_iter it;
+	const char **ids;
+	long n, i, v;
+	int rc = 0;
 
-	if (sess_check_layout(&a->ctx, &a->err))
+	if (sess_check_layout(&a->ctx, &a->err) || sess_index_iter_init(&it, &a->ctx, &a->err)) {
+		sess_index_iter_free(&it);
 		return -1;
-	sess_key_index(key, a->cfg.prefix);
-	for (;;) {
-		redisReply *ids = sess_conn_cmdf(&a->conn, &a->err, "ZREVRANGE %s %ld %ld", key, offset,
-						 offset + PAGE - 1);
-		if (!ids)
-			return -1;
-		if (ids->type != REDIS_REPLY_ARRAY) {
-			freeReplyObject(ids);
-			return sess_reply_bad(&a->err, "ZREVRANGE");
-		}
-		for (i = 0; i < ids->elements && !a->out.closed; i++) {
-			if (ids->element[i]->type != REDIS_REPLY_STRING)
-				continue;
-			if ((n = verify_source(a, ids->element[i]->str, 0)) < 0) {
-				freeReplyObject(ids);
-				return -1;
-			}
-			st->findings += n;
-		}
-		offset += (long)ids->elements;
-		n = (long)ids->elements;
-		freeReplyObject(ids);
-		if (n < PAGE || a->out.closed)
-			break;
 	}
-	return 0;
+	while (!rc && !a->out.closed && (n = sess_index_iter_next(&it, PAGE, &ids, &a->err)) != 0) {
+		if (n < 0) {
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < n && !a->out.closed; i++) {
+			if ((v = verify_source(a, ids[i], 0)) < 0) {
+				rc = -1;
+				break;
+			}
+			st->findings += v;
+		}
+	}
+	sess_index_iter_free(&it);
+	return rc;
 }
 
 static int verify_row(cJSON *row, void *p)

@@ -7,6 +7,7 @@
 
 #include "core/model/json.h"
 #include "core/model/keys.h"
+#include "core/session/tags.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
 #include "core/base/schema.h"
@@ -449,6 +450,7 @@ int sess_replay_store(struct sess_ctx *s, const char *id, const struct sess_repl
 {
 	char key[SESS_KEY_MAX], idx[SESS_KEY_MAX], field[32];
 	struct sess_pipe p;
+	const char *tag;
 	char *mtext = cJSON_PrintUnformatted(meta);
 	const cJSON *saved = cJSON_GetObjectItemCaseSensitive(meta, "savedAt");
 	size_t i;
@@ -456,8 +458,12 @@ int sess_replay_store(struct sess_ctx *s, const char *id, const struct sess_repl
 
 	if (!mtext)
 		return oom(err);
+	if (sess_tag_of(s, id, &tag, err)) {
+		cJSON_free(mtext);
+		return -1;
+	}
 	sess_key_replay(key, s->cfg->prefix, id);
-	sess_key_replays(idx, s->cfg->prefix);
+	sess_key_replays(idx, s->cfg->prefix, tag); /* the replay's slot: one MULTI */
 	sess_pipe_init(&p, s->conn);
 	/* all or nothing: a replay is complete or absent */
 	if (sess_pipe_cmdf(&p, 0, err, "MULTI") || sess_pipe_cmdf(&p, 0, err, "DEL %s", key) ||
@@ -564,14 +570,15 @@ int sess_replay_delete(struct sess_ctx *s, const char *id, int *gone, struct ses
 {
 	char key[SESS_KEY_MAX], idx[SESS_KEY_MAX];
 	struct sess_pipe p;
+	const char *tag;
 	redisReply *r[4] = {NULL, NULL, NULL, NULL};
 	int rc, i;
 
 	*gone = 0;
-	if (sess_key_check_id(id, "replay id", err))
+	if (sess_key_check_id(id, "replay id", err) || sess_tag_of(s, id, &tag, err))
 		return -1;
 	sess_key_replay(key, s->cfg->prefix, id);
-	sess_key_replays(idx, s->cfg->prefix);
+	sess_key_replays(idx, s->cfg->prefix, tag);
 	sess_pipe_init(&p, s->conn);
 	/* one transaction: a refused DEL or ZREM (the ACL) aborts both, so
 	 * the index never names a deleted replay or misses a kept one */
@@ -615,26 +622,36 @@ int sess_replay_list(struct sess_ctx *s, long long older_than, sess_each_fn each
 int sess_replay_list_bad(struct sess_ctx *s, long long older_than, sess_each_fn each,
 			 sess_replay_bad_fn bad, void *arg, struct sess_err *err)
 {
-	char idx[SESS_KEY_MAX];
-	redisReply *ids;
-	size_t i;
-	int rc = 0;
+	struct sess_merged all;
+	const char **tags;
+	const redisReply *ids;
+	size_t i, k, n;
+	int ntags, rc = 0;
 
-	sess_key_replays(idx, s->cfg->prefix);
-	if (older_than > 0)
-		ids = sess_conn_cmdf(s->conn, err, "ZRANGEBYSCORE %s -inf (%lld", idx, older_than);
-	else
-		ids = sess_conn_cmdf(s->conn, err, "ZREVRANGE %s 0 -1", idx);
-	if (!ids)
+	/* every tag's saved replays, newest first (or, older_than, the ones
+	 * saved before it, oldest first) */
+	if (sess_tags_used(s, &tags, &ntags, err))
 		return -1;
-	for (i = 0; ids->type == REDIS_REPLY_ARRAY && i < ids->elements && !rc; i++) {
-		cJSON *m = sess_replay_meta(s, ids->element[i]->str, err);
+	rc = sess_merged_read(s, SESS_COMP_REPLAYS, NULL, tags, ntags, &all, err);
+	free(tags);
+	if (rc)
+		return -1;
+	ids = &all.all;
+	n = ids->elements / 2;
+	for (k = 0; k < n && !rc; k++) {
+		const char *id;
+		cJSON *m;
+		i = older_than > 0 ? 2 * (n - 1 - k) : 2 * k;
+		if (older_than > 0 && strtoll(ids->element[i + 1]->str, NULL, 10) >= older_than)
+			continue;
+		id = ids->element[i]->str;
+		m = sess_replay_meta(s, id, err);
 		if (!m) {
 			if (err && err->cls == SESS_E_NEGATIVE)
 				continue; /* deleted meanwhile */
 			if (bad && err && (err->cls == SESS_E_DATA || err->cls == SESS_E_CONFIG)) {
 				/* this one is unreadable, the others may not be */
-				if (bad(ids->element[i]->str, err, arg))
+				if (bad(id, err, arg))
 					rc = 1;
 				continue;
 			}
@@ -645,7 +662,7 @@ int sess_replay_list_bad(struct sess_ctx *s, long long older_than, sess_each_fn 
 			rc = 1;
 		cJSON_Delete(m);
 	}
-	freeReplyObject(ids);
+	sess_merged_free(&all);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -12,43 +12,47 @@
 #include "core/model/keys.h"
 
 /* through Sentinel; a database other than 0; on a Redis Cluster (the
- * slot map, ASK redirections; a SCAN asks INFO cluster, then CLUSTER
- * MYID on a cluster, to know whether it walks one server or every
- * master: the modes that SCAN list info?) */
+ * slot map, ASK redirections); under redis.cluster auto, INFO cluster
+ * (then CLUSTER MYID on a cluster, or where INFO is refused) tells a
+ * standalone server from a cluster once per connection: it decides which
+ * companion keys (layout 3) a session has and whether a SCAN walks one
+ * server or every master (never sent with redis.cluster yes or no) */
 #define SOMETIMES " role? select? cluster|myid? cluster|slots? asking?"
+/* the modes that send no other INFO */
+#define SOMETIMES_INFO " info?" SOMETIMES
 
 const struct sv_acl_mode sv_acl_modes[] = {
 	{"sessctl", "read", "get, events (--follow), list, agents, checkpoints, checkpoint show, stats, watch",
 	 "evalsha script|load? eval? exists get hget hgetall hmget lrange pttl zcard zcount zrevrange"
-	 " subscribe psubscribe" SOMETIMES,
+	 " subscribe psubscribe zrange?" SOMETIMES_INFO,
 	 "~%p:*", "&%p:* &%n"},
 	{"sessctl", "write", "create, join, leave, emit, checkpoint, touch, complete, delete, batch, shell",
 	 "evalsha script|load? eval? del exists get hdel hincrby hkeys hmget hset pexpire pttl"
-	 " publish rpush set time zadd zrem wait?" SOMETIMES,
+	 " publish rpush set time zadd zrem wait?" SOMETIMES_INFO,
 	 "~%p:*", "&%p:*"},
 	{"sessctl", "maintenance", "maintenance (prune the index, trim logs)",
 	 "evalsha eval script|load? get hmget pttl zcard zrange zrangebyscore zrem? hset? ltrim? pexpire? rpush? wait?"
-	 SOMETIMES,
+	 " exists?" SOMETIMES_INFO,
 	 "~%p:*", ""},
 	{"sess-replay", "read", "play, state, diff, verify, export, list, show, stats",
-	 "multi exec exists hexists hget hgetall hmget llen lrange pttl zrevrange" SOMETIMES,
+	 "multi exec exists hexists hget hgetall hmget llen lrange pttl zrange zrevrange?" SOMETIMES_INFO,
 	 "~%p:*", ""},
 	{"sess-replay", "save", "save, import, fork, delete, cleanup",
 	 "multi exec watch unwatch? discard? del exists hget hgetall hincrby hmget hset llen lrange pexpire pttl"
-	 " rpush set time zadd zrangebyscore zrem wait?" SOMETIMES,
+	 " rpush set time zadd zrange zrevrange? zrem wait?" SOMETIMES_INFO,
 	 "~%p:*", ""},
 	{"sess-migrate", "source", "--from of copy, resume, verify, export",
-	 "multi exec dump hgetall lrange pttl time zrange zrangebyscore zrank info? zcount? scan?" SOMETIMES,
+	 "multi exec dump get hgetall lrange pttl time zrange zrangebyscore zrank info? zcount? scan?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-migrate", "sync-source", "--from of sync (its target: the target line; --cutover: add the cutover line)",
-	 "multi exec dump hgetall hmget llen pttl time zrange zrangebyscore zrank psubscribe config|get"
+	 "multi exec dump get hgetall hmget llen pttl time zrange zrangebyscore zrank psubscribe config|get"
 	 " config|set? info? lrange? zcount? scan?" SOMETIMES,
 	 "~%p:*", "&%n &%m"},
 	{"sess-migrate", "cutover", "--from of sync --cutover (with the sync-source line) and unfence: fences the source",
-	 "evalsha script|load? eval? exists hdel hset del set scan info?" SOMETIMES,
+	 "evalsha script|load? eval? exists get hdel hset del set scan info?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-migrate", "target", "--to of copy, resume, import, sync, rollback, status, tasks, verify",
-	 "evalsha script|load? eval? multi exec del dump? exists hdel hget hgetall hincrby hkeys hmget hscan hset"
+	 "evalsha script|load? eval? multi exec del dump? exists get hdel hget hgetall hincrby hkeys hmget hscan hset"
 	 " info? llen? lrange pexpireat pttl rename restore rpush sadd set srem sscan time zadd zrange"
 	 " zrangebyscore zrank zrem zscore persist? wait?" SOMETIMES,
 	 "~%p:*", ""},
@@ -62,11 +66,11 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "acl|whoami acl|dryrun get info ping config|get?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-health", "check", "check, probe, serve",
-	 "exists get hgetall hmget info ping publish subscribe zcard zcount zrandmember" SOMETIMES,
+	 "exists get hgetall info ping publish subscribe zcard zcount zrandmember" SOMETIMES,
 	 "~%p:*", "&%p:*"},
 	{"sess-bench", "run", "every scenario and cleanup (keys under sessbench:)",
 	 "evalsha script|load eval? del exists get hdel hgetall hincrby hkeys hmget hset llen pexpire pttl"
-	 " publish rpush scan set time unlink zadd zrevrange info? memory|usage? wait?" SOMETIMES,
+	 " publish rpush scan set time unlink zadd zrem zrevrange info? memory|usage? wait?" SOMETIMES,
 	 "~sessbench:*", "&sessbench:*"},
 };
 const size_t sv_acl_nmodes = sizeof sv_acl_modes / sizeof sv_acl_modes[0];

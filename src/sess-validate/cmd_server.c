@@ -222,7 +222,7 @@ static void check_layout(struct srv *s)
 		say(s, SESS_SEV_RECOMMENDATION, "server.layout_absent",
 		    "nothing to do for a new database; otherwise check --prefix",
 		    "no layout marker %s: no session was ever written with this prefix", key);
-	else if (r->type == REDIS_REPLY_STRING && !strcmp(r->str, SESS_S_LAYOUT_PREV))
+	else if (r->type == REDIS_REPLY_STRING && (!strcmp(r->str, SESS_S_LAYOUT_PREV) || !strcmp(r->str, SESS_S_LAYOUT_OLD)))
 		say(s, SESS_SEV_ERROR, "server.layout", "run sessctl upgrade",
 		    "the data has layout %s; this sesskit reads layout %s", r->str, SESS_S_LAYOUT);
 	else if (r->type != REDIS_REPLY_STRING || strcmp(r->str, SESS_S_LAYOUT))

@@ -221,7 +221,8 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 		vs_say(v, s->id, "index_missing", -1, "the session is not in the index: list and maintenance cannot see it");
 		if (v->o->repair)
 			vs_repair("index_add", s->id,
-				  sess_repair_index_add(&rc, v->a->cfg.prefix, s->id, v->now + (ref > 0 ? ref : 0)));
+				  sess_repair_index_add(&rc, v->a->cfg.prefix, sess_key_tag(s->id, v->a->conn.cl != NULL),
+							s->id, v->now + (ref > 0 ? ref : 0)));
 	}
 	if (v->types) {
 		const char *st = vs_hget(m, SESS_S_F_STATE), *sq = vs_hget(m, SESS_S_F_SEQ);
@@ -300,7 +301,7 @@ static int send_reads(struct run *v, struct sess_pipe *p, const char *id, struct
 			return -1; \
 	} while (0)
 	sess_keys_init(&k, v->a->cfg.prefix, id);
-	sess_key_index(idx, v->a->cfg.prefix);
+	sess_key_index(idx, v->a->cfg.prefix, sess_key_tag(id, v->a->conn.cl != NULL));
 	snprintf(most, sizeof most, "%d", FAST_MAX - 1);
 	CMD(1, "MULTI");
 	CMD(2, "HGETALL", k.meta);
@@ -349,7 +350,7 @@ static int check_slow(struct run *v, const char *id)
 	}
 	start(&s); /* a log with no record after its start */
 	sess_pipe_init(&p, &v->a->conn);
-	sess_key_index(idx, v->a->cfg.prefix);
+	sess_key_index(idx, v->a->cfg.prefix, sess_key_tag(id, v->a->conn.cl != NULL));
 	if (sess_pipe_cmdf(&p, 0, &v->a->err, "MULTI") || sess_pipe_cmdf(&p, 0, &v->a->err, "HGETALL %s", k.meta) ||
 	    sess_pipe_cmdf(&p, 0, &v->a->err, "PTTL %s", k.meta) || sess_pipe_cmdf(&p, 0, &v->a->err, "PTTL %s", k.events) ||
 	    sess_pipe_cmdf(&p, 0, &v->a->err, "PTTL %s", k.cps) || sess_pipe_cmdf(&p, 0, &v->a->err, "PTTL %s", k.dedup) ||

@@ -14,9 +14,11 @@
 #include <string.h>
 #include "core/model/ids.h"
 #include "core/session/index.h"
+#include "core/session/tags.h"
 #include "core/history/integrity.h"
 #include "core/model/json.h"
 #include "core/model/keys.h"
+#include "core/model/slot.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
 #include "core/redis/scan.h"
@@ -32,10 +34,24 @@ static int is_session_suffix(const char *s)
 
 static int is_global(const char *rest)
 {
-	return !strcmp(rest, SESS_S_KEY_INDEX) || !strcmp(rest, SESS_S_KEY_STATS) ||
-	       !strcmp(rest, SESS_S_KEY_LAYOUT) || !strcmp(rest, SESS_S_KEY_AGENTS) ||
-	       !strcmp(rest, SESS_S_KEY_REPLAYS) || !strncmp(rest, SESS_S_KEY_AGENT ":", sizeof SESS_S_KEY_AGENT) ||
-	       !strncmp(rest, SESS_S_KEY_REPLAY ":", sizeof SESS_S_KEY_REPLAY);
+	char tag[SESS_SLOT_TAG_MAX + 4];
+	const char *end, *sfx;
+	size_t n;
+
+	if (!strcmp(rest, SESS_S_KEY_LAYOUT) || !strncmp(rest, SESS_S_KEY_REPLAY ":", sizeof SESS_S_KEY_REPLAY))
+		return 1;
+	/* a companion (layout 3): #{TAG}:SUFFIX, TAG the one or a slot's */
+	if (strncmp(rest, SESS_S_COMPANION "{", 2) || !(end = strchr(rest + 2, '}')) || end[1] != ':' ||
+	    (n = (size_t)(end - rest - 2)) == 0 || n >= sizeof tag)
+		return 0;
+	memcpy(tag, rest + 2, n);
+	tag[n] = '\0';
+	if (strcmp(tag, SESS_S_TAG_ONE) && !sess_slot_tag_ok(tag))
+		return 0;
+	sfx = end + 2;
+	return !strcmp(sfx, SESS_S_KEY_INDEX) || !strcmp(sfx, SESS_S_KEY_STATS) ||
+	       !strcmp(sfx, SESS_S_KEY_AGENTS) || !strcmp(sfx, SESS_S_KEY_REPLAYS) ||
+	       !strcmp(sfx, SESS_S_KEY_FENCE) || !strncmp(sfx, SESS_S_KEY_AGENT ":", sizeof SESS_S_KEY_AGENT);
 }
 
 /* Which of the n meta keys are missing: their indexes into miss
@@ -167,7 +183,7 @@ int vs_scan_keys(struct run *v)
 }
 
 /* Index entries whose session is gone. */
-int vs_scan_index(struct run *v)
+static int scan_index(struct run *v, const char *tag)
 {
 	char idx[SESS_KEY_MAX];
 	struct sess_cmd fix;
@@ -175,7 +191,7 @@ int vs_scan_index(struct run *v)
 	const redisReply *m;
 	int more;
 
-	sess_key_index(idx, v->a->cfg.prefix);
+	sess_key_index(idx, v->a->cfg.prefix, tag);
 	sess_scan_init(&it, &v->a->conn, "ZSCAN", idx, NULL, 500);
 	while ((more = sess_scan_next(&it, &m, &v->a->err)) == 1) {
 		char (*meta)[SESS_KEY_MAX] = NULL;
@@ -199,7 +215,7 @@ int vs_scan_index(struct run *v)
 			const char *id = m->element[at[miss[i]]]->str;
 			vs_say(v, id, "index_orphan", -1, "the index lists session %s, which does not exist", id);
 			if (v->o->repair)
-				vs_repair("index_remove", id, sess_repair_index_remove(&fix, v->a->cfg.prefix, id));
+				vs_repair("index_remove", id, sess_repair_index_remove(&fix, v->a->cfg.prefix, tag, id));
 		}
 		free(meta);
 		free(at);
@@ -217,6 +233,84 @@ int vs_scan_index(struct run *v)
 	return more < 0 ? -1 : 0;
 }
 
+/* Every tag's index (the one of a standalone server, each slot's in use
+ * on a cluster). */
+int vs_scan_index(struct run *v)
+{
+	const char **tags;
+	int n, i, rc = 0;
+
+	if (sess_tags_used(&v->a->ctx, &tags, &n, &v->a->err))
+		return -1;
+	for (i = 0; i < n && !rc; i++)
+		rc = scan_index(v, tags[i]);
+	free(tags);
+	return rc;
+}
+
+/* Every tag's stats hash summed into an HGETALL-shaped reply the caller
+ * frees (fields as they first appear; values summed), and the first tag
+ * (where a repair adds: the one tag of a standalone server). */
+static redisReply *stats_sum(struct run *v, const char **first)
+{
+	char key[SESS_KEY_MAX];
+	const char **tags;
+	redisReply *sum = NULL;
+	cJSON *acc = cJSON_CreateObject(), *f;
+	int n, i, rc = 0;
+
+	if (!acc || sess_tags_used(&v->a->ctx, &tags, &n, &v->a->err)) {
+		cJSON_Delete(acc);
+		return NULL;
+	}
+	*first = n ? tags[0] : SESS_S_TAG_ONE;
+	for (i = 0; i < n && !rc; i++) {
+		redisReply *h;
+		size_t j;
+		sess_key_stats(key, v->a->cfg.prefix, tags[i]);
+		if (!(h = sess_conn_cmdf(&v->a->conn, &v->a->err, "HGETALL %s", key))) {
+			rc = -1;
+			break;
+		}
+		for (j = 0; h->type == REDIS_REPLY_ARRAY && j + 1 < h->elements; j += 2) {
+			double add = strtod(h->element[j + 1]->str, NULL);
+			cJSON *was = cJSON_GetObjectItemCaseSensitive(acc, h->element[j]->str);
+			if (was)
+				cJSON_SetNumberValue(was, was->valuedouble + add);
+			else
+				cJSON_AddNumberToObject(acc, h->element[j]->str, add);
+		}
+		freeReplyObject(h);
+	}
+	free(tags);
+	if (!rc && (sum = calloc(1, sizeof *sum))) {
+		int k = cJSON_GetArraySize(acc);
+		sum->type = REDIS_REPLY_ARRAY;
+		sum->element = calloc((size_t)(2 * k + 1), sizeof *sum->element);
+		cJSON_ArrayForEach(f, acc) {
+			char num[32];
+			redisReply *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+			if (!sum->element || !a || !b) {
+				free(a);
+				free(b);
+				break;
+			}
+			snprintf(num, sizeof num, "%.0f", f->valuedouble);
+			a->type = b->type = REDIS_REPLY_STRING;
+			a->str = strdup(f->string);
+			b->str = strdup(num);
+			a->len = a->str ? strlen(a->str) : 0;
+			b->len = b->str ? strlen(b->str) : 0;
+			sum->element[sum->elements++] = a;
+			sum->element[sum->elements++] = b;
+		}
+	}
+	if (!rc && !sum)
+		sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+	cJSON_Delete(acc);
+	return sum;
+}
+
 /* Counters that count less than the sessions stored hold. They count
  * what was ever made (expired sessions stay counted), so only a counter
  * below what is stored now is drift. */
@@ -224,12 +318,13 @@ int vs_check_stats(struct run *v)
 {
 	char key[SESS_KEY_MAX];
 	struct sess_cmd rc;
+	const char *tag = SESS_S_TAG_ONE;
 	redisReply *h;
 	const cJSON *t;
 
-	sess_key_stats(key, v->a->cfg.prefix);
-	if (!(h = sess_conn_cmdf(&v->a->conn, &v->a->err, "HGETALL %s", key)))
+	if (!(h = stats_sum(v, &tag)))
 		return -1;
+	sess_key_stats(key, v->a->cfg.prefix, tag);
 	{
 		const char *s = vs_hget(h, SESS_S_STAT_SESSIONS), *d = vs_hget(h, SESS_S_STAT_DELETED);
 		const char *c = vs_hget(h, SESS_S_STAT_COMPLETED), *e = vs_hget(h, SESS_S_STAT_EVENTS);
@@ -239,21 +334,21 @@ int vs_check_stats(struct run *v)
 			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld sessions made and %lld deleted, but %lld are stored",
 			    key, sv, dv, v->live);
 			if (v->o->repair)
-				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, SESS_S_STAT_SESSIONS,
+				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, tag, SESS_S_STAT_SESSIONS,
 									   v->live - (sv - dv)));
 		}
 		if (cv < v->completed) {
 			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld completed sessions, but %lld are stored", key, cv,
 			    v->completed);
 			if (v->o->repair)
-				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, SESS_S_STAT_COMPLETED,
+				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, tag, SESS_S_STAT_COMPLETED,
 									   v->completed - cv));
 		}
 		if (ev < v->events) {
 			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld events, but the stored sessions hold %lld", key, ev,
 			    v->events);
 			if (v->o->repair)
-				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, SESS_S_STAT_EVENTS,
+				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, tag, SESS_S_STAT_EVENTS,
 									   v->events - ev));
 		}
 	}
@@ -268,7 +363,7 @@ int vs_check_stats(struct run *v)
 			vs_say(v, NULL, "stats_drift", -1, "%s counts %lld events of type %s, but the stored sessions hold %.0f", key,
 			    have, t->string, t->valuedouble);
 			if (v->o->repair)
-				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, field,
+				vs_repair("stats", NULL, sess_repair_counter(&rc, v->a->cfg.prefix, tag, field,
 									   (long long)t->valuedouble - have));
 		}
 	}

@@ -15,9 +15,8 @@
  * refused, in order), so every session's emits apply in input order. Up to
  * --pipeline emits are in flight. A ring of line slots keeps each line's
  * place: a line's result is printed once every earlier line's is, from
- * its group's reply. The index and stats upkeep is the core's coalescing
- * mode (sess_upkeep), fed group by group as replies arrive: one index
- * update per group, counters every 1000 events. Any other op first sends
+ * its group's reply. The emit script keeps the index and counters (the
+ * session's companion keys) itself. Any other op first sends
  * and prints everything pending, then runs synchronously. When the input
  * has nothing more to read right now, what is pending is sent and its
  * results printed, so a slow producer gets its results as it goes. Input is
@@ -97,7 +96,6 @@ struct batch {
 	struct group *free_groups, *all;
 	int fail_fast, first_fail, stop;
 	long ok_lines, failed_lines;
-	struct sess_upkeep upkeep;
 };
 
 /* ---- results (batch_emit.c) ---- */
@@ -122,8 +120,8 @@ int batch_queue_emit(struct batch *b, long line, cJSON *in, const char *id_in,
 		     struct sess_err *err);
 /* Send open group g (the oldest open one: b->open_head). */
 int batch_send_group(struct batch *b, struct group *g);
-/* Send every open group, read every reply and print every line, then the
- * upkeep they gave rise to; flush stdout. */
+/* Send every open group, read every reply and print every line; flush
+ * stdout. */
 int batch_drain(struct batch *b);
 
 /* ---- standard input (batch_input.c) ---- */

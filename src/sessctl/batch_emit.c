@@ -8,8 +8,9 @@
 #include "batch.h"
 #include "core/redis/sentinel.h"
 
-/* Tags of the pipeline's replies: upkeep commands carry 0, emit groups 1,
- * the WAIT after a group (durable writes) 2. */
+/* Tags of the pipeline's replies: emit groups 1, the WAIT after a group
+ * (durable writes) 2. (The emit script updates the index and counters
+ * itself: layout 3.) */
 #define TAG_EMIT 1
 #define TAG_WAIT 2
 
@@ -192,16 +193,6 @@ static void group_done_line(struct batch *b, struct group *g)
 	b->free_groups = g;
 }
 
-/* Warn once about failed upkeep: the results stand, the index drifted. */
-static void upkeep_failed(struct batch *b, const struct sess_err *err)
-{
-	static int warned;
-
-	if (!warned++)
-		cli_warn(b->a->prog, "index or stats update failed (%s); maintenance repairs the index",
-			 err->msg);
-}
-
 /* Through Sentinel, after a WAIT fell short: 1 with a->err set when the
  * sentinels name another primary than the one we write to (asked at most
  * every 500 ms). */
@@ -225,17 +216,13 @@ static int primary_moved(struct batch *b)
 	return 1;
 }
 
-/* The next reply on the pipeline: an upkeep one is dropped (a failed one
- * warned about), an emit group's is kept with the group, whose upkeep is
- * queued. -1 when the connection failed. */
+/* The next reply on the pipeline, kept with its group. -1 when the
+ * connection failed. */
 static int read_reply(struct batch *b)
 {
-	struct sess_err err;
-	struct sess_emit_res res;
 	struct group *g;
 	redisReply *r;
 	long tag;
-	int i;
 
 	if (sess_pipe_next(&b->pipe, &r, &tag, &b->a->err))
 		return -1;
@@ -255,11 +242,7 @@ static int read_reply(struct batch *b)
 			return -1;
 		return 0;
 	}
-	if (tag != TAG_EMIT) {
-		if (r->type == REDIS_REPLY_ERROR) {
-			sess_conn_reply_error(&b->a->conn, r, &err);
-			upkeep_failed(b, &err);
-		}
+	if (tag != TAG_EMIT) { /* nothing else is sent */
 		freeReplyObject(r);
 		return 0;
 	}
@@ -279,13 +262,6 @@ static int read_reply(struct batch *b)
 		b->wait_tail = g;
 	}
 	b->inflight -= (size_t)g->nev;
-	/* the upkeep in group order: one index update for the group */
-	for (i = 0; i < g->nev; i++) {
-		sess_err_clear(&err);
-		if (sess_emit_parse(&b->a->ctx, r, i, &res, &err) == 0 && !res.duplicate &&
-		    sess_upkeep_emitted(&b->upkeep, &b->pipe, g->id, g->ev[i].type, res.expiry_ms, &err))
-			upkeep_failed(b, &err);
-	}
 	return 0;
 }
 
@@ -410,12 +386,9 @@ int batch_send_group(struct batch *b, struct group *g)
 }
 
 /* Send every open group (oldest first), read every reply in flight and
- * print every line, then send the upkeep they gave rise to and read its
- * replies too. */
+ * print every line. */
 int batch_drain(struct batch *b)
 {
-	struct sess_err err;
-
 	while (b->open_head)
 		if (batch_send_group(b, b->open_head))
 			return -1;
@@ -423,11 +396,6 @@ int batch_drain(struct batch *b)
 		if (read_reply(b))
 			return -1;
 	print_ready(b);
-	if (sess_upkeep_flush(&b->upkeep, &b->pipe, &err))
-		upkeep_failed(b, &err);
-	while (sess_pipe_pending(&b->pipe))
-		if (read_reply(b))
-			return -1;
 	/* everything asked so far is answered: let the reader see it */
 	if (!b->a->out.closed && fflush(b->a->out.f) == EOF) {
 		b->a->out.closed = 1;

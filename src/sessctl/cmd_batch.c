@@ -232,7 +232,6 @@ static int cmd_batch(struct cli_app *a, void *opts, int argc, char **argv)
 	if (sess_script_load_all(&a->conn, &a->err) || sess_check_layout(&a->ctx, &a->err))
 		return cli_app_fail(a);
 	sess_pipe_init(&b.pipe, &a->conn);
-	sess_upkeep_init(&b.upkeep, &a->cfg);
 	/* the ring holds lines of emits, and records of failed lines */
 	b.cap = 2 * b.depth + 4;
 	b.ring = calloc(b.cap, sizeof *b.ring);

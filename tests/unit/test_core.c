@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/model/config.h"
+#include "core/model/slot.h"
 #include "core/base/err.h"
 #include "core/model/event.h"
 #include "core/history/fold.h"
@@ -34,10 +35,28 @@ static void test_keys(void)
 	is_str(k, "p:{x-1}:checkpoints", "checkpoints key with another prefix");
 	sess_key_dedup(k, "sess", "abc");
 	is_str(k, "sess:{abc}:eventids", "event id key");
-	sess_key_index(k, "sess");
-	is_str(k, "sess:index", "index key");
-	sess_key_agent(k, "sess", "bot@x");
-	is_str(k, "sess:agent:bot@x", "agent index key");
+	sess_key_index(k, "sess", "all");
+	is_str(k, "sess:#{all}:index", "companion index key of the one tag");
+	sess_key_agent(k, "sess", "2t", "bot@x");
+	is_str(k, "sess:#{2t}:agent:bot@x", "companion agent index key of a slot tag");
+	sess_key_global(k, "sess", "index", NULL);
+	is_str(k, "sess:index", "layout 2's global index");
+	sess_key_global(k, "sess", NULL, "bot@x");
+	is_str(k, "sess:agent:bot@x", "layout 2's agent index");
+	is_str(sess_key_tag("abc", 0), "all", "standalone: the one tag");
+	{
+		const char *t = sess_key_tag("abc", 1);
+		char kk[16];
+		snprintf(kk, sizeof kk, "{%s}", t);
+		ok(sess_slot_of_key(kk, strlen(kk)) == sess_slot_of_key("{abc}", 5),
+		   "cluster: the tag of the session's own slot");
+	}
+	{
+		char tag[16];
+		ok(sess_key_companion_tag("sess:#{1bz}:stats", "sess", tag) == 0 && !strcmp(tag, "1bz"),
+		   "the tag a companion key names");
+		ok(sess_key_companion_tag("sess:{abc}:meta", "sess", tag) == -1, "a session key is no companion");
+	}
 	sess_key_channel(k, "sess", "abc");
 	is_str(k, "sess:{abc}:notify", "session channel");
 	sess_key_channel_pattern(k, "sess");
@@ -56,8 +75,8 @@ static void test_keys(void)
 		ok(sess_key_channel_id("sess:{abc:notify", "sess", id) == -1, "no closing brace names nothing");
 		sess_key_keyspace_pattern(kp, "sess", 2);
 		is_str(kp, "__keyspace@2__:sess:{*}:meta", "keyspace pattern of every meta key");
-		sess_key_fence(k, "sess");
-		is_str(k, "sess:fence", "fence key");
+		sess_key_fence(k, "sess", "all");
+		is_str(k, "sess:#{all}:fence", "fence key");
 	}
 
 	ok(sess_key_check_id("0193a8f0-7c3e-7abc-8def-0123456789ab", "session id", &err) == 0, "uuid is a valid id");
@@ -569,13 +588,15 @@ static void test_json_text(void)
 static void test_emit_req(void)
 {
 	struct sess_config c;
-	struct sess_ctx ctx = {NULL, &c};
+	struct sess_conn none = {0};
+	struct sess_ctx ctx = {&none, &c};
 	struct sess_emit_req req;
 	struct sess_event ev;
 	struct sess_err err;
 	int argc, i, lens_ok = 1;
 
 	sess_config_defaults(&c);
+	none.standalone = 1; /* asked already: the one tag */
 	ok(sess_emit_req_init(&ctx, "s*", &req, &err) == -1 && !strcmp(err.kind, "bad_id"),
 	   "emit request: a bad session id refused");
 	ok(sess_emit_req_init(&ctx, "s1", &req, &err) == 0, "emit request: init");
@@ -591,19 +612,22 @@ static void test_emit_req(void)
 	ev.expect_seq = 7;
 	ok(sess_emit_req_add(&req, &ev, &err) == 0, "emit request: second event");
 	argc = sess_emit_req_argv(&req);
-	ok(argc == 3 + 5 + 4 + 2 * 2 && req.n == 2, "emit request: 5 keys, 4 header args, 2 per event (argc %d)", argc);
+	ok(argc == 3 + 8 + 4 + 2 * 2 && req.n == 2, "emit request: 8 keys, 4 header args, 2 per event (argc %d)", argc);
 	is_str(req.argv[0], "EVALSHA", "emit request: EVALSHA");
-	is_str(req.argv[2], "5", "emit request: 5 keys");
+	is_str(req.argv[2], "8", "emit request: 8 keys");
 	is_str(req.argv[3], "sess:{s1}:meta", "emit request: meta key first");
 	is_str(req.argv[6], "sess:{s1}:eventids", "emit request: eventids key");
-	is_str(req.argv[7], "sess:{s1}:history", "emit request: history key last");
-	is_str(req.argv[8], "10", "emit request: checkpoint interval");
-	is_str(req.argv[10], "sess:{s1}:notify", "emit request: channel");
-	is_str(req.argv[11], "s1", "emit request: id");
-	is_str(req.argv[12], "", "emit request: no expected seq");
-	is_str(req.argv[13], "\"t\":\"modified\",\"a\":\"a1\"}", "emit request: first body after its brace");
-	is_str(req.argv[14], "7", "emit request: second event's expected seq");
-	is_str(req.argv[15], "\"t\":\"broke\",\"a\":\"a2\",\"eid\":\"e-7\"}", "emit request: body after its brace");
+	is_str(req.argv[7], "sess:{s1}:history", "emit request: history key");
+	is_str(req.argv[8], "sess:#{all}:index", "emit request: the companion index");
+	is_str(req.argv[9], "sess:#{all}:stats", "emit request: the companion stats");
+	is_str(req.argv[10], "sess:#{all}:agents", "emit request: the companion registry last");
+	is_str(req.argv[11], "10", "emit request: checkpoint interval");
+	is_str(req.argv[13], "sess:{s1}:notify", "emit request: channel");
+	is_str(req.argv[14], "s1", "emit request: id");
+	is_str(req.argv[15], "", "emit request: no expected seq");
+	is_str(req.argv[16], "\"t\":\"modified\",\"a\":\"a1\"}", "emit request: first body after its brace");
+	is_str(req.argv[17], "7", "emit request: second event's expected seq");
+	is_str(req.argv[18], "\"t\":\"broke\",\"a\":\"a2\",\"eid\":\"e-7\"}", "emit request: body after its brace");
 	for (i = 0; i < argc; i++)
 		lens_ok &= req.lens[i] == strlen(req.argv[i]);
 	ok(lens_ok, "emit request: every length matches its argument");

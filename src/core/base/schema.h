@@ -13,9 +13,11 @@
 
 /* The layout version stored in each session's meta hash (field v) and in
  * PREFIX:layout. Tools refuse a version they do not know. */
-#define SESS_S_LAYOUT "2"
-/* the layout an in-place upgrade reads (sess_upgrade, upgrade.lua) */
-#define SESS_S_LAYOUT_PREV "1"
+#define SESS_S_LAYOUT "3"
+/* the layouts an in-place upgrade reads (sess_upgrade, upgrade.lua): 2
+ * (no companion keys) and 1 (no history either) */
+#define SESS_S_LAYOUT_PREV "2"
+#define SESS_S_LAYOUT_OLD "1"
 
 /* Per-session key suffixes: PREFIX:{ID}:SUFFIX */
 #define SESS_S_KEY_META "meta"
@@ -30,6 +32,16 @@
 #define SESS_S_KEY_ARRIVING "arriving"
 #define SESS_S_STAGE_TTL 600000
 
+/* Companion keys (layout 3): what describes many sessions lives beside
+ * them, PREFIX:#{TAG}:SUFFIX (agent indexes PREFIX:#{TAG}:agent:AGENT),
+ * where TAG is SESS_S_TAG_ONE on a standalone server (one set for every
+ * session) and, on a cluster, the slot tag of the session's own slot
+ * (core/model/slot.h), so every session script updates them atomically
+ * with the session and no key is written by every emit. The '#' keeps
+ * them apart from a session's PREFIX:{ID}: keys. Before layout 3 they
+ * were PREFIX:SUFFIX (sess-migrate still reads those as a source). */
+#define SESS_S_COMPANION "#"
+#define SESS_S_TAG_ONE "all"
 /* Global key suffixes: PREFIX:SUFFIX (agents: PREFIX:agent:AGENT) */
 #define SESS_S_KEY_INDEX "index"
 #define SESS_S_KEY_STATS "stats"

@@ -1,9 +1,10 @@
--- create: KEYS meta, events, checkpoints, eventids, history;
--- ARGV agent-field, agent, ttl seconds, metadata JSON or ''
+-- create: KEYS meta, events, checkpoints, eventids, history, then the
+-- companions index, stats, agents; ARGV agent-field, agent, ttl seconds,
+-- metadata JSON or ''
 -- returns {created ms, ttl ms}
-local _, e = check_call(5, 4)
-if e then return e end
-do local refused = acl_refused(nil, 'del', 'hset', 'pexpire', 'rpush') if refused then return refused end end
+local id, e = check_call(8, 4)
+if not id then return e end
+do local refused = acl_refused(nil, 'del', 'hset', 'pexpire', 'rpush', 'zadd', 'hincrby') if refused then return refused end end
 local agent
 agent, e = agent_arg(ARGV[1])
 if not agent then return e end
@@ -17,13 +18,10 @@ if ARGV[4] ~= '' and not is_object_json(ARGV[4], true) then
   return badarg('metadata must be a JSON object that names each key once in each object, with decimal numbers, or empty, not ' ..
     shown(ARGV[4]))
 end
--- a fenced server (sess-migrate sync --cutover) takes no new session. The
--- fence key is global, outside the session's slot, so it is not in KEYS:
--- a single server answers; a cluster node that does not own its slot
--- answers with an error, and there only the per-session fence holds
--- (sesskit-layout(7))
-local fence = redis.pcall('GET', string.match(KEYS[1], '^(.*):{[^{}]+}:') .. ':' .. S_KEY_FENCE)
-if type(fence) == 'string' then
+-- a fenced server (sess-migrate sync --cutover) takes no new session: the
+-- fence is a companion of the session's slot (one on a standalone server)
+local fence = redis.call('GET', COMP .. S_KEY_FENCE)
+if fence then
   return redis.error_reply('SESSMOVED ' .. fence)
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -42,4 +40,8 @@ redis.call('HSET', KEYS[1], S_F_VERSION, S_LAYOUT, S_F_STATE, S_WORKING, S_F_CRE
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], S_F_METADATA, ARGV[4]) end
 redis.call('PEXPIRE', KEYS[1], ttl * 1000)
 redis.call('PEXPIRE', KEYS[5], ttl * 1000)
+redis.call('ZADD', KEYS[6], now + ttl * 1000, id)
+redis.call('ZADD', agent_key(agent), now + ttl * 1000, id)
+redis.call('ZADD', KEYS[8], now, agent)
+redis.call('HINCRBY', KEYS[7], S_STAT_SESSIONS, 1)
 return {now, ttl * 1000}

@@ -17,7 +17,7 @@
 -- works in two passes: the first reads, checks every argument and works
 -- out every outcome, stored text and chain link; the second writes them,
 -- one call per key (the log, the checkpoints, the history, the meta).
-local id, e = check_call(5, nil)
+local id, e = check_call(8, nil)
 if not id then return e end
 local PER = 2
 local n = (#ARGV - 4) / PER
@@ -138,10 +138,10 @@ local chain = meta[S_F_CHAIN]
 local ttl = tonumber(meta[S_F_TTL])
 local snap = ARGV[2] == '1'
 local chan = ARGV[3]
-do local refused = acl_refused(chan, 'rpush', 'hset', 'pexpire', 'publish') if refused then return refused end end
+do local refused = acl_refused(chan, 'rpush', 'hset', 'pexpire', 'publish', 'zadd', 'hincrby') if refused then return refused end end
 local now = now_ms()
 local out = {now, ttl * 1000}
-local log, newids, cps, hist = {}, {}, {}, {}
+local log, newids, cps, hist, types = {}, {}, {}, {}, {}
 local first_cp, last_cp_seq, agents = nil, nil, nil
 local prefix, mid = '{"s":', ',"ts":' .. num(now) .. ','
 -- pass 1: outcomes, texts and chain links; no writes
@@ -170,6 +170,8 @@ for i = 1, n do
     seq = seq + 1
     local ev = prefix .. num(seq) .. mid .. body
     log[#log + 1] = ev
+    if not types[typ] then types[#types + 1] = typ; types[typ] = 0 end
+    types[typ] = types[typ] + 1
     chain = redis.sha1hex(chain .. ev)
     if to ~= '' then state = to end
     if eid ~= '' then
@@ -215,11 +217,15 @@ if #cps > 0 then
 end
 redis.call('HSET', KEYS[1], unpack(set))
 if #newids > 0 then redis.call('HSET', KEYS[4], unpack(newids)) end
+-- the counters (the companion stats: on a cluster the slot's own)
+redis.call('HINCRBY', KEYS[7], S_STAT_EVENTS, #log)
+for t = 1, #types do redis.call('HINCRBY', KEYS[7], S_STAT_TYPE_PREFIX .. types[t], types[types[t]]) end
 -- restart the TTLs at most once a second (they are whole seconds anyway);
 -- a key this call created always gets its TTL at once: a new log (the
 -- first events), a new eventids hash, the checkpoints hash (it may be new)
 if now - tonumber(meta[S_F_REF] or 0) >= 1000 then
   expire_all(ttl * 1000, now)
+  redis.call('ZADD', KEYS[6], 'XX', now + ttl * 1000, id)
 else
   if created_log then redis.call('PEXPIRE', KEYS[2], ttl * 1000) end
   if #newids > 0 then redis.call('PEXPIRE', KEYS[4], ttl * 1000) end

@@ -1,7 +1,7 @@
 -- join: ARGV agent-field; returns {1 if newly joined else 0, agents, now, ttl ms}
-local _, e = check_call(5, 1)
-if e then return e end
-do local refused = acl_refused(nil, 'hset', 'hincrby', 'pexpire', 'rpush') if refused then return refused end end
+local id, e = check_call(8, 1)
+if not id then return e end
+do local refused = acl_refused(nil, 'hset', 'hincrby', 'pexpire', 'rpush', 'zadd') if refused then return refused end end
 local agent
 agent, e = agent_arg(ARGV[1])
 if not agent then return e end
@@ -18,4 +18,7 @@ local chain = record(m[6], 'join', tonumber(m[5]), now, '"a":"' .. agent .. '"')
 redis.call('HSET', KEYS[1], ARGV[1], now, S_F_UPDATED, now, S_F_CHAIN, chain)
 local n = redis.call('HINCRBY', KEYS[1], S_F_AGENTS, 1)
 expire_all(ttl, now)
+redis.call('ZADD', KEYS[6], 'XX', now + ttl, id)
+redis.call('ZADD', agent_key(agent), now + ttl, id)
+redis.call('ZADD', KEYS[8], now, agent)
 return {1, n, now, ttl}

@@ -1,8 +1,8 @@
 -- leave: ARGV agent-field, grace seconds; returns {agents left, now, ttl ms}
 -- The last agent leaving puts the whole session on the grace TTL.
-local _, e = check_call(5, 2)
-if e then return e end
-do local refused = acl_refused(nil, 'hdel', 'hset', 'pexpire', 'rpush') if refused then return refused end end
+local id, e = check_call(8, 2)
+if not id then return e end
+do local refused = acl_refused(nil, 'hdel', 'hset', 'pexpire', 'rpush', 'zadd', 'zrem') if refused then return refused end end
 local agent
 agent, e = agent_arg(ARGV[1])
 if not agent then return e end
@@ -23,4 +23,6 @@ local chain = record(m[5], 'leave', tonumber(m[4]), now, '"a":"' .. agent .. '"'
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], S_F_UPDATED, now, S_F_AGENTS, n, S_F_CHAIN, chain)
 expire_all(ttl, now)
+redis.call('ZADD', KEYS[6], 'XX', now + ttl, id)
+redis.call('ZREM', agent_key(agent), id)
 return {n, now, ttl}

@@ -1,7 +1,7 @@
 -- touch: ARGV new ttl seconds or 0 to keep it; returns {now, ttl ms}
-local _, e = check_call(5, 1)
-if e then return e end
-do local refused = acl_refused(nil, 'hset', 'pexpire', 'rpush') if refused then return refused end end
+local id, e = check_call(8, 1)
+if not id then return e end
+do local refused = acl_refused(nil, 'hset', 'pexpire', 'rpush', 'zadd') if refused then return refused end end
 local ttl
 ttl, e = int_arg(ARGV[1], 'ttl (seconds, 0 keeps it)', 0, TTL_MAX)
 if not ttl then return e end
@@ -18,4 +18,5 @@ local now = now_ms()
 local chain = record(m[3], 'touch', tonumber(m[2]), now, '"ttl":' .. num(ttl))
 redis.call('HSET', KEYS[1], S_F_TTL, ttl, S_F_CHAIN, chain)
 expire_all(ttl * 1000, now)
+redis.call('ZADD', KEYS[6], now + ttl * 1000, id)
 return {now, ttl * 1000}

@@ -1,17 +1,51 @@
--- upgrade: bring one session of the previous layout (1) to this one, in
--- place; returns {1 if upgraded now, 0 if it already was}.
+-- upgrade: bring one session of an earlier layout (2 or 1) to this one, in
+-- place, with its entries in its companion keys (KEYS 6-8: index, stats,
+-- agents); returns {1 if upgraded now, 0 if it already was}.
+-- Layout 2 differs only in where the index and agent indexes are: the
+-- session's keys stay as they are and its history goes on (the upgrade is
+-- no change to the session, so it leaves no record).
 -- Layout 1 kept no history: the lifecycle before this point is unknown and
 -- is not invented. The session's state now is the upgrade record's
 -- snapshot, from which a history can be folded forward, and the chain
 -- starts at that record (events before it are kept but not chained).
-local _, e = check_call(5, 0)
-if e then return e end
-do local refused = acl_refused(nil, 'del', 'hset', 'pexpire', 'rpush') if refused then return refused end end
+local id, e = check_call(8, 0)
+if not id then return e end
+do local refused = acl_refused(nil, 'del', 'hset', 'pexpire', 'rpush', 'zadd') if refused then return refused end end
 local v = redis.call('HGET', KEYS[1], S_F_VERSION)
 if not v then return redis.error_reply('SESSNOTFOUND session not found') end
 if v == S_LAYOUT then return {0} end
-if v ~= S_LAYOUT_PREV then
+if v ~= S_LAYOUT_PREV and v ~= S_LAYOUT_OLD then
   return redis.error_reply('SESSLAYOUT session has layout version ' .. v)
+end
+-- its entries in the companions: the index and each member's index by
+-- its expiry, the registry by the latest join it knows
+local function index_it()
+  local now = now_ms()
+  -- the keys' own expiry (PEXPIRETIME, Redis 7; before it the clock and
+  -- PTTL, within a millisecond)
+  local exp = redis.pcall('PEXPIRETIME', KEYS[1])
+  if type(exp) ~= 'number' then
+    local pt = redis.call('PTTL', KEYS[1])
+    exp = pt > 0 and now + pt or now
+  elseif exp <= 0 then
+    exp = now
+  end
+  redis.call('ZADD', KEYS[6], exp, id)
+  local h = redis.call('HGETALL', KEYS[1])
+  for i = 1, #h, 2 do
+    if string.sub(h[i], 1, S_F_AGENT_PREFIX_LEN) == S_F_AGENT_PREFIX then
+      local agent = string.sub(h[i], S_F_AGENT_PREFIX_LEN + 1)
+      local at = tonumber(h[i + 1]) or now
+      redis.call('ZADD', agent_key(agent), exp, id)
+      local was = tonumber(redis.call('ZSCORE', KEYS[8], agent) or -1)
+      if at > was then redis.call('ZADD', KEYS[8], at, agent) end
+    end
+  end
+end
+if v == S_LAYOUT_PREV then
+  redis.call('HSET', KEYS[1], S_F_VERSION, S_LAYOUT)
+  index_it()
+  return {1}
 end
 local names = {S_F_STATE, S_F_SEQ, S_F_BASE, S_F_TTL, S_F_AGENTS, S_F_CREATED, S_F_CREATOR,
   S_F_METADATA}
@@ -40,4 +74,5 @@ local chain = record('', 'upgrade', seq, now, rest)
 redis.call('HSET', KEYS[1], S_F_VERSION, S_LAYOUT, S_F_CHAIN, chain)
 local pt = redis.call('PTTL', KEYS[1])
 if pt > 0 then redis.call('PEXPIRE', KEYS[5], pt) end
+index_it()
 return {1}

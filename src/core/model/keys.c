@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/model/slot.h"
+
 static int id_char(char c, int first)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -121,24 +123,85 @@ void sess_key_channel(char *buf, const char *prefix, const char *id)
 	session_key(buf, prefix, id, SESS_S_KEY_NOTIFY);
 }
 
-void sess_key_index(char *buf, const char *prefix)
+/* "PREFIX:#{TAG}:SUFFIX" */
+static void companion(char *buf, const char *prefix, const char *tag, const char *suffix)
 {
-	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_INDEX, prefix);
+	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_COMPANION "{%s}:%s", prefix, tag, suffix);
 }
 
-void sess_key_stats(char *buf, const char *prefix)
+void sess_key_index(char *buf, const char *prefix, const char *tag)
 {
-	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_STATS, prefix);
+	companion(buf, prefix, tag, SESS_S_KEY_INDEX);
+}
+
+void sess_key_stats(char *buf, const char *prefix, const char *tag)
+{
+	companion(buf, prefix, tag, SESS_S_KEY_STATS);
+}
+
+void sess_key_agents(char *buf, const char *prefix, const char *tag)
+{
+	companion(buf, prefix, tag, SESS_S_KEY_AGENTS);
+}
+
+void sess_key_agent(char *buf, const char *prefix, const char *tag, const char *agent)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_COMPANION "{%s}:" SESS_S_KEY_AGENT ":%s",
+		 prefix, tag, agent);
+}
+
+void sess_key_fence(char *buf, const char *prefix, const char *tag)
+{
+	companion(buf, prefix, tag, SESS_S_KEY_FENCE);
+}
+
+void sess_key_replays(char *buf, const char *prefix, const char *tag)
+{
+	companion(buf, prefix, tag, SESS_S_KEY_REPLAYS);
+}
+
+const char *sess_key_tag(const char *id, int per_slot)
+{
+	char key[SESS_ID_MAX + 3];
+	size_t n = strlen(id);
+
+	if (!per_slot)
+		return SESS_S_TAG_ONE;
+	if (n > SESS_ID_MAX)
+		n = SESS_ID_MAX;
+	key[0] = '{';
+	memcpy(key + 1, id, n);
+	key[n + 1] = '}';
+	return sess_slot_tag(sess_slot_of_key(key, n + 2));
+}
+
+int sess_key_companion_tag(const char *key, const char *prefix, char *tag)
+{
+	size_t pl = strlen(prefix), n;
+	const char *p, *end;
+
+	if (strncmp(key, prefix, pl) || strncmp(key + pl, ":" SESS_S_COMPANION "{", 3))
+		return -1;
+	p = key + pl + 3;
+	if (!(end = strchr(p, '}')) || end[1] != ':' || (n = (size_t)(end - p)) == 0 ||
+	    n > SESS_SLOT_TAG_MAX + 3)
+		return -1;
+	memcpy(tag, p, n);
+	tag[n] = '\0';
+	return 0;
+}
+
+void sess_key_global(char *buf, const char *prefix, const char *suffix, const char *agent)
+{
+	if (agent)
+		snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_AGENT ":%s", prefix, agent);
+	else
+		snprintf(buf, SESS_KEY_MAX, "%s:%s", prefix, suffix);
 }
 
 void sess_key_layout(char *buf, const char *prefix)
 {
 	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_LAYOUT, prefix);
-}
-
-void sess_key_agent(char *buf, const char *prefix, const char *agent)
-{
-	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_AGENT ":%s", prefix, agent);
 }
 
 void sess_key_migrate(char *buf, const char *prefix, const char *task,
@@ -157,11 +220,6 @@ void sess_key_channel_pattern(char *buf, const char *prefix)
 	snprintf(buf, SESS_KEY_MAX, "%s:{*}:" SESS_S_KEY_NOTIFY, prefix);
 }
 
-void sess_key_fence(char *buf, const char *prefix)
-{
-	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_FENCE, prefix);
-}
-
 void sess_key_meta_pattern(char *buf, const char *prefix)
 {
 	snprintf(buf, SESS_KEY_MAX, "%s:{*}:" SESS_S_KEY_META, prefix);
@@ -170,11 +228,6 @@ void sess_key_meta_pattern(char *buf, const char *prefix)
 void sess_key_replay(char *buf, const char *prefix, const char *id)
 {
 	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_REPLAY ":{%s}", prefix, id);
-}
-
-void sess_key_replays(char *buf, const char *prefix)
-{
-	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_REPLAYS, prefix);
 }
 
 void sess_key_keyspace_pattern(char *buf, const char *prefix, int db)
@@ -204,11 +257,6 @@ void sess_key_agent_field(char *buf, const char *agent)
 	snprintf(buf, SESS_KEY_MAX, SESS_S_F_AGENT_PREFIX "%s", agent);
 }
 
-void sess_key_agents(char *buf, const char *prefix)
-{
-	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_AGENTS, prefix);
-}
-
 const char *sess_key_field_agent(const char *field)
 {
 	if (strncmp(field, SESS_S_F_AGENT_PREFIX, SESS_S_F_AGENT_PREFIX_LEN) != 0)
@@ -228,4 +276,15 @@ void sess_keys_init(struct sess_keys *k, const char *prefix, const char *id)
 	k->v[2] = k->cps;
 	k->v[3] = k->dedup;
 	k->v[4] = k->history;
+	k->index[0] = k->stats[0] = k->agents[0] = '\0';
+	k->v[5] = k->index;
+	k->v[6] = k->stats;
+	k->v[7] = k->agents;
+}
+
+void sess_keys_tag(struct sess_keys *k, const char *prefix, const char *tag)
+{
+	sess_key_index(k->index, prefix, tag);
+	sess_key_stats(k->stats, prefix, tag);
+	sess_key_agents(k->agents, prefix, tag);
 }

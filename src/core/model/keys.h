@@ -2,8 +2,9 @@
  *
  * Every key of one session carries the session id as a cluster hash tag,
  * "PREFIX:{ID}:...", so all of a session lives in one slot and one script can
- * change it atomically on a single server and on Redis Cluster alike. Global
- * keys (index, stats, agent indexes, layout) live outside any session's slot.
+ * change it atomically on a single server and on Redis Cluster alike. What
+ * describes many sessions (index, stats, agent indexes, fence) is in
+ * companion keys that share the sessions' slot (layout 3, schema.h).
  * The layout is documented in sesskit-layout(7).
  */
 #ifndef SESS_KEYS_H
@@ -41,11 +42,32 @@ void sess_key_history(char *buf, const char *prefix, const char *id);
  * struct sess_keys order) on a migration target (dump.h). */
 void sess_key_arriving(char *buf, const char *prefix, const char *id, int part);
 
-/* Global keys and channels. */
-void sess_key_index(char *buf, const char *prefix);
-void sess_key_stats(char *buf, const char *prefix);
+/* Companion keys (layout 3, schema.h): PREFIX:#{TAG}:SUFFIX. tag is
+ * SESS_S_TAG_ONE on a standalone server, a slot's tag on a cluster
+ * (sess_key_tag). */
+void sess_key_index(char *buf, const char *prefix, const char *tag);
+void sess_key_stats(char *buf, const char *prefix, const char *tag);
+void sess_key_agents(char *buf, const char *prefix, const char *tag);
+void sess_key_agent(char *buf, const char *prefix, const char *tag, const char *agent);
+/* The create fence of the sessions of tag: PREFIX:#{TAG}:fence (a
+ * fenced standalone server has one; a fenced cluster one per slot). */
+void sess_key_fence(char *buf, const char *prefix, const char *tag);
+/* The index of saved replays of tag's sessions (sess-replay/saved.h). */
+void sess_key_replays(char *buf, const char *prefix, const char *tag);
+/* The companion tag of session id: SESS_S_TAG_ONE unless per_slot, else
+ * the tag of the id's slot (a static string). */
+const char *sess_key_tag(const char *id, int per_slot);
+/* The tag a companion key names ("PREFIX:#{TAG}:..." -> TAG, copied into
+ * tag, SESS_SLOT_TAG_MAX + 4 bytes), or -1 when key is none. */
+int sess_key_companion_tag(const char *key, const char *prefix, char *tag);
+
+/* Layout 2's global keys (sess-migrate reads a layout-2 source, sessctl
+ * upgrade moves them): PREFIX:SUFFIX, and PREFIX:agent:AGENT when agent
+ * is not NULL (suffix then ignored). */
+void sess_key_global(char *buf, const char *prefix, const char *suffix, const char *agent);
+
+/* The layout marker PREFIX:layout (outside any tag: read once). */
 void sess_key_layout(char *buf, const char *prefix);
-void sess_key_agent(char *buf, const char *prefix, const char *agent);
 /* A migration task's keys: PREFIX:migrate:TASK when part is NULL, else
  * PREFIX:migrate:TASK:PART (done, backup, plan); task NULL gives the
  * registry PREFIX:migrate:tasks. task must have passed sess_key_check_id. */
@@ -55,14 +77,10 @@ void sess_key_migrate(char *buf, const char *prefix, const char *task,
 /* The pattern matching every session's channel, for PSUBSCRIBE. */
 void sess_key_channel_pattern(char *buf, const char *prefix);
 
-/* The fence of a server whose data moved: PREFIX:fence (fence.h). */
-void sess_key_fence(char *buf, const char *prefix);
 /* The pattern matching every session's meta key, for SCAN MATCH. */
 void sess_key_meta_pattern(char *buf, const char *prefix);
-/* A saved replay: PREFIX:replay:{ID} (the session's slot), and the index
- * of saved replays PREFIX:replays (sess-replay/saved.h). */
+/* A saved replay: PREFIX:replay:{ID} (the session's slot). */
 void sess_key_replay(char *buf, const char *prefix, const char *id);
-void sess_key_replays(char *buf, const char *prefix);
 /* The keyspace-notification pattern of every session's meta key in
  * database db: __keyspace@DB__:PREFIX:{*}:meta (for PSUBSCRIBE); buf
  * holds SESS_KEY_MAX + 32 bytes. */
@@ -73,8 +91,6 @@ void sess_key_keyspace_pattern(char *buf, const char *prefix, int db);
  * bytes). Returns 0, or -1 when the channel names no valid session id. */
 int sess_key_channel_id(const char *channel, const char *prefix, char *id);
 
-/* The registry of every agent seen (a sorted set by last activity). */
-void sess_key_agents(char *buf, const char *prefix);
 
 /* The meta hash field that marks agent A as a member: "agent:A". */
 void sess_key_agent_field(char *buf, const char *agent);
@@ -84,14 +100,21 @@ void sess_key_agent_field(char *buf, const char *agent);
 const char *sess_key_field_agent(const char *field);
 
 /* The keys of one session, in the session scripts' KEYS order: meta,
- * events, checkpoints, eventids, history (SESS_NKEYS of them). */
+ * events, checkpoints, eventids, history (SESS_NKEYS of them), then its
+ * companions index, stats, agents (SESS_NKEYS_ALL in all: what the
+ * scripts that change the index and counters take). */
 #define SESS_NKEYS 5
+#define SESS_NKEYS_ALL 8
 struct sess_keys {
 	char meta[SESS_KEY_MAX], events[SESS_KEY_MAX], cps[SESS_KEY_MAX],
 		dedup[SESS_KEY_MAX], history[SESS_KEY_MAX];
-	const char *v[SESS_NKEYS];
+	char index[SESS_KEY_MAX], stats[SESS_KEY_MAX], agents[SESS_KEY_MAX];
+	const char *v[SESS_NKEYS_ALL];
 };
+/* The session's keys; the companions stay "" until sess_keys_tag. */
 void sess_keys_init(struct sess_keys *k, const char *prefix, const char *id);
+/* Its companions of tag (sess_key_tag; session/tags.h picks it). */
+void sess_keys_tag(struct sess_keys *k, const char *prefix, const char *tag);
 
 /* The session id of the pub/sub probe: its channel PREFIX:{__sesskit_health__}:notify
  * matches the session channel pattern, so the round trip crosses the same

@@ -9,8 +9,9 @@ const char *sess_layout_fix(const char *v)
 {
 	/* "session has layout version 1" or just "1" */
 	const char *sp = strrchr(v, ' ');
+	const char *n = sp ? sp + 1 : v;
 
-	if (!strcmp(sp ? sp + 1 : v, SESS_S_LAYOUT_PREV))
+	if (!strcmp(n, SESS_S_LAYOUT_PREV) || !strcmp(n, SESS_S_LAYOUT_OLD))
 		return "upgrade the data in place with 'sessctl upgrade' (see sesskit-layout(7))";
 	return "upgrade sesskit";
 }

@@ -447,6 +447,20 @@ int sess_cluster_masters(struct sess_conn *c, struct sess_err *err)
 	return n;
 }
 
+int sess_conn_cluster(struct sess_conn *c, struct sess_err *err)
+{
+	if (c->cl)
+		return 1;
+	if (c->standalone)
+		return 0;
+	if (sess_cluster_masters(c, err) < 0)
+		return -1;
+	if (c->cl)
+		return 1;
+	c->standalone = 1;
+	return 0;
+}
+
 struct sess_conn *sess_cluster_master(struct sess_conn *c, int i, struct sess_err *err)
 {
 	int j, k = 0;

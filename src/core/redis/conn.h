@@ -54,6 +54,7 @@ struct sess_conn {
 	unsigned long owed;            /* commands queued or sent, replies not read */
 	struct sess_cluster *cl;       /* non-NULL: a cluster conn (cluster.h) */
 	char last_err[200];            /* the last error reply read (EXECABORT's cause) */
+	int standalone;                /* sess_conn_cluster found no cluster */
 };
 
 /* Connect, authenticate and select the database. On failure the conn is
@@ -175,6 +176,10 @@ size_t sess_cmd_format(char *dst, int argc, const char **argv, const size_t *len
 /* After c's open or reopen: per cfg->cluster, the probe and attach. 0,
  * or -1 with err (c closed). */
 int sess_cluster_on_open(struct sess_conn *c, struct sess_err *err);
+/* Whether c's server is a cluster: 1 (c is then a cluster conn), 0 not
+ * (asked once: INFO cluster under redis.cluster auto, remembered in c),
+ * -1 err. What the companion keys' tag depends on (session/tags.h). */
+int sess_conn_cluster(struct sess_conn *c, struct sess_err *err);
 /* 1 while a cluster conn has not failed. */
 int sess_cluster_ok(const struct sess_conn *c);
 int sess_cluster_append_raw(struct sess_conn *c, const char *cmd, size_t len,

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/session/index.h"
+#include "core/session/tags.h"
 #include "core/model/keys.h"
 #include "core/redis/reply.h"
 #include "core/redis/scripts.h"
@@ -51,25 +51,36 @@ int sess_emit_req_init(struct sess_ctx *s, const char *id,
 		       struct sess_emit_req *req, struct sess_err *err)
 {
 	struct sess_keys k;
+
+	memset(req, 0, sizeof *req);
+	if (sess_key_check_id(id, "session id", err) || sess_keys_for(s, &k, id, err))
+		return -1;
+	return sess_emit_req_init_keys(s->cfg, id, &k, req, err);
+}
+
+int sess_emit_req_init_keys(const struct sess_config *cfg, const char *id,
+			    const struct sess_keys *k, struct sess_emit_req *req,
+			    struct sess_err *err)
+{
 	char chan[SESS_KEY_MAX], num[24];
 	int i;
 
 	memset(req, 0, sizeof *req);
 	if (sess_key_check_id(id, "session id", err))
 		return -1;
-	/* EVALSHA sha 5 meta events checkpoints eventids history  interval
-	 * snapshots channel id  (then two per event: expected seq, body) */
-	snprintf(num, sizeof num, "%d", SESS_NKEYS);
+	/* EVALSHA sha 8 meta events checkpoints eventids history index stats
+	 * agents  interval snapshots channel id  (then two per event:
+	 * expected seq, body) */
+	snprintf(num, sizeof num, "%d", SESS_NKEYS_ALL);
 	if (req_str(req, "EVALSHA") || req_str(req, sess_script_sha(SESS_LUA_EMIT)) ||
 	    req_str(req, num))
 		goto oom;
-	sess_keys_init(&k, s->cfg->prefix, id);
-	for (i = 0; i < SESS_NKEYS; i++)
-		if (req_str(req, k.v[i]))
+	for (i = 0; i < SESS_NKEYS_ALL; i++)
+		if (req_str(req, k->v[i]))
 			goto oom;
-	snprintf(num, sizeof num, "%ld", s->cfg->checkpoint_interval);
-	sess_key_channel(chan, s->cfg->prefix, id);
-	if (req_str(req, num) || req_str(req, s->cfg->failure_snapshots ? "1" : "0") ||
+	snprintf(num, sizeof num, "%ld", cfg->checkpoint_interval);
+	sess_key_channel(chan, cfg->prefix, id);
+	if (req_str(req, num) || req_str(req, cfg->failure_snapshots ? "1" : "0") ||
 	    req_str(req, chan) || req_str(req, id))
 		goto oom;
 	return 0;
@@ -179,7 +190,6 @@ int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
 {
 	struct sess_emit_req req;
 	struct sess_emit_res res;
-	struct sess_pipe p;
 	redisReply *r;
 	cJSON *o;
 	int argc, rc;
@@ -205,19 +215,6 @@ int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
 		return -1;
 	if (!o)
 		return req_oom(err);
-	if (!res.duplicate) {
-		sess_pipe_init(&p, s->conn);
-		rc = sess_index_emitted(&p, s->cfg, id, ev->type, 1, res.expiry_ms, err);
-		if (!rc)
-			rc = sess_pipe_run(&p, err);
-		sess_pipe_free(&p);
-		if (rc) {
-			cJSON_Delete(o);
-			sess_err_prefix(err, "the event was stored as seq %lld, but the index was not updated (maintenance repairs it)",
-					res.seq);
-			return -1;
-		}
-	}
 	*out = o;
 	return 0;
 }

@@ -13,8 +13,10 @@
 
 #include "core/session/ctx.h"
 #include "core/model/event.h"
+#include "core/model/keys.h"
 
-/* One event, and its index upkeep. ev must have passed sess_event_validate. */
+/* One event (the script updates the companion index and counters with
+ * it). ev must have passed sess_event_validate. */
 int sess_emit(struct sess_ctx *s, const char *id, const struct sess_event *ev,
 	      cJSON **out, struct sess_err *err);
 
@@ -34,6 +36,11 @@ struct sess_emit_req {
 };
 int sess_emit_req_init(struct sess_ctx *s, const char *id,
 		       struct sess_emit_req *req, struct sess_err *err);
+/* The same with the session's keys given (k: sess_keys_init and
+ * sess_keys_tag), for a caller that knows the tag without a conn. */
+int sess_emit_req_init_keys(const struct sess_config *cfg, const char *id,
+			    const struct sess_keys *k, struct sess_emit_req *req,
+			    struct sess_err *err);
 int sess_emit_req_add(struct sess_emit_req *req, const struct sess_event *ev,
 		      struct sess_err *err);
 int sess_emit_req_argv(struct sess_emit_req *req);
@@ -42,8 +49,7 @@ void sess_emit_req_free(struct sess_emit_req *req);
 /* The result of event i (0-based) in the emit script's reply r, as plain
  * values for writers that format it themselves; state points into r. An
  * error for the whole reply (session missing, ...) is every event's error.
- * The index upkeep of a non-duplicate result is the caller's
- * (sess_index_emitted or sess_upkeep_emitted). */
+ * (The script has updated the companion index and counters itself.) */
 struct sess_emit_res {
 	long long seq, timestamp, checkpoint, expiry_ms;
 	int duplicate;

@@ -1,3 +1,4 @@
+/* index.c - see index.h */
 #include "core/session/index.h"
 
 #include <stdio.h>
@@ -10,25 +11,10 @@
 /* Upkeep replies carry tag 0: a pipeline's reader can tell them apart. */
 #define TAG 0
 
-int sess_index_created(struct sess_pipe *p, const struct sess_config *cfg,
-		       const char *id, const char *agent, long long now,
-		       long long expiry, struct sess_err *err)
+/* Session id's tag on p's server (sess_conn_cluster asked before). */
+static const char *tag_of(const struct sess_pipe *p, const char *id)
 {
-	char idx[SESS_KEY_MAX], akey[SESS_KEY_MAX], reg[SESS_KEY_MAX],
-		stats[SESS_KEY_MAX], layout[SESS_KEY_MAX];
-
-	sess_key_index(idx, cfg->prefix);
-	sess_key_agent(akey, cfg->prefix, agent);
-	sess_key_agents(reg, cfg->prefix);
-	sess_key_stats(stats, cfg->prefix);
-	sess_key_layout(layout, cfg->prefix);
-	if (sess_pipe_cmdf(p, TAG, err, "ZADD %s %lld %s", idx, expiry, id) ||
-	    sess_pipe_cmdf(p, TAG, err, "ZADD %s %lld %s", akey, expiry, id) ||
-	    sess_pipe_cmdf(p, TAG, err, "ZADD %s %lld %s", reg, now, agent) ||
-	    sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_SESSIONS " 1", stats) ||
-	    sess_pipe_cmdf(p, TAG, err, "SET %s " SESS_S_LAYOUT " NX", layout))
-		return -1;
-	return 0;
+	return sess_key_tag(id, p->conn && p->conn->cl != NULL);
 }
 
 int sess_index_joined(struct sess_pipe *p, const struct sess_config *cfg,
@@ -36,27 +22,14 @@ int sess_index_joined(struct sess_pipe *p, const struct sess_config *cfg,
 		      long long expiry, struct sess_err *err)
 {
 	char idx[SESS_KEY_MAX], akey[SESS_KEY_MAX], reg[SESS_KEY_MAX];
+	const char *tag = tag_of(p, id);
 
-	sess_key_index(idx, cfg->prefix);
-	sess_key_agent(akey, cfg->prefix, agent);
-	sess_key_agents(reg, cfg->prefix);
+	sess_key_index(idx, cfg->prefix, tag);
+	sess_key_agent(akey, cfg->prefix, tag, agent);
+	sess_key_agents(reg, cfg->prefix, tag);
 	if (sess_pipe_cmdf(p, TAG, err, "ZADD %s XX %lld %s", idx, expiry, id) ||
 	    sess_pipe_cmdf(p, TAG, err, "ZADD %s %lld %s", akey, expiry, id) ||
 	    sess_pipe_cmdf(p, TAG, err, "ZADD %s %lld %s", reg, now, agent))
-		return -1;
-	return 0;
-}
-
-int sess_index_left(struct sess_pipe *p, const struct sess_config *cfg,
-		    const char *id, const char *agent, long long expiry,
-		    struct sess_err *err)
-{
-	char idx[SESS_KEY_MAX], akey[SESS_KEY_MAX];
-
-	sess_key_index(idx, cfg->prefix);
-	sess_key_agent(akey, cfg->prefix, agent);
-	if (sess_pipe_cmdf(p, TAG, err, "ZADD %s XX %lld %s", idx, expiry, id) ||
-	    sess_pipe_cmdf(p, TAG, err, "ZREM %s %s", akey, id))
 		return -1;
 	return 0;
 }
@@ -66,7 +39,7 @@ int sess_index_touched(struct sess_pipe *p, const struct sess_config *cfg,
 {
 	char idx[SESS_KEY_MAX];
 
-	sess_key_index(idx, cfg->prefix);
+	sess_key_index(idx, cfg->prefix, tag_of(p, id));
 	return sess_pipe_cmdf(p, TAG, err, "ZADD %s %lld %s", idx, expiry, id);
 }
 
@@ -75,17 +48,8 @@ int sess_index_present(struct sess_pipe *p, const struct sess_config *cfg,
 {
 	char idx[SESS_KEY_MAX];
 
-	sess_key_index(idx, cfg->prefix);
+	sess_key_index(idx, cfg->prefix, tag_of(p, id));
 	return sess_pipe_cmdf(p, TAG, err, "ZADD %s NX %lld %s", idx, expiry, id);
-}
-
-int sess_index_completed(struct sess_pipe *p, const struct sess_config *cfg,
-			 struct sess_err *err)
-{
-	char stats[SESS_KEY_MAX];
-
-	sess_key_stats(stats, cfg->prefix);
-	return sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_COMPLETED " 1", stats);
 }
 
 int sess_index_deleted(struct sess_pipe *p, const struct sess_config *cfg,
@@ -93,112 +57,19 @@ int sess_index_deleted(struct sess_pipe *p, const struct sess_config *cfg,
 		       struct sess_err *err)
 {
 	char idx[SESS_KEY_MAX], stats[SESS_KEY_MAX], akey[SESS_KEY_MAX];
+	const char *tag = tag_of(p, id);
 	size_t i;
 
-	sess_key_index(idx, cfg->prefix);
-	sess_key_stats(stats, cfg->prefix);
+	sess_key_index(idx, cfg->prefix, tag);
+	sess_key_stats(stats, cfg->prefix, tag);
 	if (sess_pipe_cmdf(p, TAG, err, "ZREM %s %s", idx, id) ||
 	    sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_DELETED " 1", stats))
 		return -1;
 	for (i = 0; i < nagents; i++) {
-		sess_key_agent(akey, cfg->prefix, agents[i]);
+		sess_key_agent(akey, cfg->prefix, tag, agents[i]);
 		if (sess_pipe_cmdf(p, TAG, err, "ZREM %s %s", akey, id))
 			return -1;
 	}
-	return 0;
-}
-
-/* The counters for n events of type. */
-static int count(struct sess_pipe *p, const struct sess_config *cfg,
-		 const char *type, long n, struct sess_err *err)
-{
-	char stats[SESS_KEY_MAX];
-
-	sess_key_stats(stats, cfg->prefix);
-	if (type)
-		return sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_TYPE_PREFIX "%s %ld",
-				      stats, type, n);
-	return sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_EVENTS " %ld", stats, n);
-}
-
-int sess_index_emitted(struct sess_pipe *p, const struct sess_config *cfg,
-		       const char *id, const char *type, long n, long long expiry,
-		       struct sess_err *err)
-{
-	char idx[SESS_KEY_MAX];
-
-	sess_key_index(idx, cfg->prefix);
-	if (count(p, cfg, NULL, n, err) || count(p, cfg, type, n, err) ||
-	    sess_pipe_cmdf(p, TAG, err, "ZADD %s XX %lld %s", idx, expiry, id))
-		return -1;
-	return 0;
-}
-
-void sess_upkeep_init(struct sess_upkeep *u, const struct sess_config *cfg)
-{
-	memset(u, 0, sizeof *u);
-	u->cfg = cfg;
-}
-
-static int flush_index(struct sess_upkeep *u, struct sess_pipe *p, struct sess_err *err)
-{
-	char idx[SESS_KEY_MAX];
-
-	if (!u->last_id[0])
-		return 0;
-	sess_key_index(idx, u->cfg->prefix);
-	if (sess_pipe_cmdf(p, TAG, err, "ZADD %s XX %lld %s", idx, u->last_expiry, u->last_id))
-		return -1;
-	u->last_id[0] = '\0';
-	return 0;
-}
-
-static int flush_stats(struct sess_upkeep *u, struct sess_pipe *p, struct sess_err *err)
-{
-	int i;
-
-	if (u->events && count(p, u->cfg, NULL, u->events, err))
-		return -1;
-	for (i = 0; i < u->ntypes; i++)
-		if (count(p, u->cfg, u->types[i].type, u->types[i].n, err))
-			return -1;
-	u->events = 0;
-	u->ntypes = 0;
-	return 0;
-}
-
-int sess_upkeep_emitted(struct sess_upkeep *u, struct sess_pipe *p,
-			const char *id, const char *type, long long expiry,
-			struct sess_err *err)
-{
-	int i;
-
-	if (u->last_id[0] && strcmp(u->last_id, id) && flush_index(u, p, err))
-		return -1;
-	snprintf(u->last_id, sizeof u->last_id, "%s", id);
-	u->last_expiry = expiry;
-	u->events++;
-	for (i = 0; i < u->ntypes; i++)
-		if (!strcmp(u->types[i].type, type))
-			break;
-	if (i == u->ntypes) {
-		if (u->ntypes == SESS_UPKEEP_TYPES && flush_stats(u, p, err))
-			return -1;
-		i = u->ntypes++;
-		snprintf(u->types[i].type, sizeof u->types[i].type, "%s", type);
-		u->types[i].n = 0;
-	}
-	u->types[i].n++;
-	if (u->events >= SESS_UPKEEP_EVERY)
-		return flush_stats(u, p, err);
-	return 0;
-}
-
-int sess_upkeep_flush(struct sess_upkeep *u, struct sess_pipe *p,
-		      struct sess_err *err)
-{
-	if (flush_index(u, p, err) || flush_stats(u, p, err))
-		return -1;
 	return 0;
 }
 
@@ -219,9 +90,10 @@ static void arrivals_clear(struct sess_arrivals *a)
 	for (i = 0; i < a->n; i++) {
 		free(a->v[i].member);
 		free(a->v[i].agent);
+		free(a->v[i].sid);
 	}
 	a->n = 0;
-	a->sessions = a->events = a->completed = 0;
+	a->sessions = 0;
 	for (i = 0; i < a->ntypes; i++)
 		free(a->types[i].type);
 	a->ntypes = 0;
@@ -238,29 +110,40 @@ void sess_arrivals_free(struct sess_arrivals *a)
 	a->captypes = 0;
 }
 
-static int arrive(struct sess_arrivals *a, int key, const char *agent,
-		  long long score, const char *member, struct sess_err *err)
+static int oom(struct sess_err *err)
+{
+	return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+}
+
+/* An entry about session sid (NULL: the last named). */
+static int arrive(struct sess_arrivals *a, int key, const char *agent, long long score,
+		  const char *member, const char *sid, struct sess_err *err)
 {
 	struct sess_arrival *e;
 
+	if (sid)
+		snprintf(a->last, sizeof a->last, "%s", sid);
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 64;
 		struct sess_arrival *v = realloc(a->v, cap * sizeof *v);
 		if (!v)
-			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+			return oom(err);
 		a->v = v;
 		a->cap = cap;
 	}
 	e = &a->v[a->n];
+	memset(e, 0, sizeof *e);
 	e->key = key;
 	e->score = score;
 	e->order = a->n;
 	e->member = strdup(member);
 	e->agent = agent ? strdup(agent) : NULL;
-	if (!e->member || (agent && !e->agent)) {
+	e->sid = strdup(a->last);
+	if (!e->member || (agent && !e->agent) || !e->sid) {
 		free(e->member);
 		free(e->agent);
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		free(e->sid);
+		return oom(err);
 	}
 	a->n++;
 	return 0;
@@ -269,34 +152,45 @@ static int arrive(struct sess_arrivals *a, int key, const char *agent,
 int sess_arrivals_touched(struct sess_arrivals *a, const char *id,
 			  long long expiry, struct sess_err *err)
 {
-	return arrive(a, 0, NULL, expiry, id, err);
+	return arrive(a, 0, NULL, expiry, id, id, err);
 }
 
 int sess_arrivals_joined(struct sess_arrivals *a, const char *id, const char *agent,
 			 long long when, long long expiry, struct sess_err *err)
 {
 	/* sess_index_joined's "ZADD index XX" is the touched entry again */
-	return arrive(a, 1, agent, expiry, id, err) || arrive(a, 2, NULL, when, agent, err) ? -1 : 0;
+	return arrive(a, 1, agent, expiry, id, id, err) ||
+	       arrive(a, 2, NULL, when, agent, id, err) ? -1 : 0;
 }
 
 int sess_arrivals_created(struct sess_arrivals *a, const char *id, const char *agent,
 			  long long now, long long expiry, struct sess_err *err)
 {
 	if (sess_arrivals_touched(a, id, expiry, err) ||
-	    arrive(a, 1, agent, expiry, id, err) || arrive(a, 2, NULL, now, agent, err))
+	    arrive(a, 1, agent, expiry, id, id, err) || arrive(a, 2, NULL, now, agent, id, err) ||
+	    arrive(a, 3, NULL, 1, SESS_S_STAT_SESSIONS, id, err))
 		return -1;
-	a->sessions++;
+	a->sessions = 1;
 	return 0;
 }
 
-void sess_arrivals_count(struct sess_arrivals *a, long long events, int completed)
+void sess_arrivals_about(struct sess_arrivals *a, const char *id)
 {
-	a->events += events;
-	a->completed += completed != 0;
+	snprintf(a->last, sizeof a->last, "%s", id);
 }
 
-int sess_arrivals_type(struct sess_arrivals *a, const char *type, long long n,
-		       struct sess_err *err)
+int sess_arrivals_count(struct sess_arrivals *a, long long events, int completed,
+			struct sess_err *err)
+{
+	if (events && arrive(a, 3, NULL, events, SESS_S_STAT_EVENTS, NULL, err))
+		return -1;
+	if (completed && arrive(a, 3, NULL, 1, SESS_S_STAT_COMPLETED, NULL, err))
+		return -1;
+	return 0;
+}
+
+/* The tally of types when no session is named (mig_snap_count_types). */
+static int tally(struct sess_arrivals *a, const char *type, long long n, struct sess_err *err)
 {
 	size_t i;
 
@@ -308,12 +202,12 @@ int sess_arrivals_type(struct sess_arrivals *a, const char *type, long long n,
 			size_t cap = a->captypes ? a->captypes * 2 : 16;
 			void *v = realloc(a->types, cap * sizeof *a->types);
 			if (!v)
-				return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+				return oom(err);
 			a->types = v;
 			a->captypes = cap;
 		}
 		if (!(a->types[i].type = strdup(type)))
-			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+			return oom(err);
 		a->types[i].n = 0;
 		a->ntypes++;
 	}
@@ -321,16 +215,33 @@ int sess_arrivals_type(struct sess_arrivals *a, const char *type, long long n,
 	return 0;
 }
 
+int sess_arrivals_type(struct sess_arrivals *a, const char *type, long long n,
+		       struct sess_err *err)
+{
+	char field[SESS_KEY_MAX];
+
+	if (!a->last[0])
+		return tally(a, type, n, err);
+	if (!n)
+		return 0;
+	snprintf(field, sizeof field, SESS_S_STAT_TYPE_PREFIX "%s", type);
+	return arrive(a, 3, NULL, n, field, NULL, err);
+}
+
 static int arrival_cmp_key(const struct sess_arrival *a, const struct sess_arrival *b)
 {
-	int c = a->key - b->key;
+	int c = strcmp(a->tag, b->tag);
 
+	if (!c)
+		c = a->key - b->key;
 	if (!c && a->key == 1)
 		c = strcmp(a->agent, b->agent);
+	if (!c && a->key == 3)
+		c = strcmp(a->member, b->member);
 	return c;
 }
 
-/* by index key, then as added (qsort is not stable; order is) */
+/* by tag and key, then as added (qsort is not stable; order is) */
 static int arrival_cmp(const void *x, const void *y)
 {
 	const struct sess_arrival *a = x, *b = y;
@@ -350,7 +261,7 @@ static int zadd_run(struct sess_pipe *p, const char *key,
 	int rc = 0;
 
 	if (!num)
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		return oom(err);
 	while (n && !rc) {
 		size_t k = n < ARRIVALS_ZADD_MAX ? n : ARRIVALS_ZADD_MAX, argc = 2;
 		argv[0] = "ZADD";
@@ -374,38 +285,43 @@ static int zadd_run(struct sess_pipe *p, const char *key,
 int sess_arrivals_flush(struct sess_arrivals *a, struct sess_pipe *p,
 			struct sess_err *err)
 {
-	char key[SESS_KEY_MAX], stats[SESS_KEY_MAX];
-	size_t i, j;
+	char key[SESS_KEY_MAX];
+	size_t i, j, k;
 	int rc = 0;
 
+	for (i = 0; i < a->n; i++)
+		a->v[i].tag = tag_of(p, a->v[i].sid);
 	if (a->n > 1)
 		qsort(a->v, a->n, sizeof *a->v, arrival_cmp);
 	for (i = 0; i < a->n && !rc; i = j) {
+		long long sum = 0;
 		for (j = i + 1; j < a->n && !arrival_cmp_key(&a->v[i], &a->v[j]); j++)
 			;
-		if (a->v[i].key == 0)
-			sess_key_index(key, a->cfg->prefix);
-		else if (a->v[i].key == 1)
-			sess_key_agent(key, a->cfg->prefix, a->v[i].agent);
-		else
-			sess_key_agents(key, a->cfg->prefix);
+		switch (a->v[i].key) {
+		case 0:
+			sess_key_index(key, a->cfg->prefix, a->v[i].tag);
+			break;
+		case 1:
+			sess_key_agent(key, a->cfg->prefix, a->v[i].tag, a->v[i].agent);
+			break;
+		case 2:
+			sess_key_agents(key, a->cfg->prefix, a->v[i].tag);
+			break;
+		default:
+			for (k = i; k < j; k++)
+				sum += a->v[k].score;
+			sess_key_stats(key, a->cfg->prefix, a->v[i].tag);
+			rc = sess_pipe_cmdf(p, TAG, err, "HINCRBY %s %s %lld", key, a->v[i].member, sum);
+			continue;
+		}
 		rc = zadd_run(p, key, &a->v[i], j - i, err);
 	}
-	sess_key_stats(stats, a->cfg->prefix);
-	if (!rc && a->sessions)
-		rc = sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_SESSIONS " %lld", stats, a->sessions);
-	if (!rc && a->sessions) {
+	/* the marker is in no session's slot: on a cluster (where this may
+	 * ride in a session's MULTI) create and upgrade set it */
+	if (!rc && a->sessions && !(p->conn && p->conn->cl)) {
 		sess_key_layout(key, a->cfg->prefix);
 		rc = sess_pipe_cmdf(p, TAG, err, "SET %s " SESS_S_LAYOUT " NX", key);
 	}
-	if (!rc && a->completed)
-		rc = sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_COMPLETED " %lld", stats, a->completed);
-	if (!rc && a->events)
-		rc = sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_EVENTS " %lld", stats, a->events);
-	for (i = 0; !rc && i < a->ntypes; i++)
-		if (a->types[i].n)
-			rc = sess_pipe_cmdf(p, TAG, err, "HINCRBY %s " SESS_S_STAT_TYPE_PREFIX "%s %lld", stats,
-					    a->types[i].type, a->types[i].n);
 	arrivals_clear(a);
 	return rc;
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/model/ids.h"
-#include "core/session/index.h"
+#include "core/session/tags.h"
 #include "core/model/json.h"
 #include "core/model/keys.h"
 #include "core/model/limits.h"
@@ -26,17 +26,17 @@ static void stamp_expiry(cJSON *o, long long now, long long ttl_ms)
 	cJSON_AddNumberToObject(o, "expiresAt", (double)(now + ttl_ms));
 }
 
-/* Run the index upkeep queued on p; on failure say what did happen. */
-static int upkeep(struct sess_pipe *p, const char *what, const char *id,
-		  struct sess_err *err)
+/* The layout marker, set by the first create (SET NX: never changed). */
+static int mark_layout(struct sess_ctx *s, struct sess_err *err)
 {
-	int rc = sess_pipe_run(p, err);
+	char layout[SESS_KEY_MAX];
+	redisReply *r;
 
-	sess_pipe_free(p);
-	if (rc)
-		sess_err_prefix(err, "session %s was %s, but its index was not updated (maintenance repairs it)",
-				id, what);
-	return rc;
+	sess_key_layout(layout, s->cfg->prefix);
+	if (!(r = sess_conn_cmdf(s->conn, err, "SET %s " SESS_S_LAYOUT " NX", layout)))
+		return sess_err_prefix(err, "the session was created, but the layout marker was not set"), -1;
+	freeReplyObject(r);
+	return 0;
 }
 
 int sess_create(struct sess_ctx *s, const char *id, const char *agent,
@@ -45,7 +45,6 @@ int sess_create(struct sess_ctx *s, const char *id, const char *agent,
 {
 	char newid[SESS_NEW_ID_LEN + 1], field[SESS_KEY_MAX], ttlbuf[24];
 	struct sess_keys k;
-	struct sess_pipe p;
 	cJSON *meta = NULL, *o, *agents;
 	char *meta_text = NULL;
 	const char *args[4];
@@ -82,14 +81,15 @@ int sess_create(struct sess_ctx *s, const char *id, const char *agent,
 		}
 		meta_text = cJSON_PrintUnformatted(meta);
 	}
-	sess_keys_init(&k, s->cfg->prefix, id);
+	if (sess_keys_for(s, &k, id, err))
+		return -1;
 	sess_key_agent_field(field, agent);
 	snprintf(ttlbuf, sizeof ttlbuf, "%ld", ttl);
 	args[0] = field;
 	args[1] = agent;
 	args[2] = ttlbuf;
 	args[3] = meta_text ? meta_text : "";
-	r = sess_script_call(s->conn, SESS_LUA_CREATE, SESS_NKEYS, k.v, 4, args, err);
+	r = sess_script_call(s->conn, SESS_LUA_CREATE, SESS_NKEYS_ALL, k.v, 4, args, err);
 	cJSON_free(meta_text);
 	if (!r) {
 		cJSON_Delete(meta);
@@ -99,10 +99,7 @@ int sess_create(struct sess_ctx *s, const char *id, const char *agent,
 	ttl_ms = sess_reply_int(r, 1);
 	freeReplyObject(r);
 
-	sess_pipe_init(&p, s->conn);
-	if (sess_index_created(&p, s->cfg, id, agent, now, now + ttl_ms, err) ||
-	    upkeep(&p, "created", id, err)) {
-		sess_pipe_free(&p);
+	if (mark_layout(s, err)) {
 		cJSON_Delete(meta);
 		return -1;
 	}
@@ -130,7 +127,6 @@ int sess_join(struct sess_ctx *s, const char *id, const char *agent,
 {
 	char field[SESS_KEY_MAX];
 	struct sess_keys k;
-	struct sess_pipe p;
 	const char *args[1];
 	redisReply *r;
 	long long joined, n, now, ttl_ms;
@@ -138,10 +134,11 @@ int sess_join(struct sess_ctx *s, const char *id, const char *agent,
 
 	if (check_ids(id, agent, err))
 		return -1;
-	sess_keys_init(&k, s->cfg->prefix, id);
+	if (sess_keys_for(s, &k, id, err))
+		return -1;
 	sess_key_agent_field(field, agent);
 	args[0] = field;
-	r = sess_script_call(s->conn, SESS_LUA_JOIN, SESS_NKEYS, k.v, 1, args, err);
+	r = sess_script_call(s->conn, SESS_LUA_JOIN, SESS_NKEYS_ALL, k.v, 1, args, err);
 	if (!r)
 		return -1;
 	joined = sess_reply_int(r, 0);
@@ -149,10 +146,6 @@ int sess_join(struct sess_ctx *s, const char *id, const char *agent,
 	now = sess_reply_int(r, 2);
 	ttl_ms = sess_reply_int(r, 3);
 	freeReplyObject(r);
-	sess_pipe_init(&p, s->conn);
-	if (sess_index_joined(&p, s->cfg, id, agent, now, now + ttl_ms, err) ||
-	    upkeep(&p, "joined", id, err))
-		return sess_pipe_free(&p), -1;
 	if (!(o = sess_reply_obj(err)))
 		return -1;
 	cJSON_AddStringToObject(o, "id", id);
@@ -169,7 +162,6 @@ int sess_leave(struct sess_ctx *s, const char *id, const char *agent,
 {
 	char field[SESS_KEY_MAX], grace[24];
 	struct sess_keys k;
-	struct sess_pipe p;
 	const char *args[2];
 	redisReply *r;
 	long long n, now, ttl_ms;
@@ -177,22 +169,19 @@ int sess_leave(struct sess_ctx *s, const char *id, const char *agent,
 
 	if (check_ids(id, agent, err))
 		return -1;
-	sess_keys_init(&k, s->cfg->prefix, id);
+	if (sess_keys_for(s, &k, id, err))
+		return -1;
 	sess_key_agent_field(field, agent);
 	snprintf(grace, sizeof grace, "%ld", s->cfg->grace_ttl);
 	args[0] = field;
 	args[1] = grace;
-	r = sess_script_call(s->conn, SESS_LUA_LEAVE, SESS_NKEYS, k.v, 2, args, err);
+	r = sess_script_call(s->conn, SESS_LUA_LEAVE, SESS_NKEYS_ALL, k.v, 2, args, err);
 	if (!r)
 		return -1;
 	n = sess_reply_int(r, 0);
 	now = sess_reply_int(r, 1);
 	ttl_ms = sess_reply_int(r, 2);
 	freeReplyObject(r);
-	sess_pipe_init(&p, s->conn);
-	if (sess_index_left(&p, s->cfg, id, agent, now + ttl_ms, err) ||
-	    upkeep(&p, "left", id, err))
-		return sess_pipe_free(&p), -1;
 	if (!(o = sess_reply_obj(err)))
 		return -1;
 	cJSON_AddStringToObject(o, "id", id);
@@ -209,24 +198,21 @@ int sess_complete(struct sess_ctx *s, const char *id, cJSON **out,
 		  struct sess_err *err)
 {
 	struct sess_keys k;
-	struct sess_pipe p;
 	redisReply *r;
 	long long done, seq, now;
 	cJSON *o;
 
 	if (check_ids(id, NULL, err))
 		return -1;
-	sess_keys_init(&k, s->cfg->prefix, id);
-	r = sess_script_call(s->conn, SESS_LUA_COMPLETE, SESS_NKEYS, k.v, 0, NULL, err);
+	if (sess_keys_for(s, &k, id, err))
+		return -1;
+	r = sess_script_call(s->conn, SESS_LUA_COMPLETE, SESS_NKEYS_ALL, k.v, 0, NULL, err);
 	if (!r)
 		return -1;
 	done = sess_reply_int(r, 0);
 	seq = sess_reply_int(r, 1);
 	now = sess_reply_int(r, 2);
 	freeReplyObject(r);
-	sess_pipe_init(&p, s->conn);
-	if (done && (sess_index_completed(&p, s->cfg, err) || upkeep(&p, "completed", id, err)))
-		return sess_pipe_free(&p), -1;
 	if (!(o = sess_reply_obj(err)))
 		return -1;
 	cJSON_AddStringToObject(o, "id", id);
@@ -241,19 +227,16 @@ int sess_complete(struct sess_ctx *s, const char *id, cJSON **out,
 int sess_delete(struct sess_ctx *s, const char *id, cJSON **out,
 		struct sess_err *err)
 {
-	enum { MAX_AGENTS = 1024 };
 	struct sess_keys k;
-	struct sess_pipe p;
-	const char *names[MAX_AGENTS];
 	redisReply *r;
 	cJSON *o, *agents;
-	size_t i, n = 0;
-	int rc;
+	size_t i;
 
 	if (check_ids(id, NULL, err))
 		return -1;
-	sess_keys_init(&k, s->cfg->prefix, id);
-	r = sess_script_call(s->conn, SESS_LUA_DELETE, SESS_NKEYS, k.v, 0, NULL, err);
+	if (sess_keys_for(s, &k, id, err))
+		return -1;
+	r = sess_script_call(s->conn, SESS_LUA_DELETE, SESS_NKEYS_ALL, k.v, 0, NULL, err);
 	if (!r)
 		return -1;
 	if (!(o = sess_reply_obj(err))) {
@@ -263,29 +246,12 @@ int sess_delete(struct sess_ctx *s, const char *id, cJSON **out,
 	cJSON_AddStringToObject(o, "id", id);
 	cJSON_AddBoolToObject(o, "deleted", 1);
 	agents = cJSON_AddArrayToObject(o, "agents");
-	sess_pipe_init(&p, s->conn);
-	rc = 0;
 	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		const char *a = sess_reply_str(r, i);
-		if (!a)
-			continue;
-		cJSON_AddItemToArray(agents, cJSON_CreateString(a));
-		names[n++] = a;
-		if (n == MAX_AGENTS) { /* a huge session: its agents in rounds */
-			rc = sess_index_deleted(&p, s->cfg, id, names, n, err);
-			n = 0;
-			if (rc)
-				break;
-		}
+		if (a)
+			cJSON_AddItemToArray(agents, cJSON_CreateString(a));
 	}
-	if (!rc)
-		rc = sess_index_deleted(&p, s->cfg, id, names, n, err);
 	freeReplyObject(r);
-	if (rc || upkeep(&p, "deleted", id, err)) {
-		sess_pipe_free(&p);
-		cJSON_Delete(o);
-		return -1;
-	}
 	*out = o;
 	return 0;
 }
@@ -295,7 +261,6 @@ int sess_touch(struct sess_ctx *s, const char *id, long ttl, cJSON **out,
 {
 	char ttlbuf[24];
 	struct sess_keys k;
-	struct sess_pipe p;
 	const char *args[1];
 	redisReply *r;
 	long long now, ttl_ms;
@@ -303,18 +268,16 @@ int sess_touch(struct sess_ctx *s, const char *id, long ttl, cJSON **out,
 
 	if (check_ids(id, NULL, err) || (ttl != 0 && sess_check_ttl(ttl, "TTL", err))) /* 0 keeps it */
 		return -1;
-	sess_keys_init(&k, s->cfg->prefix, id);
+	if (sess_keys_for(s, &k, id, err))
+		return -1;
 	snprintf(ttlbuf, sizeof ttlbuf, "%ld", ttl);
 	args[0] = ttlbuf;
-	r = sess_script_call(s->conn, SESS_LUA_TOUCH, SESS_NKEYS, k.v, 1, args, err);
+	r = sess_script_call(s->conn, SESS_LUA_TOUCH, SESS_NKEYS_ALL, k.v, 1, args, err);
 	if (!r)
 		return -1;
 	now = sess_reply_int(r, 0);
 	ttl_ms = sess_reply_int(r, 1);
 	freeReplyObject(r);
-	sess_pipe_init(&p, s->conn);
-	if (sess_index_touched(&p, s->cfg, id, now + ttl_ms, err) || upkeep(&p, "touched", id, err))
-		return sess_pipe_free(&p), -1;
 	if (!(o = sess_reply_obj(err)))
 		return -1;
 	cJSON_AddStringToObject(o, "id", id);

@@ -1,6 +1,7 @@
 #include "core/session/maint.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/model/ids.h"
@@ -8,6 +9,7 @@
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
 #include "core/redis/scripts.h"
+#include "core/session/tags.h"
 #include "core/session/view.h"
 
 /* Redis's largest expiry time we write for a key without a TTL. */
@@ -108,14 +110,14 @@ static int prune_index(struct sess_ctx *s, const char *key, int dry,
 	}
 }
 
-static int prune_agents(struct sess_ctx *s, int dry, long *pruned,
+static int prune_agents(struct sess_ctx *s, const char *tag, int dry, long *pruned,
 			long *rescored, long *agents_dropped, struct sess_err *err)
 {
 	char reg[SESS_KEY_MAX], akey[SESS_KEY_MAX];
 	long offset = 0;
 	int more;
 
-	sess_key_agents(reg, s->cfg->prefix);
+	sess_key_agents(reg, s->cfg->prefix, tag);
 	for (;;) {
 		redisReply *agents = NULL;
 		size_t i;
@@ -125,7 +127,7 @@ static int prune_agents(struct sess_ctx *s, int dry, long *pruned,
 			return more;
 		for (i = 0; i < agents->elements && !rc; i++) {
 			redisReply *n;
-			sess_key_agent(akey, s->cfg->prefix, agents->element[i]->str);
+			sess_key_agent(akey, s->cfg->prefix, tag, agents->element[i]->str);
 			if ((rc = prune_index(s, akey, dry, pruned, rescored, err)))
 				break;
 			if (!(n = sess_conn_cmdf(s->conn, err, "ZCARD %s", akey))) {
@@ -206,7 +208,7 @@ static int trim_page(struct sess_ctx *s, const redisReply *ids, int dry,
 	return rc;
 }
 
-static int trim_all(struct sess_ctx *s, int dry, long *sessions, long *events,
+static int trim_all(struct sess_ctx *s, const char *tag, int dry, long *sessions, long *events,
 		    long *scanned, struct sess_err *err)
 {
 	char idx[SESS_KEY_MAX];
@@ -215,7 +217,7 @@ static int trim_all(struct sess_ctx *s, int dry, long *sessions, long *events,
 
 	if (s->cfg->max_events <= 0)
 		return 0;
-	sess_key_index(idx, s->cfg->prefix);
+	sess_key_index(idx, s->cfg->prefix, tag);
 	for (;;) {
 		redisReply *ids = NULL;
 		int rc;
@@ -236,15 +238,21 @@ int sess_maintenance(struct sess_ctx *s, const struct sess_maint_opts *o,
 	char idx[SESS_KEY_MAX];
 	long pruned = 0, rescored = 0, apruned = 0, arescored = 0, adropped = 0;
 	long tsess = 0, tevents = 0, scanned = 0;
+	const char **tags;
+	int ntags, i, rc = 0;
 	cJSON *r;
 
-	if (sess_check_layout(s, err))
+	if (sess_check_layout(s, err) || sess_tags_used(s, &tags, &ntags, err))
 		return -1;
-	sess_key_index(idx, s->cfg->prefix);
-	if (prune_index(s, idx, o->dry_run, &pruned, &rescored, err) ||
-	    prune_agents(s, o->dry_run, &apruned, &arescored, &adropped, err))
-		return -1;
-	if (!o->no_trim && trim_all(s, o->dry_run, &tsess, &tevents, &scanned, err))
+	/* each tag's companions: the one set, or every slot's in use */
+	for (i = 0; i < ntags && !rc; i++) {
+		sess_key_index(idx, s->cfg->prefix, tags[i]);
+		rc = prune_index(s, idx, o->dry_run, &pruned, &rescored, err) ||
+		     prune_agents(s, tags[i], o->dry_run, &apruned, &arescored, &adropped, err) ||
+		     (!o->no_trim && trim_all(s, tags[i], o->dry_run, &tsess, &tevents, &scanned, err));
+	}
+	free(tags);
+	if (rc)
 		return -1;
 	if (!(r = sess_reply_obj(err)))
 		return -1;

@@ -35,32 +35,33 @@ const struct sess_cmd *sess_repair_ttl(struct sess_cmd *c, const char *key, long
 	return c;
 }
 
-const struct sess_cmd *sess_repair_index_add(struct sess_cmd *c, const char *prefix, const char *id,
-			   long long expiry)
+const struct sess_cmd *sess_repair_index_add(struct sess_cmd *c, const char *prefix, const char *tag,
+					     const char *id, long long expiry)
 {
 	char key[SESS_KEY_MAX], num[32];
 
-	sess_key_index(key, prefix);
+	sess_key_index(key, prefix, tag);
 	snprintf(num, sizeof num, "%lld", expiry);
 	words(c, 4, "ZADD", key, num, id);
 	return c;
 }
 
-const struct sess_cmd *sess_repair_index_remove(struct sess_cmd *c, const char *prefix, const char *id)
+const struct sess_cmd *sess_repair_index_remove(struct sess_cmd *c, const char *prefix,
+						const char *tag, const char *id)
 {
 	char key[SESS_KEY_MAX];
 
-	sess_key_index(key, prefix);
+	sess_key_index(key, prefix, tag);
 	words(c, 3, "ZREM", key, id);
 	return c;
 }
 
-const struct sess_cmd *sess_repair_counter(struct sess_cmd *c, const char *prefix, const char *field,
-			 long long by)
+const struct sess_cmd *sess_repair_counter(struct sess_cmd *c, const char *prefix, const char *tag,
+					   const char *field, long long by)
 {
 	char key[SESS_KEY_MAX], num[32];
 
-	sess_key_stats(key, prefix);
+	sess_key_stats(key, prefix, tag);
 	snprintf(num, sizeof num, "%lld", by);
 	words(c, 4, "HINCRBY", key, field, num);
 	return c;

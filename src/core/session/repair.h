@@ -25,14 +25,16 @@ const struct sess_cmd *sess_repair_meta(struct sess_cmd *c, const char *prefix, 
 		      const char *field, const char *value);
 /* PEXPIRE of one of a session's keys (its TTL raised to ms). */
 const struct sess_cmd *sess_repair_ttl(struct sess_cmd *c, const char *key, long long ms);
-/* The session's entry in the session index, expiring at expiry (ms). */
-const struct sess_cmd *sess_repair_index_add(struct sess_cmd *c, const char *prefix, const char *id,
-			   long long expiry);
+/* The session's entry in its companion index (tag: session/tags.h),
+ * expiring at expiry (ms). */
+const struct sess_cmd *sess_repair_index_add(struct sess_cmd *c, const char *prefix, const char *tag,
+					     const char *id, long long expiry);
 /* An index entry whose session does not exist, dropped. */
-const struct sess_cmd *sess_repair_index_remove(struct sess_cmd *c, const char *prefix, const char *id);
-/* A stats counter (sessions, completed, events, type:T) raised by by. */
-const struct sess_cmd *sess_repair_counter(struct sess_cmd *c, const char *prefix, const char *field,
-			 long long by);
+const struct sess_cmd *sess_repair_index_remove(struct sess_cmd *c, const char *prefix,
+						const char *tag, const char *id);
+/* A stats counter (sessions, completed, events, type:T) of tag raised by by. */
+const struct sess_cmd *sess_repair_counter(struct sess_cmd *c, const char *prefix, const char *tag,
+					   const char *field, long long by);
 
 /* The key the command writes (its second word). */
 const char *sess_cmd_key(const struct sess_cmd *c);

@@ -7,6 +7,7 @@
 #include "core/model/keys.h"
 #include "core/model/layout.h"
 #include "core/session/log.h"
+#include "core/session/tags.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
 #include "core/base/schema.h"
@@ -233,25 +234,54 @@ int sess_list(struct sess_ctx *s, const struct sess_list_opts *o,
 	return sess_list_skip(s, o, each, NULL, arg, err);
 }
 
+/* sess_list_skip on a cluster: every slot's entries merged, then paged as
+ * the one index is (the cursor is the offset into that order). */
+static int list_merged(struct sess_ctx *s, const struct sess_list_opts *o, sess_each_fn each,
+		       sess_skip_fn skip, void *arg, struct sess_err *err)
+{
+	const char **tags;
+	struct sess_merged m;
+	long offset = o->cursor > 0 ? o->cursor : 0, emitted = 0;
+	int ntags, stop = 0, rc = 0;
+
+	if (sess_tags_used(s, &tags, &ntags, err))
+		return -1;
+	rc = sess_merged_read(s, o->agent ? SESS_COMP_AGENT : SESS_COMP_INDEX, o->agent, tags, ntags, &m, err);
+	free(tags);
+	if (rc)
+		return -1;
+	while (!stop && !rc && (size_t)offset * 2 < m.all.elements) {
+		redisReply page = m.all;
+		size_t left = m.all.elements - (size_t)offset * 2;
+		page.element = m.all.element + offset * 2;
+		page.elements = left < 2 * SESS_VIEW_PAGE ? left : 2 * SESS_VIEW_PAGE;
+		rc = list_page(s, &page, offset, o, each, skip, arg, &emitted, &stop, err);
+		offset += (long)(page.elements / 2);
+	}
+	sess_merged_free(&m);
+	return rc;
+}
+
 int sess_list_skip(struct sess_ctx *s, const struct sess_list_opts *o,
 		   sess_each_fn each, sess_skip_fn skip, void *arg, struct sess_err *err)
 {
 	char key[SESS_KEY_MAX], start[24], stop_s[24];
 	long offset = o->cursor > 0 ? o->cursor : 0, emitted = 0;
-	int stop = 0;
+	int stop = 0, ntags;
 
-	if (o->agent) {
-		if (sess_key_check_id(o->agent, "agent id", err))
-			return -1;
-		sess_key_agent(key, s->cfg->prefix, o->agent);
-	} else {
-		sess_key_index(key, s->cfg->prefix);
-	}
+	if (o->agent && sess_key_check_id(o->agent, "agent id", err))
+		return -1;
 	if (o->state && !sess_state_valid(o->state))
 		return sess_err_set(err, SESS_E_USAGE, "bad_state",
 				    "--state must be working, broken or completed");
-	if (sess_check_layout(s, err))
+	if (sess_check_layout(s, err) || sess_tags_count(s, &ntags, err))
 		return -1;
+	if (ntags > 1)
+		return list_merged(s, o, each, skip, arg, err);
+	if (o->agent)
+		sess_key_agent(key, s->cfg->prefix, SESS_S_TAG_ONE, o->agent);
+	else
+		sess_key_index(key, s->cfg->prefix, SESS_S_TAG_ONE);
 	while (!stop) {
 		redisReply *ids;
 		const char *argv[5];
@@ -285,16 +315,104 @@ int sess_list_skip(struct sess_ctx *s, const struct sess_list_opts *o,
 	return 0;
 }
 
+int sess_index_iter_init(struct sess_index_iter *it, struct sess_ctx *s, struct sess_err *err)
+{
+	const char **tags;
+	int ntags, rc;
+
+	memset(it, 0, sizeof *it);
+	it->s = s;
+	if (sess_tags_count(s, &ntags, err))
+		return -1;
+	if (ntags == 1) {
+		sess_key_index(it->key, s->cfg->prefix, SESS_S_TAG_ONE);
+		return 0;
+	}
+	if (!(it->merged = calloc(1, sizeof(struct sess_merged))))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	if (sess_tags_used(s, &tags, &ntags, err))
+		return -1;
+	rc = sess_merged_read(s, SESS_COMP_INDEX, NULL, tags, ntags, it->merged, err);
+	free(tags);
+	return rc;
+}
+
+long sess_index_iter_next(struct sess_index_iter *it, long max, const char ***ids,
+			  struct sess_err *err)
+{
+	const redisReply *src;
+	size_t i, n, from = 0;
+
+	if (it->cap < (size_t)max) {
+		free(it->ids);
+		if (!(it->ids = malloc((size_t)max * sizeof *it->ids)))
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		it->cap = (size_t)max;
+	}
+	if (it->merged) {
+		src = &((struct sess_merged *)it->merged)->all;
+		from = (size_t)it->offset * 2;
+	} else {
+		redisReply *r;
+		if (it->page)
+			freeReplyObject(it->page);
+		it->page = NULL;
+		r = sess_conn_cmdf(it->s->conn, err, "ZREVRANGE %s %ld %ld WITHSCORES", it->key,
+				   it->offset, it->offset + max - 1);
+		if (!r)
+			return -1;
+		if (r->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(r);
+			return sess_reply_bad(err, "ZREVRANGE");
+		}
+		it->page = r;
+		src = r;
+	}
+	for (i = from, n = 0; i + 1 < src->elements && n < (size_t)max; i += 2)
+		it->ids[n++] = src->element[i]->str;
+	it->offset += (long)n;
+	*ids = it->ids;
+	return (long)n;
+}
+
+void sess_index_iter_free(struct sess_index_iter *it)
+{
+	if (it->merged) {
+		sess_merged_free(it->merged);
+		free(it->merged);
+	}
+	if (it->page)
+		freeReplyObject(it->page);
+	free(it->ids);
+	memset(it, 0, sizeof *it);
+}
+
 int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err)
 {
 	char idx[SESS_KEY_MAX];
-	redisReply *r;
+	const char **tags;
+	struct sess_pipe p;
+	int ntags, i, rc = 0;
 
-	sess_key_index(idx, s->cfg->prefix);
-	r = sess_conn_cmdf(s->conn, err, "ZCARD %s", idx);
-	if (!r)
+	*n = 0;
+	if (sess_tags_used(s, &tags, &ntags, err))
 		return -1;
-	*n = r->type == REDIS_REPLY_INTEGER ? (long)r->integer : 0;
-	freeReplyObject(r);
-	return 0;
+	sess_pipe_init(&p, s->conn);
+	for (i = 0; i < ntags && !rc; i++) {
+		sess_key_index(idx, s->cfg->prefix, tags[i]);
+		rc = sess_pipe_cmdf(&p, 0, err, "ZCARD %s", idx);
+	}
+	free(tags);
+	while (!rc && sess_pipe_pending(&p)) {
+		redisReply *r;
+		if ((rc = sess_pipe_next(&p, &r, NULL, err)))
+			break;
+		if (r->type == REDIS_REPLY_INTEGER)
+			*n += (long)r->integer;
+		freeReplyObject(r);
+	}
+	if (rc)
+		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+	sess_pipe_free(&p);
+	return rc;
 }

@@ -4,6 +4,7 @@
 #define SESS_VIEW_H
 
 #include "core/model/layout.h"
+#include "core/model/keys.h"
 #include "core/session/ctx.h"
 
 #define SESS_VIEW_PAGE 500 /* index entries read per round trip */
@@ -32,6 +33,24 @@ int sess_list(struct sess_ctx *s, const struct sess_list_opts *o,
 typedef void (*sess_skip_fn)(const char *id, const struct sess_err *why, void *arg);
 int sess_list_skip(struct sess_ctx *s, const struct sess_list_opts *o,
 		   sess_each_fn each, sess_skip_fn skip, void *arg, struct sess_err *err);
+
+/* Every id in the session index (of every tag in use), newest expiry
+ * first, a page at a time: next gives up to max ids in *ids (valid until
+ * the next call) and their count, 0 at the end, -1 with err. On a cluster
+ * the slots' indexes are read and merged at init. */
+struct sess_index_iter {
+	struct sess_ctx *s;
+	char key[SESS_KEY_MAX];     /* standalone: the one index */
+	long offset;
+	void *merged;               /* cluster: every slot's entries */
+	void *page;                 /* the last page read (standalone) */
+	const char **ids;
+	size_t cap;
+};
+int sess_index_iter_init(struct sess_index_iter *it, struct sess_ctx *s, struct sess_err *err);
+long sess_index_iter_next(struct sess_index_iter *it, long max, const char ***ids,
+			  struct sess_err *err);
+void sess_index_iter_free(struct sess_index_iter *it);
 
 /* How many sessions the index holds (expired ones not yet pruned included). */
 int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err);

@@ -22,8 +22,12 @@ int sess_whole_begin(struct sess_whole *s, const struct sess_config *cfg, const 
 	if (sess_conn_open(&s->w, cfg, err))
 		return -1;
 	s->open = 1;
+	/* the companions' tag, known before the MULTI they ride in */
+	if (sess_conn_cluster(&s->w, err) < 0)
+		return -1;
 	sess_pipe_init(&s->p, &s->w);
 	sess_arrivals_init(&s->ar, cfg);
+	sess_arrivals_about(&s->ar, s->id);
 	/* all or nothing, and never over a session that exists (one
 	 * created meanwhile trips the WATCH) */
 	if (!(r = sess_conn_cmdf(&s->w, err, "WATCH %s", s->k.meta)))
@@ -76,6 +80,21 @@ int sess_whole_checkpoint(struct sess_whole *s, const char *cpid, const char *bo
 }
 
 /* The meta, the own record, the TTLs and the stats, queued. */
+/* The index entries, as for a new session. */
+static int index_it(struct sess_whole *s, const struct sess_fold *snap, struct sess_err *err)
+{
+	long long expiry = s->now + snap->ttl * 1000;
+	size_t i;
+
+	if (sess_arrivals_created(&s->ar, s->id, snap->creator, s->now, expiry, err))
+		return -1;
+	for (i = 0; i < snap->nagents; i++)
+		if (strcmp(snap->agents[i].id, snap->creator) &&
+		    sess_arrivals_joined(&s->ar, s->id, snap->agents[i].id, s->now, expiry, err))
+			return -1;
+	return 0;
+}
+
 static int queue_meta(struct sess_whole *s, const struct sess_fold *snap, const char *own,
 		      long long lastcp, char *chain, struct sess_err *err)
 {
@@ -103,38 +122,17 @@ static int queue_meta(struct sess_whole *s, const struct sess_fold *snap, const 
 	for (i = 0; i < SESS_NKEYS; i++)
 		if (sess_pipe_cmdf(&s->p, 0, err, "PEXPIRE %s %lld", s->k.v[i], ttl_ms))
 			return -1;
-	/* its events counted in the stats (events, type:*, and a completed
-	 * session as completed) with the session itself */
-	sess_arrivals_count(&s->ar, s->events, !strcmp(snap->state, SESS_S_COMPLETED));
+	/* its companions in the same MULTI (layout 3: one slot): the index
+	 * entries, as for a new session, and its events counted in the stats
+	 * (events, type:*, and a completed session as completed) */
+	if (index_it(s, snap, err) ||
+	    sess_arrivals_count(&s->ar, s->events, !strcmp(snap->state, SESS_S_COMPLETED), err))
+		return -1;
 	return sess_arrivals_flush(&s->ar, &s->p, err);
 }
 
-/* The indexes, as for a new session. */
-static int index_it(struct sess_whole *s, const struct sess_fold *snap, struct sess_conn *idx,
-		    struct sess_err *err)
-{
-	long long expiry = s->now + snap->ttl * 1000;
-	struct sess_pipe p;
-	size_t i;
-	int rc;
-
-	sess_pipe_init(&p, idx);
-	rc = sess_index_created(&p, s->cfg, s->id, snap->creator, s->now, expiry, err);
-	for (i = 0; !rc && i < snap->nagents; i++)
-		if (strcmp(snap->agents[i].id, snap->creator))
-			rc = sess_index_joined(&p, s->cfg, s->id, snap->agents[i].id, s->now, expiry, err);
-	if (!rc)
-		rc = sess_pipe_run(&p, err);
-	sess_pipe_free(&p);
-	if (rc)
-		sess_err_prefix(err, "%s was written, but its index was not updated (sessctl maintenance repairs it)",
-				s->id);
-	return rc;
-}
-
 int sess_whole_commit(struct sess_whole *s, const struct sess_fold *snap, const char *own,
-		      long long lastcp, struct sess_conn *idx, char *chain_out,
-		      struct sess_err *err)
+		      long long lastcp, char *chain_out, struct sess_err *err)
 {
 	redisReply *x = NULL;
 	int rc;
@@ -157,7 +155,7 @@ int sess_whole_commit(struct sess_whole *s, const struct sess_fold *snap, const 
 	sess_conn_close(&s->w);
 	sess_arrivals_free(&s->ar);
 	s->open = 0;
-	return rc ? -1 : index_it(s, snap, idx, err);
+	return rc ? -1 : 0;
 }
 
 void sess_whole_abort(struct sess_whole *s)

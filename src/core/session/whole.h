@@ -60,12 +60,11 @@ int sess_whole_checkpoint(struct sess_whole *s, const char *cpid, const char *bo
 /* Write the meta from snap (the fold of the records given), own (the
  * session's own last history record, chained after snap->chain; its
  * head is written to chain_out, SESS_SHA1_HEX bytes), the last
- * checkpoint's seq lastcp, the TTLs and the stats; EXEC; then the
- * indexes on idx (a connection of the caller's). -1 with err when
- * nothing was written, or (prefixed so) when only the indexes failed. */
+ * checkpoint's seq lastcp, the TTLs, the companions (index entries and
+ * stats: layout 3, the session's slot); EXEC. -1 with err when nothing
+ * was written. */
 int sess_whole_commit(struct sess_whole *s, const struct sess_fold *snap, const char *own,
-		      long long lastcp, struct sess_conn *idx, char *chain_out,
-		      struct sess_err *err);
+		      long long lastcp, char *chain_out, struct sess_err *err);
 
 /* Drop what was queued (DISCARD) and release everything. */
 void sess_whole_abort(struct sess_whole *s);
