@@ -117,7 +117,7 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	mkuser rcli every $(sk sess-validate acl | jq -r '.tool + " " + .mode')
 	run -0 sk sess-validate acl --prefix app --user ops --db 3 sess-migrate sync-source
 	assert_equal "$(jq -r .setuser <<<"$output")" \
-		"ACL SETUSER ops +multi +exec +dump +get +hgetall +hmget +llen +pttl +time +zrange +zrangebyscore +zrank +psubscribe +config|get +config|set +info +lrange +zcount +scan +role +select +cluster|myid +cluster|slots +asking ~app:* &app:{*}:notify &__keyspace@3__:app:{*}:meta"
+		"ACL SETUSER ops +multi +exec +dump +exists +get +hgetall +hmget +llen +pttl +time +zrange +zrangebyscore +zrank +psubscribe +config|get +config|set +info +lrange +zcount +scan +role +select +cluster|myid +cluster|slots +asking ~app:* &app:{*}:notify &__keyspace@3__:app:{*}:meta"
 	run -64 sk sess-validate acl sessctl nope
 }
 
@@ -211,6 +211,19 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	run -77 bash -c "echo '{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a\",\"type\":\"b\"}' | REDIS_URL='$(url "$REDIS_PORT_T" writer)' '$SESSKIT_BUILDDIR/sessctl' batch 2>/dev/null"
 	assert_equal "$(jq -r .error.code <<<"$output")" permission
 	assert_equal "$(rcli LLEN 'sess:{s1}:events')" 2
+}
+
+@test "sessctl write: a user whose key patterns leave out an agent's index or a companion: refused before the first write (77), nothing stored" {
+	local pat
+	for pat in 'sess:#{all}:agent:*' 'sess:#{all}:stats'; do
+		# every key of the prefix but those
+		rcli ACL SETUSER narrow reset on ">$PW" '~sess:{*' '~sess:layout' '~sess:#{all}:index' '~sess:#{all}:agents' \
+			'~sess:#{all}:fence' "$([ "$pat" = 'sess:#{all}:stats' ] && echo '~sess:#{all}:agent:*' || echo '~sess:#{all}:stats')" \
+			'&*' '+@all' >/dev/null
+		REDIS_URL=$(url "$REDIS_PORT_T" narrow) run -77 sctl create --id n1 --agent a1
+		assert_equal "$(rcli EXISTS 'sess:{n1}:meta' 'sess:{n1}:history')" 0
+		assert_equal "$(rcli ZSCORE 'sess:#{all}:index' n1)" ""
+	done
 }
 
 @test "sessctl maintenance; a refused PTTL is named, exit 77" {

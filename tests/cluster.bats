@@ -197,8 +197,12 @@ drive() {
 		'[30,1,3,31,30,1]'
 	run -0 sctl maintenance --dry-run
 	run -0 sctl upgrade --check
-	# a saved replay and its index entry: one slot, one MULTI
-	run -0 sk sess-replay save s2
+	# saved replays and their index entries: one slot, one MULTI each, on
+	# every master (s2, s3, s4 live on different ones)
+	run -0 sk sess-replay save s2 s3 s4
 	run -0 sk sess-replay list
-	assert_output --partial '"s2"'
+	assert_equal "$(jq -r .id <<<"$output" | sort | tr '\n' ' ')" "s2 s3 s4 "
+	# sess-validate picks each session's companions by its slot, from a
+	# connection that has not met a redirection yet
+	XDG_CACHE_HOME=$BATS_TEST_TMPDIR/fresh run -0 sk sess-validate sessions --strict s1 s2 s3 s4 s6
 }

@@ -118,6 +118,13 @@ setup() { load helpers/redis; common_setup; }
 
 @test "stateTransition moves the state; a wrong 'from' is refused" {
 	sctl create --agent a1 --id s1 >/dev/null
+	# (a transition into completed counts the session completed, as
+	# complete does: issue 21's review)
+	run -0 sctl create --id done1 --agent a1
+	run -0 sctl emit done1 --actor a1 --type done --transition '{"from":"working","to":"completed"}'
+	assert_equal "$(rcli HGET 'sess:#{all}:stats' completed)" 1
+	run -0 sctl complete done1
+	assert_equal "$(rcli HGET 'sess:#{all}:stats' completed)" 1
 	run -0 sctl emit s1 --actor a1 --type broke --transition '{"from":"working","to":"broken"}'
 	assert_equal "$(echo "$output" | jq -r .state)" broken
 	run sctl emit s1 --actor a1 --type broke --transition '{"from":"working","to":"broken"}'

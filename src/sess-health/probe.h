@@ -111,7 +111,7 @@ struct sess_probe_sessions {
 	long long missing;   /* of those, with no meta key: index drift */
 	char layout[16];     /* the layout version stored, "" when none */
 	int layout_known;    /* this build reads it (none stored counts) */
-	int fenced;          /* PREFIX:fence is set (sess-migrate cutover) */
+	int fenced;          /* PREFIX:#{TAG}:fence is set (sess-migrate cutover) */
 	char fence[520];     /* its text: where the data went ("" if none) */
 };
 

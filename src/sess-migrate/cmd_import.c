@@ -8,7 +8,7 @@
 
 static const struct cli_opt import_o[] = {
 	TO, CONFLICT, TASK, BATCH, RATE,
-	CLI_STR("from-layout", 0, "LAYOUT", "legacy: lines hold the TypeScript keys", O, layout, "legacy 2"),
+	CLI_STR("from-layout", 0, "LAYOUT", "legacy: lines hold the TypeScript keys", O, layout, "legacy 3"),
 	CLI_FLAG("restart-ttl", 0, "count the remaining TTL from now, not from the export", O, restart_ttl),
 	CLI_FLAG("dry-run", 0, "check the lines, write nothing", O, dry_run),
 	CLI_FLAG("fail-fast", 0, "stop at the first bad line", O, fail_fast),

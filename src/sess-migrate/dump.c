@@ -557,8 +557,11 @@ int sess_snap_from_json(struct sess_snap *s, const cJSON *o,
 	sess_snap_init(s, id, 's');
 	if (layout && strcmp(layout, SESS_S_LAYOUT))
 		return sess_err_set(err, SESS_E_DATA, "bad_layout",
-				    "session %s has layout version %s, which this sesskit does not know (it knows %s); export it with the sesskit that wrote it",
-				    id, layout, SESS_S_LAYOUT);
+				    "session %s has layout version %s, which this sesskit does not import (it knows %s); %s",
+				    id, layout, SESS_S_LAYOUT,
+				    !strcmp(layout, SESS_S_LAYOUT_PREV) || !strcmp(layout, SESS_S_LAYOUT_OLD)
+					    ? "import it with the sesskit that exported it, then run 'sessctl upgrade' there"
+					    : "export it with the sesskit that wrote it");
 	if (take_pairs(&s->part[0], cJSON_GetObjectItemCaseSensitive(o, "meta"), 1))
 		return bad(err, id, "\"meta\" must be an object of strings");
 	if (take_list(&s->part[1], cJSON_GetObjectItemCaseSensitive(o, "events")))

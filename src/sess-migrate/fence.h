@@ -4,7 +4,8 @@
  * class SESS_E_UNAVAILABLE, exit 69); reads still work.
  *
  * Two parts (sesskit-layout(7)):
- *   PREFIX:fence   STRING  where the data went; create.lua refuses a new
+ *   PREFIX:#{all}:fence  STRING  where the data went (the one tag: sess-migrate
+ *                          runs on standalone servers); create.lua refuses a new
  *                          session while it exists
  *   meta "moved"   field   on every session, the same text; the writing
  *                          scripts read it in the HMGET they already do

@@ -21,7 +21,7 @@
 	CLI_STR("match", 0, "GLOB", "only ids matching GLOB", O, match, NULL),                      \
 	CLI_STR("state", 0, "STATE", "only working, broken or completed sessions", O, state,        \
 		"working broken completed"),                                                        \
-	CLI_STR("from-layout", 0, "LAYOUT", "legacy: read the TypeScript system's layout", O, layout, "legacy 2")
+	CLI_STR("from-layout", 0, "LAYOUT", "legacy: read the TypeScript system's layout", O, layout, "legacy 3")
 #define BATCH CLI_LONG("batch", 0, "N", "sessions per pipelined batch (default cleanupBatchSize, 100)", \
 		       O, batch, 1, 100000)
 #define CONFLICT CLI_STR("conflict", 0, "RULE", "a session already on the target: skip (default),\n" \

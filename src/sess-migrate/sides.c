@@ -7,6 +7,7 @@
 
 #include "migrate.h"
 
+#include "core/base/schema.h"
 #include "core/model/keys.h"
 #include "core/model/layout.h"
 
@@ -42,6 +43,21 @@ static int layout_side(struct cli_app *a, struct mig_side *s, const char *what)
 	}
 	if (r->type == REDIS_REPLY_STRING && sess_layout_ok(r->str, &a->err)) {
 		sess_err_prefix(&a->err, "%s", what);
+		rc = cli_app_fail(a);
+	}
+	freeReplyObject(r);
+	if (rc)
+		return rc;
+	/* no marker: layout-2 data may still have none; its global index says */
+	sess_key_global(key, s->cfg.prefix, SESS_S_KEY_INDEX, NULL);
+	if (!(r = sess_conn_cmdf(&s->conn, &a->err, "EXISTS %s", key))) {
+		sess_err_prefix(&a->err, "%s", what);
+		return cli_app_fail(a);
+	}
+	if (r->type == REDIS_REPLY_INTEGER && r->integer > 0) {
+		sess_err_set(&a->err, SESS_E_CONFIG, "unknown_layout",
+			     "%s: %s holds layout 2's global index %s; upgrade the data in place with 'sessctl upgrade' there first (see sesskit-layout(7))",
+			     what, s->desc, key);
 		rc = cli_app_fail(a);
 	}
 	freeReplyObject(r);

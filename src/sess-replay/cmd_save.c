@@ -155,6 +155,7 @@ static int completed_walk(struct completed_st *st, long *failed)
 	long i, n;
 	int rc = 0;
 
+	memset(&it, 0, sizeof it); /* freed below even when the layout check fails */
 	if (sess_check_layout(&a->ctx, &a->err) || sess_index_iter_init(&it, &a->ctx, &a->err)) {
 		sess_index_iter_free(&it);
 		return -1;

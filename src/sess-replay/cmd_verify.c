@@ -221,6 +221,7 @@ static int verify_live_all(struct all_st *st)
 	long n, i, v;
 	int rc = 0;
 
+	memset(&it, 0, sizeof it); /* freed below even when the layout check fails */
 	if (sess_check_layout(&a->ctx, &a->err) || sess_index_iter_init(&it, &a->ctx, &a->err)) {
 		sess_index_iter_free(&it);
 		return -1;

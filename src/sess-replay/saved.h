@@ -12,7 +12,8 @@
  * In Redis a replay is one hash PREFIX:replay:{ID} (its id as hash tag:
  * the session's slot) with field "meta" (JSON: counts, seqs, sizes, chain
  * head, block seqs) and "b:N" per block, plus
- * an entry in the index PREFIX:replays (id -> saved at, ms). A save writes
+ * an entry in the index PREFIX:#{TAG}:replays of the replay's own slot (id ->
+ * saved at, ms; tags.h). A save writes
  * it all in one MULTI/EXEC: a replay is complete or absent.
  */
 #ifndef SESS_REPLAY_H

@@ -10,6 +10,7 @@
 #include "core/base/jscan.h"
 #include "core/model/json.h"
 #include "core/model/keys.h"
+#include "core/redis/pipe.h"
 #include "core/redis/reply.h"
 #include "core/base/schema.h"
 #include "sess-replay/saved.h"
@@ -362,6 +363,7 @@ int source_fold_pre(struct cli_app *a, struct source *src, struct sess_fold *f, 
 int source_check_log(struct cli_app *a, struct source *src)
 {
 	struct sess_keys k;
+	struct sess_pipe p;
 	redisReply *r;
 	long long seq, base, len;
 	int rc = 0;
@@ -369,16 +371,23 @@ int source_check_log(struct cli_app *a, struct source *src)
 	if (src->saved)
 		return 0;
 	sess_keys_init(&k, a->cfg.prefix, src->id);
-	/* one instant: a live session's emits meanwhile move all three */
-	if (!(r = sess_conn_cmdf(&a->conn, &a->err, "MULTI")))
+	/* one instant: a live session's emits meanwhile move all three. One
+	 * pipeline, so on a cluster the MULTI goes whole to the node of its
+	 * keys (a MULTI sent alone would go to the seed) */
+	sess_pipe_init(&p, &a->conn);
+	r = NULL;
+	if (sess_pipe_cmdf(&p, 0, &a->err, "MULTI") ||
+	    sess_pipe_cmdf(&p, 0, &a->err, "HMGET %s " SESS_S_F_SEQ " " SESS_S_F_BASE, k.meta) ||
+	    sess_pipe_cmdf(&p, 0, &a->err, "LLEN %s", k.events) ||
+	    sess_pipe_cmdf(&p, 0, &a->err, "EXEC") ||
+	    sess_pipe_drain(&p, sess_pipe_pending(&p) - 1, &a->err) || /* +OK, QUEUED */
+	    sess_pipe_next(&p, &r, NULL, &a->err)) {
+		sess_pipe_free(&p);
+		if (r)
+			freeReplyObject(r);
 		return -1;
-	freeReplyObject(r);
-	if ((r = sess_conn_cmdf(&a->conn, &a->err, "HMGET %s " SESS_S_F_SEQ " " SESS_S_F_BASE, k.meta)))
-		freeReplyObject(r);
-	if ((r = sess_conn_cmdf(&a->conn, &a->err, "LLEN %s", k.events)))
-		freeReplyObject(r);
-	if (!(r = sess_conn_cmdf(&a->conn, &a->err, "EXEC")))
-		return -1;
+	}
+	sess_pipe_free(&p);
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_ARRAY ||
 	    r->element[0]->elements != 2 || r->element[1]->type != REDIS_REPLY_INTEGER) {
 		freeReplyObject(r);

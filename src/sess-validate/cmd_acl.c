@@ -42,10 +42,10 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 " rpush set time zadd zrange zrevrange? zrem wait?" SOMETIMES_INFO,
 	 "~%p:*", ""},
 	{"sess-migrate", "source", "--from of copy, resume, verify, export",
-	 "multi exec dump get hgetall lrange pttl time zrange zrangebyscore zrank info? zcount? scan?" SOMETIMES,
+	 "multi exec dump exists get hgetall lrange pttl time zrange zrangebyscore zrank info? zcount? scan?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-migrate", "sync-source", "--from of sync (its target: the target line; --cutover: add the cutover line)",
-	 "multi exec dump get hgetall hmget llen pttl time zrange zrangebyscore zrank psubscribe config|get"
+	 "multi exec dump exists get hgetall hmget llen pttl time zrange zrangebyscore zrank psubscribe config|get"
 	 " config|set? info? lrange? zcount? scan?" SOMETIMES,
 	 "~%p:*", "&%n &%m"},
 	{"sess-migrate", "cutover", "--from of sync --cutover (with the sync-source line) and unfence: fences the source",

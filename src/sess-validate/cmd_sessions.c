@@ -104,7 +104,9 @@ static int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 		return rc;
 	}
 	/* the layout marker: refuse a database of another layout at once */
-	if (sess_check_layout(&a->ctx, &a->err)) {
+	/* a cluster or not, asked now: each session's companions are its
+	 * slot's on a cluster (sessions_check.c picks them by conn.cl) */
+	if (sess_check_layout(&a->ctx, &a->err) || sess_conn_cluster(&a->conn, &a->err) < 0) {
 		report_abort(&r, a->err.msg);
 		report_end(&r);
 		return cli_app_fail(a);

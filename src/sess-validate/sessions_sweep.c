@@ -293,6 +293,7 @@ static redisReply *stats_sum(struct run *v, const char **first)
 			if (!sum->element || !a || !b) {
 				free(a);
 				free(b);
+				rc = -1;
 				break;
 			}
 			snprintf(num, sizeof num, "%.0f", f->valuedouble);
@@ -303,9 +304,17 @@ static redisReply *stats_sum(struct run *v, const char **first)
 			b->len = b->str ? strlen(b->str) : 0;
 			sum->element[sum->elements++] = a;
 			sum->element[sum->elements++] = b;
+			if (!a->str || !b->str) {
+				rc = -1;
+				break;
+			}
 		}
 	}
-	if (!rc && !sum)
+	if (rc && sum) { /* a partial sum would report drift that is not there */
+		freeReplyObject(sum);
+		sum = NULL;
+	}
+	if (!sum && v->a->err.cls == SESS_OK)
 		sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
 	cJSON_Delete(acc);
 	return sum;

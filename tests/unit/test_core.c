@@ -51,12 +51,7 @@ static void test_keys(void)
 		ok(sess_slot_of_key(kk, strlen(kk)) == sess_slot_of_key("{abc}", 5),
 		   "cluster: the tag of the session's own slot");
 	}
-	{
-		char tag[16];
-		ok(sess_key_companion_tag("sess:#{1bz}:stats", "sess", tag) == 0 && !strcmp(tag, "1bz"),
-		   "the tag a companion key names");
-		ok(sess_key_companion_tag("sess:{abc}:meta", "sess", tag) == -1, "a session key is no companion");
-	}
+
 	sess_key_channel(k, "sess", "abc");
 	is_str(k, "sess:{abc}:notify", "session channel");
 	sess_key_channel_pattern(k, "sess");

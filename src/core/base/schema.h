@@ -39,8 +39,12 @@
  * (core/model/slot.h), so every session script updates them atomically
  * with the session and no key is written by every emit. The '#' keeps
  * them apart from a session's PREFIX:{ID}: keys. Before layout 3 they
- * were PREFIX:SUFFIX (sess-migrate still reads those as a source). */
+ * were PREFIX:SUFFIX (sessctl upgrade moves them;
+ * sess-migrate refuses a side that has them). */
 #define SESS_S_COMPANION "#"
+/* The index score of a session whose keys have no TTL (Redis's largest
+ * expiry time): maintenance and upgrade write it. */
+#define SESS_S_NO_EXPIRY 253402300799000
 #define SESS_S_TAG_ONE "all"
 /* Global key suffixes: PREFIX:SUFFIX (agents: PREFIX:agent:AGENT) */
 #define SESS_S_KEY_INDEX "index"

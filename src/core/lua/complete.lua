@@ -5,6 +5,7 @@ do local refused = acl_refused(nil, 'hset', 'rpush', 'hincrby') if refused then 
 local m
 m, e = load_meta(S_F_STATE, S_F_SEQ, S_F_CHAIN)
 if not m then return e end
+do local refused = acl_keys_refused('hincrby', {KEYS[7]}) if refused then return refused end end
 local now = now_ms()
 local seq = tonumber(m[3])
 if m[2] == S_COMPLETED then return {0, seq, now} end

@@ -14,6 +14,11 @@ end
 local ttl
 ttl, e = int_arg(ARGV[3], 'ttl (seconds)', 1, TTL_MAX)
 if not ttl then return e end
+do
+  local refused = acl_keys_refused('zadd', {KEYS[6], agent_key(agent), KEYS[8]}) or
+    acl_keys_refused('hincrby', {KEYS[7]})
+  if refused then return refused end
+end
 if ARGV[4] ~= '' and not is_object_json(ARGV[4], true) then
   return badarg('metadata must be a JSON object that names each key once in each object, with decimal numbers, or empty, not ' ..
     shown(ARGV[4]))

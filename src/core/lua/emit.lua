@@ -138,7 +138,11 @@ local chain = meta[S_F_CHAIN]
 local ttl = tonumber(meta[S_F_TTL])
 local snap = ARGV[2] == '1'
 local chan = ARGV[3]
-do local refused = acl_refused(chan, 'rpush', 'hset', 'pexpire', 'publish', 'zadd', 'hincrby') if refused then return refused end end
+do
+  local refused = acl_refused(chan, 'rpush', 'hset', 'pexpire', 'publish', 'zadd', 'hincrby') or
+    acl_keys_refused('zadd', {KEYS[6]}) or acl_keys_refused('hincrby', {KEYS[7]})
+  if refused then return refused end
+end
 local now = now_ms()
 local out = {now, ttl * 1000}
 local log, newids, cps, hist, types = {}, {}, {}, {}, {}
@@ -217,8 +221,12 @@ if #cps > 0 then
 end
 redis.call('HSET', KEYS[1], unpack(set))
 if #newids > 0 then redis.call('HSET', KEYS[4], unpack(newids)) end
--- the counters (the companion stats: on a cluster the slot's own)
+-- the counters (the companion stats: on a cluster the slot's own); a
+-- transition that completes the session counts it, as complete does
 redis.call('HINCRBY', KEYS[7], S_STAT_EVENTS, #log)
+if state ~= state0 and state == S_COMPLETED then
+  redis.call('HINCRBY', KEYS[7], S_STAT_COMPLETED, 1)
+end
 for t = 1, #types do redis.call('HINCRBY', KEYS[7], S_STAT_TYPE_PREFIX .. types[t], types[types[t]]) end
 -- restart the TTLs at most once a second (they are whole seconds anyway);
 -- a key this call created always gets its TTL at once: a new log (the

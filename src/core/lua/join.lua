@@ -11,6 +11,7 @@ if not m then return e end
 if m[2] == S_COMPLETED then
   return redis.error_reply('SESSCOMPLETED session is completed; agents cannot join it')
 end
+do local refused = acl_keys_refused('zadd', {KEYS[6], agent_key(agent), KEYS[8]}) if refused then return refused end end
 local now = now_ms()
 local ttl = tonumber(m[3]) * 1000
 if m[7] then return {0, tonumber(m[4]), now, ttl} end

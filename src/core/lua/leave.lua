@@ -15,6 +15,10 @@ if not m then return e end
 if not m[6] then
   return redis.error_reply('SESSNOTMEMBER agent is not a member of this session')
 end
+do
+  local refused = acl_keys_refused('zadd', {KEYS[6]}) or acl_keys_refused('zrem', {agent_key(agent)})
+  if refused then return refused end
+end
 local now = now_ms()
 local n = tonumber(m[3]) - 1
 local ttl = tonumber(m[2]) * 1000

@@ -412,12 +412,23 @@ end
 
 -- ---- the companion keys (KEYS[6..8], layout 3) ----
 
+-- acl_refused checks KEYS[1]; the companions, and an agent's index the
+-- script names itself, may be under other ACL key patterns: each command
+-- on each of them is checked too, before the first write.
+local ACL_KEY_ARGS = {zadd = {'1', 'm'}, zrem = {'m'}, hincrby = {'f', '1'}}
+local function acl_keys_refused(c, keys)
+  if not redis.acl_check_cmd then return nil end
+  for i = 1, #keys do
+    if not redis.acl_check_cmd(c, keys[i], unpack(ACL_KEY_ARGS[c])) then
+      return redis.error_reply("NOPERM this user has no permissions to run the '" .. c ..
+        "' command (or on its keys or channel)")
+    end
+  end
+  return nil
+end
+
 -- An agent's index of its sessions, in the session's slot.
 local function agent_key(agent)
   return COMP .. S_KEY_AGENT .. ':' .. agent
 end
 
--- The session id from KEYS[1] ('PREFIX:{ID}:meta').
-local function session_id()
-  return string.match(KEYS[1], '{([^{}]+)}:' .. S_KEY_META .. '$')
-end

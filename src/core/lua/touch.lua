@@ -14,6 +14,7 @@ else
 end
 if not m then return e end
 if ttl == 0 then ttl = tonumber(m[4]) end
+do local refused = acl_keys_refused('zadd', {KEYS[6]}) if refused then return refused end end
 local now = now_ms()
 local chain = record(m[3], 'touch', tonumber(m[2]), now, '"ttl":' .. num(ttl))
 redis.call('HSET', KEYS[1], S_F_TTL, ttl, S_F_CHAIN, chain)

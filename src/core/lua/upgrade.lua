@@ -18,33 +18,50 @@ if v ~= S_LAYOUT_PREV and v ~= S_LAYOUT_OLD then
   return redis.error_reply('SESSLAYOUT session has layout version ' .. v)
 end
 -- its entries in the companions: the index and each member's index by
--- its expiry, the registry by the latest join it knows
-local function index_it()
-  local now = now_ms()
-  -- the keys' own expiry (PEXPIRETIME, Redis 7; before it the clock and
-  -- PTTL, within a millisecond)
-  local exp = redis.pcall('PEXPIRETIME', KEYS[1])
-  if type(exp) ~= 'number' then
-    local pt = redis.call('PTTL', KEYS[1])
-    exp = pt > 0 and now + pt or now
-  elseif exp <= 0 then
-    exp = now
-  end
-  redis.call('ZADD', KEYS[6], exp, id)
+-- its expiry, the registry by the latest join it knows. Read here, before
+-- the first write (the upgrade changes neither); written by index_it.
+local now0 = now_ms()
+-- the keys' own expiry (PEXPIRETIME, Redis 7; before it the clock and
+-- PTTL, within a millisecond; a key without a TTL: the far expiry
+-- maintenance gives it)
+local exp = redis.pcall('PEXPIRETIME', KEYS[1])
+if type(exp) ~= 'number' then
+  local pt = redis.call('PTTL', KEYS[1])
+  exp = pt > 0 and now0 + pt or (pt == -1 and S_NO_EXPIRY or now0)
+elseif exp == -1 then
+  exp = S_NO_EXPIRY
+elseif exp <= 0 then
+  exp = now0
+end
+local joins = {}
+do
   local h = redis.call('HGETALL', KEYS[1])
   for i = 1, #h, 2 do
     if string.sub(h[i], 1, S_F_AGENT_PREFIX_LEN) == S_F_AGENT_PREFIX then
       local agent = string.sub(h[i], S_F_AGENT_PREFIX_LEN + 1)
-      local at = tonumber(h[i + 1]) or now
-      redis.call('ZADD', agent_key(agent), exp, id)
+      local at = tonumber(h[i + 1]) or now0
       local was = tonumber(redis.call('ZSCORE', KEYS[8], agent) or -1)
-      if at > was then redis.call('ZADD', KEYS[8], at, agent) end
+      joins[#joins + 1] = {agent, at, was}
     end
   end
 end
+local function index_it()
+  redis.call('ZADD', KEYS[6], exp, id)
+  for i = 1, #joins do
+    redis.call('ZADD', agent_key(joins[i][1]), exp, id)
+    if joins[i][2] > joins[i][3] then redis.call('ZADD', KEYS[8], joins[i][2], joins[i][1]) end
+  end
+end
+do
+  local keys = {KEYS[6], KEYS[8]}
+  local ms = members()
+  for i = 1, #ms do keys[#keys + 1] = agent_key(ms[i]) end
+  local refused = acl_keys_refused('zadd', keys)
+  if refused then return refused end
+end
 if v == S_LAYOUT_PREV then
-  redis.call('HSET', KEYS[1], S_F_VERSION, S_LAYOUT)
   index_it()
+  redis.call('HSET', KEYS[1], S_F_VERSION, S_LAYOUT)
   return {1}
 end
 local names = {S_F_STATE, S_F_SEQ, S_F_BASE, S_F_TTL, S_F_AGENTS, S_F_CREATED, S_F_CREATOR,

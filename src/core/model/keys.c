@@ -175,22 +175,6 @@ const char *sess_key_tag(const char *id, int per_slot)
 	return sess_slot_tag(sess_slot_of_key(key, n + 2));
 }
 
-int sess_key_companion_tag(const char *key, const char *prefix, char *tag)
-{
-	size_t pl = strlen(prefix), n;
-	const char *p, *end;
-
-	if (strncmp(key, prefix, pl) || strncmp(key + pl, ":" SESS_S_COMPANION "{", 3))
-		return -1;
-	p = key + pl + 3;
-	if (!(end = strchr(p, '}')) || end[1] != ':' || (n = (size_t)(end - p)) == 0 ||
-	    n > SESS_SLOT_TAG_MAX + 3)
-		return -1;
-	memcpy(tag, p, n);
-	tag[n] = '\0';
-	return 0;
-}
-
 void sess_key_global(char *buf, const char *prefix, const char *suffix, const char *agent)
 {
 	if (agent)

@@ -57,9 +57,6 @@ void sess_key_replays(char *buf, const char *prefix, const char *tag);
 /* The companion tag of session id: SESS_S_TAG_ONE unless per_slot, else
  * the tag of the id's slot (a static string). */
 const char *sess_key_tag(const char *id, int per_slot);
-/* The tag a companion key names ("PREFIX:#{TAG}:..." -> TAG, copied into
- * tag, SESS_SLOT_TAG_MAX + 4 bytes), or -1 when key is none. */
-int sess_key_companion_tag(const char *key, const char *prefix, char *tag);
 
 /* Layout 2's global keys (sess-migrate reads a layout-2 source, sessctl
  * upgrade moves them): PREFIX:SUFFIX, and PREFIX:agent:AGENT when agent

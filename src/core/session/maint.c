@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/schema.h"
 #include "core/model/ids.h"
 #include "core/model/keys.h"
 #include "core/redis/pipe.h"
@@ -13,7 +14,7 @@
 #include "core/session/view.h"
 
 /* Redis's largest expiry time we write for a key without a TTL. */
-#define NO_EXPIRY 253402300799000LL
+#define NO_EXPIRY ((long long)SESS_S_NO_EXPIRY)
 
 /* One page of a sorted set's members: ZRANGE, or with max (an exclusive
  * score bound, "(N") ZRANGEBYSCORE -inf max. Returns 1 with *page (an

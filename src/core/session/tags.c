@@ -49,7 +49,7 @@ const char *sess_tag_at(int n, int i)
 
 int sess_tags_used(struct sess_ctx *s, const char ***tags, int *n, struct sess_err *err)
 {
-	char idx[SESS_KEY_MAX], reg[SESS_KEY_MAX], st[SESS_KEY_MAX];
+	char idx[SESS_KEY_MAX], reg[SESS_KEY_MAX], st[SESS_KEY_MAX], rp[SESS_KEY_MAX], fe[SESS_KEY_MAX];
 	struct sess_pipe p;
 	int all, i, rc = 0;
 
@@ -69,7 +69,9 @@ int sess_tags_used(struct sess_ctx *s, const char ***tags, int *n, struct sess_e
 		sess_key_index(idx, s->cfg->prefix, t);
 		sess_key_agents(reg, s->cfg->prefix, t);
 		sess_key_stats(st, s->cfg->prefix, t);
-		rc = sess_pipe_cmdf(&p, i, err, "EXISTS %s %s %s", idx, reg, st);
+		sess_key_replays(rp, s->cfg->prefix, t);
+		sess_key_fence(fe, s->cfg->prefix, t);
+		rc = sess_pipe_cmdf(&p, i, err, "EXISTS %s %s %s %s %s", idx, reg, st, rp, fe);
 	}
 	while (!rc && sess_pipe_pending(&p)) {
 		redisReply *r;

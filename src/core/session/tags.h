@@ -28,8 +28,8 @@ int sess_tags_count(struct sess_ctx *s, int *n, struct sess_err *err);
 /* The i-th tag of a server with n tags (sess_tags_count). */
 const char *sess_tag_at(int n, int i);
 
-/* The tags that hold companions now (their index, agents or stats
- * exist): on a standalone server the one tag always; on a cluster those of
+/* The tags that hold companions now (their index, agents, stats, saved
+ * replays' index or fence exist): on a standalone server the one tag always; on a cluster those of
  * the 16,384 that do (one pipelined EXISTS per slot, routed per master).
  * *tags is a malloc'd array of *n static strings: the caller frees the
  * array. 0, or -1 with err. */

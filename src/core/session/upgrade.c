@@ -94,6 +94,9 @@ static int page(struct sess_ctx *s, const redisReply *keys, int dry, struct coun
  * in one MULTI, and removed: a sorted set by ZUNIONSTORE (the higher
  * score of a member both hold wins), the stats hash by HINCRBY of each
  * counter, the fence by RENAME. Nothing when it does not exist. */
+static int spread_global(struct sess_ctx *s, const char *from, int replays, long *moved,
+			 struct sess_err *err);
+
 static int move_global(struct sess_ctx *s, const char *suffix, const char *agent, long *moved,
 		       struct sess_err *err)
 {
@@ -114,6 +117,13 @@ static int move_global(struct sess_ctx *s, const char *suffix, const char *agent
 		return 0;
 	}
 	freeReplyObject(r);
+	/* on a cluster each session's entries belong to its own slot's
+	 * companions: the index, the agents' indexes and the registry were
+	 * written for every live session by its upgrade script (an entry of
+	 * a session that is gone is dropped with them); each saved replay's
+	 * entry goes to its own slot */
+	if (s->conn->cl && (agent || strcmp(suffix, SESS_S_KEY_STATS)) && strcmp(suffix ? suffix : "", SESS_S_KEY_FENCE))
+		return spread_global(s, from, !agent && !strcmp(suffix, SESS_S_KEY_REPLAYS), moved, err);
 	if (agent)
 		sess_key_agent(to, s->cfg->prefix, tag, agent);
 	else if (!strcmp(suffix, SESS_S_KEY_INDEX))
@@ -126,7 +136,7 @@ static int move_global(struct sess_ctx *s, const char *suffix, const char *agent
 		sess_key_fence(to, s->cfg->prefix, tag);
 	else
 		sess_key_stats(to, s->cfg->prefix, tag);
-	if (!strcmp(suffix, SESS_S_KEY_STATS) && !agent &&
+	if (!agent && !strcmp(suffix, SESS_S_KEY_STATS) &&
 	    !(h = sess_conn_cmdf(s->conn, err, "HGETALL %s", from)))
 		return -1;
 	sess_pipe_init(&p, s->conn);
@@ -138,7 +148,7 @@ static int move_global(struct sess_ctx *s, const char *suffix, const char *agent
 		freeReplyObject(h);
 		if (!rc)
 			rc = sess_pipe_cmdf(&p, 0, err, "DEL %s", from);
-	} else if (!strcmp(suffix, SESS_S_KEY_FENCE) && !agent) {
+	} else if (!agent && !strcmp(suffix, SESS_S_KEY_FENCE)) {
 		rc = sess_pipe_cmdf(&p, 0, err, "RENAME %s %s", from, to);
 	} else {
 		rc = sess_pipe_cmdf(&p, 0, err, "ZUNIONSTORE %s 2 %s %s AGGREGATE MAX", to, to, from) ||
@@ -161,6 +171,71 @@ static int move_global(struct sess_ctx *s, const char *suffix, const char *agent
 	if (!rc)
 		++*moved;
 	return rc;
+}
+
+/* move_global on a cluster: from's members each to their own slot's
+ * replays index (replays), or nowhere (the others: their sessions' own
+ * upgrade wrote them); then from removed. */
+static int spread_global(struct sess_ctx *s, const char *from, int replays, long *moved,
+			 struct sess_err *err)
+{
+	char to[SESS_KEY_MAX];
+	struct sess_pipe p;
+	redisReply *r = NULL;
+	size_t i;
+	int rc = 0;
+
+	sess_pipe_init(&p, s->conn);
+	if (replays) {
+		if (!(r = sess_conn_cmdf(s->conn, err, "ZRANGE %s 0 -1 WITHSCORES", from)))
+			return -1;
+		for (i = 0; !rc && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+			if (sess_key_check_id(r->element[i]->str, "replay id", NULL))
+				continue;
+			sess_key_replays(to, s->cfg->prefix, sess_key_tag(r->element[i]->str, 1));
+			/* (GT adds a new member, and keeps a later save's score) */
+			rc = sess_pipe_cmdf(&p, 0, err, "ZADD %s GT %s %s", to, r->element[i + 1]->str,
+					    r->element[i]->str);
+		}
+		freeReplyObject(r);
+	}
+	if (!rc)
+		rc = sess_pipe_cmdf(&p, 0, err, "DEL %s", from);
+	while (!rc && sess_pipe_pending(&p)) {
+		if ((rc = sess_pipe_next(&p, &r, NULL, err)))
+			break;
+		if (r->type == REDIS_REPLY_ERROR)
+			rc = sess_conn_reply_error(s->conn, r, err);
+		freeReplyObject(r);
+	}
+	if (rc)
+		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+	sess_pipe_free(&p);
+	if (!rc)
+		++*moved;
+	return rc;
+}
+
+/* How many of layout 2's global keys are left (the index, registry,
+ * counters, fence and replays' index; agents' indexes go with the
+ * registry). */
+static int globals_left(struct sess_ctx *s, long *n, struct sess_err *err)
+{
+	static const char *const sfx[] = {SESS_S_KEY_INDEX, SESS_S_KEY_STATS, SESS_S_KEY_FENCE,
+					  SESS_S_KEY_REPLAYS, SESS_S_KEY_AGENTS};
+	char key[SESS_KEY_MAX];
+	redisReply *r;
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		sess_key_global(key, s->cfg->prefix, sfx[i], NULL);
+		if (!(r = sess_conn_cmdf(s->conn, err, "EXISTS %s", key)))
+			return -1;
+		*n += r->type == REDIS_REPLY_INTEGER ? (long)r->integer : 0;
+		freeReplyObject(r);
+	}
+	return 0;
 }
 
 /* Every global key of layout 2 into the companions: the index and the
@@ -200,7 +275,7 @@ int sess_upgrade(struct sess_ctx *s, const struct sess_upgrade_opts *o,
 	int more;
 	cJSON *out;
 	int marker_old;
-	long moved = 0;
+	long moved = 0, left = 0;
 
 	sess_key_layout(layout, s->cfg->prefix);
 	if (!(r = sess_conn_cmdf(s->conn, err, "GET %s", layout)))
@@ -226,20 +301,25 @@ int sess_upgrade(struct sess_ctx *s, const struct sess_upgrade_opts *o,
 		return -1;
 	/* then the global keys of layout 2, and the marker last: tools that
 	 * check it see the new layout only once every session has it */
-	if (!o->dry_run && marker_old && move_globals(s, &moved, err))
+	/* (whatever the marker says: data of layout 2 may have none) */
+	if (!o->dry_run && move_globals(s, &moved, err))
+		return -1;
+	if (o->dry_run && globals_left(s, &left, err))
 		return -1;
 	if (!o->dry_run && (marker_old || (!before[0] && c.scanned))) {
 		if (!(r = sess_conn_cmdf(s->conn, err, "SET %s " SESS_S_LAYOUT, layout)))
 			return -1;
 		freeReplyObject(r);
 	}
-	*pending = o->dry_run ? c.old + (marker_old ? 1 : 0) : 0;
+	*pending = o->dry_run ? c.old + (marker_old ? 1 : 0) + left : 0;
 	if (!(out = sess_reply_obj(err)))
 		return -1;
 	cJSON_AddBoolToObject(out, "dryRun", o->dry_run);
 	cJSON_AddNumberToObject(out, "scanned", (double)c.scanned);
 	if (o->dry_run)
 		cJSON_AddNumberToObject(out, "pending", (double)c.old);
+	if (o->dry_run)
+		cJSON_AddNumberToObject(out, "globalKeys", (double)left);
 	else
 		cJSON_AddNumberToObject(out, "upgraded", (double)c.upgraded);
 	cJSON_AddNumberToObject(out, "current", (double)c.current);
