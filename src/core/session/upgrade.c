@@ -187,8 +187,10 @@ static int spread_global(struct sess_ctx *s, const char *from, int replays, long
 
 	sess_pipe_init(&p, s->conn);
 	if (replays) {
-		if (!(r = sess_conn_cmdf(s->conn, err, "ZRANGE %s 0 -1 WITHSCORES", from)))
+		if (!(r = sess_conn_cmdf(s->conn, err, "ZRANGE %s 0 -1 WITHSCORES", from))) {
+			sess_pipe_free(&p);
 			return -1;
+		}
 		for (i = 0; !rc && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
 			if (sess_key_check_id(r->element[i]->str, "replay id", NULL))
 				continue;
