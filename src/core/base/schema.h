@@ -45,23 +45,25 @@
 /* The index score of a session whose keys have no TTL (Redis's largest
  * expiry time): maintenance and upgrade write it. */
 #define SESS_S_NO_EXPIRY 253402300799000
+/* The one tag of a standalone server's companions */
 #define SESS_S_TAG_ONE "all"
-/* Global key suffixes: PREFIX:SUFFIX (agents: PREFIX:agent:AGENT) */
+/* Companion key suffixes: PREFIX:#{TAG}:SUFFIX (an agent's index:
+ * PREFIX:#{TAG}:agent:AGENT); the layout marker is PREFIX:layout */
 #define SESS_S_KEY_INDEX "index"
 #define SESS_S_KEY_STATS "stats"
 #define SESS_S_KEY_LAYOUT "layout"
 #define SESS_S_KEY_AGENTS "agents"
 #define SESS_S_KEY_AGENT "agent"
-/* saved replays: PREFIX:replay:{ID} (the session's slot) and the index */
+/* saved replays: PREFIX:replay:{ID} (the session's slot) and their index,
+ * a companion of that slot */
 #define SESS_S_KEY_REPLAY "replay"
 #define SESS_S_KEY_REPLAYS "replays"
 /* Migration tasks (sess-migrate), on the target: PREFIX:migrate:TASK[:PART]
  * and the registry PREFIX:migrate:tasks */
 #define SESS_S_KEY_MIGRATE "migrate"
 /* The fence of a source whose data moved (sess-migrate sync --cutover):
- * PREFIX:fence holds the target's description; create refuses while it
- * exists. A compatible addition: no layout version change (a tool that
- * does not know it reads every session as before). */
+ * the companion PREFIX:#{TAG}:fence holds the target's description; create
+ * refuses while its session's exists. */
 #define SESS_S_KEY_FENCE "fence"
 
 /* Meta hash fields */
