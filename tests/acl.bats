@@ -427,12 +427,12 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	export REDIS_URL=$(url "$REDIS_PORT_T" bench)
 	local s
 	for s in create emit get list checkpoint join-leave mixed agents; do
-		run -0 sk sess-bench "$s" -N 40 -C 2 -S 3 -i 0 --think 0
+		run -0 sk sess-bench "$s" -n 40 -c 2 -S 3 -i 0 --think 0
 		# a refused operation is counted as an error, not a failed run
 		assert_equal "$(jq -r 'select(.type == "summary") | .total.errors' <<<"$output")" 0
 	done
-	run -0 sk sess-bench emit -N 40 -C 2 -S 3 -i 0 --capacity
-	run -0 sk sess-bench emit -N 40 -C 2 -S 3 -i 0 --keep --run-id kept
+	run -0 sk sess-bench emit -n 40 -c 2 -S 3 -i 0 --capacity
+	run -0 sk sess-bench emit -n 40 -c 2 -S 3 -i 0 --keep --run-id kept
 	run -0 sk sess-bench cleanup kept
 	check_listed rcli sess-bench run
 	assert_equal "$(rcli --scan --pattern 'sessbench:*' | wc -l)" 0

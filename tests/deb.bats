@@ -129,7 +129,7 @@ pk() {
 	assert_equal "$(readlink "$ROOT/usr/share/fish/vendor_completions.d/check_sesskit.fish")" sess-health.fish
 	run -0 pk check_sesskit
 	assert_output --regexp '^SESS-HEALTH OK - '
-	run -0 pk sess-bench emit -N 20 -C 1 -S 2 -i 0 --think 0
+	run -0 pk sess-bench emit -n 20 -c 1 -S 2 -i 0 --think 0
 	assert_output --partial '"type":"summary"'
 }
 

@@ -9,6 +9,8 @@
  *   capacity.c  --capacity (server costs and memory per session) and the
  *               cleanup of the run's prefix
  *   prefix.c    the run's prefix sessbench:ID (scenario runs, cleanup)
+ *   flags.c     redis-benchmark's letters: the old ones they took over,
+ *               -q's and --csv's lines
  *   cmd_scenario.c  the scenario commands: their options, their run
  *   cmd_cleanup.c   cleanup ID
  *   main.c      the list of commands
@@ -34,6 +36,9 @@ struct sb_opts {
 	long max_regression;
 	const char *ratios, *compare, *run_id, *hgrm, *svg;
 	int keep, capacity;
+	int quiet, csv;              /* -q, --csv: redis-benchmark's lines */
+	const char *clients_arg;     /* -c: N, or the old -c FILE (flags.c) */
+	const char *old_clients, *old_requests; /* -C, -N: the old letters */
 };
 
 /* ---- scenario.c ---- */
@@ -153,6 +158,16 @@ int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct se
 /* The run's prefix: sessbench:ID in a->cfg.prefix, ID (o->run_id, or a
  * new one) in id. 0, or the usage exit code after saying why. */
 int sb_run_prefix(struct cli_app *a, const struct sb_opts *o, char *id, size_t idsz);
+
+/* ---- flags.c ---- */
+
+/* After parsing: -c's value (clients, or an existing file: the old
+ * --config letter, warned and read so), -C and -N (warned), and what -q
+ * and --csv rule out. 0, or the usage exit code after saying why. */
+int sb_flags(struct cli_app *a, struct sb_opts *o);
+/* -q's line per operation, or (csv) --csv's header and rows, as
+ * redis-benchmark 7 prints them; 1 when stdout is gone. */
+int sb_quiet_lines(struct cli_out *out, const struct sb_result *r, int csv);
 
 /* ---- the commands, in --help's order (main.c lists them) ---- */
 extern const struct cli_cmd bench_cmd_create, bench_cmd_emit, bench_cmd_get, bench_cmd_list,

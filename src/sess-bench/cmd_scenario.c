@@ -10,14 +10,17 @@
 
 #define T struct sb_opts
 static const struct cli_opt opts[] = {
-	CLI_LONG("clients", 'C', "N", "connections, each a simulated client", T, clients, 1, 10000),
+	CLI_STR("clients", 'c', "N", "connections, each a simulated client (1-10000,\n"
+		"                         default 50; -c FILE, the old --config letter,\n"
+		"                         still reads FILE and warns)", T, clients_arg, NULL),
 	CLI_LONG("pipeline", 'P', "N", "operations in flight per connection", T, pipeline, 1, 10000),
-	CLI_LONG("requests", 'N', "N", "measured operations in all (default 100000; not with --duration)",
+	CLI_LONG("requests", 'n', "N", "measured operations in all (default 100000; not with --duration)",
 		 T, requests, 1, 1L << 40),
-	CLI_LONG("duration", 'd', "SECONDS", "run this long instead of --requests", T, duration, 1, 86400 * 7),
+	CLI_LONG("duration", 0, "SECONDS", "run this long instead of --requests", T, duration, 1, 86400 * 7),
 	CLI_LONG("warmup", 0, "SECONDS", "run unmeasured first", T, warmup, 0, 3600),
 	CLI_LONG("sessions", 'S', "N", "sessions to spread operations over", T, sessions, 1, 10000000),
-	CLI_LONG("payload", 0, "BYTES", "bytes of impact data in each event", T, payload, 0, 1000000),
+	CLI_LONG("payload", 'd', "BYTES", "bytes of impact data in each event (the data size)",
+		 T, payload, 0, 1000000),
 	CLI_LONG("seed", 0, "N", "seed of the random choices (the same seed, the same run)", T, seed, 0, 1L << 40),
 	CLI_LONG("rate", 'r', "OPS", "open loop: this many operations a second in all, latency\n"
 		 "                         from each one's intended send time (0: closed loop)",
@@ -47,6 +50,12 @@ static const struct cli_opt opts[] = {
 		 "                         session", T, session_rate, 1, 1000000),
 	CLI_STR("run-id", 0, "ID", "the run's id: keys go under sessbench:ID (default: new)", T, run_id, NULL),
 	CLI_FLAG("keep", 0, "leave the run's keys (delete later: sess-bench cleanup ID)", T, keep),
+	CLI_FLAG("quiet", 'q', "one line per operation, as redis-benchmark -q, not JSON", T, quiet),
+	CLI_FLAG("csv", 0, "redis-benchmark's CSV, not JSON: a header, a row per operation", T, csv),
+	/* the old letters of --clients and --requests, read with a warning
+	 * for one release (flags.c) and not shown */
+	CLI_STR("clients-C", 'C', "N", NULL, T, old_clients, NULL),
+	CLI_STR("requests-N", 'N', "N", NULL, T, old_requests, NULL),
 	CLI_END};
 static const struct sb_opts defaults = {
 	.clients = 50, .pipeline = 1, .requests = 0, .sessions = 100, .seed = 1, .threads = 1,
@@ -63,6 +72,13 @@ static void on_interval(const struct sb_stats *iv, double t_s, double dt_s, void
 	cli_out_json(&a->out, j);
 	fflush(a->out.f);
 	cJSON_Delete(j);
+}
+
+/* -q, --csv: the live status line alone (on a terminal) */
+static void on_status(const struct sb_stats *iv, double t_s, double dt_s, void *arg)
+{
+	(void)arg;
+	sb_status_line(iv, t_s, dt_s);
 }
 
 /* The first line, before any key is written: the run's id, its prefix and
@@ -116,6 +132,8 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	if ((rc = sb_flags(a, o)))
+		return rc;
 	if (o->duration && o->requests)
 		return cli_usage_error(a, "--requests and --duration both given; a run ends by one of them");
 	if (!o->duration && !o->requests)
@@ -130,7 +148,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		return rc;
 	if (sb_scn_init(&scn, a->cmd->name, o, &a->cfg, &a->err))
 		return cli_app_fail(a);
-	if (run_line(a, id)) {
+	if (!o->quiet && !o->csv && run_line(a, id)) {
 		sb_scn_free(&scn);
 		return 0;
 	}
@@ -147,7 +165,8 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		sb_scn_free(&scn);
 		return rc;
 	}
-	if (sb_run(&scn, &a->cfg, o->interval ? on_interval : NULL, a, &res, &a->err)) {
+	if (sb_run(&scn, &a->cfg, !o->interval ? NULL : o->quiet || o->csv ? on_status : on_interval,
+		   a, &res, &a->err)) {
 		if (isatty(STDERR_FILENO))
 			fputs("\r\033[K", stderr);
 		fprintf(stderr, "%s %s: %s; is redis-server running? no summary; the run's keys under %s may remain (sess-bench cleanup %s)\n",
@@ -173,7 +192,10 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		sb_scn_free(&scn);
 		return cli_app_fail(a);
 	}
-	cli_out_json(&a->out, summary);
+	if (o->quiet || o->csv)
+		sb_quiet_lines(&a->out, &res, o->csv);
+	else
+		cli_out_json(&a->out, summary);
 	cJSON_Delete(summary);
 	if (cap) {
 		cli_out_json(&a->out, cap);
@@ -200,6 +222,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 #define SCN(n, sum) \
 	{.name = n, .synopsis = "", \
 	 .summary = sum, .opts = opts, .opts_size = sizeof(struct sb_opts), .defaults = &defaults, \
+	 .own_common = 1, /* -c clients, -n requests: redis-benchmark's letters */ \
 	 .run = cmd_scenario}
 
 const struct cli_cmd bench_cmd_create =

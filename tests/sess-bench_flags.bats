@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# sess-bench speaks redis-benchmark's letters: -c clients, -n requests,
+# -P pipeline, -d data size (--payload), -q and --csv; the old letters
+# (-c FILE, -C, -N) keep working one release with a warning.
+bats_require_minimum_version 1.5.0
+
+setup_file() { load helpers/redis; common_setup_file; }
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() { load helpers/redis; common_setup; }
+teardown() { redis_stop_named; }
+
+bench() { sk sess-bench "$@"; }
+
+# the summary line of $output, by its type
+summary() { jq -c 'select(.type == "summary")' <<<"$output"; }
+
+@test "-c -n -P -d do what redis-benchmark's do (the summary counts them)" {
+	run -0 --separate-stderr bench emit -c 3 -n 60 -P 2 -d 50 -S 2 -i 0 --keep --run-id fl
+	sum=$(summary)
+	[ -n "$sum" ] || fail "no summary: $output"
+	assert_equal "$(jq -c '[.config.clients, .config.pipeline, .config.payload, .total.count]' <<<"$sum")" '[3,2,50,60]'
+	assert_equal "$stderr" ""
+	# -d: the event's impact data is 50 bytes
+	assert_equal "$(rcli LINDEX 'sessbench:fl:{s1}:events' 0 | jq '[.. | strings | select(test("^x+$")) | length] | max')" 50
+	run -0 bench cleanup fl
+	# --config and --db stay, by their long names
+	echo '{}' >"$BATS_TEST_TMPDIR/c.json"
+	run -0 bench emit --config "$BATS_TEST_TMPDIR/c.json" --db 0 -n 10 -i 0
+	assert_equal "$(summary | jq .total.count)" 10
+}
+
+@test "-q: one line per operation, as redis-benchmark -q" {
+	run -0 --separate-stderr bench emit -c 2 -n 40 -q
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp '^emit: [0-9]+\.[0-9]{2} requests per second, p50=[0-9]+\.[0-9]{3} msec$'
+	run -0 --separate-stderr bench mixed --ratio emit=1,get=1 --think 0 -n 200 -q
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --regexp '^emit: [0-9.]+ requests per second, p50=[0-9.]+ msec$'
+	assert_line --index 1 --regexp '^get: [0-9.]+ requests per second, p50=[0-9.]+ msec$'
+}
+
+@test "--csv: redis-benchmark 7's header and a row per operation" {
+	run -0 --separate-stderr bench mixed --ratio emit=1,get=1 --think 0 -n 200 --csv
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"'
+	num='"[0-9]+\.[0-9]{3}"'
+	assert_line --index 1 --regexp "^\"emit\",\"[0-9]+\.[0-9]{2}\"(,$num){6}\$"
+	assert_line --index 2 --regexp "^\"get\",\"[0-9]+\.[0-9]{2}\"(,$num){6}\$"
+	# with -q too (redis-benchmark --csv -q): the CSV
+	run -0 --separate-stderr bench emit -n 20 --csv -q
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 1 --regexp '^"emit",'
+	# no JSON line to compare or plan from
+	run -64 --separate-stderr bench emit -n 20 --csv --capacity
+	assert_equal "${#stderr_lines[@]}" 1
+}
+
+@test "the old letters: -c FILE reads the config and warns; -C, -N warn and work" {
+	echo '{}' >"$BATS_TEST_TMPDIR/c.json"
+	run -0 --separate-stderr bench emit -c "$BATS_TEST_TMPDIR/c.json" -n 10 -i 0
+	assert_equal "$(summary | jq -c '[.config.clients, .total.count]')" '[50,10]'
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ $stderr == *"-c $BATS_TEST_TMPDIR/c.json is read as the config file"*"--config FILE"* ]] || fail "no warning: $stderr"
+	# read as the config indeed: a broken one is refused as a config
+	echo '{' >"$BATS_TEST_TMPDIR/bad.json"
+	run -78 --separate-stderr bench emit -c "$BATS_TEST_TMPDIR/bad.json" -n 10 -i 0
+	[[ $stderr == *bad.json* ]] || fail "the config file is not named: $stderr"
+	run -0 --separate-stderr bench emit -C 2 -N 30 -i 0
+	assert_equal "$(summary | jq -c '[.config.clients, .total.count]')" '[2,30]'
+	assert_equal "${#stderr_lines[@]}" 2
+	[[ ${stderr_lines[0]} == *"-C is -c now"* ]] || fail "no -C warning: $stderr"
+	[[ ${stderr_lines[1]} == *"-N is -n now"* ]] || fail "no -N warning: $stderr"
+}
+
+@test "a bad -c is one line, exit 64, and nothing written" {
+	run -64 --separate-stderr bench emit -c x -n 10
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ $stderr == *'--clients: "x" is not a whole number'*'--config FILE'* ]] || fail "unclear: $stderr"
+	assert_output ""
+	run -64 --separate-stderr bench emit -c 0 -n 10
+	assert_equal "${#stderr_lines[@]}" 1
+	run -64 --separate-stderr bench emit -C x -n 10
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_equal "$(rcli DBSIZE)" 0
+}
