@@ -251,6 +251,8 @@ assert_one_line_stderr() {
 	rcli SET sess:layout 9 >/dev/null
 	run sctl list
 	assert_failure 78
+	run -78 sctl stats
+	assert_output --partial "layout version 9"
 }
 
 @test "a closed stdout ends quietly" {

@@ -90,20 +90,18 @@ int sess_stats(struct sess_ctx *s, cJSON **out, struct sess_err *err)
 	cJSON *o = NULL;
 	int ntags, i, rc = -1;
 
-	sess_key_layout(layout, s->cfg->prefix);
-	if (!(lay = sess_conn_cmdf(s->conn, err, "GET %s", layout)))
+	if (sess_tags_used(s, &tags, &ntags, err))
 		return -1;
-	rc = sess_layout_ok(lay->type == REDIS_REPLY_STRING ? lay->str : NULL, err);
-	freeReplyObject(lay);
-	if (rc || sess_tags_used(s, &tags, &ntags, err))
-		return -1;
-	rc = -1;
 	if (!(t.types = cJSON_CreateObject())) {
 		free(tags);
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 	}
 	snprintf(now, sizeof now, "%lld", sess_now_ms());
+	/* one round trip: the layout marker, then each tag's three reads */
+	sess_key_layout(layout, s->cfg->prefix);
 	sess_pipe_init(&p, s->conn);
+	if (sess_pipe_cmdf(&p, 0, err, "GET %s", layout))
+		goto done;
 	for (i = 0; i < ntags; i++) {
 		sess_key_stats(stats, s->cfg->prefix, tags[i]);
 		sess_key_index(idx, s->cfg->prefix, tags[i]);
@@ -112,6 +110,9 @@ int sess_stats(struct sess_ctx *s, cJSON **out, struct sess_err *err)
 		    sess_pipe_cmdf(&p, 0, err, "ZCARD %s", idx))
 			goto done;
 	}
+	if (sess_pipe_next(&p, &lay, NULL, err) ||
+	    sess_layout_ok(lay->type == REDIS_REPLY_STRING ? lay->str : NULL, err))
+		goto done;
 	for (i = 0; i < ntags; i++)
 		if (add_tag(s, &p, &t, err))
 			goto done;
@@ -137,5 +138,7 @@ done:
 	sess_pipe_free(&p);
 	cJSON_Delete(t.types);
 	free(tags);
+	if (lay)
+		freeReplyObject(lay);
 	return rc;
 }
