@@ -209,5 +209,5 @@ check_man() {
 	run -64 sk sess-replay diff s1 --from 1
 	assert_output --partial "--to SEQ|TIME is required"
 	run -64 sk sess-replay cleanup
-	assert_output --partial "--older-than DAYS is required"
+	assert_output --partial "--older-than AGE is required"
 }

@@ -46,11 +46,11 @@ codes() { jq -r .code <<<"$output" | sort | paste -sd, -; }
 }
 
 @test "types: strings, numbers, booleans and objects where the table says" {
-	fx f.json '{"defaultTTL": "3600", "enableFailureSnapshots": 1, "prefix": 5, "redis": 6379}'
+	fx f.json '{"checkpointInterval": "10", "enableFailureSnapshots": 1, "prefix": 5, "redis": 6379}'
 	run sv config f.json
 	assert_failure 1
 	assert_equal "$(codes)" "config.type,config.type,config.type,config.type"
-	jq -s -e '[.[] | select(.pointer == "/defaultTTL") | .message | test("whole number, not a string")] | any' <<<"$output" >/dev/null ||
+	jq -s -e '[.[] | select(.pointer == "/checkpointInterval") | .message | test("whole number, not a string")] | any' <<<"$output" >/dev/null ||
 		fail "$output"
 }
 
@@ -410,6 +410,8 @@ try:
 except ImportError:
     pass
 def ok(s, d):
+    if "anyOf" in s:
+        return any(ok(x, d) for x in s["anyOf"])
     t = s.get("type")
     if t == "object":
         if not isinstance(d, dict): return False
@@ -420,7 +422,7 @@ def ok(s, d):
         return isinstance(d, int) and not isinstance(d, bool) and s["minimum"] <= d <= s["maximum"]
     if t == "boolean": return isinstance(d, bool)
     if t == "string":
-        if not isinstance(d, str) or len(d) > s["maxLength"]: return False
+        if not isinstance(d, str) or len(d) > s.get("maxLength", len(d)): return False
         if "enum" in s and d not in s["enum"]: return False
         return "pattern" not in s or re.search(s["pattern"], d) is not None
     return True
@@ -440,13 +442,14 @@ PY
 	fx a1.json '{}'
 	fx a2.json '{"defaultTTL": 7200, "graceTTL": 600, "checkpointInterval": 20, "maxEventsPerSession": 5000, "prefix": "app:x", "enableFailureSnapshots": false, "cleanupInterval": 60, "cleanupBatchSize": 10, "environment": "staging", "health": {"warn": "latency=20"}, "redis": {"url": "redis://h:1/2", "host": "h", "port": 6380, "db": 3, "username": "u", "socket": "/s", "connectTimeout": 100, "commandTimeout": 100}}'
 	fx a3.json '{"redis": {"url": "unix:///run/redis.sock?db=1"}, "maxEventsPerSession": 0}'
-	for f in a1 a2 a3; do
+	fx a4.json '{"defaultTTL": "2h", "graceTTL": "600", "redis": {"commandTimeout": "1s500ms", "waitTimeout": "250ms"}}'
+	for f in a1 a2 a3 a4; do
 		run sv config "$f.json"
 		assert_success
 		assert_equal "$(schema_check schema.json "$f.json")" valid
 	done
 	# and the type, range and key errors it rejects, the schema rejects
-	fx r1.json '{"defaultTTL": "3600"}'
+	fx r1.json '{"checkpointInterval": "10"}'
 	fx r2.json '{"redis": {"port": 70000}}'
 	fx r3.json '{"enableFailureSnapshots": 1}'
 	fx r4.json '{"redis": {"prot": 1}}'
@@ -457,7 +460,8 @@ PY
 	fx r9.json '{"redis": {"url": "http://x"}}'
 	fx r10.json '{"cleanupBatchSize": 1.5}'
 	fx r11.json '{"redis": 1}'
-	for f in r1 r2 r3 r4 r5 r6 r7 r8 r9 r10 r11; do
+	fx r12.json '{"defaultTTL": "2 hours"}'
+	for f in r1 r2 r3 r4 r5 r6 r7 r8 r9 r10 r11 r12; do
 		run sv config "$f.json"
 		assert_failure 1
 		assert_equal "$f: $(schema_check schema.json "$f.json")" "$f: invalid"

@@ -15,8 +15,8 @@
  *
  *	struct touch_opts { long ttl; };
  *	static const struct cli_opt touch_opts[] = {
- *		CLI_LONG("ttl", 0, "SECONDS", "the new TTL (default: keep the session's)",
- *			 struct touch_opts, ttl, 1, SESS_TTL_MAX),
+ *		CLI_DUR("ttl", 0, "DURATION", "the new TTL (default: keep the session's)",
+ *			struct touch_opts, ttl, 1000, 1, SESS_TTL_MAX),
  *		CLI_END};
  *	static int run(struct cli_app *a, void *opts, int argc, char **argv)
  *	{ ...opts is the filled struct touch_opts, argv the positionals... }
@@ -71,7 +71,10 @@
 enum cli_opt_kind {
 	CLI_OPT_FLAG, /* int, set to 1 */
 	CLI_OPT_STR,  /* const char *, borrowed from argv */
-	CLI_OPT_LONG  /* long, parsed whole and checked against [min, max] */
+	CLI_OPT_LONG, /* long, parsed whole and checked against [min, max] */
+	CLI_OPT_DUR   /* long counted in unit_ms, read as a DURATION (when.h:
+		       * "90s", "2h", or a bare number of the unit), checked
+		       * against [min, max] in that unit */
 };
 
 /* What a value or positional argument completes to. */
@@ -94,20 +97,30 @@ struct cli_opt {
 	int required;            /* the command refuses to run without it
 				  * ("--to URL is required"), and its
 				  * synopsis shows it outside [OPTIONS] */
+	long unit_ms;            /* CLI_OPT_DUR: what the field and a bare
+				  * number count (1 ms, 1000 s, 86400000 d) */
 };
 
 #define CLI_FLAG(name, letter, help, type, field) \
-	{name, letter, CLI_OPT_FLAG, NULL, help, offsetof(type, field), 0, 0, NULL, 0}
+	{name, letter, CLI_OPT_FLAG, NULL, help, offsetof(type, field), 0, 0, NULL, 0, 0}
 #define CLI_STR(name, letter, arg, help, type, field, values) \
-	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values, 0}
+	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values, 0, 0}
 #define CLI_LONG(name, letter, arg, help, type, field, min, max) \
-	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL, 0}
+	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL, 0, 0}
 /* The same, for an option the command cannot run without. */
 #define CLI_STR_REQ(name, letter, arg, help, type, field, values) \
-	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values, 1}
+	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values, 1, 0}
 #define CLI_LONG_REQ(name, letter, arg, help, type, field, min, max) \
-	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL, 1}
-#define CLI_END {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0, 0, 0, NULL, 0}
+	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL, 1, 0}
+/* A duration option (sesskit(7)): the field is a long in unit_ms, a
+ * value with a unit is converted ("--ttl 2h" is 7200 in a seconds field),
+ * a bare number is the unit, min and max are in the unit; help shows
+ * them as durations. */
+#define CLI_DUR(name, letter, arg, help, type, field, unit_ms, min, max) \
+	{name, letter, CLI_OPT_DUR, arg, help, offsetof(type, field), min, max, NULL, 0, unit_ms}
+#define CLI_DUR_REQ(name, letter, arg, help, type, field, unit_ms, min, max) \
+	{name, letter, CLI_OPT_DUR, arg, help, offsetof(type, field), min, max, NULL, 1, unit_ms}
+#define CLI_END {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0, 0, 0, NULL, 0, 0}
 
 struct cli_app;
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sesskit-config.h"
+#include "core/model/when.h"
 
 #define MAX_OPTS 64
 #define VAL_BASE 256          /* getopt values of long-only options */
@@ -170,6 +171,32 @@ static int spec_find(const struct spec *sp, int val)
 static char *joined[16];
 static size_t njoined;
 
+/* A duration option's value: a DURATION, whole in the option's unit and
+ * inside [min, max] of it. */
+static int dur_set(const struct cli_opt *o, const char *arg, long *out,
+		   struct sess_err *err)
+{
+	char what[64], lo[32], hi[32];
+	long long ms, unit = o->unit_ms > 0 ? o->unit_ms : 1;
+
+	snprintf(what, sizeof what, "--%s", o->name);
+	if (sess_duration_parse(arg, unit, what, &ms, err))
+		return -1;
+	if (ms % unit) {
+		sess_duration_format(unit, lo, sizeof lo);
+		return sess_err_set(err, SESS_E_USAGE, NULL, "%s counts whole %s: '%s' is not; round it",
+				    what, unit == 1000 ? "seconds" : unit == 60000 ? "minutes" :
+				    unit == 3600000 ? "hours" : unit == 86400000 ? "days" : lo, arg);
+	}
+	if (ms / unit < o->min || ms / unit > o->max) {
+		sess_duration_format((long long)o->min * unit, lo, sizeof lo);
+		sess_duration_format((long long)o->max * unit, hi, sizeof hi);
+		return sess_err_set(err, SESS_E_USAGE, NULL, "%s takes %s to %s, not '%s'", what, lo, hi, arg);
+	}
+	*out = (long)(ms / unit);
+	return 0;
+}
+
 int cli_opt_set(const struct cli_opt *o, void *dst, const char *arg,
 		struct sess_err *err)
 {
@@ -199,6 +226,8 @@ int cli_opt_set(const struct cli_opt *o, void *dst, const char *arg,
 		snprintf(what, sizeof what, "--%s", o->name);
 		return sess_parse_long(arg, o->min, o->max, what, SESS_E_USAGE,
 				       (long *)(void *)p, err);
+	case CLI_OPT_DUR:
+		return dur_set(o, arg, (long *)(void *)p, err);
 	}
 	return 0;
 }
@@ -261,15 +290,47 @@ static void long_range(char *buf, size_t n, const struct cli_opt *o,
 		snprintf(buf, n, " (%s)", range);
 }
 
+/* The same for a duration option, in durations: " (1s-7d, default 1h;
+ * a bare number: seconds)". */
+static void dur_range(char *buf, size_t n, const struct cli_opt *o,
+		      const void *defaults)
+{
+	static const struct {
+		long ms;
+		const char *name;
+	} names[] = {{1, "milliseconds"}, {1000, "seconds"}, {60000, "minutes"},
+		     {3600000, "hours"}, {86400000, "days"}};
+	char lo[32], hi[32], def[48] = "";
+	const char *uname = "milliseconds";
+	long long unit = o->unit_ms > 0 ? o->unit_ms : 1;
+	long d = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].ms == unit)
+			uname = names[i].name;
+	if (defaults)
+		memcpy(&d, (const char *)defaults + o->off, sizeof d);
+	sess_duration_format((long long)o->min * unit, lo, sizeof lo);
+	sess_duration_format((long long)o->max * unit, hi, sizeof hi);
+	if (defaults && d >= o->min && d <= o->max) {
+		snprintf(def, sizeof def, ", default ");
+		sess_duration_format((long long)d * unit, def + strlen(def), sizeof def - strlen(def));
+	}
+	snprintf(buf, n, " (%s-%s%s; a bare number: %s)", lo, hi, def, uname);
+}
+
 static void opt_line(FILE *f, const struct cli_opt *o, const void *defaults)
 {
-	char left[64], range[96] = "";
+	char left[64], range[128] = "";
 	int n;
 
 	if (!o->help)
 		return;
 	if (o->kind == CLI_OPT_LONG)
 		long_range(range, sizeof range, o, defaults);
+	else if (o->kind == CLI_OPT_DUR)
+		dur_range(range, sizeof range, o, defaults);
 	if (o->required) { /* one parenthesis: " (1-10, required)" */
 		size_t n0 = strlen(range);
 		if (n0)

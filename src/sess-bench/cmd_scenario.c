@@ -16,8 +16,8 @@ static const struct cli_opt opts[] = {
 	CLI_LONG("pipeline", 'P', "N", "operations in flight per connection", T, pipeline, 1, 10000),
 	CLI_LONG("requests", 'n', "N", "measured operations in all (default 100000; not with --duration)",
 		 T, requests, 1, 1L << 40),
-	CLI_LONG("duration", 0, "SECONDS", "run this long instead of --requests", T, duration, 1, 86400 * 7),
-	CLI_LONG("warmup", 0, "SECONDS", "run unmeasured first", T, warmup, 0, 3600),
+	CLI_DUR("duration", 0, "DURATION", "run this long instead of --requests", T, duration, 1000, 1, 86400 * 7),
+	CLI_DUR("warmup", 0, "DURATION", "run unmeasured first", T, warmup, 1000, 0, 3600),
 	CLI_LONG("sessions", 'S', "N", "sessions to spread operations over", T, sessions, 1, 10000000),
 	CLI_LONG("payload", 'd', "BYTES", "bytes of impact data in each event (the data size)",
 		 T, payload, 0, 1000000),
@@ -29,11 +29,11 @@ static const struct cli_opt opts[] = {
 	CLI_LONG("batch", 'b', "N", "create: sessions per operation, pipelined", T, batch, 1, 100000),
 	CLI_STR("ratio", 0, "OP=W,...", "mixed: weights (default emit=70,get=20,checkpoint=10)", T, ratios,
 		"emit=70,get=20,checkpoint=10"),
-	CLI_LONG("think", 0, "MS", "mean think time between a client's operations, random\n"
-		 "                         0..2x (default: 100 for mixed, else 0)", T, think, 0, 3600000),
+	CLI_DUR("think", 0, "DURATION", "mean think time between a client's operations, random\n"
+		 "                         0..2x (default: 100ms for mixed, else 0)", T, think, 1, 0, 3600000),
 	CLI_LONG("events", 0, "N", "agents: events each agent emits per visit", T, events, 1, 1000000),
-	CLI_LONG("interval", 'i', "MS", "a JSON line every MS while running; 0 none",
-		 T, interval, 0, 3600000),
+	CLI_DUR("interval", 'i', "DURATION", "a JSON line this often while running; 0 none",
+		 T, interval, 1, 0, 3600000),
 	CLI_STR("compare", 0, "BASELINE.json", "compare with an earlier summary; exit 1 on a regression",
 		T, compare, CLI_COMPLETE_FILE),
 	CLI_LONG("max-regression", 0, "PCT", "with --compare: the most a rate may fall or a p99 rise\n"
@@ -44,8 +44,8 @@ static const struct cli_opt opts[] = {
 	CLI_STR("svg", 0, "FILE", "plot latency by percentile to FILE (with --compare:\n"
 		"                         the baseline's beside, dashed)", T, svg, CLI_COMPLETE_FILE),
 	CLI_FLAG("capacity", 0, "print the capacity plan from the run's measured costs", T, capacity),
-	CLI_LONG("target-ms", 0, "MS", "with --capacity: the p99 latency to plan for",
-		 T, target_ms, 1, 3600000),
+	CLI_DUR("target-ms", 0, "DURATION", "with --capacity: the p99 latency to plan for",
+		 T, target_ms, 1, 1, 3600000),
 	CLI_LONG("session-rate", 0, "OPS", "with --capacity: operations a second of one active\n"
 		 "                         session", T, session_rate, 1, 1000000),
 	CLI_STR("run-id", 0, "ID", "the run's id: keys go under sessbench:ID (default: new)", T, run_id, NULL),

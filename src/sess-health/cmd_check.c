@@ -17,8 +17,8 @@ static const struct cli_opt check_o[] = {
 	CHECK_OPTS(struct check_opts, NOPFX),
 	RATE_OPTS(struct check_opts, NOPFX),
 	VERBOSE_OPT(struct check_opts, NOPFX),
-	CLI_LONG("watch", 0, "SECONDS", "check every SECONDS; one JSON line each with what\n"
-		 "                         changed and the breaker's state", struct check_opts, watch, 1, 86400),
+	CLI_DUR("watch", 0, "DURATION", "check this often; one JSON line each with what\n"
+		 "                         changed and the breaker's state", struct check_opts, watch, 1000, 1, 86400),
 	CLI_END};
 static const struct check_opts check_d = {CHECK_D};
 

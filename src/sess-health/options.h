@@ -38,11 +38,11 @@
 		 T, P verbose)
 
 #define RATE_OPTS(T, P)                                                                         \
-	CLI_LONG("sample-ms", 0, "MS", "least time between the two counter samples of\n"       \
+	CLI_DUR("sample-ms", 0, "DURATION", "least time between the two counter samples of\n"  \
 		 "                         the rates (0: the check's own duration)",                \
-		 T, P sample_ms, 0, 60000),                                                       \
-	CLI_LONG("window", 0, "SECONDS", "\"expiring\" counts sessions expiring within this\n" \
-		 "                        ", T, P window, 1, 315360000),             \
+		 T, P sample_ms, 1, 0, 60000),                                                       \
+	CLI_DUR("window", 0, "DURATION", "\"expiring\" counts sessions expiring within this\n" \
+		 "                        ", T, P window, 1000, 1, 315360000),             \
 	CLI_LONG("drift-sample", 0, "N", "index entries checked for drift",\
 		 T, P drift_sample, 0, 1000),                                                      \
 	CLI_LONG("breaker-failures", 0, "N", "failed checks in a row that open the circuit\n"  \

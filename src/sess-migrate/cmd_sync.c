@@ -13,10 +13,10 @@ static const struct cli_opt sync_o[] = {
 	TASK, BATCH, RATE,
 	CLI_STR("method", 0, "M", "whole copies: auto (default), dump or structural", O, method,
 		"auto dump structural"),
-	CLI_LONG("interval", 0, "SECONDS", "a lag line every SECONDS", O, interval, 1, 86400),
-	CLI_LONG("reconcile", 0, "SECONDS", "compare chain heads over the selection every SECONDS\n"
+	CLI_DUR("interval", 0, "DURATION", "a lag line this often", O, interval, 1000, 1, 86400),
+	CLI_DUR("reconcile", 0, "DURATION", "compare chain heads over the selection this often\n"
 		 "                         (catches what no notification announced)",
-		 O, reconcile, 1, 86400),
+		 O, reconcile, 1000, 1, 86400),
 	CLI_FLAG("no-keyspace", 0, "do not enable keyspace notifications on the source", O, no_keyspace),
 	CLI_FLAG("cutover", 0, "fence the source, wait until the lag is zero, verify, exit", O, cutover),
 	CLI_FLAG("deep", 0, "with --cutover: verify everything, not only chain heads", O, deep),

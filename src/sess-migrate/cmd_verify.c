@@ -6,7 +6,7 @@
 static const struct cli_opt verify_o[] = {
 	FROM, TO_REQ, SELECT, BATCH,
 	CLI_FLAG("deep", 0, "compare everything, not only chain heads and meta", O, deep),
-	CLI_LONG("ttl-tolerance", 0, "MS", "expiries this close are equal", O, ttl_tol, 0,
+	CLI_DUR("ttl-tolerance", 0, "DURATION", "expiries this close are equal", O, ttl_tol, 1, 0,
 		 86400000),
 	CLI_END};
 static const struct mig_opts defaults = MIG_DEFAULTS;

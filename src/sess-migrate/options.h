@@ -16,8 +16,8 @@
 	CLI_FLAG("all", 0, "every session", O, all),                                                \
 	CLI_STR("since", 0, "TIME", "sessions changed since TIME (ms, 2026-01-02T03:04:05Z, 90m, 2h, 7d)", \
 		O, since, NULL),                                                                    \
-	CLI_LONG("min-ttl", 0, "SECONDS", "with --since: no session has a TTL below this\n"        \
-		 "                         (narrows the candidates read)", O, min_ttl, 1, SESS_TTL_MAX), \
+	CLI_DUR("min-ttl", 0, "DURATION", "with --since: no session has a TTL below this\n"       \
+		 "                         (narrows the candidates read)", O, min_ttl, 1000, 1, SESS_TTL_MAX), \
 	CLI_STR("match", 0, "GLOB", "only ids matching GLOB", O, match, NULL),                      \
 	CLI_STR("state", 0, "STATE", "only working, broken or completed sessions", O, state,        \
 		"working broken completed"),                                                        \

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* strptime, timegm */
 /* select.c - which sessions a command works on: --all, --since, --match,
  * --state, --ids, and the TypeScript layout's sessions for --from-layout
  * legacy. */
@@ -14,48 +13,13 @@
 
 #include "core/model/ids.h"
 #include "core/model/json.h"
+#include "core/model/when.h"
 #include "core/base/schema.h"
 
 int mig_parse_since(const char *s, long long *out, struct sess_err *err)
 {
-	char *end;
-	long long n;
-	struct tm tm;
-
-	if (!s || !*s)
-		goto bad;
-	n = strtoll(s, &end, 10);
-	if (end != s && n >= 0) {
-		long long unit = 0;
-		if (!*end) {
-			*out = n;
-			return 0;
-		}
-		if (!strcmp(end, "s"))
-			unit = 1000;
-		else if (!strcmp(end, "m"))
-			unit = 60000;
-		else if (!strcmp(end, "h"))
-			unit = 3600000;
-		else if (!strcmp(end, "d"))
-			unit = 86400000;
-		if (unit && n > LLONG_MAX / unit)
-			goto bad; /* older than any clock: n * unit would overflow */
-		if (unit) {
-			*out = sess_now_ms() - n * unit;
-			return 0;
-		}
-	}
-	memset(&tm, 0, sizeof tm);
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (end && (!strcmp(end, "Z") || !*end)) {
-		*out = (long long)timegm(&tm) * 1000;
-		return 0;
-	}
-bad:
-	return sess_err_set(err, SESS_E_USAGE, NULL,
-			    "--since takes ms since the epoch, a UTC time like 2026-01-02T03:04:05Z, or an age like 90m, 2h, 7d; not '%s'",
-			    s ? s : "");
+	/* the one reading of a TIME (sesskit(7)); a bare number is epoch ms */
+	return sess_time_parse(s, sess_now_ms(), 1, "--since", out, err);
 }
 
 void mig_sel_init(struct mig_sel *sel, const struct mig_opts *o, const char *prefix,

@@ -1,4 +1,4 @@
-/* sess-replay cleanup: retention, replays saved more than DAYS days ago
+/* sess-replay cleanup: retention, replays saved longer ago than AGE
  * deleted. */
 #include "core/redis/reply.h"
 #include "sess-replay/saved.h"
@@ -10,8 +10,8 @@ struct cleanup_opts {
 };
 
 static const struct cli_opt cleanup_o[] = {
-	CLI_LONG_REQ("older-than", 0, "DAYS", "delete replays saved more than DAYS days ago",
-		 struct cleanup_opts, older_than, 0, 100000),
+	CLI_DUR_REQ("older-than", 0, "AGE", "delete replays saved longer ago than AGE",
+		 struct cleanup_opts, older_than, 86400000, 0, 100000),
 	CLI_FLAG("dry-run", 0, "list what would go, delete nothing", struct cleanup_opts, dry_run),
 	CLI_END};
 static const struct cleanup_opts cleanup_d = {-1, 0};
@@ -61,7 +61,7 @@ static int cmd_cleanup(struct cli_app *a, void *opts, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	if (o->older_than < 0)
-		return cli_usage_error(a, "--older-than DAYS is required (retention: replays saved longer ago go)");
+		return cli_usage_error(a, "--older-than AGE is required (30d: replays saved longer ago go)");
 	if ((rc = cli_connect(a)))
 		return rc;
 	if (!(t = sess_conn_cmdf(&a->conn, &a->err, "TIME")))
@@ -84,6 +84,6 @@ static int cmd_cleanup(struct cli_app *a, void *opts, int argc, char **argv)
 
 const struct cli_cmd replay_cmd_cleanup = {
 	.name = "cleanup", .synopsis = "",
-	.summary = "retention: delete replays saved more than DAYS days ago",
+	.summary = "retention: delete replays saved longer ago than AGE",
 	.opts = cleanup_o, .opts_size = sizeof(struct cleanup_opts), .defaults = &cleanup_d,
 	.run = cmd_cleanup};

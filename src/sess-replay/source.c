@@ -1,6 +1,5 @@
 /* source.c - a history's source (a live session or a saved replay),
  * folded record by record; points in it. */
-#define _GNU_SOURCE /* timegm */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,8 @@
 #include "core/base/jscan.h"
 #include "core/model/json.h"
 #include "core/model/keys.h"
+#include "core/model/when.h"
+#include "core/model/ids.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
 #include "core/base/schema.h"
@@ -18,51 +19,18 @@
 
 int point_parse(const char *s, const char *what, struct point *p, struct sess_err *err)
 {
-	struct tm tm;
-	const char *rest;
-	long long ms = 0;
-	int frac = 0, digits = 0;
-
 	memset(p, 0, sizeof *p);
 	if (s[0] && strspn(s, "0123456789") == strlen(s) && strlen(s) < 17) {
 		p->v = strtoll(s, NULL, 10);
 		return 0;
 	}
-	memset(&tm, 0, sizeof tm);
-	if (!(rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) &&
-	    !(rest = strptime(s, "%Y-%m-%d %H:%M:%S", &tm)))
-		goto bad;
-	if (*rest == '.') {
-		for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
-			if (digits < 3)
-				frac = frac * 10 + (*rest - '0');
-		while (digits < 3 && digits++ >= 0)
-			frac *= 10;
-	}
-	ms = (long long)timegm(&tm) * 1000 + frac;
-	if (*rest == 'Z' || *rest == 'z') {
-		rest++;
-	} else if (*rest == '+' || *rest == '-') {
-		int hh, mm;
-		/* exactly HH:MM: sscanf alone takes "+1:2", and the 6 bytes
-		 * skipped below then went past the end of the text */
-		if (strspn(rest + 1, "0123456789") != 2 || rest[3] != ':' ||
-		    strspn(rest + 4, "0123456789") < 2 || sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2)
-			goto bad;
-		ms -= (*rest == '+' ? 1 : -1) * (long long)(hh * 60 + mm) * 60000;
-		rest += 6;
-	} else {
-		goto bad;
-	}
-	if (*rest)
-		goto bad;
+	/* any other TIME (sesskit(7)): RFC 3339, @MS, an age, now */
+	if (sess_time_parse(s, sess_now_ms(), 0, what, &p->v, NULL))
+		return sess_err_set(err, SESS_E_USAGE, NULL,
+				    "%s takes a seq (a whole number) or a time: an RFC 3339 time such as 2026-11-23T14:02:00Z, @MS (ms since the epoch), an age such as 2h, or now; not \"%s\"",
+				    what, s);
 	p->is_time = 1;
-	p->v = ms;
 	return 0;
-bad:
-	return sess_err_set(err, SESS_E_USAGE, NULL,
-			    "%s takes a seq (a whole number) or an RFC 3339 time such as 2026-11-23T14:02:00Z, not \"%s\"",
-			    what, s);
 }
 
 int point_covers(const struct point *p, long long pos, long long ts)

@@ -12,6 +12,7 @@
 
 #include "core/model/json.h"
 #include "core/model/thresh.h"
+#include "core/model/when.h"
 #include "core/base/utf8.h"
 #include "core/model/keys.h"
 #include "core/model/limits.h"
@@ -333,6 +334,16 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 	switch (s->type) {
 	case SESS_SET_INT:
 	case SESS_SET_LONG:
+		if (s->unit_ms && cJSON_IsString(v)) {
+			/* a duration: "1h", "30s" (the loader's reading) */
+			if (sess_setting_duration(s, v->valuestring, s->name, SESS_E_CONFIG, &n, &e)) {
+				snprintf(fix, sizeof fix, "give %s a duration such as 30s or 1h, or a number",
+					 s->name);
+				emit(r, SESS_SEV_ERROR, "config.range", ptr, line, 0, fix, "%s", e.msg);
+				return;
+			}
+			goto whole;
+		}
 		if (!cJSON_IsNumber(v)) {
 			snprintf(fix, sizeof fix, "write %s as a number from %ld to %ld, without quotes",
 				 s->name, s->min, s->max);
@@ -345,6 +356,7 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 			emit(r, SESS_SEV_ERROR, "config.range", ptr, line, 0, fix, "%s", e.msg);
 			return;
 		}
+	whole:
 		if (!strcmp(s->name, "defaultTTL"))
 			sn->default_ttl = n, sn->has_default = 1;
 		else if (!strcmp(s->name, "graceTTL"))
@@ -745,6 +757,18 @@ static cJSON *setting_schema(const struct sess_setting *s)
 	switch (s->type) {
 	case SESS_SET_INT:
 	case SESS_SET_LONG:
+		if (s->unit_ms) { /* a number of the unit, or a duration */
+			cJSON *any = cJSON_AddArrayToObject(o, "anyOf"), *n = cJSON_CreateObject(),
+			      *d = cJSON_CreateObject();
+			cJSON_AddStringToObject(n, "type", "integer");
+			cJSON_AddNumberToObject(n, "minimum", (double)s->min);
+			cJSON_AddNumberToObject(n, "maximum", (double)s->max);
+			cJSON_AddStringToObject(d, "type", "string");
+			cJSON_AddStringToObject(d, "pattern", SESS_DURATION_PATTERN);
+			cJSON_AddItemToArray(any, n);
+			cJSON_AddItemToArray(any, d);
+			break;
+		}
 		cJSON_AddStringToObject(o, "type", "integer");
 		cJSON_AddNumberToObject(o, "minimum", (double)s->min);
 		cJSON_AddNumberToObject(o, "maximum", (double)s->max);

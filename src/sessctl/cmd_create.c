@@ -12,8 +12,8 @@ static const struct cli_opt create_o[] = {
 	CLI_STR_REQ("agent", 'a', "AGENT", "the creating agent", struct create_opts, agent, NULL),
 	CLI_STR("id", 0, "ID", "the session id (default: a new time-ordered UUID)",
 		struct create_opts, id, NULL),
-	CLI_LONG("ttl", 0, "SECONDS", "time to live (default defaultTTL, 3600)",
-		 struct create_opts, ttl, 1, SESS_TTL_MAX),
+	CLI_DUR("ttl", 0, "DURATION", "time to live (default defaultTTL, 1h)",
+		 struct create_opts, ttl, 1000, 1, SESS_TTL_MAX),
 	CLI_STR("metadata", 0, "JSON", "a JSON object kept with the session",
 		struct create_opts, metadata, NULL),
 	CLI_END};

@@ -7,8 +7,8 @@ struct touch_opts {
 };
 
 static const struct cli_opt touch_o[] = {
-	CLI_LONG("ttl", 0, "SECONDS", "the new TTL (default: keep the session's)",
-		 struct touch_opts, ttl, 1, SESS_TTL_MAX),
+	CLI_DUR("ttl", 0, "DURATION", "the new TTL (default: keep the session's)",
+		 struct touch_opts, ttl, 1000, 1, SESS_TTL_MAX),
 	CLI_END};
 
 static int op_touch(struct cli_app *a, const char *id, void *opts)

@@ -1,4 +1,5 @@
 #include "core/model/config.h"
+#include "core/model/when.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -336,19 +337,19 @@ static const struct sess_setting settings[] = {
 	S("redis.username", username, "Redis ACL user name"),
 	S("redis.password", password, "Redis password (keep the file private: chmod 600)", .secret = 1),
 	N("redis.connectTimeout", T_INT, connect_timeout_ms, 1, 3600000, "connect timeout, milliseconds",
-	  .advise_min = 100, .advise_max = 30000,
+	  .unit_ms = 1, .advise_min = 100, .advise_max = 30000,
 	  .advice = "a connect timeout outside 100 ms to 30 s either fails on a busy network or hangs callers"),
 	N("redis.commandTimeout", T_INT, command_timeout_ms, 1, 3600000, "command timeout, milliseconds",
-	  .advise_min = 100, .advise_max = 60000,
+	  .unit_ms = 1, .advise_min = 100, .advise_max = 60000,
 	  .advice = "a command timeout outside 100 ms to 60 s either fails busy commands or hangs callers"),
 	S("prefix", prefix, "key prefix: 1-32 of [A-Za-z0-9._], then also - and :",
 	  .pattern = "^[A-Za-z0-9._][A-Za-z0-9._:-]{0,31}$"),
 	N("defaultTTL", T_LONG, default_ttl, SESS_TTL_MIN, SESS_TTL_MAX, "session TTL, seconds",
-	  .advise_min = 60, .advise_max = 604800,
+	  .unit_ms = 1000, .advise_min = 60, .advise_max = 604800,
 	  .advice = "a TTL over 7 days keeps abandoned sessions in memory; under a minute ends live ones"),
 	N("graceTTL", T_LONG, grace_ttl, SESS_TTL_MIN, SESS_TTL_MAX,
 	  "TTL after the last agent leaves, seconds (below defaultTTL)",
-	  .advise_min = 1, .advise_max = 86400,
+	  .unit_ms = 1000, .advise_min = 1, .advise_max = 86400,
 	  .advice = "a grace TTL over a day keeps finished sessions in memory"),
 	N("checkpointInterval", T_LONG, checkpoint_interval, 0, SESS_INTERVAL_MAX,
 	  "events between automatic checkpoints (0: off)",
@@ -361,7 +362,7 @@ static const struct sess_setting settings[] = {
 	N("enableFailureSnapshots", T_BOOL, failure_snapshots, 0, 1,
 	  "take a checkpoint when an event breaks the session"),
 	N("cleanupInterval", T_LONG, cleanup_interval, 1, 315360000, "seconds between cleanup runs",
-	  .advise_min = 10, .advise_max = 86400,
+	  .unit_ms = 1000, .advise_min = 10, .advise_max = 86400,
 	  .advice = "cleanup more often than every 10 s costs Redis time; less than daily lets indexes grow"),
 	N("cleanupBatchSize", T_LONG, cleanup_batch, 1, 100000, "sessions a cleanup run handles per round trip",
 	  .advise_min = 10, .advise_max = 10000,
@@ -388,7 +389,8 @@ static const struct sess_setting settings[] = {
 	  .pattern = "^[^,]+(,[^,]+)*$"),
 	N("redis.waitReplicas", T_INT, wait_replicas, 0, 1000,
 	  "replicas a write waits for (WAIT) before it is ok; default 1 through Sentinel, else 0"),
-	N("redis.waitTimeout", T_INT, wait_timeout_ms, 1, 3600000, "how long WAIT waits, milliseconds"),
+	N("redis.waitTimeout", T_INT, wait_timeout_ms, 1, 3600000, "how long WAIT waits, milliseconds",
+	  .unit_ms = 1),
 	S("health.warn", health_warn, "sess-health warning thresholds, NAME=RANGE,..."),
 	S("health.crit", health_crit, "sess-health critical thresholds, NAME=RANGE,..."),
 	S("environment", environment, "the deployment the file is for (sess-validate's rules)",
@@ -443,6 +445,27 @@ static int parse_bool(const char *v, int *out)
 	return 0;
 }
 
+int sess_setting_duration(const struct sess_setting *s, const char *value,
+			  const char *source, enum sess_class cls, long *out,
+			  struct sess_err *err)
+{
+	long long ms;
+	char lo[32], hi[32];
+
+	if (sess_duration_parse(value, s->unit_ms, source, &ms, err)) {
+		err->cls = cls;
+		return -1;
+	}
+	sess_duration_format((long long)s->min * s->unit_ms, lo, sizeof lo);
+	sess_duration_format((long long)s->max * s->unit_ms, hi, sizeof hi);
+	if (ms % s->unit_ms || ms / s->unit_ms < s->min || ms / s->unit_ms > s->max)
+		return sess_err_set(err, cls, NULL, "%s: \"%.40s\" is not a whole %s from %s to %s",
+				    source, value, s->unit_ms == 1000 ? "number of seconds" : "number of milliseconds",
+				    lo, hi);
+	*out = (long)(ms / s->unit_ms);
+	return 0;
+}
+
 int sess_config_set(struct sess_config *cfg, const char *name,
 		    const char *value, const char *source, struct sess_err *err)
 {
@@ -479,7 +502,8 @@ int sess_config_set(struct sess_config *cfg, const char *name,
 		return 0;
 	case T_INT:
 	case T_LONG:
-		if (sess_parse_long(value, s->min, s->max, source, cls, &v, err))
+		if (s->unit_ms ? sess_setting_duration(s, value, source, cls, &v, err)
+			       : sess_parse_long(value, s->min, s->max, source, cls, &v, err))
 			return -1;
 		if (s->type == T_INT)
 			*(int *)(base + s->off) = (int)v;

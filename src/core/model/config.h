@@ -98,7 +98,19 @@ struct sess_setting {
 	long advise_min, advise_max;
 	const char *advice;
 	int secret;                /* never printed (passwords, URLs) */
+	long unit_ms;              /* numbers that are durations: what the
+				    * field counts (1 ms, 1000 s); the value
+				    * may then be a DURATION ("2s", "1h":
+				    * core/model/when.h), a bare number
+				    * counting this unit; 0 = a plain number */
 };
+
+/* A duration setting's value (s->unit_ms != 0): a DURATION or a bare
+ * number of the unit, whole in the unit and inside [min, max]. Returns 0
+ * and *out in the unit, or -1 with err set (class cls, naming source). */
+int sess_setting_duration(const struct sess_setting *s, const char *value,
+			  const char *source, enum sess_class cls, long *out,
+			  struct sess_err *err);
 
 /* The i-th setting, or NULL past the last. */
 const struct sess_setting *sess_config_setting(size_t i);
