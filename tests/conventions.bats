@@ -97,3 +97,45 @@ setup() { load helpers/redis; common_setup; }
 	run -64 sk sess-migrate copy --since 2hours --to "redis://127.0.0.1:$REDIS_PORT_T/5" --dry-run
 	assert_output --partial "--since takes a time"
 }
+
+@test "lists as a table or TSV: the same rows as the JSON, times readable in a table, raw in TSV" {
+	run -0 sctl create --agent a --id tb1
+	run -0 sctl create --agent a --id tb2
+	run -0 sctl emit tb1 --actor a --type broke --change '{"elementType":"test","entityIds":["x"],"operation":"failed"}'
+	run -0 sctl emit tb1 --actor a --type modified --change '{"elementType":"test","entityIds":["x"],"operation":"two\twords\nand a line"}'
+	# JSON stays the default in a pipe
+	run -0 sctl list
+	assert_equal "$(echo "$output" | jq -s 'length')" 2
+	json_ids=$(echo "$output" | jq -r .id | sort | tr '\n' ' ')
+	run -0 sctl list --tsv
+	assert_line --index 0 "$(printf 'id\tstate\tseq\tagents\tcreator\tupdated\texpires')"
+	assert_equal "$(echo "$output" | tail -n +2 | cut -f1 | sort | tr '\n' ' ')" "$json_ids"
+	want_row=$(sctl list | jq -r 'select(.id == "tb1") | [.id, .state, .seq, .agentCount, .creator, .updated, .expiresAt] | map(tostring) | join("\t")')
+	assert_line "$want_row"
+	upd=$(sctl get tb1 | jq -r .updated)
+	# TSV escapes a tab and a newline inside a value: one line per row
+	run -0 sctl events tb1 --tsv
+	assert_equal "$(echo "$output" | wc -l)" 3
+	assert_line --index 2 --regexp '^2	[0-9]{13}	a	modified	two\\twords\\nand a line	$'
+	# a table: aligned columns, local times, one line per row
+	TZ=UTC run -0 sctl list --table
+	assert_line --index 0 --regexp '^id +state +seq +agents +creator +updated +expires$'
+	assert_line --regexp '^tb1 +working +2 +1 +a +20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] '
+	want=$(TZ=UTC date -d "@$((upd / 1000))" '+%Y-%m-%d %H:%M:%S')
+	assert_line --regexp "^tb1 .* $want "
+	col=$(echo "${lines[0]}" | awk '{print index($0, "state")}')
+	for l in "${lines[@]}"; do
+		[ "${l:$((col - 2)):1}" = " " ] || fail "columns not aligned: $output"
+	done
+	run -0 sctl events tb1 --table
+	assert_line --index 1 --regexp '^1 +[0-9-]+ [0-9:]+ +a +broke +failed'
+	# --json wins; a command that prints no list refuses --table and --tsv
+	run -0 sctl list --table --json
+	echo "$output" | jq -e -s 'length == 2' >/dev/null || fail "--json did not win: $output"
+	run -64 sctl get tb1 --tsv
+	assert_output --partial "get prints no list"
+	run -0 sk sess-replay save tb1
+	run -0 sk sess-replay list --tsv
+	assert_line --index 0 "$(printf 'id\tsaved\tstate\tfirst\tlast\tevents\tbytes\tratio')"
+	assert_line --index 1 --regexp "^tb1	[0-9]{13}	working	1	2	2	"
+}

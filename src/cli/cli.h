@@ -140,6 +140,9 @@ struct cli_cmd {
 	 * are the positional arguments. Returns the exit code. */
 	int (*run)(struct cli_app *a, void *opts, int argc, char **argv);
 	int hidden;              /* left out of the command list */
+	const char *table;       /* list-shaped results: the columns of their
+				  * table and TSV forms ("Tables" above);
+				  * NULL = JSON only */
 	int own_common;          /* its options win over common ones of the
 				  * same letter or long name (see the top) */
 };
@@ -185,6 +188,7 @@ int cli_opt_set(const struct cli_opt *o, void *dst, const char *arg,
 struct cli_common {
 	const char *url, *host, *socket, *user, *password, *password_file;
 	const char *config, *prefix, *color;
+	int as_table, as_tsv, as_json; /* --table, --tsv, --json (the last given wins) */
 	long port, db, timeout; /* -1 = not given */
 	/* Sentinel and durable writes (settings.c) */
 	const char *sentinel, *sentinel_master, *sentinel_user, *sentinel_password;
@@ -237,6 +241,13 @@ struct cli_out {
 	int closed; /* the reader went away (EPIPE) */
 	int bulk;   /* many lines: flush when the buffer fills (and at
 		     * cli_out_flush), not after each line */
+	/* Tables (table.c): the running command's column spec when its rows
+	 * are shown as a table or TSV (NULL: JSON lines); kept by
+	 * cli_out_init, set and cleared by cli_run */
+	const char *table;
+	int tsv;         /* TSV rather than an aligned table */
+	cJSON *rows;     /* a table's rows, held until cli_table_end */
+	int header_done; /* TSV: the header line is out */
 };
 
 /* color: "auto" (NULL), "always" or "never"; NO_COLOR turns auto off. */
@@ -254,6 +265,30 @@ int cli_out_text(struct cli_out *o, const char *text, size_t len);
 /* Many lines ahead: write them through a big buffer, flushed when full
  * (call before the first line; on a terminal lines still go one by one). */
 void cli_out_bulk(struct cli_out *o);
+
+/* ---- Tables ----
+ * A command whose results are list-shaped declares its columns (struct
+ * cli_cmd's table: "id state seq agentCount:agents updated@" - a member
+ * path, dots for nested members, ":" its header, a trailing "@" marks
+ * epoch ms shown as a local time). On a terminal its rows print as an
+ * aligned table (times readable, cells cut at 40 characters with "~");
+ * --tsv prints a header and tab-separated rows (tab, newline, CR and
+ * backslash escaped; times as epoch ms), --table forces the table in a
+ * pipe, --json JSON lines on a terminal. In a pipe the default stays JSON
+ * lines. An error record ({"ok":false,...}) is no row: it prints as JSON. */
+
+/* v as a row of o's table (o->table set): held for the table, or written
+ * as a TSV line. 0 done, 1 the reader went away, -1 v is no row (the
+ * caller prints it as JSON). */
+int cli_table_row(struct cli_out *o, const cJSON *v);
+
+/* Print the held rows as the table and forget them. Returns as
+ * cli_out_json. */
+int cli_table_end(struct cli_out *o);
+
+/* After a line was written to o: flush it (unless bulk) and check the
+ * write. Returns as cli_out_json. */
+int cli_out_line_done(struct cli_out *o);
 
 /* Flush what a bulk writer buffered. Returns 1 once the reader went away. */
 int cli_out_flush(struct cli_out *o);

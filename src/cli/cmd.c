@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sesskit-config.h"
 #include "core/model/when.h"
@@ -450,6 +451,31 @@ static int main_usage_fail(struct cli_app *a)
 	return cli_usage_exit(a->tool);
 }
 
+/* How the command's rows print (cli.h, "Tables"): its table on a
+ * terminal or with --table, TSV with --tsv, JSON lines in a pipe or with
+ * --json. --table or --tsv for a command that prints no list is refused. */
+static int table_mode(struct cli_app *a, const struct cli_cmd *c)
+{
+	const struct cli_common *k = &a->common;
+
+	a->out.table = NULL;
+	a->out.tsv = 0;
+	a->out.header_done = 0;
+	if (k->as_json)
+		return 0;
+	if (!c->table) {
+		if (k->as_tsv || k->as_table)
+			return cli_usage_error(a, "%s prints no list: --%s is for list, events, agents and the like; drop it",
+					       c->name, k->as_tsv ? "tsv" : "table");
+		return 0;
+	}
+	if (k->as_tsv || k->as_table || isatty(STDOUT_FILENO)) {
+		a->out.table = c->table;
+		a->out.tsv = k->as_tsv;
+	}
+	return 0;
+}
+
 int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
 {
 	struct spec sp;
@@ -529,7 +555,11 @@ int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
 		rc = cli_usage_error(a, "unexpected argument \"%s\"", argv[optind + c->npos_max]);
 		goto done;
 	}
+	if ((rc = table_mode(a, c)))
+		goto done;
 	rc = c->run(a, opts, npos, argv + optind);
+	cli_table_end(&a->out); /* a write error shows in the exit status */
+	a->out.table = NULL;
 done:
 	free(opts);
 	return rc;

@@ -19,9 +19,12 @@
 int cli_out_init(struct cli_out *o, FILE *f, const char *color,
 		 struct sess_err *err)
 {
-	const char *nc = getenv("NO_COLOR");
+	const char *nc = getenv("NO_COLOR"), *table = o->table;
+	int tsv = o->tsv;
 
 	memset(o, 0, sizeof *o);
+	o->table = table; /* cli_run's choice for the command running */
+	o->tsv = tsv;
 	o->f = f;
 	o->pretty = isatty(fileno(f));
 	if (!color || !strcmp(color, "auto"))
@@ -147,7 +150,7 @@ static void note_failure(FILE *f, int e)
 
 /* After a line: flushed (unless bulk), and no error on o->f so far. The
  * writer set errno to 0 first: a write that failed inside stdio set it. */
-static int line_done(struct cli_out *o)
+int cli_out_line_done(struct cli_out *o)
 {
 	int e = errno;
 
@@ -213,13 +216,17 @@ int cli_out_raw(struct cli_out *o, const char *text, size_t len)
 		return 1;
 	errno = 0;
 	fwrite(text, 1, len, o->f);
-	return line_done(o);
+	return cli_out_line_done(o);
 }
 
 int cli_out_json(struct cli_out *o, const cJSON *v)
 {
+	int rc;
+
 	if (o->closed)
 		return 1;
+	if (o->table && (rc = cli_table_row(o, v)) >= 0)
+		return rc;
 	errno = 0;
 	if (o->pretty) {
 		put_pretty(o, v, 0);
@@ -233,15 +240,16 @@ int cli_out_json(struct cli_out *o, const cJSON *v)
 	fputc('\n', o->f);
 	/* a line at a time for people and pipes that wait for each; a bulk
 	 * writer (o->bulk) leaves it to the buffer and cli_out_flush */
-	return line_done(o);
+	return cli_out_line_done(o);
 }
 
 int cli_out_text(struct cli_out *o, const char *text, size_t len)
 {
 	if (o->closed)
 		return 1;
-	if (o->pretty) {
-		/* on a terminal: the indented form, through cJSON */
+	if (o->pretty || o->table) {
+		/* on a terminal: the indented form, through cJSON (a table's
+		 * rows too) */
 		cJSON *v = cJSON_ParseWithLength(text, len);
 		int rc = v ? cli_out_json(o, v) : 0;
 		cJSON_Delete(v);
@@ -250,7 +258,7 @@ int cli_out_text(struct cli_out *o, const char *text, size_t len)
 	errno = 0;
 	fwrite(text, 1, len, o->f);
 	fputc('\n', o->f);
-	return line_done(o);
+	return cli_out_line_done(o);
 }
 
 void cli_out_bulk(struct cli_out *o)

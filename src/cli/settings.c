@@ -64,6 +64,12 @@ const struct cli_opt cli_common_opts[] = {
 		 struct cli_common, wait_timeout, 1, 1, 3600000),
 	CLI_STR("color", 0, "WHEN", "auto, always or never (NO_COLOR is honoured)",
 		struct cli_common, color, "auto always never"),
+	CLI_FLAG("table", 0, "lists as an aligned table (the default on a terminal)",
+		 struct cli_common, as_table),
+	CLI_FLAG("tsv", 0, "lists as tab-separated values with a header line",
+		 struct cli_common, as_tsv),
+	CLI_FLAG("json", 0, "JSON lines (the default in a pipe; wins over --tsv, --table)",
+		 struct cli_common, as_json),
 	/* the British spelling, accepted and not shown */
 	CLI_STR("colour", 0, "WHEN", NULL, struct cli_common, color, "auto always never"),
 	CLI_END,

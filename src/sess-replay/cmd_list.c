@@ -38,4 +38,5 @@ static int cmd_list(struct cli_app *a, void *opts, int argc, char **argv)
 
 const struct cli_cmd replay_cmd_list = {
 	.name = "list", .synopsis = "", .summary = "saved replays, newest first",
+	.table = "id savedAt@:saved state firstSeq:first lastSeq:last events storedBytes:bytes ratio",
 	.run = cmd_list};

@@ -25,4 +25,5 @@ const struct cli_cmd sessctl_cmd_agents = {
 	.name = "agents", .synopsis = "AGENT",
 	.summary = "list an agent's sessions (same as list --agent)",
 	.opts = agents_o, .opts_size = sizeof(struct agents_opts),
-	.npos_min = 1, .npos_max = 1, .run = cmd_agents};
+	.npos_min = 1, .npos_max = 1, .table = "id state seq agentCount:agents creator updated@ expiresAt@:expires",
+	.run = cmd_agents};

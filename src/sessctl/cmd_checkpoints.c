@@ -17,4 +17,5 @@ static int cmd_checkpoints(struct cli_app *a, void *opts, int argc, char **argv)
 const struct cli_cmd sessctl_cmd_checkpoints = {
 	.name = "checkpoints", .synopsis = "ID", .summary = "list a session's checkpoints",
 	.npos_min = 1, .npos_max = 1, .complete = CLI_COMPLETE_SESSION, .id_arg = 1,
+	.table = "id seq timestamp@:time reason state agents",
 	.run = cmd_checkpoints};

@@ -182,6 +182,10 @@ static int cmd_events(struct cli_app *a, void *opts, int argc, char **argv)
 			return cli_app_fail(a);
 		if ((rc = cli_connect(a)))
 			return rc;
+		/* rows go out as they come: TSV lines, or JSON (a table waits
+		 * for its last row to know its widths, and this has none) */
+		if (!a->out.tsv)
+			a->out.table = NULL;
 		return follow_log(a, argv[0], o->from);
 	}
 	return cli_run_ids(a, argv[0], op_events, o);
@@ -192,4 +196,5 @@ const struct cli_cmd sessctl_cmd_events = {
 	.summary = "print a session's events, one per line",
 	.opts = events_o, .opts_size = sizeof(struct events_opts), .defaults = &events_d,
 	.npos_min = 1, .npos_max = 1, .complete = CLI_COMPLETE_SESSION, .id_arg = 1,
+	.table = "seq timestamp@:time actor type changeInfo.operation:operation stateTransition.to:to",
 	.run = cmd_events};

@@ -30,4 +30,5 @@ const struct cli_cmd sessctl_cmd_list = {
 	.name = "list", .synopsis = "",
 	.summary = "list sessions, most recently active first",
 	.opts = list_o, .opts_size = sizeof(struct list_opts),
+	.table = "id state seq agentCount:agents creator updated@ expiresAt@:expires",
 	.run = cmd_list};
