@@ -139,3 +139,21 @@ setup() { load helpers/redis; common_setup; }
 	assert_line --index 0 "$(printf 'id\tsaved\tstate\tfirst\tlast\tevents\tbytes\tratio')"
 	assert_line --index 1 --regexp "^tb1	[0-9]{13}	working	1	2	2	"
 }
+
+@test "one progress meter on a terminal for long passes (count, rate, time); nothing in a pipe" {
+	for n in $(seq 1 300); do echo "{\"op\":\"create\",\"id\":\"pm$n\",\"agent\":\"a\"}"; done >"$BATS_TEST_TMPDIR/in"
+	run -0 sctl batch <"$BATS_TEST_TMPDIR/in"
+	printf '{"maxEventsPerSession": 5, "cleanupBatchSize": 10}\n' >"$BATS_TEST_TMPDIR/c.json"
+	# in a pipe: stderr stays empty
+	sctl maintenance --config "$BATS_TEST_TMPDIR/c.json" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" ||
+		fail "maintenance failed: $(cat "$BATS_TEST_TMPDIR/err")"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ] || fail "a pipe got a meter: $(cat "$BATS_TEST_TMPDIR/err")"
+	# on a terminal (script(1) gives it one): the meter, then cleared
+	REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" HOME="$BATS_FILE_TMPDIR" SESSKIT_CONFIG= \
+		script -qec "$SESSKIT_BUILDDIR/sessctl maintenance --config $BATS_TEST_TMPDIR/c.json --json" \
+		"$BATS_TEST_TMPDIR/tty" >/dev/null
+	grep -aqE $'\r\e\\[Kmaintenance: logs  [0-9,]+  ' "$BATS_TEST_TMPDIR/tty" ||
+		fail "no meter on the terminal: $(cat -v "$BATS_TEST_TMPDIR/tty")"
+	# cleared before the result: the last erase comes right before the JSON
+	grep -aq $'\r\e\\[K{' "$BATS_TEST_TMPDIR/tty" || fail "the meter was not cleared: $(cat -v "$BATS_TEST_TMPDIR/tty")"
+}

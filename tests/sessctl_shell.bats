@@ -56,7 +56,10 @@ type_line() { tmux send-keys -t t -l "$1"; tmux send-keys -t t Enter; }
 	tmux send-keys -t t Tab
 	wait_screen '> events alpha-session'
 	tmux send-keys -t t Enter
-	wait_screen '"type": "modified"'
+	# a list on a terminal is a table: its header, the event's row
+	wait_screen 'seq  time '
+	screen | grep -qE '^1 +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} +a1 +modified' ||
+		fail "no event row in the table: $(screen)"
 	# a line with a password never reaches the history file
 	type_line 'stats --password hunter2'
 	wait_screen 'not kept in history'

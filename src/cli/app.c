@@ -35,6 +35,7 @@ int cli_connect(struct cli_app *a)
 		return cli_app_fail(a);
 	a->ctx.conn = &a->conn;
 	a->ctx.cfg = &a->cfg;
+	a->ctx.progress = cli_meter; /* draws only on a terminal */
 	a->connected = 1;
 	return 0;
 }

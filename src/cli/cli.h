@@ -410,8 +410,16 @@ int cli_stop_signal(void);
 void cli_clear_stop_signal(void);
 int cli_signal_exit(void);
 
-/* A progress bar on stderr, only when stderr is a terminal; done = total
- * clears it. */
+/* The one progress meter of every long pass, on stderr and only when
+ * stderr is a terminal (quiet in pipes and logs): what, done/total, the
+ * percentage and a bar, the rate and the time left; with total -1 (not
+ * known) the count, the rate and the time so far. Redrawn at most ten
+ * times a second; done = total, or done < 0, clears it. A new what
+ * restarts the clock. It is a sess_progress_fn (ctx.h): cli_connect
+ * gives it to the core's long passes. */
+void cli_meter(void *arg, const char *what, long done, long total);
+
+/* cli_meter without its arg. */
 void cli_progress(const char *what, long done, long total);
 
 /* Ignore SIGPIPE (writes then fail with EPIPE, which ends us quietly). */

@@ -1,6 +1,8 @@
 /* signals.c - SIGPIPE, stop signals for long work, the progress bar. */
 #include "cli/cli.h"
 
+#include "core/model/ids.h"
+
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,17 +45,86 @@ int cli_signal_exit(void)
 	return stop_signal == SIGINT ? 130 : 143;
 }
 
-void cli_progress(const char *what, long done, long total)
-{
-	int width = 30, fill;
+/* The one progress meter (cli.h). */
+static struct {
+	char what[32];
+	long long start, last; /* ms */
+	int drawn;
+} meter;
 
-	if (!isatty(STDERR_FILENO) || total <= 0)
+static void thousands(char *buf, size_t n, long v)
+{
+	char raw[32];
+	size_t len, i, o = 0;
+
+	snprintf(raw, sizeof raw, "%ld", v);
+	len = strlen(raw);
+	for (i = 0; i < len && o + 2 < n; i++) {
+		if (i && raw[i - 1] != '-' && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = raw[i];
+	}
+	buf[o] = 0;
+}
+
+static void clock_text(char *buf, size_t n, long long secs)
+{
+	if (secs >= 3600)
+		snprintf(buf, n, "%lld:%02lld:%02lld", secs / 3600, secs / 60 % 60, secs % 60);
+	else
+		snprintf(buf, n, "%lld:%02lld", secs / 60, secs % 60);
+}
+
+void cli_meter(void *arg, const char *what, long done, long total)
+{
+	long long now = sess_now_ms(), el;
+	char d[32], t[32], rate[32] = "", eta[48] = "";
+	double per_s;
+
+	(void)arg;
+	if (!isatty(STDERR_FILENO))
 		return;
-	if (done >= total) {
-		fprintf(stderr, "\r\033[K");
+	if (done < 0 || (total > 0 && done >= total)) {
+		if (meter.drawn)
+			fputs("\r\033[K", stderr);
+		meter.drawn = 0;
+		meter.what[0] = 0;
 		return;
 	}
-	fill = (int)(done * width / total);
-	fprintf(stderr, "\r%s [%.*s%*s] %ld/%ld", what, fill,
-		"##############################", width - fill, "", done, total);
+	if (strncmp(meter.what, what, sizeof meter.what - 1) || !meter.start) {
+		snprintf(meter.what, sizeof meter.what, "%s", what);
+		meter.start = now;
+		meter.last = 0;
+	}
+	if (meter.drawn && now - meter.last < 100)
+		return; /* at most ten times a second */
+	meter.last = now;
+	el = now - meter.start;
+	per_s = el > 0 ? done * 1000.0 / (double)el : 0;
+	thousands(d, sizeof d, done);
+	if (el >= 500 && per_s > 0) {
+		thousands(rate, sizeof rate, (long)per_s);
+		strcat(rate, "/s");
+	}
+	if (total > 0) {
+		int width = 20, fill = (int)(done * width / total);
+		thousands(t, sizeof t, total);
+		if (rate[0]) {
+			char c[24];
+			clock_text(c, sizeof c, (long long)((double)(total - done) / per_s + 0.5));
+			snprintf(eta, sizeof eta, "  ETA %s", c);
+		}
+		fprintf(stderr, "\r\033[K%s  %s/%s %3d%% [%.*s%*s]  %s%s", meter.what, d, t,
+			(int)(done * 100 / total), fill, "####################", width - fill, "", rate, eta);
+	} else {
+		char c[24];
+		clock_text(c, sizeof c, el / 1000);
+		fprintf(stderr, "\r\033[K%s  %s  %s  %s", meter.what, d, rate, c);
+	}
+	meter.drawn = 1;
+}
+
+void cli_progress(const char *what, long done, long total)
+{
+	cli_meter(NULL, what, done, total);
 }

@@ -189,7 +189,7 @@ static void on_reply(struct worker *w, struct conn *c, redisReply *r, uint64_t n
 			snprintf(f->kind, sizeof f->kind, "%s", err.kind[0] ? err.kind : "error");
 		} else if (f->op == SB_EMIT) {
 			/* an emit's refusal is inside the script's reply */
-			struct sess_ctx ctx = {&c->sc, run->s->cfg};
+			struct sess_ctx ctx = {.conn = &c->sc, .cfg = run->s->cfg};
 			struct sess_emit_res res;
 			if (sess_emit_parse(&ctx, r, 0, &res, &err))
 				snprintf(f->kind, sizeof f->kind, "%s", err.kind[0] ? err.kind : "error");

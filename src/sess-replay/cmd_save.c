@@ -241,7 +241,9 @@ static int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 		if (failed)
 			first_fail = sess_err_exit_code(SESS_E_CONFIG);
 		for (j = 0; j < st.n && !a->out.closed; j++) {
-			int have = sess_replay_exists(&a->ctx, st.ids[j], &a->err);
+			int have;
+			cli_progress("save --completed", j, st.n);
+			have = sess_replay_exists(&a->ctx, st.ids[j], &a->err);
 			if (have < 0) {
 				free(st.ids);
 				return cli_app_fail(a);
@@ -261,6 +263,7 @@ static int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 					break;
 			}
 		}
+		cli_progress("save --completed", -1, -1);
 		free(st.ids);
 		if (failed)
 			cli_warn(a->prog, "%ld completed session%s not saved (error records above); the others were",

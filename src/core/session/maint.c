@@ -108,6 +108,7 @@ static int prune_index(struct sess_ctx *s, const char *key, int dry,
 		freeReplyObject(ids);
 		if (rc)
 			return -1;
+		sess_progress(s, "maintenance: expired index entries", *pruned + *rescored, -1);
 	}
 }
 
@@ -230,6 +231,7 @@ static int trim_all(struct sess_ctx *s, const char *tag, int dry, long *sessions
 		freeReplyObject(ids);
 		if (rc)
 			return -1;
+		sess_progress(s, "maintenance: logs", *scanned, -1);
 	}
 }
 
@@ -253,6 +255,7 @@ int sess_maintenance(struct sess_ctx *s, const struct sess_maint_opts *o,
 		     (!o->no_trim && trim_all(s, tags[i], o->dry_run, &tsess, &tevents, &scanned, err));
 	}
 	free(tags);
+	sess_progress(s, "maintenance", -1, -1);
 	if (rc)
 		return -1;
 	if (!(r = sess_reply_obj(err)))

@@ -293,11 +293,14 @@ int sess_upgrade(struct sess_ctx *s, const struct sess_upgrade_opts *o,
 		return -1;
 	sess_key_meta_pattern(match, s->cfg->prefix);
 	sess_scan_init(&it, s->conn, "SCAN", NULL, match, s->cfg->cleanup_batch);
-	while ((more = sess_scan_next(&it, &keys, err)) == 1)
+	while ((more = sess_scan_next(&it, &keys, err)) == 1) {
 		if (page(s, keys, o->dry_run, &c, err)) {
 			more = -1;
 			break;
 		}
+		sess_progress(s, "upgrade: sessions scanned", c.scanned, -1);
+	}
+	sess_progress(s, "upgrade", -1, -1);
 	sess_scan_free(&it);
 	if (more < 0)
 		return -1;
