@@ -93,7 +93,7 @@ command_options() { # command_options CMD: its own options (not the common ones)
 	# its options, and their values; a command word after its options is
 	# no command any more (the line is check's)
 	assert_equal "$(complete_words sess-health --wat)" "--watch "
-	assert_equal "$(complete_words sess-health -f p)" "prometheus "
+	assert_equal "$(complete_words sess-health --format p)" "prometheus "
 	assert_equal "$(complete_words sess-health --format json pr)" ""
 	assert_equal "$(complete_words sess-health --url redis://127.0.0.1:1 pr)" "probe "
 	assert_equal "$(complete_words sess-health --role=r)" "--role=replica "

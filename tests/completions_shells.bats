@@ -61,7 +61,7 @@ sess-validate sessions --format |github json junit text
 sess-validate sessions --format=j|--format=json --format=junit
 sess-validate --url $URL se|server sessions
 sess-validate --url $URL sessions --format |github json junit text
-sess-validate --url=$URL sessions -f j|json junit
+sess-validate --url=$URL sessions --format j|json junit
 EOF
 		;;
 	sess-health) cat <<EOF

@@ -157,3 +157,22 @@ setup() { load helpers/redis; common_setup; }
 	# cleared before the result: the last erase comes right before the JSON
 	grep -aq $'\r\e\\[K{' "$BATS_TEST_TMPDIR/tty" || fail "the meter was not cleared: $(cat -v "$BATS_TEST_TMPDIR/tty")"
 }
+
+@test "letters: one meaning each; an old letter works one release with a warning naming the long form" {
+	run -0 sctl create --agent a --id lt1
+	run -0 --separate-stderr sk sess-validate sessions -a
+	[[ "$stderr" == *"-a is read as --all for this release only; write --all"* ]] || fail "no warning: $stderr"
+	run -0 --separate-stderr sk sess-validate sessions --all
+	assert_equal "$stderr" ""
+	run -0 --separate-stderr sk sess-health -f json --no-pubsub
+	[[ "$stderr" == *"-f is read as --format"*"-f is --follow in every sesskit tool"* ]] || fail "no warning: $stderr"
+	echo "$output" | jq -e .status >/dev/null || fail "-f json did not choose JSON: $output"
+	run -0 sk sess-validate sessions --help
+	refute_output --partial " -a, --all"
+	assert_output --regexp '      --all '
+	run -0 sk sess-health --help
+	refute_output --partial "-f, --format"
+	# the letters that stay: -a agent, -f follow, -l limit, -e events
+	run -0 sctl list -a a -l 5
+	run -0 sctl get lt1 -e
+}

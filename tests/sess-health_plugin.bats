@@ -34,27 +34,27 @@ stop_server() {
 
 @test "-w/-c thresholds move the status and the exit code: OK 0, WARNING 1, CRITICAL 2, UNKNOWN 3" {
 	sctl create --agent a1 --id s1 >/dev/null
-	run -0 hc -f nagios
+	run -0 hc --format nagios
 	assert_output --regexp '^SESS-HEALTH OK - '
-	run -1 hc -f nagios -w sessions=0
+	run -1 hc --format nagios -w sessions=0
 	assert_output --regexp '^SESS-HEALTH WARNING - '
-	run -1 hc -f nagios --warning sessions=0
+	run -1 hc --format nagios --warning sessions=0
 	assert_output --regexp '^SESS-HEALTH WARNING - '
-	run -2 hc -f nagios -w sessions=0 -c sessions=0
+	run -2 hc --format nagios -w sessions=0 -c sessions=0
 	assert_output --regexp '^SESS-HEALTH CRITICAL - '
-	run -2 hc -f nagios --critical sessions=0
+	run -2 hc --format nagios --critical sessions=0
 	assert_output --regexp '^SESS-HEALTH CRITICAL - '
 	# a bare RANGE is latency's (ms), as check_tcp's -w/-c are response time
-	run -2 hc -f nagios -c 0:0.000001
+	run -2 hc --format nagios -c 0:0.000001
 	assert_output --regexp '^SESS-HEALTH CRITICAL - '
 	assert_output --partial 'outside the critical range 0:0.000001 (latency)'
-	run -0 hc -f nagios -c 50000
+	run -0 hc --format nagios -c 50000
 	# the old names keep working
-	run -1 hc -f nagios --warn sessions=0
-	run -2 hc -f nagios --crit sessions=0
-	run -2 hc -f nagios -C sessions=0
+	run -1 hc --format nagios --warn sessions=0
+	run -2 hc --format nagios --crit sessions=0
+	run -2 hc --format nagios -C sessions=0
 	# a threshold that does not parse: could not check
-	run -3 --separate-stderr hc -f nagios -c latency=abc
+	run -3 --separate-stderr hc --format nagios -c latency=abc
 	assert_output --regexp '^SESS-HEALTH UNKNOWN - threshold latency \(--critical critical\) "abc" is not a range'
 }
 
@@ -67,11 +67,11 @@ stop_server() {
 @test "-t SECONDS against a stopped server: CRITICAL within the time; -t 2 waits seconds, not ms" {
 	stop_server
 	SECONDS=0
-	run -2 hc -f nagios -t 0.5 --no-sessions --no-pubsub
+	run -2 hc --format nagios -t 0.5 --no-sessions --no-pubsub
 	[ "$SECONDS" -lt 10 ] || fail "-t 0.5 took $SECONDS s"
 	assert_output --regexp '^SESS-HEALTH CRITICAL - .*did not answer in time'
 	local t0=$EPOCHREALTIME
-	run -2 hc -f nagios --timeout 2 --no-sessions --no-pubsub
+	run -2 hc --format nagios --timeout 2 --no-sessions --no-pubsub
 	local ms=$(((${EPOCHREALTIME/./} - ${t0/./}) / 1000))
 	[ "$ms" -ge 1900 ] || fail "--timeout 2 gave up after $ms ms: not seconds"
 	assert_output --regexp '^SESS-HEALTH CRITICAL - '
@@ -80,15 +80,15 @@ stop_server() {
 @test "-t above 60 is the old milliseconds, with one warning line" {
 	stop_server
 	SECONDS=0
-	run -2 --separate-stderr hc -f nagios -t 300 --no-sessions --no-pubsub
+	run -2 --separate-stderr hc --format nagios -t 300 --no-sessions --no-pubsub
 	[ "$SECONDS" -lt 10 ] || fail "-t 300 took $SECONDS s (read as seconds?)"
 	assert_output --regexp '^SESS-HEALTH CRITICAL - '
 	assert_equal "$stderr" "sess-health: warning: -t 300 is read as milliseconds (the old meaning, kept one release); -t is in seconds now: -t 0.3"
 	kill -CONT "$STOPPED"
 	STOPPED=
-	run -3 --separate-stderr hc -f nagios -t 0
+	run -3 --separate-stderr hc --format nagios -t 0
 	assert_output 'SESS-HEALTH UNKNOWN - --timeout must be a number of seconds above 0, not "0"'
-	run -3 hc -f nagios -t 1s
+	run -3 hc --format nagios -t 1s
 	assert_output --partial 'SESS-HEALTH UNKNOWN - --timeout must be a number of seconds'
 }
 
@@ -108,9 +108,9 @@ stop_server() {
 }
 
 @test "-H HOST is the Redis host (with -p PORT)" {
-	REDIS_URL= run -0 hc -f nagios -H 127.0.0.1 -p "$REDIS_PORT_T"
+	REDIS_URL= run -0 hc --format nagios -H 127.0.0.1 -p "$REDIS_PORT_T"
 	assert_output --regexp '^SESS-HEALTH OK - '
-	run -2 hc -f nagios --hostname 127.0.0.1 -p "$(dead_port)"
+	run -2 hc --format nagios --hostname 127.0.0.1 -p "$(dead_port)"
 	assert_output --regexp '^SESS-HEALTH CRITICAL - redis:reachable: cannot connect'
 	run -3 hc -H 127.0.0.1 --host 127.0.0.1
 	assert_output --partial 'give -H or --host, not both'
@@ -141,7 +141,7 @@ stop_server() {
 }
 
 @test "a usage error in the nagios format is a status line too (UNKNOWN, exit 3); other formats keep stdout empty" {
-	run -3 --separate-stderr hc -f nagios --bogus
+	run -3 --separate-stderr hc --format nagios --bogus
 	assert_output 'SESS-HEALTH UNKNOWN - unknown option --bogus'
 	assert_equal "$stderr" "sess-health check: unknown option --bogus; see 'sess-health check --help'"
 	run -3 --separate-stderr plugin --pings 0
@@ -165,7 +165,7 @@ stop_server() {
 }
 
 @test "-v in the nagios format: one line per check after the status line" {
-	run -0 hc -f nagios -v
+	run -0 hc --format nagios -v
 	assert_line --index 0 --regexp '^SESS-HEALTH OK - .* \| '
 	assert_line --regexp '^healthy +redis:responseTime +[0-9.]+ ms'
 	[ "${#lines[@]}" -gt 10 ] || fail "no long output: $output"

@@ -99,28 +99,38 @@ struct cli_opt {
 				  * synopsis shows it outside [OPTIONS] */
 	long unit_ms;            /* CLI_OPT_DUR: what the field and a bare
 				  * number count (1 ms, 1000 s, 86400000 d) */
+	int old_letter;          /* a letter this option gave up (sesskit(7),
+				  * LETTERS): still read, with a warning
+				  * naming the long form, for one release;
+				  * not in help. Set with CLI_FLAG_OLD, CLI_STR_OLD. */
 };
 
 #define CLI_FLAG(name, letter, help, type, field) \
-	{name, letter, CLI_OPT_FLAG, NULL, help, offsetof(type, field), 0, 0, NULL, 0, 0}
+	{name, letter, CLI_OPT_FLAG, NULL, help, offsetof(type, field), 0, 0, NULL, 0, 0, 0}
 #define CLI_STR(name, letter, arg, help, type, field, values) \
-	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values, 0, 0}
+	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values, 0, 0, 0}
 #define CLI_LONG(name, letter, arg, help, type, field, min, max) \
-	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL, 0, 0}
+	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL, 0, 0, 0}
 /* The same, for an option the command cannot run without. */
 #define CLI_STR_REQ(name, letter, arg, help, type, field, values) \
-	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values, 1, 0}
+	{name, letter, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values, 1, 0, 0}
 #define CLI_LONG_REQ(name, letter, arg, help, type, field, min, max) \
-	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL, 1, 0}
+	{name, letter, CLI_OPT_LONG, arg, help, offsetof(type, field), min, max, NULL, 1, 0, 0}
 /* A duration option (sesskit(7)): the field is a long in unit_ms, a
  * value with a unit is converted ("--ttl 2h" is 7200 in a seconds field),
  * a bare number is the unit, min and max are in the unit; help shows
  * them as durations. */
 #define CLI_DUR(name, letter, arg, help, type, field, unit_ms, min, max) \
-	{name, letter, CLI_OPT_DUR, arg, help, offsetof(type, field), min, max, NULL, 0, unit_ms}
+	{name, letter, CLI_OPT_DUR, arg, help, offsetof(type, field), min, max, NULL, 0, unit_ms, 0}
 #define CLI_DUR_REQ(name, letter, arg, help, type, field, unit_ms, min, max) \
-	{name, letter, CLI_OPT_DUR, arg, help, offsetof(type, field), min, max, NULL, 1, unit_ms}
-#define CLI_END {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0, 0, 0, NULL, 0, 0}
+	{name, letter, CLI_OPT_DUR, arg, help, offsetof(type, field), min, max, NULL, 1, unit_ms, 0}
+/* A flag or string option without a letter that gave up its old one:
+ * CLI_FLAG_OLD("all", 'a', ...) reads -a with a warning for one release. */
+#define CLI_FLAG_OLD(name, old, help, type, field) \
+	{name, 0, CLI_OPT_FLAG, NULL, help, offsetof(type, field), 0, 0, NULL, 0, 0, old}
+#define CLI_STR_OLD(name, old, arg, help, type, field, values) \
+	{name, 0, CLI_OPT_STR, arg, help, offsetof(type, field), 0, 0, values, 0, 0, old}
+#define CLI_END {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0}
 
 struct cli_app;
 

@@ -66,7 +66,9 @@ static int spec_add(struct spec *sp, const struct cli_opt *opts, void *dst,
 			continue;
 		for (i = 0; i < sp->n; i++)
 			if (!strcmp(sp->opt[i]->name, o->name) ||
-			    (o->letter && sp->opt[i]->letter == o->letter))
+			    (o->letter && (sp->opt[i]->letter == o->letter || sp->opt[i]->old_letter == o->letter)) ||
+			    (o->old_letter && (sp->opt[i]->letter == o->old_letter ||
+					       sp->opt[i]->old_letter == o->old_letter)))
 				return sess_err_set(err, SESS_E_INTERNAL, NULL,
 						    "option --%s collides with --%s (a bug in the command table)",
 						    o->name, sp->opt[i]->name);
@@ -75,8 +77,8 @@ static int spec_add(struct spec *sp, const struct cli_opt *opts, void *dst,
 		sp->longs[sp->n] = (struct option){o->name,
 			o->kind == CLI_OPT_FLAG ? no_argument : required_argument, NULL,
 			o->letter ? o->letter : VAL_BASE + sp->n};
-		if (o->letter) {
-			sp->shorts[len++] = (char)o->letter;
+		if (o->letter || o->old_letter) {
+			sp->shorts[len++] = (char)(o->letter ? o->letter : o->old_letter);
 			if (o->kind != CLI_OPT_FLAG)
 				sp->shorts[len++] = ':';
 			sp->shorts[len] = '\0';
@@ -122,7 +124,7 @@ static int spec_exact(const struct spec *sp, int argc, char **argv, int stop,
 		}
 		if (w[1] != '-') { /* -x, -xV, -abc */
 			for (k = 0; k < sp->n; k++)
-				if (sp->opt[k]->letter == w[1])
+				if (sp->opt[k]->letter == w[1] || sp->opt[k]->old_letter == w[1])
 					break;
 			if (k < sp->n && sp->opt[k]->kind != CLI_OPT_FLAG && !w[2])
 				i++;
@@ -163,7 +165,7 @@ static int spec_find(const struct spec *sp, int val)
 	if (val >= VAL_BASE && val < VAL_BASE + sp->n)
 		return val - VAL_BASE;
 	for (i = 0; i < sp->n; i++)
-		if (sp->opt[i]->letter == val)
+		if (sp->opt[i]->letter == val || (val && sp->opt[i]->old_letter == val))
 			return i;
 	return -1;
 }
@@ -451,6 +453,24 @@ static int main_usage_fail(struct cli_app *a)
 	return cli_usage_exit(a->tool);
 }
 
+/* What a letter means across the six tools (sesskit(7), LETTERS), for
+ * the warning when an option's old letter is used. */
+static const char *letter_meaning(int letter)
+{
+	switch (letter) {
+	case 'a':
+		return "--agent, an agent id";
+	case 'e':
+		return "--events";
+	case 'f':
+		return "--follow";
+	case 'l':
+		return "--limit";
+	default:
+		return "another option";
+	}
+}
+
 /* How the command's rows print (cli.h, "Tables"): its table on a
  * terminal or with --table, TSV with --tsv, JSON lines in a pipe or with
  * --json. --table or --tsv for a command that prints no list is refused. */
@@ -530,6 +550,10 @@ int cli_run(struct cli_app *a, const struct cli_cmd *c, int argc, char **argv)
 			rc = 70;
 			goto done;
 		}
+		if (!sp.opt[i]->letter && sp.opt[i]->old_letter == opt)
+			cli_warn(a->prog, "-%c is read as --%s for this release only; write --%s "
+				 "(-%c is %s in every sesskit tool: sesskit(7), LETTERS)",
+				 opt, sp.opt[i]->name, sp.opt[i]->name, opt, letter_meaning(opt));
 		if (spec_set(&sp, i, optarg, &a->err)) {
 			fprintf(stderr, "%s %s: %s\n", a->prog, c->name, a->err.msg);
 			if (a->tool->on_usage_error)

@@ -33,7 +33,7 @@
 static const struct cli_opt serve_o[] = {
 	CHECK_OPTS(struct serve_opts, c.),
 	RATE_OPTS(struct serve_opts, c.),
-	CLI_STR("listen", 'l', "ADDR:PORT", "where to listen (default 127.0.0.1:9188;\n"
+	CLI_STR_OLD("listen", 'l', "ADDR:PORT", "where to listen (default 127.0.0.1:9188;\n"
 		"                         port 0 picks a free one)", struct serve_opts, listen, NULL),
 	CLI_DUR("cache-ms", 0, "DURATION", "reuse a result this long",
 		 struct serve_opts, cache_ms, 1, 0, 1000),

@@ -9,7 +9,7 @@
 /* Options every check-running command shares; one macro so check, probe
  * and serve cannot drift apart. */
 #define CHECK_OPTS(T, P)                                                                        \
-	CLI_STR("format", 'f', "FMT", "json (default when piped), text (on a terminal),\n"      \
+	CLI_STR_OLD("format", 'f', "FMT", "json (default when piped), text (on a terminal),\n"      \
 		"                         prometheus or nagios",                                   \
 		T, P format, "json text prometheus nagios"),                                     \
 	CLI_STR("warning", 'w', "LIST", "warning thresholds, NAME=RANGE,... (Nagios ranges)\n" \

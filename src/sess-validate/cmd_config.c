@@ -11,7 +11,7 @@ struct config_opts { REPORT_FIELDS; const char *env; };
 
 static const struct cli_opt config_o[] = {
 	CONFIG_FORMAT_OPTS(struct config_opts),
-	CLI_STR("env", 'e', "ENV", "development, staging or production (default: the\n"
+	CLI_STR_OLD("env", 'e', "ENV", "development, staging or production (default: the\n"
 		"                         file's \"environment\", else development)",
 		struct config_opts, env, "development staging production"),
 	CLI_END};

@@ -19,7 +19,7 @@ struct server_opts { REPORT_FIELDS; const char *env; int live_sync; long pings; 
 
 static const struct cli_opt server_o[] = {
 	FORMAT_OPTS(struct server_opts),
-	CLI_STR("env", 'e', "ENV", "development, staging or production (default:\n"
+	CLI_STR_OLD("env", 'e', "ENV", "development, staging or production (default:\n"
 		"                         the config's \"environment\", else development)",
 		struct server_opts, env, "development staging production"),
 	CLI_FLAG("live-sync", 0, "live sync is used: keyspace notifications must be on",

@@ -32,7 +32,7 @@
 
 static const struct cli_opt sessions_o[] = {
 	FORMAT_OPTS(struct sessions_opts),
-	CLI_FLAG("all", 'a', "every session of the prefix, the indexes, stray keys\n"
+	CLI_FLAG_OLD("all", 'a', "every session of the prefix, the indexes, stray keys\n"
 		 "                         and the counters (SCAN)", struct sessions_opts, all),
 	CLI_FLAG("repair", 0, "fix what is safe to fix (indexes, derived fields, TTLs)",
 		 struct sessions_opts, repair),

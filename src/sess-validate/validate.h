@@ -9,7 +9,7 @@
 /* Options every command that reports shares: the output format and
  * --strict, as struct fields and as table rows (T: the options struct). */
 #define REPORT_FIELDS const char *format; int strict
-#define FORMAT_OPT(T, help, values) CLI_STR("format", 'f', "FMT", help, T, format, values)
+#define FORMAT_OPT(T, help, values) CLI_STR_OLD("format", 'f', "FMT", help, T, format, values)
 #define FORMAT_HELP "json (default when piped), text (on a terminal),\n"                         \
 	"                         github (workflow annotations), junit (XML)"
 #define STRICT_OPT(T) CLI_FLAG("strict", 0, "exit 1 on warnings too", T, strict)
