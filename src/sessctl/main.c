@@ -15,6 +15,7 @@ static const struct cli_cmd *const commands[] = {
 	&sessctl_cmd_agents,
 	&sessctl_cmd_checkpoint,
 	&sessctl_cmd_checkpoints,
+	&sessctl_cmd_top,
 	&sessctl_cmd_complete,
 	&sessctl_cmd_touch,
 	&sessctl_cmd_delete,

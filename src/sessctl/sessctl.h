@@ -11,7 +11,7 @@
 extern const struct cli_cmd sessctl_cmd_create, sessctl_cmd_join, sessctl_cmd_leave,
 	sessctl_cmd_emit, sessctl_cmd_get, sessctl_cmd_events, sessctl_cmd_watch,
 	sessctl_cmd_list, sessctl_cmd_agents, sessctl_cmd_checkpoint,
-	sessctl_cmd_checkpoints, sessctl_cmd_complete, sessctl_cmd_touch,
+	sessctl_cmd_checkpoints, sessctl_cmd_top, sessctl_cmd_complete, sessctl_cmd_touch,
 	sessctl_cmd_delete, sessctl_cmd_batch, sessctl_cmd_stats, sessctl_cmd_shell,
 	sessctl_cmd_maintenance, sessctl_cmd_upgrade;
 
