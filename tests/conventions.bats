@@ -176,3 +176,30 @@ setup() { load helpers/redis; common_setup; }
 	run -0 sctl list -a a -l 5
 	run -0 sctl get lt1 -e
 }
+
+@test "events --tail N and --type: the last N, of one type; with --limit; refused with --follow" {
+	run -0 sctl create --agent a --id et
+	for n in $(seq 1 20); do
+		t=modified
+		if [ $((n % 4)) -eq 0 ]; then t=broke; fi
+		echo "{\"op\":\"emit\",\"id\":\"et\",\"actor\":\"a\",\"type\":\"$t\",\"impact\":{\"n\":$n}}"
+	done >"$BATS_TEST_TMPDIR/in"
+	run -0 sctl batch <"$BATS_TEST_TMPDIR/in"
+	run -0 sctl events et --tail 3
+	assert_equal "$(echo "$output" | jq -s -c 'map(.seq)')" "[18,19,20]"
+	run -0 sctl events et --type broke
+	assert_equal "$(echo "$output" | jq -s -c 'map(.seq)')" "[4,8,12,16,20]"
+	run -0 sctl events et -T broke --tail 2
+	assert_equal "$(echo "$output" | jq -s -c 'map(.seq)')" "[16,20]"
+	run -0 sctl events et --type broke -l 2
+	assert_equal "$(echo "$output" | jq -s -c 'map(.seq)')" "[4,8]"
+	run -0 sctl events et --tail 2 --to 10
+	assert_equal "$(echo "$output" | jq -s -c 'map(.seq)')" "[9,10]"
+	run -0 sctl events et --tail 50
+	assert_equal "$(echo "$output" | jq -s 'length')" 20
+	# the same events as the whole log shows, byte for byte
+	run -0 sctl events et
+	assert_equal "$(echo "$output" | tail -3)" "$(sctl events et --tail 3)"
+	run -64 sctl events et --follow --type broke
+	assert_output --partial "--follow goes on forever"
+}

@@ -14,6 +14,8 @@
 struct events_opts {
 	long from, to, limit;
 	int follow;
+	long tail;
+	const char *type;
 };
 
 static const struct cli_opt events_o[] = {
@@ -23,8 +25,12 @@ static const struct cli_opt events_o[] = {
 	CLI_FLAG("follow", 'f', "then wait for new ones, without gaps or duplicates,\n"
 		 "                         across reconnects (reads the log; pub/sub wakes it)",
 		 struct events_opts, follow),
+	CLI_LONG("tail", 0, "N", "the last N events (of --type, when given)", struct events_opts, tail, 1,
+		 1000000),
+	CLI_STR("type", 'T', "TYPE", "only events of this type (modified, broke, ...)", struct events_opts,
+		type, NULL),
 	CLI_END};
-static const struct events_opts events_d = {1, 0, 0, 0};
+static const struct events_opts events_d = {.from = 1};
 
 struct follow_st {
 	struct cli_app *a;
@@ -157,12 +163,76 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 	return cli_stop_signal() ? cli_signal_exit() : 0;
 }
 
+/* --type and --tail: the events that pass, the last tail of them held
+ * (a ring of copies) until the read ends. */
+struct pick_st {
+	struct cli_app *a;
+	const char *type;
+	long tail, n, printed, limit; /* n: held; limit: --limit, 0 none */
+	cJSON **ring;
+	size_t head;
+};
+
+static int pick_each(cJSON *ev, void *p)
+{
+	struct pick_st *st = p;
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(ev, "type");
+
+	if (st->type && !(cJSON_IsString(t) && !strcmp(t->valuestring, st->type)))
+		return 0;
+	if (!st->tail) {
+		if (st->limit && st->printed >= st->limit)
+			return 1;
+		st->printed++;
+		return cli_each_print(ev, st->a);
+	}
+	if (st->n == st->tail) { /* full: the oldest goes */
+		cJSON_Delete(st->ring[st->head]);
+		st->ring[st->head] = cJSON_Duplicate(ev, 1);
+		st->head = (st->head + 1) % (size_t)st->tail;
+	} else {
+		st->ring[(st->head + (size_t)st->n++) % (size_t)st->tail] = cJSON_Duplicate(ev, 1);
+	}
+	return 0;
+}
+
+static int none_each(cJSON *ev, void *p)
+{
+	(void)ev;
+	(void)p;
+	return 0;
+}
+
 static int op_events(struct cli_app *a, const char *id, void *opts)
 {
 	struct events_opts *o = opts;
+	struct pick_st st = {a, o->type, o->tail, 0, 0, o->limit, NULL, 0};
+	long from = o->from, last = 0, i;
+	int rc, stop = 0;
 
-	return sess_log_events(&a->ctx, id, o->from, o->to, o->limit, cli_each_print, a,
-			       NULL, &a->err);
+	if (!o->type && !o->tail)
+		return sess_log_events(&a->ctx, id, o->from, o->to, o->limit, cli_each_print, a,
+				       NULL, &a->err);
+	if (o->tail && !o->type) {
+		/* the last seq first (nothing read past it), then only the tail */
+		if (sess_log_events(&a->ctx, id, SESS_SEQ_MAX, 0, 1, none_each, NULL, &last, &a->err))
+			return -1;
+		if (o->to && o->to < last)
+			last = o->to;
+		if (last - o->tail + 1 > from)
+			from = last - o->tail + 1;
+	}
+	if (o->tail && !(st.ring = calloc((size_t)o->tail, sizeof *st.ring)))
+		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
+	rc = sess_log_events(&a->ctx, id, from, o->to, 0, pick_each, &st, NULL, &a->err);
+	for (i = 0; st.ring && i < st.n; i++) {
+		cJSON *ev = st.ring[(st.head + (size_t)i) % (size_t)o->tail];
+		if (!rc && !stop && (!o->limit || i < o->limit))
+			stop = cli_each_print(ev, a);
+		cJSON_Delete(ev);
+	}
+	free(st.ring);
+	return rc;
 }
 
 static int cmd_events(struct cli_app *a, void *opts, int argc, char **argv)
@@ -171,8 +241,9 @@ static int cmd_events(struct cli_app *a, void *opts, int argc, char **argv)
 	int rc;
 
 	(void)argc;
-	if (o->follow && (o->to || o->limit))
-		return cli_usage_error(a, "--follow goes on forever; it does not take --to or --limit");
+	if (o->follow && (o->to || o->limit || o->tail || o->type))
+		return cli_usage_error(a, "--follow goes on forever; it does not take --to, --limit, --tail or --type "
+				       "(filter with jq: --follow | jq -c 'select(.type == \"broke\")')");
 	if (o->to && o->to < o->from)
 		return cli_usage_error(a, "--to %ld is before --from %ld", o->to, o->from);
 	if (o->follow) {
