@@ -203,3 +203,12 @@ setup() { load helpers/redis; common_setup; }
 	run -64 sctl events et --follow --type broke
 	assert_output --partial "--follow goes on forever"
 }
+
+@test "--color=always colours JSON lines in a pipe too (one line each); never by default there" {
+	run -0 sctl create --agent a --id col1 --color=always
+	[[ "$output" == *$'\e[34m"id"\e[0m:\e[32m"col1"\e[0m'* ]] || fail "no colour: $(cat -v <<<"$output")"
+	assert_equal "${#lines[@]}" 1
+	run -0 sctl get col1
+	[[ "$output" != *$'\e['* ]] || fail "colour in a pipe without --color always"
+	echo "$output" | jq -e '.id == "col1"' >/dev/null || fail "not JSON: $output"
+}

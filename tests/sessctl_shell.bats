@@ -65,6 +65,11 @@ type_line() { tmux send-keys -t t -l "$1"; tmux send-keys -t t Enter; }
 	wait_screen 'not kept in history'
 	type_line 'help use'
 	wait_screen 'use ID'
+	# every failure says its exit status: a negative answer and usage too
+	type_line 'get no-such-session'
+	wait_screen '(exit 1)'
+	type_line 'bogus'
+	wait_screen '(exit 64)'
 	type_line 'quit'
 	for i in $(seq 1 100); do [ -s "$HIST" ] && break; sleep 0.05; done
 	assert_equal "$(stat -c %a "$HIST")" 600

@@ -108,6 +108,33 @@ static void put_pretty(struct cli_out *o, const cJSON *v, int depth)
 	fprintf(o->f, "\n%*s%c", 2 * depth, "", open == '{' ? '}' : ']');
 }
 
+/* One line, coloured (--color always in a pipe: what jq -C -c prints). */
+static void put_compact(struct cli_out *o, const cJSON *v)
+{
+	const cJSON *it;
+	int open = cJSON_IsObject(v) ? '{' : '[';
+
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) {
+		put_scalar(o, v, cJSON_IsString(v) ? C_STR : cJSON_IsNumber(v) ? C_NUM : C_LIT);
+		return;
+	}
+	fputc(open, o->f);
+	for (it = v->child; it; it = it->next) {
+		if (open == '{') {
+			cJSON key;
+			memset(&key, 0, sizeof key);
+			key.type = cJSON_String;
+			key.valuestring = it->string;
+			put_scalar(o, &key, C_KEY);
+			fputc(':', o->f);
+		}
+		put_compact(o, it);
+		if (it->next)
+			fputc(',', o->f);
+	}
+	fputc(open == '{' ? '}' : ']', o->f);
+}
+
 /* ---- write errors on standard output ---- */
 
 static int stdout_errno; /* the first write error other than EPIPE; 0 none */
@@ -230,6 +257,8 @@ int cli_out_json(struct cli_out *o, const cJSON *v)
 	errno = 0;
 	if (o->pretty) {
 		put_pretty(o, v, 0);
+	} else if (o->color) {
+		put_compact(o, v);
 	} else {
 		char *s = cJSON_PrintUnformatted(v);
 		if (s) {
@@ -247,7 +276,7 @@ int cli_out_text(struct cli_out *o, const char *text, size_t len)
 {
 	if (o->closed)
 		return 1;
-	if (o->pretty || o->table) {
+	if (o->pretty || o->table || o->color) {
 		/* on a terminal: the indented form, through cJSON (a table's
 		 * rows too) */
 		cJSON *v = cJSON_ParseWithLength(text, len);

@@ -244,6 +244,8 @@ static int run_line(struct cli_app *a, char *line, int tty)
 			fprintf(stderr, "%s\n", a->err.msg);
 			rc = 64;
 		}
+		if (tty && rc)
+			fprintf(stderr, "(exit %d)\n", rc);
 		free(buf);
 		return rc;
 	}
@@ -251,6 +253,8 @@ static int run_line(struct cli_app *a, char *line, int tty)
 	if (!c || !strcmp(argv[0], "shell")) {
 		sess_err_set(&a->err, SESS_E_USAGE, NULL, "unknown command \"%s\"; type help", argv[0]);
 		fprintf(stderr, "%s\n", a->err.msg);
+		if (tty)
+			fprintf(stderr, "(exit 64)\n");
 		free(buf);
 		return 64;
 	}
@@ -263,7 +267,7 @@ static int run_line(struct cli_app *a, char *line, int tty)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (tty) {
 		double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		if (rc > 0 && rc != 1)
+		if (rc > 0) /* 1 (a negative answer) and 64 too: every failure */
 			fprintf(stderr, "(exit %d)\n", rc);
 		if (s >= 0.1)
 			fprintf(stderr, "(%.2f s)\n", s);
