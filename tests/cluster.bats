@@ -206,3 +206,29 @@ drive() {
 	# connection that has not met a redirection yet
 	XDG_CACHE_HOME=$BATS_TEST_TMPDIR/fresh run -0 sk sess-validate sessions --strict s1 s2 s3 s4 s6
 }
+
+@test "sess-bench on the cluster: the load spread over every master, each one's ops, latency and server time reported; its keys cleaned up" {
+	local m
+	export REDIS_URL=$CLUSTER_URL
+	run -0 sk sess-bench emit -n 3000 -c 6 --sessions 30
+	jq -c 'select(.type == "nodes")' <<<"$output" >"$BATS_TEST_TMPDIR/nodes"
+	jq -c 'select(.type == "summary")' <<<"$output" >"$BATS_TEST_TMPDIR/summary"
+	assert_equal "$(jq -c '[.total.count, .total.errors]' "$BATS_TEST_TMPDIR/summary")" '[3000,0]'
+	assert_equal "$(jq -r '.masters' "$BATS_TEST_TMPDIR/nodes")" 3
+	# every master, by its address, and no other node
+	assert_equal "$(jq -r '.nodes[].node' "$BATS_TEST_TMPDIR/nodes" | sort | tr '\n' ' ')" \
+		"$(for m in $(cluster_masters); do echo "127.0.0.1:$m"; done | sort | tr '\n' ' ')"
+	# each did its share: ops, latency, and the server's time for them
+	# (each emit one EVALSHA there)
+	[ "$(jq '[.nodes[].ops] | add' "$BATS_TEST_TMPDIR/nodes")" = 3000 ] || fail "$(cat "$BATS_TEST_TMPDIR/nodes")"
+	[ "$(jq '[.nodes[] | select(.ops >= 500 and .sessions > 0 and .latency_ms.p50 > 0 and .server.calls >= .ops and .server.usec > 0 and .server.cpuSec > 0)] | length' "$BATS_TEST_TMPDIR/nodes")" = 3 ] ||
+		fail "a master without its share or its figures: $(cat "$BATS_TEST_TMPDIR/nodes")"
+	# the run's keys deleted on every master
+	[ "$(jq '.cleanup.deleted' "$BATS_TEST_TMPDIR/summary")" -gt 0 ] || fail "nothing cleaned up: $(cat "$BATS_TEST_TMPDIR/summary")"
+	for m in $(cluster_masters); do
+		[ "$(redis-cli -p "$m" --scan --pattern 'sessbench:*' | wc -l)" = 0 ] || fail "keys left on $m"
+	done
+	# a scenario whose operations span masters: refused, naming those that run
+	run -64 sk sess-bench list -n 10 -c 3
+	assert_output --partial "run emit, get, checkpoint, join-leave or agents there"
+}

@@ -8,6 +8,8 @@
  *   pictures.c  --hgrm and --svg: the histograms as files (plot.c draws)
  *   capacity.c  --capacity (server costs and memory per session) and the
  *               cleanup of the run's prefix
+ *   nodes.c     a Redis Cluster: clients bound to masters, sessions by
+ *               master, the per-node line (ops, latency, server time)
  *   prefix.c    the run's prefix sessbench:ID (scenario runs, cleanup)
  *   flags.c     redis-benchmark's letters: the old ones they took over,
  *               -q's and --csv's lines
@@ -43,6 +45,18 @@ struct sb_opts {
 
 /* ---- scenario.c ---- */
 
+/* A cluster's master (nodes.c): the sessions whose slots it serves. */
+struct sb_node {
+	struct sess_endpoint ep;
+	long *sess;                  /* indexes into ids (owned) */
+	long nsess;
+	struct sb_srv {              /* INFO before [0] and after [1] the run: */
+		double calls, usec;  /* every command (a script's own ones too) */
+		double scalls, susec; /* EVAL, EVALSHA (their commands' time included) */
+		double cpu;          /* used_cpu_sys + used_cpu_user, seconds */
+	} srv[2];
+};
+
 struct sb_scn {
 	const char *name;            /* "emit", ... */
 	const struct sb_opts *o;
@@ -55,6 +69,8 @@ struct sb_scn {
 	size_t *emit_len;
 	char *event_json;            /* the event every emit sends */
 	int per_slot;                /* a cluster: each session's companions are its slot's */
+	struct sb_node *nodes;       /* a cluster: its masters (nodes.c), else NULL */
+	int nnodes;
 };
 
 /* Per client: its random state and where it is in its cycle. */
@@ -63,6 +79,7 @@ struct sb_client {
 	int thread, index;           /* index: global client number */
 	long made;                   /* operations started */
 	int phase, sess;             /* agents/join-leave: cycle position */
+	int node;                    /* a cluster: the master it is bound to */
 	char agent[32];
 };
 
@@ -105,6 +122,7 @@ struct sb_result {
 	int interrupted;           /* SIGINT/SIGTERM stopped it early */
 	int failovers;             /* +switch-master heard (through Sentinel) */
 	long reconnects;           /* connections opened again after one */
+	struct sb_stats *node_stats; /* a cluster: per master (s->nnodes), the caller frees */
 };
 
 /* Run the scenario's load as the options say; connections are opened with
@@ -152,6 +170,23 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 		cJSON **out, struct sess_err *err);
 /* Delete every key under prefix (our own run's); *deleted counts them. */
 int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct sess_err *err);
+
+/* ---- nodes.c ---- */
+
+/* After sb_scn_setup, on a cluster (s->per_slot): the masters and the
+ * sessions each serves, clients spread over them (SESS_E_USAGE for a
+ * scenario whose operations span masters, or too few sessions or clients
+ * to load every master). Nothing on one server. */
+int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *err);
+/* INFO commandstats of every master, before (which 0) or after (1). */
+int sb_nodes_cmdstats(struct sb_scn *s, struct sess_conn *conn, int which, struct sess_err *err);
+/* The per-node line {"type":"nodes",...}; NULL on one server. */
+cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r);
+void sb_nodes_free(struct sb_scn *s);
+/* UNLINK the keys of a SCAN page on a cluster conn c: one command a key,
+ * pipelined (they live in many slots); *deleted counts them. */
+int sb_nodes_unlink(struct sess_conn *c, const redisReply *page, long *deleted,
+		    struct sess_err *err);
 
 /* ---- prefix.c ---- */
 

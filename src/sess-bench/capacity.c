@@ -185,7 +185,12 @@ int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct se
 	sess_scan_init(&it, c, "SCAN", NULL, pattern, 1000);
 	while ((more = sess_scan_next(&it, &page, err)) == 1) {
 		size_t k;
-		if (page->elements) {
+		if (page->elements && c->cl) { /* a cluster: keys of many slots */
+			if (sb_nodes_unlink(c, page, deleted, err)) {
+				sess_scan_free(&it);
+				return -1;
+			}
+		} else if (page->elements) {
 			struct sess_argv av;
 			redisReply *d;
 			sess_argv_init(&av);

@@ -126,7 +126,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	struct sb_scn scn;
 	struct sb_result res;
 	struct sb_cmdstats before = {0, 0}, after = {0, 0};
-	cJSON *summary, *cap = NULL, *cmp = NULL;
+	cJSON *summary, *cap = NULL, *cmp = NULL, *nodes;
 	char id[40];
 	int rc, regressed = 0;
 
@@ -153,7 +153,8 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		return 0;
 	}
 	cli_catch_stop_signals();
-	if (sb_scn_setup(&scn, &a->ctx, &a->err)) {
+	if (sb_scn_setup(&scn, &a->ctx, &a->err) || sb_nodes_setup(&scn, &a->conn, &a->err) ||
+	    sb_nodes_cmdstats(&scn, &a->conn, 0, &a->err)) {
 		rc = cli_app_fail(a);
 		cleanup(a, o, NULL);
 		sb_scn_free(&scn);
@@ -171,15 +172,22 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 			fputs("\r\033[K", stderr);
 		fprintf(stderr, "%s %s: %s; is redis-server running? no summary; the run's keys under %s may remain (sess-bench cleanup %s)\n",
 			a->prog, scn.name, a->err.msg, a->cfg.prefix, id);
+		free(res.node_stats);
 		sb_scn_free(&scn);
 		return sess_err_exit_code(a->err.cls);
 	}
 	if (o->interval && isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
+	if (sb_nodes_cmdstats(&scn, &a->conn, 1, &a->err)) /* best effort: no server times */
+		sess_err_clear(&a->err);
+	nodes = sb_nodes_json(&scn, &res);
+	free(res.node_stats);
+	res.node_stats = NULL;
 	if (o->capacity && (sb_cmdstats(&a->conn, &after, &a->err) ||
 			    sb_capacity(&a->ctx, &scn, &res, &before, &after, &cap, &a->err))) {
 		rc = cli_app_fail(a);
 		cleanup(a, o, NULL);
+		cJSON_Delete(nodes);
 		sb_scn_free(&scn);
 		return rc;
 	}
@@ -189,6 +197,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 				     &a->err)) {
 		cJSON_Delete(summary);
 		cJSON_Delete(cap);
+		cJSON_Delete(nodes);
 		sb_scn_free(&scn);
 		return cli_app_fail(a);
 	}
@@ -197,6 +206,11 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	else
 		cli_out_json(&a->out, summary);
 	cJSON_Delete(summary);
+	if (nodes) { /* a cluster: each master's share */
+		if (!o->quiet && !o->csv)
+			cli_out_json(&a->out, nodes);
+		cJSON_Delete(nodes);
+	}
 	if (cap) {
 		cli_out_json(&a->out, cap);
 		cJSON_Delete(cap);

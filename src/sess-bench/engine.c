@@ -131,6 +131,7 @@ struct worker {
 	struct conn *c;
 	int nc;
 	struct sb_stats *total, *iv;  /* iv: since the last interval, under mu */
+	struct sb_stats *nodes;        /* a cluster: per master (its own, no lock) */
 	pthread_mutex_t mu;
 	uint64_t last_ns;              /* when its last measured op completed */
 	uint64_t all_ops;              /* every op completed, warmup included */
@@ -151,13 +152,13 @@ struct run {
 	char primary[280];       /* "host:port" the last switch named; written
 				  * before gen is raised, read after it is seen */
 	const struct sess_config *cfg;
+	struct sess_config node_cfg;  /* a cluster: cfg for the plain conns to its masters */
 	struct worker *w;
 	int nw;
 };
 
 static void op_done(struct worker *w, struct conn *c, struct flight *f, uint64_t now)
 {
-	(void)c;
 	w->all_ops++;
 	if (!f->measured)
 		return;
@@ -170,6 +171,12 @@ static void op_done(struct worker *w, struct conn *c, struct flight *f, uint64_t
 		sess_hist_record(&w->iv->hist[f->op], now - f->t0);
 	}
 	pthread_mutex_unlock(&w->mu);
+	if (w->nodes) {
+		if (f->kind[0])
+			sb_stats_error(&w->nodes[c->cl.node], f->op, f->kind);
+		else
+			sess_hist_record(&w->nodes[c->cl.node].hist[f->op], now - f->t0);
+	}
 	w->last_ns = now;
 }
 
@@ -410,6 +417,7 @@ static void free_workers(struct run *run)
 		free(w->c);
 		free(w->total);
 		free(w->iv);
+		free(w->nodes);
 		pthread_mutex_destroy(&w->mu);
 	}
 	free(run->w);
@@ -439,6 +447,12 @@ int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
 	res->all_ops = 0;
 	res->failovers = 0;
 	res->reconnects = 0;
+	res->node_stats = NULL;
+	if (s->nnodes) {
+		/* plain conns, each to its master (nodes.c) */
+		run.node_cfg = *cfg;
+		snprintf(run.node_cfg.cluster, sizeof run.node_cfg.cluster, "no");
+	}
 	if (!iv || !(run.w = calloc((size_t)run.nw, sizeof *run.w))) {
 		free(iv);
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
@@ -461,6 +475,14 @@ int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
 		}
 		sb_stats_init(w->total);
 		sb_stats_init(w->iv);
+		if (s->nnodes) {
+			if (!(w->nodes = malloc((size_t)s->nnodes * sizeof *w->nodes))) {
+				sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+				goto done;
+			}
+			for (k = 0; k < s->nnodes; k++)
+				sb_stats_init(&w->nodes[k]);
+		}
 		for (k = 0; k < w->nc; k++, idx++) {
 			struct conn *c = &w->c[k];
 			if (!(c->q = calloc((size_t)o->pipeline, sizeof *c->q))) {
@@ -469,7 +491,8 @@ int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
 			}
 			sb_client_init(&c->cl, s, i, idx);
 			c->quota = o->duration ? -1 : per_conn + (idx < extra);
-			if (sess_conn_open(&c->sc, cfg, err))
+			if (s->nnodes ? sess_conn_open_at(&c->sc, &run.node_cfg, &s->nodes[c->cl.node].ep, err)
+				      : sess_conn_open(&c->sc, cfg, err))
 				goto done;
 		}
 	}
@@ -553,6 +576,13 @@ int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
 	}
 	if (started < run.nw)
 		rc = -1;
+	if (s->nnodes && (res->node_stats = malloc((size_t)s->nnodes * sizeof *res->node_stats))) {
+		for (k = 0; k < s->nnodes; k++) {
+			sb_stats_init(&res->node_stats[k]);
+			for (i = 0; i < started; i++)
+				sb_stats_merge(&res->node_stats[k], &run.w[i].nodes[k]);
+		}
+	}
 done:
 	sess_switch_close(&sw);
 	free_workers(&run);

@@ -204,6 +204,7 @@ void sb_scn_free(struct sb_scn *s)
 {
 	long i;
 
+	sb_nodes_free(s);
 	if (s->emit_cmd)
 		for (i = 0; i < s->o->sessions; i++)
 			redisFreeCommand(s->emit_cmd[i]);
@@ -221,6 +222,7 @@ void sb_client_init(struct sb_client *c, const struct sb_scn *s, int thread, int
 	memset(c, 0, sizeof *c);
 	c->thread = thread;
 	c->index = index;
+	c->node = s->nnodes ? index % s->nnodes : 0;
 	c->rng = (uint64_t)s->o->seed * 0x9E3779B97F4A7C15ULL + (uint64_t)index * 0xBF58476D1CE4E5B9ULL + 1;
 	sb_rand(&c->rng);
 	snprintf(c->agent, sizeof c->agent, "agent%d", index + 1);
@@ -228,6 +230,10 @@ void sb_client_init(struct sb_client *c, const struct sb_scn *s, int thread, int
 
 static int pick_session(const struct sb_scn *s, struct sb_client *c)
 {
+	if (s->nnodes) { /* a cluster: a session of the client's master */
+		const struct sb_node *n = &s->nodes[c->node];
+		return (int)n->sess[sb_rand(&c->rng) % (uint64_t)n->nsess];
+	}
 	return (int)(sb_rand(&c->rng) % (uint64_t)s->o->sessions);
 }
 

@@ -37,6 +37,8 @@ struct follow_st {
 	long last;
 	char *last_text;  /* the last event printed, as JSON text (owned) */
 	int same;         /* check_last: the server's event at last matched */
+	int recheck;      /* the next event read is the one printed last */
+	int diverged;     /* ...and it was not */
 };
 
 static int follow_each(cJSON *ev, void *p)
@@ -44,6 +46,18 @@ static int follow_each(cJSON *ev, void *p)
 	struct follow_st *st = p;
 	cJSON *seq = cJSON_GetObjectItemCaseSensitive(ev, "seq");
 
+	if (st->recheck) {
+		/* every read starts at the event printed last: a server that
+		 * no longer holds it (a failover the transport followed by
+		 * itself, as a cluster's does) is found before anything else
+		 * is printed */
+		char *text = cJSON_PrintUnformatted(ev);
+		st->recheck = 0;
+		st->diverged = !text || !cJSON_IsNumber(seq) || (long)seq->valuedouble != st->last ||
+			       strcmp(text, st->last_text);
+		free(text);
+		return st->diverged;
+	}
 	if (cJSON_IsNumber(seq))
 		st->last = (long)seq->valuedouble;
 	free(st->last_text);
@@ -83,7 +97,7 @@ static int check_last(struct cli_app *a, const char *id, struct follow_st *st)
 /* events ID --follow: print the log from seq from on, forever. */
 static int follow_log(struct cli_app *a, const char *id, long from)
 {
-	struct follow_st st = {a, from - 1, NULL, 0};
+	struct follow_st st = {a, from - 1, NULL, 0, 0, 0};
 	struct sess_switch sw;
 	struct sess_conn sub;
 	char chan[SESS_KEY_MAX];
@@ -124,8 +138,11 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 			continue;
 		}
 		check = 0;
-		/* the log is the truth: read everything after the last printed seq */
-		if (sess_log_events(&a->ctx, id, st.last + 1, 0, 0, follow_each, &st, NULL, &a->err)) {
+		/* the log is the truth: read everything after the last printed
+		 * seq, from that one (which must still be the same) */
+		st.recheck = st.last_text != NULL;
+		if (sess_log_events(&a->ctx, id, st.last + (st.recheck ? 0 : 1), 0, 0, follow_each, &st,
+				    NULL, &a->err)) {
 			if (a->err.cls == SESS_E_NEGATIVE) {
 				sess_switch_close(&sw), sess_conn_close(&sub);
 				free(st.last_text);
@@ -139,6 +156,14 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 				break;
 			check = 1;
 			continue;
+		}
+		if (st.recheck || st.diverged) { /* not there, or another event */
+			sess_err_set(&a->err, SESS_E_DATA, "diverged",
+				     "history diverged at seq %ld: the server no longer holds the event printed there (lost in a failover?); what was printed from seq %ld on may not be in the log",
+				     st.last, st.last);
+			free(st.last_text);
+			sess_switch_close(&sw), sess_conn_close(&sub);
+			return cli_app_fail(a);
 		}
 		first = 0;
 		/* pub/sub only wakes us; a quiet second re-reads the log anyway */

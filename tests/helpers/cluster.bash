@@ -23,6 +23,16 @@
 #   cluster_restart_fresh      stop every node, forget the cluster
 #                      (nodes.conf) and make a new cluster on the same
 #                      ports: new node ids, same addresses
+#   cluster_links_up [TIMEOUT_S]   until every replica's link to its
+#                      master is up (cluster_start --replicas waits for it)
+#   cluster_masters    the ports of the masters now (after a failover too),
+#                      as the live nodes see them
+#   cluster_replica_of PORT    the port of master PORT's replica
+#   cluster_pid PORT   the pid of node PORT
+#   cluster_respawn PORT       start node PORT again (killed: it comes
+#                      back with its nodes.conf, a replica after a failover)
+#   cluster_ids_on PORT N [PREFIX]   N session ids (PREFIX1, PREFIX2...)
+#                      whose slots master PORT serves
 # Nodes time out after 2 s (cluster-node-timeout 2000) so a failover test
 # does not wait long.
 
@@ -58,6 +68,22 @@ _cluster_create() {
 		if [ "$(redis-cli -p "$p" role | head -n 1)" = master ]; then m="$m $p"; else r="$r $p"; fi
 	done
 	CLUSTER_PORTS=$(echo $m $r)
+	[ -z "$r" ] || cluster_links_up 30
+}
+
+cluster_links_up() {
+	local timeout=${1:-30} i p ok
+	for i in $(seq 1 $((timeout * 20))); do
+		ok=1
+		for p in $CLUSTER_PORTS; do
+			redis-cli -p "$p" info replication 2>/dev/null | tr -d '\r' |
+				grep -q '^master_link_status:down' && { ok=0; break; }
+		done
+		[ $ok = 1 ] && return 0
+		sleep 0.05
+	done
+	echo "cluster_links_up: a replica's link is down after $timeout s" >&2
+	return 1
 }
 
 cluster_start() {
@@ -153,4 +179,60 @@ cluster_restart_fresh() {
 		_cluster_spawn_at "$dir" "$port" || return 1
 	done
 	_cluster_create
+}
+
+cluster_masters() {
+	local p
+	for p in $CLUSTER_PORTS; do
+		# the first live node answers for all
+		redis-cli -p "$p" cluster nodes 2>/dev/null |
+			awk '$3 ~ /master/ && $3 !~ /fail/ && NF >= 9 { split($2, a, "[:@]"); print a[2] }' | sort -n |
+			grep . && return 0
+	done
+	return 1
+}
+
+cluster_replica_of() {
+	local p
+	for p in $CLUSTER_PORTS; do
+		if redis-cli -p "$p" role 2>/dev/null | tr -d '\r' | sed -n '1p;3p' | tr '\n' ' ' |
+			grep -qx "slave $1 "; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+cluster_pid() {
+	local dir
+	for dir in $CLUSTER_DIRS; do
+		[ "$(cat "$dir/port")" = "$1" ] && { cat "$dir/redis.pid"; return 0; }
+	done
+	return 1
+}
+
+cluster_respawn() {
+	local dir
+	for dir in $CLUSTER_DIRS; do
+		[ "$(cat "$dir/port")" = "$1" ] && { _cluster_spawn_at "$dir" "$1"; return; }
+	done
+	return 1
+}
+
+cluster_ids_on() {
+	local port=$1 want=$2 prefix=${3:-s} k=0 n=0 p slots
+	p=$(cluster_masters | head -n 1)
+	slots=$(redis-cli -p "$p" cluster slots)
+	while [ "$n" -lt "$want" ] && [ "$k" -lt 10000 ]; do
+		k=$((k + 1))
+		if [ "$(echo "$slots" | awk -v s="$(redis-cli -p "$p" cluster keyslot "{$prefix$k}")" 'BEGIN{n=0} {v[n++]=$0} END{
+			for (i = 0; i + 4 < n; i++)
+				if (v[i] ~ /^[0-9]+$/ && v[i+1] ~ /^[0-9]+$/ && v[i+2] ~ /\./ &&
+				    v[i] + 0 <= s && s <= v[i+1] + 0) { print v[i+3]; exit }
+		}')" = "$port" ]; then
+			echo "$prefix$k"
+			n=$((n + 1))
+		fi
+	done
 }

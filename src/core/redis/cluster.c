@@ -90,6 +90,7 @@ int sess_cluster_node_open(struct sess_conn *c, int i, struct sess_err *err)
 	n->fn = n->fhead = 0;
 	if (sess_conn_open_at(&n->conn, cl->cfg, &n->ep, err))
 		return -1;
+	n->gen++;
 	if (!n->verify)
 		return 0;
 	/* from the cache: the server at this address must be that node */
@@ -319,6 +320,7 @@ int sess_cluster_attach(struct sess_conn *c, const char *myid, struct sess_err *
 	}
 	cl->cfg = c->cfg;
 	cl->txn_node = -1;
+	cl->last_slot = -1;
 	for (i = 0; i < SESS_CLUSTER_SLOTS; i++)
 		cl->slot[i] = -1;
 	if ((seed = sess_cluster_node_at(cl, c->ep.host, c->ep.port, id)) < 0) {
@@ -529,6 +531,8 @@ void sess_cluster_free(struct sess_conn *c)
 	for (j = 0; j < cl->nnodes; j++) {
 		sess_conn_close(&cl->nodes[j].conn);
 		free(cl->nodes[j].fifo);
+		if (cl->nodes[j].side)
+			freeReplyObject(cl->nodes[j].side);
 	}
 	free(cl->nodes);
 	for (i = 0; i < cl->qn; i++) {

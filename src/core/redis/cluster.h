@@ -62,6 +62,15 @@
  *   routed: on a cluster conn they fail (fd -1); sess_conn_wait reads
  *   owed replies through the router, then waits on the node of keyless
  *   commands (classic pub/sub is cluster-wide).
+ * - WAIT (durable writes) is answered for the masters that stored the
+ *   writes: every node that answered a command with a key (but a read:
+ *   sess_cluster_cmd_reads) since the previous WAIT (on the conn that carried it) is asked WAIT, and the
+ *   reply is the smallest count (one WAIT on that node when there is one,
+ *   the pipelined fast path: it is sent to the node of the command
+ *   before it). A master lost since it answered (its conn reopened or
+ *   gone) cannot vouch for the write any more: the reply is an error
+ *   (NOTDURABLE), never a WAIT sent again elsewhere (a fresh conn has
+ *   nothing to wait for and would answer at once).
  * - The /db of a URL: a cluster has only database 0; SELECT refused by
  *   a cluster node is SESS_E_CONFIG (78) naming the fix.
  */
@@ -88,6 +97,9 @@
  * STREAMS for XREAD/XREADGROUP; argv[2] for MEMORY USAGE, OBJECT),
  * or -1 for a command without keys (PING, INFO, SCRIPT, ...: any node). */
 int sess_cluster_cmd_slot(int argc, const char **argv, const size_t *lens);
+/* 1 when argv is a command that only reads (GET, HGETALL, ZRANGE,
+ * XRANGE, EVAL_RO...): WAIT need not ask its node; 0 a write or unknown. */
+int sess_cluster_cmd_reads(int argc, const char **argv, const size_t *lens);
 /* Split a command in the wire format into at most max arguments (pointers
  * into cmd); returns argc, or -1 when it is not one RESP array of bulk
  * strings. */
@@ -104,6 +116,10 @@ struct sess_cluster_node {
 	int verify;               /* from the cache: check CLUSTER MYID on open */
 	unsigned long long *fifo; /* sequence numbers its replies answer */
 	size_t fcap, fhead, fn;
+	unsigned gen;             /* its conn's opens: another conn, another WAIT */
+	int wrote;                /* answered a command with a key since the last WAIT */
+	unsigned wgen;            /* gen then */
+	redisReply *side;         /* a WAIT sent aside (durable writes), owned */
 };
 
 struct sess_cluster_cmd {
@@ -114,6 +130,8 @@ struct sess_cluster_cmd {
 	int asking;               /* send ASKING first */
 	int txn;                  /* 1 MULTI, 2 EXEC or DISCARD, else 0 */
 	int in_txn;               /* sent inside MULTI...EXEC: never sent again */
+	int wait;                 /* WAIT: answered for the masters written (see above) */
+	int reads;                /* only reads: its node need not be waited on */
 	int redirects;
 	long long deadline;       /* retries stop here; 0 none yet */
 	int backoff_ms;
@@ -127,6 +145,7 @@ struct sess_cluster {
 	short slot[SESS_CLUSTER_SLOTS];          /* node index, -1 unknown */
 	int any;                                 /* node of keyless commands */
 	int txn_node;                            /* inside MULTI: its node */
+	int last_slot;                           /* of the last command with a key appended */
 	long long refreshed_ms;
 	struct sess_cluster_cmd *q;              /* ring, oldest at qhead */
 	size_t qcap, qhead, qn, qsent;           /* [0, qsent) given to nodes */

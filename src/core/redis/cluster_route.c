@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #define DISCARD (~0ULL)          /* a fifo entry whose reply is dropped (ASKING) */
+#define SIDE (~0ULL - 1)         /* a fifo entry whose reply is the node's side WAIT */
 #define MAXARGS 64               /* arguments parsed to find a command's key */
 
 int sess_cluster_ok(const struct sess_conn *c)
@@ -70,6 +71,12 @@ int sess_cluster_append_raw(struct sess_conn *c, const char *cmd, size_t len,
 	e->len = len;
 	e->slot = sess_cluster_cmd_slot(argc, argv, lens);
 	e->node = -1;
+	if (lens[0] == 4 && !strncasecmp(argv[0], "WAIT", 4)) {
+		/* to the node of the write before it (see cluster.h) */
+		e->wait = 1;
+		e->slot = cl->last_slot;
+	} else if (e->slot >= 0 && !(e->reads = sess_cluster_cmd_reads(argc, argv, lens)))
+		cl->last_slot = e->slot;
 	if (lens[0] == 5 && !strncasecmp(argv[0], "MULTI", 5))
 		e->txn = 1;
 	else if ((lens[0] == 4 && !strncasecmp(argv[0], "EXEC", 4)) ||
@@ -176,7 +183,7 @@ static void node_lost(struct sess_cluster *cl, int node)
 
 	while (n->fn) {
 		unsigned long long s = fifo_pop(n);
-		if (s != DISCARD)
+		if (s != DISCARD && s != SIDE)
 			qat(cl, (size_t)(s - cl->qbase))->node = -1;
 	}
 	sess_conn_close(&n->conn);
@@ -332,10 +339,134 @@ static int read_for(struct sess_conn *c, struct sess_cluster_cmd *e, struct sess
 		s = fifo_pop(n);
 		if (s == DISCARD)
 			freeReplyObject(r);
+		else if (s == SIDE)
+			n->side = r;
 		else
 			qat(cl, (size_t)(s - cl->qbase))->reply = r;
 	}
 	return 0;
+}
+
+/* ---- WAIT for the masters written (durable writes; see cluster.h) ---- */
+
+/* Node k wrote since the last WAIT and still has the conn that carried
+ * the write. */
+static int vouches(const struct sess_cluster_node *n)
+{
+	return sess_conn_ok(&n->conn) && n->gen == n->wgen;
+}
+
+/* Read node k's replies until its side WAIT's. 0, or -1 (node lost). */
+static int read_side(struct sess_conn *c, int k, struct sess_err *err)
+{
+	struct sess_cluster *cl = c->cl;
+	struct sess_cluster_node *n = &cl->nodes[k];
+
+	while (!n->side) {
+		unsigned long long s;
+		redisReply *r;
+		if (!n->fn || sess_conn_read(&n->conn, &r, err)) {
+			node_lost(cl, k);
+			return -1;
+		}
+		s = fifo_pop(n);
+		if (s == DISCARD)
+			freeReplyObject(r);
+		else if (s == SIDE)
+			n->side = r;
+		else
+			qat(cl, (size_t)(s - cl->qbase))->reply = r;
+	}
+	return 0;
+}
+
+/* The reply for the WAIT e at the head of the queue: the smallest count
+ * of the nodes written since the last WAIT, or an error reply naming a
+ * node lost meanwhile. 0 with e->reply set (and e->node the node that
+ * answered, or -1), or 1 when nothing was written: e goes as any other
+ * command. */
+static int wait_written(struct sess_conn *c, struct sess_cluster_cmd *e)
+{
+	struct sess_cluster *cl = c->cl;
+	redisReply *best = NULL, *r;
+	struct sess_err ignored;
+	char lost[300] = "";
+	int k, nw = 0, own = -1, where = -1;
+
+	for (k = 0; k < cl->nnodes; k++)
+		nw += cl->nodes[k].wrote;
+	if (!nw)
+		return 1;
+	/* the WAIT as sent (the fast path: it went to the one node written) */
+	if (e->node >= 0 && !read_for(c, e, &ignored) && e->reply) {
+		if (cl->nodes[e->node].wrote && vouches(&cl->nodes[e->node]))
+			own = e->node;
+		else
+			freeReplyObject(e->reply);
+		if (own < 0)
+			e->reply = NULL;
+	}
+	/* WAIT aside on every other node written, all at once */
+	for (k = 0; k < cl->nnodes; k++) {
+		struct sess_cluster_node *n = &cl->nodes[k];
+		if (!n->wrote || k == own)
+			continue;
+		if (!vouches(n) || sess_conn_append_raw(&n->conn, e->cmd, e->len, &ignored) ||
+		    fifo_push(n, SIDE)) {
+			if (!lost[0])
+				snprintf(lost, sizeof lost, "%s:%d", n->ep.host, n->ep.port);
+			n->wrote = 0;
+			continue;
+		}
+		if (sess_conn_flush(&n->conn, &ignored) < 0) {
+			node_lost(cl, k);
+			if (!lost[0])
+				snprintf(lost, sizeof lost, "%s:%d", n->ep.host, n->ep.port);
+			n->wrote = 0;
+		}
+	}
+	if (own >= 0) {
+		best = e->reply;
+		where = own;
+		e->reply = NULL;
+	}
+	for (k = 0; k < cl->nnodes; k++) {
+		struct sess_cluster_node *n = &cl->nodes[k];
+		if (!n->wrote || k == own)
+			continue;
+		n->wrote = 0;
+		if (read_side(c, k, &ignored)) {
+			if (!lost[0])
+				snprintf(lost, sizeof lost, "%s:%d", n->ep.host, n->ep.port);
+			continue;
+		}
+		r = n->side;
+		n->side = NULL;
+		/* an error, else the smallest count */
+		if (!best || (best->type == REDIS_REPLY_INTEGER &&
+			      (r->type != REDIS_REPLY_INTEGER || r->integer < best->integer))) {
+			if (best)
+				freeReplyObject(best);
+			best = r;
+			where = k;
+		} else
+			freeReplyObject(r);
+	}
+	for (k = 0; k < cl->nnodes; k++)
+		cl->nodes[k].wrote = 0;
+	if (lost[0]) {
+		char msg[400];
+		if (best)
+			freeReplyObject(best);
+		snprintf(msg, sizeof msg,
+			 "NOTDURABLE the master %s was lost before its replicas acknowledged the write",
+			 lost);
+		best = sess_reply_error_new(msg);
+		where = -1;
+	}
+	e->reply = best;
+	e->node = where;
+	return best ? 0 : -1;
 }
 
 int sess_cluster_read(struct sess_conn *c, redisReply **out, struct sess_err *err)
@@ -368,6 +499,16 @@ int sess_cluster_read(struct sess_conn *c, redisReply **out, struct sess_err *er
 		if (e->in_txn) {
 			note_txn(cl, e);
 			break;
+		}
+		if (e->wait == 1 && !e->reply) {
+			int w = wait_written(c, e);
+			if (w == 0)
+				break;
+			if (w < 0) {
+				sess_err_set(&last, SESS_E_INTERNAL, NULL, "out of memory");
+				return fail_all(c, (*err = last, err));
+			}
+			e->wait = 2; /* nothing written: as any command */
 		}
 		if (e->node < 0 && !e->reply) {
 			/* not sent, or its node was lost: the map again */
@@ -421,6 +562,11 @@ int sess_cluster_read(struct sess_conn *c, redisReply **out, struct sess_err *er
 	node = e->node;
 	if (node >= 0)
 		memcpy(c->where, cl->nodes[node].conn.where, sizeof c->where);
+	if (node >= 0 && e->slot >= 0 && !e->wait && !e->reads) {
+		/* a write there, maybe: the next WAIT asks that node */
+		cl->nodes[node].wrote = 1;
+		cl->nodes[node].wgen = cl->nodes[node].gen;
+	}
 	e->reply = NULL;
 	free(e->cmd);
 	cl->qhead = (cl->qhead + 1) % cl->qcap;

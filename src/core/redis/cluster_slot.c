@@ -64,6 +64,31 @@ int sess_cluster_cmd_slot(int argc, const char **argv, const size_t *lens)
 	return k < 0 ? -1 : sess_slot_of_key(argv[k], LEN(k));
 }
 
+int sess_cluster_cmd_reads(int argc, const char **argv, const size_t *lens)
+{
+	static const char *const reads[] = {
+		"GET", "MGET", "STRLEN", "GETRANGE", "EXISTS", "TYPE", "TTL", "PTTL",
+		"EXPIRETIME", "PEXPIRETIME", "DUMP", "MEMORY", "OBJECT", "HGET", "HMGET",
+		"HGETALL", "HKEYS", "HVALS", "HLEN", "HEXISTS", "HSTRLEN", "HSCAN",
+		"HRANDFIELD", "LRANGE", "LLEN", "LINDEX", "SMEMBERS", "SCARD",
+		"SISMEMBER", "SSCAN", "ZRANGE", "ZREVRANGE", "ZRANGEBYSCORE",
+		"ZREVRANGEBYSCORE", "ZRANGEBYLEX", "ZSCORE", "ZMSCORE", "ZRANK",
+		"ZREVRANK", "ZCARD", "ZCOUNT", "ZSCAN", "ZRANDMEMBER", "XRANGE",
+		"XREVRANGE", "XLEN", "XREAD", "XINFO", "EVAL_RO", "EVALSHA_RO",
+		"FCALL_RO", NULL,
+	};
+	size_t n0;
+	int i;
+
+	if (argc < 1)
+		return 0;
+	n0 = LEN(0);
+	for (i = 0; reads[i]; i++)
+		if (is(argv[0], n0, reads[i]))
+			return 1;
+	return 0;
+}
+
 #undef LEN
 
 /* A decimal after lead at *p up to CR LF; the position after it. */

@@ -1,0 +1,240 @@
+/* nodes.c - sess-bench on a Redis Cluster: every client is bound to one
+ * master (client i to master i mod M) and works on the sessions whose
+ * slots that master serves, over a plain connection to it, so the
+ * engine's poll loop and pipelining stay as they are and the load is
+ * spread over the masters as the sessions are. After the run, one line
+ * per run gives each master's share: operations, rate, latency, and the
+ * server's own time (INFO commandstats, before and after).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "core/model/slot.h"
+#include "core/redis/cluster.h"
+#include "core/redis/scripts.h"
+
+/* The master of conn's map whose endpoint is ep, or -1. */
+static int master_of(const struct sb_scn *s, const struct sess_endpoint *ep)
+{
+	int i;
+
+	for (i = 0; i < s->nnodes; i++)
+		if (s->nodes[i].ep.port == ep->port && !strcmp(s->nodes[i].ep.host, ep->host))
+			return i;
+	return -1;
+}
+
+int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *err)
+{
+	int m, i;
+	long j;
+
+	if (!s->per_slot || !conn->cl)
+		return 0;
+	if (!strcmp(s->name, "create") || !strcmp(s->name, "list") || !strcmp(s->name, "mixed"))
+		return sess_err_set(err, SESS_E_USAGE, "cluster_scenario",
+				    "%s does not run on a Redis Cluster yet (its operations span masters); run emit, get, checkpoint, join-leave or agents there",
+				    s->name);
+	/* the engine's EVALSHA finds the scripts on every master (setup
+	 * loaded them before it knew it was on a cluster) */
+	if ((m = sess_cluster_masters(conn, err)) < 0 || sess_script_load_all(conn, err))
+		return -1;
+	if (!(s->nodes = calloc((size_t)m, sizeof *s->nodes)))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	s->nnodes = m;
+	for (i = 0; i < m; i++) {
+		struct sess_conn *mc = sess_cluster_master(conn, i, err);
+		if (!mc)
+			return -1;
+		s->nodes[i].ep = mc->ep;
+		if (!(s->nodes[i].sess = calloc((size_t)s->o->sessions, sizeof *s->nodes[i].sess)))
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	for (j = 0; j < s->o->sessions; j++) {
+		char key[40];
+		int n = snprintf(key, sizeof key, "{%s}", s->ids[j]);
+		int node = sess_cluster_slot_node(conn, sess_slot_of_key(key, (size_t)n));
+		int k = node < 0 ? -1 : master_of(s, &conn->cl->nodes[node].ep);
+		if (k < 0)
+			return sess_err_set(err, SESS_E_TEMP, "cluster_changed",
+					    "the slot of session %s has no master in the map now (the cluster is changing); run again",
+					    s->ids[j]);
+		s->nodes[k].sess[s->nodes[k].nsess++] = j;
+	}
+	for (i = 0; i < m; i++)
+		if (!s->nodes[i].nsess)
+			return sess_err_set(err, SESS_E_USAGE, "bad_option",
+					    "--sessions %ld leaves master %s:%d without a session; give more --sessions (the cluster has %d masters)",
+					    s->o->sessions, s->nodes[i].ep.host, s->nodes[i].ep.port, m);
+	if (s->o->clients < m)
+		return sess_err_set(err, SESS_E_USAGE, "bad_option",
+				    "-c %ld clients leave some of the cluster's %d masters without load; give -c %d or more",
+				    s->o->clients, m, m);
+	return 0;
+}
+
+/* INFO commandstats and cpu of conn into v. */
+static int srv_info(struct sess_conn *conn, struct sb_srv *v, struct sess_err *err)
+{
+	redisReply *r = sess_conn_cmdf(conn, err, "INFO everything");
+	const char *p, *info;
+
+	memset(v, 0, sizeof *v);
+	if (!r)
+		return -1;
+	info = r->type == REDIS_REPLY_STRING ? r->str : "";
+	/* cmdstat_NAME:calls=N,usec=N,... */
+	for (p = info; (p = strstr(p, "cmdstat_")); p++) {
+		const char *c1 = strstr(p, "calls="), *u = strstr(p, "usec="), *nl = strchr(p, '\n');
+		int script = !strncmp(p, "cmdstat_eval:", 13) || !strncmp(p, "cmdstat_evalsha:", 16);
+		if (c1 && u && (!nl || (c1 < nl && u < nl))) {
+			v->calls += strtod(c1 + 6, NULL);
+			v->usec += strtod(u + 5, NULL);
+			if (script) {
+				v->scalls += strtod(c1 + 6, NULL);
+				v->susec += strtod(u + 5, NULL);
+			}
+		}
+	}
+	if ((p = strstr(info, "\nused_cpu_sys:")))
+		v->cpu += strtod(p + 14, NULL);
+	if ((p = strstr(info, "\nused_cpu_user:")))
+		v->cpu += strtod(p + 15, NULL);
+	freeReplyObject(r);
+	return 0;
+}
+
+int sb_nodes_cmdstats(struct sb_scn *s, struct sess_conn *conn, int which, struct sess_err *err)
+{
+	int i, m;
+
+	if (!s->nnodes)
+		return 0;
+	if ((m = sess_cluster_masters(conn, err)) < 0)
+		return -1;
+	for (i = 0; i < m; i++) {
+		struct sess_conn *mc = sess_cluster_master(conn, i, err);
+		struct sb_srv v;
+		int k;
+		if (!mc || srv_info(mc, &v, err))
+			return -1;
+		if ((k = master_of(s, &mc->ep)) >= 0)
+			s->nodes[k].srv[which] = v;
+	}
+	return 0;
+}
+
+static double ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r)
+{
+	cJSON *j, *arr;
+	uint64_t most = 0, least = UINT64_MAX;
+	double usec_all = 0, ops_all = 0;
+	int i, op;
+
+	if (!s->nnodes || !r->node_stats)
+		return NULL;
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", "nodes");
+	cJSON_AddNumberToObject(j, "masters", s->nnodes);
+	arr = cJSON_AddArrayToObject(j, "nodes");
+	for (i = 0; i < s->nnodes; i++) {
+		const struct sb_stats *st = &r->node_stats[i];
+		struct sess_hist all;
+		cJSON *n = cJSON_CreateObject(), *lat, *srv;
+		char where[300];
+		uint64_t ops = 0, errors = 0;
+		const struct sb_srv *v0 = &s->nodes[i].srv[0], *v1 = &s->nodes[i].srv[1];
+		/* a script's commands are counted in its own time too: the
+		 * scripts' time when the run called scripts, else every command's */
+		int scripts = v1->scalls > v0->scalls;
+		double usec = scripts ? v1->susec - v0->susec : v1->usec - v0->usec;
+		double calls = scripts ? v1->scalls - v0->scalls : v1->calls - v0->calls;
+		double cpu = v1->cpu - v0->cpu;
+		sess_hist_init(&all);
+		for (op = 0; op < SB_NOPS; op++) {
+			sess_hist_merge(&all, &st->hist[op]);
+			ops += sb_stats_count(st, op);
+			errors += st->errors[op];
+		}
+		snprintf(where, sizeof where, "%s:%d", s->nodes[i].ep.host, s->nodes[i].ep.port);
+		cJSON_AddStringToObject(n, "node", where);
+		cJSON_AddNumberToObject(n, "sessions", (double)s->nodes[i].nsess);
+		cJSON_AddNumberToObject(n, "clients",
+					(double)(s->o->clients / s->nnodes + (i < s->o->clients % s->nnodes)));
+		cJSON_AddNumberToObject(n, "ops", (double)ops);
+		cJSON_AddNumberToObject(n, "errors", (double)errors);
+		cJSON_AddNumberToObject(n, "opsPerSec", r->elapsed_s > 0 ? (double)ops / r->elapsed_s : 0);
+		lat = cJSON_AddObjectToObject(n, "latency_ms");
+		cJSON_AddNumberToObject(lat, "p50", ms(sess_hist_percentile(&all, 50)));
+		cJSON_AddNumberToObject(lat, "p99", ms(sess_hist_percentile(&all, 99)));
+		cJSON_AddNumberToObject(lat, "max", ms(all.max));
+		/* the server's time: its commands' (INFO commandstats) and its
+		 * process's CPU (reading and writing sockets too) */
+		srv = cJSON_AddObjectToObject(n, "server");
+		cJSON_AddNumberToObject(srv, "calls", calls);
+		cJSON_AddNumberToObject(srv, "usec", usec);
+		cJSON_AddNumberToObject(srv, "usecPerOp", ops ? usec / (double)ops : 0);
+		cJSON_AddNumberToObject(srv, "cpuSec", cpu);
+		cJSON_AddNumberToObject(srv, "cpuUsecPerOp", ops ? cpu * 1e6 / (double)ops : 0);
+		cJSON_AddNumberToObject(srv, "busy", r->elapsed_s > 0 ? cpu / r->elapsed_s : 0);
+		cJSON_AddItemToArray(arr, n);
+		if (ops > most)
+			most = ops;
+		if (ops < least)
+			least = ops;
+		usec_all += usec;
+		ops_all += (double)ops;
+	}
+	/* the busiest master's share over the least busy's: 1 is even */
+	cJSON_AddNumberToObject(j, "spread", least ? (double)most / (double)least : 0);
+	cJSON_AddNumberToObject(j, "serverUsecPerOp", ops_all > 0 ? usec_all / ops_all : 0);
+	return j;
+}
+
+int sb_nodes_unlink(struct sess_conn *c, const redisReply *page, long *deleted,
+		    struct sess_err *err)
+{
+	size_t k, sent = 0;
+	int rc = 0;
+
+	for (k = 0; k < page->elements; k++) {
+		const char *argv[2] = {"UNLINK", page->element[k]->str};
+		size_t lens[2] = {6, page->element[k]->len};
+		if (sess_conn_append(c, 2, argv, lens, err)) {
+			rc = -1;
+			break;
+		}
+		sent++;
+	}
+	for (k = 0; k < sent; k++) {
+		redisReply *r;
+		if (sess_conn_read(c, &r, err))
+			return -1;
+		if (r->type == REDIS_REPLY_INTEGER)
+			*deleted += (long)r->integer;
+		else if (!rc) {
+			sess_conn_reply_error(c, r, err);
+			rc = -1;
+		}
+		freeReplyObject(r);
+	}
+	return rc;
+}
+
+void sb_nodes_free(struct sb_scn *s)
+{
+	int i;
+
+	for (i = 0; i < s->nnodes; i++)
+		free(s->nodes[i].sess);
+	free(s->nodes);
+	s->nodes = NULL;
+	s->nnodes = 0;
+}
