@@ -75,12 +75,35 @@ static int same_each(cJSON *ev, void *p)
 	return 0;
 }
 
+/* The event printed last is not in the log because maintenance trimmed
+ * it away (the log now starts after it): nothing was lost, and the
+ * follow goes on after it without the byte-for-byte check (last_text
+ * dropped). 1 so, 0 not (a divergence), 1 with *first -1 when the read
+ * failed (a->err). */
+static int trimmed_away(struct cli_app *a, const char *id, struct follow_st *st, long *first)
+{
+	if (sess_log_first(&a->ctx, id, first, &a->err)) {
+		*first = -1;
+		return 1;
+	}
+	if (*first <= st->last)
+		return 0;
+	if (*first > st->last + 1) /* a slow reader: said, not hidden */
+		cli_warn(a->prog, "events %ld to %ld of %s were trimmed (maintenance) before they were printed",
+			 st->last + 1, *first - 1, id);
+	free(st->last_text);
+	st->last_text = NULL;
+	return 1;
+}
+
 /* After a reconnect (a failover may have lost writes the old server had):
  * the event last printed must still be there, byte for byte. 0 it is,
  * 1 it is not (a->err says "history diverged at seq N"), -1 the read
  * failed (a->err). */
 static int check_last(struct cli_app *a, const char *id, struct follow_st *st)
 {
+	long first;
+
 	if (!st->last_text)
 		return 0;
 	st->same = 0;
@@ -88,6 +111,8 @@ static int check_last(struct cli_app *a, const char *id, struct follow_st *st)
 		return a->err.cls == SESS_E_NEGATIVE ? 0 : -1; /* ended: said below */
 	if (st->same)
 		return 0;
+	if (trimmed_away(a, id, st, &first))
+		return first < 0 ? -1 : 0;
 	sess_err_set(&a->err, SESS_E_DATA, "diverged",
 		     "history diverged at seq %ld: the server no longer holds the event printed there (lost in a failover?); what was printed from seq %ld on may not be in the log",
 		     st->last, st->last);
@@ -158,6 +183,18 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 			continue;
 		}
 		if (st.recheck || st.diverged) { /* not there, or another event */
+			long f;
+			if (trimmed_away(a, id, &st, &f)) {
+				if (f < 0) { /* the read failed: as any read */
+					if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP)
+						return sess_switch_close(&sw), sess_conn_close(&sub), cli_app_fail(a);
+					if (sessctl_reconnect(a, &a->conn, a->err.msg))
+						break;
+					check = 1;
+				}
+				st.recheck = st.diverged = 0;
+				continue; /* read on after it */
+			}
 			sess_err_set(&a->err, SESS_E_DATA, "diverged",
 				     "history diverged at seq %ld: the server no longer holds the event printed there (lost in a failover?); what was printed from seq %ld on may not be in the log",
 				     st.last, st.last);

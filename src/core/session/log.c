@@ -102,6 +102,19 @@ int sess_log_events(struct sess_ctx *s, const char *id, long from, long to,
 	return rc;
 }
 
+int sess_log_first(struct sess_ctx *s, const char *id, long *first, struct sess_err *err)
+{
+	char mk[SESS_KEY_MAX];
+	redisReply *r;
+
+	sess_key_meta(mk, s->cfg->prefix, id);
+	if (!(r = sess_conn_cmdf(s->conn, err, "HGET %s " SESS_S_F_BASE, mk)))
+		return -1;
+	*first = r->type == REDIS_REPLY_STRING ? atol(r->str) + 1 : 1;
+	freeReplyObject(r);
+	return 0;
+}
+
 void sess_log_head_free(struct sess_log_head *h)
 {
 	cJSON_Delete(h->start);

@@ -71,6 +71,11 @@ int sess_log_events(struct sess_ctx *s, const char *id, long from, long to,
 		    long limit, sess_each_fn each, void *arg, long *last_seq,
 		    struct sess_err *err);
 
+/* The first seq the log still holds (base + 1: maintenance trims the
+ * oldest events away); 1 for a log never trimmed or a session that is
+ * gone. 0, or -1 with err. */
+int sess_log_first(struct sess_ctx *s, const char *id, long *first, struct sess_err *err);
+
 /* A pub/sub reply on a session channel: ["message", chan, payload] or
  * ["pmessage", pattern, chan, payload], payload "ID\nEVENT[\nEVENT]..." as
  * the emit script publishes it (one message per call, its stored events in
