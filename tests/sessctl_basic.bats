@@ -232,16 +232,19 @@ setup() { load helpers/redis; common_setup; }
 	assert_output --partial "--event-id"
 }
 
-@test "a server that lost the scripts (SCRIPT FLUSH) is reloaded transparently" {
+@test "a server that lost the scripts (SCRIPT FLUSH, FUNCTION FLUSH) is reloaded transparently" {
 	sctl create --agent a1 --id s1 >/dev/null
 	rcli SCRIPT FLUSH >/dev/null
+	rcli FUNCTION FLUSH >/dev/null
 	run sctl emit s1 --actor a1 --type modified
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .seq)" 1
 	rcli SCRIPT FLUSH >/dev/null
+	rcli FUNCTION FLUSH >/dev/null
 	run sctl join s1 a2
 	assert_success
 	rcli SCRIPT FLUSH >/dev/null
+	rcli FUNCTION FLUSH >/dev/null
 	run bash -c "echo '{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a2\",\"type\":\"fixed\"}' | REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch"
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .result.seq)" 2

@@ -55,6 +55,7 @@ struct sb_scn {
 	size_t *emit_len;
 	char *event_json;            /* the event every emit sends */
 	int per_slot;                /* a cluster: each session's companions are its slot's */
+	int scripts;                 /* enum sess_script_mode the setup chose (the clients' too) */
 };
 
 /* Per client: its random state and where it is in its cycle. */
