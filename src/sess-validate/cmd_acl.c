@@ -33,7 +33,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 " subscribe psubscribe zrange?" SOMETIMES_INFO,
 	 "~%p:*", "&%p:* &%n"},
 	{"sessctl", "write", "create, join, leave, emit, checkpoint, touch, complete, delete, batch, shell",
-	 "fcall" FUNCTIONS " del exists get hdel hincrby hkeys hmget hset pexpire pttl"
+	 "fcall" FUNCTIONS " del exists get hdel hincrby hkeys hmget hset pexpire pexpiretime pttl"
 	 " publish rpush set time zadd zrem wait?" SOMETIMES_INFO,
 	 "~%p:*", "&%p:*"},
 	{"sessctl", "maintenance", "maintenance (prune the index, trim logs)",
@@ -75,7 +75,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "exists get hgetall info ping publish subscribe zcard zcount zrandmember" SOMETIMES,
 	 "~%p:*", "&%p:*"},
 	{"sess-bench", "run", "every scenario and cleanup (keys under sessbench:)",
-	 "fcall function|load" EVALSHA " del exists get hdel hgetall hincrby hkeys hmget hset llen pexpire pttl"
+	 "fcall function|load" EVALSHA " del exists get hdel hgetall hincrby hkeys hmget hset llen pexpire pexpiretime pttl"
 	 " publish rpush scan set time unlink zadd zrem zrevrange info? memory|usage? wait?" SOMETIMES,
 	 "~sessbench:*", "&sessbench:*"},
 };
@@ -211,7 +211,7 @@ static const char *const examples[][6] = {
 	{"exists", "%k", NULL}, {"get", "%k", NULL}, {"set", "%k", "v", NULL}, {"del", "%k", NULL},
 	{"unlink", "%k", NULL}, {"dump", "%k", NULL}, {"rename", "%k", "%k", NULL},
 	{"restore", "%k", "0", "x", NULL}, {"pttl", "%k", NULL}, {"pexpire", "%k", "1000", NULL},
-	{"pexpireat", "%k", "1000", NULL},
+	{"pexpireat", "%k", "1000", NULL}, {"pexpiretime", "%k", NULL},
 	{"hget", "%k", "f", NULL}, {"hgetall", "%k", NULL}, {"hmget", "%k", "f", NULL},
 	{"hset", "%k", "f", "v", NULL}, {"hdel", "%k", "f", NULL}, {"hkeys", "%k", NULL},
 	{"hexists", "%k", "f", NULL}, {"hincrby", "%k", "f", "1", NULL}, {"hscan", "%k", "0", NULL},
