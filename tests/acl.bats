@@ -56,12 +56,13 @@ mkuser() {
 	done
 }
 
-# begin_flow CLI...: scripts flushed (a fresh server loads them) and the
-# command counters zeroed on these servers
+# begin_flow CLI...: scripts and functions flushed (a fresh server loads
+# them) and the command counters zeroed on these servers
 begin_flow() {
 	local c
 	for c in "$@"; do
 		$c SCRIPT FLUSH >/dev/null
+		$c FUNCTION FLUSH >/dev/null
 		$c CONFIG RESETSTAT >/dev/null
 	done
 }

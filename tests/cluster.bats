@@ -100,6 +100,10 @@ drive() {
 	drive scripts
 }
 
+@test "functions are per node: the library is loaded on every master when one lacks it, in single calls and pipelines" {
+	drive functions
+}
+
 @test "sessctl on the cluster: create, emit, get and events through the routing" {
 	local id
 	export REDIS_URL=$CLUSTER_URL REDIS_CLUSTER=yes

@@ -19,6 +19,29 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(rcli ZSCORE sess:#{all}:index s1 | cut -d. -f1 | wc -c)" 14
 }
 
+@test "the index scores a session by its keys' expiry, exactly: create, join, emit, touch, leave" {
+	local id
+	exact() { # the index score and the agent's index equal the meta's PEXPIRETIME
+		assert_equal "$(rcli ZSCORE sess:#{all}:index s1)" "$(rcli PEXPIRETIME 'sess:{s1}:meta')"
+		[ -z "${1:-}" ] || assert_equal "$(rcli ZSCORE "sess:#{all}:agent:$1" s1)" "$(rcli PEXPIRETIME 'sess:{s1}:meta')"
+	}
+	# (scripts_diff.bats proves it with the scripts' clock set apart)
+	for id in 1 2; do
+		run -0 sctl create --agent a1 --id s1 --ttl 600
+		exact a1
+		run -0 sctl join s1 a2
+		exact a2
+		sleep 1.1 # the emit restarts the TTLs once a second
+		run -0 sctl emit s1 --actor a1 --type x
+		exact
+		run -0 sctl touch s1 --ttl 900
+		exact
+		run -0 sctl leave s1 a2
+		exact
+		run -0 sctl delete s1
+	done
+}
+
 @test "create without an id makes a time-ordered UUID" {
 	run sctl create --agent a1
 	assert_success
@@ -232,16 +255,19 @@ setup() { load helpers/redis; common_setup; }
 	assert_output --partial "--event-id"
 }
 
-@test "a server that lost the scripts (SCRIPT FLUSH) is reloaded transparently" {
+@test "a server that lost the scripts (SCRIPT FLUSH, FUNCTION FLUSH) is reloaded transparently" {
 	sctl create --agent a1 --id s1 >/dev/null
 	rcli SCRIPT FLUSH >/dev/null
+	rcli FUNCTION FLUSH >/dev/null
 	run sctl emit s1 --actor a1 --type modified
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .seq)" 1
 	rcli SCRIPT FLUSH >/dev/null
+	rcli FUNCTION FLUSH >/dev/null
 	run sctl join s1 a2
 	assert_success
 	rcli SCRIPT FLUSH >/dev/null
+	rcli FUNCTION FLUSH >/dev/null
 	run bash -c "echo '{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a2\",\"type\":\"fixed\"}' | REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch"
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .result.seq)" 2

@@ -322,7 +322,9 @@ scripts_flushed_midrun() {
 		< "$BATS_TEST_TMPDIR/in.jsonl" > "$BATS_TEST_TMPDIR/out.jsonl" 2> "$BATS_TEST_TMPDIR/err" &
 	local pid=$! flushes=0
 	while kill -0 "$pid" 2>/dev/null; do
+		# both caches: FCALL's library and EVALSHA's scripts
 		rcli SCRIPT FLUSH >/dev/null
+		rcli FUNCTION FLUSH >/dev/null
 		flushes=$((flushes + 1))
 		sleep 0.01
 	done

@@ -71,6 +71,7 @@ struct sb_scn {
 	int per_slot;                /* a cluster: each session's companions are its slot's */
 	struct sb_node *nodes;       /* a cluster: its masters (nodes.c), else NULL */
 	int nnodes;
+	int scripts;                 /* enum sess_script_mode the setup chose (the clients' too) */
 };
 
 /* Per client: its random state and where it is in its cycle. */

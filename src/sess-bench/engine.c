@@ -284,7 +284,7 @@ static int reconnect(struct worker *w, struct conn *c, uint64_t now)
 	/* opened after the failovers heard so far: a switch heard before
 	 * this reopen must not reopen it again */
 	c->gen = __atomic_load_n(&run->gen, __ATOMIC_ACQUIRE);
-	if (sess_conn_reopen(&c->sc, &w->err) || sess_script_load_all(&c->sc, &w->err)) {
+	if (sess_conn_reopen(&c->sc, &w->err) || sess_script_prepare(&c->sc, &w->err)) {
 		sess_err_prefix(&w->err, "after a failover, no primary to go on with");
 		return -1;
 	}
@@ -494,6 +494,8 @@ int sb_run(struct sb_scn *s, const struct sess_config *cfg, sb_interval_fn each,
 			if (s->nnodes ? sess_conn_open_at(&c->sc, &run.node_cfg, &s->nodes[c->cl.node].ep, err)
 				      : sess_conn_open(&c->sc, cfg, err))
 				goto done;
+			/* the setup loaded what this mode needs on every master */
+			c->sc.scripts = s->scripts;
 		}
 	}
 	run.t_start = sb_now_ns();

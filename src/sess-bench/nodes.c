@@ -37,9 +37,9 @@ int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *er
 		return sess_err_set(err, SESS_E_USAGE, "cluster_scenario",
 				    "%s does not run on a Redis Cluster yet (its operations span masters); run emit, get, checkpoint, join-leave or agents there",
 				    s->name);
-	/* the engine's EVALSHA finds the scripts on every master (setup
-	 * loaded them before it knew it was on a cluster) */
-	if ((m = sess_cluster_masters(conn, err)) < 0 || sess_script_load_all(conn, err))
+	/* the engine's calls find the library (or the scripts) on every
+	 * master: setup loaded them before it knew it was on a cluster */
+	if ((m = sess_cluster_masters(conn, err)) < 0 || sess_script_prepare(conn, err))
 		return -1;
 	if (!(s->nodes = calloc((size_t)m, sizeof *s->nodes)))
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
@@ -88,7 +88,8 @@ static int srv_info(struct sess_conn *conn, struct sb_srv *v, struct sess_err *e
 	/* cmdstat_NAME:calls=N,usec=N,... */
 	for (p = info; (p = strstr(p, "cmdstat_")); p++) {
 		const char *c1 = strstr(p, "calls="), *u = strstr(p, "usec="), *nl = strchr(p, '\n');
-		int script = !strncmp(p, "cmdstat_eval:", 13) || !strncmp(p, "cmdstat_evalsha:", 16);
+		int script = !strncmp(p, "cmdstat_eval:", 13) || !strncmp(p, "cmdstat_evalsha:", 16) ||
+			     !strncmp(p, "cmdstat_fcall:", 14);
 		if (c1 && u && (!nl || (c1 < nl && u < nl))) {
 			v->calls += strtod(c1 + 6, NULL);
 			v->usec += strtod(u + 5, NULL);

@@ -155,6 +155,12 @@ static int emit_cmd(const struct sb_scn *s, const char *id, const char *actor,
 	if (sess_emit_req_init_keys(s->cfg, id, &k, &req, err))
 		goto done;
 	if (sess_emit_req_add(&req, &ev, err) == 0 && (argc = sess_emit_req_argv(&req)) > 0) {
+		if (s->scripts == SESS_SCRIPTS_FCALL) { /* FCALL fn: EVALSHA's shape */
+			req.argv[0] = "FCALL";
+			req.argv[1] = sess_script_fn(SESS_LUA_EMIT);
+			req.lens[0] = 5;
+			req.lens[1] = strlen(req.argv[1]);
+		}
 		n = redisFormatCommandArgv(cmd, argc, req.argv, req.lens);
 		if (n > 0) {
 			*len = (size_t)n;
@@ -175,8 +181,9 @@ int sb_scn_setup(struct sb_scn *s, struct sess_ctx *ctx, struct sess_err *err)
 	long i, n = s->o->sessions;
 	int need_emit = !strcmp(s->name, "emit") || !strcmp(s->name, "mixed");
 
-	if (sess_script_load_all(ctx->conn, err) || (s->per_slot = sess_conn_cluster(ctx->conn, err)) < 0)
+	if (sess_script_prepare(ctx->conn, err) || (s->per_slot = sess_conn_cluster(ctx->conn, err)) < 0)
 		return -1;
+	s->scripts = (int)sess_script_mode(ctx->conn);
 	s->event_json = event_json(s->o, "a1");
 	if (!(s->ids = calloc((size_t)n, sizeof *s->ids)) || !s->event_json)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
@@ -250,6 +257,7 @@ static int script(const struct sb_scn *s, struct sess_conn *conn, enum sess_scri
 	sess_keys_init(&k, s->cfg->prefix, id);
 	sess_keys_tag(&k, s->cfg->prefix, sess_key_tag(id, s->per_slot));
 	argc = sess_script_argv(sc, nkeys, k.v, nargs, args, argv, lens, nk);
+	sess_script_word(conn, sc, argv, lens);
 	return sess_conn_append(conn, argc, argv, lens, NULL);
 }
 

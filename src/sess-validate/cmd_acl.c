@@ -18,20 +18,26 @@
  * companion keys (layout 3) a session has and whether a SCAN walks one
  * server or every master (never sent with redis.cluster yes or no) */
 #define SOMETIMES " role? select? cluster|myid? cluster|slots? asking?"
+/* the session scripts: FCALL of the library (Redis 7); FUNCTION LOAD
+ * when it is missing on a node (a user refused it, or a server without
+ * FUNCTION, takes the EVALSHA path: EVALSHA, then SCRIPT LOAD before a
+ * pipeline and EVAL after a flush) */
+#define EVALSHA " evalsha? script|load? eval?"
+#define FUNCTIONS " function|load?" EVALSHA
 /* the modes that send no other INFO */
 #define SOMETIMES_INFO " info?" SOMETIMES
 
 const struct sv_acl_mode sv_acl_modes[] = {
 	{"sessctl", "read", "get, events (--follow), list, agents, checkpoints, checkpoint show, stats, watch",
-	 "evalsha script|load? eval? exists get hget hgetall hmget lrange pttl zcard zcount zrevrange"
+	 "fcall" FUNCTIONS " exists get hget hgetall hmget lrange pttl zcard zcount zrevrange"
 	 " subscribe psubscribe zrange?" SOMETIMES_INFO,
 	 "~%p:*", "&%p:* &%n"},
 	{"sessctl", "write", "create, join, leave, emit, checkpoint, touch, complete, delete, batch, shell",
-	 "evalsha script|load? eval? del exists get hdel hincrby hkeys hmget hset pexpire pttl"
+	 "fcall" FUNCTIONS " del exists get hdel hincrby hkeys hmget hset pexpire pexpiretime pttl"
 	 " publish rpush set time zadd zrem wait?" SOMETIMES_INFO,
 	 "~%p:*", "&%p:*"},
 	{"sessctl", "maintenance", "maintenance (prune the index, trim logs)",
-	 "evalsha eval script|load? get hmget pttl zcard zrange zrangebyscore zrem? hset? ltrim? pexpire? rpush? wait?"
+	 "fcall" FUNCTIONS " get hmget pttl zcard zrange zrangebyscore zrem? hset? ltrim? pexpire? rpush? wait?"
 	 " exists?" SOMETIMES_INFO,
 	 "~%p:*", ""},
 	{"sess-replay", "read", "play, state, diff, verify, export, list, show, stats",
@@ -69,7 +75,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "exists get hgetall info ping publish subscribe zcard zcount zrandmember" SOMETIMES,
 	 "~%p:*", "&%p:*"},
 	{"sess-bench", "run", "every scenario and cleanup (keys under sessbench:)",
-	 "evalsha script|load eval? del exists get hdel hgetall hincrby hkeys hmget hset llen pexpire pttl"
+	 "fcall function|load" EVALSHA " del exists get hdel hgetall hincrby hkeys hmget hset llen pexpire pexpiretime pttl"
 	 " publish rpush scan set time unlink zadd zrem zrevrange info? memory|usage? wait?" SOMETIMES,
 	 "~sessbench:*", "&sessbench:*"},
 };
@@ -196,6 +202,8 @@ static int cmd_acl(struct cli_app *a, void *opts, int argc, char **argv)
  * arity, the keys and the channels): %k a key of the mode, %c a channel,
  * %P the mode's channel patterns (PSUBSCRIBE's are compared literally). */
 static const char *const examples[][6] = {
+	{"fcall", "sesskit_probe", "1", "%k", NULL},
+	{"function|load", "#!lua name=sesskit_probe", NULL},
 	{"evalsha", "0000000000000000000000000000000000000000", "1", "%k", NULL},
 	{"eval", "return 1", "1", "%k", NULL},
 	{"script|load", "return 1", NULL},
@@ -203,7 +211,7 @@ static const char *const examples[][6] = {
 	{"exists", "%k", NULL}, {"get", "%k", NULL}, {"set", "%k", "v", NULL}, {"del", "%k", NULL},
 	{"unlink", "%k", NULL}, {"dump", "%k", NULL}, {"rename", "%k", "%k", NULL},
 	{"restore", "%k", "0", "x", NULL}, {"pttl", "%k", NULL}, {"pexpire", "%k", "1000", NULL},
-	{"pexpireat", "%k", "1000", NULL},
+	{"pexpireat", "%k", "1000", NULL}, {"pexpiretime", "%k", NULL},
 	{"hget", "%k", "f", NULL}, {"hgetall", "%k", NULL}, {"hmget", "%k", "f", NULL},
 	{"hset", "%k", "f", "v", NULL}, {"hdel", "%k", "f", NULL}, {"hkeys", "%k", NULL},
 	{"hexists", "%k", "f", NULL}, {"hincrby", "%k", "f", "1", NULL}, {"hscan", "%k", "0", NULL},

@@ -229,7 +229,7 @@ static int cmd_batch(struct cli_app *a, void *opts, int argc, char **argv)
 	if ((rc = cli_connect(a)))
 		return rc;
 	b.durable = sess_durable_on(&a->cfg);
-	if (sess_script_load_all(&a->conn, &a->err) || sess_check_layout(&a->ctx, &a->err))
+	if (sess_script_prepare(&a->conn, &a->err) || sess_check_layout(&a->ctx, &a->err))
 		return cli_app_fail(a);
 	sess_pipe_init(&b.pipe, &a->conn);
 	/* the ring holds lines of emits, and records of failed lines */

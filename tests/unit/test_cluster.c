@@ -766,6 +766,7 @@ static int case_scripts(void)
 
 	if (setup("yes", 5000))
 		return 1;
+	snprintf(cfg.scripts, sizeof cfg.scripts, "eval"); /* the EVALSHA path */
 	ok(sess_conn_open(&c, &cfg, &err) == 0, "connected");
 	owner = port_of(&c, slot);
 	for (k = 0; k < 3; k++)
@@ -838,6 +839,108 @@ static int case_scripts(void)
 	return 0;
 }
 
+/* The masters (a bit per port) that hold this sesskit's library. */
+static int with_library(void)
+{
+	int k, mask = 0;
+
+	for (k = 0; k < 3; k++) {
+		struct sess_conn n;
+		struct sess_err err;
+		redisReply *r;
+		if (node(&n, ports[k]))
+			continue;
+		r = sess_conn_cmdf(&n, &err, "FUNCTION LIST LIBRARYNAME %s", sess_lua_library_name);
+		if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1)
+			mask |= 1 << k;
+		if (r)
+			freeReplyObject(r);
+		sess_conn_close(&n);
+	}
+	return mask;
+}
+
+/* The FCALL path (redis.scripts auto on Redis 7): the library is loaded on
+ * every master when one lacks it, in a single call and in a pipeline
+ * over every master after FUNCTION FLUSH ("Function not found" is the
+ * NOSCRIPT of functions: a new node, a failover to an empty one). */
+static int case_functions(void)
+{
+	struct sess_conn c;
+	struct sess_err err;
+	const char *key = "{scr}k";
+	int k, fcalls = 0;
+	redisReply *r;
+
+	if (setup("yes", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0, "connected");
+	for (k = 0; k < 3; k++) {
+		on_node(ports[k], "FUNCTION FLUSH", NULL, NULL);
+		on_node(ports[k], "SCRIPT FLUSH", NULL, NULL);
+		on_node(ports[k], "CONFIG RESETSTAT", NULL, NULL);
+	}
+	r = sess_script_call(&c, SESS_LUA_CREATE, 1, &key, 0, NULL, &err);
+	ok(r || !strstr(err.msg, "Function"), "FCALL after FUNCTION FLUSH ran (%s)", r ? "a reply" : err.msg);
+	if (r)
+		freeReplyObject(r);
+	ok(with_library() == 7, "the library was loaded on every master (mask %d)", with_library());
+	ok(sess_script_mode(&c) == SESS_SCRIPTS_FCALL, "the connection calls functions");
+	/* FUNCTION FLUSH on one master only: a new node, or a failover */
+	on_node(ports[1], "FUNCTION FLUSH", NULL, NULL);
+	ok(sess_script_prepare(&c, &err) == 0 && with_library() == 7,
+	   "sess_script_prepare loads it where it is missing (mask %d)", with_library());
+	{
+		struct sess_pipe p;
+		const char *argv[SESS_SCRIPT_MAXARGS + 3];
+		size_t lens[SESS_SCRIPT_MAXARGS + 3];
+		char nk[8], keys[30][32];
+		int i, argc, bad = 0, refused = 0;
+		for (k = 0; k < 3; k++)
+			on_node(ports[k], "FUNCTION FLUSH", NULL, NULL);
+		sess_pipe_init(&p, &c);
+		for (i = 0; i < 30; i++) {
+			const char *kp = keys[i];
+			snprintf(keys[i], sizeof keys[i], "{f%d}k", i);
+			argc = sess_script_argv(SESS_LUA_CREATE, 1, &kp, 0, NULL, argv, lens, nk);
+			if (sess_pipe_argv(&p, SESS_LUA_CREATE, i, argc, argv, lens, &err))
+				bad++;
+		}
+		for (i = 0; i < 30; i++) {
+			long tag = -1;
+			if (sess_pipe_next(&p, &r, &tag, &err)) {
+				bad++;
+				break;
+			}
+			bad += tag != i;
+			refused += sess_script_is_fn_refusal(r) || sess_script_is_noscript(r);
+			/* create refuses one key: the script ran */
+			bad += !(r->type == REDIS_REPLY_ERROR && strstr(r->str, "SESSBADARG"));
+			freeReplyObject(r);
+		}
+		sess_pipe_free(&p);
+		ok(bad == 0 && refused == 0,
+		   "30 FCALLs over 3 flushed masters: every one ran, in order (%d bad, %d refused)", bad, refused);
+	}
+	ok(with_library() == 7, "the library is back on every master (mask %d)", with_library());
+	for (k = 0; k < 3; k++) {
+		const char *st;
+		struct sess_conn n;
+		if (node(&n, ports[k]))
+			continue;
+		if ((r = sess_conn_cmdf(&n, &err, "INFO commandstats"))) {
+			st = r->str ? strstr(r->str, "cmdstat_fcall:calls=") : NULL;
+			fcalls += st ? atoi(st + 20) : 0;
+			ok(!r->str || !strstr(r->str, "cmdstat_evalsha:"), "no EVALSHA on master %d", k);
+			freeReplyObject(r);
+		}
+		sess_conn_close(&n);
+	}
+	ok(fcalls >= 31, "the calls were FCALLs (%d)", fcalls);
+	sess_conn_close(&c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "slot";
@@ -868,6 +971,8 @@ int main(int argc, char **argv)
 		rc = case_failover();
 	else if (!strcmp(what, "lost"))
 		rc = case_lost();
+	else if (!strcmp(what, "functions"))
+		rc = case_functions();
 	else if (!strcmp(what, "scripts"))
 		rc = case_scripts();
 	else {

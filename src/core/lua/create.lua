@@ -45,8 +45,9 @@ redis.call('HSET', KEYS[1], S_F_VERSION, S_LAYOUT, S_F_STATE, S_WORKING, S_F_CRE
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], S_F_METADATA, ARGV[4]) end
 redis.call('PEXPIRE', KEYS[1], ttl * 1000)
 redis.call('PEXPIRE', KEYS[5], ttl * 1000)
-redis.call('ZADD', KEYS[6], now + ttl * 1000, id)
-redis.call('ZADD', agent_key(agent), now + ttl * 1000, id)
+local at = expiry_of(now, ttl * 1000)
+redis.call('ZADD', KEYS[6], at, id)
+redis.call('ZADD', agent_key(agent), at, id)
 redis.call('ZADD', KEYS[8], now, agent)
 redis.call('HINCRBY', KEYS[7], S_STAT_SESSIONS, 1)
 return {now, ttl * 1000}

@@ -125,7 +125,7 @@ end
 local m
 m, e = load_meta(unpack(fields))
 if not m then return e end
-local meta = by_name(m, fields)
+local meta = META_BY_NAME
 -- ids seen before: stored ones, then the ones stored by this call
 local known = {}
 if #eids > 0 then
@@ -233,7 +233,7 @@ for t = 1, #types do redis.call('HINCRBY', KEYS[7], S_STAT_TYPE_PREFIX .. types[
 -- first events), a new eventids hash, the checkpoints hash (it may be new)
 if now - tonumber(meta[S_F_REF] or 0) >= 1000 then
   expire_all(ttl * 1000, now)
-  redis.call('ZADD', KEYS[6], 'XX', now + ttl * 1000, id)
+  redis.call('ZADD', KEYS[6], 'XX', expiry_of(now, ttl * 1000), id)
 else
   if created_log then redis.call('PEXPIRE', KEYS[2], ttl * 1000) end
   if #newids > 0 then redis.call('PEXPIRE', KEYS[4], ttl * 1000) end

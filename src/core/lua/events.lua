@@ -1,5 +1,6 @@
 -- events: KEYS meta, events; ARGV from seq, to seq (0 = last), limit (0 = all)
 -- returns {base, last seq, stored events...}
+-- flags: no-writes (a Redis Function registered so: FCALL_RO and read-only replicas take it)
 local _, e = check_call(2, 3)
 if e then return e end
 local from, to, limit

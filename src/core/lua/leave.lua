@@ -27,6 +27,6 @@ local chain = record(m[5], 'leave', tonumber(m[4]), now, '"a":"' .. agent .. '"'
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], S_F_UPDATED, now, S_F_AGENTS, n, S_F_CHAIN, chain)
 expire_all(ttl, now)
-redis.call('ZADD', KEYS[6], 'XX', now + ttl, id)
+redis.call('ZADD', KEYS[6], 'XX', expiry_of(now, ttl), id)
 redis.call('ZREM', agent_key(agent), id)
 return {n, now, ttl}

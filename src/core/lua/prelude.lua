@@ -38,6 +38,16 @@ local function expire_all(ms, now)
   redis.call('HSET', KEYS[1], S_F_REF, now)
 end
 
+-- The session's expiry as its keys have it, for its index scores, read
+-- after the PEXPIRE (PEXPIRETIME, Redis 7), so the index and the keys
+-- agree exactly; before Redis 7 (or refused by the ACL), the script's
+-- clock plus the TTL just set, within a millisecond of it.
+local function expiry_of(now, ms)
+  local at = redis.pcall('PEXPIRETIME', KEYS[1])
+  if type(at) == 'number' and at > 0 then return at end
+  return now + ms
+end
+
 -- A whole number as JSON and the chain write it (tostring gives 1e+15).
 local function num(v)
   return string.format('%d', v)
@@ -287,20 +297,23 @@ end
 -- caller changes the session, so a fenced one (field moved, set by
 -- sess-migrate sync --cutover) is refused with 'SESSMOVED <where>'. The
 -- fence rides in the same HMGET, after the names (so m[i + 1] stays the
--- i-th name's value): the hot emit path pays no extra call.
+-- i-th name's value; m[#names + 2] is the fence): the hot emit path pays
+-- no extra call. Returns m; META_BY_NAME is then the same values by name.
+local META_BY_NAME
 local function read_meta(writes, ...)
   local names = {...}
-  local m = redis.call('HMGET', KEYS[1], S_F_VERSION, S_F_MOVED, ...)
+  local n = #names
+  names[n + 1] = S_F_MOVED
+  local m = redis.call('HMGET', KEYS[1], S_F_VERSION, unpack(names))
   local got = {}
   if not m[1] then return nil, redis.error_reply('SESSNOTFOUND session not found') end
   if m[1] ~= S_LAYOUT then
     return nil, redis.error_reply('SESSLAYOUT session has layout version ' .. m[1])
   end
-  if writes and m[2] then
-    return nil, redis.error_reply('SESSMOVED ' .. m[2])
+  if writes and m[n + 2] then
+    return nil, redis.error_reply('SESSMOVED ' .. m[n + 2])
   end
-  table.remove(m, 2)
-  for i = 1, #names do
+  for i = 1, n do
     local e = check_stored(names[i], m[i + 1])
     if e then return nil, e end
     got[names[i]] = m[i + 1]
@@ -309,6 +322,7 @@ local function read_meta(writes, ...)
     return nil, badarg(string.format('stored field base of %s (%s) is past its seq (%s); the session is damaged',
       KEYS[1], got[S_F_BASE], got[S_F_SEQ]))
   end
+  META_BY_NAME = got
   return m
 end
 
@@ -390,14 +404,17 @@ end
 -- leaves half a change (Redis does not roll a script back). The reply is
 -- NOPERM naming the command, as Redis's own. chan: the channel PUBLISH
 -- uses, if any; KEYS[1] stands for the keys (they share the prefix).
+local ACL_ARGS
 local function acl_refused(chan, ...)
   if not redis.acl_check_cmd then return nil end
-  -- built here, not with the prelude: scripts that do not write never pay
-  local ACL_ARGS = {hset = {'f', 'v'}, hdel = {'f'}, hincrby = {'f', '1'}, rpush = {'v'},
+  -- built at the first call, not with the prelude: scripts that do not
+  -- write never pay (a Function keeps it from call to call)
+  ACL_ARGS = ACL_ARGS or {hset = {'f', 'v'}, hdel = {'f'}, hincrby = {'f', '1'}, rpush = {'v'},
     zadd = {'1', 'm'}, zrem = {'m'},
     pexpire = {'1'}, pexpireat = {'1'}, ltrim = {'0', '1'}, sadd = {'m'}, restore = {'0', 'x'},
     del = {}, persist = {}}
-  for _, c in ipairs({...}) do
+  for i = 1, select('#', ...) do
+    local c = select(i, ...)
     local ok
     if c == 'publish' then ok = redis.acl_check_cmd(c, chan, 'm')
     elseif c == 'rename' then ok = redis.acl_check_cmd(c, KEYS[1], KEYS[1])

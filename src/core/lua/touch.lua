@@ -19,5 +19,5 @@ local now = now_ms()
 local chain = record(m[3], 'touch', tonumber(m[2]), now, '"ttl":' .. num(ttl))
 redis.call('HSET', KEYS[1], S_F_TTL, ttl, S_F_CHAIN, chain)
 expire_all(ttl * 1000, now)
-redis.call('ZADD', KEYS[6], now + ttl * 1000, id)
+redis.call('ZADD', KEYS[6], expiry_of(now, ttl * 1000), id)
 return {now, ttl * 1000}

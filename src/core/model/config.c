@@ -387,6 +387,8 @@ static const struct sess_setting settings[] = {
 	  .values = "auto yes no"),
 	S("redis.clusterNodes", cluster_nodes, "more cluster nodes to discover the slots from, host:port[,host:port...]",
 	  .pattern = "^[^,]+(,[^,]+)*$"),
+	S("redis.scripts", scripts, "how the session scripts are called: functions (FCALL, Redis 7+), eval (EVALSHA), or auto (FCALL where the server has FUNCTION and the user may use it)",
+	  .values = "auto functions eval"),
 	N("redis.waitReplicas", T_INT, wait_replicas, 0, 1000,
 	  "replicas a write waits for (WAIT) before it is ok; default 1 through Sentinel, else 0"),
 	N("redis.waitTimeout", T_INT, wait_timeout_ms, 1, 3600000, "how long WAIT waits, milliseconds",
@@ -753,6 +755,7 @@ int sess_config_load_env(struct sess_config *cfg, sess_env_fn env,
 		{"REDIS_CLUSTER", "redis.cluster"},
 		{"REDIS_CLUSTER_NODES", "redis.clusterNodes"},
 		{"REDIS_WAIT_TIMEOUT", "redis.waitTimeout"},
+		{"REDIS_SCRIPTS", "redis.scripts"},
 	};
 	size_t i;
 

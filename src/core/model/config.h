@@ -72,6 +72,11 @@ struct sess_config {
 	 * redirection; cluster_nodes: more seeds, "host:port,host:port" */
 	char cluster[8];
 	char cluster_nodes[1024];
+	/* how the session scripts are called (core/redis/scripts.h):
+	 * "functions" (FCALL of the library, FUNCTION LOAD), "eval"
+	 * (EVALSHA), or "auto" (also ""): FCALL where the server has
+	 * FUNCTION and the user may use it, else EVALSHA */
+	char scripts[12];
 };
 
 /* The settings table: every key a config file may hold, its type and

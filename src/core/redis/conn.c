@@ -650,6 +650,7 @@ void sess_conn_close(struct sess_conn *c)
 {
 	sess_cluster_free(c);
 	c->owed = 0;
+	c->scripts = 0; /* reopened: perhaps another server */
 	sess_stream_close(&c->st);
 	if (c->reader)
 		redisReaderFree(c->reader);

@@ -55,6 +55,7 @@ struct sess_conn {
 	struct sess_cluster *cl;       /* non-NULL: a cluster conn (cluster.h) */
 	char last_err[200];            /* the last error reply read (EXECABORT's cause) */
 	int standalone;                /* sess_conn_cluster found no cluster */
+	int scripts;                   /* enum sess_script_mode (scripts.h); 0 until known */
 };
 
 /* Connect, authenticate and select the database. On failure the conn is

@@ -10,18 +10,24 @@
 
 /* The command on line `line` of the embedded script whose SHA1 is sha
  * (what a script refused by the ACL names: "script: SHA, on
- * @user_script:LINE."), at out; "" when not known. */
-static void script_command(const char *sha, long line, char *out, size_t n)
+ * @user_script:LINE."), or of the library when it is one of its functions
+ * ("script: skHASH_NAME, on @user_function:LINE."), at out; "" when not
+ * known. */
+static void script_command(const char *sha, int function, long line, char *out, size_t n)
 {
-	size_t i;
-	const char *p, *call;
+	size_t i, fl;
+	const char *p, *call, *src = NULL;
 
 	out[0] = '\0';
-	for (i = 0; i < SESS_LUA_COUNT && strncmp(sess_lua_scripts[i].sha, sha, 40); i++)
-		;
-	if (i == SESS_LUA_COUNT || line < 1)
+	for (i = 0; i < SESS_LUA_COUNT && !src; i++) {
+		fl = strlen(sess_lua_scripts[i].fn);
+		if (function ? !strncmp(sess_lua_scripts[i].fn, sha, fl) && sha[fl] == ','
+			     : !strncmp(sess_lua_scripts[i].sha, sha, 40))
+			src = function ? sess_lua_library : sess_lua_scripts[i].src;
+	}
+	if (!src || line < 1)
 		return;
-	for (p = sess_lua_scripts[i].src; p && --line > 0; p = strchr(p, '\n'))
+	for (p = src; p && --line > 0; p = strchr(p, '\n'))
 		if (*p == '\n')
 			p++;
 	if (!p)
@@ -52,8 +58,11 @@ int sess_conn_noperm(const char *where, const struct sess_config *cfg, const cha
 			cmd[i] = q[i];
 		cmd[i] = '\0';
 	} else if (strstr(s, "can't run this command") && at) {
-		const char *l = strstr(at, "@user_script:");
-		script_command(at + 8, l ? atol(l + 13) : 0, cmd, sizeof cmd);
+		const char *l = strstr(at, "@user_script:"), *f = strstr(at, "@user_function:");
+		if (f)
+			script_command(at + 8, 1, atol(f + 15), cmd, sizeof cmd);
+		else
+			script_command(at + 8, 0, l ? atol(l + 13) : 0, cmd, sizeof cmd);
 	}
 	if (cmd[0] && strstr(s, "or on its keys")) /* a sesskit script's own check */
 		return sess_err_set(err, SESS_E_AUTH, "permission",

@@ -82,11 +82,65 @@ int sess_pipe_format(char **out, int argc, const char **argv, const size_t *lens
 	return (int)sess_cmd_format(cmd, argc, argv, lens);
 }
 
+/* cmd, a script call in the wire format ("*N\r\n$7\r\nEVALSHA\r\n$40\r\n
+ * SHA\r\n" and the rest), with its first two arguments replaced by w0
+ * and w1 (FCALL and the function, or EVAL and the source). Returns the
+ * new command (caller frees) and its length, or NULL. */
+static char *re_head(const char *cmd, size_t len, const char *w0, const char *w1,
+		     size_t *outlen)
+{
+	const char *p = cmd, *end = cmd + len, *rest;
+	size_t w0len = strlen(w0), w1len = strlen(w1), head, n;
+	char *out;
+	int i;
+
+	/* the count line, then two bulk strings to skip */
+	if (!(p = memchr(p, '\n', (size_t)(end - p))))
+		return NULL;
+	head = (size_t)(++p - cmd);
+	rest = p;
+	for (i = 0; i < 2; i++) {
+		long blen;
+		if (rest >= end || *rest != '$')
+			return NULL;
+		blen = strtol(rest + 1, NULL, 10);
+		if (!(rest = memchr(rest, '\n', (size_t)(end - rest))))
+			return NULL;
+		rest += 1 + blen + 2;
+		if (rest > end)
+			return NULL;
+	}
+	n = head + 2 * 24 + w0len + w1len + 4 + (size_t)(end - rest);
+	if (!(out = malloc(n + 1)))
+		return NULL;
+	memcpy(out, cmd, head);
+	n = head + (size_t)sprintf(out + head, "$%zu\r\n%s\r\n$%zu\r\n", w0len, w0, w1len);
+	memcpy(out + n, w1, w1len);
+	n += w1len;
+	memcpy(out + n, "\r\n", 2);
+	n += 2;
+	memcpy(out + n, rest, (size_t)(end - rest));
+	n += (size_t)(end - rest);
+	*outlen = n;
+	return out;
+}
+
 int sess_pipe_argv(struct sess_pipe *p, int s, long tag, int argc,
 		   const char **argv, const size_t *lens, struct sess_err *err)
 {
-	char *cmd = NULL;
+	char *cmd = NULL, *fc;
 	int len = sess_pipe_format(&cmd, argc, argv, lens);
+	size_t flen;
+
+	/* a connection that calls functions: FCALL and the function's name
+	 * in place of EVALSHA and the SHA1 (the same shape) */
+	if (len > 0 && s >= 0 && argc >= 3 && !strcmp(argv[0], "EVALSHA") &&
+	    sess_script_mode(p->conn) == SESS_SCRIPTS_FCALL) {
+		fc = re_head(cmd, (size_t)len, "FCALL", sess_script_fn((enum sess_script)s), &flen);
+		free(cmd);
+		cmd = fc;
+		len = fc ? (int)flen : -1;
+	}
 
 	return push(p, cmd, len, s, tag, err);
 }
@@ -116,63 +170,32 @@ size_t sess_pipe_pending(const struct sess_pipe *p)
 
 static int refused(const struct sess_pipe_ent *e)
 {
-	return e->script >= 0 && sess_script_is_noscript(e->reply);
-}
-
-/* cmd, an EVALSHA of script sc in the wire format, as an EVAL of the
- * script's source: "*N\r\n$7\r\nEVALSHA\r\n$40\r\nSHA\r\n" and the rest
- * become "*N\r\n$4\r\nEVAL\r\n$LEN\r\nSOURCE\r\n" and the same rest.
- * Returns the new command (caller frees) and its length, or NULL. */
-static char *as_eval(const char *cmd, size_t len, int sc, size_t *outlen)
-{
-	const char *src = sess_script_source((enum sess_script)sc);
-	const char *p = cmd, *end = cmd + len, *rest;
-	size_t srclen = strlen(src), head, n;
-	char *out;
-	int i;
-
-	/* the count line, then two bulk strings to skip */
-	if (!(p = memchr(p, '\n', (size_t)(end - p))))
-		return NULL;
-	head = (size_t)(++p - cmd);
-	rest = p;
-	for (i = 0; i < 2; i++) {
-		long blen;
-		if (rest >= end || *rest != '$')
-			return NULL;
-		blen = strtol(rest + 1, NULL, 10);
-		if (!(rest = memchr(rest, '\n', (size_t)(end - rest))))
-			return NULL;
-		rest += 1 + blen + 2;
-		if (rest > end)
-			return NULL;
-	}
-	n = head + 10 + 24 + srclen + 2 + (size_t)(end - rest);
-	if (!(out = malloc(n + 1)))
-		return NULL;
-	memcpy(out, cmd, head);
-	n = head + (size_t)sprintf(out + head, "$4\r\nEVAL\r\n$%zu\r\n", srclen);
-	memcpy(out + n, src, srclen);
-	n += srclen;
-	memcpy(out + n, "\r\n", 2);
-	n += 2;
-	memcpy(out + n, rest, (size_t)(end - rest));
-	n += (size_t)(end - rest);
-	*outlen = n;
-	return out;
+	return e->script >= 0 && (sess_script_is_noscript(e->reply) ||
+				  sess_script_is_fn_refusal(e->reply));
 }
 
 /* The server lost the scripts: read every reply in flight, then send the
  * refused commands again in order as EVAL with the script's source, which
  * no flush in between can refuse (and which puts the script back in the
- * server's cache for the EVALSHAs after them). */
+ * server's cache for the EVALSHAs after them). FCALLs refused: the
+ * function missing: the library is loaded (on every master: nothing is in
+ * flight then) and they are sent again as they were; the server or the
+ * user without functions: the connection takes the EVALSHA path and they
+ * are sent as EVAL. */
 static int reload(struct sess_pipe *p, struct sess_err *err)
 {
+	int how = 0;
 	size_t i;
 
 	for (i = 0; i < p->n; i++)
 		if (!at(p, i)->reply && sess_conn_read(p->conn, &at(p, i)->reply, err))
 			return -1;
+	for (i = 0; i < p->n && !how; i++) {
+		struct sess_pipe_ent *e = at(p, i);
+		if (refused(e) && sess_script_is_fn_refusal(e->reply) &&
+		    (how = sess_script_fn_recover(p->conn, e->reply, err)) < 0)
+			return -1;
+	}
 	for (i = 0; i < p->n; i++) {
 		struct sess_pipe_ent *e = at(p, i);
 		size_t len;
@@ -180,7 +203,15 @@ static int reload(struct sess_pipe *p, struct sess_err *err)
 
 		if (!refused(e))
 			continue;
-		if (!(cmd = as_eval(e->cmd, e->len, e->script, &len)))
+		if (how == SESS_SCRIPTS_FCALL && sess_script_is_fn_refusal(e->reply)) {
+			freeReplyObject(e->reply);
+			e->reply = NULL;
+			if (sess_conn_append_raw(p->conn, e->cmd, e->len, err))
+				return -1;
+			continue;
+		}
+		if (!(cmd = re_head(e->cmd, e->len, "EVAL",
+				    sess_script_source((enum sess_script)e->script), &len)))
 			return sess_err_set(err, SESS_E_INTERNAL, NULL,
 					    "cannot send a script again: out of memory or a malformed command");
 		freeReplyObject(e->reply);

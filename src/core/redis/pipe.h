@@ -13,7 +13,11 @@
  * sending it again never applies it twice. (Only if another client loads
  * the scripts between two of our refused commands can a later one run
  * before an earlier one is re-sent; each reply still says what was
- * stored.)
+ * stored.) An FCALL refused because the function is missing ("Function
+ * not found") is handled the same way: the library is loaded again, then
+ * the refused FCALLs sent again in order; one refused because the server
+ * or the user has no functions is sent again as EVAL, and the connection
+ * takes the EVALSHA path from then on.
  *
  * Contract: while commands are in flight, the connection is the pipe's:
  * no other command may be sent on it. A struct sess_pipe owns copies of
@@ -45,7 +49,8 @@ struct sess_pipe {
 void sess_pipe_init(struct sess_pipe *p, struct sess_conn *conn);
 void sess_pipe_free(struct sess_pipe *p);
 
-/* Send EVALSHA of script s (argv as sess_script_argv lays it out), or a
+/* Send EVALSHA of script s (argv as sess_script_argv lays it out; FCALL
+ * of its function when the connection calls functions: scripts.h), or a
  * plain command when s is -1. tag comes back with the reply. */
 int sess_pipe_argv(struct sess_pipe *p, int s, long tag, int argc,
 		   const char **argv, const size_t *lens, struct sess_err *err);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bats
+# The differential test of the session scripts (tests/helpers/emit_diff.py
+# says what it runs and compares): the scripts as they were before the
+# emit path was rewritten (tests/data/lua-ref, whole texts as Redis got
+# them) against the built ones by EVALSHA and the built library by FCALL,
+# step by step: every reply, every key's type, value and expiry, every
+# published message.
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load helpers/redis
+	common_setup_file
+	redis_start_named EVS
+	redis_start_named FNS
+}
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() { load helpers/redis; common_setup; }
+
+@test "today's scripts and the new ones, by EVALSHA and by FCALL: the same replies, keys, expiries and messages" {
+	run -0 python3 "$SESSKIT_SRCDIR/tests/helpers/emit_diff.py" "$SESSKIT_SRCDIR/tests/data/lua-ref" \
+		"$SESSKIT_BUILDDIR/src/core/lua-full" ref="$REDIS_SOCK" evalsha="$EVS_SOCK" fcall="$FNS_SOCK"
+	[[ ${lines[-1]} =~ ^([0-9]+)\ steps,\ ([0-9]+)\ messages,\ 0\ differences$ ]] || fail "$output"
+	[ "${BASH_REMATCH[1]}" -ge 70 ] || fail "only ${BASH_REMATCH[1]} steps"
+	[ "${BASH_REMATCH[2]}" -ge 15 ] || fail "only ${BASH_REMATCH[2]} messages"
+}
+
+@test "the differential test fails on a difference (a counter one off in the new emit)" {
+	cp -r "$SESSKIT_BUILDDIR/src/core/lua-full" "$BATS_TEST_TMPDIR/mut"
+	sed -i "s/redis.call('HINCRBY', KEYS\[7\], S_STAT_EVENTS, #log)/redis.call('HINCRBY', KEYS[7], S_STAT_EVENTS, #log + 1)/" \
+		"$BATS_TEST_TMPDIR/mut/library.lua"
+	! cmp -s "$BATS_TEST_TMPDIR/mut/library.lua" "$SESSKIT_BUILDDIR/src/core/lua-full/library.lua" ||
+		fail "the mutation did not apply: update this test with the emit script"
+	run -1 python3 "$SESSKIT_SRCDIR/tests/helpers/emit_diff.py" "$SESSKIT_SRCDIR/tests/data/lua-ref" \
+		"$BATS_TEST_TMPDIR/mut" ref="$REDIS_SOCK" fcall="$FNS_SOCK"
+	[[ $output == *"fcall"*"stats differs"* ]] || fail "$output"
+}
+
+# index_exact DIR: the scripts of DIR (whole texts), their clock (TIME) set
+# 5 s behind the server's: create, join, emit, touch and leave each score
+# the index (and the agent's index) by the keys' expiry, not by the clock
+index_exact() {
+	local dir=$1 n sha
+	declare -A sha
+	for n in create join leave emit touch; do
+		sha[$n]=$(sed "s/redis.call('TIME')/redis.call('HMGET', 'difftest:clock', 's', 'us')/" "$dir/$n.lua" |
+			rcli -x SCRIPT LOAD) || return 1
+	done
+	local -a k=('sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids'
+		'sess:{s1}:history' 'sess:#{all}:index' 'sess:#{all}:stats' 'sess:#{all}:agents')
+	rcli HSET difftest:clock s $(($(date +%s) - 5)) us 0 >/dev/null
+	same() {
+		local at
+		at=$(rcli PEXPIRETIME 'sess:{s1}:meta')
+		[ "$(rcli ZSCORE 'sess:#{all}:index' s1)" = "$at" ] || { echo "$1: index $(rcli ZSCORE 'sess:#{all}:index' s1), keys $at"; return 1; }
+		[ -z "${2:-}" ] || [ "$(rcli ZSCORE "sess:#{all}:agent:$2" s1)" = "$at" ] ||
+			{ echo "$1: $2's index $(rcli ZSCORE "sess:#{all}:agent:$2" s1), keys $at"; return 1; }
+	}
+	rcli EVALSHA "${sha[create]}" 8 "${k[@]}" agent:a1 a1 600 '' >/dev/null && same create a1 || return 1
+	rcli EVALSHA "${sha[join]}" 8 "${k[@]}" agent:a2 >/dev/null && same join a2 || return 1
+	rcli HSET 'sess:{s1}:meta' ref 0 >/dev/null # the emit restarts the TTLs
+	rcli EVALSHA "${sha[emit]}" 8 "${k[@]}" 0 0 'sess:{s1}:notify' s1 '' '"t":"x","a":"a1"}' >/dev/null && same emit || return 1
+	rcli EVALSHA "${sha[touch]}" 8 "${k[@]}" 900 >/dev/null && same touch || return 1
+	rcli EVALSHA "${sha[leave]}" 8 "${k[@]}" agent:a2 60 >/dev/null || return 1
+	same leave
+}
+
+@test "the index is scored by the keys' expiry (PEXPIRETIME), not the script's clock; the old scripts were not" {
+	run -0 index_exact "$SESSKIT_BUILDDIR/src/core/lua-full"
+	rcli FLUSHALL >/dev/null
+	cp "$SESSKIT_BUILDDIR/src/core/lua-full/touch.lua" "$BATS_TEST_TMPDIR/"
+	cp "$SESSKIT_SRCDIR"/tests/data/lua-ref/*.lua "$BATS_TEST_TMPDIR/"
+	run -1 index_exact "$BATS_TEST_TMPDIR"
+	[[ $output == "create: index "* ]] || fail "$output"
+}
