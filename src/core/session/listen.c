@@ -204,8 +204,10 @@ static int handle(struct sess_listen *l, struct sess_listen_sub *s, redisReply *
 	return 0;
 }
 
-/* Wait up to timeout_ms for a message (1), 0 none, -1 err. */
-static int pump(struct sess_listen *l, int timeout_ms, redisReply **out, struct sess_err *err)
+/* Wait up to timeout_ms for a message (1), 0 none (or, when opening,
+ * every channel subscribed), -1 err. */
+static int pump(struct sess_listen *l, int timeout_ms, int opening, redisReply **out,
+		struct sess_err *err)
 {
 	long long deadline = sess_stream_now_ms() + timeout_ms;
 	struct pollfd *pfd;
@@ -241,6 +243,8 @@ static int pump(struct sess_listen *l, int timeout_ms, redisReply **out, struct 
 				return -1;
 			buffered |= sess_conn_buffered(&l->subs[i]->c);
 		}
+		if (opening && l->on == l->n)
+			return 0;
 		if (l->pending && l->retry_ms <= sess_stream_now_ms())
 			continue;
 		left = deadline - sess_stream_now_ms();
@@ -313,7 +317,7 @@ int sess_listen_open(struct sess_listen *l, struct sess_conn *cl, const char *pr
 			sess_listen_close(l);
 			return -1;
 		}
-		if ((rc = pump(l, (int)left, &r, err)) < 0) {
+		if ((rc = pump(l, (int)left, 1, &r, err)) < 0) {
 			sess_listen_close(l);
 			return -1;
 		}
@@ -338,7 +342,7 @@ int sess_listen_open(struct sess_listen *l, struct sess_conn *cl, const char *pr
 int sess_listen_wait(struct sess_listen *l, int timeout_ms, redisReply **out,
 		     struct sess_err *err)
 {
-	return pump(l, timeout_ms, out, err);
+	return pump(l, timeout_ms, 0, out, err);
 }
 
 int sess_listen_subscribed(const struct sess_listen *l)
