@@ -256,7 +256,7 @@ wait_shard_subs() {
 slot_channels() {
 	local p n=0
 	for p in $(echo "$CLUSTER_PORTS" | cut -d' ' -f1-3); do
-		n=$((n + $(redis-cli -p "$p" pubsub shardchannels 'sess:#{*}:notify' | wc -l)))
+		n=$((n + $(redis-cli -p "$p" pubsub shardchannels 'sess:#{*}:notify' | { grep -c . || true; })))
 	done
 	echo "$n"
 }
