@@ -376,6 +376,26 @@ move_slot() {
 	fi
 }
 
+@test "events --follow on a cluster: woken by SSUBSCRIBE on the session's master" {
+	local a out st
+	export REDIS_URL=$CLUSTER_URL
+	a=$(ids_per_master | sed -n 3p)
+	run -0 sctl create --id "$a" --agent x
+	run -0 sctl emit "$a" --actor x --type modified
+	out=$BATS_TEST_TMPDIR/out
+	sk_bg "$out" "$BATS_TEST_TMPDIR/err" sessctl events "$a" --follow
+	bg=$!
+	wait_lines "$out" 1
+	wait_shard_subs "sess:{$a}:notify" 1
+	run -0 sctl emit "$a" --actor x --type fixed
+	wait_lines "$out" 2
+	kill -TERM "$bg"
+	wait "$bg" || st=$?
+	bg=
+	assert_equal "${st:-0}" 143
+	assert_equal "$(jq -r .type <"$out" | tr '\n' ' ')" "modified fixed "
+}
+
 @test "sess-health's pub/sub check on a cluster: SSUBSCRIBE and SPUBLISH on the probe channel's master, healthy" {
 	local p chan
 	chan='sess:{__sesskit_health__}:notify'
