@@ -396,6 +396,25 @@ move_slot() {
 	assert_equal "$(jq -r .type <"$out" | tr '\n' ' ')" "modified fixed "
 }
 
+@test "an ACL user who may not SPUBLISH on a cluster: emit refused before any write (77, naming +spublish)" {
+	local a p
+	export REDIS_URL=$CLUSTER_URL
+	a=$(ids_per_master | sed -n 2p)
+	run -0 sctl create --id "$a" --agent x
+	for p in $CLUSTER_PORTS; do
+		redis-cli -p "$p" acl setuser nopub on '>pw' '~*' '&*' +@all -spublish >/dev/null
+	done
+	REDIS_URL=redis://nopub:pw@${CLUSTER_URL#redis://} run -77 sk sessctl emit "$a" --actor x --type modified
+	assert_output --partial "+spublish"
+	for p in $CLUSTER_PORTS; do
+		redis-cli -p "$p" acl deluser nopub >/dev/null
+	done
+	run -0 sctl get "$a"
+	assert_equal "$(json_field seq <<<"$output")" 0
+	run -0 sctl events "$a"
+	assert_output ""
+}
+
 @test "sess-health's pub/sub check on a cluster: SSUBSCRIBE and SPUBLISH on the probe channel's master, healthy" {
 	local p chan
 	chan='sess:{__sesskit_health__}:notify'

@@ -387,7 +387,7 @@ end
 
 -- Publish msg on the session's channel chan (PREFIX:{ID}:notify, the
 -- session's slot) and return nothing; msg nil: whether the ACL lets the
--- user (acl_refused). On a standalone server (companion tag 'all'):
+-- user, and the command's name (acl_refused). On a standalone server (companion tag 'all'):
 -- PUBLISH, as before layout 3. On a cluster (a slot's tag, never 'all'):
 -- SPUBLISH, which stays within the slot's shard (PUBLISH crosses the
 -- cluster bus to every node), on chan and on the slot's channel
@@ -395,13 +395,13 @@ end
 -- (sesskit-layout(7)). Needs COMP (check_call with the companions).
 local function publish(chan, msg)
   if string.sub(COMP, -(#S_TAG_ONE + 3)) == '{' .. S_TAG_ONE .. '}:' then
-    if msg == nil then return redis.acl_check_cmd('publish', chan, 'm') end
+    if msg == nil then return redis.acl_check_cmd('publish', chan, 'm'), 'publish' end
     redis.call('PUBLISH', chan, msg)
     return
   end
   local slotchan = COMP .. S_KEY_NOTIFY
   if msg == nil then
-    return redis.acl_check_cmd('spublish', chan, 'm') and redis.acl_check_cmd('spublish', slotchan, 'm')
+    return redis.acl_check_cmd('spublish', chan, 'm') and redis.acl_check_cmd('spublish', slotchan, 'm'), 'spublish'
   end
   redis.call('SPUBLISH', chan, msg)
   redis.call('SPUBLISH', slotchan, msg)
@@ -421,7 +421,7 @@ local function acl_refused(chan, ...)
     del = {}, persist = {}}
   for _, c in ipairs({...}) do
     local ok
-    if c == 'publish' then ok = publish(chan)
+    if c == 'publish' then ok, c = publish(chan)
     elseif c == 'rename' then ok = redis.acl_check_cmd(c, KEYS[1], KEYS[1])
     else ok = redis.acl_check_cmd(c, KEYS[1], unpack(ACL_ARGS[c])) end
     if not ok then
