@@ -21,10 +21,15 @@ setup() {
 	cluster_flushall
 	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
 	DRIVER="$SESSKIT_BUILDDIR/tests/unit/test_cluster"
-	[ -x "$DRIVER" ] || skip "tests/unit/test_cluster is not built (make check builds it)"
+}
+
+teardown() {
+	[ -z "${bg:-}" ] || { kill -TERM "$bg" 2>/dev/null; wait "$bg" 2>/dev/null; } || true
+	[ -z "${MOVED_BACK:-}" ] || move_slot $MOVED_BACK || true
 }
 
 drive() {
+	[ -x "$DRIVER" ] || skip "tests/unit/test_cluster is not built (make check builds it)"
 	run -0 "$DRIVER" "$@"
 	refute_output --partial "not ok"
 }
@@ -235,4 +240,222 @@ drive() {
 	# a scenario whose operations span masters: refused, naming those that run
 	run -64 sk sess-bench list -n 10 -c 3
 	assert_output --partial "run emit, get, checkpoint, join-leave or agents there"
+}
+
+# ---- session channels (sesskit-layout(7) "notify"): SPUBLISH, SSUBSCRIBE ----
+
+# first_port: the first master's port
+first_port() { echo "${CLUSTER_PORTS%% *}"; }
+# owner_of KEY: the port of the master serving KEY's slot
+owner_of() { cluster_owner "$(redis-cli -p "$(first_port)" cluster keyslot "$1")"; }
+# ids_per_master: one session id (s1, s2, ...) served by each master, in
+# CLUSTER_PORTS order
+ids_per_master() {
+	local p k
+	for p in $(echo "$CLUSTER_PORTS" | cut -d' ' -f1-3); do
+		for k in $(seq 1 200); do
+			if [ "$(owner_of "s$k")" = "$p" ]; then
+				echo "s$k"
+				break
+			fi
+		done
+	done
+}
+# wait_lines FILE N: until FILE has N lines (20 s at most)
+wait_lines() {
+	local n
+	for n in $(seq 1 400); do
+		[ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "only $(wc -l <"$1") of $2 lines in $1: $(cat "$1")"
+	return 1
+}
+# shard_subs CHANNEL: its SSUBSCRIBE clients on the master serving it
+shard_subs() { redis-cli -p "$(owner_of "$1")" pubsub shardnumsub "$1" | sed -n 2p; }
+# wait_shard_subs CHANNEL N: until N clients SSUBSCRIBE to it on its master
+wait_shard_subs() {
+	local n
+	for n in $(seq 1 400); do
+		[ "$(shard_subs "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "$1: $(shard_subs "$1") shard subscribers on its master $(owner_of "$1"), want $2"
+}
+# slot_channels: the slot channels subscribed on every master, in all
+slot_channels() {
+	local p n=0
+	for p in $(echo "$CLUSTER_PORTS" | cut -d' ' -f1-3); do
+		n=$((n + $(redis-cli -p "$p" pubsub shardchannels 'sess:#{*}:notify' | { grep -c . || true; })))
+	done
+	echo "$n"
+}
+# cmdstat PORT CMD: calls of CMD on PORT since the last CONFIG RESETSTAT
+cmdstat() {
+	redis-cli -p "$1" info commandstats | sed -n "s/^cmdstat_$2:calls=\([0-9]*\),.*/\1/p" | grep . || echo 0
+}
+resetstat() {
+	local p
+	for p in $CLUSTER_PORTS; do redis-cli -p "$p" config resetstat >/dev/null; done
+}
+# move_slot SLOT FROM TO: the slot and its keys from master FROM to TO
+move_slot() {
+	local slot=$1 from=$2 to=$3 fid tid k p
+	fid=$(cluster_node_id "$from") tid=$(cluster_node_id "$to")
+	redis-cli -p "$to" cluster setslot "$slot" importing "$fid" >/dev/null
+	redis-cli -p "$from" cluster setslot "$slot" migrating "$tid" >/dev/null
+	for k in $(redis-cli -p "$from" cluster getkeysinslot "$slot" 1000); do
+		redis-cli -p "$from" migrate 127.0.0.1 "$to" "$k" 0 5000 >/dev/null
+	done
+	for p in $to $from $(echo "$CLUSTER_PORTS" | cut -d' ' -f1-3); do
+		redis-cli -p "$p" cluster setslot "$slot" node "$tid" >/dev/null
+	done
+	cluster_ok 30
+}
+
+@test "watch of one session on a cluster: SSUBSCRIBE on its master, its events only; the scripts SPUBLISH, never PUBLISH" {
+	local ids a b p out err st
+	export REDIS_URL=$CLUSTER_URL
+	ids=$(ids_per_master)
+	a=$(echo $ids | cut -d' ' -f2) b=$(echo $ids | cut -d' ' -f3)
+	run -0 sctl create --id "$a" --agent x
+	run -0 sctl create --id "$b" --agent x
+	resetstat
+	out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	sk_bg "$out" "$err" sessctl watch "$a"
+	bg=$!
+	wait_shard_subs "sess:{$a}:notify" 1
+	run -0 sctl emit "$a" --actor x --type modified
+	run -0 sctl emit "$b" --actor x --type modified
+	run -0 sctl emit "$a" --actor x --type fixed
+	wait_lines "$out" 2
+	kill -TERM "$bg"
+	wait "$bg" || st=$?
+	bg=
+	assert_equal "${st:-0}" 143
+	assert_equal "$(jq -r '.sessionId + ":" + .type' <"$out" | tr '\n' ' ')" "$a:modified $a:fixed "
+	# no classic PUBLISH (the bus would carry it to every node); each
+	# emit SPUBLISHes on its session's and its slot's channel, on the
+	# session's master only
+	for p in $CLUSTER_PORTS; do
+		assert_equal "$(cmdstat "$p" publish)" 0
+		assert_equal "$(cmdstat "$p" subscribe)" 0
+	done
+	assert_equal "$(cmdstat "$(owner_of "$a")" spublish)" 4
+	assert_equal "$(cmdstat "$(owner_of "$b")" spublish)" 2
+	assert_equal "$(cmdstat "$(owner_of "$a")" ssubscribe)" 1
+}
+
+@test "watch of every session on a cluster: each slot's channel on its master, one connection per master, events from every master" {
+	local ids id p out st
+	export REDIS_URL=$CLUSTER_URL
+	ids=$(ids_per_master)
+	for id in $ids; do
+		run -0 sctl create --id "$id" --agent x
+	done
+	out=$BATS_TEST_TMPDIR/out
+	sk_bg "$out" "$BATS_TEST_TMPDIR/err" sessctl watch
+	bg=$!
+	for p in $(seq 1 400); do [ "$(slot_channels)" -ge 16384 ] && break; sleep 0.05; done
+	assert_equal "$(slot_channels)" 16384
+	for p in $(echo "$CLUSTER_PORTS" | cut -d' ' -f1-3); do
+		assert_equal "$(redis-cli -p "$p" client list | grep -c ' ssub=[1-9]')" 1
+	done
+	for id in $ids; do
+		run -0 sctl emit "$id" --actor x --type modified
+	done
+	wait_lines "$out" 3
+	kill -TERM "$bg"
+	wait "$bg" || st=$?
+	bg=
+	assert_equal "${st:-0}" 143
+	assert_equal "$(jq -r .sessionId <"$out" | sort | tr '\n' ' ')" "$(echo $ids | tr ' ' '\n' | sort | tr '\n' ' ')"
+}
+
+@test "watch of every session on a cluster follows a slot moved to another master (sunsubscribe, subscribed again there)" {
+	local ids a slot from to out chan p st
+	export REDIS_URL=$CLUSTER_URL
+	ids=$(ids_per_master)
+	a=$(echo $ids | cut -d' ' -f1)
+	slot=$(redis-cli -p "$(first_port)" cluster keyslot "$a")
+	from=$(owner_of "$a") to=$(echo "$CLUSTER_PORTS" | cut -d' ' -f2)
+	run -0 sctl create --id "$a" --agent x
+	out=$BATS_TEST_TMPDIR/out
+	sk_bg "$out" "$BATS_TEST_TMPDIR/err" sessctl watch
+	bg=$!
+	for p in $(seq 1 400); do [ "$(slot_channels)" -ge 16384 ] && break; sleep 0.05; done
+	run -0 sctl emit "$a" --actor x --type modified
+	wait_lines "$out" 1
+	move_slot "$slot" "$from" "$to"
+	MOVED_BACK="$slot $to $from"
+	[ "$(owner_of "$a")" = "$to" ] || fail "the slot did not move"
+	# the slot's channel (named by its companions' tag) is subscribed
+	# again, on its new master
+	chan=$(redis-cli -p "$to" cluster getkeysinslot "$slot" 100 | sed -n 's/^\(sess:#{[0-9a-z]*}:\)index$/\1notify/p')
+	[ -n "$chan" ] || fail "no companion index in slot $slot"
+	wait_shard_subs "$chan" 1
+	run -0 sctl emit "$a" --actor x --type fixed
+	wait_lines "$out" 2
+	kill -TERM "$bg"
+	wait "$bg" || st=$?
+	bg=
+	assert_equal "${st:-0}" 143
+	assert_equal "$(jq -r '.sessionId + ":" + .type' <"$out" | tr '\n' ' ')" "$a:modified $a:fixed "
+	if grep -q 'subscrib' "$BATS_TEST_TMPDIR/err"; then
+		fail "watch subscribed all again instead of following the slot: $(cat "$BATS_TEST_TMPDIR/err")"
+	fi
+}
+
+@test "events --follow on a cluster: woken by SSUBSCRIBE on the session's master" {
+	local a out st
+	export REDIS_URL=$CLUSTER_URL
+	a=$(ids_per_master | sed -n 3p)
+	run -0 sctl create --id "$a" --agent x
+	run -0 sctl emit "$a" --actor x --type modified
+	out=$BATS_TEST_TMPDIR/out
+	sk_bg "$out" "$BATS_TEST_TMPDIR/err" sessctl events "$a" --follow
+	bg=$!
+	wait_lines "$out" 1
+	wait_shard_subs "sess:{$a}:notify" 1
+	run -0 sctl emit "$a" --actor x --type fixed
+	wait_lines "$out" 2
+	kill -TERM "$bg"
+	wait "$bg" || st=$?
+	bg=
+	assert_equal "${st:-0}" 143
+	assert_equal "$(jq -r .type <"$out" | tr '\n' ' ')" "modified fixed "
+}
+
+@test "an ACL user who may not SPUBLISH on a cluster: emit refused before any write (77, naming +spublish)" {
+	local a p
+	export REDIS_URL=$CLUSTER_URL
+	a=$(ids_per_master | sed -n 2p)
+	run -0 sctl create --id "$a" --agent x
+	for p in $CLUSTER_PORTS; do
+		redis-cli -p "$p" acl setuser nopub on '>pw' '~*' '&*' +@all -spublish >/dev/null
+	done
+	REDIS_URL=redis://nopub:pw@${CLUSTER_URL#redis://} run -77 sk sessctl emit "$a" --actor x --type modified
+	assert_output --partial "+spublish"
+	for p in $CLUSTER_PORTS; do
+		redis-cli -p "$p" acl deluser nopub >/dev/null
+	done
+	run -0 sctl get "$a"
+	assert_equal "$(json_field seq <<<"$output")" 0
+	run -0 sctl events "$a"
+	assert_output ""
+}
+
+@test "sess-health's pub/sub check on a cluster: SSUBSCRIBE and SPUBLISH on the probe channel's master, healthy" {
+	local p chan
+	chan='sess:{__sesskit_health__}:notify'
+	resetstat
+	run -0 env REDIS_URL="$CLUSTER_URL" HOME="$BATS_TEST_TMPDIR" XDG_CONFIG_HOME= SESSKIT_CONFIG= \
+		"$SESSKIT_BUILDDIR/sess-health" check --format json
+	assert_equal "$(jq -r '.checks["pubsub:roundTrip"][0].level' <<<"$output")" healthy
+	assert_equal "$(cmdstat "$(owner_of "$chan")" ssubscribe)" 1
+	assert_equal "$(cmdstat "$(owner_of "$chan")" spublish)" 1
+	for p in $CLUSTER_PORTS; do
+		assert_equal "$(cmdstat "$p" publish)" 0
+		assert_equal "$(cmdstat "$p" subscribe)" 0
+	done
 }

@@ -1,12 +1,14 @@
 /* gen-slottags.c - writes the slot tag table (src/core/model/slot.h) as C:
  * for every slot, the shortest string over SESS_SLOT_TAG_ALPHABET, first
  * in ASCII order among those of its length, whose CRC16 mod 16384 is the
- * slot. Run at build time (Makefile.am), never installed.
+ * slot, SESS_S_TAG_ONE excepted (a standalone server's one tag: no slot
+ * takes it, so a tag alone says which deployment it is on). Run at build time (Makefile.am), never installed.
  * Usage: gen-slottags OUT.c   Exit 0, or 1 with a message on stderr (a
  * slot with no tag within SESS_SLOT_TAG_MAX characters, a write error). */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/base/schema.h"
 #include "core/model/slot.h"
 
 static char tags[SESS_SLOTS][SESS_SLOT_TAG_MAX + 1];
@@ -27,7 +29,7 @@ static int fill(int len, int want)
 			s[i] = abc[idx[i]];
 		s[len] = '\0';
 		slot = sess_slot_crc16(s, (size_t)len) % SESS_SLOTS;
-		if (!tags[slot][0]) {
+		if (!tags[slot][0] && strcmp(s, SESS_S_TAG_ONE)) {
 			memcpy(tags[slot], s, (size_t)len + 1);
 			if (++got == want)
 				return got;

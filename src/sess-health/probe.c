@@ -7,6 +7,7 @@
 
 #include "core/model/ids.h"
 #include "core/model/keys.h"
+#include "core/session/listen.h"
 #include "core/session/tags.h"
 #include "core/redis/pipe.h"
 #include "core/session/view.h"
@@ -211,6 +212,51 @@ static int wait_kind(struct sess_conn *c, const char *kind, double deadline,
 	}
 }
 
+/* On a cluster the session scripts SPUBLISH within the session's shard:
+ * the probe takes that path, an SSUBSCRIBE on the master serving the
+ * probe channel's slot (session/listen.h) and SPUBLISH routed there. */
+static int probe_sharded(const struct sess_config *cfg, struct sess_conn *pub,
+			 const char *chan, double deadline, double *ms,
+			 long long *receivers, struct sess_err *err)
+{
+	const char *id = SESS_PROBE_ID;
+	struct sess_listen l;
+	char payload[96];
+	redisReply *r;
+	double t0;
+	int n;
+
+	if (sess_listen_open(&l, pub, cfg->prefix, 1, &id, err))
+		return -1;
+	t0 = sess_probe_clock_ms();
+	snprintf(payload, sizeof payload, "%s\n{\"probe\":%.3f}", SESS_PROBE_ID, t0);
+	if (!(r = sess_conn_cmdf(pub, err, "SPUBLISH %s %s", chan, payload)))
+		goto fail;
+	*receivers = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	for (;;) {
+		int left = (int)(deadline - sess_probe_clock_ms() + 0.999);
+		if (left <= 0) {
+			sess_err_set(err, SESS_E_TEMP, "timeout",
+				     "the pub/sub probe got no \"smessage\" on %s within the timeout (%d ms); check the cluster or raise --timeout",
+				     chan, cfg->command_timeout_ms);
+			goto fail;
+		}
+		if ((n = sess_listen_wait(&l, left, &r, err)) < 0)
+			goto fail;
+		if (n > 0) {
+			freeReplyObject(r); /* only the probe's channel is heard */
+			break;
+		}
+	}
+	*ms = sess_probe_clock_ms() - t0;
+	sess_listen_close(&l);
+	return 0;
+fail:
+	sess_listen_close(&l);
+	return -1;
+}
+
 int sess_probe_pubsub(const struct sess_config *cfg, struct sess_conn *pub,
 		      int timeout_ms, double *ms, long long *receivers,
 		      struct sess_err *err)
@@ -223,6 +269,14 @@ int sess_probe_pubsub(const struct sess_config *cfg, struct sess_conn *pub,
 
 	sess_key_channel(chan, cfg->prefix, SESS_PROBE_ID);
 	deadline = sess_probe_clock_ms() + timeout_ms;
+	switch (sess_conn_cluster(pub, err)) {
+	case 0:
+		break;
+	case 1:
+		return probe_sharded(cfg, pub, chan, deadline, ms, receivers, err);
+	default:
+		return -1;
+	}
 	if (sess_conn_open(&sub, cfg, err))
 		return -1;
 	if (sess_conn_appendf(&sub, err, "SUBSCRIBE %s", chan))

@@ -75,7 +75,10 @@ int sess_probe_ping(struct sess_conn *c, int n, struct sess_latency *out,
  * time from PUBLISH until the subscriber holds the message. Bounded by
  * timeout_ms overall; a message that does not arrive in time is
  * SESS_E_TEMP, kind "timeout". *receivers gets PUBLISH's count (other
- * clients listening on the pattern included). */
+ * clients listening on the pattern included). On a cluster (pub a
+ * cluster conn, or found one) the path the session scripts take there:
+ * SSUBSCRIBE on the master serving the channel's slot, SPUBLISH (the
+ * count: that shard's subscribers of the channel). */
 int sess_probe_pubsub(const struct sess_config *cfg, struct sess_conn *pub,
 		      int timeout_ms, double *ms, long long *receivers,
 		      struct sess_err *err);

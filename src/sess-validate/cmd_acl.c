@@ -28,13 +28,13 @@
 #define SOMETIMES_INFO " info?" SOMETIMES
 
 const struct sv_acl_mode sv_acl_modes[] = {
-	{"sessctl", "read", "get, events (--follow), list, agents, checkpoints, checkpoint show, stats, watch",
+	{"sessctl", "read", "get, events (--follow), list, agents, checkpoints, checkpoint show, stats, watch, top",
 	 "fcall" FUNCTIONS " exists get hget hgetall hmget lrange pttl zcard zcount zrevrange"
-	 " subscribe psubscribe zrange?" SOMETIMES_INFO,
+	 " subscribe psubscribe zrange? ssubscribe? llen? memory|usage?" SOMETIMES_INFO,
 	 "~%p:*", "&%p:* &%n"},
 	{"sessctl", "write", "create, join, leave, emit, checkpoint, touch, complete, delete, batch, shell",
 	 "fcall" FUNCTIONS " del exists get hdel hincrby hkeys hmget hset pexpire pexpiretime pttl"
-	 " publish rpush set time zadd zrem wait?" SOMETIMES_INFO,
+	 " publish rpush set time zadd zrem wait? spublish?" SOMETIMES_INFO,
 	 "~%p:*", "&%p:*"},
 	{"sessctl", "maintenance", "maintenance (prune the index, trim logs)",
 	 "fcall" FUNCTIONS " get hmget pttl zcard zrange zrangebyscore zrem? hset? ltrim? pexpire? rpush? wait?"
@@ -72,11 +72,11 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "acl|whoami acl|dryrun get info ping config|get?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-health", "check", "check, probe, serve",
-	 "exists get hgetall info ping publish subscribe zcard zcount zrandmember" SOMETIMES,
+	 "exists get hgetall info ping publish subscribe zcard zcount zrandmember spublish? ssubscribe?" SOMETIMES,
 	 "~%p:*", "&%p:*"},
 	{"sess-bench", "run", "every scenario and cleanup (keys under sessbench:)",
 	 "fcall function|load" EVALSHA " del exists get hdel hgetall hincrby hkeys hmget hset llen pexpire pexpiretime pttl"
-	 " publish rpush scan set time unlink zadd zrem zrevrange info? memory|usage? wait?" SOMETIMES,
+	 " publish rpush scan set time unlink zadd zrem zrevrange info? memory|usage? wait? spublish?" SOMETIMES,
 	 "~sessbench:*", "&sessbench:*"},
 };
 const size_t sv_acl_nmodes = sizeof sv_acl_modes / sizeof sv_acl_modes[0];

@@ -125,16 +125,27 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 	struct follow_st st = {a, from - 1, NULL, 0, 0, 0};
 	struct sess_switch sw;
 	struct sess_conn sub;
+	struct sess_listen l; /* a cluster's: SSUBSCRIBE (session/listen.h) */
 	char chan[SESS_KEY_MAX];
 	const char *chans[1] = {chan};
-	int first = 1, check = 0, d;
+	int first = 1, check = 0, d, cluster, refused = 0;
 
 	cli_catch_stop_signals();
 	sess_key_channel(chan, a->cfg.prefix, id);
-	if (sess_conn_open(&sub, &a->cfg, &a->err))
+	memset(&sub, 0, sizeof sub);
+	sub.st.fd = -1;
+	memset(&l, 0, sizeof l);
+	if ((cluster = sess_conn_cluster(&a->conn, &a->err)) < 0)
 		return cli_app_fail(a);
-	if (sessctl_subscribe(&sub, "SUBSCRIBE", 1, chans, &a->err))
-		return sess_conn_close(&sub), cli_app_fail(a);
+	if (cluster) {
+		if (sessctl_listen(a, &l, 1, &id, NULL))
+			return cli_stop_signal() ? cli_signal_exit() : cli_app_fail(a);
+	} else {
+		if (sess_conn_open(&sub, &a->cfg, &a->err))
+			return cli_app_fail(a);
+		if (sessctl_subscribe(&sub, "SUBSCRIBE", 1, chans, &a->err))
+			return sess_conn_close(&sub), cli_app_fail(a);
+	}
 	sess_switch_open(&sw, &a->cfg);
 	while (!cli_stop_signal() && !a->out.closed) {
 		redisReply *r = NULL;
@@ -155,7 +166,7 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 		if (check && (d = check_last(a, id, &st)) != 0) {
 			if (d > 0) {
 				free(st.last_text);
-				sess_switch_close(&sw), sess_conn_close(&sub);
+				sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l);
 				return cli_app_fail(a);
 			}
 			if (sessctl_reconnect(a, &a->conn, a->err.msg))
@@ -169,14 +180,14 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 		if (sess_log_events(&a->ctx, id, st.last + (st.recheck ? 0 : 1), 0, 0, follow_each, &st,
 				    NULL, &a->err)) {
 			if (a->err.cls == SESS_E_NEGATIVE) {
-				sess_switch_close(&sw), sess_conn_close(&sub);
+				sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l);
 				free(st.last_text);
 				if (!first)
 					fprintf(stderr, "%s: session %s ended (expired or deleted)\n", a->prog, id);
 				return first ? cli_app_fail(a) : 1;
 			}
 			if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP)
-				return free(st.last_text), sess_switch_close(&sw), sess_conn_close(&sub), cli_app_fail(a);
+				return free(st.last_text), sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l), cli_app_fail(a);
 			if (sessctl_reconnect(a, &a->conn, a->err.msg))
 				break;
 			check = 1;
@@ -204,12 +215,26 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 		}
 		first = 0;
 		/* pub/sub only wakes us; a quiet second re-reads the log anyway */
+		if (cluster) {
+			w = sess_listen_wait(&l, 1000, &r, &a->err);
+			if (r)
+				freeReplyObject(r);
+			if (w < 0 && (a->err.cls == SESS_E_AUTH || a->err.cls == SESS_E_CONFIG)) {
+				refused = 1; /* SSUBSCRIBE refused (the ACL): said below */
+				break;
+			}
+			if (w < 0 && sessctl_listen(a, &l, 1, &id, a->err.msg)) {
+				refused = !cli_stop_signal();
+				break;
+			}
+			continue;
+		}
 		w = sess_conn_wait(&sub, 1000, &r, &a->err);
 		if (r && r->type == REDIS_REPLY_ERROR) { /* SUBSCRIBE refused (the ACL) */
 			sess_conn_reply_error(&sub, r, &a->err);
 			freeReplyObject(r);
 			free(st.last_text);
-			sess_switch_close(&sw), sess_conn_close(&sub);
+			sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l);
 			return cli_app_fail(a);
 		}
 		if (r)
@@ -220,9 +245,11 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 				break;
 		}
 	}
-	sess_switch_close(&sw), sess_conn_close(&sub);
+	sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l);
 	free(st.last_text);
-	return cli_stop_signal() ? cli_signal_exit() : 0;
+	if (cli_stop_signal())
+		return cli_signal_exit();
+	return refused ? cli_app_fail(a) : 0;
 }
 
 /* --type and --tail: the events that pass, the last tail of them held

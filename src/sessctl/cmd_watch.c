@@ -1,7 +1,9 @@
 /* sessctl watch: live events of some or all sessions over pub/sub, best
  * effort: it reconnects with backoff (live.c) and says so on stderr, and
  * what was sent meanwhile is not shown. SIGINT/SIGTERM end it after the
- * line in hand (exit 130/143); a closed stdout ends it quietly. */
+ * line in hand (exit 130/143); a closed stdout ends it quietly. On a
+ * standalone server SUBSCRIBE (the sessions named) or PSUBSCRIBE (all);
+ * on a cluster SSUBSCRIBE on each slot's master (session/listen.h). */
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +29,41 @@ static int print_message(struct cli_app *a, const redisReply *r)
 	return a->out.closed;
 }
 
+/* On a cluster: the sessions' channels, or every slot's (n 0). */
+static int watch_cluster(struct cli_app *a, int n, char **ids)
+{
+	const char *const *v = (const char *const *)ids;
+	struct sess_listen l;
+	int rc = 0;
+
+	memset(&l, 0, sizeof l);
+	cli_catch_stop_signals();
+	if (sessctl_listen(a, &l, n, v, NULL))
+		return cli_stop_signal() ? cli_signal_exit() : cli_app_fail(a);
+	while (!cli_stop_signal() && !a->out.closed) {
+		redisReply *r = NULL;
+		int w = sess_listen_wait(&l, 1000, &r, &a->err);
+
+		if (w > 0) {
+			print_message(a, r);
+			freeReplyObject(r);
+		} else if (w < 0) {
+			if (a->err.cls == SESS_E_AUTH || a->err.cls == SESS_E_CONFIG) { /* the ACL */
+				rc = cli_app_fail(a);
+				break;
+			}
+			if (sessctl_listen(a, &l, n, v, a->err.msg)) {
+				if (!cli_stop_signal())
+					rc = cli_app_fail(a);
+				break;
+			}
+			fprintf(stderr, "%s: events sent while disconnected are not shown; 'sessctl events ID --from SEQ' has them\n", a->prog);
+		}
+	}
+	sess_listen_close(&l);
+	return cli_stop_signal() ? cli_signal_exit() : rc;
+}
+
 static int cmd_watch(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	char (*chans)[SESS_KEY_MAX] = NULL;
@@ -43,6 +80,14 @@ static int cmd_watch(struct cli_app *a, void *opts, int argc, char **argv)
 			return cli_app_fail(a);
 	if ((rc = cli_connect(a)))
 		return rc;
+	switch (sess_conn_cluster(&a->conn, &a->err)) {
+	case 0:
+		break;
+	case 1:
+		return watch_cluster(a, n, argv);
+	default:
+		return cli_app_fail(a);
+	}
 	chans = calloc(n > 0 ? (size_t)n : 1, sizeof *chans);
 	if (!chans)
 		return 70;

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/session/view.h"
+#include "core/session/listen.h"
 
 /* The commands, in --help's order (main.c lists them). */
 extern const struct cli_cmd sessctl_cmd_create, sessctl_cmd_join, sessctl_cmd_leave,
@@ -54,6 +55,14 @@ int sessctl_list(struct cli_app *a, const struct sess_list_opts *lo);
  * after a failure, with backoff 0.25 s doubling to 10 s, saying so on
  * stderr: 0, or -1 once a stop signal came. */
 int sessctl_reconnect(struct cli_app *a, struct sess_conn *conn, const char *why);
+
+/* On a cluster (session/listen.h): open l on a->conn for sessions
+ * ids[0..n-1] (n 0: every session); after a failure (why) close it first
+ * and open it again with the same backoff, saying so on stderr. 0, or -1
+ * with a->err (a refusal: the ACL, Redis before 7.0) or once a stop
+ * signal came (a->err untouched). */
+int sessctl_listen(struct cli_app *a, struct sess_listen *l, int n, const char *const *ids,
+		   const char *why);
 
 /* Send cmd (SUBSCRIBE, PSUBSCRIBE) for n channels (at most 63). */
 int sessctl_subscribe(struct sess_conn *c, const char *cmd, int n, const char **chans,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/base/schema.h"
 #include "core/model/slot.h"
 #include "tap.h"
 
@@ -65,7 +66,7 @@ static int earlier_in_slot(const char *s, int slot)
 
 	while (next_string(idx, len, t, first) && strcmp(t, s)) {
 		first = 0;
-		if (sess_slot_of_key(t, len) == slot)
+		if (sess_slot_of_key(t, len) == slot && strcmp(t, SESS_S_TAG_ONE))
 			return 1;
 	}
 	return 0;
@@ -98,6 +99,22 @@ static void test_table_shape(int *hist)
 	ok(!notok, "sess_slot_tag_ok accepts every table tag");
 }
 
+/* A standalone server's one companion tag is no slot's: the session
+ * scripts tell a cluster from it (SPUBLISH or PUBLISH, prelude.lua), and
+ * a standalone server's companions never pass for a slot's. */
+static void test_tag_one(void)
+{
+	const char *t = SESS_S_TAG_ONE;
+	int s, hits = 0;
+
+	for (s = 0; s < SESS_SLOTS; s++)
+		hits += !strcmp(sess_slot_tag(s), t);
+	ok(hits == 0, "no slot's tag is the standalone tag \"%s\" (%d are)", t, hits);
+	ok(!sess_slot_tag_ok(t), "sess_slot_tag_ok refuses \"%s\"", t);
+	ok(sess_slot_tag_ok(sess_slot_tag(sess_slot_of_key(t, strlen(t)))),
+	   "the slot \"%s\" hashes to has a tag of its own", t);
+}
+
 /* Shortest, then first: recomputed here for every string shorter than
  * SESS_SLOT_TAG_MAX; the longest tags sampled. */
 static void test_table_order(void)
@@ -110,7 +127,7 @@ static void test_table_order(void)
 	for (len = 1; len < SESS_SLOT_TAG_MAX; len++)
 		for (memset(idx, 0, sizeof idx), first = 1; next_string(idx, len, t, first); first = 0) {
 			s = sess_slot_of_key(t, len);
-			if (!want[s][0])
+			if (!want[s][0] && strcmp(t, SESS_S_TAG_ONE))
 				memcpy(want[s], t, len + 1);
 		}
 	for (s = 0; s < SESS_SLOTS; s++) {
@@ -158,6 +175,7 @@ int main(void)
 	test_crc();
 	test_tag_rules();
 	test_table();
+	test_tag_one();
 	test_tag_ok();
 	return done_testing();
 }

@@ -205,7 +205,7 @@ end
 if #log == 0 then return out end
 -- pass 2: the writes
 local created_log = redis.call('RPUSH', KEYS[2], unpack(log)) == #log
-redis.call('PUBLISH', chan, id .. '\n' .. table.concat(log, '\n'))
+publish(chan, id .. '\n' .. table.concat(log, '\n'))
 local set = {S_F_SEQ, seq, S_F_UPDATED, now, S_F_CHAIN, chain}
 if state ~= state0 then
   set[#set + 1] = S_F_STATE

@@ -399,6 +399,28 @@ local function by_name(m, names)
   return t
 end
 
+-- Publish msg on the session's channel chan (PREFIX:{ID}:notify, the
+-- session's slot) and return nothing; msg nil: whether the ACL lets the
+-- user, and the command's name (acl_refused). On a standalone server (companion tag 'all'):
+-- PUBLISH, as before layout 3. On a cluster (a slot's tag, never 'all'):
+-- SPUBLISH, which stays within the slot's shard (PUBLISH crosses the
+-- cluster bus to every node), on chan and on the slot's channel
+-- PREFIX:#{TAG}:notify that watchers of every session subscribe to
+-- (sesskit-layout(7)). Needs COMP (check_call with the companions).
+local function publish(chan, msg)
+  if string.sub(COMP, -(#S_TAG_ONE + 3)) == '{' .. S_TAG_ONE .. '}:' then
+    if msg == nil then return redis.acl_check_cmd('publish', chan, 'm'), 'publish' end
+    redis.call('PUBLISH', chan, msg)
+    return
+  end
+  local slotchan = COMP .. S_KEY_NOTIFY
+  if msg == nil then
+    return redis.acl_check_cmd('spublish', chan, 'm') and redis.acl_check_cmd('spublish', slotchan, 'm'), 'spublish'
+  end
+  redis.call('SPUBLISH', chan, msg)
+  redis.call('SPUBLISH', slotchan, msg)
+end
+
 -- The ACL (Redis 7: redis.acl_check_cmd): a user who may not run one of
 -- the script's writes is refused before the first, so a permission never
 -- leaves half a change (Redis does not roll a script back). The reply is
@@ -416,7 +438,7 @@ local function acl_refused(chan, ...)
   for i = 1, select('#', ...) do
     local c = select(i, ...)
     local ok
-    if c == 'publish' then ok = redis.acl_check_cmd(c, chan, 'm')
+    if c == 'publish' then ok, c = publish(chan)
     elseif c == 'rename' then ok = redis.acl_check_cmd(c, KEYS[1], KEYS[1])
     else ok = redis.acl_check_cmd(c, KEYS[1], unpack(ACL_ARGS[c])) end
     if not ok then

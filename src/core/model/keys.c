@@ -160,6 +160,11 @@ void sess_key_replays(char *buf, const char *prefix, const char *tag)
 	companion(buf, prefix, tag, SESS_S_KEY_REPLAYS);
 }
 
+void sess_key_slot_channel(char *buf, const char *prefix, const char *tag)
+{
+	companion(buf, prefix, tag, SESS_S_KEY_NOTIFY);
+}
+
 const char *sess_key_tag(const char *id, int per_slot)
 {
 	char key[SESS_ID_MAX + 3];

@@ -54,6 +54,11 @@ void sess_key_agent(char *buf, const char *prefix, const char *tag, const char *
 void sess_key_fence(char *buf, const char *prefix, const char *tag);
 /* The index of saved replays of tag's sessions (sess-replay/saved.h). */
 void sess_key_replays(char *buf, const char *prefix, const char *tag);
+/* The channel of every session of a cluster slot's tag,
+ * PREFIX:#{TAG}:notify: the session scripts SPUBLISH each message on the
+ * session's channel and on this one (prelude.lua), so a listener of every
+ * session subscribes to one channel per slot (session/listen.h). */
+void sess_key_slot_channel(char *buf, const char *prefix, const char *tag);
 /* The companion tag of session id: SESS_S_TAG_ONE unless per_slot, else
  * the tag of the id's slot (a static string). */
 const char *sess_key_tag(const char *id, int per_slot);

@@ -412,7 +412,7 @@ int sess_log_message(const redisReply *r, sess_each_fn each, void *arg,
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 3 ||
 	    r->element[0]->type != REDIS_REPLY_STRING)
 		return 0;
-	if (!strcmp(r->element[0]->str, "message"))
+	if (!strcmp(r->element[0]->str, "message") || !strcmp(r->element[0]->str, "smessage"))
 		payload = r->element[2];
 	else if (!strcmp(r->element[0]->str, "pmessage") && r->elements >= 4)
 		payload = r->element[3];

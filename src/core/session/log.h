@@ -76,7 +76,8 @@ int sess_log_events(struct sess_ctx *s, const char *id, long from, long to,
  * gone. 0, or -1 with err. */
 int sess_log_first(struct sess_ctx *s, const char *id, long *first, struct sess_err *err);
 
-/* A pub/sub reply on a session channel: ["message", chan, payload] or
+/* A pub/sub reply on a session channel: ["message", chan, payload],
+ * ["smessage", chan, payload] (a cluster's, listen.h) or
  * ["pmessage", pattern, chan, payload], payload "ID\nEVENT[\nEVENT]..." as
  * the emit script publishes it (one message per call, its stored events in
  * order). Each event goes to each() in the seeds' shape with "sessionId"
