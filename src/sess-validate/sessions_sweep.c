@@ -74,12 +74,12 @@ static int missing_metas(struct run *v, char (*meta)[SESS_KEY_MAX], size_t n,
 	sess_argv_add(&av, "EXISTS");
 	for (i = 0; i < n; i++)
 		sess_argv_add(&av, meta[i]);
-	sess_pipe_init(&p, &v->a->conn);
+	sess_pipe_init(&p, v->walk);
 	if (sess_argv_pipe(&p, -1, -1, &av, &v->a->err) ||
 	    sess_pipe_next(&p, &r, NULL, &v->a->err))
 		goto done;
 	if (r->type == REDIS_REPLY_ERROR) { /* refused (the ACL): never "all there" */
-		sess_conn_reply_error(&v->a->conn, r, &v->a->err);
+		sess_conn_reply_error(v->walk, r, &v->a->err);
 		freeReplyObject(r);
 		goto done;
 	}
@@ -167,7 +167,7 @@ int vs_scan_keys(struct run *v)
 	int more;
 
 	snprintf(pattern, sizeof pattern, "%s:*", v->a->cfg.prefix);
-	sess_scan_init(&it, &v->a->conn, "SCAN", NULL, pattern, 1000);
+	sess_scan_init(&it, v->walk, "SCAN", NULL, pattern, 1000);
 	while ((more = sess_scan_next(&it, &page, &v->a->err)) == 1) {
 		if (scan_page(v, page, plen)) {
 			more = -1;
@@ -192,7 +192,7 @@ static int scan_index(struct run *v, const char *tag)
 	int more;
 
 	sess_key_index(idx, v->a->cfg.prefix, tag);
-	sess_scan_init(&it, &v->a->conn, "ZSCAN", idx, NULL, 500);
+	sess_scan_init(&it, v->walk, "ZSCAN", idx, NULL, 500);
 	while ((more = sess_scan_next(&it, &m, &v->a->err)) == 1) {
 		char (*meta)[SESS_KEY_MAX] = NULL;
 		size_t *at = NULL, *miss = NULL, i, n, nmiss = 0;
