@@ -99,6 +99,8 @@ int vs_check_slow(struct run *v, const char *id);
 
 /* Pages of o->page ids; 0, or -1 with a->err (out of memory). */
 int vs_pages_init(struct run *v);
+/* Frees the pages; findings still held (a run stopped by an error) are
+ * given first, in order. */
 void vs_pages_free(struct run *v);
 /* Add an id to the page being filled (a full page is sent, and the one
  * before it checked meanwhile). */

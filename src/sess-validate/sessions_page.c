@@ -35,10 +35,16 @@ int vs_pages_init(struct run *v)
 	return 0;
 }
 
+static void give_held(struct run *v, struct vpage *pg);
+
 void vs_pages_free(struct run *v)
 {
 	int i;
 
+	/* stopped early (an error): what was found is still said, in order */
+	if (v->fly)
+		give_held(v, v->fly);
+	give_held(v, &v->pg[v->cur]);
 	for (i = 0; i < 2; i++) {
 		free(v->pg[i].ids);
 		free(v->pg[i].slow);
