@@ -214,6 +214,18 @@ drive() {
 	# sess-validate picks each session's companions by its slot, from a
 	# connection that has not met a redirection yet
 	XDG_CACHE_HOME=$BATS_TEST_TMPDIR/fresh run -0 sk sess-validate sessions --strict s1 s2 s3 s4 s6
+	# --all walks every master (SCAN on a second connection, the reads
+	# of each page pipelined): clean, then a member count changed on
+	# three masters found on each, the same as one session at a time
+	run -0 sk sess-validate sessions --all --strict
+	for num in 2 3 4; do
+		redis-cli -c -p "${CLUSTER_PORTS%% *}" HSET "sess:{s$num}:meta" agents 9 >/dev/null
+	done
+	run -1 sk sess-validate sessions --all --page 2
+	assert_equal "$(jq -r 'select(.code == "session.agents_count") | .id' <<<"$output" | sort | paste -sd' ' -)" "s2 s3 s4"
+	p=$output
+	run -1 sk sess-validate sessions --all --page 2 --serial
+	assert_equal "$output" "$p"
 }
 
 @test "sess-bench on the cluster: the load spread over every master, each one's ops, latency and server time reported; its keys cleaned up" {

@@ -1,6 +1,7 @@
 /* sess-replay verify: prove histories intact (seq, log end, chain,
  * checkpoints, blocks); a finding is a line and exit 1. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/history/integrity.h"
@@ -120,8 +121,9 @@ static int verify_fatal(const struct cli_app *a)
 	       a->err.cls == SESS_E_INTERNAL;
 }
 
-/* Verify one source; returns its findings, -1 when the server failed. */
-static long verify_source(struct cli_app *a, const char *id, int saved)
+/* Verify one source; returns its findings, -1 when the server failed.
+ * pre: a live session's reads, made ahead (source.pre), or NULL. */
+static long verify_source(struct cli_app *a, const char *id, int saved, const redisReply *pre)
 {
 	struct verify_st v = {a, id, NULL, 0, 0};
 	struct vfold_st vs;
@@ -131,7 +133,11 @@ static long verify_source(struct cli_app *a, const char *id, int saved)
 	cJSON *sum;
 	int rc;
 
-	if (source_open(a, id, saved, &src)) {
+	if (pre) {
+		memset(&src, 0, sizeof src);
+		snprintf(src.id, sizeof src.id, "%s", id);
+		src.pre = pre;
+	} else if (source_open(a, id, saved, &src)) {
 		if (verify_fatal(a))
 			return -1;
 		/* not found, or unreadable (a damaged meta, a newer format):
@@ -207,6 +213,64 @@ struct all_st {
 	int failed, saved;
 };
 
+/* One page of ids: every session's reads in one pipeline (one MULTI
+ * each: source_send_reads), each verified as its replies arrive while the
+ * server reads the next ones. A session they do not hold whole (long,
+ * trimmed, another layout, gone, refused) is verified as a named one is,
+ * once the page's other replies are in (the connection is then idle),
+ * in its place in the order. */
+static int verify_page(struct all_st *st, const char **ids, long n)
+{
+	struct cli_app *a = st->a;
+	struct sess_pipe p;
+	redisReply **held;
+	long i, nheld = 0, v;
+	int rc = 0;
+
+	if (!(held = calloc((size_t)n, sizeof *held)))
+		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
+	sess_pipe_init(&p, &a->conn);
+	for (i = 0; i < n && !rc; i++)
+		if (source_send_reads(a, &p, ids[i], &a->err) ||
+		    ((i % 16 == 15 || i + 1 == n) && sess_pipe_send(&p, &a->err)))
+			rc = -1;
+	for (i = 0; i < n && !rc && !a->out.closed; i++) {
+		redisReply *x = held[i];
+		if (i >= nheld && (sess_pipe_drain(&p, SOURCE_NREAD + 1, &a->err) || /* +OK, QUEUED */
+				   sess_pipe_next(&p, &x, NULL, &a->err))) {
+			rc = -1;
+			break;
+		}
+		held[i] = NULL;
+		if (source_reads_whole(x)) {
+			v = verify_source(a, ids[i], 0, x);
+		} else {
+			/* the rest of the page's replies first: then the
+			 * connection is this session's */
+			if (nheld <= i)
+				nheld = i + 1;
+			for (; nheld < n && !rc; nheld++)
+				if (sess_pipe_drain(&p, SOURCE_NREAD + 1, &a->err) ||
+				    sess_pipe_next(&p, &held[nheld], NULL, &a->err))
+					rc = -1;
+			v = rc ? 0 : verify_source(a, ids[i], 0, NULL);
+		}
+		freeReplyObject(x);
+		if (v < 0)
+			rc = -1;
+		else
+			st->findings += v;
+	}
+	for (i = 0; i < n; i++)
+		if (held[i])
+			freeReplyObject(held[i]);
+	free(held);
+	if (!rc) /* the reader went away mid-page: drop the rest */
+		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+	sess_pipe_free(&p);
+	return rc;
+}
+
 /* Every session the index holds, a page of ids at a time (read whole
  * before its sessions are verified: they share the connection). Only the
  * ids: a session the list would refuse (a layout this sesskit does not
@@ -218,7 +282,7 @@ static int verify_live_all(struct all_st *st)
 	struct cli_app *a = st->a;
 	struct sess_index_iter it;
 	const char **ids;
-	long n, i, v;
+	long n;
 	int rc = 0;
 
 	memset(&it, 0, sizeof it); /* freed below even when the layout check fails */
@@ -231,13 +295,7 @@ static int verify_live_all(struct all_st *st)
 			rc = -1;
 			break;
 		}
-		for (i = 0; i < n && !a->out.closed; i++) {
-			if ((v = verify_source(a, ids[i], 0)) < 0) {
-				rc = -1;
-				break;
-			}
-			st->findings += v;
-		}
+		rc = verify_page(st, ids, n);
 	}
 	sess_index_iter_free(&it);
 	return rc;
@@ -251,7 +309,7 @@ static int verify_row(cJSON *row, void *p)
 
 	if (!id || st->a->out.closed)
 		return st->a->out.closed;
-	n = verify_source(st->a, id, st->saved);
+	n = verify_source(st->a, id, st->saved, NULL);
 	if (n < 0)
 		return st->failed = 1;
 	st->findings += n;
@@ -271,7 +329,7 @@ static int verify_bad(const char *id, const struct sess_err *err, void *p)
 static int verify_op(struct cli_app *a, const char *id, void *p)
 {
 	struct all_st *st = p;
-	long n = verify_source(a, id, st->saved);
+	long n = verify_source(a, id, st->saved, NULL);
 
 	if (n < 0)
 		return -1;
@@ -308,7 +366,7 @@ static int cmd_verify(struct cli_app *a, void *opts, int argc, char **argv)
 			continue;
 		}
 		{
-			long n = verify_source(a, argv[i], o->saved);
+			long n = verify_source(a, argv[i], o->saved, NULL);
 			if (n < 0)
 				return cli_app_fail(a);
 			st.findings += n;

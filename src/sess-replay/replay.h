@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "core/history/fold.h"
 #include "core/session/log.h"
+#include "core/redis/pipe.h"
 
 
 /* A point in a history: a seq, or a time (ms). */
@@ -38,7 +39,21 @@ struct source {
 	const struct point *mark;
 	cJSON *marked;
 	long long given_at_mark;
+	/* live, read ahead (verify --all): the EXEC reply of SOURCE_READS,
+	 * borrowed; source_checkpoints, source_fold and source_check_log
+	 * take what they need from it instead of asking */
+	const redisReply *pre;
 };
+
+/* A live session's reads in one MULTI, for source.pre: HMGET meta v seq
+ * base chain, LLEN history, PTTL meta, LRANGE history and events 0
+ * SOURCE_READ_MAX-1, HGETALL checkpoints, LLEN events. */
+#define SOURCE_NREAD 7
+#define SOURCE_READ_MAX 1000
+int source_send_reads(struct cli_app *a, struct sess_pipe *p, const char *id, struct sess_err *err);
+/* Whether x (an EXEC reply of source_send_reads) holds the whole
+ * untrimmed log of a session of this layout: source.pre may be x. */
+int source_reads_whole(const redisReply *x);
 
 /* A record's position: its seq (events) or at (lifecycle records), and
  * its time; an event's scanned fields in *ev. */

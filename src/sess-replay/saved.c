@@ -20,6 +20,12 @@ static int oom(struct sess_err *err)
 	return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 }
 
+static int no_sha1(struct sess_err *err)
+{
+	return sess_err_set(err, SESS_E_INTERNAL, NULL,
+			    "libcrypto gave no SHA-1 for a block's checksum (out of memory, or an OpenSSL configuration without SHA-1)");
+}
+
 /* ---- encoding ---- */
 
 static int put(struct sess_replay_enc *e, const void *p, size_t n)
@@ -81,7 +87,6 @@ static int block_close(struct sess_replay_enc *e, struct sess_err *err)
 	size_t bound = ZSTD_compressBound(e->rawlen), n;
 	unsigned char *out;
 	ZSTD_CCtx *z;
-	struct sess_sha1 c;
 	char hex[SESS_SHA1_HEX];
 	int i;
 
@@ -110,9 +115,10 @@ static int block_close(struct sess_replay_enc *e, struct sess_err *err)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "zstd: %s", ZSTD_getErrorName(n));
 	}
 	memcpy(out, MAGIC, 4);
-	sess_sha1_init(&c);
-	sess_sha1_add(&c, out + HDR, n);
-	sess_sha1_hex(&c, hex);
+	if (sess_sha1_hex_of(out + HDR, n, hex)) {
+		free(out);
+		return no_sha1(err);
+	}
 	for (i = 0; i < 20; i++) {
 		unsigned v;
 		sscanf(hex + 2 * i, "%2x", &v);
@@ -328,7 +334,6 @@ int sess_replay_block_each(const unsigned char *data, size_t len, cJSON **snap,
 static int block_decode(const unsigned char *data, size_t len, cJSON **snap,
 			const struct block_pre *bp, sess_record_fn fn, void *arg, struct sess_err *err)
 {
-	struct sess_sha1 c;
 	char hex[SESS_SHA1_HEX], want[SESS_SHA1_HEX];
 	unsigned long long size;
 	unsigned char *raw = NULL;
@@ -343,9 +348,8 @@ static int block_decode(const unsigned char *data, size_t len, cJSON **snap,
 		*snap = NULL;
 	if (len < HDR || memcmp(data, MAGIC, 4))
 		return corrupt(err, "not a block");
-	sess_sha1_init(&c);
-	sess_sha1_add(&c, data + HDR, len - HDR);
-	sess_sha1_hex(&c, hex);
+	if (sess_sha1_hex_of(data + HDR, len - HDR, hex))
+		return no_sha1(err);
 	for (i = 0; i < 20; i++)
 		snprintf(want + 2 * i, 3, "%02x", data[4 + i]);
 	if (strcmp(hex, want))

@@ -300,9 +300,15 @@ int source_fold_pre(struct cli_app *a, struct source *src, struct sess_fold *f, 
 	sess_fold_init(f, src->id, chained);
 	if (!src->saved) {
 		sess_log_head_free(&src->head); /* a second pass reads afresh */
-		rc = sess_log_records_opt(&a->ctx, src->id, &src->head,
-					  (flags & SRC_EVENTS) && !(flags & SRC_FOLD) ? SESS_LOG_EVENTS : 0,
-					  fold_one, &st, &a->err);
+		if (src->pre && !((flags & SRC_EVENTS) && !(flags & SRC_FOLD))) {
+			const redisReply *x = src->pre;
+			rc = sess_log_records_read(src->id, x->element[0], x->element[1], x->element[2], x->element[3],
+						   x->element[4], &src->head, fold_one, &st, &a->err);
+		} else {
+			rc = sess_log_records_opt(&a->ctx, src->id, &src->head,
+						  (flags & SRC_EVENTS) && !(flags & SRC_FOLD) ? SESS_LOG_EVENTS : 0,
+						  fold_one, &st, &a->err);
+		}
 		/* a log with no record at all still has its start */
 		if (!rc && !st.started && src->head.start)
 			rc = sess_fold_from_checkpoint(f, src->head.start, &a->err);
@@ -338,6 +344,12 @@ int source_check_log(struct cli_app *a, struct source *src)
 
 	if (src->saved)
 		return 0;
+	if (src->pre) { /* read in the same instant as the log */
+		seq = sess_reply_int(src->pre->element[0], 1);
+		base = sess_reply_int(src->pre->element[0], 2);
+		len = src->pre->element[6]->integer;
+		goto compare;
+	}
 	sess_keys_init(&k, a->cfg.prefix, src->id);
 	/* one instant: a live session's emits meanwhile move all three. One
 	 * pipeline, so on a cluster the MULTI goes whole to the node of its
@@ -366,6 +378,7 @@ int source_check_log(struct cli_app *a, struct source *src)
 	base = sess_reply_int(r->element[0], 1);
 	len = r->element[1]->integer;
 	freeReplyObject(r);
+compare:
 	if (len > seq - base)
 		rc = sess_err_set(&a->err, SESS_E_DATA, "log_extra",
 				  "the log of %s holds %lld events past its meta's seq %lld (added outside sesskit: no script wrote them)",
@@ -443,6 +456,73 @@ static void order_by_id(cJSON *map)
 
 static cJSON *derive(struct cli_app *a, struct source *src, cJSON *map);
 
+/* The checkpoints of an HGETALL reply into map: number -> object. */
+static void add_checkpoints(cJSON *map, const redisReply *h)
+{
+	size_t i;
+
+	for (i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
+		cJSON *cp = sess_json_parse_stored(h->element[i + 1]->str, h->element[i + 1]->len);
+		/* damaged (no JSON, a key twice): null, which the
+		 * checkpoint check reports as corrupt_record */
+		cJSON_AddItemToObject(map, h->element[i]->str, cp ? cp : cJSON_CreateNull());
+	}
+}
+
+int source_send_reads(struct cli_app *a, struct sess_pipe *p, const char *id, struct sess_err *err)
+{
+	struct sess_keys k;
+	char most[24];
+	const char *argv[6];
+	size_t lens[6];
+
+#define CMD(n, ...) \
+	do { \
+		const char *a_[] = {__VA_ARGS__}; \
+		int j_; \
+		for (j_ = 0; j_ < (n); j_++) { \
+			argv[j_] = a_[j_]; \
+			lens[j_] = strlen(a_[j_]); \
+		} \
+		if (sess_pipe_argv(p, -1, 0, (n), argv, lens, err)) \
+			return -1; \
+	} while (0)
+	sess_keys_init(&k, a->cfg.prefix, id);
+	snprintf(most, sizeof most, "%d", SOURCE_READ_MAX - 1);
+	CMD(1, "MULTI");
+	CMD(6, "HMGET", k.meta, SESS_S_F_VERSION, SESS_S_F_SEQ, SESS_S_F_BASE, SESS_S_F_CHAIN);
+	CMD(2, "LLEN", k.history);
+	CMD(2, "PTTL", k.meta);
+	CMD(4, "LRANGE", k.history, "0", most);
+	CMD(4, "LRANGE", k.events, "0", most);
+	CMD(2, "HGETALL", k.cps);
+	CMD(2, "LLEN", k.events);
+	CMD(1, "EXEC");
+#undef CMD
+	return 0;
+}
+
+int source_reads_whole(const redisReply *x)
+{
+	const redisReply *m;
+	long long seq, hlen;
+	int i;
+
+	if (x->type != REDIS_REPLY_ARRAY || x->elements != SOURCE_NREAD)
+		return 0;
+	m = x->element[0];
+	if (m->type != REDIS_REPLY_ARRAY || m->elements != 4 || !sess_reply_str(m, 0) ||
+	    strcmp(sess_reply_str(m, 0), SESS_S_LAYOUT))
+		return 0;
+	for (i = 1; i < SOURCE_NREAD; i++)
+		if (x->element[i]->type != (i == 3 || i == 4 || i == 5 ? REDIS_REPLY_ARRAY : REDIS_REPLY_INTEGER))
+			return 0;
+	seq = sess_reply_int(m, 1);
+	hlen = x->element[1]->integer;
+	return sess_reply_int(m, 2) == 0 && seq >= 0 && seq <= SOURCE_READ_MAX && hlen >= 0 &&
+	       hlen <= SOURCE_READ_MAX && (long long)x->element[3]->elements == hlen;
+}
+
 cJSON *source_checkpoints_implied(struct cli_app *a, struct source *src)
 {
 	cJSON *map = cJSON_CreateObject();
@@ -465,18 +545,19 @@ cJSON *source_checkpoints(struct cli_app *a, struct source *src)
 	if (!src->saved) {
 		struct sess_keys k;
 		redisReply *h;
-		size_t i;
 		sess_keys_init(&k, a->cfg.prefix, src->id);
-		if (!(h = sess_conn_cmdf(&a->conn, &a->err, "HGETALL %s", k.cps))) {
+		if (src->pre) /* read ahead; a copy so that it is freed below as ours */
+			h = NULL;
+		else if (!(h = sess_conn_cmdf(&a->conn, &a->err, "HGETALL %s", k.cps))) {
 			cJSON_Delete(map);
 			return NULL;
 		}
-		for (i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
-			cJSON *cp = sess_json_parse_stored(h->element[i + 1]->str, h->element[i + 1]->len);
-			/* damaged (no JSON, a key twice): null, which the
-			 * checkpoint check reports as corrupt_record */
-			cJSON_AddItemToObject(map, h->element[i]->str, cp ? cp : cJSON_CreateNull());
+		if (!h) {
+			add_checkpoints(map, src->pre->element[5]);
+			order_by_id(map);
+			return map;
 		}
+		add_checkpoints(map, h);
 		freeReplyObject(h);
 		order_by_id(map);
 		return map;

@@ -40,6 +40,8 @@ static const struct cli_opt sessions_o[] = {
 		 struct sessions_opts, dry_run),
 	CLI_LONG("page", 0, "N", "sessions read per round trip",
 		 struct sessions_opts, page, 1, 10000),
+	CLI_FLAG("serial", 0, "read and check one session at a time (nothing in flight;\n"
+		 "                         the same findings in the same order)", struct sessions_opts, serial),
 	CLI_END};
 static const struct sessions_opts sessions_d = {.page = 200};
 
@@ -85,12 +87,14 @@ static int read_ids(struct run *v, FILE *in)
 static int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct sessions_opts *o = opts;
+	struct sess_conn walk;
 	struct report r;
 	struct run v;
 	int rc, i;
 
 	if (o->all == (argc > 0))
 		return cli_usage_error(a, "give session ids (- reads them from stdin), or --all");
+	memset(&walk, 0, sizeof walk); /* closed whatever happens */
 	if (o->dry_run && !o->repair)
 		return cli_usage_error(a, "--dry-run goes with --repair");
 	if ((rc = report_init(&r, a, o->format, o->strict, "sessions")))
@@ -116,12 +120,22 @@ static int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 	v.r = &r;
 	v.o = o;
 	v.explicit_ids = !o->all;
-	v.ids = malloc((size_t)o->page * sizeof *v.ids);
-	v.slow = malloc((size_t)o->page * sizeof *v.slow);
-	if (!v.ids || !v.slow) {
-		free(v.ids);
-		free(v.slow);
-		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory"), cli_app_fail(a);
+	/* a page's reads in flight while the one before it is checked;
+	 * --repair's commands share the connection: a page at a time */
+	v.overlap = !o->serial && !o->repair;
+	v.walk = &a->conn;
+	if (vs_pages_init(&v)) {
+		vs_pages_free(&v);
+		return cli_app_fail(a);
+	}
+	/* --all walks the keys on a second connection, so that its SCANs
+	 * never wait behind the reads in flight (none: a page at a time) */
+	if (o->all && v.overlap) {
+		struct sess_err e2;
+		if (!sess_conn_open(&walk, &a->cfg, &e2) && sess_conn_cluster(&walk, &e2) >= 0)
+			v.walk = &walk;
+		else
+			v.overlap = 0;
 	}
 	cli_catch_stop_signals();
 	rc = 0;
@@ -139,8 +153,8 @@ static int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 			rc = vs_check_page(&v);
 	}
 	cJSON_Delete(v.types);
-	free(v.ids);
-	free(v.slow);
+	vs_pages_free(&v);
+	sess_conn_close(&walk);
 	if (rc) {
 		report_abort(&r, a->err.msg);
 		report_end(&r);

@@ -42,14 +42,15 @@ static void fingerprint(const cJSON *f, cJSON *seen, char out[SESS_SHA1_HEX])
 	field(&c, report_str(f, "pointer"));
 	field(&c, report_str(f, "id"));
 	field(&c, report_str(f, "message"));
-	again = c;
+	sess_sha1_copy(&again, &c);
 	sess_sha1_hex(&c, out);
 	for (k = 2; cJSON_GetObjectItemCaseSensitive(seen, out); k++) {
-		c = again;
+		sess_sha1_copy(&c, &again);
 		snprintf(n, sizeof n, "#%ld", k);
 		field(&c, n);
 		sess_sha1_hex(&c, out);
 	}
+	sess_sha1_free(&again);
 	cJSON_AddTrueToObject(seen, out);
 }
 

@@ -15,10 +15,22 @@
 #include "core/base/schema.h"
 #include "core/history/fold.h"
 #include "core/session/log.h"
+#include "core/redis/pipe.h"
 
 #define FAST_MAX 1000   /* records read in the paged pass */
 #define SKEW_MS 5000    /* TTLs of one session further apart than this */
 #define NREAD 9         /* commands in one session's MULTI */
+
+/* A page of sessions: read in one pipeline, checked in order (its fast
+ * sessions, then its long ones streamed, then its repairs). */
+struct vpage {
+	char (*ids)[SESS_ID_MAX + 1];
+	size_t nids;
+	char (*slow)[SESS_ID_MAX + 1];
+	size_t nslow;
+	cJSON *held;   /* findings held while an earlier page is not out yet */
+	int sent;      /* its reads are on the wire, their replies not taken */
+};
 
 struct run {
 	struct cli_app *a;
@@ -29,11 +41,15 @@ struct run {
 	/* --all: what the live sessions add up to, for the counters */
 	long long live, completed, events;
 	cJSON *types;
-	/* ids of a page, and those to stream after it */
-	char (*ids)[SESS_ID_MAX + 1];
-	size_t nids;
-	char (*slow)[SESS_ID_MAX + 1];
-	size_t nslow;
+	/* two pages (sessions_page.c): the one being filled (cur) and the
+	 * one whose reads are in flight meanwhile (fly, or NULL) */
+	struct vpage pg[2];
+	int cur;
+	struct vpage *fly;
+	struct sess_pipe p;          /* the reads, on a->conn */
+	int overlap;                 /* fly may be in flight while pages fill */
+	struct sess_conn *walk;      /* --all's SCAN, ZSCAN and EXISTS */
+	cJSON *hold;                 /* vs_say appends here when set */
 	int explicit_ids;   /* ids were named: a missing one is a finding */
 };
 
@@ -65,14 +81,32 @@ void vs_ifinding(const char *code, long long seq, const char *msg, void *p);
 cJSON *vs_repair(const char *what, const char *id, const struct sess_cmd *c);
 int vs_run_repairs(struct run *v);
 
-/* ---- one session, and pages of them (sessions_check.c) ---- */
+/* ---- one session (sessions_check.c) ---- */
 
 /* The value of field name in an HGETALL reply, or NULL. */
 const char *vs_hget(const redisReply *h, const char *name);
-/* Check the sessions in v->ids: one pipeline, then the long ones. */
-int vs_check_page(struct run *v);
-/* Add an id to the page (a page full is checked first). */
+/* Queue one session's reads on p (NREAD in a MULTI, then its ZSCORE). */
+int vs_send_reads(struct run *v, struct sess_pipe *p, const char *id, struct sess_err *err);
+/* A session read whole by vs_send_reads: x the EXEC's reply, z the
+ * ZSCORE's. */
+void vs_check_fast(struct run *v, const char *id, const redisReply *x, const redisReply *z);
+/* A long or trimmed session, streamed on its own (the connection must
+ * have nothing in flight). */
+int vs_check_slow(struct run *v, const char *id);
+
+/* ---- pages of sessions, their reads overlapped with the checks
+ * (sessions_page.c) ---- */
+
+/* Pages of o->page ids; 0, or -1 with a->err (out of memory). */
+int vs_pages_init(struct run *v);
+/* Frees the pages; findings still held (a run stopped by an error) are
+ * given first, in order. */
+void vs_pages_free(struct run *v);
+/* Add an id to the page being filled (a full page is sent, and the one
+ * before it checked meanwhile). */
 int vs_add_id(struct run *v, const char *id, size_t len);
+/* Check every page still owed: after it, every finding is out. */
+int vs_check_page(struct run *v);
 
 /* ---- --all: the keys of the prefix, the index, the counters
  * (sessions_sweep.c) ---- */

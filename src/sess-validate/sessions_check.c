@@ -1,6 +1,6 @@
 /* sessions_check.c - one stored session checked: its records folded and
- * checked by integrity.h, its keys' TTLs and index entry; a page of
- * sessions per round trip, long or trimmed ones streamed (sessions.h). */
+ * checked by integrity.h, its keys' TTLs and index entry; its reads for a
+ * page's pipeline, or (long or trimmed) streamed (sessions.h). */
 #include "sessions.h"
 
 #include <stdarg.h>
@@ -250,7 +250,7 @@ static void one_free(struct one *s)
 
 /* A session read whole in the page: fold its events and records in the
  * order they were made (an event with seq N, then the records at N). */
-static void check_fast(struct run *v, const char *id, const redisReply *x, const redisReply *z)
+void vs_check_fast(struct run *v, const char *id, const redisReply *x, const redisReply *z)
 {
 	const redisReply *ev = x->element[1], *hist = x->element[2];
 	struct keyinfo ki;
@@ -280,7 +280,7 @@ static void check_fast(struct run *v, const char *id, const redisReply *x, const
  * records, checkpoints and the PTTL of each key, then its index entry.
  * Built from argument vectors: formatting 13 commands a session with
  * printf-style formats cost more than reading their replies. */
-static int send_reads(struct run *v, struct sess_pipe *p, const char *id, struct sess_err *err)
+int vs_send_reads(struct run *v, struct sess_pipe *p, const char *id, struct sess_err *err)
 {
 	static const char *const pttl[SESS_NKEYS] = {"PTTL", "PTTL", "PTTL", "PTTL", "PTTL"};
 	struct sess_keys k;
@@ -317,7 +317,7 @@ static int send_reads(struct run *v, struct sess_pipe *p, const char *id, struct
 }
 
 /* A long or trimmed session: streamed on its own (log.h). */
-static int check_slow(struct run *v, const char *id)
+int vs_check_slow(struct run *v, const char *id)
 {
 	struct sess_log_head head;
 	struct sess_keys k;
@@ -389,95 +389,4 @@ done:
 	sess_log_head_free(&head);
 	one_free(&s);
 	return rc;
-}
-
-/* ---- pages of sessions ---- */
-
-/* Check the sessions in v->ids: one pipeline, then the long ones. */
-int vs_check_page(struct run *v)
-{
-	struct sess_pipe p;
-	size_t i;
-	int rc = -1;
-
-	if (!v->nids)
-		return 0;
-	v->nslow = 0;
-	sess_pipe_init(&p, &v->a->conn);
-	/* on the wire as they are made: the server reads while we format */
-	for (i = 0; i < v->nids; i++)
-		if (send_reads(v, &p, v->ids[i], &v->a->err) ||
-		    (i % 16 == 15 && sess_pipe_send(&p, &v->a->err)))
-			goto done;
-	v->now = sess_now_ms();
-	for (i = 0; i < v->nids; i++) {
-		redisReply *x = NULL, *z = NULL;
-		if (sess_pipe_drain(&p, NREAD + 1, &v->a->err) || /* +OK and QUEUED */
-		    sess_pipe_next(&p, &x, NULL, &v->a->err))
-			goto done;
-		if (sess_pipe_next(&p, &z, NULL, &v->a->err)) {
-			freeReplyObject(x);
-			goto done;
-		}
-		if (x->type != REDIS_REPLY_ARRAY || x->elements != NREAD) {
-			if (x->type == REDIS_REPLY_ERROR)
-				sess_conn_reply_error(&v->a->conn, x, &v->a->err);
-			else
-				sess_reply_bad(&v->a->err, "EXEC");
-			freeReplyObject(x);
-			freeReplyObject(z);
-			goto done;
-		}
-		if (z->type == REDIS_REPLY_ERROR) { /* ZSCORE refused (the ACL): never "not indexed" */
-			sess_conn_reply_error(&v->a->conn, z, &v->a->err);
-			freeReplyObject(x);
-			freeReplyObject(z);
-			goto done;
-		}
-		v->sessions++;
-		if (x->element[0]->type != REDIS_REPLY_ARRAY || x->element[0]->elements == 0) {
-			if (v->explicit_ids)
-				vs_say(v, v->ids[i], "not_found", -1, "session %s not found (it never existed, expired or was deleted)",
-				    v->ids[i]);
-			else
-				v->sessions--; /* gone since the scan saw it */
-		} else {
-			const char *ver = vs_hget(x->element[0], SESS_S_F_VERSION), *base = vs_hget(x->element[0], SESS_S_F_BASE);
-			if (!ver || strcmp(ver, SESS_S_LAYOUT))
-				vs_say(v, v->ids[i], "layout", -1, "the session has layout %s; this sesskit reads layout %s",
-				    ver ? ver : "none", SESS_S_LAYOUT);
-			else if ((base && strtoll(base, NULL, 10) > 0) || x->element[1]->elements >= FAST_MAX ||
-				 x->element[2]->elements >= FAST_MAX)
-				memcpy(v->slow[v->nslow++], v->ids[i], sizeof v->slow[0]);
-			else
-				check_fast(v, v->ids[i], x, z);
-		}
-		freeReplyObject(x);
-		freeReplyObject(z);
-		if (v->a->out.closed)
-			break;
-	}
-	rc = 0;
-done:
-	if (rc == 0) /* the reader went away mid-page: drop the rest */
-		sess_pipe_drain(&p, SESS_PIPE_ALL, &v->a->err);
-	sess_pipe_free(&p);
-	for (i = 0; rc == 0 && i < v->nslow; i++)
-		if (check_slow(v, v->slow[i]))
-			rc = -1;
-	v->nids = 0;
-	if (rc == 0 && vs_run_repairs(v))
-		rc = -1;
-	return rc;
-}
-
-int vs_add_id(struct run *v, const char *id, size_t len)
-{
-	if (len == 0 || len > SESS_ID_MAX)
-		return 0;
-	memcpy(v->ids[v->nids], id, len);
-	v->ids[v->nids++][len] = '\0';
-	if (v->nids >= (size_t)v->o->page)
-		return vs_check_page(v);
-	return 0;
 }

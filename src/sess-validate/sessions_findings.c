@@ -80,6 +80,16 @@ void vs_say(struct run *v, const char *id, const char *code, long long seq, cons
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (v->hold) { /* an earlier page is not out yet (sessions_page.c) */
+		cJSON *h = cJSON_CreateObject();
+		if (id)
+			cJSON_AddStringToObject(h, "id", id);
+		cJSON_AddStringToObject(h, "code", code);
+		cJSON_AddNumberToObject(h, "seq", (double)seq);
+		cJSON_AddStringToObject(h, "message", msg);
+		cJSON_AddItemToArray(v->hold, h);
+		return;
+	}
 	sess_err_set(&e, SESS_E_DATA, NULL, "%s", msg); /* one clean line */
 	snprintf(full, sizeof full, "session.%s", code);
 	memset(&f, 0, sizeof f);

@@ -71,23 +71,28 @@ static int missing_metas(struct run *v, char (*meta)[SESS_KEY_MAX], size_t n,
 	if (!n)
 		return 0;
 	sess_argv_init(&av);
-	sess_argv_add(&av, "EXISTS");
-	for (i = 0; i < n; i++)
-		sess_argv_add(&av, meta[i]);
-	sess_pipe_init(&p, &v->a->conn);
-	if (sess_argv_pipe(&p, -1, -1, &av, &v->a->err) ||
-	    sess_pipe_next(&p, &r, NULL, &v->a->err))
-		goto done;
-	if (r->type == REDIS_REPLY_ERROR) { /* refused (the ACL): never "all there" */
-		sess_conn_reply_error(&v->a->conn, r, &v->a->err);
+	sess_pipe_init(&p, v->walk);
+	/* on a cluster the keys live in many slots (one EXISTS of them all
+	 * is CROSSSLOT): each is asked, routed to its master */
+	all = 0;
+	if (!v->walk->cl) {
+		sess_argv_add(&av, "EXISTS");
+		for (i = 0; i < n; i++)
+			sess_argv_add(&av, meta[i]);
+		if (sess_argv_pipe(&p, -1, -1, &av, &v->a->err) ||
+		    sess_pipe_next(&p, &r, NULL, &v->a->err))
+			goto done;
+		if (r->type == REDIS_REPLY_ERROR) { /* refused (the ACL): never "all there" */
+			sess_conn_reply_error(v->walk, r, &v->a->err);
+			freeReplyObject(r);
+			goto done;
+		}
+		all = r->type == REDIS_REPLY_INTEGER && (size_t)r->integer == n;
 		freeReplyObject(r);
-		goto done;
 	}
-	all = r->type == REDIS_REPLY_INTEGER && (size_t)r->integer == n;
-	freeReplyObject(r);
 	for (i = 0; !all && i < n; i++) {
 		const char *one[2] = {"EXISTS", meta[i]};
-		size_t onel[2] = {6, av.len[i + 1]};
+		size_t onel[2] = {6, strlen(meta[i])};
 		if (sess_pipe_argv(&p, -1, (long)i, 2, one, onel, &v->a->err))
 			goto done;
 	}
@@ -167,7 +172,7 @@ int vs_scan_keys(struct run *v)
 	int more;
 
 	snprintf(pattern, sizeof pattern, "%s:*", v->a->cfg.prefix);
-	sess_scan_init(&it, &v->a->conn, "SCAN", NULL, pattern, 1000);
+	sess_scan_init(&it, v->walk, "SCAN", NULL, pattern, 1000);
 	while ((more = sess_scan_next(&it, &page, &v->a->err)) == 1) {
 		if (scan_page(v, page, plen)) {
 			more = -1;
@@ -192,7 +197,7 @@ static int scan_index(struct run *v, const char *tag)
 	int more;
 
 	sess_key_index(idx, v->a->cfg.prefix, tag);
-	sess_scan_init(&it, &v->a->conn, "ZSCAN", idx, NULL, 500);
+	sess_scan_init(&it, v->walk, "ZSCAN", idx, NULL, 500);
 	while ((more = sess_scan_next(&it, &m, &v->a->err)) == 1) {
 		char (*meta)[SESS_KEY_MAX] = NULL;
 		size_t *at = NULL, *miss = NULL, i, n, nmiss = 0;

@@ -24,7 +24,7 @@
 	STRICT_OPT(T)
 
 /* sessions' options (cmd_sessions.c); the sessions_*.c files read them */
-struct sessions_opts { REPORT_FIELDS; int all, repair, dry_run; long page; };
+struct sessions_opts { REPORT_FIELDS; int all, repair, dry_run, serial; long page; };
 
 /* The commands, in --help's order (main.c lists them; one cmd_NAME.c
  * each). */

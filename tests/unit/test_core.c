@@ -717,6 +717,27 @@ static void test_sha1(void)
 	is_str(out, "34aa973cd4c4daa4f61eeb2bdbad27316534016f", "sha1 of a million a");
 	sess_sha1_link("", "abc", 3, out);
 	is_str(out, "a9993e364706816aba3e25717850c26c9cd0d89d", "a chain's first link hashes the record alone");
+	/* a link written over its prev (what the fold does): sha1("a9993e...abc") */
+	ok(sess_sha1_link(out, "abc", 3, out) == 0, "a link over its prev succeeds");
+	is_str(out, "ef51111d9009f589a5f42546fc9bf406f7c84aef", "a link hashes prev then the record");
+	ok(sess_sha1_hex_of("", 0, out) == 0, "the empty string in one call");
+	is_str(out, "da39a3ee5e6b4b0d3255bfef95601890afd80709", "sha1 of the empty string in one call");
+	{
+		struct sess_sha1 d, e;
+		char o2[SESS_SHA1_HEX];
+		sess_sha1_init(&d);
+		sess_sha1_add(&d, "ab", 2);
+		ok(sess_sha1_copy(&e, &d) == 0, "a digest copied");
+		sess_sha1_add(&d, "c", 1);
+		sess_sha1_add(&e, "x", 1);
+		sess_sha1_hex(&d, out);
+		sess_sha1_hex(&e, o2);
+		is_str(out, "a9993e364706816aba3e25717850c26c9cd0d89d", "the original goes on alone");
+		ok(strcmp(o2, out) != 0 && strlen(o2) == 40, "the copy goes on alone");
+		sess_sha1_init(&d);
+		sess_sha1_free(&d);
+		ok(d.ctx == NULL, "a digest abandoned is freed");
+	}
 }
 
 /* jscan: keys and value spans of one level, on the shapes stored texts

@@ -1,125 +1,125 @@
+/* sha1.c - SHA-1 from libcrypto (sha1.h). The digest is fetched once; the
+ * chain's links reuse one context per thread, so a link costs the hashing
+ * and no allocation (about 3x what our own SHA-1 did, which this
+ * replaced: tools/bench-sha1). */
 #include "core/base/sha1.h"
 
-#include <stdio.h>
 #include <string.h>
 
-static uint32_t rol(uint32_t x, int n)
+#include <openssl/evp.h>
+
+static EVP_MD *md_fetched;
+
+/* SHA-1, fetched from the default library context once (an implicit
+ * fetch by EVP_sha1() per init costs a lookup each time). */
+static const EVP_MD *sha1_md(void)
 {
-	return (x << n) | (x >> (32 - n));
+	if (!md_fetched) {
+		EVP_MD *m = EVP_MD_fetch(NULL, "SHA1", NULL);
+		if (!m)
+			return NULL;
+		/* two threads may both fetch: keep one, free the other */
+		if (!__atomic_compare_exchange_n(&md_fetched, &(EVP_MD *){NULL}, m, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			EVP_MD_free(m);
+	}
+	return __atomic_load_n(&md_fetched, __ATOMIC_ACQUIRE);
 }
 
-/* One 64-byte block. The four kinds of round are written out, with the
- * message schedule kept in 16 words and extended as the rounds go: the
- * loop with a branch per round and an 80-word schedule cost twice as much,
- * and every stored record (sess-validate, sess-replay verify) passes here. */
-#define SCHED(i) (w[(i) & 15] = rol(w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ \
-				    w[((i) + 2) & 15] ^ w[(i) & 15], 1))
-#define ROUND(a, b, c, d, e, f, k, x) \
-	do { \
-		e += rol(a, 5) + (f) + (k) + (x); \
-		b = rol(b, 30); \
-	} while (0)
-#define F1(b, c, d) (d ^ (b & (c ^ d)))
-#define F2(b, c, d) (b ^ c ^ d)
-#define F3(b, c, d) ((b & c) | (d & (b | c)))
-/* five rounds, the variables turning one place each round */
-#define FIVE(F, k, i, X) \
-	do { \
-		ROUND(a, b, c, d, e, F(b, c, d), k, X(i)); \
-		ROUND(e, a, b, c, d, F(a, b, c), k, X((i) + 1)); \
-		ROUND(d, e, a, b, c, F(e, a, b), k, X((i) + 2)); \
-		ROUND(c, d, e, a, b, F(d, e, a), k, X((i) + 3)); \
-		ROUND(b, c, d, e, a, F(c, d, e), k, X((i) + 4)); \
-	} while (0)
-#define W0(i) w[i]
-
-static void block(struct sess_sha1 *ctx, const unsigned char *p)
+static void to_hex(const unsigned char *d, char out[SESS_SHA1_HEX])
 {
-	uint32_t w[16], a, b, c, d, e;
 	int i;
 
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-	a = ctx->h[0];
-	b = ctx->h[1];
-	c = ctx->h[2];
-	d = ctx->h[3];
-	e = ctx->h[4];
-	FIVE(F1, 0x5a827999, 0, W0);
-	FIVE(F1, 0x5a827999, 5, W0);
-	FIVE(F1, 0x5a827999, 10, W0);
-	ROUND(a, b, c, d, e, F1(b, c, d), 0x5a827999, w[15]);
-	ROUND(e, a, b, c, d, F1(a, b, c), 0x5a827999, SCHED(16));
-	ROUND(d, e, a, b, c, F1(e, a, b), 0x5a827999, SCHED(17));
-	ROUND(c, d, e, a, b, F1(d, e, a), 0x5a827999, SCHED(18));
-	ROUND(b, c, d, e, a, F1(c, d, e), 0x5a827999, SCHED(19));
-	for (i = 20; i < 40; i += 5)
-		FIVE(F2, 0x6ed9eba1, i, SCHED);
-	for (i = 40; i < 60; i += 5)
-		FIVE(F3, 0x8f1bbcdc, i, SCHED);
-	for (i = 60; i < 80; i += 5)
-		FIVE(F2, 0xca62c1d6, i, SCHED);
-	ctx->h[0] += a;
-	ctx->h[1] += b;
-	ctx->h[2] += c;
-	ctx->h[3] += d;
-	ctx->h[4] += e;
+	for (i = 0; i < 20; i++) {
+		out[2 * i] = "0123456789abcdef"[d[i] >> 4];
+		out[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
+	}
+	out[40] = '\0';
 }
 
-void sess_sha1_init(struct sess_sha1 *c)
+static int fail(char out[SESS_SHA1_HEX])
 {
-	static const uint32_t iv[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
+	out[0] = '\0';
+	return -1;
+}
 
-	memcpy(c->h, iv, sizeof iv);
-	c->len = 0;
-	c->nbuf = 0;
+int sess_sha1_init(struct sess_sha1 *c)
+{
+	const EVP_MD *md = sha1_md();
+
+	c->ctx = md ? EVP_MD_CTX_new() : NULL;
+	if (c->ctx && !EVP_DigestInit_ex2(c->ctx, md, NULL)) {
+		EVP_MD_CTX_free(c->ctx);
+		c->ctx = NULL;
+	}
+	return c->ctx ? 0 : -1;
 }
 
 void sess_sha1_add(struct sess_sha1 *c, const void *data, size_t n)
 {
-	const unsigned char *p = data;
-
-	c->len += n;
-	if (c->nbuf) {
-		size_t take = 64 - c->nbuf < n ? 64 - c->nbuf : n;
-		memcpy(c->buf + c->nbuf, p, take);
-		c->nbuf += take;
-		p += take;
-		n -= take;
-		if (c->nbuf < 64)
-			return;
-		block(c, c->buf);
-		c->nbuf = 0;
+	if (c->ctx && n && !EVP_DigestUpdate(c->ctx, data, n)) {
+		EVP_MD_CTX_free(c->ctx);
+		c->ctx = NULL;
 	}
-	for (; n >= 64; p += 64, n -= 64)
-		block(c, p);
-	memcpy(c->buf, p, n);
-	c->nbuf = n;
 }
 
-void sess_sha1_hex(struct sess_sha1 *c, char out[SESS_SHA1_HEX])
+int sess_sha1_copy(struct sess_sha1 *dst, const struct sess_sha1 *src)
 {
-	unsigned char pad[72] = {0x80};
-	uint64_t bits = c->len * 8;
-	size_t npad = (c->nbuf < 56 ? 56 : 120) - c->nbuf;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		pad[npad + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
-	sess_sha1_add(c, pad, npad + 8);
-	for (i = 0; i < 40; i++)
-		out[i] = "0123456789abcdef"[(c->h[i / 8] >> (28 - 4 * (i % 8))) & 15];
-	out[40] = '\0';
+	dst->ctx = src->ctx ? EVP_MD_CTX_new() : NULL;
+	if (dst->ctx && !EVP_MD_CTX_copy_ex(dst->ctx, src->ctx)) {
+		EVP_MD_CTX_free(dst->ctx);
+		dst->ctx = NULL;
+	}
+	return dst->ctx ? 0 : -1;
 }
 
-void sess_sha1_link(const char *prev, const char *rec, size_t len,
-		    char out[SESS_SHA1_HEX])
+int sess_sha1_hex(struct sess_sha1 *c, char out[SESS_SHA1_HEX])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	int ok = c->ctx && EVP_DigestFinal_ex(c->ctx, d, &n) && n == 20;
+
+	EVP_MD_CTX_free(c->ctx);
+	c->ctx = NULL;
+	if (!ok)
+		return fail(out);
+	to_hex(d, out);
+	return 0;
+}
+
+void sess_sha1_free(struct sess_sha1 *c)
+{
+	EVP_MD_CTX_free(c->ctx);
+	c->ctx = NULL;
+}
+
+int sess_sha1_hex_of(const void *data, size_t n, char out[SESS_SHA1_HEX])
 {
 	struct sess_sha1 c;
 
-	sess_sha1_init(&c);
-	sess_sha1_add(&c, prev, strlen(prev));
-	sess_sha1_add(&c, rec, len);
-	sess_sha1_hex(&c, out);
+	if (sess_sha1_init(&c))
+		return fail(out);
+	sess_sha1_add(&c, data, n);
+	return sess_sha1_hex(&c, out);
+}
+
+/* the chain's context, kept for the thread's life (one small context
+ * per thread that ever links) */
+static __thread EVP_MD_CTX *link_ctx;
+
+int sess_sha1_link(const char *prev, const char *rec, size_t len,
+		   char out[SESS_SHA1_HEX])
+{
+	const EVP_MD *md = sha1_md();
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	size_t plen = strlen(prev);
+
+	if (!md || (!link_ctx && !(link_ctx = EVP_MD_CTX_new())))
+		return fail(out);
+	if (!EVP_DigestInit_ex2(link_ctx, md, NULL) || (plen && !EVP_DigestUpdate(link_ctx, prev, plen)) ||
+	    (len && !EVP_DigestUpdate(link_ctx, rec, len)) || !EVP_DigestFinal_ex(link_ctx, d, &n) || n != 20)
+		return fail(out);
+	to_hex(d, out);
+	return 0;
 }

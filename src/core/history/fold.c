@@ -94,10 +94,12 @@ int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 	return 0;
 }
 
-static void chain_link(struct sess_fold *f, const char *text, size_t len)
+static int chain_link(struct sess_fold *f, const char *text, size_t len, struct sess_err *err)
 {
-	if (f->chained)
-		sess_sha1_link(f->chain, text, len, f->chain);
+	if (f->chained && sess_sha1_link(f->chain, text, len, f->chain))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL,
+				    "libcrypto gave no SHA-1 for the hash chain (out of memory, or an OpenSSL configuration without SHA-1)");
+	return 0;
 }
 
 int sess_fold_event(struct sess_fold *f, const char *text, size_t len,
@@ -133,7 +135,7 @@ int sess_fold_event_ev(struct sess_fold *f, const struct sess_fold_ev *evp,
 	/* events before a history starts (an upgraded session's) are not
 	 * chained: the chain begins at the upgrade record */
 	if (f->known)
-		chain_link(f, text, len);
+		return chain_link(f, text, len, err);
 	return 0;
 }
 
@@ -320,8 +322,7 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 	if (rc)
 		return -1;
 	f->records++;
-	chain_link(f, text, len);
-	return 0;
+	return chain_link(f, text, len, err);
 }
 
 int sess_fold_from_checkpoint(struct sess_fold *f, const cJSON *cp, struct sess_err *err)

@@ -93,7 +93,8 @@ int sess_fold_from_checkpoint(struct sess_fold *f, const cJSON *cp,
 /* Is agent id (len bytes, as an event's raw "a") a member now? */
 int sess_fold_has_agent(const struct sess_fold *f, const char *id, size_t len);
 
-/* The state digest (sd) the scripts store with a checkpoint. */
+/* The state digest (sd) the scripts store with a checkpoint ("" when
+ * libcrypto gave no SHA-1: sha1.h). */
 void sess_fold_digest(const struct sess_fold *f, char out[SESS_SHA1_HEX]);
 
 /* The session as `sessctl get` shows it (id, state, creator, seq,

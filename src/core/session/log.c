@@ -301,6 +301,49 @@ static int read_events(struct sess_ctx *s, const struct sess_keys *k,
 	return rc;
 }
 
+int sess_log_records_read(const char *id, const redisReply *meta, const redisReply *hlen,
+			  const redisReply *pttl, const redisReply *hist, const redisReply *events,
+			  struct sess_log_head *head, sess_record_fn fn, void *arg, struct sess_err *err)
+{
+	struct merge_st m = {fn, arg, (redisReply *)hist, 0, 0, 0, 0, LLONG_MIN};
+	long long expect = 1, n, i;
+
+	memset(head, 0, sizeof *head);
+	if (!sess_reply_str(meta, 0))
+		return sess_err_set(err, SESS_E_NEGATIVE, "not_found",
+				    "session %s not found (it never existed, expired or was deleted)", id);
+	if (sess_layout_ok(sess_reply_str(meta, 0), err))
+		return -1;
+	head->seq = sess_reply_int(meta, 1);
+	head->base = sess_reply_int(meta, 2);
+	snprintf(head->chain, sizeof head->chain, "%s", sess_reply_str(meta, 3) ? sess_reply_str(meta, 3) : "");
+	head->pttl = pttl->type == REDIS_REPLY_INTEGER ? pttl->integer : -1;
+	head->hlen = hlen->type == REDIS_REPLY_INTEGER ? hlen->integer : 0;
+	if (head->base != 0 || hist->type != REDIS_REPLY_ARRAY || events->type != REDIS_REPLY_ARRAY ||
+	    (long long)hist->elements != head->hlen ||
+	    (head->seq > 0 && (long long)events->elements < head->seq && events->elements >= SESS_LOG_REPLAY_PAGE))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "sess_log_records_read: a log it does not hold whole");
+	/* as read_events gives them: the first seq positions (those past it
+	 * are the log's extra, found by whoever compares the lengths) */
+	n = head->seq > 0 ? head->seq : 0;
+	for (i = 0; i < n && i < (long long)events->elements && !m.stop; i++) {
+		const redisReply *e = events->element[i];
+		long long seq;
+		if (e->type != REDIS_REPLY_STRING || e->len < 6)
+			continue;
+		seq = seq_of(e->str, e->len);
+		/* read in one instant with the head: no trim can have moved it,
+		 * so a seq out of place is damage (the fold names the gap) */
+		if (seq != expect)
+			m.damaged = 1;
+		expect = seq + 1;
+		merge_event(e->str, e->len, seq, &m);
+	}
+	if (!m.stop)
+		flush_history(&m, -1);
+	return 0;
+}
+
 int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *head,
 		     sess_record_fn fn, void *arg, struct sess_err *err)
 {

@@ -61,6 +61,17 @@ int sess_log_records(struct sess_ctx *s, const char *id, struct sess_log_head *h
 int sess_log_records_opt(struct sess_ctx *s, const char *id, struct sess_log_head *head,
 			 int flags, sess_record_fn fn, void *arg, struct sess_err *err);
 void sess_log_head_free(struct sess_log_head *h);
+/* sess_log_records for a log the caller read whole in one MULTI (many
+ * sessions in one pipeline, sess-replay verify --all): meta the reply of
+ * HMGET META v seq base chain, hlen LLEN HISTORY, pttl PTTL META, hist
+ * LRANGE HISTORY 0 -1, events LRANGE EVENTS 0 N with at least seq of its
+ * events (all of them when fewer than SESS_LOG_REPLAY_PAGE). The same
+ * records in the same order; an untrimmed log only (base 0: a trimmed one
+ * needs its covering checkpoint, sess_log_records reads it). The replies
+ * are borrowed. */
+int sess_log_records_read(const char *id, const redisReply *meta, const redisReply *hlen,
+			  const redisReply *pttl, const redisReply *hist, const redisReply *events,
+			  struct sess_log_head *head, sess_record_fn fn, void *arg, struct sess_err *err);
 
 /* Events with from <= seq <= to (to 0 = the last), at most limit (0 = no
  * limit), read in pages so memory stays flat; each goes to each() in the

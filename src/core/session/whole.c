@@ -101,7 +101,9 @@ static int queue_meta(struct sess_whole *s, const struct sess_fold *snap, const 
 	long long ttl_ms = snap->ttl * 1000;
 	size_t i;
 
-	sess_sha1_link(snap->chain, own, strlen(own), chain);
+	if (sess_sha1_link(snap->chain, own, strlen(own), chain))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL,
+				    "libcrypto gave no SHA-1 for the hash chain (out of memory, or an OpenSSL configuration without SHA-1)");
 	if (sess_pipe_cmdf(&s->p, 0, err, "RPUSH %s %s", s->k.history, own) ||
 	    sess_pipe_cmdf(&s->p, 0, err,
 			   "HSET %s " SESS_S_F_VERSION " " SESS_S_LAYOUT " " SESS_S_F_STATE " %s "
