@@ -248,6 +248,7 @@ struct cli_out {
 	FILE *f;
 	int pretty; /* indent (stdout is a terminal) */
 	int color;
+	int color_always; /* --color always: one-line JSON coloured too */
 	int closed; /* the reader went away (EPIPE) */
 	int bulk;   /* many lines: flush when the buffer fills (and at
 		     * cli_out_flush), not after each line */

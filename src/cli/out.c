@@ -30,7 +30,7 @@ int cli_out_init(struct cli_out *o, FILE *f, const char *color,
 	if (!color || !strcmp(color, "auto"))
 		o->color = o->pretty && !(nc && *nc) && !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
 	else if (!strcmp(color, "always"))
-		o->color = 1;
+		o->color = o->color_always = 1;
 	else if (!strcmp(color, "never"))
 		o->color = 0;
 	else
@@ -257,7 +257,7 @@ int cli_out_json(struct cli_out *o, const cJSON *v)
 	errno = 0;
 	if (o->pretty) {
 		put_pretty(o, v, 0);
-	} else if (o->color) {
+	} else if (o->color_always) {
 		put_compact(o, v);
 	} else {
 		char *s = cJSON_PrintUnformatted(v);
@@ -276,7 +276,7 @@ int cli_out_text(struct cli_out *o, const char *text, size_t len)
 {
 	if (o->closed)
 		return 1;
-	if (o->pretty || o->table || o->color) {
+	if (o->pretty || o->table || o->color_always) {
 		/* on a terminal: the indented form, through cJSON (a table's
 		 * rows too) */
 		cJSON *v = cJSON_ParseWithLength(text, len);
