@@ -30,7 +30,8 @@ teardown() {
 
 drive() {
 	[ -x "$DRIVER" ] || skip "tests/unit/test_cluster is not built (make check builds it)"
-	run -0 "$DRIVER" "$@"
+	run "$DRIVER" "$@"
+	assert_success # (shows the driver's TAP lines when it fails)
 	refute_output --partial "not ok"
 }
 
@@ -91,6 +92,14 @@ drive() {
 
 @test "a node's connection lost: reconnected and the commands sent again" {
 	drive lost
+}
+
+@test "durable writes: a write whose connection was lost is vouched for by no later write on the reopened one" {
+	drive wgen
+}
+
+@test "durable writes: a WAIT answered before the write ahead of it (sent again after CLUSTERDOWN) is asked again" {
+	drive earlywait
 }
 
 @test "SCAN walks every master" {

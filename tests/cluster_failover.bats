@@ -214,6 +214,14 @@ log_pairs() {
 	if [ "$rc" != running ]; then
 		[ "$rc" = 65 ] || fail "the follower ended with $rc: $(cat "$t/ferr")"
 		grep -q 'history diverged at seq [0-9]' "$t/ferr" || fail "no divergence message: $(cat "$t/ferr")"
+		# a true divergence: the event printed last at that seq is not
+		# what the log holds there now (or is gone)
+		dseq=$(sed -n 's/.*history diverged at seq \([0-9]*\).*/\1/p' "$t/ferr" | head -1)
+		printed=$(jq -c "select(.seq == $dseq)" "$t/fout" | tail -1)
+		[ -n "$printed" ] || fail "diverged at seq $dseq, which it never printed"
+		run -0 sctl events "$id" --from "$dseq" --to "$dseq"
+		[ "$(jq -c . <<<"$output")" != "$printed" ] ||
+			fail "a false divergence: seq $dseq is still what was printed: $printed"
 		return 0
 	fi
 	jq -e 'select(.eventId == "k150")' "$t/fout" >/dev/null || fail "the follower neither printed the last event nor stopped: $(cat "$t/ferr")"

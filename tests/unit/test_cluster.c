@@ -690,6 +690,86 @@ static int case_lost(void)
 	return 0;
 }
 
+/* Durable writes (WAIT, cluster.h): a write answered on a connection that
+ * was lost afterwards is vouched for by nobody, even when a later write in
+ * the same WAIT window went through the reopened connection: the WAIT says
+ * NOTDURABLE. */
+static int case_wgen(void)
+{
+	struct sess_conn c;
+	struct sess_err err = {0};
+	const char *a = "{wg}a", *b = "{wg}b";
+	int owner;
+	redisReply *r;
+
+	if (setup("yes", 5000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0, "connected");
+	r = sess_conn_cmdf(&c, &err, "SET %s 1", a);
+	ok(r != NULL, "the first write answered");
+	if (r)
+		freeReplyObject(r);
+	owner = port_of(&c, sess_slot_of_key(a, strlen(a)));
+	on_node(owner, "CLIENT KILL TYPE normal", NULL, NULL);
+	r = sess_conn_cmdf(&c, &err, "SET %s 2", b);
+	ok(r != NULL, "the second write answered on a reopened connection (%s)", r ? "" : err.msg);
+	if (r)
+		freeReplyObject(r);
+	/* (an error reply comes back as err) */
+	r = sess_conn_cmdf(&c, &err, "WAIT 0 100");
+	ok(!r && strstr(err.msg, "NOTDURABLE"), "WAIT: NOTDURABLE, the first write's connection is gone (%s)",
+	   r ? "an integer reply" : err.msg);
+	if (r)
+		freeReplyObject(r);
+	sess_conn_close(&c);
+	return 0;
+}
+
+/* A pipelined WAIT whose reply is read before the write ahead of it is
+ * answered (the write sent again after it, here after CLUSTERDOWN) vouches
+ * for nothing: the WAIT is asked again behind the write. Counted on the
+ * node: two WAITs there (the early one and the one asked again). */
+static int case_earlywait(void)
+{
+	struct sess_conn c;
+	struct sess_err err = {0};
+	const char *key = "ew:1";
+	int slot = sess_slot_of_key(key, strlen(key)), a, k;
+	char s[16], *st;
+	redisReply *r = NULL, *w = NULL;
+	pid_t pid;
+
+	if (setup("yes", 15000))
+		return 1;
+	ok(sess_conn_open(&c, &cfg, &err) == 0 && c.cl, "connected");
+	a = port_of(&c, slot);
+	snprintf(s, sizeof s, "%d", slot);
+	on_node(a, "CONFIG RESETSTAT", NULL, NULL);
+	for (k = 0; k < 3; k++)
+		on_node(ports[k], "CLUSTER DELSLOTS %s", s, NULL);
+	if ((pid = fork()) == 0) {
+		ms_sleep(700);
+		on_node(a, "CLUSTER ADDSLOTS %s", s, NULL);
+		_exit(0);
+	}
+	sess_conn_appendf(&c, &err, "SET %s up", key);
+	sess_conn_appendf(&c, &err, "WAIT 0 100");
+	ok(sess_conn_read(&c, &r, &err) == 0 && r && r->type == REDIS_REPLY_STATUS, "the write, after CLUSTERDOWN (%s)",
+	   r ? "" : err.msg);
+	ok(sess_conn_read(&c, &w, &err) == 0 && w && w->type == REDIS_REPLY_INTEGER, "the WAIT's count");
+	if (r)
+		freeReplyObject(r);
+	if (w)
+		freeReplyObject(w);
+	waitpid(pid, NULL, 0);
+	st = on_node(a, "INFO commandstats", NULL, NULL);
+	st = strstr(st, "cmdstat_wait:calls=");
+	ok(st && atoi(st + 19) == 2, "the WAIT asked again behind the write sent again (%d WAITs)",
+	   st ? atoi(st + 19) : -1);
+	sess_conn_close(&c);
+	return 0;
+}
+
 /* The master of a key killed (kill -9): its replica is promoted, the
  * map is read again from the other nodes, the command goes there. */
 static int case_failover(void)
@@ -971,6 +1051,10 @@ int main(int argc, char **argv)
 		rc = case_failover();
 	else if (!strcmp(what, "lost"))
 		rc = case_lost();
+	else if (!strcmp(what, "wgen"))
+		rc = case_wgen();
+	else if (!strcmp(what, "earlywait"))
+		rc = case_earlywait();
 	else if (!strcmp(what, "functions"))
 		rc = case_functions();
 	else if (!strcmp(what, "scripts"))

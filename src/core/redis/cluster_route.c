@@ -391,14 +391,21 @@ static int wait_written(struct sess_conn *c, struct sess_cluster_cmd *e)
 	redisReply *best = NULL, *r;
 	struct sess_err ignored;
 	char lost[300] = "";
-	int k, nw = 0, own = -1, where = -1;
+	int k, nw = 0, own = -1, where = -1, early = e->reply != NULL;
 
 	for (k = 0; k < cl->nnodes; k++)
 		nw += cl->nodes[k].wrote;
 	if (!nw)
 		return 1;
-	/* the WAIT as sent (the fast path: it went to the one node written) */
-	if (e->node >= 0 && !read_for(c, e, &ignored) && e->reply) {
+	if (early) {
+		/* its reply was read before the commands ahead of it were
+		 * answered (one of them sent again after it: a redirection, a
+		 * TRYAGAIN): it vouches for none of them; ask every node
+		 * written, that one included */
+		freeReplyObject(e->reply);
+		e->reply = NULL;
+	} else if (e->node >= 0 && !read_for(c, e, &ignored) && e->reply) {
+		/* the WAIT as sent (the fast path: it went to the one node written) */
 		if (cl->nodes[e->node].wrote && vouches(&cl->nodes[e->node]))
 			own = e->node;
 		else
@@ -500,7 +507,8 @@ int sess_cluster_read(struct sess_conn *c, redisReply **out, struct sess_err *er
 			note_txn(cl, e);
 			break;
 		}
-		if (e->wait == 1 && !e->reply) {
+		if (e->wait == 1) {
+			/* (a reply read early is no answer: wait_written) */
 			int w = wait_written(c, e);
 			if (w == 0)
 				break;
@@ -563,9 +571,13 @@ int sess_cluster_read(struct sess_conn *c, redisReply **out, struct sess_err *er
 	if (node >= 0)
 		memcpy(c->where, cl->nodes[node].conn.where, sizeof c->where);
 	if (node >= 0 && e->slot >= 0 && !e->wait && !e->reads) {
-		/* a write there, maybe: the next WAIT asks that node */
-		cl->nodes[node].wrote = 1;
-		cl->nodes[node].wgen = cl->nodes[node].gen;
+		/* a write there, maybe: the next WAIT asks that node; the
+		 * first write's conn must still be there to vouch (a later
+		 * write on a reopened conn does not cover the earlier one) */
+		if (!cl->nodes[node].wrote) {
+			cl->nodes[node].wrote = 1;
+			cl->nodes[node].wgen = cl->nodes[node].gen;
+		}
 	}
 	e->reply = NULL;
 	free(e->cmd);
