@@ -53,7 +53,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "~%p:*", ""},
 	{"sess-migrate", "target", "--to of copy, resume, import, sync, rollback, status, tasks, verify",
 	 "evalsha script|load? eval? multi exec del dump? exists get hdel hget hgetall hincrby hkeys hmget hscan hset"
-	 " info? llen? lrange pexpireat pttl rename restore rpush sadd set srem sscan time zadd zrange"
+	 " info? llen? lrange pexpireat pexpiretime? pttl rename restore rpush sadd set srem sscan time zadd zrange"
 	 " zrangebyscore zrank zrem zscore persist? wait?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-validate", "sessions", "sessions (checks only)",
@@ -203,7 +203,7 @@ static const char *const examples[][6] = {
 	{"exists", "%k", NULL}, {"get", "%k", NULL}, {"set", "%k", "v", NULL}, {"del", "%k", NULL},
 	{"unlink", "%k", NULL}, {"dump", "%k", NULL}, {"rename", "%k", "%k", NULL},
 	{"restore", "%k", "0", "x", NULL}, {"pttl", "%k", NULL}, {"pexpire", "%k", "1000", NULL},
-	{"pexpireat", "%k", "1000", NULL},
+	{"pexpireat", "%k", "1000", NULL}, {"pexpiretime", "%k", NULL},
 	{"hget", "%k", "f", NULL}, {"hgetall", "%k", NULL}, {"hmget", "%k", "f", NULL},
 	{"hset", "%k", "f", "v", NULL}, {"hdel", "%k", "f", NULL}, {"hkeys", "%k", NULL},
 	{"hexists", "%k", "f", NULL}, {"hincrby", "%k", "f", "1", NULL}, {"hscan", "%k", "0", NULL},

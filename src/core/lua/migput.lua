@@ -107,8 +107,9 @@ if any and mode ~= 'sync' then
     local d = redis.call('DUMP', KEYS[i])
     if d then redis.call('HSET', KEYS[7], id .. ':' .. i, d) end
   end
-  local pt = redis.call('PTTL', KEYS[1])
-  redis.call('HSET', KEYS[7], id .. ':x', pt > 0 and (now + pt) or 0)
+  -- (its absolute expiry as stored: now + PTTL may be 1 ms off it)
+  local et = redis.call('PEXPIRETIME', KEYS[1])
+  redis.call('HSET', KEYS[7], id .. ':x', et > 0 and et or 0)
 end
 if any then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) end
 -- the staged keys take their places (RENAME keeps their expiry)

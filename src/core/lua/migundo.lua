@@ -20,11 +20,9 @@ local mark = redis.call('HGET', KEYS[6], id)
 if not mark then return {'gone', 0, '', ''} end
 if string.sub(mark, 1, 1) == 'u' then return cjson.decode(string.sub(mark, 2)) end
 local function info()
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local pt = redis.call('PTTL', KEYS[1])
+  local et = redis.call('PEXPIRETIME', KEYS[1])
   local m = redis.call('HMGET', KEYS[1], S_F_CREATOR, S_F_STATE)
-  local out = {pt > 0 and (now + pt) or 0, m[1] or '', m[2] or ''}
+  local out = {et > 0 and et or 0, m[1] or '', m[2] or ''}
   local h = redis.call('HKEYS', KEYS[1])
   for i = 1, #h do
     if string.sub(h[i], 1, S_F_AGENT_PREFIX_LEN) == S_F_AGENT_PREFIX then
