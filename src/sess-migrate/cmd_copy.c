@@ -58,6 +58,7 @@ static int cmd_copy(struct cli_app *a, void *opts, int argc, char **argv)
 	if (rc == 0 && o->verify && !o->dry_run)
 		rc = mig_verify_run(a, o, &src, &dst);
 out:
+	mig_sel_free(&run.sel);
 	mig_close_side(&src);
 	mig_close_side(&dst);
 	return rc;

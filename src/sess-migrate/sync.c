@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "sess-migrate/fence.h"
+#include "sess-migrate/cluster_side.h"
 #include "core/model/ids.h"
 
 /* ---- passes and lag ---- */
@@ -254,7 +255,8 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 	s.run.mode = SESS_PUT_SYNC;
 	s.run.legacy = 0;
 	if ((rc = mig_open_side(a, &src, o->from, "--from")) ||
-	    (rc = mig_open_side(a, &dst, o->to, "--to")))
+	    (rc = mig_open_side(a, &dst, o->to, "--to")) ||
+	    (rc = mig_sync_refuse_cluster(a, &src, &dst)))
 		goto out;
 	s.run.batch = o->batch > 0 ? o->batch : a->cfg.cleanup_batch > 0 ? a->cfg.cleanup_batch : 100;
 	if (sess_mtask_init(&s.run.task, dst.cfg.prefix, o->task, &a->err)) {

@@ -37,8 +37,8 @@
 -- head h it arrived with, so a rollback can tell a session changed on the
 -- target since (migundo keeps it).
 -- The task's done mark is written in the same step as the session, so
--- a kill at any instant leaves both or neither. (Task keys live outside the
--- session's slot: targets must be one server, not a cluster.)
+-- a kill at any instant leaves both or neither. (On a cluster target the
+-- task's keys share the session's slot, PREFIX:#{TAG}:migrate:TASK:*: mtask.h.)
 -- prelude: none
 -- The ACL (as the prelude's acl_refused): refused before the first write.
 if redis.acl_check_cmd then
