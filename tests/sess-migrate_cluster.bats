@@ -267,3 +267,26 @@ companions_in_own_slots() {
 	REDIS_URL=$C1_URL run -0 sk sessctl create --agent alice --id f1
 	REDIS_URL=$C1_URL run -0 sk sessctl emit f2 --actor alice --type late
 }
+
+@test "onto a cluster: --dry-run writes nothing, --ids and --since select, tasks lists with the slots' counts" {
+	local p n
+	make_sessions "$C1_URL" 20 d
+	run -0 sk sess-migrate copy --all --dry-run --from "$C1_URL" --to "$C2_URL"
+	[ "$(grep -c '"status":"would_copy"' <<<"$output")" -eq 20 ] || fail "$output"
+	for p in $C2_PORTS; do
+		[ "$(redis-cli -p "$p" dbsize)" = 0 ] || fail "the dry run wrote on $p: $(redis-cli -p "$p" --scan | head -3)"
+	done
+	printf 'd%d\n' 3 7 11 19 >"$BATS_TEST_TMPDIR/ids"
+	run -0 sk sess-migrate copy --ids "$BATS_TEST_TMPDIR/ids" --from "$C1_URL" --to "$C2_URL" --task some
+	[ "$(grep -c '"status":"copied"' <<<"$output")" -eq 4 ] || fail "$output"
+	REDIS_URL=$C1_URL run -0 sk sessctl emit d5 --actor bob --type late
+	run -0 sk sess-migrate copy --since 5s --from "$C1_URL" --to "$C2_URL" --task recent
+	n=$(jq 'select(.summary) | .copied' <<<"$output")
+	[ "$n" -ge 1 ] || fail "$output"
+	grep -q '"id":"d5","status":"copied"' <<<"$output" || fail "d5 not copied: $output"
+	run -0 sk sess-migrate tasks --to "$C2_URL"
+	jq -se 'map(select(.task == "some")) | .[0].copied == 4' <<<"$output" || fail "tasks: $output"
+	# the target's index holds exactly what the two tasks copied
+	REDIS_URL=$C2_URL run -0 sk sessctl stats
+	jq -e --argjson n "$((n + 4))" '.indexedSessions == $n and .totalSessions == $n' <<<"$output" || fail "$n: $output"
+}
