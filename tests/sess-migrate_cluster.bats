@@ -236,10 +236,65 @@ companions_in_own_slots() {
 	done
 }
 
-@test "sync refuses a cluster side (78, naming copy and resume)" {
-	run -78 sk sess-migrate sync --all --from "$SOLO" --to "$C1_URL"
-	assert_output --partial "--to is a Redis Cluster"
-	assert_output --partial "resume"
+# until_ok SECONDS 'SHELL CODE': poll every 0.1 s until it succeeds, or fail
+until_ok() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until eval "$*"; do
+		[ "$SECONDS" -lt "$deadline" ] || fail "not within the deadline: $*"
+		sleep 0.1
+	done
+}
+
+# seq_of URL ID: the session's seq on URL ("" when absent)
+seq_of() {
+	REDIS_URL=$1 sk sessctl get "$2" 2>/dev/null | jq -r '.seq // empty'
+}
+
+@test "sync standalone to cluster: the snapshot, then events and a delete followed; marks per slot; SIGINT 130" {
+	local pid rc=0
+	make_sessions "$SOLO" 20 y
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync --all --from "$SOLO" --to "$C1_URL" \
+		--task live --interval 1 --reconcile 2
+	pid=$!
+	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out"'
+	REDIS_URL=$SOLO run -0 sk sessctl emit y3 --actor bob --type late
+	REDIS_URL=$SOLO run -0 sk sessctl delete y4
+	make_sessions "$SOLO" 1 ynew
+	until_ok 30 '[ "$(seq_of "$C1_URL" y3)" = 4 ] && [ -z "$(seq_of "$C1_URL" y4)" ] && [ -n "$(seq_of "$C1_URL" ynew1)" ]'
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 130 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/err")"
+	run -0 sk sess-migrate verify --all --deep --from "$SOLO" --to "$C1_URL"
+	same_truth "$SOLO" "$C1_URL"
+	companions_in_own_slots "$C1_PORTS"
+}
+
+@test "sync cluster to standalone by passes, then --cutover: every slot fenced, the lag zero, verify exit 0; unfence" {
+	local pid p
+	make_sessions "$C1_URL" 20 z
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync --all --from "$C1_URL" --to "$SOLO" \
+		--task move --interval 1
+	pid=$!
+	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out"'
+	grep -q "changes are found by a pass every 1 s" "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	REDIS_URL=$C1_URL run -0 sk sessctl emit z7 --actor bob --type late
+	REDIS_URL=$C1_URL run -0 sk sessctl delete z8
+	until_ok 30 '[ "$(seq_of "$SOLO" z7)" = 4 ] && [ -z "$(seq_of "$SOLO" z8)" ]'
+	kill -INT "$pid"
+	wait "$pid" || true
+	run -0 --separate-stderr sk sess-migrate sync --cutover --all --from "$C1_URL" --to "$SOLO" --task move
+	jq -e 'select(.summary and has("equal")) | .equal == 19 and .missing == 0 and .different == 0' <<<"$output" ||
+		fail "$output"
+	# every slot's create fence is set, and writes are refused
+	for p in $C1_PORTS; do
+		[ -n "$(redis-cli -p "$p" --scan --pattern 'sess:#{*}:fence' | head -n 1)" ] || fail "no fence on $p"
+	done
+	REDIS_URL=$C1_URL run -69 sk sessctl create --agent alice --id after
+	REDIS_URL=$C1_URL run -69 sk sessctl emit z1 --actor bob --type late
+	same_truth "$C1_URL" "$SOLO"
+	run -0 sk sess-migrate unfence --from "$C1_URL"
+	REDIS_URL=$C1_URL run -0 sk sessctl create --agent alice --id after
 }
 
 @test "unfence on a cluster lifts the create fence of every slot and the sessions' field" {

@@ -71,14 +71,42 @@ int mig_marks(struct mig_run *run, char **ids, int n, char *marked, struct sess_
 	return rc;
 }
 
-int mig_sync_refuse_cluster(struct cli_app *a, struct mig_side *src, struct mig_side *dst)
+int mig_marks_set(struct mig_run *run, char **ids, int n, const char *v, struct sess_err *err)
 {
-	const char *what = src && src->conn.cl ? "--from" : dst && dst->conn.cl ? "--to" : NULL;
+	struct sess_conn *c = &run->dst->conn;
+	struct sess_pipe p;
+	int i, rc = 0;
 
-	if (!what)
+	if (n == 0)
 		return 0;
-	sess_err_set(&a->err, SESS_E_CONFIG, "cluster",
-		     "%s is a Redis Cluster: sess-migrate sync does not follow a cluster yet (its listener has no sharded form); move the data with 'sess-migrate copy', then 'resume' the task for what changed since",
-		     what);
-	return cli_app_fail(a);
+	if (!c->cl) {
+		struct sess_argv av;
+		redisReply *r;
+		sess_argv_init(&av);
+		sess_argv_add(&av, v ? "HSET" : "HDEL");
+		sess_argv_add(&av, run->task.done);
+		for (i = 0; i < n; i++) {
+			sess_argv_add(&av, ids[i]);
+			if (v)
+				sess_argv_add(&av, v);
+		}
+		r = sess_argv_cmd(c, &av, err);
+		sess_argv_free(&av);
+		if (!r)
+			return -1;
+		freeReplyObject(r);
+		return 0;
+	}
+	sess_pipe_init(&p, c);
+	for (i = 0; i < n && !rc; i++) {
+		struct sess_mtask t;
+		sess_mtask_for(c, &run->task, ids[i], &t);
+		rc = v ? sess_pipe_cmdf(&p, 0, err, "HSET %s %s %s", t.done, ids[i], v)
+		       : sess_pipe_cmdf(&p, 0, err, "HDEL %s %s", t.done, ids[i]);
+	}
+	if (!rc)
+		rc = sess_pipe_run(&p, err);
+	sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+	sess_pipe_free(&p);
+	return rc;
 }

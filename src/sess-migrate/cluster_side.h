@@ -23,9 +23,9 @@ int mig_marks(struct mig_run *run, char **ids, int n, char *marked, struct sess_
  * the one tag on a standalone server; sess_conn_cluster asked before). */
 const char *mig_tag(struct sess_conn *c, const char *id);
 
-/* sync and its listener hear sessions by PSUBSCRIBE, which a cluster has
- * no sharded form of: 0, or the exit code (78) after saying so when
- * either side is a cluster. */
-int mig_sync_refuse_cluster(struct cli_app *a, struct mig_side *src, struct mig_side *dst);
+/* HSET (value v) or HDEL (v NULL) the task's done marks of ids (one
+ * command on a standalone target, one per id pipelined on a cluster).
+ * 0, or -1 with err. */
+int mig_marks_set(struct mig_run *run, char **ids, int n, const char *v, struct sess_err *err);
 
 #endif
