@@ -103,9 +103,14 @@ end
 -- what was there (a session, or leftovers of an expired one) is kept in
 -- the backup hash so a rollback can put it back
 if any and mode ~= 'sync' then
+  -- (and each key's own expiry, ID:xN: a session's keys may expire a few
+  -- ms apart, and a rollback puts back each as it was)
   for i = 1, 5 do
     local d = redis.call('DUMP', KEYS[i])
-    if d then redis.call('HSET', KEYS[7], id .. ':' .. i, d) end
+    if d then
+      local e = redis.call('PEXPIRETIME', KEYS[i])
+      redis.call('HSET', KEYS[7], id .. ':' .. i, d, id .. ':x' .. i, e > 0 and e or 0)
+    end
   end
   -- (its absolute expiry as stored: now + PTTL may be 1 ms off it)
   local et = redis.call('PEXPIRETIME', KEYS[1])
