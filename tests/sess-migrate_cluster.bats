@@ -313,6 +313,31 @@ seq_of() {
 	REDIS_URL=$C1_URL run -0 sk sessctl create --agent alice --id after
 }
 
+@test "sync cluster to cluster: a deletion no notification announces is found in the target's per-slot marks; resume goes on" {
+	local pid
+	make_sessions "$C1_URL" 12 w
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync --all --from "$C1_URL" --to "$C2_URL" \
+		--task both --interval 1
+	pid=$!
+	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out"'
+	REDIS_URL=$C1_URL run -0 sk sessctl delete w2
+	REDIS_URL=$C1_URL run -0 sk sessctl delete w9
+	REDIS_URL=$C1_URL run -0 sk sessctl emit w5 --actor bob --type late
+	until_ok 30 '[ -z "$(seq_of "$C2_URL" w2)" ] && [ -z "$(seq_of "$C2_URL" w9)" ] && [ "$(seq_of "$C2_URL" w5)" = 4 ]'
+	grep -q '"id":"w2","status":"removed"' "$BATS_TEST_TMPDIR/out" || fail "$(cat "$BATS_TEST_TMPDIR/out")"
+	kill -9 "$pid"
+	wait "$pid" || true
+	REDIS_URL=$C1_URL run -0 sk sessctl emit w6 --actor bob --type late
+	sk_bg "$BATS_TEST_TMPDIR/out2" "$BATS_TEST_TMPDIR/err2" sess-migrate resume both --from "$C1_URL" --to "$C2_URL"
+	pid=$!
+	until_ok 30 '[ "$(seq_of "$C2_URL" w6)" = 4 ]'
+	kill -INT "$pid"
+	wait "$pid" || true
+	run -0 sk sess-migrate verify --all --deep --from "$C1_URL" --to "$C2_URL"
+	jq -e 'select(.summary) | .equal == 10 and .extra == 0' <<<"$output" || fail "$output"
+	same_truth "$C1_URL" "$C2_URL"
+}
+
 @test "unfence on a cluster lifts the create fence of every slot and the sessions' field" {
 	local p k tag="" seed=${C1_PORTS%% *}
 	make_sessions "$C1_URL" 2 f
