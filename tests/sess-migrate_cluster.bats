@@ -386,3 +386,11 @@ seq_of() {
 	REDIS_URL=$C2_URL run -0 sk sessctl stats
 	jq -e --argjson n "$((n + 4))" '.indexedSessions == $n and .totalSessions == $n' <<<"$output" || fail "$n: $output"
 }
+
+@test "--from-layout legacy from a cluster: refused (78), not read from one node in part" {
+	redis-cli -c -p "${C1_PORTS%% *}" hset session:t1 id t1 >/dev/null
+	run -78 sk sess-migrate copy --all --from-layout legacy --from "$C1_URL" --to "$SOLO"
+	assert_output --partial "--from-layout legacy reads a standalone server"
+	[ -z "$(redis-cli -s "$SOLO_SOCK" --scan --pattern 'sess:migrate:*')" ] || fail "a task was made on the target"
+	run -78 sk sess-migrate export --all --from-layout legacy --from "$C1_URL"
+}

@@ -195,6 +195,10 @@ static int legacy_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int
 {
 	int n = 0;
 
+	/* (one SCAN cursor walks one node: a cluster would be read in part) */
+	if (c->cl)
+		return sess_err_set(err, SESS_E_CONFIG, "cluster",
+				    "--from-layout legacy reads a standalone server, and the source is a Redis Cluster; copy the TypeScript data to a standalone server first (or set REDIS_CLUSTER=no per node)");
 	while (n == 0 && !sel->done) {
 		redisReply *r = sess_conn_cmdf(c, err, "SCAN %s MATCH session:* COUNT %d", sel->scan_cursor,
 					       max);
