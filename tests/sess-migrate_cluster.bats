@@ -78,7 +78,10 @@ truth() {
 live() {
 	REDIS_URL=$1 sk sessctl list >"$BATS_TEST_TMPDIR/list" || fail "list on $1"
 	REDIS_URL=$1 sk sessctl stats >"$BATS_TEST_TMPDIR/stats" || fail "stats on $1"
-	jq -s -c 'sort_by(.id)' "$BATS_TEST_TMPDIR/list"
+	# (expiresAt is the index's score: create scores by its script's
+	# clock, 1 ms off the keys' expiry at times; the upkeep of a restore
+	# by the expiry itself, which snapshot compares)
+	jq -s -c 'map(del(.expiresAt, .cursor)) | sort_by(.id)' "$BATS_TEST_TMPDIR/list"
 	jq -c .indexedSessions "$BATS_TEST_TMPDIR/stats"
 }
 
