@@ -44,6 +44,15 @@ static int cmd_copy(struct cli_app *a, void *opts, int argc, char **argv)
 	if ((rc = mig_open_side(a, &src, o->from, "--from")) ||
 	    (rc = mig_open_side(a, &dst, o->to, "--to")))
 		goto out;
+	/* refused before the task is made (select.c says why) */
+	if (run.legacy && src.conn.cl) {
+		char *none[1];
+		mig_sel_init(&run.sel, o, src.cfg.prefix, 1);
+		if (mig_sel_next(&run.sel, &src.conn, none, 1, &a->err) < 0) {
+			rc = cli_app_fail(a);
+			goto out;
+		}
+	}
 	if (sess_mtask_init(&run.task, dst.cfg.prefix, o->task, &a->err)) {
 		rc = cli_app_fail(a);
 		goto out;
@@ -58,6 +67,7 @@ static int cmd_copy(struct cli_app *a, void *opts, int argc, char **argv)
 	if (rc == 0 && o->verify && !o->dry_run)
 		rc = mig_verify_run(a, o, &src, &dst);
 out:
+	mig_sel_free(&run.sel);
 	mig_close_side(&src);
 	mig_close_side(&dst);
 	return rc;

@@ -231,6 +231,7 @@ static int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
 drop:
 	out_close(&x, 0, &err);
 out:
+	mig_sel_free(&run.sel);
 	free(ids);
 	free(snaps);
 	free(ok);

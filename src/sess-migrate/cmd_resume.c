@@ -86,6 +86,7 @@ static int cmd_resume(struct cli_app *a, void *opts, int argc, char **argv)
 	mig_pick_method(&run, o->method);
 	rc = mig_run_task(a, o, &run, "copy", 1);
 out:
+	mig_sel_free(&run.sel);
 	cJSON_Delete(t);
 	mig_close_side(&src);
 	mig_close_side(&dst);

@@ -149,7 +149,9 @@ static int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 {
 	struct mig_opts *o = opts;
 	struct mig_side dst = {0};
-	struct sess_mtask t;
+	struct sess_mtask t, tt;
+	const char **tags = NULL;
+	int ntags = 0, ti;
 	cJSON *j = NULL, *sum;
 	long n[5] = {0, 0, 0, 0, 0};
 	char *ids[1000];
@@ -198,36 +200,43 @@ static int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 		}
 	}
 	cli_catch_stop_signals();
-	/* HSCAN the done marks; each undo forgets its mark in the same script,
-	 * so a rerun after a kill undoes exactly what is left */
-	sess_scan_init(&it, &dst.conn, "HSCAN", t.done, NULL, o->batch > 0 ? o->batch : 100);
-	while (!cli_stop_signal() && (more = sess_scan_next(&it, &page, &err)) == 1) {
-		size_t i = 0;
-		/* a page holds up to about COUNT marks (--batch may be far more
-		 * than ids holds): undone in runs of at most 1000, every one */
-		while (i + 1 < page->elements) {
-			cnt = 0;
-			for (; i + 1 < page->elements && cnt < 1000; i += 2) {
-				const char *id = page->element[i]->str;
-				if (id[0] != '#' && !(ids[cnt++] = strdup(id))) {
-					cnt--;
-					break;
+	/* the slots that hold the task's marks on a cluster (one set on a
+	 * standalone server) */
+	if (sess_mtask_tags(&dst.conn, &t, &tags, &ntags, &err))
+		goto fail;
+	for (ti = 0; ti < ntags && !cli_stop_signal(); ti++) {
+		sess_mtask_at(&t, tags[ti], &tt);
+		/* HSCAN the done marks; each undo forgets its mark in the same script,
+		 * so a rerun after a kill undoes exactly what is left */
+		sess_scan_init(&it, &dst.conn, "HSCAN", tt.done, NULL, o->batch > 0 ? o->batch : 100);
+		while (!cli_stop_signal() && (more = sess_scan_next(&it, &page, &err)) == 1) {
+			size_t i = 0;
+			/* a page holds up to about COUNT marks (--batch may be far more
+			 * than ids holds): undone in runs of at most 1000, every one */
+			while (i + 1 < page->elements) {
+				cnt = 0;
+				for (; i + 1 < page->elements && cnt < 1000; i += 2) {
+					const char *id = page->element[i]->str;
+					if (id[0] != '#' && !(ids[cnt++] = strdup(id))) {
+						cnt--;
+						break;
+					}
+				}
+				rc = i + 1 < page->elements && cnt < 1000
+					     ? sess_err_set(&err, SESS_E_INTERNAL, NULL, "out of memory")
+					     : undo_batch(a, &dst, &tt, ids, cnt, n, &err);
+				while (cnt > 0)
+					free(ids[--cnt]);
+				if (rc) {
+					sess_scan_free(&it);
+					goto fail;
 				}
 			}
-			rc = i + 1 < page->elements && cnt < 1000
-				     ? sess_err_set(&err, SESS_E_INTERNAL, NULL, "out of memory")
-				     : undo_batch(a, &dst, &t, ids, cnt, n, &err);
-			while (cnt > 0)
-				free(ids[--cnt]);
-			if (rc) {
-				sess_scan_free(&it);
-				goto fail;
-			}
 		}
+		sess_scan_free(&it);
+		if (more < 0)
+			goto fail;
 	}
-	sess_scan_free(&it);
-	if (more < 0)
-		goto fail;
 	sum = cJSON_CreateObject();
 	cJSON_AddBoolToObject(sum, "summary", 1);
 	cJSON_AddStringToObject(sum, "task", t.name);
@@ -255,9 +264,10 @@ static int cmd_rollback(struct cli_app *a, void *opts, int argc, char **argv)
 		goto out;
 	}
 	sess_mtask_set(&dst.conn, &t, "status", "rolled-back", &err);
-	{ /* the counters of what it wrote are undone too */
-		redisReply *r = sess_conn_cmdf(&dst.conn, &err, "DEL %s %s %s", t.done, t.backup, t.upkeep);
-		if (r)
+	for (ti = 0; ti < ntags; ti++) { /* the counters of what it wrote are undone too */
+		redisReply *r;
+		sess_mtask_at(&t, tags[ti], &tt);
+		if ((r = sess_conn_cmdf(&dst.conn, &err, "DEL %s %s %s", tt.done, tt.backup, tt.upkeep)))
 			freeReplyObject(r);
 	}
 	rc = 0;
@@ -267,6 +277,7 @@ fail:
 		a->prog, err.msg, a->prog, t.name, dst.desc);
 	rc = sess_err_exit_code(err.cls);
 out:
+	free(tags);
 	cJSON_Delete(j);
 	mig_close_side(&dst);
 	return rc;

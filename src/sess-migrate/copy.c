@@ -2,6 +2,7 @@
  * use): sessions from one server to another, each whole or not at all, as
  * a resumable task whose progress lives on the target (mtask.h, dump.h). */
 #include "copy.h"
+#include "cluster_side.h"
 #include "upkeep.h"
 
 #include <stdlib.h>
@@ -112,25 +113,21 @@ void mig_report(struct mig_run *run, const char *id, int st, const struct sess_e
  * whose ids the first one counted). */
 static int drop_done(struct mig_run *run, char **ids, int n, int report, struct sess_err *err)
 {
-	struct sess_argv av;
-	redisReply *r;
+	char *marked;
 	int i, k = 0;
 
 	if (run->dry_run || n == 0)
 		return n;
-	sess_argv_init(&av);
-	sess_argv_add(&av, "HMGET");
-	sess_argv_add(&av, run->task.done);
-	for (i = 0; i < n; i++)
-		sess_argv_add(&av, ids[i]);
-	r = sess_argv_cmd(&run->dst->conn, &av, err);
-	sess_argv_free(&av);
-	if (!r)
+	if (!(marked = calloc((size_t)n, 1)))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	if (mig_marks(run, ids, n, marked, err)) {
+		free(marked);
 		return -1;
+	}
 	/* the ids still to do first; the done ones after them (the caller
 	 * frees all n) */
 	for (i = 0; i < n; i++) {
-		if (r->element[i]->type == REDIS_REPLY_STRING) {
+		if (marked[i]) {
 			if (report)
 				mig_report(run, ids[i], MIG_DONE, NULL);
 		} else {
@@ -139,7 +136,7 @@ static int drop_done(struct mig_run *run, char **ids, int n, int report, struct 
 			ids[i] = t;
 		}
 	}
-	freeReplyObject(r);
+	free(marked);
 	return k;
 }
 
@@ -155,7 +152,7 @@ static int absent_status(struct mig_run *run, const char *id)
 		return MIG_EXPIRED;
 	if (run->legacy)
 		return MIG_EXPIRED; /* SCAN saw it */
-	sess_key_index(idx, run->src->cfg.prefix, SESS_S_TAG_ONE);
+	sess_key_index(idx, run->src->cfg.prefix, mig_tag(&run->src->conn, id));
 	if ((r = sess_conn_cmdf(&run->src->conn, NULL, "ZSCORE %s %s", idx, id))) {
 		if (r->type == REDIS_REPLY_STRING)
 			st = MIG_EXPIRED;
@@ -246,8 +243,7 @@ static int write_send(struct mig_run *run, struct sess_snap *snaps, int n, int *
 		if (!ok[i])
 			continue;
 		ok[i] = PUT_AGAIN;
-		if (sess_snap_put(p, run->dst->cfg.prefix, &snaps[i], run->mode, run->task.done,
-				  run->task.backup, run->task.upkeep, i, err))
+		if (mig_put(run, p, &snaps[i], i, err))
 			return -1;
 	}
 	return 0;
@@ -299,9 +295,7 @@ static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int
 			if (sess_script_load_all(&run->dst->conn, err))
 				goto out;
 			for (i = 0; i < n; i++)
-				if (ok[i] == PUT_AGAIN &&
-				    sess_snap_put(p, run->dst->cfg.prefix, &snaps[i], run->mode, run->task.done,
-						  run->task.backup, run->task.upkeep, i, err))
+				if (ok[i] == PUT_AGAIN && mig_put(run, p, &snaps[i], i, err))
 					goto out;
 		}
 		again = 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/model/keys.h"
+#include "core/model/slot.h"
 #include "core/redis/pipe.h"
 #include "core/redis/reply.h"
 #include "core/redis/scan.h"
@@ -63,6 +64,31 @@ static int each_session(struct sess_conn *c, const char *prefix, const char *val
 	return 0;
 }
 
+/* On a cluster the fence is per slot (layout 3: each slot's create
+ * script reads its own, PREFIX:#{TAG}:fence): cmd on every slot's, one
+ * pipeline routed per master; value NULL for DEL. */
+static int each_slot(struct sess_conn *c, const char *prefix, const char *value,
+		     struct sess_err *err)
+{
+	char key[SESS_KEY_MAX];
+	struct sess_pipe p;
+	int i, rc = 0;
+
+	sess_pipe_init(&p, c);
+	for (i = 0; i < SESS_SLOTS && !rc; i++) {
+		sess_key_fence(key, prefix, sess_slot_tag(i));
+		rc = value ? sess_pipe_cmdf(&p, 0, err, "SET %s %s", key, value)
+			   : sess_pipe_cmdf(&p, 0, err, "DEL %s", key);
+		if (!rc && sess_pipe_pending(&p) >= 1024)
+			rc = sess_pipe_run(&p, err);
+	}
+	if (!rc)
+		rc = sess_pipe_run(&p, err);
+	sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+	sess_pipe_free(&p);
+	return rc;
+}
+
 int sess_fence_set(struct sess_conn *c, const char *prefix, const char *where,
 		   long *n, struct sess_err *err)
 {
@@ -72,6 +98,11 @@ int sess_fence_set(struct sess_conn *c, const char *prefix, const char *where,
 	if (!where[0] || strlen(where) > 512)
 		return sess_err_set(err, SESS_E_USAGE, NULL,
 				    "the fence's target description must be 1 to 512 bytes");
+	if (c->cl) {
+		if (each_slot(c, prefix, where, err))
+			return -1;
+		return each_session(c, prefix, where, n, err);
+	}
 	sess_key_fence(key, prefix, SESS_S_TAG_ONE);
 	if (!(r = sess_conn_cmdf(c, err, "SET %s %s", key, where)))
 		return -1;
@@ -85,6 +116,11 @@ int sess_fence_lift(struct sess_conn *c, const char *prefix, long *n,
 	char key[SESS_KEY_MAX];
 	redisReply *r;
 
+	if (c->cl) {
+		if (each_slot(c, prefix, NULL, err))
+			return -1;
+		return each_session(c, prefix, "", n, err);
+	}
 	sess_key_fence(key, prefix, SESS_S_TAG_ONE);
 	if (!(r = sess_conn_cmdf(c, err, "DEL %s", key)))
 		return -1;
@@ -98,7 +134,8 @@ int sess_fence_get(struct sess_conn *c, const char *prefix, char *buf,
 	char key[SESS_KEY_MAX];
 	redisReply *r;
 
-	sess_key_fence(key, prefix, SESS_S_TAG_ONE);
+	/* (a cluster's fence is in every slot: slot 0's says) */
+	sess_key_fence(key, prefix, c->cl ? sess_slot_tag(0) : SESS_S_TAG_ONE);
 	if (!(r = sess_conn_cmdf(c, err, "GET %s", key)))
 		return -1;
 	snprintf(buf, size, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");

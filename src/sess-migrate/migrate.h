@@ -56,6 +56,10 @@ struct mig_sel {
 	long plan_pos;
 	/* legacy walk */
 	char scan_cursor[32];
+	/* a cluster source: the index of each slot tag in use, one after the
+	 * other (tags NULL on a standalone server: its one index) */
+	const char **tags;
+	int ntags, tag_at, tags_read;
 };
 /* Parse --since: ms since the epoch, an ISO 8601 UTC time
  * (2026-01-02T03:04:05Z) or a relative "90m", "2h", "7d" before now. */
@@ -71,6 +75,8 @@ int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 /* Read --ids FILE|- into the plan list (key) on c; returns the count. */
 int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
 		      const char *key, long *n);
+/* Release what the walk holds (the tags of a cluster source). */
+void mig_sel_free(struct mig_sel *sel);
 /* How many sessions the selection may hold (for progress), 0 = unknown. */
 long mig_sel_total(struct mig_sel *sel, struct sess_conn *c);
 /* An index walk's second pass: of ids, keep first (reordered; the caller

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "core/model/ids.h"
+#include "core/model/slot.h"
+#include "core/redis/pipe.h"
 
 int sess_mtask_init(struct sess_mtask *t, const char *prefix, const char *name,
 		    struct sess_err *err)
@@ -26,6 +28,7 @@ int sess_mtask_init(struct sess_mtask *t, const char *prefix, const char *name,
 			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 			 tm.tm_sec, (unsigned)(getpid() ^ (unsigned)now) & 0xffff);
 	}
+	snprintf(t->prefix, sizeof t->prefix, "%s", prefix);
 	sess_key_migrate(t->key, prefix, t->name, NULL);
 	sess_key_migrate(t->done, prefix, t->name, "done");
 	sess_key_migrate(t->backup, prefix, t->name, "backup");
@@ -77,10 +80,102 @@ static long long field_ll(const redisReply *r, const char *f)
 	return 0;
 }
 
+void sess_mtask_at(const struct sess_mtask *t, const char *tag, struct sess_mtask *out)
+{
+	*out = *t;
+	if (!tag)
+		return;
+	sess_key_migrate_at(out->done, t->prefix, tag, t->name, "done");
+	sess_key_migrate_at(out->backup, t->prefix, tag, t->name, "backup");
+	sess_key_migrate_at(out->upkeep, t->prefix, tag, t->name, "upkeep");
+}
+
+void sess_mtask_for(struct sess_conn *c, const struct sess_mtask *t, const char *id,
+		    struct sess_mtask *out)
+{
+	sess_mtask_at(t, c->cl ? sess_key_tag(id, 1) : NULL, out);
+}
+
+int sess_mtask_tags(struct sess_conn *c, const struct sess_mtask *t, const char ***tags,
+		    int *n, struct sess_err *err)
+{
+	struct sess_pipe p;
+	int i, rc = 0;
+
+	*n = 0;
+	if (!(*tags = malloc((c->cl ? SESS_SLOTS : 1) * sizeof **tags)))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	if (!c->cl) {
+		(*tags)[(*n)++] = NULL;
+		return 0;
+	}
+	sess_pipe_init(&p, c);
+	for (i = 0; i < SESS_SLOTS && !rc; i++) {
+		struct sess_mtask at;
+		sess_mtask_at(t, sess_slot_tag(i), &at);
+		rc = sess_pipe_cmdf(&p, i, err, "EXISTS %s %s %s", at.done, at.backup, at.upkeep);
+	}
+	while (!rc && sess_pipe_pending(&p)) {
+		redisReply *r;
+		long slot;
+		if ((rc = sess_pipe_next(&p, &r, &slot, err)))
+			break;
+		if (r->type == REDIS_REPLY_INTEGER && r->integer > 0)
+			(*tags)[(*n)++] = sess_slot_tag((int)slot);
+		else if (r->type == REDIS_REPLY_ERROR)
+			rc = sess_conn_reply_error(c, r, err);
+		freeReplyObject(r);
+	}
+	if (rc)
+		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+	sess_pipe_free(&p);
+	if (rc) {
+		free(*tags);
+		*tags = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+/* The counts #c #r #s into sum[3]: t's own on a standalone server, the
+ * sum of every slot's on a cluster. */
+static int counts(struct sess_conn *c, const struct sess_mtask *t, long long sum[3],
+		  struct sess_err *err)
+{
+	const char **tags;
+	int n, i, k, rc = 0;
+	struct sess_pipe p;
+
+	sum[0] = sum[1] = sum[2] = 0;
+	if (sess_mtask_tags(c, t, &tags, &n, err))
+		return -1;
+	sess_pipe_init(&p, c);
+	for (i = 0; i < n && !rc; i++) {
+		struct sess_mtask at;
+		sess_mtask_at(t, tags[i], &at);
+		rc = sess_pipe_cmdf(&p, i, err, "HMGET %s #c #r #s", at.done);
+	}
+	while (!rc && sess_pipe_pending(&p)) {
+		redisReply *r;
+		if ((rc = sess_pipe_next(&p, &r, NULL, err)))
+			break;
+		for (k = 0; k < 3 && r->type == REDIS_REPLY_ARRAY && (size_t)k < r->elements; k++)
+			if (r->element[k]->type == REDIS_REPLY_STRING)
+				sum[k] += strtoll(r->element[k]->str, NULL, 10);
+		freeReplyObject(r);
+	}
+	if (rc)
+		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+	sess_pipe_free(&p);
+	free(tags);
+	return rc;
+}
+
 int sess_mtask_load(struct sess_conn *c, const struct sess_mtask *t,
 		    cJSON **out, struct sess_err *err)
 {
-	redisReply *r, *d;
+	redisReply *r;
+	long long sum[3];
 	cJSON *o;
 	size_t i;
 
@@ -93,7 +188,7 @@ int sess_mtask_load(struct sess_conn *c, const struct sess_mtask *t,
 				    "no task %s on %s; 'sess-migrate tasks --to URL' lists them (the state lives on the target)",
 				    t->name, c->where);
 	}
-	if (!(d = sess_conn_cmdf(c, err, "HMGET %s #c #r #s", t->done))) {
+	if (counts(c, t, sum, err)) {
 		freeReplyObject(r);
 		return -1;
 	}
@@ -108,12 +203,11 @@ int sess_mtask_load(struct sess_conn *c, const struct sess_mtask *t,
 		else
 			cJSON_AddStringToObject(o, f, v);
 	}
-	cJSON_AddNumberToObject(o, "copied", (double)strtoll(d->element[0]->str ? d->element[0]->str : "0", NULL, 10));
-	cJSON_AddNumberToObject(o, "replaced", (double)strtoll(d->element[1]->str ? d->element[1]->str : "0", NULL, 10));
-	cJSON_AddNumberToObject(o, "skipped", (double)strtoll(d->element[2]->str ? d->element[2]->str : "0", NULL, 10));
+	cJSON_AddNumberToObject(o, "copied", (double)sum[0]);
+	cJSON_AddNumberToObject(o, "replaced", (double)sum[1]);
+	cJSON_AddNumberToObject(o, "skipped", (double)sum[2]);
 	(void)field_ll;
 	freeReplyObject(r);
-	freeReplyObject(d);
 	*out = o;
 	return 0;
 }
@@ -151,6 +245,22 @@ int sess_mtask_forget(struct sess_conn *c, const struct sess_mtask *t,
 	if (!r)
 		return -1;
 	freeReplyObject(r);
+	if (c->cl) {
+		const char **tags;
+		int n, i;
+		if (sess_mtask_tags(c, t, &tags, &n, err))
+			return -1;
+		for (i = 0; i < n; i++) {
+			struct sess_mtask at;
+			sess_mtask_at(t, tags[i], &at);
+			if (!(r = sess_conn_cmdf(c, err, "DEL %s %s %s", at.done, at.backup, at.upkeep))) {
+				free(tags);
+				return -1;
+			}
+			freeReplyObject(r);
+		}
+		free(tags);
+	}
 	if (!(r = sess_conn_cmdf(c, err, "ZREM %s %s", t->reg, t->name)))
 		return -1;
 	freeReplyObject(r);

@@ -13,10 +13,16 @@
  *                                     written yet (migput adds, the
  *                                     upkeep's transaction removes)
  *   PREFIX:migrate:TASK:backup  HASH  ID:1..5 -> DUMP of what a replace
- *                                     overwrote, ID:x -> its expiry (ms)
+ *                                     overwrote, ID:x1..x5 -> each key's
+ *                                     expiry (ms), ID:x -> the meta's
  *   PREFIX:migrate:TASK:plan    LIST  the ids of an --ids selection (stdin
  *                                     cannot be read twice)
  *   PREFIX:migrate:tasks        ZSET  task -> when it was created (ms)
+ *
+ * On a cluster target the done, upkeep and backup keys are per slot,
+ * PREFIX:#{TAG}:migrate:TASK:done|upkeep|backup with the slot's tag
+ * (layout 3), so that migput and migundo are one-slot scripts; the task's
+ * hash, plan and the registry stay single keys.
  *
  * Exactness across kill -9 comes from migput/migundo (dump.h): the done
  * mark (and the backup) is written in the same script as the session, so
@@ -34,6 +40,7 @@
 
 struct sess_mtask {
 	char name[SESS_ID_MAX + 1];
+	char prefix[SESS_PREFIX_MAX + 1];
 	char key[SESS_KEY_MAX], done[SESS_KEY_MAX], backup[SESS_KEY_MAX],
 		plan[SESS_KEY_MAX], reg[SESS_KEY_MAX], upkeep[SESS_KEY_MAX];
 };
@@ -59,6 +66,21 @@ int sess_mtask_set(struct sess_conn *c, const struct sess_mtask *t,
 		   const char *field, const char *value, struct sess_err *err);
 int sess_mtask_add(struct sess_conn *c, const struct sess_mtask *t,
 		   const char *field, long n, struct sess_err *err);
+
+/* The keys (done, backup, upkeep) a task keeps about session id on c's
+ * server into out (a copy of t): t's own on a standalone server, those of
+ * the id's slot on a cluster (sess_conn_cluster asked before). */
+void sess_mtask_for(struct sess_conn *c, const struct sess_mtask *t, const char *id,
+		    struct sess_mtask *out);
+/* t's keys of one slot tag (tag NULL: t itself) into out. */
+void sess_mtask_at(const struct sess_mtask *t, const char *tag, struct sess_mtask *out);
+/* The slot tags where t has a done, backup or upkeep key on c: on a
+ * standalone server one NULL (t's own keys); on a cluster those of the
+ * 16,384 that do (one pipelined EXISTS per slot, routed per master).
+ * *tags is malloc'd (the strings static): the caller frees it. 0, or -1
+ * with err. */
+int sess_mtask_tags(struct sess_conn *c, const struct sess_mtask *t, const char ***tags,
+		    int *n, struct sess_err *err);
 
 /* Drop a task's keys (after a complete rollback, or `tasks --forget`). */
 int sess_mtask_forget(struct sess_conn *c, const struct sess_mtask *t,

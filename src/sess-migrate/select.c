@@ -15,6 +15,7 @@
 #include "core/model/json.h"
 #include "core/model/when.h"
 #include "core/base/schema.h"
+#include "core/session/tags.h"
 
 int mig_parse_since(const char *s, long long *out, struct sess_err *err)
 {
@@ -87,7 +88,7 @@ static int index_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int 
 	long want = max, asked;
 	int n = 0, rank_ok = 1;
 
-	sess_key_index(idx, sel->prefix, SESS_S_TAG_ONE);
+	sess_key_index(idx, sel->prefix, sel->tags ? sel->tags[sel->tag_at] : SESS_S_TAG_ONE);
 	for (;;) {
 		redisReply *r = NULL;
 		size_t i;
@@ -158,6 +159,10 @@ static int legacy_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int
 {
 	int n = 0;
 
+	/* (one SCAN cursor walks one node: a cluster would be read in part) */
+	if (c->cl)
+		return sess_err_set(err, SESS_E_CONFIG, "cluster",
+				    "--from-layout legacy reads a standalone server, and the source is a Redis Cluster; copy the TypeScript data to a standalone server first (or set REDIS_CLUSTER=no per node)");
 	while (n == 0 && !sel->done) {
 		redisReply *r = sess_conn_cmdf(c, err, "SCAN %s MATCH session:* COUNT %d", sel->scan_cursor,
 					       max);
@@ -177,6 +182,33 @@ static int legacy_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int
 	return n;
 }
 
+/* The slot tags of a cluster source (sess_tags_used); none on a
+ * standalone server. */
+static int read_tags(struct mig_sel *sel, struct sess_conn *c, struct sess_err *err)
+{
+	struct sess_config cfg;
+	struct sess_ctx ctx;
+
+	free(sel->tags);
+	sel->tags = NULL;
+	sel->ntags = sel->tag_at = 0;
+	sel->tags_read = 1;
+	if (!c->cl)
+		return 0;
+	memset(&cfg, 0, sizeof cfg);
+	snprintf(cfg.prefix, sizeof cfg.prefix, "%s", sel->prefix);
+	ctx.conn = c;
+	ctx.cfg = &cfg;
+	return sess_tags_used(&ctx, &sel->tags, &sel->ntags, err);
+}
+
+void mig_sel_free(struct mig_sel *sel)
+{
+	free(sel->tags);
+	sel->tags = NULL;
+	sel->ntags = 0;
+}
+
 int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 		 struct sess_err *err)
 {
@@ -192,9 +224,19 @@ int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 	for (;;) {
 		if (sel->done)
 			return 0;
-		n = index_page(sel, c, ids, max, err);
+		if (!sel->tags_read && read_tags(sel, c, err))
+			return -1;
+		n = sel->tag_at < sel->ntags || !sel->tags ? index_page(sel, c, ids, max, err) : 0;
 		if (n != 0)
 			return n;
+		/* a cluster: the next slot's index, from its start */
+		if (sel->tags && ++sel->tag_at < sel->ntags) {
+			sel->started = 0;
+			continue;
+		}
+		/* (each pass reads the tags in use again: a slot's first
+		 * session may have come since) */
+		sel->tags_read = 0;
 		if (sel->second_pass) {
 			sel->done = 1;
 			return 0;
@@ -267,6 +309,8 @@ long mig_sel_total(struct mig_sel *sel, struct sess_conn *c)
 
 	if (sel->kind == SEL_PLAN)
 		r = sess_conn_cmdf(c, NULL, "LLEN %s", sel->plan_key);
+	else if (sel->kind == SEL_INDEX && c->cl)
+		return 0; /* a cluster: one count per slot is not worth it */
 	else if (sel->kind == SEL_INDEX) {
 		sess_key_index(idx, sel->prefix, SESS_S_TAG_ONE);
 		r = sess_conn_cmdf(c, NULL, "ZCOUNT %s %lld +inf", idx,

@@ -101,20 +101,14 @@ int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
 		return cli_app_fail(a);
 	}
 	s->open = 1;
-	/* layout 3 on a cluster keeps a slot's index beside its sessions:
-	 * sess-migrate reads and writes the one set of a standalone server */
-	switch (sess_conn_cluster(&s->conn, &a->err)) {
-	case 0:
-		return layout_side(a, s, what);
-	case 1:
-		sess_err_set(&a->err, SESS_E_CONFIG, "cluster",
-			     "%s is a Redis Cluster, which sess-migrate does not read or write yet; migrate through a standalone server (or set REDIS_CLUSTER=no to talk to one node as a plain server)",
-			     what);
-		break;
-	default:
+	/* a cluster or a standalone server alike (layout 3: the companions'
+	 * tag follows the deployment, session/tags.h): asked once here, so
+	 * that every later key picks its tag from c->cl */
+	if (sess_conn_cluster(&s->conn, &a->err) < 0) {
 		sess_err_prefix(&a->err, "%s", what);
+		return cli_app_fail(a);
 	}
-	return cli_app_fail(a);
+	return layout_side(a, s, what);
 }
 
 void mig_close_side(struct mig_side *s)

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "sess-migrate/fence.h"
+#include "sess-migrate/cluster_side.h"
 #include "core/model/ids.h"
 
 /* ---- passes and lag ---- */
@@ -43,11 +44,14 @@ static int pass(struct sync *s, long *changed)
 {
 	char **ids;
 	long page = s->run.batch;
-	int n, i, rc = -1;
+	int n, i, rc = -1, ntags = 0, ti;
 	char cursor[32] = "0";
+	const char **tags = NULL;
+	struct sess_mtask t;
 
 	if (!(ids = calloc((size_t)(page > 1000 ? page : 1000), sizeof *ids)))
 		return sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "out of memory");
+	mig_sel_free(&s->run.sel);
 	mig_sel_init(&s->run.sel, s->o, s->run.src->cfg.prefix, page);
 	s->run.sel.second_pass = 1; /* one walk: notifications cover the rest */
 	s->run.sel.plan_key = s->run.task.plan;
@@ -67,38 +71,46 @@ static int pass(struct sync *s, long *changed)
 		rc = -1;
 		mig_meter_tick(&s->run.meter, "syncing", n);
 	}
-	/* deletions no notification announced: the task's own sessions */
-	do {
-		redisReply *r = sess_conn_cmdf(&s->run.dst->conn, &s->err, "HSCAN %s %s COUNT 500",
-					       s->run.task.done, cursor);
-		size_t j;
-		if (!r)
-			goto out;
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+	/* deletions no notification announced: the task's own sessions (on
+	 * a cluster target, each slot's marks) */
+	if (sess_mtask_tags(&s->run.dst->conn, &s->run.task, &tags, &ntags, &s->err))
+		goto out;
+	for (ti = 0; ti < ntags && !cli_stop_signal(); ti++) {
+		sess_mtask_at(&s->run.task, tags[ti], &t);
+		snprintf(cursor, sizeof cursor, "0");
+		do {
+			redisReply *r = sess_conn_cmdf(&s->run.dst->conn, &s->err, "HSCAN %s %s COUNT 500",
+						       t.done, cursor);
+			size_t j;
+			if (!r)
+				goto out;
+			if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+				freeReplyObject(r);
+				sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "unexpected reply to HSCAN");
+				goto out;
+			}
+			snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+			for (n = 0, j = 0; j + 1 < r->element[1]->elements && n < 1000; j += 2) {
+				const char *id = r->element[1]->element[j]->str;
+				if (id[0] != '#')
+					ids[n++] = strdup(id);
+			}
 			freeReplyObject(r);
-			sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "unexpected reply to HSCAN");
-			goto out;
-		}
-		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-		for (n = 0, j = 0; j + 1 < r->element[1]->elements && n < 1000; j += 2) {
-			const char *id = r->element[1]->element[j]->str;
-			if (id[0] != '#')
-				ids[n++] = strdup(id);
-		}
-		freeReplyObject(r);
-		/* sync_ids removes the ones the source lost (and syncs the
-		 * others, which are equal unless a notification is pending) */
-		rc = n ? sync_ids(s, ids, n, changed, 0) : 0;
-		for (i = 0; i < n; i++)
-			free(ids[i]);
-		if (rc)
-			goto out;
-		rc = -1;
-	} while (strcmp(cursor, "0") != 0 && !cli_stop_signal());
+			/* sync_ids removes the ones the source lost (and syncs the
+			 * others, which are equal unless a notification is pending) */
+			rc = n ? sync_ids(s, ids, n, changed, 0) : 0;
+			for (i = 0; i < n; i++)
+				free(ids[i]);
+			if (rc)
+				goto out;
+			rc = -1;
+		} while (strcmp(cursor, "0") != 0 && !cli_stop_signal());
+	}
 done:
 	rc = 0;
 	s->last_pass = sess_now_ms();
 out:
+	free(tags);
 	free(ids);
 	return rc;
 }
@@ -256,6 +268,14 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 	if ((rc = mig_open_side(a, &src, o->from, "--from")) ||
 	    (rc = mig_open_side(a, &dst, o->to, "--to")))
 		goto out;
+	/* a cluster source has no listener (its sessions publish per shard,
+	 * and PSUBSCRIBE has no sharded form): a pass every --interval finds
+	 * what changed */
+	if (src.conn.cl) {
+		every = interval;
+		cli_warn(a->prog, "the source is a Redis Cluster: changes are found by a pass every %ld s (--interval), not heard",
+			 interval / 1000);
+	}
 	s.run.batch = o->batch > 0 ? o->batch : a->cfg.cleanup_batch > 0 ? a->cfg.cleanup_batch : 100;
 	if (sess_mtask_init(&s.run.task, dst.cfg.prefix, o->task, &a->err)) {
 		rc = cli_app_fail(a);
@@ -368,6 +388,7 @@ failed:
 	}
 	rc = mig_stop(&s.run, &s.err);
 out:
+	mig_sel_free(&s.run.sel);
 	mig_syncset_free(&s.dirty);
 	mig_syncset_free(&s.plan);
 	sess_switch_close(&s.sw_src);

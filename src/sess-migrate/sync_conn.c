@@ -58,6 +58,12 @@ int sync_listen(struct sync *s, int timeout_ms)
 {
 	int i;
 
+	if (!s->sub.open && s->run.src->conn.cl) {
+		/* a cluster source: no listener, the passes find changes */
+		struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+		return 0;
+	}
 	for (i = 0; i < 10000; i++) {
 		redisReply *r;
 		char id[SESS_ID_MAX + 1];
@@ -108,9 +114,13 @@ int sync_open_all(struct sync *s)
 		return -1;
 	if (!sess_conn_is_open(&s->run.dst->conn) && sess_conn_open(&s->run.dst->conn, &s->run.dst->cfg, &s->err))
 		return -1;
+	/* (reopened: which tags the companions take, asked again) */
+	if (sess_conn_cluster(&s->run.src->conn, &s->err) < 0 ||
+	    sess_conn_cluster(&s->run.dst->conn, &s->err) < 0)
+		return -1;
 	if (sess_script_load_all(&s->run.dst->conn, &s->err))
 		return -1;
-	if (!s->sub.open) {
+	if (!s->sub.open && !s->run.src->conn.cl) {
 		s->sub.cfg = s->run.src->cfg;
 		if (sess_conn_open(&s->sub.conn, &s->sub.cfg, &s->err))
 			return -1;

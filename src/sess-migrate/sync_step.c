@@ -2,6 +2,7 @@
  * target to the source's state from both sides' chain heads (msync.h
  * decides: equal, tail, whole copy or removal). Contract in sync.h. */
 #include "sync.h"
+#include "cluster_side.h"
 #include "upkeep.h"
 
 #include <stdlib.h>
@@ -58,29 +59,11 @@ static int lines_flush(struct sync *s, int ok)
 	return rc;
 }
 
-/* Mark ids as brought by this task (removed from the target only if so). */
+/* Mark ids as brought by this task (removed from the target only if so):
+ * op HSET, or HDEL to forget them. */
 static int mark(struct sync *s, char **ids, int n, const char *op)
 {
-	struct sess_argv av;
-	redisReply *r;
-	int i;
-
-	if (n == 0)
-		return 0;
-	sess_argv_init(&av);
-	sess_argv_add(&av, op);
-	sess_argv_add(&av, s->run.task.done);
-	for (i = 0; i < n; i++) {
-		sess_argv_add(&av, ids[i]);
-		if (!strcmp(op, "HSET"))
-			sess_argv_add(&av, "y");
-	}
-	r = sess_argv_cmd(&s->run.dst->conn, &av, &s->err);
-	sess_argv_free(&av);
-	if (!r)
-		return -1;
-	freeReplyObject(r);
-	return 0;
+	return mig_marks_set(&s->run, ids, n, !strcmp(op, "HSET") ? "y" : NULL, &s->err);
 }
 
 /* Both sides' heads of ids. */
@@ -312,28 +295,26 @@ state:
 	}
 	if (ng) {
 		/* only what this task brought leaves the target */
-		struct sess_argv av;
-		redisReply *r;
-		sess_argv_init(&av);
-		sess_argv_add(&av, "HMGET");
-		sess_argv_add(&av, s->run.task.done);
-		for (i = 0; i < ng; i++)
-			sess_argv_add(&av, gone[i]);
-		r = sess_argv_cmd(&s->run.dst->conn, &av, &s->err);
-		sess_argv_free(&av);
-		if (!r)
+		char *marked = calloc((size_t)ng, 1);
+		if (!marked) {
+			sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "out of memory");
 			goto out;
+		}
+		if (mig_marks(&s->run, gone, ng, marked, &s->err)) {
+			free(marked);
+			goto out;
+		}
 		for (i = 0; i < ng; i++) {
-			if (r->element[i]->type != REDIS_REPLY_STRING)
+			if (!marked[i])
 				continue;
 			if (sess_msync_remove(&s->run.dst->conn, &s->run.dst->cfg, gone[i], &s->err) ||
 			    mark(s, &gone[i], 1, "HDEL")) {
-				freeReplyObject(r);
+				free(marked);
 				goto out;
 			}
 			line(s, gone[i], "removed", -1);
 		}
-		freeReplyObject(r);
+		free(marked);
 	}
 	rc = 0;
 out:

@@ -9,6 +9,7 @@
  * completing the set's upkeep neither misses an index entry nor counts a
  * session twice. */
 #include "upkeep.h"
+#include "cluster_side.h"
 #include "migrate.h"
 
 #include <stdlib.h>
@@ -35,27 +36,22 @@ void mig_fault_after_puts(long n)
 		_exit(137);
 }
 
-int mig_upkeep_send(struct mig_run *run, struct sess_pipe *p, struct sess_snap *snaps,
-		    int n, const int *arrived, struct sess_err *err)
+/* One MULTI: the upkeep of snaps[at[0..k-1]] and their SREM from upkeep. */
+static int upkeep_txn(struct mig_run *run, struct sess_pipe *p, struct sess_snap *snaps,
+		      const int *at, int k, const char *upkeep, struct sess_err *err)
 {
 	struct sess_arrivals ar;
 	struct sess_argv av;
 	int i, rc = -1;
 
-	for (i = 0; i < n && !arrived[i]; i++)
-		;
-	if (i == n)
-		return 0;
 	sess_arrivals_init(&ar, &run->dst->cfg);
 	sess_argv_init(&av);
 	sess_argv_add(&av, "SREM");
-	sess_argv_add(&av, run->task.upkeep);
-	for (i = 0; i < n; i++) {
-		if (!arrived[i])
-			continue;
-		if (sess_snap_arrive(&ar, &snaps[i], 1, err))
+	sess_argv_add(&av, upkeep);
+	for (i = 0; i < k; i++) {
+		if (sess_snap_arrive(&ar, &snaps[at[i]], 1, err))
 			goto out;
-		sess_argv_add(&av, snaps[i].id);
+		sess_argv_add(&av, snaps[at[i]].id);
 	}
 	if (sess_pipe_cmdf(p, 0, err, "MULTI") || sess_arrivals_flush(&ar, p, err) ||
 	    sess_argv_pipe(p, -1, 0, &av, err) || sess_pipe_cmdf(p, 0, err, "EXEC"))
@@ -64,6 +60,64 @@ int mig_upkeep_send(struct mig_run *run, struct sess_pipe *p, struct sess_snap *
 out:
 	sess_argv_free(&av);
 	sess_arrivals_free(&ar);
+	return rc;
+}
+
+/* (for grouping a batch by slot tag: the tags are static strings) */
+struct tagged {
+	const char *tag;
+	int at;
+};
+
+static int tagged_cmp(const void *x, const void *y)
+{
+	const struct tagged *a = x, *b = y;
+	int c = strcmp(a->tag, b->tag);
+
+	return c ? c : a->at - b->at;
+}
+
+int mig_upkeep_send(struct mig_run *run, struct sess_pipe *p, struct sess_snap *snaps,
+		    int n, const int *arrived, struct sess_err *err)
+{
+	struct tagged *t;
+	int *at, i, j, k = 0, rc = 0;
+	char marker[SESS_KEY_MAX];
+
+	if (!(at = malloc(((size_t)n + 1) * sizeof *at)) || !(t = malloc(((size_t)n + 1) * sizeof *t))) {
+		free(at);
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		if (arrived[i]) {
+			t[k].tag = mig_tag(&run->dst->conn, snaps[i].id);
+			t[k++].at = i;
+		}
+	if (k == 0)
+		goto out;
+	if (!run->dst->conn.cl) {
+		for (i = 0; i < k; i++)
+			at[i] = t[i].at;
+		rc = upkeep_txn(run, p, snaps, at, k, run->task.upkeep, err);
+		goto out;
+	}
+	/* a cluster: a transaction is one slot's, so one per slot tag (each
+	 * session's companions and the task's upkeep set share its slot);
+	 * the layout marker (in no slot) outside them, as create sets it */
+	sess_key_layout(marker, run->dst->cfg.prefix);
+	rc = sess_pipe_cmdf(p, 0, err, "SET %s " SESS_S_LAYOUT " NX", marker);
+	qsort(t, (size_t)k, sizeof *t, tagged_cmp);
+	for (i = 0; i < k && !rc; i = j) {
+		struct sess_mtask task;
+		int m = 0;
+		for (j = i; j < k && !strcmp(t[j].tag, t[i].tag); j++)
+			at[m++] = t[j].at;
+		sess_mtask_at(&run->task, t[i].tag, &task);
+		rc = upkeep_txn(run, p, snaps, at, m, task.upkeep, err);
+	}
+out:
+	free(at);
+	free(t);
 	return rc;
 }
 
@@ -147,12 +201,12 @@ out:
 	return rc;
 }
 
-int mig_upkeep_pending(struct mig_run *run, long *done, struct sess_err *err)
+/* The upkeep set of run->task (one slot's on a cluster). */
+static int pending_set(struct mig_run *run, long *done, struct sess_err *err)
 {
 	char cursor[32] = "0";
 	long page = run->batch > 0 ? run->batch : 100;
 
-	*done = 0;
 	do {
 		redisReply *r = sess_conn_cmdf(&run->dst->conn, err, "SSCAN %s %s COUNT %ld",
 					       run->task.upkeep, cursor, page);
@@ -179,4 +233,22 @@ int mig_upkeep_pending(struct mig_run *run, long *done, struct sess_err *err)
 			return -1;
 	} while (strcmp(cursor, "0"));
 	return 0;
+}
+
+int mig_upkeep_pending(struct mig_run *run, long *done, struct sess_err *err)
+{
+	struct sess_mtask all = run->task;
+	const char **tags;
+	int n, i, rc = 0;
+
+	*done = 0;
+	if (sess_mtask_tags(&run->dst->conn, &all, &tags, &n, err))
+		return -1;
+	for (i = 0; i < n && !rc; i++) {
+		sess_mtask_at(&all, tags[i], &run->task);
+		rc = pending_set(run, done, err);
+	}
+	run->task = all;
+	free(tags);
+	return rc;
 }

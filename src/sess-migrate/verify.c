@@ -2,6 +2,7 @@
  * compare sessions between two servers, per session, in
  * constant memory: missing, extra, different (naming what), expired. */
 #include "copy.h"
+#include "cluster_side.h"
 #include "core/model/ids.h"
 #include "core/base/schema.h"
 
@@ -33,10 +34,12 @@ static int read_indexed(struct mig_side *dst, char **ids, int n, int *indexed,
 	char idx[SESS_KEY_MAX];
 	int i, rc = 0;
 
-	sess_key_index(idx, dst->cfg.prefix, SESS_S_TAG_ONE);
 	sess_pipe_init(&p, &dst->conn);
-	for (i = 0; i < n && !rc; i++)
+	for (i = 0; i < n && !rc; i++) {
+		/* the session's slot's index on a cluster, the one otherwise */
+		sess_key_index(idx, dst->cfg.prefix, mig_tag(&dst->conn, ids[i]));
 		rc = sess_pipe_cmdf(&p, i, err, "ZSCORE %s %s", idx, ids[i]);
+	}
 	for (i = 0; i < n && !rc; i++) {
 		redisReply *r;
 		if ((rc = sess_pipe_next(&p, &r, NULL, err)))
@@ -69,6 +72,7 @@ int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 		   struct mig_side *src, struct mig_side *dst)
 {
 	struct mig_run run;
+	struct mig_sel sel;
 	struct vcount c = {0};
 	int legacy = o->layout && !strcmp(o->layout, "legacy");
 	/* quick: the meta hash holds the chain head h, which covers every
@@ -87,6 +91,7 @@ int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 	cJSON *sum;
 	long long start = sess_now_ms();
 
+	memset(&sel, 0, sizeof sel);
 	memset(&run, 0, sizeof run);
 	run.a = a;
 	run.src = src;
@@ -144,7 +149,6 @@ int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 	/* extra: on the target, not on the source (for --all and --match
 	 * over the target's own index) */
 	if (!o->ids && !o->since && !legacy) {
-		struct mig_sel sel;
 		mig_sel_init(&sel, o, dst->cfg.prefix, page);
 		sel.second_pass = 1;
 		for (;;) {
@@ -190,6 +194,8 @@ fail:
 	a->err = err;
 	rc = cli_app_fail(a);
 out:
+	mig_sel_free(&run.sel);
+	mig_sel_free(&sel);
 	free(ids);
 	free(sa);
 	free(sb);

@@ -37,8 +37,8 @@
 -- head h it arrived with, so a rollback can tell a session changed on the
 -- target since (migundo keeps it).
 -- The task's done mark is written in the same step as the session, so
--- a kill at any instant leaves both or neither. (Task keys live outside the
--- session's slot: targets must be one server, not a cluster.)
+-- a kill at any instant leaves both or neither. (On a cluster target the
+-- task's keys share the session's slot, PREFIX:#{TAG}:migrate:TASK:*: mtask.h.)
 -- prelude: none
 -- The ACL (as the prelude's acl_refused): refused before the first write.
 if redis.acl_check_cmd then
@@ -103,12 +103,18 @@ end
 -- what was there (a session, or leftovers of an expired one) is kept in
 -- the backup hash so a rollback can put it back
 if any and mode ~= 'sync' then
+  -- (and each key's own expiry, ID:xN: a session's keys may expire a few
+  -- ms apart, and a rollback puts back each as it was)
   for i = 1, 5 do
     local d = redis.call('DUMP', KEYS[i])
-    if d then redis.call('HSET', KEYS[7], id .. ':' .. i, d) end
+    if d then
+      local e = redis.call('PEXPIRETIME', KEYS[i])
+      redis.call('HSET', KEYS[7], id .. ':' .. i, d, id .. ':x' .. i, e > 0 and e or 0)
+    end
   end
-  local pt = redis.call('PTTL', KEYS[1])
-  redis.call('HSET', KEYS[7], id .. ':x', pt > 0 and (now + pt) or 0)
+  -- (its absolute expiry as stored: now + PTTL may be 1 ms off it)
+  local et = redis.call('PEXPIRETIME', KEYS[1])
+  redis.call('HSET', KEYS[7], id .. ':x', et > 0 and et or 0)
 end
 if any then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) end
 -- the staged keys take their places (RENAME keeps their expiry)

@@ -20,11 +20,9 @@ local mark = redis.call('HGET', KEYS[6], id)
 if not mark then return {'gone', 0, '', ''} end
 if string.sub(mark, 1, 1) == 'u' then return cjson.decode(string.sub(mark, 2)) end
 local function info()
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local pt = redis.call('PTTL', KEYS[1])
+  local et = redis.call('PEXPIRETIME', KEYS[1])
   local m = redis.call('HMGET', KEYS[1], S_F_CREATOR, S_F_STATE)
-  local out = {pt > 0 and (now + pt) or 0, m[1] or '', m[2] or ''}
+  local out = {et > 0 and et or 0, m[1] or '', m[2] or ''}
   local h = redis.call('HKEYS', KEYS[1])
   for i = 1, #h do
     if string.sub(h[i], 1, S_F_AGENT_PREFIX_LEN) == S_F_AGENT_PREFIX then
@@ -42,7 +40,8 @@ local kind, head = string.sub(mark, 1, 1), string.sub(mark, 2)
 -- session was dealt with on the target: restoring it would undo that)
 if (kind == 'c' or kind == 'r') and redis.call('EXISTS', KEYS[1]) == 0 then
   if kind == 'r' then
-    redis.call('HDEL', KEYS[7], id .. ':1', id .. ':2', id .. ':3', id .. ':4', id .. ':5', id .. ':x')
+    redis.call('HDEL', KEYS[7], id .. ':1', id .. ':2', id .. ':3', id .. ':4', id .. ':5', id .. ':x',
+      id .. ':x1', id .. ':x2', id .. ':x3', id .. ':x4', id .. ':x5')
   end
   return {'gone', 0, '', ''}
 end
@@ -60,10 +59,12 @@ elseif kind == 'r' then
   for i = 1, 5 do
     local d = redis.call('HGET', KEYS[7], id .. ':' .. i)
     if d then
+      -- the key's own expiry (a backup of an older sesskit: the meta's)
+      local ai = tonumber(redis.call('HGET', KEYS[7], id .. ':x' .. i) or '') or at
       redis.call('RESTORE', KEYS[i], 0, d, 'REPLACE')
-      if at > 0 then redis.call('PEXPIREAT', KEYS[i], at) end
+      if ai > 0 then redis.call('PEXPIREAT', KEYS[i], ai) end
     end
-    redis.call('HDEL', KEYS[7], id .. ':' .. i)
+    redis.call('HDEL', KEYS[7], id .. ':' .. i, id .. ':x' .. i)
   end
   redis.call('HDEL', KEYS[7], id .. ':x')
   out = info()

@@ -204,6 +204,13 @@ void sess_key_migrate(char *buf, const char *prefix, const char *task,
 		snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_KEY_MIGRATE ":%s:%s", prefix, task, part);
 }
 
+void sess_key_migrate_at(char *buf, const char *prefix, const char *tag,
+			 const char *task, const char *part)
+{
+	snprintf(buf, SESS_KEY_MAX, "%s:" SESS_S_COMPANION "{%s}:" SESS_S_KEY_MIGRATE ":%s:%s",
+		 prefix, tag, task, part);
+}
+
 void sess_key_channel_pattern(char *buf, const char *prefix)
 {
 	snprintf(buf, SESS_KEY_MAX, "%s:{*}:" SESS_S_KEY_NOTIFY, prefix);

@@ -76,6 +76,12 @@ void sess_key_layout(char *buf, const char *prefix);
 void sess_key_migrate(char *buf, const char *prefix, const char *task,
 		      const char *part);
 
+/* A migration task's per-slot part on a cluster target (layout 3: its
+ * marks, backups and upkeep set share the slot of the sessions they are
+ * about): PREFIX:#{TAG}:migrate:TASK:PART (done, backup, upkeep). */
+void sess_key_migrate_at(char *buf, const char *prefix, const char *tag,
+			 const char *task, const char *part);
+
 /* The pattern matching every session's channel, for PSUBSCRIBE. */
 void sess_key_channel_pattern(char *buf, const char *prefix);
 
