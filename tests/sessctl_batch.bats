@@ -46,6 +46,20 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(rcli LLEN 'sess:{s1}:events')" 2
 }
 
+@test "the exit status is the earliest failed line's, also when a later bad line is read before its result" {
+	sctl create --agent a1 --id s1 >/dev/null
+	# the emit's refusal (1) comes with its reply; the bad line (65) is
+	# known as soon as it is read, before that reply
+	run -1 bash -c "printf '%s\n' \
+		'{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"nobody\",\"type\":\"modified\"}' \
+		'not json' \
+		| REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch"
+	assert_equal "$(echo "$output" | jq -r '"\(.line):\(.error.code)"' | tr '\n' ' ')" "1:not_member 2:bad_json "
+	run -65 bash -c "printf '%s\n' 'not json' \
+		'{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"nobody\",\"type\":\"modified\"}' \
+		| REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch"
+}
+
 @test "--fail-fast stops at the first failed line; earlier lines stay" {
 	sctl create --agent a1 --id s1 >/dev/null
 	run bash -c "printf '%s\n' \

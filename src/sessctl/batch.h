@@ -95,6 +95,7 @@ struct batch {
 	int durable;                /* WAIT after each group */
 	struct group *free_groups, *all;
 	int fail_fast, first_fail, stop;
+	long first_fail_line;        /* the line first_fail is of */
 	long ok_lines, failed_lines;
 };
 
@@ -104,8 +105,9 @@ struct batch {
 int batch_print_rec(struct batch *b, cJSON *rec);
 /* The record of a line that succeeded (takes result). */
 cJSON *batch_ok_rec(long line, const char *op, cJSON *result);
-/* Count a failed line (--fail-fast: stop). */
-void batch_note_fail(struct batch *b, const struct sess_err *err);
+/* Count failed line number line (--fail-fast: stop); the exit status is
+ * the code of the earliest failed line. */
+void batch_note_fail(struct batch *b, long line, const struct sess_err *err);
 /* A new slot at the end of the ring, zeroed, for the caller to fill. */
 struct slot *batch_push(struct batch *b);
 /* Free what b holds (see the ownership above). */

@@ -48,11 +48,15 @@ cJSON *batch_ok_rec(long line, const char *op, cJSON *result)
 	return r;
 }
 
-void batch_note_fail(struct batch *b, const struct sess_err *err)
+void batch_note_fail(struct batch *b, long line, const struct sess_err *err)
 {
 	b->failed_lines++;
-	if (!b->first_fail)
+	/* a bad line is noted when read, an emit's failure when its reply
+	 * is printed: keep the earliest line's, not the first noted */
+	if (!b->first_fail || line < b->first_fail_line) {
 		b->first_fail = sess_err_exit_code(err->cls);
+		b->first_fail_line = line;
+	}
 	if (b->fail_fast)
 		b->stop = 1;
 }
@@ -299,7 +303,7 @@ static int emit_result(struct batch *b, const struct group *g, int i)
 
 	sess_err_clear(&err);
 	if (sess_emit_parse(&b->a->ctx, g->reply, i, &res, &err)) {
-		batch_note_fail(b, &err);
+		batch_note_fail(b, g->ev[i].line, &err);
 		return batch_print_rec(b, cli_error_record(g->ev[i].line, &err));
 	}
 	if (g->durable.cls != SESS_OK) {
@@ -308,7 +312,7 @@ static int emit_result(struct batch *b, const struct group *g, int i)
 			     g->ev[i].has_event_id ?
 			     "the event may have been stored: re-run with the same eventId (a duplicate is dropped)" :
 			     "the event may have been stored, and it has no eventId: a re-run may store it twice");
-		batch_note_fail(b, &err);
+		batch_note_fail(b, g->ev[i].line, &err);
 		return batch_print_rec(b, cli_error_record(g->ev[i].line, &err));
 	}
 	b->ok_lines++;

@@ -199,7 +199,7 @@ record:
 	while (b->fail_fast && b->open_head)
 		if (batch_send_group(b, b->open_head))
 			return -1;
-	batch_note_fail(b, &err);
+	batch_note_fail(b, line, &err);
 	if (b->n == 0)
 		return batch_print_rec(b, cli_error_record(line, &err));
 	s = batch_push(b);
