@@ -383,6 +383,21 @@ ahead_run() {
 	assert_equal "$(rcli HGET 'sess:{s2}:meta' seq)" 70000
 }
 
+@test "durable writes and a line waiting behind 70,000: the ring's bound waits for the WAIT too" {
+	sctl create --agent a1 --id s1 >/dev/null
+	sctl create --agent a1 --id s2 >/dev/null
+	awk 'BEGIN { print "{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a1\",\"type\":\"modified\"}";
+		for (i = 0; i < 70000; i++) print "{\"op\":\"emit\",\"id\":\"s2\",\"actor\":\"a1\",\"type\":\"modified\"}";
+		print "{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a1\",\"type\":\"modified\"}" }' >"$BATS_TEST_TMPDIR/ops"
+	# no replica: every call's WAIT falls short (not_durable); calls of
+	# 1000 events, as a WAIT takes its time
+	run -75 bash -c "timeout 60 env REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' --wait-replicas 1 --wait-timeout 1 batch --pipeline 2000 --group 1000 < '$BATS_TEST_TMPDIR/ops' > '$BATS_TEST_TMPDIR/out'"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/out")" 70002
+	assert_equal "$(jq -r 'select(.ok or .error.code != "not_durable" or .line != input_line_number) | .line' "$BATS_TEST_TMPDIR/out" | head -1)" ""
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' seq)" 2
+	assert_equal "$(rcli HGET 'sess:{s2}:meta' seq)" 70000
+}
+
 @test "a slow producer gets each result before it sends the next line" {
 	sctl create --agent a1 --id s1 >/dev/null
 	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
