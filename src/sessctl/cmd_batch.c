@@ -260,9 +260,10 @@ static int cmd_batch(struct cli_app *a, void *opts, int argc, char **argv)
 			break;
 		}
 		/* replies that came meanwhile: take them without waiting, and
-		 * send what waits for their room (calls are waiting: every line;
-		 * else now and then, for the results) */
-		if ((b.sent_head || b.wait_head) && (b.ready_head || ++b.ticks >= 64)) {
+		 * send what waits for their room (calls waiting: every 8 lines,
+		 * a few microseconds, where a call takes the server hundreds;
+		 * else every 64, for the results). A look is a read(2). */
+		if ((b.sent_head || b.wait_head) && ++b.ticks >= (b.ready_head ? 8u : 64u)) {
 			b.ticks = 0;
 			if (batch_collect(&b)) {
 				fatal = 1;
