@@ -119,6 +119,18 @@ drive() {
 		fail "no key of $id on its slot's master"
 }
 
+@test "sess-bench on the cluster: one line saying its engine drives one server, exit 78, no key written" {
+	export REDIS_URL=$CLUSTER_URL
+	run -78 --separate-stderr sk sess-bench emit -n 50 -c 2 -S 3 -i 0
+	[ "${#stderr_lines[@]}" -eq 1 ] || fail "not one line: $stderr"
+	[[ $stderr == *"is a Redis Cluster"*"standalone server"* ]] || fail "does not say why and what to do: $stderr"
+	[ -z "$output" ] || fail "stdout: $output"
+	local p
+	for p in $CLUSTER_PORTS; do
+		assert_equal "$(redis-cli -p "$p" --scan --pattern 'sessbench:*' | wc -l)" 0
+	done
+}
+
 @test "sessctl on the cluster: a /db refused (78), redis.cluster=no names the setting on MOVED (78)" {
 	local p k
 	REDIS_URL=$CLUSTER_URL/1 REDIS_CLUSTER=yes run -78 sctl get nosuch

@@ -150,6 +150,16 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		return cli_app_fail(a);
 	if ((rc = cli_connect(a)))
 		return rc;
+	/* the load engine's connections are non-blocking, one server each:
+	 * a cluster routes only blocking calls; say so before any key */
+	if ((rc = sess_conn_cluster(&a->conn, &a->err)) < 0)
+		return cli_app_fail(a);
+	if (rc == 1) {
+		sess_err_set(&a->err, SESS_E_CONFIG, "cluster",
+			     "%s is a Redis Cluster; the load engine drives one server: run it against a standalone server (or each master set up alone)",
+			     a->conn.where);
+		return cli_app_fail(a);
+	}
 	if ((rc = sb_run_prefix(a, o, id, sizeof id)))
 		return rc;
 	if (sb_scn_init(&scn, a->cmd->name, o, &a->cfg, &a->err))
