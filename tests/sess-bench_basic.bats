@@ -193,6 +193,36 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 	assert_equal "$(rcli DBSIZE)" 0
 }
 
+@test "the server's time per operation: INFO commandstats deltas, the script calls counted equal the operations" {
+	run -0 bench emit --clients 3 --pipeline 2 --requests 300 --sessions 4 --interval 0
+	sum=$(summary)
+	assert_equal "$(jq -r .ops.emit.count <<<"$sum")" 300
+	assert_equal "$(jq -r .server.source <<<"$sum")" "INFO commandstats"
+	assert_equal "$(jq -r .server.nodes <<<"$sum")" 1
+	assert_equal "$(jq -r .server.operations <<<"$sum")" 300
+	# one script call per emit: what the clients sent, counted by the server
+	assert_equal "$(jq -r '[.server.commands | to_entries[] | select(.key | test("^(evalsha|eval|fcall)$")) | .value.calls] | add' <<<"$sum")" 300
+	assert_equal "$(jq -r .server.calls <<<"$sum")" 300
+	assert_equal "$(jq -r .server.calls_per_op <<<"$sum")" 1
+	# plausible: above 0, the script's usec over its calls, and no more
+	# than the run's wall time on one server thread
+	[ "$(jq -r '.server.usec_per_op > 0 and .ops.emit.server_usec_per_op == .server.usec_per_op' <<<"$sum")" = true ] ||
+		fail "no server time: $(jq -c .server <<<"$sum")"
+	[ "$(jq -r '.server.usec <= .runtime_s * 1e6' <<<"$sum")" = true ] || fail "more server time than the run took"
+	# the commands the script runs are listed too (counted by Redis in both)
+	[ "$(jq -r '.server.commands.rpush.calls' <<<"$sum")" -ge 300 ] || fail "no RPUSH counted"
+	# get: its two plain commands per operation
+	run -0 bench get --clients 2 --requests 100 --sessions 3 --interval 0
+	sum=$(summary)
+	assert_equal "$(jq -r .server.calls_per_op <<<"$sum")" 2
+	assert_equal "$(jq -r '.server.commands.hgetall.calls' <<<"$sum")" 100
+	# several kinds of operation: the run's figure, none per kind
+	run -0 bench mixed --ratio emit=1,get=1 --think 0 --requests 100 --interval 0
+	sum=$(summary)
+	[ "$(jq -r '.server.usec_per_op > 0 and (.ops.emit | has("server_usec_per_op") | not)' <<<"$sum")" = true ] ||
+		fail "mixed: $(jq -c .server <<<"$sum")"
+}
+
 @test "bad flags: one line naming the fix, exit 64" {
 	run bench emit --threads 5 --clients 2
 	assert_failure 64

@@ -32,24 +32,29 @@ summary() { jq -c 'select(.type == "summary")' <<<"$output"; }
 @test "-q: one line per operation, as redis-benchmark -q" {
 	run -0 --separate-stderr bench emit -c 2 -n 40 -q
 	assert_equal "${#lines[@]}" 1
-	assert_output --regexp '^emit: [0-9]+\.[0-9]{2} requests per second, p50=[0-9]+\.[0-9]{3} msec$'
+	# and the server's time per operation after (INFO commandstats)
+	assert_output --regexp '^emit: [0-9]+\.[0-9]{2} requests per second, p50=[0-9]+\.[0-9]{3} msec, server=[0-9]+\.[0-9] usec/op$'
 	run -0 --separate-stderr bench mixed --ratio emit=1,get=1 --think 0 -n 200 -q
-	assert_equal "${#lines[@]}" 2
+	assert_equal "${#lines[@]}" 3
 	assert_line --index 0 --regexp '^emit: [0-9.]+ requests per second, p50=[0-9.]+ msec$'
 	assert_line --index 1 --regexp '^get: [0-9.]+ requests per second, p50=[0-9.]+ msec$'
+	# two kinds of operation: the server's time is the run's, on its own line
+	assert_line --index 2 --regexp '^all: [0-9.]+ requests per second, server=[0-9.]+ usec/op$'
 }
 
 @test "--csv: redis-benchmark 7's header and a row per operation" {
 	run -0 --separate-stderr bench mixed --ratio emit=1,get=1 --think 0 -n 200 --csv
-	assert_equal "${#lines[@]}" 3
-	assert_line --index 0 '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"'
+	assert_equal "${#lines[@]}" 4
+	# redis-benchmark's columns, then the server's time per operation
+	assert_line --index 0 '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms","server_usec_per_op"'
 	num='"[0-9]+\.[0-9]{3}"'
-	assert_line --index 1 --regexp "^\"emit\",\"[0-9]+\.[0-9]{2}\"(,$num){6}\$"
-	assert_line --index 2 --regexp "^\"get\",\"[0-9]+\.[0-9]{2}\"(,$num){6}\$"
+	assert_line --index 1 --regexp "^\"emit\",\"[0-9]+\.[0-9]{2}\"(,$num){6},\"\"\$"
+	assert_line --index 2 --regexp "^\"get\",\"[0-9]+\.[0-9]{2}\"(,$num){6},\"\"\$"
+	assert_line --index 3 --regexp "^\"all\",\"[0-9]+\.[0-9]{2}\"(,\"\"){6},$num\$"
 	# with -q too (redis-benchmark --csv -q): the CSV
 	run -0 --separate-stderr bench emit -n 20 --csv -q
 	assert_equal "${#lines[@]}" 2
-	assert_line --index 1 --regexp '^"emit",'
+	assert_line --index 1 --regexp "^\"emit\",\"[0-9]+\.[0-9]{2}\"(,$num){7}\$"
 	# no JSON line to compare or plan from
 	run -64 --separate-stderr bench emit -n 20 --csv --capacity
 	assert_equal "${#stderr_lines[@]}" 1

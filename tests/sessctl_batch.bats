@@ -46,6 +46,20 @@ setup() { load helpers/redis; common_setup; }
 	assert_equal "$(rcli LLEN 'sess:{s1}:events')" 2
 }
 
+@test "the exit status is the earliest failed line's, also when a later bad line is read before its result" {
+	sctl create --agent a1 --id s1 >/dev/null
+	# the emit's refusal (1) comes with its reply; the bad line (65) is
+	# known as soon as it is read, before that reply
+	run -1 bash -c "printf '%s\n' \
+		'{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"nobody\",\"type\":\"modified\"}' \
+		'not json' \
+		| REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch"
+	assert_equal "$(echo "$output" | jq -r '"\(.line):\(.error.code)"' | tr '\n' ' ')" "1:not_member 2:bad_json "
+	run -65 bash -c "printf '%s\n' 'not json' \
+		'{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"nobody\",\"type\":\"modified\"}' \
+		| REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' batch"
+}
+
 @test "--fail-fast stops at the first failed line; earlier lines stay" {
 	sctl create --agent a1 --id s1 >/dev/null
 	run bash -c "printf '%s\n' \
@@ -247,6 +261,99 @@ interleaved_dump() {
 	[ "$(rcli HLEN 'sess:{m3}:checkpoints')" -ge 5 ] || fail "no auto checkpoints"
 }
 
+# Many sessions interleaved, with everything that changes a call's
+# outcome: refusals, duplicates, transitions, a session completed in the
+# middle, auto checkpoints, a bad line and a get (which drains).
+ahead_ops() {
+	local i s
+	for s in $(seq 1 24); do echo "{\"op\":\"create\",\"id\":\"m$s\",\"agent\":\"a1\"}"; done
+	for i in $(seq 1 30); do
+		for s in $(seq 1 24); do
+			case $(((i * 24 + s) % 11)) in
+			3) echo "{\"op\":\"emit\",\"id\":\"m$s\",\"actor\":\"a1\",\"type\":\"modified\",\"eventId\":\"dup\"}" ;;
+			5) echo "{\"op\":\"emit\",\"id\":\"m$s\",\"actor\":\"nobody\",\"type\":\"modified\"}" ;;
+			*) echo "{\"op\":\"emit\",\"id\":\"m$s\",\"actor\":\"a1\",\"type\":\"modified\"}" ;;
+			esac
+		done
+		[ "$i" = 7 ] && echo '{"op":"emit","id":"m2","actor":"a1","type":"broke","stateTransition":{"from":"working","to":"broken"}}' # lint: ok (input)
+		[ "$i" = 9 ] && echo '{"op":"emit","id":"m2","actor":"a1","type":"fixed","stateTransition":{"from":"broken","to":"working"}}' # lint: ok (input)
+		[ "$i" = 15 ] && echo '{"op":"emit","id":"m4","actor":"a1","type":"done","stateTransition":{"from":"working","to":"completed"}}' # lint: ok (input)
+		[ "$i" = 18 ] && echo 'not json' # lint: ok (input)
+		[ "$i" = 21 ] && echo '{"op":"get","id":"m1"}' # lint: ok (input)
+	done
+	echo '{"op":"emit","id":"nosuch","actor":"a1","type":"modified"}'
+}
+
+ahead_dump() {
+	local s
+	jq -c 'del(.result.timestamp, .result.created, .result.updated, .result.expiresAt, .result.createdAt, .result.updatedAt, .result.ttl, .result.expiresIn, .result.agents[]?.joined?)' <<<"$1"
+	for s in $(seq 1 24); do
+		rcli LRANGE "sess:{m$s}:events" 0 -1 | sed 's/"ts":[0-9]*,//'
+		# (the chain and state digests cover the timestamps: they differ)
+		rcli HGETALL "sess:{m$s}:checkpoints" |
+			sed 's/"created":[0-9]*,//; s/"timestamp":[0-9]*,//; s/"ch":"[0-9a-f]*",//; s/"sd":"[0-9a-f]*",//'
+		rcli LRANGE "sess:{m$s}:history" 0 -1 | sed 's/"ts":[0-9]*,//; s/,"sd":"[0-9a-f]*"//'
+		rcli HMGET "sess:{m$s}:meta" seq state cps lastcp
+		rcli HGETALL "sess:{m$s}:eventids"
+	done
+	rcli HGETALL sess:#{all}:stats
+	rcli ZRANGE sess:#{all}:index 0 -1 | sort
+}
+
+# ahead_run OUT ARGS...: batch ARGS on the ops, every command the server
+# got from clients (MONITOR, without the clock, the client and what the
+# scripts ran) into OUT; the batch's output in $output, its status checked.
+ahead_run() {
+	local calls=$1 mon=$BATS_TEST_TMPDIR/monitor mpid n
+	shift
+	rcli FLUSHALL >/dev/null
+	redis-cli -s "$REDIS_SOCK" MONITOR >"$mon" 3>&- &
+	mpid=$!
+	for n in $(seq 1 100); do [ -s "$mon" ] && break; sleep 0.05; done
+	run -1 bash -c "REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' --config '$BATS_TEST_TMPDIR/c.json' batch $* < '$BATS_TEST_TMPDIR/ops'"
+	rcli ECHO ahead-run-end >/dev/null
+	for n in $(seq 1 200); do grep -q '"ahead-run-end"' "$mon" && break; sleep 0.05; done
+	kill "$mpid"
+	wait "$mpid" || true
+	grep -v '^OK$' "$mon" | grep -v ' \[0 lua\] ' | sed 's/^[0-9.]* \[[^]]*\] //' >"$calls"
+}
+
+@test "read ahead: the same calls, results and stored bytes as waiting for room, and as one emit per call" {
+	echo '{"checkpointInterval": 5}' >"$BATS_TEST_TMPDIR/c.json"
+	ahead_ops >"$BATS_TEST_TMPDIR/ops"
+	ahead_run "$BATS_TEST_TMPDIR/calls1" --group 1
+	one=$(ahead_dump "$output")
+	n=$(wc -l <"$BATS_TEST_TMPDIR/ops")
+	assert_equal "$(echo "$output" | wc -l)" "$n"
+	assert_equal "$(echo "$output" | jq -r .line | awk 'NR != $1' | wc -l)" 0
+	# --ahead 0 waits for room before reading on (the scheduling before
+	# read ahead); the default reads on while closed calls wait. A small
+	# pipeline with calls of 4: most closed calls wait for room; a larger
+	# one with calls of 16: the pipeline runs empty while groups fill
+	for conf in '8 4' '64 16'; do
+		set -- $conf
+		ahead_run "$BATS_TEST_TMPDIR/calls0" --pipeline "$1" --group "$2" --ahead 0
+		assert_equal "$(ahead_dump "$output")" "$one"
+		ahead_run "$BATS_TEST_TMPDIR/calls" --pipeline "$1" --group "$2"
+		assert_equal "$(ahead_dump "$output")" "$one"
+		# the same calls with the same events, in the same order
+		cmp "$BATS_TEST_TMPDIR/calls0" "$BATS_TEST_TMPDIR/calls" ||
+			fail "read ahead changed the calls (--pipeline $1 --group $2): $(diff "$BATS_TEST_TMPDIR/calls0" "$BATS_TEST_TMPDIR/calls" | head -5)"
+		calls=$(grep -c '^"EVALSHA"\|^"FCALL"' "$BATS_TEST_TMPDIR/calls")
+		calls1=$(grep -c '^"EVALSHA"\|^"FCALL"' "$BATS_TEST_TMPDIR/calls1")
+		[ "$calls" -gt 0 ] && [ "$calls" -lt $((calls1 / 3)) ] || fail "$calls grouped calls for $calls1 single ones"
+	done
+	emits=$(grep -c '"op":"emit"' "$BATS_TEST_TMPDIR/ops")
+	# and it did see what it should: refusals, duplicates, checkpoints
+	assert_equal "$(echo "$output" | jq -r 'select(.ok | not) | .error.code' | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')" \
+		"bad_json=1 completed=15 not_found=1 not_member=64 "
+	[ "$(echo "$output" | jq -r 'select(.result.duplicate == true) | .line' | wc -l)" -ge 10 ] || fail "no duplicates"
+	assert_equal "$(rcli HGET 'sess:{m2}:meta' state)" working
+	assert_equal "$(rcli HGET 'sess:{m4}:meta' state)" completed
+	[ "$(rcli HLEN 'sess:{m3}:checkpoints')" -ge 5 ] || fail "no auto checkpoints"
+	[ "$emits" -gt 700 ] || fail "only $emits emits"
+}
+
 @test "batch bounds: more open sessions than it keeps groups for, and a line waiting behind 70,000" {
 	# 1,100 sessions written round-robin: more than the 1,024 open groups
 	# batch keeps, so the oldest go early; every result still in order
@@ -273,6 +380,21 @@ interleaved_dump() {
 	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/out")" 70002
 	assert_equal "$(jq -r 'select(.ok != true or .line != input_line_number) | .line' "$BATS_TEST_TMPDIR/out" | head -1)" ""
 	assert_equal "$(sed -n '1p;$p' "$BATS_TEST_TMPDIR/out" | jq -c '[.result.id, .result.seq]' | tr '\n' ' ')" '["s1",1] ["s1",2] '
+	assert_equal "$(rcli HGET 'sess:{s2}:meta' seq)" 70000
+}
+
+@test "durable writes and a line waiting behind 70,000: the ring's bound waits for the WAIT too" {
+	sctl create --agent a1 --id s1 >/dev/null
+	sctl create --agent a1 --id s2 >/dev/null
+	awk 'BEGIN { print "{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a1\",\"type\":\"modified\"}";
+		for (i = 0; i < 70000; i++) print "{\"op\":\"emit\",\"id\":\"s2\",\"actor\":\"a1\",\"type\":\"modified\"}";
+		print "{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a1\",\"type\":\"modified\"}" }' >"$BATS_TEST_TMPDIR/ops"
+	# no replica: every call's WAIT falls short (not_durable); calls of
+	# 1000 events, as a WAIT takes its time
+	run -75 bash -c "timeout 60 env REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSCTL' --wait-replicas 1 --wait-timeout 1 batch --pipeline 2000 --group 1000 < '$BATS_TEST_TMPDIR/ops' > '$BATS_TEST_TMPDIR/out'"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/out")" 70002
+	assert_equal "$(jq -r 'select(.ok or .error.code != "not_durable" or .line != input_line_number) | .line' "$BATS_TEST_TMPDIR/out" | head -1)" ""
+	assert_equal "$(rcli HGET 'sess:{s1}:meta' seq)" 2
 	assert_equal "$(rcli HGET 'sess:{s2}:meta' seq)" 70000
 }
 

@@ -10,6 +10,9 @@
  *               cleanup of the run's prefix
  *   nodes.c     a Redis Cluster: clients bound to masters, sessions by
  *               master, the per-node line (ops, latency, server time)
+
+ *   server.c    the server's time per operation (INFO commandstats
+ *               before and after, every master), in every output
  *   prefix.c    the run's prefix sessbench:ID (scenario runs, cleanup)
  *   flags.c     redis-benchmark's letters: the old ones they took over,
  *               -q's and --csv's lines
@@ -189,6 +192,34 @@ void sb_nodes_free(struct sb_scn *s);
 int sb_nodes_unlink(struct sess_conn *c, const redisReply *page, long *deleted,
 		    struct sess_err *err);
 
+/* ---- server.c ---- */
+
+/* INFO commandstats per command, summed over the masters. Start zeroed;
+ * sb_server_free frees what it holds. */
+struct sb_cmdstat { char name[48]; double calls, usec; };
+struct sb_server {
+	struct sb_cmdstat *v;
+	int n, cap;
+	int nodes;                   /* masters asked */
+};
+int sb_server_snap(struct sess_conn *c, struct sb_server *st, struct sess_err *err);
+void sb_server_free(struct sb_server *st);
+/* What the run cost the server: the commands the clients sent (script
+ * calls and the operations' own plain commands; server.c says why), per
+ * operation completed (warmup included: the snapshots bracket it all). */
+struct sb_server_figures {
+	int nodes;
+	double ops, calls, usec, calls_per_op, usec_per_op;
+	int op;                      /* the one kind of operation run, or <0 */
+};
+int sb_server_figures(const struct sb_scn *s, const struct sb_result *r,
+		      const struct sb_server *before, const struct sb_server *after,
+		      struct sb_server_figures *f);
+/* The summary's "server" object: the figures and every command's calls,
+ * usec and usec per call (scripts' inner commands included there). */
+cJSON *sb_server_json(const struct sb_server *before, const struct sb_server *after,
+		      const struct sb_server_figures *f);
+
 /* ---- prefix.c ---- */
 
 /* The run's prefix: sessbench:ID in a->cfg.prefix, ID (o->run_id, or a
@@ -202,8 +233,10 @@ int sb_run_prefix(struct cli_app *a, const struct sb_opts *o, char *id, size_t i
  * and --csv rule out. 0, or the usage exit code after saying why. */
 int sb_flags(struct cli_app *a, struct sb_opts *o);
 /* -q's line per operation, or (csv) --csv's header and rows, as
- * redis-benchmark 7 prints them; 1 when stdout is gone. */
-int sb_quiet_lines(struct cli_out *out, const struct sb_result *r, int csv);
+ * redis-benchmark 7 prints them, with the server's time per operation
+ * after (f; NULL: none); 1 when stdout is gone. */
+int sb_quiet_lines(struct cli_out *out, const struct sb_result *r, int csv,
+		   const struct sb_server_figures *f);
 
 /* ---- the commands, in --help's order (main.c lists them) ---- */
 extern const struct cli_cmd bench_cmd_create, bench_cmd_emit, bench_cmd_get, bench_cmd_list,

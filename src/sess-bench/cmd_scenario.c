@@ -4,6 +4,7 @@
  * (setup, load, report, compare, cleanup) and an entry per scenario. What
  * each scenario sends is scenario.c. */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -126,12 +127,17 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	struct sb_scn scn;
 	struct sb_result res;
 	struct sb_cmdstats before = {0, 0}, after = {0, 0};
+	struct sb_server sbefore, safter;
+	struct sb_server_figures fig;
+	int have_server = 0;
 	cJSON *summary, *cap = NULL, *cmp = NULL, *nodes;
 	char id[40];
 	int rc, regressed = 0;
 
 	(void)argc;
 	(void)argv;
+	memset(&sbefore, 0, sizeof sbefore);
+	memset(&safter, 0, sizeof safter);
 	if ((rc = sb_flags(a, o)))
 		return rc;
 	if (o->duration && o->requests)
@@ -166,6 +172,14 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		sb_scn_free(&scn);
 		return rc;
 	}
+	/* the server's time: a server that will not say (INFO refused by an
+	 * ACL) costs the figure, not the run */
+	if (sb_server_snap(&a->conn, &sbefore, &a->err)) {
+		cli_warn(a->prog, "no server time per operation: %s", a->err.msg);
+		sess_err_clear(&a->err);
+	} else {
+		have_server = 1;
+	}
 	if (sb_run(&scn, &a->cfg, !o->interval ? NULL : o->quiet || o->csv ? on_status : on_interval,
 		   a, &res, &a->err)) {
 		if (isatty(STDERR_FILENO))
@@ -174,6 +188,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 			a->prog, scn.name, a->err.msg, a->cfg.prefix, id);
 		free(res.node_stats);
 		sb_scn_free(&scn);
+		sb_server_free(&sbefore);
 		return sess_err_exit_code(a->err.cls);
 	}
 	if (o->interval && isatty(STDERR_FILENO))
@@ -183,8 +198,17 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	nodes = sb_nodes_json(&scn, &res);
 	free(res.node_stats);
 	res.node_stats = NULL;
+	if (have_server && sb_server_snap(&a->conn, &safter, &a->err)) {
+		cli_warn(a->prog, "no server time per operation: %s", a->err.msg);
+		sess_err_clear(&a->err);
+		have_server = 0;
+	}
+	if (have_server)
+		sb_server_figures(&scn, &res, &sbefore, &safter, &fig);
 	if (o->capacity && (sb_cmdstats(&a->conn, &after, &a->err) ||
 			    sb_capacity(&a->ctx, &scn, &res, &before, &after, &cap, &a->err))) {
+		sb_server_free(&sbefore);
+		sb_server_free(&safter);
 		rc = cli_app_fail(a);
 		cleanup(a, o, NULL);
 		cJSON_Delete(nodes);
@@ -192,6 +216,15 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		return rc;
 	}
 	summary = sb_summary_json(&scn, &res, a->cfg.prefix);
+	if (have_server) {
+		cJSON *ops = cJSON_GetObjectItemCaseSensitive(summary, "ops");
+		if (fig.op >= 0 && fig.ops > 0)
+			cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(ops, sb_op_names[fig.op]),
+						"server_usec_per_op", (double)(long long)(fig.usec_per_op * 1000 + 0.5) / 1000);
+		cJSON_AddItemToObject(summary, "server", sb_server_json(&sbefore, &safter, &fig));
+	}
+	sb_server_free(&sbefore);
+	sb_server_free(&safter);
 	cleanup(a, o, summary);
 	if (o->compare && sb_compare(summary, o->compare, (double)o->max_regression, &cmp, &regressed,
 				     &a->err)) {
@@ -202,7 +235,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		return cli_app_fail(a);
 	}
 	if (o->quiet || o->csv)
-		sb_quiet_lines(&a->out, &res, o->csv);
+		sb_quiet_lines(&a->out, &res, o->csv, have_server ? &fig : NULL);
 	else
 		cli_out_json(&a->out, summary);
 	cJSON_Delete(summary);

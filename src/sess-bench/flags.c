@@ -66,15 +66,27 @@ static double ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-int sb_quiet_lines(struct cli_out *out, const struct sb_result *r, int csv)
+/* The server's usec per operation for a line: op's own (a run of one
+ * kind), the run's (op -1: the "all" line), or none (<0). */
+static double server_us(const struct sb_server_figures *f, int op)
 {
-	double el = r->elapsed_s > 0 ? r->elapsed_s : 1e-9;
-	char line[512];
+	if (!f || f->ops <= 0)
+		return -1;
+	return op == f->op || op == -1 ? f->usec_per_op : -1;
+}
+
+int sb_quiet_lines(struct cli_out *out, const struct sb_result *r, int csv,
+		   const struct sb_server_figures *f)
+{
+	double el = r->elapsed_s > 0 ? r->elapsed_s : 1e-9, us;
+	char line[512], srv[64];
+	uint64_t all = 0;
 	int i, n;
 
 	if (csv) {
 		n = snprintf(line, sizeof line, "\"test\",\"rps\",\"avg_latency_ms\",\"min_latency_ms\","
-			     "\"p50_latency_ms\",\"p95_latency_ms\",\"p99_latency_ms\",\"max_latency_ms\"\n");
+			     "\"p50_latency_ms\",\"p95_latency_ms\",\"p99_latency_ms\",\"max_latency_ms\","
+			     "\"server_usec_per_op\"\n");
 		if (cli_out_raw(out, line, (size_t)n))
 			return 1;
 	}
@@ -84,15 +96,36 @@ int sb_quiet_lines(struct cli_out *out, const struct sb_result *r, int csv)
 
 		if (!count)
 			continue;
-		if (csv)
+		all += count;
+		us = server_us(f, i);
+		if (csv) {
+			srv[0] = '\0';
+			if (us >= 0)
+				snprintf(srv, sizeof srv, "%.3f", us);
 			n = snprintf(line, sizeof line,
-				     "\"%s\",\"%.2f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\"\n",
+				     "\"%s\",\"%.2f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\",\"%s\"\n",
 				     sb_op_names[i], (double)count / el, ms((uint64_t)sess_hist_mean(h)),
 				     ms(h->count ? h->min : 0), ms(sess_hist_percentile(h, 50)),
-				     ms(sess_hist_percentile(h, 95)), ms(sess_hist_percentile(h, 99)), ms(h->max));
+				     ms(sess_hist_percentile(h, 95)), ms(sess_hist_percentile(h, 99)), ms(h->max),
+				     srv);
+		} else {
+			srv[0] = '\0';
+			if (us >= 0)
+				snprintf(srv, sizeof srv, ", server=%.1f usec/op", us);
+			n = snprintf(line, sizeof line, "%s: %.2f requests per second, p50=%.3f msec%s\n",
+				     sb_op_names[i], (double)count / el, ms(sess_hist_percentile(h, 50)), srv);
+		}
+		if (cli_out_raw(out, line, (size_t)n))
+			return 1;
+	}
+	/* several kinds of operation: the server's time is the run's */
+	if (f && f->op == -2 && (us = server_us(f, -1)) >= 0) {
+		if (csv)
+			n = snprintf(line, sizeof line, "\"all\",\"%.2f\",\"\",\"\",\"\",\"\",\"\",\"\",\"%.3f\"\n",
+				     (double)all / el, us);
 		else
-			n = snprintf(line, sizeof line, "%s: %.2f requests per second, p50=%.3f msec\n",
-				     sb_op_names[i], (double)count / el, ms(sess_hist_percentile(h, 50)));
+			n = snprintf(line, sizeof line, "all: %.2f requests per second, server=%.1f usec/op\n",
+				     (double)all / el, us);
 		if (cli_out_raw(out, line, (size_t)n))
 			return 1;
 	}

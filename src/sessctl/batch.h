@@ -7,21 +7,31 @@
  * up to --group. Lines to many sessions interleaved (what many agents
  * writing at once produce) thus still go many events per call of the emit
  * script, which runs a group in order as if each were its own call. A
- * group is sent when it is full, when too many groups are open (the oldest
- * goes), when its first line is the oldest unprinted one and the ring of
- * lines is at its bound, or when the input pauses. Groups of one session
- * are sent one after another and the pipeline keeps their order (a core
- * pipeline, which reloads scripts the server lost and re-sends what it
- * refused, in order), so every session's emits apply in input order. Up to
- * --pipeline emits are in flight. A ring of line slots keeps each line's
+ * group is closed (it is one call from then on) when it is full, when too
+ * many groups are open (the oldest goes), when its first line is the
+ * oldest unprinted one and the ring of lines is at its bound, or when the
+ * input pauses: which events go in which call depends on the input (its
+ * lines and its pauses), never on how fast the server answers. Closing is decoupled from
+ * sending: closed groups wait in a queue (ready), oldest first, and go on
+ * the wire as the pipeline has room, so the parser goes on while the
+ * server works (lines to many sessions interleaved fill their groups at
+ * nearly the same line: the calls come in bursts, which the queue
+ * spreads over the next lines' parsing). Replies that have arrived are
+ * taken without waiting while lines are read (batch_collect); the parser
+ * waits only when more than --ahead emits are ready (or the ring is at
+ * its bound). Calls of one session are sent one after another and the
+ * pipeline keeps their order (a core pipeline, which reloads scripts the
+ * server lost and re-sends what it refused, in order), so every session's
+ * emits apply in input order. Up to --pipeline emits are in flight (so at
+ * most that many calls). A ring of line slots keeps each line's
  * place: a line's result is printed once every earlier line's is, from
  * its group's reply. The emit script keeps the index and counters (the
  * session's companion keys) itself. Any other op first sends
  * and prints everything pending, then runs synchronously. When the input
  * has nothing more to read right now, what is pending is sent and its
  * results printed, so a slow producer gets its results as it goes. Input is
- * read in chunks: memory is bounded by the ring, the open groups and the
- * longest line.
+ * read in chunks: memory is bounded by the ring, the open and ready groups
+ * and the longest line.
  *
  * Ownership: struct batch lives on cmd_batch's stack; batch_free frees
  * what it holds (the ring's records, every group with its reply, the
@@ -49,8 +59,9 @@ struct ev_info {
 	int has_event_id;           /* a re-run is deduplicated */
 };
 
-/* G_WAITING: replied, its WAIT not yet (durable writes) */
-enum group_state { G_OPEN, G_SENT, G_WAITING, G_REPLIED, G_DROPPED };
+/* G_READY: closed (one call now), waiting for room in the pipeline;
+ * G_WAITING: replied, its WAIT not yet (durable writes) */
+enum group_state { G_OPEN, G_READY, G_SENT, G_WAITING, G_REPLIED, G_DROPPED };
 
 /* The emits to one session that go in one script call. */
 struct group {
@@ -65,7 +76,8 @@ struct group {
 	struct group *wnext;        /* G_WAITING: the queue for WAIT replies */
 	struct group *hnext;        /* G_OPEN: hash chain */
 	struct group *prev, *next;  /* G_OPEN: the open list, oldest first;
-				     * G_SENT: the sent queue (next) */
+				     * G_READY: the ready queue, G_SENT: the
+				     * sent queue (next) */
 	struct group *free_next;
 	struct group *all_next;     /* every group allocated, to free at the end */
 };
@@ -90,11 +102,16 @@ struct batch {
 	struct group *hash[HASH_SIZE];
 	struct group *open_head, *open_tail;
 	int nopen;
+	struct group *ready_head, *ready_tail; /* closed, sent in this order */
+	size_t ready_ev;            /* emits in the ready groups */
+	size_t ahead;               /* --ahead: most emits ready before we wait */
+	unsigned ticks;             /* lines since replies were last looked for */
 	struct group *sent_head, *sent_tail; /* replies come in this order */
 	struct group *wait_head, *wait_tail; /* and WAIT's after them */
 	int durable;                /* WAIT after each group */
 	struct group *free_groups, *all;
 	int fail_fast, first_fail, stop;
+	long first_fail_line;        /* the line first_fail is of */
 	long ok_lines, failed_lines;
 };
 
@@ -104,8 +121,9 @@ struct batch {
 int batch_print_rec(struct batch *b, cJSON *rec);
 /* The record of a line that succeeded (takes result). */
 cJSON *batch_ok_rec(long line, const char *op, cJSON *result);
-/* Count a failed line (--fail-fast: stop). */
-void batch_note_fail(struct batch *b, const struct sess_err *err);
+/* Count failed line number line (--fail-fast: stop); the exit status is
+ * the code of the earliest failed line. */
+void batch_note_fail(struct batch *b, long line, const struct sess_err *err);
 /* A new slot at the end of the ring, zeroed, for the caller to fill. */
 struct slot *batch_push(struct batch *b);
 /* Free what b holds (see the ownership above). */
@@ -118,8 +136,15 @@ void batch_free(struct batch *b);
  * -1 with err for a bad line (nothing queued), or -2 when fatal. */
 int batch_queue_emit(struct batch *b, long line, cJSON *in, const char *id_in,
 		     struct sess_err *err);
-/* Send open group g (the oldest open one: b->open_head). */
+/* Close open group g (into one call, queued behind the calls already
+ * closed) and send what the pipeline has room for; waits for room only
+ * while more than --ahead emits are closed and not sent. */
 int batch_send_group(struct batch *b, struct group *g);
+/* Close every open group and send every call, waiting for room. */
+int batch_send_all(struct batch *b);
+/* Take the replies that have arrived, without waiting; send the calls
+ * the pipeline now has room for; print what is ready. */
+int batch_collect(struct batch *b);
 /* Send every open group, read every reply and print every line; flush
  * stdout. */
 int batch_drain(struct batch *b);

@@ -48,11 +48,15 @@ cJSON *batch_ok_rec(long line, const char *op, cJSON *result)
 	return r;
 }
 
-void batch_note_fail(struct batch *b, const struct sess_err *err)
+void batch_note_fail(struct batch *b, long line, const struct sess_err *err)
 {
 	b->failed_lines++;
-	if (!b->first_fail)
+	/* a bad line is noted when read, an emit's failure when its reply
+	 * is printed: keep the earliest line's, not the first noted */
+	if (!b->first_fail || line < b->first_fail_line) {
 		b->first_fail = sess_err_exit_code(err->cls);
+		b->first_fail_line = line;
+	}
 	if (b->fail_fast)
 		b->stop = 1;
 }
@@ -299,7 +303,7 @@ static int emit_result(struct batch *b, const struct group *g, int i)
 
 	sess_err_clear(&err);
 	if (sess_emit_parse(&b->a->ctx, g->reply, i, &res, &err)) {
-		batch_note_fail(b, &err);
+		batch_note_fail(b, g->ev[i].line, &err);
 		return batch_print_rec(b, cli_error_record(g->ev[i].line, &err));
 	}
 	if (g->durable.cls != SESS_OK) {
@@ -308,7 +312,7 @@ static int emit_result(struct batch *b, const struct group *g, int i)
 			     g->ev[i].has_event_id ?
 			     "the event may have been stored: re-run with the same eventId (a duplicate is dropped)" :
 			     "the event may have been stored, and it has no eventId: a re-run may store it twice");
-		batch_note_fail(b, &err);
+		batch_note_fail(b, g->ev[i].line, &err);
 		return batch_print_rec(b, cli_error_record(g->ev[i].line, &err));
 	}
 	b->ok_lines++;
@@ -321,8 +325,8 @@ static void print_ready(struct batch *b)
 {
 	while (b->n) {
 		struct slot *s = &b->ring[b->head];
-		if (s->kind == SLOT_EMIT && (s->g->state == G_OPEN || s->g->state == G_SENT ||
-					     s->g->state == G_WAITING))
+		if (s->kind == SLOT_EMIT && (s->g->state == G_OPEN || s->g->state == G_READY ||
+					     s->g->state == G_SENT || s->g->state == G_WAITING))
 			return;
 		b->head = (b->head + 1) % b->cap;
 		b->n--;
@@ -336,32 +340,18 @@ static void print_ready(struct batch *b)
 	}
 }
 
-/* Send open group g: wait until the pipeline has room for it (printing
- * what comes in meanwhile), append its command. --fail-fast tripped
- * meanwhile: drop it instead. Returns 0, or -1 when fatal. */
-int batch_send_group(struct batch *b, struct group *g)
+/* Put ready group g on the wire (its EVALSHA, and WAIT in durable
+ * mode): the server runs it while we parse the next lines. */
+static int send_group(struct batch *b, struct group *g)
 {
-	int argc;
+	int argc = sess_emit_req_argv(&g->req);
 
-	group_close(b, g);
-	while (b->inflight && b->inflight + (size_t)g->nev > b->depth && !b->stop) {
-		if (read_reply(b))
-			return -1;
-		print_ready(b);
-	}
-	if (b->stop) { /* send nothing more */
-		g->state = G_DROPPED;
-		sess_emit_req_free(&g->req);
-		print_ready(b);
-		return 0;
-	}
-	argc = sess_emit_req_argv(&g->req);
 	if (argc < 0) {
 		sess_err_set(&b->a->err, SESS_E_INTERNAL, NULL, "out of memory");
 		return -1;
 	}
-	/* on the wire at once: the server runs this group while we parse the
-	 * next (a read would send it only when we next wait on a reply) */
+	/* on the wire at once: a read would send it only when we next wait
+	 * on a reply */
 	if (sess_pipe_argv(&b->pipe, SESS_LUA_EMIT, TAG_EMIT, argc, g->req.argv, g->req.lens,
 			   &b->a->err))
 		return -1;
@@ -385,13 +375,92 @@ int batch_send_group(struct batch *b, struct group *g)
 	return 0;
 }
 
-/* Send every open group (oldest first), read every reply in flight and
- * print every line. */
-int batch_drain(struct batch *b)
+/* Send ready groups, oldest first, while the pipeline has room; while
+ * more than limit emits are ready, wait for room (printing what comes in
+ * meanwhile). limit 0: send them all. --fail-fast tripped: drop them
+ * instead. Returns 0, or -1 when fatal. */
+static int pump(struct batch *b, size_t limit)
+{
+	struct group *g;
+
+	while ((g = b->ready_head)) {
+		if (b->stop) { /* send nothing more */
+			b->ready_head = g->next;
+			g->next = NULL;
+			b->ready_ev -= (size_t)g->nev;
+			g->state = G_DROPPED;
+			sess_emit_req_free(&g->req);
+			continue;
+		}
+		if (b->inflight && b->inflight + (size_t)g->nev > b->depth) {
+			if (b->ready_ev <= limit)
+				break;
+			if (read_reply(b))
+				return -1;
+			print_ready(b);
+			continue;
+		}
+		b->ready_head = g->next;
+		if (!b->ready_head)
+			b->ready_tail = NULL;
+		g->next = NULL;
+		b->ready_ev -= (size_t)g->nev;
+		if (send_group(b, g))
+			return -1;
+	}
+	if (!b->ready_head)
+		b->ready_tail = NULL;
+	print_ready(b);
+	return 0;
+}
+
+/* Close open group g: it is one call now, queued behind the ready groups
+ * (so a session's calls keep input order) and sent as the pipeline has
+ * room. Waits only while more than --ahead emits are ready. */
+int batch_send_group(struct batch *b, struct group *g)
+{
+	group_close(b, g);
+	g->state = G_READY;
+	g->next = NULL;
+	if (b->ready_tail)
+		b->ready_tail->next = g;
+	else
+		b->ready_head = g;
+	b->ready_tail = g;
+	b->ready_ev += (size_t)g->nev;
+	return pump(b, b->ahead);
+}
+
+int batch_send_all(struct batch *b)
 {
 	while (b->open_head)
 		if (batch_send_group(b, b->open_head))
 			return -1;
+	return pump(b, 0);
+}
+
+int batch_collect(struct batch *b)
+{
+	int n;
+
+	while (b->sent_head || b->wait_head) {
+		if ((n = sess_pipe_ready(&b->pipe, &b->a->err)) < 0)
+			return -1;
+		if (!n)
+			break;
+		if (read_reply(b))
+			return -1;
+	}
+	print_ready(b); /* before sending more: --fail-fast may trip */
+	return pump(b, b->ahead);
+}
+
+/* Send every open group (oldest first), read every reply in flight and
+ * print every line. */
+int batch_drain(struct batch *b)
+{
+	if (batch_send_all(b))
+		return -1;
 	while (b->sent_head || b->wait_head)
 		if (read_reply(b))
 			return -1;
@@ -414,7 +483,10 @@ static int make_room(struct batch *b)
 		s = &b->ring[b->head];
 		if (s->kind == SLOT_EMIT && s->g->state == G_OPEN && batch_send_group(b, s->g))
 			return -1;
-		while (b->n && (s = &b->ring[b->head])->kind == SLOT_EMIT && s->g->state == G_SENT)
+		if (s->kind == SLOT_EMIT && s->g->state == G_READY && pump(b, 0))
+			return -1;
+		while (b->n && (s = &b->ring[b->head])->kind == SLOT_EMIT &&
+		       (s->g->state == G_SENT || s->g->state == G_WAITING))
 			if (read_reply(b))
 				return -1;
 		print_ready(b);

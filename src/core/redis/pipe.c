@@ -253,6 +253,31 @@ int sess_pipe_next(struct sess_pipe *p, redisReply **r, long *tag,
 	return 0;
 }
 
+int sess_pipe_ready(struct sess_pipe *p, struct sess_err *err)
+{
+	struct sess_pipe_ent *e;
+	int n;
+
+	if (!p->n)
+		return 0;
+	e = at(p, 0);
+	if (e->reply)
+		return 1;
+	/* a cluster conn reads through its router, which waits */
+	if (sess_conn_fd(p->conn) < 0)
+		return 0;
+	if ((n = sess_conn_take(p->conn, &e->reply, err)) == 0) {
+		if (sess_conn_fill(p->conn, err))
+			return -1;
+		n = sess_conn_take(p->conn, &e->reply, err);
+	}
+	if (n <= 0)
+		return n;
+	if (refused(e) && reload(p, err))
+		return -1;
+	return 1;
+}
+
 int sess_pipe_run(struct sess_pipe *p, struct sess_err *err)
 {
 	int rc = 0;

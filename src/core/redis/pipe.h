@@ -80,6 +80,13 @@ size_t sess_pipe_pending(const struct sess_pipe *p);
 int sess_pipe_next(struct sess_pipe *p, redisReply **r, long *tag,
 		   struct sess_err *err);
 
+/* Whether the oldest command's reply can be taken without waiting:
+ * reads what has arrived (never waits, except to send again what a
+ * server that lost its scripts refused). 1 (sess_pipe_next then returns
+ * at once), 0 not yet (always on a cluster conn, whose replies are read
+ * through its router), -1 with err when the connection failed. */
+int sess_pipe_ready(struct sess_pipe *p, struct sess_err *err);
+
 /* Take every reply still owed; the first error reply is turned into err
  * and makes the result -1. */
 int sess_pipe_run(struct sess_pipe *p, struct sess_err *err);
