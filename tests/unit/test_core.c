@@ -584,7 +584,7 @@ static void test_emit_req(void)
 {
 	struct sess_config c;
 	struct sess_conn none = {0};
-	struct sess_ctx ctx = {&none, &c};
+	struct sess_ctx ctx = {.conn = &none, .cfg = &c};
 	struct sess_emit_req req;
 	struct sess_event ev;
 	struct sess_err err;
