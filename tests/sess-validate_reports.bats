@@ -237,3 +237,23 @@ print("ok")'
 	run -0 grep -c '^### sess-validate sessions: stopped' summary.md
 	assert_output 1
 }
+
+# An OpenSSL configuration whose only provider is "base": libcrypto then
+# gives no SHA-1 (as a FIPS-only or a broken setup would)
+no_sha1_conf() {
+	printf 'openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n[provider_sect]\nbase = base_sect\n[base_sect]\nactivate = 1\n' >nosha1.cnf
+}
+
+@test "libcrypto without SHA-1: the check stops with 70 and one line; no session is called damaged, no report loops" {
+	no_sha1_conf
+	fx bad.json '{"prefix": "a b", "defaultTTL": 0}'
+
+	OPENSSL_CONF=$PWD/nosha1.cnf run -70 --separate-stderr timeout 20 "$SESSKIT_BUILDDIR/sess-validate" config --format codequality bad.json
+	[[ "$stderr" == *"gives no SHA-1"* ]] || fail "the reason is not said: $stderr"
+	run -0 sk sessctl create --agent a --id ns1
+	run -0 sk sessctl emit ns1 --actor a --type modified
+	OPENSSL_CONF=$PWD/nosha1.cnf run -70 --separate-stderr sv sessions ns1
+	[[ "$output" != *'"code"'* ]] || fail "a finding for an intact session: $output"
+	# with SHA-1, the same session is intact
+	run -0 sv sessions ns1
+}

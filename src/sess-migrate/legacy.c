@@ -271,7 +271,11 @@ int sess_legacy_convert(struct sess_snap *s, const struct sess_strv *hash,
 			seq, now, state, creator, created, ttl, base, al);
 		free(al);
 	}
-	sess_sha1_link("", rec, strlen(rec), chain);
+	if (sess_sha1_link("", rec, strlen(rec), chain)) {
+		sess_err_set(err, SESS_E_INTERNAL, NULL,
+			     "OpenSSL's libcrypto gives no SHA-1 for the history's chain (check OPENSSL_CONF and its providers)");
+		goto out;
+	}
 	if (sess_strv_push(&s->part[4], rec, strlen(rec)))
 		goto oom;
 	if (add(&s->part[0], SESS_S_F_VERSION, SESS_S_LAYOUT) || add(&s->part[0], SESS_S_F_STATE, state) ||

@@ -334,8 +334,8 @@ int report_end(struct report *r)
 		report_write_junit(r);
 	else if (r->fmt == FMT_SARIF)
 		report_write_sarif(r);
-	else if (r->fmt == FMT_CODEQUALITY)
-		report_write_codequality(r);
+	else if (r->fmt == FMT_CODEQUALITY && report_write_codequality(r))
+		rc = 70;
 	else if (r->fmt == FMT_TEXT) {
 		fprintf(r->a->out.f, "%s: %ld error%s, %ld warning%s, %ld recommendation%s", r->check, r->errors,
 			r->errors == 1 ? "" : "s", r->warnings, r->warnings == 1 ? "" : "s", r->recommendations,

@@ -29,29 +29,36 @@ static void field(struct sess_sha1 *c, const char *s)
 	sess_sha1_add(c, "", 1); /* the NUL ends each field */
 }
 
-/* the finding's fingerprint, unique among those already given (seen) */
-static void fingerprint(const cJSON *f, cJSON *seen, char out[SESS_SHA1_HEX])
+/* the finding's fingerprint, unique among those already given (seen);
+ * -1 when libcrypto gives no SHA-1 (every fingerprint would be "": the
+ * loop below would never find one unseen) */
+static int fingerprint(const cJSON *f, cJSON *seen, char out[SESS_SHA1_HEX])
 {
 	struct sess_sha1 c, again;
 	char n[32];
 	long k;
+	int bad;
 
-	sess_sha1_init(&c);
+	if (sess_sha1_init(&c))
+		return -1;
 	field(&c, report_str(f, "code"));
 	field(&c, report_path(report_str(f, "file")));
 	field(&c, report_str(f, "pointer"));
 	field(&c, report_str(f, "id"));
 	field(&c, report_str(f, "message"));
-	sess_sha1_copy(&again, &c);
-	sess_sha1_hex(&c, out);
-	for (k = 2; cJSON_GetObjectItemCaseSensitive(seen, out); k++) {
-		sess_sha1_copy(&c, &again);
+	bad = sess_sha1_copy(&again, &c) || sess_sha1_hex(&c, out) || !out[0];
+	for (k = 2; !bad && cJSON_GetObjectItemCaseSensitive(seen, out); k++) {
+		bad = sess_sha1_copy(&c, &again);
 		snprintf(n, sizeof n, "#%ld", k);
 		field(&c, n);
-		sess_sha1_hex(&c, out);
+		bad = bad || sess_sha1_hex(&c, out) || !out[0];
 	}
 	sess_sha1_free(&again);
+	sess_sha1_free(&c);
+	if (bad)
+		return -1;
 	cJSON_AddTrueToObject(seen, out);
+	return 0;
 }
 
 static const char *severity(const cJSON *f)
@@ -61,7 +68,7 @@ static const char *severity(const cJSON *f)
 	return !strcmp(sev, "error") ? "major" : !strcmp(sev, "warning") ? "minor" : "info";
 }
 
-void report_write_codequality(struct report *r)
+int report_write_codequality(struct report *r)
 {
 	cJSON *doc = cJSON_CreateArray(), *seen = cJSON_CreateObject(), *o, *loc;
 	const cJSON *suite, *f, *line;
@@ -77,7 +84,14 @@ void report_write_codequality(struct report *r)
 				 report_str(f, "fix") ? ")" : "");
 			add_clean(o, "description", text);
 			add_clean(o, "check_name", report_str(f, "code"));
-			fingerprint(f, seen, fp);
+			if (fingerprint(f, seen, fp)) {
+				cJSON_Delete(o);
+				cJSON_Delete(seen);
+				cJSON_Delete(doc);
+				fprintf(stderr, "%s: no code-quality report: OpenSSL's libcrypto gives no SHA-1 for the fingerprints (check OPENSSL_CONF and its providers)\n",
+					r->a->prog);
+				return 70;
+			}
 			cJSON_AddStringToObject(o, "fingerprint", fp);
 			cJSON_AddStringToObject(o, "severity", severity(f));
 			loc = cJSON_AddObjectToObject(o, "location");
@@ -95,4 +109,5 @@ void report_write_codequality(struct report *r)
 		cJSON_free(s);
 	}
 	cJSON_Delete(doc);
+	return 0;
 }

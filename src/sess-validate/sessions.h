@@ -51,6 +51,8 @@ struct run {
 	struct sess_conn *walk;      /* --all's SCAN, ZSCAN and EXISTS */
 	cJSON *hold;                 /* vs_say appends here when set */
 	int explicit_ids;   /* ids were named: a missing one is a finding */
+	int fatal;          /* the check itself failed (libcrypto gave no
+			     * SHA-1): a->err says; no session is blamed */
 };
 
 /* One session being checked. */

@@ -23,6 +23,19 @@
 
 /* ---- one session's records ---- */
 
+/* A fold that failed for our own reason (SESS_E_INTERNAL: libcrypto gave
+ * no SHA-1) says nothing of the session: the run stops (exit 70). */
+static int internal(struct one *s, const struct sess_err *err)
+{
+	if (err->cls != SESS_E_INTERNAL)
+		return 0;
+	if (!s->v->fatal)
+		s->v->a->err = *err;
+	s->v->fatal = 1;
+	s->broken = 1;
+	return 1;
+}
+
 static void on_record(struct one *s, int kind, const char *text, size_t len)
 {
 	struct sess_err err;
@@ -38,6 +51,8 @@ static void on_record(struct one *s, int kind, const char *text, size_t len)
 			s->found += sess_integrity_member_ev(&s->f, &ev, vs_ifinding, s);
 			bad = sess_fold_event_ev(&s->f, &ev, text, len, &err);
 		}
+		if (bad && internal(s, &err))
+			return;
 		if (bad) {
 			vs_ifinding(err.kind[0] ? err.kind : "corrupt_record", s->f.seq + 1, err.msg, s);
 			s->broken = 1;
@@ -58,6 +73,8 @@ static void on_record(struct one *s, int kind, const char *text, size_t len)
 	}
 	memcpy(s->chain_before, s->f.chain, sizeof s->chain_before);
 	if (sess_fold_record(&s->f, text, len, &err)) {
+		if (internal(s, &err))
+			return;
 		vs_ifinding(err.kind[0] ? err.kind : "corrupt_record", s->f.seq, err.msg, s);
 		s->broken = 1;
 		return;
@@ -76,6 +93,8 @@ static void start(struct one *s)
 		return;
 	s->started = 1;
 	if (s->head && s->head->start && sess_fold_from_checkpoint(&s->f, s->head->start, &err)) {
+		if (internal(s, &err))
+			return;
 		vs_ifinding(err.kind[0] ? err.kind : "checkpoint_mismatch", -1, err.msg, s);
 		s->broken = 1;
 	}
@@ -388,5 +407,5 @@ done:
 		freeReplyObject(z);
 	sess_log_head_free(&head);
 	one_free(&s);
-	return rc;
+	return v->fatal ? -1 : rc;
 }

@@ -123,7 +123,7 @@ static int take_one(struct run *v, struct vpage *pg, size_t i)
 		else
 			vs_check_fast(v, pg->ids[i], x, z);
 	}
-	rc = 0;
+	rc = v->fatal ? -1 : 0;
 done:
 	if (x)
 		freeReplyObject(x);
@@ -138,7 +138,8 @@ static int take_page(struct run *v, struct vpage *pg, int serial)
 {
 	size_t i;
 
-	if (v->a->out.closed) { /* the reader is gone: nothing is owed */
+	if (v->a->out.closed) { /* the reader is gone: take what is owed */
+		sess_pipe_drain(&v->p, SESS_PIPE_ALL, NULL);
 		pg->sent = 0;
 		return 0;
 	}

@@ -97,7 +97,7 @@ const char *report_path(const char *file);
 
 void report_write_junit(struct report *r);       /* report_junit.c */
 void report_write_sarif(struct report *r);       /* report_sarif.c */
-void report_write_codequality(struct report *r); /* report_codequality.c */
+int report_write_codequality(struct report *r);  /* report_codequality.c: 0, or 70 said */
 /* Append the Markdown summary to path; 0, or -1 with errno set
  * (report_summary.c). */
 int report_write_summary(struct report *r, const char *path);
