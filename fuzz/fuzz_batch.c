@@ -20,7 +20,7 @@
 static void emit_line(const struct sess_config *cfg, cJSON *in, const char *id_in)
 {
 	struct sess_conn none = {0};
-	struct sess_ctx ctx = {&none, cfg};
+	struct sess_ctx ctx = {.conn = &none, .cfg = cfg};
 	struct sess_emit_req req;
 	struct sess_event ev;
 	struct sess_err err;
