@@ -12,6 +12,8 @@ setup_file() {
 	common_setup_file
 	redis_start_named EVS
 	redis_start_named FNS
+	# a server without SPUBLISH, as a Redis 6.x is
+	redis_start_named OLD --rename-command SPUBLISH '""'
 }
 teardown_file() { load helpers/redis; common_teardown_file; }
 setup() { load helpers/redis; common_setup; }
@@ -71,4 +73,24 @@ index_exact() {
 	cp "$SESSKIT_SRCDIR"/tests/data/lua-ref/*.lua "$BATS_TEST_TMPDIR/"
 	run -1 index_exact "$BATS_TEST_TMPDIR"
 	[[ $output == "create: index "* ]] || fail "$output"
+}
+
+@test "a cluster's emit on a Redis without SPUBLISH (6.x) publishes as before: the log and meta's seq stay together" {
+	local n sha
+	declare -A sha
+	# the scripts as a 6.x runs them: no REDIS_VERSION_NUM, no acl_check_cmd
+	for n in create emit; do
+		sha[$n]=$(sed -e 's/redis\.REDIS_VERSION_NUM/redis.NO_VERSION_NUM/g' -e 's/redis\.acl_check_cmd/redis.no_acl_check_cmd/g' \
+			"$SESSKIT_BUILDDIR/src/core/lua-full/$n.lua" | redis-cli -s "$OLD_SOCK" -x SCRIPT LOAD) || fail "load $n"
+	done
+	# a cluster session's companions: a slot's tag, not "all"
+	local -a k=('sess:{s1}:meta' 'sess:{s1}:events' 'sess:{s1}:checkpoints' 'sess:{s1}:eventids'
+		'sess:{s1}:history' 'sess:#{iet}:index' 'sess:#{iet}:stats' 'sess:#{iet}:agents')
+	run -0 redis-cli -s "$OLD_SOCK" EVALSHA "${sha[create]}" 8 "${k[@]}" agent:a1 a1 600 ''
+	for n in 1 2; do
+		run -0 redis-cli -s "$OLD_SOCK" EVALSHA "${sha[emit]}" 8 "${k[@]}" 0 0 'sess:{s1}:notify' s1 '' '"t":"x","a":"a1"}'
+		[[ "$output" != *ERR* ]] || fail "emit $n: $output"
+	done
+	assert_equal "$(redis-cli -s "$OLD_SOCK" HGET 'sess:{s1}:meta' seq)" 2
+	assert_equal "$(redis-cli -s "$OLD_SOCK" LLEN 'sess:{s1}:events')" 2
 }

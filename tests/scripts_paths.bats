@@ -67,7 +67,7 @@ flow() { # a session s1: create, join, emit, events, checkpoint, a batch emit
 }
 
 @test "the library flushed (FUNCTION FLUSH) between calls and during a pipelined batch: loaded again, sent again, once" {
-	local n=3000 pid flushes=0
+	local n=3000 pid flushes=0 loads
 	run -0 sctl create --agent a --id s1
 	rcli FUNCTION FLUSH >/dev/null
 	run -0 sctl emit s1 --actor a --type x
@@ -76,6 +76,7 @@ flow() { # a session s1: create, join, emit, events, checkpoint, a batch emit
 	rcli FUNCTION FLUSH >/dev/null
 	run -0 sctl join s1 b
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' agents)" 2
+	loads=$(calls rcli 'function|load')
 	awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i++)
 		printf "{\"op\":\"emit\",\"id\":\"s1\",\"actor\":\"a\",\"type\":\"t\",\"eventId\":\"e%d\"}\n", i }' \
 		>"$BATS_TEST_TMPDIR/in"
@@ -94,6 +95,12 @@ flow() { # a session s1: create, join, emit, events, checkpoint, a batch emit
 	assert_equal "$(rcli HGET 'sess:{s1}:meta' seq)" $((n + 1))
 	assert_equal "$(rcli HLEN 'sess:{s1}:eventids')" $n
 	assert_equal "$(calls rcli evalsha)" 0
+	# nothing applied twice (an emit sent again after it ran would come
+	# back a duplicate of its event id), each line its own seq
+	assert_equal "$(jq -r 'select(.result.duplicate == true) | .line' "$BATS_TEST_TMPDIR/out" | head -3)" ""
+	assert_equal "$(jq -r 'select(.result.seq != .line + 1) | .line' "$BATS_TEST_TMPDIR/out" | head -3)" ""
+	# and the flushes did land while the batch ran: the library loaded again
+	[ "$(calls rcli 'function|load')" -gt "$loads" ] || fail "the library was never loaded again during the batch (flushed $flushes times)"
 }
 
 @test "no FUNCTION on the server (Redis 6): auto takes EVALSHA; redis.scripts functions is refused (78)" {

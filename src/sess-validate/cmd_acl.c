@@ -33,7 +33,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 " subscribe psubscribe zrange? ssubscribe? llen? memory|usage?" SOMETIMES_INFO,
 	 "~%p:*", "&%p:* &%n"},
 	{"sessctl", "write", "create, join, leave, emit, checkpoint, touch, complete, delete, batch, shell",
-	 "fcall" FUNCTIONS " del exists get hdel hincrby hkeys hmget hset pexpire pexpiretime pttl"
+	 "fcall" FUNCTIONS " del exists get hdel hincrby hkeys hmget hset pexpire pexpiretime? pttl"
 	 " publish rpush set time zadd zrem wait? spublish?" SOMETIMES_INFO,
 	 "~%p:*", "&%p:*"},
 	{"sessctl", "maintenance", "maintenance (prune the index, trim logs)",

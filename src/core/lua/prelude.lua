@@ -407,8 +407,12 @@ end
 -- cluster bus to every node), on chan and on the slot's channel
 -- PREFIX:#{TAG}:notify that watchers of every session subscribe to
 -- (sesskit-layout(7)). Needs COMP (check_call with the companions).
+-- A Redis before 7.0 has no SPUBLISH (nor REDIS_VERSION_NUM): there a
+-- cluster's sessions PUBLISH as before (a script stopped by an unknown
+-- command after its RPUSH would leave the log ahead of meta's seq).
 local function publish(chan, msg)
-  if string.sub(COMP, -(#S_TAG_ONE + 3)) == '{' .. S_TAG_ONE .. '}:' then
+  if string.sub(COMP, -(#S_TAG_ONE + 3)) == '{' .. S_TAG_ONE .. '}:' or
+     not redis.REDIS_VERSION_NUM or redis.REDIS_VERSION_NUM < 0x070000 then
     if msg == nil then return redis.acl_check_cmd('publish', chan, 'm'), 'publish' end
     redis.call('PUBLISH', chan, msg)
     return
