@@ -99,7 +99,7 @@ codes() { jq -r 'select(.code) | .code' <<<"$output" | sort | paste -sd, -; }
 	[[ $(codes) == *server.acl,* ]] || fail "$output"
 	local write
 	write=$(jq -r 'select(.code == "server.acl_mode" and (.message | test("cannot run sessctl write"))) | .message' <<<"$output")
-	for c in evalsha hset zadd pexpire publish; do
+	for c in fcall hset zadd pexpire publish; do
 		[[ $write == *" $c "* ]] || fail "$c not named: $write"
 	done
 	[[ $write != *hgetall* ]] || fail "hgetall is allowed: $write"
