@@ -94,6 +94,9 @@ emits() {
 	stopped=
 }
 
+# script_calls PORT: the session scripts node PORT ran (FCALL or EVALSHA)
+script_calls() { echo $(($(calls "$1" fcall) + $(calls "$1" evalsha))); }
+
 # calls PORT COMMAND: how many times node PORT ran COMMAND (lower case)
 calls() {
 	local n
@@ -159,12 +162,12 @@ log_pairs() {
 	vpid=$(cluster_pid "$victim")
 	kill -STOP "$stopped"
 	redis-cli -p "$victim" client kill type replica >/dev/null
-	before=$(calls "$victim" evalsha)
+	before=$(script_calls "$victim")
 	for num in $(seq 1 600); do
-		[ "$(calls "$victim" evalsha)" -ge $((before + 10)) ] && break
+		[ "$(script_calls "$victim")" -ge $((before + 10)) ] && break
 		sleep 0.05
 	done
-	[ "$(calls "$victim" evalsha)" -ge $((before + 10)) ] || fail "the victim stored no more emits"
+	[ "$(script_calls "$victim")" -ge $((before + 10)) ] || fail "the victim stored no more emits"
 	kill -9 "$vpid"
 	kill -CONT "$stopped"
 	stopped=
