@@ -249,14 +249,14 @@ copy_bg() {
 	k='sess:{s1}:'
 	out=$(printf '%s\n' MULTI "DEL ${k}arriving:meta ${k}arriving:events" \
 		"RESTORE ${k}arriving:events 600000 not-a-payload REPLACE" \
-		"EVALSHA $sha 13 ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history sess:migrate:x:done sess:migrate:x:backup ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history sess:migrate:x:upkeep s1 replace 0 0 01000 0 0" \
+		"EVALSHA $sha 13 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history replace s1 0 0 01000 0 ''" \
 		EXEC | dst)
 	echo "$out" | grep -q "^refused$" || fail "$out"
 	[ "$(dst DUMP 'sess:{s1}:meta' | od -c)" = "$before" ] || fail "the target's session changed"
 	[ "$(dst EXISTS 'sess:{s1}:events' sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep)" = 0 ] || fail "written"
 	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left"
 	# the arguments are checked before anything is written
-	out=$(dst EVALSHA "$sha" 13 ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history d b ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history u s1 sideways 0 0 01000 0 0 2>&1)
+	out=$(dst EVALSHA "$sha" 13 d b u ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history sideways s1 0 0 01000 0 '' 2>&1)
 	echo "$out" | grep -q "SESSBADARG" || fail "$out"
 	[ "$(dst DUMP 'sess:{s1}:meta' | od -c)" = "$before" ] || fail "changed by a refused call"
 }
