@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/redis/reply.h"
 #include "core/base/schema.h"
@@ -104,6 +105,25 @@ static int stage(struct sess_pipe *p, const struct sess_snap *s, const struct pu
 	return 0;
 }
 
+/* A test hook, not a feature: SESSKIT_FAULT_EXIT_MID_PUT=N makes the tool
+ * exit at once (as kill -9 would) once the N-th session's keys are staged,
+ * with what was queued of its put (its MULTI, never its EXEC) on the wire:
+ * the instant inside a batch's put (tests/sess-migrate_faults.bats). */
+static void fault_mid_put(struct sess_pipe *p)
+{
+	static long total, limit = -1;
+	struct sess_err e;
+
+	if (limit == -1) {
+		const char *v = getenv("SESSKIT_FAULT_EXIT_MID_PUT");
+		limit = v && *v ? strtol(v, NULL, 10) : 0;
+	}
+	if (limit > 0 && ++total >= limit) {
+		sess_pipe_send(p, &e);
+		_exit(137);
+	}
+}
+
 /* One put: the sessions idx[0..m-1] of snaps. */
 static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_snap *snaps,
 		   const int *idx, int m, const char *mode, const char *const task[3],
@@ -160,9 +180,11 @@ static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_sn
 				goto out;
 	if (put_send(p, &a, err))
 		goto out;
-	for (i = 0; i < m; i++)
+	for (i = 0; i < m; i++) {
 		if (stage(p, &snaps[idx[i]], &ps[i], &a, err))
 			goto out;
+		fault_mid_put(p);
+	}
 	/* the script by its text (EVAL; Redis caches it by its SHA-1), never
 	 * by a name the server may have lost (a SCRIPT FLUSH, a restart, a
 	 * failover): the staged keys are then never left behind by a put

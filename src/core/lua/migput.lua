@@ -100,6 +100,16 @@ local total = 0
 for i = 1, n do total = total + nsent[i] end
 local all_staged = count(6) == total
 local none_there = count(1) == 0
+-- a key's absolute expiry in ms, 0 none: PEXPIRETIME (Redis 7), else
+-- now plus PTTL (a batch's script runs some ms: TIME is its start)
+local function expiry(key)
+  local ok, at = pcall(redis.call, 'PEXPIRETIME', key)
+  if not ok then
+    at = redis.call('PTTL', key)
+    at = at > 0 and (now + at) or 0
+  end
+  return at > 0 and at or 0
+end
 local out, marks, counts, arrived, marked = {}, {}, {c = 0, r = 0, s = 0}, {}, {}
 local function drop(k, status, detail)
   redis.call('DEL', KEYS[k + 6], KEYS[k + 7], KEYS[k + 8], KEYS[k + 9], KEYS[k + 10])
@@ -153,13 +163,14 @@ for i = 1, n do
     if status then
       -- what was there (a session, or leftovers of an expired one) is
       -- kept in the backup hash so a rollback can put it back
+      -- (each key with its own expiry, ID:tN: a session's keys may expire
+      -- some ms apart; ID:x, the meta's, is what older backups have)
       if any and mode ~= 'sync' then
         for j = 1, 5 do
           local d = redis.call('DUMP', KEYS[k + j])
-          if d then redis.call('HSET', KEYS[2], id .. ':' .. j, d) end
+          if d then redis.call('HSET', KEYS[2], id .. ':' .. j, d, id .. ':t' .. j, expiry(KEYS[k + j])) end
         end
-        local pt = redis.call('PTTL', KEYS[k + 1])
-        redis.call('HSET', KEYS[2], id .. ':x', pt > 0 and (now + pt) or 0)
+        redis.call('HSET', KEYS[2], id .. ':x', expiry(KEYS[k + 1]))
       end
       if any then redis.call('DEL', KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5]) end
       -- the staged keys take their places (RENAME keeps their expiry)

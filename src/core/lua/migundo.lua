@@ -42,7 +42,8 @@ local kind, head = string.sub(mark, 1, 1), string.sub(mark, 2)
 -- session was dealt with on the target: restoring it would undo that)
 if (kind == 'c' or kind == 'r') and redis.call('EXISTS', KEYS[1]) == 0 then
   if kind == 'r' then
-    redis.call('HDEL', KEYS[7], id .. ':1', id .. ':2', id .. ':3', id .. ':4', id .. ':5', id .. ':x')
+    redis.call('HDEL', KEYS[7], id .. ':1', id .. ':2', id .. ':3', id .. ':4', id .. ':5', id .. ':x',
+      id .. ':t1', id .. ':t2', id .. ':t3', id .. ':t4', id .. ':t5')
   end
   return {'gone', 0, '', ''}
 end
@@ -60,10 +61,12 @@ elseif kind == 'r' then
   for i = 1, 5 do
     local d = redis.call('HGET', KEYS[7], id .. ':' .. i)
     if d then
+      -- the key's own expiry (a backup of an older sesskit: the meta's)
+      local ai = tonumber(redis.call('HGET', KEYS[7], id .. ':t' .. i) or '') or at
       redis.call('RESTORE', KEYS[i], 0, d, 'REPLACE')
-      if at > 0 then redis.call('PEXPIREAT', KEYS[i], at) end
+      if ai > 0 then redis.call('PEXPIREAT', KEYS[i], ai) end
     end
-    redis.call('HDEL', KEYS[7], id .. ':' .. i)
+    redis.call('HDEL', KEYS[7], id .. ':' .. i, id .. ':t' .. i)
   end
   redis.call('HDEL', KEYS[7], id .. ':x')
   out = info()
