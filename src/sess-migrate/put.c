@@ -155,8 +155,11 @@ static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_sn
 			sess_key_arriving(ps[i].keys[SESS_NKEYS + j], prefix, s->id, j);
 			ps[i].sent[j] = s->part[j].n ? '1' : '0';
 		}
-		for (j = 0; j < 2 * SESS_NKEYS; j++)
-			keys[3 + 2 * SESS_NKEYS * i + j] = ps[i].keys[j];
+		/* every session's keys, then every session's staged keys */
+		for (j = 0; j < SESS_NKEYS; j++) {
+			keys[3 + SESS_NKEYS * i + j] = ps[i].keys[j];
+			keys[3 + SESS_NKEYS * (m + i) + j] = ps[i].keys[SESS_NKEYS + j];
+		}
 		snprintf(ps[i].ttl, sizeof ps[i].ttl, "%d", SESS_S_STAGE_TTL);
 		snprintf(ps[i].upd, sizeof ps[i].upd, "%lld", sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0));
 		snprintf(ps[i].at, sizeof ps[i].at, "%lld", s->expire_at);
