@@ -191,6 +191,7 @@ int sess_snap_types(struct sess_snap *s, const char *const *v, const size_t *len
 			rc = sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 	}
 	sess_arrivals_free(&t);
+	s->typed = !rc;
 	return rc ? -1 : 0;
 }
 
@@ -201,8 +202,10 @@ static int types_of(struct sess_snap *s, const redisReply *l, struct sess_err *e
 	size_t *len, i;
 	int rc;
 
-	if (l->type != REDIS_REPLY_ARRAY || !l->elements)
+	if (l->type != REDIS_REPLY_ARRAY || !l->elements) {
+		s->typed = 1;
 		return 0;
+	}
 	v = malloc(l->elements * sizeof *v);
 	len = malloc(l->elements * sizeof *len);
 	if (!v || !len) {

@@ -56,6 +56,7 @@ struct sess_snap {
 					   * events (the type:* counters): form
 					   * 'd' from the read, 's' counted by
 					   * the caller (mig_snap_count_types) */
+	int typed;                        /* types is set */
 };
 
 void sess_snap_init(struct sess_snap *s, const char *id, int form);

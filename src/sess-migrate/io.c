@@ -85,7 +85,7 @@ static int line_checks(struct mig_run *run, struct mig_idset *seen, struct sess_
 		return sess_err_set(err, SESS_E_DATA, "duplicate",
 				    "session %s was on line %ld already; one line per session (the later line is not imported: remove one of them)",
 				    s->id, first);
-	if (!legacy && mig_chain_check(s, err))
+	if (!legacy && mig_chain_check_types(s, err))
 		return -1;
 	if (run->restart_ttl && s->expire_at && s->now)
 		s->expire_at = sess_now_ms() + (s->expire_at - s->now);

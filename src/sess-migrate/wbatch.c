@@ -120,9 +120,9 @@ int mig_wb_take(struct mig_run *run, struct mig_wb *b, struct sess_pipe *p, stru
 	for (i = 0; i < n; i++) {
 		b->arrived[i] = b->ok[i] == 2;
 		arrivals += b->arrived[i];
-		/* the events by type: a payload's were counted at the read, a
-		 * structure's text is here */
-		if (b->arrived[i] && b->snaps[i].form == 's' && mig_snap_count_types(&b->snaps[i], err))
+		/* the events by type: a payload's were counted at the read, an
+		 * import's with its chain check; else its text is here */
+		if (b->arrived[i] && !b->snaps[i].typed && mig_snap_count_types(&b->snaps[i], err))
 			goto out;
 	}
 	mig_fault_after_puts(arrivals);
