@@ -1,5 +1,6 @@
 #include "sess-migrate/dump.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,32 +196,64 @@ int sess_snap_types(struct sess_snap *s, const char *const *v, const size_t *len
 	return rc ? -1 : 0;
 }
 
+/* The type of a stored event as its prefix {"s":N,"ts":N,"t":"TYPE"
+ * gives it (emit writes these members first), as migput counted them
+ * when it did; 0 when the text does not start so (counts nothing). No
+ * JSON parse: a copy counts the events of every session it reads. */
+static size_t prefix_type(const char *p, size_t len, const char **type)
+{
+	const char *e = p + len, *t;
+
+#define LIT(s) (e - p >= (ptrdiff_t)(sizeof s - 1) && !memcmp(p, s, sizeof s - 1) && (p += sizeof s - 1))
+#define DIGITS() do { t = p; while (p < e && *p >= '0' && *p <= '9') p++; if (p == t) return 0; } while (0)
+	if (!LIT("{\"s\":"))
+		return 0;
+	DIGITS();
+	if (!LIT(",\"ts\":"))
+		return 0;
+	DIGITS();
+	if (!LIT(",\"t\":\""))
+		return 0;
+	for (t = p; p < e && *p != '"' && *p != '\\'; p++)
+		;
+	if (p == e || *p != '"' || p == t)
+		return 0;
+#undef LIT
+#undef DIGITS
+	*type = t;
+	return (size_t)(p - t);
+}
+
 /* A 'd' read's events (the LRANGE reply) by type into s->types. */
 static int types_of(struct sess_snap *s, const redisReply *l, struct sess_err *err)
 {
-	const char **v;
-	size_t *len, i;
-	int rc;
+	struct sess_arrivals t;
+	size_t i, n;
+	int rc = 0;
 
-	if (l->type != REDIS_REPLY_ARRAY || !l->elements) {
-		s->typed = 1;
-		return 0;
+	sess_arrivals_init(&t, NULL);
+	for (i = 0; l->type == REDIS_REPLY_ARRAY && i < l->elements && !rc; i++) {
+		const redisReply *x = l->element[i];
+		const char *ty;
+		char type[SESS_S_TYPE_MAX + 1];
+		if (x->type != REDIS_REPLY_STRING || !(n = prefix_type(x->str, x->len, &ty)) ||
+		    n > SESS_S_TYPE_MAX)
+			continue;
+		memcpy(type, ty, n);
+		type[n] = '\0';
+		rc = sess_arrivals_type(&t, type, 1, err);
 	}
-	v = malloc(l->elements * sizeof *v);
-	len = malloc(l->elements * sizeof *len);
-	if (!v || !len) {
-		free(v);
-		free(len);
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	sess_strv_free(&s->types);
+	for (i = 0; i < t.ntypes && !rc; i++) {
+		char num[24];
+		int k = snprintf(num, sizeof num, "%lld", t.types[i].n);
+		if (sess_strv_push(&s->types, t.types[i].type, strlen(t.types[i].type)) ||
+		    sess_strv_push(&s->types, num, (size_t)k))
+			rc = sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 	}
-	for (i = 0; i < l->elements; i++) {
-		v[i] = l->element[i]->type == REDIS_REPLY_STRING ? l->element[i]->str : "";
-		len[i] = l->element[i]->type == REDIS_REPLY_STRING ? l->element[i]->len : 0;
-	}
-	rc = sess_snap_types(s, v, len, l->elements, err);
-	free(v);
-	free(len);
-	return rc;
+	sess_arrivals_free(&t);
+	s->typed = !rc;
+	return rc ? -1 : 0;
 }
 
 int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
