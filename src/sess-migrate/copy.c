@@ -64,16 +64,6 @@ int mig_pick_method(struct mig_run *run, const char *method)
 static const char *const status_names[MIG_NSTATUS] = {
 	"copied", "replaced", "skipped", "conflict", "expired", "missing", "failed", "done"};
 
-static int status_index(const char *s)
-{
-	int i;
-
-	for (i = 0; i < MIG_NSTATUS; i++)
-		if (!strcmp(s, status_names[i]))
-			return i;
-	return MIG_FAILED;
-}
-
 /* One line per session. */
 void mig_report(struct mig_run *run, const char *id, int st, const struct sess_err *e)
 {

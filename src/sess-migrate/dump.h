@@ -79,6 +79,10 @@ int sess_snap_queue(struct sess_pipe *p, const char *prefix, const char *id,
  * unexpected type is SESS_E_DATA naming it. */
 int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
 		   struct sess_err *err);
+/* s->types from the n event texts v/len, each scanned as a stored event
+ * (a damaged event counts nothing), s->typed set; -1 out of memory. */
+int sess_snap_types(struct sess_snap *s, const char *const *v, const size_t *len,
+		    size_t n, struct sess_err *err);
 
 /* How migput treats a session already on the target. */
 #define SESS_PUT_SKIP "skip"
