@@ -186,6 +186,34 @@ session_keys() {
 	[ "$(dst ZCARD sess:#{all}:index)" = 13 ] || fail "index: $(dst ZRANGE sess:#{all}:index 0 -1)"
 }
 
+@test "rollback of a backup whose keys' expiries are fields ID:x1..x5 (as some builds wrote them): each key gets its own back" {
+	mk 3
+	# the target's own s1..s3, each key with its own expiry, none the meta's
+	for id in s1 s2 s3; do
+		REDIS_URL=$DST sk sessctl create --agent zed --id "$id" --ttl 7200 >/dev/null
+		REDIS_URL=$DST sk sessctl emit "$id" --actor zed --type tested >/dev/null
+		dst PEXPIRE "sess:{$id}:events" 9000000 >/dev/null
+		dst PEXPIRE "sess:{$id}:history" 8000000 >/dev/null
+	done
+	before=$(session_keys)
+	run sk sess-migrate copy --all --to "$DST" --conflict replace --task ox
+	assert_success
+	summary | jq -e '.replaced == 3' || fail "$(summary)"
+	# the backup as such a build left it: ID:xN, no ID:tN
+	for id in s1 s2 s3; do
+		for n in 1 2 3 4 5; do
+			v=$(dst HGET sess:migrate:ox:backup "$id:t$n")
+			[ -z "$v" ] || dst HSET sess:migrate:ox:backup "$id:x$n" "$v" >/dev/null
+			dst HDEL sess:migrate:ox:backup "$id:t$n" >/dev/null
+		done
+	done
+	[ "$(dst HGET sess:migrate:ox:backup s1:x2)" -gt 0 ] || fail "no ID:x2 in the backup: $(dst HKEYS sess:migrate:ox:backup)"
+	run sk sess-migrate rollback ox --to "$DST"
+	assert_success
+	printf '%s\n' "$output" | tail -n 1 | jq -e '.restored == 3' || fail "$(printf '%s\n' "$output" | tail -n 1)"
+	diff <(printf '%s\n' "$before") <(session_keys) || fail "the target's session keys differ from before the copy"
+}
+
 @test "verify notices a session on the target that the target's index lacks (S6)" {
 	mk 3
 	run sk sess-migrate copy --all --to "$DST"
