@@ -249,16 +249,53 @@ copy_bg() {
 	k='sess:{s1}:'
 	out=$(printf '%s\n' MULTI "DEL ${k}arriving:meta ${k}arriving:events" \
 		"RESTORE ${k}arriving:events 600000 not-a-payload REPLACE" \
-		"EVALSHA $sha 13 ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history sess:migrate:x:done sess:migrate:x:backup ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history sess:migrate:x:upkeep s1 replace 0 0 01000 0 0" \
+		"EVALSHA $sha 13 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history replace s1 0 0 01000 0 ''" \
 		EXEC | dst)
 	echo "$out" | grep -q "^refused$" || fail "$out"
 	[ "$(dst DUMP 'sess:{s1}:meta' | od -c)" = "$before" ] || fail "the target's session changed"
 	[ "$(dst EXISTS 'sess:{s1}:events' sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep)" = 0 ] || fail "written"
 	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left"
 	# the arguments are checked before anything is written
-	out=$(dst EVALSHA "$sha" 13 ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history d b ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history u s1 sideways 0 0 01000 0 0 2>&1)
+	out=$(dst EVALSHA "$sha" 13 d b u ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history sideways s1 0 0 01000 0 '' 2>&1)
 	echo "$out" | grep -q "SESSBADARG" || fail "$out"
 	[ "$(dst DUMP 'sess:{s1}:meta' | od -c)" = "$before" ] || fail "changed by a refused call"
+}
+
+@test "one put of three sessions: each judged alone (copied, skipped, a refused payload), marks and counts per session, nothing staged left" {
+	sha=$(dst -x SCRIPT LOAD <"$SESSKIT_BUILDDIR/src/core/lua-full/migput.lua")
+	dst HSET 'sess:{a2}:meta' v 3 keep me >/dev/null
+	before=$(dst DUMP 'sess:{a2}:meta' | od -c)
+	keys= staged=
+	for id in a1 a2 a3; do
+		for x in meta events checkpoints eventids history; do
+			keys="$keys sess:{$id}:$x" staged="$staged sess:{$id}:arriving:$x"
+		done
+	done
+	out=$(printf '%s\n' MULTI "DEL$staged" \
+		"HSET sess:{a1}:arriving:meta v 3 state working seq 0 h abc" \
+		"HSET sess:{a2}:arriving:meta v 3 state working seq 0 h def" \
+		"RESTORE sess:{a3}:arriving:events 600000 not-a-payload REPLACE" \
+		"EVALSHA $sha 33 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep$keys$staged skip a1 0 0 10000 0 abc a2 0 0 10000 0 def a3 0 0 01000 0 ''" \
+		EXEC | dst)
+	# (the reply's statuses, each with an empty detail)
+	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 3 | tr '\n' ' ')" = "copied skipped refused " ] || fail "$out"
+	[ "$(dst HGET 'sess:{a1}:meta' state)" = working ] && [ "$(dst TTL 'sess:{a1}:meta')" = -1 ] || fail "a1 not copied whole"
+	[ "$(dst DUMP 'sess:{a2}:meta' | od -c)" = "$before" ] || fail "a2 changed"
+	[ "$(dst EXISTS 'sess:{a3}:meta' 'sess:{a3}:events')" = 0 ] || fail "a3 written"
+	[ "$(dst HGET sess:migrate:x:done a1)" = cabc ] && [ "$(dst HGET sess:migrate:x:done a2)" = s ] || fail "marks: $(dst HGETALL sess:migrate:x:done)"
+	[ "$(dst HEXISTS sess:migrate:x:done a3)" = 0 ] || fail "a3 marked"
+	[ "$(dst HGET sess:migrate:x:done '#c')" = 1 ] && [ "$(dst HGET sess:migrate:x:done '#s')" = 1 ] || fail "counts: $(dst HGETALL sess:migrate:x:done)"
+	[ "$(dst SMEMBERS sess:migrate:x:upkeep)" = a1 ] || fail "upkeep set: $(dst SMEMBERS sess:migrate:x:upkeep)"
+	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left: $(dst --scan --pattern '*arriving*')"
+	# again (a resumed task): each is done, with its mark; nothing changes
+	out=$(printf '%s\n' MULTI "DEL$staged" "HSET sess:{a1}:arriving:meta v 3 other x" \
+		"HSET sess:{a2}:arriving:meta v 3 other x" \
+		"RESTORE sess:{a3}:arriving:events 600000 not-a-payload REPLACE" \
+		"EVALSHA $sha 33 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep$keys$staged skip a1 0 0 10000 0 abc a2 0 0 10000 0 def a3 0 0 01000 0 ''" \
+		EXEC | dst)
+	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 5 | tr '\n' ' ')" = "done cabc done s refused " ] || fail "$out"
+	[ "$(dst HGET 'sess:{a1}:meta' state)" = working ] || fail "a1 written twice"
+	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left"
 }
 
 @test "SIGINT finishes the batch, prints the resume command, exits 130; resume completes" {

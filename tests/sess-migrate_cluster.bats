@@ -162,6 +162,52 @@ companions_in_own_slots() {
 	companions_in_own_slots "$C2_PORTS"
 }
 
+# evals PORTS: the script calls (EVAL, EVALSHA, FCALL) the masters of
+# PORTS ran since their CONFIG RESETSTAT, summed
+evals() {
+	local p
+	for p in $1; do
+		redis-cli -p "$p" info commandstats | tr -d '\r' |
+			sed -n 's/^cmdstat_\(eval\|evalsha\|fcall\):calls=\([0-9]*\),.*/\2/p'
+	done | awk '{ n += $1 } END { print n + 0 }'
+}
+
+@test "onto a cluster: a batch's puts are one migput call per slot (sessions of one slot together, with that slot's task keys)" {
+	# q0 and five more ids of its slot (CRC16 of the id: checked below),
+	# and six of other slots, in one batch
+	local same="q0 q69476 q78437 q104974 q115935 q129061" id slots p
+	for id in $same t1 t2 t3 t4 t5 t6; do
+		printf '%s\n' "{\"op\":\"create\",\"id\":\"$id\",\"agent\":\"alice\"}" \
+			"{\"op\":\"emit\",\"id\":\"$id\",\"actor\":\"alice\",\"type\":\"modified\"}"
+	done >"$BATS_TEST_TMPDIR/mk"
+	REDIS_URL=$SOLO sk sessctl batch <"$BATS_TEST_TMPDIR/mk" >/dev/null || fail "batch"
+	for id in $same; do
+		[ "$(redis-cli -p "${C1_PORTS%% *}" cluster keyslot "{$id}")" = "$(redis-cli -p "${C1_PORTS%% *}" cluster keyslot '{q0}')" ] ||
+			fail "$id is not in q0's slot"
+	done
+	slots=$(for id in $same t1 t2 t3 t4 t5 t6; do redis-cli -p "${C1_PORTS%% *}" cluster keyslot "{$id}"; done | sort -u | wc -l)
+	[ "$slots" -eq 7 ] || fail "the ids span $slots slots, not 7"
+	for p in $C1_PORTS; do redis-cli -p "$p" config resetstat >/dev/null; done
+	run -0 sk sess-migrate copy --all --from "$SOLO" --to "$C1_URL" --task slots --batch 100
+	[ "$(grep -c '"status":"copied"' <<<"$output")" -eq 12 ] || fail "$output"
+	[ "$(evals "$C1_PORTS")" -eq 7 ] || fail "$(evals "$C1_PORTS") script calls for 7 slots"
+	# the six of one slot: marked in that slot's done hash, counted there
+	local k found=
+	for p in $C1_PORTS; do
+		while read -r k; do
+			[ -n "$(redis-cli -p "$p" hget "$k" q0)" ] || continue
+			found=$k
+			[ "$(redis-cli -p "$p" hget "$k" '#c')" = 6 ] || fail "$k counts $(redis-cli -p "$p" hget "$k" '#c'), not 6"
+		done < <(redis-cli -p "$p" --scan --pattern 'sess:#{*}:migrate:slots:done')
+	done
+	[ -n "$found" ] || fail "no done hash marks q0"
+	run -0 sk sess-migrate status slots --to "$C1_URL"
+	jq -e '.copied == 12' <<<"$output" || fail "status: $output"
+	run -0 sk sess-migrate verify --all --deep --from "$SOLO" --to "$C1_URL"
+	jq -e 'select(.summary) | .equal == 12 and .missing == 0 and .different == 0' <<<"$output" || fail "verify: $output"
+	companions_in_own_slots "$C1_PORTS"
+}
+
 @test "cluster to standalone: read per master, written under the one tag; verify exact; list and stats the truth" {
 	make_sessions "$C1_URL" 40 c
 	spread "$C1_PORTS" c

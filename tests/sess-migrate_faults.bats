@@ -131,6 +131,89 @@ calls() {
 	assert_success
 }
 
+# Every session key on DST (sess:{ID}:SUFFIX, staged ones too) with its
+# bytes and absolute expiry: what a rollback must give back exactly.
+session_keys() {
+	local k
+	dst --scan --pattern 'sess:{*' | sort | while read -r k; do
+		printf '%s %s %s\n' "$k" "$(dst PEXPIRETIME "$k")" "$(dst --no-raw DUMP "$k" | sha1sum | cut -c1-40)"
+	done
+}
+
+@test "killed inside a batch's put, resume: the batch is whole or absent, nothing staged is left, marks and counters exact" {
+	mk 1 s fixed
+	clone 120
+	# exits once the 75th session is staged: inside the second batch's
+	# MULTI, which the server drops with the connection
+	SESSKIT_FAULT_EXIT_MID_PUT=75 run sk sess-migrate copy --all --to "$DST" --task mb --batch 50
+	assert_failure 137
+	[ "$(dst --scan --pattern 'sess:{*}:meta' | wc -l)" = 50 ] || fail "not the first batch alone: $(dst --scan --pattern 'sess:{*}:meta' | wc -l) sessions"
+	[ "$(dst HGET sess:migrate:mb:done '#c')" = 50 ] && [ "$(dst HLEN sess:migrate:mb:done)" = 51 ] || fail "marks: $(dst HGET sess:migrate:mb:done '#c') of $(dst HLEN sess:migrate:mb:done)"
+	[ "$(dst SCARD sess:migrate:mb:upkeep)" = 50 ] || fail "upkeep set: $(dst SCARD sess:migrate:mb:upkeep)"
+	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left: $(dst --scan --pattern '*arriving*' | head -3)"
+	run sk sess-migrate resume mb --to "$DST" --batch 50
+	assert_success
+	summary | jq -e '.copied == 71 and .alreadyDone == 50 and .upkeepCompleted == 50 and .failed == 0' || fail "$(summary)"
+	[ "$(dst HGET sess:migrate:mb:done '#c')" = 121 ] && [ "$(dst HLEN sess:migrate:mb:done)" = 122 ] || fail "marks after resume"
+	[ "$(dst SCARD sess:migrate:mb:upkeep)" = 0 ] || fail "upkeep still pending"
+	[ "$(dst ZCARD sess:#{all}:index)" = 121 ] && [ "$(dst ZCARD sess:#{all}:agent:bob)" = 121 ] || fail "index: $(dst ZCARD sess:#{all}:index)"
+	[ "$(dst HGET sess:#{all}:stats sessions)" = 121 ] && [ "$(dst HGET sess:#{all}:stats events)" = 363 ] || fail "counters: $(dst HGETALL sess:#{all}:stats)"
+	[ "$(dst HGET sess:#{all}:stats type:fixed)" = 242 ] && [ "$(dst HGET sess:#{all}:stats type:modified)" = 121 ] || fail "type counters: $(dst HGETALL sess:#{all}:stats)"
+	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left after resume"
+	run sk sess-migrate verify --all --deep --to "$DST"
+	assert_success
+}
+
+@test "rollback after a batched copy that replaced some sessions and created others: every session key on the target exactly as before" {
+	mk 1 s fixed
+	clone 40
+	# the target has 12 of the ids (its own sessions, other contents and
+	# expiries, one of them in each batch of 7 or so) and one of its own
+	for id in m0 m3 m6 m9 m12 m15 m18 m21 m24 m27 m30 m33 other; do
+		REDIS_URL=$DST sk sessctl create --agent zed --id "$id" --ttl 7200 >/dev/null
+		REDIS_URL=$DST sk sessctl emit "$id" --actor zed --type tested >/dev/null
+	done
+	before=$(session_keys)
+	[ "$(printf '%s\n' "$before" | wc -l)" -ge 39 ] || fail "setup: $before"
+	run sk sess-migrate copy --all --to "$DST" --conflict replace --task rb --batch 7
+	assert_success
+	summary | jq -e '.copied == 29 and .replaced == 12' || fail "$(summary)"
+	[ "$(session_keys)" != "$before" ] || fail "the copy changed nothing"
+	run sk sess-migrate rollback rb --to "$DST" --batch 7
+	assert_success
+	printf '%s\n' "$output" | tail -n 1 | jq -e '.removed == 29 and .restored == 12' || fail "$(printf '%s\n' "$output" | tail -n 1)"
+	diff <(printf '%s\n' "$before") <(session_keys) || fail "the target's session keys differ from before the copy"
+	[ "$(dst ZCARD sess:#{all}:index)" = 13 ] || fail "index: $(dst ZRANGE sess:#{all}:index 0 -1)"
+}
+
+@test "rollback of a backup whose keys' expiries are fields ID:x1..x5 (as some builds wrote them): each key gets its own back" {
+	mk 3
+	# the target's own s1..s3, each key with its own expiry, none the meta's
+	for id in s1 s2 s3; do
+		REDIS_URL=$DST sk sessctl create --agent zed --id "$id" --ttl 7200 >/dev/null
+		REDIS_URL=$DST sk sessctl emit "$id" --actor zed --type tested >/dev/null
+		dst PEXPIRE "sess:{$id}:events" 9000000 >/dev/null
+		dst PEXPIRE "sess:{$id}:history" 8000000 >/dev/null
+	done
+	before=$(session_keys)
+	run sk sess-migrate copy --all --to "$DST" --conflict replace --task ox
+	assert_success
+	summary | jq -e '.replaced == 3' || fail "$(summary)"
+	# the backup as such a build left it: ID:xN, no ID:tN
+	for id in s1 s2 s3; do
+		for n in 1 2 3 4 5; do
+			v=$(dst HGET sess:migrate:ox:backup "$id:t$n")
+			[ -z "$v" ] || dst HSET sess:migrate:ox:backup "$id:x$n" "$v" >/dev/null
+			dst HDEL sess:migrate:ox:backup "$id:t$n" >/dev/null
+		done
+	done
+	[ "$(dst HGET sess:migrate:ox:backup s1:x2)" -gt 0 ] || fail "no ID:x2 in the backup: $(dst HKEYS sess:migrate:ox:backup)"
+	run sk sess-migrate rollback ox --to "$DST"
+	assert_success
+	printf '%s\n' "$output" | tail -n 1 | jq -e '.restored == 3' || fail "$(printf '%s\n' "$output" | tail -n 1)"
+	diff <(printf '%s\n' "$before") <(session_keys) || fail "the target's session keys differ from before the copy"
+}
+
 @test "verify notices a session on the target that the target's index lacks (S6)" {
 	mk 3
 	run sk sess-migrate copy --all --to "$DST"

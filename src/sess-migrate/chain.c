@@ -23,6 +23,7 @@ struct chk {
 	char before[SESS_SHA1_HEX];  /* the chain before the last record */
 	int bad;
 	struct sess_err *err;
+	struct sess_arrivals *types; /* the events counted by type, or NULL */
 };
 
 /* The first finding is the error. */
@@ -43,14 +44,25 @@ static void finding(const char *code, long long seq, const char *msg, void *p)
 static void event(struct chk *c, const char *text, size_t len)
 {
 	struct sess_err e;
+	struct sess_fold_ev ev;
+	char type[SESS_S_TYPE_MAX + 1];
 
 	if (c->bad)
 		return;
-	if (sess_fold_event(&c->f, text, len, &e))
+	/* (scanned once: for the fold and for the type counters) */
+	if (sess_fold_scan(text, len, &ev, &e) || sess_fold_event_ev(&c->f, &ev, text, len, &e))
 		finding(e.kind[0] ? e.kind : "corrupt_record", c->f.seq + 1, e.msg, c);
 	/* its parts by emit's rules: what emit never stores is not imported */
 	else if (sess_event_check_stored_text(text, len, &e))
 		finding(e.kind[0] ? e.kind : "bad_event", c->f.seq, e.msg, c);
+	else if (c->types && ev.type_len && ev.type_len <= SESS_S_TYPE_MAX) {
+		memcpy(type, ev.type, ev.type_len);
+		type[ev.type_len] = '\0';
+		if (sess_arrivals_type(c->types, type, 1, c->err)) {
+			c->bad = 1;
+			c->types = NULL;
+		}
+	}
 }
 
 static void record(struct chk *c, const char *text, size_t len)
@@ -80,7 +92,38 @@ static long long seq_of(const char *text)
 	return strncmp(text, "{\"s\":", 5) ? -1 : strtoll(text + 5, NULL, 10);
 }
 
+static int check(const struct sess_snap *s, struct sess_arrivals *types, struct sess_err *err);
+
 int mig_chain_check(const struct sess_snap *s, struct sess_err *err)
+{
+	return check(s, NULL, err);
+}
+
+int mig_chain_check_types(struct sess_snap *s, struct sess_err *err)
+{
+	struct sess_arrivals t;
+	size_t i;
+	int rc;
+
+	sess_arrivals_init(&t, NULL);
+	rc = check(s, &t, err);
+	/* every event folded (none skipped before a checkpoint): its counts */
+	if (!rc && !sess_snap_meta_ll(s, SESS_S_F_BASE, 0)) {
+		sess_strv_free(&s->types);
+		for (i = 0; i < t.ntypes && !rc; i++) {
+			char num[24];
+			int k = snprintf(num, sizeof num, "%lld", t.types[i].n);
+			if (sess_strv_push(&s->types, t.types[i].type, strlen(t.types[i].type)) ||
+			    sess_strv_push(&s->types, num, (size_t)k))
+				rc = sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		}
+		s->typed = !rc;
+	}
+	sess_arrivals_free(&t);
+	return rc;
+}
+
+static int check(const struct sess_snap *s, struct sess_arrivals *types, struct sess_err *err)
 {
 	const struct sess_strv *ev = &s->part[1], *hist = &s->part[4], *cp = &s->part[2];
 	const char *head = sess_snap_meta(s, SESS_S_F_CHAIN);
@@ -95,6 +138,7 @@ int mig_chain_check(const struct sess_snap *s, struct sess_err *err)
 				    s->id);
 	memset(&c, 0, sizeof c);
 	c.err = err;
+	c.types = types;
 	sess_fold_init(&c.f, s->id, 1);
 	c.cps = cJSON_CreateObject();
 	for (i = 0; i + 1 < cp->n; i += 2) {

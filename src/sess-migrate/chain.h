@@ -10,5 +10,8 @@
  * members are what that history implies; else -1 with err (SESS_E_DATA: the first
  * finding's code, as sess-replay verify names them, and where). */
 int mig_chain_check(const struct sess_snap *s, struct sess_err *err);
+/* The same, and s's events counted by type into s->types as they are
+ * folded (s->typed set) when every event is (none trimmed away). */
+int mig_chain_check_types(struct sess_snap *s, struct sess_err *err);
 
 #endif

@@ -9,10 +9,15 @@
 
 #include "migrate.h"
 
-/* Queue the put of s on p (the target, tag its pipeline tag) with the
- * task's keys of s's slot (sess_snap_put). */
-int mig_put(struct mig_run *run, struct sess_pipe *p, const struct sess_snap *s, long tag,
-	    struct sess_err *err);
+/* The groups of a batch's puts (sess_snaps_put, dump.h): grp[i] 0 where
+ * ok[i] is 0, else its group g >= 1, whose task keys are (*tasks)[g - 1]:
+ * on a standalone target one group, the task's own keys; on a cluster
+ * one group per slot tag among the sessions, with that slot's task keys
+ * (a script call must be one slot's). *tasks is malloc'd with its key
+ * names inside: the caller frees it once the puts are queued (grp stays
+ * for their replies). 0, or -1 with err. */
+int mig_put_groups(struct mig_run *run, const struct sess_snap *snaps, const int *ok, int n,
+		   int *grp, struct sess_put_task **tasks, struct sess_err *err);
 
 /* marked[i] = 1 when the task has a done mark for ids[i] on the target
  * (one HMGET on a standalone target, one HGET each in a pipeline on a

@@ -4,6 +4,7 @@
 #include "copy.h"
 #include "cluster_side.h"
 #include "upkeep.h"
+#include "wbatch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,16 +64,6 @@ int mig_pick_method(struct mig_run *run, const char *method)
 
 static const char *const status_names[MIG_NSTATUS] = {
 	"copied", "replaced", "skipped", "conflict", "expired", "missing", "failed", "done"};
-
-static int status_index(const char *s)
-{
-	int i;
-
-	for (i = 0; i < MIG_NSTATUS; i++)
-		if (!strcmp(s, status_names[i]))
-			return i;
-	return MIG_FAILED;
-}
 
 /* One line per session. */
 void mig_report(struct mig_run *run, const char *id, int st, const struct sess_err *e)
@@ -230,155 +221,44 @@ static int check_layout(struct sess_snap *s, struct sess_err *e)
 								: "use the sesskit that wrote it");
 }
 
-/* ok[i]: 1 to write; 3 to write again (the server lost the script). */
-#define PUT_AGAIN 3
-
-/* Send the puts of the snapshots whose ok[i] is set, on p (the target). */
-static int write_send(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
-		      struct sess_pipe *p, struct sess_err *err)
+/* The whole write of one batch (wbatch.c): its puts, their replies, its
+ * index upkeep and, with durable writes on (WAIT), the replicas'
+ * acknowledgement; only then is a session reported copied (a line
+ * printed is what the target keeps across a failover, as the durability
+ * setting defines). */
+int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
+		    struct sess_err *err)
 {
-	int i;
+	struct mig_wb b;
+	struct sess_pipe p;
+	int rc = -1;
 
-	for (i = 0; i < n; i++) {
-		if (!ok[i])
-			continue;
-		ok[i] = PUT_AGAIN;
-		if (mig_put(run, p, &snaps[i], i, err))
-			return -1;
-	}
-	return 0;
-}
-
-/* Report the sessions a batch wrote (done[i]: MIG_COPIED or
- * MIG_REPLACED, -1 none) once what makes them true is known: e NULL,
- * copied; else each a failed line with e (written on the target's
- * primary, not confirmed). */
-static void report_written(struct mig_run *run, struct sess_snap *snaps, int n, const int *done,
-			   const struct sess_err *e)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (done[i] >= 0)
-			mig_report(run, snaps[i].id, e ? MIG_FAILED : done[i], e);
-}
-
-/* Take the puts' replies, send again what a lost script refused, then
- * the batch's index upkeep and, with durable writes on (WAIT), the
- * replicas' acknowledgement; only then is a session reported copied
- * (a line printed is what the target keeps across a failover, as the
- * durability setting defines). p is drained after. */
-static int write_finish(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
-			struct sess_pipe *p, struct sess_err *err)
-{
-	int i, round, again = 1, rc = -1;
-	int *arrived = calloc((size_t)n + 1, sizeof *arrived);
-	int *done = malloc(((size_t)n + 1) * sizeof *done);
-	char st[16];
-
-	if (!arrived || !done) {
-		free(arrived);
-		free(done);
-		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-	}
-	for (i = 0; i < n; i++)
-		done[i] = -1;
-	/* a SCRIPT FLUSH (a restart, a failover) between puts: the puts it
-	 * refused changed nothing, and are sent again once it is loaded */
-	for (round = 0; again; round++) {
-		if (round == 3) {
-			sess_err_set(err, SESS_E_UNAVAILABLE, NULL,
-				     "the target keeps losing its scripts (SCRIPT FLUSH or restarts); try again when it is stable");
-			goto out;
-		}
-		if (round > 0) {
-			if (sess_script_load_all(&run->dst->conn, err))
-				goto out;
-			for (i = 0; i < n; i++)
-				if (ok[i] == PUT_AGAIN && mig_put(run, p, &snaps[i], i, err))
-					goto out;
-		}
-		again = 0;
-		for (i = 0; i < n; i++) {
-			struct sess_err e;
-			int k;
-			if (ok[i] != PUT_AGAIN)
-				continue;
-			sess_err_clear(&e);
-			if ((k = sess_snap_put_take(p, &snaps[i], st, &e)) == 1) {
-				again = 1;
-				continue;
-			}
-			if (k) {
-				/* the target itself failing (memory, read-only, auth)
-				 * stops the task; the session's data refused is its
-				 * own failure */
-				if (e.cls != SESS_E_DATA) {
-					*err = e;
-					goto out;
-				}
-				ok[i] = 0;
-				mig_report(run, snaps[i].id, MIG_FAILED, &e);
-				continue;
-			}
-			k = status_index(st);
-			ok[i] = k == MIG_COPIED || k == MIG_REPLACED ? 2 : 0;
-			if (k == MIG_CONFLICT) {
-				sess_err_set(&e, SESS_E_NEGATIVE, "conflict",
-					     "session %s exists on the target; --conflict skip, replace or newer decides",
-					     snaps[i].id);
-				mig_report(run, snaps[i].id, k, &e);
-			} else if (ok[i] == 2) {
-				done[i] = k; /* reported below, once it is known to hold */
-			} else {
-				mig_report(run, snaps[i].id, k, NULL);
-			}
-		}
-	}
-	for (i = 0, round = 0; i < n; i++) {
-		round += ok[i] == 2;
-		arrived[i] = ok[i] == 2;
-		/* the events by type: migput counted a payload's, a structure's
-		 * text is here */
-		if (arrived[i] && snaps[i].form == 's' && mig_snap_count_types(&snaps[i], err))
-			goto out;
-	}
-	mig_fault_after_puts(round);
-	/* the global indexes on the target, for what arrived: one command
-	 * per index key and counter for the whole batch, in one transaction
-	 * with their removal from the task's upkeep set (upkeep.c) */
-	if (mig_upkeep_send(run, p, snaps, n, arrived, err) || sess_pipe_run(p, err))
+	memset(&b, 0, sizeof b);
+	b.snaps = snaps;
+	b.ok = ok;
+	b.n = b.cap = n;
+	b.done = malloc(((size_t)n + 1) * sizeof *b.done);
+	b.arrived = calloc((size_t)n + 1, sizeof *b.arrived);
+	b.grp = calloc((size_t)n + 1, sizeof *b.grp);
+	sess_pipe_init(&p, &run->dst->conn);
+	if (!b.done || !b.arrived || !b.grp) {
+		sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 		goto out;
-	if (round > 0 && sess_durable_wait(&run->dst->conn, err)) {
-		if (!strcmp(err->kind, "not_durable"))
-			sess_err_prefix(err, "copied to the target's primary but not confirmed (a resume checks it again)");
+	}
+	if (mig_wb_send(run, &b, &p, err) || mig_wb_take(run, &b, &p, err) ||
+	    mig_wb_settle(run, &b, &p, err)) {
+		mig_wb_fail(run, &b, err);
 		goto out;
 	}
 	rc = 0;
 out:
-	/* written but not known to hold: said so, never "copied" */
-	if (rc) {
-		struct sess_err e = *err;
-		if (strcmp(e.kind, "not_durable"))
-			sess_err_prefix(&e, "written to the target's primary, not confirmed (a resume checks it again)");
-		report_written(run, snaps, n, done, &e);
-	} else {
-		report_written(run, snaps, n, done, NULL);
-	}
-	free(arrived);
-	free(done);
-	return rc;
-}
-
-int mig_write_batch(struct mig_run *run, struct sess_snap *snaps, int n, int *ok,
-		    struct sess_err *err)
-{
-	struct sess_pipe p;
-	int rc;
-
-	sess_pipe_init(&p, &run->dst->conn);
-	rc = write_send(run, snaps, n, ok, &p, err) || write_finish(run, snaps, n, ok, &p, err) ? -1 : 0;
+	/* after a failure, the replies still owed are read and dropped, so
+	 * the next command gets its own */
+	sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
 	sess_pipe_free(&p);
+	free(b.done);
+	free(b.arrived);
+	free(b.grp);
 	return rc;
 }
 
@@ -513,94 +393,96 @@ int mig_stop(struct mig_run *run, const struct sess_err *err)
 	return err ? sess_err_exit_code(err->cls) : cli_signal_exit();
 }
 
-/* One batch of the overlapped loop: its ids, snapshots and marks. */
-struct mig_batch {
-	char **ids;
-	struct sess_snap *snaps;
-	int *ok, n;
-};
-
-static void batch_clear(struct mig_batch *b)
+/* Select the next batch of ids into b and send its reads; b->n 0 at the
+ * end (or when the run is to stop). */
+static int next_reads(struct mig_run *run, struct mig_wb *b, struct sess_pipe *rp, struct sess_err *err)
 {
-	int i;
-
-	for (i = 0; i < b->n; i++) {
-		free(b->ids[i]);
-		sess_snap_free(&b->snaps[i]);
-	}
 	b->n = 0;
+	if (cli_stop_signal() || run->a->out.closed || (run->stop_on_conflict && run->count[MIG_CONFLICT]))
+		return 0;
+	if ((b->n = mig_sel_next(&run->sel, &run->src->conn, b->ids, b->cap, err)) < 0) {
+		b->n = 0;
+		return -1;
+	}
+	return b->n > 0 && (read_send(run, b->ids, b->n, b->snaps, rp, err) || sess_pipe_send(rp, err)) ? -1 : 0;
 }
 
-/* A new task's copy with the batches overlapped: while the target writes
- * one batch, the source is read for the next (each server would
- * otherwise wait for the other, and the client for both). A resumed task
- * goes one batch at a time: its done marks are read first so that what it
- * wrote is not read from the source again. Returns 0 or -1 with err. */
+/* A new task's copy with the batches overlapped, so that neither server
+ * waits for the other nor for the client: the puts of the batch just read
+ * go out queued behind those the target is still working on, and the
+ * source is read for the next batch meanwhile. On the target's connection
+ * the replies owed are, in order, the puts in flight, then the upkeep of
+ * the batch before them (queued once its puts' replies were taken): that
+ * batch is reported when its upkeep's replies (and, with durable writes
+ * on, WAIT) are in. With durable writes on, each batch is settled before
+ * the next is put (WAIT must not have replies owed before it). A resumed
+ * task goes one batch at a time (mig_loop): its done marks are read first
+ * so that what it wrote is not read from the source again. Returns 0 or
+ * -1 with err. */
 static int copy_overlapped(struct mig_run *run, long page, struct sess_err *err)
 {
-	struct mig_batch b[2];
+	struct mig_wb b[4];
+	/* being read; read next; puts in flight; upkeep in flight */
+	struct mig_wb *rd = &b[0], *spare = &b[1], *flight = &b[2], *pend = &b[3], *t;
 	struct sess_pipe rp, wp;
-	int cur = 0, i, rc = -1;
+	int i, rc = -1;
+	int deep = !sess_durable_on(&run->dst->cfg);
 
 	memset(b, 0, sizeof b);
-	for (i = 0; i < 2; i++)
-		if (!(b[i].ids = calloc((size_t)page, sizeof *b[i].ids)) ||
-		    !(b[i].snaps = calloc((size_t)page, sizeof *b[i].snaps)) ||
-		    !(b[i].ok = calloc((size_t)page, sizeof *b[i].ok))) {
-			sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	for (i = 0; i < 4; i++)
+		if (mig_wb_init(&b[i], (int)page, 1, err))
 			goto out;
-		}
 	sess_pipe_init(&rp, &run->src->conn);
 	sess_pipe_init(&wp, &run->dst->conn);
-	if ((b[0].n = mig_sel_next(&run->sel, &run->src->conn, b[0].ids, (int)page, err)) < 0)
+	if (next_reads(run, rd, &rp, err))
 		goto out_pipes;
-	if (b[0].n > 0 && (read_send(run, b[0].ids, b[0].n, b[0].snaps, &rp, err) ||
-			   read_take(run, b[0].ids, b[0].n, b[0].snaps, b[0].ok, &rp, err)))
-		goto out_pipes;
-	filter_batch(run, b[0].ids, b[0].n, b[0].snaps, b[0].ok);
-	while (b[cur].n > 0) {
-		struct mig_batch *w = &b[cur], *r = &b[!cur];
-		/* on the wire now (appends only buffer): the target works while
-		 * the source is asked for the next batch */
-		if (write_send(run, w->snaps, w->n, w->ok, &wp, err) || sess_pipe_send(&wp, err))
-			goto out_pipes;
-		if (!cli_stop_signal() && !run->a->out.closed &&
-		    !(run->stop_on_conflict && run->count[MIG_CONFLICT])) {
-			if ((r->n = mig_sel_next(&run->sel, &run->src->conn, r->ids, (int)page, err)) < 0) {
-				r->n = 0;
+	for (;;) {
+		if (rd->n > 0) {
+			if (read_take(run, rd->ids, rd->n, rd->snaps, rd->ok, &rp, err))
 				goto out_pipes;
-			}
-			if (r->n > 0 && (read_send(run, r->ids, r->n, r->snaps, &rp, err) ||
-					 sess_pipe_send(&rp, err)))
-				goto out_pipes;
+			filter_batch(run, rd->ids, rd->n, rd->snaps, rd->ok);
 		}
-		if (write_finish(run, w->snaps, w->n, w->ok, &wp, err))
-			goto out_pipes;
-		mig_meter_tick(&run->meter, "copying", w->n);
-		batch_clear(w);
-		if (r->n > 0) {
-			if (read_take(run, r->ids, r->n, r->snaps, r->ok, &rp, err))
+		if (!deep && flight->n > 0) {
+			if (mig_wb_take(run, flight, &wp, err) || mig_wb_settle(run, flight, &wp, err))
 				goto out_pipes;
-			filter_batch(run, r->ids, r->n, r->snaps, r->ok);
+			mig_meter_tick(&run->meter, "copying", flight->n);
+			mig_wb_clear(flight);
 		}
-		cur = !cur;
+		/* owed on the target now: puts of flight, upkeep of pend */
+		if (rd->n > 0 && (mig_wb_send(run, rd, &wp, err) || next_reads(run, spare, &rp, err)))
+			goto out_pipes;
+		/* then the puts of rd: flight's replies come first, their upkeep
+		 * is queued behind rd's puts, and pend's upkeep comes next */
+		if (flight->n > 0 && mig_wb_take(run, flight, &wp, err))
+			goto out_pipes;
+		if (pend->n > 0) {
+			if (mig_wb_settle(run, pend, &wp, err))
+				goto out_pipes;
+			mig_meter_tick(&run->meter, "copying", pend->n);
+			mig_wb_clear(pend);
+		}
+		t = pend;
+		pend = flight;
+		flight = rd;
+		rd = spare;
+		spare = t;
+		if (rd->n == 0 && flight->n == 0 && pend->n == 0)
+			break;
 	}
 	rc = 0;
 out_pipes:
-	/* after a failure, the replies still owed are read and dropped, so
-	 * the next command on either connection gets its own */
+	/* after a failure: what was written but not confirmed is said so, and
+	 * the replies still owed are read and dropped, so the next command on
+	 * either connection gets its own */
+	for (i = 0; rc && i < 4; i++)
+		mig_wb_fail(run, &b[i], err);
 	sess_pipe_drain(&rp, SESS_PIPE_ALL, NULL);
 	sess_pipe_drain(&wp, SESS_PIPE_ALL, NULL);
 	sess_pipe_free(&rp);
 	sess_pipe_free(&wp);
 out:
-	for (i = 0; i < 2; i++) {
-		if (b[i].ids && b[i].snaps)
-			batch_clear(&b[i]);
-		free(b[i].ids);
-		free(b[i].snaps);
-		free(b[i].ok);
-	}
+	for (i = 0; i < 4; i++)
+		mig_wb_free(&b[i]);
 	return rc;
 }
 

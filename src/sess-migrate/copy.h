@@ -11,7 +11,6 @@
  * copy calls can read a run without including copy.h) */
 
 int mig_pick_method(struct mig_run *run, const char *method);
-void mig_report(struct mig_run *run, const char *id, int st, const struct sess_err *e);
 int mig_read_batch(struct mig_run *run, char **ids, int n, struct sess_snap *snaps,
 		   int *ok, struct sess_err *err);
 /* Write the snapshots whose ok[i] is set; ok[i] becomes 2 for arrivals. */

@@ -1,10 +1,12 @@
 #include "sess-migrate/dump.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/session/index.h"
+#include "core/history/fold.h"
 #include "core/model/json.h"
 #include "core/redis/reply.h"
 #include "core/base/schema.h"
@@ -89,7 +91,7 @@ long long sess_snap_meta_ll(const struct sess_snap *s, const char *field,
 /* commands inside the MULTI of one read */
 static int read_cmds(int form)
 {
-	return form == 'd' ? 3 + SESS_NKEYS : form == 'm' ? 3 : 3 + 4;
+	return form == 'd' ? 3 + SESS_NKEYS + 1 : form == 'm' ? 3 : 3 + 4;
 }
 
 /* A read's command: name, then key (NULL: none), then "0 -1" when whole
@@ -121,6 +123,9 @@ int sess_snap_queue(struct sess_pipe *p, const char *prefix, const char *id,
 		for (i = 0; i < SESS_NKEYS; i++)
 			if (cmd(p, "DUMP", k.v[i], 0, err))
 				return -1;
+		/* the events' types, for the target's type:* counters */
+		if (cmd(p, "LRANGE", k.events, 1, err))
+			return -1;
 	} else if (form == 's' && (cmd(p, "LRANGE", k.events, 1, err) ||
 		   cmd(p, "HGETALL", k.cps, 0, err) || cmd(p, "HGETALL", k.dedup, 0, err) ||
 		   cmd(p, "LRANGE", k.history, 1, err))) {
@@ -160,6 +165,97 @@ static int elem_ok(const struct sess_snap *s, const redisReply *e, int which,
 	return sess_err_set(err, SESS_E_INTERNAL, NULL, "session %s: %s", s->id, e->str);
 }
 
+int sess_snap_types(struct sess_snap *s, const char *const *v, const size_t *len,
+		    size_t n, struct sess_err *err)
+{
+	struct sess_arrivals t;
+	size_t i;
+	int rc = 0;
+
+	sess_arrivals_init(&t, NULL);
+	for (i = 0; i < n && !rc; i++) {
+		struct sess_fold_ev ev;
+		char type[SESS_S_TYPE_MAX + 1];
+		struct sess_err e;
+		if (sess_fold_scan(v[i], len[i], &ev, &e) || !ev.type_len || ev.type_len > SESS_S_TYPE_MAX)
+			continue; /* a damaged event counts nothing */
+		memcpy(type, ev.type, ev.type_len);
+		type[ev.type_len] = '\0';
+		rc = sess_arrivals_type(&t, type, 1, err);
+	}
+	sess_strv_free(&s->types);
+	for (i = 0; i < t.ntypes && !rc; i++) {
+		char num[24];
+		int k = snprintf(num, sizeof num, "%lld", t.types[i].n);
+		if (sess_strv_push(&s->types, t.types[i].type, strlen(t.types[i].type)) ||
+		    sess_strv_push(&s->types, num, (size_t)k))
+			rc = sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	sess_arrivals_free(&t);
+	s->typed = !rc;
+	return rc ? -1 : 0;
+}
+
+/* The type of a stored event as its prefix {"s":N,"ts":N,"t":"TYPE"
+ * gives it (emit writes these members first), as migput counted them
+ * when it did; 0 when the text does not start so (counts nothing). No
+ * JSON parse: a copy counts the events of every session it reads. */
+static size_t prefix_type(const char *p, size_t len, const char **type)
+{
+	const char *e = p + len, *t;
+
+#define LIT(s) (e - p >= (ptrdiff_t)(sizeof s - 1) && !memcmp(p, s, sizeof s - 1) && (p += sizeof s - 1))
+#define DIGITS() do { t = p; while (p < e && *p >= '0' && *p <= '9') p++; if (p == t) return 0; } while (0)
+	if (!LIT("{\"s\":"))
+		return 0;
+	DIGITS();
+	if (!LIT(",\"ts\":"))
+		return 0;
+	DIGITS();
+	if (!LIT(",\"t\":\""))
+		return 0;
+	for (t = p; p < e && *p != '"' && *p != '\\'; p++)
+		;
+	if (p == e || *p != '"' || p == t)
+		return 0;
+#undef LIT
+#undef DIGITS
+	*type = t;
+	return (size_t)(p - t);
+}
+
+/* A 'd' read's events (the LRANGE reply) by type into s->types. */
+static int types_of(struct sess_snap *s, const redisReply *l, struct sess_err *err)
+{
+	struct sess_arrivals t;
+	size_t i, n;
+	int rc = 0;
+
+	sess_arrivals_init(&t, NULL);
+	for (i = 0; l->type == REDIS_REPLY_ARRAY && i < l->elements && !rc; i++) {
+		const redisReply *x = l->element[i];
+		const char *ty;
+		char type[SESS_S_TYPE_MAX + 1];
+		if (x->type != REDIS_REPLY_STRING || !(n = prefix_type(x->str, x->len, &ty)) ||
+		    n > SESS_S_TYPE_MAX)
+			continue;
+		memcpy(type, ty, n);
+		type[n] = '\0';
+		rc = sess_arrivals_type(&t, type, 1, err);
+	}
+	sess_strv_free(&s->types);
+	for (i = 0; i < t.ntypes && !rc; i++) {
+		char num[24];
+		int k = snprintf(num, sizeof num, "%lld", t.types[i].n);
+		if (sess_strv_push(&s->types, t.types[i].type, strlen(t.types[i].type)) ||
+		    sess_strv_push(&s->types, num, (size_t)k))
+			rc = sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	sess_arrivals_free(&t);
+	s->typed = !rc;
+	return rc ? -1 : 0;
+}
+
 int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
 		   struct sess_err *err)
 {
@@ -194,7 +290,7 @@ int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
 		s->now = strtoll(x->element[0]->str, NULL, 10) * 1000 +
 			 strtoll(x->element[1]->str, NULL, 10) / 1000;
 	for (i = 1; i < n; i++)
-		if (elem_ok(s, r->element[i], i < 3 ? -1 : i - 3 + (s->form == 's'), err))
+		if (elem_ok(s, r->element[i], i < 3 ? -1 : i == 3 + SESS_NKEYS ? 1 : i - 3 + (s->form == 's'), err))
 			goto fail;
 	if (copy_elems(&s->meta, r->element[1]))
 		goto oom;
@@ -212,6 +308,8 @@ int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
 			    sess_strv_push(&s->part[i], x->str, x->len))
 				goto oom;
 		}
+		if (types_of(s, r->element[3 + SESS_NKEYS], err))
+			goto fail;
 	} else if (s->form == 's') {
 		if (copy_elems(&s->part[0], r->element[1]) || copy_elems(&s->part[1], r->element[3]) ||
 		    copy_elems(&s->part[2], r->element[4]) || copy_elems(&s->part[3], r->element[5]) ||
@@ -225,195 +323,6 @@ oom:
 fail:
 	freeReplyObject(r);
 	return -1;
-}
-
-/* A growable argv of borrowed strings. */
-struct put_argv {
-	const char **v;
-	size_t *len, n, cap;
-};
-
-static int put_arg(struct put_argv *a, const char *p, size_t len, struct sess_err *err)
-{
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 32;
-		const char **v = realloc(a->v, cap * sizeof *v);
-		size_t *l = v ? realloc(a->len, cap * sizeof *l) : NULL;
-		if (!v || !l) {
-			if (v)
-				a->v = v;
-			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-		}
-		a->v = v;
-		a->len = l;
-		a->cap = cap;
-	}
-	a->v[a->n] = p;
-	a->len[a->n++] = len;
-	return 0;
-}
-
-/* Send one command of the put: argv as gathered, then start again. */
-static int put_send(struct sess_pipe *p, struct put_argv *a, long tag, struct sess_err *err)
-{
-	int rc = sess_pipe_argv(p, -1, tag, (int)a->n, a->v, a->len, err);
-
-	a->n = 0;
-	return rc;
-}
-
-#define PUT_ARG(a, s) put_arg(a, s, strlen(s), err)
-
-/* How many commands a put of s sends inside its MULTI. */
-static int put_cmds(const struct sess_snap *s)
-{
-	int j, n = 2; /* the DEL of the staged keys, the script */
-
-	for (j = 0; j < SESS_NKEYS; j++)
-		if (s->part[j].n)
-			n += s->form == 'd' ? 1 : 2;
-	return n;
-}
-
-int sess_snap_put(struct sess_pipe *p, const char *prefix,
-		  const struct sess_snap *s, const char *mode,
-		  const char *task_done, const char *task_backup,
-		  const char *task_upkeep, long tag, struct sess_err *err)
-{
-	struct sess_keys k;
-	struct put_argv a = {0};
-	char staged[SESS_NKEYS][SESS_KEY_MAX], upd[24], at[24], ttl[24], sent[SESS_NKEYS + 1];
-	/* the staged keys expire with the session (a put that never reaches
-	 * its script leaves nothing that outlives it), or, for a session
-	 * without an expiry, soon (the script makes the real keys persist) */
-	const char *expire = s->expire_at ? at : ttl;
-	int j, rc = -1;
-	size_t i;
-
-	sess_keys_init(&k, prefix, s->id);
-	for (j = 0; j < SESS_NKEYS; j++) {
-		sess_key_arriving(staged[j], prefix, s->id, j);
-		sent[j] = s->part[j].n ? '1' : '0';
-	}
-	sent[SESS_NKEYS] = '\0';
-	snprintf(ttl, sizeof ttl, "%d", SESS_S_STAGE_TTL);
-	snprintf(upd, sizeof upd, "%lld", sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0));
-	snprintf(at, sizeof at, "%lld", s->expire_at);
-	if (PUT_ARG(&a, "MULTI") || put_send(p, &a, tag, err))
-		goto out;
-	/* no staged key but this put's (a lost put's could be there) */
-	if ((PUT_ARG(&a, "DEL") || PUT_ARG(&a, staged[0]) || PUT_ARG(&a, staged[1]) || PUT_ARG(&a, staged[2]) ||
-	     PUT_ARG(&a, staged[3]) || PUT_ARG(&a, staged[4]) || put_send(p, &a, tag, err)))
-		goto out;
-	for (j = 0; j < SESS_NKEYS; j++) {
-		const struct sess_strv *v = &s->part[j];
-		if (!v->n)
-			continue;
-		if (s->form == 'd') {
-			if (PUT_ARG(&a, "RESTORE") || PUT_ARG(&a, staged[j]) || PUT_ARG(&a, expire) ||
-			    put_arg(&a, v->v[0], v->len[0], err) || PUT_ARG(&a, "REPLACE") ||
-			    (s->expire_at && PUT_ARG(&a, "ABSTTL")) || put_send(p, &a, tag, err))
-				goto out;
-			continue;
-		}
-		/* meta, checkpoints, eventids are hashes; events, history lists */
-		if (PUT_ARG(&a, j == 1 || j == 4 ? "RPUSH" : "HSET") || PUT_ARG(&a, staged[j]))
-			goto out;
-		for (i = 0; i < v->n; i++)
-			if (put_arg(&a, v->v[i], v->len[i], err))
-				goto out;
-		if (put_send(p, &a, tag, err) || PUT_ARG(&a, s->expire_at ? "PEXPIREAT" : "PEXPIRE") ||
-		    PUT_ARG(&a, staged[j]) || PUT_ARG(&a, expire) || put_send(p, &a, tag, err))
-			goto out;
-	}
-	/* a plain command for the pipe: inside MULTI its reply is QUEUED, and
-	 * a NOSCRIPT comes back inside EXEC's (sess_snap_put_take) */
-	if (PUT_ARG(&a, "EVALSHA") || PUT_ARG(&a, sess_script_sha(SESS_LUA_MIGPUT)) || PUT_ARG(&a, "13"))
-		goto out;
-	for (j = 0; j < SESS_NKEYS; j++)
-		if (PUT_ARG(&a, k.v[j]))
-			goto out;
-	if (PUT_ARG(&a, task_done) || PUT_ARG(&a, task_backup))
-		goto out;
-	for (j = 0; j < SESS_NKEYS; j++)
-		if (PUT_ARG(&a, staged[j]))
-			goto out;
-	if (PUT_ARG(&a, task_upkeep) || PUT_ARG(&a, s->id) || PUT_ARG(&a, mode) || PUT_ARG(&a, upd) || PUT_ARG(&a, at) ||
-	    PUT_ARG(&a, sent) || PUT_ARG(&a, sess_snap_meta(s, SESS_S_F_MOVED) ? "1" : "0") ||
-	    PUT_ARG(&a, s->form == 'd' ? "1" : "0") ||
-	    put_send(p, &a, tag, err) || PUT_ARG(&a, "EXEC") || put_send(p, &a, tag, err))
-		goto out;
-	rc = 0;
-out:
-	free(a.v);
-	free(a.len);
-	return rc;
-}
-
-int sess_snap_put_take(struct sess_pipe *p, struct sess_snap *s,
-		       char status[16], struct sess_err *err)
-{
-	int n = put_cmds(s), i, rc = 0;
-	redisReply *r, *x, *refused = NULL;
-	struct sess_err first;
-
-	sess_err_clear(&first);
-	/* MULTI's OK, then QUEUED each: an error here (out of memory, a
-	 * read-only replica) aborts the transaction, and EXEC says so */
-	for (i = 0; i < n + 1; i++) {
-		if (sess_pipe_next(p, &r, NULL, err))
-			return -1;
-		if (r->type == REDIS_REPLY_ERROR && !first.msg[0])
-			sess_conn_reply_error(p->conn, r, &first);
-		freeReplyObject(r);
-	}
-	if (sess_pipe_next(p, &r, NULL, err))
-		return -1;
-	if (r->type != REDIS_REPLY_ARRAY) {
-		if (first.msg[0])
-			*err = first;
-		else if (r->type == REDIS_REPLY_ERROR)
-			sess_conn_reply_error(p->conn, r, err);
-		else
-			sess_reply_bad(err, "migput");
-		freeReplyObject(r);
-		return -1;
-	}
-	if ((int)r->elements != n) {
-		freeReplyObject(r);
-		return sess_reply_bad(err, "migput");
-	}
-	for (i = 0; i + 1 < n; i++)
-		if (r->element[i]->type == REDIS_REPLY_ERROR && !refused)
-			refused = r->element[i];
-	x = r->element[n - 1];
-	if (sess_script_is_noscript(x)) {
-		rc = 1; /* the server lost the script: the caller loads it, sends again */
-	} else if (x->type == REDIS_REPLY_ERROR) {
-		rc = sess_script_error(p->conn, x, err);
-	} else if (x->type != REDIS_REPLY_ARRAY || x->elements < 1 ||
-		   x->element[0]->type != REDIS_REPLY_STRING) {
-		rc = sess_reply_bad(err, "migput");
-	} else if (!strcmp(x->element[0]->str, "refused")) {
-		rc = sess_err_set(err, SESS_E_DATA, "restore_refused",
-				  "the target refused the session's data (%s); if the target's Redis is older than the source's, use --method structural",
-				  refused ? refused->str : "a staged key is missing");
-	} else {
-		size_t j;
-		snprintf(status, 16, "%s", x->element[0]->str);
-		sess_strv_free(&s->types);
-		for (j = 2; j + 1 < x->elements && !rc; j += 2) {
-			char num[24];
-			int k = snprintf(num, sizeof num, "%lld", x->element[j + 1]->integer);
-			if (x->element[j]->type != REDIS_REPLY_STRING || x->element[j + 1]->type != REDIS_REPLY_INTEGER)
-				rc = sess_reply_bad(err, "migput");
-			else if (sess_strv_push(&s->types, x->element[j]->str, x->element[j]->len) ||
-				 sess_strv_push(&s->types, num, (size_t)k))
-				rc = sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-		}
-	}
-	freeReplyObject(r);
-	return rc;
 }
 
 int sess_snap_arrive(struct sess_arrivals *ar, const struct sess_snap *s,

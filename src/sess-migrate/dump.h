@@ -19,10 +19,10 @@
  *
  * Reads are one MULTI/EXEC per session (a consistent snapshot even while
  * agents write), sent on a pipeline so many are in flight. Writes are one
- * MULTI per session: its keys staged, then the migput script
- * (src/core/lua/migput.lua), so the conflict rule, the backup of what it
- * replaces and the task's done mark are in the same atomic step as the
- * session's keys.
+ * MULTI per batch (put.c): the sessions' keys staged, then one migput
+ * call (src/core/lua/migput.lua), so the conflict rule, the backup of
+ * what it replaces and the task's done mark are in the same atomic step
+ * as each session's keys.
  */
 #ifndef SESS_DUMP_H
 #define SESS_DUMP_H
@@ -52,8 +52,11 @@ struct sess_snap {
 	long long expire_at;  /* absolute expiry (ms); 0 = none */
 	struct sess_strv meta;            /* meta field/value pairs */
 	struct sess_strv part[SESS_NKEYS]; /* per key: 'd' one payload or none */
-	struct sess_strv types;           /* after a put: type, count (text) pairs
-					   * of its events (the type:* counters) */
+	struct sess_strv types;           /* type, count (text) pairs of its
+					   * events (the type:* counters): form
+					   * 'd' from the read, 's' counted by
+					   * the caller (mig_snap_count_types) */
+	int typed;                        /* types is set */
 };
 
 void sess_snap_init(struct sess_snap *s, const char *id, int form);
@@ -66,7 +69,8 @@ long long sess_snap_meta_ll(const struct sess_snap *s, const char *field,
 			    long long def);
 
 /* Queue the read of session id in form ('d' or 's', or 'm' for the meta
- * hash and expiry only) on p; take it with
+ * hash and expiry only) on p ('d' also reads the events' text, for their
+ * types, into s->types, the payloads being opaque); take it with
  * sess_snap_take (the replies of one read are consecutive). */
 int sess_snap_queue(struct sess_pipe *p, const char *prefix, const char *id,
 		    int form, struct sess_err *err);
@@ -75,6 +79,10 @@ int sess_snap_queue(struct sess_pipe *p, const char *prefix, const char *id,
  * unexpected type is SESS_E_DATA naming it. */
 int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
 		   struct sess_err *err);
+/* s->types from the n event texts v/len, each scanned as a stored event
+ * (a damaged event counts nothing), s->typed set; -1 out of memory. */
+int sess_snap_types(struct sess_snap *s, const char *const *v, const size_t *len,
+		    size_t n, struct sess_err *err);
 
 /* How migput treats a session already on the target. */
 #define SESS_PUT_SKIP "skip"
@@ -83,28 +91,43 @@ int sess_snap_take(struct sess_pipe *p, struct sess_snap *s,
 #define SESS_PUT_FAIL "fail"
 #define SESS_PUT_SYNC "sync" /* replace, no task marks (live sync) */
 
-/* Queue the arrival of s on p (the target): its keys, all or nothing,
- * with the task's done/backup hashes and upkeep set (task_done,
- * task_backup, task_upkeep key names: mtask.h).
- * It is one MULTI: each key s has is written to its staged key
- * (sess_key_arriving: RESTORE in form 'd', HSET/RPUSH in 's', with a TTL
- * of SESS_S_STAGE_TTL ms), then the migput script puts them in place or
- * drops them (src/core/lua/migput.lua). Every command carries tag; take
- * the replies with sess_snap_put_take, in the order the puts were sent. */
-int sess_snap_put(struct sess_pipe *p, const char *prefix,
-		  const struct sess_snap *s, const char *mode,
-		  const char *task_done, const char *task_backup,
-		  const char *task_upkeep, long tag, struct sess_err *err);
-/* One put's replies: its status ("copied", "replaced", "skipped",
- * "conflict", "expired", "done") into status (16 bytes) and 0, and for
- * copied or replaced in form 'd' its events' types and counts into
- * s->types (form 's': the caller has the events and counts them); 1 when
- * the server had lost the script (nothing was changed but staged keys:
- * sess_script_load_all, then put again, which replaces them); -1 with err
- * (a refused payload: SESS_E_DATA; the target refusing the transaction,
- * out of memory or read-only: its class). */
-int sess_snap_put_take(struct sess_pipe *p, struct sess_snap *s,
-		       char status[16], struct sess_err *err);
+/* The most sessions one put carries (one MULTI, one migput call): a
+ * longer batch is sent as puts of this many. */
+#define SESS_PUT_MAX 256
+
+/* The task's keys a put goes with (key names: mtask.h), borrowed. */
+struct sess_put_task {
+	const char *done, *backup, *upkeep;
+};
+
+/* Queue the arrival of snaps[i], for each i < n where which[i] > 0, on
+ * p (the target): each session's keys, all or nothing, with the task's
+ * done/backup hashes and upkeep set tasks[which[i] - 1]. The sessions of
+ * one group g (which[i] == g) go together, group by group (1, 2 ...),
+ * each group in index order: on a cluster target a group is one slot's
+ * sessions with that slot's task keys (one script call is one slot's);
+ * on a standalone server all are group 1. Every SESS_PUT_MAX sessions of
+ * a group are one put, one MULTI: one DEL of their staged keys
+ * (sess_key_arriving), each key a session has written to its staged key
+ * (RESTORE in form 'd', HSET/RPUSH in 's', with the session's expiry or
+ * SESS_S_STAGE_TTL ms), then one migput call that puts each session in
+ * place or drops it (src/core/lua/migput.lua), then EXEC. Take the
+ * replies with sess_snaps_put_take, with the same snaps, which and n.
+ * The script goes by its text (EVAL), so a server that lost its scripts
+ * takes it too. */
+int sess_snaps_put(struct sess_pipe *p, const char *prefix,
+		   const struct sess_snap *snaps, const int *which, int n,
+		   const char *mode, const struct sess_put_task *tasks,
+		   struct sess_err *err);
+/* The puts' replies. For each i with which[i] > 0, res[i]: 0, its status
+ * ("copied", "replaced", "skipped", "conflict", "expired", "done") in
+ * status[i]; -1, its own failure in errs[i] (a refused payload:
+ * SESS_E_DATA).
+ * Returns 0, or -1 with err when the target refused a transaction (out
+ * of memory, read-only: its class); replies may then still be owed on p. */
+int sess_snaps_put_take(struct sess_pipe *p, const struct sess_snap *snaps,
+			const int *which, int n, int *res, char (*status)[16],
+			struct sess_err *errs, struct sess_err *err);
 
 /* Queue the global upkeep on the target after s arrived (index entry,
  * agent indexes, registry, counters, s->types' type:* counters; index.h).

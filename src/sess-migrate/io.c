@@ -5,6 +5,7 @@
 #include "chain.h"
 #include "idset.h"
 #include "upkeep.h"
+#include "wbatch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "sess-migrate/legacy.h"
 #include "core/model/ids.h"
 #include "core/base/schema.h"
+#include "core/redis/sentinel.h"
 
 /* A legacy line: {"id","session":{...},"events":[text|{"score","value"}],
  * "agents":[...],"pttl":MS} (the three TypeScript keys of one session). */
@@ -83,7 +85,7 @@ static int line_checks(struct mig_run *run, struct mig_idset *seen, struct sess_
 		return sess_err_set(err, SESS_E_DATA, "duplicate",
 				    "session %s was on line %ld already; one line per session (the later line is not imported: remove one of them)",
 				    s->id, first);
-	if (!legacy && mig_chain_check(s, err))
+	if (!legacy && mig_chain_check_types(s, err))
 		return -1;
 	if (run->restart_ttl && s->expire_at && s->now)
 		s->expire_at = sess_now_ms() + (s->expire_at - s->now);
@@ -96,19 +98,92 @@ static int line_checks(struct mig_run *run, struct mig_idset *seen, struct sess_
 	return 0;
 }
 
-/* Write what is pending; returns -1 with err when the target failed. */
-static int flush(struct mig_run *run, struct sess_snap *snaps, int *ok, int *n, struct sess_err *err)
-{
-	int i, rc = 0;
+/* The batches of an import: one being parsed, one whose puts are in
+ * flight on the target, one whose index upkeep is: the target writes
+ * while the next lines are parsed (as copy.c's copy_overlapped; with
+ * durable writes on, a batch is settled before the next is put). */
+struct imp {
+	struct mig_wb b[3];
+	struct mig_wb *cur, *flight, *pend;
+	struct sess_pipe wp;
+	int deep;
+};
 
-	if (*n > 0)
-		rc = run->dry_run ? mig_dry_report(run, snaps, *n, ok, err)
-				  : mig_write_batch(run, snaps, *n, ok, err);
-	for (i = 0; i < *n; i++)
-		sess_snap_free(&snaps[i]);
-	mig_meter_tick(&run->meter, "importing", *n);
-	*n = 0;
-	return rc;
+/* cur is full (or the input ended): put it; take the batch before it; settle
+ * the one before that. -1 with err when the target failed. */
+static int imp_step(struct mig_run *run, struct imp *im, struct sess_err *err)
+{
+	struct mig_wb *t;
+
+	if (run->dry_run) {
+		int rc = im->cur->n > 0 ? mig_dry_report(run, im->cur->snaps, im->cur->n, im->cur->ok, err) : 0;
+		mig_meter_tick(&run->meter, "importing", im->cur->n);
+		mig_wb_clear(im->cur);
+		return rc;
+	}
+	if (!im->deep && im->flight->n > 0) {
+		if (mig_wb_take(run, im->flight, &im->wp, err) || mig_wb_settle(run, im->flight, &im->wp, err))
+			return -1;
+		mig_meter_tick(&run->meter, "importing", im->flight->n);
+		mig_wb_clear(im->flight);
+	}
+	if (im->cur->n > 0 && mig_wb_send(run, im->cur, &im->wp, err))
+		return -1;
+	if (im->flight->n > 0 && mig_wb_take(run, im->flight, &im->wp, err))
+		return -1;
+	if (im->pend->n > 0) {
+		if (mig_wb_settle(run, im->pend, &im->wp, err))
+			return -1;
+		mig_meter_tick(&run->meter, "importing", im->pend->n);
+		mig_wb_clear(im->pend);
+	}
+	t = im->pend;
+	im->pend = im->flight;
+	im->flight = im->cur;
+	im->cur = t;
+	return 0;
+}
+
+/* The end of the input: everything put and settled. */
+static int imp_flush(struct mig_run *run, struct imp *im, struct sess_err *err)
+{
+	while (im->cur->n > 0 || im->flight->n > 0 || im->pend->n > 0)
+		if (imp_step(run, im, err))
+			return -1;
+	return 0;
+}
+
+static int imp_init(struct mig_run *run, struct imp *im, struct sess_err *err)
+{
+	int i;
+
+	memset(im, 0, sizeof *im);
+	for (i = 0; i < 3; i++)
+		if (mig_wb_init(&im->b[i], (int)run->batch, 0, err))
+			return -1;
+	im->cur = &im->b[0];
+	im->flight = &im->b[1];
+	im->pend = &im->b[2];
+	im->deep = !sess_durable_on(&run->dst->cfg);
+	sess_pipe_init(&im->wp, &run->dst->conn);
+	return 0;
+}
+
+/* failed: what was written but not confirmed is said so; the replies
+ * still owed are dropped */
+static void imp_free(struct mig_run *run, struct imp *im, const struct sess_err *err)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (err)
+			mig_wb_fail(run, &im->b[i], err);
+		mig_wb_free(&im->b[i]);
+	}
+	if (im->wp.conn) {
+		sess_pipe_drain(&im->wp, SESS_PIPE_ALL, NULL);
+		sess_pipe_free(&im->wp);
+	}
 }
 
 int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, int resume)
@@ -119,8 +194,8 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 	size_t cap = 0;
 	ssize_t len;
 	long lineno = 0;
-	struct sess_snap *snaps;
-	int *ok, n = 0, rc;
+	struct imp im;
+	int rc;
 	struct sess_err err;
 	cJSON *info;
 	struct mig_idset seen = {0};
@@ -167,14 +242,18 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 		return cli_app_fail(a);
 	}
 	snprintf(run->method_why, sizeof run->method_why, "structural (from JSON lines)");
-	snaps = calloc((size_t)run->batch, sizeof *snaps);
-	ok = calloc((size_t)run->batch, sizeof *ok);
+	if (imp_init(run, &im, &err)) {
+		if (f != stdin)
+			fclose(f);
+		imp_free(run, &im, NULL);
+		return mig_stop(run, &err);
+	}
 	run->meter.start_ms = sess_now_ms();
 	run->meter.rate = run->rate;
 	cli_catch_stop_signals();
 	while (!cli_stop_signal() && (len = getline(&line, &cap, f)) != -1) {
 		cJSON *j;
-		struct sess_snap *s = &snaps[n];
+		struct sess_snap *s = &im.cur->snaps[im.cur->n];
 		lineno++;
 		while (len > 0 && strchr("\r\n \t", line[len - 1]))
 			line[--len] = '\0';
@@ -206,23 +285,22 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 		}
 		cJSON_Delete(j);
 		s->now = sess_now_ms();
-		ok[n] = 1;
+		im.cur->ok[im.cur->n] = 1;
 		if (s->expire_at && s->expire_at <= s->now) {
 			mig_report(run, s->id, MIG_EXPIRED, NULL);
 			sess_snap_free(s);
 			continue;
 		}
-		if (++n == (int)run->batch && flush(run, snaps, ok, &n, &err))
+		if (++im.cur->n == (int)run->batch && imp_step(run, &im, &err))
 			goto fail;
 		if (run->stop_on_conflict && run->count[MIG_CONFLICT])
 			break;
 	}
-	if (flush(run, snaps, ok, &n, &err))
+	if (imp_flush(run, &im, &err))
 		goto fail;
+	imp_free(run, &im, NULL);
 	mig_idset_free(&seen);
 	free(line);
-	free(snaps);
-	free(ok);
 	if (f != stdin)
 		fclose(f);
 	if (cli_stop_signal())
@@ -231,10 +309,9 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 		fputs("\r\033[K", stderr);
 	return mig_finish(run);
 fail:
+	imp_free(run, &im, &err);
 	mig_idset_free(&seen);
 	free(line);
-	free(snaps);
-	free(ok);
 	if (f != stdin)
 		fclose(f);
 	return mig_stop(run, &err);

@@ -111,7 +111,7 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume);
 int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 		   struct mig_side *src, struct mig_side *dst);
 
-/* ---- one run of the copy engine (copy.c; upkeep.c reads it) ---- */
+/* ---- one run of the copy engine (copy.c; upkeep.c, wbatch.c read it) ---- */
 
 enum { MIG_COPIED, MIG_REPLACED, MIG_SKIPPED, MIG_CONFLICT, MIG_EXPIRED,
        MIG_MISSING, MIG_FAILED, MIG_DONE, MIG_NSTATUS };
@@ -133,5 +133,9 @@ struct mig_run {
 	long upkept;            /* sessions whose pending upkeep a resume completed */
 	struct mig_meter meter;
 };
+
+/* One line per session: its status (and e, the failure or the conflict,
+ * or NULL), counted in run->count (copy.c). */
+void mig_report(struct mig_run *run, const char *id, int st, const struct sess_err *e);
 
 #endif

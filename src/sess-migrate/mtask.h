@@ -13,8 +13,10 @@
  *                                     written yet (migput adds, the
  *                                     upkeep's transaction removes)
  *   PREFIX:migrate:TASK:backup  HASH  ID:1..5 -> DUMP of what a replace
- *                                     overwrote, ID:x1..x5 -> each key's
+ *                                     overwrote, ID:t1..t5 -> each key's
  *                                     expiry (ms), ID:x -> the meta's
+ *                                     (migundo also reads ID:x1..x5,
+ *                                     which some builds wrote instead)
  *   PREFIX:migrate:TASK:plan    LIST  the ids of an --ids selection (stdin
  *                                     cannot be read twice)
  *   PREFIX:migrate:tasks        ZSET  task -> when it was created (ms)

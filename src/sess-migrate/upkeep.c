@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/history/fold.h"
 #include "core/base/schema.h"
 
 /* A test hook, not a feature: SESSKIT_FAULT_EXIT_AFTER_PUTS=N makes the
@@ -123,32 +122,7 @@ out:
 
 int mig_snap_count_types(struct sess_snap *s, struct sess_err *err)
 {
-	struct sess_arrivals t;
-	size_t i;
-	int rc = 0;
-
-	sess_arrivals_init(&t, NULL);
-	for (i = 0; i < s->part[1].n && !rc; i++) {
-		struct sess_fold_ev ev;
-		char type[SESS_S_TYPE_MAX + 1];
-		struct sess_err e;
-		if (sess_fold_scan(s->part[1].v[i], s->part[1].len[i], &ev, &e) || !ev.type_len ||
-		    ev.type_len > SESS_S_TYPE_MAX)
-			continue; /* a damaged event counts nothing */
-		memcpy(type, ev.type, ev.type_len);
-		type[ev.type_len] = '\0';
-		rc = sess_arrivals_type(&t, type, 1, err);
-	}
-	sess_strv_free(&s->types);
-	for (i = 0; i < t.ntypes && !rc; i++) {
-		char num[24];
-		int k = snprintf(num, sizeof num, "%lld", t.types[i].n);
-		if (sess_strv_push(&s->types, t.types[i].type, strlen(t.types[i].type)) ||
-		    sess_strv_push(&s->types, num, (size_t)k))
-			rc = sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-	}
-	sess_arrivals_free(&t);
-	return rc ? -1 : 0;
+	return sess_snap_types(s, (const char *const *)s->part[1].v, s->part[1].len, s->part[1].n, err);
 }
 
 /* One page of the upkeep set: read each session on the target, then its

@@ -1,48 +1,54 @@
--- migput: a whole session arrives on a migration target, all or nothing
--- (sess-migrate copy/import/sync; src/core/dump.h documents the call).
--- The session's data is not an argument: the caller writes each key it
+-- migput: a batch of whole sessions arrives on a migration target, each
+-- all or nothing (sess-migrate copy/import/sync; src/sess-migrate/dump.h
+-- documents the call). One call puts a whole batch: what is per batch
+-- (the ACL check, TIME, the done marks' read and write, their counts, the
+-- upkeep set) is done once, and each session costs only its own checks
+-- and RENAMEs.
+-- The sessions' data is not an argument: the caller writes each key it
 -- has to a staged key (PREFIX:{ID}:arriving:SUFFIX, by RESTORE or
--- HSET/RPUSH, with a short TTL) in the same MULTI as this call, and this
--- script puts the staged keys in place or drops them. The data never
--- passes through Lua (whose garbage collector made big arguments cost
--- more than the RESTOREs), and the transaction keeps it all or nothing.
--- KEYS: the session's meta, events, checkpoints, eventids, history, the
--- task's done hash and backup hash (PREFIX:migrate:TASK:done|backup), then
--- the five staged keys in the same order, then the task's upkeep set
--- (PREFIX:migrate:TASK:upkeep).
--- ARGV: id, conflict mode (skip|replace|newer|fail|sync), the source's
--- updated ms, expire-at ms (0 = none), five '0'/'1': which staged keys
--- the caller wrote (the same MULTI deleted the staged keys first, so no
--- other is there), '1' when the meta carries the field moved, and '1' to
--- count the session's events by type in the reply ('0': the caller has
--- their text and counts them itself).
+-- HSET/RPUSH, with the session's expiry) in the same MULTI as this call,
+-- and this script puts the staged keys in place or drops them. The data
+-- never passes through Lua (whose garbage collector made big arguments
+-- cost more than the RESTOREs), and the transaction keeps it all or
+-- nothing.
+-- KEYS: the task's done hash, backup hash and upkeep set
+-- (PREFIX:migrate:TASK:done|backup|upkeep; on a cluster target those of
+-- the sessions' one slot, PREFIX:#{TAG}:migrate:TASK:...: a call's
+-- sessions all share that slot, mtask.h), then per session its five
+-- keys (meta, events, checkpoints, eventids, history), then per session
+-- its five staged keys in the same order (so each half is one range:
+-- one EXISTS covers a batch).
+-- ARGV: the conflict mode (skip|replace|newer|fail|sync), then per
+-- session six: id, the source's updated ms, expire-at ms (0 = none),
+-- five '0'/'1' (which staged keys the caller wrote: the same MULTI
+-- deleted the staged keys first, so no other is there), '1' when the meta
+-- carries the field moved, and the chain head h of the meta it sends ('' none).
 -- The staged keys already have the session's absolute expiry (or, for a
 -- session without one, a short TTL that this script removes), so a put
 -- that never gets here leaves nothing that outlives its session.
--- Returns {status, detail, type, n, type, n, ...}: copied, replaced,
--- skipped, conflict, expired,
--- done (the task already wrote it, detail its mark: a resumed task never
--- writes a session twice), or refused (a staged key the caller wrote is
--- not there: the server refused its RESTORE; detail the key's number;
--- nothing was changed). The done hash also counts each mark in a field
--- '#c', '#r', '#s' (ids never start with '#'), so a task's counts are exact.
--- A session copied or replaced is also added to the upkeep set: its global
--- index entries and counters are not written yet (they are outside this
--- slot); the client removes it from the set in the same transaction as
--- that upkeep, and a resumed task completes the upkeep of what is left,
--- so a kill between the two loses no index entry and counts none twice.
--- For that upkeep, a copied or replaced session's reply also counts its
--- events by type (the stats' type:* counters), after status and detail.
+-- Returns {status, detail} per session, in order (a flat list): copied,
+-- replaced, skipped, conflict, expired, done (the task already wrote it,
+-- detail its mark: a resumed task never writes a session twice), or
+-- refused (a staged key the caller wrote is not there: the server refused
+-- its RESTORE; nothing of that session was changed). The done hash also
+-- counts each mark in a field '#c', '#r', '#s' (ids never start with
+-- '#'), so a task's counts are exact.
+-- A session copied or replaced is also added to the upkeep set: its index
+-- entries and counters are written by the client after (they are the
+-- companions PREFIX:#{TAG}:...), which removes it from the set in the same
+-- transaction as that upkeep, and a resumed task completes the upkeep of
+-- what is left, so a kill between the two loses no index entry and counts
+-- none twice.
 -- The mark of a copied or replaced session is 'c' or 'r' then the chain
--- head h it arrived with, so a rollback can tell a session changed on the
+-- head it arrived with, so a rollback can tell a session changed on the
 -- target since (migundo keeps it).
 -- The task's done mark is written in the same step as the session, so
 -- a kill at any instant leaves both or neither. (On a cluster target the
--- task's keys share the session's slot, PREFIX:#{TAG}:migrate:TASK:*: mtask.h.)
+-- task's keys share the sessions' slot, PREFIX:#{TAG}:migrate:TASK:*: mtask.h.)
 -- prelude: none
 -- The ACL (as the prelude's acl_refused): refused before the first write.
-if redis.acl_check_cmd then
-  local k = KEYS[1]
+if redis.acl_check_cmd and #KEYS > 3 then
+  local k = KEYS[4]
   for _, c in ipairs({{'del', k}, {'hset', k, 'f', 'v'}, {'hincrby', k, 'f', '1'}, {'hdel', k, 'f'},
                       {'rename', k, k}, {'persist', k}, {'sadd', k, 'm'}}) do
     if not redis.acl_check_cmd(unpack(c)) then
@@ -51,102 +57,147 @@ if redis.acl_check_cmd then
     end
   end
 end
-if #KEYS ~= 13 or #ARGV ~= 7 then
-  return redis.error_reply('SESSBADARG migput expects 13 keys and 7 arguments')
+local n = (#ARGV - 1) / 6
+if n < 1 or n > 1000 or n ~= math.floor(n) or #KEYS ~= 3 + 10 * n then
+  return redis.error_reply('SESSBADARG migput expects 3 + 10 keys and 1 + 6 arguments per session, for 1 to 1000 sessions')
 end
-local id, mode, src_updated, at, sent, moved = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6]
-local types = ARGV[7] == '1'
+local mode = ARGV[1]
 if not (mode == 'skip' or mode == 'replace' or mode == 'newer' or mode == 'fail' or mode == 'sync') then
   return redis.error_reply('SESSBADARG migput: unknown conflict mode')
 end
-if not src_updated or not at or at < 0 or not string.match(sent, '^[01][01][01][01][01]$') then
-  return redis.error_reply('SESSBADARG migput: bad updated, expire-at or staged-key arguments')
+-- (Lua costs about 0.5 us an operation and every redis.call 1-2 us more
+-- than its command: what is per session here is kept to the few the
+-- guarantees need, the rest is done once a batch)
+-- which staged keys a session sent: '01101' -> its count and key numbers,
+-- worked out once per pattern
+local SENT = {}
+local function sent_info(v)
+  local f = SENT[v]
+  if f == nil then
+    f = false
+    if string.match(v, '^[01][01][01][01][01]$') then
+      f = {n = 0}
+      for j = 1, 5 do
+        if string.sub(v, j, j) == '1' then f.n = f.n + 1; f[f.n] = j end
+      end
+    end
+    SENT[v] = f
+  end
+  return f
 end
--- (every redis.call costs about 2 us more than its command: this script
--- runs once per session copied, so it makes as few as it can)
-local function drop(status, detail)
-  redis.call('DEL', KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12])
-  return {status, detail or ''}
+local ids, upd, ats, info = {}, {}, {}, {}
+local total = 0
+for i = 1, n do
+  local a = 6 * i - 5
+  local id, f = ARGV[a + 1], sent_info(ARGV[a + 4])
+  ids[i], upd[i], ats[i], info[i] = id, tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), f
+  if id == '' or string.byte(id, 1) == 35 or not upd[i] or not ats[i] or ats[i] < 0 or not f then
+    return redis.error_reply('SESSBADARG migput: bad id, updated, expire-at or staged-key arguments (session ' .. i .. ')')
+  end
+  total = total + f.n
 end
-local done = redis.call('HGET', KEYS[6], id)
-if done and mode ~= 'sync' then return drop('done', done) end
+local R, S = 3, 3 + 5 * n -- session i's key j: KEYS[R + 5 * (i - 1) + j], staged KEYS[S + ...]
+local done = {}
+if mode ~= 'sync' then done = redis.call('HMGET', KEYS[1], unpack(ids)) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if at > 0 and at <= now then return drop('expired') end
-local _, nsent = string.gsub(sent, '1', '1')
-if redis.call('EXISTS', KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]) ~= nsent then
-  -- a RESTORE the server refused (or a staged key that expired in the
-  -- instant since: the session did)
-  if at > 0 and at <= now + 1000 then return drop('expired') end
-  return drop('refused')
-end
-local any = redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) > 0
-local exists = any and redis.call('EXISTS', KEYS[1]) == 1
-local status = 'copied'
-if exists then
-  if mode == 'skip' then
-    redis.call('HSET', KEYS[6], id, 's')
-    redis.call('HINCRBY', KEYS[6], '#s', 1)
-    return drop('skipped')
-  elseif mode == 'fail' then
-    return drop('conflict')
-  elseif mode == 'newer' then
-    local tu = tonumber(redis.call('HGET', KEYS[1], S_F_UPDATED) or '0') or 0
-    if tu >= src_updated then
-      redis.call('HSET', KEYS[6], id, 's')
-      redis.call('HINCRBY', KEYS[6], '#s', 1)
-      return drop('skipped')
-    end
+-- one EXISTS over the whole batch's staged keys, and one over its keys:
+-- when every staged key is there and no key is (a fresh target), no
+-- session needs its own
+local all_staged = redis.call('EXISTS', unpack(KEYS, S + 1, S + 5 * n)) == total
+local none_there = redis.call('EXISTS', unpack(KEYS, R + 1, R + 5 * n)) == 0
+-- a key's absolute expiry in ms, 0 none: PEXPIRETIME (Redis 7), else
+-- now plus PTTL (a batch's script runs some ms: TIME is its start)
+local function expiry(key)
+  local ok, at = pcall(redis.call, 'PEXPIRETIME', key)
+  if not ok then
+    at = redis.call('PTTL', key)
+    at = at > 0 and (now + at) or 0
   end
-  status = 'replaced'
+  return at > 0 and at or 0
 end
--- what was there (a session, or leftovers of an expired one) is kept in
--- the backup hash so a rollback can put it back
-if any and mode ~= 'sync' then
-  -- (and each key's own expiry, ID:xN: a session's keys may expire a few
-  -- ms apart, and a rollback puts back each as it was)
-  for i = 1, 5 do
-    local d = redis.call('DUMP', KEYS[i])
-    if d then
-      local e = redis.call('PEXPIRETIME', KEYS[i])
-      redis.call('HSET', KEYS[7], id .. ':' .. i, d, id .. ':x' .. i, e > 0 and e or 0)
-    end
-  end
-  -- (its absolute expiry as stored: now + PTTL may be 1 ms off it)
-  local et = redis.call('PEXPIRETIME', KEYS[1])
-  redis.call('HSET', KEYS[7], id .. ':x', et > 0 and et or 0)
+local out, marks, counts, arrived, marked = {}, {}, {c = 0, r = 0, s = 0}, {}, {}
+local no, nm = 0, 0
+local function drop(s, status, detail)
+  redis.call('DEL', KEYS[s + 1], KEYS[s + 2], KEYS[s + 3], KEYS[s + 4], KEYS[s + 5])
+  out[no + 1], out[no + 2] = status, detail or ''
+  no = no + 2
 end
-if any then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) end
--- the staged keys take their places (RENAME keeps their expiry)
-for i = 1, 5 do
-  if string.sub(sent, i, i) == '1' then
-    redis.call('RENAME', KEYS[7 + i], KEYS[i])
-    if at == 0 then redis.call('PERSIST', KEYS[i]) end
-  end
+local function mark(id, kind, m)
+  marks[nm + 1], marks[nm + 2] = id, m
+  nm = nm + 2
+  marked[id] = m
+  counts[kind] = counts[kind] + 1
 end
--- a fenced source's sessions carry its fence (field moved): the fence is
--- that server's state, not the session's, and never travels
-if moved == '1' then redis.call('HDEL', KEYS[1], S_F_MOVED) end
-if mode ~= 'sync' then
-  local mark = status == 'replaced' and 'r' or 'c'
-  redis.call('HSET', KEYS[6], id, mark .. (redis.call('HGET', KEYS[1], S_F_CHAIN) or ''))
-  redis.call('HINCRBY', KEYS[6], '#' .. mark, 1)
-  redis.call('SADD', KEYS[13], id)
-end
--- the events by type (a stored event starts {"s":N,"ts":N,"t":"TYPE")
-local out, seen = {status, ''}, {}
-if types and string.sub(sent, 2, 2) == '1' then
-  local evs = redis.call('LRANGE', KEYS[2], 0, -1)
-  for i = 1, #evs do
-    local t = string.match(evs[i], '^{"s":%d+,"ts":%d+,"t":"([^"\\]+)"')
-    if t then
-      if not seen[t] then
-        out[#out + 1] = t
-        out[#out + 1] = 0
-        seen[t] = #out
+for i = 1, n do
+  local r, s = R + 5 * (i - 1), S + 5 * (i - 1)
+  local id, at, f = ids[i], ats[i], info[i]
+  if done[i] or marked[id] then
+    -- (an id twice in one batch: the second finds the first's mark)
+    drop(s, 'done', done[i] or marked[id])
+  elseif at > 0 and at <= now then
+    drop(s, 'expired')
+  elseif not all_staged and redis.call('EXISTS', KEYS[s + 1], KEYS[s + 2], KEYS[s + 3], KEYS[s + 4], KEYS[s + 5]) ~= f.n then
+    -- a RESTORE the server refused (or a staged key that expired in the
+    -- instant since: the session did)
+    if at > 0 and at <= now + 1000 then drop(s, 'expired') else drop(s, 'refused') end
+  else
+    local any = not none_there and
+      redis.call('EXISTS', KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5]) > 0
+    local status = 'copied'
+    if any and redis.call('EXISTS', KEYS[r + 1]) == 1 then
+      if mode == 'skip' then
+        status = nil
+      elseif mode == 'fail' then
+        status = false
+      elseif mode == 'newer' then
+        local tu = tonumber(redis.call('HGET', KEYS[r + 1], S_F_UPDATED) or '0') or 0
+        status = tu < upd[i] and 'replaced' or nil
+      else
+        status = 'replaced'
       end
-      out[seen[t]] = out[seen[t]] + 1
+    end
+    if status == nil then
+      mark(id, 's', 's')
+      drop(s, 'skipped')
+    elseif status == false then
+      drop(s, 'conflict')
+    else
+      -- what was there (a session, or leftovers of an expired one) is
+      -- kept in the backup hash so a rollback can put it back (each key
+      -- with its own expiry, ID:tN: a session's keys may expire some ms
+      -- apart; ID:x, the meta's, is what older backups have)
+      if any and mode ~= 'sync' then
+        for j = 1, 5 do
+          local d = redis.call('DUMP', KEYS[r + j])
+          if d then redis.call('HSET', KEYS[2], id .. ':' .. j, d, id .. ':t' .. j, expiry(KEYS[r + j])) end
+        end
+        redis.call('HSET', KEYS[2], id .. ':x', expiry(KEYS[r + 1]))
+      end
+      if any then redis.call('DEL', KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5]) end
+      -- the staged keys take their places (RENAME keeps their expiry)
+      for x = 1, f.n do
+        local j = f[x]
+        redis.call('RENAME', KEYS[s + j], KEYS[r + j])
+        if at == 0 then redis.call('PERSIST', KEYS[r + j]) end
+      end
+      -- a fenced source's sessions carry its fence (field moved): the
+      -- fence is that server's state, not the session's, and never travels
+      if ARGV[6 * i] == '1' then redis.call('HDEL', KEYS[r + 1], S_F_MOVED) end
+      if mode ~= 'sync' then
+        local kind = status == 'replaced' and 'r' or 'c'
+        mark(id, kind, kind .. ARGV[6 * i + 1])
+        arrived[#arrived + 1] = id
+      end
+      out[no + 1], out[no + 2] = status, ''
+      no = no + 2
     end
   end
 end
+-- the batch's marks, counts and upkeep entries: one command each
+if nm > 0 then redis.call('HSET', KEYS[1], unpack(marks)) end
+for _, m in ipairs({'c', 'r', 's'}) do
+  if counts[m] > 0 then redis.call('HINCRBY', KEYS[1], '#' .. m, counts[m]) end
+end
+if #arrived > 0 then redis.call('SADD', KEYS[3], unpack(arrived)) end
 return out

@@ -41,6 +41,7 @@ local kind, head = string.sub(mark, 1, 1), string.sub(mark, 2)
 if (kind == 'c' or kind == 'r') and redis.call('EXISTS', KEYS[1]) == 0 then
   if kind == 'r' then
     redis.call('HDEL', KEYS[7], id .. ':1', id .. ':2', id .. ':3', id .. ':4', id .. ':5', id .. ':x',
+      id .. ':t1', id .. ':t2', id .. ':t3', id .. ':t4', id .. ':t5',
       id .. ':x1', id .. ':x2', id .. ':x3', id .. ':x4', id .. ':x5')
   end
   return {'gone', 0, '', ''}
@@ -59,12 +60,14 @@ elseif kind == 'r' then
   for i = 1, 5 do
     local d = redis.call('HGET', KEYS[7], id .. ':' .. i)
     if d then
-      -- the key's own expiry (a backup of an older sesskit: the meta's)
-      local ai = tonumber(redis.call('HGET', KEYS[7], id .. ':x' .. i) or '') or at
+      -- the key's own expiry, ID:tN (ID:xN in a backup some builds
+      -- wrote; in an older sesskit's backup neither: the meta's, ID:x)
+      local e = redis.call('HMGET', KEYS[7], id .. ':t' .. i, id .. ':x' .. i)
+      local ai = tonumber(e[1] or e[2] or '') or at
       redis.call('RESTORE', KEYS[i], 0, d, 'REPLACE')
       if ai > 0 then redis.call('PEXPIREAT', KEYS[i], ai) end
     end
-    redis.call('HDEL', KEYS[7], id .. ':' .. i, id .. ':x' .. i)
+    redis.call('HDEL', KEYS[7], id .. ':' .. i, id .. ':t' .. i, id .. ':x' .. i)
   end
   redis.call('HDEL', KEYS[7], id .. ':x')
   out = info()

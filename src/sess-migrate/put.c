@@ -1,0 +1,372 @@
+/* put.c - sessions arriving on a migration target, a batch at a time
+ * (dump.h: sess_snaps_put, sess_snaps_put_take). A put of up to
+ * SESS_PUT_MAX sessions of one group (on a cluster target, one slot's)
+ * is one MULTI: one DEL of their staged keys, each
+ * session's keys written to its staged keys, then one migput call
+ * (src/core/lua/migput.lua) that puts every session in place or drops it,
+ * with the task's done marks, counts and upkeep set, and EXEC. */
+#include "sess-migrate/dump.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/redis/reply.h"
+#include "core/base/schema.h"
+#include "core/redis/scripts.h"
+
+/* A growable argv of borrowed strings. */
+struct put_argv {
+	const char **v;
+	size_t *len, n, cap;
+};
+
+static int put_arg(struct put_argv *a, const char *p, size_t len, struct sess_err *err)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 32;
+		const char **v = realloc(a->v, cap * sizeof *v);
+		size_t *l = v ? realloc(a->len, cap * sizeof *l) : NULL;
+		if (!v || !l) {
+			if (v)
+				a->v = v;
+			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		}
+		a->v = v;
+		a->len = l;
+		a->cap = cap;
+	}
+	a->v[a->n] = p;
+	a->len[a->n++] = len;
+	return 0;
+}
+
+/* Send one command: argv as gathered, then start again. */
+static int put_send(struct sess_pipe *p, struct put_argv *a, struct sess_err *err)
+{
+	int rc = sess_pipe_argv(p, -1, 0, (int)a->n, a->v, a->len, err);
+
+	a->n = 0;
+	return rc;
+}
+
+#define PUT_ARG(a, s) put_arg(a, s, strlen(s), err)
+
+/* How many commands a session's staging sends. */
+static int stage_cmds(const struct sess_snap *s)
+{
+	int j, n = 0;
+
+	for (j = 0; j < SESS_NKEYS; j++)
+		if (s->part[j].n)
+			n += s->form == 'd' ? 1 : 2;
+	return n;
+}
+
+/* The per-session strings of a put: key names and arguments. */
+struct put_sess {
+	char keys[2 * SESS_NKEYS][SESS_KEY_MAX];
+	char upd[24], at[24], ttl[24], sent[SESS_NKEYS + 1];
+};
+
+/* Write s's keys to its staged keys (ps->keys[5..9]). */
+static int stage(struct sess_pipe *p, const struct sess_snap *s, const struct put_sess *ps,
+		 struct put_argv *a, struct sess_err *err)
+{
+	/* the staged keys expire with the session (a put that never reaches
+	 * its script leaves nothing that outlives it), or, for a session
+	 * without an expiry, soon (the script makes the real keys persist) */
+	const char *expire = s->expire_at ? ps->at : ps->ttl;
+	size_t i;
+	int j;
+
+	for (j = 0; j < SESS_NKEYS; j++) {
+		const struct sess_strv *v = &s->part[j];
+		const char *staged = ps->keys[SESS_NKEYS + j];
+		if (!v->n)
+			continue;
+		if (s->form == 'd') {
+			if (PUT_ARG(a, "RESTORE") || PUT_ARG(a, staged) || PUT_ARG(a, expire) ||
+			    put_arg(a, v->v[0], v->len[0], err) || PUT_ARG(a, "REPLACE") ||
+			    (s->expire_at && PUT_ARG(a, "ABSTTL")) || put_send(p, a, err))
+				return -1;
+			continue;
+		}
+		/* meta, checkpoints, eventids are hashes; events, history lists */
+		if (PUT_ARG(a, j == 1 || j == 4 ? "RPUSH" : "HSET") || PUT_ARG(a, staged))
+			return -1;
+		for (i = 0; i < v->n; i++)
+			if (put_arg(a, v->v[i], v->len[i], err))
+				return -1;
+		if (put_send(p, a, err) || PUT_ARG(a, s->expire_at ? "PEXPIREAT" : "PEXPIRE") ||
+		    PUT_ARG(a, staged) || PUT_ARG(a, expire) || put_send(p, a, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* A test hook, not a feature: SESSKIT_FAULT_EXIT_MID_PUT=N makes the tool
+ * exit at once (as kill -9 would) once the N-th session's keys are staged,
+ * with what was queued of its put (its MULTI, never its EXEC) on the wire:
+ * the instant inside a batch's put (tests/sess-migrate_faults.bats). */
+static void fault_mid_put(struct sess_pipe *p)
+{
+	static long total, limit = -1;
+	struct sess_err e;
+
+	if (limit == -1) {
+		const char *v = getenv("SESSKIT_FAULT_EXIT_MID_PUT");
+		limit = v && *v ? strtol(v, NULL, 10) : 0;
+	}
+	if (limit > 0 && ++total >= limit) {
+		sess_pipe_send(p, &e);
+		_exit(137);
+	}
+}
+
+/* One put: the sessions idx[0..m-1] of snaps. */
+static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_snap *snaps,
+		   const int *idx, int m, const char *mode, const char *const task[3],
+		   struct sess_err *err)
+{
+	struct put_sess *ps = calloc((size_t)m, sizeof *ps);
+	size_t nk = 3 + 2 * SESS_NKEYS * (size_t)m, na = 1 + 6 * (size_t)m;
+	const char **keys = calloc(nk, sizeof *keys), **args = calloc(na, sizeof *args);
+	const char **argv = calloc(3 + nk + na, sizeof *argv);
+	size_t *lens = calloc(3 + nk + na, sizeof *lens);
+	struct put_argv a = {0};
+	char numkeys[8];
+	int i, j, argc, rc = -1;
+
+	if (!ps || !keys || !args || !argv || !lens) {
+		sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	for (j = 0; j < 3; j++)
+		keys[j] = task[j];
+	args[0] = mode;
+	for (i = 0; i < m; i++) {
+		const struct sess_snap *s = &snaps[idx[i]];
+		const char *h = sess_snap_meta(s, SESS_S_F_CHAIN);
+		struct sess_keys k;
+		sess_keys_init(&k, prefix, s->id);
+		for (j = 0; j < SESS_NKEYS; j++) {
+			snprintf(ps[i].keys[j], SESS_KEY_MAX, "%s", k.v[j]);
+			sess_key_arriving(ps[i].keys[SESS_NKEYS + j], prefix, s->id, j);
+			ps[i].sent[j] = s->part[j].n ? '1' : '0';
+		}
+		/* every session's keys, then every session's staged keys */
+		for (j = 0; j < SESS_NKEYS; j++) {
+			keys[3 + SESS_NKEYS * i + j] = ps[i].keys[j];
+			keys[3 + SESS_NKEYS * (m + i) + j] = ps[i].keys[SESS_NKEYS + j];
+		}
+		snprintf(ps[i].ttl, sizeof ps[i].ttl, "%d", SESS_S_STAGE_TTL);
+		snprintf(ps[i].upd, sizeof ps[i].upd, "%lld", sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0));
+		snprintf(ps[i].at, sizeof ps[i].at, "%lld", s->expire_at);
+		args[1 + 6 * i] = s->id;
+		args[2 + 6 * i] = ps[i].upd;
+		args[3 + 6 * i] = ps[i].at;
+		args[4 + 6 * i] = ps[i].sent;
+		args[5 + 6 * i] = sess_snap_meta(s, SESS_S_F_MOVED) ? "1" : "0";
+		/* the head the mark records: the meta's, read in the same
+		 * snapshot as the keys it sends */
+		args[6 + 6 * i] = h ? h : "";
+	}
+	if (PUT_ARG(&a, "MULTI") || put_send(p, &a, err))
+		goto out;
+	/* no staged key but this put's (a lost put's could be there) */
+	if (PUT_ARG(&a, "DEL"))
+		goto out;
+	for (i = 0; i < m; i++)
+		for (j = 0; j < SESS_NKEYS; j++)
+			if (PUT_ARG(&a, ps[i].keys[SESS_NKEYS + j]))
+				goto out;
+	if (put_send(p, &a, err))
+		goto out;
+	for (i = 0; i < m; i++) {
+		if (stage(p, &snaps[idx[i]], &ps[i], &a, err))
+			goto out;
+		fault_mid_put(p);
+	}
+	/* the script by its text (EVAL; Redis caches it by its SHA-1), never
+	 * by a name the server may have lost (a SCRIPT FLUSH, a restart, a
+	 * failover): the staged keys are then never left behind by a put
+	 * that the server refused, and a put is sent once. (The text is about
+	 * 10 kB a batch; its SHA-1 costs the server well under 1 us a
+	 * session.) A plain command for the pipe: inside MULTI its reply is
+	 * QUEUED, the script's comes inside EXEC's (sess_snaps_put_take). */
+	argc = sess_script_argv(SESS_LUA_MIGPUT, (int)nk, keys, (int)na, args, argv, lens, numkeys);
+	argv[0] = "EVAL";
+	argv[1] = sess_script_source(SESS_LUA_MIGPUT);
+	lens[0] = 4;
+	lens[1] = strlen(argv[1]);
+	if (sess_pipe_argv(p, -1, 0, argc, argv, lens, err) || PUT_ARG(&a, "EXEC") || put_send(p, &a, err))
+		goto out;
+	rc = 0;
+out:
+	free(a.v);
+	free(a.len);
+	free(ps);
+	free(keys);
+	free(args);
+	free(argv);
+	free(lens);
+	return rc;
+}
+
+/* The order of a batch's puts: the indexes i with which[i] set, group
+ * by group (which[i] 1, then 2 ...), each group in index order (a
+ * counting sort); put and take walk the same. */
+struct put_walk {
+	int *order, n, at;
+};
+
+static int walk_init(struct put_walk *w, const int *which, int n, struct sess_err *err)
+{
+	int i, g, ng = 0, *start;
+
+	memset(w, 0, sizeof *w);
+	for (i = 0; i < n; i++)
+		if (which[i] > ng)
+			ng = which[i];
+	if (!(w->order = malloc(((size_t)n + 1) * sizeof *w->order)) ||
+	    !(start = calloc((size_t)ng + 2, sizeof *start))) {
+		free(w->order);
+		w->order = NULL;
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		if (which[i] > 0)
+			start[which[i] + 1]++;
+	for (g = 1; g <= ng; g++)
+		start[g + 1] += start[g];
+	for (i = 0; i < n; i++)
+		if (which[i] > 0)
+			w->order[start[which[i]]++] = i;
+	w->n = start[ng];
+	free(start);
+	return 0;
+}
+
+/* The next put's sessions: up to SESS_PUT_MAX of one group, into idx;
+ * how many (0: no more), their group in *g. */
+static int next_put(struct put_walk *w, const int *which, int idx[SESS_PUT_MAX], int *g)
+{
+	int m = 0;
+
+	if (w->at >= w->n)
+		return 0;
+	*g = which[w->order[w->at]];
+	while (w->at < w->n && m < SESS_PUT_MAX && which[w->order[w->at]] == *g)
+		idx[m++] = w->order[w->at++];
+	return m;
+}
+
+int sess_snaps_put(struct sess_pipe *p, const char *prefix, const struct sess_snap *snaps,
+		   const int *which, int n, const char *mode, const struct sess_put_task *tasks,
+		   struct sess_err *err)
+{
+	struct put_walk w;
+	int idx[SESS_PUT_MAX], m, g, rc = 0;
+
+	if (walk_init(&w, which, n, err))
+		return -1;
+	while (!rc && (m = next_put(&w, which, idx, &g)) > 0) {
+		const struct sess_put_task *t = &tasks[g - 1];
+		const char *const task[3] = {t->done, t->backup, t->upkeep};
+		rc = put_one(p, prefix, snaps, idx, m, mode, task, err);
+	}
+	free(w.order);
+	return rc;
+}
+
+/* One put's replies into res/status/errs of its sessions idx[0..m-1].
+ * -1 with err: the transaction refused, or a reply that makes no sense. */
+static int take_one(struct sess_pipe *p, const struct sess_snap *snaps, const int *idx, int m,
+		    int *res, char (*status)[16], struct sess_err *errs, struct sess_err *err)
+{
+	int ncmd = 2, i, at, rc = 0;
+	redisReply *r, *x;
+	struct sess_err first;
+
+	for (i = 0; i < m; i++)
+		ncmd += stage_cmds(&snaps[idx[i]]);
+	sess_err_clear(&first);
+	/* MULTI's OK, then QUEUED each: an error here (out of memory, a
+	 * read-only replica) aborts the transaction, and EXEC says so */
+	for (i = 0; i < ncmd + 1; i++) {
+		if (sess_pipe_next(p, &r, NULL, err))
+			return -1;
+		if (r->type == REDIS_REPLY_ERROR && !first.msg[0])
+			sess_conn_reply_error(p->conn, r, &first);
+		freeReplyObject(r);
+	}
+	if (sess_pipe_next(p, &r, NULL, err))
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY) {
+		if (first.msg[0])
+			*err = first;
+		else if (r->type == REDIS_REPLY_ERROR)
+			sess_conn_reply_error(p->conn, r, err);
+		else
+			sess_reply_bad(err, "migput");
+		freeReplyObject(r);
+		return -1;
+	}
+	if ((int)r->elements != ncmd) {
+		freeReplyObject(r);
+		return sess_reply_bad(err, "migput");
+	}
+	x = r->element[ncmd - 1];
+	if (x->type == REDIS_REPLY_ERROR) {
+		rc = sess_script_error(p->conn, x, err);
+		goto out;
+	}
+	if (x->type != REDIS_REPLY_ARRAY || (int)x->elements != 2 * m) {
+		rc = sess_reply_bad(err, "migput");
+		goto out;
+	}
+	for (i = 0; i < 2 * m; i++)
+		if (x->element[i]->type != REDIS_REPLY_STRING) {
+			rc = sess_reply_bad(err, "migput");
+			goto out;
+		}
+	/* the staging replies start after the DEL's */
+	for (i = 0, at = 1; i < m; i++) {
+		int k = idx[i], nc = stage_cmds(&snaps[k]), c;
+		const redisReply *refused = NULL;
+		for (c = 0; c < nc; c++)
+			if (r->element[at + c]->type == REDIS_REPLY_ERROR && !refused)
+				refused = r->element[at + c];
+		at += nc;
+		sess_err_clear(&errs[k]);
+		if (!strcmp(x->element[2 * i]->str, "refused")) {
+			res[k] = -1;
+			sess_err_set(&errs[k], SESS_E_DATA, "restore_refused",
+				     "the target refused the session's data (%s); if the target's Redis is older than the source's, use --method structural",
+				     refused ? refused->str : "a staged key is missing");
+		} else {
+			res[k] = 0;
+			snprintf(status[k], 16, "%s", x->element[2 * i]->str);
+		}
+	}
+out:
+	freeReplyObject(r);
+	return rc;
+}
+
+int sess_snaps_put_take(struct sess_pipe *p, const struct sess_snap *snaps, const int *which,
+			int n, int *res, char (*status)[16], struct sess_err *errs,
+			struct sess_err *err)
+{
+	struct put_walk w;
+	int idx[SESS_PUT_MAX], m, g, rc = 0;
+
+	if (walk_init(&w, which, n, err))
+		return -1;
+	while (!rc && (m = next_put(&w, which, idx, &g)) > 0)
+		rc = take_one(p, snaps, idx, m, res, status, errs, err);
+	free(w.order);
+	return rc;
+}
