@@ -59,7 +59,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "~%p:*", ""},
 	{"sess-migrate", "target", "--to of copy, resume, import, sync, rollback, status, tasks, verify",
 	 "evalsha script|load? eval? multi exec del dump? exists get hdel hget hgetall hincrby hkeys hmget hscan hset"
-	 " info? llen? lrange pexpireat pexpiretime? pttl rename restore rpush sadd set srem sscan time zadd zrange"
+	 " info? llen? lrange? pexpireat pexpiretime? pttl rename restore rpush sadd set srem sscan time zadd zrange"
 	 " zrangebyscore zrank zrem zscore persist? wait?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-validate", "sessions", "sessions (checks only)",
