@@ -198,7 +198,8 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 			if (trimmed_away(a, id, &st, &f)) {
 				if (f < 0) { /* the read failed: as any read */
 					if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP)
-						return sess_switch_close(&sw), sess_conn_close(&sub), cli_app_fail(a);
+						return free(st.last_text), sess_switch_close(&sw), sess_conn_close(&sub),
+						       sess_listen_close(&l), cli_app_fail(a);
 					if (sessctl_reconnect(a, &a->conn, a->err.msg))
 						break;
 					check = 1;
@@ -210,7 +211,7 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 				     "history diverged at seq %ld: the server no longer holds the event printed there (lost in a failover?); what was printed from seq %ld on may not be in the log",
 				     st.last, st.last);
 			free(st.last_text);
-			sess_switch_close(&sw), sess_conn_close(&sub);
+			sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l);
 			return cli_app_fail(a);
 		}
 		first = 0;
