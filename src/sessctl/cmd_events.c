@@ -129,6 +129,8 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 	char chan[SESS_KEY_MAX];
 	const char *chans[1] = {chan};
 	int first = 1, check = 0, d, cluster, refused = 0;
+	int rc = -1; /* an exit code; -1: the loop ended (a signal, stdout closed,
+		      * a reconnect given up, refused) */
 
 	cli_catch_stop_signals();
 	sess_key_channel(chan, a->cfg.prefix, id);
@@ -165,9 +167,8 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 		/* reconnected: the history we printed must still be the server's */
 		if (check && (d = check_last(a, id, &st)) != 0) {
 			if (d > 0) {
-				free(st.last_text);
-				sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l);
-				return cli_app_fail(a);
+				rc = cli_app_fail(a);
+				goto out;
 			}
 			if (sessctl_reconnect(a, &a->conn, a->err.msg))
 				break;
@@ -180,14 +181,15 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 		if (sess_log_events(&a->ctx, id, st.last + (st.recheck ? 0 : 1), 0, 0, follow_each, &st,
 				    NULL, &a->err)) {
 			if (a->err.cls == SESS_E_NEGATIVE) {
-				sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l);
-				free(st.last_text);
 				if (!first)
 					fprintf(stderr, "%s: session %s ended (expired or deleted)\n", a->prog, id);
-				return first ? cli_app_fail(a) : 1;
+				rc = first ? cli_app_fail(a) : 1;
+				goto out;
 			}
-			if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP)
-				return free(st.last_text), sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l), cli_app_fail(a);
+			if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP) {
+				rc = cli_app_fail(a);
+				goto out;
+			}
 			if (sessctl_reconnect(a, &a->conn, a->err.msg))
 				break;
 			check = 1;
@@ -197,9 +199,10 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 			long f;
 			if (trimmed_away(a, id, &st, &f)) {
 				if (f < 0) { /* the read failed: as any read */
-					if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP)
-						return free(st.last_text), sess_switch_close(&sw), sess_conn_close(&sub),
-						       sess_listen_close(&l), cli_app_fail(a);
+					if (a->err.cls != SESS_E_UNAVAILABLE && a->err.cls != SESS_E_TEMP) {
+						rc = cli_app_fail(a);
+						goto out;
+					}
 					if (sessctl_reconnect(a, &a->conn, a->err.msg))
 						break;
 					check = 1;
@@ -210,9 +213,8 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 			sess_err_set(&a->err, SESS_E_DATA, "diverged",
 				     "history diverged at seq %ld: the server no longer holds the event printed there (lost in a failover?); what was printed from seq %ld on may not be in the log",
 				     st.last, st.last);
-			free(st.last_text);
-			sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l);
-			return cli_app_fail(a);
+			rc = cli_app_fail(a);
+			goto out;
 		}
 		first = 0;
 		/* pub/sub only wakes us; a quiet second re-reads the log anyway */
@@ -234,9 +236,8 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 		if (r && r->type == REDIS_REPLY_ERROR) { /* SUBSCRIBE refused (the ACL) */
 			sess_conn_reply_error(&sub, r, &a->err);
 			freeReplyObject(r);
-			free(st.last_text);
-			sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l);
-			return cli_app_fail(a);
+			rc = cli_app_fail(a);
+			goto out;
 		}
 		if (r)
 			freeReplyObject(r);
@@ -246,8 +247,11 @@ static int follow_log(struct cli_app *a, const char *id, long from)
 				break;
 		}
 	}
+out: /* the one way out: everything opened is closed here */
 	sess_switch_close(&sw), sess_conn_close(&sub), sess_listen_close(&l);
 	free(st.last_text);
+	if (rc >= 0)
+		return rc;
 	if (cli_stop_signal())
 		return cli_signal_exit();
 	return refused ? cli_app_fail(a) : 0;
