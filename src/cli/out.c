@@ -77,6 +77,8 @@ static void put_scalar(struct cli_out *o, const cJSON *v, const char *col)
 	cJSON_free(s);
 }
 
+/* v coloured (when o->color) and indented by depth, or on one line with
+ * depth < 0 (--color always in a pipe: what jq -C -c prints). */
 static void put_pretty(struct cli_out *o, const cJSON *v, int depth)
 {
 	const cJSON *it;
@@ -92,46 +94,22 @@ static void put_pretty(struct cli_out *o, const cJSON *v, int depth)
 	}
 	fputc(open, o->f);
 	for (it = v->child; it; it = it->next) {
-		fprintf(o->f, "\n%*s", 2 * (depth + 1), "");
+		if (depth >= 0)
+			fprintf(o->f, "\n%*s", 2 * (depth + 1), "");
 		if (open == '{') {
 			cJSON key;
 			memset(&key, 0, sizeof key);
 			key.type = cJSON_String;
 			key.valuestring = it->string;
 			put_scalar(o, &key, C_KEY);
-			fputs(": ", o->f);
+			fputs(depth >= 0 ? ": " : ":", o->f);
 		}
-		put_pretty(o, it, depth + 1);
+		put_pretty(o, it, depth >= 0 ? depth + 1 : -1);
 		if (it->next)
 			fputc(',', o->f);
 	}
-	fprintf(o->f, "\n%*s%c", 2 * depth, "", open == '{' ? '}' : ']');
-}
-
-/* One line, coloured (--color always in a pipe: what jq -C -c prints). */
-static void put_compact(struct cli_out *o, const cJSON *v)
-{
-	const cJSON *it;
-	int open = cJSON_IsObject(v) ? '{' : '[';
-
-	if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) {
-		put_scalar(o, v, cJSON_IsString(v) ? C_STR : cJSON_IsNumber(v) ? C_NUM : C_LIT);
-		return;
-	}
-	fputc(open, o->f);
-	for (it = v->child; it; it = it->next) {
-		if (open == '{') {
-			cJSON key;
-			memset(&key, 0, sizeof key);
-			key.type = cJSON_String;
-			key.valuestring = it->string;
-			put_scalar(o, &key, C_KEY);
-			fputc(':', o->f);
-		}
-		put_compact(o, it);
-		if (it->next)
-			fputc(',', o->f);
-	}
+	if (depth >= 0)
+		fprintf(o->f, "\n%*s", 2 * depth, "");
 	fputc(open == '{' ? '}' : ']', o->f);
 }
 
@@ -258,7 +236,7 @@ int cli_out_json(struct cli_out *o, const cJSON *v)
 	if (o->pretty) {
 		put_pretty(o, v, 0);
 	} else if (o->color_always) {
-		put_compact(o, v);
+		put_pretty(o, v, -1);
 	} else {
 		char *s = cJSON_PrintUnformatted(v);
 		if (s) {
