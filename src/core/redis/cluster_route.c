@@ -321,29 +321,38 @@ static void note_txn(struct sess_cluster *cl, struct sess_cluster_cmd *e)
 	}
 }
 
+/* Read node's next reply and give it to whom it is owed (the queued
+ * command, the side WAIT, or nobody). 0, or -1 with err (the node was
+ * lost). */
+static int read_one(struct sess_cluster *cl, int node, struct sess_err *err)
+{
+	struct sess_cluster_node *n = &cl->nodes[node];
+	unsigned long long s;
+	redisReply *r;
+
+	if (sess_conn_read(&n->conn, &r, err)) {
+		node_lost(cl, node);
+		return -1;
+	}
+	s = fifo_pop(n);
+	if (s == DISCARD)
+		freeReplyObject(r);
+	else if (s == SIDE)
+		n->side = r;
+	else
+		qat(cl, (size_t)(s - cl->qbase))->reply = r;
+	return 0;
+}
+
 /* Read replies from the node of command e until e has its own. 0, or -1
  * (the node was lost: e->node is -1 then) with err. */
 static int read_for(struct sess_conn *c, struct sess_cluster_cmd *e, struct sess_err *err)
 {
 	struct sess_cluster *cl = c->cl;
 
-	while (!e->reply && e->node >= 0) {
-		int node = e->node;
-		struct sess_cluster_node *n = &cl->nodes[node];
-		unsigned long long s;
-		redisReply *r;
-		if (sess_conn_read(&n->conn, &r, err)) {
-			node_lost(cl, node);
+	while (!e->reply && e->node >= 0)
+		if (read_one(cl, e->node, err))
 			return -1;
-		}
-		s = fifo_pop(n);
-		if (s == DISCARD)
-			freeReplyObject(r);
-		else if (s == SIDE)
-			n->side = r;
-		else
-			qat(cl, (size_t)(s - cl->qbase))->reply = r;
-	}
 	return 0;
 }
 
@@ -363,19 +372,12 @@ static int read_side(struct sess_conn *c, int k, struct sess_err *err)
 	struct sess_cluster_node *n = &cl->nodes[k];
 
 	while (!n->side) {
-		unsigned long long s;
-		redisReply *r;
-		if (!n->fn || sess_conn_read(&n->conn, &r, err)) {
+		if (!n->fn) { /* nothing owed: the side WAIT was lost */
 			node_lost(cl, k);
 			return -1;
 		}
-		s = fifo_pop(n);
-		if (s == DISCARD)
-			freeReplyObject(r);
-		else if (s == SIDE)
-			n->side = r;
-		else
-			qat(cl, (size_t)(s - cl->qbase))->reply = r;
+		if (read_one(cl, k, err))
+			return -1;
 	}
 	return 0;
 }
