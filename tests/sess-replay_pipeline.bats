@@ -14,16 +14,7 @@ setup() { load helpers/redis; common_setup; }
 rp() { sk sess-replay "$@"; }
 
 # mk ID N: a session of N events by two members
-mk() {
-	python3 -c '
-import json, sys
-i, n = sys.argv[1], int(sys.argv[2])
-print(json.dumps({"op": "create", "id": i, "agent": "a1"}))
-print(json.dumps({"op": "join", "id": i, "agent": "a2"}))
-for e in range(n):
-    print(json.dumps({"op": "emit", "id": i, "actor": "a1" if e % 2 else "a2", "type": "note"}))
-' "$1" "$2" | sctl batch >/dev/null
-}
+mk() { session_of "$1" "$2"; }
 ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 
 @test "verify --all gives what verifying its ids one at a time gives, line for line" {

@@ -13,20 +13,7 @@ setup() { load helpers/redis; common_setup; }
 sv() { sk sess-validate "$@"; }
 
 # mk ID N: a session of N events by two members, its TTLs made whole
-mk() {
-	python3 -c '
-import json, sys
-i, n = sys.argv[1], int(sys.argv[2])
-print(json.dumps({"op": "create", "id": i, "agent": "a1"}))
-print(json.dumps({"op": "join", "id": i, "agent": "a2"}))
-for e in range(n):
-    print(json.dumps({"op": "emit", "id": i, "actor": "a1" if e % 2 else "a2", "type": "note"}))
-' "$1" "$2" | sctl batch >/dev/null
-	local k
-	for k in events checkpoints history; do
-		[ "$(rcli PTTL "sess:{$1}:$k")" != -1 ] || rcli PEXPIRE "sess:{$1}:$k" "$(rcli PTTL "sess:{$1}:meta")" >/dev/null
-	done
-}
+mk() { session_of "$1" "$2" whole; }
 ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 
 # every kind of damage sess-validate sessions finds, spread among clean

@@ -15,20 +15,7 @@ repairs() { jq -r 'select(.repair) | .repair' <<<"$output" | sort | paste -sd, -
 # mk ID N: a session of N events by two members (auto checkpoints every
 # 10), with its keys' TTLs made whole (a fresh events key may have none:
 # see "a fresh session's events key" below)
-mk() {
-	python3 -c '
-import json, sys
-i, n = sys.argv[1], int(sys.argv[2])
-print(json.dumps({"op": "create", "id": i, "agent": "a1"}))
-print(json.dumps({"op": "join", "id": i, "agent": "a2"}))
-for e in range(n):
-    print(json.dumps({"op": "emit", "id": i, "actor": "a1" if e % 2 else "a2", "type": "note"}))
-' "$1" "$2" | sctl batch >/dev/null
-	local k
-	for k in events checkpoints history; do
-		[ "$(rcli PTTL "sess:{$1}:$k")" != -1 ] || rcli PEXPIRE "sess:{$1}:$k" "$(rcli PTTL "sess:{$1}:meta")" >/dev/null
-	done
-}
+mk() { session_of "$1" "$2" whole; }
 
 # clean ID...: the sessions check clean
 clean() {

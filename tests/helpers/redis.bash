@@ -252,6 +252,26 @@ sk_bg() {
 		XDG_CONFIG_HOME= SESSKIT_CONFIG= "$path" "$@" >"$out" 2>"$err" 3>&- &
 }
 
+# session_of ID N [whole]: a session of N "note" events by two members
+# (a1 creates, a2 joins, they alternate), written by sessctl batch; with
+# "whole", every key of it that has no TTL gets meta's (a fresh events key
+# may have none)
+session_of() {
+	python3 -c '
+import json, sys
+i, n = sys.argv[1], int(sys.argv[2])
+print(json.dumps({"op": "create", "id": i, "agent": "a1"}))
+print(json.dumps({"op": "join", "id": i, "agent": "a2"}))
+for e in range(n):
+    print(json.dumps({"op": "emit", "id": i, "actor": "a1" if e % 2 else "a2", "type": "note"}))
+' "$1" "$2" | sctl batch >/dev/null || return
+	[ "${3:-}" = whole ] || return 0
+	local k
+	for k in events checkpoints history; do
+		[ "$(rcli PTTL "sess:{$1}:$k")" != -1 ] || rcli PEXPIRE "sess:{$1}:$k" "$(rcli PTTL "sess:{$1}:meta")" >/dev/null
+	done
+}
+
 # sessctl against the private server.
 sctl() {
 	sk sessctl "$@"
