@@ -473,33 +473,19 @@ int source_send_reads(struct cli_app *a, struct sess_pipe *p, const char *id, st
 {
 	struct sess_keys k;
 	char most[24];
-	const char *argv[6];
-	size_t lens[6];
 
-#define CMD(n, ...) \
-	do { \
-		const char *a_[] = {__VA_ARGS__}; \
-		int j_; \
-		for (j_ = 0; j_ < (n); j_++) { \
-			argv[j_] = a_[j_]; \
-			lens[j_] = strlen(a_[j_]); \
-		} \
-		if (sess_pipe_argv(p, -1, 0, (n), argv, lens, err)) \
-			return -1; \
-	} while (0)
 	sess_keys_init(&k, a->cfg.prefix, id);
 	snprintf(most, sizeof most, "%d", SOURCE_READ_MAX - 1);
-	CMD(1, "MULTI");
-	CMD(6, "HMGET", k.meta, SESS_S_F_VERSION, SESS_S_F_SEQ, SESS_S_F_BASE, SESS_S_F_CHAIN);
-	CMD(2, "LLEN", k.history);
-	CMD(2, "PTTL", k.meta);
-	CMD(4, "LRANGE", k.history, "0", most);
-	CMD(4, "LRANGE", k.events, "0", most);
-	CMD(2, "HGETALL", k.cps);
-	CMD(2, "LLEN", k.events);
-	CMD(1, "EXEC");
-#undef CMD
-	return 0;
+	return sess_pipe_strs(p, 0, err, 1, "MULTI") ||
+	       sess_pipe_strs(p, 0, err, 6, "HMGET", k.meta, SESS_S_F_VERSION, SESS_S_F_SEQ, SESS_S_F_BASE,
+			      SESS_S_F_CHAIN) ||
+	       sess_pipe_strs(p, 0, err, 2, "LLEN", k.history) || sess_pipe_strs(p, 0, err, 2, "PTTL", k.meta) ||
+	       sess_pipe_strs(p, 0, err, 4, "LRANGE", k.history, "0", most) ||
+	       sess_pipe_strs(p, 0, err, 4, "LRANGE", k.events, "0", most) ||
+	       sess_pipe_strs(p, 0, err, 2, "HGETALL", k.cps) || sess_pipe_strs(p, 0, err, 2, "LLEN", k.events) ||
+	       sess_pipe_strs(p, 0, err, 1, "EXEC")
+		       ? -1
+		       : 0;
 }
 
 int source_reads_whole(const redisReply *x)

@@ -301,38 +301,22 @@ void vs_check_fast(struct run *v, const char *id, const redisReply *x, const red
  * printf-style formats cost more than reading their replies. */
 int vs_send_reads(struct run *v, struct sess_pipe *p, const char *id, struct sess_err *err)
 {
-	static const char *const pttl[SESS_NKEYS] = {"PTTL", "PTTL", "PTTL", "PTTL", "PTTL"};
 	struct sess_keys k;
 	char idx[SESS_KEY_MAX], most[24];
-	const char *argv[4];
-	size_t lens[4];
 	int i;
 
-#define CMD(n, ...) \
-	do { \
-		const char *a_[] = {__VA_ARGS__}; \
-		int j_; \
-		for (j_ = 0; j_ < (n); j_++) { \
-			argv[j_] = a_[j_]; \
-			lens[j_] = strlen(a_[j_]); \
-		} \
-		if (sess_pipe_argv(p, -1, 0, (n), argv, lens, err)) \
-			return -1; \
-	} while (0)
 	sess_keys_init(&k, v->a->cfg.prefix, id);
 	sess_key_index(idx, v->a->cfg.prefix, sess_key_tag(id, v->a->conn.cl != NULL));
 	snprintf(most, sizeof most, "%d", FAST_MAX - 1);
-	CMD(1, "MULTI");
-	CMD(2, "HGETALL", k.meta);
-	CMD(4, "LRANGE", k.events, "0", most);
-	CMD(4, "LRANGE", k.history, "0", most);
-	CMD(2, "HGETALL", k.cps);
+	if (sess_pipe_strs(p, 0, err, 1, "MULTI") || sess_pipe_strs(p, 0, err, 2, "HGETALL", k.meta) ||
+	    sess_pipe_strs(p, 0, err, 4, "LRANGE", k.events, "0", most) ||
+	    sess_pipe_strs(p, 0, err, 4, "LRANGE", k.history, "0", most) ||
+	    sess_pipe_strs(p, 0, err, 2, "HGETALL", k.cps))
+		return -1;
 	for (i = 0; i < SESS_NKEYS; i++)
-		CMD(2, pttl[i], k.v[i]);
-	CMD(1, "EXEC");
-	CMD(3, "ZSCORE", idx, id);
-#undef CMD
-	return 0;
+		if (sess_pipe_strs(p, 0, err, 2, "PTTL", k.v[i]))
+			return -1;
+	return sess_pipe_strs(p, 0, err, 1, "EXEC") || sess_pipe_strs(p, 0, err, 3, "ZSCORE", idx, id) ? -1 : 0;
 }
 
 /* A long or trimmed session: streamed on its own (log.h). */

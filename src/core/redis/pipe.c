@@ -158,6 +158,24 @@ int sess_pipe_cmdf(struct sess_pipe *p, long tag, struct sess_err *err,
 	return push(p, cmd, len, -1, tag, err);
 }
 
+int sess_pipe_strs(struct sess_pipe *p, long tag, struct sess_err *err, int n, ...)
+{
+	const char *argv[SESS_PIPE_STRS_MAX];
+	size_t lens[SESS_PIPE_STRS_MAX];
+	va_list ap;
+	int i;
+
+	if (n < 1 || n > SESS_PIPE_STRS_MAX)
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "sess_pipe_strs: %d arguments", n);
+	va_start(ap, n);
+	for (i = 0; i < n; i++) {
+		argv[i] = va_arg(ap, const char *);
+		lens[i] = strlen(argv[i]);
+	}
+	va_end(ap);
+	return sess_pipe_argv(p, -1, tag, n, argv, lens, err);
+}
+
 int sess_pipe_send(struct sess_pipe *p, struct sess_err *err)
 {
 	return sess_conn_send(p->conn, err);

@@ -66,6 +66,13 @@ int sess_pipe_format(char **out, int argc, const char **argv, const size_t *lens
 int sess_pipe_cmdf(struct sess_pipe *p, long tag, struct sess_err *err,
 		   const char *fmt, ...);
 
+/* Send a plain command of n C-string arguments (the first its name): the
+ * argument-vector form of sess_pipe_cmdf, without printf-style formatting
+ * (a reader that queues a dozen commands a session). n <= SESS_PIPE_STRS_MAX;
+ * the strings are copied into the wire format. */
+#define SESS_PIPE_STRS_MAX 8
+int sess_pipe_strs(struct sess_pipe *p, long tag, struct sess_err *err, int n, ...);
+
 /* Put what was queued on the wire now, so the server works on it while
  * the caller prepares the next commands (sess_pipe_next does it when it
  * has to wait; calling this after each large command overlaps the two). */
