@@ -342,7 +342,7 @@ seq_of() {
 		--task move --interval 1
 	pid=$!
 	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out"'
-	grep -q "changes are found by a pass every 1 s" "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	grep -q "are found by a pass every 1 s" "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
 	REDIS_URL=$C1_URL run -0 sk sessctl emit z7 --actor bob --type late
 	REDIS_URL=$C1_URL run -0 sk sessctl delete z8
 	until_ok 30 '[ "$(seq_of "$SOLO" z7)" = 4 ] && [ -z "$(seq_of "$SOLO" z8)" ]'
@@ -360,6 +360,31 @@ seq_of() {
 	same_truth "$C1_URL" "$SOLO"
 	run -0 sk sess-migrate unfence --from "$C1_URL"
 	REDIS_URL=$C1_URL run -0 sk sessctl create --agent alice --id after
+}
+
+@test "sync from a cluster hears the emits on every master at once, long before its next pass" {
+	local pid rc=0 id p masters=0
+	make_sessions "$C1_URL" 12 h
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync --all --from "$C1_URL" --to "$SOLO" \
+		--task hear --interval 300
+	pid=$!
+	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out"'
+	grep -q "events are heard on its masters" "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	# the nine open sessions are on every master; an emit to each is heard
+	for p in $C1_PORTS; do
+		for id in h1 h2 h3 h5 h6 h7 h9 h10 h11; do
+			[ "$(redis-cli -p "$p" exists "sess:{$id}:meta")" = 0 ] || { masters=$((masters + 1)); break; }
+		done
+	done
+	[ "$masters" = 3 ] || fail "the sessions are on $masters masters"
+	for id in h1 h2 h3 h5 h6 h7 h9 h10 h11; do
+		REDIS_URL=$C1_URL run -0 sk sessctl emit "$id" --actor bob --type late
+	done
+	until_ok 20 '(for id in h1 h2 h3 h5 h6 h7 h9 h10 h11; do [ "$(seq_of "$SOLO" "$id")" = 4 ] || exit 1; done)'
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 130 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/err")"
+	run -0 sk sess-migrate verify --all --deep --from "$C1_URL" --to "$SOLO"
 }
 
 @test "sync cluster to cluster: a deletion no notification announces is found in the target's per-slot marks; resume goes on" {

@@ -268,12 +268,14 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 	if ((rc = mig_open_side(a, &src, o->from, "--from")) ||
 	    (rc = mig_open_side(a, &dst, o->to, "--to")))
 		goto out;
-	/* a cluster source has no listener (its sessions publish per shard,
-	 * and PSUBSCRIBE has no sharded form): a pass every --interval finds
-	 * what changed */
+	/* a cluster source: its emits are heard on every slot's channel
+	 * (sync_open_all), but it has no keyspace events here (they stay on
+	 * each node, and PSUBSCRIBE has no sharded form): what no emit
+	 * announces (joins, leaves, deletes) is found by a pass every
+	 * --interval */
 	if (src.conn.cl) {
 		every = interval;
-		cli_warn(a->prog, "the source is a Redis Cluster: changes are found by a pass every %ld s (--interval), not heard",
+		cli_warn(a->prog, "the source is a Redis Cluster: events are heard on its masters; other changes (joins, leaves, deletes) are found by a pass every %ld s (--interval)",
 			 interval / 1000);
 	}
 	s.run.batch = o->batch > 0 ? o->batch : a->cfg.cleanup_batch > 0 ? a->cfg.cleanup_batch : 100;
@@ -395,6 +397,7 @@ out:
 	sess_switch_close(&s.sw_dst);
 	cJSON_Delete(s.pending);
 	mig_close_side(&s.sub);
+	sync_unlisten(&s);
 	mig_close_side(&src);
 	mig_close_side(&dst);
 	return rc;

@@ -4,7 +4,8 @@
  * connections with their reconnects). See sync.c for how the sync works.
  *
  * Ownership: struct sync lives on mig_sync_main's stack and owns its two
- * syncsets and its listener connection (sub); run.src and run.dst point
+ * syncsets and its listener (sub on a standalone source; lis, over the
+ * source's cluster conn, on a cluster); run.src and run.dst point
  * to sides mig_sync_main opens and closes. Every function here returns 0,
  * or -1 with the failure in s->err (never printed: the caller decides
  * between reconnecting and stopping). Ids passed in stay the caller's. */
@@ -15,12 +16,16 @@
 #include "syncset.h"
 #include "sess-migrate/msync.h"
 #include "core/redis/sentinel.h"
+#include "core/session/listen.h"
 
 struct sync {
 	struct cli_app *a;
 	struct mig_opts *o;
 	struct mig_run run;
 	struct mig_side sub;     /* the source again, subscribed */
+	struct sess_listen lis;  /* a cluster source: its slot channels */
+	int lis_open;            /* lis is listening */
+	int lis_refused;         /* SSUBSCRIBE refused: passes only */
 	int want_keyspace;       /* ask the source for keyspace events */
 	int keyspace;            /* keyspace events on */
 	int keyspace_warned;
@@ -54,6 +59,8 @@ int sync_listen(struct sync *s, int timeout_ms);
 /* (Re)open what is closed: the two sides, then the listener (keyspace
  * events asked again, subscribed before it returns). */
 int sync_open_all(struct sync *s);
+/* Stop listening on a cluster source's masters (nothing when not). */
+void sync_unlisten(struct sync *s);
 /* 1 if e is worth retrying: a side went away or is busy. */
 int sync_transient(const struct sess_err *e);
 /* Close everything and open it again with backoff (100 ms doubling to

@@ -54,12 +54,51 @@ static int subscribe(struct sync *s)
 
 /* Messages waiting (up to timeout_ms for the first): their sessions
  * become dirty. Only the channel's name is read. */
+/* A cluster source: the emits SPUBLISH on their slot's channel (listen.h)
+ * a message "ID\nEVENT...": the id before the first newline. */
+static int listen_cluster(struct sync *s, int timeout_ms)
+{
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		redisReply *r = NULL, *p;
+		char id[SESS_ID_MAX + 1];
+		const char *nl;
+		size_t len;
+		int got = sess_listen_wait(&s->lis, i ? 0 : timeout_ms, &r, &s->err);
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			return 0;
+		p = r->elements == 3 ? r->element[2] : NULL;
+		if (p && p->type == REDIS_REPLY_STRING) {
+			nl = memchr(p->str, '\n', p->len);
+			len = nl ? (size_t)(nl - p->str) : p->len;
+			if (len >= 1 && len <= SESS_ID_MAX) {
+				memcpy(id, p->str, len);
+				id[len] = '\0';
+				struct sess_err e;
+				if (sess_key_check_id(id, "id", &e) == 0 && wanted(s, id) &&
+				    mig_syncset_add(&s->dirty, id, sess_now_ms()) < 0) {
+					freeReplyObject(r);
+					return sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "out of memory");
+				}
+			}
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
 int sync_listen(struct sync *s, int timeout_ms)
 {
 	int i;
 
+	if (s->lis_open)
+		return listen_cluster(s, timeout_ms);
 	if (!s->sub.open && s->run.src->conn.cl) {
-		/* a cluster source: no listener, the passes find changes */
+		/* a cluster source whose SSUBSCRIBE was refused: the passes
+		 * find changes */
 		struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
 		return 0;
@@ -87,9 +126,17 @@ int sync_listen(struct sync *s, int timeout_ms)
 
 /* ---- connections ---- */
 
+void sync_unlisten(struct sync *s)
+{
+	if (s->lis_open)
+		sess_listen_close(&s->lis);
+	s->lis_open = 0;
+}
+
 static void close_all(struct sync *s)
 {
 	mig_close_side(&s->sub);
+	sync_unlisten(s);
 	sess_conn_close(&s->run.src->conn);
 	sess_conn_close(&s->run.dst->conn);
 }
@@ -120,6 +167,21 @@ int sync_open_all(struct sync *s)
 		return -1;
 	if (sess_script_load_all(&s->run.dst->conn, &s->err))
 		return -1;
+	if (s->run.src->conn.cl && !s->lis_open && !s->lis_refused) {
+		/* every slot's channel, on each master (listen.h) */
+		if (sess_listen_open(&s->lis, &s->run.src->conn, s->run.src->cfg.prefix, 0, NULL, &s->err) == 0) {
+			s->lis_open = 1;
+		} else if (sync_transient(&s->err)) {
+			return -1;
+		} else {
+			/* NOPERM, or no SSUBSCRIBE (Redis before 7.0, whose
+			 * scripts PUBLISH on a cluster): passes only */
+			s->lis_refused = 1;
+			cli_warn(s->a->prog, "the source refused to let sync listen on its masters (%s); changes are found by a pass every %ld s (--interval)",
+				 s->err.msg, s->o->interval > 0 ? s->o->interval : 5);
+			sess_err_clear(&s->err);
+		}
+	}
 	if (!s->sub.open && !s->run.src->conn.cl) {
 		s->sub.cfg = s->run.src->cfg;
 		if (sess_conn_open(&s->sub.conn, &s->sub.cfg, &s->err))
