@@ -387,6 +387,25 @@ seq_of() {
 	run -0 sk sess-migrate verify --all --deep --from "$C1_URL" --to "$SOLO"
 }
 
+@test "sync from a cluster whose ACL refuses SSUBSCRIBE says so and follows by passes" {
+	local pid p url
+	make_sessions "$C1_URL" 3 n
+	for p in $C1_PORTS; do
+		redis-cli -p "$p" acl setuser nosub on '>pw' '~*' '&*' +@all -ssubscribe >/dev/null
+	done
+	url=redis://nosub:pw@${C1_URL#redis://}
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync --all --from "$url" --to "$SOLO" \
+		--task nosub --interval 1
+	pid=$!
+	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out"'
+	grep -q "refused to let sync listen on its masters" "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	REDIS_URL=$C1_URL run -0 sk sessctl emit n1 --actor bob --type late
+	until_ok 30 '[ "$(seq_of "$SOLO" n1)" = 4 ]'
+	kill -INT "$pid"
+	wait "$pid" || true
+	for p in $C1_PORTS; do redis-cli -p "$p" acl deluser nosub >/dev/null; done
+}
+
 @test "sync cluster to cluster: a deletion no notification announces is found in the target's per-slot marks; resume goes on" {
 	local pid
 	make_sessions "$C1_URL" 12 w
