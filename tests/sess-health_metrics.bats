@@ -128,6 +128,26 @@ promtool_clean() {
 	assert_equal "$(jq '.checks["sessions:broken"][0].observedValue' <<<"$output")" 1
 }
 
+@test "broken sessions past the bound: 10000 states read, the count a lower bound and said so" {
+	# 10002 sessions; the index is read in expiry order: m1 expires
+	# first (read), m10002 last (past the bound)
+	awk 'BEGIN { for (n = 1; n <= 10002; n++)
+		printf "{\"op\":\"create\",\"id\":\"m%d\",\"agent\":\"a\",\"ttl\":%d}\n", n, n == 1 ? 600 : n == 10002 ? 7200 : 3600 }' |
+		sctl batch >/dev/null
+	[ "$(rcli TTL 'sess:{m1}:meta')" -le 600 ] && [ "$(rcli TTL 'sess:{m10002}:meta')" -gt 3600 ] || # lint: ok (a predicate)
+		fail "the TTLs were not taken"
+	for id in m1 m10002; do
+		sctl emit "$id" --actor a --type broke --transition '{"from":"working","to":"broken"}' >/dev/null
+	done
+	run -0 sk sess-health --format prometheus
+	assert_line 'sess_sessions_active 10002'
+	assert_line 'sess_sessions_state_scanned 10000'
+	assert_line 'sess_sessions_broken 1'
+	run -0 sk sess-health --format json
+	assert_equal "$(jq -r '.checks["sessions:broken"][0] | "\(.observedValue) \(.note)"' <<<"$output")" \
+		"1 at least: the states of the first 10000 of 10002 live sessions were read"
+}
+
 @test "sync lag: a sync task on the target gives sess_sync_* gauges (what its last lag line said); nothing without one" {
 	redis_start_named DST
 	dst=$(redis_url DST)
