@@ -22,11 +22,12 @@
 #include "core/session/tags.h"
 #include "sess-health/check.h"
 
-#define PAGE 1000
+#define PAGE 1000 /* index entries a ZRANGEBYSCORE reads */
+#define CHUNK 256 /* tags whose first page one pipeline asks for */
 
-/* Count the broken states among the meta keys of one page of index
- * entries (a ZRANGEBYSCORE reply). */
-static int page_states(struct sess_ctx *s, const redisReply *m, long long *scanned,
+/* Count the broken states among the meta keys of the first n entries of
+ * one page of index entries (a ZRANGEBYSCORE reply). */
+static int page_states(struct sess_ctx *s, const redisReply *m, size_t n, long long *scanned,
 		       long long *broken, struct sess_err *err)
 {
 	struct sess_pipe p;
@@ -36,7 +37,7 @@ static int page_states(struct sess_ctx *s, const redisReply *m, long long *scann
 	int rc = -1;
 
 	sess_pipe_init(&p, s->conn);
-	for (i = 0; i < m->elements; i++) {
+	for (i = 0; i < m->elements && i < n; i++) {
 		const char *id = m->element[i]->str;
 		if (!id || sess_key_check_id(id, "session id", NULL))
 			continue;
@@ -67,47 +68,96 @@ done:
 	return rc;
 }
 
+static int is_list(const redisReply *m, struct sess_conn *c, struct sess_err *err)
+{
+	if (m->type == REDIS_REPLY_ARRAY)
+		return 0;
+	if (m->type == REDIS_REPLY_ERROR)
+		return sess_conn_reply_error(c, m, err);
+	return sess_err_set(err, SESS_E_INTERNAL, "bad_reply", "ZRANGEBYSCORE gave no list");
+}
+
+/* The live entries of one tag's index past its first page (off of them
+ * read), a page at a time, while *read < limit. */
+static int more_pages(struct sess_ctx *s, const char *idx, long long now, long long off,
+		      long long limit, long long *read, long long *scanned, long long *broken,
+		      struct sess_err *err)
+{
+	for (;;) {
+		long long want = limit - *read < PAGE ? limit - *read : PAGE;
+		redisReply *m;
+		int rc;
+		if (want <= 0)
+			return 0;
+		if (!(m = sess_conn_cmdf(s->conn, err, "ZRANGEBYSCORE %s (%lld +inf LIMIT %lld %lld", idx, now, off, want)))
+			return -1;
+		if (is_list(m, s->conn, err)) {
+			freeReplyObject(m);
+			return -1;
+		}
+		*read += (long long)m->elements;
+		off += (long long)m->elements;
+		rc = page_states(s, m, m->elements, scanned, broken, err);
+		if (rc || (long long)m->elements < want) {
+			freeReplyObject(m);
+			return rc;
+		}
+		freeReplyObject(m);
+	}
+}
+
 int health_probe_broken(struct sess_ctx *s, long long limit, long long *scanned,
 			long long *broken, struct sess_err *err)
 {
 	char idx[SESS_KEY_MAX];
 	const char **tags = NULL;
+	redisReply *m[CHUNK];
+	struct sess_pipe p;
 	long long now = sess_now_ms(), read = 0;
-	int ntags, i, rc = -1;
+	int ntags, i, k, nq, rc = -1;
 
 	*scanned = *broken = 0;
 	if (sess_tags_used(s, &tags, &ntags, err))
 		return -1;
-	for (i = 0; i < ntags && read < limit; i++) {
-		long long off = 0;
-		sess_key_index(idx, s->cfg->prefix, tags[i]);
-		for (;;) {
-			long long want = limit - read < PAGE ? limit - read : PAGE;
-			redisReply *m;
-			if (want <= 0)
-				break;
-			if (!(m = sess_conn_cmdf(s->conn, err, "ZRANGEBYSCORE %s (%lld +inf LIMIT %lld %lld",
-						 idx, now, off, want)))
-				goto done;
-			if (m->type != REDIS_REPLY_ARRAY) {
-				freeReplyObject(m);
-				sess_err_set(err, SESS_E_INTERNAL, "bad_reply", "ZRANGEBYSCORE gave no list");
-				goto done;
-			}
-			read += (long long)m->elements;
-			off += (long long)m->elements;
-			if (page_states(s, m, scanned, broken, err)) {
-				freeReplyObject(m);
-				goto done;
-			}
-			if ((long long)m->elements < want) {
-				freeReplyObject(m);
-				break;
-			}
-			freeReplyObject(m);
+	/* the first page of CHUNK tags' indexes in one pipeline (a cluster
+	 * may use all 16384: one round trip each would be seconds), then
+	 * their states; a tag with more than a page goes on alone */
+	for (i = 0; i < ntags && read < limit; i += CHUNK) {
+		nq = ntags - i < CHUNK ? ntags - i : CHUNK;
+		memset(m, 0, sizeof m);
+		sess_pipe_init(&p, s->conn);
+		for (k = 0; k < nq; k++) {
+			sess_key_index(idx, s->cfg->prefix, tags[i + k]);
+			if (sess_pipe_cmdf(&p, 0, err, "ZRANGEBYSCORE %s (%lld +inf LIMIT 0 %d", idx, now, PAGE))
+				goto chunk_failed;
 		}
+		for (k = 0; k < nq; k++)
+			if (sess_pipe_next(&p, &m[k], NULL, err) || is_list(m[k], s->conn, err))
+				goto chunk_failed;
+		sess_pipe_free(&p);
+		for (k = 0; k < nq && read < limit; k++) {
+			size_t take = (size_t)(limit - read) < m[k]->elements ? (size_t)(limit - read) : m[k]->elements;
+			read += (long long)take;
+			if (page_states(s, m[k], take, scanned, broken, err))
+				goto chunk_done;
+			if (m[k]->elements == PAGE && take == PAGE) {
+				sess_key_index(idx, s->cfg->prefix, tags[i + k]);
+				if (more_pages(s, idx, now, PAGE, limit, &read, scanned, broken, err))
+					goto chunk_done;
+			}
+		}
+		for (k = 0; k < nq; k++)
+			freeReplyObject(m[k]);
 	}
 	rc = 0;
+	goto done;
+chunk_failed:
+	sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+	sess_pipe_free(&p);
+chunk_done:
+	for (k = 0; k < CHUNK; k++)
+		if (m[k])
+			freeReplyObject(m[k]);
 done:
 	free(tags);
 	return rc;
