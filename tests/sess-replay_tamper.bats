@@ -280,7 +280,7 @@ PY
 	assert_failure 1
 	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.source) | "\(.id) \(.ok)"' | sort | tr '\n' ' ')" \
 		"g1 false g2 true g3 true "
-	assert_output --partial '"code":"session.unknown_layout","legacyCode":"unknown_layout"'
+	assert_output --partial '"code":"session.layout","legacyCode":"unknown_layout"'
 }
 
 @test "play --with-state of a tampered history: its frames, then exit 65" {
@@ -536,4 +536,13 @@ PY
 		run -0 comm -23 <(echo "$verify") <(echo "$validate")
 		assert_output ''
 	done
+	# a session of another layout (named, verify stops at it: 78; in
+	# --all it is that session's finding)
+	many dl 3
+	rcli HSET 'sess:{dl}:meta' v 9 >/dev/null
+	run -1 sk sess-replay verify --all
+	assert_equal "$(jq -r 'select(.id == "dl" and .code) | "\(.code) \(.legacyCode)"' <<<"$output")" \
+		"session.layout unknown_layout"
+	run -1 sk sess-validate sessions dl
+	assert_equal "$(damage_codes "$output")" session.layout
 }

@@ -49,7 +49,10 @@ static void finding(struct cli_app *a, const char *id, int saved, const char *co
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	sess_err_set(&e, SESS_E_DATA, code, "%s", msg); /* escapes what is not UTF-8 */
-	snprintf(full, sizeof full, "%s.%s", saved ? SESS_FINDING_NS_REPLAY : SESS_FINDING_NS_SESSION, code);
+	/* the core's name for a session of another layout; sess-validate's
+	 * code for it is layout */
+	snprintf(full, sizeof full, "%s.%s", saved ? SESS_FINDING_NS_REPLAY : SESS_FINDING_NS_SESSION,
+		 !strcmp(code, "unknown_layout") ? "layout" : code);
 	cJSON_AddStringToObject(o, "id", id);
 	cJSON_AddStringToObject(o, "code", full);
 	cJSON_AddStringToObject(o, "legacyCode", code);
