@@ -140,6 +140,30 @@ setup() { load helpers/redis; common_setup; }
 	assert_line --index 1 --regexp "^tb1	[0-9]{13}	working	1	2	2	"
 }
 
+@test "sess-migrate status and tasks: a table or TSV of the task's row, JSON with --json" {
+	dst="redis://127.0.0.1:$REDIS_PORT_T/5"
+	run -0 sctl create --agent a --id mt1
+	run -0 sk sess-migrate copy --all --to "$dst" --task tbl1
+	run -0 sk sess-migrate copy --all --to "$dst" --task tbl2
+	created=$(sk sess-migrate status tbl1 --to "$dst" | jq -r .created)
+	run -0 sk sess-migrate status tbl1 --to "$dst" --tsv
+	assert_line --index 0 "$(printf 'task\tkind\tstatus\tcreated\tcopied\treplaced\tskipped\tlag\tfrom\tto')"
+	assert_line --index 1 --regexp "^tbl1	copy	done	$created	1	0	0		.*	.*/5\$"
+	assert_equal "${#lines[@]}" 2
+	run -0 sk sess-migrate tasks --to "$dst" --tsv
+	assert_equal "$(echo "$output" | tail -n +2 | cut -f1 | tr '\n' ' ')" "tbl1 tbl2 "
+	assert_line --index 2 --regexp '^tbl2	copy	done	[0-9]{13}	0	0	1	'
+	want=$(TZ=UTC date -d "@$((created / 1000))" '+%Y-%m-%d %H:%M:%S')
+	TZ=UTC run -0 sk sess-migrate tasks --to "$dst" --table
+	assert_line --index 0 --regexp '^task +kind +status +created +copied +replaced +skipped +lag +from +to$'
+	assert_line --index 1 --regexp "^tbl1 +copy +done +$want +1 +0 +0 "
+	run -0 sk sess-migrate status tbl1 --to "$dst" --table --json
+	echo "$output" | jq -e '.task == "tbl1" and .copied == 1' >/dev/null || fail "--json did not win: $output"
+	# a command of sess-migrate that prints no list still refuses them
+	run -64 sk sess-migrate unfence --url "$dst" --tsv
+	assert_output --partial "unfence prints no list"
+}
+
 @test "one progress meter on a terminal for long passes (count, rate, time); nothing in a pipe" {
 	for n in $(seq 1 300); do echo "{\"op\":\"create\",\"id\":\"pm$n\",\"agent\":\"a\"}"; done >"$BATS_TEST_TMPDIR/in"
 	run -0 sctl batch <"$BATS_TEST_TMPDIR/in"

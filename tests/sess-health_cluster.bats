@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # sess-health on a real three-master Redis Cluster (one per file): healthy
 # in every format from any seed (cluster detected in "auto"), a stopped
-# master critical and named, uncovered slots critical and counted, every
-# cluster metric documented in man/sess-health.1.
+# master critical and named, uncovered slots critical and counted, broken
+# sessions counted across the slots, every cluster metric documented in
+# man/sess-health.1.
 bats_require_minimum_version 1.5.0
 
 setup_file() {
@@ -53,6 +54,11 @@ level() { # level JSON KEY: .checks[KEY][0].level
 	for i in 1 2 3 4 5 6; do
 		REDIS_URL=$CLUSTER_URL REDIS_CLUSTER=yes sk sessctl create --agent a1 --id "s$i" >/dev/null
 	done
+	# two broken, in the indexes of their own slots
+	for i in 2 5; do
+		REDIS_URL=$CLUSTER_URL REDIS_CLUSTER=yes sk sessctl emit "s$i" --actor a1 --type broke \
+			--transition '{"from":"working","to":"broken"}' >/dev/null
+	done
 	for p in $CLUSTER_PORTS; do
 		run -0 hc "$p" check --format json
 		assert_equal "$(jq -r .level <<<"$output")" healthy
@@ -80,6 +86,8 @@ level() { # level JSON KEY: .checks[KEY][0].level
 		done
 		assert_line 'sess_health_status{component="cluster"} 0'
 		assert_line 'sess_sessions_active 6'
+		assert_line 'sess_sessions_state_scanned 6'
+		assert_line 'sess_sessions_broken 2'
 		run -0 hc "$p" check --format nagios
 		assert_output --regexp '^SESS-HEALTH OK - .*slots_ok=16384;;;0;16384 .*masters_up=3;;;0;3 '
 	done

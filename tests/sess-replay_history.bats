@@ -108,7 +108,9 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 	run rp verify s4
 	assert_failure 1
 	# every checkpoint after it, and the head, no longer match
-	assert_equal "$(jq -r 'select(.code) | .code' <<<"$output" | sort -u)" chain_mismatch
+	assert_equal "$(jq -r 'select(.code) | .code' <<<"$output" | sort -u)" session.chain_mismatch
+	# the code before the one code set, for one release
+	assert_equal "$(jq -r 'select(.code) | .legacyCode' <<<"$output" | sort -u)" chain_mismatch
 	assert_equal "$(jq -r 'select(.source) | .findings' <<<"$output")" 4
 	# a lifecycle record removed
 	sctl create --agent a1 --id s5 >/dev/null
@@ -117,14 +119,14 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 	rcli LREM 'sess:{s5}:history' 1 "$(rcli --raw LINDEX 'sess:{s5}:history' 1)" >/dev/null
 	run rp verify s5
 	assert_failure 1
-	assert_equal "$(jq -r 'select(.code) | .code' <<<"$output")" chain_mismatch
+	assert_equal "$(jq -r 'select(.code) | .code' <<<"$output")" session.chain_mismatch
 	# an event removed: a gap
 	sctl create --agent a1 --id s6 >/dev/null
 	for i in 1 2 3; do sctl emit s6 --actor a1 --type modified >/dev/null; done
 	rcli LREM 'sess:{s6}:events' 1 "$(rcli --raw LINDEX 'sess:{s6}:events' 1)" >/dev/null
 	run rp verify s6
 	assert_failure 1
-	assert_equal "$(jq -r 'select(.code) | .code' <<<"$output")" seq_gap
+	assert_equal "$(jq -r 'select(.code) | .code' <<<"$output")" session.seq_gap
 	# a gap deep in a long log (read in pages, several in flight)
 	sctl create --agent a1 --id s6b >/dev/null
 	awk 'BEGIN { for (i = 1; i <= 3500; i++) print "{\"op\":\"emit\",\"id\":\"s6b\",\"actor\":\"a1\",\"type\":\"modified\"}" }' |
@@ -134,17 +136,17 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 	assert_failure 1
 	# (event 2500 took a checkpoint: its record is the first out of place)
 	assert_equal "$(jq -r 'select(.code) | "\(.code) \(.message)"' <<<"$output")" \
-		"seq_gap a checkpoint record at seq 2500 comes after seq 2499; history and log disagree (an event is missing or extra)"
+		"session.seq_gap a checkpoint record at seq 2500 comes after seq 2499; history and log disagree (an event is missing or extra)"
 	# a checkpoint that does not hold the state folded up to it
 	scripted s7
 	rcli HSET 'sess:{s7}:checkpoints' 1 "$(rcli --raw HGET 'sess:{s7}:checkpoints' 1 | sed 's/"state":"broken"/"state":"working"/')" >/dev/null
 	run rp verify s7
 	assert_failure 1
-	assert_equal "$(jq -r 'select(.code) | .code' <<<"$output" | sort -u | tr '\n' ' ')" "checkpoint_mismatch "
+	assert_equal "$(jq -r 'select(.code) | .code' <<<"$output" | sort -u | tr '\n' ' ')" "session.checkpoint_mismatch "
 	# ids on stdin, and --all
 	run bash -c "printf 's4\ns1\n' | REDIS_URL=redis://127.0.0.1:$REDIS_PORT_T '$SESSKIT_BUILDDIR/sess-replay' verify -"
 	assert_failure 1
-	assert_output --partial '"code":"not_found"'
+	assert_output --partial '"code":"session.not_found"'
 	run rp verify --all
 	assert_failure 1
 	assert_equal "$(jq -r 'select(.source) | "\(.id):\(.ok)"' <<<"$output" | sort | tr '\n' ' ')" "s4:false s5:false s6:false s6b:false s7:false "

@@ -50,7 +50,7 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 	rcli ZADD 'sess:#{all}:index' 1 ghost >/dev/null
 	run -1 rp verify --all
 	local all=$output ids
-	ids=$(jq -r 'select(.source or .code == "not_found" or .code == "layout") | .id' <<<"$all" | awk '!seen[$0]++')
+	ids=$(jq -r 'select(.source or .code == "session.not_found" or .code == "session.layout") | .id' <<<"$all" | awk '!seen[$0]++')
 	[ "$(wc -l <<<"$ids")" -eq 28 ] || fail "28 sessions expected: $ids"
 	# a named session of another layout ends verify (78); in --all it is
 	# that session's finding
@@ -61,7 +61,7 @@ ev() { rcli LINDEX "sess:{$1}:events" "$2"; }
 		fail "verify --all differs from one at a time (above)"
 	for code in seq_gap corrupt_record checkpoint_missing checkpoint_mismatch checkpoint_orphan chain_mismatch \
 		log_short log_extra not_found; do
-		jq -se --arg c "$code" 'any(.[]; .code == $c)' <<<"$all" >/dev/null || fail "no $code in $all"
+		jq -se --arg c "$code" 'any(.[]; .code == "session." + $c and .legacyCode == $c)' <<<"$all" >/dev/null || fail "no $code in $all"
 	done
-	jq -se 'any(.[]; .id == "big" and .code == "chain_mismatch")' <<<"$all" >/dev/null || fail "big: $all"
+	jq -se 'any(.[]; .id == "big" and .code == "session.chain_mismatch")' <<<"$all" >/dev/null || fail "big: $all"
 }

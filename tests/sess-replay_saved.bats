@@ -138,7 +138,7 @@ cmd(b"HSET", b"sess:replay:{d1}", b"b:1", bytes(blob))
 PY
 	run rp verify d1
 	assert_failure 1
-	assert_equal "$(jq -r 'select(.code) | .code' <<<"$output")" checksum_mismatch
+	assert_equal "$(jq -r 'select(.code) | .code' <<<"$output")" replay.checksum_mismatch
 	# a point in that block reads it; one in another block does not need it
 	run rp state d1 --at 70
 	assert_failure 65

@@ -124,7 +124,7 @@ PY
 	assert_not_equal "$(jq -c '{state, agents: [.agents[].id]}' <<<"$output")" "$want"
 	run rp verify s2 --saved
 	assert_failure 1
-	assert_output --partial '"code":"snapshot_mismatch"'
+	assert_output --partial '"code":"replay.snapshot_mismatch"'
 	run rp state s2 --at 200 --saved --proof
 	assert_failure 65
 	assert_output --partial "snapshot"
@@ -147,7 +147,7 @@ PY
 	rcli HSET 'sess:replay:{mb}' meta "$(jq -c '.blocks = 2' <<<"$meta")" >/dev/null
 	run rp verify mb --saved
 	assert_failure 1
-	assert_output --partial '"code":"corrupt_replay"'
+	assert_output --partial '"code":"replay.corrupt_replay"'
 }
 
 @test "verify: meta.seq past the log's end, and an event past meta.seq, are findings" {
@@ -155,7 +155,7 @@ PY
 	rcli HSET 'sess:{ls}:meta' seq 1000 >/dev/null
 	run rp verify ls
 	assert_failure 1
-	assert_output --partial '"code":"log_short"'
+	assert_output --partial '"code":"session.log_short"'
 	run rp state ls --at 5
 	assert_success
 	run rp play ls
@@ -170,7 +170,7 @@ PY
 	rcli RPUSH 'sess:{lx}:events' "$(rcli --raw LINDEX 'sess:{lx}:events' -1 | sed 's/"s":26,/"s":27,/')" >/dev/null
 	run rp verify lx
 	assert_failure 1
-	assert_output --partial '"code":"log_extra"'
+	assert_output --partial '"code":"session.log_extra"'
 	run rp save lx
 	assert_failure 65
 	run rp export lx
@@ -272,7 +272,7 @@ PY
 	run rp verify --all --saved
 	assert_failure 1
 	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.code) | "\(.id) \(.code)"' | sort | tr '\n' ' ')" \
-		"g1 corrupt_replay g2 unknown_replay_version "
+		"g1 replay.corrupt_replay g2 replay.unknown_replay_version "
 	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.source) | "\(.id) \(.ok)"')" "g3 true"
 	# a live session of a layout this sesskit does not know
 	rcli HSET 'sess:{g1}:meta' v 9 >/dev/null
@@ -280,7 +280,7 @@ PY
 	assert_failure 1
 	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.source) | "\(.id) \(.ok)"' | sort | tr '\n' ' ')" \
 		"g1 false g2 true g3 true "
-	assert_output --partial '"code":"unknown_layout"'
+	assert_output --partial '"code":"session.layout","legacyCode":"unknown_layout"'
 }
 
 @test "play --with-state of a tampered history: its frames, then exit 65" {
@@ -508,4 +508,41 @@ PY
 		[[ "$output" == *"line "*"${c#*|}"* ]] || fail "case $i: not refused for ${c#*|}: $output"
 		assert_equal "$(rcli EXISTS "sess:replay:{ipbad$i}")" 0
 	done
+}
+
+@test "one finding code set: sess-replay verify and sess-validate sessions give the same damage the same code" {
+	local id want
+	# damage_codes OUTPUT: the distinct finding codes of a tool's lines
+	damage_codes() { jq -r 'select(.code) | .code' <<<"$1" | sort -u; }
+	# an event edited in place (its chain no longer matches), an event
+	# removed (a gap), a checkpoint holding another state
+	many dc 25
+	rcli LSET 'sess:{dc}:events' 4 "$(rcli --raw LINDEX 'sess:{dc}:events' 4 | sed 's/"t":"modified"/"t":"edited"/')" >/dev/null
+	many dg 25
+	rcli LREM 'sess:{dg}:events' 1 "$(rcli --raw LINDEX 'sess:{dg}:events' 4)" >/dev/null
+	many dk 25
+	rcli HSET 'sess:{dk}:checkpoints' 1 "$(rcli --raw HGET 'sess:{dk}:checkpoints' 1 | sed 's/"state":"working"/"state":"broken"/')" >/dev/null
+	for id in dc:chain_mismatch dg:seq_gap dk:checkpoint_mismatch; do
+		want=${id#*:}
+		id=${id%%:*}
+		run -1 sk sess-replay verify "$id"
+		verify=$(damage_codes "$output")
+		jq -se 'map(select(.code)) | length > 0 and all(.legacyCode == (.code | ltrimstr("session.")))' <<<"$output" >/dev/null ||
+			fail "$id: legacyCode is not the bare code: $output"
+		run -1 sk sess-validate sessions "$id"
+		validate=$(damage_codes "$output")
+		grep -qx "session.$want" <<<"$verify" || fail "$id: verify gave $verify, not session.$want"
+		grep -qx "session.$want" <<<"$validate" || fail "$id: sess-validate gave $validate, not session.$want"
+		run -0 comm -23 <(echo "$verify") <(echo "$validate")
+		assert_output ''
+	done
+	# a session of another layout (named, verify stops at it: 78; in
+	# --all it is that session's finding)
+	many dl 3
+	rcli HSET 'sess:{dl}:meta' v 9 >/dev/null
+	run -1 sk sess-replay verify --all
+	assert_equal "$(jq -r 'select(.id == "dl" and .code) | "\(.code) \(.legacyCode)"' <<<"$output")" \
+		"session.layout unknown_layout"
+	run -1 sk sess-validate sessions dl
+	assert_equal "$(damage_codes "$output")" session.layout
 }

@@ -416,6 +416,9 @@ static void check_sessions(struct run *r, struct sess_ctx *ctx, const struct ses
 		     label, 1);
 	}
 
+	check_broken(r, ctx, ps.active);
+	check_sync(r, ctx);
+
 	/* the second sample of the counters: at least --sample-ms after the
 	 * first (the check itself is the interval by default) */
 	wait = (double)r->hp->sample_ms - (sess_probe_clock_ms() - c0->t_ms);

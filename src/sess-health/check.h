@@ -6,6 +6,7 @@
 #define SESS_HEALTH_CHECK_H
 
 #include "core/redis/conn.h"
+#include "core/session/ctx.h"
 #include "sess-health/health.h"
 
 /* The components, in the order they are reported. */
@@ -46,5 +47,22 @@ void check_sentinel(struct run *r, const struct sess_config *cfg);
  * slots are not served or a master does not answer (commands on keys
  * would then wait for the command timeout: the caller skips them). */
 int check_cluster(struct run *r, struct sess_conn *c);
+
+/* ---- check_ops.c ---- */
+
+/* The live sessions whose state is read for the broken count, at most. */
+#define HEALTH_STATE_SCAN 10000
+/* The live index entries (at most limit, tag after tag) and their meta
+ * states: *scanned sessions read (a meta gone since is not one), *broken
+ * of them broken. 0, or -1 with err. */
+int health_probe_broken(struct sess_ctx *s, long long limit, long long *scanned,
+			long long *broken, struct sess_err *err);
+/* sessions:broken and sess_sessions_broken/_state_scanned (active: the
+ * live index entries, to say when the count is only a lower bound). */
+void check_broken(struct run *r, struct sess_ctx *ctx, long long active);
+/* sessions:syncTasks and the sess_sync_* gauges of the sess-migrate sync
+ * tasks this server holds (a target) that no cutover ended; nothing when
+ * there is none. */
+void check_sync(struct run *r, struct sess_ctx *ctx);
 
 #endif

@@ -68,8 +68,15 @@ static void num(struct buf *b, double v)
 		put(b, "NaN");
 	else if (v == floor(v) && fabs(v) < 1e15)
 		put(b, "%.0f", v);
-	else
-		put(b, "%.6g", v);
+	else {
+		/* the shortest that reads back as v: %.6g would cut a
+		 * timestamp with a fraction to 1.79645e+09 */
+		char t[40];
+		snprintf(t, sizeof t, "%.15g", v);
+		if (strtod(t, NULL) != v)
+			snprintf(t, sizeof t, "%.17g", v);
+		put(b, "%s", t);
+	}
 }
 
 void health_prom_label(char *buf, size_t n, const char *name, const char *value)

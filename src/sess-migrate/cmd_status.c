@@ -27,4 +27,4 @@ static int cmd_status(struct cli_app *a, void *opts, int argc, char **argv)
 const struct cli_cmd migrate_cmd_status = {
 	.name = "status", .synopsis = "TASK", .summary = "a task's progress", .opts = to_o,
 	.opts_size = sizeof(struct mig_opts), .defaults = &defaults,
-	.npos_min = 1, .npos_max = 1, .run = cmd_status};
+	.npos_min = 1, .npos_max = 1, .table = MIG_TASK_TABLE, .run = cmd_status};

@@ -40,4 +40,4 @@ out:
 const struct cli_cmd migrate_cmd_tasks = {
 	.name = "tasks", .synopsis = "", .summary = "list the tasks a target holds",
 	.opts = to_o, .opts_size = sizeof(struct mig_opts), .defaults = &defaults,
-	.run = cmd_tasks};
+	.table = MIG_TASK_TABLE, .run = cmd_tasks};

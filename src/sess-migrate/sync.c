@@ -115,11 +115,32 @@ out:
 	return rc;
 }
 
+/* The lag into the task's hash (keys.h, SESS_MTASK_F_LAG_*), where
+ * sess-health reads it: one HSET on the target. */
+static int keep_lag(struct sync *s, double secs, long long behind, int estimate)
+{
+	char sec[32];
+	redisReply *r;
+
+	/* (hiredis formats integers only: the seconds as text) */
+	snprintf(sec, sizeof sec, "%.3f", secs);
+	r = sess_conn_cmdf(&s->run.dst->conn, &s->err,
+			   "HSET %s " SESS_MTASK_F_LAG_AT " %lld " SESS_MTASK_F_LAG_SECONDS " %s "
+			   SESS_MTASK_F_LAG_PENDING " %lld " SESS_MTASK_F_LAG_EVENTS " %lld "
+			   SESS_MTASK_F_LAG_ESTIMATE " %d",
+			   s->run.task.key, sess_now_ms(), sec, (long long)s->dirty.n, behind, estimate);
+	if (!r)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
 static int lag(struct sync *s)
 {
 	cJSON *o = cJSON_CreateObject();
 	long long oldest = mig_syncset_oldest(&s->dirty), behind = 0;
 	int n = 0, i, estimate = 0;
+	double secs;
 
 	/* the events the target lacks in the pending sessions (the first
 	 * 1000 of them; more: a lower bound, "estimate") */
@@ -136,13 +157,14 @@ static int lag(struct sync *s)
 			if (hs[i].present && hs[i].seq > (hd[i].present ? hd[i].seq : hs[i].base))
 				behind += hs[i].seq - (hd[i].present ? hd[i].seq : hs[i].base);
 	}
+	secs = oldest ? (double)(sess_now_ms() - oldest) / 1000.0 : 0.0;
 	cJSON_AddBoolToObject(o, "lag", 1);
 	cJSON_AddStringToObject(o, "phase", s->phase);
 	cJSON_AddNumberToObject(o, "pending", (double)s->dirty.n);
 	cJSON_AddNumberToObject(o, "eventsBehind", (double)behind);
 	if (estimate)
 		cJSON_AddBoolToObject(o, "estimate", 1);
-	cJSON_AddNumberToObject(o, "secondsBehind", oldest ? (double)(sess_now_ms() - oldest) / 1000.0 : 0.0);
+	cJSON_AddNumberToObject(o, "secondsBehind", secs);
 	cJSON_AddNumberToObject(o, "copied", (double)(s->run.count[MIG_COPIED] + s->run.count[MIG_REPLACED]));
 	cJSON_AddNumberToObject(o, "appended", (double)s->appended);
 	cJSON_AddNumberToObject(o, "removed", (double)s->removed);
@@ -152,7 +174,7 @@ static int lag(struct sync *s)
 	cli_out_flush(&s->a->out);
 	cJSON_Delete(o);
 	s->last_lag = sess_now_ms();
-	return 0;
+	return keep_lag(s, secs, behind, estimate);
 }
 
 /* ---- the command ---- */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/history/integrity.h"
+#include "core/model/finding.h"
 #include "core/model/keys.h"
 #include "core/redis/reply.h"
 #include "sess-replay/saved.h"
@@ -27,14 +28,19 @@ struct verify_st {
 	cJSON *cps;       /* the stored checkpoints: number -> object */
 	long findings;
 	int stop;
+	int saved;        /* a saved replay's (replay.* codes) */
 };
 
-static void finding(struct cli_app *a, const char *id, const char *code, long long seq,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void finding(struct cli_app *a, const char *id, const char *code, long long seq,
+/* A finding's line. Its code is the one finding code set's (finding.h):
+ * session.CODE for a live session, as sess-validate sessions names the
+ * same damage, replay.CODE for a saved replay; legacyCode carries the
+ * bare CODE this command printed before, for one release. */
+static void finding(struct cli_app *a, const char *id, int saved, const char *code, long long seq,
+		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void finding(struct cli_app *a, const char *id, int saved, const char *code, long long seq,
 		    const char *fmt, ...)
 {
-	char msg[SESS_ERR_MSG_MAX];
+	char msg[SESS_ERR_MSG_MAX], full[96];
 	struct sess_err e;
 	va_list ap;
 	cJSON *o = cJSON_CreateObject();
@@ -43,8 +49,13 @@ static void finding(struct cli_app *a, const char *id, const char *code, long lo
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	sess_err_set(&e, SESS_E_DATA, code, "%s", msg); /* escapes what is not UTF-8 */
+	/* the core's name for a session of another layout; sess-validate's
+	 * code for it is layout */
+	snprintf(full, sizeof full, "%s.%s", saved ? SESS_FINDING_NS_REPLAY : SESS_FINDING_NS_SESSION,
+		 !strcmp(code, "unknown_layout") ? "layout" : code);
 	cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddStringToObject(o, "code", code);
+	cJSON_AddStringToObject(o, "code", full);
+	cJSON_AddStringToObject(o, "legacyCode", code);
 	if (seq >= 0)
 		cJSON_AddNumberToObject(o, "seq", (double)seq);
 	cJSON_AddStringToObject(o, "message", e.msg);
@@ -57,7 +68,7 @@ static void vfinding(const char *code, long long seq, const char *msg, void *p)
 {
 	struct verify_st *st = p;
 
-	finding(st->a, st->id, code, seq, "%s", msg);
+	finding(st->a, st->id, st->saved, code, seq, "%s", msg);
 	st->findings++;
 }
 
@@ -125,7 +136,7 @@ static int verify_fatal(const struct cli_app *a)
  * pre: a live session's reads, made ahead (source.pre), or NULL. */
 static long verify_source(struct cli_app *a, const char *id, int saved, const redisReply *pre)
 {
-	struct verify_st v = {a, id, NULL, 0, 0};
+	struct verify_st v = {a, id, NULL, 0, 0, saved};
 	struct vfold_st vs;
 	struct source src;
 	struct sess_fold f;
@@ -142,17 +153,20 @@ static long verify_source(struct cli_app *a, const char *id, int saved, const re
 			return -1;
 		/* not found, or unreadable (a damaged meta, a newer format):
 		 * reported, and the next one is verified */
-		finding(a, id, a->err.cls == SESS_E_NEGATIVE ? "not_found" : a->err.kind[0] ? a->err.kind : "corrupt",
+		finding(a, id, saved, a->err.cls == SESS_E_NEGATIVE ? "not_found" : a->err.kind[0] ? a->err.kind : "corrupt",
 			-1, "%s", a->err.msg);
 		return 1;
 	}
+	/* a live id with no session reads its saved replay: its codes
+	 * then are replay.* */
+	saved = v.saved = src.saved;
 	/* a saved replay's are rebuilt record by record (vrecord) */
 	v.cps = src.saved ? cJSON_CreateObject() : source_checkpoints(a, &src);
 	if (!v.cps) {
 		source_close(&src);
 		if (verify_fatal(a))
 			return -1;
-		finding(a, id, a->err.kind[0] ? a->err.kind : "corrupt", -1, "%s", a->err.msg);
+		finding(a, id, saved, a->err.kind[0] ? a->err.kind : "corrupt", -1, "%s", a->err.msg);
 		return 1;
 	}
 	memset(&vs, 0, sizeof vs);
@@ -169,7 +183,7 @@ static long verify_source(struct cli_app *a, const char *id, int saved, const re
 			source_close(&src);
 			return -1;
 		}
-		finding(a, id, a->err.kind[0] ? a->err.kind : "corrupt", f.seq, "%s", a->err.msg);
+		finding(a, id, saved, a->err.kind[0] ? a->err.kind : "corrupt", f.seq, "%s", a->err.msg);
 		v.findings++;
 	} else {
 		if (source_check_log(a, &src)) {
@@ -179,7 +193,7 @@ static long verify_source(struct cli_app *a, const char *id, int saved, const re
 				source_close(&src);
 				return -1;
 			}
-			finding(a, id, a->err.kind, f.seq, "%s", a->err.msg);
+			finding(a, id, saved, a->err.kind, f.seq, "%s", a->err.msg);
 			v.findings++;
 		}
 		head = src.saved ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src.meta, "chain"))
@@ -321,7 +335,7 @@ static int verify_bad(const char *id, const struct sess_err *err, void *p)
 {
 	struct all_st *st = p;
 
-	finding(st->a, id, err->kind[0] ? err->kind : "corrupt_replay", -1, "%s", err->msg);
+	finding(st->a, id, 1, err->kind[0] ? err->kind : "corrupt_replay", -1, "%s", err->msg);
 	st->findings++;
 	return st->a->out.closed;
 }

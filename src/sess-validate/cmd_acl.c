@@ -72,7 +72,8 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "acl|whoami acl|dryrun get info ping config|get?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-health", "check", "check, probe, serve",
-	 "exists get hgetall info ping publish subscribe zcard zcount zrandmember spublish? ssubscribe?" SOMETIMES,
+	 "exists get hget hgetall info ping publish subscribe zcard zcount zrandmember zrange zrangebyscore hmget?"
+	 " spublish? ssubscribe?" SOMETIMES,
 	 "~%p:*", "&%p:*"},
 	{"sess-bench", "run", "every scenario and cleanup (keys under sessbench:)",
 	 "fcall function|load" EVALSHA " del exists get hdel hgetall hincrby hkeys hmget hset llen pexpire pexpiretime pttl"

@@ -91,7 +91,7 @@ void vs_say(struct run *v, const char *id, const char *code, long long seq, cons
 		return;
 	}
 	sess_err_set(&e, SESS_E_DATA, NULL, "%s", msg); /* one clean line */
-	snprintf(full, sizeof full, "session.%s", code);
+	snprintf(full, sizeof full, SESS_FINDING_NS_SESSION ".%s", code);
 	memset(&f, 0, sizeof f);
 	f.id = id;
 	f.seq = seq;

@@ -5,9 +5,18 @@
  * print: they call a sess_finding_fn with each finding, and the binary
  * formats them (JSON lines, text, GitHub annotations, JUnit). Codes are
  * stable and documented in sess-validate(1). Header only.
+ *
+ * One code set across the tools: NAMESPACE.CODE, the namespace naming
+ * what was checked (config, server, session, replay) and CODE the damage
+ * (integrity.h's codes for a history: chain_mismatch, seq_gap, ...), so
+ * the same damage has the same code in sess-validate sessions and in
+ * sess-replay verify.
  */
 #ifndef SESS_FINDING_H
 #define SESS_FINDING_H
+
+#define SESS_FINDING_NS_SESSION "session" /* a live session */
+#define SESS_FINDING_NS_REPLAY "replay"   /* a saved replay */
 
 enum sess_sev {
 	SESS_SEV_ERROR,

@@ -76,6 +76,16 @@ void sess_key_layout(char *buf, const char *prefix);
 void sess_key_migrate(char *buf, const char *prefix, const char *task,
 		      const char *part);
 
+/* A sync task's lag, as sess-migrate sync writes it into the task's hash
+ * at each lag line (sess-health exports it): when (epoch ms), the seconds
+ * the target is behind, the sessions pending and the events they lack (a
+ * lower bound when lagEstimate is 1). */
+#define SESS_MTASK_F_LAG_AT "lagAt"
+#define SESS_MTASK_F_LAG_SECONDS "lagSeconds"
+#define SESS_MTASK_F_LAG_PENDING "lagPending"
+#define SESS_MTASK_F_LAG_EVENTS "lagEvents"
+#define SESS_MTASK_F_LAG_ESTIMATE "lagEstimate"
+
 /* A migration task's per-slot part on a cluster target (layout 3: its
  * marks, backups and upkeep set share the slot of the sessions they are
  * about): PREFIX:#{TAG}:migrate:TASK:PART (done, backup, upkeep). */

@@ -1,0 +1,299 @@
+/* check_ops.c - two operator numbers of the sessions component: the
+ * broken sessions (a bounded read of the live sessions' states) and the
+ * lag of sess-migrate sync tasks held on this server (what each sync last
+ * wrote into its task's hash).
+ *
+ * Why a read and not a counter: a broken session leaves the broken state
+ * by a script (emit, complete, delete) or by expiring, and an expiry runs
+ * no script, so a counter kept by the scripts (layout 3's companion
+ * stats) would count expired sessions as broken forever. The read is of
+ * the index's live entries (PREFIX:#{TAG}:index, score: the expiry) and
+ * each one's meta state, at most HEALTH_STATE_SCAN of them, pipelined: the
+ * count is exact when every live session was read (the scanned metric
+ * equals the active one) and a lower bound when not. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/schema.h"
+#include "core/model/ids.h"
+#include "core/model/keys.h"
+#include "core/redis/pipe.h"
+#include "core/session/tags.h"
+#include "sess-health/check.h"
+
+#define PAGE 1000 /* index entries a ZRANGEBYSCORE reads */
+#define CHUNK 256 /* tags whose first page one pipeline asks for */
+
+/* Count the broken states among the meta keys of the first n entries of
+ * one page of index entries (a ZRANGEBYSCORE reply). */
+static int page_states(struct sess_ctx *s, const redisReply *m, size_t n, long long *scanned,
+		       long long *broken, struct sess_err *err)
+{
+	struct sess_pipe p;
+	char key[SESS_KEY_MAX];
+	redisReply *r;
+	size_t i;
+	int rc = -1;
+
+	sess_pipe_init(&p, s->conn);
+	for (i = 0; i < m->elements && i < n; i++) {
+		const char *id = m->element[i]->str;
+		if (!id || sess_key_check_id(id, "session id", NULL))
+			continue;
+		sess_key_meta(key, s->cfg->prefix, id);
+		if (sess_pipe_cmdf(&p, 0, err, "HGET %s " SESS_S_F_STATE, key))
+			goto done;
+	}
+	while (sess_pipe_pending(&p)) {
+		if (sess_pipe_next(&p, &r, NULL, err))
+			goto done;
+		if (r->type == REDIS_REPLY_ERROR) {
+			sess_conn_reply_error(s->conn, r, err);
+			freeReplyObject(r);
+			goto done;
+		}
+		/* a meta gone since the index was read: drift, not a session */
+		if (r->type == REDIS_REPLY_STRING) {
+			++*scanned;
+			*broken += !strcmp(r->str, SESS_S_BROKEN);
+		}
+		freeReplyObject(r);
+	}
+	rc = 0;
+done:
+	if (rc)
+		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+	sess_pipe_free(&p);
+	return rc;
+}
+
+static int is_list(const redisReply *m, struct sess_conn *c, struct sess_err *err)
+{
+	if (m->type == REDIS_REPLY_ARRAY)
+		return 0;
+	if (m->type == REDIS_REPLY_ERROR)
+		return sess_conn_reply_error(c, m, err);
+	return sess_err_set(err, SESS_E_INTERNAL, "bad_reply", "ZRANGEBYSCORE gave no list");
+}
+
+/* The live entries of one tag's index past its first page (off of them
+ * read), a page at a time, while *read < limit. */
+static int more_pages(struct sess_ctx *s, const char *idx, long long now, long long off,
+		      long long limit, long long *read, long long *scanned, long long *broken,
+		      struct sess_err *err)
+{
+	for (;;) {
+		long long want = limit - *read < PAGE ? limit - *read : PAGE;
+		redisReply *m;
+		int rc;
+		if (want <= 0)
+			return 0;
+		if (!(m = sess_conn_cmdf(s->conn, err, "ZRANGEBYSCORE %s (%lld +inf LIMIT %lld %lld", idx, now, off, want)))
+			return -1;
+		if (is_list(m, s->conn, err)) {
+			freeReplyObject(m);
+			return -1;
+		}
+		*read += (long long)m->elements;
+		off += (long long)m->elements;
+		rc = page_states(s, m, m->elements, scanned, broken, err);
+		if (rc || (long long)m->elements < want) {
+			freeReplyObject(m);
+			return rc;
+		}
+		freeReplyObject(m);
+	}
+}
+
+int health_probe_broken(struct sess_ctx *s, long long limit, long long *scanned,
+			long long *broken, struct sess_err *err)
+{
+	char idx[SESS_KEY_MAX];
+	const char **tags = NULL;
+	redisReply *m[CHUNK];
+	struct sess_pipe p;
+	long long now = sess_now_ms(), read = 0;
+	int ntags, i, k, nq, rc = -1;
+
+	*scanned = *broken = 0;
+	if (sess_tags_used(s, &tags, &ntags, err))
+		return -1;
+	/* the first page of CHUNK tags' indexes in one pipeline (a cluster
+	 * may use all 16384: one round trip each would be seconds), then
+	 * their states; a tag with more than a page goes on alone */
+	for (i = 0; i < ntags && read < limit; i += CHUNK) {
+		nq = ntags - i < CHUNK ? ntags - i : CHUNK;
+		memset(m, 0, sizeof m);
+		sess_pipe_init(&p, s->conn);
+		for (k = 0; k < nq; k++) {
+			sess_key_index(idx, s->cfg->prefix, tags[i + k]);
+			if (sess_pipe_cmdf(&p, 0, err, "ZRANGEBYSCORE %s (%lld +inf LIMIT 0 %d", idx, now, PAGE))
+				goto chunk_failed;
+		}
+		for (k = 0; k < nq; k++)
+			if (sess_pipe_next(&p, &m[k], NULL, err) || is_list(m[k], s->conn, err))
+				goto chunk_failed;
+		sess_pipe_free(&p);
+		for (k = 0; k < nq && read < limit; k++) {
+			size_t take = (size_t)(limit - read) < m[k]->elements ? (size_t)(limit - read) : m[k]->elements;
+			read += (long long)take;
+			if (page_states(s, m[k], take, scanned, broken, err))
+				goto chunk_done;
+			if (m[k]->elements == PAGE && take == PAGE) {
+				sess_key_index(idx, s->cfg->prefix, tags[i + k]);
+				if (more_pages(s, idx, now, PAGE, limit, &read, scanned, broken, err))
+					goto chunk_done;
+			}
+		}
+		for (k = 0; k < nq; k++)
+			freeReplyObject(m[k]);
+	}
+	rc = 0;
+	goto done;
+chunk_failed:
+	sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+	sess_pipe_free(&p);
+chunk_done:
+	for (k = 0; k < CHUNK; k++)
+		if (m[k])
+			freeReplyObject(m[k]);
+done:
+	free(tags);
+	return rc;
+}
+
+void check_broken(struct run *r, struct sess_ctx *ctx, long long active)
+{
+	struct sess_err e;
+	long long scanned, broken;
+
+	memset(&e, 0, sizeof e);
+	if (health_probe_broken(ctx, HEALTH_STATE_SCAN, &scanned, &broken, &e)) {
+		check_add(r, C_SESSIONS, "broken", H_UNKNOWN, NULL, NULL, "%s", e.msg);
+		return;
+	}
+	if (scanned < active && scanned >= HEALTH_STATE_SCAN)
+		check_add(r, C_SESSIONS, "broken", H_OK, cJSON_CreateNumber((double)broken), NULL,
+			  "at least: the states of the first %lld of %lld live sessions were read", scanned, active);
+	else
+		check_add(r, C_SESSIONS, "broken", H_OK, cJSON_CreateNumber((double)broken), NULL, NULL);
+	check_prom(r, "sess_sessions_broken", "gauge",
+		   "Live sessions in state broken, among those read (all when sess_sessions_state_scanned equals sess_sessions_active).",
+		   NULL, (double)broken);
+	check_prom(r, "sess_sessions_state_scanned", "gauge",
+		   "Live sessions whose state was read for sess_sessions_broken (at most 10000 a check).", NULL,
+		   (double)scanned);
+}
+
+/* ---- sess-migrate sync tasks ---- */
+
+#define TASKS_MAX 100 /* the newest tasks of the registry looked at */
+
+static double num_at(const redisReply *r, size_t i)
+{
+	char *end;
+	double v;
+
+	if (i >= r->elements || r->element[i]->type != REDIS_REPLY_STRING)
+		return NAN;
+	v = strtod(r->element[i]->str, &end);
+	return *end ? NAN : v;
+}
+
+static const char *str_at(const redisReply *r, size_t i)
+{
+	return i < r->elements && r->element[i]->type == REDIS_REPLY_STRING ? r->element[i]->str : "";
+}
+
+/* One task's hash fields (an HMGET reply: kind, status, then the lag's). */
+static void sync_task(struct run *r, const char *name, const redisReply *h, cJSON *tasks)
+{
+	const char *kind = str_at(h, 0), *status = str_at(h, 1);
+	double at = num_at(h, 2), secs = num_at(h, 3), pending = num_at(h, 4), events = num_at(h, 5);
+	char label[400];
+	cJSON *o;
+
+	/* a sync that ran and has not been ended by a cutover (a stopped or
+	 * killed one too: its lag only grows, and its timestamp says since
+	 * when) */
+	if (strcmp(kind, "sync") || (strcmp(status, "running") && strcmp(status, "interrupted")))
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "task", name);
+	cJSON_AddStringToObject(o, "status", status);
+	health_prom_label(label, sizeof label, "task", name);
+	check_prom(r, "sess_sync_running", "gauge",
+		   "1 for a sess-migrate sync task on this target marked running, 0 for one stopped before its cutover.",
+		   label, !strcmp(status, "running"));
+	if (!isnan(at)) { /* no lag line yet: the snapshot pass is on */
+		check_prom(r, "sess_sync_lag_seconds", "gauge",
+			   "How far the target was behind the source at the sync's last lag line (the oldest pending change's age).",
+			   label, isnan(secs) ? 0 : secs);
+		check_prom(r, "sess_sync_pending_sessions", "gauge",
+			   "Sessions changed on the source and not yet synced, at the sync's last lag line.", label,
+			   isnan(pending) ? 0 : pending);
+		check_prom(r, "sess_sync_events_behind", "gauge",
+			   "Events the target lacked in the pending sessions at the last lag line (a lower bound past 1000 sessions).",
+			   label, isnan(events) ? 0 : events);
+		check_prom(r, "sess_sync_lag_timestamp_seconds", "gauge",
+			   "When the sync last measured its lag (unix time): old means the sync is not running.", label,
+			   at / 1000);
+		cJSON_AddNumberToObject(o, "secondsBehind", isnan(secs) ? 0 : secs);
+		cJSON_AddNumberToObject(o, "pending", isnan(pending) ? 0 : pending);
+		cJSON_AddNumberToObject(o, "eventsBehind", isnan(events) ? 0 : events);
+		cJSON_AddNumberToObject(o, "at", at);
+	}
+	cJSON_AddItemToArray(tasks, o);
+}
+
+void check_sync(struct run *r, struct sess_ctx *ctx)
+{
+	char reg[SESS_KEY_MAX], key[SESS_KEY_MAX];
+	struct sess_pipe p;
+	struct sess_err e;
+	redisReply *names, *h;
+	cJSON *tasks = cJSON_CreateArray();
+	size_t i;
+
+	memset(&e, 0, sizeof e);
+	sess_key_migrate(reg, ctx->cfg->prefix, NULL, NULL);
+	if (!(names = sess_conn_cmdf(ctx->conn, &e, "ZRANGE %s -%d -1", reg, TASKS_MAX))) {
+		cJSON_Delete(tasks);
+		check_add(r, C_SESSIONS, "syncTasks", H_UNKNOWN, NULL, NULL, "%s", e.msg);
+		return;
+	}
+	sess_pipe_init(&p, ctx->conn);
+	for (i = 0; names->type == REDIS_REPLY_ARRAY && i < names->elements; i++) {
+		const char *n = names->element[i]->str;
+		if (!n || sess_key_check_id(n, "task name", NULL))
+			continue;
+		sess_key_migrate(key, ctx->cfg->prefix, n, NULL);
+		if (sess_pipe_cmdf(&p, (long)i, &e, "HMGET %s kind status " SESS_MTASK_F_LAG_AT " "
+				   SESS_MTASK_F_LAG_SECONDS " " SESS_MTASK_F_LAG_PENDING " "
+				   SESS_MTASK_F_LAG_EVENTS, key))
+			goto fail;
+	}
+	while (sess_pipe_pending(&p)) {
+		long t;
+		if (sess_pipe_next(&p, &h, &t, &e))
+			goto fail;
+		if (h->type == REDIS_REPLY_ARRAY)
+			sync_task(r, names->element[t]->str, h, tasks);
+		freeReplyObject(h);
+	}
+	sess_pipe_free(&p);
+	freeReplyObject(names);
+	/* nothing at all when no sync task is here */
+	if (cJSON_GetArraySize(tasks))
+		check_add(r, C_SESSIONS, "syncTasks", H_OK, tasks, NULL, NULL);
+	else
+		cJSON_Delete(tasks);
+	return;
+fail:
+	sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
+	sess_pipe_free(&p);
+	freeReplyObject(names);
+	cJSON_Delete(tasks);
+	check_add(r, C_SESSIONS, "syncTasks", H_UNKNOWN, NULL, NULL, "%s", e.msg);
+}
