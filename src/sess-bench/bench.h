@@ -144,11 +144,14 @@ void sb_status_line(const struct sb_stats *iv, double t_s, double dt_s);
 /* Compare summary with the baseline file's summary: the verdict object
  * ("regressions": [...]); *regressed set. -1 with err: the file is
  * missing (SESS_E_NOINPUT) or not a sess-bench summary (SESS_E_DATA). */
-/* The same checks before the run: the file has a summary of scenario. */
-int sb_baseline_check(const char *path, const char *scenario, struct sess_err *err);
+/* The same checks before the run: the file has a summary of scenario;
+ * *old (may be NULL) set when it has the old snake_case key names. */
+int sb_baseline_check(const char *path, const char *scenario, int *old, struct sess_err *err);
 /* The last summary line of a file of sess-bench output (the caller
- * deletes it); -1 with err as sb_compare's. */
-int sb_baseline_load(const char *path, cJSON **out, struct sess_err *err);
+ * deletes it), its keys under their names now: the old snake_case ones
+ * (latency_ms, runtime_s, p99.9 ...) are read for one release and *old
+ * (may be NULL) is set when there were any. -1 with err as sb_compare's. */
+int sb_baseline_load(const char *path, cJSON **out, int *old, struct sess_err *err);
 int sb_compare(const cJSON *summary, const char *path, double max_pct, cJSON **out,
 	       int *regressed, struct sess_err *err);
 

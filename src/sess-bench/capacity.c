@@ -136,34 +136,34 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "type", "capacity");
 	cJSON_AddStringToObject(j, "scenario", s->name);
-	cJSON_AddNumberToObject(j, "target_p99_ms", (double)o->target_ms);
+	cJSON_AddNumberToObject(j, "targetP99Ms", (double)o->target_ms);
 	srv = cJSON_AddObjectToObject(j, "server");
-	cJSON_AddNumberToObject(srv, "usec_per_op", S > 0 ? round(S * 1e8) / 100.0 : 0);
-	cJSON_AddNumberToObject(srv, "commands_per_op",
+	cJSON_AddNumberToObject(srv, "usecPerOp", S > 0 ? round(S * 1e8) / 100.0 : 0);
+	cJSON_AddNumberToObject(srv, "commandsPerOp",
 				n_ops > 0 ? round((after->calls - before->calls) / n_ops * 100) / 100 : 0);
-	cJSON_AddNumberToObject(srv, "utilisation_at_target", u > 0 ? round(u * 1000) / 1000 : 0);
-	cJSON_AddNumberToObject(j, "ops_per_s_at_target", round(ops_s));
+	cJSON_AddNumberToObject(srv, "utilisationAtTarget", u > 0 ? round(u * 1000) / 1000 : 0);
+	cJSON_AddNumberToObject(j, "opsPerSecAtTarget", round(ops_s));
 	if (!strcmp(s->name, "agents")) /* of each agent's cycle, --events are emits */
-		cJSON_AddNumberToObject(j, "events_per_s_at_target",
+		cJSON_AddNumberToObject(j, "eventsPerSecAtTarget",
 					round(ops_s * (double)o->events / (double)(o->events + 2)));
 	else if (!strcmp(s->name, "emit") || !strcmp(s->name, "mixed"))
-		cJSON_AddNumberToObject(j, "events_per_s_at_target",
+		cJSON_AddNumberToObject(j, "eventsPerSecAtTarget",
 					round(ops_s * (!strcmp(s->name, "mixed") ? (double)s->ratio[SB_EMIT] / s->ratio_sum : 1)));
-	cJSON_AddNumberToObject(j, "active_sessions_at_target",
+	cJSON_AddNumberToObject(j, "activeSessionsAtTarget",
 				round(ops_s / (double)o->session_rate));
-	cJSON_AddNumberToObject(j, "session_rate", (double)o->session_rate);
+	cJSON_AddNumberToObject(j, "sessionRate", (double)o->session_rate);
 	m = cJSON_AddObjectToObject(j, "memory");
-	cJSON_AddNumberToObject(m, "sampled_sessions", nids);
-	cJSON_AddNumberToObject(m, "bytes_per_session", nids ? round(bytes / nids) : 0);
-	cJSON_AddNumberToObject(m, "events_per_session", nids ? round(events / nids * 10) / 10 : 0);
+	cJSON_AddNumberToObject(m, "sampledSessions", nids);
+	cJSON_AddNumberToObject(m, "bytesPerSession", nids ? round(bytes / nids) : 0);
+	cJSON_AddNumberToObject(m, "eventsPerSession", nids ? round(events / nids * 10) / 10 : 0);
 	if (events > 0)
-		cJSON_AddNumberToObject(m, "bytes_per_event", round(bytes / events));
-	cJSON_AddNumberToObject(m, "used_memory", isnan(used) ? 0 : used);
+		cJSON_AddNumberToObject(m, "bytesPerEvent", round(bytes / events));
+	cJSON_AddNumberToObject(m, "usedMemory", isnan(used) ? 0 : used);
 	cJSON_AddNumberToObject(m, "limit", isnan(limit) ? 0 : limit);
-	cJSON_AddStringToObject(m, "limit_from", limit_src);
+	cJSON_AddStringToObject(m, "limitFrom", limit_src);
 	if (nids && bytes > 0 && limit > 0 && !isnan(used))
 		/* 80% of the limit, less what the server holds besides */
-		cJSON_AddNumberToObject(j, "sessions_by_memory",
+		cJSON_AddNumberToObject(j, "sessionsByMemory",
 					fmax(0, round((0.8 * limit - used) / (bytes / nids)) + nids));
 	cJSON_AddStringToObject(j, "model",
 				"ops/s at target = u/S with u = min(0.9, 1 - 4.6 S / target) (M/M/1 p99); S = server usec per op from INFO commandstats; sessions by memory = (0.8 limit - used) / bytes per session (MEMORY USAGE)");

@@ -132,7 +132,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	int have_server = 0;
 	cJSON *summary, *cap = NULL, *cmp = NULL, *nodes;
 	char id[40];
-	int rc, regressed = 0;
+	int rc, regressed = 0, old_keys = 0;
 
 	(void)argc;
 	(void)argv;
@@ -144,8 +144,12 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		return cli_usage_error(a, "--requests and --duration both given; a run ends by one of them");
 	if (!o->duration && !o->requests)
 		o->requests = 100000;
-	if (o->compare && sb_baseline_check(o->compare, a->cmd->name, &a->err))
+	if (o->compare && sb_baseline_check(o->compare, a->cmd->name, &old_keys, &a->err))
 		return cli_app_fail(a);
+	if (old_keys) /* once: compare and --svg read it again, silently */
+		cli_warn(a->prog, "the baseline %s has the old key names (latency_ms, runtime_s ...): "
+			 "read for this release only; save a new baseline (sess-bench %s ... > %s)",
+			 o->compare, a->cmd->name, o->compare);
 	if (sb_pictures_check(o, &a->err))
 		return cli_app_fail(a);
 	if ((rc = cli_connect(a)))
@@ -220,7 +224,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		cJSON *ops = cJSON_GetObjectItemCaseSensitive(summary, "ops");
 		if (fig.op >= 0 && fig.ops > 0)
 			cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(ops, sb_op_names[fig.op]),
-						"server_usec_per_op", (double)(long long)(fig.usec_per_op * 1000 + 0.5) / 1000);
+						"serverUsecPerOp", (double)(long long)(fig.usec_per_op * 1000 + 0.5) / 1000);
 		cJSON_AddItemToObject(summary, "server", sb_server_json(&sbefore, &safter, &fig));
 	}
 	sb_server_free(&sbefore);

@@ -172,7 +172,7 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r)
 		cJSON_AddNumberToObject(n, "ops", (double)ops);
 		cJSON_AddNumberToObject(n, "errors", (double)errors);
 		cJSON_AddNumberToObject(n, "opsPerSec", r->elapsed_s > 0 ? (double)ops / r->elapsed_s : 0);
-		lat = cJSON_AddObjectToObject(n, "latency_ms");
+		lat = cJSON_AddObjectToObject(n, "latencyMs");
 		cJSON_AddNumberToObject(lat, "p50", ms(sess_hist_percentile(&all, 50)));
 		cJSON_AddNumberToObject(lat, "p99", ms(sess_hist_percentile(&all, 99)));
 		cJSON_AddNumberToObject(lat, "max", ms(all.max));

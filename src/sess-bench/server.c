@@ -153,8 +153,8 @@ cJSON *sb_server_json(const struct sb_server *before, const struct sb_server *af
 	cJSON_AddNumberToObject(j, "operations", f->ops);
 	cJSON_AddNumberToObject(j, "calls", f->calls);
 	cJSON_AddNumberToObject(j, "usec", f->usec);
-	cJSON_AddNumberToObject(j, "calls_per_op", r3(f->calls_per_op));
-	cJSON_AddNumberToObject(j, "usec_per_op", r3(f->usec_per_op));
+	cJSON_AddNumberToObject(j, "callsPerOp", r3(f->calls_per_op));
+	cJSON_AddNumberToObject(j, "usecPerOp", r3(f->usec_per_op));
 	cmds = cJSON_AddObjectToObject(j, "commands");
 	for (i = 0; i < after->n; i++) {
 		const struct sb_cmdstat *b = find(before, after->v[i].name);
@@ -166,7 +166,7 @@ cJSON *sb_server_json(const struct sb_server *before, const struct sb_server *af
 		c = cJSON_AddObjectToObject(cmds, after->v[i].name);
 		cJSON_AddNumberToObject(c, "calls", calls);
 		cJSON_AddNumberToObject(c, "usec", usec);
-		cJSON_AddNumberToObject(c, "usec_per_call", r3(usec / calls));
+		cJSON_AddNumberToObject(c, "usecPerCall", r3(usec / calls));
 	}
 	return j;
 }
