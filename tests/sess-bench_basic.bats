@@ -300,6 +300,32 @@ bad_keys() {
 		fail "mixed: $(jq -c .server <<<"$sum")"
 }
 
+@test "the server's side is one INFO per master before the run and one after, for the summary, --capacity and all" {
+	local mon=$BATS_TEST_TMPDIR/monitor mpid
+	rcli MONITOR >"$mon" &
+	mpid=$!
+	for _ in $(seq 1 100); do
+		rcli CLIENT LIST | grep -q 'cmd=monitor' && break
+		sleep 0.05
+	done
+	run -0 --separate-stderr bench emit --requests 200 --clients 2 --sessions 3 --interval 0 --capacity
+	rcli ECHO monitor-end >/dev/null
+	for _ in $(seq 1 100); do
+		grep -q 'monitor-end' "$mon" && break
+		sleep 0.05
+	done
+	kill "$mpid"
+	wait "$mpid" || true
+	# every INFO the run sent: the snapshot before and the one after
+	# (INFO cluster aside: the transport asking what the server is)
+	assert_equal "$(grep '"INFO"' "$mon" | grep -vic '"INFO" "cluster"')" 2
+	assert_equal "$(grep -ic '"INFO" "everything"' "$mon")" 2
+	# the INFO before the run is inside the snapshots' difference
+	assert_equal "$(jq -r 'select(.type == "summary") | .server.commands.info.calls' <<<"$output")" 1
+	jq -e 'select(.type == "capacity") | .memory.usedMemory > 0 and .memory.limit > 0 and .server.usecPerOp > 0' \
+		<<<"$output" >/dev/null || fail "capacity without the snapshots' figures: $output"
+}
+
 @test "bad flags: one line naming the fix, exit 64" {
 	run bench emit --threads 5 --clients 2
 	assert_failure 64

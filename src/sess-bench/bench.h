@@ -10,9 +10,10 @@
  *               cleanup of the run's prefix
  *   nodes.c     a Redis Cluster: clients bound to masters, sessions by
  *               master, the per-node line (ops, latency, server time)
-
- *   server.c    the server's time per operation (INFO commandstats
- *               before and after, every master), in every output
+ *   server.c    INFO of every master before and after the run (one
+ *               snapshot each, read once, feeding the summary's "server",
+ *               the per-node line and --capacity), the server's time per
+ *               operation
  *   prefix.c    the run's prefix sessbench:ID (scenario runs, cleanup)
  *   flags.c     redis-benchmark's letters: the old ones they took over,
  *               -q's and --csv's lines
@@ -53,11 +54,6 @@ struct sb_node {
 	struct sess_endpoint ep;
 	long *sess;                  /* indexes into ids (owned) */
 	long nsess;
-	struct sb_srv {              /* INFO before [0] and after [1] the run: */
-		double calls, usec;  /* every command (a script's own ones too) */
-		double scalls, susec; /* EVAL, EVALSHA (their commands' time included) */
-		double cpu;          /* used_cpu_sys + used_cpu_user, seconds */
-	} srv[2];
 };
 
 struct sb_scn {
@@ -166,15 +162,61 @@ int sb_pictures_check(const struct sb_opts *o, struct sess_err *err);
  * or not at all. -1 with err (SESS_E_NOINPUT when writing failed). */
 int sb_pictures_write(const struct sb_scn *s, const struct sb_result *r, struct sess_err *err);
 
+/* ---- server.c ---- */
+
+/* INFO of every master: each one's commands (INFO commandstats: calls and
+ * usec, a script's own commands in their lines too) and its CPU. Start
+ * zeroed; sb_info_free frees what it holds. */
+struct sb_cmdstat { char name[48]; double calls, usec; };
+struct sb_info_node {
+	struct sess_endpoint ep;     /* the master's */
+	struct sb_cmdstat *v;
+	int n, cap;
+	double cpu;                  /* used_cpu_sys + used_cpu_user, seconds */
+	double used_memory, maxmemory, system_memory; /* bytes; NAN not said */
+};
+struct sb_info {
+	struct sb_info_node *node;
+	int n;                       /* masters asked */
+};
+/* One INFO per master of c (all at once), each reply parsed once. 0, or
+ * -1 with err (st then empty). */
+int sb_info_snap(struct sess_conn *c, struct sb_info *st, struct sess_err *err);
+void sb_info_free(struct sb_info *st);
+/* The master at ep in st (st may be NULL), or NULL. */
+const struct sb_info_node *sb_info_at(const struct sb_info *st, const struct sess_endpoint *ep);
+/* What the run cost, summed over the masters: per command (name merged
+ * across masters) and in all. sb_delta_free frees it. */
+struct sb_delta {
+	struct sb_cmdstat *v;
+	int n, cap;
+	int nodes;                   /* masters asked */
+	double calls, usec, cpu;     /* every command's (scripts' inner ones twice) */
+};
+int sb_info_delta(const struct sb_info *before, const struct sb_info *after, struct sb_delta *d);
+void sb_delta_free(struct sb_delta *d);
+/* What the run cost the server: the commands the clients sent (script
+ * calls and the operations' own plain commands; server.c says why), per
+ * operation completed (warmup included: the snapshots bracket it all). */
+struct sb_server_figures {
+	int nodes;
+	double ops, calls, usec, calls_per_op, usec_per_op;
+	int op;                      /* the one kind of operation run, or <0 */
+};
+int sb_server_figures(const struct sb_scn *s, const struct sb_result *r, const struct sb_delta *d,
+		      struct sb_server_figures *f);
+/* The summary's "server" object: the figures and every command's calls,
+ * usec and usec per call (scripts' inner commands included there). */
+cJSON *sb_server_json(const struct sb_delta *d, const struct sb_server_figures *f);
+
 /* ---- capacity.c ---- */
 
-/* INFO commandstats as totals of calls and usec, to diff around a run. */
-struct sb_cmdstats { double calls, usec; };
-int sb_cmdstats(struct sess_conn *c, struct sb_cmdstats *st, struct sess_err *err);
-/* The capacity plan from the run and the server's measured costs. */
+/* The capacity plan from the run and the server's measured costs (d:
+ * every command's calls and usec over the run, every master; after: the
+ * masters' INFO after it, for their memory). */
 int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *r,
-		const struct sb_cmdstats *before, const struct sb_cmdstats *after,
-		cJSON **out, struct sess_err *err);
+		const struct sb_delta *d, const struct sb_info *after, cJSON **out,
+		struct sess_err *err);
 /* Delete every key under prefix (our own run's); *deleted counts them. */
 int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct sess_err *err);
 
@@ -185,43 +227,16 @@ int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct se
  * scenario whose operations span masters, or too few sessions or clients
  * to load every master). Nothing on one server. */
 int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *err);
-/* INFO commandstats of every master, before (which 0) or after (1). */
-int sb_nodes_cmdstats(struct sb_scn *s, struct sess_conn *conn, int which, struct sess_err *err);
-/* The per-node line {"type":"nodes",...}; NULL on one server. */
-cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r);
+/* The per-node line {"type":"nodes",...}; NULL on one server. Each
+ * master's server time from its INFO before and after (NULL, or a master
+ * missing from them: no "server" for it). */
+cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
+		     const struct sb_info *before, const struct sb_info *after);
 void sb_nodes_free(struct sb_scn *s);
 /* UNLINK the keys of a SCAN page on a cluster conn c: one command a key,
  * pipelined (they live in many slots); *deleted counts them. */
 int sb_nodes_unlink(struct sess_conn *c, const redisReply *page, long *deleted,
 		    struct sess_err *err);
-
-/* ---- server.c ---- */
-
-/* INFO commandstats per command, summed over the masters. Start zeroed;
- * sb_server_free frees what it holds. */
-struct sb_cmdstat { char name[48]; double calls, usec; };
-struct sb_server {
-	struct sb_cmdstat *v;
-	int n, cap;
-	int nodes;                   /* masters asked */
-};
-int sb_server_snap(struct sess_conn *c, struct sb_server *st, struct sess_err *err);
-void sb_server_free(struct sb_server *st);
-/* What the run cost the server: the commands the clients sent (script
- * calls and the operations' own plain commands; server.c says why), per
- * operation completed (warmup included: the snapshots bracket it all). */
-struct sb_server_figures {
-	int nodes;
-	double ops, calls, usec, calls_per_op, usec_per_op;
-	int op;                      /* the one kind of operation run, or <0 */
-};
-int sb_server_figures(const struct sb_scn *s, const struct sb_result *r,
-		      const struct sb_server *before, const struct sb_server *after,
-		      struct sb_server_figures *f);
-/* The summary's "server" object: the figures and every command's calls,
- * usec and usec per call (scripts' inner commands included there). */
-cJSON *sb_server_json(const struct sb_server *before, const struct sb_server *after,
-		      const struct sb_server_figures *f);
 
 /* ---- prefix.c ---- */
 

@@ -2,11 +2,13 @@
  * costs, and the cleanup of the run's own keys.
  *
  * Costs come from the server, not from constants: the server time per
- * operation is INFO commandstats' usec around the run divided by the
+ * operation is INFO commandstats' usec around the run (every command's,
+ * every master's: server.c's snapshots) divided by the
  * operations the run completed (Redis runs commands on one thread, so its
  * time per operation bounds the rate); memory per session is MEMORY USAGE
  * of a sample of the run's sessions' keys; the memory limit is maxmemory,
- * or the machine's memory (INFO total_system_memory) when none is set.
+ * or the machine's memory (INFO total_system_memory) when none is set
+ * (on a cluster, used memory and limits summed over the masters).
  * Latency at a load: a single server thread is a queue; with service time
  * S at utilisation u an M/M/1 queue's p99 sojourn is about 4.6 S / (1 - u),
  * so the highest load that keeps p99 under the target T is
@@ -25,36 +27,6 @@
 
 #define SAMPLE 100
 
-int sb_cmdstats(struct sess_conn *c, struct sb_cmdstats *st, struct sess_err *err)
-{
-	redisReply *r = sess_conn_cmdf(c, err, "INFO commandstats");
-	const char *p;
-
-	st->calls = st->usec = 0;
-	if (!r)
-		return -1;
-	/* cmdstat_NAME:calls=N,usec=N,... */
-	for (p = r->type == REDIS_REPLY_STRING ? r->str : ""; (p = strstr(p, "cmdstat_")); p++) {
-		const char *c1 = strstr(p, "calls="), *u = strstr(p, "usec="), *nl = strchr(p, '\n');
-		if (c1 && u && (!nl || (c1 < nl && u < nl))) {
-			st->calls += strtod(c1 + 6, NULL);
-			st->usec += strtod(u + 5, NULL);
-		}
-	}
-	freeReplyObject(r);
-	return 0;
-}
-
-static double info_num(const char *info, const char *field)
-{
-	char key[64];
-	const char *p;
-
-	snprintf(key, sizeof key, "\n%s:", field);
-	p = strstr(info, key);
-	return p ? strtod(p + strlen(key), NULL) : NAN;
-}
-
 static long long mem_usage(struct sess_conn *c, const char *key, struct sess_err *err)
 {
 	redisReply *r = sess_conn_cmdf(c, err, "MEMORY USAGE %s SAMPLES 0", key);
@@ -68,8 +40,8 @@ static long long mem_usage(struct sess_conn *c, const char *key, struct sess_err
 }
 
 int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *res,
-		const struct sb_cmdstats *before, const struct sb_cmdstats *after,
-		cJSON **out, struct sess_err *err)
+		const struct sb_delta *d, const struct sb_info *after, cJSON **out,
+		struct sess_err *err)
 {
 	const struct sb_opts *o = s->o;
 	char pattern[SESS_KEY_MAX + 8], key[SESS_KEY_MAX];
@@ -77,7 +49,8 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	struct sess_scan it;
 	const redisReply *page;
 	int nids = 0, i, more = 0;
-	double bytes = 0, events = 0, used, maxmem, sysmem, limit, S, u, T, ops_s, n_ops;
+	double bytes = 0, events = 0, used, limit, S, u, T, ops_s, n_ops;
+	int nmax;
 	const char *limit_src;
 	redisReply *r;
 	cJSON *j, *m, *srv;
@@ -116,17 +89,21 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 		freeReplyObject(r);
 	}
 	(void)key;
-	if (!(r = sess_conn_cmdf(ctx->conn, err, "INFO memory")))
-		return -1;
-	used = info_num(r->str ? r->str : "", "used_memory");
-	maxmem = info_num(r->str ? r->str : "", "maxmemory");
-	sysmem = info_num(r->str ? r->str : "", "total_system_memory");
-	freeReplyObject(r);
-	limit = maxmem > 0 ? maxmem : sysmem;
-	limit_src = maxmem > 0 ? "maxmemory" : "total_system_memory";
+	/* the masters' memory from their INFO after the run (server.c),
+	 * summed: a standalone server is its one master */
+	used = limit = 0;
+	nmax = 0;
+	for (i = 0; i < after->n; i++) {
+		const struct sb_info_node *mi = &after->node[i];
+		used += mi->used_memory;
+		limit += mi->maxmemory > 0 ? mi->maxmemory : mi->system_memory;
+		nmax += mi->maxmemory > 0;
+	}
+	limit_src = nmax == after->n ? "maxmemory" : nmax ? "maxmemory, else total_system_memory"
+						       : "total_system_memory";
 
 	n_ops = (double)res->all_ops;
-	S = n_ops > 0 ? (after->usec - before->usec) / n_ops / 1e6 : NAN; /* seconds per op */
+	S = n_ops > 0 ? d->usec / n_ops / 1e6 : NAN; /* seconds per op */
 	T = (double)o->target_ms / 1000.0;
 	u = S > 0 ? 1.0 - 4.6 * S / T : NAN;
 	if (u > 0.9)
@@ -140,7 +117,7 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	srv = cJSON_AddObjectToObject(j, "server");
 	cJSON_AddNumberToObject(srv, "usecPerOp", S > 0 ? round(S * 1e8) / 100.0 : 0);
 	cJSON_AddNumberToObject(srv, "commandsPerOp",
-				n_ops > 0 ? round((after->calls - before->calls) / n_ops * 100) / 100 : 0);
+				n_ops > 0 ? round(d->calls / n_ops * 100) / 100 : 0);
 	cJSON_AddNumberToObject(srv, "utilisationAtTarget", u > 0 ? round(u * 1000) / 1000 : 0);
 	cJSON_AddNumberToObject(j, "opsPerSecAtTarget", round(ops_s));
 	if (!strcmp(s->name, "agents")) /* of each agent's cycle, --events are emits */

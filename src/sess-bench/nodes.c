@@ -75,56 +75,23 @@ int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *er
 	return 0;
 }
 
-/* INFO commandstats and cpu of conn into v. */
-static int srv_info(struct sess_conn *conn, struct sb_srv *v, struct sess_err *err)
+/* The scripts' calls and usec in m (EVAL, EVALSHA, FCALL: their
+ * commands' time included), and every command's. */
+static void srv_sums(const struct sb_info_node *m, double *calls, double *usec, double *scalls,
+		     double *susec)
 {
-	redisReply *r = sess_conn_cmdf(conn, err, "INFO everything");
-	const char *p, *info;
+	int k;
 
-	memset(v, 0, sizeof *v);
-	if (!r)
-		return -1;
-	info = r->type == REDIS_REPLY_STRING ? r->str : "";
-	/* cmdstat_NAME:calls=N,usec=N,... */
-	for (p = info; (p = strstr(p, "cmdstat_")); p++) {
-		const char *c1 = strstr(p, "calls="), *u = strstr(p, "usec="), *nl = strchr(p, '\n');
-		int script = !strncmp(p, "cmdstat_eval:", 13) || !strncmp(p, "cmdstat_evalsha:", 16) ||
-			     !strncmp(p, "cmdstat_fcall:", 14);
-		if (c1 && u && (!nl || (c1 < nl && u < nl))) {
-			v->calls += strtod(c1 + 6, NULL);
-			v->usec += strtod(u + 5, NULL);
-			if (script) {
-				v->scalls += strtod(c1 + 6, NULL);
-				v->susec += strtod(u + 5, NULL);
-			}
+	*calls = *usec = *scalls = *susec = 0;
+	for (k = 0; k < m->n; k++) {
+		const char *nm = m->v[k].name;
+		*calls += m->v[k].calls;
+		*usec += m->v[k].usec;
+		if (!strcmp(nm, "eval") || !strcmp(nm, "evalsha") || !strcmp(nm, "fcall")) {
+			*scalls += m->v[k].calls;
+			*susec += m->v[k].usec;
 		}
 	}
-	if ((p = strstr(info, "\nused_cpu_sys:")))
-		v->cpu += strtod(p + 14, NULL);
-	if ((p = strstr(info, "\nused_cpu_user:")))
-		v->cpu += strtod(p + 15, NULL);
-	freeReplyObject(r);
-	return 0;
-}
-
-int sb_nodes_cmdstats(struct sb_scn *s, struct sess_conn *conn, int which, struct sess_err *err)
-{
-	int i, m;
-
-	if (!s->nnodes)
-		return 0;
-	if ((m = sess_cluster_masters(conn, err)) < 0)
-		return -1;
-	for (i = 0; i < m; i++) {
-		struct sess_conn *mc = sess_cluster_master(conn, i, err);
-		struct sb_srv v;
-		int k;
-		if (!mc || srv_info(mc, &v, err))
-			return -1;
-		if ((k = master_of(s, &mc->ep)) >= 0)
-			s->nodes[k].srv[which] = v;
-	}
-	return 0;
 }
 
 static double ms(uint64_t ns)
@@ -132,7 +99,8 @@ static double ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r)
+cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
+		     const struct sb_info *before, const struct sb_info *after)
 {
 	cJSON *j, *arr;
 	uint64_t most = 0, least = UINT64_MAX;
@@ -151,13 +119,18 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r)
 		cJSON *n = cJSON_CreateObject(), *lat, *srv;
 		char where[300];
 		uint64_t ops = 0, errors = 0;
-		const struct sb_srv *v0 = &s->nodes[i].srv[0], *v1 = &s->nodes[i].srv[1];
-		/* a script's commands are counted in its own time too: the
-		 * scripts' time when the run called scripts, else every command's */
-		int scripts = v1->scalls > v0->scalls;
-		double usec = scripts ? v1->susec - v0->susec : v1->usec - v0->usec;
-		double calls = scripts ? v1->scalls - v0->scalls : v1->calls - v0->calls;
-		double cpu = v1->cpu - v0->cpu;
+		const struct sb_info_node *m0 = sb_info_at(before, &s->nodes[i].ep);
+		const struct sb_info_node *m1 = sb_info_at(after, &s->nodes[i].ep);
+		double c0, u0, sc0, su0, c1, u1, sc1, su1, usec = 0, calls = 0, cpu = 0;
+		if (m0 && m1) {
+			/* a script's commands are counted in its own time too: the
+			 * scripts' time when the run called scripts, else every command's */
+			srv_sums(m0, &c0, &u0, &sc0, &su0);
+			srv_sums(m1, &c1, &u1, &sc1, &su1);
+			usec = sc1 > sc0 ? su1 - su0 : u1 - u0;
+			calls = sc1 > sc0 ? sc1 - sc0 : c1 - c0;
+			cpu = m1->cpu - m0->cpu;
+		}
 		sess_hist_init(&all);
 		for (op = 0; op < SB_NOPS; op++) {
 			sess_hist_merge(&all, &st->hist[op]);
@@ -178,13 +151,15 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r)
 		cJSON_AddNumberToObject(lat, "max", ms(all.max));
 		/* the server's time: its commands' (INFO commandstats) and its
 		 * process's CPU (reading and writing sockets too) */
-		srv = cJSON_AddObjectToObject(n, "server");
-		cJSON_AddNumberToObject(srv, "calls", calls);
-		cJSON_AddNumberToObject(srv, "usec", usec);
-		cJSON_AddNumberToObject(srv, "usecPerOp", ops ? usec / (double)ops : 0);
-		cJSON_AddNumberToObject(srv, "cpuSec", cpu);
-		cJSON_AddNumberToObject(srv, "cpuUsecPerOp", ops ? cpu * 1e6 / (double)ops : 0);
-		cJSON_AddNumberToObject(srv, "busy", r->elapsed_s > 0 ? cpu / r->elapsed_s : 0);
+		if (m0 && m1) {
+			srv = cJSON_AddObjectToObject(n, "server");
+			cJSON_AddNumberToObject(srv, "calls", calls);
+			cJSON_AddNumberToObject(srv, "usec", usec);
+			cJSON_AddNumberToObject(srv, "usecPerOp", ops ? usec / (double)ops : 0);
+			cJSON_AddNumberToObject(srv, "cpuSec", cpu);
+			cJSON_AddNumberToObject(srv, "cpuUsecPerOp", ops ? cpu * 1e6 / (double)ops : 0);
+			cJSON_AddNumberToObject(srv, "busy", r->elapsed_s > 0 ? cpu / r->elapsed_s : 0);
+		}
 		cJSON_AddItemToArray(arr, n);
 		if (ops > most)
 			most = ops;
