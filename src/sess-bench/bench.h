@@ -49,11 +49,17 @@ struct sb_opts {
 
 /* ---- scenario.c ---- */
 
-/* A cluster's master (nodes.c): the sessions whose slots it serves. */
+#define SB_LIST_PAGE 50 /* rows per list: a page a user would read */
+
+/* A cluster's master (nodes.c): the sessions whose slots it serves, and
+ * its part of a list (nodes.c says what that is), built once. */
 struct sb_node {
 	struct sess_endpoint ep;
 	long *sess;                  /* indexes into ids (owned) */
 	long nsess;
+	char *list_cmd;              /* list: its commands, wire format (owned) */
+	size_t list_len;
+	int list_slots, list_tags, list_rows; /* EXISTS, ZRANGE, HMGET in it */
 };
 
 struct sb_scn {
@@ -70,6 +76,7 @@ struct sb_scn {
 	int per_slot;                /* a cluster: each session's companions are its slot's */
 	struct sb_node *nodes;       /* a cluster: its masters (nodes.c), else NULL */
 	int nnodes;
+	short *slot_master;          /* a cluster: slot -> index into nodes (owned) */
 	int scripts;                 /* enum sess_script_mode the setup chose (the clients' too) */
 };
 
@@ -222,11 +229,15 @@ int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct se
 
 /* ---- nodes.c ---- */
 
-/* After sb_scn_setup, on a cluster (s->per_slot): the masters and the
- * sessions each serves, clients spread over them (SESS_E_USAGE for a
- * scenario whose operations span masters, or too few sessions or clients
- * to load every master). Nothing on one server. */
+/* After sb_scn_setup, on a cluster (s->per_slot): the masters, the
+ * sessions each serves, clients spread over them, and each master's part
+ * of a list (SESS_E_USAGE for too few sessions or clients to load every
+ * master). Nothing on one server. */
 int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *err);
+/* create on a cluster: the id of client c's batch entry i, made to hash
+ * to a slot of the client's master (into id, sz bytes). */
+void sb_nodes_create_id(const struct sb_scn *s, const struct sb_client *c, long i, char *id,
+			size_t sz);
 /* The per-node line {"type":"nodes",...}; NULL on one server. Each
  * master's server time from its INFO before and after (NULL, or a master
  * missing from them: no "server" for it). */

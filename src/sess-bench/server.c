@@ -10,7 +10,8 @@
  * and in the script's call. The time per operation therefore sums only
  * what the clients send: the script calls (EVAL*, EVALSHA*, FCALL*) and
  * the plain commands the run's operations send themselves (get: HGETALL,
- * PTTL; list: ZREVRANGE, HMGET). In a mixed run a plain command a script
+ * PTTL; list: ZREVRANGE, HMGET, on a cluster EXISTS, ZRANGE, HMGET: see
+ * nodes.c). In a mixed run a plain command a script
  * also calls (HMGET) is counted whole: then the figure is an upper bound;
  * the per-command lines show each. The snapshots bracket the whole run,
  * warmup included, so the time is divided by every operation completed
@@ -200,9 +201,12 @@ static int top_level(const struct sb_scn *s, const struct sb_result *r, const ch
 	if (sb_stats_count(&r->total, SB_GET) || !strcmp(s->name, "get"))
 		if (!strcmp(name, "hgetall") || !strcmp(name, "pttl"))
 			return 1;
-	if (sb_stats_count(&r->total, SB_LIST) || !strcmp(s->name, "list"))
-		if (!strcmp(name, "zrevrange") || !strcmp(name, "hmget"))
+	if (sb_stats_count(&r->total, SB_LIST) || !strcmp(s->name, "list")) {
+		if (!strcmp(name, "hmget") || !strcmp(name, s->nnodes ? "zrange" : "zrevrange"))
 			return 1;
+		if (s->nnodes && !strcmp(name, "exists")) /* a cluster's: nodes.c */
+			return 1;
+	}
 	return 0;
 }
 
