@@ -22,8 +22,8 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 		assert_equal "$(jq -r .scenario <<<"$sum")" "$s"
 		assert_equal "$(jq -r .total.count <<<"$sum")" 200
 		assert_equal "$(jq -r .total.errors <<<"$sum")" 0
-		for p in p50 p90 p99 p99.9 max; do
-			[ "$(jq -r ".total.latency_ms[\"$p\"] > 0" <<<"$sum")" = true ] || fail "$s: no $p"
+		for p in p50 p90 p99 p999 max; do
+			[ "$(jq -r ".total.latencyMs[\"$p\"] > 0" <<<"$sum")" = true ] || fail "$s: no $p"
 		done
 		[ "$(jq -r .cleanup.deleted <<<"$sum")" -gt 0 ] || fail "$s: nothing deleted"
 		assert_equal "$(rcli DBSIZE)" 0
@@ -84,7 +84,7 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 	n=$(echo "$output" | jq -r 'select(.type == "interval") | .ops.emit.count' | wc -l)
 	[ "$n" -ge 2 ] || fail "only $n interval lines"
 	assert_equal "$(echo "$output" | tail -1 | jq -r .type)" summary
-	assert_equal "$(summary | jq -r .config.duration_s)" 1
+	assert_equal "$(summary | jq -r .config.durationSec)" 1
 }
 
 @test "--compare: the same run passes, a much faster baseline is a regression (exit 1)" {
@@ -96,7 +96,7 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 	assert_success
 	assert_equal "$(echo "$output" | jq -r 'select(.type == "compare") | .ok')" true
 	# a baseline 1000x faster with a p99 1000x lower
-	jq -c 'if .type == "summary" then .ops.get.rate *= 1000 | .ops.get.latency_ms.p99 /= 1000 else . end' \
+	jq -c 'if .type == "summary" then .ops.get.rate *= 1000 | .ops.get.latencyMs.p99 /= 1000 else . end' \
 		"$BATS_TEST_TMPDIR/base.json" >"$BATS_TEST_TMPDIR/fast.json"
 	run bench get --requests 300 --interval 0 --compare "$BATS_TEST_TMPDIR/fast.json" --max-regression 10
 	assert_failure 1
@@ -104,6 +104,83 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 	assert_equal "$(jq -r .ok <<<"$cmp")" false
 	assert_equal "$(jq -r '.regressions | length' <<<"$cmp")" 2
 	assert_output --partial "slower than the baseline"
+}
+
+# bad_keys FILE: the keys of FILE's JSON lines that are not camelCase
+# (^[a-z][a-zA-Z0-9]*$). Keys that are data are left out: the Redis
+# command names under "server.commands" (cmdstat names: "client|info",
+# "eval_ro") and the error kinds under the summary's "errors" (the
+# documented snake_case codes). Operation names ("ops", "ratio") are
+# checked: they are camelCase words (create, emit, get, list ...).
+bad_keys() {
+	jq -r '(if (.server.commands | type) == "object" then .server.commands |= [.[]] else . end)
+		| (if (.errors | type) == "object" then .errors |= [.[]] else . end)
+		| [paths | .[] | strings] | .[]' "$1" | sort -u | grep -v '^[a-z][a-zA-Z0-9]*$' || true
+}
+
+@test "JSON keys: camelCase in every line (the first, interval, summary, capacity, compare), data keys aside" {
+	local out=$BATS_TEST_TMPDIR/all.json
+	run -0 --separate-stderr bench emit --requests 600 --sessions 5 --clients 2 --interval 10 --capacity --warmup 0
+	echo "$output" >"$out"
+	echo "$output" >"$BATS_TEST_TMPDIR/base.json"
+	run -0 --separate-stderr bench emit --requests 300 --sessions 5 --clients 2 --interval 0 \
+		--compare "$BATS_TEST_TMPDIR/base.json" --max-regression 1000000
+	echo "$output" >>"$out"
+	run -0 --separate-stderr bench create --requests 20 --batch 3 --clients 2 --interval 0
+	echo "$output" >>"$out"
+	run -0 --separate-stderr bench mixed --duration 1 --clients 2 --sessions 5 --think 5 --interval 0 \
+		--ratio emit=5,get=2,list=1,checkpoint=2
+	echo "$output" >>"$out"
+	# every kind of line and the keys that were snake_case are there
+	assert_equal "$(jq -r .type "$out" | sort -u | paste -sd' ' -)" "capacity compare interval run summary"
+	for k in latencyMs p999 runtimeSec durationSec warmupSec thinkMs sessionsPerSec serverUsecPerOp \
+		callsPerOp usecPerOp usecPerCall p50Ms p99Ms maxRegressionPct rateChangePct p99ChangePct \
+		targetP99Ms commandsPerOp opsPerSecAtTarget bytesPerSession usedMemory limitFrom; do
+		[ "$(jq -r --arg k "$k" '[paths | .[-1] | select(. == $k)] | length' "$out" | paste -sd+ - | bc)" -gt 0 ] ||
+			fail "no key $k in the output"
+	done
+	assert_equal "$(bad_keys "$out")" ""
+}
+
+@test "--compare: a baseline saved with the old snake_case keys (test data) compares as before, said once on stderr" {
+	local old=$SESSKIT_SRCDIR/tests/data/sess-bench-old-keys.json
+	# the test data: a get run's output written by sess-bench before the
+	# keys were camelCase (latency_ms, runtime_s, p99.9, usec_per_op)
+	jq -e 'select(.type == "summary") | .ops.get.latency_ms["p99.9"] > 0 and .runtime_s > 0 and (has("runtimeSec") | not)' \
+		"$old" >/dev/null || fail "the test data is not an old-keys summary"
+	# new: the same file with its keys renamed as the man page lists them
+	jq -c 'def ren: if type == "object" then with_entries(.key |= ({"latency_ms": "latencyMs", "p99.9": "p999",
+		"runtime_s": "runtimeSec", "warmup_s": "warmupSec", "server_usec_per_op": "serverUsecPerOp",
+		"calls_per_op": "callsPerOp", "usec_per_op": "usecPerOp", "usec_per_call": "usecPerCall"}[.] // .)
+		| .value |= ren) elif type == "array" then map(ren) else . end; ren' "$old" >"$BATS_TEST_TMPDIR/new.json"
+	assert_equal "$(bad_keys "$BATS_TEST_TMPDIR/new.json")" ""
+	for v in old new; do
+		f=$old
+		[ $v = old ] || f=$BATS_TEST_TMPDIR/new.json
+		# far slower than any run: passes, each figure compared
+		jq -c 'if .type == "summary" then .ops.get.rate = 1
+			| if .ops.get.latency_ms then .ops.get.latency_ms.p99 = 1e6 else .ops.get.latencyMs.p99 = 1e6 end
+			else . end' "$f" >"$BATS_TEST_TMPDIR/slow.json"
+		run -0 --separate-stderr bench get --requests 300 --clients 2 --interval 0 \
+			--compare "$BATS_TEST_TMPDIR/slow.json" --svg "$BATS_TEST_TMPDIR/$v.svg"
+		cmp=$(jq -c 'select(.type == "compare")' <<<"$output")
+		[ "$(jq -r '.ok and .regressions == [] and .ops.get.rateChangePct > 0 and .ops.get.p99ChangePct < 0' <<<"$cmp")" = true ] ||
+			fail "$v: $cmp"
+		# the baseline's dashed line: p50, p90, p99, p99.9 and max (5 points)
+		assert_equal "$(grep 'stroke-dasharray' "$BATS_TEST_TMPDIR/$v.svg" | grep -o 'points="[^"]*"' | tr ' ' '\n' | wc -l)" 5
+		if [ $v = old ]; then
+			assert_equal "${#stderr_lines[@]}" 1
+			assert_equal "$(grep -c 'has the old key names' <<<"$stderr")" 1
+		else
+			assert_equal "$stderr" ""
+		fi
+		# far faster: both figures regress, as with a new baseline
+		jq -c 'if .type == "summary" then .ops.get.rate *= 1e6 | if .ops.get.latency_ms then .ops.get.latency_ms.p99 /= 1e6 else .ops.get.latencyMs.p99 /= 1e6 end else . end' \
+			"$f" >"$BATS_TEST_TMPDIR/fast.json"
+		run -1 --separate-stderr bench get --requests 300 --clients 2 --interval 0 --compare "$BATS_TEST_TMPDIR/fast.json"
+		cmp=$(jq -c 'select(.type == "compare")' <<<"$output")
+		assert_equal "$(jq -r '.regressions | map(split(" ")[0:2] | join(" ")) | join(",")' <<<"$cmp")" "get rate,get p99"
+	done
 }
 
 @test "--compare: a missing, malformed or other-scenario baseline is one clear line, before any load" {
@@ -127,7 +204,7 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 	assert_success
 	echo "$output" | grep '^{' >"$BATS_TEST_TMPDIR/base.json"
 	for edit in '.ops.get.rate = 0' '.ops.get.rate = -5' '.ops.get.rate = "fast"' '.ops = {}' \
-		'.ops.get.latency_ms.p99 = "slow"' '.ops.get = 7'; do
+		'.ops.get.latencyMs.p99 = "slow"' '.ops.get = 7'; do
 		jq -c "if .type == \"summary\" then $edit else . end" "$BATS_TEST_TMPDIR/base.json" \
 			>"$BATS_TEST_TMPDIR/b.json"
 		rcli FLUSHALL >/dev/null
@@ -136,7 +213,7 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 		assert_equal "${#lines[@]}" 1
 		case $edit in
 		'.ops = {}') assert_output --partial '"ops" is empty' ;;
-		*p99*) assert_output --partial 'ops.get.latency_ms.p99' ;;
+		*p99*) assert_output --partial 'ops.get.latencyMs.p99' ;;
 		'.ops.get = 7') assert_output --partial 'ops.get must be an object' ;;
 		*) assert_output --partial 'ops.get.rate' ;;
 		esac
@@ -179,7 +256,7 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 	run bench get --rate 200 --duration 2 --clients 1 --interval 0
 	wait
 	assert_success
-	p90=$(summary | jq -r '.ops.get.latency_ms.p90')
+	p90=$(summary | jq -r '.ops.get.latencyMs.p90')
 	[ "$(echo "$p90 > 30" | bc)" = 1 ] || fail "p90 $p90 ms hides the stall (coordinated omission)"
 }
 
@@ -188,7 +265,7 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 	assert_success
 	cap=$(echo "$output" | jq -c 'select(.type == "capacity")')
 	[ -n "$cap" ] || fail "no capacity line"
-	[ "$(jq -r '.server.usec_per_op > 0 and .ops_per_s_at_target > 0 and .memory.bytes_per_session > 0 and .sessions_by_memory > 0 and .memory.events_per_session > 0' <<<"$cap")" = true ] ||
+	[ "$(jq -r '.server.usecPerOp > 0 and .opsPerSecAtTarget > 0 and .memory.bytesPerSession > 0 and .sessionsByMemory > 0 and .memory.eventsPerSession > 0' <<<"$cap")" = true ] ||
 		fail "missing measurements: $cap"
 	assert_equal "$(rcli DBSIZE)" 0
 }
@@ -203,24 +280,50 @@ summary() { echo "$output" | grep '^{' | jq -c 'select(.type == "summary")'; }
 	# one script call per emit: what the clients sent, counted by the server
 	assert_equal "$(jq -r '[.server.commands | to_entries[] | select(.key | test("^(evalsha|eval|fcall)$")) | .value.calls] | add' <<<"$sum")" 300
 	assert_equal "$(jq -r .server.calls <<<"$sum")" 300
-	assert_equal "$(jq -r .server.calls_per_op <<<"$sum")" 1
+	assert_equal "$(jq -r .server.callsPerOp <<<"$sum")" 1
 	# plausible: above 0, the script's usec over its calls, and no more
 	# than the run's wall time on one server thread
-	[ "$(jq -r '.server.usec_per_op > 0 and .ops.emit.server_usec_per_op == .server.usec_per_op' <<<"$sum")" = true ] ||
+	[ "$(jq -r '.server.usecPerOp > 0 and .ops.emit.serverUsecPerOp == .server.usecPerOp' <<<"$sum")" = true ] ||
 		fail "no server time: $(jq -c .server <<<"$sum")"
-	[ "$(jq -r '.server.usec <= .runtime_s * 1e6' <<<"$sum")" = true ] || fail "more server time than the run took"
+	[ "$(jq -r '.server.usec <= .runtimeSec * 1e6' <<<"$sum")" = true ] || fail "more server time than the run took"
 	# the commands the script runs are listed too (counted by Redis in both)
 	[ "$(jq -r '.server.commands.rpush.calls' <<<"$sum")" -ge 300 ] || fail "no RPUSH counted"
 	# get: its two plain commands per operation
 	run -0 bench get --clients 2 --requests 100 --sessions 3 --interval 0
 	sum=$(summary)
-	assert_equal "$(jq -r .server.calls_per_op <<<"$sum")" 2
+	assert_equal "$(jq -r .server.callsPerOp <<<"$sum")" 2
 	assert_equal "$(jq -r '.server.commands.hgetall.calls' <<<"$sum")" 100
 	# several kinds of operation: the run's figure, none per kind
 	run -0 bench mixed --ratio emit=1,get=1 --think 0 --requests 100 --interval 0
 	sum=$(summary)
-	[ "$(jq -r '.server.usec_per_op > 0 and (.ops.emit | has("server_usec_per_op") | not)' <<<"$sum")" = true ] ||
+	[ "$(jq -r '.server.usecPerOp > 0 and (.ops.emit | has("serverUsecPerOp") | not)' <<<"$sum")" = true ] ||
 		fail "mixed: $(jq -c .server <<<"$sum")"
+}
+
+@test "the server's side is one INFO per master before the run and one after, for the summary, --capacity and all" {
+	local mon=$BATS_TEST_TMPDIR/monitor mpid
+	rcli MONITOR >"$mon" &
+	mpid=$!
+	for _ in $(seq 1 100); do
+		rcli CLIENT LIST | grep -q 'cmd=monitor' && break
+		sleep 0.05
+	done
+	run -0 --separate-stderr bench emit --requests 200 --clients 2 --sessions 3 --interval 0 --capacity
+	rcli ECHO monitor-end >/dev/null
+	for _ in $(seq 1 100); do
+		grep -q 'monitor-end' "$mon" && break
+		sleep 0.05
+	done
+	kill "$mpid"
+	wait "$mpid" || true
+	# every INFO the run sent: the snapshot before and the one after
+	# (INFO cluster aside: the transport asking what the server is)
+	assert_equal "$(grep '"INFO"' "$mon" | grep -vic '"INFO" "cluster"')" 2
+	assert_equal "$(grep -ic '"INFO" "everything"' "$mon")" 2
+	# the INFO before the run is inside the snapshots' difference
+	assert_equal "$(jq -r 'select(.type == "summary") | .server.commands.info.calls' <<<"$output")" 1
+	jq -e 'select(.type == "capacity") | .memory.usedMemory > 0 and .memory.limit > 0 and .server.usecPerOp > 0' \
+		<<<"$output" >/dev/null || fail "capacity without the snapshots' figures: $output"
 }
 
 @test "bad flags: one line naming the fix, exit 64" {

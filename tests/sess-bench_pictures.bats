@@ -136,7 +136,7 @@ EOF
 	assert_equal "$total" "$(jq -r .total.count <<<"$sum")"
 	# the distribution's median is the summary's p50 (one histogram)
 	p50=$(awk '$2 == "0.500000" { print $1 + 0 }' "$T/h/emit.hgrm")
-	assert_equal "$p50" "$(jq -r '.ops.emit.latency_ms.p50' <<<"$sum")"
+	assert_equal "$p50" "$(jq -r '.ops.emit.latencyMs.p50' <<<"$sum")"
 }
 
 @test "--svg FILE: well-formed, renders to an 800x480 PNG that is not blank" {

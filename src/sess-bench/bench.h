@@ -10,9 +10,10 @@
  *               cleanup of the run's prefix
  *   nodes.c     a Redis Cluster: clients bound to masters, sessions by
  *               master, the per-node line (ops, latency, server time)
-
- *   server.c    the server's time per operation (INFO commandstats
- *               before and after, every master), in every output
+ *   server.c    INFO of every master before and after the run (one
+ *               snapshot each, read once, feeding the summary's "server",
+ *               the per-node line and --capacity), the server's time per
+ *               operation
  *   prefix.c    the run's prefix sessbench:ID (scenario runs, cleanup)
  *   flags.c     redis-benchmark's letters: the old ones they took over,
  *               -q's and --csv's lines
@@ -48,16 +49,17 @@ struct sb_opts {
 
 /* ---- scenario.c ---- */
 
-/* A cluster's master (nodes.c): the sessions whose slots it serves. */
+#define SB_LIST_PAGE 50 /* rows per list: a page a user would read */
+
+/* A cluster's master (nodes.c): the sessions whose slots it serves, and
+ * its part of a list (nodes.c says what that is), built once. */
 struct sb_node {
 	struct sess_endpoint ep;
 	long *sess;                  /* indexes into ids (owned) */
 	long nsess;
-	struct sb_srv {              /* INFO before [0] and after [1] the run: */
-		double calls, usec;  /* every command (a script's own ones too) */
-		double scalls, susec; /* EVAL, EVALSHA (their commands' time included) */
-		double cpu;          /* used_cpu_sys + used_cpu_user, seconds */
-	} srv[2];
+	char *list_cmd;              /* list: its commands, wire format (owned) */
+	size_t list_len;
+	int list_slots, list_tags, list_rows; /* EXISTS, ZRANGE, HMGET in it */
 };
 
 struct sb_scn {
@@ -74,6 +76,7 @@ struct sb_scn {
 	int per_slot;                /* a cluster: each session's companions are its slot's */
 	struct sb_node *nodes;       /* a cluster: its masters (nodes.c), else NULL */
 	int nnodes;
+	short *slot_master;          /* a cluster: slot -> index into nodes (owned) */
 	int scripts;                 /* enum sess_script_mode the setup chose (the clients' too) */
 };
 
@@ -144,11 +147,14 @@ void sb_status_line(const struct sb_stats *iv, double t_s, double dt_s);
 /* Compare summary with the baseline file's summary: the verdict object
  * ("regressions": [...]); *regressed set. -1 with err: the file is
  * missing (SESS_E_NOINPUT) or not a sess-bench summary (SESS_E_DATA). */
-/* The same checks before the run: the file has a summary of scenario. */
-int sb_baseline_check(const char *path, const char *scenario, struct sess_err *err);
+/* The same checks before the run: the file has a summary of scenario;
+ * *old (may be NULL) set when it has the old snake_case key names. */
+int sb_baseline_check(const char *path, const char *scenario, int *old, struct sess_err *err);
 /* The last summary line of a file of sess-bench output (the caller
- * deletes it); -1 with err as sb_compare's. */
-int sb_baseline_load(const char *path, cJSON **out, struct sess_err *err);
+ * deletes it), its keys under their names now: the old snake_case ones
+ * (latency_ms, runtime_s, p99.9 ...) are read for one release and *old
+ * (may be NULL) is set when there were any. -1 with err as sb_compare's. */
+int sb_baseline_load(const char *path, cJSON **out, int *old, struct sess_err *err);
 int sb_compare(const cJSON *summary, const char *path, double max_pct, cJSON **out,
 	       int *regressed, struct sess_err *err);
 
@@ -163,47 +169,39 @@ int sb_pictures_check(const struct sb_opts *o, struct sess_err *err);
  * or not at all. -1 with err (SESS_E_NOINPUT when writing failed). */
 int sb_pictures_write(const struct sb_scn *s, const struct sb_result *r, struct sess_err *err);
 
-/* ---- capacity.c ---- */
-
-/* INFO commandstats as totals of calls and usec, to diff around a run. */
-struct sb_cmdstats { double calls, usec; };
-int sb_cmdstats(struct sess_conn *c, struct sb_cmdstats *st, struct sess_err *err);
-/* The capacity plan from the run and the server's measured costs. */
-int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *r,
-		const struct sb_cmdstats *before, const struct sb_cmdstats *after,
-		cJSON **out, struct sess_err *err);
-/* Delete every key under prefix (our own run's); *deleted counts them. */
-int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct sess_err *err);
-
-/* ---- nodes.c ---- */
-
-/* After sb_scn_setup, on a cluster (s->per_slot): the masters and the
- * sessions each serves, clients spread over them (SESS_E_USAGE for a
- * scenario whose operations span masters, or too few sessions or clients
- * to load every master). Nothing on one server. */
-int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *err);
-/* INFO commandstats of every master, before (which 0) or after (1). */
-int sb_nodes_cmdstats(struct sb_scn *s, struct sess_conn *conn, int which, struct sess_err *err);
-/* The per-node line {"type":"nodes",...}; NULL on one server. */
-cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r);
-void sb_nodes_free(struct sb_scn *s);
-/* UNLINK the keys of a SCAN page on a cluster conn c: one command a key,
- * pipelined (they live in many slots); *deleted counts them. */
-int sb_nodes_unlink(struct sess_conn *c, const redisReply *page, long *deleted,
-		    struct sess_err *err);
-
 /* ---- server.c ---- */
 
-/* INFO commandstats per command, summed over the masters. Start zeroed;
- * sb_server_free frees what it holds. */
+/* INFO of every master: each one's commands (INFO commandstats: calls and
+ * usec, a script's own commands in their lines too) and its CPU. Start
+ * zeroed; sb_info_free frees what it holds. */
 struct sb_cmdstat { char name[48]; double calls, usec; };
-struct sb_server {
+struct sb_info_node {
+	struct sess_endpoint ep;     /* the master's */
+	struct sb_cmdstat *v;
+	int n, cap;
+	double cpu;                  /* used_cpu_sys + used_cpu_user, seconds */
+	double used_memory, maxmemory, system_memory; /* bytes; NAN not said */
+};
+struct sb_info {
+	struct sb_info_node *node;
+	int n;                       /* masters asked */
+};
+/* One INFO per master of c (all at once), each reply parsed once. 0, or
+ * -1 with err (st then empty). */
+int sb_info_snap(struct sess_conn *c, struct sb_info *st, struct sess_err *err);
+void sb_info_free(struct sb_info *st);
+/* The master at ep in st (st may be NULL), or NULL. */
+const struct sb_info_node *sb_info_at(const struct sb_info *st, const struct sess_endpoint *ep);
+/* What the run cost, summed over the masters: per command (name merged
+ * across masters) and in all. sb_delta_free frees it. */
+struct sb_delta {
 	struct sb_cmdstat *v;
 	int n, cap;
 	int nodes;                   /* masters asked */
+	double calls, usec, cpu;     /* every command's (scripts' inner ones twice) */
 };
-int sb_server_snap(struct sess_conn *c, struct sb_server *st, struct sess_err *err);
-void sb_server_free(struct sb_server *st);
+int sb_info_delta(const struct sb_info *before, const struct sb_info *after, struct sb_delta *d);
+void sb_delta_free(struct sb_delta *d);
 /* What the run cost the server: the commands the clients sent (script
  * calls and the operations' own plain commands; server.c says why), per
  * operation completed (warmup included: the snapshots bracket it all). */
@@ -212,13 +210,44 @@ struct sb_server_figures {
 	double ops, calls, usec, calls_per_op, usec_per_op;
 	int op;                      /* the one kind of operation run, or <0 */
 };
-int sb_server_figures(const struct sb_scn *s, const struct sb_result *r,
-		      const struct sb_server *before, const struct sb_server *after,
+int sb_server_figures(const struct sb_scn *s, const struct sb_result *r, const struct sb_delta *d,
 		      struct sb_server_figures *f);
 /* The summary's "server" object: the figures and every command's calls,
  * usec and usec per call (scripts' inner commands included there). */
-cJSON *sb_server_json(const struct sb_server *before, const struct sb_server *after,
-		      const struct sb_server_figures *f);
+cJSON *sb_server_json(const struct sb_delta *d, const struct sb_server_figures *f);
+
+/* ---- capacity.c ---- */
+
+/* The capacity plan from the run and the server's measured costs (d:
+ * every command's calls and usec over the run, every master; after: the
+ * masters' INFO after it, for their memory). */
+int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *r,
+		const struct sb_delta *d, const struct sb_info *after, cJSON **out,
+		struct sess_err *err);
+/* Delete every key under prefix (our own run's); *deleted counts them. */
+int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct sess_err *err);
+
+/* ---- nodes.c ---- */
+
+/* After sb_scn_setup, on a cluster (s->per_slot): the masters, the
+ * sessions each serves, clients spread over them, and each master's part
+ * of a list (SESS_E_USAGE for too few sessions or clients to load every
+ * master). Nothing on one server. */
+int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *err);
+/* create on a cluster: the id of client c's batch entry i, made to hash
+ * to a slot of the client's master (into id, sz bytes). */
+void sb_nodes_create_id(const struct sb_scn *s, const struct sb_client *c, long i, char *id,
+			size_t sz);
+/* The per-node line {"type":"nodes",...}; NULL on one server. Each
+ * master's server time from its INFO before and after (NULL, or a master
+ * missing from them: no "server" for it). */
+cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
+		     const struct sb_info *before, const struct sb_info *after);
+void sb_nodes_free(struct sb_scn *s);
+/* UNLINK the keys of a SCAN page on a cluster conn c: one command a key,
+ * pipelined (they live in many slots); *deleted counts them. */
+int sb_nodes_unlink(struct sess_conn *c, const redisReply *page, long *deleted,
+		    struct sess_err *err);
 
 /* ---- prefix.c ---- */
 

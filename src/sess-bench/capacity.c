@@ -2,11 +2,13 @@
  * costs, and the cleanup of the run's own keys.
  *
  * Costs come from the server, not from constants: the server time per
- * operation is INFO commandstats' usec around the run divided by the
+ * operation is INFO commandstats' usec around the run (every command's,
+ * every master's: server.c's snapshots) divided by the
  * operations the run completed (Redis runs commands on one thread, so its
  * time per operation bounds the rate); memory per session is MEMORY USAGE
  * of a sample of the run's sessions' keys; the memory limit is maxmemory,
- * or the machine's memory (INFO total_system_memory) when none is set.
+ * or the machine's memory (INFO total_system_memory) when none is set
+ * (on a cluster, used memory and limits summed over the masters).
  * Latency at a load: a single server thread is a queue; with service time
  * S at utilisation u an M/M/1 queue's p99 sojourn is about 4.6 S / (1 - u),
  * so the highest load that keeps p99 under the target T is
@@ -25,36 +27,6 @@
 
 #define SAMPLE 100
 
-int sb_cmdstats(struct sess_conn *c, struct sb_cmdstats *st, struct sess_err *err)
-{
-	redisReply *r = sess_conn_cmdf(c, err, "INFO commandstats");
-	const char *p;
-
-	st->calls = st->usec = 0;
-	if (!r)
-		return -1;
-	/* cmdstat_NAME:calls=N,usec=N,... */
-	for (p = r->type == REDIS_REPLY_STRING ? r->str : ""; (p = strstr(p, "cmdstat_")); p++) {
-		const char *c1 = strstr(p, "calls="), *u = strstr(p, "usec="), *nl = strchr(p, '\n');
-		if (c1 && u && (!nl || (c1 < nl && u < nl))) {
-			st->calls += strtod(c1 + 6, NULL);
-			st->usec += strtod(u + 5, NULL);
-		}
-	}
-	freeReplyObject(r);
-	return 0;
-}
-
-static double info_num(const char *info, const char *field)
-{
-	char key[64];
-	const char *p;
-
-	snprintf(key, sizeof key, "\n%s:", field);
-	p = strstr(info, key);
-	return p ? strtod(p + strlen(key), NULL) : NAN;
-}
-
 static long long mem_usage(struct sess_conn *c, const char *key, struct sess_err *err)
 {
 	redisReply *r = sess_conn_cmdf(c, err, "MEMORY USAGE %s SAMPLES 0", key);
@@ -68,8 +40,8 @@ static long long mem_usage(struct sess_conn *c, const char *key, struct sess_err
 }
 
 int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *res,
-		const struct sb_cmdstats *before, const struct sb_cmdstats *after,
-		cJSON **out, struct sess_err *err)
+		const struct sb_delta *d, const struct sb_info *after, cJSON **out,
+		struct sess_err *err)
 {
 	const struct sb_opts *o = s->o;
 	char pattern[SESS_KEY_MAX + 8], key[SESS_KEY_MAX];
@@ -77,7 +49,8 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	struct sess_scan it;
 	const redisReply *page;
 	int nids = 0, i, more = 0;
-	double bytes = 0, events = 0, used, maxmem, sysmem, limit, S, u, T, ops_s, n_ops;
+	double bytes = 0, events = 0, used, limit, S, u, T, ops_s, n_ops;
+	int nmax;
 	const char *limit_src;
 	redisReply *r;
 	cJSON *j, *m, *srv;
@@ -116,17 +89,21 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 		freeReplyObject(r);
 	}
 	(void)key;
-	if (!(r = sess_conn_cmdf(ctx->conn, err, "INFO memory")))
-		return -1;
-	used = info_num(r->str ? r->str : "", "used_memory");
-	maxmem = info_num(r->str ? r->str : "", "maxmemory");
-	sysmem = info_num(r->str ? r->str : "", "total_system_memory");
-	freeReplyObject(r);
-	limit = maxmem > 0 ? maxmem : sysmem;
-	limit_src = maxmem > 0 ? "maxmemory" : "total_system_memory";
+	/* the masters' memory from their INFO after the run (server.c),
+	 * summed: a standalone server is its one master */
+	used = limit = 0;
+	nmax = 0;
+	for (i = 0; i < after->n; i++) {
+		const struct sb_info_node *mi = &after->node[i];
+		used += mi->used_memory;
+		limit += mi->maxmemory > 0 ? mi->maxmemory : mi->system_memory;
+		nmax += mi->maxmemory > 0;
+	}
+	limit_src = nmax == after->n ? "maxmemory" : nmax ? "maxmemory, else total_system_memory"
+						       : "total_system_memory";
 
 	n_ops = (double)res->all_ops;
-	S = n_ops > 0 ? (after->usec - before->usec) / n_ops / 1e6 : NAN; /* seconds per op */
+	S = n_ops > 0 ? d->usec / n_ops / 1e6 : NAN; /* seconds per op */
 	T = (double)o->target_ms / 1000.0;
 	u = S > 0 ? 1.0 - 4.6 * S / T : NAN;
 	if (u > 0.9)
@@ -136,34 +113,34 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "type", "capacity");
 	cJSON_AddStringToObject(j, "scenario", s->name);
-	cJSON_AddNumberToObject(j, "target_p99_ms", (double)o->target_ms);
+	cJSON_AddNumberToObject(j, "targetP99Ms", (double)o->target_ms);
 	srv = cJSON_AddObjectToObject(j, "server");
-	cJSON_AddNumberToObject(srv, "usec_per_op", S > 0 ? round(S * 1e8) / 100.0 : 0);
-	cJSON_AddNumberToObject(srv, "commands_per_op",
-				n_ops > 0 ? round((after->calls - before->calls) / n_ops * 100) / 100 : 0);
-	cJSON_AddNumberToObject(srv, "utilisation_at_target", u > 0 ? round(u * 1000) / 1000 : 0);
-	cJSON_AddNumberToObject(j, "ops_per_s_at_target", round(ops_s));
+	cJSON_AddNumberToObject(srv, "usecPerOp", S > 0 ? round(S * 1e8) / 100.0 : 0);
+	cJSON_AddNumberToObject(srv, "commandsPerOp",
+				n_ops > 0 ? round(d->calls / n_ops * 100) / 100 : 0);
+	cJSON_AddNumberToObject(srv, "utilisationAtTarget", u > 0 ? round(u * 1000) / 1000 : 0);
+	cJSON_AddNumberToObject(j, "opsPerSecAtTarget", round(ops_s));
 	if (!strcmp(s->name, "agents")) /* of each agent's cycle, --events are emits */
-		cJSON_AddNumberToObject(j, "events_per_s_at_target",
+		cJSON_AddNumberToObject(j, "eventsPerSecAtTarget",
 					round(ops_s * (double)o->events / (double)(o->events + 2)));
 	else if (!strcmp(s->name, "emit") || !strcmp(s->name, "mixed"))
-		cJSON_AddNumberToObject(j, "events_per_s_at_target",
+		cJSON_AddNumberToObject(j, "eventsPerSecAtTarget",
 					round(ops_s * (!strcmp(s->name, "mixed") ? (double)s->ratio[SB_EMIT] / s->ratio_sum : 1)));
-	cJSON_AddNumberToObject(j, "active_sessions_at_target",
+	cJSON_AddNumberToObject(j, "activeSessionsAtTarget",
 				round(ops_s / (double)o->session_rate));
-	cJSON_AddNumberToObject(j, "session_rate", (double)o->session_rate);
+	cJSON_AddNumberToObject(j, "sessionRate", (double)o->session_rate);
 	m = cJSON_AddObjectToObject(j, "memory");
-	cJSON_AddNumberToObject(m, "sampled_sessions", nids);
-	cJSON_AddNumberToObject(m, "bytes_per_session", nids ? round(bytes / nids) : 0);
-	cJSON_AddNumberToObject(m, "events_per_session", nids ? round(events / nids * 10) / 10 : 0);
+	cJSON_AddNumberToObject(m, "sampledSessions", nids);
+	cJSON_AddNumberToObject(m, "bytesPerSession", nids ? round(bytes / nids) : 0);
+	cJSON_AddNumberToObject(m, "eventsPerSession", nids ? round(events / nids * 10) / 10 : 0);
 	if (events > 0)
-		cJSON_AddNumberToObject(m, "bytes_per_event", round(bytes / events));
-	cJSON_AddNumberToObject(m, "used_memory", isnan(used) ? 0 : used);
+		cJSON_AddNumberToObject(m, "bytesPerEvent", round(bytes / events));
+	cJSON_AddNumberToObject(m, "usedMemory", isnan(used) ? 0 : used);
 	cJSON_AddNumberToObject(m, "limit", isnan(limit) ? 0 : limit);
-	cJSON_AddStringToObject(m, "limit_from", limit_src);
+	cJSON_AddStringToObject(m, "limitFrom", limit_src);
 	if (nids && bytes > 0 && limit > 0 && !isnan(used))
 		/* 80% of the limit, less what the server holds besides */
-		cJSON_AddNumberToObject(j, "sessions_by_memory",
+		cJSON_AddNumberToObject(j, "sessionsByMemory",
 					fmax(0, round((0.8 * limit - used) / (bytes / nids)) + nids));
 	cJSON_AddStringToObject(j, "model",
 				"ops/s at target = u/S with u = min(0.9, 1 - 4.6 S / target) (M/M/1 p99); S = server usec per op from INFO commandstats; sessions by memory = (0.8 limit - used) / bytes per session (MEMORY USAGE)");

@@ -126,26 +126,31 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	struct sb_opts *o = opts_v;
 	struct sb_scn scn;
 	struct sb_result res;
-	struct sb_cmdstats before = {0, 0}, after = {0, 0};
-	struct sb_server sbefore, safter;
+	struct sb_info ibefore, iafter;  /* one INFO per master each (server.c) */
+	struct sb_delta delta;
 	struct sb_server_figures fig;
 	int have_server = 0;
-	cJSON *summary, *cap = NULL, *cmp = NULL, *nodes;
+	cJSON *summary = NULL, *cap = NULL, *cmp = NULL, *nodes = NULL;
 	char id[40];
-	int rc, regressed = 0;
+	int rc, regressed = 0, old_keys = 0;
 
 	(void)argc;
 	(void)argv;
-	memset(&sbefore, 0, sizeof sbefore);
-	memset(&safter, 0, sizeof safter);
+	memset(&ibefore, 0, sizeof ibefore);
+	memset(&iafter, 0, sizeof iafter);
+	memset(&delta, 0, sizeof delta);
 	if ((rc = sb_flags(a, o)))
 		return rc;
 	if (o->duration && o->requests)
 		return cli_usage_error(a, "--requests and --duration both given; a run ends by one of them");
 	if (!o->duration && !o->requests)
 		o->requests = 100000;
-	if (o->compare && sb_baseline_check(o->compare, a->cmd->name, &a->err))
+	if (o->compare && sb_baseline_check(o->compare, a->cmd->name, &old_keys, &a->err))
 		return cli_app_fail(a);
+	if (old_keys) /* once: compare and --svg read it again, silently */
+		cli_warn(a->prog, "the baseline %s has the old key names (latency_ms, runtime_s ...): "
+			 "read for this release only; save a new baseline (sess-bench %s ... > %s)",
+			 o->compare, a->cmd->name, o->compare);
 	if (sb_pictures_check(o, &a->err))
 		return cli_app_fail(a);
 	if ((rc = cli_connect(a)))
@@ -159,22 +164,15 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		return 0;
 	}
 	cli_catch_stop_signals();
-	if (sb_scn_setup(&scn, &a->ctx, &a->err) || sb_nodes_setup(&scn, &a->conn, &a->err) ||
-	    sb_nodes_cmdstats(&scn, &a->conn, 0, &a->err)) {
-		rc = cli_app_fail(a);
-		cleanup(a, o, NULL);
-		sb_scn_free(&scn);
-		return rc;
-	}
-	if (o->capacity && sb_cmdstats(&a->conn, &before, &a->err)) {
-		rc = cli_app_fail(a);
-		cleanup(a, o, NULL);
-		sb_scn_free(&scn);
-		return rc;
-	}
-	/* the server's time: a server that will not say (INFO refused by an
-	 * ACL) costs the figure, not the run */
-	if (sb_server_snap(&a->conn, &sbefore, &a->err)) {
+	if (sb_scn_setup(&scn, &a->ctx, &a->err) || sb_nodes_setup(&scn, &a->conn, &a->err))
+		goto fail_cleanup;
+	/* the server's side: one INFO per master (server.c) for the summary,
+	 * the per-master line and --capacity; a server that will not say
+	 * (INFO refused by an ACL) costs the figures, not the run, but for
+	 * --capacity, which is nothing without them */
+	if (sb_info_snap(&a->conn, &ibefore, &a->err)) {
+		if (o->capacity)
+			goto fail_cleanup;
 		cli_warn(a->prog, "no server time per operation: %s", a->err.msg);
 		sess_err_clear(&a->err);
 	} else {
@@ -188,43 +186,39 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 			a->prog, scn.name, a->err.msg, a->cfg.prefix, id);
 		free(res.node_stats);
 		sb_scn_free(&scn);
-		sb_server_free(&sbefore);
+		sb_info_free(&ibefore);
 		return sess_err_exit_code(a->err.cls);
 	}
 	if (o->interval && isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
-	if (sb_nodes_cmdstats(&scn, &a->conn, 1, &a->err)) /* best effort: no server times */
-		sess_err_clear(&a->err);
-	nodes = sb_nodes_json(&scn, &res);
-	free(res.node_stats);
-	res.node_stats = NULL;
-	if (have_server && sb_server_snap(&a->conn, &safter, &a->err)) {
+	if (have_server && (sb_info_snap(&a->conn, &iafter, &a->err) ||
+			    sb_info_delta(&ibefore, &iafter, &delta))) {
+		if (!a->err.cls)
+			sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
+		if (o->capacity)
+			goto fail_run;
 		cli_warn(a->prog, "no server time per operation: %s", a->err.msg);
 		sess_err_clear(&a->err);
 		have_server = 0;
 	}
+	nodes = sb_nodes_json(&scn, &res, have_server ? &ibefore : NULL, have_server ? &iafter : NULL);
+	free(res.node_stats);
+	res.node_stats = NULL;
 	if (have_server)
-		sb_server_figures(&scn, &res, &sbefore, &safter, &fig);
-	if (o->capacity && (sb_cmdstats(&a->conn, &after, &a->err) ||
-			    sb_capacity(&a->ctx, &scn, &res, &before, &after, &cap, &a->err))) {
-		sb_server_free(&sbefore);
-		sb_server_free(&safter);
-		rc = cli_app_fail(a);
-		cleanup(a, o, NULL);
-		cJSON_Delete(nodes);
-		sb_scn_free(&scn);
-		return rc;
-	}
+		sb_server_figures(&scn, &res, &delta, &fig);
+	if (o->capacity && sb_capacity(&a->ctx, &scn, &res, &delta, &iafter, &cap, &a->err))
+		goto fail_run;
+	sb_info_free(&ibefore);
+	sb_info_free(&iafter);
 	summary = sb_summary_json(&scn, &res, a->cfg.prefix);
 	if (have_server) {
 		cJSON *ops = cJSON_GetObjectItemCaseSensitive(summary, "ops");
 		if (fig.op >= 0 && fig.ops > 0)
 			cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(ops, sb_op_names[fig.op]),
-						"server_usec_per_op", (double)(long long)(fig.usec_per_op * 1000 + 0.5) / 1000);
-		cJSON_AddItemToObject(summary, "server", sb_server_json(&sbefore, &safter, &fig));
+						"serverUsecPerOp", (double)(long long)(fig.usec_per_op * 1000 + 0.5) / 1000);
+		cJSON_AddItemToObject(summary, "server", sb_server_json(&delta, &fig));
 	}
-	sb_server_free(&sbefore);
-	sb_server_free(&safter);
+	sb_delta_free(&delta);
 	cleanup(a, o, summary);
 	if (o->compare && sb_compare(summary, o->compare, (double)o->max_regression, &cmp, &regressed,
 				     &a->err)) {
@@ -264,6 +258,18 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	if (res.interrupted)
 		return cli_signal_exit();
 	return regressed ? 1 : 0;
+
+fail_run:
+	free(res.node_stats);
+	cJSON_Delete(nodes);
+fail_cleanup:
+	sb_info_free(&ibefore);
+	sb_info_free(&iafter);
+	sb_delta_free(&delta);
+	rc = cli_app_fail(a);
+	cleanup(a, o, NULL);
+	sb_scn_free(&scn);
+	return rc;
 }
 
 #define SCN(n, sum) \

@@ -5,12 +5,28 @@
  * spread over the masters as the sessions are. After the run, one line
  * per run gives each master's share: operations, rate, latency, and the
  * server's own time (INFO commandstats, before and after).
+ *
+ * Operations that span masters run per master too:
+ * - create: a client's new sessions get ids that hash to its master's
+ *   slots (the batch's i-th id, then -1, -2 ... until one does);
+ * - list: sessctl list on a cluster reads every slot's companions (one
+ *   EXISTS of a slot's five companion keys for each of the 16,384 slots,
+ *   to find those in use; a ZRANGE of the whole index of each slot in
+ *   use; the rows of the merged page by HMGET). One list is therefore
+ *   one part per master, sent in parallel: a list operation here is the
+ *   part of its client's master (EXISTS for every slot it serves, ZRANGE
+ *   of each of its slots holding the run's sessions, HMGET of the rows of
+ *   the page, the run's 50 newest sessions, that live on it), built
+ *   once; a user's list costs the M parts;
+ * - mixed: its mix per master, list as above.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
+#include "core/model/keys.h"
+#include "core/base/schema.h"
 #include "core/model/slot.h"
 #include "core/redis/cluster.h"
 #include "core/redis/scripts.h"
@@ -26,22 +42,124 @@ static int master_of(const struct sb_scn *s, const struct sess_endpoint *ep)
 	return -1;
 }
 
+static int slot_of_id(const char *id)
+{
+	char key[SESS_ID_MAX + 3];
+	int n = snprintf(key, sizeof key, "{%s}", id);
+
+	return sess_slot_of_key(key, (size_t)n);
+}
+
+void sb_nodes_create_id(const struct sb_scn *s, const struct sb_client *c, long i, char *id,
+			size_t sz)
+{
+	int k;
+
+	snprintf(id, sz, "c%d-%ld-%ld", c->index, c->made, i);
+	/* about M tries; every master serves a slot, so one is found */
+	for (k = 1; s->slot_master[slot_of_id(id)] != c->node; k++)
+		snprintf(id, sz, "c%d-%ld-%ld-%d", c->index, c->made, i, k);
+}
+
+/* Append the command argv to n's list part. -1 out of memory. */
+static int list_add(struct sb_node *n, size_t *cap, int argc, const char **argv)
+{
+	char *cmd;
+	int len = redisFormatCommandArgv(&cmd, argc, argv, NULL);
+
+	if (len < 0)
+		return -1;
+	if (n->list_len + (size_t)len > *cap) {
+		size_t nc = *cap ? *cap : 65536;
+		char *b;
+		while (nc < n->list_len + (size_t)len)
+			nc *= 2;
+		if (!(b = realloc(n->list_cmd, nc))) {
+			redisFreeCommand(cmd);
+			return -1;
+		}
+		n->list_cmd = b;
+		*cap = nc;
+	}
+	memcpy(n->list_cmd + n->list_len, cmd, (size_t)len);
+	n->list_len += (size_t)len;
+	redisFreeCommand(cmd);
+	return 0;
+}
+
+/* Each master's part of a list (see the top), as sessctl list sends it
+ * (core/session/tags.c, view.c). */
+static int list_parts(struct sb_scn *s, struct sess_err *err)
+{
+	static const char *const fields[] = {SESS_S_F_VERSION, SESS_S_F_STATE, SESS_S_F_CREATED,
+		SESS_S_F_UPDATED, SESS_S_F_SEQ, SESS_S_F_AGENTS, SESS_S_F_CREATOR};
+	char k1[SESS_KEY_MAX], k2[SESS_KEY_MAX], k3[SESS_KEY_MAX], k4[SESS_KEY_MAX], k5[SESS_KEY_MAX];
+	const char *prefix = s->cfg->prefix;
+	long page = s->o->sessions < SB_LIST_PAGE ? s->o->sessions : SB_LIST_PAGE, j;
+	unsigned char *used = calloc(SESS_SLOTS, 1);
+	size_t *cap = calloc((size_t)s->nnodes, sizeof *cap);
+	int slot, rc = 0;
+
+	if (!used || !cap) {
+		free(used);
+		free(cap);
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	}
+	for (j = 0; j < s->o->sessions; j++)
+		used[slot_of_id(s->ids[j])] = 1;
+	/* the slots in use: EXISTS of each slot's companions */
+	for (slot = 0; slot < SESS_SLOTS && !rc; slot++) {
+		const char *t = sess_slot_tag(slot), *argv[6] = {"EXISTS", k1, k2, k3, k4, k5};
+		struct sb_node *n = &s->nodes[s->slot_master[slot]];
+		sess_key_index(k1, prefix, t);
+		sess_key_agents(k2, prefix, t);
+		sess_key_stats(k3, prefix, t);
+		sess_key_replays(k4, prefix, t);
+		sess_key_fence(k5, prefix, t);
+		rc = list_add(n, &cap[s->slot_master[slot]], 6, argv);
+		n->list_slots++;
+	}
+	/* the whole index of each slot in use */
+	for (slot = 0; slot < SESS_SLOTS && !rc; slot++) {
+		const char *argv[5] = {"ZRANGE", k1, "0", "-1", "WITHSCORES"};
+		struct sb_node *n = &s->nodes[s->slot_master[slot]];
+		if (!used[slot])
+			continue;
+		sess_key_index(k1, prefix, sess_slot_tag(slot));
+		rc = list_add(n, &cap[s->slot_master[slot]], 5, argv);
+		n->list_tags++;
+	}
+	/* the page's rows (the newest sessions, as on one server) */
+	for (j = 0; j < page && !rc; j++) {
+		const char *id = s->ids[s->o->sessions - 1 - j], *argv[2 + 7];
+		int m = s->slot_master[slot_of_id(id)];
+		size_t f;
+		sess_key_meta(k1, prefix, id);
+		argv[0] = "HMGET";
+		argv[1] = k1;
+		for (f = 0; f < 7; f++)
+			argv[2 + f] = fields[f];
+		rc = list_add(&s->nodes[m], &cap[m], 9, argv);
+		s->nodes[m].list_rows++;
+	}
+	free(used);
+	free(cap);
+	return rc ? sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory") : 0;
+}
+
 int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *err)
 {
-	int m, i;
+	int m, i, slot, create = !strcmp(s->name, "create");
 	long j;
 
 	if (!s->per_slot || !conn->cl)
 		return 0;
-	if (!strcmp(s->name, "create") || !strcmp(s->name, "list") || !strcmp(s->name, "mixed"))
-		return sess_err_set(err, SESS_E_USAGE, "cluster_scenario",
-				    "%s does not run on a Redis Cluster yet (its operations span masters); run emit, get, checkpoint, join-leave or agents there",
-				    s->name);
 	/* the engine's calls find the library (or the scripts) on every
 	 * master: setup loaded them before it knew it was on a cluster */
 	if ((m = sess_cluster_masters(conn, err)) < 0 || sess_script_prepare(conn, err))
 		return -1;
-	if (!(s->nodes = calloc((size_t)m, sizeof *s->nodes)))
+	if (!(s->nodes = calloc((size_t)m, sizeof *s->nodes)) ||
+	    !(s->slot_master = malloc(SESS_SLOTS * sizeof *s->slot_master)))
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 	s->nnodes = m;
 	for (i = 0; i < m; i++) {
@@ -52,18 +170,21 @@ int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *er
 		if (!(s->nodes[i].sess = calloc((size_t)s->o->sessions, sizeof *s->nodes[i].sess)))
 			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 	}
-	for (j = 0; j < s->o->sessions; j++) {
-		char key[40];
-		int n = snprintf(key, sizeof key, "{%s}", s->ids[j]);
-		int node = sess_cluster_slot_node(conn, sess_slot_of_key(key, (size_t)n));
+	for (slot = 0; slot < SESS_SLOTS; slot++) {
+		int node = sess_cluster_slot_node(conn, slot);
 		int k = node < 0 ? -1 : master_of(s, &conn->cl->nodes[node].ep);
 		if (k < 0)
 			return sess_err_set(err, SESS_E_TEMP, "cluster_changed",
-					    "the slot of session %s has no master in the map now (the cluster is changing); run again",
-					    s->ids[j]);
+					    "slot %d has no master in the map now (the cluster is changing, or not every slot is served); run again",
+					    slot);
+		s->slot_master[slot] = (short)k;
+	}
+	for (j = 0; !create && j < s->o->sessions; j++) {
+		int k = s->slot_master[slot_of_id(s->ids[j])];
 		s->nodes[k].sess[s->nodes[k].nsess++] = j;
 	}
-	for (i = 0; i < m; i++)
+	/* create makes its own sessions, on every master */
+	for (i = 0; !create && i < m; i++)
 		if (!s->nodes[i].nsess)
 			return sess_err_set(err, SESS_E_USAGE, "bad_option",
 					    "--sessions %ld leaves master %s:%d without a session; give more --sessions (the cluster has %d masters)",
@@ -72,59 +193,29 @@ int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *er
 		return sess_err_set(err, SESS_E_USAGE, "bad_option",
 				    "-c %ld clients leave some of the cluster's %d masters without load; give -c %d or more",
 				    s->o->clients, m, m);
+	if ((!strcmp(s->name, "list") || (!strcmp(s->name, "mixed") && s->ratio[SB_LIST])) &&
+	    list_parts(s, err))
+		return -1;
 	return 0;
 }
 
-/* INFO commandstats and cpu of conn into v. */
-static int srv_info(struct sess_conn *conn, struct sb_srv *v, struct sess_err *err)
+/* The scripts' calls and usec in m (EVAL, EVALSHA, FCALL: their
+ * commands' time included), and every command's. */
+static void srv_sums(const struct sb_info_node *m, double *calls, double *usec, double *scalls,
+		     double *susec)
 {
-	redisReply *r = sess_conn_cmdf(conn, err, "INFO everything");
-	const char *p, *info;
+	int k;
 
-	memset(v, 0, sizeof *v);
-	if (!r)
-		return -1;
-	info = r->type == REDIS_REPLY_STRING ? r->str : "";
-	/* cmdstat_NAME:calls=N,usec=N,... */
-	for (p = info; (p = strstr(p, "cmdstat_")); p++) {
-		const char *c1 = strstr(p, "calls="), *u = strstr(p, "usec="), *nl = strchr(p, '\n');
-		int script = !strncmp(p, "cmdstat_eval:", 13) || !strncmp(p, "cmdstat_evalsha:", 16) ||
-			     !strncmp(p, "cmdstat_fcall:", 14);
-		if (c1 && u && (!nl || (c1 < nl && u < nl))) {
-			v->calls += strtod(c1 + 6, NULL);
-			v->usec += strtod(u + 5, NULL);
-			if (script) {
-				v->scalls += strtod(c1 + 6, NULL);
-				v->susec += strtod(u + 5, NULL);
-			}
+	*calls = *usec = *scalls = *susec = 0;
+	for (k = 0; k < m->n; k++) {
+		const char *nm = m->v[k].name;
+		*calls += m->v[k].calls;
+		*usec += m->v[k].usec;
+		if (!strcmp(nm, "eval") || !strcmp(nm, "evalsha") || !strcmp(nm, "fcall")) {
+			*scalls += m->v[k].calls;
+			*susec += m->v[k].usec;
 		}
 	}
-	if ((p = strstr(info, "\nused_cpu_sys:")))
-		v->cpu += strtod(p + 14, NULL);
-	if ((p = strstr(info, "\nused_cpu_user:")))
-		v->cpu += strtod(p + 15, NULL);
-	freeReplyObject(r);
-	return 0;
-}
-
-int sb_nodes_cmdstats(struct sb_scn *s, struct sess_conn *conn, int which, struct sess_err *err)
-{
-	int i, m;
-
-	if (!s->nnodes)
-		return 0;
-	if ((m = sess_cluster_masters(conn, err)) < 0)
-		return -1;
-	for (i = 0; i < m; i++) {
-		struct sess_conn *mc = sess_cluster_master(conn, i, err);
-		struct sb_srv v;
-		int k;
-		if (!mc || srv_info(mc, &v, err))
-			return -1;
-		if ((k = master_of(s, &mc->ep)) >= 0)
-			s->nodes[k].srv[which] = v;
-	}
-	return 0;
 }
 
 static double ms(uint64_t ns)
@@ -132,7 +223,8 @@ static double ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r)
+cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
+		     const struct sb_info *before, const struct sb_info *after)
 {
 	cJSON *j, *arr;
 	uint64_t most = 0, least = UINT64_MAX;
@@ -151,13 +243,18 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r)
 		cJSON *n = cJSON_CreateObject(), *lat, *srv;
 		char where[300];
 		uint64_t ops = 0, errors = 0;
-		const struct sb_srv *v0 = &s->nodes[i].srv[0], *v1 = &s->nodes[i].srv[1];
-		/* a script's commands are counted in its own time too: the
-		 * scripts' time when the run called scripts, else every command's */
-		int scripts = v1->scalls > v0->scalls;
-		double usec = scripts ? v1->susec - v0->susec : v1->usec - v0->usec;
-		double calls = scripts ? v1->scalls - v0->scalls : v1->calls - v0->calls;
-		double cpu = v1->cpu - v0->cpu;
+		const struct sb_info_node *m0 = sb_info_at(before, &s->nodes[i].ep);
+		const struct sb_info_node *m1 = sb_info_at(after, &s->nodes[i].ep);
+		double c0, u0, sc0, su0, c1, u1, sc1, su1, usec = 0, calls = 0, cpu = 0;
+		if (m0 && m1) {
+			/* a script's commands are counted in its own time too: the
+			 * scripts' time when the run called scripts, else every command's */
+			srv_sums(m0, &c0, &u0, &sc0, &su0);
+			srv_sums(m1, &c1, &u1, &sc1, &su1);
+			usec = sc1 > sc0 ? su1 - su0 : u1 - u0;
+			calls = sc1 > sc0 ? sc1 - sc0 : c1 - c0;
+			cpu = m1->cpu - m0->cpu;
+		}
 		sess_hist_init(&all);
 		for (op = 0; op < SB_NOPS; op++) {
 			sess_hist_merge(&all, &st->hist[op]);
@@ -172,19 +269,21 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r)
 		cJSON_AddNumberToObject(n, "ops", (double)ops);
 		cJSON_AddNumberToObject(n, "errors", (double)errors);
 		cJSON_AddNumberToObject(n, "opsPerSec", r->elapsed_s > 0 ? (double)ops / r->elapsed_s : 0);
-		lat = cJSON_AddObjectToObject(n, "latency_ms");
+		lat = cJSON_AddObjectToObject(n, "latencyMs");
 		cJSON_AddNumberToObject(lat, "p50", ms(sess_hist_percentile(&all, 50)));
 		cJSON_AddNumberToObject(lat, "p99", ms(sess_hist_percentile(&all, 99)));
 		cJSON_AddNumberToObject(lat, "max", ms(all.max));
 		/* the server's time: its commands' (INFO commandstats) and its
 		 * process's CPU (reading and writing sockets too) */
-		srv = cJSON_AddObjectToObject(n, "server");
-		cJSON_AddNumberToObject(srv, "calls", calls);
-		cJSON_AddNumberToObject(srv, "usec", usec);
-		cJSON_AddNumberToObject(srv, "usecPerOp", ops ? usec / (double)ops : 0);
-		cJSON_AddNumberToObject(srv, "cpuSec", cpu);
-		cJSON_AddNumberToObject(srv, "cpuUsecPerOp", ops ? cpu * 1e6 / (double)ops : 0);
-		cJSON_AddNumberToObject(srv, "busy", r->elapsed_s > 0 ? cpu / r->elapsed_s : 0);
+		if (m0 && m1) {
+			srv = cJSON_AddObjectToObject(n, "server");
+			cJSON_AddNumberToObject(srv, "calls", calls);
+			cJSON_AddNumberToObject(srv, "usec", usec);
+			cJSON_AddNumberToObject(srv, "usecPerOp", ops ? usec / (double)ops : 0);
+			cJSON_AddNumberToObject(srv, "cpuSec", cpu);
+			cJSON_AddNumberToObject(srv, "cpuUsecPerOp", ops ? cpu * 1e6 / (double)ops : 0);
+			cJSON_AddNumberToObject(srv, "busy", r->elapsed_s > 0 ? cpu / r->elapsed_s : 0);
+		}
 		cJSON_AddItemToArray(arr, n);
 		if (ops > most)
 			most = ops;
@@ -233,9 +332,13 @@ void sb_nodes_free(struct sb_scn *s)
 {
 	int i;
 
-	for (i = 0; i < s->nnodes; i++)
+	for (i = 0; i < s->nnodes; i++) {
 		free(s->nodes[i].sess);
+		free(s->nodes[i].list_cmd);
+	}
 	free(s->nodes);
+	free(s->slot_master);
+	s->slot_master = NULL;
 	s->nodes = NULL;
 	s->nnodes = 0;
 }

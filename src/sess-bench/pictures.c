@@ -177,7 +177,7 @@ static char *svg_text(const struct sb_scn *s, const struct sb_result *r, struct 
 		return NULL;
 	}
 	if (s->o->compare) {
-		if (sb_baseline_load(s->o->compare, &base, err)) {
+		if (sb_baseline_load(s->o->compare, &base, NULL, err)) {
 			free(ser);
 			return NULL;
 		}

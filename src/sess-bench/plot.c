@@ -93,8 +93,8 @@ int sb_series_hist(struct sb_series *s, const struct sess_hist *h)
 int sb_series_summary(struct sb_series *s, const cJSON *op)
 {
 	static const struct { const char *key; double x; } pts[] = {
-		{"p50", 0.30102999566398120}, {"p90", 1}, {"p99", 2}, {"p99.9", 3}};
-	const cJSON *lat = cJSON_GetObjectItemCaseSensitive(op, "latency_ms");
+		{"p50", 0.30102999566398120}, {"p90", 1}, {"p99", 2}, {"p999", 3}};
+	const cJSON *lat = cJSON_GetObjectItemCaseSensitive(op, "latencyMs");
 	const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(op, "count");
 	const cJSON *max = cJSON_GetObjectItemCaseSensitive(lat, "max");
 	double top = cJSON_IsNumber(cnt) && cnt->valuedouble > 1 ? log10(cnt->valuedouble) : 0;

@@ -41,7 +41,7 @@ struct sb_series {
  * before it). 0, or -1 when h is empty. */
 int sb_series_hist(struct sb_series *s, const struct sess_hist *h);
 /* A baseline's line from a sess-bench summary's ops.OP object: its
- * latency_ms p50, p90, p99, p99.9 (those below its count's rank) and max
+ * latencyMs p50, p90, p99, p999 (those below its count's rank) and max
  * at log10(count). 0, or -1 when op has no such numbers. */
 int sb_series_summary(struct sb_series *s, const cJSON *op);
 

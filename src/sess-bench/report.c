@@ -39,8 +39,8 @@ cJSON *sb_interval_json(const struct sb_stats *iv, double t_s, double dt_s)
 		x = cJSON_AddObjectToObject(ops, sb_op_names[i]);
 		cJSON_AddNumberToObject(x, "count", (double)n);
 		cJSON_AddNumberToObject(x, "rate", r1((double)n / dt_s));
-		cJSON_AddNumberToObject(x, "p50_ms", ms(sess_hist_percentile(h, 50)));
-		cJSON_AddNumberToObject(x, "p99_ms", ms(sess_hist_percentile(h, 99)));
+		cJSON_AddNumberToObject(x, "p50Ms", ms(sess_hist_percentile(h, 50)));
+		cJSON_AddNumberToObject(x, "p99Ms", ms(sess_hist_percentile(h, 99)));
 		cJSON_AddNumberToObject(x, "errors", (double)iv->errors[i]);
 		all += n;
 		errs += iv->errors[i];
@@ -83,7 +83,7 @@ static cJSON *latency_json(const struct sess_hist *h)
 	cJSON_AddNumberToObject(l, "p50", ms(sess_hist_percentile(h, 50)));
 	cJSON_AddNumberToObject(l, "p90", ms(sess_hist_percentile(h, 90)));
 	cJSON_AddNumberToObject(l, "p99", ms(sess_hist_percentile(h, 99)));
-	cJSON_AddNumberToObject(l, "p99.9", ms(sess_hist_percentile(h, 99.9)));
+	cJSON_AddNumberToObject(l, "p999", ms(sess_hist_percentile(h, 99.9)));
 	cJSON_AddNumberToObject(l, "max", ms(h->max));
 	cJSON_AddNumberToObject(l, "mean", ms((uint64_t)sess_hist_mean(h)));
 	return l;
@@ -105,10 +105,10 @@ cJSON *sb_summary_json(const struct sb_scn *s, const struct sb_result *r, const 
 	cJSON_AddNumberToObject(cfg, "threads", (double)o->threads);
 	cJSON_AddNumberToObject(cfg, "pipeline", (double)o->pipeline);
 	if (o->duration)
-		cJSON_AddNumberToObject(cfg, "duration_s", (double)o->duration);
+		cJSON_AddNumberToObject(cfg, "durationSec", (double)o->duration);
 	else
 		cJSON_AddNumberToObject(cfg, "requests", (double)o->requests);
-	cJSON_AddNumberToObject(cfg, "warmup_s", (double)o->warmup);
+	cJSON_AddNumberToObject(cfg, "warmupSec", (double)o->warmup);
 	cJSON_AddNumberToObject(cfg, "sessions", (double)o->sessions);
 	cJSON_AddNumberToObject(cfg, "payload", (double)o->payload);
 	cJSON_AddNumberToObject(cfg, "seed", (double)o->seed);
@@ -118,7 +118,7 @@ cJSON *sb_summary_json(const struct sb_scn *s, const struct sb_result *r, const 
 	if (!strcmp(s->name, "agents"))
 		cJSON_AddNumberToObject(cfg, "events", (double)o->events);
 	if (s->think_ns)
-		cJSON_AddNumberToObject(cfg, "think_ms", (double)s->think_ns / 1e6);
+		cJSON_AddNumberToObject(cfg, "thinkMs", (double)s->think_ns / 1e6);
 	if (!strcmp(s->name, "mixed")) {
 		cJSON *ra = cJSON_AddObjectToObject(cfg, "ratio");
 		for (i = 0; i < SB_NOPS; i++)
@@ -126,7 +126,7 @@ cJSON *sb_summary_json(const struct sb_scn *s, const struct sb_result *r, const 
 				cJSON_AddNumberToObject(ra, sb_op_names[i], s->ratio[i]);
 	}
 	cJSON_AddStringToObject(cfg, "prefix", prefix);
-	cJSON_AddNumberToObject(j, "runtime_s", round(r->elapsed_s * 1000.0) / 1000.0);
+	cJSON_AddNumberToObject(j, "runtimeSec", round(r->elapsed_s * 1000.0) / 1000.0);
 	if (h)
 		sess_hist_init(h);
 	ops = cJSON_AddObjectToObject(j, "ops");
@@ -140,8 +140,8 @@ cJSON *sb_summary_json(const struct sb_scn *s, const struct sb_result *r, const 
 		cJSON_AddNumberToObject(x, "errors", (double)r->total.errors[i]);
 		cJSON_AddNumberToObject(x, "rate", r1((double)n / el));
 		if (i == SB_CREATE) /* a create operation is a batch */
-			cJSON_AddNumberToObject(x, "sessions_per_s", r1((double)n * (double)o->batch / el));
-		cJSON_AddItemToObject(x, "latency_ms", latency_json(&r->total.hist[i]));
+			cJSON_AddNumberToObject(x, "sessionsPerSec", r1((double)n * (double)o->batch / el));
+		cJSON_AddItemToObject(x, "latencyMs", latency_json(&r->total.hist[i]));
 		all += n;
 		nerr += r->total.errors[i];
 		if (h)
@@ -152,7 +152,7 @@ cJSON *sb_summary_json(const struct sb_scn *s, const struct sb_result *r, const 
 	cJSON_AddNumberToObject(tot, "errors", (double)nerr);
 	cJSON_AddNumberToObject(tot, "rate", r1((double)all / el));
 	if (h)
-		cJSON_AddItemToObject(tot, "latency_ms", latency_json(h));
+		cJSON_AddItemToObject(tot, "latencyMs", latency_json(h));
 	errs = cJSON_AddObjectToObject(j, "errors");
 	for (i = 0; i < r->total.nkinds; i++)
 		cJSON_AddNumberToObject(errs, r->total.kinds[i].kind, (double)r->total.kinds[i].n);
@@ -167,8 +167,54 @@ cJSON *sb_summary_json(const struct sb_scn *s, const struct sb_result *r, const 
 	return j;
 }
 
+/* The summary's keys before they were camelCase (issue 20), read in a
+ * baseline for one release: old name, name now. The output has the new
+ * names only (doubling every key would double every line). */
+static const char *const old_keys[][2] = {
+	{"latency_ms", "latencyMs"}, {"p99.9", "p999"}, {"runtime_s", "runtimeSec"},
+	{"duration_s", "durationSec"}, {"warmup_s", "warmupSec"}, {"think_ms", "thinkMs"},
+	{"sessions_per_s", "sessionsPerSec"}, {"server_usec_per_op", "serverUsecPerOp"},
+	{"calls_per_op", "callsPerOp"}, {"usec_per_op", "usecPerOp"}, {"usec_per_call", "usecPerCall"},
+};
+
+/* The keys of o (and below) under their names now; *renamed counts the
+ * old ones. The members of "ops", "commands", "errors" and "ratio" are
+ * named by data (operations, commands, error kinds): their own names are
+ * left alone, what is inside them is not. A member under both names
+ * keeps the new one. */
+static void new_keys(cJSON *o, int data, int *renamed)
+{
+	cJSON *c, *next;
+	size_t k;
+
+	for (c = o->child; c; c = next) {
+		next = c->next;
+		for (k = 0; !data && c->string && k < sizeof old_keys / sizeof old_keys[0]; k++) {
+			size_t len = strlen(old_keys[k][1]) + 1;
+			char *name;
+			if (strcmp(c->string, old_keys[k][0]))
+				continue;
+			(*renamed)++;
+			if (cJSON_GetObjectItemCaseSensitive(o, old_keys[k][1]) || !(name = cJSON_malloc(len))) {
+				cJSON_Delete(cJSON_DetachItemViaPointer(o, c));
+				c = NULL;
+			} else { /* renamed in place: the order stays */
+				memcpy(name, old_keys[k][1], len);
+				cJSON_free(c->string);
+				c->string = name;
+			}
+			break;
+		}
+		if (c && (cJSON_IsObject(c) || cJSON_IsArray(c)))
+			new_keys(c, cJSON_IsObject(c) && c->string && !data &&
+					    (!strcmp(c->string, "ops") || !strcmp(c->string, "commands") ||
+					     !strcmp(c->string, "errors") || !strcmp(c->string, "ratio")),
+				 renamed);
+	}
+}
+
 /* The last summary line of a file of sess-bench output. */
-int sb_baseline_load(const char *path, cJSON **out, struct sess_err *err)
+int sb_baseline_load(const char *path, cJSON **out, int *old, struct sess_err *err)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
@@ -204,6 +250,14 @@ int sb_baseline_load(const char *path, cJSON **out, struct sess_err *err)
 		return sess_err_set(err, SESS_E_DATA, "bad_baseline",
 				    "%s has no sess-bench summary (a JSON line with \"type\":\"summary\" and \"ops\")%s; write one with 'sess-bench SCENARIO ... > %s'",
 				    path, bad ? ", and lines that are not JSON" : "", path);
+	if (old)
+		*old = 0;
+	{
+		int renamed = 0;
+		new_keys(best, 0, &renamed);
+		if (old)
+			*old = renamed > 0;
+	}
 	*out = best;
 	return 0;
 }
@@ -219,7 +273,7 @@ static double num(const cJSON *o, const char *a, const char *b)
 
 /* The baseline's numbers that compare divides by and compares with: ops
  * a non-empty object of objects, each with a rate above 0 and, when it
- * has one, a latency_ms.p99 of 0 or more. Anything else would pass every
+ * has one, a latencyMs.p99 of 0 or more. Anything else would pass every
  * comparison (a rate of 0 or a string is skipped), so it is refused. */
 static int baseline_numbers(const cJSON *base, const char *path, const char *scenario,
 			    struct sess_err *err)
@@ -235,31 +289,31 @@ static int baseline_numbers(const cJSON *base, const char *path, const char *sce
 	cJSON_ArrayForEach(op, ops) {
 		if (!cJSON_IsObject(op))
 			return sess_err_set(err, SESS_E_DATA, "bad_baseline",
-					    "%s: ops.%s must be an object with \"rate\" and \"latency_ms\"; %s",
+					    "%s: ops.%s must be an object with \"rate\" and \"latencyMs\"; %s",
 					    path, op->string, fix);
 		v = cJSON_GetObjectItemCaseSensitive(op, "rate");
 		if (!cJSON_IsNumber(v) || !(v->valuedouble > 0) || !isfinite(v->valuedouble))
 			return sess_err_set(err, SESS_E_DATA, "bad_baseline",
 					    "%s: ops.%s.rate must be a number above 0 (operations a second); %s",
 					    path, op->string, fix);
-		lat = cJSON_GetObjectItemCaseSensitive(op, "latency_ms");
+		lat = cJSON_GetObjectItemCaseSensitive(op, "latencyMs");
 		v = cJSON_GetObjectItemCaseSensitive(lat, "p99");
 		if (lat && (!cJSON_IsObject(lat) || (v && (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) ||
 							   !isfinite(v->valuedouble)))))
 			return sess_err_set(err, SESS_E_DATA, "bad_baseline",
-					    "%s: ops.%s.latency_ms.p99 must be a number of milliseconds, 0 or more; %s",
+					    "%s: ops.%s.latencyMs.p99 must be a number of milliseconds, 0 or more; %s",
 					    path, op->string, fix);
 	}
 	return 0;
 }
 
-int sb_baseline_check(const char *path, const char *scenario, struct sess_err *err)
+int sb_baseline_check(const char *path, const char *scenario, int *old, struct sess_err *err)
 {
 	cJSON *base;
 	const cJSON *bsc;
 	int rc = 0;
 
-	if (sb_baseline_load(path, &base, err))
+	if (sb_baseline_load(path, &base, old, err))
 		return -1;
 	bsc = cJSON_GetObjectItemCaseSensitive(base, "scenario");
 	if (!cJSON_IsString(bsc) || strcmp(bsc->valuestring, scenario))
@@ -280,7 +334,7 @@ int sb_compare(const cJSON *summary, const char *path, double max_pct, cJSON **o
 	char msg[200];
 
 	*regressed = 0;
-	if (sb_baseline_load(path, &base, err))
+	if (sb_baseline_load(path, &base, NULL, err))
 		return -1;
 	bsc = cJSON_GetObjectItemCaseSensitive(base, "scenario");
 	csc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
@@ -301,13 +355,13 @@ int sb_compare(const cJSON *summary, const char *path, double max_pct, cJSON **o
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "type", "compare");
 	cJSON_AddStringToObject(o, "baseline", path);
-	cJSON_AddNumberToObject(o, "max_regression_pct", max_pct);
+	cJSON_AddNumberToObject(o, "maxRegressionPct", max_pct);
 	ops = cJSON_AddObjectToObject(o, "ops");
 	regs = cJSON_CreateArray();
 	cJSON_ArrayForEach(bo, bops) {
 		const cJSON *co = cJSON_GetObjectItemCaseSensitive(cops, bo->string);
-		double br = num(bo, "rate", NULL), bp = num(bo, "latency_ms", "p99");
-		double cr = num(co, "rate", NULL), cp = num(co, "latency_ms", "p99");
+		double br = num(bo, "rate", NULL), bp = num(bo, "latencyMs", "p99");
+		double cr = num(co, "rate", NULL), cp = num(co, "latencyMs", "p99");
 		cJSON *x = cJSON_AddObjectToObject(ops, bo->string);
 		if (!co) {
 			snprintf(msg, sizeof msg, "%s: in the baseline, not in this run", bo->string);
@@ -317,7 +371,7 @@ int sb_compare(const cJSON *summary, const char *path, double max_pct, cJSON **o
 		/* throughput lower, or p99 higher, by more than max_pct */
 		if (br > 0 && !isnan(cr)) {
 			double pct = (cr - br) / br * 100.0;
-			cJSON_AddNumberToObject(x, "rate_change_pct", r1(pct));
+			cJSON_AddNumberToObject(x, "rateChangePct", r1(pct));
 			if (pct < -max_pct) {
 				snprintf(msg, sizeof msg, "%s rate %.1f%% (%.1f -> %.1f/s)", bo->string, pct, br, cr);
 				cJSON_AddItemToArray(regs, cJSON_CreateString(msg));
@@ -325,7 +379,7 @@ int sb_compare(const cJSON *summary, const char *path, double max_pct, cJSON **o
 		}
 		if (bp > 0 && !isnan(cp)) {
 			double pct = (cp - bp) / bp * 100.0;
-			cJSON_AddNumberToObject(x, "p99_change_pct", r1(pct));
+			cJSON_AddNumberToObject(x, "p99ChangePct", r1(pct));
 			if (pct > max_pct) {
 				snprintf(msg, sizeof msg, "%s p99 +%.1f%% (%.3f -> %.3f ms)", bo->string, pct, bp, cp);
 				cJSON_AddItemToArray(regs, cJSON_CreateString(msg));

@@ -5,8 +5,10 @@
  * running the same EVALSHA is like for like), the other changes are the
  * same session scripts with the same keys and arguments as lifecycle.c
  * and checkpoint.c pass them, get is view.c's HGETALL + PTTL, list is one
- * page of the index and its rows' meta. The scripts keep the companion
- * index and counters themselves (layout 3), so their cost is included.
+ * page of the index and its rows' meta (on a cluster one master's part of
+ * it, and create's ids on the client's master: nodes.c). The scripts keep
+ * the companion index and counters themselves (layout 3), so their cost
+ * is included.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +23,6 @@
 
 const char *const sb_op_names[SB_NOPS] = {"create", "emit", "get", "list", "checkpoint",
 					    "join", "leave"};
-
-#define LIST_PAGE 50 /* rows per list: a page a user would read */
 
 uint64_t sb_rand(uint64_t *state)
 {
@@ -305,13 +305,18 @@ static int op_get(const struct sb_scn *s, struct sess_conn *conn, const char *id
 
 /* A page of the index, newest first, and each row's meta fields, as
  * view.c's list reads them (the rows are ours, so their ids are known). */
-static int op_list(const struct sb_scn *s, struct sess_conn *conn, int *nreplies)
+static int op_list(const struct sb_scn *s, const struct sb_client *c, struct sess_conn *conn,
+		   int *nreplies)
 {
 	char idx[SESS_KEY_MAX], meta[SESS_KEY_MAX];
-	long i, n = s->o->sessions < LIST_PAGE ? s->o->sessions : LIST_PAGE;
+	long i, n = s->o->sessions < SB_LIST_PAGE ? s->o->sessions : SB_LIST_PAGE;
 
-	/* the standalone server's one index (list on a cluster reads every
-	 * slot's: sess-bench's list is a standalone figure) */
+	if (s->nnodes) { /* a cluster: the part of the client's master (nodes.c) */
+		const struct sb_node *m = &s->nodes[c->node];
+		*nreplies = m->list_slots + m->list_tags + m->list_rows;
+		return sess_conn_append_raw(conn, m->list_cmd, m->list_len, NULL);
+	}
+	/* the standalone server's one index */
 	sess_key_index(idx, s->cfg->prefix, SESS_S_TAG_ONE);
 	if (sess_conn_appendf(conn, NULL, "ZREVRANGE %s 0 %ld WITHSCORES", idx, n - 1))
 		return -1;
@@ -336,7 +341,10 @@ static int op_create(const struct sb_scn *s, struct sb_client *c, struct sess_co
 	sess_key_agent_field(field, "a1");
 	snprintf(ttl, sizeof ttl, "%ld", s->cfg->default_ttl);
 	for (i = 0; i < s->o->batch; i++) {
-		snprintf(id, sizeof id, "c%d-%ld-%ld", c->index, c->made, i);
+		if (s->nnodes) /* a cluster: on the client's master */
+			sb_nodes_create_id(s, c, i, id, sizeof id);
+		else
+			snprintf(id, sizeof id, "c%d-%ld-%ld", c->index, c->made, i);
 		if (script(s, conn, SESS_LUA_CREATE, SESS_NKEYS_ALL, id, 4, args))
 			return -1;
 	}
@@ -363,7 +371,7 @@ int sb_scn_next(struct sb_scn *s, struct sb_client *c, struct sess_conn *conn, i
 		rc = op_get(s, conn, s->ids[pick_session(s, c)]);
 	} else if (!strcmp(n, "list")) {
 		op = SB_LIST;
-		rc = op_list(s, conn, nreplies);
+		rc = op_list(s, c, conn, nreplies);
 	} else if (!strcmp(n, "checkpoint")) {
 		const char *args[1] = {"bench"};
 		op = SB_CHECKPOINT;
@@ -397,7 +405,7 @@ int sb_scn_next(struct sb_scn *s, struct sb_client *c, struct sess_conn *conn, i
 		switch (op) {
 		case SB_EMIT: rc = op_emit(s, c, conn, sess, NULL); break;
 		case SB_GET: *nreplies = 2; rc = op_get(s, conn, s->ids[sess]); break;
-		case SB_LIST: rc = op_list(s, conn, nreplies); break;
+		case SB_LIST: rc = op_list(s, c, conn, nreplies); break;
 		default: {
 			const char *args[1] = {"bench"};
 			op = SB_CHECKPOINT;

@@ -77,7 +77,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "~%p:*", "&%p:*"},
 	{"sess-bench", "run", "every scenario and cleanup (keys under sessbench:)",
 	 "fcall function|load" EVALSHA " del exists get hdel hgetall hincrby hkeys hmget hset llen pexpire pexpiretime pttl"
-	 " publish rpush scan set time unlink zadd zrem zrevrange info memory|usage? wait? spublish?" SOMETIMES,
+	 " publish rpush scan set time unlink zadd zrem zrevrange info zrange? memory|usage? wait? spublish?" SOMETIMES,
 	 "~sessbench:*", "&sessbench:*"},
 };
 const size_t sv_acl_nmodes = sizeof sv_acl_modes / sizeof sv_acl_modes[0];

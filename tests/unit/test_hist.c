@@ -178,8 +178,8 @@ static void test_svg(void)
 {
 	struct sess_hist *h = malloc(sizeof *h);
 	struct sb_series *s = calloc(2, sizeof *s);
-	cJSON *op = cJSON_Parse("{\"count\":5000,\"latency_ms\":{\"p50\":1,\"p90\":2,\"p99\":3,"
-				"\"p99.9\":4,\"max\":9}}");
+	cJSON *op = cJSON_Parse("{\"count\":5000,\"latencyMs\":{\"p50\":1,\"p90\":2,\"p99\":3,"
+				"\"p999\":4,\"max\":9}}");
 	char *a, *b;
 	uint64_t v;
 
@@ -189,7 +189,7 @@ static void test_svg(void)
 	ok(sb_series_hist(&s[0], h) == 0 && s[0].x[0] == 0 && fabs(s[0].x[s[0].n - 1] - 3) < 1e-9 &&
 	   s[0].y[s[0].n - 1] == 10, "the run's line ends at max, at x = log10(count)");
 	ok(sb_series_summary(&s[1], op) == 0 && s[1].n == 5 && s[1].x[2] == 2 && s[1].y[4] == 9 &&
-	   fabs(s[1].x[4] - log10(5000)) < 1e-9, "a baseline's line: p50 .. p99.9, max at its count");
+	   fabs(s[1].x[4] - log10(5000)) < 1e-9, "a baseline's line: p50 .. p999, max at its count");
 	s[1].dashed = 1;
 	snprintf(s[0].label, sizeof s[0].label, "emit <&> \"x\"");
 	snprintf(s[1].label, sizeof s[1].label, "bad \xff\x01 \xe2\x82 end");

@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# sess-bench create, list and mixed on a real three-master Redis Cluster:
+# each master's INFO commandstats counts what the run sent it, and the
+# sessions land on every master (emit and the per-master line: cluster.bats).
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load helpers/redis
+	load helpers/cluster
+	cluster_start
+}
+teardown_file() {
+	load helpers/redis
+	load helpers/cluster
+	cluster_stop
+	redis_stop_named
+}
+setup() {
+	load helpers/redis
+	load helpers/cluster
+	cluster_flushall
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	export REDIS_URL=$CLUSTER_URL
+	local p
+	for p in $(cluster_masters); do
+		redis-cli -p "$p" CONFIG RESETSTAT >/dev/null
+	done
+}
+
+# calls PORT CMD: the calls of CMD on master PORT that succeeded since the
+# stats were reset (failed_calls aside: a script call refused for want of
+# the library on that master is sent again once it is loaded)
+calls() {
+	redis-cli -p "$1" INFO commandstats | tr -d '\r' |
+		sed -n "s/^cmdstat_$2:calls=\([0-9]*\),.*failed_calls=\([0-9]*\).*/\1 \2/p" |
+		awk '{ print $1 - $2 } END { if (!NR) print 0 }'
+}
+# scripts PORT: the session script calls on PORT (FCALL, or EVALSHA/EVAL)
+scripts() { echo $(($(calls "$1" fcall) + $(calls "$1" evalsha) + $(calls "$1" eval))); }
+# slots PORT: how many slots master PORT serves
+slots() {
+	redis-cli -p "$1" CLUSTER NODES | awk '/myself/ {
+		for (i = 9; i <= NF; i++) { n = split($i, a, "-"); s += n == 2 ? a[2] - a[1] + 1 : 1 }
+		print s }'
+}
+# owner ID: the port of the master serving session ID's slot
+owner() { cluster_owner "$(redis-cli -p "${CLUSTER_PORTS%% *}" CLUSTER KEYSLOT "{$1}")"; }
+# the summary line and the nodes line of $output
+summary() { jq -c 'select(.type == "summary")' <<<"$output"; }
+nodes() { jq -c 'select(.type == "nodes")' <<<"$output"; }
+# node_ops PORT: the operations the nodes line gives master PORT
+node_ops() { nodes | jq -r --arg n "127.0.0.1:$1" '.nodes[] | select(.node == $n) | .ops'; }
+# layout N PAGE: for sessions s1..sN, per master "PORT SESSIONS SLOTS_IN_USE
+# ROWS" (ROWS: those of the newest PAGE), one line each
+layout() {
+	local n=$1 page=$2 k p
+	for k in $(seq 1 "$n"); do
+		echo "$(owner "s$k") $(redis-cli -p "${CLUSTER_PORTS%% *}" CLUSTER KEYSLOT "s$k") $((k > n - page))"
+	done >"$BATS_TEST_TMPDIR/owners"
+	for p in $(cluster_masters); do
+		awk -v p="$p" '$1 == p { n++; if (!seen[$2]++) t++; r += $3 } END { print p, n + 0, t + 0, r + 0 }' \
+			"$BATS_TEST_TMPDIR/owners"
+	done
+}
+
+@test "create on the cluster: each client's sessions on its master, every master's script calls equal the creates it got" {
+	local p n total=0
+	run -0 sk sess-bench create -n 30 -b 2 -c 3 --interval 0 --keep --run-id ctest
+	assert_equal "$(summary | jq -c '[.ops.create.count, .ops.create.errors, .total.errors]')" '[30,0,0]'
+	assert_equal "$(nodes | jq -r '.masters')" 3
+	for p in $(cluster_masters); do
+		# 3 clients, one per master, 10 batches of 2 each
+		assert_equal "$(node_ops "$p")" 10
+		n=$(redis-cli -p "$p" --scan --pattern 'sessbench:ctest:{*}:meta' | wc -l)
+		assert_equal "$n" 20
+		assert_equal "$(scripts "$p")" 20
+		total=$((total + n))
+	done
+	assert_equal "$total" 60
+	# the companions in the sessions' own slots: list finds them all
+	run -0 sk sessctl --prefix sessbench:ctest list --json
+	assert_equal "$(jq -s 'length' <<<"$output")" 60
+	run -0 sk sess-bench cleanup ctest
+	for p in $(cluster_masters); do
+		assert_equal "$(redis-cli -p "$p" --scan --pattern 'sessbench:*' | wc -l)" 0
+	done
+}
+
+@test "list on the cluster: a list is one part per master, each what sessctl list sends that master (EXISTS per slot, ZRANGE per slot in use, HMGET per row)" {
+	local p sess tags rows ops
+	# 60 sessions: the page is the newest 50
+	run -0 sk sess-bench list -n 30 -c 3 --sessions 60 --interval 0
+	assert_equal "$(summary | jq -c '[.ops.list.count, .total.errors]')" '[30,0]'
+	# the bench's own figure: 16,384 EXISTS per 3 parts (one list)
+	assert_equal "$(summary | jq -r '.server.commands.exists.calls')" $((16384 * 10))
+	layout 60 50 >"$BATS_TEST_TMPDIR/layout"
+	while read -r p sess tags rows; do
+		ops=$(node_ops "$p")
+		assert_equal "$ops" 10
+		[ "$sess" -gt 0 ] || fail "no session on master $p"
+		# setup's creates: one script call and one EXISTS each (create.lua's)
+		assert_equal "$(scripts "$p")" "$sess"
+		assert_equal "$(calls "$p" exists)" $(($(slots "$p") * ops + sess))
+		assert_equal "$(calls "$p" zrange)" $((tags * ops))
+		assert_equal "$(calls "$p" hmget)" $((rows * ops))
+	done <"$BATS_TEST_TMPDIR/layout"
+	assert_equal "$(awk '{ r += $4 } END { print r }' "$BATS_TEST_TMPDIR/layout")" 50
+}
+
+@test "mixed on the cluster: its mix per master, each master's counts match the operations it got" {
+	local p sess tags rows lists gets scr sum_l=0 sum_g=0 sum_s=0 ex
+	run -0 sk sess-bench mixed -n 300 -c 3 --sessions 30 --think 0 --interval 0 \
+		--ratio emit=5,get=2,list=1,checkpoint=2
+	sum=$(summary)
+	assert_equal "$(jq -c '[.total.count, .total.errors]' <<<"$sum")" '[300,0]'
+	layout 30 50 >"$BATS_TEST_TMPDIR/layout"
+	while read -r p sess tags rows; do
+		[ "$(node_ops "$p")" -gt 0 ] || fail "master $p got nothing"
+		# lists: EXISTS per slot it serves (setup's creates aside)
+		ex=$(($(calls "$p" exists) - sess))
+		lists=$((ex / $(slots "$p")))
+		assert_equal "$ex" $((lists * $(slots "$p")))
+		assert_equal "$(calls "$p" zrange)" $((tags * lists))
+		gets=$(calls "$p" hgetall)
+		scr=$(($(scripts "$p") - sess))
+		# every operation it got is one of these
+		assert_equal "$(node_ops "$p")" $((lists + gets + scr))
+		sum_l=$((sum_l + lists)) sum_g=$((sum_g + gets)) sum_s=$((sum_s + scr))
+	done <"$BATS_TEST_TMPDIR/layout"
+	assert_equal "$sum_l" "$(jq -r '.ops.list.count' <<<"$sum")"
+	assert_equal "$sum_g" "$(jq -r '.ops.get.count' <<<"$sum")"
+	assert_equal "$sum_s" "$(jq -r '.ops.emit.count + .ops.checkpoint.count' <<<"$sum")"
+	[ "$sum_l" -gt 0 ] || fail "no list in the mix"
+	# the nodes line's keys are camelCase too (it has no data keys)
+	assert_equal "$(nodes | jq -r '[paths | .[] | strings] | unique | .[]' | grep -cv '^[a-z][a-zA-Z0-9]*$')" 0
+}
