@@ -433,14 +433,15 @@ int sess_cluster_masters(struct sess_conn *c, struct sess_err *err)
 	char id[41];
 
 	if (!c->cl) {
-		if (!strcmp(c->cfg->cluster, "no") || c->cfg->sentinels[0] || c->ep.unix_path[0])
+		if (c->standalone || !strcmp(c->cfg->cluster, "no") || c->cfg->sentinels[0] || c->ep.unix_path[0])
 			return 1;
-		if ((rc = maybe_cluster(c, err)) <= 0)
-			return rc < 0 ? -1 : 1;
-		if ((rc = ask_id(c, id, err)) < 0)
+		if ((rc = maybe_cluster(c, err)) < 0 || (rc == 1 && (rc = ask_id(c, id, err)) < 0))
 			return -1;
-		if (rc == 0)
+		if (rc == 0) {
+			/* asked once per connection: every fan-out asks */
+			c->standalone = 1;
 			return 1;
+		}
 		if (sess_cluster_attach(c, id, err))
 			return -1;
 	}

@@ -651,6 +651,7 @@ void sess_conn_close(struct sess_conn *c)
 	sess_cluster_free(c);
 	c->owed = 0;
 	c->scripts = 0; /* reopened: perhaps another server */
+	c->standalone = 0;
 	sess_stream_close(&c->st);
 	if (c->reader)
 		redisReaderFree(c->reader);

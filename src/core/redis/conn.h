@@ -54,7 +54,7 @@ struct sess_conn {
 	unsigned long owed;            /* commands queued or sent, replies not read */
 	struct sess_cluster *cl;       /* non-NULL: a cluster conn (cluster.h) */
 	char last_err[200];            /* the last error reply read (EXECABORT's cause) */
-	int standalone;                /* sess_conn_cluster found no cluster */
+	int standalone;                /* found no cluster (sess_conn_cluster, sess_cluster_masters): not asked again until closed */
 	int scripts;                   /* enum sess_script_mode (scripts.h); 0 until known */
 };
 
