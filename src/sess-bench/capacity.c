@@ -2,9 +2,10 @@
  * costs, and the cleanup of the run's own keys.
  *
  * Costs come from the server, not from constants: the server time per
- * operation is INFO commandstats' usec around the run (every command's,
- * every master's: server.c's snapshots) divided by the
- * operations the run completed (Redis runs commands on one thread, so its
+ * operation is INFO commandstats' usec around the run (every master's:
+ * server.c's snapshots) of what the clients sent, the summary's usecPerOp
+ * (a script's own commands, counted by Redis in its call's time too,
+ * once), divided by the operations the run completed (Redis runs commands on one thread, so its
  * time per operation bounds the rate); memory per session is MEMORY USAGE
  * of a sample of the run's sessions' keys; the memory limit is maxmemory,
  * or the machine's memory (INFO total_system_memory) when none is set
@@ -52,6 +53,7 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	double bytes = 0, events = 0, used, limit, S, u, T, ops_s, n_ops;
 	int nmax;
 	const char *limit_src;
+	struct sb_server_figures fig;
 	redisReply *r;
 	cJSON *j, *m, *srv;
 
@@ -102,8 +104,12 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	limit_src = nmax == after->n ? "maxmemory" : nmax ? "maxmemory, else total_system_memory"
 						       : "total_system_memory";
 
+	/* S: what the clients sent, as the summary's usecPerOp (server.c): a
+	 * script's own commands are in its call's time already, and INFO
+	 * is not the load's */
+	sb_server_figures(s, res, d, &fig);
 	n_ops = (double)res->all_ops;
-	S = n_ops > 0 ? d->usec / n_ops / 1e6 : NAN; /* seconds per op */
+	S = n_ops > 0 ? fig.usec / n_ops / 1e6 : NAN; /* seconds per op */
 	T = (double)o->target_ms / 1000.0;
 	u = S > 0 ? 1.0 - 4.6 * S / T : NAN;
 	if (u > 0.9)
