@@ -134,3 +134,19 @@ layout() {
 	# the nodes line's keys are camelCase too (it has no data keys)
 	assert_equal "$(nodes | jq -r '[paths | .[] | strings] | unique | .[]' | grep -cv '^[a-z][a-zA-Z0-9]*$')" 0
 }
+
+@test "the nodes line's server time splits the summary's: each master's sent commands (scripts, get's and list's own), summed they are the summary's" {
+	run -0 sk sess-bench mixed -n 300 -c 3 --sessions 30 --think 0 --interval 0 \
+		--ratio emit=2,get=2,list=1
+	sum=$(summary)
+	[ "$(jq -r '.ops.get.count > 0 and .ops.list.count > 0' <<<"$sum")" = true ] || fail "no get or list: $sum"
+	# get's HGETALL and PTTL, list's EXISTS, ZRANGE, HMGET are in the masters' figures
+	assert_equal "$(nodes | jq -r '[.nodes[].server.calls] | add')" "$(jq -r '.server.calls' <<<"$sum")"
+	assert_equal "$(nodes | jq -r '[.nodes[].server.usec] | add')" "$(jq -r '.server.usec' <<<"$sum")"
+	# get alone: no script, and the INFO snapshots are not the run's
+	run -0 sk sess-bench get -n 300 -c 3 --sessions 30 --interval 0
+	sum=$(summary)
+	assert_equal "$(jq -r '.server.calls' <<<"$sum")" 600
+	assert_equal "$(nodes | jq -r '[.nodes[].server.calls] | add')" 600
+	assert_equal "$(nodes | jq -r '[.nodes[].server.usec] | add')" "$(jq -r '.server.usec' <<<"$sum")"
+}

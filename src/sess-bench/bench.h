@@ -212,6 +212,11 @@ struct sb_server_figures {
 };
 int sb_server_figures(const struct sb_scn *s, const struct sb_result *r, const struct sb_delta *d,
 		      struct sb_server_figures *f);
+/* 1 when command name (INFO's lower case) is one the run's clients send
+ * themselves (script calls, the operations' plain commands), 0 when it is
+ * a script's own or not the run's: what the figures sum, here and per
+ * master (nodes.c). */
+int sb_server_sent(const struct sb_scn *s, const struct sb_result *r, const char *name);
 /* The summary's "server" object: the figures and every command's calls,
  * usec and usec per call (scripts' inner commands included there). */
 cJSON *sb_server_json(const struct sb_delta *d, const struct sb_server_figures *f);

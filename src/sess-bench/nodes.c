@@ -199,21 +199,27 @@ int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *er
 	return 0;
 }
 
-/* The scripts' calls and usec in m (EVAL, EVALSHA, FCALL: their
- * commands' time included), and every command's. */
-static void srv_sums(const struct sb_info_node *m, double *calls, double *usec, double *scalls,
-		     double *susec)
+/* What the run's clients sent master m1 (m0 before the run, m1 after),
+ * as the summary sums it over the masters (server.c): the script calls,
+ * their commands' time included, and the operations' plain commands. */
+static void srv_sent(const struct sb_scn *s, const struct sb_result *r,
+		     const struct sb_info_node *m0, const struct sb_info_node *m1, double *calls,
+		     double *usec)
 {
-	int k;
+	int k, i;
 
-	*calls = *usec = *scalls = *susec = 0;
-	for (k = 0; k < m->n; k++) {
-		const char *nm = m->v[k].name;
-		*calls += m->v[k].calls;
-		*usec += m->v[k].usec;
-		if (!strcmp(nm, "eval") || !strcmp(nm, "evalsha") || !strcmp(nm, "fcall")) {
-			*scalls += m->v[k].calls;
-			*susec += m->v[k].usec;
+	*calls = *usec = 0;
+	for (k = 0; k < m1->n; k++) {
+		double c = m1->v[k].calls, u = m1->v[k].usec;
+		for (i = 0; i < m0->n; i++)
+			if (!strcmp(m0->v[i].name, m1->v[k].name)) {
+				c -= m0->v[i].calls;
+				u -= m0->v[i].usec;
+				break;
+			}
+		if (c > 0 && sb_server_sent(s, r, m1->v[k].name)) {
+			*calls += c;
+			*usec += u;
 		}
 	}
 }
@@ -245,14 +251,9 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 		uint64_t ops = 0, errors = 0;
 		const struct sb_info_node *m0 = sb_info_at(before, &s->nodes[i].ep);
 		const struct sb_info_node *m1 = sb_info_at(after, &s->nodes[i].ep);
-		double c0, u0, sc0, su0, c1, u1, sc1, su1, usec = 0, calls = 0, cpu = 0;
+		double usec = 0, calls = 0, cpu = 0;
 		if (m0 && m1) {
-			/* a script's commands are counted in its own time too: the
-			 * scripts' time when the run called scripts, else every command's */
-			srv_sums(m0, &c0, &u0, &sc0, &su0);
-			srv_sums(m1, &c1, &u1, &sc1, &su1);
-			usec = sc1 > sc0 ? su1 - su0 : u1 - u0;
-			calls = sc1 > sc0 ? sc1 - sc0 : c1 - c0;
+			srv_sent(s, r, m0, m1, &calls, &usec);
 			cpu = m1->cpu - m0->cpu;
 		}
 		sess_hist_init(&all);

@@ -193,8 +193,7 @@ void sb_delta_free(struct sb_delta *d)
 	memset(d, 0, sizeof *d);
 }
 
-/* Sent by the clients themselves (see the top of the file). */
-static int top_level(const struct sb_scn *s, const struct sb_result *r, const char *name)
+int sb_server_sent(const struct sb_scn *s, const struct sb_result *r, const char *name)
 {
 	if (!strncmp(name, "eval", 4) || !strncmp(name, "fcall", 5))
 		return 1;
@@ -224,7 +223,7 @@ int sb_server_figures(const struct sb_scn *s, const struct sb_result *r, const s
 	f->nodes = d->nodes;
 	f->ops = (double)r->all_ops;
 	for (i = 0; i < d->n; i++) {
-		if (d->v[i].calls <= 0 || !top_level(s, r, d->v[i].name))
+		if (d->v[i].calls <= 0 || !sb_server_sent(s, r, d->v[i].name))
 			continue;
 		f->calls += d->v[i].calls;
 		f->usec += d->v[i].usec;
