@@ -150,3 +150,15 @@ layout() {
 	assert_equal "$(nodes | jq -r '[.nodes[].server.calls] | add')" 600
 	assert_equal "$(nodes | jq -r '[.nodes[].server.usec] | add')" "$(jq -r '.server.usec' <<<"$sum")"
 }
+
+@test "the nodes line's per-operation server figures divide by every operation the snapshots saw, warmup too, as the summary does" {
+	run -0 sk sess-bench emit --duration 2 --warmup 1 -c 3 --sessions 30 --interval 0
+	sum=$(summary)
+	# the warmup's operations are in the snapshots, not in the counts
+	[ "$(jq -r '.server.operations > .total.count' <<<"$sum")" = true ] || fail "no warmup: $sum"
+	jq -e -n --argjson s "$sum" --argjson n "$(nodes)" \
+		'($n.serverUsecPerOp - $s.server.usec / $s.server.operations) | fabs < 0.001' >/dev/null ||
+		fail "nodes serverUsecPerOp $(nodes | jq .serverUsecPerOp), summary's $(jq .server.usecPerOp <<<"$sum")"
+	jq -e -n --argjson s "$sum" --argjson n "$(nodes)" \
+		'([$n.nodes[].server.usec] | add) == $s.server.usec' >/dev/null || fail "$(nodes)"
+}

@@ -112,6 +112,9 @@ struct sb_stats {
 	uint64_t errors[SB_NOPS];
 	struct { char kind[SESS_ERR_KIND_MAX]; uint64_t n; } kinds[SB_KINDS];
 	int nkinds;
+	uint64_t done;                   /* every op completed, warmup too: the
+					  * per-master stats' (engine.c), which
+					  * their server time is divided by */
 };
 void sb_stats_init(struct sb_stats *st);
 void sb_stats_merge(struct sb_stats *dst, const struct sb_stats *src);

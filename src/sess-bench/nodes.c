@@ -234,7 +234,7 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 {
 	cJSON *j, *arr;
 	uint64_t most = 0, least = UINT64_MAX;
-	double usec_all = 0, ops_all = 0;
+	double usec_all = 0, done_all = 0;
 	int i, op;
 
 	if (!s->nnodes || !r->node_stats)
@@ -280,9 +280,11 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 			srv = cJSON_AddObjectToObject(n, "server");
 			cJSON_AddNumberToObject(srv, "calls", calls);
 			cJSON_AddNumberToObject(srv, "usec", usec);
-			cJSON_AddNumberToObject(srv, "usecPerOp", ops ? usec / (double)ops : 0);
+			/* the snapshots saw the warmup's operations too */
+			cJSON_AddNumberToObject(srv, "usecPerOp", st->done ? usec / (double)st->done : 0);
 			cJSON_AddNumberToObject(srv, "cpuSec", cpu);
-			cJSON_AddNumberToObject(srv, "cpuUsecPerOp", ops ? cpu * 1e6 / (double)ops : 0);
+			cJSON_AddNumberToObject(srv, "cpuUsecPerOp",
+						st->done ? cpu * 1e6 / (double)st->done : 0);
 			cJSON_AddNumberToObject(srv, "busy", r->elapsed_s > 0 ? cpu / r->elapsed_s : 0);
 		}
 		cJSON_AddItemToArray(arr, n);
@@ -291,11 +293,11 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 		if (ops < least)
 			least = ops;
 		usec_all += usec;
-		ops_all += (double)ops;
+		done_all += (double)st->done;
 	}
 	/* the busiest master's share over the least busy's: 1 is even */
 	cJSON_AddNumberToObject(j, "spread", least ? (double)most / (double)least : 0);
-	cJSON_AddNumberToObject(j, "serverUsecPerOp", ops_all > 0 ? usec_all / ops_all : 0);
+	cJSON_AddNumberToObject(j, "serverUsecPerOp", done_all > 0 ? usec_all / done_all : 0);
 	return j;
 }
 
