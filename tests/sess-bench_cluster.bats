@@ -162,3 +162,19 @@ layout() {
 	jq -e -n --argjson s "$sum" --argjson n "$(nodes)" \
 		'([$n.nodes[].server.usec] | add) == $s.server.usec' >/dev/null || fail "$(nodes)"
 }
+
+@test "--capacity on the cluster: each master is a server thread of its own; the plan's ops/s is where the first master reaches its limit with the run's split" {
+	run -0 --separate-stderr sk sess-bench emit -n 3000 -c 3 --sessions 30 --interval 0 --capacity
+	cap=$(jq -c 'select(.type == "capacity")' <<<"$output")
+	[ -n "$cap" ] || fail "no capacity line: $output"
+	# per master: S its time per operation, u = min(0.9, 1 - 4.6 S / 10 ms),
+	# u / S its rate, over its share of the operations (no warmup: ops are all)
+	want=$(nodes | jq -r '(.nodes | map(.ops) | add) as $all |
+		[.nodes[] | (.server.usecPerOp / 1e6) as $s | ([0.9, 1 - 4.6 * $s / 0.010] | min) / $s / (.ops / $all)] | min | round')
+	jq -e -n --argjson c "$cap" --argjson w "$want" '($c.opsPerSecAtTarget - $w) | fabs <= 1' >/dev/null ||
+		fail "opsPerSecAtTarget $(jq .opsPerSecAtTarget <<<"$cap"), the masters' $want: $(nodes)"
+	# well above one server thread's (three masters share the load)
+	jq -e -n --argjson c "$cap" '$c.opsPerSecAtTarget > 2 * 0.9 / ($c.server.usecPerOp / 1e6)' >/dev/null ||
+		fail "one thread's figure: $cap"
+	assert_equal "$(jq -r .server.masters <<<"$cap")" 3
+}

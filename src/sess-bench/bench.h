@@ -227,11 +227,12 @@ cJSON *sb_server_json(const struct sb_delta *d, const struct sb_server_figures *
 /* ---- capacity.c ---- */
 
 /* The capacity plan from the run and the server's measured costs (d:
- * every command's calls and usec over the run, every master; after: the
- * masters' INFO after it, for their memory). */
+ * every command's calls and usec over the run, every master; before,
+ * after: the masters' INFO around it, for each master's time and their
+ * memory; on a cluster r->node_stats still held). */
 int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *r,
-		const struct sb_delta *d, const struct sb_info *after, cJSON **out,
-		struct sess_err *err);
+		const struct sb_delta *d, const struct sb_info *before, const struct sb_info *after,
+		cJSON **out, struct sess_err *err);
 /* Delete every key under prefix (our own run's); *deleted counts them. */
 int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct sess_err *err);
 
@@ -251,6 +252,11 @@ void sb_nodes_create_id(const struct sb_scn *s, const struct sb_client *c, long 
  * missing from them: no "server" for it). */
 cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 		     const struct sb_info *before, const struct sb_info *after);
+/* What the run's clients sent master i (the nodes line's "calls" and
+ * "usec"), from its INFO before and after; -1 (zeros) when either
+ * snapshot lacks it (or is NULL). */
+int sb_nodes_sent(const struct sb_scn *s, const struct sb_result *r, const struct sb_info *before,
+		  const struct sb_info *after, int i, double *calls, double *usec);
 void sb_nodes_free(struct sb_scn *s);
 /* UNLINK the keys of a SCAN page on a cluster conn c: one command a key,
  * pipelined (they live in many slots); *deleted counts them. */

@@ -5,8 +5,9 @@
  * operation is INFO commandstats' usec around the run (every master's:
  * server.c's snapshots) of what the clients sent, the summary's usecPerOp
  * (a script's own commands, counted by Redis in its call's time too,
- * once), divided by the operations the run completed (Redis runs commands on one thread, so its
- * time per operation bounds the rate); memory per session is MEMORY USAGE
+ * once), divided by the operations the run completed (Redis runs
+ * commands on one thread, so its time per operation bounds the rate; on a
+ * cluster each master is a thread of its own: cluster_rate); memory per session is MEMORY USAGE
  * of a sample of the run's sessions' keys; the memory limit is maxmemory,
  * or the machine's memory (INFO total_system_memory) when none is set
  * (on a cluster, used memory and limits summed over the masters).
@@ -40,9 +41,44 @@ static long long mem_usage(struct sess_conn *c, const char *key, struct sess_err
 	return v;
 }
 
+/* A cluster: each master is a thread of its own, taking its share p of
+ * the operations (the run's split); the cluster takes a load until the
+ * first master reaches its u: the least over the masters of u/S / p, each
+ * with its own S (what the clients sent it over the operations it
+ * completed, warmup too). *u becomes that master's. A master missing from
+ * the snapshots leaves the one-server figure as it is. */
+static void cluster_rate(const struct sb_scn *s, const struct sb_result *res,
+			 const struct sb_info *before, const struct sb_info *after, double T,
+			 double *u, double *ops_s)
+{
+	double all = 0, best = INFINITY, best_u = 0;
+	int i;
+
+	for (i = 0; i < s->nnodes; i++)
+		all += (double)res->node_stats[i].done;
+	for (i = 0; all > 0 && i < s->nnodes; i++) {
+		double calls, usec, n = (double)res->node_stats[i].done, Sm, um, r;
+		if (sb_nodes_sent(s, res, before, after, i, &calls, &usec))
+			return;
+		if (!(n > 0)) /* no share of the load: no limit */
+			continue;
+		Sm = usec / n / 1e6;
+		um = Sm > 0 ? fmin(0.9, 1.0 - 4.6 * Sm / T) : 0.9;
+		r = um <= 0 ? 0 : Sm > 0 ? um / Sm / (n / all) : INFINITY;
+		if (r < best) {
+			best = r;
+			best_u = um;
+		}
+	}
+	if (isfinite(best)) {
+		*ops_s = best;
+		*u = best_u;
+	}
+}
+
 int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *res,
-		const struct sb_delta *d, const struct sb_info *after, cJSON **out,
-		struct sess_err *err)
+		const struct sb_delta *d, const struct sb_info *before, const struct sb_info *after,
+		cJSON **out, struct sess_err *err)
 {
 	const struct sb_opts *o = s->o;
 	char pattern[SESS_KEY_MAX + 8], key[SESS_KEY_MAX];
@@ -115,6 +151,8 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	if (u > 0.9)
 		u = 0.9;
 	ops_s = S > 0 && u > 0 ? u / S : 0;
+	if (s->nnodes && res->node_stats)
+		cluster_rate(s, res, before, after, T, &u, &ops_s);
 
 	j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "type", "capacity");
@@ -125,6 +163,7 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	cJSON_AddNumberToObject(srv, "commandsPerOp",
 				n_ops > 0 ? round(d->calls / n_ops * 100) / 100 : 0);
 	cJSON_AddNumberToObject(srv, "utilisationAtTarget", u > 0 ? round(u * 1000) / 1000 : 0);
+	cJSON_AddNumberToObject(srv, "masters", s->nnodes ? s->nnodes : 1);
 	cJSON_AddNumberToObject(j, "opsPerSecAtTarget", round(ops_s));
 	if (!strcmp(s->name, "agents")) /* of each agent's cycle, --events are emits */
 		cJSON_AddNumberToObject(j, "eventsPerSecAtTarget",
@@ -149,7 +188,7 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 		cJSON_AddNumberToObject(j, "sessionsByMemory",
 					fmax(0, round((0.8 * limit - used) / (bytes / nids)) + nids));
 	cJSON_AddStringToObject(j, "model",
-				"ops/s at target = u/S with u = min(0.9, 1 - 4.6 S / target) (M/M/1 p99); S = server usec per op from INFO commandstats; sessions by memory = (0.8 limit - used) / bytes per session (MEMORY USAGE)");
+				"ops/s at target = u/S with u = min(0.9, 1 - 4.6 S / target) (M/M/1 p99); S = server usec per op from INFO commandstats; on a cluster, per master (a thread each), the least of u/S over its share of the operations; sessions by memory = (0.8 limit - used) / bytes per session (MEMORY USAGE)");
 	*out = j;
 	return 0;
 }

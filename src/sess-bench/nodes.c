@@ -224,6 +224,19 @@ static void srv_sent(const struct sb_scn *s, const struct sb_result *r,
 	}
 }
 
+int sb_nodes_sent(const struct sb_scn *s, const struct sb_result *r, const struct sb_info *before,
+		  const struct sb_info *after, int i, double *calls, double *usec)
+{
+	const struct sb_info_node *m0 = sb_info_at(before, &s->nodes[i].ep);
+	const struct sb_info_node *m1 = sb_info_at(after, &s->nodes[i].ep);
+
+	*calls = *usec = 0;
+	if (!m0 || !m1)
+		return -1;
+	srv_sent(s, r, m0, m1, calls, usec);
+	return 0;
+}
+
 static double ms(uint64_t ns)
 {
 	return (double)ns / 1e6;
@@ -252,10 +265,8 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 		const struct sb_info_node *m0 = sb_info_at(before, &s->nodes[i].ep);
 		const struct sb_info_node *m1 = sb_info_at(after, &s->nodes[i].ep);
 		double usec = 0, calls = 0, cpu = 0;
-		if (m0 && m1) {
-			srv_sent(s, r, m0, m1, &calls, &usec);
+		if (!sb_nodes_sent(s, r, before, after, i, &calls, &usec))
 			cpu = m1->cpu - m0->cpu;
-		}
 		sess_hist_init(&all);
 		for (op = 0; op < SB_NOPS; op++) {
 			sess_hist_merge(&all, &st->hist[op]);
