@@ -339,6 +339,17 @@ bad_keys() {
 		<<<"$output" >/dev/null || fail "capacity without the snapshots' figures: $output"
 }
 
+@test "--capacity for a user the ACL refuses INFO: exit 77, one line naming the grant; the run's keys deleted" {
+	rcli ACL SETUSER noinfo on '>pw' '~*' '&*' '+@all' '-info' >/dev/null
+	local url
+	url="redis://noinfo:pw@127.0.0.1:$(redis_url | sed 's/.*://')"
+	REDIS_URL=$url run -77 --separate-stderr bench emit --requests 50 --sessions 3 --interval 0 --capacity
+	[ "${#stderr_lines[@]}" = 1 ] || fail "not one line: $stderr"
+	[[ $stderr == *"ACL SETUSER noinfo +info"* ]] || fail "no grant named: $stderr"
+	assert_equal "$(rcli --scan --pattern 'sessbench:*' | wc -l)" 0
+	rcli ACL DELUSER noinfo >/dev/null
+}
+
 @test "bad flags: one line naming the fix, exit 64" {
 	run bench emit --threads 5 --clients 2
 	assert_failure 64

@@ -126,9 +126,12 @@ int sb_info_snap(struct sess_conn *c, struct sb_info *st, struct sess_err *err)
 		struct sess_conn *mc = rc ? NULL : sess_cluster_master(c, i, err);
 		if (!rc && !mc)
 			rc = -1;
+		else if (!rc && r[i]->type == REDIS_REPLY_ERROR) { /* an ACL's NOPERM: 77, its grant */
+			sess_conn_reply_error(mc, r[i], err);
+			rc = -1;
+		}
 		else if (!rc && r[i]->type != REDIS_REPLY_STRING)
-			rc = sess_err_set(err, SESS_E_DATA, NULL, "INFO: %s",
-					  r[i]->type == REDIS_REPLY_ERROR ? r[i]->str : "not text");
+			rc = sess_err_set(err, SESS_E_DATA, NULL, "INFO: not text");
 		else if (!rc) {
 			st->node[i].ep = mc->ep;
 			st->n = i + 1;
