@@ -178,3 +178,14 @@ layout() {
 		fail "one thread's figure: $cap"
 	assert_equal "$(jq -r .server.masters <<<"$cap")" 3
 }
+
+@test "the nodes line's busy is CPU seconds a second of what the snapshots bracket, warmup too" {
+	run -0 sk sess-bench emit --duration 1 --warmup 1 -c 3 --sessions 30 --interval 0
+	sum=$(summary)
+	# the CPU is the snapshots' (the warmup's too): a second of the run is
+	# one of the warmup's and the measured part's (and the little around them)
+	jq -e -n --argjson s "$sum" --argjson n "$(nodes)" \
+		'[$n.nodes[].server | .busy * ($s.runtimeSec + $s.config.warmupSec) / .cpuSec] |
+		 all(. > 0.75 and . <= 1.02)' >/dev/null ||
+		fail "busy is not CPU over the bracketed time: $(nodes | jq -c '[.nodes[].server]') runtime $(jq .runtimeSec <<<"$sum")"
+}

@@ -188,6 +188,7 @@ struct sb_info_node {
 struct sb_info {
 	struct sb_info_node *node;
 	int n;                       /* masters asked */
+	double t;                    /* when the replies were in, seconds (sb_now_ns) */
 };
 /* One INFO per master of c (all at once), each reply parsed once. 0, or
  * -1 with err (st then empty). */

@@ -296,7 +296,8 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 			cJSON_AddNumberToObject(srv, "cpuSec", cpu);
 			cJSON_AddNumberToObject(srv, "cpuUsecPerOp",
 						st->done ? cpu * 1e6 / (double)st->done : 0);
-			cJSON_AddNumberToObject(srv, "busy", r->elapsed_s > 0 ? cpu / r->elapsed_s : 0);
+			/* a second of what the snapshots bracket (the warmup too) */
+			cJSON_AddNumberToObject(srv, "busy", after->t > before->t ? cpu / (after->t - before->t) : 0);
 		}
 		cJSON_AddItemToArray(arr, n);
 		if (ops > most)

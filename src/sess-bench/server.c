@@ -141,6 +141,7 @@ int sb_info_snap(struct sess_conn *c, struct sb_info *st, struct sess_err *err)
 		freeReplyObject(r[i]);
 	}
 	free(r);
+	st->t = (double)sb_now_ns() / 1e9;
 	if (rc)
 		sb_info_free(st);
 	return rc;
