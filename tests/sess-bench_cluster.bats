@@ -189,3 +189,15 @@ layout() {
 		 all(. > 0.75 and . <= 1.02)' >/dev/null ||
 		fail "busy is not CPU over the bracketed time: $(nodes | jq -c '[.nodes[].server]') runtime $(jq .runtimeSec <<<"$sum")"
 }
+
+@test "--capacity on the cluster: masters on one machine share its memory, counted once when none sets maxmemory" {
+	local p sys
+	for p in $(cluster_masters); do
+		redis-cli -p "$p" CONFIG SET maxmemory 0 >/dev/null
+	done
+	sys=$(redis-cli -p "${CLUSTER_PORTS%% *}" INFO memory | tr -d '\r' | sed -n 's/^total_system_memory://p')
+	run -0 --separate-stderr sk sess-bench emit -n 300 -c 3 --sessions 30 --interval 0 --capacity
+	cap=$(jq -c 'select(.type == "capacity")' <<<"$output")
+	assert_equal "$(jq -r '.memory.limitFrom' <<<"$cap")" total_system_memory
+	assert_equal "$(jq -r '.memory.limit' <<<"$cap")" "$sys"
+}

@@ -10,7 +10,8 @@
  * cluster each master is a thread of its own: cluster_rate); memory per session is MEMORY USAGE
  * of a sample of the run's sessions' keys; the memory limit is maxmemory,
  * or the machine's memory (INFO total_system_memory) when none is set
- * (on a cluster, used memory and limits summed over the masters).
+ * (on a cluster, used memory and limits summed over the masters, a
+ * machine's memory once per host).
  * Latency at a load: a single server thread is a queue; with service time
  * S at utilisation u an M/M/1 queue's p99 sojourn is about 4.6 S / (1 - u),
  * so the highest load that keeps p99 under the target T is
@@ -76,6 +77,14 @@ static void cluster_rate(const struct sb_scn *s, const struct sb_result *res,
 	}
 }
 
+/* a and b on one machine: one host name, or both unix sockets (local) */
+static int same_host(const struct sess_endpoint *a, const struct sess_endpoint *b)
+{
+	if (a->unix_path[0] || b->unix_path[0])
+		return a->unix_path[0] && b->unix_path[0];
+	return !strcmp(a->host, b->host);
+}
+
 int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *res,
 		const struct sb_delta *d, const struct sb_info *before, const struct sb_info *after,
 		cJSON **out, struct sess_err *err)
@@ -133,9 +142,19 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	nmax = 0;
 	for (i = 0; i < after->n; i++) {
 		const struct sb_info_node *mi = &after->node[i];
+		int k, seen = 0;
 		used += mi->used_memory;
-		limit += mi->maxmemory > 0 ? mi->maxmemory : mi->system_memory;
 		nmax += mi->maxmemory > 0;
+		if (mi->maxmemory > 0) {
+			limit += mi->maxmemory;
+			continue;
+		}
+		/* no maxmemory: the machine's memory, which the masters on
+		 * one host share (counted once a host) */
+		for (k = 0; k < i && !seen; k++)
+			seen = !(after->node[k].maxmemory > 0) && same_host(&after->node[k].ep, &mi->ep);
+		if (!seen)
+			limit += mi->system_memory;
 	}
 	limit_src = nmax == after->n ? "maxmemory" : nmax ? "maxmemory, else total_system_memory"
 						       : "total_system_memory";
