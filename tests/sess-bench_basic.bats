@@ -270,6 +270,19 @@ bad_keys() {
 	assert_equal "$(rcli DBSIZE)" 0
 }
 
+@test "--capacity's usecPerOp is the summary's: a script's own commands counted once, not again beside its call" {
+	run -0 --separate-stderr bench emit --requests 600 --sessions 5 --clients 2 --interval 0 --capacity
+	sum=$(summary)
+	cap=$(jq -c 'select(.type == "capacity")' <<<"$output")
+	[ -n "$cap" ] || fail "no capacity line: $output"
+	# the script's inner commands (RPUSH ...) are in its own time already
+	[ "$(jq -r '.server.commands.rpush.usec > 0' <<<"$sum")" = true ] || fail "no RPUSH time: $sum"
+	# the capacity figure rounds to 2 decimals, the summary's to 3
+	jq -e -n --argjson s "$sum" --argjson c "$cap" \
+		'($c.server.usecPerOp - $s.server.usec / $s.server.operations) | fabs <= 0.006' >/dev/null ||
+		fail "capacity usecPerOp $(jq .server.usecPerOp <<<"$cap") is not the summary's $(jq .server.usecPerOp <<<"$sum")"
+}
+
 @test "the server's time per operation: INFO commandstats deltas, the script calls counted equal the operations" {
 	run -0 bench emit --clients 3 --pipeline 2 --requests 300 --sessions 4 --interval 0
 	sum=$(summary)
@@ -327,6 +340,17 @@ bad_keys() {
 	assert_equal "$(jq -r 'select(.type == "summary") | .server.commands.info.calls' <<<"$output")" 1
 	jq -e 'select(.type == "capacity") | .memory.usedMemory > 0 and .memory.limit > 0 and .server.usecPerOp > 0' \
 		<<<"$output" >/dev/null || fail "capacity without the snapshots' figures: $output"
+}
+
+@test "--capacity for a user the ACL refuses INFO: exit 77, one line naming the grant; the run's keys deleted" {
+	rcli ACL SETUSER noinfo on '>pw' '~*' '&*' '+@all' '-info' >/dev/null
+	local url
+	url="redis://noinfo:pw@127.0.0.1:$(redis_url | sed 's/.*://')"
+	REDIS_URL=$url run -77 --separate-stderr bench emit --requests 50 --sessions 3 --interval 0 --capacity
+	[ "${#stderr_lines[@]}" = 1 ] || fail "not one line: $stderr"
+	[[ $stderr == *"ACL SETUSER noinfo +info"* ]] || fail "no grant named: $stderr"
+	assert_equal "$(rcli --scan --pattern 'sessbench:*' | wc -l)" 0
+	rcli ACL DELUSER noinfo >/dev/null
 }
 
 @test "bad flags: one line naming the fix, exit 64" {

@@ -134,3 +134,70 @@ layout() {
 	# the nodes line's keys are camelCase too (it has no data keys)
 	assert_equal "$(nodes | jq -r '[paths | .[] | strings] | unique | .[]' | grep -cv '^[a-z][a-zA-Z0-9]*$')" 0
 }
+
+@test "the nodes line's server time splits the summary's: each master's sent commands (scripts, get's and list's own), summed they are the summary's" {
+	run -0 sk sess-bench mixed -n 300 -c 3 --sessions 30 --think 0 --interval 0 \
+		--ratio emit=2,get=2,list=1
+	sum=$(summary)
+	[ "$(jq -r '.ops.get.count > 0 and .ops.list.count > 0' <<<"$sum")" = true ] || fail "no get or list: $sum"
+	# get's HGETALL and PTTL, list's EXISTS, ZRANGE, HMGET are in the masters' figures
+	assert_equal "$(nodes | jq -r '[.nodes[].server.calls] | add')" "$(jq -r '.server.calls' <<<"$sum")"
+	assert_equal "$(nodes | jq -r '[.nodes[].server.usec] | add')" "$(jq -r '.server.usec' <<<"$sum")"
+	# get alone: no script, and the INFO snapshots are not the run's
+	run -0 sk sess-bench get -n 300 -c 3 --sessions 30 --interval 0
+	sum=$(summary)
+	assert_equal "$(jq -r '.server.calls' <<<"$sum")" 600
+	assert_equal "$(nodes | jq -r '[.nodes[].server.calls] | add')" 600
+	assert_equal "$(nodes | jq -r '[.nodes[].server.usec] | add')" "$(jq -r '.server.usec' <<<"$sum")"
+}
+
+@test "the nodes line's per-operation server figures divide by every operation the snapshots saw, warmup too, as the summary does" {
+	run -0 sk sess-bench emit --duration 2 --warmup 1 -c 3 --sessions 30 --interval 0
+	sum=$(summary)
+	# the warmup's operations are in the snapshots, not in the counts
+	[ "$(jq -r '.server.operations > .total.count' <<<"$sum")" = true ] || fail "no warmup: $sum"
+	jq -e -n --argjson s "$sum" --argjson n "$(nodes)" \
+		'($n.serverUsecPerOp - $s.server.usec / $s.server.operations) | fabs < 0.001' >/dev/null ||
+		fail "nodes serverUsecPerOp $(nodes | jq .serverUsecPerOp), summary's $(jq .server.usecPerOp <<<"$sum")"
+	jq -e -n --argjson s "$sum" --argjson n "$(nodes)" \
+		'([$n.nodes[].server.usec] | add) == $s.server.usec' >/dev/null || fail "$(nodes)"
+}
+
+@test "--capacity on the cluster: each master is a server thread of its own; the plan's ops/s is where the first master reaches its limit with the run's split" {
+	run -0 --separate-stderr sk sess-bench emit -n 3000 -c 3 --sessions 30 --interval 0 --capacity
+	cap=$(jq -c 'select(.type == "capacity")' <<<"$output")
+	[ -n "$cap" ] || fail "no capacity line: $output"
+	# per master: S its time per operation, u = min(0.9, 1 - 4.6 S / 10 ms),
+	# u / S its rate, over its share of the operations (no warmup: ops are all)
+	want=$(nodes | jq -r '(.nodes | map(.ops) | add) as $all |
+		[.nodes[] | (.server.usecPerOp / 1e6) as $s | ([0.9, 1 - 4.6 * $s / 0.010] | min) / $s / (.ops / $all)] | min | round')
+	jq -e -n --argjson c "$cap" --argjson w "$want" '($c.opsPerSecAtTarget - $w) | fabs <= 1' >/dev/null ||
+		fail "opsPerSecAtTarget $(jq .opsPerSecAtTarget <<<"$cap"), the masters' $want: $(nodes)"
+	# well above one server thread's (three masters share the load)
+	jq -e -n --argjson c "$cap" '$c.opsPerSecAtTarget > 2 * 0.9 / ($c.server.usecPerOp / 1e6)' >/dev/null ||
+		fail "one thread's figure: $cap"
+	assert_equal "$(jq -r .server.masters <<<"$cap")" 3
+}
+
+@test "the nodes line's busy is CPU seconds a second of what the snapshots bracket, warmup too" {
+	run -0 sk sess-bench emit --duration 1 --warmup 1 -c 3 --sessions 30 --interval 0
+	sum=$(summary)
+	# the CPU is the snapshots' (the warmup's too): a second of the run is
+	# one of the warmup's and the measured part's (and the little around them)
+	jq -e -n --argjson s "$sum" --argjson n "$(nodes)" \
+		'[$n.nodes[].server | .busy * ($s.runtimeSec + $s.config.warmupSec) / .cpuSec] |
+		 all(. > 0.75 and . <= 1.02)' >/dev/null ||
+		fail "busy is not CPU over the bracketed time: $(nodes | jq -c '[.nodes[].server]') runtime $(jq .runtimeSec <<<"$sum")"
+}
+
+@test "--capacity on the cluster: masters on one machine share its memory, counted once when none sets maxmemory" {
+	local p sys
+	for p in $(cluster_masters); do
+		redis-cli -p "$p" CONFIG SET maxmemory 0 >/dev/null
+	done
+	sys=$(redis-cli -p "${CLUSTER_PORTS%% *}" INFO memory | tr -d '\r' | sed -n 's/^total_system_memory://p')
+	run -0 --separate-stderr sk sess-bench emit -n 300 -c 3 --sessions 30 --interval 0 --capacity
+	cap=$(jq -c 'select(.type == "capacity")' <<<"$output")
+	assert_equal "$(jq -r '.memory.limitFrom' <<<"$cap")" total_system_memory
+	assert_equal "$(jq -r '.memory.limit' <<<"$cap")" "$sys"
+}

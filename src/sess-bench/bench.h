@@ -112,6 +112,9 @@ struct sb_stats {
 	uint64_t errors[SB_NOPS];
 	struct { char kind[SESS_ERR_KIND_MAX]; uint64_t n; } kinds[SB_KINDS];
 	int nkinds;
+	uint64_t done;                   /* every op completed, warmup too: the
+					  * per-master stats' (engine.c), which
+					  * their server time is divided by */
 };
 void sb_stats_init(struct sb_stats *st);
 void sb_stats_merge(struct sb_stats *dst, const struct sb_stats *src);
@@ -185,6 +188,7 @@ struct sb_info_node {
 struct sb_info {
 	struct sb_info_node *node;
 	int n;                       /* masters asked */
+	double t;                    /* when the replies were in, seconds (sb_now_ns) */
 };
 /* One INFO per master of c (all at once), each reply parsed once. 0, or
  * -1 with err (st then empty). */
@@ -212,6 +216,11 @@ struct sb_server_figures {
 };
 int sb_server_figures(const struct sb_scn *s, const struct sb_result *r, const struct sb_delta *d,
 		      struct sb_server_figures *f);
+/* 1 when command name (INFO's lower case) is one the run's clients send
+ * themselves (script calls, the operations' plain commands), 0 when it is
+ * a script's own or not the run's: what the figures sum, here and per
+ * master (nodes.c). */
+int sb_server_sent(const struct sb_scn *s, const struct sb_result *r, const char *name);
 /* The summary's "server" object: the figures and every command's calls,
  * usec and usec per call (scripts' inner commands included there). */
 cJSON *sb_server_json(const struct sb_delta *d, const struct sb_server_figures *f);
@@ -219,11 +228,12 @@ cJSON *sb_server_json(const struct sb_delta *d, const struct sb_server_figures *
 /* ---- capacity.c ---- */
 
 /* The capacity plan from the run and the server's measured costs (d:
- * every command's calls and usec over the run, every master; after: the
- * masters' INFO after it, for their memory). */
+ * every command's calls and usec over the run, every master; before,
+ * after: the masters' INFO around it, for each master's time and their
+ * memory; on a cluster r->node_stats still held). */
 int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *r,
-		const struct sb_delta *d, const struct sb_info *after, cJSON **out,
-		struct sess_err *err);
+		const struct sb_delta *d, const struct sb_info *before, const struct sb_info *after,
+		cJSON **out, struct sess_err *err);
 /* Delete every key under prefix (our own run's); *deleted counts them. */
 int sb_cleanup(struct sess_conn *c, const char *prefix, long *deleted, struct sess_err *err);
 
@@ -243,6 +253,11 @@ void sb_nodes_create_id(const struct sb_scn *s, const struct sb_client *c, long 
  * missing from them: no "server" for it). */
 cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 		     const struct sb_info *before, const struct sb_info *after);
+/* What the run's clients sent master i (the nodes line's "calls" and
+ * "usec"), from its INFO before and after; -1 (zeros) when either
+ * snapshot lacks it (or is NULL). */
+int sb_nodes_sent(const struct sb_scn *s, const struct sb_result *r, const struct sb_info *before,
+		  const struct sb_info *after, int i, double *calls, double *usec);
 void sb_nodes_free(struct sb_scn *s);
 /* UNLINK the keys of a SCAN page on a cluster conn c: one command a key,
  * pipelined (they live in many slots); *deleted counts them. */

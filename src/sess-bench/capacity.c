@@ -2,13 +2,16 @@
  * costs, and the cleanup of the run's own keys.
  *
  * Costs come from the server, not from constants: the server time per
- * operation is INFO commandstats' usec around the run (every command's,
- * every master's: server.c's snapshots) divided by the
- * operations the run completed (Redis runs commands on one thread, so its
- * time per operation bounds the rate); memory per session is MEMORY USAGE
+ * operation is INFO commandstats' usec around the run (every master's:
+ * server.c's snapshots) of what the clients sent, the summary's usecPerOp
+ * (a script's own commands, counted by Redis in its call's time too,
+ * once), divided by the operations the run completed (Redis runs
+ * commands on one thread, so its time per operation bounds the rate; on a
+ * cluster each master is a thread of its own: cluster_rate); memory per session is MEMORY USAGE
  * of a sample of the run's sessions' keys; the memory limit is maxmemory,
  * or the machine's memory (INFO total_system_memory) when none is set
- * (on a cluster, used memory and limits summed over the masters).
+ * (on a cluster, used memory and limits summed over the masters, a
+ * machine's memory once per host).
  * Latency at a load: a single server thread is a queue; with service time
  * S at utilisation u an M/M/1 queue's p99 sojourn is about 4.6 S / (1 - u),
  * so the highest load that keeps p99 under the target T is
@@ -39,9 +42,52 @@ static long long mem_usage(struct sess_conn *c, const char *key, struct sess_err
 	return v;
 }
 
+/* A cluster: each master is a thread of its own, taking its share p of
+ * the operations (the run's split); the cluster takes a load until the
+ * first master reaches its u: the least over the masters of u/S / p, each
+ * with its own S (what the clients sent it over the operations it
+ * completed, warmup too). *u becomes that master's. A master missing from
+ * the snapshots leaves the one-server figure as it is. */
+static void cluster_rate(const struct sb_scn *s, const struct sb_result *res,
+			 const struct sb_info *before, const struct sb_info *after, double T,
+			 double *u, double *ops_s)
+{
+	double all = 0, best = INFINITY, best_u = 0;
+	int i;
+
+	for (i = 0; i < s->nnodes; i++)
+		all += (double)res->node_stats[i].done;
+	for (i = 0; all > 0 && i < s->nnodes; i++) {
+		double calls, usec, n = (double)res->node_stats[i].done, Sm, um, r;
+		if (sb_nodes_sent(s, res, before, after, i, &calls, &usec))
+			return;
+		if (!(n > 0)) /* no share of the load: no limit */
+			continue;
+		Sm = usec / n / 1e6;
+		um = Sm > 0 ? fmin(0.9, 1.0 - 4.6 * Sm / T) : 0.9;
+		r = um <= 0 ? 0 : Sm > 0 ? um / Sm / (n / all) : INFINITY;
+		if (r < best) {
+			best = r;
+			best_u = um;
+		}
+	}
+	if (isfinite(best)) {
+		*ops_s = best;
+		*u = best_u;
+	}
+}
+
+/* a and b on one machine: one host name, or both unix sockets (local) */
+static int same_host(const struct sess_endpoint *a, const struct sess_endpoint *b)
+{
+	if (a->unix_path[0] || b->unix_path[0])
+		return a->unix_path[0] && b->unix_path[0];
+	return !strcmp(a->host, b->host);
+}
+
 int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_result *res,
-		const struct sb_delta *d, const struct sb_info *after, cJSON **out,
-		struct sess_err *err)
+		const struct sb_delta *d, const struct sb_info *before, const struct sb_info *after,
+		cJSON **out, struct sess_err *err)
 {
 	const struct sb_opts *o = s->o;
 	char pattern[SESS_KEY_MAX + 8], key[SESS_KEY_MAX];
@@ -52,6 +98,7 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	double bytes = 0, events = 0, used, limit, S, u, T, ops_s, n_ops;
 	int nmax;
 	const char *limit_src;
+	struct sb_server_figures fig;
 	redisReply *r;
 	cJSON *j, *m, *srv;
 
@@ -95,20 +142,36 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	nmax = 0;
 	for (i = 0; i < after->n; i++) {
 		const struct sb_info_node *mi = &after->node[i];
+		int k, seen = 0;
 		used += mi->used_memory;
-		limit += mi->maxmemory > 0 ? mi->maxmemory : mi->system_memory;
 		nmax += mi->maxmemory > 0;
+		if (mi->maxmemory > 0) {
+			limit += mi->maxmemory;
+			continue;
+		}
+		/* no maxmemory: the machine's memory, which the masters on
+		 * one host share (counted once a host) */
+		for (k = 0; k < i && !seen; k++)
+			seen = !(after->node[k].maxmemory > 0) && same_host(&after->node[k].ep, &mi->ep);
+		if (!seen)
+			limit += mi->system_memory;
 	}
 	limit_src = nmax == after->n ? "maxmemory" : nmax ? "maxmemory, else total_system_memory"
 						       : "total_system_memory";
 
+	/* S: what the clients sent, as the summary's usecPerOp (server.c): a
+	 * script's own commands are in its call's time already, and INFO
+	 * is not the load's */
+	sb_server_figures(s, res, d, &fig);
 	n_ops = (double)res->all_ops;
-	S = n_ops > 0 ? d->usec / n_ops / 1e6 : NAN; /* seconds per op */
+	S = n_ops > 0 ? fig.usec / n_ops / 1e6 : NAN; /* seconds per op */
 	T = (double)o->target_ms / 1000.0;
 	u = S > 0 ? 1.0 - 4.6 * S / T : NAN;
 	if (u > 0.9)
 		u = 0.9;
 	ops_s = S > 0 && u > 0 ? u / S : 0;
+	if (s->nnodes && res->node_stats)
+		cluster_rate(s, res, before, after, T, &u, &ops_s);
 
 	j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "type", "capacity");
@@ -119,6 +182,7 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 	cJSON_AddNumberToObject(srv, "commandsPerOp",
 				n_ops > 0 ? round(d->calls / n_ops * 100) / 100 : 0);
 	cJSON_AddNumberToObject(srv, "utilisationAtTarget", u > 0 ? round(u * 1000) / 1000 : 0);
+	cJSON_AddNumberToObject(srv, "masters", s->nnodes ? s->nnodes : 1);
 	cJSON_AddNumberToObject(j, "opsPerSecAtTarget", round(ops_s));
 	if (!strcmp(s->name, "agents")) /* of each agent's cycle, --events are emits */
 		cJSON_AddNumberToObject(j, "eventsPerSecAtTarget",
@@ -143,7 +207,7 @@ int sb_capacity(struct sess_ctx *ctx, const struct sb_scn *s, const struct sb_re
 		cJSON_AddNumberToObject(j, "sessionsByMemory",
 					fmax(0, round((0.8 * limit - used) / (bytes / nids)) + nids));
 	cJSON_AddStringToObject(j, "model",
-				"ops/s at target = u/S with u = min(0.9, 1 - 4.6 S / target) (M/M/1 p99); S = server usec per op from INFO commandstats; sessions by memory = (0.8 limit - used) / bytes per session (MEMORY USAGE)");
+				"ops/s at target = u/S with u = min(0.9, 1 - 4.6 S / target) (M/M/1 p99); S = server usec per op from INFO commandstats; on a cluster, per master (a thread each), the least of u/S over its share of the operations; sessions by memory = (0.8 limit - used) / bytes per session (MEMORY USAGE)");
 	*out = j;
 	return 0;
 }

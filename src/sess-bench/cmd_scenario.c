@@ -202,12 +202,13 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		have_server = 0;
 	}
 	nodes = sb_nodes_json(&scn, &res, have_server ? &ibefore : NULL, have_server ? &iafter : NULL);
-	free(res.node_stats);
-	res.node_stats = NULL;
 	if (have_server)
 		sb_server_figures(&scn, &res, &delta, &fig);
-	if (o->capacity && sb_capacity(&a->ctx, &scn, &res, &delta, &iafter, &cap, &a->err))
+	if (o->capacity &&
+	    sb_capacity(&a->ctx, &scn, &res, &delta, &ibefore, &iafter, &cap, &a->err))
 		goto fail_run;
+	free(res.node_stats);
+	res.node_stats = NULL;
 	sb_info_free(&ibefore);
 	sb_info_free(&iafter);
 	summary = sb_summary_json(&scn, &res, a->cfg.prefix);

@@ -83,6 +83,7 @@ void sb_stats_merge(struct sb_stats *dst, const struct sb_stats *src)
 		sess_hist_merge(&dst->hist[i], &src->hist[i]);
 		dst->errors[i] += src->errors[i];
 	}
+	dst->done += src->done;
 	for (k = 0; k < src->nkinds; k++) {
 		for (i = 0; i < dst->nkinds; i++)
 			if (!strcmp(dst->kinds[i].kind, src->kinds[k].kind))
@@ -160,6 +161,8 @@ struct run {
 static void op_done(struct worker *w, struct conn *c, struct flight *f, uint64_t now)
 {
 	w->all_ops++;
+	if (w->nodes)
+		w->nodes[c->cl.node].done++;
 	if (!f->measured)
 		return;
 	pthread_mutex_lock(&w->mu);

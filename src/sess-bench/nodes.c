@@ -199,23 +199,42 @@ int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *er
 	return 0;
 }
 
-/* The scripts' calls and usec in m (EVAL, EVALSHA, FCALL: their
- * commands' time included), and every command's. */
-static void srv_sums(const struct sb_info_node *m, double *calls, double *usec, double *scalls,
-		     double *susec)
+/* What the run's clients sent master m1 (m0 before the run, m1 after),
+ * as the summary sums it over the masters (server.c): the script calls,
+ * their commands' time included, and the operations' plain commands. */
+static void srv_sent(const struct sb_scn *s, const struct sb_result *r,
+		     const struct sb_info_node *m0, const struct sb_info_node *m1, double *calls,
+		     double *usec)
 {
-	int k;
+	int k, i;
 
-	*calls = *usec = *scalls = *susec = 0;
-	for (k = 0; k < m->n; k++) {
-		const char *nm = m->v[k].name;
-		*calls += m->v[k].calls;
-		*usec += m->v[k].usec;
-		if (!strcmp(nm, "eval") || !strcmp(nm, "evalsha") || !strcmp(nm, "fcall")) {
-			*scalls += m->v[k].calls;
-			*susec += m->v[k].usec;
+	*calls = *usec = 0;
+	for (k = 0; k < m1->n; k++) {
+		double c = m1->v[k].calls, u = m1->v[k].usec;
+		for (i = 0; i < m0->n; i++)
+			if (!strcmp(m0->v[i].name, m1->v[k].name)) {
+				c -= m0->v[i].calls;
+				u -= m0->v[i].usec;
+				break;
+			}
+		if (c > 0 && sb_server_sent(s, r, m1->v[k].name)) {
+			*calls += c;
+			*usec += u;
 		}
 	}
+}
+
+int sb_nodes_sent(const struct sb_scn *s, const struct sb_result *r, const struct sb_info *before,
+		  const struct sb_info *after, int i, double *calls, double *usec)
+{
+	const struct sb_info_node *m0 = sb_info_at(before, &s->nodes[i].ep);
+	const struct sb_info_node *m1 = sb_info_at(after, &s->nodes[i].ep);
+
+	*calls = *usec = 0;
+	if (!m0 || !m1)
+		return -1;
+	srv_sent(s, r, m0, m1, calls, usec);
+	return 0;
 }
 
 static double ms(uint64_t ns)
@@ -228,7 +247,7 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 {
 	cJSON *j, *arr;
 	uint64_t most = 0, least = UINT64_MAX;
-	double usec_all = 0, ops_all = 0;
+	double usec_all = 0, done_all = 0;
 	int i, op;
 
 	if (!s->nnodes || !r->node_stats)
@@ -245,16 +264,9 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 		uint64_t ops = 0, errors = 0;
 		const struct sb_info_node *m0 = sb_info_at(before, &s->nodes[i].ep);
 		const struct sb_info_node *m1 = sb_info_at(after, &s->nodes[i].ep);
-		double c0, u0, sc0, su0, c1, u1, sc1, su1, usec = 0, calls = 0, cpu = 0;
-		if (m0 && m1) {
-			/* a script's commands are counted in its own time too: the
-			 * scripts' time when the run called scripts, else every command's */
-			srv_sums(m0, &c0, &u0, &sc0, &su0);
-			srv_sums(m1, &c1, &u1, &sc1, &su1);
-			usec = sc1 > sc0 ? su1 - su0 : u1 - u0;
-			calls = sc1 > sc0 ? sc1 - sc0 : c1 - c0;
+		double usec = 0, calls = 0, cpu = 0;
+		if (!sb_nodes_sent(s, r, before, after, i, &calls, &usec))
 			cpu = m1->cpu - m0->cpu;
-		}
 		sess_hist_init(&all);
 		for (op = 0; op < SB_NOPS; op++) {
 			sess_hist_merge(&all, &st->hist[op]);
@@ -279,10 +291,13 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 			srv = cJSON_AddObjectToObject(n, "server");
 			cJSON_AddNumberToObject(srv, "calls", calls);
 			cJSON_AddNumberToObject(srv, "usec", usec);
-			cJSON_AddNumberToObject(srv, "usecPerOp", ops ? usec / (double)ops : 0);
+			/* the snapshots saw the warmup's operations too */
+			cJSON_AddNumberToObject(srv, "usecPerOp", st->done ? usec / (double)st->done : 0);
 			cJSON_AddNumberToObject(srv, "cpuSec", cpu);
-			cJSON_AddNumberToObject(srv, "cpuUsecPerOp", ops ? cpu * 1e6 / (double)ops : 0);
-			cJSON_AddNumberToObject(srv, "busy", r->elapsed_s > 0 ? cpu / r->elapsed_s : 0);
+			cJSON_AddNumberToObject(srv, "cpuUsecPerOp",
+						st->done ? cpu * 1e6 / (double)st->done : 0);
+			/* a second of what the snapshots bracket (the warmup too) */
+			cJSON_AddNumberToObject(srv, "busy", after->t > before->t ? cpu / (after->t - before->t) : 0);
 		}
 		cJSON_AddItemToArray(arr, n);
 		if (ops > most)
@@ -290,11 +305,11 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 		if (ops < least)
 			least = ops;
 		usec_all += usec;
-		ops_all += (double)ops;
+		done_all += (double)st->done;
 	}
 	/* the busiest master's share over the least busy's: 1 is even */
 	cJSON_AddNumberToObject(j, "spread", least ? (double)most / (double)least : 0);
-	cJSON_AddNumberToObject(j, "serverUsecPerOp", ops_all > 0 ? usec_all / ops_all : 0);
+	cJSON_AddNumberToObject(j, "serverUsecPerOp", done_all > 0 ? usec_all / done_all : 0);
 	return j;
 }
 

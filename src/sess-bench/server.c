@@ -126,9 +126,12 @@ int sb_info_snap(struct sess_conn *c, struct sb_info *st, struct sess_err *err)
 		struct sess_conn *mc = rc ? NULL : sess_cluster_master(c, i, err);
 		if (!rc && !mc)
 			rc = -1;
+		else if (!rc && r[i]->type == REDIS_REPLY_ERROR) { /* an ACL's NOPERM: 77, its grant */
+			sess_conn_reply_error(mc, r[i], err);
+			rc = -1;
+		}
 		else if (!rc && r[i]->type != REDIS_REPLY_STRING)
-			rc = sess_err_set(err, SESS_E_DATA, NULL, "INFO: %s",
-					  r[i]->type == REDIS_REPLY_ERROR ? r[i]->str : "not text");
+			rc = sess_err_set(err, SESS_E_DATA, NULL, "INFO: not text");
 		else if (!rc) {
 			st->node[i].ep = mc->ep;
 			st->n = i + 1;
@@ -138,6 +141,7 @@ int sb_info_snap(struct sess_conn *c, struct sb_info *st, struct sess_err *err)
 		freeReplyObject(r[i]);
 	}
 	free(r);
+	st->t = (double)sb_now_ns() / 1e9;
 	if (rc)
 		sb_info_free(st);
 	return rc;
@@ -193,8 +197,7 @@ void sb_delta_free(struct sb_delta *d)
 	memset(d, 0, sizeof *d);
 }
 
-/* Sent by the clients themselves (see the top of the file). */
-static int top_level(const struct sb_scn *s, const struct sb_result *r, const char *name)
+int sb_server_sent(const struct sb_scn *s, const struct sb_result *r, const char *name)
 {
 	if (!strncmp(name, "eval", 4) || !strncmp(name, "fcall", 5))
 		return 1;
@@ -224,7 +227,7 @@ int sb_server_figures(const struct sb_scn *s, const struct sb_result *r, const s
 	f->nodes = d->nodes;
 	f->ops = (double)r->all_ops;
 	for (i = 0; i < d->n; i++) {
-		if (d->v[i].calls <= 0 || !top_level(s, r, d->v[i].name))
+		if (d->v[i].calls <= 0 || !sb_server_sent(s, r, d->v[i].name))
 			continue;
 		f->calls += d->v[i].calls;
 		f->usec += d->v[i].usec;
