@@ -205,6 +205,47 @@ promtool_clean() {
 	refute_line --partial 'sess_sync_'
 }
 
+@test "sync lag: a sync going on with its task shows no lag of its previous run before its first lag line" {
+	local n
+	redis_start_named DST
+	dst=$(redis_url DST)
+	for n in $(seq 1 20); do echo "{\"op\":\"create\",\"id\":\"g$n\",\"agent\":\"a\"}"; done | sctl batch >/dev/null
+	sk_bg "$BATS_TEST_TMPDIR/sync.out" "$BATS_TEST_TMPDIR/sync.err" sess-migrate sync --all --to "$dst" --interval 1 --task again1
+	SYNC=$!
+	for n in $(seq 1 300); do
+		[ -n "$(redis-cli -s "$DST_SOCK" HGET sess:migrate:again1 lagAt)" ] && break
+		sleep 0.1
+	done
+	kill -INT "$SYNC"
+	wait "$SYNC" || true
+	SYNC=
+	[ "$(redis-cli -s "$DST_SOCK" HGET sess:migrate:again1 status)" = interrupted ] || fail "not interrupted"
+	# what its last lag line said, as if the target had been behind then
+	redis-cli -s "$DST_SOCK" HSET sess:migrate:again1 lagSeconds 7.5 lagPending 2 >/dev/null
+	# the same task again: a snapshot pass held to 2 sessions a second
+	sk_bg "$BATS_TEST_TMPDIR/sync.out" "$BATS_TEST_TMPDIR/sync.err" sess-migrate sync --all --to "$dst" --interval 1 \
+		--task again1 --batch 1 --rate 2
+	SYNC=$!
+	for n in $(seq 1 300); do
+		[ "$(redis-cli -s "$DST_SOCK" HGET sess:migrate:again1 status)" = running ] && break
+		sleep 0.1
+	done
+	# running, in its snapshot (no lag line yet): the last run's lag is
+	# not this one's
+	if grep -q '"lag":true' "$BATS_TEST_TMPDIR/sync.out"; then fail "the snapshot pass ended before the check"; fi
+	run -0 sk sess-health --url "$dst" --format prometheus
+	assert_line 'sess_sync_running{task="again1"} 1'
+	refute_line --partial 'sess_sync_lag_seconds'
+	refute_line --partial 'sess_sync_lag_timestamp_seconds'
+	if grep -q '"lag":true' "$BATS_TEST_TMPDIR/sync.out"; then fail "the snapshot pass ended before the check"; fi
+	# its first lag line is kept again
+	for n in $(seq 1 300); do
+		[ -n "$(redis-cli -s "$DST_SOCK" HGET sess:migrate:again1 lagAt)" ] && break
+		sleep 0.1
+	done
+	[ -n "$(redis-cli -s "$DST_SOCK" HGET sess:migrate:again1 lagAt)" ] || fail "no lag kept: $(cat "$BATS_TEST_TMPDIR/sync.err")"
+}
+
 @test "health+json: every status is pass, warn or fail (the Nagios words are in level), in the check and from serve" {
 	sctl create --agent a1 --id s1 >/dev/null
 	# statuses_ok DOC: every "status" member of the document, at any depth
