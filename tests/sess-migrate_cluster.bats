@@ -387,6 +387,39 @@ seq_of() {
 	run -0 sk sess-migrate verify --all --deep --from "$C1_URL" --to "$SOLO"
 }
 
+@test "sync from a cluster: hostile messages on the slot channels are ignored, the emits after them heard" {
+	local pid rc=0 p tag chan long
+	make_sessions "$C1_URL" 6 x
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync --all --from "$C1_URL" --to "$SOLO" \
+		--task hostile --interval 300
+	pid=$!
+	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out"'
+	long=$(head -c 70000 /dev/zero | tr '\0' x)
+	# on each master, the slot channel of a tag it serves: no newline, an
+	# id too long, bytes that are no id, empty, a NUL inside an id
+	for p in $C1_PORTS; do
+		tag=$(redis-cli -p "$p" --scan --pattern 'sess:#{*}:index' | head -n 1 | sed 's/^sess:#{\(.*\)}:index$/\1/')
+		[ -n "$tag" ] || continue
+		chan="sess:#{$tag}:notify"
+		redis-cli -p "$p" SPUBLISH "$chan" "$long" >/dev/null
+		redis-cli -p "$p" SPUBLISH "$chan" "$long
+x" >/dev/null
+		redis-cli -p "$p" SPUBLISH "$chan" 'bad id!
+{"seq":1}' >/dev/null
+		redis-cli -p "$p" SPUBLISH "$chan" '' >/dev/null
+		printf 'SPUBLISH %s "x1\\x00zz\\nrest"\n' "$chan" | redis-cli -p "$p" >/dev/null
+		printf 'SPUBLISH %s "\\xff\\xfe\\n"\n' "$chan" | redis-cli -p "$p" >/dev/null
+	done
+	for id in x1 x2 x3 x5 x6; do
+		REDIS_URL=$C1_URL run -0 sk sessctl emit "$id" --actor bob --type late
+	done
+	until_ok 20 '(for id in x1 x2 x3 x5 x6; do [ "$(seq_of "$SOLO" "$id")" = 4 ] || exit 1; done)'
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 130 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/err")"
+	run -0 sk sess-migrate verify --all --deep --from "$C1_URL" --to "$SOLO"
+}
+
 @test "sync from a cluster whose ACL refuses SSUBSCRIBE says so and follows by passes" {
 	local pid p url
 	make_sessions "$C1_URL" 3 n
