@@ -208,6 +208,14 @@ promtool_clean() {
 	assert_equal "$(awk -F'\t' 'NR == 1 { for (c = 1; c <= NF; c++) if ($c == "lag") col = c } NR == 2 { print $col }' <<<"$output")" 12.5
 	run -0 sk sess-health --url "$dst" --format json
 	assert_equal "$(jq -c '.checks["sessions:syncTasks"][0].observedValue[0] | [.task, .status, .secondsBehind, .pending]' <<<"$output")" '["live1","interrupted",12.5,3]'
+	# a sync that stopped on an error (mig_stop: status failed) is not
+	# ended either (resume continues it): not running, its lag kept
+	redis-cli -s "$DST_SOCK" HSET sess:migrate:live1 status failed >/dev/null
+	run -0 sk sess-health --url "$dst" --format prometheus
+	assert_line 'sess_sync_running{task="live1"} 0'
+	assert_line 'sess_sync_lag_seconds{task="live1"} 12.5'
+	run -0 sk sess-health --url "$dst" --format json
+	assert_equal "$(jq -c '.checks["sessions:syncTasks"][0].observedValue[0] | [.task, .status]' <<<"$output")" '["live1","failed"]'
 	# a task that is not a sync, or a sync its cutover ended: nothing
 	redis-cli -s "$DST_SOCK" HSET sess:migrate:live1 status cutover >/dev/null
 	run -0 sk sess-health --url "$dst" --format prometheus

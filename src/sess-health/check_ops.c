@@ -217,17 +217,18 @@ static void sync_task(struct run *r, const char *name, const redisReply *h, cJSO
 	char label[400];
 	cJSON *o;
 
-	/* a sync that ran and has not been ended by a cutover (a stopped or
-	 * killed one too: its lag only grows, and its timestamp says since
-	 * when) */
-	if (strcmp(kind, "sync") || (strcmp(status, "running") && strcmp(status, "interrupted")))
+	/* a sync that ran and has not been ended by a cutover (a stopped,
+	 * failed or killed one too: its lag only grows, and its timestamp
+	 * says since when; resume continues it) */
+	if (strcmp(kind, "sync") ||
+	    (strcmp(status, "running") && strcmp(status, "interrupted") && strcmp(status, "failed")))
 		return;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "task", name);
 	cJSON_AddStringToObject(o, "status", status);
 	health_prom_label(label, sizeof label, "task", name);
 	check_prom(r, "sess_sync_running", "gauge",
-		   "1 for a sess-migrate sync task on this target marked running, 0 for one stopped before its cutover.",
+		   "1 for a sess-migrate sync task on this target marked running, 0 for one stopped or failed before its cutover.",
 		   label, !strcmp(status, "running"));
 	if (!isnan(at)) { /* no lag line yet: the snapshot pass is on */
 		check_prom(r, "sess_sync_lag_seconds", "gauge",
