@@ -439,6 +439,30 @@ x" >/dev/null
 	for p in $C1_PORTS; do redis-cli -p "$p" acl deluser nosub >/dev/null; done
 }
 
+@test "sync from a cluster as the user sess-validate acl gives a sync source: its emits heard (SSUBSCRIBE on the slot channels allowed)" {
+	local pid p url line rc=0
+	make_sessions "$C1_URL" 3 u
+	line=$(sk sess-validate acl sess-migrate sync-source | jq -r .setuser)
+	[[ $line == "ACL SETUSER USER "* ]] || fail "not a setuser line: $line"
+	for p in $C1_PORTS; do
+		redis-cli -p "$p" acl setuser syncsrc reset on '>pw' >/dev/null
+		# shellcheck disable=SC2086 # the rules, one word each
+		redis-cli -p "$p" acl setuser syncsrc ${line#ACL SETUSER USER } >/dev/null
+	done
+	url=redis://syncsrc:pw@${C1_URL#redis://}
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync --all --from "$url" --to "$SOLO" \
+		--task aclsrc --interval 300
+	pid=$!
+	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out"'
+	if grep -q "refused" "$BATS_TEST_TMPDIR/err"; then fail "$(cat "$BATS_TEST_TMPDIR/err")"; fi
+	REDIS_URL=$C1_URL run -0 sk sessctl emit u1 --actor bob --type late
+	until_ok 20 '[ "$(seq_of "$SOLO" u1)" = 4 ]'
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	for p in $C1_PORTS; do redis-cli -p "$p" acl deluser syncsrc >/dev/null; done
+	[ "$rc" = 130 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/err")"
+}
+
 @test "sync cluster to cluster: a deletion no notification announces is found in the target's per-slot marks; resume goes on" {
 	local pid
 	make_sessions "$C1_URL" 12 w

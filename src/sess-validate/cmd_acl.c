@@ -52,8 +52,9 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "~%p:*", ""},
 	{"sess-migrate", "sync-source", "--from of sync (its target: the target line; --cutover: add the cutover line)",
 	 "multi exec dump exists get hgetall hmget llen pttl time zrange zrangebyscore zrank psubscribe config|get"
-	 " config|set? info? lrange? zcount? scan?" SOMETIMES,
-	 "~%p:*", "&%n &%m"},
+	 " config|set? info? lrange? zcount? scan? ssubscribe?" SOMETIMES,
+	 /* (a cluster source: SSUBSCRIBE to every slot's channel) */
+	 "~%p:*", "&%n &%m &%p:#{*}:" SESS_S_KEY_NOTIFY},
 	{"sess-migrate", "cutover", "--from of sync --cutover (with the sync-source line) and unfence: fences the source",
 	 "evalsha script|load? eval? exists get hdel hset del set scan info?" SOMETIMES,
 	 "~%p:*", ""},
