@@ -118,7 +118,7 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	mkuser rcli every $(sk sess-validate acl | jq -r '.tool + " " + .mode')
 	run -0 sk sess-validate acl --prefix app --user ops --db 3 sess-migrate sync-source
 	assert_equal "$(jq -r .setuser <<<"$output")" \
-		"ACL SETUSER ops +multi +exec +dump +exists +get +hgetall +hmget +llen +pttl +time +zrange +zrangebyscore +zrank +psubscribe +config|get +config|set +info +lrange +zcount +scan +role +select +cluster|myid +cluster|slots +asking ~app:* &app:{*}:notify &__keyspace@3__:app:{*}:meta"
+		"ACL SETUSER ops +multi +exec +dump +exists +get +hgetall +hmget +llen +pttl +time +zrange +zrangebyscore +zrank +psubscribe +config|get +config|set +info +lrange +zcount +scan +ssubscribe +role +select +cluster|myid +cluster|slots +asking ~app:* &app:{*}:notify &__keyspace@3__:app:{*}:meta &app:#{*}:notify"
 	run -64 sk sess-validate acl sessctl nope
 }
 

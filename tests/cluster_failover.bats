@@ -25,6 +25,7 @@ teardown() {
 	kill ${bg:-} ${writer:-} 2>/dev/null
 	# shellcheck disable=SC2086 # one pid or several
 	[ -z "${stopped:-}" ] || kill -CONT $stopped 2>/dev/null
+	redis_stop_named
 	true
 }
 
@@ -305,4 +306,65 @@ alive_masters() {
 	run -0 sk sessctl emit "$a" --actor x --type fixed
 	for k in $(seq 1 400); do [ "$(wc -l <"$out")" -ge 2 ] && break; sleep 0.05; done
 	assert_equal "$(jq -r '.sessionId + ":" + .type' <"$out" | tr '\n' ' ')" "$a:modified $a:fixed "
+}
+
+@test "sess-migrate sync from a cluster through a master failover: reconnects, listens on the promoted replica, emits after it synced" {
+	local m seed victim k p n dir out err rc=0 ids=""
+	m=$(alive_masters)
+	seed=$(echo $m | cut -d' ' -f1)
+	for k in $(echo $m | cut -d' ' -f2-); do
+		if [ -n "$(redis-cli -p "$seed" cluster replicas "$(redis-cli -p "$k" cluster myid)" 2>/dev/null)" ]; then
+			victim=$k
+			break
+		fi
+	done
+	[ -n "${victim:-}" ] || fail "no master but the seed has a replica: $m"
+	redis_start_named DST
+	# (sess-migrate finds out by itself which side is a cluster)
+	export REDIS_URL=redis://127.0.0.1:$seed
+	for k in $(seq 1 24); do echo "{\"op\":\"create\",\"id\":\"fo$k\",\"agent\":\"x\"}"; done | REDIS_CLUSTER=yes sk sessctl batch >/dev/null
+	# the sessions the victim serves
+	for k in $(seq 1 24); do
+		[ "$(redis-cli -p "$victim" exists "sess:{fo$k}:meta")" = 0 ] || ids="$ids fo$k"
+	done
+	[ -n "$ids" ] || fail "no session on $victim"
+	out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	sk_bg "$out" "$err" sess-migrate sync --all --from "$REDIS_URL" --to "$(redis_url DST)" --task fo --interval 300
+	bg=$!
+	for k in $(seq 1 600); do grep -q '"lag":true' "$out" && break; sleep 0.05; done
+	grep -q '"lag":true' "$out" || fail "no lag line: $(cat "$err")"
+	for dir in $CLUSTER_DIRS; do
+		if [ "$(cat "$dir/port")" = "$victim" ]; then
+			kill -9 "$(cat "$dir/redis.pid")"
+		fi
+	done
+	for k in $(seq 1 600); do grep -q 'reconnecting' "$err" && break; sleep 0.05; done
+	grep -q 'reconnecting' "$err" || fail "sync did not see the master go: $(cat "$err")"
+	# every slot channel subscribed again, on the masters alive now
+	for k in $(seq 1 600); do
+		n=0
+		for p in $(alive_masters); do
+			n=$((n + $(redis-cli -p "$p" pubsub shardchannels 'sess:#{*}:notify' | { grep -c . || true; })))
+		done
+		[ "$n" -ge 16384 ] && break
+		sleep 0.05
+	done
+	[ "$n" -ge 16384 ] || fail "only $n slot channels subscribed again: $(cat "$err")"
+	for k in $ids; do
+		REDIS_CLUSTER=yes run -0 sk sessctl emit "$k" --actor x --type late
+	done
+	for k in $(seq 1 400); do
+		n=0
+		for p in $ids; do
+			[ "$(redis-cli -s "$DST_SOCK" hget "sess:{$p}:meta" seq)" = 1 ] || n=$((n + 1))
+		done
+		[ "$n" = 0 ] && break
+		sleep 0.05
+	done
+	[ "$n" = 0 ] || fail "$n of the emits after the failover not synced: $(cat "$err")"
+	kill -0 "$bg" || fail "sync is gone: $(cat "$err")"
+	kill -INT "$bg"
+	wait "$bg" || rc=$?
+	bg=
+	[ "$rc" = 130 ] || fail "exit $rc: $(cat "$err")"
 }

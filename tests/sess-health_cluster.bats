@@ -97,6 +97,30 @@ level() { # level JSON KEY: .checks[KEY][0].level
 	assert_equal "$(level "$output" cluster:slots)" healthy
 }
 
+@test "broken sessions over many slots (several pipelines of tags' indexes): every one counted, from every master" {
+	local p n
+	# 700 sessions, each in its own slot's index (more tags than one
+	# pipeline of 256 asks for), five broken spread over them
+	for n in $(seq 1 700); do echo "{\"op\":\"create\",\"id\":\"w$n\",\"agent\":\"a1\"}"; done >"$BATS_TEST_TMPDIR/in"
+	for n in 3 250 333 512 699; do
+		echo "{\"op\":\"emit\",\"id\":\"w$n\",\"actor\":\"a1\",\"type\":\"broke\",\"stateTransition\":{\"from\":\"working\",\"to\":\"broken\"}}"
+	done >>"$BATS_TEST_TMPDIR/in"
+	REDIS_URL=$CLUSTER_URL REDIS_CLUSTER=yes sk sessctl batch <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+	run -0 jq -s 'map(select(.ok != true)) | length' "$BATS_TEST_TMPDIR/out"
+	assert_output 0
+	n=0
+	for p in $CLUSTER_PORTS; do
+		n=$((n + $(redis-cli -p "$p" --scan --pattern 'sess:#{*}:index' | { grep -c . || true; })))
+	done
+	[ "$n" -gt 512 ] || fail "only $n tags' indexes"
+	for p in $CLUSTER_PORTS; do
+		run -0 hc "$p" check --format prometheus
+		assert_line 'sess_sessions_active 700'
+		assert_line 'sess_sessions_state_scanned 700'
+		assert_line 'sess_sessions_broken 5'
+	done
+}
+
 @test "a stopped master: critical, named, within the command timeout; then the cluster's own verdict" {
 	local p3 i
 	p3=$(echo "$CLUSTER_PORTS" | cut -d' ' -f3)

@@ -146,6 +146,15 @@ promtool_clean() {
 	run -0 sk sess-health --format json
 	assert_equal "$(jq -r '.checks["sessions:broken"][0] | "\(.observedValue) \(.note)"' <<<"$output")" \
 		"1 at least: the states of the first 10000 of 10002 live sessions were read"
+	# a session whose meta is gone while its index entry stays (drift):
+	# the read still stopped at the bound, the count still a lower bound
+	rcli DEL 'sess:{m2}:meta' >/dev/null
+	run -0 sk sess-health --format prometheus
+	assert_line 'sess_sessions_active 10002'
+	assert_line 'sess_sessions_state_scanned 9999'
+	run -0 sk sess-health --format json
+	assert_equal "$(jq -r '.checks["sessions:broken"][0] | "\(.observedValue) \(.note)"' <<<"$output")" \
+		"1 at least: the states of the first 9999 of 10002 live sessions were read"
 }
 
 @test "sync lag: a sync task on the target gives sess_sync_* gauges (what its last lag line said); nothing without one" {
@@ -199,10 +208,59 @@ promtool_clean() {
 	assert_equal "$(awk -F'\t' 'NR == 1 { for (c = 1; c <= NF; c++) if ($c == "lag") col = c } NR == 2 { print $col }' <<<"$output")" 12.5
 	run -0 sk sess-health --url "$dst" --format json
 	assert_equal "$(jq -c '.checks["sessions:syncTasks"][0].observedValue[0] | [.task, .status, .secondsBehind, .pending]' <<<"$output")" '["live1","interrupted",12.5,3]'
+	# a sync that stopped on an error (mig_stop: status failed) is not
+	# ended either (resume continues it): not running, its lag kept
+	redis-cli -s "$DST_SOCK" HSET sess:migrate:live1 status failed >/dev/null
+	run -0 sk sess-health --url "$dst" --format prometheus
+	assert_line 'sess_sync_running{task="live1"} 0'
+	assert_line 'sess_sync_lag_seconds{task="live1"} 12.5'
+	run -0 sk sess-health --url "$dst" --format json
+	assert_equal "$(jq -c '.checks["sessions:syncTasks"][0].observedValue[0] | [.task, .status]' <<<"$output")" '["live1","failed"]'
 	# a task that is not a sync, or a sync its cutover ended: nothing
 	redis-cli -s "$DST_SOCK" HSET sess:migrate:live1 status cutover >/dev/null
 	run -0 sk sess-health --url "$dst" --format prometheus
 	refute_line --partial 'sess_sync_'
+}
+
+@test "sync lag: a sync going on with its task shows no lag of its previous run before its first lag line" {
+	local n
+	redis_start_named DST
+	dst=$(redis_url DST)
+	for n in $(seq 1 20); do echo "{\"op\":\"create\",\"id\":\"g$n\",\"agent\":\"a\"}"; done | sctl batch >/dev/null
+	sk_bg "$BATS_TEST_TMPDIR/sync.out" "$BATS_TEST_TMPDIR/sync.err" sess-migrate sync --all --to "$dst" --interval 1 --task again1
+	SYNC=$!
+	for n in $(seq 1 300); do
+		[ -n "$(redis-cli -s "$DST_SOCK" HGET sess:migrate:again1 lagAt)" ] && break
+		sleep 0.1
+	done
+	kill -INT "$SYNC"
+	wait "$SYNC" || true
+	SYNC=
+	[ "$(redis-cli -s "$DST_SOCK" HGET sess:migrate:again1 status)" = interrupted ] || fail "not interrupted"
+	# what its last lag line said, as if the target had been behind then
+	redis-cli -s "$DST_SOCK" HSET sess:migrate:again1 lagSeconds 7.5 lagPending 2 >/dev/null
+	# the same task again: a snapshot pass held to 2 sessions a second
+	sk_bg "$BATS_TEST_TMPDIR/sync.out" "$BATS_TEST_TMPDIR/sync.err" sess-migrate sync --all --to "$dst" --interval 1 \
+		--task again1 --batch 1 --rate 2
+	SYNC=$!
+	for n in $(seq 1 300); do
+		[ "$(redis-cli -s "$DST_SOCK" HGET sess:migrate:again1 status)" = running ] && break
+		sleep 0.1
+	done
+	# running, in its snapshot (no lag line yet): the last run's lag is
+	# not this one's
+	if grep -q '"lag":true' "$BATS_TEST_TMPDIR/sync.out"; then fail "the snapshot pass ended before the check"; fi
+	run -0 sk sess-health --url "$dst" --format prometheus
+	assert_line 'sess_sync_running{task="again1"} 1'
+	refute_line --partial 'sess_sync_lag_seconds'
+	refute_line --partial 'sess_sync_lag_timestamp_seconds'
+	if grep -q '"lag":true' "$BATS_TEST_TMPDIR/sync.out"; then fail "the snapshot pass ended before the check"; fi
+	# its first lag line is kept again
+	for n in $(seq 1 300); do
+		[ -n "$(redis-cli -s "$DST_SOCK" HGET sess:migrate:again1 lagAt)" ] && break
+		sleep 0.1
+	done
+	[ -n "$(redis-cli -s "$DST_SOCK" HGET sess:migrate:again1 lagAt)" ] || fail "no lag kept: $(cat "$BATS_TEST_TMPDIR/sync.err")"
 }
 
 @test "health+json: every status is pass, warn or fail (the Nagios words are in level), in the check and from serve" {

@@ -387,6 +387,39 @@ seq_of() {
 	run -0 sk sess-migrate verify --all --deep --from "$C1_URL" --to "$SOLO"
 }
 
+@test "sync from a cluster: hostile messages on the slot channels are ignored, the emits after them heard" {
+	local pid rc=0 p tag chan long
+	make_sessions "$C1_URL" 6 x
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync --all --from "$C1_URL" --to "$SOLO" \
+		--task hostile --interval 300
+	pid=$!
+	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out"'
+	long=$(head -c 70000 /dev/zero | tr '\0' x)
+	# on each master, the slot channel of a tag it serves: no newline, an
+	# id too long, bytes that are no id, empty, a NUL inside an id
+	for p in $C1_PORTS; do
+		tag=$(redis-cli -p "$p" --scan --pattern 'sess:#{*}:index' | head -n 1 | sed 's/^sess:#{\(.*\)}:index$/\1/')
+		[ -n "$tag" ] || continue
+		chan="sess:#{$tag}:notify"
+		redis-cli -p "$p" SPUBLISH "$chan" "$long" >/dev/null
+		redis-cli -p "$p" SPUBLISH "$chan" "$long
+x" >/dev/null
+		redis-cli -p "$p" SPUBLISH "$chan" 'bad id!
+{"seq":1}' >/dev/null
+		redis-cli -p "$p" SPUBLISH "$chan" '' >/dev/null
+		printf 'SPUBLISH %s "x1\\x00zz\\nrest"\n' "$chan" | redis-cli -p "$p" >/dev/null
+		printf 'SPUBLISH %s "\\xff\\xfe\\n"\n' "$chan" | redis-cli -p "$p" >/dev/null
+	done
+	for id in x1 x2 x3 x5 x6; do
+		REDIS_URL=$C1_URL run -0 sk sessctl emit "$id" --actor bob --type late
+	done
+	until_ok 20 '(for id in x1 x2 x3 x5 x6; do [ "$(seq_of "$SOLO" "$id")" = 4 ] || exit 1; done)'
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 130 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/err")"
+	run -0 sk sess-migrate verify --all --deep --from "$C1_URL" --to "$SOLO"
+}
+
 @test "sync from a cluster whose ACL refuses SSUBSCRIBE says so and follows by passes" {
 	local pid p url
 	make_sessions "$C1_URL" 3 n
@@ -404,6 +437,30 @@ seq_of() {
 	kill -INT "$pid"
 	wait "$pid" || true
 	for p in $C1_PORTS; do redis-cli -p "$p" acl deluser nosub >/dev/null; done
+}
+
+@test "sync from a cluster as the user sess-validate acl gives a sync source: its emits heard (SSUBSCRIBE on the slot channels allowed)" {
+	local pid p url line rc=0
+	make_sessions "$C1_URL" 3 u
+	line=$(sk sess-validate acl sess-migrate sync-source | jq -r .setuser)
+	[[ $line == "ACL SETUSER USER "* ]] || fail "not a setuser line: $line"
+	for p in $C1_PORTS; do
+		redis-cli -p "$p" acl setuser syncsrc reset on '>pw' >/dev/null
+		# shellcheck disable=SC2086 # the rules, one word each
+		redis-cli -p "$p" acl setuser syncsrc ${line#ACL SETUSER USER } >/dev/null
+	done
+	url=redis://syncsrc:pw@${C1_URL#redis://}
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync --all --from "$url" --to "$SOLO" \
+		--task aclsrc --interval 300
+	pid=$!
+	until_ok 60 'grep -q "\"lag\":true" "$BATS_TEST_TMPDIR/out"'
+	if grep -q "refused" "$BATS_TEST_TMPDIR/err"; then fail "$(cat "$BATS_TEST_TMPDIR/err")"; fi
+	REDIS_URL=$C1_URL run -0 sk sessctl emit u1 --actor bob --type late
+	until_ok 20 '[ "$(seq_of "$SOLO" u1)" = 4 ]'
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	for p in $C1_PORTS; do redis-cli -p "$p" acl deluser syncsrc >/dev/null; done
+	[ "$rc" = 130 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/err")"
 }
 
 @test "sync cluster to cluster: a deletion no notification announces is found in the target's per-slot marks; resume goes on" {

@@ -546,3 +546,20 @@ PY
 	run -1 sk sess-validate sessions dl
 	assert_equal "$(damage_codes "$output")" session.layout
 }
+
+@test "verify of an id whose session is gone reads its saved replay: its damage is replay.CODE, as with --saved" {
+	many gs 5
+	run -0 rp save gs
+	run -0 sctl delete gs
+	[ "$(rcli EXISTS 'sess:{gs}:meta')" = 0 ] || fail "the session is still there"
+	rcli HSET 'sess:replay:{gs}' meta 'not json' >/dev/null
+	run -1 rp verify gs --saved
+	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.code) | "\(.code) \(.legacyCode)"')" \
+		"replay.corrupt_replay corrupt_replay"
+	run -1 rp verify gs
+	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.code) | "\(.code) \(.legacyCode)"')" \
+		"replay.corrupt_replay corrupt_replay"
+	# no session and no saved replay: the id asked for, a session
+	run -1 rp verify nosuch
+	assert_equal "$(grep '^{' <<<"$output" | jq -r 'select(.code) | .code')" session.not_found
+}

@@ -53,10 +53,10 @@ int check_cluster(struct run *r, struct sess_conn *c);
 /* The live sessions whose state is read for the broken count, at most. */
 #define HEALTH_STATE_SCAN 10000
 /* The live index entries (at most limit, tag after tag) and their meta
- * states: *scanned sessions read (a meta gone since is not one), *broken
- * of them broken. 0, or -1 with err. */
-int health_probe_broken(struct sess_ctx *s, long long limit, long long *scanned,
-			long long *broken, struct sess_err *err);
+ * states: *entries index entries read, *scanned sessions read (a meta
+ * gone since is not one), *broken of them broken. 0, or -1 with err. */
+int health_probe_broken(struct sess_ctx *s, long long limit, long long *entries,
+			long long *scanned, long long *broken, struct sess_err *err);
 /* sessions:broken and sess_sessions_broken/_state_scanned (active: the
  * live index entries, to say when the count is only a lower bound). */
 void check_broken(struct run *r, struct sess_ctx *ctx, long long active);

@@ -106,8 +106,8 @@ static int more_pages(struct sess_ctx *s, const char *idx, long long now, long l
 	}
 }
 
-int health_probe_broken(struct sess_ctx *s, long long limit, long long *scanned,
-			long long *broken, struct sess_err *err)
+int health_probe_broken(struct sess_ctx *s, long long limit, long long *entries,
+			long long *scanned, long long *broken, struct sess_err *err)
 {
 	char idx[SESS_KEY_MAX];
 	const char **tags = NULL;
@@ -116,7 +116,7 @@ int health_probe_broken(struct sess_ctx *s, long long limit, long long *scanned,
 	long long now = sess_now_ms(), read = 0;
 	int ntags, i, k, nq, rc = -1;
 
-	*scanned = *broken = 0;
+	*entries = *scanned = *broken = 0;
 	if (sess_tags_used(s, &tags, &ntags, err))
 		return -1;
 	/* the first page of CHUNK tags' indexes in one pipeline (a cluster
@@ -159,6 +159,7 @@ chunk_done:
 		if (m[k])
 			freeReplyObject(m[k]);
 done:
+	*entries = read;
 	free(tags);
 	return rc;
 }
@@ -166,14 +167,16 @@ done:
 void check_broken(struct run *r, struct sess_ctx *ctx, long long active)
 {
 	struct sess_err e;
-	long long scanned, broken;
+	long long entries, scanned, broken;
 
 	memset(&e, 0, sizeof e);
-	if (health_probe_broken(ctx, HEALTH_STATE_SCAN, &scanned, &broken, &e)) {
+	if (health_probe_broken(ctx, HEALTH_STATE_SCAN, &entries, &scanned, &broken, &e)) {
 		check_add(r, C_SESSIONS, "broken", H_UNKNOWN, NULL, NULL, "%s", e.msg);
 		return;
 	}
-	if (scanned < active && scanned >= HEALTH_STATE_SCAN)
+	/* the bound stopped the read (a meta gone since its index entry was
+	 * read is no session read, but no reason to say exact either) */
+	if (entries >= HEALTH_STATE_SCAN && entries < active)
 		check_add(r, C_SESSIONS, "broken", H_OK, cJSON_CreateNumber((double)broken), NULL,
 			  "at least: the states of the first %lld of %lld live sessions were read", scanned, active);
 	else
@@ -214,17 +217,18 @@ static void sync_task(struct run *r, const char *name, const redisReply *h, cJSO
 	char label[400];
 	cJSON *o;
 
-	/* a sync that ran and has not been ended by a cutover (a stopped or
-	 * killed one too: its lag only grows, and its timestamp says since
-	 * when) */
-	if (strcmp(kind, "sync") || (strcmp(status, "running") && strcmp(status, "interrupted")))
+	/* a sync that ran and has not been ended by a cutover (a stopped,
+	 * failed or killed one too: its lag only grows, and its timestamp
+	 * says since when; resume continues it) */
+	if (strcmp(kind, "sync") ||
+	    (strcmp(status, "running") && strcmp(status, "interrupted") && strcmp(status, "failed")))
 		return;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "task", name);
 	cJSON_AddStringToObject(o, "status", status);
 	health_prom_label(label, sizeof label, "task", name);
 	check_prom(r, "sess_sync_running", "gauge",
-		   "1 for a sess-migrate sync task on this target marked running, 0 for one stopped before its cutover.",
+		   "1 for a sess-migrate sync task on this target marked running, 0 for one stopped or failed before its cutover.",
 		   label, !strcmp(status, "running"));
 	if (!isnan(at)) { /* no lag line yet: the snapshot pass is on */
 		check_prom(r, "sess_sync_lag_seconds", "gauge",

@@ -135,6 +135,19 @@ static int keep_lag(struct sync *s, double secs, long long behind, int estimate)
 	return 0;
 }
 
+/* A sync going on with its task: the last run's lag is not this one's
+ * (its snapshot pass writes no lag line), so sess-health shows none
+ * until the first (its failure is that of the next write). */
+static void forget_lag(struct sync *s)
+{
+	redisReply *r = sess_conn_cmdf(&s->run.dst->conn, NULL,
+				       "HDEL %s " SESS_MTASK_F_LAG_AT " " SESS_MTASK_F_LAG_SECONDS " "
+				       SESS_MTASK_F_LAG_PENDING " " SESS_MTASK_F_LAG_EVENTS " "
+				       SESS_MTASK_F_LAG_ESTIMATE, s->run.task.key);
+	if (r)
+		freeReplyObject(r);
+}
+
 static int lag(struct sync *s)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -318,6 +331,7 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 	}
 	if (resume) {
 		sess_mtask_set(&dst.conn, &s.run.task, "status", "running", &a->err);
+		forget_lag(&s);
 	} else {
 		cJSON *info = mig_task_info(o, &s.run, "sync");
 		rc = sess_mtask_create(&dst.conn, &s.run.task, info, &a->err);

@@ -152,8 +152,11 @@ static long verify_source(struct cli_app *a, const char *id, int saved, const re
 		if (verify_fatal(a))
 			return -1;
 		/* not found, or unreadable (a damaged meta, a newer format):
-		 * reported, and the next one is verified */
-		finding(a, id, saved, a->err.cls == SESS_E_NEGATIVE ? "not_found" : a->err.kind[0] ? a->err.kind : "corrupt",
+		 * reported, and the next one is verified; a live id whose
+		 * saved replay was read (its session gone) and is damaged is
+		 * replay.*, as with --saved; not found, the id asked for */
+		finding(a, id, saved || (src.saved && a->err.cls != SESS_E_NEGATIVE),
+			a->err.cls == SESS_E_NEGATIVE ? "not_found" : a->err.kind[0] ? a->err.kind : "corrupt",
 			-1, "%s", a->err.msg);
 		return 1;
 	}

@@ -69,7 +69,8 @@ int record_member(const char *text, size_t len, const char *key, const char **v,
 int record_str(const char *text, size_t len, const char *key, const char **s, size_t *n);
 
 /* Resolve id: the live session unless saved is asked or it is gone and a
- * saved replay exists. */
+ * saved replay exists. On failure src->saved says whether the saved
+ * replay was being read (its meta missing or unreadable). */
 int source_open(struct cli_app *a, const char *id, int saved, struct source *src);
 void source_close(struct source *src);
 

@@ -57,6 +57,7 @@ int source_open(struct cli_app *a, const char *id, int saved, struct source *src
 		if (live)
 			return 0;
 	}
+	src->saved = 1; /* (also on failure: what was read) */
 	if (!(src->meta = sess_replay_meta(&a->ctx, id, &a->err))) {
 		if (a->err.cls == SESS_E_NEGATIVE)
 			sess_err_set(&a->err, SESS_E_NEGATIVE, "not_found",
@@ -65,7 +66,6 @@ int source_open(struct cli_app *a, const char *id, int saved, struct source *src
 				     id);
 		return -1;
 	}
-	src->saved = 1;
 	return 0;
 }
 

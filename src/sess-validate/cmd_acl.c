@@ -52,8 +52,9 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "~%p:*", ""},
 	{"sess-migrate", "sync-source", "--from of sync (its target: the target line; --cutover: add the cutover line)",
 	 "multi exec dump exists get hgetall hmget llen pttl time zrange zrangebyscore zrank psubscribe config|get"
-	 " config|set? info? lrange? zcount? scan?" SOMETIMES,
-	 "~%p:*", "&%n &%m"},
+	 " config|set? info? lrange? zcount? scan? ssubscribe?" SOMETIMES,
+	 /* (a cluster source: SSUBSCRIBE to every slot's channel) */
+	 "~%p:*", "&%n &%m &%s"},
 	{"sess-migrate", "cutover", "--from of sync --cutover (with the sync-source line) and unfence: fences the source",
 	 "evalsha script|load? eval? exists get hdel hset del set scan info?" SOMETIMES,
 	 "~%p:*", ""},
@@ -82,7 +83,9 @@ const struct sv_acl_mode sv_acl_modes[] = {
 };
 const size_t sv_acl_nmodes = sizeof sv_acl_modes / sizeof sv_acl_modes[0];
 
-/* Append s to buf (n bytes, len used), replacing %p and %d. */
+/* Append s to buf (n bytes, len used), replacing %p (the prefix), %d (the
+ * database), %n (the session channels), %m (their keyspace channels) and
+ * %s (the slot channels of a cluster). */
 static void put(char *buf, size_t n, size_t *len, const char *s, size_t sl, const char *prefix, int db)
 {
 	size_t i;
@@ -93,10 +96,12 @@ static void put(char *buf, size_t n, size_t *len, const char *s, size_t sl, cons
 			w = snprintf(buf + *len, n - *len, "%s", prefix);
 		else if (s[i] == '%' && i + 1 < sl && s[i + 1] == 'd')
 			w = snprintf(buf + *len, n - *len, "%d", db);
-		else if (s[i] == '%' && i + 1 < sl && (s[i + 1] == 'n' || s[i + 1] == 'm')) {
+		else if (s[i] == '%' && i + 1 < sl && (s[i + 1] == 'n' || s[i + 1] == 'm' || s[i + 1] == 's')) {
 			char pat[SESS_KEY_MAX + 32];
 			if (s[i + 1] == 'n')
 				sess_key_channel_pattern(pat, prefix);
+			else if (s[i + 1] == 's') /* every slot's channel */
+				sess_key_slot_channel(pat, prefix, "*");
 			else
 				sess_key_keyspace_pattern(pat, prefix, db);
 			w = snprintf(buf + *len, n - *len, "%s", pat);
