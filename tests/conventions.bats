@@ -236,3 +236,43 @@ setup() { load helpers/redis; common_setup; }
 	[[ "$output" != *$'\e['* ]] || fail "colour in a pipe without --color always"
 	echo "$output" | jq -e '.id == "col1"' >/dev/null || fail "not JSON: $output"
 }
+
+@test "man pages: an alternating-font macro (.BR, .BI ...) never glues two words of its text together" {
+	# ".BR sesskit (7)). On a terminal" renders "sesskit(7)).Onaterminal":
+	# the macro joins its arguments without spaces, so two words side by
+	# side past its first two arguments are run-together text
+	run -0 python3 - "$SESSKIT_SRCDIR"/man/*.1 "$SESSKIT_SRCDIR"/man/*.7 <<'PY'
+import re, sys
+def roff_args(text):
+    # roff's: blanks part arguments, "..." holds blanks, "" is a quote
+    args, cur, quoted, i, have = [], "", False, 0, False
+    while i < len(text):
+        c = text[i]
+        if quoted and c == '"' and text[i + 1:i + 2] == '"':
+            cur += '"'; i += 2; continue
+        if c == '"' and (quoted or not have):
+            quoted = not quoted; have = True
+        elif c in " \t" and not quoted:
+            if have: args.append(cur)
+            cur, have = "", False
+        else:
+            cur += c; have = True
+        i += 1
+    if have: args.append(cur)
+    return args
+for path in sys.argv[1:]:
+    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+        m = re.match(r'^\.(BR|RB|BI|IB|IR|RI)\s+(.*)$', line.rstrip("\n"))
+        if not m:
+            continue
+        args = roff_args(m.group(2))
+        for k in range(1, len(args) - 1):
+            if re.search(r'[A-Za-z0-9]$', args[k]) and re.match(r'^[A-Za-z0-9]', args[k + 1]):
+                print("%s:%d: words run together: %s" % (path.split("/")[-1], n, line.strip()))
+                break
+PY
+	assert_output ""
+	# and as man renders it
+	run -0 bash -c "MANWIDTH=200 man -l '$SESSKIT_SRCDIR/man/sesskit.7' 2>/dev/null | col -b"
+	assert_output --partial "--ids -): JSON lines with an id field"
+}
