@@ -276,3 +276,12 @@ PY
 	run -0 bash -c "MANWIDTH=200 man -l '$SESSKIT_SRCDIR/man/sesskit.7' 2>/dev/null | col -b"
 	assert_output --partial "--ids -): JSON lines with an id field"
 }
+
+@test "--help names the config file read by default, ~/.config/sesskit/config.json, as the man pages do" {
+	for b in sessctl sess-replay sess-migrate sess-validate sess-bench; do
+		run -0 sk "$b" --help
+		[[ "$output" == *'~/.config/sesskit/config.json'* ]] || fail "$b --help does not name ~/.config/sesskit/config.json"
+	done
+	run -0 sk sess-health --help
+	[[ "$output" == *'~/.config/sesskit/config.json'* ]] || fail "sess-health --help does not name it"
+}
