@@ -613,8 +613,9 @@ static const struct cli_opt *word_opt(const struct cli_opt *opts, const char *w,
 	return NULL;
 }
 
-/* With a default command: does argv name a command (or help, __complete,
- * --help) before its first positional? 2 when it asks for the version. Options are skipped
+/* With a default command: does argv name a command (or help, __complete)
+ * before its first positional? 2 when it asks for the version, 3 for the
+ * tool's --help. Options are skipped
  * with their values as the common table and the default command's own
  * declare them, so "sess-health --url U --format json" runs the default
  * command while "sess-health --url U serve" runs serve. */
@@ -629,8 +630,10 @@ static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
 
 		if (!strcmp(w, "--"))
 			return 0;
+		/* the tool's help whatever the options before it ("sess-health
+		 * --format nagios --help": --format is the default command's) */
 		if (!strcmp(w, "--help"))
-			return 1;
+			return 3;
 		/* the version whatever the options around it ("check_sesskit
 		 * -H h -V", as plugins are asked) */
 		if (!strcmp(w, "--version") ||
@@ -696,10 +699,22 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 
 		int named = names_command(t, c, argc, argv, &at);
 
+		/* "sess-health watch --help": a word where a command would be,
+		 * no command of ours, and the default command takes no
+		 * argument: a mistyped command, not the default's --help */
+		if (!named && at > 0 && c->npos_max == 0) {
+			sess_err_set(&a.err, SESS_E_USAGE, NULL, "unknown command \"%s\"; see '%s --help'",
+				     argv[at], t->name);
+			return main_usage_fail(&a);
+		}
 		if (!named)
 			return run_default(&a, c, argc, argv);
 		if (named == 2) {
 			printf("%s (sesskit) %s\n", t->name, PACKAGE_VERSION);
+			return 0;
+		}
+		if (named == 3) {
+			cli_usage(stdout, t);
 			return 0;
 		}
 		/* "sess-health --format nagios probe": the options before the
