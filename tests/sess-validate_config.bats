@@ -23,6 +23,26 @@ codes() { jq -r .code <<<"$output" | sort | paste -sd, -; }
 	assert_output ""
 }
 
+@test "\$schema (editors add it): a string is taken by the tools, the validator and the schema; anything else is refused" {
+	fx s.json '{"$schema": "https://sesskit.invalid/schemas/config.json", "defaultTTL": 7200}'
+	run -0 sv config s.json
+	assert_output ""
+	run -0 sctl --config "$BATS_TEST_TMPDIR/s.json" create --agent a --id sch1
+	ttl=$(rcli PTTL 'sess:{sch1}:meta')
+	[ "$ttl" -gt 7190000 ] && [ "$ttl" -le 7200000 ] || fail "the file's defaultTTL was not read: PTTL $ttl"
+	run -0 sv schema
+	assert_equal "$(jq -c '.properties["$schema"].type' <<<"$output")" '"string"'
+	fx n.json '{"$schema": 7}'
+	run -1 sv config n.json
+	assert_equal "$(codes)" "config.type"
+	run -78 sctl --config "$BATS_TEST_TMPDIR/n.json" list
+	assert_output --partial '$schema must be a string'
+	# only at the top, as editors put it
+	fx g.json '{"redis": {"$schema": "x"}}'
+	run -1 sv config g.json
+	assert_equal "$(codes)" "config.unknown_key"
+}
+
 @test "unknown keys: error with a did-you-mean, pointer and line" {
 	fx f.json '{
   "defaultTtl": 100,

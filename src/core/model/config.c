@@ -553,6 +553,14 @@ static int load_object(struct sess_config *cfg, const cJSON *obj,
 	cJSON_ArrayForEach(it, obj) {
 		snprintf(name, sizeof name, "%s%s", path_prefix, it->string);
 		snprintf(where, sizeof where, "%s: %s", source, name);
+		/* the schema an editor was told the file follows: no setting */
+		if (!*path_prefix && !strcmp(it->string, SESS_CONFIG_SCHEMA_KEY)) {
+			if (!cJSON_IsString(it))
+				return sess_err_set(err, SESS_E_CONFIG, NULL,
+						    "%s must be a string (the JSON Schema the file follows, for editors)",
+						    where);
+			continue;
+		}
 		if (!*path_prefix && cJSON_IsObject(it) &&
 		    (!strcmp(it->string, "redis") || !strcmp(it->string, "health") ||
 		     !strcmp(it->string, "tls"))) {

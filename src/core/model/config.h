@@ -79,6 +79,11 @@ struct sess_config {
 	char scripts[12];
 };
 
+/* The one key of a config file that is no setting: "$schema", the JSON
+ * Schema an editor checks the file against, a string at the top; the
+ * loader and sess-validate pass over it. */
+#define SESS_CONFIG_SCHEMA_KEY "$schema"
+
 /* The settings table: every key a config file may hold, its type and
  * range, one line of documentation and the advice sess-validate gives for
  * production. The loader, the validator and the JSON Schema all read this
