@@ -161,6 +161,7 @@ static int askpass(struct sess_config *cfg, struct sess_err *err)
 	n = strcspn(buf, "\r\n");
 	buf[n] = '\0';
 	snprintf(cfg->password, sizeof cfg->password, "%s", buf);
+	snprintf(cfg->password_from, sizeof cfg->password_from, "--askpass");
 	memset(buf, 0, sizeof buf);
 	return 0;
 }

@@ -19,6 +19,10 @@ struct sess_config {
 	int db;
 	char username[128];
 	char password[512];    /* never printed, never logged */
+	/* where that password came from, for the fix in messages:
+	 * "--password", "REDIS_PASSWORD", "FILE: redis.password", "the URL
+	 * in --url", "--password-file FILE", "--askpass"; "" = none given */
+	char password_from[256];
 	int tls;               /* the URL is rediss:// */
 	int tls_enabled;       /* --tls, REDIS_TLS, tls.enabled: every
 				* connection TLS whatever its URL's scheme */
