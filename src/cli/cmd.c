@@ -620,11 +620,12 @@ static const struct cli_opt *word_opt(const struct cli_opt *opts, const char *w,
  * declare them, so "sess-health --url U --format json" runs the default
  * command while "sess-health --url U serve" runs serve. */
 static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
-			 int argc, char **argv, int *at)
+			 int argc, char **argv, int *at, int *unknown)
 {
 	int i, next = 0;
 
 	*at = 0;
+	*unknown = 0;
 	for (i = 1; i < argc; i++) {
 		const char *w = argv[i];
 
@@ -655,6 +656,7 @@ static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
 					if (word_opt(one, w, &next))
 						break;
 				}
+				*unknown |= !o->name;
 			}
 			i += next;
 			continue;
@@ -695,14 +697,16 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 	cli_common_init(&a.common);
 	cli_init_signals();
 	if (t->default_cmd && (c = cli_find(t, t->default_cmd))) {
-		int at;
+		int at, unknown;
 
-		int named = names_command(t, c, argc, argv, &at);
+		int named = names_command(t, c, argc, argv, &at, &unknown);
 
 		/* "sess-health watch --help": a word where a command would be,
 		 * no command of ours, and the default command takes no
-		 * argument: a mistyped command, not the default's --help */
-		if (!named && at > 0 && c->npos_max == 0) {
+		 * argument: a mistyped command, not the default's --help
+		 * (after an unknown option the word may be its value: the
+		 * command's parser names that option) */
+		if (!named && at > 0 && !unknown && c->npos_max == 0) {
 			sess_err_set(&a.err, SESS_E_USAGE, NULL, "unknown command \"%s\"; see '%s --help'",
 				     argv[at], t->name);
 			return main_usage_fail(&a);
