@@ -667,6 +667,39 @@ static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
 	return 0;
 }
 
+/* The index of the first word of argv that is no option nor an option's
+ * value, the options read as command c takes them (its own, then the
+ * common ones as it takes them), or 0. */
+static int first_word_for(const struct cli_cmd *c, int argc, char **argv)
+{
+	int i, next = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *w = argv[i];
+		const struct cli_opt *o;
+		struct cli_opt tmp;
+
+		if (!strcmp(w, "--"))
+			return 0;
+		if (w[0] != '-' || !w[1])
+			return i;
+		if (!word_opt(c->opts, w, &next)) {
+			next = 0;
+			for (o = cli_common_opts; o->name; o++) {
+				const struct cli_opt *as = cli_common_for(c, o, &tmp);
+				struct cli_opt one[2] = {{0}, {0}};
+				if (!as)
+					continue;
+				one[0] = *as;
+				if (word_opt(one, w, &next))
+					break;
+			}
+		}
+		i += next;
+	}
+	return 0;
+}
+
 /* Run the default command with every argument (argv[0] stands for its
  * name: getopt starts after it). */
 static int run_default(struct cli_app *a, const struct cli_cmd *def, int argc,
@@ -728,6 +761,22 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 			char *w = argv[at];
 			memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
 			argv[1] = w;
+		}
+	} else {
+		/* "sess-bench -c 50 -n 1000 emit", as redis-benchmark is run:
+		 * a command whose letters win (own_common) reads the options
+		 * before its word too, so its word goes first */
+		size_t k;
+
+		for (k = 0; (c = cli_tool_cmd(t, k)); k++) {
+			int at = c->own_common ? first_word_for(c, argc, argv) : 0;
+
+			if (at > 1 && !strcmp(argv[at], c->name)) {
+				char *w = argv[at];
+				memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
+				argv[1] = w;
+				break;
+			}
 		}
 	}
 	strcpy(sp.shorts, "+:"); /* options up to the command only */
