@@ -285,3 +285,17 @@ PY
 	run -0 sk sess-health --help
 	[[ "$output" == *'~/.config/sesskit/config.json'* ]] || fail "sess-health --help does not name it"
 }
+
+@test "the progress meter on sess-validate sessions --all and sess-replay verify --all too; nothing in a pipe" {
+	for n in $(seq 1 200); do echo "{\"op\":\"create\",\"id\":\"vm$n\",\"agent\":\"a\"}"; done >"$BATS_TEST_TMPDIR/in"
+	run -0 sctl batch <"$BATS_TEST_TMPDIR/in"
+	sk sess-validate sessions --all >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || true
+	[ ! -s "$BATS_TEST_TMPDIR/err" ] || fail "a pipe got a meter: $(cat "$BATS_TEST_TMPDIR/err")"
+	local cmd
+	for cmd in "sess-validate sessions --all --format json" "sess-replay verify --all"; do
+		REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" HOME="$BATS_FILE_TMPDIR" SESSKIT_CONFIG= \
+			script -qec "$SESSKIT_BUILDDIR/$cmd" "$BATS_TEST_TMPDIR/tty" >/dev/null || true
+		grep -aqE $'\r\e\\[K[a-z -]+: [a-z ]+  [0-9,]+  ' "$BATS_TEST_TMPDIR/tty" ||
+			fail "$cmd: no meter on the terminal: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
+	done
+}
