@@ -298,4 +298,11 @@ PY
 		grep -aqE $'\r\e\\[K[a-z -]+: [a-z ]+  [0-9,]+  ' "$BATS_TEST_TMPDIR/tty" ||
 			fail "$cmd: no meter on the terminal: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
 	done
+	# sess-migrate verify draws sess-migrate's (as copy and export do)
+	REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" HOME="$BATS_FILE_TMPDIR" SESSKIT_CONFIG= \
+		script -qec "$SESSKIT_BUILDDIR/sess-migrate verify --all --to redis://127.0.0.1:$REDIS_PORT_T/5" \
+		"$BATS_TEST_TMPDIR/tty" >/dev/null || true
+	grep -aqE $'\r\e\\[Kverifying [0-9]+' "$BATS_TEST_TMPDIR/tty" ||
+		fail "sess-migrate verify: no meter on the terminal: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
+	grep -aq $'\r\e\\[K{' "$BATS_TEST_TMPDIR/tty" || fail "sess-migrate verify: the meter was not cleared: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
 }
