@@ -99,3 +99,13 @@ summary() { jq -c 'select(.type == "summary")' <<<"$output"; }
 	run -0 --separate-stderr bench --url "redis://127.0.0.1:$REDIS_PORT_T" --db 0 -n 40 emit -c 2 -S 2 -i 0
 	assert_equal "$(summary | jq -c '[.config.clients, .total.count]')" '[2,40]'
 }
+
+@test "cleanup too: -c and -n are never --config and --db in sess-bench (--config and --db by their long names)" {
+	run -0 bench cleanup --help
+	refute_output --partial "-n, --db"
+	refute_output --partial "-c, --config"
+	assert_output --regexp '      --db N '
+	run -64 bench cleanup -n 0 nosuchrun
+	assert_output --partial "unknown option -n"
+	run -0 bench cleanup --db 0 nosuchrun
+}

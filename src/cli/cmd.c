@@ -32,6 +32,11 @@ const struct cli_opt *cli_common_for(const struct cli_cmd *c, const struct cli_o
 	const struct cli_opt *m;
 	int letter = 0;
 
+	if (c && c->no_letters && o->letter && strchr(c->no_letters, o->letter)) {
+		*tmp = *o;
+		tmp->letter = 0;
+		return tmp;
+	}
 	if (!c || !c->own_common)
 		return o;
 	for (m = c->opts; m && m->name; m++) {
