@@ -68,7 +68,7 @@ EOF
 sess-health pr|probe
 sess-health serve --cache|--cache-ms
 sess-health --format |json nagios prometheus text
-sess-health serve --format |json nagios prometheus text
+sess-health serve --role |any master replica
 sess-health --format=p|--format=prometheus
 sess-health --url $URL pr|probe
 sess-health --url $URL --format |json nagios prometheus text

@@ -236,3 +236,73 @@ setup() { load helpers/redis; common_setup; }
 	[[ "$output" != *$'\e['* ]] || fail "colour in a pipe without --color always"
 	echo "$output" | jq -e '.id == "col1"' >/dev/null || fail "not JSON: $output"
 }
+
+@test "man pages: an alternating-font macro (.BR, .BI ...) never glues two words of its text together" {
+	# ".BR sesskit (7)). On a terminal" renders "sesskit(7)).Onaterminal":
+	# the macro joins its arguments without spaces, so two words side by
+	# side past its first two arguments are run-together text
+	run -0 python3 - "$SESSKIT_SRCDIR"/man/*.1 "$SESSKIT_SRCDIR"/man/*.7 <<'PY'
+import re, sys
+def roff_args(text):
+    # roff's: blanks part arguments, "..." holds blanks, "" is a quote
+    args, cur, quoted, i, have = [], "", False, 0, False
+    while i < len(text):
+        c = text[i]
+        if quoted and c == '"' and text[i + 1:i + 2] == '"':
+            cur += '"'; i += 2; continue
+        if c == '"' and (quoted or not have):
+            quoted = not quoted; have = True
+        elif c in " \t" and not quoted:
+            if have: args.append(cur)
+            cur, have = "", False
+        else:
+            cur += c; have = True
+        i += 1
+    if have: args.append(cur)
+    return args
+for path in sys.argv[1:]:
+    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+        m = re.match(r'^\.(BR|RB|BI|IB|IR|RI)\s+(.*)$', line.rstrip("\n"))
+        if not m:
+            continue
+        args = roff_args(m.group(2))
+        for k in range(1, len(args) - 1):
+            if re.search(r'[A-Za-z0-9]$', args[k]) and re.match(r'^[A-Za-z0-9]', args[k + 1]):
+                print("%s:%d: words run together: %s" % (path.split("/")[-1], n, line.strip()))
+                break
+PY
+	assert_output ""
+	# and as man renders it
+	run -0 bash -c "MANWIDTH=200 man -l '$SESSKIT_SRCDIR/man/sesskit.7' 2>/dev/null | col -b"
+	assert_output --partial "--ids -): JSON lines with an id field"
+}
+
+@test "--help names the config file read by default, ~/.config/sesskit/config.json, as the man pages do" {
+	for b in sessctl sess-replay sess-migrate sess-validate sess-bench; do
+		run -0 sk "$b" --help
+		[[ "$output" == *'~/.config/sesskit/config.json'* ]] || fail "$b --help does not name ~/.config/sesskit/config.json"
+	done
+	run -0 sk sess-health --help
+	[[ "$output" == *'~/.config/sesskit/config.json'* ]] || fail "sess-health --help does not name it"
+}
+
+@test "the progress meter on sess-validate sessions --all and sess-replay verify --all too; nothing in a pipe" {
+	for n in $(seq 1 200); do echo "{\"op\":\"create\",\"id\":\"vm$n\",\"agent\":\"a\"}"; done >"$BATS_TEST_TMPDIR/in"
+	run -0 sctl batch <"$BATS_TEST_TMPDIR/in"
+	sk sess-validate sessions --all >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || true
+	[ ! -s "$BATS_TEST_TMPDIR/err" ] || fail "a pipe got a meter: $(cat "$BATS_TEST_TMPDIR/err")"
+	local cmd
+	for cmd in "sess-validate sessions --all --format json" "sess-replay verify --all"; do
+		REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" HOME="$BATS_FILE_TMPDIR" SESSKIT_CONFIG= \
+			script -qec "$SESSKIT_BUILDDIR/$cmd" "$BATS_TEST_TMPDIR/tty" >/dev/null || true
+		grep -aqE $'\r\e\\[K[a-z -]+: [a-z ]+  [0-9,]+  ' "$BATS_TEST_TMPDIR/tty" ||
+			fail "$cmd: no meter on the terminal: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
+	done
+	# sess-migrate verify draws sess-migrate's (as copy and export do)
+	REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" HOME="$BATS_FILE_TMPDIR" SESSKIT_CONFIG= \
+		script -qec "$SESSKIT_BUILDDIR/sess-migrate verify --all --to redis://127.0.0.1:$REDIS_PORT_T/5" \
+		"$BATS_TEST_TMPDIR/tty" >/dev/null || true
+	grep -aqE $'\r\e\\[Kverifying [0-9]+' "$BATS_TEST_TMPDIR/tty" ||
+		fail "sess-migrate verify: no meter on the terminal: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
+	grep -aq $'\r\e\\[K{' "$BATS_TEST_TMPDIR/tty" || fail "sess-migrate verify: the meter was not cleared: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
+}

@@ -88,3 +88,24 @@ summary() { jq -c 'select(.type == "summary")' <<<"$output"; }
 	assert_equal "${#stderr_lines[@]}" 1
 	assert_equal "$(rcli DBSIZE)" 0
 }
+
+@test "the letters before the scenario, as redis-benchmark users write them (sess-bench -c 3 -n 60 emit): clients and requests, not config and db" {
+	run -0 --separate-stderr bench -c 3 -n 60 -P 2 emit -S 2 -i 0
+	sum=$(summary)
+	[ -n "$sum" ] || fail "no summary: $output $stderr"
+	assert_equal "$(jq -c '[.config.clients, .config.pipeline, .total.count]' <<<"$sum")" '[3,2,60]'
+	assert_equal "$stderr" ""
+	# with the common options there too, and --db for the database
+	run -0 --separate-stderr bench --url "redis://127.0.0.1:$REDIS_PORT_T" --db 0 -n 40 emit -c 2 -S 2 -i 0
+	assert_equal "$(summary | jq -c '[.config.clients, .total.count]')" '[2,40]'
+}
+
+@test "cleanup too: -c and -n are never --config and --db in sess-bench (--config and --db by their long names)" {
+	run -0 bench cleanup --help
+	refute_output --partial "-n, --db"
+	refute_output --partial "-c, --config"
+	assert_output --regexp '      --db N '
+	run -64 bench cleanup -n 0 nosuchrun
+	assert_output --partial "unknown option -n"
+	run -0 bench cleanup --db 0 nosuchrun
+}

@@ -151,7 +151,7 @@ stop_server() {
 	run -3 --separate-stderr plugin --role primary
 	assert_output 'SESS-HEALTH UNKNOWN - --role must be master, replica or any, not "primary"'
 	run -3 --separate-stderr plugin extra
-	assert_output --regexp '^SESS-HEALTH UNKNOWN - unexpected argument'
+	assert_output --regexp '^SESS-HEALTH UNKNOWN - unknown command "extra"'
 	run -3 --separate-stderr hc --format=nagios --bogus
 	assert_output 'SESS-HEALTH UNKNOWN - unknown option --bogus'
 	run -3 --separate-stderr hc -fnagios --bogus
@@ -162,6 +162,25 @@ stop_server() {
 	assert_equal "$stderr" "sess-health check: unknown option --bogus; see 'sess-health check --help'"
 	run -3 --separate-stderr plugin --format json --bogus
 	assert_output ''
+}
+
+@test "a word that is no command is a usage error (exit 3) naming it, --help after it too: never check's help with exit 0" {
+	for w in watch bogus; do
+		run -3 --separate-stderr hc "$w" --help
+		assert_output ''
+		assert_equal "$stderr" "sess-health: unknown command \"$w\"; see 'sess-health --help'"
+		run -3 --separate-stderr hc --url "redis://127.0.0.1:$REDIS_PORT_T" "$w"
+		assert_equal "$stderr" "sess-health: unknown command \"$w\"; see 'sess-health --help'"
+	done
+	run -3 --separate-stderr plugin watch --help
+	assert_output 'SESS-HEALTH UNKNOWN - unknown command "watch"; see '"'check_sesskit --help'"
+	# the commands and the default one still take --help
+	run -0 hc check --help
+	assert_output --partial "usage: sess-health check"
+	run -0 hc serve --help
+	assert_output --partial "usage: sess-health serve"
+	run -0 hc --format nagios --help
+	assert_output --partial "usage: sess-health"
 }
 
 @test "-v in the nagios format: one line per check after the status line" {

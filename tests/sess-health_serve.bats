@@ -129,6 +129,20 @@ publishes() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_publish:c
 	assert_output --partial 'stopped (SIGTERM)'
 }
 
+@test "serve --help lists only what serve takes: no --format (each endpoint has its own); --format is refused with that reason, exit 3" {
+	run -0 sk sess-health serve --help
+	refute_output --partial "--format"
+	assert_output --partial "--listen ADDR:PORT"
+	run -3 --separate-stderr sk sess-health serve --format json --listen 127.0.0.1:0
+	assert_equal "$stderr" "sess-health serve: --format does not apply: each endpoint has its own format; see 'sess-health serve --help'"
+	# before the command word too, as the default command's options may be
+	run -3 --separate-stderr sk sess-health --format json serve --listen 127.0.0.1:0
+	assert_equal "$stderr" "sess-health serve: --format does not apply: each endpoint has its own format; see 'sess-health serve --help'"
+	# and completion does not offer it
+	run -0 sk sess-health __complete serve --for
+	assert_output ""
+}
+
 @test "a port in use: one line naming the fix, exit 3" {
 	start_serve
 	port=${BASE##*:}

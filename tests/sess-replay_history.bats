@@ -301,3 +301,33 @@ shape='{state, seq, agents: [.agents[].id], checkpoints, ttl, metadata}'
 	REDIS_URL="redis://127.0.0.1:$(dead_port)" run "$SESSKIT_BUILDDIR/sess-replay" play b1
 	assert_failure 69
 }
+
+@test "the README's walkthrough as written: diff --from 179 shows the join recorded after seq 180, --from 180 does not" {
+	python3 - "$BATS_TEST_TMPDIR/ops" <<'PY'
+import json, sys
+ops = [{"op": "create", "id": "S1", "agent": "frontend-agent"},
+       {"op": "join", "id": "S1", "agent": "backend-agent"},
+       {"op": "join", "id": "S1", "agent": "testing-agent"}]
+first = ["frontend-agent", "backend-agent", "testing-agent"]
+ops += [{"op": "emit", "id": "S1", "actor": first[n % 3], "type": "modified"} for n in range(1, 181)]
+ops.append({"op": "join", "id": "S1", "agent": "refactor-agent"})
+ops += [{"op": "emit", "id": "S1", "actor": "refactor-agent", "type": "modified"}] * 29
+ops += [{"op": "emit", "id": "S1", "actor": "testing-agent", "type": t} for t in ("modified", "modified", "broke")]
+open(sys.argv[1], "w").write("".join(json.dumps(o) + "\n" for o in ops))
+PY
+	run -0 sctl batch <"$BATS_TEST_TMPDIR/ops"
+	run -0 rp play S1 --events-only --type broke
+	assert_equal "$(jq -c '{seq, actor}' <<<"$output")" '{"seq":212,"actor":"testing-agent"}'
+	run -0 rp state S1 --at 179
+	assert_equal "$(jq -c '[.agents[].id]' <<<"$output")" '["frontend-agent","backend-agent","testing-agent"]'
+	run -0 rp diff S1 --from 180 --to 212
+	assert_equal "$(jq -c .agents.joined <<<"$output")" '[]'
+	run -0 rp diff S1 --from 179 --to 212
+	got=$(jq -c '{agents, byActor: .events.byActor, lifecycle} | .agents.at = "AT"' <<<"$output")
+	assert_equal "$got" '{"agents":{"joined":["refactor-agent"],"left":[],"at":"AT"},"byActor":{"frontend-agent":1,"refactor-agent":29,"testing-agent":3},"lifecycle":{"checkpoint":5,"join":1}}'
+	# the README shows that command and that line (its "at" elided)
+	readme=$SESSKIT_SRCDIR/README.md
+	grep -qxF "\$ sess-replay diff S1 --from 179 --to 212 | jq -c '{agents, byActor: .events.byActor, lifecycle}'" "$readme" ||
+		fail "README.md does not show diff --from 179"
+	grep -qxF "${got/\"AT\"/[...]}" "$readme" || fail "README.md does not show its output: ${got/\"AT\"/[...]}"
+}

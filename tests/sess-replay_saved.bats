@@ -34,7 +34,7 @@ session() {
 	local diffs=("10 60" "120 151" "1 300") d
 	local -A sctl_diff
 	for d in "${diffs[@]}"; do sctl_diff[$d]=$(rp diff r1 --from ${d% *} --to ${d#* }); done
-	run rp save r1 --interval 64
+	run rp save r1 --block-records 64
 	assert_success
 	assert_equal "$(jq -c '[.id, .saved, .events, .lastSeq, .blocks > 1]' <<<"$output")" '["r1",true,300,300,true]'
 	sctl delete r1 >/dev/null
@@ -112,7 +112,7 @@ session() {
 
 @test "a damaged replay: a flipped byte or a cut block is found, named, exit 1/65" {
 	session d1 200
-	rp save d1 --interval 50 >/dev/null
+	rp save d1 --block-records 50 >/dev/null
 	sctl delete d1 >/dev/null
 	# flip one byte in the middle of block 1
 	python3 - "$REDIS_SOCK" <<'PY'
@@ -280,4 +280,20 @@ PY
 @test "Redis down: exit 69" {
 	REDIS_URL="redis://127.0.0.1:$(dead_port)" run "$SESSKIT_BUILDDIR/sess-replay" list
 	assert_failure 69
+}
+
+@test "save --block-records N: records per block; --interval (a duration in every other tool) is read one release with a warning" {
+	run -0 sctl create --agent a1 --id bk1
+	for n in $(seq 1 40); do echo "{\"op\":\"emit\",\"id\":\"bk1\",\"actor\":\"a1\",\"type\":\"modified\"}"; done >"$BATS_TEST_TMPDIR/ops"
+	run -0 sctl batch <"$BATS_TEST_TMPDIR/ops"
+	run -0 --separate-stderr rp save bk1 --block-records 16
+	assert_equal "$(jq -c .blocks <<<"$output")" 3
+	assert_equal "$stderr" ""
+	run -0 --separate-stderr rp save bk1 --interval 32
+	assert_equal "$(jq -c .blocks <<<"$output")" 2
+	[[ "$stderr" == *"--interval is read as --block-records for this release only; write --block-records"* ]] ||
+		fail "no warning: $stderr"
+	run -0 rp save --help
+	assert_output --partial "--block-records N"
+	refute_output --partial "--interval"
 }

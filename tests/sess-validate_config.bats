@@ -23,6 +23,26 @@ codes() { jq -r .code <<<"$output" | sort | paste -sd, -; }
 	assert_output ""
 }
 
+@test "\$schema (editors add it): a string is taken by the tools, the validator and the schema; anything else is refused" {
+	fx s.json '{"$schema": "https://sesskit.invalid/schemas/config.json", "defaultTTL": 7200}'
+	run -0 sv config s.json
+	assert_output ""
+	run -0 sctl --config "$BATS_TEST_TMPDIR/s.json" create --agent a --id sch1
+	ttl=$(rcli PTTL 'sess:{sch1}:meta')
+	[ "$ttl" -gt 7190000 ] && [ "$ttl" -le 7200000 ] || fail "the file's defaultTTL was not read: PTTL $ttl"
+	run -0 sv schema
+	assert_equal "$(jq -c '.properties["$schema"].type' <<<"$output")" '"string"'
+	fx n.json '{"$schema": 7}'
+	run -1 sv config n.json
+	assert_equal "$(codes)" "config.type"
+	run -78 sctl --config "$BATS_TEST_TMPDIR/n.json" list
+	assert_output --partial '$schema must be a string'
+	# only at the top, as editors put it
+	fx g.json '{"redis": {"$schema": "x"}}'
+	run -1 sv config g.json
+	assert_equal "$(codes)" "config.unknown_key"
+}
+
 @test "unknown keys: error with a did-you-mean, pointer and line" {
 	fx f.json '{
   "defaultTtl": 100,
@@ -473,4 +493,27 @@ PY
 	run -0 sv config ok.json
 	run sk sessctl --config ok.json create --agent a1
 	assert_success
+}
+
+@test "schema and validator: where the validator checks more (lengths in bytes, a URL's parts), as the man page says" {
+	run -0 sv schema
+	max=$(jq '.properties.tls.properties.cacert.maxLength' <<<"$output")
+	pat=$(jq -r '.properties.redis.properties.url.pattern' <<<"$output")
+	assert_equal "$max" 1023
+	# 601 characters, 1202 bytes: the schema's maxLength (characters) takes it, the validator (bytes) not
+	long=$(python3 -c 'print("/" + "\u00e9" * 600)')
+	fx u.json "{\"tls\": {\"cacert\": \"$long\"}}"
+	run -1 sv config u.json
+	assert_equal "$(codes)" "config.too_long"
+	assert_output --partial "bytes long"
+	# a URL with a scheme the pattern takes, and a port no server has
+	url="redis://h:99999"
+	[[ "$url" =~ $pat ]] || fail "the schema's pattern refuses $url"
+	fx p.json "{\"redis\": {\"url\": \"$url\"}}"
+	run -1 sv config p.json
+	assert_equal "$(codes)" "config.bad_url"
+	# and the man page says so rather than that they agree on these
+	run -0 tr '\n' ' ' <"$BATS_TEST_DIRNAME/../man/sess-validate.1"
+	assert_output --partial "counts a string's length in characters, the validator in bytes"
+	assert_output --partial "of a URL the schema checks only the scheme"
 }

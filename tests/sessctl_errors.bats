@@ -117,6 +117,33 @@ assert_one_line_stderr() {
 	assert_success
 }
 
+@test "a refused password: the message names where that password came from (flag, file, URL, environment, config file)" {
+	local pw="$BATS_TEST_TMPDIR/pw" cf="$BATS_TEST_TMPDIR/c.json" u="redis://127.0.0.1:$REDIS_PORT_T"
+	echo wrong >"$pw"
+	chmod 600 "$pw"
+	printf '{"redis": {"password": "wrong"}}\n' >"$cf"
+	chmod 600 "$cf"
+	rcli CONFIG SET requirepass s3cret >/dev/null
+	run --separate-stderr env REDIS_URL="$u" "$SESSCTL" --password wrong get s1
+	r1=$status e1=$stderr
+	run --separate-stderr env REDIS_URL="$u" "$SESSCTL" --password-file "$pw" get s1
+	r2=$status e2=$stderr
+	run --separate-stderr env REDIS_URL="redis://:wrong@127.0.0.1:$REDIS_PORT_T" "$SESSCTL" get s1
+	r3=$status e3=$stderr
+	run --separate-stderr env REDIS_URL="$u" REDIS_PASSWORD=wrong "$SESSCTL" get s1
+	r4=$status e4=$stderr
+	run --separate-stderr env REDIS_URL="$u" "$SESSCTL" --config "$cf" get s1
+	r5=$status e5=$stderr
+	rcli -a s3cret --no-auth-warning CONFIG SET requirepass '' >/dev/null
+	assert_equal "$r1 $r2 $r3 $r4 $r5" "77 77 77 77 77"
+	[[ "$e1" == *"refused the user name or password; check the password given by --password"* ]] || fail "--password: $e1"
+	[[ "$e2" == *"check the password given by --password-file $pw"* ]] || fail "--password-file: $e2"
+	[[ "$e3" == *"check the password given by the URL in REDIS_URL"* ]] || fail "URL: $e3"
+	[[ "$e4" == *"check the password given by REDIS_PASSWORD"* ]] || fail "REDIS_PASSWORD: $e4"
+	[[ "$e5" == *"check the password given by $cf: redis.password"* ]] || fail "config file: $e5"
+	[[ "$e1$e2$e3$e4$e5" != *wrong* ]] || fail "a password printed"
+}
+
 @test "a password file group or others can read is refused unless --insecure-password-file" {
 	local pw="$BATS_TEST_TMPDIR/pw"
 	echo s3cret > "$pw"

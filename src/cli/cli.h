@@ -155,6 +155,10 @@ struct cli_cmd {
 				  * NULL = JSON only */
 	int own_common;          /* its options win over common ones of the
 				  * same letter or long name (see the top) */
+	const char *no_letters;  /* common letters this command does not take
+				  * (their options keep their long names):
+				  * sess-bench's cleanup gives up -c and -n as
+				  * its scenarios do; NULL = none */
 };
 
 struct cli_tool {

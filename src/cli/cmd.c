@@ -32,6 +32,11 @@ const struct cli_opt *cli_common_for(const struct cli_cmd *c, const struct cli_o
 	const struct cli_opt *m;
 	int letter = 0;
 
+	if (c && c->no_letters && o->letter && strchr(c->no_letters, o->letter)) {
+		*tmp = *o;
+		tmp->letter = 0;
+		return tmp;
+	}
 	if (!c || !c->own_common)
 		return o;
 	for (m = c->opts; m && m->name; m++) {
@@ -613,24 +618,28 @@ static const struct cli_opt *word_opt(const struct cli_opt *opts, const char *w,
 	return NULL;
 }
 
-/* With a default command: does argv name a command (or help, __complete,
- * --help) before its first positional? 2 when it asks for the version. Options are skipped
+/* With a default command: does argv name a command (or help, __complete)
+ * before its first positional? 2 when it asks for the version, 3 for the
+ * tool's --help. Options are skipped
  * with their values as the common table and the default command's own
  * declare them, so "sess-health --url U --format json" runs the default
  * command while "sess-health --url U serve" runs serve. */
 static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
-			 int argc, char **argv, int *at)
+			 int argc, char **argv, int *at, int *unknown)
 {
 	int i, next = 0;
 
 	*at = 0;
+	*unknown = 0;
 	for (i = 1; i < argc; i++) {
 		const char *w = argv[i];
 
 		if (!strcmp(w, "--"))
 			return 0;
+		/* the tool's help whatever the options before it ("sess-health
+		 * --format nagios --help": --format is the default command's) */
 		if (!strcmp(w, "--help"))
-			return 1;
+			return 3;
 		/* the version whatever the options around it ("check_sesskit
 		 * -H h -V", as plugins are asked) */
 		if (!strcmp(w, "--version") ||
@@ -652,12 +661,46 @@ static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
 					if (word_opt(one, w, &next))
 						break;
 				}
+				*unknown |= !o->name;
 			}
 			i += next;
 			continue;
 		}
 		*at = i;
 		return !strcmp(w, "help") || !strcmp(w, "__complete") || cli_find(t, w);
+	}
+	return 0;
+}
+
+/* The index of the first word of argv that is no option nor an option's
+ * value, the options read as command c takes them (its own, then the
+ * common ones as it takes them), or 0. */
+static int first_word_for(const struct cli_cmd *c, int argc, char **argv)
+{
+	int i, next = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *w = argv[i];
+		const struct cli_opt *o;
+		struct cli_opt tmp;
+
+		if (!strcmp(w, "--"))
+			return 0;
+		if (w[0] != '-' || !w[1])
+			return i;
+		if (!word_opt(c->opts, w, &next)) {
+			next = 0;
+			for (o = cli_common_opts; o->name; o++) {
+				const struct cli_opt *as = cli_common_for(c, o, &tmp);
+				struct cli_opt one[2] = {{0}, {0}};
+				if (!as)
+					continue;
+				one[0] = *as;
+				if (word_opt(one, w, &next))
+					break;
+			}
+		}
+		i += next;
 	}
 	return 0;
 }
@@ -692,14 +735,28 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 	cli_common_init(&a.common);
 	cli_init_signals();
 	if (t->default_cmd && (c = cli_find(t, t->default_cmd))) {
-		int at;
+		int at, unknown;
 
-		int named = names_command(t, c, argc, argv, &at);
+		int named = names_command(t, c, argc, argv, &at, &unknown);
 
+		/* "sess-health watch --help": a word where a command would be,
+		 * no command of ours, and the default command takes no
+		 * argument: a mistyped command, not the default's --help
+		 * (after an unknown option the word may be its value: the
+		 * command's parser names that option) */
+		if (!named && at > 0 && !unknown && c->npos_max == 0) {
+			sess_err_set(&a.err, SESS_E_USAGE, NULL, "unknown command \"%s\"; see '%s --help'",
+				     argv[at], t->name);
+			return main_usage_fail(&a);
+		}
 		if (!named)
 			return run_default(&a, c, argc, argv);
 		if (named == 2) {
 			printf("%s (sesskit) %s\n", t->name, PACKAGE_VERSION);
+			return 0;
+		}
+		if (named == 3) {
+			cli_usage(stdout, t);
 			return 0;
 		}
 		/* "sess-health --format nagios probe": the options before the
@@ -709,6 +766,22 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 			char *w = argv[at];
 			memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
 			argv[1] = w;
+		}
+	} else {
+		/* "sess-bench -c 50 -n 1000 emit", as redis-benchmark is run:
+		 * a command whose letters win (own_common) reads the options
+		 * before its word too, so its word goes first */
+		size_t k;
+
+		for (k = 0; (c = cli_tool_cmd(t, k)); k++) {
+			int at = c->own_common ? first_word_for(c, argc, argv) : 0;
+
+			if (at > 1 && !strcmp(argv[at], c->name)) {
+				char *w = argv[at];
+				memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
+				argv[1] = w;
+				break;
+			}
 		}
 	}
 	strcpy(sp.shorts, "+:"); /* options up to the command only */

@@ -41,7 +41,8 @@ const struct cli_opt cli_common_opts[] = {
 	CLI_STR("tls-ciphers", 0, "LIST", "TLS 1.2 ciphers (OpenSSL syntax)", struct cli_common, tls_ciphers, NULL),
 	CLI_STR("tls-ciphersuites", 0, "LIST", "TLS 1.3 cipher suites (OpenSSL syntax)",
 		struct cli_common, tls_ciphersuites, NULL),
-	CLI_STR("config", 'c', "FILE", "JSON config file (default $SESSKIT_CONFIG)",
+	CLI_STR("config", 'c', "FILE",
+		"JSON config file (default $SESSKIT_CONFIG, else ~/.config/sesskit/config.json if it exists)",
 		struct cli_common, config, CLI_COMPLETE_FILE),
 	CLI_STR("prefix", 0, "P", "key prefix (default sess)", struct cli_common, prefix, NULL),
 	CLI_DUR("timeout", 't', "DURATION", "command timeout", struct cli_common, timeout,
@@ -160,6 +161,7 @@ static int askpass(struct sess_config *cfg, struct sess_err *err)
 	n = strcspn(buf, "\r\n");
 	buf[n] = '\0';
 	snprintf(cfg->password, sizeof cfg->password, "%s", buf);
+	snprintf(cfg->password_from, sizeof cfg->password_from, "--askpass");
 	memset(buf, 0, sizeof buf);
 	return 0;
 }

@@ -29,4 +29,7 @@ static int cmd_cleanup(struct cli_app *a, void *opts_v, int argc, char **argv)
 const struct cli_cmd bench_cmd_cleanup = {
 	.name = "cleanup", .synopsis = "ID",
 	.summary = "delete the keys a --keep or a killed run left under sessbench:ID",
-	.npos_min = 1, .npos_max = 1, .run = cmd_cleanup};
+	.npos_min = 1, .npos_max = 1, .run = cmd_cleanup,
+	/* -c clients, -n requests in every scenario: never --config and
+	 * --db in sess-bench (sess-bench(1), LETTERS) */
+	.no_letters = "cn"};

@@ -31,7 +31,7 @@
 #include "options.h"
 
 static const struct cli_opt serve_o[] = {
-	CHECK_OPTS(struct serve_opts, c.),
+	SERVE_CHECK_OPTS(struct serve_opts, c.),
 	RATE_OPTS(struct serve_opts, c.),
 	CLI_STR_OLD("listen", 'l', "ADDR:PORT", "where to listen (default 127.0.0.1:9188;\n"
 		"                         port 0 picks a free one)", struct serve_opts, listen, NULL),

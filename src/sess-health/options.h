@@ -7,11 +7,19 @@
 #include "health.h"
 
 /* Options every check-running command shares; one macro so check, probe
- * and serve cannot drift apart. */
+ * and serve cannot drift apart. check and probe print one result: they
+ * take --format (CHECK_OPTS); serve's endpoints each have their own, so
+ * serve reads --format only to refuse it with the reason (SERVE_CHECK_OPTS:
+ * not in its help nor completed). */
 #define CHECK_OPTS(T, P)                                                                        \
 	CLI_STR_OLD("format", 'f', "FMT", "json (default when piped), text (on a terminal),\n"      \
 		"                         prometheus or nagios",                                   \
 		T, P format, "json text prometheus nagios"),                                     \
+	THRESHOLD_OPTS(T, P)
+#define SERVE_CHECK_OPTS(T, P)                                                                  \
+	CLI_STR_OLD("format", 'f', "FMT", NULL, T, P format, NULL),                               \
+	THRESHOLD_OPTS(T, P)
+#define THRESHOLD_OPTS(T, P)                                                                    \
 	CLI_STR("warning", 'w', "LIST", "warning thresholds, NAME=RANGE,... (Nagios ranges)\n" \
 		"                         or one RANGE: latency's, in ms", T, P warn, NULL),      \
 	CLI_STR("critical", 'c', "LIST", "critical thresholds, as --warning (-c FILE, the\n"    \

@@ -78,9 +78,12 @@ int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
 		 * side named by its own URL; its own come from that URL or from
 		 * REDIS_FROM_PASSWORD / REDIS_TO_PASSWORD (sess-migrate(1)) */
 		const char *env = getenv(!strcmp(what, "--to") ? "REDIS_TO_PASSWORD" : "REDIS_FROM_PASSWORD");
-		s->cfg.username[0] = s->cfg.password[0] = '\0';
-		if (env && strlen(env) < sizeof s->cfg.password)
+		s->cfg.username[0] = s->cfg.password[0] = s->cfg.password_from[0] = '\0';
+		if (env && strlen(env) < sizeof s->cfg.password) {
 			memcpy(s->cfg.password, env, strlen(env) + 1);
+			snprintf(s->cfg.password_from, sizeof s->cfg.password_from, "%s",
+				 !strcmp(what, "--to") ? "REDIS_TO_PASSWORD" : "REDIS_FROM_PASSWORD");
+		}
 		if (strchr(url, '@') && strchr(url, ':') != strrchr(url, ':'))
 			cli_warn(a->prog, "a password in %s is visible to other users; use %s instead", what,
 				 !strcmp(what, "--to") ? "REDIS_TO_PASSWORD" : "REDIS_FROM_PASSWORD");
@@ -88,6 +91,8 @@ int mig_open_side(struct cli_app *a, struct mig_side *s, const char *url,
 			sess_err_prefix(&a->err, "%s", what);
 			return cli_app_fail(a);
 		}
+		if (strchr(url, '@'))
+			snprintf(s->cfg.password_from, sizeof s->cfg.password_from, "the URL in %s", what);
 		sess_config_redact_url(url, s->desc, sizeof s->desc);
 		snprintf(s->cfg.url_flag, sizeof s->cfg.url_flag, "%s", what);
 	} else if (s->cfg.unix_path[0]) { /* a URL again, without the password, for resume */

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct vcount {
 	long equal, missing, extra, different, expired, failed;
@@ -99,6 +100,8 @@ int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 	run.form = form;
 	mig_sel_init(&run.sel, o, src->cfg.prefix, page);
 	run.sel.second_pass = 1; /* one walk: verify writes nothing */
+	run.meter.start_ms = start; /* the meter, on a terminal (as copy's) */
+	run.meter.total = mig_sel_total(&run.sel, &src->conn);
 	for (;;) {
 		if ((n = mig_sel_next(&run.sel, &src->conn, ids, (int)page, &err)) < 0)
 			goto fail;
@@ -145,7 +148,10 @@ int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 			sess_snap_free(y);
 			free(ids[i]);
 		}
+		mig_meter_tick(&run.meter, "verifying", n);
 	}
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
 	/* extra: on the target, not on the source (for --all and --match
 	 * over the target's own index) */
 	if (!o->ids && !o->since && !legacy) {

@@ -13,16 +13,20 @@
 
 struct save_opts {
 	int completed;
-	long interval;
+	long interval;     /* --block-records */
+	long old_interval; /* --interval, its old name: one release */
 };
 
 static const struct cli_opt save_o[] = {
 	CLI_FLAG("completed", 0, "every completed session not saved yet (for cron)",
 		 struct save_opts, completed),
-	CLI_LONG("interval", 0, "N", "records between snapshots", struct save_opts,
-		 interval, 16, 1000000),
+	CLI_LONG("block-records", 0, "N", "records per block; each block starts with a snapshot",
+		 struct save_opts, interval, 16, 1000000),
+	/* the old name (--interval is a duration in every other tool):
+	 * read one release with a warning, not shown */
+	CLI_LONG("interval", 0, "N", NULL, struct save_opts, old_interval, 16, 1000000),
 	CLI_END};
-static const struct save_opts save_d = {0, SESS_REPLAY_INTERVAL};
+static const struct save_opts save_d = {0, SESS_REPLAY_INTERVAL, 0};
 
 struct save_st {
 	struct cli_app *a;
@@ -227,6 +231,11 @@ static int cmd_save(struct cli_app *a, void *opts, int argc, char **argv)
 
 	if (o->completed == (argc > 0))
 		return cli_usage_error(a, "give session ids (- reads them from stdin), or --completed");
+	if (o->old_interval) {
+		cli_warn(a->prog, "--interval is read as --block-records for this release only; write --block-records "
+			 "(--interval is a duration in every other sesskit tool, sesskit(7))");
+		o->interval = o->old_interval;
+	}
 	if ((rc = cli_connect(a)))
 		return rc;
 	if (o->completed) {

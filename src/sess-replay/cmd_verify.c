@@ -299,7 +299,7 @@ static int verify_live_all(struct all_st *st)
 	struct cli_app *a = st->a;
 	struct sess_index_iter it;
 	const char **ids;
-	long n;
+	long n, done = 0;
 	int rc = 0;
 
 	memset(&it, 0, sizeof it); /* freed below even when the layout check fails */
@@ -313,7 +313,10 @@ static int verify_live_all(struct all_st *st)
 			break;
 		}
 		rc = verify_page(st, ids, n);
+		done += n;
+		cli_progress("verify --all: sessions verified", done, -1);
 	}
+	cli_progress("verify --all", -1, -1); /* cleared before the summary */
 	sess_index_iter_free(&it);
 	return rc;
 }

@@ -497,6 +497,13 @@ static void check_members(struct run *r, struct seen *sn, const cJSON *obj, cons
 			emit(r, SESS_SEV_WARNING, "config.duplicate_key", ptr, line, 0,
 			     "keep one of them: the loader takes the last",
 			     "\"%s\" is given %d times", it->string, nth + 1);
+		if (!group && !strcmp(it->string, SESS_CONFIG_SCHEMA_KEY)) {
+			if (!cJSON_IsString(it))
+				emit(r, SESS_SEV_ERROR, "config.type", ptr, line, 0,
+				     "give the schema's URL or path as a string, or drop the key",
+				     "%s must be a string, not %s", it->string, sess_json_type_name(it));
+			continue;
+		}
 		if (!group && is_group(it->string)) {
 			if (!cJSON_IsObject(it)) {
 				snprintf(fix, sizeof fix, "write %s as an object: \"%s\": {...}", it->string, it->string);
@@ -818,6 +825,12 @@ cJSON *sess_cfgcheck_schema(void)
 	cJSON_AddStringToObject(root, "type", "object");
 	cJSON_AddBoolToObject(root, "additionalProperties", 0);
 	props = cJSON_AddObjectToObject(root, "properties");
+	{
+		cJSON *sk = cJSON_AddObjectToObject(props, SESS_CONFIG_SCHEMA_KEY);
+		cJSON_AddStringToObject(sk, "type", "string");
+		cJSON_AddStringToObject(sk, "description",
+					"the JSON Schema this file follows, for editors (this one: sess-validate schema); the tools pass over it");
+	}
 	for (i = 0; (s = sess_config_setting(i)); i++) {
 		const char *dot = strchr(s->name, '.');
 		if (dot) {

@@ -146,6 +146,7 @@ static int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 			rc = vs_scan_index(&v);
 		if (!rc && !cli_stop_signal())
 			rc = vs_check_stats(&v);
+		cli_progress("sessions --all", -1, -1); /* cleared before the report's end */
 	} else {
 		for (i = 0; !rc && i < argc; i++)
 			rc = !strcmp(argv[i], "-") ? read_ids(&v, stdin) : vs_add_id(&v, argv[i], strlen(argv[i]));

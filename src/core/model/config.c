@@ -482,19 +482,29 @@ int sess_config_set(struct sess_config *cfg, const char *name,
 				    "%s: unknown setting \"%s\"; see CONFIGURATION in the man page for the names",
 				    source, name);
 	switch (s->type) {
-	case T_URL:
+	case T_URL: {
+		char had[sizeof cfg->password];
+
+		memcpy(had, cfg->password, sizeof had);
 		if (sess_config_apply_url(cfg, value, err)) {
+			memset(had, 0, sizeof had);
 			err->cls = cls;
 			sess_err_prefix(err, "%s", source);
 			return -1;
 		}
+		if (cfg->password[0] && strcmp(had, cfg->password))
+			snprintf(cfg->password_from, sizeof cfg->password_from, "the URL in %s", source);
+		memset(had, 0, sizeof had);
 		return 0;
+	}
 	case T_STR:
 		if (s->values && !in_words(s->values, value))
 			return sess_err_set(err, cls, NULL, "%s: \"%.40s\" is not one of %s",
 					    source, value, s->values);
 		if (copy_str(base + s->off, s->size, value, source, cls, err))
 			return -1;
+		if (s->off == offsetof(struct sess_config, password))
+			snprintf(cfg->password_from, sizeof cfg->password_from, "%s", source);
 		if (s->off == offsetof(struct sess_config, prefix) &&
 		    sess_key_check_prefix(value, err)) {
 			err->cls = cls;
@@ -553,6 +563,14 @@ static int load_object(struct sess_config *cfg, const cJSON *obj,
 	cJSON_ArrayForEach(it, obj) {
 		snprintf(name, sizeof name, "%s%s", path_prefix, it->string);
 		snprintf(where, sizeof where, "%s: %s", source, name);
+		/* the schema an editor was told the file follows: no setting */
+		if (!*path_prefix && !strcmp(it->string, SESS_CONFIG_SCHEMA_KEY)) {
+			if (!cJSON_IsString(it))
+				return sess_err_set(err, SESS_E_CONFIG, NULL,
+						    "%s must be a string (the JSON Schema the file follows, for editors)",
+						    where);
+			continue;
+		}
 		if (!*path_prefix && cJSON_IsObject(it) &&
 		    (!strcmp(it->string, "redis") || !strcmp(it->string, "health") ||
 		     !strcmp(it->string, "tls"))) {
@@ -719,6 +737,8 @@ int sess_config_password_file(struct sess_config *cfg, const char *path,
 	text[n] = '\0';
 	rc = copy_str(cfg->password, sizeof cfg->password, text, "password file",
 		      SESS_E_CONFIG, err);
+	if (!rc)
+		snprintf(cfg->password_from, sizeof cfg->password_from, "--password-file %s", path);
 	memset(text, 0, n);
 	free(text);
 	return rc;

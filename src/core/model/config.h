@@ -19,6 +19,10 @@ struct sess_config {
 	int db;
 	char username[128];
 	char password[512];    /* never printed, never logged */
+	/* where that password came from, for the fix in messages:
+	 * "--password", "REDIS_PASSWORD", "FILE: redis.password", "the URL
+	 * in --url", "--password-file FILE", "--askpass"; "" = none given */
+	char password_from[256];
 	int tls;               /* the URL is rediss:// */
 	int tls_enabled;       /* --tls, REDIS_TLS, tls.enabled: every
 				* connection TLS whatever its URL's scheme */
@@ -78,6 +82,11 @@ struct sess_config {
 	 * FUNCTION and the user may use it, else EVALSHA */
 	char scripts[12];
 };
+
+/* The one key of a config file that is no setting: "$schema", the JSON
+ * Schema an editor checks the file against, a string at the top; the
+ * loader and sess-validate pass over it. */
+#define SESS_CONFIG_SCHEMA_KEY "$schema"
 
 /* The settings table: every key a config file may hold, its type and
  * range, one line of documentation and the advice sess-validate gives for

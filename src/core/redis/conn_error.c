@@ -99,6 +99,11 @@ int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 		return sess_err_set(err, SESS_E_AUTH, "auth",
 				    "%s needs a password; set REDIS_PASSWORD, --password-file or --askpass",
 				    c->where);
+	if ((!strncmp(s, "WRONGPASS", 9) || strstr(s, "invalid password") ||
+	     strstr(s, "invalid username-password")) && c->cfg && c->cfg->password_from[0])
+		return sess_err_set(err, SESS_E_AUTH, "auth",
+				    "%s refused the user name or password; check the password given by %s, and the user name if one is set",
+				    c->where, c->cfg->password_from);
 	if (!strncmp(s, "WRONGPASS", 9) || strstr(s, "invalid password") ||
 	    strstr(s, "invalid username-password"))
 		return sess_err_set(err, SESS_E_AUTH, "auth",
