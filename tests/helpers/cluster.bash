@@ -45,7 +45,8 @@ _cluster_spawn_at() {
 		--dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" \
 		--logfile "$dir/redis.log" --enable-debug-command local \
 		--cluster-enabled yes --cluster-config-file nodes.conf \
-		--cluster-node-timeout 2000 --cluster-replica-validity-factor 0 >/dev/null 2>&1 3>&-
+		--cluster-node-timeout 2000 --cluster-replica-validity-factor 0 \
+		--repl-diskless-sync-delay 0 >/dev/null 2>&1 3>&-
 	for i in $(seq 1 200); do
 		redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && return 0
 		sleep 0.05

@@ -104,6 +104,8 @@ _port_marked() {
 
 # _redis_spawn ARGS...: start one redis-server on a free port; extra
 # arguments go to redis-server. Sets _RS_DIR, _RS_PORT, _RS_SOCK.
+# A replica's full sync starts at once (repl-diskless-sync-delay 0; the
+# default waits 5 s for more replicas to share it).
 _redis_spawn() {
 	local try port i dir sock
 	for try in $(seq 1 30); do
@@ -114,7 +116,8 @@ _redis_spawn() {
 		redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$sock" \
 			--unixsocketperm 700 --save '' --appendonly no --dir "$dir" \
 			--daemonize yes --pidfile "$dir/redis.pid" \
-			--logfile "$dir/redis.log" --enable-debug-command local "$@" >/dev/null 2>&1
+			--logfile "$dir/redis.log" --enable-debug-command local \
+			--repl-diskless-sync-delay 0 "$@" >/dev/null 2>&1
 		# up to 10 s for a slow (sanitizer, loaded CI) machine; a port
 		# someone else holds shows in the log at once: try another
 		for i in $(seq 1 200); do
