@@ -432,7 +432,7 @@ ahead_run() {
 # runs, while the server's script cache is flushed again and again; every
 # result line must be the truth about what was stored.
 scripts_flushed_midrun() {
-	local group=$1 n=30000 s
+	local group=$1 hammer=${2:-} n=30000 s
 	sctl create --agent a1 --id sf5 >/dev/null
 	sctl create --agent a1 --id sf6 >/dev/null
 	# runs of 50 lines per session, so groups and session switches mix
@@ -442,7 +442,13 @@ scripts_flushed_midrun() {
 			(int(i / 50) % 2 ? "sf6" : "sf5"), i }' > "$BATS_TEST_TMPDIR/in.jsonl"
 	REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" "$SESSCTL" batch --group "$group" \
 		< "$BATS_TEST_TMPDIR/in.jsonl" > "$BATS_TEST_TMPDIR/out.jsonl" 2> "$BATS_TEST_TMPDIR/err" &
-	local pid=$! flushes=0
+	local pid=$! flushes=0 hpid
+	if [ -n "$hammer" ]; then
+		# FUNCTION FLUSH back to back: one also lands between a call's
+		# reload and its second sending
+		rcli -r 100000000 FUNCTION FLUSH >/dev/null 2>&1 &
+		hpid=$!
+	fi
 	while kill -0 "$pid" 2>/dev/null; do
 		# both caches: FCALL's library and EVALSHA's scripts
 		rcli SCRIPT FLUSH >/dev/null
@@ -450,7 +456,13 @@ scripts_flushed_midrun() {
 		flushes=$((flushes + 1))
 		sleep 0.01
 	done
-	wait "$pid" || { echo "batch failed: exit $?"; cat "$BATS_TEST_TMPDIR/err"; grep -v "\"ok\":true" "$BATS_TEST_TMPDIR/out.jsonl" | head -3; false; }
+	local rc=0
+	wait "$pid" || rc=$?
+	if [ -n "$hammer" ]; then
+		kill "$hpid"
+		wait "$hpid" || true
+	fi
+	[ "$rc" = 0 ] || { echo "batch failed: exit $rc"; cat "$BATS_TEST_TMPDIR/err"; grep -v "\"ok\":true" "$BATS_TEST_TMPDIR/out.jsonl" | head -3; false; }
 	echo "flushed $flushes times" >&3
 	# one result per line, in order, every one ok
 	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/out.jsonl")" "$n"
@@ -476,6 +488,10 @@ scripts_flushed_midrun() {
 
 @test "SCRIPT FLUSH in the middle of a pipelined batch, one emit per call" {
 	scripts_flushed_midrun 1
+}
+
+@test "FUNCTION FLUSH back to back during a pipelined batch: a call refused again after the reload is sent as EVAL, every line true" {
+	scripts_flushed_midrun 1 hammer
 }
 
 # batch LINE...: run sessctl batch over these lines (stderr dropped).

@@ -197,9 +197,10 @@ static int refused(const struct sess_pipe_ent *e)
  * no flush in between can refuse (and which puts the script back in the
  * server's cache for the EVALSHAs after them). FCALLs refused: the
  * function missing: the library is loaded (on every master: nothing is in
- * flight then) and they are sent again as they were; the server or the
- * user without functions: the connection takes the EVALSHA path and they
- * are sent as EVAL. */
+ * flight then) for the calls after them, and they are sent as EVAL too (a
+ * FUNCTION FLUSH between the load and their arrival would refuse an FCALL
+ * again); the server or the user without functions: the connection takes
+ * the EVALSHA path and they are sent as EVAL. */
 static int reload(struct sess_pipe *p, struct sess_err *err)
 {
 	int how = 0;
@@ -221,13 +222,6 @@ static int reload(struct sess_pipe *p, struct sess_err *err)
 
 		if (!refused(e))
 			continue;
-		if (how == SESS_SCRIPTS_FCALL && sess_script_is_fn_refusal(e->reply)) {
-			freeReplyObject(e->reply);
-			e->reply = NULL;
-			if (sess_conn_append_raw(p->conn, e->cmd, e->len, err))
-				return -1;
-			continue;
-		}
 		if (!(cmd = re_head(e->cmd, e->len, "EVAL",
 				    sess_script_source((enum sess_script)e->script), &len)))
 			return sess_err_set(err, SESS_E_INTERNAL, NULL,
