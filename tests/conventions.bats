@@ -277,6 +277,29 @@ PY
 	assert_output --partial "--ids -): JSON lines with an id field"
 }
 
+@test "ids: ID arguments, or - for a listing's JSON lines on stdin, in every tool that takes ids; sess-migrate copy and sync too" {
+	for n in 1 2 3; do echo "{\"op\":\"create\",\"id\":\"iw$n\",\"agent\":\"a\"}"; done >"$BATS_TEST_TMPDIR/in"
+	run -0 sctl batch <"$BATS_TEST_TMPDIR/in"
+	sctl list >"$BATS_TEST_TMPDIR/list"
+	# the same listing, piped into each as -
+	run -0 sk sess-replay verify - <"$BATS_TEST_TMPDIR/list"
+	assert_equal "$(jq -r .id <<<"$output" | sort | tr '\n' ' ')" "iw1 iw2 iw3 "
+	local to="redis://127.0.0.1:$REDIS_PORT_T/5"
+	run -0 sk sess-migrate copy - --to "$to" --task ids1 <"$BATS_TEST_TMPDIR/list"
+	assert_equal "$(jq -r 'select(.status == "copied") | .id' <<<"$output" | sort | tr '\n' ' ')" "iw1 iw2 iw3 "
+	# ids as arguments, as sess-replay verify ID takes one
+	run -0 sk sess-migrate copy iw1 iw3 --to "$to" --task ids2 --conflict replace
+	assert_equal "$(jq -r 'select(.status == "replaced") | .id' <<<"$output" | sort | tr '\n' ' ')" "iw1 iw3 "
+	# --ids FILE|- as before; synopsis and man page name the forms
+	run -0 sk sess-migrate copy --ids - --to "$to" --task ids3 --dry-run <"$BATS_TEST_TMPDIR/list"
+	assert_equal "$(jq -r 'select(.status == "would_skip") | .id' <<<"$output" | wc -l)" 3
+	local cmd
+	for cmd in copy sync; do
+		run -0 sk sess-migrate "$cmd" --help
+		assert_line --index 0 --partial "|--ids FILE|ID...|-"
+	done
+}
+
 @test "--help names the config file read by default, ~/.config/sesskit/config.json, as the man pages do" {
 	for b in sessctl sess-replay sess-migrate sess-validate sess-bench; do
 		run -0 sk "$b" --help
