@@ -300,6 +300,23 @@ PY
 	done
 }
 
+@test "--from/--to: servers in sess-migrate, points of a history in sess-replay; each --help says which, sesskit(7) why both stay" {
+	local cmd
+	for cmd in copy sync verify export; do
+		run -0 sk sess-migrate "$cmd" --help
+		assert_line --regexp "^      --from URL +the source server's URL "
+	done
+	for cmd in play timeline diff; do
+		run -0 sk sess-replay "$cmd" --help
+		assert_line --regexp '^      --from SEQ\|TIME +(start at|the earlier point of) (this point of )?the history: a seq, or a time$'
+		assert_line --regexp '^ +\(epoch ms, @MS, RFC 3339, 2h ago\)'
+	done
+	run -0 bash -c "MANWIDTH=200 man -l '$SESSKIT_SRCDIR/man/sesskit.7' 2>/dev/null | col -b"
+	assert_output --partial "are a deliberate exception to one meaning per name"
+	run -0 bash -c "MANWIDTH=200 man -l '$SESSKIT_SRCDIR/man/sess-migrate.1' 2>/dev/null | col -b"
+	assert_output --partial "are servers here, the two ends of a move"
+}
+
 @test "--help names the config file read by default, ~/.config/sesskit/config.json, as the man pages do" {
 	for b in sessctl sess-replay sess-migrate sess-validate sess-bench; do
 		run -0 sk "$b" --help

@@ -108,6 +108,15 @@ summary() { jq -c 'select(.type == "summary")' <<<"$output"; }
 	run -64 bench cleanup -n 0 nosuchrun
 	assert_output --partial "unknown option -n"
 	run -0 bench cleanup --db 0 nosuchrun
+	# before the word as after it (a letter means one thing in sess-bench):
+	# -n is no --db, -c no --config there either
+	run -64 --separate-stderr bench -n 0 cleanup nosuchrun
+	assert_equal "$stderr" "sess-bench cleanup: unknown option -n; see 'sess-bench cleanup --help'"
+	assert_output ""
+	run -64 --separate-stderr bench -c "$BATS_TEST_TMPDIR/c.json" cleanup nosuchrun
+	assert_equal "$stderr" "sess-bench cleanup: unknown option -c; see 'sess-bench cleanup --help'"
+	run -0 bench --db 0 --url "redis://127.0.0.1:$REDIS_PORT_T" cleanup nosuchrun
+	assert_equal "$(jq -r .deleted <<<"$output")" 0
 }
 
 # tty FILE ARGS...: sess-bench ARGS on a terminal (script(1) gives it
