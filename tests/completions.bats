@@ -205,7 +205,7 @@ check_man() {
 	# a required option: in the synopsis, marked in the list, checked once for all
 	run -0 sk sess-replay diff --help
 	assert_line --index 0 "usage: sess-replay diff ID --from SEQ|TIME --to SEQ|TIME [OPTIONS]"
-	assert_line --regexp '^ +--to SEQ\|TIME +the later point \(required\)$'
+	assert_line --regexp '^ +--to SEQ\|TIME +the later point of the history: a seq or a time \(required\)$'
 	run -64 sk sess-replay diff s1 --from 1
 	assert_output --partial "--to SEQ|TIME is required"
 	run -64 sk sess-replay cleanup

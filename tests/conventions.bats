@@ -277,6 +277,46 @@ PY
 	assert_output --partial "--ids -): JSON lines with an id field"
 }
 
+@test "ids: ID arguments, or - for a listing's JSON lines on stdin, in every tool that takes ids; sess-migrate copy and sync too" {
+	for n in 1 2 3; do echo "{\"op\":\"create\",\"id\":\"iw$n\",\"agent\":\"a\"}"; done >"$BATS_TEST_TMPDIR/in"
+	run -0 sctl batch <"$BATS_TEST_TMPDIR/in"
+	sctl list >"$BATS_TEST_TMPDIR/list"
+	# the same listing, piped into each as -
+	run -0 sk sess-replay verify - <"$BATS_TEST_TMPDIR/list"
+	assert_equal "$(jq -r .id <<<"$output" | sort | tr '\n' ' ')" "iw1 iw2 iw3 "
+	local to="redis://127.0.0.1:$REDIS_PORT_T/5"
+	run -0 sk sess-migrate copy - --to "$to" --task ids1 <"$BATS_TEST_TMPDIR/list"
+	assert_equal "$(jq -r 'select(.status == "copied") | .id' <<<"$output" | sort | tr '\n' ' ')" "iw1 iw2 iw3 "
+	# ids as arguments, as sess-replay verify ID takes one
+	run -0 sk sess-migrate copy iw1 iw3 --to "$to" --task ids2 --conflict replace
+	assert_equal "$(jq -r 'select(.status == "replaced") | .id' <<<"$output" | sort | tr '\n' ' ')" "iw1 iw3 "
+	# --ids FILE|- as before; synopsis and man page name the forms
+	run -0 sk sess-migrate copy --ids - --to "$to" --task ids3 --dry-run <"$BATS_TEST_TMPDIR/list"
+	assert_equal "$(jq -r 'select(.status == "would_skip") | .id' <<<"$output" | wc -l)" 3
+	local cmd
+	for cmd in copy sync; do
+		run -0 sk sess-migrate "$cmd" --help
+		assert_line --index 0 --partial "|--ids FILE|ID...|-"
+	done
+}
+
+@test "--from/--to: servers in sess-migrate, points of a history in sess-replay; each --help says which, sesskit(7) why both stay" {
+	local cmd
+	for cmd in copy sync verify export; do
+		run -0 sk sess-migrate "$cmd" --help
+		assert_line --regexp "^      --from URL +the source server's URL "
+	done
+	for cmd in play timeline diff; do
+		run -0 sk sess-replay "$cmd" --help
+		assert_line --regexp '^      --from SEQ\|TIME +(start at|the earlier point of) (this point of )?the history: a seq, or a time$'
+		assert_line --regexp '^ +\(epoch ms, @MS, RFC 3339, 2h ago\)'
+	done
+	run -0 bash -c "MANWIDTH=200 man -l '$SESSKIT_SRCDIR/man/sesskit.7' 2>/dev/null | col -b"
+	assert_output --partial "are a deliberate exception to one meaning per name"
+	run -0 bash -c "MANWIDTH=200 man -l '$SESSKIT_SRCDIR/man/sess-migrate.1' 2>/dev/null | col -b"
+	assert_output --partial "are servers here, the two ends of a move"
+}
+
 @test "--help names the config file read by default, ~/.config/sesskit/config.json, as the man pages do" {
 	for b in sessctl sess-replay sess-migrate sess-validate sess-bench; do
 		run -0 sk "$b" --help

@@ -108,4 +108,66 @@ summary() { jq -c 'select(.type == "summary")' <<<"$output"; }
 	run -64 bench cleanup -n 0 nosuchrun
 	assert_output --partial "unknown option -n"
 	run -0 bench cleanup --db 0 nosuchrun
+	# before the word as after it (a letter means one thing in sess-bench):
+	# -n is no --db, -c no --config there either
+	run -64 --separate-stderr bench -n 0 cleanup nosuchrun
+	assert_equal "$stderr" "sess-bench cleanup: unknown option -n; see 'sess-bench cleanup --help'"
+	assert_output ""
+	run -64 --separate-stderr bench -c "$BATS_TEST_TMPDIR/c.json" cleanup nosuchrun
+	assert_equal "$stderr" "sess-bench cleanup: unknown option -c; see 'sess-bench cleanup --help'"
+	run -0 bench --db 0 --url "redis://127.0.0.1:$REDIS_PORT_T" cleanup nosuchrun
+	assert_equal "$(jq -r .deleted <<<"$output")" 0
+}
+
+# tty FILE ARGS...: sess-bench ARGS on a terminal (script(1) gives it
+# one), what the terminal showed into FILE without CRs and script's lines
+tty() {
+	local file=$1
+	shift
+	REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" HOME="$BATS_FILE_TMPDIR" SESSKIT_CONFIG= XDG_CONFIG_HOME= \
+		script -qec "$SESSKIT_BUILDDIR/sess-bench $*" "$file.raw" >/dev/null
+	local rc=$?
+	tr -d '\r' <"$file.raw" | grep -av '^Script ' >"$file"
+	return $rc
+}
+
+@test "on a terminal: a table per operation and the totals, as redis-benchmark users read it; --json and a pipe get JSON" {
+	local t=$BATS_TEST_TMPDIR/tty
+	tty "$t" emit -c 2 -n 60 -i 0 || fail "exit $?: $(cat "$t")"
+	grep -aqE '^operation +ops +ops/s +errors +avg ms +p50 ms +p95 ms +p99 ms +p99\.9 ms +max ms +srv us/op$' "$t" ||
+		fail "no header row: $(cat "$t")"
+	# a row per operation and the totals: ops, rate, errors, six latencies,
+	# the server's usec per operation (INFO commandstats)
+	row='[0-9]+\.[0-9] +[0-9]+( +[0-9]+\.[0-9]{3}){6} +[0-9]+\.[0-9]'
+	grep -aqE "^emit +60 +$row\$" "$t" || fail "no emit row: $(cat "$t")"
+	grep -aqE "^total +60 +$row\$" "$t" || fail "no total row: $(cat "$t")"
+	grep -aqE '^run [0-9a-f]+: keys under sessbench:[0-9a-f]+; if it is killed: sess-bench cleanup [0-9a-f]+$' "$t" ||
+		fail "no run line: $(cat "$t")"
+	grep -aqE '^keys deleted: [0-9]+$' "$t" || fail "no cleanup line: $(cat "$t")"
+	! grep -aq '{' "$t" || fail "JSON on the terminal: $(cat "$t")"
+	# --json on a terminal: the JSON (indented there; uncoloured to be read)
+	tty "$t" emit -c 2 -n 60 -i 0 --json --color never || fail "exit $?: $(cat "$t")"
+	assert_equal "$(jq -c 'select(.type == "summary") | .total.count' "$t")" 60
+	# a pipe: JSON lines, as before
+	run -0 --separate-stderr bench emit -c 2 -n 60 -i 0
+	assert_equal "$(summary | jq .total.count)" 60
+	assert_equal "$(jq -r .type <<<"${lines[0]}")" run
+}
+
+@test "on a terminal: --compare's verdict in words, a regression named and exit 1" {
+	local t=$BATS_TEST_TMPDIR/tty
+	run -0 --separate-stderr bench get -n 200 -i 0
+	echo "$output" >"$BATS_TEST_TMPDIR/base.json"
+	jq -c 'if .type == "summary" then .ops.get.rate *= 1000 | .ops.get.latencyMs.p99 /= 1000 else . end' \
+		"$BATS_TEST_TMPDIR/base.json" >"$BATS_TEST_TMPDIR/fast.json"
+	tty "$t" get -n 200 -i 0 --compare "$BATS_TEST_TMPDIR/base.json" --max-regression 100000 ||
+		fail "exit $?: $(cat "$t")"
+	grep -aqE '^  get +rate +[-+][0-9.]+% +p99 +[-+][0-9.]+%$' "$t" || fail "no change row: $(cat "$t")"
+	grep -aqx 'verdict: ok, no regression' "$t" || fail "no verdict: $(cat "$t")"
+	local rc=0
+	tty "$t" get -n 200 -i 0 --compare "$BATS_TEST_TMPDIR/fast.json" || rc=$?
+	assert_equal "$rc" 1
+	grep -aqE '^  regression: get rate -[0-9.]+% ' "$t" || fail "no regression named: $(cat "$t")"
+	grep -aqx 'verdict: REGRESSION' "$t" || fail "no verdict: $(cat "$t")"
+	! grep -aq '{' "$t" || fail "JSON on the terminal: $(cat "$t")"
 }

@@ -142,6 +142,44 @@ copy_bg() {
 	echo "$output" | grep -q '"a2"'
 }
 
+@test "ids as every tool takes them: copy ID..., copy - (stdin), sync ID...; --ids FILE|- still; not both" {
+	mk 3 a
+	# ids as arguments: those, and no other
+	run -0 sk sess-migrate copy a1 a3 --to "$DST" --task args1
+	assert_equal "$(jq -c 'select(.summary) | [.copied, .missing]' <<<"$output")" '[2,0]'
+	assert_equal "$(dst EXISTS 'sess:{a1}:meta' 'sess:{a2}:meta' 'sess:{a3}:meta')" 2
+	dst FLUSHALL >/dev/null
+	# - alone: ids on stdin, a listing's JSON lines as the other tools read them
+	run -0 bash -c "'$SESSKIT_BUILDDIR/sessctl' list | '$SESSKIT_BUILDDIR/sess-migrate' copy - --to '$DST' --task args2"
+	assert_equal "$(tail -n 1 <<<"$output" | jq -c '[.copied, .missing]')" '[3,0]'
+	dst FLUSHALL >/dev/null
+	# --ids - as before
+	run -0 bash -c "echo a2 | '$SESSKIT_BUILDDIR/sess-migrate' copy --ids - --to '$DST' --task args3"
+	assert_equal "$(tail -n 1 <<<"$output" | jq -c '[.copied, .missing]')" '[1,0]'
+	# a bad id among the arguments: its record, the rest go on, 65
+	run -65 --separate-stderr sk sess-migrate copy a1 'no such/id' --to "$DST" --task args4
+	assert_equal "$(jq -r 'select(.ok == false) | .error.code' <<<"$output")" bad_id
+	assert_equal "$(jq -c 'select(.summary) | .copied' <<<"$output")" 1
+	# sync takes them too (its copy, then stopped: the task says what it follows)
+	dst FLUSHALL >/dev/null
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate sync a3 --to "$DST" --task args5
+	local bg=$! k
+	for k in $(seq 1 100); do [ "$(dst EXISTS 'sess:{a3}:meta')" = 1 ] && break; sleep 0.05; done
+	kill -INT "$bg"
+	wait "$bg" || true
+	assert_equal "$(dst EXISTS 'sess:{a1}:meta' 'sess:{a3}:meta')" 1
+	# one way only, and - alone: usage errors, nothing written
+	dst FLUSHALL >/dev/null
+	run -64 --separate-stderr sk sess-migrate copy a1 --ids - --to "$DST" </dev/null
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_equal "$stderr" "sess-migrate copy: ids as arguments and --ids -: give them one way; see 'sess-migrate copy --help'"
+	run -64 --separate-stderr sk sess-migrate copy a1 - --to "$DST" </dev/null
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_equal "$(dst DBSIZE)" 0
+	# verify and export take no ids, as before
+	run -64 --separate-stderr sk sess-migrate verify a1 --to "$DST"
+}
+
 @test "--conflict skip, fail, replace, newer" {
 	mk 2
 	sk sess-migrate copy --all --to "$DST" >/dev/null

@@ -674,7 +674,8 @@ static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
 
 /* The index of the first word of argv that is no option nor an option's
  * value, the options read as command c takes them (its own, then the
- * common ones as it takes them), or 0. */
+ * common ones as it takes them; c NULL: the common ones as they are), or
+ * 0. */
 static int first_word_for(const struct cli_cmd *c, int argc, char **argv)
 {
 	int i, next = 0;
@@ -688,7 +689,7 @@ static int first_word_for(const struct cli_cmd *c, int argc, char **argv)
 			return 0;
 		if (w[0] != '-' || !w[1])
 			return i;
-		if (!word_opt(c->opts, w, &next)) {
+		if (!word_opt(c ? c->opts : NULL, w, &next)) {
 			next = 0;
 			for (o = cli_common_opts; o->name; o++) {
 				const struct cli_opt *as = cli_common_for(c, o, &tmp);
@@ -781,6 +782,19 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 				memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
 				argv[1] = w;
 				break;
+			}
+		}
+		/* "sess-bench -n 3 cleanup ID": a command that gives common
+		 * letters up (no_letters) reads the options before its word
+		 * too, so a letter means there what it means after the word
+		 * (-n is no --db in sess-bench) */
+		if (!c) {
+			int at = first_word_for(NULL, argc, argv);
+
+			if (at > 1 && (c = cli_find(t, argv[at])) && c->no_letters) {
+				char *w = argv[at];
+				memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
+				argv[1] = w;
 			}
 		}
 	}

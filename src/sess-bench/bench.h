@@ -282,6 +282,21 @@ int sb_flags(struct cli_app *a, struct sb_opts *o);
 int sb_quiet_lines(struct cli_out *out, const struct sb_result *r, int csv,
 		   const struct sb_server_figures *f);
 
+/* ---- human.c ---- */
+
+/* The report on a terminal: stdout a terminal, no --json, -q nor --csv. */
+int sb_human_mode(const struct cli_app *a, const struct sb_opts *o);
+/* The first line: the run's id and how to clean up after a killed run. */
+int sb_human_run_line(struct cli_out *out, const char *id, const char *prefix);
+/* The summary as a table: a row per operation (ops, ops/s, errors,
+ * latency avg, p50, p95, p99, p99.9, max in ms, the server's usec per
+ * operation when f has it), the total row, the error kinds, the keys
+ * deleted (summary's "cleanup"). The --compare verdict in words (cmp is
+ * sb_compare's object). Each returns 1 when stdout is gone. */
+int sb_human_summary(struct cli_out *out, const struct sb_scn *s, const struct sb_result *r,
+		     const struct sb_server_figures *f, const cJSON *summary);
+int sb_human_compare(struct cli_out *out, const cJSON *cmp);
+
 /* ---- the commands, in --help's order (main.c lists them) ---- */
 extern const struct cli_cmd bench_cmd_create, bench_cmd_emit, bench_cmd_get, bench_cmd_list,
 	bench_cmd_checkpoint, bench_cmd_join_leave, bench_cmd_mixed, bench_cmd_agents, bench_cmd_cleanup;

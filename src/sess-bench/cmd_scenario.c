@@ -33,7 +33,8 @@ static const struct cli_opt opts[] = {
 	CLI_DUR("think", 0, "DURATION", "mean think time between a client's operations, random\n"
 		 "                         0..2x (default: 100ms for mixed, else 0)", T, think, 1, 0, 3600000),
 	CLI_LONG("events", 0, "N", "agents: events each agent emits per visit", T, events, 1, 1000000),
-	CLI_DUR("interval", 'i', "DURATION", "a JSON line this often while running; 0 none",
+	CLI_DUR("interval", 'i', "DURATION", "a JSON line this often while running (a terminal:\n"
+		 "                         the status line only); 0 none",
 		 T, interval, 1, 0, 3600000),
 	CLI_STR("compare", 0, "BASELINE.json", "compare with an earlier summary; exit 1 on a regression",
 		T, compare, CLI_COMPLETE_FILE),
@@ -132,7 +133,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	int have_server = 0;
 	cJSON *summary = NULL, *cap = NULL, *cmp = NULL, *nodes = NULL;
 	char id[40];
-	int rc, regressed = 0, old_keys = 0;
+	int rc, regressed = 0, old_keys = 0, human;
 
 	(void)argc;
 	(void)argv;
@@ -141,6 +142,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	memset(&delta, 0, sizeof delta);
 	if ((rc = sb_flags(a, o)))
 		return rc;
+	human = sb_human_mode(a, o); /* a terminal: the report people read (human.c) */
 	if (o->duration && o->requests)
 		return cli_usage_error(a, "--requests and --duration both given; a run ends by one of them");
 	if (!o->duration && !o->requests)
@@ -159,7 +161,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		return rc;
 	if (sb_scn_init(&scn, a->cmd->name, o, &a->cfg, &a->err))
 		return cli_app_fail(a);
-	if (!o->quiet && !o->csv && run_line(a, id)) {
+	if (human ? sb_human_run_line(&a->out, id, a->cfg.prefix) : !o->quiet && !o->csv && run_line(a, id)) {
 		sb_scn_free(&scn);
 		return 0;
 	}
@@ -178,7 +180,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	} else {
 		have_server = 1;
 	}
-	if (sb_run(&scn, &a->cfg, !o->interval ? NULL : o->quiet || o->csv ? on_status : on_interval,
+	if (sb_run(&scn, &a->cfg, !o->interval ? NULL : o->quiet || o->csv || human ? on_status : on_interval,
 		   a, &res, &a->err)) {
 		if (isatty(STDERR_FILENO))
 			fputs("\r\033[K", stderr);
@@ -231,6 +233,8 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	}
 	if (o->quiet || o->csv)
 		sb_quiet_lines(&a->out, &res, o->csv, have_server ? &fig : NULL);
+	else if (human)
+		sb_human_summary(&a->out, &scn, &res, have_server ? &fig : NULL, summary);
 	else
 		cli_out_json(&a->out, summary);
 	cJSON_Delete(summary);
@@ -244,11 +248,15 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 		cJSON_Delete(cap);
 	}
 	if (cmp) {
-		cli_out_json(&a->out, cmp);
+		if (human)
+			sb_human_compare(&a->out, cmp);
+		else
+			cli_out_json(&a->out, cmp);
 		cJSON_Delete(cmp);
 		if (regressed)
-			fprintf(stderr, "%s %s: slower than the baseline %s by more than %ld%%; see the \"compare\" line\n",
-				a->prog, scn.name, o->compare, o->max_regression);
+			fprintf(stderr, "%s %s: slower than the baseline %s by more than %ld%%; see the %s\n",
+				a->prog, scn.name, o->compare, o->max_regression,
+				human ? "verdict above" : "\"compare\" line");
 	}
 	/* after the lines: a picture that cannot be written loses no number */
 	if ((o->hgrm || o->svg) && sb_pictures_write(&scn, &res, &a->err)) {

@@ -20,8 +20,10 @@ static const struct cli_tool tool = {
 	.name = "sess-bench",
 	.about = "Load generator and latency/throughput benchmark of session operations.\n"
 		 "Many connections over non-blocking I/O, pipelining, an open-loop --rate\n"
-		 "without coordinated omission, latency percentiles per operation. JSON lines\n"
-		 "on stdout: one per interval, then a summary (and --capacity, --compare).",
+		 "without coordinated omission, latency percentiles per operation. On a\n"
+		 "terminal a table (a row per operation, the totals, --compare's verdict); in\n"
+		 "a pipe or with --json, JSON lines: one per interval, then a summary (and\n"
+		 "--capacity, --compare).",
 	.entries = commands,
 	.epilog =
 	"A run works under its own prefix sessbench:ID and deletes its keys at the\n"

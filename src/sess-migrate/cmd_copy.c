@@ -7,7 +7,8 @@
 
 static const struct cli_opt copy_o[] = {
 	FROM, TO_REQ, SELECT,
-	CLI_STR("ids", 0, "FILE", "the ids in FILE (- = stdin): JSON lines with \"id\" or bare ids",
+	CLI_STR("ids", 0, "FILE", "the ids in FILE (- = stdin, as the argument -): JSON\n"
+		"                         lines with \"id\", JSON strings or bare ids",
 		O, ids, CLI_COMPLETE_FILE),
 	CONFLICT, TASK, BATCH, RATE,
 	CLI_STR("method", 0, "M", "auto (default), dump or structural", O, method, "auto dump structural"),
@@ -24,13 +25,11 @@ static int cmd_copy(struct cli_app *a, void *opts, int argc, char **argv)
 	struct mig_run run;
 	int rc;
 
-	(void)argc;
-	(void)argv;
-	if ((rc = mig_check_common(a, o)))
+	if ((rc = mig_check_common(a, o)) || (rc = mig_ids_from_args(a, o, argc, argv)))
 		return rc;
 	/* --to: required in the table */
 	if (!o->all && !o->since && !o->ids && !o->match && !o->state)
-		return cli_usage_error(a, "say which sessions: --all, --since TIME, --ids FILE|-, --match GLOB or --state STATE");
+		return cli_usage_error(a, "say which sessions: --all, --since TIME, ID..., - (ids on stdin), --ids FILE, --match GLOB or --state STATE");
 	memset(&run, 0, sizeof run);
 	run.a = a;
 	run.src = &src;
@@ -75,6 +74,7 @@ out:
 
 const struct cli_cmd migrate_cmd_copy = {
 	.name = "copy",
-	.synopsis = "--all|--since TIME|--ids FILE|--match GLOB",
+	.synopsis = "--all|--since TIME|--match GLOB|--ids FILE|ID...|-",
 	.summary = "copy sessions to another server as a resumable task", .opts = copy_o,
-	.opts_size = sizeof(struct mig_opts), .defaults = &defaults, .run = cmd_copy};
+	.opts_size = sizeof(struct mig_opts), .defaults = &defaults,
+	.npos_max = -1, .complete = CLI_COMPLETE_SESSION, .run = cmd_copy};

@@ -8,7 +8,8 @@
 
 static const struct cli_opt sync_o[] = {
 	FROM, TO_REQ, SELECT,
-	CLI_STR("ids", 0, "FILE", "the ids in FILE (- = stdin): JSON lines with \"id\" or bare ids",
+	CLI_STR("ids", 0, "FILE", "the ids in FILE (- = stdin, as the argument -): JSON\n"
+		"                         lines with \"id\", JSON strings or bare ids",
 		O, ids, CLI_COMPLETE_FILE),
 	TASK, BATCH, RATE,
 	CLI_STR("method", 0, "M", "whole copies: auto (default), dump or structural", O, method,
@@ -28,13 +29,11 @@ static int cmd_sync(struct cli_app *a, void *opts, int argc, char **argv)
 	struct mig_opts *o = opts;
 	int rc;
 
-	(void)argc;
-	(void)argv;
-	if ((rc = mig_check_common(a, o)))
+	if ((rc = mig_check_common(a, o)) || (rc = mig_ids_from_args(a, o, argc, argv)))
 		return rc;
 	/* --to: required in the table */
 	if (!o->all && !o->since && !o->ids && !o->match && !o->state)
-		return cli_usage_error(a, "say which sessions: --all, --since TIME, --ids FILE|-, --match GLOB or --state STATE");
+		return cli_usage_error(a, "say which sessions: --all, --since TIME, ID..., - (ids on stdin), --ids FILE, --match GLOB or --state STATE");
 	if (o->cutover && (!o->all || o->since || o->ids || o->match || o->state))
 		return cli_usage_error(a, "--cutover moves everything (it fences the whole source): use it with --all alone");
 	if (o->layout && strcmp(o->layout, SESS_S_LAYOUT))
@@ -44,7 +43,7 @@ static int cmd_sync(struct cli_app *a, void *opts, int argc, char **argv)
 
 const struct cli_cmd migrate_cmd_sync = {
 	.name = "sync",
-	.synopsis = "--all|--since TIME|--ids FILE|--match GLOB",
+	.synopsis = "--all|--since TIME|--match GLOB|--ids FILE|ID...|-",
 	.summary = "copy sessions, then keep the target following every change until stopped",
 	.details = "Listens to the source before the snapshot, so nothing falls between the\n"
 	"copy and the live phase; prints lag lines ({\"lag\":true,...}) every --interval.\n"
@@ -52,4 +51,4 @@ const struct cli_cmd migrate_cmd_sync = {
 	"state. --cutover fences the source (writes there fail: \"this data moved\"),\n"
 	"waits until the lag is zero, verifies and exits 0.\n",
 	.opts = sync_o, .opts_size = sizeof(struct mig_opts), .defaults = &defaults,
-	.run = cmd_sync};
+	.npos_max = -1, .complete = CLI_COMPLETE_SESSION, .run = cmd_sync};

@@ -16,6 +16,10 @@ struct mig_opts {
 	const char *method, *layout, *output, *input;
 	long batch, rate, ttl_tol, min_ttl, interval, reconcile;
 	int all, dry_run, verify, deep, restart_ttl, fail_fast, cutover, no_keyspace;
+	/* ids given as arguments (copy ID..., sync ID...: as every tool takes
+	 * them), argv's, borrowed; ids is then "(arguments)" */
+	char **id_args;
+	int nid_args;
 };
 
 /* One side of a move: its settings and connection. */
@@ -72,9 +76,15 @@ void mig_sel_init(struct mig_sel *sel, const struct mig_opts *o, const char *pre
  * malloc'd; the caller frees. */
 int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 		 struct sess_err *err);
-/* Read --ids FILE|- into the plan list (key) on c; returns the count. */
-int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
+/* Read the ids (o->ids FILE or "-", or o->id_args) into the plan list
+ * (key) on c; *n the count. 0, or the exit code after printing why (65:
+ * bad lines, each an error record, the rest loaded). */
+int mig_sel_load_plan(struct cli_app *a, const struct mig_opts *o, struct sess_conn *c,
 		      const char *key, long *n);
+/* A command's positional arguments as its ids, the way every tool takes
+ * them: ID... or "-" alone (ids on stdin, as --ids -). Not with --ids.
+ * 0, or the usage exit code after saying why. */
+int mig_ids_from_args(struct cli_app *a, struct mig_opts *o, int argc, char **argv);
 /* Release what the walk holds (the tags of a cluster source). */
 void mig_sel_free(struct mig_sel *sel);
 /* How many sessions the selection may hold (for progress), 0 = unknown. */

@@ -9,9 +9,9 @@
 #include "migrate.h"
 
 #define O struct mig_opts
-#define FROM CLI_STR("from", 0, "URL", "the source server (default: --url / REDIS_URL); rediss://...?cacert=FILE&cert=...: its own TLS", O, from, NULL)
-#define TO CLI_STR("to", 0, "URL", "the target server (default: --url / REDIS_URL); rediss://...?cacert=FILE...: its own TLS", O, to, NULL)
-#define TO_REQ CLI_STR_REQ("to", 0, "URL", "the target server (holds the task's state); rediss://...?cacert=FILE...: its own TLS", O, to, NULL)
+#define FROM CLI_STR("from", 0, "URL", "the source server's URL (default: --url / REDIS_URL); rediss://...?cacert=FILE&cert=...: its own TLS", O, from, NULL)
+#define TO CLI_STR("to", 0, "URL", "the target server's URL (default: --url / REDIS_URL); rediss://...?cacert=FILE...: its own TLS", O, to, NULL)
+#define TO_REQ CLI_STR_REQ("to", 0, "URL", "the target server's URL (holds the task's state); rediss://...?cacert=FILE...: its own TLS", O, to, NULL)
 #define SELECT                                                                                     \
 	CLI_FLAG("all", 0, "every session", O, all),                                                \
 	CLI_STR("since", 0, "TIME", "sessions changed since TIME (ms, 2026-01-02T03:04:05Z, 90m, 2h, 7d)", \

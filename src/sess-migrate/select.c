@@ -345,10 +345,59 @@ static int line_id(char *line, char *out, size_t n, struct sess_err *err)
 	return sess_key_check_id(out, "session id", err);
 }
 
-int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
+int mig_ids_from_args(struct cli_app *a, struct mig_opts *o, int argc, char **argv)
+{
+	int k;
+
+	if (!argc)
+		return 0;
+	if (o->ids)
+		return cli_usage_error(a, "ids as arguments and --ids %s: give them one way", o->ids);
+	if (argc == 1 && !strcmp(argv[0], "-")) {
+		o->ids = "-";
+		return 0;
+	}
+	for (k = 0; k < argc; k++)
+		if (!strcmp(argv[k], "-"))
+			return cli_usage_error(a, "- (ids on stdin) stands alone: give ids as arguments or -, not both");
+	o->ids = "(arguments)";
+	o->id_args = argv;
+	o->nid_args = argc;
+	return 0;
+}
+
+/* The ids given as arguments, one a line, as a stream (buf: its text, the
+ * caller frees it after fclose). */
+static FILE *args_stream(const struct mig_opts *o, char **buf)
+{
+	size_t len = 0, at = 0;
+	int k;
+	FILE *f;
+
+	for (k = 0; k < o->nid_args; k++)
+		len += strlen(o->id_args[k]) + 1;
+	if (!(*buf = malloc(len + 1)))
+		return NULL;
+	for (k = 0; k < o->nid_args; k++) {
+		size_t l = strlen(o->id_args[k]);
+		memcpy(*buf + at, o->id_args[k], l);
+		at += l;
+		(*buf)[at++] = '\n';
+	}
+	(*buf)[at] = '\0';
+	if (!(f = fmemopen(*buf, len, "r"))) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return f;
+}
+
+int mig_sel_load_plan(struct cli_app *a, const struct mig_opts *o, struct sess_conn *c,
 		      const char *key, long *count)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	const char *path = o->ids;
+	char *argbuf = NULL;
+	FILE *f = o->id_args ? args_stream(o, &argbuf) : strcmp(path, "-") ? fopen(path, "r") : stdin;
 	char *line = NULL, id[SESS_ID_MAX + 2];
 	size_t cap = 0;
 	ssize_t len;
@@ -359,6 +408,10 @@ int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
 
 	*count = 0;
 	sess_err_clear(&a->err);
+	if (!f && o->id_args) {
+		sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory");
+		return cli_app_fail(a);
+	}
 	if (!f) {
 		sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot read --ids file %s; check the path", path);
 		return cli_app_fail(a);
@@ -402,6 +455,7 @@ int mig_sel_load_plan(struct cli_app *a, const char *path, struct sess_conn *c,
 	mig_idset_free(&seen);
 	if (f != stdin)
 		fclose(f);
+	free(argbuf);
 	if (a->err.msg[0] || sess_pipe_run(&p, &a->err)) {
 		sess_pipe_free(&p);
 		return cli_app_fail(a);

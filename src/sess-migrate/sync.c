@@ -342,7 +342,7 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 		}
 		if (o->ids) {
 			long n;
-			if ((rc = mig_sel_load_plan(a, o->ids, &dst.conn, s.run.task.plan, &n)) && rc != 65)
+			if ((rc = mig_sel_load_plan(a, o, &dst.conn, s.run.task.plan, &n)) && rc != 65)
 				goto out;
 		}
 	}

@@ -11,8 +11,9 @@ struct diff_opts {
 };
 
 static const struct cli_opt diff_o[] = {
-	CLI_STR_REQ("from", 0, "SEQ|TIME", "the earlier point", struct diff_opts, from, NULL),
-	CLI_STR_REQ("to", 0, "SEQ|TIME", "the later point", struct diff_opts, to, NULL),
+	CLI_STR_REQ("from", 0, "SEQ|TIME", "the earlier point of the history: a seq, or a time\n"
+		    "                         (epoch ms, @MS, RFC 3339, 2h ago)", struct diff_opts, from, NULL),
+	CLI_STR_REQ("to", 0, "SEQ|TIME", "the later point of the history: a seq or a time", struct diff_opts, to, NULL),
 	CLI_FLAG("saved", 0, "read the saved replay even while the session lives",
 		 struct diff_opts, saved),
 	CLI_END};

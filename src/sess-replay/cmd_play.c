@@ -16,8 +16,9 @@ struct play_opts {
 };
 
 static const struct cli_opt play_o[] = {
-	CLI_STR("from", 0, "SEQ|TIME", "start at this seq or RFC 3339 time", struct play_opts, from, NULL),
-	CLI_STR("to", 0, "SEQ|TIME", "stop after this seq or time", struct play_opts, to, NULL),
+	CLI_STR("from", 0, "SEQ|TIME", "start at this point of the history: a seq, or a time\n"
+		"                         (epoch ms, @MS, RFC 3339, 2h ago)", struct play_opts, from, NULL),
+	CLI_STR("to", 0, "SEQ|TIME", "stop after this point of the history: a seq or a time", struct play_opts, to, NULL),
 	CLI_STR("type", 0, "TYPE", "only events of this type", struct play_opts, type, NULL),
 	CLI_STR("actor", 0, "AGENT", "only this agent's events and lifecycle records",
 		struct play_opts, actor, NULL),

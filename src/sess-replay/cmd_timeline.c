@@ -19,8 +19,9 @@ struct timeline_opts {
 };
 
 static const struct cli_opt timeline_o[] = {
-	CLI_STR("from", 0, "SEQ|TIME", "start at this seq or RFC 3339 time", struct timeline_opts, from, NULL),
-	CLI_STR("to", 0, "SEQ|TIME", "stop after this seq or time", struct timeline_opts, to, NULL),
+	CLI_STR("from", 0, "SEQ|TIME", "start at this point of the history: a seq, or a time\n"
+		"                         (epoch ms, @MS, RFC 3339, 2h ago)", struct timeline_opts, from, NULL),
+	CLI_STR("to", 0, "SEQ|TIME", "stop after this point of the history: a seq or a time", struct timeline_opts, to, NULL),
 	CLI_STR("svg", 'o', "FILE", "write the picture as SVG to FILE (whole or not at all; - for stdout)",
 		struct timeline_opts, svg, CLI_COMPLETE_FILE),
 	CLI_FLAG("text", 0, "the text picture even when stdout is no terminal", struct timeline_opts, text),
