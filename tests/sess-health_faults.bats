@@ -92,7 +92,8 @@ sleep_server() {
 	assert_failure 3
 	assert_equal "$(jq -r .level <<<"$output")" unknown
 	assert_equal "$(jq -r '.checks["redis:authorised"][0].observedValue' <<<"$output")" false
-	assert_output --partial 'REDIS_PASSWORD'
+	# the password came from the URL: the fix names it
+	assert_output --partial 'the password given by the URL in REDIS_URL'
 	REDIS_URL="redis://127.0.0.1:$AUTHD_PORT" run hc --format nagios
 	assert_failure 3
 	assert_output --regexp '^SESS-HEALTH UNKNOWN - .*needs a password'
