@@ -391,10 +391,11 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 		     s->name, sess_json_type_name(v));
 		return;
 	}
-	if (strlen(v->valuestring) >= s->size) {
-		snprintf(fix, sizeof fix, "shorten %s to at most %zu bytes", s->name, s->size - 1);
-		emit(r, SESS_SEV_ERROR, "config.too_long", ptr, line, 0, fix, "%s is %zu bytes long; the limit is %zu",
-		     s->name, strlen(v->valuestring), s->size - 1);
+	if (sess_setting_check_len(s, v->valuestring, s->name, SESS_E_CONFIG, &e)) {
+		/* the setter's count, the schema's maxLength (characters) */
+		snprintf(fix, sizeof fix, "shorten %s to at most %zu characters (%zu if any is not ASCII)",
+			 s->name, s->size - 1, (s->size - 1) / 4);
+		emit(r, SESS_SEV_ERROR, "config.too_long", ptr, line, 0, fix, "%s", e.msg);
 		return;
 	}
 	if (s->type == SESS_SET_URL) {
@@ -786,9 +787,19 @@ static cJSON *setting_schema(const struct sess_setting *s)
 	case SESS_SET_STR:
 	case SESS_SET_URL:
 		cJSON_AddStringToObject(o, "type", "string");
-		/* maxLength counts characters, the loader bytes: the same for
-		 * ASCII, which every setting but a password is */
-		cJSON_AddNumberToObject(o, "maxLength", (double)(s->size - 1));
+		{
+			/* maxLength counts characters (code points), as the
+			 * setter does (sess_setting_check_len): the buffer's
+			 * size - 1 of ASCII, a quarter of that of any other
+			 * (up to 4 bytes each in UTF-8, so any fits) */
+			cJSON *any = cJSON_AddArrayToObject(o, "anyOf"), *a = cJSON_CreateObject(),
+			      *u = cJSON_CreateObject();
+			cJSON_AddStringToObject(a, "pattern", "^[\\u0000-\\u007f]*(?![\\s\\S])");
+			cJSON_AddNumberToObject(a, "maxLength", (double)(s->size - 1));
+			cJSON_AddNumberToObject(u, "maxLength", (double)((s->size - 1) / 4));
+			cJSON_AddItemToArray(any, a);
+			cJSON_AddItemToArray(any, u);
+		}
 		if (s->pattern)
 			cJSON_AddStringToObject(o, "pattern", s->pattern);
 		if (s->values) {
