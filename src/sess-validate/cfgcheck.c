@@ -16,6 +16,7 @@
 #include "core/base/utf8.h"
 #include "core/model/keys.h"
 #include "core/model/limits.h"
+#include "core/redis/sentinel.h"
 
 static const char *const envs[] = {"development", "staging", "production"};
 enum { ENV_DEV, ENV_STAGING, ENV_PROD };
@@ -427,6 +428,25 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 	if (!strcmp(s->name, "prefix") && sess_key_check_prefix(v->valuestring, &e)) {
 		emit(r, SESS_SEV_ERROR, "config.bad_value", ptr, line, 0,
 		     "use 1-32 of A-Z a-z 0-9 . _ (and - : after the first character)", "prefix: %s", e.msg);
+		return;
+	}
+	if (!strcmp(s->name, "redis.sentinels") && v->valuestring[0]) { /* "": none */
+		/* the rule the tools read the list by (core/redis/sentinel.c) */
+		struct sess_endpoint eps[SESS_SENTINELS_MAX];
+		if (sess_sentinel_parse(v->valuestring, eps, SESS_SENTINELS_MAX, &e) < 0) {
+			emit(r, SESS_SEV_ERROR, "config.bad_value", ptr, line, 0,
+			     "write host:port[,host:port...], the port from 1 to 65535",
+			     "%s: %s", s->name, e.msg);
+			return;
+		}
+	}
+	if (!strcmp(s->name, "redis.clusterNodes") && v->valuestring[0] &&
+	    (v->valuestring[0] == ',' || strstr(v->valuestring, ",,") ||
+	     v->valuestring[strlen(v->valuestring) - 1] == ',')) {
+		/* the tools pass over an empty item; the schema's pattern
+		 * refuses it, and so does the validator */
+		emit(r, SESS_SEV_ERROR, "config.bad_value", ptr, line, 0, "write host:port[,host:port...]",
+		     "%s: an empty item in the list", s->name);
 		return;
 	}
 	if (!strncmp(s->name, "health.", 7)) {

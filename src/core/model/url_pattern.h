@@ -6,6 +6,12 @@
  * which only the validator counts (sess-validate(1), schema). Keep the two
  * in step: tests/sess-validate_schema.bats checks them against each other. */
 #ifndef SESS_URL_PATTERN_H
+/* redis.sentinels as sess_sentinel_parse reads it: host:port items (the
+ * port after the last ':' unless a ']' follows it), none empty, a final
+ * ',' let by; "" is none */
+#define SESS_SENTINELS_PATTERN "^(?:(?:[^,]*:" SESS_UP_PORT "|[^,:]+|[^,]*:[^,:]*\\][^,:]*)" \
+	"(?:,(?:[^,]*:" SESS_UP_PORT "|[^,:]+|[^,]*:[^,:]*\\][^,:]*))*,?)?" SESS_UP_END
+
 #define SESS_URL_PATTERN_H
 
 /* 0 to 2147483647 (INT_MAX), digits only, leading zeros allowed */
