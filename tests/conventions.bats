@@ -326,8 +326,9 @@ PY
 	[[ "$output" == *'~/.config/sesskit/config.json'* ]] || fail "sess-health --help does not name it"
 }
 
-@test "the progress meter on sess-validate sessions --all and sess-replay verify --all too; nothing in a pipe" {
-	for n in $(seq 1 200); do echo "{\"op\":\"create\",\"id\":\"vm$n\",\"agent\":\"a\"}"; done >"$BATS_TEST_TMPDIR/in"
+@test "the progress meter on sess-validate sessions --all and sess-replay verify --all too, with the index's size as total; nothing in a pipe" {
+	# 250: more than a page (200), so a meter is drawn before the end
+	for n in $(seq 1 250); do echo "{\"op\":\"create\",\"id\":\"vm$n\",\"agent\":\"a\"}"; done >"$BATS_TEST_TMPDIR/in"
 	run -0 sctl batch <"$BATS_TEST_TMPDIR/in"
 	sk sess-validate sessions --all >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || true
 	[ ! -s "$BATS_TEST_TMPDIR/err" ] || fail "a pipe got a meter: $(cat "$BATS_TEST_TMPDIR/err")"
@@ -335,14 +336,30 @@ PY
 	for cmd in "sess-validate sessions --all --format json" "sess-replay verify --all"; do
 		REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" HOME="$BATS_FILE_TMPDIR" SESSKIT_CONFIG= \
 			script -qec "$SESSKIT_BUILDDIR/$cmd" "$BATS_TEST_TMPDIR/tty" >/dev/null || true
-		grep -aqE $'\r\e\\[K[a-z -]+: [a-z ]+  [0-9,]+  ' "$BATS_TEST_TMPDIR/tty" ||
-			fail "$cmd: no meter on the terminal: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
+		# the total known (the index's ZCARD): done/total, a percentage and a bar
+		grep -aqE $'\r\e\\[K[a-z -]+: [a-z ]+  [0-9,]+/250 +[0-9]+% \\[' "$BATS_TEST_TMPDIR/tty" ||
+			fail "$cmd: no meter with a total on the terminal: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
+		# cleared: nothing of the meter after the last erase
+		local last
+		last=$(cat "$BATS_TEST_TMPDIR/tty")
+		last=${last##*$'\e[K'}
+		[[ "$last" != *'% ['* ]] || fail "$cmd: the meter was not cleared: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
 	done
-	# sess-migrate verify draws sess-migrate's (as copy and export do)
+	# sess-migrate's --rate still paces the pass (the meter's clock): 250 at 250/s take a second at least
+	local t0 t1
+	t0=$(date +%s%N)
+	sk sess-migrate copy --all --to "redis://127.0.0.1:$REDIS_PORT_T/6" --rate 250 >/dev/null 2>&1 ||
+		fail "sess-migrate copy --rate failed"
+	t1=$(date +%s%N)
+	[ $(((t1 - t0) / 1000000)) -ge 1000 ] || fail "--rate 250 copied 250 in $(((t1 - t0) / 1000000)) ms"
+	# sess-migrate verify draws the same meter (as copy and export do), its total known too;
+	# in a pipe nothing
+	sk sess-migrate verify --all --to "redis://127.0.0.1:$REDIS_PORT_T/5" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || true
+	[ ! -s "$BATS_TEST_TMPDIR/err" ] || fail "sess-migrate: a pipe got a meter: $(cat -v "$BATS_TEST_TMPDIR/err")"
 	REDIS_URL="redis://127.0.0.1:$REDIS_PORT_T" HOME="$BATS_FILE_TMPDIR" SESSKIT_CONFIG= \
 		script -qec "$SESSKIT_BUILDDIR/sess-migrate verify --all --to redis://127.0.0.1:$REDIS_PORT_T/5" \
 		"$BATS_TEST_TMPDIR/tty" >/dev/null || true
-	grep -aqE $'\r\e\\[Kverifying [0-9]+' "$BATS_TEST_TMPDIR/tty" ||
+	grep -aqE $'\r\e\\[Kverifying  [0-9,]+/250 +[0-9]+% \\[' "$BATS_TEST_TMPDIR/tty" ||
 		fail "sess-migrate verify: no meter on the terminal: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
 	grep -aq $'\r\e\\[K{' "$BATS_TEST_TMPDIR/tty" || fail "sess-migrate verify: the meter was not cleared: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
 }

@@ -494,26 +494,3 @@ PY
 	run sk sessctl --config ok.json create --agent a1
 	assert_success
 }
-
-@test "schema and validator: where the validator checks more (lengths in bytes, a URL's parts), as the man page says" {
-	run -0 sv schema
-	max=$(jq '.properties.tls.properties.cacert.maxLength' <<<"$output")
-	pat=$(jq -r '.properties.redis.properties.url.pattern' <<<"$output")
-	assert_equal "$max" 1023
-	# 601 characters, 1202 bytes: the schema's maxLength (characters) takes it, the validator (bytes) not
-	long=$(python3 -c 'print("/" + "\u00e9" * 600)')
-	fx u.json "{\"tls\": {\"cacert\": \"$long\"}}"
-	run -1 sv config u.json
-	assert_equal "$(codes)" "config.too_long"
-	assert_output --partial "bytes long"
-	# a URL with a scheme the pattern takes, and a port no server has
-	url="redis://h:99999"
-	[[ "$url" =~ $pat ]] || fail "the schema's pattern refuses $url"
-	fx p.json "{\"redis\": {\"url\": \"$url\"}}"
-	run -1 sv config p.json
-	assert_equal "$(codes)" "config.bad_url"
-	# and the man page says so rather than that they agree on these
-	run -0 tr '\n' ' ' <"$BATS_TEST_DIRNAME/../man/sess-validate.1"
-	assert_output --partial "counts a string's length in characters, the validator in bytes"
-	assert_output --partial "of a URL the schema checks only the scheme"
-}

@@ -7,7 +7,7 @@ SESSKIT_PACKAGES="gcc make autoconf automake pkg-config libhiredis-dev libcjson-
 libedit-dev libzstd-dev libmicrohttpd-dev libssl-dev openssl bats bats-support bats-assert redis-server redis-tools jq tmux
 python3 curl prometheus zsh fish
 dpkg-dev binutils lintian
-libxml2-utils librsvg2-bin"
+libxml2-utils librsvg2-bin python3-jsonschema"
 # dpkg-dev, binutils and lintian: make deb and tests/deb.bats (lintian is
 # ~60 s to install on a fresh machine, ~6 s a run of the test)
 # libxml2-utils (xmllint) and librsvg2-bin (rsvg-convert): the picture tests

@@ -192,8 +192,7 @@ static int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
 		}
 		mig_meter_tick(&run.meter, "exporting", n);
 	}
-	if (isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
+	mig_meter_end();
 	failed = (int)run.count[MIG_FAILED];
 	/* a walk stopped by a signal leaves the old file; sessions that could
 	 * not be read are named (failed lines) and make the exit non-zero,

@@ -379,8 +379,7 @@ int mig_stop(struct mig_run *run, const struct sess_err *err)
 	struct sess_err e;
 	const char *status = err ? "failed" : "interrupted";
 
-	if (isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
+	mig_meter_end();
 	if (run->task.name[0] && !run->dry_run && sess_conn_ok(&run->dst->conn))
 		sess_mtask_set(&run->dst->conn, &run->task, "status", status, &e);
 	cli_print(run->a, mig_summary(run));
@@ -535,8 +534,7 @@ static int mig_loop(struct mig_run *run)
 	free(ids);
 	if (cli_stop_signal())
 		return mig_stop(run, NULL);
-	if (isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
+	mig_meter_end();
 	return 0;
 fail:
 	free(ids);

@@ -305,8 +305,7 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 		fclose(f);
 	if (cli_stop_signal())
 		return mig_stop(run, NULL);
-	if (isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
+	mig_meter_end();
 	return mig_finish(run);
 fail:
 	imp_free(run, &im, &err);

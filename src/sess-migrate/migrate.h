@@ -103,7 +103,11 @@ struct mig_meter {
 	long done, total;
 	long rate; /* sessions/s ceiling, 0 = none */
 };
+/* Count n more done (sleeping first to keep under m->rate) and redraw
+ * cli_meter (a terminal only) with m->total when it is known (> 0). */
 void mig_meter_tick(struct mig_meter *m, const char *what, long n);
+/* Clear the meter (before a summary or an error line). */
+void mig_meter_end(void);
 
 /* ---- legacy (the TypeScript system's layout), legacy.c in core ---- */
 

@@ -468,23 +468,20 @@ int mig_sel_load_plan(struct cli_app *a, const struct mig_opts *o, struct sess_c
 void mig_meter_tick(struct mig_meter *m, const char *what, long n)
 {
 	long long el;
-	double rate;
 
 	m->done += n;
 	el = sess_now_ms() - m->start_ms;
 	if (m->rate > 0) { /* the ceiling: never ahead of done/rate seconds */
 		long long due = m->done * 1000 / m->rate;
-		if (due > el) {
+		if (due > el)
 			usleep((useconds_t)((due - el) * 1000));
-			el = due;
-		}
 	}
-	if (!isatty(STDERR_FILENO))
-		return;
-	rate = el > 0 ? m->done * 1000.0 / (double)el : 0;
-	if (m->total > 0 && m->done < m->total)
-		fprintf(stderr, "\r\033[K%s %ld/%ld  %.0f/s  ETA %.0fs", what, m->done, m->total, rate,
-			rate > 0 ? (double)(m->total - m->done) / rate : 0.0);
-	else
-		fprintf(stderr, "\r\033[K%s %ld  %.0f/s", what, m->done, rate);
+	/* the one meter (src/cli): a total that was passed (sessions added
+	 * meanwhile) is no total any more */
+	cli_meter(NULL, what, m->done, m->total > m->done ? m->total : -1);
+}
+
+void mig_meter_end(void)
+{
+	cli_meter(NULL, "", -1, -1);
 }

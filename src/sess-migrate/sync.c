@@ -366,8 +366,7 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 		if (!sync_transient(&s.err) || sync_reconnect(&s))
 			goto failed;
 	}
-	if (isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
+	mig_meter_end();
 	s.phase = "live";
 	if (lag(&s))
 		goto retry_or_fail;
@@ -409,8 +408,7 @@ retry_or_fail:
 	}
 	/* stopped: the batch in flight is done; say how to go on */
 	sess_mtask_set(&dst.conn, &s.run.task, "status", "interrupted", &a->err);
-	if (isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
+	mig_meter_end();
 	cli_print(a, summary(&s));
 	fprintf(stderr, "%s: stopped after the batch in flight; nothing is lost: continue with 'sess-migrate resume %s --to %s'\n",
 		a->prog, s.run.task.name, dst.desc);

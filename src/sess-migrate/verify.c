@@ -150,8 +150,7 @@ int mig_verify_run(struct cli_app *a, const struct mig_opts *o,
 		}
 		mig_meter_tick(&run.meter, "verifying", n);
 	}
-	if (isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
+	mig_meter_end();
 	/* extra: on the target, not on the source (for --all and --match
 	 * over the target's own index) */
 	if (!o->ids && !o->since && !legacy) {

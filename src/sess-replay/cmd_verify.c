@@ -299,11 +299,14 @@ static int verify_live_all(struct all_st *st)
 	struct cli_app *a = st->a;
 	struct sess_index_iter it;
 	const char **ids;
-	long n, done = 0;
+	long n, done = 0, total = -1;
 	int rc = 0;
 
 	memset(&it, 0, sizeof it); /* freed below even when the layout check fails */
-	if (sess_check_layout(&a->ctx, &a->err) || sess_index_iter_init(&it, &a->ctx, &a->err)) {
+	/* the total for the meter's ETA: the index's ZCARD (per tag, summed
+	 * on a cluster); a session added meanwhile makes it approximate */
+	if (sess_check_layout(&a->ctx, &a->err) || sess_index_size(&a->ctx, &total, &a->err) ||
+	    sess_index_iter_init(&it, &a->ctx, &a->err)) {
 		sess_index_iter_free(&it);
 		return -1;
 	}
@@ -314,7 +317,7 @@ static int verify_live_all(struct all_st *st)
 		}
 		rc = verify_page(st, ids, n);
 		done += n;
-		cli_progress("verify --all: sessions verified", done, -1);
+		cli_progress("verify --all: sessions verified", done, total > done ? total : -1);
 	}
 	cli_progress("verify --all", -1, -1); /* cleared before the summary */
 	sess_index_iter_free(&it);

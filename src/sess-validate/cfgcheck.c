@@ -16,6 +16,7 @@
 #include "core/base/utf8.h"
 #include "core/model/keys.h"
 #include "core/model/limits.h"
+#include "core/redis/sentinel.h"
 
 static const char *const envs[] = {"development", "staging", "production"};
 enum { ENV_DEV, ENV_STAGING, ENV_PROD };
@@ -391,10 +392,11 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 		     s->name, sess_json_type_name(v));
 		return;
 	}
-	if (strlen(v->valuestring) >= s->size) {
-		snprintf(fix, sizeof fix, "shorten %s to at most %zu bytes", s->name, s->size - 1);
-		emit(r, SESS_SEV_ERROR, "config.too_long", ptr, line, 0, fix, "%s is %zu bytes long; the limit is %zu",
-		     s->name, strlen(v->valuestring), s->size - 1);
+	if (sess_setting_check_len(s, v->valuestring, s->name, SESS_E_CONFIG, &e)) {
+		/* the setter's count, the schema's maxLength (characters) */
+		snprintf(fix, sizeof fix, "shorten %s to at most %zu characters (%zu if any is not ASCII)",
+			 s->name, s->size - 1, (s->size - 1) / 4);
+		emit(r, SESS_SEV_ERROR, "config.too_long", ptr, line, 0, fix, "%s", e.msg);
 		return;
 	}
 	if (s->type == SESS_SET_URL) {
@@ -426,6 +428,25 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 	if (!strcmp(s->name, "prefix") && sess_key_check_prefix(v->valuestring, &e)) {
 		emit(r, SESS_SEV_ERROR, "config.bad_value", ptr, line, 0,
 		     "use 1-32 of A-Z a-z 0-9 . _ (and - : after the first character)", "prefix: %s", e.msg);
+		return;
+	}
+	if (!strcmp(s->name, "redis.sentinels") && v->valuestring[0]) { /* "": none */
+		/* the rule the tools read the list by (core/redis/sentinel.c) */
+		struct sess_endpoint eps[SESS_SENTINELS_MAX];
+		if (sess_sentinel_parse(v->valuestring, eps, SESS_SENTINELS_MAX, &e) < 0) {
+			emit(r, SESS_SEV_ERROR, "config.bad_value", ptr, line, 0,
+			     "write host:port[,host:port...], the port from 1 to 65535",
+			     "%s: %s", s->name, e.msg);
+			return;
+		}
+	}
+	if (!strcmp(s->name, "redis.clusterNodes") && v->valuestring[0] &&
+	    (v->valuestring[0] == ',' || strstr(v->valuestring, ",,") ||
+	     v->valuestring[strlen(v->valuestring) - 1] == ',')) {
+		/* the tools pass over an empty item; the schema's pattern
+		 * refuses it, and so does the validator */
+		emit(r, SESS_SEV_ERROR, "config.bad_value", ptr, line, 0, "write host:port[,host:port...]",
+		     "%s: an empty item in the list", s->name);
 		return;
 	}
 	if (!strncmp(s->name, "health.", 7)) {
@@ -786,9 +807,19 @@ static cJSON *setting_schema(const struct sess_setting *s)
 	case SESS_SET_STR:
 	case SESS_SET_URL:
 		cJSON_AddStringToObject(o, "type", "string");
-		/* maxLength counts characters, the loader bytes: the same for
-		 * ASCII, which every setting but a password is */
-		cJSON_AddNumberToObject(o, "maxLength", (double)(s->size - 1));
+		{
+			/* maxLength counts characters (code points), as the
+			 * setter does (sess_setting_check_len): the buffer's
+			 * size - 1 of ASCII, a quarter of that of any other
+			 * (up to 4 bytes each in UTF-8, so any fits) */
+			cJSON *any = cJSON_AddArrayToObject(o, "anyOf"), *a = cJSON_CreateObject(),
+			      *u = cJSON_CreateObject();
+			cJSON_AddStringToObject(a, "pattern", "^[\\u0000-\\u007f]*(?![\\s\\S])");
+			cJSON_AddNumberToObject(a, "maxLength", (double)(s->size - 1));
+			cJSON_AddNumberToObject(u, "maxLength", (double)((s->size - 1) / 4));
+			cJSON_AddItemToArray(any, a);
+			cJSON_AddItemToArray(any, u);
+		}
 		if (s->pattern)
 			cJSON_AddStringToObject(o, "pattern", s->pattern);
 		if (s->values) {

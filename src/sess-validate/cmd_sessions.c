@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/session/view.h"
 #include "core/model/ids.h"
 #include "core/session/index.h"
 #include "core/history/integrity.h"
@@ -140,7 +141,12 @@ static int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 	cli_catch_stop_signals();
 	rc = 0;
 	if (o->all) {
+		struct sess_err e3;
 		v.types = cJSON_CreateObject();
+		/* the meter's total: the index's ZCARD (per tag, summed on a
+		 * cluster); not known when it cannot be read (the walk says why) */
+		if (sess_index_size(&a->ctx, &v.total, &e3))
+			v.total = -1;
 		rc = vs_scan_keys(&v);
 		if (!rc && !cli_stop_signal())
 			rc = vs_scan_index(&v);

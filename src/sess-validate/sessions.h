@@ -38,6 +38,7 @@ struct run {
 	const struct sessions_opts *o;
 	long long now;
 	long sessions;
+	long total; /* --all: the index's size, for the meter (-1: unknown) */
 	/* --all: what the live sessions add up to, for the counters */
 	long long live, completed, events;
 	cJSON *types;

@@ -169,7 +169,6 @@ int vs_scan_keys(struct run *v)
 	size_t plen = strlen(v->a->cfg.prefix) + 1;
 	struct sess_scan it;
 	const redisReply *page;
-	long keys = 0;
 	int more;
 
 	snprintf(pattern, sizeof pattern, "%s:*", v->a->cfg.prefix);
@@ -179,8 +178,8 @@ int vs_scan_keys(struct run *v)
 			more = -1;
 			break;
 		}
-		keys += (long)page->elements;
-		cli_progress("sessions --all: keys read", keys, -1);
+		cli_progress("sessions --all: checked", v->sessions,
+			     v->total > v->sessions ? v->total : -1);
 		if (cli_stop_signal() || v->a->out.closed)
 			break;
 	}

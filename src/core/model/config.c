@@ -13,6 +13,7 @@
 
 #include "core/model/json.h"
 #include "core/model/limits.h"
+#include "core/model/url_pattern.h"
 
 void sess_config_defaults(struct sess_config *cfg)
 {
@@ -74,7 +75,9 @@ static int copy_str(char *dst, size_t n, const char *src, const char *what,
 static int url_number(const char *s, long min, long max, const char *what,
 		      long *out, struct sess_err *err)
 {
-	if (sess_parse_long(s, min, max, what, SESS_E_CONFIG, out, NULL))
+	/* digits only: no sign, no spaces (the schema's pattern is the same) */
+	if (!*s || strspn(s, "0123456789") != strlen(s) ||
+	    sess_parse_long(s, min, max, what, SESS_E_CONFIG, out, NULL))
 		return sess_err_set(err, SESS_E_CONFIG, "bad_url",
 				    "%s must be a whole number from %ld to %ld", what, min, max);
 	return 0;
@@ -125,22 +128,29 @@ void sess_config_redact_url(const char *url, char *buf, size_t n)
 		redact_query(buf, n);
 }
 
-/* Decode %XX escapes in place (user names and passwords in URLs). */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode %XX escapes in place (user names and passwords in URLs): two hex
+ * digits, and never %00 (it would cut the text short). */
 int sess_config_url_unescape(char *s)
 {
 	char *w = s;
 
 	for (; *s; s++) {
 		if (*s == '%') {
-			char hex[3] = {0};
-			char *end;
-			if (!s[1] || !s[2])
+			int hi, lo;
+			if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 || (hi | lo) == 0)
 				return -1;
-			hex[0] = s[1];
-			hex[1] = s[2];
-			*w++ = (char)strtol(hex, &end, 16);
-			if (*end)
-				return -1;
+			*w++ = (char)(hi << 4 | lo);
 			s += 2;
 		} else {
 			*w++ = *s;
@@ -328,7 +338,7 @@ int sess_config_apply_url(struct sess_config *cfg, const char *url,
 #define N(n, t, f, lo, hi, d, ...) {.name = n, .type = t, .off = OFF(f), .min = lo, .max = hi, .doc = d, __VA_ARGS__}
 static const struct sess_setting settings[] = {
 	{.name = "redis.url", .type = T_URL, .size = 1024, .secret = 1,
-	 .pattern = "^(redis|rediss|unix|redis\\+sentinel|redis-sentinel)://",
+	 .pattern = SESS_URL_PATTERN,
 	 .doc = "redis://[user[:password]@]host[:port][/db], rediss:// (TLS), unix:///path.sock[?db=N] or redis+sentinel://[user:pass@]host:port[,host:port...][/db]?master=NAME"},
 	S("redis.host", host, "Redis host name or address"),
 	N("redis.port", T_INT, port, 1, 65535, "Redis TCP port"),
@@ -343,7 +353,7 @@ static const struct sess_setting settings[] = {
 	  .unit_ms = 1, .advise_min = 100, .advise_max = 60000,
 	  .advice = "a command timeout outside 100 ms to 60 s either fails busy commands or hangs callers"),
 	S("prefix", prefix, "key prefix: 1-32 of [A-Za-z0-9._], then also - and :",
-	  .pattern = "^[A-Za-z0-9._][A-Za-z0-9._:-]{0,31}$"),
+	  .pattern = "^[A-Za-z0-9._][A-Za-z0-9._:-]{0,31}(?![\\s\\S])"),
 	N("defaultTTL", T_LONG, default_ttl, SESS_TTL_MIN, SESS_TTL_MAX, "session TTL, seconds",
 	  .unit_ms = 1000, .advise_min = 60, .advise_max = 604800,
 	  .advice = "a TTL over 7 days keeps abandoned sessions in memory; under a minute ends live ones"),
@@ -379,14 +389,14 @@ static const struct sess_setting settings[] = {
 	S("tls.ciphers", tls_ciphers, "TLS 1.2 cipher list (OpenSSL syntax)"),
 	S("tls.ciphersuites", tls_ciphersuites, "TLS 1.3 cipher suites (OpenSSL syntax)"),
 	S("redis.sentinels", sentinels, "Sentinels to ask for the primary, host:port[,host:port...] (port 26379 by default)",
-	  .pattern = "^[^,]+(,[^,]+)*$"),
+	  .pattern = SESS_SENTINELS_PATTERN),
 	S("redis.sentinelMaster", sentinel_master, "the master name the sentinels monitor"),
 	S("redis.sentinelUsername", sentinel_username, "ACL user name for the sentinels"),
 	S("redis.sentinelPassword", sentinel_password, "password for the sentinels", .secret = 1),
 	S("redis.cluster", cluster, "Redis Cluster: yes, no, or auto (a cluster found by its first redirection or the slot-map cache)",
 	  .values = "auto yes no"),
 	S("redis.clusterNodes", cluster_nodes, "more cluster nodes to discover the slots from, host:port[,host:port...]",
-	  .pattern = "^[^,]+(,[^,]+)*$"),
+	  .pattern = "^(?:[^,]+(?:,[^,]+)*)?(?![\\s\\S])"),
 	S("redis.scripts", scripts, "how the session scripts are called: functions (FCALL, Redis 7+), eval (EVALSHA), or auto (FCALL where the server has FUNCTION and the user may use it)",
 	  .values = "auto functions eval"),
 	N("redis.waitReplicas", T_INT, wait_replicas, 0, 1000,
@@ -468,6 +478,28 @@ int sess_setting_duration(const struct sess_setting *s, const char *value,
 	return 0;
 }
 
+int sess_setting_check_len(const struct sess_setting *s, const char *value,
+			   const char *source, enum sess_class cls, struct sess_err *err)
+{
+	const unsigned char *p;
+	size_t bytes = strlen(value), chars = 0, max = s->size - 1;
+	int ascii = 1;
+
+	for (p = (const unsigned char *)value; *p; p++) {
+		ascii &= *p < 0x80;
+		chars += (*p & 0xC0) != 0x80; /* UTF-8: all but continuation bytes */
+	}
+	if (ascii ? bytes <= max : chars <= max / 4 && bytes <= max)
+		return 0;
+	if (ascii)
+		return sess_err_set(err, cls, "too_long",
+				    "%s is too long (%zu characters; the limit is %zu)",
+				    source, chars, max);
+	return sess_err_set(err, cls, "too_long",
+			    "%s is too long (%zu characters, not all ASCII; the limit is %zu, or %zu of ASCII only)",
+			    source, chars, max / 4, max);
+}
+
 int sess_config_set(struct sess_config *cfg, const char *name,
 		    const char *value, const char *source, struct sess_err *err)
 {
@@ -485,6 +517,8 @@ int sess_config_set(struct sess_config *cfg, const char *name,
 	case T_URL: {
 		char had[sizeof cfg->password];
 
+		if (sess_setting_check_len(s, value, source, cls, err))
+			return -1;
 		memcpy(had, cfg->password, sizeof had);
 		if (sess_config_apply_url(cfg, value, err)) {
 			memset(had, 0, sizeof had);
@@ -501,8 +535,9 @@ int sess_config_set(struct sess_config *cfg, const char *name,
 		if (s->values && !in_words(s->values, value))
 			return sess_err_set(err, cls, NULL, "%s: \"%.40s\" is not one of %s",
 					    source, value, s->values);
-		if (copy_str(base + s->off, s->size, value, source, cls, err))
+		if (sess_setting_check_len(s, value, source, cls, err))
 			return -1;
+		memcpy(base + s->off, value, strlen(value) + 1);
 		if (s->off == offsetof(struct sess_config, password))
 			snprintf(cfg->password_from, sizeof cfg->password_from, "%s", source);
 		if (s->off == offsetof(struct sess_config, prefix) &&

@@ -119,6 +119,15 @@ struct sess_setting {
 				    * counting this unit; 0 = a plain number */
 };
 
+/* A string or URL setting's length, as its JSON Schema states it (which
+ * counts characters, code points): a value of ASCII only may fill the
+ * buffer (s->size - 1 characters); one with any other character is at
+ * most (s->size - 1) / 4 characters, which fit the buffer whatever they
+ * are (UTF-8 takes up to 4 bytes a character). Returns 0 when value fits,
+ * else -1 with err set (class cls, kind "too_long", naming source). */
+int sess_setting_check_len(const struct sess_setting *s, const char *value,
+			   const char *source, enum sess_class cls, struct sess_err *err);
+
 /* A duration setting's value (s->unit_ms != 0): a DURATION or a bare
  * number of the unit, whole in the unit and inside [min, max]. Returns 0
  * and *out in the unit, or -1 with err set (class cls, naming source). */

@@ -26,10 +26,15 @@ static int set_param(struct sess_config *cfg, char *kv, struct sess_err *err)
 	if (!v)
 		return bad(err, "a query option without '=value'");
 	*v++ = '\0';
+	if (!strcmp(kv, "db") && (!*v || strspn(v, "0123456789") != strlen(v)))
+		return bad(err, "db=N takes a number of digits only");
 	if (sess_config_url_unescape(v))
 		return bad(err, "a broken %XX escape in the query");
-	if (!strcmp(kv, "master") || !strcmp(kv, "masterName") || !strcmp(kv, "sentinelMasterId"))
+	if (!strcmp(kv, "master") || !strcmp(kv, "masterName") || !strcmp(kv, "sentinelMasterId")) {
+		if (!*v)
+			return bad(err, "an empty master name");
 		name = "redis.sentinelMaster";
+	}
 	else if (!strcmp(kv, "sentinelUsername"))
 		name = "redis.sentinelUsername";
 	else if (!strcmp(kv, "sentinelPassword"))
@@ -77,8 +82,9 @@ int sess_config_apply_sentinel_url(struct sess_config *cfg, const char *url,
 	for (tok = strtok_r(rest, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const char *colon = strrchr(tok, ':');
 		int w;
-		if (!*tok || (colon && (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))))
-			return bad(err, "each sentinel is host or host:port, the port a number");
+		if (!*tok || (colon && (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+					strtol(colon + 1, NULL, 10) < 1 || strtol(colon + 1, NULL, 10) > 65535)))
+			return bad(err, "each sentinel is host or host:port, the port a number from 1 to 65535");
 		w = snprintf(list + n, sizeof list - n, "%s%s%s", n ? "," : "", tok, colon ? "" : ":26379");
 		if (w < 0 || (size_t)w >= sizeof list - n)
 			return bad(err, "too many sentinels");

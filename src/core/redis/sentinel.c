@@ -37,6 +37,10 @@ int sess_sentinel_parse(const char *list, struct sess_endpoint *eps, int max,
 		colon = strrchr(item, ':');
 		if (colon && !strchr(colon, ']')) {
 			*colon++ = '\0';
+			if (strspn(colon, "0123456789") != strlen(colon))
+				return sess_err_set(err, SESS_E_CONFIG, "bad_sentinels",
+						    "sentinel port \"%.20s\" is not a number of digits; give one from 1 to 65535",
+						    colon);
 			if (sess_parse_long(colon, 1, 65535, "sentinel port", SESS_E_CONFIG, &port, err))
 				return -1;
 		}
