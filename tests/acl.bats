@@ -252,6 +252,7 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	run -0 sk sess-replay state s1 --at 1
 	run -0 sk sess-replay diff s1 --from 1 --to 2
 	run -0 sk sess-replay verify s1
+	run -0 sk sess-replay verify --all
 	run -0 sk sess-replay export s1
 	run -0 sk sess-replay list
 	run -0 sk sess-replay show s1

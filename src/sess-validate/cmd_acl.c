@@ -41,7 +41,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 " exists?" SOMETIMES_INFO,
 	 "~%p:*", ""},
 	{"sess-replay", "read", "play, state, diff, verify, export, list, show, stats",
-	 "multi exec exists hexists hget hgetall hmget llen lrange pttl zrange zrevrange?" SOMETIMES_INFO,
+	 "multi exec exists hexists hget hgetall hmget llen lrange pttl zrange zrevrange? get? zcard?" SOMETIMES_INFO,
 	 "~%p:*", ""},
 	{"sess-replay", "save", "save, import, fork, delete, cleanup",
 	 "multi exec watch unwatch? discard? del exists hget hgetall hincrby hmget hset llen lrange pexpire pttl"
