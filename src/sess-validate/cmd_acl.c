@@ -34,7 +34,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 "~%p:*", "&%p:* &%n"},
 	{"sessctl", "write", "create, join, leave, emit, checkpoint, touch, complete, delete, batch, shell",
 	 "fcall" FUNCTIONS " del exists get hdel hincrby hkeys hmget hset pexpire pexpiretime? pttl"
-	 " publish rpush set time zadd zrem wait? spublish?" SOMETIMES_INFO,
+	 " publish rpush set time zadd zrem wait? spublish? zrevrange? zcard?" SOMETIMES_INFO,
 	 "~%p:*", "&%p:*"},
 	{"sessctl", "maintenance", "maintenance (prune the index, trim logs)",
 	 "fcall" FUNCTIONS " get hmget pttl zcard zrange zrangebyscore zrem? hset? ltrim? pexpire? rpush? wait?"
