@@ -180,6 +180,13 @@ copy_bg() {
 	assert_equal "$stderr" "sess-migrate copy: ids as arguments and --ids -: give them one way; see 'sess-migrate copy --help'"
 	run -64 --separate-stderr sk sess-migrate copy a1 - --to "$DST" </dev/null
 	assert_equal "${#stderr_lines[@]}" 1
+	# a stray word beside --all narrows nothing: refused, as --ids with --all
+	run -64 --separate-stderr sk sess-migrate copy --all --to "$DST" t1
+	assert_equal "$stderr" "sess-migrate copy: --all and ids as arguments: give one of them; see 'sess-migrate copy --help'"
+	run -64 --separate-stderr sk sess-migrate sync --all a1 --to "$DST"
+	assert_equal "${#stderr_lines[@]}" 1
+	run -64 --separate-stderr sk sess-migrate copy --all --ids - --to "$DST" </dev/null
+	assert_equal "$stderr" "sess-migrate copy: --all and --ids: give one of them; see 'sess-migrate copy --help'"
 	assert_equal "$(dst DBSIZE)" 0
 	# verify and export take no ids, as before
 	run -64 --separate-stderr sk sess-migrate verify a1 --to "$DST"
