@@ -170,7 +170,7 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	[ "$(wc -l <<<"$output")" -eq 2 ] || fail "the events before the refusal: $output"
 }
 
-@test "sessctl write: create, join, emit, checkpoint, touch, leave, complete, delete, batch, shell" {
+@test "sessctl write: create, join, emit, checkpoint (and --all), touch, leave, complete, delete, batch, shell" {
 	seed
 	mkuser rcli writer sessctl write
 	begin_flow rcli
@@ -179,6 +179,7 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	run -0 sctl join w1 b
 	run -0 sctl emit w1 --actor a --type x
 	run -0 sctl checkpoint w1
+	run -0 sctl checkpoint --all
 	run -0 sctl touch w1
 	run -0 sctl leave w1 b
 	run -0 sctl complete w1
@@ -252,6 +253,7 @@ seed() { # a session s1 with two events and a checkpoint, as the default user
 	run -0 sk sess-replay state s1 --at 1
 	run -0 sk sess-replay diff s1 --from 1 --to 2
 	run -0 sk sess-replay verify s1
+	run -0 sk sess-replay verify --all
 	run -0 sk sess-replay export s1
 	run -0 sk sess-replay list
 	run -0 sk sess-replay show s1

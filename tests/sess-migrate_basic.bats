@@ -111,6 +111,11 @@ copy_bg() {
 	[ "$(status_of "$output" d1)/$(status_of "$output" d2)" = would_replace/would_replace ] || fail "$output"
 	run -1 sk sess-migrate copy --all --to "$DST" --dry-run --conflict fail
 	[ "$(echo "$output" | jq -rs 'map(select(.status == "conflict")) | length')" -ge 1 ] || fail "$output"
+	# a bad id in the list: its record and 65, as without --dry-run
+	printf 'd1\nno such/id\n' >"$BATS_TEST_TMPDIR/ids2"
+	run -65 --separate-stderr sk sess-migrate copy --ids "$BATS_TEST_TMPDIR/ids2" --to "$DST" --dry-run
+	assert_equal "$(jq -r 'select(.ok == false) | .error.code' <<<"$output")" bad_id
+	[ "$(status_of "$output" d1)" = would_skip ] || fail "$output"
 	# the import's dry run asks the target the same way
 	sk sess-migrate export --all >"$BATS_TEST_TMPDIR/all"
 	run -0 sk sess-migrate import "$BATS_TEST_TMPDIR/all" --to "$DST" --dry-run
@@ -175,6 +180,13 @@ copy_bg() {
 	assert_equal "$stderr" "sess-migrate copy: ids as arguments and --ids -: give them one way; see 'sess-migrate copy --help'"
 	run -64 --separate-stderr sk sess-migrate copy a1 - --to "$DST" </dev/null
 	assert_equal "${#stderr_lines[@]}" 1
+	# a stray word beside --all narrows nothing: refused, as --ids with --all
+	run -64 --separate-stderr sk sess-migrate copy --all --to "$DST" t1
+	assert_equal "$stderr" "sess-migrate copy: --all and ids as arguments: give one of them; see 'sess-migrate copy --help'"
+	run -64 --separate-stderr sk sess-migrate sync --all a1 --to "$DST"
+	assert_equal "${#stderr_lines[@]}" 1
+	run -64 --separate-stderr sk sess-migrate copy --all --ids - --to "$DST" </dev/null
+	assert_equal "$stderr" "sess-migrate copy: --all and --ids: give one of them; see 'sess-migrate copy --help'"
 	assert_equal "$(dst DBSIZE)" 0
 	# verify and export take no ids, as before
 	run -64 --separate-stderr sk sess-migrate verify a1 --to "$DST"

@@ -256,6 +256,22 @@ PY
 	assert_output --partial "user name 127, password 511, host 255"
 }
 
+@test "a Sentinel URL's sentinels are counted as the tools count them when they connect (16 at most)" {
+	local list16
+	list16=$(printf 's%d:26379,' $(seq 16))
+	list16=${list16%,}
+	printf '{"redis": {"url": "redis+sentinel://%s?master=m"}}\n' "$list16" >s16.json
+	printf '{"redis": {"url": "redis+sentinel://%s,s17?master=m"}}\n' "$list16" >s17.json
+	chmod 600 s16.json s17.json
+	run -0 sv config s16.json
+	run -1 sv config s17.json
+	assert_output --partial '"code":"config.bad_url"'
+	assert_output --partial "at most 16"
+	# what a tool does with that URL: refuses it (78) before it connects
+	REDIS_URL="redis+sentinel://$list16,s17?master=m" run -78 sk sessctl list
+	assert_output --partial "at most 16"
+}
+
 @test "the tools' setter counts characters as the schema does (an environment variable)" {
 	# redis.username: 127 characters of ASCII, 31 of any others
 	u31=$(python3 -c 'print("\u00e9" * 31)')

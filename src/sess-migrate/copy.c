@@ -626,6 +626,7 @@ int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_run *ru
 		long n;
 		if ((rc = mig_sel_load_plan(a, o, &run->dst->conn, run->task.plan, &n)) && rc != 65)
 			return rc;
+		run->rc = rc; /* 65: a bad id, as without --dry-run */
 	}
 	run->sel.plan_key = run->task.plan;
 	run->fresh = !resume;

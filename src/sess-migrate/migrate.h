@@ -82,7 +82,8 @@ int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 int mig_sel_load_plan(struct cli_app *a, const struct mig_opts *o, struct sess_conn *c,
 		      const char *key, long *n);
 /* A command's positional arguments as its ids, the way every tool takes
- * them: ID... or "-" alone (ids on stdin, as --ids -). Not with --ids.
+ * them: ID... or "-" alone (ids on stdin, as --ids -). Not with --ids;
+ * neither with --all.
  * 0, or the usage exit code after saying why. */
 int mig_ids_from_args(struct cli_app *a, struct mig_opts *o, int argc, char **argv);
 /* Release what the walk holds (the tags of a cluster source). */

@@ -349,6 +349,11 @@ int mig_ids_from_args(struct cli_app *a, struct mig_opts *o, int argc, char **ar
 {
 	int k;
 
+	/* the ids would win over --all (the plan is the selection): one
+	 * stray word must not narrow "every session" to it */
+	if (o->all && (argc || o->ids))
+		return cli_usage_error(a, "--all and %s: give one of them",
+				       argc ? "ids as arguments" : "--ids");
 	if (!argc)
 		return 0;
 	if (o->ids)

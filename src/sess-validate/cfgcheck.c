@@ -408,6 +408,18 @@ static void check_value(struct run *r, struct seen *sn, const struct sess_settin
 			     "%s: %s", s->name, e.msg);
 			return;
 		}
+		if (tmp.sentinels[0]) {
+			/* a URL's sentinels as the tools read them when they
+			 * connect (at most 16, items of at most 255 bytes) */
+			struct sess_endpoint eps[SESS_SENTINELS_MAX];
+			if (sess_sentinel_parse(tmp.sentinels, eps, SESS_SENTINELS_MAX, &e) < 0) {
+				memset(tmp.password, 0, sizeof tmp.password);
+				emit(r, SESS_SEV_ERROR, "config.bad_url", ptr, line, 0,
+				     "name at most 16 sentinels, each host:port",
+				     "%s: %s", s->name, e.msg);
+				return;
+			}
+		}
 		sn->tls |= tmp.tls;
 		if (tmp.password[0])
 			sn->password = 1, sn->pw_line = line;
