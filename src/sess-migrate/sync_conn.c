@@ -52,8 +52,6 @@ static int subscribe(struct sync *s)
 	return 0;
 }
 
-/* Messages waiting (up to timeout_ms for the first): their sessions
- * become dirty. Only the channel's name is read. */
 /* A cluster source: the emits SPUBLISH on their slot's channel (listen.h)
  * a message "ID\nEVENT...": the id before the first newline. */
 static int listen_cluster(struct sync *s, int timeout_ms)
@@ -75,9 +73,9 @@ static int listen_cluster(struct sync *s, int timeout_ms)
 			nl = memchr(p->str, '\n', p->len);
 			len = nl ? (size_t)(nl - p->str) : p->len;
 			if (len >= 1 && len <= SESS_ID_MAX) {
+				struct sess_err e;
 				memcpy(id, p->str, len);
 				id[len] = '\0';
-				struct sess_err e;
 				if (sess_key_check_id(id, "id", &e) == 0 && wanted(s, id) &&
 				    mig_syncset_add(&s->dirty, id, sess_now_ms()) < 0) {
 					freeReplyObject(r);
@@ -90,6 +88,9 @@ static int listen_cluster(struct sync *s, int timeout_ms)
 	return 0;
 }
 
+/* Messages waiting (up to timeout_ms for the first): their sessions
+ * become dirty. Only the channel's name is read (a cluster's: the
+ * message's id). */
 int sync_listen(struct sync *s, int timeout_ms)
 {
 	int i;
