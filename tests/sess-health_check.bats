@@ -367,3 +367,12 @@ all_hc() {
 	run -3 hc --no-such-thing probe
 	assert_output --partial "unknown option --no-such-thing"
 }
+
+@test "before the command word: an option's value that names a command is its value; a glued -w5000 takes no next word" {
+	# --prefix probe: "probe" is the prefix, check (the default) runs
+	run -0 hc --prefix probe --format json
+	assert_equal "$(jq -r '.checks | has("memory:used") and has("sessions:active")' <<<"$output")" true
+	# -w5000 holds its value: probe is the command word
+	run -0 hc -w5000 probe --redis-only
+	assert_equal "$(jq -c .components <<<"$output")" '{"redis":"healthy"}'
+}
