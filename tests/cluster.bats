@@ -4,22 +4,13 @@
 # case per test (TAP), this file sets the cluster up around it.
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	load helpers/redis
-	load helpers/cluster
-	cluster_start
-}
-teardown_file() {
-	load helpers/redis
-	load helpers/cluster
-	cluster_stop
-	redis_stop_named
-}
+load helpers/redis
+load helpers/cluster
+
+setup_file() { cluster_suite_setup; }
+teardown_file() { cluster_suite_teardown; }
 setup() {
-	load helpers/redis
-	load helpers/cluster
-	cluster_flushall
-	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	cluster_test_setup
 	DRIVER="$SESSKIT_BUILDDIR/tests/unit/test_cluster"
 }
 

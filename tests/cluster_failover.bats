@@ -5,19 +5,12 @@
 # watch of every session subscribed again after the promotion.
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	load helpers/redis
-	load helpers/cluster
-	cluster_start --replicas
-}
-teardown_file() {
-	load helpers/redis
-	load helpers/cluster
-	cluster_stop
-}
+load helpers/redis
+load helpers/cluster
+
+setup_file() { cluster_suite_setup --replicas; }
+teardown_file() { cluster_suite_teardown; }
 setup() {
-	load helpers/redis
-	load helpers/cluster
 	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
 	DRIVER="$SESSKIT_BUILDDIR/tests/unit/test_cluster"
 }
@@ -255,17 +248,13 @@ alive_masters() {
 }
 
 @test "watch of every session through a master failover: subscribed again on the promoted replica, events after it heard" {
-	local m seed victim vid k a dir out err n owner
+	local m seed victim vid k a out err n owner
 	m=$(alive_masters)
 	seed=$(echo $m | cut -d' ' -f1)
 	# a victim with a replica to promote, and a session it serves
-	for k in $(echo $m | cut -d' ' -f2-); do
-		if [ -n "$(redis-cli -p "$seed" cluster replicas "$(redis-cli -p "$k" cluster myid)" 2>/dev/null)" ]; then
-			victim=$k
-			break
-		fi
-	done
-	[ -n "${victim:-}" ] || fail "no master but the seed has a replica: $m"
+	# shellcheck disable=SC2046 # the masters but the seed, a word each
+	victim=$(master_with_replica "$seed" $(echo $m | cut -d' ' -f2-)) ||
+		fail "no master but the seed has a replica: $m"
 	vid=$(redis-cli -p "$victim" cluster myid)
 	for k in $(seq 1 300); do
 		owner=$(redis-cli -p "$seed" cluster nodes | awk -v s="$(redis-cli -p "$seed" cluster keyslot "s$k")" '
@@ -293,11 +282,7 @@ alive_masters() {
 	run -0 sk sessctl emit "$a" --actor x --type modified
 	for k in $(seq 1 200); do [ -s "$out" ] && break; sleep 0.05; done
 	# kill -9 the victim; its replica takes over (cluster-node-timeout 2 s)
-	for dir in $CLUSTER_DIRS; do
-		if [ "$(cat "$dir/port")" = "$victim" ]; then
-			kill -9 "$(cat "$dir/redis.pid")"
-		fi
-	done
+	kill -9 "$(cluster_pid "$victim")"
 	for k in $(seq 1 600); do
 		grep -q 'subscribed again' "$err" && break
 		sleep 0.05
@@ -329,13 +314,9 @@ alive_masters() {
 	cluster_links_up 30 || fail "a replica's link is down"
 	m=$(alive_masters)
 	seed=$(echo $m | cut -d' ' -f1)
-	for k in $(echo $m | cut -d' ' -f2-); do
-		if [ -n "$(redis-cli -p "$seed" cluster replicas "$(redis-cli -p "$k" cluster myid)" 2>/dev/null)" ]; then
-			victim=$k
-			break
-		fi
-	done
-	[ -n "${victim:-}" ] || fail "no master but the seed has a replica: $m"
+	# shellcheck disable=SC2046 # the masters but the seed, a word each
+	victim=$(master_with_replica "$seed" $(echo $m | cut -d' ' -f2-)) ||
+		fail "no master but the seed has a replica: $m"
 	redis_start_named DST
 	# (sess-migrate finds out by itself which side is a cluster)
 	export REDIS_URL=redis://127.0.0.1:$seed
@@ -350,11 +331,7 @@ alive_masters() {
 	bg=$!
 	for k in $(seq 1 600); do grep -q '"lag":true' "$out" && break; sleep 0.05; done
 	grep -q '"lag":true' "$out" || fail "no lag line: $(cat "$err")"
-	for dir in $CLUSTER_DIRS; do
-		if [ "$(cat "$dir/port")" = "$victim" ]; then
-			kill -9 "$(cat "$dir/redis.pid")"
-		fi
-	done
+	kill -9 "$(cluster_pid "$victim")"
 	for k in $(seq 1 600); do grep -q 'reconnecting' "$err" && break; sleep 0.05; done
 	grep -q 'reconnecting' "$err" || fail "sync did not see the master go: $(cat "$err")"
 	# every slot channel subscribed again, on the masters alive now

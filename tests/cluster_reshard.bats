@@ -7,21 +7,13 @@
 # (index, stats) beside their sessions on the new owner.
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	load helpers/redis
-	load helpers/cluster
-	cluster_start
-}
-teardown_file() {
-	load helpers/redis
-	load helpers/cluster
-	cluster_stop
-}
+load helpers/redis
+load helpers/cluster
+
+setup_file() { cluster_suite_setup; }
+teardown_file() { cluster_suite_teardown; }
 setup() {
-	load helpers/redis
-	load helpers/cluster
-	cluster_flushall
-	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	cluster_test_setup
 	export REDIS_URL=$CLUSTER_URL
 }
 

@@ -100,6 +100,16 @@ summary() { jq -c 'select(.type == "summary")' <<<"$output"; }
 	assert_equal "$(summary | jq -c '[.config.clients, .total.count]')" '[2,40]'
 }
 
+@test "before the scenario word: an option's value that names a scenario is its value; a glued -c2 takes no next word" {
+	# --run-id get: "get" is the run id, emit the scenario; -c2 holds its
+	# value, so emit is no value of it
+	run -0 --separate-stderr bench -c2 --run-id get emit -n 40 -S 2 -i 0 --keep
+	assert_equal "$(summary | jq -c '[.scenario, .config.clients, .total.count]')" '["emit",2,40]'
+	assert_equal "$stderr" ""
+	[ "$(rcli LLEN 'sessbench:get:{s1}:events')" -gt 0 ] || fail "no events under the run id get: $(rcli --scan | head)"
+	run -0 bench cleanup get
+}
+
 @test "cleanup too: -c and -n are never --config and --db in sess-bench (--config and --db by their long names)" {
 	run -0 bench cleanup --help
 	refute_output --partial "-n, --db"

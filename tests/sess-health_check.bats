@@ -176,6 +176,22 @@ check_status() { # check_status JSON KEY: the level of .checks[KEY][0] (healthy,
 	jq -e '.checks["sessions:indexDrift"][0].observedValue > 60' <<<"$output" >/dev/null || fail "drift: $output"
 }
 
+@test "the drift sample refused (ACL without EXISTS): the sessions check says so, the checks after it read their own replies" {
+	local n
+	for n in 1 2 3 4; do sctl create --agent a1 --id "s$n" >/dev/null; done
+	rcli ACL SETUSER noexists reset on '>pw' allkeys allchannels +@all -exists >/dev/null
+	printf 'pw\n' >"$BATS_TEST_TMPDIR/pw"
+	chmod 600 "$BATS_TEST_TMPDIR/pw"
+	run -3 hc --user noexists --password-file "$BATS_TEST_TMPDIR/pw" --format json
+	rcli ACL DELUSER noexists >/dev/null
+	assert_equal "$(check_status "$output" sessions:active)" unknown
+	[[ "$(jq -r '.checks["sessions:active"][0].output' <<<"$output")" == *"may not run exists"* ]] ||
+		fail "the refusal is not named: $output"
+	# the sample's other EXISTS replies were read and dropped, not taken
+	# for the pub/sub round trip's
+	assert_equal "$(check_status "$output" pubsub:roundTrip)" healthy
+}
+
 @test "an unknown layout version is critical" {
 	rcli SET sess:layout 99 >/dev/null
 	run hc
@@ -366,4 +382,13 @@ all_hc() {
 	assert_equal "$(jq -r .level <<<"$output")" healthy
 	run -3 hc --no-such-thing probe
 	assert_output --partial "unknown option --no-such-thing"
+}
+
+@test "before the command word: an option's value that names a command is its value; a glued -w5000 takes no next word" {
+	# --prefix probe: "probe" is the prefix, check (the default) runs
+	run -0 hc --prefix probe --format json
+	assert_equal "$(jq -r '.checks | has("memory:used") and has("sessions:active")' <<<"$output")" true
+	# -w5000 holds its value: probe is the command word
+	run -0 hc -w5000 probe --redis-only
+	assert_equal "$(jq -c .components <<<"$output")" '{"redis":"healthy"}'
 }

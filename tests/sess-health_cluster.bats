@@ -6,23 +6,14 @@
 # man/sess-health.1.
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	load helpers/redis
-	load helpers/cluster
-	cluster_start
-}
-teardown_file() {
-	load helpers/redis
-	load helpers/cluster
-	cluster_stop
-	redis_stop_named
-}
+load helpers/redis
+load helpers/cluster
+
+setup_file() { cluster_suite_setup; }
+teardown_file() { cluster_suite_teardown; }
 setup() {
-	load helpers/redis
-	load helpers/cluster
-	cluster_flushall
-	# no slot-map cache: "auto" must find the cluster by itself
-	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	# an empty slot-map cache: "auto" must find the cluster by itself
+	cluster_test_setup
 	STOPPED="" DELETED="" SPID=""
 }
 teardown() {

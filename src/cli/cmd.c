@@ -618,6 +618,31 @@ static const struct cli_opt *word_opt(const struct cli_opt *opts, const char *w,
 	return NULL;
 }
 
+/* The option word w ("-x...", "--name...") as command c (NULL: none)
+ * reads it: its own options first (own_common: its table may win), then
+ * the common ones as it takes them (cli_common_for). 1 when the option's
+ * value is the next word ("-c 5", not "-c5" nor "--name=V"), 0 when not,
+ * -1 when c takes no such option (its parser says so; nothing skipped). */
+static int opt_word_for(const struct cli_cmd *c, const char *w)
+{
+	const struct cli_opt *o;
+	struct cli_opt tmp;
+	int next = 0;
+
+	if (word_opt(c ? c->opts : NULL, w, &next))
+		return next;
+	for (o = cli_common_opts; o->name; o++) {
+		const struct cli_opt *as = cli_common_for(c, o, &tmp);
+		struct cli_opt one[2] = {{0}, {0}};
+		if (!as)
+			continue;
+		one[0] = *as;
+		if (word_opt(one, w, &next))
+			return next;
+	}
+	return -1;
+}
+
 /* With a default command: does argv name a command (or help, __complete)
  * before its first positional? 2 when it asks for the version, 3 for the
  * tool's --help. Options are skipped
@@ -646,24 +671,10 @@ static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
 		    (t->version_letter && w[0] == '-' && w[1] == t->version_letter && !w[2]))
 			return 2;
 		if (w[0] == '-' && w[1]) {
-			const struct cli_opt *o;
-			struct cli_opt tmp;
-
-			/* the command's first: its table may win (own_common) */
-			if (!word_opt(def->opts, w, &next)) {
-				next = 0; /* unknown: the command's parser says so */
-				for (o = cli_common_opts; o->name; o++) {
-					const struct cli_opt *as = cli_common_for(def, o, &tmp);
-					struct cli_opt one[2] = {{0}, {0}};
-					if (!as)
-						continue;
-					one[0] = *as;
-					if (word_opt(one, w, &next))
-						break;
-				}
-				*unknown |= !o->name;
-			}
-			i += next;
+			/* unknown: the command's parser says so */
+			if ((next = opt_word_for(def, w)) < 0)
+				*unknown = 1;
+			i += next > 0;
 			continue;
 		}
 		*at = i;
@@ -678,30 +689,16 @@ static int names_command(const struct cli_tool *t, const struct cli_cmd *def,
  * 0. */
 static int first_word_for(const struct cli_cmd *c, int argc, char **argv)
 {
-	int i, next = 0;
+	int i;
 
 	for (i = 1; i < argc; i++) {
 		const char *w = argv[i];
-		const struct cli_opt *o;
-		struct cli_opt tmp;
 
 		if (!strcmp(w, "--"))
 			return 0;
 		if (w[0] != '-' || !w[1])
 			return i;
-		if (!word_opt(c ? c->opts : NULL, w, &next)) {
-			next = 0;
-			for (o = cli_common_opts; o->name; o++) {
-				const struct cli_opt *as = cli_common_for(c, o, &tmp);
-				struct cli_opt one[2] = {{0}, {0}};
-				if (!as)
-					continue;
-				one[0] = *as;
-				if (word_opt(one, w, &next))
-					break;
-			}
-		}
-		i += next;
+		i += opt_word_for(c, w) > 0;
 	}
 	return 0;
 }

@@ -21,50 +21,36 @@
 #include "core/redis/pipe.h"
 #include "core/session/tags.h"
 #include "sess-health/check.h"
+#include "sess-health/probe.h"
 
 #define PAGE 1000 /* index entries a ZRANGEBYSCORE reads */
 #define CHUNK 256 /* tags whose first page one pipeline asks for */
+
+/* A state reply of page_states counted into arg (scanned, broken). */
+static int state_one(const redisReply *r, void *arg, struct sess_conn *c, struct sess_err *err)
+{
+	long long *counts = arg;
+
+	(void)c;
+	(void)err;
+	/* a meta gone since the index was read: drift, not a session */
+	if (r->type == REDIS_REPLY_STRING) {
+		counts[0]++;
+		counts[1] += !strcmp(r->str, SESS_S_BROKEN);
+	}
+	return 0;
+}
 
 /* Count the broken states among the meta keys of the first n entries of
  * one page of index entries (a ZRANGEBYSCORE reply). */
 static int page_states(struct sess_ctx *s, const redisReply *m, size_t n, long long *scanned,
 		       long long *broken, struct sess_err *err)
 {
-	struct sess_pipe p;
-	char key[SESS_KEY_MAX];
-	redisReply *r;
-	size_t i;
-	int rc = -1;
+	long long counts[2] = {0, 0};
+	int rc = sess_probe_each_meta(s, m, n, -1, "HGET", SESS_S_F_STATE, state_one, counts, err);
 
-	sess_pipe_init(&p, s->conn);
-	for (i = 0; i < m->elements && i < n; i++) {
-		const char *id = m->element[i]->str;
-		if (!id || sess_key_check_id(id, "session id", NULL))
-			continue;
-		sess_key_meta(key, s->cfg->prefix, id);
-		if (sess_pipe_cmdf(&p, 0, err, "HGET %s " SESS_S_F_STATE, key))
-			goto done;
-	}
-	while (sess_pipe_pending(&p)) {
-		if (sess_pipe_next(&p, &r, NULL, err))
-			goto done;
-		if (r->type == REDIS_REPLY_ERROR) {
-			sess_conn_reply_error(s->conn, r, err);
-			freeReplyObject(r);
-			goto done;
-		}
-		/* a meta gone since the index was read: drift, not a session */
-		if (r->type == REDIS_REPLY_STRING) {
-			++*scanned;
-			*broken += !strcmp(r->str, SESS_S_BROKEN);
-		}
-		freeReplyObject(r);
-	}
-	rc = 0;
-done:
-	if (rc)
-		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
-	sess_pipe_free(&p);
+	*scanned += counts[0];
+	*broken += counts[1];
 	return rc;
 }
 

@@ -407,7 +407,7 @@ void sess_counters_free(struct sess_counters *c)
 	c->ntypes = 0;
 }
 
-static int check_int(redisReply *r, long long *out, const char *what,
+static int check_int(const redisReply *r, long long *out, const char *what,
 		     struct sess_conn *c, struct sess_err *err)
 {
 	if (r->type == REDIS_REPLY_ERROR)
@@ -418,43 +418,59 @@ static int check_int(redisReply *r, long long *out, const char *what,
 	return 0;
 }
 
-/* Look up the meta key of each live entry of a ZRANDMEMBER/ZRANGE
- * WITHSCORES reply; count the missing ones. */
-static int drift(struct sess_ctx *s, const redisReply *m, long long now,
-		 struct sess_probe_sessions *out, struct sess_err *err)
+int sess_probe_each_meta(struct sess_ctx *s, const redisReply *m, size_t n, long long now,
+			 const char *cmd, const char *field, sess_probe_meta_fn each, void *arg,
+			 struct sess_err *err)
 {
 	struct sess_pipe p;
 	char key[SESS_KEY_MAX];
 	redisReply *r;
-	size_t i;
+	size_t i, step = now < 0 ? 1 : 2;
 	int rc = -1;
 
 	sess_pipe_init(&p, s->conn);
-	for (i = 0; i + 1 < m->elements; i += 2) {
+	for (i = 0; i + step - 1 < m->elements && i / step < n; i += step) {
 		const char *id = m->element[i]->str;
-		if (!id || strtod(m->element[i + 1]->str, NULL) <= (double)now ||
+		if (!id || (step == 2 && strtod(m->element[i + 1]->str, NULL) <= (double)now) ||
 		    sess_key_check_id(id, "session id", NULL))
 			continue;
 		sess_key_meta(key, s->cfg->prefix, id);
-		if (sess_pipe_cmdf(&p, 0, err, "EXISTS %s", key))
+		if (sess_pipe_strs(&p, 0, err, field ? 3 : 2, cmd, key, field))
 			goto done;
 	}
 	while (sess_pipe_pending(&p)) {
-		long long e = 0;
 		if (sess_pipe_next(&p, &r, NULL, err))
 			goto done;
-		if (check_int(r, &e, "EXISTS", s->conn, err)) {
+		if (r->type == REDIS_REPLY_ERROR) {
+			sess_conn_reply_error(s->conn, r, err);
+			freeReplyObject(r);
+			goto done;
+		}
+		if (each(r, arg, s->conn, err)) {
 			freeReplyObject(r);
 			goto done;
 		}
 		freeReplyObject(r);
-		out->sampled++;
-		out->missing += e == 0;
 	}
 	rc = 0;
 done:
+	if (rc)
+		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
 	sess_pipe_free(&p);
 	return rc;
+}
+
+/* An EXISTS reply of a drift sample counted into arg's out. */
+static int drift_one(const redisReply *r, void *arg, struct sess_conn *c, struct sess_err *err)
+{
+	struct sess_probe_sessions *out = arg;
+	long long e = 0;
+
+	if (check_int(r, &e, "EXISTS", c, err))
+		return -1;
+	out->sampled++;
+	out->missing += e == 0;
+	return 0;
 }
 
 /* Four counts of one tag's index (its replies next on p) added into out. */
@@ -532,7 +548,9 @@ int sess_probe_sessions(struct sess_ctx *s, long long window_ms, int sample,
 		m = sess_conn_cmdf(s->conn, NULL, "ZRANDMEMBER %s %d WITHSCORES", idx, sample);
 		if (!m && !(m = sess_conn_cmdf(s->conn, err, "ZRANGE %s 0 %d WITHSCORES", idx, sample - 1)))
 			goto done;
-		if (m->type == REDIS_REPLY_ARRAY && drift(s, m, now, out, err))
+		/* the meta key of each live entry sampled: missing ones drift */
+		if (m->type == REDIS_REPLY_ARRAY &&
+		    sess_probe_each_meta(s, m, m->elements, now, "EXISTS", NULL, drift_one, out, err))
 			goto done;
 	}
 	rc = 0;

@@ -105,6 +105,21 @@ int sess_probe_counters(struct sess_ctx *s, int with_types,
 			struct sess_counters *out, struct sess_err *err);
 void sess_counters_free(struct sess_counters *c);
 
+/* One command per live entry of the index reply m on the entry's meta
+ * key, pipelined: cmd KEY, or cmd KEY field when field is not NULL
+ * ("EXISTS", "HGET" ... "state"). m holds ids (now < 0: all live, the
+ * first n of them) or ids and their scores (WITHSCORES; now >= 0: those
+ * expiring after now, of the first n pairs). An entry that is no session
+ * id is skipped. Each reply in turn, but an error reply (the error, then),
+ * goes to each(r, arg, conn, err) (r borrowed; nonzero stops with err
+ * set). The replies still owed after an error are read and dropped. 0, or
+ * -1 with err set. */
+typedef int (*sess_probe_meta_fn)(const redisReply *r, void *arg, struct sess_conn *c,
+				  struct sess_err *err);
+int sess_probe_each_meta(struct sess_ctx *s, const redisReply *m, size_t n, long long now,
+			 const char *cmd, const char *field, sess_probe_meta_fn each, void *arg,
+			 struct sess_err *err);
+
 struct sess_probe_sessions {
 	long long active;    /* index entries not expired */
 	long long expiring;  /* of those, expiring within the window */

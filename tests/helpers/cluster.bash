@@ -2,8 +2,13 @@
 # three masters (and optionally one replica each), every node a
 # redis-server --cluster-enabled yes in its own temp dir on a port from
 # port_reserve (whose bus port, +10000, is free too), always stopped.
-# One cluster per test file: start it in setup_file, stop it in
-# teardown_file.
+# One cluster per test file: a cluster suite loads helpers/redis and
+# helpers/cluster at its top and runs
+#   setup_file() { cluster_suite_setup [--replicas]; }   cluster_start
+#   teardown_file() { cluster_suite_teardown; }  the cluster and every named
+#                      server stopped (after a failed start too)
+#   cluster_test_setup  in setup: the masters flushed, a slot-map cache
+#                      of the test's own (XDG_CACHE_HOME)
 #   cluster_start [--replicas]   three masters with the 16384 slots split
 #                      as redis-cli --cluster create splits them (with
 #                      --replicas: three more nodes, one replica each);
@@ -33,6 +38,8 @@
 #                      back with its nodes.conf, a replica after a failover)
 #   cluster_ids_on PORT N [PREFIX]   N session ids (PREFIX1, PREFIX2...)
 #                      whose slots master PORT serves
+#   master_with_replica SEED MASTERS...   the first of MASTERS that has a
+#                      replica (as node SEED sees it), or fails
 # Nodes time out after 2 s (cluster-node-timeout 2000) so a failover test
 # does not wait long.
 
@@ -106,6 +113,20 @@ cluster_start() {
 	CLUSTER_URL="redis://127.0.0.1:$p"
 	CLUSTER_NODES=$(echo "$CLUSTER_PORTS" | cut -d' ' -f1-3 | sed 's/\([0-9]*\)/127.0.0.1:\1/g; s/ /,/g')
 	export CLUSTER_URL CLUSTER_NODES CLUSTER_PORTS
+}
+
+cluster_suite_setup() {
+	cluster_start "$@"
+}
+
+cluster_suite_teardown() {
+	cluster_stop
+	redis_stop_named
+}
+
+cluster_test_setup() {
+	cluster_flushall
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
 }
 
 cluster_stop() {
@@ -236,4 +257,16 @@ cluster_ids_on() {
 			n=$((n + 1))
 		fi
 	done
+}
+
+master_with_replica() {
+	local seed=$1 k
+	shift
+	for k in "$@"; do
+		if [ -n "$(redis-cli -p "$seed" cluster replicas "$(redis-cli -p "$k" cluster myid)" 2>/dev/null)" ]; then
+			echo "$k"
+			return 0
+		fi
+	done
+	return 1
 }
