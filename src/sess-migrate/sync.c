@@ -104,7 +104,7 @@ static int pass(struct sync *s, long *changed)
 			rc = n ? sync_ids(s, ids, n, changed, 0) : 0;
 			for (i = 0; i < n; i++)
 				free(ids[i]);
-			if (rc || sync_beat(s, 0))
+			if (rc || (rc = sync_beat(s, 0)))
 				goto out;
 			rc = -1;
 		} while (strcmp(cursor, "0") != 0 && !cli_stop_signal());
