@@ -64,7 +64,7 @@ task_state() {
 	sk_bg "$BATS_TEST_TMPDIR/s3.out" "$BATS_TEST_TMPDIR/s3.err" sess-migrate sync --all --to "$dst/3" \
 		--interval 1 --task idle
 	PIDS="$PIDS $!"
-	t0=$(date +%s)
+	t0=$(date +%s%3N)
 	until_set 2 late lagAt
 	until_set 3 idle lagAt
 	for n in $(seq 1 300); do
@@ -110,7 +110,8 @@ task_state() {
 	run -0 sk sess-migrate tasks --to "$dst/1" --tsv
 	assert_equal "$(awk -F'\t' 'NR == 1 { for (c = 1; c <= NF; c++) if ($c == "state") col = c } NR == 2 { print $col }' <<<"$output")" stale
 	# the idle one has run past the bound and is running
-	[ $(($(date +%s) - t0)) -gt 10 ] || fail "the idle sync has not run past the bound"
+	# (started before t0: past the bound once 10.5 s have passed since)
+	while [ $(($(date +%s%3N) - t0)) -le 10500 ]; do sleep 0.1; done
 	kill -0 "${PIDS##* }" || fail "the idle sync is gone: $(cat "$BATS_TEST_TMPDIR/s3.err")"
 	run -0 sk sess-health --url "$dst/3" --format prometheus
 	assert_line 'sess_sync_running{task="idle"} 1'
