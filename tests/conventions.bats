@@ -147,15 +147,15 @@ setup() { load helpers/redis; common_setup; }
 	run -0 sk sess-migrate copy --all --to "$dst" --task tbl2
 	created=$(sk sess-migrate status tbl1 --to "$dst" | jq -r .created)
 	run -0 sk sess-migrate status tbl1 --to "$dst" --tsv
-	assert_line --index 0 "$(printf 'task\tkind\tstatus\tcreated\tcopied\treplaced\tskipped\tlag\tfrom\tto')"
-	assert_line --index 1 --regexp "^tbl1	copy	done	$created	1	0	0		.*	.*/5\$"
+	assert_line --index 0 "$(printf 'task\tkind\tstatus\tstate\tcreated\tcopied\treplaced\tskipped\tlag\tfrom\tto')"
+	assert_line --index 1 --regexp "^tbl1	copy	done		$created	1	0	0		.*	.*/5\$"
 	assert_equal "${#lines[@]}" 2
 	run -0 sk sess-migrate tasks --to "$dst" --tsv
 	assert_equal "$(echo "$output" | tail -n +2 | cut -f1 | tr '\n' ' ')" "tbl1 tbl2 "
-	assert_line --index 2 --regexp '^tbl2	copy	done	[0-9]{13}	0	0	1	'
+	assert_line --index 2 --regexp '^tbl2	copy	done		[0-9]{13}	0	0	1	'
 	want=$(TZ=UTC date -d "@$((created / 1000))" '+%Y-%m-%d %H:%M:%S')
 	TZ=UTC run -0 sk sess-migrate tasks --to "$dst" --table
-	assert_line --index 0 --regexp '^task +kind +status +created +copied +replaced +skipped +lag +from +to$'
+	assert_line --index 0 --regexp '^task +kind +status +state +created +copied +replaced +skipped +lag +from +to$'
 	assert_line --index 1 --regexp "^tbl1 +copy +done +$want +1 +0 +0 "
 	run -0 sk sess-migrate status tbl1 --to "$dst" --table --json
 	echo "$output" | jq -e '.task == "tbl1" and .copied == 1' >/dev/null || fail "--json did not win: $output"

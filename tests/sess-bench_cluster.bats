@@ -192,3 +192,53 @@ layout() {
 	assert_equal "$(jq -r '.memory.limitFrom' <<<"$cap")" total_system_memory
 	assert_equal "$(jq -r '.memory.limit' <<<"$cap")" "$sys"
 }
+
+@test "emit while slots move (800 resharded mid-run): the run goes on and exits 0, redirections counted; ops reported = the script calls the masters counted" {
+	local p from to started=0 n sum calls=0 redirs
+	set -- $(cluster_masters)
+	from=$(cluster_node_id "$1")
+	to=$(cluster_node_id "$2")
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-bench emit --duration 20 -c 6 -P 4 --sessions 300 --keep \
+		--interval 0 --json
+	bpid=$!
+	# the run's emits under way (300 creates first), then 800 slots moved
+	for n in $(seq 1 300); do
+		started=0
+		for p in $(cluster_masters); do started=$((started + $(scripts "$p"))); done
+		[ "$started" -gt 1000 ] && break
+		sleep 0.05
+	done
+	[ "$started" -gt 1000 ] || fail "the run did not start: $(cat "$BATS_TEST_TMPDIR/err")"
+	redis-cli --cluster reshard "127.0.0.1:$1" --cluster-from "$from" --cluster-to "$to" \
+		--cluster-slots 800 --cluster-yes --cluster-pipeline 10 >"$BATS_TEST_TMPDIR/reshard" 2>&1 ||
+		fail "reshard failed: $(tail -5 "$BATS_TEST_TMPDIR/reshard")"
+	kill -0 "$bpid" 2>/dev/null || fail "the run ended before the slots had moved: $(cat "$BATS_TEST_TMPDIR/err") $(cat "$BATS_TEST_TMPDIR/out")"
+	wait "$bpid" || fail "sess-bench exited $?: $(cat "$BATS_TEST_TMPDIR/err")"
+	cluster_ok 30
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	sum=$(summary)
+	# the masters answered redirections, and the run counted them (--keep:
+	# no cleanup after the run, whose routed UNLINKs could meet one too)
+	redirs=0
+	for p in $(cluster_masters); do
+		redirs=$((redirs + $(redis-cli -p "$p" info errorstats | tr -d '\r' |
+			sed -n 's/^errorstat_\(MOVED\|ASK\|TRYAGAIN\):count=\([0-9]*\).*/\2/p' | awk '{s+=$1} END {print s+0}')))
+	done
+	[ "$redirs" -gt 0 ] || fail "the run met no redirection: the reshard did not overlap it"
+	# no error: a redirected operation did not run, and another was sent
+	assert_equal "$(jq -r '.total.errors' <<<"$sum")" 0
+	# every emit reported is a script call a master counted (and the 300 creates of the setup)
+	for p in $(cluster_masters); do calls=$((calls + $(scripts "$p"))); done
+	assert_equal "$calls" "$(($(jq -r '.ops.emit.count' <<<"$sum") + 300))"
+	# each redirection the masters answered is counted
+	assert_equal "$(jq -r '.redirections | .moved + .ask + .tryAgain' <<<"$sum")" "$redirs"
+	assert_equal "$(nodes | jq -r '[.nodes[].redirected] | add')" "$redirs"
+	# the nodes line: each master's ops add up to the run's, the slots it serves now said
+	assert_equal "$(nodes | jq -r '[.nodes[].ops] | add')" "$(jq -r '.ops.emit.count' <<<"$sum")"
+	assert_equal "$(nodes | jq -r --arg n "127.0.0.1:$2" '.nodes[] | select(.node == $n) | .slotsGained')" 800
+	assert_equal "$(nodes | jq -r --arg n "127.0.0.1:$1" '.nodes[] | select(.node == $n) | .slotsLost')" 800
+	# (the slots back where they were, for what may run after)
+	redis-cli --cluster reshard "127.0.0.1:$1" --cluster-from "$to" --cluster-to "$from" \
+		--cluster-slots 800 --cluster-yes >/dev/null 2>&1 || fail "the reshard back failed"
+	cluster_ok 30
+}

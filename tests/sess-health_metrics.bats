@@ -298,7 +298,8 @@ promtool_clean() {
 	sctl emit s1 --actor a1 --type modified >/dev/null
 	rcli SET sess:#{all}:fence redis://new:6379 >/dev/null
 	rcli ZADD sess:migrate:tasks 1 doc >/dev/null
-	rcli HSET sess:migrate:doc kind sync status running lagAt 1 lagSeconds 0 lagPending 0 lagEvents 0 >/dev/null
+	rcli HSET sess:migrate:doc kind sync status running lagAt 1 lagSeconds 0 lagPending 0 lagEvents 0 \
+		beatAt 1 beatEvery 1000 >/dev/null
 	sk sess-health --format prometheus >"$BATS_TEST_TMPDIR/m.txt" || true
 	grep -q '^sess_sync_lag_seconds{' "$BATS_TEST_TMPDIR/m.txt" || fail "no sync metrics: $(cat "$BATS_TEST_TMPDIR/m.txt")"
 	grep -q '^sess_up 1' "$BATS_TEST_TMPDIR/m.txt" || fail "no scrape: $(cat "$BATS_TEST_TMPDIR/m.txt")"
@@ -392,7 +393,7 @@ EOF
 	# runs a real one)
 	rcli ZADD sess:migrate:tasks 1 dash >/dev/null
 	rcli HSET sess:migrate:dash kind sync status running lagAt "$(($(date +%s) * 1000))" lagSeconds 0.5 \
-		lagPending 1 lagEvents 2 lagEstimate 0 >/dev/null
+		lagPending 1 lagEvents 2 lagEstimate 0 beatAt "$(($(date +%s) * 1000))" beatEvery 5000 >/dev/null
 	start_serve
 	curl -sf --max-time 30 "$BASE/metrics" >"$BATS_TEST_TMPDIR/m.txt" || fail "no scrape"
 	promtool_clean "$BATS_TEST_TMPDIR/m.txt"

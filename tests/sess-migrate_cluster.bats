@@ -224,6 +224,20 @@ evals() {
 	[ "$(jq -r .id "$BATS_TEST_TMPDIR/exp" | sort -u | wc -l)" -eq 40 ] || fail "export: $(wc -l <"$BATS_TEST_TMPDIR/exp") lines"
 }
 
+@test "the progress meter on a cluster source has a total (the index's entries summed over the masters): copy, verify, export" {
+	local cmd
+	make_sessions "$C1_URL" 40 m
+	spread "$C1_PORTS" m
+	# (--batch 10: the meter is drawn before the end; script(1) gives a terminal)
+	for cmd in "copy --all --batch 10 --from $C1_URL --to $SOLO --task meter" \
+		"verify --all --batch 10 --from $C1_URL --to $SOLO" "export --all --batch 10 --from $C1_URL"; do
+		HOME="$BATS_FILE_TMPDIR" SESSKIT_CONFIG= \
+			script -qec "$SESSKIT_BUILDDIR/sess-migrate $cmd" "$BATS_TEST_TMPDIR/tty" >/dev/null || true
+		grep -aqE $'\r\e\\[K[a-z]+  [0-9,]+/40 +[0-9]+% \\[' "$BATS_TEST_TMPDIR/tty" ||
+			fail "sess-migrate $cmd: no meter with the total 40: $(cat -v "$BATS_TEST_TMPDIR/tty" | head -c 600)"
+	done
+}
+
 @test "cluster to cluster: verify exact, list and stats the truth, companions in their slots" {
 	make_sessions "$C1_URL" 40 x
 	spread "$C1_PORTS" x

@@ -76,7 +76,12 @@ struct sb_scn {
 	int per_slot;                /* a cluster: each session's companions are its slot's */
 	struct sb_node *nodes;       /* a cluster: its masters (nodes.c), else NULL */
 	int nnodes;
-	short *slot_master;          /* a cluster: slot -> index into nodes (owned) */
+	short *slot_master;          /* a cluster: slot -> index into nodes (owned),
+				      * -1 a master not in nodes; corrected by
+				      * each MOVED mid-run (atomic stores) */
+	short *slot_master0;         /* the map at the start (owned) */
+	short *id_slot;              /* each session's slot (owned) */
+	int moved;                   /* a MOVED was heard: slots moved (atomic) */
 	int scripts;                 /* enum sess_script_mode the setup chose (the clients' too) */
 };
 
@@ -112,6 +117,10 @@ struct sb_stats {
 	uint64_t errors[SB_NOPS];
 	struct { char kind[SESS_ERR_KIND_MAX]; uint64_t n; } kinds[SB_KINDS];
 	int nkinds;
+	/* operations a master redirected (a cluster's slots moving mid-run:
+	 * MOVED, ASK, TRYAGAIN): not run there, neither ok nor errors, and
+	 * not counted towards --requests (nodes.c) */
+	uint64_t moved, ask, tryagain;
 	uint64_t done;                   /* every op completed, warmup too: the
 					  * per-master stats' (engine.c), which
 					  * their server time is divided by */
@@ -259,6 +268,18 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 int sb_nodes_sent(const struct sb_scn *s, const struct sb_result *r, const struct sb_info *before,
 		  const struct sb_info *after, int i, double *calls, double *usec);
 void sb_nodes_free(struct sb_scn *s);
+/* An error reply of a cluster's master: 1 MOVED (s->slot_master then
+ * maps its slot to the master it names, -1 when that is no master of
+ * the run's), 2 ASK, 3 TRYAGAIN; 0 another error. Thread-safe. */
+int sb_nodes_redirected(struct sb_scn *s, const char *msg);
+/* A session of client c's master now (slots may have moved: then a
+ * session is drawn among all until one is on it); an index into ids. */
+long sb_nodes_pick(const struct sb_scn *s, struct sb_client *c);
+/* After a run that heard MOVED: the slot map read again from the cluster
+ * (conn, the setup's cluster conn), so the nodes line's slotsGained and
+ * slotsLost are the moves made, not only those the run met. Best effort:
+ * a map that cannot be read leaves what the MOVED replies said. */
+void sb_nodes_remap(struct sb_scn *s, struct sess_conn *conn);
 /* UNLINK the keys of a SCAN page on a cluster conn c: one command a key,
  * pipelined (they live in many slots); *deleted counts them. */
 int sb_nodes_unlink(struct sess_conn *c, const redisReply *page, long *deleted,

@@ -193,6 +193,7 @@ static int cmd_scenario(struct cli_app *a, void *opts_v, int argc, char **argv)
 	}
 	if (o->interval && isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
+	sb_nodes_remap(&scn, &a->conn); /* slots moved mid-run: where they are now */
 	if (have_server && (sb_info_snap(&a->conn, &iafter, &a->err) ||
 			    sb_info_delta(&ibefore, &iafter, &delta))) {
 		if (!a->err.cls)

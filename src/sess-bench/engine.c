@@ -84,6 +84,9 @@ void sb_stats_merge(struct sb_stats *dst, const struct sb_stats *src)
 		dst->errors[i] += src->errors[i];
 	}
 	dst->done += src->done;
+	dst->moved += src->moved;
+	dst->ask += src->ask;
+	dst->tryagain += src->tryagain;
 	for (k = 0; k < src->nkinds; k++) {
 		for (i = 0; i < dst->nkinds; i++)
 			if (!strcmp(dst->kinds[i].kind, src->kinds[k].kind))
@@ -109,6 +112,7 @@ struct flight {
 	uint64_t t0;     /* intended (open loop) or actual send time */
 	int op, left;    /* replies still owed */
 	int measured;    /* sent after the warmup */
+	int redirect;    /* a cluster's master redirected it (sb_nodes_redirected) */
 	char kind[SESS_ERR_KIND_MAX]; /* its first error, "" = none */
 };
 
@@ -158,8 +162,37 @@ struct run {
 	int nw;
 };
 
+/* A redirected operation (slots moving): not run by the master it was
+ * sent to, so neither a success nor an error, and not an operation the
+ * servers' figures saw; counted as a redirection of its kind, and a
+ * measured one is sent again (another session: --requests still
+ * counts what ran). */
+static void op_redirected(struct worker *w, struct conn *c, struct flight *f)
+{
+	struct sb_stats *n = w->nodes ? &w->nodes[c->cl.node] : NULL;
+
+	if (f->measured && c->quota >= 0)
+		c->quota++;
+	if (!f->measured)
+		return;
+	pthread_mutex_lock(&w->mu);
+	if (f->redirect == 1)
+		w->total->moved++;
+	else if (f->redirect == 2)
+		w->total->ask++;
+	else
+		w->total->tryagain++;
+	pthread_mutex_unlock(&w->mu);
+	if (n)
+		*(f->redirect == 1 ? &n->moved : f->redirect == 2 ? &n->ask : &n->tryagain) += 1;
+}
+
 static void op_done(struct worker *w, struct conn *c, struct flight *f, uint64_t now)
 {
+	if (f->redirect) {
+		op_redirected(w, c, f);
+		return;
+	}
 	w->all_ops++;
 	if (w->nodes)
 		w->nodes[c->cl.node].done++;
@@ -190,9 +223,12 @@ static void on_reply(struct worker *w, struct conn *c, redisReply *r, uint64_t n
 	struct flight *f = &c->q[c->head];
 	struct sess_err err;
 
-	if (!f->kind[0]) {
+	if (!f->kind[0] && !f->redirect) {
 		sess_err_clear(&err);
-		if (r->type == REDIS_REPLY_ERROR) {
+		if (r->type == REDIS_REPLY_ERROR && run->s->nnodes &&
+		    (f->redirect = sb_nodes_redirected(run->s, r->str))) {
+			/* slots moving: counted apart (op_redirected) */
+		} else if (r->type == REDIS_REPLY_ERROR) {
 			if (run->cfg->sentinels[0] && !strncmp(r->str, "READONLY", 8))
 				c->stale = 1; /* demoted: the new primary is asked for */
 			sess_script_error(&c->sc, r, &err);
@@ -243,6 +279,7 @@ static int fill(struct worker *w, struct conn *c, uint64_t now, int stopping, ui
 		f->op = op;
 		f->left = nrep;
 		f->kind[0] = '\0';
+		f->redirect = 0;
 		f->measured = t0 >= run->t_measure;
 		if (f->measured && c->quota > 0)
 			c->quota--;

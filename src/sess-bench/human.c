@@ -96,6 +96,11 @@ int sb_human_summary(struct cli_out *out, const struct sb_scn *s, const struct s
 		if (put(out, "%s %s: %llu\n", i ? "      " : "errors", r->total.kinds[i].kind,
 			(unsigned long long)r->total.kinds[i].n))
 			return 1;
+	if (r->total.moved + r->total.ask + r->total.tryagain &&
+	    put(out, "redirected (slots moving): MOVED %llu, ASK %llu, TRYAGAIN %llu (not run, not counted above)\n",
+		(unsigned long long)r->total.moved, (unsigned long long)r->total.ask,
+		(unsigned long long)r->total.tryagain))
+		return 1;
 	if ((r->failovers || r->reconnects) &&
 	    put(out, "failovers %d, connections opened again %ld\n", r->failovers, r->reconnects))
 		return 1;

@@ -19,6 +19,20 @@
  *   the page, the run's 50 newest sessions, that live on it), built
  *   once; a user's list costs the M parts;
  * - mixed: its mix per master, list as above.
+ *
+ * Slots moving mid-run (a reshard under load): a master answers an
+ * operation on a slot it no longer serves with MOVED (the slot is gone),
+ * ASK (it is being migrated and the session's keys have left) or
+ * TRYAGAIN (its keys are split between the two masters). The operation
+ * did not run: it is counted as a redirection of its kind (the summary's
+ * "redirections", each master's on the nodes line), not as an error, and
+ * the client sends another. Each MOVED corrects the run's slot map (the
+ * slot's master is the one MOVED names), and from the first one on a
+ * client draws its sessions among all of the run's until one is on its
+ * master now: so a client stays bound to its master and goes on with the
+ * sessions that master serves now, those that arrived included, and the
+ * nodes line says how many slots each master gained and lost. A list's
+ * parts are built once: after its slots moved, a list is redirected.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,15 +64,85 @@ static int slot_of_id(const char *id)
 	return sess_slot_of_key(key, (size_t)n);
 }
 
+static int master_at(const struct sb_scn *s, int slot)
+{
+	return __atomic_load_n(&s->slot_master[slot], __ATOMIC_RELAXED);
+}
+
 void sb_nodes_create_id(const struct sb_scn *s, const struct sb_client *c, long i, char *id,
 			size_t sz)
 {
 	int k;
 
 	snprintf(id, sz, "c%d-%ld-%ld", c->index, c->made, i);
-	/* about M tries; every master serves a slot, so one is found */
-	for (k = 1; s->slot_master[slot_of_id(id)] != c->node; k++)
+	/* about M tries while every master serves a slot; one whose slots
+	 * all moved away gets its id redirected */
+	for (k = 1; master_at(s, slot_of_id(id)) != c->node && k < 100000; k++)
 		snprintf(id, sz, "c%d-%ld-%ld-%d", c->index, c->made, i, k);
+}
+
+int sb_nodes_redirected(struct sb_scn *s, const char *msg)
+{
+	struct sess_endpoint ep;
+	const char *sp, *colon;
+	long slot;
+	char *end;
+	int m;
+
+	if (!strncmp(msg, "ASK ", 4))
+		return 2;
+	if (!strncmp(msg, "TRYAGAIN", 8))
+		return 3;
+	if (strncmp(msg, "MOVED ", 6))
+		return 0;
+	/* MOVED SLOT HOST:PORT (the host may be an IPv6 address: the last
+	 * colon ends it; empty: the node that answered, unknown here) */
+	slot = strtol(msg + 6, &end, 10);
+	if (end == msg + 6 || *end != ' ' || slot < 0 || slot >= SESS_SLOTS)
+		return 1;
+	sp = end + 1;
+	colon = strrchr(sp, ':');
+	memset(&ep, 0, sizeof ep);
+	if (colon && (size_t)(colon - sp) < sizeof ep.host) {
+		memcpy(ep.host, sp, (size_t)(colon - sp));
+		ep.port = atoi(colon + 1);
+		m = master_of(s, &ep);
+		__atomic_store_n(&s->slot_master[slot], (short)m, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->moved, 1, __ATOMIC_RELAXED);
+	}
+	return 1;
+}
+
+void sb_nodes_remap(struct sb_scn *s, struct sess_conn *conn)
+{
+	struct sess_err e;
+	int slot;
+
+	if (!s->nnodes || !__atomic_load_n(&s->moved, __ATOMIC_RELAXED) || !conn->cl ||
+	    sess_cluster_refresh(conn, &e))
+		return;
+	for (slot = 0; slot < SESS_SLOTS; slot++) {
+		int node = sess_cluster_slot_node(conn, slot);
+		s->slot_master[slot] = (short)(node < 0 ? -1 : master_of(s, &conn->cl->nodes[node].ep));
+	}
+}
+
+long sb_nodes_pick(const struct sb_scn *s, struct sb_client *c)
+{
+	const struct sb_node *n = &s->nodes[c->node];
+	long k, j;
+
+	if (!__atomic_load_n(&s->moved, __ATOMIC_RELAXED))
+		return n->sess[sb_rand(&c->rng) % (uint64_t)n->nsess];
+	/* about M tries while its master serves a share of the sessions */
+	for (k = 0; k < 64L * s->nnodes; k++) {
+		j = (long)(sb_rand(&c->rng) % (uint64_t)s->o->sessions);
+		if (master_at(s, s->id_slot[j]) == c->node)
+			return j;
+	}
+	/* its master serves none of them now: one of those it had (the
+	 * operation is redirected and counted) */
+	return n->sess[sb_rand(&c->rng) % (uint64_t)n->nsess];
 }
 
 /* Append the command argv to n's list part. -1 out of memory. */
@@ -159,7 +243,9 @@ int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *er
 	if ((m = sess_cluster_masters(conn, err)) < 0 || sess_script_prepare(conn, err))
 		return -1;
 	if (!(s->nodes = calloc((size_t)m, sizeof *s->nodes)) ||
-	    !(s->slot_master = malloc(SESS_SLOTS * sizeof *s->slot_master)))
+	    !(s->slot_master = malloc(SESS_SLOTS * sizeof *s->slot_master)) ||
+	    !(s->slot_master0 = malloc(SESS_SLOTS * sizeof *s->slot_master0)) ||
+	    !(s->id_slot = malloc((size_t)s->o->sessions * sizeof *s->id_slot)))
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 	s->nnodes = m;
 	for (i = 0; i < m; i++) {
@@ -179,8 +265,9 @@ int sb_nodes_setup(struct sb_scn *s, struct sess_conn *conn, struct sess_err *er
 					    slot);
 		s->slot_master[slot] = (short)k;
 	}
+	memcpy(s->slot_master0, s->slot_master, SESS_SLOTS * sizeof *s->slot_master);
 	for (j = 0; !create && j < s->o->sessions; j++) {
-		int k = s->slot_master[slot_of_id(s->ids[j])];
+		int k = s->slot_master[s->id_slot[j] = (short)slot_of_id(s->ids[j])];
 		s->nodes[k].sess[s->nodes[k].nsess++] = j;
 	}
 	/* create makes its own sessions, on every master */
@@ -280,6 +367,19 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 					(double)(s->o->clients / s->nnodes + (i < s->o->clients % s->nnodes)));
 		cJSON_AddNumberToObject(n, "ops", (double)ops);
 		cJSON_AddNumberToObject(n, "errors", (double)errors);
+		/* slots moving mid-run: what it redirected, the slots it serves
+		 * now that it did not at the start and those it no longer does */
+		cJSON_AddNumberToObject(n, "redirected", (double)(st->moved + st->ask + st->tryagain));
+		{
+			int slot, gained = 0, lost = 0;
+			for (slot = 0; slot < SESS_SLOTS; slot++) {
+				int now = master_at(s, slot), was = s->slot_master0[slot];
+				gained += now == i && was != i;
+				lost += was == i && now != i;
+			}
+			cJSON_AddNumberToObject(n, "slotsGained", gained);
+			cJSON_AddNumberToObject(n, "slotsLost", lost);
+		}
 		cJSON_AddNumberToObject(n, "opsPerSec", r->elapsed_s > 0 ? (double)ops / r->elapsed_s : 0);
 		lat = cJSON_AddObjectToObject(n, "latencyMs");
 		cJSON_AddNumberToObject(lat, "p50", ms(sess_hist_percentile(&all, 50)));
@@ -353,7 +453,9 @@ void sb_nodes_free(struct sb_scn *s)
 	}
 	free(s->nodes);
 	free(s->slot_master);
-	s->slot_master = NULL;
+	free(s->slot_master0);
+	free(s->id_slot);
+	s->slot_master = s->slot_master0 = s->id_slot = NULL;
 	s->nodes = NULL;
 	s->nnodes = 0;
 }

@@ -157,6 +157,14 @@ cJSON *sb_summary_json(const struct sb_scn *s, const struct sb_result *r, const 
 	for (i = 0; i < r->total.nkinds; i++)
 		cJSON_AddNumberToObject(errs, r->total.kinds[i].kind, (double)r->total.kinds[i].n);
 	cJSON_AddBoolToObject(j, "interrupted", r->interrupted);
+	if (s->nnodes) {
+		/* a cluster's slots moving mid-run: operations its masters
+		 * redirected, not run (neither in ops nor in errors: nodes.c) */
+		cJSON *rd = cJSON_AddObjectToObject(j, "redirections");
+		cJSON_AddNumberToObject(rd, "moved", (double)r->total.moved);
+		cJSON_AddNumberToObject(rd, "ask", (double)r->total.ask);
+		cJSON_AddNumberToObject(rd, "tryAgain", (double)r->total.tryagain);
+	}
 	if (r->failovers || r->reconnects) {
 		/* through Sentinel: the primary moved mid-run and the run went
 		 * on there; the operations in flight are errors "failover" */

@@ -237,10 +237,8 @@ void sb_client_init(struct sb_client *c, const struct sb_scn *s, int thread, int
 
 static int pick_session(const struct sb_scn *s, struct sb_client *c)
 {
-	if (s->nnodes) { /* a cluster: a session of the client's master */
-		const struct sb_node *n = &s->nodes[c->node];
-		return (int)n->sess[sb_rand(&c->rng) % (uint64_t)n->nsess];
-	}
+	if (s->nnodes) /* a cluster: a session of the client's master */
+		return (int)sb_nodes_pick(s, c);
 	return (int)(sb_rand(&c->rng) % (uint64_t)s->o->sessions);
 }
 

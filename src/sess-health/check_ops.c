@@ -18,6 +18,7 @@
 #include "core/base/schema.h"
 #include "core/model/ids.h"
 #include "core/model/keys.h"
+#include "core/model/syncbeat.h"
 #include "core/redis/pipe.h"
 #include "core/session/tags.h"
 #include "sess-health/check.h"
@@ -195,11 +196,13 @@ static const char *str_at(const redisReply *r, size_t i)
 	return i < r->elements && r->element[i]->type == REDIS_REPLY_STRING ? r->element[i]->str : "";
 }
 
-/* One task's hash fields (an HMGET reply: kind, status, then the lag's). */
-static void sync_task(struct run *r, const char *name, const redisReply *h, cJSON *tasks)
+/* One task's hash fields (an HMGET reply: kind, status, the lag's, then
+ * the heartbeat's). */
+static void sync_task(struct run *r, const char *name, const redisReply *h, cJSON *tasks, long long now)
 {
-	const char *kind = str_at(h, 0), *status = str_at(h, 1);
+	const char *kind = str_at(h, 0), *status = str_at(h, 1), *state;
 	double at = num_at(h, 2), secs = num_at(h, 3), pending = num_at(h, 4), events = num_at(h, 5);
+	double beat = num_at(h, 6), every = num_at(h, 7);
 	char label[400];
 	cJSON *o;
 
@@ -209,13 +212,27 @@ static void sync_task(struct run *r, const char *name, const redisReply *h, cJSO
 	if (strcmp(kind, "sync") ||
 	    (strcmp(status, "running") && strcmp(status, "interrupted") && strcmp(status, "failed")))
 		return;
+	/* marked running: alive while its heartbeat is within the bound; a
+	 * killed one (nothing left to change its status) is stale, and a
+	 * hash from before the heartbeat is unknown (taken as running, as
+	 * its status says) */
+	state = sess_sync_state(status, beat, every, now);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "task", name);
 	cJSON_AddStringToObject(o, "status", status);
+	cJSON_AddStringToObject(o, "state", state);
 	health_prom_label(label, sizeof label, "task", name);
 	check_prom(r, "sess_sync_running", "gauge",
-		   "1 for a sess-migrate sync task on this target marked running, 0 for one stopped or failed before its cutover.",
-		   label, !strcmp(status, "running"));
+		   "1 for a sess-migrate sync task on this target running (marked running, its heartbeat within 3 x its interval, at least 10 s), 0 for one stopped, failed or stale (killed) before its cutover.",
+		   label, !strcmp(state, "running") || !strcmp(state, "unknown"));
+	if (!isnan(beat)) {
+		check_prom(r, "sess_sync_heartbeat_timestamp_seconds", "gauge",
+			   "When the sync last wrote its heartbeat (unix time; at least every --interval while it runs).",
+			   label, beat / 1000);
+		cJSON_AddNumberToObject(o, "heartbeatAt", beat);
+		cJSON_AddNumberToObject(o, "heartbeatAge", (double)(now - (long long)beat) / 1000.0);
+		cJSON_AddNumberToObject(o, "staleAfter", (double)sess_sync_beat_bound(every) / 1000.0);
+	}
 	if (!isnan(at)) { /* no lag line yet: the snapshot pass is on */
 		check_prom(r, "sess_sync_lag_seconds", "gauge",
 			   "How far the target was behind the source at the sync's last lag line (the oldest pending change's age).",
@@ -233,7 +250,14 @@ static void sync_task(struct run *r, const char *name, const redisReply *h, cJSO
 		cJSON_AddNumberToObject(o, "pending", isnan(pending) ? 0 : pending);
 		cJSON_AddNumberToObject(o, "eventsBehind", isnan(events) ? 0 : events);
 		cJSON_AddNumberToObject(o, "at", at);
+		/* the last numbers of a sync that is gone: not the lag now */
+		if (!strcmp(state, "stale"))
+			cJSON_AddBoolToObject(o, "lagStale", 1);
 	}
+	if (!strcmp(state, "stale"))
+		cJSON_AddStringToObject(o, "note", "marked running but its heartbeat is older than staleAfter: the sync was killed, hangs or cannot reach this server; 'sess-migrate resume' continues it");
+	else if (!strcmp(state, "unknown"))
+		cJSON_AddStringToObject(o, "note", "no heartbeat (written by a sess-migrate from before it): whether it runs is not known");
 	cJSON_AddItemToArray(tasks, o);
 }
 
@@ -244,6 +268,7 @@ void check_sync(struct run *r, struct sess_ctx *ctx)
 	struct sess_err e;
 	redisReply *names, *h;
 	cJSON *tasks = cJSON_CreateArray();
+	long long now = sess_now_ms();
 	size_t i;
 
 	memset(&e, 0, sizeof e);
@@ -261,7 +286,8 @@ void check_sync(struct run *r, struct sess_ctx *ctx)
 		sess_key_migrate(key, ctx->cfg->prefix, n, NULL);
 		if (sess_pipe_cmdf(&p, (long)i, &e, "HMGET %s kind status " SESS_MTASK_F_LAG_AT " "
 				   SESS_MTASK_F_LAG_SECONDS " " SESS_MTASK_F_LAG_PENDING " "
-				   SESS_MTASK_F_LAG_EVENTS, key))
+				   SESS_MTASK_F_LAG_EVENTS " " SESS_MTASK_F_BEAT_AT " "
+				   SESS_MTASK_F_BEAT_EVERY, key))
 			goto fail;
 	}
 	while (sess_pipe_pending(&p)) {
@@ -269,7 +295,7 @@ void check_sync(struct run *r, struct sess_ctx *ctx)
 		if (sess_pipe_next(&p, &h, &t, &e))
 			goto fail;
 		if (h->type == REDIS_REPLY_ARRAY)
-			sync_task(r, names->element[t]->str, h, tasks);
+			sync_task(r, names->element[t]->str, h, tasks, now);
 		freeReplyObject(h);
 	}
 	sess_pipe_free(&p);

@@ -18,8 +18,10 @@ static int cmd_status(struct cli_app *a, void *opts, int argc, char **argv)
 	if (sess_mtask_init(&t, dst.cfg.prefix, argv[0], &a->err) ||
 	    sess_mtask_load(&dst.conn, &t, &j, &a->err))
 		rc = cli_app_fail(a);
-	else
+	else {
+		sess_mtask_add_state(j, sess_now_ms());
 		cli_print(a, j);
+	}
 	mig_close_side(&dst);
 	return rc;
 }

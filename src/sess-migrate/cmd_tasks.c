@@ -29,6 +29,7 @@ static int cmd_tasks(struct cli_app *a, void *opts, int argc, char **argv)
 		if (sess_mtask_init(&t, dst.cfg.prefix, r->element[i]->str, &e) ||
 		    sess_mtask_load(&dst.conn, &t, &j, &e))
 			continue;
+		sess_mtask_add_state(j, sess_now_ms());
 		cli_print(a, j);
 	}
 	freeReplyObject(r);

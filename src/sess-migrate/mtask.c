@@ -1,5 +1,6 @@
 #include "sess-migrate/mtask.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "core/model/ids.h"
 #include "core/model/slot.h"
+#include "core/model/syncbeat.h"
 #include "core/redis/pipe.h"
 
 int sess_mtask_init(struct sess_mtask *t, const char *prefix, const char *name,
@@ -210,6 +212,32 @@ int sess_mtask_load(struct sess_conn *c, const struct sess_mtask *t,
 	freeReplyObject(r);
 	*out = o;
 	return 0;
+}
+
+static double num_of(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+void sess_mtask_add_state(cJSON *o, long long now_ms)
+{
+	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "kind"));
+	const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "status"));
+	double beat = num_of(o, SESS_MTASK_F_BEAT_AT), every = num_of(o, SESS_MTASK_F_BEAT_EVERY);
+	const char *state;
+
+	if (!kind || strcmp(kind, "sync"))
+		return;
+	state = sess_sync_state(status, beat, every, now_ms);
+	cJSON_AddStringToObject(o, "state", state);
+	if (!isnan(beat)) {
+		cJSON_AddNumberToObject(o, "heartbeatAge", (double)(now_ms - (long long)beat) / 1000.0);
+		cJSON_AddNumberToObject(o, "staleAfter", (double)sess_sync_beat_bound(every) / 1000.0);
+	}
+	if (!strcmp(state, "stale") && cJSON_GetObjectItemCaseSensitive(o, SESS_MTASK_F_LAG_AT))
+		cJSON_AddBoolToObject(o, "lagStale", 1);
 }
 
 int sess_mtask_set(struct sess_conn *c, const struct sess_mtask *t,

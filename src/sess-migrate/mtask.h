@@ -64,6 +64,13 @@ int sess_mtask_create(struct sess_conn *c, const struct sess_mtask *t,
 int sess_mtask_load(struct sess_conn *c, const struct sess_mtask *t,
 		    cJSON **out, struct sess_err *err);
 
+/* A sync task's state (core/model/syncbeat.h) added to a loaded task o:
+ * "state" (its status, or running/stale/unknown by its heartbeat),
+ * "heartbeatAge" and "staleAfter" (seconds) when it has a heartbeat, and
+ * "lagStale": true when a stale one has lag numbers (its last, not the
+ * lag now). Nothing for a task of another kind. */
+void sess_mtask_add_state(cJSON *o, long long now_ms);
+
 int sess_mtask_set(struct sess_conn *c, const struct sess_mtask *t,
 		   const char *field, const char *value, struct sess_err *err);
 int sess_mtask_add(struct sess_conn *c, const struct sess_mtask *t,

@@ -32,7 +32,7 @@
 
 /* Each command's defaults: static const struct mig_opts defaults = MIG_DEFAULTS; */
 /* status and tasks on a terminal (or --table/--tsv): a task's row */
-#define MIG_TASK_TABLE "task kind status created@ copied replaced skipped lagSeconds:lag from to"
+#define MIG_TASK_TABLE "task kind status state created@ copied replaced skipped lagSeconds:lag from to"
 #define MIG_DEFAULTS {.ttl_tol = 2000, .min_ttl = 1, .interval = 5, .reconcile = 60}
 
 #endif

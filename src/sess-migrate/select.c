@@ -16,6 +16,7 @@
 #include "core/model/when.h"
 #include "core/base/schema.h"
 #include "core/session/tags.h"
+#include "core/session/view.h"
 
 int mig_parse_since(const char *s, long long *out, struct sess_err *err)
 {
@@ -304,18 +305,28 @@ int mig_sel_keep(const struct mig_sel *sel, const struct sess_snap *s)
 long mig_sel_total(struct mig_sel *sel, struct sess_conn *c)
 {
 	redisReply *r;
-	char idx[SESS_KEY_MAX];
 	long n = 0;
 
+	if (sel->kind == SEL_INDEX) {
+		/* the index's entries from the floor on: the one tag's on a
+		 * standalone server, summed over the tags in use (on every
+		 * master) on a cluster; refused or failed, no total */
+		struct sess_config cfg;
+		struct sess_ctx ctx;
+		struct sess_err e;
+		memset(&cfg, 0, sizeof cfg);
+		snprintf(cfg.prefix, sizeof cfg.prefix, "%s", sel->prefix);
+		ctx.conn = c;
+		ctx.cfg = &cfg;
+		ctx.progress = NULL;
+		ctx.progress_arg = NULL;
+		if (sess_index_count(&ctx, sel->since >= 0 ? sel->since + sel->floor_add : 0, &n, &e))
+			return 0;
+		return n;
+	}
 	if (sel->kind == SEL_PLAN)
 		r = sess_conn_cmdf(c, NULL, "LLEN %s", sel->plan_key);
-	else if (sel->kind == SEL_INDEX && c->cl)
-		return 0; /* a cluster: one count per slot is not worth it */
-	else if (sel->kind == SEL_INDEX) {
-		sess_key_index(idx, sel->prefix, SESS_S_TAG_ONE);
-		r = sess_conn_cmdf(c, NULL, "ZCOUNT %s %lld +inf", idx,
-				   sel->since >= 0 ? sel->since + sel->floor_add : 0);
-	} else
+	else
 		r = sess_conn_cmdf(c, NULL, "DBSIZE");
 	if (r && r->type == REDIS_REPLY_INTEGER)
 		n = (long)r->integer;

@@ -34,6 +34,7 @@
 #include "sess-migrate/fence.h"
 #include "sess-migrate/cluster_side.h"
 #include "core/model/ids.h"
+#include "core/model/syncbeat.h"
 
 /* ---- passes and lag ---- */
 
@@ -70,6 +71,8 @@ static int pass(struct sync *s, long *changed)
 			goto out;
 		rc = -1;
 		mig_meter_tick(&s->run.meter, "syncing", n);
+		if (sync_beat(s, 0))
+			goto out;
 	}
 	/* deletions no notification announced: the task's own sessions (on
 	 * a cluster target, each slot's marks) */
@@ -101,7 +104,7 @@ static int pass(struct sync *s, long *changed)
 			rc = n ? sync_ids(s, ids, n, changed, 0) : 0;
 			for (i = 0; i < n; i++)
 				free(ids[i]);
-			if (rc)
+			if (rc || (rc = sync_beat(s, 0)))
 				goto out;
 			rc = -1;
 		} while (strcmp(cursor, "0") != 0 && !cli_stop_signal());
@@ -115,11 +118,29 @@ out:
 	return rc;
 }
 
+int sync_beat(struct sync *s, int force)
+{
+	long long now = sess_now_ms();
+	redisReply *r;
+
+	if (!force && now - s->last_beat < s->every / 2)
+		return 0;
+	r = sess_conn_cmdf(&s->run.dst->conn, &s->err,
+			   "HSET %s " SESS_MTASK_F_BEAT_AT " %lld " SESS_MTASK_F_BEAT_EVERY " %ld",
+			   s->run.task.key, now, s->every);
+	if (!r)
+		return -1;
+	freeReplyObject(r);
+	s->last_beat = now;
+	return 0;
+}
+
 /* The lag into the task's hash (keys.h, SESS_MTASK_F_LAG_*), where
- * sess-health reads it: one HSET on the target. */
+ * sess-health reads it, with the heartbeat: one HSET on the target. */
 static int keep_lag(struct sync *s, double secs, long long behind, int estimate)
 {
 	char sec[32];
+	long long now = sess_now_ms();
 	redisReply *r;
 
 	/* (hiredis formats integers only: the seconds as text) */
@@ -127,11 +148,13 @@ static int keep_lag(struct sync *s, double secs, long long behind, int estimate)
 	r = sess_conn_cmdf(&s->run.dst->conn, &s->err,
 			   "HSET %s " SESS_MTASK_F_LAG_AT " %lld " SESS_MTASK_F_LAG_SECONDS " %s "
 			   SESS_MTASK_F_LAG_PENDING " %lld " SESS_MTASK_F_LAG_EVENTS " %lld "
-			   SESS_MTASK_F_LAG_ESTIMATE " %d",
-			   s->run.task.key, sess_now_ms(), sec, (long long)s->dirty.n, behind, estimate);
+			   SESS_MTASK_F_LAG_ESTIMATE " %d " SESS_MTASK_F_BEAT_AT " %lld "
+			   SESS_MTASK_F_BEAT_EVERY " %ld",
+			   s->run.task.key, now, sec, (long long)s->dirty.n, behind, estimate, now, s->every);
 	if (!r)
 		return -1;
 	freeReplyObject(r);
+	s->last_beat = now;
 	return 0;
 }
 
@@ -243,6 +266,8 @@ static int drain(struct sync *s, long max_ms)
 			break;
 		if (!rc)
 			rc = sync_listen(s, 0);
+		if (!rc)
+			rc = sync_beat(s, 0);
 	}
 	free(ids);
 	return rc;
@@ -292,6 +317,7 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 	long changed = 0;
 
 	memset(&s, 0, sizeof s);
+	s.every = interval;
 	s.a = a;
 	s.o = o;
 	s.phase = "snapshot";
@@ -346,6 +372,12 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 				goto out;
 		}
 	}
+	/* alive from the start (the snapshot pass beats as it goes) */
+	if (sync_beat(&s, 1)) {
+		a->err = s.err;
+		rc = cli_app_fail(a);
+		goto out;
+	}
 	if (o->ids && load_plan(&s)) {
 		a->err = s.err;
 		rc = cli_app_fail(a);
@@ -391,7 +423,7 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 				     switched == 3 ? "source and the target" : switched == 2 ? "target" : "source");
 			goto retry_or_fail;
 		}
-		if (sync_listen(&s, s.dirty.n ? 0 : 200) || drain(&s, interval))
+		if (sync_listen(&s, s.dirty.n ? 0 : 200) || drain(&s, interval) || sync_beat(&s, 0))
 			goto retry_or_fail;
 		now = sess_now_ms();
 		if (now - s.last_pass >= every && pass(&s, NULL))

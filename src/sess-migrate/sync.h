@@ -33,11 +33,20 @@ struct sync {
 	int use_plan;
 	long appended, removed, equal, events;
 	long long last_lag, last_pass;
+	long long last_beat;     /* when the heartbeat was last written */
+	long every;              /* --interval, ms: the heartbeat's period */
 	const char *phase;
 	cJSON *pending;          /* a step's lines, printed once it holds */
 	struct sess_switch sw_src, sw_dst; /* +switch-master of each side */
 	struct sess_err err;     /* the failure that stopped a step */
 };
+
+/* ---- sync.c ---- */
+
+/* The heartbeat (core/model/syncbeat.h) into the task's hash when half an
+ * interval has passed since the last one (force: now), so that it is
+ * never older than --interval while the sync runs, idle or busy. */
+int sync_beat(struct sync *s, int force);
 
 /* ---- sync_step.c ---- */
 

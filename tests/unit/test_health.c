@@ -1,6 +1,6 @@
 /* Unit tests of sess-health's pure core modules: Nagios ranges (range.h),
  * INFO parsing and latency statistics (probe.h), --watch's sparklines
- * (spark.h). */
+ * (spark.h), a sync task's state by its heartbeat (syncbeat.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "sess-health/probe.h"
 #include "sess-health/spark.h"
 #include "core/model/range.h"
+#include "core/model/syncbeat.h"
 #include "tap.h"
 
 static int alerts(const char *spec, double v)
@@ -147,11 +148,33 @@ static void test_spark(void)
 	ok(spark_utf8_env() == 0, "nothing set: ASCII");
 }
 
+static void test_syncbeat(void)
+{
+	const long long now = 1000000000000LL;
+
+	ok(sess_sync_beat_bound(1000) == 10000, "1 s interval: the 10 s floor");
+	ok(sess_sync_beat_bound(5000) == 15000, "5 s: 3 x");
+	ok(sess_sync_beat_bound(60000) == 180000, "60 s: 3 x");
+	ok(sess_sync_beat_bound(NAN) == 15000 && sess_sync_beat_bound(0) == 15000 &&
+	   sess_sync_beat_bound(-5) == 15000, "no or a bad interval: the default 5 s's bound");
+	ok(!strcmp(sess_sync_state("running", (double)(now - 10000), 1000, now), "running"),
+	   "a heartbeat at the bound: running");
+	ok(!strcmp(sess_sync_state("running", (double)(now - 10001), 1000, now), "stale"),
+	   "past the bound: stale");
+	ok(!strcmp(sess_sync_state("running", (double)(now + 30000), 1000, now), "running"),
+	   "from the reader's future (clocks differ): running");
+	ok(!strcmp(sess_sync_state("running", NAN, 1000, now), "unknown"), "no heartbeat: unknown");
+	ok(!strcmp(sess_sync_state("interrupted", (double)(now - 99999999), 1000, now), "interrupted"),
+	   "not marked running: its status, whatever the heartbeat");
+	ok(!strcmp(sess_sync_state(NULL, NAN, NAN, now), ""), "no status: empty");
+}
+
 int main(void)
 {
 	test_ranges();
 	test_info();
 	test_latency();
 	test_spark();
+	test_syncbeat();
 	return done_testing();
 }

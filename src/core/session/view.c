@@ -387,7 +387,8 @@ void sess_index_iter_free(struct sess_index_iter *it)
 	memset(it, 0, sizeof *it);
 }
 
-int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err)
+/* The sum of ZCARD (min < 0) or ZCOUNT min +inf of every tag's index. */
+static int index_sum(struct sess_ctx *s, long long min, long *n, struct sess_err *err)
 {
 	char idx[SESS_KEY_MAX];
 	const char **tags;
@@ -400,7 +401,8 @@ int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err)
 	sess_pipe_init(&p, s->conn);
 	for (i = 0; i < ntags && !rc; i++) {
 		sess_key_index(idx, s->cfg->prefix, tags[i]);
-		rc = sess_pipe_cmdf(&p, 0, err, "ZCARD %s", idx);
+		rc = min < 0 ? sess_pipe_cmdf(&p, 0, err, "ZCARD %s", idx)
+			     : sess_pipe_cmdf(&p, 0, err, "ZCOUNT %s %lld +inf", idx, min);
 	}
 	free(tags);
 	while (!rc && sess_pipe_pending(&p)) {
@@ -415,4 +417,14 @@ int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err)
 		sess_pipe_drain(&p, SESS_PIPE_ALL, NULL);
 	sess_pipe_free(&p);
 	return rc;
+}
+
+int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err)
+{
+	return index_sum(s, -1, n, err);
+}
+
+int sess_index_count(struct sess_ctx *s, long long min, long *n, struct sess_err *err)
+{
+	return index_sum(s, min < 0 ? 0 : min, n, err);
 }

@@ -54,6 +54,9 @@ void sess_index_iter_free(struct sess_index_iter *it);
 
 /* How many sessions the index holds (expired ones not yet pruned included). */
 int sess_index_size(struct sess_ctx *s, long *n, struct sess_err *err);
+/* How many index entries score (expire) at or after min, over every tag
+ * in use (a ZCOUNT per tag, pipelined: on a cluster routed per master). */
+int sess_index_count(struct sess_ctx *s, long long min, long *n, struct sess_err *err);
 
 /* Refuse a database whose layout version this build does not know. */
 int sess_check_layout(struct sess_ctx *s, struct sess_err *err);

@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# A sess-migrate sync's heartbeat (core/model/syncbeat.h): a sync killed
+# -9 (before or after its lag lines) is stale once its heartbeat is older
+# than 3 x --interval (at least 10 s): sess-health exports it as not
+# running and says "stale", sess-migrate status/tasks too, the last lag
+# numbers kept and marked; a live idle sync stays running past the bound;
+# a task hash from before the heartbeat reads as "unknown". Every wait
+# polls with a deadline.
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load helpers/redis
+	common_setup_file
+	redis_start_named DST
+}
+teardown_file() { load helpers/redis; common_teardown_file; }
+setup() {
+	load helpers/redis
+	common_setup
+	redis-cli -s "$DST_SOCK" FLUSHALL >/dev/null
+	PIDS=""
+}
+teardown() {
+	local p
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+}
+
+# dst_hget DB TASK FIELD: a field of a task's hash on DST's database DB
+dst_hget() {
+	redis-cli -s "$DST_SOCK" -n "$1" HGET "sess:migrate:$2" "$3"
+}
+
+# until_set DB TASK FIELD: wait (30 s at most) until the field is set
+until_set() {
+	local n
+	for n in $(seq 1 300); do
+		[ -n "$(dst_hget "$1" "$2" "$3")" ] && return 0
+		sleep 0.1
+	done
+	fail "task $2 never set $3"
+}
+
+# task_state DB TASK: what sess-health's JSON says of a sync task
+task_state() {
+	sk sess-health --url "$(redis_url DST)/$1" --format json |
+		jq -c --arg t "$2" '.checks["sessions:syncTasks"][0].observedValue[] | select(.task == $t)'
+}
+
+@test "a sync killed -9 before and after its lag lines is stale past the bound; a live idle one stays running" {
+	local n t0 dst
+	dst=$(redis_url DST)
+	for n in $(seq 1 30); do echo "{\"op\":\"create\",\"id\":\"h$n\",\"agent\":\"a\"}"; done | sctl batch >/dev/null
+	# 1: killed in its snapshot pass (held to 2 sessions a second: no lag line yet)
+	sk_bg "$BATS_TEST_TMPDIR/s1.out" "$BATS_TEST_TMPDIR/s1.err" sess-migrate sync --all --to "$dst/1" \
+		--interval 1 --task early --batch 1 --rate 2
+	PIDS="$PIDS $!"
+	early=$!
+	# 2: killed in its live phase, after lag lines
+	sk_bg "$BATS_TEST_TMPDIR/s2.out" "$BATS_TEST_TMPDIR/s2.err" sess-migrate sync --all --to "$dst/2" \
+		--interval 1 --task late
+	PIDS="$PIDS $!"
+	late=$!
+	# 3: left running, idle (nothing changes on the source)
+	sk_bg "$BATS_TEST_TMPDIR/s3.out" "$BATS_TEST_TMPDIR/s3.err" sess-migrate sync --all --to "$dst/3" \
+		--interval 1 --task idle
+	PIDS="$PIDS $!"
+	t0=$(date +%s%3N)
+	until_set 2 late lagAt
+	until_set 3 idle lagAt
+	for n in $(seq 1 300); do
+		[ -s "$BATS_TEST_TMPDIR/s1.out" ] && break
+		sleep 0.1
+	done
+	[ -s "$BATS_TEST_TMPDIR/s1.out" ] || fail "the early sync copied nothing: $(cat "$BATS_TEST_TMPDIR/s1.err")"
+	if grep -q '"lag":true' "$BATS_TEST_TMPDIR/s1.out"; then fail "the early sync's snapshot pass ended before the kill"; fi
+	kill -9 "$early" "$late"
+	wait "$early" "$late" 2>/dev/null || true
+	[ -z "$(dst_hget 1 early lagAt)" ] || fail "the early sync wrote a lag line"
+	# right after the kill both are still within the bound: running
+	run -0 sk sess-health --url "$dst/2" --format prometheus
+	assert_line 'sess_sync_running{task="late"} 1'
+	# past the bound (3 x 1 s, at least 10 s) from their last heartbeat
+	for n in $(seq 1 300); do
+		[ "$(task_state 2 late | jq -r .state)" = stale ] && [ "$(task_state 1 early | jq -r .state)" = stale ] && break
+		sleep 0.1
+	done
+	for db in 1 2; do
+		sk sess-health --url "$dst/$db" --format prometheus >"$BATS_TEST_TMPDIR/m$db.txt"
+	done
+	run -0 cat "$BATS_TEST_TMPDIR/m1.txt"
+	assert_line 'sess_sync_running{task="early"} 0'
+	assert_line --regexp '^sess_sync_heartbeat_timestamp_seconds\{task="early"\} [0-9.]+$'
+	refute_line --partial 'sess_sync_lag_seconds'
+	run -0 cat "$BATS_TEST_TMPDIR/m2.txt"
+	assert_line 'sess_sync_running{task="late"} 0'
+	# its last lag numbers still exported (the timestamps say how old)
+	assert_line --regexp '^sess_sync_lag_seconds\{task="late"\} [0-9.]+$'
+	assert_line --regexp '^sess_sync_lag_timestamp_seconds\{task="late"\} [0-9.]+$'
+	run -0 task_state 1 early
+	assert_equal "$(jq -r '[.status, .state, (.staleAfter|tostring), (.heartbeatAge > 10|tostring), has("lagStale")] | join(" ")' <<<"$output")" \
+		"running stale 10 true false"
+	run -0 task_state 2 late
+	assert_equal "$(jq -r '[.status, .state, .lagStale, (.secondsBehind|type)] | map(tostring) | join(" ")' <<<"$output")" \
+		"running stale true number"
+	jq -e '.note | test("killed")' <<<"$output" >/dev/null || fail "no note: $output"
+	# sess-migrate status and tasks say it too
+	run -0 sk sess-migrate status late --to "$dst/2"
+	assert_equal "$(jq -r '[.status, .state, .lagStale, (.lagSeconds|type)] | map(tostring) | join(" ")' <<<"$output")" \
+		"running stale true number"
+	run -0 sk sess-migrate tasks --to "$dst/1" --tsv
+	assert_equal "$(awk -F'\t' 'NR == 1 { for (c = 1; c <= NF; c++) if ($c == "state") col = c } NR == 2 { print $col }' <<<"$output")" stale
+	# the idle one has run past the bound and is running
+	# (started before t0: past the bound once 10.5 s have passed since)
+	while [ $(($(date +%s%3N) - t0)) -le 10500 ]; do sleep 0.1; done
+	kill -0 "${PIDS##* }" || fail "the idle sync is gone: $(cat "$BATS_TEST_TMPDIR/s3.err")"
+	run -0 sk sess-health --url "$dst/3" --format prometheus
+	assert_line 'sess_sync_running{task="idle"} 1'
+	run -0 task_state 3 idle
+	assert_equal "$(jq -r '[.state, has("lagStale"), (.heartbeatAge < 5)] | map(tostring) | join(" ")' <<<"$output")" \
+		"running false true"
+	run -0 sk sess-migrate status idle --to "$dst/3"
+	assert_equal "$(jq -r .state <<<"$output")" running
+}
+
+@test "a task hash from before the heartbeat (or with a bad one) reads as unknown, running; a bad interval takes the default bound" {
+	local dst now
+	dst=$(redis_url DST)
+	now=$(($(date +%s) * 1000))
+	redis-cli -s "$DST_SOCK" ZADD sess:migrate:tasks 1 old 2 odd >/dev/null
+	redis-cli -s "$DST_SOCK" HSET sess:migrate:old kind sync status running from x to y lagAt "$now" \
+		lagSeconds 0.5 lagPending 1 lagEvents 2 lagEstimate 0 >/dev/null
+	# a heartbeat 12 s old, its interval not a number: the default 5 s,
+	# a 15 s bound
+	redis-cli -s "$DST_SOCK" HSET sess:migrate:odd kind sync status running from x to y \
+		beatAt "$((now - 12000))" beatEvery soon >/dev/null
+	run -0 sk sess-health --url "$dst" --format prometheus
+	assert_line 'sess_sync_running{task="old"} 1'
+	assert_line 'sess_sync_lag_seconds{task="old"} 0.5'
+	assert_line 'sess_sync_running{task="odd"} 1'
+	run -0 task_state 0 old
+	assert_equal "$(jq -r '[.state, has("heartbeatAge"), has("lagStale")] | map(tostring) | join(" ")' <<<"$output")" \
+		"unknown false false"
+	run -0 task_state 0 odd
+	assert_equal "$(jq -r '[.state, .staleAfter] | map(tostring) | join(" ")' <<<"$output")" "running 15"
+	run -0 sk sess-migrate status old --to "$dst"
+	assert_equal "$(jq -r .state <<<"$output")" unknown
+	# past 15 s: stale
+	redis-cli -s "$DST_SOCK" HSET sess:migrate:odd beatAt "$((now - 16000))" >/dev/null
+	run -0 sk sess-health --url "$dst" --format prometheus
+	assert_line 'sess_sync_running{task="odd"} 0'
+	# a stopped sync is what its status says, whatever its heartbeat
+	redis-cli -s "$DST_SOCK" HSET sess:migrate:odd status interrupted >/dev/null
+	run -0 sk sess-migrate status odd --to "$dst"
+	assert_equal "$(jq -r .state <<<"$output")" interrupted
+	# a copy task has no state
+	redis-cli -s "$DST_SOCK" HSET sess:migrate:odd kind copy >/dev/null
+	run -0 sk sess-migrate status odd --to "$dst"
+	assert_equal "$(jq 'has("state")' <<<"$output")" false
+}
