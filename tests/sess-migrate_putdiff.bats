@@ -31,3 +31,22 @@ setup() { load helpers/redis; common_setup; }
 	# (the scenarios ran: each step's line is there)
 	[ "$(grep -c '^== ' "$BATS_TEST_TMPDIR/got")" -ge 26 ] || fail "steps: $(grep -c '^== ' "$BATS_TEST_TMPDIR/got")"
 }
+
+@test "the differential test fails on a difference (one count in a task's done hash one off)" {
+	# a sess-migrate that, after an import with --task replace, counts
+	# one replaced session too many: as a put script off by one would
+	mkdir "$BATS_TEST_TMPDIR/bin"
+	cat >"$BATS_TEST_TMPDIR/bin/sess-migrate" <<SH
+#!/bin/bash
+"$SESSKIT_BUILDDIR/sess-migrate" "\$@"
+rc=\$?
+case " \$* " in *" --task replace "*) redis-cli -s "$DST_SOCK" HINCRBY sess:migrate:replace:done '#r' 1 >/dev/null ;; esac
+exit \$rc
+SH
+	chmod +x "$BATS_TEST_TMPDIR/bin/sess-migrate"
+	run -0 python3 "$SESSKIT_SRCDIR/tests/helpers/migput_diff.py" "$BATS_TEST_TMPDIR/bin" \
+		"$SESSKIT_SRCDIR/tests/data/migput" "$SRC_SOCK" "$DST_SOCK"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/got"
+	run -1 diff "$SESSKIT_SRCDIR/tests/data/migput/expected.txt" "$BATS_TEST_TMPDIR/got"
+	[[ $output == *"sess:migrate:replace:done"* ]] || fail "$output"
+}
