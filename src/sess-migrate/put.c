@@ -64,10 +64,13 @@ static int stage_cmds(const struct sess_snap *s)
 	return n;
 }
 
-/* The per-session strings of a put: key names and arguments. */
+/* The per-session strings of a put: key names and arguments (mark: 'c'
+ * then the chain head, its done mark when copied; sent: which staged
+ * keys it writes, then its fence: migput.lua's ARGV). */
 struct put_sess {
 	char keys[2 * SESS_NKEYS][SESS_KEY_MAX];
-	char upd[24], at[24], ttl[24], sent[SESS_NKEYS + 1];
+	char upd[24], at[24], ttl[24], sent[SESS_NKEYS + 2];
+	char *mark;
 };
 
 /* Write s's keys to its staged keys (ps->keys[5..9]). */
@@ -161,17 +164,27 @@ static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_sn
 			keys[3 + SESS_NKEYS * i + j] = ps[i].keys[j];
 			keys[3 + SESS_NKEYS * (m + i) + j] = ps[i].keys[SESS_NKEYS + j];
 		}
+		ps[i].sent[SESS_NKEYS] = sess_snap_meta(s, SESS_S_F_MOVED) ? '1' : '0';
 		snprintf(ps[i].ttl, sizeof ps[i].ttl, "%d", SESS_S_STAGE_TTL);
 		snprintf(ps[i].upd, sizeof ps[i].upd, "%lld", sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0));
 		snprintf(ps[i].at, sizeof ps[i].at, "%lld", s->expire_at);
-		args[1 + 6 * i] = s->id;
-		args[2 + 6 * i] = ps[i].upd;
-		args[3 + 6 * i] = ps[i].at;
-		args[4 + 6 * i] = ps[i].sent;
-		args[5 + 6 * i] = sess_snap_meta(s, SESS_S_F_MOVED) ? "1" : "0";
 		/* the head the mark records: the meta's, read in the same
 		 * snapshot as the keys it sends */
-		args[6 + 6 * i] = h ? h : "";
+		if (!h)
+			h = "";
+		if (!(ps[i].mark = malloc(strlen(h) + 2))) {
+			sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+			goto out;
+		}
+		ps[i].mark[0] = 'c';
+		memcpy(ps[i].mark + 1, h, strlen(h) + 1);
+		/* the ids; the (id, mark) pairs; per session its three */
+		args[1 + i] = s->id;
+		args[1 + m + 2 * i] = s->id;
+		args[2 + m + 2 * i] = ps[i].mark;
+		args[1 + 3 * m + 3 * i] = ps[i].upd;
+		args[2 + 3 * m + 3 * i] = ps[i].at;
+		args[3 + 3 * m + 3 * i] = ps[i].sent;
 	}
 	if (PUT_ARG(&a, "MULTI") || put_send(p, &a, err))
 		goto out;
@@ -207,6 +220,8 @@ static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_sn
 out:
 	free(a.v);
 	free(a.len);
+	for (i = 0; ps && i < m; i++)
+		free(ps[i].mark);
 	free(ps);
 	free(keys);
 	free(args);

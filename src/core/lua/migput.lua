@@ -18,11 +18,15 @@
 -- keys (meta, events, checkpoints, eventids, history), then per session
 -- its five staged keys in the same order (so each half is one range:
 -- one EXISTS covers a batch).
--- ARGV: the conflict mode (skip|replace|newer|fail|sync), then per
--- session six: id, the source's updated ms, expire-at ms (0 = none),
--- five '0'/'1' (which staged keys the caller wrote: the same MULTI
--- deleted the staged keys first, so no other is there), '1' when the meta
--- carries the field moved, and the chain head h of the meta it sends ('' none).
+-- ARGV: the conflict mode (skip|replace|newer|fail|sync), then three
+-- blocks, so that what is per batch is one range of ARGV, never a table
+-- built per session: the n ids (the done marks' HMGET, the upkeep SADD);
+-- n pairs id, 'c' then the chain head of the meta the session sends
+-- (its mark when copied: the done marks' HSET); then per session three:
+-- the source's updated ms, expire-at ms (0 = none), and six '0'/'1':
+-- which staged keys the caller wrote (the same MULTI deleted the staged
+-- keys first, so no other is there), then '1' when the meta carries the
+-- field moved.
 -- The staged keys already have the session's absolute expiry (or, for a
 -- session without one, a short TTL that this script removes), so a put
 -- that never gets here leaves nothing that outlives its session.
@@ -65,40 +69,49 @@ local mode = ARGV[1]
 if not (mode == 'skip' or mode == 'replace' or mode == 'newer' or mode == 'fail' or mode == 'sync') then
   return redis.error_reply('SESSBADARG migput: unknown conflict mode')
 end
+local sync = mode == 'sync'
 -- (Lua costs about 0.5 us an operation and every redis.call 1-2 us more
 -- than its command: what is per session here is kept to the few the
--- guarantees need, the rest is done once a batch)
--- which staged keys a session sent: '01101' -> its count and key numbers,
--- worked out once per pattern
+-- guarantees need, the rest is done once a batch: the ids, the marks of
+-- a batch copied whole and its upkeep entries go to Redis as ranges of
+-- ARGV, and a session on a fresh target costs its checks and RENAMEs)
+-- which staged keys a session sent and whether it carries a fence:
+-- '011010' -> its count, key numbers and fence, worked out once per
+-- pattern (false: not a pattern)
 local SENT = {}
 local function sent_info(v)
-  local f = SENT[v]
-  if f == nil then
-    f = false
-    if string.match(v, '^[01][01][01][01][01]$') then
-      f = {n = 0}
-      for j = 1, 5 do
-        if string.sub(v, j, j) == '1' then f.n = f.n + 1; f[f.n] = j end
-      end
+  local f = false
+  if string.match(v, '^[01][01][01][01][01][01]$') then
+    f = {n = 0, moved = string.byte(v, 6) == 49}
+    for j = 1, 5 do
+      if string.byte(v, j) == 49 then f.n = f.n + 1; f[f.n] = j end
     end
-    SENT[v] = f
   end
+  SENT[v] = f
   return f
 end
-local ids, upd, ats, info = {}, {}, {}, {}
+local P, Q = n + 2, 3 * n + 2 -- session i's mark pair: ARGV[P + 2i - 2 ..]; its three: ARGV[Q + 3i - 3 ..]
+local byte = string.byte
+local ats, info = {}, {}
 local total = 0
+-- an id twice in one batch: the second finds the first's mark (marked)
+local seen, dup = {}, false
 for i = 1, n do
-  local a = 6 * i - 5
-  local id, f = ARGV[a + 1], sent_info(ARGV[a + 4])
-  ids[i], upd[i], ats[i], info[i] = id, tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), f
-  if id == '' or string.byte(id, 1) == 35 or not upd[i] or not ats[i] or ats[i] < 0 or not f then
+  local id, q, m = ARGV[i + 1], Q + 3 * i - 3, P + 2 * i - 2
+  local v = ARGV[q + 2]
+  local f, at = SENT[v], tonumber(ARGV[q + 1])
+  if f == nil then f = sent_info(v) end
+  if id == '' or byte(id, 1) == 35 or not tonumber(ARGV[q]) or not at or at < 0 or not f or
+     ARGV[m] ~= id or byte(ARGV[m + 1], 1) ~= 99 then
     return redis.error_reply('SESSBADARG migput: bad id, updated, expire-at or staged-key arguments (session ' .. i .. ')')
   end
+  if seen[id] then dup = true else seen[id] = true end
+  ats[i], info[i] = at, f
   total = total + f.n
 end
 local R, S = 3, 3 + 5 * n -- session i's key j: KEYS[R + 5 * (i - 1) + j], staged KEYS[S + ...]
 local done = {}
-if mode ~= 'sync' then done = redis.call('HMGET', KEYS[1], unpack(ids)) end
+if not sync then done = redis.call('HMGET', KEYS[1], unpack(ARGV, 2, n + 1)) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 -- one EXISTS over the whole batch's staged keys, and one over its keys:
@@ -116,25 +129,21 @@ local function expiry(key)
   end
   return at > 0 and at or 0
 end
-local out, marks, counts, arrived, marked = {}, {}, {c = 0, r = 0, s = 0}, {}, {}
-local no, nm = 0, 0
+-- kinds[i]: the mark session i gets ('c', 'r', 's'; nil none), in
+-- session order as the marks are written
+local out, kinds, marked = {}, {}, {}
+local no, nc, nr, ns = 0, 0, 0, 0
 local function drop(s, status, detail)
   redis.call('DEL', KEYS[s + 1], KEYS[s + 2], KEYS[s + 3], KEYS[s + 4], KEYS[s + 5])
   out[no + 1], out[no + 2] = status, detail or ''
   no = no + 2
 end
-local function mark(id, kind, m)
-  marks[nm + 1], marks[nm + 2] = id, m
-  nm = nm + 2
-  marked[id] = m
-  counts[kind] = counts[kind] + 1
-end
 for i = 1, n do
-  local r, s = R + 5 * (i - 1), S + 5 * (i - 1)
-  local id, at, f = ids[i], ats[i], info[i]
-  if done[i] or marked[id] then
-    -- (an id twice in one batch: the second finds the first's mark)
-    drop(s, 'done', done[i] or marked[id])
+  local r, s = R + 5 * i - 5, S + 5 * i - 5
+  local at, f = ats[i], info[i]
+  local d = done[i] or (dup and marked[ARGV[i + 1]])
+  if d then
+    drop(s, 'done', d)
   elseif at > 0 and at <= now then
     drop(s, 'expired')
   elseif not all_staged and redis.call('EXISTS', KEYS[s + 1], KEYS[s + 2], KEYS[s + 3], KEYS[s + 4], KEYS[s + 5]) ~= f.n then
@@ -152,22 +161,24 @@ for i = 1, n do
         status = false
       elseif mode == 'newer' then
         local tu = tonumber(redis.call('HGET', KEYS[r + 1], S_F_UPDATED) or '0') or 0
-        status = tu < upd[i] and 'replaced' or nil
+        status = tu < tonumber(ARGV[Q + 3 * i - 3]) and 'replaced' or nil
       else
         status = 'replaced'
       end
     end
     if status == nil then
-      mark(id, 's', 's')
+      kinds[i], ns = 's', ns + 1
+      if dup then marked[ARGV[i + 1]] = 's' end
       drop(s, 'skipped')
     elseif status == false then
       drop(s, 'conflict')
     else
+      local id = ARGV[i + 1]
       -- what was there (a session, or leftovers of an expired one) is
       -- kept in the backup hash so a rollback can put it back (each key
       -- with its own expiry, ID:tN: a session's keys may expire some ms
       -- apart; ID:x, the meta's, is what older backups have)
-      if any and mode ~= 'sync' then
+      if any and not sync then
         for j = 1, 5 do
           local d = redis.call('DUMP', KEYS[r + j])
           if d then redis.call('HSET', KEYS[2], id .. ':' .. j, d, id .. ':t' .. j, expiry(KEYS[r + j])) end
@@ -179,25 +190,49 @@ for i = 1, n do
       for x = 1, f.n do
         local j = f[x]
         redis.call('RENAME', KEYS[s + j], KEYS[r + j])
-        if at == 0 then redis.call('PERSIST', KEYS[r + j]) end
+      end
+      if at == 0 then
+        for x = 1, f.n do redis.call('PERSIST', KEYS[r + f[x]]) end
       end
       -- a fenced source's sessions carry its fence (field moved): the
       -- fence is that server's state, not the session's, and never travels
-      if ARGV[6 * i] == '1' then redis.call('HDEL', KEYS[r + 1], S_F_MOVED) end
-      if mode ~= 'sync' then
-        local kind = status == 'replaced' and 'r' or 'c'
-        mark(id, kind, kind .. ARGV[6 * i + 1])
-        arrived[#arrived + 1] = id
+      if f.moved then redis.call('HDEL', KEYS[r + 1], S_F_MOVED) end
+      if not sync then
+        if status == 'replaced' then kinds[i], nr = 'r', nr + 1 else kinds[i], nc = 'c', nc + 1 end
+        if dup then
+          local m = ARGV[P + 2 * i - 1]
+          marked[id] = status == 'replaced' and 'r' .. string.sub(m, 2) or m
+        end
       end
       out[no + 1], out[no + 2] = status, ''
       no = no + 2
     end
   end
 end
--- the batch's marks, counts and upkeep entries: one command each
-if nm > 0 then redis.call('HSET', KEYS[1], unpack(marks)) end
-for _, m in ipairs({'c', 'r', 's'}) do
-  if counts[m] > 0 then redis.call('HINCRBY', KEYS[1], '#' .. m, counts[m]) end
+-- the batch's marks, counts and upkeep entries: one command each (a
+-- batch copied whole: ranges of ARGV as they came)
+if nc == n then
+  redis.call('HSET', KEYS[1], unpack(ARGV, P, P + 2 * n - 1))
+  redis.call('HINCRBY', KEYS[1], '#c', n)
+  redis.call('SADD', KEYS[3], unpack(ARGV, 2, n + 1))
+  return out
 end
-if #arrived > 0 then redis.call('SADD', KEYS[3], unpack(arrived)) end
+if nc + nr + ns > 0 then
+  local marks, arrived, nm = {}, {}, 0
+  for i = 1, n do
+    local k = kinds[i]
+    if k then
+      local m = ARGV[P + 2 * i - 1]
+      if k == 'r' then m = 'r' .. string.sub(m, 2) elseif k == 's' then m = 's' end
+      marks[nm + 1], marks[nm + 2] = ARGV[i + 1], m
+      nm = nm + 2
+      if k ~= 's' then arrived[#arrived + 1] = ARGV[i + 1] end
+    end
+  end
+  redis.call('HSET', KEYS[1], unpack(marks))
+  if nc > 0 then redis.call('HINCRBY', KEYS[1], '#c', nc) end
+  if nr > 0 then redis.call('HINCRBY', KEYS[1], '#r', nr) end
+  if ns > 0 then redis.call('HINCRBY', KEYS[1], '#s', ns) end
+  if #arrived > 0 then redis.call('SADD', KEYS[3], unpack(arrived)) end
+end
 return out
