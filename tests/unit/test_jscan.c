@@ -94,7 +94,7 @@ static void value(struct buf *b, int depth);
 
 static void object(struct buf *b, int depth)
 {
-	unsigned n = rn(7), i;
+	unsigned n = rn(8) ? rn(7) : rn(24), i;
 
 	puts_(b, "{");
 	ws(b);
@@ -239,6 +239,29 @@ int main(void)
 	fixed("{\"a\":01,\"a\":1}", -1, "a bad number before a duplicate");
 	fixed("{\"a\":{\"b\":1,\"b\":2},\"a\":3}", 1, "a nested duplicate before an outer one");
 	fixed("{\"a\":1,\"b\":2", -1, "cut short");
+
+	/* a key again after each key of objects about FEW (8) members long:
+	 * the first keys are compared directly, the rest through a set */
+	{
+		int size, again, k, all = 1;
+		char m[32];
+		for (size = 1; size <= 12; size++)
+			for (again = 0; again <= size; again++) {
+				b.n = 0;
+				puts_(&b, "{");
+				for (k = 0; k < size; k++) {
+					snprintf(m, sizeof m, "%s\"k%d\":0", k ? "," : "", k);
+					puts_(&b, m);
+				}
+				if (again < size) { /* escaped: \u006b is k */
+					snprintf(m, sizeof m, ",\"\\u006b%d\":1", again);
+					puts_(&b, m);
+				}
+				puts_(&b, "}");
+				all &= sess_jscan_dup(b.p, b.n) == (again < size) && agree(b.p, b.n);
+			}
+		ok(all, "objects of 1 to 12 members, each key named again after the last");
+	}
 
 	/* nesting: 1,000 levels are read, more are malformed */
 	for (d = 998; d <= 1002; d++) {

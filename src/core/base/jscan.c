@@ -330,6 +330,12 @@ static int dset_room(struct dset *d)
 
 	if (2 * (d->used + 1) <= d->cap)
 		return 0;
+	if (!d->cap) { /* first used: the table in d */
+		memset(d->inl, 0, sizeof d->inl);
+		d->t = d->inl;
+		d->cap = sizeof d->inl / sizeof d->inl[0];
+		return 0;
+	}
 	cap = 2 * d->cap;
 	if (cap / 2 != d->cap || !(t = calloc(cap, sizeof *t)))
 		return -1;
@@ -384,15 +390,15 @@ static int dset_decode(struct dset *d, const char *k, size_t kl, const char **ou
 	return 0;
 }
 
-/* Key k of object obj: 1 when the object named it before, 0 when it
- * is new (and now known), -1 when out of memory (nothing known of it). */
-static int dset_add(struct dset *d, unsigned long obj, const char *k, size_t kl)
+/* Decoded key dk (dn bytes) of object obj: 1 when the object named it
+ * before, 0 when it is new (and now known), -1 when out of memory
+ * (nothing known of it). */
+static int dset_put(struct dset *d, unsigned long obj, const char *dk, size_t dn)
 {
-	const char *dk;
-	size_t dn, j;
+	size_t j;
 	unsigned h;
 
-	if (dset_room(d) || dset_decode(d, k, kl, &dk, &dn))
+	if (dset_room(d))
 		return -1;
 	h = key_hash(dk, dn, obj);
 	for (j = h & (d->cap - 1); d->t[j].k; j = (j + 1) & (d->cap - 1))
@@ -409,23 +415,38 @@ static int dset_add(struct dset *d, unsigned long obj, const char *k, size_t kl)
 static int dup_in(struct dset *d, const char *v, const char *vend, int depth);
 
 /* The object whose text starts at v ('{'): 1 if it or an object inside
- * it names a key twice. Out of memory, a member is checked against each
- * key before it by re-reading them (slower, the same answer). */
+ * it names a key twice. Its first FEW keys are compared with each other
+ * directly (most objects are that small), the rest through the set.
+ * Out of memory, a member is checked against each key before it by
+ * re-reading them (slower, the same answer). */
+enum { FEW = 8 };
 static int dup_object(struct dset *d, const char *v, const char *vend, int depth)
 {
-	const char *p = v + 1, *k, *val, *ve;
+	const char *p = v + 1, *k, *val, *ve, *fk[FEW], *dk;
 	unsigned long obj = d->nobj++;
-	size_t kl;
-	int r, n = 0, slow = 0;
+	size_t kl, fn[FEW], dn;
+	int r, n = 0, slow = 0, i;
 
 	while ((r = next_member(&p, vend, &k, &kl, &val, &ve)) == 1) {
-		int dd = slow ? -1 : dset_add(d, obj, k, kl);
+		int dd = -1;
+		if (slow || dset_decode(d, k, kl, &dk, &dn)) {
+			/* out of memory: dd stays -1 */
+		} else if (n < FEW) {
+			for (dd = 0, i = 0; i < n && !dd; i++)
+				dd = fn[i] == dn && !memcmp(fk[i], dk, dn);
+			fk[n] = dk;
+			fn[n] = dn;
+		} else {
+			for (i = 0, dd = 0; n == FEW && i < FEW && dd == 0; i++)
+				dd = dset_put(d, obj, fk[i], fn[i]); /* (distinct: 0 or -1) */
+			if (dd == 0)
+				dd = dset_put(d, obj, dk, dn);
+		}
 		if (dd == 1)
 			return 1;
 		if (dd < 0) {
 			const char *q = v + 1, *k2, *v2, *ve2;
 			size_t kl2;
-			int i;
 			slow = 1;
 			for (i = 0; i < n && next_member(&q, vend, &k2, &kl2, &v2, &ve2) == 1; i++)
 				if (same_key(k, kl, k2, kl2))
@@ -510,17 +531,16 @@ int sess_jscan_dup(const char *text, size_t len)
 	struct dset d;
 	int r;
 
-	d.t = d.inl;
-	d.cap = sizeof d.inl / sizeof d.inl[0];
+	d.t = NULL;
+	d.cap = 0;
 	d.used = 0;
-	memset(d.inl, 0, sizeof d.inl);
 	d.nobj = 0;
 	d.text_len = len;
 	d.dec = NULL;
 	d.dec_used = d.dec_cap = 0;
 	r = dup_in(&d, text, text + len, 0);
 	if (d.t != d.inl)
-		free(d.t);
+		free(d.t); /* (NULL when no object grew past FEW) */
 	if (d.dec != d.dinl)
 		free(d.dec);
 	return r;
