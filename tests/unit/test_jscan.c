@@ -5,12 +5,17 @@
  * raw and escaped every way JSON allows (\u0061 is "a", surrogate
  * pairs, \u0000, lone surrogates, bad escapes), objects of 1,000
  * members, duplicates at depth, and the same texts damaged by random
- * edits. Both must give the same answer (1, 0 or -1) on every text. */
+ * edits. Both must give the same answer (1, 0 or -1) on every text.
+ * And the stored event's check that trusts that scan (sess_event_check_
+ * stored_scanned: a plain "c" taken without a parse) against the one
+ * that parses every "c" (sess_event_check_stored_text): the same answer
+ * and message on generated events. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/base/jscan.h"
+#include "core/model/event.h"
 #include "jscan_ref.h"
 #include "tap.h"
 
@@ -219,6 +224,60 @@ static void fixed(const char *text, int want, const char *name)
 		printf("#   got %d\n", got);
 }
 
+/* A "c" from parts emit writes and parts it does not (an empty e, an
+ * escape, a NUL byte, a number among the ids, an unknown member, a
+ * member twice or missing), with JSON's whitespace about, now and then
+ * damaged. */
+static void change(struct buf *b)
+{
+	static const char *const keys[] = {"\"e\"", "\"i\"", "\"o\"", "\"e\"", "\"i\"", "\"o\"",
+					   "\"x\"", "\"\\u0065\"", "\"\"", "\"ee\""};
+	static const char *const strs[] = {"\"function\"", "\"a b\"", "\"\"", "\"x\\\"y\"", "\"\\u00e9\"",
+					   "\"\\u0000\"", "1", "null", "[]", "{}", "\"\xc3\xa9\""};
+	static const char *const ids[] = {"[]", "[\"src/app.ts\"]", "[\"a\",\"b\"]", "[ \"a\" ,\n\"b\" ]",
+					  "[\"a\",1]", "[\"a\\\"\"]", "\"a\"", "[null]", "{}", "[\"\"]"};
+	unsigned n = rn(6) ? 3 : rn(5), i;
+
+	puts_(b, "{");
+	for (i = 0; i < n; i++) {
+		const char *k = rn(4) ? keys[i % 3] : keys[rn(sizeof keys / sizeof keys[0])];
+		if (i)
+			puts_(b, ",");
+		ws(b);
+		puts_(b, k);
+		ws(b);
+		puts_(b, ":");
+		ws(b);
+		if (!strcmp(k, "\"i\""))
+			puts_(b, rn(4) ? ids[rn(3)] : ids[rn(sizeof ids / sizeof ids[0])]);
+		else
+			puts_(b, rn(4) ? strs[rn(2)] : strs[rn(sizeof strs / sizeof strs[0])]);
+		ws(b);
+	}
+	puts_(b, "}");
+	if (!rn(8))
+		damage(b);
+}
+
+/* the two event checks agree on text (their answer and message) */
+static int events_agree(const char *text, size_t n, int *rc)
+{
+	struct sess_err a, b;
+	int ra, rb;
+
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	ra = sess_event_check_stored_text(text, n, &a);
+	rb = sess_event_check_stored_scanned(text, n, &b);
+	*rc = ra;
+	if (ra == rb && (ra == 0 || (!strcmp(a.msg, b.msg) && !strcmp(a.kind, b.kind))))
+		return 1;
+	if (mismatches++ < 5)
+		printf("#   parsed %d \"%s\", scanned %d \"%s\", on %.*s\n", ra, ra ? a.msg : "", rb, rb ? b.msg : "",
+		       (int)n, text);
+	return 0;
+}
+
 int main(void)
 {
 	struct buf b = {0};
@@ -299,6 +358,26 @@ int main(void)
 		agree(b.p, b.n);
 	}
 	ok(mismatches == bad, "60 objects of 1,000 members: both checks agree");
+	/* events: only those the scan found sound (what sess_fold_scan
+	 * passes on to the scanned check) */
+	bad = mismatches;
+	{
+		int seen[2] = {0, 0}, rc;
+		for (i = 0; i < 6000; i++) {
+			b.n = 0;
+			puts_(&b, "{\"s\":1,\"ts\":2,\"t\":\"modified\",\"a\":\"a1\",\"c\":");
+			change(&b);
+			if (!rn(10))
+				puts_(&b, ",\"st\":{\"from\":\"working\",\"to\":\"broken\"}");
+			puts_(&b, "}");
+			if (sess_jscan_dup(b.p, b.n) != 0)
+				continue;
+			events_agree(b.p, b.n, &rc);
+			seen[rc != 0]++;
+		}
+		ok(mismatches == bad, "generated events: the scanned check and the parsing one agree");
+		ok(seen[0] > 1000 && seen[1] > 1000, "events taken: %d, refused: %d", seen[0], seen[1]);
+	}
 	/* the inputs tell the checks apart: every answer occurs often */
 	ok(counts[0] > 500 && counts[1] > 500 && counts[2] > 500,
 	   "answers seen: %d malformed, %d without, %d with a duplicate", counts[0], counts[1], counts[2]);
