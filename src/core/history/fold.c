@@ -164,7 +164,10 @@ static int agent_add(struct sess_fold *f, const char *id, long long joined, stru
 	if (agent_find(f, id) >= 0)
 		return 0;
 	if (f->nagents == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 8;
+		/* 4 first: 4 x 144 bytes is a small request to malloc; 8 made
+		 * it a large one, which consolidates every freed small chunk
+		 * first (a twentieth of an import's CPU, once per session) */
+		size_t cap = f->cap ? 2 * f->cap : 4;
 		struct sess_fold_agent *a = realloc(f->agents, cap * sizeof *a);
 		if (!a)
 			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
