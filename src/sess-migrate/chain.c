@@ -53,7 +53,8 @@ static void event(struct chk *c, const char *text, size_t len)
 	if (sess_fold_scan(text, len, &ev, &e) || sess_fold_event_ev(&c->f, &ev, text, len, &e))
 		finding(e.kind[0] ? e.kind : "corrupt_record", c->f.seq + 1, e.msg, c);
 	/* its parts by emit's rules: what emit never stores is not imported */
-	else if (sess_event_check_stored_scanned(text, len, &e)) /* (sess_fold_scan ran sess_jscan_dup) */
+	/* (sess_fold_scan ran sess_jscan_dup and found "c" and "st") */
+	else if (sess_event_check_stored_spans(ev.c, ev.c_end, ev.st, ev.st_end, ev.st_first, &e))
 		finding(e.kind[0] ? e.kind : "bad_event", c->f.seq, e.msg, c);
 	else if (c->types && ev.type_len && ev.type_len <= SESS_S_TYPE_MAX) {
 		memcpy(type, ev.type, ev.type_len);

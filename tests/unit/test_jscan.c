@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/base/jscan.h"
+#include "core/history/fold.h"
 #include "core/model/event.h"
 #include "jscan_ref.h"
 #include "tap.h"
@@ -259,22 +260,34 @@ static void change(struct buf *b)
 		damage(b);
 }
 
-/* the two event checks agree on text (their answer and message) */
+/* the event checks agree on text (their answer and message): the one
+ * that parses, the one that trusts the scan, and the one on the spans
+ * sess_fold_scan found (when it takes the text) */
 static int events_agree(const char *text, size_t n, int *rc)
 {
-	struct sess_err a, b;
-	int ra, rb;
+	struct sess_err a, b, c;
+	struct sess_fold_ev ev;
+	int ra, rb, rc3;
 
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
+	memset(&c, 0, sizeof c);
 	ra = sess_event_check_stored_text(text, n, &a);
 	rb = sess_event_check_stored_scanned(text, n, &b);
 	*rc = ra;
-	if (ra == rb && (ra == 0 || (!strcmp(a.msg, b.msg) && !strcmp(a.kind, b.kind))))
+	if (sess_fold_scan(text, n, &ev, &c) == 0) {
+		memset(&c, 0, sizeof c);
+		rc3 = sess_event_check_stored_spans(ev.c, ev.c_end, ev.st, ev.st_end, ev.st_first, &c);
+	} else {
+		rc3 = rb; /* (not a text the spans' check is for) */
+		c = b;
+	}
+	if (ra == rb && ra == rc3 &&
+	    (ra == 0 || (!strcmp(a.msg, b.msg) && !strcmp(a.kind, b.kind) && !strcmp(a.msg, c.msg))))
 		return 1;
 	if (mismatches++ < 5)
-		printf("#   parsed %d \"%s\", scanned %d \"%s\", on %.*s\n", ra, ra ? a.msg : "", rb, rb ? b.msg : "",
-		       (int)n, text);
+		printf("#   parsed %d \"%s\", scanned %d \"%s\", spans %d \"%s\", on %.*s\n", ra, ra ? a.msg : "",
+		       rb, rb ? b.msg : "", rc3, rc3 ? c.msg : "", (int)n, text);
 	return 0;
 }
 
@@ -364,18 +377,25 @@ int main(void)
 	{
 		int seen[2] = {0, 0}, rc;
 		for (i = 0; i < 6000; i++) {
+			static const char *const sts[] = {
+				",\"st\":{\"from\":\"working\",\"to\":\"broken\"}", ",\"st\":{\"from\":\"working\",\"to\":\"nope\"}",
+				",\"st\":\"broken\"", ",\"st\":{\"from\":\"working\"}", ",\"st\":{\"to\":\"broken\",\"from\":\"working\",\"x\":1}"};
+			int st = rn(5) ? -1 : (int)rn(5), first = rn(2);
 			b.n = 0;
-			puts_(&b, "{\"s\":1,\"ts\":2,\"t\":\"modified\",\"a\":\"a1\",\"c\":");
+			puts_(&b, "{\"s\":1,\"ts\":2,\"t\":\"modified\",\"a\":\"a1\"");
+			if (st >= 0 && first)
+				puts_(&b, sts[st]);
+			puts_(&b, ",\"c\":");
 			change(&b);
-			if (!rn(10))
-				puts_(&b, ",\"st\":{\"from\":\"working\",\"to\":\"broken\"}");
+			if (st >= 0 && !first)
+				puts_(&b, sts[st]);
 			puts_(&b, "}");
 			if (sess_jscan_dup(b.p, b.n) != 0)
 				continue;
 			events_agree(b.p, b.n, &rc);
 			seen[rc != 0]++;
 		}
-		ok(mismatches == bad, "generated events: the scanned check and the parsing one agree");
+		ok(mismatches == bad, "generated events: the parsing check, the scanned one and the one on fold_scan's spans agree");
 		ok(seen[0] > 1000 && seen[1] > 1000, "events taken: %d, refused: %d", seen[0], seen[1]);
 	}
 	/* the inputs tell the checks apart: every answer occurs often */

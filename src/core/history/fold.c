@@ -70,10 +70,18 @@ int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 			if (sess_jscan_str(v, ve, &ev->actor, &ev->actor_len))
 				return damaged(err, "event", text, len);
 			have |= 8;
-		} else if (kl == 2 && k[0] == 's' && k[1] == 't' && *v == '{') {
+		} else if (kl == 1 && k[0] == 'c') {
+			ev->c = v;
+			ev->c_end = ve;
+		} else if (kl == 2 && k[0] == 's' && k[1] == 't') {
 			struct sess_jscan in;
 			const char *k2, *v2, *ve2;
 			size_t kl2;
+			ev->st = v;
+			ev->st_end = ve;
+			ev->st_first = !ev->c;
+			if (*v != '{')
+				continue;
 			if (sess_jscan_init(&in, v, (size_t)(ve - v)))
 				return damaged(err, "event", text, len);
 			while (sess_jscan_next(&in, &k2, &kl2, &v2, &ve2) == 1)

@@ -344,6 +344,35 @@ static int plain_change(const char *p, const char *end)
 	return have == 7 && skip_ws(p + 1, end) == end;
 }
 
+/* A stored event's "c" (is_c) or "st" at [v, ve). */
+static int check_part(int is_c, const char *v, const char *ve, int scanned, struct sess_err *err)
+{
+	cJSON *part;
+	int rc;
+
+	if (scanned && is_c && plain_change(v, ve))
+		return 0;
+	part = scanned ? cJSON_ParseWithLength(v, (size_t)(ve - v)) : sess_json_parse_stored(v, (size_t)(ve - v));
+	if (!part)
+		return sess_err_set(err, SESS_E_DATA, "bad_event", "a stored event's \"%s\" is damaged",
+				    is_c ? "c" : "st");
+	rc = is_c ? sess_event_check_stored(part, NULL, err) : sess_event_check_stored(NULL, part, err);
+	cJSON_Delete(part);
+	return rc;
+}
+
+int sess_event_check_stored_spans(const char *c, const char *c_end, const char *st,
+				  const char *st_end, int st_first, struct sess_err *err)
+{
+	if (st && st_first && check_part(0, st, st_end, 1, err))
+		return -1;
+	if (c && check_part(1, c, c_end, 1, err))
+		return -1;
+	if (st && !st_first && check_part(0, st, st_end, 1, err))
+		return -1;
+	return 0;
+}
+
 /* scanned: sess_jscan_dup found no duplicate in the whole text, so none
  * is in a member's value (the same scan over a part of it), and a plain
  * "c" is taken without a parse */
@@ -358,17 +387,8 @@ static int check_stored_text(const char *text, size_t len, int scanned, struct s
 		return sess_err_set(err, SESS_E_DATA, "bad_event", "a stored event is not a JSON object");
 	while (!rc && (r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
 		int is_c = sess_jscan_is(k, kl, "c");
-		cJSON *part;
-		if (!is_c && !sess_jscan_is(k, kl, "st"))
-			continue;
-		if (scanned && is_c && plain_change(v, ve))
-			continue;
-		part = scanned ? cJSON_ParseWithLength(v, (size_t)(ve - v)) : sess_json_parse_stored(v, (size_t)(ve - v));
-		if (!part)
-			return sess_err_set(err, SESS_E_DATA, "bad_event", "a stored event's \"%s\" is damaged",
-					    is_c ? "c" : "st");
-		rc = is_c ? sess_event_check_stored(part, NULL, err) : sess_event_check_stored(NULL, part, err);
-		cJSON_Delete(part);
+		if (is_c || sess_jscan_is(k, kl, "st"))
+			rc = check_part(is_c, v, ve, scanned, err);
 	}
 	if (!rc && r < 0)
 		return sess_err_set(err, SESS_E_DATA, "bad_event", "a stored event is not a JSON object");
