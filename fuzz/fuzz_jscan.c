@@ -1,7 +1,8 @@
 /* fuzz_jscan.c - the tree-less JSON object reader the hot paths use on
  * stored texts (src/core/jscan.c): every member of the object the input
  * holds, into nested objects, each value read as a whole number and as a
- * string. Malformed text must be reported (-1), never read past.
+ * string, and the duplicate-key check (sess_jscan_dup) over the whole
+ * text. Malformed text must be reported (-1), never read past.
  */
 #include "core/base/jscan.h"
 #include "fuzz.h"
@@ -28,5 +29,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* an exact-size buffer, no NUL after it: the scanner gets a length */
 	walk((const char *)data, size, 0);
+	sess_jscan_dup((const char *)data, size);
 	return 0;
 }

@@ -53,7 +53,8 @@ static void event(struct chk *c, const char *text, size_t len)
 	if (sess_fold_scan(text, len, &ev, &e) || sess_fold_event_ev(&c->f, &ev, text, len, &e))
 		finding(e.kind[0] ? e.kind : "corrupt_record", c->f.seq + 1, e.msg, c);
 	/* its parts by emit's rules: what emit never stores is not imported */
-	else if (sess_event_check_stored_text(text, len, &e))
+	/* (sess_fold_scan ran sess_jscan_dup and found "c" and "st") */
+	else if (sess_event_check_stored_spans(ev.c, ev.c_end, ev.st, ev.st_end, ev.st_first, &e))
 		finding(e.kind[0] ? e.kind : "bad_event", c->f.seq, e.msg, c);
 	else if (c->types && ev.type_len && ev.type_len <= SESS_S_TYPE_MAX) {
 		memcpy(type, ev.type, ev.type_len);
@@ -127,7 +128,7 @@ static int check(const struct sess_snap *s, struct sess_arrivals *types, struct 
 {
 	const struct sess_strv *ev = &s->part[1], *hist = &s->part[4], *cp = &s->part[2];
 	const char *head = sess_snap_meta(s, SESS_S_F_CHAIN);
-	long long base = sess_snap_meta_ll(s, SESS_S_F_BASE, 0), skip_to = 0, start_seq = -1;
+	long long base = sess_snap_meta_ll(s, SESS_S_F_BASE, 0), skip_to = 0, start_seq = -1, hat;
 	struct chk c;
 	size_t i, h = 0;
 	int rc;
@@ -171,12 +172,16 @@ static int check(const struct sess_snap *s, struct sess_arrivals *types, struct 
 					sess_fold_checkpoint_n(hist->v[h]) == sess_json_ll(cn, -2)))
 			h++;
 	}
-	for (i = 0; i < ev->n && !c.bad; i++) {
+	/* (record h's "at" read once, not again at every event before it) */
+	for (i = 0, hat = h < hist->n ? at_of(hist->v[h]) : 0; i < ev->n && !c.bad; i++) {
 		long long seq = seq_of(ev->v[i]);
 		if (seq >= 0 && seq <= skip_to)
 			continue;
-		while (h < hist->n && at_of(hist->v[h]) < seq && !c.bad)
-			record(&c, hist->v[h], hist->len[h]), h++;
+		while (h < hist->n && hat < seq && !c.bad) {
+			record(&c, hist->v[h], hist->len[h]);
+			if (++h < hist->n)
+				hat = at_of(hist->v[h]);
+		}
 		event(&c, ev->v[i], ev->len[i]);
 	}
 	for (; h < hist->n && !c.bad; h++)

@@ -16,7 +16,7 @@ void sess_strv_free(struct sess_strv *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
+	for (i = 0; !s->borrowed && i < s->n; i++)
 		free(s->v[i]);
 	free(s->v);
 	free(s->len);
@@ -48,6 +48,25 @@ int sess_strv_push(struct sess_strv *s, const char *p, size_t len)
 	return 0;
 }
 
+int sess_strv_adopt(struct sess_strv *s, char *p, size_t len)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		char **v = realloc(s->v, cap * sizeof *v);
+		size_t *l;
+		if (!v)
+			return -1;
+		s->v = v;
+		if (!(l = realloc(s->len, cap * sizeof *l)))
+			return -1;
+		s->len = l;
+		s->cap = cap;
+	}
+	s->v[s->n] = p;
+	s->len[s->n++] = len;
+	return 0;
+}
+
 void sess_snap_init(struct sess_snap *s, const char *id, int form)
 {
 	memset(s, 0, sizeof *s);
@@ -63,6 +82,8 @@ void sess_snap_free(struct sess_snap *s)
 	sess_strv_free(&s->types);
 	for (i = 0; i < SESS_NKEYS; i++)
 		sess_strv_free(&s->part[i]);
+	free(s->block);
+	s->block = NULL;
 }
 
 const char *sess_snap_meta(const struct sess_snap *s, const char *field)
@@ -418,39 +439,67 @@ static int bad(struct sess_err *err, const char *id, const char *what)
 	return sess_err_set(err, SESS_E_DATA, "bad_input", "session %s: %s", id, what);
 }
 
-static int take_pairs(struct sess_strv *v, const cJSON *o, int need)
+/* One string of an item into v: copied, or (take) moved out of the item,
+ * which is left without it (cJSON_Delete frees what is left). cJSON
+ * allocates with malloc (sesskit sets no hooks), as v frees. */
+static int take_str(struct sess_strv *v, char **from, int take)
 {
-	const cJSON *e;
+	size_t n = strlen(*from);
+
+	if (!take)
+		return sess_strv_push(v, *from, n);
+	if (sess_strv_adopt(v, *from, n))
+		return -1;
+	*from = NULL;
+	return 0;
+}
+
+static int take_pairs(struct sess_strv *v, cJSON *o, int need, int take)
+{
+	cJSON *e;
 
 	if (!o)
 		return need ? -1 : 0;
 	if (!cJSON_IsObject(o))
 		return -1;
 	cJSON_ArrayForEach(e, o) {
-		if (!cJSON_IsString(e) || sess_strv_push(v, e->string, strlen(e->string)) ||
-		    sess_strv_push(v, e->valuestring, strlen(e->valuestring)))
+		/* (a constant key or a referenced value is not the item's own) */
+		if (!cJSON_IsString(e) || take_str(v, &e->string, take && !(e->type & cJSON_StringIsConst)) ||
+		    take_str(v, &e->valuestring, take && !(e->type & cJSON_IsReference)))
 			return -1;
 	}
 	return 0;
 }
 
-static int take_list(struct sess_strv *v, const cJSON *a)
+static int take_list(struct sess_strv *v, cJSON *a, int take)
 {
-	const cJSON *e;
+	cJSON *e;
 
 	if (!a)
 		return 0;
 	if (!cJSON_IsArray(a))
 		return -1;
 	cJSON_ArrayForEach(e, a) {
-		if (!cJSON_IsString(e) || sess_strv_push(v, e->valuestring, strlen(e->valuestring)))
+		if (!cJSON_IsString(e) || take_str(v, &e->valuestring, take && !(e->type & cJSON_IsReference)))
 			return -1;
 	}
 	return 0;
 }
 
+static int from_json(struct sess_snap *s, cJSON *o, int take, struct sess_err *err);
+
 int sess_snap_from_json(struct sess_snap *s, const cJSON *o,
 			struct sess_err *err)
+{
+	return from_json(s, (cJSON *)o, 0, err); /* only read */
+}
+
+int sess_snap_from_json_take(struct sess_snap *s, cJSON *o, struct sess_err *err)
+{
+	return from_json(s, o, 1, err);
+}
+
+static int from_json(struct sess_snap *s, cJSON *o, int take, struct sess_err *err)
 {
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id"));
 	const char *layout = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "layout"));
@@ -471,15 +520,15 @@ int sess_snap_from_json(struct sess_snap *s, const cJSON *o,
 				    !strcmp(layout, SESS_S_LAYOUT_PREV) || !strcmp(layout, SESS_S_LAYOUT_OLD)
 					    ? "import it with the sesskit that exported it, then run 'sessctl upgrade' there"
 					    : "export it with the sesskit that wrote it");
-	if (take_pairs(&s->part[0], cJSON_GetObjectItemCaseSensitive(o, "meta"), 1))
+	if (take_pairs(&s->part[0], cJSON_GetObjectItemCaseSensitive(o, "meta"), 1, take))
 		return bad(err, id, "\"meta\" must be an object of strings");
-	if (take_list(&s->part[1], cJSON_GetObjectItemCaseSensitive(o, "events")))
+	if (take_list(&s->part[1], cJSON_GetObjectItemCaseSensitive(o, "events"), take))
 		return bad(err, id, "\"events\" must be an array of strings");
-	if (take_list(&s->part[4], cJSON_GetObjectItemCaseSensitive(o, "history")))
+	if (take_list(&s->part[4], cJSON_GetObjectItemCaseSensitive(o, "history"), take))
 		return bad(err, id, "\"history\" must be an array of strings");
-	if (take_pairs(&s->part[2], cJSON_GetObjectItemCaseSensitive(o, "checkpoints"), 0))
+	if (take_pairs(&s->part[2], cJSON_GetObjectItemCaseSensitive(o, "checkpoints"), 0, take))
 		return bad(err, id, "\"checkpoints\" must be an object of strings");
-	if (take_pairs(&s->part[3], cJSON_GetObjectItemCaseSensitive(o, "eventids"), 0))
+	if (take_pairs(&s->part[3], cJSON_GetObjectItemCaseSensitive(o, "eventids"), 0, take))
 		return bad(err, id, "\"eventids\" must be an object of strings");
 	{
 		size_t i;

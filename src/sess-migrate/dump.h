@@ -40,9 +40,16 @@ struct sess_strv {
 	char **v;
 	size_t *len;
 	size_t n, cap;
+	int borrowed; /* the strings are not the vector's (a snap's block
+		       * holds them): freed with it, never one by one; push
+		       * only with sess_strv_adopt */
 };
 void sess_strv_free(struct sess_strv *s);
 int sess_strv_push(struct sess_strv *s, const char *p, size_t len);
+/* Push p (len bytes, NUL-terminated, from malloc) itself, not a copy: s
+ * owns it from then on (or, s->borrowed, whoever owns s's strings does).
+ * -1 when out of memory (p is still the caller's). */
+int sess_strv_adopt(struct sess_strv *s, char *p, size_t len);
 
 struct sess_snap {
 	char id[SESS_ID_MAX + 1];
@@ -57,6 +64,8 @@ struct sess_snap {
 					   * 'd' from the read, 's' counted by
 					   * the caller (mig_snap_count_types) */
 	int typed;                        /* types is set */
+	char *block;                      /* owned: the text of borrowed
+					   * vectors (import's line reader) */
 };
 
 void sess_snap_init(struct sess_snap *s, const char *id, int form);
@@ -148,6 +157,10 @@ cJSON *sess_snap_to_json(const struct sess_snap *s);
  * or an unknown layout are SESS_E_DATA naming the member. */
 int sess_snap_from_json(struct sess_snap *s, const cJSON *o,
 			struct sess_err *err);
+/* The same, moving the strings out of o instead of copying them (import
+ * reads each line once): o's string items are left without their text,
+ * for cJSON_Delete only. */
+int sess_snap_from_json_take(struct sess_snap *s, cJSON *o, struct sess_err *err);
 
 /* Compare two 's' snapshots of one session: adds the names of what
  * differs ("meta.state", "events", "history", "checkpoints", "eventids",

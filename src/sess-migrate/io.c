@@ -12,6 +12,7 @@
 
 #include "core/model/json.h"
 #include "sess-migrate/legacy.h"
+#include "sess-migrate/line.h"
 #include "core/model/ids.h"
 #include "core/base/schema.h"
 #include "core/redis/sentinel.h"
@@ -261,8 +262,12 @@ int mig_import_run(struct cli_app *a, struct mig_opts *o, struct mig_run *run, i
 			continue;
 		sess_err_clear(&err);
 		memset(s, 0, sizeof *s);
-		if (!(j = sess_json_parse_err(line, NULL, NULL, &err)) ||
-		    (legacy ? legacy_line(s, j, &run->dst->cfg, &err) : sess_snap_from_json(s, j, &err)) ||
+		/* a plain line read directly; anything else the slow way (the
+		 * same session, or the refusal worded) */
+		j = NULL;
+		if (((legacy || !mig_line_read(s, line, (size_t)len)) &&
+		     (!(j = sess_json_parse_err(line, NULL, NULL, &err)) ||
+		      (legacy ? legacy_line(s, j, &run->dst->cfg, &err) : sess_snap_from_json_take(s, j, &err)))) ||
 		    line_checks(run, &seen, s, lineno, legacy, &err)) {
 			if (err.cls == SESS_E_INTERNAL) {
 				cJSON_Delete(j);

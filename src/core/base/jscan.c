@@ -286,28 +286,175 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
-static int dup_in(const char *v, const char *vend, int depth);
+/* The keys seen so far, one table for the whole text: a key is
+ * (object, decoded bytes), objects numbered as they are entered, so a
+ * member is checked against the keys before it in its own object in
+ * O(1) and the whole check is linear in the text (a member once was
+ * checked by re-reading every member before it). Keys without a
+ * backslash are their own decoded bytes and stay in the text; escaped
+ * ones are decoded into dec (at most as long as the text). */
+struct dslot {
+	const char *k; /* NULL: free */
+	size_t n;
+	unsigned long obj;
+	unsigned h;
+};
+
+struct dset {
+	struct dslot *t;
+	size_t cap, used;
+	unsigned long nobj;
+	size_t text_len;
+	char *dec;
+	size_t dec_used, dec_cap;
+	struct dslot inl[32];
+	char dinl[256];
+};
+
+static unsigned key_hash(const char *k, size_t n, unsigned long obj)
+{
+	unsigned h = 2166136261u ^ (unsigned)(obj * 2654435761u);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)k[i]) * 16777619u;
+	return h;
+}
+
+/* Room for one more slot (the table at most half full). -1 when out of
+ * memory. */
+static int dset_room(struct dset *d)
+{
+	struct dslot *t;
+	size_t cap, i, j;
+
+	if (2 * (d->used + 1) <= d->cap)
+		return 0;
+	if (!d->cap) { /* first used: the table in d */
+		memset(d->inl, 0, sizeof d->inl);
+		d->t = d->inl;
+		d->cap = sizeof d->inl / sizeof d->inl[0];
+		return 0;
+	}
+	cap = 2 * d->cap;
+	if (cap / 2 != d->cap || !(t = calloc(cap, sizeof *t)))
+		return -1;
+	for (i = 0; i < d->cap; i++) {
+		if (!d->t[i].k)
+			continue;
+		for (j = d->t[i].h & (cap - 1); t[j].k; j = (j + 1) & (cap - 1))
+			;
+		t[j] = d->t[i];
+	}
+	if (d->t != d->inl)
+		free(d->t);
+	d->t = t;
+	d->cap = cap;
+	return 0;
+}
+
+/* The key's decoded bytes: the raw text when it has no escape, else
+ * decoded as same_key decodes (kit_next) into dec. -1 when out of
+ * memory. */
+static int dset_decode(struct dset *d, const char *k, size_t kl, const char **out, size_t *n)
+{
+	struct kit x = {k, k + kl, {0}, 0, 0};
+	char *w;
+	int c;
+
+	if (!memchr(k, '\\', kl)) {
+		*out = k;
+		*n = kl;
+		return 0;
+	}
+	if (!d->dec) {
+		if (d->text_len <= sizeof d->dinl) {
+			d->dec = d->dinl;
+			d->dec_cap = sizeof d->dinl;
+		} else if (!(d->dec = malloc(d->text_len))) {
+			return -1;
+		} else {
+			d->dec_cap = d->text_len;
+		}
+	}
+	/* a key's decoded bytes are never more than its raw ones, and the
+	 * keys of a text never more than the text */
+	if (d->dec_cap - d->dec_used < kl)
+		return -1;
+	w = d->dec + d->dec_used;
+	while ((c = kit_next(&x)) >= 0)
+		*w++ = (char)c;
+	*out = d->dec + d->dec_used;
+	*n = (size_t)(w - *out);
+	d->dec_used += *n;
+	return 0;
+}
+
+/* Decoded key dk (dn bytes) of object obj: 1 when the object named it
+ * before, 0 when it is new (and now known), -1 when out of memory
+ * (nothing known of it). */
+static int dset_put(struct dset *d, unsigned long obj, const char *dk, size_t dn)
+{
+	size_t j;
+	unsigned h;
+
+	if (dset_room(d))
+		return -1;
+	h = key_hash(dk, dn, obj);
+	for (j = h & (d->cap - 1); d->t[j].k; j = (j + 1) & (d->cap - 1))
+		if (d->t[j].h == h && d->t[j].obj == obj && d->t[j].n == dn && !memcmp(d->t[j].k, dk, dn))
+			return 1;
+	d->t[j].k = dk;
+	d->t[j].n = dn;
+	d->t[j].obj = obj;
+	d->t[j].h = h;
+	d->used++;
+	return 0;
+}
+
+static int dup_in(struct dset *d, const char *v, const char *vend, int depth);
 
 /* The object whose text starts at v ('{'): 1 if it or an object inside
- * it names a key twice. */
-static int dup_object(const char *v, const char *vend, int depth)
+ * it names a key twice. Its first FEW keys are compared with each other
+ * directly (most objects are that small), the rest through the set.
+ * Out of memory, a member is checked against each key before it by
+ * re-reading them (slower, the same answer). */
+enum { FEW = 8 };
+static int dup_object(struct dset *d, const char *v, const char *vend, int depth)
 {
-	const char *p = v + 1, *k, *val, *ve;
-	size_t kl;
-	int r, n = 0;
+	const char *p = v + 1, *k, *val, *ve, *fk[FEW], *dk;
+	unsigned long obj = d->nobj++;
+	size_t kl, fn[FEW], dn;
+	int r, n = 0, slow = 0, i;
 
 	while ((r = next_member(&p, vend, &k, &kl, &val, &ve)) == 1) {
-		const char *q = v + 1, *k2, *v2, *ve2;
-		size_t kl2;
-		int i, d;
-		/* against each key before it (objects are small; a text
-		 * made to be large costs time, not a wrong answer) */
-		for (i = 0; i < n && next_member(&q, vend, &k2, &kl2, &v2, &ve2) == 1; i++)
-			if (same_key(k, kl, k2, kl2))
-				return 1;
+		int dd = -1;
+		if (slow || dset_decode(d, k, kl, &dk, &dn)) {
+			/* out of memory: dd stays -1 */
+		} else if (n < FEW) {
+			for (dd = 0, i = 0; i < n && !dd; i++)
+				dd = fn[i] == dn && !memcmp(fk[i], dk, dn);
+			fk[n] = dk;
+			fn[n] = dn;
+		} else {
+			for (i = 0, dd = 0; n == FEW && i < FEW && dd == 0; i++)
+				dd = dset_put(d, obj, fk[i], fn[i]); /* (distinct: 0 or -1) */
+			if (dd == 0)
+				dd = dset_put(d, obj, dk, dn);
+		}
+		if (dd == 1)
+			return 1;
+		if (dd < 0) {
+			const char *q = v + 1, *k2, *v2, *ve2;
+			size_t kl2;
+			slow = 1;
+			for (i = 0; i < n && next_member(&q, vend, &k2, &kl2, &v2, &ve2) == 1; i++)
+				if (same_key(k, kl, k2, kl2))
+					return 1;
+		}
 		n++;
-		if ((d = dup_in(val, ve, depth + 1)) != 0)
-			return d;
+		if ((dd = dup_in(d, val, ve, depth + 1)) != 0)
+			return dd;
 		p = skip_ws(p, vend);
 	}
 	return r < 0 ? -1 : 0;
@@ -351,10 +498,10 @@ static int scalar_ok(const char *v, const char *vend)
 	return p == vend;
 }
 
-static int dup_in(const char *v, const char *vend, int depth)
+static int dup_in(struct dset *d, const char *v, const char *vend, int depth)
 {
 	const char *p, *e;
-	int d;
+	int r;
 
 	v = skip_ws(v, vend);
 	for (e = vend; e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'); e--)
@@ -364,14 +511,14 @@ static int dup_in(const char *v, const char *vend, int depth)
 	if (depth > 1000)
 		return -1;
 	if (*v == '{')
-		return dup_object(v, vend, depth);
+		return dup_object(d, v, vend, depth);
 	/* an array: each element */
 	for (p = skip_ws(v + 1, vend); p < vend && *p != ']';) {
 		e = skip_value(p, vend);
 		if (!e)
 			return -1;
-		if ((d = dup_in(p, e, depth + 1)) != 0)
-			return d;
+		if ((r = dup_in(d, p, e, depth + 1)) != 0)
+			return r;
 		p = skip_ws(e, vend);
 		if (p < vend && *p == ',')
 			p = skip_ws(p + 1, vend);
@@ -381,5 +528,20 @@ static int dup_in(const char *v, const char *vend, int depth)
 
 int sess_jscan_dup(const char *text, size_t len)
 {
-	return dup_in(text, text + len, 0);
+	struct dset d;
+	int r;
+
+	d.t = NULL;
+	d.cap = 0;
+	d.used = 0;
+	d.nobj = 0;
+	d.text_len = len;
+	d.dec = NULL;
+	d.dec_used = d.dec_cap = 0;
+	r = dup_in(&d, text, text + len, 0);
+	if (d.t != d.inl)
+		free(d.t); /* (NULL when no object grew past FEW) */
+	if (d.dec != d.dinl)
+		free(d.dec);
+	return r;
 }

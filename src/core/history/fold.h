@@ -53,6 +53,10 @@ struct sess_fold_ev {
 	long long seq, ts;
 	const char *type, *actor, *to;  /* to: stateTransition.to, or NULL */
 	size_t type_len, actor_len, to_len;
+	/* the "c" and "st" members' value spans, NULL when absent, and
+	 * whether st came first (sess_event_check_stored_spans) */
+	const char *c, *c_end, *st, *st_end;
+	int st_first;
 };
 
 /* Scan a stored event's text. -1 with err when it is not an object with

@@ -66,6 +66,15 @@ int sess_event_check_stored(const cJSON *c, const cJSON *st, struct sess_err *er
 
 /* The same on a stored event's text (its "c" and "st" read by structure). */
 int sess_event_check_stored_text(const char *text, size_t len, struct sess_err *err);
+/* The same on a text sess_jscan_dup found sound (0) already (as
+ * sess_fold_scan does): its "c" and "st" are parsed, not scanned for
+ * duplicate keys a second time. */
+int sess_event_check_stored_scanned(const char *text, size_t len, struct sess_err *err);
+/* The same on the "c" and "st" value spans such a text holds (c or st
+ * NULL when absent; st_first: st comes first in the text), as
+ * sess_fold_scan finds them: the text is not walked again. */
+int sess_event_check_stored_spans(const char *c, const char *c_end, const char *st,
+				  const char *st_end, int st_first, struct sess_err *err);
 
 /* The stored form after its opening brace and the server's "s" and "ts":
  * "\"t\":...}" . Caller frees with free(). NULL + err on failure. */
