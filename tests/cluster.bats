@@ -81,6 +81,28 @@ drive() {
 	drive cache bad
 }
 
+@test "harness: a server's stop (_redis_stop_in) ends it, for redis_stop_named and cluster_restart_fresh alike" {
+	local dir pid old=""
+	redis_start_named SOLO
+	dir=$SOLO_DIR
+	pid=$(cat "$dir/redis.pid")
+	redis_stop_named SOLO
+	! kill -0 "$pid" 2>/dev/null || fail "redis_stop_named left server $pid running"
+	[ ! -e "$dir" ] || fail "redis_stop_named left $dir"
+	for dir in $CLUSTER_DIRS; do
+		old="$old $(cat "$dir/redis.pid")"
+	done
+	cluster_restart_fresh || fail "cluster_restart_fresh failed"
+	for pid in $old; do
+		! kill -0 "$pid" 2>/dev/null || fail "cluster_restart_fresh left node $pid running"
+	done
+	for dir in $CLUSTER_DIRS; do
+		pid=$(cat "$dir/redis.pid")
+		[[ " $old " != *" $pid "* ]] && kill -0 "$pid" || fail "no new node in $dir"
+	done
+	cluster_ok 30
+}
+
 @test "a node's connection lost: reconnected and the commands sent again" {
 	drive lost
 }

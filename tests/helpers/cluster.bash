@@ -185,15 +185,9 @@ cluster_flushall() {
 }
 
 cluster_restart_fresh() {
-	local dir port pid i
+	local dir port
 	for dir in $CLUSTER_DIRS; do
-		pid=$(cat "$dir/redis.pid")
-		kill "$pid" 2>/dev/null || true
-		for i in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.02
-		done
-		kill -9 "$pid" 2>/dev/null || true
+		_redis_stop_in "$dir"
 		rm -f "$dir/nodes.conf" "$dir/redis.pid"
 	done
 	for dir in $CLUSTER_DIRS; do
