@@ -81,6 +81,37 @@ drive() {
 	drive cache bad
 }
 
+@test "harness: a server's stop (_redis_stop_in) ends it, for redis_stop_named and cluster_restart_fresh alike" {
+	local dir pid old=""
+	redis_start_named SOLO
+	dir=$SOLO_DIR
+	pid=$(cat "$dir/redis.pid")
+	redis_stop_named SOLO
+	! kill -0 "$pid" 2>/dev/null || fail "redis_stop_named left server $pid running"
+	[ ! -e "$dir" ] || fail "redis_stop_named left $dir"
+	for dir in $CLUSTER_DIRS; do
+		old="$old $(cat "$dir/redis.pid")"
+	done
+	cluster_restart_fresh || fail "cluster_restart_fresh failed"
+	for pid in $old; do
+		! kill -0 "$pid" 2>/dev/null || fail "cluster_restart_fresh left node $pid running"
+	done
+	for dir in $CLUSTER_DIRS; do
+		pid=$(cat "$dir/redis.pid")
+		[[ " $old " != *" $pid "* ]] && kill -0 "$pid" || fail "no new node in $dir"
+	done
+	cluster_ok 30
+}
+
+@test "harness: cluster_wait_slot_channels waits for all 16384 slot channels (the watch tests here and in cluster_failover count on it)" {
+	local t0
+	[ "$(cluster_slot_channels)" = 0 ] || fail "slot channels subscribed with no watch: $(cluster_slot_channels)"
+	t0=$SECONDS
+	run -1 cluster_wait_slot_channels 1
+	assert_output --partial "only 0 of 16384 slot channels subscribed after 1 s"
+	[ $((SECONDS - t0)) -ge 1 ] || fail "it returned at once"
+}
+
 @test "a node's connection lost: reconnected and the commands sent again" {
 	drive lost
 }
@@ -292,14 +323,6 @@ wait_shard_subs() {
 	done
 	fail "$1: $(shard_subs "$1") shard subscribers on its master $(owner_of "$1"), want $2"
 }
-# slot_channels: the slot channels subscribed on every master, in all
-slot_channels() {
-	local p n=0
-	for p in $(echo "$CLUSTER_PORTS" | cut -d' ' -f1-3); do
-		n=$((n + $(redis-cli -p "$p" pubsub shardchannels 'sess:#{*}:notify' | { grep -c . || true; })))
-	done
-	echo "$n"
-}
 # cmdstat PORT CMD: calls of CMD on PORT since the last CONFIG RESETSTAT
 cmdstat() {
 	redis-cli -p "$1" info commandstats | sed -n "s/^cmdstat_$2:calls=\([0-9]*\),.*/\1/p" | grep . || echo 0
@@ -366,8 +389,8 @@ move_slot() {
 	out=$BATS_TEST_TMPDIR/out
 	sk_bg "$out" "$BATS_TEST_TMPDIR/err" sessctl watch
 	bg=$!
-	for p in $(seq 1 400); do [ "$(slot_channels)" -ge 16384 ] && break; sleep 0.05; done
-	assert_equal "$(slot_channels)" 16384
+	cluster_wait_slot_channels 20 || fail "watch did not subscribe every slot channel: $(cat "$BATS_TEST_TMPDIR/err")"
+	assert_equal "$(cluster_slot_channels)" 16384
 	for p in $(echo "$CLUSTER_PORTS" | cut -d' ' -f1-3); do
 		assert_equal "$(redis-cli -p "$p" client list | grep -c ' ssub=[1-9]')" 1
 	done
@@ -393,7 +416,7 @@ move_slot() {
 	out=$BATS_TEST_TMPDIR/out
 	sk_bg "$out" "$BATS_TEST_TMPDIR/err" sessctl watch
 	bg=$!
-	for p in $(seq 1 400); do [ "$(slot_channels)" -ge 16384 ] && break; sleep 0.05; done
+	cluster_wait_slot_channels 20 || fail "watch did not subscribe every slot channel: $(cat "$BATS_TEST_TMPDIR/err")"
 	run -0 sctl emit "$a" --actor x --type modified
 	wait_lines "$out" 1
 	move_slot "$slot" "$from" "$to"

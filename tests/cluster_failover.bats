@@ -237,19 +237,9 @@ log_pairs() {
 	refute_output --partial "not ok"
 }
 
-# alive_masters: the ports of the masters answering now
-alive_masters() {
-	local p
-	for p in $CLUSTER_PORTS; do
-		if [ "$(redis-cli -p "$p" role 2>/dev/null | head -n 1)" = master ]; then
-			echo "$p"
-		fi
-	done
-}
-
 @test "watch of every session through a master failover: subscribed again on the promoted replica, events after it heard" {
 	local m seed victim vid k a out err n owner
-	m=$(alive_masters)
+	m=$(cluster_alive_masters)
 	seed=$(echo $m | cut -d' ' -f1)
 	# a victim with a replica to promote, and a session it serves
 	# shellcheck disable=SC2046 # the masters but the seed, a word each
@@ -270,15 +260,7 @@ alive_masters() {
 	out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
 	sk_bg "$out" "$err" sessctl watch
 	bg=$!
-	for k in $(seq 1 400); do
-		n=0
-		for p in $m; do
-			n=$((n + $(redis-cli -p "$p" pubsub shardchannels 'sess:#{*}:notify' | { grep -c . || true; })))
-		done
-		[ "$n" -ge 16384 ] && break
-		sleep 0.05
-	done
-	[ "$n" -ge 16384 ] || fail "only $n slot channels subscribed"
+	cluster_wait_slot_channels 20 || fail "watch did not subscribe every slot channel: $(cat "$err")"
 	run -0 sk sessctl emit "$a" --actor x --type modified
 	for k in $(seq 1 200); do [ -s "$out" ] && break; sleep 0.05; done
 	# kill -9 the victim; its replica takes over (cluster-node-timeout 2 s)
@@ -305,14 +287,14 @@ alive_masters() {
 	done
 	for k in $(seq 1 600); do
 		n=0
-		for p in $(alive_masters); do
+		for p in $(cluster_alive_masters); do
 			[ -n "$(redis-cli -p "$p" cluster replicas "$(redis-cli -p "$p" cluster myid)" 2>/dev/null)" ] || n=$((n + 1))
 		done
 		[ "$n" = 0 ] && break
 		sleep 0.05
 	done
 	cluster_links_up 30 || fail "a replica's link is down"
-	m=$(alive_masters)
+	m=$(cluster_alive_masters)
 	seed=$(echo $m | cut -d' ' -f1)
 	# shellcheck disable=SC2046 # the masters but the seed, a word each
 	victim=$(master_with_replica "$seed" $(echo $m | cut -d' ' -f2-)) ||
@@ -335,15 +317,7 @@ alive_masters() {
 	for k in $(seq 1 600); do grep -q 'reconnecting' "$err" && break; sleep 0.05; done
 	grep -q 'reconnecting' "$err" || fail "sync did not see the master go: $(cat "$err")"
 	# every slot channel subscribed again, on the masters alive now
-	for k in $(seq 1 600); do
-		n=0
-		for p in $(alive_masters); do
-			n=$((n + $(redis-cli -p "$p" pubsub shardchannels 'sess:#{*}:notify' | { grep -c . || true; })))
-		done
-		[ "$n" -ge 16384 ] && break
-		sleep 0.05
-	done
-	[ "$n" -ge 16384 ] || fail "only $n slot channels subscribed again: $(cat "$err")"
+	cluster_wait_slot_channels 30 || fail "sync did not subscribe every slot channel again: $(cat "$err")"
 	for k in $ids; do
 		REDIS_CLUSTER=yes run -0 sk sessctl emit "$k" --actor x --type late
 	done

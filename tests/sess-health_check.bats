@@ -392,3 +392,20 @@ all_hc() {
 	run -0 hc -w5000 probe --redis-only
 	assert_equal "$(jq -c .components <<<"$output")" '{"redis":"healthy"}'
 }
+
+@test "the parser and completion read an option word alike (cli_word_opt): a value in the word (--prefix=V, -pPORT) takes no next word" {
+	# the parser: probe is the command word after either
+	run -0 hc --prefix=probe probe --redis-only
+	assert_equal "$(jq -c .components <<<"$output")" '{"redis":"healthy"}'
+	run -0 hc -p"$REDIS_PORT_T" probe --redis-only
+	assert_equal "$(jq -c .components <<<"$output")" '{"redis":"healthy"}'
+	# completion: the word after either is a command word, not a value
+	run -0 hc __complete --prefix=probe ''
+	assert_line --regexp $'^probe\t'
+	run -0 hc __complete -p"$REDIS_PORT_T" ''
+	assert_line --regexp $'^probe\t'
+	# and where the value is the next word, completion offers its values
+	run -0 hc __complete --format ''
+	assert_line json
+	refute_line --regexp $'^probe\t'
+}

@@ -227,6 +227,16 @@ void cli_common_init(struct cli_common *c);
 const struct cli_opt *cli_common_for(const struct cli_cmd *c, const struct cli_opt *o,
 				     struct cli_opt *tmp);
 
+/* The option that the word w ("--name", "--name=V", "-x", "-xV") names as
+ * command c (NULL: none) reads it: c's own options first, then the common
+ * ones as c takes them (cli_common_for), or NULL (also for a word that is
+ * no option). *value is the value the word holds, else NULL; *common says
+ * it is a common option (set only when one is found). The option returned
+ * may be *tmp (a common option without its letter): it lives as long as
+ * tmp. Used by the parsers' walkers and by completion alike. */
+const struct cli_opt *cli_word_opt(const struct cli_cmd *c, const char *w,
+				   const char **value, int *common, struct cli_opt *tmp);
+
 /* Build the settings: defaults < config file < environment < flags.
  * warn is set when a password came on the command line. Once a password
  * is loaded the process is made non-dumpable (cli_no_dump). */

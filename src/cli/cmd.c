@@ -594,53 +594,55 @@ done:
 	return rc;
 }
 
-/* The option o of table opts matching the word w ("--name", "--name=V",
- * "-x", "-xV"); *takes_next is set when its value is the next word. */
-static const struct cli_opt *word_opt(const struct cli_opt *opts, const char *w,
-				      int *takes_next)
+/* cli.h: own options, then the common ones as c takes them */
+const struct cli_opt *cli_word_opt(const struct cli_cmd *c, const char *w,
+				   const char **value, int *common, struct cli_opt *tmp)
 {
-	const struct cli_opt *o;
-	size_t n;
+	const struct cli_opt *sets[2] = {c ? c->opts : NULL, cli_common_opts}, *o0, *o;
+	size_t len;
+	int i;
 
-	for (o = opts; o && o->name; o++) {
-		if (w[1] == '-') {
-			n = strlen(o->name);
-			if (strncmp(w + 2, o->name, n) || (w[2 + n] && w[2 + n] != '='))
+	*value = NULL;
+	if (w[0] != '-' || !w[1])
+		return NULL;
+	for (i = 0; i < 2; i++)
+		for (o0 = sets[i]; o0 && o0->name; o0++) {
+			if (!(o = i == 1 ? cli_common_for(c, o0, tmp) : o0))
 				continue;
-			*takes_next = o->kind != CLI_OPT_FLAG && !w[2 + n];
-			return o;
+			*common = i == 1;
+			if (w[1] != '-') {
+				if (o->letter && w[1] == o->letter) {
+					if (w[2] && o->kind != CLI_OPT_FLAG)
+						*value = w + 2;
+					return o;
+				}
+				continue;
+			}
+			len = strlen(o->name);
+			if (!strncmp(w + 2, o->name, len) &&
+			    (w[2 + len] == '\0' || w[2 + len] == '=')) {
+				if (w[2 + len] == '=')
+					*value = w + 3 + len;
+				return o;
+			}
 		}
-		if (o->letter && w[1] == o->letter) {
-			*takes_next = o->kind != CLI_OPT_FLAG && !w[2];
-			return o;
-		}
-	}
 	return NULL;
 }
 
 /* The option word w ("-x...", "--name...") as command c (NULL: none)
- * reads it: its own options first (own_common: its table may win), then
- * the common ones as it takes them (cli_common_for). 1 when the option's
- * value is the next word ("-c 5", not "-c5" nor "--name=V"), 0 when not,
- * -1 when c takes no such option (its parser says so; nothing skipped). */
+ * reads it (cli_word_opt). 1 when the option's value is the next word
+ * ("-c 5", not "-c5" nor "--name=V"), 0 when not, -1 when c takes no such
+ * option (its parser says so; nothing skipped). */
 static int opt_word_for(const struct cli_cmd *c, const char *w)
 {
 	const struct cli_opt *o;
 	struct cli_opt tmp;
-	int next = 0;
+	const char *v;
+	int common;
 
-	if (word_opt(c ? c->opts : NULL, w, &next))
-		return next;
-	for (o = cli_common_opts; o->name; o++) {
-		const struct cli_opt *as = cli_common_for(c, o, &tmp);
-		struct cli_opt one[2] = {{0}, {0}};
-		if (!as)
-			continue;
-		one[0] = *as;
-		if (word_opt(one, w, &next))
-			return next;
-	}
-	return -1;
+	if (!(o = cli_word_opt(c, w, &v, &common, &tmp)))
+		return -1;
+	return o->kind != CLI_OPT_FLAG && !v;
 }
 
 /* With a default command: does argv name a command (or help, __complete)

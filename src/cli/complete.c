@@ -28,45 +28,6 @@
 #define IDS_SCAN_MS 1000  /* how long the index scan for a prefix may take */
 #define IDS_TIMEOUT_MS 1000 /* connect and command timeouts, at most */
 
-/* The option of command c (NULL: none) or the common ones (as c takes
- * them, cli_common_for) that word names, or NULL. *value is its value when
- * the word holds one ("--name=value", "-xvalue"), else NULL; *common says
- * it is a common option. */
-static const struct cli_opt *find_opt(const struct cli_cmd *c, const char *word,
-				      const char **value, int *common)
-{
-	const struct cli_opt *sets[2] = {c ? c->opts : NULL, cli_common_opts}, *o0, *o;
-	static struct cli_opt tmp; /* a common option without its letter */
-	size_t len;
-	int i;
-
-	*value = NULL;
-	if (word[0] != '-' || !word[1])
-		return NULL;
-	for (i = 0; i < 2; i++)
-		for (o0 = sets[i]; o0 && o0->name; o0++) {
-			if (!(o = i == 1 ? cli_common_for(c, o0, &tmp) : o0))
-				continue;
-			*common = i == 1;
-			if (word[1] != '-') {
-				if (o->letter && word[1] == o->letter) {
-					if (word[2] && o->kind != CLI_OPT_FLAG)
-						*value = word + 2;
-					return o;
-				}
-				continue;
-			}
-			len = strlen(o->name);
-			if (!strncmp(word + 2, o->name, len) &&
-			    (word[2 + len] == '\0' || word[2 + len] == '=')) {
-				if (word[2 + len] == '=')
-					*value = word + 3 + len;
-				return o;
-			}
-		}
-	return NULL;
-}
-
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -250,10 +211,11 @@ static int inline_value(struct cli_app *a, const struct cli_cmd *c, const char *
 {
 	const struct cli_opt *o;
 	const char *v;
+	struct cli_opt tmp;
 	char pfx[128];
 	int common;
 
-	if (!(o = find_opt(c, cur, &v, &common)) || !v || o->kind == CLI_OPT_FLAG ||
+	if (!(o = cli_word_opt(c, cur, &v, &common, &tmp)) || !v || o->kind == CLI_OPT_FLAG ||
 	    (size_t)(v - cur) >= sizeof pfx)
 		return 0;
 	snprintf(pfx, sizeof pfx, "%.*s", (int)(v - cur), cur);
@@ -266,6 +228,7 @@ int cli_complete(struct cli_app *a, int nwords, char **words)
 	const struct cli_tool *t = a->tool;
 	const struct cli_cmd *c = NULL, *def = t->default_cmd ? cli_find(t, t->default_cmd) : NULL;
 	const struct cli_opt *o;
+	struct cli_opt tmp; /* a common option without its letter */
 	const char *cur = nwords > 0 ? words[nwords - 1] : "", *v;
 	int i, help = 0, npos = 0, dashdash = 0, common;
 
@@ -277,7 +240,7 @@ int cli_complete(struct cli_app *a, int nwords, char **words)
 			continue;
 		}
 		if (!dashdash && w[0] == '-' && w[1]) {
-			o = find_opt(c ? c : def, w, &v, &common);
+			o = cli_word_opt(c ? c : def, w, &v, &common, &tmp);
 			if (!o)
 				continue;
 			/* an option only the default command has: the line is

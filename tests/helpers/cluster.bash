@@ -32,6 +32,12 @@
 #                      master is up (cluster_start --replicas waits for it)
 #   cluster_masters    the ports of the masters now (after a failover too),
 #                      as the live nodes see them
+#   cluster_alive_masters   the ports of the nodes answering ROLE master now
+#   cluster_slot_channels   how many session slot channels
+#                      (sess:#{*}:notify) are SSUBSCRIBEd on the masters
+#                      answering now, in all
+#   cluster_wait_slot_channels [TIMEOUT_S]   until all 16384 are (a
+#                      watch of every session has subscribed; default 20 s)
 #   cluster_replica_of PORT    the port of master PORT's replica
 #   cluster_pid PORT   the pid of node PORT
 #   cluster_respawn PORT       start node PORT again (killed: it comes
@@ -185,15 +191,9 @@ cluster_flushall() {
 }
 
 cluster_restart_fresh() {
-	local dir port pid i
+	local dir port
 	for dir in $CLUSTER_DIRS; do
-		pid=$(cat "$dir/redis.pid")
-		kill "$pid" 2>/dev/null || true
-		for i in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.02
-		done
-		kill -9 "$pid" 2>/dev/null || true
+		_redis_stop_in "$dir"
 		rm -f "$dir/nodes.conf" "$dir/redis.pid"
 	done
 	for dir in $CLUSTER_DIRS; do
@@ -211,6 +211,34 @@ cluster_masters() {
 			awk '$3 ~ /master/ && $3 !~ /fail/ && NF >= 9 { split($2, a, "[:@]"); print a[2] }' | sort -n |
 			grep . && return 0
 	done
+	return 1
+}
+
+cluster_alive_masters() {
+	local p
+	for p in $CLUSTER_PORTS; do
+		if [ "$(redis-cli -p "$p" role 2>/dev/null | head -n 1)" = master ]; then
+			echo "$p"
+		fi
+	done
+}
+
+cluster_slot_channels() {
+	local p n=0
+	for p in $(cluster_alive_masters); do
+		n=$((n + $(redis-cli -p "$p" pubsub shardchannels 'sess:#{*}:notify' | { grep -c . || true; })))
+	done
+	echo "$n"
+}
+
+cluster_wait_slot_channels() {
+	local timeout=${1:-20} k n
+	for k in $(seq 1 $((timeout * 20))); do
+		n=$(cluster_slot_channels)
+		[ "$n" -ge 16384 ] && return 0
+		sleep 0.05
+	done
+	echo "cluster_wait_slot_channels: only $n of 16384 slot channels subscribed after $timeout s" >&2
 	return 1
 }
 

@@ -136,19 +136,28 @@ _redis_spawn() {
 	return 1
 }
 
-# _redis_kill DIR: stop the server whose pidfile is in DIR; remove DIR.
+# _redis_stop_in DIR: stop the server whose pidfile is in DIR (TERM, up to
+# 2 s to go, then KILL); DIR and its port stay (cluster_restart_fresh
+# starts a node there again).
+_redis_stop_in() {
+	local dir=$1 pid i
+	[ -f "$dir/redis.pid" ] || return 0
+	pid=$(cat "$dir/redis.pid")
+	kill "$pid" 2>/dev/null || true
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	kill -9 "$pid" 2>/dev/null || true
+	return 0
+}
+
+# _redis_kill DIR: stop the server whose pidfile is in DIR; release its
+# port; remove DIR.
 _redis_kill() {
-	local dir=${1:-} pid i
+	local dir=${1:-}
 	[ -n "$dir" ] || return 0
-	if [ -f "$dir/redis.pid" ]; then
-		pid=$(cat "$dir/redis.pid")
-		kill "$pid" 2>/dev/null || true
-		for i in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.02
-		done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
+	_redis_stop_in "$dir"
 	[ ! -f "$dir/port" ] || port_release "$(cat "$dir/port")"
 	rm -rf "$dir"
 	return 0
