@@ -28,7 +28,7 @@ setup() { load helpers/redis; common_setup; }
 
 @test "the differential test fails on a difference (a counter one off in the new emit)" {
 	cp -r "$SESSKIT_BUILDDIR/src/core/lua-full" "$BATS_TEST_TMPDIR/mut"
-	sed -i "s/redis.call('HINCRBY', KEYS\[7\], S_STAT_EVENTS, #log)/redis.call('HINCRBY', KEYS[7], S_STAT_EVENTS, #log + 1)/" \
+	sed -i "s/rcall('HINCRBY', KEYS\[7\], S_STAT_EVENTS, nlog)/rcall('HINCRBY', KEYS[7], S_STAT_EVENTS, nlog + 1)/" \
 		"$BATS_TEST_TMPDIR/mut/library.lua"
 	! cmp -s "$BATS_TEST_TMPDIR/mut/library.lua" "$SESSKIT_BUILDDIR/src/core/lua-full/library.lua" ||
 		fail "the mutation did not apply: update this test with the emit script"

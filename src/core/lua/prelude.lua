@@ -169,7 +169,7 @@ local function text_problem(text, members)
     if string.find(text, '\\u0000', 1, true) then return 'nul?' end
     text = string.gsub(text, '\\.', '')
   end
-  local rest = string.gsub(text, '"[^"]*"', '')
+  local rest = string.gsub(text, '%b""', '') -- quote to quote, as '"[^"]*"' but a C loop
   local _, keys = string.gsub(rest, ':', '')
   if keys ~= members then return 'names a key twice in one object' end
   if string.find(rest, '[^%[%]{}:,\n]') then
@@ -201,6 +201,9 @@ local function is_object_json(v, once)
 end
 
 local STATES = {[S_WORKING] = true, [S_BROKEN] = true, [S_COMPLETED] = true}
+-- check_call's patterns, made once (a function library keeps them)
+local META_KEY_PAT = '^([^{}]+:{([^{}]+)}):' .. S_KEY_META .. '$'
+local COMP_KEY_PAT = '^(.+:' .. S_COMPANION .. '{[0-9a-z]+}):' .. S_KEY_INDEX .. '$'
 local KEY_SUFFIX = {S_KEY_META, S_KEY_EVENTS, S_KEY_CHECKPOINTS, S_KEY_EVENTIDS,
   S_KEY_HISTORY, 'PREFIX:#{TAG}:' .. S_KEY_INDEX, 'PREFIX:#{TAG}:' .. S_KEY_STATS,
   'PREFIX:#{TAG}:' .. S_KEY_AGENTS}
@@ -215,7 +218,7 @@ local function check_call(nkeys, nargs)
     return nil, badarg(string.format('expects %d keys (%s), got %d', nkeys,
       table.concat(KEY_SUFFIX, ', ', 1, nkeys), #KEYS))
   end
-  local base, id = string.match(KEYS[1], '^([^{}]+:{([^{}]+)}):' .. S_KEY_META .. '$')
+  local base, id = string.match(KEYS[1], META_KEY_PAT)
   if not base or not is_id(id) then
     return nil, badarg('key 1 must be a session\'s PREFIX:{ID}:meta key, not ' .. shown(KEYS[1]))
   end
@@ -227,7 +230,7 @@ local function check_call(nkeys, nargs)
   end
   if nkeys > 5 then
     local prefix = string.sub(base, 1, -(#id + 4))
-    local comp = string.match(KEYS[6], '^(.+:' .. S_COMPANION .. '{[0-9a-z]+}):' .. S_KEY_INDEX .. '$')
+    local comp = string.match(KEYS[6], COMP_KEY_PAT)
     if not comp or string.sub(comp, 1, #prefix + 1) ~= prefix .. ':' or
        string.find(string.sub(comp, #prefix + 2), ':', 1, true) then
       return nil, badarg('key 6 must be the session\'s companion index ' .. prefix .. ':' ..
@@ -410,8 +413,9 @@ end
 -- A Redis before 7.0 has no SPUBLISH (nor REDIS_VERSION_NUM): there a
 -- cluster's sessions PUBLISH as before (a script stopped by an unknown
 -- command after its RPUSH would leave the log ahead of meta's seq).
+local TAG_ONE_TAIL = '{' .. S_TAG_ONE .. '}:'
 local function publish(chan, msg)
-  if string.sub(COMP, -(#S_TAG_ONE + 3)) == '{' .. S_TAG_ONE .. '}:' or
+  if string.sub(COMP, -#TAG_ONE_TAIL) == TAG_ONE_TAIL or
      not redis.REDIS_VERSION_NUM or redis.REDIS_VERSION_NUM < 0x070000 then
     if msg == nil then return redis.acl_check_cmd('publish', chan, 'm'), 'publish' end
     redis.call('PUBLISH', chan, msg)
