@@ -17,7 +17,7 @@
 -- works in two passes: the first reads, checks every argument and works
 -- out every outcome, stored text and chain link; the second writes them,
 -- one call per key (the log, the checkpoints, the history, the meta).
-local id, e = check_call(8, nil)
+local id, e, session_base = check_call(8, nil)
 if not id then return e end
 -- the hot path's globals in locals (a function library's globals are
 -- looked up through a metatable: each use costs)
@@ -36,7 +36,6 @@ if snap ~= '0' and snap ~= '1' then
   return badarg('failure snapshots must be 1 or 0, not ' .. shown(snap))
 end
 snap = snap == '1'
-local session_base = ssub(KEYS[1], 1, -(#S_KEY_META + 2))
 if chan ~= session_base .. ':' .. S_KEY_NOTIFY then
   return badarg('channel must be the session\'s ' .. session_base .. ':' .. S_KEY_NOTIFY ..
     ', not ' .. shown(chan))
@@ -61,7 +60,7 @@ local evs = {}
 local text1, texts, nmembers = nil, nil, 0 -- the decoded texts, for text_problem
 local actor1, afields, field_of = nil, nil, nil -- afields: the 2nd actor's field on
 local eids -- the event ids, to look up
-local last_typ, last_agent
+local last_typ, last_agent = LAST_TYPE, LAST_ACTOR
 local i, body, what -- the event refused, its body, and why (bad() below)
 for k = 1, n do
   local a = 5 + (k - 1) * PER
@@ -131,6 +130,7 @@ end
 local BAD = 'event %d: %s; the body is the stored event after its opening brace, ' ..
   'on one line, without s or ts, not %s'
 if what then return badarg(sformat(BAD, i, what, shown(body))) end
+LAST_TYPE, LAST_ACTOR = last_typ, last_agent
 -- what the C readers would read otherwise (a key twice, a number cjson
 -- alone takes): one pass over all the bodies; the event it is in is
 -- looked for only when there is one
@@ -213,7 +213,8 @@ if acl then
 end
 local now = now_ms()
 local out = {now, ttl * 1000}
-local log, nlog, types = {}, 0, {}
+local log, nlog = {}, 0
+local typ1, ntyp1, types = nil, 0, nil -- the first type stored and its count, then the others
 local newids, cps, hist, meta
 local first_cp, last_cp_seq, agents = nil, nil, nil
 local prefix, mid = '{"s":', ',"ts":' .. num(now) .. ','
@@ -244,8 +245,13 @@ for i = 1, n do
     local ev = prefix .. num(seq) .. mid .. body
     nlog = nlog + 1
     log[nlog] = ev
-    if not types[typ] then types[#types + 1] = typ; types[typ] = 0 end
-    types[typ] = types[typ] + 1
+    if typ == typ1 then ntyp1 = ntyp1 + 1
+    elseif not typ1 then typ1, ntyp1 = typ, 1
+    else
+      types = types or {}
+      if not types[typ] then types[#types + 1] = typ; types[typ] = 0 end
+      types[typ] = types[typ] + 1
+    end
     chain = redis.sha1hex(chain .. ev)
     if to ~= '' then state = to end
     if eid ~= '' then
@@ -307,7 +313,10 @@ rcall('HINCRBY', KEYS[7], S_STAT_EVENTS, nlog)
 if state ~= state0 and state == S_COMPLETED then
   rcall('HINCRBY', KEYS[7], S_STAT_COMPLETED, 1)
 end
-for t = 1, #types do rcall('HINCRBY', KEYS[7], S_STAT_TYPE_PREFIX .. types[t], types[types[t]]) end
+rcall('HINCRBY', KEYS[7], S_STAT_TYPE_PREFIX .. typ1, ntyp1)
+if types then
+  for t = 1, #types do rcall('HINCRBY', KEYS[7], S_STAT_TYPE_PREFIX .. types[t], types[types[t]]) end
+end
 -- restart the TTLs at most once a second (they are whole seconds anyway);
 -- a key this call created always gets its TTL at once: a new log (the
 -- first events), a new eventids hash, the checkpoints hash (it may be new)
