@@ -271,7 +271,10 @@ end
 
 -- What each meta field a script computes with must hold. A field without
 -- 'required' may be missing (older sessions, or nothing happened yet).
-local META = {
+-- Made at its first use (an EVALSHA script runs the prelude on every
+-- call: its 13 tables are not made for an emit that never looks).
+local META
+local function meta_rules() return {
   [S_F_STATE] = {states = true, required = true},
   [S_F_SEQ] = {0, SEQ_MAX, required = true},
   [S_F_BASE] = {0, SEQ_MAX, required = true},
@@ -285,10 +288,11 @@ local META = {
   [S_F_CREATOR] = {id = true, required = true},
   [S_F_METADATA] = {json = true},
   [S_F_CHAIN] = {chain = true, required = true},
-}
+} end
 
 -- (every emit runs this: the message is only built for a refusal)
 local function check_stored(name, v)
+  META = META or meta_rules()
   local r = META[name]
   local want
   if not r then return nil end
@@ -483,9 +487,10 @@ end
 -- acl_refused checks KEYS[1]; the companions, and an agent's index the
 -- script names itself, may be under other ACL key patterns: each command
 -- on each of them is checked too, before the first write.
-local ACL_KEY_ARGS = {zadd = {'1', 'm'}, zrem = {'m'}, hincrby = {'f', '1'}}
+local ACL_KEY_ARGS -- made at the first call, as ACL_ARGS
 local function acl_keys_refused(c, keys)
   if not redis.acl_check_cmd then return nil end
+  ACL_KEY_ARGS = ACL_KEY_ARGS or {zadd = {'1', 'm'}, zrem = {'m'}, hincrby = {'f', '1'}}
   for i = 1, #keys do
     if not redis.acl_check_cmd(c, keys[i], unpack(ACL_KEY_ARGS[c])) then
       return redis.error_reply("NOPERM this user has no permissions to run the '" .. c ..
