@@ -22,8 +22,8 @@ setup() { load helpers/redis; common_setup; }
 	run -0 python3 "$SESSKIT_SRCDIR/tests/helpers/emit_diff.py" "$SESSKIT_SRCDIR/tests/data/lua-ref" \
 		"$SESSKIT_BUILDDIR/src/core/lua-full" ref="$REDIS_SOCK" evalsha="$EVS_SOCK" fcall="$FNS_SOCK"
 	[[ ${lines[-1]} =~ ^([0-9]+)\ steps,\ ([0-9]+)\ messages,\ 0\ differences$ ]] || fail "$output"
-	[ "${BASH_REMATCH[1]}" -ge 70 ] || fail "only ${BASH_REMATCH[1]} steps"
-	[ "${BASH_REMATCH[2]}" -ge 15 ] || fail "only ${BASH_REMATCH[2]} messages"
+	[ "${BASH_REMATCH[1]}" -ge 340 ] || fail "only ${BASH_REMATCH[1]} steps"
+	[ "${BASH_REMATCH[2]}" -ge 40 ] || fail "only ${BASH_REMATCH[2]} messages"
 }
 
 @test "the differential test fails on a difference (a counter one off in the new emit)" {
