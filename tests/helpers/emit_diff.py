@@ -39,7 +39,7 @@ class Conn:
     def send(self, *args):
         out = [b'*%d\r\n' % len(args)]
         for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
+            a = a if isinstance(a, bytes) else str(a).encode("utf-8", "surrogateescape")
             out.append(b'$%d\r\n%s\r\n' % (len(a), a))
         self.s.sendall(b''.join(out))
 
@@ -216,16 +216,82 @@ def steps():
     add(emit('s1', body('note', 'a1'), keys=k[:6] + ['sess:#{x}:stats', k[7]]))  # wrong companion
     add(emit('s1', body('note', 'a1'), keys=[k[0]] + ['sess:{s2}:events'] + k[2:]))  # another session's key
     add(emit('s1', body('note', 'a1'), keys=k[:7]))                         # 7 keys
+    # the keys one by one after a call that took them all (a function
+    # library remembers the last keys it took: each must still count)
+    for j, wrong in [(1, 'sess:{s1}:event'), (2, 'sess:{s1}:checkpoint'), (3, 'sess:{s2}:eventids'),
+                     (4, 'sess:{s1}:hist'), (5, 'sess:#{all}:indexx'), (6, 'sess:#{all}:stat'),
+                     (7, 'sess:#{all}:agent')]:
+        add(emit('s1', body('note', 'a1'), interval='0'))
+        add(emit('s1', body('note', 'a1'), keys=k[:j] + [wrong] + k[j + 1:]))
+    add(emit('s1', body('note', 'a1'), interval='0'))
+    add(emit('s1', body('note', 'a1'), keys=k + [k[7]]))                    # 9 keys
+    add(emit('s1', body('note', 'a1'), keys=['sess:{s1}:meta2'] + k[1:]))   # key 1
+    # the bodies' checks (the text scan, the type and actor a group or an
+    # earlier call took), refusals and what must pass
+    add(emit('s1', '"t":"x","a":"a1","d":{"e":{"f":[{"k":1,"k":2}]}}}'))    # duplicate, deep in an array
+    add(emit('s1', '"t":"x","a":"a1","d":{"a":1,"\\u0061":2}}'))           # the same key, escaped
+    add(emit('s1', '"t":"x","a":"a1","":1,"":2}'))                           # empty keys twice
+    add(emit('s1', '"t":"x","a":"a1","d":"a\\"b:c","e":":","f":"{\\"g\\":1}"}'))  # colons, quotes in strings
+    add(emit('s1', '"t":"x","a":"a1","d":[":", "x", {"y" : 1}], "k:1" :  true}'))  # spaces, colon in a key
+    add(emit('s1', '"t":"x","a":"a1","d":[1,-0,0.5,1e3,-2E-2,null,false]}'))  # numbers JSON writes
+    for bad in ['01', '1e999', '-', '.5', '1.', 'nan', 'inf', '+1']:
+        add(emit('s1', '"t":"x","a":"a1","d":[%s]}' % bad))                # numbers it does not
+    add(emit('s1', '"t":"x","a":"a1","d":"a\x00b"}'))                        # a raw NUL
+    add(emit('s1', '"t":"x","a":"a1","d":"\udcff\udcfe\x01"}'))          # raw bytes, not UTF-8
+    add(emit('s1', '"t":"x","a":"a1","d":"\\u0000"}', body('note', 'a1')))  # NUL escape, first of two
+    add(emit('s1', body('note', 'a1'), '"t":"x","a":"a1","d":{"k":1,"k":1}}'))  # duplicate, second of two
+    add(emit('s1', body('note', 'a1'), '"t":"x","a":"a1"'))                 # bad JSON, second of two
+    add(emit('s1', body('note', 'a1'), body('note', 'a1'), '"t":"no te","a":"a1"}'))  # a type after the same twice
+    add(emit('s1', body('note', 'a1'), '"t":1,"a":"a1"}'))                  # a type not a string
+    add(emit('s1', body('note', 'a1'), '"t":"note","a":"a1:"}'))            # actors that differ
+    add(emit('s1', body('note', 'a1'), '"t":"note","a":5}'))                # an actor not a string
+    add(emit('s1', body('note', 'a1'), '"t":"note","a":"a1","st":1}'))      # transition not an object
+    add(emit('s1', body('x' * 64, 'a1'), body('y' * 65, 'a1')))              # the type's length
+    add(emit('s1', body('note', 'a' * 128), body('note', 'a' * 129)))       # the actor's
+    add(emit('s1', body('note', 'a1'), ('', body('note', 'a2')), ('-1', body('note', 'a1'))))  # expected seq
+    add(emit('s1', '"t":"note","a":"a1","ts":1}'))                          # carries ts
+    add(emit('s1', '"t":"note","a":"a1"}\n'))                               # a newline after
+    add(emit('s1', '"t":"note","a":"a1"} x'))                               # text after
+    add(emit('s1', body('note', 'a1'), body('note', 'a2'), body('note', 'a3'), body('n2', 'a2'),
+             body('n3', 'a3'), body('note', 'a1')))                          # three actors, types repeated
+    add(emit('s1', body('t1', 'a1'), body('t1', 'stranger'), body('t2', 'a2')))  # a stranger among members
     add(('emit', k, ['5', '1', 'sess:{s1}:notify', 's1', '']))              # odd arguments
     add(emit('s1', body('note', 'stranger')))                               # not a member
     add(emit('nosuch', body('note', 'a1')))                                 # not found
     # damaged meta: each field the emit checks, then repaired
-    for field, bad in [('ttl', 'abc'), ('seq', '-1'), ('state', 'gone'), ('h', 'xyz'),
-                       ('cps', '1.5'), ('creator', 'bad id'), ('m', '[1]'), ('base', '999999')]:
+    # (the emit tests them all in one pattern and each length, and looks
+    # field by field only when that fails: each part of it must count)
+    damaged = [('ttl', 'abc'), ('seq', '-1'), ('state', 'gone'), ('h', 'xyz'),
+               ('cps', '1.5'), ('creator', 'bad id'), ('m', '[1]'), ('base', '999999'),
+               ('metadata', '[1]'), ('metadata', '{"k":'), ('metadata', 'x'),
+               ('seq', '99999999999999999'), ('seq', '9007199254740992'), ('seq', ''),
+               ('ref', '99999999999999999'), ('ref', 'x'), ('ref', '-1'),
+               ('cps', '99999999999999999'), ('cps', 'x'), ('cps', ''),
+               ('created', '99999999999999999'), ('created', '1e3'), ('created', ' 5'),
+               ('ttl', '999999999'), ('ttl', '315360001'), ('ttl', '0'), ('ttl', '-5'), ('ttl', '0x10'),
+               ('creator', 'c' * 129), ('creator', '-c'), ('creator', ''),
+               ('h', 'a' * 39), ('h', 'g' * 40), ('h', 'a' * 41), ('state', '')]
+    # and what it must take: the slow test's edge cases
+    taken = [('ttl', '0400'), ('ttl', '315360000'), ('created', '-0'), ('cps', '007'),
+             ('creator', 'c' * 128), ('h', 'ABCDEF0123' * 4), ('h', ''),
+             ('metadata', '{"k":[1,{"j":null}]}'), ('ref', '9007199254740991')]
+    for field, bad in damaged + taken:
         add(('raw', ['difftest-save', 'sess:{s1}:meta', field]))
         add(('raw', ['HSET', 'sess:{s1}:meta', field, bad]))
         add(emit('s1', body('note', 'a1')))
         add(('raw', ['difftest-restore', 'sess:{s1}:meta', field]))
+    for field in ['state', 'seq', 'created', 'creator', 'ttl', 'h', 'v']:   # missing fields
+        add(('raw', ['difftest-save', 'sess:{s1}:meta', field]))
+        add(('raw', ['HDEL', 'sess:{s1}:meta', field]))
+        add(emit('s1', body('note', 'a1')))
+        add(('raw', ['difftest-restore', 'sess:{s1}:meta', field]))
+    for (f1, v1), (f2, v2) in [(('ttl', '0'), ('seq', 'x')), (('h', 'x'), ('creator', '%'))]:  # two: the first named
+        add(('raw', ['difftest-save', 'sess:{s1}:meta', f1]))
+        add(('raw', ['difftest-save', 'sess:{s1}:meta', f2]))
+        add(('raw', ['HSET', 'sess:{s1}:meta', f1, v1, f2, v2]))
+        add(emit('s1', body('note', 'a1')))
+        add(('raw', ['difftest-restore', 'sess:{s1}:meta', f1]))
+        add(('raw', ['difftest-restore', 'sess:{s1}:meta', f2]))
     add(('raw', ['HSET', 'sess:{s1}:meta', 'v', '2']))                      # another layout
     add(emit('s1', body('note', 'a1')))
     add(('raw', ['HSET', 'sess:{s1}:meta', 'v', '3']))

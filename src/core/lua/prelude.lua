@@ -169,7 +169,7 @@ local function text_problem(text, members)
     if string.find(text, '\\u0000', 1, true) then return 'nul?' end
     text = string.gsub(text, '\\.', '')
   end
-  local rest = string.gsub(text, '"[^"]*"', '')
+  local rest = string.gsub(text, '%b""', '') -- quote to quote, as '"[^"]*"' but a C loop
   local _, keys = string.gsub(rest, ':', '')
   if keys ~= members then return 'names a key twice in one object' end
   if string.find(rest, '[^%[%]{}:,\n]') then
@@ -201,21 +201,40 @@ local function is_object_json(v, once)
 end
 
 local STATES = {[S_WORKING] = true, [S_BROKEN] = true, [S_COMPLETED] = true}
+-- check_call's patterns, made once (a function library keeps them)
+local META_KEY_PAT = '^([^{}]+:{([^{}]+)}):' .. S_KEY_META .. '$'
+local COMP_KEY_PAT = '^(.+:' .. S_COMPANION .. '{[0-9a-z]+}):' .. S_KEY_INDEX .. '$'
 local KEY_SUFFIX = {S_KEY_META, S_KEY_EVENTS, S_KEY_CHECKPOINTS, S_KEY_EVENTIDS,
   S_KEY_HISTORY, 'PREFIX:#{TAG}:' .. S_KEY_INDEX, 'PREFIX:#{TAG}:' .. S_KEY_STATS,
   'PREFIX:#{TAG}:' .. S_KEY_AGENTS}
 -- 'PREFIX:#{TAG}:' of the companion keys, once check_call has seen them
 local COMP
 
+-- The last 8 keys check_call took, their id, base and COMP: a function
+-- library keeps them from call to call, and the same keys (equal strings)
+-- again get the same answer without the patterns.
+local CK1, CK2, CK3, CK4, CK5, CK6, CK7, CK8, CK_ID, CK_BASE, CK_COMP
+-- The last type and actor an emit took (emit.lua): one it took needs no
+-- second look.
+local LAST_TYPE, LAST_ACTOR
+
 -- The call's shape: exactly nkeys keys, the session's meta, events, ...
 -- keys in that order and all of one session, and nargs arguments (nil: the
--- script counts them). Returns the session id.
+-- script counts them). Returns the session id, nil, and PREFIX:{ID}.
 local function check_call(nkeys, nargs)
+  if nkeys == 8 and KEYS[1] == CK1 and KEYS[2] == CK2 and KEYS[3] == CK3 and KEYS[4] == CK4 and
+     KEYS[5] == CK5 and KEYS[6] == CK6 and KEYS[7] == CK7 and KEYS[8] == CK8 and #KEYS == 8 then
+    COMP = CK_COMP
+    if nargs and #ARGV ~= nargs then
+      return nil, badarg(string.format('expects %d arguments, got %d', nargs, #ARGV))
+    end
+    return CK_ID, nil, CK_BASE
+  end
   if #KEYS ~= nkeys then
     return nil, badarg(string.format('expects %d keys (%s), got %d', nkeys,
       table.concat(KEY_SUFFIX, ', ', 1, nkeys), #KEYS))
   end
-  local base, id = string.match(KEYS[1], '^([^{}]+:{([^{}]+)}):' .. S_KEY_META .. '$')
+  local base, id = string.match(KEYS[1], META_KEY_PAT)
   if not base or not is_id(id) then
     return nil, badarg('key 1 must be a session\'s PREFIX:{ID}:meta key, not ' .. shown(KEYS[1]))
   end
@@ -227,7 +246,7 @@ local function check_call(nkeys, nargs)
   end
   if nkeys > 5 then
     local prefix = string.sub(base, 1, -(#id + 4))
-    local comp = string.match(KEYS[6], '^(.+:' .. S_COMPANION .. '{[0-9a-z]+}):' .. S_KEY_INDEX .. '$')
+    local comp = string.match(KEYS[6], COMP_KEY_PAT)
     if not comp or string.sub(comp, 1, #prefix + 1) ~= prefix .. ':' or
        string.find(string.sub(comp, #prefix + 2), ':', 1, true) then
       return nil, badarg('key 6 must be the session\'s companion index ' .. prefix .. ':' ..
@@ -239,15 +258,23 @@ local function check_call(nkeys, nargs)
     end
     COMP = comp .. ':'
   end
+  if nkeys == 8 then
+    CK1, CK2, CK3, CK4, CK5, CK6, CK7, CK8 = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6],
+      KEYS[7], KEYS[8]
+    CK_ID, CK_BASE, CK_COMP = id, base, COMP
+  end
   if nargs and #ARGV ~= nargs then
     return nil, badarg(string.format('expects %d arguments, got %d', nargs, #ARGV))
   end
-  return id
+  return id, nil, base
 end
 
 -- What each meta field a script computes with must hold. A field without
 -- 'required' may be missing (older sessions, or nothing happened yet).
-local META = {
+-- Made at its first use (an EVALSHA script runs the prelude on every
+-- call: its 13 tables are not made for an emit that never looks).
+local META
+local function meta_rules() return {
   [S_F_STATE] = {states = true, required = true},
   [S_F_SEQ] = {0, SEQ_MAX, required = true},
   [S_F_BASE] = {0, SEQ_MAX, required = true},
@@ -261,10 +288,11 @@ local META = {
   [S_F_CREATOR] = {id = true, required = true},
   [S_F_METADATA] = {json = true},
   [S_F_CHAIN] = {chain = true, required = true},
-}
+} end
 
 -- (every emit runs this: the message is only built for a refusal)
 local function check_stored(name, v)
+  META = META or meta_rules()
   local r = META[name]
   local want
   if not r then return nil end
@@ -410,8 +438,9 @@ end
 -- A Redis before 7.0 has no SPUBLISH (nor REDIS_VERSION_NUM): there a
 -- cluster's sessions PUBLISH as before (a script stopped by an unknown
 -- command after its RPUSH would leave the log ahead of meta's seq).
+local TAG_ONE_TAIL = '{' .. S_TAG_ONE .. '}:'
 local function publish(chan, msg)
-  if string.sub(COMP, -(#S_TAG_ONE + 3)) == '{' .. S_TAG_ONE .. '}:' or
+  if string.sub(COMP, -#TAG_ONE_TAIL) == TAG_ONE_TAIL or
      not redis.REDIS_VERSION_NUM or redis.REDIS_VERSION_NUM < 0x070000 then
     if msg == nil then return redis.acl_check_cmd('publish', chan, 'm'), 'publish' end
     redis.call('PUBLISH', chan, msg)
@@ -458,9 +487,10 @@ end
 -- acl_refused checks KEYS[1]; the companions, and an agent's index the
 -- script names itself, may be under other ACL key patterns: each command
 -- on each of them is checked too, before the first write.
-local ACL_KEY_ARGS = {zadd = {'1', 'm'}, zrem = {'m'}, hincrby = {'f', '1'}}
+local ACL_KEY_ARGS -- made at the first call, as ACL_ARGS
 local function acl_keys_refused(c, keys)
   if not redis.acl_check_cmd then return nil end
+  ACL_KEY_ARGS = ACL_KEY_ARGS or {zadd = {'1', 'm'}, zrem = {'m'}, hincrby = {'f', '1'}}
   for i = 1, #keys do
     if not redis.acl_check_cmd(c, keys[i], unpack(ACL_KEY_ARGS[c])) then
       return redis.error_reply("NOPERM this user has no permissions to run the '" .. c ..
