@@ -4,7 +4,8 @@
 # than 3 x --interval (at least 10 s): sess-health exports it as not
 # running and says "stale", sess-migrate status/tasks too, the last lag
 # numbers kept and marked; a live idle sync stays running past the bound;
-# a task hash from before the heartbeat reads as "unknown". Every wait
+# a sync held back by --rate beats while it waits; a task hash from
+# before the heartbeat reads as "unknown". Every wait
 # polls with a deadline.
 bats_require_minimum_version 1.5.0
 
@@ -156,4 +157,27 @@ task_state() {
 	redis-cli -s "$DST_SOCK" HSET sess:migrate:odd kind copy >/dev/null
 	run -0 sk sess-migrate status odd --to "$dst"
 	assert_equal "$(jq 'has("state")' <<<"$output")" false
+}
+
+@test "a sync held back by --rate longer than the bound keeps beating while it waits: running, not stale" {
+	local n t0 dst pid
+	dst=$(redis_url DST)
+	for n in $(seq 1 30); do echo "{\"op\":\"create\",\"id\":\"r$n\",\"agent\":\"a\"}"; done | sctl batch >/dev/null
+	# 12 sessions a batch at 1 a second: 12 s between two batches, past
+	# the 10 s bound (--interval 1)
+	sk_bg "$BATS_TEST_TMPDIR/r.out" "$BATS_TEST_TMPDIR/r.err" sess-migrate sync --all --to "$dst/4" \
+		--interval 1 --task slow --batch 12 --rate 1
+	pid=$!
+	PIDS="$PIDS $pid"
+	t0=$(date +%s%3N)
+	until_set 4 slow beatAt
+	# 11 s after the start: in the wait after the first batch
+	while [ $(($(date +%s%3N) - t0)) -le 11000 ]; do sleep 0.1; done
+	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/r.err")"
+	[ -z "$(dst_hget 4 slow lagAt)" ] || fail "the snapshot pass ended already"
+	run -0 task_state 4 slow
+	assert_equal "$(jq -r '[.status, .state, (.heartbeatAge < 5)] | map(tostring) | join(" ")' <<<"$output")" \
+		"running running true"
+	run -0 sk sess-health --url "$dst/4" --format prometheus
+	assert_line 'sess_sync_running{task="slow"} 1'
 }

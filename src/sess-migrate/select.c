@@ -488,9 +488,14 @@ void mig_meter_tick(struct mig_meter *m, const char *what, long n)
 	m->done += n;
 	el = sess_now_ms() - m->start_ms;
 	if (m->rate > 0) { /* the ceiling: never ahead of done/rate seconds */
-		long long due = m->done * 1000 / m->rate;
-		if (due > el)
-			usleep((useconds_t)((due - el) * 1000));
+		long long due = m->done * 1000 / m->rate, left = due - el;
+		/* (a second at a time when someone waits with us) */
+		while (left > 0) {
+			long long step = m->waiting && left > 1000 ? 1000 : left;
+			usleep((useconds_t)(step * 1000));
+			if ((left -= step) > 0 && m->waiting)
+				m->waiting(m->waiting_arg);
+		}
 	}
 	/* the one meter (src/cli): a total that was passed (sessions added
 	 * meanwhile) is no total any more */

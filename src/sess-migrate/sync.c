@@ -135,6 +135,18 @@ int sync_beat(struct sync *s, int force)
 	return 0;
 }
 
+/* A --rate wait's heartbeat (mig_meter.waiting): a failure leaves the
+ * sync's error as it was (the beat after the batch tries again and says
+ * it). */
+static void beat_waiting(void *arg)
+{
+	struct sync *s = arg;
+	struct sess_err keep = s->err;
+
+	if (sync_beat(s, 0))
+		s->err = keep;
+}
+
 /* The lag into the task's hash (keys.h, SESS_MTASK_F_LAG_*), where
  * sess-health reads it, with the heartbeat: one HSET on the target. */
 static int keep_lag(struct sync *s, double secs, long long behind, int estimate)
@@ -391,6 +403,8 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 	cli_catch_stop_signals();
 	s.run.meter.start_ms = sess_now_ms();
 	s.run.meter.rate = o->rate; /* a weak target is not knocked over */
+	s.run.meter.waiting = beat_waiting; /* ... and beats while it waits */
+	s.run.meter.waiting_arg = &s;
 	/* listen first, then the snapshot: no change can fall in between */
 	if (sync_open_all(&s) && (!sync_transient(&s.err) || sync_reconnect(&s)))
 		goto failed;
