@@ -181,3 +181,14 @@ task_state() {
 	run -0 sk sess-health --url "$dst/4" --format prometheus
 	assert_line 'sess_sync_running{task="slow"} 1'
 }
+
+@test "a sync that stops before it starts (its --ids file unreadable) leaves its task failed, not running" {
+	local dst
+	dst=$(redis_url DST)
+	run -66 sk sess-migrate sync --ids "$BATS_TEST_TMPDIR/none" --to "$dst/5" --task noids
+	assert_output --partial "cannot read --ids file"
+	run -0 sk sess-migrate status noids --to "$dst/5"
+	assert_equal "$(jq -r '[.status, .state] | join(" ")' <<<"$output")" "failed failed"
+	run -0 sk sess-health --url "$dst/5" --format prometheus
+	assert_line 'sess_sync_running{task="noids"} 0'
+}

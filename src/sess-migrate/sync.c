@@ -319,6 +319,15 @@ static int cutover(struct sync *s)
 	return lag(s);
 }
 
+/* A sync that stopped before its run began: its task marked failed, not
+ * left running (without a heartbeat, read as alive). */
+static void start_failed(struct sync *s)
+{
+	struct sess_err e;
+
+	sess_mtask_set(&s->run.dst->conn, &s->run.task, "status", "failed", &e);
+}
+
 int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 {
 	struct mig_side src = {0}, dst = {0};
@@ -380,19 +389,17 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 		}
 		if (o->ids) {
 			long n;
-			if ((rc = mig_sel_load_plan(a, o, &dst.conn, s.run.task.plan, &n)) && rc != 65)
+			if ((rc = mig_sel_load_plan(a, o, &dst.conn, s.run.task.plan, &n)) && rc != 65) {
+				start_failed(&s);
 				goto out;
+			}
 		}
 	}
 	/* alive from the start (the snapshot pass beats as it goes) */
-	if (sync_beat(&s, 1)) {
+	if (sync_beat(&s, 1) || (o->ids && load_plan(&s))) {
 		a->err = s.err;
 		rc = cli_app_fail(a);
-		goto out;
-	}
-	if (o->ids && load_plan(&s)) {
-		a->err = s.err;
-		rc = cli_app_fail(a);
+		start_failed(&s);
 		goto out;
 	}
 	mig_pick_method(&s.run, o->method);
