@@ -4,8 +4,9 @@
 # than 3 x --interval (at least 10 s): sess-health exports it as not
 # running and says "stale", sess-migrate status/tasks too, the last lag
 # numbers kept and marked; a live idle sync stays running past the bound;
-# a sync held back by --rate beats while it waits; a task hash from
-# before the heartbeat reads as "unknown". Every wait
+# a sync held back by --rate beats while it waits; one that stops before
+# it starts is failed, one stopped while it reconnects interrupted; a
+# task hash from before the heartbeat reads as "unknown". Every wait
 # polls with a deadline.
 bats_require_minimum_version 1.5.0
 
@@ -24,6 +25,8 @@ setup() {
 teardown() {
 	local p
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	# (a source of the test's own, stopped mid-test)
+	[ -z "${SRC_DIR:-}" ] || redis_stop_named SRC
 }
 
 # dst_hget DB TASK FIELD: a field of a task's hash on DST's database DB
@@ -191,4 +194,30 @@ task_state() {
 	assert_equal "$(jq -r '[.status, .state] | join(" ")' <<<"$output")" "failed failed"
 	run -0 sk sess-health --url "$dst/5" --format prometheus
 	assert_line 'sess_sync_running{task="noids"} 0'
+}
+
+@test "a sync stopped (SIGINT) while it reconnects to a source gone marks its task interrupted, not running" {
+	local dst n pid
+	dst=$(redis_url DST)
+	redis_start_named SRC
+	REDIS_URL=$(redis_url SRC) sctl create --id i1 --agent a >/dev/null
+	sk_bg "$BATS_TEST_TMPDIR/i.out" "$BATS_TEST_TMPDIR/i.err" sess-migrate sync --all --from "$(redis_url SRC)" \
+		--to "$dst/6" --interval 1 --task intr
+	pid=$!
+	PIDS="$PIDS $pid"
+	until_set 6 intr lagAt
+	redis_stop_named SRC
+	for n in $(seq 1 300); do
+		grep -q reconnecting "$BATS_TEST_TMPDIR/i.err" && break
+		sleep 0.1
+	done
+	grep -q reconnecting "$BATS_TEST_TMPDIR/i.err" || fail "the sync did not reconnect: $(cat "$BATS_TEST_TMPDIR/i.err")"
+	kill -INT "$pid"
+	for n in $(seq 1 300); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then fail "the sync did not stop on SIGINT"; fi
+	run -0 sk sess-migrate status intr --to "$dst/6"
+	assert_equal "$(jq -r '[.status, .state] | join(" ")' <<<"$output")" "interrupted interrupted"
 }

@@ -469,6 +469,13 @@ retry_or_fail:
 	goto out;
 failed:
 	if (cli_stop_signal()) {
+		/* its task says so (stopped while reconnecting: the target
+		 * opened again for it), not running without a heartbeat */
+		struct sess_err e;
+		if (sess_conn_is_open(&dst.conn) ||
+		    (sess_conn_open(&dst.conn, &dst.cfg, &e) == 0 && sess_conn_cluster(&dst.conn, &e) >= 0))
+			sess_mtask_set(&dst.conn, &s.run.task, "status", "interrupted", &e);
+		mig_meter_end();
 		cli_print(a, summary(&s));
 		fprintf(stderr, "%s: stopped; nothing is lost: continue with 'sess-migrate resume %s --to %s'\n",
 			a->prog, s.run.task.name, dst.desc);
