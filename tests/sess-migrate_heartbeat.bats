@@ -4,7 +4,8 @@
 # than 3 x --interval (at least 10 s): sess-health exports it as not
 # running and says "stale", sess-migrate status/tasks too, the last lag
 # numbers kept and marked; a live idle sync stays running past the bound;
-# a sync held back by --rate beats while it waits; one that stops before
+# a sync held back by --rate beats while it waits, one whose --match
+# skips much of the index while it walks it; one that stops before
 # it starts is failed, one stopped while it reconnects interrupted; a
 # task hash from before the heartbeat reads as "unknown". Every wait
 # polls with a deadline.
@@ -220,4 +221,28 @@ task_state() {
 	if kill -0 "$pid" 2>/dev/null; then fail "the sync did not stop on SIGINT"; fi
 	run -0 sk sess-migrate status intr --to "$dst/6"
 	assert_equal "$(jq -r '[.status, .state] | join(" ")' <<<"$output")" "interrupted interrupted"
+}
+
+@test "a sync whose --match skips a long stretch of the index keeps beating while it walks it: running, not stale" {
+	local dst n t0 pid
+	dst=$(redis_url DST)
+	sctl create --id keep1 --agent a >/dev/null
+	# 300,000 index entries --match skips, live (scores ahead), before the
+	# one it keeps: walked a page of --batch 1 at a time, past the 10 s bound
+	t0=$(($(date +%s) * 1000 + 3600000))
+	awk -v t="$t0" 'BEGIN { for (n = 0; n < 300000; n++) printf "ZADD sess:#{all}:index %d skip%d\n", t + n, n }' |
+		rcli --pipe >/dev/null
+	rcli ZADD 'sess:#{all}:index' $((t0 + 400000)) keep1 >/dev/null
+	sk_bg "$BATS_TEST_TMPDIR/m.out" "$BATS_TEST_TMPDIR/m.err" sess-migrate sync --all --match 'keep*' \
+		--to "$dst/7" --interval 1 --task walk --batch 1
+	pid=$!
+	PIDS="$PIDS $pid"
+	t0=$(date +%s%3N)
+	until_set 7 walk beatAt
+	while [ $(($(date +%s%3N) - t0)) -le 11000 ]; do sleep 0.1; done
+	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/m.err")"
+	[ -z "$(dst_hget 7 walk lagAt)" ] || skip "the walk took less than 11 s here: nothing to check"
+	run -0 task_state 7 walk
+	assert_equal "$(jq -r '[.status, .state, (.heartbeatAge < 5)] | map(tostring) | join(" ")' <<<"$output")" \
+		"running running true"
 }

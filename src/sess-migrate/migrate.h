@@ -64,6 +64,10 @@ struct mig_sel {
 	 * other (tags NULL on a standalone server: its one index) */
 	const char **tags;
 	int ntags, tag_at, tags_read;
+	/* called after each page of an index walk that gave no id (--match
+	 * skipping a long stretch; NULL: none): sync's heartbeat */
+	void (*waiting)(void *arg);
+	void *waiting_arg;
 };
 /* Parse --since: ms since the epoch, an ISO 8601 UTC time
  * (2026-01-02T03:04:05Z) or a relative "90m", "2h", "7d" before now. */

@@ -129,6 +129,8 @@ static int index_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int 
 		 * (by rank, or by score with a longer page when the ties fill it) */
 		if (!rank_ok && sel->last_score == floor && want < 1000000)
 			want *= 2;
+		if (sel->waiting)
+			sel->waiting(sel->waiting_arg);
 	}
 }
 
@@ -233,6 +235,8 @@ int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 		/* a cluster: the next slot's index, from its start */
 		if (sel->tags && ++sel->tag_at < sel->ntags) {
 			sel->started = 0;
+			if (sel->waiting)
+				sel->waiting(sel->waiting_arg);
 			continue;
 		}
 		/* (each pass reads the tags in use again: a slot's first

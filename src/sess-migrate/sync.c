@@ -38,6 +38,19 @@
 
 /* ---- passes and lag ---- */
 
+/* The heartbeat of a --rate wait (mig_meter.waiting) or of an index
+ * walk's pages without an id (mig_sel.waiting): a failure leaves the
+ * sync's error as it was (the beat after the batch tries again and says
+ * it). */
+static void beat_waiting(void *arg)
+{
+	struct sync *s = arg;
+	struct sess_err keep = s->err;
+
+	if (sync_beat(s, 0))
+		s->err = keep;
+}
+
 /* Compare chain heads over the selection and sync what differs; then the
  * sessions this task brought that the source lost. *changed counts the
  * sessions that were not equal. */
@@ -56,6 +69,8 @@ static int pass(struct sync *s, long *changed)
 	mig_sel_init(&s->run.sel, s->o, s->run.src->cfg.prefix, page);
 	s->run.sel.second_pass = 1; /* one walk: notifications cover the rest */
 	s->run.sel.plan_key = s->run.task.plan;
+	s->run.sel.waiting = beat_waiting; /* a long walk beats too */
+	s->run.sel.waiting_arg = s;
 	for (;;) {
 		struct sess_conn *c = s->run.sel.kind == SEL_PLAN ? &s->run.dst->conn : &s->run.src->conn;
 		if (cli_stop_signal())
@@ -133,18 +148,6 @@ int sync_beat(struct sync *s, int force)
 	freeReplyObject(r);
 	s->last_beat = now;
 	return 0;
-}
-
-/* A --rate wait's heartbeat (mig_meter.waiting): a failure leaves the
- * sync's error as it was (the beat after the batch tries again and says
- * it). */
-static void beat_waiting(void *arg)
-{
-	struct sync *s = arg;
-	struct sess_err keep = s->err;
-
-	if (sync_beat(s, 0))
-		s->err = keep;
 }
 
 /* The lag into the task's hash (keys.h, SESS_MTASK_F_LAG_*), where
