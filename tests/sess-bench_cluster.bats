@@ -242,3 +242,48 @@ layout() {
 		--cluster-slots 800 --cluster-yes >/dev/null 2>&1 || fail "the reshard back failed"
 	cluster_ok 30
 }
+
+@test "list --requests while a slot moves: the run ends (a client whose operations are all redirected still counts them towards --requests)" {
+	local p from to n started=0 sum
+	set -- $(cluster_masters)
+	from=$(cluster_node_id "$1")
+	to=$(cluster_node_id "$2")
+	# 30 lists a client, 200 ms apart: about 6 s
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-bench list --requests 90 -c 3 --think 200ms \
+		--sessions 60 --keep --interval 0 --json
+	bpid=$!
+	for n in $(seq 1 300); do
+		started=0
+		for p in $(cluster_masters); do started=$((started + $(calls "$p" zrange))); done
+		[ "$started" -gt 3 ] && break
+		sleep 0.05
+	done
+	[ "$started" -gt 3 ] || fail "the run did not start: $(cat "$BATS_TEST_TMPDIR/err")"
+	# one slot of the first master's moves: its lists (built at the start,
+	# an EXISTS for each of its slots) are redirected from then on
+	redis-cli --cluster reshard "127.0.0.1:$1" --cluster-from "$from" --cluster-to "$to" \
+		--cluster-slots 1 --cluster-yes >"$BATS_TEST_TMPDIR/reshard" 2>&1 ||
+		fail "reshard failed: $(tail -5 "$BATS_TEST_TMPDIR/reshard")"
+	kill -0 "$bpid" 2>/dev/null || fail "the run ended before the slot had moved"
+	for n in $(seq 1 600); do
+		kill -0 "$bpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$bpid" 2>/dev/null; then
+		kill "$bpid"
+		wait "$bpid" || true
+		fail "sess-bench list --requests 90 did not end within 60 s of the slot's move"
+	fi
+	wait "$bpid" || fail "sess-bench exited $?: $(cat "$BATS_TEST_TMPDIR/err")"
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	sum=$(summary)
+	# every request was run or redirected (the first 10 redirected in a
+	# row of a client sent again)
+	n=$(jq -r '.ops.list.count + .redirections.moved + .redirections.ask + .redirections.tryAgain' <<<"$sum")
+	[ "$n" -ge 90 ] && [ "$n" -le $((90 + 3 * 10)) ] || fail "lists and redirections: $n, not 90..120: $sum"
+	[ "$(jq -r '.ops.list.count' <<<"$sum")" -lt 90 ] || fail "no list counted as redirected: $sum"
+	[ "$(jq -r '.redirections.moved' <<<"$sum")" -gt 0 ] || fail "no list was redirected: $sum"
+	redis-cli --cluster reshard "127.0.0.1:$1" --cluster-from "$to" --cluster-to "$from" \
+		--cluster-slots 1 --cluster-yes >/dev/null 2>&1 || fail "the reshard back failed"
+	cluster_ok 30
+}

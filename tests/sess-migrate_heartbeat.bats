@@ -4,7 +4,10 @@
 # than 3 x --interval (at least 10 s): sess-health exports it as not
 # running and says "stale", sess-migrate status/tasks too, the last lag
 # numbers kept and marked; a live idle sync stays running past the bound;
-# a task hash from before the heartbeat reads as "unknown". Every wait
+# a sync held back by --rate beats while it waits, one whose --match
+# skips much of the index while it walks it; one that stops before
+# it starts is failed, one stopped while it reconnects interrupted; a
+# task hash from before the heartbeat reads as "unknown". Every wait
 # polls with a deadline.
 bats_require_minimum_version 1.5.0
 
@@ -23,6 +26,8 @@ setup() {
 teardown() {
 	local p
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	# (a source of the test's own, stopped mid-test)
+	[ -z "${SRC_DIR:-}" ] || redis_stop_named SRC
 }
 
 # dst_hget DB TASK FIELD: a field of a task's hash on DST's database DB
@@ -156,4 +161,88 @@ task_state() {
 	redis-cli -s "$DST_SOCK" HSET sess:migrate:odd kind copy >/dev/null
 	run -0 sk sess-migrate status odd --to "$dst"
 	assert_equal "$(jq 'has("state")' <<<"$output")" false
+}
+
+@test "a sync held back by --rate longer than the bound keeps beating while it waits: running, not stale" {
+	local n t0 dst pid
+	dst=$(redis_url DST)
+	for n in $(seq 1 30); do echo "{\"op\":\"create\",\"id\":\"r$n\",\"agent\":\"a\"}"; done | sctl batch >/dev/null
+	# 12 sessions a batch at 1 a second: 12 s between two batches, past
+	# the 10 s bound (--interval 1)
+	sk_bg "$BATS_TEST_TMPDIR/r.out" "$BATS_TEST_TMPDIR/r.err" sess-migrate sync --all --to "$dst/4" \
+		--interval 1 --task slow --batch 12 --rate 1
+	pid=$!
+	PIDS="$PIDS $pid"
+	t0=$(date +%s%3N)
+	until_set 4 slow beatAt
+	# 11 s after the start: in the wait after the first batch
+	while [ $(($(date +%s%3N) - t0)) -le 11000 ]; do sleep 0.1; done
+	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/r.err")"
+	[ -z "$(dst_hget 4 slow lagAt)" ] || fail "the snapshot pass ended already"
+	run -0 task_state 4 slow
+	assert_equal "$(jq -r '[.status, .state, (.heartbeatAge < 5)] | map(tostring) | join(" ")' <<<"$output")" \
+		"running running true"
+	run -0 sk sess-health --url "$dst/4" --format prometheus
+	assert_line 'sess_sync_running{task="slow"} 1'
+}
+
+@test "a sync that stops before it starts (its --ids file unreadable) leaves its task failed, not running" {
+	local dst
+	dst=$(redis_url DST)
+	run -66 sk sess-migrate sync --ids "$BATS_TEST_TMPDIR/none" --to "$dst/5" --task noids
+	assert_output --partial "cannot read --ids file"
+	run -0 sk sess-migrate status noids --to "$dst/5"
+	assert_equal "$(jq -r '[.status, .state] | join(" ")' <<<"$output")" "failed failed"
+	run -0 sk sess-health --url "$dst/5" --format prometheus
+	assert_line 'sess_sync_running{task="noids"} 0'
+}
+
+@test "a sync stopped (SIGINT) while it reconnects to a source gone marks its task interrupted, not running" {
+	local dst n pid
+	dst=$(redis_url DST)
+	redis_start_named SRC
+	REDIS_URL=$(redis_url SRC) sctl create --id i1 --agent a >/dev/null
+	sk_bg "$BATS_TEST_TMPDIR/i.out" "$BATS_TEST_TMPDIR/i.err" sess-migrate sync --all --from "$(redis_url SRC)" \
+		--to "$dst/6" --interval 1 --task intr
+	pid=$!
+	PIDS="$PIDS $pid"
+	until_set 6 intr lagAt
+	redis_stop_named SRC
+	for n in $(seq 1 300); do
+		grep -q reconnecting "$BATS_TEST_TMPDIR/i.err" && break
+		sleep 0.1
+	done
+	grep -q reconnecting "$BATS_TEST_TMPDIR/i.err" || fail "the sync did not reconnect: $(cat "$BATS_TEST_TMPDIR/i.err")"
+	kill -INT "$pid"
+	for n in $(seq 1 300); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then fail "the sync did not stop on SIGINT"; fi
+	run -0 sk sess-migrate status intr --to "$dst/6"
+	assert_equal "$(jq -r '[.status, .state] | join(" ")' <<<"$output")" "interrupted interrupted"
+}
+
+@test "a sync whose --match skips a long stretch of the index keeps beating while it walks it: running, not stale" {
+	local dst n t0 pid
+	dst=$(redis_url DST)
+	sctl create --id keep1 --agent a >/dev/null
+	# 300,000 index entries --match skips, live (scores ahead), before the
+	# one it keeps: walked a page of --batch 1 at a time, past the 10 s bound
+	t0=$(($(date +%s) * 1000 + 3600000))
+	awk -v t="$t0" 'BEGIN { for (n = 0; n < 300000; n++) printf "ZADD sess:#{all}:index %d skip%d\n", t + n, n }' |
+		rcli --pipe >/dev/null
+	rcli ZADD 'sess:#{all}:index' $((t0 + 400000)) keep1 >/dev/null
+	sk_bg "$BATS_TEST_TMPDIR/m.out" "$BATS_TEST_TMPDIR/m.err" sess-migrate sync --all --match 'keep*' \
+		--to "$dst/7" --interval 1 --task walk --batch 1
+	pid=$!
+	PIDS="$PIDS $pid"
+	t0=$(date +%s%3N)
+	until_set 7 walk beatAt
+	while [ $(($(date +%s%3N) - t0)) -le 11000 ]; do sleep 0.1; done
+	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/m.err")"
+	[ -z "$(dst_hget 7 walk lagAt)" ] || skip "the walk took less than 11 s here: nothing to check"
+	run -0 task_state 7 walk
+	assert_equal "$(jq -r '[.status, .state, (.heartbeatAge < 5)] | map(tostring) | join(" ")' <<<"$output")" \
+		"running running true"
 }

@@ -125,7 +125,14 @@ struct conn {
 	long quota;             /* measured operations still to send; -1 = no limit */
 	int stale;              /* READONLY through Sentinel: the primary moved */
 	int gen;                /* the failovers heard when it was last opened */
+	int redirected_row;     /* its operations redirected in a row */
 };
+
+/* A client's redirected operations in a row sent again (not counted
+ * towards --requests); from then on they count, so that a --requests run
+ * ends when they never stop (a list whose slots moved, a master left
+ * without sessions). */
+#define SB_REDIRECT_RESEND 10
 
 struct run;
 
@@ -166,12 +173,12 @@ struct run {
  * sent to, so neither a success nor an error, and not an operation the
  * servers' figures saw; counted as a redirection of its kind, and a
  * measured one is sent again (another session: --requests still
- * counts what ran). */
+ * counts what ran), up to SB_REDIRECT_RESEND in a row. */
 static void op_redirected(struct worker *w, struct conn *c, struct flight *f)
 {
 	struct sb_stats *n = w->nodes ? &w->nodes[c->cl.node] : NULL;
 
-	if (f->measured && c->quota >= 0)
+	if (f->measured && c->quota >= 0 && c->redirected_row++ < SB_REDIRECT_RESEND)
 		c->quota++;
 	if (!f->measured)
 		return;
@@ -193,6 +200,7 @@ static void op_done(struct worker *w, struct conn *c, struct flight *f, uint64_t
 		op_redirected(w, c, f);
 		return;
 	}
+	c->redirected_row = 0;
 	w->all_ops++;
 	if (w->nodes)
 		w->nodes[c->cl.node].done++;

@@ -64,6 +64,10 @@ struct mig_sel {
 	 * other (tags NULL on a standalone server: its one index) */
 	const char **tags;
 	int ntags, tag_at, tags_read;
+	/* called after each page of an index walk that gave no id (--match
+	 * skipping a long stretch; NULL: none): sync's heartbeat */
+	void (*waiting)(void *arg);
+	void *waiting_arg;
 };
 /* Parse --since: ms since the epoch, an ISO 8601 UTC time
  * (2026-01-02T03:04:05Z) or a relative "90m", "2h", "7d" before now. */
@@ -103,9 +107,14 @@ struct mig_meter {
 	long long start_ms;
 	long done, total;
 	long rate; /* sessions/s ceiling, 0 = none */
+	/* called about every second of a wait for the rate (NULL: none):
+	 * sync's heartbeat goes on while --rate holds it back */
+	void (*waiting)(void *arg);
+	void *waiting_arg;
 };
-/* Count n more done (sleeping first to keep under m->rate) and redraw
- * cli_meter (a terminal only) with m->total when it is known (> 0). */
+/* Count n more done (sleeping first to keep under m->rate, calling
+ * m->waiting meanwhile) and redraw cli_meter (a terminal only) with
+ * m->total when it is known (> 0). */
 void mig_meter_tick(struct mig_meter *m, const char *what, long n);
 /* Clear the meter (before a summary or an error line). */
 void mig_meter_end(void);

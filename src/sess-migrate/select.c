@@ -129,6 +129,8 @@ static int index_page(struct mig_sel *sel, struct sess_conn *c, char **ids, int 
 		 * (by rank, or by score with a longer page when the ties fill it) */
 		if (!rank_ok && sel->last_score == floor && want < 1000000)
 			want *= 2;
+		if (sel->waiting)
+			sel->waiting(sel->waiting_arg);
 	}
 }
 
@@ -233,6 +235,8 @@ int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 		/* a cluster: the next slot's index, from its start */
 		if (sel->tags && ++sel->tag_at < sel->ntags) {
 			sel->started = 0;
+			if (sel->waiting)
+				sel->waiting(sel->waiting_arg);
 			continue;
 		}
 		/* (each pass reads the tags in use again: a slot's first
@@ -488,9 +492,14 @@ void mig_meter_tick(struct mig_meter *m, const char *what, long n)
 	m->done += n;
 	el = sess_now_ms() - m->start_ms;
 	if (m->rate > 0) { /* the ceiling: never ahead of done/rate seconds */
-		long long due = m->done * 1000 / m->rate;
-		if (due > el)
-			usleep((useconds_t)((due - el) * 1000));
+		long long due = m->done * 1000 / m->rate, left = due - el;
+		/* (a second at a time when someone waits with us) */
+		while (left > 0) {
+			long long step = m->waiting && left > 1000 ? 1000 : left;
+			usleep((useconds_t)(step * 1000));
+			if ((left -= step) > 0 && m->waiting)
+				m->waiting(m->waiting_arg);
+		}
 	}
 	/* the one meter (src/cli): a total that was passed (sessions added
 	 * meanwhile) is no total any more */

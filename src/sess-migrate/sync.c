@@ -38,6 +38,19 @@
 
 /* ---- passes and lag ---- */
 
+/* The heartbeat of a --rate wait (mig_meter.waiting) or of an index
+ * walk's pages without an id (mig_sel.waiting): a failure leaves the
+ * sync's error as it was (the beat after the batch tries again and says
+ * it). */
+static void beat_waiting(void *arg)
+{
+	struct sync *s = arg;
+	struct sess_err keep = s->err;
+
+	if (sync_beat(s, 0))
+		s->err = keep;
+}
+
 /* Compare chain heads over the selection and sync what differs; then the
  * sessions this task brought that the source lost. *changed counts the
  * sessions that were not equal. */
@@ -56,6 +69,8 @@ static int pass(struct sync *s, long *changed)
 	mig_sel_init(&s->run.sel, s->o, s->run.src->cfg.prefix, page);
 	s->run.sel.second_pass = 1; /* one walk: notifications cover the rest */
 	s->run.sel.plan_key = s->run.task.plan;
+	s->run.sel.waiting = beat_waiting; /* a long walk beats too */
+	s->run.sel.waiting_arg = s;
 	for (;;) {
 		struct sess_conn *c = s->run.sel.kind == SEL_PLAN ? &s->run.dst->conn : &s->run.src->conn;
 		if (cli_stop_signal())
@@ -307,6 +322,15 @@ static int cutover(struct sync *s)
 	return lag(s);
 }
 
+/* A sync that stopped before its run began: its task marked failed, not
+ * left running (without a heartbeat, read as alive). */
+static void start_failed(struct sync *s)
+{
+	struct sess_err e;
+
+	sess_mtask_set(&s->run.dst->conn, &s->run.task, "status", "failed", &e);
+}
+
 int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 {
 	struct mig_side src = {0}, dst = {0};
@@ -368,19 +392,17 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 		}
 		if (o->ids) {
 			long n;
-			if ((rc = mig_sel_load_plan(a, o, &dst.conn, s.run.task.plan, &n)) && rc != 65)
+			if ((rc = mig_sel_load_plan(a, o, &dst.conn, s.run.task.plan, &n)) && rc != 65) {
+				start_failed(&s);
 				goto out;
+			}
 		}
 	}
 	/* alive from the start (the snapshot pass beats as it goes) */
-	if (sync_beat(&s, 1)) {
+	if (sync_beat(&s, 1) || (o->ids && load_plan(&s))) {
 		a->err = s.err;
 		rc = cli_app_fail(a);
-		goto out;
-	}
-	if (o->ids && load_plan(&s)) {
-		a->err = s.err;
-		rc = cli_app_fail(a);
+		start_failed(&s);
 		goto out;
 	}
 	mig_pick_method(&s.run, o->method);
@@ -391,6 +413,8 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 	cli_catch_stop_signals();
 	s.run.meter.start_ms = sess_now_ms();
 	s.run.meter.rate = o->rate; /* a weak target is not knocked over */
+	s.run.meter.waiting = beat_waiting; /* ... and beats while it waits */
+	s.run.meter.waiting_arg = &s;
 	/* listen first, then the snapshot: no change can fall in between */
 	if (sync_open_all(&s) && (!sync_transient(&s.err) || sync_reconnect(&s)))
 		goto failed;
@@ -448,6 +472,13 @@ retry_or_fail:
 	goto out;
 failed:
 	if (cli_stop_signal()) {
+		/* its task says so (stopped while reconnecting: the target
+		 * opened again for it), not running without a heartbeat */
+		struct sess_err e;
+		if (sess_conn_is_open(&dst.conn) ||
+		    (sess_conn_open(&dst.conn, &dst.cfg, &e) == 0 && sess_conn_cluster(&dst.conn, &e) >= 0))
+			sess_mtask_set(&dst.conn, &s.run.task, "status", "interrupted", &e);
+		mig_meter_end();
 		cli_print(a, summary(&s));
 		fprintf(stderr, "%s: stopped; nothing is lost: continue with 'sess-migrate resume %s --to %s'\n",
 			a->prog, s.run.task.name, dst.desc);
