@@ -91,10 +91,11 @@ command_options() { # command_options CMD: its own options (not the common ones)
 
 @test "bash: the default command (sess-health check) before any command word" {
 	# its options, and their values; a command word after its options is
-	# no command any more (the line is check's)
+	# still a command, as the parser reads it ("sess-health --format json
+	# probe" runs probe)
 	assert_equal "$(complete_words sess-health --wat)" "--watch "
 	assert_equal "$(complete_words sess-health --format p)" "prometheus "
-	assert_equal "$(complete_words sess-health --format json pr)" ""
+	assert_equal "$(complete_words sess-health --format json pr)" "probe "
 	assert_equal "$(complete_words sess-health --url redis://127.0.0.1:1 pr)" "probe "
 	assert_equal "$(complete_words sess-health --role=r)" "--role=replica "
 }

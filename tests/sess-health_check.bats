@@ -409,3 +409,23 @@ all_hc() {
 	assert_line json
 	refute_line --regexp $'^probe\t'
 }
+
+@test "completion names the command the parser names (cli_words_order): an option only check has, then a command word, is that command's line" {
+	# the parser: -w is check's own (--warning), yet probe is the command
+	run -0 hc -w5000 probe --redis-only
+	assert_equal "$(jq -c .components <<<"$output")" '{"redis":"healthy"}'
+	# completion: probe's options after it, commands where its word goes
+	run -0 hc __complete -w5000 probe --redis
+	assert_line --regexp $'^--redis-only\t'
+	run -0 hc __complete -w5000 --format json pr
+	assert_line --regexp $'^probe\t'
+	# where check's options mean check they complete as check's
+	run -0 hc __complete -w5000 --wat
+	assert_line --regexp $'^--watch\t'
+	run -0 hc __complete -w5000 --format p
+	assert_line prometheus
+	run -0 hc __complete -w5000 -- --red
+	refute_output
+	run -0 hc __complete -w5000 check --wat
+	assert_line --regexp $'^--watch\t'
+}

@@ -237,6 +237,17 @@ const struct cli_opt *cli_common_for(const struct cli_cmd *c, const struct cli_o
 const struct cli_opt *cli_word_opt(const struct cli_cmd *c, const char *w,
 				   const char **value, int *common, struct cli_opt *tmp);
 
+/* Which command the words of argv (argv[0] the tool's name) name, as the
+ * parser reads them, for main and completion alike: with a default
+ * command, options are skipped as it reads them up to the first other
+ * word (*at, 0: none; *unknown: an option it does not take came before);
+ * a command that reads the options before its word too ("sess-health
+ * --format nagios probe", "sess-bench -c 50 emit") has its word moved to
+ * argv[1] (the words before it shift right). Returns, with a default
+ * command, 0 for its line, 1 when a command, help or __complete is
+ * named, 2 when the version is asked for, 3 the tool's --help; else 0. */
+int cli_words_order(const struct cli_tool *t, int argc, char **argv, int *at, int *unknown);
+
 /* Build the settings: defaults < config file < environment < flags.
  * warn is set when a password came on the command line. Once a password
  * is loaded the process is made non-dumpable (cli_no_dump). */

@@ -705,6 +705,51 @@ static int first_word_for(const struct cli_cmd *c, int argc, char **argv)
 	return 0;
 }
 
+/* cli.h: the parser's one reading of which command the words name */
+int cli_words_order(const struct cli_tool *t, int argc, char **argv, int *at, int *unknown)
+{
+	const struct cli_cmd *def = t->default_cmd ? cli_find(t, t->default_cmd) : NULL, *c = NULL;
+	int named = 0, w = 0;
+	size_t k;
+
+	*at = 0;
+	*unknown = 0;
+	if (def) {
+		/* "sess-health --format nagios probe": the options before the
+		 * command word are the command's too */
+		named = names_command(t, def, argc, argv, at, unknown);
+		if (named == 1)
+			w = *at;
+	} else {
+		/* "sess-bench -c 50 -n 1000 emit", as redis-benchmark is run:
+		 * a command whose letters win (own_common) reads the options
+		 * before its word too */
+		for (k = 0; !w && (c = cli_tool_cmd(t, k)); k++) {
+			int i = c->own_common ? first_word_for(c, argc, argv) : 0;
+
+			if (i > 1 && !strcmp(argv[i], c->name))
+				w = i;
+		}
+		/* "sess-bench -n 3 cleanup ID": a command that gives common
+		 * letters up (no_letters) reads the options before its word
+		 * too, so a letter means there what it means after the word
+		 * (-n is no --db in sess-bench) */
+		if (!w) {
+			int i = first_word_for(NULL, argc, argv);
+
+			if (i > 1 && (c = cli_find(t, argv[i])) && c->no_letters)
+				w = i;
+		}
+	}
+	/* the command word goes first, so its parser reads them all */
+	if (w > 1 && cli_find(t, argv[w])) {
+		char *word = argv[w];
+		memmove(argv + 2, argv + 1, (size_t)(w - 1) * sizeof *argv);
+		argv[1] = word;
+	}
+	return named;
+}
+
 /* Run the default command with every argument (argv[0] stands for its
  * name: getopt starts after it). */
 static int run_default(struct cli_app *a, const struct cli_cmd *def, int argc,
@@ -734,22 +779,21 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 	a.argv = argv;
 	cli_common_init(&a.common);
 	cli_init_signals();
-	if (t->default_cmd && (c = cli_find(t, t->default_cmd))) {
-		int at, unknown;
+	{
+		int at, unknown, named = cli_words_order(t, argc, argv, &at, &unknown);
 
-		int named = names_command(t, c, argc, argv, &at, &unknown);
-
+		c = t->default_cmd ? cli_find(t, t->default_cmd) : NULL;
 		/* "sess-health watch --help": a word where a command would be,
 		 * no command of ours, and the default command takes no
 		 * argument: a mistyped command, not the default's --help
 		 * (after an unknown option the word may be its value: the
 		 * command's parser names that option) */
-		if (!named && at > 0 && !unknown && c->npos_max == 0) {
+		if (c && !named && at > 0 && !unknown && c->npos_max == 0) {
 			sess_err_set(&a.err, SESS_E_USAGE, NULL, "unknown command \"%s\"; see '%s --help'",
 				     argv[at], t->name);
 			return main_usage_fail(&a);
 		}
-		if (!named)
+		if (c && !named)
 			return run_default(&a, c, argc, argv);
 		if (named == 2) {
 			printf("%s (sesskit) %s\n", t->name, PACKAGE_VERSION);
@@ -758,43 +802,6 @@ static int main_run(const struct cli_tool *t, int argc, char **argv)
 		if (named == 3) {
 			cli_usage(stdout, t);
 			return 0;
-		}
-		/* "sess-health --format nagios probe": the options before the
-		 * command word are the command's too; the word goes first so
-		 * its parser reads them all */
-		if (at > 1 && cli_find(t, argv[at])) {
-			char *w = argv[at];
-			memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
-			argv[1] = w;
-		}
-	} else {
-		/* "sess-bench -c 50 -n 1000 emit", as redis-benchmark is run:
-		 * a command whose letters win (own_common) reads the options
-		 * before its word too, so its word goes first */
-		size_t k;
-
-		for (k = 0; (c = cli_tool_cmd(t, k)); k++) {
-			int at = c->own_common ? first_word_for(c, argc, argv) : 0;
-
-			if (at > 1 && !strcmp(argv[at], c->name)) {
-				char *w = argv[at];
-				memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
-				argv[1] = w;
-				break;
-			}
-		}
-		/* "sess-bench -n 3 cleanup ID": a command that gives common
-		 * letters up (no_letters) reads the options before its word
-		 * too, so a letter means there what it means after the word
-		 * (-n is no --db in sess-bench) */
-		if (!c) {
-			int at = first_word_for(NULL, argc, argv);
-
-			if (at > 1 && (c = cli_find(t, argv[at])) && c->no_letters) {
-				char *w = argv[at];
-				memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
-				argv[1] = w;
-			}
 		}
 	}
 	strcpy(sp.shorts, "+:"); /* options up to the command only */

@@ -230,31 +230,41 @@ int cli_complete(struct cli_app *a, int nwords, char **words)
 	const struct cli_opt *o;
 	struct cli_opt tmp; /* a common option without its letter */
 	const char *cur = nwords > 0 ? words[nwords - 1] : "", *v;
-	int i, help = 0, npos = 0, dashdash = 0, common;
+	int i, help = 0, npos = 0, dashdash = 0, common, at, unknown;
+	int argc = nwords > 0 ? nwords : 1;
+	char **argv;
 
-	for (i = 0; i < nwords - 1; i++) {
-		const char *w = words[i];
+	/* the words before cur as the parser reads them: argv[0] the tool's,
+	 * and the command word first where the parser puts it first
+	 * (cli_words_order: "sess-health -w5000 probe" is probe's line) */
+	if (!(argv = malloc((size_t)argc * sizeof *argv)))
+		return sess_err_set(&a->err, SESS_E_INTERNAL, NULL, "out of memory"), cli_app_fail(a);
+	argv[0] = (char *)t->name;
+	memcpy(argv + 1, words, (size_t)(argc - 1) * sizeof *argv);
+	cli_words_order(t, argc, argv, &at, &unknown);
+	for (i = 1; i < argc; i++) {
+		const char *w = argv[i];
 
 		if (!dashdash && !strcmp(w, "--")) {
 			dashdash = 1;
 			continue;
 		}
 		if (!dashdash && w[0] == '-' && w[1]) {
+			/* before a command word: as the default command reads
+			 * it; the line is no command's yet ("sess-health
+			 * --format json probe" is probe's) */
 			o = cli_word_opt(c ? c : def, w, &v, &common, &tmp);
 			if (!o)
 				continue;
-			/* an option only the default command has: the line is
-			 * that command ("sess-health --format json") */
-			if (!c && !help && def && !common)
-				c = def;
 			if (o->kind == CLI_OPT_FLAG)
 				continue;
 			if (!v) {
-				if (i + 1 == nwords - 1) { /* cur is this option's value */
+				if (i + 1 == argc) { /* cur is this option's value */
 					values(a, o->values, cur, "");
+					free(argv);
 					return 0;
 				}
-				v = words[++i];
+				v = argv[++i];
 			}
 			if (common) /* ids come from the server the line names */
 				cli_opt_set(o, &a->common, v, NULL);
@@ -268,12 +278,15 @@ int cli_complete(struct cli_app *a, int nwords, char **words)
 			else if (def)
 				c = def; /* the default command's argument */
 			else
-				return 0; /* not a command: nothing to offer */
+				break; /* not a command: nothing to offer */
 			if (help)
 				continue;
 		}
 		npos++;
 	}
+	free(argv);
+	if (i < argc)
+		return 0;
 	if (help) {
 		if (!npos)
 			commands(t, cur, 0);
