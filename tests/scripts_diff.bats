@@ -37,6 +37,33 @@ setup() { load helpers/redis; common_setup; }
 	[[ $output == *"fcall"*"stats differs"* ]] || fail "$output"
 }
 
+# the randomized differential (tests/helpers/emit_fuzz.py): 500 cases from a
+# fixed seed, each a session's meta damaged at random where the emit's one
+# pattern and its lengths decide (numbers at and past each limit, the '|'
+# it joins them with, empty, missing) and random events, on the same three
+# servers; it guards the fast meta test, which must refuse what the old
+# field-by-field test refuses
+fuzz() {
+	python3 "$SESSKIT_SRCDIR/tests/helpers/emit_fuzz.py" "$SESSKIT_SRCDIR/tests/data/lua-ref" "$1" 19 500 \
+		ref="$REDIS_SOCK" "${@:2}"
+}
+
+@test "500 random emits on damaged meta hashes (seed 19): the same replies, keys, expiries and messages as today's scripts" {
+	run -0 fuzz "$SESSKIT_BUILDDIR/src/core/lua-full" evalsha="$EVS_SOCK" fcall="$FNS_SOCK"
+	[[ ${lines[-1]} =~ ^500\ cases,\ ([0-9]+)\ emits\ stored,\ ([0-9]+)\ refused,\ 0\ differences$ ]] || fail "$output"
+	[ "${BASH_REMATCH[1]}" -ge 150 ] || fail "only ${BASH_REMATCH[1]} emits stored"
+	[ "${BASH_REMATCH[2]}" -ge 150 ] || fail "only ${BASH_REMATCH[2]} refused"
+}
+
+@test "the randomized differential fails when the fast meta test takes a stored TTL past its range (9 digits)" {
+	cp -r "$SESSKIT_BUILDDIR/src/core/lua-full" "$BATS_TEST_TMPDIR/mut"
+	sed -i 's/#tl < 9 and/#tl < 10 and/' "$BATS_TEST_TMPDIR/mut/library.lua"
+	! cmp -s "$BATS_TEST_TMPDIR/mut/library.lua" "$SESSKIT_BUILDDIR/src/core/lua-full/library.lua" ||
+		fail "the mutation did not apply: update this test with the emit script"
+	run -1 fuzz "$BATS_TEST_TMPDIR/mut" fcall="$FNS_SOCK"
+	[[ $output == *"stored field ttl"* ]] || fail "$output"
+}
+
 # index_exact DIR: the scripts of DIR (whole texts), their clock (TIME) set
 # 5 s behind the server's: create, join, emit, touch and leave each score
 # the index (and the agent's index) by the keys' expiry, not by the clock

@@ -445,4 +445,5 @@ def zclose(va, vb, tol):
     return True
 
 
-main()
+if __name__ == '__main__':
+    main()
