@@ -162,7 +162,7 @@ static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_sn
 {
 	/* (not zeroed: every byte used is written below) */
 	struct put_sess *ps = malloc((size_t)m * sizeof *ps);
-	size_t nk = 3 + 2 * SESS_NKEYS * (size_t)m, na = 1 + 6 * (size_t)m;
+	size_t nk = 3 + 2 * SESS_NKEYS * (size_t)m, na = 1 + 5 * (size_t)m;
 	const char **keys = calloc(nk, sizeof *keys), **args = calloc(na, sizeof *args);
 	const char **argv = calloc(3 + nk + na, sizeof *argv);
 	size_t *lens = calloc(3 + nk + na, sizeof *lens);
@@ -208,13 +208,12 @@ static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_sn
 		}
 		ps[i].mark[0] = 'c';
 		memcpy(ps[i].mark + 1, h, hl + 1);
-		/* the ids; the (id, mark) pairs; per session its three */
-		args[1 + i] = s->id;
-		args[1 + m + 2 * i] = s->id;
-		args[2 + m + 2 * i] = ps[i].mark;
-		args[1 + 3 * m + 3 * i] = ps[i].upd;
-		args[2 + 3 * m + 3 * i] = ps[i].at;
-		args[3 + 3 * m + 3 * i] = ps[i].sent;
+		/* the (id, mark) pairs; per session its three */
+		args[1 + 2 * i] = s->id;
+		args[2 + 2 * i] = ps[i].mark;
+		args[1 + 2 * m + 3 * i] = ps[i].upd;
+		args[2 + 2 * m + 3 * i] = ps[i].at;
+		args[3 + 2 * m + 3 * i] = ps[i].sent;
 	}
 	if (PUT_ARG(&a, "MULTI") || put_send(p, &a, err))
 		goto out;
