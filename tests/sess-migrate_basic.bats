@@ -299,14 +299,14 @@ copy_bg() {
 	k='sess:{s1}:'
 	out=$(printf '%s\n' MULTI "DEL ${k}arriving:meta ${k}arriving:events" \
 		"RESTORE ${k}arriving:events 600000 not-a-payload REPLACE" \
-		"EVALSHA $sha 13 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history replace s1 s1 c 0 0 010000" \
+		"EVALSHA $sha 13 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history replace s1 c 0 0 010000" \
 		EXEC | dst)
 	echo "$out" | grep -q "^refused$" || fail "$out"
 	[ "$(dst DUMP 'sess:{s1}:meta' | od -c)" = "$before" ] || fail "the target's session changed"
 	[ "$(dst EXISTS 'sess:{s1}:events' sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep)" = 0 ] || fail "written"
 	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left"
 	# the arguments are checked before anything is written
-	out=$(dst EVALSHA "$sha" 13 d b u ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history sideways s1 s1 c 0 0 010000 2>&1)
+	out=$(dst EVALSHA "$sha" 13 d b u ${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history ${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history sideways s1 c 0 0 010000 2>&1)
 	echo "$out" | grep -q "SESSBADARG" || fail "$out"
 	[ "$(dst DUMP 'sess:{s1}:meta' | od -c)" = "$before" ] || fail "changed by a refused call"
 }
@@ -325,7 +325,7 @@ copy_bg() {
 		"HSET sess:{a1}:arriving:meta v 3 state working seq 0 h abc" \
 		"HSET sess:{a2}:arriving:meta v 3 state working seq 0 h def" \
 		"RESTORE sess:{a3}:arriving:events 600000 not-a-payload REPLACE" \
-		"EVALSHA $sha 33 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep$keys$staged skip a1 a2 a3 a1 cabc a2 cdef a3 c 0 0 100000 0 0 100000 0 0 010000" \
+		"EVALSHA $sha 33 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep$keys$staged skip a1 cabc a2 cdef a3 c 0 0 100000 0 0 100000 0 0 010000" \
 		EXEC | dst)
 	# (the reply's statuses, each with an empty detail)
 	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 3 | tr '\n' ' ')" = "copied skipped refused " ] || fail "$out"
@@ -341,11 +341,34 @@ copy_bg() {
 	out=$(printf '%s\n' MULTI "DEL$staged" "HSET sess:{a1}:arriving:meta v 3 other x" \
 		"HSET sess:{a2}:arriving:meta v 3 other x" \
 		"RESTORE sess:{a3}:arriving:events 600000 not-a-payload REPLACE" \
-		"EVALSHA $sha 33 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep$keys$staged skip a1 a2 a3 a1 cabc a2 cdef a3 c 0 0 100000 0 0 100000 0 0 010000" \
+		"EVALSHA $sha 33 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep$keys$staged skip a1 cabc a2 cdef a3 c 0 0 100000 0 0 100000 0 0 010000" \
 		EXEC | dst)
 	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 5 | tr '\n' ' ')" = "done cabc done s refused " ] || fail "$out"
 	[ "$(dst HGET 'sess:{a1}:meta' state)" = working ] || fail "a1 written twice"
 	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left"
+}
+
+@test "migput refuses a malformed staged-key flag string or argument count before any write" {
+	sha=$(dst -x SCRIPT LOAD <"$SESSKIT_BUILDDIR/src/core/lua-full/migput.lua")
+	k='sess:{f1}:'
+	keys="${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history"
+	staged="${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history"
+	dst HSET "${k}meta" v 3 keep me >/dev/null
+	dst HSET "${k}arriving:meta" v 3 state working >/dev/null
+	before=$(dst DUMP "${k}meta" | od -c)
+	# six characters, each 0 or 1: anything else is refused; so is an
+	# argument count that is not 1 + 5 a session
+	for args in "c 0 0 10000" "c 0 0 1000000" "c 0 0 1x0000" "c 0 0 ''" "c 0 0 100000 extra" "c 0 0"; do
+		out=$(eval "dst EVALSHA $sha 13 d b u $keys $staged replace f1 $args" 2>&1)
+		echo "$out" | grep -q "SESSBADARG" || fail "accepted ($args): $out"
+	done
+	[ "$(dst DUMP "${k}meta" | od -c)" = "$before" ] || fail "the session changed"
+	[ "$(dst HGET "${k}arriving:meta" state)" = working ] || fail "the staged key was moved"
+	[ "$(dst EXISTS d b u)" = 0 ] || fail "the task's keys were written"
+	# the same call well formed is taken (the refusals above were the flags')
+	out=$(dst EVALSHA "$sha" 13 d b u $keys $staged replace f1 c 0 0 100000 2>&1)
+	[ "$(printf '%s\n' "$out" | head -n 1)" = replaced ] || fail "$out"
+	[ "$(dst HGET "${k}meta" state)" = working ] || fail "not put"
 }
 
 @test "SIGINT finishes the batch, prints the resume command, exits 130; resume completes" {

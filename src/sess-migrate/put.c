@@ -69,9 +69,36 @@ static int stage_cmds(const struct sess_snap *s)
  * keys it writes, then its fence: migput.lua's ARGV). */
 struct put_sess {
 	char keys[2 * SESS_NKEYS][SESS_KEY_MAX];
-	char upd[24], at[24], ttl[24], sent[SESS_NKEYS + 2];
+	char upd[24], at[24], sent[SESS_NKEYS + 2];
 	char *mark;
 };
+
+/* The staged keys' TTL of a session without an expiry (PEXPIRE). */
+#define PUT_STR2(x) #x
+#define PUT_STR(x) PUT_STR2(x)
+static const char put_ttl[] = PUT_STR(SESS_S_STAGE_TTL);
+
+/* v in decimal into buf (24 bytes): what "%lld" prints, without a printf
+ * per number (a put formats two a session). */
+static void put_ll(char buf[24], long long v)
+{
+	char t[24];
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	int n = 0, k = 0;
+
+	do
+		t[n++] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		buf[k++] = '-';
+	while (n)
+		buf[k++] = t[--n];
+	buf[k] = '\0';
+}
+
+/* A session's keys, in struct sess_keys order. */
+static void (*const put_key[SESS_NKEYS])(char *, const char *, const char *) = {
+	sess_key_meta, sess_key_events, sess_key_checkpoints, sess_key_dedup, sess_key_history};
 
 /* Write s's keys to its staged keys (ps->keys[5..9]). */
 static int stage(struct sess_pipe *p, const struct sess_snap *s, const struct put_sess *ps,
@@ -80,7 +107,7 @@ static int stage(struct sess_pipe *p, const struct sess_snap *s, const struct pu
 	/* the staged keys expire with the session (a put that never reaches
 	 * its script leaves nothing that outlives it), or, for a session
 	 * without an expiry, soon (the script makes the real keys persist) */
-	const char *expire = s->expire_at ? ps->at : ps->ttl;
+	const char *expire = s->expire_at ? ps->at : put_ttl;
 	size_t i;
 	int j;
 
@@ -133,8 +160,9 @@ static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_sn
 		   const int *idx, int m, const char *mode, const char *const task[3],
 		   struct sess_err *err)
 {
-	struct put_sess *ps = calloc((size_t)m, sizeof *ps);
-	size_t nk = 3 + 2 * SESS_NKEYS * (size_t)m, na = 1 + 6 * (size_t)m;
+	/* (not zeroed: every byte used is written below) */
+	struct put_sess *ps = malloc((size_t)m * sizeof *ps);
+	size_t nk = 3 + 2 * SESS_NKEYS * (size_t)m, na = 1 + 5 * (size_t)m;
 	const char **keys = calloc(nk, sizeof *keys), **args = calloc(na, sizeof *args);
 	const char **argv = calloc(3 + nk + na, sizeof *argv);
 	size_t *lens = calloc(3 + nk + na, sizeof *lens);
@@ -146,16 +174,17 @@ static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_sn
 		sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
+	for (i = 0; i < m; i++)
+		ps[i].mark = NULL;
 	for (j = 0; j < 3; j++)
 		keys[j] = task[j];
 	args[0] = mode;
 	for (i = 0; i < m; i++) {
 		const struct sess_snap *s = &snaps[idx[i]];
 		const char *h = sess_snap_meta(s, SESS_S_F_CHAIN);
-		struct sess_keys k;
-		sess_keys_init(&k, prefix, s->id);
+		size_t hl;
 		for (j = 0; j < SESS_NKEYS; j++) {
-			snprintf(ps[i].keys[j], SESS_KEY_MAX, "%s", k.v[j]);
+			put_key[j](ps[i].keys[j], prefix, s->id);
 			sess_key_arriving(ps[i].keys[SESS_NKEYS + j], prefix, s->id, j);
 			ps[i].sent[j] = s->part[j].n ? '1' : '0';
 		}
@@ -165,26 +194,26 @@ static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_sn
 			keys[3 + SESS_NKEYS * (m + i) + j] = ps[i].keys[SESS_NKEYS + j];
 		}
 		ps[i].sent[SESS_NKEYS] = sess_snap_meta(s, SESS_S_F_MOVED) ? '1' : '0';
-		snprintf(ps[i].ttl, sizeof ps[i].ttl, "%d", SESS_S_STAGE_TTL);
-		snprintf(ps[i].upd, sizeof ps[i].upd, "%lld", sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0));
-		snprintf(ps[i].at, sizeof ps[i].at, "%lld", s->expire_at);
+		ps[i].sent[SESS_NKEYS + 1] = '\0';
+		put_ll(ps[i].upd, sess_snap_meta_ll(s, SESS_S_F_UPDATED, 0));
+		put_ll(ps[i].at, s->expire_at);
 		/* the head the mark records: the meta's, read in the same
 		 * snapshot as the keys it sends */
 		if (!h)
 			h = "";
-		if (!(ps[i].mark = malloc(strlen(h) + 2))) {
+		hl = strlen(h);
+		if (!(ps[i].mark = malloc(hl + 2))) {
 			sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 			goto out;
 		}
 		ps[i].mark[0] = 'c';
-		memcpy(ps[i].mark + 1, h, strlen(h) + 1);
-		/* the ids; the (id, mark) pairs; per session its three */
-		args[1 + i] = s->id;
-		args[1 + m + 2 * i] = s->id;
-		args[2 + m + 2 * i] = ps[i].mark;
-		args[1 + 3 * m + 3 * i] = ps[i].upd;
-		args[2 + 3 * m + 3 * i] = ps[i].at;
-		args[3 + 3 * m + 3 * i] = ps[i].sent;
+		memcpy(ps[i].mark + 1, h, hl + 1);
+		/* the (id, mark) pairs; per session its three */
+		args[1 + 2 * i] = s->id;
+		args[2 + 2 * i] = ps[i].mark;
+		args[1 + 2 * m + 3 * i] = ps[i].upd;
+		args[2 + 2 * m + 3 * i] = ps[i].at;
+		args[3 + 2 * m + 3 * i] = ps[i].sent;
 	}
 	if (PUT_ARG(&a, "MULTI") || put_send(p, &a, err))
 		goto out;

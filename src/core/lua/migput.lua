@@ -18,11 +18,13 @@
 -- keys (meta, events, checkpoints, eventids, history), then per session
 -- its five staged keys in the same order (so each half is one range:
 -- one EXISTS covers a batch).
--- ARGV: the conflict mode (skip|replace|newer|fail|sync), then three
--- blocks, so that what is per batch is one range of ARGV, never a table
--- built per session: the n ids (the done marks' HMGET, the upkeep SADD);
--- n pairs id, 'c' then the chain head of the meta the session sends
--- (its mark when copied: the done marks' HSET); then per session three:
+-- ARGV: the conflict mode (skip|replace|newer|fail|sync), then two
+-- blocks, so that the done marks of a batch copied whole are one range
+-- of ARGV: n pairs id, 'c' then the chain head of the meta the session
+-- sends (its mark when copied: the done marks' HSET; the ids, for the
+-- marks' HMGET and the upkeep SADD, are gathered from it in the checks'
+-- loop: each argument costs Redis a Lua string, a table entry less); then
+-- per session three:
 -- the source's updated ms, expire-at ms (0 = none), and six '0'/'1':
 -- which staged keys the caller wrote (the same MULTI deleted the staged
 -- keys first, so no other is there), then '1' when the meta carries the
@@ -61,9 +63,9 @@ if redis.acl_check_cmd and #KEYS > 3 then
     end
   end
 end
-local n = (#ARGV - 1) / 6
+local n = (#ARGV - 1) / 5
 if n < 1 or n > 1000 or n ~= math.floor(n) or #KEYS ~= 3 + 10 * n then
-  return redis.error_reply('SESSBADARG migput expects 3 + 10 keys and 1 + 6 arguments per session, for 1 to 1000 sessions')
+  return redis.error_reply('SESSBADARG migput expects 3 + 10 keys and 1 + 5 arguments per session, for 1 to 1000 sessions')
 end
 local mode = ARGV[1]
 if not (mode == 'skip' or mode == 'replace' or mode == 'newer' or mode == 'fail' or mode == 'sync') then
@@ -90,28 +92,28 @@ local function sent_info(v)
   SENT[v] = f
   return f
 end
-local P, Q = n + 2, 3 * n + 2 -- session i's mark pair: ARGV[P + 2i - 2 ..]; its three: ARGV[Q + 3i - 3 ..]
+local P, Q = 2, 2 * n + 2 -- session i's pair (id, mark): ARGV[P + 2i - 2 ..]; its three: ARGV[Q + 3i - 3 ..]
 local byte = string.byte
-local ats, info = {}, {}
+local ids, ats, info = {}, {}, {}
 local total = 0
 -- an id twice in one batch: the second finds the first's mark (marked)
 local seen, dup = {}, false
 for i = 1, n do
-  local id, q, m = ARGV[i + 1], Q + 3 * i - 3, P + 2 * i - 2
-  local v = ARGV[q + 2]
+  local q, m = Q + 3 * i - 3, P + 2 * i - 2
+  local id, v = ARGV[m], ARGV[q + 2]
   local f, at = SENT[v], tonumber(ARGV[q + 1])
   if f == nil then f = sent_info(v) end
   if id == '' or byte(id, 1) == 35 or not tonumber(ARGV[q]) or not at or at < 0 or not f or
-     ARGV[m] ~= id or byte(ARGV[m + 1], 1) ~= 99 then
+     byte(ARGV[m + 1], 1) ~= 99 then
     return redis.error_reply('SESSBADARG migput: bad id, updated, expire-at or staged-key arguments (session ' .. i .. ')')
   end
   if seen[id] then dup = true else seen[id] = true end
-  ats[i], info[i] = at, f
+  ids[i], ats[i], info[i] = id, at, f
   total = total + f.n
 end
 local R, S = 3, 3 + 5 * n -- session i's key j: KEYS[R + 5 * (i - 1) + j], staged KEYS[S + ...]
 local done = {}
-if not sync then done = redis.call('HMGET', KEYS[1], unpack(ARGV, 2, n + 1)) end
+if not sync then done = redis.call('HMGET', KEYS[1], unpack(ids)) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 -- one EXISTS over the whole batch's staged keys, and one over its keys:
@@ -141,7 +143,7 @@ end
 for i = 1, n do
   local r, s = R + 5 * i - 5, S + 5 * i - 5
   local at, f = ats[i], info[i]
-  local d = done[i] or (dup and marked[ARGV[i + 1]])
+  local d = done[i] or (dup and marked[ids[i]])
   if d then
     drop(s, 'done', d)
   elseif at > 0 and at <= now then
@@ -168,12 +170,12 @@ for i = 1, n do
     end
     if status == nil then
       kinds[i], ns = 's', ns + 1
-      if dup then marked[ARGV[i + 1]] = 's' end
+      if dup then marked[ids[i]] = 's' end
       drop(s, 'skipped')
     elseif status == false then
       drop(s, 'conflict')
     else
-      local id = ARGV[i + 1]
+      local id = ids[i]
       -- what was there (a session, or leftovers of an expired one) is
       -- kept in the backup hash so a rollback can put it back (each key
       -- with its own expiry, ID:tN: a session's keys may expire some ms
@@ -214,7 +216,7 @@ end
 if nc == n then
   redis.call('HSET', KEYS[1], unpack(ARGV, P, P + 2 * n - 1))
   redis.call('HINCRBY', KEYS[1], '#c', n)
-  redis.call('SADD', KEYS[3], unpack(ARGV, 2, n + 1))
+  redis.call('SADD', KEYS[3], unpack(ids))
   return out
 end
 if nc + nr + ns > 0 then
@@ -224,9 +226,9 @@ if nc + nr + ns > 0 then
     if k then
       local m = ARGV[P + 2 * i - 1]
       if k == 'r' then m = 'r' .. string.sub(m, 2) elseif k == 's' then m = 's' end
-      marks[nm + 1], marks[nm + 2] = ARGV[i + 1], m
+      marks[nm + 1], marks[nm + 2] = ids[i], m
       nm = nm + 2
-      if k ~= 's' then arrived[#arrived + 1] = ARGV[i + 1] end
+      if k ~= 's' then arrived[#arrived + 1] = ids[i] end
     end
   end
   redis.call('HSET', KEYS[1], unpack(marks))

@@ -36,38 +36,55 @@ void sess_pipe_free(struct sess_pipe *p)
 	p->cap = p->head = 0;
 }
 
+/* Room in the ring for one more entry. */
+static int room(struct sess_pipe *p, struct sess_err *err)
+{
+	size_t cap, i;
+	struct sess_pipe_ent *q;
+
+	if (p->n < p->cap)
+		return 0;
+	cap = p->cap ? 2 * p->cap : 64;
+	if (!(q = calloc(cap, sizeof *q)))
+		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+	for (i = 0; i < p->n; i++)
+		q[i] = *at(p, i);
+	free(p->q);
+	p->q = q;
+	p->cap = cap;
+	p->head = 0;
+	return 0;
+}
+
+/* The entry of a command just put on the connection (cmd: its copy,
+ * taken; NULL for a plain command, never sent again: reload sends
+ * script calls only). Needs room(). */
+static void queue(struct sess_pipe *p, char *cmd, size_t len, int s, long tag)
+{
+	struct sess_pipe_ent *e = at(p, p->n++);
+
+	e->cmd = cmd;
+	e->len = len;
+	e->script = s;
+	e->tag = tag;
+	e->reply = NULL;
+}
+
 /* Queue cmd (taking it) and send it. */
 static int push(struct sess_pipe *p, char *cmd, int len, int s, long tag,
 		struct sess_err *err)
 {
-	struct sess_pipe_ent *e;
-
 	if (len < 0)
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 64, i;
-		struct sess_pipe_ent *q = calloc(cap, sizeof *q);
-		if (!q) {
-			free(cmd);
-			return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
-		}
-		for (i = 0; i < p->n; i++)
-			q[i] = *at(p, i);
-		free(p->q);
-		p->q = q;
-		p->cap = cap;
-		p->head = 0;
-	}
-	if (sess_conn_append_raw(p->conn, cmd, (size_t)len, err)) {
+	if (room(p, err) || sess_conn_append_raw(p->conn, cmd, (size_t)len, err)) {
 		free(cmd);
 		return -1;
 	}
-	e = at(p, p->n++);
-	e->cmd = cmd;
-	e->len = (size_t)len;
-	e->script = s;
-	e->tag = tag;
-	e->reply = NULL;
+	if (s < 0) {
+		free(cmd);
+		cmd = NULL;
+	}
+	queue(p, cmd, (size_t)len, s, tag);
 	return 0;
 }
 
@@ -129,8 +146,18 @@ int sess_pipe_argv(struct sess_pipe *p, int s, long tag, int argc,
 		   const char **argv, const size_t *lens, struct sess_err *err)
 {
 	char *cmd = NULL, *fc;
-	int len = sess_pipe_format(&cmd, argc, argv, lens);
+	int len;
 	size_t flen;
+
+	/* a plain command: formatted straight into the connection's buffer,
+	 * no copy of it made or kept */
+	if (s < 0) {
+		if (room(p, err) || sess_conn_append(p->conn, argc, argv, lens, err))
+			return -1;
+		queue(p, NULL, 0, s, tag);
+		return 0;
+	}
+	len = sess_pipe_format(&cmd, argc, argv, lens);
 
 	/* a connection that calls functions: FCALL and the function's name
 	 * in place of EVALSHA and the SHA1 (the same shape) */

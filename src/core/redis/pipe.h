@@ -33,7 +33,9 @@
 #include "core/redis/scripts.h"
 
 struct sess_pipe_ent {
-	char *cmd;            /* the command in the wire format, owned */
+	char *cmd;            /* a script call in the wire format, owned (to
+	                       * send again after a reload); NULL for a plain
+	                       * command */
 	size_t len;
 	int script;           /* enum sess_script, or -1 for a plain command */
 	long tag;             /* the caller's, returned with the reply */
