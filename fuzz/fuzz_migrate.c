@@ -6,11 +6,15 @@
  * repeated here, with its numbers converted without overflow). A read
  * snapshot is written out again (sess_snap_to_json) and compared with
  * itself (sess_snap_diff), as export and verify do. Each input line is
- * one import line.
+ * one import line. And import's tree-less reader (sess-migrate/line.c) on
+ * the line as io.c gives it (NUL bytes kept, trailing blanks cut): a line
+ * it takes must be one the slow way takes into the same session (a
+ * difference aborts).
  */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <cjson/cJSON.h>
 
@@ -18,6 +22,7 @@
 #include "core/model/json.h"
 #include "core/model/keys.h"
 #include "sess-migrate/legacy.h"
+#include "sess-migrate/line.h"
 #include "fuzz.h"
 
 /* A JSON number as a long long, saturated (legacy_line casts). */
@@ -110,6 +115,43 @@ out:
 	sess_snap_free(&s);
 }
 
+static int strv_same(const struct sess_strv *a, const struct sess_strv *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (a->len[i] != b->len[i] || memcmp(a->v[i], b->v[i], a->len[i]))
+			return 0;
+	return 1;
+}
+
+/* io.c's order: the reader first; what it takes, the slow way must take
+ * alike (id, clock, expiry, meta, the five parts byte for byte). */
+static void line_read(const char *line, size_t len)
+{
+	struct sess_snap fast, slow;
+	struct sess_err err;
+	cJSON *j;
+	int i, same;
+
+	if (!mig_line_read(&fast, line, len))
+		return;
+	memset(&slow, 0, sizeof slow);
+	j = sess_json_parse_err(line, NULL, NULL, &err);
+	same = j && sess_snap_from_json_take(&slow, j, &err) == 0 && !strcmp(fast.id, slow.id) &&
+	       fast.now == slow.now && fast.expire_at == slow.expire_at && fast.present == slow.present &&
+	       fast.form == slow.form && strv_same(&fast.meta, &slow.meta);
+	for (i = 0; same && i < SESS_NKEYS; i++)
+		same = strv_same(&fast.part[i], &slow.part[i]);
+	if (!same)
+		abort(); /* the reader took a line the slow way reads otherwise */
+	cJSON_Delete(j);
+	sess_snap_free(&fast);
+	sess_snap_free(&slow);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sess_config cfg;
@@ -125,9 +167,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	while (fuzz_line(&p, end, &line, &len) > 0) {
 		cJSON *j;
-		len = strlen(line);
 		while (len > 0 && strchr("\r\n \t", line[len - 1]))
 			line[--len] = '\0';
+		if (len)
+			line_read(line, len);
+		len = strlen(line);
 		if (len && (j = sess_json_parse_err(line, NULL, NULL, &err))) {
 			export_line(j);
 			legacy_line(j, &cfg);

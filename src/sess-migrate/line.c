@@ -122,8 +122,10 @@ static int whole(struct rd *r, int neg, long long *out)
 		r->p++;
 	else
 		neg = 0;
+	/* (the digits past 15 only counted: a long long overflows at 19) */
 	for (d = r->p; r->p < r->end && *r->p >= '0' && *r->p <= '9'; r->p++)
-		x = x * 10 + (*r->p - '0');
+		if (r->p - d < 15)
+			x = x * 10 + (*r->p - '0');
 	if (r->p == d || r->p - d > 15 || (*d == '0' && r->p - d > 1))
 		return -1;
 	/* what follows must end the number ("1.5", "1e3" are not plain) */
