@@ -15,6 +15,7 @@
 #include "core/model/json.h"
 #include "core/history/fold.h"
 #include "core/history/integrity.h"
+#include "core/base/jscan.h"
 #include "core/base/schema.h"
 
 struct chk {
@@ -82,15 +83,20 @@ static void record(struct chk *c, const char *text, size_t len)
 		sess_integrity_checkpoint(&c->f, c->before, n, c->cps, finding, c);
 }
 
-static long long at_of(const char *text)
+/* A stored event's seq: its top-level "s", read by structure; the emit
+ * script writes it first, so only the first member is read. -1 when the
+ * text does not start so or is damaged (the fold then reports it). */
+static long long seq_of(const char *text, size_t len)
 {
-	const char *p = strstr(text, "\"at\":");
-	return p ? strtoll(p + 5, NULL, 10) : -1;
-}
+	struct sess_jscan js;
+	const char *k, *v, *ve;
+	size_t kl;
+	long long s;
 
-static long long seq_of(const char *text)
-{
-	return strncmp(text, "{\"s\":", 5) ? -1 : strtoll(text + 5, NULL, 10);
+	if (sess_jscan_init(&js, text, len) || sess_jscan_next(&js, &k, &kl, &v, &ve) != 1 ||
+	    !sess_jscan_is(k, kl, "s") || sess_jscan_whole(v, ve, &s) || s < 0)
+		return -1;
+	return s;
 }
 
 static int check(const struct sess_snap *s, struct sess_arrivals *types, struct sess_err *err);
@@ -168,19 +174,20 @@ static int check(const struct sess_snap *s, struct sess_arrivals *types, struct 
 		}
 		cn = cJSON_GetObjectItemCaseSensitive(best, "id");
 		skip_to = start_seq = sess_json_ll(cJSON_GetObjectItemCaseSensitive(best, "seq"), -1);
-		while (h < hist->n && !(at_of(hist->v[h]) == skip_to && cJSON_IsNumber(cn) &&
+		while (h < hist->n && !(sess_fold_record_at(hist->v[h], hist->len[h]) == skip_to &&
+					cJSON_IsNumber(cn) &&
 					sess_fold_checkpoint_n(hist->v[h]) == sess_json_ll(cn, -2)))
 			h++;
 	}
 	/* (record h's "at" read once, not again at every event before it) */
-	for (i = 0, hat = h < hist->n ? at_of(hist->v[h]) : 0; i < ev->n && !c.bad; i++) {
-		long long seq = seq_of(ev->v[i]);
+	for (i = 0, hat = h < hist->n ? sess_fold_record_at(hist->v[h], hist->len[h]) : 0; i < ev->n && !c.bad; i++) {
+		long long seq = seq_of(ev->v[i], ev->len[i]);
 		if (seq >= 0 && seq <= skip_to)
 			continue;
 		while (h < hist->n && hat < seq && !c.bad) {
 			record(&c, hist->v[h], hist->len[h]);
 			if (++h < hist->n)
-				hat = at_of(hist->v[h]);
+				hat = sess_fold_record_at(hist->v[h], hist->len[h]);
 		}
 		event(&c, ev->v[i], ev->len[i]);
 	}
