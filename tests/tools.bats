@@ -113,6 +113,9 @@ LUA
 	run -1 --separate-stderr sh "$SESSKIT_SRCDIR/tools/embed-lua" "$d/none/gen.c" "$d/none/gen.h" sha1sum "$d" schema.h prelude.lua none.lua
 	[[ $stderr == "embed-lua: none.lua uses the prelude's f (line 3 of "*"lua-full/none.lua) but is not given its definition (prelude line 6)"* ]] || fail "$stderr"
 	[ ! -e "$d/none/gen.c" ] && [ ! -e "$d/none/gen.c.tmp" ] || fail "output written: $(ls "$d/none")"
+	# a script's own local of that name is its own
+	printf -- '-- prelude: none\nif 1 then\n  local f = 2\n  return f\nend\n' > "$d/ownf.lua"
+	run -0 sh "$SESSKIT_SRCDIR/tools/embed-lua" "$d/none/gen.c" "$d/none/gen.h" sha1sum "$d" schema.h prelude.lua ownf.lua
 	# and a prelude definition naming one defined after it (a global in Lua)
 	printf 'local function a() return b() end\nlocal function b() return 1 end\n' > "$d/fwd/p/prelude.lua"
 	printf 'return a()\n' > "$d/fwd/p/s.lua"
