@@ -87,3 +87,40 @@ T
 	assert_line "include cycle: core/session/view -> core/session/log -> core/session/view"
 	assert_line --partial "sess-replay/main.c: includes sess-health/probe.h: a binary's own code is for that binary alone"
 }
+
+@test "embed-lua: an EVALSHA script gets the prelude definitions it uses (and theirs), and the build fails on one it names without" {
+	d=$BATS_TEST_TMPDIR/lua
+	mkdir -p "$d/ok" "$d/none" "$d/fwd/p"
+	printf '#define SESS_S_X 1\n' > "$d/schema.h"
+	cat > "$d/prelude.lua" <<'LUA'
+-- a prelude
+local function g() return 1 end
+-- h: no script uses it
+local function h() return 2 end
+local A, B = 'x', 'y'
+local function f() return g() .. A end
+LUA
+	printf 'return f()\n' > "$d/uses_f.lua"
+	run -0 sh "$SESSKIT_SRCDIR/tools/embed-lua" "$d/ok/gen.c" "$d/ok/gen.h" sha1sum "$d" schema.h prelude.lua uses_f.lua
+	full=$d/ok/lua-full/uses_f.lua
+	grep -q '^local function f()' "$full" || fail "f left out: $(cat "$full")"
+	grep -q '^local function g()' "$full" || fail "g (f uses it) left out: $(cat "$full")"
+	grep -q '^local A, B' "$full" || fail "A (f uses it) left out: $(cat "$full")"
+	if grep -q 'function h()' "$full"; then fail "h (unused) given: $(cat "$full")"; fi
+	grep -q '^local function h()' "$d/ok/lua-full/library.lua" || fail "the library lacks h"
+	# the guard: a script that takes no prelude naming a definition of it
+	printf -- '-- prelude: none\nreturn f()\n' > "$d/none.lua"
+	run -1 --separate-stderr sh "$SESSKIT_SRCDIR/tools/embed-lua" "$d/none/gen.c" "$d/none/gen.h" sha1sum "$d" schema.h prelude.lua none.lua
+	[[ $stderr == "embed-lua: none.lua uses the prelude's f (line 3 of "*"lua-full/none.lua) but is not given its definition (prelude line 6)"* ]] || fail "$stderr"
+	[ ! -e "$d/none/gen.c" ] && [ ! -e "$d/none/gen.c.tmp" ] || fail "output written: $(ls "$d/none")"
+	# a script's own local of that name is its own
+	printf -- '-- prelude: none\nif 1 then\n  local f = 2\n  return f\nend\n' > "$d/ownf.lua"
+	run -0 sh "$SESSKIT_SRCDIR/tools/embed-lua" "$d/none/gen.c" "$d/none/gen.h" sha1sum "$d" schema.h prelude.lua ownf.lua
+	# and a prelude definition naming one defined after it (a global in Lua)
+	printf 'local function a() return b() end\nlocal function b() return 1 end\n' > "$d/fwd/p/prelude.lua"
+	printf 'return a()\n' > "$d/fwd/p/s.lua"
+	cp "$d/schema.h" "$d/fwd/p/"
+	run -1 --separate-stderr sh "$SESSKIT_SRCDIR/tools/embed-lua" "$d/fwd/gen.c" "$d/fwd/gen.h" sha1sum "$d/fwd/p" schema.h prelude.lua s.lua
+	[[ $stderr == *"uses the prelude's b (line "*"defined after it"* ]] || fail "$stderr"
+	[ ! -e "$d/fwd/gen.c" ] || fail "gen.c written"
+}

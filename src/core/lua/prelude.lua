@@ -152,7 +152,7 @@ local function holds_nul(t)
 end
 
 -- What in JSON text (one or more texts, joined by newlines), from which
--- cjson decoded members object members in all (count_members), the C
+-- cjson decoded nmembers object members in all (count_members), the C
 -- readers would read otherwise, or nil. cjson keeps the last of two
 -- members of a name, the C readers the first: a key named twice in one
 -- object. Every key is followed by a colon, and outside strings only keys
@@ -164,14 +164,14 @@ end
 -- whether a string holds a NUL (cJSON cuts it there). The emit script
 -- runs this once per call over all its bodies: gsubs in C, each string
 -- skipped in one match, a Lua loop only over the few bare tokens.
-local function text_problem(text, members)
+local function text_problem(text, nmembers)
   if string.find(text, '\\', 1, true) then
     if string.find(text, '\\u0000', 1, true) then return 'nul?' end
     text = string.gsub(text, '\\.', '')
   end
   local rest = string.gsub(text, '%b""', '') -- quote to quote, as '"[^"]*"' but a C loop
   local _, keys = string.gsub(rest, ':', '')
-  if keys ~= members then return 'names a key twice in one object' end
+  if keys ~= nmembers then return 'names a key twice in one object' end
   if string.find(rest, '[^%[%]{}:,\n]') then
     for tok in string.gmatch(rest, '[^%s%[%]{}:,]+') do
       if tok ~= 'true' and tok ~= 'false' and tok ~= 'null' and not json_number(tok) then
