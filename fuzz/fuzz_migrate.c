@@ -115,18 +115,6 @@ out:
 	sess_snap_free(&s);
 }
 
-static int strv_same(const struct sess_strv *a, const struct sess_strv *b)
-{
-	size_t i;
-
-	if (a->n != b->n)
-		return 0;
-	for (i = 0; i < a->n; i++)
-		if (a->len[i] != b->len[i] || memcmp(a->v[i], b->v[i], a->len[i]))
-			return 0;
-	return 1;
-}
-
 /* io.c's order: the reader first; what it takes, the slow way must take
  * alike (id, clock, expiry, meta, the five parts byte for byte). */
 static void line_read(const char *line, size_t len)
@@ -142,9 +130,9 @@ static void line_read(const char *line, size_t len)
 	j = sess_json_parse_err(line, NULL, NULL, &err);
 	same = j && sess_snap_from_json_take(&slow, j, &err) == 0 && !strcmp(fast.id, slow.id) &&
 	       fast.now == slow.now && fast.expire_at == slow.expire_at && fast.present == slow.present &&
-	       fast.form == slow.form && strv_same(&fast.meta, &slow.meta);
+	       fast.form == slow.form && sess_strv_eq(&fast.meta, &slow.meta);
 	for (i = 0; same && i < SESS_NKEYS; i++)
-		same = strv_same(&fast.part[i], &slow.part[i]);
+		same = sess_strv_eq(&fast.part[i], &slow.part[i]);
 	if (!same)
 		abort(); /* the reader took a line the slow way reads otherwise */
 	cJSON_Delete(j);

@@ -25,26 +25,16 @@ void sess_strv_free(struct sess_strv *s)
 
 int sess_strv_push(struct sess_strv *s, const char *p, size_t len)
 {
-	char *c;
+	char *c = malloc(len + 1);
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		char **v = realloc(s->v, cap * sizeof *v);
-		size_t *l;
-		if (!v)
-			return -1;
-		s->v = v;
-		if (!(l = realloc(s->len, cap * sizeof *l)))
-			return -1;
-		s->len = l;
-		s->cap = cap;
-	}
-	if (!(c = malloc(len + 1)))
+	if (!c)
 		return -1;
 	memcpy(c, p, len);
 	c[len] = '\0';
-	s->v[s->n] = c;
-	s->len[s->n++] = len;
+	if (sess_strv_adopt(s, c, len)) {
+		free(c);
+		return -1;
+	}
 	return 0;
 }
 
@@ -559,7 +549,7 @@ static int from_json(struct sess_snap *s, cJSON *o, int take, struct sess_err *e
 
 /* ---- comparing ---- */
 
-static int strv_eq(const struct sess_strv *a, const struct sess_strv *b)
+int sess_strv_eq(const struct sess_strv *a, const struct sess_strv *b)
 {
 	size_t i;
 
@@ -662,9 +652,9 @@ int sess_snap_diff(const struct sess_snap *a, const struct sess_snap *b,
 		n++;                                                             \
 	}
 	if (a->form == 's' && b->form == 's') {
-		PART(1, "events", strv_eq)
+		PART(1, "events", sess_strv_eq)
 		if (!skipped("history", skip))
-			PART(4, "history", strv_eq)
+			PART(4, "history", sess_strv_eq)
 		PART(2, "checkpoints", hash_eq)
 		PART(3, "eventids", hash_eq)
 	}

@@ -50,6 +50,8 @@ int sess_strv_push(struct sess_strv *s, const char *p, size_t len);
  * owns it from then on (or, s->borrowed, whoever owns s's strings does).
  * -1 when out of memory (p is still the caller's). */
 int sess_strv_adopt(struct sess_strv *s, char *p, size_t len);
+/* 1 when a and b hold the same strings, byte for byte, in the same order. */
+int sess_strv_eq(const struct sess_strv *a, const struct sess_strv *b);
 
 struct sess_snap {
 	char id[SESS_ID_MAX + 1];
