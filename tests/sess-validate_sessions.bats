@@ -250,6 +250,49 @@ append() {
 	assert_equal "$(codes)" session.checkpoint_orphan
 }
 
+# set_cp_agents ID JSON: checkpoint 1's "agents" replaced by JSON (DEL:
+# removed), the rest of the stored object as it was
+set_cp_agents() {
+	rcli HSET "sess:{$1}:checkpoints" 1 "$(python3 -c '
+import json, sys
+o = json.loads(sys.argv[1])
+if sys.argv[2] == "DEL":
+    del o["agents"]
+else:
+    o["agents"] = "@@"
+print(json.dumps(o, separators=(",", ":")).replace("\"@@\"", sys.argv[2]))' "$(rcli HGET "sess:{$1}:checkpoints" 1)" "$2")" >/dev/null
+}
+
+@test "a checkpoint's agents: each way of differing from the members sorted is found, and named as before (issue 19)" {
+	# the same findings as the printed-form comparison made before the
+	# direct one (sorted, distinct, members, as many), case by case
+	local n=0 a want got
+	for a in '["a1","a2"]' '["a\u0031","a2"]' '["a2","a1"]' '["a1"]' '["a1","a2","a3"]' '["a1","a1"]' \
+		'["a1",2]' '"a1,a2"' '[]' '["a0","a2"]' DEL '{"a1":"a2"}' '[["a1"],"a2"]' '["a1","a2","a2"]'; do
+		n=$((n + 1))
+		mk "g$n" 12
+		set_cp_agents "g$n" "$a"
+	done
+	run -1 sv sessions g1 g2 g3 g4 g5 g6 g7 g8 g9 g10 g11 g12 g13 g14
+	got=$(jq -r '[.id, .code, .message] | join(" ")' <<<"$output")
+	want=$(cat <<'EOF'
+g3 session.checkpoint_mismatch checkpoint 1 lists agents ["a2","a1"]; the history has ["a1","a2"]
+g4 session.checkpoint_mismatch checkpoint 1 lists agents ["a1"]; the history has ["a1","a2"]
+g5 session.checkpoint_mismatch checkpoint 1 lists agents ["a1","a2","a3"]; the history has ["a1","a2"]
+g6 session.checkpoint_mismatch checkpoint 1 lists agents ["a1","a1"]; the history has ["a1","a2"]
+g7 session.checkpoint_mismatch checkpoint 1 lists agents ["a1",2]; the history has ["a1","a2"]
+g8 session.checkpoint_mismatch checkpoint 1 lists agents "a1,a2"; the history has ["a1","a2"]
+g9 session.checkpoint_mismatch checkpoint 1 lists agents []; the history has ["a1","a2"]
+g10 session.checkpoint_mismatch checkpoint 1 lists agents ["a0","a2"]; the history has ["a1","a2"]
+g11 session.checkpoint_mismatch checkpoint 1 lists agents none; the history has ["a1","a2"]
+g12 session.checkpoint_mismatch checkpoint 1 lists agents {"a1":"a2"}; the history has ["a1","a2"]
+g13 session.checkpoint_mismatch checkpoint 1 lists agents [["a1"],"a2"]; the history has ["a1","a2"]
+g14 session.checkpoint_mismatch checkpoint 1 lists agents ["a1","a2","a2"]; the history has ["a1","a2"]
+EOF
+)
+	diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") || fail "the findings differ (above)"
+}
+
 @test "the hash chain: a record edited under an intact seq" {
 	mk s1 5
 	rcli LSET 'sess:{s1}:events' 1 "$(ev s1 1 | sed 's/"t":"note"/"t":"edit"/')" >/dev/null

@@ -107,9 +107,9 @@ static int rec_cb(int kind, const char *text, size_t len, void *p)
 	return 0;
 }
 
-static long long at_of(const char *text)
+static long long at_of(const redisReply *r)
 {
-	return sess_fold_record_at(text, strlen(text));
+	return sess_fold_record_at(r->str, strlen(r->str));
 }
 
 /* The checkpoints hash (HGETALL) as number -> object; *max: the highest
@@ -275,13 +275,17 @@ void vs_check_fast(struct run *v, const char *id, const redisReply *x, const red
 	struct keyinfo ki;
 	struct one s;
 	size_t i, h = 0;
+	long long hat;
 
 	one_init(&s, v, id, x->element[3]);
+	/* the next record's "at", read once (not once per event before it) */
+	hat = hist->elements ? at_of(hist->element[0]) : 0;
 	for (i = 0; i < ev->elements; i++) {
 		long long seq = strtoll(ev->element[i]->str + (ev->element[i]->len > 5 ? 5 : 0), NULL, 10);
-		while (h < hist->elements && at_of(hist->element[h]->str) < seq) {
+		while (h < hist->elements && hat < seq) {
 			on_record(&s, SESS_REC_HISTORY, hist->element[h]->str, hist->element[h]->len);
 			h++;
+			hat = h < hist->elements ? at_of(hist->element[h]) : 0;
 		}
 		on_record(&s, SESS_REC_EVENT, ev->element[i]->str, ev->element[i]->len);
 	}
