@@ -219,10 +219,8 @@ static long long nget(const cJSON *o, const char *k, long long def)
 /* A record's whole-number field k into *out: 0 if absent (*out as it
  * was) or a whole number in 0..2^53-1; -1 for anything else (1e300, 0.5,
  * -1, "5"), which is damage: never a default. */
-static int wget(const cJSON *o, const char *k, long long *out)
+static int wnum(const cJSON *v, long long *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
 	if (!v)
 		return 0;
 	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= (double)SESS_S_SEQ_MAX) ||
@@ -255,13 +253,64 @@ static int set_agents(struct sess_fold *f, const cJSON *arr, long long joined, s
 	return 0;
 }
 
+/* The members sess_fold_record reads, found in one pass over a record's
+ * members (the first of a name, as cJSON_GetObjectItemCaseSensitive
+ * would) rather than one search by strcmp per name: every history
+ * record passes here. All NULL for anything but an object. */
+struct rec_fields {
+	const cJSON *k, *at, *ts, *created, *ttl, *base, *n, *a, *state, *creator, *agents, *m;
+};
+
+static void rec_pick(const cJSON *r, struct rec_fields *f)
+{
+	const cJSON *it;
+
+	memset(f, 0, sizeof *f);
+	for (it = cJSON_IsObject(r) ? r->child : NULL; it && it->string; it = it->next) {
+		const char *k = it->string;
+		const cJSON **slot = NULL;
+		switch (k[0]) {
+		case 'k':
+			slot = !k[1] ? &f->k : NULL;
+			break;
+		case 'a':
+			slot = !k[1] ? &f->a : !strcmp(k, "at") ? &f->at : !strcmp(k, "agents") ? &f->agents : NULL;
+			break;
+		case 't':
+			slot = !strcmp(k, "ts") ? &f->ts : !strcmp(k, "ttl") ? &f->ttl : NULL;
+			break;
+		case 'c':
+			slot = !strcmp(k, "created") ? &f->created : !strcmp(k, "creator") ? &f->creator : NULL;
+			break;
+		case 'b':
+			slot = !strcmp(k, "base") ? &f->base : NULL;
+			break;
+		case 'n':
+			slot = !k[1] ? &f->n : NULL;
+			break;
+		case 's':
+			slot = !strcmp(k, "state") ? &f->state : NULL;
+			break;
+		case 'm':
+			slot = !k[1] ? &f->m : NULL;
+			break;
+		}
+		if (slot && !*slot)
+			*slot = it;
+	}
+}
+
 int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 		     struct sess_err *err)
 {
 	cJSON *r = cJSON_ParseWithLength(text, len);
-	const char *k = r ? sget(r, "k") : NULL, *a;
+	struct rec_fields F;
+	const char *k, *a;
 	long long ts = -1, at = -1, created = -1, ttl = -1, base = -1, n = -1;
 	int rc = 0;
+
+	rec_pick(r, &F);
+	k = cJSON_GetStringValue(F.k);
 
 	if (r && sess_jscan_dup(text, len) != 0) {
 		cJSON_Delete(r);
@@ -269,13 +318,13 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 	}
 	/* at and ts required; every whole number read checked before any is
 	 * applied (-1: absent) */
-	if (!cJSON_IsObject(r) || !k || wget(r, "at", &at) || wget(r, "ts", &ts) || at < 0 ||
-	    ts < 0 || wget(r, "created", &created) || wget(r, "ttl", &ttl) ||
-	    wget(r, "base", &base) || wget(r, "n", &n)) {
+	if (!cJSON_IsObject(r) || !k || wnum(F.at, &at) || wnum(F.ts, &ts) || at < 0 ||
+	    ts < 0 || wnum(F.created, &created) || wnum(F.ttl, &ttl) ||
+	    wnum(F.base, &base) || wnum(F.n, &n)) {
 		cJSON_Delete(r);
 		return damaged(err, "history record", text, len);
 	}
-	a = sget(r, "a");
+	a = cJSON_GetStringValue(F.a);
 	if (at != f->seq && strcmp(k, "create") != 0) {
 		sess_err_set(err, SESS_E_DATA, "seq_gap",
 			     "a %s record at seq %lld comes after seq %lld; history and log disagree (an event is missing or extra)",
@@ -286,8 +335,8 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 	if (!strcmp(k, "create") || !strcmp(k, "upgrade")) {
 		int up = k[0] == 'u';
 		f->known = 1;
-		snprintf(f->state, sizeof f->state, "%s", up ? (sget(r, "state") ? sget(r, "state") : "") : SESS_S_WORKING);
-		snprintf(f->creator, sizeof f->creator, "%s", up ? (sget(r, "creator") ? sget(r, "creator") : "") : (a ? a : ""));
+		snprintf(f->state, sizeof f->state, "%s", up ? (cJSON_GetStringValue(F.state) ? cJSON_GetStringValue(F.state) : "") : SESS_S_WORKING);
+		snprintf(f->creator, sizeof f->creator, "%s", up ? (cJSON_GetStringValue(F.creator) ? cJSON_GetStringValue(F.creator) : "") : (a ? a : ""));
 		f->created = up ? (created < 0 ? 0 : created) : ts;
 		f->ttl = ttl < 0 ? 0 : ttl;
 		if (!up) {
@@ -298,10 +347,10 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 		} else {
 			if (base >= 0)
 				f->base = base;
-			rc = set_agents(f, cJSON_GetObjectItemCaseSensitive(r, "agents"), 0, err);
+			rc = set_agents(f, F.agents, 0, err);
 		}
 		if (!rc)
-			rc = set_metadata(f, cJSON_GetObjectItemCaseSensitive(r, "m"), err);
+			rc = set_metadata(f, F.m, err);
 		if (up)
 			f->chain[0] = '\0'; /* the chain starts here */
 	} else if (!f->known) {

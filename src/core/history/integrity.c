@@ -68,11 +68,51 @@ static int same_names(const struct sess_fold *f, const cJSON *a)
 	return n == f->nagents;
 }
 
+/* The members a checkpoint's checks read, found in one pass over its
+ * members (the first of a name, as cJSON_GetObjectItemCaseSensitive
+ * would; a stored checkpoint naming one twice is refused before) rather
+ * than one search by strcmp per name. */
+struct cp_fields {
+	const cJSON *sd, *ch, *agents, *state, *seq, *created, *ttl, *creator, *metadata;
+};
+
+static void cp_pick(const cJSON *cp, struct cp_fields *f)
+{
+	const cJSON *it;
+
+	memset(f, 0, sizeof *f);
+	for (it = cJSON_IsObject(cp) ? cp->child : NULL; it && it->string; it = it->next) {
+		const char *k = it->string;
+		const cJSON **slot = NULL;
+		switch (k[0]) {
+		case 's':
+			slot = !strcmp(k, "sd") ? &f->sd : !strcmp(k, "state") ? &f->state : !strcmp(k, "seq") ? &f->seq : NULL;
+			break;
+		case 'c':
+			slot = !strcmp(k, "ch") ? &f->ch : !strcmp(k, "created") ? &f->created
+							 : !strcmp(k, "creator") ? &f->creator : NULL;
+			break;
+		case 'a':
+			slot = !strcmp(k, "agents") ? &f->agents : NULL;
+			break;
+		case 't':
+			slot = !strcmp(k, "ttl") ? &f->ttl : NULL;
+			break;
+		case 'm':
+			slot = !strcmp(k, "metadata") ? &f->metadata : NULL;
+			break;
+		}
+		if (slot && !*slot)
+			*slot = it;
+	}
+}
+
 long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain_before, long long n,
 			       cJSON *cps, sess_integrity_fn fn, void *arg)
 {
 	char key[24], sd[SESS_SHA1_HEX];
 	const cJSON *cp, *v;
+	struct cp_fields F;
 	cJSON *agents;
 	char *got, *want;
 	long found = 0;
@@ -90,15 +130,16 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 		cJSON_DeleteItemFromObjectCaseSensitive(cps, key);
 		return 1;
 	}
+	cp_pick(cp, &F);
 	sess_fold_digest(before, sd);
-	v = cJSON_GetObjectItemCaseSensitive(cp, "sd");
+	v = F.sd;
 	if (!cJSON_IsString(v) || strcmp(v->valuestring, sd)) {
 		say(fn, arg, "checkpoint_mismatch", before->seq,
 		    "checkpoint %lld does not hold the state folded up to seq %lld (state digest %s, stored %s)",
 		    n, before->seq, sd, cJSON_IsString(v) ? v->valuestring : "none");
 		found++;
 	}
-	v = cJSON_GetObjectItemCaseSensitive(cp, "ch");
+	v = F.ch;
 	if (!cJSON_IsString(v) || strcmp(v->valuestring, chain_before)) {
 		say(fn, arg, "chain_mismatch", before->seq,
 		    "checkpoint %lld's chain digest is not the chain of the records before it", n);
@@ -106,7 +147,7 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 	}
 	/* the plain fields too, so a finding names what differs (a
 	 * checkpoint lists its agents sorted) */
-	v = cJSON_GetObjectItemCaseSensitive(cp, "agents");
+	v = F.agents;
 	if (!same_names(before, v)) { /* printed only to tell what differs */
 		agents = sorted_names(before);
 		got = cJSON_PrintUnformatted(agents);
@@ -120,7 +161,7 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 		cJSON_free(want);
 		cJSON_Delete(agents);
 	}
-	v = cJSON_GetObjectItemCaseSensitive(cp, "state");
+	v = F.state;
 	if (!cJSON_IsString(v) || strcmp(v->valuestring, before->state)) {
 		say(fn, arg, "checkpoint_mismatch", before->seq, "checkpoint %lld holds state %s; the history has %s",
 		    n, cJSON_IsString(v) ? v->valuestring : "none", before->state);
@@ -131,10 +172,11 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 	{
 		static const char *const nums[] = {"seq", "created", "ttl"};
 		const long long want_n[] = {before->seq, before->created, before->ttl};
+		const cJSON *got_n[] = {F.seq, F.created, F.ttl};
 		cJSON *md = before->metadata ? cJSON_Parse(before->metadata) : NULL;
 		size_t i;
 		for (i = 0; i < 3; i++) {
-			v = cJSON_GetObjectItemCaseSensitive(cp, nums[i]);
+			v = got_n[i];
 			if (!cJSON_IsNumber(v) || v->valuedouble != (double)want_n[i]) { /* 1e300 does not convert */
 				say(fn, arg, "checkpoint_mismatch", before->seq,
 				    "checkpoint %lld holds %s %.0f; the history has %lld", n, nums[i],
@@ -142,13 +184,13 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 				found++;
 			}
 		}
-		v = cJSON_GetObjectItemCaseSensitive(cp, "creator");
+		v = F.creator;
 		if (!cJSON_IsString(v) || strcmp(v->valuestring, before->creator)) {
 			say(fn, arg, "checkpoint_mismatch", before->seq, "checkpoint %lld names creator %s; the history has %s",
 			    n, cJSON_IsString(v) ? v->valuestring : "none", before->creator);
 			found++;
 		}
-		v = cJSON_GetObjectItemCaseSensitive(cp, "metadata");
+		v = F.metadata;
 		if (!(md ? v && cJSON_Compare(md, v, 1) : !v)) {
 			say(fn, arg, "checkpoint_mismatch", before->seq,
 			    "checkpoint %lld holds other metadata than the history's", n);
