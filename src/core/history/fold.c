@@ -39,8 +39,89 @@ static int twice(struct sess_err *err, const char *what, const char *text, size_
 			    what, (int)(len > 60 ? 60 : len), text);
 }
 
+/* The event read with its duplicate-key check in the same pass, for
+ * what every event is (top-level keys without escapes, a few of them):
+ * each key against the ones before it, each value checked as
+ * sess_jscan_dup checks it. 0 only when scan_slow would give 0 and the
+ * same *ev; 1 for anything else (damage, a duplicate, an escaped key,
+ * many keys), which scan_slow then decides and names. */
+static int scan_slow(const char *text, size_t len, struct sess_fold_ev *ev,
+		     struct sess_err *err);
+
+enum { FAST_KEYS = 16 };
+static int scan_fast(const char *text, size_t len, struct sess_fold_ev *ev)
+{
+	struct sess_jscan js;
+	const char *k, *v, *ve, *keys[FAST_KEYS];
+	size_t kl, klens[FAST_KEYS], nk = 0, i;
+	int r, have = 0;
+
+	memset(ev, 0, sizeof *ev);
+	if (sess_jscan_init(&js, text, len))
+		return 1;
+	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+		if (nk == FAST_KEYS || memchr(k, '\\', kl))
+			return 1;
+		for (i = 0; i < nk; i++)
+			if (klens[i] == kl && !memcmp(keys[i], k, kl))
+				return 1;
+		keys[nk] = k;
+		klens[nk++] = kl;
+		if (sess_jscan_dup_member(v, ve))
+			return 1;
+		if (kl == 1 && k[0] == 's') {
+			if (sess_jscan_whole(v, ve, &ev->seq))
+				return 1;
+			have |= 1;
+		} else if (kl == 2 && k[0] == 't' && k[1] == 's') {
+			if (sess_jscan_whole(v, ve, &ev->ts))
+				return 1;
+			have |= 2;
+		} else if (kl == 1 && k[0] == 't') {
+			if (sess_jscan_str(v, ve, &ev->type, &ev->type_len))
+				return 1;
+			have |= 4;
+		} else if (kl == 1 && k[0] == 'a') {
+			if (sess_jscan_str(v, ve, &ev->actor, &ev->actor_len))
+				return 1;
+			have |= 8;
+		} else if (kl == 1 && k[0] == 'c') {
+			ev->c = v;
+			ev->c_end = ve;
+		} else if (kl == 2 && k[0] == 's' && k[1] == 't') {
+			struct sess_jscan in;
+			const char *k2, *v2, *ve2;
+			size_t kl2;
+			ev->st = v;
+			ev->st_end = ve;
+			ev->st_first = !ev->c;
+			if (*v != '{')
+				continue;
+			if (sess_jscan_init(&in, v, (size_t)(ve - v)))
+				return 1;
+			while (sess_jscan_next(&in, &k2, &kl2, &v2, &ve2) == 1)
+				if (sess_jscan_is(k2, kl2, "to") &&
+				    sess_jscan_str(v2, ve2, &ev->to, &ev->to_len))
+					return 1;
+		}
+	}
+	if (r == 0)
+		for (js.p++; js.p < js.end && *js.p && strchr(" \t\r\n", *js.p); js.p++)
+			;
+	return r < 0 || js.p != js.end || have != 15 || ev->seq < 0 || ev->seq > SESS_S_SEQ_MAX || ev->ts < 0 ||
+	       ev->ts > SESS_S_SEQ_MAX;
+}
+
 int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 		   struct sess_err *err)
+{
+	return scan_fast(text, len, ev) ? scan_slow(text, len, ev, err) : 0;
+}
+
+/* The event read as two passes: the duplicate-key check of the whole
+ * text, then its members (what scan_fast gives when it can). */
+static int scan_slow(const char *text, size_t len, struct sess_fold_ev *ev,
+		     struct sess_err *err)
 {
 	struct sess_jscan js;
 	const char *k, *v, *ve;
