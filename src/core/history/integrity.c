@@ -285,16 +285,6 @@ long sess_integrity_member_ev(const struct sess_fold *f, const struct sess_fold_
 	return 1;
 }
 
-static const char *field(const char *const *fields, const char *const *values, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(fields[i], name))
-			return values[i];
-	return NULL;
-}
-
 /* 1 when the meta's metadata text and the fold's hold the same JSON
  * object (read by structure: key order and spacing aside), or neither
  * has one; a text that is no object, or a key named twice, is never
@@ -318,14 +308,28 @@ static int metadata_same(const char *stored, const char *folded)
 long sess_integrity_meta(const struct sess_fold *f, const char *const *fields,
 			 const char *const *values, size_t n, sess_integrity_fn fn, void *arg)
 {
-	const char *state = field(fields, values, n, SESS_S_F_STATE);
-	const char *seq = field(fields, values, n, SESS_S_F_SEQ);
-	const char *creator = field(fields, values, n, SESS_S_F_CREATOR);
-	const char *agents = field(fields, values, n, SESS_S_F_AGENTS);
-	const char *cps = field(fields, values, n, SESS_S_F_CPS);
-	const char *metadata = field(fields, values, n, SESS_S_F_METADATA);
-	size_t i, members = 0;
+	static const char *const names[] = {SESS_S_F_STATE, SESS_S_F_SEQ, SESS_S_F_CREATOR,
+					     SESS_S_F_AGENTS, SESS_S_F_CPS, SESS_S_F_METADATA};
+	const char *got[6] = {NULL};
+	const char *state, *seq, *creator, *agents, *cps, *metadata;
+	size_t i, j, members = 0;
 	long found = 0;
+
+	/* the six fields found in one pass (the first of a name, as a search
+	 * per name found), a name compared only when its first byte is the
+	 * field's: the meta has a dozen fields and more, one per member */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < 6; j++)
+			if (!got[j] && fields[i][0] == names[j][0] && !strcmp(fields[i], names[j])) {
+				got[j] = values[i];
+				break;
+			}
+	state = got[0];
+	seq = got[1];
+	creator = got[2];
+	agents = got[3];
+	cps = got[4];
+	metadata = got[5];
 
 	if (!f->known)
 		return 0; /* nothing folded to compare with */
