@@ -162,8 +162,8 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 	char num[32];
 	struct sess_cmd rc;
 	long history_found;
+	int keyed = 0;
 
-	sess_keys_init(&k, v->a->cfg.prefix, s->id);
 	if (!s->broken) {
 		sess_integrity_finish(&s->f, head, "session", s->cps, start_seq, vs_ifinding, s);
 		history_found = s->found; /* the log, history, chain, checkpoints */
@@ -221,6 +221,8 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 	for (i = 0; i < SESS_NKEYS; i++) {
 		if (ki->pttl[i] != -1)
 			continue;
+		if (!keyed++) /* the key names, for a finding or a repair only */
+			sess_keys_init(&k, v->a->cfg.prefix, s->id);
 		s->found++;
 		vs_say(v, s->id, "no_ttl", -1, "%s has no TTL: it will never expire (the leak session stores report)",
 		    k.v[i]);
@@ -232,8 +234,11 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 		vs_say(v, s->id, "ttl_skew", -1, "the TTLs of the session's keys differ by %lld ms (%lld to %lld); they expire together",
 		    hi - lo, lo, hi);
 		for (i = 0; v->o->repair && ref > 0 && i < SESS_NKEYS; i++)
-			if (ki->pttl[i] >= 0 && ki->pttl[i] < ref - SKEW_MS)
+			if (ki->pttl[i] >= 0 && ki->pttl[i] < ref - SKEW_MS) {
+				if (!keyed++)
+					sess_keys_init(&k, v->a->cfg.prefix, s->id);
 				vs_repair("ttl", s->id, sess_repair_ttl(&rc, k.v[i], ref));
+			}
 	}
 	if (!ki->indexed) {
 		s->found++;
