@@ -250,6 +250,132 @@ append() {
 	assert_equal "$(codes)" session.checkpoint_orphan
 }
 
+# set_cp_agents ID JSON: checkpoint 1's "agents" replaced by JSON (DEL:
+# removed), the rest of the stored object as it was
+set_cp_agents() {
+	rcli HSET "sess:{$1}:checkpoints" 1 "$(python3 -c '
+import json, sys
+o = json.loads(sys.argv[1])
+if sys.argv[2] == "DEL":
+    del o["agents"]
+else:
+    o["agents"] = "@@"
+print(json.dumps(o, separators=(",", ":")).replace("\"@@\"", sys.argv[2]))' "$(rcli HGET "sess:{$1}:checkpoints" 1)" "$2")" >/dev/null
+}
+
+@test "a checkpoint's agents: each way of differing from the members sorted is found, and named as before (issue 19)" {
+	# the same findings as the printed-form comparison made before the
+	# direct one (sorted, distinct, members, as many), case by case
+	local n=0 a want got
+	for a in '["a1","a2"]' '["a\u0031","a2"]' '["a2","a1"]' '["a1"]' '["a1","a2","a3"]' '["a1","a1"]' \
+		'["a1",2]' '"a1,a2"' '[]' '["a0","a2"]' DEL '{"a1":"a2"}' '[["a1"],"a2"]' '["a1","a2","a2"]'; do
+		n=$((n + 1))
+		mk "g$n" 12
+		set_cp_agents "g$n" "$a"
+	done
+	run -1 sv sessions g1 g2 g3 g4 g5 g6 g7 g8 g9 g10 g11 g12 g13 g14
+	got=$(jq -r '[.id, .code, .message] | join(" ")' <<<"$output")
+	want=$(cat <<'EOF'
+g3 session.checkpoint_mismatch checkpoint 1 lists agents ["a2","a1"]; the history has ["a1","a2"]
+g4 session.checkpoint_mismatch checkpoint 1 lists agents ["a1"]; the history has ["a1","a2"]
+g5 session.checkpoint_mismatch checkpoint 1 lists agents ["a1","a2","a3"]; the history has ["a1","a2"]
+g6 session.checkpoint_mismatch checkpoint 1 lists agents ["a1","a1"]; the history has ["a1","a2"]
+g7 session.checkpoint_mismatch checkpoint 1 lists agents ["a1",2]; the history has ["a1","a2"]
+g8 session.checkpoint_mismatch checkpoint 1 lists agents "a1,a2"; the history has ["a1","a2"]
+g9 session.checkpoint_mismatch checkpoint 1 lists agents []; the history has ["a1","a2"]
+g10 session.checkpoint_mismatch checkpoint 1 lists agents ["a0","a2"]; the history has ["a1","a2"]
+g11 session.checkpoint_mismatch checkpoint 1 lists agents none; the history has ["a1","a2"]
+g12 session.checkpoint_mismatch checkpoint 1 lists agents {"a1":"a2"}; the history has ["a1","a2"]
+g13 session.checkpoint_mismatch checkpoint 1 lists agents [["a1"],"a2"]; the history has ["a1","a2"]
+g14 session.checkpoint_mismatch checkpoint 1 lists agents ["a1","a2","a2"]; the history has ["a1","a2"]
+EOF
+)
+	diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") || fail "the findings differ (above)"
+}
+
+@test "events read in one pass with their duplicate-key check: the same findings as two passes, shape by shape (issue 19)" {
+	# each text replaces a one-member session's second event (seq 2;
+	# @SP@ is a space); the findings are main's before the check joined
+	# the scan
+	local n=0 t want got
+	python3 -c '
+import json
+for s in range(28):
+    i = "e%d" % s
+    print(json.dumps({"op": "create", "id": i, "agent": "a1"}))
+    for k in range(3):
+        print(json.dumps({"op": "emit", "id": i, "actor": "a1", "type": "note"}))' | sctl batch >/dev/null
+	while IFS= read -r t; do
+		rcli LSET "sess:{e$n}:events" 1 "${t//@SP@/ }" >/dev/null
+		n=$((n + 1))
+	done <<'EOF'
+{"s":2,"ts":1,"t":"note","a":"a1"}
+{"s":2,"ts":1,"t":"note","a":"a1","s":2}
+{"s":2,"ts":1,"t":"note","a":"a1","\u0073":2}
+{"s":2,"ts":1,"t":"note","a":"a1","c":{"x":1,"x":2}}
+{"s":2,"ts":1,"t":"note","a":"a1","c":[{"x":1},{"y":1,"y":2}]}
+{"s":2,"ts":1,"t":"note","a":"a1","c":{"x":01}}
+{"s":2,"ts":1,"t":"note","a":"a1","k":0x10}
+{"s":2,"ts":1,"t":"note","a":"a1","k":inf}
+{"s":2,"ts":1,"t":"note","a":"a1","k":+1}
+{"s":2,"ts":1,"t":"note","a":"a1","k1":1,"k2":1,"k3":1,"k4":1,"k5":1,"k6":1,"k7":1,"k8":1,"k9":1,"k10":1,"k11":1,"k12":1,"k13":1,"k14":1,"k1":2}
+{"s":2,"ts":1,"t":"note","a":"a1","k1":1,"k2":1,"k3":1,"k4":1,"k5":1,"k6":1,"k7":1,"k8":1,"k9":1,"k10":1,"k11":1,"k12":1,"k13":1,"k14":1}
+{ "s" : 2 , "ts":1,"t":"note","a":"a1" }@SP@@SP@
+{"s":2,"ts":1,"t":"note","a":"a1"} x
+{"s":2,"ts":1,"t":"note","a":"a1",}
+{"s":2,"ts":1,"t":"note","a":"a1",,"b":1}
+{"s":2,"ts":1,"t":"note","a":"a1","st":{"to":"x","to":"y"}}
+{"s":2,"ts":1,"t":"note","a":"a1","st":{"to":5}}
+{"s":2,"ts":1,"t":"note","a":"a1","c":}
+{"s":2,"ts":1,"t":"note","a":"a1","c":"x\"y"}
+{"s":2,"ts":1,"t":"note","a":"a1","c":{"a\u0062":1,"ab":2}}
+{"s":2,"ts":1,"t":"note","a":"a\u0031"}
+{"s":2,"ts":1,"t":"note"}
+{"s":"2","ts":1,"t":"note","a":"a1"}
+{"s":2,"ts":1,"t":"note","a":"a1","x":[1,2,[3,{"q":1,"q":1}]]}
+{"s":2,"ts":1,"t":"note","a":"a1","x":tru}
+{"s":2,"ts":1,"t":"note","a":"a1","x":null,"y":false,"z":-1.5e3}
+{"s":2,"ts":1,"t":"note","a":"a1","x":1.}
+{"s":2,"ts":1,"t":"note","a":"a1","\"":1,"\"":2}
+EOF
+	[ "$n" = 28 ] || fail "$n texts"
+	run -1 sv sessions $(seq -f 'e%g' 0 27)
+	got=$(jq -r '[.id, (.seq | tostring), .code, (.message | if test("fold to chain") then "(chain)" else sub(" \\(.*"; "") end)] | join(" ")' <<<"$output")
+	want=$(cat <<'EOF'
+e0 3 session.chain_mismatch (chain)
+e1 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e2 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e3 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e4 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e5 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e6 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e7 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e8 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e9 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e10 3 session.chain_mismatch (chain)
+e11 3 session.chain_mismatch (chain)
+e12 2 session.corrupt_record a stored event is damaged
+e13 2 session.corrupt_record a stored event is damaged
+e14 3 session.chain_mismatch (chain)
+e15 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e16 2 session.corrupt_record a stored event is damaged
+e17 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e18 3 session.chain_mismatch (chain)
+e19 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e20 2 session.not_member event 2 was emitted by a\u0031, who was not a member then
+e20 3 session.chain_mismatch (chain)
+e21 2 session.corrupt_record a stored event is damaged
+e22 2 session.corrupt_record a stored event is damaged
+e23 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e24 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e25 3 session.chain_mismatch (chain)
+e26 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+e27 2 session.corrupt_record a stored event names a key twice in one object, or holds a value that is no JSON
+EOF
+)
+	diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") || fail "the findings differ (above)"
+}
+
 @test "the hash chain: a record edited under an intact seq" {
 	mk s1 5
 	rcli LSET 'sess:{s1}:events' 1 "$(ev s1 1 | sed 's/"t":"note"/"t":"edit"/')" >/dev/null

@@ -107,9 +107,9 @@ static int rec_cb(int kind, const char *text, size_t len, void *p)
 	return 0;
 }
 
-static long long at_of(const char *text)
+static long long at_of(const redisReply *r)
 {
-	return sess_fold_record_at(text, strlen(text));
+	return sess_fold_record_at(r->str, strlen(r->str));
 }
 
 /* The checkpoints hash (HGETALL) as number -> object; *max: the highest
@@ -162,8 +162,8 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 	char num[32];
 	struct sess_cmd rc;
 	long history_found;
+	int keyed = 0;
 
-	sess_keys_init(&k, v->a->cfg.prefix, s->id);
 	if (!s->broken) {
 		sess_integrity_finish(&s->f, head, "session", s->cps, start_seq, vs_ifinding, s);
 		history_found = s->found; /* the log, history, chain, checkpoints */
@@ -221,6 +221,8 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 	for (i = 0; i < SESS_NKEYS; i++) {
 		if (ki->pttl[i] != -1)
 			continue;
+		if (!keyed++) /* the key names, for a finding or a repair only */
+			sess_keys_init(&k, v->a->cfg.prefix, s->id);
 		s->found++;
 		vs_say(v, s->id, "no_ttl", -1, "%s has no TTL: it will never expire (the leak session stores report)",
 		    k.v[i]);
@@ -232,8 +234,11 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 		vs_say(v, s->id, "ttl_skew", -1, "the TTLs of the session's keys differ by %lld ms (%lld to %lld); they expire together",
 		    hi - lo, lo, hi);
 		for (i = 0; v->o->repair && ref > 0 && i < SESS_NKEYS; i++)
-			if (ki->pttl[i] >= 0 && ki->pttl[i] < ref - SKEW_MS)
+			if (ki->pttl[i] >= 0 && ki->pttl[i] < ref - SKEW_MS) {
+				if (!keyed++)
+					sess_keys_init(&k, v->a->cfg.prefix, s->id);
 				vs_repair("ttl", s->id, sess_repair_ttl(&rc, k.v[i], ref));
+			}
 	}
 	if (!ki->indexed) {
 		s->found++;
@@ -275,13 +280,17 @@ void vs_check_fast(struct run *v, const char *id, const redisReply *x, const red
 	struct keyinfo ki;
 	struct one s;
 	size_t i, h = 0;
+	long long hat;
 
 	one_init(&s, v, id, x->element[3]);
+	/* the next record's "at", read once (not once per event before it) */
+	hat = hist->elements ? at_of(hist->element[0]) : 0;
 	for (i = 0; i < ev->elements; i++) {
 		long long seq = strtoll(ev->element[i]->str + (ev->element[i]->len > 5 ? 5 : 0), NULL, 10);
-		while (h < hist->elements && at_of(hist->element[h]->str) < seq) {
+		while (h < hist->elements && hat < seq) {
 			on_record(&s, SESS_REC_HISTORY, hist->element[h]->str, hist->element[h]->len);
 			h++;
+			hat = h < hist->elements ? at_of(hist->element[h]) : 0;
 		}
 		on_record(&s, SESS_REC_EVENT, ev->element[i]->str, ev->element[i]->len);
 	}

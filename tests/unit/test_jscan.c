@@ -312,6 +312,44 @@ int main(void)
 	fixed("{\"a\":{\"b\":1,\"b\":2},\"a\":3}", 1, "a nested duplicate before an outer one");
 	fixed("{\"a\":1,\"b\":2", -1, "cut short");
 
+	/* a member's value alone (sess_jscan_dup_member) gives what the
+	 * check of its whole object gives: scalars, objects, the depth limit
+	 * (a value 1000 arrays deep is within it, 1001 is not) */
+	{
+		static const char *const vals[] = {"1", "01", "-1.5e3", "1.", "0x10", "\"x\\\"y\"", "true", "tru",
+						   "null", "{\"b\":1,\"b\":2}", "[1,{\"q\":1,\"q\":1}]", "{}", "[]", "{\"b\":01}"};
+		int all = 1, deep;
+		size_t k;
+		for (k = 0; k < sizeof vals / sizeof vals[0]; k++) {
+			const char *v = vals[k];
+			b.n = 0;
+			puts_(&b, "{\"a\":");
+			puts_(&b, v);
+			puts_(&b, "}");
+			if (sess_jscan_dup_member(v, v + strlen(v)) != sess_jscan_dup(b.p, b.n)) {
+				printf("#   member %s: %d, in its object %d\n", v, sess_jscan_dup_member(v, v + strlen(v)),
+				       sess_jscan_dup(b.p, b.n));
+				all = 0;
+			}
+		}
+		for (deep = 1000; deep <= 1001; deep++) {
+			int j, want = deep > 1000 ? -1 : 0;
+			b.n = 0;
+			puts_(&b, "{\"a\":");
+			for (j = 0; j < deep; j++)
+				puts_(&b, "[");
+			for (j = 0; j < deep; j++)
+				puts_(&b, "]");
+			puts_(&b, "}");
+			if (sess_jscan_dup(b.p, b.n) != want || sess_jscan_dup_member(b.p + 5, b.p + b.n - 1) != want) {
+				printf("#   %d deep: %d, member %d\n", deep, sess_jscan_dup(b.p, b.n),
+				       sess_jscan_dup_member(b.p + 5, b.p + b.n - 1));
+				all = 0;
+			}
+		}
+		ok(all, "a member's value alone checks as in its object (scalars, objects, the depth limit)");
+	}
+
 	/* a key again after each key of objects about FEW (8) members long:
 	 * the first keys are compared directly, the rest through a set */
 	{

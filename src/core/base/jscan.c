@@ -526,7 +526,7 @@ static int dup_in(struct dset *d, const char *v, const char *vend, int depth)
 	return 0;
 }
 
-int sess_jscan_dup(const char *text, size_t len)
+static int dup_from(const char *text, size_t len, int depth)
 {
 	struct dset d;
 	int r;
@@ -538,10 +538,23 @@ int sess_jscan_dup(const char *text, size_t len)
 	d.text_len = len;
 	d.dec = NULL;
 	d.dec_used = d.dec_cap = 0;
-	r = dup_in(&d, text, text + len, 0);
+	r = dup_in(&d, text, text + len, depth);
 	if (d.t != d.inl)
 		free(d.t); /* (NULL when no object grew past FEW) */
 	if (d.dec != d.dinl)
 		free(d.dec);
 	return r;
+}
+
+int sess_jscan_dup(const char *text, size_t len)
+{
+	return dup_from(text, len, 0);
+}
+
+int sess_jscan_dup_member(const char *v, const char *vend)
+{
+	/* a scalar, as most are: no table needed */
+	if (v < vend && *v != '{' && *v != '[')
+		return dup_in(NULL, v, vend, 1);
+	return dup_from(v, (size_t)(vend - v), 1);
 }

@@ -37,4 +37,10 @@ int sess_jscan_str(const char *v, const char *vend, const char **s, size_t *n);
  * a duplicate key is damaged: two tools would show two different records. */
 int sess_jscan_dup(const char *text, size_t len);
 
+/* A top-level member's value, v..vend as sess_jscan_next gives it,
+ * checked as sess_jscan_dup checks it inside its object (same answers,
+ * the same depth limit): for a caller that walks the members itself and
+ * compares their keys. */
+int sess_jscan_dup_member(const char *v, const char *vend);
+
 #endif

@@ -39,8 +39,89 @@ static int twice(struct sess_err *err, const char *what, const char *text, size_
 			    what, (int)(len > 60 ? 60 : len), text);
 }
 
+/* The event read with its duplicate-key check in the same pass, for
+ * what every event is (top-level keys without escapes, a few of them):
+ * each key against the ones before it, each value checked as
+ * sess_jscan_dup checks it. 0 only when scan_slow would give 0 and the
+ * same *ev; 1 for anything else (damage, a duplicate, an escaped key,
+ * many keys), which scan_slow then decides and names. */
+static int scan_slow(const char *text, size_t len, struct sess_fold_ev *ev,
+		     struct sess_err *err);
+
+enum { FAST_KEYS = 16 };
+static int scan_fast(const char *text, size_t len, struct sess_fold_ev *ev)
+{
+	struct sess_jscan js;
+	const char *k, *v, *ve, *keys[FAST_KEYS];
+	size_t kl, klens[FAST_KEYS], nk = 0, i;
+	int r, have = 0;
+
+	memset(ev, 0, sizeof *ev);
+	if (sess_jscan_init(&js, text, len))
+		return 1;
+	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+		if (nk == FAST_KEYS || memchr(k, '\\', kl))
+			return 1;
+		for (i = 0; i < nk; i++)
+			if (klens[i] == kl && !memcmp(keys[i], k, kl))
+				return 1;
+		keys[nk] = k;
+		klens[nk++] = kl;
+		if (sess_jscan_dup_member(v, ve))
+			return 1;
+		if (kl == 1 && k[0] == 's') {
+			if (sess_jscan_whole(v, ve, &ev->seq))
+				return 1;
+			have |= 1;
+		} else if (kl == 2 && k[0] == 't' && k[1] == 's') {
+			if (sess_jscan_whole(v, ve, &ev->ts))
+				return 1;
+			have |= 2;
+		} else if (kl == 1 && k[0] == 't') {
+			if (sess_jscan_str(v, ve, &ev->type, &ev->type_len))
+				return 1;
+			have |= 4;
+		} else if (kl == 1 && k[0] == 'a') {
+			if (sess_jscan_str(v, ve, &ev->actor, &ev->actor_len))
+				return 1;
+			have |= 8;
+		} else if (kl == 1 && k[0] == 'c') {
+			ev->c = v;
+			ev->c_end = ve;
+		} else if (kl == 2 && k[0] == 's' && k[1] == 't') {
+			struct sess_jscan in;
+			const char *k2, *v2, *ve2;
+			size_t kl2;
+			ev->st = v;
+			ev->st_end = ve;
+			ev->st_first = !ev->c;
+			if (*v != '{')
+				continue;
+			if (sess_jscan_init(&in, v, (size_t)(ve - v)))
+				return 1;
+			while (sess_jscan_next(&in, &k2, &kl2, &v2, &ve2) == 1)
+				if (sess_jscan_is(k2, kl2, "to") &&
+				    sess_jscan_str(v2, ve2, &ev->to, &ev->to_len))
+					return 1;
+		}
+	}
+	if (r == 0)
+		for (js.p++; js.p < js.end && *js.p && strchr(" \t\r\n", *js.p); js.p++)
+			;
+	return r < 0 || js.p != js.end || have != 15 || ev->seq < 0 || ev->seq > SESS_S_SEQ_MAX || ev->ts < 0 ||
+	       ev->ts > SESS_S_SEQ_MAX;
+}
+
 int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
 		   struct sess_err *err)
+{
+	return scan_fast(text, len, ev) ? scan_slow(text, len, ev, err) : 0;
+}
+
+/* The event read as two passes: the duplicate-key check of the whole
+ * text, then its members (what scan_fast gives when it can). */
+static int scan_slow(const char *text, size_t len, struct sess_fold_ev *ev,
+		     struct sess_err *err)
 {
 	struct sess_jscan js;
 	const char *k, *v, *ve;
@@ -219,10 +300,8 @@ static long long nget(const cJSON *o, const char *k, long long def)
 /* A record's whole-number field k into *out: 0 if absent (*out as it
  * was) or a whole number in 0..2^53-1; -1 for anything else (1e300, 0.5,
  * -1, "5"), which is damage: never a default. */
-static int wget(const cJSON *o, const char *k, long long *out)
+static int wnum(const cJSON *v, long long *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
 	if (!v)
 		return 0;
 	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= (double)SESS_S_SEQ_MAX) ||
@@ -255,13 +334,64 @@ static int set_agents(struct sess_fold *f, const cJSON *arr, long long joined, s
 	return 0;
 }
 
+/* The members sess_fold_record reads, found in one pass over a record's
+ * members (the first of a name, as cJSON_GetObjectItemCaseSensitive
+ * would) rather than one search by strcmp per name: every history
+ * record passes here. All NULL for anything but an object. */
+struct rec_fields {
+	const cJSON *k, *at, *ts, *created, *ttl, *base, *n, *a, *state, *creator, *agents, *m;
+};
+
+static void rec_pick(const cJSON *r, struct rec_fields *f)
+{
+	const cJSON *it;
+
+	memset(f, 0, sizeof *f);
+	for (it = cJSON_IsObject(r) ? r->child : NULL; it && it->string; it = it->next) {
+		const char *k = it->string;
+		const cJSON **slot = NULL;
+		switch (k[0]) {
+		case 'k':
+			slot = !k[1] ? &f->k : NULL;
+			break;
+		case 'a':
+			slot = !k[1] ? &f->a : !strcmp(k, "at") ? &f->at : !strcmp(k, "agents") ? &f->agents : NULL;
+			break;
+		case 't':
+			slot = !strcmp(k, "ts") ? &f->ts : !strcmp(k, "ttl") ? &f->ttl : NULL;
+			break;
+		case 'c':
+			slot = !strcmp(k, "created") ? &f->created : !strcmp(k, "creator") ? &f->creator : NULL;
+			break;
+		case 'b':
+			slot = !strcmp(k, "base") ? &f->base : NULL;
+			break;
+		case 'n':
+			slot = !k[1] ? &f->n : NULL;
+			break;
+		case 's':
+			slot = !strcmp(k, "state") ? &f->state : NULL;
+			break;
+		case 'm':
+			slot = !k[1] ? &f->m : NULL;
+			break;
+		}
+		if (slot && !*slot)
+			*slot = it;
+	}
+}
+
 int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 		     struct sess_err *err)
 {
 	cJSON *r = cJSON_ParseWithLength(text, len);
-	const char *k = r ? sget(r, "k") : NULL, *a;
+	struct rec_fields F;
+	const char *k, *a;
 	long long ts = -1, at = -1, created = -1, ttl = -1, base = -1, n = -1;
 	int rc = 0;
+
+	rec_pick(r, &F);
+	k = cJSON_GetStringValue(F.k);
 
 	if (r && sess_jscan_dup(text, len) != 0) {
 		cJSON_Delete(r);
@@ -269,13 +399,13 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 	}
 	/* at and ts required; every whole number read checked before any is
 	 * applied (-1: absent) */
-	if (!cJSON_IsObject(r) || !k || wget(r, "at", &at) || wget(r, "ts", &ts) || at < 0 ||
-	    ts < 0 || wget(r, "created", &created) || wget(r, "ttl", &ttl) ||
-	    wget(r, "base", &base) || wget(r, "n", &n)) {
+	if (!cJSON_IsObject(r) || !k || wnum(F.at, &at) || wnum(F.ts, &ts) || at < 0 ||
+	    ts < 0 || wnum(F.created, &created) || wnum(F.ttl, &ttl) ||
+	    wnum(F.base, &base) || wnum(F.n, &n)) {
 		cJSON_Delete(r);
 		return damaged(err, "history record", text, len);
 	}
-	a = sget(r, "a");
+	a = cJSON_GetStringValue(F.a);
 	if (at != f->seq && strcmp(k, "create") != 0) {
 		sess_err_set(err, SESS_E_DATA, "seq_gap",
 			     "a %s record at seq %lld comes after seq %lld; history and log disagree (an event is missing or extra)",
@@ -286,8 +416,8 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 	if (!strcmp(k, "create") || !strcmp(k, "upgrade")) {
 		int up = k[0] == 'u';
 		f->known = 1;
-		snprintf(f->state, sizeof f->state, "%s", up ? (sget(r, "state") ? sget(r, "state") : "") : SESS_S_WORKING);
-		snprintf(f->creator, sizeof f->creator, "%s", up ? (sget(r, "creator") ? sget(r, "creator") : "") : (a ? a : ""));
+		snprintf(f->state, sizeof f->state, "%s", up ? (cJSON_GetStringValue(F.state) ? cJSON_GetStringValue(F.state) : "") : SESS_S_WORKING);
+		snprintf(f->creator, sizeof f->creator, "%s", up ? (cJSON_GetStringValue(F.creator) ? cJSON_GetStringValue(F.creator) : "") : (a ? a : ""));
 		f->created = up ? (created < 0 ? 0 : created) : ts;
 		f->ttl = ttl < 0 ? 0 : ttl;
 		if (!up) {
@@ -298,10 +428,10 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 		} else {
 			if (base >= 0)
 				f->base = base;
-			rc = set_agents(f, cJSON_GetObjectItemCaseSensitive(r, "agents"), 0, err);
+			rc = set_agents(f, F.agents, 0, err);
 		}
 		if (!rc)
-			rc = set_metadata(f, cJSON_GetObjectItemCaseSensitive(r, "m"), err);
+			rc = set_metadata(f, F.m, err);
 		if (up)
 			f->chain[0] = '\0'; /* the chain starts here */
 	} else if (!f->known) {

@@ -43,11 +43,76 @@ static cJSON *sorted_names(const struct sess_fold *f)
 	return a;
 }
 
+/* Whether a checkpoint's "agents" (a) is the members' names sorted,
+ * without building and printing both (every checkpoint passes here): an
+ * array of as many strings as members, strictly ascending (so distinct),
+ * each a member's name. 0 is "not shown equal": the caller compares the
+ * printed forms, which decide. */
+static int same_names(const struct sess_fold *f, const cJSON *a)
+{
+	const cJSON *it;
+	const char *prev = NULL;
+	size_t n = 0, i;
+
+	if (!cJSON_IsArray(a) || f->nagents > 64)
+		return 0;
+	for (it = a->child; it; it = it->next, n++) {
+		if (n >= f->nagents || !cJSON_IsString(it) || (prev && strcmp(prev, it->valuestring) >= 0))
+			return 0;
+		for (i = 0; i < f->nagents && strcmp(f->agents[i].id, it->valuestring); i++)
+			;
+		if (i == f->nagents)
+			return 0;
+		prev = it->valuestring;
+	}
+	return n == f->nagents;
+}
+
+/* The members a checkpoint's checks read, found in one pass over its
+ * members (the first of a name, as cJSON_GetObjectItemCaseSensitive
+ * would; a stored checkpoint naming one twice is refused before) rather
+ * than one search by strcmp per name. */
+struct cp_fields {
+	const cJSON *sd, *ch, *agents, *state, *seq, *created, *ttl, *creator, *metadata;
+};
+
+static void cp_pick(const cJSON *cp, struct cp_fields *f)
+{
+	const cJSON *it;
+
+	memset(f, 0, sizeof *f);
+	for (it = cJSON_IsObject(cp) ? cp->child : NULL; it && it->string; it = it->next) {
+		const char *k = it->string;
+		const cJSON **slot = NULL;
+		switch (k[0]) {
+		case 's':
+			slot = !strcmp(k, "sd") ? &f->sd : !strcmp(k, "state") ? &f->state : !strcmp(k, "seq") ? &f->seq : NULL;
+			break;
+		case 'c':
+			slot = !strcmp(k, "ch") ? &f->ch : !strcmp(k, "created") ? &f->created
+							 : !strcmp(k, "creator") ? &f->creator : NULL;
+			break;
+		case 'a':
+			slot = !strcmp(k, "agents") ? &f->agents : NULL;
+			break;
+		case 't':
+			slot = !strcmp(k, "ttl") ? &f->ttl : NULL;
+			break;
+		case 'm':
+			slot = !strcmp(k, "metadata") ? &f->metadata : NULL;
+			break;
+		}
+		if (slot && !*slot)
+			*slot = it;
+	}
+}
+
 long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain_before, long long n,
 			       cJSON *cps, sess_integrity_fn fn, void *arg)
 {
 	char key[24], sd[SESS_SHA1_HEX];
 	const cJSON *cp, *v;
+	struct cp_fields F;
 	cJSON *agents;
 	char *got, *want;
 	long found = 0;
@@ -65,15 +130,16 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 		cJSON_DeleteItemFromObjectCaseSensitive(cps, key);
 		return 1;
 	}
+	cp_pick(cp, &F);
 	sess_fold_digest(before, sd);
-	v = cJSON_GetObjectItemCaseSensitive(cp, "sd");
+	v = F.sd;
 	if (!cJSON_IsString(v) || strcmp(v->valuestring, sd)) {
 		say(fn, arg, "checkpoint_mismatch", before->seq,
 		    "checkpoint %lld does not hold the state folded up to seq %lld (state digest %s, stored %s)",
 		    n, before->seq, sd, cJSON_IsString(v) ? v->valuestring : "none");
 		found++;
 	}
-	v = cJSON_GetObjectItemCaseSensitive(cp, "ch");
+	v = F.ch;
 	if (!cJSON_IsString(v) || strcmp(v->valuestring, chain_before)) {
 		say(fn, arg, "chain_mismatch", before->seq,
 		    "checkpoint %lld's chain digest is not the chain of the records before it", n);
@@ -81,18 +147,21 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 	}
 	/* the plain fields too, so a finding names what differs (a
 	 * checkpoint lists its agents sorted) */
-	agents = sorted_names(before);
-	got = cJSON_PrintUnformatted(agents);
-	want = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(cp, "agents"));
-	if (!got || !want || strcmp(got, want)) {
-		say(fn, arg, "checkpoint_mismatch", before->seq, "checkpoint %lld lists agents %s; the history has %s",
-		    n, want ? want : "none", got ? got : "none");
-		found++;
+	v = F.agents;
+	if (!same_names(before, v)) { /* printed only to tell what differs */
+		agents = sorted_names(before);
+		got = cJSON_PrintUnformatted(agents);
+		want = cJSON_PrintUnformatted(v);
+		if (!got || !want || strcmp(got, want)) {
+			say(fn, arg, "checkpoint_mismatch", before->seq, "checkpoint %lld lists agents %s; the history has %s",
+			    n, want ? want : "none", got ? got : "none");
+			found++;
+		}
+		cJSON_free(got);
+		cJSON_free(want);
+		cJSON_Delete(agents);
 	}
-	cJSON_free(got);
-	cJSON_free(want);
-	cJSON_Delete(agents);
-	v = cJSON_GetObjectItemCaseSensitive(cp, "state");
+	v = F.state;
 	if (!cJSON_IsString(v) || strcmp(v->valuestring, before->state)) {
 		say(fn, arg, "checkpoint_mismatch", before->seq, "checkpoint %lld holds state %s; the history has %s",
 		    n, cJSON_IsString(v) ? v->valuestring : "none", before->state);
@@ -103,10 +172,11 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 	{
 		static const char *const nums[] = {"seq", "created", "ttl"};
 		const long long want_n[] = {before->seq, before->created, before->ttl};
+		const cJSON *got_n[] = {F.seq, F.created, F.ttl};
 		cJSON *md = before->metadata ? cJSON_Parse(before->metadata) : NULL;
 		size_t i;
 		for (i = 0; i < 3; i++) {
-			v = cJSON_GetObjectItemCaseSensitive(cp, nums[i]);
+			v = got_n[i];
 			if (!cJSON_IsNumber(v) || v->valuedouble != (double)want_n[i]) { /* 1e300 does not convert */
 				say(fn, arg, "checkpoint_mismatch", before->seq,
 				    "checkpoint %lld holds %s %.0f; the history has %lld", n, nums[i],
@@ -114,13 +184,13 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 				found++;
 			}
 		}
-		v = cJSON_GetObjectItemCaseSensitive(cp, "creator");
+		v = F.creator;
 		if (!cJSON_IsString(v) || strcmp(v->valuestring, before->creator)) {
 			say(fn, arg, "checkpoint_mismatch", before->seq, "checkpoint %lld names creator %s; the history has %s",
 			    n, cJSON_IsString(v) ? v->valuestring : "none", before->creator);
 			found++;
 		}
-		v = cJSON_GetObjectItemCaseSensitive(cp, "metadata");
+		v = F.metadata;
 		if (!(md ? v && cJSON_Compare(md, v, 1) : !v)) {
 			say(fn, arg, "checkpoint_mismatch", before->seq,
 			    "checkpoint %lld holds other metadata than the history's", n);
@@ -215,16 +285,6 @@ long sess_integrity_member_ev(const struct sess_fold *f, const struct sess_fold_
 	return 1;
 }
 
-static const char *field(const char *const *fields, const char *const *values, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(fields[i], name))
-			return values[i];
-	return NULL;
-}
-
 /* 1 when the meta's metadata text and the fold's hold the same JSON
  * object (read by structure: key order and spacing aside), or neither
  * has one; a text that is no object, or a key named twice, is never
@@ -248,14 +308,28 @@ static int metadata_same(const char *stored, const char *folded)
 long sess_integrity_meta(const struct sess_fold *f, const char *const *fields,
 			 const char *const *values, size_t n, sess_integrity_fn fn, void *arg)
 {
-	const char *state = field(fields, values, n, SESS_S_F_STATE);
-	const char *seq = field(fields, values, n, SESS_S_F_SEQ);
-	const char *creator = field(fields, values, n, SESS_S_F_CREATOR);
-	const char *agents = field(fields, values, n, SESS_S_F_AGENTS);
-	const char *cps = field(fields, values, n, SESS_S_F_CPS);
-	const char *metadata = field(fields, values, n, SESS_S_F_METADATA);
-	size_t i, members = 0;
+	static const char *const names[] = {SESS_S_F_STATE, SESS_S_F_SEQ, SESS_S_F_CREATOR,
+					     SESS_S_F_AGENTS, SESS_S_F_CPS, SESS_S_F_METADATA};
+	const char *got[6] = {NULL};
+	const char *state, *seq, *creator, *agents, *cps, *metadata;
+	size_t i, j, members = 0;
 	long found = 0;
+
+	/* the six fields found in one pass (the first of a name, as a search
+	 * per name found), a name compared only when its first byte is the
+	 * field's: the meta has a dozen fields and more, one per member */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < 6; j++)
+			if (!got[j] && fields[i][0] == names[j][0] && !strcmp(fields[i], names[j])) {
+				got[j] = values[i];
+				break;
+			}
+	state = got[0];
+	seq = got[1];
+	creator = got[2];
+	agents = got[3];
+	cps = got[4];
+	metadata = got[5];
 
 	if (!f->known)
 		return 0; /* nothing folded to compare with */
