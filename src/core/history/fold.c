@@ -39,6 +39,49 @@ static int twice(struct sess_err *err, const char *what, const char *text, size_
 			    what, (int)(len > 60 ? 60 : len), text);
 }
 
+/* One top-level member of an event into *ev (have: the bits of s, ts,
+ * t and a seen). 0, or 1 when its value is damaged. */
+static int take_member(struct sess_fold_ev *ev, const char *k, size_t kl,
+		       const char *v, const char *ve, int *have)
+{
+	if (kl == 1 && k[0] == 's') {
+		if (sess_jscan_whole(v, ve, &ev->seq))
+			return 1;
+		*have |= 1;
+	} else if (kl == 2 && k[0] == 't' && k[1] == 's') {
+		if (sess_jscan_whole(v, ve, &ev->ts))
+			return 1;
+		*have |= 2;
+	} else if (kl == 1 && k[0] == 't') {
+		if (sess_jscan_str(v, ve, &ev->type, &ev->type_len))
+			return 1;
+		*have |= 4;
+	} else if (kl == 1 && k[0] == 'a') {
+		if (sess_jscan_str(v, ve, &ev->actor, &ev->actor_len))
+			return 1;
+		*have |= 8;
+	} else if (kl == 1 && k[0] == 'c') {
+		ev->c = v;
+		ev->c_end = ve;
+	} else if (kl == 2 && k[0] == 's' && k[1] == 't') {
+		struct sess_jscan in;
+		const char *k2, *v2, *ve2;
+		size_t kl2;
+		ev->st = v;
+		ev->st_end = ve;
+		ev->st_first = !ev->c;
+		if (*v != '{')
+			return 0;
+		if (sess_jscan_init(&in, v, (size_t)(ve - v)))
+			return 1;
+		while (sess_jscan_next(&in, &k2, &kl2, &v2, &ve2) == 1)
+			if (sess_jscan_is(k2, kl2, "to") &&
+			    sess_jscan_str(v2, ve2, &ev->to, &ev->to_len))
+				return 1;
+	}
+	return 0;
+}
+
 /* The event read with its duplicate-key check in the same pass, for
  * what every event is (top-level keys without escapes, a few of them):
  * each key against the ones before it, each value checked as
@@ -69,41 +112,8 @@ static int scan_fast(const char *text, size_t len, struct sess_fold_ev *ev)
 		klens[nk++] = kl;
 		if (sess_jscan_dup_member(v, ve))
 			return 1;
-		if (kl == 1 && k[0] == 's') {
-			if (sess_jscan_whole(v, ve, &ev->seq))
-				return 1;
-			have |= 1;
-		} else if (kl == 2 && k[0] == 't' && k[1] == 's') {
-			if (sess_jscan_whole(v, ve, &ev->ts))
-				return 1;
-			have |= 2;
-		} else if (kl == 1 && k[0] == 't') {
-			if (sess_jscan_str(v, ve, &ev->type, &ev->type_len))
-				return 1;
-			have |= 4;
-		} else if (kl == 1 && k[0] == 'a') {
-			if (sess_jscan_str(v, ve, &ev->actor, &ev->actor_len))
-				return 1;
-			have |= 8;
-		} else if (kl == 1 && k[0] == 'c') {
-			ev->c = v;
-			ev->c_end = ve;
-		} else if (kl == 2 && k[0] == 's' && k[1] == 't') {
-			struct sess_jscan in;
-			const char *k2, *v2, *ve2;
-			size_t kl2;
-			ev->st = v;
-			ev->st_end = ve;
-			ev->st_first = !ev->c;
-			if (*v != '{')
-				continue;
-			if (sess_jscan_init(&in, v, (size_t)(ve - v)))
-				return 1;
-			while (sess_jscan_next(&in, &k2, &kl2, &v2, &ve2) == 1)
-				if (sess_jscan_is(k2, kl2, "to") &&
-				    sess_jscan_str(v2, ve2, &ev->to, &ev->to_len))
-					return 1;
-		}
+		if (take_member(ev, k, kl, v, ve, &have))
+			return 1;
 	}
 	if (r == 0)
 		for (js.p++; js.p < js.end && *js.p && strchr(" \t\r\n", *js.p); js.p++)
@@ -135,41 +145,8 @@ static int scan_slow(const char *text, size_t len, struct sess_fold_ev *ev,
 		return twice(err, "event", text, len);
 	/* keys told apart by length and first bytes: every event passes here */
 	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
-		if (kl == 1 && k[0] == 's') {
-			if (sess_jscan_whole(v, ve, &ev->seq))
-				return damaged(err, "event", text, len);
-			have |= 1;
-		} else if (kl == 2 && k[0] == 't' && k[1] == 's') {
-			if (sess_jscan_whole(v, ve, &ev->ts))
-				return damaged(err, "event", text, len);
-			have |= 2;
-		} else if (kl == 1 && k[0] == 't') {
-			if (sess_jscan_str(v, ve, &ev->type, &ev->type_len))
-				return damaged(err, "event", text, len);
-			have |= 4;
-		} else if (kl == 1 && k[0] == 'a') {
-			if (sess_jscan_str(v, ve, &ev->actor, &ev->actor_len))
-				return damaged(err, "event", text, len);
-			have |= 8;
-		} else if (kl == 1 && k[0] == 'c') {
-			ev->c = v;
-			ev->c_end = ve;
-		} else if (kl == 2 && k[0] == 's' && k[1] == 't') {
-			struct sess_jscan in;
-			const char *k2, *v2, *ve2;
-			size_t kl2;
-			ev->st = v;
-			ev->st_end = ve;
-			ev->st_first = !ev->c;
-			if (*v != '{')
-				continue;
-			if (sess_jscan_init(&in, v, (size_t)(ve - v)))
-				return damaged(err, "event", text, len);
-			while (sess_jscan_next(&in, &k2, &kl2, &v2, &ve2) == 1)
-				if (sess_jscan_is(k2, kl2, "to") &&
-				    sess_jscan_str(v2, ve2, &ev->to, &ev->to_len))
-					return damaged(err, "event", text, len);
-		}
+		if (take_member(ev, k, kl, v, ve, &have))
+			return damaged(err, "event", text, len);
 	}
 	/* seq and ms as the server writes them: the fold and a replay's
 	 * encoder add to and subtract them (no overflow at the long long ends);
