@@ -335,10 +335,13 @@ def load(c, name, how, texts):
     return shas
 
 
-def main():
-    refdir, fulldir = sys.argv[1], sys.argv[2]
-    sides = [a.split('=', 1) for a in sys.argv[3:]]
-    names = ['create', 'join', 'leave', 'emit', 'checkpoint', 'complete']
+def open_sides(refdir, fulldir, names, sides):
+    """The scripts NAMES of the reference (REFDIR) and of the build
+    (FULLDIR, its library too), clocked; then each side (NAME=SOCKET: a
+    server emptied, its scripts loaded as the NAME's first word says,
+    ref/evalsha/fcall, a second connection subscribed to every channel).
+    Returns the library's name and one dict a side: name, how, c, sub,
+    texts (the scripts it runs) and h (what load returned)."""
     ref = {n: clocked(open(os.path.join(refdir, n + '.lua')).read(), 'ref ' + n) for n in names}
     new = {n: clocked(open(os.path.join(fulldir, n + '.lua')).read(), n) for n in names}
     new['library'] = clocked(open(os.path.join(fulldir, 'library.lua')).read(), 'library')
@@ -351,8 +354,19 @@ def main():
         c.cmd('SCRIPT', 'FLUSH')
         c.cmd('FUNCTION', 'FLUSH')
         sub.cmd('PSUBSCRIBE', '*')
-        h = load(c, name, how, ref if how == 'ref' else new)
-        run.append({'name': name, 'how': how, 'c': c, 'sub': sub, 'h': h, 'saved': {}})
+        texts = ref if how == 'ref' else new
+        run.append({'name': name, 'how': how, 'c': c, 'sub': sub, 'texts': texts,
+                    'h': load(c, name, how, texts)})
+    return lib, run
+
+
+def main():
+    refdir, fulldir = sys.argv[1], sys.argv[2]
+    sides = [a.split('=', 1) for a in sys.argv[3:]]
+    names = ['create', 'join', 'leave', 'emit', 'checkpoint', 'complete']
+    lib, run = open_sides(refdir, fulldir, names, sides)
+    for r in run:
+        r['saved'] = {}
     diffs = 0
 
     def differ(what):

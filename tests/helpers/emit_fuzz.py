@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from emit_diff import Conn, clocked, load, zclose  # noqa: E402
+from emit_diff import load, open_sides, zclose  # noqa: E402
 
 DUMP = r"""
 local out = {}
@@ -231,21 +231,7 @@ def main():
     refdir, fulldir, seed, ncases = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     sides = [a.split('=', 1) for a in sys.argv[5:]]
     names = ['create', 'join', 'emit']
-    ref = {n: clocked(open(os.path.join(refdir, n + '.lua')).read(), 'ref ' + n) for n in names}
-    new = {n: clocked(open(os.path.join(fulldir, n + '.lua')).read(), n) for n in names}
-    new['library'] = clocked(open(os.path.join(fulldir, 'library.lua')).read(), 'library')
-    lib = new['library'].split('\n', 1)[0].split('name=sesskit_')[1].strip()
-    run = []
-    for name, sock in sides:
-        how = name.split('-')[0]
-        c, sub = Conn(sock), Conn(sock)
-        c.cmd('FLUSHALL')
-        c.cmd('SCRIPT', 'FLUSH')
-        c.cmd('FUNCTION', 'FLUSH')
-        sub.cmd('PSUBSCRIBE', '*')
-        texts = ref if how == 'ref' else new
-        run.append({'name': name, 'how': how, 'c': c, 'sub': sub, 'texts': texts,
-                    'h': load(c, name, how, texts)})
+    lib, run = open_sides(refdir, fulldir, names, sides)
     diffs, stored, refused = 0, 0, 0
 
     def differ(what):
