@@ -159,6 +159,32 @@ drive() {
 		fail "no key of $id on its slot's master"
 }
 
+@test "a cluster whose nodes do not know their endpoint (unknown-endpoint: CLUSTER SLOTS names none, MOVED an empty host): sessctl works on every master" {
+	local p id n
+	for p in $CLUSTER_PORTS; do
+		redis-cli -p "$p" CONFIG SET cluster-preferred-endpoint-type unknown-endpoint >/dev/null
+	done
+	# the premise: no endpoint in the map (a NULL where the ip was)
+	redis-cli -p "${CLUSTER_PORTS%% *}" --no-raw CLUSTER SLOTS | grep -q '(nil)' || fail "CLUSTER SLOTS still names the nodes"
+	export REDIS_URL=$CLUSTER_URL REDIS_CLUSTER=yes XDG_CACHE_HOME=$BATS_TEST_TMPDIR/nocache
+	# sessions on all three masters (ids in each third of the slots)
+	for n in 1 2 3 4 5 6 7 8 9; do
+		run -0 sctl create --agent a --id "ue$n"
+		run -0 sctl emit "ue$n" --actor a --type modified
+	done
+	for n in 1 2 3 4 5 6 7 8 9; do
+		run -0 sctl get "ue$n"
+		[ "$(json_field seq <<<"$output")" = 1 ] || fail "ue$n: $output"
+	done
+	run -0 sctl list
+	[ "${#lines[@]}" -eq 9 ] || fail "nine sessions expected: $output"
+	for p in $CLUSTER_PORTS; do
+		redis-cli -p "$p" CONFIG SET cluster-preferred-endpoint-type ip >/dev/null
+	done
+	[ "$(for n in 1 2 3 4 5 6 7 8 9; do cluster_owner "$(redis-cli -p "${CLUSTER_PORTS%% *}" CLUSTER KEYSLOT "{ue$n}")"; done | sort -u | wc -l)" -eq 3 ] ||
+		fail "the sessions were not on all three masters"
+}
+
 @test "sessctl on the cluster: a /db refused (78), redis.cluster=no names the setting on MOVED (78)" {
 	local p k
 	REDIS_URL=$CLUSTER_URL/1 REDIS_CLUSTER=yes run -78 sctl get nosuch

@@ -268,10 +268,11 @@ cJSON *sb_nodes_json(const struct sb_scn *s, const struct sb_result *r,
 int sb_nodes_sent(const struct sb_scn *s, const struct sb_result *r, const struct sb_info *before,
 		  const struct sb_info *after, int i, double *calls, double *usec);
 void sb_nodes_free(struct sb_scn *s);
-/* An error reply of a cluster's master: 1 MOVED (s->slot_master then
- * maps its slot to the master it names, -1 when that is no master of
- * the run's), 2 ASK, 3 TRYAGAIN; 0 another error. Thread-safe. */
-int sb_nodes_redirected(struct sb_scn *s, const char *msg);
+/* An error reply of master `from` (an index into s->nodes; -1 unknown)
+ * of a cluster: 1 MOVED (s->slot_master then maps its slot to the master
+ * it names, an empty host being from's; -1 when that is no master of the
+ * run's), 2 ASK, 3 TRYAGAIN; 0 another error. Thread-safe. */
+int sb_nodes_redirected(struct sb_scn *s, const char *msg, int from);
 /* A session of client c's master now (slots may have moved: then a
  * session is drawn among all until one is on it); an index into ids. */
 long sb_nodes_pick(const struct sb_scn *s, struct sb_client *c);

@@ -234,7 +234,7 @@ static void on_reply(struct worker *w, struct conn *c, redisReply *r, uint64_t n
 	if (!f->kind[0] && !f->redirect) {
 		sess_err_clear(&err);
 		if (r->type == REDIS_REPLY_ERROR && run->s->nnodes &&
-		    (f->redirect = sb_nodes_redirected(run->s, r->str))) {
+		    (f->redirect = sb_nodes_redirected(run->s, r->str, c->cl.node))) {
 			/* slots moving: counted apart (op_redirected) */
 		} else if (r->type == REDIS_REPLY_ERROR) {
 			if (run->cfg->sentinels[0] && !strncmp(r->str, "READONLY", 8))

@@ -81,7 +81,7 @@ void sb_nodes_create_id(const struct sb_scn *s, const struct sb_client *c, long 
 		snprintf(id, sz, "c%d-%ld-%ld-%d", c->index, c->made, i, k);
 }
 
-int sb_nodes_redirected(struct sb_scn *s, const char *msg)
+int sb_nodes_redirected(struct sb_scn *s, const char *msg, int from)
 {
 	struct sess_endpoint ep;
 	const char *sp, *colon;
@@ -96,7 +96,9 @@ int sb_nodes_redirected(struct sb_scn *s, const char *msg)
 	if (strncmp(msg, "MOVED ", 6))
 		return 0;
 	/* MOVED SLOT HOST:PORT (the host may be an IPv6 address: the last
-	 * colon ends it; empty: the node that answered, unknown here) */
+	 * colon ends it; empty, from a cluster whose nodes do not know their
+	 * endpoint (cluster-preferred-endpoint-type unknown-endpoint): the
+	 * host the answering master was reached at) */
 	slot = strtol(msg + 6, &end, 10);
 	if (end == msg + 6 || *end != ' ' || slot < 0 || slot >= SESS_SLOTS)
 		return 1;
@@ -104,7 +106,10 @@ int sb_nodes_redirected(struct sb_scn *s, const char *msg)
 	colon = strrchr(sp, ':');
 	memset(&ep, 0, sizeof ep);
 	if (colon && (size_t)(colon - sp) < sizeof ep.host) {
-		memcpy(ep.host, sp, (size_t)(colon - sp));
+		if (colon == sp && from >= 0 && from < s->nnodes)
+			snprintf(ep.host, sizeof ep.host, "%s", s->nodes[from].ep.host);
+		else
+			memcpy(ep.host, sp, (size_t)(colon - sp));
 		ep.port = atoi(colon + 1);
 		m = master_of(s, &ep);
 		__atomic_store_n(&s->slot_master[slot], (short)m, __ATOMIC_RELAXED);

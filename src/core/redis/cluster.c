@@ -116,8 +116,12 @@ int sess_cluster_slot_node(const struct sess_conn *c, int slot)
 	return c->cl && slot >= 0 && slot < SESS_CLUSTER_SLOTS ? c->cl->slot[slot] : -1;
 }
 
-/* The map from a CLUSTER SLOTS reply r, asked of host (for an empty ip);
- * the map is changed only when the whole reply is understood. */
+/* The map from a CLUSTER SLOTS reply r, asked of host (for an empty or
+ * NULL endpoint: a cluster whose nodes do not know theirs, configured
+ * with cluster-preferred-endpoint-type unknown-endpoint, answers NULL,
+ * and the client reaches every node at the host it asked, by its port;
+ * "?": a hostname not configured, that range is left unmapped); the map
+ * is changed only when the whole reply is understood. */
 static int apply_slots(struct sess_cluster *cl, const redisReply *r, const char *host)
 {
 	short map[SESS_CLUSTER_SLOTS];
@@ -137,7 +141,8 @@ static int apply_slots(struct sess_cluster *cl, const redisReply *r, const char 
 		    e->element[0]->type != REDIS_REPLY_INTEGER || e->element[1]->type != REDIS_REPLY_INTEGER)
 			return -1;
 		m = e->element[2];
-		if (m->type != REDIS_REPLY_ARRAY || m->elements < 2 || m->element[0]->type != REDIS_REPLY_STRING ||
+		if (m->type != REDIS_REPLY_ARRAY || m->elements < 2 ||
+		    (m->element[0]->type != REDIS_REPLY_STRING && m->element[0]->type != REDIS_REPLY_NIL) ||
 		    m->element[1]->type != REDIS_REPLY_INTEGER || m->element[1]->integer < 1 ||
 		    m->element[1]->integer > 65535)
 			return -1;
@@ -145,7 +150,7 @@ static int apply_slots(struct sess_cluster *cl, const redisReply *r, const char 
 		hi = e->element[1]->integer;
 		if (lo < 0 || hi >= SESS_CLUSTER_SLOTS || lo > hi)
 			return -1;
-		ip = m->element[0]->str;
+		ip = m->element[0]->type == REDIS_REPLY_STRING ? m->element[0]->str : "";
 		if (!ip[0])
 			ip = host;
 		if (!strcmp(ip, "?"))
