@@ -193,15 +193,15 @@ layout() {
 	assert_equal "$(jq -r '.memory.limit' <<<"$cap")" "$sys"
 }
 
-@test "emit while slots move (800 resharded mid-run): the run goes on and exits 0, redirections counted; ops reported = the script calls the masters counted" {
-	local p from to started=0 n sum calls=0 redirs
-	set -- $(cluster_masters)
-	from=$(cluster_node_id "$1")
-	to=$(cluster_node_id "$2")
-	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-bench emit --duration 20 -c 6 -P 4 --sessions 300 --keep \
+# emit_while_resharding SESSIONS SLOTS PORT FROM TO: a 20 s sess-bench
+# emit run (--keep) in the background (bpid; its lines in out and err),
+# then, once its emits are under way, SLOTS slots moved from master FROM
+# (reached at PORT) to master TO
+emit_while_resharding() {
+	local n p started=0
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-bench emit --duration 20 -c 6 -P 4 --sessions "$1" --keep \
 		--interval 0 --json
 	bpid=$!
-	# the run's emits under way (300 creates first), then 800 slots moved
 	for n in $(seq 1 300); do
 		started=0
 		for p in $(cluster_masters); do started=$((started + $(scripts "$p"))); done
@@ -209,9 +209,18 @@ layout() {
 		sleep 0.05
 	done
 	[ "$started" -gt 1000 ] || fail "the run did not start: $(cat "$BATS_TEST_TMPDIR/err")"
-	redis-cli --cluster reshard "127.0.0.1:$1" --cluster-from "$from" --cluster-to "$to" \
-		--cluster-slots 800 --cluster-yes --cluster-pipeline 10 >"$BATS_TEST_TMPDIR/reshard" 2>&1 ||
+	redis-cli --cluster reshard "127.0.0.1:$3" --cluster-from "$4" --cluster-to "$5" \
+		--cluster-slots "$2" --cluster-yes --cluster-pipeline 10 >"$BATS_TEST_TMPDIR/reshard" 2>&1 ||
 		fail "reshard failed: $(tail -5 "$BATS_TEST_TMPDIR/reshard")"
+}
+
+@test "emit while slots move (800 resharded mid-run): the run goes on and exits 0, redirections counted; ops reported = the script calls the masters counted" {
+	local p from to sum calls=0 redirs
+	set -- $(cluster_masters)
+	from=$(cluster_node_id "$1")
+	to=$(cluster_node_id "$2")
+	# the run's emits under way (300 creates first), then 800 slots moved
+	emit_while_resharding 300 800 "$1" "$from" "$to"
 	kill -0 "$bpid" 2>/dev/null || fail "the run ended before the slots had moved: $(cat "$BATS_TEST_TMPDIR/err") $(cat "$BATS_TEST_TMPDIR/out")"
 	wait "$bpid" || fail "sess-bench exited $?: $(cat "$BATS_TEST_TMPDIR/err")"
 	cluster_ok 30
@@ -295,7 +304,7 @@ slot_list() {
 }
 
 @test "emit while slots move on a cluster whose nodes do not know their endpoint (MOVED with an empty host): the moved sessions are run on their new master" {
-	local p from to n started=0 sum before moved_at key ts late=0 seen=0 slot now
+	local p from to n sum moved_at key ts late=0 seen=0 slot now
 	set -- $(cluster_masters)
 	from=$(cluster_node_id "$1")
 	to=$(cluster_node_id "$2")
@@ -311,19 +320,7 @@ slot_list() {
 	run -0 redis-cli -p "$1" GET "$key"
 	assert_output --regexp '^MOVED [0-9]+ :[0-9]+$'
 	slot_list "$2" >"$BATS_TEST_TMPDIR/before"
-	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-bench emit --duration 20 -c 6 -P 4 --sessions 600 --keep \
-		--interval 0 --json
-	bpid=$!
-	for n in $(seq 1 300); do
-		started=0
-		for p in $(cluster_masters); do started=$((started + $(scripts "$p"))); done
-		[ "$started" -gt 1000 ] && break
-		sleep 0.05
-	done
-	[ "$started" -gt 1000 ] || fail "the run did not start: $(cat "$BATS_TEST_TMPDIR/err")"
-	redis-cli --cluster reshard "127.0.0.1:$1" --cluster-from "$from" --cluster-to "$to" \
-		--cluster-slots 1000 --cluster-yes --cluster-pipeline 10 >"$BATS_TEST_TMPDIR/reshard" 2>&1 ||
-		fail "reshard failed: $(tail -5 "$BATS_TEST_TMPDIR/reshard")"
+	emit_while_resharding 600 1000 "$1" "$from" "$to"
 	now=($(redis-cli -p "$2" TIME))
 	moved_at=$((now[0] * 1000 + now[1] / 1000))
 	[ "$moved_at" -gt 1700000000000 ] || fail "the server's clock: ${now[*]}"
