@@ -5,7 +5,8 @@
 # running and says "stale", sess-migrate status/tasks too, the last lag
 # numbers kept and marked; a live idle sync stays running past the bound;
 # a sync held back by --rate beats while it waits, one whose --match
-# skips much of the index while it walks it; one that stops before
+# skips much of the index while it walks it, a cutover while it fences
+# a big source; one that stops before
 # it starts is failed, one stopped while it reconnects interrupted; a
 # task hash from before the heartbeat reads as "unknown". Every wait
 # polls with a deadline.
@@ -245,4 +246,30 @@ task_state() {
 	run -0 task_state 7 walk
 	assert_equal "$(jq -r '[.status, .state, (.heartbeatAge < 5)] | map(tostring) | join(" ")' <<<"$output")" \
 		"running running true"
+}
+
+@test "sync --cutover beats while it fences a big source: a heartbeat between the fence walk's first and last session" {
+	local dst first last
+	dst=$(redis_url DST)
+	sctl create --id keep1 --agent a >/dev/null
+	# 150,000 sessions the selection does not hold (not in the index) but
+	# the fence walk (a SCAN of every meta key) fences: seconds of walk,
+	# past --interval 1's half (the beat's throttle); --no-keyspace: the
+	# fence's writes make none of them dirty
+	awk 'BEGIN { for (n = 0; n < 150000; n++) printf "HSET sess:{f%d}:meta v 3\n", n }' | rcli --pipe >/dev/null
+	redis-cli -s "$REDIS_SOCK" MONITOR >"$BATS_TEST_TMPDIR/src.mon" 3>&- &
+	PIDS="$PIDS $!"
+	redis-cli -s "$DST_SOCK" MONITOR >"$BATS_TEST_TMPDIR/dst.mon" 3>&- &
+	PIDS="$PIDS $!"
+	sleep 0.2
+	run -0 sk sess-migrate sync --all --cutover --no-keyspace --interval 1 --to "$dst/8" --task cut
+	assert_line --partial '"fenced":true'
+	# when the walk fenced its first and its last session (server clock:
+	# both servers run on this host)
+	first=$(grep -m1 '"sess:{f[0-9]*}:meta"' "$BATS_TEST_TMPDIR/src.mon" | cut -d' ' -f1)
+	last=$(grep '"sess:{f[0-9]*}:meta"' "$BATS_TEST_TMPDIR/src.mon" | tail -n 1 | cut -d' ' -f1)
+	[ -n "$first" ] || fail "no fence walk seen on the source"
+	awk -v f="$first" -v l="$last" 'BEGIN { print "the walk took", l - f, "s" }' >&3
+	run -0 awk -v f="$first" -v l="$last" '/"beatAt"/ && $1 > f && $1 < l { n++ } END { print n + 0 }' "$BATS_TEST_TMPDIR/dst.mon"
+	[ "$output" -ge 1 ] || fail "no heartbeat in the fence walk (from $first to $last)"
 }

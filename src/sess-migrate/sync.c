@@ -38,8 +38,9 @@
 
 /* ---- passes and lag ---- */
 
-/* The heartbeat of a --rate wait (mig_meter.waiting) or of an index
- * walk's pages without an id (mig_sel.waiting): a failure leaves the
+/* The heartbeat of a --rate wait (mig_meter.waiting), of an index
+ * walk's pages without an id (mig_sel.waiting) or of the cutover's fence
+ * walk (sess_fence_set's tick): a failure leaves the
  * sync's error as it was (the beat after the batch tries again and says
  * it). */
 static void beat_waiting(void *arg)
@@ -295,7 +296,9 @@ static int cutover(struct sync *s)
 	cJSON *o;
 
 	s->phase = "cutover";
-	if (sess_fence_set(&s->run.src->conn, s->run.src->cfg.prefix, s->run.dst->desc, &n, &s->err))
+	/* (a big source's walk beats as it goes) */
+	if (sess_fence_set(&s->run.src->conn, s->run.src->cfg.prefix, s->run.dst->desc, &n,
+			   beat_waiting, s, &s->err))
 		return -1;
 	o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "fenced", 1);
