@@ -6,7 +6,8 @@
 # numbers kept and marked; a live idle sync stays running past the bound;
 # a sync held back by --rate beats while it waits, one whose --match
 # skips much of the index while it walks it, a cutover while it fences
-# a big source; one that stops before
+# a big source; one killed as soon as its task exists is stale too (the
+# task is created with a heartbeat); one that stops before
 # it starts is failed, one stopped while it reconnects interrupted; a
 # task hash from before the heartbeat reads as "unknown". Every wait
 # polls with a deadline.
@@ -272,4 +273,33 @@ task_state() {
 	awk -v f="$first" -v l="$last" 'BEGIN { print "the walk took", l - f, "s" }' >&3
 	run -0 awk -v f="$first" -v l="$last" '/"beatAt"/ && $1 > f && $1 < l { n++ } END { print n + 0 }' "$BATS_TEST_TMPDIR/dst.mon"
 	[ "$output" -ge 1 ] || fail "no heartbeat in the fence walk (from $first to $last)"
+}
+
+@test "a sync killed right after it created its task (still reading its ids) has a heartbeat from the start: running, then stale, never unknown" {
+	local dst pid n
+	dst=$(redis_url DST)
+	# its ids on a pipe that stays open: the task is created, the sync
+	# waits for the end of its ids, and is killed there
+	mkfifo "$BATS_TEST_TMPDIR/ids"
+	exec 4<>"$BATS_TEST_TMPDIR/ids"
+	sk_bg "$BATS_TEST_TMPDIR/b.out" "$BATS_TEST_TMPDIR/b.err" sess-migrate sync --ids "$BATS_TEST_TMPDIR/ids" \
+		--to "$dst/9" --interval 1 --task born
+	pid=$!
+	PIDS="$PIDS $pid"
+	until_set 9 born status
+	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/b.err")"
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	exec 4>&-
+	run -0 sk sess-migrate status born --to "$dst/9"
+	assert_equal "$(jq -r '[.status, .state, .staleAfter] | map(tostring) | join(" ")' <<<"$output")" "running running 10"
+	# past the bound (10 s) from its creation: stale
+	for n in $(seq 1 300); do
+		[ "$(task_state 9 born | jq -r .state)" = stale ] && break
+		sleep 0.1
+	done
+	run -0 task_state 9 born
+	assert_equal "$(jq -r '[.status, .state] | join(" ")' <<<"$output")" "running stale"
+	run -0 sk sess-health --url "$dst/9" --format prometheus
+	assert_line 'sess_sync_running{task="born"} 0'
 }

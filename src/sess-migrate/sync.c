@@ -383,10 +383,21 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 		}
 	}
 	if (resume) {
-		sess_mtask_set(&dst.conn, &s.run.task, "status", "running", &a->err);
+		/* running again with a heartbeat in the same write (a kill
+		 * right after it is stale, not alive on an old one) */
+		redisReply *r = sess_conn_cmdf(&dst.conn, &a->err,
+					       "HSET %s status running " SESS_MTASK_F_BEAT_AT " %lld "
+					       SESS_MTASK_F_BEAT_EVERY " %ld",
+					       s.run.task.key, sess_now_ms(), s.every);
+		if (r)
+			freeReplyObject(r);
 		forget_lag(&s);
 	} else {
+		/* a heartbeat from its creation: killed before its first beat,
+		 * it is stale, not "unknown" for good */
 		cJSON *info = mig_task_info(o, &s.run, "sync");
+		cJSON_AddNumberToObject(info, SESS_MTASK_F_BEAT_AT, (double)sess_now_ms());
+		cJSON_AddNumberToObject(info, SESS_MTASK_F_BEAT_EVERY, (double)s.every);
 		rc = sess_mtask_create(&dst.conn, &s.run.task, info, &a->err);
 		cJSON_Delete(info);
 		if (rc) {
