@@ -6,7 +6,8 @@
 # numbers kept and marked; a live idle sync stays running past the bound;
 # a sync held back by --rate beats while it waits, one whose --match
 # skips much of the index while it walks it, a cutover while it fences
-# a big source; one killed as soon as its task exists is stale too (the
+# a big source, one blocked in a long WAIT (its period raised for it);
+# one killed as soon as its task exists is stale too (the
 # task is created with a heartbeat); one that stops before
 # it starts is failed, one stopped while it reconnects interrupted; a
 # task hash from before the heartbeat reads as "unknown". Every wait
@@ -302,4 +303,29 @@ task_state() {
 	assert_equal "$(jq -r '[.status, .state] | join(" ")' <<<"$output")" "running stale"
 	run -0 sk sess-health --url "$dst/9" --format prometheus
 	assert_line 'sess_sync_running{task="born"} 0'
+}
+
+@test "a sync in a WAIT longer than the bound (durable writes, no replica answers) beats with a period that covers it: running, not stale" {
+	local dst pid t0
+	dst=$(redis_url DST)
+	sctl create --id w1 --agent a >/dev/null
+	# the target has no replica: each step's WAIT blocks its whole 14 s,
+	# past --interval 1's 10 s bound (the client's --timeout lets it)
+	sk_bg "$BATS_TEST_TMPDIR/w.out" "$BATS_TEST_TMPDIR/w.err" sess-migrate sync --all --to "$dst/10" \
+		--interval 1 --task durable --wait-replicas 1 --wait-timeout 14s --timeout 30s
+	pid=$!
+	PIDS="$PIDS $pid"
+	t0=$(date +%s%3N)
+	until_set 10 durable beatAt
+	# 11 s after the start: in the first WAIT
+	while [ $(($(date +%s%3N) - t0)) -le 11000 ]; do sleep 0.1; done
+	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/w.err")"
+	[ -z "$(dst_hget 10 durable lagAt)" ] || fail "the snapshot pass ended already"
+	# the beat before the WAIT says the next comes within 1 + 14 s: the
+	# bound is 3 x that
+	run -0 task_state 10 durable
+	assert_equal "$(jq -r '[.status, .state, .staleAfter] | map(tostring) | join(" ")' <<<"$output")" \
+		"running running 45"
+	run -0 sk sess-health --url "$dst/10" --format prometheus
+	assert_line 'sess_sync_running{task="durable"} 1'
 }

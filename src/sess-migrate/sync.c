@@ -134,21 +134,48 @@ out:
 	return rc;
 }
 
-int sync_beat(struct sync *s, int force)
+/* The heartbeat now, saying the next comes within every ms. */
+static int write_beat(struct sync *s, long every, struct sess_err *err)
 {
 	long long now = sess_now_ms();
 	redisReply *r;
 
-	if (!force && now - s->last_beat < s->every / 2)
-		return 0;
-	r = sess_conn_cmdf(&s->run.dst->conn, &s->err,
+	r = sess_conn_cmdf(&s->run.dst->conn, err,
 			   "HSET %s " SESS_MTASK_F_BEAT_AT " %lld " SESS_MTASK_F_BEAT_EVERY " %ld",
-			   s->run.task.key, now, s->every);
+			   s->run.task.key, now, every);
 	if (!r)
 		return -1;
 	freeReplyObject(r);
 	s->last_beat = now;
 	return 0;
+}
+
+int sync_beat(struct sync *s, int force)
+{
+	if (!force && sess_now_ms() - s->last_beat < s->every / 2)
+		return 0;
+	return write_beat(s, s->every, &s->err);
+}
+
+/* run.blocking: before a WAIT that may block longer than the period (a
+ * long redis.waitTimeout), a heartbeat whose period covers it (beatEvery
+ * raised by the wait: the next beat comes within it), so the readers'
+ * one rule (3 x beatEvery) holds through it; after it, the period put
+ * back. */
+static int beat_blocking(void *arg, long ms, struct sess_err *err)
+{
+	struct sync *s = arg;
+
+	if (ms > 0) {
+		if (ms <= s->every)
+			return 0;
+		s->raised = 1;
+		return write_beat(s, s->every + ms, err);
+	}
+	if (!s->raised)
+		return 0;
+	s->raised = 0;
+	return write_beat(s, s->every, err);
 }
 
 /* The lag into the task's hash (keys.h, SESS_MTASK_F_LAG_*), where
@@ -429,6 +456,8 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 	s.run.meter.rate = o->rate; /* a weak target is not knocked over */
 	s.run.meter.waiting = beat_waiting; /* ... and beats while it waits */
 	s.run.meter.waiting_arg = &s;
+	s.run.blocking = beat_blocking; /* ... and through a long WAIT */
+	s.run.blocking_arg = &s;
 	/* listen first, then the snapshot: no change can fall in between */
 	if (sync_open_all(&s) && (!sync_transient(&s.err) || sync_reconnect(&s)))
 		goto failed;
