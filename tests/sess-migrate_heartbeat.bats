@@ -5,7 +5,10 @@
 # running and says "stale", sess-migrate status/tasks too, the last lag
 # numbers kept and marked; a live idle sync stays running past the bound;
 # a sync held back by --rate beats while it waits, one whose --match
-# skips much of the index while it walks it; one that stops before
+# skips much of the index while it walks it, a cutover while it fences
+# a big source, one blocked in a long WAIT (its period raised for it);
+# one killed as soon as its task exists is stale too (the
+# task is created with a heartbeat); one that stops before
 # it starts is failed, one stopped while it reconnects interrupted; a
 # task hash from before the heartbeat reads as "unknown". Every wait
 # polls with a deadline.
@@ -245,4 +248,84 @@ task_state() {
 	run -0 task_state 7 walk
 	assert_equal "$(jq -r '[.status, .state, (.heartbeatAge < 5)] | map(tostring) | join(" ")' <<<"$output")" \
 		"running running true"
+}
+
+@test "sync --cutover beats while it fences a big source: a heartbeat between the fence walk's first and last session" {
+	local dst first last
+	dst=$(redis_url DST)
+	sctl create --id keep1 --agent a >/dev/null
+	# 150,000 sessions the selection does not hold (not in the index) but
+	# the fence walk (a SCAN of every meta key) fences: seconds of walk,
+	# past --interval 1's half (the beat's throttle); --no-keyspace: the
+	# fence's writes make none of them dirty
+	awk 'BEGIN { for (n = 0; n < 150000; n++) printf "HSET sess:{f%d}:meta v 3\n", n }' | rcli --pipe >/dev/null
+	redis-cli -s "$REDIS_SOCK" MONITOR >"$BATS_TEST_TMPDIR/src.mon" 3>&- &
+	PIDS="$PIDS $!"
+	redis-cli -s "$DST_SOCK" MONITOR >"$BATS_TEST_TMPDIR/dst.mon" 3>&- &
+	PIDS="$PIDS $!"
+	sleep 0.2
+	run -0 sk sess-migrate sync --all --cutover --no-keyspace --interval 1 --to "$dst/8" --task cut
+	assert_line --partial '"fenced":true'
+	# when the walk fenced its first and its last session (server clock:
+	# both servers run on this host)
+	first=$(grep -m1 '"sess:{f[0-9]*}:meta"' "$BATS_TEST_TMPDIR/src.mon" | cut -d' ' -f1)
+	last=$(grep '"sess:{f[0-9]*}:meta"' "$BATS_TEST_TMPDIR/src.mon" | tail -n 1 | cut -d' ' -f1)
+	[ -n "$first" ] || fail "no fence walk seen on the source"
+	awk -v f="$first" -v l="$last" 'BEGIN { print "the walk took", l - f, "s" }' >&3
+	run -0 awk -v f="$first" -v l="$last" '/"beatAt"/ && $1 > f && $1 < l { n++ } END { print n + 0 }' "$BATS_TEST_TMPDIR/dst.mon"
+	[ "$output" -ge 1 ] || fail "no heartbeat in the fence walk (from $first to $last)"
+}
+
+@test "a sync killed right after it created its task (still reading its ids) has a heartbeat from the start: running, then stale, never unknown" {
+	local dst pid n
+	dst=$(redis_url DST)
+	# its ids on a pipe that stays open: the task is created, the sync
+	# waits for the end of its ids, and is killed there
+	mkfifo "$BATS_TEST_TMPDIR/ids"
+	exec 4<>"$BATS_TEST_TMPDIR/ids"
+	sk_bg "$BATS_TEST_TMPDIR/b.out" "$BATS_TEST_TMPDIR/b.err" sess-migrate sync --ids "$BATS_TEST_TMPDIR/ids" \
+		--to "$dst/9" --interval 1 --task born
+	pid=$!
+	PIDS="$PIDS $pid"
+	until_set 9 born status
+	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/b.err")"
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	exec 4>&-
+	run -0 sk sess-migrate status born --to "$dst/9"
+	assert_equal "$(jq -r '[.status, .state, .staleAfter] | map(tostring) | join(" ")' <<<"$output")" "running running 10"
+	# past the bound (10 s) from its creation: stale
+	for n in $(seq 1 300); do
+		[ "$(task_state 9 born | jq -r .state)" = stale ] && break
+		sleep 0.1
+	done
+	run -0 task_state 9 born
+	assert_equal "$(jq -r '[.status, .state] | join(" ")' <<<"$output")" "running stale"
+	run -0 sk sess-health --url "$dst/9" --format prometheus
+	assert_line 'sess_sync_running{task="born"} 0'
+}
+
+@test "a sync in a WAIT longer than the bound (durable writes, no replica answers) beats with a period that covers it: running, not stale" {
+	local dst pid t0
+	dst=$(redis_url DST)
+	sctl create --id w1 --agent a >/dev/null
+	# the target has no replica: each step's WAIT blocks its whole 14 s,
+	# past --interval 1's 10 s bound (the client's --timeout lets it)
+	sk_bg "$BATS_TEST_TMPDIR/w.out" "$BATS_TEST_TMPDIR/w.err" sess-migrate sync --all --to "$dst/10" \
+		--interval 1 --task durable --wait-replicas 1 --wait-timeout 14s --timeout 30s
+	pid=$!
+	PIDS="$PIDS $pid"
+	t0=$(date +%s%3N)
+	until_set 10 durable beatAt
+	# 11 s after the start: in the first WAIT
+	while [ $(($(date +%s%3N) - t0)) -le 11000 ]; do sleep 0.1; done
+	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/w.err")"
+	[ -z "$(dst_hget 10 durable lagAt)" ] || fail "the snapshot pass ended already"
+	# the beat before the WAIT says the next comes within 1 + 14 s: the
+	# bound is 3 x that
+	run -0 task_state 10 durable
+	assert_equal "$(jq -r '[.status, .state, .staleAfter] | map(tostring) | join(" ")' <<<"$output")" \
+		"running running 45"
+	run -0 sk sess-health --url "$dst/10" --format prometheus
+	assert_line 'sess_sync_running{task="durable"} 1'
 }

@@ -2,6 +2,7 @@
 # sess-migrate sync, sync --cutover and unfence, between private
 # redis-servers: the snapshot, the live phase (events, lifecycle, deletes,
 # expiries), no gap between them, a target restart, kill -9 and resume,
+# a tail whose history record is shaped otherwise (read by structure),
 # the fence. Every wait polls with a deadline; nothing is timed.
 bats_require_minimum_version 1.5.0
 load helpers/migrate
@@ -347,4 +348,32 @@ all_same() {
 	stop_sync
 	[ "$(dst HGET sess:#{all}:stats type:modified)" = 3 ] && [ "$(dst HGET sess:#{all}:stats type:reviewed)" = 1 ] &&
 		[ "$(dst HGET sess:#{all}:stats type:fixed)" = 2 ] || fail "$(dst HGETALL sess:#{all}:stats)"
+}
+
+@test "sync appends a tail whose history record has its members in another order and an \"at\" nested in one: read by structure, not refused" {
+	local rec
+	mk 1 o
+	sync_bg --all --interval 1 --task order
+	until_ok 20 same o1
+	stop_sync INT
+	# on the source: an event, then a join whose record is rewritten with
+	# its members in another order and an "at" nested before its own
+	# (the chain head recomputed: a record the source could hold)
+	sk sessctl emit o1 --actor alice --type modified >/dev/null
+	sk sessctl join o1 carol >/dev/null
+	rec=$(src LINDEX 'sess:{o1}:history' -1 |
+		python3 -c 'import json, sys; d = json.loads(sys.stdin.read()); print(json.dumps(dict([("x", {"at": 0})] + list(reversed(list(d.items())))), separators=(",", ":")))')
+	[ "$(jq -r .at <<<"$rec")" = "$(src HGET 'sess:{o1}:meta' seq)" ] || fail "the record: $rec"
+	src LSET 'sess:{o1}:history' -1 "$rec" >/dev/null
+	src --raw LRANGE 'sess:{o1}:events' 0 -1 >"$BATS_TEST_TMPDIR/ev"
+	src --raw LRANGE 'sess:{o1}:history' 0 -1 >"$BATS_TEST_TMPDIR/hi"
+	src HSET 'sess:{o1}:meta' h "$(python3 "$BATS_TEST_DIRNAME/helpers/chain.py" "$BATS_TEST_TMPDIR/ev" "$BATS_TEST_TMPDIR/hi")" >/dev/null
+	# the same task again: its snapshot pass appends the tail
+	sync_bg --all --interval 1 --task order
+	grep -q '"id":"o1","status":"appended","events":1' "$BATS_TEST_TMPDIR/out" ||
+		fail "not appended: $(grep '"id":"o1"' "$BATS_TEST_TMPDIR/out")"
+	same o1 || fail "o1 differs"
+	[ "$(dst LINDEX 'sess:{o1}:history' -1)" = "$rec" ] || fail "the target's last record: $(dst LINDEX 'sess:{o1}:history' -1)"
+	stop_sync INT
+	[ "$rc" = 130 ] || fail "exit $rc"
 }

@@ -11,9 +11,9 @@
 #include "core/redis/scripts.h"
 
 /* Run fence.lua with value on every session's meta key (one SCAN page a
- * pipeline). */
+ * pipeline), calling tick (may be NULL) after each page. */
 static int each_session(struct sess_conn *c, const char *prefix, const char *value,
-			long *n, struct sess_err *err)
+			long *n, void (*tick)(void *), void *arg, struct sess_err *err)
 {
 	char match[SESS_KEY_MAX];
 	struct sess_scan it;
@@ -55,6 +55,8 @@ static int each_session(struct sess_conn *c, const char *prefix, const char *val
 			sess_scan_free(&it);
 			return -1;
 		}
+		if (tick)
+			tick(arg);
 	}
 	sess_scan_free(&it);
 	if (more < 0)
@@ -66,9 +68,10 @@ static int each_session(struct sess_conn *c, const char *prefix, const char *val
 
 /* On a cluster the fence is per slot (layout 3: each slot's create
  * script reads its own, PREFIX:#{TAG}:fence): cmd on every slot's, one
- * pipeline routed per master; value NULL for DEL. */
+ * pipeline routed per master; value NULL for DEL. tick (may be NULL)
+ * after each 1024. */
 static int each_slot(struct sess_conn *c, const char *prefix, const char *value,
-		     struct sess_err *err)
+		     void (*tick)(void *), void *arg, struct sess_err *err)
 {
 	char key[SESS_KEY_MAX];
 	struct sess_pipe p;
@@ -79,8 +82,8 @@ static int each_slot(struct sess_conn *c, const char *prefix, const char *value,
 		sess_key_fence(key, prefix, sess_slot_tag(i));
 		rc = value ? sess_pipe_cmdf(&p, 0, err, "SET %s %s", key, value)
 			   : sess_pipe_cmdf(&p, 0, err, "DEL %s", key);
-		if (!rc && sess_pipe_pending(&p) >= 1024)
-			rc = sess_pipe_run(&p, err);
+		if (!rc && sess_pipe_pending(&p) >= 1024 && !(rc = sess_pipe_run(&p, err)) && tick)
+			tick(arg);
 	}
 	if (!rc)
 		rc = sess_pipe_run(&p, err);
@@ -90,7 +93,7 @@ static int each_slot(struct sess_conn *c, const char *prefix, const char *value,
 }
 
 int sess_fence_set(struct sess_conn *c, const char *prefix, const char *where,
-		   long *n, struct sess_err *err)
+		   long *n, void (*tick)(void *arg), void *arg, struct sess_err *err)
 {
 	char key[SESS_KEY_MAX];
 	redisReply *r;
@@ -99,15 +102,15 @@ int sess_fence_set(struct sess_conn *c, const char *prefix, const char *where,
 		return sess_err_set(err, SESS_E_USAGE, NULL,
 				    "the fence's target description must be 1 to 512 bytes");
 	if (c->cl) {
-		if (each_slot(c, prefix, where, err))
+		if (each_slot(c, prefix, where, tick, arg, err))
 			return -1;
-		return each_session(c, prefix, where, n, err);
+		return each_session(c, prefix, where, n, tick, arg, err);
 	}
 	sess_key_fence(key, prefix, SESS_S_TAG_ONE);
 	if (!(r = sess_conn_cmdf(c, err, "SET %s %s", key, where)))
 		return -1;
 	freeReplyObject(r);
-	return each_session(c, prefix, where, n, err);
+	return each_session(c, prefix, where, n, tick, arg, err);
 }
 
 int sess_fence_lift(struct sess_conn *c, const char *prefix, long *n,
@@ -117,15 +120,15 @@ int sess_fence_lift(struct sess_conn *c, const char *prefix, long *n,
 	redisReply *r;
 
 	if (c->cl) {
-		if (each_slot(c, prefix, NULL, err))
+		if (each_slot(c, prefix, NULL, NULL, NULL, err))
 			return -1;
-		return each_session(c, prefix, "", n, err);
+		return each_session(c, prefix, "", n, NULL, NULL, err);
 	}
 	sess_key_fence(key, prefix, SESS_S_TAG_ONE);
 	if (!(r = sess_conn_cmdf(c, err, "DEL %s", key)))
 		return -1;
 	freeReplyObject(r);
-	return each_session(c, prefix, "", n, err);
+	return each_session(c, prefix, "", n, NULL, NULL, err);
 }
 
 int sess_fence_get(struct sess_conn *c, const char *prefix, char *buf,

@@ -26,9 +26,11 @@
 /* Fence the server c (sessions under prefix): where is the description
  * clients are told (a URL without its password), 1..512 bytes. n (may be
  * NULL) gets how many sessions were fenced. Idempotent: running it again
- * fences sessions that arrived since. */
+ * fences sessions that arrived since. tick (may be NULL) is called with
+ * arg after each page of the walk (a few hundred sessions): sync
+ * --cutover's heartbeat goes on while a big server is fenced. */
 int sess_fence_set(struct sess_conn *c, const char *prefix, const char *where,
-		   long *n, struct sess_err *err);
+		   long *n, void (*tick)(void *arg), void *arg, struct sess_err *err);
 
 /* Lift the fence: the global key, then every session's field. n as above. */
 int sess_fence_lift(struct sess_conn *c, const char *prefix, long *n,

@@ -156,7 +156,16 @@ struct mig_run {
 	int report_stderr;      /* session lines to stderr (stdout is export's data) */
 	long upkept;            /* sessions whose pending upkeep a resume completed */
 	struct mig_meter meter;
+	/* called before a WAIT on the target with how long it may block (ms)
+	 * and after it with 0 (NULL: none); a failure is the step's (err):
+	 * sync's heartbeat covers a WAIT longer than its period */
+	int (*blocking)(void *arg, long ms, struct sess_err *err);
+	void *blocking_arg;
 };
+
+/* With durable writes on, WAIT for the target's replicas (sess_durable_wait)
+ * between run->blocking's two calls; 0 when off (wbatch.c). */
+int mig_durable_wait(struct mig_run *run, struct sess_err *err);
 
 /* One line per session: its status (and e, the failure or the conflict,
  * or NULL), counted in run->count (copy.c). */

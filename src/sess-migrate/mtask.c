@@ -46,30 +46,54 @@ int sess_mtask_create(struct sess_conn *c, const struct sess_mtask *t,
 	redisReply *r;
 	const cJSON *e;
 	long long now = sess_now_ms();
+	int n = cJSON_GetArraySize(info), argc = 2, rc = 0;
+	const char **argv = calloc((size_t)n * 2 + 2, sizeof *argv);
+	char (*num)[32] = calloc((size_t)n + 1, sizeof *num);
 
-	if (!(r = sess_conn_cmdf(c, err, "ZADD %s NX %lld %s", t->reg, now, t->name)))
-		return -1;
+	if (!argv || !num) {
+		rc = sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (!(r = sess_conn_cmdf(c, err, "ZADD %s NX %lld %s", t->reg, now, t->name))) {
+		rc = -1;
+		goto out;
+	}
 	if (r->integer == 0) {
 		freeReplyObject(r);
-		return sess_err_set(err, SESS_E_USAGE, "task_exists",
-				    "a task named %s exists on the target; continue it with 'sess-migrate resume %s' or pick another --task",
-				    t->name, t->name);
+		rc = sess_err_set(err, SESS_E_USAGE, "task_exists",
+				  "a task named %s exists on the target; continue it with 'sess-migrate resume %s' or pick another --task",
+				  t->name, t->name);
+		goto out;
 	}
 	freeReplyObject(r);
+	/* the whole description in one HSET: a task is never seen half
+	 * written (a sync's status and first heartbeat together) */
+	argv[0] = "HSET";
+	argv[1] = t->key;
 	cJSON_ArrayForEach(e, info) {
-		char num[32];
 		const char *v = cJSON_GetStringValue(e);
 		if (cJSON_IsNumber(e)) {
-			snprintf(num, sizeof num, "%.0f", e->valuedouble);
-			v = num;
+			snprintf(num[argc / 2], sizeof num[0], "%.0f", e->valuedouble);
+			v = num[argc / 2];
 		}
 		if (!v)
 			continue;
-		if (!(r = sess_conn_cmdf(c, err, "HSET %s %s %s", t->key, e->string, v)))
-			return -1;
-		freeReplyObject(r);
+		argv[argc++] = e->string;
+		argv[argc++] = v;
 	}
-	return 0;
+	if (argc == 2)
+		goto out;
+	if (!(r = sess_conn_call(c, err, argc, argv, NULL))) {
+		rc = -1;
+		goto out;
+	}
+	if (r->type == REDIS_REPLY_ERROR)
+		rc = sess_conn_reply_error(c, r, err);
+	freeReplyObject(r);
+out:
+	free(argv);
+	free(num);
+	return rc;
 }
 
 static long long field_ll(const redisReply *r, const char *f)

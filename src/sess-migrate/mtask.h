@@ -53,7 +53,8 @@ int sess_mtask_init(struct sess_mtask *t, const char *prefix, const char *name,
 		    struct sess_err *err);
 
 /* Register a new task with its description (an object of strings and
- * numbers, stored as hash fields); a task of that name that exists is
+ * numbers, stored as hash fields, all in one HSET: a sync's status comes
+ * with its first heartbeat); a task of that name that exists is
  * SESS_E_USAGE naming resume. */
 int sess_mtask_create(struct sess_conn *c, const struct sess_mtask *t,
 		      const cJSON *info, struct sess_err *err);

@@ -38,8 +38,9 @@
 
 /* ---- passes and lag ---- */
 
-/* The heartbeat of a --rate wait (mig_meter.waiting) or of an index
- * walk's pages without an id (mig_sel.waiting): a failure leaves the
+/* The heartbeat of a --rate wait (mig_meter.waiting), of an index
+ * walk's pages without an id (mig_sel.waiting) or of the cutover's fence
+ * walk (sess_fence_set's tick): a failure leaves the
  * sync's error as it was (the beat after the batch tries again and says
  * it). */
 static void beat_waiting(void *arg)
@@ -133,21 +134,48 @@ out:
 	return rc;
 }
 
-int sync_beat(struct sync *s, int force)
+/* The heartbeat now, saying the next comes within every ms. */
+static int write_beat(struct sync *s, long every, struct sess_err *err)
 {
 	long long now = sess_now_ms();
 	redisReply *r;
 
-	if (!force && now - s->last_beat < s->every / 2)
-		return 0;
-	r = sess_conn_cmdf(&s->run.dst->conn, &s->err,
+	r = sess_conn_cmdf(&s->run.dst->conn, err,
 			   "HSET %s " SESS_MTASK_F_BEAT_AT " %lld " SESS_MTASK_F_BEAT_EVERY " %ld",
-			   s->run.task.key, now, s->every);
+			   s->run.task.key, now, every);
 	if (!r)
 		return -1;
 	freeReplyObject(r);
 	s->last_beat = now;
 	return 0;
+}
+
+int sync_beat(struct sync *s, int force)
+{
+	if (!force && sess_now_ms() - s->last_beat < s->every / 2)
+		return 0;
+	return write_beat(s, s->every, &s->err);
+}
+
+/* run.blocking: before a WAIT that may block longer than the period (a
+ * long redis.waitTimeout), a heartbeat whose period covers it (beatEvery
+ * raised by the wait: the next beat comes within it), so the readers'
+ * one rule (3 x beatEvery) holds through it; after it, the period put
+ * back. */
+static int beat_blocking(void *arg, long ms, struct sess_err *err)
+{
+	struct sync *s = arg;
+
+	if (ms > 0) {
+		if (ms <= s->every)
+			return 0;
+		s->raised = 1;
+		return write_beat(s, s->every + ms, err);
+	}
+	if (!s->raised)
+		return 0;
+	s->raised = 0;
+	return write_beat(s, s->every, err);
 }
 
 /* The lag into the task's hash (keys.h, SESS_MTASK_F_LAG_*), where
@@ -295,7 +323,9 @@ static int cutover(struct sync *s)
 	cJSON *o;
 
 	s->phase = "cutover";
-	if (sess_fence_set(&s->run.src->conn, s->run.src->cfg.prefix, s->run.dst->desc, &n, &s->err))
+	/* (a big source's walk beats as it goes) */
+	if (sess_fence_set(&s->run.src->conn, s->run.src->cfg.prefix, s->run.dst->desc, &n,
+			   beat_waiting, s, &s->err))
 		return -1;
 	o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "fenced", 1);
@@ -380,10 +410,21 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 		}
 	}
 	if (resume) {
-		sess_mtask_set(&dst.conn, &s.run.task, "status", "running", &a->err);
+		/* running again with a heartbeat in the same write (a kill
+		 * right after it is stale, not alive on an old one) */
+		redisReply *r = sess_conn_cmdf(&dst.conn, &a->err,
+					       "HSET %s status running " SESS_MTASK_F_BEAT_AT " %lld "
+					       SESS_MTASK_F_BEAT_EVERY " %ld",
+					       s.run.task.key, sess_now_ms(), s.every);
+		if (r)
+			freeReplyObject(r);
 		forget_lag(&s);
 	} else {
+		/* a heartbeat from its creation: killed before its first beat,
+		 * it is stale, not "unknown" for good */
 		cJSON *info = mig_task_info(o, &s.run, "sync");
+		cJSON_AddNumberToObject(info, SESS_MTASK_F_BEAT_AT, (double)sess_now_ms());
+		cJSON_AddNumberToObject(info, SESS_MTASK_F_BEAT_EVERY, (double)s.every);
 		rc = sess_mtask_create(&dst.conn, &s.run.task, info, &a->err);
 		cJSON_Delete(info);
 		if (rc) {
@@ -415,6 +456,8 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 	s.run.meter.rate = o->rate; /* a weak target is not knocked over */
 	s.run.meter.waiting = beat_waiting; /* ... and beats while it waits */
 	s.run.meter.waiting_arg = &s;
+	s.run.blocking = beat_blocking; /* ... and through a long WAIT */
+	s.run.blocking_arg = &s;
 	/* listen first, then the snapshot: no change can fall in between */
 	if (sync_open_all(&s) && (!sync_transient(&s.err) || sync_reconnect(&s)))
 		goto failed;

@@ -35,6 +35,7 @@ struct sync {
 	long long last_lag, last_pass;
 	long long last_beat;     /* when the heartbeat was last written */
 	long every;              /* --interval, ms: the heartbeat's period */
+	int raised;              /* the beat's period covers a long WAIT */
 	const char *phase;
 	cJSON *pending;          /* a step's lines, printed once it holds */
 	struct sess_switch sw_src, sw_dst; /* +switch-master of each side */

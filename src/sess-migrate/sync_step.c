@@ -37,7 +37,7 @@ static int lines_flush(struct sync *s, int ok)
 
 	if (!s->pending)
 		return 0;
-	if (ok && cJSON_GetArraySize(s->pending) > 0 && sess_durable_wait(&s->run.dst->conn, &s->err))
+	if (ok && cJSON_GetArraySize(s->pending) > 0 && mig_durable_wait(&s->run, &s->err))
 		rc = -1;
 	/* counted as printed: the summary and lag lines agree with the lines
 	 * (a step not confirmed is brought again by the pass, and counted

@@ -150,6 +150,28 @@ out:
 	return rc;
 }
 
+int mig_durable_wait(struct mig_run *run, struct sess_err *err)
+{
+	struct sess_conn *c = &run->dst->conn;
+	struct sess_err after;
+	long ms;
+	int rc;
+
+	if (!c->cfg || !sess_durable_on(c->cfg))
+		return 0;
+	/* as long as the server waits, or the client does (its command
+	 * timeout ends a longer WAIT) */
+	ms = c->cfg->wait_timeout_ms < c->cfg->command_timeout_ms ? c->cfg->wait_timeout_ms
+								   : c->cfg->command_timeout_ms;
+	if (run->blocking && run->blocking(run->blocking_arg, ms, err))
+		return -1;
+	rc = sess_durable_wait(c, err);
+	/* (a WAIT that failed keeps its own error) */
+	if (run->blocking && run->blocking(run->blocking_arg, 0, rc ? &after : err))
+		rc = -1;
+	return rc;
+}
+
 int mig_wb_settle(struct mig_run *run, struct mig_wb *b, struct sess_pipe *p, struct sess_err *err)
 {
 	int i, any = 0, rc = 0;
@@ -167,7 +189,7 @@ int mig_wb_settle(struct mig_run *run, struct mig_wb *b, struct sess_pipe *p, st
 		return -1;
 	for (i = 0; i < b->n; i++)
 		any |= b->arrived[i];
-	if (any && sess_durable_wait(&run->dst->conn, err)) {
+	if (any && mig_durable_wait(run, err)) {
 		if (!strcmp(err->kind, "not_durable"))
 			sess_err_prefix(err, "copied to the target's primary but not confirmed (a resume checks it again)");
 		return -1;

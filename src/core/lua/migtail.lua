@@ -62,9 +62,20 @@ end
 -- the chain: the target's head extended by the new records, in the order
 -- they were made (event N, then the records at N), must be the source's
 local c, j, hend = th, part[3][1], part[3][1] + part[3][2]
+-- A record's "at", read by its structure (its members in any order, an
+-- "at" nested in another member not taken for it); nil when it is no JSON
+-- object the C readers read alike (json_problem), or its "at" is no seq.
+local function record_at(text)
+  if string.sub(text, 1, 1) ~= '{' then return nil end
+  local ok, t = pcall(cjson.decode, text)
+  if not ok or type(t) ~= 'table' or json_problem(text, t) then return nil end
+  local a = t.at
+  if type(a) ~= 'number' or a < 0 or a > SEQ_MAX or a ~= math.floor(a) then return nil end
+  return a
+end
 local function records_upto(seq)
   while j < hend do
-    local a = tonumber(string.match(ARGV[j], '^{"k":"[^"]*","at":(%d+)'))
+    local a = record_at(ARGV[j])
     if not a then return false end
     if a > seq then return true end
     c = redis.sha1hex(c .. ARGV[j])

@@ -5,7 +5,9 @@
  * A running sync writes its heartbeat into its task's hash: beatAt (epoch
  * ms, the sync's clock) and beatEvery (its --interval, ms), when it starts
  * and at least every --interval after, idle or busy (each lag line writes
- * it too). A task marked running whose beatAt is older than
+ * it too); before a WAIT that may block longer than that, one whose
+ * beatEvery is --interval plus the wait, put back after it (the rule
+ * below stays one rule). A task marked running whose beatAt is older than
  * sess_sync_beat_bound(beatEvery) is "stale": killed (-9, a crash, the
  * machine gone), hung, or unable to reach the target; its status still
  * says running because nothing was left to change it. A task marked
