@@ -478,8 +478,7 @@ static int rec_fast(const char *text, size_t len, struct rec_vals *V, char *kbuf
 		return 1;
 	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
 		long long *num = NULL;
-		/* cJSON reads a number of 64 bytes and more as no JSON */
-		if (nk == FAST_KEYS || v == ve || *v == '{' || *v == '[' || (*v != '"' && ve - v > 24))
+		if (nk == FAST_KEYS || v == ve || *v == '{' || *v == '[')
 			return 1;
 		for (i = 0; i < nk; i++)
 			if (klens[i] == kl && !memcmp(keys[i], k, kl))
