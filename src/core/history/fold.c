@@ -587,30 +587,39 @@ static int cmp_str(const void *a, const void *b)
 
 void sess_fold_digest(const struct sess_fold *f, char out[SESS_SHA1_HEX])
 {
-	struct sess_sha1 c;
-	const char **names = f->nagents ? malloc(f->nagents * sizeof *names) : NULL;
-	char num[80];
-	size_t i;
+	/* the digest's input in one buffer, hashed in one call on the
+	 * thread's kept context (every checkpoint checked passes here):
+	 * on the stack for a few members, else allocated */
+	enum { FEW_AGENTS = 16 };
+	const char *few[FEW_AGENTS], **names = f->nagents <= FEW_AGENTS ? few : malloc(f->nagents * sizeof *names);
+	char stack[FEW_AGENTS * (SESS_ID_MAX + 1) + 2 * SESS_ID_MAX + 128], *buf = stack, *p;
+	size_t i, cap = sizeof stack;
 
-	sess_sha1_init(&c);
-	sess_sha1_add(&c, f->state, strlen(f->state));
-	snprintf(num, sizeof num, "\n%lld\n", f->seq);
-	sess_sha1_add(&c, num, strlen(num));
-	sess_sha1_add(&c, f->creator, strlen(f->creator));
-	snprintf(num, sizeof num, "\n%lld\n%lld\n", f->created, f->ttl);
-	sess_sha1_add(&c, num, strlen(num));
-	if (names) {
-		for (i = 0; i < f->nagents; i++)
-			names[i] = f->agents[i].id;
-		qsort(names, f->nagents, sizeof *names, cmp_str);
-		for (i = 0; i < f->nagents; i++) {
-			if (i)
-				sess_sha1_add(&c, ",", 1);
-			sess_sha1_add(&c, names[i], strlen(names[i]));
-		}
-		free(names);
+	if (f->nagents > FEW_AGENTS) {
+		cap = f->nagents * (SESS_ID_MAX + 1) + 2 * SESS_ID_MAX + 128;
+		buf = names ? malloc(cap) : NULL;
 	}
-	sess_sha1_hex(&c, out);
+	if (!names || !buf) { /* out of memory: a digest no stored one equals */
+		out[0] = '\0';
+		goto done;
+	}
+	p = buf + snprintf(buf, cap, "%s\n%lld\n%s\n%lld\n%lld\n", f->state, f->seq, f->creator, f->created, f->ttl);
+	for (i = 0; i < f->nagents; i++)
+		names[i] = f->agents[i].id;
+	qsort(names, f->nagents, sizeof *names, cmp_str);
+	for (i = 0; i < f->nagents; i++) {
+		size_t n = strlen(names[i]);
+		if (i)
+			*p++ = ',';
+		memcpy(p, names[i], n);
+		p += n;
+	}
+	sess_sha1_hex_of(buf, (size_t)(p - buf), out);
+done:
+	if (names != few)
+		free(names);
+	if (buf != stack)
+		free(buf);
 }
 
 cJSON *sess_fold_json(const struct sess_fold *f)
