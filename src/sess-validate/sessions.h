@@ -51,6 +51,9 @@ struct run {
 	int overlap;                 /* fly may be in flight while pages fill */
 	struct sess_conn *walk;      /* --all's SCAN, ZSCAN and EXISTS */
 	cJSON *hold;                 /* vs_say appends here when set */
+	unsigned char *cpseen;       /* one session's checkpoints taken by a
+				      * record (struct one's, reused) */
+	size_t cpseen_cap;
 	int explicit_ids;   /* ids were named: a missing one is a finding */
 	int fatal;          /* the check itself failed (libcrypto gave no
 			     * SHA-1): a->err says; no session is blamed */
@@ -62,7 +65,12 @@ struct one {
 	const char *id;
 	struct sess_fold f;
 	char chain_before[SESS_SHA1_HEX];
-	cJSON *cps;
+	/* the checkpoints hash as read (HGETALL: name, text, ...), each
+	 * checked from its text when a record takes it (seen: v->cpseen) */
+	const redisReply *cph;
+	redisReply *cph_own;         /* cph when the session owns it */
+	size_t ncp, cp_next;         /* pairs; where the next one likely is */
+	int cp_nul;                  /* a name holds a NUL: no guessing */
 	long long max_cp;            /* the highest checkpoint number stored */
 	int broken;
 	long found;

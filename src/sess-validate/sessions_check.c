@@ -36,6 +36,30 @@ static int internal(struct one *s, const struct sess_err *err)
 	return 1;
 }
 
+/* The checkpoint named n (as "%lld" writes it) among those no record
+ * took yet: its pair's index, or -1. The first of the name, as a search
+ * of the hash as an object finds it; where the last one found was is
+ * tried first (a hash read whole keeps its checkpoints in order). */
+static long cp_find(struct one *s, long long n)
+{
+	char key[24];
+	size_t i;
+
+	snprintf(key, sizeof key, "%lld", n);
+	i = s->cp_next;
+	if (!s->cp_nul && i < s->ncp && !s->v->cpseen[i] && s->cph->element[2 * i]->str &&
+	    !strcmp(s->cph->element[2 * i]->str, key)) {
+		s->cp_next = i + 1;
+		return (long)i;
+	}
+	for (i = 0; i < s->ncp; i++)
+		if (!s->v->cpseen[i] && s->cph->element[2 * i]->str && !strcmp(s->cph->element[2 * i]->str, key)) {
+			s->cp_next = i + 1;
+			return (long)i;
+		}
+	return -1;
+}
+
 static void on_record(struct one *s, int kind, const char *text, size_t len)
 {
 	struct sess_err err;
@@ -79,8 +103,14 @@ static void on_record(struct one *s, int kind, const char *text, size_t len)
 		s->broken = 1;
 		return;
 	}
-	if (s->f.known && (cp = sess_fold_checkpoint_n(text)) >= 0)
-		sess_integrity_checkpoint(&s->f, s->chain_before, cp, s->cps, vs_ifinding, s);
+	if (s->f.known && (cp = sess_fold_checkpoint_n(text)) >= 0) {
+		long i = cp_find(s, cp);
+		const redisReply *t = i >= 0 ? s->cph->element[2 * i + 1] : NULL;
+		sess_integrity_checkpoint_text(&s->f, s->chain_before, cp, t ? t->str : NULL, t ? t->len : 0,
+					       vs_ifinding, s);
+		if (i >= 0)
+			s->v->cpseen[i] = 1;
+	}
 }
 
 /* A trimmed log starts from the checkpoint covering its first event
@@ -112,22 +142,56 @@ static long long at_of(const redisReply *r)
 	return sess_fold_record_at(r->str, strlen(r->str));
 }
 
-/* The checkpoints hash (HGETALL) as number -> object; *max: the highest
- * number among its fields (damaged bodies too: a counter set below it
- * would make the next checkpoint overwrite one). */
-static cJSON *cps_map(const redisReply *h, long long *max)
+/* The checkpoints hash (HGETALL) kept as read, none seen yet; max_cp:
+ * the highest number among its fields (damaged bodies too: a counter set
+ * below it would make the next checkpoint overwrite one). -1 when out of
+ * memory (the run stops). */
+static int cps_read(struct one *s, const redisReply *h)
 {
-	cJSON *map = cJSON_CreateObject();
+	struct run *v = s->v;
 	size_t i;
 
-	*max = 0;
-	for (i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
-		long long n = h->element[i]->str ? strtoll(h->element[i]->str, NULL, 10) : 0;
-		if (n > *max)
-			*max = n;
-		cJSON *cp = sess_json_parse_stored(h->element[i + 1]->str, h->element[i + 1]->len);
-		/* damaged: null, which the checkpoint check reports as such */
-		cJSON_AddItemToObject(map, h->element[i]->str, cp ? cp : cJSON_CreateNull());
+	s->cph = h;
+	s->ncp = h && h->type == REDIS_REPLY_ARRAY ? h->elements / 2 : 0;
+	s->max_cp = 0;
+	if (s->ncp > v->cpseen_cap) {
+		unsigned char *b = realloc(v->cpseen, s->ncp);
+		if (!b) {
+			s->ncp = 0;
+			return -1;
+		}
+		v->cpseen = b;
+		v->cpseen_cap = s->ncp;
+	}
+	if (s->ncp)
+		memset(v->cpseen, 0, s->ncp);
+	for (i = 0; i < s->ncp; i++) {
+		const redisReply *k = h->element[2 * i];
+		long long n = k->str ? strtoll(k->str, NULL, 10) : 0;
+		if (n > s->max_cp)
+			s->max_cp = n;
+		if (k->str && strlen(k->str) != k->len)
+			s->cp_nul = 1;
+	}
+	return 0;
+}
+
+/* The checkpoints no record took, as number -> object (damaged: null),
+ * for sess_integrity_finish; NULL when there are none. */
+static cJSON *cps_left(const struct one *s)
+{
+	cJSON *map = NULL;
+	size_t i;
+
+	for (i = 0; i < s->ncp; i++) {
+		const redisReply *k = s->cph->element[2 * i], *t = s->cph->element[2 * i + 1];
+		cJSON *cp;
+		if (s->v->cpseen[i] || !k->str)
+			continue;
+		if (!map && !(map = cJSON_CreateObject()))
+			return NULL;
+		cp = sess_json_parse_stored(t->str, t->len);
+		cJSON_AddItemToObject(map, k->str, cp ? cp : cJSON_CreateNull());
 	}
 	return map;
 }
@@ -165,7 +229,9 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 	int keyed = 0;
 
 	if (!s->broken) {
-		sess_integrity_finish(&s->f, head, "session", s->cps, start_seq, vs_ifinding, s);
+		cJSON *left = cps_left(s);
+		sess_integrity_finish(&s->f, head, "session", left, start_seq, vs_ifinding, s);
+		cJSON_Delete(left);
 		history_found = s->found; /* the log, history, chain, checkpoints */
 		for (i = 0; m->type == REDIS_REPLY_ARRAY && i + 1 < m->elements && n < 256; i += 2, n++) {
 			fields[n] = m->element[i]->str;
@@ -256,20 +322,30 @@ static void finish(struct one *s, const struct keyinfo *ki, const char *head, lo
 	}
 }
 
-/* cps: the checkpoints hash (HGETALL), read here. */
-static void one_init(struct one *s, struct run *v, const char *id, const redisReply *cps)
+/* cps: the checkpoints hash (HGETALL), kept until one_free (which frees
+ * it when own). -1 with v->a->err when out of memory. */
+static int one_init(struct one *s, struct run *v, const char *id, const redisReply *cps, redisReply *own)
 {
 	memset(s, 0, sizeof *s);
 	s->v = v;
 	s->id = id;
-	s->cps = cps_map(cps, &s->max_cp);
+	s->cph_own = own;
 	sess_fold_init(&s->f, id, 1);
+	if (cps_read(s, cps)) {
+		if (!v->fatal)
+			sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+		v->fatal = 1;
+		return -1;
+	}
+	return 0;
 }
 
 static void one_free(struct one *s)
 {
 	sess_fold_free(&s->f);
-	cJSON_Delete(s->cps);
+	if (s->cph_own)
+		freeReplyObject(s->cph_own);
+	s->cph_own = NULL;
 }
 
 /* A session read whole in the page: fold its events and records in the
@@ -282,7 +358,10 @@ void vs_check_fast(struct run *v, const char *id, const redisReply *x, const red
 	size_t i, h = 0;
 	long long hat;
 
-	one_init(&s, v, id, x->element[3]);
+	if (one_init(&s, v, id, x->element[3], NULL)) {
+		one_free(&s);
+		return;
+	}
 	/* the next record's "at", read once (not once per event before it) */
 	hat = hist->elements ? at_of(hist->element[0]) : 0;
 	for (i = 0; i < ev->elements; i++) {
@@ -344,8 +423,10 @@ int vs_check_slow(struct run *v, const char *id)
 	sess_keys_init(&k, v->a->cfg.prefix, id);
 	if (!(cps = sess_conn_cmdf(&v->a->conn, &v->a->err, "HGETALL %s", k.cps)))
 		return -1;
-	one_init(&s, v, id, cps);
-	freeReplyObject(cps);
+	if (one_init(&s, v, id, cps, cps)) {
+		one_free(&s);
+		return -1;
+	}
 	s.head = &head;
 	if (sess_log_records(&v->a->ctx, id, &head, rec_cb, &s, &v->a->err)) {
 		if (v->a->err.cls == SESS_E_NEGATIVE) { /* gone meanwhile */

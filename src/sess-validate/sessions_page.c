@@ -52,6 +52,9 @@ void vs_pages_free(struct run *v)
 		memset(&v->pg[i], 0, sizeof v->pg[i]);
 	}
 	sess_pipe_free(&v->p);
+	free(v->cpseen);
+	v->cpseen = NULL;
+	v->cpseen_cap = 0;
 	v->fly = NULL;
 	v->hold = NULL;
 }

@@ -5,7 +5,8 @@
  * verify does (the member check before each event, the checkpoint check
  * after each checkpoint record, the finish after the last, the meta check
  * when meta fields are given) and compares the findings, code and seq, in
- * order, with the case's. */
+ * order, with the case's. The member and checkpoint checks run both ways
+ * (sess-replay's and sess-validate's entry points), which must agree. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,9 @@ static void run_case(const struct tcase *c, void *arg)
 	const char *head = tcase_get(c, "head"), *start = tcase_get(c, "start");
 	int saved = tcase_get(c, "saved") != NULL;
 	cJSON *cps = cJSON_CreateObject();
+	/* the cp lines as texts too, for sess_integrity_checkpoint_text */
+	struct { char key[24]; const char *text; int seen; } raw[64];
+	size_t nraw = 0;
 	const char *fields[64], *values[64];
 	size_t nmeta = 0, i;
 	char want[4096] = "", chain_before[SESS_SHA1_HEX] = "";
@@ -55,6 +59,11 @@ static void run_case(const struct tcase *c, void *arg)
 				ok(0, "%s: integrity.test:%d: a cp line is N JSON", c->name, t->lineno);
 			else
 				cJSON_AddItemToObject(cps, key, body);
+			if (body && nraw < 64) {
+				memcpy(raw[nraw].key, key, sizeof key);
+				raw[nraw].text = sp + 1;
+				raw[nraw++].seen = 0;
+			}
 		} else if (!strcmp(t->tag, "meta") && nmeta < 64) {
 			/* "meta FIELD VALUE" */
 			char *sp = strchr(t->text, ' ');
@@ -102,7 +111,29 @@ static void run_case(const struct tcase *c, void *arg)
 					if (cp)
 						cJSON_AddItemToObject(cps, key, cp);
 				}
-				sess_integrity_checkpoint(&f, chain_before, n, cps, collect, &g);
+				if (!saved) {
+					/* the check from the stored text (sess-validate)
+					 * finds what the one from the tree finds */
+					char key[24];
+					const char *text = NULL;
+					size_t j, before = strlen(g.list);
+					struct got g2;
+					memset(&g2, 0, sizeof g2);
+					snprintf(key, sizeof key, "%lld", n);
+					for (j = 0; j < nraw && !text; j++)
+						if (!raw[j].seen && !strcmp(raw[j].key, key)) {
+							text = raw[j].text;
+							raw[j].seen = 1;
+						}
+					sess_integrity_checkpoint(&f, chain_before, n, cps, collect, &g);
+					sess_integrity_checkpoint_text(&f, chain_before, n, text, text ? strlen(text) : 0,
+								       collect, &g2);
+					if (strcmp(g.list + before, g2.list))
+						snprintf(g.list + strlen(g.list), sizeof g.list - strlen(g.list),
+							 "CHECKPOINT-CHECKS-DISAGREE\n");
+				} else {
+					sess_integrity_checkpoint(&f, chain_before, n, cps, collect, &g);
+				}
 			}
 		} else if (!strcmp(t->tag, "body")) {
 			/* "body JSON": the checkpoint the next line's record

@@ -93,15 +93,6 @@ void sess_sha1_free(struct sess_sha1 *c)
 	c->ctx = NULL;
 }
 
-int sess_sha1_hex_of(const void *data, size_t n, char out[SESS_SHA1_HEX])
-{
-	struct sess_sha1 c;
-
-	if (sess_sha1_init(&c))
-		return fail(out);
-	sess_sha1_add(&c, data, n);
-	return sess_sha1_hex(&c, out);
-}
 
 /* the chain's context, kept for the thread's life (one small context
  * per thread that ever links) */
@@ -122,4 +113,10 @@ int sess_sha1_link(const char *prev, const char *rec, size_t len,
 		return fail(out);
 	to_hex(d, out);
 	return 0;
+}
+
+int sess_sha1_hex_of(const void *data, size_t n, char out[SESS_SHA1_HEX])
+{
+	/* sha1hex("" .. data), on the thread's kept context */
+	return sess_sha1_link("", data, n, out);
 }

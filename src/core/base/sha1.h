@@ -35,7 +35,8 @@ int sess_sha1_copy(struct sess_sha1 *dst, const struct sess_sha1 *src);
 int sess_sha1_hex(struct sess_sha1 *c, char out[SESS_SHA1_HEX]);
 /* Frees a digest not ended by sess_sha1_hex (none: nothing). */
 void sess_sha1_free(struct sess_sha1 *c);
-/* out = sha1hex(data): one call. */
+/* out = sha1hex(data): one call; no allocation after the first (the
+ * context sess_sha1_link keeps). */
 int sess_sha1_hex_of(const void *data, size_t n, char out[SESS_SHA1_HEX]);
 
 /* out = sha1hex(prev .. rec): one link of the chain (prev "" at the

@@ -358,43 +358,32 @@ static void rec_pick(const cJSON *r, struct rec_fields *f)
 	}
 }
 
-int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
+/* What sess_fold_record applies, read from a record's text by either
+ * reader below: strings NUL-terminated (NULL: absent, or not a string),
+ * whole numbers -1 when absent; agents and m only by the tree reader. */
+struct rec_vals {
+	const char *k, *a, *state, *creator;
+	long long at, ts, created, ttl, base, n;
+	const cJSON *agents, *m;
+};
+
+/* The record applied to f (vals read by rec_fast or the tree). */
+static int rec_apply(struct sess_fold *f, const struct rec_vals *V, const char *text, size_t len,
 		     struct sess_err *err)
 {
-	cJSON *r = cJSON_ParseWithLength(text, len);
-	struct rec_fields F;
-	const char *k, *a;
-	long long ts = -1, at = -1, created = -1, ttl = -1, base = -1, n = -1;
+	const char *k = V->k, *a = V->a;
+	long long ts = V->ts, at = V->at, created = V->created, ttl = V->ttl, base = V->base, n = V->n;
 	int rc = 0;
 
-	rec_pick(r, &F);
-	k = cJSON_GetStringValue(F.k);
-
-	if (r && sess_jscan_dup(text, len) != 0) {
-		cJSON_Delete(r);
-		return twice(err, "history record", text, len);
-	}
-	/* at and ts required; every whole number read checked before any is
-	 * applied (-1: absent) */
-	if (!cJSON_IsObject(r) || !k || wnum(F.at, &at) || wnum(F.ts, &ts) || at < 0 ||
-	    ts < 0 || wnum(F.created, &created) || wnum(F.ttl, &ttl) ||
-	    wnum(F.base, &base) || wnum(F.n, &n)) {
-		cJSON_Delete(r);
-		return damaged(err, "history record", text, len);
-	}
-	a = cJSON_GetStringValue(F.a);
-	if (at != f->seq && strcmp(k, "create") != 0) {
-		sess_err_set(err, SESS_E_DATA, "seq_gap",
-			     "a %s record at seq %lld comes after seq %lld; history and log disagree (an event is missing or extra)",
-			     k, at, f->seq);
-		cJSON_Delete(r); /* k points into it */
-		return -1;
-	}
+	if (at != f->seq && strcmp(k, "create") != 0)
+		return sess_err_set(err, SESS_E_DATA, "seq_gap",
+				    "a %s record at seq %lld comes after seq %lld; history and log disagree (an event is missing or extra)",
+				    k, at, f->seq);
 	if (!strcmp(k, "create") || !strcmp(k, "upgrade")) {
 		int up = k[0] == 'u';
 		f->known = 1;
-		snprintf(f->state, sizeof f->state, "%s", up ? (cJSON_GetStringValue(F.state) ? cJSON_GetStringValue(F.state) : "") : SESS_S_WORKING);
-		snprintf(f->creator, sizeof f->creator, "%s", up ? (cJSON_GetStringValue(F.creator) ? cJSON_GetStringValue(F.creator) : "") : (a ? a : ""));
+		snprintf(f->state, sizeof f->state, "%s", up ? (V->state ? V->state : "") : SESS_S_WORKING);
+		snprintf(f->creator, sizeof f->creator, "%s", up ? (V->creator ? V->creator : "") : (a ? a : ""));
 		f->created = up ? (created < 0 ? 0 : created) : ts;
 		f->ttl = ttl < 0 ? 0 : ttl;
 		if (!up) {
@@ -405,10 +394,10 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 		} else {
 			if (base >= 0)
 				f->base = base;
-			rc = set_agents(f, F.agents, 0, err);
+			rc = set_agents(f, V->agents, 0, err);
 		}
 		if (!rc)
-			rc = set_metadata(f, F.m, err);
+			rc = set_metadata(f, V->m, err);
 		if (up)
 			f->chain[0] = '\0'; /* the chain starts here */
 	} else if (!f->known) {
@@ -436,11 +425,137 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 	} else {
 		rc = damaged(err, "history record of an unknown kind", text, len);
 	}
-	cJSON_Delete(r);
 	if (rc)
 		return -1;
 	f->records++;
 	return chain_link(f, text, len, err);
+}
+
+/* A record's whole number read from its span as wnum reads cJSON's:
+ * 0 and *out, or 1 when the fast reader cannot say (rec_fast gives up). */
+static int span_wnum(const char *v, const char *ve, long long *out)
+{
+	long long x;
+
+	if (sess_jscan_whole(v, ve, &x) || x < 0 || x > SESS_S_SEQ_MAX)
+		return 1;
+	*out = x;
+	return 0;
+}
+
+/* A string member's raw contents into buf (cap bytes with the NUL): 0, or
+ * 1 when it is no string or too long. */
+static int span_str(const char *v, const char *ve, char *buf, size_t cap)
+{
+	const char *s;
+	size_t n;
+
+	if (sess_jscan_str(v, ve, &s, &n) || n >= cap)
+		return 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+/* The record read from its spans, for what every record is (a flat
+ * object of scalars with no escape and no NUL anywhere, each key once,
+ * of a kind other than upgrade, without "m"): 0 only when cJSON reads the
+ * same text as an object with the same values and the duplicate-key check
+ * passes, so sess_fold_record's tree reader would give the same *V; 1 for
+ * anything else, which the tree reader then decides and names. k and a
+ * point into kbuf and abuf. */
+static int rec_fast(const char *text, size_t len, struct rec_vals *V, char *kbuf, size_t kcap,
+		    char *abuf, size_t acap)
+{
+	struct sess_jscan js;
+	const char *k, *v, *ve, *keys[FAST_KEYS];
+	size_t kl, klens[FAST_KEYS], nk = 0, i;
+	int r;
+
+	memset(V, 0, sizeof *V);
+	V->at = V->ts = V->created = V->ttl = V->base = V->n = -1;
+	if (memchr(text, '\\', len) || memchr(text, '\0', len) || sess_jscan_init(&js, text, len))
+		return 1;
+	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+		long long *num = NULL;
+		if (nk == FAST_KEYS || v == ve || *v == '{' || *v == '[')
+			return 1;
+		for (i = 0; i < nk; i++)
+			if (klens[i] == kl && !memcmp(keys[i], k, kl))
+				return 1;
+		keys[nk] = k;
+		klens[nk++] = kl;
+		if (sess_jscan_dup_member(v, ve))
+			return 1;
+		if (sess_jscan_is(k, kl, "k")) {
+			if (span_str(v, ve, kbuf, kcap))
+				return 1;
+			V->k = kbuf;
+		} else if (sess_jscan_is(k, kl, "a")) {
+			if (span_str(v, ve, abuf, acap))
+				return 1;
+			V->a = abuf;
+		} else if (sess_jscan_is(k, kl, "at")) {
+			num = &V->at;
+		} else if (sess_jscan_is(k, kl, "ts")) {
+			num = &V->ts;
+		} else if (sess_jscan_is(k, kl, "created")) {
+			num = &V->created;
+		} else if (sess_jscan_is(k, kl, "ttl")) {
+			num = &V->ttl;
+		} else if (sess_jscan_is(k, kl, "base")) {
+			num = &V->base;
+		} else if (sess_jscan_is(k, kl, "n")) {
+			num = &V->n;
+		} else if (sess_jscan_is(k, kl, "m") || sess_jscan_is(k, kl, "state") ||
+			   sess_jscan_is(k, kl, "creator") || sess_jscan_is(k, kl, "agents")) {
+			return 1; /* read as the tree reads them */
+		}
+		if (num && span_wnum(v, ve, num))
+			return 1;
+	}
+	if (r == 0)
+		for (js.p++; js.p < js.end && strchr(" \t\r\n", *js.p); js.p++)
+			;
+	return r < 0 || js.p != js.end || !V->k || V->at < 0 || V->ts < 0 || !strcmp(V->k, "upgrade");
+}
+
+int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
+		     struct sess_err *err)
+{
+	char kbuf[32], abuf[SESS_ID_MAX + 1];
+	struct rec_fields F;
+	struct rec_vals V;
+	cJSON *r;
+	int rc;
+
+	if (!rec_fast(text, len, &V, kbuf, sizeof kbuf, abuf, sizeof abuf))
+		return rec_apply(f, &V, text, len, err);
+	r = cJSON_ParseWithLength(text, len);
+	rec_pick(r, &F);
+	if (r && sess_jscan_dup(text, len) != 0) {
+		cJSON_Delete(r);
+		return twice(err, "history record", text, len);
+	}
+	/* at and ts required; every whole number read checked before any is
+	 * applied (-1: absent) */
+	memset(&V, 0, sizeof V);
+	V.at = V.ts = V.created = V.ttl = V.base = V.n = -1;
+	V.k = cJSON_GetStringValue(F.k);
+	if (!cJSON_IsObject(r) || !V.k || wnum(F.at, &V.at) || wnum(F.ts, &V.ts) || V.at < 0 ||
+	    V.ts < 0 || wnum(F.created, &V.created) || wnum(F.ttl, &V.ttl) ||
+	    wnum(F.base, &V.base) || wnum(F.n, &V.n)) {
+		cJSON_Delete(r);
+		return damaged(err, "history record", text, len);
+	}
+	V.a = cJSON_GetStringValue(F.a);
+	V.state = cJSON_GetStringValue(F.state);
+	V.creator = cJSON_GetStringValue(F.creator);
+	V.agents = F.agents;
+	V.m = F.m;
+	rc = rec_apply(f, &V, text, len, err);
+	cJSON_Delete(r); /* V's strings point into it */
+	return rc;
 }
 
 int sess_fold_from_checkpoint(struct sess_fold *f, const cJSON *cp, struct sess_err *err)
@@ -472,30 +587,39 @@ static int cmp_str(const void *a, const void *b)
 
 void sess_fold_digest(const struct sess_fold *f, char out[SESS_SHA1_HEX])
 {
-	struct sess_sha1 c;
-	const char **names = f->nagents ? malloc(f->nagents * sizeof *names) : NULL;
-	char num[80];
-	size_t i;
+	/* the digest's input in one buffer, hashed in one call on the
+	 * thread's kept context (every checkpoint checked passes here):
+	 * on the stack for a few members, else allocated */
+	enum { FEW_AGENTS = 16 };
+	const char *few[FEW_AGENTS], **names = f->nagents <= FEW_AGENTS ? few : malloc(f->nagents * sizeof *names);
+	char stack[FEW_AGENTS * (SESS_ID_MAX + 1) + 2 * SESS_ID_MAX + 128], *buf = stack, *p;
+	size_t i, cap = sizeof stack;
 
-	sess_sha1_init(&c);
-	sess_sha1_add(&c, f->state, strlen(f->state));
-	snprintf(num, sizeof num, "\n%lld\n", f->seq);
-	sess_sha1_add(&c, num, strlen(num));
-	sess_sha1_add(&c, f->creator, strlen(f->creator));
-	snprintf(num, sizeof num, "\n%lld\n%lld\n", f->created, f->ttl);
-	sess_sha1_add(&c, num, strlen(num));
-	if (names) {
-		for (i = 0; i < f->nagents; i++)
-			names[i] = f->agents[i].id;
-		qsort(names, f->nagents, sizeof *names, cmp_str);
-		for (i = 0; i < f->nagents; i++) {
-			if (i)
-				sess_sha1_add(&c, ",", 1);
-			sess_sha1_add(&c, names[i], strlen(names[i]));
-		}
-		free(names);
+	if (f->nagents > FEW_AGENTS) {
+		cap = f->nagents * (SESS_ID_MAX + 1) + 2 * SESS_ID_MAX + 128;
+		buf = names ? malloc(cap) : NULL;
 	}
-	sess_sha1_hex(&c, out);
+	if (!names || !buf) { /* out of memory: a digest no stored one equals */
+		out[0] = '\0';
+		goto done;
+	}
+	p = buf + snprintf(buf, cap, "%s\n%lld\n%s\n%lld\n%lld\n", f->state, f->seq, f->creator, f->created, f->ttl);
+	for (i = 0; i < f->nagents; i++)
+		names[i] = f->agents[i].id;
+	qsort(names, f->nagents, sizeof *names, cmp_str);
+	for (i = 0; i < f->nagents; i++) {
+		size_t n = strlen(names[i]);
+		if (i)
+			*p++ = ',';
+		memcpy(p, names[i], n);
+		p += n;
+	}
+	sess_sha1_hex_of(buf, (size_t)(p - buf), out);
+done:
+	if (names != few)
+		free(names);
+	if (buf != stack)
+		free(buf);
 }
 
 cJSON *sess_fold_json(const struct sess_fold *f)

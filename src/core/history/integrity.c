@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/jscan.h"
 #include "core/model/json.h"
 #include "core/base/schema.h"
 
@@ -107,27 +108,22 @@ static void cp_pick(const cJSON *cp, struct cp_fields *f)
 	}
 }
 
-long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain_before, long long n,
-			       cJSON *cps, sess_integrity_fn fn, void *arg)
+/* Stored checkpoint n (cp: its tree, or anything else when its text
+ * could not be read) against the fold: the one implementation of the
+ * checkpoint's checks, for the tree and the text entry points alike. */
+static long check_cp(const struct sess_fold *before, const char *chain_before, long long n,
+		     const cJSON *cp, sess_integrity_fn fn, void *arg)
 {
-	char key[24], sd[SESS_SHA1_HEX];
-	const cJSON *cp, *v;
+	char sd[SESS_SHA1_HEX];
+	const cJSON *v;
 	struct cp_fields F;
 	cJSON *agents;
 	char *got, *want;
 	long found = 0;
 
-	snprintf(key, sizeof key, "%lld", n);
-	cp = cJSON_GetObjectItemCaseSensitive(cps, key);
-	if (!cp) {
-		say(fn, arg, "checkpoint_missing", before->seq,
-		    "the history records checkpoint %lld, which is not stored", n);
-		return 1;
-	}
 	if (!cJSON_IsObject(cp)) { /* the reader could not take its text */
 		say(fn, arg, "corrupt_record", before->seq,
 		    "stored checkpoint %lld is not a JSON object, or names a key twice", n);
-		cJSON_DeleteItemFromObjectCaseSensitive(cps, key);
 		return 1;
 	}
 	cp_pick(cp, &F);
@@ -198,7 +194,163 @@ long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain
 		}
 		cJSON_Delete(md);
 	}
+	return found;
+}
+
+static long missing(const struct sess_fold *before, long long n, sess_integrity_fn fn, void *arg)
+{
+	say(fn, arg, "checkpoint_missing", before->seq, "the history records checkpoint %lld, which is not stored", n);
+	return 1;
+}
+
+long sess_integrity_checkpoint(const struct sess_fold *before, const char *chain_before, long long n,
+			       cJSON *cps, sess_integrity_fn fn, void *arg)
+{
+	char key[24];
+	const cJSON *cp;
+	long found;
+
+	snprintf(key, sizeof key, "%lld", n);
+	if (!(cp = cJSON_GetObjectItemCaseSensitive(cps, key)))
+		return missing(before, n, fn, arg);
+	found = check_cp(before, chain_before, n, cp, fn, arg);
 	cJSON_DeleteItemFromObjectCaseSensitive(cps, key); /* seen */
+	return found;
+}
+
+/* A string member's raw contents are want (no escape can be in them:
+ * cp_fast refuses a text with a backslash). */
+static int span_is(const char *v, const char *ve, const char *want)
+{
+	const char *s;
+	size_t n;
+
+	return !sess_jscan_str(v, ve, &s, &n) && strlen(want) == n && !memcmp(s, want, n);
+}
+
+/* The agents array's span lists the members' names sorted, as same_names
+ * decides it for the tree: strings only, strictly ascending, each a
+ * member, as many as members (at most 64). */
+static int span_names(const struct sess_fold *f, const char *p, const char *ve)
+{
+	const char *prev = NULL, *q;
+	size_t prevn = 0, n = 0, len;
+
+	if (f->nagents > 64 || p >= ve || *p++ != '[')
+		return 0;
+	for (;;) {
+		while (p < ve && strchr(" \t\r\n", *p))
+			p++;
+		if (p < ve && *p == ']' && n == 0 && p + 1 == ve)
+			break;
+		if (p >= ve || *p != '"' || !(q = memchr(p + 1, '"', (size_t)(ve - p - 1))))
+			return 0;
+		len = (size_t)(q - p - 1);
+		if (n >= f->nagents || !sess_fold_has_agent(f, p + 1, len))
+			return 0;
+		if (prev) { /* strcmp(prev, this) < 0, as for NUL-free strings */
+			int c = memcmp(prev, p + 1, prevn < len ? prevn : len);
+			if (c > 0 || (c == 0 && prevn >= len))
+				return 0;
+		}
+		prev = p + 1;
+		prevn = len;
+		n++;
+		for (p = q + 1; p < ve && strchr(" \t\r\n", *p); p++)
+			;
+		if (p < ve && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p + 1 == ve && *p == ']')
+			break;
+		return 0;
+	}
+	return n == f->nagents;
+}
+
+/* 0 when checkpoint text (its exact stored bytes) is shown, from its
+ * spans, to hold all that check_cp compares and equal to it: a flat
+ * object (scalars, the agents array; metadata byte for byte the fold's),
+ * with no escape, no NUL, each key once, nothing after it; cJSON then
+ * reads it as an object with the same values and check_cp would find
+ * nothing. 1 for anything else: check_cp decides and names it. */
+static int cp_fast(const struct sess_fold *before, const char *chain_before, const char *text, size_t len)
+{
+	enum { SD, CH, AGENTS, STATE, SEQ, CREATED, TTL, CREATOR, METADATA, NF };
+	static const char *const names[NF] = {"sd", "ch", "agents", "state", "seq", "created", "ttl", "creator", "metadata"};
+	const char *vs[NF] = {NULL}, *ves[NF] = {NULL}, *k, *v, *ve, *keys[24];
+	size_t kl, klens[24], nk = 0, i, j;
+	char sd[SESS_SHA1_HEX];
+	struct sess_jscan js;
+	long long x;
+	int r;
+
+	if (memchr(text, '\\', len) || memchr(text, '\0', len) || sess_jscan_init(&js, text, len))
+		return 1;
+	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+		if (nk == 24 || v == ve)
+			return 1;
+		for (i = 0; i < nk; i++)
+			if (klens[i] == kl && !memcmp(keys[i], k, kl))
+				return 1;
+		keys[nk] = k;
+		klens[nk++] = kl;
+		for (j = 0; j < NF && !sess_jscan_is(k, kl, names[j]); j++)
+			;
+		if (j == NF && (*v == '{' || *v == '['))
+			return 1; /* nested members: the tree decides */
+		if (j == METADATA) {
+			size_t nest = 0;
+			for (i = 0; v + i < ve; i++)
+				nest += v[i] == '{' || v[i] == '[';
+			if (nest > 32)
+				return 1;
+		}
+		if (sess_jscan_dup_member(v, ve))
+			return 1;
+		if (j < NF) {
+			vs[j] = v;
+			ves[j] = ve;
+		}
+	}
+	if (r == 0)
+		for (js.p++; js.p < js.end && strchr(" \t\r\n", *js.p); js.p++)
+			;
+	if (r < 0 || js.p != js.end)
+		return 1;
+	for (j = 0; j < NF; j++)
+		if (!vs[j] && j != METADATA)
+			return 1;
+	sess_fold_digest(before, sd);
+	if (!span_is(vs[SD], ves[SD], sd) || !span_is(vs[CH], ves[CH], chain_before) ||
+	    !span_names(before, vs[AGENTS], ves[AGENTS]) || !span_is(vs[STATE], ves[STATE], before->state) ||
+	    !span_is(vs[CREATOR], ves[CREATOR], before->creator))
+		return 1;
+	if (sess_jscan_whole(vs[SEQ], ves[SEQ], &x) || x != before->seq ||
+	    sess_jscan_whole(vs[CREATED], ves[CREATED], &x) || x != before->created ||
+	    sess_jscan_whole(vs[TTL], ves[TTL], &x) || x != before->ttl)
+		return 1;
+	if (before->metadata ? !vs[METADATA] || strlen(before->metadata) != (size_t)(ves[METADATA] - vs[METADATA]) ||
+				       memcmp(before->metadata, vs[METADATA], strlen(before->metadata))
+			     : vs[METADATA] != NULL)
+		return 1;
+	return 0;
+}
+
+long sess_integrity_checkpoint_text(const struct sess_fold *before, const char *chain_before, long long n,
+				    const char *text, size_t len, sess_integrity_fn fn, void *arg)
+{
+	cJSON *cp;
+	long found;
+
+	if (!text)
+		return missing(before, n, fn, arg);
+	if (!cp_fast(before, chain_before, text, len))
+		return 0;
+	cp = sess_json_parse_stored(text, len);
+	found = check_cp(before, chain_before, n, cp, fn, arg);
+	cJSON_Delete(cp);
 	return found;
 }
 

@@ -27,6 +27,16 @@ typedef void (*sess_integrity_fn)(const char *code, long long seq, const char *m
 long sess_integrity_checkpoint(const struct sess_fold *f, const char *chain_before, long long n,
 			       cJSON *cps, sess_integrity_fn fn, void *arg);
 
+/* The same check of stored checkpoint n given as its exact stored text
+ * (text NULL: none is stored, checkpoint_missing), for a reader that keeps
+ * the checkpoints hash as read rather than as trees (the caller marks it
+ * seen). The same findings as sess_integrity_checkpoint given the tree
+ * sess_json_parse_stored makes of the text (NULL: corrupt_record); a
+ * well-formed checkpoint that holds what the fold says is shown so from
+ * its text, without a tree. Returns the findings made. */
+long sess_integrity_checkpoint_text(const struct sess_fold *f, const char *chain_before, long long n,
+				    const char *text, size_t len, sess_integrity_fn fn, void *arg);
+
 /* The checkpoint that checkpoint record rec (its exact text) took, as the
  * session's scripts stored it (checkpoint_texts in prelude.lua, the same
  * members in the same order; equal as JSON, and byte for byte but where
