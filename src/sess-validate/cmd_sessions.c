@@ -121,6 +121,7 @@ static int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 	v.r = &r;
 	v.o = o;
 	v.explicit_ids = !o->all;
+	v.metas.max = VS_METAS_MAX;
 	/* a page's reads in flight while the one before it is checked;
 	 * --repair's commands share the connection: a page at a time */
 	v.overlap = !o->serial && !o->repair;
@@ -160,6 +161,7 @@ static int cmd_sessions(struct cli_app *a, void *opts, int argc, char **argv)
 			rc = vs_check_page(&v);
 	}
 	cJSON_Delete(v.types);
+	sess_strset_free(&v.metas);
 	vs_pages_free(&v);
 	sess_conn_close(&walk);
 	if (rc) {

@@ -5,6 +5,7 @@
 #ifndef SESS_VALIDATE_SESSIONS_H
 #define SESS_VALIDATE_SESSIONS_H
 
+#include "core/base/strset.h"
 #include "core/session/repair.h"
 
 #include "validate.h"
@@ -50,6 +51,11 @@ struct run {
 	struct sess_pipe p;          /* the reads, on a->conn */
 	int overlap;                 /* fly may be in flight while pages fill */
 	struct sess_conn *walk;      /* --all's SCAN, ZSCAN and EXISTS */
+	/* --all: the sessions whose meta key the SCAN has returned (bounded:
+	 * past VS_METAS_MAX the rest are asked with EXISTS as before); a key
+	 * or an index entry of one of them is owned, asked no EXISTS */
+	struct sess_strset metas;
+#define VS_METAS_MAX 1000000 /* about 90 MB of ids at most */
 	cJSON *hold;                 /* vs_say appends here when set */
 	unsigned char *cpseen;       /* one session's checkpoints taken by a
 				      * record (struct one's, reused) */

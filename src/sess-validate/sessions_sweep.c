@@ -125,6 +125,17 @@ static int scan_page(struct run *v, const redisReply *keys, size_t plen)
 		sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
 		goto done;
 	}
+	/* the page's meta keys first: a session met so far owns its keys */
+	for (i = 0; i < keys->elements; i++) {
+		const char *rest = keys->element[i]->str + plen, *close;
+		if (keys->element[i]->len > plen && rest[0] == '{' && (close = strchr(rest, '}')) &&
+		    close[1] == ':' && (size_t)(close - rest - 1) <= SESS_ID_MAX &&
+		    !strcmp(close + 2, SESS_S_KEY_META) &&
+		    sess_strset_add(&v->metas, rest + 1, (size_t)(close - rest - 1)) < 0) {
+			sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
+			goto done;
+		}
+	}
 	for (i = 0; i < keys->elements; i++) {
 		const char *key = keys->element[i]->str, *rest = key + plen, *close;
 		char id[SESS_ID_MAX + 1];
@@ -134,6 +145,8 @@ static int scan_page(struct run *v, const redisReply *keys, size_t plen)
 		    (size_t)(close - rest - 1) <= SESS_ID_MAX && is_session_suffix(close + 2)) {
 			if (!strcmp(close + 2, SESS_S_KEY_META))
 				continue; /* checked below */
+			if (sess_strset_has(&v->metas, rest + 1, (size_t)(close - rest - 1)))
+				continue; /* its meta key met in this walk */
 			memcpy(id, rest + 1, (size_t)(close - rest - 1));
 			id[close - rest - 1] = '\0';
 			sess_key_meta(meta[n], v->a->cfg.prefix, id);
@@ -213,6 +226,9 @@ static int scan_index(struct run *v, const char *tag)
 				vs_say(v, NULL, "index_orphan", -1, "the index holds \"%s\", which is no session id", m->element[i]->str);
 				continue;
 			}
+			/* a session whose meta key the SCAN met: there */
+			if (sess_strset_has(&v->metas, m->element[i]->str, m->element[i]->len))
+				continue;
 			sess_key_meta(meta[n], v->a->cfg.prefix, m->element[i]->str);
 			at[n++] = i;
 		}

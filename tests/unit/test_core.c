@@ -12,6 +12,7 @@
 #include "core/history/fold.h"
 #include "core/base/sha1.h"
 #include "core/base/jscan.h"
+#include "core/base/strset.h"
 #include "core/model/json.h"
 #include "core/model/keys.h"
 #include "core/model/limits.h"
@@ -892,6 +893,39 @@ static void test_pipe_format(void)
 	}
 }
 
+/* strset: exact members (lengths, NUL bytes), growth keeps them, max bounds it */
+static void test_strset(void)
+{
+	struct sess_strset s = {0};
+	char k[32];
+	int i, all = 1;
+
+	ok(!sess_strset_has(&s, "a", 1), "strset: an empty set holds nothing");
+	ok(sess_strset_add(&s, "a", 1) == 1 && sess_strset_add(&s, "a", 1) == 0, "strset: added once, then there");
+	ok(!sess_strset_has(&s, "ab", 2) && !sess_strset_has(&s, "", 0) && !sess_strset_has(&s, "A", 1),
+	   "strset: no prefix, empty or other case matches");
+	ok(sess_strset_add(&s, "a\0b", 3) == 1 && sess_strset_has(&s, "a\0b", 3) && !sess_strset_has(&s, "a\0c", 3),
+	   "strset: NUL bytes are part of a member");
+	for (i = 0; i < 5000; i++) {
+		snprintf(k, sizeof k, "id-%d", i);
+		if (sess_strset_add(&s, k, strlen(k)) != 1)
+			all = 0;
+	}
+	for (i = 0; i < 5000; i++) {
+		snprintf(k, sizeof k, "id-%d", i);
+		if (!sess_strset_has(&s, k, strlen(k)))
+			all = 0;
+	}
+	snprintf(k, sizeof k, "id-%d", 5000);
+	ok(all && !sess_strset_has(&s, k, strlen(k)) && s.n == 5002, "strset: 5,000 members through growth, each found");
+	sess_strset_free(&s);
+	ok(!sess_strset_has(&s, "a", 1) && s.n == 0, "strset: freed, empty and usable");
+	s.max = 2;
+	ok(sess_strset_add(&s, "x", 1) == 1 && sess_strset_add(&s, "y", 1) == 1 && sess_strset_add(&s, "z", 1) == 2 &&
+	   sess_strset_add(&s, "x", 1) == 0 && !sess_strset_has(&s, "z", 1), "strset: at max, a new member is refused (2), a known one still found");
+	sess_strset_free(&s);
+}
+
 int main(void)
 {
 	test_keys();
@@ -912,5 +946,6 @@ int main(void)
 	test_jscan_dup();
 	test_record_members();
 	test_pipe_format();
+	test_strset();
 	return done_testing();
 }
