@@ -17,6 +17,16 @@ setup() {
 teardown() {
 	[ -z "${bg:-}" ] || { kill -TERM "$bg" 2>/dev/null; wait "$bg" 2>/dev/null; } || true
 	[ -z "${MOVED_BACK:-}" ] || move_slot $MOVED_BACK || true
+	# (a test that set unknown-endpoint and failed: the next ones see ip)
+	[ -z "${ENDPOINT_BACK:-}" ] || endpoint_type ip || true
+}
+
+# endpoint_type TYPE: cluster-preferred-endpoint-type on every node
+endpoint_type() {
+	local p
+	for p in $CLUSTER_PORTS; do
+		redis-cli -p "$p" CONFIG SET cluster-preferred-endpoint-type "$1" >/dev/null || return
+	done
 }
 
 drive() {
@@ -161,9 +171,8 @@ drive() {
 
 @test "a cluster whose nodes do not know their endpoint (unknown-endpoint: CLUSTER SLOTS names none, MOVED an empty host): sessctl works on every master" {
 	local p id n
-	for p in $CLUSTER_PORTS; do
-		redis-cli -p "$p" CONFIG SET cluster-preferred-endpoint-type unknown-endpoint >/dev/null
-	done
+	ENDPOINT_BACK=1
+	endpoint_type unknown-endpoint
 	# the premise: no endpoint in the map (a NULL where the ip was)
 	redis-cli -p "${CLUSTER_PORTS%% *}" --no-raw CLUSTER SLOTS | grep -q '(nil)' || fail "CLUSTER SLOTS still names the nodes"
 	export REDIS_URL=$CLUSTER_URL REDIS_CLUSTER=yes XDG_CACHE_HOME=$BATS_TEST_TMPDIR/nocache
@@ -178,11 +187,35 @@ drive() {
 	done
 	run -0 sctl list
 	[ "${#lines[@]}" -eq 9 ] || fail "nine sessions expected: $output"
-	for p in $CLUSTER_PORTS; do
-		redis-cli -p "$p" CONFIG SET cluster-preferred-endpoint-type ip >/dev/null
-	done
+	endpoint_type ip
 	[ "$(for n in 1 2 3 4 5 6 7 8 9; do cluster_owner "$(redis-cli -p "${CLUSTER_PORTS%% *}" CLUSTER KEYSLOT "{ue$n}")"; done | sort -u | wc -l)" -eq 3 ] ||
 		fail "the sessions were not on all three masters"
+}
+
+@test "unknown-endpoint: a slot moved under a cached map, its MOVED (an empty host) is followed to the new master" {
+	local slot from to p
+	slot=$(redis-cli -p "$(first_port)" cluster keyslot "{uem}")
+	from=$(owner_of "{uem}")
+	to=$(for p in $(echo "$CLUSTER_PORTS" | cut -d' ' -f1-3); do [ "$p" = "$from" ] || { echo "$p"; break; }; done)
+	[ -n "$from" ] && [ -n "$to" ] || fail "no masters found: '$from' '$to'"
+	ENDPOINT_BACK=1
+	endpoint_type unknown-endpoint
+	export REDIS_URL=$CLUSTER_URL REDIS_CLUSTER=yes
+	run -0 sctl create --agent a --id uem
+	# the map is cached (this test's XDG_CACHE_HOME): the next process
+	# sends to the old master, which answers MOVED with no host
+	ls "$XDG_CACHE_HOME"/sesskit/* >/dev/null 2>&1 || fail "no slot-map cache written"
+	move_slot "$slot" "$from" "$to"
+	MOVED_BACK="$slot $to $from"
+	run -0 redis-cli -p "$from" GET "{uem}:x"
+	assert_output --regexp "^MOVED $slot :$to\$"
+	run -0 sctl emit uem --actor a --type modified
+	run -0 sctl get uem
+	[ "$(json_field seq <<<"$output")" = 1 ] || fail "uem: $output"
+	# the cache written again names the node by the host asked, never empty
+	run -0 cat "$XDG_CACHE_HOME"/sesskit/*
+	refute_line --regexp '^node [^ ]+  '
+	assert_line --regexp "^node [0-9a-f]+ 127\.0\.0\.1 $to\$"
 }
 
 @test "sessctl on the cluster: a /db refused (78), redis.cluster=no names the setting on MOVED (78)" {

@@ -8,7 +8,8 @@
 # skips much of the index while it walks it, a cutover while it fences
 # a big source, one blocked in a long WAIT (its period raised for it);
 # one killed as soon as its task exists is stale too (the
-# task is created with a heartbeat); one that stops before
+# task is created with a heartbeat), one reading a slow --ids input beats
+# as its lines come; one that stops before
 # it starts is failed, one stopped while it reconnects interrupted; a
 # task hash from before the heartbeat reads as "unknown". Every wait
 # polls with a deadline.
@@ -276,17 +277,27 @@ task_state() {
 	[ "$output" -ge 1 ] || fail "no heartbeat in the fence walk (from $first to $last)"
 }
 
-@test "a sync killed right after it created its task (still reading its ids) has a heartbeat from the start: running, then stale, never unknown" {
-	local dst pid n
+@test "a sync killed right after it created its task (still reading its ids) has a heartbeat from the start: running, then stale, never unknown; one still reading a slow --ids keeps beating" {
+	local dst pid n feeder lpid t0
 	dst=$(redis_url DST)
 	# its ids on a pipe that stays open: the task is created, the sync
 	# waits for the end of its ids, and is killed there
-	mkfifo "$BATS_TEST_TMPDIR/ids"
+	mkfifo "$BATS_TEST_TMPDIR/ids" "$BATS_TEST_TMPDIR/slow"
 	exec 4<>"$BATS_TEST_TMPDIR/ids"
 	sk_bg "$BATS_TEST_TMPDIR/b.out" "$BATS_TEST_TMPDIR/b.err" sess-migrate sync --ids "$BATS_TEST_TMPDIR/ids" \
 		--to "$dst/9" --interval 1 --task born
 	pid=$!
 	PIDS="$PIDS $pid"
+	# meanwhile (sharing the wait below) a live sync whose ids come in
+	# slowly, a line every 0.2 s for 30 s: it beats as they come
+	sk_bg "$BATS_TEST_TMPDIR/l.out" "$BATS_TEST_TMPDIR/l.err" sess-migrate sync --ids "$BATS_TEST_TMPDIR/slow" \
+		--to "$dst/9" --interval 1 --task loading
+	lpid=$!
+	t0=$(date +%s%3N)
+	PIDS="$PIDS $lpid"
+	for n in $(seq 1 150); do echo "slow$n"; sleep 0.2; done >"$BATS_TEST_TMPDIR/slow" 3>&- &
+	feeder=$!
+	PIDS="$PIDS $feeder"
 	until_set 9 born status
 	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/b.err")"
 	kill -9 "$pid"
@@ -303,6 +314,14 @@ task_state() {
 	assert_equal "$(jq -r '[.status, .state] | join(" ")' <<<"$output")" "running stale"
 	run -0 sk sess-health --url "$dst/9" --format prometheus
 	assert_line 'sess_sync_running{task="born"} 0'
+	# the slow one, 11 s into its ids (still reading them): past the bound
+	while [ $(($(date +%s%3N) - t0)) -le 11000 ]; do sleep 0.1; done
+	kill -0 "$feeder" 2>/dev/null || fail "the ids were all written: the check proves nothing"
+	kill -0 "$lpid" || fail "the loading sync is gone: $(cat "$BATS_TEST_TMPDIR/l.err")"
+	[ -z "$(dst_hget 9 loading lagAt)" ] || fail "the loading sync is past its ids"
+	run -0 task_state 9 loading
+	assert_equal "$(jq -r '[.status, .state, (.heartbeatAge < 5)] | map(tostring) | join(" ")' <<<"$output")" \
+		"running running true"
 }
 
 @test "a sync in a WAIT longer than the bound (durable writes, no replica answers) beats with a period that covers it: running, not stale" {

@@ -614,7 +614,7 @@ int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_run *ru
 		}
 		if (o->ids && !resume) {
 			long n;
-			if ((rc = mig_sel_load_plan(a, o, &run->dst->conn, run->task.plan, &n)) &&
+			if ((rc = mig_sel_load_plan(a, o, &run->dst->conn, run->task.plan, &n, NULL, NULL)) &&
 			    rc != 65)
 				return rc;
 			run->rc = rc;
@@ -624,7 +624,7 @@ int mig_run_task(struct cli_app *a, const struct mig_opts *o, struct mig_run *ru
 		 * temporary key on the source's connection... keep it simple: a
 		 * private key on the target, dropped at the end */
 		long n;
-		if ((rc = mig_sel_load_plan(a, o, &run->dst->conn, run->task.plan, &n)) && rc != 65)
+		if ((rc = mig_sel_load_plan(a, o, &run->dst->conn, run->task.plan, &n, NULL, NULL)) && rc != 65)
 			return rc;
 		run->rc = rc; /* 65: a bad id, as without --dry-run */
 	}

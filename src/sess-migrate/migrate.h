@@ -82,9 +82,12 @@ int mig_sel_next(struct mig_sel *sel, struct sess_conn *c, char **ids, int max,
 		 struct sess_err *err);
 /* Read the ids (o->ids FILE or "-", or o->id_args) into the plan list
  * (key) on c; *n the count. 0, or the exit code after printing why (65:
- * bad lines, each an error record, the rest loaded). */
+ * bad lines, each an error record, the rest loaded). tick (NULL: none)
+ * is called with tick_arg at least every 250 ms while lines come, with
+ * nothing of the plan in flight on c (sync's heartbeat: a long or slow
+ * --ids input); its failure is its own. */
 int mig_sel_load_plan(struct cli_app *a, const struct mig_opts *o, struct sess_conn *c,
-		      const char *key, long *n);
+		      const char *key, long *n, void (*tick)(void *), void *tick_arg);
 /* A command's positional arguments as its ids, the way every tool takes
  * them: ID... or "-" alone (ids on stdin, as --ids -). Not with --ids;
  * neither with --all.

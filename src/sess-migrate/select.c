@@ -413,7 +413,7 @@ static FILE *args_stream(const struct mig_opts *o, char **buf)
 }
 
 int mig_sel_load_plan(struct cli_app *a, const struct mig_opts *o, struct sess_conn *c,
-		      const char *key, long *count)
+		      const char *key, long *count, void (*tick)(void *), void *tick_arg)
 {
 	const char *path = o->ids;
 	char *argbuf = NULL;
@@ -422,6 +422,7 @@ int mig_sel_load_plan(struct cli_app *a, const struct mig_opts *o, struct sess_c
 	size_t cap = 0;
 	ssize_t len;
 	long lineno = 0, n = 0;
+	long long ticked = 0;
 	struct sess_pipe p;
 	struct mig_idset seen = {0};
 	int rc = 0;
@@ -470,6 +471,13 @@ int mig_sel_load_plan(struct cli_app *a, const struct mig_opts *o, struct sess_c
 		n++;
 		if (sess_pipe_pending(&p) >= 1000 && sess_pipe_run(&p, &a->err))
 			break;
+		/* (the plan's RPUSHes answered first: the tick writes on c) */
+		if (tick && sess_now_ms() - ticked >= 250) {
+			if (sess_pipe_run(&p, &a->err))
+				break;
+			tick(tick_arg);
+			ticked = sess_now_ms();
+		}
 	}
 	free(line);
 	mig_idset_free(&seen);

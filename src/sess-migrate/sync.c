@@ -39,7 +39,8 @@
 /* ---- passes and lag ---- */
 
 /* The heartbeat of a --rate wait (mig_meter.waiting), of an index
- * walk's pages without an id (mig_sel.waiting) or of the cutover's fence
+ * walk's pages without an id (mig_sel.waiting), of the --ids input as it
+ * is read (mig_sel_load_plan's tick) or of the cutover's fence
  * walk (sess_fence_set's tick): a failure leaves the
  * sync's error as it was (the beat after the batch tries again and says
  * it). */
@@ -433,7 +434,9 @@ int mig_sync_main(struct cli_app *a, struct mig_opts *o, int resume)
 		}
 		if (o->ids) {
 			long n;
-			if ((rc = mig_sel_load_plan(a, o, &dst.conn, s.run.task.plan, &n)) && rc != 65) {
+			/* (a long or slow --ids input beats as it comes) */
+			if ((rc = mig_sel_load_plan(a, o, &dst.conn, s.run.task.plan, &n, beat_waiting, &s)) &&
+			    rc != 65) {
 				start_failed(&s);
 				goto out;
 			}
