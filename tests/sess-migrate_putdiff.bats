@@ -50,3 +50,33 @@ SH
 	run -1 diff "$SESSKIT_SRCDIR/tests/data/migput/expected.txt" "$BATS_TEST_TMPDIR/got"
 	[[ $output == *"sess:migrate:replace:done"* ]] || fail "$output"
 }
+
+# DST's keys but the task "bad"'s and the list of tasks, each with its absolute expiry and its
+# DUMP's digest, in key order
+dst_state() {
+	local k
+	redis-cli -s "$DST_SOCK" --scan | LC_ALL=C sort | while read -r k; do
+		case $k in sess:migrate:bad* | sess:migrate:tasks) continue ;; esac
+		printf '%s %s %s\n' "$k" "$(redis-cli -s "$DST_SOCK" PEXPIRETIME "$k")" \
+			"$(redis-cli -s "$DST_SOCK" DUMP "$k" | sha256sum | cut -c1-16)"
+	done
+}
+
+@test "a put whose script fails (the task's done hash is no hash) puts nothing: the plain RENAMEs after it find no staged key" {
+	# the staged keys' RENAMEs follow the script in the transaction and
+	# run whatever it answered: on an error it must have dropped them all
+	redis-cli -s "$DST_SOCK" FLUSHALL >/dev/null
+	run -0 env SESSKIT_CONFIG= "$SESSKIT_BUILDDIR/sess-migrate" import "$SESSKIT_SRCDIR/tests/data/migput/prior.jsonl" \
+		--to "unix://$DST_SOCK" --task prior
+	dst_state >"$BATS_TEST_TMPDIR/before"
+	[ "$(grep -c ':meta ' "$BATS_TEST_TMPDIR/before")" -ge 5 ] || fail "prior: $(cat "$BATS_TEST_TMPDIR/before")"
+	redis-cli -s "$DST_SOCK" SET sess:migrate:bad:done x >/dev/null
+	run -70 --separate-stderr env SESSKIT_CONFIG= "$SESSKIT_BUILDDIR/sess-migrate" import \
+		"$SESSKIT_SRCDIR/tests/data/migput/sessions.jsonl" --to "unix://$DST_SOCK" --task bad --conflict replace
+	dst_state >"$BATS_TEST_TMPDIR/after"
+	diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" >"$BATS_TEST_TMPDIR/diff" ||
+		fail "the target changed: $(cat "$BATS_TEST_TMPDIR/diff")"
+	[[ $stderr == *WRONGTYPE* ]] || fail "stderr: $stderr"
+	printf '%s\n' "$output" | jq -se 'all(.[]; .status != "copied" and .status != "replaced") and
+		any(.[]; .summary and .copied == 0 and .replaced == 0)' || fail "$output"
+}
