@@ -352,6 +352,22 @@ copy_bg() {
 	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left"
 }
 
+@test "migput: an id twice in one put shares its staged keys: the first is put by its RENAME, the second is done and leaves the keys to it" {
+	sha=$(dst -x SCRIPT LOAD <"$SESSKIT_BUILDDIR/src/core/lua-full/migput.lua")
+	k='sess:{d1}:'
+	keys="${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history"
+	staged="${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history"
+	# (each sends its meta: the second's HSET is on the same staged key)
+	out=$(printf '%s\n' MULTI "DEL $staged" "HSET ${k}arriving:meta v 3 state working seq 0 h abc" \
+		"HSET ${k}arriving:meta seq 0" \
+		"EVALSHA $sha 23 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep $keys $keys $staged $staged skip d1 cabc d1 cdef 0 0 100000 0 0 100000" \
+		"RENAME ${k}arriving:meta ${k}meta" "RENAME ${k}arriving:meta ${k}meta" EXEC | dst)
+	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 5 | tr '\n' ' ')" = "copied done cabc OK ERR no such key " ] || fail "$out"
+	[ "$(dst HGET "${k}meta" h)" = abc ] && [ "$(dst TTL "${k}meta")" = -1 ] || fail "d1 not put"
+	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left: $(dst --scan --pattern '*arriving*')"
+	[ "$(dst HGET sess:migrate:x:done d1)" = cabc ] && [ "$(dst HGET sess:migrate:x:done '#c')" = 1 ] || fail "marks: $(dst HGETALL sess:migrate:x:done)"
+}
+
 @test "migput refuses a malformed staged-key flag string or argument count before any write but its staged keys' drop" {
 	sha=$(dst -x SCRIPT LOAD <"$SESSKIT_BUILDDIR/src/core/lua-full/migput.lua")
 	k='sess:{f1}:'
