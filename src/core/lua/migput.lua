@@ -74,6 +74,7 @@ local R, S = 3, 3 + 5 * n -- session i's key j: KEYS[R + 5 * (i - 1) + j], stage
 -- the call first (the RENAMEs after this call must then put nothing)
 local function main()
 -- The ACL (as the prelude's acl_refused): refused before the first write.
+-- (RENAME is the caller's, a plain command: Redis checks it when queued.)
 if redis.acl_check_cmd then
   local k = KEYS[4]
   for _, c in ipairs({{'del', k}, {'hset', k, 'f', 'v'}, {'hincrby', k, 'f', '1'}, {'hdel', k, 'f'},
