@@ -316,6 +316,9 @@ copy_bg() {
 	dst HSET 'sess:{a2}:meta' v 3 keep me >/dev/null
 	before=$(dst DUMP 'sess:{a2}:meta' | od -c)
 	keys= staged=
+	# the caller's plain RENAMEs after the script, one a staged key written
+	renames=("RENAME sess:{a1}:arriving:meta sess:{a1}:meta" "RENAME sess:{a2}:arriving:meta sess:{a2}:meta"
+		"RENAME sess:{a3}:arriving:events sess:{a3}:events")
 	for id in a1 a2 a3; do
 		for x in meta events checkpoints eventids history; do
 			keys="$keys sess:{$id}:$x" staged="$staged sess:{$id}:arriving:$x"
@@ -326,9 +329,10 @@ copy_bg() {
 		"HSET sess:{a2}:arriving:meta v 3 state working seq 0 h def" \
 		"RESTORE sess:{a3}:arriving:events 600000 not-a-payload REPLACE" \
 		"EVALSHA $sha 33 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep$keys$staged skip a1 cabc a2 cdef a3 c 0 0 100000 0 0 100000 0 0 010000" \
-		EXEC | dst)
-	# (the reply's statuses, each with an empty detail)
-	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 3 | tr '\n' ' ')" = "copied skipped refused " ] || fail "$out"
+		"${renames[@]}" EXEC | dst)
+	# (the reply's statuses, each with an empty detail, then the RENAMEs'
+	# replies: only the session put has its staged key left to rename)
+	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 6 | tr '\n' ' ')" = "copied skipped refused OK ERR no such key ERR no such key " ] || fail "$out"
 	[ "$(dst HGET 'sess:{a1}:meta' state)" = working ] && [ "$(dst TTL 'sess:{a1}:meta')" = -1 ] || fail "a1 not copied whole"
 	[ "$(dst DUMP 'sess:{a2}:meta' | od -c)" = "$before" ] || fail "a2 changed"
 	[ "$(dst EXISTS 'sess:{a3}:meta' 'sess:{a3}:events')" = 0 ] || fail "a3 written"
@@ -342,13 +346,29 @@ copy_bg() {
 		"HSET sess:{a2}:arriving:meta v 3 other x" \
 		"RESTORE sess:{a3}:arriving:events 600000 not-a-payload REPLACE" \
 		"EVALSHA $sha 33 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep$keys$staged skip a1 cabc a2 cdef a3 c 0 0 100000 0 0 100000 0 0 010000" \
-		EXEC | dst)
-	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 5 | tr '\n' ' ')" = "done cabc done s refused " ] || fail "$out"
+		"${renames[@]}" EXEC | dst)
+	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 8 | tr '\n' ' ')" = "done cabc done s refused ERR no such key ERR no such key ERR no such key " ] || fail "$out"
 	[ "$(dst HGET 'sess:{a1}:meta' state)" = working ] || fail "a1 written twice"
 	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left"
 }
 
-@test "migput refuses a malformed staged-key flag string or argument count before any write" {
+@test "migput: an id twice in one put shares its staged keys: the first is put by its RENAME, the second is done and leaves the keys to it" {
+	sha=$(dst -x SCRIPT LOAD <"$SESSKIT_BUILDDIR/src/core/lua-full/migput.lua")
+	k='sess:{d1}:'
+	keys="${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history"
+	staged="${k}arriving:meta ${k}arriving:events ${k}arriving:checkpoints ${k}arriving:eventids ${k}arriving:history"
+	# (each sends its meta: the second's HSET is on the same staged key)
+	out=$(printf '%s\n' MULTI "DEL $staged" "HSET ${k}arriving:meta v 3 state working seq 0 h abc" \
+		"HSET ${k}arriving:meta seq 0" \
+		"EVALSHA $sha 23 sess:migrate:x:done sess:migrate:x:backup sess:migrate:x:upkeep $keys $keys $staged $staged skip d1 cabc d1 cdef 0 0 100000 0 0 100000" \
+		"RENAME ${k}arriving:meta ${k}meta" "RENAME ${k}arriving:meta ${k}meta" EXEC | dst)
+	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 5 | tr '\n' ' ')" = "copied done cabc OK ERR no such key " ] || fail "$out"
+	[ "$(dst HGET "${k}meta" h)" = abc ] && [ "$(dst TTL "${k}meta")" = -1 ] || fail "d1 not put"
+	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left: $(dst --scan --pattern '*arriving*')"
+	[ "$(dst HGET sess:migrate:x:done d1)" = cabc ] && [ "$(dst HGET sess:migrate:x:done '#c')" = 1 ] || fail "marks: $(dst HGETALL sess:migrate:x:done)"
+}
+
+@test "migput refuses a malformed staged-key flag string or argument count before any write but its staged keys' drop" {
 	sha=$(dst -x SCRIPT LOAD <"$SESSKIT_BUILDDIR/src/core/lua-full/migput.lua")
 	k='sess:{f1}:'
 	keys="${k}meta ${k}events ${k}checkpoints ${k}eventids ${k}history"
@@ -358,16 +378,23 @@ copy_bg() {
 	before=$(dst DUMP "${k}meta" | od -c)
 	# six characters, each 0 or 1: anything else is refused; so is an
 	# argument count that is not 1 + 5 a session
+	# (a refusal once the argument count is known drops the call's staged
+	# keys, so that the caller's RENAMEs after it put nothing: a staged
+	# key is made again for each)
 	for args in "c 0 0 10000" "c 0 0 1000000" "c 0 0 1x0000" "c 0 0 ''" "c 0 0 100000 extra" "c 0 0"; do
+		dst HSET "${k}arriving:meta" v 3 state working >/dev/null
 		out=$(eval "dst EVALSHA $sha 13 d b u $keys $staged replace f1 $args" 2>&1)
 		echo "$out" | grep -q "SESSBADARG" || fail "accepted ($args): $out"
+		case $args in *extra | "c 0 0") ;; *) [ "$(dst EXISTS "${k}arriving:meta")" = 0 ] || fail "staged key kept ($args)" ;; esac
 	done
 	[ "$(dst DUMP "${k}meta" | od -c)" = "$before" ] || fail "the session changed"
-	[ "$(dst HGET "${k}arriving:meta" state)" = working ] || fail "the staged key was moved"
 	[ "$(dst EXISTS d b u)" = 0 ] || fail "the task's keys were written"
-	# the same call well formed is taken (the refusals above were the flags')
-	out=$(dst EVALSHA "$sha" 13 d b u $keys $staged replace f1 c 0 0 100000 2>&1)
-	[ "$(printf '%s\n' "$out" | head -n 1)" = replaced ] || fail "$out"
+	# the same call well formed is taken (the refusals above were the flags'),
+	# with the caller's RENAME after it
+	dst HSET "${k}arriving:meta" v 3 state working >/dev/null
+	out=$(printf '%s\n' MULTI "EVALSHA $sha 13 d b u $keys $staged replace f1 c 0 0 100000" \
+		"RENAME ${k}arriving:meta ${k}meta" EXEC | dst 2>&1)
+	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 2 | tr '\n' ' ')" = "replaced OK " ] || fail "$out"
 	[ "$(dst HGET "${k}meta" state)" = working ] || fail "not put"
 }
 

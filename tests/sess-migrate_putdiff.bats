@@ -5,12 +5,15 @@
 # encodings, numeric ids, one without expiry, one expired, one carrying a
 # fence) onto an empty target and onto one holding other sessions of the
 # same ids, under each conflict rule, a kill mid-put and its resume, and
-# rollbacks. After every step the target's whole state (every key, its
+# rollbacks; batches mixing sessions copied with skipped or conflicting
+# ones (a session without expiry over one with: it keeps its expiry), and
+# a resume's batch of sessions done, skipped, expired and copied. After every step the target's whole state (every key, its
 # type, value and absolute expiry; the backups' payloads RESTOREd) and the
 # tool's result lines must be what main's build before the put script was
 # rewritten stored and printed: tests/data/migput/expected.txt, made by
 #   python3 tests/helpers/migput_diff.py BINDIR tests/data/migput SRC_SOCK DST_SOCK
-# with that build's binaries in BINDIR.
+# with that build's binaries in BINDIR (a183fd4's, main before the put
+# script was rewritten; the scenarios added since were run with it too).
 bats_require_minimum_version 1.5.0
 
 setup_file() {
@@ -29,7 +32,7 @@ setup() { load helpers/redis; common_setup; }
 	diff "$SESSKIT_SRCDIR/tests/data/migput/expected.txt" "$BATS_TEST_TMPDIR/got" >"$BATS_TEST_TMPDIR/diff" ||
 		fail "differs from main's build: $(head -c 3000 "$BATS_TEST_TMPDIR/diff")"
 	# (the scenarios ran: each step's line is there)
-	[ "$(grep -c '^== ' "$BATS_TEST_TMPDIR/got")" -ge 26 ] || fail "steps: $(grep -c '^== ' "$BATS_TEST_TMPDIR/got")"
+	[ "$(grep -c '^== ' "$BATS_TEST_TMPDIR/got")" -ge 33 ] || fail "steps: $(grep -c '^== ' "$BATS_TEST_TMPDIR/got")"
 }
 
 @test "the differential test fails on a difference (one count in a task's done hash one off)" {
@@ -49,4 +52,34 @@ SH
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/got"
 	run -1 diff "$SESSKIT_SRCDIR/tests/data/migput/expected.txt" "$BATS_TEST_TMPDIR/got"
 	[[ $output == *"sess:migrate:replace:done"* ]] || fail "$output"
+}
+
+# DST's keys but the task "bad"'s and the list of tasks, each with its absolute expiry and its
+# DUMP's digest, in key order
+dst_state() {
+	local k
+	redis-cli -s "$DST_SOCK" --scan | LC_ALL=C sort | while read -r k; do
+		case $k in sess:migrate:bad* | sess:migrate:tasks) continue ;; esac
+		printf '%s %s %s\n' "$k" "$(redis-cli -s "$DST_SOCK" PEXPIRETIME "$k")" \
+			"$(redis-cli -s "$DST_SOCK" DUMP "$k" | sha256sum | cut -c1-16)"
+	done
+}
+
+@test "a put whose script fails (the task's done hash is no hash) puts nothing: the plain RENAMEs after it find no staged key" {
+	# the staged keys' RENAMEs follow the script in the transaction and
+	# run whatever it answered: on an error it must have dropped them all
+	redis-cli -s "$DST_SOCK" FLUSHALL >/dev/null
+	run -0 env SESSKIT_CONFIG= "$SESSKIT_BUILDDIR/sess-migrate" import "$SESSKIT_SRCDIR/tests/data/migput/prior.jsonl" \
+		--to "unix://$DST_SOCK" --task prior
+	dst_state >"$BATS_TEST_TMPDIR/before"
+	[ "$(grep -c ':meta ' "$BATS_TEST_TMPDIR/before")" -ge 5 ] || fail "prior: $(cat "$BATS_TEST_TMPDIR/before")"
+	redis-cli -s "$DST_SOCK" SET sess:migrate:bad:done x >/dev/null
+	run -70 --separate-stderr env SESSKIT_CONFIG= "$SESSKIT_BUILDDIR/sess-migrate" import \
+		"$SESSKIT_SRCDIR/tests/data/migput/sessions.jsonl" --to "unix://$DST_SOCK" --task bad --conflict replace
+	dst_state >"$BATS_TEST_TMPDIR/after"
+	diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" >"$BATS_TEST_TMPDIR/diff" ||
+		fail "the target changed: $(cat "$BATS_TEST_TMPDIR/diff")"
+	[[ $stderr == *WRONGTYPE* ]] || fail "stderr: $stderr"
+	printf '%s\n' "$output" | jq -se 'all(.[]; .status != "copied" and .status != "replaced") and
+		any(.[]; .summary and .copied == 0 and .replaced == 0)' || fail "$output"
 }

@@ -20,9 +20,9 @@
  * Reads are one MULTI/EXEC per session (a consistent snapshot even while
  * agents write), sent on a pipeline so many are in flight. Writes are one
  * MULTI per batch (put.c): the sessions' keys staged, then one migput
- * call (src/core/lua/migput.lua), so the conflict rule, the backup of
- * what it replaces and the task's done mark are in the same atomic step
- * as each session's keys.
+ * call (src/core/lua/migput.lua), then the staged keys' RENAMEs, so the
+ * conflict rule, the backup of what it replaces and the task's done mark
+ * are in the same atomic step as each session's keys.
  */
 #ifndef SESS_DUMP_H
 #define SESS_DUMP_H
@@ -121,8 +121,11 @@ struct sess_put_task {
  * a group are one put, one MULTI: one DEL of their staged keys
  * (sess_key_arriving), each key a session has written to its staged key
  * (RESTORE in form 'd', HSET/RPUSH in 's', with the session's expiry or
- * SESS_S_STAGE_TTL ms), then one migput call that puts each session in
- * place or drops it (src/core/lua/migput.lua), then EXEC. Take the
+ * SESS_S_STAGE_TTL ms), then one migput call that decides each session
+ * (src/core/lua/migput.lua: it deletes the staged keys of a session it
+ * does not put, of every session when it fails), then a plain RENAME
+ * staged final of each staged key written (those of a session not put
+ * fail with "no such key" and change nothing), then EXEC. Take the
  * replies with sess_snaps_put_take, with the same snaps, which and n.
  * The script goes by its text (EVAL), so a server that lost its scripts
  * takes it too. */
@@ -135,7 +138,10 @@ int sess_snaps_put(struct sess_pipe *p, const char *prefix,
  * status[i]; -1, its own failure in errs[i] (a refused payload:
  * SESS_E_DATA).
  * Returns 0, or -1 with err when the target refused a transaction (out
- * of memory, read-only: its class); replies may then still be owed on p. */
+ * of memory, read-only: its class), or when a RENAME's outcome is not
+ * what migput's reply says of its session (a put session's failed, a
+ * dropped one's succeeded: SESS_E_INTERNAL, nothing of the put reported);
+ * replies may then still be owed on p. */
 int sess_snaps_put_take(struct sess_pipe *p, const struct sess_snap *snaps,
 			const int *which, int n, int *res, char (*status)[16],
 			struct sess_err *errs, struct sess_err *err);

@@ -3,8 +3,11 @@
  * SESS_PUT_MAX sessions of one group (on a cluster target, one slot's)
  * is one MULTI: one DEL of their staged keys, each
  * session's keys written to its staged keys, then one migput call
- * (src/core/lua/migput.lua) that puts every session in place or drops it,
- * with the task's done marks, counts and upkeep set, and EXEC. */
+ * (src/core/lua/migput.lua) that decides for every session whether it is
+ * put (dropping the staged keys of one that is not), with the task's done
+ * marks, counts and upkeep set, then a plain RENAME staged final of each
+ * staged key written (a put session's succeed, a dropped one's fail with
+ * "no such key" and change nothing), and EXEC. */
 #include "sess-migrate/dump.h"
 
 #include <stdio.h>
@@ -52,6 +55,17 @@ static int put_send(struct sess_pipe *p, struct put_argv *a, struct sess_err *er
 }
 
 #define PUT_ARG(a, s) put_arg(a, s, strlen(s), err)
+
+/* How many staged keys a session writes (its RENAMEs). */
+static int sent_keys(const struct sess_snap *s)
+{
+	int j, n = 0;
+
+	for (j = 0; j < SESS_NKEYS; j++)
+		if (s->part[j].n)
+			n++;
+	return n;
+}
 
 /* How many commands a session's staging sends. */
 static int stage_cmds(const struct sess_snap *s)
@@ -243,7 +257,18 @@ static int put_one(struct sess_pipe *p, const char *prefix, const struct sess_sn
 	argv[1] = sess_script_source(SESS_LUA_MIGPUT);
 	lens[0] = 4;
 	lens[1] = strlen(argv[1]);
-	if (sess_pipe_argv(p, -1, 0, argc, argv, lens, err) || PUT_ARG(&a, "EXEC") || put_send(p, &a, err))
+	if (sess_pipe_argv(p, -1, 0, argc, argv, lens, err))
+		goto out;
+	/* the staged keys to their places: plain commands (1-2 us less each
+	 * than from Lua); those of a session migput did not put are gone, so
+	 * its RENAMEs fail and change nothing (take_one checks which) */
+	for (i = 0; i < m; i++)
+		for (j = 0; j < SESS_NKEYS; j++)
+			if (snaps[idx[i]].part[j].n &&
+			    (PUT_ARG(&a, "RENAME") || PUT_ARG(&a, ps[i].keys[SESS_NKEYS + j]) ||
+			     PUT_ARG(&a, ps[i].keys[j]) || put_send(p, &a, err)))
+				goto out;
+	if (PUT_ARG(&a, "EXEC") || put_send(p, &a, err))
 		goto out;
 	rc = 0;
 out:
@@ -325,17 +350,46 @@ int sess_snaps_put(struct sess_pipe *p, const char *prefix, const struct sess_sn
 	return rc;
 }
 
+/* The RENAMEs' replies of a put (EXEC's r, from element at on), session
+ * by session: a session put (put[i] 1) must have every RENAME succeed,
+ * one not put (0) every RENAME fail; anything else is the put's contract
+ * broken (what the server holds is then not what migput said), an
+ * internal error. */
+static int check_renames(const redisReply *r, size_t at, const struct sess_snap *snaps,
+			 const int *idx, int m, const char *put, struct sess_err *err)
+{
+	int i, c;
+
+	for (i = 0; i < m; i++) {
+		int nr = sent_keys(&snaps[idx[i]]);
+		for (c = 0; c < nr; c++, at++) {
+			const redisReply *y = r->element[at];
+			int failed = y->type == REDIS_REPLY_ERROR;
+			if (put[i] ? !failed && y->type == REDIS_REPLY_STATUS : failed)
+				continue;
+			return sess_err_set(err, SESS_E_INTERNAL, NULL,
+					    "migput: a staged key of session %s was %s against the script's reply (%s); nothing of this batch is reported copied",
+					    snaps[idx[i]].id, put[i] ? "not renamed" : "renamed", failed ? y->str : "OK");
+		}
+	}
+	return 0;
+}
+
 /* One put's replies into res/status/errs of its sessions idx[0..m-1].
  * -1 with err: the transaction refused, or a reply that makes no sense. */
 static int take_one(struct sess_pipe *p, const struct sess_snap *snaps, const int *idx, int m,
 		    int *res, char (*status)[16], struct sess_err *errs, struct sess_err *err)
 {
-	int ncmd = 2, i, at, rc = 0;
+	int ncmd = 2, nstage, i, at, rc = 0;
+	char put[SESS_PUT_MAX];
 	redisReply *r, *x;
 	struct sess_err first;
 
 	for (i = 0; i < m; i++)
 		ncmd += stage_cmds(&snaps[idx[i]]);
+	nstage = ncmd;
+	for (i = 0; i < m; i++)
+		ncmd += sent_keys(&snaps[idx[i]]);
 	sess_err_clear(&first);
 	/* MULTI's OK, then QUEUED each: an error here (out of memory, a
 	 * read-only replica) aborts the transaction, and EXEC says so */
@@ -362,9 +416,14 @@ static int take_one(struct sess_pipe *p, const struct sess_snap *snaps, const in
 		freeReplyObject(r);
 		return sess_reply_bad(err, "migput");
 	}
-	x = r->element[ncmd - 1];
+	x = r->element[nstage - 1];
 	if (x->type == REDIS_REPLY_ERROR) {
-		rc = sess_script_error(p->conn, x, err);
+		/* (the script dropped every staged key: no RENAME put any) */
+		memset(put, 0, sizeof put);
+		if (check_renames(r, (size_t)nstage, snaps, idx, m, put, err))
+			rc = -1;
+		else
+			rc = sess_script_error(p->conn, x, err);
 		goto out;
 	}
 	if (x->type != REDIS_REPLY_ARRAY || (int)x->elements != 2 * m) {
@@ -376,6 +435,15 @@ static int take_one(struct sess_pipe *p, const struct sess_snap *snaps, const in
 			rc = sess_reply_bad(err, "migput");
 			goto out;
 		}
+	/* only a session copied or replaced keeps its staged keys */
+	for (i = 0; i < m; i++) {
+		const char *st = x->element[2 * i]->str;
+		put[i] = !strcmp(st, "copied") || !strcmp(st, "replaced");
+	}
+	if (check_renames(r, (size_t)nstage, snaps, idx, m, put, err)) {
+		rc = -1;
+		goto out;
+	}
 	/* the staging replies start after the DEL's */
 	for (i = 0, at = 1; i < m; i++) {
 		int k = idx[i], nc = stage_cmds(&snaps[k]), c;

@@ -6,7 +6,10 @@ compact encodings, numeric ids, one without expiry, one expired, one
 carrying a fence, an id twice in one batch) onto an empty target and
 onto one holding DATADIR/prior.jsonl (other sessions of the same ids),
 under each conflict rule, a kill in the middle of a batch then its
-resume, and a rollback, with the binaries of BINDIR. Prints, after each
+resume, and a rollback; then batches mixing sessions copied with skipped
+or conflicting ones (a session without expiry over one with an expiry)
+and a resume's one batch of sessions done, skipped, expired and copied;
+with the binaries of BINDIR. Prints, after each
 step, the tool's result lines and the target's whole state: every key
 with its type, its absolute expiry (PEXPIRETIME) and its value (a hash's
 fields in their stored order while it is compact, sorted once it is a
@@ -25,6 +28,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 
 BIN, DATA, SRC, DST = sys.argv[1:5]
 
@@ -218,3 +222,29 @@ run('copy resume', ['resume', 'ckill', '--from', S, '--to', D])
 snap('copy resume')
 run('copy rollback', ['rollback', 'ckill', '--to', D])
 snap('copy rollback')
+
+# a session without expiry (noexp on the source) onto a target whose
+# noexp has one, in one batch with sessions copied: skipped (or a
+# conflict), the target's keys keep their expiry (only a put session's
+# keys are made to persist)
+for rule in ('skip', 'fail'):
+    dst.call('FLUSHALL')
+    run('prior, with expiries', ['import', prior, '--to', D, '--task', 'prior'])
+    run('copy --conflict %s, one batch' % rule, ['copy', '--all', '--from', S, '--to', D, '--task', 'one' + rule,
+                                                 '--conflict', rule, '--batch', '100'])
+    snap('copy --conflict %s, one batch' % rule)
+# a batch of every outcome: a task run over the first six lines, then
+# resumed over the whole file in one batch: sessions done, skipped,
+# expired and copied
+dst.call('FLUSHALL')
+run('prior, with expiries', ['import', prior, '--to', D, '--task', 'prior'])
+part = os.path.join(tempfile.mkdtemp(), 'part.jsonl')
+with open(ses) as f:
+    lines = f.readlines()
+with open(part, 'w') as f:
+    f.writelines(lines[:6])
+run('import --conflict skip of six lines', ['import', part, '--to', D, '--task', 'mix', '--conflict', 'skip'])
+with open(part, 'w') as f:
+    f.writelines(lines)
+run('resume over the whole file, one batch', ['resume', 'mix', '--to', D, '--batch', '100'])
+snap('resume over the whole file, one batch')

@@ -2,15 +2,23 @@
 -- all or nothing (sess-migrate copy/import/sync; src/sess-migrate/dump.h
 -- documents the call). One call puts a whole batch: what is per batch
 -- (the ACL check, TIME, the done marks' read and write, their counts, the
--- upkeep set) is done once, and each session costs only its own checks
--- and RENAMEs.
+-- upkeep set) is done once, and each session costs only its own checks.
 -- The sessions' data is not an argument: the caller writes each key it
 -- has to a staged key (PREFIX:{ID}:arriving:SUFFIX, by RESTORE or
 -- HSET/RPUSH, with the session's expiry) in the same MULTI as this call,
--- and this script puts the staged keys in place or drops them. The data
--- never passes through Lua (whose garbage collector made big arguments
--- cost more than the RESTOREs), and the transaction keeps it all or
--- nothing.
+-- and this script decides, for each session, whether it is put: a
+-- session it does not put has its staged keys deleted here; one it puts
+-- has them left (made to persist if it has no expiry, its fence removed)
+-- for the plain RENAME staged final that the caller sends after this
+-- call, in the same MULTI, for each staged key it wrote. So a session's
+-- RENAMEs succeed exactly when it was put, and fail with "ERR no such
+-- key" (changing nothing) when it was not; the caller checks that from
+-- EXEC's replies. (A plain RENAME costs the server 1-2 us less than the
+-- same from Lua.) Any error of this script (its checks, or a command
+-- failing) deletes every staged key of the call before it is returned,
+-- so no RENAME after it puts anything. The data never passes through Lua
+-- (whose garbage collector made big arguments cost more than the
+-- RESTOREs), and the transaction keeps it all or nothing.
 -- KEYS: the task's done hash, backup hash and upkeep set
 -- (PREFIX:migrate:TASK:done|backup|upkeep; on a cluster target those of
 -- the sessions' one slot, PREFIX:#{TAG}:migrate:TASK:...: a call's
@@ -18,6 +26,8 @@
 -- keys (meta, events, checkpoints, eventids, history), then per session
 -- its five staged keys in the same order (so each half is one range:
 -- one EXISTS covers a batch).
+-- An id twice in one call shares its staged keys: when the first is
+-- put, the second (done) leaves the keys the first renames.
 -- ARGV: the conflict mode (skip|replace|newer|fail|sync), then two
 -- blocks, so that the done marks of a batch copied whole are one range
 -- of ARGV: n pairs id, 'c' then the chain head of the meta the session
@@ -36,7 +46,8 @@
 -- replaced, skipped, conflict, expired, done (the task already wrote it,
 -- detail its mark: a resumed task never writes a session twice), or
 -- refused (a staged key the caller wrote is not there: the server refused
--- its RESTORE; nothing of that session was changed). The done hash also
+-- its RESTORE; nothing of that session was changed). Only copied and
+-- replaced leave their staged keys for the RENAMEs. The done hash also
 -- counts each mark in a field '#c', '#r', '#s' (ids never start with
 -- '#'), so a task's counts are exact.
 -- A session copied or replaced is also added to the upkeep set: its index
@@ -52,20 +63,27 @@
 -- a kill at any instant leaves both or neither. (On a cluster target the
 -- task's keys share the sessions' slot, PREFIX:#{TAG}:migrate:TASK:*: mtask.h.)
 -- prelude: none
+local n = (#ARGV - 1) / 5
+if n < 1 or n > 1000 or n ~= math.floor(n) or #KEYS ~= 3 + 10 * n then
+  -- (which keys are staged is not known: the caller's RENAMEs then say
+  -- whether any put something, an internal error of the caller)
+  return redis.error_reply('SESSBADARG migput expects 3 + 10 keys and 1 + 5 arguments per session, for 1 to 1000 sessions')
+end
+local R, S = 3, 3 + 5 * n -- session i's key j: KEYS[R + 5 * (i - 1) + j], staged KEYS[S + ...]
+-- the body: any error it returns or raises deletes every staged key of
+-- the call first (the RENAMEs after this call must then put nothing)
+local function main()
 -- The ACL (as the prelude's acl_refused): refused before the first write.
-if redis.acl_check_cmd and #KEYS > 3 then
+-- (RENAME is the caller's, a plain command: Redis checks it when queued.)
+if redis.acl_check_cmd then
   local k = KEYS[4]
   for _, c in ipairs({{'del', k}, {'hset', k, 'f', 'v'}, {'hincrby', k, 'f', '1'}, {'hdel', k, 'f'},
-                      {'rename', k, k}, {'persist', k}, {'sadd', k, 'm'}}) do
+                      {'persist', k}, {'sadd', k, 'm'}}) do
     if not redis.acl_check_cmd(unpack(c)) then
       return redis.error_reply("NOPERM this user has no permissions to run the '" .. c[1] ..
         "' command (or on its keys or channel)")
     end
   end
-end
-local n = (#ARGV - 1) / 5
-if n < 1 or n > 1000 or n ~= math.floor(n) or #KEYS ~= 3 + 10 * n then
-  return redis.error_reply('SESSBADARG migput expects 3 + 10 keys and 1 + 5 arguments per session, for 1 to 1000 sessions')
 end
 local mode = ARGV[1]
 if not (mode == 'skip' or mode == 'replace' or mode == 'newer' or mode == 'fail' or mode == 'sync') then
@@ -76,7 +94,8 @@ local sync = mode == 'sync'
 -- than its command: what is per session here is kept to the few the
 -- guarantees need, the rest is done once a batch: the ids, the marks of
 -- a batch copied whole and its upkeep entries go to Redis as ranges of
--- ARGV, and a session on a fresh target costs its checks and RENAMEs)
+-- ARGV, and a session on a fresh target costs its checks; its RENAMEs
+-- are the caller's, plain, after this call)
 -- which staged keys a session sent and whether it carries a fence:
 -- '011010' -> its count, key numbers and fence, worked out once per
 -- pattern (false: not a pattern)
@@ -111,7 +130,6 @@ for i = 1, n do
   ids[i], ats[i], info[i] = id, at, f
   total = total + f.n
 end
-local R, S = 3, 3 + 5 * n -- session i's key j: KEYS[R + 5 * (i - 1) + j], staged KEYS[S + ...]
 local done = {}
 if not sync then done = redis.call('HMGET', KEYS[1], unpack(ids)) end
 local t = redis.call('TIME')
@@ -133,10 +151,21 @@ local function expiry(key)
 end
 -- kinds[i]: the mark session i gets ('c', 'r', 's'; nil none), in
 -- session order as the marks are written
-local out, kinds, marked = {}, {}, {}
+-- put[id]: the sent pattern of a session of a batch with an id twice
+-- that this call put (its staged keys are the later one's too)
+local out, kinds, marked, put = {}, {}, {}, {}
 local no, nc, nr, ns = 0, 0, 0, 0
-local function drop(s, status, detail)
-  redis.call('DEL', KEYS[s + 1], KEYS[s + 2], KEYS[s + 3], KEYS[s + 4], KEYS[s + 5])
+local function drop(i, s, status, detail)
+  local p = dup and put[ids[i]]
+  if p then
+    -- the staged keys an earlier session of the id was put with stay
+    -- for its RENAMEs; the rest go
+    for j = 1, 5 do
+      if byte(p, j) ~= 49 then redis.call('DEL', KEYS[s + j]) end
+    end
+  else
+    redis.call('DEL', KEYS[s + 1], KEYS[s + 2], KEYS[s + 3], KEYS[s + 4], KEYS[s + 5])
+  end
   out[no + 1], out[no + 2] = status, detail or ''
   no = no + 2
 end
@@ -145,13 +174,13 @@ for i = 1, n do
   local at, f = ats[i], info[i]
   local d = done[i] or (dup and marked[ids[i]])
   if d then
-    drop(s, 'done', d)
+    drop(i, s, 'done', d)
   elseif at > 0 and at <= now then
-    drop(s, 'expired')
+    drop(i, s, 'expired')
   elseif not all_staged and redis.call('EXISTS', KEYS[s + 1], KEYS[s + 2], KEYS[s + 3], KEYS[s + 4], KEYS[s + 5]) ~= f.n then
     -- a RESTORE the server refused (or a staged key that expired in the
     -- instant since: the session did)
-    if at > 0 and at <= now + 1000 then drop(s, 'expired') else drop(s, 'refused') end
+    if at > 0 and at <= now + 1000 then drop(i, s, 'expired') else drop(i, s, 'refused') end
   else
     local any = not none_there and
       redis.call('EXISTS', KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5]) > 0
@@ -171,9 +200,9 @@ for i = 1, n do
     if status == nil then
       kinds[i], ns = 's', ns + 1
       if dup then marked[ids[i]] = 's' end
-      drop(s, 'skipped')
+      drop(i, s, 'skipped')
     elseif status == false then
-      drop(s, 'conflict')
+      drop(i, s, 'conflict')
     else
       local id = ids[i]
       -- what was there (a session, or leftovers of an expired one) is
@@ -188,17 +217,16 @@ for i = 1, n do
         redis.call('HSET', KEYS[2], id .. ':x', expiry(KEYS[r + 1]))
       end
       if any then redis.call('DEL', KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5]) end
-      -- the staged keys take their places (RENAME keeps their expiry)
-      for x = 1, f.n do
-        local j = f[x]
-        redis.call('RENAME', KEYS[s + j], KEYS[r + j])
-      end
+      -- the staged keys take their places by the caller's RENAMEs after
+      -- this call (RENAME keeps their expiry: a session without one has
+      -- its staged keys, never the keys that were there, made to persist)
       if at == 0 then
-        for x = 1, f.n do redis.call('PERSIST', KEYS[r + f[x]]) end
+        for x = 1, f.n do redis.call('PERSIST', KEYS[s + f[x]]) end
       end
       -- a fenced source's sessions carry its fence (field moved): the
       -- fence is that server's state, not the session's, and never travels
-      if f.moved then redis.call('HDEL', KEYS[r + 1], S_F_MOVED) end
+      if f.moved then redis.call('HDEL', KEYS[s + 1], S_F_MOVED) end
+      if dup then put[id] = ARGV[Q + 3 * i - 1] end
       if not sync then
         if status == 'replaced' then kinds[i], nr = 'r', nr + 1 else kinds[i], nc = 'c', nc + 1 end
         if dup then
@@ -238,3 +266,10 @@ if nc + nr + ns > 0 then
   if #arrived > 0 then redis.call('SADD', KEYS[3], unpack(arrived)) end
 end
 return out
+end
+local ok, res = pcall(main)
+if ok and not (type(res) == 'table' and res.err) then return res end
+-- an error: no staged key of the call is left for the RENAMEs
+redis.call('DEL', unpack(KEYS, S + 1, S + 5 * n))
+if ok or type(res) == 'table' then return res end
+return redis.error_reply(tostring(res))
