@@ -476,7 +476,7 @@ static int rec_fast(const char *text, size_t len, struct rec_vals *V, char *kbuf
 	V->at = V->ts = V->created = V->ttl = V->base = V->n = -1;
 	if (memchr(text, '\\', len) || memchr(text, '\0', len) || sess_jscan_init(&js, text, len))
 		return 1;
-	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+	while ((r = sess_jscan_next_plain(&js, &k, &kl, &v, &ve)) == 1) {
 		long long *num = NULL;
 		if (nk == FAST_KEYS || v == ve || *v == '{' || *v == '[')
 			return 1;

@@ -288,7 +288,7 @@ static int cp_fast(const struct sess_fold *before, const char *chain_before, con
 
 	if (memchr(text, '\\', len) || memchr(text, '\0', len) || sess_jscan_init(&js, text, len))
 		return 1;
-	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
+	while ((r = sess_jscan_next_plain(&js, &k, &kl, &v, &ve)) == 1) {
 		if (nk == 24 || v == ve)
 			return 1;
 		for (i = 0; i < nk; i++)
