@@ -192,7 +192,9 @@ int sess_fold_rec_spans(const char *text, size_t len, struct sess_fold_rec *V, c
 		return 1;
 	while ((r = sess_jscan_next_plain(&js, &k, &kl, &v, &ve)) == 1) {
 		long long *num = NULL;
-		if (nk == FAST_KEYS || v == ve || *v == '{' || *v == '[')
+		/* cJSON before 1.7.16 (configure takes 1.7) reads a number of 64
+		 * bytes and more as no JSON, later ones read it: the tree decides */
+		if (nk == FAST_KEYS || v == ve || *v == '{' || *v == '[' || (*v != '"' && ve - v >= 64))
 			return 1;
 		for (i = 0; i < nk; i++)
 			if (klens[i] == kl && !memcmp(keys[i], k, kl))
