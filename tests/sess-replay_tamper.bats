@@ -234,19 +234,95 @@ PY
 	run rp import --id eo2 "$BATS_TEST_TMPDIR/out.jsonl"
 	assert_success
 	rm "$BATS_TEST_TMPDIR/out.jsonl.tmp"
-	# interrupted: the export stops between records, removes its file
-	many big 20000
+	# interrupted: the export stops between records, removes its file.
+	# SIGTERM lands before it has read a record, whatever the machine's
+	# load: the server is stopped (SIGSTOP: its socket still accepts, no
+	# command is answered) until the export holds its handler (SigCgt in
+	# /proc) and has the signal; a wait for the file to appear, then a
+	# kill, lost the race to an export that finished first
+	many big 200
 	mkdir "$BATS_TEST_TMPDIR/d"
-	sk_bg "$BATS_TEST_TMPDIR/o" "$BATS_TEST_TMPDIR/e" sess-replay export big -o "$BATS_TEST_TMPDIR/d/big.jsonl"
+	local srv n cgt
+	srv=$(cat "$REDIS_DIR/redis.pid")
+	kill -STOP "$srv"
+	sk_bg "$BATS_TEST_TMPDIR/o" "$BATS_TEST_TMPDIR/e" sess-replay export big --timeout 600s -o "$BATS_TEST_TMPDIR/d/big.jsonl"
 	pid=$!
-	for i in $(seq 1 500); do
-		[ -z "$(ls "$BATS_TEST_TMPDIR/d")" ] || break
+	for ((n = 0; n < 2000; n++)); do
+		cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || cgt=0
+		(((16#${cgt:-0} >> 14) & 1)) && break
 		sleep 0.01
 	done
-	rcli CLIENT PAUSE 1000 >/dev/null
-	kill -TERM "$pid"
+	kill -TERM "$pid" || true
+	kill -CONT "$srv"
+	[ "$n" -lt 2000 ] || fail "the export never caught SIGTERM: $(cat "$BATS_TEST_TMPDIR/e")"
 	st=0
 	wait "$pid" || st=$?
+	assert_equal "$st" 143
+	run -0 ls -A "$BATS_TEST_TMPDIR/d"
+	assert_output ""
+}
+
+@test "export -o: SIGTERM after the last record, during the final checks, still leaves no file and exits 143" {
+	many late 20
+	mkdir "$BATS_TEST_TMPDIR/d"
+	# a proxy to the server that holds the export's last read (the log's
+	# length, after every record was written) until told: SIGTERM lands
+	# in that window, whatever the load
+	cat >"$BATS_TEST_TMPDIR/proxy.py" <<'PY'
+import os, re, socket, sys, threading, time
+os.closerange(3, 65536)
+up, portfile, held, go = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(1)
+open(portfile + ".tmp", "w").write("%d\n" % ls.getsockname()[1])
+os.rename(portfile + ".tmp", portfile)
+c, _ = ls.accept()
+u = socket.create_connection(("127.0.0.1", up))
+def down():
+    while True:
+        d = u.recv(65536)
+        if not d:
+            break
+        c.sendall(d)
+    c.close()
+threading.Thread(target=down, daemon=True).start()
+seen, held_once = b"", False
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    seen = (seen + d)[-4096:]
+    if not held_once and re.search(rb"LLEN\r\n\$\d+\r\n[^\r]*:events\r\n", seen):
+        held_once = True
+        open(held, "w").close()
+        while not os.path.exists(go):
+            time.sleep(0.01)
+    u.sendall(d)
+u.close()
+PY
+	python3 "$BATS_TEST_TMPDIR/proxy.py" "$REDIS_PORT_T" "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/held" \
+		"$BATS_TEST_TMPDIR/go" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/proxy.err" 3>&- &
+	local proxy=$! n
+	for ((n = 0; n < 1000; n++)); do
+		[ ! -s "$BATS_TEST_TMPDIR/port" ] || break
+		sleep 0.01
+	done
+	REDIS_URL="redis://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")" sk_bg "$BATS_TEST_TMPDIR/o" "$BATS_TEST_TMPDIR/e" \
+		sess-replay export late --timeout 600s -o "$BATS_TEST_TMPDIR/d/late.jsonl"
+	pid=$!
+	for ((n = 0; n < 2000; n++)); do
+		[ ! -e "$BATS_TEST_TMPDIR/held" ] || break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	kill -TERM "$pid" || true
+	touch "$BATS_TEST_TMPDIR/go"
+	st=0
+	wait "$pid" || st=$?
+	kill "$proxy" 2>/dev/null || true
+	wait "$proxy" || true
+	[ -e "$BATS_TEST_TMPDIR/held" ] || fail "the proxy never held the export's last read: $(cat "$BATS_TEST_TMPDIR/e" "$BATS_TEST_TMPDIR/proxy.err")"
 	assert_equal "$st" 143
 	run -0 ls -A "$BATS_TEST_TMPDIR/d"
 	assert_output ""

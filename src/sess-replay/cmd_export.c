@@ -246,12 +246,19 @@ static int cmd_export(struct cli_app *a, void *opts, int argc, char **argv)
 		if (!rc && wfail)
 			rc = sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s: %s", o->output,
 					  strerror(errno));
+		/* a signal after the last record (during the final checks) stops
+		 * it too: nothing renamed, exit 130/143 means no file */
+		if (!rc && cli_stop_signal())
+			rc = sess_err_set(&a->err, SESS_E_TEMP, "interrupted", "export of %s interrupted by a signal (%s)",
+					  src.id, st.lost);
 		if (!rc && rename(export_tmp, o->output) != 0)
 			rc = sess_err_set(&a->err, SESS_E_NOINPUT, NULL, "cannot write %s: %s", o->output,
 					  strerror(errno));
 		if (!rc)
 			export_tmp[0] = '\0'; /* renamed: nothing to remove */
 		export_tmp_remove();
+		if (!rc)
+			return 0; /* whole and in place: a signal after the rename stopped nothing */
 	} else if (st.failed || (!rc && wfail)) {
 		return 0; /* the reader went away: quietly, as play */
 	}

@@ -312,6 +312,32 @@ int main(void)
 	fixed("{\"a\":{\"b\":1,\"b\":2},\"a\":3}", 1, "a nested duplicate before an outer one");
 	fixed("{\"a\":1,\"b\":2", -1, "cut short");
 
+	/* sess_jscan_next_plain: what sess_jscan_next reads of a well-formed
+	 * object, and -1 where cJSON refuses what sess_jscan_next skips over
+	 * (a comma not between members, a string followed by more) */
+	{
+		static const struct { const char *text; int want; } pl[] = {
+			{"{\"a\":1,\"b\":\"x\" , \"c\":[1,2],\"d\":{\"e\":\"f\"}}", 0}, {"{}", 0}, {"{ }", 0},
+			{"{ \"a\" : \"x\" }", 0}, {"{,\"a\":1}", -1}, {"{ ,\"a\":1}", -1}, {"{\"a\":1,,\"b\":2}", -1},
+			{"{\"a\":1, ,\"b\":2}", -1}, {"{\"a\":1,}", -1}, {"{\"a\":1 ,}", -1}, {"{\"a\":\"x\" \"y\"}", -1},
+			{"{\"a\":\"x\"y,\"b\":1}", -1}, {"{\"a\":\"x\" \"b\":1}", -1}, {"{\"a\":\"\"\"\"}", -1}};
+		size_t k;
+		for (k = 0; k < sizeof pl / sizeof pl[0]; k++) {
+			struct sess_jscan x, y;
+			const char *k1, *v1, *e1, *k2, *v2, *e2, *t = pl[k].text;
+			size_t l1, l2;
+			int r1, r2, same = 1;
+			sess_jscan_init(&x, t, strlen(t));
+			sess_jscan_init(&y, t, strlen(t));
+			while ((r1 = sess_jscan_next_plain(&x, &k1, &l1, &v1, &e1)) == 1) {
+				r2 = sess_jscan_next(&y, &k2, &l2, &v2, &e2);
+				same &= r2 == 1 && k1 == k2 && l1 == l2 && v1 == v2 && e1 == e2;
+			}
+			ok(r1 == pl[k].want && (r1 < 0 || same), "sess_jscan_next_plain on %s: %d (want %d)", t, r1,
+			   pl[k].want);
+		}
+	}
+
 	/* a member's value alone (sess_jscan_dup_member) gives what the
 	 * check of its whole object gives: scalars, objects, the depth limit
 	 * (a value 1000 arrays deep is within it, 1001 is not) */

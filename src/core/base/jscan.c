@@ -159,6 +159,37 @@ int sess_jscan_next(struct sess_jscan *s, const char **key, size_t *klen,
 	return next_member(&s->p, s->end, key, klen, v, vend);
 }
 
+/* next_member takes commas as it takes whitespace and a value's span
+ * runs to the next delimiter, so it reads texts cJSON refuses: a comma
+ * not between two members ({,"a":1} {"a":1,,"b":2}) and a string followed
+ * by more than whitespace ("a" "b", "a"b, "a" "b":2 with no comma). For
+ * a text without a backslash (no quote can be escaped in it), those too
+ * are -1 here. */
+int sess_jscan_next_plain(struct sess_jscan *s, const char **key, size_t *klen,
+			  const char **v, const char **vend)
+{
+	const char *p = s->p;
+	int r;
+
+	if (p[-1] != '{') { /* after a member: at its delimiter */
+		if (p < s->end && *p == ',') {
+			for (p++; p < s->end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'); p++)
+				;
+			if (p >= s->end || *p != '"')
+				return -1;
+		}
+	} else {
+		for (; p < s->end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'); p++)
+			;
+		if (p < s->end && *p == ',')
+			return -1;
+	}
+	if ((r = next_member(&s->p, s->end, key, klen, v, vend)) == 1 && **v == '"' &&
+	    (*vend - *v < 2 || (*vend)[-1] != '"' || memchr(*v + 1, '"', (size_t)(*vend - *v - 2))))
+		return -1;
+	return r;
+}
+
 int sess_jscan_is(const char *key, size_t klen, const char *want)
 {
 	return is_key(key, klen, want);

@@ -20,6 +20,14 @@ int sess_jscan_init(struct sess_jscan *s, const char *text, size_t len);
 int sess_jscan_next(struct sess_jscan *s, const char **key, size_t *klen,
 		    const char **v, const char **vend);
 
+/* As sess_jscan_next, for a text with no backslash in it, and -1 also
+ * where cJSON refuses what sess_jscan_next reads: a comma not between two
+ * members (leading, doubled) and a string value followed by more than
+ * whitespace ("a" "b", "a"b). A reader that must read exactly what cJSON
+ * reads uses this one (a value's other scalars: sess_jscan_dup_member). */
+int sess_jscan_next_plain(struct sess_jscan *s, const char **key, size_t *klen,
+			  const char **v, const char **vend);
+
 /* 1 when key (klen bytes) is want. */
 int sess_jscan_is(const char *key, size_t klen, const char *want);
 

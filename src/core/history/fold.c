@@ -23,143 +23,6 @@ void sess_fold_free(struct sess_fold *f)
 	f->nagents = f->cap = 0;
 }
 
-static int damaged(struct sess_err *err, const char *what, const char *text, size_t len)
-{
-	return sess_err_set(err, SESS_E_DATA, "corrupt_record",
-			    "a stored %s is damaged (\"%.*s\"); the session's data is not what sesskit wrote",
-			    what, (int)(len > 60 ? 60 : len), text);
-}
-
-/* A stored text that names a key twice in one object: cJSON and this
- * scan read the first, Lua's cjson the last (two tools, two records). */
-static int twice(struct sess_err *err, const char *what, const char *text, size_t len)
-{
-	return sess_err_set(err, SESS_E_DATA, "corrupt_record",
-			    "a stored %s names a key twice in one object, or holds a value that is no JSON (\"%.*s\"); readers would disagree on it, so it is damaged",
-			    what, (int)(len > 60 ? 60 : len), text);
-}
-
-/* One top-level member of an event into *ev (have: the bits of s, ts,
- * t and a seen). 0, or 1 when its value is damaged. */
-static int take_member(struct sess_fold_ev *ev, const char *k, size_t kl,
-		       const char *v, const char *ve, int *have)
-{
-	if (kl == 1 && k[0] == 's') {
-		if (sess_jscan_whole(v, ve, &ev->seq))
-			return 1;
-		*have |= 1;
-	} else if (kl == 2 && k[0] == 't' && k[1] == 's') {
-		if (sess_jscan_whole(v, ve, &ev->ts))
-			return 1;
-		*have |= 2;
-	} else if (kl == 1 && k[0] == 't') {
-		if (sess_jscan_str(v, ve, &ev->type, &ev->type_len))
-			return 1;
-		*have |= 4;
-	} else if (kl == 1 && k[0] == 'a') {
-		if (sess_jscan_str(v, ve, &ev->actor, &ev->actor_len))
-			return 1;
-		*have |= 8;
-	} else if (kl == 1 && k[0] == 'c') {
-		ev->c = v;
-		ev->c_end = ve;
-	} else if (kl == 2 && k[0] == 's' && k[1] == 't') {
-		struct sess_jscan in;
-		const char *k2, *v2, *ve2;
-		size_t kl2;
-		ev->st = v;
-		ev->st_end = ve;
-		ev->st_first = !ev->c;
-		if (*v != '{')
-			return 0;
-		if (sess_jscan_init(&in, v, (size_t)(ve - v)))
-			return 1;
-		while (sess_jscan_next(&in, &k2, &kl2, &v2, &ve2) == 1)
-			if (sess_jscan_is(k2, kl2, "to") &&
-			    sess_jscan_str(v2, ve2, &ev->to, &ev->to_len))
-				return 1;
-	}
-	return 0;
-}
-
-/* The event read with its duplicate-key check in the same pass, for
- * what every event is (top-level keys without escapes, a few of them):
- * each key against the ones before it, each value checked as
- * sess_jscan_dup checks it. 0 only when scan_slow would give 0 and the
- * same *ev; 1 for anything else (damage, a duplicate, an escaped key,
- * many keys), which scan_slow then decides and names. */
-static int scan_slow(const char *text, size_t len, struct sess_fold_ev *ev,
-		     struct sess_err *err);
-
-enum { FAST_KEYS = 16 };
-static int scan_fast(const char *text, size_t len, struct sess_fold_ev *ev)
-{
-	struct sess_jscan js;
-	const char *k, *v, *ve, *keys[FAST_KEYS];
-	size_t kl, klens[FAST_KEYS], nk = 0, i;
-	int r, have = 0;
-
-	memset(ev, 0, sizeof *ev);
-	if (sess_jscan_init(&js, text, len))
-		return 1;
-	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
-		if (nk == FAST_KEYS || memchr(k, '\\', kl))
-			return 1;
-		for (i = 0; i < nk; i++)
-			if (klens[i] == kl && !memcmp(keys[i], k, kl))
-				return 1;
-		keys[nk] = k;
-		klens[nk++] = kl;
-		if (sess_jscan_dup_member(v, ve))
-			return 1;
-		if (take_member(ev, k, kl, v, ve, &have))
-			return 1;
-	}
-	if (r == 0)
-		for (js.p++; js.p < js.end && *js.p && strchr(" \t\r\n", *js.p); js.p++)
-			;
-	return r < 0 || js.p != js.end || have != 15 || ev->seq < 0 || ev->seq > SESS_S_SEQ_MAX || ev->ts < 0 ||
-	       ev->ts > SESS_S_SEQ_MAX;
-}
-
-int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
-		   struct sess_err *err)
-{
-	return scan_fast(text, len, ev) ? scan_slow(text, len, ev, err) : 0;
-}
-
-/* The event read as two passes: the duplicate-key check of the whole
- * text, then its members (what scan_fast gives when it can). */
-static int scan_slow(const char *text, size_t len, struct sess_fold_ev *ev,
-		     struct sess_err *err)
-{
-	struct sess_jscan js;
-	const char *k, *v, *ve;
-	size_t kl;
-	int r, have = 0;
-
-	memset(ev, 0, sizeof *ev);
-	if (sess_jscan_init(&js, text, len))
-		return damaged(err, "event", text, len);
-	if (sess_jscan_dup(text, len) != 0)
-		return twice(err, "event", text, len);
-	/* keys told apart by length and first bytes: every event passes here */
-	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
-		if (take_member(ev, k, kl, v, ve, &have))
-			return damaged(err, "event", text, len);
-	}
-	/* seq and ms as the server writes them: the fold and a replay's
-	 * encoder add to and subtract them (no overflow at the long long ends);
-	 * nothing but whitespace after the closing brace */
-	if (r == 0)
-		for (js.p++; js.p < js.end && *js.p && strchr(" \t\r\n", *js.p); js.p++)
-			;
-	if (r < 0 || js.p != js.end || have != 15 || ev->seq < 0 || ev->seq > SESS_S_SEQ_MAX || ev->ts < 0 ||
-	    ev->ts > SESS_S_SEQ_MAX)
-		return damaged(err, "event", text, len);
-	return 0;
-}
-
 static int chain_link(struct sess_fold *f, const char *text, size_t len, struct sess_err *err)
 {
 	if (f->chained && sess_sha1_link(f->chain, text, len, f->chain))
@@ -358,17 +221,8 @@ static void rec_pick(const cJSON *r, struct rec_fields *f)
 	}
 }
 
-/* What sess_fold_record applies, read from a record's text by either
- * reader below: strings NUL-terminated (NULL: absent, or not a string),
- * whole numbers -1 when absent; agents and m only by the tree reader. */
-struct rec_vals {
-	const char *k, *a, *state, *creator;
-	long long at, ts, created, ttl, base, n;
-	const cJSON *agents, *m;
-};
-
-/* The record applied to f (vals read by rec_fast or the tree). */
-static int rec_apply(struct sess_fold *f, const struct rec_vals *V, const char *text, size_t len,
+/* The record applied to f (vals read by sess_fold_rec_spans or the tree). */
+static int rec_apply(struct sess_fold *f, const struct sess_fold_rec *V, const char *text, size_t len,
 		     struct sess_err *err)
 {
 	const char *k = V->k, *a = V->a;
@@ -423,7 +277,7 @@ static int rec_apply(struct sess_fold *f, const struct rec_vals *V, const char *
 	} else if (!strcmp(k, "fork")) {
 		/* a fork's first own record: where it came from; no change */
 	} else {
-		rc = damaged(err, "history record of an unknown kind", text, len);
+		rc = sess_fold_damaged(err, "history record of an unknown kind", text, len);
 	}
 	if (rc)
 		return -1;
@@ -431,111 +285,22 @@ static int rec_apply(struct sess_fold *f, const struct rec_vals *V, const char *
 	return chain_link(f, text, len, err);
 }
 
-/* A record's whole number read from its span as wnum reads cJSON's:
- * 0 and *out, or 1 when the fast reader cannot say (rec_fast gives up). */
-static int span_wnum(const char *v, const char *ve, long long *out)
-{
-	long long x;
-
-	if (sess_jscan_whole(v, ve, &x) || x < 0 || x > SESS_S_SEQ_MAX)
-		return 1;
-	*out = x;
-	return 0;
-}
-
-/* A string member's raw contents into buf (cap bytes with the NUL): 0, or
- * 1 when it is no string or too long. */
-static int span_str(const char *v, const char *ve, char *buf, size_t cap)
-{
-	const char *s;
-	size_t n;
-
-	if (sess_jscan_str(v, ve, &s, &n) || n >= cap)
-		return 1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	return 0;
-}
-
-/* The record read from its spans, for what every record is (a flat
- * object of scalars with no escape and no NUL anywhere, each key once,
- * of a kind other than upgrade, without "m"): 0 only when cJSON reads the
- * same text as an object with the same values and the duplicate-key check
- * passes, so sess_fold_record's tree reader would give the same *V; 1 for
- * anything else, which the tree reader then decides and names. k and a
- * point into kbuf and abuf. */
-static int rec_fast(const char *text, size_t len, struct rec_vals *V, char *kbuf, size_t kcap,
-		    char *abuf, size_t acap)
-{
-	struct sess_jscan js;
-	const char *k, *v, *ve, *keys[FAST_KEYS];
-	size_t kl, klens[FAST_KEYS], nk = 0, i;
-	int r;
-
-	memset(V, 0, sizeof *V);
-	V->at = V->ts = V->created = V->ttl = V->base = V->n = -1;
-	if (memchr(text, '\\', len) || memchr(text, '\0', len) || sess_jscan_init(&js, text, len))
-		return 1;
-	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
-		long long *num = NULL;
-		if (nk == FAST_KEYS || v == ve || *v == '{' || *v == '[')
-			return 1;
-		for (i = 0; i < nk; i++)
-			if (klens[i] == kl && !memcmp(keys[i], k, kl))
-				return 1;
-		keys[nk] = k;
-		klens[nk++] = kl;
-		if (sess_jscan_dup_member(v, ve))
-			return 1;
-		if (sess_jscan_is(k, kl, "k")) {
-			if (span_str(v, ve, kbuf, kcap))
-				return 1;
-			V->k = kbuf;
-		} else if (sess_jscan_is(k, kl, "a")) {
-			if (span_str(v, ve, abuf, acap))
-				return 1;
-			V->a = abuf;
-		} else if (sess_jscan_is(k, kl, "at")) {
-			num = &V->at;
-		} else if (sess_jscan_is(k, kl, "ts")) {
-			num = &V->ts;
-		} else if (sess_jscan_is(k, kl, "created")) {
-			num = &V->created;
-		} else if (sess_jscan_is(k, kl, "ttl")) {
-			num = &V->ttl;
-		} else if (sess_jscan_is(k, kl, "base")) {
-			num = &V->base;
-		} else if (sess_jscan_is(k, kl, "n")) {
-			num = &V->n;
-		} else if (sess_jscan_is(k, kl, "m") || sess_jscan_is(k, kl, "state") ||
-			   sess_jscan_is(k, kl, "creator") || sess_jscan_is(k, kl, "agents")) {
-			return 1; /* read as the tree reads them */
-		}
-		if (num && span_wnum(v, ve, num))
-			return 1;
-	}
-	if (r == 0)
-		for (js.p++; js.p < js.end && strchr(" \t\r\n", *js.p); js.p++)
-			;
-	return r < 0 || js.p != js.end || !V->k || V->at < 0 || V->ts < 0 || !strcmp(V->k, "upgrade");
-}
-
 int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 		     struct sess_err *err)
 {
 	char kbuf[32], abuf[SESS_ID_MAX + 1];
 	struct rec_fields F;
-	struct rec_vals V;
+	struct sess_fold_rec V;
 	cJSON *r;
 	int rc;
 
-	if (!rec_fast(text, len, &V, kbuf, sizeof kbuf, abuf, sizeof abuf))
+	if (!sess_fold_rec_spans(text, len, &V, kbuf, sizeof kbuf, abuf, sizeof abuf))
 		return rec_apply(f, &V, text, len, err);
 	r = cJSON_ParseWithLength(text, len);
 	rec_pick(r, &F);
 	if (r && sess_jscan_dup(text, len) != 0) {
 		cJSON_Delete(r);
-		return twice(err, "history record", text, len);
+		return sess_fold_twice(err, "history record", text, len);
 	}
 	/* at and ts required; every whole number read checked before any is
 	 * applied (-1: absent) */
@@ -546,7 +311,7 @@ int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
 	    V.ts < 0 || wnum(F.created, &V.created) || wnum(F.ttl, &V.ttl) ||
 	    wnum(F.base, &V.base) || wnum(F.n, &V.n)) {
 		cJSON_Delete(r);
-		return damaged(err, "history record", text, len);
+		return sess_fold_damaged(err, "history record", text, len);
 	}
 	V.a = cJSON_GetStringValue(F.a);
 	V.state = cJSON_GetStringValue(F.state);
@@ -733,40 +498,4 @@ int sess_fold_restore(struct sess_fold *f, const cJSON *snap, int chained,
 	if (sget(snap, "metadata") && !(f->metadata = strdup(sget(snap, "metadata"))))
 		return sess_err_set(err, SESS_E_INTERNAL, NULL, "out of memory");
 	return 0;
-}
-
-long long sess_fold_checkpoint_n(const char *rec)
-{
-	struct sess_jscan js;
-	const char *k, *v, *ve, *s;
-	size_t kl, sl;
-	long long n = -1;
-	int r, is_cp = 0;
-
-	/* the record's own top-level members, never text inside a value (a
-	 * create record's metadata may hold "k":"checkpoint" and "n":7) */
-	if (sess_jscan_init(&js, rec, strlen(rec)))
-		return -1;
-	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
-		if (sess_jscan_is(k, kl, "k"))
-			is_cp = !sess_jscan_str(v, ve, &s, &sl) && sl == 10 && !memcmp(s, "checkpoint", 10);
-		else if (sess_jscan_is(k, kl, "n") && sess_jscan_whole(v, ve, &n))
-			n = -1;
-	}
-	return r == 0 && is_cp && n >= 0 ? n : -1;
-}
-
-long long sess_fold_record_at(const char *rec, size_t len)
-{
-	struct sess_jscan js;
-	const char *k, *v, *ve;
-	size_t kl;
-	long long at;
-
-	if (!rec || sess_jscan_init(&js, rec, len))
-		return -1;
-	while (sess_jscan_next(&js, &k, &kl, &v, &ve) == 1)
-		if (sess_jscan_is(k, kl, "at"))
-			return sess_jscan_whole(v, ve, &at) || at < 0 ? -1 : at;
-	return -1;
 }

@@ -18,6 +18,7 @@
 #include "core/model/event.h"
 #include "core/model/keys.h"
 #include "core/base/sha1.h"
+#include "core/history/fold_spans.h"
 
 struct sess_fold_agent {
 	char id[SESS_ID_MAX + 1];
@@ -46,24 +47,6 @@ struct sess_fold {
 void sess_fold_init(struct sess_fold *f, const char *id, int chained);
 void sess_fold_free(struct sess_fold *f);
 
-/* What an event's stored text holds that the fold and filters need,
- * read without building a tree (events are the hot path). Pointers point
- * into the text; lengths are those of the JSON strings' raw contents. */
-struct sess_fold_ev {
-	long long seq, ts;
-	const char *type, *actor, *to;  /* to: stateTransition.to, or NULL */
-	size_t type_len, actor_len, to_len;
-	/* the "c" and "st" members' value spans, NULL when absent, and
-	 * whether st came first (sess_event_check_stored_spans) */
-	const char *c, *c_end, *st, *st_end;
-	int st_first;
-};
-
-/* Scan a stored event's text. -1 with err when it is not an object with
- * whole "s" and "ts" and string "t" and "a" (a damaged record). */
-int sess_fold_scan(const char *text, size_t len, struct sess_fold_ev *ev,
-		   struct sess_err *err);
-
 /* Fold one stored event (its exact stored text). Its seq must follow the
  * last one (a gap or a repeat is an error naming both); the state follows
  * its transition. */
@@ -73,15 +56,6 @@ int sess_fold_event(struct sess_fold *f, const char *text, size_t len,
 /* The same for an event already scanned by sess_fold_scan (ev from it). */
 int sess_fold_event_ev(struct sess_fold *f, const struct sess_fold_ev *ev,
 		       const char *text, size_t len, struct sess_err *err);
-
-/* The number of the checkpoint history record rec (its stored text,
- * NUL-terminated) took, or -1 when it is another kind of record. The one
- * test every reader that checks checkpoints against the fold makes. */
-long long sess_fold_checkpoint_n(const char *rec);
-
-/* A history record's "at" (its top-level member, read by structure), or
- * -1 when it has none or the text is damaged. */
-long long sess_fold_record_at(const char *rec, size_t len);
 
 /* Fold one history record (its exact stored text). */
 int sess_fold_record(struct sess_fold *f, const char *text, size_t len,
