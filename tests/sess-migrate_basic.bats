@@ -368,6 +368,69 @@ copy_bg() {
 	[ "$(dst HGET sess:migrate:x:done d1)" = cabc ] && [ "$(dst HGET sess:migrate:x:done '#c')" = 1 ] || fail "marks: $(dst HGETALL sess:migrate:x:done)"
 }
 
+# putargs ID...: the keys and staged keys of the sessions ID (as $keys, $staged)
+putargs() {
+	local id x
+	keys= staged=
+	for id in "$@"; do
+		for x in meta events checkpoints eventids history; do
+			keys="$keys sess:{$id}:$x" staged="$staged sess:{$id}:arriving:$x"
+		done
+	done
+}
+
+@test "migput: an error in a later session's checks (newer, a target meta that is no hash) leaves an earlier one it would replace untouched" {
+	sha=$(dst -x SCRIPT LOAD <"$SESSKIT_BUILDDIR/src/core/lua-full/migput.lua")
+	dst HSET 'sess:{w1}:meta' v 3 updated 1 keep me >/dev/null
+	dst RPUSH 'sess:{w1}:events' old >/dev/null
+	dst SET 'sess:{w2}:meta' not-a-hash >/dev/null
+	before=$(dst DUMP 'sess:{w1}:meta' | od -c)
+	putargs w1 w2
+	out=$(printf '%s\n' MULTI "DEL$staged" "HSET sess:{w1}:arriving:meta v 3 updated 5 state working" \
+		"HSET sess:{w2}:arriving:meta v 3 updated 5 state working" \
+		"EVALSHA $sha 23 sess:migrate:w:done sess:migrate:w:backup sess:migrate:w:upkeep$keys$staged newer w1 c w2 c 5 0 100000 5 0 100000" \
+		"RENAME sess:{w1}:arriving:meta sess:{w1}:meta" "RENAME sess:{w2}:arriving:meta sess:{w2}:meta" EXEC | dst 2>&1)
+	echo "$out" | grep -q WRONGTYPE || fail "$out"
+	[ "$(dst DUMP 'sess:{w1}:meta' | od -c)" = "$before" ] || fail "w1's meta changed: $(dst HGETALL 'sess:{w1}:meta')"
+	[ "$(dst LRANGE 'sess:{w1}:events' 0 -1)" = old ] || fail "w1's events changed"
+	[ "$(dst EXISTS sess:migrate:w:done sess:migrate:w:backup sess:migrate:w:upkeep)" = 0 ] || fail "the task's keys were written"
+	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left"
+}
+
+@test "migput: a task key of the wrong kind (upkeep set, a count) fails the call before a replaced session is deleted or marked" {
+	sha=$(dst -x SCRIPT LOAD <"$SESSKIT_BUILDDIR/src/core/lua-full/migput.lua")
+	putargs v1
+	for bad in "HSET sess:migrate:v:done '#r' x" "SET sess:migrate:v:upkeep x"; do
+		dst DEL sess:migrate:v:done sess:migrate:v:backup sess:migrate:v:upkeep >/dev/null
+		dst HSET 'sess:{v1}:meta' v 3 updated 1 keep me >/dev/null
+		before=$(dst DUMP 'sess:{v1}:meta' | od -c)
+		eval "dst $bad" >/dev/null
+		out=$(printf '%s\n' MULTI "DEL$staged" "HSET sess:{v1}:arriving:meta v 3 updated 5 state working" \
+			"EVALSHA $sha 13 sess:migrate:v:done sess:migrate:v:backup sess:migrate:v:upkeep$keys$staged replace v1 c 5 0 100000" \
+			"RENAME sess:{v1}:arriving:meta sess:{v1}:meta" EXEC | dst 2>&1)
+		printf '%s\n' "$out" | grep -q "no such key" || fail "($bad) renamed: $out"
+		[ "$(dst DUMP 'sess:{v1}:meta' | od -c)" = "$before" ] || fail "($bad) v1 changed: $(dst HGETALL 'sess:{v1}:meta')"
+		[ "$(dst HEXISTS sess:migrate:v:done v1)" = 0 ] || fail "($bad) v1 marked"
+		[ "$(dst EXISTS sess:migrate:v:backup)" = 0 ] || fail "($bad) a backup written"
+		[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "($bad) staged keys left"
+	done
+}
+
+@test "migput: an id twice, the first expired (its drop takes the shared staged keys): the second is refused, the target's session untouched" {
+	sha=$(dst -x SCRIPT LOAD <"$SESSKIT_BUILDDIR/src/core/lua-full/migput.lua")
+	dst HSET 'sess:{x1}:meta' v 3 keep me >/dev/null
+	before=$(dst DUMP 'sess:{x1}:meta' | od -c)
+	putargs x1
+	k='sess:{x1}:'
+	out=$(printf '%s\n' MULTI "DEL $staged" "HSET ${k}arriving:meta v 3 state working seq 0 h def" \
+		"EVALSHA $sha 23 sess:migrate:x2:done sess:migrate:x2:backup sess:migrate:x2:upkeep $keys $keys $staged $staged replace x1 cabc x1 cdef 0 1 100000 0 0 100000" \
+		"RENAME ${k}arriving:meta ${k}meta" "RENAME ${k}arriving:meta ${k}meta" EXEC | dst)
+	[ "$(printf '%s\n' "$out" | grep -v '^$' | tail -n 4 | tr '\n' ' ')" = "expired refused ERR no such key ERR no such key " ] || fail "$out"
+	[ "$(dst DUMP "${k}meta" | od -c)" = "$before" ] || fail "x1 changed: $(dst HGETALL "${k}meta")"
+	[ "$(dst EXISTS sess:migrate:x2:done sess:migrate:x2:backup sess:migrate:x2:upkeep)" = 0 ] || fail "the task's keys: $(dst HGETALL sess:migrate:x2:done)"
+	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left"
+}
+
 @test "migput refuses a malformed staged-key flag string or argument count before any write but its staged keys' drop" {
 	sha=$(dst -x SCRIPT LOAD <"$SESSKIT_BUILDDIR/src/core/lua-full/migput.lua")
 	k='sess:{f1}:'

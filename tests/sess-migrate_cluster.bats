@@ -558,3 +558,35 @@ x" >/dev/null
 	[ -z "$(redis-cli -s "$SOLO_SOCK" --scan --pattern 'sess:migrate:*')" ] || fail "a task was made on the target"
 	run -78 sk sess-migrate export --all --from-layout legacy --from "$C1_URL"
 }
+
+@test "copy onto a cluster while 3,000 of its slots move: exact (verify --deep), companions and marks in their slots, each session once" {
+	local from to p rc
+	make_sessions "$SOLO" 300
+	p=${C1_PORTS%% *}
+	from=$(cluster_node_id "$p")
+	to=$(cluster_node_id "$(echo "$C1_PORTS" | cut -d' ' -f2)")
+	sk_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" sess-migrate copy --all --from "$SOLO" --to "$C1_URL" --task mv --batch 10 --rate 100
+	cpid=$!
+	redis-cli --cluster reshard "127.0.0.1:$p" --cluster-from "$from" --cluster-to "$to" \
+		--cluster-slots 3000 --cluster-yes --cluster-pipeline 10 >"$BATS_TEST_TMPDIR/reshard" 2>&1 ||
+		fail "reshard failed: $(tail -5 "$BATS_TEST_TMPDIR/reshard")"
+	rc=0
+	wait "$cpid" || rc=$?
+	cluster_ok 30
+	# a put a moving slot refused (a MOVED while its MULTI was queued) is
+	# temporary (75), never a configuration error: nothing of it written,
+	# resume finishes the task
+	[ "$rc" = 0 ] || [ "$rc" = 75 ] || fail "copy exit $rc while the slots moved: $(grep -v '^{' "$BATS_TEST_TMPDIR/err" | tail -3)"
+	echo "# copy exit $rc while the slots moved" >&3
+	if [ "$rc" = 75 ]; then
+		grep -q "resume mv" "$BATS_TEST_TMPDIR/err" || fail "no resume hint: $(cat "$BATS_TEST_TMPDIR/err")"
+		run -0 sk sess-migrate resume mv --from "$SOLO" --to "$C1_URL"
+	fi
+	run -0 sk sess-migrate verify --all --deep --from "$SOLO" --to "$C1_URL"
+	jq -e 'select(.summary) | .equal == 300 and .missing == 0 and .different == 0 and .extra == 0' <<<"$output" ||
+		fail "verify: $output"
+	same_truth "$SOLO" "$C1_URL"
+	companions_in_own_slots "$C1_PORTS"
+	run -0 sk sess-migrate status mv --to "$C1_URL"
+	jq -e '.copied == 300' <<<"$output" || fail "status: $output"
+}

@@ -591,3 +591,24 @@ PY
 	REDIS_URL=$DST run sk sess-validate sessions --all
 	assert_success
 }
+
+@test "copy --conflict replace as the user sess-validate acl gives a target: replaced with its backup; without +rename: 77, nothing written or staged" {
+	mk 2
+	line=$(sk sess-validate acl sess-migrate target | jq -r .setuser)
+	[[ $line == "ACL SETUSER USER "* ]] || fail "not a setuser line: $line"
+	dst ACL SETUSER mtgt on '>pw' ${line#ACL SETUSER USER } >/dev/null
+	url="redis://mtgt:pw@${DST#redis://}"
+	dst HSET 'sess:{s1}:meta' v 3 updated 1 keep me >/dev/null
+	run -0 sk sess-migrate copy --all --to "$url" --task acl1 --conflict replace
+	[ "$(printf '%s\n' "$output" | grep -v '^sess-migrate:' | jq -r 'select(.id) | .id + ":" + .status' | sort | tr '\n' ' ')" = "s1:replaced s2:copied " ] || fail "$output"
+	[ "$(dst HEXISTS sess:migrate:acl1:backup s1:1)" = 1 ] || fail "no backup of s1"
+	# RENAME refused when queued: the whole transaction is
+	dst ACL SETUSER mtgt -rename >/dev/null
+	dst HSET 'sess:{s1}:meta' keep again >/dev/null
+	before=$(dst DUMP 'sess:{s1}:meta' | od -c)
+	run -77 sk sess-migrate copy --all --to "$url" --task acl2 --conflict replace
+	dst ACL DELUSER mtgt >/dev/null
+	[ "$(dst DUMP 'sess:{s1}:meta' | od -c)" = "$before" ] || fail "s1 changed"
+	[ "$(dst EXISTS sess:migrate:acl2:done sess:migrate:acl2:backup sess:migrate:acl2:upkeep)" = 0 ] || fail "acl2's marks written"
+	[ -z "$(dst --scan --pattern '*arriving*')" ] || fail "staged keys left"
+}

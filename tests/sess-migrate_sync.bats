@@ -377,3 +377,27 @@ all_same() {
 	stop_sync INT
 	[ "$rc" = 130 ] || fail "exit $rc"
 }
+
+@test "sync: the reconciliation pass over a task's marks removes a deleted session even when one HSCAN reply holds more than 1000 marks" {
+	# a done hash kept as a listpack answers one HSCAN whole: 1200 marks
+	old=$(dst CONFIG GET hash-max-listpack-entries | tail -n 1)
+	dst CONFIG SET hash-max-listpack-entries 5000 >/dev/null
+	many 1200 big
+	src CONFIG SET notify-keyspace-events "" >/dev/null
+	sync_bg --all --interval 1 --reconcile 1 --no-keyspace --task bigmarks
+	# a session whose mark comes after the first 1000 of the reply
+	victim=$(dst HSCAN sess:migrate:bigmarks:done 0 COUNT 500 | sed -n '2~2p' | grep -v '^#' | sed -n 1150p)
+	[ -n "$victim" ] || { dst CONFIG SET hash-max-listpack-entries "$old" >/dev/null; fail "no 1150th mark: $(dst HLEN sess:migrate:bigmarks:done)"; }
+	# gone from the source without a trace the source's walk could see
+	src DEL "sess:{$victim}:meta" "sess:{$victim}:events" "sess:{$victim}:history" "sess:{$victim}:checkpoints" "sess:{$victim}:eventids" >/dev/null
+	src ZREM 'sess:#{all}:index' "$victim" >/dev/null
+	gone=0
+	for t in $(seq 1 100); do
+		if [ "$(dst EXISTS "sess:{$victim}:meta")" = 0 ]; then gone=1; break; fi
+		sleep 0.1
+	done
+	stop_sync INT
+	dst CONFIG SET hash-max-listpack-entries "$old" >/dev/null
+	[ "$gone" = 1 ] || fail "$victim still on the target"
+	[ "$rc" = 130 ] || fail "exit $rc"
+}

@@ -521,3 +521,35 @@ EOF
 	REDIS_URL="redis://127.0.0.1:$(dead_port)" run sv sessions s1
 	assert_failure 69
 }
+
+@test "--all over many SCAN pages with some metas deleted: every orphan key and index orphan is still found" {
+	mk t0 3
+	keys=$(rcli --scan --pattern 'sess:{t0}:*' | sed 's/^sess:{t0}://' | sort)
+	[ "$(wc -l <<<"$keys")" -ge 3 ] || fail "t0's keys: $keys"
+	# 1200 copies of t0 (about 5 SCAN pages of 1000 keys), each indexed;
+	# every 5th loses its meta: its other keys and index entry are orphans
+	{
+		for n in $(seq 1 1200); do
+			for k in $keys; do echo "COPY sess:{t0}:$k sess:{c$n}:$k"; done
+			echo "ZADD sess:#{all}:index 1 c$n"
+		done
+		for n in $(seq 5 5 1200); do echo "DEL sess:{c$n}:meta"; done
+	} | rcli >/dev/null
+	want_keys=$(for n in $(seq 5 5 1200); do for k in $keys; do [ "$k" = meta ] || echo "sess:{c$n}:$k"; done; done | sort)
+	want_ids=$(seq 5 5 1200 | sed 's/^/c/' | sort)
+	run -1 sv sessions --all
+	got_keys=$(jq -r 'select(.code == "session.orphan_key") | .message | split(" ")[0]' <<<"$output" | sort)
+	got_ids=$(jq -r 'select(.code == "session.index_orphan") | .id' <<<"$output" | sort)
+	[ -n "$want_keys" ] && [ "$got_keys" = "$want_keys" ] || fail "orphan keys: $(diff <(echo "$want_keys") <(echo "$got_keys") | head)"
+	[ "$got_ids" = "$want_ids" ] || fail "index orphans: $(diff <(echo "$want_ids") <(echo "$got_ids") | head)"
+}
+
+@test "--all: a key that only starts like a meta key (a NUL byte after :meta) owns no session's keys or index entry" {
+	rcli SET 'sess:{n1}:events' x >/dev/null
+	rcli ZADD 'sess:#{all}:index' 1 n1 >/dev/null
+	printf 'SET "sess:{n1}:meta\\x00x" 1\n' | rcli >/dev/null
+	[ "$(rcli EXISTS 'sess:{n1}:meta')" = 0 ] || fail "setup: n1 has a meta"
+	run -1 sv sessions --all
+	got=$(jq -r 'select(.code == "session.orphan_key" or .code == "session.index_orphan") | .code' <<<"$output" | sort | paste -sd, -)
+	assert_equal "$got" "session.index_orphan,session.orphan_key"
+}

@@ -110,17 +110,25 @@ static int pass(struct sync *s, long *changed)
 				goto out;
 			}
 			snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-			for (n = 0, j = 0; j + 1 < r->element[1]->elements && n < 1000; j += 2) {
-				const char *id = r->element[1]->element[j]->str;
-				if (id[0] != '#')
-					ids[n++] = strdup(id);
+			/* a reply may hold more than 1000 marks (a done hash kept
+			 * as a listpack comes whole): each 1000 in turn, none cut */
+			for (j = 0, rc = 0; !rc && j + 1 < r->element[1]->elements;) {
+				for (n = 0; j + 1 < r->element[1]->elements && n < 1000; j += 2) {
+					const char *id = r->element[1]->element[j]->str;
+					if (id[0] != '#' && !(ids[n++] = strdup(id))) {
+						n--;
+						rc = sess_err_set(&s->err, SESS_E_INTERNAL, NULL, "out of memory");
+						break;
+					}
+				}
+				/* sync_ids removes the ones the source lost (and syncs
+				 * the others, equal unless a notification is pending) */
+				if (!rc && n)
+					rc = sync_ids(s, ids, n, changed, 0);
+				for (i = 0; i < n; i++)
+					free(ids[i]);
 			}
 			freeReplyObject(r);
-			/* sync_ids removes the ones the source lost (and syncs the
-			 * others, which are equal unless a notification is pending) */
-			rc = n ? sync_ids(s, ids, n, changed, 0) : 0;
-			for (i = 0; i < n; i++)
-				free(ids[i]);
 			if (rc || (rc = sync_beat(s, 0)))
 				goto out;
 			rc = -1;

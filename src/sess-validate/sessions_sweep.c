@@ -125,10 +125,12 @@ static int scan_page(struct run *v, const redisReply *keys, size_t plen)
 		sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
 		goto done;
 	}
-	/* the page's meta keys first: a session met so far owns its keys */
+	/* the page's meta keys first: a session met so far owns its keys
+	 * (the whole key: one with a NUL byte after ":meta" is no meta) */
 	for (i = 0; i < keys->elements; i++) {
 		const char *rest = keys->element[i]->str + plen, *close;
-		if (keys->element[i]->len > plen && rest[0] == '{' && (close = strchr(rest, '}')) &&
+		if (keys->element[i]->len > plen && strlen(keys->element[i]->str) == keys->element[i]->len &&
+		    rest[0] == '{' && (close = strchr(rest, '}')) &&
 		    close[1] == ':' && (size_t)(close - rest - 1) <= SESS_ID_MAX &&
 		    !strcmp(close + 2, SESS_S_KEY_META) &&
 		    sess_strset_add(&v->metas, rest + 1, (size_t)(close - rest - 1)) < 0) {

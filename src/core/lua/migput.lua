@@ -16,7 +16,11 @@
 -- EXEC's replies. (A plain RENAME costs the server 1-2 us less than the
 -- same from Lua.) Any error of this script (its checks, or a command
 -- failing) deletes every staged key of the call before it is returned,
--- so no RENAME after it puts anything. The data never passes through Lua
+-- so no RENAME after it puts anything; and every check (each session's,
+-- the task keys' kinds and counts, the ACL's DUMP) is made in a first
+-- pass that writes nothing but the drop of staged keys, so a call that
+-- fails has changed no session's keys and no task key (Redis keeps a
+-- script's writes before its error). The data never passes through Lua
 -- (whose garbage collector made big arguments cost more than the
 -- RESTOREs), and the transaction keeps it all or nothing.
 -- KEYS: the task's done hash, backup hash and upkeep set
@@ -27,7 +31,9 @@
 -- its five staged keys in the same order (so each half is one range:
 -- one EXISTS covers a batch).
 -- An id twice in one call shares its staged keys: when the first is
--- put, the second (done) leaves the keys the first renames.
+-- put, the second (done) leaves the keys the first renames; when the
+-- first is dropped (its staged keys with it), the second is judged by
+-- the staged keys it finds (none: refused), never put without them.
 -- ARGV: the conflict mode (skip|replace|newer|fail|sync), then two
 -- blocks, so that the done marks of a batch copied whole are one range
 -- of ARGV: n pairs id, 'c' then the chain head of the meta the session
@@ -153,8 +159,15 @@ end
 -- session order as the marks are written
 -- put[id]: the sent pattern of a session of a batch with an id twice
 -- that this call put (its staged keys are the later one's too)
-local out, kinds, marked, put = {}, {}, {}, {}
-local no, nc, nr, ns = 0, 0, 0, 0
+-- gone[id]: a session of the id was dropped, its staged keys with it (a
+-- later one of the id must find its own staged keys: all_staged was
+-- counted before)
+-- puts: the sessions put, {i, any}, written in a second pass: the first
+-- only reads and drops staged keys, so that an error of any session's
+-- checks (a target meta that is no hash, in newer mode) comes before
+-- anything a RENAME does not undo (a replaced session's DEL, its backup)
+local out, kinds, marked, put, gone, puts = {}, {}, {}, {}, {}, {}
+local no, nc, nr, ns, backup = 0, 0, 0, 0, false
 local function drop(i, s, status, detail)
   local p = dup and put[ids[i]]
   if p then
@@ -165,6 +178,7 @@ local function drop(i, s, status, detail)
     end
   else
     redis.call('DEL', KEYS[s + 1], KEYS[s + 2], KEYS[s + 3], KEYS[s + 4], KEYS[s + 5])
+    if dup then gone[ids[i]] = true end
   end
   out[no + 1], out[no + 2] = status, detail or ''
   no = no + 2
@@ -177,7 +191,8 @@ for i = 1, n do
     drop(i, s, 'done', d)
   elseif at > 0 and at <= now then
     drop(i, s, 'expired')
-  elseif not all_staged and redis.call('EXISTS', KEYS[s + 1], KEYS[s + 2], KEYS[s + 3], KEYS[s + 4], KEYS[s + 5]) ~= f.n then
+  elseif (not all_staged or (dup and gone[ids[i]])) and
+         redis.call('EXISTS', KEYS[s + 1], KEYS[s + 2], KEYS[s + 3], KEYS[s + 4], KEYS[s + 5]) ~= f.n then
     -- a RESTORE the server refused (or a staged key that expired in the
     -- instant since: the session did)
     if at > 0 and at <= now + 1000 then drop(i, s, 'expired') else drop(i, s, 'refused') end
@@ -205,27 +220,10 @@ for i = 1, n do
       drop(i, s, 'conflict')
     else
       local id = ids[i]
-      -- what was there (a session, or leftovers of an expired one) is
-      -- kept in the backup hash so a rollback can put it back (each key
-      -- with its own expiry, ID:tN: a session's keys may expire some ms
-      -- apart; ID:x, the meta's, is what older backups have)
-      if any and not sync then
-        for j = 1, 5 do
-          local d = redis.call('DUMP', KEYS[r + j])
-          if d then redis.call('HSET', KEYS[2], id .. ':' .. j, d, id .. ':t' .. j, expiry(KEYS[r + j])) end
-        end
-        redis.call('HSET', KEYS[2], id .. ':x', expiry(KEYS[r + 1]))
-      end
-      if any then redis.call('DEL', KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5]) end
-      -- the staged keys take their places by the caller's RENAMEs after
-      -- this call (RENAME keeps their expiry: a session without one has
-      -- its staged keys, never the keys that were there, made to persist)
-      if at == 0 then
-        for x = 1, f.n do redis.call('PERSIST', KEYS[s + f[x]]) end
-      end
-      -- a fenced source's sessions carry its fence (field moved): the
-      -- fence is that server's state, not the session's, and never travels
-      if f.moved then redis.call('HDEL', KEYS[s + 1], S_F_MOVED) end
+      -- the fence's HDEL (second pass) needs a hash
+      if f.moved then redis.call('HGET', KEYS[s + 1], S_F_MOVED) end
+      if any and not sync then backup = true end
+      puts[#puts + 1] = {i, any}
       if dup then put[id] = ARGV[Q + 3 * i - 1] end
       if not sync then
         if status == 'replaced' then kinds[i], nr = 'r', nr + 1 else kinds[i], nc = 'c', nc + 1 end
@@ -238,6 +236,51 @@ for i = 1, n do
       no = no + 2
     end
   end
+end
+-- what the second pass and the marks write must not fail half way: the
+-- task's keys of their kinds (a read of each raises WRONGTYPE: no TYPE,
+-- which sesskit-acl(7) does not grant), the counts it adds to integers,
+-- DUMP allowed (the ACL)
+if backup then redis.call('HMGET', KEYS[2], '#') end
+if nc + nr > 0 then redis.call('SSCAN', KEYS[3], 0, 'COUNT', 1) end
+if nc + nr + ns > 0 then
+  local counts = {}
+  for _, c in ipairs({{nc, '#c'}, {nr, '#r'}, {ns, '#s'}}) do
+    if c[1] > 0 then counts[#counts + 1] = c[2] end
+  end
+  for _, c in ipairs(redis.call('HMGET', KEYS[1], unpack(counts))) do
+    if c and not (c == '0' or (#c < 19 and string.match(c, '^%-?[1-9]%d*$'))) then
+      return redis.error_reply("SESSBADARG migput: the task's done hash holds a count that is no integer")
+    end
+  end
+end
+if backup and redis.acl_check_cmd and not redis.acl_check_cmd('dump', KEYS[4]) then
+  return redis.error_reply("NOPERM this user has no permissions to run the 'dump' command (or on its keys or channel)")
+end
+for x = 1, #puts do
+  local i, any = puts[x][1], puts[x][2]
+  local r, s, id, f = R + 5 * i - 5, S + 5 * i - 5, ids[i], info[i]
+  -- what was there (a session, or leftovers of an expired one) is
+  -- kept in the backup hash so a rollback can put it back (each key
+  -- with its own expiry, ID:tN: a session's keys may expire some ms
+  -- apart; ID:x, the meta's, is what older backups have)
+  if any and not sync then
+    for j = 1, 5 do
+      local d = redis.call('DUMP', KEYS[r + j])
+      if d then redis.call('HSET', KEYS[2], id .. ':' .. j, d, id .. ':t' .. j, expiry(KEYS[r + j])) end
+    end
+    redis.call('HSET', KEYS[2], id .. ':x', expiry(KEYS[r + 1]))
+  end
+  if any then redis.call('DEL', KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5]) end
+  -- the staged keys take their places by the caller's RENAMEs after
+  -- this call (RENAME keeps their expiry: a session without one has
+  -- its staged keys, never the keys that were there, made to persist)
+  if ats[i] == 0 then
+    for y = 1, f.n do redis.call('PERSIST', KEYS[s + f[y]]) end
+  end
+  -- a fenced source's sessions carry its fence (field moved): the
+  -- fence is that server's state, not the session's, and never travels
+  if f.moved then redis.call('HDEL', KEYS[s + 1], S_F_MOVED) end
 end
 -- the batch's marks, counts and upkeep entries: one command each (a
 -- batch copied whole: ranges of ARGV as they came)

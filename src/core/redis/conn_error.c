@@ -148,6 +148,12 @@ int sess_conn_reply_error(const struct sess_conn *c, const redisReply *r,
 		return sess_err_set(err, SESS_E_TEMP, "clusterdown",
 				    "CLUSTERDOWN on %s: the cluster is down or has uncovered slots (%s); check `redis-cli -p PORT cluster info` and retry",
 				    c->where, s);
+	/* a cluster conn follows redirections, but not inside a transaction
+	 * (its commands are queued on one node): a slot moving meanwhile */
+	if (c->cl && (!strncmp(s, "MOVED ", 6) || !strncmp(s, "ASK ", 4)))
+		return sess_err_set(err, SESS_E_TEMP, "moved",
+				    "%s: the slot of a transaction's keys moved to another node while it was queued (%s: the cluster is resharding); nothing of it was written: try again",
+				    c->where, s);
 	if (!strncmp(s, "MOVED ", 6) || !strncmp(s, "ASK ", 4))
 		return sess_err_set(err, SESS_E_CONFIG, "cluster",
 				    "%s is a Redis Cluster node and the key lives on another node (%s); set redis.cluster=yes (REDIS_CLUSTER=yes) so sesskit follows the cluster's slots",
