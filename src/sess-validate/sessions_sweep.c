@@ -126,17 +126,16 @@ static int scan_page(struct run *v, const redisReply *keys, size_t plen)
 		goto done;
 	}
 	/* the page's meta keys first: a session met so far owns its keys
-	 * (the whole key: one with a NUL byte after ":meta" is no meta) */
+	 * (the whole key: one with a NUL byte after ":meta" is no meta). A
+	 * session not added (the set full, or no memory for it: the set is
+	 * left as it was) has its keys' meta asked, as before the set. */
 	for (i = 0; i < keys->elements; i++) {
 		const char *rest = keys->element[i]->str + plen, *close;
 		if (keys->element[i]->len > plen && strlen(keys->element[i]->str) == keys->element[i]->len &&
 		    rest[0] == '{' && (close = strchr(rest, '}')) &&
 		    close[1] == ':' && (size_t)(close - rest - 1) <= SESS_ID_MAX &&
-		    !strcmp(close + 2, SESS_S_KEY_META) &&
-		    sess_strset_add(&v->metas, rest + 1, (size_t)(close - rest - 1)) < 0) {
-			sess_err_set(&v->a->err, SESS_E_INTERNAL, NULL, "out of memory");
-			goto done;
-		}
+		    !strcmp(close + 2, SESS_S_KEY_META))
+			(void)sess_strset_add(&v->metas, rest + 1, (size_t)(close - rest - 1));
 	}
 	for (i = 0; i < keys->elements; i++) {
 		const char *key = keys->element[i]->str, *rest = key + plen, *close;
