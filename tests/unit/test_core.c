@@ -926,6 +926,19 @@ static void test_strset(void)
 	sess_strset_free(&s);
 }
 
+/* sess_jscan_key_new: raw keys met once, a repeat or a full list sends the caller to its complete reader */
+static void test_jscan_keys(void)
+{
+	struct sess_jscan_keys m = {0};
+	const char *t = "abab";
+
+	ok(sess_jscan_key_new(&m, t, 1, 2) == 1 && sess_jscan_key_new(&m, t + 1, 1, 2) == 1, "jscan keys: two new keys kept");
+	ok(sess_jscan_key_new(&m, t + 2, 1, 2) == 0, "jscan keys: a key met before (same bytes elsewhere) is no new key");
+	ok(sess_jscan_key_new(&m, "c", 1, 2) == 0 && m.n == 2, "jscan keys: past max, no key is new");
+	ok(sess_jscan_key_new(&m, "ab", 2, 99) == 1 && sess_jscan_key_new(&m, "a", 1, 99) == 0,
+	   "jscan keys: lengths compared (\"ab\" is not \"a\"); max above the list's size is its size");
+}
+
 int main(void)
 {
 	test_keys();
@@ -947,5 +960,6 @@ int main(void)
 	test_record_members();
 	test_pipe_format();
 	test_strset();
+	test_jscan_keys();
 	return done_testing();
 }

@@ -589,3 +589,19 @@ int sess_jscan_dup_member(const char *v, const char *vend)
 		return dup_in(NULL, v, vend, 1);
 	return dup_from(v, (size_t)(vend - v), 1);
 }
+
+int sess_jscan_key_new(struct sess_jscan_keys *m, const char *k, size_t kl, size_t max)
+{
+	size_t i;
+
+	if (max > SESS_JSCAN_KEYS)
+		max = SESS_JSCAN_KEYS;
+	if (m->n >= max)
+		return 0;
+	for (i = 0; i < m->n; i++)
+		if (m->len[i] == kl && !memcmp(m->k[i], k, kl))
+			return 0;
+	m->k[m->n] = k;
+	m->len[m->n++] = kl;
+	return 1;
+}

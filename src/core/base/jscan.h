@@ -51,4 +51,18 @@ int sess_jscan_dup(const char *text, size_t len);
  * compares their keys. */
 int sess_jscan_dup_member(const char *v, const char *vend);
 
+/* The raw keys one object's walk has met, for a reader that walks the
+ * members itself and takes only keys without escapes (raw bytes then are
+ * the decoded key): start zeroed; sess_jscan_key_new is 1 when k (kl
+ * bytes) is new (kept: k must outlive the walk), 0 when it was met before
+ * or max keys are kept already (at most SESS_JSCAN_KEYS): either way the
+ * caller leaves the text to its slower, complete reader. */
+#define SESS_JSCAN_KEYS 24
+struct sess_jscan_keys {
+	const char *k[SESS_JSCAN_KEYS];
+	size_t len[SESS_JSCAN_KEYS];
+	size_t n;
+};
+int sess_jscan_key_new(struct sess_jscan_keys *m, const char *k, size_t kl, size_t max);
+
 #endif

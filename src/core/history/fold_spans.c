@@ -80,21 +80,17 @@ enum { FAST_KEYS = 16 };
 static int scan_fast(const char *text, size_t len, struct sess_fold_ev *ev)
 {
 	struct sess_jscan js;
-	const char *k, *v, *ve, *keys[FAST_KEYS];
-	size_t kl, klens[FAST_KEYS], nk = 0, i;
+	struct sess_jscan_keys met = {0};
+	const char *k, *v, *ve;
+	size_t kl;
 	int r, have = 0;
 
 	memset(ev, 0, sizeof *ev);
 	if (sess_jscan_init(&js, text, len))
 		return 1;
 	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
-		if (nk == FAST_KEYS || memchr(k, '\\', kl))
+		if (memchr(k, '\\', kl) || !sess_jscan_key_new(&met, k, kl, FAST_KEYS))
 			return 1;
-		for (i = 0; i < nk; i++)
-			if (klens[i] == kl && !memcmp(keys[i], k, kl))
-				return 1;
-		keys[nk] = k;
-		klens[nk++] = kl;
 		if (sess_jscan_dup_member(v, ve))
 			return 1;
 		if (take_member(ev, k, kl, v, ve, &have))
@@ -182,8 +178,9 @@ int sess_fold_rec_spans(const char *text, size_t len, struct sess_fold_rec *V, c
 			char *abuf, size_t acap)
 {
 	struct sess_jscan js;
-	const char *k, *v, *ve, *keys[FAST_KEYS];
-	size_t kl, klens[FAST_KEYS], nk = 0, i;
+	struct sess_jscan_keys met = {0};
+	const char *k, *v, *ve;
+	size_t kl;
 	int r;
 
 	memset(V, 0, sizeof *V);
@@ -194,13 +191,9 @@ int sess_fold_rec_spans(const char *text, size_t len, struct sess_fold_rec *V, c
 		long long *num = NULL;
 		/* cJSON before 1.7.16 (configure takes 1.7) reads a number of 64
 		 * bytes and more as no JSON, later ones read it: the tree decides */
-		if (nk == FAST_KEYS || v == ve || *v == '{' || *v == '[' || (*v != '"' && ve - v >= 64))
+		if (v == ve || *v == '{' || *v == '[' || (*v != '"' && ve - v >= 64) ||
+		    !sess_jscan_key_new(&met, k, kl, FAST_KEYS))
 			return 1;
-		for (i = 0; i < nk; i++)
-			if (klens[i] == kl && !memcmp(keys[i], k, kl))
-				return 1;
-		keys[nk] = k;
-		klens[nk++] = kl;
 		if (sess_jscan_dup_member(v, ve))
 			return 1;
 		if (sess_jscan_is(k, kl, "k")) {

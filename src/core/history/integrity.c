@@ -279,8 +279,9 @@ static int cp_fast(const struct sess_fold *before, const char *chain_before, con
 {
 	enum { SD, CH, AGENTS, STATE, SEQ, CREATED, TTL, CREATOR, METADATA, NF };
 	static const char *const names[NF] = {"sd", "ch", "agents", "state", "seq", "created", "ttl", "creator", "metadata"};
-	const char *vs[NF] = {NULL}, *ves[NF] = {NULL}, *k, *v, *ve, *keys[24];
-	size_t kl, klens[24], nk = 0, i, j;
+	const char *vs[NF] = {NULL}, *ves[NF] = {NULL}, *k, *v, *ve;
+	struct sess_jscan_keys met = {0};
+	size_t kl, i, j;
 	char sd[SESS_SHA1_HEX];
 	struct sess_jscan js;
 	long long x;
@@ -291,13 +292,9 @@ static int cp_fast(const struct sess_fold *before, const char *chain_before, con
 	while ((r = sess_jscan_next_plain(&js, &k, &kl, &v, &ve)) == 1) {
 		/* cJSON before 1.7.16 (configure takes 1.7) reads a number of 64
 		 * bytes and more as no JSON, later ones read it: the tree decides */
-		if (nk == 24 || v == ve || (*v != '"' && *v != '{' && *v != '[' && ve - v >= 64))
+		if (v == ve || (*v != '"' && *v != '{' && *v != '[' && ve - v >= 64) ||
+		    !sess_jscan_key_new(&met, k, kl, SESS_JSCAN_KEYS))
 			return 1;
-		for (i = 0; i < nk; i++)
-			if (klens[i] == kl && !memcmp(keys[i], k, kl))
-				return 1;
-		keys[nk] = k;
-		klens[nk++] = kl;
 		for (j = 0; j < NF && !sess_jscan_is(k, kl, names[j]); j++)
 			;
 		if (j == NF && (*v == '{' || *v == '['))
