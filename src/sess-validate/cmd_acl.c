@@ -64,7 +64,7 @@ const struct sv_acl_mode sv_acl_modes[] = {
 	 " zrangebyscore zrank zrem zscore persist? wait?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-validate", "sessions", "sessions (checks only)",
-	 "multi exec exists get hgetall lrange pttl scan zscan zscore zcard? info?" SOMETIMES,
+	 "multi exec exists? get hgetall lrange pttl scan zscan zscore zcard? info?" SOMETIMES,
 	 "~%p:*", ""},
 	{"sess-validate", "repair", "sessions --repair",
 	 "multi exec exists get hgetall lrange pttl scan zscan zscore hset pexpire zadd zrem hincrby? zcard? info?" SOMETIMES,
