@@ -49,6 +49,12 @@ until_set() {
 	fail "task $2 never set $3"
 }
 
+# past_bound T0: wait until 11 s after T0 (ms since the epoch): past the
+# 10 s a heartbeat is trusted at least (syncbeat.h), however short its period
+past_bound() {
+	while [ $(($(date +%s%3N) - $1)) -le 11000 ]; do sleep 0.1; done
+}
+
 # task_state DB TASK: what sess-health's JSON says of a sync task
 task_state() {
 	sk sess-health --url "$(redis_url DST)/$1" --format json |
@@ -180,7 +186,7 @@ task_state() {
 	t0=$(date +%s%3N)
 	until_set 4 slow beatAt
 	# 11 s after the start: in the wait after the first batch
-	while [ $(($(date +%s%3N) - t0)) -le 11000 ]; do sleep 0.1; done
+	past_bound "$t0"
 	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/r.err")"
 	[ -z "$(dst_hget 4 slow lagAt)" ] || fail "the snapshot pass ended already"
 	run -0 task_state 4 slow
@@ -243,7 +249,7 @@ task_state() {
 	PIDS="$PIDS $pid"
 	t0=$(date +%s%3N)
 	until_set 7 walk beatAt
-	while [ $(($(date +%s%3N) - t0)) -le 11000 ]; do sleep 0.1; done
+	past_bound "$t0"
 	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/m.err")"
 	[ -z "$(dst_hget 7 walk lagAt)" ] || skip "the walk took less than 11 s here: nothing to check"
 	run -0 task_state 7 walk
@@ -315,7 +321,7 @@ task_state() {
 	run -0 sk sess-health --url "$dst/9" --format prometheus
 	assert_line 'sess_sync_running{task="born"} 0'
 	# the slow one, 11 s into its ids (still reading them): past the bound
-	while [ $(($(date +%s%3N) - t0)) -le 11000 ]; do sleep 0.1; done
+	past_bound "$t0"
 	kill -0 "$feeder" 2>/dev/null || fail "the ids were all written: the check proves nothing"
 	kill -0 "$lpid" || fail "the loading sync is gone: $(cat "$BATS_TEST_TMPDIR/l.err")"
 	[ -z "$(dst_hget 9 loading lagAt)" ] || fail "the loading sync is past its ids"
@@ -337,7 +343,7 @@ task_state() {
 	t0=$(date +%s%3N)
 	until_set 10 durable beatAt
 	# 11 s after the start: in the first WAIT
-	while [ $(($(date +%s%3N) - t0)) -le 11000 ]; do sleep 0.1; done
+	past_bound "$t0"
 	kill -0 "$pid" || fail "the sync is gone: $(cat "$BATS_TEST_TMPDIR/w.err")"
 	[ -z "$(dst_hget 10 durable lagAt)" ] || fail "the snapshot pass ended already"
 	# the beat before the WAIT says the next comes within 1 + 14 s: the
