@@ -64,13 +64,27 @@ end
 local c, j, hend = th, part[3][1], part[3][1] + part[3][2]
 -- A record's "at", read by its structure (its members in any order, an
 -- "at" nested in another member not taken for it); nil when it is no JSON
--- object the C readers read alike (json_problem), or its "at" is no seq.
+-- object the C readers read alike (json_problem), or its "at" is no seq
+-- as they read it (sess_fold_record_at: the member whose key is the bytes
+-- at, its value digits only). cjson also takes "at":1.0, 1e0 and a key
+-- "\u0061t": a text with an escape, or a number with a fraction or
+-- exponent, is read again with the escapes made plain bytes (__) and
+-- every value but a whole number null, and must give the same "at".
+local function not_whole(tok)
+  if not string.find(tok, '^%-?%d+$') then return 'null' end
+end
 local function record_at(text)
   if string.sub(text, 1, 1) ~= '{' then return nil end
   local ok, t = pcall(cjson.decode, text)
   if not ok or type(t) ~= 'table' or json_problem(text, t) then return nil end
   local a = t.at
   if type(a) ~= 'number' or a < 0 or a > SEQ_MAX or a ~= math.floor(a) then return nil end
+  if string.find(text, '\\', 1, true) or string.find(string.gsub(text, '"[^"]*"', ''), '[.eE]') then
+    local plain = string.gsub(string.gsub(text, '\\.', '__'), '("[^"]*")([^"]*)',
+      function(s, rest) return s .. string.gsub(rest, '[^%s%[%]{}:,]+', not_whole) end)
+    ok, t = pcall(cjson.decode, plain)
+    if not ok or t.at ~= a then return nil end
+  end
   return a
 end
 local function records_upto(seq)
