@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # sess-migrate with --wait-replicas: a "copied" line (and the summary's
-# count) only once the target's replicas have the session (WAIT).
+# count) only once the target's replicas have the session (WAIT); a
+# sync's heartbeat failing after a WAIT that confirmed changes no line.
 bats_require_minimum_version 1.5.0
 
 setup_file() {
@@ -17,6 +18,11 @@ setup_file() {
 	return 1
 }
 teardown_file() { load helpers/redis; common_teardown_file; }
+teardown() {
+	[ -z "${SYNC:-}" ] || kill -9 "$SYNC" 2>/dev/null || true
+	kill -CONT "$(cat "$REPL_DIR/redis.pid")" 2>/dev/null || true
+	dcli CONFIG SET maxmemory 0 >/dev/null 2>&1 || true
+}
 setup() {
 	load helpers/redis
 	common_setup
@@ -62,4 +68,64 @@ waits() { dcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_wait:calls=\(
 	dcli CONFIG RESETSTAT >/dev/null
 	run -0 sk sess-migrate copy --all --to "$DST" --task w3
 	assert_equal "$(waits)" ""
+}
+
+# in_wait: poll (10 s) until a client of DST is blocked in a WAIT
+in_wait() {
+	local i
+	for i in $(seq 200); do
+		dcli CLIENT LIST | grep -q ' cmd=wait ' && return 0
+		sleep 0.05
+	done
+	fail "no WAIT on the target: $(dcli CLIENT LIST)"
+}
+
+# confirm_full: with a WAIT blocked on the stopped replica, the target
+# refuses writes (maxmemory), then the replica acknowledges: the WAIT
+# succeeds and the heartbeat after it fails (OOM)
+confirm_full() {
+	in_wait
+	dcli CONFIG SET maxmemory 1 >/dev/null
+	kill -CONT "$(cat "$REPL_DIR/redis.pid")"
+}
+
+@test "sync: a heartbeat after a confirmed WAIT that fails (the target full) leaves the batch's lines as written: copied and appended, not failed or missing" {
+	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err i rc=0
+	# (a WAIT longer than --interval: a beat before it and one after)
+	kill -STOP "$(cat "$REPL_DIR/redis.pid")"
+	sk_bg "$out" "$err" sess-migrate sync --all --to "$DST" --task beat --interval 1 \
+		--wait-replicas 1 --wait-timeout 20s --timeout 30s
+	SYNC=$!
+	# the snapshot's whole copies
+	confirm_full
+	for i in $(seq 200); do
+		[ "$(grep -c '"status"' "$out")" -ge 3 ] && break
+		sleep 0.05
+	done
+	dcli CONFIG SET maxmemory 0 >/dev/null
+	assert_equal "$(jq -r 'select(.status) | .status' "$out" | sort | uniq -c | awk '{print $1, $2}')" "3 copied"
+	for i in $(seq 200); do
+		grep -q '"lag":true' "$out" && break
+		sleep 0.05
+	done
+	# a tail
+	kill -STOP "$(cat "$REPL_DIR/redis.pid")"
+	sctl emit d1 --actor a --type t >/dev/null
+	confirm_full
+	# (the replica has it: the line follows at once, or never)
+	for i in $(seq 200); do
+		[ "$(redis-cli -s "$REPL_SOCK" HGET 'sess:{d1}:meta' seq)" != 2 ] || break
+		sleep 0.05
+	done
+	for i in $(seq 40); do
+		grep -q '"id":"d1","status":"appended"' "$out" && break
+		sleep 0.05
+	done
+	dcli CONFIG SET maxmemory 0 >/dev/null
+	grep -q '"id":"d1","status":"appended","events":1' "$out" || fail "no appended line for d1: $(cat "$out" "$err")"
+	assert_equal "$(redis-cli -s "$REPL_SOCK" HGET 'sess:{d1}:meta' seq)" 2
+	kill -INT "$SYNC"
+	wait "$SYNC" || rc=$?
+	assert_equal "$rc" 130
+	assert_equal "$(jq -r 'select(.summary) | "\(.copied) \(.failed) \(.appended)"' "$out")" "3 0 1"
 }

@@ -159,9 +159,11 @@ struct mig_run {
 	int report_stderr;      /* session lines to stderr (stdout is export's data) */
 	long upkept;            /* sessions whose pending upkeep a resume completed */
 	struct mig_meter meter;
-	/* called before a WAIT on the target with how long it may block (ms)
-	 * and after it with 0 (NULL: none); a failure is the step's (err):
-	 * sync's heartbeat covers a WAIT longer than its period */
+	/* called before a WAIT on the target with how long it may block (ms),
+	 * whose failure is the step's (err: nothing waited for, nothing
+	 * confirmed), and after it with 0, whose failure changes nothing
+	 * (the WAIT's answer stands); NULL: none. sync's heartbeat covers a
+	 * WAIT longer than its period */
 	int (*blocking)(void *arg, long ms, struct sess_err *err);
 	void *blocking_arg;
 };

@@ -170,7 +170,9 @@ int sync_beat(struct sync *s, int force)
  * long redis.waitTimeout), a heartbeat whose period covers it (beatEvery
  * raised by the wait: the next beat comes within it), so the readers'
  * one rule (3 x beatEvery) holds through it; after it, the period put
- * back. */
+ * back. That one failing (the target full, gone) fails nothing: the
+ * raised period stays until the next beat (sync_beat), due by the last
+ * one's time, which puts it back or fails as itself. */
 static int beat_blocking(void *arg, long ms, struct sess_err *err)
 {
 	struct sync *s = arg;

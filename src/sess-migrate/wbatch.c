@@ -166,9 +166,11 @@ int mig_durable_wait(struct mig_run *run, struct sess_err *err)
 	if (run->blocking && run->blocking(run->blocking_arg, ms, err))
 		return -1;
 	rc = sess_durable_wait(c, err);
-	/* (a WAIT that failed keeps its own error) */
-	if (run->blocking && run->blocking(run->blocking_arg, 0, rc ? &after : err))
-		rc = -1;
+	/* (the call after it fails alone: what the WAIT confirmed stays
+	 * confirmed, reported as such, and a WAIT that failed keeps its own
+	 * error; sync's next beat tries again and says its own failure) */
+	if (run->blocking)
+		run->blocking(run->blocking_arg, 0, &after);
 	return rc;
 }
 
