@@ -79,7 +79,7 @@ local function record_at(text)
   if not ok or type(t) ~= 'table' or json_problem(text, t) then return nil end
   local a = t.at
   if type(a) ~= 'number' or a < 0 or a > SEQ_MAX or a ~= math.floor(a) then return nil end
-  if string.find(text, '\\', 1, true) or string.find(string.gsub(text, '"[^"]*"', ''), '[.eE]') then
+  if string.find(text, '\\', 1, true) or string.find(string.gsub(text, '"[^"]*"', ''), '%d[.eE]') then
     local plain = string.gsub(string.gsub(text, '\\.', '__'), '("[^"]*")([^"]*)',
       function(s, rest) return s .. string.gsub(rest, '[^%s%[%]{}:,]+', not_whole) end)
     ok, t = pcall(cjson.decode, plain)
