@@ -19,15 +19,25 @@ static int is_ws(char c)
 }
 
 /* p at a JSON value: the end of it (one past: the delimiter after it,
- * or end), or NULL if malformed. A string, object or array that ends at
- * the value's own level may be followed only by whitespace before the
- * delimiter, as in JSON ("a" "b" and {} 1 are no value; a scalar's bytes
- * are the caller's to judge: 1 2 comes back whole, for whole() or
+ * or end), or NULL if malformed. A value is one token, a string, object
+ * or array, followed only by whitespace before the delimiter, as in JSON
+ * ("a" "b", {} 1, 1 2 and 1 "b" are no value; a scalar token's own bytes
+ * are the caller's to judge: 1x and tru come back, for whole() or
  * scalar_ok to refuse). */
 static const char *skip_value(const char *p, const char *end)
 {
 	int depth = 0;
 
+	if (p < end && cls[(unsigned char)*p] == C_PLAIN) {
+		/* a number or a literal: its bytes to the first whitespace,
+		 * colon or delimiter, then only whitespace ("a"::1 and 1:2 are
+		 * no member) */
+		while (p < end && cls[(unsigned char)*p] == C_PLAIN && !is_ws(*p) && *p != ':')
+			p++;
+		while (p < end && is_ws(*p))
+			p++;
+		return p >= end || *p == ',' || *p == '}' || *p == ']' ? p : NULL;
+	}
 	while (p < end) {
 		switch (cls[(unsigned char)*p]) {
 		case C_PLAIN:
@@ -78,9 +88,10 @@ static const char *skip_value(const char *p, const char *end)
  * with *pp past the member and its comma; 0 at the object's '}' (*pp at
  * it); -1 where JSON has no object: a comma not between two members
  * ({,"a":1} {"a":1,,"b":2} {"a":1,}), a key that is no string, a member
- * not followed by ',' or '}', a string or object value followed by more
- * than whitespace. (Commas once passed as whitespace here: every reader
- * read texts cJSON refuses, and two tools showed two records.) */
+ * with no value or not followed by ',' or '}', a value (a string,
+ * object, array or scalar token) followed by more than whitespace ("a"
+ * "b", 1 2). (Commas once passed as whitespace here: every reader read
+ * texts cJSON refuses, and two tools showed two records.) */
 static int next_member(const char **pp, const char *end, const char **key, size_t *klen,
 		       const char **val, const char **vend)
 {
@@ -118,6 +129,8 @@ static int next_member(const char **pp, const char *end, const char **key, size_
 		return -1;
 	for (e = p; e > *val && is_ws(e[-1]); e--)
 		;
+	if (e == *val)
+		return -1; /* no value: {"a":} {"a":,"b":1} */
 	*vend = e;
 	if (p < end && *p == ',')
 		p++;

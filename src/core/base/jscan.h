@@ -18,10 +18,11 @@ int sess_jscan_init(struct sess_jscan *s, const char *text, size_t len);
 /* The next member: key (raw, between its quotes) and value span [v, vend)
  * (whitespace trimmed). Returns 1, 0 after the last member, -1 on text
  * that is no JSON object at this level: a comma not between two members
- * ({,"a":1} {"a":1,,"b":2} {"a":1,}), a key that is no string, a string,
- * object or array value followed by more than whitespace ("a" "b", "a"b,
- * {} 1). What cJSON refuses there, this refuses; a value's own insides
- * (a scalar's bytes, a nested object's members) are its reader's to
+ * ({,"a":1} {"a":1,,"b":2} {"a":1,}), a key that is no string, a member
+ * with no value ({"a":}), a value (a string, object, array or scalar
+ * token) followed by more than whitespace ("a" "b", "a"b, {} 1, 1 2,
+ * 1 "b"). What cJSON refuses there, this refuses; a value's own insides
+ * (a scalar token's bytes, a nested object's members) are its reader's to
  * check (sess_jscan_whole, sess_jscan_str, sess_jscan_dup_member). After
  * 0, s->p is at the object's closing '}'. */
 int sess_jscan_next(struct sess_jscan *s, const char **key, size_t *klen,
