@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/base/jscan.h"
 #include "core/history/fold.h"
 #include "core/model/event.h"
@@ -206,11 +208,32 @@ static int counts[3];
 static long mismatches;
 
 /* new and old agree on the text (n bytes: it may hold NUL bytes) */
+/* 1 when cJSON takes text (n bytes) as one JSON value and nothing more */
+static int cjson_takes(const char *text, size_t n)
+{
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithLengthOpts(text, n, &end, 0);
+
+	cJSON_Delete(j);
+	while (j && end < text + n && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	return j && end == text + n;
+}
+
+/* The new check against the old (jscan_ref.h): the same answer, or -1
+ * (malformed) on a text cJSON refuses, which the old one read past: a
+ * comma not between members, a string followed by more (the scanner is
+ * strict there now; stricter counts how often that decided) */
+static long stricter;
 static int agree(const char *text, size_t n)
 {
 	int got = sess_jscan_dup(text, n), want = ref_jscan_dup(text, n);
 
 	counts[want + 1]++;
+	if (got == -1 && want != -1 && !cjson_takes(text, n)) {
+		stricter++;
+		return 1;
+	}
 	if (got != want && mismatches++ < 5)
 		printf("#   %d, the old check %d, on (%zu bytes) %.*s\n", got, want, n, n > 300 ? 300 : (int)n, text);
 	return got == want;
@@ -312,15 +335,28 @@ int main(void)
 	fixed("{\"a\":{\"b\":1,\"b\":2},\"a\":3}", 1, "a nested duplicate before an outer one");
 	fixed("{\"a\":1,\"b\":2", -1, "cut short");
 
-	/* sess_jscan_next_plain: what sess_jscan_next reads of a well-formed
-	 * object, and -1 where cJSON refuses what sess_jscan_next skips over
-	 * (a comma not between members, a string followed by more) */
+	/* sess_jscan_next (and its old name sess_jscan_next_plain): every
+	 * member of a well-formed object, and -1 where cJSON refuses the
+	 * object's own level (a comma not between members, a string, object
+	 * or array followed by more), escapes or not; each verdict is also
+	 * cJSON's */
 	{
 		static const struct { const char *text; int want; } pl[] = {
 			{"{\"a\":1,\"b\":\"x\" , \"c\":[1,2],\"d\":{\"e\":\"f\"}}", 0}, {"{}", 0}, {"{ }", 0},
 			{"{ \"a\" : \"x\" }", 0}, {"{,\"a\":1}", -1}, {"{ ,\"a\":1}", -1}, {"{\"a\":1,,\"b\":2}", -1},
-			{"{\"a\":1, ,\"b\":2}", -1}, {"{\"a\":1,}", -1}, {"{\"a\":1 ,}", -1}, {"{\"a\":\"x\" \"y\"}", -1},
-			{"{\"a\":\"x\"y,\"b\":1}", -1}, {"{\"a\":\"x\" \"b\":1}", -1}, {"{\"a\":\"\"\"\"}", -1}};
+			{"{\"a\":1, ,\"b\":2}", -1}, {"{\"a\":1,}", -1}, {"{\"a\":1 ,}", -1}, {"{\"a\":1, }", -1},
+			{"{\"a\":\"x\" \"y\"}", -1}, {"{\"a\":\"x\"y,\"b\":1}", -1}, {"{\"a\":\"x\" \"b\":1}", -1},
+			{"{\"a\":\"\"\"\"}", -1}, {"{\"a\":\"x\\\"\" \"y\"}", -1}, {"{\"a\\\"\":\"x\\\\\" \"y\":1}", -1},
+			{"{\"a\":\"x\\\"\",\"b\":\"\\\\\"}", 0}, {"{\"a\":{} 1}", -1}, {"{\"a\":[1] [2]}", -1},
+			{"{\"a\":{\"b\":1}\n,\t\"c\":[]\r}", 0}, {"{\"a\" \"b\":1}", -1}, {"{\"a\":1 \"b\":2}", -1},
+			{"{\"a\":1]", -1}, {"{\"a\":1", -1}, {"{1:2}", -1},
+			/* a member with no value, a scalar followed by more than
+			 * whitespace (a reader that skips the member's value took
+			 * these once) */
+			{"{\"a\":}", -1}, {"{\"a\": }", -1}, {"{\"a\":,\"b\":1}", -1}, {"{\"b\":1,\"a\":\t}", -1},
+			{"{\"a\":1 2}", -1}, {"{\"a\":1 \"b\"}", -1}, {"{\"a\":1\"b\",\"c\":2}", -1},
+			{"{\"a\":true false}", -1}, {"{\"a\":1{}}", -1}, {"{\"a\":null [1]}", -1}, {"{\"a\"::1}", -1}, {"{\"a\":1:2}", -1},
+			{"{\"a\":-0 ,\"b\":1E5\t,\"c\":true\n}", 0}};
 		size_t k;
 		for (k = 0; k < sizeof pl / sizeof pl[0]; k++) {
 			struct sess_jscan x, y;
@@ -329,12 +365,12 @@ int main(void)
 			int r1, r2, same = 1;
 			sess_jscan_init(&x, t, strlen(t));
 			sess_jscan_init(&y, t, strlen(t));
-			while ((r1 = sess_jscan_next_plain(&x, &k1, &l1, &v1, &e1)) == 1) {
-				r2 = sess_jscan_next(&y, &k2, &l2, &v2, &e2);
+			while ((r1 = sess_jscan_next(&x, &k1, &l1, &v1, &e1)) == 1) {
+				r2 = sess_jscan_next_plain(&y, &k2, &l2, &v2, &e2);
 				same &= r2 == 1 && k1 == k2 && l1 == l2 && v1 == v2 && e1 == e2;
 			}
-			ok(r1 == pl[k].want && (r1 < 0 || same), "sess_jscan_next_plain on %s: %d (want %d)", t, r1,
-			   pl[k].want);
+			ok(r1 == pl[k].want && (r1 < 0 || (same && *x.p == '}')) && cjson_takes(t, strlen(t)) == (r1 == 0),
+			   "sess_jscan_next on %s: %d (want %d)", t, r1, pl[k].want);
 		}
 	}
 
@@ -465,6 +501,7 @@ int main(void)
 	/* the inputs tell the checks apart: every answer occurs often */
 	ok(counts[0] > 500 && counts[1] > 500 && counts[2] > 500,
 	   "answers seen: %d malformed, %d without, %d with a duplicate", counts[0], counts[1], counts[2]);
+	ok(stricter > 50, "texts cJSON refuses that the old check read past, now malformed: %ld", stricter);
 	free(b.p);
 	return done_testing();
 }

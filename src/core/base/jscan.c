@@ -13,11 +13,31 @@ static const unsigned char cls[256] = {
 	[','] = C_COMMA,
 };
 
-/* p at a JSON value: the end of it (one past), or NULL if malformed. */
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/* p at a JSON value: the end of it (one past: the delimiter after it,
+ * or end), or NULL if malformed. A value is one token, a string, object
+ * or array, followed only by whitespace before the delimiter, as in JSON
+ * ("a" "b", {} 1, 1 2 and 1 "b" are no value; a scalar token's own bytes
+ * are the caller's to judge: 1x and tru come back, for whole() or
+ * scalar_ok to refuse). */
 static const char *skip_value(const char *p, const char *end)
 {
 	int depth = 0;
 
+	if (p < end && cls[(unsigned char)*p] == C_PLAIN) {
+		/* a number or a literal: its bytes to the first whitespace,
+		 * colon or delimiter, then only whitespace ("a"::1 and 1:2 are
+		 * no member) */
+		while (p < end && cls[(unsigned char)*p] == C_PLAIN && !is_ws(*p) && *p != ':')
+			p++;
+		while (p < end && is_ws(*p))
+			p++;
+		return p >= end || *p == ',' || *p == '}' || *p == ']' ? p : NULL;
+	}
 	while (p < end) {
 		switch (cls[(unsigned char)*p]) {
 		case C_PLAIN:
@@ -53,14 +73,25 @@ static const char *skip_value(const char *p, const char *end)
 			p++;
 			continue;
 		}
-		if (depth == 0 && (p >= end || *p == ',' || *p == '}' || *p == ']'))
-			return p;
+		if (depth == 0) {
+			while (p < end && is_ws(*p))
+				p++;
+			return p >= end || *p == ',' || *p == '}' || *p == ']' ? p : NULL;
+		}
 	}
 	return NULL;
 }
 
-/* Next member of the object whose members start at *pp: key (raw, in
- * quotes skipped) and value span. Returns 1, 0 at the end, -1 malformed. */
+/* Next member of the object whose text continues at *pp (just after its
+ * '{', or just after the comma that ended the member before): key (raw,
+ * its quotes skipped) and value span, trimmed of whitespace. Returns 1
+ * with *pp past the member and its comma; 0 at the object's '}' (*pp at
+ * it); -1 where JSON has no object: a comma not between two members
+ * ({,"a":1} {"a":1,,"b":2} {"a":1,}), a key that is no string, a member
+ * with no value or not followed by ',' or '}', a value (a string,
+ * object, array or scalar token) followed by more than whitespace ("a"
+ * "b", 1 2). (Commas once passed as whitespace here: every reader read
+ * texts cJSON refuses, and two tools showed two records.) */
 static int next_member(const char **pp, const char *end, const char **key, size_t *klen,
 		       const char **val, const char **vend)
 {
@@ -69,10 +100,14 @@ static int next_member(const char **pp, const char *end, const char **key, size_
 	/* JSON's whitespace may stand around every token: the emit script
 	 * stores the text a client gave as cjson accepted it, and a reader
 	 * that read less than cjson would see another record */
-	while (p < end && (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t' || *p == '\r'))
+	while (p < end && is_ws(*p))
 		p++;
-	if (p < end && *p == '}')
+	if (p < end && *p == '}') {
+		if ((*pp)[-1] == ',')
+			return -1; /* a comma before the end */
+		*pp = p;
 		return 0;
+	}
 	if (p >= end || *p != '"')
 		return -1;
 	*key = ++p;
@@ -82,20 +117,25 @@ static int next_member(const char **pp, const char *end, const char **key, size_
 		return -1;
 	*klen = (size_t)(p - *key);
 	p++;
-	if (p < end && *p != ':')
-		while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
-			p++;
+	while (p < end && is_ws(*p))
+		p++;
 	if (p >= end || *p != ':')
 		return -1;
 	p++;
-	while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+	while (p < end && is_ws(*p))
 		p++;
 	*val = p;
 	if (!(p = skip_value(p, end)))
 		return -1;
-	for (e = p; e > *val && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t' || e[-1] == '\r'); e--)
+	for (e = p; e > *val && is_ws(e[-1]); e--)
 		;
+	if (e == *val)
+		return -1; /* no value: {"a":} {"a":,"b":1} */
 	*vend = e;
+	if (p < end && *p == ',')
+		p++;
+	else if (p >= end || *p != '}')
+		return -1;
 	*pp = p;
 	return 1;
 }
@@ -159,35 +199,10 @@ int sess_jscan_next(struct sess_jscan *s, const char **key, size_t *klen,
 	return next_member(&s->p, s->end, key, klen, v, vend);
 }
 
-/* next_member takes commas as it takes whitespace and a value's span
- * runs to the next delimiter, so it reads texts cJSON refuses: a comma
- * not between two members ({,"a":1} {"a":1,,"b":2}) and a string followed
- * by more than whitespace ("a" "b", "a"b, "a" "b":2 with no comma). For
- * a text without a backslash (no quote can be escaped in it), those too
- * are -1 here. */
 int sess_jscan_next_plain(struct sess_jscan *s, const char **key, size_t *klen,
 			  const char **v, const char **vend)
 {
-	const char *p = s->p;
-	int r;
-
-	if (p[-1] != '{') { /* after a member: at its delimiter */
-		if (p < s->end && *p == ',') {
-			for (p++; p < s->end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'); p++)
-				;
-			if (p >= s->end || *p != '"')
-				return -1;
-		}
-	} else {
-		for (; p < s->end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'); p++)
-			;
-		if (p < s->end && *p == ',')
-			return -1;
-	}
-	if ((r = next_member(&s->p, s->end, key, klen, v, vend)) == 1 && **v == '"' &&
-	    (*vend - *v < 2 || (*vend)[-1] != '"' || memchr(*v + 1, '"', (size_t)(*vend - *v - 2))))
-		return -1;
-	return r;
+	return next_member(&s->p, s->end, key, klen, v, vend);
 }
 
 int sess_jscan_is(const char *key, size_t klen, const char *want)
@@ -486,7 +501,6 @@ static int dup_object(struct dset *d, const char *v, const char *vend, int depth
 		n++;
 		if ((dd = dup_in(d, val, ve, depth + 1)) != 0)
 			return dd;
-		p = skip_ws(p, vend);
 	}
 	return r < 0 ? -1 : 0;
 }
@@ -551,8 +565,8 @@ static int dup_in(struct dset *d, const char *v, const char *vend, int depth)
 		if ((r = dup_in(d, p, e, depth + 1)) != 0)
 			return r;
 		p = skip_ws(e, vend);
-		if (p < vend && *p == ',')
-			p = skip_ws(p + 1, vend);
+		if (p < vend && *p == ',' && (p = skip_ws(p + 1, vend)) < vend && *p == ']')
+			return -1; /* [1,] */
 	}
 	return 0;
 }

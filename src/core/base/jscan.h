@@ -15,16 +15,21 @@ struct sess_jscan {
 /* Start at the object text holds (text must begin with '{'). -1 if not. */
 int sess_jscan_init(struct sess_jscan *s, const char *text, size_t len);
 
-/* The next member: key (raw, between its quotes) and value span [v, vend).
- * Returns 1, 0 after the last member, -1 on malformed text. */
+/* The next member: key (raw, between its quotes) and value span [v, vend)
+ * (whitespace trimmed). Returns 1, 0 after the last member, -1 on text
+ * that is no JSON object at this level: a comma not between two members
+ * ({,"a":1} {"a":1,,"b":2} {"a":1,}), a key that is no string, a member
+ * with no value ({"a":}), a value (a string, object, array or scalar
+ * token) followed by more than whitespace ("a" "b", "a"b, {} 1, 1 2,
+ * 1 "b"). What cJSON refuses there, this refuses; a value's own insides
+ * (a scalar token's bytes, a nested object's members) are its reader's to
+ * check (sess_jscan_whole, sess_jscan_str, sess_jscan_dup_member). After
+ * 0, s->p is at the object's closing '}'. */
 int sess_jscan_next(struct sess_jscan *s, const char **key, size_t *klen,
 		    const char **v, const char **vend);
 
-/* As sess_jscan_next, for a text with no backslash in it, and -1 also
- * where cJSON refuses what sess_jscan_next reads: a comma not between two
- * members (leading, doubled) and a string value followed by more than
- * whitespace ("a" "b", "a"b). A reader that must read exactly what cJSON
- * reads uses this one (a value's other scalars: sess_jscan_dup_member). */
+/* The same as sess_jscan_next (it was the strict one of two; kept for
+ * its callers). */
 int sess_jscan_next_plain(struct sess_jscan *s, const char **key, size_t *klen,
 			  const char **v, const char **vend);
 

@@ -122,8 +122,15 @@ static int scan_slow(const char *text, size_t len, struct sess_fold_ev *ev,
 	memset(ev, 0, sizeof *ev);
 	if (sess_jscan_init(&js, text, len))
 		return sess_fold_damaged(err, "event", text, len);
-	if (sess_jscan_dup(text, len) != 0)
-		return sess_fold_twice(err, "event", text, len);
+	if ((r = sess_jscan_dup(text, len)) != 0) {
+		/* no object at its own level ({"s":2,,"t":...}): damaged, as
+		 * cJSON says, not a key twice or a value */
+		struct sess_jscan top = js;
+		if (r < 0)
+			while ((r = sess_jscan_next(&top, &k, &kl, &v, &ve)) == 1)
+				;
+		return r < 0 ? sess_fold_damaged(err, "event", text, len) : sess_fold_twice(err, "event", text, len);
+	}
 	/* keys told apart by length and first bytes: every event passes here */
 	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
 		if (take_member(ev, k, kl, v, ve, &have))
