@@ -213,28 +213,6 @@ for s in range(8):
 	diff <(findings) "$BATS_TEST_DIRNAME/data/validate-spans-checkpoints.txt" || fail "the findings differ (above)"
 }
 
-# relink ID: the meta's chain head made over to match the stored lists, as
-# a forger who knows the chain's definition would (sesskit-layout(7): the
-# records in the order they were made, each event before the records at
-# its seq, h = sha1hex(h .. record)); an event's seq is its place in the
-# list (its text may not be readable)
-relink() {
-	rcli --raw LRANGE "sess:{$1}:events" 0 -1 >"$BATS_TEST_TMPDIR/ev"
-	rcli --raw LRANGE "sess:{$1}:history" 0 -1 >"$BATS_TEST_TMPDIR/hi"
-	rcli HSET "sess:{$1}:meta" h "$(python3 - "$BATS_TEST_TMPDIR/ev" "$BATS_TEST_TMPDIR/hi" <<'PY'
-import hashlib, json, sys
-ev = [l[:-1] for l in open(sys.argv[1], "rb")]
-hi = [l[:-1] for l in open(sys.argv[2], "rb")]
-recs = [((i + 1, 0, i), e) for i, e in enumerate(ev)]
-recs += [((json.loads(h)["at"], 1, i), h) for i, h in enumerate(hi)]
-h = b""
-for _, r in sorted(recs, key=lambda x: x[0]):
-    h = hashlib.sha1(h + r).hexdigest().encode()
-print(h.decode())
-PY
-)" >/dev/null
-}
-
 @test "an event that is no JSON object at its own level is damaged to every reader, its chain made over to match" {
 	# what cJSON refuses at the event's own level (the scanner the fold and
 	# sess-replay read events with once passed over it: commas taken as
@@ -256,7 +234,7 @@ EOF
 		session_of "j$k" 3 whole
 		variant "$BATS_TEST_TMPDIR/exprs" "$k" "$(rcli LINDEX "sess:{j$k}:events" 1)"
 		put "sess:{j$k}:events" lset 1 <"$BATS_TEST_TMPDIR/v"
-		relink "j$k"
+		rechain "j$k"
 		t+=" j$k"
 	done
 	# shellcheck disable=SC2086

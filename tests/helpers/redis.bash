@@ -237,6 +237,39 @@ _sk_path() {
 	echo "$path"
 }
 
+# rechain ID: the meta's chain head made over to match the stored lists, as
+# an attacker who knows the layout would after editing a record
+# (sesskit-layout(7): the records in the order they were made, each event
+# before the records at its seq, h = sha1hex(h .. record)). An event's seq
+# is its "s" when the text opens with it, else its place in the list
+# (base + position + 1: an edited event may have none to read).
+rechain() {
+	local id=$1
+	rcli --raw LRANGE "sess:{$id}:events" 0 -1 >"$BATS_TEST_TMPDIR/ev"
+	rcli --raw LRANGE "sess:{$id}:history" 0 -1 >"$BATS_TEST_TMPDIR/hi"
+	rcli HSET "sess:{$id}:meta" h "$(python3 - "$BATS_TEST_TMPDIR/ev" "$BATS_TEST_TMPDIR/hi" "$(rcli HGET "sess:{$id}:meta" base)" <<'PY'
+import hashlib, json, re, sys
+ev = [l for l in open(sys.argv[1], "rb").read().split(b"\n") if l.strip()]
+hi = [l for l in open(sys.argv[2], "rb").read().split(b"\n") if l.strip()]
+base = int(sys.argv[3] or 0)
+def seq(i, e):
+    m = re.match(rb'{"s":(\d+)', e)
+    return int(m.group(1)) if m else base + i + 1
+recs = [((seq(i, e), 0, i), e) for i, e in enumerate(ev)]
+def at(h):
+    try:
+        return json.loads(h)["at"]
+    except (ValueError, KeyError):  # an edited record: its first "at"
+        return int(re.search(rb'"at":(\d+)', h).group(1))
+recs += [((at(h), 1, i), h) for i, h in enumerate(hi)]
+h = b""
+for _, r in sorted(recs, key=lambda x: x[0]):
+    h = hashlib.sha1(h + r).hexdigest().encode()
+print(h.decode())
+PY
+)" >/dev/null
+}
+
 # sk BINARY ARGS...: a sesskit binary against the private server, or the
 # REDIS_URL the test set (the user's own was unset above); settings from
 # the environment only (no user config file, HOME is the file's tmp).

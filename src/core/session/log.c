@@ -175,7 +175,8 @@ static long long at_of(const redisReply *e)
  * read, where strtoll's locale handling cost a tenth of play); any other
  * text (its members in another order, a number that is not plain digits)
  * is walked member by member, so an event is never dropped from a play or
- * a verify for the order of its members. */
+ * a verify for the order of its members. -1 when no seq can be read: the
+ * callers take the event at its place in the list. */
 static long long seq_of(const char *text, size_t len)
 {
 	struct sess_jscan js;
@@ -278,9 +279,13 @@ static int read_events(struct sess_ctx *s, const struct sess_keys *k,
 		for (i = 0; i < r->elements && !m->stop && !rc; i++) {
 			const redisReply *e = r->element[i];
 			long long seq;
-			if (e->type != REDIS_REPLY_STRING || e->len < 6)
+			if (e->type != REDIS_REPLY_STRING)
 				continue;
-			seq = seq_of(e->str, e->len);
+			/* a seq that cannot be read: the event at its place in
+			 * the list (the fold names its damage; dropped here, it
+			 * read as a gap) */
+			if ((seq = seq_of(e->str, e->len)) < 0)
+				seq = expect;
 			if (seq != expect && !m->damaged) {
 				/* moved by a trim meanwhile (the base changed), or a
 				 * damaged log (it did not: the fold then names the
@@ -344,9 +349,10 @@ int sess_log_records_read(const char *id, const redisReply *meta, const redisRep
 	for (i = 0; i < n && i < (long long)events->elements && !m.stop; i++) {
 		const redisReply *e = events->element[i];
 		long long seq;
-		if (e->type != REDIS_REPLY_STRING || e->len < 6)
+		if (e->type != REDIS_REPLY_STRING)
 			continue;
-		seq = seq_of(e->str, e->len);
+		if ((seq = seq_of(e->str, e->len)) < 0)
+			seq = expect; /* unreadable: at its place (read_events) */
 		/* read in one instant with the head: no trim can have moved it,
 		 * so a seq out of place is damage (the fold names the gap) */
 		if (seq != expect)
