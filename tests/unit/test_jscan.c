@@ -335,7 +335,8 @@ int main(void)
 	fixed("{\"a\":{\"b\":1,\"b\":2},\"a\":3}", 1, "a nested duplicate before an outer one");
 	fixed("{\"a\":1,\"b\":2", -1, "cut short");
 
-	/* sess_jscan_next (and its old name sess_jscan_next_plain): every
+	/* sess_jscan_next (the one member reader; its strict variant
+	 * sess_jscan_next_plain is gone into it): every
 	 * member of a well-formed object, and -1 where cJSON refuses the
 	 * object's own level (a comma not between members, a string, object
 	 * or array followed by more), escapes or not; each verdict is also
@@ -359,17 +360,14 @@ int main(void)
 			{"{\"a\":-0 ,\"b\":1E5\t,\"c\":true\n}", 0}};
 		size_t k;
 		for (k = 0; k < sizeof pl / sizeof pl[0]; k++) {
-			struct sess_jscan x, y;
-			const char *k1, *v1, *e1, *k2, *v2, *e2, *t = pl[k].text;
-			size_t l1, l2;
-			int r1, r2, same = 1;
+			struct sess_jscan x;
+			const char *k1, *v1, *e1, *t = pl[k].text;
+			size_t l1;
+			int r1;
 			sess_jscan_init(&x, t, strlen(t));
-			sess_jscan_init(&y, t, strlen(t));
-			while ((r1 = sess_jscan_next(&x, &k1, &l1, &v1, &e1)) == 1) {
-				r2 = sess_jscan_next_plain(&y, &k2, &l2, &v2, &e2);
-				same &= r2 == 1 && k1 == k2 && l1 == l2 && v1 == v2 && e1 == e2;
-			}
-			ok(r1 == pl[k].want && (r1 < 0 || (same && *x.p == '}')) && cjson_takes(t, strlen(t)) == (r1 == 0),
+			while ((r1 = sess_jscan_next(&x, &k1, &l1, &v1, &e1)) == 1)
+				;
+			ok(r1 == pl[k].want && (r1 < 0 || *x.p == '}') && cjson_takes(t, strlen(t)) == (r1 == 0),
 			   "sess_jscan_next on %s: %d (want %d)", t, r1, pl[k].want);
 		}
 	}

@@ -199,12 +199,6 @@ int sess_jscan_next(struct sess_jscan *s, const char **key, size_t *klen,
 	return next_member(&s->p, s->end, key, klen, v, vend);
 }
 
-int sess_jscan_next_plain(struct sess_jscan *s, const char **key, size_t *klen,
-			  const char **v, const char **vend)
-{
-	return next_member(&s->p, s->end, key, klen, v, vend);
-}
-
 int sess_jscan_is(const char *key, size_t klen, const char *want)
 {
 	return is_key(key, klen, want);

@@ -28,11 +28,6 @@ int sess_jscan_init(struct sess_jscan *s, const char *text, size_t len);
 int sess_jscan_next(struct sess_jscan *s, const char **key, size_t *klen,
 		    const char **v, const char **vend);
 
-/* The same as sess_jscan_next (it was the strict one of two; kept for
- * its callers). */
-int sess_jscan_next_plain(struct sess_jscan *s, const char **key, size_t *klen,
-			  const char **v, const char **vend);
-
 /* 1 when key (klen bytes) is want. */
 int sess_jscan_is(const char *key, size_t klen, const char *want);
 

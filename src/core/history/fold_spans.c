@@ -194,7 +194,7 @@ int sess_fold_rec_spans(const char *text, size_t len, struct sess_fold_rec *V, c
 	V->at = V->ts = V->created = V->ttl = V->base = V->n = -1;
 	if (memchr(text, '\\', len) || memchr(text, '\0', len) || sess_jscan_init(&js, text, len))
 		return 1;
-	while ((r = sess_jscan_next_plain(&js, &k, &kl, &v, &ve)) == 1) {
+	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
 		long long *num = NULL;
 		/* cJSON before 1.7.16 (configure takes 1.7) reads a number of 64
 		 * bytes and more as no JSON, later ones read it: the tree decides */

@@ -289,7 +289,7 @@ static int cp_fast(const struct sess_fold *before, const char *chain_before, con
 
 	if (memchr(text, '\\', len) || memchr(text, '\0', len) || sess_jscan_init(&js, text, len))
 		return 1;
-	while ((r = sess_jscan_next_plain(&js, &k, &kl, &v, &ve)) == 1) {
+	while ((r = sess_jscan_next(&js, &k, &kl, &v, &ve)) == 1) {
 		/* cJSON before 1.7.16 (configure takes 1.7) reads a number of 64
 		 * bytes and more as no JSON, later ones read it: the tree decides */
 		if (v == ve || (*v != '"' && *v != '{' && *v != '[' && ve - v >= 64) ||
