@@ -321,7 +321,7 @@ static int same_key(const char *a, size_t an, const char *b, size_t bn)
 
 static const char *skip_ws(const char *p, const char *end)
 {
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+	while (p < end && is_ws(*p))
 		p++;
 	return p;
 }
@@ -543,7 +543,7 @@ static int dup_in(struct dset *d, const char *v, const char *vend, int depth)
 	int r;
 
 	v = skip_ws(v, vend);
-	for (e = vend; e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'); e--)
+	for (e = vend; e > v && is_ws(e[-1]); e--)
 		;
 	if (v >= vend || (*v != '{' && *v != '['))
 		return scalar_ok(v, e) ? 0 : -1;
